@@ -1,0 +1,71 @@
+//===- Frontend.cpp -------------------------------------------------------===//
+#include "frontend/Frontend.h"
+
+#include "frontend/AutoLexer.h"
+#include "frontend/Templates.h"
+#include "frontend/YamlReader.h"
+#include "llvm/Support/ConvertUTF.h"
+
+namespace orch::frontend {
+
+bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags) {
+  llvm::StringRef T = File.text();
+  if (T.trim().empty()) {
+    Diags.report(DiagKind::EmptyFile, SourceLoc(), 0);
+    return false;
+  }
+  size_t Nul = T.find('\0');
+  if (Nul != llvm::StringRef::npos) {
+    Diags.report(DiagKind::NulByte, SourceLoc(static_cast<uint32_t>(Nul)), 1);
+    return false;
+  }
+  const auto *Begin = reinterpret_cast<const llvm::UTF8 *>(T.data());
+  const auto *End = Begin + T.size();
+  const llvm::UTF8 *Bad = Begin;
+  if (!llvm::isLegalUTF8String(&Bad, End)) {
+    Diags.report(DiagKind::InvalidUtf8, SourceLoc(static_cast<uint32_t>(Bad - Begin)),
+                 1, static_cast<unsigned>(*Bad));
+    return false;
+  }
+  // YAML indents with spaces only; a tab there is the usual copy-paste slip.
+  bool Ok = true;
+  size_t LineStart = 0;
+  while (LineStart < T.size()) {
+    size_t I = LineStart;
+    while (I < T.size() && T[I] == ' ') ++I;
+    if (I < T.size() && T[I] == '\t') {
+      size_t J = I;
+      while (J < T.size() && (T[J] == ' ' || T[J] == '\t')) ++J;
+      bool Blank = J == T.size() || T[J] == '\n' || T[J] == '\r' || T[J] == '#';
+      if (!Blank) {
+        Diags.report(DiagKind::YamlSyntax, SourceLoc(static_cast<uint32_t>(I)), 1,
+                     "tab character in indentation; YAML indents with spaces");
+        Ok = false;
+      }
+    }
+    size_t Nl = T.find('\n', LineStart);
+    if (Nl == llvm::StringRef::npos) break;
+    LineStart = Nl + 1;
+  }
+  return Ok;
+}
+
+std::optional<ast::Document> parseDocument(std::shared_ptr<const SourceFile> File,
+                                           DiagnosticEngine &Diags) {
+  ast::Document Doc;
+  Doc.File = File;
+  Doc.Arena = std::make_shared<ir::Arena>();
+  AutoScan Scan = scanAutoTags(*File, Diags);
+  if (Diags.hasErrors()) return std::nullopt;
+  YamlTree Tree = readYaml(*File, Scan.Rewritten, *Doc.Arena, Diags);
+  if (!Tree.Root) {
+    if (!Diags.hasErrors()) Diags.report(DiagKind::EmptyFile, SourceLoc(), 0);
+    return std::nullopt;
+  }
+  if (!segmentScalars(*File, Scan, Tree, *Doc.Arena, Doc.AutoTags, Diags))
+    return std::nullopt;
+  Doc.Root = Tree.Root;
+  return Doc;
+}
+
+}  // namespace orch::frontend

@@ -1,0 +1,28 @@
+//===- Frontend.h - Pipeline file to AST, and AST to IR --------*- C++ -*-===//
+//
+// The front end's contract. Each function is one stage: it reports every
+// problem it finds to the DiagnosticEngine and returns nothing on error.
+//
+//   checkSourceBytes -> parseDocument -> lowerDocument (Lowering.h)
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "frontend/Ast.h"
+#include "frontend/Lowering.h"
+#include "ir/Diagnostics.h"
+
+namespace orch::frontend {
+
+/// Rejects bytes that cannot be a pipeline: an empty file, NUL bytes,
+/// invalid UTF-8, tabs in indentation. Reports each offending line.
+bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags);
+
+/// Finds AUTO tags, parses the YAML and every template expression.
+std::optional<ast::Document> parseDocument(std::shared_ptr<const SourceFile> File,
+                                           DiagnosticEngine &Diags);
+
+}  // namespace orch::frontend

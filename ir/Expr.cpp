@@ -1,0 +1,221 @@
+//===- Expr.cpp - Printing expression trees -------------------------------===//
+#include "ir/Expr.h"
+
+#include "llvm/Support/Casting.h"
+#include "llvm/Support/Format.h"
+
+namespace orch::ir {
+
+llvm::StringRef binaryOpSpelling(BinaryOp Op) {
+  switch (Op) {
+    case BinaryOp::Or: return "or";
+    case BinaryOp::And: return "and";
+    case BinaryOp::Eq: return "==";
+    case BinaryOp::Ne: return "!=";
+    case BinaryOp::Lt: return "<";
+    case BinaryOp::Le: return "<=";
+    case BinaryOp::Gt: return ">";
+    case BinaryOp::Ge: return ">=";
+    case BinaryOp::In: return "in";
+    case BinaryOp::NotIn: return "not in";
+    case BinaryOp::Concat: return "~";
+    case BinaryOp::Add: return "+";
+    case BinaryOp::Sub: return "-";
+    case BinaryOp::Mul: return "*";
+    case BinaryOp::Div: return "/";
+    case BinaryOp::Mod: return "%";
+  }
+  return "?";
+}
+
+static void printEscaped(llvm::raw_ostream &OS, llvm::StringRef S) {
+  OS << '"';
+  for (unsigned char C : S) {
+    switch (C) {
+      case '"': OS << "\\\""; break;
+      case '\\': OS << "\\\\"; break;
+      case '\n': OS << "\\n"; break;
+      case '\t': OS << "\\t"; break;
+      case '\r': OS << "\\r"; break;
+      default:
+        if (C < 0x20)
+          OS << llvm::format("\\x%02x", C);
+        else
+          OS << C;
+    }
+  }
+  OS << '"';
+}
+
+void printScalar(llvm::raw_ostream &OS, const Scalar &S) {
+  switch (S.Ty) {
+    case Type::Null: OS << "null"; return;
+    case Type::Bool: OS << (S.B ? "true" : "false"); return;
+    case Type::Int: OS << S.I; return;
+    case Type::Float: OS << llvm::format("%g", S.F); return;
+    case Type::String: printEscaped(OS, S.S); return;
+    default: OS << "?"; return;
+  }
+}
+
+namespace {
+// Binding strength; higher binds tighter.
+int precedence(const Expr *E) {
+  switch (E->kind()) {
+    case Expr::Kind::Binary:
+      switch (llvm::cast<BinaryExpr>(E)->op()) {
+        case BinaryOp::Or: return 1;
+        case BinaryOp::And: return 2;
+        case BinaryOp::Concat: return 5;
+        case BinaryOp::Add:
+        case BinaryOp::Sub: return 6;
+        case BinaryOp::Mul:
+        case BinaryOp::Div:
+        case BinaryOp::Mod: return 7;
+        default: return 4;  // comparisons
+      }
+    case Expr::Kind::Unary:
+      return llvm::cast<UnaryExpr>(E)->op() == UnaryOp::Not ? 3 : 8;
+    case Expr::Kind::Filter: return 9;
+    default: return 10;
+  }
+}
+
+void printSub(llvm::raw_ostream &OS, const Expr *E, int MinPrec) {
+  bool Paren = precedence(E) < MinPrec;
+  if (Paren) OS << '(';
+  printExpr(OS, E);
+  if (Paren) OS << ')';
+}
+
+void printList(llvm::raw_ostream &OS, llvm::ArrayRef<Expr *> Items) {
+  for (size_t I = 0; I != Items.size(); ++I) {
+    if (I) OS << ", ";
+    printExpr(OS, Items[I]);
+  }
+}
+}  // namespace
+
+void printExpr(llvm::raw_ostream &OS, const Expr *E) {
+  switch (E->kind()) {
+    case Expr::Kind::Literal:
+      printScalar(OS, llvm::cast<LiteralExpr>(E)->value());
+      return;
+    case Expr::Kind::Name:
+      OS << llvm::cast<NameExpr>(E)->name();
+      return;
+    case Expr::Kind::Attr: {
+      auto *A = llvm::cast<AttrExpr>(E);
+      printSub(OS, A->base(), 10);
+      OS << '.' << A->attr();
+      return;
+    }
+    case Expr::Kind::Index: {
+      auto *I = llvm::cast<IndexExpr>(E);
+      printSub(OS, I->base(), 10);
+      OS << '[';
+      printExpr(OS, I->index());
+      OS << ']';
+      return;
+    }
+    case Expr::Kind::Filter: {
+      auto *F = llvm::cast<FilterExpr>(E);
+      printSub(OS, F->base(), 9);
+      OS << " | " << F->name();
+      if (!F->args().empty()) {
+        OS << '(';
+        printList(OS, F->args());
+        OS << ')';
+      }
+      return;
+    }
+    case Expr::Kind::Unary: {
+      auto *U = llvm::cast<UnaryExpr>(E);
+      int P = precedence(E);
+      OS << (U->op() == UnaryOp::Not ? "not " : U->op() == UnaryOp::Neg ? "-" : "+");
+      printSub(OS, U->operand(), P);
+      return;
+    }
+    case Expr::Kind::Binary: {
+      auto *B = llvm::cast<BinaryExpr>(E);
+      int P = precedence(E);
+      // Left-associative: the right operand needs strictly higher binding.
+      printSub(OS, B->lhs(), P);
+      OS << ' ' << binaryOpSpelling(B->op()) << ' ';
+      printSub(OS, B->rhs(), P + 1);
+      return;
+    }
+    case Expr::Kind::List:
+      OS << '[';
+      printList(OS, llvm::cast<ListExpr>(E)->items());
+      OS << ']';
+      return;
+  }
+}
+
+void dumpExprTree(llvm::raw_ostream &OS, const Expr *E) {
+  switch (E->kind()) {
+    case Expr::Kind::Literal:
+      OS << "(lit ";
+      printScalar(OS, llvm::cast<LiteralExpr>(E)->value());
+      OS << ')';
+      return;
+    case Expr::Kind::Name:
+      OS << "(name " << llvm::cast<NameExpr>(E)->name() << ')';
+      return;
+    case Expr::Kind::Attr: {
+      auto *A = llvm::cast<AttrExpr>(E);
+      OS << "(attr ";
+      dumpExprTree(OS, A->base());
+      OS << ' ' << A->attr() << ')';
+      return;
+    }
+    case Expr::Kind::Index: {
+      auto *I = llvm::cast<IndexExpr>(E);
+      OS << "(index ";
+      dumpExprTree(OS, I->base());
+      OS << ' ';
+      dumpExprTree(OS, I->index());
+      OS << ')';
+      return;
+    }
+    case Expr::Kind::Filter: {
+      auto *F = llvm::cast<FilterExpr>(E);
+      OS << "(filter " << F->name() << ' ';
+      dumpExprTree(OS, F->base());
+      for (Expr *A : F->args()) {
+        OS << ' ';
+        dumpExprTree(OS, A);
+      }
+      OS << ')';
+      return;
+    }
+    case Expr::Kind::Unary: {
+      auto *U = llvm::cast<UnaryExpr>(E);
+      OS << '(' << (U->op() == UnaryOp::Not ? "not" : U->op() == UnaryOp::Neg ? "neg" : "plus")
+         << ' ';
+      dumpExprTree(OS, U->operand());
+      OS << ')';
+      return;
+    }
+    case Expr::Kind::Binary: {
+      auto *B = llvm::cast<BinaryExpr>(E);
+      OS << '(' << binaryOpSpelling(B->op()) << ' ';
+      dumpExprTree(OS, B->lhs());
+      OS << ' ';
+      dumpExprTree(OS, B->rhs());
+      OS << ')';
+      return;
+    }
+    case Expr::Kind::List:
+      OS << "(list";
+      for (Expr *I : llvm::cast<ListExpr>(E)->items()) {
+        OS << ' ';
+        dumpExprTree(OS, I);
+      }
+      OS << ')';
+      return;
+  }
+}
+
+}  // namespace orch::ir

@@ -1,0 +1,203 @@
+//===- Expr.h - Template expression trees ----------------------*- C++ -*-===//
+//
+// The compiled form of the expression inside `{{ ... }}`. Nodes live in the
+// Context's bump allocator and are trivially destructible; use llvm::isa /
+// llvm::dyn_cast on them.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+
+#include "ir/SourceFile.h"
+#include "ir/Type.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace orch::ir {
+
+/// A constant: null, bool, int, float or string.
+struct Scalar {
+  Type Ty = Type::Null;
+  bool B = false;
+  int64_t I = 0;
+  double F = 0;
+  llvm::StringRef S;
+
+  static Scalar null() { return {}; }
+  static Scalar boolean(bool V) { return {Type::Bool, V, 0, 0, {}}; }
+  static Scalar integer(int64_t V) { return {Type::Int, false, V, 0, {}}; }
+  static Scalar real(double V) { return {Type::Float, false, 0, V, {}}; }
+  static Scalar string(llvm::StringRef V) { return {Type::String, false, 0, 0, V}; }
+};
+
+/// Prints \p S as a literal (strings quoted and escaped).
+void printScalar(llvm::raw_ostream &OS, const Scalar &S);
+
+/// What a name at the root of an expression refers to, once resolved.
+enum class RefKind : uint8_t { Unresolved, Input, Step };
+
+/// Base class of every expression node.
+class Expr {
+ public:
+  enum class Kind : uint8_t { Literal, Name, Attr, Index, Filter, Unary, Binary, List };
+
+  Kind kind() const { return K; }
+  /// Location of the node's first character.
+  SourceLoc loc() const { return Loc; }
+  /// Source length of the node's text, for carets.
+  uint32_t length() const { return Len; }
+  /// Static type, set by name resolution (Any before).
+  Type type() const { return Ty; }
+  void setType(Type T) { Ty = T; }
+
+ protected:
+  Expr(Kind K, SourceLoc Loc, uint32_t Len) : K(K), Loc(Loc), Len(Len) {}
+
+ private:
+  Kind K;
+  Type Ty = Type::Any;
+  SourceLoc Loc;
+  uint32_t Len;
+};
+
+/// `42`, `"text"`, `true`, `null`.
+class LiteralExpr : public Expr {
+ public:
+  LiteralExpr(SourceLoc L, uint32_t Len, Scalar V)
+      : Expr(Kind::Literal, L, Len), Value(V) {
+    setType(V.Ty);
+  }
+  const Scalar &value() const { return Value; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Literal; }
+
+ private:
+  Scalar Value;
+};
+
+/// A bare name: `topic`, `steps`, or a step id in short form.
+class NameExpr : public Expr {
+ public:
+  NameExpr(SourceLoc L, uint32_t Len, llvm::StringRef N)
+      : Expr(Kind::Name, L, Len), Name(N) {}
+  llvm::StringRef name() const { return Name; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Name; }
+
+ private:
+  llvm::StringRef Name;
+};
+
+/// `base.attr`; also `base.0`. After resolution, the chain that names a
+/// step or input is marked with what it refers to.
+class AttrExpr : public Expr {
+ public:
+  AttrExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef A,
+           SourceLoc AttrLoc)
+      : Expr(Kind::Attr, L, Len), Base(Base), Attr(A), AttrLoc(AttrLoc) {}
+  Expr *base() const { return Base; }
+  llvm::StringRef attr() const { return Attr; }
+  SourceLoc attrLoc() const { return AttrLoc; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Attr; }
+
+ private:
+  Expr *Base;
+  llvm::StringRef Attr;
+  SourceLoc AttrLoc;
+};
+
+/// `base[index]`.
+class IndexExpr : public Expr {
+ public:
+  IndexExpr(SourceLoc L, uint32_t Len, Expr *Base, Expr *Index)
+      : Expr(Kind::Index, L, Len), Base(Base), Index(Index) {}
+  Expr *base() const { return Base; }
+  Expr *index() const { return Index; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Index; }
+
+ private:
+  Expr *Base;
+  Expr *Index;
+};
+
+/// `base | name(args...)`.
+class FilterExpr : public Expr {
+ public:
+  FilterExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef N,
+             SourceLoc NameLoc, llvm::ArrayRef<Expr *> Args)
+      : Expr(Kind::Filter, L, Len), Base(Base), Name(N), NameLoc(NameLoc),
+        Args(Args) {}
+  Expr *base() const { return Base; }
+  llvm::StringRef name() const { return Name; }
+  SourceLoc nameLoc() const { return NameLoc; }
+  llvm::ArrayRef<Expr *> args() const { return Args; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Filter; }
+
+ private:
+  Expr *Base;
+  llvm::StringRef Name;
+  SourceLoc NameLoc;
+  llvm::ArrayRef<Expr *> Args;
+};
+
+/// Unary operators.
+enum class UnaryOp : uint8_t { Not, Neg, Plus };
+
+/// `not x`, `-x`, `+x`.
+class UnaryExpr : public Expr {
+ public:
+  UnaryExpr(SourceLoc L, uint32_t Len, UnaryOp Op, Expr *Operand)
+      : Expr(Kind::Unary, L, Len), Op(Op), Operand(Operand) {}
+  UnaryOp op() const { return Op; }
+  Expr *operand() const { return Operand; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Unary; }
+
+ private:
+  UnaryOp Op;
+  Expr *Operand;
+};
+
+/// Binary operators, loosest first.
+enum class BinaryOp : uint8_t {
+  Or, And, Eq, Ne, Lt, Le, Gt, Ge, In, NotIn, Concat, Add, Sub, Mul, Div, Mod
+};
+
+/// The spelling of \p Op.
+llvm::StringRef binaryOpSpelling(BinaryOp Op);
+
+/// `a op b`.
+class BinaryExpr : public Expr {
+ public:
+  BinaryExpr(SourceLoc L, uint32_t Len, BinaryOp Op, Expr *LHS, Expr *RHS)
+      : Expr(Kind::Binary, L, Len), Op(Op), LHS(LHS), RHS(RHS) {}
+  BinaryOp op() const { return Op; }
+  Expr *lhs() const { return LHS; }
+  Expr *rhs() const { return RHS; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Binary; }
+
+ private:
+  BinaryOp Op;
+  Expr *LHS;
+  Expr *RHS;
+};
+
+/// `[a, b, c]`.
+class ListExpr : public Expr {
+ public:
+  ListExpr(SourceLoc L, uint32_t Len, llvm::ArrayRef<Expr *> Items)
+      : Expr(Kind::List, L, Len), Items(Items) {}
+  llvm::ArrayRef<Expr *> items() const { return Items; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::List; }
+
+ private:
+  llvm::ArrayRef<Expr *> Items;
+};
+
+/// Prints \p E in normalized source form (`steps.a.output | upper`), fully
+/// parenthesized where precedence needs it.
+void printExpr(llvm::raw_ostream &OS, const Expr *E);
+
+/// Prints \p E as an S-expression, the `--emit=ast` form.
+void dumpExprTree(llvm::raw_ostream &OS, const Expr *E);
+
+}  // namespace orch::ir

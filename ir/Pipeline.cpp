@@ -1,0 +1,48 @@
+//===- Pipeline.cpp -------------------------------------------------------===//
+#include "ir/Pipeline.h"
+
+namespace orch::ir {
+
+llvm::StringRef failurePolicyName(FailurePolicy P) {
+  switch (P) {
+    case FailurePolicy::Fail: return "fail";
+    case FailurePolicy::Continue: return "continue";
+    case FailurePolicy::Retry: return "retry";
+    case FailurePolicy::Skip: return "skip";
+  }
+  return "fail";
+}
+
+std::optional<FailurePolicy> parseFailurePolicy(llvm::StringRef S) {
+  if (S == "fail") return FailurePolicy::Fail;
+  if (S == "continue") return FailurePolicy::Continue;
+  if (S == "retry") return FailurePolicy::Retry;
+  if (S == "skip") return FailurePolicy::Skip;
+  return std::nullopt;
+}
+
+Pipeline::Pipeline(std::shared_ptr<const SourceFile> F, std::shared_ptr<Arena> A)
+    : File(std::move(F)), Mem(std::move(A)) {}
+
+std::optional<uint32_t> Pipeline::findStep(llvm::StringRef Id) const {
+  auto It = StepIndex.find(Id);
+  if (It == StepIndex.end()) return std::nullopt;
+  return It->second;
+}
+
+std::optional<uint32_t> Pipeline::findInput(llvm::StringRef N) const {
+  auto It = InputIndex.find(N);
+  if (It == InputIndex.end()) return std::nullopt;
+  return It->second;
+}
+
+void Pipeline::reindex() {
+  StepIndex.clear();
+  InputIndex.clear();
+  for (uint32_t I = 0, E = Steps.size(); I != E; ++I)
+    StepIndex.try_emplace(Steps[I].Id.Str, I);
+  for (uint32_t I = 0, E = Inputs.size(); I != E; ++I)
+    InputIndex.try_emplace(Inputs[I].Name.Str, I);
+}
+
+}  // namespace orch::ir

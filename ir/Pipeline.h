@@ -1,0 +1,190 @@
+//===- Pipeline.h - The typed pipeline IR ----------------------*- C++ -*-===//
+//
+// A pipeline is flat: steps, inputs and outputs are vectors indexed by
+// integer ids in source order. Nodes point into the pipeline's bump
+// allocator, which also owns every string.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/SourceFile.h"
+#include "ir/Value.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Allocator.h"
+
+namespace orch::ir {
+
+/// A string with the location it was read from.
+struct LocString {
+  llvm::StringRef Str;
+  SourceLoc Loc;
+  uint32_t Length = 0;
+};
+
+/// An integer with the location it was read from.
+struct LocInt {
+  int64_t Val = 0;
+  SourceLoc Loc;
+  uint32_t Length = 0;
+};
+
+/// What happens when a step fails.
+enum class FailurePolicy : uint8_t { Fail, Continue, Retry, Skip };
+
+/// The spelling of \p P.
+llvm::StringRef failurePolicyName(FailurePolicy P);
+/// Parses `fail|continue|retry|skip`.
+std::optional<FailurePolicy> parseFailurePolicy(llvm::StringRef S);
+
+/// A dependency edge `Step -> Target` (the step waits for Target).
+struct DepEdge {
+  uint32_t Target;      ///< Index of the step depended on.
+  SourceLoc Loc;        ///< Where the edge is written (or first implied).
+  uint32_t Length = 0;
+  bool Inferred = false;  ///< Added because a template uses Target.
+};
+
+/// A reference to another step's output from a template.
+struct StepUse {
+  uint32_t Target;
+  llvm::StringRef Field;  ///< `output`, `results`, ... ("" for the whole step)
+  SourceLoc Loc;
+  uint32_t Length = 0;
+};
+
+/// One step of the pipeline.
+struct Step {
+  LocString Id;
+  SourceLoc Loc;  ///< Start of the step's mapping.
+  LocString Name;
+  LocString Description;
+  LocString Action;
+  AutoTag *ActionAuto = nullptr;  ///< `action: <AUTO>..</AUTO>`
+  MapValue *Params = nullptr;
+  Value *Condition = nullptr;  ///< `condition:` template, if any.
+  /// Dependencies as written, in order; resolved to Deps by the passes.
+  std::vector<LocString> DepNames;
+  AutoTag *DepsAuto = nullptr;  ///< `dependencies: <AUTO>..</AUTO>`
+  bool HasDepsKey = false;
+  /// Resolved edges: explicit ones in written order, then inferred ones.
+  std::vector<DepEdge> Deps;
+  /// Other steps' outputs this step's templates use, in source order.
+  std::vector<StepUse> Uses;
+  FailurePolicy OnFailure = FailurePolicy::Fail;
+  LocString OnFailureText;  ///< As written; empty if absent.
+  std::optional<LocInt> Timeout;
+  std::optional<LocInt> MaxRetries;
+  AutoTag *TimeoutAuto = nullptr;
+};
+
+/// A pipeline input: declared in `inputs`, or implied by a template.
+struct Input {
+  LocString Name;
+  Type Ty = Type::Any;
+  Value *Default = nullptr;
+  bool Required = true;
+  LocString Description;
+  bool Implicit = false;  ///< Not declared; found in a template.
+  /// Bound at compile time by `--set` or `--inputs`.
+  Value *Bound = nullptr;
+  /// Template uses, in source order (for implicit inputs' warning).
+  std::vector<SourceLoc> Uses;
+};
+
+/// A compile-time input value from `--set name=value` or `--inputs FILE`.
+struct InputBinding {
+  std::string Name;
+  Value *V = nullptr;   ///< Allocated in the pipeline's arena.
+  std::string Origin;   ///< `--set topic=x` or the file name, for messages.
+};
+
+/// A declared pipeline output: a name and a template.
+struct Output {
+  LocString Name;
+  Value *V = nullptr;
+};
+
+/// Pipeline-wide execution settings (`context:`).
+struct ExecContext {
+  std::optional<LocInt> Timeout;
+  std::optional<LocInt> MaxRetries;
+  LocString CheckpointStrategy;
+};
+
+/// Storage for IR and AST nodes and strings: everything allocated here is
+/// trivially destructible and freed at once with the arena.
+class Arena {
+ public:
+  /// Allocates a node.
+  template <typename T, typename... Args>
+  T *create(Args &&...A) {
+    return new (Alloc.Allocate<T>()) T(std::forward<Args>(A)...);
+  }
+  /// Copies \p S into the arena.
+  llvm::StringRef save(llvm::StringRef S) {
+    if (S.empty()) return {};
+    char *Mem = Alloc.Allocate<char>(S.size());
+    std::memcpy(Mem, S.data(), S.size());
+    return {Mem, S.size()};
+  }
+  /// Copies \p Items into the arena.
+  template <typename T>
+  llvm::ArrayRef<T> copyArray(llvm::ArrayRef<T> Items) {
+    if (Items.empty()) return {};
+    T *Mem = Alloc.Allocate<T>(Items.size());
+    std::uninitialized_copy(Items.begin(), Items.end(), Mem);
+    return {Mem, Items.size()};
+  }
+  /// Bytes allocated so far.
+  size_t bytesAllocated() const { return Alloc.getBytesAllocated(); }
+
+ private:
+  llvm::BumpPtrAllocator Alloc;
+};
+
+/// The whole compiled pipeline.
+class Pipeline {
+ public:
+  Pipeline(std::shared_ptr<const SourceFile> File, std::shared_ptr<Arena> A);
+
+  /// The file this pipeline was read from.
+  const SourceFile &file() const { return *File; }
+  /// The arena that owns this pipeline's nodes and strings.
+  Arena &arena() { return *Mem; }
+
+  LocString Name;
+  LocString Version;
+  LocString Description;
+  Value *Metadata = nullptr;
+  ExecContext Context;
+  /// True if the file has an `inputs:` key (so unknown names are errors).
+  bool DeclaresInputs = false;
+  std::vector<Input> Inputs;
+  std::vector<Output> Outputs;
+  std::vector<Step> Steps;
+  /// Every AUTO tag, in source order (index == AutoTag::Id).
+  std::vector<AutoTag *> AutoTags;
+
+  /// Index of the step named \p Id, if any (first one on duplicates).
+  std::optional<uint32_t> findStep(llvm::StringRef Id) const;
+  /// Index of the input named \p N, if any.
+  std::optional<uint32_t> findInput(llvm::StringRef N) const;
+  /// Rebuilds the name indexes after Steps or Inputs changed.
+  void reindex();
+
+ private:
+  std::shared_ptr<const SourceFile> File;
+  std::shared_ptr<Arena> Mem;
+  llvm::StringMap<uint32_t> StepIndex;
+  llvm::StringMap<uint32_t> InputIndex;
+};
+
+}  // namespace orch::ir

@@ -1,0 +1,229 @@
+//===- Printer.cpp - The `--emit=ir` dump ---------------------------------===//
+#include "ir/Printer.h"
+
+namespace orch::ir {
+
+namespace {
+void printAuto(llvm::raw_ostream &OS, const AutoTag &T) {
+  OS << "auto#" << T.Id;
+  if (T.DeclaredType) OS << '<' << typeName(*T.DeclaredType) << '>';
+  OS << '(';
+  printScalar(OS, Scalar::string(T.Text));
+  if (T.Min) OS << ", min=" << *T.Min;
+  if (T.Max) OS << ", max=" << *T.Max;
+  if (!T.Choices.empty()) {
+    OS << ", choices=[";
+    for (size_t I = 0; I < T.Choices.size(); ++I) {
+      if (I) OS << ", ";
+      printScalar(OS, Scalar::string(T.Choices[I]));
+    }
+    OS << ']';
+  }
+  OS << ')';
+  if (T.Resolved) {
+    static const char *Origins[] = {"unresolved", "lock", "cache", "model"};
+    OS << " = ";
+    printValue(OS, T.Resolved);
+    OS << " from " << Origins[static_cast<int>(T.Origin)];
+  }
+}
+}  // namespace
+
+void printValue(llvm::raw_ostream &OS, const Value *V) {
+  switch (V->kind()) {
+    case Value::Kind::Scalar:
+      printScalar(OS, llvm::cast<ScalarValue>(V)->scalar());
+      return;
+    case Value::Kind::Auto:
+      printAuto(OS, *llvm::cast<AutoValue>(V)->tag());
+      return;
+    case Value::Kind::Template: {
+      OS << "tmpl(";
+      bool First = true;
+      for (const Segment &S : llvm::cast<TemplateValue>(V)->segments()) {
+        if (!First) OS << ", ";
+        First = false;
+        switch (S.K) {
+          case Segment::Kind::Text: printScalar(OS, Scalar::string(S.Text)); break;
+          case Segment::Kind::Expr:
+            OS << '(';
+            printExpr(OS, S.E);
+            OS << " : " << typeName(S.E->type()) << ')';
+            break;
+          case Segment::Kind::Auto: printAuto(OS, *S.Tag); break;
+        }
+      }
+      OS << ')';
+      return;
+    }
+    case Value::Kind::List: {
+      OS << '[';
+      bool First = true;
+      for (const Value *I : llvm::cast<ListValue>(V)->items()) {
+        if (!First) OS << ", ";
+        First = false;
+        printValue(OS, I);
+      }
+      OS << ']';
+      return;
+    }
+    case Value::Kind::Map: {
+      OS << '{';
+      bool First = true;
+      for (const MapEntry &E : llvm::cast<MapValue>(V)->entries()) {
+        if (!First) OS << ", ";
+        First = false;
+        OS << E.Key << ": ";
+        printValue(OS, E.V);
+      }
+      OS << '}';
+      return;
+    }
+  }
+}
+
+namespace {
+class PipelinePrinter {
+ public:
+  PipelinePrinter(llvm::raw_ostream &OS, const Pipeline &P, const PrintOptions &O)
+      : OS(OS), P(P), Opts(O) {}
+
+  void run() {
+    OS << "pipeline @" << P.Name.Str;
+    if (!P.Version.Str.empty()) OS << " version \"" << P.Version.Str << '"';
+    OS << " {\n";
+    if (!P.Description.Str.empty()) {
+      OS << "  description ";
+      printScalar(OS, Scalar::string(P.Description.Str));
+      OS << '\n';
+    }
+    const ExecContext &C = P.Context;
+    if (C.Timeout || C.MaxRetries || !C.CheckpointStrategy.Str.empty()) {
+      OS << "  context {";
+      const char *Sep = " ";
+      if (C.Timeout) { OS << Sep << "timeout = " << C.Timeout->Val; Sep = ", "; }
+      if (C.MaxRetries) { OS << Sep << "max_retries = " << C.MaxRetries->Val; Sep = ", "; }
+      if (!C.CheckpointStrategy.Str.empty())
+        OS << Sep << "checkpoint_strategy = " << C.CheckpointStrategy.Str;
+      OS << " }\n";
+    }
+    if (P.Metadata) {
+      OS << "  metadata ";
+      printValue(OS, P.Metadata);
+      OS << '\n';
+    }
+    for (const Input &I : P.Inputs) input(I);
+    for (const Step &S : P.Steps) step(S);
+    for (const Output &O : P.Outputs) {
+      OS << "  output " << O.Name.Str << " = ";
+      printValue(OS, O.V);
+      OS << '\n';
+    }
+    OS << "}\n";
+  }
+
+ private:
+  void loc(SourceLoc L) {
+    if (!Opts.Locations || !L.isValid()) return;
+    LineCol LC = P.file().lineCol(L);
+    OS << " loc(" << LC.Line << ':' << LC.Col << ')';
+  }
+
+  void input(const Input &I) {
+    OS << "  input $" << I.Name.Str << " : " << typeName(I.Ty);
+    if (I.Bound) {
+      OS << " = ";
+      printValue(OS, I.Bound);
+      OS << " bound";
+    } else {
+      OS << (I.Required ? " required" : " optional");
+      if (I.Default) {
+        OS << " default ";
+        printValue(OS, I.Default);
+      }
+    }
+    if (I.Implicit) OS << " implicit";
+    loc(I.Implicit && !I.Uses.empty() ? I.Uses.front() : I.Name.Loc);
+    OS << '\n';
+  }
+
+  void step(const Step &S) {
+    OS << "  step %" << S.Id.Str << " = ";
+    if (S.ActionAuto)
+      printAuto(OS, *S.ActionAuto);
+    else
+      OS << S.Action.Str;
+    loc(S.Id.Loc.isValid() ? S.Id.Loc : S.Loc);
+    OS << " {\n";
+    if (S.Params)
+      for (const MapEntry &E : S.Params->entries()) {
+        OS << "    " << E.Key << " : " << typeName(E.V->type()) << " = ";
+        printValue(OS, E.V);
+        OS << '\n';
+      }
+    if (S.Condition) {
+      OS << "    condition ";
+      printValue(OS, S.Condition);
+      OS << '\n';
+    }
+    if (!S.Deps.empty() || S.DepsAuto) {
+      OS << "    needs(";
+      bool First = true;
+      for (const DepEdge &D : S.Deps) {
+        if (!First) OS << ", ";
+        First = false;
+        OS << '%' << P.Steps[D.Target].Id.Str;
+        if (D.Inferred) OS << " inferred";
+      }
+      if (S.DepsAuto) {
+        if (!First) OS << ", ";
+        printAuto(OS, *S.DepsAuto);
+      }
+      OS << ")\n";
+    } else if (!S.DepNames.empty()) {
+      // Before dependency resolution: the names as written.
+      OS << "    needs(";
+      for (size_t I = 0; I < S.DepNames.size(); ++I)
+        OS << (I ? ", " : "") << '"' << S.DepNames[I].Str << '"';
+      OS << ") unresolved\n";
+    }
+    if (!S.Uses.empty()) {
+      OS << "    uses(";
+      for (size_t I = 0; I < S.Uses.size(); ++I) {
+        OS << (I ? ", " : "") << '%' << P.Steps[S.Uses[I].Target].Id.Str;
+        if (!S.Uses[I].Field.empty()) OS << '.' << S.Uses[I].Field;
+      }
+      OS << ")\n";
+    }
+    bool Policy = !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries || S.TimeoutAuto;
+    if (Policy) {
+      OS << "    policy {";
+      const char *Sep = " ";
+      if (!S.OnFailureText.Str.empty()) {
+        OS << Sep << "on_failure = " << failurePolicyName(S.OnFailure);
+        Sep = ", ";
+      }
+      if (S.Timeout) { OS << Sep << "timeout = " << S.Timeout->Val; Sep = ", "; }
+      if (S.TimeoutAuto) {
+        OS << Sep << "timeout = ";
+        printAuto(OS, *S.TimeoutAuto);
+        Sep = ", ";
+      }
+      if (S.MaxRetries) OS << Sep << "max_retries = " << S.MaxRetries->Val;
+      OS << " }\n";
+    }
+    OS << "  }\n";
+  }
+
+  llvm::raw_ostream &OS;
+  const Pipeline &P;
+  const PrintOptions &Opts;
+};
+}  // namespace
+
+void printPipeline(llvm::raw_ostream &OS, const Pipeline &P,
+                   const PrintOptions &Opts) {
+  PipelinePrinter(OS, P, Opts).run();
+}
+
+}  // namespace orch::ir

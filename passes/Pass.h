@@ -1,0 +1,64 @@
+//===- Pass.h - The pass interface and registry ----------------*- C++ -*-===//
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/Diagnostics.h"
+#include "ir/Pipeline.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace orch::passes {
+
+/// What every pass may use besides the pipeline.
+struct PassContext {
+  DiagnosticEngine &Diags;
+  std::vector<ir::InputBinding> Bindings;
+};
+
+/// A transformation or check over the pipeline IR.
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  /// The name used by `--passes` and `--print-after`: `cycle-check`.
+  virtual llvm::StringRef name() const = 0;
+  /// Runs the pass. Returns false if it reported errors; the pipeline then
+  /// stops before the next pass.
+  virtual bool run(ir::Pipeline &P, PassContext &Ctx) = 0;
+};
+
+/// Checks names, versions, enums, ranges and duplicate ids.
+std::unique_ptr<Pass> createValidatePass();
+/// Resolves every name in every template: steps, inputs, filters; infers
+/// expression types, implicit inputs and compile-time bindings.
+std::unique_ptr<Pass> createResolveNamesPass();
+/// Turns dependency lists into edges and adds implicit edges for uses.
+std::unique_ptr<Pass> createResolveDepsPass();
+/// Reports every dependency cycle once, as its path.
+std::unique_ptr<Pass> createCycleCheckPass();
+
+/// One entry of the registry.
+struct PassInfo {
+  llvm::StringRef Name;
+  llvm::StringRef Summary;
+  std::unique_ptr<Pass> (*Create)();
+};
+
+/// Every pass, in the default order of the front-end pipeline.
+llvm::ArrayRef<PassInfo> passRegistry();
+/// The registry entry called \p Name, or null.
+const PassInfo *findPass(llvm::StringRef Name);
+
+/// Called after each pass that succeeded, with its name.
+using AfterPassHook = std::function<void(llvm::StringRef, const ir::Pipeline &)>;
+
+/// Runs \p Names (every registered pass if empty) in order, stopping after
+/// the first pass that reports errors. Verifies the IR after each pass.
+bool runPasses(ir::Pipeline &P, PassContext &Ctx,
+               llvm::ArrayRef<std::string> Names = {},
+               const AfterPassHook &After = nullptr);
+
+}  // namespace orch::passes

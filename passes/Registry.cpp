@@ -1,0 +1,52 @@
+//===- Registry.cpp - The one list of passes ------------------------------===//
+#include "ir/Verifier.h"
+#include "passes/Pass.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace orch::passes {
+
+namespace {
+const PassInfo Registry[] = {
+    {"validate", "check names, versions, enums, ranges and duplicate ids",
+     createValidatePass},
+    {"resolve-names", "resolve template names, filters, types and inputs",
+     createResolveNamesPass},
+    {"resolve-deps", "build dependency edges, explicit and implicit",
+     createResolveDepsPass},
+    {"cycle-check", "report dependency cycles", createCycleCheckPass},
+};
+}  // namespace
+
+llvm::ArrayRef<PassInfo> passRegistry() { return Registry; }
+
+const PassInfo *findPass(llvm::StringRef Name) {
+  for (const PassInfo &I : Registry)
+    if (I.Name == Name) return &I;
+  return nullptr;
+}
+
+bool runPasses(ir::Pipeline &P, PassContext &Ctx,
+               llvm::ArrayRef<std::string> Names, const AfterPassHook &After) {
+  std::vector<const PassInfo *> Plan;
+  if (Names.empty())
+    for (const PassInfo &I : Registry) Plan.push_back(&I);
+  else
+    for (const std::string &N : Names)
+      if (const PassInfo *I = findPass(N)) Plan.push_back(I);
+  bool DepsResolved = false;
+  for (const PassInfo *I : Plan) {
+    std::unique_ptr<Pass> Pass = I->Create();
+    if (!Pass->run(P, Ctx) || Ctx.Diags.hasErrors()) return false;
+    DepsResolved |= I->Name == "resolve-deps";
+    if (llvm::Error E = ir::verifyPipeline(P, DepsResolved)) {
+      // An invariant broken by a pass is a compiler bug: say so loudly.
+      llvm::errs() << "internal compiler error after pass `" << I->Name
+                   << "`: " << llvm::toString(std::move(E)) << '\n';
+      return false;
+    }
+    if (After) After(I->Name, P);
+  }
+  return true;
+}
+
+}  // namespace orch::passes

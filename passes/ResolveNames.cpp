@@ -1,0 +1,354 @@
+//===- ResolveNames.cpp - Names, filters and types in templates -----------===//
+//
+// Every expression root is one of: `steps.<id>[.field]`, `inputs.<name>`,
+// a declared input, a step id in short form (`<id>.field`), or, when the
+// pipeline declares no inputs, an implicit required input.
+//
+//===----------------------------------------------------------------------===//
+#include <algorithm>
+
+#include "ir/Filters.h"
+#include "llvm/ADT/SmallVector.h"
+#include "passes/Pass.h"
+
+namespace orch::passes {
+
+namespace {
+
+using namespace ir;
+
+/// What the expressions being walked belong to.
+struct Owner {
+  int Step = -1;               ///< Index of the step, or -1.
+  bool StepsAllowed = true;    ///< False in input defaults.
+  llvm::StringRef What;        ///< For messages: "input defaults".
+};
+
+class ResolveNamesPass : public Pass {
+ public:
+  llvm::StringRef name() const override { return "resolve-names"; }
+  bool run(Pipeline &P, PassContext &Ctx) override;
+
+ private:
+  void walk(Expr *E, const Owner &O);
+  void chain(Expr *Top, const Owner &O);
+  void useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest,
+               const Owner &O);
+  void useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc, uint32_t Len,
+                size_t RestSize);
+  void typeOf(Expr *E);
+  void applyBindings(PassContext &Ctx);
+  std::vector<llvm::StringRef> nameCandidates() const;
+
+  Pipeline *P = nullptr;
+  DiagnosticEngine *D = nullptr;
+  std::vector<llvm::StringRef> StepIds;
+};
+
+/// A chain `root.a[b].c`, top node first; returns its root.
+Expr *chainRoot(Expr *E, llvm::SmallVectorImpl<Expr *> &Links) {
+  while (true) {
+    if (auto *A = llvm::dyn_cast<AttrExpr>(E)) {
+      Links.push_back(E);
+      E = A->base();
+    } else if (auto *I = llvm::dyn_cast<IndexExpr>(E)) {
+      Links.push_back(E);
+      E = I->base();
+    } else {
+      return E;
+    }
+  }
+}
+
+/// The constant key of a chain link: `.name`, `["name"]`, `[0]`.
+std::optional<llvm::StringRef> linkKey(Expr *Link) {
+  if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) return A->attr();
+  auto *I = llvm::cast<IndexExpr>(Link);
+  if (auto *L = llvm::dyn_cast<LiteralExpr>(I->index()))
+    if (L->value().Ty == Type::String) return L->value().S;
+  return std::nullopt;
+}
+
+SourceLoc linkLoc(Expr *Link) {
+  if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) return A->attrLoc();
+  return llvm::cast<IndexExpr>(Link)->index()->loc();
+}
+
+uint32_t linkLen(Expr *Link) {
+  if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) return A->attr().size();
+  return llvm::cast<IndexExpr>(Link)->index()->length();
+}
+
+void ResolveNamesPass::walk(Expr *E, const Owner &O) {
+  switch (E->kind()) {
+    case Expr::Kind::Literal:
+      return;
+    case Expr::Kind::Name:
+    case Expr::Kind::Attr:
+    case Expr::Kind::Index:
+      chain(E, O);
+      return;
+    case Expr::Kind::Filter: {
+      auto *F = llvm::cast<FilterExpr>(E);
+      walk(F->base(), O);
+      for (Expr *A : F->args()) walk(A, O);
+      const FilterInfo *Info = findFilter(F->name());
+      if (!Info) {
+        std::vector<llvm::StringRef> Names;
+        for (const FilterInfo &I : filters()) Names.push_back(I.Name);
+        D->report(DiagKind::UnknownFilter, F->nameLoc(), F->name().size(),
+                  F->name().str(), didYouMean(F->name(), Names));
+      } else if (F->args().size() < Info->MinArgs || F->args().size() > Info->MaxArgs) {
+        std::string Takes =
+            Info->MaxArgs == 0 ? "no arguments"
+            : Info->MinArgs == Info->MaxArgs
+                ? fmt::format("{} argument{}", Info->MinArgs, Info->MinArgs == 1 ? "" : "s")
+                : fmt::format("{} to {} arguments", Info->MinArgs, Info->MaxArgs);
+        D->report(DiagKind::FilterArity, F->nameLoc(), F->name().size(),
+                  F->name().str(), Takes, F->args().size());
+      }
+      break;
+    }
+    case Expr::Kind::Unary:
+      walk(llvm::cast<UnaryExpr>(E)->operand(), O);
+      break;
+    case Expr::Kind::Binary:
+      walk(llvm::cast<BinaryExpr>(E)->lhs(), O);
+      walk(llvm::cast<BinaryExpr>(E)->rhs(), O);
+      break;
+    case Expr::Kind::List:
+      for (Expr *I : llvm::cast<ListExpr>(E)->items()) walk(I, O);
+      break;
+  }
+  typeOf(E);
+}
+
+void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
+  llvm::SmallVector<Expr *, 4> Links;
+  Expr *Root = chainRoot(Top, Links);
+  std::reverse(Links.begin(), Links.end());  // root-most link first
+  // Dynamic indexes are expressions of their own.
+  for (Expr *L : Links)
+    if (auto *I = llvm::dyn_cast<IndexExpr>(L)) walk(I->index(), O);
+  auto *N = llvm::dyn_cast<NameExpr>(Root);
+  if (!N) {  // `(a ~ b).x`, `[1, 2][0]`
+    walk(Root, O);
+    return;
+  }
+  llvm::StringRef Name = N->name();
+  if (Name == "steps") {
+    std::optional<llvm::StringRef> Id;
+    if (!Links.empty()) Id = linkKey(Links[0]);
+    if (!Id) {
+      D->report(DiagKind::DynamicStepReference, N->loc(), N->length());
+      return;
+    }
+    if (!O.StepsAllowed) {
+      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(), O.What.str());
+      return;
+    }
+    if (auto T = P->findStep(*Id)) {
+      useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O);
+    } else {
+      D->report(DiagKind::UnknownStep, linkLoc(Links[0]), linkLen(Links[0]), Id->str(),
+                didYouMean(*Id, StepIds));
+    }
+    return;
+  }
+  if (Name == "inputs") {
+    std::optional<llvm::StringRef> In;
+    if (!Links.empty()) In = linkKey(Links[0]);
+    if (!In) return;  // `inputs` as a whole: the map of every input
+    if (!P->findInput(*In) && P->DeclaresInputs) {
+      std::vector<llvm::StringRef> Names;
+      for (const Input &I : P->Inputs) Names.push_back(I.Name.Str);
+      D->report(DiagKind::UnknownInput, linkLoc(Links[0]), linkLen(Links[0]), In->str(),
+                didYouMean(*In, Names));
+      return;
+    }
+    useInput(Top, *In, linkLoc(Links[0]), linkLen(Links[0]), Links.size() - 1);
+    return;
+  }
+  std::optional<uint32_t> In = P->findInput(Name);
+  std::optional<uint32_t> St = P->findStep(Name);
+  if (In && !P->Inputs[*In].Implicit) {
+    if (St)
+      D->report(DiagKind::AmbiguousName, N->loc(), N->length(), Name.str());
+    useInput(Top, Name, N->loc(), N->length(), Links.size());
+    return;
+  }
+  if (St) {
+    if (!O.StepsAllowed) {
+      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(), O.What.str());
+      return;
+    }
+    useStep(Top, *St, Links, O);
+    return;
+  }
+  if (P->DeclaresInputs) {
+    D->report(DiagKind::UnknownName, N->loc(), N->length(), Name.str(),
+              didYouMean(Name, nameCandidates()));
+    return;
+  }
+  useInput(Top, Name, N->loc(), N->length(), Links.size());
+}
+
+void ResolveNamesPass::useStep(Expr *Top, uint32_t Target,
+                               llvm::ArrayRef<Expr *> Rest, const Owner &O) {
+  if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target) {
+    D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
+              P->Steps[Target].Id.Str.str());
+    return;
+  }
+  llvm::StringRef Field;
+  if (!Rest.empty())
+    if (auto K = linkKey(Rest[0])) Field = *K;
+  if (O.Step >= 0)
+    P->Steps[O.Step].Uses.push_back({Target, Field, Top->loc(), Top->length()});
+  // `steps.x.output` is the step's text; other fields are known at run time.
+  Top->setType(Rest.size() == 1 && Field == "output" ? Type::String : Type::Any);
+}
+
+void ResolveNamesPass::useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc,
+                                uint32_t Len, size_t RestSize) {
+  std::optional<uint32_t> Idx = P->findInput(Name);
+  if (!Idx) {
+    Input In;
+    In.Name = {Name, Loc, Len};
+    In.Implicit = true;
+    In.Required = true;
+    P->Inputs.push_back(std::move(In));
+    P->reindex();
+    Idx = P->Inputs.size() - 1;
+  }
+  Input &In = P->Inputs[*Idx];
+  if (In.Implicit) In.Uses.push_back(Loc);
+  Top->setType(RestSize == 0 ? In.Ty : Type::Any);
+}
+
+void ResolveNamesPass::typeOf(Expr *E) {
+  switch (E->kind()) {
+    case Expr::Kind::Filter: {
+      auto *F = llvm::cast<FilterExpr>(E);
+      const FilterInfo *Info = findFilter(F->name());
+      Type T = Info ? Info->Result : Type::Any;
+      if (Info && T == Type::Any && F->name() == "default" && !F->args().empty() &&
+          F->base()->type() == F->args()[0]->type())
+        T = F->base()->type();
+      E->setType(T);
+      return;
+    }
+    case Expr::Kind::Unary: {
+      auto *U = llvm::cast<UnaryExpr>(E);
+      E->setType(U->op() == UnaryOp::Not ? Type::Bool : U->operand()->type());
+      return;
+    }
+    case Expr::Kind::Binary: {
+      auto *B = llvm::cast<BinaryExpr>(E);
+      Type L = B->lhs()->type(), R = B->rhs()->type();
+      auto Numeric = [](Type T) { return T == Type::Int || T == Type::Float; };
+      switch (B->op()) {
+        case BinaryOp::Or:
+        case BinaryOp::And:
+          E->setType(L == R ? L : Type::Any);  // Jinja returns an operand
+          return;
+        case BinaryOp::Concat: E->setType(Type::String); return;
+        case BinaryOp::Add:
+          if (L == Type::String && R == Type::String) { E->setType(Type::String); return; }
+          [[fallthrough]];
+        case BinaryOp::Sub:
+        case BinaryOp::Mul:
+        case BinaryOp::Mod:
+          E->setType(L == Type::Int && R == Type::Int   ? Type::Int
+                     : Numeric(L) && Numeric(R)         ? Type::Float
+                                                        : Type::Any);
+          return;
+        case BinaryOp::Div: E->setType(Type::Float); return;
+        default: E->setType(Type::Bool); return;  // comparisons, in
+      }
+    }
+    case Expr::Kind::List: E->setType(Type::List); return;
+    default: return;
+  }
+}
+
+std::vector<llvm::StringRef> ResolveNamesPass::nameCandidates() const {
+  std::vector<llvm::StringRef> Names;
+  for (const Input &I : P->Inputs) Names.push_back(I.Name.Str);
+  Names.insert(Names.end(), StepIds.begin(), StepIds.end());
+  return Names;
+}
+
+void ResolveNamesPass::applyBindings(PassContext &Ctx) {
+  for (const InputBinding &B : Ctx.Bindings) {
+    std::optional<uint32_t> Idx = P->findInput(B.Name);
+    if (!Idx) {
+      std::vector<llvm::StringRef> Names;
+      for (const Input &I : P->Inputs) Names.push_back(I.Name.Str);
+      D->report(DiagKind::BindUnknownInput, SourceLoc(), 0, B.Origin, B.Name,
+                didYouMean(B.Name, Names));
+      continue;
+    }
+    Input &In = P->Inputs[*Idx];
+    if (!isAssignable(B.V->type(), In.Ty)) {
+      D->report(DiagKind::BindTypeMismatch, SourceLoc(), 0, B.Origin, B.Name,
+                typeName(In.Ty).str(), typeName(B.V->type()).str());
+      continue;
+    }
+    In.Bound = B.V;
+    In.Required = false;
+  }
+}
+
+bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
+  P = &Pl;
+  D = &Ctx.Diags;
+  unsigned Before = D->errorCount();
+  for (const Step &S : P->Steps) StepIds.push_back(S.Id.Str);
+  for (Input &In : P->Inputs)
+    if (In.Default)
+      forEachExpr(In.Default, [&](Expr *E) {
+        walk(E, Owner{-1, false, "input defaults"});
+      });
+  for (size_t I = 0; I < P->Steps.size(); ++I) {
+    Step &S = P->Steps[I];
+    S.Uses.clear();
+    Owner O{static_cast<int>(I), true, ""};
+    auto Visit = [&](Expr *E) { walk(E, O); };
+    forEachExpr(S.Params, Visit);
+    forEachExpr(S.Condition, Visit);
+    if (S.Params)
+      for (const MapEntry &E : S.Params->entries())
+        if (auto *T = llvm::dyn_cast<TemplateValue>(E.V))
+          if (Expr *X = T->soleExpr()) E.V->setType(X->type());
+  }
+  for (Output &Out : P->Outputs)
+    forEachExpr(Out.V, [&](Expr *E) { walk(E, Owner{-1, true, ""}); });
+
+  // Implicit inputs: one warning each, at the first use, in source order.
+  std::stable_sort(P->Inputs.begin(), P->Inputs.end(),
+                   [](const Input &A, const Input &B) {
+                     if (A.Implicit != B.Implicit) return !A.Implicit;
+                     return A.Implicit && A.Uses.front() < B.Uses.front();
+                   });
+  P->reindex();
+  for (Input &In : P->Inputs) {
+    if (!In.Implicit) continue;
+    std::sort(In.Uses.begin(), In.Uses.end());
+    In.Name.Loc = In.Uses.front();
+    Diagnostic &W = D->report(DiagKind::ImplicitInput, In.Uses.front(), In.Name.Length,
+                              In.Name.Str.str());
+    for (size_t U = 1; U < In.Uses.size() && U <= 8; ++U)
+      DiagnosticEngine::note(W, DiagKind::NoteUsedHere, In.Uses[U], In.Name.Length);
+  }
+  applyBindings(Ctx);
+  return D->errorCount() == Before;
+}
+
+}  // namespace
+
+std::unique_ptr<Pass> createResolveNamesPass() {
+  return std::make_unique<ResolveNamesPass>();
+}
+
+}  // namespace orch::passes

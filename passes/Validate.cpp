@@ -1,0 +1,139 @@
+//===- Validate.cpp - Names, versions, enums, ranges, duplicates ----------===//
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "passes/Pass.h"
+
+namespace orch::passes {
+
+namespace {
+
+constexpr llvm::StringLiteral IdPattern = "^[a-zA-Z][a-zA-Z0-9_-]*$";
+constexpr llvm::StringLiteral InputPattern = "^[a-zA-Z_][a-zA-Z0-9_]*$";
+
+bool isId(llvm::StringRef S) {
+  return !S.empty() && llvm::isAlpha(S[0]) &&
+         llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; });
+}
+
+bool isInputName(llvm::StringRef S) {
+  return !S.empty() && (llvm::isAlpha(S[0]) || S[0] == '_') &&
+         llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_'; });
+}
+
+bool isNumber(llvm::StringRef S) {
+  return !S.empty() && llvm::all_of(S, llvm::isDigit) && (S.size() == 1 || S[0] != '0');
+}
+
+/// MAJOR.MINOR.PATCH with optional -prerelease and +build (semver.org 2.0).
+bool isSemver(llvm::StringRef S) {
+  auto [Core, Build] = S.split('+');
+  if (S.contains('+') && Build.empty()) return false;
+  auto [Nums, Pre] = Core.split('-');
+  if (Core.contains('-') && Pre.empty()) return false;
+  llvm::SmallVector<llvm::StringRef, 3> Parts;
+  Nums.split(Parts, '.');
+  return Parts.size() == 3 && llvm::all_of(Parts, isNumber);
+}
+
+bool isReserved(llvm::StringRef S) { return S == "steps" || S == "inputs"; }
+
+class ValidatePass : public Pass {
+ public:
+  llvm::StringRef name() const override { return "validate"; }
+
+  bool run(ir::Pipeline &P, PassContext &Ctx) override {
+    DiagnosticEngine &D = Ctx.Diags;
+    unsigned Before = D.errorCount();
+    if (!P.Name.Str.empty() && !isId(P.Name.Str))
+      D.report(DiagKind::InvalidIdentifier, P.Name.Loc, P.Name.Length, "pipeline name",
+               P.Name.Str.str(), IdPattern.str());
+    if (P.Version.Loc.isValid() && !isSemver(P.Version.Str))
+      D.report(DiagKind::InvalidVersion, P.Version.Loc, P.Version.Length,
+               P.Version.Str.str());
+    checkContext(P.Context, D);
+    checkInputs(P, D);
+    for (const ir::Output &O : P.Outputs)
+      if (!isInputName(O.Name.Str))
+        D.report(DiagKind::InvalidIdentifier, O.Name.Loc, O.Name.Length, "output name",
+                 O.Name.Str.str(), InputPattern.str());
+    checkSteps(P, D);
+    return D.errorCount() == Before;
+  }
+
+ private:
+  static void checkPositive(const std::optional<ir::LocInt> &V, llvm::StringRef What,
+                            int64_t Min, DiagnosticEngine &D) {
+    if (V && V->Val < Min)
+      D.report(DiagKind::OutOfRange, V->Loc, V->Length, What.str(),
+               Min == 1 ? "a positive number of seconds" : "zero or more",
+               V->Val);
+  }
+
+  void checkContext(const ir::ExecContext &C, DiagnosticEngine &D) {
+    checkPositive(C.Timeout, "`context.timeout`", 1, D);
+    checkPositive(C.MaxRetries, "`context.max_retries`", 0, D);
+    const ir::LocString &CS = C.CheckpointStrategy;
+    static const llvm::StringRef Strategies[] = {"adaptive", "fixed", "none"};
+    if (CS.Loc.isValid() && !llvm::is_contained(Strategies, CS.Str))
+      D.report(DiagKind::InvalidEnum, CS.Loc, CS.Length, "checkpoint strategy",
+               CS.Str.str(), "`adaptive`, `fixed`, `none`", didYouMean(CS.Str, Strategies));
+  }
+
+  void checkInputs(ir::Pipeline &P, DiagnosticEngine &D) {
+    llvm::StringMap<const ir::Input *> Seen;
+    for (const ir::Input &In : P.Inputs) {
+      if (!isInputName(In.Name.Str) || isReserved(In.Name.Str))
+        D.report(DiagKind::InvalidIdentifier, In.Name.Loc, In.Name.Length,
+                 isReserved(In.Name.Str) ? "reserved input name" : "input name",
+                 In.Name.Str.str(), InputPattern.str());
+      auto [It, New] = Seen.try_emplace(In.Name.Str, &In);
+      if (!New) {
+        Diagnostic &Dg = D.report(DiagKind::DuplicateInput, In.Name.Loc, In.Name.Length,
+                                  In.Name.Str.str());
+        DiagnosticEngine::note(Dg, DiagKind::NoteFirstDefined, It->second->Name.Loc,
+                               It->second->Name.Length);
+      }
+      if (In.Default && In.Ty != ir::Type::Any &&
+          !ir::isAssignable(In.Default->type(), In.Ty))
+        D.report(DiagKind::InvalidDefault, In.Default->loc(), In.Default->length(),
+                 In.Name.Str.str(), ir::typeName(In.Ty).str(),
+                 ir::typeName(In.Default->type()).str());
+    }
+  }
+
+  void checkSteps(ir::Pipeline &P, DiagnosticEngine &D) {
+    llvm::StringMap<const ir::Step *> Seen;
+    static const llvm::StringRef Policies[] = {"continue", "fail", "retry", "skip"};
+    for (const ir::Step &S : P.Steps) {
+      if (S.Id.Loc.isValid()) {
+        if (!isId(S.Id.Str) || isReserved(S.Id.Str))
+          D.report(DiagKind::InvalidIdentifier, S.Id.Loc, S.Id.Length,
+                   isReserved(S.Id.Str) ? "reserved step id" : "step id", S.Id.Str.str(),
+                   IdPattern.str());
+        auto [It, New] = Seen.try_emplace(S.Id.Str, &S);
+        if (!New) {
+          Diagnostic &Dg =
+              D.report(DiagKind::DuplicateStepId, S.Id.Loc, S.Id.Length, S.Id.Str.str());
+          DiagnosticEngine::note(Dg, DiagKind::NoteFirstDefined, It->second->Id.Loc,
+                                 It->second->Id.Length);
+        }
+      }
+      if (!S.ActionAuto && S.Action.Loc.isValid() && S.Action.Str.trim().empty())
+        D.report(DiagKind::TypeMismatch, S.Action.Loc, S.Action.Length, "`action`",
+                 "an action name", "an empty string");
+      const ir::LocString &F = S.OnFailureText;
+      if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str))
+        D.report(DiagKind::InvalidEnum, F.Loc, F.Length, "`on_failure` policy",
+                 F.Str.str(), "`continue`, `fail`, `retry`, `skip`",
+                 didYouMean(F.Str, Policies));
+      checkPositive(S.Timeout, "`timeout`", 1, D);
+      checkPositive(S.MaxRetries, "`max_retries`", 0, D);
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createValidatePass() { return std::make_unique<ValidatePass>(); }
+
+}  // namespace orch::passes

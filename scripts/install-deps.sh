@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs to build and test.
+# Idempotent: re-running it on a machine that has everything is a no-op apart
+# from the package index check. Debian 12 (bookworm), run as root.
+set -euo pipefail
+
+PACKAGES=(
+  # compiler and build
+  g++ cmake ninja-build python3 git
+  # LLVM 19: ADT/Support, FileCheck, not, lit; clang 19 + compiler-rt for libFuzzer
+  llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev zlib1g-dev libzstd-dev
+  # libraries from the design card
+  antlr4 libantlr4-runtime-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # formatting
+  clang-format
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

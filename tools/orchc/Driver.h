@@ -1,0 +1,33 @@
+//===- Driver.h - orchc's stages, wired together ---------------*- C++ -*-===//
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace orch::tools {
+
+/// Process exit codes of orchc.
+enum ExitCode : int { ExitOk = 0, ExitPipelineErrors = 1, ExitUsage = 2 };
+
+/// What to print at the end of `orchc build`.
+enum class Emit { Ast, Ir };
+
+/// Everything the command line decided.
+struct DriverOptions {
+  std::string Input;
+  bool Build = false;  ///< `build` (else `check`).
+  Emit EmitKind = Emit::Ir;
+  std::string Output = "-";
+  std::vector<std::string> Sets;
+  std::string InputsFile;
+  bool Color = false;
+  bool Locations = true;
+  unsigned ErrorLimit = 50;
+};
+
+/// Runs check or build and returns the exit code. Diagnostics go to \p Err.
+int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err);
+
+}  // namespace orch::tools

@@ -1,0 +1,78 @@
+//===- main.cpp - orchc: the pipeline compiler's command line -------------===//
+#include "Driver.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace orch::tools;
+
+namespace {
+cl::SubCommand CheckCmd("check", "Check a pipeline and report every problem");
+cl::SubCommand BuildCmd("build", "Compile a pipeline and print or write the result");
+
+cl::OptionCategory Cat("orchc options");
+
+cl::opt<std::string> CheckInput(cl::Positional, cl::desc("<pipeline.yaml>"),
+                                cl::Required, cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> BuildInput(cl::Positional, cl::desc("<pipeline.yaml>"),
+                                cl::Required, cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<Emit> EmitKind("emit", cl::desc("What to emit"), cl::init(Emit::Ir),
+                       cl::values(clEnumValN(Emit::Ast, "ast", "the parsed document"),
+                                  clEnumValN(Emit::Ir, "ir", "the pipeline IR")),
+                       cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> Output("o", cl::desc("Output file (default: stdout)"),
+                            cl::value_desc("file"), cl::init("-"), cl::sub(BuildCmd),
+                            cl::cat(Cat));
+cl::list<std::string> Sets("set", cl::desc("Bind an input at compile time"),
+                           cl::value_desc("name=value"), cl::sub(CheckCmd),
+                           cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> InputsFile("inputs", cl::desc("Bind inputs from a JSON or YAML file"),
+                                cl::value_desc("file"), cl::sub(CheckCmd),
+                                cl::sub(BuildCmd), cl::cat(Cat));
+enum class ColorMode { Auto, Always, Never };
+cl::opt<ColorMode> Color("color", cl::desc("Colour diagnostics"), cl::init(ColorMode::Auto),
+                         cl::values(clEnumValN(ColorMode::Auto, "auto", "on a terminal"),
+                                    clEnumValN(ColorMode::Always, "always", "always"),
+                                    clEnumValN(ColorMode::Never, "never", "never")),
+                         cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<bool> NoLocs("no-locs", cl::desc("Leave locations out of the IR dump"),
+                     cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<unsigned> ErrorLimit("error-limit", cl::desc("Stop printing after N errors (0: all)"),
+                             cl::init(50), cl::sub(CheckCmd), cl::sub(BuildCmd),
+                             cl::cat(Cat));
+}  // namespace
+
+int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(Cat);
+  cl::SetVersionPrinter([](raw_ostream &OS) { OS << "orchc " ORCH_VERSION "\n"; });
+  std::string Errors;
+  raw_string_ostream ErrOS(Errors);
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "orchc: compiles AI pipelines written in YAML\n\n"
+                                   "  orchc check pipeline.yaml\n"
+                                   "  orchc build pipeline.yaml --emit=ir\n",
+                                   &ErrOS)) {
+    errs() << ErrOS.str();
+    return ExitUsage;
+  }
+  DriverOptions Opts;
+  if (CheckCmd) {
+    Opts.Input = CheckInput;
+  } else if (BuildCmd) {
+    Opts.Input = BuildInput;
+    Opts.Build = true;
+    Opts.EmitKind = EmitKind;
+    Opts.Output = Output;
+  } else {
+    errs() << "orchc: error: expected a command: `check` or `build` (see --help)\n";
+    return ExitUsage;
+  }
+  Opts.Sets.assign(Sets.begin(), Sets.end());
+  Opts.InputsFile = InputsFile;
+  Opts.Locations = !NoLocs;
+  Opts.ErrorLimit = ErrorLimit;
+  Opts.Color = Color == ColorMode::Always ||
+               (Color == ColorMode::Auto && sys::Process::StandardErrHasColors());
+  return runDriver(Opts, errs());
+}
