@@ -111,7 +111,7 @@ class Printer {
         OS << '\n';
         for (const KeyValue &KV : M->entries()) {
           OS.indent(Indent + 2) << KV.Key->value() << ": ";
-          node(KV.Value, Indent + 4);
+          node(KV.Value, Indent + 2);
         }
         return;
       }

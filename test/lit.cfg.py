@@ -1,0 +1,23 @@
+# lit configuration: every *.yaml under test/ (but Inputs/) is a test file
+# with its own RUN: and CHECK: lines.
+import os
+import lit.formats
+
+config.name = "orch"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".yaml", ".test"]
+config.excludes = ["Inputs", "unit", "fuzz", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.orch_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.orch_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+# Diagnostics must not depend on the terminal or the locale.
+config.environment["LC_ALL"] = "C"
+config.substitutions.append(("%orchc", os.path.join(config.orch_tools_dir, "orchc")))
+config.substitutions.append(("%examples", os.path.join(config.orch_src_root, "examples")))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+if config.orch_fuzz_dir and os.path.isdir(config.orch_fuzz_dir):
+    config.available_features.add("fuzzer")
+    config.substitutions.append(("%fuzzdir", config.orch_fuzz_dir))
