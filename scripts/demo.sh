@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job on a bundled example: install, build, then compile
+# examples/research-report.yaml and print its pipeline IR.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/install-deps.sh"
+bash "$root/scripts/build.sh"
+"$root/build/tools/orchc/orchc" build "$root/examples/research-report.yaml" --emit=ir
