@@ -9,18 +9,25 @@ namespace orch::ast {
 
 llvm::StringRef Node::describe() const {
   switch (K) {
-    case Kind::Null: return "null";
-    case Kind::Seq: return "a list";
-    case Kind::Map: return "a mapping";
+    case Kind::Null:
+      return "null";
+    case Kind::Seq:
+      return "a list";
+    case Kind::Map:
+      return "a mapping";
     case Kind::Scalar: {
       auto *S = llvm::cast<ScalarNode>(this);
       if (S->soleAuto()) return "an AUTO tag";
       if (S->isTemplated()) return "a template";
       switch (S->typedValue().Ty) {
-        case ir::Type::Bool: return "a boolean";
-        case ir::Type::Int: return "an integer";
-        case ir::Type::Float: return "a number";
-        default: return "a string";
+        case ir::Type::Bool:
+          return "a boolean";
+        case ir::Type::Int:
+          return "an integer";
+        case ir::Type::Float:
+          return "a number";
+        default:
+          return "a string";
       }
     }
   }
@@ -28,17 +35,17 @@ llvm::StringRef Node::describe() const {
 }
 
 namespace {
-bool isDigits(llvm::StringRef S) {
-  return !S.empty() && llvm::all_of(S, llvm::isDigit);
-}
+bool isDigits(llvm::StringRef S) { return !S.empty() && llvm::all_of(S, llvm::isDigit); }
 
 bool looksLikeFloat(llvm::StringRef S) {
-  if (S.consume_front("-") || S.consume_front("+")) {}
+  if (S.consume_front("-") || S.consume_front("+")) {
+  }
   if (S == ".inf" || S == ".Inf" || S == ".INF") return true;
   auto [Mant, Exp] = S.split('e');
   if (Exp.empty() && S.contains('E')) std::tie(Mant, Exp) = S.split('E');
   if (S.contains_insensitive("e")) {
-    if (Exp.consume_front("-") || Exp.consume_front("+")) {}
+    if (Exp.consume_front("-") || Exp.consume_front("+")) {
+    }
     if (!isDigits(Exp)) return false;
   }
   auto [Int, Frac] = Mant.split('.');

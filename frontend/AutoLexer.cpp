@@ -1,7 +1,6 @@
 //===- AutoLexer.cpp ------------------------------------------------------===//
 #include "frontend/AutoLexer.h"
 
-
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::frontend {
@@ -31,8 +30,7 @@ bool inCommentLine(llvm::StringRef T, size_t Pos) {
 
 class Scanner {
  public:
-  Scanner(const SourceFile &F, DiagnosticEngine &D)
-      : T(F.text()), Diags(D) {}
+  Scanner(const SourceFile &F, DiagnosticEngine &D) : T(F.text()), Diags(D) {}
 
   AutoScan run();
 
@@ -84,14 +82,13 @@ bool Scanner::parseAttrs(size_t &Pos, RawAutoTag &Tag) {
                    fmt::format("unterminated value of `{}`", Name.str()));
       return false;
     }
-    setAttr(Name, T.slice(ValStart, End), SourceLoc(NameStart),
-            SourceLoc(ValStart), Tag);
+    setAttr(Name, T.slice(ValStart, End), SourceLoc(NameStart), SourceLoc(ValStart), Tag);
     Pos = End + 1;
   }
 }
 
-void Scanner::setAttr(llvm::StringRef Name, llvm::StringRef Val,
-                      SourceLoc NameLoc, SourceLoc ValLoc, RawAutoTag &Tag) {
+void Scanner::setAttr(llvm::StringRef Name, llvm::StringRef Val, SourceLoc NameLoc,
+                      SourceLoc ValLoc, RawAutoTag &Tag) {
   auto Dup = [&](bool &Seen) {
     if (Seen) {
       Diags.report(DiagKind::AutoDuplicateAttr, NameLoc, Name.size(), Name.str());
@@ -218,9 +215,8 @@ AutoScan Scanner::run() {
 
     // Same-length placeholder: `__AUTO` M digits `_`... M, newlines and the
     // indentation after them kept so YAML's view of lines is unchanged.
-    std::string Head = (Prefix + llvm::Twine(Result.Marker) +
-                        llvm::Twine(Result.Tags.size()))
-                           .str();
+    std::string Head =
+        (Prefix + llvm::Twine(Result.Marker) + llvm::Twine(Result.Tags.size())).str();
     std::string Repl(T.substr(Lt, Tag.Length));
     size_t HeadIdx = 0;
     bool AtLineStart = false;
@@ -252,9 +248,8 @@ AutoScan scanAutoTags(const SourceFile &File, DiagnosticEngine &Diags) {
   return Scanner(File, Diags).run();
 }
 
-std::optional<uint32_t> findPlaceholder(llvm::StringRef S, size_t From,
-                                        char Marker, size_t &Begin,
-                                        size_t &End) {
+std::optional<uint32_t> findPlaceholder(llvm::StringRef S, size_t From, char Marker,
+                                        size_t &Begin, size_t &End) {
   // The placeholder's head may be split by folded line breaks, so white
   // space is skipped between its characters.
   const char Head[] = {'_', '_', 'A', 'U', 'T', 'O', Marker};
@@ -262,8 +257,7 @@ std::optional<uint32_t> findPlaceholder(llvm::StringRef S, size_t From,
     while (I < S.size() && isSpace(S[I])) ++I;
     return I;
   };
-  for (size_t P = S.find('_', From); P != llvm::StringRef::npos;
-       P = S.find('_', P + 1)) {
+  for (size_t P = S.find('_', From); P != llvm::StringRef::npos; P = S.find('_', P + 1)) {
     size_t I = P;
     bool Ok = true;
     for (char H : Head) {

@@ -42,8 +42,7 @@ AutoScan scanAutoTags(const SourceFile &File, DiagnosticEngine &Diags);
 
 /// If \p S holds a placeholder at or after \p From, returns its tag index and
 /// sets \p Begin / \p End to its extent within \p S.
-std::optional<uint32_t> findPlaceholder(llvm::StringRef S, size_t From,
-                                        char Marker, size_t &Begin,
-                                        size_t &End);
+std::optional<uint32_t> findPlaceholder(llvm::StringRef S, size_t From, char Marker,
+                                        size_t &Begin, size_t &End);
 
 }  // namespace orch::frontend

@@ -58,7 +58,7 @@ llvm::Expected<ir::InputBinding> parseSetBinding(llvm::StringRef Arg, ir::Arena 
 }
 
 llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef Path,
-                                                              ir::Arena &A) {
+                                                               ir::Arena &A) {
   YAML::Node Root;
   try {
     Root = YAML::LoadFile(Path.str());

@@ -15,6 +15,6 @@ llvm::Expected<ir::InputBinding> parseSetBinding(llvm::StringRef Arg, ir::Arena 
 
 /// Reads a JSON or YAML mapping of input values (`--inputs FILE`).
 llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef Path,
-                                                              ir::Arena &A);
+                                                               ir::Arena &A);
 
 }  // namespace orch::frontend

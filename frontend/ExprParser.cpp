@@ -24,9 +24,8 @@ class FirstError : public antlr4::BaseErrorListener {
   size_t CharIndex = 0;
   std::string Message;
 
-  void syntaxError(antlr4::Recognizer *, antlr4::Token *Tok, size_t,
-                   size_t CharPos, const std::string &Msg,
-                   std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer *, antlr4::Token *Tok, size_t, size_t CharPos,
+                   const std::string &Msg, std::exception_ptr) override {
     if (Seen) return;
     Seen = true;
     CharIndex = Tok ? Tok->getStartIndex() : CharPos;
@@ -82,9 +81,11 @@ Machinery &machinery() {
 /// Builds ir::Expr nodes from a successful parse tree.
 class Converter {
  public:
-  Converter(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback,
-            ir::Arena &A)
-      : Text(Text), Base(Base), Fallback(Fallback), A(A),
+  Converter(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback, ir::Arena &A)
+      : Text(Text),
+        Base(Base),
+        Fallback(Fallback),
+        A(A),
         Ascii(llvm::all_of(Text, [](char C) { return (unsigned char)C < 0x80; })) {}
 
   /// File location of a code-point index into Text.
@@ -152,12 +153,12 @@ class Converter {
     ir::Expr *L = concat(C->concat(0));
     for (size_t I = 1, E = C->concat().size(); I < E; ++I) {
       P::CompOpContext *Op = C->compOp(I - 1);
-      ir::BinaryOp B = Op->EQ()   ? ir::BinaryOp::Eq
-                       : Op->NE() ? ir::BinaryOp::Ne
-                       : Op->LT() ? ir::BinaryOp::Lt
-                       : Op->LE() ? ir::BinaryOp::Le
-                       : Op->GT() ? ir::BinaryOp::Gt
-                       : Op->GE() ? ir::BinaryOp::Ge
+      ir::BinaryOp B = Op->EQ()       ? ir::BinaryOp::Eq
+                       : Op->NE()     ? ir::BinaryOp::Ne
+                       : Op->LT()     ? ir::BinaryOp::Lt
+                       : Op->LE()     ? ir::BinaryOp::Le
+                       : Op->GT()     ? ir::BinaryOp::Gt
+                       : Op->GE()     ? ir::BinaryOp::Ge
                        : Op->KW_NOT() ? ir::BinaryOp::NotIn
                                       : ir::BinaryOp::In;
       L = binary(C, B, L, concat(C->concat(I)));
@@ -175,8 +176,8 @@ class Converter {
   ir::Expr *additive(P::AdditiveContext *C) {
     ir::Expr *L = multiplicative(C->multiplicative(0));
     for (size_t I = 1, E = C->multiplicative().size(); I < E; ++I)
-      L = binary(C, C->addOp(I - 1)->PLUS() ? ir::BinaryOp::Add : ir::BinaryOp::Sub,
-                 L, multiplicative(C->multiplicative(I)));
+      L = binary(C, C->addOp(I - 1)->PLUS() ? ir::BinaryOp::Add : ir::BinaryOp::Sub, L,
+                 multiplicative(C->multiplicative(I)));
     return L;
   }
 
@@ -249,8 +250,7 @@ class Converter {
       return A.create<ir::NameExpr>(locOf(T->getStartIndex()), tokenLength(T),
                                     A.save(T->getText()));
     }
-    if (auto *Pa = dynamic_cast<P::ParenPrimaryContext *>(C))
-      return expr(Pa->orExpr());
+    if (auto *Pa = dynamic_cast<P::ParenPrimaryContext *>(C)) return expr(Pa->orExpr());
     auto *L = static_cast<P::ListPrimaryContext *>(C);
     llvm::SmallVector<ir::Expr *, 4> Items;
     for (P::OrExprContext *X : L->orExpr()) Items.push_back(expr(X));
@@ -265,9 +265,15 @@ class Converter {
     std::string S = T->getText();
     ir::Scalar V;
     switch (T->getType()) {
-      case TemplateExprLexer::KW_TRUE: V = ir::Scalar::boolean(true); break;
-      case TemplateExprLexer::KW_FALSE: V = ir::Scalar::boolean(false); break;
-      case TemplateExprLexer::KW_NULL: V = ir::Scalar::null(); break;
+      case TemplateExprLexer::KW_TRUE:
+        V = ir::Scalar::boolean(true);
+        break;
+      case TemplateExprLexer::KW_FALSE:
+        V = ir::Scalar::boolean(false);
+        break;
+      case TemplateExprLexer::KW_NULL:
+        V = ir::Scalar::null();
+        break;
       case TemplateExprLexer::INT: {
         int64_t I = 0;
         if (llvm::StringRef(S).getAsInteger(10, I))
@@ -298,11 +304,21 @@ class Converter {
       }
       char N = Body[++I];
       switch (N) {
-        case 'n': Out += '\n'; break;
-        case 't': Out += '\t'; break;
-        case 'r': Out += '\r'; break;
-        case '0': Out += '\0'; break;
-        default: Out += N; break;  // \\ \" \' and anything else
+        case 'n':
+          Out += '\n';
+          break;
+        case 't':
+          Out += '\t';
+          break;
+        case 'r':
+          Out += '\r';
+          break;
+        case '0':
+          Out += '\0';
+          break;
+        default:
+          Out += N;
+          break;  // \\ \" \' and anything else
       }
     }
     return Out;
@@ -316,15 +332,14 @@ class Converter {
 
 /// Rejects expressions whose nesting would recurse too deeply in the parser:
 /// brackets, and runs of prefix operators (`not not not ...`, `- - -x`).
-bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max,
-                  size_t &BadIndex) {
+bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max, size_t &BadIndex) {
   unsigned Depth = 0, Prefix = 0;
   bool PrevIsOperand = false;
   for (antlr4::Token *T : Toks.getTokens()) {
     size_t Ty = T->getType();
-    bool IsPrefix = !PrevIsOperand && (Ty == TemplateExprLexer::KW_NOT ||
-                                       Ty == TemplateExprLexer::MINUS ||
-                                       Ty == TemplateExprLexer::PLUS);
+    bool IsPrefix = !PrevIsOperand &&
+                    (Ty == TemplateExprLexer::KW_NOT || Ty == TemplateExprLexer::MINUS ||
+                     Ty == TemplateExprLexer::PLUS);
     Prefix = IsPrefix ? Prefix + 1 : 0;
     if (Ty == TemplateExprLexer::LPAREN || Ty == TemplateExprLexer::LBRACK)
       ++Depth;
@@ -346,14 +361,14 @@ bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max,
 
 }  // namespace
 
-ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base,
-                          SourceLoc Fallback, ir::Arena &A,
-                          DiagnosticEngine &Diags, const ExprLimits &Limits) {
+ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback,
+                          ir::Arena &A, DiagnosticEngine &Diags,
+                          const ExprLimits &Limits) {
   Converter Conv(Text, Base, Fallback, A);
   if (Text.size() > Limits.MaxLength) {
     Diags.report(DiagKind::TemplateSyntax, Conv.locOf(0), 2,
-                 fmt::format("expression is {} bytes long; the limit is {}",
-                             Text.size(), Limits.MaxLength));
+                 fmt::format("expression is {} bytes long; the limit is {}", Text.size(),
+                             Limits.MaxLength));
     return nullptr;
   }
   Machinery &M = machinery();
@@ -365,9 +380,9 @@ ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base,
     M.Tokens.fill();
     size_t BadIndex = 0;
     if (!checkNesting(M.Tokens, Limits.MaxNesting, BadIndex)) {
-      Diags.report(DiagKind::TemplateSyntax, Conv.locOf(BadIndex), 1,
-                   fmt::format("expression nests deeper than {} levels",
-                               Limits.MaxNesting));
+      Diags.report(
+          DiagKind::TemplateSyntax, Conv.locOf(BadIndex), 1,
+          fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
       return nullptr;
     }
     M.Parser.setTokenStream(&M.Tokens);  // also resets the parser

@@ -18,8 +18,8 @@ struct ExprLimits {
 /// the text does not appear verbatim in the file; then diagnostics point at
 /// \p Fallback. Returns null after reporting a syntax error. Thread-safe:
 /// each thread reuses its own lexer and parser.
-ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base,
-                          SourceLoc Fallback, ir::Arena &A,
-                          DiagnosticEngine &Diags, const ExprLimits &Limits = {});
+ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback,
+                          ir::Arena &A, DiagnosticEngine &Diags,
+                          const ExprLimits &Limits = {});
 
 }  // namespace orch::frontend

@@ -23,8 +23,8 @@ bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags) {
   const auto *End = Begin + T.size();
   const llvm::UTF8 *Bad = Begin;
   if (!llvm::isLegalUTF8String(&Bad, End)) {
-    Diags.report(DiagKind::InvalidUtf8, SourceLoc(static_cast<uint32_t>(Bad - Begin)),
-                 1, static_cast<unsigned>(*Bad));
+    Diags.report(DiagKind::InvalidUtf8, SourceLoc(static_cast<uint32_t>(Bad - Begin)), 1,
+                 static_cast<unsigned>(*Bad));
     return false;
   }
   // YAML indents with spaces only; a tab there is the usual copy-paste slip.

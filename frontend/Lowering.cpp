@@ -6,15 +6,13 @@
 namespace orch::frontend {
 
 namespace {
-const llvm::StringRef PipelineKeys[] = {"name",    "version", "description",
-                                        "metadata", "context", "inputs",
-                                        "outputs", "steps"};
-const llvm::StringRef StepKeys[] = {"id",         "name",         "description",
-                                    "action",     "parameters",   "dependencies",
-                                    "depends_on", "on_failure",   "timeout",
+const llvm::StringRef PipelineKeys[] = {"name",    "version", "description", "metadata",
+                                        "context", "inputs",  "outputs",     "steps"};
+const llvm::StringRef StepKeys[] = {"id",          "name",       "description",
+                                    "action",      "parameters", "dependencies",
+                                    "depends_on",  "on_failure", "timeout",
                                     "max_retries", "condition"};
-const llvm::StringRef ContextKeys[] = {"timeout", "max_retries",
-                                       "checkpoint_strategy"};
+const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description"};
 }  // namespace
 
@@ -35,16 +33,18 @@ std::string quoted(llvm::StringRef S) { return "`" + S.str() + "`"; }
 class Lowerer {
  public:
   Lowerer(const ast::Document &D, DiagnosticEngine &Diags)
-      : Doc(D), Diags(Diags),
-        P(std::make_unique<ir::Pipeline>(D.File, D.Arena)), A(*D.Arena) {}
+      : Doc(D),
+        Diags(Diags),
+        P(std::make_unique<ir::Pipeline>(D.File, D.Arena)),
+        A(*D.Arena) {}
 
   std::unique_ptr<ir::Pipeline> run();
 
  private:
   const MapNode *expectMap(const Node *N, llvm::StringRef What) {
     if (auto *M = llvm::dyn_cast<MapNode>(N)) return M;
-    Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(),
-                 "a mapping", N->describe().str());
+    Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a mapping",
+                 N->describe().str());
     return nullptr;
   }
 
@@ -63,8 +63,8 @@ class Lowerer {
                                          bool TemplateTextOk = false) {
     auto *S = llvm::dyn_cast<ScalarNode>(N);
     if (!S) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(),
-                   "a string", N->describe().str());
+      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a string",
+                   N->describe().str());
       return std::nullopt;
     }
     if (!fixed(S, What, TemplateTextOk)) return std::nullopt;
@@ -76,8 +76,7 @@ class Lowerer {
   bool fixed(const ScalarNode *S, llvm::StringRef What, bool TemplateTextOk) {
     for (const ir::Segment &Seg : S->segments()) {
       if (Seg.K == ir::Segment::Kind::Auto) {
-        Diags.report(DiagKind::AutoNotAllowed, Seg.Tag->Loc, Seg.Tag->Length,
-                     What.str());
+        Diags.report(DiagKind::AutoNotAllowed, Seg.Tag->Loc, Seg.Tag->Length, What.str());
         return false;
       }
       if (Seg.K == ir::Segment::Kind::Expr && !TemplateTextOk) {
@@ -103,8 +102,8 @@ class Lowerer {
   std::optional<bool> getBool(const Node *N, llvm::StringRef What) {
     auto *S = llvm::dyn_cast<ScalarNode>(N);
     if (!S || S->isTemplated() || S->typedValue().Ty != ir::Type::Bool) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(),
-                   "a boolean", N->describe().str());
+      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a boolean",
+                   N->describe().str());
       return std::nullopt;
     }
     return S->typedValue().B;
@@ -211,8 +210,7 @@ void Lowerer::lowerInputs(const Node *N) {
       if (K == "type") {
         if (auto T = getString(F.Value, "the type of " + What)) {
           if (!ir::parseTypeName(T->Str, In.Ty))
-            Diags.report(DiagKind::InvalidEnum, T->Loc, T->Length, "type",
-                         T->Str.str(),
+            Diags.report(DiagKind::InvalidEnum, T->Loc, T->Length, "type", T->Str.str(),
                          "string, integer, number, boolean, list, object, any",
                          didYouMean(T->Str, ir::typeNameSpellings()));
         }
@@ -319,15 +317,18 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
       if (ir::AutoTag *T = soleAuto(V)) {
         T->Path = A.save(Prefix + "." + K.str());
         if (!T->DeclaredType) T->DeclaredType = ir::Type::Int;
-        if (K == "timeout") S.TimeoutAuto = T;
+        if (K == "timeout")
+          S.TimeoutAuto = T;
         else {
           Diags.report(DiagKind::AutoNotAllowed, T->Loc, T->Length, "`max_retries`");
         }
         continue;
       }
       auto X = getInt(V, quoted(K));
-      if (K == "timeout") S.Timeout = X;
-      else S.MaxRetries = X;
+      if (K == "timeout")
+        S.Timeout = X;
+      else
+        S.MaxRetries = X;
     } else if (K == "condition") {
       if (auto *Sc = llvm::dyn_cast<ScalarNode>(V))
         if (!fixed(Sc, "`condition`", true)) continue;
@@ -341,8 +342,8 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
   const MapNode *Root = llvm::dyn_cast_or_null<MapNode>(Doc.Root);
   if (!Root) {
     const Node *N = Doc.Root;
-    Diags.report(DiagKind::TypeMismatch, N ? N->loc() : SourceLoc(0),
-                 N ? N->length() : 1, "a pipeline file", "a mapping of pipeline keys",
+    Diags.report(DiagKind::TypeMismatch, N ? N->loc() : SourceLoc(0), N ? N->length() : 1,
+                 "a pipeline file", "a mapping of pipeline keys",
                  N ? N->describe().str() : "nothing");
     return nullptr;
   }

@@ -33,7 +33,11 @@ class Segmenter {
  public:
   Segmenter(const SourceFile &F, const AutoScan &Scan, ir::Arena &A,
             std::vector<ir::AutoTag *> &Tags, DiagnosticEngine &D)
-      : File(F), Scan(Scan), A(A), Tags(Tags), Diags(D),
+      : File(F),
+        Scan(Scan),
+        A(A),
+        Tags(Tags),
+        Diags(D),
         TagsByIndex(Scan.Tags.size(), nullptr) {}
 
   void run(ast::ScalarNode *N) {
@@ -53,7 +57,8 @@ class Segmenter {
       if (Open == llvm::StringRef::npos && !Tag) break;
       if (Tag && (Open == llvm::StringRef::npos || PBegin < Open)) {
         addText(Segs, V.slice(Pos, PBegin));
-        if (ir::AutoTag *T = tag(*Tag)) Segs.push_back({ir::Segment::Kind::Auto, {}, nullptr, T});
+        if (ir::AutoTag *T = tag(*Tag))
+          Segs.push_back({ir::Segment::Kind::Auto, {}, nullptr, T});
         Pos = PEnd;
         continue;
       }
@@ -95,7 +100,8 @@ class Segmenter {
 
  private:
   void addText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T) {
-    if (!T.empty()) Segs.push_back({ir::Segment::Kind::Text, A.save(T), nullptr, nullptr});
+    if (!T.empty())
+      Segs.push_back({ir::Segment::Kind::Text, A.save(T), nullptr, nullptr});
   }
 
   /// The location of \p Piece in the raw file, searching forward from the
@@ -141,9 +147,9 @@ class Segmenter {
 
 }  // namespace
 
-bool segmentScalars(const SourceFile &File, const AutoScan &Scan,
-                    YamlTree &Tree, ir::Arena &A,
-                    std::vector<ir::AutoTag *> &Tags, DiagnosticEngine &Diags) {
+bool segmentScalars(const SourceFile &File, const AutoScan &Scan, YamlTree &Tree,
+                    ir::Arena &A, std::vector<ir::AutoTag *> &Tags,
+                    DiagnosticEngine &Diags) {
   Segmenter S(File, Scan, A, Tags, Diags);
   for (ast::ScalarNode *N : Tree.ValueScalars) S.run(N);
   bool Ok = !S.Failed;

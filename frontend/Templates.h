@@ -12,8 +12,8 @@ namespace orch::frontend {
 /// segments (ast::ScalarNode::segments), parsing each expression. AUTO tags
 /// are created in the order scalars hold them and appended to \p Tags.
 /// Reports every malformed placeholder; returns false if any.
-bool segmentScalars(const SourceFile &File, const AutoScan &Scan,
-                    YamlTree &Tree, ir::Arena &A,
-                    std::vector<ir::AutoTag *> &Tags, DiagnosticEngine &Diags);
+bool segmentScalars(const SourceFile &File, const AutoScan &Scan, YamlTree &Tree,
+                    ir::Arena &A, std::vector<ir::AutoTag *> &Tags,
+                    DiagnosticEngine &Diags);
 
 }  // namespace orch::frontend

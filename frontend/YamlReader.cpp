@@ -33,8 +33,7 @@ struct StopParsing {};
 
 class Builder : public YAML::EventHandler {
  public:
-  Builder(const SourceFile &F, ir::Arena &A, DiagnosticEngine &D,
-          const YamlLimits &L)
+  Builder(const SourceFile &F, ir::Arena &A, DiagnosticEngine &D, const YamlLimits &L)
       : File(F), Arena(A), Diags(D), Limits(L) {}
 
   YamlTree Tree;
@@ -58,16 +57,16 @@ class Builder : public YAML::EventHandler {
     }
     add(It->second.first, 0, It->second.second);
   }
-  void OnScalar(const YAML::Mark &M, const std::string &Tag,
-                YAML::anchor_t Anchor, const std::string &Value) override {
+  void OnScalar(const YAML::Mark &M, const std::string &Tag, YAML::anchor_t Anchor,
+                const std::string &Value) override {
     SourceLoc L = loc(M);
     bool Plain = Tag == "?";
     auto *N = Arena.create<ast::ScalarNode>(L, scalarLength(L, Value, Plain),
                                             Arena.save(Value), Plain);
     add(N, Anchor, 1);
   }
-  void OnSequenceStart(const YAML::Mark &M, const std::string &,
-                       YAML::anchor_t Anchor, YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark &M, const std::string &, YAML::anchor_t Anchor,
+                       YAML::EmitterStyle::value) override {
     push(M, Anchor, false);
   }
   void OnSequenceEnd() override {
@@ -242,12 +241,12 @@ YamlTree readYaml(const SourceFile &File, llvm::StringRef Text, ir::Arena &A,
   } catch (const StopParsing &) {
     return {};
   } catch (const YAML::DeepRecursion &E) {
-    Diags.report(DiagKind::YamlTooDeep, File.fromZeroBased(E.mark.line, E.mark.column),
-                 1, Limits.MaxDepth);
+    Diags.report(DiagKind::YamlTooDeep, File.fromZeroBased(E.mark.line, E.mark.column), 1,
+                 Limits.MaxDepth);
     return {};
   } catch (const YAML::Exception &E) {
-    SourceLoc L = E.mark.is_null() ? SourceLoc(0)
-                                   : File.fromZeroBased(E.mark.line, E.mark.column);
+    SourceLoc L =
+        E.mark.is_null() ? SourceLoc(0) : File.fromZeroBased(E.mark.line, E.mark.column);
     Diags.report(DiagKind::YamlSyntax, L, 1, rewordYamlMessage(E.msg));
     return {};
   } catch (const std::exception &E) {

@@ -10,8 +10,8 @@ namespace orch::frontend {
 
 /// Limits that keep hostile input bounded.
 struct YamlLimits {
-  unsigned MaxDepth = 256;              ///< Nesting of mappings/sequences.
-  uint64_t MaxAliasExpansion = 1000000; ///< Nodes that aliases may repeat.
+  unsigned MaxDepth = 256;               ///< Nesting of mappings/sequences.
+  uint64_t MaxAliasExpansion = 1000000;  ///< Nodes that aliases may repeat.
 };
 
 /// The tree and, in creation order, every scalar that is a value (not a key).

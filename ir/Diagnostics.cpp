@@ -20,13 +20,9 @@ constexpr KindInfo Kinds[] = {
 };
 }  // namespace
 
-llvm::StringRef diagKindName(DiagKind K) {
-  return Kinds[static_cast<unsigned>(K)].Name;
-}
+llvm::StringRef diagKindName(DiagKind K) { return Kinds[static_cast<unsigned>(K)].Name; }
 Severity diagSeverity(DiagKind K) { return Kinds[static_cast<unsigned>(K)].Sev; }
-const char *diagFormat(DiagKind K) {
-  return Kinds[static_cast<unsigned>(K)].Format;
-}
+const char *diagFormat(DiagKind K) { return Kinds[static_cast<unsigned>(K)].Format; }
 
 Diagnostic &DiagnosticEngine::add(DiagKind K, SourceLoc Loc, uint32_t Length,
                                   std::string Msg) {
@@ -39,8 +35,7 @@ Diagnostic &DiagnosticEngine::add(DiagKind K, SourceLoc Loc, uint32_t Length,
 
 void DiagnosticEngine::print(llvm::raw_ostream &OS, const Diagnostic &D,
                              bool Color) const {
-  llvm::SourceMgr::DiagKind SK = D.Sev == Severity::Error
-                                     ? llvm::SourceMgr::DK_Error
+  llvm::SourceMgr::DiagKind SK = D.Sev == Severity::Error ? llvm::SourceMgr::DK_Error
                                  : D.Sev == Severity::Warning
                                      ? llvm::SourceMgr::DK_Warning
                                      : llvm::SourceMgr::DK_Note;
@@ -98,8 +93,7 @@ void DiagnosticEngine::printSummary(llvm::raw_ostream &OS) const {
     OS << NumErrors << (NumErrors == 1 ? " error" : " errors") << " generated.\n";
 }
 
-std::string didYouMean(llvm::StringRef Name,
-                       llvm::ArrayRef<llvm::StringRef> Candidates) {
+std::string didYouMean(llvm::StringRef Name, llvm::ArrayRef<llvm::StringRef> Candidates) {
   llvm::StringRef Best;
   unsigned BestDist = ~0u;
   // Allow roughly one edit for every three characters, at least one.

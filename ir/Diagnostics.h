@@ -8,11 +8,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ir/SourceFile.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -56,8 +56,7 @@ class DiagnosticEngine {
   /// characters; the arguments fill the kind's format string. The returned
   /// reference stays valid until the next report() call.
   template <typename... Args>
-  Diagnostic &report(DiagKind K, SourceLoc Loc, uint32_t Length,
-                     Args &&...A) {
+  Diagnostic &report(DiagKind K, SourceLoc Loc, uint32_t Length, Args &&...A) {
     return add(K, Loc, Length,
                fmt::format(fmt::runtime(diagFormat(K)), std::forward<Args>(A)...));
   }
@@ -66,9 +65,12 @@ class DiagnosticEngine {
   template <typename... Args>
   static void note(Diagnostic &D, DiagKind K, SourceLoc Loc, uint32_t Length,
                    Args &&...A) {
-    D.Notes.push_back(
-        {K, diagSeverity(K), Loc, Length,
-         fmt::format(fmt::runtime(diagFormat(K)), std::forward<Args>(A)...), {}});
+    D.Notes.push_back({K,
+                       diagSeverity(K),
+                       Loc,
+                       Length,
+                       fmt::format(fmt::runtime(diagFormat(K)), std::forward<Args>(A)...),
+                       {}});
   }
 
   /// Number of errors reported so far.
@@ -103,7 +105,6 @@ class DiagnosticEngine {
 
 /// Returns ", did you mean `X`?"-style suffix text (`; did you mean `X`?`)
 /// for the candidate closest to \p Name, or "" if none is close enough.
-std::string didYouMean(llvm::StringRef Name,
-                       llvm::ArrayRef<llvm::StringRef> Candidates);
+std::string didYouMean(llvm::StringRef Name, llvm::ArrayRef<llvm::StringRef> Candidates);
 
 }  // namespace orch

@@ -8,22 +8,38 @@ namespace orch::ir {
 
 llvm::StringRef binaryOpSpelling(BinaryOp Op) {
   switch (Op) {
-    case BinaryOp::Or: return "or";
-    case BinaryOp::And: return "and";
-    case BinaryOp::Eq: return "==";
-    case BinaryOp::Ne: return "!=";
-    case BinaryOp::Lt: return "<";
-    case BinaryOp::Le: return "<=";
-    case BinaryOp::Gt: return ">";
-    case BinaryOp::Ge: return ">=";
-    case BinaryOp::In: return "in";
-    case BinaryOp::NotIn: return "not in";
-    case BinaryOp::Concat: return "~";
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::Div: return "/";
-    case BinaryOp::Mod: return "%";
+    case BinaryOp::Or:
+      return "or";
+    case BinaryOp::And:
+      return "and";
+    case BinaryOp::Eq:
+      return "==";
+    case BinaryOp::Ne:
+      return "!=";
+    case BinaryOp::Lt:
+      return "<";
+    case BinaryOp::Le:
+      return "<=";
+    case BinaryOp::Gt:
+      return ">";
+    case BinaryOp::Ge:
+      return ">=";
+    case BinaryOp::In:
+      return "in";
+    case BinaryOp::NotIn:
+      return "not in";
+    case BinaryOp::Concat:
+      return "~";
+    case BinaryOp::Add:
+      return "+";
+    case BinaryOp::Sub:
+      return "-";
+    case BinaryOp::Mul:
+      return "*";
+    case BinaryOp::Div:
+      return "/";
+    case BinaryOp::Mod:
+      return "%";
   }
   return "?";
 }
@@ -32,11 +48,21 @@ static void printEscaped(llvm::raw_ostream &OS, llvm::StringRef S) {
   OS << '"';
   for (unsigned char C : S) {
     switch (C) {
-      case '"': OS << "\\\""; break;
-      case '\\': OS << "\\\\"; break;
-      case '\n': OS << "\\n"; break;
-      case '\t': OS << "\\t"; break;
-      case '\r': OS << "\\r"; break;
+      case '"':
+        OS << "\\\"";
+        break;
+      case '\\':
+        OS << "\\\\";
+        break;
+      case '\n':
+        OS << "\\n";
+        break;
+      case '\t':
+        OS << "\\t";
+        break;
+      case '\r':
+        OS << "\\r";
+        break;
       default:
         if (C < 0x20)
           OS << llvm::format("\\x%02x", C);
@@ -49,12 +75,24 @@ static void printEscaped(llvm::raw_ostream &OS, llvm::StringRef S) {
 
 void printScalar(llvm::raw_ostream &OS, const Scalar &S) {
   switch (S.Ty) {
-    case Type::Null: OS << "null"; return;
-    case Type::Bool: OS << (S.B ? "true" : "false"); return;
-    case Type::Int: OS << S.I; return;
-    case Type::Float: OS << llvm::format("%g", S.F); return;
-    case Type::String: printEscaped(OS, S.S); return;
-    default: OS << "?"; return;
+    case Type::Null:
+      OS << "null";
+      return;
+    case Type::Bool:
+      OS << (S.B ? "true" : "false");
+      return;
+    case Type::Int:
+      OS << S.I;
+      return;
+    case Type::Float:
+      OS << llvm::format("%g", S.F);
+      return;
+    case Type::String:
+      printEscaped(OS, S.S);
+      return;
+    default:
+      OS << "?";
+      return;
   }
 }
 
@@ -64,20 +102,28 @@ int precedence(const Expr *E) {
   switch (E->kind()) {
     case Expr::Kind::Binary:
       switch (llvm::cast<BinaryExpr>(E)->op()) {
-        case BinaryOp::Or: return 1;
-        case BinaryOp::And: return 2;
-        case BinaryOp::Concat: return 5;
+        case BinaryOp::Or:
+          return 1;
+        case BinaryOp::And:
+          return 2;
+        case BinaryOp::Concat:
+          return 5;
         case BinaryOp::Add:
-        case BinaryOp::Sub: return 6;
+        case BinaryOp::Sub:
+          return 6;
         case BinaryOp::Mul:
         case BinaryOp::Div:
-        case BinaryOp::Mod: return 7;
-        default: return 4;  // comparisons
+        case BinaryOp::Mod:
+          return 7;
+        default:
+          return 4;  // comparisons
       }
     case Expr::Kind::Unary:
       return llvm::cast<UnaryExpr>(E)->op() == UnaryOp::Not ? 3 : 8;
-    case Expr::Kind::Filter: return 9;
-    default: return 10;
+    case Expr::Kind::Filter:
+      return 9;
+    default:
+      return 10;
   }
 }
 
@@ -192,7 +238,10 @@ void dumpExprTree(llvm::raw_ostream &OS, const Expr *E) {
     }
     case Expr::Kind::Unary: {
       auto *U = llvm::cast<UnaryExpr>(E);
-      OS << '(' << (U->op() == UnaryOp::Not ? "not" : U->op() == UnaryOp::Neg ? "neg" : "plus")
+      OS << '('
+         << (U->op() == UnaryOp::Not   ? "not"
+             : U->op() == UnaryOp::Neg ? "neg"
+                                       : "plus")
          << ' ';
       dumpExprTree(OS, U->operand());
       OS << ')';

@@ -92,8 +92,7 @@ class NameExpr : public Expr {
 /// step or input is marked with what it refers to.
 class AttrExpr : public Expr {
  public:
-  AttrExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef A,
-           SourceLoc AttrLoc)
+  AttrExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef A, SourceLoc AttrLoc)
       : Expr(Kind::Attr, L, Len), Base(Base), Attr(A), AttrLoc(AttrLoc) {}
   Expr *base() const { return Base; }
   llvm::StringRef attr() const { return Attr; }
@@ -123,10 +122,9 @@ class IndexExpr : public Expr {
 /// `base | name(args...)`.
 class FilterExpr : public Expr {
  public:
-  FilterExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef N,
-             SourceLoc NameLoc, llvm::ArrayRef<Expr *> Args)
-      : Expr(Kind::Filter, L, Len), Base(Base), Name(N), NameLoc(NameLoc),
-        Args(Args) {}
+  FilterExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef N, SourceLoc NameLoc,
+             llvm::ArrayRef<Expr *> Args)
+      : Expr(Kind::Filter, L, Len), Base(Base), Name(N), NameLoc(NameLoc), Args(Args) {}
   Expr *base() const { return Base; }
   llvm::StringRef name() const { return Name; }
   SourceLoc nameLoc() const { return NameLoc; }
@@ -159,7 +157,22 @@ class UnaryExpr : public Expr {
 
 /// Binary operators, loosest first.
 enum class BinaryOp : uint8_t {
-  Or, And, Eq, Ne, Lt, Le, Gt, Ge, In, NotIn, Concat, Add, Sub, Mul, Div, Mod
+  Or,
+  And,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  In,
+  NotIn,
+  Concat,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Mod
 };
 
 /// The spelling of \p Op.

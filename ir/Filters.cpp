@@ -7,7 +7,8 @@ namespace {
 constexpr FilterInfo Table[] = {
     {"abs", 0, 0, Type::Float, "absolute value of a number"},
     {"capitalize", 0, 0, Type::String, "first character upper case, rest lower"},
-    {"default", 1, 2, Type::Any, "the argument if the value is undefined (or falsy, with true)"},
+    {"default", 1, 2, Type::Any,
+     "the argument if the value is undefined (or falsy, with true)"},
     {"first", 0, 0, Type::Any, "first item of a list or character of a string"},
     {"float", 0, 1, Type::Float, "converts to a float (argument: fallback)"},
     {"int", 0, 1, Type::Int, "converts to an integer (argument: fallback)"},

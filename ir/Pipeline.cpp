@@ -5,10 +5,14 @@ namespace orch::ir {
 
 llvm::StringRef failurePolicyName(FailurePolicy P) {
   switch (P) {
-    case FailurePolicy::Fail: return "fail";
-    case FailurePolicy::Continue: return "continue";
-    case FailurePolicy::Retry: return "retry";
-    case FailurePolicy::Skip: return "skip";
+    case FailurePolicy::Fail:
+      return "fail";
+    case FailurePolicy::Continue:
+      return "continue";
+    case FailurePolicy::Retry:
+      return "retry";
+    case FailurePolicy::Skip:
+      return "skip";
   }
   return "fail";
 }

@@ -46,8 +46,8 @@ std::optional<FailurePolicy> parseFailurePolicy(llvm::StringRef S);
 
 /// A dependency edge `Step -> Target` (the step waits for Target).
 struct DepEdge {
-  uint32_t Target;      ///< Index of the step depended on.
-  SourceLoc Loc;        ///< Where the edge is written (or first implied).
+  uint32_t Target;  ///< Index of the step depended on.
+  SourceLoc Loc;    ///< Where the edge is written (or first implied).
   uint32_t Length = 0;
   bool Inferred = false;  ///< Added because a template uses Target.
 };
@@ -102,8 +102,8 @@ struct Input {
 /// A compile-time input value from `--set name=value` or `--inputs FILE`.
 struct InputBinding {
   std::string Name;
-  Value *V = nullptr;   ///< Allocated in the pipeline's arena.
-  std::string Origin;   ///< `--set topic=x` or the file name, for messages.
+  Value *V = nullptr;  ///< Allocated in the pipeline's arena.
+  std::string Origin;  ///< `--set topic=x` or the file name, for messages.
 };
 
 /// A declared pipeline output: a name and a template.

@@ -44,13 +44,17 @@ void printValue(llvm::raw_ostream &OS, const Value *V) {
         if (!First) OS << ", ";
         First = false;
         switch (S.K) {
-          case Segment::Kind::Text: printScalar(OS, Scalar::string(S.Text)); break;
+          case Segment::Kind::Text:
+            printScalar(OS, Scalar::string(S.Text));
+            break;
           case Segment::Kind::Expr:
             OS << '(';
             printExpr(OS, S.E);
             OS << " : " << typeName(S.E->type()) << ')';
             break;
-          case Segment::Kind::Auto: printAuto(OS, *S.Tag); break;
+          case Segment::Kind::Auto:
+            printAuto(OS, *S.Tag);
+            break;
         }
       }
       OS << ')';
@@ -101,8 +105,14 @@ class PipelinePrinter {
     if (C.Timeout || C.MaxRetries || !C.CheckpointStrategy.Str.empty()) {
       OS << "  context {";
       const char *Sep = " ";
-      if (C.Timeout) { OS << Sep << "timeout = " << C.Timeout->Val; Sep = ", "; }
-      if (C.MaxRetries) { OS << Sep << "max_retries = " << C.MaxRetries->Val; Sep = ", "; }
+      if (C.Timeout) {
+        OS << Sep << "timeout = " << C.Timeout->Val;
+        Sep = ", ";
+      }
+      if (C.MaxRetries) {
+        OS << Sep << "max_retries = " << C.MaxRetries->Val;
+        Sep = ", ";
+      }
       if (!C.CheckpointStrategy.Str.empty())
         OS << Sep << "checkpoint_strategy = " << C.CheckpointStrategy.Str;
       OS << " }\n";
@@ -195,7 +205,8 @@ class PipelinePrinter {
       }
       OS << ")\n";
     }
-    bool Policy = !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries || S.TimeoutAuto;
+    bool Policy =
+        !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries || S.TimeoutAuto;
     if (Policy) {
       OS << "    policy {";
       const char *Sep = " ";
@@ -203,7 +214,10 @@ class PipelinePrinter {
         OS << Sep << "on_failure = " << failurePolicyName(S.OnFailure);
         Sep = ", ";
       }
-      if (S.Timeout) { OS << Sep << "timeout = " << S.Timeout->Val; Sep = ", "; }
+      if (S.Timeout) {
+        OS << Sep << "timeout = " << S.Timeout->Val;
+        Sep = ", ";
+      }
       if (S.TimeoutAuto) {
         OS << Sep << "timeout = ";
         printAuto(OS, *S.TimeoutAuto);
@@ -221,8 +235,7 @@ class PipelinePrinter {
 };
 }  // namespace
 
-void printPipeline(llvm::raw_ostream &OS, const Pipeline &P,
-                   const PrintOptions &Opts) {
+void printPipeline(llvm::raw_ostream &OS, const Pipeline &P, const PrintOptions &Opts) {
   PipelinePrinter(OS, P, Opts).run();
 }
 

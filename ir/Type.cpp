@@ -7,14 +7,22 @@ namespace orch::ir {
 
 llvm::StringRef typeName(Type T) {
   switch (T) {
-    case Type::Any: return "any";
-    case Type::Null: return "null";
-    case Type::Bool: return "bool";
-    case Type::Int: return "int";
-    case Type::Float: return "float";
-    case Type::String: return "string";
-    case Type::List: return "list";
-    case Type::Map: return "map";
+    case Type::Any:
+      return "any";
+    case Type::Null:
+      return "null";
+    case Type::Bool:
+      return "bool";
+    case Type::Int:
+      return "int";
+    case Type::Float:
+      return "float";
+    case Type::String:
+      return "string";
+    case Type::List:
+      return "list";
+    case Type::Map:
+      return "map";
   }
   return "any";
 }
@@ -44,8 +52,8 @@ bool parseTypeName(llvm::StringRef Name, Type &Out) {
 
 llvm::ArrayRef<llvm::StringRef> typeNameSpellings() {
   static const llvm::StringRef Names[] = {
-      "string", "str",     "integer", "int", "number", "float", "boolean",
-      "bool",   "list",    "array",   "object", "map", "dict", "any"};
+      "string", "str",  "integer", "int",    "number", "float", "boolean",
+      "bool",   "list", "array",   "object", "map",    "dict",  "any"};
   return Names;
 }
 

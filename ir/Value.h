@@ -18,10 +18,10 @@ enum class AutoOrigin : uint8_t { Unresolved, Lock, Cache, Model };
 
 /// One `<AUTO ...>text</AUTO>` tag.
 struct AutoTag {
-  uint32_t Id = 0;           ///< Index in source order.
-  SourceLoc Loc;             ///< The `<` of `<AUTO`.
-  uint32_t Length = 0;       ///< Source length of the whole tag.
-  llvm::StringRef Text;      ///< What the model should decide.
+  uint32_t Id = 0;       ///< Index in source order.
+  SourceLoc Loc;         ///< The `<` of `<AUTO`.
+  uint32_t Length = 0;   ///< Source length of the whole tag.
+  llvm::StringRef Text;  ///< What the model should decide.
   /// Attributes, as written.
   std::optional<Type> DeclaredType;
   std::optional<double> Min, Max;
@@ -37,8 +37,8 @@ struct AutoTag {
 struct Segment {
   enum class Kind : uint8_t { Text, Expr, Auto };
   Kind K;
-  llvm::StringRef Text;  ///< Kind::Text: the literal text.
-  Expr *E = nullptr;     ///< Kind::Expr: the parsed expression.
+  llvm::StringRef Text;    ///< Kind::Text: the literal text.
+  Expr *E = nullptr;       ///< Kind::Expr: the parsed expression.
   AutoTag *Tag = nullptr;  ///< Kind::Auto.
 };
 
@@ -92,8 +92,7 @@ class TemplateValue : public Value {
   llvm::ArrayRef<Segment> segments() const { return Segs; }
   /// The expression if the template is a single placeholder, else null.
   Expr *soleExpr() const {
-    return Segs.size() == 1 && Segs[0].K == Segment::Kind::Expr ? Segs[0].E
-                                                                : nullptr;
+    return Segs.size() == 1 && Segs[0].K == Segment::Kind::Expr ? Segs[0].E : nullptr;
   }
   static bool classof(const Value *V) { return V->kind() == Kind::Template; }
 
@@ -105,8 +104,7 @@ class TemplateValue : public Value {
 class AutoValue : public Value {
  public:
   AutoValue(SourceLoc L, uint32_t Len, AutoTag *T)
-      : Value(Kind::Auto, L, Len, T->DeclaredType.value_or(Type::Any)),
-        Tag(T) {}
+      : Value(Kind::Auto, L, Len, T->DeclaredType.value_or(Type::Any)), Tag(T) {}
   AutoTag *tag() const { return Tag; }
   static bool classof(const Value *V) { return V->kind() == Kind::Auto; }
 
@@ -151,8 +149,7 @@ void forEachExpr(const Value *V, Fn &&F) {
       for (const Value *I : llvm::cast<ListValue>(V)->items()) forEachExpr(I, F);
       return;
     case Value::Kind::Map:
-      for (const MapEntry &E : llvm::cast<MapValue>(V)->entries())
-        forEachExpr(E.V, F);
+      for (const MapEntry &E : llvm::cast<MapValue>(V)->entries()) forEachExpr(E.V, F);
       return;
     default:
       return;

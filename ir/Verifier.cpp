@@ -10,8 +10,7 @@ namespace orch::ir {
 
 namespace {
 llvm::Error fail(std::string Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "IR verifier: " + Msg);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "IR verifier: " + Msg);
 }
 }  // namespace
 
@@ -28,13 +27,15 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
     bool SeenInferred = false;
     for (const DepEdge &D : S.Deps) {
       if (D.Target >= P.Steps.size())
-        return fail(fmt::format("step `{}` has an edge to #{}", S.Id.Str.str(), D.Target));
+        return fail(
+            fmt::format("step `{}` has an edge to #{}", S.Id.Str.str(), D.Target));
       if (D.Target == SI)
         return fail(fmt::format("step `{}` has an edge to itself", S.Id.Str.str()));
       if (!Targets.insert(D.Target).second)
         return fail(fmt::format("step `{}` has a duplicate edge", S.Id.Str.str()));
       if (SeenInferred && !D.Inferred)
-        return fail(fmt::format("step `{}`: explicit edge after inferred", S.Id.Str.str()));
+        return fail(
+            fmt::format("step `{}`: explicit edge after inferred", S.Id.Str.str()));
       SeenInferred |= D.Inferred;
     }
     if (DepsResolved)
@@ -44,7 +45,8 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
                                   P.Steps[U.Target].Id.Str.str()));
     if (S.Params)
       for (const MapEntry &E : S.Params->entries())
-        if (!E.V) return fail(fmt::format("step `{}` has a null parameter", S.Id.Str.str()));
+        if (!E.V)
+          return fail(fmt::format("step `{}` has a null parameter", S.Id.Str.str()));
   }
   for (const Input &In : P.Inputs)
     if (In.Name.Str.empty()) return fail("input without a name");

@@ -49,7 +49,8 @@ std::vector<std::vector<uint32_t>> cyclicComponents(const Pipeline &P) {
       }
       uint32_t Done = V;
       Work.pop_back();
-      if (!Work.empty()) Low[Work.back().first] = std::min(Low[Work.back().first], Low[Done]);
+      if (!Work.empty())
+        Low[Work.back().first] = std::min(Low[Work.back().first], Low[Done]);
       if (Low[Done] != Index[Done]) continue;
       std::vector<uint32_t> Comp;
       uint32_t W;
@@ -113,15 +114,14 @@ class CycleCheckPass : public Pass {
     for (auto [From, E] : Edges) Path += "`" + P.Steps[From].Id.Str.str() + "` -> ";
     Path += "`" + P.Steps[Start].Id.Str.str() + "`";
     const DepEdge &Close = P.Steps[Closing.first].Deps[Closing.second];
-    Diagnostic &Dg =
-        D.report(DiagKind::DependencyCycle, Close.Loc, Close.Length, Path);
+    Diagnostic &Dg = D.report(DiagKind::DependencyCycle, Close.Loc, Close.Length, Path);
     for (size_t I = 0; I + 1 < Edges.size(); ++I) {
       auto [From, E] = Edges[I];
       const DepEdge &Edge = P.Steps[From].Deps[E];
-      DiagnosticEngine::note(Dg, Edge.Inferred ? DiagKind::NoteImplicitEdge
-                                               : DiagKind::NoteCycleEdge,
-                             Edge.Loc, Edge.Length, P.Steps[From].Id.Str.str(),
-                             P.Steps[Edge.Target].Id.Str.str());
+      DiagnosticEngine::note(
+          Dg, Edge.Inferred ? DiagKind::NoteImplicitEdge : DiagKind::NoteCycleEdge,
+          Edge.Loc, Edge.Length, P.Steps[From].Id.Str.str(),
+          P.Steps[Edge.Target].Id.Str.str());
     }
   }
 };

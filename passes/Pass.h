@@ -57,8 +57,7 @@ using AfterPassHook = std::function<void(llvm::StringRef, const ir::Pipeline &)>
 
 /// Runs \p Names (every registered pass if empty) in order, stopping after
 /// the first pass that reports errors. Verifies the IR after each pass.
-bool runPasses(ir::Pipeline &P, PassContext &Ctx,
-               llvm::ArrayRef<std::string> Names = {},
+bool runPasses(ir::Pipeline &P, PassContext &Ctx, llvm::ArrayRef<std::string> Names = {},
                const AfterPassHook &After = nullptr);
 
 }  // namespace orch::passes

@@ -1,7 +1,7 @@
 //===- Registry.cpp - The one list of passes ------------------------------===//
 #include "ir/Verifier.h"
-#include "passes/Pass.h"
 #include "llvm/Support/raw_ostream.h"
+#include "passes/Pass.h"
 
 namespace orch::passes {
 
@@ -25,8 +25,8 @@ const PassInfo *findPass(llvm::StringRef Name) {
   return nullptr;
 }
 
-bool runPasses(ir::Pipeline &P, PassContext &Ctx,
-               llvm::ArrayRef<std::string> Names, const AfterPassHook &After) {
+bool runPasses(ir::Pipeline &P, PassContext &Ctx, llvm::ArrayRef<std::string> Names,
+               const AfterPassHook &After) {
   std::vector<const PassInfo *> Plan;
   if (Names.empty())
     for (const PassInfo &I : Registry) Plan.push_back(&I);

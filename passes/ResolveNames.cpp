@@ -19,9 +19,9 @@ using namespace ir;
 
 /// What the expressions being walked belong to.
 struct Owner {
-  int Step = -1;               ///< Index of the step, or -1.
-  bool StepsAllowed = true;    ///< False in input defaults.
-  llvm::StringRef What;        ///< For messages: "input defaults".
+  int Step = -1;             ///< Index of the step, or -1.
+  bool StepsAllowed = true;  ///< False in input defaults.
+  llvm::StringRef What;      ///< For messages: "input defaults".
 };
 
 class ResolveNamesPass : public Pass {
@@ -32,8 +32,7 @@ class ResolveNamesPass : public Pass {
  private:
   void walk(Expr *E, const Owner &O);
   void chain(Expr *Top, const Owner &O);
-  void useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest,
-               const Owner &O);
+  void useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest, const Owner &O);
   void useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc, uint32_t Len,
                 size_t RestSize);
   void typeOf(Expr *E);
@@ -102,10 +101,11 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O) {
         std::string Takes =
             Info->MaxArgs == 0 ? "no arguments"
             : Info->MinArgs == Info->MaxArgs
-                ? fmt::format("{} argument{}", Info->MinArgs, Info->MinArgs == 1 ? "" : "s")
+                ? fmt::format("{} argument{}", Info->MinArgs,
+                              Info->MinArgs == 1 ? "" : "s")
                 : fmt::format("{} to {} arguments", Info->MinArgs, Info->MaxArgs);
-        D->report(DiagKind::FilterArity, F->nameLoc(), F->name().size(),
-                  F->name().str(), Takes, F->args().size());
+        D->report(DiagKind::FilterArity, F->nameLoc(), F->name().size(), F->name().str(),
+                  Takes, F->args().size());
       }
       break;
     }
@@ -144,7 +144,8 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
       return;
     }
     if (!O.StepsAllowed) {
-      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(), O.What.str());
+      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(),
+                O.What.str());
       return;
     }
     if (auto T = P->findStep(*Id)) {
@@ -172,14 +173,14 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
   std::optional<uint32_t> In = P->findInput(Name);
   std::optional<uint32_t> St = P->findStep(Name);
   if (In && !P->Inputs[*In].Implicit) {
-    if (St)
-      D->report(DiagKind::AmbiguousName, N->loc(), N->length(), Name.str());
+    if (St) D->report(DiagKind::AmbiguousName, N->loc(), N->length(), Name.str());
     useInput(Top, Name, N->loc(), N->length(), Links.size());
     return;
   }
   if (St) {
     if (!O.StepsAllowed) {
-      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(), O.What.str());
+      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(),
+                O.What.str());
       return;
     }
     useStep(Top, *St, Links, O);
@@ -193,8 +194,8 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
   useInput(Top, Name, N->loc(), N->length(), Links.size());
 }
 
-void ResolveNamesPass::useStep(Expr *Top, uint32_t Target,
-                               llvm::ArrayRef<Expr *> Rest, const Owner &O) {
+void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest,
+                               const Owner &O) {
   if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target) {
     D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
               P->Steps[Target].Id.Str.str());
@@ -252,23 +253,35 @@ void ResolveNamesPass::typeOf(Expr *E) {
         case BinaryOp::And:
           E->setType(L == R ? L : Type::Any);  // Jinja returns an operand
           return;
-        case BinaryOp::Concat: E->setType(Type::String); return;
+        case BinaryOp::Concat:
+          E->setType(Type::String);
+          return;
         case BinaryOp::Add:
-          if (L == Type::String && R == Type::String) { E->setType(Type::String); return; }
+          if (L == Type::String && R == Type::String) {
+            E->setType(Type::String);
+            return;
+          }
           [[fallthrough]];
         case BinaryOp::Sub:
         case BinaryOp::Mul:
         case BinaryOp::Mod:
-          E->setType(L == Type::Int && R == Type::Int   ? Type::Int
-                     : Numeric(L) && Numeric(R)         ? Type::Float
-                                                        : Type::Any);
+          E->setType(L == Type::Int && R == Type::Int ? Type::Int
+                     : Numeric(L) && Numeric(R)       ? Type::Float
+                                                      : Type::Any);
           return;
-        case BinaryOp::Div: E->setType(Type::Float); return;
-        default: E->setType(Type::Bool); return;  // comparisons, in
+        case BinaryOp::Div:
+          E->setType(Type::Float);
+          return;
+        default:
+          E->setType(Type::Bool);
+          return;  // comparisons, in
       }
     }
-    case Expr::Kind::List: E->setType(Type::List); return;
-    default: return;
+    case Expr::Kind::List:
+      E->setType(Type::List);
+      return;
+    default:
+      return;
   }
 }
 

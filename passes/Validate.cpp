@@ -65,8 +65,7 @@ class ValidatePass : public Pass {
                             int64_t Min, DiagnosticEngine &D) {
     if (V && V->Val < Min)
       D.report(DiagKind::OutOfRange, V->Loc, V->Length, What.str(),
-               Min == 1 ? "a positive number of seconds" : "zero or more",
-               V->Val);
+               Min == 1 ? "a positive number of seconds" : "zero or more", V->Val);
   }
 
   void checkContext(const ir::ExecContext &C, DiagnosticEngine &D) {
@@ -76,7 +75,8 @@ class ValidatePass : public Pass {
     static const llvm::StringRef Strategies[] = {"adaptive", "fixed", "none"};
     if (CS.Loc.isValid() && !llvm::is_contained(Strategies, CS.Str))
       D.report(DiagKind::InvalidEnum, CS.Loc, CS.Length, "checkpoint strategy",
-               CS.Str.str(), "`adaptive`, `fixed`, `none`", didYouMean(CS.Str, Strategies));
+               CS.Str.str(), "`adaptive`, `fixed`, `none`",
+               didYouMean(CS.Str, Strategies));
   }
 
   void checkInputs(ir::Pipeline &P, DiagnosticEngine &D) {

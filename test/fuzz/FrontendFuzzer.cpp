@@ -11,8 +11,8 @@
 
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
-#include "passes/Pass.h"
 #include "llvm/Support/raw_ostream.h"
+#include "passes/Pass.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   using namespace orch;

@@ -1,7 +1,7 @@
 //===- AutoLexerTest.cpp --------------------------------------------------===//
-#include "frontend/AutoLexer.h"
-
 #include <gtest/gtest.h>
+
+#include "frontend/AutoLexer.h"
 
 using namespace orch;
 using namespace orch::frontend;
@@ -52,8 +52,7 @@ TEST(AutoLexer, KeepsLinesOfMultiLineTags) {
   // The folded form YAML produces still names tag 0.
   size_t B, E;
   std::string Folded;
-  for (char C : S.Rewritten.substr(3, S.Tags[0].Length))
-    Folded += C == '\n' ? ' ' : C;
+  for (char C : S.Rewritten.substr(3, S.Tags[0].Length)) Folded += C == '\n' ? ' ' : C;
   auto Idx = findPlaceholder(Folded, 0, S.Marker, B, E);
   ASSERT_TRUE(Idx.has_value());
   EXPECT_EQ(*Idx, 0u);
@@ -79,14 +78,15 @@ TEST(AutoLexer, ReportsEveryMalformedTag) {
   std::unique_ptr<SourceFile> F;
   std::unique_ptr<DiagnosticEngine> D;
   DiagnosticEngine *Diags;
-  scan("a: <AUTO tpye=\"int\">x</AUTO>\nb: </AUTO>\nc: <AUTO></AUTO>\n"
-       "d: <AUTO>x <AUTO>y</AUTO>\n",
-       Diags, F, D);
+  scan(
+      "a: <AUTO tpye=\"int\">x</AUTO>\nb: </AUTO>\nc: <AUTO></AUTO>\n"
+      "d: <AUTO>x <AUTO>y</AUTO>\n",
+      Diags, F, D);
   std::vector<DiagKind> Kinds;
   for (const Diagnostic &Dg : Diags->pending()) Kinds.push_back(Dg.Kind);
-  EXPECT_EQ(Kinds, (std::vector<DiagKind>{DiagKind::AutoUnknownAttr,
-                                          DiagKind::StrayAutoClose,
-                                          DiagKind::AutoEmpty, DiagKind::NestedAuto}));
+  EXPECT_EQ(Kinds,
+            (std::vector<DiagKind>{DiagKind::AutoUnknownAttr, DiagKind::StrayAutoClose,
+                                   DiagKind::AutoEmpty, DiagKind::NestedAuto}));
   EXPECT_NE(Diags->pending()[0].Message.find("did you mean `type`?"), std::string::npos);
 }
 

@@ -1,7 +1,7 @@
 //===- DiagnosticsTest.cpp ------------------------------------------------===//
-#include "ir/Diagnostics.h"
-
 #include <gtest/gtest.h>
+
+#include "ir/Diagnostics.h"
 
 using namespace orch;
 

@@ -1,8 +1,7 @@
 //===- ExprParserTest.cpp -------------------------------------------------===//
-#include "frontend/ExprParser.h"
-
 #include <gtest/gtest.h>
 
+#include "frontend/ExprParser.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace orch;
@@ -37,7 +36,8 @@ Parsed parse(const std::string &Text) {
 }
 
 TEST(ExprParser, Precedence) {
-  EXPECT_EQ(parse("a or b and not c").Tree, "(or (name a) (and (name b) (not (name c))))");
+  EXPECT_EQ(parse("a or b and not c").Tree,
+            "(or (name a) (and (name b) (not (name c))))");
   EXPECT_EQ(parse("1 + 2 * 3").Tree, "(+ (lit 1) (* (lit 2) (lit 3)))");
   EXPECT_EQ(parse("a ~ b + c").Tree, "(~ (name a) (+ (name b) (name c)))");
   EXPECT_EQ(parse("-x | abs").Tree, "(neg (filter abs (name x)))");

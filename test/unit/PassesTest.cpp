@@ -25,8 +25,9 @@ std::vector<DiagKind> compile(const std::string &Text,
       }
   // In the order they are printed: by source position.
   std::vector<Diagnostic> Sorted(D.pending().begin(), D.pending().end());
-  std::stable_sort(Sorted.begin(), Sorted.end(),
-                   [](const Diagnostic &A, const Diagnostic &B) { return A.Loc < B.Loc; });
+  std::stable_sort(
+      Sorted.begin(), Sorted.end(),
+      [](const Diagnostic &A, const Diagnostic &B) { return A.Loc < B.Loc; });
   for (const Diagnostic &Dg : Sorted) Kinds.push_back(Dg.Kind);
   return Kinds;
 }
@@ -35,8 +36,10 @@ std::string chain(int N, bool CloseCycle) {
   std::string S = "name: c\nsteps:\n";
   for (int I = 0; I < N; ++I) {
     S += "  - id: s" + std::to_string(I) + "\n    action: echo\n";
-    if (I > 0) S += "    dependencies: [s" + std::to_string(I - 1) + "]\n";
-    else if (CloseCycle) S += "    dependencies: [s" + std::to_string(N - 1) + "]\n";
+    if (I > 0)
+      S += "    dependencies: [s" + std::to_string(I - 1) + "]\n";
+    else if (CloseCycle)
+      S += "    dependencies: [s" + std::to_string(N - 1) + "]\n";
   }
   return S;
 }
@@ -49,14 +52,16 @@ TEST(CycleCheck, LongChainNeedsNoDeepStack) {
 }
 
 TEST(CycleCheck, LongCycleReportedOnce) {
-  EXPECT_EQ(compile(chain(20000, true)), std::vector<DiagKind>{DiagKind::DependencyCycle});
+  EXPECT_EQ(compile(chain(20000, true)),
+            std::vector<DiagKind>{DiagKind::DependencyCycle});
 }
 
 TEST(ResolveDeps, UsesAddInferredEdges) {
   std::unique_ptr<ir::Pipeline> P;
   auto Kinds = compile(
       "name: p\nsteps:\n  - id: a\n    action: echo\n"
-      "  - id: b\n    action: echo\n    parameters:\n      m: \"{{ a.output }} {{ steps.a.x }}\"\n",
+      "  - id: b\n    action: echo\n    parameters:\n      m: \"{{ a.output }} {{ "
+      "steps.a.x }}\"\n",
       &P);
   EXPECT_EQ(Kinds, std::vector<DiagKind>{DiagKind::ImplicitDependency});
   ASSERT_TRUE(P);
@@ -89,9 +94,10 @@ TEST(Validate, EveryErrorOfTheStage) {
   auto Kinds = compile(
       "name: 9p\nversion: '1.0'\nsteps:\n  - id: a\n    action: echo\n    timeout: 0\n"
       "    on_failure: retyr\n  - id: a\n    action: echo\n");
-  EXPECT_EQ(Kinds, (std::vector<DiagKind>{DiagKind::InvalidIdentifier,
-                                          DiagKind::InvalidVersion, DiagKind::OutOfRange,
-                                          DiagKind::InvalidEnum, DiagKind::DuplicateStepId}));
+  EXPECT_EQ(Kinds,
+            (std::vector<DiagKind>{DiagKind::InvalidIdentifier, DiagKind::InvalidVersion,
+                                   DiagKind::OutOfRange, DiagKind::InvalidEnum,
+                                   DiagKind::DuplicateStepId}));
 }
 
 }  // namespace

@@ -4,10 +4,10 @@
 #include "frontend/Bindings.h"
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
-#include "passes/Pass.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "passes/Pass.h"
 
 namespace orch::tools {
 
@@ -47,8 +47,8 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
 
   auto OpenOut = [&]() -> std::unique_ptr<llvm::ToolOutputFile> {
     std::error_code EC;
-    auto Out = std::make_unique<llvm::ToolOutputFile>(Opts.Output, EC,
-                                                      llvm::sys::fs::OF_Text);
+    auto Out =
+        std::make_unique<llvm::ToolOutputFile>(Opts.Output, EC, llvm::sys::fs::OF_Text);
     if (EC) {
       Err << "orchc: error: cannot write `" << Opts.Output << "`: " << EC.message()
           << " [IoError]\n";

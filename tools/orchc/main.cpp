@@ -13,10 +13,10 @@ cl::SubCommand BuildCmd("build", "Compile a pipeline and print or write the resu
 
 cl::OptionCategory Cat("orchc options");
 
-cl::opt<std::string> CheckInput(cl::Positional, cl::desc("<pipeline.yaml>"),
-                                cl::Required, cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<std::string> BuildInput(cl::Positional, cl::desc("<pipeline.yaml>"),
-                                cl::Required, cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> CheckInput(cl::Positional, cl::desc("<pipeline.yaml>"), cl::Required,
+                                cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> BuildInput(cl::Positional, cl::desc("<pipeline.yaml>"), cl::Required,
+                                cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<Emit> EmitKind("emit", cl::desc("What to emit"), cl::init(Emit::Ir),
                        cl::values(clEnumValN(Emit::Ast, "ast", "the parsed document"),
                                   clEnumValN(Emit::Ir, "ir", "the pipeline IR")),
@@ -27,18 +27,21 @@ cl::opt<std::string> Output("o", cl::desc("Output file (default: stdout)"),
 cl::list<std::string> Sets("set", cl::desc("Bind an input at compile time"),
                            cl::value_desc("name=value"), cl::sub(CheckCmd),
                            cl::sub(BuildCmd), cl::cat(Cat));
-cl::opt<std::string> InputsFile("inputs", cl::desc("Bind inputs from a JSON or YAML file"),
+cl::opt<std::string> InputsFile("inputs",
+                                cl::desc("Bind inputs from a JSON or YAML file"),
                                 cl::value_desc("file"), cl::sub(CheckCmd),
                                 cl::sub(BuildCmd), cl::cat(Cat));
 enum class ColorMode { Auto, Always, Never };
-cl::opt<ColorMode> Color("color", cl::desc("Colour diagnostics"), cl::init(ColorMode::Auto),
+cl::opt<ColorMode> Color("color", cl::desc("Colour diagnostics"),
+                         cl::init(ColorMode::Auto),
                          cl::values(clEnumValN(ColorMode::Auto, "auto", "on a terminal"),
                                     clEnumValN(ColorMode::Always, "always", "always"),
                                     clEnumValN(ColorMode::Never, "never", "never")),
                          cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<bool> NoLocs("no-locs", cl::desc("Leave locations out of the IR dump"),
                      cl::sub(BuildCmd), cl::cat(Cat));
-cl::opt<unsigned> ErrorLimit("error-limit", cl::desc("Stop printing after N errors (0: all)"),
+cl::opt<unsigned> ErrorLimit("error-limit",
+                             cl::desc("Stop printing after N errors (0: all)"),
                              cl::init(50), cl::sub(CheckCmd), cl::sub(BuildCmd),
                              cl::cat(Cat));
 }  // namespace
