@@ -145,7 +145,7 @@ class Printer {
     loc(S->loc());
     OS << '\n';
     for (const ir::Segment &Seg : S->segments()) {
-      OS.indent(Indent);
+      OS.indent(Indent + 2);
       switch (Seg.K) {
         case ir::Segment::Kind::Text:
           OS << "text ";

@@ -198,7 +198,10 @@ AutoScan Scanner::run() {
     }
     if (NextOpen != llvm::StringRef::npos && NextOpen < End) {
       Diags.report(DiagKind::NestedAuto, SourceLoc(NextOpen), Open.size());
-      Pos = End + Close.size();
+      // Skip the outer tag's own `</AUTO>` too: it is not a stray close.
+      size_t OuterEnd = T.find(Close, End + Close.size());
+      Pos = OuterEnd == llvm::StringRef::npos ? End + Close.size()
+                                              : OuterEnd + Close.size();
       continue;
     }
     Pos = End + Close.size();

@@ -44,9 +44,13 @@ class Segmenter {
     llvm::StringRef V = N->value();
     bool HasExpr = V.contains("{{");
     bool HasAuto = !Scan.Tags.empty() && V.contains("__AUTO");
-    if (!HasExpr && !HasAuto) return;
     // Raw-text search window for exact expression columns.
     SearchFrom = N->loc().Offset;
+    Current = N;
+    if (!HasExpr && !HasAuto) {
+      if (V.contains("}}")) warnStrayClose(V);
+      return;
+    }
     llvm::SmallVector<ir::Segment, 4> Segs;
     size_t Pos = 0;
     while (Pos < V.size()) {
@@ -100,8 +104,16 @@ class Segmenter {
 
  private:
   void addText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T) {
-    if (!T.empty())
-      Segs.push_back({ir::Segment::Kind::Text, A.save(T), nullptr, nullptr});
+    if (T.empty()) return;
+    if (T.contains("}}")) warnStrayClose(T);
+    Segs.push_back({ir::Segment::Kind::Text, A.save(T), nullptr, nullptr});
+  }
+
+  /// `}}` in text: usually a placeholder whose `{{` was lost.
+  void warnStrayClose(llvm::StringRef T) {
+    size_t At = T.find("}}");
+    Diags.report(DiagKind::TemplateStrayClose,
+                 rawLoc(T.substr(At, 2), Current).value_or(Current->loc()), 2);
   }
 
   /// The location of \p Piece in the raw file, searching forward from the
@@ -143,6 +155,7 @@ class Segmenter {
   DiagnosticEngine &Diags;
   std::vector<ir::AutoTag *> TagsByIndex;
   uint32_t SearchFrom = 0;
+  ast::ScalarNode *Current = nullptr;
 };
 
 }  // namespace

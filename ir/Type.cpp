@@ -27,6 +27,28 @@ llvm::StringRef typeName(Type T) {
   return "any";
 }
 
+llvm::StringRef describeType(Type T) {
+  switch (T) {
+    case Type::Any:
+      return "any value";
+    case Type::Null:
+      return "null";
+    case Type::Bool:
+      return "a boolean";
+    case Type::Int:
+      return "an integer";
+    case Type::Float:
+      return "a number";
+    case Type::String:
+      return "a string";
+    case Type::List:
+      return "a list";
+    case Type::Map:
+      return "a mapping";
+  }
+  return "any value";
+}
+
 namespace {
 struct Spelling {
   llvm::StringRef Name;

@@ -15,6 +15,9 @@ enum class Type : uint8_t { Any, Null, Bool, Int, Float, String, List, Map };
 /// The spelling of \p T in the IR dump and in diagnostics.
 llvm::StringRef typeName(Type T);
 
+/// A phrase for messages: "an integer", "a string", "any value".
+llvm::StringRef describeType(Type T);
+
 /// Parses a type name as written in `inputs` and `<AUTO type=...>`:
 /// string, integer|int, number|float, boolean|bool, list|array,
 /// object|map|dict, any. Returns false if \p Name is not one.

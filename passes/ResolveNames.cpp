@@ -305,7 +305,7 @@ void ResolveNamesPass::applyBindings(PassContext &Ctx) {
     Input &In = P->Inputs[*Idx];
     if (!isAssignable(B.V->type(), In.Ty)) {
       D->report(DiagKind::BindTypeMismatch, SourceLoc(), 0, B.Origin, B.Name,
-                typeName(In.Ty).str(), typeName(B.V->type()).str());
+                describeType(In.Ty).str(), describeType(B.V->type()).str());
       continue;
     }
     In.Bound = B.V;
@@ -348,9 +348,13 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
   for (Input &In : P->Inputs) {
     if (!In.Implicit) continue;
     std::sort(In.Uses.begin(), In.Uses.end());
+    // A scalar reached through YAML aliases is walked once per alias.
+    In.Uses.erase(std::unique(In.Uses.begin(), In.Uses.end()), In.Uses.end());
     In.Name.Loc = In.Uses.front();
+    std::string Hint = didYouMean(In.Name.Str, StepIds);
+    if (!Hint.empty()) Hint.replace(Hint.find("`"), 1, "the step `");
     Diagnostic &W = D->report(DiagKind::ImplicitInput, In.Uses.front(), In.Name.Length,
-                              In.Name.Str.str());
+                              In.Name.Str.str(), Hint);
     for (size_t U = 1; U < In.Uses.size() && U <= 8; ++U)
       DiagnosticEngine::note(W, DiagKind::NoteUsedHere, In.Uses[U], In.Name.Length);
   }

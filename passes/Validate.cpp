@@ -82,9 +82,11 @@ class ValidatePass : public Pass {
   void checkInputs(ir::Pipeline &P, DiagnosticEngine &D) {
     llvm::StringMap<const ir::Input *> Seen;
     for (const ir::Input &In : P.Inputs) {
-      if (!isInputName(In.Name.Str) || isReserved(In.Name.Str))
-        D.report(DiagKind::InvalidIdentifier, In.Name.Loc, In.Name.Length,
-                 isReserved(In.Name.Str) ? "reserved input name" : "input name",
+      if (isReserved(In.Name.Str))
+        D.report(DiagKind::ReservedName, In.Name.Loc, In.Name.Length, "input name",
+                 In.Name.Str.str());
+      else if (!isInputName(In.Name.Str))
+        D.report(DiagKind::InvalidIdentifier, In.Name.Loc, In.Name.Length, "input name",
                  In.Name.Str.str(), InputPattern.str());
       auto [It, New] = Seen.try_emplace(In.Name.Str, &In);
       if (!New) {
@@ -96,8 +98,8 @@ class ValidatePass : public Pass {
       if (In.Default && In.Ty != ir::Type::Any &&
           !ir::isAssignable(In.Default->type(), In.Ty))
         D.report(DiagKind::InvalidDefault, In.Default->loc(), In.Default->length(),
-                 In.Name.Str.str(), ir::typeName(In.Ty).str(),
-                 ir::typeName(In.Default->type()).str());
+                 In.Name.Str.str(), ir::describeType(In.Ty).str(),
+                 ir::describeType(In.Default->type()).str());
     }
   }
 
@@ -106,10 +108,12 @@ class ValidatePass : public Pass {
     static const llvm::StringRef Policies[] = {"continue", "fail", "retry", "skip"};
     for (const ir::Step &S : P.Steps) {
       if (S.Id.Loc.isValid()) {
-        if (!isId(S.Id.Str) || isReserved(S.Id.Str))
-          D.report(DiagKind::InvalidIdentifier, S.Id.Loc, S.Id.Length,
-                   isReserved(S.Id.Str) ? "reserved step id" : "step id", S.Id.Str.str(),
-                   IdPattern.str());
+        if (isReserved(S.Id.Str))
+          D.report(DiagKind::ReservedName, S.Id.Loc, S.Id.Length, "step id",
+                   S.Id.Str.str());
+        else if (!isId(S.Id.Str))
+          D.report(DiagKind::InvalidIdentifier, S.Id.Loc, S.Id.Length, "step id",
+                   S.Id.Str.str(), IdPattern.str());
         auto [It, New] = Seen.try_emplace(S.Id.Str, &S);
         if (!New) {
           Diagnostic &Dg =
