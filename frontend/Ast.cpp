@@ -64,11 +64,12 @@ ir::Scalar ScalarNode::typedValue() const {
   llvm::StringRef Digits = S;
   bool Neg = Digits.consume_front("-");
   if (!Neg) Digits.consume_front("+");
-  if (isDigits(Digits) && !S.getAsInteger(10, I)) return ir::Scalar::integer(I);
-  if (S.starts_with("0x") && !S.drop_front(2).getAsInteger(16, I))
-    return ir::Scalar::integer(I);
-  if (S.starts_with("0o") && !S.drop_front(2).getAsInteger(8, I))
-    return ir::Scalar::integer(I);
+  if (isDigits(Digits) && !Digits.getAsInteger(10, I))
+    return ir::Scalar::integer(Neg ? -I : I);
+  if (Digits.starts_with("0x") && !Digits.drop_front(2).getAsInteger(16, I))
+    return ir::Scalar::integer(Neg ? -I : I);
+  if (Digits.starts_with("0o") && !Digits.drop_front(2).getAsInteger(8, I))
+    return ir::Scalar::integer(Neg ? -I : I);
   if (S == ".nan" || S == ".NaN" || S == ".NAN") return ir::Scalar::real(NAN);
   if (looksLikeFloat(S)) {
     if (S.ends_with("inf") || S.ends_with("Inf") || S.ends_with("INF"))
@@ -167,8 +168,14 @@ class Printer {
   void autoTag(const ir::AutoTag &T) {
     OS << "auto#" << T.Id;
     if (T.DeclaredType) OS << " type=" << ir::typeName(*T.DeclaredType);
-    if (T.Min) OS << " min=" << *T.Min;
-    if (T.Max) OS << " max=" << *T.Max;
+    if (T.Min) {
+      OS << " min=";
+      ir::printNumber(OS, *T.Min);
+    }
+    if (T.Max) {
+      OS << " max=";
+      ir::printNumber(OS, *T.Max);
+    }
     if (!T.Choices.empty()) OS << " choices=" << llvm::join(T.Choices, ",");
     OS << ' ';
     ir::printScalar(OS, ir::Scalar::string(T.Text));

@@ -159,7 +159,7 @@ std::string foldText(llvm::StringRef Body) {
 AutoScan Scanner::run() {
   AutoScan Result;
   // Pick a marker letter that the file never writes after `__AUTO`.
-  for (char M : llvm::StringRef("QZXJKVWY")) {
+  for (char M : llvm::StringRef("QZXJKVWYABCDEFGHILMNOPRSTU")) {
     std::string Probe = (Prefix + llvm::Twine(M)).str();
     if (T.find(Probe) == llvm::StringRef::npos) {
       Result.Marker = M;

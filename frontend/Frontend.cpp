@@ -28,22 +28,39 @@ bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags) {
     return false;
   }
   // YAML indents with spaces only; a tab there is the usual copy-paste slip.
+  // Lines of a `|` or `>` block scalar are content, where tabs are fine.
   bool Ok = true;
+  int BlockParent = -1;  // indentation of the line that opened a block
   size_t LineStart = 0;
   while (LineStart < T.size()) {
-    size_t I = LineStart;
-    while (I < T.size() && T[I] == ' ') ++I;
-    if (I < T.size() && T[I] == '\t') {
-      size_t J = I;
-      while (J < T.size() && (T[J] == ' ' || T[J] == '\t')) ++J;
-      bool Blank = J == T.size() || T[J] == '\n' || T[J] == '\r' || T[J] == '#';
-      if (!Blank) {
-        Diags.report(DiagKind::YamlSyntax, SourceLoc(static_cast<uint32_t>(I)), 1,
+    size_t Nl = T.find('\n', LineStart);
+    llvm::StringRef Line =
+        T.slice(LineStart, Nl == llvm::StringRef::npos ? T.size() : Nl);
+    Line = Line.rtrim('\r');
+    int Indent = static_cast<int>(Line.size() - Line.ltrim(' ').size());
+    bool Blank = Line.trim().empty();
+    if (BlockParent >= 0 && (Blank || Indent > BlockParent)) {
+      // Inside a block scalar.
+    } else {
+      BlockParent = -1;
+      llvm::StringRef Rest = Line.ltrim(' ');
+      if (Rest.starts_with("\t") && !Rest.trim().empty() &&
+          !Rest.ltrim(" \t").starts_with("#")) {
+        Diags.report(DiagKind::YamlSyntax,
+                     SourceLoc(static_cast<uint32_t>(LineStart + Indent)), 1,
                      "tab character in indentation; YAML indents with spaces");
         Ok = false;
       }
+      // `key: |`, `- >-`, `key: |2+ # comment` open a block scalar.
+      llvm::StringRef Code = Rest.split(" #").first.rtrim(" \t");
+      llvm::StringRef Tail = Code.rtrim("+-0123456789");
+      if (Tail.ends_with("|") || Tail.ends_with(">")) {
+        llvm::StringRef Before = Tail.drop_back().rtrim(' ');
+        if (Before.empty() || Before.ends_with(":") || Before == "-" ||
+            Before.ends_with(" -"))
+          BlockParent = Indent;
+      }
     }
-    size_t Nl = T.find('\n', LineStart);
     if (Nl == llvm::StringRef::npos) break;
     LineStart = Nl + 1;
   }

@@ -88,6 +88,18 @@ class Lowerer {
     return true;
   }
 
+  /// fixed() over every scalar of a value, however deeply nested.
+  bool fixedTree(const Node *N, llvm::StringRef What, bool TemplateTextOk) {
+    if (auto *S = llvm::dyn_cast<ScalarNode>(N)) return fixed(S, What, TemplateTextOk);
+    bool Ok = true;
+    if (auto *Q = llvm::dyn_cast<ast::SeqNode>(N))
+      for (const Node *I : Q->items()) Ok &= fixedTree(I, What, TemplateTextOk);
+    if (auto *M = llvm::dyn_cast<MapNode>(N))
+      for (const KeyValue &KV : M->entries())
+        Ok &= fixedTree(KV.Value, What, TemplateTextOk);
+    return Ok;
+  }
+
   std::optional<ir::LocInt> getInt(const Node *N, llvm::StringRef What) {
     auto *S = llvm::dyn_cast<ScalarNode>(N);
     if (S && !fixed(S, What, false)) return std::nullopt;
@@ -215,8 +227,7 @@ void Lowerer::lowerInputs(const Node *N) {
                          didYouMean(T->Str, ir::typeNameSpellings()));
         }
       } else if (K == "default") {
-        if (auto *S = llvm::dyn_cast<ScalarNode>(F.Value))
-          if (!fixed(S, "the default of " + What, false)) continue;
+        if (!fixedTree(F.Value, "the default of " + What, false)) continue;
         In.Default = value(F.Value, "inputs." + In.Name.Str.str() + ".default");
       } else if (K == "required") {
         if (auto B = getBool(F.Value, "`required`")) {
@@ -236,8 +247,7 @@ void Lowerer::lowerOutputs(const Node *N) {
   const MapNode *M = expectMap(N, "`outputs`");
   if (!M) return;
   for (const KeyValue &KV : M->entries()) {
-    if (auto *S = llvm::dyn_cast<ScalarNode>(KV.Value))
-      if (!fixed(S, "`outputs`", true)) continue;
+    if (!fixedTree(KV.Value, "`outputs`", true)) continue;
     P->Outputs.push_back({{KV.Key->value(), KV.Key->loc(), KV.Key->length()},
                           value(KV.Value, "outputs." + KV.Key->value().str())});
   }
@@ -316,12 +326,18 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
     } else if (K == "timeout" || K == "max_retries") {
       if (ir::AutoTag *T = soleAuto(V)) {
         T->Path = A.save(Prefix + "." + K.str());
-        if (!T->DeclaredType) T->DeclaredType = ir::Type::Int;
-        if (K == "timeout")
-          S.TimeoutAuto = T;
-        else {
-          Diags.report(DiagKind::AutoNotAllowed, T->Loc, T->Length, "`max_retries`");
-        }
+        // The field fixes the domain: a whole number, at least 1 second
+        // for a timeout and at least 0 retries.
+        double Floor = K == "timeout" ? 1 : 0;
+        if (T->DeclaredType && *T->DeclaredType != ir::Type::Int)
+          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
+                       fmt::format("`{}` takes an integer", K.str()));
+        else if (T->Min && *T->Min < Floor)
+          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`min`",
+                       fmt::format("`{}` must be at least {}", K.str(), Floor));
+        T->DeclaredType = ir::Type::Int;
+        if (!T->Min) T->Min = Floor;
+        (K == "timeout" ? S.TimeoutAuto : S.MaxRetriesAuto) = T;
         continue;
       }
       auto X = getInt(V, quoted(K));
@@ -330,8 +346,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
       else
         S.MaxRetries = X;
     } else if (K == "condition") {
-      if (auto *Sc = llvm::dyn_cast<ScalarNode>(V))
-        if (!fixed(Sc, "`condition`", true)) continue;
+      if (!fixedTree(V, "`condition`", true)) continue;
       S.Condition = value(V, Prefix + ".condition");
     }
   }
@@ -362,8 +377,7 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
     } else if (K == "description") {
       if (auto X = getString(V, "`description`", true)) P->Description = *X;
     } else if (K == "metadata") {
-      if (auto *S = llvm::dyn_cast<ScalarNode>(V))
-        if (!fixed(S, "`metadata`", true)) continue;
+      if (!fixedTree(V, "`metadata`", true)) continue;
       P->Metadata = value(V, "metadata");
     } else if (K == "context") {
       if (const MapNode *M = expectMap(V, "`context`")) lowerContext(M);

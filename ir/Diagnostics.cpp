@@ -97,6 +97,8 @@ std::string didYouMean(llvm::StringRef Name, llvm::ArrayRef<llvm::StringRef> Can
   llvm::StringRef Best;
   unsigned BestDist = ~0u;
   // Allow roughly one edit for every three characters, at least one.
+  // Names of one or two characters get no guess: anything is one edit away.
+  if (Name.size() <= 2) return "";
   unsigned MaxDist = std::max<unsigned>(1, (Name.size() + 2) / 3);
   for (llvm::StringRef C : Candidates) {
     unsigned D = Name.edit_distance(C, /*AllowReplacements=*/true, MaxDist + 1);

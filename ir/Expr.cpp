@@ -1,6 +1,9 @@
 //===- Expr.cpp - Printing expression trees -------------------------------===//
 #include "ir/Expr.h"
 
+#include <charconv>
+#include <cmath>
+
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/Format.h"
 
@@ -73,6 +76,15 @@ static void printEscaped(llvm::raw_ostream &OS, llvm::StringRef S) {
   OS << '"';
 }
 
+void printNumber(llvm::raw_ostream &OS, double D) {
+  char Buf[64];
+  auto R = std::to_chars(Buf, Buf + sizeof(Buf), D);
+  llvm::StringRef Text(Buf, R.ptr - Buf);
+  OS << Text;
+  // Keep floats visibly floats: `1500.0`, not `1500`.
+  if (std::isfinite(D) && Text.find_first_of(".eE") == llvm::StringRef::npos) OS << ".0";
+}
+
 void printScalar(llvm::raw_ostream &OS, const Scalar &S) {
   switch (S.Ty) {
     case Type::Null:
@@ -85,7 +97,7 @@ void printScalar(llvm::raw_ostream &OS, const Scalar &S) {
       OS << S.I;
       return;
     case Type::Float:
-      OS << llvm::format("%g", S.F);
+      printNumber(OS, S.F);
       return;
     case Type::String:
       printEscaped(OS, S.S);

@@ -32,6 +32,9 @@ struct Scalar {
   static Scalar string(llvm::StringRef V) { return {Type::String, false, 0, 0, V}; }
 };
 
+/// Prints \p D in its shortest round-trip form, always with a `.` or exponent.
+void printNumber(llvm::raw_ostream &OS, double D);
+
 /// Prints \p S as a literal (strings quoted and escaped).
 void printScalar(llvm::raw_ostream &OS, const Scalar &S);
 

@@ -83,6 +83,7 @@ struct Step {
   std::optional<LocInt> Timeout;
   std::optional<LocInt> MaxRetries;
   AutoTag *TimeoutAuto = nullptr;
+  AutoTag *MaxRetriesAuto = nullptr;
 };
 
 /// A pipeline input: declared in `inputs`, or implied by a template.

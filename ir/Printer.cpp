@@ -9,8 +9,14 @@ void printAuto(llvm::raw_ostream &OS, const AutoTag &T) {
   if (T.DeclaredType) OS << '<' << typeName(*T.DeclaredType) << '>';
   OS << '(';
   printScalar(OS, Scalar::string(T.Text));
-  if (T.Min) OS << ", min=" << *T.Min;
-  if (T.Max) OS << ", max=" << *T.Max;
+  if (T.Min) {
+    OS << ", min=";
+    printNumber(OS, *T.Min);
+  }
+  if (T.Max) {
+    OS << ", max=";
+    printNumber(OS, *T.Max);
+  }
   if (!T.Choices.empty()) {
     OS << ", choices=[";
     for (size_t I = 0; I < T.Choices.size(); ++I) {
@@ -205,8 +211,8 @@ class PipelinePrinter {
       }
       OS << ")\n";
     }
-    bool Policy =
-        !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries || S.TimeoutAuto;
+    bool Policy = !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries ||
+                  S.TimeoutAuto || S.MaxRetriesAuto;
     if (Policy) {
       OS << "    policy {";
       const char *Sep = " ";
@@ -224,6 +230,10 @@ class PipelinePrinter {
         Sep = ", ";
       }
       if (S.MaxRetries) OS << Sep << "max_retries = " << S.MaxRetries->Val;
+      if (S.MaxRetriesAuto) {
+        OS << Sep << "max_retries = ";
+        printAuto(OS, *S.MaxRetriesAuto);
+      }
       OS << " }\n";
     }
     OS << "  }\n";

@@ -23,7 +23,7 @@ struct PassContext {
 class Pass {
  public:
   virtual ~Pass() = default;
-  /// The name used by `--passes` and `--print-after`: `cycle-check`.
+  /// The name in the registry: `cycle-check`.
   virtual llvm::StringRef name() const = 0;
   /// Runs the pass. Returns false if it reported errors; the pipeline then
   /// stops before the next pass.

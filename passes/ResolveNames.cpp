@@ -339,6 +339,10 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
     forEachExpr(Out.V, [&](Expr *E) { walk(E, Owner{-1, true, ""}); });
 
   // Implicit inputs: one warning each, at the first use, in source order.
+  for (Input &In : P->Inputs) std::sort(In.Uses.begin(), In.Uses.end());
+  for (Step &S : P->Steps)
+    std::stable_sort(S.Uses.begin(), S.Uses.end(),
+                     [](const StepUse &A, const StepUse &B) { return A.Loc < B.Loc; });
   std::stable_sort(P->Inputs.begin(), P->Inputs.end(),
                    [](const Input &A, const Input &B) {
                      if (A.Implicit != B.Implicit) return !A.Implicit;

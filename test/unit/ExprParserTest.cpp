@@ -61,7 +61,7 @@ TEST(ExprParser, AccessAndFilters) {
 TEST(ExprParser, LiteralsAndEscapes) {
   EXPECT_EQ(parse("True").Tree, "(lit true)");
   EXPECT_EQ(parse("None").Tree, "(lit null)");
-  EXPECT_EQ(parse("2.5e3").Tree, "(lit 2500)");
+  EXPECT_EQ(parse("2.5e3").Tree, "(lit 2500.0)");
   EXPECT_EQ(parse("'it\\'s'").Tree, "(lit \"it's\")");
 }
 

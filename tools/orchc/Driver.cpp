@@ -70,14 +70,7 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   if (!P) return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
 
   passes::PassContext Ctx{Diags, {}};
-  for (const std::string &S : Opts.Sets) {
-    auto B = frontend::parseSetBinding(S, P->arena());
-    if (!B) {
-      Err << "orchc: error: " << llvm::toString(B.takeError()) << '\n';
-      return ExitUsage;
-    }
-    Ctx.Bindings.push_back(std::move(*B));
-  }
+  // The file first: a `--set` on the command line overrides it.
   if (!Opts.InputsFile.empty()) {
     auto Bs = frontend::readBindingsFile(Opts.InputsFile, P->arena());
     if (!Bs) {
@@ -85,6 +78,14 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
       return ExitUsage;
     }
     for (auto &B : *Bs) Ctx.Bindings.push_back(std::move(B));
+  }
+  for (const std::string &S : Opts.Sets) {
+    auto B = frontend::parseSetBinding(S, P->arena());
+    if (!B) {
+      Err << "orchc: error: " << llvm::toString(B.takeError()) << '\n';
+      return ExitUsage;
+    }
+    Ctx.Bindings.push_back(std::move(*B));
   }
   if (!passes::runPasses(*P, Ctx))
     return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
