@@ -7,6 +7,7 @@
 #include "TemplateExprParser.h"
 #include "antlr4-runtime.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::frontend {
@@ -57,6 +58,28 @@ class FirstError : public antlr4::BaseErrorListener {
   }
 };
 
+/// The structure of a parsed expression with token indexes in place of
+/// text. The grammar has no predicates, so the parse of a token-type
+/// sequence is always the same: a shape is cached by that sequence and
+/// instantiated with each expression's own tokens. ANTLR parses each
+/// distinct shape once; `steps.a.output` and `steps.b.output` share one.
+struct ShapeNode {
+  ir::Expr::Kind K;
+  uint8_t Op = 0;          ///< UnaryOp or BinaryOp.
+  uint32_t First = 0;      ///< First token (location).
+  uint32_t Last = 0;       ///< Last token (length).
+  uint32_t Tok = 0;        ///< Name, attribute, filter or literal token.
+  uint32_t A = 0, B = 0;   ///< Children (node indexes).
+  uint32_t ArgsBegin = 0;  ///< Into Shape::Args, for filters and lists.
+  uint32_t ArgsCount = 0;
+};
+
+struct Shape {
+  std::vector<ShapeNode> Nodes;  ///< Children before parents.
+  std::vector<uint32_t> Args;
+  uint32_t Root = 0;
+};
+
 /// One lexer and parser per thread, reused across expressions.
 struct Machinery {
   antlr4::ANTLRInputStream Input;
@@ -64,6 +87,9 @@ struct Machinery {
   antlr4::CommonTokenStream Tokens{&Lexer};
   TemplateExprParser Parser{&Tokens};
   FirstError Errors;
+  /// Parsed shapes by token-type sequence (see Shape).
+  llvm::StringMap<std::unique_ptr<Shape>> Shapes;
+  static constexpr size_t MaxShapes = 4096;
 
   Machinery() {
     Lexer.removeErrorListeners();
@@ -78,14 +104,187 @@ Machinery &machinery() {
   return M;
 }
 
-/// Builds ir::Expr nodes from a successful parse tree.
-class Converter {
+/// Builds a Shape from a successful parse tree.
+class ShapeBuilder {
  public:
-  Converter(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback, ir::Arena &A)
-      : Text(Text),
-        Base(Base),
-        Fallback(Fallback),
-        A(A),
+  Shape S;
+
+  uint32_t expr(P::OrExprContext *C) {
+    uint32_t L = andExpr(C->andExpr(0));
+    for (size_t I = 1, E = C->andExpr().size(); I < E; ++I)
+      L = binary(ir::BinaryOp::Or, L, andExpr(C->andExpr(I)));
+    return L;
+  }
+
+ private:
+  static uint32_t first(antlr4::ParserRuleContext *C) {
+    return static_cast<uint32_t>(C->getStart()->getTokenIndex());
+  }
+  static uint32_t last(antlr4::ParserRuleContext *C) {
+    return static_cast<uint32_t>(C->getStop()->getTokenIndex());
+  }
+
+  uint32_t add(ShapeNode N) {
+    S.Nodes.push_back(N);
+    return static_cast<uint32_t>(S.Nodes.size() - 1);
+  }
+
+  uint32_t binary(ir::BinaryOp Op, uint32_t L, uint32_t R) {
+    ShapeNode N{ir::Expr::Kind::Binary};
+    N.Op = static_cast<uint8_t>(Op);
+    N.First = S.Nodes[L].First;
+    N.Last = S.Nodes[R].Last;
+    N.A = L;
+    N.B = R;
+    return add(N);
+  }
+
+  uint32_t unary(antlr4::ParserRuleContext *C, ir::UnaryOp Op, uint32_t Operand) {
+    ShapeNode N{ir::Expr::Kind::Unary};
+    N.Op = static_cast<uint8_t>(Op);
+    N.First = first(C);
+    N.Last = last(C);
+    N.A = Operand;
+    return add(N);
+  }
+
+  uint32_t list(ir::Expr::Kind K, ShapeNode N, llvm::ArrayRef<uint32_t> Items) {
+    N.K = K;
+    N.ArgsBegin = static_cast<uint32_t>(S.Args.size());
+    N.ArgsCount = static_cast<uint32_t>(Items.size());
+    S.Args.insert(S.Args.end(), Items.begin(), Items.end());
+    return add(N);
+  }
+
+  uint32_t andExpr(P::AndExprContext *C) {
+    uint32_t L = notExpr(C->notExpr(0));
+    for (size_t I = 1, E = C->notExpr().size(); I < E; ++I)
+      L = binary(ir::BinaryOp::And, L, notExpr(C->notExpr(I)));
+    return L;
+  }
+
+  uint32_t notExpr(P::NotExprContext *C) {
+    if (auto *N = dynamic_cast<P::LogicalNotContext *>(C))
+      return unary(C, ir::UnaryOp::Not, notExpr(N->notExpr()));
+    return comparison(static_cast<P::NotPassThroughContext *>(C)->comparison());
+  }
+
+  uint32_t comparison(P::ComparisonContext *C) {
+    uint32_t L = concat(C->concat(0));
+    for (size_t I = 1, E = C->concat().size(); I < E; ++I) {
+      P::CompOpContext *Op = C->compOp(I - 1);
+      ir::BinaryOp B = Op->EQ()       ? ir::BinaryOp::Eq
+                       : Op->NE()     ? ir::BinaryOp::Ne
+                       : Op->LT()     ? ir::BinaryOp::Lt
+                       : Op->LE()     ? ir::BinaryOp::Le
+                       : Op->GT()     ? ir::BinaryOp::Gt
+                       : Op->GE()     ? ir::BinaryOp::Ge
+                       : Op->KW_NOT() ? ir::BinaryOp::NotIn
+                                      : ir::BinaryOp::In;
+      L = binary(B, L, concat(C->concat(I)));
+    }
+    return L;
+  }
+
+  uint32_t concat(P::ConcatContext *C) {
+    uint32_t L = additive(C->additive(0));
+    for (size_t I = 1, E = C->additive().size(); I < E; ++I)
+      L = binary(ir::BinaryOp::Concat, L, additive(C->additive(I)));
+    return L;
+  }
+
+  uint32_t additive(P::AdditiveContext *C) {
+    uint32_t L = multiplicative(C->multiplicative(0));
+    for (size_t I = 1, E = C->multiplicative().size(); I < E; ++I)
+      L = binary(C->addOp(I - 1)->PLUS() ? ir::BinaryOp::Add : ir::BinaryOp::Sub, L,
+                 multiplicative(C->multiplicative(I)));
+    return L;
+  }
+
+  uint32_t multiplicative(P::MultiplicativeContext *C) {
+    uint32_t L = unaryExpr(C->unary(0));
+    for (size_t I = 1, E = C->unary().size(); I < E; ++I) {
+      P::MulOpContext *Op = C->mulOp(I - 1);
+      ir::BinaryOp B = Op->STAR()    ? ir::BinaryOp::Mul
+                       : Op->SLASH() ? ir::BinaryOp::Div
+                                     : ir::BinaryOp::Mod;
+      L = binary(B, L, unaryExpr(C->unary(I)));
+    }
+    return L;
+  }
+
+  uint32_t unaryExpr(P::UnaryContext *C) {
+    if (auto *N = dynamic_cast<P::NegateContext *>(C))
+      return unary(C, ir::UnaryOp::Neg, unaryExpr(N->unary()));
+    if (auto *N = dynamic_cast<P::UnaryPlusContext *>(C))
+      return unary(C, ir::UnaryOp::Plus, unaryExpr(N->unary()));
+    return filtered(static_cast<P::UnaryPassThroughContext *>(C)->filtered());
+  }
+
+  uint32_t filtered(P::FilteredContext *C) {
+    uint32_t E = postfix(C->postfix());
+    for (P::FilterContext *F : C->filter()) {
+      llvm::SmallVector<uint32_t, 4> Args;
+      if (P::ArgumentsContext *As = F->arguments())
+        for (P::OrExprContext *X : As->orExpr()) Args.push_back(expr(X));
+      ShapeNode N{ir::Expr::Kind::Filter};
+      N.First = S.Nodes[E].First;
+      N.Last = last(F);
+      N.Tok = static_cast<uint32_t>(F->IDENT()->getSymbol()->getTokenIndex());
+      N.A = E;
+      E = list(ir::Expr::Kind::Filter, N, Args);
+    }
+    return E;
+  }
+
+  uint32_t postfix(P::PostfixContext *C) {
+    uint32_t E = primary(C->primary());
+    for (P::SuffixContext *Sfx : C->suffix()) {
+      ShapeNode N{ir::Expr::Kind::Attr};
+      N.First = S.Nodes[E].First;
+      N.Last = last(Sfx);
+      N.A = E;
+      if (auto *At = dynamic_cast<P::AttrSuffixContext *>(Sfx)) {
+        N.Tok = static_cast<uint32_t>(At->IDENT()->getSymbol()->getTokenIndex());
+      } else if (auto *AI = dynamic_cast<P::AttrIndexSuffixContext *>(Sfx)) {
+        N.Tok = static_cast<uint32_t>(AI->INT()->getSymbol()->getTokenIndex());
+      } else {
+        N.K = ir::Expr::Kind::Index;
+        N.B = expr(static_cast<P::IndexSuffixContext *>(Sfx)->orExpr());
+      }
+      E = add(N);
+    }
+    return E;
+  }
+
+  uint32_t primary(P::PrimaryContext *C) {
+    if (auto *L = dynamic_cast<P::LiteralPrimaryContext *>(C)) {
+      ShapeNode N{ir::Expr::Kind::Literal};
+      N.First = N.Last = N.Tok = first(L);
+      return add(N);
+    }
+    if (auto *Nm = dynamic_cast<P::NamePrimaryContext *>(C)) {
+      ShapeNode N{ir::Expr::Kind::Name};
+      N.First = N.Last = N.Tok = first(Nm);
+      return add(N);
+    }
+    if (auto *Pa = dynamic_cast<P::ParenPrimaryContext *>(C)) return expr(Pa->orExpr());
+    auto *L = static_cast<P::ListPrimaryContext *>(C);
+    llvm::SmallVector<uint32_t, 4> Items;
+    for (P::OrExprContext *X : L->orExpr()) Items.push_back(expr(X));
+    ShapeNode N{ir::Expr::Kind::List};
+    N.First = first(C);
+    N.Last = last(C);
+    return list(ir::Expr::Kind::List, N, Items);
+  }
+};
+
+/// Makes ir::Expr nodes from a shape and one expression's tokens.
+class Instantiator {
+ public:
+  Instantiator(llvm::StringRef Text, const std::vector<antlr4::Token *> &Toks,
+               SourceLoc Base, SourceLoc Fallback, ir::Arena &A)
+      : Text(Text), Toks(Toks), Base(Base), Fallback(Fallback), A(A),
         Ascii(llvm::all_of(Text, [](char C) { return (unsigned char)C < 0x80; })) {}
 
   /// File location of a code-point index into Text.
@@ -94,11 +293,10 @@ class Converter {
     return SourceLoc(Base.Offset + static_cast<uint32_t>(byteOffset(CharIndex)));
   }
 
-  ir::Expr *expr(P::OrExprContext *C) {
-    ir::Expr *L = andExpr(C->andExpr(0));
-    for (size_t I = 1, E = C->andExpr().size(); I < E; ++I)
-      L = binary(C, ir::BinaryOp::Or, L, andExpr(C->andExpr(I)));
-    return L;
+  ir::Expr *build(const Shape &S) {
+    Built.assign(S.Nodes.size(), nullptr);
+    for (size_t I = 0; I < S.Nodes.size(); ++I) Built[I] = node(S, S.Nodes[I]);
+    return Built[S.Root];
   }
 
  private:
@@ -112,182 +310,71 @@ class Converter {
     return std::min(Byte, Text.size());
   }
 
-  SourceLoc startOf(antlr4::ParserRuleContext *C) const {
-    return locOf(C->getStart()->getStartIndex());
+  llvm::StringRef textOf(uint32_t Tok) const {
+    size_t B = byteOffset(Toks[Tok]->getStartIndex());
+    size_t E = byteOffset(Toks[Tok]->getStopIndex() + 1);
+    return Text.slice(B, E);
   }
-  uint32_t lengthOf(antlr4::ParserRuleContext *C) const {
+
+  SourceLoc locOfTok(uint32_t Tok) const { return locOf(Toks[Tok]->getStartIndex()); }
+
+  uint32_t span(uint32_t First, uint32_t Last) const {
     if (!Base.isValid()) return 1;
-    size_t B = byteOffset(C->getStart()->getStartIndex());
-    size_t E = byteOffset(C->getStop()->getStopIndex() + 1);
+    size_t B = byteOffset(Toks[First]->getStartIndex());
+    size_t E = byteOffset(Toks[Last]->getStopIndex() + 1);
     return static_cast<uint32_t>(E > B ? E - B : 1);
   }
-  uint32_t tokenLength(antlr4::Token *T) const {
-    if (!Base.isValid()) return 1;
-    return static_cast<uint32_t>(byteOffset(T->getStopIndex() + 1) -
-                                 byteOffset(T->getStartIndex()));
+
+  llvm::ArrayRef<ir::Expr *> args(const Shape &S, const ShapeNode &N) {
+    llvm::SmallVector<ir::Expr *, 4> Out;
+    for (uint32_t I = 0; I < N.ArgsCount; ++I) Out.push_back(Built[S.Args[N.ArgsBegin + I]]);
+    return A.copyArray<ir::Expr *>(Out);
   }
 
-  ir::Expr *binary(antlr4::ParserRuleContext *C, ir::BinaryOp Op, ir::Expr *L,
-                   ir::Expr *R) {
-    uint32_t Len = 1;
-    if (Base.isValid() && L->loc().isValid() && R->loc().isValid())
-      Len = R->loc().Offset + R->length() - L->loc().Offset;
-    return A.create<ir::BinaryExpr>(L->loc(), Len, Op, L, R);
-  }
-
-  ir::Expr *andExpr(P::AndExprContext *C) {
-    ir::Expr *L = notExpr(C->notExpr(0));
-    for (size_t I = 1, E = C->notExpr().size(); I < E; ++I)
-      L = binary(C, ir::BinaryOp::And, L, notExpr(C->notExpr(I)));
-    return L;
-  }
-
-  ir::Expr *notExpr(P::NotExprContext *C) {
-    if (auto *N = dynamic_cast<P::LogicalNotContext *>(C))
-      return A.create<ir::UnaryExpr>(startOf(C), lengthOf(C), ir::UnaryOp::Not,
-                                     notExpr(N->notExpr()));
-    return comparison(static_cast<P::NotPassThroughContext *>(C)->comparison());
-  }
-
-  ir::Expr *comparison(P::ComparisonContext *C) {
-    ir::Expr *L = concat(C->concat(0));
-    for (size_t I = 1, E = C->concat().size(); I < E; ++I) {
-      P::CompOpContext *Op = C->compOp(I - 1);
-      ir::BinaryOp B = Op->EQ()       ? ir::BinaryOp::Eq
-                       : Op->NE()     ? ir::BinaryOp::Ne
-                       : Op->LT()     ? ir::BinaryOp::Lt
-                       : Op->LE()     ? ir::BinaryOp::Le
-                       : Op->GT()     ? ir::BinaryOp::Gt
-                       : Op->GE()     ? ir::BinaryOp::Ge
-                       : Op->KW_NOT() ? ir::BinaryOp::NotIn
-                                      : ir::BinaryOp::In;
-      L = binary(C, B, L, concat(C->concat(I)));
+  ir::Expr *node(const Shape &S, const ShapeNode &N) {
+    SourceLoc L = locOfTok(N.First);
+    uint32_t Len = span(N.First, N.Last);
+    switch (N.K) {
+      case ir::Expr::Kind::Literal: return literal(N.Tok, L, Len);
+      case ir::Expr::Kind::Name:
+        return A.create<ir::NameExpr>(L, Len, A.save(textOf(N.Tok)));
+      case ir::Expr::Kind::Attr:
+        return A.create<ir::AttrExpr>(L, Len, Built[N.A], A.save(textOf(N.Tok)),
+                                      locOfTok(N.Tok));
+      case ir::Expr::Kind::Index:
+        return A.create<ir::IndexExpr>(L, Len, Built[N.A], Built[N.B]);
+      case ir::Expr::Kind::Filter:
+        return A.create<ir::FilterExpr>(L, Len, Built[N.A], A.save(textOf(N.Tok)),
+                                        locOfTok(N.Tok), args(S, N));
+      case ir::Expr::Kind::Unary:
+        return A.create<ir::UnaryExpr>(L, Len, static_cast<ir::UnaryOp>(N.Op), Built[N.A]);
+      case ir::Expr::Kind::Binary:
+        return A.create<ir::BinaryExpr>(L, Len, static_cast<ir::BinaryOp>(N.Op), Built[N.A],
+                                        Built[N.B]);
+      case ir::Expr::Kind::List: return A.create<ir::ListExpr>(L, Len, args(S, N));
     }
-    return L;
+    return nullptr;
   }
 
-  ir::Expr *concat(P::ConcatContext *C) {
-    ir::Expr *L = additive(C->additive(0));
-    for (size_t I = 1, E = C->additive().size(); I < E; ++I)
-      L = binary(C, ir::BinaryOp::Concat, L, additive(C->additive(I)));
-    return L;
-  }
-
-  ir::Expr *additive(P::AdditiveContext *C) {
-    ir::Expr *L = multiplicative(C->multiplicative(0));
-    for (size_t I = 1, E = C->multiplicative().size(); I < E; ++I)
-      L = binary(C, C->addOp(I - 1)->PLUS() ? ir::BinaryOp::Add : ir::BinaryOp::Sub, L,
-                 multiplicative(C->multiplicative(I)));
-    return L;
-  }
-
-  ir::Expr *multiplicative(P::MultiplicativeContext *C) {
-    ir::Expr *L = unary(C->unary(0));
-    for (size_t I = 1, E = C->unary().size(); I < E; ++I) {
-      P::MulOpContext *Op = C->mulOp(I - 1);
-      ir::BinaryOp B = Op->STAR()    ? ir::BinaryOp::Mul
-                       : Op->SLASH() ? ir::BinaryOp::Div
-                                     : ir::BinaryOp::Mod;
-      L = binary(C, B, L, unary(C->unary(I)));
-    }
-    return L;
-  }
-
-  ir::Expr *unary(P::UnaryContext *C) {
-    if (auto *N = dynamic_cast<P::NegateContext *>(C))
-      return A.create<ir::UnaryExpr>(startOf(C), lengthOf(C), ir::UnaryOp::Neg,
-                                     unary(N->unary()));
-    if (auto *N = dynamic_cast<P::UnaryPlusContext *>(C))
-      return A.create<ir::UnaryExpr>(startOf(C), lengthOf(C), ir::UnaryOp::Plus,
-                                     unary(N->unary()));
-    return filtered(static_cast<P::UnaryPassThroughContext *>(C)->filtered());
-  }
-
-  ir::Expr *filtered(P::FilteredContext *C) {
-    ir::Expr *E = postfix(C->postfix());
-    for (P::FilterContext *F : C->filter()) {
-      llvm::SmallVector<ir::Expr *, 4> Args;
-      if (P::ArgumentsContext *As = F->arguments())
-        for (P::OrExprContext *X : As->orExpr()) Args.push_back(expr(X));
-      antlr4::Token *Name = F->IDENT()->getSymbol();
-      uint32_t Len = 1;
-      if (Base.isValid() && E->loc().isValid())
-        Len = locOf(F->getStop()->getStopIndex() + 1).Offset - E->loc().Offset;
-      E = A.create<ir::FilterExpr>(E->loc(), Len, E, A.save(Name->getText()),
-                                   locOf(Name->getStartIndex()),
-                                   A.copyArray<ir::Expr *>(Args));
-    }
-    return E;
-  }
-
-  ir::Expr *postfix(P::PostfixContext *C) {
-    ir::Expr *E = primary(C->primary());
-    for (P::SuffixContext *S : C->suffix()) {
-      uint32_t Len = 1;
-      if (Base.isValid() && E->loc().isValid())
-        Len = locOf(S->getStop()->getStopIndex() + 1).Offset - E->loc().Offset;
-      if (auto *At = dynamic_cast<P::AttrSuffixContext *>(S)) {
-        antlr4::Token *T = At->IDENT()->getSymbol();
-        E = A.create<ir::AttrExpr>(E->loc(), Len, E, A.save(T->getText()),
-                                   locOf(T->getStartIndex()));
-      } else if (auto *AI = dynamic_cast<P::AttrIndexSuffixContext *>(S)) {
-        antlr4::Token *T = AI->INT()->getSymbol();
-        E = A.create<ir::AttrExpr>(E->loc(), Len, E, A.save(T->getText()),
-                                   locOf(T->getStartIndex()));
-      } else {
-        auto *Ix = static_cast<P::IndexSuffixContext *>(S);
-        E = A.create<ir::IndexExpr>(E->loc(), Len, E, expr(Ix->orExpr()));
-      }
-    }
-    return E;
-  }
-
-  ir::Expr *primary(P::PrimaryContext *C) {
-    if (auto *L = dynamic_cast<P::LiteralPrimaryContext *>(C))
-      return literal(L->literal());
-    if (auto *N = dynamic_cast<P::NamePrimaryContext *>(C)) {
-      antlr4::Token *T = N->IDENT()->getSymbol();
-      return A.create<ir::NameExpr>(locOf(T->getStartIndex()), tokenLength(T),
-                                    A.save(T->getText()));
-    }
-    if (auto *Pa = dynamic_cast<P::ParenPrimaryContext *>(C)) return expr(Pa->orExpr());
-    auto *L = static_cast<P::ListPrimaryContext *>(C);
-    llvm::SmallVector<ir::Expr *, 4> Items;
-    for (P::OrExprContext *X : L->orExpr()) Items.push_back(expr(X));
-    return A.create<ir::ListExpr>(startOf(C), lengthOf(C),
-                                  A.copyArray<ir::Expr *>(Items));
-  }
-
-  ir::Expr *literal(P::LiteralContext *C) {
-    antlr4::Token *T = C->getStart();
-    SourceLoc L = locOf(T->getStartIndex());
-    uint32_t Len = tokenLength(T);
-    std::string S = T->getText();
+  ir::Expr *literal(uint32_t Tok, SourceLoc L, uint32_t Len) {
+    llvm::StringRef T = textOf(Tok);
     ir::Scalar V;
-    switch (T->getType()) {
-      case TemplateExprLexer::KW_TRUE:
-        V = ir::Scalar::boolean(true);
-        break;
-      case TemplateExprLexer::KW_FALSE:
-        V = ir::Scalar::boolean(false);
-        break;
-      case TemplateExprLexer::KW_NULL:
-        V = ir::Scalar::null();
-        break;
+    switch (Toks[Tok]->getType()) {
+      case TemplateExprLexer::KW_TRUE: V = ir::Scalar::boolean(true); break;
+      case TemplateExprLexer::KW_FALSE: V = ir::Scalar::boolean(false); break;
+      case TemplateExprLexer::KW_NULL: V = ir::Scalar::null(); break;
       case TemplateExprLexer::INT: {
         int64_t I = 0;
-        if (llvm::StringRef(S).getAsInteger(10, I))
-          V = ir::Scalar::real(std::strtod(S.c_str(), nullptr));  // too big
+        if (T.getAsInteger(10, I))
+          V = ir::Scalar::real(std::strtod(T.str().c_str(), nullptr));  // too big
         else
           V = ir::Scalar::integer(I);
         break;
       }
       case TemplateExprLexer::FLOAT:
-        V = ir::Scalar::real(std::strtod(S.c_str(), nullptr));
+        V = ir::Scalar::real(std::strtod(T.str().c_str(), nullptr));
         break;
-      default:
-        V = ir::Scalar::string(A.save(unescape(S)));
-        break;
+      default: V = ir::Scalar::string(A.save(unescape(T))); break;
     }
     return A.create<ir::LiteralExpr>(L, Len, V);
   }
@@ -304,30 +391,22 @@ class Converter {
       }
       char N = Body[++I];
       switch (N) {
-        case 'n':
-          Out += '\n';
-          break;
-        case 't':
-          Out += '\t';
-          break;
-        case 'r':
-          Out += '\r';
-          break;
-        case '0':
-          Out += '\0';
-          break;
-        default:
-          Out += N;
-          break;  // \\ \" \' and anything else
+        case 'n': Out += '\n'; break;
+        case 't': Out += '\t'; break;
+        case 'r': Out += '\r'; break;
+        case '0': Out += '\0'; break;
+        default: Out += N; break;  // \\ \" \' and anything else
       }
     }
     return Out;
   }
 
   llvm::StringRef Text;
+  const std::vector<antlr4::Token *> &Toks;
   SourceLoc Base, Fallback;
   ir::Arena &A;
   bool Ascii;
+  std::vector<ir::Expr *> Built;
 };
 
 /// Rejects expressions whose nesting would recurse too deeply in the parser:
@@ -362,16 +441,16 @@ bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max, size_t &BadInde
 }  // namespace
 
 ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback,
-                          ir::Arena &A, DiagnosticEngine &Diags,
-                          const ExprLimits &Limits) {
-  Converter Conv(Text, Base, Fallback, A);
+                          ir::Arena &A, DiagnosticEngine &Diags, const ExprLimits &Limits) {
+  Machinery &M = machinery();
+  std::vector<antlr4::Token *> NoTokens;
+  Instantiator Loc(Text, NoTokens, Base, Fallback, A);
   if (Text.size() > Limits.MaxLength) {
-    Diags.report(DiagKind::TemplateSyntax, Conv.locOf(0), 2,
+    Diags.report(DiagKind::TemplateSyntax, Loc.locOf(0), 2,
                  fmt::format("expression is {} bytes long; the limit is {}", Text.size(),
                              Limits.MaxLength));
     return nullptr;
   }
-  Machinery &M = machinery();
   try {
     M.Errors.Seen = false;
     M.Input.load(Text.str());
@@ -380,23 +459,33 @@ ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallba
     M.Tokens.fill();
     size_t BadIndex = 0;
     if (!checkNesting(M.Tokens, Limits.MaxNesting, BadIndex)) {
-      Diags.report(
-          DiagKind::TemplateSyntax, Conv.locOf(BadIndex), 1,
-          fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
+      Diags.report(DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1,
+                   fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
       return nullptr;
     }
+    const std::vector<antlr4::Token *> &Toks = M.Tokens.getTokens();
+    std::string Key;
+    Key.reserve(Toks.size());
+    for (antlr4::Token *T : Toks) Key += static_cast<char>(T->getType() & 0x7f);
+    Instantiator Inst(Text, Toks, Base, Fallback, A);
+    auto Cached = M.Shapes.find(Key);
+    if (Cached != M.Shapes.end()) return Inst.build(*Cached->second);
+
     M.Parser.setTokenStream(&M.Tokens);  // also resets the parser
-    M.Parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-        antlr4::atn::PredictionMode::LL);
     P::ExpressionContext *Tree = M.Parser.expression();
     if (M.Errors.Seen) {
-      Diags.report(DiagKind::TemplateSyntax, Conv.locOf(M.Errors.CharIndex), 1,
+      Diags.report(DiagKind::TemplateSyntax, Loc.locOf(M.Errors.CharIndex), 1,
                    M.Errors.Message);
       return nullptr;
     }
-    return Conv.expr(Tree->orExpr());
+    ShapeBuilder SB;
+    SB.S.Root = SB.expr(Tree->orExpr());
+    auto Sh = std::make_unique<Shape>(std::move(SB.S));
+    ir::Expr *E = Inst.build(*Sh);
+    if (M.Shapes.size() < Machinery::MaxShapes) M.Shapes.try_emplace(Key, std::move(Sh));
+    return E;
   } catch (const std::exception &E) {
-    Diags.report(DiagKind::TemplateSyntax, Conv.locOf(0), 1,
+    Diags.report(DiagKind::TemplateSyntax, Loc.locOf(0), 1,
                  fmt::format("cannot parse expression: {}", E.what()));
     return nullptr;
   }
