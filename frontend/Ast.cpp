@@ -85,6 +85,42 @@ const KeyValue *MapNode::find(llvm::StringRef Key) const {
   return nullptr;
 }
 
+bool sameTree(const Node *A, const Node *B, std::string &Why) {
+  auto Fail = [&](const char *What) {
+    Why = std::string(What) + " at offset " +
+          std::to_string(A   ? A->loc().Offset
+                         : B ? B->loc().Offset
+                             : 0);
+    return false;
+  };
+  if (!A || !B) return A == B ? true : Fail("missing node");
+  if (A->kind() != B->kind()) return Fail("different kinds");
+  if (A->loc() != B->loc()) return Fail("different locations");
+  if (A->length() != B->length()) return Fail("different lengths");
+  if (auto *SA = llvm::dyn_cast<ScalarNode>(A)) {
+    auto *SB = llvm::cast<ScalarNode>(B);
+    if (SA->value() != SB->value()) return Fail("different values");
+    if (SA->isPlain() != SB->isPlain()) return Fail("different styles");
+    return true;
+  }
+  if (auto *QA = llvm::dyn_cast<SeqNode>(A)) {
+    auto *QB = llvm::cast<SeqNode>(B);
+    if (QA->items().size() != QB->items().size()) return Fail("different item counts");
+    for (size_t I = 0; I < QA->items().size(); ++I)
+      if (!sameTree(QA->items()[I], QB->items()[I], Why)) return false;
+    return true;
+  }
+  if (auto *MA = llvm::dyn_cast<MapNode>(A)) {
+    auto *MB = llvm::cast<MapNode>(B);
+    if (MA->entries().size() != MB->entries().size()) return Fail("different key counts");
+    for (size_t I = 0; I < MA->entries().size(); ++I) {
+      if (!sameTree(MA->entries()[I].Key, MB->entries()[I].Key, Why)) return false;
+      if (!sameTree(MA->entries()[I].Value, MB->entries()[I].Value, Why)) return false;
+    }
+  }
+  return true;
+}
+
 namespace {
 class Printer {
  public:

@@ -115,6 +115,11 @@ struct Document {
   std::vector<ir::AutoTag *> AutoTags;
 };
 
+/// Structural equality of two trees: kinds, locations, lengths, scalar
+/// values and styles, keys, order. On a difference returns false and says
+/// where in \p Why. Used to hold the fast YAML reader to yaml-cpp's result.
+bool sameTree(const Node *A, const Node *B, std::string &Why);
+
 /// Prints \p Doc as an indented tree (`--emit=ast`).
 void printDocument(llvm::raw_ostream &OS, const Document &Doc, bool ShowLocs);
 

@@ -68,13 +68,15 @@ bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags) {
 }
 
 std::optional<ast::Document> parseDocument(std::shared_ptr<const SourceFile> File,
-                                           DiagnosticEngine &Diags) {
+                                           DiagnosticEngine &Diags, bool FastYaml) {
   ast::Document Doc;
   Doc.File = File;
   Doc.Arena = std::make_shared<ir::Arena>();
   AutoScan Scan = scanAutoTags(*File, Diags);
   if (Diags.hasErrors()) return std::nullopt;
-  YamlTree Tree = readYaml(*File, Scan.Rewritten, *Doc.Arena, Diags);
+  YamlLimits Limits;
+  Limits.FastPath = FastYaml;
+  YamlTree Tree = readYaml(*File, Scan.Rewritten, *Doc.Arena, Diags, Limits);
   if (!Tree.Root) {
     if (!Diags.hasErrors()) Diags.report(DiagKind::EmptyFile, SourceLoc(), 0);
     return std::nullopt;

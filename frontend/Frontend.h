@@ -22,7 +22,9 @@ namespace orch::frontend {
 bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags);
 
 /// Finds AUTO tags, parses the YAML and every template expression.
+/// \p FastYaml selects the fast reader for the block subset (with yaml-cpp
+/// as the fallback); false reads with yaml-cpp only.
 std::optional<ast::Document> parseDocument(std::shared_ptr<const SourceFile> File,
-                                           DiagnosticEngine &Diags);
+                                           DiagnosticEngine &Diags, bool FastYaml = true);
 
 }  // namespace orch::frontend

@@ -100,32 +100,8 @@ class Builder : public YAML::EventHandler {
     return File.fromZeroBased(M.line, M.column);
   }
 
-  /// Underline length: a quoted scalar to its closing quote, a plain one to
-  /// the end of its value on the first line.
   uint32_t scalarLength(SourceLoc L, llvm::StringRef Value, bool Plain) const {
-    llvm::StringRef Line = File.text().substr(L.Offset);
-    Line = Line.take_until([](char C) { return C == '\n' || C == '\r'; });
-    if (Line.empty()) return 1;
-    char Q = Line[0];
-    if (!Plain && (Q == '"' || Q == '\'')) {
-      for (size_t I = 1; I < Line.size(); ++I) {
-        if (Q == '"' && Line[I] == '\\') {
-          ++I;
-          continue;
-        }
-        if (Line[I] == Q) {
-          if (Q == '\'' && I + 1 < Line.size() && Line[I + 1] == '\'') {
-            ++I;
-            continue;
-          }
-          return static_cast<uint32_t>(I + 1);
-        }
-      }
-      return static_cast<uint32_t>(Line.size());
-    }
-    if (!Plain) return 1;  // block scalar indicator
-    return static_cast<uint32_t>(
-        std::max<size_t>(1, std::min(Value.size(), Line.rtrim().size())));
+    return yamlScalarLength(File, L, Value, Plain);
   }
 
   void push(const YAML::Mark &M, YAML::anchor_t Anchor, bool IsMap) {
@@ -229,8 +205,38 @@ std::string rewordYamlMessage(const std::string &Msg) {
 
 }  // namespace
 
+uint32_t yamlScalarLength(const SourceFile &File, SourceLoc L, llvm::StringRef Value,
+                          bool Plain) {
+  llvm::StringRef Line = File.text().substr(L.Offset);
+  Line = Line.take_until([](char C) { return C == '\n' || C == '\r'; });
+  if (Line.empty()) return 1;
+  char Q = Line[0];
+  if (!Plain && (Q == '"' || Q == '\'')) {
+    for (size_t I = 1; I < Line.size(); ++I) {
+      if (Q == '"' && Line[I] == '\\') {
+        ++I;
+        continue;
+      }
+      if (Line[I] == Q) {
+        if (Q == '\'' && I + 1 < Line.size() && Line[I + 1] == '\'') {
+          ++I;
+          continue;
+        }
+        return static_cast<uint32_t>(I + 1);
+      }
+    }
+    return static_cast<uint32_t>(Line.size());
+  }
+  if (!Plain) return 1;  // block scalar indicator
+  return static_cast<uint32_t>(
+      std::max<size_t>(1, std::min(Value.size(), Line.rtrim().size())));
+}
+
 YamlTree readYaml(const SourceFile &File, llvm::StringRef Text, ir::Arena &A,
                   DiagnosticEngine &Diags, const YamlLimits &Limits) {
+  if (Limits.FastPath)
+    if (std::optional<YamlTree> Fast = fastReadYaml(File, Text, A, Limits))
+      return std::move(*Fast);
   MemoryBuf Buf(Text);
   std::istream In(&Buf);
   Builder B(File, A, Diags, Limits);

@@ -42,7 +42,8 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
 
   if (!frontend::checkSourceBytes(*File, Diags))
     return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
-  std::optional<ast::Document> Doc = frontend::parseDocument(File, Diags);
+  std::optional<ast::Document> Doc =
+      frontend::parseDocument(File, Diags, /*FastYaml=*/!Opts.YamlCppOnly);
   if (!Doc) return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
 
   auto OpenOut = [&]() -> std::unique_ptr<llvm::ToolOutputFile> {

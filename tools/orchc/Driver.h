@@ -25,6 +25,7 @@ struct DriverOptions {
   bool Color = false;
   bool Locations = true;
   unsigned ErrorLimit = 50;
+  bool YamlCppOnly = false;  ///< Skip the fast YAML reader (for debugging).
 };
 
 /// Runs check or build and returns the exit code. Diagnostics go to \p Err.

@@ -44,6 +44,8 @@ cl::opt<unsigned> ErrorLimit("error-limit",
                              cl::desc("Stop printing after N errors (0: all)"),
                              cl::init(50), cl::sub(CheckCmd), cl::sub(BuildCmd),
                              cl::cat(Cat));
+cl::opt<bool> YamlCppOnly("yaml-cpp-only", cl::desc("Read YAML with yaml-cpp only"),
+                          cl::Hidden, cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -75,6 +77,7 @@ int main(int argc, char **argv) {
   Opts.InputsFile = InputsFile;
   Opts.Locations = !NoLocs;
   Opts.ErrorLimit = ErrorLimit;
+  Opts.YamlCppOnly = YamlCppOnly;
   Opts.Color = Color == ColorMode::Always ||
                (Color == ColorMode::Auto && sys::Process::StandardErrHasColors());
   return runDriver(Opts, errs());
