@@ -32,14 +32,28 @@ class FastReader {
       : File(F), T(T), A(A), Limits(L) {}
 
   YamlTree run() {
+    // yaml-cpp's marks at the end of a file without a final newline follow
+    // rules of their own; such files are rare, and read by yaml-cpp.
+    if (!T.ends_with("\n")) giveUp();
+    if (T.starts_with("\xEF\xBB\xBF")) giveUp();  // a byte-order mark
+    // Characters YAML does not allow in a stream: yaml-cpp reports them.
+    for (size_t I = 0; I < T.size(); ++I) {
+      unsigned char C = T[I];
+      if ((C < 0x20 && C != '\n' && C != '\t') || C == 0x7F) giveUp();
+      if (C == 0xC2 && I + 1 < T.size() && (unsigned char)T[I + 1] >= 0x80 &&
+          (unsigned char)T[I + 1] <= 0x9F)
+        giveUp();
+    }
     size_t P = nextContent(0);
     if (P >= T.size()) giveUp();
     if (T.substr(P).starts_with("---")) {
       llvm::StringRef Rest = lineRest(P + 3);
       if (!Rest.empty() && Rest[0] != ' ') giveUp();
       if (!isBlankOrComment(Rest)) giveUp();  // `--- value`
-      P = nextContent(lineEnd(P));
+      P = lineEnd(P);
     }
+    AllowDocStart = false;
+    P = nextContent(P);
     if (P >= T.size() || column(P) != 0) giveUp();
     Tree.Root = blockNode(P, -1, 0);
     if (!llvm::isa<ast::MapNode, ast::SeqNode>(Tree.Root)) giveUp();  // not a pipeline
@@ -60,10 +74,17 @@ class FastReader {
   }
   int column(size_t P) const { return static_cast<int>(P - lineStart(P)); }
   /// The rest of the line from \p P, without the line break.
-  llvm::StringRef lineRest(size_t P) const {
+  llvm::StringRef lineRaw(size_t P) const {
     llvm::StringRef R = T.slice(P, lineEnd(P));
     if (R.ends_with("\n")) R = R.drop_back();
     if (R.ends_with("\r")) giveUp();
+    return R;
+  }
+  /// lineRaw() outside block scalars, where YAML's rules for tabs are
+  /// subtle: the fast reader takes no line with a tab.
+  llvm::StringRef lineRest(size_t P) const {
+    llvm::StringRef R = lineRaw(P);
+    if (R.contains('\t')) giveUp();
     return R;
   }
   static bool isBlankOrComment(llvm::StringRef S) {
@@ -77,7 +98,14 @@ class FastReader {
       size_t I = P;
       while (I < T.size() && T[I] == ' ') ++I;
       if (I < T.size() && T[I] == '\t') giveUp();
-      if (I < T.size() && T[I] != '\n' && T[I] != '#') return I;
+      if (I < T.size() && T[I] != '\n' && T[I] != '#') {
+        // Document markers: only one `---`, before the content.
+        llvm::StringRef R = T.substr(I);
+        if (I == P && (R.starts_with("---") || R.starts_with("...")) &&
+            !(AllowDocStart && R.starts_with("---")))
+          giveUp();
+        return I;
+      }
       P = lineEnd(P);
     }
     return T.size();
@@ -232,6 +260,7 @@ class FastReader {
       std::string V = unquote(Raw);
       return scalar(At, V, false, true);
     }
+    if (isNullSpelling(Raw)) giveUp();  // a null key: yaml-cpp reports it
     return scalar(At, Raw, true, true);
   }
 
@@ -341,7 +370,9 @@ class FastReader {
       ++I;
     }
     llvm::StringRef V = R.slice(Start, I).rtrim(' ');
-    if (V.empty()) giveUp();
+    // yaml-cpp reads some indicators inside flow scalars its own way.
+    if (V.empty() || V.find_first_of("?:#&*!|>'\"%@`\\") != llvm::StringRef::npos)
+      giveUp();
     if (isNullSpelling(V)) return nullNode(At);
     return scalar(At, V, true, false);
   }
@@ -360,7 +391,7 @@ class FastReader {
     int Indent = -1;
     size_t End = P;
     while (P < T.size()) {
-      llvm::StringRef L = lineRest(P);
+      llvm::StringRef L = lineRaw(P);
       size_t Sp = L.size() - L.ltrim(' ').size();
       bool Blank = L.ltrim(' ').empty();
       if (!Blank) {
@@ -456,6 +487,7 @@ class FastReader {
   const YamlLimits &Limits;
   YamlTree Tree;
   size_t Cursor = 0;  ///< Start of the first line not yet consumed.
+  bool AllowDocStart = true;
 };
 
 }  // namespace
