@@ -29,6 +29,7 @@ bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags) {
   }
   // YAML indents with spaces only; a tab there is the usual copy-paste slip.
   // Lines of a `|` or `>` block scalar are content, where tabs are fine.
+  if (!T.contains('\t')) return true;
   bool Ok = true;
   int BlockParent = -1;  // indentation of the line that opened a block
   size_t LineStart = 0;

@@ -207,29 +207,32 @@ std::string rewordYamlMessage(const std::string &Msg) {
 
 uint32_t yamlScalarLength(const SourceFile &File, SourceLoc L, llvm::StringRef Value,
                           bool Plain) {
-  llvm::StringRef Line = File.text().substr(L.Offset);
-  Line = Line.take_until([](char C) { return C == '\n' || C == '\r'; });
-  if (Line.empty()) return 1;
-  char Q = Line[0];
+  // Scan no further than the scalar itself: a 100,000-item flow list on
+  // one line must not make this quadratic.
+  llvm::StringRef Rest = File.text().substr(L.Offset);
+  if (Rest.empty() || Rest[0] == '\n' || Rest[0] == '\r') return 1;
+  char Q = Rest[0];
   if (!Plain && (Q == '"' || Q == '\'')) {
-    for (size_t I = 1; I < Line.size(); ++I) {
-      if (Q == '"' && Line[I] == '\\') {
+    for (size_t I = 1; I < Rest.size() && Rest[I] != '\n' && Rest[I] != '\r'; ++I) {
+      if (Q == '"' && Rest[I] == '\\') {
         ++I;
         continue;
       }
-      if (Line[I] == Q) {
-        if (Q == '\'' && I + 1 < Line.size() && Line[I + 1] == '\'') {
+      if (Rest[I] == Q) {
+        if (Q == '\'' && I + 1 < Rest.size() && Rest[I + 1] == '\'') {
           ++I;
           continue;
         }
         return static_cast<uint32_t>(I + 1);
       }
     }
-    return static_cast<uint32_t>(Line.size());
+    return static_cast<uint32_t>(
+        Rest.take_until([](char C) { return C == '\n' || C == '\r'; }).size());
   }
   if (!Plain) return 1;  // block scalar indicator
-  return static_cast<uint32_t>(
-      std::max<size_t>(1, std::min(Value.size(), Line.rtrim().size())));
+  llvm::StringRef Head = Rest.take_front(std::max<size_t>(1, Value.size()));
+  Head = Head.take_until([](char C) { return C == '\n' || C == '\r'; }).rtrim();
+  return static_cast<uint32_t>(std::max<size_t>(1, Head.size()));
 }
 
 YamlTree readYaml(const SourceFile &File, llvm::StringRef Text, ir::Arena &A,
