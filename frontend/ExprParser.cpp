@@ -7,8 +7,8 @@
 #include "TemplateExprParser.h"
 #include "antlr4-runtime.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace orch::frontend {
 
@@ -283,14 +283,18 @@ class ShapeBuilder {
 class Instantiator {
  public:
   Instantiator(llvm::StringRef Text, const std::vector<antlr4::Token *> &Toks,
-               SourceLoc Base, SourceLoc Fallback, ir::Arena &A)
-      : Text(Text), Toks(Toks), Base(Base), Fallback(Fallback), A(A),
+               llvm::ArrayRef<uint32_t> Map, SourceLoc Fallback, ir::Arena &A)
+      : Text(Text),
+        Toks(Toks),
+        Map(Map),
+        Fallback(Fallback),
+        A(A),
         Ascii(llvm::all_of(Text, [](char C) { return (unsigned char)C < 0x80; })) {}
 
   /// File location of a code-point index into Text.
   SourceLoc locOf(size_t CharIndex) const {
-    if (!Base.isValid()) return Fallback;
-    return SourceLoc(Base.Offset + static_cast<uint32_t>(byteOffset(CharIndex)));
+    if (Map.empty()) return Fallback;
+    return SourceLoc(Map[std::min(byteOffset(CharIndex), Map.size() - 1)]);
   }
 
   ir::Expr *build(const Shape &S) {
@@ -319,15 +323,16 @@ class Instantiator {
   SourceLoc locOfTok(uint32_t Tok) const { return locOf(Toks[Tok]->getStartIndex()); }
 
   uint32_t span(uint32_t First, uint32_t Last) const {
-    if (!Base.isValid()) return 1;
-    size_t B = byteOffset(Toks[First]->getStartIndex());
-    size_t E = byteOffset(Toks[Last]->getStopIndex() + 1);
-    return static_cast<uint32_t>(E > B ? E - B : 1);
+    if (Map.empty()) return 1;
+    size_t B = std::min(byteOffset(Toks[First]->getStartIndex()), Map.size() - 1);
+    size_t E = std::min(byteOffset(Toks[Last]->getStopIndex() + 1), Map.size() - 1);
+    return Map[E] > Map[B] ? Map[E] - Map[B] : 1;
   }
 
   llvm::ArrayRef<ir::Expr *> args(const Shape &S, const ShapeNode &N) {
     llvm::SmallVector<ir::Expr *, 4> Out;
-    for (uint32_t I = 0; I < N.ArgsCount; ++I) Out.push_back(Built[S.Args[N.ArgsBegin + I]]);
+    for (uint32_t I = 0; I < N.ArgsCount; ++I)
+      Out.push_back(Built[S.Args[N.ArgsBegin + I]]);
     return A.copyArray<ir::Expr *>(Out);
   }
 
@@ -335,7 +340,8 @@ class Instantiator {
     SourceLoc L = locOfTok(N.First);
     uint32_t Len = span(N.First, N.Last);
     switch (N.K) {
-      case ir::Expr::Kind::Literal: return literal(N.Tok, L, Len);
+      case ir::Expr::Kind::Literal:
+        return literal(N.Tok, L, Len);
       case ir::Expr::Kind::Name:
         return A.create<ir::NameExpr>(L, Len, A.save(textOf(N.Tok)));
       case ir::Expr::Kind::Attr:
@@ -347,11 +353,13 @@ class Instantiator {
         return A.create<ir::FilterExpr>(L, Len, Built[N.A], A.save(textOf(N.Tok)),
                                         locOfTok(N.Tok), args(S, N));
       case ir::Expr::Kind::Unary:
-        return A.create<ir::UnaryExpr>(L, Len, static_cast<ir::UnaryOp>(N.Op), Built[N.A]);
+        return A.create<ir::UnaryExpr>(L, Len, static_cast<ir::UnaryOp>(N.Op),
+                                       Built[N.A]);
       case ir::Expr::Kind::Binary:
-        return A.create<ir::BinaryExpr>(L, Len, static_cast<ir::BinaryOp>(N.Op), Built[N.A],
-                                        Built[N.B]);
-      case ir::Expr::Kind::List: return A.create<ir::ListExpr>(L, Len, args(S, N));
+        return A.create<ir::BinaryExpr>(L, Len, static_cast<ir::BinaryOp>(N.Op),
+                                        Built[N.A], Built[N.B]);
+      case ir::Expr::Kind::List:
+        return A.create<ir::ListExpr>(L, Len, args(S, N));
     }
     return nullptr;
   }
@@ -360,9 +368,15 @@ class Instantiator {
     llvm::StringRef T = textOf(Tok);
     ir::Scalar V;
     switch (Toks[Tok]->getType()) {
-      case TemplateExprLexer::KW_TRUE: V = ir::Scalar::boolean(true); break;
-      case TemplateExprLexer::KW_FALSE: V = ir::Scalar::boolean(false); break;
-      case TemplateExprLexer::KW_NULL: V = ir::Scalar::null(); break;
+      case TemplateExprLexer::KW_TRUE:
+        V = ir::Scalar::boolean(true);
+        break;
+      case TemplateExprLexer::KW_FALSE:
+        V = ir::Scalar::boolean(false);
+        break;
+      case TemplateExprLexer::KW_NULL:
+        V = ir::Scalar::null();
+        break;
       case TemplateExprLexer::INT: {
         int64_t I = 0;
         if (T.getAsInteger(10, I))
@@ -374,7 +388,9 @@ class Instantiator {
       case TemplateExprLexer::FLOAT:
         V = ir::Scalar::real(std::strtod(T.str().c_str(), nullptr));
         break;
-      default: V = ir::Scalar::string(A.save(unescape(T))); break;
+      default:
+        V = ir::Scalar::string(A.save(unescape(T)));
+        break;
     }
     return A.create<ir::LiteralExpr>(L, Len, V);
   }
@@ -391,11 +407,21 @@ class Instantiator {
       }
       char N = Body[++I];
       switch (N) {
-        case 'n': Out += '\n'; break;
-        case 't': Out += '\t'; break;
-        case 'r': Out += '\r'; break;
-        case '0': Out += '\0'; break;
-        default: Out += N; break;  // \\ \" \' and anything else
+        case 'n':
+          Out += '\n';
+          break;
+        case 't':
+          Out += '\t';
+          break;
+        case 'r':
+          Out += '\r';
+          break;
+        case '0':
+          Out += '\0';
+          break;
+        default:
+          Out += N;
+          break;  // \\ \" \' and anything else
       }
     }
     return Out;
@@ -403,7 +429,8 @@ class Instantiator {
 
   llvm::StringRef Text;
   const std::vector<antlr4::Token *> &Toks;
-  SourceLoc Base, Fallback;
+  llvm::ArrayRef<uint32_t> Map;
+  SourceLoc Fallback;
   ir::Arena &A;
   bool Ascii;
   std::vector<ir::Expr *> Built;
@@ -441,10 +468,20 @@ bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max, size_t &BadInde
 }  // namespace
 
 ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback,
-                          ir::Arena &A, DiagnosticEngine &Diags, const ExprLimits &Limits) {
+                          ir::Arena &A, DiagnosticEngine &Diags,
+                          const ExprLimits &Limits) {
+  std::vector<uint32_t> Map;
+  if (Base.isValid())
+    for (uint32_t I = 0; I <= Text.size(); ++I) Map.push_back(Base.Offset + I);
+  return parseExpression(Text, Map, Fallback, A, Diags, Limits);
+}
+
+ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffsets,
+                          SourceLoc Fallback, ir::Arena &A, DiagnosticEngine &Diags,
+                          const ExprLimits &Limits) {
   Machinery &M = machinery();
   std::vector<antlr4::Token *> NoTokens;
-  Instantiator Loc(Text, NoTokens, Base, Fallback, A);
+  Instantiator Loc(Text, NoTokens, RawOffsets, Fallback, A);
   if (Text.size() > Limits.MaxLength) {
     Diags.report(DiagKind::TemplateSyntax, Loc.locOf(0), 2,
                  fmt::format("expression is {} bytes long; the limit is {}", Text.size(),
@@ -459,15 +496,16 @@ ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallba
     M.Tokens.fill();
     size_t BadIndex = 0;
     if (!checkNesting(M.Tokens, Limits.MaxNesting, BadIndex)) {
-      Diags.report(DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1,
-                   fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
+      Diags.report(
+          DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1,
+          fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
       return nullptr;
     }
     const std::vector<antlr4::Token *> &Toks = M.Tokens.getTokens();
     std::string Key;
     Key.reserve(Toks.size());
     for (antlr4::Token *T : Toks) Key += static_cast<char>(T->getType() & 0x7f);
-    Instantiator Inst(Text, Toks, Base, Fallback, A);
+    Instantiator Inst(Text, Toks, RawOffsets, Fallback, A);
     auto Cached = M.Shapes.find(Key);
     if (Cached != M.Shapes.end()) return Inst.build(*Cached->second);
 

@@ -14,10 +14,16 @@ struct ExprLimits {
 };
 
 /// Parses the text between `{{` and `}}` with the ANTLR grammar
-/// (TemplateExpr.g4). \p Base is the file location of Text[0], or invalid if
-/// the text does not appear verbatim in the file; then diagnostics point at
-/// \p Fallback. Returns null after reporting a syntax error. Thread-safe:
-/// each thread reuses its own lexer and parser.
+/// (TemplateExpr.g4). \p RawOffsets maps each byte of Text (and its end) to
+/// its file offset; if it is empty, locations fall back to \p Fallback.
+/// Returns null after reporting a syntax error. Each thread reuses its own
+/// lexer, parser and shape cache; \p A and \p Diags must not be shared
+/// across threads.
+ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffsets,
+                          SourceLoc Fallback, ir::Arena &A, DiagnosticEngine &Diags,
+                          const ExprLimits &Limits = {});
+
+/// The same with \p Text verbatim at \p Base (invalid: unknown).
 ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback,
                           ir::Arena &A, DiagnosticEngine &Diags,
                           const ExprLimits &Limits = {});

@@ -9,10 +9,12 @@ namespace orch::frontend {
 namespace {
 
 /// Finds the `}}` that closes a placeholder whose body starts at \p From,
-/// skipping quoted strings inside the expression.
-size_t findClose(llvm::StringRef S, size_t From) {
+/// skipping quoted strings inside the expression. If none is found and a
+/// quote was left open, \p OpenQuote is set to that quote.
+size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote) {
   char Quote = 0;
-  for (size_t I = From; I + 1 < S.size(); ++I) {
+  OpenQuote = llvm::StringRef::npos;
+  for (size_t I = From; I < S.size(); ++I) {
     char C = S[I];
     if (Quote) {
       if (C == '\\')
@@ -21,12 +23,67 @@ size_t findClose(llvm::StringRef S, size_t From) {
         Quote = 0;
       continue;
     }
-    if (C == '"' || C == '\'')
+    if (C == '"' || C == '\'') {
       Quote = C;
-    else if (C == '}' && S[I + 1] == '}')
+      OpenQuote = I;
+    } else if (C == '}' && I + 1 < S.size() && S[I + 1] == '}') {
       return I;
+    }
   }
+  if (!Quote) OpenQuote = llvm::StringRef::npos;
   return llvm::StringRef::npos;
+}
+
+/// How a scalar is written, which decides how its value maps to the source.
+enum class Style { Plain, Double, Single, Block };
+
+/// Maps each byte of \p Piece (a part of a scalar's value) to its offset in
+/// the source \p R, matching from \p J: escapes (`\"`, `''`), folded line
+/// breaks and block indentation are what may differ. Out has Piece.size()+1
+/// entries (the last is the end). False if the piece is not there.
+bool matchPiece(llvm::StringRef Piece, llvm::StringRef R, size_t J, Style St,
+                std::vector<uint32_t> &Out) {
+  Out.assign(Piece.size() + 1, 0);
+  size_t I = 0;
+  while (I < Piece.size()) {
+    if (J >= R.size()) return false;
+    char P = Piece[I], C = R[J];
+    if (C == '\n' || C == '\r') {
+      // A line break: folded to a space, kept as a newline, or (after `\`
+      // in double quotes) removed; the next line's indentation is not value.
+      size_t Nl = J;
+      J += (C == '\r' && J + 1 < R.size() && R[J + 1] == '\n') ? 2 : 1;
+      bool Consumed = P == ' ' || P == '\n';
+      if (Consumed) Out[I++] = static_cast<uint32_t>(Nl);
+      while (J < R.size() && (R[J] == ' ' || R[J] == '\t') &&
+             (I >= Piece.size() || Piece[I] != ' '))
+        ++J;
+      if (!Consumed && St != Style::Double) return false;
+      continue;
+    }
+    if (St == Style::Double && C == '\\' && J + 1 < R.size()) {
+      char E = R[J + 1];
+      char D = E == 'n' ? '\n' : E == 't' ? '\t' : E == 'r' ? '\r' : E == '0' ? '\0' : E;
+      if (E == '\n' || E == '\r') {  // escaped line break
+        J += 1;
+        continue;
+      }
+      if (D != P) return false;
+      Out[I++] = static_cast<uint32_t>(J);
+      J += 2;
+      continue;
+    }
+    if (St == Style::Single && C == '\'') {
+      if (P != '\'' || J + 1 >= R.size() || R[J + 1] != '\'') return false;
+      Out[I++] = static_cast<uint32_t>(J);
+      J += 2;
+      continue;
+    }
+    if (C != P) return false;
+    Out[I++] = static_cast<uint32_t>(J++);
+  }
+  Out[Piece.size()] = static_cast<uint32_t>(J);
+  return true;
 }
 
 class Segmenter {
@@ -67,29 +124,41 @@ class Segmenter {
         continue;
       }
       addText(Segs, V.slice(Pos, Open));
-      size_t Close = findClose(V, Open + 2);
+      size_t OpenQuote;
+      size_t Close = findClose(V, Open + 2, OpenQuote);
       if (Close == llvm::StringRef::npos) {
-        Diags.report(DiagKind::TemplateUnterminated,
-                     rawLoc(V.substr(Open, 2), N).value_or(N->loc()), 2);
+        if (OpenQuote != llvm::StringRef::npos &&
+            V.find("}}", OpenQuote) != llvm::StringRef::npos) {
+          // `{{ 'abc }}`: the placeholder is closed; the string is not.
+          std::optional<llvm::ArrayRef<uint32_t>> Map = rawMap(V.substr(Open), N);
+          size_t Q = OpenQuote - Open;
+          Diags.report(DiagKind::TemplateSyntax, Map ? SourceLoc((*Map)[Q]) : N->loc(), 1,
+                       "unterminated string literal");
+        } else {
+          Diags.report(DiagKind::TemplateUnterminated,
+                       rawLoc(V.substr(Open, 2), N).value_or(N->loc()), 2);
+        }
         Failed = true;
         return;
       }
       llvm::StringRef Body = V.slice(Open + 2, Close);
       llvm::StringRef Whole = V.slice(Open, Close + 2);
-      std::optional<SourceLoc> Found = rawLoc(Whole, N);
-      SourceLoc WholeLoc = Found.value_or(N->loc());
+      std::optional<llvm::ArrayRef<uint32_t>> Map = rawMap(Whole, N);
+      SourceLoc WholeLoc = Map ? SourceLoc(Map->front()) : N->loc();
+      uint32_t WholeLen = Map ? Map->back() - Map->front() : 1;
       size_t Lead = Body.size() - Body.ltrim().size();
       llvm::StringRef Inner = Body.trim();
-      SourceLoc InnerLoc = Found ? SourceLoc(WholeLoc.Offset + 2 + Lead) : SourceLoc();
+      llvm::ArrayRef<uint32_t> InnerMap;
+      if (Map) InnerMap = Map->slice(2 + Lead, Inner.size() + 1);
       size_t PB, PE;
       if (Inner.empty()) {
-        Diags.report(DiagKind::TemplateEmpty, WholeLoc, Whole.size());
+        Diags.report(DiagKind::TemplateEmpty, WholeLoc, WholeLen);
         Failed = true;
       } else if (findPlaceholder(Inner, 0, Scan.Marker, PB, PE)) {
-        Diags.report(DiagKind::AutoNotAllowed, WholeLoc, Whole.size(),
+        Diags.report(DiagKind::AutoNotAllowed, WholeLoc, WholeLen,
                      "template expressions");
         Failed = true;
-      } else if (ir::Expr *E = parseExpression(Inner, InnerLoc, WholeLoc, A, Diags)) {
+      } else if (ir::Expr *E = parseExpression(Inner, InnerMap, WholeLoc, A, Diags)) {
         Segs.push_back({ir::Segment::Kind::Expr, {}, E, nullptr});
       } else {
         Failed = true;
@@ -128,6 +197,30 @@ class Segmenter {
     return SourceLoc(static_cast<uint32_t>(Found));
   }
 
+  /// Where each byte of \p Piece sits in the (AUTO-rewritten) source,
+  /// searching forward from the scalar; nothing if it cannot be placed.
+  /// The returned map lives in a scratch buffer until the next call.
+  std::optional<llvm::ArrayRef<uint32_t>> rawMap(llvm::StringRef Piece,
+                                                 ast::ScalarNode *N) {
+    llvm::StringRef R = Scan.Rewritten;
+    char First = R[N->loc().Offset];
+    Style St = First == '"'                   ? Style::Double
+               : First == '\''                ? Style::Single
+               : First == '|' || First == '>' ? Style::Block
+                                              : Style::Plain;
+    size_t Limit = std::min(R.size(), size_t(SearchFrom) + 4096 + 2 * N->value().size());
+    std::vector<uint32_t> &Out = MapBuf;
+    llvm::StringRef Head = Piece.take_front(2);
+    for (size_t J = R.find(Head, SearchFrom); J != llvm::StringRef::npos && J < Limit;
+         J = R.find(Head, J + 1)) {
+      if (matchPiece(Piece, R, J, St, Out)) {
+        SearchFrom = Out.back();
+        return llvm::ArrayRef<uint32_t>(Out);
+      }
+    }
+    return std::nullopt;
+  }
+
   ir::AutoTag *tag(uint32_t Index) {
     if (Index >= TagsByIndex.size()) return nullptr;
     if (ir::AutoTag *T = TagsByIndex[Index]) return T;
@@ -155,6 +248,7 @@ class Segmenter {
   DiagnosticEngine &Diags;
   std::vector<ir::AutoTag *> TagsByIndex;
   uint32_t SearchFrom = 0;
+  std::vector<uint32_t> MapBuf;
   ast::ScalarNode *Current = nullptr;
 };
 
