@@ -1,0 +1,298 @@
+//===- Client.cpp ---------------------------------------------------------===//
+#include "runtime/llm/Client.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "llvm/ADT/StringExtras.h"
+#include "runtime/llm/Schema.h"
+
+namespace orch::llm {
+
+using nlohmann::json;
+
+std::optional<std::string> processEnv(const std::string &Name) {
+  if (const char *V = std::getenv(Name.c_str())) return std::string(V);
+  return std::nullopt;
+}
+
+// --- Circuit breaker ------------------------------------------------------
+
+bool CircuitBreaker::allow(Clock::TimePoint Now) {
+  std::lock_guard<std::mutex> L(M);
+  if (!Open) return true;
+  if (Now < OpenUntil || TrialInFlight) return false;
+  TrialInFlight = true;  // half-open: this one request decides
+  return true;
+}
+
+void CircuitBreaker::onSuccess() {
+  std::lock_guard<std::mutex> L(M);
+  Failures = 0;
+  Open = TrialInFlight = false;
+}
+
+void CircuitBreaker::onFailure(Clock::TimePoint Now) {
+  std::lock_guard<std::mutex> L(M);
+  ++Failures;
+  if (TrialInFlight || Failures >= Threshold) {
+    Open = true;
+    TrialInFlight = false;
+    OpenUntil = Now + Cooldown;
+  }
+}
+
+bool CircuitBreaker::isOpen(Clock::TimePoint Now) {
+  std::lock_guard<std::mutex> L(M);
+  return Open && Now < OpenUntil;
+}
+
+// --- Client ---------------------------------------------------------------
+
+namespace {
+
+llvm::Error fail(const std::string &Msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
+}
+
+bool retriableStatus(long S) { return S == 408 || S == 409 || S == 429 || S >= 500; }
+
+/// The service's own error message from an error body, if it has one.
+std::string serviceMessage(const std::string &Body) {
+  json J = json::parse(Body, nullptr, /*allow_exceptions=*/false);
+  if (J.is_object() && J.contains("error")) {
+    const json &E = J["error"];
+    if (E.is_object() && E.contains("message") && E["message"].is_string())
+      return E["message"].get<std::string>();
+    if (E.is_string()) return E.get<std::string>();
+  }
+  std::string S = Body.substr(0, 200);
+  return S.empty() ? "empty body" : S;
+}
+
+std::string trimUrl(std::string U) {
+  while (!U.empty() && U.back() == '/') U.pop_back();
+  return U;
+}
+
+}  // namespace
+
+Client::Client(ProviderConfig C, HttpTransport &T, Clock &Clk, EnvLookup Env,
+               uint64_t JitterSeed)
+    : Config(std::move(C)),
+      Transport(T),
+      Clk(Clk),
+      Env(std::move(Env)),
+      Breaker(Config.BreakerThreshold, Config.BreakerCooldown),
+      Jitter(JitterSeed) {}
+
+std::string Client::redact(std::string S) const {
+  if (Config.ApiKeyEnv.empty()) return S;
+  std::optional<std::string> Key = Env(Config.ApiKeyEnv);
+  if (!Key || Key->size() < 4) return S;
+  for (size_t P = S.find(*Key); P != std::string::npos; P = S.find(*Key, P))
+    S.replace(P, Key->size(), "[redacted]");
+  return S;
+}
+
+llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
+                                                 bool ElideKey) const {
+  if (Config.BaseUrl.empty())
+    return fail(fmt::format("provider `{}` has no base URL", Config.Name));
+  if (R.Model.empty())
+    return fail(fmt::format("provider `{}`: no model named", Config.Name));
+  std::string Key;
+  if (!Config.ApiKeyEnv.empty()) {
+    std::optional<std::string> K = Env(Config.ApiKeyEnv);
+    if (!K || K->empty())
+      return fail(
+          fmt::format("provider `{}` needs an API key: set the environment "
+                      "variable {}",
+                      Config.Name, Config.ApiKeyEnv));
+    Key = ElideKey ? "[redacted]" : *K;
+  }
+  std::optional<StrictSchema> Strict;
+  if (R.Schema) {
+    if (!isValidSchemaName(R.SchemaName))
+      return fail(fmt::format("schema name `{}` must match ^[a-zA-Z0-9_-]{{1,64}}$",
+                              R.SchemaName));
+    Strict = makeStrict(*R.Schema);
+  }
+  HttpRequest H;
+  H.Timeout = Config.Timeout;
+  H.Headers.push_back({"Content-Type", "application/json"});
+  json Body;
+  Body["model"] = R.Model;
+  if (Config.Kind == ApiKind::OpenAI) {
+    H.Url = trimUrl(Config.BaseUrl) + "/chat/completions";
+    if (!Key.empty()) H.Headers.push_back({"Authorization", "Bearer " + Key});
+    json Messages = json::array();
+    if (!R.System.empty())
+      Messages.push_back({{"role", "system"}, {"content", R.System}});
+    Messages.push_back({{"role", "user"}, {"content", R.Prompt}});
+    Body["messages"] = Messages;
+    Body["temperature"] = R.Temperature;
+    Body["max_tokens"] = R.MaxTokens;
+    if (Strict)
+      Body["response_format"] = {
+          {"type", "json_schema"},
+          {"json_schema",
+           {{"name", R.SchemaName}, {"strict", true}, {"schema", Strict->Schema}}}};
+  } else {
+    H.Url = trimUrl(Config.BaseUrl) + "/v1/messages";
+    if (!Key.empty()) H.Headers.push_back({"x-api-key", Key});
+    H.Headers.push_back({"anthropic-version", Config.AnthropicVersion});
+    Body["max_tokens"] = R.MaxTokens;
+    Body["temperature"] = R.Temperature;
+    if (!R.System.empty()) Body["system"] = R.System;
+    Body["messages"] = json::array({{{"role", "user"}, {"content", R.Prompt}}});
+    if (Strict) {
+      // Structured output through a forced tool call.
+      Body["tools"] = json::array({{{"name", R.SchemaName},
+                                    {"description", "Record the answer."},
+                                    {"input_schema", Strict->Schema}}});
+      Body["tool_choice"] = {{"type", "tool"}, {"name", R.SchemaName}};
+    }
+  }
+  H.Body = Body.dump();
+  return H;
+}
+
+std::chrono::milliseconds Client::backoff(unsigned Attempt, llvm::StringRef RetryAfter) {
+  using std::chrono::milliseconds;
+  double Base =
+      double(Config.BaseBackoff.count()) * double(1ull << std::min(Attempt - 1, 20u));
+  Base = std::min(Base, double(Config.MaxBackoff.count()));
+  double Factor;
+  {
+    // "Equal jitter": half the delay fixed, half random.
+    std::lock_guard<std::mutex> L(JitterM);
+    Factor = 0.5 + 0.5 * std::uniform_real_distribution<double>(0, 1)(Jitter);
+  }
+  milliseconds D(static_cast<int64_t>(Base * Factor));
+  unsigned Seconds = 0;
+  if (!RetryAfter.empty() && !RetryAfter.trim().getAsInteger(10, Seconds))
+    D = std::max(D,
+                 std::min(milliseconds(int64_t(Seconds) * 1000), Config.MaxRetryAfter));
+  return D;
+}
+
+void Client::acquire() {
+  std::unique_lock<std::mutex> L(SlotM);
+  SlotCV.wait(L, [&] { return InFlight < std::max(1u, Config.MaxConcurrency); });
+  ++InFlight;
+}
+
+void Client::release() {
+  {
+    std::lock_guard<std::mutex> L(SlotM);
+    --InFlight;
+  }
+  SlotCV.notify_one();
+}
+
+llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wrapped,
+                                                   const HttpResponse &Resp) const {
+  json J = json::parse(Resp.Body, nullptr, /*allow_exceptions=*/false);
+  if (J.is_discarded() || !J.is_object())
+    return fail(
+        fmt::format("provider `{}` answered with a body that is not JSON "
+                    "({} bytes)",
+                    Config.Name, Resp.Body.size()));
+  ChatResponse Out;
+  std::optional<json> Structured;
+  if (Config.Kind == ApiKind::OpenAI) {
+    const json *Msg = nullptr;
+    if (J.contains("choices") && J["choices"].is_array() && !J["choices"].empty() &&
+        J["choices"][0].is_object() && J["choices"][0].contains("message"))
+      Msg = &J["choices"][0]["message"];
+    if (!Msg || !Msg->is_object())
+      return fail(fmt::format("provider `{}` answered without `choices[0].message`",
+                              Config.Name));
+    if (Msg->contains("refusal") && (*Msg)["refusal"].is_string())
+      return fail(fmt::format("model `{}` refused: {}", R.Model,
+                              (*Msg)["refusal"].get<std::string>()));
+    if (Msg->contains("content") && (*Msg)["content"].is_string())
+      Out.Text = (*Msg)["content"].get<std::string>();
+    if (R.Schema) {
+      json S = json::parse(Out.Text, nullptr, false);
+      if (S.is_discarded())
+        return fail(fmt::format("model `{}` did not answer with JSON", R.Model));
+      Structured = std::move(S);
+    }
+  } else {
+    if (!J.contains("content") || !J["content"].is_array())
+      return fail(fmt::format("provider `{}` answered without `content`", Config.Name));
+    for (const json &Block : J["content"]) {
+      if (!Block.is_object()) continue;
+      std::string Type = Block.value("type", "");
+      if (Type == "text" && Block.contains("text") && Block["text"].is_string())
+        Out.Text += Block["text"].get<std::string>();
+      if (Type == "tool_use" && Block.contains("input")) Structured = Block["input"];
+    }
+    if (R.Schema && !Structured)
+      return fail(
+          fmt::format("model `{}` did not call the `{}` tool", R.Model, R.SchemaName));
+  }
+  if (Structured) {
+    if (Wrapped) {
+      if (!Structured->is_object() || !Structured->contains("value"))
+        return fail(
+            fmt::format("model `{}` answered without the `value` property", R.Model));
+      Structured = (*Structured)["value"];
+    }
+    Out.Structured = std::move(Structured);
+  }
+  return Out;
+}
+
+llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
+  llvm::Expected<HttpRequest> Req = buildRequest(R, /*ElideKey=*/false);
+  if (!Req) return Req.takeError();
+  bool Wrapped = R.Schema && makeStrict(*R.Schema).Wrapped;
+  std::string LastProblem;
+  for (unsigned Attempt = 1;; ++Attempt) {
+    if (!Breaker.allow(Clk.now()))
+      return fail(fmt::format(
+          "provider `{}` is unavailable: circuit open after repeated "
+          "failures ({})",
+          Config.Name, LastProblem.empty() ? "earlier requests" : LastProblem));
+    acquire();
+    llvm::Expected<HttpResponse> Resp = Transport.post(*Req);
+    release();
+    std::string RetryAfter;
+    bool Retriable = false;
+    if (!Resp) {
+      LastProblem = redact(llvm::toString(Resp.takeError()));
+      Retriable = true;
+    } else if (Resp->Status >= 200 && Resp->Status < 300) {
+      llvm::Expected<ChatResponse> Out = parseResponse(R, Wrapped, *Resp);
+      if (Out) {
+        Breaker.onSuccess();
+        Out->Attempts = Attempt;
+        return Out;
+      }
+      // A truncated or malformed body: the service misbehaved; try again.
+      LastProblem = redact(llvm::toString(Out.takeError()));
+      Retriable = true;
+    } else {
+      LastProblem =
+          redact(fmt::format("HTTP {}: {}", Resp->Status, serviceMessage(Resp->Body)));
+      Retriable = retriableStatus(Resp->Status);
+      RetryAfter = Resp->header("retry-after").str();
+    }
+    if (!Retriable) {
+      Breaker.onSuccess();  // the service answered; the request was wrong
+      return fail(fmt::format("provider `{}` rejected the request: {}", Config.Name,
+                              LastProblem));
+    }
+    Breaker.onFailure(Clk.now());
+    if (Attempt > Config.MaxRetries)
+      return fail(fmt::format("provider `{}` failed after {} attempts: {}", Config.Name,
+                              Attempt, LastProblem));
+    Clk.sleepFor(backoff(Attempt, RetryAfter));
+  }
+}
+
+}  // namespace orch::llm

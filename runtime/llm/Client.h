@@ -1,0 +1,135 @@
+//===- Client.h - One client for OpenAI- and Anthropic-style APIs -*- C++ -*-===//
+//
+// The one LLM client of the project: orchc uses it to resolve AUTO tags and
+// orchrt for LLM steps. It speaks OpenAI Chat Completions (which also
+// serves vLLM, llama.cpp, Ollama and LM Studio) and Anthropic Messages,
+// asks for structured output the way each service's strict mode requires,
+// retries with exponential backoff and jitter (honouring Retry-After),
+// opens a circuit breaker after repeated failures and bounds concurrency.
+// API keys come from the environment at request time and never appear in
+// an error message.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "runtime/llm/Clock.h"
+#include "runtime/llm/Http.h"
+
+namespace orch::llm {
+
+/// Which wire format a provider speaks.
+enum class ApiKind { OpenAI, Anthropic };
+
+/// One provider endpoint and its limits.
+struct ProviderConfig {
+  std::string Name = "openai";
+  ApiKind Kind = ApiKind::OpenAI;
+  /// `https://api.openai.com/v1` (…/chat/completions is appended) or
+  /// `https://api.anthropic.com` (…/v1/messages is appended).
+  std::string BaseUrl;
+  /// Environment variable holding the key ("" for keyless local servers).
+  std::string ApiKeyEnv;
+  std::chrono::milliseconds Timeout{60000};  ///< Per attempt.
+  unsigned MaxRetries = 4;                   ///< Attempts after the first.
+  std::chrono::milliseconds BaseBackoff{500};
+  std::chrono::milliseconds MaxBackoff{30000};
+  std::chrono::milliseconds MaxRetryAfter{120000};
+  unsigned MaxConcurrency = 8;
+  unsigned BreakerThreshold = 5;  ///< Consecutive failed attempts to open.
+  std::chrono::milliseconds BreakerCooldown{30000};
+  std::string AnthropicVersion = "2023-06-01";
+};
+
+/// One chat turn, optionally with a JSON schema for the answer.
+struct ChatRequest {
+  std::string Model;
+  std::string System;
+  std::string Prompt;
+  std::optional<nlohmann::json> Schema;  ///< Any JSON schema; made strict.
+  std::string SchemaName = "answer";     ///< `^[a-zA-Z0-9_-]{1,64}$`
+  unsigned MaxTokens = 1024;
+  double Temperature = 0;
+};
+
+/// The answer.
+struct ChatResponse {
+  std::string Text;                          ///< Free text (unstructured calls).
+  std::optional<nlohmann::json> Structured;  ///< Parsed and unwrapped.
+  unsigned Attempts = 0;
+};
+
+/// Reads an environment variable; tests substitute their own.
+using EnvLookup = std::function<std::optional<std::string>(const std::string &)>;
+
+/// The process environment.
+std::optional<std::string> processEnv(const std::string &Name);
+
+/// Opens after a run of failures, lets one trial through after a cooldown.
+class CircuitBreaker {
+ public:
+  CircuitBreaker(unsigned Threshold, std::chrono::milliseconds Cooldown)
+      : Threshold(Threshold), Cooldown(Cooldown) {}
+  /// May a request go out now? In the half-open state, one at a time.
+  bool allow(Clock::TimePoint Now);
+  void onSuccess();
+  void onFailure(Clock::TimePoint Now);
+  bool isOpen(Clock::TimePoint Now);
+
+ private:
+  std::mutex M;
+  unsigned Threshold;
+  std::chrono::milliseconds Cooldown;
+  unsigned Failures = 0;
+  bool Open = false;
+  bool TrialInFlight = false;
+  Clock::TimePoint OpenUntil{};
+};
+
+/// Sends chat requests to one provider.
+class Client {
+ public:
+  Client(ProviderConfig Config, HttpTransport &Transport, Clock &Clk,
+         EnvLookup Env = processEnv, uint64_t JitterSeed = 0x5eed);
+
+  /// Sends \p R, retrying what may succeed on retry. Errors name the
+  /// provider, the HTTP status and the service's message, never the key.
+  llvm::Expected<ChatResponse> chat(const ChatRequest &R);
+
+  /// The request this client would send (for tests and `--verbose`); the
+  /// key header's value is elided.
+  llvm::Expected<HttpRequest> buildRequest(const ChatRequest &R, bool ElideKey) const;
+
+  /// Delay before retry \p Attempt (1-based), given a Retry-After header.
+  std::chrono::milliseconds backoff(unsigned Attempt, llvm::StringRef RetryAfter);
+
+  const ProviderConfig &config() const { return Config; }
+
+ private:
+  llvm::Expected<ChatResponse> parseResponse(const ChatRequest &R, bool Wrapped,
+                                             const HttpResponse &Resp) const;
+  std::string redact(std::string S) const;
+  void acquire();
+  void release();
+
+  ProviderConfig Config;
+  HttpTransport &Transport;
+  Clock &Clk;
+  EnvLookup Env;
+  CircuitBreaker Breaker;
+  std::mutex JitterM;
+  std::mt19937_64 Jitter;
+  std::mutex SlotM;
+  std::condition_variable SlotCV;
+  unsigned InFlight = 0;
+};
+
+}  // namespace orch::llm

@@ -1,0 +1,67 @@
+//===- Http.h - The HTTP seam of the LLM client ----------------*- C++ -*-===//
+//
+// The client reaches the network only through HttpTransport, so tests hand
+// it a fake (ninja's CommandRunner pattern) and CurlTransport serves for real.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+namespace orch::llm {
+
+/// One header: name and value.
+using Header = std::pair<std::string, std::string>;
+
+/// A POST with a JSON body.
+struct HttpRequest {
+  std::string Url;
+  std::vector<Header> Headers;
+  std::string Body;
+  std::chrono::milliseconds Timeout{60000};
+};
+
+/// What the server answered (any status).
+struct HttpResponse {
+  long Status = 0;
+  std::vector<Header> Headers;  ///< Names lower-cased.
+  std::string Body;
+  /// The value of header \p Name (lower case), or "".
+  llvm::StringRef header(llvm::StringRef Name) const;
+};
+
+/// Why a request got no HTTP answer at all.
+enum class TransportFailure { Connect, Timeout, Other };
+
+/// An llvm::ErrorInfo for transport failures, so callers can retry them.
+class TransportError : public llvm::ErrorInfo<TransportError> {
+ public:
+  static char ID;
+  TransportError(TransportFailure Kind, std::string Msg)
+      : Kind(Kind), Msg(std::move(Msg)) {}
+  void log(llvm::raw_ostream &OS) const override { OS << Msg; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+  TransportFailure kind() const { return Kind; }
+
+ private:
+  TransportFailure Kind;
+  std::string Msg;
+};
+
+/// Sends requests. Implementations must be safe to call from many threads.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  /// Returns the response, or a TransportError if none arrived.
+  virtual llvm::Expected<HttpResponse> post(const HttpRequest &R) = 0;
+};
+
+}  // namespace orch::llm

@@ -1,0 +1,154 @@
+//===- Schema.cpp ---------------------------------------------------------===//
+#include "runtime/llm/Schema.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+namespace orch::llm {
+
+using nlohmann::json;
+
+namespace {
+json strictCopy(const json &S) {
+  if (!S.is_object()) return S;
+  json Out = S;
+  if (Out.contains("properties") && Out["properties"].is_object()) {
+    json Required = json::array();
+    for (auto &[K, V] : Out["properties"].items()) {
+      V = strictCopy(V);
+      Required.push_back(K);
+    }
+    Out["required"] = Required;
+    Out["additionalProperties"] = false;
+    if (!Out.contains("type")) Out["type"] = "object";
+  } else if (Out.value("type", json()) == "object") {
+    Out["properties"] = json::object();
+    Out["required"] = json::array();
+    Out["additionalProperties"] = false;
+  }
+  if (Out.contains("items")) Out["items"] = strictCopy(Out["items"]);
+  for (const char *K : {"anyOf", "oneOf", "allOf"})
+    if (Out.contains(K) && Out[K].is_array())
+      for (json &X : Out[K]) X = strictCopy(X);
+  return Out;
+}
+
+bool isObjectSchema(const json &S) {
+  return S.is_object() &&
+         (S.value("type", json()) == "object" || S.contains("properties"));
+}
+
+std::string typeOf(const json &V) {
+  if (V.is_null()) return "null";
+  if (V.is_boolean()) return "boolean";
+  if (V.is_number_integer() || V.is_number_unsigned()) return "integer";
+  if (V.is_number()) return "number";
+  if (V.is_string()) return "string";
+  if (V.is_array()) return "array";
+  return "object";
+}
+
+bool hasType(const json &V, const std::string &T) {
+  std::string Actual = typeOf(V);
+  if (T == Actual) return true;
+  if (T == "number" && Actual == "integer") return true;
+  // 3.0 is an integer for JSON Schema.
+  if (T == "integer" && V.is_number_float()) {
+    double D = V.get<double>();
+    return D == static_cast<double>(static_cast<long long>(D));
+  }
+  return false;
+}
+
+std::string brief(const json &V) {
+  std::string S = V.dump();
+  if (S.size() > 60) S = S.substr(0, 57) + "...";
+  return "`" + S + "`";
+}
+
+std::string validateAt(const json &V, const json &S, const std::string &Path) {
+  if (!S.is_object()) return "";
+  auto At = [&](const std::string &Msg) {
+    return (Path.empty() ? "/" : Path) + ": " + Msg;
+  };
+  if (S.contains("type")) {
+    const json &T = S["type"];
+    bool Ok = false;
+    if (T.is_string()) Ok = hasType(V, T.get<std::string>());
+    if (T.is_array())
+      for (const json &X : T) Ok |= X.is_string() && hasType(V, X.get<std::string>());
+    if (!Ok) return At(brief(V) + " is " + typeOf(V) + ", expected " + T.dump());
+  }
+  if (S.contains("enum") && S["enum"].is_array()) {
+    bool Found = false;
+    for (const json &E : S["enum"]) Found |= E == V;
+    if (!Found) return At(brief(V) + " is not one of " + S["enum"].dump());
+  }
+  if (S.contains("const") && S["const"] != V)
+    return At(brief(V) + " is not " + S["const"].dump());
+  if (V.is_number()) {
+    double D = V.get<double>();
+    if (S.contains("minimum") && S["minimum"].is_number() &&
+        D < S["minimum"].get<double>())
+      return At(brief(V) + " is less than the minimum " + S["minimum"].dump());
+    if (S.contains("maximum") && S["maximum"].is_number() &&
+        D > S["maximum"].get<double>())
+      return At(brief(V) + " is greater than the maximum " + S["maximum"].dump());
+  }
+  if (V.is_string()) {
+    size_t N = V.get<std::string>().size();
+    if (S.contains("minLength") && N < S["minLength"].get<size_t>())
+      return At("string is shorter than " + S["minLength"].dump());
+    if (S.contains("maxLength") && N > S["maxLength"].get<size_t>())
+      return At("string is longer than " + S["maxLength"].dump());
+  }
+  if (V.is_array()) {
+    if (S.contains("minItems") && V.size() < S["minItems"].get<size_t>())
+      return At("fewer than " + S["minItems"].dump() + " items");
+    if (S.contains("maxItems") && V.size() > S["maxItems"].get<size_t>())
+      return At("more than " + S["maxItems"].dump() + " items");
+    if (S.contains("items"))
+      for (size_t I = 0; I < V.size(); ++I)
+        if (std::string E = validateAt(V[I], S["items"], Path + "/" + std::to_string(I));
+            !E.empty())
+          return E;
+  }
+  if (V.is_object()) {
+    if (S.contains("required") && S["required"].is_array())
+      for (const json &R : S["required"])
+        if (R.is_string() && !V.contains(R.get<std::string>()))
+          return At("missing property `" + R.get<std::string>() + "`");
+    const json Props = S.value("properties", json::object());
+    for (auto &[K, X] : V.items()) {
+      if (Props.contains(K)) {
+        if (std::string E = validateAt(X, Props[K], Path + "/" + K); !E.empty()) return E;
+      } else if (S.value("additionalProperties", json(true)) == json(false)) {
+        return At("unexpected property `" + K + "`");
+      }
+    }
+  }
+  return "";
+}
+}  // namespace
+
+StrictSchema makeStrict(const json &Schema) {
+  StrictSchema Out;
+  if (isObjectSchema(Schema)) {
+    Out.Schema = strictCopy(Schema);
+    return Out;
+  }
+  Out.Wrapped = true;
+  Out.Schema = strictCopy(json{{"type", "object"}, {"properties", {{"value", Schema}}}});
+  return Out;
+}
+
+bool isValidSchemaName(llvm::StringRef Name) {
+  return !Name.empty() && Name.size() <= 64 && llvm::all_of(Name, [](char C) {
+    return llvm::isAlnum(C) || C == '_' || C == '-';
+  });
+}
+
+std::string validateJson(const json &Value, const json &Schema) {
+  return validateAt(Value, Schema, "");
+}
+
+}  // namespace orch::llm

@@ -1,0 +1,32 @@
+//===- Schema.h - JSON schemas for structured LLM output -------*- C++ -*-===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "llvm/ADT/StringRef.h"
+
+namespace orch::llm {
+
+/// A schema as the services' strict modes take it: the root is an object
+/// (a scalar or list schema is wrapped as the property `value`), and every
+/// object lists all its properties in `required` and has
+/// `additionalProperties: false`.
+struct StrictSchema {
+  nlohmann::json Schema;
+  bool Wrapped = false;  ///< Unwrap `value` from answers.
+};
+
+/// Makes \p Schema strict (see StrictSchema). The input is not modified.
+StrictSchema makeStrict(const nlohmann::json &Schema);
+
+/// True if \p Name is a valid OpenAI schema name: `^[a-zA-Z0-9_-]{1,64}$`.
+bool isValidSchemaName(llvm::StringRef Name);
+
+/// Checks \p Value against \p Schema (type, enum, const, minimum, maximum,
+/// minLength, maxLength, items, minItems, maxItems, properties, required,
+/// additionalProperties). Returns "" if it conforms, else the first problem
+/// with its JSON pointer: "/depth: `\"huge\"` is not one of [...]".
+std::string validateJson(const nlohmann::json &Value, const nlohmann::json &Schema);
+
+}  // namespace orch::llm
