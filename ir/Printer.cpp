@@ -220,7 +220,7 @@ class PipelinePrinter {
         OS << Sep << "on_failure = " << failurePolicyName(S.OnFailure);
         Sep = ", ";
       }
-      if (S.Timeout) {
+      if (S.Timeout && !S.TimeoutAuto) {
         OS << Sep << "timeout = " << S.Timeout->Val;
         Sep = ", ";
       }
@@ -229,7 +229,8 @@ class PipelinePrinter {
         printAuto(OS, *S.TimeoutAuto);
         Sep = ", ";
       }
-      if (S.MaxRetries) OS << Sep << "max_retries = " << S.MaxRetries->Val;
+      if (S.MaxRetries && !S.MaxRetriesAuto)
+        OS << Sep << "max_retries = " << S.MaxRetries->Val;
       if (S.MaxRetriesAuto) {
         OS << Sep << "max_retries = ";
         printAuto(OS, *S.MaxRetriesAuto);

@@ -13,10 +13,14 @@
 
 namespace orch::passes {
 
+struct AutoOptions;
+
 /// What every pass may use besides the pipeline.
 struct PassContext {
   DiagnosticEngine &Diags;
   std::vector<ir::InputBinding> Bindings;
+  /// How AUTO tags may be answered; null: they are left unresolved.
+  AutoOptions *Auto = nullptr;
 };
 
 /// A transformation or check over the pipeline IR.
@@ -35,6 +39,9 @@ std::unique_ptr<Pass> createValidatePass();
 /// Resolves every name in every template: steps, inputs, filters; infers
 /// expression types, implicit inputs and compile-time bindings.
 std::unique_ptr<Pass> createResolveNamesPass();
+/// Resolves AUTO tags from the lock file, the cache or a model, typed by
+/// their field, attributes and text (AutoResolve.h).
+std::unique_ptr<Pass> createResolveAutoPass();
 /// Turns dependency lists into edges and adds implicit edges for uses.
 std::unique_ptr<Pass> createResolveDepsPass();
 /// Reports every dependency cycle once, as its path.

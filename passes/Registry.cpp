@@ -11,6 +11,8 @@ const PassInfo Registry[] = {
      createValidatePass},
     {"resolve-names", "resolve template names, filters, types and inputs",
      createResolveNamesPass},
+    {"resolve-auto", "answer AUTO tags from the lock, the cache or a model",
+     createResolveAutoPass},
     {"resolve-deps", "build dependency edges, explicit and implicit",
      createResolveDepsPass},
     {"cycle-check", "report dependency cycles", createCycleCheckPass},

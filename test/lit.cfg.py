@@ -6,7 +6,7 @@ import lit.formats
 config.name = "orch"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".yaml", ".test"]
-config.excludes = ["Inputs", "unit", "fuzz", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.excludes = ["Inputs", "unit", "fuzz", "fixtures", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.orch_obj_root, "test")
 
@@ -18,6 +18,7 @@ config.substitutions.append(("%orchc", os.path.join(config.orch_tools_dir, "orch
 config.substitutions.append(("%examples", os.path.join(config.orch_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+config.substitutions.append(("%with_llm", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "with_llm_server.py")))
 if config.orch_fuzz_dir and os.path.isdir(config.orch_fuzz_dir):
     config.available_features.add("fuzzer")
     config.substitutions.append(("%fuzzdir", config.orch_fuzz_dir))

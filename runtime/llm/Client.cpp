@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 
+#include "ir/JsonSchema.h"
 #include "llvm/ADT/StringExtras.h"
-#include "runtime/llm/Schema.h"
 
 namespace orch::llm {
 
@@ -112,12 +112,12 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
                       Config.Name, Config.ApiKeyEnv));
     Key = ElideKey ? "[redacted]" : *K;
   }
-  std::optional<StrictSchema> Strict;
+  std::optional<ir::StrictSchema> Strict;
   if (R.Schema) {
-    if (!isValidSchemaName(R.SchemaName))
+    if (!ir::isValidSchemaName(R.SchemaName))
       return fail(fmt::format("schema name `{}` must match ^[a-zA-Z0-9_-]{{1,64}}$",
                               R.SchemaName));
-    Strict = makeStrict(*R.Schema);
+    Strict = ir::makeStrict(*R.Schema);
   }
   HttpRequest H;
   H.Timeout = Config.Timeout;
@@ -250,7 +250,7 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
 llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   llvm::Expected<HttpRequest> Req = buildRequest(R, /*ElideKey=*/false);
   if (!Req) return Req.takeError();
-  bool Wrapped = R.Schema && makeStrict(*R.Schema).Wrapped;
+  bool Wrapped = R.Schema && ir::makeStrict(*R.Schema).Wrapped;
   std::string LastProblem;
   for (unsigned Attempt = 1;; ++Attempt) {
     if (!Breaker.allow(Clk.now()))

@@ -1,10 +1,10 @@
 //===- LlmSchemaTest.cpp --------------------------------------------------===//
 #include <gtest/gtest.h>
 
-#include "runtime/llm/Schema.h"
+#include "ir/JsonSchema.h"
 
 using nlohmann::json;
-using namespace orch::llm;
+using namespace orch::ir;
 
 namespace {
 

@@ -1,18 +1,60 @@
 //===- Driver.cpp ---------------------------------------------------------===//
 #include "Driver.h"
 
+#include "LlmOracle.h"
 #include "frontend/Bindings.h"
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "passes/AutoResolve.h"
 #include "passes/Pass.h"
+#include "runtime/llm/Providers.h"
 
 namespace orch::tools {
 
 namespace {
 constexpr uint64_t MaxFileBytes = 256u << 20;
+
+/// Built-in actions (the runtime's); any other name is an LLM task.
+const char *const BuiltinActions[] = {"echo",      "sleep",      "transform",
+                                      "file.read", "file.write", "http.request",
+                                      "shell",     "generate"};
+
+std::string envOr(const std::string &Flag, const char *Var) {
+  if (!Flag.empty()) return Flag;
+  const char *V = std::getenv(Var);
+  return V ? V : "";
+}
+
+/// `pipeline.yaml` -> `pipeline.auto.lock`, beside it.
+std::string lockPathFor(llvm::StringRef Input) {
+  llvm::SmallString<256> P(Input);
+  llvm::StringRef Ext = llvm::sys::path::extension(P);
+  if (Ext == ".yaml" || Ext == ".yml") llvm::sys::path::replace_extension(P, "");
+  return (P + ".auto.lock").str();
+}
+
+/// The model registry's model names, for `model:` tags.
+std::vector<std::string> registryModels(const std::string &Path) {
+  std::vector<std::string> Out;
+  if (Path.empty()) return Out;
+  auto Buf = llvm::MemoryBuffer::getFile(Path);
+  if (!Buf) return Out;
+  // Only the top-level keys under `models:` are needed here.
+  bool InModels = false;
+  llvm::SmallVector<llvm::StringRef, 64> Lines;
+  (*Buf)->getBuffer().split(Lines, '\n');
+  for (llvm::StringRef L : Lines) {
+    if (!L.empty() && L[0] != ' ' && L[0] != '#') InModels = L.rtrim() == "models:";
+    if (InModels && L.starts_with("  ") && !L.starts_with("   ") &&
+        L.trim().ends_with(":") && !L.trim().starts_with("#"))
+      Out.push_back(L.trim().drop_back().str());
+  }
+  return Out;
+}
 
 int finish(DiagnosticEngine &Diags, llvm::raw_ostream &Err, bool Color, int Code) {
   Diags.flush(Err, Color);
@@ -88,9 +130,69 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     }
     Ctx.Bindings.push_back(std::move(*B));
   }
+
+  // AUTO tags: the lock beside the pipeline, the shared cache, a model.
+  passes::AutoOptions Auto;
+  std::optional<passes::LockFile> Lock;
+  std::string LockPath = Opts.Input == "-" ? "" : lockPathFor(Opts.Input);
+  if (!LockPath.empty()) {
+    auto L = passes::LockFile::read(LockPath);
+    if (!L) {
+      Err << "orchc: error: " << llvm::toString(L.takeError()) << " [BadLockFile]\n";
+      return ExitPipelineErrors;
+    }
+    Lock = std::move(*L);
+    Auto.Lock = &*Lock;
+  }
+  passes::DiskCache Cache(passes::DiskCache::defaultDir());
+  Auto.Cache = &Cache;
+  Auto.CheckOnly = !Opts.Build;
+  Auto.Offline = Opts.Offline;
+  Auto.RefreshAll = Opts.RefreshAll;
+  Auto.Refresh = Opts.Refresh;
+  Auto.Jobs = Opts.Jobs;
+  std::string Registry = envOr(Opts.ModelsFile, "ORCH_MODELS");
+  if (Registry.empty() && Opts.Input != "-") {
+    llvm::SmallString<256> Beside(llvm::sys::path::parent_path(Opts.Input));
+    llvm::sys::path::append(Beside, "models.yaml");
+    if (llvm::sys::fs::exists(Beside)) Registry = Beside.str().str();
+  }
+  Auto.Domain.ModelNames = registryModels(Registry);
+  for (const char *A : BuiltinActions) Auto.Domain.Actions.push_back(A);
+  for (const ir::Step &S : P->Steps)
+    if (!S.ActionAuto && !llvm::is_contained(Auto.Domain.Actions, S.Action.Str.str()))
+      Auto.Domain.Actions.push_back(S.Action.Str.str());
+  std::unique_ptr<LlmOracle> Oracle;
+  std::string Model = envOr(Opts.Model, "ORCH_MODEL");
+  if (Opts.Build && !Opts.Offline) {
+    if (Model.empty()) {
+      Auto.NoModelReason =
+          "name one with `--model` or ORCH_MODEL, and point OPENAI_BASE_URL and "
+          "OPENAI_API_KEY (or ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server";
+    } else if (auto Provider = llm::resolveProvider(Model, Registry)) {
+      Oracle = std::make_unique<LlmOracle>(std::move(*Provider), Model);
+      Auto.Oracle = Oracle.get();
+    } else {
+      Auto.NoModelReason = llvm::toString(Provider.takeError());
+    }
+  }
+  if (!Opts.NoAuto) Ctx.Auto = &Auto;
+
   if (!passes::runPasses(*P, Ctx))
     return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
   Diags.flush(Err, Opts.Color);
+
+  // A build keeps the lock in step with the tags; unchanged bytes are not
+  // rewritten.
+  if (Opts.Build && !Opts.NoAuto && Lock && !Lock->Entries.empty()) {
+    std::string Text = Lock->render(P->Name.Str);
+    auto Old = llvm::MemoryBuffer::getFile(LockPath);
+    if (!Old || (*Old)->getBuffer() != Text)
+      if (llvm::Error E = passes::writeFileAtomically(LockPath, Text)) {
+        Err << "orchc: error: " << llvm::toString(std::move(E)) << " [IoError]\n";
+        return ExitUsage;
+      }
+  }
 
   if (Opts.Build) {
     auto Out = OpenOut();

@@ -26,6 +26,14 @@ struct DriverOptions {
   bool Locations = true;
   unsigned ErrorLimit = 50;
   bool YamlCppOnly = false;  ///< Skip the fast YAML reader (for debugging).
+  // AUTO resolution.
+  bool NoAuto = false;  ///< Leave AUTO tags unresolved.
+  bool Offline = false;
+  bool RefreshAll = false;
+  std::vector<std::string> Refresh;  ///< Tag paths to ask again.
+  std::string Model;                 ///< `--model`, else ORCH_MODEL.
+  std::string ModelsFile;            ///< `--models`, else ORCH_MODELS.
+  unsigned Jobs = 16;                ///< Concurrent model requests.
 };
 
 /// Runs check or build and returns the exit code. Diagnostics go to \p Err.

@@ -44,6 +44,27 @@ cl::opt<unsigned> ErrorLimit("error-limit",
                              cl::desc("Stop printing after N errors (0: all)"),
                              cl::init(50), cl::sub(CheckCmd), cl::sub(BuildCmd),
                              cl::cat(Cat));
+cl::opt<bool> NoAuto("no-auto",
+                     cl::desc("Leave AUTO tags unresolved: no lock, cache or model"),
+                     cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<bool> Offline("offline",
+                      cl::desc("Never ask a model; fail on AUTO tags the lock "
+                               "and the cache do not cover"),
+                      cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> RefreshAuto(
+    "refresh-auto",
+    cl::desc("Ask again for every AUTO tag, or for the one at "
+             "this path (steps.x.parameters.y)"),
+    cl::value_desc("path"), cl::ValueOptional, cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> ModelName("model", cl::desc("Model for AUTO tags (else ORCH_MODEL)"),
+                               cl::value_desc("name"), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> ModelsFile(
+    "models",
+    cl::desc("Model registry (else ORCH_MODELS, else models.yaml "
+             "beside the pipeline)"),
+    cl::value_desc("file"), cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<unsigned> Jobs("auto-jobs", cl::desc("Concurrent model requests for AUTO tags"),
+                       cl::init(16), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<bool> YamlCppOnly("yaml-cpp-only", cl::desc("Read YAML with yaml-cpp only"),
                           cl::Hidden, cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 }  // namespace
@@ -78,6 +99,17 @@ int main(int argc, char **argv) {
   Opts.Locations = !NoLocs;
   Opts.ErrorLimit = ErrorLimit;
   Opts.YamlCppOnly = YamlCppOnly;
+  Opts.Offline = Offline;
+  Opts.NoAuto = NoAuto;
+  if (RefreshAuto.getNumOccurrences()) {
+    if (RefreshAuto.empty())
+      Opts.RefreshAll = true;
+    else
+      Opts.Refresh.push_back(RefreshAuto);
+  }
+  Opts.Model = ModelName;
+  Opts.ModelsFile = ModelsFile;
+  Opts.Jobs = Jobs;
   Opts.Color = Color == ColorMode::Always ||
                (Color == ColorMode::Auto && sys::Process::StandardErrHasColors());
   return runDriver(Opts, errs());

@@ -1,9 +1,9 @@
 //===- Schema.cpp ---------------------------------------------------------===//
-#include "runtime/llm/Schema.h"
+#include "ir/JsonSchema.h"
 
 #include "llvm/ADT/StringExtras.h"
 
-namespace orch::llm {
+namespace orch::ir {
 
 using nlohmann::json;
 
@@ -151,4 +151,4 @@ std::string validateJson(const json &Value, const json &Schema) {
   return validateAt(Value, Schema, "");
 }
 
-}  // namespace orch::llm
+}  // namespace orch::ir

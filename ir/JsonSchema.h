@@ -1,4 +1,4 @@
-//===- Schema.h - JSON schemas for structured LLM output -------*- C++ -*-===//
+//===- JsonSchema.h - JSON schemas for structured values ------*- C++ -*-===//
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -6,7 +6,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
-namespace orch::llm {
+namespace orch::ir {
 
 /// A schema as the services' strict modes take it: the root is an object
 /// (a scalar or list schema is wrapped as the property `value`), and every
@@ -29,4 +29,4 @@ bool isValidSchemaName(llvm::StringRef Name);
 /// with its JSON pointer: "/depth: `\"huge\"` is not one of [...]".
 std::string validateJson(const nlohmann::json &Value, const nlohmann::json &Schema);
 
-}  // namespace orch::llm
+}  // namespace orch::ir

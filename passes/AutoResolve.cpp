@@ -1,0 +1,282 @@
+//===- AutoResolve.cpp - AUTO tags to typed values ------------------------===//
+//
+// Each tag is answered, in this order, by the lock file, the shared cache or
+// a model. Model requests for independent tags run concurrently, so a cold
+// build takes about as long as its slowest tag. Answers are validated
+// against the tag's schema; an invalid one is asked for again once, with the
+// validation error; then it is an error at the tag.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/AutoResolve.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "ir/JsonSchema.h"
+#include "llvm/ADT/SmallVector.h"
+#include "passes/Pass.h"
+
+namespace orch::passes {
+
+namespace {
+
+using nlohmann::json;
+
+/// A tag and what it fills.
+struct Site {
+  ir::AutoTag *Tag;
+  int Step;
+  llvm::StringRef Field;
+  AutoSpec Spec;
+  std::string PromptHash;       ///< Of system prompt, prompt and schema.
+  std::string Key;              ///< Cache key: the model and the prompt hash.
+  ir::Value *Holder = nullptr;  ///< The parameter value the tag is, if whole.
+  std::optional<json> Value;
+  ir::AutoOrigin Origin = ir::AutoOrigin::Unresolved;
+  std::string Model;
+  std::optional<std::pair<DiagKind, std::string>> Error;
+};
+
+void collect(ir::Value *V, int Step, std::vector<Site> &Out) {
+  if (!V) return;
+  switch (V->kind()) {
+    case ir::Value::Kind::Auto:
+      Out.push_back({llvm::cast<ir::AutoValue>(V)->tag(), Step, "parameter", {}, {}, {}});
+      Out.back().Holder = V;
+      return;
+    case ir::Value::Kind::Template:
+      for (const ir::Segment &S : llvm::cast<ir::TemplateValue>(V)->segments())
+        if (S.K == ir::Segment::Kind::Auto)
+          Out.push_back({S.Tag, Step, "parameter", {}, {}, {}});
+      return;
+    case ir::Value::Kind::List:
+      for (ir::Value *I : llvm::cast<ir::ListValue>(V)->items()) collect(I, Step, Out);
+      return;
+    case ir::Value::Kind::Map:
+      for (const ir::MapEntry &E : llvm::cast<ir::MapValue>(V)->entries())
+        collect(E.V, Step, Out);
+      return;
+    default:
+      return;
+  }
+}
+
+ir::Value *toValue(const json &J, ir::Arena &A, SourceLoc L, uint32_t Len) {
+  if (J.is_null()) return A.create<ir::ScalarValue>(L, Len, ir::Scalar::null());
+  if (J.is_boolean())
+    return A.create<ir::ScalarValue>(L, Len, ir::Scalar::boolean(J.get<bool>()));
+  if (J.is_number_integer() || J.is_number_unsigned())
+    return A.create<ir::ScalarValue>(L, Len, ir::Scalar::integer(J.get<int64_t>()));
+  if (J.is_number())
+    return A.create<ir::ScalarValue>(L, Len, ir::Scalar::real(J.get<double>()));
+  if (J.is_string())
+    return A.create<ir::ScalarValue>(L, Len,
+                                     ir::Scalar::string(A.save(J.get<std::string>())));
+  if (J.is_array()) {
+    llvm::SmallVector<ir::Value *, 8> Items;
+    for (const json &I : J) Items.push_back(toValue(I, A, L, Len));
+    return A.create<ir::ListValue>(L, Len, A.copyArray<ir::Value *>(Items));
+  }
+  llvm::SmallVector<ir::MapEntry, 8> Entries;
+  for (auto &[K, V] : J.items()) Entries.push_back({A.save(K), L, toValue(V, A, L, Len)});
+  return A.create<ir::MapValue>(L, Len, A.copyArray<ir::MapEntry>(Entries));
+}
+
+class ResolveAutoPass : public Pass {
+ public:
+  llvm::StringRef name() const override { return "resolve-auto"; }
+  bool run(ir::Pipeline &P, PassContext &Ctx) override;
+
+ private:
+  void askModel(Site &S, AutoOracle &O, const AutoOptions &Opts);
+};
+
+void ResolveAutoPass::askModel(Site &S, AutoOracle &O, const AutoOptions &Opts) {
+  const std::string Name = "auto_value";
+  json Schema;
+  if (S.Spec.Schema) {
+    Schema = *S.Spec.Schema;
+  } else {
+    // Two steps: the format first (cached on its own), then the value.
+    std::string FormatKey = S.Key + "-format";
+    std::optional<json> Cached = Opts.Cache ? Opts.Cache->get(FormatKey) : std::nullopt;
+    if (Cached) {
+      Schema = *Cached;
+    } else {
+      llvm::Expected<json> F =
+          O.ask(S.Spec.System,
+                S.Spec.Prompt +
+                    "\nFirst, describe the format of this value: answer with a JSON "
+                    "Schema for it, as text in `schema_json`.",
+                formatSpecSchema(), "auto_format");
+      if (!F) {
+        S.Error = {DiagKind::AutoModelFailed, llvm::toString(F.takeError())};
+        return;
+      }
+      json Proposed =
+          F->is_object() && F->contains("schema_json") && (*F)["schema_json"].is_string()
+              ? json::parse((*F)["schema_json"].get<std::string>(), nullptr, false)
+              : json();
+      if (!Proposed.is_object() || !Proposed.contains("type")) {
+        S.Error = {DiagKind::AutoModelFailed,
+                   "the format the model proposed is not a JSON schema"};
+        return;
+      }
+      Schema = Proposed;
+      if (Opts.Cache) llvm::consumeError(Opts.Cache->put(FormatKey, Schema));
+    }
+  }
+  std::string Prompt = S.Spec.Prompt;
+  for (int Try = 0; Try < 2; ++Try) {
+    llvm::Expected<json> A = O.ask(S.Spec.System, Prompt, Schema, Name);
+    if (!A) {
+      S.Error = {DiagKind::AutoModelFailed, llvm::toString(A.takeError())};
+      return;
+    }
+    std::string Problem = ir::validateJson(*A, Schema);
+    if (Problem.empty()) {
+      S.Value = std::move(*A);
+      S.Origin = ir::AutoOrigin::Model;
+      S.Model = O.modelId();
+      return;
+    }
+    if (Try == 1) {
+      S.Error = {DiagKind::AutoBadAnswer, Problem};
+      return;
+    }
+    Prompt = S.Spec.Prompt +
+             fmt::format("\nYour previous answer {} was invalid: {}. Answer again.",
+                         A->dump(), Problem);
+  }
+}
+
+bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
+  std::vector<Site> Sites;
+  for (size_t I = 0; I < P.Steps.size(); ++I) {
+    ir::Step &St = P.Steps[I];
+    int Step = static_cast<int>(I);
+    if (St.ActionAuto) Sites.push_back({St.ActionAuto, Step, "action", {}, {}, {}});
+    collect(St.Params, Step, Sites);
+    if (St.DepsAuto) Sites.push_back({St.DepsAuto, Step, "dependencies", {}, {}, {}});
+    if (St.TimeoutAuto) Sites.push_back({St.TimeoutAuto, Step, "timeout", {}, {}, {}});
+    if (St.MaxRetriesAuto)
+      Sites.push_back({St.MaxRetriesAuto, Step, "max_retries", {}, {}, {}});
+  }
+  if (Sites.empty()) return true;
+  std::stable_sort(Sites.begin(), Sites.end(),
+                   [](const Site &A, const Site &B) { return A.Tag->Id < B.Tag->Id; });
+  if (!Ctx.Auto) return true;  // `--no-auto`: tags stay unresolved
+  AutoOptions &Opts = *Ctx.Auto;
+  DiagnosticEngine &D = Ctx.Diags;
+  std::string ModelId = Opts.Oracle ? Opts.Oracle->modelId() : "";
+
+  std::vector<size_t> Pending;
+  for (size_t I = 0; I < Sites.size(); ++I) {
+    Site &S = Sites[I];
+    S.Spec = buildAutoSpec(P, *S.Tag, S.Step, S.Field, Opts.Domain);
+    S.PromptHash =
+        sha256Hex(S.Spec.System + '\0' + S.Spec.Prompt + '\0' +
+                  (S.Spec.Schema ? S.Spec.Schema->dump() : std::string("open")));
+    S.Key = sha256Hex(ModelId + '\0' + S.PromptHash);
+    bool Refresh = Opts.RefreshAll || llvm::is_contained(Opts.Refresh, S.Tag->Path.str());
+    if (!Refresh && Opts.Lock)
+      if (const LockEntry *E = Opts.Lock->find(S.Tag->Path, S.Tag->Text)) {
+        S.Value = E->Value;
+        S.Origin = ir::AutoOrigin::Lock;
+        S.Model = E->Model;
+        continue;
+      }
+    if (!Refresh && Opts.Cache && !ModelId.empty())
+      if (std::optional<json> V = Opts.Cache->get(S.Key)) {
+        S.Value = *V;
+        S.Origin = ir::AutoOrigin::Cache;
+        S.Model = ModelId;
+        continue;
+      }
+    if (Opts.CheckOnly) {
+      D.report(DiagKind::AutoUncovered, S.Tag->Loc, S.Tag->Length);
+    } else if (Opts.Offline) {
+      D.report(DiagKind::AutoOffline, S.Tag->Loc, S.Tag->Length);
+    } else if (!Opts.Oracle) {
+      D.report(DiagKind::AutoNoModel, S.Tag->Loc, S.Tag->Length, Opts.NoModelReason);
+    } else {
+      Pending.push_back(I);
+    }
+  }
+  if (D.hasErrors()) return false;
+
+  // Ask for the rest concurrently, a bounded number at a time.
+  if (!Pending.empty()) {
+    std::atomic<size_t> Next{0};
+    unsigned N = std::max(1u, std::min<unsigned>(Opts.Jobs, Pending.size()));
+    std::vector<std::thread> Workers;
+    for (unsigned W = 0; W < N; ++W)
+      Workers.emplace_back([&] {
+        for (size_t K; (K = Next++) < Pending.size();)
+          askModel(Sites[Pending[K]], *Opts.Oracle, Opts);
+      });
+    for (std::thread &W : Workers) W.join();
+    Opts.Requests += Pending.size();
+  }
+
+  // Apply, in source order, on this thread.
+  ir::Arena &A = P.arena();
+  for (Site &S : Sites) {
+    ir::AutoTag &T = *S.Tag;
+    if (S.Error) {
+      D.report(S.Error->first, T.Loc, T.Length, S.Error->second);
+      continue;
+    }
+    if (!S.Value) continue;
+    if (S.Spec.Schema)
+      if (std::string Problem = ir::validateJson(*S.Value, *S.Spec.Schema);
+          !Problem.empty()) {
+        D.report(S.Origin == ir::AutoOrigin::Lock ? DiagKind::AutoBadLock
+                                                  : DiagKind::AutoBadAnswer,
+                 T.Loc, T.Length, Problem);
+        continue;
+      }
+    if (S.Origin == ir::AutoOrigin::Model && Opts.Cache)
+      llvm::consumeError(Opts.Cache->put(S.Key, *S.Value));
+    T.Resolved = toValue(*S.Value, A, T.Loc, T.Length);
+    T.Origin = S.Origin;
+    if (S.Holder) S.Holder->setType(T.Resolved->type());
+    ir::Step *St = S.Step >= 0 ? &P.Steps[S.Step] : nullptr;
+    if (St && S.Field == "action" && S.Value->is_string())
+      St->Action = {A.save(S.Value->get<std::string>()), T.Loc, T.Length};
+    if (St && S.Field == "dependencies" && S.Value->is_array())
+      for (const json &Dep : *S.Value)
+        if (Dep.is_string())
+          St->DepNames.push_back({A.save(Dep.get<std::string>()), T.Loc, T.Length});
+    if (St && (S.Field == "timeout" || S.Field == "max_retries") &&
+        S.Value->is_number_integer())
+      (S.Field == "timeout" ? St->Timeout : St->MaxRetries) =
+          ir::LocInt{S.Value->get<int64_t>(), T.Loc, T.Length};
+  }
+  if (D.hasErrors()) return false;
+
+  // The lock records every tag that has a value, in source order.
+  if (Opts.Lock && !Opts.CheckOnly) {
+    LockFile New;
+    for (const Site &S : Sites) {
+      if (!S.Value) continue;
+      LineCol LC = P.file().lineCol(S.Tag->Loc);
+      New.Entries.push_back({S.Tag->Path.str(), fmt::format("{}:{}", LC.Line, LC.Col),
+                             S.Tag->Text.str(), S.Model, "sha256:" + S.PromptHash,
+                             *S.Value});
+    }
+    *Opts.Lock = std::move(New);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Pass> createResolveAutoPass() {
+  return std::make_unique<ResolveAutoPass>();
+}
+
+}  // namespace orch::passes

@@ -1,0 +1,242 @@
+//===- AutoSpec.cpp - Typing AUTO tags and building their prompts ---------===//
+#include "passes/AutoSpec.h"
+
+#include <fmt/format.h>
+
+#include "ir/Printer.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace orch::passes {
+
+using nlohmann::json;
+
+namespace {
+
+bool isWordish(llvm::StringRef Item) {
+  llvm::SmallVector<llvm::StringRef, 4> Words;
+  Item.split(Words, ' ', -1, false);
+  if (Words.empty() || Words.size() > 3) return false;
+  for (llvm::StringRef W : Words)
+    if (!llvm::all_of(W, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; }))
+      return false;
+  return true;
+}
+
+/// "a, b, or c" / "a, b or c" / "a or b" -> items; empty if not a list.
+std::vector<std::string> splitChoices(llvm::StringRef S) {
+  S = S.trim().rtrim(".").trim();
+  if (!S.contains(" or ")) return {};
+  auto [Head, Last] = S.rsplit(" or ");
+  Head = Head.trim().rtrim(',').trim();
+  std::vector<std::string> Out;
+  llvm::SmallVector<llvm::StringRef, 8> Parts;
+  Head.split(Parts, ',', -1, false);
+  for (llvm::StringRef P : Parts) Out.push_back(P.trim().str());
+  Out.push_back(Last.trim().str());
+  for (const std::string &I : Out)
+    if (!isWordish(I) || llvm::StringRef(I).equals_insensitive("etc")) return {};
+  return Out.size() >= 2 ? Out : std::vector<std::string>{};
+}
+
+/// "(3-7 models)", "between 1 and 10" -> integer bounds.
+std::optional<std::pair<int64_t, int64_t>> rangeInText(llvm::StringRef T) {
+  for (size_t I = 0; I < T.size(); ++I) {
+    if (!llvm::isDigit(T[I]) || (I && llvm::isAlnum(T[I - 1]))) continue;
+    size_t J = I;
+    while (J < T.size() && llvm::isDigit(T[J])) ++J;
+    if (J + 1 < T.size() && (T[J] == '-' || T[J] == '\xe2') && llvm::isDigit(T[J + 1])) {
+      size_t K = J + 1;
+      while (K < T.size() && llvm::isDigit(T[K])) ++K;
+      int64_t Lo, Hi;
+      if (!T.slice(I, J).getAsInteger(10, Lo) &&
+          !T.slice(J + 1, K).getAsInteger(10, Hi) && Lo <= Hi)
+        return std::make_pair(Lo, Hi);
+    }
+  }
+  return std::nullopt;
+}
+
+json typeSchema(ir::Type T) {
+  switch (T) {
+    case ir::Type::Bool:
+      return {{"type", "boolean"}};
+    case ir::Type::Int:
+      return {{"type", "integer"}};
+    case ir::Type::Float:
+      return {{"type", "number"}};
+    case ir::Type::String:
+      return {{"type", "string"}};
+    case ir::Type::List:
+      return {{"type", "array"}, {"items", {{"type", "string"}}}};
+    case ir::Type::Map:
+      return {{"type", "object"}};
+    default:
+      return nullptr;
+  }
+}
+
+/// A literal or template value as the prompt shows it.
+std::string show(const ir::Value *V) {
+  std::string S;
+  llvm::raw_string_ostream OS(S);
+  ir::printValue(OS, V);
+  if (S.size() > 200) S = S.substr(0, 197) + "...";
+  return S;
+}
+
+}  // namespace
+
+std::vector<std::string> choicesInText(llvm::StringRef Text) {
+  // After "choose:" / "choose from" / the last colon, or the whole text.
+  llvm::StringRef T = Text;
+  size_t Colon = T.rfind(':');
+  if (Colon != llvm::StringRef::npos) {
+    if (auto C = splitChoices(T.substr(Colon + 1)); !C.empty()) return C;
+  }
+  size_t From = T.find_insensitive("choose from");
+  if (From != llvm::StringRef::npos)
+    if (auto C = splitChoices(T.substr(From + 11)); !C.empty()) return C;
+  return splitChoices(T);
+}
+
+json formatSpecSchema() {
+  return {{"type", "object"},
+          {"properties",
+           {{"schema_json",
+             {{"type", "string"}, {"description", "a JSON Schema for the value"}}},
+            {"description", {{"type", "string"}}}}}};
+}
+
+AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
+                       llvm::StringRef Field, const AutoDomain &D) {
+  AutoSpec S;
+  llvm::StringRef Param = llvm::StringRef(T.Path).rsplit('.').second;
+  // 1. The field fixes the domain.
+  if (Field == "action" && !D.Actions.empty()) {
+    S.Choices = D.Actions;
+    S.Ty = ir::Type::String;
+    S.Why = "field `action`: a known action";
+  } else if (Field == "model" && !D.ModelNames.empty()) {
+    S.Choices = D.ModelNames;
+    S.Ty = ir::Type::String;
+    S.Why = "field `model`: a registry model";
+  } else if (Field == "dependencies") {
+    S.Ty = ir::Type::List;
+    json Ids = json::array();
+    for (size_t I = 0; I < P.Steps.size(); ++I)
+      if (static_cast<int>(I) != Step) Ids.push_back(P.Steps[I].Id.Str.str());
+    S.Schema = json{{"type", "array"}, {"items", {{"type", "string"}, {"enum", Ids}}}};
+    S.Why = "field `dependencies`: existing step ids";
+  } else if (Field == "timeout" || Field == "max_retries") {
+    S.Ty = ir::Type::Int;
+    S.Why = fmt::format("field `{}`: a whole number", Field.str());
+  }
+  // 2. Attributes.
+  if (T.DeclaredType && S.Why.empty()) {
+    S.Ty = *T.DeclaredType;
+    S.Why = "attribute `type`";
+  }
+  if (!T.Choices.empty()) {
+    S.Choices.assign(T.Choices.begin(), T.Choices.end());
+    S.Ty = ir::Type::String;
+    S.Why = "attribute `choices`";
+  }
+  // 3. The text.
+  if (S.Why.empty()) {
+    if (auto C = choicesInText(T.Text); !C.empty()) {
+      S.Choices = C;
+      S.Ty = ir::Type::String;
+      S.Why = "choices in the text";
+    } else if (auto R = rangeInText(T.Text)) {
+      S.Ty = ir::Type::Int;
+      S.Why = "a range in the text";
+      S.Schema = json{{"type", "integer"}, {"minimum", R->first}, {"maximum", R->second}};
+    }
+  }
+  // 4. The parameter's name, word by word (`num_results`, `confidence_level`).
+  if (S.Why.empty()) {
+    llvm::SmallVector<llvm::StringRef, 4> Words;
+    Param.split(Words, '_', -1, false);
+    auto Has = [&](std::initializer_list<llvm::StringRef> Set) {
+      for (llvm::StringRef W : Words)
+        for (llvm::StringRef X : Set)
+          if (W.equals_insensitive(X)) return true;
+      return false;
+    };
+    llvm::StringRef Text = T.Text;
+    llvm::StringRef First = Words.empty() ? "" : Words.front();
+    llvm::StringRef Last = Words.empty() ? "" : Words.back();
+    if (Has({"severity", "tone", "style", "format", "strategy", "method", "mode"}))
+      S.Ty = ir::Type::String;
+    else if (Has({"num", "count", "size", "limit", "max", "min", "n", "number"}) ||
+             Text.contains_insensitive("number of") ||
+             Text.contains_insensitive("how many"))
+      S.Ty = ir::Type::Int;
+    else if (Has({"threshold", "ratio", "rate", "level", "temperature", "weight"}))
+      S.Ty = ir::Type::Float;
+    else if (llvm::is_contained({llvm::StringRef("enable"), llvm::StringRef("use"),
+                                 llvm::StringRef("is"), llvm::StringRef("should")},
+                                First) ||
+             Text.starts_with_insensitive("enable") ||
+             Text.starts_with_insensitive("whether"))
+      S.Ty = ir::Type::Bool;
+    else if (Last.size() > 3 && Last.ends_with("s") && !Last.ends_with("ss") &&
+             !Last.ends_with("us") && !Last.ends_with("sis"))
+      S.Ty = ir::Type::List;  // queries, metrics, sections, languages, tests
+    if (S.Ty != ir::Type::Any) S.Why = fmt::format("the name `{}`", Param.str());
+  }
+  if (!S.Choices.empty()) {
+    S.Schema = json{{"type", "string"}, {"enum", S.Choices}};
+  } else if (!S.Schema) {
+    json TS = typeSchema(S.Ty);
+    if (!TS.is_null()) {
+      if (T.Min) TS["minimum"] = *T.Min;
+      if (T.Max) TS["maximum"] = *T.Max;
+      if ((Field == "timeout") && !T.Min) TS["minimum"] = 1;
+      if (S.Ty == ir::Type::Int && !TS.contains("minimum") &&
+          (Field == "max_retries" || S.Why.rfind("the name", 0) == 0))
+        TS["minimum"] = Field == "max_retries" ? 0 : 1;
+      S.Schema = TS;
+    }
+  }
+  if (S.Why.empty()) S.Why = "open: the format is asked for first";
+
+  // The prompt: pipeline, step, parameter, siblings, compile-time inputs.
+  S.System =
+      "You decide values in an AI pipeline definition, once, before it runs. Answer with "
+      "JSON that matches the given schema and nothing else. Prefer concrete, "
+      "conventional "
+      "values a careful engineer would choose.";
+  std::string Pr;
+  Pr += fmt::format("Pipeline: {}\n", P.Name.Str.str());
+  if (!P.Description.Str.empty())
+    Pr += fmt::format("Description: {}\n", P.Description.Str.str());
+  if (Step >= 0) {
+    const ir::Step &St = P.Steps[Step];
+    Pr += fmt::format("Step: {} (action: {})\n", St.Id.Str.str(),
+                      St.ActionAuto ? std::string("to be decided") : St.Action.Str.str());
+    if (St.Params) {
+      std::string Siblings;
+      for (const ir::MapEntry &E : St.Params->entries()) {
+        if (llvm::isa<ir::AutoValue>(E.V) && llvm::cast<ir::AutoValue>(E.V)->tag() == &T)
+          continue;
+        Siblings += fmt::format("  {}: {}\n", E.Key.str(), show(E.V));
+      }
+      if (!Siblings.empty()) Pr += "Other parameters of this step:\n" + Siblings;
+    }
+  }
+  std::string Bound;
+  for (const ir::Input &In : P.Inputs)
+    if (In.Bound) Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(In.Bound));
+  if (!Bound.empty()) Pr += "Compile-time inputs:\n" + Bound;
+  Pr += fmt::format("Field: {}\n", T.Path.str());
+  Pr += fmt::format("Decide: {}\n", T.Text.str());
+  if (!S.Choices.empty())
+    Pr += "Answer with exactly one of: " + llvm::join(S.Choices, ", ") + "\n";
+  S.Prompt = std::move(Pr);
+  return S;
+}
+
+}  // namespace orch::passes

@@ -1,0 +1,45 @@
+//===- AutoSpec.h - What an AUTO tag must answer, and how to ask -*- C++ -*-===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/Pipeline.h"
+
+namespace orch::passes {
+
+/// The question for one tag: the JSON schema its answer must satisfy and
+/// the prompt that carries the pipeline context.
+struct AutoSpec {
+  /// Schema of the answer; null when nothing fixes the type (then the
+  /// format is asked for first: the two-step approach).
+  std::optional<nlohmann::json> Schema;
+  ir::Type Ty = ir::Type::Any;
+  std::vector<std::string> Choices;  ///< From `choices=` or the tag text.
+  std::string Why;                   ///< Where the type came from, for --emit=ir.
+  std::string System;
+  std::string Prompt;
+};
+
+/// Facts about the pipeline the tag's field may be constrained by.
+struct AutoDomain {
+  std::vector<std::string> Actions;     ///< Known action names.
+  std::vector<std::string> ModelNames;  ///< The model registry's names.
+};
+
+/// Builds the spec of tag \p T of pipeline \p P. \p Step is the step the
+/// tag belongs to, or -1; \p Field names what the tag fills: "action",
+/// "dependencies", "timeout", "max_retries", "model" or "parameter".
+AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
+                       llvm::StringRef Field, const AutoDomain &D);
+
+/// The choices a tag's text spells out, if it does: "choose: a, b, or c",
+/// "voting, averaging, or stacking". Empty when the text is open-ended.
+std::vector<std::string> choicesInText(llvm::StringRef Text);
+
+/// A schema for the schema asked for in the first of the two steps.
+nlohmann::json formatSpecSchema();
+
+}  // namespace orch::passes

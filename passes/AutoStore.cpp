@@ -1,0 +1,167 @@
+//===- AutoStore.cpp ------------------------------------------------------===//
+#include "passes/AutoStore.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SHA256.h"
+#include "yaml-cpp/yaml.h"
+
+namespace orch::passes {
+
+using nlohmann::json;
+
+std::string sha256Hex(llvm::StringRef Data) {
+  llvm::SHA256 H;
+  H.update(Data);
+  std::array<uint8_t, 32> D = H.final();
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(D.data(), D.size()), /*LowerCase=*/true);
+}
+
+llvm::Error writeFileAtomically(const std::string &Path, llvm::StringRef Data) {
+  llvm::SmallString<256> Tmp;
+  int Fd;
+  llvm::StringRef Dir = llvm::sys::path::parent_path(Path);
+  std::string Model =
+      (Dir.empty() ? std::string(".") : Dir.str()) + "/.orch-tmp-%%%%%%%%";
+  if (std::error_code EC = llvm::sys::fs::createUniqueFile(Model, Fd, Tmp))
+    return llvm::createStringError(EC, "cannot create a file beside `%s`: %s",
+                                   Path.c_str(), EC.message().c_str());
+  {
+    llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
+    OS << Data;
+    OS.flush();
+    if (OS.has_error()) {
+      llvm::sys::fs::remove(Tmp);
+      return llvm::createStringError(OS.error(), "cannot write `%s`", Tmp.c_str());
+    }
+  }
+  if (std::error_code EC = llvm::sys::fs::rename(Tmp, Path)) {
+    llvm::sys::fs::remove(Tmp);
+    return llvm::createStringError(EC, "cannot write `%s`: %s", Path.c_str(),
+                                   EC.message().c_str());
+  }
+  return llvm::Error::success();
+}
+
+// --- Lock file --------------------------------------------------------------
+
+namespace {
+/// yaml-cpp node to JSON (the lock stores values as JSON, which is YAML).
+json toJson(const YAML::Node &N) {
+  switch (N.Type()) {
+    case YAML::NodeType::Sequence: {
+      json A = json::array();
+      for (const YAML::Node &I : N) A.push_back(toJson(I));
+      return A;
+    }
+    case YAML::NodeType::Map: {
+      json O = json::object();
+      for (const auto &KV : N) O[KV.first.as<std::string>()] = toJson(KV.second);
+      return O;
+    }
+    case YAML::NodeType::Scalar: {
+      std::string S = N.Scalar();
+      if (N.Tag() == "!") return S;  // quoted: a string
+      json J = json::parse(S, nullptr, false);
+      return J.is_discarded() ? json(S) : J;
+    }
+    default:
+      return nullptr;
+  }
+}
+}  // namespace
+
+llvm::Expected<LockFile> LockFile::read(const std::string &Path) {
+  LockFile L;
+  if (!llvm::sys::fs::exists(Path)) return L;
+  try {
+    YAML::Node Root = YAML::LoadFile(Path);
+    if (!Root.IsMap() || !Root["tags"] || !Root["tags"].IsSequence())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "`%s` is not an AUTO lock file (no `tags` list)",
+                                     Path.c_str());
+    for (const YAML::Node &T : Root["tags"]) {
+      LockEntry E;
+      E.Path = T["path"] ? T["path"].as<std::string>() : "";
+      E.At = T["at"] ? T["at"].as<std::string>() : "";
+      E.Text = T["text"] ? T["text"].as<std::string>() : "";
+      E.Model = T["model"] ? T["model"].as<std::string>() : "";
+      E.PromptHash = T["prompt_hash"] ? T["prompt_hash"].as<std::string>() : "";
+      E.Value = T["value"] ? toJson(T["value"]) : json();
+      L.Entries.push_back(std::move(E));
+    }
+  } catch (const YAML::Exception &E) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "`%s`: %s",
+                                   Path.c_str(), E.what());
+  }
+  return L;
+}
+
+const LockEntry *LockFile::find(llvm::StringRef Path, llvm::StringRef Text) const {
+  for (const LockEntry &E : Entries)
+    if (E.Path == Path && E.Text == Text) return &E;
+  return nullptr;
+}
+
+std::string LockFile::render(llvm::StringRef Pipeline) const {
+  // JSON strings are YAML double-quoted scalars and JSON values are YAML
+  // flow nodes, so dumping each field as JSON gives stable, valid YAML.
+  std::string Out;
+  Out += "# AUTO tag resolutions, written by orchc. Commit this file: with it,\n";
+  Out += "# builds ask no model and are byte-identical. Refresh: --refresh-auto.\n";
+  Out += "version: 1\n";
+  Out += "pipeline: " + json(Pipeline.str()).dump() + "\n";
+  Out += "tags:\n";
+  for (const LockEntry &E : Entries) {
+    Out += "  - path: " + json(E.Path).dump() + "\n";
+    Out += "    at: " + json(E.At).dump() + "\n";
+    Out += "    text: " + json(E.Text).dump() + "\n";
+    Out += "    model: " + json(E.Model).dump() + "\n";
+    Out += "    prompt_hash: " + json(E.PromptHash).dump() + "\n";
+    Out += "    value: " + E.Value.dump() + "\n";
+  }
+  return Out;
+}
+
+llvm::Error LockFile::write(const std::string &Path, llvm::StringRef Pipeline) const {
+  return writeFileAtomically(Path, render(Pipeline));
+}
+
+// --- Cache ------------------------------------------------------------------
+
+std::string DiskCache::defaultDir() {
+  if (const char *D = std::getenv("ORCH_CACHE_DIR"); D && *D) return D;
+  if (const char *X = std::getenv("XDG_CACHE_HOME"); X && *X)
+    return std::string(X) + "/orch/auto";
+  if (const char *H = std::getenv("HOME"); H && *H)
+    return std::string(H) + "/.cache/orch/auto";
+  return ".orch-cache";
+}
+
+std::optional<json> DiskCache::get(llvm::StringRef Key) const {
+  std::ifstream In(Dir + "/" + Key.str() + ".json");
+  if (!In) return std::nullopt;
+  std::stringstream SS;
+  SS << In.rdbuf();
+  json J = json::parse(SS.str(), nullptr, false);
+  if (J.is_discarded() || !J.is_object() || !J.contains("value")) return std::nullopt;
+  return J["value"];
+}
+
+llvm::Error DiskCache::put(llvm::StringRef Key, const json &Value) const {
+  if (std::error_code EC = llvm::sys::fs::create_directories(Dir))
+    return llvm::createStringError(EC, "cannot create the cache folder `%s`: %s",
+                                   Dir.c_str(), EC.message().c_str());
+  return writeFileAtomically(Dir + "/" + Key.str() + ".json",
+                             json{{"value", Value}}.dump() + "\n");
+}
+
+}  // namespace orch::passes

@@ -1,0 +1,21 @@
+//===- Providers.h - Which endpoint serves a model -------------*- C++ -*-===//
+#pragma once
+
+#include <string>
+
+#include "runtime/llm/Client.h"
+
+namespace orch::llm {
+
+/// Finds the provider for \p Model: the model registry (`models.yaml`:
+/// `models.<name>.provider`, and an optional `providers.<name>` section
+/// with `api: openai|anthropic`, `base_url`, `api_key_env`) if \p Registry
+/// names one, else the name (`claude*` is Anthropic, anything else
+/// OpenAI-compatible). Base URLs come from OPENAI_BASE_URL /
+/// ANTHROPIC_BASE_URL, else the services' own. Errors say which variable to
+/// set; they never contain a key.
+llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
+                                               const std::string &Registry,
+                                               const EnvLookup &Env = processEnv);
+
+}  // namespace orch::llm

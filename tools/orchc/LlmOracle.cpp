@@ -1,0 +1,27 @@
+//===- LlmOracle.cpp ------------------------------------------------------===//
+#include "LlmOracle.h"
+
+namespace orch::tools {
+
+LlmOracle::LlmOracle(llm::ProviderConfig P, std::string M)
+    : Provider(P.Name), Model(std::move(M)), Client(std::move(P), Transport, Clock) {}
+
+llvm::Expected<nlohmann::json> LlmOracle::ask(const std::string &System,
+                                              const std::string &Prompt,
+                                              const nlohmann::json &Schema,
+                                              const std::string &SchemaName) {
+  llm::ChatRequest R;
+  R.Model = Model;
+  R.System = System;
+  R.Prompt = Prompt;
+  R.Schema = Schema;
+  R.SchemaName = SchemaName;
+  llvm::Expected<llm::ChatResponse> A = Client.chat(R);
+  if (!A) return A.takeError();
+  if (!A->Structured)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no structured answer");
+  return *A->Structured;
+}
+
+}  // namespace orch::tools
