@@ -34,7 +34,7 @@ struct AutoOptions {
   bool Offline = false;              ///< Fail on tags the lock and cache lack.
   bool RefreshAll = false;           ///< Ask again for every tag...
   std::vector<std::string> Refresh;  ///< ...or for these paths.
-  unsigned Jobs = 16;                ///< Concurrent model requests.
+  unsigned Jobs = 64;                ///< Concurrent model requests.
   AutoDomain Domain;
   /// Filled by the pass: model requests it made.
   unsigned Requests = 0;

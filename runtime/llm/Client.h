@@ -43,7 +43,7 @@ struct ProviderConfig {
   std::chrono::milliseconds BaseBackoff{500};
   std::chrono::milliseconds MaxBackoff{30000};
   std::chrono::milliseconds MaxRetryAfter{120000};
-  unsigned MaxConcurrency = 8;
+  unsigned MaxConcurrency = 64;
   unsigned BreakerThreshold = 5;  ///< Consecutive failed attempts to open.
   std::chrono::milliseconds BreakerCooldown{30000};
   std::string AnthropicVersion = "2023-06-01";

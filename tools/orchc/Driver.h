@@ -33,7 +33,7 @@ struct DriverOptions {
   std::vector<std::string> Refresh;  ///< Tag paths to ask again.
   std::string Model;                 ///< `--model`, else ORCH_MODEL.
   std::string ModelsFile;            ///< `--models`, else ORCH_MODELS.
-  unsigned Jobs = 16;                ///< Concurrent model requests.
+  unsigned Jobs = 64;                ///< Concurrent model requests.
 };
 
 /// Runs check or build and returns the exit code. Diagnostics go to \p Err.

@@ -64,7 +64,7 @@ cl::opt<std::string> ModelsFile(
              "beside the pipeline)"),
     cl::value_desc("file"), cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<unsigned> Jobs("auto-jobs", cl::desc("Concurrent model requests for AUTO tags"),
-                       cl::init(16), cl::sub(BuildCmd), cl::cat(Cat));
+                       cl::init(64), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<bool> YamlCppOnly("yaml-cpp-only", cl::desc("Read YAML with yaml-cpp only"),
                           cl::Hidden, cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 }  // namespace

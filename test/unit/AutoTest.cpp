@@ -1,0 +1,185 @@
+//===- AutoTest.cpp - AUTO typing, the lock file and the cache ------------===//
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "frontend/Frontend.h"
+#include "llvm/Support/FileSystem.h"
+#include "passes/AutoResolve.h"
+#include "passes/AutoSpec.h"
+#include "passes/AutoStore.h"
+#include "passes/Pass.h"
+
+using nlohmann::json;
+using namespace orch;
+using namespace orch::passes;
+
+namespace {
+
+TEST(AutoSpec, ChoicesInText) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(
+      choicesInText("Choose appropriate format: bullet_points, narrative, or structured"),
+      (V{"bullet_points", "narrative", "structured"}));
+  EXPECT_EQ(choicesInText("Based on topic complexity, choose: shallow, medium, or deep"),
+            (V{"shallow", "medium", "deep"}));
+  EXPECT_EQ(choicesInText("voting, averaging, or stacking"),
+            (V{"voting", "averaging", "stacking"}));
+  EXPECT_EQ(choicesInText("Professional, constructive, or educational"),
+            (V{"Professional", "constructive", "educational"}));
+  EXPECT_EQ(choicesInText("yes or no"), (V{"yes", "no"}));
+  // Open-ended or prose: no choices.
+  EXPECT_TRUE(choicesInText("Detect data format (csv, json, parquet, etc)").empty());
+  EXPECT_TRUE(choicesInText("Full load or sampling based on size").empty());
+  EXPECT_TRUE(choicesInText("Determine the best analysis approach").empty());
+}
+
+/// Builds the spec of every tag of a one-step pipeline.
+std::vector<AutoSpec> specs(const std::string &Params) {
+  std::string Text =
+      "name: p\nsteps:\n  - id: a\n    action: analyze\n    parameters:\n" + Params;
+  auto F = std::make_shared<SourceFile>("t.yaml", Text);
+  DiagnosticEngine D(F.get());
+  auto Doc = frontend::parseDocument(F, D);
+  auto P = Doc ? frontend::lowerDocument(*Doc, D) : nullptr;
+  std::vector<AutoSpec> Out;
+  if (!P) return Out;
+  for (ir::AutoTag *T : P->AutoTags)
+    Out.push_back(buildAutoSpec(*P, *T, 0, "parameter", {}));
+  return Out;
+}
+
+TEST(AutoSpec, TypesFromContext) {
+  auto S = specs(
+      "      num_results: <AUTO>Determine optimal number of results per query</AUTO>\n"
+      "      num_models: <AUTO>Optimal ensemble size (3-7 models)</AUTO>\n"
+      "      confidence_level: <AUTO>Set based on data quality</AUTO>\n"
+      "      anomaly_detection: <AUTO>Enable based on data characteristics</AUTO>\n"
+      "      queries: <AUTO>Generate search queries</AUTO>\n"
+      "      analysis_type: <AUTO>Determine the best analysis approach</AUTO>\n"
+      "      sampling_strategy: <AUTO>Full load or sampling based on size</AUTO>\n"
+      "      n: <AUTO type=\"number\" min=\"0\" max=\"1\">a ratio</AUTO>\n");
+  ASSERT_EQ(S.size(), 8u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 1}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 3}, {"maximum", 7}}));
+  EXPECT_EQ(S[2].Schema, json({{"type", "number"}}));
+  EXPECT_EQ(S[3].Schema, json({{"type", "boolean"}}));
+  EXPECT_EQ(S[4].Schema, json({{"type", "array"}, {"items", {{"type", "string"}}}}));
+  EXPECT_FALSE(S[5].Schema.has_value());  // open: the format is asked first
+  EXPECT_EQ(S[6].Schema, json({{"type", "string"}}));
+  EXPECT_EQ(S[7].Schema, json({{"type", "number"}, {"minimum", 0.0}, {"maximum", 1.0}}));
+  // The prompt carries the context.
+  EXPECT_NE(S[0].Prompt.find("Pipeline: p"), std::string::npos);
+  EXPECT_NE(S[0].Prompt.find("Step: a (action: analyze)"), std::string::npos);
+  EXPECT_NE(S[0].Prompt.find("Field: steps.a.parameters.num_results"), std::string::npos);
+  EXPECT_NE(S[0].Prompt.find("queries:"), std::string::npos);  // a sibling
+}
+
+TEST(AutoStore, LockRoundTripIsStable) {
+  LockFile L;
+  L.Entries.push_back({"steps.a.parameters.x", "3:7", "pick: a, b \"q\"", "openai/m",
+                       "sha256:00", json({"a", 1, true, nullptr, {{"k", "v"}}})});
+  L.Entries.push_back(
+      {"steps.a.parameters.y", "4:7", "n", "hand-written", "sha256:11", json(2.5)});
+  llvm::SmallString<128> Dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("orch-lock", Dir));
+  std::string Path = (Dir + "/p.auto.lock").str();
+  ASSERT_FALSE(bool(L.write(Path, "pipe")));
+  auto R = LockFile::read(Path);
+  ASSERT_TRUE(bool(R)) << llvm::toString(R.takeError());
+  ASSERT_EQ(R->Entries.size(), 2u);
+  EXPECT_EQ(R->Entries[0].Text, "pick: a, b \"q\"");
+  EXPECT_EQ(R->Entries[0].Value, L.Entries[0].Value);
+  EXPECT_EQ(R->Entries[1].Value, json(2.5));
+  EXPECT_EQ(R->render("pipe"), L.render("pipe"));
+  EXPECT_TRUE(R->find("steps.a.parameters.y", "n"));
+  EXPECT_FALSE(R->find("steps.a.parameters.y", "other text"));
+  llvm::sys::fs::remove_directories(Dir);
+}
+
+TEST(AutoStore, CacheIsSafeUnderConcurrentWriters) {
+  llvm::SmallString<128> Dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("orch-cache", Dir));
+  DiskCache C(Dir.str().str());
+  std::string Big(20000, 'x');  // large enough that a torn write would show
+  std::atomic<int> Torn{0}, Seen{0};
+  std::vector<std::thread> Threads;
+  for (int W = 0; W < 4; ++W)
+    Threads.emplace_back([&, W] {
+      for (int I = 0; I < 50; ++I)
+        EXPECT_FALSE(bool(C.put("k", json({{"writer", W}, {"pad", Big}}))));
+    });
+  for (int R = 0; R < 4; ++R)
+    Threads.emplace_back([&] {
+      for (int I = 0; I < 200; ++I) {
+        std::optional<json> V = C.get("k");
+        if (!V) continue;
+        ++Seen;
+        if (!V->is_object() || (*V)["pad"] != Big) ++Torn;
+      }
+    });
+  for (std::thread &T : Threads) T.join();
+  EXPECT_EQ(Torn.load(), 0);
+  EXPECT_TRUE(C.get("k").has_value());
+  // No temporary files are left behind.
+  std::error_code EC;
+  int Files = 0;
+  for (llvm::sys::fs::directory_iterator It(Dir, EC), E; It != E && !EC; It.increment(EC))
+    ++Files;
+  EXPECT_EQ(Files, 1);
+  llvm::sys::fs::remove_directories(Dir);
+}
+
+/// An oracle that answers from a script and counts questions.
+class ScriptOracle : public AutoOracle {
+ public:
+  std::vector<json> Answers;
+  std::atomic<size_t> Next{0};
+  std::string modelId() const override { return "fake/model"; }
+  llvm::Expected<json> ask(const std::string &, const std::string &, const json &,
+                           const std::string &) override {
+    size_t I = Next++;
+    if (I >= Answers.size())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "no more answers");
+    return Answers[I];
+  }
+};
+
+TEST(AutoResolve, InvalidAnswersAreAskedAgainOnce) {
+  std::string Text =
+      "name: p\nsteps:\n  - id: a\n    action: analyze\n    parameters:\n"
+      "      depth: <AUTO>choose: shallow or deep</AUTO>\n";
+  auto Run = [&](std::vector<json> Answers, DiagnosticEngine &D, ScriptOracle &O) {
+    auto F = std::make_shared<SourceFile>("t.yaml", Text);
+    auto Doc = frontend::parseDocument(F, D);
+    auto P = frontend::lowerDocument(*Doc, D);
+    O.Answers = std::move(Answers);
+    AutoOptions Opts;
+    Opts.Oracle = &O;
+    PassContext Ctx{D, {}, &Opts};
+    bool Ok = runPasses(*P, Ctx);
+    return std::make_pair(Ok, std::move(P));
+  };
+  {
+    auto F = std::make_shared<SourceFile>("t.yaml", Text);
+    DiagnosticEngine D(F.get());
+    ScriptOracle O;
+    auto [Ok, P] = Run({json("medium"), json("deep")}, D, O);
+    EXPECT_TRUE(Ok);
+    EXPECT_EQ(O.Next.load(), 2u);
+    ASSERT_TRUE(P->AutoTags[0]->Resolved);
+    EXPECT_EQ(llvm::cast<ir::ScalarValue>(P->AutoTags[0]->Resolved)->scalar().S, "deep");
+  }
+  {
+    auto F = std::make_shared<SourceFile>("t.yaml", Text);
+    DiagnosticEngine D(F.get());
+    ScriptOracle O;
+    auto [Ok, P] = Run({json("medium"), json(42)}, D, O);
+    EXPECT_FALSE(Ok);
+    ASSERT_EQ(D.pending().size(), 1u);
+    EXPECT_EQ(D.pending()[0].Kind, DiagKind::AutoBadAnswer);
+  }
+}
+
+}  // namespace
