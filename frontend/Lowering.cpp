@@ -11,7 +11,7 @@ const llvm::StringRef PipelineKeys[] = {"name",    "version", "description", "me
 const llvm::StringRef StepKeys[] = {"id",          "name",       "description",
                                     "action",      "parameters", "dependencies",
                                     "depends_on",  "on_failure", "timeout",
-                                    "max_retries", "condition"};
+                                    "max_retries", "condition",  "model"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description"};
 }  // namespace
@@ -345,6 +345,13 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         S.Timeout = X;
       else
         S.MaxRetries = X;
+    } else if (K == "model") {
+      if (ir::AutoTag *T = soleAuto(V)) {
+        T->Path = A.save(Prefix + ".model");
+        S.ModelAuto = T;
+      } else if (auto X = getString(V, "`model`")) {
+        S.Model = *X;
+      }
     } else if (K == "condition") {
       if (!fixedTree(V, "`condition`", true)) continue;
       S.Condition = value(V, Prefix + ".condition");

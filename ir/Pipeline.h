@@ -84,6 +84,8 @@ struct Step {
   std::optional<LocInt> MaxRetries;
   AutoTag *TimeoutAuto = nullptr;
   AutoTag *MaxRetriesAuto = nullptr;
+  LocString Model;               ///< `model:` pins the step's model.
+  AutoTag *ModelAuto = nullptr;  ///< `model: <AUTO>..</AUTO>`
 };
 
 /// A pipeline input: declared in `inputs`, or implied by a template.

@@ -177,6 +177,13 @@ class PipelinePrinter {
         printValue(OS, E.V);
         OS << '\n';
       }
+    if (S.ModelAuto) {
+      OS << "    model ";
+      printAuto(OS, *S.ModelAuto);
+      OS << '\n';
+    } else if (!S.Model.Str.empty()) {
+      OS << "    model " << S.Model.Str << '\n';
+    }
     if (S.Condition) {
       OS << "    condition ";
       printValue(OS, S.Condition);

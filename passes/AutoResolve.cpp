@@ -164,6 +164,7 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
     if (St.TimeoutAuto) Sites.push_back({St.TimeoutAuto, Step, "timeout", {}, {}, {}});
     if (St.MaxRetriesAuto)
       Sites.push_back({St.MaxRetriesAuto, Step, "max_retries", {}, {}, {}});
+    if (St.ModelAuto) Sites.push_back({St.ModelAuto, Step, "model", {}, {}, {}});
   }
   if (Sites.empty()) return true;
   std::stable_sort(Sites.begin(), Sites.end(),
@@ -245,6 +246,8 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
     T.Origin = S.Origin;
     if (S.Holder) S.Holder->setType(T.Resolved->type());
     ir::Step *St = S.Step >= 0 ? &P.Steps[S.Step] : nullptr;
+    if (St && S.Field == "model" && S.Value->is_string())
+      St->Model = {A.save(S.Value->get<std::string>()), T.Loc, T.Length};
     if (St && S.Field == "action" && S.Value->is_string())
       St->Action = {A.save(S.Value->get<std::string>()), T.Loc, T.Length};
     if (St && S.Field == "dependencies" && S.Value->is_array())
