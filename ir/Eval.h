@@ -1,0 +1,50 @@
+//===- Eval.h - Evaluating template expressions ----------------*- C++ -*-===//
+//
+// The one implementation of template semantics: the compiler folds
+// constants with it and the runtime renders parameters with it, so both
+// agree by construction. Values are JSON; a missing name, attribute or
+// index is *undefined* (an error unless `default` catches it).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ir/Expr.h"
+#include "ir/Value.h"
+#include "llvm/Support/Error.h"
+
+namespace orch::ir {
+
+/// Where names come from when evaluating.
+class EvalScope {
+ public:
+  virtual ~EvalScope() = default;
+  /// The value of pipeline input \p Name, or null if there is none.
+  virtual const nlohmann::json *input(llvm::StringRef Name) const = 0;
+  /// The result object of step \p Id (`output` and any other fields), or
+  /// null if there is no such step or it has not run.
+  virtual const nlohmann::json *step(llvm::StringRef Id) const = 0;
+};
+
+/// Evaluates \p E. Errors say what was undefined or which operation failed,
+/// with the expression's source form.
+llvm::Expected<nlohmann::json> evaluate(const Expr *E, const EvalScope &S);
+
+/// Evaluates a parameter value: constants as they are, a template that is a
+/// single placeholder keeps its value's type, other templates render to a
+/// string, AUTO tags give their resolved value, lists and maps recursively.
+llvm::Expected<nlohmann::json> evaluateValue(const Value *V, const EvalScope &S);
+
+/// How a value prints inside a string: strings as they are, null as "",
+/// numbers and booleans as JSON, lists and maps as compact JSON.
+std::string displayString(const nlohmann::json &V);
+
+/// Jinja truthiness: false, null, 0, "", [] and {} are false.
+bool truthy(const nlohmann::json &V);
+
+/// A scalar constant as JSON.
+nlohmann::json scalarToJson(const Scalar &S);
+
+}  // namespace orch::ir
