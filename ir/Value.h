@@ -118,6 +118,10 @@ class ListValue : public Value {
   ListValue(SourceLoc L, uint32_t Len, llvm::ArrayRef<Value *> Items)
       : Value(Kind::List, L, Len, Type::List), Items(Items) {}
   llvm::ArrayRef<Value *> items() const { return Items; }
+  /// For passes that replace items; the arena's storage is writable.
+  llvm::MutableArrayRef<Value *> mutableItems() {
+    return {const_cast<Value **>(Items.data()), Items.size()};
+  }
   static bool classof(const Value *V) { return V->kind() == Kind::List; }
 
  private:
@@ -130,6 +134,10 @@ class MapValue : public Value {
   MapValue(SourceLoc L, uint32_t Len, llvm::ArrayRef<MapEntry> Entries)
       : Value(Kind::Map, L, Len, Type::Map), Entries(Entries) {}
   llvm::ArrayRef<MapEntry> entries() const { return Entries; }
+  /// For passes that replace values; the arena's storage is writable.
+  llvm::MutableArrayRef<MapEntry> mutableEntries() {
+    return {const_cast<MapEntry *>(Entries.data()), Entries.size()};
+  }
   static bool classof(const Value *V) { return V->kind() == Kind::Map; }
 
  private:

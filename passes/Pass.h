@@ -44,6 +44,9 @@ std::unique_ptr<Pass> createResolveNamesPass();
 std::unique_ptr<Pass> createResolveAutoPass();
 /// Turns dependency lists into edges and adds implicit edges for uses.
 std::unique_ptr<Pass> createResolveDepsPass();
+/// Folds templates whose names are all inputs bound at compile time
+/// (`--set`, `--inputs`) into constants, with the runtime's evaluator.
+std::unique_ptr<Pass> createFoldConstantsPass();
 /// Reports every dependency cycle once, as its path.
 std::unique_ptr<Pass> createCycleCheckPass();
 

@@ -16,6 +16,8 @@ const PassInfo Registry[] = {
     {"resolve-deps", "build dependency edges, explicit and implicit",
      createResolveDepsPass},
     {"cycle-check", "report dependency cycles", createCycleCheckPass},
+    {"fold-constants", "fold templates over compile-time inputs into constants",
+     createFoldConstantsPass},
 };
 }  // namespace
 

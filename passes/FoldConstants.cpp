@@ -1,0 +1,145 @@
+//===- FoldConstants.cpp - Templates over bound inputs become constants ---===//
+//
+// A template whose every name is an input bound at compile time, and whose
+// AUTO tags are resolved, has one value for every run: it is computed here
+// with the same evaluator the runtime uses, and the plan carries the
+// constant. A template that would fail for every run is an error now.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/Eval.h"
+#include "llvm/ADT/SmallVector.h"
+#include "passes/Pass.h"
+
+namespace orch::passes {
+
+namespace {
+
+using nlohmann::json;
+using namespace ir;
+
+/// Bound inputs, and nothing else.
+class BoundScope : public EvalScope {
+ public:
+  explicit BoundScope(const Pipeline &P) {
+    for (const Input &In : P.Inputs)
+      if (In.Bound)
+        if (auto V = evaluateValue(In.Bound, *this))
+          Values[In.Name.Str.str()] = *V;
+        else
+          llvm::consumeError(V.takeError());
+  }
+  const json *input(llvm::StringRef N) const override {
+    auto It = Values.find(N.str());
+    return It == Values.end() ? nullptr : &It->second;
+  }
+  const json *step(llvm::StringRef) const override { return nullptr; }
+  bool empty() const { return Values.empty(); }
+
+ private:
+  std::map<std::string, json> Values;
+};
+
+class FoldConstantsPass : public Pass {
+ public:
+  llvm::StringRef name() const override { return "fold-constants"; }
+
+  bool run(Pipeline &P, PassContext &Ctx) override {
+    BoundScope Scope(P);
+    if (Scope.empty()) return true;
+    unsigned Before = Ctx.Diags.errorCount();
+    for (Step &S : P.Steps)
+      if (S.Params)
+        for (MapEntry &E : S.Params->mutableEntries()) fold(E.V, P, Scope, Ctx);
+    for (Output &O : P.Outputs) fold(O.V, P, Scope, Ctx);
+    return Ctx.Diags.errorCount() == Before;
+  }
+
+ private:
+  /// True if every name in \p E is a bound input.
+  static bool constant(const Expr *E, const BoundScope &S) {
+    switch (E->kind()) {
+      case Expr::Kind::Literal:
+        return true;
+      case Expr::Kind::Name: {
+        llvm::StringRef N = llvm::cast<NameExpr>(E)->name();
+        return N != "steps" && N != "inputs" && S.input(N);
+      }
+      case Expr::Kind::Attr: {
+        auto *A = llvm::cast<AttrExpr>(E);
+        if (auto *N = llvm::dyn_cast<NameExpr>(A->base()); N && N->name() == "inputs")
+          return S.input(A->attr());
+        return constant(A->base(), S);
+      }
+      case Expr::Kind::Index:
+        return constant(llvm::cast<IndexExpr>(E)->base(), S) &&
+               constant(llvm::cast<IndexExpr>(E)->index(), S);
+      case Expr::Kind::Filter: {
+        auto *F = llvm::cast<FilterExpr>(E);
+        if (!constant(F->base(), S)) return false;
+        for (const Expr *A : F->args())
+          if (!constant(A, S)) return false;
+        return true;
+      }
+      case Expr::Kind::Unary:
+        return constant(llvm::cast<UnaryExpr>(E)->operand(), S);
+      case Expr::Kind::Binary:
+        return constant(llvm::cast<BinaryExpr>(E)->lhs(), S) &&
+               constant(llvm::cast<BinaryExpr>(E)->rhs(), S);
+      case Expr::Kind::List:
+        for (const Expr *I : llvm::cast<ListExpr>(E)->items())
+          if (!constant(I, S)) return false;
+        return true;
+    }
+    return false;
+  }
+
+  static ir::Value *toValue(const json &J, Arena &A, SourceLoc L, uint32_t Len) {
+    if (J.is_boolean())
+      return A.create<ScalarValue>(L, Len, Scalar::boolean(J.get<bool>()));
+    if (J.is_number_integer())
+      return A.create<ScalarValue>(L, Len, Scalar::integer(J.get<int64_t>()));
+    if (J.is_number())
+      return A.create<ScalarValue>(L, Len, Scalar::real(J.get<double>()));
+    if (J.is_string())
+      return A.create<ScalarValue>(L, Len, Scalar::string(A.save(J.get<std::string>())));
+    if (J.is_null()) return A.create<ScalarValue>(L, Len, Scalar::null());
+    return nullptr;  // lists and maps stay templates
+  }
+
+  void fold(Value *&V, Pipeline &P, const BoundScope &S, PassContext &Ctx) {
+    if (auto *L = llvm::dyn_cast<ListValue>(V)) {
+      for (Value *&I : L->mutableItems()) fold(I, P, S, Ctx);
+      return;
+    }
+    if (auto *M = llvm::dyn_cast<MapValue>(V)) {
+      for (MapEntry &E : M->mutableEntries()) fold(E.V, P, S, Ctx);
+      return;
+    }
+    auto *T = llvm::dyn_cast<TemplateValue>(V);
+    if (!T) return;
+    bool HasExpr = false;
+    for (const Segment &Seg : T->segments()) {
+      if (Seg.K == Segment::Kind::Auto && !Seg.Tag->Resolved) return;
+      if (Seg.K == Segment::Kind::Expr) {
+        if (!constant(Seg.E, S)) return;
+        HasExpr = true;
+      }
+    }
+    if (!HasExpr) return;
+    llvm::Expected<json> R = evaluateValue(T, S);
+    if (!R) {
+      Ctx.Diags.report(DiagKind::ConstantEvalFailed, T->loc(), T->length(),
+                       llvm::toString(R.takeError()));
+      return;
+    }
+    if (Value *C = toValue(*R, P.arena(), T->loc(), T->length())) V = C;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createFoldConstantsPass() {
+  return std::make_unique<FoldConstantsPass>();
+}
+
+}  // namespace orch::passes
