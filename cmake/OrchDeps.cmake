@@ -18,6 +18,7 @@ find_package(yaml-cpp REQUIRED)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(CURL REQUIRED)
+find_package(FlatBuffers REQUIRED CONFIG)
 
 # The ANTLR runtime's CMake config forces -luuid; find it by hand instead.
 find_path(ANTLR4_RUNTIME_INCLUDE antlr4-runtime.h PATH_SUFFIXES antlr4-runtime

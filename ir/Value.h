@@ -31,6 +31,8 @@ struct AutoTag {
   /// The resolved value, once resolution ran.
   Value *Resolved = nullptr;
   AutoOrigin Origin = AutoOrigin::Unresolved;
+  /// Who decided the value: `openai/gpt-4o-mini`, `hand-written`.
+  llvm::StringRef Model;
 };
 
 /// A piece of a template string.

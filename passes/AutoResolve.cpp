@@ -244,6 +244,7 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
       llvm::consumeError(Opts.Cache->put(S.Key, *S.Value));
     T.Resolved = toValue(*S.Value, A, T.Loc, T.Length);
     T.Origin = S.Origin;
+    T.Model = A.save(S.Model);
     if (S.Holder) S.Holder->setType(T.Resolved->type());
     ir::Step *St = S.Step >= 0 ? &P.Steps[S.Step] : nullptr;
     if (St && S.Field == "model" && S.Value->is_string())

@@ -12,6 +12,8 @@ PACKAGES=(
   # libraries from the design card
   antlr4 libantlr4-runtime-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # the plan format: FlatBuffers schema compiler and headers
+  flatbuffers-compiler libflatbuffers-dev
   # formatting
   clang-format
 )

@@ -2,16 +2,19 @@
 #include "Driver.h"
 
 #include "LlmOracle.h"
+#include "backends/plan/PlanWriter.h"
 #include "frontend/Bindings.h"
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "passes/AutoResolve.h"
 #include "passes/Pass.h"
 #include "runtime/llm/Providers.h"
+#include "runtime/plan/PlanReader.h"
 
 namespace orch::tools {
 
@@ -194,12 +197,51 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
       }
   }
 
-  if (Opts.Build) {
+  if (Opts.Build && Opts.EmitKind == Emit::Plan) {
+    llvm::Expected<std::string> Bytes = backends::writePlan(*P, ORCH_VERSION);
+    if (!Bytes) {
+      Err << "orchc: error: " << llvm::toString(Bytes.takeError()) << " [PlanWrite]\n";
+      return ExitPipelineErrors;
+    }
+    if (Opts.Output == "-" && llvm::sys::Process::StandardOutIsDisplayed()) {
+      Err << "orchc: error: refusing to write a binary plan to the terminal; use `-o "
+             "plan.bin` "
+             "or `--emit=ir` [IoError]\n";
+      return ExitUsage;
+    }
+    std::error_code EC;
+    llvm::ToolOutputFile Out(Opts.Output, EC, llvm::sys::fs::OF_None);
+    if (EC) {
+      Err << "orchc: error: cannot write `" << Opts.Output << "`: " << EC.message()
+          << " [IoError]\n";
+      return ExitUsage;
+    }
+    Out.os() << *Bytes;
+    Out.keep();
+  } else if (Opts.Build) {
     auto Out = OpenOut();
     if (!Out) return ExitUsage;
     ir::printPipeline(Out->os(), *P, {Opts.Locations});
     Out->keep();
   }
+  return ExitOk;
+}
+
+int runDump(const std::string &Path, llvm::raw_ostream &Out, llvm::raw_ostream &Err) {
+  auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/false,
+                                                /*RequiresNullTerminator=*/false);
+  if (!Buf) {
+    Err << "orchc: error: cannot read `" << Path << "`: " << Buf.getError().message()
+        << " [IoError]\n";
+    return ExitUsage;
+  }
+  llvm::Expected<runtime::LoadedPlan> P = runtime::readPlan((*Buf)->getBuffer().str());
+  if (!P) {
+    Err << "orchc: error: " << Path << ": " << llvm::toString(P.takeError())
+        << " [BadPlan]\n";
+    return ExitUsage;
+  }
+  runtime::dumpPlan(Out, *P);
   return ExitOk;
 }
 

@@ -11,8 +11,8 @@ namespace orch::tools {
 /// Process exit codes of orchc.
 enum ExitCode : int { ExitOk = 0, ExitPipelineErrors = 1, ExitUsage = 2 };
 
-/// What to print at the end of `orchc build`.
-enum class Emit { Ast, Ir };
+/// What `orchc build` writes.
+enum class Emit { Ast, Ir, Plan };
 
 /// Everything the command line decided.
 struct DriverOptions {
@@ -38,5 +38,8 @@ struct DriverOptions {
 
 /// Runs check or build and returns the exit code. Diagnostics go to \p Err.
 int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err);
+
+/// `orchc dump PLAN`: validates a plan file and prints it readably.
+int runDump(const std::string &Path, llvm::raw_ostream &Out, llvm::raw_ostream &Err);
 
 }  // namespace orch::tools

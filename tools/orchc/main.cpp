@@ -10,6 +10,7 @@ using namespace orch::tools;
 namespace {
 cl::SubCommand CheckCmd("check", "Check a pipeline and report every problem");
 cl::SubCommand BuildCmd("build", "Compile a pipeline and print or write the result");
+cl::SubCommand DumpCmd("dump", "Validate a plan file and print it readably");
 
 cl::OptionCategory Cat("orchc options");
 
@@ -17,9 +18,13 @@ cl::opt<std::string> CheckInput(cl::Positional, cl::desc("<pipeline.yaml>"), cl:
                                 cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> BuildInput(cl::Positional, cl::desc("<pipeline.yaml>"), cl::Required,
                                 cl::sub(BuildCmd), cl::cat(Cat));
-cl::opt<Emit> EmitKind("emit", cl::desc("What to emit"), cl::init(Emit::Ir),
+cl::opt<std::string> DumpInput(cl::Positional, cl::desc("<plan.bin>"), cl::Required,
+                               cl::sub(DumpCmd), cl::cat(Cat));
+cl::opt<Emit> EmitKind("emit", cl::desc("What to emit (default: plan with -o, else ir)"),
                        cl::values(clEnumValN(Emit::Ast, "ast", "the parsed document"),
-                                  clEnumValN(Emit::Ir, "ir", "the pipeline IR")),
+                                  clEnumValN(Emit::Ir, "ir", "the pipeline IR, as text"),
+                                  clEnumValN(Emit::Plan, "plan",
+                                             "the binary execution plan")),
                        cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<std::string> Output("o", cl::desc("Output file (default: stdout)"),
                             cl::value_desc("file"), cl::init("-"), cl::sub(BuildCmd),
@@ -85,13 +90,18 @@ int main(int argc, char **argv) {
   DriverOptions Opts;
   if (CheckCmd) {
     Opts.Input = CheckInput;
+  } else if (DumpCmd) {
+    return runDump(DumpInput, outs(), errs());
   } else if (BuildCmd) {
     Opts.Input = BuildInput;
     Opts.Build = true;
-    Opts.EmitKind = EmitKind;
+    Opts.EmitKind = EmitKind.getNumOccurrences() ? EmitKind.getValue()
+                    : Output != "-"              ? Emit::Plan
+                                                 : Emit::Ir;
     Opts.Output = Output;
   } else {
-    errs() << "orchc: error: expected a command: `check` or `build` (see --help)\n";
+    errs()
+        << "orchc: error: expected a command: `check`, `build` or `dump` (see --help)\n";
     return ExitUsage;
   }
   Opts.Sets.assign(Sets.begin(), Sets.end());

@@ -1,0 +1,230 @@
+//===- PlanDump.cpp - `orchc dump`: a plan, readably ----------------------===//
+#include <fmt/format.h>
+
+#include "ir/plan/PlanFile.h"
+#include "runtime/plan/PlanReader.h"
+
+namespace orch::runtime {
+
+namespace pf = orch::plan;
+
+namespace {
+
+const char *const TypeNames[] = {"any",   "null",   "bool", "int",
+                                 "float", "string", "list", "map"};
+const char *const BinOps[] = {"or", "and",    "==", "!=", "<", "<=", ">", ">=",
+                              "in", "not in", "~",  "+",  "-", "*",  "/", "%"};
+const char *const Policies[] = {"fail", "continue", "retry", "skip"};
+
+class Dumper {
+ public:
+  Dumper(llvm::raw_ostream &OS, const pf::Plan &P) : OS(OS), P(P) {}
+
+  void expr(int32_t I) {
+    const pf::ExprNode *E = P.exprs()->Get(static_cast<uint32_t>(I));
+    std::string S = E->s() ? E->s()->str() : "";
+    switch (E->kind()) {
+      case pf::ExprKind::Literal:
+        switch (E->lit_type()) {
+          case pf::Type::Bool:
+            OS << (E->b() ? "true" : "false");
+            break;
+          case pf::Type::Int:
+            OS << E->i();
+            break;
+          case pf::Type::Float:
+            OS << fmt::format("{}", E->f());
+            break;
+          case pf::Type::String:
+            OS << '"' << llvm::StringRef(S) << '"';
+            break;
+          default:
+            OS << "null";
+        }
+        return;
+      case pf::ExprKind::Name:
+        OS << S;
+        return;
+      case pf::ExprKind::Attr:
+        expr(E->a());
+        OS << '.' << S;
+        return;
+      case pf::ExprKind::Index:
+        expr(E->a());
+        OS << '[';
+        expr(E->c());
+        OS << ']';
+        return;
+      case pf::ExprKind::Filter:
+        OS << '(';
+        expr(E->a());
+        OS << " | " << S;
+        if (E->args() && E->args()->size()) {
+          OS << '(';
+          for (uint32_t K = 0; K < E->args()->size(); ++K) {
+            if (K) OS << ", ";
+            expr(E->args()->Get(K));
+          }
+          OS << ')';
+        }
+        OS << ')';
+        return;
+      case pf::ExprKind::Unary:
+        OS << (E->op() == 0 ? "not " : E->op() == 1 ? "-" : "+");
+        expr(E->a());
+        return;
+      case pf::ExprKind::Binary:
+        OS << '(';
+        expr(E->a());
+        OS << ' ' << BinOps[E->op()] << ' ';
+        expr(E->c());
+        OS << ')';
+        return;
+      case pf::ExprKind::List:
+        OS << '[';
+        if (E->args())
+          for (uint32_t K = 0; K < E->args()->size(); ++K) {
+            if (K) OS << ", ";
+            expr(E->args()->Get(K));
+          }
+        OS << ']';
+        return;
+    }
+  }
+
+  void value(const pf::Value *V) {
+    if (!V) {
+      OS << "null";
+      return;
+    }
+    switch (V->kind()) {
+      case pf::ValueKind::Scalar:
+        switch (V->lit_type()) {
+          case pf::Type::Bool:
+            OS << (V->b() ? "true" : "false");
+            return;
+          case pf::Type::Int:
+            OS << V->i();
+            return;
+          case pf::Type::Float:
+            OS << fmt::format("{}", V->f());
+            return;
+          case pf::Type::String:
+            OS << '"' << (V->s() ? V->s()->string_view() : std::string_view()) << '"';
+            return;
+          default:
+            OS << "null";
+            return;
+        }
+      case pf::ValueKind::Template:
+        OS << "tmpl(";
+        if (V->segments())
+          for (uint32_t K = 0; K < V->segments()->size(); ++K) {
+            const pf::Segment *S = V->segments()->Get(K);
+            if (K) OS << ", ";
+            if (S->kind() == pf::SegmentKind::Text)
+              OS << '"' << (S->text() ? S->text()->string_view() : std::string_view())
+                 << '"';
+            else if (S->kind() == pf::SegmentKind::Expr)
+              expr(S->expr());
+            else
+              OS << "auto#" << S->auto_();
+          }
+        OS << ')';
+        return;
+      case pf::ValueKind::List:
+        OS << '[';
+        if (V->items())
+          for (uint32_t K = 0; K < V->items()->size(); ++K) {
+            if (K) OS << ", ";
+            value(V->items()->Get(K));
+          }
+        OS << ']';
+        return;
+      case pf::ValueKind::Map:
+        OS << '{';
+        if (V->items())
+          for (uint32_t K = 0; K < V->items()->size(); ++K) {
+            if (K) OS << ", ";
+            OS << V->keys()->Get(K)->string_view() << ": ";
+            value(V->items()->Get(K));
+          }
+        OS << '}';
+        return;
+    }
+  }
+
+  void run(const std::string &Hash) {
+    OS << "plan @" << (P.name() ? P.name()->string_view() : "") << " version \""
+       << (P.version() ? P.version()->string_view() : "") << "\"\n";
+    OS << "  format " << plan::FormatVersion << ", compiled by orchc "
+       << (P.compiler_version() ? P.compiler_version()->string_view() : "") << " from "
+       << (P.source_name() ? P.source_name()->string_view() : "") << '\n';
+    OS << "  sha256 " << Hash << '\n';
+    if (P.inputs())
+      for (const pf::Input *In : *P.inputs()) {
+        OS << "  input $" << In->name()->string_view() << " : "
+           << TypeNames[static_cast<int>(In->type())];
+        if (In->bound()) {
+          OS << " = ";
+          value(In->bound());
+          OS << " bound";
+        } else {
+          OS << (In->required() ? " required" : " optional");
+          if (In->default_value()) {
+            OS << " default ";
+            value(In->default_value());
+          }
+        }
+        OS << '\n';
+      }
+    if (P.steps())
+      for (const pf::Step *S : *P.steps()) {
+        OS << "  step %" << S->id()->string_view() << " = " << S->action()->string_view()
+           << " {\n";
+        if (S->params())
+          for (uint32_t K = 0; K < S->params()->size(); ++K) {
+            OS << "    " << S->params_keys()->Get(K)->string_view() << " = ";
+            value(S->params()->Get(K));
+            OS << '\n';
+          }
+        if (S->deps() && S->deps()->size()) {
+          OS << "    needs(";
+          for (uint32_t K = 0; K < S->deps()->size(); ++K)
+            OS << (K ? ", %" : "%")
+               << P.steps()->Get(S->deps()->Get(K))->id()->string_view();
+          OS << ")\n";
+        }
+        OS << "    policy { on_failure = " << Policies[static_cast<int>(S->on_failure())];
+        if (S->timeout_ms()) OS << ", timeout_ms = " << S->timeout_ms();
+        if (S->max_retries() >= 0) OS << ", max_retries = " << S->max_retries();
+        OS << " }\n  }\n";
+      }
+    if (P.auto_tags())
+      for (uint32_t K = 0; K < P.auto_tags()->size(); ++K) {
+        const pf::AutoTag *T = P.auto_tags()->Get(K);
+        OS << "  auto#" << K << ' ' << (T->path() ? T->path()->string_view() : "")
+           << " = ";
+        value(T->value());
+        OS << " by " << (T->model() ? T->model()->string_view() : "") << '\n';
+      }
+    if (P.outputs())
+      for (const pf::Output *O : *P.outputs()) {
+        OS << "  output " << O->name()->string_view() << " = ";
+        value(O->value());
+        OS << '\n';
+      }
+  }
+
+ private:
+  llvm::raw_ostream &OS;
+  const pf::Plan &P;
+};
+
+}  // namespace
+
+void dumpPlan(llvm::raw_ostream &OS, const LoadedPlan &P) {
+  Dumper(OS, P.plan()).run(P.contentHash());
+}
+
+}  // namespace orch::runtime

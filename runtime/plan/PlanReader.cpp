@@ -1,0 +1,184 @@
+//===- PlanReader.cpp -----------------------------------------------------===//
+#include "runtime/plan/PlanReader.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+
+#include "ir/plan/PlanFile.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace orch::runtime {
+
+namespace pf = orch::plan;
+
+namespace {
+
+llvm::Error fail(const std::string &M) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "invalid plan: " + M);
+}
+
+/// The plan's own rules, over a buffer the verifier accepted.
+class Checker {
+ public:
+  explicit Checker(const pf::Plan &P) : P(P) {}
+
+  llvm::Error run() {
+    uint32_t NExprs = P.exprs() ? P.exprs()->size() : 0;
+    uint32_t NTags = P.auto_tags() ? P.auto_tags()->size() : 0;
+    NumTags = NTags;
+    if (P.exprs())
+      for (uint32_t I = 0; I < NExprs; ++I) {
+        const pf::ExprNode *E = P.exprs()->Get(I);
+        if (static_cast<uint8_t>(E->kind()) > static_cast<uint8_t>(pf::ExprKind::MAX))
+          return fail(fmt::format("expression {} has an unknown kind", I));
+        auto Child = [&](int32_t C) { return C >= -1 && C < static_cast<int32_t>(I); };
+        if (!Child(E->a()) || !Child(E->c()))
+          return fail(fmt::format("expression {} refers to a later node", I));
+        if (E->args())
+          for (int32_t A : *E->args())
+            if (A < 0 || A >= static_cast<int32_t>(I))
+              return fail(fmt::format("expression {} has an argument out of order", I));
+        if (E->op() > 15)
+          return fail(fmt::format("expression {} has an unknown operator", I));
+        bool NeedsA =
+            E->kind() == pf::ExprKind::Attr || E->kind() == pf::ExprKind::Index ||
+            E->kind() == pf::ExprKind::Filter || E->kind() == pf::ExprKind::Unary ||
+            E->kind() == pf::ExprKind::Binary;
+        if (NeedsA && E->a() < 0)
+          return fail(fmt::format("expression {} lacks an operand", I));
+        if ((E->kind() == pf::ExprKind::Index || E->kind() == pf::ExprKind::Binary) &&
+            E->c() < 0)
+          return fail(fmt::format("expression {} lacks an operand", I));
+        bool NeedsS = E->kind() == pf::ExprKind::Name ||
+                      E->kind() == pf::ExprKind::Attr ||
+                      E->kind() == pf::ExprKind::Filter;
+        if (NeedsS && !E->s())
+          return fail(fmt::format("expression {} lacks its name", I));
+      }
+    NumExprs = NExprs;
+    uint32_t NSteps = P.steps() ? P.steps()->size() : 0;
+    llvm::StringSet<> Ids;
+    std::vector<std::vector<uint32_t>> Out(NSteps);
+    std::vector<uint32_t> InDeg(NSteps, 0);
+    for (uint32_t I = 0; I < NSteps; ++I) {
+      const pf::Step *S = P.steps()->Get(I);
+      if (!S->id() || !S->action())
+        return fail(fmt::format("step {} lacks an id or action", I));
+      if (!Ids.insert(S->id()->string_view()).second)
+        return fail(fmt::format("step id `{}` is used twice", S->id()->str()));
+      if (static_cast<uint8_t>(S->on_failure()) >
+          static_cast<uint8_t>(pf::FailurePolicy::MAX))
+        return fail(
+            fmt::format("step `{}` has an unknown failure policy", S->id()->str()));
+      if (S->timeout_ms() < 0)
+        return fail(fmt::format("step `{}` has a negative timeout", S->id()->str()));
+      uint32_t NKeys = S->params_keys() ? S->params_keys()->size() : 0;
+      uint32_t NParams = S->params() ? S->params()->size() : 0;
+      if (NKeys != NParams)
+        return fail(
+            fmt::format("step `{}`: parameter keys and values differ", S->id()->str()));
+      if (S->params())
+        for (const pf::Value *V : *S->params())
+          if (llvm::Error E = value(V)) return E;
+      if (llvm::Error E = value(S->condition())) return E;
+      if (S->deps())
+        for (uint32_t D : *S->deps()) {
+          if (D >= NSteps || D == I)
+            return fail(fmt::format("step `{}` depends on step #{}", S->id()->str(), D));
+          Out[D].push_back(I);
+          ++InDeg[I];
+        }
+      if (S->uses())
+        for (const pf::StepUse *U : *S->uses())
+          if (U->target() >= NSteps || !U->field())
+            return fail(
+                fmt::format("step `{}` uses step #{}", S->id()->str(), U->target()));
+    }
+    // Acyclic, or the scheduler would wait forever.
+    std::deque<uint32_t> Ready;
+    for (uint32_t I = 0; I < NSteps; ++I)
+      if (!InDeg[I]) Ready.push_back(I);
+    uint32_t Seen = 0;
+    while (!Ready.empty()) {
+      uint32_t N = Ready.front();
+      Ready.pop_front();
+      ++Seen;
+      for (uint32_t M : Out[N])
+        if (--InDeg[M] == 0) Ready.push_back(M);
+    }
+    if (Seen != NSteps) return fail("the dependency graph has a cycle");
+    if (P.inputs())
+      for (const pf::Input *In : *P.inputs()) {
+        if (!In->name()) return fail("an input lacks its name");
+        if (static_cast<uint8_t>(In->type()) > static_cast<uint8_t>(pf::Type::MAX))
+          return fail("an input has an unknown type");
+        if (llvm::Error E = value(In->default_value())) return E;
+        if (llvm::Error E = value(In->bound())) return E;
+      }
+    if (P.outputs())
+      for (const pf::Output *O : *P.outputs()) {
+        if (!O->name()) return fail("an output lacks its name");
+        if (llvm::Error E = value(O->value())) return E;
+      }
+    if (P.auto_tags())
+      for (const pf::AutoTag *T : *P.auto_tags()) {
+        if (!T->path()) return fail("an AUTO value lacks its path");
+        if (llvm::Error E = value(T->value())) return E;
+      }
+    return llvm::Error::success();
+  }
+
+ private:
+  llvm::Error value(const pf::Value *V, unsigned Depth = 0) {
+    if (!V) return llvm::Error::success();
+    if (Depth > 256) return fail("values nest too deeply");
+    if (static_cast<uint8_t>(V->kind()) > static_cast<uint8_t>(pf::ValueKind::MAX) ||
+        static_cast<uint8_t>(V->type()) > static_cast<uint8_t>(pf::Type::MAX) ||
+        static_cast<uint8_t>(V->lit_type()) > static_cast<uint8_t>(pf::Type::MAX))
+      return fail("a value has an unknown kind or type");
+    if (V->segments())
+      for (const pf::Segment *S : *V->segments()) {
+        if (S->kind() == pf::SegmentKind::Expr &&
+            (S->expr() < 0 || static_cast<uint32_t>(S->expr()) >= NumExprs))
+          return fail("a template refers to a missing expression");
+        if (S->kind() == pf::SegmentKind::Auto &&
+            (S->auto_() < 0 || static_cast<uint32_t>(S->auto_()) >= NumTags))
+          return fail("a template refers to a missing AUTO value");
+        if (static_cast<uint8_t>(S->kind()) > static_cast<uint8_t>(pf::SegmentKind::MAX))
+          return fail("a template segment has an unknown kind");
+      }
+    if (V->kind() == pf::ValueKind::Map &&
+        (V->keys() ? V->keys()->size() : 0) != (V->items() ? V->items()->size() : 0))
+      return fail("a mapping's keys and values differ");
+    if (V->items())
+      for (const pf::Value *I : *V->items())
+        if (llvm::Error E = value(I, Depth + 1)) return E;
+    return llvm::Error::success();
+  }
+
+  const pf::Plan &P;
+  uint32_t NumExprs = 0, NumTags = 0;
+};
+
+}  // namespace
+
+llvm::Expected<LoadedPlan> readPlan(std::string Bytes) {
+  LoadedPlan L;
+  L.Bytes = std::make_shared<std::string>(std::move(Bytes));
+  llvm::Expected<llvm::StringRef> Payload = plan::unwrapPlan(*L.Bytes);
+  if (!Payload) return Payload.takeError();
+  auto *Data = reinterpret_cast<const uint8_t *>(Payload->data());
+  // A root offset and the identifier come before anything else.
+  if (Payload->size() < 8 || !pf::PlanBufferHasIdentifier(Data))
+    return fail("the payload is not a plan (wrong FlatBuffers identifier)");
+  flatbuffers::Verifier V(Data, Payload->size(), /*max_depth=*/128,
+                          /*max_tables=*/10000000);
+  if (!pf::VerifyPlanBuffer(V)) return fail("the payload fails the FlatBuffers verifier");
+  L.Root = pf::GetPlan(Data);
+  if (llvm::Error E = Checker(*L.Root).run()) return std::move(E);
+  L.Hash = plan::planContentHash(*L.Bytes);
+  return L;
+}
+
+}  // namespace orch::runtime

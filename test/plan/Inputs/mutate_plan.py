@@ -1,0 +1,32 @@
+"""Flips every byte of a plan (one at a time) and truncates it at many
+lengths; `orchc dump` must exit 2 with an error each time.
+Usage: mutate_plan.py ORCHC PLAN WORKDIR"""
+import os
+import subprocess
+import sys
+
+orchc, path, work = sys.argv[1:4]
+os.makedirs(work, exist_ok=True)
+data = open(path, "rb").read()
+mutant = os.path.join(work, "m.plan")
+
+
+def run(blob):
+    with open(mutant, "wb") as f:
+        f.write(blob)
+    r = subprocess.run([orchc, "dump", mutant], capture_output=True, text=True, timeout=20)
+    if r.returncode != 2 or "error:" not in r.stderr:
+        sys.exit(f"exit {r.returncode} for a mutant: {r.stderr[:200]}")
+
+
+# Every byte of the header and a spread of the payload (all of it if small).
+positions = range(len(data)) if len(data) <= 6000 else range(0, len(data), max(1, len(data) // 6000))
+for i in positions:
+    run(data[:i] + bytes([data[i] ^ 0x5A]) + data[i + 1:])
+print(f"flipped {len(positions)} bytes: all exit 2")
+cuts = sorted(set(list(range(0, 80)) + list(range(0, len(data), 97)) + [len(data) - 1]))
+for n in cuts:
+    run(data[:n])
+print(f"truncated at {len(cuts)} lengths: all exit 2")
+run(b"name: not a plan\n")
+print("not a plan: exit 2")
