@@ -332,6 +332,13 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         if (T->DeclaredType && *T->DeclaredType != ir::Type::Int)
           Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
                        fmt::format("`{}` takes an integer", K.str()));
+        else if (!T->Choices.empty())
+          Diags.report(
+              DiagKind::AutoBadAttr, T->Loc, T->Length, "`choices`",
+              fmt::format("`{}` takes a number, not a choice of strings", K.str()));
+        else if (T->Max && *T->Max < Floor)
+          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`max`",
+                       fmt::format("`{}` must be at least {}", K.str(), Floor));
         else if (T->Min && *T->Min < Floor)
           Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`min`",
                        fmt::format("`{}` must be at least {}", K.str(), Floor));

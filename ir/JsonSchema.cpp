@@ -1,6 +1,8 @@
 //===- Schema.cpp ---------------------------------------------------------===//
 #include "ir/JsonSchema.h"
 
+#include <optional>
+
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::ir {
@@ -20,7 +22,7 @@ json strictCopy(const json &S) {
     Out["required"] = Required;
     Out["additionalProperties"] = false;
     if (!Out.contains("type")) Out["type"] = "object";
-  } else if (Out.value("type", json()) == "object") {
+  } else if (Out.contains("type") && Out["type"] == "object") {
     Out["properties"] = json::object();
     Out["required"] = json::array();
     Out["additionalProperties"] = false;
@@ -34,7 +36,7 @@ json strictCopy(const json &S) {
 
 bool isObjectSchema(const json &S) {
   return S.is_object() &&
-         (S.value("type", json()) == "object" || S.contains("properties"));
+         ((S.contains("type") && S["type"] == "object") || S.contains("properties"));
 }
 
 std::string typeOf(const json &V) {
@@ -63,6 +65,14 @@ std::string brief(const json &V) {
   std::string S = V.dump();
   if (S.size() > 60) S = S.substr(0, 57) + "...";
   return "`" + S + "`";
+}
+
+/// A non-negative integer keyword, if \p S has it with that type (a schema
+/// a model proposed may hold anything).
+std::optional<size_t> count(const json &S, const char *K) {
+  auto It = S.find(K);
+  if (It == S.end() || !It->is_number_unsigned()) return std::nullopt;
+  return It->get<size_t>();
 }
 
 std::string validateAt(const json &V, const json &S, const std::string &Path) {
@@ -96,15 +106,15 @@ std::string validateAt(const json &V, const json &S, const std::string &Path) {
   }
   if (V.is_string()) {
     size_t N = V.get<std::string>().size();
-    if (S.contains("minLength") && N < S["minLength"].get<size_t>())
+    if (count(S, "minLength") && N < *count(S, "minLength"))
       return At("string is shorter than " + S["minLength"].dump());
-    if (S.contains("maxLength") && N > S["maxLength"].get<size_t>())
+    if (count(S, "maxLength") && N > *count(S, "maxLength"))
       return At("string is longer than " + S["maxLength"].dump());
   }
   if (V.is_array()) {
-    if (S.contains("minItems") && V.size() < S["minItems"].get<size_t>())
+    if (count(S, "minItems") && V.size() < *count(S, "minItems"))
       return At("fewer than " + S["minItems"].dump() + " items");
-    if (S.contains("maxItems") && V.size() > S["maxItems"].get<size_t>())
+    if (count(S, "maxItems") && V.size() > *count(S, "maxItems"))
       return At("more than " + S["maxItems"].dump() + " items");
     if (S.contains("items"))
       for (size_t I = 0; I < V.size(); ++I)
@@ -117,11 +127,14 @@ std::string validateAt(const json &V, const json &S, const std::string &Path) {
       for (const json &R : S["required"])
         if (R.is_string() && !V.contains(R.get<std::string>()))
           return At("missing property `" + R.get<std::string>() + "`");
-    const json Props = S.value("properties", json::object());
+    const json Props = S.contains("properties") && S["properties"].is_object()
+                           ? S["properties"]
+                           : json::object();
     for (auto &[K, X] : V.items()) {
       if (Props.contains(K)) {
         if (std::string E = validateAt(X, Props[K], Path + "/" + K); !E.empty()) return E;
-      } else if (S.value("additionalProperties", json(true)) == json(false)) {
+      } else if (S.contains("additionalProperties") &&
+                 S["additionalProperties"] == json(false)) {
         return At("unexpected property `" + K + "`");
       }
     }

@@ -172,7 +172,7 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
   if (!Ctx.Auto) return true;  // `--no-auto`: tags stay unresolved
   AutoOptions &Opts = *Ctx.Auto;
   DiagnosticEngine &D = Ctx.Diags;
-  std::string ModelId = Opts.Oracle ? Opts.Oracle->modelId() : "";
+  std::string ModelId = Opts.Oracle ? Opts.Oracle->modelId() : Opts.ModelId;
 
   std::vector<size_t> Pending;
   for (size_t I = 0; I < Sites.size(); ++I) {
@@ -235,8 +235,9 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
     if (S.Spec.Schema)
       if (std::string Problem = ir::validateJson(*S.Value, *S.Spec.Schema);
           !Problem.empty()) {
-        D.report(S.Origin == ir::AutoOrigin::Lock ? DiagKind::AutoBadLock
-                                                  : DiagKind::AutoBadAnswer,
+        D.report(S.Origin == ir::AutoOrigin::Lock    ? DiagKind::AutoBadLock
+                 : S.Origin == ir::AutoOrigin::Cache ? DiagKind::AutoBadCache
+                                                     : DiagKind::AutoBadAnswer,
                  T.Loc, T.Length, Problem);
         continue;
       }

@@ -26,9 +26,12 @@ class AutoOracle {
 
 /// How the auto-resolve pass may answer tags.
 struct AutoOptions {
-  AutoOracle *Oracle = nullptr;  ///< Null: no model is configured.
-  std::string NoModelReason;     ///< Why, for the diagnostic.
-  LockFile *Lock = nullptr;      ///< Read, then rewritten with every tag.
+  AutoOracle *Oracle = nullptr;  ///< Null: no model may be asked.
+  /// `provider/model` of the configured model, even when none may be
+  /// asked (`check`, `--offline`): the cache is keyed by it.
+  std::string ModelId;
+  std::string NoModelReason;  ///< Why, for the diagnostic.
+  LockFile *Lock = nullptr;   ///< Read, then rewritten with every tag.
   const DiskCache *Cache = nullptr;
   bool CheckOnly = false;            ///< `orchc check`: never ask, only note.
   bool Offline = false;              ///< Fail on tags the lock and cache lack.
@@ -36,7 +39,7 @@ struct AutoOptions {
   std::vector<std::string> Refresh;  ///< ...or for these paths.
   unsigned Jobs = 64;                ///< Concurrent model requests.
   AutoDomain Domain;
-  /// Filled by the pass: model requests it made.
+  /// Filled by the pass: tags it sent to the model.
   unsigned Requests = 0;
 };
 

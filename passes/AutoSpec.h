@@ -18,7 +18,7 @@ struct AutoSpec {
   std::optional<nlohmann::json> Schema;
   ir::Type Ty = ir::Type::Any;
   std::vector<std::string> Choices;  ///< From `choices=` or the tag text.
-  std::string Why;                   ///< Where the type came from, for --emit=ir.
+  std::string Why;                   ///< Where the type came from (tests, docs).
   std::string System;
   std::string Prompt;
 };

@@ -20,7 +20,7 @@ struct LockEntry {
   std::string At;          ///< `16:22`, for readers
   std::string Text;        ///< The tag's text
   std::string Model;       ///< `openai/gpt-4o-mini`
-  std::string PromptHash;  ///< `sha256:...` of model, prompt and schema
+  std::string PromptHash;  ///< `sha256:...` of system prompt, prompt and schema
   nlohmann::json Value;
 };
 

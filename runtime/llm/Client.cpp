@@ -85,7 +85,8 @@ Client::Client(ProviderConfig C, HttpTransport &T, Clock &Clk, EnvLookup Env,
       Clk(Clk),
       Env(std::move(Env)),
       Breaker(Config.BreakerThreshold, Config.BreakerCooldown),
-      Jitter(JitterSeed) {}
+      // Processes retrying against one service must not do so in lockstep.
+      Jitter(JitterSeed ? JitterSeed : std::random_device{}()) {}
 
 std::string Client::redact(std::string S) const {
   if (Config.ApiKeyEnv.empty()) return S;
@@ -226,7 +227,9 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
       return fail(fmt::format("provider `{}` answered without `content`", Config.Name));
     for (const json &Block : J["content"]) {
       if (!Block.is_object()) continue;
-      std::string Type = Block.value("type", "");
+      std::string Type = Block.contains("type") && Block["type"].is_string()
+                             ? Block["type"].get<std::string>()
+                             : "";
       if (Type == "text" && Block.contains("text") && Block["text"].is_string())
         Out.Text += Block["text"].get<std::string>();
       if (Type == "tool_use" && Block.contains("input")) Structured = Block["input"];

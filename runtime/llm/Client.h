@@ -98,14 +98,14 @@ class CircuitBreaker {
 class Client {
  public:
   Client(ProviderConfig Config, HttpTransport &Transport, Clock &Clk,
-         EnvLookup Env = processEnv, uint64_t JitterSeed = 0x5eed);
+         EnvLookup Env = processEnv, uint64_t JitterSeed = 0);
 
   /// Sends \p R, retrying what may succeed on retry. Errors name the
   /// provider, the HTTP status and the service's message, never the key.
   llvm::Expected<ChatResponse> chat(const ChatRequest &R);
 
-  /// The request this client would send (for tests and `--verbose`); the
-  /// key header's value is elided.
+  /// The request this client would send; with \p ElideKey the key header's
+  /// value is elided (for tests and logs).
   llvm::Expected<HttpRequest> buildRequest(const ChatRequest &R, bool ElideKey) const;
 
   /// Delay before retry \p Attempt (1-based), given a Retry-After header.

@@ -14,38 +14,64 @@ llvm::Error fail(const std::string &M) {
 }
 }  // namespace
 
+std::string providerNameFor(const std::string &Model, const std::string &Registry) {
+  std::string Name =
+      llvm::StringRef(Model).starts_with("claude") ? "anthropic" : "openai";
+  if (Registry.empty()) return Name;
+  try {
+    YAML::Node Root = YAML::LoadFile(Registry);
+    if (Root.IsMap() && Root["models"] && Root["models"].IsMap()) {
+      YAML::Node M = Root["models"][Model];
+      if (M && M.IsMap() && M["provider"] && M["provider"].IsScalar())
+        Name = M["provider"].as<std::string>();
+    }
+  } catch (const YAML::Exception &) {
+    // resolveProvider reports an unreadable registry.
+  }
+  return Name;
+}
+
 llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                                                const std::string &Registry,
                                                const EnvLookup &Env) {
   ProviderConfig P;
-  std::string ProviderName =
-      llvm::StringRef(Model).starts_with("claude") ? "anthropic" : "openai";
-  YAML::Node Section;
+  std::string ProviderName = providerNameFor(Model, Registry);
+  std::string Api, BaseUrl, KeyEnv;
   if (!Registry.empty()) {
     try {
       YAML::Node Root = YAML::LoadFile(Registry);
-      if (Root["models"] && Root["models"][Model] && Root["models"][Model]["provider"])
-        ProviderName = Root["models"][Model]["provider"].as<std::string>();
-      if (Root["providers"] && Root["providers"][ProviderName])
+      YAML::Node Section;
+      if (Root.IsMap() && Root["providers"] && Root["providers"].IsMap())
         Section = Root["providers"][ProviderName];
+      if (Section && !Section.IsMap())
+        return fail(fmt::format("model registry `{}`: `providers.{}` must be a mapping",
+                                Registry, ProviderName));
+      auto Field = [&](const char *K, std::string &Out) -> llvm::Error {
+        if (!Section || !Section[K]) return llvm::Error::success();
+        if (!Section[K].IsScalar())
+          return fail(
+              fmt::format("model registry `{}`: `providers.{}.{}` must be a string",
+                          Registry, ProviderName, K));
+        Out = Section[K].as<std::string>();
+        return llvm::Error::success();
+      };
+      if (llvm::Error E = Field("api", Api)) return std::move(E);
+      if (llvm::Error E = Field("base_url", BaseUrl)) return std::move(E);
+      if (llvm::Error E = Field("api_key_env", KeyEnv)) return std::move(E);
     } catch (const YAML::Exception &E) {
       return fail(fmt::format("model registry `{}`: {}", Registry, E.what()));
     }
   }
   P.Name = ProviderName;
-  std::string Api = Section && Section["api"]     ? Section["api"].as<std::string>()
-                    : ProviderName == "anthropic" ? "anthropic"
-                                                  : "openai";
+  if (Api.empty()) Api = ProviderName == "anthropic" ? "anthropic" : "openai";
   if (Api != "openai" && Api != "anthropic")
     return fail(fmt::format("provider `{}`: unknown api `{}` (openai or anthropic)",
                             ProviderName, Api));
   P.Kind = Api == "anthropic" ? ApiKind::Anthropic : ApiKind::OpenAI;
   std::string Prefix = P.Kind == ApiKind::Anthropic ? "ANTHROPIC" : "OPENAI";
-  P.ApiKeyEnv = Section && Section["api_key_env"]
-                    ? Section["api_key_env"].as<std::string>()
-                    : Prefix + "_API_KEY";
-  if (Section && Section["base_url"])
-    P.BaseUrl = Section["base_url"].as<std::string>();
+  P.ApiKeyEnv = !KeyEnv.empty() ? KeyEnv : Prefix + "_API_KEY";
+  if (!BaseUrl.empty())
+    P.BaseUrl = BaseUrl;
   else if (std::optional<std::string> U = Env(Prefix + "_BASE_URL"); U && !U->empty())
     P.BaseUrl = *U;
   else if (ProviderName == "openai" || ProviderName == "anthropic")

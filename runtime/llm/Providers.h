@@ -14,6 +14,10 @@ namespace orch::llm {
 /// OpenAI-compatible). Base URLs come from OPENAI_BASE_URL /
 /// ANTHROPIC_BASE_URL, else the services' own. Errors say which variable to
 /// set; they never contain a key.
+/// The provider name \p Model maps to (registry, else its name); needs no
+/// key, so it also serves cache keys when no model may be asked.
+std::string providerNameFor(const std::string &Model, const std::string &Registry);
+
 llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                                                const std::string &Registry,
                                                const EnvLookup &Env = processEnv);

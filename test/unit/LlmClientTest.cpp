@@ -151,7 +151,7 @@ TEST(LlmClient, MissingKeyNamesTheVariable) {
 TEST(LlmClient, RetriesHonourRetryAfter) {
   FakeTransport T;
   FakeClock Clk;
-  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}));
+  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
   T.answer(429, {{"error", {{"message", "slow down"}}}}, {{"retry-after", "7"}});
   T.answer(503, {{"error", {{"message", "overloaded"}}}});
   T.fail(TransportFailure::Connect);
@@ -171,7 +171,7 @@ TEST(LlmClient, RetriesHonourRetryAfter) {
 TEST(LlmClient, ClientErrorsAreNotRetried) {
   FakeTransport T;
   FakeClock Clk;
-  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}));
+  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
   T.answer(400, {{"error", {{"message", "Invalid schema"}}}});
   llvm::Expected<ChatResponse> R = C.chat(structured());
   ASSERT_FALSE(bool(R));
@@ -186,7 +186,7 @@ TEST(LlmClient, GivesUpAfterMaxRetries) {
   ProviderConfig P = openai();
   P.MaxRetries = 2;
   P.BreakerThreshold = 100;
-  Client C(P, T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}));
+  Client C(P, T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
   for (int I = 0; I < 3; ++I) T.answer(500, {{"error", {{"message", "boom"}}}});
   llvm::Expected<ChatResponse> R = C.chat(structured());
   ASSERT_FALSE(bool(R));
@@ -197,7 +197,7 @@ TEST(LlmClient, GivesUpAfterMaxRetries) {
 TEST(LlmClient, MalformedBodiesAreRetried) {
   FakeTransport T;
   FakeClock Clk;
-  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}));
+  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
   T.Script.push_back(HttpResponse{200, {}, R"({"choices": [{"mess)"});
   T.answer(200, openaiAnswer("{not json"));
   T.answer(200, openaiAnswer(R"({"value":"shallow"})"));
@@ -213,7 +213,7 @@ TEST(LlmClient, CircuitBreakerFailsFastThenRecovers) {
   P.MaxRetries = 0;
   P.BreakerThreshold = 2;
   P.BreakerCooldown = 10s;
-  Client C(P, T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}));
+  Client C(P, T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
   T.answer(500, {{"error", {{"message", "a"}}}});
   T.answer(500, {{"error", {{"message", "b"}}}});
   EXPECT_FALSE(ok(C.chat(structured())));  // failure 1
@@ -270,7 +270,7 @@ TEST(LlmClient, ConcurrencyIsBounded) {
     SystemClock Clk;
     ProviderConfig P = openai();
     P.MaxConcurrency = Limit;
-    Client C(P, T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}));
+    Client C(P, T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
     std::vector<std::thread> Threads;
     for (int I = 0; I < 12; ++I)
       Threads.emplace_back([&] { EXPECT_TRUE(ok(C.chat(structured()))); });

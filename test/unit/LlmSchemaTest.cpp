@@ -65,3 +65,14 @@ TEST(LlmSchema, Validates) {
 }
 
 }  // namespace
+
+namespace {
+TEST(LlmSchema, ToleratesMalformedKeywords) {
+  // A schema a model proposed may hold anything; validation must not throw.
+  json S = {{"type", "string"}, {"minLength", "3"}, {"maxItems", -1}, {"properties", 5}};
+  EXPECT_EQ(validateJson(json("ab"), S), "");
+  EXPECT_EQ(validateJson(json({{"a", 1}}),
+                         {{"properties", "x"}, {"additionalProperties", false}}),
+            "/: unexpected property `a`");
+}
+}  // namespace

@@ -137,7 +137,7 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   // AUTO tags: the lock beside the pipeline, the shared cache, a model.
   passes::AutoOptions Auto;
   std::optional<passes::LockFile> Lock;
-  std::string LockPath = Opts.Input == "-" ? "" : lockPathFor(Opts.Input);
+  std::string LockPath = Opts.Input == "-" || Opts.NoAuto ? "" : lockPathFor(Opts.Input);
   if (!LockPath.empty()) {
     auto L = passes::LockFile::read(LockPath);
     if (!L) {
@@ -167,6 +167,7 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
       Auto.Domain.Actions.push_back(S.Action.Str.str());
   std::unique_ptr<LlmOracle> Oracle;
   std::string Model = envOr(Opts.Model, "ORCH_MODEL");
+  if (!Model.empty()) Auto.ModelId = llm::providerNameFor(Model, Registry) + "/" + Model;
   if (Opts.Build && !Opts.Offline) {
     if (Model.empty()) {
       Auto.NoModelReason =

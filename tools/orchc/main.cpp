@@ -62,7 +62,8 @@ cl::opt<std::string> RefreshAuto(
              "this path (steps.x.parameters.y)"),
     cl::value_desc("path"), cl::ValueOptional, cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<std::string> ModelName("model", cl::desc("Model for AUTO tags (else ORCH_MODEL)"),
-                               cl::value_desc("name"), cl::sub(BuildCmd), cl::cat(Cat));
+                               cl::value_desc("name"), cl::sub(CheckCmd),
+                               cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<std::string> ModelsFile(
     "models",
     cl::desc("Model registry (else ORCH_MODELS, else models.yaml "
