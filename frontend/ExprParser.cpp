@@ -6,6 +6,7 @@
 #include "TemplateExprLexer.h"
 #include "TemplateExprParser.h"
 #include "antlr4-runtime.h"
+#include "frontend/Escapes.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -406,23 +407,7 @@ class Instantiator {
         continue;
       }
       char N = Body[++I];
-      switch (N) {
-        case 'n':
-          Out += '\n';
-          break;
-        case 't':
-          Out += '\t';
-          break;
-        case 'r':
-          Out += '\r';
-          break;
-        case '0':
-          Out += '\0';
-          break;
-        default:
-          Out += N;
-          break;  // \\ \" \' and anything else
-      }
+      Out += simpleEscape(N).value_or(N);  // an unknown escape is the character
     }
     return Out;
   }

@@ -8,6 +8,7 @@
 // yaml-cpp reads the file and reports as usual.
 //
 //===----------------------------------------------------------------------===//
+#include "frontend/Escapes.h"
 #include "frontend/YamlReader.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -449,34 +450,9 @@ class FastReader {
         continue;
       }
       if (++I >= Body.size()) giveUp();
-      switch (Body[I]) {
-        case '\\':
-          Out += '\\';
-          break;
-        case '"':
-          Out += '"';
-          break;
-        case '/':
-          Out += '/';
-          break;
-        case 'n':
-          Out += '\n';
-          break;
-        case 't':
-          Out += '\t';
-          break;
-        case 'r':
-          Out += '\r';
-          break;
-        case '0':
-          Out += '\0';
-          break;
-        case ' ':
-          Out += ' ';
-          break;
-        default:
-          giveUp();  // \x, \u, line continuations: yaml-cpp
-      }
+      std::optional<char> D = simpleEscape(Body[I]);
+      if (!D || Body[I] == '\'') giveUp();  // \x, \u, \': yaml-cpp decides
+      Out += *D;
     }
     return Out;
   }

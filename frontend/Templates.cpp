@@ -1,6 +1,7 @@
 //===- Templates.cpp ------------------------------------------------------===//
 #include "frontend/Templates.h"
 
+#include "frontend/Escapes.h"
 #include "frontend/ExprParser.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -63,7 +64,7 @@ bool matchPiece(llvm::StringRef Piece, llvm::StringRef R, size_t J, Style St,
     }
     if (St == Style::Double && C == '\\' && J + 1 < R.size()) {
       char E = R[J + 1];
-      char D = E == 'n' ? '\n' : E == 't' ? '\t' : E == 'r' ? '\r' : E == '0' ? '\0' : E;
+      char D = simpleEscape(E).value_or(E);
       if (E == '\n' || E == '\r') {  // escaped line break
         J += 1;
         continue;
