@@ -24,8 +24,10 @@ class Writer {
  private:
   int32_t expr(const ir::Expr *E);
   fb::Offset<pf::Value> value(const ir::Value *V);
+  /// Short strings (names, ids, fields) are stored once and shared.
   fb::Offset<fb::String> str(llvm::StringRef S) {
-    return B.CreateString(S.data(), S.size());
+    return S.size() <= 64 ? B.CreateSharedString(S.data(), S.size())
+                          : B.CreateString(S.data(), S.size());
   }
 
   const ir::Pipeline &P;
