@@ -1,0 +1,47 @@
+//===- PlanProgram.h - A loaded plan's values as IR, for evaluation -*- C++ -*-===//
+//
+// The runtime renders parameters with ir/Eval, the evaluator the compiler
+// folds constants with, so both agree by construction. This rebuilds the
+// plan's expression pool and values as IR nodes once, at load time.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "ir/Pipeline.h"
+#include "runtime/plan/PlanReader.h"
+
+namespace orch::runtime {
+
+/// The parameters, conditions and outputs of a validated plan as IR values.
+/// Strings point into the plan's bytes: it must not outlive the LoadedPlan.
+class PlanProgram {
+ public:
+  /// Converts \p P (which readPlan validated, so every index is in range).
+  explicit PlanProgram(const LoadedPlan &P);
+
+  /// Step \p I's parameters, in source order.
+  llvm::ArrayRef<ir::MapEntry> params(size_t Step) const { return Params[Step]; }
+  /// Step \p I's condition, or null.
+  const ir::Value *condition(size_t Step) const { return Conditions[Step]; }
+  /// The value of input \p I bound at compile time, or its default, or null.
+  const ir::Value *inputValue(size_t Input) const { return InputValues[Input]; }
+  /// Declared outputs: name and value.
+  llvm::ArrayRef<ir::MapEntry> outputs() const { return Outputs; }
+
+ private:
+  ir::Value *value(const plan::Value *V);
+
+  const plan::Plan &P;
+  ir::Arena A;
+  std::vector<ir::Expr *> Exprs;
+  std::vector<ir::AutoTag *> Tags;
+  std::vector<std::vector<ir::MapEntry>> Params;
+  std::vector<const ir::Value *> Conditions;
+  std::vector<const ir::Value *> InputValues;
+  std::vector<ir::MapEntry> Outputs;
+};
+
+}  // namespace orch::runtime
