@@ -1,6 +1,8 @@
 //===- Frontend.cpp -------------------------------------------------------===//
 #include "frontend/Frontend.h"
 
+#include <cstring>
+
 #include "frontend/AutoLexer.h"
 #include "frontend/Templates.h"
 #include "frontend/YamlReader.h"
@@ -21,8 +23,17 @@ bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags) {
   }
   const auto *Begin = reinterpret_cast<const llvm::UTF8 *>(T.data());
   const auto *End = Begin + T.size();
+  // Pipelines are mostly ASCII: skip it eight bytes at a time, and validate
+  // from the first byte that is not.
   const llvm::UTF8 *Bad = Begin;
-  if (!llvm::isLegalUTF8String(&Bad, End)) {
+  while (End - Bad >= 8) {
+    uint64_t W;
+    std::memcpy(&W, Bad, 8);
+    if (W & 0x8080808080808080ull) break;
+    Bad += 8;
+  }
+  while (Bad != End && *Bad < 0x80) ++Bad;
+  if (Bad != End && !llvm::isLegalUTF8String(&Bad, End)) {
     Diags.report(DiagKind::InvalidUtf8, SourceLoc(static_cast<uint32_t>(Bad - Begin)), 1,
                  static_cast<unsigned>(*Bad));
     return false;
