@@ -301,6 +301,9 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
       if (auto X = getString(V, "`description`", true)) S.Description = *X;
     } else if (K == "action") {
       if (ir::AutoTag *T = soleAuto(V)) {
+        if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
+          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
+                       "`action` takes a string");
         T->Path = A.save(Prefix + ".action");
         S.ActionAuto = T;
         S.Action = {"", V->loc(), V->length()};
@@ -354,6 +357,9 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         S.MaxRetries = X;
     } else if (K == "model") {
       if (ir::AutoTag *T = soleAuto(V)) {
+        if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
+          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
+                       "`model` takes a string");
         T->Path = A.save(Prefix + ".model");
         S.ModelAuto = T;
       } else if (auto X = getString(V, "`model`")) {

@@ -166,11 +166,24 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
       Sites.push_back({St.MaxRetriesAuto, Step, "max_retries", {}, {}, {}});
     if (St.ModelAuto) Sites.push_back({St.ModelAuto, Step, "model", {}, {}, {}});
   }
-  if (Sites.empty()) return true;
+  if (Sites.empty()) {
+    // No tags: a build's lock has nothing to record.
+    if (Ctx.Auto && Ctx.Auto->Lock && !Ctx.Auto->CheckOnly)
+      Ctx.Auto->Lock->Entries.clear();
+    return true;
+  }
   std::stable_sort(Sites.begin(), Sites.end(),
                    [](const Site &A, const Site &B) { return A.Tag->Id < B.Tag->Id; });
   if (!Ctx.Auto) return true;  // `--no-auto`: tags stay unresolved
   AutoOptions &Opts = *Ctx.Auto;
+  {
+    std::vector<llvm::StringRef> Paths;
+    for (const Site &S : Sites) Paths.push_back(S.Tag->Path);
+    for (const std::string &R : Opts.Refresh)
+      if (!llvm::is_contained(Paths, llvm::StringRef(R)))
+        Ctx.Diags.report(DiagKind::AutoRefreshUnknown, SourceLoc(), 0, R,
+                         didYouMean(R, Paths));
+  }
   DiagnosticEngine &D = Ctx.Diags;
   std::string ModelId = Opts.Oracle ? Opts.Oracle->modelId() : Opts.ModelId;
 

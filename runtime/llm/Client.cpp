@@ -50,6 +50,8 @@ bool CircuitBreaker::isOpen(Clock::TimePoint Now) {
 
 // --- Client ---------------------------------------------------------------
 
+char RefusalError::ID = 0;
+
 namespace {
 
 llvm::Error fail(const std::string &Msg) {
@@ -212,8 +214,8 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
       return fail(fmt::format("provider `{}` answered without `choices[0].message`",
                               Config.Name));
     if (Msg->contains("refusal") && (*Msg)["refusal"].is_string())
-      return fail(fmt::format("model `{}` refused: {}", R.Model,
-                              (*Msg)["refusal"].get<std::string>()));
+      return llvm::make_error<RefusalError>(fmt::format(
+          "model `{}` refused: {}", R.Model, (*Msg)["refusal"].get<std::string>()));
     if (Msg->contains("content") && (*Msg)["content"].is_string())
       Out.Text = (*Msg)["content"].get<std::string>();
     if (R.Schema) {
@@ -277,8 +279,13 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
         return Out;
       }
       // A truncated or malformed body: the service misbehaved; try again.
-      LastProblem = redact(llvm::toString(Out.takeError()));
+      // A refusal is the model's answer: asking again changes nothing.
       Retriable = true;
+      LastProblem = redact(llvm::toString(
+          llvm::handleErrors(Out.takeError(), [&](const RefusalError &E) -> llvm::Error {
+            Retriable = false;
+            return llvm::createStringError(llvm::inconvertibleErrorCode(), E.text());
+          })));
     } else {
       LastProblem =
           redact(fmt::format("HTTP {}: {}", Resp->Status, serviceMessage(Resp->Body)));

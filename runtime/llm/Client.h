@@ -67,6 +67,21 @@ struct ChatResponse {
   unsigned Attempts = 0;
 };
 
+/// A model declined to answer (OpenAI's `refusal`): final, not retried.
+class RefusalError : public llvm::ErrorInfo<RefusalError> {
+ public:
+  static char ID;
+  explicit RefusalError(std::string Msg) : Msg(std::move(Msg)) {}
+  void log(llvm::raw_ostream &OS) const override { OS << Msg; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+  const std::string &text() const { return Msg; }
+
+ private:
+  std::string Msg;
+};
+
 /// Reads an environment variable; tests substitute their own.
 using EnvLookup = std::function<std::optional<std::string>(const std::string &)>;
 

@@ -281,3 +281,18 @@ TEST(LlmClient, ConcurrencyIsBounded) {
 }
 
 }  // namespace
+
+namespace {
+TEST(LlmClient, RefusalsAreFinal) {
+  FakeTransport T;
+  FakeClock Clk;
+  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
+  T.answer(200,
+           {{"choices", {{{"message", {{"role", "assistant"}, {"refusal", "no"}}}}}}});
+  llvm::Expected<ChatResponse> R = C.chat(structured());
+  ASSERT_FALSE(bool(R));
+  EXPECT_EQ(llvm::toString(R.takeError()),
+            "provider `openai` rejected the request: model `gpt-4o-mini` refused: no");
+  EXPECT_EQ(T.Seen.size(), 1u);
+}
+}  // namespace

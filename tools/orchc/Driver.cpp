@@ -188,7 +188,11 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
 
   // A build keeps the lock in step with the tags; unchanged bytes are not
   // rewritten.
-  if (Opts.Build && !Opts.NoAuto && Lock && !Lock->Entries.empty()) {
+  if (Opts.Build && !Opts.NoAuto && Lock && Lock->Entries.empty() &&
+      P->AutoTags.empty() && llvm::sys::fs::exists(LockPath)) {
+    // The pipeline has no tags any more: its lock is stale.
+    llvm::sys::fs::remove(LockPath);
+  } else if (Opts.Build && !Opts.NoAuto && Lock && !Lock->Entries.empty()) {
     std::string Text = Lock->render(P->Name.Str);
     auto Old = llvm::MemoryBuffer::getFile(LockPath);
     if (!Old || (*Old)->getBuffer() != Text)
