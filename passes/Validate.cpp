@@ -79,15 +79,21 @@ class ValidatePass : public Pass {
                didYouMean(CS.Str, Strategies));
   }
 
+  /// A name must not be reserved and must match \p Pattern.
+  static void checkName(const ir::LocString &N, llvm::StringRef What,
+                        bool (*Valid)(llvm::StringRef), llvm::StringRef Pattern,
+                        DiagnosticEngine &D) {
+    if (isReserved(N.Str))
+      D.report(DiagKind::ReservedName, N.Loc, N.Length, What.str(), N.Str.str());
+    else if (!Valid(N.Str))
+      D.report(DiagKind::InvalidIdentifier, N.Loc, N.Length, What.str(), N.Str.str(),
+               Pattern.str());
+  }
+
   void checkInputs(ir::Pipeline &P, DiagnosticEngine &D) {
     llvm::StringMap<const ir::Input *> Seen;
     for (const ir::Input &In : P.Inputs) {
-      if (isReserved(In.Name.Str))
-        D.report(DiagKind::ReservedName, In.Name.Loc, In.Name.Length, "input name",
-                 In.Name.Str.str());
-      else if (!isInputName(In.Name.Str))
-        D.report(DiagKind::InvalidIdentifier, In.Name.Loc, In.Name.Length, "input name",
-                 In.Name.Str.str(), InputPattern.str());
+      checkName(In.Name, "input name", isInputName, InputPattern, D);
       auto [It, New] = Seen.try_emplace(In.Name.Str, &In);
       if (!New) {
         Diagnostic &Dg = D.report(DiagKind::DuplicateInput, In.Name.Loc, In.Name.Length,
@@ -108,12 +114,7 @@ class ValidatePass : public Pass {
     static const llvm::StringRef Policies[] = {"continue", "fail", "retry", "skip"};
     for (const ir::Step &S : P.Steps) {
       if (S.Id.Loc.isValid()) {
-        if (isReserved(S.Id.Str))
-          D.report(DiagKind::ReservedName, S.Id.Loc, S.Id.Length, "step id",
-                   S.Id.Str.str());
-        else if (!isId(S.Id.Str))
-          D.report(DiagKind::InvalidIdentifier, S.Id.Loc, S.Id.Length, "step id",
-                   S.Id.Str.str(), IdPattern.str());
+        checkName(S.Id, "step id", isId, IdPattern, D);
         auto [It, New] = Seen.try_emplace(S.Id.Str, &S);
         if (!New) {
           Diagnostic &Dg =

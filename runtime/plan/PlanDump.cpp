@@ -20,27 +20,32 @@ class Dumper {
  public:
   Dumper(llvm::raw_ostream &OS, const pf::Plan &P) : OS(OS), P(P) {}
 
+  void literal(pf::Type T, bool B, int64_t I, double F, const flatbuffers::String *S) {
+    switch (T) {
+      case pf::Type::Bool:
+        OS << (B ? "true" : "false");
+        return;
+      case pf::Type::Int:
+        OS << I;
+        return;
+      case pf::Type::Float:
+        OS << fmt::format("{}", F);
+        return;
+      case pf::Type::String:
+        OS << '"' << (S ? S->string_view() : std::string_view()) << '"';
+        return;
+      default:
+        OS << "null";
+        return;
+    }
+  }
+
   void expr(int32_t I) {
     const pf::ExprNode *E = P.exprs()->Get(static_cast<uint32_t>(I));
     std::string S = E->s() ? E->s()->str() : "";
     switch (E->kind()) {
       case pf::ExprKind::Literal:
-        switch (E->lit_type()) {
-          case pf::Type::Bool:
-            OS << (E->b() ? "true" : "false");
-            break;
-          case pf::Type::Int:
-            OS << E->i();
-            break;
-          case pf::Type::Float:
-            OS << fmt::format("{}", E->f());
-            break;
-          case pf::Type::String:
-            OS << '"' << llvm::StringRef(S) << '"';
-            break;
-          default:
-            OS << "null";
-        }
+        literal(E->lit_type(), E->b(), E->i(), E->f(), E->s());
         return;
       case pf::ExprKind::Name:
         OS << S;
@@ -99,23 +104,8 @@ class Dumper {
     }
     switch (V->kind()) {
       case pf::ValueKind::Scalar:
-        switch (V->lit_type()) {
-          case pf::Type::Bool:
-            OS << (V->b() ? "true" : "false");
-            return;
-          case pf::Type::Int:
-            OS << V->i();
-            return;
-          case pf::Type::Float:
-            OS << fmt::format("{}", V->f());
-            return;
-          case pf::Type::String:
-            OS << '"' << (V->s() ? V->s()->string_view() : std::string_view()) << '"';
-            return;
-          default:
-            OS << "null";
-            return;
-        }
+        literal(V->lit_type(), V->b(), V->i(), V->f(), V->s());
+        return;
       case pf::ValueKind::Template:
         OS << "tmpl(";
         if (V->segments())
