@@ -149,7 +149,7 @@ class FastReader {
     if (R.empty()) return std::nullopt;
     size_t I = 0;
     if (R[0] == '"' || R[0] == '\'') {
-      size_t Close = quotedEnd(R, 0);
+      size_t Close = quotedScalarEnd(R, 0);
       if (Close == llvm::StringRef::npos) return std::nullopt;
       I = Close + 1;
       while (I < R.size() && R[I] == ' ') ++I;
@@ -165,25 +165,6 @@ class FastReader {
       if (R[I] == ':' && (I + 1 == R.size() || R[I + 1] == ' ')) return At + I;
     }
     return std::nullopt;
-  }
-
-  /// Index of the closing quote of the quoted scalar opening at \p I.
-  static size_t quotedEnd(llvm::StringRef R, size_t I) {
-    char Q = R[I];
-    for (size_t J = I + 1; J < R.size(); ++J) {
-      if (Q == '"' && R[J] == '\\') {
-        ++J;
-        continue;
-      }
-      if (R[J] == Q) {
-        if (Q == '\'' && J + 1 < R.size() && R[J + 1] == '\'') {
-          ++J;
-          continue;
-        }
-        return J;
-      }
-    }
-    return llvm::StringRef::npos;
   }
 
   ast::Node *blockSeq(size_t At, unsigned Depth) {
@@ -276,7 +257,7 @@ class FastReader {
     size_t End;
     if (C == '|' || C == '>') return blockScalar(At, Parent);
     if (C == '"' || C == '\'') {
-      size_t Close = quotedEnd(R, 0);
+      size_t Close = quotedScalarEnd(R, 0);
       if (Close == llvm::StringRef::npos) giveUp();  // multi-line or unclosed
       N = scalar(At, unquote(R.take_front(Close + 1)), false, false);
       End = Close + 1;
@@ -357,7 +338,7 @@ class FastReader {
       return A.create<ast::SeqNode>(L, 1, A.copyArray<ast::Node *>(Items));
     }
     if (C == '"' || C == '\'') {
-      size_t Close = quotedEnd(R, I);
+      size_t Close = quotedScalarEnd(R, I);
       if (Close == llvm::StringRef::npos) giveUp();
       ast::Node *N = scalar(At, unquote(R.slice(I, Close + 1)), false, false);
       I = Close + 1;

@@ -205,6 +205,25 @@ std::string rewordYamlMessage(const std::string &Msg) {
 
 }  // namespace
 
+size_t quotedScalarEnd(llvm::StringRef S, size_t Open) {
+  char Q = S[Open];
+  for (size_t I = Open + 1; I < S.size() && S[I] != '\n' && S[I] != '\r'; ++I) {
+    if (Q == '"' && S[I] == '\\') {
+      ++I;
+      if (I < S.size() && (S[I] == '\n' || S[I] == '\r')) break;
+      continue;
+    }
+    if (S[I] == Q) {
+      if (Q == '\'' && I + 1 < S.size() && S[I + 1] == '\'') {
+        ++I;
+        continue;
+      }
+      return I;
+    }
+  }
+  return llvm::StringRef::npos;
+}
+
 uint32_t yamlScalarLength(const SourceFile &File, SourceLoc L, llvm::StringRef Value,
                           bool Plain) {
   // Scan no further than the scalar itself: a 100,000-item flow list on
@@ -213,19 +232,8 @@ uint32_t yamlScalarLength(const SourceFile &File, SourceLoc L, llvm::StringRef V
   if (Rest.empty() || Rest[0] == '\n' || Rest[0] == '\r') return 1;
   char Q = Rest[0];
   if (!Plain && (Q == '"' || Q == '\'')) {
-    for (size_t I = 1; I < Rest.size() && Rest[I] != '\n' && Rest[I] != '\r'; ++I) {
-      if (Q == '"' && Rest[I] == '\\') {
-        ++I;
-        continue;
-      }
-      if (Rest[I] == Q) {
-        if (Q == '\'' && I + 1 < Rest.size() && Rest[I + 1] == '\'') {
-          ++I;
-          continue;
-        }
-        return static_cast<uint32_t>(I + 1);
-      }
-    }
+    size_t Close = quotedScalarEnd(Rest, 0);
+    if (Close != llvm::StringRef::npos) return static_cast<uint32_t>(Close + 1);
     return static_cast<uint32_t>(
         Rest.take_until([](char C) { return C == '\n' || C == '\r'; }).size());
   }

@@ -41,6 +41,11 @@ YamlTree readYaml(const SourceFile &File, llvm::StringRef Text, ir::Arena &A,
 std::optional<YamlTree> fastReadYaml(const SourceFile &File, llvm::StringRef Text,
                                      ir::Arena &A, const YamlLimits &Limits);
 
+/// The index of the quote that closes the quoted scalar opening at
+/// \p S[Open] (`\"` escapes in double quotes, `''` in single quotes), or
+/// npos if the line ends first.
+size_t quotedScalarEnd(llvm::StringRef S, size_t Open);
+
 /// Underline length of a scalar at \p L: a quoted one to its closing quote,
 /// a plain one to the end of its value on the first line.
 uint32_t yamlScalarLength(const SourceFile &File, SourceLoc L, llvm::StringRef Value,

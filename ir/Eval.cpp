@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "ir/Filters.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -16,11 +17,6 @@ using nlohmann::json;
 namespace {
 
 /// A value, or the fact that it is undefined (and why).
-struct Val {
-  json V;
-  bool Undefined = false;
-  std::string Why;  ///< What was undefined, for the error.
-};
 
 std::string source(const Expr *E) {
   std::string S;
@@ -32,6 +28,20 @@ std::string source(const Expr *E) {
 llvm::Error fail(const Expr *E, const std::string &Msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  fmt::format("in `{}`: {}", source(E), Msg));
+}
+
+struct Val {
+  json V;
+  bool Undefined = false;
+  std::string Why;  ///< What was undefined, for the error.
+  /// `steps` or `inputs` itself: a namespace to index, not a value.
+  enum class Space : uint8_t { None, Steps, Inputs } Root = Space::None;
+};
+
+llvm::Error notAValue(const Expr *E) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "in `" + source(E) + "`: `steps` and `inputs` are not values on their own");
 }
 
 Val undefined(std::string Why) { return {nullptr, true, std::move(Why)}; }
@@ -65,6 +75,7 @@ class Evaluator {
     llvm::Expected<Val> V = eval(E);
     if (!V) return V.takeError();
     if (V->Undefined) return fail(E, V->Why + " is undefined");
+    if (V->Root != Val::Space::None) return notAValue(E);
     return std::move(V->V);
   }
 
@@ -73,8 +84,8 @@ class Evaluator {
 
 llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   llvm::StringRef Id = N->name();
-  if (Id == "steps") return Val{json::object({{"__steps__", true}})};
-  if (Id == "inputs") return Val{json::object({{"__inputs__", true}})};
+  if (Id == "steps") return Val{nullptr, false, "", Val::Space::Steps};
+  if (Id == "inputs") return Val{nullptr, false, "", Val::Space::Inputs};
   if (const json *I = Scope.input(Id)) return Val{*I};
   if (const json *S = Scope.step(Id)) return Val{*S};
   return undefined("`" + Id.str() + "`");
@@ -84,12 +95,11 @@ llvm::Expected<Val> Evaluator::member(const Expr *E, const Val &Base, const json
   std::string What = "`" + source(E) + "`";
   if (Base.Undefined) return Base;
   const json &B = Base.V;
-  if (B.is_object() && B.contains("__steps__") && Key.is_string()) {
-    if (const json *S = Scope.step(Key.get<std::string>())) return Val{*S};
-    return undefined(What);
-  }
-  if (B.is_object() && B.contains("__inputs__") && Key.is_string()) {
-    if (const json *I = Scope.input(Key.get<std::string>())) return Val{*I};
+  if (Base.Root != Val::Space::None) {
+    if (!Key.is_string()) return undefined(What);
+    const json *X = Base.Root == Val::Space::Steps ? Scope.step(Key.get<std::string>())
+                                                   : Scope.input(Key.get<std::string>());
+    if (X) return Val{*X};
     return undefined(What);
   }
   if (B.is_object()) {
@@ -293,6 +303,7 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
     return *BaseV;
   }
   if (BaseV->Undefined) return fail(F, BaseV->Why + " is undefined");
+  if (BaseV->Root != Val::Space::None) return notAValue(F->base());
   const json &V = BaseV->V;
   auto Str = [&] { return V.is_string() ? V.get<std::string>() : displayString(V); };
   auto Need = [&](bool Ok, const char *What) -> llvm::Error {
@@ -412,6 +423,30 @@ json scalarToJson(const Scalar &S) {
   }
 }
 
+Value *jsonToValue(const json &J, Arena &A, SourceLoc L, uint32_t Len) {
+  if (J.is_array()) {
+    llvm::SmallVector<Value *, 8> Items;
+    for (const json &I : J) Items.push_back(jsonToValue(I, A, L, Len));
+    return A.create<ListValue>(L, Len, A.copyArray<Value *>(Items));
+  }
+  if (J.is_object()) {
+    llvm::SmallVector<MapEntry, 8> Entries;
+    for (auto &[K, V] : J.items())
+      Entries.push_back({A.save(K), L, jsonToValue(V, A, L, Len)});
+    return A.create<MapValue>(L, Len, A.copyArray<MapEntry>(Entries));
+  }
+  Scalar S;
+  if (J.is_boolean())
+    S = Scalar::boolean(J.get<bool>());
+  else if (J.is_number_integer())
+    S = Scalar::integer(J.get<int64_t>());
+  else if (J.is_number())
+    S = Scalar::real(J.get<double>());
+  else if (J.is_string())
+    S = Scalar::string(A.save(J.get<std::string>()));
+  return A.create<ScalarValue>(L, Len, S);
+}
+
 std::string displayString(const json &V) {
   if (V.is_string()) return V.get<std::string>();
   if (V.is_null()) return "";
@@ -431,8 +466,7 @@ llvm::Expected<json> evaluate(const Expr *E, const EvalScope &S) {
   llvm::Expected<Val> V = Ev.eval(E);
   if (!V) return V.takeError();
   if (V->Undefined) return fail(E, V->Why + " is undefined");
-  if (V->V.is_object() && (V->V.contains("__steps__") || V->V.contains("__inputs__")))
-    return fail(E, "`steps` and `inputs` are not values on their own");
+  if (V->Root != Val::Space::None) return notAValue(E);
   return std::move(V->V);
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ir/Expr.h"
+#include "ir/Pipeline.h"
 #include "ir/Value.h"
 #include "llvm/Support/Error.h"
 
@@ -46,5 +47,9 @@ bool truthy(const nlohmann::json &V);
 
 /// A scalar constant as JSON.
 nlohmann::json scalarToJson(const Scalar &S);
+
+/// The IR value of \p J (scalars, lists, maps), allocated in \p A, every
+/// node at \p L: the inverse of evaluateValue for constants.
+Value *jsonToValue(const nlohmann::json &J, Arena &A, SourceLoc L, uint32_t Len);
 
 }  // namespace orch::ir

@@ -40,6 +40,11 @@ std::optional<uint32_t> Pipeline::findInput(llvm::StringRef N) const {
   return It->second;
 }
 
+void Pipeline::addInput(Input In) {
+  InputIndex.try_emplace(In.Name.Str, static_cast<uint32_t>(Inputs.size()));
+  Inputs.push_back(std::move(In));
+}
+
 void Pipeline::reindex() {
   StepIndex.clear();
   InputIndex.clear();

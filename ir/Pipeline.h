@@ -180,6 +180,8 @@ class Pipeline {
   std::optional<uint32_t> findStep(llvm::StringRef Id) const;
   /// Index of the input named \p N, if any.
   std::optional<uint32_t> findInput(llvm::StringRef N) const;
+  /// Appends \p In and indexes it (the first input of a name wins).
+  void addInput(Input In);
   /// Rebuilds the name indexes after Steps or Inputs changed.
   void reindex();
 

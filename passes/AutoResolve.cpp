@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ir/Eval.h"
 #include "ir/JsonSchema.h"
 #include "llvm/ADT/SmallVector.h"
 #include "passes/Pass.h"
@@ -62,27 +63,6 @@ void collect(ir::Value *V, int Step, std::vector<Site> &Out) {
     default:
       return;
   }
-}
-
-ir::Value *toValue(const json &J, ir::Arena &A, SourceLoc L, uint32_t Len) {
-  if (J.is_null()) return A.create<ir::ScalarValue>(L, Len, ir::Scalar::null());
-  if (J.is_boolean())
-    return A.create<ir::ScalarValue>(L, Len, ir::Scalar::boolean(J.get<bool>()));
-  if (J.is_number_integer() || J.is_number_unsigned())
-    return A.create<ir::ScalarValue>(L, Len, ir::Scalar::integer(J.get<int64_t>()));
-  if (J.is_number())
-    return A.create<ir::ScalarValue>(L, Len, ir::Scalar::real(J.get<double>()));
-  if (J.is_string())
-    return A.create<ir::ScalarValue>(L, Len,
-                                     ir::Scalar::string(A.save(J.get<std::string>())));
-  if (J.is_array()) {
-    llvm::SmallVector<ir::Value *, 8> Items;
-    for (const json &I : J) Items.push_back(toValue(I, A, L, Len));
-    return A.create<ir::ListValue>(L, Len, A.copyArray<ir::Value *>(Items));
-  }
-  llvm::SmallVector<ir::MapEntry, 8> Entries;
-  for (auto &[K, V] : J.items()) Entries.push_back({A.save(K), L, toValue(V, A, L, Len)});
-  return A.create<ir::MapValue>(L, Len, A.copyArray<ir::MapEntry>(Entries));
 }
 
 class ResolveAutoPass : public Pass {
@@ -256,7 +236,7 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
       }
     if (S.Origin == ir::AutoOrigin::Model && Opts.Cache)
       llvm::consumeError(Opts.Cache->put(S.Key, *S.Value));
-    T.Resolved = toValue(*S.Value, A, T.Loc, T.Length);
+    T.Resolved = ir::jsonToValue(*S.Value, A, T.Loc, T.Length);
     T.Origin = S.Origin;
     T.Model = A.save(S.Model);
     if (S.Holder) S.Holder->setType(T.Resolved->type());

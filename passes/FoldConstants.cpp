@@ -93,19 +93,6 @@ class FoldConstantsPass : public Pass {
     return false;
   }
 
-  static ir::Value *toValue(const json &J, Arena &A, SourceLoc L, uint32_t Len) {
-    if (J.is_boolean())
-      return A.create<ScalarValue>(L, Len, Scalar::boolean(J.get<bool>()));
-    if (J.is_number_integer())
-      return A.create<ScalarValue>(L, Len, Scalar::integer(J.get<int64_t>()));
-    if (J.is_number())
-      return A.create<ScalarValue>(L, Len, Scalar::real(J.get<double>()));
-    if (J.is_string())
-      return A.create<ScalarValue>(L, Len, Scalar::string(A.save(J.get<std::string>())));
-    if (J.is_null()) return A.create<ScalarValue>(L, Len, Scalar::null());
-    return nullptr;  // lists and maps stay templates
-  }
-
   void fold(Value *&V, Pipeline &P, const BoundScope &S, PassContext &Ctx) {
     if (auto *L = llvm::dyn_cast<ListValue>(V)) {
       for (Value *&I : L->mutableItems()) fold(I, P, S, Ctx);
@@ -132,7 +119,9 @@ class FoldConstantsPass : public Pass {
                        llvm::toString(R.takeError()));
       return;
     }
-    if (Value *C = toValue(*R, P.arena(), T->loc(), T->length())) V = C;
+    // Lists and maps stay templates: a plan keeps their shape as written.
+    if (!R->is_array() && !R->is_object())
+      V = jsonToValue(*R, P.arena(), T->loc(), T->length());
   }
 };
 

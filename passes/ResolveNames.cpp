@@ -218,8 +218,7 @@ void ResolveNamesPass::useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc,
     In.Name = {Name, Loc, Len};
     In.Implicit = true;
     In.Required = true;
-    P->Inputs.push_back(std::move(In));
-    P->reindex();
+    P->addInput(std::move(In));
     Idx = P->Inputs.size() - 1;
   }
   Input &In = P->Inputs[*Idx];

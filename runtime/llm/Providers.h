@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/llm/Client.h"
 
@@ -14,6 +15,10 @@ namespace orch::llm {
 /// OpenAI-compatible). Base URLs come from OPENAI_BASE_URL /
 /// ANTHROPIC_BASE_URL, else the services' own. Errors say which variable to
 /// set; they never contain a key.
+/// The model names of registry \p Registry (`models:` keys), in file
+/// order; empty if there is no registry or it cannot be read.
+std::vector<std::string> registryModelNames(const std::string &Registry);
+
 /// The provider name \p Model maps to (registry, else its name); needs no
 /// key, so it also serves cache keys when no model may be asked.
 std::string providerNameFor(const std::string &Model, const std::string &Registry);

@@ -40,25 +40,6 @@ std::string lockPathFor(llvm::StringRef Input) {
   return (P + ".auto.lock").str();
 }
 
-/// The model registry's model names, for `model:` tags.
-std::vector<std::string> registryModels(const std::string &Path) {
-  std::vector<std::string> Out;
-  if (Path.empty()) return Out;
-  auto Buf = llvm::MemoryBuffer::getFile(Path);
-  if (!Buf) return Out;
-  // Only the top-level keys under `models:` are needed here.
-  bool InModels = false;
-  llvm::SmallVector<llvm::StringRef, 64> Lines;
-  (*Buf)->getBuffer().split(Lines, '\n');
-  for (llvm::StringRef L : Lines) {
-    if (!L.empty() && L[0] != ' ' && L[0] != '#') InModels = L.rtrim() == "models:";
-    if (InModels && L.starts_with("  ") && !L.starts_with("   ") &&
-        L.trim().ends_with(":") && !L.trim().starts_with("#"))
-      Out.push_back(L.trim().drop_back().str());
-  }
-  return Out;
-}
-
 int finish(DiagnosticEngine &Diags, llvm::raw_ostream &Err, bool Color, int Code) {
   Diags.flush(Err, Color);
   Diags.printSummary(Err);
@@ -160,7 +141,7 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     llvm::sys::path::append(Beside, "models.yaml");
     if (llvm::sys::fs::exists(Beside)) Registry = Beside.str().str();
   }
-  Auto.Domain.ModelNames = registryModels(Registry);
+  Auto.Domain.ModelNames = llm::registryModelNames(Registry);
   for (const char *A : BuiltinActions) Auto.Domain.Actions.push_back(A);
   for (const ir::Step &S : P->Steps)
     if (!S.ActionAuto && !llvm::is_contained(Auto.Domain.Actions, S.Action.Str.str()))
