@@ -33,7 +33,7 @@ def main():
         with open(p, "w") as f:
             f.write("name: auto_bench\nversion: 1.0.0\nsteps:\n")
             for i in range(a.tags):
-                f.write(f"  - id: s{i}\n    action: generate\n    parameters:\n"
+                f.write(f"  - id: s{i}\n    action: write\n    parameters:\n"
                         f"      style: <AUTO>Pick style number {i}: terse, plain, or rich</AUTO>\n")
         for r in range(a.runs):
             cache = os.path.join(tmp, f"cache{r}")

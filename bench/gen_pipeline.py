@@ -52,7 +52,7 @@ def main():
         w(f"  - id: s{i}\n    action: {a.action}\n    parameters:\n")
         if a.action == "sleep":
             w(f"      ms: {a.sleep_ms}\n")
-        if deps:
+        elif deps:
             refs = " ~ ".join(f"steps.s{d}.output" for d in deps[:2])
             w(f"      message: \"{{{{ {refs} }}}}\"\n")
         else:

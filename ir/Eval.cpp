@@ -305,19 +305,39 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   if (BaseV->Undefined) return fail(F, BaseV->Why + " is undefined");
   if (BaseV->Root != Val::Space::None) return notAValue(F->base());
   const json &V = BaseV->V;
+  // `first` and `last` of nothing are undefined, so `default` catches them.
+  if ((N == "first" || N == "last") && (V.is_string() || V.is_array()) && V.empty())
+    return undefined("`" + source(F) + "`");
+  llvm::Expected<json> R = applyFilter(N, V, Args);
+  if (!R) return fail(F, llvm::toString(R.takeError()));
+  return Val{std::move(*R)};
+}
+
+}  // namespace
+
+llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
+                                 llvm::ArrayRef<json> Args) {
+  const FilterInfo *Info = findFilter(N);
+  if (!Info) return llvm::createStringError("unknown filter `" + N.str() + "`");
+  if (Args.size() < Info->MinArgs || Args.size() > Info->MaxArgs)
+    return llvm::createStringError(
+        fmt::format("filter `{}` takes {} to {} arguments, {} given", N.str(),
+                    Info->MinArgs, Info->MaxArgs, Args.size()));
   auto Str = [&] { return V.is_string() ? V.get<std::string>() : displayString(V); };
   auto Need = [&](bool Ok, const char *What) -> llvm::Error {
     if (Ok) return llvm::Error::success();
-    return fail(F, fmt::format("`{}` needs {}, found {}", N.str(), What, typeName(V)));
+    return llvm::createStringError(
+        fmt::format("`{}` needs {}, found {}", N.str(), What, typeName(V)));
   };
-  if (N == "upper") return Val{json(llvm::StringRef(Str()).upper())};
-  if (N == "lower") return Val{json(llvm::StringRef(Str()).lower())};
-  if (N == "trim") return Val{json(llvm::StringRef(Str()).trim().str())};
-  if (N == "string") return Val{json(Str())};
+  if (N == "default") return V.is_null() ? Args[0] : V;
+  if (N == "upper") return json(llvm::StringRef(Str()).upper());
+  if (N == "lower") return json(llvm::StringRef(Str()).lower());
+  if (N == "trim") return json(llvm::StringRef(Str()).trim().str());
+  if (N == "string") return json(Str());
   if (N == "capitalize") {
     std::string S = llvm::StringRef(Str()).lower();
     if (!S.empty()) S[0] = llvm::toUpper(S[0]);
-    return Val{json(S)};
+    return json(S);
   }
   if (N == "title") {
     std::string S = Str();
@@ -326,54 +346,55 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
       C = Start ? llvm::toUpper(C) : llvm::toLower(C);
       Start = !llvm::isAlnum(C);
     }
-    return Val{json(S)};
+    return json(S);
   }
   if (N == "length") {
-    if (V.is_string()) return Val{json(V.get<std::string>().size())};
+    if (V.is_string()) return json(V.get<std::string>().size());
     if (llvm::Error E = Need(V.is_array() || V.is_object(), "a string, list or mapping"))
       return std::move(E);
-    return Val{json(V.size())};
+    return json(V.size());
   }
   if (N == "first" || N == "last") {
     if (V.is_string()) {
       std::string S = V.get<std::string>();
-      if (S.empty()) return undefined("`" + source(F) + "`");
-      return Val{json(N == "first" ? S.substr(0, 1) : S.substr(S.size() - 1))};
+      if (S.empty())
+        return llvm::createStringError("`" + N.str() + "` of an empty string");
+      return json(N == "first" ? S.substr(0, 1) : S.substr(S.size() - 1));
     }
     if (llvm::Error E = Need(V.is_array(), "a list or string")) return std::move(E);
-    if (V.empty()) return undefined("`" + source(F) + "`");
-    return Val{N == "first" ? V.front() : V.back()};
+    if (V.empty()) return llvm::createStringError("`" + N.str() + "` of an empty list");
+    return N == "first" ? V.front() : V.back();
   }
   if (N == "join") {
     if (llvm::Error E = Need(V.is_array(), "a list")) return std::move(E);
     std::string Sep = Args.empty() ? "" : displayString(Args[0]), Out;
     for (size_t I = 0; I < V.size(); ++I) Out += (I ? Sep : "") + displayString(V[I]);
-    return Val{json(Out)};
+    return json(Out);
   }
   if (N == "replace") {
     std::string S = Str(), From = displayString(Args[0]), To = displayString(Args[1]);
     int64_t Count = Args.size() > 2 && isInt(Args[2]) ? Args[2].get<int64_t>() : -1;
-    if (From.empty()) return Val{json(S)};
+    if (From.empty()) return json(S);
     std::string Out;
     size_t P = 0;
     for (size_t Q; Count != 0 && (Q = S.find(From, P)) != std::string::npos; --Count) {
       Out += S.substr(P, Q - P) + To;
       P = Q + From.size();
     }
-    return Val{json(Out + S.substr(P))};
+    return json(Out + S.substr(P));
   }
   if (N == "truncate") {
     std::string S = Str(), End = Args.size() > 1 ? displayString(Args[1]) : "...";
     int64_t Len = isInt(Args[0]) ? Args[0].get<int64_t>() : 255;
-    if (Len < 0 || static_cast<size_t>(Len) >= S.size()) return Val{json(S)};
+    if (Len < 0 || static_cast<size_t>(Len) >= S.size()) return json(S);
     size_t Keep =
         static_cast<size_t>(std::max<int64_t>(0, Len - static_cast<int64_t>(End.size())));
-    return Val{json(S.substr(0, Keep) + End)};
+    return json(S.substr(0, Keep) + End);
   }
   if (N == "tojson") {
     int Indent =
         !Args.empty() && isInt(Args[0]) ? static_cast<int>(Args[0].get<int64_t>()) : -1;
-    return Val{json(V.dump(Indent))};
+    return json(V.dump(Indent));
   }
   if (N == "int" || N == "float") {
     std::optional<json> Fallback;
@@ -386,27 +407,26 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
     else if (V.is_string() &&
              !llvm::StringRef(V.get<std::string>()).trim().getAsDouble(D)) {
     } else if (Fallback)
-      return Val{*Fallback};
+      return *Fallback;
     else
-      return fail(F, fmt::format("cannot convert {} to a number", V.dump()));
-    if (N == "int") return Val{json(static_cast<int64_t>(std::trunc(D)))};
-    return Val{json(D)};
+      return llvm::createStringError(
+          fmt::format("cannot convert {} to a number", V.dump()));
+    if (N == "int") return json(static_cast<int64_t>(std::trunc(D)));
+    return json(D);
   }
   if (N == "abs") {
     if (llvm::Error E = Need(isNumber(V), "a number")) return std::move(E);
-    if (isInt(V)) return Val{json(std::llabs(V.get<int64_t>()))};
-    return Val{json(std::fabs(V.get<double>()))};
+    if (isInt(V)) return json(std::llabs(V.get<int64_t>()));
+    return json(std::fabs(V.get<double>()));
   }
   if (N == "round") {
     if (llvm::Error E = Need(isNumber(V), "a number")) return std::move(E);
     int64_t Digits = !Args.empty() && isInt(Args[0]) ? Args[0].get<int64_t>() : 0;
     double Scale = std::pow(10.0, static_cast<double>(Digits));
-    return Val{json(std::round(V.get<double>() * Scale) / Scale)};
+    return json(std::round(V.get<double>() * Scale) / Scale);
   }
-  return fail(F, "filter `" + N.str() + "` is not implemented");
+  return llvm::createStringError("filter `" + N.str() + "` is not implemented");
 }
-
-}  // namespace
 
 json scalarToJson(const Scalar &S) {
   switch (S.Ty) {

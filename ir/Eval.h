@@ -38,6 +38,11 @@ llvm::Expected<nlohmann::json> evaluate(const Expr *E, const EvalScope &S);
 /// string, AUTO tags give their resolved value, lists and maps recursively.
 llvm::Expected<nlohmann::json> evaluateValue(const Value *V, const EvalScope &S);
 
+/// Applies template filter \p Name to \p V (the `transform` action uses
+/// this too). `default` replaces null. Errors name the filter.
+llvm::Expected<nlohmann::json> applyFilter(llvm::StringRef Name, const nlohmann::json &V,
+                                           llvm::ArrayRef<nlohmann::json> Args);
+
 /// How a value prints inside a string: strings as they are, null as "",
 /// numbers and booleans as JSON, lists and maps as compact JSON.
 std::string displayString(const nlohmann::json &V);

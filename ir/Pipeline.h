@@ -52,12 +52,26 @@ struct DepEdge {
   bool Inferred = false;  ///< Added because a template uses Target.
 };
 
+/// What a use site tells about the shape of the field it reads; it types
+/// the structured output asked of LLM steps.
+enum class UseShape : uint8_t {
+  Text,    ///< Printed or passed on: a string.
+  List,    ///< Indexed, joined, `first`/`last`: a list of strings.
+  Number,  ///< In arithmetic, compared with `<`, or converted with `int`.
+  Bool,    ///< A condition, or an operand of `and`, `or`, `not`.
+  Object,  ///< Read further by key: a mapping with property Sub.
+};
+
 /// A reference to another step's output from a template.
 struct StepUse {
   uint32_t Target;
   llvm::StringRef Field;  ///< `output`, `results`, ... ("" for the whole step)
   SourceLoc Loc;
   uint32_t Length = 0;
+  UseShape Shape = UseShape::Text;
+  llvm::StringRef Sub;  ///< The key read from an Object-shaped field.
+  SourceLoc FieldLoc;   ///< Where Field is written, for carets.
+  uint32_t FieldLength = 0;
 };
 
 /// One step of the pipeline.
@@ -86,6 +100,9 @@ struct Step {
   AutoTag *MaxRetriesAuto = nullptr;
   LocString Model;               ///< `model:` pins the step's model.
   AutoTag *ModelAuto = nullptr;  ///< `model: <AUTO>..</AUTO>`
+  /// For model steps whose fields other steps read: the JSON schema of the
+  /// structured answer (set by infer-outputs), else empty.
+  llvm::StringRef OutputSchema;
 };
 
 /// A pipeline input: declared in `inputs`, or implied by a template.
@@ -173,6 +190,8 @@ class Pipeline {
   std::vector<Input> Inputs;
   std::vector<Output> Outputs;
   std::vector<Step> Steps;
+  /// Step outputs the pipeline's `outputs` read, in source order.
+  std::vector<StepUse> OutputUses;
   /// Every AUTO tag, in source order (index == AutoTag::Id).
   std::vector<AutoTag *> AutoTags;
 

@@ -218,6 +218,7 @@ class PipelinePrinter {
       }
       OS << ")\n";
     }
+    if (!S.OutputSchema.empty()) OS << "    answers " << S.OutputSchema << "\n";
     bool Policy = !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries ||
                   S.TimeoutAuto || S.MaxRetriesAuto;
     if (Policy) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/Actions.h"
 #include "ir/Printer.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -109,13 +110,32 @@ json formatSpecSchema() {
             {"description", {{"type", "string"}}}}}};
 }
 
+/// May a step with \p St's parameters run \p Action? LLM tasks take any.
+static bool actionFits(const ir::Step &St, llvm::StringRef Action) {
+  const ir::ActionInfo *A = ir::findBuiltinAction(Action);
+  if (!A) return true;
+  llvm::ArrayRef<ir::MapEntry> Entries;
+  if (St.Params) Entries = St.Params->entries();
+  for (const ir::MapEntry &E : Entries)
+    if (!llvm::any_of(A->Params,
+                      [&](const ir::ActionParam &P) { return P.Name == E.Key; }))
+      return false;
+  for (const ir::ActionParam &P : A->Params)
+    if (P.Required &&
+        !llvm::any_of(Entries, [&](const ir::MapEntry &E) { return E.Key == P.Name; }))
+      return false;
+  return true;
+}
+
 AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
                        llvm::StringRef Field, const AutoDomain &D) {
   AutoSpec S;
   llvm::StringRef Param = llvm::StringRef(T.Path).rsplit('.').second;
   // 1. The field fixes the domain.
   if (Field == "action" && !D.Actions.empty()) {
-    S.Choices = D.Actions;
+    // Built-in actions only where the step's parameters fit them.
+    for (const std::string &A : D.Actions)
+      if (Step < 0 || actionFits(P.Steps[Step], A)) S.Choices.push_back(A);
     S.Ty = ir::Type::String;
     S.Why = "field `action`: a known action";
   } else if (Field == "model" && !D.ModelNames.empty()) {

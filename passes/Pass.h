@@ -47,6 +47,12 @@ std::unique_ptr<Pass> createResolveDepsPass();
 /// Folds templates whose names are all inputs bound at compile time
 /// (`--set`, `--inputs`) into constants, with the runtime's evaluator.
 std::unique_ptr<Pass> createFoldConstantsPass();
+/// Checks steps that run built-in actions: parameters and the fields
+/// templates read from them.
+std::unique_ptr<Pass> createCheckActionsPass();
+/// Derives the structured-output schema of model steps from the fields
+/// other templates read.
+std::unique_ptr<Pass> createInferOutputsPass();
 /// Reports every dependency cycle once, as its path.
 std::unique_ptr<Pass> createCycleCheckPass();
 

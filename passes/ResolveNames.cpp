@@ -9,6 +9,7 @@
 
 #include "ir/Filters.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -30,9 +31,10 @@ class ResolveNamesPass : public Pass {
   bool run(Pipeline &P, PassContext &Ctx) override;
 
  private:
-  void walk(Expr *E, const Owner &O);
-  void chain(Expr *Top, const Owner &O);
-  void useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest, const Owner &O);
+  void walk(Expr *E, const Owner &O, UseShape Hint = UseShape::Text);
+  void chain(Expr *Top, const Owner &O, UseShape Hint);
+  void useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest, const Owner &O,
+               UseShape Hint);
   void useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc, uint32_t Len,
                 size_t RestSize);
   void typeOf(Expr *E);
@@ -78,18 +80,47 @@ uint32_t linkLen(Expr *Link) {
   return llvm::cast<IndexExpr>(Link)->index()->length();
 }
 
-void ResolveNamesPass::walk(Expr *E, const Owner &O) {
+/// What filter \p Name tells about the shape of its input.
+UseShape filterInputShape(llvm::StringRef Name) {
+  if (Name == "join" || Name == "first" || Name == "last") return UseShape::List;
+  if (Name == "int" || Name == "float" || Name == "abs" || Name == "round")
+    return UseShape::Number;
+  return UseShape::Text;
+}
+
+/// What binary operator \p Op tells about the shape of its operands.
+UseShape operandShape(BinaryOp Op) {
+  switch (Op) {
+    case BinaryOp::And:
+    case BinaryOp::Or:
+      return UseShape::Bool;
+    case BinaryOp::Lt:
+    case BinaryOp::Le:
+    case BinaryOp::Gt:
+    case BinaryOp::Ge:
+    case BinaryOp::Add:
+    case BinaryOp::Sub:
+    case BinaryOp::Mul:
+    case BinaryOp::Div:
+    case BinaryOp::Mod:
+      return UseShape::Number;
+    default:
+      return UseShape::Text;
+  }
+}
+
+void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
   switch (E->kind()) {
     case Expr::Kind::Literal:
       return;
     case Expr::Kind::Name:
     case Expr::Kind::Attr:
     case Expr::Kind::Index:
-      chain(E, O);
+      chain(E, O, Hint);
       return;
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      walk(F->base(), O);
+      walk(F->base(), O, filterInputShape(F->name()));
       for (Expr *A : F->args()) walk(A, O);
       const FilterInfo *Info = findFilter(F->name());
       if (!Info) {
@@ -109,13 +140,17 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O) {
       }
       break;
     }
-    case Expr::Kind::Unary:
-      walk(llvm::cast<UnaryExpr>(E)->operand(), O);
+    case Expr::Kind::Unary: {
+      auto *U = llvm::cast<UnaryExpr>(E);
+      walk(U->operand(), O, U->op() == UnaryOp::Not ? UseShape::Bool : UseShape::Number);
       break;
-    case Expr::Kind::Binary:
-      walk(llvm::cast<BinaryExpr>(E)->lhs(), O);
-      walk(llvm::cast<BinaryExpr>(E)->rhs(), O);
+    }
+    case Expr::Kind::Binary: {
+      auto *B = llvm::cast<BinaryExpr>(E);
+      walk(B->lhs(), O, operandShape(B->op()));
+      walk(B->rhs(), O, operandShape(B->op()));
       break;
+    }
     case Expr::Kind::List:
       for (Expr *I : llvm::cast<ListExpr>(E)->items()) walk(I, O);
       break;
@@ -123,7 +158,7 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O) {
   typeOf(E);
 }
 
-void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
+void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
   llvm::SmallVector<Expr *, 4> Links;
   Expr *Root = chainRoot(Top, Links);
   std::reverse(Links.begin(), Links.end());  // root-most link first
@@ -149,7 +184,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
       return;
     }
     if (auto T = P->findStep(*Id)) {
-      useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O);
+      useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O, Hint);
     } else {
       D->report(DiagKind::UnknownStep, linkLoc(Links[0]), linkLen(Links[0]), Id->str(),
                 didYouMean(*Id, StepIds));
@@ -183,7 +218,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
                 O.What.str());
       return;
     }
-    useStep(Top, *St, Links, O);
+    useStep(Top, *St, Links, O, Hint);
     return;
   }
   if (P->DeclaresInputs) {
@@ -195,7 +230,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O) {
 }
 
 void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest,
-                               const Owner &O) {
+                               const Owner &O, UseShape Hint) {
   if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target) {
     D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
               P->Steps[Target].Id.Str.str());
@@ -204,8 +239,22 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
   llvm::StringRef Field;
   if (!Rest.empty())
     if (auto K = linkKey(Rest[0])) Field = *K;
-  if (O.Step >= 0)
-    P->Steps[O.Step].Uses.push_back({Target, Field, Top->loc(), Top->length()});
+  StepUse U{Target, Field, Top->loc(), Top->length()};
+  U.Shape = Hint;
+  if (!Rest.empty()) {
+    U.FieldLoc = linkLoc(Rest[0]);
+    U.FieldLength = linkLen(Rest[0]);
+  }
+  if (Rest.size() > 1) {
+    std::optional<llvm::StringRef> Key = linkKey(Rest[1]);
+    if (Key && !llvm::all_of(*Key, llvm::isDigit)) {
+      U.Shape = UseShape::Object;
+      U.Sub = *Key;
+    } else {
+      U.Shape = UseShape::List;
+    }
+  }
+  (O.Step >= 0 ? P->Steps[O.Step].Uses : P->OutputUses).push_back(U);
   // `steps.x.output` is the step's text; other fields are known at run time.
   Top->setType(Rest.size() == 1 && Field == "output" ? Type::String : Type::Any);
 }
@@ -328,20 +377,24 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
     Owner O{static_cast<int>(I), true, ""};
     auto Visit = [&](Expr *E) { walk(E, O); };
     forEachExpr(S.Params, Visit);
-    forEachExpr(S.Condition, Visit);
+    forEachExpr(S.Condition, [&](Expr *E) {
+      auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
+      walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);
+    });
     if (S.Params)
       for (const MapEntry &E : S.Params->entries())
         if (auto *T = llvm::dyn_cast<TemplateValue>(E.V))
           if (Expr *X = T->soleExpr()) E.V->setType(X->type());
   }
+  P->OutputUses.clear();
   for (Output &Out : P->Outputs)
     forEachExpr(Out.V, [&](Expr *E) { walk(E, Owner{-1, true, ""}); });
 
   // Implicit inputs: one warning each, at the first use, in source order.
   for (Input &In : P->Inputs) std::sort(In.Uses.begin(), In.Uses.end());
-  for (Step &S : P->Steps)
-    std::stable_sort(S.Uses.begin(), S.Uses.end(),
-                     [](const StepUse &A, const StepUse &B) { return A.Loc < B.Loc; });
+  auto ByLoc = [](const StepUse &A, const StepUse &B) { return A.Loc < B.Loc; };
+  for (Step &S : P->Steps) std::stable_sort(S.Uses.begin(), S.Uses.end(), ByLoc);
+  std::stable_sort(P->OutputUses.begin(), P->OutputUses.end(), ByLoc);
   std::stable_sort(P->Inputs.begin(), P->Inputs.end(),
                    [](const Input &A, const Input &B) {
                      if (A.Implicit != B.Implicit) return !A.Implicit;

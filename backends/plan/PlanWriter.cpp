@@ -197,13 +197,14 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     auto DepsV = B.CreateVector(Deps);
     auto UsesV = B.CreateVector(Uses);
     auto Model = S.Model.Str.empty() ? 0 : str(S.Model.Str);
+    auto Schema = S.OutputSchema.empty() ? 0 : str(S.OutputSchema);
     LineCol LC = P.file().lineCol(S.Id.Loc.isValid() ? S.Id.Loc : S.Loc);
     Steps.push_back(
         pf::CreateStep(B, Id, Action, KeysV, ParamsV, Cond, DepsV, UsesV,
                        static_cast<pf::FailurePolicy>(S.OnFailure),
                        S.Timeout ? S.Timeout->Val * 1000 : 0,
                        S.MaxRetries ? static_cast<int32_t>(S.MaxRetries->Val) : -1, Model,
-                       LC.Line, LC.Col));
+                       LC.Line, LC.Col, Schema));
   }
   auto Root = pf::CreatePlan(
       B, str(CompilerVersion), str(P.Name.Str), str(P.Version.Str),

@@ -185,6 +185,8 @@ class Dumper {
                << P.steps()->Get(S->deps()->Get(K))->id()->string_view();
           OS << ")\n";
         }
+        if (S->output_schema())
+          OS << "    answers " << S->output_schema()->string_view() << '\n';
         OS << "    policy { on_failure = " << Policies[static_cast<int>(S->on_failure())];
         if (S->timeout_ms()) OS << ", timeout_ms = " << S->timeout_ms();
         if (S->max_retries() >= 0) OS << ", max_retries = " << S->max_retries();

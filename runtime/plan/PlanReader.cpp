@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <deque>
+#include <nlohmann/json.hpp>
 
 #include "ir/plan/PlanFile.h"
 #include "llvm/ADT/StringSet.h"
@@ -89,6 +90,13 @@ class Checker {
           Out[D].push_back(I);
           ++InDeg[I];
         }
+      if (S->output_schema()) {
+        auto J = nlohmann::json::parse(S->output_schema()->string_view(), nullptr, false);
+        if (!J.is_object())
+          return fail(
+              fmt::format("step `{}` has an output schema that is not a JSON object",
+                          S->id()->str()));
+      }
       if (S->uses())
         for (const pf::StepUse *U : *S->uses())
           if (U->target() >= NSteps || !U->field())

@@ -35,7 +35,7 @@ std::vector<DiagKind> compile(const std::string &Text,
 std::string chain(int N, bool CloseCycle) {
   std::string S = "name: c\nsteps:\n";
   for (int I = 0; I < N; ++I) {
-    S += "  - id: s" + std::to_string(I) + "\n    action: echo\n";
+    S += "  - id: s" + std::to_string(I) + "\n    action: note\n";
     if (I > 0)
       S += "    dependencies: [s" + std::to_string(I - 1) + "]\n";
     else if (CloseCycle)
@@ -59,8 +59,8 @@ TEST(CycleCheck, LongCycleReportedOnce) {
 TEST(ResolveDeps, UsesAddInferredEdges) {
   std::unique_ptr<ir::Pipeline> P;
   auto Kinds = compile(
-      "name: p\nsteps:\n  - id: a\n    action: echo\n"
-      "  - id: b\n    action: echo\n    parameters:\n      m: \"{{ a.output }} {{ "
+      "name: p\nsteps:\n  - id: a\n    action: note\n"
+      "  - id: b\n    action: note\n    parameters:\n      m: \"{{ a.output }} {{ "
       "steps.a.x }}\"\n",
       &P);
   EXPECT_EQ(Kinds, std::vector<DiagKind>{DiagKind::ImplicitDependency});
@@ -72,7 +72,7 @@ TEST(ResolveDeps, UsesAddInferredEdges) {
 
 TEST(ResolveNames, DeclaredInputsMakeUnknownNamesErrors) {
   auto Kinds = compile(
-      "name: p\ninputs:\n  topic: string\nsteps:\n  - id: a\n    action: echo\n"
+      "name: p\ninputs:\n  topic: string\nsteps:\n  - id: a\n    action: note\n"
       "    parameters:\n      m: \"{{ topc }}\"\n");
   EXPECT_EQ(Kinds, std::vector<DiagKind>{DiagKind::UnknownName});
 }
@@ -80,7 +80,7 @@ TEST(ResolveNames, DeclaredInputsMakeUnknownNamesErrors) {
 TEST(ResolveNames, ImplicitInputsWarnOnce) {
   std::unique_ptr<ir::Pipeline> P;
   auto Kinds = compile(
-      "name: p\nsteps:\n  - id: a\n    action: echo\n"
+      "name: p\nsteps:\n  - id: a\n    action: note\n"
       "    parameters:\n      m: \"{{ topic }} {{ topic | upper }}\"\n",
       &P);
   EXPECT_EQ(Kinds, std::vector<DiagKind>{DiagKind::ImplicitInput});
@@ -92,8 +92,8 @@ TEST(ResolveNames, ImplicitInputsWarnOnce) {
 
 TEST(Validate, EveryErrorOfTheStage) {
   auto Kinds = compile(
-      "name: 9p\nversion: '1.0'\nsteps:\n  - id: a\n    action: echo\n    timeout: 0\n"
-      "    on_failure: retyr\n  - id: a\n    action: echo\n");
+      "name: 9p\nversion: '1.0'\nsteps:\n  - id: a\n    action: note\n    timeout: 0\n"
+      "    on_failure: retyr\n  - id: a\n    action: note\n");
   EXPECT_EQ(Kinds,
             (std::vector<DiagKind>{DiagKind::InvalidIdentifier, DiagKind::InvalidVersion,
                                    DiagKind::OutOfRange, DiagKind::InvalidEnum,

@@ -33,7 +33,7 @@ TEST(Plan, TemplatesMeanTheSameAfterTheRoundTrip) {
       "name: p\ninputs:\n  topic: string\n  n: integer\nsteps:\n"
       "  - id: search\n    action: search\n    parameters:\n      q: \"{{ topic | upper "
       "}}\"\n"
-      "  - id: write\n    action: generate\n    parameters:\n"
+      "  - id: write\n    action: write_report\n    parameters:\n"
       "      a: \"About {{ topic }}: {{ steps.search.output }}\"\n"
       "      b: \"{{ search.results | join(', ') }}\"\n"
       "      c: \"{{ (n * 2 + 1) ~ '/' ~ (n / 8) }}\"\n"

@@ -5,6 +5,7 @@
 #include "backends/plan/PlanWriter.h"
 #include "frontend/Bindings.h"
 #include "frontend/Frontend.h"
+#include "ir/Actions.h"
 #include "ir/Printer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -20,11 +21,6 @@ namespace orch::tools {
 
 namespace {
 constexpr uint64_t MaxFileBytes = 256u << 20;
-
-/// Built-in actions (the runtime's); any other name is an LLM task.
-const char *const BuiltinActions[] = {"echo",      "sleep",      "transform",
-                                      "file.read", "file.write", "http.request",
-                                      "shell",     "generate"};
 
 std::string envOr(const std::string &Flag, const char *Var) {
   if (!Flag.empty()) return Flag;
@@ -142,7 +138,8 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     if (llvm::sys::fs::exists(Beside)) Registry = Beside.str().str();
   }
   Auto.Domain.ModelNames = llm::registryModelNames(Registry);
-  for (const char *A : BuiltinActions) Auto.Domain.Actions.push_back(A);
+  for (const ir::ActionInfo &A : ir::builtinActions())
+    Auto.Domain.Actions.push_back(A.Name.str());
   for (const ir::Step &S : P->Steps)
     if (!S.ActionAuto && !llvm::is_contained(Auto.Domain.Actions, S.Action.Str.str()))
       Auto.Domain.Actions.push_back(S.Action.Str.str());

@@ -1,0 +1,97 @@
+//===- Actions.cpp - The built-in action table ----------------------------===//
+#include "ir/Actions.h"
+
+namespace orch::ir {
+
+namespace {
+constexpr ActionField TextOnly[] = {{"output", Type::String, "the message"}};
+
+constexpr ActionParam EchoParams[] = {
+    {"message", Type::Any, true, "the text (other values print as JSON)"}};
+
+constexpr ActionParam SleepParams[] = {
+    {"ms", Type::Int, true, "milliseconds to wait (0 to 86400000)"}};
+constexpr ActionField SleepFields[] = {{"output", Type::String, "always empty"},
+                                       {"slept_ms", Type::Int, "the time waited"}};
+
+constexpr ActionParam TransformParams[] = {
+    {"input", Type::Any, true, "the value to transform"},
+    {"op", Type::String, true, "a template filter name or a transform operation"},
+    {"args", Type::List, false, "the operation's arguments"}};
+constexpr ActionField TransformFields[] = {
+    {"output", Type::String, "the result as text"},
+    {"value", Type::Any, "the result as a JSON value"}};
+
+constexpr ActionParam ReadParams[] = {
+    {"path", Type::String, true, "a path inside the run directory"}};
+constexpr ActionField ReadFields[] = {{"output", Type::String, "the file's content"},
+                                      {"bytes", Type::Int, "its size"}};
+
+constexpr ActionParam WriteParams[] = {
+    {"path", Type::String, true, "a path inside the run directory"},
+    {"content", Type::Any, true, "the text (other values are written as JSON)"},
+    {"append", Type::Bool, false, "append instead of replacing (default false)"}};
+constexpr ActionField WriteFields[] = {{"output", Type::String, "the path written"},
+                                       {"bytes", Type::Int, "bytes written"}};
+
+constexpr ActionParam HttpParams[] = {
+    {"url", Type::String, true, "an http:// or https:// URL"},
+    {"method", Type::String, false, "GET (default), POST, PUT, PATCH, DELETE or HEAD"},
+    {"headers", Type::Map, false, "request headers"},
+    {"body", Type::Any, false, "text, or a value sent as JSON"},
+    {"fail_on_status", Type::Bool, false, "an HTTP status >= 400 fails (default true)"}};
+constexpr ActionField HttpFields[] = {
+    {"output", Type::String, "the response body"},
+    {"status", Type::Int, "the HTTP status"},
+    {"headers", Type::Map, "response headers, names lower-cased"},
+    {"json", Type::Any, "the body parsed as JSON, or null"}};
+
+constexpr ActionParam ShellParams[] = {
+    {"command", Type::String, true, "run with /bin/sh -c in the run directory"},
+    {"stdin", Type::String, false, "text written to the command's standard input"},
+    {"env", Type::Map, false, "extra environment variables"}};
+constexpr ActionField ShellFields[] = {
+    {"output", Type::String, "standard output without its final newline"},
+    {"stdout", Type::String, "standard output as written"},
+    {"stderr", Type::String, "standard error"},
+    {"exit_code", Type::Int, "the exit status (0: success)"}};
+
+constexpr ActionParam GenerateParams[] = {
+    {"prompt", Type::String, true, "the user message"},
+    {"system", Type::String, false, "the system message"},
+    {"max_tokens", Type::Int, false, "answer length limit (default 1024)"},
+    {"temperature", Type::Float, false, "sampling temperature (default 0)"}};
+constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
+
+constexpr ActionInfo Table[] = {
+    {"echo", "returns its message", EchoParams, TextOnly},
+    {"file.read", "reads a file in the run directory", ReadParams, ReadFields},
+    {"file.write", "writes a file in the run directory", WriteParams, WriteFields},
+    {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
+    {"http.request", "sends an HTTP request", HttpParams, HttpFields},
+    {"shell", "runs a shell command", ShellParams, ShellFields},
+    {"sleep", "waits", SleepParams, SleepFields},
+    {"transform", "applies a pure string or JSON operation", TransformParams,
+     TransformFields},
+};
+
+constexpr llvm::StringRef ExtraOps[] = {"get",  "keys",  "parse_json", "reverse",
+                                        "sort", "split", "unique",     "values"};
+}  // namespace
+
+llvm::ArrayRef<ActionInfo> builtinActions() { return Table; }
+
+const ActionInfo *findBuiltinAction(llvm::StringRef Name) {
+  for (const ActionInfo &A : Table)
+    if (A.Name == Name) return &A;
+  return nullptr;
+}
+
+bool isModelAction(llvm::StringRef Name) {
+  const ActionInfo *A = findBuiltinAction(Name);
+  return !A || A->UsesModel;
+}
+
+llvm::ArrayRef<llvm::StringRef> transformOps() { return ExtraOps; }
+
+}  // namespace orch::ir

@@ -1,0 +1,52 @@
+//===- Actions.h - Signatures of the built-in actions ----------*- C++ -*-===//
+//
+// What the compiler checks and the runtime implements: each built-in
+// action's parameters and typed outputs. Every other action name is an LLM
+// task (see docs/actions.md). The implementations live in runtime/actions.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/Type.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace orch::ir {
+
+/// One parameter of a built-in action.
+struct ActionParam {
+  llvm::StringRef Name;
+  Type Ty;  ///< Any: every JSON value is accepted.
+  bool Required;
+  llvm::StringRef Summary;
+};
+
+/// One field of a built-in action's result (`steps.<id>.<field>`).
+struct ActionField {
+  llvm::StringRef Name;
+  Type Ty;
+  llvm::StringRef Summary;
+};
+
+/// A built-in action.
+struct ActionInfo {
+  llvm::StringRef Name;
+  llvm::StringRef Summary;
+  llvm::ArrayRef<ActionParam> Params;
+  llvm::ArrayRef<ActionField> Fields;
+  /// Calls a model: `generate`. Its result also has the fields later steps
+  /// reference, as for LLM tasks.
+  bool UsesModel = false;
+};
+
+/// Every built-in action, sorted by name.
+llvm::ArrayRef<ActionInfo> builtinActions();
+/// The built-in action called \p Name, or null: then \p Name is an LLM task.
+const ActionInfo *findBuiltinAction(llvm::StringRef Name);
+/// Does a step with action \p Name call a model (`generate` or an LLM task)?
+bool isModelAction(llvm::StringRef Name);
+
+/// The operations of the `transform` action besides the template filters.
+llvm::ArrayRef<llvm::StringRef> transformOps();
+
+}  // namespace orch::ir

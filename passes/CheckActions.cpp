@@ -1,0 +1,140 @@
+//===- CheckActions.cpp - Built-in actions: parameters and fields ---------===//
+//
+// Checks every step that runs a built-in action against its signature
+// (ir/Actions.h): unknown and missing parameters, constant parameter types
+// and ranges, and every template that reads a field the action does not
+// produce. Steps whose action is an LLM task accept any parameter and any
+// field (the infer-outputs pass asks the model for those fields).
+//
+//===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include "ir/Actions.h"
+#include "ir/Filters.h"
+#include "llvm/ADT/StringExtras.h"
+#include "passes/Pass.h"
+
+namespace orch::passes {
+
+namespace {
+
+using namespace ir;
+
+constexpr int64_t MaxSleepMs = 86'400'000;
+constexpr llvm::StringRef HttpMethods[] = {"GET",   "POST",   "PUT",
+                                           "PATCH", "DELETE", "HEAD"};
+
+/// The action a step runs, once known (an unresolved AUTO action is not).
+const ActionInfo *builtinOf(const Step &S) {
+  if (S.ActionAuto && !S.ActionAuto->Resolved) return nullptr;
+  return findBuiltinAction(S.Action.Str);
+}
+
+/// A constant string parameter's text, if it is one.
+std::optional<llvm::StringRef> constantString(const Value *V) {
+  if (auto *S = llvm::dyn_cast<ScalarValue>(V))
+    if (S->scalar().Ty == Type::String) return S->scalar().S;
+  return std::nullopt;
+}
+
+class CheckActionsPass : public Pass {
+ public:
+  llvm::StringRef name() const override { return "check-actions"; }
+
+  bool run(Pipeline &P, PassContext &Ctx) override {
+    D = &Ctx.Diags;
+    unsigned Before = D->errorCount();
+    for (const Step &S : P.Steps)
+      if (const ActionInfo *A = builtinOf(S)) checkParams(S, *A);
+    for (const Step &S : P.Steps) checkUses(P, S.Uses);
+    checkUses(P, P.OutputUses);
+    return D->errorCount() == Before;
+  }
+
+ private:
+  void checkParams(const Step &S, const ActionInfo &A) {
+    std::vector<llvm::StringRef> Names;
+    for (const ActionParam &Prm : A.Params) Names.push_back(Prm.Name);
+    llvm::ArrayRef<MapEntry> Entries;
+    if (S.Params) Entries = S.Params->entries();
+    for (const MapEntry &E : Entries) {
+      const ActionParam *Prm = nullptr;
+      for (const ActionParam &C : A.Params)
+        if (C.Name == E.Key) Prm = &C;
+      if (!Prm) {
+        D->report(DiagKind::UnknownActionParam, E.KeyLoc, E.Key.size(), A.Name.str(),
+                  E.Key.str(), didYouMean(E.Key, Names));
+        continue;
+      }
+      checkValue(A, *Prm, E.V);
+    }
+    for (const ActionParam &Prm : A.Params) {
+      if (!Prm.Required) continue;
+      bool Found = false;
+      for (const MapEntry &E : Entries) Found |= E.Key == Prm.Name;
+      if (!Found) {
+        const LocString &At = S.Action.Loc.isValid() ? S.Action : S.Id;
+        D->report(DiagKind::MissingActionParam, At.Loc, At.Length, A.Name.str(),
+                  Prm.Name.str(), Prm.Summary.str());
+      }
+    }
+  }
+
+  void checkValue(const ActionInfo &A, const ActionParam &Prm, const Value *V) {
+    Type T = V->type();
+    // Scalars print into string parameters; lists and maps do not.
+    bool Fits = Prm.Ty == Type::String ? T != Type::List && T != Type::Map
+                                       : isAssignable(T, Prm.Ty);
+    if (!Fits) {
+      D->report(DiagKind::ActionParamType, V->loc(), V->length(), Prm.Name.str(),
+                A.Name.str(), describeType(Prm.Ty).str(), describeType(T).str());
+      return;
+    }
+    if (A.Name == "sleep" && Prm.Name == "ms")
+      if (auto *S = llvm::dyn_cast<ScalarValue>(V))
+        if (S->scalar().Ty == Type::Int &&
+            (S->scalar().I < 0 || S->scalar().I > MaxSleepMs))
+          D->report(DiagKind::ActionParamRange, V->loc(), V->length(), "ms", "sleep",
+                    fmt::format("between 0 and {}", MaxSleepMs), S->scalar().I);
+    if (A.Name == "transform" && Prm.Name == "op")
+      if (std::optional<llvm::StringRef> Op = constantString(V)) {
+        std::vector<llvm::StringRef> Ops;
+        for (const FilterInfo &F : filters()) Ops.push_back(F.Name);
+        for (llvm::StringRef O : transformOps()) Ops.push_back(O);
+        if (!llvm::is_contained(Ops, *Op))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "transform operation",
+                    Op->str(), "a template filter or " + llvm::join(transformOps(), ", "),
+                    didYouMean(*Op, Ops));
+      }
+    if (A.Name == "http.request" && Prm.Name == "method")
+      if (std::optional<llvm::StringRef> M = constantString(V))
+        if (!llvm::is_contained(HttpMethods, *M))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "HTTP method", M->str(),
+                    llvm::join(llvm::ArrayRef<llvm::StringRef>(HttpMethods), ", "),
+                    didYouMean(*M, HttpMethods));
+  }
+
+  void checkUses(const Pipeline &P, llvm::ArrayRef<StepUse> Uses) {
+    for (const StepUse &U : Uses) {
+      if (U.Field.empty()) continue;
+      const Step &T = P.Steps[U.Target];
+      const ActionInfo *A = builtinOf(T);
+      if (!A || A->UsesModel) continue;  // models answer any field asked for
+      std::vector<llvm::StringRef> Fields;
+      for (const ActionField &F : A->Fields) Fields.push_back(F.Name);
+      if (!llvm::is_contained(Fields, U.Field))
+        D->report(DiagKind::UnknownStepField, U.FieldLoc, U.FieldLength, T.Id.Str.str(),
+                  A->Name.str(), U.Field.str(), didYouMean(U.Field, Fields));
+    }
+  }
+
+  DiagnosticEngine *D = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createCheckActionsPass() {
+  return std::make_unique<CheckActionsPass>();
+}
+
+}  // namespace orch::passes
