@@ -19,8 +19,9 @@ namespace orch::llm {
 /// One header: name and value.
 using Header = std::pair<std::string, std::string>;
 
-/// A POST with a JSON body.
+/// An HTTP request (the LLM client sends POSTs with a JSON body).
 struct HttpRequest {
+  std::string Method = "POST";
   std::string Url;
   std::vector<Header> Headers;
   std::string Body;

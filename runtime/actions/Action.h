@@ -1,0 +1,71 @@
+//===- Action.h - What a step runs -----------------------------*- C++ -*-===//
+//
+// An action starts, runs without blocking the loop thread, and reports
+// exactly one ActionResult through its completion callback, on the loop
+// thread. cancel() stops it (a timeout, an interrupt); after cancel() the
+// callback is never called.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace orch::runtime {
+
+/// One attempt of one step, with its parameters rendered.
+struct ActionRequest {
+  std::string StepId;
+  std::string Action;
+  nlohmann::json Params = nlohmann::json::object();
+  std::string Model;         ///< The step's `model:`, or "".
+  std::string OutputSchema;  ///< Model steps: JSON schema of the answer, or "".
+  unsigned Attempt = 1;
+};
+
+/// How an attempt ended.
+struct ActionResult {
+  bool Ok = false;
+  /// The step's result fields: always `output`, plus the action's others.
+  nlohmann::json Fields = nlohmann::json::object();
+  std::string Error;  ///< When !Ok: what went wrong, for people.
+  /// When !Ok: may another attempt succeed? (A bad parameter will not.)
+  bool Retryable = true;
+
+  static ActionResult success(nlohmann::json Fields) {
+    ActionResult R;
+    R.Ok = true;
+    R.Fields = std::move(Fields);
+    return R;
+  }
+  static ActionResult failure(std::string Error, bool Retryable = true) {
+    ActionResult R;
+    R.Error = std::move(Error);
+    R.Retryable = Retryable;
+    return R;
+  }
+};
+
+/// Called once, on the loop thread, when an attempt ends.
+using ActionDone = std::function<void(ActionResult)>;
+
+/// A running attempt.
+class ActionTask {
+ public:
+  virtual ~ActionTask() = default;
+  /// Stops the attempt; its ActionDone will not be called.
+  virtual void cancel() = 0;
+};
+
+/// Starts actions by name. The scheduler holds one.
+class ActionRunner {
+ public:
+  virtual ~ActionRunner() = default;
+  /// Starts \p R. \p Done may be called before start() returns (actions
+  /// that finish at once); then the returned task may be null.
+  virtual std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done) = 0;
+};
+
+}  // namespace orch::runtime

@@ -1,0 +1,164 @@
+//===- LlmSteps.cpp -------------------------------------------------------===//
+#include "runtime/actions/LlmSteps.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+
+#include "ir/Eval.h"
+#include "llvm/ADT/StringExtras.h"
+#include "runtime/llm/Providers.h"
+
+namespace orch::runtime {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char *TaskSystem =
+    "You carry out one step of an automated pipeline. The user message names the "
+    "task and gives its parameters. Do the task and answer with its result only: "
+    "no preamble, no questions.";
+
+std::string humanize(llvm::StringRef Action) {
+  std::string S = Action.str();
+  for (char &C : S)
+    if (C == '_' || C == '-' || C == '.') C = ' ';
+  return S;
+}
+
+/// A schema name the services accept: `^[a-zA-Z0-9_-]{1,64}$`.
+std::string schemaName(llvm::StringRef StepId) {
+  std::string S = "step_";
+  for (char C : StepId) S += llvm::isAlnum(C) || C == '_' || C == '-' ? C : '_';
+  return S.substr(0, 64);
+}
+
+/// Cancelling a model step drops its answer; the request itself runs out.
+class LlmTask : public ActionTask {
+ public:
+  explicit LlmTask(std::shared_ptr<std::atomic<bool>> Live) : Live(std::move(Live)) {}
+  void cancel() override { *Live = false; }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> Live;
+};
+
+}  // namespace
+
+std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R) {
+  if (R.Action == "generate") {
+    std::string System = R.Params.contains("system")
+                             ? ir::displayString(R.Params["system"])
+                             : std::string();
+    return {System, R.Params.contains("prompt") ? ir::displayString(R.Params["prompt"])
+                                                : std::string()};
+  }
+  std::string Prompt = "Task: " + humanize(R.Action) + "\n";
+  if (!R.Params.empty()) {
+    Prompt += "Parameters:\n";
+    for (auto &[K, V] : R.Params.items())
+      Prompt += "- " + K + ": " + ir::displayString(V) + "\n";
+  }
+  if (!R.OutputSchema.empty())
+    Prompt += "Answer with the fields the schema asks for; later steps read them.\n";
+  return {TaskSystem, Prompt};
+}
+
+LlmSteps::LlmSteps(Executor &Exec, llm::HttpTransport &Transport, llm::Clock &Clk,
+                   LlmSettings Settings)
+    : Exec(Exec), Transport(Transport), Clk(Clk), S(std::move(Settings)) {}
+
+LlmSteps::~LlmSteps() {
+  {
+    std::lock_guard<std::mutex> L(QM);
+    Quit = true;
+  }
+  QCV.notify_all();
+  for (std::thread &T : Workers) T.join();
+}
+
+llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model) {
+  std::lock_guard<std::mutex> L(ClientsM);
+  auto It = Clients.find(Model);
+  if (It != Clients.end()) return It->second.get();
+  llvm::Expected<llm::ProviderConfig> P = llm::resolveProvider(Model, S.Registry, S.Env);
+  if (!P) return P.takeError();
+  auto C = std::make_unique<llm::Client>(std::move(*P), Transport, Clk, S.Env);
+  llm::Client *Raw = C.get();
+  Clients.emplace(Model, std::move(C));
+  return Raw;
+}
+
+ActionResult LlmSteps::run(const ActionRequest &R) {
+  std::string Model = !R.Model.empty() ? R.Model : S.DefaultModel;
+  if (Model.empty())
+    return ActionResult::failure(
+        fmt::format("`{}` is an LLM step and no model is set: pass --model or set "
+                    "ORCH_MODEL, and point OPENAI_BASE_URL and OPENAI_API_KEY (or "
+                    "ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server",
+                    R.Action),
+        false);
+  llvm::Expected<llm::Client *> C = clientFor(Model);
+  if (!C) return ActionResult::failure(llvm::toString(C.takeError()), false);
+  llm::ChatRequest Req;
+  Req.Model = Model;
+  std::tie(Req.System, Req.Prompt) = buildStepPrompt(R);
+  if (R.Action == "generate") {
+    if (auto It = R.Params.find("max_tokens"); It != R.Params.end() && It->is_number())
+      Req.MaxTokens = It->get<unsigned>();
+    if (auto It = R.Params.find("temperature"); It != R.Params.end() && It->is_number())
+      Req.Temperature = It->get<double>();
+  }
+  if (!R.OutputSchema.empty()) {
+    Req.Schema = json::parse(R.OutputSchema, nullptr, false);
+    Req.SchemaName = schemaName(R.StepId);
+  }
+  llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
+  if (!Resp) {
+    bool Final = Resp.errorIsA<llm::RefusalError>();
+    return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
+  }
+  if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});
+  json Fields = *Resp->Structured;
+  if (!Fields.is_object()) Fields = json{{"value", Fields}};
+  if (!Fields.contains("output") || !Fields["output"].is_string())
+    Fields["output"] = Resp->Structured->dump();
+  return ActionResult::success(std::move(Fields));
+}
+
+std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone Done) {
+  auto Live = std::make_shared<std::atomic<bool>>(true);
+  auto Job = [this, R, Done = std::move(Done), Live] {
+    if (!*Live) return;
+    ActionResult Res = run(R);
+    Exec.post([Done, Live, Res = std::move(Res)]() mutable {
+      if (*Live) Done(std::move(Res));
+    });
+  };
+  {
+    std::lock_guard<std::mutex> L(QM);
+    Queue.push_back(std::move(Job));
+    if (Idle == 0 && Workers.size() < S.Threads)
+      Workers.emplace_back([this] { worker(); });
+  }
+  QCV.notify_one();
+  return std::make_unique<LlmTask>(Live);
+}
+
+void LlmSteps::worker() {
+  std::unique_lock<std::mutex> L(QM);
+  while (true) {
+    ++Idle;
+    QCV.wait(L, [&] { return Quit || !Queue.empty(); });
+    --Idle;
+    if (Quit) return;
+    std::function<void()> Job = std::move(Queue.front());
+    Queue.pop_front();
+    L.unlock();
+    Job();
+    L.lock();
+  }
+}
+
+}  // namespace orch::runtime

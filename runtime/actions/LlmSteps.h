@@ -1,0 +1,70 @@
+//===- LlmSteps.h - Steps that ask a model ---------------------*- C++ -*-===//
+//
+// `generate` and every action that is not built in (the seed's `analyze`,
+// `search`, `synthesize`, ...) ask a model through the one LLM client
+// (runtime/llm). An LLM task's prompt is built from its action name and
+// parameters. When later steps read fields other than `output`, the plan
+// carries a JSON schema and the step asks for structured output.
+//
+// The client is blocking, so calls run on a worker pool; the client's
+// per-provider concurrency limit is what bounds calls in flight, and the
+// HTTP itself is multiplexed on one curl-multi thread (CurlMulti).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/actions/Action.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/llm/Client.h"
+
+namespace orch::runtime {
+
+/// Where model steps find their model.
+struct LlmSettings {
+  std::string DefaultModel;  ///< --model, else ORCH_MODEL.
+  std::string Registry;      ///< models.yaml, or "".
+  unsigned Threads = 64;     ///< Worker threads at most.
+  llm::EnvLookup Env = llm::processEnv;
+};
+
+/// The system message and user prompt for step \p R (exposed for tests).
+std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R);
+
+/// Runs model steps.
+class LlmSteps {
+ public:
+  LlmSteps(Executor &Exec, llm::HttpTransport &Transport, llm::Clock &Clk, LlmSettings S);
+  ~LlmSteps();
+
+  /// Starts \p R; \p Done is called on the loop thread.
+  std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done);
+
+ private:
+  ActionResult run(const ActionRequest &R);
+  llvm::Expected<llm::Client *> clientFor(const std::string &Model);
+  void worker();
+
+  Executor &Exec;
+  llm::HttpTransport &Transport;
+  llm::Clock &Clk;
+  LlmSettings S;
+  std::mutex ClientsM;
+  std::map<std::string, std::unique_ptr<llm::Client>> Clients;
+  std::mutex QM;
+  std::condition_variable QCV;
+  std::deque<std::function<void()>> Queue;
+  std::vector<std::thread> Workers;
+  unsigned Idle = 0;
+  bool Quit = false;
+};
+
+}  // namespace orch::runtime

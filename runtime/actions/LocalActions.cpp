@@ -1,0 +1,226 @@
+//===- LocalActions.cpp ---------------------------------------------------===//
+#include "runtime/actions/LocalActions.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ir/Actions.h"
+#include "ir/Eval.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace orch::runtime {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr uint64_t MaxReadBytes = 256ull << 20;
+
+/// A parameter that must be a string (scalars print as text).
+llvm::Expected<std::string> stringParam(const json &Params, const char *Name) {
+  auto It = Params.find(Name);
+  if (It == Params.end() || It->is_null())
+    return llvm::createStringError(fmt::format("parameter `{}` is missing", Name));
+  if (It->is_array() || It->is_object())
+    return llvm::createStringError(
+        fmt::format("parameter `{}` must be text, found {}", Name, It->dump()));
+  return ir::displayString(*It);
+}
+
+ActionResult bad(llvm::Error E) {
+  return ActionResult::failure(llvm::toString(std::move(E)), /*Retryable=*/false);
+}
+
+json withOutput(json Value) {
+  return json{{"output", ir::displayString(Value)}, {"value", std::move(Value)}};
+}
+
+/// Follows a path like `a.b.0` into \p V.
+llvm::Expected<json> getPath(const json &V, llvm::StringRef Path) {
+  const json *Cur = &V;
+  llvm::SmallVector<llvm::StringRef, 8> Parts;
+  Path.split(Parts, '.', -1, false);
+  for (llvm::StringRef Part : Parts) {
+    unsigned long long N;
+    if (Cur->is_array() && !Part.getAsInteger(10, N) && N < Cur->size()) {
+      Cur = &(*Cur)[N];
+    } else if (Cur->is_object() && Cur->contains(Part.str())) {
+      Cur = &(*Cur)[Part.str()];
+    } else {
+      return llvm::createStringError(
+          fmt::format("`get`: no `{}` in {}", Part.str(), Cur->dump().substr(0, 80)));
+    }
+  }
+  return *Cur;
+}
+
+}  // namespace
+
+ActionResult runEcho(const json &Params) {
+  auto It = Params.find("message");
+  if (It == Params.end())
+    return ActionResult::failure("parameter `message` is missing", false);
+  return ActionResult::success(json{{"output", ir::displayString(*It)}});
+}
+
+ActionResult runTransform(const json &Params) {
+  auto In = Params.find("input");
+  if (In == Params.end())
+    return ActionResult::failure("parameter `input` is missing", false);
+  llvm::Expected<std::string> OpOr = stringParam(Params, "op");
+  if (!OpOr) return bad(OpOr.takeError());
+  std::string Op = *OpOr;
+  std::vector<json> Args;
+  if (auto A = Params.find("args"); A != Params.end() && !A->is_null()) {
+    if (!A->is_array())
+      return ActionResult::failure("parameter `args` must be a list", false);
+    Args.assign(A->begin(), A->end());
+  }
+  const json &V = *In;
+  auto NeedList = [&]() -> llvm::Error {
+    if (V.is_array()) return llvm::Error::success();
+    return llvm::createStringError(fmt::format("`{}` needs a list input", Op));
+  };
+  auto NeedMap = [&]() -> llvm::Error {
+    if (V.is_object()) return llvm::Error::success();
+    return llvm::createStringError(fmt::format("`{}` needs a mapping input", Op));
+  };
+  if (Op == "parse_json") {
+    json J = json::parse(ir::displayString(V), nullptr, false);
+    if (J.is_discarded())
+      return ActionResult::failure("`parse_json`: the input is not valid JSON", false);
+    return ActionResult::success(withOutput(std::move(J)));
+  }
+  if (Op == "split") {
+    std::string S = ir::displayString(V);
+    std::string Sep = Args.empty() ? "\n" : ir::displayString(Args[0]);
+    json Out = json::array();
+    if (Sep.empty())
+      return ActionResult::failure("`split`: the separator is empty", false);
+    size_t Pos = 0;
+    for (size_t Q; (Q = S.find(Sep, Pos)) != std::string::npos; Pos = Q + Sep.size())
+      Out.push_back(S.substr(Pos, Q - Pos));
+    Out.push_back(S.substr(Pos));
+    return ActionResult::success(withOutput(std::move(Out)));
+  }
+  if (Op == "keys" || Op == "values") {
+    if (llvm::Error E = NeedMap()) return bad(std::move(E));
+    json Out = json::array();
+    for (auto &[K, X] : V.items()) Out.push_back(Op == "keys" ? json(K) : X);
+    return ActionResult::success(withOutput(std::move(Out)));
+  }
+  if (Op == "sort" || Op == "unique" || Op == "reverse") {
+    if (llvm::Error E = NeedList()) return bad(std::move(E));
+    std::vector<json> Items(V.begin(), V.end());
+    if (Op == "reverse") {
+      std::reverse(Items.begin(), Items.end());
+    } else if (Op == "sort") {
+      std::stable_sort(Items.begin(), Items.end());
+    } else {
+      std::vector<json> Seen;
+      for (json &X : Items)
+        if (std::find(Seen.begin(), Seen.end(), X) == Seen.end()) Seen.push_back(X);
+      Items = std::move(Seen);
+    }
+    return ActionResult::success(withOutput(json(Items)));
+  }
+  if (Op == "get") {
+    if (Args.empty()) return ActionResult::failure("`get` needs a path argument", false);
+    llvm::Expected<json> R = getPath(V, ir::displayString(Args[0]));
+    if (!R) return bad(R.takeError());
+    return ActionResult::success(withOutput(std::move(*R)));
+  }
+  llvm::Expected<json> R = ir::applyFilter(Op, V, Args);
+  if (!R) return bad(R.takeError());
+  return ActionResult::success(withOutput(std::move(*R)));
+}
+
+llvm::Expected<std::string> confinePath(const std::string &RunDir,
+                                        const std::string &Path) {
+  if (Path.empty()) return llvm::createStringError("the path is empty");
+  if (Path.find('\0') != std::string::npos)
+    return llvm::createStringError("the path contains a NUL byte");
+  llvm::SmallString<256> Root;
+  if (std::error_code EC = llvm::sys::fs::real_path(RunDir, Root))
+    return llvm::createStringError(
+        fmt::format("run directory `{}`: {}", RunDir, EC.message()));
+  llvm::SmallString<256> Full(Path);
+  if (!llvm::sys::path::is_absolute(Full)) {
+    Full = Root;
+    llvm::sys::path::append(Full, Path);
+  }
+  llvm::sys::path::remove_dots(Full, /*remove_dot_dot=*/true);
+  // Resolve links in the deepest part that exists.
+  llvm::SmallString<256> Existing(Full), Rest;
+  while (!llvm::sys::fs::exists(Existing) && llvm::sys::path::has_parent_path(Existing)) {
+    llvm::SmallString<256> Tail(llvm::sys::path::filename(Existing));
+    if (!Rest.empty()) llvm::sys::path::append(Tail, Rest);
+    Rest = Tail;
+    Existing = llvm::sys::path::parent_path(Existing);
+  }
+  llvm::SmallString<256> Real;
+  if (std::error_code EC = llvm::sys::fs::real_path(Existing, Real))
+    return llvm::createStringError(fmt::format("`{}`: {}", Path, EC.message()));
+  if (!Rest.empty()) llvm::sys::path::append(Real, Rest);
+  llvm::StringRef R = Real;
+  if (R != Root.str() && !R.starts_with((Root + "/").str()))
+    return llvm::createStringError(
+        fmt::format("`{}` is outside the run directory `{}`", Path, Root.str()));
+  return Real.str().str();
+}
+
+ActionResult runFileRead(const std::string &RunDir, const json &Params) {
+  llvm::Expected<std::string> Path = stringParam(Params, "path");
+  if (!Path) return bad(Path.takeError());
+  llvm::Expected<std::string> Full = confinePath(RunDir, *Path);
+  if (!Full) return bad(Full.takeError());
+  uint64_t Size = 0;
+  if (!llvm::sys::fs::file_size(*Full, Size) && Size > MaxReadBytes)
+    return ActionResult::failure(
+        fmt::format("`{}` is {} bytes; the limit is {}", *Path, Size, MaxReadBytes),
+        false);
+  auto Buf = llvm::MemoryBuffer::getFile(*Full, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!Buf)
+    return ActionResult::failure(
+        fmt::format("cannot read `{}`: {}", *Path, Buf.getError().message()), false);
+  std::string Text = (*Buf)->getBuffer().str();
+  size_t N = Text.size();
+  return ActionResult::success(json{{"output", std::move(Text)}, {"bytes", N}});
+}
+
+ActionResult runFileWrite(const std::string &RunDir, const json &Params) {
+  llvm::Expected<std::string> Path = stringParam(Params, "path");
+  if (!Path) return bad(Path.takeError());
+  auto C = Params.find("content");
+  if (C == Params.end())
+    return ActionResult::failure("parameter `content` is missing", false);
+  bool Append = false;
+  if (auto A = Params.find("append"); A != Params.end()) Append = ir::truthy(*A);
+  llvm::Expected<std::string> Full = confinePath(RunDir, *Path);
+  if (!Full) return bad(Full.takeError());
+  std::string Text = ir::displayString(*C);
+  llvm::StringRef Parent = llvm::sys::path::parent_path(*Full);
+  if (std::error_code EC = llvm::sys::fs::create_directories(Parent))
+    return ActionResult::failure(
+        fmt::format("cannot create `{}`: {}", Parent.str(), EC.message()), false);
+  std::error_code EC;
+  llvm::raw_fd_ostream OS(*Full, EC,
+                          Append ? llvm::sys::fs::OF_Append : llvm::sys::fs::OF_None);
+  if (!EC) {
+    OS << Text;
+    OS.close();
+    EC = OS.error();
+  }
+  if (EC)
+    return ActionResult::failure(
+        fmt::format("cannot write `{}`: {}", *Path, EC.message()), false);
+  return ActionResult::success(json{{"output", *Path}, {"bytes", Text.size()}});
+}
+
+}  // namespace orch::runtime

@@ -1,0 +1,32 @@
+//===- LocalActions.h - Actions that finish at once ------------*- C++ -*-===//
+//
+// echo, transform, file.read and file.write: pure or local-file work that
+// completes inside the call, on the loop thread.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "llvm/Support/Error.h"
+#include "runtime/actions/Action.h"
+
+namespace orch::runtime {
+
+/// `echo`: `message` → output (other values print as JSON).
+ActionResult runEcho(const nlohmann::json &Params);
+/// `transform`: applies `op` (a template filter or one of transformOps())
+/// with `args` to `input`. Output is the result's text; `value` the result.
+ActionResult runTransform(const nlohmann::json &Params);
+/// `file.read`: `path` inside \p RunDir → output (content), bytes.
+ActionResult runFileRead(const std::string &RunDir, const nlohmann::json &Params);
+/// `file.write`: `content` to `path` inside \p RunDir (`append`).
+ActionResult runFileWrite(const std::string &RunDir, const nlohmann::json &Params);
+
+/// Resolves \p Path against \p RunDir and checks that it stays inside it,
+/// also through symbolic links. On success returns the absolute path.
+llvm::Expected<std::string> confinePath(const std::string &RunDir,
+                                        const std::string &Path);
+
+}  // namespace orch::runtime

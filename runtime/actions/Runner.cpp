@@ -1,0 +1,143 @@
+//===- Runner.cpp ---------------------------------------------------------===//
+#include "runtime/actions/Runner.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+
+#include "ir/Actions.h"
+#include "ir/Eval.h"
+#include "runtime/actions/LocalActions.h"
+#include "runtime/actions/Shell.h"
+
+namespace orch::runtime {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t MaxSleepMs = 86'400'000;
+
+class SleepTask : public ActionTask {
+ public:
+  SleepTask(Executor &Exec) : Exec(Exec) {}
+  void cancel() override { Exec.cancelTimer(Id); }
+  Executor::TimerId Id = 0;
+
+ private:
+  Executor &Exec;
+};
+
+std::unique_ptr<ActionTask> startSleep(Executor &Exec, const json &Params,
+                                       ActionDone Done) {
+  auto Ms = Params.find("ms");
+  if (Ms == Params.end() || !Ms->is_number_integer() || Ms->get<int64_t>() < 0 ||
+      Ms->get<int64_t>() > MaxSleepMs) {
+    Done(ActionResult::failure(
+        fmt::format("parameter `ms` must be an integer from 0 to {}", MaxSleepMs),
+        false));
+    return nullptr;
+  }
+  int64_t N = Ms->get<int64_t>();
+  auto T = std::make_unique<SleepTask>(Exec);
+  T->Id = Exec.addTimer(Exec.now() + std::chrono::milliseconds(N), [Done, N] {
+    Done(ActionResult::success(json{{"output", ""}, {"slept_ms", N}}));
+  });
+  return T;
+}
+
+class HttpTask : public ActionTask {
+ public:
+  HttpTask(llm::CurlMulti &Multi, std::shared_ptr<std::atomic<bool>> Live)
+      : Multi(Multi), Live(std::move(Live)) {}
+  void cancel() override {
+    *Live = false;
+    Multi.cancel(Id);
+  }
+  uint64_t Id = 0;
+
+ private:
+  llm::CurlMulti &Multi;
+  std::shared_ptr<std::atomic<bool>> Live;
+};
+
+ActionResult httpResult(llvm::Expected<llm::HttpResponse> R, bool FailOnStatus) {
+  if (!R) return ActionResult::failure(llvm::toString(R.takeError()));
+  json Headers = json::object();
+  for (const llm::Header &H : R->Headers) Headers[H.first] = H.second;
+  json Parsed = json::parse(R->Body, nullptr, false);
+  if (Parsed.is_discarded()) Parsed = nullptr;
+  if (FailOnStatus && R->Status >= 400) {
+    std::string Body = R->Body.substr(0, 200);
+    // 429 and 5xx may pass; other client errors will not.
+    bool Retry = R->Status == 429 || R->Status >= 500;
+    return ActionResult::failure(fmt::format("HTTP {}: {}", R->Status, Body), Retry);
+  }
+  return ActionResult::success(json{{"output", std::move(R->Body)},
+                                    {"status", R->Status},
+                                    {"headers", std::move(Headers)},
+                                    {"json", std::move(Parsed)}});
+}
+
+}  // namespace
+
+BuiltinRunner::BuiltinRunner(Executor &Exec, RunnerConfig Config)
+    : Exec(Exec), Config(std::move(Config)) {}
+
+BuiltinRunner::~BuiltinRunner() = default;
+
+llm::CurlMulti &BuiltinRunner::http() {
+  if (!Http) Http = std::make_unique<llm::CurlMulti>();
+  return *Http;
+}
+
+LlmSteps &BuiltinRunner::llm() {
+  if (!Llm) Llm = std::make_unique<LlmSteps>(Exec, http(), Clock, Config.Llm);
+  return *Llm;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
+                                                 ActionDone Done) {
+  const std::string &A = R.Action;
+  if (A == "echo") return Done(runEcho(R.Params)), nullptr;
+  if (A == "transform") return Done(runTransform(R.Params)), nullptr;
+  if (A == "file.read") return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
+  if (A == "file.write") return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
+  if (A == "sleep") return startSleep(Exec, R.Params, std::move(Done));
+  if (A == "shell") return startShell(Exec, Config.RunDir, R.Params, std::move(Done));
+  if (A == "http.request") {
+    llm::HttpRequest Req;
+    Req.Method = R.Params.value("method", std::string("GET"));
+    if (auto U = R.Params.find("url"); U != R.Params.end() && U->is_string())
+      Req.Url = U->get<std::string>();
+    llvm::StringRef Url = Req.Url;
+    if (!Url.starts_with("http://") && !Url.starts_with("https://"))
+      return Done(ActionResult::failure(
+                 "parameter `url` must be an http:// or https:// URL", false)),
+             nullptr;
+    if (auto H = R.Params.find("headers"); H != R.Params.end() && H->is_object())
+      for (auto &[K, V] : H->items()) Req.Headers.push_back({K, ir::displayString(V)});
+    if (auto B = R.Params.find("body"); B != R.Params.end() && !B->is_null()) {
+      Req.Body = B->is_string() ? B->get<std::string>() : B->dump();
+      if (!B->is_string()) Req.Headers.push_back({"Content-Type", "application/json"});
+    }
+    Req.Timeout =
+        std::chrono::milliseconds(24 * 3600 * 1000);  // the step's timeout rules
+    bool FailOnStatus = ir::truthy(R.Params.value("fail_on_status", json(true)));
+    auto Live = std::make_shared<std::atomic<bool>>(true);
+    auto T = std::make_unique<HttpTask>(http(), Live);
+    Executor &E = Exec;
+    T->Id = http().send(std::move(Req), [&E, Live, Done, FailOnStatus](
+                                            llvm::Expected<llm::HttpResponse> Resp) {
+      auto Res =
+          std::make_shared<ActionResult>(httpResult(std::move(Resp), FailOnStatus));
+      E.post([Live, Done, Res] {
+        if (*Live) Done(std::move(*Res));
+      });
+    });
+    return T;
+  }
+  return llm().start(R, std::move(Done));
+}
+
+}  // namespace orch::runtime

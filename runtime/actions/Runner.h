@@ -1,0 +1,39 @@
+//===- Runner.h - The built-in actions and LLM steps, by name --*- C++ -*-===//
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "runtime/actions/Action.h"
+#include "runtime/actions/LlmSteps.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/llm/CurlTransport.h"
+
+namespace orch::runtime {
+
+/// What the actions of one run share.
+struct RunnerConfig {
+  std::string RunDir = ".";  ///< Files and shell commands stay here.
+  LlmSettings Llm;
+};
+
+/// Starts each action by its name (ir/Actions.h); any other name is an LLM
+/// task. HTTP (http.request and model calls) goes through one CurlMulti.
+class BuiltinRunner : public ActionRunner {
+ public:
+  BuiltinRunner(Executor &Exec, RunnerConfig Config);
+  ~BuiltinRunner() override;
+  std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done) override;
+
+ private:
+  llm::CurlMulti &http();
+  LlmSteps &llm();
+
+  Executor &Exec;
+  RunnerConfig Config;
+  std::unique_ptr<llm::CurlMulti> Http;
+  llm::SystemClock Clock;
+  std::unique_ptr<LlmSteps> Llm;
+};
+
+}  // namespace orch::runtime

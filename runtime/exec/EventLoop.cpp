@@ -1,0 +1,138 @@
+//===- EventLoop.cpp ------------------------------------------------------===//
+#include "runtime/exec/EventLoop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace orch::runtime {
+
+EventLoop::EventLoop() {
+  Epoll = epoll_create1(EPOLL_CLOEXEC);
+  Wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (Epoll < 0 || Wake < 0) {
+    // No epoll means no runtime at all; this is not recoverable.
+    std::perror("orchrt: cannot create the event loop");
+    std::abort();
+  }
+  epoll_event Ev{};
+  Ev.events = EPOLLIN;
+  Ev.data.fd = Wake;
+  epoll_ctl(Epoll, EPOLL_CTL_ADD, Wake, &Ev);
+}
+
+EventLoop::~EventLoop() {
+  close(Wake);
+  close(Epoll);
+}
+
+Executor::TimerId EventLoop::addTimer(TimePoint When, Callback Fn) {
+  TimerId Id = NextId++;
+  Heap.push({When, Id});
+  Timers.emplace(Id, std::move(Fn));
+  return Id;
+}
+
+void EventLoop::cancelTimer(TimerId Id) { Timers.erase(Id); }
+
+void EventLoop::post(Callback Fn) {
+  {
+    std::lock_guard<std::mutex> L(PostM);
+    Posted.push_back(std::move(Fn));
+  }
+  uint64_t One = 1;
+  // A full counter still wakes the loop; nothing to handle.
+  [[maybe_unused]] ssize_t N = write(Wake, &One, sizeof One);
+}
+
+bool EventLoop::watchFd(int Fd, Callback Fn) {
+  epoll_event Ev{};
+  Ev.events = EPOLLIN | EPOLLRDHUP;
+  Ev.data.fd = Fd;
+  if (epoll_ctl(Epoll, EPOLL_CTL_ADD, Fd, &Ev) != 0) return false;
+  Watches[Fd] = std::move(Fn);
+  return true;
+}
+
+void EventLoop::unwatchFd(int Fd) {
+  if (Watches.erase(Fd)) epoll_ctl(Epoll, EPOLL_CTL_DEL, Fd, nullptr);
+}
+
+bool EventLoop::runDue(const std::function<bool()> &Done) {
+  TimePoint Now = now();
+  while (!Heap.empty() && Heap.top().When <= Now) {
+    TimerId Id = Heap.top().Id;
+    Heap.pop();
+    auto It = Timers.find(Id);
+    if (It == Timers.end()) continue;  // cancelled
+    Callback Fn = std::move(It->second);
+    Timers.erase(It);
+    Fn();
+    if (Done()) return true;
+  }
+  return false;
+}
+
+bool EventLoop::drainPosted(const std::function<bool()> &Done) {
+  while (true) {
+    std::deque<Callback> Batch;
+    {
+      std::lock_guard<std::mutex> L(PostM);
+      if (Posted.empty()) return false;
+      Batch.swap(Posted);
+    }
+    for (size_t I = 0; I < Batch.size(); ++I) {
+      Callback Fn = std::move(Batch[I]);
+      Fn();
+      if (Done()) {
+        // Keep what is left, in order, for a later run.
+        std::lock_guard<std::mutex> L(PostM);
+        Posted.insert(Posted.begin(), std::make_move_iterator(Batch.begin() + I + 1),
+                      std::make_move_iterator(Batch.end()));
+        return true;
+      }
+    }
+  }
+}
+
+void EventLoop::runUntil(const std::function<bool()> &Done) {
+  epoll_event Events[64];
+  while (!Done()) {
+    if (drainPosted(Done) || runDue(Done)) return;
+    // Drop cancelled timers at the top so they do not shorten the wait.
+    while (!Heap.empty() && !Timers.count(Heap.top().Id)) Heap.pop();
+    int TimeoutMs = -1;
+    if (!Heap.empty()) {
+      auto Left = std::chrono::ceil<std::chrono::milliseconds>(Heap.top().When - now());
+      TimeoutMs = static_cast<int>(std::max<int64_t>(0, Left.count()));
+    }
+    {
+      std::lock_guard<std::mutex> L(PostM);
+      if (!Posted.empty()) TimeoutMs = 0;
+    }
+    int N = epoll_wait(Epoll, Events, 64, TimeoutMs);
+    if (N < 0 && errno != EINTR) {
+      std::perror("orchrt: epoll_wait");
+      std::abort();
+    }
+    for (int I = 0; I < N; ++I) {
+      int Fd = Events[I].data.fd;
+      if (Fd == Wake) {
+        uint64_t V;
+        [[maybe_unused]] ssize_t R = read(Wake, &V, sizeof V);
+        continue;
+      }
+      auto It = Watches.find(Fd);
+      if (It == Watches.end()) continue;
+      Callback Fn = It->second;  // the callback may unwatch itself
+      Fn();
+      if (Done()) return;
+    }
+  }
+}
+
+}  // namespace orch::runtime

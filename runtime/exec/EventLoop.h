@@ -1,0 +1,54 @@
+//===- EventLoop.h - epoll-based Executor ----------------------*- C++ -*-===//
+#pragma once
+
+#include <deque>
+#include <mutex>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/exec/Executor.h"
+
+namespace orch::runtime {
+
+/// One thread's event loop: epoll for descriptors, a timer heap whose
+/// earliest deadline bounds epoll_wait, and an eventfd that wakes the loop
+/// when another thread posts. Thousands of waiting steps cost a heap entry
+/// or a descriptor each, never a thread.
+class EventLoop : public Executor {
+ public:
+  EventLoop();
+  ~EventLoop() override;
+  EventLoop(const EventLoop &) = delete;
+  EventLoop &operator=(const EventLoop &) = delete;
+
+  TimePoint now() override { return Clock::now(); }
+  TimerId addTimer(TimePoint When, Callback Fn) override;
+  void cancelTimer(TimerId Id) override;
+  void post(Callback Fn) override;
+  bool watchFd(int Fd, Callback Fn) override;
+  void unwatchFd(int Fd) override;
+  void runUntil(const std::function<bool()> &Done) override;
+
+ private:
+  struct Timer {
+    TimePoint When;
+    TimerId Id;
+    bool operator>(const Timer &O) const {
+      return When != O.When ? When > O.When : Id > O.Id;
+    }
+  };
+  bool runDue(const std::function<bool()> &Done);
+  bool drainPosted(const std::function<bool()> &Done);
+
+  int Epoll = -1;
+  int Wake = -1;
+  TimerId NextId = 1;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> Heap;
+  std::unordered_map<TimerId, Callback> Timers;
+  std::unordered_map<int, Callback> Watches;
+  std::mutex PostM;
+  std::deque<Callback> Posted;
+};
+
+}  // namespace orch::runtime

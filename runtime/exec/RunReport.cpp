@@ -1,0 +1,139 @@
+//===- RunReport.cpp ------------------------------------------------------===//
+#include "runtime/exec/RunReport.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace orch::runtime {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+using SysClock = std::chrono::system_clock;
+
+std::string isoTime(SysClock::time_point T) {
+  auto Ms = std::chrono::duration_cast<std::chrono::milliseconds>(T.time_since_epoch());
+  std::time_t Secs = static_cast<std::time_t>(Ms.count() / 1000);
+  std::tm Tm{};
+  gmtime_r(&Secs, &Tm);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", Tm,
+                     static_cast<int>(Ms.count() % 1000));
+}
+
+ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
+                         SysClock::time_point WallStart) {
+  auto Wall = [&](Executor::TimePoint T) {
+    return WallStart + std::chrono::duration_cast<SysClock::duration>(T - S.startTime());
+  };
+  ordered_json R;
+  R["pipeline"] = Plan.plan().name() ? Plan.plan().name()->str() : "";
+  R["status"] = runStatusName(S.status());
+  if (!S.runError().empty()) R["error"] = S.runError();
+  R["plan_hash"] = Plan.contentHash();
+  R["inputs"] = S.inputs();
+  R["started_at"] = isoTime(WallStart);
+  Executor::TimePoint End = S.startTime();
+  ordered_json Steps = ordered_json::object();
+  for (uint32_t I = 0; I < S.size(); ++I) {
+    const StepState &St = S.state(I);
+    ordered_json E;
+    E["status"] = stepStatusName(St.Status);
+    const json *Out = St.Status == StepStatus::Completed && St.Result.is_object() &&
+                              St.Result.contains("output")
+                          ? &St.Result["output"]
+                          : nullptr;
+    E["output"] = Out ? *Out : json();
+    if (St.Status == StepStatus::Completed && St.Result.is_object() &&
+        St.Result.size() > 1) {
+      json Fields = St.Result;
+      Fields.erase("output");
+      E["fields"] = std::move(Fields);
+    }
+    E["attempts"] = St.Attempts;
+    E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
+    bool Settled = St.Status == StepStatus::Completed ||
+                   St.Status == StepStatus::Failed ||
+                   (St.Status == StepStatus::Skipped && St.HasStarted);
+    E["finished_at"] = Settled ? json(isoTime(Wall(St.Finished))) : json();
+    if (St.HasStarted && St.Finished > End) End = St.Finished;
+    if (St.Resumed) {
+      E["started_at"] = St.PriorStarted;
+      E["finished_at"] = St.PriorFinished;
+      E["resumed"] = true;
+    }
+    E["duration_ms"] =
+        Settled && !St.Resumed
+            ? json(std::chrono::duration<double, std::milli>(St.Finished - St.Started)
+                       .count())
+            : json();
+    E["error"] = St.Error.empty() ? json() : json(St.Error);
+    Steps[S.stepId(I).str()] = std::move(E);
+  }
+  R["finished_at"] = isoTime(Wall(End));
+  R["steps"] = std::move(Steps);
+  json Errors = json::object();
+  R["outputs"] = S.outputs(Errors);
+  if (!Errors.empty()) R["output_errors"] = Errors;
+  return R;
+}
+
+llvm::Error writeFileAtomic(const std::string &Path, const std::string &Text) {
+  llvm::SmallString<256> Tmp(Path);
+  Tmp += ".tmp%%%%%%";
+  int Fd;
+  llvm::SmallString<256> Real;
+  if (std::error_code EC = llvm::sys::fs::createUniqueFile(Tmp, Fd, Real))
+    return llvm::createStringError(
+        fmt::format("cannot write `{}`: {}", Path, EC.message()));
+  {
+    llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
+    OS << Text;
+    OS.close();
+    if (OS.has_error()) {
+      llvm::sys::fs::remove(Real);
+      return llvm::createStringError(
+          fmt::format("cannot write `{}`: {}", Path, OS.error().message()));
+    }
+  }
+  if (std::error_code EC = llvm::sys::fs::rename(Real, Path)) {
+    llvm::sys::fs::remove(Real);
+    return llvm::createStringError(
+        fmt::format("cannot write `{}`: {}", Path, EC.message()));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const json &R) {
+  if (!R.is_object() || !R.contains("steps") || !R["steps"].is_object())
+    return llvm::createStringError("it is not an orchrt result (no `steps`)");
+  if (R.value("plan_hash", std::string()) != Plan.contentHash())
+    return llvm::createStringError(
+        "it comes from a different plan (its `plan_hash` differs); run without --resume");
+  if (R.value("inputs", json::object()) != S.inputs())
+    return llvm::createStringError(
+        "it was run with different inputs; resuming would mix their results");
+  const json &Steps = R["steps"];
+  size_t N = 0;
+  for (uint32_t I = 0; I < S.size(); ++I) {
+    auto It = Steps.find(S.stepId(I).str());
+    if (It == Steps.end() || !It->is_object() || It->value("status", "") != "completed")
+      continue;
+    json Result = It->value("fields", json::object());
+    if (!Result.is_object()) Result = json::object();
+    Result["output"] = It->value("output", json());
+    unsigned Attempts = It->value("attempts", 1u);
+    auto Text = [&](const char *K) {
+      auto V = It->find(K);
+      return V != It->end() && V->is_string() ? V->get<std::string>() : std::string();
+    };
+    S.preset(I, std::move(Result), Attempts, Text("started_at"), Text("finished_at"));
+    ++N;
+  }
+  return N;
+}
+
+}  // namespace orch::runtime

@@ -1,0 +1,33 @@
+//===- RunReport.h - The JSON result of a run, and resuming ----*- C++ -*-===//
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "llvm/Support/Error.h"
+#include "runtime/exec/Scheduler.h"
+
+namespace orch::runtime {
+
+/// The result document (`--out`): `status`, `error`, `plan_hash`,
+/// `inputs`, timestamps, `steps` keyed by id (each with `status`,
+/// `output`, `fields`, `attempts`, `started_at`, `finished_at`, `error`)
+/// and `outputs`. \p WallStart is the wall-clock time of Scheduler::start.
+nlohmann::ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
+                                   std::chrono::system_clock::time_point WallStart);
+
+/// Writes \p Text to \p Path through a temporary file and a rename, so a
+/// reader never sees half a file.
+llvm::Error writeFileAtomic(const std::string &Path, const std::string &Text);
+
+/// Marks the steps a previous result \p Report completed as completed in
+/// \p S (before start). The report must come from the same plan and the
+/// same inputs; returns how many steps were taken over.
+llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan,
+                                  const nlohmann::json &Report);
+
+/// `2026-11-25T17:41:42.123Z`.
+std::string isoTime(std::chrono::system_clock::time_point T);
+
+}  // namespace orch::runtime

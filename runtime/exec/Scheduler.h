@@ -1,0 +1,156 @@
+//===- Scheduler.h - Runs a plan's steps as their inputs settle -*- C++ -*-===//
+//
+// A step starts as soon as every dependency has settled (no level
+// barriers), bounded by the job limit. Everything happens on the
+// executor's thread: actions report back through callbacks, timeouts and
+// retry backoffs are timers. Failure policies:
+//   fail      the run fails; no new step starts; running ones finish
+//   continue  the failure is recorded; dependents run
+//   skip      the step and its dependents are marked skipped
+//   retry     up to max_retries more attempts with exponential backoff,
+//             then as `fail`
+// A false `condition:` skips the step, and the skip propagates.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ir/Eval.h"
+#include "llvm/ADT/StringMap.h"
+#include "runtime/actions/Action.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/plan/PlanProgram.h"
+#include "runtime/plan/PlanReader.h"
+
+namespace orch::runtime {
+
+/// Where a step is in its life.
+enum class StepStatus : uint8_t { Pending, Running, Backoff, Completed, Failed, Skipped };
+
+/// `completed`, `failed`, `skipped` (and `pending`, `running` mid-run).
+const char *stepStatusName(StepStatus S);
+
+/// How the whole run ended.
+enum class RunStatus : uint8_t { Running, Completed, Failed, Interrupted };
+
+/// `running`, `completed`, `failed`, `interrupted`.
+const char *runStatusName(RunStatus S);
+
+/// Limits and timings of a run.
+struct RunOptions {
+  unsigned Jobs = 32;                         ///< Steps running at once (-j).
+  std::chrono::milliseconds RetryBase{250};   ///< First retry delay.
+  std::chrono::milliseconds RetryMax{30000};  ///< Cap of the doubling.
+};
+
+/// One step's state and, once settled, its record.
+struct StepState {
+  StepStatus Status = StepStatus::Pending;
+  uint32_t Waiting = 0;   ///< Dependencies not settled yet.
+  unsigned Attempts = 0;  ///< Attempts started.
+  bool HasStarted = false;
+  Executor::TimePoint Started{}, Finished{};
+  /// What templates see as `steps.<id>`: `output` and the other fields; for
+  /// a failed step whose policy is `continue`, `status` and `error`.
+  nlohmann::json Result;
+  std::string Error;  ///< Why it failed or was skipped.
+  std::unique_ptr<ActionTask> Task;
+  Executor::TimerId Timer = 0;  ///< Timeout while running; backoff while waiting.
+  uint64_t Epoch = 0;           ///< Attempt number; stale callbacks are ignored.
+  bool Resumed = false;         ///< Taken over from an earlier run.
+  std::string PriorStarted, PriorFinished;
+};
+
+/// Notified as steps move; the progress display is one.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void stepStarted(uint32_t Step, unsigned Attempt) {}
+  virtual void stepRetrying(uint32_t Step, std::chrono::milliseconds Delay,
+                            const std::string &Error) {}
+  virtual void stepSettled(uint32_t Step) {}
+};
+
+/// Runs one plan once.
+class Scheduler : public ir::EvalScope {
+ public:
+  /// \p Inputs maps every input name to its value (checked by the caller).
+  Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, nlohmann::json Inputs,
+            Executor &Exec, ActionRunner &Runner, RunOptions Opts,
+            RunObserver *Observer = nullptr);
+  ~Scheduler() override;
+
+  /// Starts every step without dependencies; the executor does the rest.
+  void start();
+  /// Marks step \p I completed with \p Result before start(): resuming
+  /// from an earlier run, whose timestamps the report keeps.
+  void preset(uint32_t I, nlohmann::json Result, unsigned Attempts, std::string StartedAt,
+              std::string FinishedAt);
+  /// True once every step has settled (or the run stopped and nothing runs).
+  bool finished() const { return Done; }
+  /// Cancels running steps, records \p Why, skips the rest (SIGINT,
+  /// pipeline timeout). \p AsInterrupt: the run is `interrupted`, else `failed`.
+  void stop(const std::string &Why, bool AsInterrupt);
+
+  RunStatus status() const;
+  /// The run's error: the first failure, the timeout or the interrupt.
+  const std::string &runError() const { return RunError; }
+  size_t size() const { return States.size(); }
+  const StepState &state(uint32_t I) const { return States[I]; }
+  llvm::StringRef stepId(uint32_t I) const;
+  /// Steps in each status, indexed by StepStatus.
+  const std::array<size_t, 6> &counts() const { return Counts; }
+  /// Evaluates the plan's outputs; failures are reported in \p Errors.
+  nlohmann::json outputs(nlohmann::json &Errors) const;
+  Executor::TimePoint startTime() const { return StartTime; }
+  const nlohmann::json &inputs() const { return Inputs; }
+
+  // EvalScope
+  const nlohmann::json *input(llvm::StringRef Name) const override;
+  const nlohmann::json *step(llvm::StringRef Id) const override;
+
+ private:
+  void setStatus(uint32_t I, StepStatus S);
+  void ready(uint32_t I);
+  void dispatch();
+  void begin(uint32_t I);
+  void onDone(uint32_t I, uint64_t Epoch, ActionResult R);
+  void attemptFailed(uint32_t I, std::string Error, bool Retryable);
+  void finalFail(uint32_t I, std::string Error);
+  void complete(uint32_t I, nlohmann::json Fields);
+  void release(uint32_t I);
+  void skipDependents(uint32_t I, const std::string &Why);
+  void settle(uint32_t I);
+  void checkDone();
+  void bury(std::unique_ptr<ActionTask> T);
+
+  const plan::Plan &P;
+  const PlanProgram &Prog;
+  nlohmann::json Inputs;
+  Executor &Exec;
+  ActionRunner &Runner;
+  RunOptions Opts;
+  RunObserver *Obs;
+  std::vector<StepState> States;
+  std::vector<std::vector<uint32_t>> Dependents;
+  llvm::StringMap<uint32_t> Index;
+  std::deque<uint32_t> Ready;
+  std::array<size_t, 6> Counts{};
+  size_t Running = 0, Settled = 0;
+  bool InDispatch = false, Stopping = false, Done = false, Started = false;
+  bool Failed = false, Interrupted = false;
+  std::string RunError;
+  Executor::TimePoint StartTime{};
+  Executor::TimerId RunTimer = 0;
+  std::vector<std::unique_ptr<ActionTask>> Graveyard;
+  bool GraveyardPosted = false;
+  std::shared_ptr<bool> Alive = std::make_shared<bool>(true);
+};
+
+}  // namespace orch::runtime

@@ -1,0 +1,216 @@
+//===- Run.cpp - orchrt's wiring: plan, inputs, loop, actions, report -----===//
+#include "Run.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+#include "runtime/actions/Runner.h"
+#include "runtime/exec/EventLoop.h"
+#include "runtime/exec/Progress.h"
+#include "runtime/exec/RunInputs.h"
+#include "runtime/exec/RunReport.h"
+#include "runtime/exec/Scheduler.h"
+#include "runtime/plan/PlanProgram.h"
+#include "runtime/plan/PlanReader.h"
+
+namespace orch::tools {
+
+using nlohmann::json;
+using namespace orch::runtime;
+
+namespace {
+
+int usage(const std::string &Msg) {
+  llvm::errs() << "orchrt: error: " << Msg << '\n';
+  return ExitUsage;
+}
+
+llvm::Expected<std::string> readAll(const std::string &Path) {
+  auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/false,
+                                                /*RequiresNullTerminator=*/false);
+  if (!Buf)
+    return llvm::createStringError(
+        fmt::format("cannot read `{}`: {}", Path, Buf.getError().message()));
+  return (*Buf)->getBuffer().str();
+}
+
+std::string envOr(const std::string &Flag, const char *Var) {
+  if (!Flag.empty()) return Flag;
+  const char *V = std::getenv(Var);
+  return V ? V : "";
+}
+
+/// SIGINT and SIGTERM arrive as a readable descriptor on the loop. They are
+/// blocked before any thread starts, so every thread inherits the mask.
+int blockSignals() {
+  sigset_t Set;
+  sigemptyset(&Set);
+  sigaddset(&Set, SIGINT);
+  sigaddset(&Set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &Set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+}  // namespace
+
+int runPlan(const RunCommand &Cmd) {
+  int SigFd = blockSignals();
+  llvm::Expected<std::string> Bytes = readAll(Cmd.PlanPath);
+  if (!Bytes) return usage(llvm::toString(Bytes.takeError()));
+  llvm::Expected<LoadedPlan> Plan = readPlan(std::move(*Bytes));
+  if (!Plan) return usage(Cmd.PlanPath + ": " + llvm::toString(Plan.takeError()));
+  PlanProgram Prog(*Plan);
+
+  json InputsFile;
+  if (!Cmd.InputsFile.empty()) {
+    llvm::Expected<std::string> Text = readAll(Cmd.InputsFile);
+    if (!Text) return usage(llvm::toString(Text.takeError()));
+    InputsFile = json::parse(*Text, nullptr, false);
+    if (InputsFile.is_discarded())
+      return usage(fmt::format("--inputs `{}` is not valid JSON", Cmd.InputsFile));
+  }
+  llvm::Expected<json> Inputs = resolveRunInputs(*Plan, Prog, InputsFile, Cmd.Inputs);
+  if (!Inputs) {
+    std::string Msg = llvm::toString(Inputs.takeError());
+    llvm::StringRef Rest = Msg;
+    while (!Rest.empty()) {
+      auto [Line, Tail] = Rest.split('\n');
+      llvm::errs() << "orchrt: error: " << Line << '\n';
+      Rest = Tail;
+    }
+    return ExitUsage;
+  }
+  if (!llvm::sys::fs::is_directory(Cmd.RunDir))
+    return usage(fmt::format("--run-dir `{}` is not a directory", Cmd.RunDir));
+  if (Cmd.Jobs == 0) return usage("-j must be at least 1");
+
+  EventLoop Loop;
+  RunnerConfig RC;
+  RC.RunDir = Cmd.RunDir;
+  RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
+  RC.Llm.Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
+  BuiltinRunner Runner(Loop, RC);
+
+  ProgressMode Mode = ProgressMode::Plain;
+  switch (Cmd.ProgressMode) {
+    case Progress::Auto: {
+      const char *Term = std::getenv("TERM");
+      bool Tty = llvm::sys::Process::StandardErrIsDisplayed() &&
+                 !(Term && llvm::StringRef(Term) == "dumb");
+      Mode = Tty ? ProgressMode::Tty : ProgressMode::Plain;
+      break;
+    }
+    case Progress::Tty:
+      Mode = ProgressMode::Tty;
+      break;
+    case Progress::Plain:
+      Mode = ProgressMode::Plain;
+      break;
+    case Progress::None:
+      Mode = ProgressMode::None;
+      break;
+  }
+  ProgressDisplay Display(Loop, Mode, llvm::errs());
+  RunOptions Opts;
+  Opts.Jobs = Cmd.Jobs;
+  Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
+  Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, &Display);
+  Display.attach(Sched);
+
+  if (!Cmd.ResumePath.empty()) {
+    llvm::Expected<std::string> Text = readAll(Cmd.ResumePath);
+    if (!Text) return usage(llvm::toString(Text.takeError()));
+    json Prior = json::parse(*Text, nullptr, false);
+    if (Prior.is_discarded())
+      return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
+    llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior);
+    if (!N)
+      return usage(fmt::format("cannot resume from `{}`: {}", Cmd.ResumePath,
+                               llvm::toString(N.takeError())));
+    if (Mode != ProgressMode::None)
+      llvm::errs() << fmt::format("resuming: {} of {} steps completed earlier\n", *N,
+                                  Sched.size());
+  }
+
+  auto WallStart = std::chrono::system_clock::now();
+  // The result file doubles as a checkpoint: rewritten at most once a second
+  // while steps finish, so a killed run can be resumed.
+  Executor::TimerId Checkpoint = 0;
+  std::function<void()> WriteCheckpoint;
+  auto WriteOut = [&]() -> bool {
+    if (Cmd.OutPath.empty()) return true;
+    std::string Text = buildReport(Sched, *Plan, WallStart).dump(2) + "\n";
+    if (llvm::Error E = writeFileAtomic(Cmd.OutPath, Text)) {
+      llvm::errs() << "orchrt: error: " << llvm::toString(std::move(E)) << '\n';
+      return false;
+    }
+    return true;
+  };
+  if (!Cmd.OutPath.empty()) {
+    WriteCheckpoint = [&] {
+      Checkpoint = 0;
+      if (Sched.finished()) return;
+      WriteOut();
+      Checkpoint = Loop.addTimer(Loop.now() + std::chrono::seconds(1), WriteCheckpoint);
+    };
+    Checkpoint = Loop.addTimer(Loop.now() + std::chrono::seconds(1), WriteCheckpoint);
+  }
+  unsigned Signals = 0;
+  if (SigFd >= 0)
+    Loop.watchFd(SigFd, [&] {
+      signalfd_siginfo Info;
+      while (read(SigFd, &Info, sizeof Info) == sizeof Info) {
+        if (++Signals > 1) {
+          // A second signal: stop now, without waiting for anything.
+          llvm::errs() << "\norchrt: interrupted again; exiting\n";
+          std::_Exit(ExitInterrupted);
+        }
+        Sched.stop(
+            Info.ssi_signo == SIGTERM ? "terminated (SIGTERM)" : "interrupted (SIGINT)",
+            true);
+      }
+    });
+
+  Sched.start();
+  Loop.runUntil([&] { return Sched.finished(); });
+  if (Checkpoint) Loop.cancelTimer(Checkpoint);
+  Display.finish();
+
+  bool Wrote = WriteOut();
+  const auto &C = Sched.counts();
+  auto Elapsed = std::chrono::duration<double>(Loop.now() - Sched.startTime()).count();
+  RunStatus St = Sched.status();
+  if (Mode != ProgressMode::None)
+    llvm::errs() << fmt::format(
+        "run {}: {} completed, {} failed, {} skipped in {:.3f} s\n", runStatusName(St),
+        C[static_cast<size_t>(StepStatus::Completed)],
+        C[static_cast<size_t>(StepStatus::Failed)],
+        C[static_cast<size_t>(StepStatus::Skipped)], Elapsed);
+  if (St != RunStatus::Completed && !Sched.runError().empty())
+    llvm::errs() << "orchrt: error: " << Sched.runError() << '\n';
+  // Declared outputs go to stdout as JSON.
+  json Errors = json::object();
+  json Outputs = Sched.outputs(Errors);
+  if (!Outputs.empty()) llvm::outs() << Outputs.dump(2) << '\n';
+  for (auto &[K, V] : Errors.items())
+    llvm::errs() << "orchrt: warning: output `" << K << "`: " << V.get<std::string>()
+                 << '\n';
+  if (SigFd >= 0) {
+    Loop.unwatchFd(SigFd);
+    close(SigFd);
+  }
+  if (St == RunStatus::Interrupted) return ExitInterrupted;
+  if (St == RunStatus::Failed) return ExitRunFailed;
+  return Wrote ? ExitOk : ExitRunFailed;
+}
+
+}  // namespace orch::tools

@@ -1,0 +1,33 @@
+//===- Run.h - orchrt: load a plan and run it ------------------*- C++ -*-===//
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace orch::tools {
+
+/// How progress is shown: auto picks tty on a terminal, else plain.
+enum class Progress { Auto, Tty, Plain, None };
+
+/// orchrt's options.
+struct RunCommand {
+  std::string PlanPath;
+  std::vector<std::string> Inputs;  ///< name=value
+  std::string InputsFile;
+  unsigned Jobs = 32;
+  std::string OutPath;
+  std::string ResumePath;
+  std::string RunDir = ".";
+  std::string Model;
+  std::string ModelsFile;
+  Progress ProgressMode = Progress::Auto;
+  unsigned RetryBaseMs = 250;
+};
+
+/// Exit codes.
+enum : int { ExitOk = 0, ExitRunFailed = 1, ExitUsage = 2, ExitInterrupted = 130 };
+
+/// Runs the plan; returns the exit code.
+int runPlan(const RunCommand &Cmd);
+
+}  // namespace orch::tools

@@ -1,0 +1,67 @@
+//===- main.cpp - orchrt: runs a compiled plan ----------------------------===//
+#include "Run.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace orch::tools;
+
+namespace {
+cl::OptionCategory Cat("orchrt options");
+cl::opt<std::string> PlanPath(cl::Positional, cl::desc("<plan.bin>"), cl::Required,
+                              cl::cat(Cat));
+cl::list<std::string> Inputs("input", cl::desc("An input value"),
+                             cl::value_desc("name=value"), cl::cat(Cat));
+cl::opt<std::string> InputsFile("inputs", cl::desc("Input values from a JSON object"),
+                                cl::value_desc("file.json"), cl::cat(Cat));
+cl::opt<unsigned> Jobs("j", cl::desc("Steps running at once (default 32)"),
+                       cl::value_desc("N"), cl::init(32), cl::Prefix, cl::cat(Cat));
+cl::opt<std::string> Out("out",
+                         cl::desc("Write the JSON result here (also as steps finish)"),
+                         cl::value_desc("result.json"), cl::cat(Cat));
+cl::opt<std::string> Resume("resume",
+                            cl::desc("Reuse the completed steps of an earlier result "
+                                     "of the same plan and inputs"),
+                            cl::value_desc("result.json"), cl::cat(Cat));
+cl::opt<std::string> RunDir("run-dir",
+                            cl::desc("Directory for file actions and shell commands "
+                                     "(default: the current one)"),
+                            cl::value_desc("dir"), cl::init("."), cl::cat(Cat));
+cl::opt<std::string> Model("model", cl::desc("Model for LLM steps (else ORCH_MODEL)"),
+                           cl::cat(Cat));
+cl::opt<std::string> Models("models", cl::desc("Model registry (else ORCH_MODELS)"),
+                            cl::value_desc("models.yaml"), cl::cat(Cat));
+cl::opt<Progress> ProgressOpt(
+    "progress", cl::desc("How to show progress on stderr"), cl::init(Progress::Auto),
+    cl::values(clEnumValN(Progress::Auto, "auto",
+                          "a status line on a terminal, else lines"),
+               clEnumValN(Progress::Tty, "tty", "a status line"),
+               clEnumValN(Progress::Plain, "plain", "one line a step"),
+               clEnumValN(Progress::None, "none", "nothing")),
+    cl::cat(Cat));
+cl::opt<bool> Quiet("q", cl::desc("Same as --progress=none"), cl::cat(Cat));
+cl::opt<unsigned> RetryBase("retry-base-ms",
+                            cl::desc("First retry delay; it doubles each retry"),
+                            cl::init(250), cl::cat(Cat));
+}  // namespace
+
+int main(int Argc, char **Argv) {
+  cl::HideUnrelatedOptions(Cat);
+  cl::SetVersionPrinter([](raw_ostream &OS) { OS << "orchrt " ORCH_VERSION "\n"; });
+  if (!cl::ParseCommandLineOptions(Argc, Argv, "orchrt: runs a plan compiled by orchc\n",
+                                   &errs()))
+    return ExitUsage;
+  RunCommand C;
+  C.PlanPath = PlanPath;
+  C.Inputs = Inputs;
+  C.InputsFile = InputsFile;
+  C.Jobs = Jobs;
+  C.OutPath = Out;
+  C.ResumePath = Resume;
+  C.RunDir = RunDir;
+  C.Model = Model;
+  C.ModelsFile = Models;
+  C.ProgressMode = Quiet ? Progress::None : ProgressOpt.getValue();
+  C.RetryBaseMs = RetryBase;
+  return runPlan(C);
+}
