@@ -180,7 +180,7 @@ TEST(LlmServerRules, RejectsWhatTheRealServicesReject) {
   auto Post = [&](const std::string &Path, json Body, std::vector<Header> H) {
     H.push_back({"Content-Type", "application/json"});
     return T.post(
-        {server().url() + Path, H, Body.dump(), std::chrono::milliseconds(5000)});
+        {"POST", server().url() + Path, H, Body.dump(), std::chrono::milliseconds(5000)});
   };
   json Msgs = json::array({{{"role", "user"}, {"content", "hi"}}});
   std::vector<Header> Auth = {{"Authorization", std::string("Bearer ") + OpenAIKey}};
