@@ -116,7 +116,8 @@ class CheckActionsPass : public Pass {
 
   void checkUses(const Pipeline &P, llvm::ArrayRef<StepUse> Uses) {
     for (const StepUse &U : Uses) {
-      if (U.Field.empty()) continue;
+      // Every settled step has a `status`; failed ones an `error`.
+      if (U.Field.empty() || U.Field == "status" || U.Field == "error") continue;
       const Step &T = P.Steps[U.Target];
       const ActionInfo *A = builtinOf(T);
       if (!A || A->UsesModel) continue;  // models answer any field asked for

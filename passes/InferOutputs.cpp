@@ -71,7 +71,8 @@ class InferOutputsPass : public Pass {
     // Field name -> shape, per target step; fields in first-use order.
     std::vector<std::vector<std::pair<std::string, FieldShape>>> Fields(P.Steps.size());
     auto Note = [&](const StepUse &U) {
-      if (U.Field.empty()) return;
+      // `status` and `error` come from the runtime, not from the model.
+      if (U.Field.empty() || U.Field == "status" || U.Field == "error") return;
       auto &List = Fields[U.Target];
       auto It = std::find_if(List.begin(), List.end(),
                              [&](const auto &E) { return E.first == U.Field; });

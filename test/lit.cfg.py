@@ -11,10 +11,12 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.orch_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
-    [config.orch_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+    [config.orch_tools_dir, config.orchrt_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
 # Diagnostics must not depend on the terminal or the locale.
 config.environment["LC_ALL"] = "C"
 config.substitutions.append(("%orchc", os.path.join(config.orch_tools_dir, "orchc")))
+config.substitutions.append(("%orchrt", os.path.join(config.orchrt_dir, "orchrt")))
+config.substitutions.append(("%show_result", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "show_result.py")))
 config.substitutions.append(("%examples", os.path.join(config.orch_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))

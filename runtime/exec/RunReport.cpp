@@ -47,11 +47,11 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
                           ? &St.Result["output"]
                           : nullptr;
     E["output"] = Out ? *Out : json();
-    if (St.Status == StepStatus::Completed && St.Result.is_object() &&
-        St.Result.size() > 1) {
+    if (St.Status == StepStatus::Completed && St.Result.is_object()) {
       json Fields = St.Result;
       Fields.erase("output");
-      E["fields"] = std::move(Fields);
+      Fields.erase("status");
+      if (!Fields.empty()) E["fields"] = std::move(Fields);
     }
     E["attempts"] = St.Attempts;
     E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
@@ -125,6 +125,7 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     json Result = It->value("fields", json::object());
     if (!Result.is_object()) Result = json::object();
     Result["output"] = It->value("output", json());
+    Result["status"] = "completed";
     unsigned Attempts = It->value("attempts", 1u);
     auto Text = [&](const char *K) {
       auto V = It->find(K);

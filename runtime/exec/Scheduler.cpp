@@ -271,6 +271,8 @@ void Scheduler::complete(uint32_t I, json Fields) {
   StepState &St = States[I];
   St.Finished = Exec.now();
   St.Result = std::move(Fields);
+  if (!St.Result.is_object()) St.Result = json{{"output", std::move(St.Result)}};
+  St.Result["status"] = "completed";
   St.Error.clear();
   setStatus(I, StepStatus::Completed);
   settle(I);

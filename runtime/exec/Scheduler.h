@@ -56,8 +56,9 @@ struct StepState {
   unsigned Attempts = 0;  ///< Attempts started.
   bool HasStarted = false;
   Executor::TimePoint Started{}, Finished{};
-  /// What templates see as `steps.<id>`: `output` and the other fields; for
-  /// a failed step whose policy is `continue`, `status` and `error`.
+  /// What templates see as `steps.<id>`: `output`, the other fields and
+  /// `status: completed`; for a failed step whose policy is `continue`,
+  /// `status: failed` and `error`.
   nlohmann::json Result;
   std::string Error;  ///< Why it failed or was skipped.
   std::unique_ptr<ActionTask> Task;

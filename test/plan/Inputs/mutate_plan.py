@@ -1,6 +1,7 @@
 """Flips every byte of a plan (one at a time) and truncates it at many
-lengths; `orchc dump` must exit 2 with an error each time.
-Usage: mutate_plan.py ORCHC PLAN WORKDIR"""
+lengths; `orchc dump` (or `orchrt`, when TOOL is orchrt) must exit 2 with
+an error each time.
+Usage: mutate_plan.py TOOL PLAN WORKDIR"""
 import os
 import subprocess
 import sys
@@ -14,7 +15,8 @@ mutant = os.path.join(work, "m.plan")
 def run(blob):
     with open(mutant, "wb") as f:
         f.write(blob)
-    r = subprocess.run([orchc, "dump", mutant], capture_output=True, text=True, timeout=20)
+    cmd = [orchc, mutant, "-q"] if os.path.basename(orchc) == "orchrt" else [orchc, "dump", mutant]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
     if r.returncode != 2 or "error:" not in r.stderr:
         sys.exit(f"exit {r.returncode} for a mutant: {r.stderr[:200]}")
 
