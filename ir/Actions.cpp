@@ -42,7 +42,7 @@ constexpr ActionParam HttpParams[] = {
     {"fail_on_status", Type::Bool, false, "an HTTP status >= 400 fails (default true)"}};
 constexpr ActionField HttpFields[] = {
     {"output", Type::String, "the response body"},
-    {"status", Type::Int, "the HTTP status"},
+    {"status_code", Type::Int, "the HTTP status code"},
     {"headers", Type::Map, "response headers, names lower-cased"},
     {"json", Type::Any, "the body parsed as JSON, or null"}};
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace orch::runtime {
 
@@ -20,7 +21,8 @@ struct ActionRequest {
   std::string StepId;
   std::string Action;
   nlohmann::json Params = nlohmann::json::object();
-  std::string Model;         ///< The step's `model:`, or "".
+  std::vector<std::string> ParamOrder;  ///< Parameter names in source order.
+  std::string Model;                    ///< The step's `model:`, or "".
   std::string OutputSchema;  ///< Model steps: JSON schema of the answer, or "".
   unsigned Attempt = 1;
 };

@@ -57,8 +57,12 @@ std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R) {
   std::string Prompt = "Task: " + humanize(R.Action) + "\n";
   if (!R.Params.empty()) {
     Prompt += "Parameters:\n";
+    std::vector<std::string> Order = R.ParamOrder;
     for (auto &[K, V] : R.Params.items())
-      Prompt += "- " + K + ": " + ir::displayString(V) + "\n";
+      if (std::find(Order.begin(), Order.end(), K) == Order.end()) Order.push_back(K);
+    for (const std::string &K : Order)
+      if (auto It = R.Params.find(K); It != R.Params.end())
+        Prompt += "- " + K + ": " + ir::displayString(*It) + "\n";
   }
   if (!R.OutputSchema.empty())
     Prompt += "Answer with the fields the schema asks for; later steps read them.\n";

@@ -74,7 +74,7 @@ ActionResult httpResult(llvm::Expected<llm::HttpResponse> R, bool FailOnStatus) 
     return ActionResult::failure(fmt::format("HTTP {}: {}", R->Status, Body), Retry);
   }
   return ActionResult::success(json{{"output", std::move(R->Body)},
-                                    {"status", R->Status},
+                                    {"status_code", R->Status},
                                     {"headers", std::move(Headers)},
                                     {"json", std::move(Parsed)}});
 }

@@ -199,6 +199,7 @@ void Scheduler::begin(uint32_t I) {
       return;
     }
     R.Params[E.Key.str()] = std::move(*V);
+    R.ParamOrder.push_back(E.Key.str());
   }
   ++St.Attempts;
   R.Attempt = St.Attempts;
