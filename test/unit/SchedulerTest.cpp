@@ -1,0 +1,316 @@
+//===- SchedulerTest.cpp - The scheduler with fake actions and time -------===//
+//
+// Plans are compiled from YAML by the real front end and passes, then run
+// by the real scheduler on a FakeExecutor (virtual time) with FakeRunner,
+// whose `work` action takes `ms` of virtual time, fails its first `fail`
+// attempts and records how many ran at once. Each property is checked at
+// several job limits.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "FakeExecutor.h"
+#include "backends/plan/PlanWriter.h"
+#include "frontend/Frontend.h"
+#include "passes/Pass.h"
+#include "runtime/exec/Scheduler.h"
+
+using nlohmann::json;
+using namespace orch;
+using namespace orch::runtime;
+using orch::testing::FakeExecutor;
+
+namespace {
+
+struct Compiled {
+  std::unique_ptr<LoadedPlan> Plan;
+  std::unique_ptr<PlanProgram> Prog;
+};
+
+Compiled compile(const std::string &Yaml) {
+  auto F = std::make_shared<SourceFile>("t.yaml", Yaml);
+  DiagnosticEngine D(F.get());
+  auto Doc = frontend::parseDocument(F, D);
+  EXPECT_TRUE(Doc);
+  auto P = frontend::lowerDocument(*Doc, D);
+  EXPECT_TRUE(P);
+  passes::PassContext Ctx{D, {}};
+  bool Ok = passes::runPasses(*P, Ctx);
+  std::string Msgs;
+  llvm::raw_string_ostream OS(Msgs);
+  D.flush(OS, false);
+  EXPECT_TRUE(Ok) << Msgs;
+  llvm::Expected<std::string> Bytes = backends::writePlan(*P, "test");
+  EXPECT_TRUE(bool(Bytes));
+  llvm::Expected<LoadedPlan> L = readPlan(*Bytes);
+  EXPECT_TRUE(bool(L));
+  Compiled C;
+  C.Plan = std::make_unique<LoadedPlan>(std::move(*L));
+  C.Prog = std::make_unique<PlanProgram>(*C.Plan);
+  return C;
+}
+
+/// `work`: ms (virtual), fail (failed attempts before success), message.
+class FakeRunner : public ActionRunner {
+ public:
+  explicit FakeRunner(FakeExecutor &E) : E(E) {}
+
+  struct Task : ActionTask {
+    FakeRunner *R;
+    Executor::TimerId Id = 0;
+    void cancel() override {
+      R->E.cancelTimer(Id);
+      --R->Running;
+      ++R->Cancelled;
+    }
+  };
+
+  std::unique_ptr<ActionTask> start(const ActionRequest &Req, ActionDone Done) override {
+    Starts.push_back(Req.StepId);
+    StartTimes[Req.StepId].push_back(E.elapsed().count());
+    if (Req.Action == "instant") {  // finishes inside start(), like echo
+      Done(ActionResult::success(json{{"output", Req.Params.value("message", "")}}));
+      return nullptr;
+    }
+    int64_t Ms = Req.Params.value("ms", 0);
+    int Fail = Req.Params.value("fail", 0);
+    std::string Msg = Req.Params.value("message", std::string("done"));
+    ++Running;
+    MaxRunning = std::max(MaxRunning, Running);
+    auto T = std::make_unique<Task>();
+    T->R = this;
+    unsigned Attempt = Req.Attempt;
+    T->Id = E.addTimer(E.now() + std::chrono::milliseconds(Ms),
+                       [this, Done, Fail, Attempt, Msg] {
+                         --Running;
+                         if (static_cast<int>(Attempt) <= Fail)
+                           Done(ActionResult::failure("flaky"));
+                         else
+                           Done(ActionResult::success(json{{"output", Msg}}));
+                       });
+    return T;
+  }
+
+  FakeExecutor &E;
+  int Running = 0, MaxRunning = 0, Cancelled = 0;
+  std::vector<std::string> Starts;
+  std::map<std::string, std::vector<int64_t>> StartTimes;
+};
+
+struct PlanRun {
+  FakeExecutor E;
+  FakeRunner R{E};
+  Compiled C;
+  std::unique_ptr<Scheduler> S;
+
+  PlanRun(const std::string &Yaml, unsigned Jobs, json Inputs = json::object()) {
+    C = compile(Yaml);
+    RunOptions O;
+    O.Jobs = Jobs;
+    O.RetryBase = std::chrono::milliseconds(100);
+    S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, Inputs, E, R, O);
+    S->start();
+    E.runUntil([&] { return S->finished(); });
+  }
+  StepStatus status(const std::string &Id) const {
+    for (uint32_t I = 0; I < S->size(); ++I)
+      if (S->stepId(I) == Id) return S->state(I).Status;
+    ADD_FAILURE() << "no step " << Id;
+    return StepStatus::Pending;
+  }
+  const StepState &state(const std::string &Id) const {
+    for (uint32_t I = 0; I < S->size(); ++I)
+      if (S->stepId(I) == Id) return S->state(I);
+    static StepState None;
+    return None;
+  }
+};
+
+std::string fanOut(int N, int Ms) {
+  std::string Y = "name: fan\nsteps:\n";
+  for (int I = 0; I < N; ++I)
+    Y += "  - id: s" + std::to_string(I) +
+         "\n    action: work\n    parameters: {ms: " + std::to_string(Ms) + "}\n";
+  return Y;
+}
+
+class AtJobs : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(AtJobs, FanOutIsBoundedByJobsAndTakesCeilOfNOverJ) {
+  unsigned J = GetParam();
+  PlanRun R(fanOut(8, 100), J);
+  ASSERT_FALSE(R.E.Stalled);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.R.MaxRunning, static_cast<int>(std::min(J, 8u)));
+  EXPECT_EQ(R.E.elapsed().count(), 100 * ((8 + J - 1) / J));
+}
+
+TEST_P(AtJobs, AStepStartsWhenItsOwnDependenciesFinishNotALevel) {
+  // a(100) -> c ; b(300). c must start at 100, not when b ends at 300.
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 100}\n"
+      "  - id: b\n    action: work\n    parameters: {ms: 300}\n"
+      "  - id: c\n    action: work\n    parameters: {ms: 10, message: \"{{ "
+      "steps.a.output "
+      "}}!\"}\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  if (GetParam() >= 2) {
+    EXPECT_EQ(R.R.StartTimes["c"][0], 100);
+    EXPECT_EQ(R.E.elapsed().count(), 300);
+  }
+  EXPECT_EQ(R.state("c").Result["output"], "done!");
+}
+
+TEST_P(AtJobs, LongChainOfInstantStepsNeedsNoRecursion) {
+  std::string Y = "name: chain\nsteps:\n";
+  for (int I = 0; I < 20000; ++I) {
+    Y += "  - id: s" + std::to_string(I) + "\n    action: instant\n    parameters:\n";
+    Y += I ? "      message: \"{{ steps.s" + std::to_string(I - 1) + ".output }}\"\n"
+           : "      message: x\n";
+  }
+  PlanRun R(Y, GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("s19999").Result["output"], "x");
+}
+
+TEST_P(AtJobs, FailStopsNewStepsSkipsDependentsAndLetsRunningFinish) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: long\n    action: work\n    parameters: {ms: 500}\n"
+      "  - id: bad\n    action: work\n    parameters: {ms: 10, fail: 9}\n"
+      "  - id: dep\n    action: work\n    parameters: {ms: 10}\n    dependencies: [bad]\n"
+      "  - id: after_long\n    action: work\n    parameters: {ms: 10}\n"
+      "    dependencies: [long]\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.status("bad"), StepStatus::Failed);
+  EXPECT_EQ(R.status("dep"), StepStatus::Skipped);
+  EXPECT_EQ(R.state("dep").Error, "dependency `bad` failed");
+  if (GetParam() >= 2) {
+    // `long` was running when `bad` failed: it finishes; nothing new starts.
+    EXPECT_EQ(R.status("long"), StepStatus::Completed);
+    EXPECT_EQ(R.status("after_long"), StepStatus::Skipped);
+    EXPECT_EQ(R.state("after_long").Error.rfind("not started: step `bad` failed", 0), 0u);
+  }
+}
+
+TEST_P(AtJobs, RetryBacksOffExponentiallyAndFreesTheSlot) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: flaky\n    action: work\n    parameters: {ms: 10, fail: 3}\n"
+      "    on_failure: retry\n    max_retries: 3\n"
+      "  - id: other\n    action: work\n    parameters: {ms: 50}\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("flaky").Attempts, 4u);
+  // Attempts at 0, 10+100, 120+200, 330+400 ms (backoff 100, 200, 400).
+  std::vector<int64_t> Want = {0, 110, 320, 730};
+  EXPECT_EQ(R.R.StartTimes["flaky"], Want);
+  // At -j1 `other` ran in the slot `flaky` left during its first backoff.
+  if (GetParam() == 1) EXPECT_EQ(R.R.StartTimes["other"], std::vector<int64_t>{10});
+}
+
+TEST_P(AtJobs, RetriesExhaustedFailTheRunWithTheCount) {
+  PlanRun R(
+      "name: p\ncontext: {max_retries: 2}\nsteps:\n"
+      "  - id: flaky\n    action: work\n    parameters: {ms: 10, fail: 9}\n"
+      "    on_failure: retry\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.state("flaky").Attempts, 3u);
+  EXPECT_EQ(R.state("flaky").Error, "flaky (after 3 attempts)");
+}
+
+TEST_P(AtJobs, ContinueAndSkipPolicies) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: c\n    action: work\n    parameters: {fail: 1}\n    on_failure: continue\n"
+      "  - id: c_dep\n    action: work\n"
+      "    parameters: {message: \"{{ steps.c.error }}\"}\n"
+      "  - id: s\n    action: work\n    parameters: {fail: 1}\n    on_failure: skip\n"
+      "  - id: s_dep\n    action: work\n    parameters: {message: \"{{ s.output }}\"}\n"
+      "  - id: s_dep2\n    action: work\n    parameters: {message: \"{{ s_dep.output "
+      "}}\"}\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.status("c"), StepStatus::Failed);
+  EXPECT_EQ(R.state("c_dep").Result["output"], "flaky");
+  EXPECT_EQ(R.status("s"), StepStatus::Skipped);
+  EXPECT_EQ(R.status("s_dep2"), StepStatus::Skipped);
+  EXPECT_EQ(R.state("s_dep2").Error, "dependency `s_dep` was skipped");
+}
+
+TEST_P(AtJobs, TimeoutCancelsTheAttemptAndRetriesIt) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: slow\n    action: work\n    parameters: {ms: 5000}\n    timeout: 1\n"
+      "    on_failure: retry\n    max_retries: 1\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.state("slow").Attempts, 2u);
+  EXPECT_EQ(R.R.Cancelled, 2);
+  EXPECT_EQ(R.R.Running, 0);
+  EXPECT_EQ(R.state("slow").Error, "timed out after 1 s (after 2 attempts)");
+  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 1000);
+}
+
+TEST_P(AtJobs, FalseConditionSkipsAndPropagates) {
+  PlanRun R(
+      "name: p\ninputs: {go: boolean}\nsteps:\n"
+      "  - id: a\n    action: work\n    condition: \"{{ go }}\"\n"
+      "  - id: b\n    action: work\n    parameters: {message: \"{{ a.output }}\"}\n"
+      "  - id: c\n    action: work\n    condition: \"{{ not go }}\"\n",
+      GetParam(), json{{"go", false}});
+  EXPECT_EQ(R.status("a"), StepStatus::Skipped);
+  EXPECT_EQ(R.state("a").Error, "condition is false");
+  EXPECT_EQ(R.status("b"), StepStatus::Skipped);
+  EXPECT_EQ(R.status("c"), StepStatus::Completed);
+  EXPECT_EQ(R.R.Starts, std::vector<std::string>{"c"});
+}
+
+TEST_P(AtJobs, PipelineTimeoutStopsEverything) {
+  PlanRun R("name: p\ncontext: {timeout: 2}\n" + fanOut(4, 10000).substr(10), GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.S->runError(), "the pipeline's timeout of 2 s ran out");
+  EXPECT_EQ(R.E.elapsed().count(), 2000);
+  EXPECT_EQ(R.R.Running, 0);
+}
+
+TEST_P(AtJobs, RenderErrorsFailTheStepWithTheParameter) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n"
+      "  - id: b\n    action: work\n    parameters: {message: \"{{ a.nothing }}\"}\n",
+      GetParam());
+  EXPECT_EQ(R.status("b"), StepStatus::Failed);
+  EXPECT_NE(R.state("b").Error.find("parameter `message`"), std::string::npos)
+      << R.state("b").Error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Jobs, AtJobs, ::testing::Values(1u, 2u, 4u, 64u));
+
+TEST(Scheduler, StopCancelsRunningAndSkipsTheRest) {
+  FakeExecutor E;
+  FakeRunner Runner(E);
+  Compiled C = compile(fanOut(3, 1000) +
+                       "  - id: last\n    action: work\n    dependencies: [s0]\n");
+  RunOptions O;
+  O.Jobs = 2;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, Runner, O);
+  S.start();
+  E.addTimer(E.now() + std::chrono::milliseconds(300),
+             [&] { S.stop("interrupted (SIGINT)", true); });
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Interrupted);
+  EXPECT_EQ(Runner.Cancelled, 2);
+  EXPECT_EQ(S.state(0).Error, "interrupted (SIGINT)");
+  EXPECT_EQ(S.state(2).Status, StepStatus::Skipped);
+  EXPECT_EQ(S.state(3).Error, "not started: the run was interrupted");
+  EXPECT_EQ(E.elapsed().count(), 300);
+}
+
+}  // namespace
