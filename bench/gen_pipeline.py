@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a synthetic pipeline YAML for benchmarks and scale tests.
 
-Shapes: chain (each step uses the previous one), fanout (one root, N-2
+Shapes: parallel (no dependencies), chain (each step uses the previous
+one), fanout (one root, N-2
 parallel steps, one join), layered (layers of W steps, each using two steps
 of the layer before), random (each step depends on up to 3 earlier ones,
 fixed seed). Actions: echo (no-op) or sleep.
@@ -12,7 +13,7 @@ import sys
 
 
 def deps_for(shape, i, n, width, rng):
-    if i == 0:
+    if i == 0 or shape == "parallel":
         return []
     if shape == "chain":
         return [i - 1]
@@ -33,7 +34,7 @@ def deps_for(shape, i, n, width, rng):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shape", default="layered",
-                    choices=["chain", "fanout", "layered", "random"])
+                    choices=["parallel", "chain", "fanout", "layered", "random"])
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--width", type=int, default=100, help="layer width")
     ap.add_argument("--action", default="echo", choices=["echo", "sleep"])

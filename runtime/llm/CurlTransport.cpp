@@ -1,14 +1,13 @@
 //===- CurlTransport.cpp --------------------------------------------------===//
 #include "runtime/llm/CurlTransport.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
 
 #include "llvm/ADT/StringExtras.h"
+#include "runtime/llm/CurlLib.h"
 
 namespace orch::llm {
 
@@ -36,42 +35,40 @@ size_t onHeader(char *Data, size_t Size, size_t N, void *User) {
 }
 }  // namespace
 
-CurlTransport::CurlTransport() {
-  static std::once_flag Once;
-  std::call_once(Once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+CurlTransport::CurlTransport() = default;
 
 namespace {
 /// Sets up \p C for \p R, writing into \p Resp; returns the header list
 /// to free after the transfer.
-curl_slist *configure(CURL *C, const HttpRequest &R, HttpResponse &Resp) {
+curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
+                      HttpResponse &Resp) {
   curl_slist *List = nullptr;
   for (const Header &H : R.Headers)
-    List = curl_slist_append(List, (H.first + ": " + H.second).c_str());
-  curl_easy_setopt(C, CURLOPT_URL, R.Url.c_str());
+    List = L.slist_append(List, (H.first + ": " + H.second).c_str());
+  L.easy_setopt(C, CURLOPT_URL, R.Url.c_str());
   if (R.Method == "POST" || !R.Body.empty()) {
-    curl_easy_setopt(C, CURLOPT_POSTFIELDS, R.Body.data());
-    curl_easy_setopt(C, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)R.Body.size());
+    L.easy_setopt(C, CURLOPT_POSTFIELDS, R.Body.data());
+    L.easy_setopt(C, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)R.Body.size());
   }
   if (R.Method == "HEAD")
-    curl_easy_setopt(C, CURLOPT_NOBODY, 1L);
+    L.easy_setopt(C, CURLOPT_NOBODY, 1L);
   else if (R.Method != "POST" && R.Method != "GET")
-    curl_easy_setopt(C, CURLOPT_CUSTOMREQUEST, R.Method.c_str());
+    L.easy_setopt(C, CURLOPT_CUSTOMREQUEST, R.Method.c_str());
   else if (R.Method == "GET" && !R.Body.empty())
-    curl_easy_setopt(C, CURLOPT_CUSTOMREQUEST, "GET");
-  curl_easy_setopt(C, CURLOPT_HTTPHEADER, List);
-  curl_easy_setopt(C, CURLOPT_TIMEOUT_MS, (long)R.Timeout.count());
-  curl_easy_setopt(C, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  curl_easy_setopt(C, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(C, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(C, CURLOPT_WRITEFUNCTION, onBody);
-  curl_easy_setopt(C, CURLOPT_WRITEDATA, &Resp.Body);
-  curl_easy_setopt(C, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(C, CURLOPT_HEADERDATA, &Resp.Headers);
+    L.easy_setopt(C, CURLOPT_CUSTOMREQUEST, "GET");
+  L.easy_setopt(C, CURLOPT_HTTPHEADER, List);
+  L.easy_setopt(C, CURLOPT_TIMEOUT_MS, (long)R.Timeout.count());
+  L.easy_setopt(C, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  L.easy_setopt(C, CURLOPT_NOSIGNAL, 1L);
+  L.easy_setopt(C, CURLOPT_PROTOCOLS_STR, "http,https");
+  L.easy_setopt(C, CURLOPT_WRITEFUNCTION, onBody);
+  L.easy_setopt(C, CURLOPT_WRITEDATA, &Resp.Body);
+  L.easy_setopt(C, CURLOPT_HEADERFUNCTION, onHeader);
+  L.easy_setopt(C, CURLOPT_HEADERDATA, &Resp.Headers);
   return List;
 }
 
-llvm::Error transportError(CURLcode Rc, const HttpRequest &R) {
+llvm::Error transportError(const CurlLib &L, CURLcode Rc, const HttpRequest &R) {
   TransportFailure Kind =
       Rc == CURLE_OPERATION_TIMEDOUT ? TransportFailure::Timeout
       : Rc == CURLE_COULDNT_CONNECT || Rc == CURLE_COULDNT_RESOLVE_HOST
@@ -79,56 +76,79 @@ llvm::Error transportError(CURLcode Rc, const HttpRequest &R) {
           : TransportFailure::Other;
   // The URL is the configured base URL, never a key; say where we failed.
   return llvm::make_error<TransportError>(
-      Kind, std::string(curl_easy_strerror(Rc)) + " (" + R.Url + ")");
+      Kind, std::string(L.easy_strerror(Rc)) + " (" + R.Url + ")");
+}
+}  // namespace
+
+namespace {
+llvm::Error unavailable(llvm::Error E) {
+  return llvm::make_error<TransportError>(TransportFailure::Other,
+                                          llvm::toString(std::move(E)));
 }
 }  // namespace
 
 llvm::Expected<HttpResponse> CurlTransport::post(const HttpRequest &R) {
-  std::unique_ptr<CURL, void (*)(CURL *)> C(curl_easy_init(), curl_easy_cleanup);
+  llvm::Expected<const CurlLib &> Lib = curlLib();
+  if (!Lib) return unavailable(Lib.takeError());
+  const CurlLib &L = *Lib;
+  std::unique_ptr<CURL, void (*)(CURL *)> C(L.easy_init(), L.easy_cleanup);
   if (!C)
     return llvm::make_error<TransportError>(TransportFailure::Other,
                                             "curl_easy_init failed");
   HttpResponse Resp;
-  std::unique_ptr<curl_slist, void (*)(curl_slist *)> Headers(configure(C.get(), R, Resp),
-                                                              curl_slist_free_all);
-  CURLcode Rc = curl_easy_perform(C.get());
-  if (Rc != CURLE_OK) return transportError(Rc, R);
-  curl_easy_getinfo(C.get(), CURLINFO_RESPONSE_CODE, &Resp.Status);
+  std::unique_ptr<curl_slist, void (*)(curl_slist *)> Headers(
+      configure(L, C.get(), R, Resp), L.slist_free_all);
+  CURLcode Rc = L.easy_perform(C.get());
+  if (Rc != CURLE_OK) return transportError(L, Rc, R);
+  L.easy_getinfo(C.get(), CURLINFO_RESPONSE_CODE, &Resp.Status);
   return Resp;
 }
 
 struct CurlMulti::Call {
-  uint64_t Id;
+  const CurlLib &L;
+  explicit Call(const CurlLib &L) : L(L) {}
+  uint64_t Id = 0;
   HttpRequest Req;
   HttpResponse Resp;
   Callback Done;
   CURL *Easy = nullptr;
   curl_slist *Headers = nullptr;
   ~Call() {
-    if (Easy) curl_easy_cleanup(Easy);
-    if (Headers) curl_slist_free_all(Headers);
+    if (Easy) L.easy_cleanup(Easy);
+    if (Headers) L.slist_free_all(Headers);
   }
 };
 
 CurlMulti::CurlMulti() {
-  static std::once_flag Once;
-  std::call_once(Once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  Multi = curl_multi_init();
+  llvm::Expected<const CurlLib &> L = curlLib();
+  if (!L) {
+    LoadError = llvm::toString(L.takeError());
+    return;
+  }
+  Lib = &*L;
+  Multi = Lib->multi_init();
   Worker = std::thread([this] { loop(); });
 }
 
 CurlMulti::~CurlMulti() {
+  if (!Lib) return;
+  const CurlLib &L = *Lib;
   {
     std::lock_guard<std::mutex> L(M);
     Quit = true;
   }
-  curl_multi_wakeup(static_cast<CURLM *>(Multi));
+  L.multi_wakeup(static_cast<CURLM *>(Multi));
   Worker.join();
-  curl_multi_cleanup(static_cast<CURLM *>(Multi));
+  L.multi_cleanup(static_cast<CURLM *>(Multi));
 }
 
 uint64_t CurlMulti::send(HttpRequest R, Callback Done) {
-  auto C = std::make_unique<Call>();
+  if (!Lib) {
+    Done(llvm::make_error<TransportError>(TransportFailure::Other, LoadError));
+    return 0;
+  }
+  const CurlLib &L = *Lib;
+  auto C = std::make_unique<Call>(L);
   C->Req = std::move(R);
   C->Done = std::move(Done);
   uint64_t Id;
@@ -137,16 +157,18 @@ uint64_t CurlMulti::send(HttpRequest R, Callback Done) {
     Id = C->Id = NextId++;
     Incoming.push_back(std::move(C));
   }
-  curl_multi_wakeup(static_cast<CURLM *>(Multi));
+  L.multi_wakeup(static_cast<CURLM *>(Multi));
   return Id;
 }
 
 void CurlMulti::cancel(uint64_t Id) {
+  if (!Lib) return;
+  const CurlLib &L = *Lib;
   {
     std::lock_guard<std::mutex> L(M);
     Cancelled.push_back(Id);
   }
-  curl_multi_wakeup(static_cast<CURLM *>(Multi));
+  L.multi_wakeup(static_cast<CURLM *>(Multi));
 }
 
 llvm::Expected<HttpResponse> CurlMulti::post(const HttpRequest &R) {
@@ -166,6 +188,7 @@ llvm::Expected<HttpResponse> CurlMulti::post(const HttpRequest &R) {
 }
 
 void CurlMulti::loop() {
+  const CurlLib &L = *Lib;
   CURLM *Mh = static_cast<CURLM *>(Multi);
   std::unordered_map<CURL *, std::unique_ptr<Call>> Active;
   while (true) {
@@ -179,44 +202,44 @@ void CurlMulti::loop() {
     }
     for (auto &C : New) {
       if (std::find(Drop.begin(), Drop.end(), C->Id) != Drop.end()) continue;
-      C->Easy = curl_easy_init();
+      C->Easy = L.easy_init();
       if (!C->Easy) {
         C->Done(llvm::make_error<TransportError>(TransportFailure::Other,
                                                  "curl_easy_init failed"));
         continue;
       }
-      C->Headers = configure(C->Easy, C->Req, C->Resp);
-      curl_multi_add_handle(Mh, C->Easy);
+      C->Headers = configure(L, C->Easy, C->Req, C->Resp);
+      L.multi_add_handle(Mh, C->Easy);
       CURL *E = C->Easy;
       Active.emplace(E, std::move(C));
     }
     for (uint64_t Id : Drop)
       for (auto It = Active.begin(); It != Active.end(); ++It)
         if (It->second->Id == Id) {
-          curl_multi_remove_handle(Mh, It->first);
+          L.multi_remove_handle(Mh, It->first);
           Active.erase(It);
           break;
         }
     int Running = 0;
-    curl_multi_perform(Mh, &Running);
+    L.multi_perform(Mh, &Running);
     int Left = 0;
-    while (CURLMsg *Msg = curl_multi_info_read(Mh, &Left)) {
+    while (CURLMsg *Msg = L.multi_info_read(Mh, &Left)) {
       if (Msg->msg != CURLMSG_DONE) continue;
       auto It = Active.find(Msg->easy_handle);
       if (It == Active.end()) continue;
       std::unique_ptr<Call> C = std::move(It->second);
       Active.erase(It);
-      curl_multi_remove_handle(Mh, C->Easy);
+      L.multi_remove_handle(Mh, C->Easy);
       if (Msg->data.result != CURLE_OK) {
-        C->Done(transportError(Msg->data.result, C->Req));
+        C->Done(transportError(L, Msg->data.result, C->Req));
       } else {
-        curl_easy_getinfo(C->Easy, CURLINFO_RESPONSE_CODE, &C->Resp.Status);
+        L.easy_getinfo(C->Easy, CURLINFO_RESPONSE_CODE, &C->Resp.Status);
         C->Done(std::move(C->Resp));
       }
     }
-    curl_multi_poll(Mh, nullptr, 0, 1000, nullptr);
+    L.multi_poll(Mh, nullptr, 0, 1000, nullptr);
   }
-  for (auto &[E, C] : Active) curl_multi_remove_handle(Mh, E);
+  for (auto &[E, C] : Active) L.multi_remove_handle(Mh, E);
 }
 
 }  // namespace orch::llm

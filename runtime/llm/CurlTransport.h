@@ -12,6 +12,8 @@
 
 namespace orch::llm {
 
+struct CurlLib;
+
 /// Blocking HTTP over libcurl, one easy handle per request. Thread-safe.
 class CurlTransport : public HttpTransport {
  public:
@@ -48,6 +50,8 @@ class CurlMulti : public HttpTransport {
   uint64_t NextId = 1;
   bool Quit = false;
   void *Multi = nullptr;
+  const CurlLib *Lib = nullptr;  ///< Null if libcurl cannot be loaded.
+  std::string LoadError;
   std::thread Worker;
 };
 
