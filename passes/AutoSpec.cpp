@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ir/Actions.h"
+#include "ir/Filters.h"
 #include "ir/Printer.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -27,7 +28,7 @@ bool isWordish(llvm::StringRef Item) {
 
 /// "a, b, or c" / "a, b or c" / "a or b" -> items; empty if not a list.
 std::vector<std::string> splitChoices(llvm::StringRef S) {
-  S = S.trim().rtrim(".").trim();
+  S = S.trim().rtrim(".?!").trim();
   if (!S.contains(" or ")) return {};
   auto [Head, Last] = S.rsplit(" or ");
   Head = Head.trim().rtrim(',').trim();
@@ -175,7 +176,27 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
       S.Schema = json{{"type", "integer"}, {"minimum", R->first}, {"maximum", R->second}};
     }
   }
-  // 4. The parameter's name, word by word (`num_results`, `confidence_level`).
+  // 4. The parameter a built-in action declares (its type; the operations
+  // of `transform`, the methods of `http.request`).
+  const ir::ActionInfo *Builtin =
+      Step >= 0 ? ir::findBuiltinAction(P.Steps[Step].Action.Str) : nullptr;
+  if (S.Why.empty() && Builtin &&
+      T.Path ==
+          fmt::format("steps.{}.parameters.{}", P.Steps[Step].Id.Str.str(), Param.str()))
+    for (const ir::ActionParam &AP : Builtin->Params) {
+      if (AP.Name != Param) continue;
+      S.Why =
+          fmt::format("parameter `{}` of action `{}`", Param.str(), Builtin->Name.str());
+      S.Ty = AP.Ty;
+      if (Builtin->Name == "transform" && Param == "op") {
+        for (const ir::FilterInfo &F : ir::filters()) S.Choices.push_back(F.Name.str());
+        for (llvm::StringRef O : ir::transformOps()) S.Choices.push_back(O.str());
+      } else if (Builtin->Name == "http.request" && Param == "method") {
+        S.Choices = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+      }
+      if (S.Ty == ir::Type::Any) S.Why.clear();  // says nothing: keep looking
+    }
+  // 5. The parameter's name, word by word (`num_results`, `confidence_level`).
   if (S.Why.empty()) {
     llvm::SmallVector<llvm::StringRef, 4> Words;
     Param.split(Words, '_', -1, false);
