@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -60,10 +61,21 @@ int blockSignals() {
   return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/// Thousands of concurrent shell steps and HTTP requests need descriptors
+/// (three a command): lift the soft limit to the hard one.
+void raiseFdLimit() {
+  rlimit L;
+  if (getrlimit(RLIMIT_NOFILE, &L) == 0 && L.rlim_cur < L.rlim_max) {
+    L.rlim_cur = L.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &L);
+  }
+}
+
 }  // namespace
 
 int runPlan(const RunCommand &Cmd) {
   int SigFd = blockSignals();
+  raiseFdLimit();
   llvm::Expected<std::string> Bytes = readAll(Cmd.PlanPath);
   if (!Bytes) return usage(llvm::toString(Bytes.takeError()));
   llvm::Expected<LoadedPlan> Plan = readPlan(std::move(*Bytes));
