@@ -103,7 +103,7 @@ llvm::Expected<Val> Evaluator::member(const Expr *E, const Val &Base, const json
     return undefined(What);
   }
   if (B.is_object()) {
-    std::string K = Key.is_string() ? Key.get<std::string>() : Key.dump();
+    std::string K = Key.is_string() ? Key.get<std::string>() : toJsonText(Key);
     auto It = B.find(K);
     if (It == B.end()) return undefined(What);
     return Val{*It};
@@ -114,7 +114,8 @@ llvm::Expected<Val> Evaluator::member(const Expr *E, const Val &Base, const json
       I = Key.get<int64_t>();
     else if (!Key.is_string() ||
              llvm::StringRef(Key.get<std::string>()).getAsInteger(10, I))
-      return fail(E, fmt::format("{} cannot be indexed by {}", typeName(B), Key.dump()));
+      return fail(
+          E, fmt::format("{} cannot be indexed by {}", typeName(B), toJsonText(Key)));
     int64_t N = B.is_array() ? static_cast<int64_t>(B.size())
                              : static_cast<int64_t>(B.get<std::string>().size());
     if (I < 0) I += N;
@@ -122,7 +123,8 @@ llvm::Expected<Val> Evaluator::member(const Expr *E, const Val &Base, const json
     if (B.is_array()) return Val{B[static_cast<size_t>(I)]};
     return Val{json(B.get<std::string>().substr(static_cast<size_t>(I), 1))};
   }
-  return fail(E, fmt::format("{} has no attribute or item {}", typeName(B), Key.dump()));
+  return fail(
+      E, fmt::format("{} has no attribute or item {}", typeName(B), toJsonText(Key)));
 }
 
 llvm::Expected<Val> Evaluator::eval(const Expr *E) {
@@ -394,7 +396,7 @@ llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
   if (N == "tojson") {
     int Indent =
         !Args.empty() && isInt(Args[0]) ? static_cast<int>(Args[0].get<int64_t>()) : -1;
-    return json(V.dump(Indent));
+    return json(toJsonText(V, Indent));
   }
   if (N == "int" || N == "float") {
     std::optional<json> Fallback;
@@ -410,7 +412,7 @@ llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
       return *Fallback;
     else
       return llvm::createStringError(
-          fmt::format("cannot convert {} to a number", V.dump()));
+          fmt::format("cannot convert {} to a number", toJsonText(V)));
     if (N == "int") return json(static_cast<int64_t>(std::trunc(D)));
     return json(D);
   }
@@ -467,10 +469,14 @@ Value *jsonToValue(const json &J, Arena &A, SourceLoc L, uint32_t Len) {
   return A.create<ScalarValue>(L, Len, S);
 }
 
+std::string toJsonText(const json &V, int Indent) {
+  return V.dump(Indent, ' ', false, json::error_handler_t::replace);
+}
+
 std::string displayString(const json &V) {
   if (V.is_string()) return V.get<std::string>();
   if (V.is_null()) return "";
-  return V.dump();
+  return toJsonText(V);
 }
 
 bool truthy(const json &V) {

@@ -47,6 +47,10 @@ llvm::Expected<nlohmann::json> applyFilter(llvm::StringRef Name, const nlohmann:
 /// numbers and booleans as JSON, lists and maps as compact JSON.
 std::string displayString(const nlohmann::json &V);
 
+/// JSON text of \p V. Runtime strings (command output, HTTP bodies) may
+/// hold invalid UTF-8: such bytes become U+FFFD instead of an exception.
+std::string toJsonText(const nlohmann::json &V, int Indent = -1);
+
 /// Jinja truthiness: false, null, 0, "", [] and {} are false.
 bool truthy(const nlohmann::json &V);
 

@@ -34,14 +34,16 @@ std::string schemaName(llvm::StringRef StepId) {
   return S.substr(0, 64);
 }
 
-/// Cancelling a model step drops its answer; the request itself runs out.
+/// Cancelling a model step stops its request: the client gives up waiting,
+/// sleeping and retrying, and curl abandons the transfer.
 class LlmTask : public ActionTask {
  public:
-  explicit LlmTask(std::shared_ptr<std::atomic<bool>> Live) : Live(std::move(Live)) {}
-  void cancel() override { *Live = false; }
+  explicit LlmTask(std::shared_ptr<std::atomic<bool>> Cancel)
+      : Cancel(std::move(Cancel)) {}
+  void cancel() override { *Cancel = true; }
 
  private:
-  std::shared_ptr<std::atomic<bool>> Live;
+  std::shared_ptr<std::atomic<bool>> Cancel;
 };
 
 }  // namespace
@@ -94,7 +96,7 @@ llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model) {
   return Raw;
 }
 
-ActionResult LlmSteps::run(const ActionRequest &R) {
+ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Cancel) {
   std::string Model = !R.Model.empty() ? R.Model : S.DefaultModel;
   if (Model.empty())
     return ActionResult::failure(
@@ -108,11 +110,22 @@ ActionResult LlmSteps::run(const ActionRequest &R) {
   llm::ChatRequest Req;
   Req.Model = Model;
   std::tie(Req.System, Req.Prompt) = buildStepPrompt(R);
+  Req.Cancel = Cancel;
   if (R.Action == "generate") {
-    if (auto It = R.Params.find("max_tokens"); It != R.Params.end() && It->is_number())
-      Req.MaxTokens = It->get<unsigned>();
-    if (auto It = R.Params.find("temperature"); It != R.Params.end() && It->is_number())
+    if (auto It = R.Params.find("max_tokens"); It != R.Params.end()) {
+      if (!It->is_number_integer() || It->get<int64_t>() < 1 ||
+          It->get<int64_t>() > 1'000'000)
+        return ActionResult::failure(
+            "parameter `max_tokens` must be an integer from 1 "
+            "to 1000000",
+            false);
+      Req.MaxTokens = static_cast<unsigned>(It->get<int64_t>());
+    }
+    if (auto It = R.Params.find("temperature"); It != R.Params.end()) {
+      if (!It->is_number())
+        return ActionResult::failure("parameter `temperature` must be a number", false);
       Req.Temperature = It->get<double>();
+    }
   }
   if (!R.OutputSchema.empty()) {
     Req.Schema = json::parse(R.OutputSchema, nullptr, false);
@@ -127,27 +140,34 @@ ActionResult LlmSteps::run(const ActionRequest &R) {
   json Fields = *Resp->Structured;
   if (!Fields.is_object()) Fields = json{{"value", Fields}};
   if (!Fields.contains("output") || !Fields["output"].is_string())
-    Fields["output"] = Resp->Structured->dump();
+    Fields["output"] = ir::toJsonText(*Resp->Structured);
   return ActionResult::success(std::move(Fields));
 }
 
 std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone Done) {
-  auto Live = std::make_shared<std::atomic<bool>>(true);
-  auto Job = [this, R, Done = std::move(Done), Live] {
-    if (!*Live) return;
-    ActionResult Res = run(R);
-    Exec.post([Done, Live, Res = std::move(Res)]() mutable {
-      if (*Live) Done(std::move(Res));
+  auto Cancel = std::make_shared<std::atomic<bool>>(false);
+  auto Job = [this, R, Done = std::move(Done), Cancel] {
+    if (*Cancel) return;
+    ActionResult Res;
+    try {
+      Res = run(R, Cancel.get());
+    } catch (const std::exception &E) {
+      // Nothing may escape a worker thread; report it as the step's failure.
+      Res = ActionResult::failure(std::string("internal error: ") + E.what(), false);
+    }
+    Exec.post([Done, Cancel, Res = std::move(Res)]() mutable {
+      if (!*Cancel) Done(std::move(Res));
     });
   };
   {
     std::lock_guard<std::mutex> L(QM);
     Queue.push_back(std::move(Job));
-    if (Idle == 0 && Workers.size() < S.Threads)
+    // One worker a queued job, up to the limit: idle ones take theirs first.
+    if (Queue.size() > Idle && Workers.size() < S.Threads)
       Workers.emplace_back([this] { worker(); });
   }
   QCV.notify_one();
-  return std::make_unique<LlmTask>(Live);
+  return std::make_unique<LlmTask>(Cancel);
 }
 
 void LlmSteps::worker() {

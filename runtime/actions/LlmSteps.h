@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -49,7 +50,7 @@ class LlmSteps {
   std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done);
 
  private:
-  ActionResult run(const ActionRequest &R);
+  ActionResult run(const ActionRequest &R, const std::atomic<bool> *Cancel);
   llvm::Expected<llm::Client *> clientFor(const std::string &Model);
   void worker();
 

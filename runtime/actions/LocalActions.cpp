@@ -28,7 +28,7 @@ llvm::Expected<std::string> stringParam(const json &Params, const char *Name) {
     return llvm::createStringError(fmt::format("parameter `{}` is missing", Name));
   if (It->is_array() || It->is_object())
     return llvm::createStringError(
-        fmt::format("parameter `{}` must be text, found {}", Name, It->dump()));
+        fmt::format("parameter `{}` must be text, found {}", Name, ir::toJsonText(*It)));
   return ir::displayString(*It);
 }
 
@@ -52,8 +52,8 @@ llvm::Expected<json> getPath(const json &V, llvm::StringRef Path) {
     } else if (Cur->is_object() && Cur->contains(Part.str())) {
       Cur = &(*Cur)[Part.str()];
     } else {
-      return llvm::createStringError(
-          fmt::format("`get`: no `{}` in {}", Part.str(), Cur->dump().substr(0, 80)));
+      return llvm::createStringError(fmt::format("`get`: no `{}` in {}", Part.str(),
+                                                 ir::toJsonText(*Cur).substr(0, 80)));
     }
   }
   return *Cur;
@@ -142,33 +142,42 @@ ActionResult runTransform(const json &Params) {
 
 llvm::Expected<std::string> confinePath(const std::string &RunDir,
                                         const std::string &Path) {
+  namespace fs = llvm::sys::fs;
+  namespace path = llvm::sys::path;
   if (Path.empty()) return llvm::createStringError("the path is empty");
   if (Path.find('\0') != std::string::npos)
     return llvm::createStringError("the path contains a NUL byte");
   llvm::SmallString<256> Root;
-  if (std::error_code EC = llvm::sys::fs::real_path(RunDir, Root))
+  if (std::error_code EC = fs::real_path(RunDir, Root))
     return llvm::createStringError(
         fmt::format("run directory `{}`: {}", RunDir, EC.message()));
   llvm::SmallString<256> Full(Path);
-  if (!llvm::sys::path::is_absolute(Full)) {
+  if (!path::is_absolute(Full)) {
     Full = Root;
-    llvm::sys::path::append(Full, Path);
+    path::append(Full, Path);
   }
-  llvm::sys::path::remove_dots(Full, /*remove_dot_dot=*/true);
-  // Resolve links in the deepest part that exists.
+  path::remove_dots(Full, /*remove_dot_dot=*/true);
+  // Find the deepest part that is there at all; lstat, so that a dangling
+  // link counts as there (and then fails to resolve) instead of being
+  // walked past and written through.
   llvm::SmallString<256> Existing(Full), Rest;
-  while (!llvm::sys::fs::exists(Existing) && llvm::sys::path::has_parent_path(Existing)) {
-    llvm::SmallString<256> Tail(llvm::sys::path::filename(Existing));
-    if (!Rest.empty()) llvm::sys::path::append(Tail, Rest);
+  while (true) {
+    fs::file_status St;
+    if (!fs::status(Existing, St, /*follow=*/false) && fs::exists(St)) break;
+    if (!path::has_parent_path(Existing)) break;
+    llvm::SmallString<256> Tail(path::filename(Existing));
+    if (!Rest.empty()) path::append(Tail, Rest);
     Rest = Tail;
-    Existing = llvm::sys::path::parent_path(Existing);
+    llvm::SmallString<256> Parent(path::parent_path(Existing));
+    Existing = Parent;
   }
   llvm::SmallString<256> Real;
-  if (std::error_code EC = llvm::sys::fs::real_path(Existing, Real))
+  if (std::error_code EC = fs::real_path(Existing, Real))
     return llvm::createStringError(fmt::format("`{}`: {}", Path, EC.message()));
-  if (!Rest.empty()) llvm::sys::path::append(Real, Rest);
+  if (!Rest.empty()) path::append(Real, Rest);
   llvm::StringRef R = Real;
-  if (R != Root.str() && !R.starts_with((Root + "/").str()))
+  bool Inside = Root == "/" || R == Root.str() || R.starts_with((Root + "/").str());
+  if (!Inside)
     return llvm::createStringError(
         fmt::format("`{}` is outside the run directory `{}`", Path, Root.str()));
   return Real.str().str();
@@ -179,8 +188,15 @@ ActionResult runFileRead(const std::string &RunDir, const json &Params) {
   if (!Path) return bad(Path.takeError());
   llvm::Expected<std::string> Full = confinePath(RunDir, *Path);
   if (!Full) return bad(Full.takeError());
-  uint64_t Size = 0;
-  if (!llvm::sys::fs::file_size(*Full, Size) && Size > MaxReadBytes)
+  llvm::sys::fs::file_status St;
+  if (std::error_code EC = llvm::sys::fs::status(*Full, St))
+    return ActionResult::failure(fmt::format("cannot read `{}`: {}", *Path, EC.message()),
+                                 false);
+  // A FIFO or a device could block the loop thread: regular files only.
+  if (!llvm::sys::fs::is_regular_file(St))
+    return ActionResult::failure(fmt::format("`{}` is not a regular file", *Path), false);
+  uint64_t Size = St.getSize();
+  if (Size > MaxReadBytes)
     return ActionResult::failure(
         fmt::format("`{}` is {} bytes; the limit is {}", *Path, Size, MaxReadBytes),
         false);

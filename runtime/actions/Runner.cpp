@@ -107,7 +107,24 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
   if (A == "shell") return startShell(Exec, Config.RunDir, R.Params, std::move(Done));
   if (A == "http.request") {
     llm::HttpRequest Req;
-    Req.Method = R.Params.value("method", std::string("GET"));
+    if (auto M = R.Params.find("method"); M != R.Params.end() && !M->is_null()) {
+      if (!M->is_string())
+        return Done(ActionResult::failure("parameter `method` must be a string", false)),
+               nullptr;
+      Req.Method = M->get<std::string>();
+    } else {
+      Req.Method = "GET";
+    }
+    static const char *const Methods[] = {"GET",   "POST",   "PUT",
+                                          "PATCH", "DELETE", "HEAD"};
+    if (std::find(std::begin(Methods), std::end(Methods), Req.Method) ==
+        std::end(Methods))
+      return Done(ActionResult::failure(
+                 fmt::format("unknown HTTP method `{}`; expected GET, POST, PUT, PATCH, "
+                             "DELETE or HEAD",
+                             Req.Method),
+                 false)),
+             nullptr;
     if (auto U = R.Params.find("url"); U != R.Params.end() && U->is_string())
       Req.Url = U->get<std::string>();
     llvm::StringRef Url = Req.Url;
@@ -118,7 +135,7 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
     if (auto H = R.Params.find("headers"); H != R.Params.end() && H->is_object())
       for (auto &[K, V] : H->items()) Req.Headers.push_back({K, ir::displayString(V)});
     if (auto B = R.Params.find("body"); B != R.Params.end() && !B->is_null()) {
-      Req.Body = B->is_string() ? B->get<std::string>() : B->dump();
+      Req.Body = B->is_string() ? B->get<std::string>() : ir::toJsonText(*B);
       if (!B->is_string()) Req.Headers.push_back({"Content-Type", "application/json"});
     }
     Req.Timeout =

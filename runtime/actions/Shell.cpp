@@ -164,12 +164,12 @@ void ShellTask::onReadable(int Fd, std::string &Into, bool &Truncated) {
       Truncated |= Keep < static_cast<size_t>(N);
       continue;
     }
-    if (N == 0) {  // end of file: stop watching
-      Exec.unwatchFd(Fd);
-      if (Fd == Out) closeFd(Out);
-      if (Fd == Err) closeFd(Err);
-    }
-    return;  // EAGAIN, or an error: wait for the next wake-up or the exit
+    if (N < 0 && (errno == EAGAIN || errno == EINTR)) return;  // wait for more
+    // End of file, or an error: stop watching, or the loop would spin.
+    Exec.unwatchFd(Fd);
+    if (Fd == Out) closeFd(Out);
+    if (Fd == Err) closeFd(Err);
+    return;
   }
 }
 
@@ -189,6 +189,7 @@ void ShellTask::onExit() {
   cleanup(false);
   ActionResult Res;
   if (OutTrunc) OutText += "\n[output truncated at 64 MiB]";
+  if (ErrTrunc) ErrText += "\n[error output truncated at 64 MiB]";
   if (R < 0) {
     Res = ActionResult::failure(
         fmt::format("waiting for the command: {}", std::strerror(errno)));

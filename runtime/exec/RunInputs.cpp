@@ -98,7 +98,7 @@ llvm::Expected<json> resolveRunInputs(const LoadedPlan &Plan, const PlanProgram 
         if (T == pf::Type::Float && V.is_number_integer()) Val = V.get<double>();
         if (!fits(Val, T)) {
           Errors.push_back(fmt::format("--inputs: input `{}` must be {}, found {}", K,
-                                       Describe(T), V.dump()));
+                                       Describe(T), ir::toJsonText(V)));
           continue;
         }
         Given[I] = std::move(Val);

@@ -110,28 +110,54 @@ llvm::Error writeFileAtomic(const std::string &Path, const std::string &Text) {
 llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const json &R) {
   if (!R.is_object() || !R.contains("steps") || !R["steps"].is_object())
     return llvm::createStringError("it is not an orchrt result (no `steps`)");
-  if (R.value("plan_hash", std::string()) != Plan.contentHash())
+  auto Hash = R.find("plan_hash");
+  if (Hash == R.end() || !Hash->is_string() || *Hash != Plan.contentHash())
     return llvm::createStringError(
         "it comes from a different plan (its `plan_hash` differs); run without --resume");
-  if (R.value("inputs", json::object()) != S.inputs())
+  auto In = R.find("inputs");
+  if (In == R.end() || *In != S.inputs())
     return llvm::createStringError(
         "it was run with different inputs; resuming would mix their results");
   const json &Steps = R["steps"];
-  size_t N = 0;
+  auto Text = [](const json &E, const char *K) {
+    auto V = E.find(K);
+    return V != E.end() && V->is_string() ? V->get<std::string>() : std::string();
+  };
+  // A step is taken over only if it completed and so did every step it
+  // depends on: what re-runs must not leave stale results downstream.
+  const auto *PSteps = Plan.plan().steps();
+  std::vector<char> Take(S.size(), 0);
   for (uint32_t I = 0; I < S.size(); ++I) {
     auto It = Steps.find(S.stepId(I).str());
-    if (It == Steps.end() || !It->is_object() || It->value("status", "") != "completed")
-      continue;
-    json Result = It->value("fields", json::object());
-    if (!Result.is_object()) Result = json::object();
-    Result["output"] = It->value("output", json());
+    Take[I] = It != Steps.end() && It->is_object() && Text(*It, "status") == "completed";
+  }
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (uint32_t I = 0; I < S.size(); ++I) {
+      if (!Take[I] || !PSteps->Get(I)->deps()) continue;
+      for (uint32_t D : *PSteps->Get(I)->deps())
+        if (!Take[D]) {
+          Take[I] = 0;
+          Changed = true;
+          break;
+        }
+    }
+  }
+  size_t N = 0;
+  for (uint32_t I = 0; I < S.size(); ++I) {
+    if (!Take[I]) continue;
+    const json &E = Steps[S.stepId(I).str()];
+    json Result = json::object();
+    if (auto F = E.find("fields"); F != E.end() && F->is_object()) Result = *F;
+    auto Out = E.find("output");
+    Result["output"] = Out != E.end() ? *Out : json();
     Result["status"] = "completed";
-    unsigned Attempts = It->value("attempts", 1u);
-    auto Text = [&](const char *K) {
-      auto V = It->find(K);
-      return V != It->end() && V->is_string() ? V->get<std::string>() : std::string();
-    };
-    S.preset(I, std::move(Result), Attempts, Text("started_at"), Text("finished_at"));
+    unsigned Attempts = 1;
+    if (auto A = E.find("attempts");
+        A != E.end() && A->is_number_unsigned() && A->get<uint64_t>() < 1000000)
+      Attempts = static_cast<unsigned>(A->get<uint64_t>());
+    S.preset(I, std::move(Result), Attempts, Text(E, "started_at"),
+             Text(E, "finished_at"));
     ++N;
   }
   return N;

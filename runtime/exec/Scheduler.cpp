@@ -337,7 +337,23 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       Failed = true;
       Stopping = true;
       skipDependents(I, fmt::format("dependency `{}` failed", stepId(I).str()));
+      abandonRetries(
+          fmt::format("not retried: step `{}` failed the run", stepId(I).str()));
       return;
+  }
+}
+
+void Scheduler::abandonRetries(const std::string &Why) {
+  for (uint32_t I = 0; I < States.size(); ++I) {
+    StepState &St = States[I];
+    if (St.Status != StepStatus::Backoff) continue;
+    if (St.Timer) Exec.cancelTimer(St.Timer);
+    St.Timer = 0;
+    St.Finished = Exec.now();
+    St.Error += " (" + Why + ")";
+    setStatus(I, StepStatus::Failed);
+    settle(I);
+    skipDependents(I, fmt::format("dependency `{}` failed", stepId(I).str()));
   }
 }
 
@@ -377,6 +393,7 @@ void Scheduler::checkDone() {
     // Whatever never started says why.
     for (uint32_t I = 0; I < States.size(); ++I)
       if (States[I].Status == StepStatus::Pending) {
+        if (States[I].HasStarted) States[I].Finished = Exec.now();
         States[I].Error = Interrupted ? "not started: the run was interrupted"
                                       : "not started: " + RunError;
         setStatus(I, StepStatus::Skipped);

@@ -127,6 +127,8 @@ class Scheduler : public ir::EvalScope {
   void complete(uint32_t I, nlohmann::json Fields);
   void release(uint32_t I);
   void skipDependents(uint32_t I, const std::string &Why);
+  /// The run is failing: steps waiting to retry fail now, saying \p Why.
+  void abandonRetries(const std::string &Why);
   void settle(uint32_t I);
   void checkDone();
   void bury(std::unique_ptr<ActionTask> T);

@@ -158,7 +158,7 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
       Body["tool_choice"] = {{"type", "tool"}, {"name", R.SchemaName}};
     }
   }
-  H.Body = Body.dump();
+  H.Body = Body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return H;
 }
 
@@ -181,10 +181,18 @@ std::chrono::milliseconds Client::backoff(unsigned Attempt, llvm::StringRef Retr
   return D;
 }
 
-void Client::acquire() {
+bool Client::acquire(const std::atomic<bool> *Cancel) {
   std::unique_lock<std::mutex> L(SlotM);
-  SlotCV.wait(L, [&] { return InFlight < std::max(1u, Config.MaxConcurrency); });
+  auto Free = [&] { return InFlight < std::max(1u, Config.MaxConcurrency); };
+  if (!Cancel) {
+    SlotCV.wait(L, Free);
+  } else {
+    while (!SlotCV.wait_for(L, std::chrono::milliseconds(50), Free))
+      if (*Cancel) return false;
+    if (*Cancel) return false;
+  }
   ++InFlight;
+  return true;
 }
 
 void Client::release() {
@@ -255,6 +263,11 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
 llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   llvm::Expected<HttpRequest> Req = buildRequest(R, /*ElideKey=*/false);
   if (!Req) return Req.takeError();
+  Req->Cancel = R.Cancel;
+  auto Cancelled = [&] { return R.Cancel && R.Cancel->load(); };
+  auto CancelError = [&] {
+    return fail(fmt::format("request to provider `{}` cancelled", Config.Name));
+  };
   bool Wrapped = R.Schema && ir::makeStrict(*R.Schema).Wrapped;
   std::string LastProblem;
   for (unsigned Attempt = 1;; ++Attempt) {
@@ -263,9 +276,13 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
           "provider `{}` is unavailable: circuit open after repeated "
           "failures ({})",
           Config.Name, LastProblem.empty() ? "earlier requests" : LastProblem));
-    acquire();
+    if (Cancelled() || !acquire(R.Cancel)) return CancelError();
     llvm::Expected<HttpResponse> Resp = Transport.post(*Req);
     release();
+    if (Cancelled()) {
+      if (!Resp) llvm::consumeError(Resp.takeError());
+      return CancelError();
+    }
     std::string RetryAfter;
     bool Retriable = false;
     if (!Resp) {
@@ -301,7 +318,18 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
     if (Attempt > Config.MaxRetries)
       return fail(fmt::format("provider `{}` failed after {} attempts: {}", Config.Name,
                               Attempt, LastProblem));
-    Clk.sleepFor(backoff(Attempt, RetryAfter));
+    std::chrono::milliseconds Wait = backoff(Attempt, RetryAfter);
+    if (!R.Cancel) {
+      Clk.sleepFor(Wait);
+      continue;
+    }
+    // In slices, so a cancelled step does not sleep out its backoff.
+    while (Wait.count() > 0) {
+      if (Cancelled()) return CancelError();
+      std::chrono::milliseconds Slice = std::min(Wait, std::chrono::milliseconds(100));
+      Clk.sleepFor(Slice);
+      Wait -= Slice;
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -58,6 +59,9 @@ struct ChatRequest {
   std::string SchemaName = "answer";     ///< `^[a-zA-Z0-9_-]{1,64}$`
   unsigned MaxTokens = 1024;
   double Temperature = 0;
+  /// When set and true, chat() stops waiting, sleeping and retrying and
+  /// returns an error (a step timed out or the run was interrupted).
+  const std::atomic<bool> *Cancel = nullptr;
 };
 
 /// The answer.
@@ -132,7 +136,7 @@ class Client {
   llvm::Expected<ChatResponse> parseResponse(const ChatRequest &R, bool Wrapped,
                                              const HttpResponse &Resp) const;
   std::string redact(std::string S) const;
-  void acquire();
+  bool acquire(const std::atomic<bool> *Cancel);
   void release();
 
   ProviderConfig Config;

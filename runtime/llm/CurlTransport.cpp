@@ -38,6 +38,10 @@ size_t onHeader(char *Data, size_t Size, size_t N, void *User) {
 CurlTransport::CurlTransport() = default;
 
 namespace {
+int onProgress(void *User, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<std::atomic<bool> *>(User)->load() ? 1 : 0;  // 1 aborts
+}
+
 /// Sets up \p C for \p R, writing into \p Resp; returns the header list
 /// to free after the transfer.
 curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
@@ -65,6 +69,12 @@ curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
   L.easy_setopt(C, CURLOPT_WRITEDATA, &Resp.Body);
   L.easy_setopt(C, CURLOPT_HEADERFUNCTION, onHeader);
   L.easy_setopt(C, CURLOPT_HEADERDATA, &Resp.Headers);
+  if (R.Cancel) {
+    // Polled by libcurl about once a second and on every chunk.
+    L.easy_setopt(C, CURLOPT_NOPROGRESS, 0L);
+    L.easy_setopt(C, CURLOPT_XFERINFOFUNCTION, onProgress);
+    L.easy_setopt(C, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool> *>(R.Cancel));
+  }
   return List;
 }
 
@@ -172,19 +182,31 @@ void CurlMulti::cancel(uint64_t Id) {
 }
 
 llvm::Expected<HttpResponse> CurlMulti::post(const HttpRequest &R) {
-  std::mutex WM;
-  std::condition_variable CV;
-  bool Ready = false;
-  std::optional<llvm::Expected<HttpResponse>> Result;
-  send(R, [&](llvm::Expected<HttpResponse> Resp) {
-    std::lock_guard<std::mutex> L(WM);
-    Result.emplace(std::move(Resp));
-    Ready = true;
-    CV.notify_one();
+  // Shared with the callback, which may still run after a cancelled wait.
+  struct Waiter {
+    std::mutex M;
+    std::condition_variable CV;
+    std::optional<llvm::Expected<HttpResponse>> Result;
+  };
+  auto W = std::make_shared<Waiter>();
+  uint64_t Id = send(R, [W](llvm::Expected<HttpResponse> Resp) {
+    std::lock_guard<std::mutex> L(W->M);
+    W->Result.emplace(std::move(Resp));
+    W->CV.notify_one();
   });
-  std::unique_lock<std::mutex> L(WM);
-  CV.wait(L, [&] { return Ready; });
-  return std::move(*Result);
+  std::unique_lock<std::mutex> L(W->M);
+  auto Ready = [&] { return W->Result.has_value(); };
+  if (!R.Cancel) {
+    W->CV.wait(L, Ready);
+  } else {
+    while (!W->CV.wait_for(L, std::chrono::milliseconds(50), Ready))
+      if (R.Cancel->load()) {
+        cancel(Id);
+        return llvm::make_error<TransportError>(TransportFailure::Other,
+                                                "request cancelled");
+      }
+  }
+  return std::move(*W->Result);
 }
 
 void CurlMulti::loop() {
@@ -225,13 +247,16 @@ void CurlMulti::loop() {
     int Left = 0;
     while (CURLMsg *Msg = L.multi_info_read(Mh, &Left)) {
       if (Msg->msg != CURLMSG_DONE) continue;
-      auto It = Active.find(Msg->easy_handle);
+      // The message is invalid once its handle is removed: copy it first.
+      CURL *Easy = Msg->easy_handle;
+      CURLcode Result = Msg->data.result;
+      auto It = Active.find(Easy);
       if (It == Active.end()) continue;
       std::unique_ptr<Call> C = std::move(It->second);
       Active.erase(It);
       L.multi_remove_handle(Mh, C->Easy);
-      if (Msg->data.result != CURLE_OK) {
-        C->Done(transportError(L, Msg->data.result, C->Req));
+      if (Result != CURLE_OK) {
+        C->Done(transportError(L, Result, C->Req));
       } else {
         L.easy_getinfo(C->Easy, CURLINFO_RESPONSE_CODE, &C->Resp.Status);
         C->Done(std::move(C->Resp));

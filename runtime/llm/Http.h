@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -26,6 +27,8 @@ struct HttpRequest {
   std::vector<Header> Headers;
   std::string Body;
   std::chrono::milliseconds Timeout{60000};
+  /// When set and true, the transport gives up as soon as it can.
+  const std::atomic<bool> *Cancel = nullptr;
 };
 
 /// What the server answered (any status).

@@ -214,6 +214,24 @@ TEST_P(AtJobs, RetryBacksOffExponentiallyAndFreesTheSlot) {
   if (GetParam() == 1) EXPECT_EQ(R.R.StartTimes["other"], std::vector<int64_t>{10});
 }
 
+TEST_P(AtJobs, AFailureEndsTheRunWithoutWaitingForPendingRetries) {
+  if (GetParam() < 2) return;  // needs both steps running at once
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: flaky\n    action: work\n    parameters: {ms: 10, fail: 9}\n"
+      "    on_failure: retry\n    max_retries: 5\n"
+      "  - id: bad\n    action: work\n    parameters: {ms: 50, fail: 9}\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  // `flaky` waited 100 ms to retry when `bad` failed at 50 ms: it fails too,
+  // at once, instead of holding the run for its backoff.
+  EXPECT_EQ(R.status("flaky"), StepStatus::Failed);
+  EXPECT_EQ(R.state("flaky").Error, "flaky (not retried: step `bad` failed the run)");
+  EXPECT_EQ(R.E.elapsed().count(), 50);
+  EXPECT_EQ(R.state("flaky").Finished - R.state("flaky").Started,
+            std::chrono::milliseconds(50));
+}
+
 TEST_P(AtJobs, RetriesExhaustedFailTheRunWithTheCount) {
   PlanRun R(
       "name: p\ncontext: {max_retries: 2}\nsteps:\n"

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ir/Eval.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
@@ -160,7 +161,10 @@ int runPlan(const RunCommand &Cmd) {
   std::function<void()> WriteCheckpoint;
   auto WriteOut = [&]() -> bool {
     if (Cmd.OutPath.empty()) return true;
-    std::string Text = buildReport(Sched, *Plan, WallStart).dump(2) + "\n";
+    std::string Text =
+        buildReport(Sched, *Plan, WallStart)
+            .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+        "\n";
     if (llvm::Error E = writeFileAtomic(Cmd.OutPath, Text)) {
       llvm::errs() << "orchrt: error: " << llvm::toString(std::move(E)) << '\n';
       return false;
@@ -212,7 +216,7 @@ int runPlan(const RunCommand &Cmd) {
   // Declared outputs go to stdout as JSON.
   json Errors = json::object();
   json Outputs = Sched.outputs(Errors);
-  if (!Outputs.empty()) llvm::outs() << Outputs.dump(2) << '\n';
+  if (!Outputs.empty()) llvm::outs() << ir::toJsonText(Outputs, 2) << '\n';
   for (auto &[K, V] : Errors.items())
     llvm::errs() << "orchrt: warning: output `" << K << "`: " << V.get<std::string>()
                  << '\n';

@@ -63,5 +63,11 @@ int main(int Argc, char **Argv) {
   C.ModelsFile = Models;
   C.ProgressMode = Quiet ? Progress::None : ProgressOpt.getValue();
   C.RetryBaseMs = RetryBase;
-  return runPlan(C);
+  try {
+    return runPlan(C);
+  } catch (const std::exception &E) {
+    // A bug, not bad input (that is reported as errors): say so, exit 2.
+    errs() << "orchrt: internal error: " << E.what() << '\n';
+    return ExitUsage;
+  }
 }

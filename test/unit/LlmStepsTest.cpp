@@ -1,0 +1,167 @@
+//===- LlmStepsTest.cpp - Model steps: concurrency and cancellation -------===//
+//
+// LlmSteps on the real event loop, with a fake transport that holds every
+// request until told otherwise. Nothing here asserts on speed: a request
+// that never arrives or never ends makes the fake give up after seconds
+// and the test fail.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "runtime/actions/LlmSteps.h"
+#include "runtime/exec/EventLoop.h"
+
+using nlohmann::json;
+using namespace orch;
+using namespace orch::runtime;
+
+namespace {
+
+/// Holds requests until `Release` is set or their Cancel flag is.
+class GateTransport : public llm::HttpTransport {
+ public:
+  llvm::Expected<llm::HttpResponse> post(const llm::HttpRequest &R) override {
+    std::unique_lock<std::mutex> L(M);
+    ++InFlight;
+    MaxInFlight = std::max(MaxInFlight, InFlight);
+    CV.notify_all();
+    bool Cancelled = false;
+    CV.wait_for(L, std::chrono::seconds(10), [&] {
+      Cancelled = R.Cancel && R.Cancel->load();
+      return Release || Cancelled || Poll(R);
+    });
+    --InFlight;
+    CV.notify_all();
+    if (Cancelled) {
+      ++SawCancel;
+      return llvm::make_error<llm::TransportError>(llm::TransportFailure::Other,
+                                                   "cancelled");
+    }
+    llm::HttpResponse Resp;
+    Resp.Status = 200;
+    Resp.Body = json{{"choices",
+                      {{{"message", {{"role", "assistant"}, {"content", "answer"}}},
+                        {"finish_reason", "stop"}}}}}
+                    .dump();
+    return Resp;
+  }
+  /// Waits until \p N requests are in flight at once; false after 10 s.
+  bool waitInFlight(int N) {
+    std::unique_lock<std::mutex> L(M);
+    return CV.wait_for(L, std::chrono::seconds(10), [&] { return InFlight >= N; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> L(M);
+    Release = true;
+    CV.notify_all();
+  }
+  std::function<bool(const llm::HttpRequest &)> Poll = [](const llm::HttpRequest &) {
+    return false;
+  };
+  std::mutex M;
+  std::condition_variable CV;
+  int InFlight = 0, MaxInFlight = 0, SawCancel = 0;
+  bool Release = false;
+};
+
+LlmSettings settings() {
+  LlmSettings S;
+  S.DefaultModel = "test-model";
+  S.Env = [](const std::string &Name) -> std::optional<std::string> {
+    if (Name == "OPENAI_BASE_URL") return "http://fake.invalid/v1";
+    return std::nullopt;
+  };
+  return S;
+}
+
+ActionRequest task(const std::string &Id) {
+  ActionRequest R;
+  R.StepId = Id;
+  R.Action = "summarize";
+  R.Params = json{{"text", Id}};
+  R.ParamOrder = {"text"};
+  return R;
+}
+
+TEST(LlmSteps, ManyStepsWaitOnTheModelAtOnce) {
+  EventLoop Loop;
+  GateTransport T;
+  llm::SystemClock Clock;
+  LlmSteps Steps(Loop, T, Clock, settings());
+  int Done = 0;
+  std::vector<std::unique_ptr<ActionTask>> Tasks;
+  // Warm one worker first: the bug this guards against started no new
+  // thread while one sat idle, so later steps ran one at a time.
+  Tasks.push_back(Steps.start(task("warm"), [&](ActionResult R) {
+    EXPECT_TRUE(R.Ok) << R.Error;
+    ++Done;
+  }));
+  T.release();
+  Loop.runUntil([&] { return Done == 1; });
+  T.Release = false;
+  for (int I = 0; I < 8; ++I)
+    Tasks.push_back(Steps.start(task("s" + std::to_string(I)), [&](ActionResult R) {
+      EXPECT_TRUE(R.Ok) << R.Error;
+      EXPECT_EQ(R.Fields["output"], "answer");
+      ++Done;
+    }));
+  EXPECT_TRUE(T.waitInFlight(8)) << "only " << T.MaxInFlight << " requests at once";
+  T.release();
+  Loop.runUntil([&] { return Done == 9; });
+}
+
+TEST(LlmSteps, CancelStopsTheRequestAndReportsNothing) {
+  EventLoop Loop;
+  GateTransport T;
+  llm::SystemClock Clock;
+  LlmSteps Steps(Loop, T, Clock, settings());
+  bool Called = false;
+  auto Task = Steps.start(task("slow"), [&](ActionResult) { Called = true; });
+  ASSERT_TRUE(T.waitInFlight(1));
+  Task->cancel();
+  {
+    std::unique_lock<std::mutex> L(T.M);
+    T.CV.notify_all();
+    ASSERT_TRUE(
+        T.CV.wait_for(L, std::chrono::seconds(10), [&] { return T.InFlight == 0; }));
+  }
+  EXPECT_EQ(T.SawCancel, 1);
+  // Let any stray completion reach the loop; it must not call back.
+  bool Tick = false;
+  Loop.addTimer(Loop.now() + std::chrono::milliseconds(50), [&] { Tick = true; });
+  Loop.runUntil([&] { return Tick; });
+  EXPECT_FALSE(Called);
+}
+
+TEST(LlmSteps, NoModelFailsNamingTheVariables) {
+  EventLoop Loop;
+  GateTransport T;
+  llm::SystemClock Clock;
+  LlmSettings S = settings();
+  S.DefaultModel.clear();
+  LlmSteps Steps(Loop, T, Clock, S);
+  std::optional<ActionResult> Got;
+  auto Task = Steps.start(task("x"), [&](ActionResult R) { Got = std::move(R); });
+  Loop.runUntil([&] { return Got.has_value(); });
+  EXPECT_FALSE(Got->Ok);
+  EXPECT_FALSE(Got->Retryable);
+  EXPECT_NE(Got->Error.find("ORCH_MODEL"), std::string::npos);
+  EXPECT_NE(Got->Error.find("OPENAI_BASE_URL"), std::string::npos);
+}
+
+TEST(LlmSteps, PromptNamesTheTaskAndParametersInSourceOrder) {
+  ActionRequest R;
+  R.Action = "generate_report";
+  R.Params = json{{"a", 1}, {"content", "text"}, {"sections", {"x", "y"}}};
+  R.ParamOrder = {"sections", "content", "a"};
+  auto [System, Prompt] = buildStepPrompt(R);
+  EXPECT_FALSE(System.empty());
+  EXPECT_EQ(Prompt,
+            "Task: generate report\nParameters:\n- sections: [\"x\",\"y\"]\n"
+            "- content: text\n- a: 1\n");
+}
+
+}  // namespace
