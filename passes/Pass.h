@@ -71,9 +71,21 @@ const PassInfo *findPass(llvm::StringRef Name);
 /// Called after each pass that succeeded, with its name.
 using AfterPassHook = std::function<void(llvm::StringRef, const ir::Pipeline &)>;
 
+/// How long one pass took (`--time-passes`).
+struct PassTiming {
+  std::string Name;
+  double Seconds = 0;
+};
+
 /// Runs \p Names (every registered pass if empty) in order, stopping after
 /// the first pass that reports errors. Verifies the IR after each pass.
+/// With \p Timings, appends each pass's wall time.
 bool runPasses(ir::Pipeline &P, PassContext &Ctx, llvm::ArrayRef<std::string> Names = {},
-               const AfterPassHook &After = nullptr);
+               const AfterPassHook &After = nullptr,
+               std::vector<PassTiming> *Timings = nullptr);
+
+/// Checks a `--passes` / `--print-after` list: every name must be a
+/// registered pass. Returns one message a bad name, with a guess.
+std::vector<std::string> checkPassNames(llvm::ArrayRef<std::string> Names);
 
 }  // namespace orch::passes

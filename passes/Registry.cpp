@@ -1,5 +1,8 @@
 //===- Registry.cpp - The one list of passes ------------------------------===//
+#include <chrono>
+
 #include "ir/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 #include "passes/Pass.h"
 
@@ -33,8 +36,19 @@ const PassInfo *findPass(llvm::StringRef Name) {
   return nullptr;
 }
 
+std::vector<std::string> checkPassNames(llvm::ArrayRef<std::string> Names) {
+  std::vector<llvm::StringRef> Known;
+  for (const PassInfo &I : Registry) Known.push_back(I.Name);
+  std::vector<std::string> Errors;
+  for (const std::string &N : Names)
+    if (!findPass(N))
+      Errors.push_back("unknown pass `" + N + "`" + didYouMean(N, Known) +
+                       " (passes: " + llvm::join(Known, ", ") + ")");
+  return Errors;
+}
+
 bool runPasses(ir::Pipeline &P, PassContext &Ctx, llvm::ArrayRef<std::string> Names,
-               const AfterPassHook &After) {
+               const AfterPassHook &After, std::vector<PassTiming> *Timings) {
   std::vector<const PassInfo *> Plan;
   if (Names.empty())
     for (const PassInfo &I : Registry) Plan.push_back(&I);
@@ -44,7 +58,13 @@ bool runPasses(ir::Pipeline &P, PassContext &Ctx, llvm::ArrayRef<std::string> Na
   bool DepsResolved = false;
   for (const PassInfo *I : Plan) {
     std::unique_ptr<Pass> Pass = I->Create();
-    if (!Pass->run(P, Ctx) || Ctx.Diags.hasErrors()) return false;
+    auto Start = std::chrono::steady_clock::now();
+    bool Ok = Pass->run(P, Ctx) && !Ctx.Diags.hasErrors();
+    if (Timings)
+      Timings->push_back({I->Name.str(), std::chrono::duration<double>(
+                                             std::chrono::steady_clock::now() - Start)
+                                             .count()});
+    if (!Ok) return false;
     DepsResolved |= I->Name == "resolve-deps";
     if (llvm::Error E = ir::verifyPipeline(P, DepsResolved)) {
       // An invariant broken by a pass is a compiler bug: say so loudly.

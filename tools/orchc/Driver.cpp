@@ -1,6 +1,8 @@
 //===- Driver.cpp ---------------------------------------------------------===//
 #include "Driver.h"
 
+#include <fmt/format.h>
+
 #include "LlmOracle.h"
 #include "backends/plan/PlanWriter.h"
 #include "frontend/Bindings.h"
@@ -43,7 +45,29 @@ int finish(DiagnosticEngine &Diags, llvm::raw_ostream &Err, bool Color, int Code
 }
 }  // namespace
 
+/// `--time-passes`: one line a pass, then the total, like LLVM's report.
+void printPassTimings(llvm::raw_ostream &Err,
+                      const std::vector<passes::PassTiming> &Timings) {
+  double Total = 0;
+  for (const passes::PassTiming &T : Timings) Total += T.Seconds;
+  Err << "===-------------------------------------------------------------------===\n"
+      << "                      Pass execution timing report\n"
+      << "===-------------------------------------------------------------------===\n"
+      << fmt::format("  Total: {:.4f} s\n\n", Total) << "   Wall Time   ---  Name ---\n";
+  for (const passes::PassTiming &T : Timings)
+    Err << fmt::format("  {:8.4f} s ({:5.1f}%)  {}\n", T.Seconds,
+                       Total > 0 ? 100 * T.Seconds / Total : 0.0, T.Name);
+  Err << fmt::format("  {:8.4f} s (100.0%)  Total\n", Total);
+}
+
 int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
+  std::vector<std::string> BadNames = passes::checkPassNames(Opts.Passes);
+  for (const std::string &N : passes::checkPassNames(Opts.PrintAfter))
+    BadNames.push_back(N);
+  if (!BadNames.empty()) {
+    for (const std::string &M : BadNames) Err << "orchc: error: " << M << '\n';
+    return ExitUsage;
+  }
   auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Opts.Input, /*IsText=*/false,
                                                 /*RequiresNullTerminator=*/false);
   if (!Buf) {
@@ -160,8 +184,20 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   }
   if (!Opts.NoAuto) Ctx.Auto = &Auto;
 
-  if (!passes::runPasses(*P, Ctx))
-    return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
+  std::vector<passes::PassTiming> Timings;
+  passes::AfterPassHook After;
+  if (Opts.PrintAfterAll || !Opts.PrintAfter.empty())
+    After = [&](llvm::StringRef Pass, const ir::Pipeline &Pl) {
+      if (!Opts.PrintAfterAll && !llvm::is_contained(Opts.PrintAfter, Pass.str())) return;
+      Err << "; *** IR Dump After " << Pass << " ***\n";
+      ir::PrintOptions PO;
+      PO.Locations = Opts.Locations;
+      ir::printPipeline(Err, Pl, PO);
+    };
+  bool PassesOk = passes::runPasses(*P, Ctx, Opts.Passes, After,
+                                    Opts.TimePasses ? &Timings : nullptr);
+  if (Opts.TimePasses) printPassTimings(Err, Timings);
+  if (!PassesOk) return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
   Diags.flush(Err, Opts.Color);
 
   // A build keeps the lock in step with the tags; unchanged bytes are not

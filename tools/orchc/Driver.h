@@ -34,6 +34,11 @@ struct DriverOptions {
   std::string Model;                 ///< `--model`, else ORCH_MODEL.
   std::string ModelsFile;            ///< `--models`, else ORCH_MODELS.
   unsigned Jobs = 64;                ///< Concurrent model requests.
+  // Pass tooling.
+  std::vector<std::string> Passes;      ///< `--passes`: these, in order.
+  std::vector<std::string> PrintAfter;  ///< `--print-after`: dump the IR after these.
+  bool PrintAfterAll = false;
+  bool TimePasses = false;
 };
 
 /// Runs check or build and returns the exit code. Diagnostics go to \p Err.

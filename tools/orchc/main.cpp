@@ -44,7 +44,7 @@ cl::opt<ColorMode> Color("color", cl::desc("Colour diagnostics"),
                                     clEnumValN(ColorMode::Never, "never", "never")),
                          cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<bool> NoLocs("no-locs", cl::desc("Leave locations out of the IR dump"),
-                     cl::sub(BuildCmd), cl::cat(Cat));
+                     cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<unsigned> ErrorLimit("error-limit",
                              cl::desc("Stop printing after N errors (0: all)"),
                              cl::init(50), cl::sub(CheckCmd), cl::sub(BuildCmd),
@@ -71,6 +71,19 @@ cl::opt<std::string> ModelsFile(
     cl::value_desc("file"), cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<unsigned> Jobs("auto-jobs", cl::desc("Concurrent model requests for AUTO tags"),
                        cl::init(64), cl::sub(BuildCmd), cl::cat(Cat));
+cl::list<std::string> PassList("passes",
+                               cl::desc("Run these passes, in this order (default: all)"),
+                               cl::value_desc("a,b,..."), cl::CommaSeparated,
+                               cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::list<std::string> PrintAfter("print-after",
+                                 cl::desc("Print the IR to stderr after this pass"),
+                                 cl::value_desc("pass"), cl::CommaSeparated,
+                                 cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<bool> PrintAfterAll("print-after-all",
+                            cl::desc("Print the IR to stderr after every pass"),
+                            cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<bool> TimePasses("time-passes", cl::desc("Report each pass's wall time"),
+                         cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<bool> YamlCppOnly("yaml-cpp-only", cl::desc("Read YAML with yaml-cpp only"),
                           cl::Hidden, cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
 }  // namespace
@@ -121,6 +134,10 @@ int main(int argc, char **argv) {
   Opts.Model = ModelName;
   Opts.ModelsFile = ModelsFile;
   Opts.Jobs = Jobs;
+  Opts.Passes.assign(PassList.begin(), PassList.end());
+  Opts.PrintAfter.assign(PrintAfter.begin(), PrintAfter.end());
+  Opts.PrintAfterAll = PrintAfterAll;
+  Opts.TimePasses = TimePasses;
   Opts.Color = Color == ColorMode::Always ||
                (Color == ColorMode::Auto && sys::Process::StandardErrHasColors());
   return runDriver(Opts, errs());
