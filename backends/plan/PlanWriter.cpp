@@ -210,7 +210,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       B, str(CompilerVersion), str(P.Name.Str), str(P.Version.Str),
       str(P.Description.Str), str(llvm::sys::path::filename(P.file().name())),
       P.Context.Timeout ? P.Context.Timeout->Val * 1000 : 0,
-      P.Context.MaxRetries ? static_cast<int32_t>(P.Context.MaxRetries->Val) : 0,
+      P.Context.MaxRetries ? static_cast<int32_t>(P.Context.MaxRetries->Val) : -1,
       str(P.Context.CheckpointStrategy.Str), B.CreateVector(Inputs),
       B.CreateVector(Outputs), B.CreateVector(Steps), B.CreateVector(Exprs),
       B.CreateVector(Tags));

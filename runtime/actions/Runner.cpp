@@ -71,7 +71,10 @@ ActionResult httpResult(llvm::Expected<llm::HttpResponse> R, bool FailOnStatus) 
     std::string Body = R->Body.substr(0, 200);
     // 429 and 5xx may pass; other client errors will not.
     bool Retry = R->Status == 429 || R->Status >= 500;
-    return ActionResult::failure(fmt::format("HTTP {}: {}", R->Status, Body), Retry);
+    ActionResult F =
+        ActionResult::failure(fmt::format("HTTP {}: {}", R->Status, Body), Retry);
+    F.Fields = json{{"status_code", R->Status}, {"headers", Headers}, {"json", Parsed}};
+    return F;
   }
   return ActionResult::success(json{{"output", std::move(R->Body)},
                                     {"status_code", R->Status},
@@ -125,8 +128,9 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
                              Req.Method),
                  false)),
              nullptr;
-    if (auto U = R.Params.find("url"); U != R.Params.end() && U->is_string())
-      Req.Url = U->get<std::string>();
+    if (auto U = R.Params.find("url");
+        U != R.Params.end() && !U->is_array() && !U->is_object())
+      Req.Url = ir::displayString(*U);
     llvm::StringRef Url = Req.Url;
     if (!Url.starts_with("http://") && !Url.starts_with("https://"))
       return Done(ActionResult::failure(

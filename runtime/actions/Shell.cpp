@@ -210,6 +210,11 @@ void ShellTask::onExit() {
             : fmt::format("command was killed by signal {}", WTERMSIG(Status));
     if (!Tail.empty()) Why += ": " + Tail.str();
     Res = ActionResult::failure(std::move(Why));
+    // Readable by `on_failure: continue` dependents (not `output`).
+    Res.Fields = json{
+        {"stdout", OutText},
+        {"stderr", ErrText},
+        {"exit_code", WIFEXITED(Status) ? WEXITSTATUS(Status) : 128 + WTERMSIG(Status)}};
   }
   ActionDone D = std::move(Done);
   D(std::move(Res));
@@ -235,7 +240,10 @@ void ShellTask::cleanup(bool Kill) {
 std::unique_ptr<ActionTask> startShell(Executor &Exec, const std::string &RunDir,
                                        const json &Params, ActionDone Done) {
   auto C = Params.find("command");
-  if (C == Params.end() || !C->is_string() || C->get<std::string>().empty()) {
+  std::string Command;
+  if (C != Params.end() && !C->is_array() && !C->is_object())
+    Command = ir::displayString(*C);  // scalars print, as the compiler allows
+  if (Command.empty()) {
     Done(ActionResult::failure("parameter `command` must be a non-empty string", false));
     return nullptr;
   }
@@ -247,7 +255,7 @@ std::unique_ptr<ActionTask> startShell(Executor &Exec, const std::string &RunDir
   }
   json Env = Params.value("env", json::object());
   auto T = std::make_unique<ShellTask>(Exec, Done);
-  std::string Err = T->spawn(RunDir, C->get<std::string>(), Stdin, Env);
+  std::string Err = T->spawn(RunDir, Command, Stdin, Env);
   if (!Err.empty()) {
     Done(ActionResult::failure(Err));
     return nullptr;

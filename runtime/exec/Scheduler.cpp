@@ -10,6 +10,12 @@ namespace orch::runtime {
 using nlohmann::json;
 namespace pf = orch::plan;
 
+namespace {
+/// Retries of an `on_failure: retry` step when neither it nor `context`
+/// says how many.
+constexpr int DefaultMaxRetries = 3;
+}  // namespace
+
 const char *stepStatusName(StepStatus S) {
   switch (S) {
     case StepStatus::Pending:
@@ -263,8 +269,10 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   --Running;
   if (R.Ok)
     complete(I, std::move(R.Fields));
-  else
+  else {
+    St.FailedFields = std::move(R.Fields);
     attemptFailed(I, std::move(R.Error), R.Retryable);
+  }
   dispatch();
 }
 
@@ -283,7 +291,10 @@ void Scheduler::complete(uint32_t I, json Fields) {
 void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable) {
   const pf::Step *S = P.steps()->Get(I);
   StepState &St = States[I];
-  int MaxRetries = S->max_retries() >= 0 ? S->max_retries() : P.max_retries();
+  // The step's own limit, else the pipeline's, else 3 (the seed's default).
+  int MaxRetries = S->max_retries() >= 0  ? S->max_retries()
+                   : P.max_retries() >= 0 ? P.max_retries()
+                                          : DefaultMaxRetries;
   if (S->on_failure() == pf::FailurePolicy::Retry && Retryable && !Stopping &&
       St.Attempts <= static_cast<unsigned>(std::max(0, MaxRetries))) {
     auto Delay = Opts.RetryBase * (1LL << std::min(St.Attempts - 1, 20u));
@@ -318,7 +329,13 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
   St.Error = std::move(Error);
   switch (S->on_failure()) {
     case pf::FailurePolicy::Continue:
-      St.Result = json{{"status", "failed"}, {"error", St.Error}};
+      // What the failed attempt produced (a command's stderr and exit
+      // code) stays readable, with `status` and `error`.
+      St.Result =
+          St.FailedFields.is_object() ? std::move(St.FailedFields) : json::object();
+      St.Result.erase("output");
+      St.Result["status"] = "failed";
+      St.Result["error"] = St.Error;
       setStatus(I, StepStatus::Failed);
       settle(I);
       release(I);

@@ -60,7 +60,8 @@ struct StepState {
   /// `status: completed`; for a failed step whose policy is `continue`,
   /// `status: failed` and `error`.
   nlohmann::json Result;
-  std::string Error;  ///< Why it failed or was skipped.
+  std::string Error;            ///< Why it failed or was skipped.
+  nlohmann::json FailedFields;  ///< What the last failed attempt produced.
   std::unique_ptr<ActionTask> Task;
   Executor::TimerId Timer = 0;  ///< Timeout while running; backoff while waiting.
   uint64_t Epoch = 0;           ///< Attempt number; stale callbacks are ignored.

@@ -243,6 +243,15 @@ TEST_P(AtJobs, RetriesExhaustedFailTheRunWithTheCount) {
   EXPECT_EQ(R.state("flaky").Error, "flaky (after 3 attempts)");
 }
 
+TEST_P(AtJobs, RetryWithoutALimitAnywhereRetriesThreeTimes) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: flaky\n    action: work\n    parameters: {ms: 10, fail: 9}\n"
+      "    on_failure: retry\n",
+      GetParam());
+  EXPECT_EQ(R.state("flaky").Attempts, 4u);
+}
+
 TEST_P(AtJobs, ContinueAndSkipPolicies) {
   PlanRun R(
       "name: p\nsteps:\n"
