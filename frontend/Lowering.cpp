@@ -8,10 +8,10 @@ namespace orch::frontend {
 namespace {
 const llvm::StringRef PipelineKeys[] = {"name",    "version", "description", "metadata",
                                         "context", "inputs",  "outputs",     "steps"};
-const llvm::StringRef StepKeys[] = {"id",          "name",       "description",
-                                    "action",      "parameters", "dependencies",
-                                    "depends_on",  "on_failure", "timeout",
-                                    "max_retries", "condition",  "model"};
+const llvm::StringRef StepKeys[] = {
+    "id",           "name",       "description",   "action",  "parameters",
+    "dependencies", "depends_on", "on_failure",    "timeout", "max_retries",
+    "condition",    "model",      "requires_model"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description"};
 }  // namespace
@@ -368,6 +368,9 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
     } else if (K == "condition") {
       if (!fixedTree(V, "`condition`", true)) continue;
       S.Condition = value(V, Prefix + ".condition");
+    } else if (K == "requires_model") {
+      if (!fixedTree(V, "`requires_model`", false)) continue;
+      S.RequiresModel = value(V, Prefix + ".requires_model");
     }
   }
   P->Steps.push_back(std::move(S));

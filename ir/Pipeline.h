@@ -103,6 +103,33 @@ struct Step {
   /// For model steps whose fields other steps read: the JSON schema of the
   /// structured answer (set by infer-outputs), else empty.
   llvm::StringRef OutputSchema;
+  /// `requires_model:`: what the step's model must offer (a mapping).
+  Value *RequiresModel = nullptr;
+  /// Set by select-models: why Model was chosen (or why it is left to the
+  /// run), and the models to fall back to, best first.
+  llvm::StringRef ModelWhy;
+  std::vector<llvm::StringRef> FallbackModels;
+  /// Model was chosen by select-models, not written: `--model` at run
+  /// time overrides it.
+  bool ModelSelected = false;
+  /// Set by schedule: ASAP level (0: no dependencies), the estimated
+  /// duration, and the longest estimated path from this step to the end
+  /// (its own duration included): the runtime's priority.
+  uint32_t Level = 0;
+  uint64_t EstMs = 0;
+  uint64_t PathMs = 0;
+  /// Set by group-resources: index into Pipeline::Groups, or -1.
+  int32_t Group = -1;
+};
+
+/// Steps that use one resource (a provider's model, subprocesses, a host)
+/// and the limits the runtime enforces on them together.
+struct ResourceGroup {
+  llvm::StringRef Name;        ///< `model:openai/gpt-4o`, `subprocess`, `http:api.x.com`
+  unsigned MaxConcurrent = 0;  ///< 0: no limit beyond -j.
+  unsigned RequestsPerMinute = 0;  ///< 0: no rate limit.
+  unsigned Burst = 0;              ///< Starts allowed at once under the rate.
+  llvm::StringRef LimitsFrom;      ///< Where the limits come from.
 };
 
 /// A pipeline input: declared in `inputs`, or implied by a template.
@@ -190,6 +217,12 @@ class Pipeline {
   std::vector<Input> Inputs;
   std::vector<Output> Outputs;
   std::vector<Step> Steps;
+  /// Resource groups (group-resources), in order of first use.
+  std::vector<ResourceGroup> Groups;
+  /// The schedule pass ran: steps have levels and paths.
+  bool Scheduled = false;
+  /// execution.max_concurrent_tasks of config.yaml: orchrt's default -j.
+  unsigned MaxConcurrentTasks = 0;
   /// Step outputs the pipeline's `outputs` read, in source order.
   std::vector<StepUse> OutputUses;
   /// Every AUTO tag, in source order (index == AutoTag::Id).

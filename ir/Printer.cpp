@@ -135,6 +135,7 @@ class PipelinePrinter {
       printValue(OS, O.V);
       OS << '\n';
     }
+    resources();
     OS << "}\n";
   }
 
@@ -163,6 +164,39 @@ class PipelinePrinter {
     OS << '\n';
   }
 
+  /// What schedule and group-resources decided, after the steps.
+  void resources() {
+    if (!P.Scheduled && P.Groups.empty() && !P.MaxConcurrentTasks) return;
+    OS << "  resources {\n";
+    if (P.MaxConcurrentTasks) OS << "    jobs " << P.MaxConcurrentTasks << '\n';
+    for (const ResourceGroup &G : P.Groups) {
+      OS << "    group @\"" << G.Name << "\"";
+      if (G.MaxConcurrent || G.RequestsPerMinute) {
+        OS << " {";
+        const char *Sep = " ";
+        if (G.MaxConcurrent) {
+          OS << Sep << "max_concurrent = " << G.MaxConcurrent;
+          Sep = ", ";
+        }
+        if (G.RequestsPerMinute) {
+          OS << Sep << "requests_per_minute = " << G.RequestsPerMinute;
+          if (G.Burst) OS << ", burst = " << G.Burst;
+        }
+        OS << " } from \"" << G.LimitsFrom << '"';
+      }
+      OS << '\n';
+    }
+    for (const Step &S : P.Steps) {
+      OS << "    %" << S.Id.Str;
+      if (P.Scheduled)
+        OS << " level " << S.Level << ", est_ms " << S.EstMs << ", path_ms " << S.PathMs;
+      if (S.Group >= 0)
+        OS << (P.Scheduled ? ", " : " ") << "@\"" << P.Groups[S.Group].Name << '"';
+      OS << '\n';
+    }
+    OS << "  }\n";
+  }
+
   void step(const Step &S) {
     OS << "  step %" << S.Id.Str << " = ";
     if (S.ActionAuto)
@@ -181,7 +215,7 @@ class PipelinePrinter {
       OS << "    model ";
       printAuto(OS, *S.ModelAuto);
       OS << '\n';
-    } else if (!S.Model.Str.empty()) {
+    } else if (!S.Model.Str.empty() && !S.ModelSelected) {
       OS << "    model " << S.Model.Str << '\n';
     }
     if (S.Condition) {
@@ -219,6 +253,16 @@ class PipelinePrinter {
       OS << ")\n";
     }
     if (!S.OutputSchema.empty()) OS << "    answers " << S.OutputSchema << "\n";
+    if (!S.ModelWhy.empty() && (S.ModelSelected || S.Model.Str.empty())) {
+      OS << "    selected model ";
+      if (!S.Model.Str.empty())
+        printScalar(OS, Scalar::string(S.Model.Str));
+      else
+        OS << "from the run";
+      for (llvm::StringRef F : S.FallbackModels) OS << ", then \"" << F << '"';
+      OS << " (" << S.ModelWhy << ")\n";
+    }
+
     bool Policy = !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries ||
                   S.TimeoutAuto || S.MaxRetriesAuto;
     if (Policy) {

@@ -14,6 +14,8 @@
 namespace orch::passes {
 
 struct AutoOptions;
+struct ModelCatalog;
+struct RunConfig;
 
 /// What every pass may use besides the pipeline.
 struct PassContext {
@@ -21,6 +23,13 @@ struct PassContext {
   std::vector<ir::InputBinding> Bindings;
   /// How AUTO tags may be answered; null: they are left unresolved.
   AutoOptions *Auto = nullptr;
+  /// The model registry and run configuration, if found (ModelCatalog.h).
+  const ModelCatalog *Models = nullptr;
+  const RunConfig *Config = nullptr;
+  /// `--policy`: the selection policy (else config.yaml, else `default`).
+  std::string Policy;
+  /// Memory of the machine in GB, for local models (0: unknown).
+  double MachineMemoryGb = 0;
 };
 
 /// A transformation or check over the pipeline IR.
@@ -53,6 +62,13 @@ std::unique_ptr<Pass> createCheckActionsPass();
 /// Derives the structured-output schema of model steps from the fields
 /// other templates read.
 std::unique_ptr<Pass> createInferOutputsPass();
+/// Chooses a model for model steps that do not pin one: by `requires_model`
+/// and a selection policy over the registry, with fallbacks.
+std::unique_ptr<Pass> createSelectModelsPass();
+/// ASAP levels, estimated durations and critical-path lengths.
+std::unique_ptr<Pass> createSchedulePass();
+/// Groups steps by the resource they use, with the limits orchrt enforces.
+std::unique_ptr<Pass> createGroupResourcesPass();
 /// Reports every dependency cycle once, as its path.
 std::unique_ptr<Pass> createCycleCheckPass();
 

@@ -25,6 +25,12 @@ const PassInfo Registry[] = {
     {"cycle-check", "report dependency cycles", createCycleCheckPass},
     {"fold-constants", "fold templates over compile-time inputs into constants",
      createFoldConstantsPass},
+    {"select-models", "choose models for model steps by requirements and policy",
+     createSelectModelsPass},
+    {"schedule", "ASAP levels, estimated durations, critical paths (run priority)",
+     createSchedulePass},
+    {"group-resources", "group steps by resource, with concurrency and rate limits",
+     createGroupResourcesPass},
 };
 }  // namespace
 

@@ -2,6 +2,9 @@
 #include "Driver.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <optional>
 
 #include "LlmOracle.h"
 #include "backends/plan/PlanWriter.h"
@@ -15,6 +18,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "passes/AutoResolve.h"
+#include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 #include "runtime/llm/Providers.h"
 #include "runtime/plan/PlanReader.h"
@@ -44,6 +48,25 @@ int finish(DiagnosticEngine &Diags, llvm::raw_ostream &Err, bool Color, int Code
   return Code;
 }
 }  // namespace
+
+/// \p Name in the directory of \p Input if it exists there, else "".
+std::string beside(const std::string &Input, llvm::StringRef Name) {
+  if (Input == "-") return "";
+  llvm::SmallString<256> Path(llvm::sys::path::parent_path(Input));
+  llvm::sys::path::append(Path, Name);
+  return llvm::sys::fs::exists(Path) ? Path.str().str() : "";
+}
+
+/// The machine's memory in GB (ORCH_MACHINE_MEMORY_GB overrides, for tests
+/// and for building on one machine what runs on another).
+double machineMemoryGb() {
+  if (const char *V = std::getenv("ORCH_MACHINE_MEMORY_GB")) {
+    double D;
+    if (!llvm::StringRef(V).getAsDouble(D) && D > 0) return D;
+  }
+  long Pages = sysconf(_SC_PHYS_PAGES), Size = sysconf(_SC_PAGE_SIZE);
+  return Pages > 0 && Size > 0 ? static_cast<double>(Pages) * Size / (1u << 30) : 0;
+}
 
 /// `--time-passes`: one line a pass, then the total, like LLVM's report.
 void printPassTimings(llvm::raw_ostream &Err,
@@ -156,11 +179,33 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   Auto.Refresh = Opts.Refresh;
   Auto.Jobs = Opts.Jobs;
   std::string Registry = envOr(Opts.ModelsFile, "ORCH_MODELS");
-  if (Registry.empty() && Opts.Input != "-") {
-    llvm::SmallString<256> Beside(llvm::sys::path::parent_path(Opts.Input));
-    llvm::sys::path::append(Beside, "models.yaml");
-    if (llvm::sys::fs::exists(Beside)) Registry = Beside.str().str();
+  if (Registry.empty()) Registry = beside(Opts.Input, "models.yaml");
+  std::string ConfigPath = envOr(Opts.ConfigFile, "ORCH_CONFIG");
+  if (ConfigPath.empty()) ConfigPath = beside(Opts.Input, "config.yaml");
+  std::optional<passes::ModelCatalog> Catalog;
+  std::optional<passes::RunConfig> Config;
+  if (!Registry.empty()) {
+    llvm::Expected<passes::ModelCatalog> C = passes::loadModelCatalog(Registry);
+    if (!C) {
+      Err << "orchc: error: model registry " << llvm::toString(C.takeError())
+          << " [IoError]\n";
+      return ExitUsage;
+    }
+    Catalog = std::move(*C);
+    Ctx.Models = &*Catalog;
   }
+  if (!ConfigPath.empty()) {
+    llvm::Expected<passes::RunConfig> C = passes::loadRunConfig(ConfigPath);
+    if (!C) {
+      Err << "orchc: error: run configuration " << llvm::toString(C.takeError())
+          << " [IoError]\n";
+      return ExitUsage;
+    }
+    Config = std::move(*C);
+    Ctx.Config = &*Config;
+  }
+  Ctx.Policy = Opts.Policy;
+  Ctx.MachineMemoryGb = machineMemoryGb();
   Auto.Domain.ModelNames = llm::registryModelNames(Registry);
   for (const ir::ActionInfo &A : ir::builtinActions())
     Auto.Domain.Actions.push_back(A.Name.str());

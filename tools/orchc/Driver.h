@@ -33,6 +33,8 @@ struct DriverOptions {
   std::vector<std::string> Refresh;  ///< Tag paths to ask again.
   std::string Model;                 ///< `--model`, else ORCH_MODEL.
   std::string ModelsFile;            ///< `--models`, else ORCH_MODELS.
+  std::string ConfigFile;            ///< `--config`, else ORCH_CONFIG.
+  std::string Policy;                ///< `--policy`: model selection policy.
   unsigned Jobs = 64;                ///< Concurrent model requests.
   // Pass tooling.
   std::vector<std::string> Passes;      ///< `--passes`: these, in order.

@@ -69,6 +69,16 @@ cl::opt<std::string> ModelsFile(
     cl::desc("Model registry (else ORCH_MODELS, else models.yaml "
              "beside the pipeline)"),
     cl::value_desc("file"), cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> ConfigFile(
+    "config",
+    cl::desc(
+        "Run configuration (else ORCH_CONFIG, else config.yaml beside the pipeline)"),
+    cl::value_desc("file"), cl::sub(CheckCmd), cl::sub(BuildCmd), cl::cat(Cat));
+cl::opt<std::string> PolicyName("policy",
+                                cl::desc("Model selection policy (else config.yaml's, "
+                                         "else `default`)"),
+                                cl::value_desc("name"), cl::sub(CheckCmd),
+                                cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<unsigned> Jobs("auto-jobs", cl::desc("Concurrent model requests for AUTO tags"),
                        cl::init(64), cl::sub(BuildCmd), cl::cat(Cat));
 cl::list<std::string> PassList("passes",
@@ -133,6 +143,8 @@ int main(int argc, char **argv) {
   }
   Opts.Model = ModelName;
   Opts.ModelsFile = ModelsFile;
+  Opts.ConfigFile = ConfigFile;
+  Opts.Policy = PolicyName;
   Opts.Jobs = Jobs;
   Opts.Passes.assign(PassList.begin(), PassList.end());
   Opts.PrintAfter.assign(PrintAfter.begin(), PrintAfter.end());

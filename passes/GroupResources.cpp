@@ -1,0 +1,118 @@
+//===- GroupResources.cpp - Steps that share a resource -------------------===//
+//
+// Groups steps by what they use: model steps by provider and model
+// (`model:openai/gpt-4o`, `model:default` when the run decides), `shell`
+// steps share `subprocess`, `http.request` steps with a constant URL share
+// their host. Limits, which orchrt enforces per group:
+//   model groups   the registry's `providers.<p>` (max_concurrent,
+//                  requests_per_minute, burst), else config.yaml's
+//                  `providers.<p>`, else its `security.rate_limiting`;
+//   every group    nothing more than -j otherwise.
+// config.yaml's `execution.max_concurrent_tasks` becomes the plan's
+// default job limit.
+//
+//===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include "ir/Actions.h"
+#include "passes/ModelCatalog.h"
+#include "passes/Pass.h"
+
+namespace orch::passes {
+
+namespace {
+
+using namespace ir;
+
+/// The host of a constant http(s) URL, or "".
+std::string hostOf(const Step &S) {
+  if (!S.Params) return "";
+  for (const MapEntry &E : S.Params->entries())
+    if (auto *Sc = llvm::dyn_cast<ScalarValue>(E.V);
+        Sc && E.Key == "url" && Sc->scalar().Ty == Type::String) {
+      llvm::StringRef U = Sc->scalar().S;
+      if (!U.consume_front("https://") && !U.consume_front("http://")) return "";
+      return U.take_until([](char C) { return C == '/' || C == '?' || C == '#'; }).str();
+    }
+  return "";
+}
+
+class GroupResourcesPass : public Pass {
+ public:
+  llvm::StringRef name() const override { return "group-resources"; }
+
+  bool run(Pipeline &P, PassContext &Ctx) override {
+    P.Groups.clear();
+    P.MaxConcurrentTasks = Ctx.Config ? Ctx.Config->MaxConcurrentTasks : 0;
+    for (Step &S : P.Steps) {
+      S.Group = -1;
+      if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
+      llvm::StringRef A = S.Action.Str;
+      std::string Key, Provider;
+      if (isModelAction(A)) {
+        std::string Model = S.Model.Str.str();
+        const ModelInfo *M = Ctx.Models ? Ctx.Models->find(Model) : nullptr;
+        Provider = M && !M->Provider.empty()                      ? M->Provider
+                   : Model.empty()                                ? "default"
+                   : llvm::StringRef(Model).starts_with("claude") ? "anthropic"
+                                                                  : "openai";
+        Key = "model:" + Provider + "/" + (Model.empty() ? "default" : Model);
+      } else if (A == "shell") {
+        Key = "subprocess";
+      } else if (A == "http.request") {
+        std::string Host = hostOf(S);
+        Key = Host.empty() ? "http" : "http:" + Host;
+      } else {
+        continue;  // local work: only -j bounds it
+      }
+      S.Group = groupFor(P, Ctx, Key, Provider);
+    }
+    return true;
+  }
+
+ private:
+  int32_t groupFor(Pipeline &P, const PassContext &Ctx, const std::string &Key,
+                   const std::string &Provider) {
+    for (size_t I = 0; I < P.Groups.size(); ++I)
+      if (P.Groups[I].Name == Key) return static_cast<int32_t>(I);
+    ResourceGroup G;
+    G.Name = P.arena().save(Key);
+    if (!Provider.empty()) {
+      const ProviderLimits *L = nullptr;
+      std::string From;
+      if (Ctx.Models)
+        if (auto It = Ctx.Models->Providers.find(Provider);
+            It != Ctx.Models->Providers.end()) {
+          L = &It->second;
+          From = fmt::format("{}: providers.{}", Ctx.Models->Path, Provider);
+        }
+      if (!L && Ctx.Config) {
+        if (auto It = Ctx.Config->Providers.find(Provider);
+            It != Ctx.Config->Providers.end()) {
+          L = &It->second;
+          From = fmt::format("{}: providers.{}", Ctx.Config->Path, Provider);
+        } else if (Ctx.Config->ModelRequests.RequestsPerMinute ||
+                   Ctx.Config->ModelRequests.MaxConcurrent) {
+          L = &Ctx.Config->ModelRequests;
+          From = fmt::format("{}: security.rate_limiting", Ctx.Config->Path);
+        }
+      }
+      if (L) {
+        G.MaxConcurrent = L->MaxConcurrent;
+        G.RequestsPerMinute = L->RequestsPerMinute;
+        G.Burst = L->Burst;
+        G.LimitsFrom = P.arena().save(From);
+      }
+    }
+    P.Groups.push_back(G);
+    return static_cast<int32_t>(P.Groups.size() - 1);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createGroupResourcesPass() {
+  return std::make_unique<GroupResourcesPass>();
+}
+
+}  // namespace orch::passes

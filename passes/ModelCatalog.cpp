@@ -1,0 +1,142 @@
+//===- ModelCatalog.cpp ---------------------------------------------------===//
+#include "passes/ModelCatalog.h"
+
+#include <fmt/format.h>
+
+#include "yaml-cpp/yaml.h"
+
+namespace orch::passes {
+
+namespace {
+
+template <typename T>
+T get(const YAML::Node &N, const char *Key, T Default) {
+  if (!N || !N.IsMap() || !N[Key] || !N[Key].IsScalar()) return Default;
+  return N[Key].as<T>();
+}
+
+std::vector<std::string> list(const YAML::Node &N, const char *Key) {
+  std::vector<std::string> Out;
+  if (N && N.IsMap() && N[Key] && N[Key].IsSequence())
+    for (const YAML::Node &I : N[Key])
+      if (I.IsScalar()) Out.push_back(I.as<std::string>());
+  return Out;
+}
+
+ProviderLimits limits(const YAML::Node &N) {
+  ProviderLimits L;
+  L.MaxConcurrent = get<unsigned>(N, "max_concurrent", 0);
+  L.RequestsPerMinute = get<unsigned>(N, "requests_per_minute", 0);
+  L.Burst = get<unsigned>(N, "burst_size", get<unsigned>(N, "burst", 0));
+  return L;
+}
+
+llvm::Error fail(const std::string &Path, const std::string &Why) {
+  return llvm::createStringError(fmt::format("`{}`: {}", Path, Why));
+}
+
+}  // namespace
+
+const ModelInfo *ModelCatalog::find(llvm::StringRef Name) const {
+  for (const ModelInfo &M : Models)
+    if (M.Name == Name) return &M;
+  return nullptr;
+}
+
+const SelectionPolicy *ModelCatalog::policy(llvm::StringRef Name) const {
+  for (const SelectionPolicy &P : Policies)
+    if (P.Name == Name) return &P;
+  return nullptr;
+}
+
+llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
+  ModelCatalog C;
+  C.Path = Path;
+  try {
+    YAML::Node Root = YAML::LoadFile(Path);
+    if (!Root.IsMap()) return fail(Path, "the registry must be a mapping");
+    YAML::Node Models = Root["models"];
+    if (Models && !Models.IsMap()) return fail(Path, "`models` must be a mapping");
+    if (Models)
+      for (const auto &KV : Models) {
+        const YAML::Node &N = KV.second;
+        if (!N.IsMap())
+          return fail(Path,
+                      "model `" + KV.first.as<std::string>() + "` must be a mapping");
+        ModelInfo M;
+        M.Name = KV.first.as<std::string>();
+        M.Provider = get<std::string>(N, "provider", "");
+        M.BaseModel = get<std::string>(N, "base_model", "");
+        M.Quantization = get<std::string>(N, "quantization", "");
+        YAML::Node Caps = N["capabilities"];
+        // A quantized variant inherits what it does not say from its base.
+        if (const ModelInfo *Base = C.find(M.BaseModel)) {
+          M.Tasks = Base->Tasks;
+          M.Languages = Base->Languages;
+          M.ContextWindow = Base->ContextWindow;
+          M.FunctionCalling = Base->FunctionCalling;
+          M.StructuredOutput = Base->StructuredOutput;
+          if (M.Provider.empty()) M.Provider = Base->Provider;
+        }
+        if (Caps) {
+          M.Tasks = list(Caps, "tasks");
+          M.Languages = list(Caps, "languages");
+          M.ContextWindow = get<int64_t>(Caps, "context_window", M.ContextWindow);
+          M.FunctionCalling =
+              get<bool>(Caps, "supports_function_calling", M.FunctionCalling);
+          M.StructuredOutput =
+              get<bool>(Caps, "supports_structured_output", M.StructuredOutput);
+        }
+        M.MemoryGb = get<double>(N["requirements"], "memory_gb", 0);
+        YAML::Node Met = N["metrics"];
+        M.LatencyP50 = get<double>(Met, "latency_p50", 0);
+        M.LatencyP95 = get<double>(Met, "latency_p95", 0);
+        M.Throughput = get<double>(Met, "throughput", 0);
+        M.Accuracy = get<double>(Met, "accuracy", 0);
+        M.CostPerToken = get<double>(Met, "cost_per_token", 0);
+        C.Models.push_back(std::move(M));
+      }
+    if (YAML::Node Pol = Root["selection_policies"]; Pol && Pol.IsMap())
+      for (const auto &KV : Pol) {
+        SelectionPolicy P;
+        P.Name = KV.first.as<std::string>();
+        P.Strategy = get<std::string>(KV.second, "strategy", "weighted");
+        P.Exploration = get<double>(KV.second, "exploration_factor", 2.0);
+        YAML::Node W = KV.second["weights"];
+        P.Cost = get<double>(W, "cost", 0);
+        P.Accuracy = get<double>(W, "accuracy", 0);
+        P.Latency = get<double>(W, "latency", 0);
+        C.Policies.push_back(P);
+      }
+    if (YAML::Node Prov = Root["providers"]; Prov && Prov.IsMap())
+      for (const auto &KV : Prov)
+        C.Providers[KV.first.as<std::string>()] = limits(KV.second);
+  } catch (const YAML::Exception &E) {
+    return fail(Path, E.what());
+  }
+  return C;
+}
+
+llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
+  RunConfig C;
+  C.Path = Path;
+  try {
+    YAML::Node Root = YAML::LoadFile(Path);
+    if (!Root.IsMap()) return fail(Path, "the configuration must be a mapping");
+    if (Root["orchestrator"]) Root = Root["orchestrator"];
+    C.MaxConcurrentTasks = get<unsigned>(Root["execution"], "max_concurrent_tasks", 0);
+    if (YAML::Node Sec = Root["security"]; Sec && Sec.IsMap())
+      if (YAML::Node RL = Sec["rate_limiting"];
+          RL && RL.IsMap() && get<bool>(RL, "enabled", true))
+        C.ModelRequests = limits(RL);
+    if (YAML::Node Prov = Root["providers"]; Prov && Prov.IsMap())
+      for (const auto &KV : Prov)
+        C.Providers[KV.first.as<std::string>()] = limits(KV.second);
+    C.SelectionPolicy = get<std::string>(Root["models"], "selection_policy", "");
+  } catch (const YAML::Exception &E) {
+    return fail(Path, E.what());
+  }
+  return C;
+}
+
+}  // namespace orch::passes

@@ -1,0 +1,78 @@
+//===- ModelCatalog.h - models.yaml and config.yaml, for passes -*- C++ -*-===//
+//
+// What the optimization passes know about the world: the model registry
+// (`models.yaml`: capabilities, requirements, metrics, selection policies,
+// provider limits) and the run configuration (`config.yaml`: task and
+// request limits). Both are read once by the driver, before the passes.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+namespace orch::passes {
+
+/// One model of the registry.
+struct ModelInfo {
+  std::string Name;
+  std::string Provider;
+  std::string BaseModel;     ///< Quantized variants: the model they shrink.
+  std::string Quantization;  ///< `int4`, ...
+  std::vector<std::string> Tasks;
+  std::vector<std::string> Languages;
+  int64_t ContextWindow = 0;
+  bool FunctionCalling = false;
+  bool StructuredOutput = false;
+  double MemoryGb = 0;
+  double LatencyP50 = 0;  ///< Seconds.
+  double LatencyP95 = 0;
+  double Throughput = 0;
+  double Accuracy = 0;
+  double CostPerToken = 0;
+};
+
+/// A selection policy: `weighted` scores, or `ucb` (learned at run time).
+struct SelectionPolicy {
+  std::string Name;
+  std::string Strategy = "weighted";
+  double Cost = 0, Accuracy = 0, Latency = 0;  ///< Weights.
+  double Exploration = 2.0;                    ///< ucb
+};
+
+/// Limits of one provider's requests.
+struct ProviderLimits {
+  unsigned MaxConcurrent = 0;      ///< 0: none.
+  unsigned RequestsPerMinute = 0;  ///< 0: none.
+  unsigned Burst = 0;              ///< Requests allowed at once (0: 1).
+};
+
+/// The model registry.
+struct ModelCatalog {
+  std::string Path;
+  std::vector<ModelInfo> Models;  ///< In file order.
+  std::vector<SelectionPolicy> Policies;
+  std::map<std::string, ProviderLimits> Providers;
+  const ModelInfo *find(llvm::StringRef Name) const;
+  const SelectionPolicy *policy(llvm::StringRef Name) const;
+};
+
+/// The run configuration.
+struct RunConfig {
+  std::string Path;
+  unsigned MaxConcurrentTasks = 0;  ///< execution.max_concurrent_tasks
+  ProviderLimits ModelRequests;     ///< security.rate_limiting: every provider
+  std::map<std::string, ProviderLimits> Providers;  ///< providers.<name>
+  std::string SelectionPolicy;                      ///< models.selection_policy
+};
+
+/// Reads \p Path (`models.yaml`). Errors name the file and the problem.
+llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path);
+/// Reads \p Path (`config.yaml`; the `orchestrator:` root is optional).
+llvm::Expected<RunConfig> loadRunConfig(const std::string &Path);
+
+}  // namespace orch::passes
