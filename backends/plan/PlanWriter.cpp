@@ -198,14 +198,24 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     auto UsesV = B.CreateVector(Uses);
     auto Model = S.Model.Str.empty() ? 0 : str(S.Model.Str);
     auto Schema = S.OutputSchema.empty() ? 0 : str(S.OutputSchema);
+    std::vector<fb::Offset<fb::String>> Fallbacks;
+    for (llvm::StringRef F : S.FallbackModels) Fallbacks.push_back(str(F));
+    auto FallbacksV = Fallbacks.empty() ? 0 : B.CreateVector(Fallbacks);
+    auto Why = S.ModelWhy.empty() ? 0 : str(S.ModelWhy);
     LineCol LC = P.file().lineCol(S.Id.Loc.isValid() ? S.Id.Loc : S.Loc);
     Steps.push_back(
         pf::CreateStep(B, Id, Action, KeysV, ParamsV, Cond, DepsV, UsesV,
                        static_cast<pf::FailurePolicy>(S.OnFailure),
                        S.Timeout ? S.Timeout->Val * 1000 : 0,
                        S.MaxRetries ? static_cast<int32_t>(S.MaxRetries->Val) : -1, Model,
-                       LC.Line, LC.Col, Schema));
+                       LC.Line, LC.Col, Schema, S.Level, S.EstMs, S.PathMs, S.Group,
+                       S.ModelSelected, FallbacksV, Why));
   }
+  std::vector<fb::Offset<pf::Group>> Groups;
+  for (const ir::ResourceGroup &G : P.Groups)
+    Groups.push_back(pf::CreateGroup(B, str(G.Name), G.MaxConcurrent, G.RequestsPerMinute,
+                                     G.Burst, str(G.LimitsFrom)));
+  auto GroupsV = B.CreateVector(Groups);
   auto Root = pf::CreatePlan(
       B, str(CompilerVersion), str(P.Name.Str), str(P.Version.Str),
       str(P.Description.Str), str(llvm::sys::path::filename(P.file().name())),
@@ -213,7 +223,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       P.Context.MaxRetries ? static_cast<int32_t>(P.Context.MaxRetries->Val) : -1,
       str(P.Context.CheckpointStrategy.Str), B.CreateVector(Inputs),
       B.CreateVector(Outputs), B.CreateVector(Steps), B.CreateVector(Exprs),
-      B.CreateVector(Tags));
+      B.CreateVector(Tags), GroupsV, P.MaxConcurrentTasks);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

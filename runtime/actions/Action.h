@@ -22,7 +22,11 @@ struct ActionRequest {
   std::string Action;
   nlohmann::json Params = nlohmann::json::object();
   std::vector<std::string> ParamOrder;  ///< Parameter names in source order.
-  std::string Model;                    ///< The step's `model:`, or "".
+  std::string Model;                    ///< The step's model, or "".
+  /// Model was chosen by the compiler (select-models), not written in the
+  /// step: the run's --model overrides it; Fallbacks follow it, in order.
+  bool ModelSelected = false;
+  std::vector<std::string> Fallbacks;
   std::string OutputSchema;  ///< Model steps: JSON schema of the answer, or "".
   unsigned Attempt = 1;
 };

@@ -97,14 +97,39 @@ llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model) {
 }
 
 ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Cancel) {
-  std::string Model = !R.Model.empty() ? R.Model : S.DefaultModel;
-  if (Model.empty())
+  // A written `model:` wins; then the run's --model / ORCH_MODEL; then the
+  // compiler's choice and its fallbacks.
+  std::vector<std::string> Models;
+  if (!R.Model.empty() && !R.ModelSelected)
+    Models.push_back(R.Model);
+  else if (!S.DefaultModel.empty())
+    Models.push_back(S.DefaultModel);
+  else if (!R.Model.empty()) {
+    Models.push_back(R.Model);
+    Models.insert(Models.end(), R.Fallbacks.begin(), R.Fallbacks.end());
+  }
+  if (Models.empty())
     return ActionResult::failure(
         fmt::format("`{}` is an LLM step and no model is set: pass --model or set "
                     "ORCH_MODEL, and point OPENAI_BASE_URL and OPENAI_API_KEY (or "
                     "ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server",
                     R.Action),
         false);
+  std::string Failures;
+  for (size_t K = 0; K < Models.size(); ++K) {
+    ActionResult Res = ask(R, Models[K], Cancel);
+    if (Res.Ok || !Res.Retryable || K + 1 == Models.size() || (Cancel && *Cancel)) {
+      if (!Res.Ok && !Failures.empty()) Res.Error = Failures + Res.Error;
+      return Res;
+    }
+    // This model is failing (down, rate limited): the next eligible one.
+    Failures += fmt::format("model `{}`: {}; then ", Models[K], Res.Error);
+  }
+  return ActionResult::failure("no model to ask", false);
+}
+
+ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
+                           const std::atomic<bool> *Cancel) {
   llvm::Expected<llm::Client *> C = clientFor(Model);
   if (!C) return ActionResult::failure(llvm::toString(C.takeError()), false);
   llm::ChatRequest Req;

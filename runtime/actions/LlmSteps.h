@@ -51,6 +51,9 @@ class LlmSteps {
 
  private:
   ActionResult run(const ActionRequest &R, const std::atomic<bool> *Cancel);
+  /// One model's attempt (the client retries inside).
+  ActionResult ask(const ActionRequest &R, const std::string &Model,
+                   const std::atomic<bool> *Cancel);
   llvm::Expected<llm::Client *> clientFor(const std::string &Model);
   void worker();
 

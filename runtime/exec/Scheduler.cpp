@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace orch::runtime {
 
@@ -71,6 +72,18 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
       }
   }
   if (this->Opts.Jobs == 0) this->Opts.Jobs = 1;
+  if (P.groups())
+    for (const pf::Group *G : *P.groups()) {
+      GroupState GS;
+      GS.Max = G->max_concurrent();
+      if (G->requests_per_minute()) {
+        GS.PerMs = G->requests_per_minute() / 60000.0;
+        GS.Capacity = std::max(1u, G->burst());
+        GS.Tokens = GS.Capacity;
+      }
+      Groups.push_back(GS);
+    }
+  Peaks.assign(Groups.size(), 0);
 }
 
 Scheduler::~Scheduler() {
@@ -80,6 +93,76 @@ Scheduler::~Scheduler() {
     if (S.Timer) Exec.cancelTimer(S.Timer);
   }
   if (RunTimer) Exec.cancelTimer(RunTimer);
+  for (GroupState &G : Groups)
+    if (G.Timer) Exec.cancelTimer(G.Timer);
+}
+
+void Scheduler::pushReady(uint32_t I) {
+  Ready.push_back(I);
+  std::push_heap(Ready.begin(), Ready.end(), [this](uint32_t A, uint32_t B) {
+    uint64_t PA = P.steps()->Get(A)->path_ms(), PB = P.steps()->Get(B)->path_ms();
+    return PA != PB ? PA < PB : A > B;
+  });
+}
+
+uint32_t Scheduler::popReady() {
+  std::pop_heap(Ready.begin(), Ready.end(), [this](uint32_t A, uint32_t B) {
+    uint64_t PA = P.steps()->Get(A)->path_ms(), PB = P.steps()->Get(B)->path_ms();
+    return PA != PB ? PA < PB : A > B;
+  });
+  uint32_t I = Ready.back();
+  Ready.pop_back();
+  return I;
+}
+
+bool Scheduler::groupAllows(int32_t G) {
+  if (G < 0) return true;
+  GroupState &S = Groups[G];
+  if (S.Max && S.Running >= S.Max) return false;
+  if (S.PerMs > 0) {
+    Executor::TimePoint Now = Exec.now();
+    if (S.Refilled != Executor::TimePoint{}) {
+      double Ms = std::chrono::duration<double, std::milli>(Now - S.Refilled).count();
+      S.Tokens = std::min(S.Capacity, S.Tokens + Ms * S.PerMs);
+    }
+    S.Refilled = Now;
+    if (S.Tokens < 1) {
+      if (!S.Timer) {
+        // Wake when the next token is there.
+        auto Wait = std::chrono::microseconds(
+            static_cast<int64_t>(std::ceil((1 - S.Tokens) / S.PerMs * 1000)));
+        std::weak_ptr<bool> A = Alive;
+        S.Timer = Exec.addTimer(Now + Wait, [this, A, G] {
+          if (A.expired()) return;
+          Groups[G].Timer = 0;
+          unpark(G);
+          dispatch();
+        });
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+void Scheduler::enterGroup(int32_t G) {
+  if (G < 0) return;
+  GroupState &S = Groups[G];
+  ++S.Running;
+  Peaks[G] = std::max(Peaks[G], S.Running);
+  if (S.PerMs > 0) S.Tokens -= 1;
+}
+
+void Scheduler::leaveGroup(int32_t G) {
+  if (G < 0) return;
+  --Groups[G].Running;
+  unpark(G);
+}
+
+void Scheduler::unpark(int32_t G) {
+  std::vector<uint32_t> Back;
+  Back.swap(Groups[G].Parked);
+  for (uint32_t I : Back) pushReady(I);
 }
 
 llvm::StringRef Scheduler::stepId(uint32_t I) const {
@@ -139,14 +222,13 @@ void Scheduler::start() {
     });
   }
   for (uint32_t I = 0; I < States.size(); ++I)
-    if (States[I].Status == StepStatus::Pending && States[I].Waiting == 0)
-      Ready.push_back(I);
+    if (States[I].Status == StepStatus::Pending && States[I].Waiting == 0) pushReady(I);
   dispatch();
   checkDone();
 }
 
 void Scheduler::ready(uint32_t I) {
-  Ready.push_back(I);
+  pushReady(I);
   dispatch();
 }
 
@@ -154,11 +236,15 @@ void Scheduler::dispatch() {
   if (InDispatch) return;  // the outer loop picks it up: no recursion
   InDispatch = true;
   while (!Ready.empty() && (Stopping || Running < Opts.Jobs)) {
-    uint32_t I = Ready.front();
-    Ready.pop_front();
+    uint32_t I = popReady();
     if (States[I].Status != StepStatus::Pending) continue;
     if (Stopping) {
       // Left for the final sweep, which says why.
+      continue;
+    }
+    int32_t G = P.steps()->Get(I)->group();
+    if (!groupAllows(G)) {
+      Groups[G].Parked.push_back(I);  // back when the group frees a slot
       continue;
     }
     begin(I);
@@ -192,6 +278,9 @@ void Scheduler::begin(uint32_t I) {
   R.StepId = stepId(I).str();
   R.Action = S->action()->str();
   if (S->model()) R.Model = S->model()->str();
+  R.ModelSelected = S->model_selected();
+  if (S->fallback_models())
+    for (const auto *F : *S->fallback_models()) R.Fallbacks.push_back(F->str());
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();
   for (const ir::MapEntry &E : Prog.params(I)) {
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
@@ -215,6 +304,7 @@ void Scheduler::begin(uint32_t I) {
   }
   setStatus(I, StepStatus::Running);
   ++Running;
+  enterGroup(S->group());
   uint64_t Epoch = ++St.Epoch;
   if (S->timeout_ms() > 0) {
     std::weak_ptr<bool> A = Alive;
@@ -267,6 +357,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   St.Timer = 0;
   if (St.Task) bury(std::move(St.Task));
   --Running;
+  leaveGroup(P.steps()->Get(I)->group());
   if (R.Ok)
     complete(I, std::move(R.Fields));
   else {
@@ -313,7 +404,7 @@ void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable) {
         checkDone();
         return;
       }
-      Ready.push_front(I);
+      pushReady(I);
       dispatch();
     });
     return;
@@ -377,7 +468,7 @@ void Scheduler::abandonRetries(const std::string &Why) {
 void Scheduler::release(uint32_t I) {
   for (uint32_t D : Dependents[I]) {
     StepState &T = States[D];
-    if (--T.Waiting == 0 && T.Status == StepStatus::Pending) Ready.push_back(D);
+    if (--T.Waiting == 0 && T.Status == StepStatus::Pending) pushReady(D);
   }
 }
 
@@ -437,7 +528,10 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
     }
     if (St.Timer) Exec.cancelTimer(St.Timer);
     St.Timer = 0;
-    if (St.Status == StepStatus::Running) --Running;
+    if (St.Status == StepStatus::Running) {
+      --Running;
+      leaveGroup(P.steps()->Get(I)->group());
+    }
     St.Finished = Exec.now();
     St.Error = St.Status == StepStatus::Running ? Why : Why + " (while waiting to retry)";
     ++St.Epoch;

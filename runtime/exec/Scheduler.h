@@ -106,6 +106,8 @@ class Scheduler : public ir::EvalScope {
   size_t size() const { return States.size(); }
   const StepState &state(uint32_t I) const { return States[I]; }
   llvm::StringRef stepId(uint32_t I) const;
+  /// The most steps of group \p G that ever ran at once (for tests).
+  unsigned groupPeak(size_t G) const { return G < Peaks.size() ? Peaks[G] : 0; }
   /// Steps in each status, indexed by StepStatus.
   const std::array<size_t, 6> &counts() const { return Counts; }
   /// Evaluates the plan's outputs; failures are reported in \p Errors.
@@ -133,6 +135,26 @@ class Scheduler : public ir::EvalScope {
   void settle(uint32_t I);
   void checkDone();
   void bury(std::unique_ptr<ActionTask> T);
+  /// The ready heap: the longest remaining path first, then plan order.
+  void pushReady(uint32_t I);
+  uint32_t popReady();
+  /// Resource groups: may a step of \p G start now? Taking and giving back
+  /// a slot; parked steps return to the ready heap when one frees.
+  bool groupAllows(int32_t G);
+  void enterGroup(int32_t G);
+  void leaveGroup(int32_t G);
+  void unpark(int32_t G);
+
+  struct GroupState {
+    unsigned Max = 0;     ///< 0: no limit.
+    double PerMs = 0;     ///< Tokens a millisecond (requests_per_minute / 60000).
+    double Capacity = 1;  ///< Burst.
+    double Tokens = 1;
+    Executor::TimePoint Refilled{};
+    unsigned Running = 0;
+    std::vector<uint32_t> Parked;
+    Executor::TimerId Timer = 0;
+  };
 
   const plan::Plan &P;
   const PlanProgram &Prog;
@@ -144,7 +166,8 @@ class Scheduler : public ir::EvalScope {
   std::vector<StepState> States;
   std::vector<std::vector<uint32_t>> Dependents;
   llvm::StringMap<uint32_t> Index;
-  std::deque<uint32_t> Ready;
+  std::vector<uint32_t> Ready;  ///< A heap (pushReady/popReady).
+  std::vector<GroupState> Groups;
   std::array<size_t, 6> Counts{};
   size_t Running = 0, Settled = 0;
   bool InDispatch = false, Stopping = false, Done = false, Started = false;
@@ -152,6 +175,7 @@ class Scheduler : public ir::EvalScope {
   std::string RunError;
   Executor::TimePoint StartTime{};
   Executor::TimerId RunTimer = 0;
+  std::vector<unsigned> Peaks;
   std::vector<std::unique_ptr<ActionTask>> Graveyard;
   bool GraveyardPosted = false;
   std::shared_ptr<bool> Alive = std::make_shared<bool>(true);

@@ -168,6 +168,16 @@ class Dumper {
         }
         OS << '\n';
       }
+    if (P.max_concurrent_tasks()) OS << "  jobs " << P.max_concurrent_tasks() << '\n';
+    if (P.groups())
+      for (const pf::Group *G : *P.groups()) {
+        OS << "  group \"" << G->name()->string_view() << '"';
+        if (G->max_concurrent()) OS << " max_concurrent = " << G->max_concurrent();
+        if (G->requests_per_minute())
+          OS << " requests_per_minute = " << G->requests_per_minute()
+             << " burst = " << G->burst();
+        OS << '\n';
+      }
     if (P.steps())
       for (const pf::Step *S : *P.steps()) {
         OS << "  step %" << S->id()->string_view() << " = " << S->action()->string_view()
@@ -187,6 +197,20 @@ class Dumper {
         }
         if (S->output_schema())
           OS << "    answers " << S->output_schema()->string_view() << '\n';
+        if (S->model() && S->model()->size()) {
+          OS << "    model \"" << S->model()->string_view() << '"';
+          if (S->fallback_models())
+            for (const auto *F : *S->fallback_models())
+              OS << ", then \"" << F->string_view() << '"';
+          if (S->model_selected()) OS << " selected";
+          OS << '\n';
+        }
+        OS << "    schedule { level = " << S->level() << ", est_ms = " << S->est_ms()
+           << ", path_ms = " << S->path_ms();
+        if (S->group() >= 0)
+          OS << ", group = \"" << P.groups()->Get(S->group())->name()->string_view()
+             << '"';
+        OS << " }\n";
         OS << "    policy { on_failure = " << Policies[static_cast<int>(S->on_failure())];
         if (S->timeout_ms()) OS << ", timeout_ms = " << S->timeout_ms();
         if (S->max_retries() >= 0) OS << ", max_retries = " << S->max_retries();

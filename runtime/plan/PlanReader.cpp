@@ -58,6 +58,10 @@ class Checker {
           return fail(fmt::format("expression {} lacks its name", I));
       }
     NumExprs = NExprs;
+    if (P.groups())
+      for (uint32_t G = 0; G < P.groups()->size(); ++G)
+        if (!P.groups()->Get(G)->name())
+          return fail(fmt::format("resource group {} has no name", G));
     uint32_t NSteps = P.steps() ? P.steps()->size() : 0;
     llvm::StringSet<> Ids;
     std::vector<std::vector<uint32_t>> Out(NSteps);
@@ -90,6 +94,14 @@ class Checker {
           Out[D].push_back(I);
           ++InDeg[I];
         }
+      uint32_t NGroups = P.groups() ? P.groups()->size() : 0;
+      if (S->group() < -1 ||
+          (S->group() >= 0 && static_cast<uint32_t>(S->group()) >= NGroups))
+        return fail(fmt::format("step `{}` is in group #{}", S->id()->str(), S->group()));
+      if (S->fallback_models())
+        for (const auto *F : *S->fallback_models())
+          if (!F)
+            return fail(fmt::format("step `{}` has an empty fallback", S->id()->str()));
       if (S->output_schema()) {
         auto J = nlohmann::json::parse(S->output_schema()->string_view(), nullptr, false);
         if (!J.is_object())

@@ -14,6 +14,7 @@
 #include "FakeExecutor.h"
 #include "backends/plan/PlanWriter.h"
 #include "frontend/Frontend.h"
+#include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 #include "runtime/exec/Scheduler.h"
 
@@ -29,7 +30,7 @@ struct Compiled {
   std::unique_ptr<PlanProgram> Prog;
 };
 
-Compiled compile(const std::string &Yaml) {
+Compiled compile(const std::string &Yaml, const passes::RunConfig *Config = nullptr) {
   auto F = std::make_shared<SourceFile>("t.yaml", Yaml);
   DiagnosticEngine D(F.get());
   auto Doc = frontend::parseDocument(F, D);
@@ -37,6 +38,7 @@ Compiled compile(const std::string &Yaml) {
   auto P = frontend::lowerDocument(*Doc, D);
   EXPECT_TRUE(P);
   passes::PassContext Ctx{D, {}};
+  Ctx.Config = Config;
   bool Ok = passes::runPasses(*P, Ctx);
   std::string Msgs;
   llvm::raw_string_ostream OS(Msgs);
@@ -105,8 +107,9 @@ struct PlanRun {
   Compiled C;
   std::unique_ptr<Scheduler> S;
 
-  PlanRun(const std::string &Yaml, unsigned Jobs, json Inputs = json::object()) {
-    C = compile(Yaml);
+  PlanRun(const std::string &Yaml, unsigned Jobs, json Inputs = json::object(),
+          const passes::RunConfig *Config = nullptr) {
+    C = compile(Yaml, Config);
     RunOptions O;
     O.Jobs = Jobs;
     O.RetryBase = std::chrono::milliseconds(100);
@@ -316,6 +319,48 @@ TEST_P(AtJobs, RenderErrorsFailTheStepWithTheParameter) {
   EXPECT_EQ(R.status("b"), StepStatus::Failed);
   EXPECT_NE(R.state("b").Error.find("parameter `message`"), std::string::npos)
       << R.state("b").Error;
+}
+
+TEST_P(AtJobs, TheLongestRemainingPathStartsFirst) {
+  // `short` comes first in the file, but `head` leads a longer path.
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: short\n    action: work\n    parameters: {ms: 10}\n"
+      "  - id: head\n    action: work\n    parameters: {ms: 10}\n"
+      "  - id: tail\n    action: work\n    parameters: {message: \"{{ head.output "
+      "}}\"}\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.R.Starts.front(), "head");
+  if (GetParam() == 1)
+    EXPECT_EQ(R.R.Starts,
+              (std::vector<std::string>{"head", "short", "tail"}));  // ties: file order
+}
+
+TEST_P(AtJobs, AGroupNeverRunsMoreThanItsLimit) {
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 3;
+  PlanRun R(fanOut(20, 100), GetParam(), json::object(), &Config);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  unsigned Want = std::min(3u, GetParam());
+  EXPECT_EQ(R.S->groupPeak(0), Want);
+  EXPECT_EQ(R.R.MaxRunning, static_cast<int>(Want));
+  // 20 steps of 100 ms, Want at a time.
+  EXPECT_EQ(R.E.elapsed().count(), 100 * ((20 + Want - 1) / Want));
+}
+
+TEST_P(AtJobs, AGroupsRequestRateHolds) {
+  passes::RunConfig Config;
+  Config.ModelRequests.RequestsPerMinute = 600;  // one every 100 ms
+  Config.ModelRequests.Burst = 2;
+  PlanRun R(fanOut(6, 0), GetParam(), json::object(), &Config);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  std::vector<int64_t> Starts;
+  for (int I = 0; I < 6; ++I)
+    Starts.push_back(R.R.StartTimes["s" + std::to_string(I)][0]);
+  std::sort(Starts.begin(), Starts.end());
+  // Two at once (the burst), then one every 100 ms.
+  EXPECT_EQ(Starts, (std::vector<int64_t>{0, 0, 100, 200, 300, 400}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, AtJobs, ::testing::Values(1u, 2u, 4u, 64u));

@@ -104,7 +104,6 @@ int runPlan(const RunCommand &Cmd) {
   }
   if (!llvm::sys::fs::is_directory(Cmd.RunDir))
     return usage(fmt::format("--run-dir `{}` is not a directory", Cmd.RunDir));
-  if (Cmd.Jobs == 0) return usage("-j must be at least 1");
 
   EventLoop Loop;
   RunnerConfig RC;
@@ -134,7 +133,9 @@ int runPlan(const RunCommand &Cmd) {
   }
   ProgressDisplay Display(Loop, Mode, llvm::errs());
   RunOptions Opts;
-  Opts.Jobs = Cmd.Jobs;
+  Opts.Jobs = Cmd.Jobs                              ? Cmd.Jobs
+              : Plan->plan().max_concurrent_tasks() ? Plan->plan().max_concurrent_tasks()
+                                                    : 32;
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
   Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, &Display);
   Display.attach(Sched);

@@ -14,7 +14,9 @@ cl::list<std::string> Inputs("input", cl::desc("An input value"),
                              cl::value_desc("name=value"), cl::cat(Cat));
 cl::opt<std::string> InputsFile("inputs", cl::desc("Input values from a JSON object"),
                                 cl::value_desc("file.json"), cl::cat(Cat));
-cl::opt<unsigned> Jobs("j", cl::desc("Steps running at once (default 32)"),
+cl::opt<unsigned> Jobs("j",
+                       cl::desc("Steps running at once (default: the plan's "
+                                "max_concurrent_tasks, else 32)"),
                        cl::value_desc("N"), cl::init(32), cl::Prefix, cl::cat(Cat));
 cl::opt<std::string> Out("out",
                          cl::desc("Write the JSON result here (also as steps finish)"),
@@ -55,7 +57,11 @@ int main(int Argc, char **Argv) {
   C.PlanPath = PlanPath;
   C.Inputs = Inputs;
   C.InputsFile = InputsFile;
-  C.Jobs = Jobs;
+  C.Jobs = Jobs.getNumOccurrences() ? Jobs.getValue() : 0;
+  if (Jobs.getNumOccurrences() && Jobs == 0) {
+    errs() << "orchrt: error: -j must be at least 1\n";
+    return ExitUsage;
+  }
   C.OutPath = Out;
   C.ResumePath = Resume;
   C.RunDir = RunDir;
