@@ -8,6 +8,7 @@
 
 #include "LlmOracle.h"
 #include "backends/plan/PlanWriter.h"
+#include "backends/views/Views.h"
 #include "frontend/Bindings.h"
 #include "frontend/Frontend.h"
 #include "ir/Actions.h"
@@ -244,6 +245,16 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   if (Opts.TimePasses) printPassTimings(Err, Timings);
   if (!PassesOk) return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
   Diags.flush(Err, Opts.Color);
+  if (Opts.ViewKind != View::None) {
+    if (Opts.ViewKind == View::Explain)
+      backends::writeExplanation(llvm::outs(), *P);
+    else
+      backends::writeGraph(llvm::outs(), *P,
+                           Opts.ViewKind == View::GraphDot
+                               ? backends::GraphFormat::Dot
+                               : backends::GraphFormat::Mermaid);
+    return ExitOk;
+  }
 
   // A build keeps the lock in step with the tags; unchanged bytes are not
   // rewritten.

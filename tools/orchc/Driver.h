@@ -14,6 +14,9 @@ enum ExitCode : int { ExitOk = 0, ExitPipelineErrors = 1, ExitUsage = 2 };
 /// What `orchc build` writes.
 enum class Emit { Ast, Ir, Plan };
 
+/// `orchc graph` / `orchc explain`: what to show instead of checking.
+enum class View { None, GraphDot, GraphMermaid, Explain };
+
 /// Everything the command line decided.
 struct DriverOptions {
   std::string Input;
@@ -41,6 +44,7 @@ struct DriverOptions {
   std::vector<std::string> PrintAfter;  ///< `--print-after`: dump the IR after these.
   bool PrintAfterAll = false;
   bool TimePasses = false;
+  View ViewKind = View::None;
 };
 
 /// Runs check or build and returns the exit code. Diagnostics go to \p Err.

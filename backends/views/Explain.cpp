@@ -1,0 +1,97 @@
+//===- Explain.cpp - What the passes decided, in words --------------------===//
+#include <fmt/format.h>
+
+#include <map>
+
+#include "backends/views/Views.h"
+#include "ir/Actions.h"
+#include "ir/Printer.h"
+
+namespace orch::backends {
+
+void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
+  OS << "pipeline " << P.Name.Str << ": " << P.Steps.size() << " step"
+     << (P.Steps.size() == 1 ? "" : "s") << "\n\n";
+  if (P.Scheduled) {
+    std::map<uint32_t, std::vector<uint32_t>> Levels;
+    for (uint32_t I = 0; I < P.Steps.size(); ++I) Levels[P.Steps[I].Level].push_back(I);
+    OS << "levels (steps that may run at once):\n";
+    for (auto &[L, Steps] : Levels) {
+      OS << "  " << L << ":";
+      for (uint32_t I : Steps) OS << ' ' << P.Steps[I].Id.Str;
+      OS << '\n';
+    }
+    std::vector<uint32_t> Crit = criticalPath(P);
+    if (!Crit.empty()) {
+      OS << "\ncritical path (" << P.Steps[Crit.front()].PathMs << " ms estimated):";
+      for (size_t K = 0; K < Crit.size(); ++K)
+        OS << (K ? " -> " : " ") << P.Steps[Crit[K]].Id.Str << " ("
+           << P.Steps[Crit[K]].EstMs << " ms)";
+      OS << "\n  orchrt starts the ready step with the longest remaining path first.\n";
+    }
+  }
+  if (!P.Groups.empty() || P.MaxConcurrentTasks) {
+    OS << "\nresource groups:\n";
+    if (P.MaxConcurrentTasks)
+      OS << "  all steps: at most " << P.MaxConcurrentTasks
+         << " at once (execution.max_concurrent_tasks; -j overrides)\n";
+    for (size_t G = 0; G < P.Groups.size(); ++G) {
+      const ir::ResourceGroup &Gr = P.Groups[G];
+      OS << "  " << Gr.Name << ":";
+      for (const ir::Step &S : P.Steps)
+        if (S.Group == static_cast<int32_t>(G)) OS << ' ' << S.Id.Str;
+      if (!Gr.MaxConcurrent && !Gr.RequestsPerMinute) {
+        OS << "\n    no limit beyond -j\n";
+        continue;
+      }
+      OS << "\n    ";
+      if (Gr.MaxConcurrent) OS << "at most " << Gr.MaxConcurrent << " at once";
+      if (Gr.MaxConcurrent && Gr.RequestsPerMinute) OS << ", ";
+      if (Gr.RequestsPerMinute)
+        OS << Gr.RequestsPerMinute << " requests a minute (burst "
+           << std::max(1u, Gr.Burst) << ")";
+      OS << " (" << Gr.LimitsFrom << ")\n";
+    }
+  }
+  bool AnyModel = false;
+  for (const ir::Step &S : P.Steps) {
+    if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
+    if (!ir::isModelAction(S.Action.Str)) continue;
+    if (!AnyModel) OS << "\nmodels:\n";
+    AnyModel = true;
+    OS << "  " << S.Id.Str << " (" << S.Action.Str << "): ";
+    if (S.Model.Str.empty()) {
+      OS << "the run's model (--model or ORCH_MODEL); no registry was found\n";
+      continue;
+    }
+    OS << S.Model.Str;
+    if (!S.FallbackModels.empty()) {
+      OS << ", falling back to";
+      for (size_t K = 0; K < S.FallbackModels.size(); ++K)
+        OS << (K ? ", " : " ") << S.FallbackModels[K];
+    }
+    OS << "\n    why: " << (S.ModelWhy.empty() ? "written in the step" : S.ModelWhy)
+       << '\n';
+    if (!S.OutputSchema.empty())
+      OS << "    answers with structured output: " << S.OutputSchema << '\n';
+  }
+  if (!P.AutoTags.empty()) {
+    OS << "\nAUTO values:\n";
+    for (const ir::AutoTag *T : P.AutoTags) {
+      OS << "  " << T->Path << " = ";
+      if (T->Resolved) {
+        ir::printValue(OS, T->Resolved);
+        const char *From = T->Origin == ir::AutoOrigin::Lock    ? "the lock file"
+                           : T->Origin == ir::AutoOrigin::Cache ? "the cache"
+                                                                : "a model";
+        OS << "\n    from " << From;
+        if (!T->Model.empty()) OS << ", decided by " << T->Model;
+        OS << '\n';
+      } else {
+        OS << "unresolved (`orchc build` asks a model)\n";
+      }
+    }
+  }
+}
+
+}  // namespace orch::backends

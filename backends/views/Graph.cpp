@@ -1,0 +1,161 @@
+//===- Graph.cpp - dot and Mermaid ----------------------------------------===//
+#include <fmt/format.h>
+
+#include <map>
+
+#include "backends/views/Views.h"
+#include "ir/Printer.h"
+
+namespace orch::backends {
+
+namespace {
+
+constexpr const char *Palette[] = {"#cfe2ff", "#d1e7dd", "#fff3cd", "#f8d7da",
+                                   "#e2d9f3", "#d3f4f4", "#ffe5d0", "#e9ecef"};
+
+/// Dependents of each step.
+std::vector<std::vector<uint32_t>> dependents(const ir::Pipeline &P) {
+  std::vector<std::vector<uint32_t>> Out(P.Steps.size());
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    for (const ir::DepEdge &E : P.Steps[I].Deps) Out[E.Target].push_back(I);
+  return Out;
+}
+
+std::string label(const ir::Pipeline &P, const ir::Step &S) {
+  std::string L = fmt::format(
+      "{}\\n{}", S.Id.Str.str(),
+      S.ActionAuto && !S.ActionAuto->Resolved ? "<AUTO>" : S.Action.Str.str());
+  if (!S.Model.Str.empty()) L += "\\n" + S.Model.Str.str();
+  if (P.Scheduled) L += fmt::format("\\n{} ms, path {} ms", S.EstMs, S.PathMs);
+  return L;
+}
+
+std::string escape(llvm::StringRef S) {
+  std::string Out;
+  for (char C : S) {
+    if (C == '"')
+      Out += "\\\"";
+    else
+      Out += C;
+  }
+  return Out;
+}
+
+}  // namespace
+
+std::vector<uint32_t> criticalPath(const ir::Pipeline &P) {
+  std::vector<uint32_t> Path;
+  if (!P.Scheduled || P.Steps.empty()) return Path;
+  auto Out = dependents(P);
+  uint32_t Best = 0;
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    if (P.Steps[I].PathMs > P.Steps[Best].PathMs ||
+        (P.Steps[I].PathMs == P.Steps[Best].PathMs && P.Steps[I].Deps.empty() &&
+         !P.Steps[Best].Deps.empty()))
+      Best = I;
+  for (uint32_t I = Best;;) {
+    Path.push_back(I);
+    const ir::Step &S = P.Steps[I];
+    int Next = -1;
+    for (uint32_t J : Out[I])
+      if (P.Steps[J].PathMs + S.EstMs == S.PathMs &&
+          (Next < 0 || P.Steps[J].PathMs > P.Steps[Next].PathMs))
+        Next = static_cast<int>(J);
+    if (Next < 0) break;
+    I = static_cast<uint32_t>(Next);
+  }
+  return Path;
+}
+
+void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
+  std::vector<uint32_t> Crit = criticalPath(P);
+  std::vector<char> OnPath(P.Steps.size(), 0);
+  for (uint32_t I : Crit) OnPath[I] = 1;
+  auto CritEdge = [&](uint32_t From, uint32_t To) {
+    for (size_t K = 0; K + 1 < Crit.size(); ++K)
+      if (Crit[K] == From && Crit[K + 1] == To) return true;
+    return false;
+  };
+  std::map<uint32_t, std::vector<uint32_t>> Levels;
+  for (uint32_t I = 0; I < P.Steps.size(); ++I) Levels[P.Steps[I].Level].push_back(I);
+  if (F == GraphFormat::Dot) {
+    OS << "digraph \"" << escape(P.Name.Str) << "\" {\n"
+       << "  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fillcolor=white, "
+          "fontname=\"Helvetica\"];\n";
+    for (size_t G = 0; G < P.Groups.size(); ++G) {
+      const ir::ResourceGroup &Gr = P.Groups[G];
+      OS << "  // group " << G << ": " << Gr.Name;
+      if (Gr.MaxConcurrent) OS << ", max_concurrent " << Gr.MaxConcurrent;
+      if (Gr.RequestsPerMinute) OS << ", " << Gr.RequestsPerMinute << "/min";
+      OS << " (" << Palette[G % 8] << ")\n";
+    }
+    for (auto &[Level, Steps] : Levels) {
+      OS << "  { rank=same; // level " << Level << "\n";
+      for (uint32_t I : Steps) {
+        const ir::Step &S = P.Steps[I];
+        OS << "    \"" << escape(S.Id.Str) << "\" [label=\"" << escape(label(P, S))
+           << "\"";
+        if (S.Group >= 0) OS << ", fillcolor=\"" << Palette[S.Group % 8] << "\"";
+        if (OnPath[I]) OS << ", penwidth=2.5";
+        OS << "];\n";
+      }
+      OS << "  }\n";
+    }
+    for (uint32_t I = 0; I < P.Steps.size(); ++I)
+      for (const ir::DepEdge &E : P.Steps[I].Deps) {
+        OS << "  \"" << escape(P.Steps[E.Target].Id.Str) << "\" -> \""
+           << escape(P.Steps[I].Id.Str) << "\"";
+        std::vector<std::string> Attrs;
+        if (E.Inferred) Attrs.push_back("style=dashed");
+        if (CritEdge(E.Target, I)) Attrs.push_back("penwidth=2.5");
+        if (!Attrs.empty()) {
+          OS << " [";
+          for (size_t K = 0; K < Attrs.size(); ++K) OS << (K ? ", " : "") << Attrs[K];
+          OS << "]";
+        }
+        OS << ";\n";
+      }
+    OS << "}\n";
+    return;
+  }
+  // Mermaid: a flowchart, a subgraph a level, a class a group.
+  OS << "flowchart LR\n";
+  for (auto &[Level, Steps] : Levels) {
+    OS << "  subgraph level" << Level << " [\"level " << Level << "\"]\n";
+    for (uint32_t I : Steps) {
+      std::string L = label(P, P.Steps[I]);
+      std::string Text;
+      for (size_t K = 0; K < L.size(); ++K) {
+        if (L.compare(K, 2, "\\n") == 0) {
+          Text += "<br/>";
+          ++K;
+        } else if (L[K] == '"') {
+          Text += "#quot;";
+        } else {
+          Text += L[K];
+        }
+      }
+      OS << "    s" << I << "[\"" << Text << "\"]\n";
+    }
+    OS << "  end\n";
+  }
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    for (const ir::DepEdge &E : P.Steps[I].Deps)
+      OS << "  s" << E.Target
+         << (CritEdge(E.Target, I) ? " ==> "
+             : E.Inferred          ? " -.-> "
+                                   : " --> ")
+         << "s" << I << '\n';
+  for (size_t G = 0; G < P.Groups.size(); ++G) {
+    OS << "  classDef g" << G << " fill:" << Palette[G % 8] << "\n";
+    bool Any = false;
+    for (uint32_t I = 0; I < P.Steps.size(); ++I)
+      if (P.Steps[I].Group == static_cast<int32_t>(G)) {
+        OS << (Any ? "," : "  class ") << "s" << I;
+        Any = true;
+      }
+    if (Any) OS << " g" << G << "\n";
+  }
+}
+
+}  // namespace orch::backends
