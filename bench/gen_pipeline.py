@@ -5,7 +5,7 @@ Shapes: parallel (no dependencies), chain (each step uses the previous
 one), fanout (one root, N-2
 parallel steps, one join), layered (layers of W steps, each using two steps
 of the layer before), random (each step depends on up to 3 earlier ones,
-fixed seed). Actions: echo (no-op) or sleep.
+fixed seed). Actions: echo (no-op), transform (trim) or sleep.
 """
 import argparse
 import random
@@ -37,7 +37,7 @@ def main():
                     choices=["parallel", "chain", "fanout", "layered", "random"])
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--width", type=int, default=100, help="layer width")
-    ap.add_argument("--action", default="echo", choices=["echo", "sleep"])
+    ap.add_argument("--action", default="echo", choices=["echo", "sleep", "transform"])
     ap.add_argument("--sleep-ms", type=int, default=10)
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
@@ -53,6 +53,9 @@ def main():
         w(f"  - id: s{i}\n    action: {a.action}\n    parameters:\n")
         if a.action == "sleep":
             w(f"      ms: {a.sleep_ms}\n")
+        elif a.action == "transform":
+            src = " ~ ".join(f"steps.s{d}.output" for d in deps[:2]) if deps else "topic"
+            w(f"      input: \"{{{{ {src} }}}}\"\n      op: trim\n")
         elif deps:
             refs = " ~ ".join(f"steps.s{d}.output" for d in deps[:2])
             w(f"      message: \"{{{{ {refs} }}}}\"\n")

@@ -120,6 +120,8 @@ struct Step {
   uint64_t PathMs = 0;
   /// Set by group-resources: index into Pipeline::Groups, or -1.
   int32_t Group = -1;
+  /// Set by fuse: the next step of this step's fused chain, or -1.
+  int32_t FuseNext = -1;
 };
 
 /// Steps that use one resource (a provider's model, subprocesses, a host)
@@ -219,6 +221,8 @@ class Pipeline {
   std::vector<Step> Steps;
   /// Resource groups (group-resources), in order of first use.
   std::vector<ResourceGroup> Groups;
+  /// Fused chains (fuse): steps that run back to back as one task.
+  std::vector<std::vector<uint32_t>> FusedChains;
   /// The schedule pass ran: steps have levels and paths.
   bool Scheduled = false;
   /// execution.max_concurrent_tasks of config.yaml: orchrt's default -j.

@@ -166,7 +166,9 @@ class PipelinePrinter {
 
   /// What schedule and group-resources decided, after the steps.
   void resources() {
-    if (!P.Scheduled && P.Groups.empty() && !P.MaxConcurrentTasks) return;
+    if (!P.Scheduled && P.Groups.empty() && !P.MaxConcurrentTasks &&
+        P.FusedChains.empty())
+      return;
     OS << "  resources {\n";
     if (P.MaxConcurrentTasks) OS << "    jobs " << P.MaxConcurrentTasks << '\n';
     for (const ResourceGroup &G : P.Groups) {
@@ -184,6 +186,12 @@ class PipelinePrinter {
         }
         OS << " } from \"" << G.LimitsFrom << '"';
       }
+      OS << '\n';
+    }
+    for (const std::vector<uint32_t> &C : P.FusedChains) {
+      OS << "    fused";
+      for (size_t K = 0; K < C.size(); ++K)
+        OS << (K ? ", %" : " %") << P.Steps[C[K]].Id.Str;
       OS << '\n';
     }
     for (const Step &S : P.Steps) {

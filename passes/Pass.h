@@ -69,6 +69,8 @@ std::unique_ptr<Pass> createSelectModelsPass();
 std::unique_ptr<Pass> createSchedulePass();
 /// Groups steps by the resource they use, with the limits orchrt enforces.
 std::unique_ptr<Pass> createGroupResourcesPass();
+/// Fuses chains of cheap local steps into one runtime task.
+std::unique_ptr<Pass> createFusePass();
 /// Reports every dependency cycle once, as its path.
 std::unique_ptr<Pass> createCycleCheckPass();
 

@@ -31,6 +31,7 @@ const PassInfo Registry[] = {
      createSchedulePass},
     {"group-resources", "group steps by resource, with concurrency and rate limits",
      createGroupResourcesPass},
+    {"fuse", "fuse chains of cheap local steps into one runtime task", createFusePass},
 };
 }  // namespace
 

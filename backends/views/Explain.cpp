@@ -53,6 +53,15 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
       OS << " (" << Gr.LimitsFrom << ")\n";
     }
   }
+  if (!P.FusedChains.empty()) {
+    OS << "\nfused tasks (each chain runs back to back in one slot):\n";
+    for (const std::vector<uint32_t> &C : P.FusedChains) {
+      OS << " ";
+      for (size_t K = 0; K < C.size(); ++K)
+        OS << (K ? " -> " : " ") << P.Steps[C[K]].Id.Str;
+      OS << '\n';
+    }
+  }
   bool AnyModel = false;
   for (const ir::Step &S : P.Steps) {
     if (S.ActionAuto && !S.ActionAuto->Resolved) continue;

@@ -101,6 +101,11 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
       }
       OS << "  }\n";
     }
+    for (size_t C = 0; C < P.FusedChains.size(); ++C) {
+      OS << "  subgraph cluster_fused" << C << " { label=\"fused\"; style=dashed;";
+      for (uint32_t I : P.FusedChains[C]) OS << " \"" << escape(P.Steps[I].Id.Str) << '"';
+      OS << "; }\n";
+    }
     for (uint32_t I = 0; I < P.Steps.size(); ++I)
       for (const ir::DepEdge &E : P.Steps[I].Deps) {
         OS << "  \"" << escape(P.Steps[E.Target].Id.Str) << "\" -> \""

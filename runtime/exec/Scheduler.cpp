@@ -235,15 +235,21 @@ void Scheduler::ready(uint32_t I) {
 void Scheduler::dispatch() {
   if (InDispatch) return;  // the outer loop picks it up: no recursion
   InDispatch = true;
-  while (!Ready.empty() && (Stopping || Running < Opts.Jobs)) {
-    uint32_t I = popReady();
+  while ((!Continue.empty() || !Ready.empty()) && (Stopping || Running < Opts.Jobs)) {
+    uint32_t I;
+    if (!Continue.empty()) {
+      I = Continue.back();
+      Continue.pop_back();
+    } else {
+      I = popReady();
+    }
     if (States[I].Status != StepStatus::Pending) continue;
     if (Stopping) {
       // Left for the final sweep, which says why.
       continue;
     }
     int32_t G = P.steps()->Get(I)->group();
-    if (!groupAllows(G)) {
+    if (G >= 0 && !groupAllows(G)) {
       Groups[G].Parked.push_back(I);  // back when the group frees a slot
       continue;
     }
@@ -466,9 +472,14 @@ void Scheduler::abandonRetries(const std::string &Why) {
 }
 
 void Scheduler::release(uint32_t I) {
+  int32_t Fused = P.steps()->Get(I)->fuse_next();
   for (uint32_t D : Dependents[I]) {
     StepState &T = States[D];
-    if (--T.Waiting == 0 && T.Status == StepStatus::Pending) pushReady(D);
+    if (--T.Waiting != 0 || T.Status != StepStatus::Pending) continue;
+    if (static_cast<int32_t>(D) == Fused)
+      Continue.push_back(D);  // the rest of a fused chain: next, in this slot
+    else
+      pushReady(D);
   }
 }
 

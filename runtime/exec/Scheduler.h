@@ -167,6 +167,7 @@ class Scheduler : public ir::EvalScope {
   std::vector<std::vector<uint32_t>> Dependents;
   llvm::StringMap<uint32_t> Index;
   std::vector<uint32_t> Ready;  ///< A heap (pushReady/popReady).
+  std::vector<uint32_t> Continue;  ///< Fused steps to start next, before Ready.
   std::vector<GroupState> Groups;
   std::array<size_t, 6> Counts{};
   size_t Running = 0, Settled = 0;

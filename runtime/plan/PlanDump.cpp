@@ -210,6 +210,8 @@ class Dumper {
         if (S->group() >= 0)
           OS << ", group = \"" << P.groups()->Get(S->group())->name()->string_view()
              << '"';
+        if (S->fuse_next() >= 0)
+          OS << ", then at once %" << P.steps()->Get(S->fuse_next())->id()->string_view();
         OS << " }\n";
         OS << "    policy { on_failure = " << Policies[static_cast<int>(S->on_failure())];
         if (S->timeout_ms()) OS << ", timeout_ms = " << S->timeout_ms();

@@ -98,6 +98,10 @@ class Checker {
       if (S->group() < -1 ||
           (S->group() >= 0 && static_cast<uint32_t>(S->group()) >= NGroups))
         return fail(fmt::format("step `{}` is in group #{}", S->id()->str(), S->group()));
+      if (S->fuse_next() < -1 ||
+          (S->fuse_next() >= 0 && static_cast<uint32_t>(S->fuse_next()) >= NSteps))
+        return fail(
+            fmt::format("step `{}` fuses with step #{}", S->id()->str(), S->fuse_next()));
       if (S->fallback_models())
         for (const auto *F : *S->fallback_models())
           if (!F)

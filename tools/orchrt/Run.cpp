@@ -75,6 +75,7 @@ void raiseFdLimit() {
 }  // namespace
 
 int runPlan(const RunCommand &Cmd) {
+  auto LoadStart = std::chrono::steady_clock::now();
   int SigFd = blockSignals();
   raiseFdLimit();
   llvm::Expected<std::string> Bytes = readAll(Cmd.PlanPath);
@@ -197,8 +198,15 @@ int runPlan(const RunCommand &Cmd) {
       }
     });
 
+  auto RunStart = std::chrono::steady_clock::now();
   Sched.start();
   Loop.runUntil([&] { return Sched.finished(); });
+  if (Cmd.Time) {
+    auto Ms = [](auto D) { return std::chrono::duration<double, std::milli>(D).count(); };
+    llvm::errs() << fmt::format("orchrt: load {:.3f} ms, run {:.3f} ms\n",
+                                Ms(RunStart - LoadStart),
+                                Ms(std::chrono::steady_clock::now() - RunStart));
+  }
   if (Checkpoint) Loop.cancelTimer(Checkpoint);
   Display.finish();
 

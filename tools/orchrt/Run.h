@@ -22,6 +22,7 @@ struct RunCommand {
   std::string ModelsFile;
   Progress ProgressMode = Progress::Auto;
   unsigned RetryBaseMs = 250;
+  bool Time = false;  ///< `--time`: print load and run times to stderr.
 };
 
 /// Exit codes.

@@ -45,6 +45,8 @@ cl::opt<bool> Quiet("q", cl::desc("Same as --progress=none"), cl::cat(Cat));
 cl::opt<unsigned> RetryBase("retry-base-ms",
                             cl::desc("First retry delay; it doubles each retry"),
                             cl::init(250), cl::cat(Cat));
+cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr"),
+                      cl::cat(Cat));
 }  // namespace
 
 int main(int Argc, char **Argv) {
@@ -69,6 +71,7 @@ int main(int Argc, char **Argv) {
   C.ModelsFile = Models;
   C.ProgressMode = Quiet ? Progress::None : ProgressOpt.getValue();
   C.RetryBaseMs = RetryBase;
+  C.Time = TimeRun;
   try {
     return runPlan(C);
   } catch (const std::exception &E) {
