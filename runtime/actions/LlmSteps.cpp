@@ -90,6 +90,7 @@ llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model) {
   if (It != Clients.end()) return It->second.get();
   llvm::Expected<llm::ProviderConfig> P = llm::resolveProvider(Model, S.Registry, S.Env);
   if (!P) return P.takeError();
+  if (S.ClientRetries) P->MaxRetries = *S.ClientRetries;
   auto C = std::make_unique<llm::Client>(std::move(*P), Transport, Clk, S.Env);
   llm::Client *Raw = C.get();
   Clients.emplace(Model, std::move(C));

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,8 @@ struct LlmSettings {
   std::string DefaultModel;  ///< --model, else ORCH_MODEL.
   std::string Registry;      ///< models.yaml, or "".
   unsigned Threads = 64;     ///< Worker threads at most.
+  /// Retries inside the client for each model (tests lower it).
+  std::optional<unsigned> ClientRetries;
   llm::EnvLookup Env = llm::processEnv;
 };
 

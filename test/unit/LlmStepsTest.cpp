@@ -152,6 +152,70 @@ TEST(LlmSteps, NoModelFailsNamingTheVariables) {
   EXPECT_NE(Got->Error.find("OPENAI_BASE_URL"), std::string::npos);
 }
 
+/// Answers 503 for one model, well for the others.
+class FlakyModelTransport : public llm::HttpTransport {
+ public:
+  explicit FlakyModelTransport(std::string Down) : Down(std::move(Down)) {}
+  llvm::Expected<llm::HttpResponse> post(const llm::HttpRequest &R) override {
+    json Body = json::parse(R.Body);
+    std::lock_guard<std::mutex> L(M);
+    Asked.push_back(Body["model"]);
+    llm::HttpResponse Resp;
+    if (Body["model"] == Down) {
+      Resp.Status = 503;
+      Resp.Body = R"({"error": {"message": "overloaded"}})";
+      return Resp;
+    }
+    Resp.Status = 200;
+    Resp.Body = json{{"choices",
+                      {{{"message", {{"role", "assistant"}, {"content", "from backup"}}},
+                        {"finish_reason", "stop"}}}}}
+                    .dump();
+    return Resp;
+  }
+  std::string Down;
+  std::mutex M;
+  std::vector<std::string> Asked;
+};
+
+TEST(LlmSteps, AFailingSelectedModelFallsBackToTheNext) {
+  EventLoop Loop;
+  FlakyModelTransport T("first");
+  llm::SystemClock Clock;
+  LlmSettings S = settings();
+  S.DefaultModel.clear();
+  S.ClientRetries = 0;
+  LlmSteps Steps(Loop, T, Clock, S);
+  ActionRequest R = task("x");
+  R.Model = "first";
+  R.ModelSelected = true;
+  R.Fallbacks = {"second", "third"};
+  std::optional<ActionResult> Got;
+  auto Task = Steps.start(R, [&](ActionResult Res) { Got = std::move(Res); });
+  Loop.runUntil([&] { return Got.has_value(); });
+  ASSERT_TRUE(Got->Ok) << Got->Error;
+  EXPECT_EQ(Got->Fields["output"], "from backup");
+  EXPECT_EQ(T.Asked, (std::vector<std::string>{"first", "second"}));
+}
+
+TEST(LlmSteps, APinnedModelDoesNotFallBack) {
+  EventLoop Loop;
+  FlakyModelTransport T("first");
+  llm::SystemClock Clock;
+  LlmSettings S = settings();
+  S.DefaultModel.clear();
+  S.ClientRetries = 0;
+  LlmSteps Steps(Loop, T, Clock, S);
+  ActionRequest R = task("x");
+  R.Model = "first";  // written in the step
+  R.Fallbacks = {"second"};
+  std::optional<ActionResult> Got;
+  auto Task = Steps.start(R, [&](ActionResult Res) { Got = std::move(Res); });
+  Loop.runUntil([&] { return Got.has_value(); });
+  EXPECT_FALSE(Got->Ok);
+  EXPECT_EQ(T.Asked, (std::vector<std::string>{"first"}));
+}
+
 TEST(LlmSteps, PromptNamesTheTaskAndParametersInSourceOrder) {
   ActionRequest R;
   R.Action = "generate_report";
