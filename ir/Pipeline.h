@@ -112,6 +112,9 @@ struct Step {
   /// Model was chosen by select-models, not written: `--model` at run
   /// time overrides it.
   bool ModelSelected = false;
+  /// Policy `ucb`: the exploration factor orchrt ranks Model and the
+  /// fallbacks with, at run time, from recorded outcomes (0: not ucb).
+  double UcbExploration = 0;
   /// Set by schedule: ASAP level (0: no dependencies), the estimated
   /// duration, and the longest estimated path from this step to the end
   /// (its own duration included): the runtime's priority.

@@ -8,9 +8,10 @@
 //   2. a local model that needs more memory than the machine has gives way
 //      to its quantized variant (`base_model`), if that fits;
 //   3. the policy scores the rest: `weighted` policies normalise cost,
-//      accuracy and latency over the candidates; `ucb` learns at run time,
-//      which orchrt does not do yet, so it ranks by accuracy here.
-// The best is the step's selected model, the next two its fallbacks. No
+//      accuracy and latency over the candidates (the best is the step's
+//      model, the next two its fallbacks); `ucb` leaves the choice to
+//      orchrt, which ranks every candidate by upper confidence bound over
+//      the outcomes it recorded (the most accurate leads before any). No
 // candidate is an error that lists the closest models and why each fails.
 //
 //===----------------------------------------------------------------------===//
@@ -80,6 +81,7 @@ class SelectModelsPass : public Pass {
       if (S.ModelSelected) {  // running again: choose afresh
         S.Model = {};
         S.ModelSelected = false;
+        S.UcbExploration = 0;
       }
       if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
       if (!isModelAction(S.Action.Str)) continue;
@@ -259,16 +261,17 @@ class SelectModelsPass : public Pass {
                              Eligible.size() == 1 ? "" : "s", M->Accuracy, M->LatencyP50,
                              M->CostPerToken)
                        : fmt::format(
-                             "policy `{}` (ucb) is learned at run time, which "
-                             "orchrt does not do yet: the most accurate of {} "
-                             "candidate{} ({})",
-                             PolicyName, Eligible.size(), Eligible.size() == 1 ? "" : "s",
-                             M->Accuracy);
+                             "policy `{}` (ucb, exploration {}): orchrt ranks the {} "
+                             "candidate{} by upper confidence bound over the outcomes "
+                             "it recorded; untried ones first, the most accurate ({}) "
+                             "leading",
+                             PolicyName, Pol ? Pol->Exploration : 2.0, Eligible.size(),
+                             Eligible.size() == 1 ? "" : "s", M->Accuracy);
         if (S.RequiresModel || !S.OutputSchema.empty()) Why += "; meets the requirements";
         Why += Note;
       }
       Picks.push_back(Name);
-      if (Picks.size() == 3) break;
+      if (Picks.size() == (Weighted ? 3u : 8u)) break;
     }
     if (Picks.empty()) {
       SourceLoc L = S.RequiresModel ? S.RequiresModel->loc() : S.Id.Loc;
@@ -282,6 +285,7 @@ class SelectModelsPass : public Pass {
     }
     S.Model = {P.arena().save(Picks[0]), SourceLoc(), 0};
     S.ModelSelected = true;
+    S.UcbExploration = Weighted ? 0 : (Pol ? Pol->Exploration : 2.0);
     S.ModelWhy = P.arena().save(Why);
     for (size_t I = 1; I < Picks.size(); ++I)
       S.FallbackModels.push_back(P.arena().save(Picks[I]));

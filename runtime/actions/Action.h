@@ -27,6 +27,8 @@ struct ActionRequest {
   /// step: the run's --model overrides it; Fallbacks follow it, in order.
   bool ModelSelected = false;
   std::vector<std::string> Fallbacks;
+  /// > 0: rank Model and Fallbacks by UCB1 with this exploration factor.
+  double Ucb = 0;
   std::string OutputSchema;  ///< Model steps: JSON schema of the answer, or "".
   unsigned Attempt = 1;
 };

@@ -7,6 +7,7 @@
 
 #include "ir/Eval.h"
 #include "llvm/ADT/StringExtras.h"
+#include "runtime/actions/ModelStats.h"
 #include "runtime/llm/Providers.h"
 
 namespace orch::runtime {
@@ -108,7 +109,9 @@ ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Canc
   else if (!R.Model.empty()) {
     Models.push_back(R.Model);
     Models.insert(Models.end(), R.Fallbacks.begin(), R.Fallbacks.end());
+    if (R.Ucb > 0 && S.Stats) Models = S.Stats->rank(Models, R.Ucb);
   }
+  bool Learn = R.Ucb > 0 && S.Stats && R.ModelSelected && S.DefaultModel.empty();
   if (Models.empty())
     return ActionResult::failure(
         fmt::format("`{}` is an LLM step and no model is set: pass --model or set "
@@ -119,6 +122,7 @@ ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Canc
   std::string Failures;
   for (size_t K = 0; K < Models.size(); ++K) {
     ActionResult Res = ask(R, Models[K], Cancel);
+    if (Learn && !(Cancel && *Cancel)) S.Stats->record(Models[K], Res.Ok);
     if (Res.Ok || !Res.Retryable || K + 1 == Models.size() || (Cancel && *Cancel)) {
       if (!Res.Ok && !Failures.empty()) Res.Error = Failures + Res.Error;
       return Res;

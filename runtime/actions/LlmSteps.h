@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "runtime/actions/Action.h"
+#include "runtime/actions/ModelStats.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/Client.h"
 
@@ -35,6 +36,8 @@ struct LlmSettings {
   std::string DefaultModel;  ///< --model, else ORCH_MODEL.
   std::string Registry;      ///< models.yaml, or "".
   unsigned Threads = 64;     ///< Worker threads at most.
+  /// Outcomes for `ucb` steps (read and recorded), or null.
+  ModelStats *Stats = nullptr;
   /// Retries inside the client for each model (tests lower it).
   std::optional<unsigned> ClientRetries;
   llm::EnvLookup Env = llm::processEnv;

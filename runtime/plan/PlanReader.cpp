@@ -102,6 +102,9 @@ class Checker {
           (S->fuse_next() >= 0 && static_cast<uint32_t>(S->fuse_next()) >= NSteps))
         return fail(
             fmt::format("step `{}` fuses with step #{}", S->id()->str(), S->fuse_next()));
+      if (!(S->ucb_exploration() >= 0 && S->ucb_exploration() < 1e6))
+        return fail(
+            fmt::format("step `{}` has a bad ucb exploration factor", S->id()->str()));
       if (S->fallback_models())
         for (const auto *F : *S->fallback_models())
           if (!F)

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 
 #include "runtime/actions/LlmSteps.h"
@@ -226,6 +227,81 @@ TEST(LlmSteps, PromptNamesTheTaskAndParametersInSourceOrder) {
   EXPECT_EQ(Prompt,
             "Task: generate report\nParameters:\n- sections: [\"x\",\"y\"]\n"
             "- content: text\n- a: 1\n");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ModelStats, UntriedFirstThenUpperConfidenceBound) {
+  ModelStats S;
+  EXPECT_EQ(S.rank({"a", "b"}, 2.0), (std::vector<std::string>{"a", "b"}));
+  for (int I = 0; I < 10; ++I) S.record("a", I % 2 == 0);  // mean 0.5, 10 pulls
+  EXPECT_EQ(S.rank({"a", "b"}, 2.0), (std::vector<std::string>{"b", "a"}));  // b untried
+  S.record("b", true);  // mean 1.0, 1 pull: also the wider bound
+  EXPECT_EQ(S.rank({"a", "b"}, 2.0), (std::vector<std::string>{"b", "a"}));
+  for (int I = 0; I < 30; ++I) S.record("b", false);  // b now mostly fails
+  EXPECT_EQ(S.rank({"a", "b"}, 0.1), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(ModelStats, KeptBetweenRunsAndDamageIsDropped) {
+  std::string Dir = ::testing::TempDir() + "/orch-stats";
+  std::string Path = Dir + "/model-stats.json";
+  {
+    ModelStats S;
+    S.record("m", true);
+    S.record("m", false);
+    ASSERT_FALSE(bool(S.save(Path)));
+  }
+  ModelStats T;
+  ASSERT_FALSE(bool(T.load(Path)));
+  EXPECT_EQ(T.arm("m").Pulls, 2u);
+  EXPECT_EQ(T.arm("m").Reward, 1.0);
+  {
+    std::ofstream Out(Path);
+    Out << R"({"models": {"x": {"pulls": 1, "reward": 5}, "y": "bad", "m": {"pulls": 3, "reward": 2}}})";
+  }
+  ModelStats U;
+  ASSERT_FALSE(bool(U.load(Path)));
+  EXPECT_EQ(U.arm("x").Pulls, 0u);  // reward above pulls: dropped
+  EXPECT_EQ(U.arm("m").Pulls, 3u);
+  {
+    std::ofstream Out(Path);
+    Out << "not json";
+  }
+  ModelStats V;
+  llvm::Error E = V.load(Path);
+  EXPECT_TRUE(bool(E));
+  llvm::consumeError(std::move(E));
+}
+
+TEST(LlmSteps, UcbStepsRecordOutcomesAndAvoidAFailingModel) {
+  EventLoop Loop;
+  FlakyModelTransport T("first");
+  llm::SystemClock Clock;
+  LlmSettings S = settings();
+  S.DefaultModel.clear();
+  S.ClientRetries = 0;
+  ModelStats Stats;
+  S.Stats = &Stats;
+  LlmSteps Steps(Loop, T, Clock, S);
+  for (int Run = 0; Run < 4; ++Run) {
+    ActionRequest R = task("x");
+    R.Model = "first";
+    R.ModelSelected = true;
+    R.Fallbacks = {"second"};
+    R.Ucb = 0.5;
+    std::optional<ActionResult> Got;
+    auto Task = Steps.start(R, [&](ActionResult Res) { Got = std::move(Res); });
+    Loop.runUntil([&] { return Got.has_value(); });
+    EXPECT_TRUE(Got->Ok) << Got->Error;
+  }
+  // `first` failed once (then `second` answered); afterwards `second` leads.
+  EXPECT_EQ(Stats.arm("first").Pulls, 1u);
+  EXPECT_EQ(Stats.arm("first").Reward, 0.0);
+  EXPECT_EQ(Stats.arm("second").Pulls, 4u);
+  EXPECT_EQ(T.Asked,
+            (std::vector<std::string>{"first", "second", "second", "second", "second"}));
 }
 
 }  // namespace

@@ -10,10 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/Eval.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
+#include "runtime/actions/ModelStats.h"
 #include "runtime/actions/Runner.h"
 #include "runtime/exec/EventLoop.h"
 #include "runtime/exec/Progress.h"
@@ -106,8 +109,27 @@ int runPlan(const RunCommand &Cmd) {
   if (!llvm::sys::fs::is_directory(Cmd.RunDir))
     return usage(fmt::format("--run-dir `{}` is not a directory", Cmd.RunDir));
 
+  // Steps that learn their model (policy ucb) read and add to the record.
+  bool Learns = false;
+  if (Plan->plan().steps())
+    for (const auto *S : *Plan->plan().steps()) Learns |= S->ucb_exploration() > 0;
+  ModelStats Stats;
+  std::string StatsPath;
+  if (Learns) {
+    std::string Dir = Cmd.StateDir.empty() ? defaultStateDir() : Cmd.StateDir;
+    if (!Dir.empty()) {
+      llvm::SmallString<256> P(Dir);
+      llvm::sys::path::append(P, "model-stats.json");
+      StatsPath = P.str().str();
+      if (llvm::Error E = Stats.load(StatsPath))
+        llvm::errs() << "orchrt: warning: " << llvm::toString(std::move(E))
+                     << "; starting a new record\n";
+    }
+  }
+
   EventLoop Loop;
   RunnerConfig RC;
+  RC.Llm.Stats = Learns ? &Stats : nullptr;
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
@@ -211,6 +233,9 @@ int runPlan(const RunCommand &Cmd) {
   Display.finish();
 
   bool Wrote = WriteOut();
+  if (!StatsPath.empty())
+    if (llvm::Error E = Stats.save(StatsPath))
+      llvm::errs() << "orchrt: warning: " << llvm::toString(std::move(E)) << '\n';
   const auto &C = Sched.counts();
   auto Elapsed = std::chrono::duration<double>(Loop.now() - Sched.startTime()).count();
   RunStatus St = Sched.status();

@@ -22,7 +22,8 @@ struct RunCommand {
   std::string ModelsFile;
   Progress ProgressMode = Progress::Auto;
   unsigned RetryBaseMs = 250;
-  bool Time = false;  ///< `--time`: print load and run times to stderr.
+  bool Time = false;
+  std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print load and run times to stderr.
 };
 
 /// Exit codes.

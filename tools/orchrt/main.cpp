@@ -45,6 +45,12 @@ cl::opt<bool> Quiet("q", cl::desc("Same as --progress=none"), cl::cat(Cat));
 cl::opt<unsigned> RetryBase("retry-base-ms",
                             cl::desc("First retry delay; it doubles each retry"),
                             cl::init(250), cl::cat(Cat));
+cl::opt<std::string> StateDir(
+    "state-dir",
+    cl::desc(
+        "Where outcomes of model calls are kept between runs, for `ucb` "
+        "selection (else $ORCH_STATE_DIR, $XDG_STATE_HOME/orch, ~/.local/state/orch)"),
+    cl::value_desc("dir"), cl::cat(Cat));
 cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr"),
                       cl::cat(Cat));
 }  // namespace
@@ -72,6 +78,7 @@ int main(int Argc, char **Argv) {
   C.ProgressMode = Quiet ? Progress::None : ProgressOpt.getValue();
   C.RetryBaseMs = RetryBase;
   C.Time = TimeRun;
+  C.StateDir = StateDir;
   try {
     return runPlan(C);
   } catch (const std::exception &E) {
