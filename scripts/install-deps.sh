@@ -17,6 +17,11 @@ PACKAGES=(
   # formatting
   clang-format
 )
+# Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph).
+# Debian's packages, unless the machine already has a node and an npm.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -27,12 +32,22 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The pinned LangGraph JS packages, from the npm registry, once: again only
+# when the lock file changed.
+lg="$(cd "$(dirname "$0")/.." && pwd)/bench/langgraph"
+if [[ ! -f "$lg/node_modules/.package-lock.json" ||
+      "$lg/package-lock.json" -nt "$lg/node_modules/.package-lock.json" ]]; then
+  echo "install-deps: npm ci in bench/langgraph"
+  (cd "$lg" && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "install-deps: bench/langgraph packages present"
+fi

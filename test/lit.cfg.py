@@ -17,6 +17,8 @@ config.environment["LC_ALL"] = "C"
 config.substitutions.append(("%orchc", os.path.join(config.orch_tools_dir, "orchc")))
 config.substitutions.append(("%orchrt", os.path.join(config.orchrt_dir, "orchrt")))
 config.substitutions.append(("%show_result", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "show_result.py")))
+config.substitutions.append(("%bench", os.path.join(config.orch_src_root, "bench")))
+config.substitutions.append(("%build", config.orch_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.orch_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
