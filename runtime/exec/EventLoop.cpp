@@ -63,7 +63,7 @@ void EventLoop::unwatchFd(int Fd) {
 }
 
 bool EventLoop::runDue(const std::function<bool()> &Done) {
-  TimePoint Now = now();
+  Now = Clock::now();
   while (!Heap.empty() && Heap.top().When <= Now) {
     TimerId Id = Heap.top().Id;
     Heap.pop();
@@ -102,23 +102,44 @@ bool EventLoop::drainPosted(const std::function<bool()> &Done) {
 void EventLoop::runUntil(const std::function<bool()> &Done) {
   epoll_event Events[64];
   while (!Done()) {
+    Now = Clock::now();
     if (drainPosted(Done) || runDue(Done)) return;
     // Drop cancelled timers at the top so they do not shorten the wait.
     while (!Heap.empty() && !Timers.count(Heap.top().Id)) Heap.pop();
-    int TimeoutMs = -1;
-    if (!Heap.empty()) {
-      auto Left = std::chrono::ceil<std::chrono::milliseconds>(Heap.top().When - now());
-      TimeoutMs = static_cast<int>(std::max<int64_t>(0, Left.count()));
-    }
+    // Sleep exactly until the next timer: epoll_pwait2 takes nanoseconds
+    // (milliseconds, rounded up, would make every timer up to 1 ms late).
+    bool Forever = Heap.empty();
+    std::chrono::nanoseconds Left{0};
+    if (!Forever)
+      Left = std::max(std::chrono::nanoseconds(0), Heap.top().When - Clock::now());
     {
       std::lock_guard<std::mutex> L(PostM);
-      if (!Posted.empty()) TimeoutMs = 0;
+      if (!Posted.empty()) {
+        Forever = false;
+        Left = std::chrono::nanoseconds(0);
+      }
     }
-    int N = epoll_wait(Epoll, Events, 64, TimeoutMs);
+    int N;
+    if (HavePwait2) {
+      timespec TS{static_cast<time_t>(Left.count() / 1000000000),
+                  static_cast<long>(Left.count() % 1000000000)};
+      N = epoll_pwait2(Epoll, Events, 64, Forever ? nullptr : &TS, nullptr);
+      if (N < 0 && errno == ENOSYS) {
+        HavePwait2 = false;
+        continue;
+      }
+    } else {
+      int TimeoutMs =
+          Forever ? -1
+                  : static_cast<int>(
+                        std::chrono::ceil<std::chrono::milliseconds>(Left).count());
+      N = epoll_wait(Epoll, Events, 64, TimeoutMs);
+    }
     if (N < 0 && errno != EINTR) {
       std::perror("orchrt: epoll_wait");
       std::abort();
     }
+    Now = Clock::now();
     for (int I = 0; I < N; ++I) {
       int Fd = Events[I].data.fd;
       if (Fd == Wake) {

@@ -22,7 +22,12 @@ class EventLoop : public Executor {
   EventLoop(const EventLoop &) = delete;
   EventLoop &operator=(const EventLoop &) = delete;
 
-  TimePoint now() override { return Clock::now(); }
+  /// The loop's time, read once an iteration (as libuv does): every step
+  /// started in one iteration starts at the same instant, so their timers
+  /// and timeouts line up instead of drifting by the launch work.
+  TimePoint now() override { return Now; }
+  /// Reads the clock now (the loop does so every iteration).
+  void updateTime() { Now = Clock::now(); }
   TimerId addTimer(TimePoint When, Callback Fn) override;
   void cancelTimer(TimerId Id) override;
   void post(Callback Fn) override;
@@ -41,7 +46,9 @@ class EventLoop : public Executor {
   bool runDue(const std::function<bool()> &Done);
   bool drainPosted(const std::function<bool()> &Done);
 
+  TimePoint Now = Clock::now();
   int Epoll = -1;
+  bool HavePwait2 = true;  ///< Kernels before 5.11 lack epoll_pwait2.
   int Wake = -1;
   TimerId NextId = 1;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> Heap;

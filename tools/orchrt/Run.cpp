@@ -160,7 +160,9 @@ int runPlan(const RunCommand &Cmd) {
               : Plan->plan().max_concurrent_tasks() ? Plan->plan().max_concurrent_tasks()
                                                     : 32;
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
-  Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, &Display);
+  // With nothing to show, no observer: not even its calls cost anything.
+  Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts,
+                  Mode == ProgressMode::None ? nullptr : &Display);
   Display.attach(Sched);
 
   if (!Cmd.ResumePath.empty()) {
@@ -221,6 +223,7 @@ int runPlan(const RunCommand &Cmd) {
     });
 
   auto RunStart = std::chrono::steady_clock::now();
+  Loop.updateTime();
   Sched.start();
   Loop.runUntil([&] { return Sched.finished(); });
   if (Cmd.Time) {
