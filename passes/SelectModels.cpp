@@ -131,8 +131,8 @@ class SelectModelsPass : public Pass {
             Good = false;
         }
       if (!Good) {
-        D->report(DiagKind::ModelRequirementType, E.V->loc(), E.V->length(), E.Key.str(),
-                  "a list of strings");
+        D->report(DiagKind::ModelRequirementType, E.V->loc(), E.V->length(),
+                  "." + E.Key.str(), "a list of strings");
         Ok = false;
       }
     };
@@ -147,7 +147,7 @@ class SelectModelsPass : public Pass {
           R.ContextWindow = Sc->scalar().I;
         } else {
           D->report(DiagKind::ModelRequirementType, E.V->loc(), E.V->length(),
-                    E.Key.str(), "a positive integer");
+                    "." + E.Key.str(), "a positive integer");
           Ok = false;
         }
       } else if (E.Key == "structured_output" || E.Key == "function_calling") {
@@ -156,7 +156,7 @@ class SelectModelsPass : public Pass {
               Sc->scalar().B;
         } else {
           D->report(DiagKind::ModelRequirementType, E.V->loc(), E.V->length(),
-                    E.Key.str(), "true or false");
+                    "." + E.Key.str(), "true or false");
           Ok = false;
         }
       } else if (E.Key == "policy") {
@@ -164,7 +164,7 @@ class SelectModelsPass : public Pass {
           R.Policy = Sc->scalar().S.str();
         } else {
           D->report(DiagKind::ModelRequirementType, E.V->loc(), E.V->length(),
-                    E.Key.str(), "a policy name");
+                    "." + E.Key.str(), "a policy name");
           Ok = false;
         }
       } else {

@@ -54,14 +54,18 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
   if (!Registry.empty()) {
     try {
       YAML::Node Root = YAML::LoadFile(Registry);
+      // A default YAML::Node counts as defined (null): track presence apart.
       YAML::Node Section;
-      if (Root.IsMap() && Root["providers"] && Root["providers"].IsMap())
+      bool Has = false;
+      if (Root.IsMap() && Root["providers"] && Root["providers"].IsMap()) {
         Section = Root["providers"][ProviderName];
-      if (Section && !Section.IsMap())
+        Has = Section.IsDefined() && !Section.IsNull();
+      }
+      if (Has && !Section.IsMap())
         return fail(fmt::format("model registry `{}`: `providers.{}` must be a mapping",
                                 Registry, ProviderName));
       auto Field = [&](const char *K, std::string &Out) -> llvm::Error {
-        if (!Section || !Section[K]) return llvm::Error::success();
+        if (!Has || !Section[K]) return llvm::Error::success();
         if (!Section[K].IsScalar())
           return fail(
               fmt::format("model registry `{}`: `providers.{}.{}` must be a string",
