@@ -1,7 +1,8 @@
 //===- GroupResources.cpp - Steps that share a resource -------------------===//
 //
-// Groups steps by what they use: model steps by provider and model
-// (`model:openai/gpt-4o`, `model:default` when the run decides), `shell`
+// Groups steps by what they use: model steps by provider, whose limits
+// all its models share (`provider:openai`, `provider:default` when the run
+// decides the model), `shell`
 // steps share `subprocess`, `http.request` steps with a constant URL share
 // their host. Limits, which orchrt enforces per group:
 //   model groups   the registry's `providers.<p>` (max_concurrent,
@@ -56,7 +57,8 @@ class GroupResourcesPass : public Pass {
                    : Model.empty()                                ? "default"
                    : llvm::StringRef(Model).starts_with("claude") ? "anthropic"
                                                                   : "openai";
-        Key = "model:" + Provider + "/" + (Model.empty() ? "default" : Model);
+        // Limits are a provider's: its models share one group.
+        Key = "provider:" + Provider;
       } else if (A == "shell") {
         Key = "subprocess";
       } else if (A == "http.request") {
