@@ -8,7 +8,8 @@ plot (docs/benchmarks.svg).
 
 Measured, medians of --runs runs with min-max:
   * orchc check and build: wall time and peak memory against size, 4 shapes;
-  * plan size and orchrt load time;
+  * plan size and orchrt load time (`orchrt --dry-run --time`: read,
+    verify and prepare the plan, bind inputs);
   * per-step overhead: a chain of no-op (echo) steps, run phase only
     (orchrt --time; LangGraph: invoke() of the compiled graph);
   * makespan against the critical path: a fan-out of sleep steps.
@@ -194,7 +195,7 @@ def main():
                 write_yaml(y, shape, n, "echo")
                 chk, mem = timed([orchc, "check", y], runs)
                 bld, _ = timed([orchc, "build", y, "-o", p], runs)
-                load, _ = orchrt_phases([orchrt, p, "-j", "1"], runs)
+                load, _ = orchrt_phases([orchrt, p, "--dry-run"], runs)
                 size = os.path.getsize(p)
                 check_series.setdefault(shape, []).append((n, chk[0] * 1000))
                 lgc = langgraph(tmp, shape, n, "echo", 1, want="compile") if n <= 10000 else None

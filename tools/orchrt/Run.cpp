@@ -106,6 +106,17 @@ int runPlan(const RunCommand &Cmd) {
     }
     return ExitUsage;
   }
+  if (Cmd.DryRun) {
+    if (Cmd.Time)
+      llvm::errs() << fmt::format("orchrt: load {:.3f} ms, run 0 ms\n",
+                                  std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - LoadStart)
+                                      .count());
+    llvm::outs() << fmt::format("plan `{}` is valid: {} steps; inputs bound\n",
+                                Cmd.PlanPath,
+                                Plan->plan().steps() ? Plan->plan().steps()->size() : 0);
+    return ExitOk;
+  }
   if (!llvm::sys::fs::is_directory(Cmd.RunDir))
     return usage(fmt::format("--run-dir `{}` is not a directory", Cmd.RunDir));
 

@@ -23,7 +23,9 @@ struct RunCommand {
   Progress ProgressMode = Progress::Auto;
   unsigned RetryBaseMs = 250;
   bool Time = false;
-  std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print load and run times to stderr.
+  bool DryRun = false;   ///< `--dry-run`: load, check inputs, run nothing.
+  std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print
+                         ///< load and run times to stderr.
 };
 
 /// Exit codes.

@@ -51,6 +51,9 @@ cl::opt<std::string> StateDir(
         "Where outcomes of model calls are kept between runs, for `ucb` "
         "selection (else $ORCH_STATE_DIR, $XDG_STATE_HOME/orch, ~/.local/state/orch)"),
     cl::value_desc("dir"), cl::cat(Cat));
+cl::opt<bool> DryRun("dry-run",
+                     cl::desc("Load and check the plan and the inputs; run nothing"),
+                     cl::cat(Cat));
 cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr"),
                       cl::cat(Cat));
 }  // namespace
@@ -78,6 +81,7 @@ int main(int Argc, char **Argv) {
   C.ProgressMode = Quiet ? Progress::None : ProgressOpt.getValue();
   C.RetryBaseMs = RetryBase;
   C.Time = TimeRun;
+  C.DryRun = DryRun;
   C.StateDir = StateDir;
   try {
     return runPlan(C);
