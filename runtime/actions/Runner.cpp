@@ -40,9 +40,10 @@ std::unique_ptr<ActionTask> startSleep(Executor &Exec, const json &Params,
   }
   int64_t N = Ms->get<int64_t>();
   auto T = std::make_unique<SleepTask>(Exec);
-  T->Id = Exec.addTimer(Exec.now() + std::chrono::milliseconds(N), [Done, N] {
-    Done(ActionResult::success(json{{"output", ""}, {"slept_ms", N}}));
-  });
+  T->Id = Exec.addTimer(
+      Exec.now() + std::chrono::milliseconds(N), [Done = std::move(Done), N] {
+        Done(ActionResult::success(json{{"output", ""}, {"slept_ms", N}}));
+      });
   return T;
 }
 

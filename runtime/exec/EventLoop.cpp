@@ -3,6 +3,7 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,9 @@
 namespace orch::runtime {
 
 EventLoop::EventLoop() {
+  // Timers are the schedule: do not let the kernel add its default 50 us of
+  // slack to every wake-up.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   Epoll = epoll_create1(EPOLL_CLOEXEC);
   Wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (Epoll < 0 || Wake < 0) {

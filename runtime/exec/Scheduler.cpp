@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/Actions.h"
+
 namespace orch::runtime {
 
 using nlohmann::json;
@@ -62,9 +64,13 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
   States.resize(N);
   Dependents.resize(N);
   Counts[static_cast<size_t>(StepStatus::Pending)] = N;
+  PathMs.resize(N);
+  IsModel.resize(N);
   for (uint32_t I = 0; I < N; ++I) {
     const pf::Step *S = P.steps()->Get(I);
     Index[S->id()->string_view()] = I;
+    PathMs[I] = S->path_ms();
+    IsModel[I] = ir::isModelAction(S->action()->string_view());
     if (S->deps())
       for (uint32_t D : *S->deps()) {
         Dependents[D].push_back(I);
@@ -100,15 +106,13 @@ Scheduler::~Scheduler() {
 void Scheduler::pushReady(uint32_t I) {
   Ready.push_back(I);
   std::push_heap(Ready.begin(), Ready.end(), [this](uint32_t A, uint32_t B) {
-    uint64_t PA = P.steps()->Get(A)->path_ms(), PB = P.steps()->Get(B)->path_ms();
-    return PA != PB ? PA < PB : A > B;
+    return PathMs[A] != PathMs[B] ? PathMs[A] < PathMs[B] : A > B;
   });
 }
 
 uint32_t Scheduler::popReady() {
   std::pop_heap(Ready.begin(), Ready.end(), [this](uint32_t A, uint32_t B) {
-    uint64_t PA = P.steps()->Get(A)->path_ms(), PB = P.steps()->Get(B)->path_ms();
-    return PA != PB ? PA < PB : A > B;
+    return PathMs[A] != PathMs[B] ? PathMs[A] < PathMs[B] : A > B;
   });
   uint32_t I = Ready.back();
   Ready.pop_back();
@@ -301,7 +305,7 @@ void Scheduler::begin(uint32_t I) {
       return;
     }
     R.Params[E.Key.str()] = std::move(*V);
-    R.ParamOrder.push_back(E.Key.str());
+    if (IsModel[I]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
   }
   ++St.Attempts;
   R.Attempt = St.Attempts;

@@ -165,8 +165,10 @@ class Scheduler : public ir::EvalScope {
   RunObserver *Obs;
   std::vector<StepState> States;
   std::vector<std::vector<uint32_t>> Dependents;
+  std::vector<uint64_t> PathMs;  ///< Priorities, read from the plan once.
+  std::vector<char> IsModel;     ///< Steps that call a model (need ParamOrder).
   llvm::StringMap<uint32_t> Index;
-  std::vector<uint32_t> Ready;  ///< A heap (pushReady/popReady).
+  std::vector<uint32_t> Ready;     ///< A heap (pushReady/popReady).
   std::vector<uint32_t> Continue;  ///< Fused steps to start next, before Ready.
   std::vector<GroupState> Groups;
   std::array<size_t, 6> Counts{};
