@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "ir/Actions.h"
+#include "llvm/Support/Path.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 
@@ -24,6 +25,11 @@ namespace orch::passes {
 namespace {
 
 using namespace ir;
+
+/// The file name of \p Path: plans do not depend on where files were.
+std::string fileName(const std::string &Path) {
+  return llvm::sys::path::filename(Path).str();
+}
 
 /// The host of a constant http(s) URL, or "".
 std::string hostOf(const Step &S) {
@@ -86,17 +92,17 @@ class GroupResourcesPass : public Pass {
         if (auto It = Ctx.Models->Providers.find(Provider);
             It != Ctx.Models->Providers.end()) {
           L = &It->second;
-          From = fmt::format("{}: providers.{}", Ctx.Models->Path, Provider);
+          From = fmt::format("{}: providers.{}", fileName(Ctx.Models->Path), Provider);
         }
       if (!L && Ctx.Config) {
         if (auto It = Ctx.Config->Providers.find(Provider);
             It != Ctx.Config->Providers.end()) {
           L = &It->second;
-          From = fmt::format("{}: providers.{}", Ctx.Config->Path, Provider);
+          From = fmt::format("{}: providers.{}", fileName(Ctx.Config->Path), Provider);
         } else if (Ctx.Config->ModelRequests.RequestsPerMinute ||
                    Ctx.Config->ModelRequests.MaxConcurrent) {
           L = &Ctx.Config->ModelRequests;
-          From = fmt::format("{}: security.rate_limiting", Ctx.Config->Path);
+          From = fmt::format("{}: security.rate_limiting", fileName(Ctx.Config->Path));
         }
       }
       if (L) {

@@ -176,6 +176,8 @@ class Dumper {
         if (G->requests_per_minute())
           OS << " requests_per_minute = " << G->requests_per_minute()
              << " burst = " << G->burst();
+        if (G->limits_from() && G->limits_from()->size())
+          OS << " from \"" << G->limits_from()->string_view() << '"';
         OS << '\n';
       }
     if (P.steps())
@@ -203,6 +205,9 @@ class Dumper {
             for (const auto *F : *S->fallback_models())
               OS << ", then \"" << F->string_view() << '"';
           if (S->model_selected()) OS << " selected";
+          if (S->ucb_exploration() > 0)
+            OS << fmt::format(", ranked by ucb (exploration {})", S->ucb_exploration());
+          if (S->model_why()) OS << " (" << S->model_why()->string_view() << ')';
           OS << '\n';
         }
         OS << "    schedule { level = " << S->level() << ", est_ms = " << S->est_ms()
