@@ -64,15 +64,17 @@ constexpr ActionParam GenerateParams[] = {
 constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
 
 constexpr ActionInfo Table[] = {
-    {"echo", "returns its message", EchoParams, TextOnly},
-    {"file.read", "reads a file in the run directory", ReadParams, ReadFields},
-    {"file.write", "writes a file in the run directory", WriteParams, WriteFields},
+    {"echo", "returns its message", EchoParams, TextOnly, false, true},
+    {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
+     true},
+    {"file.write", "writes a file in the run directory", WriteParams, WriteFields, false,
+     true},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
     {"shell", "runs a shell command", ShellParams, ShellFields},
     {"sleep", "waits", SleepParams, SleepFields},
     {"transform", "applies a pure string or JSON operation", TransformParams,
-     TransformFields},
+     TransformFields, false, true},
 };
 
 constexpr llvm::StringRef ExtraOps[] = {"get",  "keys",  "parse_json", "reverse",
@@ -93,5 +95,11 @@ bool isModelAction(llvm::StringRef Name) {
 }
 
 llvm::ArrayRef<llvm::StringRef> transformOps() { return ExtraOps; }
+
+llvm::ArrayRef<llvm::StringRef> httpMethods() {
+  static constexpr llvm::StringRef Methods[] = {"GET",   "POST",   "PUT",
+                                                "PATCH", "DELETE", "HEAD"};
+  return Methods;
+}
 
 }  // namespace orch::ir

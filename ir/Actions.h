@@ -37,7 +37,13 @@ struct ActionInfo {
   /// Calls a model: `generate`. Its result also has the fields later steps
   /// reference, as for LLM tasks.
   bool UsesModel = false;
+  /// Pure or local-file work that finishes at once (echo, transform,
+  /// file.read, file.write): what the fuse pass chains.
+  bool Local = false;
 };
+
+/// The longest `sleep` (`ms`): one day.
+constexpr int64_t MaxSleepMs = 86'400'000;
 
 /// Every built-in action, sorted by name.
 llvm::ArrayRef<ActionInfo> builtinActions();
@@ -45,6 +51,9 @@ llvm::ArrayRef<ActionInfo> builtinActions();
 const ActionInfo *findBuiltinAction(llvm::StringRef Name);
 /// Does a step with action \p Name call a model (`generate` or an LLM task)?
 bool isModelAction(llvm::StringRef Name);
+
+/// The methods `http.request` sends, in upper case.
+llvm::ArrayRef<llvm::StringRef> httpMethods();
 
 /// The operations of the `transform` action besides the template filters.
 llvm::ArrayRef<llvm::StringRef> transformOps();

@@ -192,7 +192,7 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
         for (const ir::FilterInfo &F : ir::filters()) S.Choices.push_back(F.Name.str());
         for (llvm::StringRef O : ir::transformOps()) S.Choices.push_back(O.str());
       } else if (Builtin->Name == "http.request" && Param == "method") {
-        S.Choices = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+        for (llvm::StringRef M : ir::httpMethods()) S.Choices.push_back(M.str());
       }
       if (S.Ty == ir::Type::Any) S.Why.clear();  // says nothing: keep looking
     }

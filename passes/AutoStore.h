@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/AtomicFile.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -56,7 +57,6 @@ class DiskCache {
   std::string Dir;
 };
 
-/// Writes \p Data to \p Path through a temporary file in the same folder.
-llvm::Error writeFileAtomically(const std::string &Path, llvm::StringRef Data);
+using orch::writeFileAtomically;
 
 }  // namespace orch::passes

@@ -20,10 +20,6 @@ namespace {
 
 using namespace ir;
 
-constexpr int64_t MaxSleepMs = 86'400'000;
-constexpr llvm::StringRef HttpMethods[] = {"GET",   "POST",   "PUT",
-                                           "PATCH", "DELETE", "HEAD"};
-
 /// The action a step runs, once known (an unresolved AUTO action is not).
 const ActionInfo *builtinOf(const Step &S) {
   if (S.ActionAuto && !S.ActionAuto->Resolved) return nullptr;
@@ -108,10 +104,9 @@ class CheckActionsPass : public Pass {
       }
     if (A.Name == "http.request" && Prm.Name == "method")
       if (std::optional<llvm::StringRef> M = constantString(V))
-        if (!llvm::is_contained(HttpMethods, *M))
+        if (!llvm::is_contained(httpMethods(), *M))
           D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "HTTP method", M->str(),
-                    llvm::join(llvm::ArrayRef<llvm::StringRef>(HttpMethods), ", "),
-                    didYouMean(*M, HttpMethods));
+                    llvm::join(httpMethods(), ", "), didYouMean(*M, httpMethods()));
   }
 
   void checkUses(const Pipeline &P, llvm::ArrayRef<StepUse> Uses) {

@@ -8,6 +8,7 @@
 // record; only the scheduling between them goes away.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/Actions.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -18,8 +19,8 @@ using namespace ir;
 
 bool isLocal(const Step &S) {
   if (S.ActionAuto && !S.ActionAuto->Resolved) return false;
-  llvm::StringRef A = S.Action.Str;
-  return A == "echo" || A == "transform" || A == "file.read" || A == "file.write";
+  const ActionInfo *A = findBuiltinAction(S.Action.Str);
+  return A && A->Local;
 }
 
 class FusePass : public Pass {

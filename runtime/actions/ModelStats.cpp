@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "ir/AtomicFile.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -89,21 +90,7 @@ llvm::Error ModelStats::save(const std::string &Path) const {
     if (std::error_code EC = llvm::sys::fs::create_directories(Dir))
       return llvm::createStringError(
           fmt::format("cannot create `{}`: {}", Dir.str(), EC.message()));
-  llvm::SmallString<256> Tmp;
-  int Fd;
-  if (std::error_code EC = llvm::sys::fs::createUniqueFile(Path + ".tmp%%%%%%", Fd, Tmp))
-    return llvm::createStringError(
-        fmt::format("cannot write `{}`: {}", Path, EC.message()));
-  {
-    llvm::raw_fd_ostream OS(Fd, true);
-    OS << J.dump(2) << '\n';
-  }
-  if (std::error_code EC = llvm::sys::fs::rename(Tmp, Path)) {
-    llvm::sys::fs::remove(Tmp);
-    return llvm::createStringError(
-        fmt::format("cannot write `{}`: {}", Path, EC.message()));
-  }
-  return llvm::Error::success();
+  return writeFileAtomically(Path, J.dump(2) + "\n");
 }
 
 std::string defaultStateDir() {

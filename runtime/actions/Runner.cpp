@@ -16,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int64_t MaxSleepMs = 86'400'000;
+using ir::MaxSleepMs;
 
 class SleepTask : public ActionTask {
  public:
@@ -119,10 +119,7 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
     } else {
       Req.Method = "GET";
     }
-    static const char *const Methods[] = {"GET",   "POST",   "PUT",
-                                          "PATCH", "DELETE", "HEAD"};
-    if (std::find(std::begin(Methods), std::end(Methods), Req.Method) ==
-        std::end(Methods))
+    if (!llvm::is_contained(ir::httpMethods(), Req.Method))
       return Done(ActionResult::failure(
                  fmt::format("unknown HTTP method `{}`; expected GET, POST, PUT, PATCH, "
                              "DELETE or HEAD",

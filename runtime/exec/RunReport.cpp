@@ -81,32 +81,6 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
   return R;
 }
 
-llvm::Error writeFileAtomic(const std::string &Path, const std::string &Text) {
-  llvm::SmallString<256> Tmp(Path);
-  Tmp += ".tmp%%%%%%";
-  int Fd;
-  llvm::SmallString<256> Real;
-  if (std::error_code EC = llvm::sys::fs::createUniqueFile(Tmp, Fd, Real))
-    return llvm::createStringError(
-        fmt::format("cannot write `{}`: {}", Path, EC.message()));
-  {
-    llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
-    OS << Text;
-    OS.close();
-    if (OS.has_error()) {
-      llvm::sys::fs::remove(Real);
-      return llvm::createStringError(
-          fmt::format("cannot write `{}`: {}", Path, OS.error().message()));
-    }
-  }
-  if (std::error_code EC = llvm::sys::fs::rename(Real, Path)) {
-    llvm::sys::fs::remove(Real);
-    return llvm::createStringError(
-        fmt::format("cannot write `{}`: {}", Path, EC.message()));
-  }
-  return llvm::Error::success();
-}
-
 llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const json &R) {
   if (!R.is_object() || !R.contains("steps") || !R["steps"].is_object())
     return llvm::createStringError("it is not an orchrt result (no `steps`)");

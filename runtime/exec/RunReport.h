@@ -17,10 +17,6 @@ namespace orch::runtime {
 nlohmann::ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
                                    std::chrono::system_clock::time_point WallStart);
 
-/// Writes \p Text to \p Path through a temporary file and a rename, so a
-/// reader never sees half a file.
-llvm::Error writeFileAtomic(const std::string &Path, const std::string &Text);
-
 /// Marks the steps a previous result \p Report completed as completed in
 /// \p S (before start). The report must come from the same plan and the
 /// same inputs; returns how many steps were taken over.

@@ -103,17 +103,19 @@ Scheduler::~Scheduler() {
     if (G.Timer) Exec.cancelTimer(G.Timer);
 }
 
+bool Scheduler::later(uint32_t A, uint32_t B) const {
+  return PathMs[A] != PathMs[B] ? PathMs[A] < PathMs[B] : A > B;
+}
+
 void Scheduler::pushReady(uint32_t I) {
   Ready.push_back(I);
-  std::push_heap(Ready.begin(), Ready.end(), [this](uint32_t A, uint32_t B) {
-    return PathMs[A] != PathMs[B] ? PathMs[A] < PathMs[B] : A > B;
-  });
+  std::push_heap(Ready.begin(), Ready.end(),
+                 [this](uint32_t A, uint32_t B) { return later(A, B); });
 }
 
 uint32_t Scheduler::popReady() {
-  std::pop_heap(Ready.begin(), Ready.end(), [this](uint32_t A, uint32_t B) {
-    return PathMs[A] != PathMs[B] ? PathMs[A] < PathMs[B] : A > B;
-  });
+  std::pop_heap(Ready.begin(), Ready.end(),
+                [this](uint32_t A, uint32_t B) { return later(A, B); });
   uint32_t I = Ready.back();
   Ready.pop_back();
   return I;

@@ -137,6 +137,8 @@ class Scheduler : public ir::EvalScope {
   void bury(std::unique_ptr<ActionTask> T);
   /// The ready heap: the longest remaining path first, then plan order.
   void pushReady(uint32_t I);
+  /// Heap order: does \p A start after \p B? (shorter path, later in file)
+  bool later(uint32_t A, uint32_t B) const;
   uint32_t popReady();
   /// Resource groups: may a step of \p G start now? Taking and giving back
   /// a slot; parked steps return to the ready heap when one frees.

@@ -14,20 +14,6 @@ llvm::Error fail(const std::string &M) {
 }
 }  // namespace
 
-std::vector<std::string> registryModelNames(const std::string &Registry) {
-  std::vector<std::string> Out;
-  if (Registry.empty()) return Out;
-  try {
-    YAML::Node Root = YAML::LoadFile(Registry);
-    if (Root.IsMap() && Root["models"] && Root["models"].IsMap())
-      for (const auto &KV : Root["models"])
-        if (KV.first.IsScalar()) Out.push_back(KV.first.as<std::string>());
-  } catch (const YAML::Exception &) {
-    // resolveProvider reports an unreadable registry.
-  }
-  return Out;
-}
-
 std::string providerNameFor(const std::string &Model, const std::string &Registry) {
   std::string Name =
       llvm::StringRef(Model).starts_with("claude") ? "anthropic" : "openai";

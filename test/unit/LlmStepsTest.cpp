@@ -78,6 +78,14 @@ LlmSettings settings() {
   return S;
 }
 
+/// Starts \p R and runs the loop until it reports.
+ActionResult runToEnd(EventLoop &Loop, LlmSteps &Steps, const ActionRequest &R) {
+  std::optional<ActionResult> Got;
+  auto Task = Steps.start(R, [&](ActionResult Res) { Got = std::move(Res); });
+  Loop.runUntil([&] { return Got.has_value(); });
+  return std::move(*Got);
+}
+
 ActionRequest task(const std::string &Id) {
   ActionRequest R;
   R.StepId = Id;
@@ -144,9 +152,7 @@ TEST(LlmSteps, NoModelFailsNamingTheVariables) {
   LlmSettings S = settings();
   S.DefaultModel.clear();
   LlmSteps Steps(Loop, T, Clock, S);
-  std::optional<ActionResult> Got;
-  auto Task = Steps.start(task("x"), [&](ActionResult R) { Got = std::move(R); });
-  Loop.runUntil([&] { return Got.has_value(); });
+  std::optional<ActionResult> Got = runToEnd(Loop, Steps, task("x"));
   EXPECT_FALSE(Got->Ok);
   EXPECT_FALSE(Got->Retryable);
   EXPECT_NE(Got->Error.find("ORCH_MODEL"), std::string::npos);
@@ -191,9 +197,7 @@ TEST(LlmSteps, AFailingSelectedModelFallsBackToTheNext) {
   R.Model = "first";
   R.ModelSelected = true;
   R.Fallbacks = {"second", "third"};
-  std::optional<ActionResult> Got;
-  auto Task = Steps.start(R, [&](ActionResult Res) { Got = std::move(Res); });
-  Loop.runUntil([&] { return Got.has_value(); });
+  std::optional<ActionResult> Got = runToEnd(Loop, Steps, R);
   ASSERT_TRUE(Got->Ok) << Got->Error;
   EXPECT_EQ(Got->Fields["output"], "from backup");
   EXPECT_EQ(T.Asked, (std::vector<std::string>{"first", "second"}));
@@ -210,9 +214,7 @@ TEST(LlmSteps, APinnedModelDoesNotFallBack) {
   ActionRequest R = task("x");
   R.Model = "first";  // written in the step
   R.Fallbacks = {"second"};
-  std::optional<ActionResult> Got;
-  auto Task = Steps.start(R, [&](ActionResult Res) { Got = std::move(Res); });
-  Loop.runUntil([&] { return Got.has_value(); });
+  std::optional<ActionResult> Got = runToEnd(Loop, Steps, R);
   EXPECT_FALSE(Got->Ok);
   EXPECT_EQ(T.Asked, (std::vector<std::string>{"first"}));
 }
@@ -291,9 +293,7 @@ TEST(LlmSteps, UcbStepsRecordOutcomesAndAvoidAFailingModel) {
     R.ModelSelected = true;
     R.Fallbacks = {"second"};
     R.Ucb = 0.5;
-    std::optional<ActionResult> Got;
-    auto Task = Steps.start(R, [&](ActionResult Res) { Got = std::move(Res); });
-    Loop.runUntil([&] { return Got.has_value(); });
+    std::optional<ActionResult> Got = runToEnd(Loop, Steps, R);
     EXPECT_TRUE(Got->Ok) << Got->Error;
   }
   // `first` failed once (then `second` answered); afterwards `second` leads.

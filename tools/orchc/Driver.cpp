@@ -207,7 +207,10 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   }
   Ctx.Policy = Opts.Policy;
   Ctx.MachineMemoryGb = machineMemoryGb();
-  Auto.Domain.ModelNames = llm::registryModelNames(Registry);
+  // The registry was read once, above: its models are the `model` domain.
+  if (Catalog)
+    for (const passes::ModelInfo &M : Catalog->Models)
+      Auto.Domain.ModelNames.push_back(M.Name);
   for (const ir::ActionInfo &A : ir::builtinActions())
     Auto.Domain.Actions.push_back(A.Name.str());
   for (const ir::Step &S : P->Steps)
@@ -215,7 +218,13 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
       Auto.Domain.Actions.push_back(S.Action.Str.str());
   std::unique_ptr<LlmOracle> Oracle;
   std::string Model = envOr(Opts.Model, "ORCH_MODEL");
-  if (!Model.empty()) Auto.ModelId = llm::providerNameFor(Model, Registry) + "/" + Model;
+  if (!Model.empty()) {
+    const passes::ModelInfo *M = Catalog ? Catalog->find(Model) : nullptr;
+    std::string Provider = M && !M->Provider.empty()
+                               ? M->Provider
+                               : llm::providerNameFor(Model, /*Registry=*/"");
+    Auto.ModelId = Provider + "/" + Model;
+  }
   if (Opts.Build && !Opts.Offline) {
     if (Model.empty()) {
       Auto.NoModelReason =

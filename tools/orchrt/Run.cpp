@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ir/AtomicFile.h"
 #include "ir/Eval.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -202,7 +203,7 @@ int runPlan(const RunCommand &Cmd) {
         buildReport(Sched, *Plan, WallStart)
             .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
         "\n";
-    if (llvm::Error E = writeFileAtomic(Cmd.OutPath, Text)) {
+    if (llvm::Error E = writeFileAtomically(Cmd.OutPath, Text)) {
       llvm::errs() << "orchrt: error: " << llvm::toString(std::move(E)) << '\n';
       return false;
     }
