@@ -33,7 +33,7 @@ llvm::Error fail(const Expr *E, const std::string &Msg) {
 struct Val {
   json V;
   bool Undefined = false;
-  std::string Why;  ///< What was undefined, for the error.
+  std::string Why{};  ///< What was undefined, for the error.
   /// `steps` or `inputs` itself: a namespace to index, not a value.
   enum class Space : uint8_t { None, Steps, Inputs } Root = Space::None;
 };
@@ -353,7 +353,7 @@ llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
   if (N == "length") {
     if (V.is_string()) return json(V.get<std::string>().size());
     if (llvm::Error E = Need(V.is_array() || V.is_object(), "a string, list or mapping"))
-      return std::move(E);
+      return E;
     return json(V.size());
   }
   if (N == "first" || N == "last") {
@@ -363,12 +363,12 @@ llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
         return llvm::createStringError("`" + N.str() + "` of an empty string");
       return json(N == "first" ? S.substr(0, 1) : S.substr(S.size() - 1));
     }
-    if (llvm::Error E = Need(V.is_array(), "a list or string")) return std::move(E);
+    if (llvm::Error E = Need(V.is_array(), "a list or string")) return E;
     if (V.empty()) return llvm::createStringError("`" + N.str() + "` of an empty list");
     return N == "first" ? V.front() : V.back();
   }
   if (N == "join") {
-    if (llvm::Error E = Need(V.is_array(), "a list")) return std::move(E);
+    if (llvm::Error E = Need(V.is_array(), "a list")) return E;
     std::string Sep = Args.empty() ? "" : displayString(Args[0]), Out;
     for (size_t I = 0; I < V.size(); ++I) Out += (I ? Sep : "") + displayString(V[I]);
     return json(Out);
@@ -417,12 +417,12 @@ llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
     return json(D);
   }
   if (N == "abs") {
-    if (llvm::Error E = Need(isNumber(V), "a number")) return std::move(E);
+    if (llvm::Error E = Need(isNumber(V), "a number")) return E;
     if (isInt(V)) return json(std::llabs(V.get<int64_t>()));
     return json(std::fabs(V.get<double>()));
   }
   if (N == "round") {
-    if (llvm::Error E = Need(isNumber(V), "a number")) return std::move(E);
+    if (llvm::Error E = Need(isNumber(V), "a number")) return E;
     int64_t Digits = !Args.empty() && isInt(Args[0]) ? Args[0].get<int64_t>() : 0;
     double Scale = std::pow(10.0, static_cast<double>(Digits));
     return json(std::round(V.get<double>() * Scale) / Scale);

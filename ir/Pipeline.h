@@ -69,8 +69,8 @@ struct StepUse {
   SourceLoc Loc;
   uint32_t Length = 0;
   UseShape Shape = UseShape::Text;
-  llvm::StringRef Sub;  ///< The key read from an Object-shaped field.
-  SourceLoc FieldLoc;   ///< Where Field is written, for carets.
+  llvm::StringRef Sub{};  ///< The key read from an Object-shaped field.
+  SourceLoc FieldLoc{};   ///< Where Field is written, for carets.
   uint32_t FieldLength = 0;
 };
 

@@ -35,10 +35,10 @@ struct Site {
   std::string PromptHash;       ///< Of system prompt, prompt and schema.
   std::string Key;              ///< Cache key: the model and the prompt hash.
   ir::Value *Holder = nullptr;  ///< The parameter value the tag is, if whole.
-  std::optional<json> Value;
+  std::optional<json> Value{};
   ir::AutoOrigin Origin = ir::AutoOrigin::Unresolved;
-  std::string Model;
-  std::optional<std::pair<DiagKind, std::string>> Error;
+  std::string Model{};
+  std::optional<std::pair<DiagKind, std::string>> Error{};
 };
 
 void collect(ir::Value *V, int Step, std::vector<Site> &Out) {

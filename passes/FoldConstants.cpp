@@ -22,11 +22,12 @@ class BoundScope : public EvalScope {
  public:
   explicit BoundScope(const Pipeline &P) {
     for (const Input &In : P.Inputs)
-      if (In.Bound)
+      if (In.Bound) {
         if (auto V = evaluateValue(In.Bound, *this))
           Values[In.Name.Str.str()] = *V;
         else
           llvm::consumeError(V.takeError());
+      }
   }
   const json *input(llvm::StringRef N) const override {
     auto It = Values.find(N.str());

@@ -27,7 +27,7 @@ struct PassContext {
   const ModelCatalog *Models = nullptr;
   const RunConfig *Config = nullptr;
   /// `--policy`: the selection policy (else config.yaml, else `default`).
-  std::string Policy;
+  std::string Policy{};
   /// Memory of the machine in GB, for local models (0: unknown).
   double MachineMemoryGb = 0;
 };

@@ -59,9 +59,9 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
         Out = Section[K].as<std::string>();
         return llvm::Error::success();
       };
-      if (llvm::Error E = Field("api", Api)) return std::move(E);
-      if (llvm::Error E = Field("base_url", BaseUrl)) return std::move(E);
-      if (llvm::Error E = Field("api_key_env", KeyEnv)) return std::move(E);
+      if (llvm::Error E = Field("api", Api)) return E;
+      if (llvm::Error E = Field("base_url", BaseUrl)) return E;
+      if (llvm::Error E = Field("api_key_env", KeyEnv)) return E;
     } catch (const YAML::Exception &E) {
       return fail(fmt::format("model registry `{}`: {}", Registry, E.what()));
     }

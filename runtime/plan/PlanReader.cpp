@@ -203,7 +203,7 @@ llvm::Expected<LoadedPlan> readPlan(std::string Bytes) {
                           /*max_tables=*/10000000);
   if (!pf::VerifyPlanBuffer(V)) return fail("the payload fails the FlatBuffers verifier");
   L.Root = pf::GetPlan(Data);
-  if (llvm::Error E = Checker(*L.Root).run()) return std::move(E);
+  if (llvm::Error E = Checker(*L.Root).run()) return E;
   L.Hash = plan::planContentHash(*L.Bytes);
   return L;
 }

@@ -214,7 +214,9 @@ TEST_P(AtJobs, RetryBacksOffExponentiallyAndFreesTheSlot) {
   std::vector<int64_t> Want = {0, 110, 320, 730};
   EXPECT_EQ(R.R.StartTimes["flaky"], Want);
   // At -j1 `other` ran in the slot `flaky` left during its first backoff.
-  if (GetParam() == 1) EXPECT_EQ(R.R.StartTimes["other"], std::vector<int64_t>{10});
+  if (GetParam() == 1) {
+    EXPECT_EQ(R.R.StartTimes["other"], std::vector<int64_t>{10});
+  }
 }
 
 TEST_P(AtJobs, AFailureEndsTheRunWithoutWaitingForPendingRetries) {
@@ -332,9 +334,10 @@ TEST_P(AtJobs, TheLongestRemainingPathStartsFirst) {
       GetParam());
   EXPECT_EQ(R.S->status(), RunStatus::Completed);
   EXPECT_EQ(R.R.Starts.front(), "head");
-  if (GetParam() == 1)
+  if (GetParam() == 1) {
     EXPECT_EQ(R.R.Starts,
               (std::vector<std::string>{"head", "short", "tail"}));  // ties: file order
+  }
 }
 
 TEST_P(AtJobs, AGroupNeverRunsMoreThanItsLimit) {
