@@ -1,6 +1,12 @@
 //===- Actions.cpp - The built-in action table ----------------------------===//
 #include "ir/Actions.h"
 
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "llvm/ADT/StringExtras.h"
+
 namespace orch::ir {
 
 namespace {
@@ -17,6 +23,7 @@ constexpr ActionField SleepFields[] = {{"output", Type::String, "always empty"},
 constexpr ActionParam TransformParams[] = {
     {"input", Type::Any, true, "the value to transform"},
     {"op", Type::String, true, "a template filter name or a transform operation"},
+    {"transformation", Type::String, false, "the seed's name for `op`", "op"},
     {"args", Type::List, false, "the operation's arguments"}};
 constexpr ActionField TransformFields[] = {
     {"output", Type::String, "the result as text"},
@@ -77,8 +84,13 @@ constexpr ActionInfo Table[] = {
      TransformFields, false, true},
 };
 
-constexpr llvm::StringRef ExtraOps[] = {"get",  "keys",  "parse_json", "reverse",
-                                        "sort", "split", "unique",     "values"};
+constexpr llvm::StringRef ExtraOps[] = {"get",       "keys",  "lowercase", "parse_json",
+                                        "reverse",   "sort",  "split",     "unique",
+                                        "uppercase", "values"};
+
+/// The seed's transformation names and the filters they run.
+constexpr std::pair<llvm::StringRef, llvm::StringRef> SeedOps[] = {
+    {"lowercase", "lower"}, {"uppercase", "upper"}};
 }  // namespace
 
 llvm::ArrayRef<ActionInfo> builtinActions() { return Table; }
@@ -96,10 +108,34 @@ bool isModelAction(llvm::StringRef Name) {
 
 llvm::ArrayRef<llvm::StringRef> transformOps() { return ExtraOps; }
 
+llvm::StringRef canonicalTransformOp(llvm::StringRef Name) {
+  for (const auto &[Seed, Op] : SeedOps)
+    if (Seed == Name) return Op;
+  return Name;
+}
+
 llvm::ArrayRef<llvm::StringRef> httpMethods() {
   static constexpr llvm::StringRef Methods[] = {"GET",   "POST",   "PUT",
                                                 "PATCH", "DELETE", "HEAD"};
   return Methods;
+}
+
+std::string httpTextProblem(HttpPart Part, llvm::StringRef Text) {
+  for (char C : Text) {
+    if (C == '\r') return "a carriage return (CR)";
+    if (C == '\n') return "a line feed (LF)";
+    if (C == '\0') return "a NUL byte";
+  }
+  if (Part != HttpPart::HeaderName) return "";
+  if (Text.empty()) return "no characters";
+  for (char C : Text) {
+    bool Token = llvm::isAlnum(C) || llvm::StringRef("!#$%&'*+-.^_`|~").contains(C);
+    if (!Token)
+      return static_cast<unsigned char>(C) < 0x20 || static_cast<unsigned char>(C) >= 0x7f
+                 ? fmt::format("the byte 0x{:02x}", static_cast<unsigned char>(C))
+                 : fmt::format("the character `{}`", C);
+  }
+  return "";
 }
 
 }  // namespace orch::ir

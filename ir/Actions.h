@@ -19,6 +19,9 @@ struct ActionParam {
   Type Ty;  ///< Any: every JSON value is accepted.
   bool Required;
   llvm::StringRef Summary;
+  /// Another name of parameter SameAs (the seed's spelling): checked like
+  /// it, and a step gives one of the two, never both.
+  llvm::StringRef SameAs = {};
 };
 
 /// One field of a built-in action's result (`steps.<id>.<field>`).
@@ -55,7 +58,21 @@ bool isModelAction(llvm::StringRef Name);
 /// The methods `http.request` sends, in upper case.
 llvm::ArrayRef<llvm::StringRef> httpMethods();
 
-/// The operations of the `transform` action besides the template filters.
+/// What a piece of text is in an HTTP request.
+enum class HttpPart : uint8_t { Url, HeaderName, HeaderValue };
+
+/// What in \p Text an HTTP request cannot carry as \p Part, as words ("a
+/// line feed (LF)"), or "" if nothing: CR, LF and NUL anywhere (a line break
+/// in a header would start another header or request), and in a header
+/// name any byte that is not an RFC 9110 token character.
+std::string httpTextProblem(HttpPart Part, llvm::StringRef Text);
+
+/// The operations of the `transform` action besides the template filters,
+/// the seed's names (`uppercase`) included.
 llvm::ArrayRef<llvm::StringRef> transformOps();
+
+/// The operation a `transform` name runs: the filter a seed name stands for
+/// (`uppercase` -> `upper`), else \p Name itself.
+llvm::StringRef canonicalTransformOp(llvm::StringRef Name);
 
 }  // namespace orch::ir

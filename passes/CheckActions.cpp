@@ -12,6 +12,7 @@
 #include "ir/Actions.h"
 #include "ir/Filters.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/YAMLParser.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -62,12 +63,25 @@ class CheckActionsPass : public Pass {
                   E.Key.str(), didYouMean(E.Key, Names));
         continue;
       }
+      // Another name of a parameter is checked as that parameter.
+      if (!Prm->SameAs.empty()) {
+        for (const MapEntry &F : Entries)
+          if (F.Key == Prm->SameAs)
+            D->report(DiagKind::ActionParamTwice, E.KeyLoc, E.Key.size(), E.Key.str(),
+                      A.Name.str(), Prm->SameAs.str());
+        for (const ActionParam &C : A.Params)
+          if (C.Name == Prm->SameAs) Prm = &C;
+      }
       checkValue(A, *Prm, E.V);
     }
     for (const ActionParam &Prm : A.Params) {
       if (!Prm.Required) continue;
       bool Found = false;
-      for (const MapEntry &E : Entries) Found |= E.Key == Prm.Name;
+      for (const MapEntry &E : Entries) {
+        Found |= E.Key == Prm.Name;
+        for (const ActionParam &C : A.Params)
+          Found |= C.SameAs == Prm.Name && E.Key == C.Name;
+      }
       if (!Found) {
         const LocString &At = S.Action.Loc.isValid() ? S.Action : S.Id;
         D->report(DiagKind::MissingActionParam, At.Loc, At.Length, A.Name.str(),
@@ -102,11 +116,38 @@ class CheckActionsPass : public Pass {
                     Op->str(), "a template filter or " + llvm::join(transformOps(), ", "),
                     didYouMean(*Op, Ops));
       }
+    if (A.Name == "http.request" && Prm.Name == "url")
+      checkHttpText(V, HttpPart::Url, "`url`");
+    if (A.Name == "http.request" && Prm.Name == "headers")
+      if (auto *M = llvm::dyn_cast<MapValue>(V))
+        for (const MapEntry &E : M->entries()) {
+          std::string Why = httpTextProblem(HttpPart::HeaderName, E.Key);
+          if (!Why.empty())
+            D->report(DiagKind::HttpUnsafeText, E.KeyLoc, E.Key.size(),
+                      fmt::format("header name `{}`", llvm::yaml::escape(E.Key)), Why);
+          checkHttpText(
+              E.V, HttpPart::HeaderValue,
+              fmt::format("the value of header `{}`", llvm::yaml::escape(E.Key)));
+        }
     if (A.Name == "http.request" && Prm.Name == "method")
       if (std::optional<llvm::StringRef> M = constantString(V))
         if (!llvm::is_contained(httpMethods(), *M))
           D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "HTTP method", M->str(),
                     llvm::join(httpMethods(), ", "), didYouMean(*M, httpMethods()));
+  }
+
+  /// The constant text of \p V (a template's literal parts too) must not
+  /// break an HTTP request; rendered values are checked at run time.
+  void checkHttpText(const Value *V, HttpPart Part, const std::string &What) {
+    std::string Why;
+    if (std::optional<llvm::StringRef> S = constantString(V))
+      Why = httpTextProblem(Part, *S);
+    if (auto *T = llvm::dyn_cast<TemplateValue>(V))
+      for (const Segment &Seg : T->segments())
+        if (Seg.K == Segment::Kind::Text && Why.empty())
+          Why = httpTextProblem(Part, Seg.Text);
+    if (!Why.empty())
+      D->report(DiagKind::HttpUnsafeText, V->loc(), V->length(), What, Why);
   }
 
   void checkUses(const Pipeline &P, llvm::ArrayRef<StepUse> Uses) {

@@ -72,9 +72,11 @@ ActionResult runTransform(const json &Params) {
   auto In = Params.find("input");
   if (In == Params.end())
     return ActionResult::failure("parameter `input` is missing", false);
-  llvm::Expected<std::string> OpOr = stringParam(Params, "op");
+  // `transformation` is the seed's name for `op` (ir/Actions.cpp).
+  bool Seed = !Params.contains("op") && Params.contains("transformation");
+  llvm::Expected<std::string> OpOr = stringParam(Params, Seed ? "transformation" : "op");
   if (!OpOr) return bad(OpOr.takeError());
-  std::string Op = *OpOr;
+  std::string Op = ir::canonicalTransformOp(*OpOr).str();
   std::vector<json> Args;
   if (auto A = Params.find("args"); A != Params.end() && !A->is_null()) {
     if (!A->is_array())

@@ -83,6 +83,26 @@ ActionResult httpResult(llvm::Expected<llm::HttpResponse> R, bool FailOnStatus) 
                                     {"json", std::move(Parsed)}});
 }
 
+/// Why \p Req cannot be sent as it is (ir::httpTextProblem), or "".
+std::string unsafeHttpText(const llm::HttpRequest &Req) {
+  using ir::HttpPart;
+  if (std::string Why = ir::httpTextProblem(HttpPart::Url, Req.Url); !Why.empty())
+    return fmt::format("parameter `url` contains {}; an HTTP request cannot carry it",
+                       Why);
+  for (const llm::Header &H : Req.Headers) {
+    if (std::string Why = ir::httpTextProblem(HttpPart::HeaderName, H.first);
+        !Why.empty())
+      return fmt::format("header name {} contains {}; an HTTP request cannot carry it",
+                         ir::toJsonText(H.first), Why);
+    if (std::string Why = ir::httpTextProblem(HttpPart::HeaderValue, H.second);
+        !Why.empty())
+      return fmt::format(
+          "the value of header `{}` contains {}; an HTTP request cannot carry it",
+          H.first, Why);
+  }
+  return "";
+}
+
 }  // namespace
 
 BuiltinRunner::BuiltinRunner(Executor &Exec, RunnerConfig Config)
@@ -136,6 +156,9 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
              nullptr;
     if (auto H = R.Params.find("headers"); H != R.Params.end() && H->is_object())
       for (auto &[K, V] : H->items()) Req.Headers.push_back({K, ir::displayString(V)});
+    // Rendered text must not smuggle a header or a request (CR/LF).
+    if (std::string Why = unsafeHttpText(Req); !Why.empty())
+      return Done(ActionResult::failure(Why, false)), nullptr;
     if (auto B = R.Params.find("body"); B != R.Params.end() && !B->is_null()) {
       Req.Body = B->is_string() ? B->get<std::string>() : ir::toJsonText(*B);
       if (!B->is_string()) Req.Headers.push_back({"Content-Type", "application/json"});

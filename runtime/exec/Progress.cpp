@@ -12,6 +12,44 @@ std::string ms(std::chrono::nanoseconds D) {
 }
 }  // namespace
 
+std::string terminalSafe(llvm::StringRef Text) {
+  std::string Out;
+  Out.reserve(Text.size());
+  size_t I = 0, N = Text.size();
+  auto At = [&](size_t K) { return static_cast<unsigned char>(Text[K]); };
+  while (I < N) {
+    unsigned char C = At(I);
+    if (C == 0x1b) {
+      ++I;
+      if (I >= N) break;
+      unsigned char K = At(I++);
+      if (K == '[') {
+        // CSI: parameter and intermediate bytes, then one final byte.
+        while (I < N && At(I) >= 0x20 && At(I) <= 0x3f) ++I;
+        if (I < N && At(I) >= 0x40 && At(I) <= 0x7e) ++I;
+      } else if (K == ']' || K == 'P' || K == '_' || K == '^' || K == 'X') {
+        // A string until BEL or ST (ESC \).
+        while (I < N && At(I) != 0x07 &&
+               !(At(I) == 0x1b && I + 1 < N && Text[I + 1] == '\\'))
+          ++I;
+        if (I < N) I += At(I) == 0x07 ? 1 : 2;
+      }
+      continue;
+    }
+    if (C == 0xc2 && I + 1 < N && At(I + 1) >= 0x80 && At(I + 1) <= 0x9f) {
+      I += 2;  // a C1 control, UTF-8 encoded
+      continue;
+    }
+    if (C == '\n' || C == '\r' || C == '\t') {
+      Out += ' ';
+    } else if (C >= 0x20 && C != 0x7f) {
+      Out += static_cast<char>(C);
+    }
+    ++I;
+  }
+  return Out;
+}
+
 ProgressDisplay::~ProgressDisplay() {
   if (Redraw) Exec.cancelTimer(Redraw);
 }
@@ -36,14 +74,15 @@ void ProgressDisplay::stepRetrying(uint32_t Step, std::chrono::milliseconds Dela
   Running.erase(Step);
   const StepState &St = Sched->state(Step);
   line(fmt::format("retry     {} (attempt {} failed: {}); next in {}",
-                   Sched->stepId(Step).str(), St.Attempts, Error, ms(Delay)));
+                   terminalSafe(Sched->stepId(Step)), St.Attempts, terminalSafe(Error),
+                   ms(Delay)));
 }
 
 void ProgressDisplay::stepSettled(uint32_t Step) {
   Running.erase(Step);
   ++Done;
   const StepState &St = Sched->state(Step);
-  std::string Id = Sched->stepId(Step).str();
+  std::string Id = terminalSafe(Sched->stepId(Step));
   std::string Count = fmt::format("[{}/{}]", Done, Sched->size());
   switch (St.Status) {
     case StepStatus::Completed:
@@ -54,11 +93,11 @@ void ProgressDisplay::stepSettled(uint32_t Step) {
         scheduleRedraw();
       return;
     case StepStatus::Failed:
-      line(fmt::format("{} failed    {}: {}", Count, Id, St.Error));
+      line(fmt::format("{} failed    {}: {}", Count, Id, terminalSafe(St.Error)));
       return;
     default:
       if (Mode == ProgressMode::Plain)
-        line(fmt::format("{} skipped   {}: {}", Count, Id, St.Error));
+        line(fmt::format("{} skipped   {}: {}", Count, Id, terminalSafe(St.Error)));
       else
         scheduleRedraw();
       return;
@@ -88,7 +127,7 @@ void ProgressDisplay::redraw() {
       Names += ", ...";
       break;
     }
-    Names += (Shown++ ? ", " : "") + Sched->stepId(I).str();
+    Names += (Shown++ ? ", " : "") + terminalSafe(Sched->stepId(I));
   }
   std::string Text =
       fmt::format("[{}/{}] {} done, {} running, {} failed, {} skipped, {}",

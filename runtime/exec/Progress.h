@@ -2,11 +2,19 @@
 #pragma once
 
 #include <set>
+#include <string>
 
 #include "llvm/Support/raw_ostream.h"
 #include "runtime/exec/Scheduler.h"
 
 namespace orch::runtime {
+
+/// \p Text made safe to print on a terminal as part of one line: escape
+/// sequences (CSI, OSC, DCS, ...) and other control characters, C1 controls
+/// included, are removed, and line breaks and tabs become spaces. Step
+/// errors carry what commands and servers wrote; this keeps them from
+/// moving the cursor, retitling the window or clearing the screen.
+std::string terminalSafe(llvm::StringRef Text);
 
 /// How progress is shown.
 enum class ProgressMode {

@@ -261,7 +261,7 @@ int runPlan(const RunCommand &Cmd) {
         C[static_cast<size_t>(StepStatus::Failed)],
         C[static_cast<size_t>(StepStatus::Skipped)], Elapsed);
   if (St != RunStatus::Completed && !Sched.runError().empty())
-    llvm::errs() << "orchrt: error: " << Sched.runError() << '\n';
+    llvm::errs() << "orchrt: error: " << terminalSafe(Sched.runError()) << '\n';
   // Declared outputs go to stdout as JSON.
   json Errors = json::object();
   json Outputs = Sched.outputs(Errors);
