@@ -179,8 +179,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
       return;
     }
     if (!O.StepsAllowed) {
-      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(),
-                O.What.str());
+      D->report(DiagKind::TemplateNotAllowed, Top->loc(), Top->length(), O.What.str());
       return;
     }
     if (auto T = P->findStep(*Id)) {
@@ -214,8 +213,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
   }
   if (St) {
     if (!O.StepsAllowed) {
-      D->report(DiagKind::StepReferenceNotAllowed, Top->loc(), Top->length(),
-                O.What.str());
+      D->report(DiagKind::TemplateNotAllowed, Top->loc(), Top->length(), O.What.str());
       return;
     }
     useStep(Top, *St, Links, O, Hint);

@@ -91,16 +91,10 @@ class ValidatePass : public Pass {
   }
 
   void checkInputs(ir::Pipeline &P, DiagnosticEngine &D) {
-    llvm::StringMap<const ir::Input *> Seen;
+    // Input names are keys of one YAML mapping: a repeat is a
+    // YamlDuplicateKey before this pass runs.
     for (const ir::Input &In : P.Inputs) {
       checkName(In.Name, "input name", isInputName, InputPattern, D);
-      auto [It, New] = Seen.try_emplace(In.Name.Str, &In);
-      if (!New) {
-        Diagnostic &Dg = D.report(DiagKind::DuplicateInput, In.Name.Loc, In.Name.Length,
-                                  In.Name.Str.str());
-        DiagnosticEngine::note(Dg, DiagKind::NoteFirstDefined, It->second->Name.Loc,
-                               It->second->Name.Length);
-      }
       if (In.Default && In.Ty != ir::Type::Any &&
           !ir::isAssignable(In.Default->type(), In.Ty))
         D.report(DiagKind::InvalidDefault, In.Default->loc(), In.Default->length(),

@@ -48,6 +48,16 @@ int finish(DiagnosticEngine &Diags, llvm::raw_ostream &Err, bool Color, int Code
   Diags.printSummary(Err);
   return Code;
 }
+
+/// Prints one diagnostic about the tool's own arguments or files, without a
+/// source location (`orchc: error: ... [Kind]`), and returns \p Code.
+template <typename... Args>
+int toolError(llvm::raw_ostream &Err, bool Color, int Code, DiagKind K, Args &&...A) {
+  DiagnosticEngine D(nullptr);
+  D.report(K, SourceLoc(), 0, std::forward<Args>(A)...);
+  D.flush(Err, Color);
+  return Code;
+}
 }  // namespace
 
 /// \p Name in the directory of \p Input if it exists there, else "".
@@ -88,22 +98,20 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   std::vector<std::string> BadNames = passes::checkPassNames(Opts.Passes);
   for (const std::string &N : passes::checkPassNames(Opts.PrintAfter))
     BadNames.push_back(N);
+  bool Color = Opts.Color;
   if (!BadNames.empty()) {
-    for (const std::string &M : BadNames) Err << "orchc: error: " << M << '\n';
+    for (const std::string &M : BadNames)
+      toolError(Err, Color, ExitUsage, DiagKind::BadArgument, M);
     return ExitUsage;
   }
   auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Opts.Input, /*IsText=*/false,
                                                 /*RequiresNullTerminator=*/false);
-  if (!Buf) {
-    Err << "orchc: error: cannot read `" << Opts.Input
-        << "`: " << Buf.getError().message() << " [IoError]\n";
-    return ExitUsage;
-  }
-  if ((*Buf)->getBufferSize() > MaxFileBytes) {
-    Err << "orchc: error: `" << Opts.Input << "` is " << (*Buf)->getBufferSize()
-        << " bytes; the limit is " << MaxFileBytes << " [FileTooLarge]\n";
-    return ExitPipelineErrors;
-  }
+  if (!Buf)
+    return toolError(Err, Color, ExitUsage, DiagKind::IoError, Opts.Input,
+                     Buf.getError().message());
+  if ((*Buf)->getBufferSize() > MaxFileBytes)
+    return toolError(Err, Color, ExitPipelineErrors, DiagKind::FileTooLarge, Opts.Input,
+                     (*Buf)->getBufferSize(), MaxFileBytes);
   std::string Name = Opts.Input == "-" ? "<stdin>" : Opts.Input;
   auto File = std::make_shared<SourceFile>(Name, (*Buf)->getBuffer().str());
   Buf->reset();
@@ -121,8 +129,7 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     auto Out =
         std::make_unique<llvm::ToolOutputFile>(Opts.Output, EC, llvm::sys::fs::OF_Text);
     if (EC) {
-      Err << "orchc: error: cannot write `" << Opts.Output << "`: " << EC.message()
-          << " [IoError]\n";
+      toolError(Err, Color, ExitUsage, DiagKind::WriteError, Opts.Output, EC.message());
       return nullptr;
     }
     return Out;
@@ -144,18 +151,16 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   // The file first: a `--set` on the command line overrides it.
   if (!Opts.InputsFile.empty()) {
     auto Bs = frontend::readBindingsFile(Opts.InputsFile, P->arena());
-    if (!Bs) {
-      Err << "orchc: error: " << llvm::toString(Bs.takeError()) << '\n';
-      return ExitUsage;
-    }
+    if (!Bs)
+      return toolError(Err, Color, ExitUsage, DiagKind::BadArgument,
+                       llvm::toString(Bs.takeError()));
     for (auto &B : *Bs) Ctx.Bindings.push_back(std::move(B));
   }
   for (const std::string &S : Opts.Sets) {
     auto B = frontend::parseSetBinding(S, P->arena());
-    if (!B) {
-      Err << "orchc: error: " << llvm::toString(B.takeError()) << '\n';
-      return ExitUsage;
-    }
+    if (!B)
+      return toolError(Err, Color, ExitUsage, DiagKind::BadArgument,
+                       llvm::toString(B.takeError()));
     Ctx.Bindings.push_back(std::move(*B));
   }
 
@@ -165,10 +170,9 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   std::string LockPath = Opts.Input == "-" || Opts.NoAuto ? "" : lockPathFor(Opts.Input);
   if (!LockPath.empty()) {
     auto L = passes::LockFile::read(LockPath);
-    if (!L) {
-      Err << "orchc: error: " << llvm::toString(L.takeError()) << " [BadLockFile]\n";
-      return ExitPipelineErrors;
-    }
+    if (!L)
+      return toolError(Err, Color, ExitPipelineErrors, DiagKind::BadLockFile,
+                       llvm::toString(L.takeError()));
     Lock = std::move(*L);
     Auto.Lock = &*Lock;
   }
@@ -187,21 +191,17 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   std::optional<passes::RunConfig> Config;
   if (!Registry.empty()) {
     llvm::Expected<passes::ModelCatalog> C = passes::loadModelCatalog(Registry);
-    if (!C) {
-      Err << "orchc: error: model registry " << llvm::toString(C.takeError())
-          << " [IoError]\n";
-      return ExitUsage;
-    }
+    if (!C)
+      return toolError(Err, Color, ExitUsage, DiagKind::BadModelRegistry,
+                       llvm::toString(C.takeError()));
     Catalog = std::move(*C);
     Ctx.Models = &*Catalog;
   }
   if (!ConfigPath.empty()) {
     llvm::Expected<passes::RunConfig> C = passes::loadRunConfig(ConfigPath);
-    if (!C) {
-      Err << "orchc: error: run configuration " << llvm::toString(C.takeError())
-          << " [IoError]\n";
-      return ExitUsage;
-    }
+    if (!C)
+      return toolError(Err, Color, ExitUsage, DiagKind::BadRunConfig,
+                       llvm::toString(C.takeError()));
     Config = std::move(*C);
     Ctx.Config = &*Config;
   }
@@ -275,31 +275,23 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     std::string Text = Lock->render(P->Name.Str);
     auto Old = llvm::MemoryBuffer::getFile(LockPath);
     if (!Old || (*Old)->getBuffer() != Text)
-      if (llvm::Error E = passes::writeFileAtomically(LockPath, Text)) {
-        Err << "orchc: error: " << llvm::toString(std::move(E)) << " [IoError]\n";
-        return ExitUsage;
-      }
+      if (llvm::Error E = passes::writeFileAtomically(LockPath, Text))
+        return toolError(Err, Color, ExitUsage, DiagKind::WriteError, LockPath,
+                         llvm::toString(std::move(E)));
   }
 
   if (Opts.Build && Opts.EmitKind == Emit::Plan) {
     llvm::Expected<std::string> Bytes = backends::writePlan(*P, ORCH_VERSION);
-    if (!Bytes) {
-      Err << "orchc: error: " << llvm::toString(Bytes.takeError()) << " [PlanWrite]\n";
-      return ExitPipelineErrors;
-    }
-    if (Opts.Output == "-" && llvm::sys::Process::StandardOutIsDisplayed()) {
-      Err << "orchc: error: refusing to write a binary plan to the terminal; use `-o "
-             "plan.bin` "
-             "or `--emit=ir` [IoError]\n";
-      return ExitUsage;
-    }
+    if (!Bytes)
+      return toolError(Err, Color, ExitPipelineErrors, DiagKind::PlanWrite,
+                       llvm::toString(Bytes.takeError()));
+    if (Opts.Output == "-" && llvm::sys::Process::StandardOutIsDisplayed())
+      return toolError(Err, Color, ExitUsage, DiagKind::PlanToTerminal);
     std::error_code EC;
     llvm::ToolOutputFile Out(Opts.Output, EC, llvm::sys::fs::OF_None);
-    if (EC) {
-      Err << "orchc: error: cannot write `" << Opts.Output << "`: " << EC.message()
-          << " [IoError]\n";
-      return ExitUsage;
-    }
+    if (EC)
+      return toolError(Err, Color, ExitUsage, DiagKind::WriteError, Opts.Output,
+                       EC.message());
     Out.os() << *Bytes;
     Out.keep();
   } else if (Opts.Build) {
@@ -314,17 +306,13 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
 int runDump(const std::string &Path, llvm::raw_ostream &Out, llvm::raw_ostream &Err) {
   auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/false,
                                                 /*RequiresNullTerminator=*/false);
-  if (!Buf) {
-    Err << "orchc: error: cannot read `" << Path << "`: " << Buf.getError().message()
-        << " [IoError]\n";
-    return ExitUsage;
-  }
+  if (!Buf)
+    return toolError(Err, false, ExitUsage, DiagKind::IoError, Path,
+                     Buf.getError().message());
   llvm::Expected<runtime::LoadedPlan> P = runtime::readPlan((*Buf)->getBuffer().str());
-  if (!P) {
-    Err << "orchc: error: " << Path << ": " << llvm::toString(P.takeError())
-        << " [BadPlan]\n";
-    return ExitUsage;
-  }
+  if (!P)
+    return toolError(Err, false, ExitUsage, DiagKind::BadPlan, Path,
+                     llvm::toString(P.takeError()));
   runtime::dumpPlan(Out, *P);
   return ExitOk;
 }

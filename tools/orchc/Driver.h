@@ -27,7 +27,7 @@ struct DriverOptions {
   std::string InputsFile;
   bool Color = false;
   bool Locations = true;
-  unsigned ErrorLimit = 50;
+  unsigned ErrorLimit = 20;
   bool YamlCppOnly = false;  ///< Skip the fast YAML reader (for debugging).
   // AUTO resolution.
   bool NoAuto = false;  ///< Leave AUTO tags unresolved.

@@ -1,5 +1,6 @@
 //===- main.cpp - orchc: the pipeline compiler's command line -------------===//
 #include "Driver.h"
+#include "ir/Diagnostics.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
@@ -64,7 +65,7 @@ cl::opt<bool> NoLocs("no-locs", cl::desc("Leave locations out of the IR dump"),
                      cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<unsigned> ErrorLimit("error-limit",
                              cl::desc("Stop printing after N errors (0: all)"),
-                             cl::init(50), cl::sub(CheckCmd), cl::sub(GraphCmd),
+                             cl::init(20), cl::sub(CheckCmd), cl::sub(GraphCmd),
                              cl::sub(ExplainCmd), cl::sub(BuildCmd), cl::cat(Cat));
 cl::opt<bool> NoAuto("no-auto",
                      cl::desc("Leave AUTO tags unresolved: no lock, cache or model"),
@@ -157,8 +158,9 @@ int main(int argc, char **argv) {
                                                  : Emit::Ir;
     Opts.Output = Output;
   } else {
-    errs() << "orchc: error: expected a command: `check`, `build`, `dump`, `graph` or "
-              "`explain` (see --help)\n";
+    orch::DiagnosticEngine D(nullptr);
+    D.report(orch::DiagKind::NoCommand, orch::SourceLoc(), 0);
+    D.flush(errs(), /*Color=*/false);
     return ExitUsage;
   }
   Opts.Sets.assign(Sets.begin(), Sets.end());
