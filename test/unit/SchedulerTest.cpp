@@ -284,8 +284,66 @@ TEST_P(AtJobs, TimeoutCancelsTheAttemptAndRetriesIt) {
   EXPECT_EQ(R.state("slow").Attempts, 2u);
   EXPECT_EQ(R.R.Cancelled, 2);
   EXPECT_EQ(R.R.Running, 0);
-  EXPECT_EQ(R.state("slow").Error, "timed out after 1 s (after 2 attempts)");
-  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 1000);
+  // The second attempt had twice the time (the seed's timeout strategy).
+  EXPECT_EQ(R.state("slow").Error, "timed out after 2 s (after 2 attempts)");
+  EXPECT_EQ(R.state("slow").AttemptTimeouts, (std::vector<int64_t>{1000, 2000}));
+  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 2000);
+}
+
+TEST_P(AtJobs, ARetryAfterATimeoutGetsTwiceTheTimeAndSucceeds) {
+  // 2.5 s of work: 1 s and 2 s are too short, 4 s is enough.
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: slow\n    action: work\n    parameters: {ms: 2500}\n    timeout: 1\n"
+      "    on_failure: retry\n    max_retries: 3\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("slow").AttemptTimeouts, (std::vector<int64_t>{1000, 2000, 4000}));
+  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 2000 + 200 + 2500);
+}
+
+TEST_P(AtJobs, ADoubledTimeoutStopsAtThePipelinesTimeout) {
+  // context.timeout 5 s: the third attempt starts at 3.3 s and gets the
+  // 1.7 s that are left, not 4 s; then the pipeline's timeout ends the run.
+  PlanRun R(
+      "name: p\ncontext: {timeout: 5}\nsteps:\n"
+      "  - id: slow\n    action: work\n    parameters: {ms: 9000}\n    timeout: 1\n"
+      "    on_failure: retry\n    max_retries: 3\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.state("slow").AttemptTimeouts, (std::vector<int64_t>{1000, 2000, 1700}));
+  EXPECT_EQ(R.S->runError(), "the pipeline's timeout of 5 s ran out");
+  EXPECT_EQ(R.E.elapsed().count(), 5000);
+}
+
+TEST_P(AtJobs, AFailureThatIsNotATimeoutKeepsTheTimeout) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: flaky\n    action: work\n    parameters: {ms: 10, fail: 2}\n"
+      "    timeout: 1\n    on_failure: retry\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("flaky").AttemptTimeouts, (std::vector<int64_t>{1000, 1000, 1000}));
+}
+
+TEST_P(AtJobs, ATimedOutStepGivesBackItsGroupSlot) {
+  // The reported hang: one slot in the group, the first step times out
+  // under `continue`; the others must still get the slot.
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 1;
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 3000}\n    timeout: 1\n"
+      "    on_failure: continue\n"
+      "  - id: b\n    action: work\n    parameters: {ms: 100, message: \"{{ a.status }}\"}\n"
+      "  - id: c\n    action: work\n    parameters: {ms: 100}\n",
+      GetParam(), json::object(), &Config);
+  ASSERT_FALSE(R.E.Stalled);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.status("a"), StepStatus::Failed);
+  EXPECT_EQ(R.state("b").Result["output"], "failed");
+  EXPECT_EQ(R.S->groups().held(), 0u);
+  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 100);
 }
 
 TEST_P(AtJobs, FalseConditionSkipsAndPropagates) {
