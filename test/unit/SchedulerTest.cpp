@@ -11,48 +11,18 @@
 
 #include <map>
 
+#include "CompilePlan.h"
 #include "FakeExecutor.h"
-#include "backends/plan/PlanWriter.h"
-#include "frontend/Frontend.h"
-#include "passes/ModelCatalog.h"
-#include "passes/Pass.h"
 #include "runtime/exec/Scheduler.h"
 
 using nlohmann::json;
 using namespace orch;
 using namespace orch::runtime;
+using orch::testing::compile;
+using orch::testing::Compiled;
 using orch::testing::FakeExecutor;
 
 namespace {
-
-struct Compiled {
-  std::unique_ptr<LoadedPlan> Plan;
-  std::unique_ptr<PlanProgram> Prog;
-};
-
-Compiled compile(const std::string &Yaml, const passes::RunConfig *Config = nullptr) {
-  auto F = std::make_shared<SourceFile>("t.yaml", Yaml);
-  DiagnosticEngine D(F.get());
-  auto Doc = frontend::parseDocument(F, D);
-  EXPECT_TRUE(Doc);
-  auto P = frontend::lowerDocument(*Doc, D);
-  EXPECT_TRUE(P);
-  passes::PassContext Ctx{D, {}};
-  Ctx.Config = Config;
-  bool Ok = passes::runPasses(*P, Ctx);
-  std::string Msgs;
-  llvm::raw_string_ostream OS(Msgs);
-  D.flush(OS, false);
-  EXPECT_TRUE(Ok) << Msgs;
-  llvm::Expected<std::string> Bytes = backends::writePlan(*P, "test");
-  EXPECT_TRUE(bool(Bytes));
-  llvm::Expected<LoadedPlan> L = readPlan(*Bytes);
-  EXPECT_TRUE(bool(L));
-  Compiled C;
-  C.Plan = std::make_unique<LoadedPlan>(std::move(*L));
-  C.Prog = std::make_unique<PlanProgram>(*C.Plan);
-  return C;
-}
 
 /// `work`: ms (virtual), fail (failed attempts before success), message.
 class FakeRunner : public ActionRunner {
