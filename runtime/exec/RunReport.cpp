@@ -54,6 +54,7 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
       if (!Fields.empty()) E["fields"] = std::move(Fields);
     }
     E["attempts"] = St.Attempts;
+    if (!St.AttemptTimeouts.empty()) E["attempt_timeouts_ms"] = St.AttemptTimeouts;
     E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
     bool Settled = St.Status == StepStatus::Completed ||
                    St.Status == StepStatus::Failed ||
