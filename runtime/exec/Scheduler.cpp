@@ -167,15 +167,26 @@ const json *Scheduler::step(llvm::StringRef Id) const {
   auto It = Index.find(Id);
   if (It == Index.end()) return nullptr;
   const StepState &S = States[It->second];
-  if (S.Status == StepStatus::Completed || S.Status == StepStatus::Failed)
-    return S.Result.is_null() ? nullptr : &S.Result;
-  return nullptr;
+  if (S.Status != StepStatus::Completed && S.Status != StepStatus::Failed) return nullptr;
+  if (S.Result.is_null()) return nullptr;
+  if (S.Spilled.empty()) return &S.Result;
+  // Read back for this rendering only.
+  auto [L, Fresh] = Loaded.try_emplace(It->second);
+  if (Fresh) {
+    L->second = S.Result;
+    if (llvm::Error E = loadSpilled(L->second, S.Spilled)) {
+      llvm::consumeError(std::move(E));  // the field is then undefined
+      L->second = S.Result;
+    }
+  }
+  return &L->second;
 }
 
 void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string StartedAt,
-                       std::string FinishedAt) {
+                       std::string FinishedAt, std::vector<SpilledField> Spilled) {
   StepState &S = States[I];
   S.Result = std::move(Result);
+  S.Spilled = std::move(Spilled);
   S.Resumed = true;
   S.PriorStarted = std::move(StartedAt);
   S.PriorFinished = std::move(FinishedAt);
@@ -237,6 +248,7 @@ void Scheduler::begin(uint32_t I) {
   if (St.Attempts == 0 && !St.ConditionHeld) {
     if (const ir::Value *Cond = Prog.condition(I)) {
       llvm::Expected<json> C = ir::evaluateValue(Cond, *this);
+      Loaded.clear();
       if (!C) {
         St.Started = St.Finished = Exec.now();
         St.HasStarted = true;
@@ -266,6 +278,7 @@ void Scheduler::begin(uint32_t I) {
   for (const ir::MapEntry &E : Prog.params(I)) {
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
     if (!V) {
+      Loaded.clear();
       releaseGroup(I, /*Unused=*/true);  // nothing started: the token returns too
       if (!St.HasStarted) St.Started = Exec.now();
       St.HasStarted = true;
@@ -278,6 +291,7 @@ void Scheduler::begin(uint32_t I) {
     R.Params[E.Key.str()] = std::move(*V);
     if (IsModel[I]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
   }
+  Loaded.clear();
   ++St.Attempts;
   R.Attempt = St.Attempts;
   if (!St.HasStarted) {
@@ -390,6 +404,8 @@ void Scheduler::complete(uint32_t I, json Fields) {
   if (!St.Result.is_object()) St.Result = json{{"output", std::move(St.Result)}};
   St.Result["status"] = "completed";
   St.Error.clear();
+  St.FailedFields = nullptr;
+  spill(I);
   setStatus(I, StepStatus::Completed);
   settle(I);
   release(I);
@@ -448,17 +464,20 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       St.Result.erase("output");
       St.Result["status"] = "failed";
       St.Result["error"] = St.Error;
+      spill(I);
       setStatus(I, StepStatus::Failed);
       settle(I);
       release(I);
       return;
     case pf::FailurePolicy::Skip:
+      St.FailedFields = nullptr;  // nobody reads it
       setStatus(I, StepStatus::Skipped);
       settle(I);
       skipDependents(I, fmt::format("dependency `{}` was skipped", stepId(I).str()));
       return;
     case pf::FailurePolicy::Fail:
     case pf::FailurePolicy::Retry:
+      St.FailedFields = nullptr;
       setStatus(I, StepStatus::Failed);
       settle(I);
       if (!Failed)
@@ -512,6 +531,16 @@ void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
     std::string Next = fmt::format("dependency `{}` was skipped", stepId(D).str());
     for (uint32_t E : Dependents[D]) Work.push_back({E, Next});
   }
+}
+
+void Scheduler::spill(uint32_t I) {
+  StepState &St = States[I];
+  llvm::Expected<std::vector<SpilledField>> S =
+      spillFields(St.Result, stepId(I), Opts.Spill);
+  if (S)
+    St.Spilled = std::move(*S);
+  else
+    llvm::consumeError(S.takeError());  // it stays in memory
 }
 
 void Scheduler::settle(uint32_t I) {
@@ -575,6 +604,7 @@ json Scheduler::outputs(json &Errors) const {
       Errors[E.Key.str()] = llvm::toString(V.takeError());
     }
   }
+  Loaded.clear();
   return Out;
 }
 

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,6 +27,7 @@
 #include "runtime/actions/Action.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/exec/ResourceGroups.h"
+#include "runtime/exec/Spill.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
 
@@ -48,6 +50,7 @@ struct RunOptions {
   unsigned Jobs = 32;                         ///< Steps running at once (-j).
   std::chrono::milliseconds RetryBase{250};   ///< First retry delay.
   std::chrono::milliseconds RetryMax{30000};  ///< Cap of the doubling.
+  SpillOptions Spill;  ///< Where large result fields go (Spill.h); default: nowhere.
 };
 
 /// One step's state and, once settled, its record.
@@ -62,6 +65,8 @@ struct StepState {
   /// `status: completed`; for a failed step whose policy is `continue`,
   /// `status: failed` and `error`.
   nlohmann::json Result;
+  /// Fields of Result kept in files (Spill.h); step() reads them back.
+  std::vector<SpilledField> Spilled;
   std::string Error;            ///< Why it failed or was skipped.
   nlohmann::json FailedFields;  ///< What the last failed attempt produced.
   /// What a running attempt holds; Scheduler::endAttempt gives it all back.
@@ -102,7 +107,7 @@ class Scheduler : public ir::EvalScope {
   /// Marks step \p I completed with \p Result before start(): resuming
   /// from an earlier run, whose timestamps the report keeps.
   void preset(uint32_t I, nlohmann::json Result, unsigned Attempts, std::string StartedAt,
-              std::string FinishedAt);
+              std::string FinishedAt, std::vector<SpilledField> Spilled = {});
   /// True once every step has settled (or the run stopped and nothing runs).
   bool finished() const { return Done; }
   /// Cancels running steps, records \p Why, skips the rest (SIGINT,
@@ -152,6 +157,8 @@ class Scheduler : public ir::EvalScope {
   /// The run is failing: steps waiting to retry fail now, saying \p Why.
   void abandonRetries(const std::string &Why);
   void settle(uint32_t I);
+  /// Moves the large fields of \p I's result to files (RunOptions::Spill).
+  void spill(uint32_t I);
   void checkDone();
   void bury(std::unique_ptr<ActionTask> T);
   /// The ready heap: the longest remaining path first, then plan order.
@@ -193,6 +200,9 @@ class Scheduler : public ir::EvalScope {
   Executor::TimePoint StartTime{};
   Executor::TimerId RunTimer = 0;
   std::vector<std::unique_ptr<ActionTask>> Graveyard;
+  /// Results of steps with spilled fields, read back for the rendering
+  /// under way; emptied after it (so memory holds one rendering's worth).
+  mutable std::map<uint32_t, nlohmann::json> Loaded;
   bool GraveyardPosted = false;
   std::shared_ptr<bool> Alive = std::make_shared<bool>(true);
 };
