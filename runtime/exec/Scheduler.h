@@ -87,10 +87,10 @@ struct StepState {
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
-  virtual void stepStarted(uint32_t Step, unsigned Attempt) {}
-  virtual void stepRetrying(uint32_t Step, std::chrono::milliseconds Delay,
-                            const std::string &Error) {}
-  virtual void stepSettled(uint32_t Step) {}
+  virtual void stepStarted(uint32_t /*Step*/, unsigned /*Attempt*/) {}
+  virtual void stepRetrying(uint32_t /*Step*/, std::chrono::milliseconds /*Delay*/,
+                            const std::string & /*Error*/) {}
+  virtual void stepSettled(uint32_t /*Step*/) {}
 };
 
 /// Runs one plan once.

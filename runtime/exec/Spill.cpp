@@ -38,11 +38,11 @@ llvm::Expected<std::vector<SpilledField>> spillFields(json &Fields,
   for (auto &[Key, V] : Fields.items())
     if (V.is_string() && V.get_ref<const std::string &>().size() > O.Threshold)
       Big.push_back(Key);
-  std::stable_sort(Big.begin(), Big.end(),
-                   [&](const std::string &A, const std::string &B) {
-                     return Fields[A].get_ref<const std::string &>().size() >
-                            Fields[B].get_ref<const std::string &>().size();
-                   });
+  std::sort(Big.begin(), Big.end(), [&](const std::string &A, const std::string &B) {
+    size_t SA = Fields[A].get_ref<const std::string &>().size();
+    size_t SB = Fields[B].get_ref<const std::string &>().size();
+    return SA != SB ? SA > SB : A < B;
+  });
   for (const std::string &Key : Big) {
     const std::string &Text = Fields[Key].get_ref<const std::string &>();
     SpilledField S;
