@@ -53,7 +53,9 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
       Fields.erase("status");
       if (!Fields.empty()) E["fields"] = std::move(Fields);
     }
+    if (!St.Spilled.empty()) E["spilled"] = describeSpilled(St.Spilled);
     E["attempts"] = St.Attempts;
+    if (!St.AttemptTimeouts.empty()) E["attempt_timeouts_ms"] = St.AttemptTimeouts;
     E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
     bool Settled = St.Status == StepStatus::Completed ||
                    St.Status == StepStatus::Failed ||
@@ -104,6 +106,12 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
   for (uint32_t I = 0; I < S.size(); ++I) {
     auto It = Steps.find(S.stepId(I).str());
     Take[I] = It != Steps.end() && It->is_object() && Text(*It, "status") == "completed";
+    if (Take[I] && It->contains("spilled")) {
+      // Its large fields live in files; a step whose files are gone runs again.
+      llvm::Expected<std::vector<SpilledField>> Parsed = parseSpilled((*It)["spilled"]);
+      Take[I] = bool(Parsed);
+      if (!Parsed) llvm::consumeError(Parsed.takeError());
+    }
   }
   for (bool Changed = true; Changed;) {
     Changed = false;
@@ -126,12 +134,20 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     auto Out = E.find("output");
     Result["output"] = Out != E.end() ? *Out : json();
     Result["status"] = "completed";
+    std::vector<SpilledField> Spilled;
+    if (auto Sp = E.find("spilled"); Sp != E.end()) {
+      llvm::Expected<std::vector<SpilledField>> Parsed = parseSpilled(*Sp);
+      if (!Parsed) return Parsed.takeError();  // checked above; cannot happen
+      Spilled = std::move(*Parsed);
+      for (const SpilledField &F : Spilled)
+        if (F.Field == "output") Result.erase("output");
+    }
     unsigned Attempts = 1;
     if (auto A = E.find("attempts");
         A != E.end() && A->is_number_unsigned() && A->get<uint64_t>() < 1000000)
       Attempts = static_cast<unsigned>(A->get<uint64_t>());
     S.preset(I, std::move(Result), Attempts, Text(E, "started_at"),
-             Text(E, "finished_at"));
+             Text(E, "finished_at"), std::move(Spilled));
     ++N;
   }
   return N;

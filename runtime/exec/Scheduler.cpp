@@ -17,6 +17,8 @@ namespace {
 /// Retries of an `on_failure: retry` step when neither it nor `context`
 /// says how many.
 constexpr int DefaultMaxRetries = 3;
+/// The longest a doubled step timeout grows (a week).
+constexpr int64_t MaxStepTimeoutMs = 7 * 24 * 3600 * 1000LL;
 }  // namespace
 
 const char *stepStatusName(StepStatus S) {
@@ -78,18 +80,12 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
       }
   }
   if (this->Opts.Jobs == 0) this->Opts.Jobs = 1;
+  std::vector<GroupLimits> Limits;
   if (P.groups())
-    for (const pf::Group *G : *P.groups()) {
-      GroupState GS;
-      GS.Max = G->max_concurrent();
-      if (G->requests_per_minute()) {
-        GS.PerMs = G->requests_per_minute() / 60000.0;
-        GS.Capacity = std::max(1u, G->burst());
-        GS.Tokens = GS.Capacity;
-      }
-      Groups.push_back(GS);
-    }
-  Peaks.assign(Groups.size(), 0);
+    for (const pf::Group *G : *P.groups())
+      Limits.push_back({G->max_concurrent(), G->requests_per_minute(), G->burst()});
+  Groups = ResourceGroups(Limits);
+  GroupTimers.assign(Groups.size(), 0);
 }
 
 Scheduler::~Scheduler() {
@@ -99,8 +95,8 @@ Scheduler::~Scheduler() {
     if (S.Timer) Exec.cancelTimer(S.Timer);
   }
   if (RunTimer) Exec.cancelTimer(RunTimer);
-  for (GroupState &G : Groups)
-    if (G.Timer) Exec.cancelTimer(G.Timer);
+  for (Executor::TimerId T : GroupTimers)
+    if (T) Exec.cancelTimer(T);
 }
 
 bool Scheduler::later(uint32_t A, uint32_t B) const {
@@ -121,54 +117,29 @@ uint32_t Scheduler::popReady() {
   return I;
 }
 
-bool Scheduler::groupAllows(int32_t G) {
-  if (G < 0) return true;
-  GroupState &S = Groups[G];
-  if (S.Max && S.Running >= S.Max) return false;
-  if (S.PerMs > 0) {
-    Executor::TimePoint Now = Exec.now();
-    if (S.Refilled != Executor::TimePoint{}) {
-      double Ms = std::chrono::duration<double, std::milli>(Now - S.Refilled).count();
-      S.Tokens = std::min(S.Capacity, S.Tokens + Ms * S.PerMs);
-    }
-    S.Refilled = Now;
-    if (S.Tokens < 1) {
-      if (!S.Timer) {
-        // Wake when the next token is there.
-        auto Wait = std::chrono::microseconds(
-            static_cast<int64_t>(std::ceil((1 - S.Tokens) / S.PerMs * 1000)));
-        std::weak_ptr<bool> A = Alive;
-        S.Timer = Exec.addTimer(Now + Wait, [this, A, G] {
-          if (A.expired()) return;
-          Groups[G].Timer = 0;
-          unpark(G);
-          dispatch();
-        });
-      }
-      return false;
-    }
+bool Scheduler::admit(uint32_t I) {
+  int32_t G = P.steps()->Get(I)->group();
+  if (G < 0 || static_cast<size_t>(G) >= Groups.size()) return true;
+  ResourceGroups::Admission A = Groups.tryAcquire(G, Exec.now());
+  if (A.Granted) {
+    States[I].HeldGroup = G;
+    return true;
   }
-  return true;
-}
-
-void Scheduler::enterGroup(int32_t G) {
-  if (G < 0) return;
-  GroupState &S = Groups[G];
-  ++S.Running;
-  Peaks[G] = std::max(Peaks[G], S.Running);
-  if (S.PerMs > 0) S.Tokens -= 1;
-}
-
-void Scheduler::leaveGroup(int32_t G) {
-  if (G < 0) return;
-  --Groups[G].Running;
-  unpark(G);
+  Groups.park(G, I);  // back when the group frees a slot or a token is due
+  if (A.RetryAt && !GroupTimers[G]) {
+    std::weak_ptr<bool> Live = Alive;
+    GroupTimers[G] = Exec.addTimer(*A.RetryAt, [this, Live, G] {
+      if (Live.expired()) return;
+      GroupTimers[G] = 0;
+      unpark(G);
+      dispatch();
+    });
+  }
+  return false;
 }
 
 void Scheduler::unpark(int32_t G) {
-  std::vector<uint32_t> Back;
-  Back.swap(Groups[G].Parked);
-  for (uint32_t I : Back) pushReady(I);
+  for (uint32_t I : Groups.takeParked(G)) pushReady(I);
 }
 
 llvm::StringRef Scheduler::stepId(uint32_t I) const {
@@ -196,15 +167,26 @@ const json *Scheduler::step(llvm::StringRef Id) const {
   auto It = Index.find(Id);
   if (It == Index.end()) return nullptr;
   const StepState &S = States[It->second];
-  if (S.Status == StepStatus::Completed || S.Status == StepStatus::Failed)
-    return S.Result.is_null() ? nullptr : &S.Result;
-  return nullptr;
+  if (S.Status != StepStatus::Completed && S.Status != StepStatus::Failed) return nullptr;
+  if (S.Result.is_null()) return nullptr;
+  if (S.Spilled.empty()) return &S.Result;
+  // Read back for this rendering only.
+  auto [L, Fresh] = Loaded.try_emplace(It->second);
+  if (Fresh) {
+    L->second = S.Result;
+    if (llvm::Error E = loadSpilled(L->second, S.Spilled)) {
+      llvm::consumeError(std::move(E));  // the field is then undefined
+      L->second = S.Result;
+    }
+  }
+  return &L->second;
 }
 
 void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string StartedAt,
-                       std::string FinishedAt) {
+                       std::string FinishedAt, std::vector<SpilledField> Spilled) {
   StepState &S = States[I];
   S.Result = std::move(Result);
+  S.Spilled = std::move(Spilled);
   S.Resumed = true;
   S.PriorStarted = std::move(StartedAt);
   S.PriorFinished = std::move(FinishedAt);
@@ -254,11 +236,6 @@ void Scheduler::dispatch() {
       // Left for the final sweep, which says why.
       continue;
     }
-    int32_t G = P.steps()->Get(I)->group();
-    if (G >= 0 && !groupAllows(G)) {
-      Groups[G].Parked.push_back(I);  // back when the group frees a slot
-      continue;
-    }
     begin(I);
   }
   InDispatch = false;
@@ -268,9 +245,10 @@ void Scheduler::dispatch() {
 void Scheduler::begin(uint32_t I) {
   const pf::Step *S = P.steps()->Get(I);
   StepState &St = States[I];
-  if (St.Attempts == 0) {
+  if (St.Attempts == 0 && !St.ConditionHeld) {
     if (const ir::Value *Cond = Prog.condition(I)) {
       llvm::Expected<json> C = ir::evaluateValue(Cond, *this);
+      Loaded.clear();
       if (!C) {
         St.Started = St.Finished = Exec.now();
         St.HasStarted = true;
@@ -285,7 +263,9 @@ void Scheduler::begin(uint32_t I) {
         return;
       }
     }
+    St.ConditionHeld = true;  // not asked again while the step waits for its group
   }
+  if (!admit(I)) return;
   ActionRequest R;
   R.StepId = stepId(I).str();
   R.Action = S->action()->str();
@@ -298,6 +278,8 @@ void Scheduler::begin(uint32_t I) {
   for (const ir::MapEntry &E : Prog.params(I)) {
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
     if (!V) {
+      Loaded.clear();
+      releaseGroup(I, /*Unused=*/true);  // nothing started: the token returns too
       if (!St.HasStarted) St.Started = Exec.now();
       St.HasStarted = true;
       ++St.Attempts;
@@ -309,6 +291,7 @@ void Scheduler::begin(uint32_t I) {
     R.Params[E.Key.str()] = std::move(*V);
     if (IsModel[I]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
   }
+  Loaded.clear();
   ++St.Attempts;
   R.Attempt = St.Attempts;
   if (!St.HasStarted) {
@@ -317,24 +300,14 @@ void Scheduler::begin(uint32_t I) {
   }
   setStatus(I, StepStatus::Running);
   ++Running;
-  enterGroup(S->group());
-  uint64_t Epoch = ++St.Epoch;
-  if (S->timeout_ms() > 0) {
+  St.HoldsJob = true;
+  uint64_t Epoch = St.Epoch;
+  if (int64_t Ms = attemptTimeout(I); Ms > 0) {
+    St.AttemptTimeouts.push_back(Ms);
     std::weak_ptr<bool> A = Alive;
-    int64_t Ms = S->timeout_ms();
-    St.Timer = Exec.addTimer(
-        Exec.now() + std::chrono::milliseconds(Ms), [this, A, I, Epoch, Ms] {
-          if (A.expired()) return;
-          StepState &T = States[I];
-          if (T.Epoch != Epoch || T.Status != StepStatus::Running) return;
-          T.Timer = 0;
-          if (T.Task) {
-            T.Task->cancel();
-            bury(std::move(T.Task));
-          }
-          --Running;
-          attemptFailed(I, fmt::format("timed out after {} s", Ms / 1000.0), true);
-          dispatch();
+    St.Timer =
+        Exec.addTimer(Exec.now() + std::chrono::milliseconds(Ms), [this, A, I, Epoch] {
+          if (!A.expired()) onTimeout(I, Epoch);
         });
   }
   if (Obs) Obs->stepStarted(I, St.Attempts);
@@ -347,7 +320,55 @@ void Scheduler::begin(uint32_t I) {
   if (After.Status == StepStatus::Running && After.Epoch == Epoch)
     After.Task = std::move(Task);
   else if (Task)
-    bury(std::move(Task));
+    bury(std::move(Task));  // it reported from inside start()
+}
+
+int64_t Scheduler::attemptTimeout(uint32_t I) {
+  StepState &St = States[I];
+  if (St.TimeoutMs < 0)
+    St.TimeoutMs = std::max<int64_t>(0, P.steps()->Get(I)->timeout_ms());
+  int64_t Ms = St.TimeoutMs;
+  if (Ms > 0 && P.timeout_ms() > 0) {
+    // Never past the pipeline's own timeout, which stops the run anyway.
+    auto Used =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Exec.now() - StartTime);
+    Ms = std::clamp<int64_t>(P.timeout_ms() - Used.count(), 1, Ms);
+  }
+  return Ms;
+}
+
+void Scheduler::endAttempt(uint32_t I, bool Cancel) {
+  StepState &St = States[I];
+  ++St.Epoch;  // whatever the attempt still reports is stale
+  if (St.Timer) Exec.cancelTimer(St.Timer);
+  St.Timer = 0;
+  if (St.Task) {
+    if (Cancel) St.Task->cancel();
+    bury(std::move(St.Task));
+  }
+  if (St.HoldsJob) {
+    St.HoldsJob = false;
+    --Running;
+  }
+  releaseGroup(I, false);
+}
+
+void Scheduler::releaseGroup(uint32_t I, bool Unused) {
+  int32_t G = States[I].HeldGroup;
+  if (G < 0) return;
+  States[I].HeldGroup = -1;
+  Groups.release(G, Unused);
+  unpark(G);
+}
+
+void Scheduler::onTimeout(uint32_t I, uint64_t Epoch) {
+  StepState &St = States[I];
+  if (St.Epoch != Epoch || St.Status != StepStatus::Running) return;
+  St.Timer = 0;  // it fired
+  int64_t Ms = St.AttemptTimeouts.empty() ? 0 : St.AttemptTimeouts.back();
+  endAttempt(I, /*Cancel=*/true);
+  attemptFailed(I, fmt::format("timed out after {} s", Ms / 1000.0), true, true);
+  dispatch();
 }
 
 void Scheduler::bury(std::unique_ptr<ActionTask> T) {
@@ -366,16 +387,12 @@ void Scheduler::bury(std::unique_ptr<ActionTask> T) {
 void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   StepState &St = States[I];
   if (St.Epoch != Epoch || St.Status != StepStatus::Running) return;
-  if (St.Timer) Exec.cancelTimer(St.Timer);
-  St.Timer = 0;
-  if (St.Task) bury(std::move(St.Task));
-  --Running;
-  leaveGroup(P.steps()->Get(I)->group());
+  endAttempt(I, /*Cancel=*/false);
   if (R.Ok)
     complete(I, std::move(R.Fields));
   else {
     St.FailedFields = std::move(R.Fields);
-    attemptFailed(I, std::move(R.Error), R.Retryable);
+    attemptFailed(I, std::move(R.Error), R.Retryable, false);
   }
   dispatch();
 }
@@ -387,12 +404,15 @@ void Scheduler::complete(uint32_t I, json Fields) {
   if (!St.Result.is_object()) St.Result = json{{"output", std::move(St.Result)}};
   St.Result["status"] = "completed";
   St.Error.clear();
+  St.FailedFields = nullptr;
+  spill(I);
   setStatus(I, StepStatus::Completed);
   settle(I);
   release(I);
 }
 
-void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable) {
+void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable,
+                              bool TimedOut) {
   const pf::Step *S = P.steps()->Get(I);
   StepState &St = States[I];
   // The step's own limit, else the pipeline's, else 3 (the seed's default).
@@ -404,14 +424,18 @@ void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable) {
     auto Delay = Opts.RetryBase * (1LL << std::min(St.Attempts - 1, 20u));
     Delay = std::min<std::chrono::milliseconds>(Delay, Opts.RetryMax);
     St.Error = std::move(Error);
+    // The seed's timeout strategy: twice the time for the next attempt.
+    if (TimedOut) St.TimeoutMs = std::min<int64_t>(St.TimeoutMs * 2, MaxStepTimeoutMs);
     setStatus(I, StepStatus::Backoff);
     if (Obs) Obs->stepRetrying(I, Delay, St.Error);
     std::weak_ptr<bool> A = Alive;
-    St.Timer = Exec.addTimer(Exec.now() + Delay, [this, A, I] {
+    uint64_t Epoch = St.Epoch;
+    St.Timer = Exec.addTimer(Exec.now() + Delay, [this, A, I, Epoch] {
       if (A.expired()) return;
       StepState &T = States[I];
-      if (T.Status != StepStatus::Backoff) return;
-      T.Timer = 0;
+      if (T.Status != StepStatus::Backoff || T.Epoch != Epoch) return;
+      T.Timer = 0;  // it fired
+      endAttempt(I, false);
       setStatus(I, StepStatus::Pending);
       if (Stopping) {
         checkDone();
@@ -440,17 +464,20 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       St.Result.erase("output");
       St.Result["status"] = "failed";
       St.Result["error"] = St.Error;
+      spill(I);
       setStatus(I, StepStatus::Failed);
       settle(I);
       release(I);
       return;
     case pf::FailurePolicy::Skip:
+      St.FailedFields = nullptr;  // nobody reads it
       setStatus(I, StepStatus::Skipped);
       settle(I);
       skipDependents(I, fmt::format("dependency `{}` was skipped", stepId(I).str()));
       return;
     case pf::FailurePolicy::Fail:
     case pf::FailurePolicy::Retry:
+      St.FailedFields = nullptr;
       setStatus(I, StepStatus::Failed);
       settle(I);
       if (!Failed)
@@ -468,8 +495,7 @@ void Scheduler::abandonRetries(const std::string &Why) {
   for (uint32_t I = 0; I < States.size(); ++I) {
     StepState &St = States[I];
     if (St.Status != StepStatus::Backoff) continue;
-    if (St.Timer) Exec.cancelTimer(St.Timer);
-    St.Timer = 0;
+    endAttempt(I, false);
     St.Finished = Exec.now();
     St.Error += " (" + Why + ")";
     setStatus(I, StepStatus::Failed);
@@ -507,6 +533,16 @@ void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
   }
 }
 
+void Scheduler::spill(uint32_t I) {
+  StepState &St = States[I];
+  llvm::Expected<std::vector<SpilledField>> S =
+      spillFields(St.Result, stepId(I), Opts.Spill);
+  if (S)
+    St.Spilled = std::move(*S);
+  else
+    llvm::consumeError(S.takeError());  // it stays in memory
+}
+
 void Scheduler::settle(uint32_t I) {
   ++Settled;
   if (Obs) Obs->stepSettled(I);
@@ -528,6 +564,14 @@ void Scheduler::checkDone() {
     Done = true;
     if (RunTimer) Exec.cancelTimer(RunTimer);
     RunTimer = 0;
+    // Nothing waits any more: no timer or parked step outlives the run.
+    for (size_t G = 0; G < Groups.size(); ++G) {
+      if (GroupTimers[G]) Exec.cancelTimer(GroupTimers[G]);
+      GroupTimers[G] = 0;
+      Groups.takeParked(G);
+    }
+    Ready.clear();
+    Continue.clear();
   }
 }
 
@@ -540,19 +584,9 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
   for (uint32_t I = 0; I < States.size(); ++I) {
     StepState &St = States[I];
     if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
-    if (St.Task) {
-      St.Task->cancel();
-      bury(std::move(St.Task));
-    }
-    if (St.Timer) Exec.cancelTimer(St.Timer);
-    St.Timer = 0;
-    if (St.Status == StepStatus::Running) {
-      --Running;
-      leaveGroup(P.steps()->Get(I)->group());
-    }
+    endAttempt(I, /*Cancel=*/true);
     St.Finished = Exec.now();
     St.Error = St.Status == StepStatus::Running ? Why : Why + " (while waiting to retry)";
-    ++St.Epoch;
     setStatus(I, StepStatus::Failed);
     settle(I);
   }
@@ -570,6 +604,7 @@ json Scheduler::outputs(json &Errors) const {
       Errors[E.Key.str()] = llvm::toString(V.takeError());
     }
   }
+  Loaded.clear();
   return Out;
 }
 

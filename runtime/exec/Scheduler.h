@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -25,6 +26,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "runtime/actions/Action.h"
 #include "runtime/exec/Executor.h"
+#include "runtime/exec/ResourceGroups.h"
+#include "runtime/exec/Spill.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
 
@@ -47,6 +50,7 @@ struct RunOptions {
   unsigned Jobs = 32;                         ///< Steps running at once (-j).
   std::chrono::milliseconds RetryBase{250};   ///< First retry delay.
   std::chrono::milliseconds RetryMax{30000};  ///< Cap of the doubling.
+  SpillOptions Spill;  ///< Where large result fields go (Spill.h); default: nowhere.
 };
 
 /// One step's state and, once settled, its record.
@@ -55,17 +59,27 @@ struct StepState {
   uint32_t Waiting = 0;   ///< Dependencies not settled yet.
   unsigned Attempts = 0;  ///< Attempts started.
   bool HasStarted = false;
+  bool ConditionHeld = false;  ///< Its condition was true (asked once).
   Executor::TimePoint Started{}, Finished{};
   /// What templates see as `steps.<id>`: `output`, the other fields and
   /// `status: completed`; for a failed step whose policy is `continue`,
   /// `status: failed` and `error`.
   nlohmann::json Result;
+  /// Fields of Result kept in files (Spill.h); step() reads them back.
+  std::vector<SpilledField> Spilled;
   std::string Error;            ///< Why it failed or was skipped.
   nlohmann::json FailedFields;  ///< What the last failed attempt produced.
+  /// What a running attempt holds; Scheduler::endAttempt gives it all back.
   std::unique_ptr<ActionTask> Task;
   Executor::TimerId Timer = 0;  ///< Timeout while running; backoff while waiting.
-  uint64_t Epoch = 0;           ///< Attempt number; stale callbacks are ignored.
-  bool Resumed = false;         ///< Taken over from an earlier run.
+  bool HoldsJob = false;        ///< Counts against -j.
+  int32_t HeldGroup = -1;       ///< The resource group whose slot it holds.
+  uint64_t Epoch = 0;  ///< Bumped when an attempt ends: stale callbacks are ignored.
+  /// The timeout of the next attempt (ms; 0: none). It doubles after an
+  /// attempt timed out, capped by what is left of the pipeline's timeout.
+  int64_t TimeoutMs = -1;
+  std::vector<int64_t> AttemptTimeouts;  ///< Each attempt's timeout, ms.
+  bool Resumed = false;                  ///< Taken over from an earlier run.
   std::string PriorStarted, PriorFinished;
 };
 
@@ -73,10 +87,10 @@ struct StepState {
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
-  virtual void stepStarted(uint32_t Step, unsigned Attempt) {}
-  virtual void stepRetrying(uint32_t Step, std::chrono::milliseconds Delay,
-                            const std::string &Error) {}
-  virtual void stepSettled(uint32_t Step) {}
+  virtual void stepStarted(uint32_t /*Step*/, unsigned /*Attempt*/) {}
+  virtual void stepRetrying(uint32_t /*Step*/, std::chrono::milliseconds /*Delay*/,
+                            const std::string & /*Error*/) {}
+  virtual void stepSettled(uint32_t /*Step*/) {}
 };
 
 /// Runs one plan once.
@@ -93,7 +107,7 @@ class Scheduler : public ir::EvalScope {
   /// Marks step \p I completed with \p Result before start(): resuming
   /// from an earlier run, whose timestamps the report keeps.
   void preset(uint32_t I, nlohmann::json Result, unsigned Attempts, std::string StartedAt,
-              std::string FinishedAt);
+              std::string FinishedAt, std::vector<SpilledField> Spilled = {});
   /// True once every step has settled (or the run stopped and nothing runs).
   bool finished() const { return Done; }
   /// Cancels running steps, records \p Why, skips the rest (SIGINT,
@@ -107,7 +121,11 @@ class Scheduler : public ir::EvalScope {
   const StepState &state(uint32_t I) const { return States[I]; }
   llvm::StringRef stepId(uint32_t I) const;
   /// The most steps of group \p G that ever ran at once (for tests).
-  unsigned groupPeak(size_t G) const { return G < Peaks.size() ? Peaks[G] : 0; }
+  unsigned groupPeak(size_t G) const { return G < Groups.size() ? Groups.peak(G) : 0; }
+  /// The resource groups, with what they hold now (for tests).
+  const ResourceGroups &groups() const { return Groups; }
+  /// Steps holding a -j slot now.
+  size_t running() const { return Running; }
   /// Steps in each status, indexed by StepStatus.
   const std::array<size_t, 6> &counts() const { return Counts; }
   /// Evaluates the plan's outputs; failures are reported in \p Errors.
@@ -125,7 +143,13 @@ class Scheduler : public ir::EvalScope {
   void dispatch();
   void begin(uint32_t I);
   void onDone(uint32_t I, uint64_t Epoch, ActionResult R);
-  void attemptFailed(uint32_t I, std::string Error, bool Retryable);
+  void onTimeout(uint32_t I, uint64_t Epoch);
+  /// The one way out of an attempt (done, failed, timed out, cancelled) or
+  /// of a wait for a retry: frees the task (cancelling it when \p Cancel),
+  /// the timer, the -j slot and the group slot, and makes the attempt's
+  /// late callbacks stale.
+  void endAttempt(uint32_t I, bool Cancel);
+  void attemptFailed(uint32_t I, std::string Error, bool Retryable, bool TimedOut);
   void finalFail(uint32_t I, std::string Error);
   void complete(uint32_t I, nlohmann::json Fields);
   void release(uint32_t I);
@@ -133,6 +157,8 @@ class Scheduler : public ir::EvalScope {
   /// The run is failing: steps waiting to retry fail now, saying \p Why.
   void abandonRetries(const std::string &Why);
   void settle(uint32_t I);
+  /// Moves the large fields of \p I's result to files (RunOptions::Spill).
+  void spill(uint32_t I);
   void checkDone();
   void bury(std::unique_ptr<ActionTask> T);
   /// The ready heap: the longest remaining path first, then plan order.
@@ -140,23 +166,15 @@ class Scheduler : public ir::EvalScope {
   /// Heap order: does \p A start after \p B? (shorter path, later in file)
   bool later(uint32_t A, uint32_t B) const;
   uint32_t popReady();
-  /// Resource groups: may a step of \p G start now? Taking and giving back
-  /// a slot; parked steps return to the ready heap when one frees.
-  bool groupAllows(int32_t G);
-  void enterGroup(int32_t G);
-  void leaveGroup(int32_t G);
+  /// Takes a slot of \p I's group, or parks \p I until one frees or a
+  /// token is due (then a timer wakes the group).
+  bool admit(uint32_t I);
+  /// Parked steps of group \p G return to the ready heap.
   void unpark(int32_t G);
-
-  struct GroupState {
-    unsigned Max = 0;     ///< 0: no limit.
-    double PerMs = 0;     ///< Tokens a millisecond (requests_per_minute / 60000).
-    double Capacity = 1;  ///< Burst.
-    double Tokens = 1;
-    Executor::TimePoint Refilled{};
-    unsigned Running = 0;
-    std::vector<uint32_t> Parked;
-    Executor::TimerId Timer = 0;
-  };
+  /// Gives back the group slot \p I holds, if any (\p Unused: and its token).
+  void releaseGroup(uint32_t I, bool Unused);
+  /// The timeout of \p I's next attempt, in ms (0: none).
+  int64_t attemptTimeout(uint32_t I);
 
   const plan::Plan &P;
   const PlanProgram &Prog;
@@ -172,7 +190,8 @@ class Scheduler : public ir::EvalScope {
   llvm::StringMap<uint32_t> Index;
   std::vector<uint32_t> Ready;     ///< A heap (pushReady/popReady).
   std::vector<uint32_t> Continue;  ///< Fused steps to start next, before Ready.
-  std::vector<GroupState> Groups;
+  ResourceGroups Groups;
+  std::vector<Executor::TimerId> GroupTimers;  ///< Wakes a group when a token is due.
   std::array<size_t, 6> Counts{};
   size_t Running = 0, Settled = 0;
   bool InDispatch = false, Stopping = false, Done = false, Started = false;
@@ -180,8 +199,10 @@ class Scheduler : public ir::EvalScope {
   std::string RunError;
   Executor::TimePoint StartTime{};
   Executor::TimerId RunTimer = 0;
-  std::vector<unsigned> Peaks;
   std::vector<std::unique_ptr<ActionTask>> Graveyard;
+  /// Results of steps with spilled fields, read back for the rendering
+  /// under way; emptied after it (so memory holds one rendering's worth).
+  mutable std::map<uint32_t, nlohmann::json> Loaded;
   bool GraveyardPosted = false;
   std::shared_ptr<bool> Alive = std::make_shared<bool>(true);
 };

@@ -54,6 +54,8 @@ class FakeExecutor : public runtime::Executor {
   std::chrono::milliseconds elapsed() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Now - Start);
   }
+  /// Timers set and neither fired nor cancelled.
+  size_t pendingTimers() const { return Timers.size(); }
   bool Stalled = false;
 
  private:

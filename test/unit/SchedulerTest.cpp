@@ -11,48 +11,18 @@
 
 #include <map>
 
+#include "CompilePlan.h"
 #include "FakeExecutor.h"
-#include "backends/plan/PlanWriter.h"
-#include "frontend/Frontend.h"
-#include "passes/ModelCatalog.h"
-#include "passes/Pass.h"
 #include "runtime/exec/Scheduler.h"
 
 using nlohmann::json;
 using namespace orch;
 using namespace orch::runtime;
+using orch::testing::compile;
+using orch::testing::Compiled;
 using orch::testing::FakeExecutor;
 
 namespace {
-
-struct Compiled {
-  std::unique_ptr<LoadedPlan> Plan;
-  std::unique_ptr<PlanProgram> Prog;
-};
-
-Compiled compile(const std::string &Yaml, const passes::RunConfig *Config = nullptr) {
-  auto F = std::make_shared<SourceFile>("t.yaml", Yaml);
-  DiagnosticEngine D(F.get());
-  auto Doc = frontend::parseDocument(F, D);
-  EXPECT_TRUE(Doc);
-  auto P = frontend::lowerDocument(*Doc, D);
-  EXPECT_TRUE(P);
-  passes::PassContext Ctx{D, {}};
-  Ctx.Config = Config;
-  bool Ok = passes::runPasses(*P, Ctx);
-  std::string Msgs;
-  llvm::raw_string_ostream OS(Msgs);
-  D.flush(OS, false);
-  EXPECT_TRUE(Ok) << Msgs;
-  llvm::Expected<std::string> Bytes = backends::writePlan(*P, "test");
-  EXPECT_TRUE(bool(Bytes));
-  llvm::Expected<LoadedPlan> L = readPlan(*Bytes);
-  EXPECT_TRUE(bool(L));
-  Compiled C;
-  C.Plan = std::make_unique<LoadedPlan>(std::move(*L));
-  C.Prog = std::make_unique<PlanProgram>(*C.Plan);
-  return C;
-}
 
 /// `work`: ms (virtual), fail (failed attempts before success), message.
 class FakeRunner : public ActionRunner {
@@ -286,8 +256,66 @@ TEST_P(AtJobs, TimeoutCancelsTheAttemptAndRetriesIt) {
   EXPECT_EQ(R.state("slow").Attempts, 2u);
   EXPECT_EQ(R.R.Cancelled, 2);
   EXPECT_EQ(R.R.Running, 0);
-  EXPECT_EQ(R.state("slow").Error, "timed out after 1 s (after 2 attempts)");
-  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 1000);
+  // The second attempt had twice the time (the seed's timeout strategy).
+  EXPECT_EQ(R.state("slow").Error, "timed out after 2 s (after 2 attempts)");
+  EXPECT_EQ(R.state("slow").AttemptTimeouts, (std::vector<int64_t>{1000, 2000}));
+  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 2000);
+}
+
+TEST_P(AtJobs, ARetryAfterATimeoutGetsTwiceTheTimeAndSucceeds) {
+  // 2.5 s of work: 1 s and 2 s are too short, 4 s is enough.
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: slow\n    action: work\n    parameters: {ms: 2500}\n    timeout: 1\n"
+      "    on_failure: retry\n    max_retries: 3\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("slow").AttemptTimeouts, (std::vector<int64_t>{1000, 2000, 4000}));
+  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 2000 + 200 + 2500);
+}
+
+TEST_P(AtJobs, ADoubledTimeoutStopsAtThePipelinesTimeout) {
+  // context.timeout 5 s: the third attempt starts at 3.3 s and gets the
+  // 1.7 s that are left, not 4 s; then the pipeline's timeout ends the run.
+  PlanRun R(
+      "name: p\ncontext: {timeout: 5}\nsteps:\n"
+      "  - id: slow\n    action: work\n    parameters: {ms: 9000}\n    timeout: 1\n"
+      "    on_failure: retry\n    max_retries: 3\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.state("slow").AttemptTimeouts, (std::vector<int64_t>{1000, 2000, 1700}));
+  EXPECT_EQ(R.S->runError(), "the pipeline's timeout of 5 s ran out");
+  EXPECT_EQ(R.E.elapsed().count(), 5000);
+}
+
+TEST_P(AtJobs, AFailureThatIsNotATimeoutKeepsTheTimeout) {
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: flaky\n    action: work\n    parameters: {ms: 10, fail: 2}\n"
+      "    timeout: 1\n    on_failure: retry\n",
+      GetParam());
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("flaky").AttemptTimeouts, (std::vector<int64_t>{1000, 1000, 1000}));
+}
+
+TEST_P(AtJobs, ATimedOutStepGivesBackItsGroupSlot) {
+  // The reported hang: one slot in the group, the first step times out
+  // under `continue`; the others must still get the slot.
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 1;
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 3000}\n    timeout: 1\n"
+      "    on_failure: continue\n"
+      "  - id: b\n    action: work\n    parameters: {ms: 100, message: \"{{ a.status }}\"}\n"
+      "  - id: c\n    action: work\n    parameters: {ms: 100}\n",
+      GetParam(), json::object(), &Config);
+  ASSERT_FALSE(R.E.Stalled);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.status("a"), StepStatus::Failed);
+  EXPECT_EQ(R.state("b").Result["output"], "failed");
+  EXPECT_EQ(R.S->groups().held(), 0u);
+  EXPECT_EQ(R.E.elapsed().count(), 1000 + 100 + 100);
 }
 
 TEST_P(AtJobs, FalseConditionSkipsAndPropagates) {

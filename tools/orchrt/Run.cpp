@@ -1,6 +1,7 @@
 //===- Run.cpp - orchrt's wiring: plan, inputs, loop, actions, report -----===//
 #include "Run.h"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -172,6 +173,15 @@ int runPlan(const RunCommand &Cmd) {
               : Plan->plan().max_concurrent_tasks() ? Plan->plan().max_concurrent_tasks()
                                                     : 32;
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
+  if (Cmd.SpillThreshold) {
+    // One directory a run, so that runs sharing a run directory do not mix.
+    llvm::SmallString<256> Dir(Cmd.RunDir);
+    llvm::sys::path::append(Dir, ".orch-spill",
+                            fmt::format("run-{:%Y%m%dT%H%M%S}-{}",
+                                        fmt::gmtime(std::time(nullptr)), getpid()));
+    Opts.Spill.Dir = Dir.str().str();
+    Opts.Spill.Threshold = Cmd.SpillThreshold;
+  }
   // With nothing to show, no observer: not even its calls cost anything.
   Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts,
                   Mode == ProgressMode::None ? nullptr : &Display);

@@ -22,6 +22,9 @@ struct RunCommand {
   std::string ModelsFile;
   Progress ProgressMode = Progress::Auto;
   unsigned RetryBaseMs = 250;
+  /// `--spill-threshold`: result fields longer than this many bytes go to
+  /// files under <run dir>/.orch-spill; 0: never.
+  uint64_t SpillThreshold = 1u << 20;
   bool Time = false;
   bool DryRun = false;   ///< `--dry-run`: load, check inputs, run nothing.
   std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print

@@ -45,6 +45,11 @@ cl::opt<bool> Quiet("q", cl::desc("Same as --progress=none"), cl::cat(Cat));
 cl::opt<unsigned> RetryBase("retry-base-ms",
                             cl::desc("First retry delay; it doubles each retry"),
                             cl::init(250), cl::cat(Cat));
+cl::opt<uint64_t> SpillThreshold(
+    "spill-threshold",
+    cl::desc("Result fields longer than this many bytes are kept in files under "
+             "<run dir>/.orch-spill instead of memory (0: never)"),
+    cl::value_desc("bytes"), cl::init(1u << 20), cl::cat(Cat));
 cl::opt<std::string> StateDir(
     "state-dir",
     cl::desc(
@@ -80,6 +85,7 @@ int main(int Argc, char **Argv) {
   C.ModelsFile = Models;
   C.ProgressMode = Quiet ? Progress::None : ProgressOpt.getValue();
   C.RetryBaseMs = RetryBase;
+  C.SpillThreshold = SpillThreshold;
   C.Time = TimeRun;
   C.DryRun = DryRun;
   C.StateDir = StateDir;
