@@ -1,20 +1,27 @@
 //===- Bindings.cpp -------------------------------------------------------===//
 #include "frontend/Bindings.h"
 
+#include <fmt/format.h>
+
 #include "frontend/Ast.h"
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::frontend {
 
 namespace {
+/// Values an inputs file may expand to (aliases share nodes).
+constexpr unsigned MaxBindingNodes = 1000000;
+
 llvm::Error error(const std::string &Msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
 }
 
 /// Converts a yaml-cpp node, with a budget against alias bombs.
 ir::Value *convert(const YAML::Node &N, ir::Arena &A, unsigned &Budget, unsigned Depth) {
-  if (Budget == 0 || Depth > 64) return nullptr;
+  if (Budget == 0 || Depth > ir::MaxValueDepth) return nullptr;
   --Budget;
   switch (N.Type()) {
     case YAML::NodeType::Scalar: {
@@ -59,11 +66,15 @@ llvm::Expected<ir::InputBinding> parseSetBinding(llvm::StringRef Arg, ir::Arena 
 
 llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef Path,
                                                                ir::Arena &A) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Buf =
+      llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  if (!Buf) return error("cannot read inputs file `" + Path.str() + "`");
+  // yaml-cpp recurses on flow collections: check their nesting first.
+  if (std::string Deep = ir::jsonDepthProblem((*Buf)->getBuffer()); !Deep.empty())
+    return error(fmt::format("inputs file `{}`: {}", Path.str(), Deep));
   YAML::Node Root;
   try {
-    Root = YAML::LoadFile(Path.str());
-  } catch (const YAML::BadFile &) {
-    return error("cannot read inputs file `" + Path.str() + "`");
+    Root = YAML::Load((*Buf)->getBuffer().str());
   } catch (const YAML::Exception &E) {
     return error(Path.str() + ":" + std::to_string(E.mark.line + 1) + ":" +
                  std::to_string(E.mark.column + 1) + ": " + E.msg);
@@ -71,13 +82,17 @@ llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef P
   if (!Root.IsMap())
     return error("inputs file `" + Path.str() + "` must hold a mapping of input values");
   std::vector<ir::InputBinding> Out;
-  unsigned Budget = 1000000;
+  unsigned Budget = MaxBindingNodes;
   try {
     for (const auto &KV : Root) {
       ir::InputBinding B;
       B.Name = KV.first.as<std::string>();
       B.V = convert(KV.second, A, Budget, 0);
-      if (!B.V) return error("inputs file `" + Path.str() + "` is too large or too deep");
+      if (!B.V)
+        return error(fmt::format(
+            "inputs file `{}` nests deeper than {} levels or expands to more than "
+            "{} values",
+            Path.str(), ir::MaxValueDepth, MaxBindingNodes));
       B.Origin = "--inputs " + Path.str();
       Out.push_back(std::move(B));
     }

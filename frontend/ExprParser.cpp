@@ -7,6 +7,7 @@
 #include "TemplateExprParser.h"
 #include "antlr4-runtime.h"
 #include "frontend/Escapes.h"
+#include "frontend/FastExprLexer.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -90,6 +91,8 @@ struct Machinery {
   FirstError Errors;
   /// Parsed shapes by token-type sequence (see Shape).
   llvm::StringMap<std::unique_ptr<Shape>> Shapes;
+  std::vector<ExprToken> Fast;  ///< The fast lexer's tokens, reused.
+  std::string Key;              ///< A shape key, reused.
   static constexpr size_t MaxShapes = 4096;
 
   Machinery() {
@@ -103,6 +106,22 @@ struct Machinery {
 Machinery &machinery() {
   thread_local Machinery M;
   return M;
+}
+
+/// Lexes \p Text with ANTLR into M.Tokens (for the parser) and returns the
+/// tokens. May throw: callers catch.
+std::vector<ExprToken> antlrLex(Machinery &M, llvm::StringRef Text) {
+  M.Errors.Seen = false;
+  M.Input.load(Text.str());
+  M.Lexer.setInputStream(&M.Input);
+  M.Tokens.setTokenSource(&M.Lexer);
+  M.Tokens.fill();
+  std::vector<ExprToken> Out;
+  for (antlr4::Token *T : M.Tokens.getTokens())
+    Out.push_back({static_cast<int>(T->getType()),
+                   static_cast<uint32_t>(T->getStartIndex()),
+                   static_cast<uint32_t>(T->getStopIndex())});
+  return Out;
 }
 
 /// Builds a Shape from a successful parse tree.
@@ -283,7 +302,7 @@ class ShapeBuilder {
 /// Makes ir::Expr nodes from a shape and one expression's tokens.
 class Instantiator {
  public:
-  Instantiator(llvm::StringRef Text, const std::vector<antlr4::Token *> &Toks,
+  Instantiator(llvm::StringRef Text, llvm::ArrayRef<ExprToken> Toks,
                llvm::ArrayRef<uint32_t> Map, SourceLoc Fallback, ir::Arena &A)
       : Text(Text),
         Toks(Toks),
@@ -316,17 +335,17 @@ class Instantiator {
   }
 
   llvm::StringRef textOf(uint32_t Tok) const {
-    size_t B = byteOffset(Toks[Tok]->getStartIndex());
-    size_t E = byteOffset(Toks[Tok]->getStopIndex() + 1);
+    size_t B = byteOffset(Toks[Tok].Start);
+    size_t E = byteOffset(Toks[Tok].Stop + 1);
     return Text.slice(B, E);
   }
 
-  SourceLoc locOfTok(uint32_t Tok) const { return locOf(Toks[Tok]->getStartIndex()); }
+  SourceLoc locOfTok(uint32_t Tok) const { return locOf(Toks[Tok].Start); }
 
   uint32_t span(uint32_t First, uint32_t Last) const {
     if (Map.empty()) return 1;
-    size_t B = std::min(byteOffset(Toks[First]->getStartIndex()), Map.size() - 1);
-    size_t E = std::min(byteOffset(Toks[Last]->getStopIndex() + 1), Map.size() - 1);
+    size_t B = std::min(byteOffset(Toks[First].Start), Map.size() - 1);
+    size_t E = std::min(byteOffset(Toks[Last].Stop + 1), Map.size() - 1);
     return Map[E] > Map[B] ? Map[E] - Map[B] : 1;
   }
 
@@ -368,7 +387,7 @@ class Instantiator {
   ir::Expr *literal(uint32_t Tok, SourceLoc L, uint32_t Len) {
     llvm::StringRef T = textOf(Tok);
     ir::Scalar V;
-    switch (Toks[Tok]->getType()) {
+    switch (Toks[Tok].Type) {
       case TemplateExprLexer::KW_TRUE:
         V = ir::Scalar::boolean(true);
         break;
@@ -413,7 +432,7 @@ class Instantiator {
   }
 
   llvm::StringRef Text;
-  const std::vector<antlr4::Token *> &Toks;
+  llvm::ArrayRef<ExprToken> Toks;
   llvm::ArrayRef<uint32_t> Map;
   SourceLoc Fallback;
   ir::Arena &A;
@@ -423,11 +442,11 @@ class Instantiator {
 
 /// Rejects expressions whose nesting would recurse too deeply in the parser:
 /// brackets, and runs of prefix operators (`not not not ...`, `- - -x`).
-bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max, size_t &BadIndex) {
+bool checkNesting(llvm::ArrayRef<ExprToken> Toks, unsigned Max, size_t &BadIndex) {
   unsigned Depth = 0, Prefix = 0;
   bool PrevIsOperand = false;
-  for (antlr4::Token *T : Toks.getTokens()) {
-    size_t Ty = T->getType();
+  for (const ExprToken &T : Toks) {
+    int Ty = T.Type;
     bool IsPrefix = !PrevIsOperand &&
                     (Ty == TemplateExprLexer::KW_NOT || Ty == TemplateExprLexer::MINUS ||
                      Ty == TemplateExprLexer::PLUS);
@@ -438,7 +457,7 @@ bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max, size_t &BadInde
              Depth)
       --Depth;
     if (Depth + Prefix > Max) {
-      BadIndex = T->getStartIndex();
+      BadIndex = T.Start;
       return false;
     }
     PrevIsOperand = Ty == TemplateExprLexer::IDENT || Ty == TemplateExprLexer::INT ||
@@ -451,6 +470,14 @@ bool checkNesting(antlr4::CommonTokenStream &Toks, unsigned Max, size_t &BadInde
 }
 
 }  // namespace
+
+std::vector<ExprToken> antlrLexExpr(llvm::StringRef Text) {
+  try {
+    return antlrLex(machinery(), Text);
+  } catch (const std::exception &) {
+    return {};
+  }
+}
 
 ir::Expr *parseExpression(llvm::StringRef Text, SourceLoc Base, SourceLoc Fallback,
                           ir::Arena &A, DiagnosticEngine &Diags,
@@ -465,31 +492,38 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
                           SourceLoc Fallback, ir::Arena &A, DiagnosticEngine &Diags,
                           const ExprLimits &Limits) {
   Machinery &M = machinery();
-  std::vector<antlr4::Token *> NoTokens;
-  Instantiator Loc(Text, NoTokens, RawOffsets, Fallback, A);
+  Instantiator Loc(Text, {}, RawOffsets, Fallback, A);
   if (Text.size() > Limits.MaxLength) {
     Diags.report(DiagKind::TemplateSyntax, Loc.locOf(0), 2,
                  fmt::format("expression is {} bytes long; the limit is {}", Text.size(),
                              Limits.MaxLength));
     return nullptr;
   }
-  try {
-    M.Errors.Seen = false;
-    M.Input.load(Text.str());
-    M.Lexer.setInputStream(&M.Input);
-    M.Tokens.setTokenSource(&M.Lexer);
-    M.Tokens.fill();
+  // The key of a shape: the token types, one byte each.
+  auto KeyOf = [&](llvm::ArrayRef<ExprToken> Toks) {
+    M.Key.clear();
+    for (const ExprToken &T : Toks) M.Key += static_cast<char>(T.Type & 0x7f);
+    return llvm::StringRef(M.Key);
+  };
+  auto TooDeep = [&](llvm::ArrayRef<ExprToken> Toks) {
     size_t BadIndex = 0;
-    if (!checkNesting(M.Tokens, Limits.MaxNesting, BadIndex)) {
-      Diags.report(
-          DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1,
-          fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
-      return nullptr;
-    }
-    const std::vector<antlr4::Token *> &Toks = M.Tokens.getTokens();
-    std::string Key;
-    Key.reserve(Toks.size());
-    for (antlr4::Token *T : Toks) Key += static_cast<char>(T->getType() & 0x7f);
+    if (checkNesting(Toks, Limits.MaxNesting, BadIndex)) return false;
+    Diags.report(
+        DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1,
+        fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
+    return true;
+  };
+  // The fast path: the hand-written lexer and a shape seen before.
+  if (fastLexExpr(Text, M.Fast)) {
+    if (TooDeep(M.Fast)) return nullptr;
+    auto Cached = M.Shapes.find(KeyOf(M.Fast));
+    if (Cached != M.Shapes.end())
+      return Instantiator(Text, M.Fast, RawOffsets, Fallback, A).build(*Cached->second);
+  }
+  try {
+    std::vector<ExprToken> Toks = antlrLex(M, Text);
+    if (TooDeep(Toks)) return nullptr;
+    std::string Key = KeyOf(Toks).str();
     Instantiator Inst(Text, Toks, RawOffsets, Fallback, A);
     auto Cached = M.Shapes.find(Key);
     if (Cached != M.Shapes.end()) return Inst.build(*Cached->second);

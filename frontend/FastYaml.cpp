@@ -239,8 +239,7 @@ class FastReader {
   ast::ScalarNode *keyScalar(size_t At, size_t Colon) {
     llvm::StringRef Raw = T.slice(At, Colon).rtrim(' ');
     if (Raw[0] == '"' || Raw[0] == '\'') {
-      std::string V = unquote(Raw);
-      return scalar(At, V, false, true);
+      return scalar(At, unquote(Raw), false, true);
     }
     if (isNullSpelling(Raw)) giveUp();  // a null key: yaml-cpp reports it
     return scalar(At, Raw, true, true);
@@ -413,11 +412,15 @@ class FastReader {
     return scalar(At, V, false, false);
   }
 
-  /// The value of a single-line quoted scalar, including its quotes.
-  static std::string unquote(llvm::StringRef Q) {
+  /// The value of a single-line quoted scalar \p Q, quotes included: a
+  /// slice of Q when nothing is escaped (the usual case), else the
+  /// unescaped text in a buffer reused until the next call.
+  llvm::StringRef unquote(llvm::StringRef Q) {
     char C = Q[0];
     llvm::StringRef Body = Q.drop_front().drop_back();
-    std::string Out;
+    if (!Body.contains(C == '\'' ? '\'' : '\\')) return Body;
+    std::string &Out = Unquoted;
+    Out.clear();
     Out.reserve(Body.size());
     for (size_t I = 0; I < Body.size(); ++I) {
       char X = Body[I];
@@ -439,6 +442,7 @@ class FastReader {
   }
 
   const SourceFile &File;
+  std::string Unquoted;  ///< unquote()'s buffer.
   llvm::StringRef T;
   ir::Arena &A;
   const YamlLimits &Limits;

@@ -9,9 +9,9 @@ namespace {
 const llvm::StringRef PipelineKeys[] = {"name",    "version", "description", "metadata",
                                         "context", "inputs",  "outputs",     "steps"};
 const llvm::StringRef StepKeys[] = {
-    "id",           "name",       "description",   "action",  "parameters",
-    "dependencies", "depends_on", "on_failure",    "timeout", "max_retries",
-    "condition",    "model",      "requires_model"};
+    "id",           "name",       "description",    "action",    "parameters",
+    "dependencies", "depends_on", "on_failure",     "timeout",   "max_retries",
+    "condition",    "model",      "requires_model", "max_tokens"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description"};
 }  // namespace
@@ -355,6 +355,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         S.Timeout = X;
       else
         S.MaxRetries = X;
+    } else if (K == "max_tokens") {
+      S.MaxTokens = getInt(V, quoted(K));
     } else if (K == "model") {
       if (ir::AutoTag *T = soleAuto(V)) {
         if (T->DeclaredType && *T->DeclaredType != ir::Type::String)

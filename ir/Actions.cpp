@@ -66,7 +66,8 @@ constexpr ActionField ShellFields[] = {
 constexpr ActionParam GenerateParams[] = {
     {"prompt", Type::String, true, "the user message"},
     {"system", Type::String, false, "the system message"},
-    {"max_tokens", Type::Int, false, "answer length limit (default 1024)"},
+    {"max_tokens", Type::Int, false,
+     "answer length limit (default: the step's `max_tokens`, else the model's)"},
     {"temperature", Type::Float, false, "sampling temperature (default 0)"}};
 constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
 

@@ -45,6 +45,10 @@ struct ActionInfo {
   bool Local = false;
 };
 
+/// The largest `max_tokens` a step, a `generate` parameter or a registry
+/// entry may ask for.
+constexpr int64_t MaxOutputTokens = 1'000'000;
+
 /// The longest `sleep` (`ms`): one day.
 constexpr int64_t MaxSleepMs = 86'400'000;
 

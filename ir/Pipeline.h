@@ -96,6 +96,9 @@ struct Step {
   LocString OnFailureText;  ///< As written; empty if absent.
   std::optional<LocInt> Timeout;
   std::optional<LocInt> MaxRetries;
+  /// `max_tokens:`: the longest answer a model step asks for; unset, the
+  /// model's registry entry decides at run time.
+  std::optional<LocInt> MaxTokens;
   AutoTag *TimeoutAuto = nullptr;
   AutoTag *MaxRetriesAuto = nullptr;
   LocString Model;               ///< `model:` pins the step's model.

@@ -271,6 +271,7 @@ class PipelinePrinter {
       OS << " (" << S.ModelWhy << ")\n";
     }
 
+    if (S.MaxTokens) OS << "    max_tokens " << S.MaxTokens->Val << "\n";
     bool Policy = !S.OnFailureText.Str.empty() || S.Timeout || S.MaxRetries ||
                   S.TimeoutAuto || S.MaxRetriesAuto;
     if (Policy) {

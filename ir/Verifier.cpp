@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "llvm/ADT/DenseMapInfo.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/StringSet.h"
 
 namespace orch::ir {
 
@@ -18,20 +18,33 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
   for (size_t I = 0; I < P.AutoTags.size(); ++I)
     if (!P.AutoTags[I] || P.AutoTags[I]->Id != I)
       return fail(fmt::format("AUTO tag {} has id out of order", I));
-  llvm::StringSet<> Ids;
+  // It runs after every pass: one table of ids, no allocation per step.
+  llvm::DenseSet<llvm::StringRef> Ids;
+  if (DepsResolved) Ids.reserve(P.Steps.size());
+  llvm::DenseSet<uint32_t> Targets;
   for (uint32_t SI = 0; SI < P.Steps.size(); ++SI) {
     const Step &S = P.Steps[SI];
     if (DepsResolved && !Ids.insert(S.Id.Str).second)
       return fail(fmt::format("duplicate step id `{}`", S.Id.Str.str()));
-    llvm::DenseSet<uint32_t> Targets;
+    // Most steps have a few edges: a linear search beats hashing them.
+    constexpr size_t Few = 16;
+    bool Hashed = S.Deps.size() > Few;
+    if (Hashed) Targets.clear();
+    auto Has = [&](uint32_t T, size_t Upto) {
+      if (Hashed) return Targets.contains(T);
+      for (size_t K = 0; K < Upto; ++K)
+        if (S.Deps[K].Target == T) return true;
+      return false;
+    };
     bool SeenInferred = false;
-    for (const DepEdge &D : S.Deps) {
+    for (size_t DI = 0; DI < S.Deps.size(); ++DI) {
+      const DepEdge &D = S.Deps[DI];
       if (D.Target >= P.Steps.size())
         return fail(
             fmt::format("step `{}` has an edge to #{}", S.Id.Str.str(), D.Target));
       if (D.Target == SI)
         return fail(fmt::format("step `{}` has an edge to itself", S.Id.Str.str()));
-      if (!Targets.insert(D.Target).second)
+      if (Hashed ? !Targets.insert(D.Target).second : Has(D.Target, DI))
         return fail(fmt::format("step `{}` has a duplicate edge", S.Id.Str.str()));
       if (SeenInferred && !D.Inferred)
         return fail(
@@ -40,7 +53,7 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
     }
     if (DepsResolved)
       for (const StepUse &U : S.Uses)
-        if (U.Target != SI && !Targets.contains(U.Target))
+        if (U.Target != SI && !Has(U.Target, S.Deps.size()))
           return fail(fmt::format("step `{}` uses `{}` without an edge", S.Id.Str.str(),
                                   P.Steps[U.Target].Id.Str.str()));
     if (S.Params)

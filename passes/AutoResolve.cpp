@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "ir/JsonSchema.h"
 #include "llvm/ADT/SmallVector.h"
 #include "passes/Pass.h"
@@ -98,7 +99,7 @@ void ResolveAutoPass::askModel(Site &S, AutoOracle &O, const AutoOptions &Opts) 
       }
       json Proposed =
           F->is_object() && F->contains("schema_json") && (*F)["schema_json"].is_string()
-              ? json::parse((*F)["schema_json"].get<std::string>(), nullptr, false)
+              ? ir::parseJsonBounded((*F)["schema_json"].get<std::string>())
               : json();
       if (!Proposed.is_object() || !Proposed.contains("type")) {
         S.Error = {DiagKind::AutoModelFailed,

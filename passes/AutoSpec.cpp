@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ir/Actions.h"
+#include "ir/Eval.h"
 #include "ir/Filters.h"
 #include "ir/Printer.h"
 #include "llvm/ADT/SmallVector.h"
@@ -15,50 +16,6 @@ namespace orch::passes {
 using nlohmann::json;
 
 namespace {
-
-bool isWordish(llvm::StringRef Item) {
-  llvm::SmallVector<llvm::StringRef, 4> Words;
-  Item.split(Words, ' ', -1, false);
-  if (Words.empty() || Words.size() > 3) return false;
-  for (llvm::StringRef W : Words)
-    if (!llvm::all_of(W, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; }))
-      return false;
-  return true;
-}
-
-/// "a, b, or c" / "a, b or c" / "a or b" -> items; empty if not a list.
-std::vector<std::string> splitChoices(llvm::StringRef S) {
-  S = S.trim().rtrim(".?!").trim();
-  if (!S.contains(" or ")) return {};
-  auto [Head, Last] = S.rsplit(" or ");
-  Head = Head.trim().rtrim(',').trim();
-  std::vector<std::string> Out;
-  llvm::SmallVector<llvm::StringRef, 8> Parts;
-  Head.split(Parts, ',', -1, false);
-  for (llvm::StringRef P : Parts) Out.push_back(P.trim().str());
-  Out.push_back(Last.trim().str());
-  for (const std::string &I : Out)
-    if (!isWordish(I) || llvm::StringRef(I).equals_insensitive("etc")) return {};
-  return Out.size() >= 2 ? Out : std::vector<std::string>{};
-}
-
-/// "(3-7 models)", "between 1 and 10" -> integer bounds.
-std::optional<std::pair<int64_t, int64_t>> rangeInText(llvm::StringRef T) {
-  for (size_t I = 0; I < T.size(); ++I) {
-    if (!llvm::isDigit(T[I]) || (I && llvm::isAlnum(T[I - 1]))) continue;
-    size_t J = I;
-    while (J < T.size() && llvm::isDigit(T[J])) ++J;
-    if (J + 1 < T.size() && (T[J] == '-' || T[J] == '\xe2') && llvm::isDigit(T[J + 1])) {
-      size_t K = J + 1;
-      while (K < T.size() && llvm::isDigit(T[K])) ++K;
-      int64_t Lo, Hi;
-      if (!T.slice(I, J).getAsInteger(10, Lo) &&
-          !T.slice(J + 1, K).getAsInteger(10, Hi) && Lo <= Hi)
-        return std::make_pair(Lo, Hi);
-    }
-  }
-  return std::nullopt;
-}
 
 json typeSchema(ir::Type T) {
   switch (T) {
@@ -79,29 +36,85 @@ json typeSchema(ir::Type T) {
   }
 }
 
-/// A literal or template value as the prompt shows it.
-std::string show(const ir::Value *V) {
+/// The text of \p Loc / \p Len in \p F as written, if it is one line.
+std::optional<llvm::StringRef> written(const SourceFile &F, SourceLoc Loc, uint32_t Len) {
+  if (!Loc.isValid() || Len == 0 || Loc.Offset + uint64_t(Len) > F.text().size())
+    return std::nullopt;
+  llvm::StringRef S = F.text().substr(Loc.Offset, Len);
+  if (S.contains('\n')) return std::nullopt;
+  return S;
+}
+
+/// A value as the user wrote it: templates with `{{ }}` around their
+/// expressions as written, AUTO tags as `<AUTO>…</AUTO>`, lists and maps in
+/// flow style; never the IR printer's notation.
+void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
+  if (!V) {
+    Out += "null";
+    return;
+  }
+  switch (V->kind()) {
+    case ir::Value::Kind::Scalar: {
+      const ir::Scalar &Sc = llvm::cast<ir::ScalarValue>(V)->scalar();
+      Out +=
+          Sc.Ty == ir::Type::String ? Sc.S.str() : ir::toJsonText(ir::scalarToJson(Sc));
+      return;
+    }
+    case ir::Value::Kind::Template:
+      for (const ir::Segment &S : llvm::cast<ir::TemplateValue>(V)->segments()) {
+        if (S.K == ir::Segment::Kind::Text) {
+          Out += S.Text;
+        } else if (S.K == ir::Segment::Kind::Expr) {
+          std::string E;
+          if (auto W = written(F, S.E->loc(), S.E->length())) {
+            E = W->str();
+          } else {
+            llvm::raw_string_ostream OS(E);
+            ir::printExpr(OS, S.E);
+          }
+          Out += "{{ " + E + " }}";
+        } else {
+          Out += "<AUTO>" + S.Tag->Text.str() + "</AUTO>";
+        }
+      }
+      return;
+    case ir::Value::Kind::Auto:
+      Out += "<AUTO>" + llvm::cast<ir::AutoValue>(V)->tag()->Text.str() + "</AUTO>";
+      return;
+    case ir::Value::Kind::List: {
+      Out += '[';
+      bool First = true;
+      for (const ir::Value *I : llvm::cast<ir::ListValue>(V)->items()) {
+        Out += First ? "" : ", ";
+        First = false;
+        showValue(Out, F, I);
+      }
+      Out += ']';
+      return;
+    }
+    case ir::Value::Kind::Map: {
+      Out += '{';
+      bool First = true;
+      for (const ir::MapEntry &E : llvm::cast<ir::MapValue>(V)->entries()) {
+        Out += First ? "" : ", ";
+        First = false;
+        Out += E.Key.str() + ": ";
+        showValue(Out, F, E.V);
+      }
+      Out += '}';
+      return;
+    }
+  }
+}
+
+std::string show(const SourceFile &F, const ir::Value *V) {
   std::string S;
-  llvm::raw_string_ostream OS(S);
-  ir::printValue(OS, V);
+  showValue(S, F, V);
   if (S.size() > 200) S = S.substr(0, 197) + "...";
   return S;
 }
 
 }  // namespace
-
-std::vector<std::string> choicesInText(llvm::StringRef Text) {
-  // After "choose:" / "choose from" / the last colon, or the whole text.
-  llvm::StringRef T = Text;
-  size_t Colon = T.rfind(':');
-  if (Colon != llvm::StringRef::npos) {
-    if (auto C = splitChoices(T.substr(Colon + 1)); !C.empty()) return C;
-  }
-  size_t From = T.find_insensitive("choose from");
-  if (From != llvm::StringRef::npos)
-    if (auto C = splitChoices(T.substr(From + 11)); !C.empty()) return C;
-  return splitChoices(T);
-}
 
 json formatSpecSchema() {
   return {{"type", "object"},
@@ -235,6 +248,12 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
     if (!TS.is_null()) {
       if (T.Min) TS["minimum"] = *T.Min;
       if (T.Max) TS["maximum"] = *T.Max;
+      // A whole number whose text spells out a range ("between 30 and 90").
+      if (S.Ty == ir::Type::Int && !T.Min && !T.Max)
+        if (auto R = rangeInText(T.Text)) {
+          TS["minimum"] = R->first;
+          TS["maximum"] = R->second;
+        }
       if ((Field == "timeout") && !T.Min) TS["minimum"] = 1;
       if (S.Ty == ir::Type::Int && !TS.contains("minimum") &&
           (Field == "max_retries" || S.Why.rfind("the name", 0) == 0))
@@ -263,14 +282,15 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
       for (const ir::MapEntry &E : St.Params->entries()) {
         if (llvm::isa<ir::AutoValue>(E.V) && llvm::cast<ir::AutoValue>(E.V)->tag() == &T)
           continue;
-        Siblings += fmt::format("  {}: {}\n", E.Key.str(), show(E.V));
+        Siblings += fmt::format("  {}: {}\n", E.Key.str(), show(P.file(), E.V));
       }
       if (!Siblings.empty()) Pr += "Other parameters of this step:\n" + Siblings;
     }
   }
   std::string Bound;
   for (const ir::Input &In : P.Inputs)
-    if (In.Bound) Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(In.Bound));
+    if (In.Bound)
+      Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(P.file(), In.Bound));
   if (!Bound.empty()) Pr += "Compile-time inputs:\n" + Bound;
   Pr += fmt::format("Field: {}\n", T.Path.str());
   Pr += fmt::format("Decide: {}\n", T.Text.str());

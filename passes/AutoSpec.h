@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/Pipeline.h"
+#include "passes/AutoText.h"
 
 namespace orch::passes {
 
@@ -34,10 +35,6 @@ struct AutoDomain {
 /// "dependencies", "timeout", "max_retries", "model" or "parameter".
 AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
                        llvm::StringRef Field, const AutoDomain &D);
-
-/// The choices a tag's text spells out, if it does: "choose: a, b, or c",
-/// "voting, averaging, or stacking". Empty when the text is open-ended.
-std::vector<std::string> choicesInText(llvm::StringRef Text);
 
 /// A schema for the schema asked for in the first of the two steps.
 nlohmann::json formatSpecSchema();

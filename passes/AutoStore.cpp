@@ -7,8 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SHA256.h"
@@ -28,23 +30,42 @@ std::string sha256Hex(llvm::StringRef Data) {
 // --- Lock file --------------------------------------------------------------
 
 namespace {
+/// Bounds the expansion of a lock file's values: aliases share nodes, so a
+/// small file can stand for an exponential tree (the pipeline file has the
+/// same guard), and deep nesting would exhaust the stack.
+struct ExpandBudget {
+  size_t Nodes = 1'000'000;
+  std::string Problem;
+};
+
 /// yaml-cpp node to JSON (the lock stores values as JSON, which is YAML).
-json toJson(const YAML::Node &N) {
+json toJson(const YAML::Node &N, ExpandBudget &B, unsigned Depth) {
+  if (!B.Problem.empty()) return nullptr;
+  if (B.Nodes == 0) {
+    B.Problem = "its values expand to more than 1000000 nodes (an alias bomb?)";
+    return nullptr;
+  }
+  --B.Nodes;
+  if (Depth > ir::MaxValueDepth) {
+    B.Problem = fmt::format("its values nest deeper than {} levels", ir::MaxValueDepth);
+    return nullptr;
+  }
   switch (N.Type()) {
     case YAML::NodeType::Sequence: {
       json A = json::array();
-      for (const YAML::Node &I : N) A.push_back(toJson(I));
+      for (const YAML::Node &I : N) A.push_back(toJson(I, B, Depth + 1));
       return A;
     }
     case YAML::NodeType::Map: {
       json O = json::object();
-      for (const auto &KV : N) O[KV.first.as<std::string>()] = toJson(KV.second);
+      for (const auto &KV : N)
+        O[KV.first.as<std::string>()] = toJson(KV.second, B, Depth + 1);
       return O;
     }
     case YAML::NodeType::Scalar: {
       std::string S = N.Scalar();
       if (N.Tag() == "!") return S;  // quoted: a string
-      json J = json::parse(S, nullptr, false);
+      json J = ir::parseJsonBounded(S);
       return J.is_discarded() ? json(S) : J;
     }
     default:
@@ -56,12 +77,21 @@ json toJson(const YAML::Node &N) {
 llvm::Expected<LockFile> LockFile::read(const std::string &Path) {
   LockFile L;
   if (!llvm::sys::fs::exists(Path)) return L;
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Buf =
+      llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  if (!Buf)
+    return llvm::createStringError(Buf.getError(), "cannot read `%s`", Path.c_str());
+  // yaml-cpp recurses on flow collections: check their nesting first.
+  if (std::string Deep = ir::jsonDepthProblem((*Buf)->getBuffer()); !Deep.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "`%s`: %s",
+                                   Path.c_str(), Deep.c_str());
   try {
-    YAML::Node Root = YAML::LoadFile(Path);
+    YAML::Node Root = YAML::Load((*Buf)->getBuffer().str());
     if (!Root.IsMap() || !Root["tags"] || !Root["tags"].IsSequence())
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "`%s` is not an AUTO lock file (no `tags` list)",
                                      Path.c_str());
+    ExpandBudget Budget;
     for (const YAML::Node &T : Root["tags"]) {
       LockEntry E;
       E.Path = T["path"] ? T["path"].as<std::string>() : "";
@@ -69,7 +99,10 @@ llvm::Expected<LockFile> LockFile::read(const std::string &Path) {
       E.Text = T["text"] ? T["text"].as<std::string>() : "";
       E.Model = T["model"] ? T["model"].as<std::string>() : "";
       E.PromptHash = T["prompt_hash"] ? T["prompt_hash"].as<std::string>() : "";
-      E.Value = T["value"] ? toJson(T["value"]) : json();
+      E.Value = T["value"] ? toJson(T["value"], Budget, 1) : json();
+      if (!Budget.Problem.empty())
+        return llvm::createStringError(llvm::inconvertibleErrorCode(), "`%s`: %s",
+                                       Path.c_str(), Budget.Problem.c_str());
       L.Entries.push_back(std::move(E));
     }
   } catch (const YAML::Exception &E) {
@@ -125,7 +158,7 @@ std::optional<json> DiskCache::get(llvm::StringRef Key) const {
   if (!In) return std::nullopt;
   std::stringstream SS;
   SS << In.rdbuf();
-  json J = json::parse(SS.str(), nullptr, false);
+  json J = ir::parseJsonBounded(SS.str());
   if (J.is_discarded() || !J.is_object() || !J.contains("value")) return std::nullopt;
   return J["value"];
 }

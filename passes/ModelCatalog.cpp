@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/Actions.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::passes {
@@ -87,6 +88,13 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
           M.StructuredOutput =
               get<bool>(Caps, "supports_structured_output", M.StructuredOutput);
         }
+        M.MaxTokens = get<int64_t>(N, "max_tokens", 0);
+        if (N["max_tokens"] && (M.MaxTokens < 1 || M.MaxTokens > ir::MaxOutputTokens))
+          return fail(Path,
+                      fmt::format("`models.{}.max_tokens` must be an integer from 1 "
+                                  "to {}",
+                                  M.Name, ir::MaxOutputTokens));
+        M.Reasoning = get<bool>(N, "reasoning", false);
         M.MemoryGb = get<double>(N["requirements"], "memory_gb", 0);
         YAML::Node Met = N["metrics"];
         M.LatencyP50 = get<double>(Met, "latency_p50", 0);

@@ -34,6 +34,8 @@ struct ModelInfo {
   double Throughput = 0;
   double Accuracy = 0;
   double CostPerToken = 0;
+  int64_t MaxTokens = 0;   ///< `max_tokens`: the default answer length; 0: unset.
+  bool Reasoning = false;  ///< `reasoning`: an OpenAI reasoning model.
 };
 
 /// A selection policy: `weighted` scores, or `ucb` (learned at run time).

@@ -1,4 +1,7 @@
 //===- Validate.cpp - Names, versions, enums, ranges, duplicates ----------===//
+#include <fmt/format.h>
+
+#include "ir/Actions.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "passes/Pass.h"
@@ -127,6 +130,14 @@ class ValidatePass : public Pass {
                  didYouMean(F.Str, Policies));
       checkPositive(S.Timeout, "`timeout`", 1, D);
       checkPositive(S.MaxRetries, "`max_retries`", 0, D);
+      if (const std::optional<ir::LocInt> &M = S.MaxTokens) {
+        if (M->Val < 1 || M->Val > ir::MaxOutputTokens)
+          D.report(DiagKind::OutOfRange, M->Loc, M->Length, "`max_tokens`",
+                   fmt::format("from 1 to {}", ir::MaxOutputTokens), M->Val);
+        else if (!S.ActionAuto && !ir::isModelAction(S.Action.Str))
+          D.report(DiagKind::ModelKeyOnLocalStep, M->Loc, M->Length, "max_tokens",
+                   S.Action.Str.str());
+      }
     }
   }
 };

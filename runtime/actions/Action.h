@@ -30,6 +30,8 @@ struct ActionRequest {
   /// > 0: rank Model and Fallbacks by UCB1 with this exploration factor.
   double Ucb = 0;
   std::string OutputSchema;  ///< Model steps: JSON schema of the answer, or "".
+  /// Model steps: the step's `max_tokens:`; 0: the model's default.
+  unsigned MaxTokens = 0;
   unsigned Attempt = 1;
 };
 

@@ -5,10 +5,10 @@
 
 #include <atomic>
 
+#include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelStats.h"
-#include "runtime/llm/Providers.h"
 
 namespace orch::runtime {
 
@@ -85,12 +85,19 @@ LlmSteps::~LlmSteps() {
   for (std::thread &T : Workers) T.join();
 }
 
-llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model) {
+llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model,
+                                                  llm::ModelSettings &MS) {
   std::lock_guard<std::mutex> L(ClientsM);
   auto It = Clients.find(Model);
-  if (It != Clients.end()) return It->second.get();
+  if (It != Clients.end()) {
+    MS = Settings[Model];
+    return It->second.get();
+  }
   llvm::Expected<llm::ProviderConfig> P = llm::resolveProvider(Model, S.Registry, S.Env);
   if (!P) return P.takeError();
+  llvm::Expected<llm::ModelSettings> Found = llm::modelSettings(Model, S.Registry);
+  if (!Found) return Found.takeError();
+  MS = Settings[Model] = *Found;
   if (S.ClientRetries) P->MaxRetries = *S.ClientRetries;
   auto C = std::make_unique<llm::Client>(std::move(*P), Transport, Clk, S.Env);
   llm::Client *Raw = C.get();
@@ -135,19 +142,24 @@ ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Canc
 
 ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
                            const std::atomic<bool> *Cancel) {
-  llvm::Expected<llm::Client *> C = clientFor(Model);
+  llm::ModelSettings MS;
+  llvm::Expected<llm::Client *> C = clientFor(Model, MS);
   if (!C) return ActionResult::failure(llvm::toString(C.takeError()), false);
   llm::ChatRequest Req;
   Req.Model = Model;
+  // The answer's length: a `generate` step's parameter, else the step's
+  // `max_tokens:`, else the model's registry entry, else the service's.
+  Req.MaxTokens = R.MaxTokens ? R.MaxTokens : MS.MaxTokens;
+  Req.Reasoning = MS.Reasoning;
   std::tie(Req.System, Req.Prompt) = buildStepPrompt(R);
   Req.Cancel = Cancel;
   if (R.Action == "generate") {
     if (auto It = R.Params.find("max_tokens"); It != R.Params.end()) {
       if (!It->is_number_integer() || It->get<int64_t>() < 1 ||
-          It->get<int64_t>() > 1'000'000)
+          It->get<int64_t>() > ir::MaxOutputTokens)
         return ActionResult::failure(
-            "parameter `max_tokens` must be an integer from 1 "
-            "to 1000000",
+            fmt::format("parameter `max_tokens` must be an integer from 1 to {}",
+                        ir::MaxOutputTokens),
             false);
       Req.MaxTokens = static_cast<unsigned>(It->get<int64_t>());
     }

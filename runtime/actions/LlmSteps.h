@@ -28,6 +28,7 @@
 #include "runtime/actions/ModelStats.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/Client.h"
+#include "runtime/llm/Providers.h"
 
 namespace orch::runtime {
 
@@ -60,7 +61,9 @@ class LlmSteps {
   /// One model's attempt (the client retries inside).
   ActionResult ask(const ActionRequest &R, const std::string &Model,
                    const std::atomic<bool> *Cancel);
-  llvm::Expected<llm::Client *> clientFor(const std::string &Model);
+  /// The client for \p Model and, in \p Settings, its registry entry's.
+  llvm::Expected<llm::Client *> clientFor(const std::string &Model,
+                                          llm::ModelSettings &Settings);
   void worker();
 
   Executor &Exec;
@@ -69,6 +72,7 @@ class LlmSteps {
   LlmSettings S;
   std::mutex ClientsM;
   std::map<std::string, std::unique_ptr<llm::Client>> Clients;
+  std::map<std::string, llm::ModelSettings> Settings;
   std::mutex QM;
   std::condition_variable QCV;
   std::deque<std::function<void()>> Queue;

@@ -5,6 +5,7 @@
 
 #include "ir/Diagnostics.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "ir/Type.h"
 
 namespace orch::runtime {
@@ -118,6 +119,11 @@ llvm::Expected<json> resolveRunInputs(const LoadedPlan &Plan, const PlanProgram 
       continue;
     }
     pf::Type T = P.inputs()->Get(I)->type();
+    if (std::string Deep = T == pf::Type::String ? "" : ir::jsonDepthProblem(Text);
+        !Deep.empty()) {
+      Errors.push_back(fmt::format("--input `{}`: {}", Name.str(), Deep));
+      continue;
+    }
     std::optional<json> V = parseAs(Text.str(), T);
     if (!V) {
       Errors.push_back(fmt::format("--input `{}`: input `{}` must be {}", Pair,

@@ -272,6 +272,7 @@ void Scheduler::begin(uint32_t I) {
   if (S->model()) R.Model = S->model()->str();
   R.ModelSelected = S->model_selected();
   R.Ucb = S->ucb_exploration();
+  R.MaxTokens = S->max_tokens();
   if (S->fallback_models())
     for (const auto *F : *S->fallback_models()) R.Fallbacks.push_back(F->str());
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();

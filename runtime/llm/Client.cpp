@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "ir/JsonLimits.h"
 #include "ir/JsonSchema.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -49,6 +50,16 @@ bool CircuitBreaker::isOpen(Clock::TimePoint Now) {
 }
 
 // --- Client ---------------------------------------------------------------
+
+bool isReasoningModel(llvm::StringRef Model) {
+  // `openai/o3`, `azure:gpt-5-mini`: the family is the last name part.
+  Model = Model.substr(Model.find_last_of("/:") + 1);
+  for (llvm::StringRef F : {"o1", "o3", "o4", "gpt-5"})
+    if (Model.starts_with_insensitive(F) &&
+        (Model.size() == F.size() || Model[F.size()] == '-' || Model[F.size()] == '.'))
+      return true;
+  return false;
+}
 
 char RefusalError::ID = 0;
 
@@ -135,8 +146,12 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
       Messages.push_back({{"role", "system"}, {"content", R.System}});
     Messages.push_back({{"role", "user"}, {"content", R.Prompt}});
     Body["messages"] = Messages;
-    Body["temperature"] = R.Temperature;
-    Body["max_tokens"] = R.MaxTokens;
+    if (R.Reasoning.value_or(isReasoningModel(R.Model))) {
+      if (R.MaxTokens) Body["max_completion_tokens"] = R.MaxTokens;
+    } else {
+      Body["temperature"] = R.Temperature;
+      if (R.MaxTokens) Body["max_tokens"] = R.MaxTokens;
+    }
     if (Strict)
       Body["response_format"] = {
           {"type", "json_schema"},
@@ -146,7 +161,7 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
     H.Url = trimUrl(Config.BaseUrl) + "/v1/messages";
     if (!Key.empty()) H.Headers.push_back({"x-api-key", Key});
     H.Headers.push_back({"anthropic-version", Config.AnthropicVersion});
-    Body["max_tokens"] = R.MaxTokens;
+    Body["max_tokens"] = R.MaxTokens ? R.MaxTokens : DefaultAnthropicMaxTokens;
     Body["temperature"] = R.Temperature;
     if (!R.System.empty()) Body["system"] = R.System;
     Body["messages"] = json::array({{{"role", "user"}, {"content", R.Prompt}}});
@@ -205,7 +220,11 @@ void Client::release() {
 
 llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wrapped,
                                                    const HttpResponse &Resp) const {
-  json J = json::parse(Resp.Body, nullptr, /*allow_exceptions=*/false);
+  std::string Deep;
+  json J = ir::parseJsonBounded(Resp.Body, &Deep);
+  if (!Deep.empty())
+    return fail(fmt::format("provider `{}` answered with JSON nested too deeply ({})",
+                            Config.Name, Deep));
   if (J.is_discarded() || !J.is_object())
     return fail(
         fmt::format("provider `{}` answered with a body that is not JSON "
@@ -227,7 +246,11 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
     if (Msg->contains("content") && (*Msg)["content"].is_string())
       Out.Text = (*Msg)["content"].get<std::string>();
     if (R.Schema) {
-      json S = json::parse(Out.Text, nullptr, false);
+      std::string TooDeep;
+      json S = ir::parseJsonBounded(Out.Text, &TooDeep);
+      if (!TooDeep.empty())
+        return fail(fmt::format("model `{}` answered with JSON nested too deeply ({})",
+                                R.Model, TooDeep));
       if (S.is_discarded())
         return fail(fmt::format("model `{}` did not answer with JSON", R.Model));
       Structured = std::move(S);

@@ -57,12 +57,27 @@ struct ChatRequest {
   std::string Prompt;
   std::optional<nlohmann::json> Schema;  ///< Any JSON schema; made strict.
   std::string SchemaName = "answer";     ///< `^[a-zA-Z0-9_-]{1,64}$`
-  unsigned MaxTokens = 1024;
+  /// The longest answer, in tokens; 0: the service's own limit for OpenAI
+  /// (the field is left out) and DefaultAnthropicMaxTokens for Anthropic,
+  /// which requires the field.
+  unsigned MaxTokens = 0;
+  /// An OpenAI reasoning model (o1, o3, o4, gpt-5 families): the limit goes
+  /// out as `max_completion_tokens` and no temperature is sent (they accept
+  /// only the default). Unset: decided by isReasoningModel(Model).
+  std::optional<bool> Reasoning;
   double Temperature = 0;
   /// When set and true, chat() stops waiting, sleeping and retrying and
   /// returns an error (a step timed out or the run was interrupted).
   const std::atomic<bool> *Cancel = nullptr;
 };
+
+/// What Anthropic is sent when no limit is known: every current Claude
+/// model can write at least this many tokens.
+constexpr unsigned DefaultAnthropicMaxTokens = 4096;
+
+/// Is \p Model one of OpenAI's reasoning families (o1, o3, o4-mini, gpt-5,
+/// with or without a date or size suffix)?
+bool isReasoningModel(llvm::StringRef Model);
 
 /// The answer.
 struct ChatResponse {

@@ -31,6 +31,39 @@ std::string providerNameFor(const std::string &Model, const std::string &Registr
   return Name;
 }
 
+llvm::Expected<ModelSettings> modelSettings(const std::string &Model,
+                                            const std::string &Registry) {
+  ModelSettings S;
+  if (Registry.empty()) return S;
+  try {
+    YAML::Node Root = YAML::LoadFile(Registry);
+    if (!Root.IsMap() || !Root["models"] || !Root["models"].IsMap()) return S;
+    YAML::Node M = Root["models"][Model];
+    if (!M || !M.IsMap()) return S;
+    if (YAML::Node T = M["max_tokens"]) {
+      int64_t N = 0;
+      if (!T.IsScalar() || !YAML::convert<int64_t>::decode(T, N) || N < 1 ||
+          N > 1'000'000)
+        return fail(fmt::format(
+            "model registry `{}`: `models.{}.max_tokens` must be an integer from 1 "
+            "to 1000000",
+            Registry, Model));
+      S.MaxTokens = static_cast<unsigned>(N);
+    }
+    if (YAML::Node R = M["reasoning"]) {
+      bool B = false;
+      if (!R.IsScalar() || !YAML::convert<bool>::decode(R, B))
+        return fail(fmt::format(
+            "model registry `{}`: `models.{}.reasoning` must be true or false", Registry,
+            Model));
+      S.Reasoning = B;
+    }
+  } catch (const YAML::Exception &E) {
+    return fail(fmt::format("model registry `{}`: {}", Registry, E.what()));
+  }
+  return S;
+}
+
 llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                                                const std::string &Registry,
                                                const EnvLookup &Env) {

@@ -1,6 +1,7 @@
 //===- Providers.h - Which endpoint serves a model -------------*- C++ -*-===//
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,17 @@ namespace orch::llm {
 /// The provider name \p Model maps to (registry, else its name); needs no
 /// key, so it also serves cache keys when no model may be asked.
 std::string providerNameFor(const std::string &Model, const std::string &Registry);
+
+/// What the registry says about how to call one model.
+struct ModelSettings {
+  unsigned MaxTokens = 0;         ///< `models.<name>.max_tokens`; 0: not given.
+  std::optional<bool> Reasoning;  ///< `models.<name>.reasoning`, if given.
+};
+
+/// Reads \p Model's entry of the registry \p Registry (none: all unset).
+/// Errors name the file and the field.
+llvm::Expected<ModelSettings> modelSettings(const std::string &Model,
+                                            const std::string &Registry);
 
 /// Finds the provider for \p Model: the model registry (`models.yaml`:
 /// `models.<name>.provider`, and an optional `providers.<name>` section

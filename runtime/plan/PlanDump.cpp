@@ -221,6 +221,7 @@ class Dumper {
         OS << "    policy { on_failure = " << Policies[static_cast<int>(S->on_failure())];
         if (S->timeout_ms()) OS << ", timeout_ms = " << S->timeout_ms();
         if (S->max_retries() >= 0) OS << ", max_retries = " << S->max_retries();
+        if (S->max_tokens()) OS << ", max_tokens = " << S->max_tokens();
         OS << " }\n  }\n";
       }
     if (P.auto_tags())

@@ -6,6 +6,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "ir/Actions.h"
 #include "ir/plan/PlanFile.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -78,6 +79,9 @@ class Checker {
             fmt::format("step `{}` has an unknown failure policy", S->id()->str()));
       if (S->timeout_ms() < 0)
         return fail(fmt::format("step `{}` has a negative timeout", S->id()->str()));
+      if (S->max_tokens() > ir::MaxOutputTokens)
+        return fail(fmt::format("step `{}` asks for more than {} tokens", S->id()->str(),
+                                ir::MaxOutputTokens));
       uint32_t NKeys = S->params_keys() ? S->params_keys()->size() : 0;
       uint32_t NParams = S->params() ? S->params()->size() : 0;
       if (NKeys != NParams)

@@ -2,7 +2,8 @@
 //
 // Any byte string must give diagnostics or an IR, never a crash, a hang or
 // an exception escaping a stage. Where the fast YAML reader takes the input,
-// its tree must be exactly yaml-cpp's.
+// its tree must be exactly yaml-cpp's; where the fast expression lexer takes
+// the input as expression text, its tokens must be exactly ANTLR's.
 //
 //===----------------------------------------------------------------------===//
 #include <cstddef>
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "frontend/AutoLexer.h"
+#include "frontend/FastExprLexer.h"
 #include "frontend/Frontend.h"
 #include "frontend/YamlReader.h"
 #include "ir/Printer.h"
@@ -42,6 +44,17 @@ void checkFastReader(const orch::SourceFile &File) {
   }
 }
 
+/// The fast expression lexer against ANTLR's on the same text.
+void checkFastExprLexer(llvm::StringRef Text) {
+  using namespace orch::frontend;
+  std::vector<ExprToken> Fast;
+  if (Text.size() > 4096 || !fastLexExpr(Text, Fast)) return;
+  if (Fast != antlrLexExpr(Text)) {
+    std::fprintf(stderr, "fast expression lexer disagrees with ANTLR's\n");
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
@@ -51,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   DiagnosticEngine Diags(File.get());
   std::string Sink;
   llvm::raw_string_ostream OS(Sink);
+  checkFastExprLexer(File->text());
   if (frontend::checkSourceBytes(*File, Diags)) {
     checkFastReader(*File);
     if (auto Doc = frontend::parseDocument(File, Diags)) {

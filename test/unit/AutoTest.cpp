@@ -17,24 +17,6 @@ using namespace orch::passes;
 
 namespace {
 
-TEST(AutoSpec, ChoicesInText) {
-  using V = std::vector<std::string>;
-  EXPECT_EQ(
-      choicesInText("Choose appropriate format: bullet_points, narrative, or structured"),
-      (V{"bullet_points", "narrative", "structured"}));
-  EXPECT_EQ(choicesInText("Based on topic complexity, choose: shallow, medium, or deep"),
-            (V{"shallow", "medium", "deep"}));
-  EXPECT_EQ(choicesInText("voting, averaging, or stacking"),
-            (V{"voting", "averaging", "stacking"}));
-  EXPECT_EQ(choicesInText("Professional, constructive, or educational"),
-            (V{"Professional", "constructive", "educational"}));
-  EXPECT_EQ(choicesInText("yes or no"), (V{"yes", "no"}));
-  // Open-ended or prose: no choices.
-  EXPECT_TRUE(choicesInText("Detect data format (csv, json, parquet, etc)").empty());
-  EXPECT_TRUE(choicesInText("Full load or sampling based on size").empty());
-  EXPECT_TRUE(choicesInText("Determine the best analysis approach").empty());
-}
-
 /// Builds the spec of every tag of a one-step pipeline.
 std::vector<AutoSpec> specs(const std::string &Params) {
   std::string Text =
@@ -74,6 +56,59 @@ TEST(AutoSpec, TypesFromContext) {
   EXPECT_NE(S[0].Prompt.find("Step: a (action: analyze)"), std::string::npos);
   EXPECT_NE(S[0].Prompt.find("Field: steps.a.parameters.num_results"), std::string::npos);
   EXPECT_NE(S[0].Prompt.find("queries:"), std::string::npos);  // a sibling
+}
+
+TEST(AutoSpec, PromptShowsParametersAsWritten) {
+  std::string Text =
+      "name: research\n"
+      "description: Research a topic\n"
+      "steps:\n"
+      "  - id: web_search\n"
+      "    action: search\n"
+      "  - id: synth\n"
+      "    action: synthesize\n"
+      "    parameters:\n"
+      "      sources: \"{{ steps.web_search.results }}\"\n"
+      "      title: \"Report on {{ steps.web_search.results | length }} sources\"\n"
+      "      style: <AUTO>Choose writing style: academic, business, or general</AUTO>\n"
+      "      limits: [3, {a: b}]\n"
+      "      depth: <AUTO>Choose fast or thorough</AUTO>\n";
+  auto F = std::make_shared<SourceFile>("t.yaml", Text);
+  DiagnosticEngine D(F.get());
+  auto Doc = frontend::parseDocument(F, D);
+  ASSERT_TRUE(Doc);
+  auto P = frontend::lowerDocument(*Doc, D);
+  ASSERT_TRUE(P);
+  ASSERT_EQ(P->AutoTags.size(), 2u);
+  AutoSpec S = buildAutoSpec(*P, *P->AutoTags[1], 1, "parameter", {});
+  EXPECT_EQ(S.Prompt,
+            "Pipeline: research\n"
+            "Description: Research a topic\n"
+            "Step: synth (action: synthesize)\n"
+            "Other parameters of this step:\n"
+            "  sources: {{ steps.web_search.results }}\n"
+            "  title: Report on {{ steps.web_search.results | length }} sources\n"
+            "  style: <AUTO>Choose writing style: academic, business, or general</AUTO>\n"
+            "  limits: [3, {a: b}]\n"
+            "Field: steps.synth.parameters.depth\n"
+            "Decide: Choose fast or thorough\n"
+            "Answer with exactly one of: fast, thorough\n");
+  EXPECT_EQ(S.Schema, json({{"type", "string"}, {"enum", {"fast", "thorough"}}}));
+  EXPECT_EQ(S.Prompt.find("tmpl("), std::string::npos);
+  EXPECT_EQ(S.Prompt.find("auto#"), std::string::npos);
+}
+
+TEST(AutoSpec, RangesBoundWholeNumbers) {
+  auto S = specs(
+      "      num_sources: <AUTO>Between 3 and 7 sources</AUTO>\n"
+      "      rounds: <AUTO type=\"integer\">how many rounds, 2\xe2\x80\x93"
+      "4</AUTO>\n"
+      "      mode: <AUTO>one of: quick / deep / exhaustive</AUTO>\n");
+  ASSERT_EQ(S.size(), 3u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 3}, {"maximum", 7}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 2}, {"maximum", 4}}));
+  EXPECT_EQ(S[2].Schema,
+            json({{"type", "string"}, {"enum", {"quick", "deep", "exhaustive"}}}));
 }
 
 TEST(AutoStore, LockRoundTripIsStable) {

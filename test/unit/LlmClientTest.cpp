@@ -108,6 +108,43 @@ TEST(LlmClient, OpenAIRequestShape) {
   EXPECT_EQ(B["response_format"]["json_schema"]["schema"]["type"], "object");
 }
 
+TEST(LlmClient, AnswerLengthAndReasoningModels) {
+  auto Body = [](ChatRequest R) {
+    FakeTransport T;
+    FakeClock Clk;
+    Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "sk-secret-1234"}}));
+    llvm::Expected<HttpRequest> Q = C.buildRequest(R, true);
+    EXPECT_TRUE(bool(Q));
+    return Q ? json::parse(Q->Body) : json();
+  };
+  ChatRequest R = structured();
+  json B = Body(R);  // no limit known: the service's own
+  EXPECT_FALSE(B.contains("max_tokens"));
+  EXPECT_FALSE(B.contains("max_completion_tokens"));
+  EXPECT_EQ(B["temperature"], 0.0);
+  R.MaxTokens = 3500;
+  B = Body(R);
+  EXPECT_EQ(B["max_tokens"], 3500);
+  R.Model = "o3-mini";  // a reasoning model: another field, no temperature
+  B = Body(R);
+  EXPECT_EQ(B["max_completion_tokens"], 3500);
+  EXPECT_FALSE(B.contains("max_tokens"));
+  EXPECT_FALSE(B.contains("temperature"));
+  R.Reasoning = false;  // the registry says otherwise
+  B = Body(R);
+  EXPECT_EQ(B["max_tokens"], 3500);
+  EXPECT_TRUE(B.contains("temperature"));
+}
+
+TEST(LlmClient, ReasoningModelFamilies) {
+  for (const char *M : {"o1", "o1-mini", "o3", "o3-mini", "o3-pro", "o4-mini", "gpt-5",
+                        "gpt-5-mini", "gpt-5.1", "openai/o3", "azure:gpt-5-nano", "O3"})
+    EXPECT_TRUE(isReasoningModel(M)) << M;
+  for (const char *M : {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o10", "claude-test",
+                        "gpt-50", "llama3.1", "", "foo/o1x", "phi-o3"})
+    EXPECT_FALSE(isReasoningModel(M)) << M;
+}
+
 TEST(LlmClient, AnthropicRequestShape) {
   FakeTransport T;
   FakeClock Clk;
@@ -133,7 +170,7 @@ TEST(LlmClient, AnthropicRequestShape) {
                       Header{"anthropic-version", "2023-06-01"}),
             Q.Headers.end());
   json B = json::parse(Q.Body);
-  EXPECT_EQ(B["max_tokens"], 1024);
+  EXPECT_EQ(B["max_tokens"], DefaultAnthropicMaxTokens);  // required; none known
   EXPECT_EQ(B["tools"][0]["input_schema"]["type"], "object");
   EXPECT_EQ(B["tool_choice"], json({{"type", "tool"}, {"name", "research_depth"}}));
 }

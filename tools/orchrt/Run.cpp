@@ -12,6 +12,7 @@
 
 #include "ir/AtomicFile.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -93,7 +94,10 @@ int runPlan(const RunCommand &Cmd) {
   if (!Cmd.InputsFile.empty()) {
     llvm::Expected<std::string> Text = readAll(Cmd.InputsFile);
     if (!Text) return usage(llvm::toString(Text.takeError()));
-    InputsFile = json::parse(*Text, nullptr, false);
+    std::string Deep;
+    InputsFile = ir::parseJsonBounded(*Text, &Deep);
+    if (!Deep.empty())
+      return usage(fmt::format("--inputs `{}`: {}", Cmd.InputsFile, Deep));
     if (InputsFile.is_discarded())
       return usage(fmt::format("--inputs `{}` is not valid JSON", Cmd.InputsFile));
   }
@@ -190,7 +194,10 @@ int runPlan(const RunCommand &Cmd) {
   if (!Cmd.ResumePath.empty()) {
     llvm::Expected<std::string> Text = readAll(Cmd.ResumePath);
     if (!Text) return usage(llvm::toString(Text.takeError()));
-    json Prior = json::parse(*Text, nullptr, false);
+    std::string Deep;
+    json Prior = ir::parseJsonBounded(*Text, &Deep);
+    if (!Deep.empty())
+      return usage(fmt::format("--resume `{}`: {}", Cmd.ResumePath, Deep));
     if (Prior.is_discarded())
       return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior);

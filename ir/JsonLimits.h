@@ -1,0 +1,34 @@
+//===- JsonLimits.h - How deep values from outside may nest ----*- C++ -*-===//
+//
+// Values the tools read from outside (orchc `--inputs`, orchrt `--input`
+// and inputs files, `--resume` result files, the `.auto.lock` file, the
+// cache and model answers) are walked recursively later on. A limit on
+// their nesting, checked on the text before it is parsed, turns a hostile
+// 100,000-deep document into a clear error instead of a stack overflow.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "llvm/ADT/StringRef.h"
+
+namespace orch::ir {
+
+/// The deepest nesting of lists and maps accepted in a value read from
+/// outside: the same as the pipeline file's.
+inline constexpr unsigned MaxValueDepth = 256;
+
+/// Checks the nesting of the JSON text \p Text without
+/// parsing it: "" if brackets nest at most \p Max deep, else the problem
+/// ("nesting deeper than 256 levels at byte 300"). Brackets inside strings
+/// do not count.
+std::string jsonDepthProblem(llvm::StringRef Text, unsigned Max = MaxValueDepth);
+
+/// Parses \p Text as JSON after checking its depth. Returns a discarded
+/// value on a syntax error, and sets \p Problem (if given) when it is too
+/// deep; never throws.
+nlohmann::json parseJsonBounded(llvm::StringRef Text, std::string *Problem = nullptr);
+
+}  // namespace orch::ir
