@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ir/Actions.h"
 #include "ir/AtomicFile.h"
 #include "ir/Eval.h"
 #include "llvm/ADT/SmallString.h"
@@ -26,6 +27,7 @@
 #include "runtime/exec/Scheduler.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
+#include "runtime/sandbox/Probe.h"
 
 namespace orch::tools {
 
@@ -139,8 +141,25 @@ int runPlan(const RunCommand &Cmd) {
     }
   }
 
+  // Steps that start processes run in the sandbox: check once that this
+  // machine can make one, rather than fail every step.
+  bool RunsProcesses = false;
+  if (Plan->plan().steps())
+    for (const auto *S : *Plan->plan().steps())
+      if (const ir::ActionInfo *A = ir::findBuiltinAction(S->action()->str()))
+        RunsProcesses |= A->RunsProcess;
+  sandbox::Policy Sandbox;
+  Sandbox.Enabled = !Cmd.NoSandbox;
+  if (RunsProcesses && !Sandbox.Enabled)
+    llvm::errs() << "orchrt: warning: --no-sandbox: shell steps run with orchrt's own "
+                    "rights: its files, its network and every process it can reach\n";
+  if (RunsProcesses && Sandbox.Enabled)
+    if (llvm::Error E = sandbox::probeSandbox(sandbox::hostLayout()))
+      return usage(llvm::toString(std::move(E)));
+
   EventLoop Loop;
   RunnerConfig RC;
+  RC.Process.Sandbox = Sandbox;
   RC.Llm.Stats = Learns ? &Stats : nullptr;
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");

@@ -23,7 +23,8 @@ struct RunCommand {
   Progress ProgressMode = Progress::Auto;
   unsigned RetryBaseMs = 250;
   bool Time = false;
-  bool DryRun = false;   ///< `--dry-run`: load, check inputs, run nothing.
+  bool DryRun = false;     ///< `--dry-run`: load, check inputs, run nothing.
+  bool NoSandbox = false;  ///< `--no-sandbox`: shell steps run with orchrt's rights.
   std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print
                          ///< load and run times to stderr.
 };
