@@ -55,7 +55,7 @@ constexpr ActionParam ShellParams[] = {
     {"run_dir", Type::String, false,
      "none (default: a private work directory), read or write"},
     {"limits", Type::Map, false,
-     "memory, cpu, disk, processes, open_files, network (over config.yaml's)"}};
+     "memory, cpu, cpu_time, disk, processes, open_files, network (over config.yaml's)"}};
 constexpr ActionField ShellFields[] = {
     {"output", Type::String, "standard output without its final newline"},
     {"stdout", Type::String, "standard output as written"},

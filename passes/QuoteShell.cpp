@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Actions.h"
 #include "llvm/ADT/StringRef.h"
+#include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -31,6 +32,9 @@ class QuoteShellPass : public Pass {
   llvm::StringRef name() const override { return "quote-shell"; }
 
   bool run(Pipeline &P, PassContext &Ctx) override {
+    // How process steps run is config.yaml's to say; the plan carries it.
+    P.SandboxDisabled = Ctx.Config && !Ctx.Config->SandboxEnabled;
+    P.SandboxLimits = Ctx.Config ? Ctx.Config->SandboxLimits : "";
     for (Step &S : P.Steps) {
       if (!S.Params || (S.ActionAuto && !S.ActionAuto->Resolved)) continue;
       const ActionInfo *A = findBuiltinAction(S.Action.Str);

@@ -91,7 +91,10 @@ std::string ShellTask::spawn(const sandbox::Launch &L, const std::string *Stdin,
   Io.In = InFd;
   Io.Out = OutP[1];
   Io.Err = ErrP[1];
-  Io.CgroupProcs = Cgroup ? Cgroup->procsFd() : -1;
+  if (Cgroup) {
+    std::vector<int> Fds = Cgroup->procsFds();
+    for (size_t I = 0; I < Fds.size() && I < 2; ++I) Io.CgroupProcs[I] = Fds[I];
+  }
   llvm::Expected<pid_t> Started = Spawn.spawn(L, Io);
   close(OutP[1]);
   close(ErrP[1]);
@@ -288,7 +291,17 @@ std::unique_ptr<ActionTask> startShell(Executor &Exec, const ProcessConfig &Conf
   auto T = std::make_unique<ShellTask>(Exec, Done);
   // bwrap adds two processes of its own.
   std::unique_ptr<sandbox::StepCgroup> Cg =
-      Config.Spawn ? nullptr : sandbox::StepCgroup::create(Pol.Lim.Processes + 2);
+      Config.Spawn ? nullptr
+                   : sandbox::StepCgroup::create(Pol.Lim.Processes + 2, Pol.Lim.CpuShare);
+  if (!Cg && !Config.Spawn && Pol.Lim.CpuShare > 0) {
+    Done(ActionResult::failure(
+        fmt::format("`cpu: {}` (a share of one CPU) needs a cpu cgroup orchrt can write, "
+                    "and this machine has none for it: remove `cpu`, or bound CPU "
+                    "time with `cpu_time` (seconds)",
+                    Pol.Lim.CpuShare),
+        false));
+    return nullptr;
+  }
   std::string Err = T->spawn(
       L, Stdin, Config.Spawn ? *Config.Spawn : sandbox::defaultSpawner(), std::move(Cg));
   if (!Err.empty()) {

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cmath>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -18,8 +20,10 @@ namespace orch::runtime::sandbox {
 
 namespace {
 
-struct Base {
-  std::string Dir;  ///< Empty: none usable.
+/// Where this process's cgroups are: one directory per controller
+/// (cgroup v1), or the same one for both (v2). Empty: not usable.
+struct Bases {
+  std::string Pids, Cpu;
   bool V2 = false;
 };
 
@@ -38,63 +42,106 @@ std::string readFile(const std::string &Path) {
   return S.str();
 }
 
-/// This process's pids cgroup directory: cgroup v1's `pids` hierarchy, else
-/// v2 when its parent offers the `pids` controller to children.
-Base findBase() {
-  Base B;
+bool writable(const std::string &Dir) {
+  return access((Dir + "/cgroup.procs").c_str(), W_OK) == 0;
+}
+
+Bases findBases() {
+  Bases B;
   std::string Self = readFile("/proc/self/cgroup");
   llvm::StringRef Rest = Self;
   std::string V2Path;
+  bool HasV2 = false;
   while (!Rest.empty()) {
     auto [Line, Tail] = Rest.split('\n');
     Rest = Tail;
     auto [Id, R1] = Line.split(':');
     auto [Ctrls, Path] = R1.split(':');
+    if (Id == "0" && Ctrls.empty()) {
+      V2Path = Path.rtrim('/').str();
+      HasV2 = true;
+      continue;
+    }
+    // cgroup v1: mounted at /sys/fs/cgroup/<controllers>, e.g. cpu,cpuacct.
+    std::string Dir = "/sys/fs/cgroup/" + Ctrls.str() + Path.rtrim('/').str();
     llvm::SmallVector<llvm::StringRef, 4> Names;
     Ctrls.split(Names, ',');
-    for (llvm::StringRef N : Names)
-      if (N == "pids") {
-        std::string Dir = "/sys/fs/cgroup/pids" + Path.rtrim('/').str();
-        if (access((Dir + "/cgroup.procs").c_str(), W_OK) == 0) return {Dir, false};
-      }
-    if (Id == "0" && Ctrls.empty()) V2Path = Path.rtrim('/').str();
+    for (llvm::StringRef N : Names) {
+      if (N == "pids" && writable(Dir)) B.Pids = Dir;
+      if (N == "cpu" && writable(Dir)) B.Cpu = Dir;
+    }
   }
-  std::string Dir = "/sys/fs/cgroup" + V2Path;
-  if (llvm::StringRef(readFile(Dir + "/cgroup.subtree_control")).contains("pids") &&
-      access((Dir + "/cgroup.procs").c_str(), W_OK) == 0)
-    return {Dir, true};
+  if (B.Pids.empty() && HasV2) {
+    std::string Dir = "/sys/fs/cgroup" + V2Path;
+    std::string Text = readFile(Dir + "/cgroup.subtree_control");
+    llvm::SmallVector<llvm::StringRef, 8> Sub;
+    llvm::StringRef(Text).split(Sub, ' ', -1, false);
+    for (llvm::StringRef &S : Sub) S = S.trim();
+    if (llvm::is_contained(Sub, "pids") && writable(Dir)) {
+      B.Pids = Dir;
+      if (llvm::is_contained(Sub, "cpu")) B.Cpu = Dir;
+      B.V2 = true;
+    }
+  }
   return B;
 }
 
-const Base &base() {
-  static const Base B = findBase();
+const Bases &bases() {
+  static const Bases B = findBases();
   return B;
 }
 
 }  // namespace
 
-std::unique_ptr<StepCgroup> StepCgroup::create(uint64_t MaxPids) {
-  const Base &B = base();
-  if (B.Dir.empty()) return nullptr;
+bool StepCgroup::cpuSharesWork() { return !bases().Cpu.empty(); }
+
+std::unique_ptr<StepCgroup> StepCgroup::create(uint64_t MaxPids, double CpuShare) {
+  const Bases &B = bases();
+  if (B.Pids.empty() || (CpuShare > 0 && B.Cpu.empty())) return nullptr;
   static std::atomic<uint64_t> Counter{0};
-  std::string Dir = B.Dir + "/orch-" + std::to_string(getpid()) + "-" +
-                    std::to_string(Counter.fetch_add(1));
-  if (mkdir(Dir.c_str(), 0755) != 0) return nullptr;
-  int Fd = -1;
-  if (writeFile(Dir + "/pids.max", std::to_string(MaxPids)))
-    Fd = open((Dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
-  if (Fd < 0) {
-    rmdir(Dir.c_str());
+  std::string Name =
+      "/orch-" + std::to_string(getpid()) + "-" + std::to_string(Counter.fetch_add(1));
+  std::unique_ptr<StepCgroup> G(new StepCgroup());
+  G->V2 = B.V2;
+  auto Make = [&](const std::string &Base) -> bool {
+    std::string Dir = Base + Name;
+    if (mkdir(Dir.c_str(), 0755) != 0) return false;
+    int Fd = open((Dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+    if (Fd < 0) {
+      rmdir(Dir.c_str());
+      return false;
+    }
+    G->Groups.push_back({Dir, Fd});
+    return true;
+  };
+  if (!Make(B.Pids) ||
+      !writeFile(G->Groups[0].Dir + "/pids.max", std::to_string(MaxPids)))
     return nullptr;
+  if (CpuShare > 0) {
+    const uint64_t Period = 100000;  // µs
+    auto Quota = static_cast<uint64_t>(std::ceil(CpuShare * Period));
+    if (Quota < 1000) Quota = 1000;
+    bool Ok = B.V2 ? writeFile(G->Groups[0].Dir + "/cpu.max",
+                               std::to_string(Quota) + " " + std::to_string(Period))
+                   : Make(B.Cpu) &&
+                         writeFile(G->Groups[1].Dir + "/cpu.cfs_period_us",
+                                   std::to_string(Period)) &&
+                         writeFile(G->Groups[1].Dir + "/cpu.cfs_quota_us",
+                                   std::to_string(Quota));
+    if (!Ok) return nullptr;
   }
-  return std::unique_ptr<StepCgroup>(new StepCgroup(Dir, Fd, B.V2));
+  return G;
 }
 
-bool StepCgroup::empty() const {
-  return llvm::StringRef(readFile(Dir + "/cgroup.procs")).trim().empty();
+std::vector<int> StepCgroup::procsFds() const {
+  std::vector<int> Fds;
+  for (const Group &G : Groups) Fds.push_back(G.ProcsFd);
+  return Fds;
 }
 
 void StepCgroup::killAll() {
+  if (Groups.empty()) return;
+  const std::string &Dir = Groups[0].Dir;
   if (V2 && writeFile(Dir + "/cgroup.kill", "1")) return;
   // cgroup v1: signal each member until none is left; forks are bounded by
   // pids.max, so this ends.
@@ -112,10 +159,12 @@ void StepCgroup::killAll() {
 }
 
 StepCgroup::~StepCgroup() {
-  close(ProcsFd);
+  for (Group &G : Groups) close(G.ProcsFd);
   killAll();
-  // Killed members leave once reaped; the directory goes when they have.
-  for (int I = 0; I < 200 && rmdir(Dir.c_str()) != 0 && errno == EBUSY; ++I) usleep(1000);
+  // Killed members leave once reaped; the directories go when they have.
+  for (auto It = Groups.rbegin(); It != Groups.rend(); ++It)
+    for (int I = 0; I < 200 && rmdir(It->Dir.c_str()) != 0 && errno == EBUSY; ++I)
+      usleep(1000);
 }
 
 }  // namespace orch::runtime::sandbox

@@ -15,7 +15,7 @@ using nlohmann::json;
 Limits defaultLimits() {
   Limits L;
   L.MemoryBytes = 1ull << 30;
-  L.CpuSeconds = 60;
+  L.CpuSeconds = 600;
   L.Processes = 256;
   L.FileSizeBytes = 100ull << 20;
   L.OpenFiles = 256;
@@ -77,11 +77,6 @@ llvm::Expected<uint64_t> countOf(const json &V, llvm::StringRef Key) {
   if (V.is_number_float() && V.get<double>() >= 1 &&
       V.get<double>() == std::floor(V.get<double>()))
     return static_cast<uint64_t>(V.get<double>());
-  if (Key == "cpu" && V.is_number() && V.get<double>() > 0)
-    return llvm::createStringError(fmt::format(
-        "`cpu: {}` looks like a CPU share, which the sandbox does not enforce; give "
-        "whole seconds of CPU time (for example `cpu: 30`)",
-        V.dump()));
   return llvm::createStringError(
       fmt::format("`{}` must be a positive whole number, found {}", Key.str(), V.dump()));
 }
@@ -98,6 +93,11 @@ llvm::Error applyLimitsJson(const json &J, Policy &P) {
     } else if (K == "disk") {
       if ((N = sizeOf(V, K))) P.Lim.FileSizeBytes = *N;
     } else if (K == "cpu") {
+      if (!V.is_number() || V.get<double>() <= 0 || V.get<double>() > 4096)
+        return llvm::createStringError(
+            "`cpu` must be a number of CPUs above 0, such as 0.5, found " + V.dump());
+      P.Lim.CpuShare = V.get<double>();
+    } else if (K == "cpu_time") {
       if ((N = countOf(V, K))) P.Lim.CpuSeconds = *N;
     } else if (K == "processes") {
       if ((N = countOf(V, K))) P.Lim.Processes = *N;
@@ -113,8 +113,8 @@ llvm::Error applyLimitsJson(const json &J, Policy &P) {
                                        V.dump());
     } else {
       return llvm::createStringError(fmt::format(
-          "unknown resource limit `{}`; expected memory, cpu, disk, processes, "
-          "open_files or network",
+          "unknown resource limit `{}`; expected memory, cpu, cpu_time, disk, "
+          "processes, open_files or network",
           K));
     }
     if (!N) return N.takeError();

@@ -21,14 +21,15 @@ namespace orch::runtime::sandbox {
 /// as an rlimit; 0: the default below).
 struct Limits {
   uint64_t MemoryBytes = 0;  ///< RLIMIT_AS (address space).
-  uint64_t CpuSeconds = 0;   ///< RLIMIT_CPU.
+  uint64_t CpuSeconds = 0;   ///< RLIMIT_CPU (the `cpu_time` form).
   uint64_t Processes = 0;    ///< RLIMIT_NPROC, counted in the step's own user namespace.
   uint64_t FileSizeBytes = 0;  ///< RLIMIT_FSIZE (the `disk` form).
   uint64_t OpenFiles = 0;      ///< RLIMIT_NOFILE.
+  double CpuShare = 0;         ///< `cpu`: CPUs' worth of time (a cgroup quota); 0: none.
 };
 
-/// The defaults when nothing is configured: 1 GiB, 60 s of CPU, 256
-/// processes, 100 MiB files, 256 descriptors.
+/// The defaults when nothing is configured: 1 GiB, 600 s of CPU time, 256
+/// processes, 100 MiB files, 256 descriptors, no CPU share.
 Limits defaultLimits();
 
 /// \p Over with every unset (0) field taken from \p Base.
@@ -50,9 +51,9 @@ struct Policy {
 llvm::Expected<uint64_t> parseByteSize(llvm::StringRef Text);
 
 /// Reads limits in config.yaml's `resource_limits` form, as JSON: `memory`
-/// and `disk` (sizes or byte counts), `cpu` (seconds of CPU; the seed's
-/// fractional `cpu: 0.5` share is not an rlimit and is rejected), `processes`,
-/// `open_files`, `network` (`none` or `host`). Unknown keys are errors.
+/// and `disk` (sizes or byte counts), `cpu` (a share of CPUs, the seed's
+/// `cpu: 0.5`), `cpu_time` (seconds), `processes`, `open_files`, `network`
+/// (`none` or `host`). Unknown keys are errors.
 llvm::Error applyLimitsJson(const nlohmann::json &J, Policy &P);
 
 /// Parses `run_dir: none | read | write`.

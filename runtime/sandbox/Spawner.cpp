@@ -60,7 +60,8 @@ int childMain(void *Arg) {
   Dfl.sa_handler = SIG_DFL;
   for (int S = 1; S < NSIG; ++S) sigaction(S, &Dfl, nullptr);
   // The step's cgroup first: every process it makes is counted.
-  if (C->Io.CgroupProcs >= 0 && write(C->Io.CgroupProcs, "0", 1) != 1) goto fail;
+  for (int Fd : C->Io.CgroupProcs)
+    if (Fd >= 0 && write(Fd, "0", 1) != 1) goto fail;
   if (setpgid(0, 0) != 0) goto fail;
   {
     int In = C->Io.In >= 0 ? C->Io.In : open("/dev/null", O_RDONLY | O_CLOEXEC);

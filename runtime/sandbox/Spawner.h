@@ -17,12 +17,12 @@
 namespace orch::runtime::sandbox {
 
 /// The standard descriptors of the new process (-1 for stdin: /dev/null),
-/// and the cgroup it joins before exec (StepCgroup::procsFd, or -1).
+/// and the cgroups it joins before exec (StepCgroup::procsFds, or -1).
 struct Stdio {
   int In = -1;
   int Out = -1;
   int Err = -1;
-  int CgroupProcs = -1;
+  int CgroupProcs[2] = {-1, -1};
 };
 
 /// Starts processes.

@@ -166,7 +166,7 @@ TEST_F(SandboxEscape, MemoryBombHitsTheMemoryLimit) {
 
 TEST_F(SandboxEscape, InfiniteLoopHitsTheCpuLimit) {
   ActionResult R =
-      run(json{{"command", "while :; do :; done"}, {"limits", {{"cpu", 1}}}});
+      run(json{{"command", "while :; do :; done"}, {"limits", {{"cpu_time", 1}}}});
   EXPECT_FALSE(R.Ok);
 }
 
@@ -236,7 +236,7 @@ TEST_F(SandboxEscape, CancelEndsTheWholeTree) {
   std::string Mark = "4242.4242";
   run(json{{"command",
             "(setsid sleep " + Mark + " &); sleep " + Mark + " & sleep " + Mark},
-           {"limits", {{"cpu", 5}}}},
+           {"limits", {{"cpu_time", 5}, {"cpu", 0.5}}}},
       /*CancelMs=*/300);
   EXPECT_FALSE(processesLeft(Mark));
 }

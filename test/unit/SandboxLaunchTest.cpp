@@ -46,7 +46,7 @@ TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   EXPECT_TRUE(hasSeq(L.Argv, {"--tmpfs", "/work"}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--seccomp", "3"}));
   EXPECT_FALSE(llvm::is_contained(L.Argv, "/runs/r1"));  // not bound unless asked
-  EXPECT_TRUE(hasSeq(L.Argv, {"/opt/prlimit", "--as=1073741824", "--cpu=60"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"/opt/prlimit", "--as=1073741824", "--cpu=600"}));
   EXPECT_TRUE(llvm::is_contained(L.Argv, "--nproc=256"));
   EXPECT_TRUE(hasSeq(L.Argv, {"--", "/bin/sh", "-c", "echo hi"}));
   EXPECT_EQ(L.Argv.back(), "echo hi");
@@ -99,7 +99,8 @@ TEST(SandboxPolicy, SeedForms) {
   Policy P;
   ASSERT_FALSE(static_cast<bool>(applyLimitsJson(json{{"memory", "1GB"},
                                                       {"disk", "100MB"},
-                                                      {"cpu", 30},
+                                                      {"cpu_time", 30},
+                                                      {"cpu", 0.5},
                                                       {"network", "none"},
                                                       {"processes", 64},
                                                       {"open_files", 128}},
@@ -107,6 +108,7 @@ TEST(SandboxPolicy, SeedForms) {
   EXPECT_EQ(P.Lim.MemoryBytes, 1ull << 30);
   EXPECT_EQ(P.Lim.FileSizeBytes, 100ull << 20);
   EXPECT_EQ(P.Lim.CpuSeconds, 30u);
+  EXPECT_EQ(P.Lim.CpuShare, 0.5);
   EXPECT_EQ(P.Lim.Processes, 64u);
   EXPECT_EQ(P.Lim.OpenFiles, 128u);
   EXPECT_FALSE(P.Network);
@@ -115,7 +117,9 @@ TEST(SandboxPolicy, SeedForms) {
     llvm::Error E = applyLimitsJson(J, Q);
     return E ? llvm::toString(std::move(E)) : std::string();
   };
-  EXPECT_NE(Err(json{{"cpu", 0.5}}).find("CPU share"), std::string::npos);
+  EXPECT_NE(Err(json{{"cpu", "lots"}}).find("number of CPUs"), std::string::npos);
+  EXPECT_NE(Err(json{{"cpu_time", 0.5}}).find("positive whole number"),
+            std::string::npos);
   EXPECT_NE(Err(json{{"gpu", 1}}).find("unknown resource limit `gpu`"),
             std::string::npos);
   EXPECT_NE(Err(json{{"network", "bridge"}}).find("`none` or `host`"), std::string::npos);
@@ -181,7 +185,7 @@ TEST(SandboxShell, BadParametersFailWithoutRetry) {
   RecordingSpawner S;
   for (json P :
        {json{{"command", "true"}, {"run_dir", "everything"}},
-        json{{"command", "true"}, {"limits", {{"cpu", 0.25}}}},
+        json{{"command", "true"}, {"limits", {{"cpu_time", 0.25}}}},
         json{{"argv", json::array()}}, json{{"argv", {{{"a", 1}}}}}, json::object()}) {
     ActionResult R = startWith(S, P);
     EXPECT_FALSE(R.Ok) << P.dump();
