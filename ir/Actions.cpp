@@ -54,9 +54,15 @@ constexpr ActionField HttpFields[] = {
     {"json", Type::Any, "the body parsed as JSON, or null"}};
 
 constexpr ActionParam ShellParams[] = {
-    {"command", Type::String, true, "run with /bin/sh -c in the run directory"},
+    {"command", Type::String, false,
+     "run with /bin/sh -c; each non-constant {{ }} is quoted as one word"},
+    {"argv", Type::List, false, "a program and its arguments, run without a shell"},
     {"stdin", Type::String, false, "text written to the command's standard input"},
-    {"env", Type::Map, false, "extra environment variables"}};
+    {"env", Type::Map, false, "environment variables besides PATH, HOME and LANG"},
+    {"run_dir", Type::String, false,
+     "none (default: a private work directory), read or write"},
+    {"limits", Type::Map, false,
+     "memory, cpu, cpu_time, disk, processes, open_files, network (over config.yaml's)"}};
 constexpr ActionField ShellFields[] = {
     {"output", Type::String, "standard output without its final newline"},
     {"stdout", Type::String, "standard output as written"},
@@ -79,7 +85,7 @@ constexpr ActionInfo Table[] = {
      true},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
-    {"shell", "runs a shell command", ShellParams, ShellFields},
+    {"shell", "runs a shell command", ShellParams, ShellFields, false, false, true},
     {"sleep", "waits", SleepParams, SleepFields},
     {"transform", "applies a pure string or JSON operation", TransformParams,
      TransformFields, false, true},

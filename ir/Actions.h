@@ -43,6 +43,9 @@ struct ActionInfo {
   /// Pure or local-file work that finishes at once (echo, transform,
   /// file.read, file.write): what the fuse pass chains.
   bool Local = false;
+  /// Starts a process (shell): runs in the sandbox; `command` values are
+  /// quoted by the quote-shell pass.
+  bool RunsProcess = false;
 };
 
 /// The largest `max_tokens` a step, a `generate` parameter or a registry

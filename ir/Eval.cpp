@@ -333,6 +333,12 @@ llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
   };
   if (N == "default") return V.is_null() ? Args[0] : V;
   if (N == "upper") return json(llvm::StringRef(Str()).upper());
+  if (N == "raw") return V;
+  if (N == "shell_quote") {
+    std::string Out = "'";
+    for (char C : Str()) Out += C == '\'' ? std::string("'\\''") : std::string(1, C);
+    return json(Out + "'");
+  }
   if (N == "lower") return json(llvm::StringRef(Str()).lower());
   if (N == "trim") return json(llvm::StringRef(Str()).trim().str());
   if (N == "string") return json(Str());

@@ -74,6 +74,21 @@ class CheckActionsPass : public Pass {
       }
       checkValue(A, *Prm, E.V);
     }
+    if (A.RunsProcess) {
+      const MapEntry *Cmd = nullptr, *Argv = nullptr;
+      for (const MapEntry &E : Entries) {
+        if (E.Key == "command") Cmd = &E;
+        if (E.Key == "argv") Argv = &E;
+      }
+      if (Cmd && Argv)
+        D->report(DiagKind::ActionParamConflict, Argv->KeyLoc, Argv->Key.size(),
+                  A.Name.str(), "command", "argv");
+      if (!Cmd && !Argv) {
+        const LocString &At = S.Action.Loc.isValid() ? S.Action : S.Id;
+        D->report(DiagKind::MissingActionParam, At.Loc, At.Length, A.Name.str(),
+                  "command", "a command line, or `argv`: a program and its arguments");
+      }
+    }
     for (const ActionParam &Prm : A.Params) {
       if (!Prm.Required) continue;
       bool Found = false;
@@ -129,6 +144,13 @@ class CheckActionsPass : public Pass {
               E.V, HttpPart::HeaderValue,
               fmt::format("the value of header `{}`", llvm::yaml::escape(E.Key)));
         }
+    if (A.RunsProcess && Prm.Name == "run_dir")
+      if (std::optional<llvm::StringRef> M = constantString(V)) {
+        static constexpr llvm::StringRef Modes[] = {"none", "read", "write"};
+        if (!llvm::is_contained(Modes, *M))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "run_dir", M->str(),
+                    "none, read or write", didYouMean(*M, Modes));
+      }
     if (A.Name == "http.request" && Prm.Name == "method")
       if (std::optional<llvm::StringRef> M = constantString(V))
         if (!llvm::is_contained(httpMethods(), *M))

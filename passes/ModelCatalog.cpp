@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "ir/Actions.h"
+#include <nlohmann/json.hpp>
+
 #include "yaml-cpp/yaml.h"
 
 namespace orch::passes {
@@ -141,6 +143,21 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
       for (const auto &KV : Prov)
         C.Providers[KV.first.as<std::string>()] = limits(KV.second);
     C.SelectionPolicy = get<std::string>(Root["models"], "selection_policy", "");
+    if (YAML::Node Sb = Root["sandbox"]; Sb && Sb.IsMap()) {
+      C.SandboxEnabled = get<bool>(Sb, "enabled", true);
+      if (YAML::Node RL = Sb["resource_limits"]; RL && RL.IsMap()) {
+        nlohmann::json J = nlohmann::json::object();
+        for (const auto &KV : RL) {
+          const std::string K = KV.first.as<std::string>();
+          if (!KV.second.IsScalar())
+            return fail(Path, "sandbox.resource_limits." + K + " must be a scalar");
+          const std::string V = KV.second.Scalar();
+          nlohmann::json N = nlohmann::json::parse(V, nullptr, false);
+          J[K] = N.is_number() ? N : nlohmann::json(V);
+        }
+        C.SandboxLimits = J.dump();
+      }
+    }
   } catch (const YAML::Exception &E) {
     return fail(Path, E.what());
   }

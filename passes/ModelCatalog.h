@@ -70,6 +70,10 @@ struct RunConfig {
   ProviderLimits ModelRequests;     ///< security.rate_limiting: every provider
   std::map<std::string, ProviderLimits> Providers;  ///< providers.<name>
   std::string SelectionPolicy;                      ///< models.selection_policy
+  bool SandboxEnabled = true;                       ///< sandbox.enabled
+  /// sandbox.resource_limits as JSON text (numbers stay numbers), or "";
+  /// orchrt checks the forms (runtime/sandbox/Policy.h).
+  std::string SandboxLimits;
 };
 
 /// Reads \p Path (`models.yaml`). Errors name the file and the problem.

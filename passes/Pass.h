@@ -56,6 +56,9 @@ std::unique_ptr<Pass> createResolveDepsPass();
 /// Folds templates whose names are all inputs bound at compile time
 /// (`--set`, `--inputs`) into constants, with the runtime's evaluator.
 std::unique_ptr<Pass> createFoldConstantsPass();
+/// Quotes every run-time value in a `shell` command as one shell word
+/// (`| raw` opts out, with a warning); warns about secrets in `env`.
+std::unique_ptr<Pass> createQuoteShellPass();
 /// Checks steps that run built-in actions: parameters and the fields
 /// templates read from them.
 std::unique_ptr<Pass> createCheckActionsPass();

@@ -25,6 +25,8 @@ const PassInfo Registry[] = {
     {"cycle-check", "report dependency cycles", createCycleCheckPass},
     {"fold-constants", "fold templates over compile-time inputs into constants",
      createFoldConstantsPass},
+    {"quote-shell", "quote run-time values in shell commands as one word each",
+     createQuoteShellPass},
     {"select-models", "choose models for model steps by requirements and policy",
      createSelectModelsPass},
     {"schedule", "ASAP levels, estimated durations, critical paths (run priority)",

@@ -16,6 +16,8 @@ PACKAGES=(
   flatbuffers-compiler libflatbuffers-dev
   # formatting
   clang-format
+  # the step sandbox (runtime/sandbox): bwrap and the seccomp filter compiler
+  bubblewrap libseccomp-dev
 )
 # Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.

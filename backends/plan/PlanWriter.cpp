@@ -224,7 +224,8 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       P.Context.MaxRetries ? static_cast<int32_t>(P.Context.MaxRetries->Val) : -1,
       str(P.Context.CheckpointStrategy.Str), B.CreateVector(Inputs),
       B.CreateVector(Outputs), B.CreateVector(Steps), B.CreateVector(Exprs),
-      B.CreateVector(Tags), GroupsV, P.MaxConcurrentTasks);
+      B.CreateVector(Tags), GroupsV, P.MaxConcurrentTasks, P.SandboxDisabled,
+      P.SandboxLimits.empty() ? 0 : B.CreateString(P.SandboxLimits));
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

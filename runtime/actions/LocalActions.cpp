@@ -1,9 +1,14 @@
 //===- LocalActions.cpp ---------------------------------------------------===//
 #include "runtime/actions/LocalActions.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
@@ -12,6 +17,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "runtime/actions/OpenBeneath.h"
 
 namespace orch::runtime {
 
@@ -185,31 +191,63 @@ llvm::Expected<std::string> confinePath(const std::string &RunDir,
   return Real.str().str();
 }
 
+namespace {
+
+/// \p Full (from confinePath) relative to the real run directory.
+llvm::Expected<std::pair<std::string, std::string>> splitRoot(const std::string &RunDir,
+                                                              const std::string &Full) {
+  llvm::SmallString<256> Root;
+  if (std::error_code EC = llvm::sys::fs::real_path(RunDir, Root))
+    return llvm::createStringError(
+        fmt::format("run directory `{}`: {}", RunDir, EC.message()));
+  llvm::StringRef Rel = Full;
+  if (Root != "/" && !Rel.consume_front(Root.str()))
+    return llvm::createStringError(
+        fmt::format("`{}` is outside the run directory", Full));
+  return std::make_pair(Root.str().str(), Rel.ltrim('/').str());
+}
+
+}  // namespace
+
 ActionResult runFileRead(const std::string &RunDir, const json &Params) {
   llvm::Expected<std::string> Path = stringParam(Params, "path");
   if (!Path) return bad(Path.takeError());
   llvm::Expected<std::string> Full = confinePath(RunDir, *Path);
   if (!Full) return bad(Full.takeError());
-  llvm::sys::fs::file_status St;
-  if (std::error_code EC = llvm::sys::fs::status(*Full, St))
-    return ActionResult::failure(fmt::format("cannot read `{}`: {}", *Path, EC.message()),
-                                 false);
-  // A FIFO or a device could block the loop thread: regular files only.
-  if (!llvm::sys::fs::is_regular_file(St))
+  auto Parts = splitRoot(RunDir, *Full);
+  if (!Parts) return bad(Parts.takeError());
+  // Non-blocking, so that a FIFO put there after the check cannot block the
+  // loop thread at open.
+  llvm::Expected<int> Fd =
+      openBeneath(Parts->first, Parts->second, O_RDONLY | O_NONBLOCK, false, *Path);
+  if (!Fd)
+    return ActionResult::failure(
+        fmt::format("cannot read {}", llvm::toString(Fd.takeError())), false);
+  struct stat St;
+  if (fstat(*Fd, &St) != 0 || !S_ISREG(St.st_mode)) {
+    close(*Fd);
+    // A FIFO or a device could block the loop thread: regular files only.
     return ActionResult::failure(fmt::format("`{}` is not a regular file", *Path), false);
-  uint64_t Size = St.getSize();
-  if (Size > MaxReadBytes)
+  }
+  uint64_t Size = static_cast<uint64_t>(St.st_size);
+  if (Size > MaxReadBytes) {
+    close(*Fd);
     return ActionResult::failure(
         fmt::format("`{}` is {} bytes; the limit is {}", *Path, Size, MaxReadBytes),
         false);
-  auto Buf = llvm::MemoryBuffer::getFile(*Full, /*IsText=*/false,
-                                         /*RequiresNullTerminator=*/false);
-  if (!Buf)
+  }
+  std::string Text;
+  char Buf[65536];
+  ssize_t N;
+  while (Text.size() <= MaxReadBytes && (N = read(*Fd, Buf, sizeof Buf)) > 0)
+    Text.append(Buf, static_cast<size_t>(N));
+  int E = errno;
+  close(*Fd);
+  if (N < 0)
     return ActionResult::failure(
-        fmt::format("cannot read `{}`: {}", *Path, Buf.getError().message()), false);
-  std::string Text = (*Buf)->getBuffer().str();
-  size_t N = Text.size();
-  return ActionResult::success(json{{"output", std::move(Text)}, {"bytes", N}});
+        fmt::format("cannot read `{}`: {}", *Path, std::strerror(E)), false);
+  size_t Bytes = Text.size();
+  return ActionResult::success(json{{"output", std::move(Text)}, {"bytes", Bytes}});
 }
 
 ActionResult runFileWrite(const std::string &RunDir, const json &Params) {
@@ -223,21 +261,29 @@ ActionResult runFileWrite(const std::string &RunDir, const json &Params) {
   llvm::Expected<std::string> Full = confinePath(RunDir, *Path);
   if (!Full) return bad(Full.takeError());
   std::string Text = ir::displayString(*C);
-  llvm::StringRef Parent = llvm::sys::path::parent_path(*Full);
-  if (std::error_code EC = llvm::sys::fs::create_directories(Parent))
+  auto Parts = splitRoot(RunDir, *Full);
+  if (!Parts) return bad(Parts.takeError());
+  llvm::Expected<int> Fd =
+      openBeneath(Parts->first, Parts->second,
+                  O_WRONLY | O_CREAT | (Append ? O_APPEND : O_TRUNC), true, *Path);
+  if (!Fd)
     return ActionResult::failure(
-        fmt::format("cannot create `{}`: {}", Parent.str(), EC.message()), false);
-  std::error_code EC;
-  llvm::raw_fd_ostream OS(*Full, EC,
-                          Append ? llvm::sys::fs::OF_Append : llvm::sys::fs::OF_None);
-  if (!EC) {
-    OS << Text;
-    OS.close();
-    EC = OS.error();
+        fmt::format("cannot write {}", llvm::toString(Fd.takeError())), false);
+  size_t Off = 0;
+  int E = 0;
+  while (Off < Text.size()) {
+    ssize_t N = write(*Fd, Text.data() + Off, Text.size() - Off);
+    if (N < 0 && errno == EINTR) continue;
+    if (N <= 0) {
+      E = N < 0 ? errno : EIO;
+      break;
+    }
+    Off += static_cast<size_t>(N);
   }
-  if (EC)
+  if (close(*Fd) != 0 && !E) E = errno;
+  if (E)
     return ActionResult::failure(
-        fmt::format("cannot write `{}`: {}", *Path, EC.message()), false);
+        fmt::format("cannot write `{}`: {}", *Path, std::strerror(E)), false);
   return ActionResult::success(json{{"output", *Path}, {"bytes", Text.size()}});
 }
 

@@ -8,7 +8,6 @@
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "runtime/actions/LocalActions.h"
-#include "runtime/actions/Shell.h"
 
 namespace orch::runtime {
 
@@ -106,7 +105,9 @@ std::string unsafeHttpText(const llm::HttpRequest &Req) {
 }  // namespace
 
 BuiltinRunner::BuiltinRunner(Executor &Exec, RunnerConfig Config)
-    : Exec(Exec), Config(std::move(Config)) {}
+    : Exec(Exec), Config(std::move(Config)) {
+  this->Config.Process.RunDir = this->Config.RunDir;
+}
 
 BuiltinRunner::~BuiltinRunner() = default;
 
@@ -128,7 +129,7 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
   if (A == "file.read") return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
   if (A == "file.write") return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
   if (A == "sleep") return startSleep(Exec, R.Params, std::move(Done));
-  if (A == "shell") return startShell(Exec, Config.RunDir, R.Params, std::move(Done));
+  if (A == "shell") return startShell(Exec, Config.Process, R.Params, std::move(Done));
   if (A == "http.request") {
     llm::HttpRequest Req;
     if (auto M = R.Params.find("method"); M != R.Params.end() && !M->is_null()) {

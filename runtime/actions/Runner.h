@@ -6,6 +6,7 @@
 
 #include "runtime/actions/Action.h"
 #include "runtime/actions/LlmSteps.h"
+#include "runtime/actions/Shell.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/CurlTransport.h"
 
@@ -14,6 +15,8 @@ namespace orch::runtime {
 /// What the actions of one run share.
 struct RunnerConfig {
   std::string RunDir = ".";  ///< Files and shell commands stay here.
+  /// How `shell` steps run (RunDir is copied in by the runner).
+  ProcessConfig Process;
   LlmSettings Llm;
 };
 

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,8 +14,10 @@
 #include <vector>
 
 #include "ir/Eval.h"
-
-extern char **environ;
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "runtime/sandbox/Cgroup.h"
+#include "runtime/sandbox/Spawner.h"
 
 namespace orch::runtime {
 
@@ -32,8 +33,8 @@ class ShellTask : public ActionTask {
   ~ShellTask() override { cleanup(true); }
 
   /// Spawns the command; on failure returns the reason.
-  std::string spawn(const std::string &RunDir, const std::string &Command,
-                    const std::string *Stdin, const json &Env);
+  std::string spawn(const sandbox::Launch &L, const std::string *Stdin,
+                    sandbox::Spawner &Spawn, std::unique_ptr<sandbox::StepCgroup> Cg);
   void cancel() override {
     Finished = true;
     cleanup(true);
@@ -52,6 +53,9 @@ class ShellTask : public ActionTask {
   std::string OutText, ErrText;
   bool OutTrunc = false, ErrTrunc = false, Finished = false;
   Executor::TimerId Poll = 0;
+  /// The step's own cgroup, where there is one: ending the step kills
+  /// every process left in it.
+  std::unique_ptr<sandbox::StepCgroup> Cgroup;
 };
 
 void closeFd(int &Fd) {
@@ -59,8 +63,10 @@ void closeFd(int &Fd) {
   Fd = -1;
 }
 
-std::string ShellTask::spawn(const std::string &RunDir, const std::string &Command,
-                             const std::string *Stdin, const json &Env) {
+std::string ShellTask::spawn(const sandbox::Launch &L, const std::string *Stdin,
+                             sandbox::Spawner &Spawn,
+                             std::unique_ptr<sandbox::StepCgroup> Cg) {
+  Cgroup = std::move(Cg);
   int OutP[2], ErrP[2];
   if (pipe2(OutP, O_CLOEXEC) != 0) return std::strerror(errno);
   if (pipe2(ErrP, O_CLOEXEC) != 0) {
@@ -81,56 +87,25 @@ std::string ShellTask::spawn(const std::string &RunDir, const std::string &Comma
       lseek(InFd, 0, SEEK_SET);
     }
   }
-  posix_spawn_file_actions_t FA;
-  posix_spawn_file_actions_init(&FA);
-  if (InFd >= 0)
-    posix_spawn_file_actions_adddup2(&FA, InFd, 0);
-  else
-    posix_spawn_file_actions_addopen(&FA, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&FA, OutP[1], 1);
-  posix_spawn_file_actions_adddup2(&FA, ErrP[1], 2);
-  posix_spawn_file_actions_addchdir_np(&FA, RunDir.c_str());
-  posix_spawnattr_t Attr;
-  posix_spawnattr_init(&Attr);
-  // Its own process group, so a timeout kills what it started too; default
-  // signal handling, whatever orchrt set for itself.
-  sigset_t Def;
-  sigemptyset(&Def);
-  sigaddset(&Def, SIGINT);
-  sigaddset(&Def, SIGTERM);
-  sigaddset(&Def, SIGPIPE);
-  sigset_t None;
-  sigemptyset(&None);
-  posix_spawnattr_setsigdefault(&Attr, &Def);
-  posix_spawnattr_setsigmask(&Attr, &None);
-  posix_spawnattr_setpgroup(&Attr, 0);
-  posix_spawnattr_setflags(
-      &Attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  std::vector<std::string> EnvStore;
-  std::vector<char *> EnvP;
-  for (char **E = environ; *E; ++E) {
-    llvm::StringRef Name = llvm::StringRef(*E).split('=').first;
-    if (Env.is_object() && Env.contains(Name.str())) continue;
-    EnvP.push_back(*E);
+  sandbox::Stdio Io;
+  Io.In = InFd;
+  Io.Out = OutP[1];
+  Io.Err = ErrP[1];
+  if (Cgroup) {
+    std::vector<int> Fds = Cgroup->procsFds();
+    for (size_t I = 0; I < Fds.size() && I < 2; ++I) Io.CgroupProcs[I] = Fds[I];
   }
-  if (Env.is_object())
-    for (auto &[K, V] : Env.items()) EnvStore.push_back(K + "=" + ir::displayString(V));
-  for (std::string &S : EnvStore) EnvP.push_back(S.data());
-  EnvP.push_back(nullptr);
-  std::string Sh = "/bin/sh", Dash = "-c";
-  char *Argv[] = {Sh.data(), Dash.data(), const_cast<char *>(Command.c_str()), nullptr};
-  int Rc = posix_spawn(&Pid, "/bin/sh", &FA, &Attr, Argv, EnvP.data());
-  posix_spawn_file_actions_destroy(&FA);
-  posix_spawnattr_destroy(&Attr);
+  llvm::Expected<pid_t> Started = Spawn.spawn(L, Io);
   close(OutP[1]);
   close(ErrP[1]);
   if (InFd >= 0) close(InFd);
-  if (Rc != 0) {
+  if (!Started) {
     close(OutP[0]);
     close(ErrP[0]);
     Pid = -1;
-    return fmt::format("cannot start /bin/sh: {}", std::strerror(Rc));
+    return llvm::toString(Started.takeError());
   }
+  Pid = *Started;
   Out = OutP[0];
   Err = ErrP[0];
   fcntl(Out, F_SETFL, O_NONBLOCK);
@@ -225,9 +200,12 @@ void ShellTask::cleanup(bool Kill) {
   Poll = 0;
   if (Pid > 0 && Kill) {
     ::kill(-Pid, SIGKILL);
+    if (Cgroup) Cgroup->killAll();
     waitpid(Pid, nullptr, 0);
     Pid = -1;
   }
+  // Whatever the step left running (`cmd &`, `setsid`) ends with it.
+  Cgroup.reset();
   for (int *Fd : {&PidFd, &Out, &Err})
     if (*Fd >= 0) {
       Exec.unwatchFd(*Fd);
@@ -237,14 +215,64 @@ void ShellTask::cleanup(bool Kill) {
 
 }  // namespace
 
-std::unique_ptr<ActionTask> startShell(Executor &Exec, const std::string &RunDir,
-                                       const json &Params, ActionDone Done) {
+namespace {
+
+/// The program of a `shell` step: `argv` as given, or `command` through
+/// /bin/sh -c. Errors are the step's (bad parameters).
+llvm::Expected<std::vector<std::string>> programArgv(const json &Params) {
+  if (auto A = Params.find("argv"); A != Params.end() && !A->is_null()) {
+    if (!A->is_array() || A->empty())
+      return llvm::createStringError("parameter `argv` must be a non-empty list");
+    std::vector<std::string> Argv;
+    for (const json &V : *A) {
+      if (V.is_array() || V.is_object())
+        return llvm::createStringError("the items of `argv` must be strings or numbers");
+      Argv.push_back(ir::displayString(V));
+    }
+    if (Argv[0].empty())
+      return llvm::createStringError("the program `argv[0]` must not be empty");
+    return Argv;
+  }
   auto C = Params.find("command");
   std::string Command;
   if (C != Params.end() && !C->is_array() && !C->is_object())
     Command = ir::displayString(*C);  // scalars print, as the compiler allows
-  if (Command.empty()) {
-    Done(ActionResult::failure("parameter `command` must be a non-empty string", false));
+  if (Command.empty())
+    return llvm::createStringError("parameter `command` must be a non-empty string");
+  return std::vector<std::string>{"/bin/sh", "-c", std::move(Command)};
+}
+
+/// The step's policy: the run's, with the step's `run_dir` and `limits`.
+llvm::Error stepPolicy(const json &Params, sandbox::Policy &Pol) {
+  if (auto R = Params.find("run_dir"); R != Params.end() && !R->is_null()) {
+    if (!R->is_string())
+      return llvm::createStringError("parameter `run_dir` must be none, read or write");
+    llvm::Expected<sandbox::RunDirAccess> A =
+        sandbox::parseRunDirAccess(R->get<std::string>());
+    if (!A) return A.takeError();
+    Pol.RunDir = *A;
+  }
+  if (auto L = Params.find("limits"); L != Params.end() && !L->is_null())
+    if (llvm::Error E = sandbox::applyLimitsJson(*L, Pol))
+      return llvm::createStringError("parameter `limits`: " +
+                                     llvm::toString(std::move(E)));
+  return llvm::Error::success();
+}
+
+}  // namespace
+
+std::unique_ptr<ActionTask> startShell(Executor &Exec, const ProcessConfig &Config,
+                                       const json &Params, ActionDone Done) {
+  sandbox::Program Prog;
+  llvm::Expected<std::vector<std::string>> Argv = programArgv(Params);
+  if (!Argv) {
+    Done(ActionResult::failure(llvm::toString(Argv.takeError()), false));
+    return nullptr;
+  }
+  Prog.Argv = std::move(*Argv);
+  sandbox::Policy Pol = Config.Sandbox;
+  if (llvm::Error E = stepPolicy(Params, Pol)) {
+    Done(ActionResult::failure(llvm::toString(std::move(E)), false));
     return nullptr;
   }
   std::string StdinText;
@@ -253,9 +281,29 @@ std::unique_ptr<ActionTask> startShell(Executor &Exec, const std::string &RunDir
     StdinText = ir::displayString(*S);
     Stdin = &StdinText;
   }
-  json Env = Params.value("env", json::object());
+  if (auto Env = Params.find("env"); Env != Params.end() && Env->is_object())
+    for (auto &[K, V] : Env->items()) Prog.Env.push_back({K, ir::displayString(V)});
+  llvm::SmallString<256> Dir(Config.RunDir);
+  llvm::sys::fs::make_absolute(Dir);
+  Prog.RunDir = Dir.str().str();
+  const sandbox::HostLayout &Host = Config.Host ? *Config.Host : sandbox::hostLayout();
+  sandbox::Launch L = sandbox::buildLaunch(Pol, Prog, Host);
   auto T = std::make_unique<ShellTask>(Exec, Done);
-  std::string Err = T->spawn(RunDir, Command, Stdin, Env);
+  // bwrap adds two processes of its own.
+  std::unique_ptr<sandbox::StepCgroup> Cg =
+      Config.Spawn ? nullptr
+                   : sandbox::StepCgroup::create(Pol.Lim.Processes + 2, Pol.Lim.CpuShare);
+  if (!Cg && !Config.Spawn && Pol.Lim.CpuShare > 0) {
+    Done(ActionResult::failure(
+        fmt::format("`cpu: {}` (a share of one CPU) needs a cpu cgroup orchrt can write, "
+                    "and this machine has none for it: remove `cpu`, or bound CPU "
+                    "time with `cpu_time` (seconds)",
+                    Pol.Lim.CpuShare),
+        false));
+    return nullptr;
+  }
+  std::string Err = T->spawn(
+      L, Stdin, Config.Spawn ? *Config.Spawn : sandbox::defaultSpawner(), std::move(Cg));
   if (!Err.empty()) {
     Done(ActionResult::failure(Err));
     return nullptr;

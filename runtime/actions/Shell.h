@@ -6,13 +6,26 @@
 
 #include "runtime/actions/Action.h"
 #include "runtime/exec/Executor.h"
+#include "runtime/sandbox/Launch.h"
+#include "runtime/sandbox/Spawner.h"
 
 namespace orch::runtime {
 
-/// Runs `command` with /bin/sh -c in \p RunDir, in its own process group,
-/// without a thread: its pipes and a pidfd are watched by \p Exec.
-/// Cancelling kills the whole group. Exit status 0 is success.
-std::unique_ptr<ActionTask> startShell(Executor &Exec, const std::string &RunDir,
+/// What process steps of one run share.
+struct ProcessConfig {
+  std::string RunDir = ".";
+  /// The run's sandbox policy (config.yaml, --no-sandbox); each step adds
+  /// its `run_dir` and `limits`.
+  sandbox::Policy Sandbox;
+  sandbox::Spawner *Spawn = nullptr;          ///< Null: the real one.
+  const sandbox::HostLayout *Host = nullptr;  ///< Null: this machine's.
+};
+
+/// Runs `argv`, or `command` with /bin/sh -c, in the sandbox of \p Config
+/// (sandbox/Launch.h), in its own process group, without a thread: its
+/// pipes and a pidfd are watched by \p Exec. Cancelling kills the whole
+/// group (sandboxed: its pid namespace). Exit status 0 is success.
+std::unique_ptr<ActionTask> startShell(Executor &Exec, const ProcessConfig &Config,
                                        const nlohmann::json &Params, ActionDone Done);
 
 }  // namespace orch::runtime

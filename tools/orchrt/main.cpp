@@ -59,6 +59,10 @@ cl::opt<std::string> StateDir(
 cl::opt<bool> DryRun("dry-run",
                      cl::desc("Load and check the plan and the inputs; run nothing"),
                      cl::cat(Cat));
+cl::opt<bool> NoSandbox("no-sandbox",
+                        cl::desc("Run shell steps without the sandbox, with orchrt's "
+                                 "own rights (a warning says so)"),
+                        cl::cat(Cat));
 cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr"),
                       cl::cat(Cat));
 }  // namespace
@@ -88,6 +92,7 @@ int main(int Argc, char **Argv) {
   C.SpillThreshold = SpillThreshold;
   C.Time = TimeRun;
   C.DryRun = DryRun;
+  C.NoSandbox = NoSandbox;
   C.StateDir = StateDir;
   try {
     return runPlan(C);

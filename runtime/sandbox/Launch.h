@@ -1,0 +1,68 @@
+//===- Launch.h - From a program and a policy to an exec -------*- C++ -*-===//
+//
+// buildLaunch is pure: it turns the program a step runs, its environment
+// and a Policy into the command line and environment to execute: bwrap
+// with new user, pid, net, ipc and uts namespaces, read-only binds of /usr
+// (and the root symlinks into it), a tmpfs work directory, the run
+// directory only on request, prlimit for the rlimits, and the seccomp
+// program on descriptor SeccompFd. Unsandboxed, the program itself with the
+// same small environment.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/sandbox/Policy.h"
+
+namespace orch::runtime::sandbox {
+
+/// The program a step runs.
+struct Program {
+  std::vector<std::string> Argv;  ///< Argv[0]: absolute, or looked up on PATH.
+  /// The step's `env:`, added to the fixed safe set (and overriding it).
+  std::vector<std::pair<std::string, std::string>> Env;
+  std::string RunDir;  ///< Absolute host path of the run directory.
+};
+
+/// A root entry of the host: a symlink (`/bin -> usr/bin`) or a directory
+/// to bind read-only.
+struct RootEntry {
+  std::string Path;
+  std::string LinkTarget;  ///< Empty: a directory.
+};
+
+/// What the sandbox may see of the host, besides /usr.
+struct HostLayout {
+  std::vector<RootEntry> Root;        ///< /bin, /lib, /lib64, /sbin, ...
+  std::vector<std::string> EtcFiles;  ///< Existing /etc entries to bind read-only.
+  std::string BwrapPath = "/usr/bin/bwrap";
+  std::string PrlimitPath = "/usr/bin/prlimit";
+  std::string HostPath = "/usr/local/bin:/usr/bin:/bin";  ///< PATH unsandboxed.
+  std::string HostHome = "/";                             ///< HOME unsandboxed.
+};
+
+/// Looks at this machine's root (once; cached).
+const HostLayout &hostLayout();
+
+/// The descriptor on which bwrap reads the seccomp program.
+constexpr int SeccompFd = 3;
+
+/// What to execute.
+struct Launch {
+  std::string Path;  ///< The executable.
+  std::vector<std::string> Argv;
+  std::vector<std::string> Env;  ///< NAME=value, the whole environment.
+  std::string Cwd;               ///< Host directory to start in.
+  bool NeedsSeccompFd = false;   ///< SeccompFd must hold the BPF program.
+};
+
+/// The work directory inside the sandbox (and HOME there).
+constexpr const char *SandboxWorkDir = "/work";
+
+/// Builds the launch of \p Prog under \p Pol on \p Host.
+Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Host);
+
+}  // namespace orch::runtime::sandbox

@@ -1,0 +1,133 @@
+//===- Spawner.cpp --------------------------------------------------------===//
+#include "runtime/sandbox/Spawner.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "runtime/sandbox/Seccomp.h"
+
+namespace orch::runtime::sandbox {
+
+namespace {
+
+/// A descriptor holding the seccomp program, read from its start.
+llvm::Expected<int> seccompFd() {
+  llvm::Expected<std::string> Prog = seccompProgram();
+  if (!Prog) return Prog.takeError();
+  int Fd = memfd_create("orch-seccomp", MFD_CLOEXEC);
+  if (Fd < 0)
+    return llvm::createStringError(fmt::format("memfd: {}", std::strerror(errno)));
+  if (write(Fd, Prog->data(), Prog->size()) != static_cast<ssize_t>(Prog->size())) {
+    close(Fd);
+    return llvm::createStringError("cannot write the seccomp program");
+  }
+  lseek(Fd, 0, SEEK_SET);
+  return Fd;
+}
+
+/// Everything the child needs, prepared before the clone: it shares the
+/// parent's memory until exec and may only make system calls.
+struct Child {
+  const char *Path;
+  char *const *Argv;
+  char *const *Env;
+  const char *Cwd;
+  Stdio Io;
+  int Filter;
+  int Errno = 0;  ///< Set by the child when it cannot exec.
+};
+
+/// Moves \p From to \p To without close-on-exec.
+bool place(int From, int To) {
+  if (From == To) return fcntl(To, F_SETFD, 0) == 0;
+  return dup2(From, To) == To;
+}
+
+int childMain(void *Arg) {
+  auto *C = static_cast<Child *>(Arg);
+  struct sigaction Dfl;
+  std::memset(&Dfl, 0, sizeof Dfl);
+  Dfl.sa_handler = SIG_DFL;
+  for (int S = 1; S < NSIG; ++S) sigaction(S, &Dfl, nullptr);
+  // The step's cgroup first: every process it makes is counted.
+  for (int Fd : C->Io.CgroupProcs)
+    if (Fd >= 0 && write(Fd, "0", 1) != 1) goto fail;
+  if (setpgid(0, 0) != 0) goto fail;
+  {
+    int In = C->Io.In >= 0 ? C->Io.In : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    // Out of the way of 0..3 first, so no placement overwrites a source.
+    int Fds[4] = {In, C->Io.Out, C->Io.Err, C->Filter};
+    for (int &Fd : Fds)
+      if (Fd >= 0 && Fd <= SeccompFd) {
+        Fd = fcntl(Fd, F_DUPFD_CLOEXEC, 10);
+        if (Fd < 0) goto fail;
+      }
+    for (int To = 0; To < 4; ++To)
+      if (Fds[To] >= 0 && !place(Fds[To], To)) goto fail;
+  }
+  if (chdir(C->Cwd) != 0) goto fail;
+  {
+    sigset_t None;
+    sigemptyset(&None);
+    sigprocmask(SIG_SETMASK, &None, nullptr);
+  }
+  execve(C->Path, C->Argv, C->Env);
+fail:
+  C->Errno = errno;
+  _exit(127);
+}
+
+}  // namespace
+
+llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
+  int Filter = -1;
+  if (L.NeedsSeccompFd) {
+    llvm::Expected<int> F = seccompFd();
+    if (!F) return F.takeError();
+    Filter = *F;
+  }
+  std::vector<char *> Argv, Env;
+  for (const std::string &A : L.Argv) Argv.push_back(const_cast<char *>(A.c_str()));
+  Argv.push_back(nullptr);
+  for (const std::string &E : L.Env) Env.push_back(const_cast<char *>(E.c_str()));
+  Env.push_back(nullptr);
+  Child C{L.Path.c_str(), Argv.data(), Env.data(), L.Cwd.c_str(), Io, Filter};
+  // The child runs on its own stack in our memory until exec (CLONE_VFORK
+  // suspends this thread until then); no signal handler may run there.
+  constexpr size_t StackSize = 64 * 1024;
+  std::vector<char> Stack(StackSize);
+  sigset_t All, Old;
+  sigfillset(&All);
+  pthread_sigmask(SIG_SETMASK, &All, &Old);
+  pid_t Pid =
+      clone(childMain, Stack.data() + StackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, &C);
+  int CloneErr = errno;
+  pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+  if (Filter >= 0) close(Filter);
+  if (Pid < 0)
+    return llvm::createStringError(
+        fmt::format("cannot start {}: {}", L.Path, std::strerror(CloneErr)));
+  if (C.Errno) {
+    waitpid(Pid, nullptr, 0);
+    return llvm::createStringError(
+        fmt::format("cannot start {}: {}", L.Path, std::strerror(C.Errno)));
+  }
+  return Pid;
+}
+
+Spawner &defaultSpawner() {
+  static CloneSpawner S;
+  return S;
+}
+
+}  // namespace orch::runtime::sandbox

@@ -1,0 +1,81 @@
+//===- OpenBeneathTest.cpp - file.read/file.write cannot be raced out -----===//
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/actions/LocalActions.h"
+#include "runtime/actions/OpenBeneath.h"
+
+using namespace orch::runtime;
+namespace fs = std::filesystem;
+
+namespace {
+
+class OpenBeneath : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char T[] = "/tmp/orch-beneath-XXXXXX";
+    ASSERT_NE(mkdtemp(T), nullptr);
+    Top = T;
+    Root = Top + "/run";
+    Outside = Top + "/outside";
+    fs::create_directories(Root + "/d");
+    fs::create_directories(Outside);
+    std::ofstream(Outside + "/secret") << "TOPSECRET";
+  }
+  void TearDown() override { fs::remove_all(Top); }
+  /// What a racer does between confinePath's check and the open.
+  void swapForLink(const std::string &Rel, const std::string &Target) {
+    fs::remove_all(Root + "/" + Rel);
+    fs::create_directory_symlink(Target, Root + "/" + Rel);
+  }
+  std::string Top, Root, Outside;
+};
+
+TEST_F(OpenBeneath, ASwappedDirectoryCannotTakeAWriteOutside) {
+  swapForLink("d", Outside);
+  llvm::Expected<int> Fd =
+      openBeneath(Root, "d/new.txt", O_WRONLY | O_CREAT, true, "d/new.txt");
+  ASSERT_FALSE(static_cast<bool>(Fd));
+  EXPECT_NE(llvm::toString(Fd.takeError()).find("left the run directory"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(Outside + "/new.txt"));
+}
+
+TEST_F(OpenBeneath, ASwappedDirectoryCannotLeakARead) {
+  swapForLink("d", Outside);
+  llvm::Expected<int> Fd = openBeneath(Root, "d/secret", O_RDONLY, false, "d/secret");
+  ASSERT_FALSE(static_cast<bool>(Fd));
+  llvm::consumeError(Fd.takeError());
+  fs::create_symlink("/etc/passwd", Root + "/abs");
+  Fd = openBeneath(Root, "abs", O_RDONLY, false, "abs");
+  ASSERT_FALSE(static_cast<bool>(Fd));
+  llvm::consumeError(Fd.takeError());
+}
+
+TEST_F(OpenBeneath, LinksThatStayInsideAndNewDirectoriesWork) {
+  std::ofstream(Root + "/d/a.txt") << "hello";
+  fs::create_symlink("d/a.txt", Root + "/link.txt");
+  llvm::Expected<int> Fd = openBeneath(Root, "link.txt", O_RDONLY, false, "link.txt");
+  ASSERT_TRUE(static_cast<bool>(Fd)) << llvm::toString(Fd.takeError());
+  close(*Fd);
+  Fd = openBeneath(Root, "x/y/z.txt", O_WRONLY | O_CREAT, true, "x/y/z.txt");
+  ASSERT_TRUE(static_cast<bool>(Fd)) << llvm::toString(Fd.takeError());
+  close(*Fd);
+  EXPECT_TRUE(fs::exists(Root + "/x/y/z.txt"));
+}
+
+TEST_F(OpenBeneath, FileActionsGoThroughIt) {
+  nlohmann::json P = {{"path", "d/out.txt"}, {"content", "data"}};
+  ActionResult W = runFileWrite(Root, P);
+  ASSERT_TRUE(W.Ok) << W.Error;
+  ActionResult R = runFileRead(Root, nlohmann::json{{"path", "d/out.txt"}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["output"], "data");
+  EXPECT_EQ(R.Fields["bytes"], 4);
+}
+
+}  // namespace

@@ -1,0 +1,262 @@
+//===- SandboxEscapeTest.cpp - The escape corpus, against real bubblewrap -===//
+//
+// Each case is a step trying to get out, run through the `shell` action with
+// the real spawner, bubblewrap and seccomp filter, and the test checks it
+// was contained. These need a machine where bubblewrap can make namespaces
+// (root, or unprivileged user namespaces): they fail, not skip, elsewhere.
+//
+//===----------------------------------------------------------------------===//
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "runtime/actions/Shell.h"
+#include "runtime/exec/EventLoop.h"
+#include "runtime/sandbox/Probe.h"
+
+using namespace orch::runtime;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+class SandboxEscape : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    llvm::Error E = sandbox::probeSandbox(sandbox::hostLayout());
+    ASSERT_FALSE(static_cast<bool>(E)) << llvm::toString(std::move(E));
+    char Tmpl[] = "/tmp/orch-sbx-XXXXXX";
+    ASSERT_NE(mkdtemp(Tmpl), nullptr);
+    Dir = Tmpl;
+    std::ofstream(Dir + "/secret.txt") << "TOPSECRET-FILE";
+  }
+  void TearDown() override {
+    std::error_code EC;
+    fs::remove_all(Dir, EC);
+  }
+
+  /// Runs \p Params as a sandboxed `shell` step; cancels it after
+  /// \p CancelMs if that is > 0.
+  ActionResult run(json Params, int CancelMs = 0, bool Sandboxed = true) {
+    EventLoop Loop;
+    ProcessConfig C;
+    C.RunDir = Dir;
+    C.Sandbox.Enabled = Sandboxed;
+    ActionResult Out;
+    bool Done = false;
+    std::unique_ptr<ActionTask> T = startShell(Loop, C, Params, [&](ActionResult R) {
+      Out = std::move(R);
+      Done = true;
+    });
+    if (CancelMs > 0 && T)
+      Loop.addTimer(Loop.now() + std::chrono::milliseconds(CancelMs), [&] {
+        T->cancel();
+        Out = ActionResult::failure("cancelled");
+        Done = true;
+      });
+    Loop.runUntil([&] { return Done; });
+    return Out;
+  }
+  static std::string out(const ActionResult &R) {
+    return R.Fields.value("stdout", std::string()) +
+           R.Fields.value("stderr", std::string());
+  }
+
+  std::string Dir;
+};
+
+TEST_F(SandboxEscape, RunsAsNobodyInAnEmptyWorkDir) {
+  ActionResult R = run(json{{"command", "id -u; pwd; ls -A; echo $HOME"}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["output"], "65534\n/work\n/work");
+}
+
+TEST_F(SandboxEscape, NoLoopbackNetwork) {
+  int S = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  sockaddr_in A{};
+  A.sin_family = AF_INET;
+  A.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(S, reinterpret_cast<sockaddr *>(&A), sizeof A), 0);
+  ASSERT_EQ(listen(S, 4), 0);
+  socklen_t Len = sizeof A;
+  getsockname(S, reinterpret_cast<sockaddr *>(&A), &Len);
+  int Port = ntohs(A.sin_port);
+  ActionResult R = run(json{
+      {"argv",
+       {"python3", "-c",
+        "import socket,sys\n"
+        "try:\n socket.create_connection(('127.0.0.1'," +
+            std::to_string(Port) +
+            "),timeout=2); print('connected')\n"
+            "except OSError as e: print('refused', e.errno)\n"
+            "try:\n socket.create_connection(('1.1.1.1',80),timeout=2); print('out')\n"
+            "except OSError as e: print('no route', e.errno)"}}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_NE(R.Fields["output"].get<std::string>().find("refused"), std::string::npos);
+  EXPECT_NE(R.Fields["output"].get<std::string>().find("no route"), std::string::npos);
+  EXPECT_LT(accept(S, nullptr, nullptr), 0);  // nothing ever reached the listener
+  close(S);
+}
+
+TEST_F(SandboxEscape, HostFilesAreNotThere) {
+  std::string Home = std::getenv("HOME") ? std::getenv("HOME") : "/root";
+  ActionResult R =
+      run(json{{"command", "cat /etc/shadow; ls " + Home + "; cat " + Dir +
+                               "/secret.txt; cat /work/../" + Dir +
+                               "/secret.txt; ls /etc; ls /var /home /root"}});
+  EXPECT_FALSE(R.Ok);
+  EXPECT_EQ(out(R).find("TOPSECRET"), std::string::npos);
+  EXPECT_EQ(out(R).find("root:"), std::string::npos);
+  EXPECT_NE(out(R).find("No such file"), std::string::npos);
+}
+
+TEST_F(SandboxEscape, NoSecretInAnyEnvironment) {
+  setenv("ORCH_TEST_API_KEY", "sk-TOPSECRET-KEY", 1);
+  ActionResult R = run(json{{"command",
+                             "env; cat /proc/1/environ; cat /proc/self/environ; "
+                             "for p in /proc/[0-9]*; do cat $p/environ; done; true"}});
+  unsetenv("ORCH_TEST_API_KEY");
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(out(R).find("TOPSECRET"), std::string::npos);
+  EXPECT_NE(out(R).find("PATH=/usr/local/bin"), std::string::npos);
+}
+
+TEST_F(SandboxEscape, WritesStayInside) {
+  ActionResult R = run(json{{"command",
+                             "echo x > made.txt; echo x > /tmp/made.txt; "
+                             "echo x > /usr/made.txt; echo x > " +
+                                 Dir + "/made.txt; ls"}});
+  EXPECT_FALSE(fs::exists(Dir + "/made.txt"));
+  EXPECT_FALSE(fs::exists("/usr/made.txt"));
+  EXPECT_NE(out(R).find("Read-only file system"), std::string::npos) << out(R);
+  // With run_dir: write, the run directory (and only it) takes writes.
+  R = run(json{{"command", "echo x > made.txt && ln -s / up && cat up/etc/shadow"},
+               {"run_dir", "write"}});
+  EXPECT_TRUE(fs::exists(Dir + "/made.txt"));
+  EXPECT_EQ(out(R).find("root:"), std::string::npos);
+  R = run(json{{"command", "echo y > made2.txt"}, {"run_dir", "read"}});
+  EXPECT_FALSE(R.Ok);
+  EXPECT_FALSE(fs::exists(Dir + "/made2.txt"));
+}
+
+TEST_F(SandboxEscape, ForkBombHitsTheProcessLimit) {
+  ActionResult R =
+      run(json{{"command", "i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done"},
+               {"limits", {{"processes", 20}}}},
+          /*CancelMs=*/0);
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(out(R).find("fork"), std::string::npos) << out(R);
+}
+
+TEST_F(SandboxEscape, MemoryBombHitsTheMemoryLimit) {
+  ActionResult R = run(json{{"argv", {"python3", "-c", "x = bytearray(1 << 30)"}},
+                            {"limits", {{"memory", "256MB"}}}});
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(out(R).find("MemoryError"), std::string::npos) << out(R);
+}
+
+TEST_F(SandboxEscape, InfiniteLoopHitsTheCpuLimit) {
+  ActionResult R =
+      run(json{{"command", "while :; do :; done"}, {"limits", {{"cpu_time", 1}}}});
+  EXPECT_FALSE(R.Ok);
+}
+
+TEST_F(SandboxEscape, BigFilesHitTheDiskLimit) {
+  ActionResult R = run(json{{"command", "head -c 50000000 /dev/zero > big"},
+                            {"limits", {{"disk", "1MB"}}}});
+  EXPECT_FALSE(R.Ok);
+}
+
+TEST_F(SandboxEscape, PtraceMountAndNamespacesAreDenied) {
+  ActionResult R =
+      run(json{{"command",
+                "strace -f true 2>&1 | tail -1; unshare --user true; echo unshare=$?; "
+                "python3 -c \"import ctypes; c = ctypes.CDLL(None, use_errno=True); "
+                "print('ptrace', c.ptrace(0, 0, 0, 0), ctypes.get_errno()); "
+                "print('mount', c.mount(b'none', b'/tmp', b'tmpfs', 0, None), "
+                "ctypes.get_errno())\""}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  std::string O = R.Fields["output"];
+  EXPECT_NE(O.find("ptrace -1 1"), std::string::npos) << O;  // EPERM
+  EXPECT_NE(O.find("mount -1 1"), std::string::npos) << O;
+  EXPECT_NE(O.find("unshare=1"), std::string::npos) << O;
+}
+
+TEST_F(SandboxEscape, SetuidBinariesGiveNoRoot) {
+  ActionResult R =
+      run(json{{"command",
+                "su -c 'id -u' root </dev/null; python3 -c 'import os; os.setuid(0)'; "
+                "id -u"}});
+  EXPECT_EQ(R.Fields.value("stdout", std::string()), "65534\n");
+}
+
+TEST_F(SandboxEscape, CannotSignalHostProcesses) {
+  pid_t Child = fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    pause();
+    _exit(0);
+  }
+  ActionResult R = run(
+      json{{"command", "kill -9 " + std::to_string(Child) + " " +
+                           std::to_string(getpid()) + "; kill -9 -1; echo still here"}});
+  int Status = 0;
+  EXPECT_EQ(waitpid(Child, &Status, WNOHANG), 0);  // untouched
+  kill(Child, SIGKILL);
+  waitpid(Child, &Status, 0);
+  EXPECT_NE(out(R).find("No such process"), std::string::npos) << out(R);
+}
+
+/// Waits (up to 5 s) until no process has \p Mark in its command line;
+/// returns whether some still has.
+bool processesLeft(const std::string &Mark) {
+  bool Left = true;
+  for (int I = 0; I < 100 && Left; ++I) {
+    Left = false;
+    for (const auto &P : fs::directory_iterator("/proc")) {
+      std::ifstream F(P.path() / "cmdline");
+      std::string C((std::istreambuf_iterator<char>(F)), {});
+      if (C.find(Mark) != std::string::npos) Left = true;
+    }
+    if (Left) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Left;
+}
+
+TEST_F(SandboxEscape, CancelEndsTheWholeTree) {
+  std::string Mark = "4242.4242";
+  run(json{{"command",
+            "(setsid sleep " + Mark + " &); sleep " + Mark + " & sleep " + Mark},
+           {"limits", {{"cpu_time", 5}, {"cpu", 0.5}}}},
+      /*CancelMs=*/300);
+  EXPECT_FALSE(processesLeft(Mark));
+}
+
+TEST_F(SandboxEscape, UnsandboxedStepsEndTheirTreeToo) {
+  // Without the sandbox the step's cgroup ends what it left behind.
+  std::string Mark = "4243.4243";
+  ActionResult R = run(json{{"command", "(setsid sleep " + Mark +
+                                            " >/dev/null 2>&1 &); "
+                                            "sleep " +
+                                            Mark + " >/dev/null 2>&1 & echo started"}},
+                       0, /*Sandboxed=*/false);
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_FALSE(processesLeft(Mark));
+}
+
+TEST_F(SandboxEscape, HugeOutputIsCapped) {
+  ActionResult R = run(json{{"command", "head -c 1073741824 /dev/zero"}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_LE(R.Fields["stdout"].get<std::string>().size(), (64u << 20) + 64);
+}
+
+}  // namespace

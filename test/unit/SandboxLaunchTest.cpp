@@ -1,0 +1,197 @@
+//===- SandboxLaunchTest.cpp - Policies, launches, the seccomp program ----===//
+#include <gtest/gtest.h>
+
+#include "llvm/ADT/STLExtras.h"
+#include "runtime/actions/Shell.h"
+#include "runtime/exec/EventLoop.h"
+#include "runtime/sandbox/Launch.h"
+#include "runtime/sandbox/Seccomp.h"
+
+using namespace orch::runtime;
+using namespace orch::runtime::sandbox;
+using nlohmann::json;
+
+namespace {
+
+HostLayout fakeHost() {
+  HostLayout H;
+  H.Root = {{"/bin", "usr/bin"}, {"/lib", ""}};
+  H.EtcFiles = {"/etc/ld.so.cache"};
+  H.BwrapPath = "/opt/bwrap";
+  H.PrlimitPath = "/opt/prlimit";
+  H.HostPath = "/host/bin";
+  H.HostHome = "/home/someone";
+  return H;
+}
+
+bool hasSeq(const std::vector<std::string> &A, std::vector<std::string> Seq) {
+  for (size_t I = 0; I + Seq.size() <= A.size(); ++I)
+    if (std::equal(Seq.begin(), Seq.end(), A.begin() + static_cast<long>(I))) return true;
+  return false;
+}
+
+TEST(SandboxLaunch, NamespacesBindsAndLimits) {
+  Policy P;
+  Program Prog{{"/bin/sh", "-c", "echo hi"}, {{"GREETING", "hello"}}, "/runs/r1"};
+  Launch L = buildLaunch(P, Prog, fakeHost());
+  EXPECT_EQ(L.Path, "/opt/bwrap");
+  EXPECT_TRUE(L.NeedsSeccompFd);
+  for (const char *F :
+       {"--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+        "--unshare-uts", "--die-with-parent", "--new-session", "--disable-userns"})
+    EXPECT_TRUE(llvm::is_contained(L.Argv, F)) << F;
+  EXPECT_TRUE(hasSeq(L.Argv, {"--ro-bind", "/usr", "/usr"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--symlink", "usr/bin", "/bin"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--ro-bind", "/lib", "/lib"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--tmpfs", "/work"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--seccomp", "3"}));
+  EXPECT_FALSE(llvm::is_contained(L.Argv, "/runs/r1"));  // not bound unless asked
+  EXPECT_TRUE(hasSeq(L.Argv, {"/opt/prlimit", "--as=1073741824", "--cpu=600"}));
+  EXPECT_TRUE(llvm::is_contained(L.Argv, "--nproc=256"));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--", "/bin/sh", "-c", "echo hi"}));
+  EXPECT_EQ(L.Argv.back(), "echo hi");
+  EXPECT_EQ(L.Env,
+            (std::vector<std::string>{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work",
+                                      "LANG=C.UTF-8", "GREETING=hello"}));
+}
+
+TEST(SandboxLaunch, RunDirOnRequest) {
+  Policy P;
+  Program Prog{{"true"}, {}, "/runs/r1"};
+  P.RunDir = RunDirAccess::Read;
+  EXPECT_TRUE(
+      hasSeq(buildLaunch(P, Prog, fakeHost()).Argv, {"--ro-bind", "/runs/r1", "/work"}));
+  P.RunDir = RunDirAccess::Write;
+  EXPECT_TRUE(
+      hasSeq(buildLaunch(P, Prog, fakeHost()).Argv, {"--bind", "/runs/r1", "/work"}));
+  P.Network = true;
+  EXPECT_FALSE(
+      llvm::is_contained(buildLaunch(P, Prog, fakeHost()).Argv, "--unshare-net"));
+}
+
+TEST(SandboxLaunch, UnsandboxedKeepsTheSmallEnvironment) {
+  Policy P;
+  P.Enabled = false;
+  Program Prog{{"/bin/sh", "-c", "env"}, {{"PATH", "/mine"}}, "/runs/r1"};
+  Launch L = buildLaunch(P, Prog, fakeHost());
+  EXPECT_EQ(L.Path, "/opt/prlimit");
+  EXPECT_FALSE(L.NeedsSeccompFd);
+  EXPECT_EQ(L.Cwd, "/runs/r1");
+  EXPECT_EQ(L.Env, (std::vector<std::string>{"PATH=/mine", "HOME=/home/someone",
+                                             "LANG=C.UTF-8"}));
+  EXPECT_FALSE(llvm::is_contained(L.Argv, "--nproc=256"));
+}
+
+TEST(SandboxPolicy, Sizes) {
+  EXPECT_EQ(*parseByteSize("1GB"), 1ull << 30);
+  EXPECT_EQ(*parseByteSize("100MB"), 100ull << 20);
+  EXPECT_EQ(*parseByteSize("512 KiB"), 512ull << 10);
+  EXPECT_EQ(*parseByteSize("4096"), 4096u);
+  EXPECT_EQ(*parseByteSize("1.5G"), 3ull << 29);
+  for (const char *Bad : {"", "GB", "1 parsec", "-5MB", "0"}) {
+    llvm::Expected<uint64_t> N = parseByteSize(Bad);
+    EXPECT_FALSE(static_cast<bool>(N)) << Bad;
+    if (!N) llvm::consumeError(N.takeError());
+  }
+}
+
+TEST(SandboxPolicy, SeedForms) {
+  Policy P;
+  ASSERT_FALSE(static_cast<bool>(applyLimitsJson(json{{"memory", "1GB"},
+                                                      {"disk", "100MB"},
+                                                      {"cpu_time", 30},
+                                                      {"cpu", 0.5},
+                                                      {"network", "none"},
+                                                      {"processes", 64},
+                                                      {"open_files", 128}},
+                                                 P)));
+  EXPECT_EQ(P.Lim.MemoryBytes, 1ull << 30);
+  EXPECT_EQ(P.Lim.FileSizeBytes, 100ull << 20);
+  EXPECT_EQ(P.Lim.CpuSeconds, 30u);
+  EXPECT_EQ(P.Lim.CpuShare, 0.5);
+  EXPECT_EQ(P.Lim.Processes, 64u);
+  EXPECT_EQ(P.Lim.OpenFiles, 128u);
+  EXPECT_FALSE(P.Network);
+  auto Err = [](json J) {
+    Policy Q;
+    llvm::Error E = applyLimitsJson(J, Q);
+    return E ? llvm::toString(std::move(E)) : std::string();
+  };
+  EXPECT_NE(Err(json{{"cpu", "lots"}}).find("number of CPUs"), std::string::npos);
+  EXPECT_NE(Err(json{{"cpu_time", 0.5}}).find("positive whole number"),
+            std::string::npos);
+  EXPECT_NE(Err(json{{"gpu", 1}}).find("unknown resource limit `gpu`"),
+            std::string::npos);
+  EXPECT_NE(Err(json{{"network", "bridge"}}).find("`none` or `host`"), std::string::npos);
+  EXPECT_NE(Err(json{{"memory", true}}).find("`memory`"), std::string::npos);
+}
+
+TEST(SandboxSeccomp, ProgramDeniesTheListedCalls) {
+  llvm::Expected<std::string> P = seccompProgram();
+  ASSERT_TRUE(static_cast<bool>(P)) << llvm::toString(P.takeError());
+  EXPECT_FALSE(P->empty());
+  EXPECT_EQ(P->size() % 8, 0u);  // struct sock_filter
+  for (const char *C : {"ptrace", "mount", "init_module", "keyctl", "add_key"})
+    EXPECT_TRUE(llvm::is_contained(deniedSyscalls(), C)) << C;
+}
+
+/// Records what it is asked to start, and starts nothing.
+class RecordingSpawner : public Spawner {
+ public:
+  llvm::Expected<pid_t> spawn(const Launch &L, const Stdio &) override {
+    Seen.push_back(L);
+    return llvm::createStringError("not started (test)");
+  }
+  std::vector<Launch> Seen;
+};
+
+ActionResult startWith(RecordingSpawner &S, json Params, bool Sandboxed = true) {
+  EventLoop Loop;
+  HostLayout H = fakeHost();
+  ProcessConfig C;
+  C.RunDir = "/runs/r1";
+  C.Spawn = &S;
+  C.Host = &H;
+  C.Sandbox.Enabled = Sandboxed;
+  ActionResult Out;
+  startShell(Loop, C, Params, [&](ActionResult R) { Out = std::move(R); });
+  return Out;
+}
+
+TEST(SandboxShell, ArgvRunsWithoutAShell) {
+  RecordingSpawner S;
+  ActionResult R = startWith(S, json{{"argv", {"printf", "%s", "$(id); rm -rf /"}}});
+  ASSERT_EQ(S.Seen.size(), 1u);
+  EXPECT_TRUE(hasSeq(S.Seen[0].Argv, {"--", "printf", "%s", "$(id); rm -rf /"}));
+  EXPECT_FALSE(llvm::is_contained(S.Seen[0].Argv, "/bin/sh"));
+  EXPECT_NE(R.Error.find("not started (test)"), std::string::npos);
+}
+
+TEST(SandboxShell, StepLimitsAndRunDir) {
+  RecordingSpawner S;
+  startWith(S, json{{"command", "true"},
+                    {"run_dir", "write"},
+                    {"limits", {{"memory", "64MB"}, {"processes", 8}}},
+                    {"env", {{"N", 1}}}});
+  ASSERT_EQ(S.Seen.size(), 1u);
+  const Launch &L = S.Seen[0];
+  EXPECT_TRUE(llvm::is_contained(L.Argv, "--as=67108864"));
+  EXPECT_TRUE(llvm::is_contained(L.Argv, "--nproc=8"));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--bind", "/runs/r1", "/work"}));
+  EXPECT_TRUE(llvm::is_contained(L.Env, "N=1"));
+}
+
+TEST(SandboxShell, BadParametersFailWithoutRetry) {
+  RecordingSpawner S;
+  for (json P :
+       {json{{"command", "true"}, {"run_dir", "everything"}},
+        json{{"command", "true"}, {"limits", {{"cpu_time", 0.25}}}},
+        json{{"argv", json::array()}}, json{{"argv", {{{"a", 1}}}}}, json::object()}) {
+    ActionResult R = startWith(S, P);
+    EXPECT_FALSE(R.Ok) << P.dump();
+    EXPECT_FALSE(R.Retryable) << P.dump();
+  }
+  EXPECT_TRUE(S.Seen.empty());
+}
+
+}  // namespace
