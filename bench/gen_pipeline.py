@@ -39,6 +39,9 @@ def main():
     ap.add_argument("--width", type=int, default=100, help="layer width")
     ap.add_argument("--action", default="echo", choices=["echo", "sleep", "transform"])
     ap.add_argument("--sleep-ms", type=int, default=10)
+    ap.add_argument("--filters", action="store_true",
+                    help="echo messages read each dependency through a filter: "
+                         "\"{{ steps.a.output | upper }} and {{ steps.b.output | trim }}\"")
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
     rng = random.Random(42)
@@ -56,6 +59,10 @@ def main():
         elif a.action == "transform":
             src = " ~ ".join(f"steps.s{d}.output" for d in deps[:2]) if deps else "topic"
             w(f"      input: \"{{{{ {src} }}}}\"\n      op: trim\n")
+        elif deps and a.filters:
+            refs = " and ".join(f"{{{{ steps.s{d}.output | {f} }}}}"
+                                for d, f in zip(deps[:2], ["upper", "trim"]))
+            w(f"      message: \"{refs}\"\n")
         elif deps:
             refs = " ~ ".join(f"steps.s{d}.output" for d in deps[:2])
             w(f"      message: \"{{{{ {refs} }}}}\"\n")

@@ -7,6 +7,7 @@
 #include "ir/JsonLimits.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::frontend {
@@ -75,6 +76,10 @@ llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef P
   YAML::Node Root;
   try {
     Root = YAML::Load((*Buf)->getBuffer().str());
+  } catch (const YAML::DeepRecursion &E) {
+    return error(fmt::format("{}:{}:{}: inputs file nests deeper than {} levels",
+                             Path.str(), E.mark.line + 1, E.mark.column + 1,
+                             ir::MaxValueDepth));
   } catch (const YAML::Exception &E) {
     return error(Path.str() + ":" + std::to_string(E.mark.line + 1) + ":" +
                  std::to_string(E.mark.column + 1) + ": " + E.msg);

@@ -8,6 +8,8 @@
 // yaml-cpp reads the file and reports as usual.
 //
 //===----------------------------------------------------------------------===//
+#include <array>
+
 #include "frontend/Escapes.h"
 #include "frontend/YamlReader.h"
 #include "llvm/ADT/SmallVector.h"
@@ -38,10 +40,19 @@ class FastReader {
     if (!T.ends_with("\n")) giveUp();
     if (T.starts_with("\xEF\xBB\xBF")) giveUp();  // a byte-order mark
     // Characters YAML does not allow in a stream: yaml-cpp reports them.
+    // One table look-up a byte; only 0xC2 (a C1 control may follow) needs a
+    // second look.
+    static constexpr auto Suspect = [] {
+      std::array<bool, 256> S{};
+      for (int C = 0; C < 0x20; ++C) S[C] = C != '\n' && C != '\t';
+      S[0x7F] = S[0xC2] = true;
+      return S;
+    }();
     for (size_t I = 0; I < T.size(); ++I) {
       unsigned char C = T[I];
-      if ((C < 0x20 && C != '\n' && C != '\t') || C == 0x7F) giveUp();
-      if (C == 0xC2 && I + 1 < T.size() && (unsigned char)T[I + 1] >= 0x80 &&
+      if (!Suspect[C]) continue;
+      if (C != 0xC2) giveUp();
+      if (I + 1 < T.size() && (unsigned char)T[I + 1] >= 0x80 &&
           (unsigned char)T[I + 1] <= 0x9F)
         giveUp();
     }
@@ -114,10 +125,16 @@ class FastReader {
 
   // --- Nodes ------------------------------------------------------------
 
-  ast::ScalarNode *scalar(size_t At, llvm::StringRef Value, bool Plain, bool IsKey) {
+  /// \p Quoted: the quoted scalar as it is in T, if it is one; where the
+  /// file holds the same bytes (no AUTO tag was replaced inside), its
+  /// length is known without scanning the file again.
+  ast::ScalarNode *scalar(size_t At, llvm::StringRef Value, bool Plain, bool IsKey,
+                          llvm::StringRef Quoted = {}) {
     SourceLoc L(static_cast<uint32_t>(At));
-    auto *N = A.create<ast::ScalarNode>(L, yamlScalarLength(File, L, Value, Plain),
-                                        A.save(Value), Plain);
+    uint32_t Len = !Quoted.empty() && File.text().substr(At).starts_with(Quoted)
+                       ? static_cast<uint32_t>(Quoted.size())
+                       : yamlScalarLength(File, L, Value, Plain);
+    auto *N = A.create<ast::ScalarNode>(L, Len, A.save(Value), Plain);
     (IsKey ? Tree.KeyScalars : Tree.ValueScalars).push_back(N);
     return N;
   }
@@ -258,7 +275,8 @@ class FastReader {
     if (C == '"' || C == '\'') {
       size_t Close = quotedScalarEnd(R, 0);
       if (Close == llvm::StringRef::npos) giveUp();  // multi-line or unclosed
-      N = scalar(At, unquote(R.take_front(Close + 1)), false, false);
+      N = scalar(At, unquote(R.take_front(Close + 1)), false, false,
+                 R.take_front(Close + 1));
       End = Close + 1;
     } else if (C == '[' || C == '{') {
       size_t I = 0;
@@ -339,7 +357,8 @@ class FastReader {
     if (C == '"' || C == '\'') {
       size_t Close = quotedScalarEnd(R, I);
       if (Close == llvm::StringRef::npos) giveUp();
-      ast::Node *N = scalar(At, unquote(R.slice(I, Close + 1)), false, false);
+      ast::Node *N =
+          scalar(At, unquote(R.slice(I, Close + 1)), false, false, R.slice(I, Close + 1));
       I = Close + 1;
       return N;
     }

@@ -14,6 +14,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SHA256.h"
+#include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::passes {
@@ -105,6 +106,10 @@ llvm::Expected<LockFile> LockFile::read(const std::string &Path) {
                                        Path.c_str(), Budget.Problem.c_str());
       L.Entries.push_back(std::move(E));
     }
+  } catch (const YAML::DeepRecursion &) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "`%s`: its values nest deeper than %u levels",
+                                   Path.c_str(), ir::MaxValueDepth);
   } catch (const YAML::Exception &E) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "`%s`: %s",
                                    Path.c_str(), E.what());
