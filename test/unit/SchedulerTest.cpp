@@ -13,6 +13,8 @@
 
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "runtime/exec/Scheduler.h"
 
 using nlohmann::json;
@@ -448,6 +450,39 @@ TEST(Scheduler, StopGivesBackEverySlotAndTimer) {
   EXPECT_EQ(S.groups().parked(0), 0u);
   EXPECT_EQ(E.pendingTimers(), 0u);
   EXPECT_EQ(Runner.Running, 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Scheduler, LargeResultsLiveInFilesAndTemplatesReadThemBack) {
+  llvm::SmallString<128> Dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("orch-sched-spill", Dir));
+  FakeExecutor E;
+  FakeRunner Runner(E);
+  Compiled C = compile(
+      "name: p\nsteps:\n"
+      "  - id: big\n    action: work\n    parameters: {message: twenty-two characters}\n"
+      "  - id: small\n    action: work\n    parameters: {message: short}\n"
+      "  - id: use\n    action: work\n"
+      "    parameters: {message: \"{{ big.output | length }} {{ small.output }}\"}\n"
+      "outputs:\n  whole: \"{{ big.output }}\"\n");
+  RunOptions O;
+  O.Spill.Dir = (Dir + "/spill").str();
+  O.Spill.Threshold = 8;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, Runner, O);
+  S.start();
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Completed);
+  ASSERT_EQ(S.state(0).Spilled.size(), 1u);
+  EXPECT_FALSE(S.state(0).Result.contains("output"));  // not in memory
+  EXPECT_TRUE(S.state(1).Spilled.empty());
+  EXPECT_EQ(S.state(2).Result["output"], "21 short");
+  json Errors = json::object();
+  EXPECT_EQ(S.outputs(Errors)["whole"], "twenty-two characters");
+  EXPECT_TRUE(Errors.empty());
+  llvm::sys::fs::remove_directories(Dir);
 }
 
 }  // namespace
