@@ -403,10 +403,10 @@ void Scheduler::complete(uint32_t I, json Fields) {
   St.Finished = Exec.now();
   St.Result = std::move(Fields);
   if (!St.Result.is_object()) St.Result = json{{"output", std::move(St.Result)}};
+  spill(I);  // the action's fields; not the scheduler's own
   St.Result["status"] = "completed";
   St.Error.clear();
   St.FailedFields = nullptr;
-  spill(I);
   setStatus(I, StepStatus::Completed);
   settle(I);
   release(I);
@@ -463,9 +463,9 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       St.Result =
           St.FailedFields.is_object() ? std::move(St.FailedFields) : json::object();
       St.Result.erase("output");
+      spill(I);
       St.Result["status"] = "failed";
       St.Result["error"] = St.Error;
-      spill(I);
       setStatus(I, StepStatus::Failed);
       settle(I);
       release(I);

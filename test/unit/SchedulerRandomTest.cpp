@@ -96,6 +96,7 @@ Case generate(uint64_t Seed) {
   if (R.chance(20)) Ctx += " max_retries: " + std::to_string(R.below(3)) + ",";
   if (!Ctx.empty()) Y += "context: {" + Ctx.substr(0, Ctx.size() - 1) + " }\n";
   Y += "steps:\n";
+  bool LastLocal = false;
   for (unsigned I = 0; I < N; ++I) {
     std::vector<unsigned> Deps;
     for (unsigned J = 0; J < I && Deps.size() < 3; ++J)
@@ -103,6 +104,12 @@ Case generate(uint64_t Seed) {
     auto Ref = [&](unsigned J) { return "steps.s" + std::to_string(J); };
     Y += "  - id: s" + std::to_string(I) + "\n";
     unsigned Kind = R.below(10);
+    // Chains of local steps, which the fuse pass joins.
+    if (LastLocal && R.chance(50)) {
+      Kind = 0;
+      Deps = {I - 1};
+    }
+    LastLocal = Kind < 2;
     if (Kind < 2) {  // a local step, fused with its only predecessor at times
       Y += "    action: echo\n";
       std::string Msg = R.chance(15) ? "boom" : "ok";
@@ -284,8 +291,15 @@ bool fitsBucket(const std::vector<Executor::TimePoint> &Starts, unsigned PerMinu
   return true;
 }
 
+/// How many seeds reached each path, so that a change to the generator
+/// cannot quietly stop exercising one.
+struct Coverage {
+  unsigned TimedOutInLimitedGroup = 0, RetriedAfterTimeout = 0, Retried = 0, Stopped = 0,
+           ConditionFalse = 0, RenderError = 0, RateLimited = 0, Fused = 0;
+};
+
 /// Runs seed \p Seed; returns what went wrong, or "".
-std::string runSeed(uint64_t Seed, bool Verbose) {
+std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
   Case C = generate(Seed);
   if (Verbose) std::cerr << "jobs " << C.Jobs << "\n" << C.Yaml;
   Compiled Plan = orch::testing::compile(C.Yaml, &C.Config);
@@ -356,6 +370,34 @@ std::string runSeed(uint64_t Seed, bool Verbose) {
     if (E.pendingTimers() != 0)
       Problem(std::to_string(E.pendingTimers()) + " timers left at the end");
     if (Runner.Running != 0) Problem("actions still running at the end");
+    if (Cov) {
+      bool Limited = false, AfterTimeout = false, Retried = false, False = false,
+           Render = false, Rate = false, Fused = false;
+      for (uint32_t I = 0; I < N; ++I) {
+        const StepState &St = S.state(I);
+        const pf::Step *PS = P.steps()->Get(I);
+        bool TimedOut = St.Error.find("timed out") != std::string::npos;
+        int32_t G = PS->group();
+        if (TimedOut && G >= 0 && P.groups()->Get(G)->max_concurrent()) Limited = true;
+        AfterTimeout |= St.AttemptTimeouts.size() >= 2 &&
+                        St.AttemptTimeouts[1] > St.AttemptTimeouts[0];
+        Retried |= St.Attempts > 1;
+        False |= St.Error == "condition is false";
+        Render |= St.Error.rfind("parameter `", 0) == 0;
+        Rate |= G >= 0 && P.groups()->Get(G)->requests_per_minute() &&
+                Runner.GroupStarts[G].size() > P.groups()->Get(G)->burst();
+        Fused |=
+            PS->fuse_next() >= 0 && Runner.Starts[I] && Runner.Starts[PS->fuse_next()];
+      }
+      Cov->TimedOutInLimitedGroup += Limited;
+      Cov->RetriedAfterTimeout += AfterTimeout;
+      Cov->Retried += Retried;
+      Cov->Stopped += S.runError() == "stopped";
+      Cov->ConditionFalse += False;
+      Cov->RenderError += Render;
+      Cov->RateLimited += Rate;
+      Cov->Fused += Fused;
+    }
   }
   if (P.groups())
     for (uint32_t G = 0; G < P.groups()->size(); ++G) {
@@ -384,8 +426,9 @@ TEST(SchedulerRandom, EveryRunEndsSettlesEachStepOnceKeepsLimitsAndHoldsNothing)
   }
   uint64_t Seeds = envNumber("ORCH_SCHED_SEEDS", 5000);
   unsigned Failed = 0;
+  Coverage Cov;
   for (uint64_t Seed = 0; Seed < Seeds && Failed < 5; ++Seed) {
-    std::string Why = runSeed(Seed, false);
+    std::string Why = runSeed(Seed, false, &Cov);
     if (Why.empty()) continue;
     ++Failed;
     ADD_FAILURE() << "seed " << Seed << ": " << Why
@@ -393,6 +436,23 @@ TEST(SchedulerRandom, EveryRunEndsSettlesEachStepOnceKeepsLimitsAndHoldsNothing)
                   << " orch_unittests --gtest_filter='SchedulerRandom.*'\n"
                   << generate(Seed).Yaml;
   }
+  // Every path is taken by a fair share of the seeds (at least 1%).
+  if (Seeds < 1000) return;
+  unsigned Min = static_cast<unsigned>(Seeds / 100);
+  EXPECT_GE(Cov.TimedOutInLimitedGroup, Min) << "timeouts in limited groups";
+  EXPECT_GE(Cov.RetriedAfterTimeout, Min) << "retries after a timeout";
+  EXPECT_GE(Cov.Retried, Min) << "retries";
+  EXPECT_GE(Cov.Stopped, Min) << "stop() while running";
+  EXPECT_GE(Cov.ConditionFalse, Min) << "false conditions";
+  EXPECT_GE(Cov.RenderError, Min) << "render errors";
+  EXPECT_GE(Cov.RateLimited, Min) << "rate-limited groups";
+  EXPECT_GE(Cov.Fused, Min) << "fused chains";
+  std::cerr << "paths taken, in seeds of " << Seeds << ": timeout in a limited group "
+            << Cov.TimedOutInLimitedGroup << ", retry after a timeout "
+            << Cov.RetriedAfterTimeout << ", retry " << Cov.Retried << ", stop() "
+            << Cov.Stopped << ", false condition " << Cov.ConditionFalse
+            << ", render error " << Cov.RenderError << ", rate limit " << Cov.RateLimited
+            << ", fused chain " << Cov.Fused << "\n";
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "runtime/exec/Scheduler.h"
 
 using nlohmann::json;
@@ -307,7 +309,8 @@ TEST_P(AtJobs, ATimedOutStepGivesBackItsGroupSlot) {
       "name: p\nsteps:\n"
       "  - id: a\n    action: work\n    parameters: {ms: 3000}\n    timeout: 1\n"
       "    on_failure: continue\n"
-      "  - id: b\n    action: work\n    parameters: {ms: 100, message: \"{{ a.status }}\"}\n"
+      "  - id: b\n    action: work\n    parameters: {ms: 100, message: \"{{ a.status "
+      "}}\"}\n"
       "  - id: c\n    action: work\n    parameters: {ms: 100}\n",
       GetParam(), json::object(), &Config);
   ASSERT_FALSE(R.E.Stalled);
@@ -414,6 +417,75 @@ TEST(Scheduler, StopCancelsRunningAndSkipsTheRest) {
   EXPECT_EQ(S.state(2).Status, StepStatus::Skipped);
   EXPECT_EQ(S.state(3).Error, "not started: the run was interrupted");
   EXPECT_EQ(E.elapsed().count(), 300);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Scheduler, StopGivesBackEverySlotAndTimer) {
+  // One slot: `a` runs (with its timeout timer), `b` waits for the slot,
+  // `flaky` waits for a retry; then stop(). Nothing may stay held.
+  FakeExecutor E;
+  FakeRunner Runner(E);
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 1;
+  Compiled C = compile(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 5000}\n    timeout: 9\n"
+      "  - id: b\n    action: work\n    parameters: {ms: 5000}\n"
+      "  - id: flaky\n    action: work\n    model: claude-x\n"
+      "    parameters: {ms: 10, fail: 9}\n    on_failure: retry\n",
+      &Config);
+  RunOptions O;
+  O.Jobs = 4;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, Runner, O);
+  S.start();
+  E.addTimer(E.now() + std::chrono::milliseconds(300), [&] { S.stop("stopped", false); });
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Failed);
+  EXPECT_EQ(S.state(0).Error, "stopped");
+  EXPECT_EQ(S.state(1).Error, "not started: stopped");
+  EXPECT_EQ(S.state(2).Attempts, 2u);
+  EXPECT_EQ(S.state(2).Error, "stopped (while waiting to retry)");
+  EXPECT_EQ(S.running(), 0u);
+  EXPECT_EQ(S.groups().held(), 0u);
+  EXPECT_EQ(S.groups().parked(0), 0u);
+  EXPECT_EQ(E.pendingTimers(), 0u);
+  EXPECT_EQ(Runner.Running, 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Scheduler, LargeResultsLiveInFilesAndTemplatesReadThemBack) {
+  llvm::SmallString<128> Dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("orch-sched-spill", Dir));
+  FakeExecutor E;
+  FakeRunner Runner(E);
+  Compiled C = compile(
+      "name: p\nsteps:\n"
+      "  - id: big\n    action: work\n    parameters: {message: twenty-two characters}\n"
+      "  - id: small\n    action: work\n    parameters: {message: short}\n"
+      "  - id: use\n    action: work\n"
+      "    parameters: {message: \"{{ big.output | length }} {{ small.output }}\"}\n"
+      "outputs:\n  whole: \"{{ big.output }}\"\n");
+  RunOptions O;
+  O.Spill.Dir = (Dir + "/spill").str();
+  O.Spill.Threshold = 8;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, Runner, O);
+  S.start();
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Completed);
+  ASSERT_EQ(S.state(0).Spilled.size(), 1u);
+  EXPECT_FALSE(S.state(0).Result.contains("output"));  // not in memory
+  EXPECT_TRUE(S.state(1).Spilled.empty());
+  EXPECT_EQ(S.state(2).Result["output"], "21 short");
+  json Errors = json::object();
+  EXPECT_EQ(S.outputs(Errors)["whole"], "twenty-two characters");
+  EXPECT_TRUE(Errors.empty());
+  llvm::sys::fs::remove_directories(Dir);
 }
 
 }  // namespace

@@ -216,6 +216,8 @@ int runPlan(const RunCommand &Cmd) {
   if (Cmd.SpillThreshold) {
     // One directory a run, so that runs sharing a run directory do not mix.
     llvm::SmallString<256> Dir(Cmd.RunDir);
+    llvm::sys::fs::make_absolute(Dir);  // the result names files from anywhere
+    llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
     llvm::sys::path::append(Dir, ".orch-spill",
                             fmt::format("run-{:%Y%m%dT%H%M%S}-{}",
                                         fmt::gmtime(std::time(nullptr)), getpid()));
