@@ -44,7 +44,7 @@ void DiagnosticEngine::print(llvm::raw_ostream &OS, const Diagnostic &D,
     Msg += " [" + diagKindName(D.Kind).str() + "]";
 
   if (!File || !D.Loc.isValid()) {
-    llvm::SMDiagnostic SD(File ? File->name() : "orchc", SK, Msg);
+    llvm::SMDiagnostic SD(File ? File->name() : ToolName, SK, Msg);
     SD.print(nullptr, OS, Color, /*ShowKindLabel=*/true);
     return;
   }
@@ -74,7 +74,7 @@ void DiagnosticEngine::flush(llvm::raw_ostream &OS, bool Color) {
       if (ErrorLimit && NumPrintedErrors >= ErrorLimit) {
         if (!LimitReported) {
           LimitReported = true;
-          OS << "orchc: too many errors emitted, stopping now\n";
+          OS << ToolName << ": too many errors emitted, stopping now\n";
         }
         continue;
       }

@@ -84,6 +84,8 @@ class DiagnosticEngine {
 
   /// Stops printing after this many errors (0: no limit).
   void setErrorLimit(unsigned N) { ErrorLimit = N; }
+  /// The name diagnostics without a file start with (default `orchc`).
+  void setToolName(llvm::StringRef Name) { ToolName = Name.str(); }
 
   /// Prints the pending diagnostics sorted by location, then forgets them.
   void flush(llvm::raw_ostream &OS, bool Color);
@@ -101,6 +103,7 @@ class DiagnosticEngine {
   unsigned NumPrintedErrors = 0;
   unsigned ErrorLimit = 0;
   bool LimitReported = false;
+  std::string ToolName = "orchc";
 };
 
 /// Returns ", did you mean `X`?"-style suffix text (`; did you mean `X`?`)

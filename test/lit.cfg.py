@@ -14,6 +14,14 @@ config.environment["PATH"] = os.pathsep.join(
     [config.orch_tools_dir, config.orchrt_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
 # Diagnostics must not depend on the terminal or the locale.
 config.environment["LC_ALL"] = "C"
+# A sanitized build (scripts/build-asan.sh): its tools are the ones above;
+# a finding aborts the tool, so even a `not` RUN line fails on it.
+if config.orch_sanitize:
+    config.available_features.add("sanitizer")
+    config.environment["ORCH_SANITIZER"] = config.orch_sanitize
+    for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if var in os.environ:
+            config.environment[var] = os.environ[var]
 config.substitutions.append(("%orchc", os.path.join(config.orch_tools_dir, "orchc")))
 config.substitutions.append(("%orchrt", os.path.join(config.orchrt_dir, "orchrt")))
 config.substitutions.append(("%show_result", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "show_result.py")))

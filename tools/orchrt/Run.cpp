@@ -12,6 +12,7 @@
 
 #include "ir/Actions.h"
 #include "ir/AtomicFile.h"
+#include "ir/Diagnostics.h"
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "llvm/ADT/SmallString.h"
@@ -39,10 +40,18 @@ using namespace orch::runtime;
 
 namespace {
 
-int usage(const std::string &Msg) {
-  llvm::errs() << "orchrt: error: " << Msg << '\n';
+/// Prints one diagnostic without a source location (`orchrt: error: ...
+/// [Kind]`) and returns the usage exit code.
+template <typename... Args>
+int usageError(DiagKind K, Args &&...A) {
+  DiagnosticEngine D(nullptr);
+  D.setToolName("orchrt");
+  D.report(K, SourceLoc(), 0, std::forward<Args>(A)...);
+  D.flush(llvm::errs(), /*Color=*/false);
   return ExitUsage;
 }
+
+int usage(const std::string &Msg) { return usageError(DiagKind::BadArgument, Msg); }
 
 llvm::Expected<std::string> readAll(const std::string &Path) {
   auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/false,
@@ -90,7 +99,8 @@ int runPlan(const RunCommand &Cmd) {
   llvm::Expected<std::string> Bytes = readAll(Cmd.PlanPath);
   if (!Bytes) return usage(llvm::toString(Bytes.takeError()));
   llvm::Expected<LoadedPlan> Plan = readPlan(std::move(*Bytes));
-  if (!Plan) return usage(Cmd.PlanPath + ": " + llvm::toString(Plan.takeError()));
+  if (!Plan)
+    return usageError(DiagKind::BadPlan, Cmd.PlanPath, llvm::toString(Plan.takeError()));
   PlanProgram Prog(*Plan);
 
   json InputsFile;
@@ -110,7 +120,7 @@ int runPlan(const RunCommand &Cmd) {
     llvm::StringRef Rest = Msg;
     while (!Rest.empty()) {
       auto [Line, Tail] = Rest.split('\n');
-      llvm::errs() << "orchrt: error: " << Line << '\n';
+      usage(Line.str());
       Rest = Tail;
     }
     return ExitUsage;

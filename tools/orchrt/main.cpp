@@ -1,5 +1,6 @@
 //===- main.cpp - orchrt: runs a compiled plan ----------------------------===//
 #include "Run.h"
+#include "ir/Diagnostics.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -79,7 +80,10 @@ int main(int Argc, char **Argv) {
   C.InputsFile = InputsFile;
   C.Jobs = Jobs.getNumOccurrences() ? Jobs.getValue() : 0;
   if (Jobs.getNumOccurrences() && Jobs == 0) {
-    errs() << "orchrt: error: -j must be at least 1\n";
+    orch::DiagnosticEngine D(nullptr);
+    D.setToolName("orchrt");
+    D.report(orch::DiagKind::BadArgument, orch::SourceLoc(), 0, "-j must be at least 1");
+    D.flush(errs(), /*Color=*/false);
     return ExitUsage;
   }
   C.OutPath = Out;
