@@ -41,6 +41,18 @@ json typeSchema(pf::Type T) {
   return json::object();
 }
 
+/// The schema of an output's value. A template that is one whole
+/// expression yields the expression's value, whatever its type; one with
+/// text around it yields text.
+json valueSchema(const pf::Value *V) {
+  if (!V) return json::object();
+  if (V->kind() != pf::ValueKind::Template) return typeSchema(V->type());
+  const auto *Segs = V->segments();
+  if (Segs && Segs->size() == 1 && Segs->Get(0)->kind() != pf::SegmentKind::Text)
+    return json::object();
+  return typeSchema(pf::Type::String);
+}
+
 /// Defaults are constants in practice; one that needs a run is left out.
 class NoScope : public ir::EvalScope {
  public:
@@ -124,8 +136,7 @@ json outputSchema(const pf::Plan &P) {
   json Required = json::array();
   if (P.outputs())
     for (const pf::Output *O : *P.outputs()) {
-      Props[O->name()->str()] =
-          typeSchema(O->value() ? O->value()->type() : pf::Type::Any);
+      Props[O->name()->str()] = valueSchema(O->value());
       Required.push_back(O->name()->str());
     }
   json Schema = {{"type", "object"}, {"properties", std::move(Props)}};
