@@ -146,7 +146,7 @@ json outputSchema(const pf::Plan &P) {
 
 RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inputs,
                        const PlanRunSettings &S, RunObserver *Observer,
-                       const std::function<void(const Scheduler &)> &OnStart) {
+                       const std::function<void(Scheduler &, Executor &)> &OnStart) {
   const pf::Plan &P = Plan.plan();
   EventLoop Loop;
   // Outcomes for `ucb` steps are kept for this run only.
@@ -161,7 +161,7 @@ RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inp
   Opts.Jobs = S.Jobs ? S.Jobs : P.max_concurrent_tasks() ? P.max_concurrent_tasks() : 32;
   Opts.RetryBase = std::chrono::milliseconds(S.RetryBaseMs);
   Scheduler Sched(Plan, Prog, std::move(Inputs), Loop, Runner, Opts, Observer);
-  if (OnStart) OnStart(Sched);
+  if (OnStart) OnStart(Sched, Loop);
   Loop.updateTime();
   Sched.start();
   Loop.runUntil([&] { return Sched.finished(); });
@@ -187,7 +187,7 @@ PlanTool::PlanTool(LoadedPlan L, PlanRunSettings S)
   Def["outputSchema"] = outputSchema(P);
 }
 
-ToolResult PlanTool::call(const json &Arguments, const ProgressFn &Progress) {
+ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
   ToolResult R;
   llvm::Expected<json> Inputs = resolveRunInputs(Plan, *Prog, Arguments, {});
   if (!Inputs) {
@@ -197,11 +197,29 @@ ToolResult PlanTool::call(const json &Arguments, const ProgressFn &Progress) {
   }
   size_t Steps = Plan.plan().steps() ? Plan.plan().steps()->size() : 0;
   std::unique_ptr<ProgressObserver> Obs;
-  if (Progress) Obs = std::make_unique<ProgressObserver>(Progress, Steps);
+  if (Ctx.Progress) Obs = std::make_unique<ProgressObserver>(Ctx.Progress, Steps);
+  // Input that arrives during the run may cancel it. After a cancel the
+  // descriptor is let go (at the end of input it stays readable), outside
+  // its own callback. A descriptor epoll cannot watch (a file) cancels
+  // nothing.
+  bool Cancelled = false;
   RunOutcome Out = runPlanOnce(Plan, *Prog, std::move(*Inputs), Settings, Obs.get(),
-                               [&](const Scheduler &S) {
+                               [&](Scheduler &S, Executor &Loop) {
                                  if (Obs) Obs->attach(S);
+                                 if (Ctx.InputFd < 0 || !Ctx.OnInput) return;
+                                 Loop.watchFd(Ctx.InputFd, [&] {
+                                   if (Cancelled || !Ctx.OnInput()) return;
+                                   Cancelled = true;
+                                   Loop.post([&] { Loop.unwatchFd(Ctx.InputFd); });
+                                   S.stop("cancelled by the client", true);
+                                 });
                                });
+  if (Cancelled) {
+    R.Cancelled = true;
+    R.IsError = true;
+    R.Text = "run interrupted: cancelled by the client";
+    return R;
+  }
   if (Out.Status != RunStatus::Completed) {
     R.IsError = true;
     R.Text = fmt::format("run {}: {}", runStatusName(Out.Status), Out.Error);

@@ -33,11 +33,12 @@ struct RunOutcome {
 
 /// Runs \p Plan once with \p Inputs (already checked) on its own event
 /// loop, with the built-in actions and the scheduler `orchrt` uses.
-/// \p OnStart, if set, sees the scheduler before its first step starts.
+/// \p OnStart, if set, sees the scheduler and its loop before the first
+/// step starts (to watch descriptors, or stop the run later).
 RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog,
                        nlohmann::json Inputs, const PlanRunSettings &S,
                        RunObserver *Observer,
-                       const std::function<void(const Scheduler &)> &OnStart = {});
+                       const std::function<void(Scheduler &, Executor &)> &OnStart = {});
 
 /// The tool name of \p P: its pipeline name, with every character outside
 /// `[A-Za-z0-9_.-]` made `_`, at most 128 characters.
@@ -55,7 +56,7 @@ class PlanTool : public Tool {
  public:
   PlanTool(LoadedPlan Plan, PlanRunSettings S);
   const nlohmann::json &definition() const override { return Def; }
-  ToolResult call(const nlohmann::json &Arguments, const ProgressFn &Progress) override;
+  ToolResult call(const nlohmann::json &Arguments, const CallContext &Ctx) override;
 
  private:
   LoadedPlan Plan;

@@ -35,6 +35,49 @@ void Server::handleOverlong(size_t Limit) {
 }
 
 void Server::handleLine(llvm::StringRef Line) {
+  queue(Line.str());
+  drain();
+}
+
+void Server::drain() {
+  while (!Pending.empty()) {
+    std::optional<std::string> Next = std::move(Pending.front());
+    Pending.pop_front();
+    if (Next)
+      handleOne(*Next);
+    else
+      handleOverlong(Input ? Input->limit() : 0);
+  }
+}
+
+bool Server::readDuringCall(const json &Id) {
+  bool Cancel = false;
+  bool Open = Input->readAvailable(
+      [&](llvm::StringRef Line) {
+        json V = json::parse(Line.begin(), Line.end(), nullptr, false);
+        if (V.is_object() && V.value("method", json()) == "notifications/cancelled" &&
+            V.contains("params") && V["params"].is_object() &&
+            V["params"].value("requestId", json()) == Id) {
+          Cancel = true;
+          Log << "orchrt mcp: request " << messageText(Id) << " cancelled by the client";
+          if (auto R = V["params"].find("reason");
+              R != V["params"].end() && R->is_string())
+            Log << ": " << R->get<std::string>();
+          Log << '\n';
+          return;
+        }
+        Pending.emplace_back(Line.str());
+      },
+      [&] { Pending.emplace_back(std::nullopt); });
+  if (!Open) {
+    Log << "orchrt mcp: end of input during request " << messageText(Id)
+        << "; stopping its run\n";
+    return true;
+  }
+  return Cancel;
+}
+
+void Server::handleOne(llvm::StringRef Line) {
   json V = json::parse(Line.begin(), Line.end(), nullptr, /*allow_exceptions=*/false);
   if (V.is_discarded()) {
     send(errorMessage(nullptr, {ParseError, "not valid JSON"}));
@@ -124,7 +167,10 @@ json Server::handleRequest(const RpcMessage &M, bool InBatch) {
   if (!Found->Fn) return resultMessage(M.Id, json::object());
   RpcError Err;
   json Params = M.Params.is_null() ? json::object() : M.Params;
+  CurrentId = M.Id;
+  NoReply = false;
   json Result = (this->*Found->Fn)(Params, Err);
+  if (NoReply) return nullptr;
   if (Err.Code) return errorMessage(M.Id, Err);
   return resultMessage(M.Id, std::move(Result));
 }
@@ -189,7 +235,8 @@ json Server::callTool(const json &Params, RpcError &Err) {
     }
     Args = *A;
   }
-  ProgressFn Progress;
+  CallContext Ctx;
+  ProgressFn &Progress = Ctx.Progress;
   if (auto Meta = Params.find("_meta"); Meta != Params.end() && Meta->is_object()) {
     auto Token = Meta->find("progressToken");
     if (Token != Meta->end() && (Token->is_string() || Token->is_number_integer())) {
@@ -202,7 +249,15 @@ json Server::callTool(const json &Params, RpcError &Err) {
       };
     }
   }
-  ToolResult R = T->call(Args, Progress);
+  if (Input) {
+    Ctx.InputFd = Input->fd();
+    Ctx.OnInput = [this, Id = CurrentId] { return readDuringCall(Id); };
+  }
+  ToolResult R = T->call(Args, Ctx);
+  if (R.Cancelled) {
+    NoReply = true;
+    return nullptr;
+  }
   json Result = json::object();
   Result["content"] = json::array({{{"type", "text"}, {"text", R.Text}}});
   if (!R.IsError && R.Structured.is_object()) Result["structuredContent"] = R.Structured;

@@ -8,8 +8,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,22 @@ class MessageSink {
   virtual void send(const std::string &Line) = 0;
 };
 
+/// The transport's input, read while a call runs: a `notifications/cancelled`
+/// for that call stops it; other lines wait until it is answered.
+class InputSource {
+ public:
+  virtual ~InputSource() = default;
+  /// A descriptor that is readable when input is waiting.
+  virtual int fd() const = 0;
+  /// The longest line accepted.
+  virtual size_t limit() const = 0;
+  /// Reads what is waiting (one read at most): \p OnLine for each whole
+  /// line, \p OnOverlong for each line over the limit. False at the end of
+  /// input.
+  virtual bool readAvailable(const std::function<void(llvm::StringRef)> &OnLine,
+                             const std::function<void()> &OnOverlong) = 0;
+};
+
 /// The protocol revisions spoken with the `initialize` handshake, newest
 /// first.
 llvm::ArrayRef<const char *> supportedRevisions();
@@ -46,8 +65,16 @@ class Server {
   Server(std::vector<std::unique_ptr<Tool>> Tools, ServerInfo Info, MessageSink &Out,
          llvm::raw_ostream &Log);
 
-  /// One line of input: a message or a batch.
+  /// Lets calls watch \p In for cancellation (stdio; null: none).
+  void setInput(InputSource *In) { Input = In; }
+
+  /// One line of input: a message or a batch; then the lines that arrived
+  /// while it was served.
   void handleLine(llvm::StringRef Line);
+  /// Queues a line (nullopt: one over the limit) behind those waiting.
+  void queue(std::optional<std::string> Line) { Pending.push_back(std::move(Line)); }
+  /// Serves the waiting lines in order, with those that arrive meanwhile.
+  void drain();
   /// A line longer than the transport accepts: a parse error, id null.
   void handleOverlong(size_t Limit);
 
@@ -58,6 +85,9 @@ class Server {
 
  private:
   /// The reply to one message, or null for none.
+  void handleOne(llvm::StringRef Line);
+  /// Reads input during call \p Id; true when it was cancelled.
+  bool readDuringCall(const nlohmann::json &Id);
   nlohmann::json handleValue(const nlohmann::json &V, bool InBatch);
   nlohmann::json handleRequest(const RpcMessage &M, bool InBatch);
   void handleNotification(const RpcMessage &M);
@@ -65,6 +95,7 @@ class Server {
 
   nlohmann::json initialize(const nlohmann::json &Params, RpcError &Err);
   nlohmann::json listTools(const nlohmann::json &Params, RpcError &Err);
+  /// Null, and no answer at all, when the client cancelled the call.
   nlohmann::json callTool(const nlohmann::json &Params, RpcError &Err);
 
   std::vector<std::unique_ptr<Tool>> Tools;
@@ -73,6 +104,11 @@ class Server {
   llvm::raw_ostream &Log;
   std::string Revision;
   bool ClientReady = false;
+  InputSource *Input = nullptr;
+  /// Lines that arrived during a call (nullopt: an overlong one).
+  std::deque<std::optional<std::string>> Pending;
+  nlohmann::json CurrentId;  ///< The request being served.
+  bool NoReply = false;      ///< It was cancelled: answer nothing.
 };
 
 }  // namespace orch::runtime::mcp

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include <vector>
+#include <optional>
 
 namespace orch::runtime::mcp {
 
@@ -23,21 +23,31 @@ void FdSink::send(const std::string &Line) {
   }
 }
 
-int serveStdio(Server &S, int InFd, const FdSink &Out, size_t MaxMessage) {
-  LineReader Reader(MaxMessage);
-  auto OnLine = [&](llvm::StringRef Line) { S.handleLine(Line); };
-  auto OnOverlong = [&] { S.handleOverlong(MaxMessage); };
-  std::vector<char> Chunk(size_t(64) << 10);
-  while (!Out.broken()) {
-    ssize_t N = ::read(InFd, Chunk.data(), Chunk.size());
+bool FdInput::readAvailable(const std::function<void(llvm::StringRef)> &OnLine,
+                            const std::function<void()> &OnOverlong) {
+  for (;;) {
+    ssize_t N = ::read(Fd, Chunk.data(), Chunk.size());
     if (N < 0 && errno == EINTR) continue;
-    if (N < 0) return 1;
-    if (N == 0) break;
+    if (N < 0) Failed = true;
+    if (N <= 0) return false;
     Reader.feed(llvm::StringRef(Chunk.data(), static_cast<size_t>(N)), OnLine,
                 OnOverlong);
+    return true;
   }
-  if (!Out.broken()) Reader.finish(OnLine);
-  return 0;
+}
+
+int serveStdio(Server &S, int InFd, const FdSink &Out, size_t MaxMessage) {
+  FdInput In(InFd, MaxMessage);
+  S.setInput(&In);
+  // Lines are served after the read that brought them, never inside it (a
+  // call reads the same input while it runs), in the order they came.
+  auto OnLine = [&](llvm::StringRef Line) { S.queue(Line.str()); };
+  auto OnOverlong = [&] { S.queue(std::nullopt); };
+  while (!Out.broken() && In.readAvailable(OnLine, OnOverlong)) S.drain();
+  if (!Out.broken() && In.ok()) In.finish(OnLine);
+  if (!Out.broken()) S.drain();
+  S.setInput(nullptr);
+  return In.ok() ? 0 : 1;
 }
 
 }  // namespace orch::runtime::mcp

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "runtime/mcp/LineReader.h"
 #include "runtime/mcp/Server.h"
@@ -23,6 +24,29 @@ class FdSink : public MessageSink {
  private:
   int Fd;
   bool Broken = false;
+};
+
+/// Lines from a descriptor, also read while a call runs.
+class FdInput : public InputSource {
+ public:
+  FdInput(int Fd, size_t MaxLine) : Fd(Fd), Reader(MaxLine), MaxLine(MaxLine) {}
+  int fd() const override { return Fd; }
+  size_t limit() const override { return MaxLine; }
+  bool readAvailable(const std::function<void(llvm::StringRef)> &OnLine,
+                     const std::function<void()> &OnOverlong) override;
+  /// At the end of input: the last line, if it had no newline.
+  void finish(const std::function<void(llvm::StringRef)> &OnLine) {
+    Reader.finish(OnLine);
+  }
+  /// False after a read error.
+  bool ok() const { return !Failed; }
+
+ private:
+  int Fd;
+  LineReader Reader;
+  size_t MaxLine;
+  std::vector<char> Chunk = std::vector<char>(size_t(64) << 10);
+  bool Failed = false;
 };
 
 /// Serves \p S: reads lines from \p InFd until end of input or until

@@ -11,12 +11,23 @@ namespace orch::runtime::mcp {
 using ProgressFn =
     std::function<void(double Done, double Total, const std::string &Message)>;
 
+/// What a call may use while it runs, besides its arguments.
+struct CallContext {
+  ProgressFn Progress;  ///< Null when the client asked for no progress.
+  /// A descriptor on which more input for the server may arrive, or -1,
+  /// and what to do when it is readable: true stops the run (the client
+  /// cancelled the call, or went away).
+  int InputFd = -1;
+  std::function<bool()> OnInput;
+};
+
 /// The result of one `tools/call`. A failed run is a result too, with
 /// IsError set and the reason in Text (no structured content).
 struct ToolResult {
   nlohmann::json Structured;  ///< An object, or null.
   std::string Text;           ///< What a text-only client shows.
   bool IsError = false;
+  bool Cancelled = false;  ///< Stopped by OnInput: no answer is sent.
 };
 
 /// One tool. The server owns it and calls it on its own thread.
@@ -27,8 +38,7 @@ class Tool {
   /// optionally `outputSchema`.
   virtual const nlohmann::json &definition() const = 0;
   /// Runs the tool. Bad arguments are a result with IsError, naming them.
-  virtual ToolResult call(const nlohmann::json &Arguments,
-                          const ProgressFn &Progress) = 0;
+  virtual ToolResult call(const nlohmann::json &Arguments, const CallContext &Ctx) = 0;
 };
 
 }  // namespace orch::runtime::mcp

@@ -42,9 +42,16 @@ class FakeTool : public Tool {
              {"required", {"text"}}}}};
   }
   const json &definition() const override { return Def; }
-  ToolResult call(const json &Args, const ProgressFn &Progress) override {
+  ToolResult call(const json &Args, const CallContext &Ctx) override {
+    const ProgressFn &Progress = Ctx.Progress;
     ++Calls;
     if (Args.contains("boom")) throw std::runtime_error("boom");
+    if (Args.contains("wait")) {
+      // A long run: polls the input until it says stop.
+      while (Ctx.OnInput)
+        if (Ctx.OnInput()) return {nullptr, "cancelled", true, true};
+      return {nullptr, "no input to watch", true};
+    }
     if (!Args.contains("text") || !Args["text"].is_string())
       return {nullptr, "invalid arguments: `text` must be a string", true};
     if (Progress) {
@@ -57,6 +64,26 @@ class FakeTool : public Tool {
   }
   json Def;
   int Calls = 0;
+};
+
+/// Input that arrives during a call, one chunk of lines a read.
+class FakeInput : public InputSource {
+ public:
+  int fd() const override { return 99; }
+  size_t limit() const override { return 1 << 20; }
+  bool readAvailable(const std::function<void(llvm::StringRef)> &OnLine,
+                     const std::function<void()> &OnOverlong) override {
+    if (Chunks.empty()) return false;
+    for (const std::string &L : Chunks.front()) {
+      if (L == "OVERLONG")
+        OnOverlong();
+      else
+        OnLine(L);
+    }
+    Chunks.erase(Chunks.begin());
+    return true;
+  }
+  std::vector<std::vector<std::string>> Chunks;
 };
 
 struct Harness {
@@ -398,4 +425,40 @@ TEST(McpServer, ProgressOnlyWithAToken) {
                  .dump());
   ASSERT_EQ(Plain.size(), 1u);
   EXPECT_EQ(Plain[0]["id"], 4);
+}
+
+TEST(McpServer, CancelledCallsGetNoAnswerAndLaterLinesKeepTheirOrder) {
+  Harness H;
+  H.init();
+  FakeInput In;
+  H.S->setInput(&In);
+  In.Chunks = {
+      {R"({"jsonrpc":"2.0","id":20,"method":"ping"})",
+       R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}})"},
+      {"OVERLONG",
+       R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":8,"reason":"user"}})",
+       R"({"jsonrpc":"2.0","id":21,"method":"ping"})"}};
+  std::vector<json> R =
+      H.send(json{{"jsonrpc", "2.0"},
+                  {"id", 8},
+                  {"method", "tools/call"},
+                  {"params", {{"name", "shout"}, {"arguments", {{"wait", true}}}}}}
+                 .dump());
+  // No answer to 8; then, in order, the ping, the overlong line, the ping
+  // (the cancel of an unknown id is a notification: ignored).
+  ASSERT_EQ(R.size(), 3u);
+  EXPECT_EQ(R[0]["id"], 20);
+  EXPECT_EQ(code(R[1]), ParseError);
+  EXPECT_EQ(R[2]["id"], 21);
+  EXPECT_NE(H.LogText.find("request 8 cancelled by the client: user"), std::string::npos);
+  // The end of input stops a call too.
+  std::vector<json> Gone =
+      H.send(json{{"jsonrpc", "2.0"},
+                  {"id", 9},
+                  {"method", "tools/call"},
+                  {"params", {{"name", "shout"}, {"arguments", {{"wait", true}}}}}}
+                 .dump());
+  EXPECT_TRUE(Gone.empty());
+  EXPECT_NE(H.LogText.find("end of input during request 9"), std::string::npos);
+  H.S->setInput(nullptr);
 }
