@@ -198,19 +198,23 @@ ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
   size_t Steps = Plan.plan().steps() ? Plan.plan().steps()->size() : 0;
   std::unique_ptr<ProgressObserver> Obs;
   if (Ctx.Progress) Obs = std::make_unique<ProgressObserver>(Ctx.Progress, Steps);
-  // Input that arrives during the run may cancel it. After a cancel the
-  // descriptor is let go (at the end of input it stays readable), outside
+  // Input that arrives during the run may cancel it. After a cancel or the
+  // end of input (which stays readable) the descriptor is let go, outside
   // its own callback. A descriptor epoll cannot watch (a file) cancels
   // nothing.
-  bool Cancelled = false;
+  bool Cancelled = false, Done = false;
   RunOutcome Out = runPlanOnce(Plan, *Prog, std::move(*Inputs), Settings, Obs.get(),
                                [&](Scheduler &S, Executor &Loop) {
                                  if (Obs) Obs->attach(S);
                                  if (Ctx.InputFd < 0 || !Ctx.OnInput) return;
                                  Loop.watchFd(Ctx.InputFd, [&] {
-                                   if (Cancelled || !Ctx.OnInput()) return;
-                                   Cancelled = true;
+                                   if (Done) return;
+                                   InputEvent E = Ctx.OnInput();
+                                   if (E == InputEvent::Nothing) return;
+                                   Done = true;
                                    Loop.post([&] { Loop.unwatchFd(Ctx.InputFd); });
+                                   if (E != InputEvent::Cancel) return;
+                                   Cancelled = true;
                                    S.stop("cancelled by the client", true);
                                  });
                                });

@@ -50,7 +50,7 @@ void Server::drain() {
   }
 }
 
-bool Server::readDuringCall(const json &Id) {
+InputEvent Server::readDuringCall(const json &Id) {
   bool Cancel = false;
   bool Open = Input->readAvailable(
       [&](llvm::StringRef Line) {
@@ -69,12 +69,10 @@ bool Server::readDuringCall(const json &Id) {
         Pending.emplace_back(Line.str());
       },
       [&] { Pending.emplace_back(std::nullopt); });
-  if (!Open) {
-    Log << "orchrt mcp: end of input during request " << messageText(Id)
-        << "; stopping its run\n";
-    return true;
-  }
-  return Cancel;
+  // At the end of input the call still finishes and is answered; the
+  // server exits after it.
+  if (Cancel) return InputEvent::Cancel;
+  return Open ? InputEvent::Nothing : InputEvent::Closed;
 }
 
 void Server::handleOne(llvm::StringRef Line) {

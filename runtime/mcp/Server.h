@@ -86,8 +86,8 @@ class Server {
  private:
   /// The reply to one message, or null for none.
   void handleOne(llvm::StringRef Line);
-  /// Reads input during call \p Id; true when it was cancelled.
-  bool readDuringCall(const nlohmann::json &Id);
+  /// Reads input during call \p Id.
+  InputEvent readDuringCall(const nlohmann::json &Id);
   nlohmann::json handleValue(const nlohmann::json &V, bool InBatch);
   nlohmann::json handleRequest(const RpcMessage &M, bool InBatch);
   void handleNotification(const RpcMessage &M);

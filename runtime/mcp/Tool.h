@@ -11,14 +11,17 @@ namespace orch::runtime::mcp {
 using ProgressFn =
     std::function<void(double Done, double Total, const std::string &Message)>;
 
+/// What reading the input during a call found.
+enum class InputEvent { Nothing, Cancel, Closed };
+
 /// What a call may use while it runs, besides its arguments.
 struct CallContext {
   ProgressFn Progress;  ///< Null when the client asked for no progress.
   /// A descriptor on which more input for the server may arrive, or -1,
-  /// and what to do when it is readable: true stops the run (the client
-  /// cancelled the call, or went away).
+  /// and what to do when it is readable: Cancel stops the run; Closed (the
+  /// end of input) means stop watching, the run goes on.
   int InputFd = -1;
-  std::function<bool()> OnInput;
+  std::function<InputEvent()> OnInput;
 };
 
 /// The result of one `tools/call`. A failed run is a result too, with
