@@ -56,3 +56,15 @@ if [[ ! -f "$lg/node_modules/.package-lock.json" ||
 else
   echo "install-deps: bench/langgraph packages present"
 fi
+
+# The pinned MCP TypeScript SDK for the interop test (test/mcp), the same way.
+mc="$(cd "$(dirname "$0")/.." && pwd)/test/fixtures/mcp_client"
+if [[ ! -f "$mc/node_modules/.package-lock.json" ||
+      "$mc/package-lock.json" -nt "$mc/node_modules/.package-lock.json" ]]; then
+  echo "install-deps: npm ci in test/fixtures/mcp_client"
+  # Without them test/mcp/sdk_client.test is UNSUPPORTED, so not fatal.
+  (cd "$mc" && npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "install-deps: warning: npm ci failed; the MCP SDK interop test will not run" >&2
+else
+  echo "install-deps: test/fixtures/mcp_client packages present"
+fi

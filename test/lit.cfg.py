@@ -1,6 +1,7 @@
 # lit configuration: every *.yaml under test/ (but Inputs/) is a test file
 # with its own RUN: and CHECK: lines.
 import os
+import shutil
 import lit.formats
 
 config.name = "orch"
@@ -34,3 +35,7 @@ config.substitutions.append(("%with_llm", config.python_executable + " " + os.pa
 if config.orch_fuzz_dir and os.path.isdir(config.orch_fuzz_dir):
     config.available_features.add("fuzzer")
     config.substitutions.append(("%fuzzdir", config.orch_fuzz_dir))
+# The MCP SDK interop test needs node and the pinned packages (install-deps.sh).
+if shutil.which("node") and os.path.isdir(os.path.join(config.test_source_root, "fixtures", "mcp_client", "node_modules", "@modelcontextprotocol", "sdk")):
+    config.available_features.add("mcp-sdk")
+config.substitutions.append(("%mcp_client", "node " + os.path.join(config.test_source_root, "fixtures", "mcp_client", "call_tools.mjs")))

@@ -1,6 +1,8 @@
 //===- main.cpp - orchrt: runs a compiled plan ----------------------------===//
+#include "McpCommand.h"
 #include "Run.h"
 #include "ir/Diagnostics.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -68,7 +70,20 @@ cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr")
                       cl::cat(Cat));
 }  // namespace
 
+namespace {
+/// Subcommands, by their first argument; anything else runs a plan.
+struct SubCommand {
+  llvm::StringLiteral Name;
+  int (*Main)(int Argc, char **Argv);
+};
+const SubCommand SubCommands[] = {
+    {"mcp", runMcpCommand},
+};
+}  // namespace
+
 int main(int Argc, char **Argv) {
+  for (const SubCommand &Sub : SubCommands)
+    if (Argc > 1 && Sub.Name == Argv[1]) return Sub.Main(Argc - 1, Argv + 1);
   cl::HideUnrelatedOptions(Cat);
   cl::SetVersionPrinter([](raw_ostream &OS) { OS << "orchrt " ORCH_VERSION "\n"; });
   if (!cl::ParseCommandLineOptions(Argc, Argv, "orchrt: runs a plan compiled by orchc\n",

@@ -1,0 +1,85 @@
+//===- JsonRpc.cpp --------------------------------------------------------===//
+#include "runtime/mcp/JsonRpc.h"
+
+namespace orch::runtime::mcp {
+
+using nlohmann::json;
+
+namespace {
+
+/// MCP ids are strings or integers; null is not allowed.
+bool validId(const json &Id) {
+  return Id.is_string() || Id.is_number_integer() || Id.is_number_unsigned();
+}
+
+std::optional<RpcMessage> fail(RpcError &Err, int Code, std::string Msg) {
+  Err = {Code, std::move(Msg)};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<RpcMessage> classifyMessage(const json &V, RpcError &Err, json &ErrId) {
+  ErrId = nullptr;
+  if (!V.is_object()) return fail(Err, InvalidRequest, "a message must be a JSON object");
+  auto Id = V.find("id");
+  bool HasId = Id != V.end();
+  if (HasId && validId(*Id)) ErrId = *Id;
+  auto Ver = V.find("jsonrpc");
+  if (Ver == V.end() || !Ver->is_string() || Ver->get_ref<const std::string &>() != "2.0")
+    return fail(Err, InvalidRequest, "`jsonrpc` must be \"2.0\"");
+  if (HasId && !validId(*Id))
+    return fail(Err, InvalidRequest, "`id` must be a string or an integer");
+  RpcMessage M;
+  if (HasId) M.Id = *Id;
+  auto Method = V.find("method");
+  if (Method == V.end()) {
+    if (HasId && (V.contains("result") || V.contains("error"))) {
+      M.K = RpcMessage::Response;
+      return M;
+    }
+    return fail(Err, InvalidRequest, "a request needs a `method`");
+  }
+  if (!Method->is_string()) return fail(Err, InvalidRequest, "`method` must be a string");
+  M.Method = Method->get<std::string>();
+  M.K = HasId ? RpcMessage::Request : RpcMessage::Notification;
+  auto Params = V.find("params");
+  if (Params != V.end()) {
+    if (Params->is_array())
+      return fail(Err, InvalidParams, "`params` must be an object, not an array");
+    if (!Params->is_object() && !Params->is_null())
+      return fail(Err, InvalidRequest, "`params` must be an object");
+    M.Params = *Params;
+  }
+  return M;
+}
+
+json resultMessage(const json &Id, json Result) {
+  json M = json::object();
+  M["jsonrpc"] = "2.0";
+  M["id"] = Id;
+  M["result"] = std::move(Result);
+  return M;
+}
+
+json errorMessage(const json &Id, const RpcError &E) {
+  json M = json::object();
+  M["jsonrpc"] = "2.0";
+  M["id"] = Id;
+  M["error"] = {{"code", E.Code}, {"message", E.Message}};
+  return M;
+}
+
+json notificationMessage(const std::string &Method, json Params) {
+  json M = json::object();
+  M["jsonrpc"] = "2.0";
+  M["method"] = Method;
+  M["params"] = std::move(Params);
+  return M;
+}
+
+std::string messageText(const json &V) {
+  return V.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace orch::runtime::mcp

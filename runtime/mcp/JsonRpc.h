@@ -1,0 +1,57 @@
+//===- JsonRpc.h - JSON-RPC 2.0 messages, one a line -----------*- C++ -*-===//
+//
+// The framing MCP's stdio transport uses: each message is one JSON value on
+// one line. This layer only classifies a parsed value (request,
+// notification, response) or says which error answers it; it knows nothing
+// of MCP's methods.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace orch::runtime::mcp {
+
+/// The error codes JSON-RPC 2.0 reserves.
+enum RpcCode : int {
+  ParseError = -32700,
+  InvalidRequest = -32600,
+  MethodNotFound = -32601,
+  InvalidParams = -32602,
+  InternalError = -32603,
+};
+
+/// An error to answer a request with.
+struct RpcError {
+  int Code = 0;
+  std::string Message;
+};
+
+/// One message a peer sent.
+struct RpcMessage {
+  enum Kind { Request, Notification, Response } K = Request;
+  nlohmann::json Id;      ///< A string or an integer (requests, responses).
+  std::string Method;     ///< Requests and notifications.
+  nlohmann::json Params;  ///< An object, or null when absent.
+};
+
+/// Classifies \p V, one message (not a batch). On failure \p Err says why
+/// and \p ErrId is the id to answer with: the message's own id when it was
+/// readable, else null.
+std::optional<RpcMessage> classifyMessage(const nlohmann::json &V, RpcError &Err,
+                                          nlohmann::json &ErrId);
+
+/// `{"jsonrpc":"2.0","id":Id,"result":Result}`.
+nlohmann::json resultMessage(const nlohmann::json &Id, nlohmann::json Result);
+/// `{"jsonrpc":"2.0","id":Id,"error":{"code":…,"message":…}}`.
+nlohmann::json errorMessage(const nlohmann::json &Id, const RpcError &E);
+/// `{"jsonrpc":"2.0","method":Method,"params":Params}`.
+nlohmann::json notificationMessage(const std::string &Method, nlohmann::json Params);
+
+/// One line of text for \p V: compact, no raw newline, bytes that are not
+/// UTF-8 replaced by U+FFFD.
+std::string messageText(const nlohmann::json &V);
+
+}  // namespace orch::runtime::mcp

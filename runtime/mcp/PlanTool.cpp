@@ -1,0 +1,245 @@
+//===- PlanTool.cpp - Tool definitions from a plan, and its runs ----------===//
+#include "runtime/mcp/PlanTool.h"
+
+#include <fmt/format.h>
+
+#include "ir/Eval.h"
+#include "llvm/ADT/StringExtras.h"
+#include "runtime/actions/ModelStats.h"
+#include "runtime/actions/Runner.h"
+#include "runtime/exec/EventLoop.h"
+#include "runtime/exec/RunInputs.h"
+#include "runtime/mcp/JsonRpc.h"
+
+namespace orch::runtime::mcp {
+
+using nlohmann::json;
+namespace pf = orch::plan;
+
+namespace {
+
+/// The schema of one value of plan type \p T; `any` accepts everything.
+json typeSchema(pf::Type T) {
+  switch (T) {
+    case pf::Type::Any:
+      return json::object();
+    case pf::Type::Null:
+      return {{"type", "null"}};
+    case pf::Type::Bool:
+      return {{"type", "boolean"}};
+    case pf::Type::Int:
+      return {{"type", "integer"}};
+    case pf::Type::Float:
+      return {{"type", "number"}};
+    case pf::Type::String:
+      return {{"type", "string"}};
+    case pf::Type::List:
+      return {{"type", "array"}};
+    case pf::Type::Map:
+      return {{"type", "object"}};
+  }
+  return json::object();
+}
+
+/// The schema of an output's value. A template that is one whole
+/// expression yields the expression's value, whatever its type; one with
+/// text around it yields text.
+json valueSchema(const pf::Value *V) {
+  if (!V) return json::object();
+  if (V->kind() != pf::ValueKind::Template) return typeSchema(V->type());
+  const auto *Segs = V->segments();
+  if (Segs && Segs->size() == 1 && Segs->Get(0)->kind() != pf::SegmentKind::Text)
+    return json::object();
+  return typeSchema(pf::Type::String);
+}
+
+/// Defaults are constants in practice; one that needs a run is left out.
+class NoScope : public ir::EvalScope {
+ public:
+  const json *input(llvm::StringRef) const override { return nullptr; }
+  const json *step(llvm::StringRef) const override { return nullptr; }
+};
+
+/// Input errors are worded for the command line (`--inputs: …`, `pass
+/// --input x=...`); here the inputs are the call's arguments.
+std::string argumentErrors(const std::string &Msg) {
+  std::string Out;
+  llvm::SmallVector<llvm::StringRef, 4> Lines;
+  llvm::StringRef(Msg).split(Lines, '\n');
+  for (llvm::StringRef L : Lines) {
+    L.consume_front("--inputs: ");
+    L = L.split(": pass --input ").first;
+    Out += (Out.empty() ? "invalid arguments: " : "; ") + L.str();
+  }
+  return Out;
+}
+
+/// Counts settled steps for `notifications/progress`.
+class ProgressObserver : public RunObserver {
+ public:
+  ProgressObserver(const ProgressFn &Fn, size_t Total) : Fn(Fn), Total(Total) {}
+  void attach(const Scheduler &S) { Sched = &S; }
+  void stepSettled(uint32_t Step) override {
+    if (!Sched) return;
+    const StepState &St = Sched->state(Step);
+    Fn(static_cast<double>(++Settled), static_cast<double>(Total),
+       fmt::format("step `{}` {}", Sched->stepId(Step).str(), stepStatusName(St.Status)));
+  }
+
+ private:
+  const ProgressFn &Fn;
+  size_t Total;
+  size_t Settled = 0;
+  const Scheduler *Sched = nullptr;
+};
+
+}  // namespace
+
+std::string toolName(const pf::Plan &P) {
+  std::string Name = P.name() && P.name()->size() ? P.name()->str() : "pipeline";
+  for (char &C : Name)
+    if (!llvm::isAlnum(C) && C != '_' && C != '-' && C != '.') C = '_';
+  if (Name.size() > 128) Name.resize(128);
+  return Name;
+}
+
+json inputSchema(const LoadedPlan &Plan, const PlanProgram &Prog) {
+  const pf::Plan &P = Plan.plan();
+  json Props = json::object();
+  json Required = json::array();
+  NoScope Scope;
+  uint32_t N = P.inputs() ? P.inputs()->size() : 0;
+  for (uint32_t I = 0; I < N; ++I) {
+    const pf::Input *In = P.inputs()->Get(I);
+    if (In->bound()) continue;
+    json S = typeSchema(In->type());
+    if (In->description() && In->description()->size())
+      S["description"] = In->description()->str();
+    if (In->default_value()) {
+      if (llvm::Expected<json> V = ir::evaluateValue(Prog.inputValue(I), Scope))
+        S["default"] = std::move(*V);
+      else
+        llvm::consumeError(V.takeError());
+    } else if (In->required()) {
+      Required.push_back(In->name()->str());
+    }
+    Props[In->name()->str()] = std::move(S);
+  }
+  json Schema = {{"type", "object"}, {"properties", std::move(Props)}};
+  if (!Required.empty()) Schema["required"] = std::move(Required);
+  Schema["additionalProperties"] = false;
+  return Schema;
+}
+
+json outputSchema(const pf::Plan &P) {
+  json Props = json::object();
+  json Required = json::array();
+  if (P.outputs())
+    for (const pf::Output *O : *P.outputs()) {
+      Props[O->name()->str()] = valueSchema(O->value());
+      Required.push_back(O->name()->str());
+    }
+  json Schema = {{"type", "object"}, {"properties", std::move(Props)}};
+  if (!Required.empty()) Schema["required"] = std::move(Required);
+  return Schema;
+}
+
+RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inputs,
+                       const PlanRunSettings &S, RunObserver *Observer,
+                       const std::function<void(Scheduler &, Executor &)> &OnStart) {
+  const pf::Plan &P = Plan.plan();
+  EventLoop Loop;
+  // Outcomes for `ucb` steps are kept for this run only.
+  ModelStats Stats;
+  RunnerConfig RC;
+  RC.RunDir = S.RunDir;
+  RC.Llm.DefaultModel = S.Model;
+  RC.Llm.Registry = S.ModelsFile;
+  RC.Llm.Stats = &Stats;
+  BuiltinRunner Runner(Loop, RC);
+  RunOptions Opts;
+  Opts.Jobs = S.Jobs ? S.Jobs : P.max_concurrent_tasks() ? P.max_concurrent_tasks() : 32;
+  Opts.RetryBase = std::chrono::milliseconds(S.RetryBaseMs);
+  Scheduler Sched(Plan, Prog, std::move(Inputs), Loop, Runner, Opts, Observer);
+  if (OnStart) OnStart(Sched, Loop);
+  Loop.updateTime();
+  Sched.start();
+  Loop.runUntil([&] { return Sched.finished(); });
+  RunOutcome R;
+  R.Status = Sched.status();
+  R.Error = Sched.runError();
+  R.OutputErrors = json::object();
+  R.Outputs = Sched.outputs(R.OutputErrors);
+  return R;
+}
+
+PlanTool::PlanTool(LoadedPlan L, PlanRunSettings S)
+    : Plan(std::move(L)),
+      Prog(std::make_unique<PlanProgram>(Plan)),
+      Settings(std::move(S)) {
+  const pf::Plan &P = Plan.plan();
+  Def = json::object();
+  Def["name"] = toolName(P);
+  Def["description"] = P.description() && P.description()->size()
+                           ? P.description()->str()
+                           : fmt::format("Runs the pipeline `{}`", toolName(P));
+  Def["inputSchema"] = inputSchema(Plan, *Prog);
+  Def["outputSchema"] = outputSchema(P);
+}
+
+ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
+  ToolResult R;
+  llvm::Expected<json> Inputs = resolveRunInputs(Plan, *Prog, Arguments, {});
+  if (!Inputs) {
+    R.IsError = true;
+    R.Text = argumentErrors(llvm::toString(Inputs.takeError()));
+    return R;
+  }
+  size_t Steps = Plan.plan().steps() ? Plan.plan().steps()->size() : 0;
+  std::unique_ptr<ProgressObserver> Obs;
+  if (Ctx.Progress) Obs = std::make_unique<ProgressObserver>(Ctx.Progress, Steps);
+  // Input that arrives during the run may cancel it. After a cancel or the
+  // end of input (which stays readable) the descriptor is let go, outside
+  // its own callback. A descriptor epoll cannot watch (a file) cancels
+  // nothing.
+  bool Cancelled = false, Done = false;
+  RunOutcome Out = runPlanOnce(Plan, *Prog, std::move(*Inputs), Settings, Obs.get(),
+                               [&](Scheduler &S, Executor &Loop) {
+                                 if (Obs) Obs->attach(S);
+                                 if (Ctx.InputFd < 0 || !Ctx.OnInput) return;
+                                 Loop.watchFd(Ctx.InputFd, [&] {
+                                   if (Done) return;
+                                   InputEvent E = Ctx.OnInput();
+                                   if (E == InputEvent::Nothing) return;
+                                   Done = true;
+                                   Loop.post([&] { Loop.unwatchFd(Ctx.InputFd); });
+                                   if (E != InputEvent::Cancel) return;
+                                   Cancelled = true;
+                                   S.stop("cancelled by the client", true);
+                                 });
+                               });
+  if (Cancelled) {
+    R.Cancelled = true;
+    R.IsError = true;
+    R.Text = "run interrupted: cancelled by the client";
+    return R;
+  }
+  if (Out.Status != RunStatus::Completed) {
+    R.IsError = true;
+    R.Text = fmt::format("run {}: {}", runStatusName(Out.Status), Out.Error);
+    return R;
+  }
+  if (!Out.OutputErrors.empty()) {
+    R.IsError = true;
+    R.Text = "run completed, but outputs did not evaluate:";
+    for (auto &[K, V] : Out.OutputErrors.items())
+      R.Text += fmt::format(" output `{}`: {};", K, V.get<std::string>());
+    R.Text.pop_back();
+    return R;
+  }
+  R.Structured = Out.Outputs.is_object() ? Out.Outputs : json::object();
+  R.Text = messageText(R.Structured);
+  return R;
+}
+
+}  // namespace orch::runtime::mcp

@@ -1,0 +1,68 @@
+//===- PlanTool.h - A compiled plan served as one MCP tool -----*- C++ -*-===//
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "llvm/Support/Error.h"
+#include "runtime/exec/Scheduler.h"
+#include "runtime/mcp/Tool.h"
+#include "runtime/plan/PlanProgram.h"
+#include "runtime/plan/PlanReader.h"
+
+namespace orch::runtime::mcp {
+
+/// How each call runs its plan: the settings of `orchrt plan.bin`.
+struct PlanRunSettings {
+  unsigned Jobs = 0;  ///< 0: the plan's max_concurrent_tasks, else 32.
+  std::string RunDir = ".";
+  std::string Model;       ///< --model, else ORCH_MODEL (resolved by the caller).
+  std::string ModelsFile;  ///< --models, else ORCH_MODELS.
+  unsigned RetryBaseMs = 250;
+};
+
+/// How one run ended.
+struct RunOutcome {
+  RunStatus Status = RunStatus::Running;
+  std::string Error;            ///< The run's error: ``step `x` failed: …``.
+  nlohmann::json Outputs;       ///< The declared outputs that evaluated.
+  nlohmann::json OutputErrors;  ///< name → why it did not evaluate.
+};
+
+/// Runs \p Plan once with \p Inputs (already checked) on its own event
+/// loop, with the built-in actions and the scheduler `orchrt` uses.
+/// \p OnStart, if set, sees the scheduler and its loop before the first
+/// step starts (to watch descriptors, or stop the run later).
+RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog,
+                       nlohmann::json Inputs, const PlanRunSettings &S,
+                       RunObserver *Observer,
+                       const std::function<void(Scheduler &, Executor &)> &OnStart = {});
+
+/// The tool name of \p P: its pipeline name, with every character outside
+/// `[A-Za-z0-9_.-]` made `_`, at most 128 characters.
+std::string toolName(const plan::Plan &P);
+/// The JSON Schema of the plan's inputs that a caller may give: one flat
+/// object (no `$ref`, no top-level `anyOf`). Inputs bound at compile time
+/// are left out.
+nlohmann::json inputSchema(const LoadedPlan &Plan, const PlanProgram &Prog);
+/// The JSON Schema of the plan's declared outputs, an object.
+nlohmann::json outputSchema(const plan::Plan &P);
+
+/// One plan as a tool: `tools/call` binds the arguments as the run's
+/// inputs, runs the plan, and answers its outputs.
+class PlanTool : public Tool {
+ public:
+  PlanTool(LoadedPlan Plan, PlanRunSettings S);
+  const nlohmann::json &definition() const override { return Def; }
+  ToolResult call(const nlohmann::json &Arguments, const CallContext &Ctx) override;
+
+ private:
+  LoadedPlan Plan;
+  std::unique_ptr<PlanProgram> Prog;
+  PlanRunSettings Settings;
+  nlohmann::json Def;
+};
+
+}  // namespace orch::runtime::mcp
