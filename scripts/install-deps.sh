@@ -16,6 +16,8 @@ PACKAGES=(
   flatbuffers-compiler libflatbuffers-dev
   # formatting
   clang-format
+  # the Jinja2 oracle of the template differential test (for /usr/bin/python3)
+  python3-jinja2
 )
 # Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.
