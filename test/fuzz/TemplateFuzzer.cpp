@@ -14,6 +14,7 @@
 #include "RenderCase.h"
 #include "frontend/ExprParser.h"
 #include "ir/Eval.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace {
 
