@@ -267,6 +267,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       return binary(llvm::cast<BinaryExpr>(E));
     case Expr::Kind::List: {
       json L = json::array();
+      size_t Bytes = 0;
       for (const Expr *I : llvm::cast<ListExpr>(E)->items()) {
         llvm::Expected<Val> V = defined(I);
         if (!V) return V.takeError();
@@ -274,6 +275,8 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
           return fail(I,
                       "a `tojson` result inside a list is not supported (Jinja "
                       "prints it as `Markup(...)`)");
+        Bytes += approxBytes(V->V);
+        if (Bytes > MaxValueBytes) return fail(E, describe(TextStatus::TooLarge));
         L.push_back(std::move(V->V));
       }
       return Val(std::move(L));

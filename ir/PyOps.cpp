@@ -139,11 +139,8 @@ llvm::Expected<json> repeat(const json &Seq, const json &Times) {
     for (int64_t I = 0; I < N; ++I) Out += S;
     return json(std::move(Out));
   }
-  // A list: its text size bounds what the copies hold.
-  std::string Size;
-  if (TextStatus St = appendPyRepr(Size, Seq); St != TextStatus::Ok)
-    return error(describe(St));
-  if (!Seq.empty() && static_cast<uint64_t>(N) > MaxValueBytes / Size.size())
+  // A list: its size bounds what the copies hold.
+  if (static_cast<uint64_t>(N) > MaxValueBytes / approxBytes(Seq))
     return error(describe(TextStatus::TooLarge));
   json Out = json::array();
   for (int64_t I = 0; I < N; ++I)

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 #include "ir/Unicode.h"
 
@@ -311,6 +312,28 @@ TextStatus appendPyJson(std::string &Out, const json &V, const std::string *Inde
   Out.resize(Start);
   Out += Safe;
   return Out.size() > MaxValueBytes ? TextStatus::TooLarge : TextStatus::Ok;
+}
+
+size_t approxBytes(const json &V, size_t Cap) {
+  // An explicit stack: values from inputs may nest deeply.
+  size_t Total = 0;
+  std::vector<const json *> Todo{&V};
+  while (!Todo.empty() && Total < Cap) {
+    const json *X = Todo.back();
+    Todo.pop_back();
+    if (X->is_string()) {
+      Total += X->get_ref<const std::string &>().size() + 2;
+    } else if (X->is_array() || X->is_object()) {
+      Total += 2;
+      for (auto It = X->begin(); It != X->end(); ++It) {
+        if (X->is_object()) Total += It.key().size() + 4;
+        Todo.push_back(&*It);
+      }
+    } else {
+      Total += 8;
+    }
+  }
+  return Total;
 }
 
 IntParse parsePyInt(llvm::StringRef S, int64_t &Out) {

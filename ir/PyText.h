@@ -42,6 +42,10 @@ void appendFloatRepr(std::string &Out, double D);
 TextStatus appendPyJson(std::string &Out, const nlohmann::json &V,
                         const std::string *Indent);
 
+/// About how many bytes \p V holds (its strings and one a scalar), counting
+/// only up to \p Cap: a cheap check against MaxValueBytes.
+size_t approxBytes(const nlohmann::json &V, size_t Cap = MaxValueBytes + 1);
+
 /// Python's int(S) for base 10: white space around, a sign, decimal digits
 /// of any script with single `_` between them.
 enum class IntParse : uint8_t { Ok, Invalid, TooLarge };
