@@ -61,7 +61,7 @@ CaseResult renderCase(const std::string &Expr, const json &Inputs) {
   if (!Doc) return Finish();
   std::unique_ptr<ir::Pipeline> P = frontend::lowerDocument(*Doc, Diags);
   if (!P) return Finish();
-  passes::PassContext Ctx(Diags);
+  passes::PassContext Ctx{Diags, {}, nullptr, nullptr, nullptr, {}, 0};
   for (auto It = Inputs.begin(); It != Inputs.end(); ++It) {
     ir::InputBinding B;
     B.Name = It.key();
