@@ -64,8 +64,9 @@ ir::Scalar ScalarNode::typedValue() const {
   llvm::StringRef Digits = S;
   bool Neg = Digits.consume_front("-");
   if (!Neg) Digits.consume_front("+");
-  if (isDigits(Digits) && !Digits.getAsInteger(10, I))
-    return ir::Scalar::integer(Neg ? -I : I);
+  // With the sign, so that -9223372036854775808 is an integer too.
+  if (isDigits(Digits) && !(Neg ? S : Digits).getAsInteger(10, I))
+    return ir::Scalar::integer(I);
   if (Digits.starts_with("0x") && !Digits.drop_front(2).getAsInteger(16, I))
     return ir::Scalar::integer(Neg ? -I : I);
   if (Digits.starts_with("0o") && !Digits.drop_front(2).getAsInteger(8, I))

@@ -8,6 +8,7 @@
 #include "antlr4-runtime.h"
 #include "frontend/Escapes.h"
 #include "frontend/FastExprLexer.h"
+#include "frontend/Literals.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -189,9 +190,11 @@ class ShapeBuilder {
     return comparison(static_cast<P::NotPassThroughContext *>(C)->comparison());
   }
 
+  /// `a < b < c` is Python's chained comparison: `a < b and b < c` (the
+  /// middle operand is built twice; evaluation has no side effects).
   uint32_t comparison(P::ComparisonContext *C) {
-    uint32_t L = concat(C->concat(0));
-    for (size_t I = 1, E = C->concat().size(); I < E; ++I) {
+    uint32_t L = additive(C->additive(0));
+    for (size_t I = 1, E = C->additive().size(); I < E; ++I) {
       P::CompOpContext *Op = C->compOp(I - 1);
       ir::BinaryOp B = Op->EQ()       ? ir::BinaryOp::Eq
                        : Op->NE()     ? ir::BinaryOp::Ne
@@ -201,23 +204,28 @@ class ShapeBuilder {
                        : Op->GE()     ? ir::BinaryOp::Ge
                        : Op->KW_NOT() ? ir::BinaryOp::NotIn
                                       : ir::BinaryOp::In;
-      L = binary(B, L, concat(C->concat(I)));
+      if (I == 1) {
+        L = binary(B, L, additive(C->additive(I)));
+        continue;
+      }
+      uint32_t Link = binary(B, additive(C->additive(I - 1)), additive(C->additive(I)));
+      L = binary(ir::BinaryOp::And, L, Link);
     }
     return L;
   }
 
-  uint32_t concat(P::ConcatContext *C) {
-    uint32_t L = additive(C->additive(0));
-    for (size_t I = 1, E = C->additive().size(); I < E; ++I)
-      L = binary(ir::BinaryOp::Concat, L, additive(C->additive(I)));
+  uint32_t additive(P::AdditiveContext *C) {
+    uint32_t L = concat(C->concat(0));
+    for (size_t I = 1, E = C->concat().size(); I < E; ++I)
+      L = binary(C->addOp(I - 1)->PLUS() ? ir::BinaryOp::Add : ir::BinaryOp::Sub, L,
+                 concat(C->concat(I)));
     return L;
   }
 
-  uint32_t additive(P::AdditiveContext *C) {
+  uint32_t concat(P::ConcatContext *C) {
     uint32_t L = multiplicative(C->multiplicative(0));
     for (size_t I = 1, E = C->multiplicative().size(); I < E; ++I)
-      L = binary(C->addOp(I - 1)->PLUS() ? ir::BinaryOp::Add : ir::BinaryOp::Sub, L,
-                 multiplicative(C->multiplicative(I)));
+      L = binary(ir::BinaryOp::Concat, L, multiplicative(C->multiplicative(I)));
     return L;
   }
 
@@ -233,16 +241,16 @@ class ShapeBuilder {
     return L;
   }
 
-  uint32_t unaryExpr(P::UnaryContext *C) {
+  uint32_t signedExpr(P::SignedOperandContext *C) {
     if (auto *N = dynamic_cast<P::NegateContext *>(C))
-      return unary(C, ir::UnaryOp::Neg, unaryExpr(N->unary()));
+      return unary(C, ir::UnaryOp::Neg, signedExpr(N->signedOperand()));
     if (auto *N = dynamic_cast<P::UnaryPlusContext *>(C))
-      return unary(C, ir::UnaryOp::Plus, unaryExpr(N->unary()));
-    return filtered(static_cast<P::UnaryPassThroughContext *>(C)->filtered());
+      return unary(C, ir::UnaryOp::Plus, signedExpr(N->signedOperand()));
+    return postfix(static_cast<P::SignedPassThroughContext *>(C)->postfix());
   }
 
-  uint32_t filtered(P::FilteredContext *C) {
-    uint32_t E = postfix(C->postfix());
+  uint32_t unaryExpr(P::UnaryContext *C) {
+    uint32_t E = signedExpr(C->signedOperand());
     for (P::FilterContext *F : C->filter()) {
       llvm::SmallVector<uint32_t, 4> Args;
       if (P::ArgumentsContext *As = F->arguments())
@@ -415,22 +423,37 @@ class Instantiator {
     return A.create<ir::LiteralExpr>(L, Len, V);
   }
 
+  /// The value of a string token (checkLiterals accepted it).
   static std::string unescape(llvm::StringRef Quoted) {
-    llvm::StringRef Body = Quoted.drop_front().drop_back();
-    std::string Out;
-    Out.reserve(Body.size());
-    for (size_t I = 0; I < Body.size(); ++I) {
-      char C = Body[I];
-      if (C != '\\' || I + 1 == Body.size()) {
-        Out += C;
-        continue;
-      }
-      char N = Body[++I];
-      Out += simpleEscape(N).value_or(N);  // an unknown escape is the character
-    }
+    std::string Out, Error;
+    decodeStringLiteral(Quoted.drop_front().drop_back(), Out, Error);
     return Out;
   }
 
+  /// Jinja2's rules for number and string literals (Literals.h): returns
+  /// false with the first offending token's index and why.
+ public:
+  bool checkLiterals(size_t &BadIndex, std::string &Error) const {
+    for (uint32_t I = 0; I < Toks.size(); ++I) {
+      int Ty = Toks[I].Type;
+      bool Ok = true;
+      if (Ty == TemplateExprLexer::INT) {
+        Ok = checkIntLiteral(textOf(I), Error);
+      } else if (Ty == TemplateExprLexer::FLOAT) {
+        Ok = checkFloatLiteral(textOf(I), Error);
+      } else if (Ty == TemplateExprLexer::STRING) {
+        std::string Out;
+        Ok = decodeStringLiteral(textOf(I).drop_front().drop_back(), Out, Error);
+      }
+      if (!Ok) {
+        BadIndex = Toks[I].Start;
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
   llvm::StringRef Text;
   llvm::ArrayRef<ExprToken> Toks;
   llvm::ArrayRef<uint32_t> Map;
@@ -513,18 +536,31 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
         fmt::format("expression nests deeper than {} levels", Limits.MaxNesting));
     return true;
   };
+  // Every instance's literals follow Jinja2's rules, also when its shape
+  // is cached (the shape does not hold the literals' text).
+  auto BadLiteral = [&](const Instantiator &Inst) {
+    size_t BadIndex = 0;
+    std::string LiteralError;
+    if (Inst.checkLiterals(BadIndex, LiteralError)) return false;
+    Diags.report(DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1, LiteralError);
+    return true;
+  };
   // The fast path: the hand-written lexer and a shape seen before.
   if (fastLexExpr(Text, M.Fast)) {
     if (TooDeep(M.Fast)) return nullptr;
     auto Cached = M.Shapes.find(KeyOf(M.Fast));
-    if (Cached != M.Shapes.end())
-      return Instantiator(Text, M.Fast, RawOffsets, Fallback, A).build(*Cached->second);
+    if (Cached != M.Shapes.end()) {
+      Instantiator Inst(Text, M.Fast, RawOffsets, Fallback, A);
+      if (BadLiteral(Inst)) return nullptr;
+      return Inst.build(*Cached->second);
+    }
   }
   try {
     std::vector<ExprToken> Toks = antlrLex(M, Text);
     if (TooDeep(Toks)) return nullptr;
     std::string Key = KeyOf(Toks).str();
     Instantiator Inst(Text, Toks, RawOffsets, Fallback, A);
+    if (BadLiteral(Inst)) return nullptr;
     auto Cached = M.Shapes.find(Key);
     if (Cached != M.Shapes.end()) return Inst.build(*Cached->second);
 

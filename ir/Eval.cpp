@@ -6,6 +6,9 @@
 #include <cmath>
 
 #include "ir/Filters.h"
+#include "ir/PyOps.h"
+#include "ir/PyText.h"
+#include "ir/Unicode.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -15,8 +18,6 @@ namespace orch::ir {
 using nlohmann::json;
 
 namespace {
-
-/// A value, or the fact that it is undefined (and why).
 
 std::string source(const Expr *E) {
   std::string S;
@@ -30,145 +31,255 @@ llvm::Error fail(const Expr *E, const std::string &Msg) {
                                  fmt::format("in `{}`: {}", source(E), Msg));
 }
 
+/// How deep the evaluator recurses into an expression tree.
+constexpr unsigned MaxEvalDepth = 256;
+
+/// A value, or the fact that it is undefined (and why).
 struct Val {
+  Val() = default;
+  explicit Val(json J) : V(std::move(J)) {}
   json V;
   bool Undefined = false;
   std::string Why{};  ///< What was undefined, for the error.
   /// `steps` or `inputs` itself: a namespace to index, not a value.
   enum class Space : uint8_t { None, Steps, Inputs } Root = Space::None;
+  /// A step without a result: its fields are undefined too (not an error).
+  bool Chainable = false;
+  /// Jinja2 Markup (a `tojson` result): `+` escapes the other operand.
+  bool Markup = false;
 };
 
-llvm::Error notAValue(const Expr *E) {
-  return llvm::createStringError(
-      llvm::inconvertibleErrorCode(),
-      "in `" + source(E) + "`: `steps` and `inputs` are not values on their own");
+Val undefined(std::string Why, bool Chainable = false) {
+  Val V;
+  V.Undefined = true;
+  V.Why = std::move(Why);
+  V.Chainable = Chainable;
+  return V;
 }
 
-Val undefined(std::string Why) { return {nullptr, true, std::move(Why)}; }
+Val space(Val::Space S) {
+  Val V;
+  V.Root = S;
+  return V;
+}
 
-bool isNumber(const json &V) { return V.is_number(); }
-bool isInt(const json &V) { return V.is_number_integer() || V.is_number_unsigned(); }
+Val markup(json V, bool M) {
+  Val R{std::move(V)};
+  R.Markup = M;
+  return R;
+}
 
-std::string typeName(const json &V) {
-  if (V.is_null()) return "null";
-  if (V.is_boolean()) return "a boolean";
-  if (isInt(V)) return "an integer";
-  if (V.is_number()) return "a number";
-  if (V.is_string()) return "a string";
-  if (V.is_array()) return "a list";
-  return "a mapping";
+/// markupsafe.escape.
+std::string escapeHtml(llvm::StringRef S) {
+  std::string Out;
+  for (char C : S) {
+    switch (C) {
+      case '&':
+        Out += "&amp;";
+        break;
+      case '<':
+        Out += "&lt;";
+        break;
+      case '>':
+        Out += "&gt;";
+        break;
+      case '"':
+        Out += "&#34;";
+        break;
+      case '\'':
+        Out += "&#39;";
+        break;
+      default:
+        Out += C;
+    }
+  }
+  return Out;
+}
+
+/// Names Python gives values of these types as attributes: in Jinja2
+/// `x.items` is the dict's method, not its key `items`.
+bool isPythonAttribute(const json &V, llvm::StringRef Name) {
+  if (Name.starts_with("__") && Name.ends_with("__")) return true;
+  static const llvm::StringRef Dict[] = {"clear",      "copy",   "fromkeys", "get",
+                                         "items",      "keys",   "pop",      "popitem",
+                                         "setdefault", "update", "values"};
+  static const llvm::StringRef List[] = {"append", "clear",   "copy",   "count",
+                                         "extend", "index",   "insert", "pop",
+                                         "remove", "reverse", "sort"};
+  static const llvm::StringRef Str[] = {
+      "capitalize",   "casefold",     "center",    "count",     "encode",
+      "endswith",     "expandtabs",   "find",      "format",    "format_map",
+      "index",        "isalnum",      "isalpha",   "isascii",   "isdecimal",
+      "isdigit",      "isidentifier", "islower",   "isnumeric", "isprintable",
+      "isspace",      "istitle",      "isupper",   "join",      "ljust",
+      "lower",        "lstrip",       "maketrans", "partition", "removeprefix",
+      "removesuffix", "replace",      "rfind",     "rindex",    "rjust",
+      "rpartition",   "rsplit",       "rstrip",    "split",     "splitlines",
+      "startswith",   "strip",        "swapcase",  "title",     "translate",
+      "upper",        "zfill"};
+  static const llvm::StringRef Number[] = {
+      "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator",
+      "from_bytes",       "fromhex",   "hex",        "imag",      "is_integer",
+      "numerator",        "real",      "to_bytes"};
+  auto In = [&](llvm::ArrayRef<llvm::StringRef> L) {
+    return llvm::is_contained(L, Name);
+  };
+  if (V.is_object()) return In(Dict);
+  if (V.is_array()) return In(List);
+  if (V.is_string()) return In(Str);
+  if (V.is_number() || V.is_boolean()) return In(Number);
+  return false;
 }
 
 class Evaluator {
  public:
   explicit Evaluator(const EvalScope &S) : Scope(S) {}
 
-  llvm::Expected<Val> eval(const Expr *E);
+  llvm::Expected<Val> eval(const Expr *E) {
+    if (Depth >= MaxEvalDepth)
+      return fail(
+          E, fmt::format("the expression nests deeper than {} levels", MaxEvalDepth));
+    ++Depth;
+    llvm::Expected<Val> V = evalNode(E);
+    --Depth;
+    return V;
+  }
 
- private:
-  llvm::Expected<Val> name(const NameExpr *N);
-  llvm::Expected<Val> member(const Expr *E, const Val &Base, const json &Key);
-  llvm::Expected<Val> filter(const FilterExpr *F);
-  llvm::Expected<Val> binary(const BinaryExpr *B);
-
-  llvm::Expected<json> defined(const Expr *E) {
+  /// The value of \p E, which must be defined and not a namespace.
+  llvm::Expected<Val> defined(const Expr *E) {
     llvm::Expected<Val> V = eval(E);
     if (!V) return V.takeError();
     if (V->Undefined) return fail(E, V->Why + " is undefined");
-    if (V->Root != Val::Space::None) return notAValue(E);
-    return std::move(V->V);
+    if (V->Root != Val::Space::None)
+      return fail(E, "`steps` and `inputs` are not values on their own");
+    return V;
   }
 
+ private:
+  llvm::Expected<Val> evalNode(const Expr *E);
+  llvm::Expected<Val> name(const NameExpr *N);
+  llvm::Expected<Val> member(const Expr *E, const Expr *BaseE, bool ByAttr,
+                             const json &Key);
+  llvm::Expected<Val> filter(const FilterExpr *F);
+  llvm::Expected<Val> binary(const BinaryExpr *B);
+
   const EvalScope &Scope;
+  unsigned Depth = 0;
 };
 
 llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   llvm::StringRef Id = N->name();
-  if (Id == "steps") return Val{nullptr, false, "", Val::Space::Steps};
-  if (Id == "inputs") return Val{nullptr, false, "", Val::Space::Inputs};
-  if (const json *I = Scope.input(Id)) return Val{*I};
-  if (const json *S = Scope.step(Id)) return Val{*S};
-  return undefined("`" + Id.str() + "`");
+  if (Id == "steps") return space(Val::Space::Steps);
+  if (Id == "inputs") return space(Val::Space::Inputs);
+  if (const json *I = Scope.input(Id)) return Val(*I);
+  if (const json *S = Scope.step(Id)) return Val(*S);
+  return undefined(fmt::format("`{}`", Id.str()));
 }
 
-llvm::Expected<Val> Evaluator::member(const Expr *E, const Val &Base, const json &Key) {
-  std::string What = "`" + source(E) + "`";
-  if (Base.Undefined) return Base;
-  const json &B = Base.V;
-  if (Base.Root != Val::Space::None) {
-    if (!Key.is_string()) return undefined(What);
-    const json *X = Base.Root == Val::Space::Steps ? Scope.step(Key.get<std::string>())
-                                                   : Scope.input(Key.get<std::string>());
-    if (X) return Val{*X};
-    return undefined(What);
+/// Jinja2's getattr (`x.name`, \p ByAttr) and getitem (`x[key]`, `x.0`).
+llvm::Expected<Val> Evaluator::member(const Expr *E, const Expr *BaseE, bool ByAttr,
+                                      const json &Key) {
+  llvm::Expected<Val> BaseV = eval(BaseE);
+  if (!BaseV) return BaseV.takeError();
+  Val &Base = *BaseV;
+  auto What = [&] { return fmt::format("`{}`", source(E)); };
+  if (Base.Undefined) {
+    // Jinja2 fails on any attribute of an undefined value; a step that
+    // did not run reads as undefined all the way down (`| default` works).
+    if (Base.Chainable) return Base;
+    return fail(E, Base.Why + " is undefined");
   }
+  if (Base.Root != Val::Space::None) {
+    if (!Key.is_string()) return undefined(What());
+    const std::string &K = Key.get_ref<const std::string &>();
+    if (Base.Root == Val::Space::Steps) {
+      if (const json *X = Scope.step(K)) return Val(*X);
+      return undefined(What(), /*Chainable=*/true);
+    }
+    if (const json *X = Scope.input(K)) return Val(*X);
+    return undefined(What());
+  }
+  const json &B = Base.V;
+  if (Key.is_string() && isPythonAttribute(B, Key.get_ref<const std::string &>()) &&
+      (ByAttr || !B.is_object() || !B.contains(Key.get_ref<const std::string &>())))
+    return fail(E, fmt::format("`{}` of a Python {} is a method or attribute in Jinja, "
+                               "not supported here",
+                               Key.get_ref<const std::string &>(), pyTypeName(B)));
   if (B.is_object()) {
-    std::string K = Key.is_string() ? Key.get<std::string>() : toJsonText(Key);
-    auto It = B.find(K);
-    if (It == B.end()) return undefined(What);
-    return Val{*It};
+    if (!Key.is_string()) return undefined(What());
+    auto It = B.find(Key.get_ref<const std::string &>());
+    if (It == B.end()) return undefined(What());
+    return Val(*It);
   }
   if (B.is_array() || B.is_string()) {
-    int64_t I;
-    if (isInt(Key))
-      I = Key.get<int64_t>();
-    else if (!Key.is_string() ||
-             llvm::StringRef(Key.get<std::string>()).getAsInteger(10, I))
-      return fail(
-          E, fmt::format("{} cannot be indexed by {}", typeName(B), toJsonText(Key)));
-    int64_t N = B.is_array() ? static_cast<int64_t>(B.size())
-                             : static_cast<int64_t>(B.get<std::string>().size());
-    if (I < 0) I += N;
-    if (I < 0 || I >= N) return undefined(What);
-    if (B.is_array()) return Val{B[static_cast<size_t>(I)]};
-    return Val{json(B.get<std::string>().substr(static_cast<size_t>(I), 1))};
+    std::optional<int64_t> I = asInt(Key);
+    if (!I) return undefined(What());
+    if (B.is_array()) {
+      int64_t N = static_cast<int64_t>(B.size());
+      int64_t At = *I < 0 ? *I + N : *I;
+      if (At < 0 || At >= N) return undefined(What());
+      return Val(B[static_cast<size_t>(At)]);
+    }
+    CodePoints C = decodeUtf8(B.get_ref<const std::string &>());
+    int64_t N = static_cast<int64_t>(C.size());
+    int64_t At = *I < 0 ? *I + N : *I;
+    if (At < 0 || At >= N) return undefined(What());
+    std::string One;
+    appendUtf8(One, C[static_cast<size_t>(At)]);
+    return markup(json(One), Base.Markup);
   }
-  return fail(
-      E, fmt::format("{} has no attribute or item {}", typeName(B), toJsonText(Key)));
+  return undefined(What());
 }
 
-llvm::Expected<Val> Evaluator::eval(const Expr *E) {
+llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
   switch (E->kind()) {
     case Expr::Kind::Literal:
-      return Val{scalarToJson(llvm::cast<LiteralExpr>(E)->value())};
+      return Val(scalarToJson(llvm::cast<LiteralExpr>(E)->value()));
     case Expr::Kind::Name:
       return name(llvm::cast<NameExpr>(E));
     case Expr::Kind::Attr: {
       auto *A = llvm::cast<AttrExpr>(E);
-      llvm::Expected<Val> B = eval(A->base());
-      if (!B) return B.takeError();
-      return member(E, *B, json(A->attr().str()));
+      llvm::StringRef Attr = A->attr();
+      int64_t Index = 0;
+      // `x.0` is Jinja2's getitem with the integer 0.
+      if (!Attr.empty() && llvm::isDigit(Attr[0]) && !Attr.getAsInteger(10, Index))
+        return member(E, A->base(), false, json(Index));
+      return member(E, A->base(), true, json(Attr.str()));
     }
     case Expr::Kind::Index: {
       auto *I = llvm::cast<IndexExpr>(E);
-      llvm::Expected<Val> B = eval(I->base());
-      if (!B) return B.takeError();
-      llvm::Expected<json> K = defined(I->index());
+      llvm::Expected<Val> K = defined(I->index());
       if (!K) return K.takeError();
-      return member(E, *B, *K);
+      return member(E, I->base(), false, K->V);
     }
     case Expr::Kind::Filter:
       return filter(llvm::cast<FilterExpr>(E));
     case Expr::Kind::Unary: {
       auto *U = llvm::cast<UnaryExpr>(E);
-      llvm::Expected<json> V = defined(U->operand());
+      llvm::Expected<Val> V = defined(U->operand());
       if (!V) return V.takeError();
-      if (U->op() == UnaryOp::Not) return Val{json(!truthy(*V))};
-      if (!isNumber(*V)) return fail(E, "cannot negate " + typeName(*V));
-      if (U->op() == UnaryOp::Plus) return Val{*V};
-      if (isInt(*V)) return Val{json(-V->get<int64_t>())};
-      return Val{json(-V->get<double>())};
+      if (U->op() == UnaryOp::Not) return Val(json(!truthy(V->V)));
+      llvm::Expected<json> R = pyNegate(V->V, U->op() == UnaryOp::Neg);
+      if (!R) return fail(E, llvm::toString(R.takeError()));
+      return Val(std::move(*R));
     }
     case Expr::Kind::Binary:
       return binary(llvm::cast<BinaryExpr>(E));
     case Expr::Kind::List: {
       json L = json::array();
+      size_t Bytes = 0;
       for (const Expr *I : llvm::cast<ListExpr>(E)->items()) {
-        llvm::Expected<json> V = defined(I);
+        llvm::Expected<Val> V = defined(I);
         if (!V) return V.takeError();
-        L.push_back(std::move(*V));
+        if (V->Markup)
+          return fail(I,
+                      "a `tojson` result inside a list is not supported (Jinja "
+                      "prints it as `Markup(...)`)");
+        Bytes += approxBytes(V->V);
+        if (Bytes > MaxValueBytes) return fail(E, describe(TextStatus::TooLarge));
+        L.push_back(std::move(V->V));
       }
-      return Val{L};
+      return Val(std::move(L));
     }
   }
   return fail(E, "unknown expression");
@@ -176,143 +287,98 @@ llvm::Expected<Val> Evaluator::eval(const Expr *E) {
 
 llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   BinaryOp Op = B->op();
+  llvm::Expected<Val> L = defined(B->lhs());
+  if (!L) return L.takeError();
   if (Op == BinaryOp::And || Op == BinaryOp::Or) {
     // Jinja: the deciding operand itself.
-    llvm::Expected<json> L = defined(B->lhs());
-    if (!L) return L.takeError();
-    if (Op == BinaryOp::And ? !truthy(*L) : truthy(*L)) return Val{*L};
-    llvm::Expected<json> R = defined(B->rhs());
-    if (!R) return R.takeError();
-    return Val{*R};
+    if (Op == BinaryOp::And ? !truthy(L->V) : truthy(L->V)) return L;
+    return defined(B->rhs());
   }
-  llvm::Expected<json> L = defined(B->lhs());
-  if (!L) return L.takeError();
-  llvm::Expected<json> R = defined(B->rhs());
+  llvm::Expected<Val> R = defined(B->rhs());
   if (!R) return R.takeError();
-  const json &X = *L, &Y = *R;
-  auto Mismatch = [&] {
-    return fail(B, fmt::format("`{}` does not apply to {} and {}",
-                               binaryOpSpelling(Op).str(), typeName(X), typeName(Y)));
+  const json &X = L->V, &Y = R->V;
+  auto Wrap = [&](llvm::Expected<bool> V) -> llvm::Expected<Val> {
+    if (!V) return fail(B, llvm::toString(V.takeError()));
+    return Val(json(*V));
   };
   switch (Op) {
-    case BinaryOp::Concat:
-      return Val{json(displayString(X) + displayString(Y))};
+    case BinaryOp::Concat: {
+      std::string Out;
+      TextStatus S = appendPyStr(Out, X);
+      if (S == TextStatus::Ok) S = appendPyStr(Out, Y);
+      if (S != TextStatus::Ok) return fail(B, describe(S));
+      return Val(json(std::move(Out)));
+    }
     case BinaryOp::Eq:
-      return Val{json(
-          X == Y || (isNumber(X) && isNumber(Y) && X.get<double>() == Y.get<double>()))};
-    case BinaryOp::Ne:
-      return Val{json(!(
-          X == Y || (isNumber(X) && isNumber(Y) && X.get<double>() == Y.get<double>())))};
+    case BinaryOp::Ne: {
+      llvm::Expected<bool> Eq = pyEquals(X, Y);
+      if (Eq && Op == BinaryOp::Ne) *Eq = !*Eq;
+      return Wrap(std::move(Eq));
+    }
     case BinaryOp::Lt:
     case BinaryOp::Le:
     case BinaryOp::Gt:
-    case BinaryOp::Ge: {
-      int C;
-      if (isNumber(X) && isNumber(Y)) {
-        double A = X.get<double>(), Bv = Y.get<double>();
-        C = A < Bv ? -1 : A > Bv ? 1 : 0;
-      } else if (X.is_string() && Y.is_string()) {
-        C = X.get<std::string>().compare(Y.get<std::string>());
-      } else {
-        return Mismatch();
-      }
-      bool R2 = Op == BinaryOp::Lt   ? C < 0
-                : Op == BinaryOp::Le ? C <= 0
-                : Op == BinaryOp::Gt ? C > 0
-                                     : C >= 0;
-      return Val{json(R2)};
-    }
+    case BinaryOp::Ge:
+      return Wrap(pyOrder(Op, X, Y));
     case BinaryOp::In:
     case BinaryOp::NotIn: {
-      bool Found;
-      if (Y.is_string() && X.is_string())
-        Found = Y.get<std::string>().find(X.get<std::string>()) != std::string::npos;
-      else if (Y.is_array())
-        Found = std::find(Y.begin(), Y.end(), X) != Y.end();
-      else if (Y.is_object() && X.is_string())
-        Found = Y.contains(X.get<std::string>());
-      else
-        return Mismatch();
-      return Val{json(Op == BinaryOp::In ? Found : !Found)};
-    }
-    case BinaryOp::Add:
-      if (X.is_string() && Y.is_string())
-        return Val{json(X.get<std::string>() + Y.get<std::string>())};
-      if (X.is_array() && Y.is_array()) {
-        json Out = X;
-        Out.insert(Out.end(), Y.begin(), Y.end());
-        return Val{Out};
-      }
-      [[fallthrough]];
-    case BinaryOp::Sub:
-    case BinaryOp::Mul:
-    case BinaryOp::Div:
-    case BinaryOp::Mod: {
-      if (!isNumber(X) || !isNumber(Y)) {
-        if (Op == BinaryOp::Mul && X.is_string() && isInt(Y))  // "ab" * 2
-        {
-          std::string Out;
-          for (int64_t I = 0; I < std::min<int64_t>(Y.get<int64_t>(), 1 << 20); ++I)
-            Out += X.get<std::string>();
-          return Val{json(Out)};
-        }
-        return Mismatch();
-      }
-      bool Ints = isInt(X) && isInt(Y);
-      if (Op == BinaryOp::Div) {
-        if (Y.get<double>() == 0) return fail(B, "division by zero");
-        return Val{json(X.get<double>() / Y.get<double>())};
-      }
-      if (Op == BinaryOp::Mod) {
-        if (Y.get<double>() == 0) return fail(B, "division by zero");
-        if (Ints) {
-          int64_t A = X.get<int64_t>(), M = Y.get<int64_t>();
-          int64_t R2 = A % M;
-          if (R2 != 0 && ((R2 < 0) != (M < 0))) R2 += M;  // Python's sign rule
-          return Val{json(R2)};
-        }
-        return Val{json(std::fmod(X.get<double>(), Y.get<double>()))};
-      }
-      if (Ints) {
-        int64_t A = X.get<int64_t>(), C = Y.get<int64_t>(), Out;
-        bool Overflow = Op == BinaryOp::Add   ? __builtin_add_overflow(A, C, &Out)
-                        : Op == BinaryOp::Sub ? __builtin_sub_overflow(A, C, &Out)
-                                              : __builtin_mul_overflow(A, C, &Out);
-        if (!Overflow) return Val{json(Out)};
-      }
-      double A = X.get<double>(), C = Y.get<double>();
-      return Val{json(Op == BinaryOp::Add ? A + C : Op == BinaryOp::Sub ? A - C : A * C)};
+      llvm::Expected<bool> In = pyContains(Y, X);
+      if (In && Op == BinaryOp::NotIn) *In = !*In;
+      return Wrap(std::move(In));
     }
     default:
-      return Mismatch();
+      break;
   }
+  // Markup + str escapes the str; Markup * n stays Markup.
+  if (Op == BinaryOp::Add && (L->Markup || R->Markup) && X.is_string() && Y.is_string()) {
+    std::string A = L->Markup ? X.get<std::string>() : escapeHtml(X.get<std::string>());
+    std::string C = R->Markup ? Y.get<std::string>() : escapeHtml(Y.get<std::string>());
+    if (A.size() + C.size() > MaxValueBytes)
+      return fail(B, describe(TextStatus::TooLarge));
+    return markup(json(A + C), true);
+  }
+  llvm::Expected<json> Out = pyArithmetic(Op, X, Y);
+  if (!Out) return fail(B, llvm::toString(Out.takeError()));
+  bool M = Op == BinaryOp::Mul && Out->is_string() && (L->Markup || R->Markup);
+  return markup(std::move(*Out), M);
 }
 
 llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   llvm::StringRef N = F->name();
+  const FilterInfo *Info = findFilter(N);
+  if (!Info) return fail(F, fmt::format("unknown filter `{}`", N.str()));
   llvm::Expected<Val> BaseV = eval(F->base());
   if (!BaseV) return BaseV.takeError();
   std::vector<json> Args;
+  bool ArgMarkup = false;
   for (const Expr *A : F->args()) {
-    llvm::Expected<json> V = defined(A);
+    llvm::Expected<Val> V = defined(A);
     if (!V) return V.takeError();
-    Args.push_back(std::move(*V));
+    if (V->Markup && N != "default")
+      return fail(A, "a `tojson` result as a filter argument is not supported");
+    ArgMarkup |= V->Markup;
+    Args.push_back(std::move(V->V));
   }
-  if (!findFilter(N)) return fail(F, "unknown filter `" + N.str() + "`");
+  if (Args.size() < Info->MinArgs || Args.size() > Info->MaxArgs)
+    return fail(F, fmt::format("filter `{}` takes {} to {} arguments, {} given", N.str(),
+                               Info->MinArgs, Info->MaxArgs, Args.size()));
   if (N == "default") {
     bool Falsy = Args.size() > 1 && truthy(Args[1]);
-    if (BaseV->Undefined || (Falsy && !truthy(BaseV->V))) return Val{Args[0]};
-    return *BaseV;
+    if (BaseV->Undefined ||
+        (Falsy && BaseV->Root == Val::Space::None && !truthy(BaseV->V)))
+      return markup(Args.empty() ? json("") : Args[0], ArgMarkup);
+    if (BaseV->Root == Val::Space::None) return *BaseV;
   }
   if (BaseV->Undefined) return fail(F, BaseV->Why + " is undefined");
-  if (BaseV->Root != Val::Space::None) return notAValue(F->base());
-  const json &V = BaseV->V;
-  // `first` and `last` of nothing are undefined, so `default` catches them.
-  if ((N == "first" || N == "last") && (V.is_string() || V.is_array()) && V.empty())
-    return undefined("`" + source(F) + "`");
-  llvm::Expected<json> R = applyFilter(N, V, Args);
+  if (BaseV->Root != Val::Space::None)
+    return fail(F->base(), "`steps` and `inputs` are not values on their own");
+  llvm::Expected<std::optional<json>> R = Info->Fn(BaseV->V, Args);
   if (!R) return fail(F, llvm::toString(R.takeError()));
-  return Val{std::move(*R)};
+  // `first` and `last` of nothing are undefined, so `default` catches them.
+  if (!*R) return undefined(fmt::format("`{}`", source(F)));
+  bool M = N == "tojson" || (Info->KeepsMarkup && BaseV->Markup && (*R)->is_string() &&
+                             (N != "truncate" || BaseV->V.is_string()));
+  return markup(std::move(**R), M);
 }
 
 }  // namespace
@@ -320,120 +386,15 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
 llvm::Expected<json> applyFilter(llvm::StringRef N, const json &V,
                                  llvm::ArrayRef<json> Args) {
   const FilterInfo *Info = findFilter(N);
-  if (!Info) return llvm::createStringError("unknown filter `" + N.str() + "`");
+  if (!Info) return llvm::createStringError(fmt::format("unknown filter `{}`", N.str()));
   if (Args.size() < Info->MinArgs || Args.size() > Info->MaxArgs)
     return llvm::createStringError(
         fmt::format("filter `{}` takes {} to {} arguments, {} given", N.str(),
                     Info->MinArgs, Info->MaxArgs, Args.size()));
-  auto Str = [&] { return V.is_string() ? V.get<std::string>() : displayString(V); };
-  auto Need = [&](bool Ok, const char *What) -> llvm::Error {
-    if (Ok) return llvm::Error::success();
-    return llvm::createStringError(
-        fmt::format("`{}` needs {}, found {}", N.str(), What, typeName(V)));
-  };
-  if (N == "default") return V.is_null() ? Args[0] : V;
-  if (N == "upper") return json(llvm::StringRef(Str()).upper());
-  if (N == "raw") return V;
-  if (N == "shell_quote") {
-    std::string Out = "'";
-    for (char C : Str()) Out += C == '\'' ? std::string("'\\''") : std::string(1, C);
-    return json(Out + "'");
-  }
-  if (N == "lower") return json(llvm::StringRef(Str()).lower());
-  if (N == "trim") return json(llvm::StringRef(Str()).trim().str());
-  if (N == "string") return json(Str());
-  if (N == "capitalize") {
-    std::string S = llvm::StringRef(Str()).lower();
-    if (!S.empty()) S[0] = llvm::toUpper(S[0]);
-    return json(S);
-  }
-  if (N == "title") {
-    std::string S = Str();
-    bool Start = true;
-    for (char &C : S) {
-      C = Start ? llvm::toUpper(C) : llvm::toLower(C);
-      Start = !llvm::isAlnum(C);
-    }
-    return json(S);
-  }
-  if (N == "length") {
-    if (V.is_string()) return json(V.get<std::string>().size());
-    if (llvm::Error E = Need(V.is_array() || V.is_object(), "a string, list or mapping"))
-      return E;
-    return json(V.size());
-  }
-  if (N == "first" || N == "last") {
-    if (V.is_string()) {
-      std::string S = V.get<std::string>();
-      if (S.empty())
-        return llvm::createStringError("`" + N.str() + "` of an empty string");
-      return json(N == "first" ? S.substr(0, 1) : S.substr(S.size() - 1));
-    }
-    if (llvm::Error E = Need(V.is_array(), "a list or string")) return E;
-    if (V.empty()) return llvm::createStringError("`" + N.str() + "` of an empty list");
-    return N == "first" ? V.front() : V.back();
-  }
-  if (N == "join") {
-    if (llvm::Error E = Need(V.is_array(), "a list")) return E;
-    std::string Sep = Args.empty() ? "" : displayString(Args[0]), Out;
-    for (size_t I = 0; I < V.size(); ++I) Out += (I ? Sep : "") + displayString(V[I]);
-    return json(Out);
-  }
-  if (N == "replace") {
-    std::string S = Str(), From = displayString(Args[0]), To = displayString(Args[1]);
-    int64_t Count = Args.size() > 2 && isInt(Args[2]) ? Args[2].get<int64_t>() : -1;
-    if (From.empty()) return json(S);
-    std::string Out;
-    size_t P = 0;
-    for (size_t Q; Count != 0 && (Q = S.find(From, P)) != std::string::npos; --Count) {
-      Out += S.substr(P, Q - P) + To;
-      P = Q + From.size();
-    }
-    return json(Out + S.substr(P));
-  }
-  if (N == "truncate") {
-    std::string S = Str(), End = Args.size() > 1 ? displayString(Args[1]) : "...";
-    int64_t Len = isInt(Args[0]) ? Args[0].get<int64_t>() : 255;
-    if (Len < 0 || static_cast<size_t>(Len) >= S.size()) return json(S);
-    size_t Keep =
-        static_cast<size_t>(std::max<int64_t>(0, Len - static_cast<int64_t>(End.size())));
-    return json(S.substr(0, Keep) + End);
-  }
-  if (N == "tojson") {
-    int Indent =
-        !Args.empty() && isInt(Args[0]) ? static_cast<int>(Args[0].get<int64_t>()) : -1;
-    return json(toJsonText(V, Indent));
-  }
-  if (N == "int" || N == "float") {
-    std::optional<json> Fallback;
-    if (!Args.empty()) Fallback = Args[0];
-    double D;
-    if (isNumber(V))
-      D = V.get<double>();
-    else if (V.is_boolean())
-      D = V.get<bool>();
-    else if (V.is_string() &&
-             !llvm::StringRef(V.get<std::string>()).trim().getAsDouble(D)) {
-    } else if (Fallback)
-      return *Fallback;
-    else
-      return llvm::createStringError(
-          fmt::format("cannot convert {} to a number", toJsonText(V)));
-    if (N == "int") return json(static_cast<int64_t>(std::trunc(D)));
-    return json(D);
-  }
-  if (N == "abs") {
-    if (llvm::Error E = Need(isNumber(V), "a number")) return E;
-    if (isInt(V)) return json(std::llabs(V.get<int64_t>()));
-    return json(std::fabs(V.get<double>()));
-  }
-  if (N == "round") {
-    if (llvm::Error E = Need(isNumber(V), "a number")) return E;
-    int64_t Digits = !Args.empty() && isInt(Args[0]) ? Args[0].get<int64_t>() : 0;
-    double Scale = std::pow(10.0, static_cast<double>(Digits));
-    return json(std::round(V.get<double>() * Scale) / Scale);
-  }
-  return llvm::createStringError("filter `" + N.str() + "` is not implemented");
+  llvm::Expected<std::optional<json>> R = Info->Fn(V, Args);
+  if (!R) return R.takeError();
+  if (!*R) return llvm::createStringError(fmt::format("`{}` of an empty value", N.str()));
+  return std::move(**R);
 }
 
 json scalarToJson(const Scalar &S) {
@@ -495,10 +456,8 @@ bool truthy(const json &V) {
 
 llvm::Expected<json> evaluate(const Expr *E, const EvalScope &S) {
   Evaluator Ev(S);
-  llvm::Expected<Val> V = Ev.eval(E);
+  llvm::Expected<Val> V = Ev.defined(E);
   if (!V) return V.takeError();
-  if (V->Undefined) return fail(E, V->Why + " is undefined");
-  if (V->Root != Val::Space::None) return notAValue(E);
   return std::move(V->V);
 }
 
@@ -509,8 +468,9 @@ llvm::Expected<json> evaluateValue(const Value *V, const EvalScope &S) {
     case Value::Kind::Auto: {
       const AutoTag *T = llvm::cast<AutoValue>(V)->tag();
       if (!T->Resolved)
-        return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       "AUTO tag `" + T->Path.str() + "` is unresolved");
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            fmt::format("AUTO tag `{}` is unresolved", T->Path.str()));
       return evaluateValue(T->Resolved, S);
     }
     case Value::Kind::Template: {
@@ -523,15 +483,21 @@ llvm::Expected<json> evaluateValue(const Value *V, const EvalScope &S) {
         } else if (Seg.K == Segment::Kind::Expr) {
           llvm::Expected<json> X = evaluate(Seg.E, S);
           if (!X) return X.takeError();
-          Out += displayString(*X);
+          // Jinja2 renders a placeholder with Python's str().
+          if (TextStatus St = appendPyStr(Out, *X); St != TextStatus::Ok)
+            return fail(Seg.E, describe(St));
         } else {
           if (!Seg.Tag->Resolved)
             return llvm::createStringError(
                 llvm::inconvertibleErrorCode(),
-                "AUTO tag `" + Seg.Tag->Path.str() + "` is unresolved");
+                fmt::format("AUTO tag `{}` is unresolved", Seg.Tag->Path.str()));
           llvm::Expected<json> X = evaluateValue(Seg.Tag->Resolved, S);
           if (!X) return X.takeError();
           Out += displayString(*X);
+        }
+        if (Out.size() > MaxValueBytes) {
+          return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                         describe(TextStatus::TooLarge));
         }
       }
       return json(Out);

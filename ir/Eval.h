@@ -2,8 +2,9 @@
 //
 // The one implementation of template semantics: the compiler folds
 // constants with it and the runtime renders parameters with it, so both
-// agree by construction. Values are JSON; a missing name, attribute or
-// index is *undefined* (an error unless `default` catches it).
+// agree by construction. Values are JSON with Jinja2's (Python's) rules
+// for every operator and filter; a missing name, attribute or index is
+// *undefined* (an error unless `default` catches it).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -43,8 +44,10 @@ llvm::Expected<nlohmann::json> evaluateValue(const Value *V, const EvalScope &S)
 llvm::Expected<nlohmann::json> applyFilter(llvm::StringRef Name, const nlohmann::json &V,
                                            llvm::ArrayRef<nlohmann::json> Args);
 
-/// How a value prints inside a string: strings as they are, null as "",
-/// numbers and booleans as JSON, lists and maps as compact JSON.
+/// How an action prints a parameter value: strings as they are, null as
+/// "", numbers and booleans as JSON, lists and maps as compact JSON. (A
+/// placeholder inside a template renders with Python's str(), as Jinja2
+/// does: see PyText.h.)
 std::string displayString(const nlohmann::json &V);
 
 /// JSON text of \p V. Runtime strings (command output, HTTP bodies) may

@@ -109,7 +109,8 @@ void printScalar(llvm::raw_ostream &OS, const Scalar &S) {
 }
 
 namespace {
-// Binding strength; higher binds tighter.
+// Binding strength; higher binds tighter. Jinja2's order: `~` between `+`
+// and `*`; a filter applies to a signed operand (`-x | abs`).
 int precedence(const Expr *E) {
   switch (E->kind()) {
     case Expr::Kind::Binary:
@@ -118,10 +119,10 @@ int precedence(const Expr *E) {
           return 1;
         case BinaryOp::And:
           return 2;
-        case BinaryOp::Concat:
-          return 5;
         case BinaryOp::Add:
         case BinaryOp::Sub:
+          return 5;
+        case BinaryOp::Concat:
           return 6;
         case BinaryOp::Mul:
         case BinaryOp::Div:
@@ -131,9 +132,9 @@ int precedence(const Expr *E) {
           return 4;  // comparisons
       }
     case Expr::Kind::Unary:
-      return llvm::cast<UnaryExpr>(E)->op() == UnaryOp::Not ? 3 : 8;
+      return llvm::cast<UnaryExpr>(E)->op() == UnaryOp::Not ? 3 : 9;
     case Expr::Kind::Filter:
-      return 9;
+      return 8;
     default:
       return 10;
   }
@@ -178,7 +179,7 @@ void printExpr(llvm::raw_ostream &OS, const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      printSub(OS, F->base(), 9);
+      printSub(OS, F->base(), 8);
       OS << " | " << F->name();
       if (!F->args().empty()) {
         OS << '(';
@@ -198,7 +199,9 @@ void printExpr(llvm::raw_ostream &OS, const Expr *E) {
       auto *B = llvm::cast<BinaryExpr>(E);
       int P = precedence(E);
       // Left-associative: the right operand needs strictly higher binding.
-      printSub(OS, B->lhs(), P);
+      // Comparisons chain (`a < b < c`), so a comparison on the left of
+      // another needs parentheses too.
+      printSub(OS, B->lhs(), P == 4 ? P + 1 : P);
       OS << ' ' << binaryOpSpelling(B->op()) << ' ';
       printSub(OS, B->rhs(), P + 1);
       return;

@@ -1,14 +1,27 @@
 //===- Filters.h - The template filter table -------------------*- C++ -*-===//
+//
+// Every filter is one row here and one function in FilterImpls.cpp. The
+// functions follow Jinja2 3.1 (Python semantics): see docs/language.md.
+//
+//===----------------------------------------------------------------------===//
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "ir/Type.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 namespace orch::ir {
+
+/// A filter's implementation: the input and the arguments. Errors say what
+/// was wrong, without the expression (the evaluator adds it). An empty
+/// first/last gives std::nullopt: the evaluator makes that undefined.
+using FilterFn = llvm::Expected<std::optional<nlohmann::json>> (*)(
+    const nlohmann::json &V, llvm::ArrayRef<nlohmann::json> Args);
 
 /// A filter usable as `value | name(args)`.
 struct FilterInfo {
@@ -18,6 +31,10 @@ struct FilterInfo {
   /// Result type; Any where it follows the input (`default`, `first`).
   Type Result;
   llvm::StringRef Summary;
+  FilterFn Fn;
+  /// A `tojson` result keeps being markup through this filter (Jinja2's
+  /// Markup: `+` escapes the other operand).
+  bool KeepsMarkup;
 };
 
 /// Every filter, sorted by name.

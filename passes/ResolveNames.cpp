@@ -273,27 +273,50 @@ void ResolveNamesPass::useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc,
   Top->setType(RestSize == 0 ? In.Ty : Type::Any);
 }
 
+/// The result type of filter \p F from its input's and arguments' types
+/// (Jinja2: `abs` and `round` keep int or float, a fallback of another type
+/// makes `int` and `float` any).
+Type filterType(const FilterExpr *F, const FilterInfo *Info) {
+  Type In = F->base()->type();
+  llvm::StringRef N = F->name();
+  auto Numeric = [](Type T) {
+    return T == Type::Int || T == Type::Bool ? Type::Int
+           : T == Type::Float                ? Type::Float
+                                             : Type::Any;
+  };
+  if (N == "abs" || N == "round") return Numeric(In);
+  if (N == "truncate") return In == Type::String ? Type::String : Type::Any;
+  if ((N == "int" || N == "float") && !F->args().empty())
+    return F->args()[0]->type() == Info->Result ? Info->Result : Type::Any;
+  if (N == "default") {
+    Type Fallback = F->args().empty() ? Type::String : F->args()[0]->type();
+    return In == Fallback ? In : Type::Any;
+  }
+  return Info->Result;
+}
+
 void ResolveNamesPass::typeOf(Expr *E) {
+  auto IntLike = [](Type T) { return T == Type::Int || T == Type::Bool; };
+  auto Numeric = [&](Type T) { return IntLike(T) || T == Type::Float; };
   switch (E->kind()) {
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
       const FilterInfo *Info = findFilter(F->name());
-      Type T = Info ? Info->Result : Type::Any;
-      if (Info && T == Type::Any && F->name() == "default" && !F->args().empty() &&
-          F->base()->type() == F->args()[0]->type())
-        T = F->base()->type();
-      E->setType(T);
+      E->setType(Info ? filterType(F, Info) : Type::Any);
       return;
     }
     case Expr::Kind::Unary: {
       auto *U = llvm::cast<UnaryExpr>(E);
-      E->setType(U->op() == UnaryOp::Not ? Type::Bool : U->operand()->type());
+      Type T = U->operand()->type();
+      E->setType(U->op() == UnaryOp::Not ? Type::Bool
+                 : IntLike(T)            ? Type::Int
+                 : T == Type::Float      ? Type::Float
+                                         : Type::Any);
       return;
     }
     case Expr::Kind::Binary: {
       auto *B = llvm::cast<BinaryExpr>(E);
       Type L = B->lhs()->type(), R = B->rhs()->type();
-      auto Numeric = [](Type T) { return T == Type::Int || T == Type::Float; };
       switch (B->op()) {
         case BinaryOp::Or:
         case BinaryOp::And:
@@ -303,17 +326,27 @@ void ResolveNamesPass::typeOf(Expr *E) {
           E->setType(Type::String);
           return;
         case BinaryOp::Add:
-          if (L == Type::String && R == Type::String) {
-            E->setType(Type::String);
+          if ((L == Type::String || L == Type::List) && L == R) {
+            E->setType(L);
             return;
           }
           [[fallthrough]];
         case BinaryOp::Sub:
         case BinaryOp::Mul:
         case BinaryOp::Mod:
-          E->setType(L == Type::Int && R == Type::Int ? Type::Int
-                     : Numeric(L) && Numeric(R)       ? Type::Float
-                                                      : Type::Any);
+          if (B->op() == BinaryOp::Mul && (L == Type::String || L == Type::List) &&
+              IntLike(R)) {
+            E->setType(L);
+            return;
+          }
+          if (B->op() == BinaryOp::Mul && (R == Type::String || R == Type::List) &&
+              IntLike(L)) {
+            E->setType(R);
+            return;
+          }
+          E->setType(IntLike(L) && IntLike(R)   ? Type::Int
+                     : Numeric(L) && Numeric(R) ? Type::Float
+                                                : Type::Any);
           return;
         case BinaryOp::Div:
           E->setType(Type::Float);

@@ -18,6 +18,8 @@ PACKAGES=(
   clang-format
   # the step sandbox (runtime/sandbox): bwrap and the seccomp filter compiler
   bubblewrap libseccomp-dev
+  # the Jinja2 oracle of the template differential test (for /usr/bin/python3)
+  python3-jinja2
 )
 # Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.

@@ -1,7 +1,8 @@
 // Grammar of the expressions inside `{{ ... }}` template placeholders.
 // A Jinja-like subset: names, attribute and index access, literals, lists,
 // filters with arguments, arithmetic, string concatenation (`~`),
-// comparisons, membership (`in`, `not in`) and boolean logic.
+// comparisons (chained as in Python), membership (`in`, `not in`) and
+// boolean logic, with Jinja2's precedence.
 grammar TemplateExpr;
 
 expression : orExpr EOF ;
@@ -15,27 +16,29 @@ notExpr
   | comparison      # NotPassThrough
   ;
 
-comparison : concat (compOp concat)* ;
+comparison : additive (compOp additive)* ;
 
 compOp : EQ | NE | LT | LE | GT | GE | KW_IN | KW_NOT KW_IN ;
 
-concat : additive (TILDE additive)* ;
-
-additive : multiplicative (addOp multiplicative)* ;
+// Jinja's precedence: `~` binds tighter than `+` and `-`, looser than `*`.
+additive : concat (addOp concat)* ;
 
 addOp : PLUS | MINUS ;
+
+concat : multiplicative (TILDE multiplicative)* ;
 
 multiplicative : unary (mulOp unary)* ;
 
 mulOp : STAR | SLASH | PERCENT ;
 
-unary
-  : MINUS unary  # Negate
-  | PLUS unary   # UnaryPlus
-  | filtered     # UnaryPassThrough
-  ;
+// Jinja applies filters to the signed operand: `-x | abs` is `(-x) | abs`.
+unary : signedOperand (PIPE filter)* ;
 
-filtered : postfix (PIPE filter)* ;
+signedOperand
+  : MINUS signedOperand  # Negate
+  | PLUS signedOperand   # UnaryPlus
+  | postfix       # SignedPassThrough
+  ;
 
 filter : IDENT (LPAREN arguments? RPAREN)? ;
 

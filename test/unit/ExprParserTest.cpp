@@ -39,8 +39,16 @@ TEST(ExprParser, Precedence) {
   EXPECT_EQ(parse("a or b and not c").Tree,
             "(or (name a) (and (name b) (not (name c))))");
   EXPECT_EQ(parse("1 + 2 * 3").Tree, "(+ (lit 1) (* (lit 2) (lit 3)))");
-  EXPECT_EQ(parse("a ~ b + c").Tree, "(~ (name a) (+ (name b) (name c)))");
-  EXPECT_EQ(parse("-x | abs").Tree, "(neg (filter abs (name x)))");
+  // Jinja2: `~` binds tighter than `+`; filters apply to the signed operand.
+  EXPECT_EQ(parse("a ~ b + c").Tree, "(+ (~ (name a) (name b)) (name c))");
+  EXPECT_EQ(parse("a + b ~ c * d").Tree,
+            "(+ (name a) (~ (name b) (* (name c) (name d))))");
+  EXPECT_EQ(parse("-x | abs").Tree, "(filter abs (neg (name x)))");
+  EXPECT_EQ(parse("- - x.y | abs").Tree, "(filter abs (neg (neg (attr (name x) y))))");
+  // Python's chained comparisons.
+  EXPECT_EQ(parse("a < b <= c").Tree,
+            "(and (< (name a) (name b)) (<= (name b) (name c)))");
+  EXPECT_EQ(parse("(a < b) < c").Tree, "(< (< (name a) (name b)) (name c))");
   EXPECT_EQ(parse("a == b or c in d").Tree,
             "(or (== (name a) (name b)) (in (name c) (name d)))");
   EXPECT_EQ(parse("x not in [1, 'two']").Tree,
@@ -63,11 +71,25 @@ TEST(ExprParser, LiteralsAndEscapes) {
   EXPECT_EQ(parse("None").Tree, "(lit null)");
   EXPECT_EQ(parse("2.5e3").Tree, "(lit 2500.0)");
   EXPECT_EQ(parse("'it\\'s'").Tree, "(lit \"it's\")");
+  // Python's escapes, as Jinja2 decodes them; unknown ones stay.
+  EXPECT_EQ(parse("'\\x41\\u00e9\\101\\d'").Tree, "(lit \"A\u00e9A\\\\d\")");
+  EXPECT_EQ(parse("'\\x4'").Error, "truncated `\\x` escape: it needs 2 hex digits");
+  EXPECT_EQ(parse("'\\ud800'").Error, "`\\ud800` is a surrogate, not a character");
+  EXPECT_EQ(parse("'\\N{DASH}'").Error,
+            "named Unicode escapes (`\\N{...}`) are not supported");
+  // Jinja2's integer literals: no leading zeros; here no bigints.
+  EXPECT_EQ(parse("007").Error, "integer literal `007` has a leading zero");
+  EXPECT_EQ(parse("00").Tree, "(lit 0)");
+  EXPECT_EQ(parse("9223372036854775808").Error,
+            "integer literal `9223372036854775808` is larger than 9223372036854775807");
+  EXPECT_EQ(parse("1e309").Error, "float literal `1e309` is too large");
 }
 
 TEST(ExprParser, PrintingRoundTrips) {
-  for (const char *Src : {"(a or b) and c", "a - (b - c)", "not (a and b)",
-                          "(a ~ b) | upper", "-(x + 1)", "[1, 2][0]"}) {
+  for (const char *Src :
+       {"(a or b) and c", "a - (b - c)", "not (a and b)", "(a ~ b) | upper", "-(x + 1)",
+        "[1, 2][0]", "(a < b) < c", "-(x | abs)", "(-x) | abs", "(a + b) ~ c",
+        "a ~ (b + c)", "a < b < c"}) {
     std::string Once = parse(Src).Printed;
     EXPECT_EQ(parse(Once).Tree, parse(Src).Tree) << Src;
   }

@@ -1,0 +1,26 @@
+//===- RenderCase.h - One template expression through the compiler --*- C++ -*-===//
+//
+// The differential test and the template fuzzer compile an expression the
+// way `orchc check --inputs` does: a one-step pipeline whose parameter is
+// `"<{{ expr }}>"`, every input declared with its value's type and bound
+// at compile time, all passes run. Constant folding then renders the
+// template with the runtime's evaluator, or reports a diagnostic.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace orch::testing {
+
+/// What the compiler made of one expression.
+struct CaseResult {
+  bool Ok = false;
+  std::string Text;  ///< Ok: the rendered text; else the diagnostics.
+};
+
+/// Compiles \p Expr with \p Inputs (a JSON object) bound.
+CaseResult renderCase(const std::string &Expr, const nlohmann::json &Inputs);
+
+}  // namespace orch::testing

@@ -1,0 +1,332 @@
+#!/usr/bin/python3
+"""Differential test: template expressions rendered by orchc and by Jinja2.
+
+Generates a deterministic corpus (literals, arithmetic, comparisons,
+and/or/not, indexing, every filter with edge-case arguments, Unicode, empty
+values, undefined values under `default`), renders each case with the
+compiler (the jinja_render tool: a one-step pipeline, inputs bound at
+compile time, constant folding through the runtime's evaluator) and with
+Debian's python3-jinja2 (StrictUndefined, as the design's compiler), and
+compares.
+
+A case passes when both give the same text, or both reject it. The compiler
+may also reject a case Jinja2 accepts, but only for a documented reason
+(docs/language.md, "Differences from Jinja2"), matched by REJECTIONS. It
+may never give a different answer, nor answer where Jinja2 fails.
+
+Usage: differential.py JINJA_RENDER [--dump FILE] [--seed N]
+Run with /usr/bin/python3 (the pyenv python on PATH lacks jinja2).
+"""
+import json
+import random
+import re
+import subprocess
+import sys
+
+from jinja2 import Environment, StrictUndefined
+
+# Deliberate rejections: (category, pattern in the compiler's diagnostic).
+REJECTIONS = [
+    ("64-bit integers", r"integer overflow|integer is too large|larger than 9223372036854775807"),
+    ("Python methods as attributes", r"is a method or attribute in Jinja"),
+    ("`%` string formatting", r"string formatting with `%` is not supported"),
+    ("Markup (tojson) in lists and arguments", r"a `tojson` result"),
+    ("undefined is an error at its first use", r"is undefined"),
+    ("names must be inputs or steps", r"\[UnknownName\]"),
+    ("filter arguments Jinja has and we do not", r"\[FilterArity\]"),
+    ("size limit", r"larger than the limit of 64 MiB"),
+    ("string escapes", r"named Unicode escapes|is a surrogate|before a non-ASCII"),
+    ("float literals past the largest double", r"float literal `[^`]*` is too large"),
+    ("`//` and `**` are not in the grammar", r"unexpected `[/*]`"),
+]
+
+INPUTS = {
+    "s": "Hello World",
+    "u": "éa ßtraße ǆungla ΣΑΣ Ωmega İstanbul ﬁne",
+    "g": "ΟΔΥΣΣΕΥΣ",
+    "e": "",
+    "ws": "  \t padded \n ",
+    "num": " 42 ",
+    "fl": "3.75",
+    "sci": "1e300",
+    "nan": "nan",
+    "inf": "-Infinity",
+    "us": "1_000",
+    "ar": "١٢٣",
+    "n": 7,
+    "neg": -13,
+    "zero": 0,
+    "big": 9223372036854775807,
+    "small": -9223372036854775808,
+    "f": 2.5,
+    "nf": -0.5,
+    "tiny": 1e-07,
+    "huge": 1e+300,
+    "t": True,
+    "b": False,
+    "z": None,
+    "l": [1, 2, 3],
+    "ls": ["b", "a", "c"],
+    "lm": [1, "two", 3.0, None, True, [4]],
+    "el": [],
+    "d": {"a": 1, "b": [2, 3], "c": {"x": "y"}},
+    "ed": {},
+    "words": "the quick brown fox, jumps-over (the) lazy_dog 42",
+}
+
+ATOMS = [
+    "0", "1", "-1", "42", "007", "00", "9223372036854775807", "2.5", "0.1", "1e16", "1e15",
+    "1e-5", "1e309", "-0.0", "3.0", "'abc'", "\"x y\"", "''", "'é'", "'ß'", "'Σ'",
+    "'\\n\\t'", "'\\x41\\u00e9\\U0001F600'", "'\\d'", "'\\101'", "'it''s'".replace("''", "\\'"),
+    "true", "false", "True", "none", "None", "null", "[]", "[1, 2]", "['a', 'b', 'c']",
+    "[1, [2, 3]]", "[true, none, 1.5, 'q']",
+] + list(INPUTS)
+
+FILTERS = {
+    "abs": [()],
+    "capitalize": [()],
+    "default": [(), ("'dflt'",), ("1",), ("'x'", "true"), ("[]", "false")],
+    "first": [()],
+    "float": [(), ("'fb'",), ("1",)],
+    "int": [(), ("'fb'",), ("-1",), ("2.5",)],
+    "join": [(), ("', '",), ("1",), ("none",)],
+    "last": [()],
+    "length": [()],
+    "lower": [()],
+    "replace": [("'a'", "'b'"), ("'l'", "'L'", "1"), ("''", "'-'"), ("''", "'-'", "2"),
+                ("'o'", "''", "-1"), ("1", "2"), ("'a'", "'b'", "2.5"), ("'a'", "'b'", "true")],
+    "round": [(), ("1",), ("2",), ("-1",), ("-2",), ("0",), ("1.5",), ("'2'",), ("400",)],
+    "string": [()],
+    "title": [()],
+    "tojson": [(), ("2",), ("0",), ("-3",), ("true",), ("'\\t'",), ("'<'",), ("1.5",), ("none",)],
+    "trim": [(), ("'x'",), ("' H'",), ("1",)],
+    "truncate": [(), ("5",), ("3",), ("2",), ("9", "true"), ("9", "false", "'..'"),
+                 ("9", "false", "''", "0"), ("10", "true", "'!'", "1"), ("8", "false", "'...'", "-1"),
+                 ("5.5",), ("'5'",), ("12",)],
+    "upper": [()],
+    "wordcount": [()],
+}
+
+BINOPS = ["+", "-", "*", "/", "%", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in",
+          "and", "or"]
+
+
+def call(name, args):
+    return f"{name}({', '.join(args)})" if args else name
+
+
+def corpus(rng):
+    cases = []
+    add = cases.append
+    # Every atom alone, negated, and under `not`.
+    for a in ATOMS:
+        add(a)
+        add(f"-{a}")
+        add(f"not {a}")
+        add(f"+{a}")
+    # Every filter with every argument set over every atom.
+    for name, arglists in FILTERS.items():
+        for args in arglists:
+            for a in ATOMS:
+                add(f"{a} | {call(name, args)}")
+    # Binary operators over a sample of atom pairs (all pairs of a core set).
+    core = ["0", "1", "-1", "7", "2.5", "-0.5", "'ab'", "''", "true", "false", "none", "[1, 2]",
+            "[]", "n", "neg", "big", "small", "f", "s", "u", "l", "d", "e", "z", "3", "1e308",
+            "ls"]
+    for op in BINOPS:
+        for a in core:
+            for b in core:
+                if rng.random() < 0.55:
+                    add(f"{a} {op} {b}")
+    # Precedence and chains.
+    for _ in range(400):
+        parts = [rng.choice(core) for _ in range(3)]
+        ops = [rng.choice(BINOPS) for _ in range(2)]
+        add(f"{parts[0]} {ops[0]} {parts[1]} {ops[1]} {parts[2]}")
+    for a in ["n", "neg", "f", "-3", "2", "s"]:
+        for f in ["abs", "string", "int", "float", "round", "length"]:
+            add(f"-{a} | {f}")
+            add(f"- {a} | {f} ~ 'x'")
+    add("1 ~ 2 + 3")
+    add("'a' ~ 1 + 2")
+    add("1 + 2 ~ 3")
+    add("2 * 3 ~ 4")
+    add("1 < 2 < 3")
+    add("3 > 2 > 1")
+    add("1 == 1 == 1")
+    add("1 < 3 > 2 != 5")
+    # Indexing and attributes.
+    subjects = ["l", "ls", "lm", "el", "d", "ed", "s", "u", "e", "n", "z", "t", "f", "[1, 2, 3]",
+                "'héllo'", "d.b", "d.c"]
+    keys = ["0", "1", "-1", "2", "5", "-4", "'a'", "'b'", "'x'", "'0'", "true", "false", "1.0",
+            "none", "[0]", "'items'", "'keys'", "'upper'", "'zz'"]
+    for s in subjects:
+        for k in keys:
+            add(f"{s}[{k}]")
+            add(f"{s}[{k}] | default('D')")
+        for attr in ["0", "1", "a", "b", "c", "x", "items", "values", "count", "upper", "real",
+                     "missing", "__class__"]:
+            add(f"{s}.{attr}")
+            add(f"{s}.{attr} | default('D')")
+    # Undefined values and default.
+    for x in ["d.missing", "l[10]", "el | first", "e | last", "ed | first", "d.c.nope",
+              "d.missing.deeper", "nosuch", "nosuch.attr", "inputs.nosuch"]:
+        add(x)
+        add(f"{x} | default('fallback')")
+        add(f"{x} | default(none) ~ '!'")
+        add(f"{x} | default")
+        add(f"[{x}] | length")
+    # Unicode text through every text filter.
+    texts = ["'éa'", "'ß'", "'ǆemal ǉubav'", "'ΣΑΣ ΟΔΟΣ'", "'İi'", "'ﬁ ﬂ'", "'ŉ'",
+             "'Ωμέγα'", "'привет мир'", "'ÀÉÎÕÜ àéîõü'", "'a\\u0301b'", "'😀x'", "'ꞵ'", "g",
+             "u", "'\\u1E9E'", "'ǅ'", "'ΐ'", "'o\\'neil mc-donald (x) [y] {z} <w>'"]
+    for t in texts:
+        for f in ["upper", "lower", "title", "capitalize", "length", "first", "last",
+                  "wordcount", "string", "tojson", "trim", "truncate(3)", "truncate(4, true)",
+                  "replace('a', 'Ä')", "join('.')"]:
+            add(f"{t} | {f}")
+        for k in ["0", "1", "-1", "3"]:
+            add(f"{t}[{k}]")
+        add(f"{t} ~ {t}")
+        add(f"{t} < 'm'")
+        add(f"'é' in {t}")
+    # Numbers from strings.
+    for t in ["'1e300'", "'nan'", "'inf'", "'-inf'", "'Infinity'", "' 12 '", "'1_000'", "'1__0'",
+              "'_1'", "'0x10'", "'4.7'", "'-4.7'", "'1e5'", "'.5'", "'5.'", "'١٢'", "'+3'",
+              "'9223372036854775808'", "'-9223372036854775808'", "'99999999999999999999.5'",
+              "'1e19'", "'abc'", "''", "' '", "'- 1'", "'1.5e'", "'nAn'", "'InFiNiTy'",
+              "sci", "nan", "inf", "us", "ar", "num", "fl"]:
+        for f in ["int", "float", "int(-1)", "float('x')"]:
+            add(f"{t} | {f}")
+    # tojson edge cases.
+    for v in ["d", "l", "lm", "ed", "el", "'<&>\\''", "'é😀'", "1e16", "-0.0", "1e309", "z",
+              "t", "[[], {}]".replace("{}", "ed"), "huge", "tiny"]:
+        for a in ["", "(2)", "(0)", "('--')", "(-1)"]:
+            add(f"{v} | tojson{a}")
+        add(f"({v} | tojson) + '<'")
+        add(f"'<' + ({v} | tojson)")
+        add(f"({v} | tojson | upper) + '&'")
+        add(f"({v} | tojson | first) + '&'")
+        add(f"({v} | tojson)[0] + '&'")
+        add(f"({v} | tojson | title) + '&'")
+        add(f"({v} | tojson) * 2 + '>'")
+        add(f"({v} | tojson) ~ '<'")
+    # Floats and rounding.
+    for v in ["2.5", "3.5", "-2.5", "0.125", "2.675", "1.0005", "1234.5", "15", "25", "-25",
+              "1e20", "1.5e300", "1.7976931348623157e308", "0.5", "-0.5", "5e-324", "n", "f",
+              "big", "small"]:
+        for a in ["", "(1)", "(2)", "(-1)", "(-2)", "(-19)", "(-20)", "(3)", "(17)", "(400)",
+                  "(-400)", "(-308)", "(-309)", "(323)"]:
+            add(f"{v} | round{a}")
+    # Random compositions of everything above.
+    fnames = list(FILTERS)
+    for _ in range(1500):
+        a = rng.choice(ATOMS)
+        for _ in range(rng.randint(1, 3)):
+            r = rng.random()
+            if r < 0.5:
+                name = rng.choice(fnames)
+                a = f"{a} | {call(name, rng.choice(FILTERS[name]))}"
+            elif r < 0.8:
+                a = f"({a}) {rng.choice(BINOPS)} {rng.choice(ATOMS)}"
+            else:
+                a = f"not ({a})"
+        add(a)
+    # Arithmetic edges.
+    for e in ["9223372036854775807 + 1", "-9223372036854775807 - 2", "big * 2", "small * -1",
+              "small // -1", "small / -1", "small % -1", "big % -1", "-big % -1", "big / 3",
+              "big / 7", "small / 3", "9007199254740993 / 1", "big - -1", "7 % 0", "7 / 0",
+              "7.0 % 0", "0.0 / 0", "-7 % 3", "7 % -3", "-7.5 % 2", "7.5 % -2", "-0.0 % 5",
+              "5 % float('inf')", "2 ** 3", "7 // 2", "'ab' * 3", "3 * 'ab'", "'ab' * -1",
+              "[1] * 3", "'ab' * true", "'ab' * 2.0", "[0] * 0", "true + true", "true * 3",
+              "-true", "+false", "1e308 * 10", "-1e308 * 10", "0.1 + 0.2", "1 / 3", "2 / 4",
+              "10 / 4", "1e16 + 1", "'a' * 100000000000", "'%s' % 5", "'%d items' % n",
+              "n ~ f ~ t ~ z ~ l ~ d", "l + ls", "l + 's'", "s + 1", "z + 1", "l * 2 == l + l",
+              "[1, 2] < [1, 3]", "[1, 2] < [1, 2, 0]", "[1, 'a'] < [1, 2]", "[1, 'a'] == [1, 2]",
+              "1 == 1.0", "true == 1", "0 == false", "1 in [true]", "1.0 in [1]", "'1' in [1]",
+              "1 in d", "'a' in d", "[1] in d", "none in [none]", "1 in 'abc'",
+              "'' in ''", "'b' in 'abc'", "d < d", "none < 1", "none == none", "z == none",
+              "9007199254740993 == 9007199254740992.0", "9007199254740993 > 9007199254740992.0",
+              "big == 9223372036854775807.0", "big < 9223372036854775808.0",
+              "small == -9223372036854775808.0", "float('nan') == float('nan')",
+              "1e309 > big", "-1e309 < small"]:
+        add(e)
+    # Dedup, keeping order.
+    seen, out = set(), []
+    for c in cases:
+        if c not in seen:
+            seen.add(c)
+            out.append(c)
+    return out
+
+
+def jinja_render(env, expr):
+    try:
+        t = env.from_string("<{{ " + expr + " }}>")
+        out = t.render(null=None, **INPUTS)
+        return True, out[1:-1]
+    except Exception as e:  # any Jinja or Python error is a rejection
+        return False, f"{type(e).__name__}: {e}"
+
+
+def main():
+    tool = sys.argv[1]
+    dump = None
+    seed = 20261130
+    args = sys.argv[2:]
+    while args:
+        if args[0] == "--dump":
+            dump = args[1]
+            args = args[2:]
+        elif args[0] == "--seed":
+            seed = int(args[1])
+            args = args[2:]
+        else:
+            sys.exit(f"unknown argument {args[0]}")
+    cases = corpus(random.Random(seed))
+    lines = "".join(json.dumps({"expr": c, "inputs": INPUTS}) + "\n" for c in cases)
+    proc = subprocess.run([tool], input=lines.encode(), capture_output=True, check=True)
+    ours = [json.loads(l) for l in proc.stdout.decode().splitlines()]
+    assert len(ours) == len(cases), (len(ours), len(cases))
+    env = Environment(undefined=StrictUndefined)
+    stats = {"same answer": 0, "both reject": 0}
+    reasons = {}
+    failures = []
+    records = []
+    for expr, mine in zip(cases, ours):
+        ok, theirs = jinja_render(env, expr)
+        rec = {"expr": expr, "jinja": theirs if ok else None, "jinja_error": None if ok else theirs,
+               "orch": mine.get("out"), "orch_error": mine.get("error")}
+        records.append(rec)
+        if mine["ok"] and ok:
+            if mine["out"] == theirs:
+                stats["same answer"] += 1
+            else:
+                failures.append(f"DIFFERENT {expr!r}: orch {mine['out']!r}, jinja {theirs!r}")
+        elif mine["ok"]:
+            failures.append(f"ACCEPTED {expr!r}: orch {mine['out']!r}, jinja fails: {theirs}")
+        elif not ok:
+            stats["both reject"] += 1
+        else:
+            for cat, pat in REJECTIONS:
+                if re.search(pat, mine["error"]):
+                    reasons[cat] = reasons.get(cat, 0) + 1
+                    break
+            else:
+                failures.append(f"REJECTED {expr!r}: jinja {theirs!r}, orch: {mine['error'].strip()}")
+    if dump:
+        with open(dump, "w") as f:
+            json.dump(records, f, indent=1, ensure_ascii=False)
+    print(f"jinja-differential: {len(cases)} expressions compared")
+    for k, v in stats.items():
+        print(f"  {k}: {v}")
+    for k, v in sorted(reasons.items()):
+        print(f"  rejected by us, documented ({k}): {v}")
+    if failures:
+        print(f"{len(failures)} FAILURES")
+        for f in failures[:200]:
+            print("  " + f)
+        sys.exit(1)
+
+
+main()
