@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 #include "ir/Filters.h"
 #include "llvm/ADT/SmallVector.h"
@@ -70,6 +71,12 @@ class Evaluator {
   llvm::Expected<Val> member(const Expr *E, const Val &Base, const json &Key);
   llvm::Expected<Val> filter(const FilterExpr *F);
   llvm::Expected<Val> binary(const BinaryExpr *B);
+  /// The step id \p E names (`steps.x`, `steps['x']`, or a bare `x` that
+  /// is no input), or "" if it names none.
+  llvm::StringRef stepRef(const Expr *E) const;
+  /// `steps.x.<Key>` through EvalScope::stepField, or null to take the
+  /// general path (which then says what is undefined).
+  std::optional<Val> stepField(const Expr *Base, const json &Key) const;
 
   llvm::Expected<json> defined(const Expr *E) {
     llvm::Expected<Val> V = eval(E);
@@ -89,6 +96,36 @@ llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   if (const json *I = Scope.input(Id)) return Val{*I};
   if (const json *S = Scope.step(Id)) return Val{*S};
   return undefined("`" + Id.str() + "`");
+}
+
+llvm::StringRef Evaluator::stepRef(const Expr *E) const {
+  if (auto *N = llvm::dyn_cast<NameExpr>(E)) {
+    llvm::StringRef Id = N->name();
+    if (Id == "steps" || Id == "inputs" || Scope.input(Id)) return {};
+    return Id;
+  }
+  const Expr *Base = nullptr;
+  llvm::StringRef Id;
+  if (auto *A = llvm::dyn_cast<AttrExpr>(E)) {
+    Base = A->base();
+    Id = A->attr();
+  } else if (auto *I = llvm::dyn_cast<IndexExpr>(E)) {
+    auto *L = llvm::dyn_cast<LiteralExpr>(I->index());
+    if (!L || L->value().Ty != Type::String) return {};
+    Base = I->base();
+    Id = L->value().S;
+  }
+  auto *N = llvm::dyn_cast_or_null<NameExpr>(Base);
+  return N && N->name() == "steps" ? Id : llvm::StringRef();
+}
+
+std::optional<Val> Evaluator::stepField(const Expr *Base, const json &Key) const {
+  if (!Key.is_string()) return std::nullopt;
+  llvm::StringRef Id = stepRef(Base);
+  if (Id.empty()) return std::nullopt;
+  if (const json *F = Scope.stepField(Id, Key.get_ref<const std::string &>()))
+    return Val{*F, false, {}, Val::Space::None};
+  return std::nullopt;
 }
 
 llvm::Expected<Val> Evaluator::member(const Expr *E, const Val &Base, const json &Key) {
@@ -135,12 +172,19 @@ llvm::Expected<Val> Evaluator::eval(const Expr *E) {
       return name(llvm::cast<NameExpr>(E));
     case Expr::Kind::Attr: {
       auto *A = llvm::cast<AttrExpr>(E);
+      if (std::optional<Val> F = stepField(A->base(), json(A->attr().str())))
+        return std::move(*F);
       llvm::Expected<Val> B = eval(A->base());
       if (!B) return B.takeError();
       return member(E, *B, json(A->attr().str()));
     }
     case Expr::Kind::Index: {
       auto *I = llvm::cast<IndexExpr>(E);
+      if (!stepRef(I->base()).empty()) {
+        llvm::Expected<json> K = defined(I->index());
+        if (!K) return K.takeError();
+        if (std::optional<Val> F = stepField(I->base(), *K)) return std::move(*F);
+      }
       llvm::Expected<Val> B = eval(I->base());
       if (!B) return B.takeError();
       llvm::Expected<json> K = defined(I->index());
