@@ -191,7 +191,9 @@ TEST_P(AtJobs, RetryBacksOffExponentiallyAndFreesTheSlot) {
   std::vector<int64_t> Want = {0, 110, 320, 730};
   EXPECT_EQ(R.R.StartTimes["flaky"], Want);
   // At -j1 `other` ran in the slot `flaky` left during its first backoff.
-  if (GetParam() == 1) EXPECT_EQ(R.R.StartTimes["other"], std::vector<int64_t>{10});
+  if (GetParam() == 1) {
+    EXPECT_EQ(R.R.StartTimes["other"], std::vector<int64_t>{10});
+  }
 }
 
 TEST_P(AtJobs, AFailureEndsTheRunWithoutWaitingForPendingRetries) {
@@ -368,9 +370,10 @@ TEST_P(AtJobs, TheLongestRemainingPathStartsFirst) {
       GetParam());
   EXPECT_EQ(R.S->status(), RunStatus::Completed);
   EXPECT_EQ(R.R.Starts.front(), "head");
-  if (GetParam() == 1)
+  if (GetParam() == 1) {
     EXPECT_EQ(R.R.Starts,
               (std::vector<std::string>{"head", "short", "tail"}));  // ties: file order
+  }
 }
 
 TEST_P(AtJobs, AGroupNeverRunsMoreThanItsLimit) {
@@ -522,6 +525,22 @@ TEST(Scheduler, AnActionsOwnStatusFieldNeverReplacesTheSchedulers) {
   const json *Use = Run.S->stepField("use", "output");  // itself spilled
   ASSERT_TRUE(Use);
   EXPECT_EQ(*Use, "completed 2");
+}
+
+TEST(Scheduler, ALargeListOrMapSpillsAsJsonAndReadsBackAsItWas) {
+  // An HTTP step's parsed body, a transform's value: not strings.
+  SpillRun Run(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: fields\n"
+      "    parameters: {fields: {json: {items: [one, two, three]}, code: 200}}\n"
+      "  - id: use\n    action: work\n"
+      "    parameters: {message: \"n={{ steps.a.json.items | length }}\"}\n");
+  Run.E.runUntil([&] { return Run.S->finished(); });
+  EXPECT_EQ(Run.S->status(), RunStatus::Completed);
+  ASSERT_EQ(Run.S->state(0).Spilled.size(), 1u);
+  EXPECT_TRUE(Run.S->state(0).Spilled[0].Json);
+  EXPECT_FALSE(Run.S->state(0).Result.contains("json"));  // not in memory
+  EXPECT_EQ(Run.S->state(1).Result["output"], "n=3");
 }
 
 TEST(Scheduler, ASpillFileThatIsGoneSaysSoInTheRenderingError) {
