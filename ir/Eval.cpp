@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 #include "ir/Filters.h"
 #include "ir/PyOps.h"
@@ -160,6 +161,12 @@ class Evaluator {
   llvm::Expected<Val> name(const NameExpr *N);
   llvm::Expected<Val> member(const Expr *E, const Expr *BaseE, bool ByAttr,
                              const json &Key);
+  /// The step id \p E names (`steps.x`, `steps['x']`, or a bare `x` that
+  /// is no input), or "" if it names none.
+  llvm::StringRef stepRef(const Expr *E) const;
+  /// `steps.x.<Key>` through EvalScope::stepField (one field, without the
+  /// step's whole result), or nullopt to take the general path.
+  std::optional<Val> stepField(const Expr *Base, bool ByAttr, const json &Key) const;
   llvm::Expected<Val> filter(const FilterExpr *F);
   llvm::Expected<Val> binary(const BinaryExpr *B);
 
@@ -176,9 +183,45 @@ llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   return undefined(fmt::format("`{}`", Id.str()));
 }
 
+llvm::StringRef Evaluator::stepRef(const Expr *E) const {
+  if (auto *N = llvm::dyn_cast<NameExpr>(E)) {
+    llvm::StringRef Id = N->name();
+    if (Id == "steps" || Id == "inputs" || Scope.input(Id)) return {};
+    return Id;
+  }
+  const Expr *Base = nullptr;
+  llvm::StringRef Id;
+  if (auto *A = llvm::dyn_cast<AttrExpr>(E)) {
+    Base = A->base();
+    Id = A->attr();
+  } else if (auto *I = llvm::dyn_cast<IndexExpr>(E)) {
+    auto *L = llvm::dyn_cast<LiteralExpr>(I->index());
+    if (!L || L->value().Ty != Type::String) return {};
+    Base = I->base();
+    Id = L->value().S;
+  }
+  auto *N = llvm::dyn_cast_or_null<NameExpr>(Base);
+  return N && N->name() == "steps" ? Id : llvm::StringRef();
+}
+
+std::optional<Val> Evaluator::stepField(const Expr *Base, bool ByAttr,
+                                        const json &Key) const {
+  if (!Key.is_string()) return std::nullopt;
+  const std::string &K = Key.get_ref<const std::string &>();
+  // `steps.x.items` is a dict method in Jinja2: the general path says so.
+  if (ByAttr && isPythonAttribute(json::object(), K)) return std::nullopt;
+  llvm::StringRef Id = stepRef(Base);
+  if (Id.empty()) return std::nullopt;
+  if (const json *F = Scope.stepField(Id, K)) return Val(*F);
+  return std::nullopt;
+}
+
 /// Jinja2's getattr (`x.name`, \p ByAttr) and getitem (`x[key]`, `x.0`).
 llvm::Expected<Val> Evaluator::member(const Expr *E, const Expr *BaseE, bool ByAttr,
                                       const json &Key) {
+  // A named field of a step is looked up alone (a spilled step reads back
+  // only that field).
+  if (std::optional<Val> F = stepField(BaseE, ByAttr, Key)) return std::move(*F);
   llvm::Expected<Val> BaseV = eval(BaseE);
   if (!BaseV) return BaseV.takeError();
   Val &Base = *BaseV;

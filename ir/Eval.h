@@ -28,6 +28,17 @@ class EvalScope {
   /// The result object of step \p Id (`output` and any other fields), or
   /// null if there is no such step or it has not run.
   virtual const nlohmann::json *step(llvm::StringRef Id) const = 0;
+  /// Field \p Field of step \p Id's result (`steps.<Id>.<Field>`), or null
+  /// if there is no such step or field. The evaluator asks this rather than
+  /// step() when a template names a field, so a scope that keeps large
+  /// fields elsewhere fetches only the one asked for. Default: via step().
+  virtual const nlohmann::json *stepField(llvm::StringRef Id,
+                                          llvm::StringRef Field) const {
+    const nlohmann::json *S = step(Id);
+    if (!S || !S->is_object()) return nullptr;
+    auto It = S->find(Field.str());
+    return It == S->end() ? nullptr : &*It;
+  }
 };
 
 /// Evaluates \p E. Errors say what was undefined or which operation failed,

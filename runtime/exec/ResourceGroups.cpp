@@ -2,7 +2,6 @@
 #include "runtime/exec/ResourceGroups.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 
 namespace orch::runtime {
@@ -49,15 +48,30 @@ ResourceGroups::Admission ResourceGroups::tryAcquire(size_t G, TimePoint Now) {
 
 void ResourceGroups::release(size_t G, bool Unused) {
   Group &S = Groups[G];
-  assert(S.Running > 0 && "a group slot released twice");
-  if (S.Running) --S.Running;
+  if (S.Running == 0) {
+    ++UnheldReleases;  // a slot released twice; the tests look
+    return;
+  }
+  --S.Running;
   if (Unused && S.PerMs > 0) S.Tokens = std::min(S.Capacity, S.Tokens + 1);
 }
 
-std::vector<uint32_t> ResourceGroups::takeParked(size_t G) {
-  std::vector<uint32_t> Back;
-  Back.swap(Groups[G].Parked);
+std::vector<uint32_t> ResourceGroups::takeParked(size_t G, size_t Max) {
+  std::vector<uint32_t> &P = Groups[G].Parked;
+  if (Max >= P.size()) {
+    std::vector<uint32_t> Back;
+    Back.swap(P);
+    return Back;
+  }
+  std::vector<uint32_t> Back(P.begin(), P.begin() + static_cast<ptrdiff_t>(Max));
+  P.erase(P.begin(), P.begin() + static_cast<ptrdiff_t>(Max));
   return Back;
+}
+
+size_t ResourceGroups::freeSlots(size_t G) const {
+  const Group &S = Groups[G];
+  if (S.Limits.MaxConcurrent == 0) return SIZE_MAX;
+  return S.Limits.MaxConcurrent > S.Running ? S.Limits.MaxConcurrent - S.Running : 0;
 }
 
 unsigned ResourceGroups::held() const {

@@ -49,15 +49,28 @@ class ResourceGroups {
   /// started after all, so its token returns too.
   void release(size_t G, bool Unused = false);
   /// Keeps step \p Step aside until takeParked(G).
-  void park(size_t G, uint32_t Step) { Groups[G].Parked.push_back(Step); }
-  /// The steps parked in \p G, in the order they were parked; empties the list.
-  std::vector<uint32_t> takeParked(size_t G);
+  void park(size_t G, uint32_t Step) {
+    Groups[G].Parked.push_back(Step);
+    ++Groups[G].Parks;
+  }
+  /// The first \p Max steps parked in \p G, in the order they were parked,
+  /// out of the list (by default all of them).
+  std::vector<uint32_t> takeParked(size_t G, size_t Max = SIZE_MAX);
+  /// How many parked steps a freed slot of \p G should wake: its free
+  /// slots (all of them without a concurrency limit), so that a slot wakes
+  /// one step, not every parked one (ninja's Pool does the same).
+  size_t freeSlots(size_t G) const;
 
   /// Steps of \p G holding a slot now.
   unsigned running(size_t G) const { return Groups[G].Running; }
   /// The most steps of \p G that ever held a slot at once.
   unsigned peak(size_t G) const { return Groups[G].Peak; }
   size_t parked(size_t G) const { return Groups[G].Parked.size(); }
+  /// How often a step was parked in \p G (for tests: no step bounces).
+  uint64_t parks(size_t G) const { return Groups[G].Parks; }
+  /// Releases of a slot nobody held, in all groups: a bookkeeping bug,
+  /// counted in every build (for tests, which expect 0).
+  uint64_t unheldReleases() const { return UnheldReleases; }
   /// Slots held in all groups together (0 once a run has ended).
   unsigned held() const;
   const GroupLimits &limits(size_t G) const { return Groups[G].Limits; }
@@ -71,9 +84,11 @@ class ResourceGroups {
     bool Refilled = false;
     TimePoint RefilledAt{};
     unsigned Running = 0, Peak = 0;
+    uint64_t Parks = 0;
     std::vector<uint32_t> Parked;
   };
   std::vector<Group> Groups;
+  uint64_t UnheldReleases = 0;
 };
 
 }  // namespace orch::runtime

@@ -77,13 +77,18 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
   }
   R["finished_at"] = isoTime(Wall(End));
   R["steps"] = std::move(Steps);
-  json Errors = json::object();
-  R["outputs"] = S.outputs(Errors);
-  if (!Errors.empty()) R["output_errors"] = Errors;
+  // Outputs once the run has finished: a checkpoint a second must not read
+  // spilled fields back each time.
+  if (S.finished()) {
+    json Errors = json::object();
+    R["outputs"] = S.outputs(Errors);
+    if (!Errors.empty()) R["output_errors"] = Errors;
+  }
   return R;
 }
 
-llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const json &R) {
+llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const json &R,
+                                  llvm::StringRef SpillRoot) {
   if (!R.is_object() || !R.contains("steps") || !R["steps"].is_object())
     return llvm::createStringError("it is not an orchrt result (no `steps`)");
   auto Hash = R.find("plan_hash");
@@ -108,7 +113,8 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     Take[I] = It != Steps.end() && It->is_object() && Text(*It, "status") == "completed";
     if (Take[I] && It->contains("spilled")) {
       // Its large fields live in files; a step whose files are gone runs again.
-      llvm::Expected<std::vector<SpilledField>> Parsed = parseSpilled((*It)["spilled"]);
+      llvm::Expected<std::vector<SpilledField>> Parsed =
+          parseSpilled((*It)["spilled"], SpillRoot);
       Take[I] = bool(Parsed);
       if (!Parsed) llvm::consumeError(Parsed.takeError());
     }
@@ -136,7 +142,7 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     Result["status"] = "completed";
     std::vector<SpilledField> Spilled;
     if (auto Sp = E.find("spilled"); Sp != E.end()) {
-      llvm::Expected<std::vector<SpilledField>> Parsed = parseSpilled(*Sp);
+      llvm::Expected<std::vector<SpilledField>> Parsed = parseSpilled(*Sp, SpillRoot);
       if (!Parsed) return Parsed.takeError();  // checked above; cannot happen
       Spilled = std::move(*Parsed);
       for (const SpilledField &F : Spilled)
@@ -146,8 +152,13 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     if (auto A = E.find("attempts");
         A != E.end() && A->is_number_unsigned() && A->get<uint64_t>() < 1000000)
       Attempts = static_cast<unsigned>(A->get<uint64_t>());
+    std::vector<int64_t> Timeouts;
+    if (auto T = E.find("attempt_timeouts_ms"); T != E.end() && T->is_array())
+      for (const json &Ms : *T)
+        if (Ms.is_number_integer() && Ms.get<int64_t>() > 0 && Timeouts.size() < Attempts)
+          Timeouts.push_back(Ms.get<int64_t>());
     S.preset(I, std::move(Result), Attempts, Text(E, "started_at"),
-             Text(E, "finished_at"), std::move(Spilled));
+             Text(E, "finished_at"), std::move(Spilled), std::move(Timeouts));
     ++N;
   }
   return N;

@@ -13,15 +13,19 @@ namespace orch::runtime {
 /// The result document (`--out`): `status`, `error`, `plan_hash`,
 /// `inputs`, timestamps, `steps` keyed by id (each with `status`,
 /// `output`, `fields`, `attempts`, `started_at`, `finished_at`, `error`)
-/// and `outputs`. \p WallStart is the wall-clock time of Scheduler::start.
+/// and, once the run has finished, `outputs`. \p WallStart is the wall-clock time of
+/// Scheduler::start.
 nlohmann::ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
                                    std::chrono::system_clock::time_point WallStart);
 
 /// Marks the steps a previous result \p Report completed as completed in
 /// \p S (before start). The report must come from the same plan and the
-/// same inputs; returns how many steps were taken over.
+/// same inputs; returns how many steps were taken over. Spilled fields are
+/// taken over only from regular files under \p SpillRoot (the run
+/// directory's `.orch-spill`).
 llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan,
-                                  const nlohmann::json &Report);
+                                  const nlohmann::json &Report,
+                                  llvm::StringRef SpillRoot);
 
 /// `2026-11-25T17:41:42.123Z`.
 std::string isoTime(std::chrono::system_clock::time_point T);

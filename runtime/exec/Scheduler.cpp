@@ -21,6 +21,11 @@ constexpr int DefaultMaxRetries = 3;
 constexpr int64_t MaxStepTimeoutMs = 7 * 24 * 3600 * 1000LL;
 }  // namespace
 
+int64_t doubledTimeout(int64_t Ms) {
+  int64_t Twice = Ms > MaxStepTimeoutMs / 2 ? MaxStepTimeoutMs : Ms * 2;
+  return std::max(Ms, std::min(Twice, MaxStepTimeoutMs));
+}
+
 const char *stepStatusName(StepStatus S) {
   switch (S) {
     case StepStatus::Pending:
@@ -163,28 +168,73 @@ const json *Scheduler::input(llvm::StringRef Name) const {
   return It == Inputs.end() ? nullptr : &*It;
 }
 
-const json *Scheduler::step(llvm::StringRef Id) const {
+const StepState *Scheduler::settledState(llvm::StringRef Id, uint32_t &I) const {
   auto It = Index.find(Id);
   if (It == Index.end()) return nullptr;
-  const StepState &S = States[It->second];
+  I = It->second;
+  const StepState &S = States[I];
   if (S.Status != StepStatus::Completed && S.Status != StepStatus::Failed) return nullptr;
   if (S.Result.is_null()) return nullptr;
-  if (S.Spilled.empty()) return &S.Result;
-  // Read back for this rendering only.
-  auto [L, Fresh] = Loaded.try_emplace(It->second);
+  return &S;
+}
+
+void Scheduler::noteReadError(llvm::Error E) const {
+  std::string Msg = llvm::toString(std::move(E));
+  if (ReadErrors.empty()) ReadErrors = Msg;
+}
+
+const json *Scheduler::step(llvm::StringRef Id) const {
+  uint32_t I;
+  const StepState *S = settledState(Id, I);
+  if (!S) return nullptr;
+  if (S->Spilled.empty()) return &S->Result;
+  // The whole result (`steps.x` as a value): every field read back, for
+  // this rendering only.
+  auto [L, Fresh] = Loaded.try_emplace(I);
   if (Fresh) {
-    L->second = S.Result;
-    if (llvm::Error E = loadSpilled(L->second, S.Spilled)) {
-      llvm::consumeError(std::move(E));  // the field is then undefined
-      L->second = S.Result;
-    }
+    L->second = S->Result;
+    if (llvm::Error E = loadSpilled(L->second, S->Spilled)) noteReadError(std::move(E));
   }
   return &L->second;
 }
 
+const json *Scheduler::stepField(llvm::StringRef Id, llvm::StringRef Field) const {
+  uint32_t I;
+  const StepState *S = settledState(Id, I);
+  if (!S || !S->Result.is_object()) return nullptr;
+  auto It = S->Result.find(Field.str());
+  if (It != S->Result.end()) return &*It;
+  for (const SpilledField &F : S->Spilled) {
+    if (F.Field != Field) continue;
+    // Only this field, for this rendering only.
+    auto [L, Fresh] = LoadedFields.try_emplace({I, F.Field});
+    if (Fresh) {
+      llvm::Expected<json> V = loadField(F);
+      if (!V) {
+        noteReadError(V.takeError());
+        LoadedFields.erase(L);
+        return nullptr;
+      }
+      L->second = std::move(*V);
+    }
+    return &L->second;
+  }
+  return nullptr;
+}
+
+std::string Scheduler::renderingDone(std::string Error) const {
+  Loaded.clear();
+  LoadedFields.clear();
+  if (!ReadErrors.empty() && !Error.empty()) Error += " (" + ReadErrors + ")";
+  ReadErrors.clear();
+  return Error;
+}
+
 void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string StartedAt,
-                       std::string FinishedAt, std::vector<SpilledField> Spilled) {
+                       std::string FinishedAt, std::vector<SpilledField> Spilled,
+                       std::vector<int64_t> AttemptTimeouts) {
   StepState &S = States[I];
+  S.AttemptTimeouts = std::move(AttemptTimeouts);
   S.Result = std::move(Result);
   S.Spilled = std::move(Spilled);
   S.Resumed = true;
@@ -248,11 +298,11 @@ void Scheduler::begin(uint32_t I) {
   if (St.Attempts == 0 && !St.ConditionHeld) {
     if (const ir::Value *Cond = Prog.condition(I)) {
       llvm::Expected<json> C = ir::evaluateValue(Cond, *this);
-      Loaded.clear();
+      std::string Why = renderingDone(C ? "" : llvm::toString(C.takeError()));
       if (!C) {
         St.Started = St.Finished = Exec.now();
         St.HasStarted = true;
-        finalFail(I, "condition: " + llvm::toString(C.takeError()));
+        finalFail(I, "condition: " + Why);
         return;
       }
       if (!ir::truthy(*C)) {
@@ -279,20 +329,19 @@ void Scheduler::begin(uint32_t I) {
   for (const ir::MapEntry &E : Prog.params(I)) {
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
     if (!V) {
-      Loaded.clear();
+      std::string Why = renderingDone(llvm::toString(V.takeError()));
       releaseGroup(I, /*Unused=*/true);  // nothing started: the token returns too
       if (!St.HasStarted) St.Started = Exec.now();
       St.HasStarted = true;
       ++St.Attempts;
       St.Finished = Exec.now();
-      finalFail(I, fmt::format("parameter `{}`: {}", E.Key.str(),
-                               llvm::toString(V.takeError())));
+      finalFail(I, fmt::format("parameter `{}`: {}", E.Key.str(), Why));
       return;
     }
     R.Params[E.Key.str()] = std::move(*V);
     if (IsModel[I]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
   }
-  Loaded.clear();
+  renderingDone("");
   ++St.Attempts;
   R.Attempt = St.Attempts;
   if (!St.HasStarted) {
@@ -359,7 +408,7 @@ void Scheduler::releaseGroup(uint32_t I, bool Unused) {
   if (G < 0) return;
   States[I].HeldGroup = -1;
   Groups.release(G, Unused);
-  unpark(G);
+  for (uint32_t P : Groups.takeParked(G, Groups.freeSlots(G))) pushReady(P);
 }
 
 void Scheduler::onTimeout(uint32_t I, uint64_t Epoch) {
@@ -426,7 +475,7 @@ void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable,
     Delay = std::min<std::chrono::milliseconds>(Delay, Opts.RetryMax);
     St.Error = std::move(Error);
     // The seed's timeout strategy: twice the time for the next attempt.
-    if (TimedOut) St.TimeoutMs = std::min<int64_t>(St.TimeoutMs * 2, MaxStepTimeoutMs);
+    if (TimedOut) St.TimeoutMs = doubledTimeout(St.TimeoutMs);
     setStatus(I, StepStatus::Backoff);
     if (Obs) Obs->stepRetrying(I, Delay, St.Error);
     std::weak_ptr<bool> A = Alive;
@@ -536,12 +585,15 @@ void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
 
 void Scheduler::spill(uint32_t I) {
   StepState &St = States[I];
-  llvm::Expected<std::vector<SpilledField>> S =
-      spillFields(St.Result, stepId(I), Opts.Spill);
-  if (S)
+  llvm::Expected<std::vector<SpilledField>> S = spillFields(St.Result, I, Opts.Spill);
+  if (S) {
     St.Spilled = std::move(*S);
-  else
-    llvm::consumeError(S.takeError());  // it stays in memory
+    return;
+  }
+  // It stays in memory; the run goes on, and says so once.
+  std::string Msg = llvm::toString(S.takeError());
+  if (SpillWarning.empty())
+    SpillWarning = fmt::format("large fields stay in memory: {}", Msg);
 }
 
 void Scheduler::settle(uint32_t I) {
@@ -595,17 +647,29 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
 }
 
 json Scheduler::outputs(json &Errors) const {
-  json Out = json::object();
+  if (OutputsCached) {
+    for (auto &[K, V] : OutputErrors.items()) Errors[K] = V;
+    return OutputValues;
+  }
+  json Out = json::object(), Errs = json::object();
   for (const ir::MapEntry &E : Prog.outputs()) {
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
+    std::string Why = renderingDone(V ? "" : llvm::toString(V.takeError()));
     if (V) {
       Out[E.Key.str()] = std::move(*V);
     } else {
       Out[E.Key.str()] = nullptr;
-      Errors[E.Key.str()] = llvm::toString(V.takeError());
+      Errs[E.Key.str()] = Why;
     }
   }
-  Loaded.clear();
+  for (auto &[K, V] : Errs.items()) Errors[K] = V;
+  if (Done) {
+    // Nothing changes any more: later callers (the result file, stdout)
+    // get these without reading spilled fields again.
+    OutputsCached = true;
+    OutputValues = Out;
+    OutputErrors = std::move(Errs);
+  }
   return Out;
 }
 

@@ -45,6 +45,10 @@ enum class RunStatus : uint8_t { Running, Completed, Failed, Interrupted };
 /// `running`, `completed`, `failed`, `interrupted`.
 const char *runStatusName(RunStatus S);
 
+/// The timeout after an attempt of \p Ms timed out: twice as long, capped
+/// at a week, never shorter than \p Ms.
+int64_t doubledTimeout(int64_t Ms);
+
 /// Limits and timings of a run.
 struct RunOptions {
   unsigned Jobs = 32;                         ///< Steps running at once (-j).
@@ -107,7 +111,8 @@ class Scheduler : public ir::EvalScope {
   /// Marks step \p I completed with \p Result before start(): resuming
   /// from an earlier run, whose timestamps the report keeps.
   void preset(uint32_t I, nlohmann::json Result, unsigned Attempts, std::string StartedAt,
-              std::string FinishedAt, std::vector<SpilledField> Spilled = {});
+              std::string FinishedAt, std::vector<SpilledField> Spilled = {},
+              std::vector<int64_t> AttemptTimeouts = {});
   /// True once every step has settled (or the run stopped and nothing runs).
   bool finished() const { return Done; }
   /// Cancels running steps, records \p Why, skips the rest (SIGINT,
@@ -129,6 +134,7 @@ class Scheduler : public ir::EvalScope {
   /// Steps in each status, indexed by StepStatus.
   const std::array<size_t, 6> &counts() const { return Counts; }
   /// Evaluates the plan's outputs; failures are reported in \p Errors.
+  /// Once the run has finished, evaluated once and kept.
   nlohmann::json outputs(nlohmann::json &Errors) const;
   Executor::TimePoint startTime() const { return StartTime; }
   const nlohmann::json &inputs() const { return Inputs; }
@@ -136,9 +142,21 @@ class Scheduler : public ir::EvalScope {
   // EvalScope
   const nlohmann::json *input(llvm::StringRef Name) const override;
   const nlohmann::json *step(llvm::StringRef Id) const override;
+  /// Reads back only \p Field when it was spilled.
+  const nlohmann::json *stepField(llvm::StringRef Id,
+                                  llvm::StringRef Field) const override;
+  /// The first failure to move large fields to files ("" if none); those
+  /// fields stayed in memory.
+  const std::string &spillWarning() const { return SpillWarning; }
 
  private:
   void setStatus(uint32_t I, StepStatus S);
+  /// The state of step \p Id (its number in \p I) if it has a result.
+  const StepState *settledState(llvm::StringRef Id, uint32_t &I) const;
+  void noteReadError(llvm::Error E) const;
+  /// Ends a rendering: frees what it read back and returns \p Error with
+  /// the spill file that could not be read, if any, appended.
+  std::string renderingDone(std::string Error) const;
   void ready(uint32_t I);
   void dispatch();
   void begin(uint32_t I);
@@ -203,6 +221,13 @@ class Scheduler : public ir::EvalScope {
   /// Results of steps with spilled fields, read back for the rendering
   /// under way; emptied after it (so memory holds one rendering's worth).
   mutable std::map<uint32_t, nlohmann::json> Loaded;
+  /// Single spilled fields read back (stepField), emptied likewise.
+  mutable std::map<std::pair<uint32_t, std::string>, nlohmann::json> LoadedFields;
+  /// The first spill file that could not be read back in this rendering.
+  mutable std::string ReadErrors;
+  mutable bool OutputsCached = false;
+  mutable nlohmann::json OutputValues, OutputErrors;
+  std::string SpillWarning;
   bool GraveyardPosted = false;
   std::shared_ptr<bool> Alive = std::make_shared<bool>(true);
 };

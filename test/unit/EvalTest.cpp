@@ -57,6 +57,48 @@ TEST(Eval, NamesAndAccess) {
   EXPECT_EQ(X.eval("nope"), "error: in `nope`: `nope` is undefined");
 }
 
+/// Counts whole-result lookups: a template naming a field must not need one.
+class FieldScope : public MapScope {
+ public:
+  mutable int WholeLookups = 0, FieldLookups = 0;
+  const json *step(llvm::StringRef N) const override {
+    ++WholeLookups;
+    return MapScope::step(N);
+  }
+  const json *stepField(llvm::StringRef Id, llvm::StringRef F) const override {
+    ++FieldLookups;
+    const json *X = MapScope::step(Id);
+    return X && X->contains(F.str()) ? &(*X)[F.str()] : nullptr;
+  }
+};
+
+TEST(Eval, ANamedFieldOfAStepIsLookedUpAlone) {
+  ir::Arena A;
+  SourceFile F{"t", ""};
+  DiagnosticEngine D{&F};
+  FieldScope S;
+  S.Inputs = {{"topic", "t"}};
+  S.Steps = {{"big", {{"output", "huge"}, {"exit_code", 0}}}};
+  for (const char *Text : {"steps.big.exit_code", "steps['big'].exit_code",
+                           "big.exit_code", "steps.big['exit_code']"}) {
+    S.WholeLookups = S.FieldLookups = 0;
+    ir::Expr *E = frontend::parseExpression(Text, SourceLoc(), SourceLoc(), A, D);
+    ASSERT_TRUE(E) << Text;
+    llvm::Expected<json> V = ir::evaluate(E, S);
+    ASSERT_TRUE(bool(V)) << Text;
+    EXPECT_EQ(*V, 0) << Text;
+    EXPECT_EQ(S.FieldLookups, 1) << Text;
+    EXPECT_EQ(S.WholeLookups, 0) << Text;  // the spilled `output` stays where it is
+  }
+  // The whole result, and an input that shadows a step, take the old path.
+  S.Inputs["big"] = json{{"exit_code", 7}};
+  ir::Expr *E =
+      frontend::parseExpression("big.exit_code", SourceLoc(), SourceLoc(), A, D);
+  llvm::Expected<json> V = ir::evaluate(E, S);
+  ASSERT_TRUE(bool(V));
+  EXPECT_EQ(*V, 7);
+}
+
 TEST(Eval, Operators) {
   Fixture X;
   EXPECT_EQ(X.eval("n + 2 * 3"), "9");

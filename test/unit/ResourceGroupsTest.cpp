@@ -95,3 +95,32 @@ TEST(ResourceGroups, GroupsAreIndependent) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ResourceGroups, AReleaseOfAnUnheldSlotIsCountedInEveryBuild) {
+  ResourceGroups G({{1, 0, 1}});
+  EXPECT_TRUE(G.tryAcquire(0, {}).Granted);
+  G.release(0);
+  EXPECT_EQ(G.unheldReleases(), 0u);
+  G.release(0);  // twice: a bookkeeping bug, not hidden by NDEBUG
+  EXPECT_EQ(G.unheldReleases(), 1u);
+  EXPECT_EQ(G.running(0), 0u);
+}
+
+TEST(ResourceGroups, AFreedSlotWakesAsManyParkedStepsAsThereAreFreeSlots) {
+  ResourceGroups G({{2, 0, 1}, {0, 0, 1}});
+  EXPECT_TRUE(G.tryAcquire(0, {}).Granted);
+  EXPECT_TRUE(G.tryAcquire(0, {}).Granted);
+  for (uint32_t S = 0; S < 5; ++S) G.park(0, S);
+  EXPECT_EQ(G.freeSlots(0), 0u);
+  G.release(0);
+  EXPECT_EQ(G.freeSlots(0), 1u);
+  EXPECT_EQ(G.takeParked(0, G.freeSlots(0)), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(G.parked(0), 4u);
+  EXPECT_EQ(G.parks(0), 5u);
+  EXPECT_EQ(G.freeSlots(1), SIZE_MAX);  // no limit
+  EXPECT_EQ(G.takeParked(0), (std::vector<uint32_t>{1, 2, 3, 4}));
+}
+
+}  // namespace

@@ -64,6 +64,11 @@ struct Case {
   int RetryBaseMs = 100;
   std::optional<int64_t> StopAtMs;
   bool StopAsInterrupt = false;
+  /// What a cancelled action does: nothing more, report at once from
+  /// inside cancel(), or report later when its time is up. Such reports
+  /// are stale: the scheduler must ignore them.
+  enum class Late : uint8_t { Quiet, Sync, Later } Cancelled = Late::Quiet;
+  bool StaleSucceeds = false;  ///< A stale report is a success (else a failure).
 };
 
 passes::ProviderLimits randomLimits(Rng &R) {
@@ -79,6 +84,9 @@ passes::ProviderLimits randomLimits(Rng &R) {
 Case generate(uint64_t Seed) {
   Rng R{Seed * 0x2545f4914f6cdd1dULL + 1};
   Case C;
+  // Not from R, so that the plans stay those of earlier versions.
+  C.Cancelled = static_cast<Case::Late>(Seed % 3);
+  C.StaleSucceeds = Seed / 3 % 2;
   C.Jobs = R.chance(10) ? 64 : 1 + R.below(5);
   C.RetryBaseMs = 1 + static_cast<int>(R.below(300));
   C.Config.ModelRequests = randomLimits(R);  // provider:default
@@ -169,8 +177,8 @@ Case generate(uint64_t Seed) {
 /// result comes inside start(). `echo`: at once; `boom` fails.
 class CheckingRunner : public ActionRunner {
  public:
-  CheckingRunner(FakeExecutor &E, const pf::Plan &P, unsigned Jobs)
-      : E(E), P(P), Jobs(Jobs) {
+  CheckingRunner(FakeExecutor &E, const pf::Plan &P, unsigned Jobs, const Case &C)
+      : E(E), P(P), Jobs(Jobs), C(C) {
     for (uint32_t I = 0; I < P.steps()->size(); ++I)
       Index[P.steps()->Get(I)->id()->str()] = I;
     size_t G = P.groups() ? P.groups()->size() : 0;
@@ -179,19 +187,42 @@ class CheckingRunner : public ActionRunner {
     Starts.assign(P.steps()->size(), 0);
   }
 
+  /// What a cancelled action reports, if anything: marked stale.
+  ActionResult staleResult() const {
+    return C.StaleSucceeds ? ActionResult::success(json{{"output", "stale"}})
+                           : ActionResult::failure("stale report");
+  }
+
   struct Task : ActionTask {
     CheckingRunner *R;
     uint32_t Step;
+    unsigned Attempt = 0;
+    Executor::TimePoint StartedAt{};
     Executor::TimerId Id = 0;
-    bool Live = true;
+    std::shared_ptr<bool> Live = std::make_shared<bool>(true);
+    std::shared_ptr<bool> Cancelled = std::make_shared<bool>(false);
+    ActionDone Done;
     void cancel() override {
-      if (!Live) R->problem("a task was cancelled twice or after it finished");
-      R->E.cancelTimer(Id);
+      if (!*Live) R->problem("a task was cancelled twice or after it finished");
+      R->Cancels.push_back({Step, Attempt, R->E.now() - StartedAt, R->byStop()});
       R->finish(Step);
-      Live = false;
+      *Live = false;
+      *Cancelled = true;
+      switch (R->C.Cancelled) {
+        case Case::Late::Quiet:
+          R->E.cancelTimer(Id);
+          break;
+        case Case::Late::Sync:
+          R->E.cancelTimer(Id);
+          Done(R->staleResult());  // from inside cancel()
+          break;
+        case Case::Late::Later:
+          ++R->LatePending;  // the timer fires anyway, and reports
+          break;
+      }
     }
     ~Task() override {
-      if (Live) R->problem("a running task was dropped without cancel()");
+      if (*Live) R->problem("a running task was dropped without cancel()");
     }
   };
 
@@ -199,6 +230,7 @@ class CheckingRunner : public ActionRunner {
     uint32_t I = Index.at(Req.StepId);
     const pf::Step *S = P.steps()->Get(I);
     ++Starts[I];
+    Params[I] = Req.Params;
     if (S->deps())
       for (uint32_t D : *S->deps()) {
         const StepState &T = Sched->state(D);
@@ -238,13 +270,21 @@ class CheckingRunner : public ActionRunner {
     auto T = std::make_unique<Task>();
     T->R = this;
     T->Step = I;
-    Task *Raw = T.get();
-    T->Id = E.addTimer(E.now() + std::chrono::milliseconds(Ms),
-                       [this, Raw, I, Done, Res]() mutable {
-                         Raw->Live = false;
-                         finish(I);
-                         Done(std::move(Res));
-                       });
+    T->Attempt = Req.Attempt;
+    T->StartedAt = E.now();
+    T->Done = Done;
+    T->Id = E.addTimer(
+        E.now() + std::chrono::milliseconds(Ms),
+        [this, Live = T->Live, Cancelled = T->Cancelled, I, Done, Res]() mutable {
+          if (*Cancelled) {  // Case::Late::Later
+            --LatePending;
+            Done(staleResult());
+            return;
+          }
+          *Live = false;
+          finish(I);
+          Done(std::move(Res));
+        });
     return T;
   }
 
@@ -257,10 +297,31 @@ class CheckingRunner : public ActionRunner {
     if (Problems.size() < 5) Problems.push_back(std::move(What));
   }
 
+  /// Is a cancel now stop()'s (the test's, or the pipeline's timeout)?
+  bool byStop() const {
+    return InStop ||
+           (P.timeout_ms() > 0 &&
+            E.now() - Sched->startTime() >= std::chrono::milliseconds(P.timeout_ms()));
+  }
+
+  /// An attempt that was cancelled: how long it had run, and whether
+  /// stop() did it (else its timeout did).
+  struct Cancel {
+    uint32_t Step;
+    unsigned Attempt;
+    Executor::TimePoint::duration Ran;
+    bool ByStop;
+  };
+
   FakeExecutor &E;
   const pf::Plan &P;
   unsigned Jobs;
+  const Case &C;
   const Scheduler *Sched = nullptr;
+  std::vector<Cancel> Cancels;
+  std::map<uint32_t, json> Params;  ///< Each started step's last parameters.
+  int LatePending = 0;              ///< Cancelled tasks whose timer is still due.
+  bool InStop = false;              ///< The test is calling stop().
   std::map<std::string, uint32_t> Index;
   int Running = 0;
   std::vector<unsigned> GroupRunning;
@@ -313,7 +374,7 @@ std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
                 << G->requests_per_minute() << ", burst " << G->burst() << "\n";
   if (Verbose && C.StopAtMs) std::cerr << "stop() at " << *C.StopAtMs << " ms\n";
   FakeExecutor E;
-  CheckingRunner Runner(E, P, C.Jobs);
+  CheckingRunner Runner(E, P, C.Jobs, C);
   Counter Obs(N);
   RunOptions O;
   O.Jobs = C.Jobs;
@@ -327,15 +388,70 @@ std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
                 &Obs);
     Runner.Sched = &S;
     Executor::TimerId Stop = 0;
+    bool StoppedWhileRunning = false;
     if (C.StopAtMs)
       Stop = E.addTimer(E.now() + std::chrono::milliseconds(*C.StopAtMs), [&] {
         Stop = 0;
+        StoppedWhileRunning = !S.finished() && S.running() > 0;
+        Runner.InStop = true;
         S.stop("stopped", C.StopAsInterrupt);
+        Runner.InStop = false;
       });
     S.start();
     E.runUntil([&] { return S.finished(); });
     if (Stop) E.cancelTimer(Stop);
     if (E.Stalled || !S.finished()) Problem("the run never ended");
+    // What the scheduler left behind; then the late reports of cancelled
+    // actions come in (the scheduler is still there to ignore them).
+    size_t TimersLeft = E.pendingTimers() - static_cast<size_t>(Runner.LatePending);
+    E.runUntil([&] { return Runner.LatePending == 0; });
+    if (Runner.LatePending != 0) Problem("a late report never came");
+    std::map<uint32_t, unsigned> TimedOutAttempts;  // step -> attempts that timed out
+    for (const CheckingRunner::Cancel &X : Runner.Cancels) {
+      if (X.ByStop) continue;  // stop(): the attempt was cut short
+      const StepState &St = S.state(X.Step);
+      std::string Id = S.stepId(X.Step).str();
+      if (X.Attempt == 0 || X.Attempt > St.AttemptTimeouts.size()) {
+        Problem(Id + ": an attempt was cancelled without a timeout");
+        continue;
+      }
+      int64_t Limit = St.AttemptTimeouts[X.Attempt - 1];
+      if (X.Ran < std::chrono::milliseconds(Limit))
+        Problem(Id + ": an attempt timed out before its " + std::to_string(Limit) +
+                " ms");
+      TimedOutAttempts[X.Step] |= 1u << std::min(X.Attempt - 1, 31u);
+    }
+    bool PipelineTimeout = P.timeout_ms() > 0;
+    for (uint32_t I = 0; I < N; ++I) {
+      const StepState &St = S.state(I);
+      std::string Id = S.stepId(I).str();
+      if (St.Result.is_object() && St.Result.value("output", json()) == "stale")
+        Problem(Id + " took its result from a cancelled attempt");
+      if (St.Error.find("stale") != std::string::npos)
+        Problem(Id + " took its error from a cancelled attempt");
+      // Each attempt's timeout: doubled after a timeout, else the same.
+      for (size_t K = 0; K + 1 < St.AttemptTimeouts.size(); ++K) {
+        int64_t Prev = St.AttemptTimeouts[K], Next = St.AttemptTimeouts[K + 1];
+        bool TimedOut = TimedOutAttempts[I] >> std::min<size_t>(K, 31) & 1;
+        int64_t Want = TimedOut ? doubledTimeout(Prev) : Prev;
+        if (PipelineTimeout ? Next > Want : Next != Want)
+          Problem(Id + ": attempt " + std::to_string(K + 2) + " got a timeout of " +
+                  std::to_string(Next) + " ms, not " + std::to_string(Want));
+      }
+    }
+    // Outcomes: without stop() or a pipeline timeout, a step that started,
+    // cannot fail and is faster than its timeout completes.
+    if (!C.StopAtMs && !PipelineTimeout)
+      for (auto &[I, Pr] : Runner.Params) {
+        const pf::Step *PS = P.steps()->Get(I);
+        bool CannotFail = Pr.value("fail", 0) == 0 && Pr.value("message", "") != "boom";
+        bool InTime = PS->timeout_ms() <= 0 || Pr.value("ms", 0) < PS->timeout_ms();
+        if (CannotFail && InTime && S.state(I).Status != StepStatus::Completed)
+          Problem(S.stepId(I).str() + " could not fail and ran in time, but ended " +
+                  stepStatusName(S.state(I).Status) + ": " + S.state(I).Error);
+      }
+    if (S.groups().unheldReleases() != 0)
+      Problem("a group slot was released that nobody held");
     for (uint32_t I = 0; I < N; ++I) {
       const StepState &St = S.state(I);
       std::string Id = S.stepId(I).str();
@@ -367,8 +483,7 @@ std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
     if (S.groups().held() != 0) Problem("group slots still held at the end");
     for (size_t G = 0; G < S.groups().size(); ++G)
       if (S.groups().parked(G)) Problem("steps still parked at the end");
-    if (E.pendingTimers() != 0)
-      Problem(std::to_string(E.pendingTimers()) + " timers left at the end");
+    if (TimersLeft != 0) Problem(std::to_string(TimersLeft) + " timers left at the end");
     if (Runner.Running != 0) Problem("actions still running at the end");
     if (Cov) {
       bool Limited = false, AfterTimeout = false, Retried = false, False = false,
@@ -392,7 +507,7 @@ std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
       Cov->TimedOutInLimitedGroup += Limited;
       Cov->RetriedAfterTimeout += AfterTimeout;
       Cov->Retried += Retried;
-      Cov->Stopped += S.runError() == "stopped";
+      Cov->Stopped += StoppedWhileRunning;
       Cov->ConditionFalse += False;
       Cov->RenderError += Render;
       Cov->RateLimited += Rate;

@@ -15,6 +15,7 @@
 #include "FakeExecutor.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "runtime/exec/RunReport.h"
 #include "runtime/exec/Scheduler.h"
 
 using nlohmann::json;
@@ -44,6 +45,10 @@ class FakeRunner : public ActionRunner {
   std::unique_ptr<ActionTask> start(const ActionRequest &Req, ActionDone Done) override {
     Starts.push_back(Req.StepId);
     StartTimes[Req.StepId].push_back(E.elapsed().count());
+    if (Req.Action == "fields") {  // its `fields` parameter is its result
+      Done(ActionResult::success(Req.Params.value("fields", json::object())));
+      return nullptr;
+    }
     if (Req.Action == "instant") {  // finishes inside start(), like echo
       Done(ActionResult::success(json{{"output", Req.Params.value("message", "")}}));
       return nullptr;
@@ -486,6 +491,125 @@ TEST(Scheduler, LargeResultsLiveInFilesAndTemplatesReadThemBack) {
   EXPECT_EQ(S.outputs(Errors)["whole"], "twenty-two characters");
   EXPECT_TRUE(Errors.empty());
   llvm::sys::fs::remove_directories(Dir);
+}
+
+/// A run whose fields over 8 bytes spill to a fresh directory.
+struct SpillRun {
+  llvm::SmallString<128> Dir;
+  FakeExecutor E;
+  FakeRunner R{E};
+  Compiled C;
+  std::unique_ptr<Scheduler> S;
+  explicit SpillRun(const std::string &Yaml, std::string SpillDir = "") {
+    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("orch-sched-spill", Dir));
+    C = compile(Yaml);
+    RunOptions O;
+    O.Spill.Dir = SpillDir.empty() ? (Dir + "/spill").str() : SpillDir;
+    O.Spill.Threshold = 8;
+    S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, json::object(), E, R, O);
+    S->start();
+  }
+  ~SpillRun() { llvm::sys::fs::remove_directories(Dir); }
+};
+
+TEST(Scheduler, AnActionsOwnStatusFieldNeverReplacesTheSchedulers) {
+  SpillRun Run(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: fields\n"
+      "    parameters: {fields: {status: an action status longer than 8, output: o}}\n"
+      "  - id: use\n    action: work\n"
+      "    parameters: {message: \"{{ steps.a.status }} {{ steps.a | length }}\"}\n");
+  Run.E.runUntil([&] { return Run.S->finished(); });
+  EXPECT_EQ(Run.S->status(), RunStatus::Completed);
+  EXPECT_EQ(Run.S->state(0).Result["status"], "completed");
+  const json *Use = Run.S->stepField("use", "output");  // itself spilled
+  ASSERT_TRUE(Use);
+  EXPECT_EQ(*Use, "completed 2");
+}
+
+TEST(Scheduler, ALargeListOrMapSpillsAsJsonAndReadsBackAsItWas) {
+  // An HTTP step's parsed body, a transform's value: not strings.
+  SpillRun Run(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: fields\n"
+      "    parameters: {fields: {json: {items: [one, two, three]}, code: 200}}\n"
+      "  - id: use\n    action: work\n"
+      "    parameters: {message: \"n={{ steps.a.json.items | length }}\"}\n");
+  Run.E.runUntil([&] { return Run.S->finished(); });
+  EXPECT_EQ(Run.S->status(), RunStatus::Completed);
+  ASSERT_EQ(Run.S->state(0).Spilled.size(), 1u);
+  EXPECT_TRUE(Run.S->state(0).Spilled[0].Json);
+  EXPECT_FALSE(Run.S->state(0).Result.contains("json"));  // not in memory
+  EXPECT_EQ(Run.S->state(1).Result["output"], "n=3");
+}
+
+TEST(Scheduler, ASpillFileThatIsGoneSaysSoInTheRenderingError) {
+  SpillRun Run(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {message: more than eight bytes}\n"
+      "  - id: b\n    action: work\n    parameters: {ms: 10}\n    depends_on: [a]\n"
+      "  - id: use\n    action: work\n    depends_on: [b]\n"
+      "    parameters: {message: \"{{ steps.a.output }}\"}\n");
+  Run.E.runUntil([&] { return Run.S->state(0).Status == StepStatus::Completed; });
+  ASSERT_EQ(Run.S->state(0).Spilled.size(), 1u);
+  llvm::sys::fs::remove(Run.S->state(0).Spilled[0].Path);
+  Run.E.runUntil([&] { return Run.S->finished(); });
+  EXPECT_EQ(Run.S->state(2).Status, StepStatus::Failed);
+  EXPECT_NE(Run.S->state(2).Error.find("cannot be read back"), std::string::npos)
+      << Run.S->state(2).Error;
+}
+
+TEST(Scheduler, AFailedSpillWriteIsReportedOnceAndTheFieldsStay) {
+  SpillRun Run(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {message: more than eight bytes}\n"
+      "  - id: b\n    action: work\n    parameters: {message: more than eight bytes}\n",
+      "/proc/orch-cannot-create-this");
+  Run.E.runUntil([&] { return Run.S->finished(); });
+  EXPECT_EQ(Run.S->status(), RunStatus::Completed);
+  EXPECT_NE(Run.S->spillWarning().find("large fields stay in memory"), std::string::npos);
+  EXPECT_EQ(Run.S->state(1).Result["output"], "more than eight bytes");
+}
+
+TEST(Scheduler, ADoubledTimeoutNeverShrinks) {
+  const int64_t Day = 24 * 3600 * 1000LL;
+  EXPECT_EQ(doubledTimeout(1000), 2000);
+  EXPECT_EQ(doubledTimeout(5 * Day), 7 * Day);                      // capped at a week
+  EXPECT_EQ(doubledTimeout(8 * Day), 8 * Day);                      // over the cap: kept
+  EXPECT_EQ(doubledTimeout(INT64_MAX / 2 + 1), INT64_MAX / 2 + 1);  // no overflow
+}
+
+TEST(Scheduler, ResumingKeepsEachAttemptsTimeout) {
+  PlanRun First(
+      "name: p\nsteps:\n  - id: a\n    action: work\n    timeout: 1\n"
+      "    on_failure: retry\n    parameters: {ms: 1500}\n",
+      1);
+  ASSERT_EQ(First.S->status(), RunStatus::Completed);
+  std::vector<int64_t> Want{1000, 2000};
+  ASSERT_EQ(First.S->state(0).AttemptTimeouts, Want);
+  json Report = buildReport(*First.S, *First.C.Plan, std::chrono::system_clock::now());
+  FakeExecutor E;
+  FakeRunner R(E);
+  Scheduler Again(*First.C.Plan, *First.C.Prog, json::object(), E, R, RunOptions{});
+  llvm::Expected<size_t> N = resumeFrom(Again, *First.C.Plan, Report, "/nonexistent");
+  ASSERT_TRUE(bool(N));
+  EXPECT_EQ(*N, 1u);
+  EXPECT_EQ(Again.state(0).AttemptTimeouts, Want);
+  EXPECT_EQ(
+      buildReport(Again, *First.C.Plan,
+                  std::chrono::system_clock::now())["steps"]["a"]["attempt_timeouts_ms"],
+      json(Want));
+}
+
+TEST(Scheduler, AFreedGroupSlotWakesOneParkedStepNotAll) {
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 1;
+  PlanRun R(fanOut(40, 10), 64, json::object(), &Config);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  // Each step waits once; waking every parked step at each release parked
+  // them again and again (40 * 39 / 2 times).
+  EXPECT_LE(R.S->groups().parks(0), 39u);
+  EXPECT_EQ(R.S->groups().unheldReleases(), 0u);
 }
 
 }  // namespace

@@ -223,14 +223,16 @@ int runPlan(const RunCommand &Cmd) {
               : Plan->plan().max_concurrent_tasks() ? Plan->plan().max_concurrent_tasks()
                                                     : 32;
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
+  // Spill files live under <run dir>/.orch-spill; --resume takes over only those.
+  llvm::SmallString<256> SpillRoot(Cmd.RunDir);
+  llvm::sys::fs::make_absolute(SpillRoot);  // the result names files from anywhere
+  llvm::sys::path::remove_dots(SpillRoot, /*remove_dot_dot=*/true);
+  llvm::sys::path::append(SpillRoot, ".orch-spill");
   if (Cmd.SpillThreshold) {
     // One directory a run, so that runs sharing a run directory do not mix.
-    llvm::SmallString<256> Dir(Cmd.RunDir);
-    llvm::sys::fs::make_absolute(Dir);  // the result names files from anywhere
-    llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
-    llvm::sys::path::append(Dir, ".orch-spill",
-                            fmt::format("run-{:%Y%m%dT%H%M%S}-{}",
-                                        fmt::gmtime(std::time(nullptr)), getpid()));
+    llvm::SmallString<256> Dir(SpillRoot);
+    llvm::sys::path::append(Dir, fmt::format("run-{:%Y%m%dT%H%M%S}-{}",
+                                             fmt::gmtime(std::time(nullptr)), getpid()));
     Opts.Spill.Dir = Dir.str().str();
     Opts.Spill.Threshold = Cmd.SpillThreshold;
   }
@@ -248,7 +250,7 @@ int runPlan(const RunCommand &Cmd) {
       return usage(fmt::format("--resume `{}`: {}", Cmd.ResumePath, Deep));
     if (Prior.is_discarded())
       return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
-    llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior);
+    llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior, SpillRoot);
     if (!N)
       return usage(fmt::format("cannot resume from `{}`: {}", Cmd.ResumePath,
                                llvm::toString(N.takeError())));
@@ -313,6 +315,8 @@ int runPlan(const RunCommand &Cmd) {
   Display.finish();
 
   bool Wrote = WriteOut();
+  if (!Sched.spillWarning().empty())
+    llvm::errs() << "orchrt: warning: " << Sched.spillWarning() << '\n';
   if (!StatsPath.empty())
     if (llvm::Error E = Stats.save(StatsPath))
       llvm::errs() << "orchrt: warning: " << llvm::toString(std::move(E)) << '\n';
@@ -338,6 +342,10 @@ int runPlan(const RunCommand &Cmd) {
     Loop.unwatchFd(SigFd);
     close(SigFd);
   }
+  // Without --out no result names the spill files and nothing can resume
+  // from them: they go (they may hold secrets a command printed).
+  if (Cmd.OutPath.empty() && !Opts.Spill.Dir.empty())
+    llvm::sys::fs::remove_directories(Opts.Spill.Dir);
   if (St == RunStatus::Interrupted) return ExitInterrupted;
   if (St == RunStatus::Failed) return ExitRunFailed;
   return Wrote ? ExitOk : ExitRunFailed;
