@@ -26,6 +26,9 @@ struct AutoTag {
   std::optional<Type> DeclaredType;
   std::optional<double> Min, Max;
   llvm::ArrayRef<llvm::StringRef> Choices;
+  /// The least value the field allows (`timeout`: 1, `max_retries`: 0),
+  /// kept apart from `min` so a range in the text can still bound it.
+  std::optional<double> Floor;
   /// Where the tag sits, as a path: `steps.a.parameters.style`.
   llvm::StringRef Path;
   /// The resolved value, once resolution ran.

@@ -177,19 +177,7 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
     S.Ty = ir::Type::String;
     S.Why = "attribute `choices`";
   }
-  // 3. The text.
-  if (S.Why.empty()) {
-    if (auto C = choicesInText(T.Text); !C.empty()) {
-      S.Choices = C;
-      S.Ty = ir::Type::String;
-      S.Why = "choices in the text";
-    } else if (auto R = rangeInText(T.Text)) {
-      S.Ty = ir::Type::Int;
-      S.Why = "a range in the text";
-      S.Schema = json{{"type", "integer"}, {"minimum", R->first}, {"maximum", R->second}};
-    }
-  }
-  // 4. The parameter a built-in action declares (its type; the operations
+  // 3. The parameter a built-in action declares (its type; the operations
   // of `transform`, the methods of `http.request`).
   const ir::ActionInfo *Builtin =
       Step >= 0 ? ir::findBuiltinAction(P.Steps[Step].Action.Str) : nullptr;
@@ -208,6 +196,23 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
         for (llvm::StringRef M : ir::httpMethods()) S.Choices.push_back(M.str());
       }
       if (S.Ty == ir::Type::Any) S.Why.clear();  // says nothing: keep looking
+    }
+  // 4. The text, where the rules above leave the type open or compatible:
+  // choices for a string (narrowing any known set), a range for a number.
+  if (S.Why.empty() || (T.Choices.empty() && S.Ty == ir::Type::String)) {
+    std::vector<std::string> C = choicesInText(T.Text);
+    if (!C.empty() && (S.Choices.empty() || llvm::all_of(C, [&](const std::string &X) {
+                         return llvm::is_contained(S.Choices, X);
+                       }))) {
+      S.Choices = std::move(C);
+      S.Ty = ir::Type::String;
+      S.Why = "choices in the text";
+    }
+  }
+  if (S.Why.empty())
+    if (auto R = rangeInText(T.Text)) {
+      S.Ty = ir::Type::Int;
+      S.Why = "a range in the text";
     }
   // 5. The parameter's name, word by word (`num_results`, `confidence_level`).
   if (S.Why.empty()) {
@@ -248,16 +253,19 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
     if (!TS.is_null()) {
       if (T.Min) TS["minimum"] = *T.Min;
       if (T.Max) TS["maximum"] = *T.Max;
-      // A whole number whose text spells out a range ("between 30 and 90").
-      if (S.Ty == ir::Type::Int && !T.Min && !T.Max)
+      // A number whose text spells out a range ("between 30 and 90").
+      if ((S.Ty == ir::Type::Int || S.Ty == ir::Type::Float) && !T.Min && !T.Max)
         if (auto R = rangeInText(T.Text)) {
           TS["minimum"] = R->first;
           TS["maximum"] = R->second;
         }
-      if ((Field == "timeout") && !T.Min) TS["minimum"] = 1;
+      // The field's floor (`timeout` >= 1, `max_retries` >= 0) where neither
+      // `min` nor the text gave a lower bound.
+      if (T.Floor && (!TS.contains("minimum") || TS["minimum"].get<double>() < *T.Floor))
+        TS["minimum"] = *T.Floor;
       if (S.Ty == ir::Type::Int && !TS.contains("minimum") &&
-          (Field == "max_retries" || S.Why.rfind("the name", 0) == 0))
-        TS["minimum"] = Field == "max_retries" ? 0 : 1;
+          S.Why.rfind("the name", 0) == 0)
+        TS["minimum"] = 1;
       S.Schema = TS;
     }
   }

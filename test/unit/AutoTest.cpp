@@ -111,6 +111,75 @@ TEST(AutoSpec, RangesBoundWholeNumbers) {
             json({{"type", "string"}, {"enum", {"quick", "deep", "exhaustive"}}}));
 }
 
+/// The specs of a one-step pipeline's `timeout` and `max_retries` tags.
+std::vector<AutoSpec> policySpecs(const std::string &Keys) {
+  std::string Text = "name: p\nsteps:\n  - id: a\n    action: analyze\n" + Keys;
+  auto F = std::make_shared<SourceFile>("t.yaml", Text);
+  DiagnosticEngine D(F.get());
+  auto Doc = frontend::parseDocument(F, D);
+  auto P = Doc ? frontend::lowerDocument(*Doc, D) : nullptr;
+  std::vector<AutoSpec> Out;
+  if (!P) return Out;
+  for (ir::AutoTag *T : P->AutoTags)
+    Out.push_back(
+        buildAutoSpec(*P, *T, 0, llvm::StringRef(T->Path).rsplit('.').second, {}));
+  return Out;
+}
+
+TEST(AutoSpec, PolicyFieldsTakeTheTextsRange) {
+  auto S = policySpecs(
+      "    timeout: <AUTO>Seconds, between 30 and 90</AUTO>\n"
+      "    max_retries: <AUTO>between 2 and 5 retries</AUTO>\n");
+  ASSERT_EQ(S.size(), 2u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 30}, {"maximum", 90}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 2}, {"maximum", 5}}));
+  // No range: the field's floor.
+  S = policySpecs(
+      "    timeout: <AUTO>Seconds to allow</AUTO>\n"
+      "    max_retries: <AUTO>how many retries</AUTO>\n");
+  ASSERT_EQ(S.size(), 2u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 1}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 0}}));
+  // A range below the floor keeps the floor; `min` as written wins.
+  S = policySpecs(
+      "    timeout: <AUTO>Seconds, 0-20</AUTO>\n"
+      "    max_retries: <AUTO min=\"3\">between 1 and 9</AUTO>\n");
+  ASSERT_EQ(S.size(), 2u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 3}}));
+}
+
+/// The spec of the tag in \p Param of a one-step pipeline running \p Action.
+AutoSpec specOf(const std::string &Action, const std::string &Param) {
+  std::string Text = "name: p\nsteps:\n  - id: a\n    action: " + Action +
+                     "\n    parameters:\n      " + Param + "\n";
+  auto F = std::make_shared<SourceFile>("t.yaml", Text);
+  DiagnosticEngine D(F.get());
+  auto Doc = frontend::parseDocument(F, D);
+  auto P = Doc ? frontend::lowerDocument(*Doc, D) : nullptr;
+  if (!P || P->AutoTags.size() != 1) return {};
+  return buildAutoSpec(*P, *P->AutoTags[0], 0, "parameter", {});
+}
+
+TEST(AutoSpec, DeclaredParameterTypesWinOverProse) {
+  // `sleep` `ms` is an integer: "between polls and retries" is no choice.
+  EXPECT_EQ(specOf("sleep", "ms: <AUTO>Pause between polls and retries</AUTO>").Schema,
+            json({{"type", "integer"}}));
+  // `generate` `temperature` is a number: the range bounds it.
+  EXPECT_EQ(
+      specOf("generate",
+             "temperature: <AUTO>Sampling temperature between 0 and 1</AUTO>\n      "
+             "prompt: hi")
+          .Schema,
+      json({{"type", "number"}, {"minimum", 0}, {"maximum", 1}}));
+  // Prose in an LLM task's parameter: no choices; the name decides.
+  EXPECT_EQ(specOf("analyze",
+                   "ratio: <AUTO>Ratio between precision and recall "
+                   "weight</AUTO>")
+                .Schema,
+            json({{"type", "number"}}));
+}
+
 TEST(AutoStore, LockRoundTripIsStable) {
   LockFile L;
   L.Entries.push_back({"steps.a.parameters.x", "3:7", "pick: a, b \"q\"", "openai/m",
