@@ -17,10 +17,9 @@ using namespace orch::passes;
 
 namespace {
 
-/// Builds the spec of every tag of a one-step pipeline.
-std::vector<AutoSpec> specs(const std::string &Params) {
-  std::string Text =
-      "name: p\nsteps:\n  - id: a\n    action: analyze\n    parameters:\n" + Params;
+/// The spec of every tag of the pipeline \p Text (its one step is step 0);
+/// a tag's field is the last part of its path when \p ByField.
+std::vector<AutoSpec> specsIn(const std::string &Text, bool ByField) {
   auto F = std::make_shared<SourceFile>("t.yaml", Text);
   DiagnosticEngine D(F.get());
   auto Doc = frontend::parseDocument(F, D);
@@ -28,8 +27,17 @@ std::vector<AutoSpec> specs(const std::string &Params) {
   std::vector<AutoSpec> Out;
   if (!P) return Out;
   for (ir::AutoTag *T : P->AutoTags)
-    Out.push_back(buildAutoSpec(*P, *T, 0, "parameter", {}));
+    Out.push_back(buildAutoSpec(
+        *P, *T, 0, ByField ? llvm::StringRef(T->Path).rsplit('.').second : "parameter",
+        {}));
   return Out;
+}
+
+/// Builds the spec of every tag of a one-step pipeline.
+std::vector<AutoSpec> specs(const std::string &Params) {
+  return specsIn(
+      "name: p\nsteps:\n  - id: a\n    action: analyze\n    parameters:\n" + Params,
+      false);
 }
 
 TEST(AutoSpec, TypesFromContext) {
@@ -113,17 +121,7 @@ TEST(AutoSpec, RangesBoundWholeNumbers) {
 
 /// The specs of a one-step pipeline's `timeout` and `max_retries` tags.
 std::vector<AutoSpec> policySpecs(const std::string &Keys) {
-  std::string Text = "name: p\nsteps:\n  - id: a\n    action: analyze\n" + Keys;
-  auto F = std::make_shared<SourceFile>("t.yaml", Text);
-  DiagnosticEngine D(F.get());
-  auto Doc = frontend::parseDocument(F, D);
-  auto P = Doc ? frontend::lowerDocument(*Doc, D) : nullptr;
-  std::vector<AutoSpec> Out;
-  if (!P) return Out;
-  for (ir::AutoTag *T : P->AutoTags)
-    Out.push_back(
-        buildAutoSpec(*P, *T, 0, llvm::StringRef(T->Path).rsplit('.').second, {}));
-  return Out;
+  return specsIn("name: p\nsteps:\n  - id: a\n    action: analyze\n" + Keys, true);
 }
 
 TEST(AutoSpec, PolicyFieldsTakeTheTextsRange) {
@@ -151,14 +149,10 @@ TEST(AutoSpec, PolicyFieldsTakeTheTextsRange) {
 
 /// The spec of the tag in \p Param of a one-step pipeline running \p Action.
 AutoSpec specOf(const std::string &Action, const std::string &Param) {
-  std::string Text = "name: p\nsteps:\n  - id: a\n    action: " + Action +
-                     "\n    parameters:\n      " + Param + "\n";
-  auto F = std::make_shared<SourceFile>("t.yaml", Text);
-  DiagnosticEngine D(F.get());
-  auto Doc = frontend::parseDocument(F, D);
-  auto P = Doc ? frontend::lowerDocument(*Doc, D) : nullptr;
-  if (!P || P->AutoTags.size() != 1) return {};
-  return buildAutoSpec(*P, *P->AutoTags[0], 0, "parameter", {});
+  auto S = specsIn("name: p\nsteps:\n  - id: a\n    action: " + Action +
+                       "\n    parameters:\n      " + Param + "\n",
+                   false);
+  return S.size() == 1 ? S[0] : AutoSpec{};
 }
 
 TEST(AutoSpec, DeclaredParameterTypesWinOverProse) {
