@@ -42,7 +42,9 @@ struct AutoTag {
 struct Segment {
   enum class Kind : uint8_t { Text, Expr, Auto };
   Kind K;
-  llvm::StringRef Text;    ///< Kind::Text: the literal text.
+  /// Kind::Text: the literal text. Kind::Expr: the expression as written
+  /// between `{{ }}`, unescaped and trimmed (empty in a loaded plan).
+  llvm::StringRef Text;
   Expr *E = nullptr;       ///< Kind::Expr: the parsed expression.
   AutoTag *Tag = nullptr;  ///< Kind::Auto.
 };

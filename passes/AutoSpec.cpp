@@ -36,19 +36,10 @@ json typeSchema(ir::Type T) {
   }
 }
 
-/// The text of \p Loc / \p Len in \p F as written, if it is one line.
-std::optional<llvm::StringRef> written(const SourceFile &F, SourceLoc Loc, uint32_t Len) {
-  if (!Loc.isValid() || Len == 0 || Loc.Offset + uint64_t(Len) > F.text().size())
-    return std::nullopt;
-  llvm::StringRef S = F.text().substr(Loc.Offset, Len);
-  if (S.contains('\n')) return std::nullopt;
-  return S;
-}
-
 /// A value as the user wrote it: templates with `{{ }}` around their
 /// expressions as written, AUTO tags as `<AUTO>…</AUTO>`, lists and maps in
 /// flow style; never the IR printer's notation.
-void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
+void showValue(std::string &Out, const ir::Value *V) {
   if (!V) {
     Out += "null";
     return;
@@ -65,10 +56,8 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
         if (S.K == ir::Segment::Kind::Text) {
           Out += S.Text;
         } else if (S.K == ir::Segment::Kind::Expr) {
-          std::string E;
-          if (auto W = written(F, S.E->loc(), S.E->length())) {
-            E = W->str();
-          } else {
+          std::string E = S.Text.str();
+          if (E.empty()) {
             llvm::raw_string_ostream OS(E);
             ir::printExpr(OS, S.E);
           }
@@ -87,7 +76,7 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
       for (const ir::Value *I : llvm::cast<ir::ListValue>(V)->items()) {
         Out += First ? "" : ", ";
         First = false;
-        showValue(Out, F, I);
+        showValue(Out, I);
       }
       Out += ']';
       return;
@@ -99,7 +88,7 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
         Out += First ? "" : ", ";
         First = false;
         Out += E.Key.str() + ": ";
-        showValue(Out, F, E.V);
+        showValue(Out, E.V);
       }
       Out += '}';
       return;
@@ -107,10 +96,17 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
   }
 }
 
-std::string show(const SourceFile &F, const ir::Value *V) {
+std::string show(const ir::Value *V) {
   std::string S;
-  showValue(S, F, V);
-  if (S.size() > 200) S = S.substr(0, 197) + "...";
+  showValue(S, V);
+  // One line per value: a block scalar's line breaks are shown escaped.
+  for (size_t I = 0; (I = S.find_first_of("\r\n", I)) != std::string::npos; I += 2)
+    S.replace(I, 1, S[I] == '\n' ? "\\n" : "\\r");
+  if (S.size() > 200) {
+    size_t Cut = 197;  // never inside a UTF-8 sequence
+    while (Cut > 0 && (static_cast<unsigned char>(S[Cut]) & 0xC0) == 0x80) --Cut;
+    S = S.substr(0, Cut) + "...";
+  }
   return S;
 }
 
@@ -290,15 +286,14 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
       for (const ir::MapEntry &E : St.Params->entries()) {
         if (llvm::isa<ir::AutoValue>(E.V) && llvm::cast<ir::AutoValue>(E.V)->tag() == &T)
           continue;
-        Siblings += fmt::format("  {}: {}\n", E.Key.str(), show(P.file(), E.V));
+        Siblings += fmt::format("  {}: {}\n", E.Key.str(), show(E.V));
       }
       if (!Siblings.empty()) Pr += "Other parameters of this step:\n" + Siblings;
     }
   }
   std::string Bound;
   for (const ir::Input &In : P.Inputs)
-    if (In.Bound)
-      Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(P.file(), In.Bound));
+    if (In.Bound) Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(In.Bound));
   if (!Bound.empty()) Pr += "Compile-time inputs:\n" + Bound;
   Pr += fmt::format("Field: {}\n", T.Path.str());
   Pr += fmt::format("Decide: {}\n", T.Text.str());

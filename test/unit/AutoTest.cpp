@@ -106,6 +106,42 @@ TEST(AutoSpec, PromptShowsParametersAsWritten) {
   EXPECT_EQ(S.Prompt.find("auto#"), std::string::npos);
 }
 
+TEST(AutoSpec, PromptShowsExpressionsAsWrittenEvenWhenQuotedOrSplit) {
+  std::string Long;
+  for (int I = 0; I < 150; ++I) Long += "\xc3\xa9";  // é: two bytes each
+  std::string Text =
+      "name: p\n"
+      "steps:\n"
+      "  - id: a\n"
+      "    action: analyze\n"
+      "    parameters:\n"
+      "      paren: \"{{ (x ~ 'b') | upper }}\"\n"
+      "      inner: \"{{ x * (1 + 2) }}\"\n"
+      "      single: '{{ x ~ ''q'' }}'\n"
+      "      escaped: \"{{ x ~ \\\"q\\\" }}\"\n"
+      "      split: |-\n"
+      "        {{ x\n"
+      "           | upper }}\n"
+      "      block: |\n"
+      "        line one\n"
+      "        line two\n"
+      "      long: \"" +
+      Long +
+      "\"\n"
+      "      depth: <AUTO>Choose fast or thorough</AUTO>\n";
+  std::vector<AutoSpec> S = specsIn(Text, false);
+  ASSERT_EQ(S.size(), 1u);
+  const std::string &Pr = S[0].Prompt;
+  EXPECT_NE(Pr.find("  paren: {{ (x ~ 'b') | upper }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  inner: {{ x * (1 + 2) }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  single: {{ x ~ 'q' }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  escaped: {{ x ~ \"q\" }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  split: {{ x\\n   | upper }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  block: line one\\nline two\\n\n"), std::string::npos) << Pr;
+  // Cut to 200 bytes at a character boundary: 98 whole characters.
+  EXPECT_NE(Pr.find("  long: " + Long.substr(0, 196) + "...\n"), std::string::npos) << Pr;
+}
+
 TEST(AutoSpec, RangesBoundWholeNumbers) {
   auto S = specs(
       "      num_sources: <AUTO>Between 3 and 7 sources</AUTO>\n"
