@@ -20,9 +20,12 @@ llvm::Error error(const std::string &Msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
 }
 
-/// Converts a yaml-cpp node, with a budget against alias bombs.
+/// Converts a yaml-cpp node that \p Depth lists and maps enclose (the
+/// file's own mapping counts, as in a JSON file), with a budget against
+/// alias bombs.
 ir::Value *convert(const YAML::Node &N, ir::Arena &A, unsigned &Budget, unsigned Depth) {
-  if (Budget == 0 || Depth > ir::MaxValueDepth) return nullptr;
+  if (Budget == 0 || ((N.IsSequence() || N.IsMap()) && Depth + 1 > ir::MaxValueDepth))
+    return nullptr;
   --Budget;
   switch (N.Type()) {
     case YAML::NodeType::Scalar: {
@@ -71,7 +74,7 @@ llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef P
       llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
   if (!Buf) return error("cannot read inputs file `" + Path.str() + "`");
   // yaml-cpp recurses on flow collections: check their nesting first.
-  if (std::string Deep = ir::jsonDepthProblem((*Buf)->getBuffer()); !Deep.empty())
+  if (std::string Deep = ir::yamlDepthProblem((*Buf)->getBuffer()); !Deep.empty())
     return error(fmt::format("inputs file `{}`: {}", Path.str(), Deep));
   YAML::Node Root;
   try {
@@ -92,7 +95,7 @@ llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef P
     for (const auto &KV : Root) {
       ir::InputBinding B;
       B.Name = KV.first.as<std::string>();
-      B.V = convert(KV.second, A, Budget, 0);
+      B.V = convert(KV.second, A, Budget, /*Depth=*/1);
       if (!B.V)
         return error(fmt::format(
             "inputs file `{}` nests deeper than {} levels or expands to more than "

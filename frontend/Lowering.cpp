@@ -346,7 +346,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
           Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`min`",
                        fmt::format("`{}` must be at least {}", K.str(), Floor));
         T->DeclaredType = ir::Type::Int;
-        if (!T->Min) T->Min = Floor;
+        T->Floor = Floor;
         (K == "timeout" ? S.TimeoutAuto : S.MaxRetriesAuto) = T;
         continue;
       }

@@ -160,7 +160,7 @@ class Segmenter {
                      "template expressions");
         Failed = true;
       } else if (ir::Expr *E = parseExpression(Inner, InnerMap, WholeLoc, A, Diags)) {
-        Segs.push_back({ir::Segment::Kind::Expr, {}, E, nullptr});
+        Segs.push_back({ir::Segment::Kind::Expr, A.save(Inner), E, nullptr});
       } else {
         Failed = true;
       }

@@ -26,6 +26,13 @@ inline constexpr unsigned MaxValueDepth = 256;
 /// do not count.
 std::string jsonDepthProblem(llvm::StringRef Text, unsigned Max = MaxValueDepth);
 
+/// Checks the nesting of the flow collections (`[ ]`, `{ }`) of the YAML
+/// text \p Text before yaml-cpp parses it (it recurses on them). Knows
+/// YAML's quoting: a quote opens a scalar only where one may start (not in
+/// `5" tall` or `it's`), single-quoted scalars escape `'` as `''`, and
+/// comments are skipped. Block nesting is left to the converters.
+std::string yamlDepthProblem(llvm::StringRef Text, unsigned Max = MaxValueDepth);
+
 /// Parses \p Text as JSON after checking its depth. Returns a discarded
 /// value on a syntax error, and sets \p Problem (if given) when it is too
 /// deep; never throws.

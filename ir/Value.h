@@ -26,6 +26,9 @@ struct AutoTag {
   std::optional<Type> DeclaredType;
   std::optional<double> Min, Max;
   llvm::ArrayRef<llvm::StringRef> Choices;
+  /// The least value the field allows (`timeout`: 1, `max_retries`: 0),
+  /// kept apart from `min` so a range in the text can still bound it.
+  std::optional<double> Floor;
   /// Where the tag sits, as a path: `steps.a.parameters.style`.
   llvm::StringRef Path;
   /// The resolved value, once resolution ran.
@@ -39,7 +42,9 @@ struct AutoTag {
 struct Segment {
   enum class Kind : uint8_t { Text, Expr, Auto };
   Kind K;
-  llvm::StringRef Text;    ///< Kind::Text: the literal text.
+  /// Kind::Text: the literal text. Kind::Expr: the expression as written
+  /// between `{{ }}`, unescaped and trimmed (empty in a loaded plan).
+  llvm::StringRef Text;
   Expr *E = nullptr;       ///< Kind::Expr: the parsed expression.
   AutoTag *Tag = nullptr;  ///< Kind::Auto.
 };

@@ -36,19 +36,10 @@ json typeSchema(ir::Type T) {
   }
 }
 
-/// The text of \p Loc / \p Len in \p F as written, if it is one line.
-std::optional<llvm::StringRef> written(const SourceFile &F, SourceLoc Loc, uint32_t Len) {
-  if (!Loc.isValid() || Len == 0 || Loc.Offset + uint64_t(Len) > F.text().size())
-    return std::nullopt;
-  llvm::StringRef S = F.text().substr(Loc.Offset, Len);
-  if (S.contains('\n')) return std::nullopt;
-  return S;
-}
-
 /// A value as the user wrote it: templates with `{{ }}` around their
 /// expressions as written, AUTO tags as `<AUTO>…</AUTO>`, lists and maps in
 /// flow style; never the IR printer's notation.
-void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
+void showValue(std::string &Out, const ir::Value *V) {
   if (!V) {
     Out += "null";
     return;
@@ -65,10 +56,8 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
         if (S.K == ir::Segment::Kind::Text) {
           Out += S.Text;
         } else if (S.K == ir::Segment::Kind::Expr) {
-          std::string E;
-          if (auto W = written(F, S.E->loc(), S.E->length())) {
-            E = W->str();
-          } else {
+          std::string E = S.Text.str();
+          if (E.empty()) {
             llvm::raw_string_ostream OS(E);
             ir::printExpr(OS, S.E);
           }
@@ -87,7 +76,7 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
       for (const ir::Value *I : llvm::cast<ir::ListValue>(V)->items()) {
         Out += First ? "" : ", ";
         First = false;
-        showValue(Out, F, I);
+        showValue(Out, I);
       }
       Out += ']';
       return;
@@ -99,7 +88,7 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
         Out += First ? "" : ", ";
         First = false;
         Out += E.Key.str() + ": ";
-        showValue(Out, F, E.V);
+        showValue(Out, E.V);
       }
       Out += '}';
       return;
@@ -107,10 +96,17 @@ void showValue(std::string &Out, const SourceFile &F, const ir::Value *V) {
   }
 }
 
-std::string show(const SourceFile &F, const ir::Value *V) {
+std::string show(const ir::Value *V) {
   std::string S;
-  showValue(S, F, V);
-  if (S.size() > 200) S = S.substr(0, 197) + "...";
+  showValue(S, V);
+  // One line per value: a block scalar's line breaks are shown escaped.
+  for (size_t I = 0; (I = S.find_first_of("\r\n", I)) != std::string::npos; I += 2)
+    S.replace(I, 1, S[I] == '\n' ? "\\n" : "\\r");
+  if (S.size() > 200) {
+    size_t Cut = 197;  // never inside a UTF-8 sequence
+    while (Cut > 0 && (static_cast<unsigned char>(S[Cut]) & 0xC0) == 0x80) --Cut;
+    S = S.substr(0, Cut) + "...";
+  }
   return S;
 }
 
@@ -177,19 +173,7 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
     S.Ty = ir::Type::String;
     S.Why = "attribute `choices`";
   }
-  // 3. The text.
-  if (S.Why.empty()) {
-    if (auto C = choicesInText(T.Text); !C.empty()) {
-      S.Choices = C;
-      S.Ty = ir::Type::String;
-      S.Why = "choices in the text";
-    } else if (auto R = rangeInText(T.Text)) {
-      S.Ty = ir::Type::Int;
-      S.Why = "a range in the text";
-      S.Schema = json{{"type", "integer"}, {"minimum", R->first}, {"maximum", R->second}};
-    }
-  }
-  // 4. The parameter a built-in action declares (its type; the operations
+  // 3. The parameter a built-in action declares (its type; the operations
   // of `transform`, the methods of `http.request`).
   const ir::ActionInfo *Builtin =
       Step >= 0 ? ir::findBuiltinAction(P.Steps[Step].Action.Str) : nullptr;
@@ -208,6 +192,23 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
         for (llvm::StringRef M : ir::httpMethods()) S.Choices.push_back(M.str());
       }
       if (S.Ty == ir::Type::Any) S.Why.clear();  // says nothing: keep looking
+    }
+  // 4. The text, where the rules above leave the type open or compatible:
+  // choices for a string (narrowing any known set), a range for a number.
+  if (S.Why.empty() || (T.Choices.empty() && S.Ty == ir::Type::String)) {
+    std::vector<std::string> C = choicesInText(T.Text);
+    if (!C.empty() && (S.Choices.empty() || llvm::all_of(C, [&](const std::string &X) {
+                         return llvm::is_contained(S.Choices, X);
+                       }))) {
+      S.Choices = std::move(C);
+      S.Ty = ir::Type::String;
+      S.Why = "choices in the text";
+    }
+  }
+  if (S.Why.empty())
+    if (auto R = rangeInText(T.Text)) {
+      S.Ty = ir::Type::Int;
+      S.Why = "a range in the text";
     }
   // 5. The parameter's name, word by word (`num_results`, `confidence_level`).
   if (S.Why.empty()) {
@@ -248,16 +249,19 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
     if (!TS.is_null()) {
       if (T.Min) TS["minimum"] = *T.Min;
       if (T.Max) TS["maximum"] = *T.Max;
-      // A whole number whose text spells out a range ("between 30 and 90").
-      if (S.Ty == ir::Type::Int && !T.Min && !T.Max)
+      // A number whose text spells out a range ("between 30 and 90").
+      if ((S.Ty == ir::Type::Int || S.Ty == ir::Type::Float) && !T.Min && !T.Max)
         if (auto R = rangeInText(T.Text)) {
           TS["minimum"] = R->first;
           TS["maximum"] = R->second;
         }
-      if ((Field == "timeout") && !T.Min) TS["minimum"] = 1;
+      // The field's floor (`timeout` >= 1, `max_retries` >= 0) where neither
+      // `min` nor the text gave a lower bound.
+      if (T.Floor && (!TS.contains("minimum") || TS["minimum"].get<double>() < *T.Floor))
+        TS["minimum"] = *T.Floor;
       if (S.Ty == ir::Type::Int && !TS.contains("minimum") &&
-          (Field == "max_retries" || S.Why.rfind("the name", 0) == 0))
-        TS["minimum"] = Field == "max_retries" ? 0 : 1;
+          S.Why.rfind("the name", 0) == 0)
+        TS["minimum"] = 1;
       S.Schema = TS;
     }
   }
@@ -282,15 +286,14 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
       for (const ir::MapEntry &E : St.Params->entries()) {
         if (llvm::isa<ir::AutoValue>(E.V) && llvm::cast<ir::AutoValue>(E.V)->tag() == &T)
           continue;
-        Siblings += fmt::format("  {}: {}\n", E.Key.str(), show(P.file(), E.V));
+        Siblings += fmt::format("  {}: {}\n", E.Key.str(), show(E.V));
       }
       if (!Siblings.empty()) Pr += "Other parameters of this step:\n" + Siblings;
     }
   }
   std::string Bound;
   for (const ir::Input &In : P.Inputs)
-    if (In.Bound)
-      Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(P.file(), In.Bound));
+    if (In.Bound) Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(In.Bound));
   if (!Bound.empty()) Pr += "Compile-time inputs:\n" + Bound;
   Pr += fmt::format("Field: {}\n", T.Path.str());
   Pr += fmt::format("Decide: {}\n", T.Text.str());

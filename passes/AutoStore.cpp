@@ -83,7 +83,7 @@ llvm::Expected<LockFile> LockFile::read(const std::string &Path) {
   if (!Buf)
     return llvm::createStringError(Buf.getError(), "cannot read `%s`", Path.c_str());
   // yaml-cpp recurses on flow collections: check their nesting first.
-  if (std::string Deep = ir::jsonDepthProblem((*Buf)->getBuffer()); !Deep.empty())
+  if (std::string Deep = ir::yamlDepthProblem((*Buf)->getBuffer()); !Deep.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "`%s`: %s",
                                    Path.c_str(), Deep.c_str());
   try {

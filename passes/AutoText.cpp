@@ -50,8 +50,13 @@ std::vector<std::string> splitChoices(StringRef S, bool Led, bool AndToo) {
   S = S.trim().rtrim(".?!").trim();
   llvm::SmallVector<StringRef, 8> Parts;
   if (Led && !S.contains(" or ") && (S.contains('/') || S.contains('|'))) {
-    if (S.contains_insensitive("and/or")) return {};
+    // Only a list of single tokens: not "input/output encoding", "km/h in
+    // a speed", a URL or "and/or".
+    if (S.contains_insensitive("and/or") || S.contains("://")) return {};
     S.split(Parts, S.contains('/') ? '/' : '|', -1, false);
+    if (!llvm::all_of(Parts,
+                      [](StringRef P) { return isItem(P.trim().trim("\"'`"), 1); }))
+      return {};
   } else {
     StringRef Sep = S.contains(" or ") ? " or " : AndToo ? " and " : "";
     if (Sep.empty() || !S.contains(Sep)) return {};
@@ -121,19 +126,31 @@ std::vector<Num> numbers(StringRef T) {
 
 }  // namespace
 
+/// The lead-ins that announce a choice; "between" only after a verb.
+constexpr StringRef Leads[] = {"choose", "pick",   "select",
+                               "one of", "either", "decide between"};
+
 std::vector<std::string> choicesInText(StringRef Text) {
   StringRef T = Text.trim();
-  // A colon introduces the list: "Choose a format: a, b, or c".
+  // A colon that ends a label introduces the list: "Choose a format: a, b,
+  // or c", "Format: json or yaml"; not "10:30" or "https://". Items of more
+  // than one word only when the label has a lead-in ("Note: keep it short
+  // or skip it" is prose).
   size_t Colon = T.rfind(':');
-  if (Colon != StringRef::npos)
-    if (auto C = splitChoices(clip(T.substr(Colon + 1)), true, false); !C.empty())
+  if (Colon != StringRef::npos && Colon > 0 && isLetter(T[Colon - 1]) &&
+      (Colon + 1 == T.size() || T[Colon + 1] == ' ')) {
+    StringRef Label = T.substr(0, Colon);
+    bool Led = llvm::any_of(
+        Leads, [&](StringRef L) { return afterWord(Label, L) != StringRef::npos; });
+    if (auto C = splitChoices(clip(T.substr(Colon + 1)), Led, false); !C.empty())
       return C;
+  }
   // So does a verb: "Choose fast or thorough", "pick one of a / b / c".
-  for (StringRef Lead : {"choose", "pick", "select", "one of", "either", "between"}) {
+  for (StringRef Lead : Leads) {
     size_t E = afterWord(T, Lead);
     if (E == StringRef::npos) continue;
     StringRef Rest = T.substr(E).ltrim(" :");
-    bool AndToo = Lead == "between";
+    bool AndToo = Lead.ends_with("between");
     for (bool More = true; More;) {
       More = false;
       for (StringRef W : {"one of", "from", "between", "either", "the", "a"})

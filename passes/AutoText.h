@@ -20,9 +20,12 @@ namespace orch::passes {
 
 /// The choices a tag's text spells out, in order: "choose: a, b, or c",
 /// "Choose fast or thorough", "one of: a / b / c", "voting, averaging, or
-/// stacking". After a lead-in (a colon, "choose", "pick", "select", "one
-/// of", "either", "between") an item may have up to three words; a bare
-/// list takes single words only. Empty when the text is open-ended.
+/// stacking". After a lead-in ("choose", "pick", "select", "one of",
+/// "either", "decide between", or a colon ending a label that holds one)
+/// an item may have up to three words; a bare list, or one after a plain
+/// label ("Format: json or yaml"), takes single words only. `/` and `|`
+/// separate single words only; "between ... and ..." needs a verb before
+/// it. Empty when the text is open-ended.
 std::vector<std::string> choicesInText(llvm::StringRef Text);
 
 /// The integer range a tag's text spells out: "between 3 and 7", "from 1

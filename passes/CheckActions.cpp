@@ -43,6 +43,13 @@ class CheckActionsPass : public Pass {
     unsigned Before = D->errorCount();
     for (const Step &S : P.Steps)
       if (const ActionInfo *A = builtinOf(S)) checkParams(S, *A);
+    // `validate` checks `max_tokens` where the action was written; an AUTO
+    // action is known only now.
+    for (const Step &S : P.Steps)
+      if (S.ActionAuto && S.ActionAuto->Resolved && S.MaxTokens &&
+          !isModelAction(S.Action.Str))
+        D->report(DiagKind::ModelKeyOnLocalStep, S.MaxTokens->Loc, S.MaxTokens->Length,
+                  "max_tokens", S.Action.Str.str());
     for (const Step &S : P.Steps) checkUses(P, S.Uses);
     checkUses(P, P.OutputUses);
     return D->errorCount() == Before;

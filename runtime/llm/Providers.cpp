@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/Actions.h"
 #include "llvm/ADT/StringRef.h"
 #include "yaml-cpp/yaml.h"
 
@@ -43,11 +44,11 @@ llvm::Expected<ModelSettings> modelSettings(const std::string &Model,
     if (YAML::Node T = M["max_tokens"]) {
       int64_t N = 0;
       if (!T.IsScalar() || !YAML::convert<int64_t>::decode(T, N) || N < 1 ||
-          N > 1'000'000)
+          N > ir::MaxOutputTokens)
         return fail(fmt::format(
             "model registry `{}`: `models.{}.max_tokens` must be an integer from 1 "
-            "to 1000000",
-            Registry, Model));
+            "to {}",
+            Registry, Model, ir::MaxOutputTokens));
       S.MaxTokens = static_cast<unsigned>(N);
     }
     if (YAML::Node R = M["reasoning"]) {

@@ -17,10 +17,9 @@ using namespace orch::passes;
 
 namespace {
 
-/// Builds the spec of every tag of a one-step pipeline.
-std::vector<AutoSpec> specs(const std::string &Params) {
-  std::string Text =
-      "name: p\nsteps:\n  - id: a\n    action: analyze\n    parameters:\n" + Params;
+/// The spec of every tag of the pipeline \p Text (its one step is step 0);
+/// a tag's field is the last part of its path when \p ByField.
+std::vector<AutoSpec> specsIn(const std::string &Text, bool ByField) {
   auto F = std::make_shared<SourceFile>("t.yaml", Text);
   DiagnosticEngine D(F.get());
   auto Doc = frontend::parseDocument(F, D);
@@ -28,8 +27,17 @@ std::vector<AutoSpec> specs(const std::string &Params) {
   std::vector<AutoSpec> Out;
   if (!P) return Out;
   for (ir::AutoTag *T : P->AutoTags)
-    Out.push_back(buildAutoSpec(*P, *T, 0, "parameter", {}));
+    Out.push_back(buildAutoSpec(
+        *P, *T, 0, ByField ? llvm::StringRef(T->Path).rsplit('.').second : "parameter",
+        {}));
   return Out;
+}
+
+/// Builds the spec of every tag of a one-step pipeline.
+std::vector<AutoSpec> specs(const std::string &Params) {
+  return specsIn(
+      "name: p\nsteps:\n  - id: a\n    action: analyze\n    parameters:\n" + Params,
+      false);
 }
 
 TEST(AutoSpec, TypesFromContext) {
@@ -98,6 +106,42 @@ TEST(AutoSpec, PromptShowsParametersAsWritten) {
   EXPECT_EQ(S.Prompt.find("auto#"), std::string::npos);
 }
 
+TEST(AutoSpec, PromptShowsExpressionsAsWrittenEvenWhenQuotedOrSplit) {
+  std::string Long;
+  for (int I = 0; I < 150; ++I) Long += "\xc3\xa9";  // é: two bytes each
+  std::string Text =
+      "name: p\n"
+      "steps:\n"
+      "  - id: a\n"
+      "    action: analyze\n"
+      "    parameters:\n"
+      "      paren: \"{{ (x ~ 'b') | upper }}\"\n"
+      "      inner: \"{{ x * (1 + 2) }}\"\n"
+      "      single: '{{ x ~ ''q'' }}'\n"
+      "      escaped: \"{{ x ~ \\\"q\\\" }}\"\n"
+      "      split: |-\n"
+      "        {{ x\n"
+      "           | upper }}\n"
+      "      block: |\n"
+      "        line one\n"
+      "        line two\n"
+      "      long: \"" +
+      Long +
+      "\"\n"
+      "      depth: <AUTO>Choose fast or thorough</AUTO>\n";
+  std::vector<AutoSpec> S = specsIn(Text, false);
+  ASSERT_EQ(S.size(), 1u);
+  const std::string &Pr = S[0].Prompt;
+  EXPECT_NE(Pr.find("  paren: {{ (x ~ 'b') | upper }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  inner: {{ x * (1 + 2) }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  single: {{ x ~ 'q' }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  escaped: {{ x ~ \"q\" }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  split: {{ x\\n   | upper }}\n"), std::string::npos) << Pr;
+  EXPECT_NE(Pr.find("  block: line one\\nline two\\n\n"), std::string::npos) << Pr;
+  // Cut to 200 bytes at a character boundary: 98 whole characters.
+  EXPECT_NE(Pr.find("  long: " + Long.substr(0, 196) + "...\n"), std::string::npos) << Pr;
+}
+
 TEST(AutoSpec, RangesBoundWholeNumbers) {
   auto S = specs(
       "      num_sources: <AUTO>Between 3 and 7 sources</AUTO>\n"
@@ -109,6 +153,61 @@ TEST(AutoSpec, RangesBoundWholeNumbers) {
   EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 2}, {"maximum", 4}}));
   EXPECT_EQ(S[2].Schema,
             json({{"type", "string"}, {"enum", {"quick", "deep", "exhaustive"}}}));
+}
+
+/// The specs of a one-step pipeline's `timeout` and `max_retries` tags.
+std::vector<AutoSpec> policySpecs(const std::string &Keys) {
+  return specsIn("name: p\nsteps:\n  - id: a\n    action: analyze\n" + Keys, true);
+}
+
+TEST(AutoSpec, PolicyFieldsTakeTheTextsRange) {
+  auto S = policySpecs(
+      "    timeout: <AUTO>Seconds, between 30 and 90</AUTO>\n"
+      "    max_retries: <AUTO>between 2 and 5 retries</AUTO>\n");
+  ASSERT_EQ(S.size(), 2u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 30}, {"maximum", 90}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 2}, {"maximum", 5}}));
+  // No range: the field's floor.
+  S = policySpecs(
+      "    timeout: <AUTO>Seconds to allow</AUTO>\n"
+      "    max_retries: <AUTO>how many retries</AUTO>\n");
+  ASSERT_EQ(S.size(), 2u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 1}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 0}}));
+  // A range below the floor keeps the floor; `min` as written wins.
+  S = policySpecs(
+      "    timeout: <AUTO>Seconds, 0-20</AUTO>\n"
+      "    max_retries: <AUTO min=\"3\">between 1 and 9</AUTO>\n");
+  ASSERT_EQ(S.size(), 2u);
+  EXPECT_EQ(S[0].Schema, json({{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}));
+  EXPECT_EQ(S[1].Schema, json({{"type", "integer"}, {"minimum", 3}}));
+}
+
+/// The spec of the tag in \p Param of a one-step pipeline running \p Action.
+AutoSpec specOf(const std::string &Action, const std::string &Param) {
+  auto S = specsIn("name: p\nsteps:\n  - id: a\n    action: " + Action +
+                       "\n    parameters:\n      " + Param + "\n",
+                   false);
+  return S.size() == 1 ? S[0] : AutoSpec{};
+}
+
+TEST(AutoSpec, DeclaredParameterTypesWinOverProse) {
+  // `sleep` `ms` is an integer: "between polls and retries" is no choice.
+  EXPECT_EQ(specOf("sleep", "ms: <AUTO>Pause between polls and retries</AUTO>").Schema,
+            json({{"type", "integer"}}));
+  // `generate` `temperature` is a number: the range bounds it.
+  EXPECT_EQ(
+      specOf("generate",
+             "temperature: <AUTO>Sampling temperature between 0 and 1</AUTO>\n      "
+             "prompt: hi")
+          .Schema,
+      json({{"type", "number"}, {"minimum", 0}, {"maximum", 1}}));
+  // Prose in an LLM task's parameter: no choices; the name decides.
+  EXPECT_EQ(specOf("analyze",
+                   "ratio: <AUTO>Ratio between precision and recall "
+                   "weight</AUTO>")
+                .Schema,
+            json({{"type", "number"}}));
 }
 
 TEST(AutoStore, LockRoundTripIsStable) {

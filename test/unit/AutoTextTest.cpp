@@ -55,6 +55,35 @@ TEST(AutoText, ProseHasNoChoices) {
   EXPECT_TRUE(choicesInText("").empty());
   EXPECT_TRUE(choicesInText("Choose a value between 3 and 7").empty());
   EXPECT_TRUE(choicesInText("Choose 3 or 4").empty());
+  // Prose the reviewer found read as choices.
+  for (const char *Prose : {
+           "Ratio between precision and recall weight",
+           "The time window between start and end dates",
+           "Select input/output encoding",
+           "Choose a speed in km/h",
+           "Which API version to call on https://api.example.com/v1/models",
+           "Deadline at 10:30 or later",
+           "Note: keep it short or skip it",
+           "Pause between polls and retries",
+           "Sampling temperature between 0 and 1",
+           "Seconds, between 30 and 90",
+       })
+    EXPECT_TRUE(choicesInText(Prose).empty()) << Prose;
+}
+
+TEST(AutoText, ChoicesThatMustKeepWorking) {
+  EXPECT_EQ(choicesInText("Choose fast or thorough"), (V{"fast", "thorough"}));
+  EXPECT_EQ(choicesInText("X, Y or Z"), (V{"X", "Y", "Z"}));
+  EXPECT_EQ(choicesInText("one of: a / b / c"), (V{"a", "b", "c"}));
+  EXPECT_EQ(choicesInText("Format: json or yaml"), (V{"json", "yaml"}));
+  EXPECT_EQ(choicesInText("Decide between strict and lenient"), (V{"strict", "lenient"}));
+  EXPECT_EQ(choicesInText("Pick the cleaning mode: strict, lenient, or none"),
+            (V{"strict", "lenient", "none"}));
+  EXPECT_EQ(rangeInText("between 3 and 7"), (R{{3, 7}}));
+  EXPECT_EQ(rangeInText("3-7"), (R{{3, 7}}));
+  EXPECT_EQ(rangeInText("3\xe2\x80\x93"
+                        "7"),
+            (R{{3, 7}}));
 }
 
 TEST(AutoText, Ranges) {

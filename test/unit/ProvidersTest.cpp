@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "ir/Actions.h"
 #include "llvm/Support/FileSystem.h"
 #include "runtime/llm/Providers.h"
 
@@ -62,6 +63,22 @@ TEST(Providers, MalformedRegistriesAreErrorsNotCrashes) {
     if (!P) llvm::consumeError(P.takeError());
     llvm::sys::fs::remove(R);
   }
+}
+
+TEST(Providers, MaxTokensLimitIsTheIrOne) {
+  auto Try = [](int64_t N) {
+    std::string R =
+        registry("models:\n  m:\n    max_tokens: " + std::to_string(N) + "\n");
+    auto S = modelSettings("m", R);
+    llvm::sys::fs::remove(R);
+    if (S) return std::string("ok");
+    return llvm::toString(S.takeError());
+  };
+  EXPECT_EQ(Try(orch::ir::MaxOutputTokens), "ok");
+  std::string Err = Try(orch::ir::MaxOutputTokens + 1);
+  EXPECT_NE(Err.find("from 1 to " + std::to_string(orch::ir::MaxOutputTokens)),
+            std::string::npos)
+      << Err;
 }
 
 }  // namespace

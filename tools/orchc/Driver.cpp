@@ -231,8 +231,14 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
           "name one with `--model` or ORCH_MODEL, and point OPENAI_BASE_URL and "
           "OPENAI_API_KEY (or ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server";
     } else if (auto Provider = llm::resolveProvider(Model, Registry)) {
-      Oracle = std::make_unique<LlmOracle>(std::move(*Provider), Model);
-      Auto.Oracle = Oracle.get();
+      llvm::Expected<llm::ModelSettings> Settings = llm::modelSettings(Model, Registry);
+      if (!Settings) {
+        Auto.NoModelReason = llvm::toString(Settings.takeError());
+      } else {
+        Oracle =
+            std::make_unique<LlmOracle>(std::move(*Provider), Model, Settings->Reasoning);
+        Auto.Oracle = Oracle.get();
+      }
     } else {
       Auto.NoModelReason = llvm::toString(Provider.takeError());
     }

@@ -3,8 +3,11 @@
 
 namespace orch::tools {
 
-LlmOracle::LlmOracle(llm::ProviderConfig P, std::string M)
-    : Provider(P.Name), Model(std::move(M)), Client(std::move(P), Transport, Clock) {}
+LlmOracle::LlmOracle(llm::ProviderConfig P, std::string M, std::optional<bool> Reasoning)
+    : Provider(P.Name),
+      Model(std::move(M)),
+      Reasoning(Reasoning),
+      Client(std::move(P), Transport, Clock) {}
 
 llvm::Expected<nlohmann::json> LlmOracle::ask(const std::string &System,
                                               const std::string &Prompt,
@@ -12,6 +15,7 @@ llvm::Expected<nlohmann::json> LlmOracle::ask(const std::string &System,
                                               const std::string &SchemaName) {
   llm::ChatRequest R;
   R.Model = Model;
+  R.Reasoning = Reasoning;
   R.System = System;
   R.Prompt = Prompt;
   R.Schema = Schema;

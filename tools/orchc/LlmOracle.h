@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "passes/AutoResolve.h"
 #include "runtime/llm/Client.h"
@@ -12,7 +13,9 @@ namespace orch::tools {
 /// Wires the AUTO pass's oracle interface to the one LLM client.
 class LlmOracle : public passes::AutoOracle {
  public:
-  LlmOracle(llm::ProviderConfig P, std::string Model);
+  /// Asks \p Model at \p P; \p Reasoning is the registry's
+  /// `models.<name>.reasoning` (unset: decided by the model's name).
+  LlmOracle(llm::ProviderConfig P, std::string Model, std::optional<bool> Reasoning);
   std::string modelId() const override { return Provider + "/" + Model; }
   llvm::Expected<nlohmann::json> ask(const std::string &System, const std::string &Prompt,
                                      const nlohmann::json &Schema,
@@ -20,6 +23,7 @@ class LlmOracle : public passes::AutoOracle {
 
  private:
   std::string Provider, Model;
+  std::optional<bool> Reasoning;
   llm::CurlTransport Transport;
   llm::SystemClock Clock;
   llm::Client Client;
