@@ -532,9 +532,9 @@ TEST(Scheduler, ALargeListOrMapSpillsAsJsonAndReadsBackAsItWas) {
   SpillRun Run(
       "name: p\nsteps:\n"
       "  - id: a\n    action: fields\n"
-      "    parameters: {fields: {json: {items: [one, two, three]}, code: 200}}\n"
+      "    parameters: {fields: {json: {rows: [one, two, three]}, code: 200}}\n"
       "  - id: use\n    action: work\n"
-      "    parameters: {message: \"n={{ steps.a.json.items | length }}\"}\n");
+      "    parameters: {message: \"n={{ steps.a.json.rows | length }}\"}\n");
   Run.E.runUntil([&] { return Run.S->finished(); });
   EXPECT_EQ(Run.S->status(), RunStatus::Completed);
   ASSERT_EQ(Run.S->state(0).Spilled.size(), 1u);
