@@ -45,28 +45,20 @@ else
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The pinned LangGraph JS packages, from the npm registry, once: again only
-# when the lock file changed.
-lg="$(cd "$(dirname "$0")/.." && pwd)/bench/langgraph"
-if [[ ! -f "$lg/node_modules/.package-lock.json" ||
-      "$lg/package-lock.json" -nt "$lg/node_modules/.package-lock.json" ]]; then
-  echo "install-deps: npm ci in bench/langgraph"
-  # Only the LangGraph side of the benchmarks needs these: without them
-  # bench/bench_all.py says "not run" there, so a failure is not fatal.
-  (cd "$lg" && npm ci --no-audit --no-fund --loglevel=error) ||
-    echo "install-deps: warning: npm ci failed; LangGraph benchmarks will not run" >&2
-else
-  echo "install-deps: bench/langgraph packages present"
-fi
-
-# The pinned MCP TypeScript SDK for the interop test (test/mcp), the same way.
-mc="$(cd "$(dirname "$0")/.." && pwd)/test/fixtures/mcp_client"
-if [[ ! -f "$mc/node_modules/.package-lock.json" ||
-      "$mc/package-lock.json" -nt "$mc/node_modules/.package-lock.json" ]]; then
-  echo "install-deps: npm ci in test/fixtures/mcp_client"
-  # Without them test/mcp/sdk_client.test is UNSUPPORTED, so not fatal.
-  (cd "$mc" && npm ci --no-audit --no-fund --loglevel=error) ||
-    echo "install-deps: warning: npm ci failed; the MCP SDK interop test will not run" >&2
-else
-  echo "install-deps: test/fixtures/mcp_client packages present"
-fi
+# Pinned Node packages from the npm registry, installed once per lock file:
+# again only when the lock file changed. A failure is not fatal: what needs
+# them says "not run" / UNSUPPORTED without them.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+npm_ci() {  # npm_ci DIR WHAT-NEEDS-THEM
+  local dir="$root/$1"
+  if [[ ! -f "$dir/node_modules/.package-lock.json" ||
+        "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    echo "install-deps: npm ci in $1"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+      echo "install-deps: warning: npm ci failed in $1; $2 will not run" >&2
+  else
+    echo "install-deps: $1 packages present"
+  fi
+}
+npm_ci bench/langgraph "the LangGraph benchmarks"
+npm_ci test/fixtures/mcp_client "the MCP SDK interop test (test/mcp)"
