@@ -153,6 +153,7 @@ RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inp
   ModelStats Stats;
   RunnerConfig RC;
   RC.RunDir = S.RunDir;
+  RC.Process.Sandbox = S.Sandbox;
   RC.Llm.DefaultModel = S.Model;
   RC.Llm.Registry = S.ModelsFile;
   RC.Llm.Stats = &Stats;

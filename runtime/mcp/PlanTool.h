@@ -11,6 +11,7 @@
 #include "runtime/mcp/Tool.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
+#include "runtime/sandbox/Policy.h"
 
 namespace orch::runtime::mcp {
 
@@ -21,6 +22,8 @@ struct PlanRunSettings {
   std::string Model;       ///< --model, else ORCH_MODEL (resolved by the caller).
   std::string ModelsFile;  ///< --models, else ORCH_MODELS.
   unsigned RetryBaseMs = 250;
+  /// How process steps run: from processPolicy() for this plan.
+  sandbox::Policy Sandbox;
 };
 
 /// How one run ended.

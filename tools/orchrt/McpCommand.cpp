@@ -11,6 +11,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+#include "runtime/actions/ProcessPolicy.h"
 #include "runtime/mcp/PlanTool.h"
 #include "runtime/mcp/Stdio.h"
 
@@ -54,6 +55,10 @@ int runMcpCommand(int Argc, char **Argv) {
   cl::opt<unsigned> RetryBase("retry-base-ms",
                               cl::desc("First retry delay; it doubles each retry"),
                               cl::init(250), cl::cat(Cat));
+  cl::opt<bool> NoSandbox("no-sandbox",
+                          cl::desc("Run shell, python and node steps unsandboxed, with "
+                                   "orchrt's own rights (warned about)"),
+                          cl::cat(Cat));
   cl::HideUnrelatedOptions(Cat);
   std::vector<char *> Args(Argv, Argv + Argc);
   std::string Prog = "orchrt mcp";
@@ -82,7 +87,12 @@ int runMcpCommand(int Argc, char **Argv) {
     if (!Buf) return usage("cannot read `" + Path + "`: " + Buf.getError().message());
     Expected<LoadedPlan> Plan = readPlan((*Buf)->getBuffer().str());
     if (!Plan) return usage(Path + ": " + toString(Plan.takeError()));
-    auto T = std::make_unique<mcp::PlanTool>(std::move(*Plan), S);
+    // The same sandbox decision as `orchrt plan.bin`, per plan.
+    Expected<sandbox::Policy> Sandbox = processPolicy(Plan->plan(), NoSandbox, errs());
+    if (!Sandbox) return usage(Path + ": " + toString(Sandbox.takeError()));
+    mcp::PlanRunSettings PS = S;
+    PS.Sandbox = *Sandbox;
+    auto T = std::make_unique<mcp::PlanTool>(std::move(*Plan), std::move(PS));
     std::string Name = T->definition().at("name").get<std::string>();
     if (!Names.insert(Name).second)
       return usage(Path + ": a second tool named `" + Name +

@@ -22,6 +22,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 #include "runtime/actions/ModelStats.h"
+#include "runtime/actions/ProcessPolicy.h"
 #include "runtime/actions/Runner.h"
 #include "runtime/exec/EventLoop.h"
 #include "runtime/exec/Progress.h"
@@ -30,8 +31,6 @@
 #include "runtime/exec/Scheduler.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
-#include "runtime/sandbox/Cgroup.h"
-#include "runtime/sandbox/Probe.h"
 
 namespace orch::tools {
 
@@ -157,41 +156,13 @@ int runPlan(const RunCommand &Cmd) {
     }
   }
 
-  // Steps that start processes run in the sandbox: check once that this
-  // machine can make one, rather than fail every step.
-  bool RunsProcesses = false;
-  if (Plan->plan().steps())
-    for (const auto *S : *Plan->plan().steps())
-      if (const ir::ActionInfo *A = ir::findBuiltinAction(S->action()->str()))
-        RunsProcesses |= A->RunsProcess;
-  sandbox::Policy Sandbox;
-  Sandbox.Enabled = !Cmd.NoSandbox && !Plan->plan().sandbox_disabled();
-  // Only plans with process steps use them (examples share one config.yaml).
-  if (const auto *L = Plan->plan().sandbox_limits(); L && RunsProcesses) {
-    json J = json::parse(L->str(), nullptr, false);
-    llvm::Error E = J.is_discarded() ? llvm::createStringError("not valid JSON")
-                                     : sandbox::applyLimitsJson(J, Sandbox);
-    if (!E && Sandbox.Lim.CpuShare > 0 && !sandbox::StepCgroup::cpuSharesWork())
-      E = llvm::createStringError(fmt::format(
-          "`cpu: {}` (a share of one CPU) needs a cpu cgroup orchrt can write, and this "
-          "machine has none for it: remove `cpu`, or bound CPU time with `cpu_time`",
-          Sandbox.Lim.CpuShare));
-    if (E)
-      return usage(fmt::format("{}: sandbox.resource_limits (from config.yaml): {}",
-                               Cmd.PlanPath, llvm::toString(std::move(E))));
-  }
-  if (RunsProcesses && !Sandbox.Enabled)
-    llvm::errs() << fmt::format(
-        "orchrt: warning: {}: shell steps run with orchrt's own rights: its files, its "
-        "network and every process it can reach\n",
-        Cmd.NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
-  if (RunsProcesses && Sandbox.Enabled)
-    if (llvm::Error E = sandbox::probeSandbox(sandbox::hostLayout()))
-      return usage(llvm::toString(std::move(E)));
+  llvm::Expected<sandbox::Policy> Sandbox =
+      processPolicy(Plan->plan(), Cmd.NoSandbox, llvm::errs());
+  if (!Sandbox) return usage(Cmd.PlanPath + ": " + llvm::toString(Sandbox.takeError()));
 
   EventLoop Loop;
   RunnerConfig RC;
-  RC.Process.Sandbox = Sandbox;
+  RC.Process.Sandbox = *Sandbox;
   RC.Llm.Stats = Learns ? &Stats : nullptr;
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");

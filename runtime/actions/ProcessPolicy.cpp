@@ -1,0 +1,55 @@
+//===- ProcessPolicy.cpp --------------------------------------------------===//
+#include "runtime/actions/ProcessPolicy.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ir/Actions.h"
+#include "runtime/sandbox/Cgroup.h"
+#include "runtime/sandbox/Launch.h"
+#include "runtime/sandbox/Probe.h"
+
+namespace orch::runtime {
+
+bool planRunsProcesses(const plan::Plan &P) {
+  if (P.steps())
+    for (const auto *S : *P.steps())
+      if (const ir::ActionInfo *A = ir::findBuiltinAction(S->action()->str()))
+        if (A->RunsProcess) return true;
+  return false;
+}
+
+llvm::Expected<sandbox::Policy> processPolicy(const plan::Plan &P, bool NoSandbox,
+                                              llvm::raw_ostream &Warn) {
+  sandbox::Policy Sandbox;
+  Sandbox.Enabled = !NoSandbox && !P.sandbox_disabled();
+  // Only plans with process steps use it (examples share one config.yaml).
+  if (!planRunsProcesses(P)) return Sandbox;
+  if (const auto *L = P.sandbox_limits()) {
+    nlohmann::json J = nlohmann::json::parse(L->str(), nullptr, false);
+    llvm::Error E = J.is_discarded() ? llvm::createStringError("not valid JSON")
+                                     : sandbox::applyLimitsJson(J, Sandbox);
+    if (!E && Sandbox.Lim.CpuShare > 0 && !sandbox::StepCgroup::cpuSharesWork())
+      E = llvm::createStringError(fmt::format(
+          "`cpu: {}` (a share of one CPU) needs a cpu cgroup orchrt can write, and this "
+          "machine has none for it: remove `cpu`, or bound CPU time with `cpu_time`",
+          Sandbox.Lim.CpuShare));
+    if (E)
+      return llvm::createStringError(
+          fmt::format("sandbox.resource_limits (from config.yaml): {}",
+                      llvm::toString(std::move(E))));
+  }
+  if (!Sandbox.Enabled) {
+    Warn << fmt::format(
+        "orchrt: warning: {}: shell steps run with orchrt's own rights: its files, its "
+        "network and every process it can reach\n",
+        NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
+    return Sandbox;
+  }
+  // Check once that this machine can make one, rather than fail every step.
+  if (llvm::Error E = sandbox::probeSandbox(sandbox::hostLayout())) return E;
+  return Sandbox;
+}
+
+}  // namespace orch::runtime
