@@ -62,6 +62,24 @@ constexpr ActionField ShellFields[] = {
     {"stderr", Type::String, "standard error"},
     {"exit_code", Type::Int, "the exit status (0: success)"}};
 
+constexpr ActionParam CodeParams[] = {
+    {"code", Type::String, false,
+     "the program's text; no {{ }} (data goes in input or args)"},
+    {"file", Type::String, false, "a script in the run directory (bound read-only)"},
+    {"args", Type::List, false, "arguments (sys.argv[1:], process.argv.slice(1))"},
+    {"input", Type::Any, false, "a value written as JSON to standard input"},
+    {"env", Type::Map, false, "environment variables besides PATH, HOME and LANG"},
+    {"run_dir", Type::String, false,
+     "none (default: a private work directory), read or write"},
+    {"limits", Type::Map, false,
+     "memory, cpu, cpu_time, disk, processes, open_files, network (over config.yaml's)"}};
+constexpr ActionField CodeFields[] = {
+    {"output", Type::String, "standard output without its final newline"},
+    {"json", Type::Any, "standard output parsed as JSON, or null"},
+    {"stdout", Type::String, "standard output as written"},
+    {"stderr", Type::String, "standard error"},
+    {"exit_code", Type::Int, "the exit status (0: success)"}};
+
 constexpr ActionParam GenerateParams[] = {
     {"prompt", Type::String, true, "the user message"},
     {"system", Type::String, false, "the system message"},
@@ -77,6 +95,9 @@ constexpr ActionInfo Table[] = {
      true},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
+    {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
+     true},
+    {"python", "runs Python in the sandbox", CodeParams, CodeFields, false, false, true},
     {"shell", "runs a shell command", ShellParams, ShellFields, false, false, true},
     {"sleep", "waits", SleepParams, SleepFields},
     {"transform", "applies a pure string or JSON operation", TransformParams,

@@ -29,7 +29,8 @@ constexpr size_t MaxCapture = 64u << 20;
 
 class ShellTask : public ActionTask {
  public:
-  ShellTask(Executor &Exec, ActionDone Done) : Exec(Exec), Done(std::move(Done)) {}
+  ShellTask(Executor &Exec, ActionDone Done, bool ParseJson)
+      : Exec(Exec), Done(std::move(Done)), ParseJson(ParseJson) {}
   ~ShellTask() override { cleanup(true); }
 
   /// Spawns the command; on failure returns the reason.
@@ -48,6 +49,7 @@ class ShellTask : public ActionTask {
 
   Executor &Exec;
   ActionDone Done;
+  bool ParseJson;  ///< Code steps: stdout that is JSON is also `json`.
   pid_t Pid = -1;
   int PidFd = -1, Out = -1, Err = -1;
   std::string OutText, ErrText;
@@ -175,6 +177,10 @@ void ShellTask::onExit() {
                                      {"stdout", OutText},
                                      {"stderr", ErrText},
                                      {"exit_code", 0}});
+    if (ParseJson) {
+      json Parsed = json::parse(OutText, nullptr, false);
+      Res.Fields["json"] = Parsed.is_discarded() ? json(nullptr) : std::move(Parsed);
+    }
   } else {
     llvm::StringRef Tail = llvm::StringRef(ErrText).rtrim();
     Tail =
@@ -216,6 +222,41 @@ void ShellTask::cleanup(bool Kill) {
 }  // namespace
 
 namespace {
+
+/// The program of a `python` or `node` step: the interpreter with `code` or
+/// `file` (in the run directory), then `args`.
+llvm::Expected<std::vector<std::string>> codeArgv(const std::string &Action,
+                                                  const json &Params,
+                                                  sandbox::Policy &Pol) {
+  bool Py = Action == "python";
+  std::vector<std::string> Argv = {Py ? "python3" : "node"};
+  if (Py) Argv.push_back("-I");  // no user site, no PYTHON* variables
+  auto Code = Params.find("code"), File = Params.find("file");
+  if (Code != Params.end() && Code->is_string() && !Code->get<std::string>().empty()) {
+    Argv.push_back(Py ? "-c" : "-e");
+    Argv.push_back(Code->get<std::string>());
+  } else if (File != Params.end() && File->is_string() &&
+             !File->get<std::string>().empty()) {
+    llvm::StringRef F = File->get_ref<const std::string &>();
+    if (F.starts_with("/") || F == ".." || F.starts_with("../") || F.contains("/../") ||
+        F.ends_with("/.."))
+      return llvm::createStringError(fmt::format(
+          "parameter `file` must be a path inside the run directory, found `{}`",
+          F.str()));
+    // The script is read from the run directory.
+    if (Pol.RunDir == sandbox::RunDirAccess::None)
+      Pol.RunDir = sandbox::RunDirAccess::Read;
+    Argv.push_back(F.str());
+  } else {
+    return llvm::createStringError(
+        "parameter `code` or `file` must be a non-empty string");
+  }
+  if (auto A = Params.find("args"); A != Params.end() && !A->is_null()) {
+    if (!A->is_array()) return llvm::createStringError("parameter `args` must be a list");
+    for (const json &V : *A) Argv.push_back(ir::displayString(V));
+  }
+  return Argv;
+}
 
 /// The program of a `shell` step: `argv` as given, or `command` through
 /// /bin/sh -c. Errors are the step's (bad parameters).
@@ -261,24 +302,29 @@ llvm::Error stepPolicy(const json &Params, sandbox::Policy &Pol) {
 
 }  // namespace
 
-std::unique_ptr<ActionTask> startShell(Executor &Exec, const ProcessConfig &Config,
-                                       const json &Params, ActionDone Done) {
+std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig &Config,
+                                             const std::string &Action,
+                                             const json &Params, ActionDone Done) {
   sandbox::Program Prog;
-  llvm::Expected<std::vector<std::string>> Argv = programArgv(Params);
-  if (!Argv) {
-    Done(ActionResult::failure(llvm::toString(Argv.takeError()), false));
-    return nullptr;
-  }
-  Prog.Argv = std::move(*Argv);
   sandbox::Policy Pol = Config.Sandbox;
   if (llvm::Error E = stepPolicy(Params, Pol)) {
     Done(ActionResult::failure(llvm::toString(std::move(E)), false));
     return nullptr;
   }
+  bool IsCode = Action != "shell";
+  llvm::Expected<std::vector<std::string>> Argv =
+      IsCode ? codeArgv(Action, Params, Pol) : programArgv(Params);
+  if (!Argv) {
+    Done(ActionResult::failure(llvm::toString(Argv.takeError()), false));
+    return nullptr;
+  }
+  Prog.Argv = std::move(*Argv);
   std::string StdinText;
   const std::string *Stdin = nullptr;
-  if (auto S = Params.find("stdin"); S != Params.end() && !S->is_null()) {
-    StdinText = ir::displayString(*S);
+  if (auto S = Params.find(IsCode ? "input" : "stdin");
+      S != Params.end() && !S->is_null()) {
+    // Code steps get `input` as JSON text; shell steps `stdin` as text.
+    StdinText = IsCode ? ir::toJsonText(*S) : ir::displayString(*S);
     Stdin = &StdinText;
   }
   if (auto Env = Params.find("env"); Env != Params.end() && Env->is_object())
@@ -288,7 +334,7 @@ std::unique_ptr<ActionTask> startShell(Executor &Exec, const ProcessConfig &Conf
   Prog.RunDir = Dir.str().str();
   const sandbox::HostLayout &Host = Config.Host ? *Config.Host : sandbox::hostLayout();
   sandbox::Launch L = sandbox::buildLaunch(Pol, Prog, Host);
-  auto T = std::make_unique<ShellTask>(Exec, Done);
+  auto T = std::make_unique<ShellTask>(Exec, Done, IsCode);
   // bwrap adds two processes of its own.
   std::unique_ptr<sandbox::StepCgroup> Cg =
       Config.Spawn ? nullptr

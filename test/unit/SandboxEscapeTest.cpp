@@ -53,10 +53,11 @@ class SandboxEscape : public ::testing::Test {
     C.Sandbox.Enabled = Sandboxed;
     ActionResult Out;
     bool Done = false;
-    std::unique_ptr<ActionTask> T = startShell(Loop, C, Params, [&](ActionResult R) {
-      Out = std::move(R);
-      Done = true;
-    });
+    std::unique_ptr<ActionTask> T =
+        startProcessStep(Loop, C, "shell", Params, [&](ActionResult R) {
+          Out = std::move(R);
+          Done = true;
+        });
     if (CancelMs > 0 && T)
       Loop.addTimer(Loop.now() + std::chrono::milliseconds(CancelMs), [&] {
         T->cancel();

@@ -154,7 +154,7 @@ ActionResult startWith(RecordingSpawner &S, json Params, bool Sandboxed = true) 
   C.Host = &H;
   C.Sandbox.Enabled = Sandboxed;
   ActionResult Out;
-  startShell(Loop, C, Params, [&](ActionResult R) { Out = std::move(R); });
+  startProcessStep(Loop, C, "shell", Params, [&](ActionResult R) { Out = std::move(R); });
   return Out;
 }
 
