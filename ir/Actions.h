@@ -41,7 +41,7 @@ struct ActionInfo {
   /// file.read, file.write): what the fuse pass chains.
   bool Local = false;
   /// Starts a process (shell): runs in the sandbox; `command` values are
-  /// quoted by the quote-shell pass.
+  /// quoted by the secure-steps pass.
   bool RunsProcess = false;
 };
 

@@ -25,8 +25,10 @@ const PassInfo Registry[] = {
     {"cycle-check", "report dependency cycles", createCycleCheckPass},
     {"fold-constants", "fold templates over compile-time inputs into constants",
      createFoldConstantsPass},
-    {"quote-shell", "quote run-time values in shell commands as one word each",
-     createQuoteShellPass},
+    {"secure-steps",
+     "quote run-time values in shell commands, check imports against "
+     "security.forbidden_modules, warn about secrets in env",
+     createSecureStepsPass},
     {"select-models", "choose models for model steps by requirements and policy",
      createSelectModelsPass},
     {"schedule", "ASAP levels, estimated durations, critical paths (run priority)",

@@ -223,17 +223,54 @@ void ShellTask::cleanup(bool Kill) {
 
 namespace {
 
+/// Runs `python` code under security.forbidden_modules: argv[1] is the
+/// comma-separated list, argv[2] `code` or `file`, argv[3] the code or the
+/// script, then the step's args. Modules already loaded are dropped so that
+/// importing them again goes through the hook.
+constexpr const char *ImportHook = R"(import sys, builtins
+_F = set(sys.argv[1].split(','))
+class _Forbid:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in _F:
+            raise ImportError(f"module `{name}` is forbidden by security.forbidden_modules")
+for _m in list(sys.modules):
+    if _m.split('.')[0] in _F:
+        del sys.modules[_m]
+sys.meta_path.insert(0, _Forbid())
+_k, _s = sys.argv[2], sys.argv[3]
+sys.argv = [_s if _k == 'file' else '-c'] + sys.argv[4:]
+_c = compile(open(_s).read() if _k == 'file' else _s, _s if _k == 'file' else '<code>', 'exec')
+_run = exec
+def _forbidden(name):
+    def f(*a, **k):
+        raise PermissionError(f"`{name}` is forbidden by security.forbidden_modules")
+    return f
+_b = dict(builtins.__dict__)  # the step's own: the standard library keeps its eval
+for _n in ('eval', 'exec'):
+    if _n in _F:
+        _b[_n] = _forbidden(_n)
+_run(_c, {'__name__': '__main__', '__builtins__': _b})
+)";
+
 /// The program of a `python` or `node` step: the interpreter with `code` or
 /// `file` (in the run directory), then `args`.
-llvm::Expected<std::vector<std::string>> codeArgv(const std::string &Action,
-                                                  const json &Params,
-                                                  sandbox::Policy &Pol) {
+llvm::Expected<std::vector<std::string>> codeArgv(
+    const std::string &Action, const json &Params, sandbox::Policy &Pol,
+    const std::vector<std::string> &Forbidden) {
   bool Py = Action == "python";
   std::vector<std::string> Argv = {Py ? "python3" : "node"};
   if (Py) Argv.push_back("-I");  // no user site, no PYTHON* variables
+  bool Hook = Py && !Forbidden.empty();
+  if (Hook) {
+    Argv.push_back("-c");
+    Argv.push_back(ImportHook);
+    std::string List;
+    for (const std::string &M : Forbidden) List += (List.empty() ? "" : ",") + M;
+    Argv.push_back(List);
+  }
   auto Code = Params.find("code"), File = Params.find("file");
   if (Code != Params.end() && Code->is_string() && !Code->get<std::string>().empty()) {
-    Argv.push_back(Py ? "-c" : "-e");
+    Argv.push_back(Hook ? "code" : Py ? "-c" : "-e");
     Argv.push_back(Code->get<std::string>());
   } else if (File != Params.end() && File->is_string() &&
              !File->get<std::string>().empty()) {
@@ -246,6 +283,7 @@ llvm::Expected<std::vector<std::string>> codeArgv(const std::string &Action,
     // The script is read from the run directory.
     if (Pol.RunDir == sandbox::RunDirAccess::None)
       Pol.RunDir = sandbox::RunDirAccess::Read;
+    if (Hook) Argv.push_back("file");
     Argv.push_back(F.str());
   } else {
     return llvm::createStringError(
@@ -313,7 +351,8 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
   }
   bool IsCode = Action != "shell";
   llvm::Expected<std::vector<std::string>> Argv =
-      IsCode ? codeArgv(Action, Params, Pol) : programArgv(Params);
+      IsCode ? codeArgv(Action, Params, Pol, Config.ForbiddenModules)
+             : programArgv(Params);
   if (!Argv) {
     Done(ActionResult::failure(llvm::toString(Argv.takeError()), false));
     return nullptr;

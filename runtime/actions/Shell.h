@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/actions/Action.h"
 #include "runtime/exec/Executor.h"
@@ -17,6 +18,9 @@ struct ProcessConfig {
   /// The run's sandbox policy (config.yaml, --no-sandbox); each step adds
   /// its `run_dir` and `limits`.
   sandbox::Policy Sandbox;
+  /// security.forbidden_modules: `python` steps run under an import hook
+  /// that refuses these modules (and the builtins `eval`, `exec`).
+  std::vector<std::string> ForbiddenModules;
   sandbox::Spawner *Spawn = nullptr;          ///< Null: the real one.
   const sandbox::HostLayout *Host = nullptr;  ///< Null: this machine's.
 };

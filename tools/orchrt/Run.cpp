@@ -177,6 +177,8 @@ int runPlan(const RunCommand &Cmd) {
   EventLoop Loop;
   RunnerConfig RC;
   RC.Process.Sandbox = Sandbox;
+  if (const auto *FM = Plan->plan().forbidden_modules())
+    for (const auto *M : *FM) RC.Process.ForbiddenModules.push_back(M->str());
   RC.Llm.Stats = Learns ? &Stats : nullptr;
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
