@@ -374,10 +374,15 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
   const sandbox::HostLayout &Host = Config.Host ? *Config.Host : sandbox::hostLayout();
   sandbox::Launch L = sandbox::buildLaunch(Pol, Prog, Host);
   auto T = std::make_unique<ShellTask>(Exec, Done, IsCode);
-  // bwrap adds two processes of its own.
+  // A cgroup only where a limit needs one (pids.max: RLIMIT_NPROC does not
+  // bound processes in bwrap's user namespace, see docs/sandbox.md; a CPU
+  // share) or no pid namespace ends the tree (unsandboxed, not root):
+  // joining one costs ~10 ms on cgroup v1. bwrap adds two processes.
+  bool NeedCgroup = Pol.Enabled || Pol.Lim.CpuShare > 0 || !L.NewPidNamespace;
   std::unique_ptr<sandbox::StepCgroup> Cg =
-      Config.Spawn ? nullptr
-                   : sandbox::StepCgroup::create(Pol.Lim.Processes + 2, Pol.Lim.CpuShare);
+      Config.Spawn || !NeedCgroup
+          ? nullptr
+          : sandbox::StepCgroup::create(Pol.Lim.Processes + 2, Pol.Lim.CpuShare);
   if (!Cg && !Config.Spawn && Pol.Lim.CpuShare > 0) {
     Done(ActionResult::failure(
         fmt::format("`cpu: {}` (a share of one CPU) needs a cpu cgroup orchrt can write, "

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "llvm/ADT/StringRef.h"
 #include "runtime/sandbox/Seccomp.h"
 
 namespace orch::runtime::sandbox {
@@ -35,6 +37,23 @@ llvm::Expected<int> seccompFd() {
   return Fd;
 }
 
+/// \p Name looked up on the PATH of \p Env (as execvp would, but before
+/// the clone: the child may only make system calls). Names with a slash,
+/// and names not found (exec then reports the error), stay as they are.
+std::string resolve(const std::string &Name, const std::vector<std::string> &Env) {
+  if (Name.empty() || Name.find('/') != std::string::npos) return Name;
+  llvm::StringRef Path = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string &E : Env)
+    if (llvm::StringRef(E).starts_with("PATH=")) Path = llvm::StringRef(E).drop_front(5);
+  while (!Path.empty()) {
+    auto [Dir, Rest] = Path.split(':');
+    Path = Rest;
+    std::string Full = (Dir.empty() ? "." : Dir.str()) + "/" + Name;
+    if (access(Full.c_str(), X_OK) == 0) return Full;
+  }
+  return Name;
+}
+
 /// Everything the child needs, prepared before the clone: it shares the
 /// parent's memory until exec and may only make system calls.
 struct Child {
@@ -44,6 +63,8 @@ struct Child {
   const char *Cwd;
   Stdio Io;
   int Filter;
+  const Rlimit *Limits;
+  size_t NumLimits;
   int Errno = 0;  ///< Set by the child when it cannot exec.
 };
 
@@ -63,6 +84,11 @@ int childMain(void *Arg) {
   for (int Fd : C->Io.CgroupProcs)
     if (Fd >= 0 && write(Fd, "0", 1) != 1) goto fail;
   if (setpgid(0, 0) != 0) goto fail;
+  for (size_t I = 0; I < C->NumLimits; ++I) {
+    struct rlimit R;
+    R.rlim_cur = R.rlim_max = static_cast<rlim_t>(C->Limits[I].Value);
+    if (setrlimit(C->Limits[I].Resource, &R) != 0) goto fail;
+  }
   {
     int In = C->Io.In >= 0 ? C->Io.In : open("/dev/null", O_RDONLY | O_CLOEXEC);
     // Out of the way of 0..3 first, so no placement overwrites a source.
@@ -101,7 +127,9 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   Argv.push_back(nullptr);
   for (const std::string &E : L.Env) Env.push_back(const_cast<char *>(E.c_str()));
   Env.push_back(nullptr);
-  Child C{L.Path.c_str(), Argv.data(), Env.data(), L.Cwd.c_str(), Io, Filter};
+  std::string Path = resolve(L.Path, L.Env);
+  Child C{Path.c_str(), Argv.data(), Env.data(),       L.Cwd.c_str(),
+          Io,           Filter,      L.Rlimits.data(), L.Rlimits.size()};
   // The child runs on its own stack in our memory until exec (CLONE_VFORK
   // suspends this thread until then); no signal handler may run there.
   constexpr size_t StackSize = 64 * 1024;
@@ -109,8 +137,9 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   sigset_t All, Old;
   sigfillset(&All);
   pthread_sigmask(SIG_SETMASK, &All, &Old);
-  pid_t Pid =
-      clone(childMain, Stack.data() + StackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, &C);
+  int Flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  if (L.NewPidNamespace) Flags |= CLONE_NEWPID;
+  pid_t Pid = clone(childMain, Stack.data() + StackSize, Flags, &C);
   int CloneErr = errno;
   pthread_sigmask(SIG_SETMASK, &Old, nullptr);
   if (Filter >= 0) close(Filter);
