@@ -77,15 +77,15 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
   if (!Pol.Enabled) {
     // Unsandboxed: the same limits except processes (counted per host user,
     // so any number would be wrong for root).
-    L.Path = Prog.Argv.empty() ? "" : Prog.Argv[0];
     L.Argv = Prog.Argv;
+    if (!L.Argv.empty()) L.Path = L.Argv.front();
     L.Cwd = Prog.RunDir;
     L.NewPidNamespace = Host.CanUnsharePid;
     return L;
   }
   L.Path = Host.BwrapPath;
   L.NeedsSeccompFd = true;
-  L.Cwd = "/";
+  L.Cwd.assign(1, '/');  // not = "/": a GCC 12 -Wrestrict false positive
   auto &A = L.Argv;
   add(A, {"bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
           "--unshare-cgroup-try", "--disable-userns", "--uid", "65534", "--gid", "65534",
