@@ -259,6 +259,15 @@ TEST_F(SandboxEscape, UnsandboxedStepsEndTheirTreeToo) {
   EXPECT_FALSE(processesLeft(Mark));
 }
 
+TEST_F(SandboxEscape, UnsandboxedStepsGetTheirOwnPidNamespaceAsRoot) {
+  // As root the tree ends with the step's own pid namespace: the step's
+  // first process is pid 1 there, and no cgroup is needed for it.
+  if (!sandbox::hostLayout().CanUnsharePid) GTEST_SKIP() << "not root";
+  ActionResult R = run(json{{"command", "echo $$"}}, 0, /*Sandboxed=*/false);
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["output"], "1");
+}
+
 TEST_F(SandboxEscape, HugeOutputIsCapped) {
   ActionResult R = run(json{{"command", "head -c 1073741824 /dev/zero"}});
   ASSERT_TRUE(R.Ok) << R.Error;
