@@ -1,6 +1,11 @@
 //===- Actions.cpp - The built-in action table ----------------------------===//
 #include "ir/Actions.h"
 
+#include <fmt/format.h>
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
 namespace orch::ir {
 
 namespace {
@@ -127,6 +132,25 @@ llvm::ArrayRef<llvm::StringRef> httpMethods() {
   static constexpr llvm::StringRef Methods[] = {"GET",   "POST",   "PUT",
                                                 "PATCH", "DELETE", "HEAD"};
   return Methods;
+}
+
+std::string envNameProblem(llvm::StringRef Name) {
+  auto Word = [](char C) { return llvm::isAlnum(C) || C == '_'; };
+  if (Name.empty() || llvm::isDigit(Name.front()) || !llvm::all_of(Name, Word))
+    return fmt::format(
+        "`{}` is not a variable name (letters, digits and `_`, not starting with a "
+        "digit)",
+        Name.str());
+  // The loader's and the C library's variables: code or data they load.
+  static constexpr llvm::StringLiteral Unsafe[] = {
+      "BASH_ENV",    "ENV",         "GCONV_PATH",      "GETCONF_DIR",  "GLIBC_TUNABLES",
+      "HOSTALIASES", "LOCALDOMAIN", "LOCPATH",         "MALLOC_TRACE", "NIS_PATH",
+      "NLSPATH",     "RES_OPTIONS", "RESOLV_HOST_CONF"};
+  if (Name.starts_with("LD_") || llvm::is_contained(Unsafe, Name))
+    return fmt::format(
+        "`{}` makes the loader or the C library load code or data: it may not be set",
+        Name.str());
+  return "";
 }
 
 }  // namespace orch::ir

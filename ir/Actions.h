@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <string>
+
 #include "ir/Type.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -60,5 +62,11 @@ llvm::ArrayRef<llvm::StringRef> httpMethods();
 
 /// The operations of the `transform` action besides the template filters.
 llvm::ArrayRef<llvm::StringRef> transformOps();
+
+/// Why \p Name may not be a variable in a process step's `env`, or empty
+/// when it may: it must match `[A-Za-z_][A-Za-z0-9_]*` and not be one the
+/// dynamic loader or the C library act on (LD_*, GCONV_PATH, GLIBC_TUNABLES,
+/// ...). The compiler checks constant names, the runtime rendered ones.
+std::string envNameProblem(llvm::StringRef Name);
 
 }  // namespace orch::ir

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -367,7 +368,14 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
     Stdin = &StdinText;
   }
   if (auto Env = Params.find("env"); Env != Params.end() && Env->is_object())
-    for (auto &[K, V] : Env->items()) Prog.Env.push_back({K, ir::displayString(V)});
+    for (auto &[K, V] : Env->items()) {
+      // Rendered names too: `env: "{{ steps.x.json }}"` is data.
+      if (std::string Why = ir::envNameProblem(K); !Why.empty()) {
+        Done(ActionResult::failure("env: cannot set " + Why, false));
+        return nullptr;
+      }
+      Prog.Env.push_back({K, ir::displayString(V)});
+    }
   llvm::SmallString<256> Dir(Config.RunDir);
   llvm::sys::fs::make_absolute(Dir);
   Prog.RunDir = Dir.str().str();

@@ -67,7 +67,8 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
       if (E.first == K) E.second = V, Replaced = true;
     if (!Replaced) Env.push_back({K, V});
   }
-  for (const auto &[K, V] : Env) L.Env.push_back(K + "=" + V);
+  if (!Pol.Enabled)
+    for (const auto &[K, V] : Env) L.Env.push_back(K + "=" + V);
 
   const Limits &Lim = Pol.Lim;
   L.Rlimits = {{RLIMIT_AS, Lim.MemoryBytes},
@@ -112,6 +113,12 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
       add(A, {"--bind", Prog.RunDir, SandboxWorkDir});
       break;
   }
+  // bwrap itself runs as host root with a fixed environment (a step's
+  // LD_PRELOAD would run code in it, outside every namespace); the step's
+  // variables are set for the program only.
+  L.Env = {"PATH=" + std::string(SandboxPath)};
+  add(A, {"--clearenv"});
+  for (const auto &[K, V] : Env) add(A, {"--setenv", K, V});
   add(A, {"--chdir", SandboxWorkDir, "--seccomp", std::to_string(SeccompFd), "--"});
   // Set before bwrap (root is exempt from it); where the kernel counts the
   // step's user namespace apart it bounds the step. On the 6.18 kernel

@@ -132,6 +132,20 @@ TEST_F(SandboxEscape, NoSecretInAnyEnvironment) {
   EXPECT_NE(out(R).find("PATH=/usr/local/bin"), std::string::npos);
 }
 
+// Review finding 1: a step's LD_PRELOAD reached bwrap, which runs as host
+// root outside every namespace. Loader variables are refused (rendered names
+// too), and the step's variables still reach the program.
+TEST_F(SandboxEscape, LoaderVariablesAreRefused) {
+  for (const char *K : {"LD_PRELOAD", "LD_LIBRARY_PATH", "GCONV_PATH", "A=B", "1X", ""}) {
+    ActionResult R = run(json{{"command", "echo ran"}, {"env", json{{K, "/tmp/x.so"}}}});
+    EXPECT_FALSE(R.Ok) << K;
+    EXPECT_NE(R.Error.find("env: cannot set"), std::string::npos) << K << ": " << R.Error;
+  }
+  ActionResult R =
+      run(json{{"command", "echo $GREETING"}, {"env", json{{"GREETING", "hello"}}}});
+  EXPECT_NE(out(R).find("hello"), std::string::npos) << out(R);
+}
+
 TEST_F(SandboxEscape, WritesStayInside) {
   ActionResult R = run(json{{"command",
                              "echo x > made.txt; echo x > /tmp/made.txt; "
