@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +66,7 @@ struct Child {
   int Filter;
   const Rlimit *Limits;
   size_t NumLimits;
+  int MaxFds;     ///< The parent's RLIMIT_NOFILE: where the fallback stops.
   int Errno = 0;  ///< Set by the child when it cannot exec.
 };
 
@@ -101,6 +103,16 @@ int childMain(void *Arg) {
     for (int To = 0; To < 4; ++To)
       if (Fds[To] >= 0 && !place(Fds[To], To)) goto fail;
   }
+  {
+    // Nothing else crosses exec: not a descriptor orchrt inherited, not one
+    // a library opened without close-on-exec (a kept-alive model
+    // connection would be a way out of --unshare-net).
+    unsigned First = C->Filter >= 0 ? 4 : 3;
+    if (syscall(SYS_close_range, First, ~0U, 0) != 0) {
+      if (errno != ENOSYS) goto fail;
+      for (int Fd = static_cast<int>(First); Fd < C->MaxFds; ++Fd) close(Fd);
+    }
+  }
   if (chdir(C->Cwd) != 0) goto fail;
   {
     sigset_t None;
@@ -128,8 +140,12 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   for (const std::string &E : L.Env) Env.push_back(const_cast<char *>(E.c_str()));
   Env.push_back(nullptr);
   std::string Path = resolve(L.Path, L.Env);
-  Child C{Path.c_str(), Argv.data(), Env.data(),       L.Cwd.c_str(),
-          Io,           Filter,      L.Rlimits.data(), L.Rlimits.size()};
+  struct rlimit NoFile;
+  int MaxFds = getrlimit(RLIMIT_NOFILE, &NoFile) == 0 && NoFile.rlim_cur < (1u << 20)
+                   ? static_cast<int>(NoFile.rlim_cur)
+                   : 1 << 20;
+  Child C{Path.c_str(), Argv.data(),      Env.data(),       L.Cwd.c_str(), Io,
+          Filter,       L.Rlimits.data(), L.Rlimits.size(), MaxFds};
   // The child runs on its own stack in our memory until exec (CLONE_VFORK
   // suspends this thread until then); no signal handler may run there.
   constexpr size_t StackSize = 64 * 1024;

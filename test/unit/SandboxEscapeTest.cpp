@@ -83,7 +83,7 @@ TEST_F(SandboxEscape, RunsAsNobodyInAnEmptyWorkDir) {
 }
 
 TEST_F(SandboxEscape, NoLoopbackNetwork) {
-  int S = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int S = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_in A{};
   A.sin_family = AF_INET;
   A.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -144,6 +144,24 @@ TEST_F(SandboxEscape, LoaderVariablesAreRefused) {
   ActionResult R =
       run(json{{"command", "echo $GREETING"}, {"env", json{{"GREETING", "hello"}}}});
   EXPECT_NE(out(R).find("hello"), std::string::npos) << out(R);
+}
+
+// Review finding 2: descriptors orchrt inherited (or a library opened
+// without close-on-exec) crossed exec into the step. Only 0, 1, 2 do now.
+TEST_F(SandboxEscape, NoInheritedDescriptorReachesTheStep) {
+  int Fd = open((Dir + "/secret.txt").c_str(), O_RDONLY);  // no O_CLOEXEC
+  ASSERT_GE(Fd, 0);
+  ASSERT_EQ(dup2(Fd, 57), 57);
+  close(Fd);
+  for (bool Sandboxed : {true, false}) {
+    ActionResult R =
+        run(json{{"command", "cat /proc/$$/fd/57; ls /proc/self/fd | tr '\\n' ' '"}}, 0,
+            Sandboxed);
+    EXPECT_EQ(out(R).find("TOPSECRET"), std::string::npos) << out(R);
+    // ls itself has its directory open as 3.
+    EXPECT_EQ(R.Fields.value("stdout", std::string()), "0 1 2 3 ") << out(R);
+  }
+  close(57);
 }
 
 TEST_F(SandboxEscape, WritesStayInside) {
