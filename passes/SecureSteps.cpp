@@ -136,14 +136,16 @@ class SecureStepsPass : public Pass {
   }
 
   void warnSecrets(const Step &S, const Value *V, PassContext &Ctx) {
-    if (auto *M = llvm::dyn_cast<MapValue>(V))
-      for (const MapEntry &E : M->entries())
-        if (std::string Why = envNameProblem(E.Key); !Why.empty())
-          Ctx.Diags.report(DiagKind::StepEnvUnsafe, E.KeyLoc, E.Key.size(),
-                           S.Id.Str.str(), Why);
-        else if (secretName(E.Key))
-          Ctx.Diags.report(DiagKind::StepEnvSecret, E.KeyLoc, E.Key.size(),
-                           S.Id.Str.str(), E.Key.str());
+    auto *M = llvm::dyn_cast<MapValue>(V);
+    if (!M) return;
+    for (const MapEntry &E : M->entries()) {
+      if (std::string Why = envNameProblem(E.Key); !Why.empty())
+        Ctx.Diags.report(DiagKind::StepEnvUnsafe, E.KeyLoc, E.Key.size(), S.Id.Str.str(),
+                         Why);
+      else if (secretName(E.Key))
+        Ctx.Diags.report(DiagKind::StepEnvSecret, E.KeyLoc, E.Key.size(), S.Id.Str.str(),
+                         E.Key.str());
+    }
   }
 };
 
