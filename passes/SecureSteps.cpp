@@ -1,8 +1,9 @@
 //===- SecureSteps.cpp - What process steps may do -------------------------===//
 //
-// After fold-constants, every `{{ }}` left in a `shell` step's `command`
-// reads run-time data: a pipeline input, a step's output, a model's answer.
-// Each becomes `value | shell_quote`, one shell word, so no value can add
+// Before fold-constants, every `{{ }}` in a `shell` step's `command` (a
+// pipeline input, also one bound with --set, a step's output, a model's
+// answer) and every resolved <AUTO> answer there is data. Each becomes
+// `value | shell_quote`, one shell word, so no value can add
 // syntax (`;`, `$(...)`, a newline) to the command. `| raw` as the last
 // filter opts out: it is removed, with a warning. Steps may also name
 // secrets in their environment; those are warned about here too. The
@@ -63,6 +64,13 @@ class SecureStepsPass : public Pass {
     std::vector<Segment> Segs(T->segments().begin(), T->segments().end());
     bool Changed = false;
     for (Segment &Seg : Segs) {
+      // An <AUTO> answer is data from a model or a lock file someone can
+      // edit: quoted like any value (fold-constants then folds it).
+      if (Seg.K == Segment::Kind::Auto && Seg.Tag->Resolved)
+        if (auto *Sc = llvm::dyn_cast<ScalarValue>(Seg.Tag->Resolved)) {
+          Seg.K = Segment::Kind::Expr;
+          Seg.E = P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
+        }
       if (Seg.K != Segment::Kind::Expr) continue;
       if (auto *F = llvm::dyn_cast<FilterExpr>(Seg.E)) {
         if (F->name() == "shell_quote") continue;
