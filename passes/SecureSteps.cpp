@@ -33,6 +33,24 @@ bool secretName(llvm::StringRef Name) {
          N.ends_with("_PASSWORD") || N == "API_KEY";
 }
 
+/// The shell quote open after \p Text, given \p Open before it (0: none):
+/// a small lexer for '...', "..." and backslash escapes.
+char shellQuoteAfter(llvm::StringRef Text, char Open) {
+  for (size_t I = 0; I < Text.size(); ++I) {
+    char C = Text[I];
+    if (Open == '\'') {
+      if (C == '\'') Open = 0;
+    } else if (C == '\\') {
+      ++I;  // The next character is literal (outside or inside "...").
+    } else if (Open == '"') {
+      if (C == '"') Open = 0;
+    } else if (C == '\'' || C == '"') {
+      Open = C;
+    }
+  }
+  return Open;
+}
+
 class SecureStepsPass : public Pass {
  public:
   llvm::StringRef name() const override { return "secure-steps"; }
@@ -63,13 +81,30 @@ class SecureStepsPass : public Pass {
     if (!T) return;
     std::vector<Segment> Segs(T->segments().begin(), T->segments().end());
     bool Changed = false;
+    char Quote = 0;  // The shell quote open where the segment starts: ', " or none.
     for (Segment &Seg : Segs) {
+      if (Seg.K == Segment::Kind::Text) {
+        Quote = shellQuoteAfter(Seg.Text, Quote);
+        continue;
+      }
+      bool Raw = Seg.K == Segment::Kind::Expr && llvm::isa<FilterExpr>(Seg.E) &&
+                 llvm::cast<FilterExpr>(Seg.E)->name() == "raw";
+      if (Quote && !Raw) {
+        // '...' keeps a quoted value's quotes literal and "..." runs its
+        // $(...): either way the value would become syntax.
+        SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
+        uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
+        Ctx.Diags.report(DiagKind::ShellQuotedValue, L, Len,
+                         Quote == '\'' ? "single" : "double");
+        continue;
+      }
       // An <AUTO> answer is data from a model or a lock file someone can
       // edit: quoted like any value (fold-constants then folds it).
       if (Seg.K == Segment::Kind::Auto && Seg.Tag->Resolved)
         if (auto *Sc = llvm::dyn_cast<ScalarValue>(Seg.Tag->Resolved)) {
           Seg.K = Segment::Kind::Expr;
-          Seg.E = P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
+          Seg.E =
+              P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
         }
       if (Seg.K != Segment::Kind::Expr) continue;
       if (auto *F = llvm::dyn_cast<FilterExpr>(Seg.E)) {
