@@ -86,6 +86,22 @@ TEST_F(OpenBeneath, FileActionsRefuseAFifo) {
   EXPECT_FALSE(R.Ok);
 }
 
+// Review finding 13: without openat2 the whole relative path went to one
+// openat(O_NOFOLLOW), which follows a link in any but the last component.
+TEST_F(OpenBeneath, TheFallbackRefusesALinkInAnyComponent) {
+  swapForLink("d", Outside);
+  int Dir = open(Root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(Dir, 0);
+  EXPECT_LT(openByComponents(Dir, "d/secret", O_RDONLY), 0);
+  EXPECT_LT(openByComponents(Dir, "../outside/secret", O_RDONLY), 0);
+  fs::create_directories(Root + "/e");
+  std::ofstream(Root + "/e/ok") << "fine";
+  int Fd = openByComponents(Dir, "e/ok", O_RDONLY);
+  EXPECT_GE(Fd, 0);
+  if (Fd >= 0) close(Fd);
+  close(Dir);
+}
+
 TEST_F(OpenBeneath, FileActionsGoThroughIt) {
   nlohmann::json P = {{"path", "d/out.txt"}, {"content", "data"}};
   ActionResult W = runFileWrite(Root, P);
