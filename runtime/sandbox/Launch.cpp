@@ -74,7 +74,8 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
   L.Rlimits = {{RLIMIT_AS, Lim.MemoryBytes},
                {RLIMIT_CPU, Lim.CpuSeconds},
                {RLIMIT_FSIZE, Lim.FileSizeBytes},
-               {RLIMIT_NOFILE, Lim.OpenFiles}};
+               {RLIMIT_NOFILE, Lim.OpenFiles},
+               {RLIMIT_CORE, 0}};  // no core file of a step's memory
   if (!Pol.Enabled) {
     // Unsandboxed: the same limits except processes (counted per host user,
     // so any number would be wrong for root).

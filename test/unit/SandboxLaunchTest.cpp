@@ -48,6 +48,7 @@ TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   EXPECT_FALSE(llvm::is_contained(L.Argv, "/runs/r1"));  // not bound unless asked
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_AS, 1073741824}));
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CPU, 600}));
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CORE, 0}));  // finding 12
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_NPROC, 256}));
   EXPECT_FALSE(L.NewPidNamespace);  // bwrap makes it
   EXPECT_TRUE(hasSeq(L.Argv, {"--", "/bin/sh", "-c", "echo hi"}));
@@ -143,7 +144,11 @@ TEST(SandboxSeccomp, ProgramDeniesTheListedCalls) {
   ASSERT_TRUE(static_cast<bool>(P)) << llvm::toString(P.takeError());
   EXPECT_FALSE(P->empty());
   EXPECT_EQ(P->size() % 8, 0u);  // struct sock_filter
-  for (const char *C : {"ptrace", "mount", "init_module", "keyctl", "add_key"})
+  for (const char *C :
+       {"ptrace", "mount", "init_module", "keyctl", "add_key",
+        // Review finding 12.
+        "io_uring_setup", "personality", "pidfd_getfd", "kcmp", "name_to_handle_at",
+        "fanotify_init", "move_pages", "migrate_pages"})
     EXPECT_TRUE(llvm::is_contained(deniedSyscalls(), C)) << C;
 }
 
