@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::ir {
@@ -69,6 +70,24 @@ constexpr ActionField ShellFields[] = {
     {"stderr", Type::String, "standard error"},
     {"exit_code", Type::Int, "the exit status (0: success)"}};
 
+constexpr ActionParam CodeParams[] = {
+    {"code", Type::String, false,
+     "the program's text; no {{ }} (data goes in input or args)"},
+    {"file", Type::String, false, "a script in the run directory (bound read-only)"},
+    {"args", Type::List, false, "arguments (sys.argv[1:], process.argv.slice(1))"},
+    {"input", Type::Any, false, "a value written as JSON to standard input"},
+    {"env", Type::Map, false, "environment variables besides PATH, HOME and LANG"},
+    {"run_dir", Type::String, false,
+     "none (default: a private work directory), read or write"},
+    {"limits", Type::Map, false,
+     "memory, cpu, cpu_time, disk, processes, open_files, network (over config.yaml's)"}};
+constexpr ActionField CodeFields[] = {
+    {"output", Type::String, "standard output without its final newline"},
+    {"json", Type::Any, "standard output parsed as JSON, or null"},
+    {"stdout", Type::String, "standard output as written"},
+    {"stderr", Type::String, "standard error"},
+    {"exit_code", Type::Int, "the exit status (0: success)"}};
+
 constexpr ActionParam GenerateParams[] = {
     {"prompt", Type::String, true, "the user message"},
     {"system", Type::String, false, "the system message"},
@@ -85,6 +104,9 @@ constexpr ActionInfo Table[] = {
      true},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
+    {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
+     true},
+    {"python", "runs Python in the sandbox", CodeParams, CodeFields, false, false, true},
     {"shell", "runs a shell command", ShellParams, ShellFields, false, false, true},
     {"sleep", "waits", SleepParams, SleepFields},
     {"transform", "applies a pure string or JSON operation", TransformParams,
@@ -142,6 +164,22 @@ std::string httpTextProblem(HttpPart Part, llvm::StringRef Text) {
                  ? fmt::format("the byte 0x{:02x}", static_cast<unsigned char>(C))
                  : fmt::format("the character `{}`", C);
   }
+std::string envNameProblem(llvm::StringRef Name) {
+  auto Word = [](char C) { return llvm::isAlnum(C) || C == '_'; };
+  if (Name.empty() || llvm::isDigit(Name.front()) || !llvm::all_of(Name, Word))
+    return fmt::format(
+        "`{}` is not a variable name (letters, digits and `_`, not starting with a "
+        "digit)",
+        Name.str());
+  // The loader's and the C library's variables: code or data they load.
+  static constexpr llvm::StringLiteral Unsafe[] = {
+      "BASH_ENV",    "ENV",         "GCONV_PATH",      "GETCONF_DIR",  "GLIBC_TUNABLES",
+      "HOSTALIASES", "LOCALDOMAIN", "LOCPATH",         "MALLOC_TRACE", "NIS_PATH",
+      "NLSPATH",     "RES_OPTIONS", "RESOLV_HOST_CONF"};
+  if (Name.starts_with("LD_") || llvm::is_contained(Unsafe, Name))
+    return fmt::format(
+        "`{}` makes the loader or the C library load code or data: it may not be set",
+        Name.str());
   return "";
 }
 

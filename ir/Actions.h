@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <string>
+
 #include "ir/Type.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -44,7 +46,7 @@ struct ActionInfo {
   /// file.read, file.write): what the fuse pass chains.
   bool Local = false;
   /// Starts a process (shell): runs in the sandbox; `command` values are
-  /// quoted by the quote-shell pass.
+  /// quoted by the secure-steps pass.
   bool RunsProcess = false;
 };
 
@@ -81,5 +83,10 @@ llvm::ArrayRef<llvm::StringRef> transformOps();
 /// The operation a `transform` name runs: the filter a seed name stands for
 /// (`uppercase` -> `upper`), else \p Name itself.
 llvm::StringRef canonicalTransformOp(llvm::StringRef Name);
+/// Why \p Name may not be a variable in a process step's `env`, or empty
+/// when it may: it must match `[A-Za-z_][A-Za-z0-9_]*` and not be one the
+/// dynamic loader or the C library act on (LD_*, GCONV_PATH, GLIBC_TUNABLES,
+/// ...). The compiler checks constant names, the runtime rendered ones.
+std::string envNameProblem(llvm::StringRef Name);
 
 }  // namespace orch::ir

@@ -233,10 +233,12 @@ class Pipeline {
   bool Scheduled = false;
   /// execution.max_concurrent_tasks of config.yaml: orchrt's default -j.
   unsigned MaxConcurrentTasks = 0;
-  /// config.yaml `sandbox.enabled: false` (quote-shell copies it here).
+  /// config.yaml `sandbox.enabled: false` (secure-steps copies it here).
   bool SandboxDisabled = false;
   /// config.yaml `sandbox.resource_limits` as JSON text, or "".
   std::string SandboxLimits;
+  /// config.yaml `security.forbidden_modules` (orchrt's import hook).
+  std::vector<std::string> ForbiddenModules;
   /// Step outputs the pipeline's `outputs` read, in source order.
   std::vector<StepUse> OutputUses;
   /// Every AUTO tag, in source order (index == AutoTag::Id).

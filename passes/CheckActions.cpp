@@ -82,19 +82,26 @@ class CheckActionsPass : public Pass {
       checkValue(A, *Prm, E.V);
     }
     if (A.RunsProcess) {
-      const MapEntry *Cmd = nullptr, *Argv = nullptr;
+      // What the step runs: exactly one of two parameters.
+      bool Shell = A.Name == "shell";
+      llvm::StringRef First = Shell ? "command" : "code",
+                      Second = Shell ? "argv" : "file";
+      const MapEntry *One = nullptr, *Two = nullptr;
       for (const MapEntry &E : Entries) {
-        if (E.Key == "command") Cmd = &E;
-        if (E.Key == "argv") Argv = &E;
+        if (E.Key == First) One = &E;
+        if (E.Key == Second) Two = &E;
       }
-      if (Cmd && Argv)
-        D->report(DiagKind::ActionParamConflict, Argv->KeyLoc, Argv->Key.size(),
-                  A.Name.str(), "command", "argv");
-      if (!Cmd && !Argv) {
+      if (One && Two)
+        D->report(DiagKind::ActionParamConflict, Two->KeyLoc, Two->Key.size(),
+                  A.Name.str(), First.str(), Second.str());
+      if (!One && !Two) {
         const LocString &At = S.Action.Loc.isValid() ? S.Action : S.Id;
         D->report(DiagKind::MissingActionParam, At.Loc, At.Length, A.Name.str(),
-                  "command", "a command line, or `argv`: a program and its arguments");
+                  First.str(),
+                  Shell ? "a command line, or `argv`: a program and its arguments"
+                        : "the program's text, or `file`: a script in the run directory");
       }
+      if (One && !Shell) checkCodeIsConstant(A, *One);
     }
     for (const ActionParam &Prm : A.Params) {
       if (!Prm.Required) continue;
@@ -109,6 +116,22 @@ class CheckActionsPass : public Pass {
         D->report(DiagKind::MissingActionParam, At.Loc, At.Length, A.Name.str(),
                   Prm.Name.str(), Prm.Summary.str());
       }
+    }
+  }
+
+  /// Data templated into code would become code: `code` must be constant.
+  void checkCodeIsConstant(const ActionInfo &A, const MapEntry &Code) {
+    auto *T = llvm::dyn_cast<TemplateValue>(Code.V);
+    if (!T) return;
+    for (const Segment &Seg : T->segments()) {
+      if (Seg.K == Segment::Kind::Text) continue;
+      SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : T->loc();
+      uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : T->length();
+      D->report(DiagKind::TemplateInCode, L, Len, A.Name.str(),
+                A.Name == "python" ? "json.load(sys.stdin)` or `sys.argv[1:]"
+                                   : "JSON.parse(require('fs').readFileSync(0))` or "
+                                     "`process.argv.slice(1)");
+      return;
     }
   }
 

@@ -136,6 +136,9 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
     if (Root["orchestrator"]) Root = Root["orchestrator"];
     C.MaxConcurrentTasks = get<unsigned>(Root["execution"], "max_concurrent_tasks", 0);
     if (YAML::Node Sec = Root["security"]; Sec && Sec.IsMap())
+      if (YAML::Node FM = Sec["forbidden_modules"]; FM && FM.IsSequence())
+        for (const auto &M : FM) C.ForbiddenModules.push_back(M.as<std::string>());
+    if (YAML::Node Sec = Root["security"]; Sec && Sec.IsMap())
       if (YAML::Node RL = Sec["rate_limiting"];
           RL && RL.IsMap() && get<bool>(RL, "enabled", true))
         C.ModelRequests = limits(RL);

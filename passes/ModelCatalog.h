@@ -74,6 +74,9 @@ struct RunConfig {
   /// sandbox.resource_limits as JSON text (numbers stay numbers), or "";
   /// orchrt checks the forms (runtime/sandbox/Policy.h).
   std::string SandboxLimits;
+  /// security.forbidden_modules: Python modules (and the builtins `eval`,
+  /// `exec`) that `python` steps may not use.
+  std::vector<std::string> ForbiddenModules;
 };
 
 /// Reads \p Path (`models.yaml`). Errors name the file and the problem.

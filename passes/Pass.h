@@ -57,8 +57,10 @@ std::unique_ptr<Pass> createResolveDepsPass();
 /// (`--set`, `--inputs`) into constants, with the runtime's evaluator.
 std::unique_ptr<Pass> createFoldConstantsPass();
 /// Quotes every run-time value in a `shell` command as one shell word
-/// (`| raw` opts out, with a warning); warns about secrets in `env`.
-std::unique_ptr<Pass> createQuoteShellPass();
+/// (`| raw` opts out, with a warning); checks `python` imports against
+/// `security.forbidden_modules`; warns about secrets in `env`; puts
+/// config.yaml's sandbox settings in the plan.
+std::unique_ptr<Pass> createSecureStepsPass();
 /// Checks steps that run built-in actions: parameters and the fields
 /// templates read from them.
 std::unique_ptr<Pass> createCheckActionsPass();

@@ -23,10 +23,13 @@ const PassInfo Registry[] = {
     {"resolve-deps", "build dependency edges, explicit and implicit",
      createResolveDepsPass},
     {"cycle-check", "report dependency cycles", createCycleCheckPass},
+    {"secure-steps",
+     "quote template values (compile-time ones too) in shell commands, check imports "
+     "against "
+     "security.forbidden_modules, warn about secrets in env",
+     createSecureStepsPass},
     {"fold-constants", "fold templates over compile-time inputs into constants",
      createFoldConstantsPass},
-    {"quote-shell", "quote run-time values in shell commands as one word each",
-     createQuoteShellPass},
     {"select-models", "choose models for model steps by requirements and policy",
      createSelectModelsPass},
     {"schedule", "ASAP levels, estimated durations, critical paths (run priority)",

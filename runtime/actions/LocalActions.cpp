@@ -263,12 +263,21 @@ ActionResult runFileWrite(const std::string &RunDir, const json &Params) {
   std::string Text = ir::displayString(*C);
   auto Parts = splitRoot(RunDir, *Full);
   if (!Parts) return bad(Parts.takeError());
-  llvm::Expected<int> Fd =
-      openBeneath(Parts->first, Parts->second,
-                  O_WRONLY | O_CREAT | (Append ? O_APPEND : O_TRUNC), true, *Path);
+  // Non-blocking, so that a FIFO there (no reader: open blocks; a reader
+  // that never reads: write blocks) cannot stop the loop thread.
+  llvm::Expected<int> Fd = openBeneath(
+      Parts->first, Parts->second,
+      O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | (Append ? O_APPEND : O_TRUNC), true,
+      *Path);
   if (!Fd)
     return ActionResult::failure(
         fmt::format("cannot write {}", llvm::toString(Fd.takeError())), false);
+  struct stat St;
+  if (fstat(*Fd, &St) != 0 || !S_ISREG(St.st_mode) ||
+      fcntl(*Fd, F_SETFL, fcntl(*Fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+    close(*Fd);
+    return ActionResult::failure(fmt::format("`{}` is not a regular file", *Path), false);
+  }
   size_t Off = 0;
   int E = 0;
   while (Off < Text.size()) {

@@ -18,8 +18,8 @@ namespace orch::runtime {
 
 namespace {
 
-/// openat2 beneath \p Dir; on kernels without it (before 5.6), openat
-/// refusing a symbolic link as the last component.
+/// openat2 beneath \p Dir; on kernels without it (before 5.6), one
+/// component at a time (openByComponents).
 int openAt(int Dir, const char *Name, int Flags) {
   open_how How;
   std::memset(&How, 0, sizeof How);
@@ -27,8 +27,7 @@ int openAt(int Dir, const char *Name, int Flags) {
   How.mode = (Flags & O_CREAT) ? 0666 : 0;
   How.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   long Fd = syscall(SYS_openat2, Dir, Name, &How, sizeof How);
-  if (Fd < 0 && errno == ENOSYS)
-    Fd = openat(Dir, Name, Flags | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (Fd < 0 && errno == ENOSYS) return openByComponents(Dir, Name, Flags);
   return static_cast<int>(Fd);
 }
 
@@ -40,6 +39,36 @@ llvm::Error fail(const std::string &Shown, int Err) {
 }
 
 }  // namespace
+
+int openByComponents(int Dir, const std::string &Name, int Flags) {
+  llvm::SmallVector<llvm::StringRef, 8> Parts;
+  llvm::StringRef(Name).split(Parts, '/', -1, false);
+  if (Parts.empty()) {
+    errno = ENOENT;
+    return -1;
+  }
+  int At = Dir;
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    if (Parts[I] == "..") {
+      if (At != Dir) close(At);
+      errno = EXDEV;
+      return -1;
+    }
+    std::string Part = Parts[I].str();
+    bool Last = I + 1 == Parts.size();
+    int Next =
+        Last ? openat(At, Part.c_str(), Flags | O_CLOEXEC | O_NOFOLLOW, 0666)
+             : openat(At, Part.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int Err = errno;
+    if (At != Dir) close(At);
+    if (Next < 0) {
+      errno = Err;
+      return -1;
+    }
+    At = Next;
+  }
+  return At;
+}
 
 llvm::Expected<int> openBeneath(const std::string &Root, const std::string &Rel,
                                 int Flags, bool MakeParents, const std::string &Shown) {

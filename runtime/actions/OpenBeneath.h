@@ -23,4 +23,10 @@ namespace orch::runtime {
 llvm::Expected<int> openBeneath(const std::string &Root, const std::string &Rel,
                                 int Flags, bool MakeParents, const std::string &Shown);
 
+/// What openBeneath does where the kernel lacks openat2 (before 5.6):
+/// opens \p Name beneath \p Dir one component at a time, each with
+/// O_NOFOLLOW, refusing `..`; a symbolic link anywhere fails (ELOOP or
+/// ENOTDIR). Returns the descriptor or -1 with errno set.
+int openByComponents(int Dir, const std::string &Name, int Flags);
+
 }  // namespace orch::runtime

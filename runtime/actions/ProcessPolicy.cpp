@@ -20,12 +20,15 @@ bool planRunsProcesses(const plan::Plan &P) {
   return false;
 }
 
-llvm::Expected<sandbox::Policy> processPolicy(const plan::Plan &P, bool NoSandbox,
-                                              llvm::raw_ostream &Warn) {
-  sandbox::Policy Sandbox;
+llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P, bool NoSandbox,
+                                            llvm::raw_ostream &Warn) {
+  ProcessConfig Config;
+  sandbox::Policy &Sandbox = Config.Sandbox;
   Sandbox.Enabled = !NoSandbox && !P.sandbox_disabled();
+  if (const auto *FM = P.forbidden_modules())
+    for (const auto *M : *FM) Config.ForbiddenModules.push_back(M->str());
   // Only plans with process steps use it (examples share one config.yaml).
-  if (!planRunsProcesses(P)) return Sandbox;
+  if (!planRunsProcesses(P)) return Config;
   if (const auto *L = P.sandbox_limits()) {
     nlohmann::json J = nlohmann::json::parse(L->str(), nullptr, false);
     llvm::Error E = J.is_discarded() ? llvm::createStringError("not valid JSON")
@@ -45,11 +48,11 @@ llvm::Expected<sandbox::Policy> processPolicy(const plan::Plan &P, bool NoSandbo
         "orchrt: warning: {}: shell steps run with orchrt's own rights: its files, its "
         "network and every process it can reach\n",
         NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
-    return Sandbox;
+    return Config;
   }
   // Check once that this machine can make one, rather than fail every step.
   if (llvm::Error E = sandbox::probeSandbox(sandbox::hostLayout())) return E;
-  return Sandbox;
+  return Config;
 }
 
 }  // namespace orch::runtime

@@ -11,20 +11,21 @@
 #include "ir/plan/Plan_generated.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
-#include "runtime/sandbox/Policy.h"
+#include "runtime/actions/Shell.h"
 
 namespace orch::runtime {
 
 /// True if \p P has a step that starts a process.
 bool planRunsProcesses(const plan::Plan &P);
 
-/// The sandbox policy for \p P's process steps: sandboxed unless
-/// \p NoSandbox (`--no-sandbox`) or the plan's `sandbox.enabled: false`,
-/// with the plan's `sandbox.resource_limits`. A plan without process steps
-/// gets the default policy and no checks. An unsandboxed run is warned
-/// about on \p Warn; bad limits, or a sandbox this machine cannot make, are
-/// errors that name the fix.
-llvm::Expected<sandbox::Policy> processPolicy(const plan::Plan &P, bool NoSandbox,
-                                              llvm::raw_ostream &Warn);
+/// How \p P's process steps run: sandboxed unless \p NoSandbox
+/// (`--no-sandbox`) or the plan's `sandbox.enabled: false`, with the plan's
+/// `sandbox.resource_limits` and `security.forbidden_modules`. A plan
+/// without process steps gets the defaults and no checks. An unsandboxed
+/// run is warned about on \p Warn; bad limits, or a sandbox this machine
+/// cannot make, are errors that name the fix. The caller sets the run
+/// directory.
+llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P, bool NoSandbox,
+                                            llvm::raw_ostream &Warn);
 
 }  // namespace orch::runtime

@@ -129,7 +129,8 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
   if (A == "file.read") return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
   if (A == "file.write") return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
   if (A == "sleep") return startSleep(Exec, R.Params, std::move(Done));
-  if (A == "shell") return startShell(Exec, Config.Process, R.Params, std::move(Done));
+  if (const ir::ActionInfo *I = ir::findBuiltinAction(A); I && I->RunsProcess)
+    return startProcessStep(Exec, Config.Process, A, R.Params, std::move(Done));
   if (A == "http.request") {
     llm::HttpRequest Req;
     if (auto M = R.Params.find("method"); M != R.Params.end() && !M->is_null()) {

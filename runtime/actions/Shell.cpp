@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -29,7 +30,8 @@ constexpr size_t MaxCapture = 64u << 20;
 
 class ShellTask : public ActionTask {
  public:
-  ShellTask(Executor &Exec, ActionDone Done) : Exec(Exec), Done(std::move(Done)) {}
+  ShellTask(Executor &Exec, ActionDone Done, bool ParseJson)
+      : Exec(Exec), Done(std::move(Done)), ParseJson(ParseJson) {}
   ~ShellTask() override { cleanup(true); }
 
   /// Spawns the command; on failure returns the reason.
@@ -48,6 +50,7 @@ class ShellTask : public ActionTask {
 
   Executor &Exec;
   ActionDone Done;
+  bool ParseJson;  ///< Code steps: stdout that is JSON is also `json`.
   pid_t Pid = -1;
   int PidFd = -1, Out = -1, Err = -1;
   std::string OutText, ErrText;
@@ -175,6 +178,10 @@ void ShellTask::onExit() {
                                      {"stdout", OutText},
                                      {"stderr", ErrText},
                                      {"exit_code", 0}});
+    if (ParseJson) {
+      json Parsed = json::parse(OutText, nullptr, false);
+      Res.Fields["json"] = Parsed.is_discarded() ? json(nullptr) : std::move(Parsed);
+    }
   } else {
     llvm::StringRef Tail = llvm::StringRef(ErrText).rtrim();
     Tail =
@@ -216,6 +223,79 @@ void ShellTask::cleanup(bool Kill) {
 }  // namespace
 
 namespace {
+
+/// Runs `python` code under security.forbidden_modules: argv[1] is the
+/// comma-separated list, argv[2] `code` or `file`, argv[3] the code or the
+/// script, then the step's args. Modules already loaded are dropped so that
+/// importing them again goes through the hook.
+constexpr const char *ImportHook = R"(import sys, builtins
+_F = set(sys.argv[1].split(','))
+class _Forbid:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in _F:
+            raise ImportError(f"module `{name}` is forbidden by security.forbidden_modules")
+for _m in list(sys.modules):
+    if _m.split('.')[0] in _F:
+        del sys.modules[_m]
+sys.meta_path.insert(0, _Forbid())
+_k, _s = sys.argv[2], sys.argv[3]
+sys.argv = [_s if _k == 'file' else '-c'] + sys.argv[4:]
+_c = compile(open(_s).read() if _k == 'file' else _s, _s if _k == 'file' else '<code>', 'exec')
+_run = exec
+def _forbidden(name):
+    def f(*a, **k):
+        raise PermissionError(f"`{name}` is forbidden by security.forbidden_modules")
+    return f
+_b = dict(builtins.__dict__)  # the step's own: the standard library keeps its eval
+for _n in ('eval', 'exec'):
+    if _n in _F:
+        _b[_n] = _forbidden(_n)
+_run(_c, {'__name__': '__main__', '__builtins__': _b})
+)";
+
+/// The program of a `python` or `node` step: the interpreter with `code` or
+/// `file` (in the run directory), then `args`.
+llvm::Expected<std::vector<std::string>> codeArgv(
+    const std::string &Action, const json &Params, sandbox::Policy &Pol,
+    const std::vector<std::string> &Forbidden) {
+  bool Py = Action == "python";
+  std::vector<std::string> Argv = {Py ? "python3" : "node"};
+  if (Py) Argv.push_back("-I");  // no user site, no PYTHON* variables
+  bool Hook = Py && !Forbidden.empty();
+  if (Hook) {
+    Argv.push_back("-c");
+    Argv.push_back(ImportHook);
+    std::string List;
+    for (const std::string &M : Forbidden) List += (List.empty() ? "" : ",") + M;
+    Argv.push_back(List);
+  }
+  auto Code = Params.find("code"), File = Params.find("file");
+  if (Code != Params.end() && Code->is_string() && !Code->get<std::string>().empty()) {
+    Argv.push_back(Hook ? "code" : Py ? "-c" : "-e");
+    Argv.push_back(Code->get<std::string>());
+  } else if (File != Params.end() && File->is_string() &&
+             !File->get<std::string>().empty()) {
+    llvm::StringRef F = File->get_ref<const std::string &>();
+    if (F.starts_with("/") || F == ".." || F.starts_with("../") || F.contains("/../") ||
+        F.ends_with("/.."))
+      return llvm::createStringError(fmt::format(
+          "parameter `file` must be a path inside the run directory, found `{}`",
+          F.str()));
+    // The script is read from the run directory.
+    if (Pol.RunDir == sandbox::RunDirAccess::None)
+      Pol.RunDir = sandbox::RunDirAccess::Read;
+    if (Hook) Argv.push_back("file");
+    Argv.push_back(F.str());
+  } else {
+    return llvm::createStringError(
+        "parameter `code` or `file` must be a non-empty string");
+  }
+  if (auto A = Params.find("args"); A != Params.end() && !A->is_null()) {
+    if (!A->is_array()) return llvm::createStringError("parameter `args` must be a list");
+    for (const json &V : *A) Argv.push_back(ir::displayString(V));
+  }
+  return Argv;
+}
 
 /// The program of a `shell` step: `argv` as given, or `command` through
 /// /bin/sh -c. Errors are the step's (bad parameters).
@@ -261,38 +341,56 @@ llvm::Error stepPolicy(const json &Params, sandbox::Policy &Pol) {
 
 }  // namespace
 
-std::unique_ptr<ActionTask> startShell(Executor &Exec, const ProcessConfig &Config,
-                                       const json &Params, ActionDone Done) {
+std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig &Config,
+                                             const std::string &Action,
+                                             const json &Params, ActionDone Done) {
   sandbox::Program Prog;
-  llvm::Expected<std::vector<std::string>> Argv = programArgv(Params);
-  if (!Argv) {
-    Done(ActionResult::failure(llvm::toString(Argv.takeError()), false));
-    return nullptr;
-  }
-  Prog.Argv = std::move(*Argv);
   sandbox::Policy Pol = Config.Sandbox;
   if (llvm::Error E = stepPolicy(Params, Pol)) {
     Done(ActionResult::failure(llvm::toString(std::move(E)), false));
     return nullptr;
   }
+  bool IsCode = Action != "shell";
+  llvm::Expected<std::vector<std::string>> Argv =
+      IsCode ? codeArgv(Action, Params, Pol, Config.ForbiddenModules)
+             : programArgv(Params);
+  if (!Argv) {
+    Done(ActionResult::failure(llvm::toString(Argv.takeError()), false));
+    return nullptr;
+  }
+  Prog.Argv = std::move(*Argv);
   std::string StdinText;
   const std::string *Stdin = nullptr;
-  if (auto S = Params.find("stdin"); S != Params.end() && !S->is_null()) {
-    StdinText = ir::displayString(*S);
+  if (auto S = Params.find(IsCode ? "input" : "stdin");
+      S != Params.end() && !S->is_null()) {
+    // Code steps get `input` as JSON text; shell steps `stdin` as text.
+    StdinText = IsCode ? ir::toJsonText(*S) : ir::displayString(*S);
     Stdin = &StdinText;
   }
   if (auto Env = Params.find("env"); Env != Params.end() && Env->is_object())
-    for (auto &[K, V] : Env->items()) Prog.Env.push_back({K, ir::displayString(V)});
+    for (auto &[K, V] : Env->items()) {
+      // Rendered names too: `env: "{{ steps.x.json }}"` is data.
+      if (std::string Why = ir::envNameProblem(K); !Why.empty()) {
+        Done(ActionResult::failure("env: cannot set " + Why, false));
+        return nullptr;
+      }
+      Prog.Env.push_back({K, ir::displayString(V)});
+    }
   llvm::SmallString<256> Dir(Config.RunDir);
   llvm::sys::fs::make_absolute(Dir);
   Prog.RunDir = Dir.str().str();
   const sandbox::HostLayout &Host = Config.Host ? *Config.Host : sandbox::hostLayout();
   sandbox::Launch L = sandbox::buildLaunch(Pol, Prog, Host);
-  auto T = std::make_unique<ShellTask>(Exec, Done);
-  // bwrap adds two processes of its own.
+  auto T = std::make_unique<ShellTask>(Exec, Done, IsCode);
+  // A cgroup only where a limit needs one (pids.max: RLIMIT_NPROC does not
+  // bound processes in bwrap's user namespace, see docs/sandbox.md; a CPU
+  // share) or no pid namespace ends the tree (unsandboxed, not root):
+  // joining one costs ~10 ms on cgroup v1. bwrap adds two processes.
+  bool NeedCgroup = Pol.Enabled || Pol.Lim.CpuShare > 0 || !L.NewPidNamespace;
   std::unique_ptr<sandbox::StepCgroup> Cg =
-      Config.Spawn ? nullptr
-                   : sandbox::StepCgroup::create(Pol.Lim.Processes + 2, Pol.Lim.CpuShare);
+      Config.Spawn || !NeedCgroup
+          ? nullptr
+          : sandbox::StepCgroup::create(Pol.Lim.Processes + 2, Pol.Lim.CpuShare);
   if (!Cg && !Config.Spawn && Pol.Lim.CpuShare > 0) {
     Done(ActionResult::failure(
         fmt::format("`cpu: {}` (a share of one CPU) needs a cpu cgroup orchrt can write, "

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/actions/Action.h"
 #include "runtime/exec/Executor.h"
@@ -17,15 +18,22 @@ struct ProcessConfig {
   /// The run's sandbox policy (config.yaml, --no-sandbox); each step adds
   /// its `run_dir` and `limits`.
   sandbox::Policy Sandbox;
+  /// security.forbidden_modules: `python` steps run under an import hook
+  /// that refuses these modules (and the builtins `eval`, `exec`).
+  std::vector<std::string> ForbiddenModules;
   sandbox::Spawner *Spawn = nullptr;          ///< Null: the real one.
   const sandbox::HostLayout *Host = nullptr;  ///< Null: this machine's.
 };
 
-/// Runs `argv`, or `command` with /bin/sh -c, in the sandbox of \p Config
-/// (sandbox/Launch.h), in its own process group, without a thread: its
-/// pipes and a pidfd are watched by \p Exec. Cancelling kills the whole
-/// group (sandboxed: its pid namespace). Exit status 0 is success.
-std::unique_ptr<ActionTask> startShell(Executor &Exec, const ProcessConfig &Config,
-                                       const nlohmann::json &Params, ActionDone Done);
+/// Runs a process step in the sandbox of \p Config (sandbox/Launch.h): for
+/// `shell`, `argv`, or `command` with /bin/sh -c; for `python` and `node`,
+/// the interpreter with `code` or `file` and `args`, `input` as JSON on
+/// stdin, stdout that is JSON also as `json`. In its own process group,
+/// without a thread: its pipes and a pidfd are watched by \p Exec.
+/// Cancelling kills the whole tree. Exit status 0 is success.
+std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig &Config,
+                                             const std::string &Action,
+                                             const nlohmann::json &Params,
+                                             ActionDone Done);
 
 }  // namespace orch::runtime

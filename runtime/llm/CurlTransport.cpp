@@ -1,6 +1,8 @@
 //===- CurlTransport.cpp --------------------------------------------------===//
 #include "runtime/llm/CurlTransport.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <memory>
 #include <mutex>
@@ -42,6 +44,12 @@ int onProgress(void *User, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<std::atomic<bool> *>(User)->load() ? 1 : 0;  // 1 aborts
 }
 
+/// Marks each socket curl opens close-on-exec (libcurl 7.88 does not), so
+/// a kept-alive connection never reaches a step's process.
+int onSocket(void *, curl_socket_t Fd, curlsocktype) {
+  return fcntl(Fd, F_SETFD, FD_CLOEXEC) == 0 ? CURL_SOCKOPT_OK : CURL_SOCKOPT_ERROR;
+}
+
 /// Sets up \p C for \p R, writing into \p Resp; returns the header list
 /// to free after the transfer.
 curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
@@ -64,6 +72,7 @@ curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
   L.easy_setopt(C, CURLOPT_TIMEOUT_MS, (long)R.Timeout.count());
   L.easy_setopt(C, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   L.easy_setopt(C, CURLOPT_NOSIGNAL, 1L);
+  L.easy_setopt(C, CURLOPT_SOCKOPTFUNCTION, onSocket);
   L.easy_setopt(C, CURLOPT_PROTOCOLS_STR, "http,https");
   L.easy_setopt(C, CURLOPT_WRITEFUNCTION, onBody);
   L.easy_setopt(C, CURLOPT_WRITEDATA, &Resp.Body);

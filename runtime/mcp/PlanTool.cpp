@@ -152,8 +152,8 @@ RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inp
   // Outcomes for `ucb` steps are kept for this run only.
   ModelStats Stats;
   RunnerConfig RC;
+  RC.Process = S.Process;
   RC.RunDir = S.RunDir;
-  RC.Process.Sandbox = S.Sandbox;
   RC.Llm.DefaultModel = S.Model;
   RC.Llm.Registry = S.ModelsFile;
   RC.Llm.Stats = &Stats;

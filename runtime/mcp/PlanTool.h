@@ -7,11 +7,11 @@
 #include <string>
 
 #include "llvm/Support/Error.h"
+#include "runtime/actions/Shell.h"
 #include "runtime/exec/Scheduler.h"
 #include "runtime/mcp/Tool.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
-#include "runtime/sandbox/Policy.h"
 
 namespace orch::runtime::mcp {
 
@@ -22,8 +22,8 @@ struct PlanRunSettings {
   std::string Model;       ///< --model, else ORCH_MODEL (resolved by the caller).
   std::string ModelsFile;  ///< --models, else ORCH_MODELS.
   unsigned RetryBaseMs = 250;
-  /// How process steps run: from processPolicy() for this plan.
-  sandbox::Policy Sandbox;
+  /// How process steps run: from processConfig() for this plan.
+  ProcessConfig Process;
 };
 
 /// How one run ended.

@@ -4,13 +4,16 @@
 // and a Policy into the command line and environment to execute: bwrap
 // with new user, pid, net, ipc and uts namespaces, read-only binds of /usr
 // (and the root symlinks into it), a tmpfs work directory, the run
-// directory only on request, prlimit for the rlimits, and the seccomp
-// program on descriptor SeccompFd. Unsandboxed, the program itself with the
-// same small environment.
+// directory only on request, and the seccomp program on descriptor
+// SeccompFd. Unsandboxed, the program itself with the same small
+// environment, in a new pid namespace where orchrt may make one (root), so
+// that the step's tree ends with its first process. The rlimits are set by
+// the spawner in the child before exec (no prlimit process in between).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,7 +42,8 @@ struct HostLayout {
   std::vector<RootEntry> Root;        ///< /bin, /lib, /lib64, /sbin, ...
   std::vector<std::string> EtcFiles;  ///< Existing /etc entries to bind read-only.
   std::string BwrapPath = "/usr/bin/bwrap";
-  std::string PrlimitPath = "/usr/bin/prlimit";
+  /// May a step get a new pid namespace without a user namespace (root)?
+  bool CanUnsharePid = false;
   std::string HostPath = "/usr/local/bin:/usr/bin:/bin";  ///< PATH unsandboxed.
   std::string HostHome = "/";                             ///< HOME unsandboxed.
 };
@@ -50,6 +54,15 @@ const HostLayout &hostLayout();
 /// The descriptor on which bwrap reads the seccomp program.
 constexpr int SeccompFd = 3;
 
+/// An rlimit the spawner sets in the child before exec (soft = hard).
+struct Rlimit {
+  int Resource;  ///< RLIMIT_AS, RLIMIT_NPROC, ...
+  uint64_t Value;
+  bool operator==(const Rlimit &O) const {
+    return Resource == O.Resource && Value == O.Value;
+  }
+};
+
 /// What to execute.
 struct Launch {
   std::string Path;  ///< The executable.
@@ -57,6 +70,10 @@ struct Launch {
   std::vector<std::string> Env;  ///< NAME=value, the whole environment.
   std::string Cwd;               ///< Host directory to start in.
   bool NeedsSeccompFd = false;   ///< SeccompFd must hold the BPF program.
+  std::vector<Rlimit> Rlimits;   ///< Set in the child before exec.
+  /// Start in a new pid namespace: when the first process exits, the kernel
+  /// kills every process left in it (`cmd &`, `setsid` children included).
+  bool NewPidNamespace = false;
 };
 
 /// The work directory inside the sandbox (and HOME there).

@@ -1,7 +1,7 @@
 //===- Policy.h - What a sandboxed step may use ----------------*- C++ -*-===//
 //
 // The limits and the view of the file system a `shell` step gets. The
-// launcher (Bwrap.h) turns a policy into a bubblewrap command line; the
+// launcher (Launch.h) turns a policy into a bubblewrap command line; the
 // policy itself is plain data, built from config.yaml's
 // `sandbox.resource_limits` and the step's own `limits` parameter.
 //

@@ -31,7 +31,7 @@ llvm::Error probeSandbox(const HostLayout &Host) {
   Policy Pol;
   Program Prog;
   Prog.Argv = {"/bin/true"};
-  Prog.RunDir = "/";
+  Prog.RunDir.assign(1, '/');  // not = "/": a GCC 12 -Wrestrict false positive
   int Err[2];
   if (pipe2(Err, O_CLOEXEC) != 0)
     return llvm::createStringError("cannot make a pipe to probe the sandbox");

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 namespace orch::runtime::sandbox {
 
@@ -44,15 +45,30 @@ constexpr llvm::StringRef Denied[] = {"ptrace",
                                       "reboot",
                                       "acct",
                                       "quotactl",
-                                      "syslog"};
+                                      "syslog",
+                                      "io_uring_setup",
+                                      "io_uring_enter",
+                                      "io_uring_register",
+                                      "personality",
+                                      "pidfd_getfd",
+                                      "kcmp",
+                                      "name_to_handle_at",
+                                      "fanotify_init",
+                                      "move_pages",
+                                      "migrate_pages"};
+/// Denied with ENOSYS, so the C library falls back to an older call.
+constexpr llvm::StringRef Unimplemented[] = {"clone3"};
 
 llvm::Expected<std::string> compile() {
   scmp_filter_ctx Ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!Ctx) return llvm::createStringError("seccomp_init failed");
-  for (llvm::StringRef Name : Denied) {
+  std::vector<std::pair<llvm::StringRef, int>> Rules;
+  for (llvm::StringRef Name : Denied) Rules.push_back({Name, EPERM});
+  for (llvm::StringRef Name : Unimplemented) Rules.push_back({Name, ENOSYS});
+  for (auto [Name, Err] : Rules) {
     int Nr = seccomp_syscall_resolve_name(Name.str().c_str());
     if (Nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    if (int Rc = seccomp_rule_add(Ctx, SCMP_ACT_ERRNO(EPERM), Nr, 0); Rc < 0) {
+    if (int Rc = seccomp_rule_add(Ctx, SCMP_ACT_ERRNO(Err), Nr, 0); Rc < 0) {
       seccomp_release(Ctx);
       return llvm::createStringError(
           fmt::format("seccomp rule for `{}`: {}", Name.str(), std::strerror(-Rc)));

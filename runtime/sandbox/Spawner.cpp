@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "llvm/ADT/StringRef.h"
 #include "runtime/sandbox/Seccomp.h"
 
 namespace orch::runtime::sandbox {
@@ -35,6 +38,23 @@ llvm::Expected<int> seccompFd() {
   return Fd;
 }
 
+/// \p Name looked up on the PATH of \p Env (as execvp would, but before
+/// the clone: the child may only make system calls). Names with a slash,
+/// and names not found (exec then reports the error), stay as they are.
+std::string resolve(const std::string &Name, const std::vector<std::string> &Env) {
+  if (Name.empty() || Name.find('/') != std::string::npos) return Name;
+  llvm::StringRef Path = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string &E : Env)
+    if (llvm::StringRef(E).starts_with("PATH=")) Path = llvm::StringRef(E).drop_front(5);
+  while (!Path.empty()) {
+    auto [Dir, Rest] = Path.split(':');
+    Path = Rest;
+    std::string Full = (Dir.empty() ? "." : Dir.str()) + "/" + Name;
+    if (access(Full.c_str(), X_OK) == 0) return Full;
+  }
+  return Name;
+}
+
 /// Everything the child needs, prepared before the clone: it shares the
 /// parent's memory until exec and may only make system calls.
 struct Child {
@@ -44,6 +64,9 @@ struct Child {
   const char *Cwd;
   Stdio Io;
   int Filter;
+  const Rlimit *Limits;
+  size_t NumLimits;
+  int MaxFds;     ///< The parent's RLIMIT_NOFILE: where the fallback stops.
   int Errno = 0;  ///< Set by the child when it cannot exec.
 };
 
@@ -63,6 +86,11 @@ int childMain(void *Arg) {
   for (int Fd : C->Io.CgroupProcs)
     if (Fd >= 0 && write(Fd, "0", 1) != 1) goto fail;
   if (setpgid(0, 0) != 0) goto fail;
+  for (size_t I = 0; I < C->NumLimits; ++I) {
+    struct rlimit R;
+    R.rlim_cur = R.rlim_max = static_cast<rlim_t>(C->Limits[I].Value);
+    if (setrlimit(C->Limits[I].Resource, &R) != 0) goto fail;
+  }
   {
     int In = C->Io.In >= 0 ? C->Io.In : open("/dev/null", O_RDONLY | O_CLOEXEC);
     // Out of the way of 0..3 first, so no placement overwrites a source.
@@ -74,6 +102,16 @@ int childMain(void *Arg) {
       }
     for (int To = 0; To < 4; ++To)
       if (Fds[To] >= 0 && !place(Fds[To], To)) goto fail;
+  }
+  {
+    // Nothing else crosses exec: not a descriptor orchrt inherited, not one
+    // a library opened without close-on-exec (a kept-alive model
+    // connection would be a way out of --unshare-net).
+    unsigned First = C->Filter >= 0 ? 4 : 3;
+    if (syscall(SYS_close_range, First, ~0U, 0) != 0) {
+      if (errno != ENOSYS) goto fail;
+      for (int Fd = static_cast<int>(First); Fd < C->MaxFds; ++Fd) close(Fd);
+    }
   }
   if (chdir(C->Cwd) != 0) goto fail;
   {
@@ -101,7 +139,13 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   Argv.push_back(nullptr);
   for (const std::string &E : L.Env) Env.push_back(const_cast<char *>(E.c_str()));
   Env.push_back(nullptr);
-  Child C{L.Path.c_str(), Argv.data(), Env.data(), L.Cwd.c_str(), Io, Filter};
+  std::string Path = resolve(L.Path, L.Env);
+  struct rlimit NoFile;
+  int MaxFds = getrlimit(RLIMIT_NOFILE, &NoFile) == 0 && NoFile.rlim_cur < (1u << 20)
+                   ? static_cast<int>(NoFile.rlim_cur)
+                   : 1 << 20;
+  Child C{Path.c_str(), Argv.data(),      Env.data(),       L.Cwd.c_str(), Io,
+          Filter,       L.Rlimits.data(), L.Rlimits.size(), MaxFds};
   // The child runs on its own stack in our memory until exec (CLONE_VFORK
   // suspends this thread until then); no signal handler may run there.
   constexpr size_t StackSize = 64 * 1024;
@@ -109,8 +153,9 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   sigset_t All, Old;
   sigfillset(&All);
   pthread_sigmask(SIG_SETMASK, &All, &Old);
-  pid_t Pid =
-      clone(childMain, Stack.data() + StackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, &C);
+  int Flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  if (L.NewPidNamespace) Flags |= CLONE_NEWPID;
+  pid_t Pid = clone(childMain, Stack.data() + StackSize, Flags, &C);
   int CloneErr = errno;
   pthread_sigmask(SIG_SETMASK, &Old, nullptr);
   if (Filter >= 0) close(Filter);

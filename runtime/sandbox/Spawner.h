@@ -2,8 +2,9 @@
 //
 // The one place that starts step processes: the `shell` action hands a
 // Launch to a Spawner. CloneSpawner starts it for real (a vfork-style
-// clone: its own process group, default signal handling, the seccomp
-// program on SeccompFd, the step's cgroup joined before exec); tests hand
+// clone: its own process group, default signal handling, the rlimits, the
+// seccomp program on SeccompFd, a new pid namespace when the launch asks,
+// the step's cgroup joined before exec); tests hand
 // the action a fake that records what it was asked.
 //
 //===----------------------------------------------------------------------===//

@@ -1,6 +1,7 @@
 //===- OpenBeneathTest.cpp - file.read/file.write cannot be raced out -----===//
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -66,6 +67,39 @@ TEST_F(OpenBeneath, LinksThatStayInsideAndNewDirectoriesWork) {
   ASSERT_TRUE(static_cast<bool>(Fd)) << llvm::toString(Fd.takeError());
   close(*Fd);
   EXPECT_TRUE(fs::exists(Root + "/x/y/z.txt"));
+}
+
+// Review finding 7: file.write to a FIFO blocked orchrt forever (at open
+// with no reader; at write with one that never reads). Regular files only.
+TEST_F(OpenBeneath, FileActionsRefuseAFifo) {
+  std::string F = Root + "/f";
+  ASSERT_EQ(mkfifo(F.c_str(), 0600), 0);
+  int Reader = open(F.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(Reader, 0);
+  ActionResult W = runFileWrite(Root, nlohmann::json{{"path", "f"}, {"content", "x"}});
+  ASSERT_FALSE(W.Ok);
+  EXPECT_NE(W.Error.find("not a regular file"), std::string::npos) << W.Error;
+  close(Reader);
+  W = runFileWrite(Root, nlohmann::json{{"path", "f"}, {"content", "x"}});  // no reader
+  EXPECT_FALSE(W.Ok);
+  ActionResult R = runFileRead(Root, nlohmann::json{{"path", "f"}});
+  EXPECT_FALSE(R.Ok);
+}
+
+// Review finding 13: without openat2 the whole relative path went to one
+// openat(O_NOFOLLOW), which follows a link in any but the last component.
+TEST_F(OpenBeneath, TheFallbackRefusesALinkInAnyComponent) {
+  swapForLink("d", Outside);
+  int Dir = open(Root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(Dir, 0);
+  EXPECT_LT(openByComponents(Dir, "d/secret", O_RDONLY), 0);
+  EXPECT_LT(openByComponents(Dir, "../outside/secret", O_RDONLY), 0);
+  fs::create_directories(Root + "/e");
+  std::ofstream(Root + "/e/ok") << "fine";
+  int Fd = openByComponents(Dir, "e/ok", O_RDONLY);
+  EXPECT_GE(Fd, 0);
+  if (Fd >= 0) close(Fd);
+  close(Dir);
 }
 
 TEST_F(OpenBeneath, FileActionsGoThroughIt) {

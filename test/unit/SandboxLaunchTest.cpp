@@ -1,5 +1,6 @@
 //===- SandboxLaunchTest.cpp - Policies, launches, the seccomp program ----===//
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "llvm/ADT/STLExtras.h"
 #include "runtime/actions/Shell.h"
@@ -18,7 +19,6 @@ HostLayout fakeHost() {
   H.Root = {{"/bin", "usr/bin"}, {"/lib", ""}};
   H.EtcFiles = {"/etc/ld.so.cache"};
   H.BwrapPath = "/opt/bwrap";
-  H.PrlimitPath = "/opt/prlimit";
   H.HostPath = "/host/bin";
   H.HostHome = "/home/someone";
   return H;
@@ -46,13 +46,20 @@ TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   EXPECT_TRUE(hasSeq(L.Argv, {"--tmpfs", "/work"}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--seccomp", "3"}));
   EXPECT_FALSE(llvm::is_contained(L.Argv, "/runs/r1"));  // not bound unless asked
-  EXPECT_TRUE(hasSeq(L.Argv, {"/opt/prlimit", "--as=1073741824", "--cpu=600"}));
-  EXPECT_TRUE(llvm::is_contained(L.Argv, "--nproc=256"));
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_AS, 1073741824}));
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CPU, 600}));
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CORE, 0}));  // finding 12
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_NPROC, 256}));
+  EXPECT_FALSE(L.NewPidNamespace);  // bwrap makes it
   EXPECT_TRUE(hasSeq(L.Argv, {"--", "/bin/sh", "-c", "echo hi"}));
   EXPECT_EQ(L.Argv.back(), "echo hi");
-  EXPECT_EQ(L.Env,
-            (std::vector<std::string>{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work",
-                                      "LANG=C.UTF-8", "GREETING=hello"}));
+  // bwrap runs as host root: a fixed environment for it, the step's
+  // variables for the program only (review finding 1).
+  EXPECT_EQ(L.Env, (std::vector<std::string>{"PATH=/usr/local/bin:/usr/bin:/bin"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--clearenv"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--setenv", "HOME", "/work"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--setenv", "LANG", "C.UTF-8"}));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--setenv", "GREETING", "hello"}));
 }
 
 TEST(SandboxLaunch, RunDirOnRequest) {
@@ -74,12 +81,18 @@ TEST(SandboxLaunch, UnsandboxedKeepsTheSmallEnvironment) {
   P.Enabled = false;
   Program Prog{{"/bin/sh", "-c", "env"}, {{"PATH", "/mine"}}, "/runs/r1"};
   Launch L = buildLaunch(P, Prog, fakeHost());
-  EXPECT_EQ(L.Path, "/opt/prlimit");
+  EXPECT_EQ(L.Path, "/bin/sh");
+  EXPECT_EQ(L.Argv, (std::vector<std::string>{"/bin/sh", "-c", "env"}));
   EXPECT_FALSE(L.NeedsSeccompFd);
+  EXPECT_FALSE(L.NewPidNamespace);  // not root on this fake host
   EXPECT_EQ(L.Cwd, "/runs/r1");
   EXPECT_EQ(L.Env, (std::vector<std::string>{"PATH=/mine", "HOME=/home/someone",
                                              "LANG=C.UTF-8"}));
-  EXPECT_FALSE(llvm::is_contained(L.Argv, "--nproc=256"));
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_AS, 1073741824}));
+  EXPECT_FALSE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_NPROC, 256}));
+  HostLayout Root = fakeHost();
+  Root.CanUnsharePid = true;
+  EXPECT_TRUE(buildLaunch(P, Prog, Root).NewPidNamespace);
 }
 
 TEST(SandboxPolicy, Sizes) {
@@ -131,7 +144,11 @@ TEST(SandboxSeccomp, ProgramDeniesTheListedCalls) {
   ASSERT_TRUE(static_cast<bool>(P)) << llvm::toString(P.takeError());
   EXPECT_FALSE(P->empty());
   EXPECT_EQ(P->size() % 8, 0u);  // struct sock_filter
-  for (const char *C : {"ptrace", "mount", "init_module", "keyctl", "add_key"})
+  for (const char *C :
+       {"ptrace", "mount", "init_module", "keyctl", "add_key",
+        // Review finding 12.
+        "io_uring_setup", "personality", "pidfd_getfd", "kcmp", "name_to_handle_at",
+        "fanotify_init", "move_pages", "migrate_pages"})
     EXPECT_TRUE(llvm::is_contained(deniedSyscalls(), C)) << C;
 }
 
@@ -154,7 +171,7 @@ ActionResult startWith(RecordingSpawner &S, json Params, bool Sandboxed = true) 
   C.Host = &H;
   C.Sandbox.Enabled = Sandboxed;
   ActionResult Out;
-  startShell(Loop, C, Params, [&](ActionResult R) { Out = std::move(R); });
+  startProcessStep(Loop, C, "shell", Params, [&](ActionResult R) { Out = std::move(R); });
   return Out;
 }
 
@@ -175,10 +192,10 @@ TEST(SandboxShell, StepLimitsAndRunDir) {
                     {"env", {{"N", 1}}}});
   ASSERT_EQ(S.Seen.size(), 1u);
   const Launch &L = S.Seen[0];
-  EXPECT_TRUE(llvm::is_contained(L.Argv, "--as=67108864"));
-  EXPECT_TRUE(llvm::is_contained(L.Argv, "--nproc=8"));
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_AS, 67108864}));
+  EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_NPROC, 8}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--bind", "/runs/r1", "/work"}));
-  EXPECT_TRUE(llvm::is_contained(L.Env, "N=1"));
+  EXPECT_TRUE(hasSeq(L.Argv, {"--setenv", "N", "1"}));
 }
 
 TEST(SandboxShell, BadParametersFailWithoutRetry) {

@@ -88,10 +88,10 @@ int runMcpCommand(int Argc, char **Argv) {
     Expected<LoadedPlan> Plan = readPlan((*Buf)->getBuffer().str());
     if (!Plan) return usage(Path + ": " + toString(Plan.takeError()));
     // The same sandbox decision as `orchrt plan.bin`, per plan.
-    Expected<sandbox::Policy> Sandbox = processPolicy(Plan->plan(), NoSandbox, errs());
-    if (!Sandbox) return usage(Path + ": " + toString(Sandbox.takeError()));
+    Expected<ProcessConfig> Process = processConfig(Plan->plan(), NoSandbox, errs());
+    if (!Process) return usage(Path + ": " + toString(Process.takeError()));
     mcp::PlanRunSettings PS = S;
-    PS.Sandbox = *Sandbox;
+    PS.Process = std::move(*Process);
     auto T = std::make_unique<mcp::PlanTool>(std::move(*Plan), std::move(PS));
     std::string Name = T->definition().at("name").get<std::string>();
     if (!Names.insert(Name).second)

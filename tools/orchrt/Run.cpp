@@ -156,13 +156,13 @@ int runPlan(const RunCommand &Cmd) {
     }
   }
 
-  llvm::Expected<sandbox::Policy> Sandbox =
-      processPolicy(Plan->plan(), Cmd.NoSandbox, llvm::errs());
-  if (!Sandbox) return usage(Cmd.PlanPath + ": " + llvm::toString(Sandbox.takeError()));
+  llvm::Expected<ProcessConfig> Process =
+      processConfig(Plan->plan(), Cmd.NoSandbox, llvm::errs());
+  if (!Process) return usage(Cmd.PlanPath + ": " + llvm::toString(Process.takeError()));
 
   EventLoop Loop;
   RunnerConfig RC;
-  RC.Process.Sandbox = *Sandbox;
+  RC.Process = std::move(*Process);
   RC.Llm.Stats = Learns ? &Stats : nullptr;
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
