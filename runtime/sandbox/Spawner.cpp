@@ -144,8 +144,17 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   int MaxFds = getrlimit(RLIMIT_NOFILE, &NoFile) == 0 && NoFile.rlim_cur < (1u << 20)
                    ? static_cast<int>(NoFile.rlim_cur)
                    : 1 << 20;
-  Child C{Path.c_str(), Argv.data(),      Env.data(),       L.Cwd.c_str(), Io,
-          Filter,       L.Rlimits.data(), L.Rlimits.size(), MaxFds};
+  // A hard limit orchrt itself runs under is a ceiling: setrlimit cannot
+  // raise it, and the stricter limit is the one the step gets.
+  std::vector<Rlimit> Limits = L.Rlimits;
+  for (Rlimit &R : Limits) {
+    struct rlimit Cur;
+    if (getrlimit(R.Resource, &Cur) == 0 && Cur.rlim_max != RLIM_INFINITY &&
+        R.Value > Cur.rlim_max)
+      R.Value = Cur.rlim_max;
+  }
+  Child C{Path.c_str(), Argv.data(),   Env.data(),    L.Cwd.c_str(), Io,
+          Filter,       Limits.data(), Limits.size(), MaxFds};
   // The child runs on its own stack in our memory until exec (CLONE_VFORK
   // suspends this thread until then); no signal handler may run there.
   constexpr size_t StackSize = 64 * 1024;
