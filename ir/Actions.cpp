@@ -164,6 +164,9 @@ std::string httpTextProblem(HttpPart Part, llvm::StringRef Text) {
                  ? fmt::format("the byte 0x{:02x}", static_cast<unsigned char>(C))
                  : fmt::format("the character `{}`", C);
   }
+  return "";
+}
+
 std::string envNameProblem(llvm::StringRef Name) {
   auto Word = [](char C) { return llvm::isAlnum(C) || C == '_'; };
   if (Name.empty() || llvm::isDigit(Name.front()) || !llvm::all_of(Name, Word))
