@@ -3,9 +3,9 @@
 
 #include <fmt/format.h>
 
-#include "ir/Actions.h"
 #include <nlohmann/json.hpp>
 
+#include "ir/Actions.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::passes {
