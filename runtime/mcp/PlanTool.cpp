@@ -131,9 +131,27 @@ json inputSchema(const LoadedPlan &Plan, const PlanProgram &Prog) {
   return Schema;
 }
 
+std::vector<uint32_t> finalSteps(const pf::Plan &P) {
+  uint32_t N = P.steps() ? P.steps()->size() : 0;
+  std::vector<char> HasDependent(N, 0);
+  for (uint32_t I = 0; I < N; ++I)
+    if (const auto *Deps = P.steps()->Get(I)->deps())
+      for (uint32_t D : *Deps)
+        if (D < N) HasDependent[D] = 1;
+  std::vector<uint32_t> Out;
+  for (uint32_t I = 0; I < N; ++I)
+    if (!HasDependent[I]) Out.push_back(I);
+  return Out;
+}
+
 json outputSchema(const pf::Plan &P) {
   json Props = json::object();
   json Required = json::array();
+  if (!P.outputs() || P.outputs()->size() == 0) {
+    for (uint32_t I : finalSteps(P))
+      Props[P.steps()->Get(I)->id()->str()] = json::object();
+    return {{"type", "object"}, {"properties", std::move(Props)}};
+  }
   if (P.outputs())
     for (const pf::Output *O : *P.outputs()) {
       Props[O->name()->str()] = valueSchema(O->value());
@@ -171,6 +189,13 @@ RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inp
   R.Error = Sched.runError();
   R.OutputErrors = json::object();
   R.Outputs = Sched.outputs(R.OutputErrors);
+  R.FinalSteps = json::object();
+  if (!P.outputs() || P.outputs()->size() == 0)
+    for (uint32_t I : finalSteps(P)) {
+      const StepState &St = Sched.state(I);
+      if (St.Status == StepStatus::Completed && St.Result.is_object())
+        R.FinalSteps[Sched.stepId(I).str()] = St.Result.value("output", json());
+    }
   return R;
 }
 
@@ -238,7 +263,10 @@ ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
     R.Text.pop_back();
     return R;
   }
-  R.Structured = Out.Outputs.is_object() ? Out.Outputs : json::object();
+  bool Declared = Plan.plan().outputs() && Plan.plan().outputs()->size();
+  R.Structured = !Declared                 ? Out.FinalSteps
+                 : Out.Outputs.is_object() ? Out.Outputs
+                                           : json::object();
   R.Text = messageText(R.Structured);
   return R;
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "llvm/Support/Error.h"
 #include "runtime/actions/Shell.h"
@@ -32,6 +33,9 @@ struct RunOutcome {
   std::string Error;            ///< The run's error: ``step `x` failed: …``.
   nlohmann::json Outputs;       ///< The declared outputs that evaluated.
   nlohmann::json OutputErrors;  ///< name → why it did not evaluate.
+  /// For a plan without declared outputs: the `output` of each final step
+  /// that completed, by step id.
+  nlohmann::json FinalSteps;
 };
 
 /// Runs \p Plan once with \p Inputs (already checked) on its own event
@@ -50,8 +54,12 @@ std::string toolName(const plan::Plan &P);
 /// object (no `$ref`, no top-level `anyOf`). Inputs bound at compile time
 /// are left out.
 nlohmann::json inputSchema(const LoadedPlan &Plan, const PlanProgram &Prog);
-/// The JSON Schema of the plan's declared outputs, an object.
+/// The JSON Schema of the plan's declared outputs, an object. A plan
+/// without declared outputs answers the outputs of its final steps (those
+/// no step depends on), each optional: a final step may be skipped.
 nlohmann::json outputSchema(const plan::Plan &P);
+/// The indexes of the plan's final steps, in plan order.
+std::vector<uint32_t> finalSteps(const plan::Plan &P);
 
 /// One plan as a tool: `tools/call` binds the arguments as the run's
 /// inputs, runs the plan, and answers its outputs.
