@@ -285,6 +285,16 @@ Result replace(const json &V, Args A) {
 }
 
 Result round(const json &V, Args A) {
+  // `round(none)` is Python's round(x): half to even, an int.
+  if (!A.empty() && A[0].is_null()) {
+    if (!V.is_number_float()) return round(V, {});
+    double D = V.get<double>();
+    if (std::isnan(D)) return error("cannot convert float NaN to integer");
+    if (std::isinf(D)) return error("cannot convert float infinity to integer");
+    double R = roundDecimal(D, 0);
+    if (R >= 9223372036854775808.0 || R < -9223372036854775808.0) return tooLargeInt();
+    return std::optional<json>(json(static_cast<int64_t>(R)));
+  }
   int64_t Digits = 0;
   if (!A.empty()) {
     llvm::Expected<int64_t> D = intArg(A[0], "the precision of `round`");

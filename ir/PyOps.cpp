@@ -161,7 +161,7 @@ std::string pyTypeName(const json &V) {
 }
 
 llvm::Expected<bool> pyEquals(const json &A, const json &B, unsigned Depth) {
-  if (Depth > MaxValueDepth) return error(describe(TextStatus::TooDeep));
+  if (Depth > MaxEvalValueDepth) return error(describe(TextStatus::TooDeep));
   if (isNum(A) && isNum(B)) {
     llvm::Expected<int> C = cmpNum(A, B);
     if (!C) return C.takeError();
@@ -191,7 +191,7 @@ llvm::Expected<bool> pyEquals(const json &A, const json &B, unsigned Depth) {
 }
 
 llvm::Expected<bool> pyOrder(BinaryOp Op, const json &A, const json &B, unsigned Depth) {
-  if (Depth > MaxValueDepth) return error(describe(TextStatus::TooDeep));
+  if (Depth > MaxEvalValueDepth) return error(describe(TextStatus::TooDeep));
   auto From = [&](int C) {
     if (C == 2) return false;  // NaN: every ordering is false
     switch (Op) {

@@ -15,7 +15,7 @@ using nlohmann::json;
 
 std::string describe(TextStatus S) {
   return S == TextStatus::TooDeep ? "the value is nested more than " +
-                                        std::to_string(MaxValueDepth) + " levels deep"
+                                        std::to_string(MaxEvalValueDepth) + " levels deep"
                                   : "the result would be larger than the limit of 64 MiB";
 }
 
@@ -69,7 +69,7 @@ void appendNumber(std::string &Out, const json &V) {
 
 TextStatus appendContainer(std::string &Out, const json &V, unsigned Depth,
                            TextStatus (*Item)(std::string &, const json &, unsigned)) {
-  if (Depth >= MaxValueDepth) return TextStatus::TooDeep;
+  if (Depth >= MaxEvalValueDepth) return TextStatus::TooDeep;
   bool List = V.is_array();
   Out += List ? '[' : '{';
   bool First = true;
@@ -151,7 +151,7 @@ TextStatus appendJson(std::string &Out, const json &V, const std::string *Indent
   } else if (V.is_string()) {
     appendJsonString(Out, V.get_ref<const std::string &>());
   } else {
-    if (Depth >= MaxValueDepth) return TextStatus::TooDeep;
+    if (Depth >= MaxEvalValueDepth) return TextStatus::TooDeep;
     bool List = V.is_array();
     if (V.empty()) {
       Out += List ? "[]" : "{}";

@@ -20,7 +20,7 @@ namespace orch::ir {
 /// The largest string or list a template may build: 64 MiB.
 constexpr size_t MaxValueBytes = size_t(64) << 20;
 /// The deepest value a template may print or compare.
-constexpr unsigned MaxValueDepth = 512;
+constexpr unsigned MaxEvalValueDepth = 512;
 
 /// Why building a text stopped.
 enum class TextStatus : uint8_t { Ok, TooLarge, TooDeep };

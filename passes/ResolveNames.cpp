@@ -274,8 +274,8 @@ void ResolveNamesPass::useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc,
 }
 
 /// The result type of filter \p F from its input's and arguments' types
-/// (Jinja2: `abs` and `round` keep int or float, a fallback of another type
-/// makes `int` and `float` any).
+/// (Jinja2: `abs` and `round` keep int or float, `round(none)` is an int, a
+/// fallback of another type makes `int` and `float` any).
 Type filterType(const FilterExpr *F, const FilterInfo *Info) {
   Type In = F->base()->type();
   llvm::StringRef N = F->name();
@@ -284,6 +284,11 @@ Type filterType(const FilterExpr *F, const FilterInfo *Info) {
            : T == Type::Float                ? Type::Float
                                              : Type::Any;
   };
+  if (N == "round" && !F->args().empty() && F->args()[0]->type() != Type::Int) {
+    // `round(none)` is Python's round(x): an int; another precision, any.
+    Type Digits = F->args()[0]->type();
+    return Digits == Type::Null && Numeric(In) != Type::Any ? Type::Int : Type::Any;
+  }
   if (N == "abs" || N == "round") return Numeric(In);
   if (N == "truncate") return In == Type::String ? Type::String : Type::Any;
   if ((N == "int" || N == "float") && !F->args().empty())
