@@ -50,8 +50,13 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P, bool NoSandbox,
         NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
     return Config;
   }
-  // Check once that this machine can make one, rather than fail every step.
-  if (llvm::Error E = sandbox::probeSandbox(sandbox::hostLayout())) return E;
+  // Check once a process that this machine can make one, rather than fail
+  // every step (`orchrt mcp` asks for every plan it serves).
+  static const std::string ProbeError = [] {
+    llvm::Error E = sandbox::probeSandbox(sandbox::hostLayout());
+    return E ? llvm::toString(std::move(E)) : std::string();
+  }();
+  if (!ProbeError.empty()) return llvm::createStringError(ProbeError);
   return Config;
 }
 

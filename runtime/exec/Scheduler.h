@@ -57,6 +57,13 @@ struct RunOptions {
   SpillOptions Spill;  ///< Where large result fields go (Spill.h); default: nowhere.
 };
 
+/// The -j of a run of \p P: \p Requested if given (non-zero), else the
+/// plan's `execution.max_concurrent_tasks`, else 32.
+inline unsigned jobsFor(const plan::Plan &P, unsigned Requested) {
+  if (Requested) return Requested;
+  return P.max_concurrent_tasks() ? P.max_concurrent_tasks() : 32;
+}
+
 /// One step's state and, once settled, its record.
 struct StepState {
   StepStatus Status = StepStatus::Pending;

@@ -177,7 +177,7 @@ RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inp
   RC.Llm.Stats = &Stats;
   BuiltinRunner Runner(Loop, RC);
   RunOptions Opts;
-  Opts.Jobs = S.Jobs ? S.Jobs : P.max_concurrent_tasks() ? P.max_concurrent_tasks() : 32;
+  Opts.Jobs = jobsFor(P, S.Jobs);
   Opts.RetryBase = std::chrono::milliseconds(S.RetryBaseMs);
   Scheduler Sched(Plan, Prog, std::move(Inputs), Loop, Runner, Opts, Observer);
   if (OnStart) OnStart(Sched, Loop);

@@ -22,12 +22,6 @@ using namespace orch::runtime;
 
 namespace {
 
-std::string envOr(const std::string &Flag, const char *Var) {
-  if (!Flag.empty()) return Flag;
-  const char *V = std::getenv(Var);
-  return V ? V : "";
-}
-
 int usage(const Twine &Msg) {
   errs() << "orchrt mcp: error: " << Msg << '\n';
   return ExitUsage;

@@ -61,12 +61,6 @@ llvm::Expected<std::string> readAll(const std::string &Path) {
   return (*Buf)->getBuffer().str();
 }
 
-std::string envOr(const std::string &Flag, const char *Var) {
-  if (!Flag.empty()) return Flag;
-  const char *V = std::getenv(Var);
-  return V ? V : "";
-}
-
 /// SIGINT and SIGTERM arrive as a readable descriptor on the loop. They are
 /// blocked before any thread starts, so every thread inherits the mask.
 int blockSignals() {
@@ -90,6 +84,12 @@ void raiseFdLimit() {
 }
 
 }  // namespace
+
+std::string envOr(const std::string &Flag, const char *Var) {
+  if (!Flag.empty()) return Flag;
+  const char *V = std::getenv(Var);
+  return V ? V : "";
+}
 
 int runPlan(const RunCommand &Cmd) {
   auto LoadStart = std::chrono::steady_clock::now();
@@ -190,9 +190,7 @@ int runPlan(const RunCommand &Cmd) {
   }
   ProgressDisplay Display(Loop, Mode, llvm::errs());
   RunOptions Opts;
-  Opts.Jobs = Cmd.Jobs                              ? Cmd.Jobs
-              : Plan->plan().max_concurrent_tasks() ? Plan->plan().max_concurrent_tasks()
-                                                    : 32;
+  Opts.Jobs = jobsFor(Plan->plan(), Cmd.Jobs);
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
   // Spill files live under <run dir>/.orch-spill; --resume takes over only those.
   llvm::SmallString<256> SpillRoot(Cmd.RunDir);

@@ -38,4 +38,7 @@ enum : int { ExitOk = 0, ExitRunFailed = 1, ExitUsage = 2, ExitInterrupted = 130
 /// Runs the plan; returns the exit code.
 int runPlan(const RunCommand &Cmd);
 
+/// \p Flag if it was given, else the environment variable \p Var, else "".
+std::string envOr(const std::string &Flag, const char *Var);
+
 }  // namespace orch::tools
