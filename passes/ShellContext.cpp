@@ -2,6 +2,7 @@
 #include "passes/ShellContext.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 
@@ -26,10 +27,45 @@ bool assignment(llvm::StringRef W) {
                       [](char C) { return llvm::isAlnum(C) || C == '_'; });
 }
 
-bool shellName(llvm::StringRef W) {
-  return llvm::is_contained(
-      {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"},
-      llvm::sys::path::filename(W));
+/// Programs that run an argument as code: the words that name them
+/// (version suffixes such as `python3.11` dropped), the options after which
+/// the next argument is code, and a letter that does it inside a cluster of
+/// short options (`sh -ec`).
+struct CodeRunner {
+  llvm::StringLiteral Names;  ///< Space-separated.
+  llvm::StringLiteral Flags;  ///< Space-separated.
+  char Cluster;               ///< 0: none.
+};
+constexpr CodeRunner Runners[] = {
+    {"sh bash dash zsh ksh mksh ash busybox", "-c", 'c'},
+    {"python python2 python3 pypy pypy3", "-c", 0},
+    {"node nodejs", "-e --eval -p --print", 0},
+    {"perl", "-e -E", 0},
+    {"ruby", "-e", 0},
+    {"php", "-r", 0},
+    {"su", "-c --command", 0},
+};
+
+const CodeRunner *runnerOf(llvm::StringRef Word) {
+  llvm::StringRef Name = llvm::sys::path::filename(Word);
+  llvm::StringRef Bare = Name.rtrim("0123456789.");
+  for (const CodeRunner &R : Runners) {
+    llvm::SmallVector<llvm::StringRef, 8> Names;
+    R.Names.split(Names, ' ');
+    if (llvm::is_contained(Names, Name) || llvm::is_contained(Names, Bare)) return &R;
+  }
+  return nullptr;
+}
+
+/// The code option of \p R that \p W is ("" if none).
+llvm::StringRef codeFlag(const CodeRunner &R, llvm::StringRef W) {
+  llvm::SmallVector<llvm::StringRef, 4> Flags;
+  R.Flags.split(Flags, ' ');
+  if (llvm::is_contained(Flags, W)) return W;
+  if (R.Cluster && W.size() > 2 && W[0] == '-' && W[1] != '-' &&
+      W.drop_front().contains(R.Cluster))
+    return Flags.front();
+  return "";
 }
 
 }  // namespace
@@ -180,21 +216,24 @@ ShellSpot ShellContext::value() {
     llvm::StringRef Cmd = Words[First];
     if (Cmd == "eval") {
       S.K = ShellSpot::Code, S.Runner = "eval";
-    } else if (shellName(Cmd)) {
-      // `sh -c CODE`, `bash -ec CODE`: only options between the shell and
-      // the value, one of them with `c`.
-      bool DashC = false, OnlyOptions = true;
+    } else if (const CodeRunner *R = runnerOf(Cmd)) {
+      // `sh -c CODE`, `bash -ec CODE`, `python3 -c CODE`: only options
+      // between the program and the value, with its code option.
+      llvm::StringRef Flag;
+      bool OnlyOptions = true;
       for (size_t I = First + 1; I < Words.size(); ++I) {
         llvm::StringRef W = Words[I];
         if (W.size() > 1 && (W[0] == '-' || W[0] == '+') && W != "--") {
-          DashC |= W[0] == '-' && W.drop_front().contains('c');
-        } else if (W == "sh" && llvm::sys::path::filename(Cmd) == "busybox") {
-        } else {
+          // A shell's -c holds across later options; for the others the
+          // code is the word right after the flag.
+          llvm::StringRef F = codeFlag(*R, W);
+          if (!F.empty() || !R->Cluster) Flag = F;
+        } else if (!(W == "sh" && llvm::sys::path::filename(Cmd) == "busybox"))
           OnlyOptions = false;
-        }
       }
-      if (DashC && OnlyOptions)
-        S.K = ShellSpot::Code, S.Runner = llvm::sys::path::filename(Cmd).str() + " -c";
+      if (!Flag.empty() && OnlyOptions)
+        S.K = ShellSpot::Code,
+        S.Runner = (llvm::sys::path::filename(Cmd) + " " + Flag).str();
     }
   }
   Cur += '\x01';

@@ -209,8 +209,13 @@ TEST_F(SandboxEscape, MemoryBombHitsTheMemoryLimit) {
 // processes of 150 MB each under a 256 MB step are stopped by the step's
 // memory cgroup (the kernel's OOM killer, or an allocation failing).
 TEST_F(SandboxEscape, MemoryBombAcrossProcessesHitsTheStepLimit) {
-  ASSERT_TRUE(sandbox::StepCgroup::memoryLimitsWork())
-      << "no writable memory cgroup here: the step's memory is bounded per process only";
+  // As root the memory controller is there to use: it must be used. A
+  // normal user without a delegated cgroup has per-process limits only
+  // (docs/sandbox.md, Known gaps).
+  if (geteuid() != 0 && !sandbox::StepCgroup::memoryLimitsWork())
+    GTEST_SKIP() << "not root and no writable memory cgroup: the step's memory is "
+                    "bounded per process only";
+  ASSERT_TRUE(sandbox::StepCgroup::memoryLimitsWork());
   ActionResult R =
       run(json{{"command",
                 "ps=; for i in 1 2 3 4; do python3 -c 'import time; "

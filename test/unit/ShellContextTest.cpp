@@ -35,6 +35,17 @@ TEST(ShellContext, EvalAndShDashC) {
   EXPECT_EQ(spot("true && sh -c ").K, ShellSpot::Code);
   EXPECT_EQ(spot("if true; then eval ").K, ShellSpot::Code);
   EXPECT_EQ(spot("echo $(sh -c ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("bash -c -e ").Runner, "bash -c");
+  EXPECT_EQ(spot("busybox sh -c ").Runner, "busybox -c");
+  // Other programs that run an argument as code.
+  EXPECT_EQ(spot("python3 -c ").Runner, "python3 -c");
+  EXPECT_EQ(spot("/usr/bin/python3.11 -u -c ").Runner, "python3.11 -c");
+  EXPECT_EQ(spot("node -e ").Runner, "node -e");
+  EXPECT_EQ(spot("perl -E ").Runner, "perl -E");
+  EXPECT_EQ(spot("su -c ").Runner, "su -c");
+  EXPECT_EQ(spot("python3 -c -u ").K, ShellSpot::Word);  // -u is the code there
+  EXPECT_EQ(spot("python3 -c 'import sys; print(sys.argv[1])' ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("python3 script.py ").K, ShellSpot::Word);
   // The value as a positional argument, or not an argument of them: data.
   EXPECT_EQ(spot("sh -c 'echo \"$1\"' sh ").K, ShellSpot::Word);
   EXPECT_EQ(spot("sh script.sh ").K, ShellSpot::Word);
