@@ -62,8 +62,9 @@ struct StreamableHttp::Call : public InputSource {
   std::string Key;  ///< Session id (or empty) and request id.
   json Id;
   bool Sse = false;
-  bool Started = false;  ///< The SSE response's head is sent.
-  bool Gone = false;     ///< The connection closed.
+  bool Started = false;     ///< The SSE response's head is sent.
+  bool Gone = false;        ///< The connection closed.
+  bool Cancelling = false;  ///< The server cancelled it (once is enough).
   HttpHeaders Extra;
   std::vector<std::string> Answers;  ///< JSON mode: responses to send.
   std::thread Thread;
@@ -229,7 +230,10 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
     std::string Session = Req.header("mcp-session-id").value_or("").str();
     std::string Key = Session + '\n' + messageText(Id);
     for (auto &[Conn, K] : Calls)
-      if (K->Key == Key) K->push(messageText(Body));
+      if (K->Key == Key && !K->Cancelling) {
+        K->Cancelling = true;
+        K->push(messageText(Body));
+      }
     Http->respond(C, 202, {}, "");
     return;
   }
@@ -355,6 +359,8 @@ void StreamableHttp::finish(ConnId C, const std::string &LogText) {
 }
 
 void StreamableHttp::cancel(Call &K, const json &Id, const std::string &Reason) {
+  if (K.Cancelling) return;
+  K.Cancelling = true;
   K.push(messageText(notificationMessage("notifications/cancelled",
                                          {{"requestId", Id}, {"reason", Reason}})));
 }
