@@ -79,6 +79,28 @@ llvm::ArrayRef<llvm::StringRef> typeNameSpellings() {
   return Names;
 }
 
+llvm::StringRef jsonSchemaType(Type T) {
+  switch (T) {
+    case Type::Any:
+      return "";
+    case Type::Null:
+      return "null";
+    case Type::Bool:
+      return "boolean";
+    case Type::Int:
+      return "integer";
+    case Type::Float:
+      return "number";
+    case Type::String:
+      return "string";
+    case Type::List:
+      return "array";
+    case Type::Map:
+      return "object";
+  }
+  return "";
+}
+
 bool isAssignable(Type From, Type To) {
   if (From == To || From == Type::Any || To == Type::Any) return true;
   return From == Type::Int && To == Type::Float;

@@ -15,6 +15,10 @@ enum class Type : uint8_t { Any, Null, Bool, Int, Float, String, List, Map };
 /// The spelling of \p T in the IR dump and in diagnostics.
 llvm::StringRef typeName(Type T);
 
+/// The JSON Schema `type` of \p T (`integer`, `array`, `object`, …), or
+/// "" for Any (no `type`: any value).
+llvm::StringRef jsonSchemaType(Type T);
+
 /// A phrase for messages: "an integer", "a string", "any value".
 llvm::StringRef describeType(Type T);
 

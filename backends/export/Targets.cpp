@@ -1,11 +1,14 @@
 //===- Targets.cpp - The table of `orchc export` targets ------------------===//
 #include "backends/export/ExportTarget.h"
+#include "backends/mcp/ServerJson.h"
 
 namespace orch::backends {
 
 namespace {
 /// One row per target; keep them in alphabetical order.
 const ExportTarget Targets[] = {
+    {"mcp", "an MCP server: server.json (registry format), tools.json, plan.bin",
+     exportMcp},
     {"plan", "the execution plan for orchrt (plan.bin)", exportPlan},
 };
 }  // namespace

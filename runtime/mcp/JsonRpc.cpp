@@ -67,6 +67,7 @@ json errorMessage(const json &Id, const RpcError &E) {
   M["jsonrpc"] = "2.0";
   M["id"] = Id;
   M["error"] = {{"code", E.Code}, {"message", E.Message}};
+  if (!E.Data.is_null()) M["error"]["data"] = E.Data;
   return M;
 }
 

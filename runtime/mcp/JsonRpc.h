@@ -21,12 +21,21 @@ enum RpcCode : int {
   MethodNotFound = -32601,
   InvalidParams = -32602,
   InternalError = -32603,
+  /// MCP 2026-07-28: the HTTP headers disagree with the body.
+  HeaderMismatch = -32020,
+  /// MCP 2026-07-28: the request's protocol version is not spoken here;
+  /// `data` is `{"supported": [...], "requested": "..."}`.
+  UnsupportedProtocolVersion = -32022,
 };
 
 /// An error to answer a request with.
 struct RpcError {
+  RpcError() = default;
+  RpcError(int Code, std::string Message, nlohmann::json Data = nullptr)
+      : Code(Code), Message(std::move(Message)), Data(std::move(Data)) {}
   int Code = 0;
   std::string Message;
+  nlohmann::json Data;  ///< The error's `data`, when not null.
 };
 
 /// One message a peer sent.

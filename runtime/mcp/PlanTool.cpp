@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ir/Eval.h"
+#include "ir/Type.h"
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/actions/Runner.h"
@@ -20,25 +21,10 @@ namespace {
 
 /// The schema of one value of plan type \p T; `any` accepts everything.
 json typeSchema(pf::Type T) {
-  switch (T) {
-    case pf::Type::Any:
-      return json::object();
-    case pf::Type::Null:
-      return {{"type", "null"}};
-    case pf::Type::Bool:
-      return {{"type", "boolean"}};
-    case pf::Type::Int:
-      return {{"type", "integer"}};
-    case pf::Type::Float:
-      return {{"type", "number"}};
-    case pf::Type::String:
-      return {{"type", "string"}};
-    case pf::Type::List:
-      return {{"type", "array"}};
-    case pf::Type::Map:
-      return {{"type", "object"}};
-  }
-  return json::object();
+  llvm::StringRef Name =
+      ir::jsonSchemaType(static_cast<ir::Type>(static_cast<uint8_t>(T)));
+  if (Name.empty()) return json::object();
+  return {{"type", Name.str()}};
 }
 
 /// The schema of an output's value. A template that is one whole

@@ -11,8 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char *Revisions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
-
 /// The revision whose JSON-RPC still allows batch arrays.
 constexpr llvm::StringLiteral BatchRevision = "2025-03-26";
 
@@ -20,11 +18,15 @@ using Handler = json (Server::*)(const json &, RpcError &);
 
 }  // namespace
 
-llvm::ArrayRef<const char *> supportedRevisions() { return Revisions; }
-
-Server::Server(std::vector<std::unique_ptr<Tool>> Tools, ServerInfo Info,
+Server::Server(std::vector<std::shared_ptr<Tool>> Tools, ServerInfo Info,
                MessageSink &Out, llvm::raw_ostream &Log)
     : Tools(std::move(Tools)), Info(std::move(Info)), Out(Out), Log(Log) {}
+
+Server::Server(std::vector<std::unique_ptr<Tool>> Owned, ServerInfo Info,
+               MessageSink &Out, llvm::raw_ostream &Log)
+    : Info(std::move(Info)), Out(Out), Log(Log) {
+  for (auto &T : Owned) Tools.push_back(std::move(T));
+}
 
 void Server::send(const json &V) { Out.send(messageText(V)); }
 
@@ -145,6 +147,7 @@ json Server::handleRequest(const RpcMessage &M, bool InBatch) {
   };
   static const Method Methods[] = {
       {"initialize", &Server::initialize, false},
+      {"server/discover", &Server::discover, false},
       {"ping", nullptr, false},
       {"tools/list", &Server::listTools, true},
       {"tools/call", &Server::callTool, true},
@@ -155,7 +158,11 @@ json Server::handleRequest(const RpcMessage &M, bool InBatch) {
   if (!Found)
     return errorMessage(M.Id,
                         {MethodNotFound, fmt::format("unknown method `{}`", M.Method)});
-  if (Found->NeedsSession && Revision.empty())
+  RpcError Err;
+  // A stateless request names its revision in `_meta` and needs no session.
+  std::optional<std::string> Stateless = metaRevision(M.Params, Err);
+  if (!Stateless) return errorMessage(M.Id, Err);
+  if (Found->NeedsSession && Revision.empty() && Stateless->empty())
     return errorMessage(
         M.Id, {InvalidRequest, fmt::format("`{}` before `initialize`: the session "
                                            "has not started",
@@ -163,13 +170,13 @@ json Server::handleRequest(const RpcMessage &M, bool InBatch) {
   if (InBatch && Found->Name == "initialize")
     return errorMessage(M.Id, {InvalidRequest, "`initialize` cannot be part of a batch"});
   if (!Found->Fn) return resultMessage(M.Id, json::object());
-  RpcError Err;
   json Params = M.Params.is_null() ? json::object() : M.Params;
   CurrentId = M.Id;
   NoReply = false;
   json Result = (this->*Found->Fn)(Params, Err);
   if (NoReply) return nullptr;
   if (Err.Code) return errorMessage(M.Id, Err);
+  if (!Stateless->empty() && Result.is_object()) Result["resultType"] = "complete";
   return resultMessage(M.Id, std::move(Result));
 }
 
@@ -195,11 +202,24 @@ json Server::initialize(const json &Params, RpcError &Err) {
   }
   // The asked revision when spoken here, else the newest: the client then
   // decides whether it can speak that one.
-  Revision = Revisions[0];
-  for (const char *R : Revisions)
+  // The stateless revision has no `initialize`: asking for it here gets
+  // the newest handshake revision.
+  Revision = supportedRevisions()[0];
+  for (const char *R : supportedRevisions())
     if (Asked->get_ref<const std::string &>() == R) Revision = R;
   json Result = json::object();
   Result["protocolVersion"] = Revision;
+  Result["capabilities"] = {{"tools", {{"listChanged", false}}}};
+  Result["serverInfo"] = {{"name", Info.Name}, {"version", Info.Version}};
+  return Result;
+}
+
+json Server::discover(const json &, RpcError &) {
+  json Versions = json::array();
+  for (const char *R : allRevisions()) Versions.push_back(R);
+  json Result = json::object();
+  Result["resultType"] = "complete";
+  Result["supportedVersions"] = std::move(Versions);
   Result["capabilities"] = {{"tools", {{"listChanged", false}}}};
   Result["serverInfo"] = {{"name", Info.Name}, {"version", Info.Version}};
   return Result;

@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 #include "runtime/mcp/JsonRpc.h"
+#include "runtime/mcp/Revisions.h"
 #include "runtime/mcp/Tool.h"
 
 namespace orch::runtime::mcp {
@@ -48,10 +49,6 @@ class InputSource {
                              const std::function<void()> &OnOverlong) = 0;
 };
 
-/// The protocol revisions spoken with the `initialize` handshake, newest
-/// first.
-llvm::ArrayRef<const char *> supportedRevisions();
-
 /// The server's name and version, as `serverInfo` says.
 struct ServerInfo {
   std::string Name = "orchrt";
@@ -64,6 +61,16 @@ class Server {
   /// \p Log receives diagnostics (never the sink: it carries JSON-RPC only).
   Server(std::vector<std::unique_ptr<Tool>> Tools, ServerInfo Info, MessageSink &Out,
          llvm::raw_ostream &Log);
+  /// The same over tools shared with other servers (one per HTTP request).
+  Server(std::vector<std::shared_ptr<Tool>> Tools, ServerInfo Info, MessageSink &Out,
+         llvm::raw_ostream &Log);
+
+  /// Continues a session whose `initialize` answered \p Revision (HTTP:
+  /// each request of a session is served by a fresh Server).
+  void resume(std::string Revision) {
+    this->Revision = std::move(Revision);
+    ClientReady = true;
+  }
 
   /// Lets calls watch \p In for cancellation (stdio; null: none).
   void setInput(InputSource *In) { Input = In; }
@@ -94,11 +101,12 @@ class Server {
   void send(const nlohmann::json &V);
 
   nlohmann::json initialize(const nlohmann::json &Params, RpcError &Err);
+  nlohmann::json discover(const nlohmann::json &Params, RpcError &Err);
   nlohmann::json listTools(const nlohmann::json &Params, RpcError &Err);
   /// Null, and no answer at all, when the client cancelled the call.
   nlohmann::json callTool(const nlohmann::json &Params, RpcError &Err);
 
-  std::vector<std::unique_ptr<Tool>> Tools;
+  std::vector<std::shared_ptr<Tool>> Tools;
   ServerInfo Info;
   MessageSink &Out;
   llvm::raw_ostream &Log;

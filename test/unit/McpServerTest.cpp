@@ -466,3 +466,92 @@ TEST(McpServer, CancelledCallsGetNoAnswerAndLaterLinesKeepTheirOrder) {
   EXPECT_EQ(Gone[0]["result"]["structuredContent"]["text"], "ran to its end");
   H.S->setInput(nullptr);
 }
+
+// The stateless revision 2026-07-28: no handshake, the revision and the
+// client capabilities in each request's `_meta`.
+namespace {
+
+json statelessMeta() {
+  return {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+          {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+}
+
+}  // namespace
+
+TEST(McpStateless, DiscoverListsEveryRevision) {
+  Harness H;
+  json R = H.one(json{{"jsonrpc", "2.0"},
+                      {"id", 1},
+                      {"method", "server/discover"},
+                      {"params", {{"_meta", statelessMeta()}}}}
+                     .dump());
+  EXPECT_EQ(R["result"]["supportedVersions"],
+            json({"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"}));
+  EXPECT_EQ(R["result"]["resultType"], "complete");
+  EXPECT_EQ(R["result"]["serverInfo"]["name"], "orchrt");
+  EXPECT_EQ(R["result"]["capabilities"], json({{"tools", {{"listChanged", false}}}}));
+}
+
+TEST(McpStateless, RequestsNeedNoHandshake) {
+  Harness H;
+  json L = H.one(json{{"jsonrpc", "2.0"},
+                      {"id", 2},
+                      {"method", "tools/list"},
+                      {"params", {{"_meta", statelessMeta()}}}}
+                     .dump());
+  EXPECT_EQ(L["result"]["tools"][0]["name"], "shout");
+  EXPECT_EQ(L["result"]["resultType"], "complete");
+  json C = H.call(
+      {{"_meta", statelessMeta()}, {"name", "shout"}, {"arguments", {{"text", "a"}}}});
+  EXPECT_EQ(C["result"]["structuredContent"]["text"], "A");
+  EXPECT_EQ(C["result"]["resultType"], "complete");
+  // Nothing was remembered: a request without `_meta` still needs a session.
+  EXPECT_EQ(code(H.one(R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})")), -32600);
+  EXPECT_TRUE(H.S->revision().empty());
+}
+
+TEST(McpStateless, UnsupportedVersionListsTheSupportedOnes) {
+  Harness H;
+  for (json V : {json("2030-01-01"), json(5), json(nullptr)}) {
+    json R = H.one(
+        json{{"jsonrpc", "2.0"},
+             {"id", 4},
+             {"method", "tools/list"},
+             {"params", {{"_meta", {{"io.modelcontextprotocol/protocolVersion", V}}}}}}
+            .dump());
+    EXPECT_EQ(code(R), -32022) << V;
+    EXPECT_EQ(R["error"]["data"]["supported"][0], "2026-07-28");
+    EXPECT_EQ(R["id"], 4);
+  }
+}
+
+TEST(McpStateless, CapabilitiesMustBeAnObject) {
+  Harness H;
+  json Meta = statelessMeta();
+  Meta["io.modelcontextprotocol/clientCapabilities"] = "all";
+  EXPECT_EQ(code(H.one(json{{"jsonrpc", "2.0"},
+                            {"id", 5},
+                            {"method", "tools/list"},
+                            {"params", {{"_meta", Meta}}}}
+                           .dump())),
+            -32602);
+}
+
+TEST(McpStateless, HandshakeRevisionInMetaUsesTheSession) {
+  Harness H;
+  json Meta = {{"io.modelcontextprotocol/protocolVersion", "2025-06-18"}};
+  json Req = {{"jsonrpc", "2.0"},
+              {"id", 6},
+              {"method", "tools/list"},
+              {"params", {{"_meta", Meta}}}};
+  EXPECT_EQ(code(H.one(Req.dump())), -32600);
+  H.init();
+  json R = H.one(Req.dump());
+  EXPECT_EQ(R["result"]["tools"].size(), 1u);
+  EXPECT_FALSE(R["result"].contains("resultType"));
+}
+
+TEST(McpStateless, InitializeAskingForItGetsTheNewestHandshake) {
+  Harness H;
+  EXPECT_EQ(H.init("2026-07-28")["result"]["protocolVersion"], "2025-11-25");
+}

@@ -2,6 +2,7 @@
 #include "McpCommand.h"
 
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <set>
@@ -12,8 +13,10 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include "runtime/actions/ProcessPolicy.h"
+#include "runtime/exec/EventLoop.h"
 #include "runtime/mcp/PlanTool.h"
 #include "runtime/mcp/Stdio.h"
+#include "runtime/mcp/StreamableHttp.h"
 
 namespace orch::tools {
 
@@ -25,6 +28,53 @@ namespace {
 int usage(const Twine &Msg) {
   errs() << "orchrt mcp: error: " << Msg << '\n';
   return ExitUsage;
+}
+
+/// Where `--http` listens.
+struct HttpFlags {
+  std::string Listen;  ///< HOST:PORT
+  bool AllowRemote = false;
+  std::vector<std::string> Origins;
+  mcp::HttpServerOptions Server;
+};
+
+/// Serves \p Tools over Streamable HTTP until SIGINT or SIGTERM; running
+/// calls are cancelled and answered before the exit.
+int serveHttp(std::vector<std::shared_ptr<mcp::Tool>> Tools, const HttpFlags &F) {
+  llvm::StringRef L(F.Listen);
+  size_t Colon = L.rfind(':');
+  unsigned Port = 0;
+  if (Colon == llvm::StringRef::npos || L.substr(Colon + 1).getAsInteger(10, Port) ||
+      Port > 65535)
+    return usage("--http needs HOST:PORT, such as 127.0.0.1:8080 (port 0: any free one)");
+  std::string Host = L.substr(0, Colon).trim("[]").str();
+  int SigFd = blockSignals();
+  EventLoop Loop;
+  mcp::StreamableHttpOptions MO;
+  MO.AllowedOrigins = F.Origins;
+  mcp::StreamableHttp App(Loop, std::move(Tools), {"orchrt", ORCH_VERSION}, MO, errs());
+  mcp::HttpServer Http(Loop, App, F.Server, errs());
+  App.attach(Http);
+  if (Error E = Http.listen(Host, Port, F.AllowRemote))
+    return usage(toString(std::move(E)));
+  std::string Shown = Host.find(':') != std::string::npos ? "[" + Host + "]" : Host;
+  errs() << "orchrt mcp: serving on http://" << Shown << ':' << Http.port() << "/mcp\n";
+  bool Stop = false;
+  if (SigFd >= 0)
+    Loop.watchFd(SigFd, [&] {
+      signalfd_siginfo Info;
+      while (read(SigFd, &Info, sizeof Info) == sizeof Info) Stop = true;
+    });
+  Loop.runUntil([&] { return Stop; });
+  // Stop accepting; let running calls see their cancellation and answer.
+  App.cancelAll();
+  Loop.runUntil([&] { return App.idle(); });
+  Http.stop();
+  if (SigFd >= 0) {
+    Loop.unwatchFd(SigFd);
+    close(SigFd);
+  }
+  return ExitOk;
 }
 
 }  // namespace
@@ -58,6 +108,23 @@ int runMcpCommand(int Argc, char **Argv) {
       cl::desc("Refuse plans whose process steps would run unsandboxed (also "
                "ORCH_REQUIRE_SANDBOX=1)"),
       cl::cat(Cat));
+  cl::opt<std::string> Http("http",
+                            cl::desc("Serve over Streamable HTTP at HOST:PORT (loopback "
+                                     "only, unless --allow-remote) instead of stdio"),
+                            cl::value_desc("host:port"), cl::cat(Cat));
+  cl::opt<bool> AllowRemote("allow-remote",
+                            cl::desc("Let --http bind an address that is not loopback"),
+                            cl::cat(Cat));
+  cl::list<std::string> AllowOrigin(
+      "allow-origin", cl::desc("An Origin allowed besides loopback ones (repeatable)"),
+      cl::value_desc("origin"), cl::cat(Cat));
+  cl::opt<unsigned> MaxBody("max-body",
+                            cl::desc("The largest HTTP request body, in bytes"),
+                            cl::init(4u << 20), cl::cat(Cat));
+  cl::opt<unsigned> RequestTimeout(
+      "request-timeout-ms",
+      cl::desc("Time for an HTTP request to arrive, from its first byte"),
+      cl::init(10000), cl::cat(Cat));
   cl::HideUnrelatedOptions(Cat);
   std::vector<char *> Args(Argv, Argv + Argc);
   std::string Prog = "orchrt mcp";
@@ -65,7 +132,7 @@ int runMcpCommand(int Argc, char **Argv) {
   if (!cl::ParseCommandLineOptions(
           Argc, Args.data(),
           "orchrt mcp: serves plans as MCP tools over stdio (JSON-RPC on stdout, "
-          "logs on stderr)\n",
+          "logs on stderr) or Streamable HTTP (--http)\n",
           &errs()))
     return ExitUsage;
   if (Jobs.getNumOccurrences() && Jobs == 0) return usage("-j must be at least 1");
@@ -78,6 +145,13 @@ int runMcpCommand(int Argc, char **Argv) {
   S.Model = envOr(Model, "ORCH_MODEL");
   S.ModelsFile = envOr(Models, "ORCH_MODELS");
   S.RetryBaseMs = RetryBase;
+  if (!Http.getNumOccurrences() &&
+      (AllowRemote || AllowOrigin.getNumOccurrences() || MaxBody.getNumOccurrences() ||
+       RequestTimeout.getNumOccurrences()))
+    return usage(
+        "--allow-remote, --allow-origin, --max-body and --request-timeout-ms "
+        "need --http");
+  if (RequestTimeout == 0) return usage("--request-timeout-ms must be at least 1");
   std::vector<std::unique_ptr<mcp::Tool>> Tools;
   std::set<std::string> Names;
   for (const std::string &Path : Plans) {
@@ -101,6 +175,17 @@ int runMcpCommand(int Argc, char **Argv) {
       return usage(Path + ": a second tool named `" + Name +
                    "`: each plan's pipeline needs its own name");
     Tools.push_back(std::move(T));
+  }
+  if (Http.getNumOccurrences()) {
+    HttpFlags F;
+    F.Listen = Http;
+    F.AllowRemote = AllowRemote;
+    F.Origins.assign(AllowOrigin.begin(), AllowOrigin.end());
+    F.Server.Limits.MaxBody = MaxBody;
+    F.Server.RequestTimeoutMs = RequestTimeout;
+    std::vector<std::shared_ptr<mcp::Tool>> Shared;
+    for (auto &T : Tools) Shared.push_back(std::move(T));
+    return serveHttp(std::move(Shared), F);
   }
   // A client that goes away is a failed write, not a signal.
   signal(SIGPIPE, SIG_IGN);

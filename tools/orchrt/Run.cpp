@@ -61,18 +61,6 @@ llvm::Expected<std::string> readAll(const std::string &Path) {
   return (*Buf)->getBuffer().str();
 }
 
-/// SIGINT and SIGTERM arrive as a readable descriptor on the loop. They are
-/// blocked before any thread starts, so every thread inherits the mask.
-int blockSignals() {
-  sigset_t Set;
-  sigemptyset(&Set);
-  sigaddset(&Set, SIGINT);
-  sigaddset(&Set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &Set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 /// Thousands of concurrent shell steps and HTTP requests need descriptors
 /// (three a command): lift the soft limit to the hard one.
 void raiseFdLimit() {
@@ -84,6 +72,18 @@ void raiseFdLimit() {
 }
 
 }  // namespace
+
+/// SIGINT and SIGTERM arrive as a readable descriptor on the loop. They are
+/// blocked before any thread starts, so every thread inherits the mask.
+int blockSignals() {
+  sigset_t Set;
+  sigemptyset(&Set);
+  sigaddset(&Set, SIGINT);
+  sigaddset(&Set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &Set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
 
 std::string envOr(const std::string &Flag, const char *Var) {
   if (!Flag.empty()) return Flag;

@@ -40,6 +40,11 @@ enum : int { ExitOk = 0, ExitRunFailed = 1, ExitUsage = 2, ExitInterrupted = 130
 /// Runs the plan; returns the exit code.
 int runPlan(const RunCommand &Cmd);
 
+/// Blocks SIGINT and SIGTERM (before any thread starts, so every thread
+/// inherits the mask) and ignores SIGPIPE; returns a signalfd for the two,
+/// or -1.
+int blockSignals();
+
 /// \p Flag if it was given, else the environment variable \p Var, else "".
 std::string envOr(const std::string &Flag, const char *Var);
 
