@@ -1,19 +1,66 @@
 //===- Lowering.cpp - Document nodes to the pipeline IR -------------------===//
 #include "frontend/Lowering.h"
 
+#include "frontend/ExprParser.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace orch::frontend {
 
 namespace {
-const llvm::StringRef PipelineKeys[] = {"name",    "version", "description", "metadata",
-                                        "context", "inputs",  "outputs",     "steps"};
+const llvm::StringRef PipelineKeys[] = {
+    "id",     "name",       "version", "description",      "metadata", "context",
+    "inputs", "parameters", "outputs", "enhanced_outputs", "steps"};
 const llvm::StringRef StepKeys[] = {
-    "id",           "name",       "description",    "action",    "parameters",
-    "dependencies", "depends_on", "on_failure",     "timeout",   "max_retries",
-    "condition",    "model",      "requires_model", "max_tokens"};
+    "id",           "name",       "description",    "action",     "parameters",
+    "dependencies", "depends_on", "on_failure",     "timeout",    "max_retries",
+    "condition",    "model",      "requires_model", "max_tokens", "tool",
+    "if",           "on_error",   "metadata",       "produces",   "location"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
-const llvm::StringRef InputKeys[] = {"type", "default", "required", "description"};
+const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
+                                     "enum", "choices", "example",  "examples"};
+const llvm::StringRef EnhancedOutputKeys[] = {"value", "description", "type", "format",
+                                              "location"};
+
+/// A key of ContextLab's format that has no place here: the construct it
+/// starts (not supported yet), or what to write instead.
+struct ForeignKey {
+  llvm::StringRef Key;
+  bool Step;                  ///< A step's key, else the pipeline's.
+  llvm::StringRef Construct;  ///< Not supported yet: what it is.
+  llvm::StringRef Instead;    ///< Else: what to write.
+};
+
+constexpr llvm::StringLiteral Later = "it comes with control flow, issue #17";
+
+const ForeignKey ForeignKeys[] = {
+    {"action_loop", true, "the `action_loop` loop", ""},
+    {"add_completion_task", true, "`add_completion_task` (parallel queues)", ""},
+    {"continue_on_error", true, "", "`on_failure: continue`"},
+    {"create_parallel_queue", true, "`create_parallel_queue` (parallel queues)", ""},
+    {"else", true, "routing with `else`", ""},
+    {"error_handlers", true, "error handler steps (`error_handlers`)", ""},
+    {"for_each", true, "the `for_each` loop", ""},
+    {"foreach", true, "the `foreach` loop", ""},
+    {"goto", true, "routing with `goto`", ""},
+    {"loop", true, "the `loop` loop", ""},
+    {"max_iterations", true, "`max_iterations` (a `while` loop's bound)", ""},
+    {"max_parallel", true, "`max_parallel` (a `for_each` loop's width)", ""},
+    {"on-error", true, "", "`on_failure:` (`fail`, `continue`, `retry`, `skip`)"},
+    {"on_false", true, "routing with `on_false`", ""},
+    {"on_success", true, "routing with `on_success`", ""},
+    {"on_true", true, "routing with `on_true`", ""},
+    {"parallel", true, "`parallel` (a `for_each` loop's mode)", ""},
+    {"requires-model", true, "", "`requires_model:`"},
+    {"retry", true, "", "`max_retries: N`"},
+    {"retry_config", true, "", "`max_retries: N`"},
+    {"steps", true, "nested `steps` (a loop's body)", ""},
+    {"until", true, "the `until` loop", ""},
+    {"while", true, "the `while` loop", ""},
+    {"config", false, "", "`context:` (`timeout`, `max_retries`, `checkpoint_strategy`)"},
+    {"error_handling", false, "pipeline-wide error handling (`error_handling`)", ""},
+    {"global_error_handlers", false, "pipeline-wide error handlers", ""},
+    {"variables", false, "loop state (`variables`)", ""},
+};
 }  // namespace
 
 llvm::ArrayRef<llvm::StringRef> pipelineKeys() { return PipelineKeys; }
@@ -48,14 +95,32 @@ class Lowerer {
     return nullptr;
   }
 
-  void checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowed,
-                 llvm::StringRef Where) {
+  /// Reports every key of \p M not in \p Allowed; ContextLab's keys of a
+  /// step (\p Step) or of the pipeline get their own message.
+  /// Returns false if a key is a construct that is not supported yet.
+  bool checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowed,
+                 llvm::StringRef Where, std::optional<bool> Step = std::nullopt) {
+    bool Supported = true;
     for (const KeyValue &KV : M->entries()) {
       llvm::StringRef K = KV.Key->value();
       if (llvm::is_contained(Allowed, K)) continue;
+      const ForeignKey *F = nullptr;
+      if (Step)
+        for (const ForeignKey &X : ForeignKeys)
+          if (X.Key == K && X.Step == *Step) F = &X;
+      if (F && !F->Construct.empty()) {
+        Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
+                     F->Construct.str(), "ContextLab syntax", Later.str());
+        Supported = false;
+        continue;
+      }
+      std::string Hint =
+          F ? fmt::format("; ContextLab's `{}` is {} here", K.str(), F->Instead.str())
+            : didYouMean(K, Allowed);
       Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
-                   Where.str(), didYouMean(K, Allowed));
+                   Where.str(), Hint);
     }
+    return Supported;
   }
 
   /// A fixed string: any untemplated scalar, as written.
@@ -121,6 +186,18 @@ class Lowerer {
     return S->typedValue().B;
   }
 
+  /// For two keys that say the same (`dependencies` and `depends_on`):
+  /// true for the first seen (recorded in \p Seen), an error for another.
+  bool firstOf(const KeyValue *&Seen, const KeyValue &KV) {
+    if (Seen) {
+      Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                   Seen->Key->value().str(), KV.Key->value().str());
+      return false;
+    }
+    Seen = &KV;
+    return true;
+  }
+
   ir::AutoTag *soleAuto(const Node *N) {
     auto *S = llvm::dyn_cast<ScalarNode>(N);
     return S ? S->soleAuto() : nullptr;
@@ -128,7 +205,13 @@ class Lowerer {
 
   ir::Value *value(const Node *N, const std::string &Path);
   void lowerContext(const MapNode *M);
-  void lowerInputs(const Node *N);
+  void lowerInputs(const Node *N, llvm::StringRef Key);
+  void lowerEnhancedOutputs(const Node *N);
+  void lowerTool(const MapNode *M, ir::Step &S);
+  void lowerParams(const Node *N, ir::Step &S, bool ModelKey);
+  void lowerModel(const Node *V, ir::Step &S);
+  void lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);
+  ir::Value *lowerCondition(const Node *V, const std::string &Path);
   void lowerOutputs(const Node *N);
   void lowerStep(const Node *N, size_t Index);
   void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);
@@ -176,9 +259,25 @@ ir::Value *Lowerer::value(const Node *N, const std::string &Path) {
 }
 
 void Lowerer::lowerContext(const MapNode *M) {
-  checkKeys(M, ContextKeys, "`context`");
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
+    if (!llvm::is_contained(ContextKeys, K)) {
+      // ContextLab's context variables: inputs with that default. A near
+      // miss of a setting is a typo.
+      std::string Hint = didYouMean(K, ContextKeys);
+      if (!Hint.empty() || !fixedTree(KV.Value, "`context` variables", false)) {
+        if (!Hint.empty())
+          Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
+                       "`context`", Hint);
+        continue;
+      }
+      ir::Input In;
+      In.Name = {K, KV.Key->loc(), KV.Key->length()};
+      In.Default = value(KV.Value, "context." + K.str());
+      In.Required = false;
+      P->Inputs.push_back(std::move(In));
+      continue;
+    }
     if (K == "timeout")
       P->Context.Timeout = getInt(KV.Value, "`context.timeout`");
     else if (K == "max_retries")
@@ -190,14 +289,24 @@ void Lowerer::lowerContext(const MapNode *M) {
   }
 }
 
-void Lowerer::lowerInputs(const Node *N) {
+void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
   P->DeclaresInputs = true;
-  const MapNode *M = expectMap(N, "`inputs`");
+  const MapNode *M = expectMap(N, quoted(Key));
   if (!M) return;
   for (const KeyValue &KV : M->entries()) {
     ir::Input In;
     In.Name = {KV.Key->value(), KV.Key->loc(), KV.Key->length()};
     std::string What = "input " + quoted(In.Name.Str);
+    // ContextLab's `parameters: {depth: 3}`: a scalar or list is the default.
+    if (Key == "parameters" && !llvm::isa<MapNode>(KV.Value)) {
+      if (!llvm::isa<ast::NullNode>(KV.Value) &&
+          fixedTree(KV.Value, "the default of " + What, false)) {
+        In.Default = value(KV.Value, "inputs." + In.Name.Str.str() + ".default");
+        In.Required = false;
+      }
+      P->Inputs.push_back(std::move(In));
+      continue;
+    }
     // Shorthand: `topic: string`.
     if (auto *S = llvm::dyn_cast<ScalarNode>(KV.Value)) {
       if (auto T = getString(S, "the type of " + What)) {
@@ -236,7 +345,22 @@ void Lowerer::lowerInputs(const Node *N) {
         }
       } else if (K == "description") {
         if (auto S = getString(F.Value, "`description`", true)) In.Description = *S;
+      } else if (K == "enum" || K == "choices") {
+        if (In.Choices) {
+          Diags.report(DiagKind::UnknownKey, F.Key->loc(), F.Key->length(), K.str(), What,
+                       "; `enum` and `choices` say the same: give one");
+          continue;
+        }
+        if (!llvm::isa<ast::SeqNode>(F.Value)) {
+          Diags.report(DiagKind::TypeMismatch, F.Value->loc(), F.Value->length(),
+                       quoted(K), "a list of values", F.Value->describe().str());
+          continue;
+        }
+        if (!fixedTree(F.Value, quoted(K), false)) continue;
+        In.Choices = llvm::cast<ir::ListValue>(
+            value(F.Value, "inputs." + In.Name.Str.str() + "." + K.str()));
       }
+      // `example`, `examples`: documentation.
     }
     if (!RequiredGiven) In.Required = In.Default == nullptr;
     P->Inputs.push_back(std::move(In));
@@ -250,6 +374,29 @@ void Lowerer::lowerOutputs(const Node *N) {
     if (!fixedTree(KV.Value, "`outputs`", true)) continue;
     P->Outputs.push_back({{KV.Key->value(), KV.Key->loc(), KV.Key->length()},
                           value(KV.Value, "outputs." + KV.Key->value().str())});
+  }
+}
+
+void Lowerer::lowerEnhancedOutputs(const Node *N) {
+  const MapNode *M = expectMap(N, "`enhanced_outputs`");
+  if (!M) return;
+  for (const KeyValue &KV : M->entries()) {
+    const Node *V = KV.Value;
+    std::string Path = "outputs." + KV.Key->value().str();
+    // `name: {value: ..., description: ..., type: auto-detect}` or a value.
+    if (auto *OM = llvm::dyn_cast<MapNode>(V)) {
+      checkKeys(OM, EnhancedOutputKeys, "output " + quoted(KV.Key->value()));
+      const KeyValue *Val = OM->find("value");
+      if (!Val) {
+        Diags.report(DiagKind::MissingKey, OM->loc(), 1, "value",
+                     "output " + quoted(KV.Key->value()));
+        continue;
+      }
+      V = Val->Value;
+    }
+    if (!fixedTree(V, "`enhanced_outputs`", true)) continue;
+    P->Outputs.push_back(
+        {{KV.Key->value(), KV.Key->loc(), KV.Key->length()}, value(V, Path)});
   }
 }
 
@@ -287,11 +434,16 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
   } else {
     Diags.report(DiagKind::MissingKey, M->loc(), 1, "id", Where);
   }
-  if (!M->find("action"))
+  // A loop or a routing step (not supported yet) may have no action.
+  if (checkKeys(M, StepKeys, Where, true) && !M->find("action") && !M->find("tool"))
     Diags.report(DiagKind::MissingKey, M->loc(), 1, "action", Where);
-  checkKeys(M, StepKeys, Where);
   std::string Prefix = "steps." + S.Id.Str.str();
+  lowerTool(M, S);
+  if (const KeyValue *Act = M->find("action"); Act && S.Tool.Str.empty())
+    if (auto *Sc = llvm::dyn_cast<ScalarNode>(Act->Value); Sc && !Sc->isTemplated())
+      S.ToolMap = ir::findToolLessRow(Sc->value());
   const KeyValue *DepsKV = nullptr;
+  const KeyValue *CondKV = nullptr;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     const Node *V = KV.Value;
@@ -299,7 +451,10 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
       if (auto X = getString(V, "`name`", true)) S.Name = *X;
     } else if (K == "description") {
       if (auto X = getString(V, "`description`", true)) S.Description = *X;
+    } else if (K == "tool") {
+      continue;  // lowerTool
     } else if (K == "action") {
+      if (!S.Tool.Str.empty()) continue;  // lowerTool
       if (ir::AutoTag *T = soleAuto(V)) {
         if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
           Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
@@ -309,18 +464,20 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         S.Action = {"", V->loc(), V->length()};
       } else if (auto X = getString(V, "`action`")) {
         S.Action = *X;
+        if (S.ToolMap) S.Action.Str = S.ToolMap->Target;
       }
     } else if (K == "parameters") {
-      if (llvm::isa<ast::NullNode>(V)) continue;
-      if (expectMap(V, "`parameters`"))
-        S.Params = llvm::cast<ir::MapValue>(value(V, Prefix + ".parameters"));
+      lowerParams(V, S, M->find("model") != nullptr);
+    } else if (K == "on_error") {
+      lowerOnError(KV, M, S);
+    } else if (K == "metadata") {
+      if (fixedTree(V, "`metadata`", true)) S.Metadata = value(V, Prefix + ".metadata");
+    } else if (K == "produces") {
+      if (auto X = getString(V, "`produces`")) S.Produces = *X;
+    } else if (K == "location") {
+      if (fixedTree(V, "`location`", true)) S.Location = value(V, Prefix + ".location");
     } else if (K == "dependencies" || K == "depends_on") {
-      if (DepsKV) {
-        Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length());
-        continue;
-      }
-      DepsKV = &KV;
-      lowerDeps(V, S, quoted(K));
+      if (firstOf(DepsKV, KV)) lowerDeps(V, S, quoted(K));
     } else if (K == "on_failure") {
       if (auto X = getString(V, "`on_failure`")) {
         S.OnFailureText = *X;
@@ -358,24 +515,177 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
     } else if (K == "max_tokens") {
       S.MaxTokens = getInt(V, quoted(K));
     } else if (K == "model") {
-      if (ir::AutoTag *T = soleAuto(V)) {
-        if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
-          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
-                       "`model` takes a string");
-        T->Path = A.save(Prefix + ".model");
-        S.ModelAuto = T;
-      } else if (auto X = getString(V, "`model`")) {
-        S.Model = *X;
-      }
-    } else if (K == "condition") {
-      if (!fixedTree(V, "`condition`", true)) continue;
-      S.Condition = value(V, Prefix + ".condition");
+      lowerModel(V, S);
+    } else if (K == "condition" || K == "if") {
+      if (firstOf(CondKV, KV)) S.Condition = lowerCondition(V, Prefix + ".condition");
     } else if (K == "requires_model") {
       if (!fixedTree(V, "`requires_model`", false)) continue;
       S.RequiresModel = value(V, Prefix + ".requires_model");
     }
   }
   P->Steps.push_back(std::move(S));
+}
+
+void Lowerer::lowerModel(const Node *V, ir::Step &S) {
+  if (ir::AutoTag *T = soleAuto(V)) {
+    if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
+      Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
+                   "`model` takes a string");
+    T->Path = A.save("steps." + S.Id.Str.str() + ".model");
+    S.ModelAuto = T;
+  } else if (auto X = getString(V, "`model`")) {
+    S.Model = *X;
+  }
+}
+
+void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
+  const KeyValue *ToolKV = M->find("tool");
+  if (!ToolKV) return;
+  std::optional<ir::LocString> Tool = getString(ToolKV->Value, "`tool`");
+  if (!Tool) return;
+  S.Tool = *Tool;
+  llvm::StringRef Action;
+  SourceLoc Loc = Tool->Loc;
+  uint32_t Len = Tool->Length;
+  if (const KeyValue *Act = M->find("action")) {
+    auto *Sc = llvm::dyn_cast<ScalarNode>(Act->Value);
+    if (!Sc || Sc->isTemplated()) {
+      Diags.report(DiagKind::ToolAndAction, Act->Value->loc(), Act->Value->length());
+      return;
+    }
+    Action = Sc->value();
+    Loc = Sc->loc();
+    Len = Sc->length();
+  }
+  auto List = [](llvm::ArrayRef<llvm::StringRef> Names) {
+    std::string Out;
+    for (llvm::StringRef N : Names) Out += (Out.empty() ? "`" : ", `") + N.str() + "`";
+    return Out;
+  };
+  if (!ir::isKnownTool(Tool->Str)) {
+    llvm::SmallVector<llvm::StringRef, 16> Tools = ir::knownTools();
+    Diags.report(DiagKind::UnknownTool, Tool->Loc, Tool->Length, Tool->Str.str(),
+                 List(Tools), didYouMean(Tool->Str, Tools));
+    return;
+  }
+  const ir::ToolRow *Row = ir::findToolRow(Tool->Str, Action);
+  if (!Row) {
+    if (Action.empty()) {
+      Diags.report(DiagKind::MissingKey, M->loc(), 1, "action",
+                   "step " + quoted(S.Id.Str));
+      return;
+    }
+    llvm::SmallVector<llvm::StringRef, 8> Actions = ir::toolActions(Tool->Str);
+    Diags.report(DiagKind::ToolAction, Loc, Len, Tool->Str.str(), Action.str(),
+                 List(Actions), didYouMean(Action, Actions));
+    return;
+  }
+  if (Row->Target.empty()) {
+    std::string What = fmt::format("tool `{}`", Tool->Str.str());
+    if (!Action.empty()) What += fmt::format(" action `{}`", Action.str());
+    Diags.report(DiagKind::ToolUnsupported, Loc, Len, What, Row->Why.str());
+    return;
+  }
+  S.ToolMap = Row;
+  S.Action = {Row->Target, Loc, Len};
+}
+
+void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
+  if (llvm::isa<ast::NullNode>(N)) return;
+  const MapNode *PM = expectMap(N, "`parameters`");
+  if (!PM) return;
+  std::string Prefix = "steps." + S.Id.Str.str() + ".parameters.";
+  llvm::SmallVector<ir::MapEntry, 8> Entries;
+  for (const KeyValue &KV : PM->entries()) {
+    llvm::StringRef K = KV.Key->value();
+    if (S.ToolMap && S.ToolMap->ModelParam && K == "model" && !ModelKey) {
+      lowerModel(KV.Value, S);  // ContextLab: the model of the request
+      continue;
+    }
+    if (S.ToolMap && llvm::is_contained(S.ToolMap->Ignored, K)) continue;
+    if (S.ToolMap)
+      for (const ir::NameMapping &R : S.ToolMap->Params)
+        if (R.From == K) K = R.To;
+    if (llvm::any_of(Entries, [&](const ir::MapEntry &E) { return E.Key == K; })) {
+      Diags.report(DiagKind::YamlDuplicateKey, KV.Key->loc(), KV.Key->length(), K.str());
+      continue;
+    }
+    Entries.push_back({K, KV.Key->loc(), value(KV.Value, Prefix + K.str())});
+  }
+  S.Params =
+      A.create<ir::MapValue>(N->loc(), N->length(), A.copyArray<ir::MapEntry>(Entries));
+}
+
+void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
+  // `on_error: continue` is a failure policy; a handler (an action, a step
+  // or a list of them) runs other work.
+  auto *Sc = llvm::dyn_cast<ScalarNode>(KV.Value);
+  std::optional<ir::FailurePolicy> Pol;
+  if (Sc && !Sc->isTemplated()) Pol = ir::parseFailurePolicy(Sc->value());
+  if (!Pol) {
+    Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
+                 "an `on_error` handler", "ContextLab syntax",
+                 "handlers come with control flow, issue #17; a policy is written "
+                 "`on_error: continue` (or `fail`, `retry`, `skip`)");
+    return;
+  }
+  if (const KeyValue *F = M->find("on_failure")) {
+    Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                 F->Key->value().str(), "on_error");
+    return;
+  }
+  S.OnFailure = *Pol;
+  S.OnFailureText = {Sc->value(), Sc->loc(), Sc->length()};
+}
+
+ir::Value *Lowerer::lowerCondition(const Node *V, const std::string &Path) {
+  if (!fixedTree(V, "`condition`", true)) return nullptr;
+  auto *Sc = llvm::dyn_cast<ScalarNode>(V);
+  if (!Sc) return value(V, Path);
+  std::string Text;
+  SourceLoc Base;
+  if (!Sc->isTemplated()) {
+    // ContextLab: an expression without `{{ }}` (`status != 'done'`).
+    if (Sc->typedValue().Ty != ir::Type::String) return value(V, Path);
+    Text = Sc->value().trim().str();
+    llvm::StringRef Raw = Doc.File->text().substr(Sc->loc().Offset);
+    size_t At = Raw.take_front(Sc->length()).find(Text);
+    if (At != llvm::StringRef::npos) Base = SourceLoc(Sc->loc().Offset + At);
+  } else {
+    llvm::ArrayRef<ir::Segment> Segs = Sc->segments();
+    bool OnlyExpr = llvm::all_of(Segs, [](const ir::Segment &G) {
+      return G.K == ir::Segment::Kind::Expr || G.Text.trim().empty();
+    });
+    if (OnlyExpr) return value(V, Path);
+    // `'trend' in {{ kinds }}`: the text around the placeholders is part of
+    // the expression, as ContextLab evaluates the rendered string; a
+    // placeholder inside quotes (`'{{ x }}'`) is the value as a string.
+    bool DropQuote = false;
+    for (size_t I = 0; I < Segs.size(); ++I) {
+      const ir::Segment &G = Segs[I];
+      if (G.K == ir::Segment::Kind::Text) {
+        Text += G.Text.drop_front(DropQuote ? 1 : 0).str();
+        DropQuote = false;
+        continue;
+      }
+      char Q = Text.empty() ? 0 : Text.back();
+      bool Quoted = (Q == '\'' || Q == '"') && I + 1 < Segs.size() &&
+                    Segs[I + 1].K == ir::Segment::Kind::Text &&
+                    Segs[I + 1].Text.starts_with(llvm::StringRef(&Q, 1));
+      if (Quoted) {
+        Text.pop_back();
+        Text += "((" + G.Text.str() + ") | string)";
+        DropQuote = true;
+      } else {
+        Text += "(" + G.Text.str() + ")";
+      }
+    }
+  }
+  ir::Expr *E = parseExpression(A.save(Text), Base, Sc->loc(), A, Diags);
+  if (!E) return nullptr;
+  ir::Segment Seg{ir::Segment::Kind::Expr, A.save(Text), E, nullptr};
+  return A.create<ir::TemplateValue>(Sc->loc(), Sc->length(),
+                                     A.copyArray<ir::Segment>(llvm::ArrayRef(Seg)));
 }
 
 std::unique_ptr<ir::Pipeline> Lowerer::run() {
@@ -388,15 +698,20 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
     return nullptr;
   }
   P->AutoTags = Doc.AutoTags;
-  checkKeys(Root, PipelineKeys, "the pipeline");
-  for (llvm::StringRef Required : {"name", "steps"})
-    if (!Root->find(Required))
-      Diags.report(DiagKind::MissingKey, Root->loc(), 1, Required.str(), "the pipeline");
+  checkKeys(Root, PipelineKeys, "the pipeline", false);
+  // ContextLab: `id:` names the pipeline; `name:` is then free text.
+  bool HasId = Root->find("id") != nullptr;
+  if (!HasId && !Root->find("name"))
+    Diags.report(DiagKind::MissingKey, Root->loc(), 1, "name", "the pipeline");
+  if (!Root->find("steps"))
+    Diags.report(DiagKind::MissingKey, Root->loc(), 1, "steps", "the pipeline");
   for (const KeyValue &KV : Root->entries()) {
     llvm::StringRef K = KV.Key->value();
     const Node *V = KV.Value;
-    if (K == "name") {
-      if (auto X = getString(V, "`name`")) P->Name = *X;
+    if (K == "id") {
+      if (auto X = getString(V, "`id`")) P->Name = *X;
+    } else if (K == "name") {
+      if (auto X = getString(V, "`name`", HasId)) (HasId ? P->Title : P->Name) = *X;
     } else if (K == "version") {
       if (auto X = getString(V, "`version`")) P->Version = *X;
     } else if (K == "description") {
@@ -406,10 +721,12 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
       P->Metadata = value(V, "metadata");
     } else if (K == "context") {
       if (const MapNode *M = expectMap(V, "`context`")) lowerContext(M);
-    } else if (K == "inputs") {
-      lowerInputs(V);
+    } else if (K == "inputs" || K == "parameters") {
+      lowerInputs(V, K);
     } else if (K == "outputs") {
       lowerOutputs(V);
+    } else if (K == "enhanced_outputs") {
+      lowerEnhancedOutputs(V);
     } else if (K == "steps") {
       auto *Seq = llvm::dyn_cast<ast::SeqNode>(V);
       if (!Seq) {

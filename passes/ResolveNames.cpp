@@ -10,6 +10,7 @@
 #include "ir/Filters.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "passes/ContextLabRefs.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -401,6 +402,7 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
   P = &Pl;
   D = &Ctx.Diags;
   unsigned Before = D->errorCount();
+  rewriteContextLabRefs(*P, *D);
   for (const Step &S : P->Steps) StepIds.push_back(S.Id.Str);
   for (Input &In : P->Inputs)
     if (In.Default)
@@ -417,6 +419,12 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
       walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);
     });
+    if (S.Condition && !conditionReadsNames(S.Condition)) {
+      SourceLoc L = S.Condition->loc();
+      llvm::StringRef Text = P->file().text().substr(L.Offset, S.Condition->length());
+      D->report(DiagKind::ConstantCondition, L, S.Condition->length(),
+                Text.take_until([](char C) { return C == '\n'; }).str());
+    }
     if (S.Params)
       for (const MapEntry &E : S.Params->entries())
         if (auto *T = llvm::dyn_cast<TemplateValue>(E.V))

@@ -4,6 +4,7 @@
 #include "ir/Actions.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -103,7 +104,42 @@ class ValidatePass : public Pass {
         D.report(DiagKind::InvalidDefault, In.Default->loc(), In.Default->length(),
                  In.Name.Str.str(), ir::describeType(In.Ty).str(),
                  ir::describeType(In.Default->type()).str());
+      else if (In.Choices)
+        checkChoice(In, D);
     }
+    // `inputs`, `parameters` and `context` variables together.
+    llvm::StringMap<const ir::Input *> Seen;
+    for (const ir::Input &In : P.Inputs) {
+      auto [It, New] = Seen.try_emplace(In.Name.Str, &In);
+      if (New) continue;
+      Diagnostic &Dg = D.report(DiagKind::YamlDuplicateKey, In.Name.Loc, In.Name.Length,
+                                In.Name.Str.str());
+      DiagnosticEngine::note(Dg, DiagKind::NoteFirstDefined, It->second->Name.Loc,
+                             It->second->Name.Length);
+    }
+  }
+
+  /// A constant default must be one of the input's `enum` / `choices`.
+  static void checkChoice(const ir::Input &In, DiagnosticEngine &D) {
+    auto *Def = llvm::dyn_cast<ir::ScalarValue>(In.Default);
+    if (!Def) return;
+    auto Text = [](const ir::Scalar &S) {
+      std::string Out;
+      llvm::raw_string_ostream OS(Out);
+      ir::printScalar(OS, S);
+      return Out;
+    };
+    std::string Want = Text(Def->scalar());
+    std::string List;
+    for (const ir::Value *C : In.Choices->items()) {
+      auto *S = llvm::dyn_cast<ir::ScalarValue>(C);
+      if (!S) return;  // a list or map among the choices: not checked
+      std::string Choice = Text(S->scalar());
+      if (Choice == Want) return;
+      List += (List.empty() ? "" : ", ") + Choice;
+    }
+    D.report(DiagKind::InvalidEnum, Def->loc(), Def->length(),
+             "default of input `" + In.Name.Str.str() + "`", Want, List, "");
   }
 
   void checkSteps(ir::Pipeline &P, DiagnosticEngine &D) {
