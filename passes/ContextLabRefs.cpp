@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "ir/Actions.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
@@ -25,6 +26,16 @@ llvm::StringRef keyOf(Expr *Link) {
 Expr *&linkBase(Expr *Link) {
   if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) return A->baseRef();
   return llvm::cast<IndexExpr>(Link)->baseRef();
+}
+
+/// Is \p S written in ContextLab's terms, so its result is read in them?
+/// A step of this compiler's own `generate` keeps its own reading (§7.8:
+/// `{{ step }}` is the whole result).
+bool readsAsContextLab(const Step &S) {
+  const ToolRow *Row = S.ToolMap;
+  if (!Row) return false;
+  return !S.Tool.Str.empty() || Row->Action != Row->Target ||
+         !findBuiltinAction(Row->Target);
 }
 
 class Rewriter {
@@ -121,7 +132,7 @@ class Rewriter {
     } else if (Name != "steps" && !isInput(Name)) {
       Id = P.findStep(Name);
     }
-    if (!Id || !P.Steps[*Id].ToolMap) return Top;
+    if (!Id || !readsAsContextLab(P.Steps[*Id])) return Top;
     const ToolRow &Row = *P.Steps[*Id].ToolMap;
     if (Rest.empty()) {
       // `{{ step }}` is the step's output.
