@@ -2,6 +2,7 @@
 #include "frontend/Lowering.h"
 
 #include "frontend/ExprParser.h"
+#include "frontend/Lowerer.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace orch::frontend {
@@ -18,8 +19,6 @@ const llvm::StringRef StepKeys[] = {
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
                                      "enum", "choices", "example",  "examples"};
-const llvm::StringRef EnhancedOutputKeys[] = {"value", "description", "type", "format",
-                                              "location"};
 
 /// A key of ContextLab's format that has no place here: the construct it
 /// starts (not supported yet), or what to write instead.
@@ -68,159 +67,32 @@ llvm::ArrayRef<llvm::StringRef> stepKeys() { return StepKeys; }
 llvm::ArrayRef<llvm::StringRef> contextKeys() { return ContextKeys; }
 llvm::ArrayRef<llvm::StringRef> inputKeys() { return InputKeys; }
 
-namespace {
+namespace lowering {
 
-using ast::KeyValue;
-using ast::MapNode;
-using ast::Node;
-using ast::ScalarNode;
-
-std::string quoted(llvm::StringRef S) { return "`" + S.str() + "`"; }
-
-class Lowerer {
- public:
-  Lowerer(const ast::Document &D, DiagnosticEngine &Diags)
-      : Doc(D),
-        Diags(Diags),
-        P(std::make_unique<ir::Pipeline>(D.File, D.Arena)),
-        A(*D.Arena) {}
-
-  std::unique_ptr<ir::Pipeline> run();
-
- private:
-  const MapNode *expectMap(const Node *N, llvm::StringRef What) {
-    if (auto *M = llvm::dyn_cast<MapNode>(N)) return M;
-    Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a mapping",
-                 N->describe().str());
-    return nullptr;
-  }
-
-  /// Reports every key of \p M not in \p Allowed; ContextLab's keys of a
-  /// step (\p Step) or of the pipeline get their own message.
-  /// Returns false if a key is a construct that is not supported yet.
-  bool checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowed,
-                 llvm::StringRef Where, std::optional<bool> Step = std::nullopt) {
-    bool Supported = true;
-    for (const KeyValue &KV : M->entries()) {
-      llvm::StringRef K = KV.Key->value();
-      if (llvm::is_contained(Allowed, K)) continue;
-      const ForeignKey *F = nullptr;
-      if (Step)
-        for (const ForeignKey &X : ForeignKeys)
-          if (X.Key == K && X.Step == *Step) F = &X;
-      if (F && !F->Construct.empty()) {
-        Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
-                     F->Construct.str(), "ContextLab syntax", Later.str());
-        Supported = false;
-        continue;
-      }
-      std::string Hint =
-          F ? fmt::format("; ContextLab's `{}` is {} here", K.str(), F->Instead.str())
-            : didYouMean(K, Allowed);
-      Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
-                   Where.str(), Hint);
+bool Lowerer::checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowed,
+                        llvm::StringRef Where, std::optional<bool> Step) {
+  bool Supported = true;
+  for (const KeyValue &KV : M->entries()) {
+    llvm::StringRef K = KV.Key->value();
+    if (llvm::is_contained(Allowed, K)) continue;
+    const ForeignKey *F = nullptr;
+    if (Step)
+      for (const ForeignKey &X : ForeignKeys)
+        if (X.Key == K && X.Step == *Step) F = &X;
+    if (F && !F->Construct.empty()) {
+      Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
+                   F->Construct.str(), "ContextLab syntax", Later.str());
+      Supported = false;
+      continue;
     }
-    return Supported;
+    std::string Hint =
+        F ? fmt::format("; ContextLab's `{}` is {} here", K.str(), F->Instead.str())
+          : didYouMean(K, Allowed);
+    Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
+                 Where.str(), Hint);
   }
-
-  /// A fixed string: any untemplated scalar, as written.
-  std::optional<ir::LocString> getString(const Node *N, llvm::StringRef What,
-                                         bool TemplateTextOk = false) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    if (!S) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a string",
-                   N->describe().str());
-      return std::nullopt;
-    }
-    if (!fixed(S, What, TemplateTextOk)) return std::nullopt;
-    return ir::LocString{S->value(), S->loc(), S->length()};
-  }
-
-  /// False (after a diagnostic) if \p S holds an AUTO tag, or a template
-  /// where one is not allowed.
-  bool fixed(const ScalarNode *S, llvm::StringRef What, bool TemplateTextOk) {
-    for (const ir::Segment &Seg : S->segments()) {
-      if (Seg.K == ir::Segment::Kind::Auto) {
-        Diags.report(DiagKind::AutoNotAllowed, Seg.Tag->Loc, Seg.Tag->Length, What.str());
-        return false;
-      }
-      if (Seg.K == ir::Segment::Kind::Expr && !TemplateTextOk) {
-        Diags.report(DiagKind::TemplateNotAllowed, Seg.E->loc(), Seg.E->length(),
-                     What.str());
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /// fixed() over every scalar of a value, however deeply nested.
-  bool fixedTree(const Node *N, llvm::StringRef What, bool TemplateTextOk) {
-    if (auto *S = llvm::dyn_cast<ScalarNode>(N)) return fixed(S, What, TemplateTextOk);
-    bool Ok = true;
-    if (auto *Q = llvm::dyn_cast<ast::SeqNode>(N))
-      for (const Node *I : Q->items()) Ok &= fixedTree(I, What, TemplateTextOk);
-    if (auto *M = llvm::dyn_cast<MapNode>(N))
-      for (const KeyValue &KV : M->entries())
-        Ok &= fixedTree(KV.Value, What, TemplateTextOk);
-    return Ok;
-  }
-
-  std::optional<ir::LocInt> getInt(const Node *N, llvm::StringRef What) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    if (S && !fixed(S, What, false)) return std::nullopt;
-    if (!S || S->typedValue().Ty != ir::Type::Int) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(),
-                   "an integer", N->describe().str());
-      return std::nullopt;
-    }
-    return ir::LocInt{S->typedValue().I, S->loc(), S->length()};
-  }
-
-  std::optional<bool> getBool(const Node *N, llvm::StringRef What) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    if (!S || S->isTemplated() || S->typedValue().Ty != ir::Type::Bool) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a boolean",
-                   N->describe().str());
-      return std::nullopt;
-    }
-    return S->typedValue().B;
-  }
-
-  /// For two keys that say the same (`dependencies` and `depends_on`):
-  /// true for the first seen (recorded in \p Seen), an error for another.
-  bool firstOf(const KeyValue *&Seen, const KeyValue &KV) {
-    if (Seen) {
-      Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
-                   Seen->Key->value().str(), KV.Key->value().str());
-      return false;
-    }
-    Seen = &KV;
-    return true;
-  }
-
-  ir::AutoTag *soleAuto(const Node *N) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    return S ? S->soleAuto() : nullptr;
-  }
-
-  ir::Value *value(const Node *N, const std::string &Path);
-  void lowerContext(const MapNode *M);
-  void lowerInputs(const Node *N, llvm::StringRef Key);
-  void lowerEnhancedOutputs(const Node *N);
-  void lowerTool(const MapNode *M, ir::Step &S);
-  void lowerParams(const Node *N, ir::Step &S, bool ModelKey);
-  void lowerModel(const Node *V, ir::Step &S);
-  void lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);
-  ir::Value *lowerCondition(const Node *V, const std::string &Path);
-  void lowerOutputs(const Node *N);
-  void lowerStep(const Node *N, size_t Index);
-  void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);
-
-  const ast::Document &Doc;
-  DiagnosticEngine &Diags;
-  std::unique_ptr<ir::Pipeline> P;
-  ir::Arena &A;
-};
+  return Supported;
+}
 
 ir::Value *Lowerer::value(const Node *N, const std::string &Path) {
   switch (N->kind()) {
@@ -377,29 +249,6 @@ void Lowerer::lowerOutputs(const Node *N) {
   }
 }
 
-void Lowerer::lowerEnhancedOutputs(const Node *N) {
-  const MapNode *M = expectMap(N, "`enhanced_outputs`");
-  if (!M) return;
-  for (const KeyValue &KV : M->entries()) {
-    const Node *V = KV.Value;
-    std::string Path = "outputs." + KV.Key->value().str();
-    // `name: {value: ..., description: ..., type: auto-detect}` or a value.
-    if (auto *OM = llvm::dyn_cast<MapNode>(V)) {
-      checkKeys(OM, EnhancedOutputKeys, "output " + quoted(KV.Key->value()));
-      const KeyValue *Val = OM->find("value");
-      if (!Val) {
-        Diags.report(DiagKind::MissingKey, OM->loc(), 1, "value",
-                     "output " + quoted(KV.Key->value()));
-        continue;
-      }
-      V = Val->Value;
-    }
-    if (!fixedTree(V, "`enhanced_outputs`", true)) continue;
-    P->Outputs.push_back(
-        {{KV.Key->value(), KV.Key->loc(), KV.Key->length()}, value(V, Path)});
-  }
-}
-
 void Lowerer::lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What) {
   S.HasDepsKey = true;
   if (ir::AutoTag *T = soleAuto(N)) {
@@ -538,156 +387,6 @@ void Lowerer::lowerModel(const Node *V, ir::Step &S) {
   }
 }
 
-void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
-  const KeyValue *ToolKV = M->find("tool");
-  if (!ToolKV) return;
-  std::optional<ir::LocString> Tool = getString(ToolKV->Value, "`tool`");
-  if (!Tool) return;
-  S.Tool = *Tool;
-  llvm::StringRef Action;
-  SourceLoc Loc = Tool->Loc;
-  uint32_t Len = Tool->Length;
-  if (const KeyValue *Act = M->find("action")) {
-    auto *Sc = llvm::dyn_cast<ScalarNode>(Act->Value);
-    if (!Sc || Sc->isTemplated()) {
-      Diags.report(DiagKind::ToolAndAction, Act->Value->loc(), Act->Value->length());
-      return;
-    }
-    Action = Sc->value();
-    Loc = Sc->loc();
-    Len = Sc->length();
-  }
-  auto List = [](llvm::ArrayRef<llvm::StringRef> Names) {
-    std::string Out;
-    for (llvm::StringRef N : Names) Out += (Out.empty() ? "`" : ", `") + N.str() + "`";
-    return Out;
-  };
-  if (!ir::isKnownTool(Tool->Str)) {
-    llvm::SmallVector<llvm::StringRef, 16> Tools = ir::knownTools();
-    Diags.report(DiagKind::UnknownTool, Tool->Loc, Tool->Length, Tool->Str.str(),
-                 List(Tools), didYouMean(Tool->Str, Tools));
-    return;
-  }
-  const ir::ToolRow *Row = ir::findToolRow(Tool->Str, Action);
-  if (!Row) {
-    if (Action.empty()) {
-      Diags.report(DiagKind::MissingKey, M->loc(), 1, "action",
-                   "step " + quoted(S.Id.Str));
-      return;
-    }
-    llvm::SmallVector<llvm::StringRef, 8> Actions = ir::toolActions(Tool->Str);
-    Diags.report(DiagKind::ToolAction, Loc, Len, Tool->Str.str(), Action.str(),
-                 List(Actions), didYouMean(Action, Actions));
-    return;
-  }
-  if (Row->Target.empty()) {
-    std::string What = fmt::format("tool `{}`", Tool->Str.str());
-    if (!Action.empty()) What += fmt::format(" action `{}`", Action.str());
-    Diags.report(DiagKind::ToolUnsupported, Loc, Len, What, Row->Why.str());
-    return;
-  }
-  S.ToolMap = Row;
-  S.Action = {Row->Target, Loc, Len};
-}
-
-void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
-  if (llvm::isa<ast::NullNode>(N)) return;
-  const MapNode *PM = expectMap(N, "`parameters`");
-  if (!PM) return;
-  std::string Prefix = "steps." + S.Id.Str.str() + ".parameters.";
-  llvm::SmallVector<ir::MapEntry, 8> Entries;
-  for (const KeyValue &KV : PM->entries()) {
-    llvm::StringRef K = KV.Key->value();
-    if (S.ToolMap && S.ToolMap->ModelParam && K == "model" && !ModelKey) {
-      lowerModel(KV.Value, S);  // ContextLab: the model of the request
-      continue;
-    }
-    if (S.ToolMap && llvm::is_contained(S.ToolMap->Ignored, K)) continue;
-    if (S.ToolMap)
-      for (const ir::NameMapping &R : S.ToolMap->Params)
-        if (R.From == K) K = R.To;
-    if (llvm::any_of(Entries, [&](const ir::MapEntry &E) { return E.Key == K; })) {
-      Diags.report(DiagKind::YamlDuplicateKey, KV.Key->loc(), KV.Key->length(), K.str());
-      continue;
-    }
-    Entries.push_back({K, KV.Key->loc(), value(KV.Value, Prefix + K.str())});
-  }
-  S.Params =
-      A.create<ir::MapValue>(N->loc(), N->length(), A.copyArray<ir::MapEntry>(Entries));
-}
-
-void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
-  // `on_error: continue` is a failure policy; a handler (an action, a step
-  // or a list of them) runs other work.
-  auto *Sc = llvm::dyn_cast<ScalarNode>(KV.Value);
-  std::optional<ir::FailurePolicy> Pol;
-  if (Sc && !Sc->isTemplated()) Pol = ir::parseFailurePolicy(Sc->value());
-  if (!Pol) {
-    Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
-                 "an `on_error` handler", "ContextLab syntax",
-                 "handlers come with control flow, issue #17; a policy is written "
-                 "`on_error: continue` (or `fail`, `retry`, `skip`)");
-    return;
-  }
-  if (const KeyValue *F = M->find("on_failure")) {
-    Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
-                 F->Key->value().str(), "on_error");
-    return;
-  }
-  S.OnFailure = *Pol;
-  S.OnFailureText = {Sc->value(), Sc->loc(), Sc->length()};
-}
-
-ir::Value *Lowerer::lowerCondition(const Node *V, const std::string &Path) {
-  if (!fixedTree(V, "`condition`", true)) return nullptr;
-  auto *Sc = llvm::dyn_cast<ScalarNode>(V);
-  if (!Sc) return value(V, Path);
-  std::string Text;
-  SourceLoc Base;
-  if (!Sc->isTemplated()) {
-    // ContextLab: an expression without `{{ }}` (`status != 'done'`).
-    if (Sc->typedValue().Ty != ir::Type::String) return value(V, Path);
-    Text = Sc->value().trim().str();
-    llvm::StringRef Raw = Doc.File->text().substr(Sc->loc().Offset);
-    size_t At = Raw.take_front(Sc->length()).find(Text);
-    if (At != llvm::StringRef::npos) Base = SourceLoc(Sc->loc().Offset + At);
-  } else {
-    llvm::ArrayRef<ir::Segment> Segs = Sc->segments();
-    bool OnlyExpr = llvm::all_of(Segs, [](const ir::Segment &G) {
-      return G.K == ir::Segment::Kind::Expr || G.Text.trim().empty();
-    });
-    if (OnlyExpr) return value(V, Path);
-    // `'trend' in {{ kinds }}`: the text around the placeholders is part of
-    // the expression, as ContextLab evaluates the rendered string; a
-    // placeholder inside quotes (`'{{ x }}'`) is the value as a string.
-    bool DropQuote = false;
-    for (size_t I = 0; I < Segs.size(); ++I) {
-      const ir::Segment &G = Segs[I];
-      if (G.K == ir::Segment::Kind::Text) {
-        Text += G.Text.drop_front(DropQuote ? 1 : 0).str();
-        DropQuote = false;
-        continue;
-      }
-      char Q = Text.empty() ? 0 : Text.back();
-      bool Quoted = (Q == '\'' || Q == '"') && I + 1 < Segs.size() &&
-                    Segs[I + 1].K == ir::Segment::Kind::Text &&
-                    Segs[I + 1].Text.starts_with(llvm::StringRef(&Q, 1));
-      if (Quoted) {
-        Text.pop_back();
-        Text += "((" + G.Text.str() + ") | string)";
-        DropQuote = true;
-      } else {
-        Text += "(" + G.Text.str() + ")";
-      }
-    }
-  }
-  ir::Expr *E = parseExpression(A.save(Text), Base, Sc->loc(), A, Diags);
-  if (!E) return nullptr;
-  ir::Segment Seg{ir::Segment::Kind::Expr, A.save(Text), E, nullptr};
-  return A.create<ir::TemplateValue>(Sc->loc(), Sc->length(),
-                                     A.copyArray<ir::Segment>(llvm::ArrayRef(Seg)));
-}
-
 std::unique_ptr<ir::Pipeline> Lowerer::run() {
   const MapNode *Root = llvm::dyn_cast_or_null<MapNode>(Doc.Root);
   if (!Root) {
@@ -746,11 +445,11 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
   return std::move(P);
 }
 
-}  // namespace
+}  // namespace lowering
 
 std::unique_ptr<ir::Pipeline> lowerDocument(const ast::Document &Doc,
                                             DiagnosticEngine &Diags) {
-  return Lowerer(Doc, Diags).run();
+  return lowering::Lowerer(Doc, Diags).run();
 }
 
 }  // namespace orch::frontend
