@@ -1,6 +1,7 @@
 //===- ContextLabRefs.cpp - ContextLab's ways to read a result ------------===//
 #include "passes/ContextLabRefs.h"
 
+#include <algorithm>
 #include <string>
 
 #include "ir/Actions.h"
@@ -64,7 +65,7 @@ class Rewriter {
     return E;
   }
 
-  /// Is \p V a name of the pipeline's inputs (declared or from `context:`)?
+  /// Is \p N one of the pipeline's inputs (declared, or a `context` variable)?
   bool isInput(llvm::StringRef N) const { return P.findInput(N).has_value(); }
 
   /// `fetch-page.body` parses as `fetch - page.body`: report it when the
