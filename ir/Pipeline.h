@@ -167,6 +167,15 @@ struct Input {
   std::vector<SourceLoc> Uses;
 };
 
+/// A constant scalar value as a literal (`"deep"`, `3`); "" for anything
+/// else (a template, a list, a map).
+std::string scalarText(const Value *V);
+
+/// May input \p In take \p V? False only when \p V is a constant scalar
+/// outside the input's `enum` / `choices`; then \p List holds the choices,
+/// for the message. Other values are checked when they are known.
+bool inputAllows(const Input &In, const Value *V, std::string &List);
+
 /// A compile-time input value from `--set name=value` or `--inputs FILE`.
 struct InputBinding {
   std::string Name;

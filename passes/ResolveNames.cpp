@@ -10,6 +10,7 @@
 #include "ir/Filters.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
 #include "passes/ContextLabRefs.h"
 #include "passes/Pass.h"
 
@@ -391,6 +392,12 @@ void ResolveNamesPass::applyBindings(PassContext &Ctx) {
     if (!isAssignable(B.V->type(), In.Ty)) {
       D->report(DiagKind::BindTypeMismatch, SourceLoc(), 0, B.Origin, B.Name,
                 describeType(In.Ty).str(), describeType(B.V->type()).str());
+      continue;
+    }
+    if (std::string List; !inputAllows(In, B.V, List)) {
+      D->report(DiagKind::InvalidEnum, SourceLoc(), 0,
+                fmt::format("value of input `{}` from `{}`", B.Name, B.Origin),
+                scalarText(B.V), List, "");
       continue;
     }
     In.Bound = B.V;

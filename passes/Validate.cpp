@@ -121,25 +121,10 @@ class ValidatePass : public Pass {
 
   /// A constant default must be one of the input's `enum` / `choices`.
   static void checkChoice(const ir::Input &In, DiagnosticEngine &D) {
-    auto *Def = llvm::dyn_cast<ir::ScalarValue>(In.Default);
-    if (!Def) return;
-    auto Text = [](const ir::Scalar &S) {
-      std::string Out;
-      llvm::raw_string_ostream OS(Out);
-      ir::printScalar(OS, S);
-      return Out;
-    };
-    std::string Want = Text(Def->scalar());
-    std::string List;
-    for (const ir::Value *C : In.Choices->items()) {
-      auto *S = llvm::dyn_cast<ir::ScalarValue>(C);
-      if (!S) return;  // a list or map among the choices: not checked
-      std::string Choice = Text(S->scalar());
-      if (Choice == Want) return;
-      List += (List.empty() ? "" : ", ") + Choice;
-    }
-    D.report(DiagKind::InvalidEnum, Def->loc(), Def->length(),
-             "default of input `" + In.Name.Str.str() + "`", Want, List, "");
+    if (std::string List; !ir::inputAllows(In, In.Default, List))
+      D.report(DiagKind::InvalidEnum, In.Default->loc(), In.Default->length(),
+               "default of input `" + In.Name.Str.str() + "`", ir::scalarText(In.Default),
+               List, "");
   }
 
   void checkSteps(ir::Pipeline &P, DiagnosticEngine &D) {
