@@ -36,6 +36,9 @@ class Scanner {
 
  private:
   bool parseAttrs(size_t &Pos, RawAutoTag &Tag);
+  /// Replaces \p Tag's text in Result.Rewritten with a same-length
+  /// placeholder and records the tag.
+  void addPlaceholder(AutoScan &Result, RawAutoTag Tag);
   void setAttr(llvm::StringRef Name, llvm::StringRef Val, SourceLoc NameLoc,
                SourceLoc ValLoc, RawAutoTag &Tag);
 
@@ -130,8 +133,16 @@ void Scanner::setAttr(llvm::StringRef Name, llvm::StringRef Val, SourceLoc NameL
     if (Tag.Choices.empty())
       Diags.report(DiagKind::AutoBadAttr, ValLoc, std::max<size_t>(1, Val.size()),
                    "`choices`", "expected a comma-separated list of values");
+  } else if (llvm::is_contained(autoHintAttributes(), Name)) {
+    for (const auto &[Seen, Unused] : Tag.Hints)
+      if (Seen == Name) {
+        Diags.report(DiagKind::AutoDuplicateAttr, NameLoc, Name.size(), Name.str());
+        return;
+      }
+    Tag.Hints.emplace_back(Name.str(), Val.trim().str());
   } else {
-    static const llvm::StringRef Known[] = {"type", "min", "max", "choices"};
+    std::vector<llvm::StringRef> Known = {"type", "min", "max", "choices"};
+    Known.insert(Known.end(), autoHintAttributes().begin(), autoHintAttributes().end());
     Diags.report(DiagKind::AutoUnknownAttr, NameLoc, Name.size(), Name.str(),
                  didYouMean(Name, Known));
   }
@@ -156,6 +167,45 @@ std::string foldText(llvm::StringRef Body) {
   return llvm::StringRef(Out).trim().str();
 }
 
+void Scanner::addPlaceholder(AutoScan &Result, RawAutoTag Tag) {
+  if (Tag.Min && Tag.Max && *Tag.Min > *Tag.Max)
+    Diags.report(DiagKind::AutoBadAttr, Tag.Loc, Open.size(), "`min`",
+                 fmt::format("min {} is greater than max {}", *Tag.Min, *Tag.Max));
+  size_t Lt = Tag.Loc.Offset;
+  // Same-length placeholder: `__AUTO` M digits `_`... M, newlines and the
+  // indentation after them kept so YAML's view of lines is unchanged. A
+  // tag too short for that (`<AUTO>`) gets the short form.
+  std::string Index = std::to_string(Result.Tags.size());
+  std::string Head = (Prefix + llvm::Twine(Result.Marker) + Index).str();
+  char End = Result.Marker;
+  if (Tag.SelfClosing && Head.size() + 1 > Tag.Length && Result.ShortMarker &&
+      Index.size() + 3 <= Tag.Length) {
+    Head = std::string("_") + Result.ShortMarker + Index;
+    End = Result.ShortMarker;
+  }
+  std::string Repl(T.substr(Lt, Tag.Length));
+  size_t HeadIdx = 0;
+  bool AtLineStart = false;
+  for (size_t I = 0; I + 1 < Repl.size(); ++I) {
+    char &C = Repl[I];
+    if (C == '\n' || C == '\r') {
+      AtLineStart = true;
+    } else if (AtLineStart && (C == ' ' || C == '\t')) {
+      C = ' ';
+    } else {
+      AtLineStart = false;
+      C = HeadIdx < Head.size() ? Head[HeadIdx++] : '_';
+    }
+  }
+  if (HeadIdx < Head.size()) {
+    Diags.report(DiagKind::AutoTooMany, Tag.Loc, Tag.Length);
+    return;
+  }
+  Repl.back() = End;
+  Result.Rewritten.replace(Lt, Tag.Length, Repl);
+  Result.Tags.push_back(std::move(Tag));
+}
+
 AutoScan Scanner::run() {
   AutoScan Result;
   // Pick a marker letter that the file never writes after `__AUTO`.
@@ -166,8 +216,14 @@ AutoScan Scanner::run() {
       break;
     }
   }
+  // The short form's marker: a letter never written after `_`.
+  for (char M : llvm::StringRef("ZQXJKVWYABCDEFGHILMNOPRSTU")) {
+    if (T.find((llvm::Twine('_') + llvm::Twine(M)).str()) == llvm::StringRef::npos) {
+      Result.ShortMarker = M;
+      break;
+    }
+  }
   Result.Rewritten = T.str();
-  std::string &Out = Result.Rewritten;
 
   size_t Pos = 0;
   while (true) {
@@ -192,11 +248,37 @@ AutoScan Scanner::run() {
     while ((NextOpen = T.find(Open, NextOpen)) != llvm::StringRef::npos &&
            !startsOpenTag(T, NextOpen))
       ++NextOpen;
-    if (End == llvm::StringRef::npos) {
-      Diags.report(DiagKind::UnterminatedAuto, Tag.Loc, Open.size());
-      break;
+    bool OwnsClose = End != llvm::StringRef::npos &&
+                     (NextOpen == llvm::StringRef::npos || End < NextOpen);
+    size_t LineEnd = std::min(T.find('\n', BodyStart), T.size());
+    // What follows the tag on its line: nothing, or the scalar's closing quote.
+    llvm::StringRef Rest = T.slice(BodyStart, LineEnd).rtrim(" \t\r");
+    if (Rest.starts_with("\"") || Rest.starts_with("'")) Rest = Rest.drop_front();
+    // A YAML comment (` # ...`) ends the line too.
+    size_t Hash = Rest.find(" #");
+    if (Hash != llvm::StringRef::npos) Rest = Rest.take_front(Hash);
+    if (Rest.starts_with("#")) Rest = "";
+    bool Blank = Rest.trim(" \t").empty();
+    if (AttrsOk && !OwnsClose && Blank) {
+      // `model: <AUTO task="summarize">`: the attributes are the question.
+      Tag.SelfClosing = true;
+      Pos = BodyStart;
+      Tag.Length = static_cast<uint32_t>(Pos - Lt);
+      for (const auto &[Name, Val] : Tag.Hints)
+        Tag.Text += (Tag.Text.empty() ? "" : "; ") + Name + ": " + Val;
+      if (Tag.Text.empty()) Tag.Text = "decide this value from the pipeline";
+      addPlaceholder(Result, std::move(Tag));
+      continue;
     }
-    if (NextOpen != llvm::StringRef::npos && NextOpen < End) {
+    if (!OwnsClose &&
+        (End == llvm::StringRef::npos || T.slice(BodyStart, NextOpen).contains('\n'))) {
+      // No `</AUTO>` before the next tag on a later line: this one is
+      // unterminated; the next one is read on its own.
+      Diags.report(DiagKind::UnterminatedAuto, Tag.Loc, Open.size());
+      Pos = BodyStart;
+      continue;
+    }
+    if (!OwnsClose) {
       Diags.report(DiagKind::NestedAuto, SourceLoc(NextOpen), Open.size());
       // Skip the outer tag's own `</AUTO>` too: it is not a stray close.
       size_t OuterEnd = T.find(Close, End + Close.size());
@@ -212,47 +294,65 @@ AutoScan Scanner::run() {
       Diags.report(DiagKind::AutoEmpty, Tag.Loc, Tag.Length);
       continue;
     }
-    if (Tag.Min && Tag.Max && *Tag.Min > *Tag.Max)
-      Diags.report(DiagKind::AutoBadAttr, Tag.Loc, Open.size(), "`min`",
-                   fmt::format("min {} is greater than max {}", *Tag.Min, *Tag.Max));
-
-    // Same-length placeholder: `__AUTO` M digits `_`... M, newlines and the
-    // indentation after them kept so YAML's view of lines is unchanged.
-    std::string Head =
-        (Prefix + llvm::Twine(Result.Marker) + llvm::Twine(Result.Tags.size())).str();
-    std::string Repl(T.substr(Lt, Tag.Length));
-    size_t HeadIdx = 0;
-    bool AtLineStart = false;
-    for (size_t I = 0; I + 1 < Repl.size(); ++I) {
-      char &C = Repl[I];
-      if (C == '\n' || C == '\r') {
-        AtLineStart = true;
-      } else if (AtLineStart && (C == ' ' || C == '\t')) {
-        C = ' ';
-      } else {
-        AtLineStart = false;
-        C = HeadIdx < Head.size() ? Head[HeadIdx++] : '_';
-      }
-    }
-    if (HeadIdx < Head.size()) {
-      Diags.report(DiagKind::AutoTooMany, Tag.Loc, Tag.Length);
-      continue;
-    }
-    Repl.back() = Result.Marker;
-    Out.replace(Lt, Tag.Length, Repl);
-    Result.Tags.push_back(std::move(Tag));
+    addPlaceholder(Result, std::move(Tag));
   }
   return Result;
 }
 
 }  // namespace
 
+llvm::ArrayRef<llvm::StringRef> autoHintAttributes() {
+  static const llvm::StringRef Names[] = {"task",      "domain",     "quality",
+                                          "expertise", "complexity", "audience"};
+  return Names;
+}
+
 AutoScan scanAutoTags(const SourceFile &File, DiagnosticEngine &Diags) {
   return Scanner(File, Diags).run();
 }
 
+namespace {
+/// The short form `_<M><digits>_..._<M>`, at or after \p From.
+std::optional<uint32_t> findShortPlaceholder(llvm::StringRef S, size_t From, char M,
+                                             size_t &Begin, size_t &End) {
+  const char Head[] = {'_', M, 0};
+  for (size_t P = S.find(Head, From); P != llvm::StringRef::npos;
+       P = S.find(Head, P + 1)) {
+    size_t I = P + 2;
+    uint64_t Index = 0;
+    size_t Digits = 0;
+    while (I < S.size() && llvm::isDigit(S[I]) && Index <= UINT32_MAX / 10) {
+      Index = Index * 10 + (S[I++] - '0');
+      ++Digits;
+    }
+    while (Digits && I < S.size() && S[I] == '_') ++I;
+    if (!Digits || I >= S.size() || S[I] != M) continue;
+    Begin = P;
+    End = I + 1;
+    return static_cast<uint32_t>(Index);
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 std::optional<uint32_t> findPlaceholder(llvm::StringRef S, size_t From, char Marker,
-                                        size_t &Begin, size_t &End) {
+                                        size_t &Begin, size_t &End, char ShortMarker) {
+  if (ShortMarker) {
+    size_t SB, SE;
+    std::optional<uint32_t> Short = findShortPlaceholder(S, From, ShortMarker, SB, SE);
+    size_t LB, LE;
+    std::optional<uint32_t> Long = findPlaceholder(S, From, Marker, LB, LE);
+    if (Short && (!Long || SB < LB)) {
+      Begin = SB;
+      End = SE;
+      return Short;
+    }
+    if (Long) {
+      Begin = LB;
+      End = LE;
+    }
+    return Long;
+  }
   // The placeholder's head may be split by folded line breaks, so white
   // space is skipped between its characters.
   const char Head[] = {'_', '_', 'A', 'U', 'T', 'O', Marker};

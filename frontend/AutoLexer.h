@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/Diagnostics.h"
@@ -26,7 +27,16 @@ struct RawAutoTag {
   std::optional<ir::Type> DeclaredType;
   std::optional<double> Min, Max;
   std::vector<std::string> Choices;
+  /// Descriptive attributes (`task`, `domain`, ...), in source order.
+  std::vector<std::pair<std::string, std::string>> Hints;
+  /// `<AUTO task="...">` alone at the end of its line, with no `</AUTO>`
+  /// of its own: Text is made from the attributes.
+  bool SelfClosing = false;
 };
+
+/// The descriptive attributes a tag may carry besides `type`, `min`, `max`
+/// and `choices` (ContextLab's), shown to the model as written.
+llvm::ArrayRef<llvm::StringRef> autoHintAttributes();
 
 /// The rewritten text and the tags it replaced.
 struct AutoScan {
@@ -34,6 +44,9 @@ struct AutoScan {
   std::vector<RawAutoTag> Tags;
   /// Placeholders are `__AUTO<Marker><index>___...<Marker>`.
   char Marker = 'Q';
+  /// Tags too short for that (a bare `<AUTO>`) become `_<Short><index>_<Short>`
+  /// (`_` padding); 0 if the file leaves no letter for it.
+  char ShortMarker = 0;
 };
 
 /// Scans \p File for tags. Malformed tags are reported to \p Diags (every one
@@ -43,6 +56,6 @@ AutoScan scanAutoTags(const SourceFile &File, DiagnosticEngine &Diags);
 /// If \p S holds a placeholder at or after \p From, returns its tag index and
 /// sets \p Begin / \p End to its extent within \p S.
 std::optional<uint32_t> findPlaceholder(llvm::StringRef S, size_t From, char Marker,
-                                        size_t &Begin, size_t &End);
+                                        size_t &Begin, size_t &End, char ShortMarker = 0);
 
 }  // namespace orch::frontend

@@ -1,19 +1,65 @@
 //===- Lowering.cpp - Document nodes to the pipeline IR -------------------===//
 #include "frontend/Lowering.h"
 
+#include "frontend/ExprParser.h"
+#include "frontend/Lowerer.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace orch::frontend {
 
 namespace {
-const llvm::StringRef PipelineKeys[] = {"name",    "version", "description", "metadata",
-                                        "context", "inputs",  "outputs",     "steps"};
+const llvm::StringRef PipelineKeys[] = {
+    "id",     "name",       "version", "description",      "metadata", "context",
+    "inputs", "parameters", "outputs", "enhanced_outputs", "steps"};
 const llvm::StringRef StepKeys[] = {
-    "id",           "name",       "description",    "action",    "parameters",
-    "dependencies", "depends_on", "on_failure",     "timeout",   "max_retries",
-    "condition",    "model",      "requires_model", "max_tokens"};
+    "id",           "name",       "description",    "action",     "parameters",
+    "dependencies", "depends_on", "on_failure",     "timeout",    "max_retries",
+    "condition",    "model",      "requires_model", "max_tokens", "tool",
+    "if",           "on_error",   "metadata",       "produces",   "location"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
-const llvm::StringRef InputKeys[] = {"type", "default", "required", "description"};
+const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
+                                     "enum", "choices", "example",  "examples"};
+
+/// A key of ContextLab's format that has no place here: the construct it
+/// starts (not supported yet), or what to write instead.
+struct ForeignKey {
+  llvm::StringRef Key;
+  bool Step;                  ///< A step's key, else the pipeline's.
+  llvm::StringRef Construct;  ///< Not supported yet: what it is.
+  llvm::StringRef Instead;    ///< Else: what to write.
+};
+
+constexpr llvm::StringLiteral Later = "it comes with control flow, issue #17";
+
+const ForeignKey ForeignKeys[] = {
+    {"action_loop", true, "the `action_loop` loop", ""},
+    {"add_completion_task", true, "`add_completion_task` (parallel queues)", ""},
+    {"continue_on_error", true, "", "`on_failure: continue`"},
+    {"create_parallel_queue", true, "`create_parallel_queue` (parallel queues)", ""},
+    {"else", true, "routing with `else`", ""},
+    {"error_handlers", true, "error handler steps (`error_handlers`)", ""},
+    {"for_each", true, "the `for_each` loop", ""},
+    {"foreach", true, "the `foreach` loop", ""},
+    {"goto", true, "routing with `goto`", ""},
+    {"loop", true, "the `loop` loop", ""},
+    {"max_iterations", true, "`max_iterations` (a `while` loop's bound)", ""},
+    {"max_parallel", true, "`max_parallel` (a `for_each` loop's width)", ""},
+    {"on-error", true, "", "`on_failure:` (`fail`, `continue`, `retry`, `skip`)"},
+    {"on_false", true, "routing with `on_false`", ""},
+    {"on_success", true, "routing with `on_success`", ""},
+    {"on_true", true, "routing with `on_true`", ""},
+    {"parallel", true, "`parallel` (a `for_each` loop's mode)", ""},
+    {"requires-model", true, "", "`requires_model:`"},
+    {"retry", true, "", "`max_retries: N`"},
+    {"retry_config", true, "", "`max_retries: N`"},
+    {"steps", true, "nested `steps` (a loop's body)", ""},
+    {"until", true, "the `until` loop", ""},
+    {"while", true, "the `while` loop", ""},
+    {"config", false, "", "`context:` (`timeout`, `max_retries`, `checkpoint_strategy`)"},
+    {"error_handling", false, "pipeline-wide error handling (`error_handling`)", ""},
+    {"global_error_handlers", false, "pipeline-wide error handlers", ""},
+    {"variables", false, "loop state (`variables`)", ""},
+};
 }  // namespace
 
 llvm::ArrayRef<llvm::StringRef> pipelineKeys() { return PipelineKeys; }
@@ -21,123 +67,32 @@ llvm::ArrayRef<llvm::StringRef> stepKeys() { return StepKeys; }
 llvm::ArrayRef<llvm::StringRef> contextKeys() { return ContextKeys; }
 llvm::ArrayRef<llvm::StringRef> inputKeys() { return InputKeys; }
 
-namespace {
+namespace lowering {
 
-using ast::KeyValue;
-using ast::MapNode;
-using ast::Node;
-using ast::ScalarNode;
-
-std::string quoted(llvm::StringRef S) { return "`" + S.str() + "`"; }
-
-class Lowerer {
- public:
-  Lowerer(const ast::Document &D, DiagnosticEngine &Diags)
-      : Doc(D),
-        Diags(Diags),
-        P(std::make_unique<ir::Pipeline>(D.File, D.Arena)),
-        A(*D.Arena) {}
-
-  std::unique_ptr<ir::Pipeline> run();
-
- private:
-  const MapNode *expectMap(const Node *N, llvm::StringRef What) {
-    if (auto *M = llvm::dyn_cast<MapNode>(N)) return M;
-    Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a mapping",
-                 N->describe().str());
-    return nullptr;
-  }
-
-  void checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowed,
-                 llvm::StringRef Where) {
-    for (const KeyValue &KV : M->entries()) {
-      llvm::StringRef K = KV.Key->value();
-      if (llvm::is_contained(Allowed, K)) continue;
-      Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
-                   Where.str(), didYouMean(K, Allowed));
+bool Lowerer::checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowed,
+                        llvm::StringRef Where, std::optional<bool> Step) {
+  bool Supported = true;
+  for (const KeyValue &KV : M->entries()) {
+    llvm::StringRef K = KV.Key->value();
+    if (llvm::is_contained(Allowed, K)) continue;
+    const ForeignKey *F = nullptr;
+    if (Step)
+      for (const ForeignKey &X : ForeignKeys)
+        if (X.Key == K && X.Step == *Step) F = &X;
+    if (F && !F->Construct.empty()) {
+      Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
+                   F->Construct.str(), "ContextLab syntax", Later.str());
+      Supported = false;
+      continue;
     }
+    std::string Hint =
+        F ? fmt::format("; ContextLab's `{}` is {} here", K.str(), F->Instead.str())
+          : didYouMean(K, Allowed);
+    Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
+                 Where.str(), Hint);
   }
-
-  /// A fixed string: any untemplated scalar, as written.
-  std::optional<ir::LocString> getString(const Node *N, llvm::StringRef What,
-                                         bool TemplateTextOk = false) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    if (!S) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a string",
-                   N->describe().str());
-      return std::nullopt;
-    }
-    if (!fixed(S, What, TemplateTextOk)) return std::nullopt;
-    return ir::LocString{S->value(), S->loc(), S->length()};
-  }
-
-  /// False (after a diagnostic) if \p S holds an AUTO tag, or a template
-  /// where one is not allowed.
-  bool fixed(const ScalarNode *S, llvm::StringRef What, bool TemplateTextOk) {
-    for (const ir::Segment &Seg : S->segments()) {
-      if (Seg.K == ir::Segment::Kind::Auto) {
-        Diags.report(DiagKind::AutoNotAllowed, Seg.Tag->Loc, Seg.Tag->Length, What.str());
-        return false;
-      }
-      if (Seg.K == ir::Segment::Kind::Expr && !TemplateTextOk) {
-        Diags.report(DiagKind::TemplateNotAllowed, Seg.E->loc(), Seg.E->length(),
-                     What.str());
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /// fixed() over every scalar of a value, however deeply nested.
-  bool fixedTree(const Node *N, llvm::StringRef What, bool TemplateTextOk) {
-    if (auto *S = llvm::dyn_cast<ScalarNode>(N)) return fixed(S, What, TemplateTextOk);
-    bool Ok = true;
-    if (auto *Q = llvm::dyn_cast<ast::SeqNode>(N))
-      for (const Node *I : Q->items()) Ok &= fixedTree(I, What, TemplateTextOk);
-    if (auto *M = llvm::dyn_cast<MapNode>(N))
-      for (const KeyValue &KV : M->entries())
-        Ok &= fixedTree(KV.Value, What, TemplateTextOk);
-    return Ok;
-  }
-
-  std::optional<ir::LocInt> getInt(const Node *N, llvm::StringRef What) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    if (S && !fixed(S, What, false)) return std::nullopt;
-    if (!S || S->typedValue().Ty != ir::Type::Int) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(),
-                   "an integer", N->describe().str());
-      return std::nullopt;
-    }
-    return ir::LocInt{S->typedValue().I, S->loc(), S->length()};
-  }
-
-  std::optional<bool> getBool(const Node *N, llvm::StringRef What) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    if (!S || S->isTemplated() || S->typedValue().Ty != ir::Type::Bool) {
-      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a boolean",
-                   N->describe().str());
-      return std::nullopt;
-    }
-    return S->typedValue().B;
-  }
-
-  ir::AutoTag *soleAuto(const Node *N) {
-    auto *S = llvm::dyn_cast<ScalarNode>(N);
-    return S ? S->soleAuto() : nullptr;
-  }
-
-  ir::Value *value(const Node *N, const std::string &Path);
-  void lowerContext(const MapNode *M);
-  void lowerInputs(const Node *N);
-  void lowerOutputs(const Node *N);
-  void lowerStep(const Node *N, size_t Index);
-  void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);
-
-  const ast::Document &Doc;
-  DiagnosticEngine &Diags;
-  std::unique_ptr<ir::Pipeline> P;
-  ir::Arena &A;
-};
+  return Supported;
+}
 
 ir::Value *Lowerer::value(const Node *N, const std::string &Path) {
   switch (N->kind()) {
@@ -176,9 +131,25 @@ ir::Value *Lowerer::value(const Node *N, const std::string &Path) {
 }
 
 void Lowerer::lowerContext(const MapNode *M) {
-  checkKeys(M, ContextKeys, "`context`");
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
+    if (!llvm::is_contained(ContextKeys, K)) {
+      // ContextLab's context variables: inputs with that default. A near
+      // miss of a setting is a typo.
+      std::string Hint = didYouMean(K, ContextKeys);
+      if (!Hint.empty() || !fixedTree(KV.Value, "`context` variables", false)) {
+        if (!Hint.empty())
+          Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
+                       "`context`", Hint);
+        continue;
+      }
+      ir::Input In;
+      In.Name = {K, KV.Key->loc(), KV.Key->length()};
+      In.Default = value(KV.Value, "context." + K.str());
+      In.Required = false;
+      P->Inputs.push_back(std::move(In));
+      continue;
+    }
     if (K == "timeout")
       P->Context.Timeout = getInt(KV.Value, "`context.timeout`");
     else if (K == "max_retries")
@@ -190,14 +161,24 @@ void Lowerer::lowerContext(const MapNode *M) {
   }
 }
 
-void Lowerer::lowerInputs(const Node *N) {
+void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
   P->DeclaresInputs = true;
-  const MapNode *M = expectMap(N, "`inputs`");
+  const MapNode *M = expectMap(N, quoted(Key));
   if (!M) return;
   for (const KeyValue &KV : M->entries()) {
     ir::Input In;
     In.Name = {KV.Key->value(), KV.Key->loc(), KV.Key->length()};
     std::string What = "input " + quoted(In.Name.Str);
+    // ContextLab's `parameters: {depth: 3}`: a scalar or list is the default.
+    if (Key == "parameters" && !llvm::isa<MapNode>(KV.Value)) {
+      if (!llvm::isa<ast::NullNode>(KV.Value) &&
+          fixedTree(KV.Value, "the default of " + What, false)) {
+        In.Default = value(KV.Value, "inputs." + In.Name.Str.str() + ".default");
+        In.Required = false;
+      }
+      P->Inputs.push_back(std::move(In));
+      continue;
+    }
     // Shorthand: `topic: string`.
     if (auto *S = llvm::dyn_cast<ScalarNode>(KV.Value)) {
       if (auto T = getString(S, "the type of " + What)) {
@@ -236,7 +217,22 @@ void Lowerer::lowerInputs(const Node *N) {
         }
       } else if (K == "description") {
         if (auto S = getString(F.Value, "`description`", true)) In.Description = *S;
+      } else if (K == "enum" || K == "choices") {
+        if (In.Choices) {
+          Diags.report(DiagKind::UnknownKey, F.Key->loc(), F.Key->length(), K.str(), What,
+                       "; `enum` and `choices` say the same: give one");
+          continue;
+        }
+        if (!llvm::isa<ast::SeqNode>(F.Value)) {
+          Diags.report(DiagKind::TypeMismatch, F.Value->loc(), F.Value->length(),
+                       quoted(K), "a list of values", F.Value->describe().str());
+          continue;
+        }
+        if (!fixedTree(F.Value, quoted(K), false)) continue;
+        In.Choices = llvm::cast<ir::ListValue>(
+            value(F.Value, "inputs." + In.Name.Str.str() + "." + K.str()));
       }
+      // `example`, `examples`: documentation.
     }
     if (!RequiredGiven) In.Required = In.Default == nullptr;
     P->Inputs.push_back(std::move(In));
@@ -287,11 +283,16 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
   } else {
     Diags.report(DiagKind::MissingKey, M->loc(), 1, "id", Where);
   }
-  if (!M->find("action"))
+  // A loop or a routing step (not supported yet) may have no action.
+  if (checkKeys(M, StepKeys, Where, true) && !M->find("action") && !M->find("tool"))
     Diags.report(DiagKind::MissingKey, M->loc(), 1, "action", Where);
-  checkKeys(M, StepKeys, Where);
   std::string Prefix = "steps." + S.Id.Str.str();
+  lowerTool(M, S);
+  if (const KeyValue *Act = M->find("action"); Act && S.Tool.Str.empty())
+    if (auto *Sc = llvm::dyn_cast<ScalarNode>(Act->Value); Sc && !Sc->isTemplated())
+      S.ToolMap = ir::findToolLessRow(Sc->value());
   const KeyValue *DepsKV = nullptr;
+  const KeyValue *CondKV = nullptr;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     const Node *V = KV.Value;
@@ -299,7 +300,10 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
       if (auto X = getString(V, "`name`", true)) S.Name = *X;
     } else if (K == "description") {
       if (auto X = getString(V, "`description`", true)) S.Description = *X;
+    } else if (K == "tool") {
+      continue;  // lowerTool
     } else if (K == "action") {
+      if (!S.Tool.Str.empty()) continue;  // lowerTool
       if (ir::AutoTag *T = soleAuto(V)) {
         if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
           Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
@@ -309,18 +313,20 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         S.Action = {"", V->loc(), V->length()};
       } else if (auto X = getString(V, "`action`")) {
         S.Action = *X;
+        if (S.ToolMap) S.Action.Str = S.ToolMap->Target;
       }
     } else if (K == "parameters") {
-      if (llvm::isa<ast::NullNode>(V)) continue;
-      if (expectMap(V, "`parameters`"))
-        S.Params = llvm::cast<ir::MapValue>(value(V, Prefix + ".parameters"));
+      lowerParams(V, S, M->find("model") != nullptr);
+    } else if (K == "on_error") {
+      lowerOnError(KV, M, S);
+    } else if (K == "metadata") {
+      if (fixedTree(V, "`metadata`", true)) S.Metadata = value(V, Prefix + ".metadata");
+    } else if (K == "produces") {
+      if (auto X = getString(V, "`produces`")) S.Produces = *X;
+    } else if (K == "location") {
+      if (fixedTree(V, "`location`", true)) S.Location = value(V, Prefix + ".location");
     } else if (K == "dependencies" || K == "depends_on") {
-      if (DepsKV) {
-        Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length());
-        continue;
-      }
-      DepsKV = &KV;
-      lowerDeps(V, S, quoted(K));
+      if (firstOf(DepsKV, KV)) lowerDeps(V, S, quoted(K));
     } else if (K == "on_failure") {
       if (auto X = getString(V, "`on_failure`")) {
         S.OnFailureText = *X;
@@ -358,24 +364,27 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
     } else if (K == "max_tokens") {
       S.MaxTokens = getInt(V, quoted(K));
     } else if (K == "model") {
-      if (ir::AutoTag *T = soleAuto(V)) {
-        if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
-          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
-                       "`model` takes a string");
-        T->Path = A.save(Prefix + ".model");
-        S.ModelAuto = T;
-      } else if (auto X = getString(V, "`model`")) {
-        S.Model = *X;
-      }
-    } else if (K == "condition") {
-      if (!fixedTree(V, "`condition`", true)) continue;
-      S.Condition = value(V, Prefix + ".condition");
+      lowerModel(V, S);
+    } else if (K == "condition" || K == "if") {
+      if (firstOf(CondKV, KV)) S.Condition = lowerCondition(V, Prefix + ".condition");
     } else if (K == "requires_model") {
       if (!fixedTree(V, "`requires_model`", false)) continue;
       S.RequiresModel = value(V, Prefix + ".requires_model");
     }
   }
   P->Steps.push_back(std::move(S));
+}
+
+void Lowerer::lowerModel(const Node *V, ir::Step &S) {
+  if (ir::AutoTag *T = soleAuto(V)) {
+    if (T->DeclaredType && *T->DeclaredType != ir::Type::String)
+      Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, "`type`",
+                   "`model` takes a string");
+    T->Path = A.save("steps." + S.Id.Str.str() + ".model");
+    S.ModelAuto = T;
+  } else if (auto X = getString(V, "`model`")) {
+    S.Model = *X;
+  }
 }
 
 std::unique_ptr<ir::Pipeline> Lowerer::run() {
@@ -388,15 +397,20 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
     return nullptr;
   }
   P->AutoTags = Doc.AutoTags;
-  checkKeys(Root, PipelineKeys, "the pipeline");
-  for (llvm::StringRef Required : {"name", "steps"})
-    if (!Root->find(Required))
-      Diags.report(DiagKind::MissingKey, Root->loc(), 1, Required.str(), "the pipeline");
+  checkKeys(Root, PipelineKeys, "the pipeline", false);
+  // ContextLab: `id:` names the pipeline; `name:` is then free text.
+  bool HasId = Root->find("id") != nullptr;
+  if (!HasId && !Root->find("name"))
+    Diags.report(DiagKind::MissingKey, Root->loc(), 1, "name", "the pipeline");
+  if (!Root->find("steps"))
+    Diags.report(DiagKind::MissingKey, Root->loc(), 1, "steps", "the pipeline");
   for (const KeyValue &KV : Root->entries()) {
     llvm::StringRef K = KV.Key->value();
     const Node *V = KV.Value;
-    if (K == "name") {
-      if (auto X = getString(V, "`name`")) P->Name = *X;
+    if (K == "id") {
+      if (auto X = getString(V, "`id`")) P->Name = *X;
+    } else if (K == "name") {
+      if (auto X = getString(V, "`name`", HasId)) (HasId ? P->Title : P->Name) = *X;
     } else if (K == "version") {
       if (auto X = getString(V, "`version`")) P->Version = *X;
     } else if (K == "description") {
@@ -406,10 +420,12 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
       P->Metadata = value(V, "metadata");
     } else if (K == "context") {
       if (const MapNode *M = expectMap(V, "`context`")) lowerContext(M);
-    } else if (K == "inputs") {
-      lowerInputs(V);
+    } else if (K == "inputs" || K == "parameters") {
+      lowerInputs(V, K);
     } else if (K == "outputs") {
       lowerOutputs(V);
+    } else if (K == "enhanced_outputs") {
+      lowerEnhancedOutputs(V);
     } else if (K == "steps") {
       auto *Seq = llvm::dyn_cast<ast::SeqNode>(V);
       if (!Seq) {
@@ -429,11 +445,11 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
   return std::move(P);
 }
 
-}  // namespace
+}  // namespace lowering
 
 std::unique_ptr<ir::Pipeline> lowerDocument(const ast::Document &Doc,
                                             DiagnosticEngine &Diags) {
-  return Lowerer(Doc, Diags).run();
+  return lowering::Lowerer(Doc, Diags).run();
 }
 
 }  // namespace orch::frontend

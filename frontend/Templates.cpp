@@ -4,15 +4,17 @@
 #include "frontend/Escapes.h"
 #include "frontend/ExprParser.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace orch::frontend {
 
 namespace {
 
-/// Finds the `}}` that closes a placeholder whose body starts at \p From,
-/// skipping quoted strings inside the expression. If none is found and a
-/// quote was left open, \p OpenQuote is set to that quote.
-size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote) {
+/// The first position at or after \p From, outside quoted strings, where
+/// \p Match holds. If none is found and a quote was left open,
+/// \p OpenQuote is set to that quote.
+size_t findUnquoted(llvm::StringRef S, size_t From, size_t &OpenQuote,
+                    llvm::function_ref<bool(size_t)> Match) {
   char Quote = 0;
   OpenQuote = llvm::StringRef::npos;
   for (size_t I = From; I < S.size(); ++I) {
@@ -27,12 +29,20 @@ size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote) {
     if (C == '"' || C == '\'') {
       Quote = C;
       OpenQuote = I;
-    } else if (C == '}' && I + 1 < S.size() && S[I + 1] == '}') {
+    } else if (Match(I)) {
       return I;
     }
   }
   if (!Quote) OpenQuote = llvm::StringRef::npos;
   return llvm::StringRef::npos;
+}
+
+/// Finds the `}}` that closes a placeholder whose body starts at \p From,
+/// skipping quoted strings inside the expression.
+size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote) {
+  return findUnquoted(S, From, OpenQuote, [&](size_t I) {
+    return S[I] == '}' && I + 1 < S.size() && S[I + 1] == '}';
+  });
 }
 
 /// How a scalar is written, which decides how its value maps to the source.
@@ -87,6 +97,26 @@ bool matchPiece(llvm::StringRef Piece, llvm::StringRef R, size_t J, Style St,
   return true;
 }
 
+/// ContextLab's placeholders that are not expressions: file inclusion
+/// (`{{ file:notes.md }}`) and loop variables (`{{ $item }}`). Returns what
+/// \p Inner is, for the message, or nothing.
+std::optional<std::string> contextLabOnly(llvm::StringRef Inner) {
+  if (Inner.starts_with("file:")) return std::string("file inclusion (`{{ file:... }}`)");
+  // `$name` outside string literals.
+  auto IsVar = [&](size_t I) {
+    return Inner[I] == '$' && I + 1 < Inner.size() &&
+           (llvm::isAlpha(Inner[I + 1]) || Inner[I + 1] == '_');
+  };
+  size_t Unused;
+  size_t At = findUnquoted(Inner, 0, Unused, IsVar);
+  if (At != llvm::StringRef::npos) {
+    llvm::StringRef Name = Inner.substr(At + 1).take_while(
+        [](char X) { return llvm::isAlnum(X) || X == '_'; });
+    return "the loop variable `$" + Name.str() + "`";
+  }
+  return std::nullopt;
+}
+
 class Segmenter {
  public:
   Segmenter(const SourceFile &F, const AutoScan &Scan, ir::Arena &A,
@@ -96,12 +126,15 @@ class Segmenter {
         A(A),
         Tags(Tags),
         Diags(D),
-        TagsByIndex(Scan.Tags.size(), nullptr) {}
+        TagsByIndex(Scan.Tags.size(), nullptr),
+        ShortHead{'_', Scan.ShortMarker} {}
 
   void run(ast::ScalarNode *N) {
     llvm::StringRef V = N->value();
     bool HasExpr = V.contains("{{");
-    bool HasAuto = !Scan.Tags.empty() && V.contains("__AUTO");
+    bool HasAuto = !Scan.Tags.empty() &&
+                   (V.contains("__AUTO") ||
+                    (Scan.ShortMarker && V.contains(llvm::StringRef(ShortHead, 2))));
     // Raw-text search window for exact expression columns.
     SearchFrom = N->loc().Offset;
     Current = N;
@@ -115,7 +148,8 @@ class Segmenter {
       size_t Open = HasExpr ? V.find("{{", Pos) : llvm::StringRef::npos;
       size_t PBegin = 0, PEnd = 0;
       std::optional<uint32_t> Tag;
-      if (HasAuto) Tag = findPlaceholder(V, Pos, Scan.Marker, PBegin, PEnd);
+      if (HasAuto)
+        Tag = findPlaceholder(V, Pos, Scan.Marker, PBegin, PEnd, Scan.ShortMarker);
       if (Open == llvm::StringRef::npos && !Tag) break;
       if (Tag && (Open == llvm::StringRef::npos || PBegin < Open)) {
         addText(Segs, V.slice(Pos, PBegin));
@@ -155,9 +189,16 @@ class Segmenter {
       if (Inner.empty()) {
         Diags.report(DiagKind::TemplateEmpty, WholeLoc, WholeLen);
         Failed = true;
-      } else if (findPlaceholder(Inner, 0, Scan.Marker, PB, PE)) {
+      } else if (findPlaceholder(Inner, 0, Scan.Marker, PB, PE, Scan.ShortMarker)) {
         Diags.report(DiagKind::AutoNotAllowed, WholeLoc, WholeLen,
                      "template expressions");
+        Failed = true;
+      } else if (std::optional<std::string> What = contextLabOnly(Inner)) {
+        // ContextLab's own placeholder forms, named rather than misparsed.
+        Diags.report(DiagKind::NotSupportedYet, WholeLoc, WholeLen, *What,
+                     "ContextLab syntax",
+                     What->starts_with("file") ? "read the file with a `file.read` step"
+                                               : "it comes with control flow, issue #17");
         Failed = true;
       } else if (ir::Expr *E = parseExpression(Inner, InnerMap, WholeLoc, A, Diags)) {
         Segs.push_back({ir::Segment::Kind::Expr, A.save(Inner), E, nullptr});
@@ -237,6 +278,10 @@ class Segmenter {
     llvm::SmallVector<llvm::StringRef, 8> Choices;
     for (const std::string &C : R.Choices) Choices.push_back(A.save(C));
     T->Choices = A.copyArray<llvm::StringRef>(Choices);
+    llvm::SmallVector<ir::AutoHint, 4> Hints;
+    for (const auto &[Name, Val] : R.Hints) Hints.push_back({A.save(Name), A.save(Val)});
+    T->Hints = A.copyArray<ir::AutoHint>(Hints);
+    T->SelfClosing = R.SelfClosing;
     Tags.push_back(T);
     TagsByIndex[Index] = T;
     return T;
@@ -251,6 +296,8 @@ class Segmenter {
   uint32_t SearchFrom = 0;
   std::vector<uint32_t> MapBuf;
   ast::ScalarNode *Current = nullptr;
+  /// `_` and the short placeholders' marker.
+  char ShortHead[2];
 };
 
 }  // namespace
@@ -263,7 +310,8 @@ bool segmentScalars(const SourceFile &File, const AutoScan &Scan, YamlTree &Tree
   bool Ok = !S.Failed;
   size_t B, E;
   for (ast::ScalarNode *K : Tree.KeyScalars)
-    if (!Scan.Tags.empty() && findPlaceholder(K->value(), 0, Scan.Marker, B, E)) {
+    if (!Scan.Tags.empty() &&
+        findPlaceholder(K->value(), 0, Scan.Marker, B, E, Scan.ShortMarker)) {
       Diags.report(DiagKind::AutoNotAllowed, K->loc(), K->length(), "mapping keys");
       Ok = false;
     }

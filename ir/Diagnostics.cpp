@@ -2,6 +2,7 @@
 #include "ir/Diagnostics.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
@@ -93,15 +94,39 @@ void DiagnosticEngine::printSummary(llvm::raw_ostream &OS) const {
     OS << NumErrors << (NumErrors == 1 ? " error" : " errors") << " generated.\n";
 }
 
+namespace {
+/// Optimal string alignment distance: insertions, deletions and swaps of
+/// two neighbours cost 1; a replacement costs \p ReplaceCost.
+unsigned editDistance(llvm::StringRef A, llvm::StringRef B, unsigned ReplaceCost) {
+  std::vector<unsigned> Prev2(B.size() + 1), Prev(B.size() + 1), Cur(B.size() + 1);
+  for (size_t J = 0; J <= B.size(); ++J) Prev[J] = J;
+  for (size_t I = 1; I <= A.size(); ++I) {
+    Cur[0] = I;
+    for (size_t J = 1; J <= B.size(); ++J) {
+      unsigned Sub = Prev[J - 1] + (A[I - 1] == B[J - 1] ? 0 : ReplaceCost);
+      Cur[J] = std::min({Prev[J] + 1, Cur[J - 1] + 1, Sub});
+      if (I > 1 && J > 1 && A[I - 1] == B[J - 2] && A[I - 2] == B[J - 1])
+        Cur[J] = std::min(Cur[J], Prev2[J - 2] + 1);
+    }
+    std::swap(Prev2, Prev);
+    std::swap(Prev, Cur);
+  }
+  return Prev[B.size()];
+}
+}  // namespace
+
 std::string didYouMean(llvm::StringRef Name, llvm::ArrayRef<llvm::StringRef> Candidates) {
   llvm::StringRef Best;
   unsigned BestDist = ~0u;
-  // Allow roughly one edit for every three characters, at least one.
   // Names of one or two characters get no guess: anything is one edit away.
   if (Name.size() <= 2) return "";
-  unsigned MaxDist = std::max<unsigned>(1, (Name.size() + 2) / 3);
+  // About one edit (an insertion, a deletion, two swapped neighbours) for
+  // every four characters. Up to four characters a replacement counts
+  // twice: `list` is one letter from `last`, but not a typo of it.
+  unsigned MaxDist = std::max<unsigned>(1, Name.size() / 4);
+  unsigned ReplaceCost = Name.size() <= 4 ? 2 : 1;
   for (llvm::StringRef C : Candidates) {
-    unsigned D = Name.edit_distance(C, /*AllowReplacements=*/true, MaxDist + 1);
+    unsigned D = editDistance(Name, C, ReplaceCost);
     // Ties keep the first candidate: callers pass them in source order.
     if (D < BestDist) {
       BestDist = D;

@@ -155,6 +155,35 @@ void printList(llvm::raw_ostream &OS, llvm::ArrayRef<Expr *> Items) {
 }
 }  // namespace
 
+void forEachOperandRef(Expr &E, llvm::function_ref<void(Expr *&)> F) {
+  switch (E.kind()) {
+    case Expr::Kind::Literal:
+    case Expr::Kind::Name:
+      return;
+    case Expr::Kind::Attr:
+      F(llvm::cast<AttrExpr>(E).baseRef());
+      return;
+    case Expr::Kind::Index:
+      F(llvm::cast<IndexExpr>(E).baseRef());
+      F(llvm::cast<IndexExpr>(E).indexRef());
+      return;
+    case Expr::Kind::Filter:
+      F(llvm::cast<FilterExpr>(E).baseRef());
+      for (Expr *&A : llvm::cast<FilterExpr>(E).mutableArgs()) F(A);
+      return;
+    case Expr::Kind::Unary:
+      F(llvm::cast<UnaryExpr>(E).operandRef());
+      return;
+    case Expr::Kind::Binary:
+      F(llvm::cast<BinaryExpr>(E).lhsRef());
+      F(llvm::cast<BinaryExpr>(E).rhsRef());
+      return;
+    case Expr::Kind::List:
+      for (Expr *&I : llvm::cast<ListExpr>(E).mutableItems()) F(I);
+      return;
+  }
+}
+
 void printExpr(llvm::raw_ostream &OS, const Expr *E) {
   switch (E->kind()) {
     case Expr::Kind::Literal:

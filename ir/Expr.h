@@ -12,6 +12,7 @@
 #include "ir/SourceFile.h"
 #include "ir/Type.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -85,6 +86,8 @@ class NameExpr : public Expr {
   NameExpr(SourceLoc L, uint32_t Len, llvm::StringRef N)
       : Expr(Kind::Name, L, Len), Name(N) {}
   llvm::StringRef name() const { return Name; }
+  /// For name resolution's rewrites (`parameters` -> `inputs`).
+  void setName(llvm::StringRef N) { Name = N; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Name; }
 
  private:
@@ -100,6 +103,9 @@ class AttrExpr : public Expr {
   Expr *base() const { return Base; }
   llvm::StringRef attr() const { return Attr; }
   SourceLoc attrLoc() const { return AttrLoc; }
+  /// For name resolution's rewrites (`x.result.content` -> `x.output`).
+  void setAttr(llvm::StringRef A) { Attr = A; }
+  Expr *&baseRef() { return Base; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Attr; }
 
  private:
@@ -115,6 +121,8 @@ class IndexExpr : public Expr {
       : Expr(Kind::Index, L, Len), Base(Base), Index(Index) {}
   Expr *base() const { return Base; }
   Expr *index() const { return Index; }
+  Expr *&baseRef() { return Base; }
+  Expr *&indexRef() { return Index; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Index; }
 
  private:
@@ -132,6 +140,11 @@ class FilterExpr : public Expr {
   llvm::StringRef name() const { return Name; }
   SourceLoc nameLoc() const { return NameLoc; }
   llvm::ArrayRef<Expr *> args() const { return Args; }
+  Expr *&baseRef() { return Base; }
+  /// The arena's storage is writable.
+  llvm::MutableArrayRef<Expr *> mutableArgs() {
+    return {const_cast<Expr **>(Args.data()), Args.size()};
+  }
   static bool classof(const Expr *E) { return E->kind() == Kind::Filter; }
 
  private:
@@ -151,6 +164,7 @@ class UnaryExpr : public Expr {
       : Expr(Kind::Unary, L, Len), Op(Op), Operand(Operand) {}
   UnaryOp op() const { return Op; }
   Expr *operand() const { return Operand; }
+  Expr *&operandRef() { return Operand; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Unary; }
 
  private:
@@ -189,6 +203,8 @@ class BinaryExpr : public Expr {
   BinaryOp op() const { return Op; }
   Expr *lhs() const { return LHS; }
   Expr *rhs() const { return RHS; }
+  Expr *&lhsRef() { return LHS; }
+  Expr *&rhsRef() { return RHS; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Binary; }
 
  private:
@@ -203,11 +219,19 @@ class ListExpr : public Expr {
   ListExpr(SourceLoc L, uint32_t Len, llvm::ArrayRef<Expr *> Items)
       : Expr(Kind::List, L, Len), Items(Items) {}
   llvm::ArrayRef<Expr *> items() const { return Items; }
+  /// The arena's storage is writable.
+  llvm::MutableArrayRef<Expr *> mutableItems() {
+    return {const_cast<Expr **>(Items.data()), Items.size()};
+  }
   static bool classof(const Expr *E) { return E->kind() == Kind::List; }
 
  private:
   llvm::ArrayRef<Expr *> Items;
 };
+
+/// Calls \p F on a reference to each direct operand of \p E, in source
+/// order, so a pass can replace one.
+void forEachOperandRef(Expr &E, llvm::function_ref<void(Expr *&)> F);
 
 /// Prints \p E in normalized source form (`steps.a.output | upper`), fully
 /// parenthesized where precedence needs it.

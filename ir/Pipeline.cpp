@@ -1,6 +1,8 @@
 //===- Pipeline.cpp -------------------------------------------------------===//
 #include "ir/Pipeline.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 namespace orch::ir {
 
 llvm::StringRef failurePolicyName(FailurePolicy P) {
@@ -23,6 +25,26 @@ std::optional<FailurePolicy> parseFailurePolicy(llvm::StringRef S) {
   if (S == "retry") return FailurePolicy::Retry;
   if (S == "skip") return FailurePolicy::Skip;
   return std::nullopt;
+}
+
+std::string scalarText(const Value *V) {
+  auto *S = llvm::dyn_cast_or_null<ScalarValue>(V);
+  if (!S) return "";
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  printScalar(OS, S->scalar());
+  return Out;
+}
+
+bool inputAllows(const Input &In, const Value *V, std::string &List) {
+  std::string Want = scalarText(V);
+  if (!In.Choices || Want.empty()) return true;
+  for (const Value *C : In.Choices->items()) {
+    std::string Choice = scalarText(C);
+    if (Choice.empty() || Choice == Want) return true;  // a list among them: unchecked
+    List += (List.empty() ? "" : ", ") + Choice;
+  }
+  return false;
 }
 
 Pipeline::Pipeline(std::shared_ptr<const SourceFile> F, std::shared_ptr<Arena> A)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ir/SourceFile.h"
+#include "ir/ToolMap.h"
 #include "ir/Value.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
@@ -82,6 +83,16 @@ struct Step {
   LocString Description;
   LocString Action;
   AutoTag *ActionAuto = nullptr;  ///< `action: <AUTO>..</AUTO>`
+  /// ContextLab's `tool:` as written (empty if absent), and the row of
+  /// ir/ToolMap.h the step was mapped by (a `tool:` or a tool-less
+  /// ContextLab action such as `generate_text`), else null.
+  LocString Tool;
+  const ToolRow *ToolMap = nullptr;
+  /// `metadata:`, and ContextLab's `produces:` and `location:`: what the
+  /// step says about itself and its output; kept, never run.
+  Value *Metadata = nullptr;
+  LocString Produces;
+  Value *Location = nullptr;
   MapValue *Params = nullptr;
   Value *Condition = nullptr;  ///< `condition:` template, if any.
   /// Dependencies as written, in order; resolved to Deps by the passes.
@@ -147,12 +158,23 @@ struct Input {
   Value *Default = nullptr;
   bool Required = true;
   LocString Description;
+  /// `enum:` / `choices:` (ContextLab): the values the input may take.
+  ListValue *Choices = nullptr;
   bool Implicit = false;  ///< Not declared; found in a template.
   /// Bound at compile time by `--set` or `--inputs`.
   Value *Bound = nullptr;
   /// Template uses, in source order (for implicit inputs' warning).
   std::vector<SourceLoc> Uses;
 };
+
+/// A constant scalar value as a literal (`"deep"`, `3`); "" for anything
+/// else (a template, a list, a map).
+std::string scalarText(const Value *V);
+
+/// May input \p In take \p V? False only when \p V is a constant scalar
+/// outside the input's `enum` / `choices`; then \p List holds the choices,
+/// for the message. Other values are checked when they are known.
+bool inputAllows(const Input &In, const Value *V, std::string &List);
 
 /// A compile-time input value from `--set name=value` or `--inputs FILE`.
 struct InputBinding {
@@ -216,6 +238,9 @@ class Pipeline {
   Arena &arena() { return *Mem; }
 
   LocString Name;
+  /// ContextLab's free-text `name:` when the pipeline also has an `id:`
+  /// (which is then Name).
+  LocString Title;
   LocString Version;
   LocString Description;
   Value *Metadata = nullptr;

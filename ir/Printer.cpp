@@ -102,6 +102,11 @@ class PipelinePrinter {
     OS << "pipeline @" << P.Name.Str;
     if (!P.Version.Str.empty()) OS << " version \"" << P.Version.Str << '"';
     OS << " {\n";
+    if (!P.Title.Str.empty()) {
+      OS << "  title ";
+      printScalar(OS, Scalar::string(P.Title.Str));
+      OS << '\n';
+    }
     if (!P.Description.Str.empty()) {
       OS << "  description ";
       printScalar(OS, Scalar::string(P.Description.Str));
@@ -213,6 +218,13 @@ class PipelinePrinter {
       OS << S.Action.Str;
     loc(S.Id.Loc.isValid() ? S.Id.Loc : S.Loc);
     OS << " {\n";
+    if (S.ToolMap && (!S.Tool.Str.empty() || S.ToolMap->Action != S.ToolMap->Target)) {
+      // ContextLab's tool and action it was mapped from
+      OS << "    from";
+      if (!S.Tool.Str.empty()) OS << " tool " << S.Tool.Str;
+      if (S.ToolMap->Action != "*") OS << " action " << S.ToolMap->Action;
+      OS << '\n';
+    }
     if (S.Params)
       for (const MapEntry &E : S.Params->entries()) {
         OS << "    " << E.Key << " : " << typeName(E.V->type()) << " = ";

@@ -16,6 +16,12 @@ class Value;
 /// Where the value of an AUTO tag came from.
 enum class AutoOrigin : uint8_t { Unresolved, Lock, Cache, Model };
 
+/// A descriptive `<AUTO>` attribute: `task="summarize"`.
+struct AutoHint {
+  llvm::StringRef Name;
+  llvm::StringRef Value;
+};
+
 /// One `<AUTO ...>text</AUTO>` tag.
 struct AutoTag {
   uint32_t Id = 0;       ///< Index in source order.
@@ -26,6 +32,12 @@ struct AutoTag {
   std::optional<Type> DeclaredType;
   std::optional<double> Min, Max;
   llvm::ArrayRef<llvm::StringRef> Choices;
+  /// ContextLab's descriptive attributes (`task="summarize"`,
+  /// `expertise="high"`), in source order: shown to the model.
+  llvm::ArrayRef<AutoHint> Hints;
+  /// `<AUTO task="...">` with no text and no `</AUTO>`: Text is made from
+  /// the attributes.
+  bool SelfClosing = false;
   /// The least value the field allows (`timeout`: 1, `max_retries`: 0),
   /// kept apart from `min` so a range in the text can still bound it.
   std::optional<double> Floor;
@@ -97,6 +109,10 @@ class TemplateValue : public Value {
   TemplateValue(SourceLoc L, uint32_t Len, llvm::ArrayRef<Segment> Segs)
       : Value(Kind::Template, L, Len, Type::String), Segs(Segs) {}
   llvm::ArrayRef<Segment> segments() const { return Segs; }
+  /// For passes that replace expressions; the arena's storage is writable.
+  llvm::MutableArrayRef<Segment> mutableSegments() {
+    return {const_cast<Segment *>(Segs.data()), Segs.size()};
+  }
   /// The expression if the template is a single placeholder, else null.
   Expr *soleExpr() const {
     return Segs.size() == 1 && Segs[0].K == Segment::Kind::Expr ? Segs[0].E : nullptr;

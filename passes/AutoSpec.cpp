@@ -297,6 +297,14 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
   if (!Bound.empty()) Pr += "Compile-time inputs:\n" + Bound;
   Pr += fmt::format("Field: {}\n", T.Path.str());
   Pr += fmt::format("Decide: {}\n", T.Text.str());
+  // ContextLab's descriptive attributes (a self-closing tag's Text is
+  // made of them already).
+  if (!T.SelfClosing && !T.Hints.empty()) {
+    std::string Hints;
+    for (const ir::AutoHint &H : T.Hints)
+      Hints += fmt::format("  {}: {}\n", H.Name.str(), H.Value.str());
+    Pr += "Requirements:\n" + Hints;
+  }
   if (!S.Choices.empty())
     Pr += "Answer with exactly one of: " + llvm::join(S.Choices, ", ") + "\n";
   S.Prompt = std::move(Pr);

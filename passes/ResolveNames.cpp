@@ -10,6 +10,8 @@
 #include "ir/Filters.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+#include "passes/ContextLabRefs.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -392,6 +394,12 @@ void ResolveNamesPass::applyBindings(PassContext &Ctx) {
                 describeType(In.Ty).str(), describeType(B.V->type()).str());
       continue;
     }
+    if (std::string List; !inputAllows(In, B.V, List)) {
+      D->report(DiagKind::InvalidEnum, SourceLoc(), 0,
+                fmt::format("value of input `{}` from `{}`", B.Name, B.Origin),
+                scalarText(B.V), List, "");
+      continue;
+    }
     In.Bound = B.V;
     In.Required = false;
   }
@@ -401,6 +409,7 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
   P = &Pl;
   D = &Ctx.Diags;
   unsigned Before = D->errorCount();
+  rewriteContextLabRefs(*P, *D);
   for (const Step &S : P->Steps) StepIds.push_back(S.Id.Str);
   for (Input &In : P->Inputs)
     if (In.Default)
@@ -417,6 +426,12 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
       walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);
     });
+    if (S.Condition && !conditionReadsNames(S.Condition)) {
+      SourceLoc L = S.Condition->loc();
+      llvm::StringRef Text = P->file().text().substr(L.Offset, S.Condition->length());
+      D->report(DiagKind::ConstantCondition, L, S.Condition->length(),
+                Text.take_until([](char C) { return C == '\n'; }).str());
+    }
     if (S.Params)
       for (const MapEntry &E : S.Params->entries())
         if (auto *T = llvm::dyn_cast<TemplateValue>(E.V))

@@ -4,6 +4,7 @@
 #include "ir/Actions.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -103,7 +104,27 @@ class ValidatePass : public Pass {
         D.report(DiagKind::InvalidDefault, In.Default->loc(), In.Default->length(),
                  In.Name.Str.str(), ir::describeType(In.Ty).str(),
                  ir::describeType(In.Default->type()).str());
+      else if (In.Choices)
+        checkChoice(In, D);
     }
+    // `inputs`, `parameters` and `context` variables together.
+    llvm::StringMap<const ir::Input *> Seen;
+    for (const ir::Input &In : P.Inputs) {
+      auto [It, New] = Seen.try_emplace(In.Name.Str, &In);
+      if (New) continue;
+      Diagnostic &Dg = D.report(DiagKind::YamlDuplicateKey, In.Name.Loc, In.Name.Length,
+                                In.Name.Str.str());
+      DiagnosticEngine::note(Dg, DiagKind::NoteFirstDefined, It->second->Name.Loc,
+                             It->second->Name.Length);
+    }
+  }
+
+  /// A constant default must be one of the input's `enum` / `choices`.
+  static void checkChoice(const ir::Input &In, DiagnosticEngine &D) {
+    if (std::string List; !ir::inputAllows(In, In.Default, List))
+      D.report(DiagKind::InvalidEnum, In.Default->loc(), In.Default->length(),
+               "default of input `" + In.Name.Str.str() + "`", ir::scalarText(In.Default),
+               List, "");
   }
 
   void checkSteps(ir::Pipeline &P, DiagnosticEngine &D) {

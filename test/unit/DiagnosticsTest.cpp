@@ -37,6 +37,20 @@ TEST(Diagnostics, DidYouMean) {
   EXPECT_EQ(didYouMean("plna", C), "; did you mean `plan`?");
 }
 
+// A guess only when the name is a typo of it, not another word nearby.
+TEST(Diagnostics, DidYouMeanOnlyWhenClose) {
+  llvm::StringRef Keys[] = {"id", "name", "action", "parameters"};
+  EXPECT_EQ(didYouMean("location", Keys), "");
+  EXPECT_EQ(didYouMean("acton", Keys), "; did you mean `action`?");
+  EXPECT_EQ(didYouMean("paramters", Keys), "; did you mean `parameters`?");
+  llvm::StringRef Filters[] = {"join", "last", "length", "lower", "default"};
+  EXPECT_EQ(didYouMean("json", Filters), "");
+  EXPECT_EQ(didYouMean("list", Filters), "");
+  EXPECT_EQ(didYouMean("lenght", Filters), "; did you mean `length`?");
+  EXPECT_EQ(didYouMean("lsat", Filters), "; did you mean `last`?");
+  EXPECT_EQ(didYouMean("defualt", Filters), "; did you mean `default`?");
+}
+
 TEST(Diagnostics, ErrorLimitStopsPrinting) {
   SourceFile F("p.yaml", "a\nb\nc\n");
   DiagnosticEngine D(&F);

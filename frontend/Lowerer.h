@@ -1,0 +1,153 @@
+//===- Lowerer.h - The lowering of a document, inside the front end -*- C++ -*-===//
+//
+// Private to frontend/: the class behind lowerDocument (Lowering.h). Its
+// members are defined in Lowering.cpp (this format's keys) and
+// LoweringContextLab.cpp (ContextLab's: tools, `on_error`, conditions
+// without `{{ }}`, `enhanced_outputs`).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "frontend/Ast.h"
+#include "ir/Diagnostics.h"
+#include "ir/Pipeline.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace orch::frontend::lowering {
+
+using ast::KeyValue;
+using ast::MapNode;
+using ast::Node;
+using ast::ScalarNode;
+
+/// \p S in backticks, for messages.
+inline std::string quoted(llvm::StringRef S) { return "`" + S.str() + "`"; }
+
+class Lowerer {
+ public:
+  Lowerer(const ast::Document &D, DiagnosticEngine &Diags)
+      : Doc(D),
+        Diags(Diags),
+        P(std::make_unique<ir::Pipeline>(D.File, D.Arena)),
+        A(*D.Arena) {}
+
+  std::unique_ptr<ir::Pipeline> run();
+
+ private:
+  const MapNode *expectMap(const Node *N, llvm::StringRef What) {
+    if (auto *M = llvm::dyn_cast<MapNode>(N)) return M;
+    Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a mapping",
+                 N->describe().str());
+    return nullptr;
+  }
+
+  /// Reports every key of \p M not in \p Allowed; ContextLab's keys of a
+  /// step (\p Step) or of the pipeline get their own message.
+  /// Returns false if a key is a construct that is not supported yet.
+  bool checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowed,
+                 llvm::StringRef Where, std::optional<bool> Step = std::nullopt);
+
+  /// A fixed string: any untemplated scalar, as written.
+  std::optional<ir::LocString> getString(const Node *N, llvm::StringRef What,
+                                         bool TemplateTextOk = false) {
+    auto *S = llvm::dyn_cast<ScalarNode>(N);
+    if (!S) {
+      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a string",
+                   N->describe().str());
+      return std::nullopt;
+    }
+    if (!fixed(S, What, TemplateTextOk)) return std::nullopt;
+    return ir::LocString{S->value(), S->loc(), S->length()};
+  }
+
+  /// False (after a diagnostic) if \p S holds an AUTO tag, or a template
+  /// where one is not allowed.
+  bool fixed(const ScalarNode *S, llvm::StringRef What, bool TemplateTextOk) {
+    for (const ir::Segment &Seg : S->segments()) {
+      if (Seg.K == ir::Segment::Kind::Auto) {
+        Diags.report(DiagKind::AutoNotAllowed, Seg.Tag->Loc, Seg.Tag->Length, What.str());
+        return false;
+      }
+      if (Seg.K == ir::Segment::Kind::Expr && !TemplateTextOk) {
+        Diags.report(DiagKind::TemplateNotAllowed, Seg.E->loc(), Seg.E->length(),
+                     What.str());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// fixed() over every scalar of a value, however deeply nested.
+  bool fixedTree(const Node *N, llvm::StringRef What, bool TemplateTextOk) {
+    if (auto *S = llvm::dyn_cast<ScalarNode>(N)) return fixed(S, What, TemplateTextOk);
+    bool Ok = true;
+    if (auto *Q = llvm::dyn_cast<ast::SeqNode>(N))
+      for (const Node *I : Q->items()) Ok &= fixedTree(I, What, TemplateTextOk);
+    if (auto *M = llvm::dyn_cast<MapNode>(N))
+      for (const KeyValue &KV : M->entries())
+        Ok &= fixedTree(KV.Value, What, TemplateTextOk);
+    return Ok;
+  }
+
+  std::optional<ir::LocInt> getInt(const Node *N, llvm::StringRef What) {
+    auto *S = llvm::dyn_cast<ScalarNode>(N);
+    if (S && !fixed(S, What, false)) return std::nullopt;
+    if (!S || S->typedValue().Ty != ir::Type::Int) {
+      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(),
+                   "an integer", N->describe().str());
+      return std::nullopt;
+    }
+    return ir::LocInt{S->typedValue().I, S->loc(), S->length()};
+  }
+
+  std::optional<bool> getBool(const Node *N, llvm::StringRef What) {
+    auto *S = llvm::dyn_cast<ScalarNode>(N);
+    if (!S || S->isTemplated() || S->typedValue().Ty != ir::Type::Bool) {
+      Diags.report(DiagKind::TypeMismatch, N->loc(), N->length(), What.str(), "a boolean",
+                   N->describe().str());
+      return std::nullopt;
+    }
+    return S->typedValue().B;
+  }
+
+  /// For two keys that say the same (`dependencies` and `depends_on`):
+  /// true for the first seen (recorded in \p Seen), an error for another.
+  bool firstOf(const KeyValue *&Seen, const KeyValue &KV) {
+    if (Seen) {
+      Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                   Seen->Key->value().str(), KV.Key->value().str());
+      return false;
+    }
+    Seen = &KV;
+    return true;
+  }
+
+  ir::AutoTag *soleAuto(const Node *N) {
+    auto *S = llvm::dyn_cast<ScalarNode>(N);
+    return S ? S->soleAuto() : nullptr;
+  }
+
+  ir::Value *value(const Node *N, const std::string &Path);
+  void lowerContext(const MapNode *M);
+  void lowerInputs(const Node *N, llvm::StringRef Key);
+  void lowerEnhancedOutputs(const Node *N);
+  void lowerTool(const MapNode *M, ir::Step &S);
+  void lowerParams(const Node *N, ir::Step &S, bool ModelKey);
+  void lowerModel(const Node *V, ir::Step &S);
+  void lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);
+  ir::Value *lowerCondition(const Node *V, const std::string &Path);
+  void lowerOutputs(const Node *N);
+  void lowerStep(const Node *N, size_t Index);
+  void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);
+
+  const ast::Document &Doc;
+  DiagnosticEngine &Diags;
+  std::unique_ptr<ir::Pipeline> P;
+  ir::Arena &A;
+};
+
+}  // namespace orch::frontend::lowering

@@ -1,0 +1,186 @@
+//===- ContextLabRefs.cpp - ContextLab's ways to read a result ------------===//
+#include "passes/ContextLabRefs.h"
+
+#include <algorithm>
+#include <string>
+
+#include "ir/Actions.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace orch::passes {
+
+namespace {
+
+using namespace ir;
+
+/// The constant key of a chain link (`.name`, `['name']`), or "".
+llvm::StringRef keyOf(Expr *Link) {
+  if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) return A->attr();
+  if (auto *I = llvm::dyn_cast<IndexExpr>(Link))
+    if (auto *L = llvm::dyn_cast<LiteralExpr>(I->index()))
+      if (L->value().Ty == Type::String) return L->value().S;
+  return "";
+}
+
+Expr *&linkBase(Expr *Link) {
+  if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) return A->baseRef();
+  return llvm::cast<IndexExpr>(Link)->baseRef();
+}
+
+/// Is \p S written in ContextLab's terms, so its result is read in them?
+/// A step of this compiler's own `generate` keeps its own reading (§7.8:
+/// `{{ step }}` is the whole result).
+bool readsAsContextLab(const Step &S) {
+  const ToolRow *Row = S.ToolMap;
+  if (!Row) return false;
+  return !S.Tool.Str.empty() || Row->Action != Row->Target ||
+         !findBuiltinAction(Row->Target);
+}
+
+class Rewriter {
+ public:
+  Rewriter(Pipeline &P, DiagnosticEngine &D) : P(P), D(D) {}
+
+  void value(Value *V) {
+    if (!V) return;
+    if (auto *T = llvm::dyn_cast<TemplateValue>(V)) {
+      for (Segment &S : T->mutableSegments())
+        if (S.K == Segment::Kind::Expr) S.E = expr(S.E);
+    } else if (auto *L = llvm::dyn_cast<ListValue>(V)) {
+      for (Value *I : L->items()) value(I);
+    } else if (auto *M = llvm::dyn_cast<MapValue>(V)) {
+      for (const MapEntry &E : M->entries()) value(E.V);
+    }
+  }
+
+ private:
+  Expr *expr(Expr *E) {
+    if (llvm::isa<NameExpr, AttrExpr, IndexExpr>(E)) return chain(E);
+    if (auto *B = llvm::dyn_cast<BinaryExpr>(E); B && B->op() == BinaryOp::Sub)
+      if (hyphenated(B))  // reported: its names are not inputs
+        return P.arena().create<LiteralExpr>(E->loc(), E->length(), Scalar::null());
+    forEachOperandRef(*E, [&](Expr *&C) { C = expr(C); });
+    return E;
+  }
+
+  /// Is \p N one of the pipeline's inputs (declared, or a `context` variable)?
+  bool isInput(llvm::StringRef N) const { return P.findInput(N).has_value(); }
+
+  /// `fetch-page.body` parses as `fetch - page.body`: report it when the
+  /// names joined by `-` are a step id.
+  bool hyphenated(BinaryExpr *B) {
+    llvm::SmallVector<llvm::StringRef, 4> Names;
+    Expr *L = B;
+    while (auto *S = llvm::dyn_cast<BinaryExpr>(L)) {
+      if (S->op() != BinaryOp::Sub) return false;
+      if (S != B && !llvm::isa<NameExpr>(S->rhs())) return false;
+      if (S != B) Names.push_back(llvm::cast<NameExpr>(S->rhs())->name());
+      L = S->lhs();
+    }
+    auto *First = llvm::dyn_cast<NameExpr>(L);
+    if (!First) return false;
+    Names.push_back(First->name());
+    std::reverse(Names.begin(), Names.end());
+    // The right operand: a name, or a chain rooted at one.
+    llvm::SmallVector<Expr *, 4> Links;
+    Expr *Root = B->rhs();
+    while (llvm::isa<AttrExpr, IndexExpr>(Root)) {
+      Links.push_back(Root);
+      Root = linkBase(Root);
+    }
+    auto *Last = llvm::dyn_cast<NameExpr>(Root);
+    if (!Last) return false;
+    std::string Id;
+    for (llvm::StringRef N : Names) Id += N.str() + "-";
+    Id += Last->name().str();
+    if (!P.findStep(Id) || isInput(Names.front())) return false;
+    std::string Rest, Whole;
+    llvm::raw_string_ostream RS(Rest), WS(Whole);
+    printExpr(RS, B->rhs());
+    printExpr(WS, B);
+    D.report(DiagKind::HyphenatedStepRef, B->loc(), B->length(), Whole, Id, Id,
+             llvm::StringRef(Rest).drop_front(Last->name().size()).str());
+    return true;
+  }
+
+  Expr *chain(Expr *Top) {
+    llvm::SmallVector<Expr *, 4> Links;  // top first
+    Expr *Root = Top;
+    while (llvm::isa<AttrExpr, IndexExpr>(Root)) {
+      Links.push_back(Root);
+      if (auto *I = llvm::dyn_cast<IndexExpr>(Root)) I->indexRef() = expr(I->index());
+      Root = linkBase(Root);
+    }
+    std::reverse(Links.begin(), Links.end());  // root-most first
+    auto *N = llvm::dyn_cast<NameExpr>(Root);
+    if (!N) {
+      Expr *&Slot = Links.empty() ? Top : linkBase(Links.front());
+      Slot = expr(Slot);
+      return Top;
+    }
+    llvm::StringRef Name = N->name();
+    if (Name == "parameters" && !P.findStep(Name) && !isInput(Name)) {
+      N->setName("inputs");  // ContextLab's name for the pipeline's inputs
+      return Top;
+    }
+    llvm::ArrayRef<Expr *> Rest = Links;
+    std::optional<uint32_t> Id;
+    if (Name == "steps" && !Links.empty()) {
+      Id = P.findStep(keyOf(Links.front()));
+      Rest = Rest.drop_front();
+    } else if (Name != "steps" && !isInput(Name)) {
+      Id = P.findStep(Name);
+    }
+    if (!Id || !readsAsContextLab(P.Steps[*Id])) return Top;
+    const ToolRow &Row = *P.Steps[*Id].ToolMap;
+    if (Rest.empty()) {
+      // `{{ step }}` is the step's output.
+      return P.arena().create<AttrExpr>(Top->loc(), Top->length(), Top, "output",
+                                        Top->loc());
+    }
+    llvm::StringRef K = keyOf(Rest[0]);
+    if ((K == "result" || K == "outputs") && Rest.size() > 1) {
+      // `step.result.content`: the result is the step's fields.
+      linkBase(Rest[1]) = linkBase(Rest[0]);
+      Rest = Rest.drop_front();
+      K = keyOf(Rest[0]);
+    }
+    if (auto *A = llvm::dyn_cast<AttrExpr>(Rest[0]))
+      if (llvm::StringRef To = mapResultField(Row, K); To != K) A->setAttr(To);
+    return Top;
+  }
+
+  Pipeline &P;
+  DiagnosticEngine &D;
+};
+
+bool readsNames(Expr *E) {
+  if (llvm::isa<NameExpr>(E)) return true;
+  bool Found = false;
+  forEachOperandRef(*E, [&](Expr *&C) { Found = Found || readsNames(C); });
+  return Found;
+}
+
+}  // namespace
+
+void rewriteContextLabRefs(Pipeline &P, DiagnosticEngine &Diags) {
+  Rewriter R(P, Diags);
+  for (Input &In : P.Inputs) R.value(In.Default);
+  for (Step &S : P.Steps) {
+    R.value(S.Params);
+    R.value(S.Condition);
+  }
+  for (Output &O : P.Outputs) R.value(O.V);
+}
+
+bool conditionReadsNames(Value *V) {
+  bool Found = false;
+  forEachExpr(V, [&](Expr *E) { Found = Found || readsNames(E); });
+  if (auto *T = llvm::dyn_cast<TemplateValue>(V))
+    for (const Segment &S : T->segments()) Found = Found || S.K == Segment::Kind::Auto;
+  return Found || llvm::isa<AutoValue>(V);
+}
+
+}  // namespace orch::passes

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs `orchc check` over the pipelines of a ContextLab/orchestrator
+# checkout, for docs/compatibility.md. Not part of ctest: the corpus comes
+# from outside the repository.
+#
+# Usage: scripts/compat-corpus.sh GIT_DIR_OR_CHECKOUT [ORCHC]
+#   GIT_DIR_OR_CHECKOUT: a bare git directory (its HEAD is read) or a work tree.
+#   ORCHC: the compiler (default: build/tools/orchc/orchc).
+# Prints one line a pipeline (`ok` or its diagnostic kinds), then totals:
+# known-good (examples/supported/, tests/golden/) and the others, and the
+# first error kind of each failing pipeline, counted.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+src=${1:?usage: compat-corpus.sh GIT_DIR_OR_CHECKOUT [ORCHC]}
+orchc=${2:-$root/build/tools/orchc/orchc}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# A pipeline: a .yaml/.yml file with a top-level `steps:` key.
+if [ ! -e "$src/.git" ] && git --git-dir="$src" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+  git --git-dir="$src" ls-tree -r --name-only HEAD | grep -E '\.ya?ml$' | while read -r f; do
+    mkdir -p "$work/$(dirname "$f")"
+    git --git-dir="$src" show "HEAD:$f" > "$work/$f"
+  done
+else
+  (cd "$src" && find . -name '*.yaml' -o -name '*.yml') | while read -r f; do
+    mkdir -p "$work/$(dirname "$f")"
+    cp "$src/$f" "$work/$f"
+  done
+fi
+
+python3 - "$work" "$orchc" <<'PY'
+import collections, os, re, subprocess, sys
+work, orchc = sys.argv[1], sys.argv[2]
+files = []
+for d, _, names in os.walk(work):
+    for n in names:
+        p = os.path.join(d, n)
+        if not n.endswith(('.yaml', '.yml')):
+            continue
+        with open(p, encoding='utf-8', errors='replace') as f:
+            if re.search(r'^steps:', f.read(), re.M):
+                files.append(os.path.relpath(p, work))
+files.sort()
+good = ('examples/supported/', 'tests/golden/')
+totals = collections.Counter()
+first = collections.Counter()
+for f in files:
+    r = subprocess.run([orchc, 'check', '--no-auto', os.path.join(work, f)],
+                       capture_output=True, text=True, timeout=60)
+    kinds = re.findall(r': error: .*\[(\w+)\]$', r.stderr, re.M)
+    group = 'known-good' if f.startswith(good) else 'other'
+    if r.returncode == 0:
+        totals[group, 'ok'] += 1
+        print(f'ok      {f}')
+    else:
+        totals[group, 'fail'] += 1
+        head = kinds[0] if kinds else f'exit {r.returncode}'
+        first[group, head] += 1
+        counts = collections.Counter(kinds)
+        print(f'fail    {f}: ' + ', '.join(f'{k} x{n}' for k, n in counts.most_common()))
+print()
+for g in ('known-good', 'other'):
+    ok, bad = totals[g, 'ok'], totals[g, 'fail']
+    print(f'{g}: {ok} of {ok + bad} compile')
+    for (gg, k), n in sorted(first.items(), key=lambda x: -x[1]):
+        if gg == g:
+            print(f'  first error {k}: {n}')
+PY
