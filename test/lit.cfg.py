@@ -13,6 +13,10 @@ config.test_exec_root = os.path.join(config.orch_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
     [config.orch_tools_dir, config.orchrt_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+# Runs are recorded (runtime/state): into the build tree, never the user's
+# ~/.local/state. Tests that look at the store pass their own --state-dir.
+config.environment["ORCH_STATE_DIR"] = os.path.join(config.orch_obj_root, "test", "orch-state")
+config.environment.pop("DATABASE_URL", None)
 # Diagnostics must not depend on the terminal or the locale.
 config.environment["LC_ALL"] = "C"
 # A sanitized build (scripts/build-asan.sh): its tools are the ones above;

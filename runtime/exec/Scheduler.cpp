@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "ir/Actions.h"
+#include "llvm/Support/xxhash.h"
 
 namespace orch::runtime {
 
@@ -19,6 +20,20 @@ namespace {
 constexpr int DefaultMaxRetries = 3;
 /// The longest a doubled step timeout grows (a week).
 constexpr int64_t MaxStepTimeoutMs = 7 * 24 * 3600 * 1000LL;
+}  // namespace
+
+namespace {
+/// The hex xxh3-128 of an attempt's action, model and rendered parameters.
+std::string inputHash(const ActionRequest &R) {
+  std::string Text = R.Action;
+  Text += '\0';
+  Text += R.Model;
+  Text += '\0';
+  Text += R.Params.dump(-1, ' ', false, json::error_handler_t::replace);
+  llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
+  return fmt::format("{:016x}{:016x}", H.high64, H.low64);
+}
 }  // namespace
 
 int64_t doubledTimeout(int64_t Ms) {
@@ -344,6 +359,9 @@ void Scheduler::begin(uint32_t I) {
   renderingDone("");
   ++St.Attempts;
   R.Attempt = St.Attempts;
+  if (!Opts.RunId.empty())
+    R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, St.Attempts);
+  if (Opts.Commit) St.InputHash = inputHash(R);
   if (!St.HasStarted) {
     St.Started = Exec.now();
     St.HasStarted = true;
@@ -457,6 +475,28 @@ void Scheduler::complete(uint32_t I, json Fields) {
   St.Error.clear();
   St.FailedFields = nullptr;
   setStatus(I, StepStatus::Completed);
+  if (Opts.Commit) return commitThenRelease(I);
+  settle(I);
+  release(I);
+}
+
+void Scheduler::commitThenRelease(uint32_t I) {
+  ++Committing;
+  std::weak_ptr<bool> A = Alive;
+  bool Waits = Opts.Commit->commit(I, [this, A, I](std::string Error) {
+    if (A.expired()) return;
+    --Committing;
+    if (!Error.empty()) {
+      // Not counted done: a resume runs it again.
+      stop(fmt::format("cannot record step `{}`: {}", stepId(I).str(), Error), false);
+      return;
+    }
+    settle(I);
+    release(I);
+    dispatch();
+  });
+  if (Waits) return;
+  --Committing;
   settle(I);
   release(I);
 }
@@ -604,7 +644,8 @@ void Scheduler::settle(uint32_t I) {
 void Scheduler::checkDone() {
   if (Done || !Started || InDispatch) return;
   size_t Waiting = Counts[static_cast<size_t>(StepStatus::Backoff)];
-  if (Settled == States.size() || (Stopping && Running == 0 && Waiting == 0)) {
+  if (Settled == States.size() ||
+      (Stopping && Running == 0 && Waiting == 0 && Committing == 0)) {
     // Whatever never started says why.
     for (uint32_t I = 0; I < States.size(); ++I)
       if (States[I].Status == StepStatus::Pending) {

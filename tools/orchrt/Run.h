@@ -28,8 +28,11 @@ struct RunCommand {
   bool Time = false;
   bool DryRun = false;     ///< `--dry-run`: load, check inputs, run nothing.
   bool NoSandbox = false;  ///< `--no-sandbox`: shell steps run with orchrt's rights.
-  std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print
-                         ///< load and run times to stderr.
+  std::string StateDir;    ///< `--state-dir`, else defaultStateDir().
+  /// `--state`: a `postgresql://` URL, `${VAR}`, or `none`; "": the state dir.
+  std::string State;
+  /// `--checkpoint`: overrides the plan's `context.checkpoint_strategy`.
+  std::string Checkpoint;
 };
 
 /// Exit codes.
