@@ -43,6 +43,7 @@ ordered_json stepEntry(const Scheduler &S, uint32_t I, SysClock::time_point Wall
     if (!Fields.empty()) E["fields"] = std::move(Fields);
   }
   if (!St.Spilled.empty()) E["spilled"] = describeSpilled(St.Spilled);
+  if (St.Cached) E["cached"] = true;  // from the step-result cache; not run
   E["attempts"] = St.Attempts;
   if (!St.AttemptTimeouts.empty()) E["attempt_timeouts_ms"] = St.AttemptTimeouts;
   E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();

@@ -7,6 +7,9 @@
 #include <cmath>
 
 #include "ir/Actions.h"
+#include "ir/plan/PlanFile.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/xxhash.h"
 
 namespace orch::runtime {
@@ -21,6 +24,15 @@ constexpr int DefaultMaxRetries = 3;
 /// The longest a doubled step timeout grows (a week).
 constexpr int64_t MaxStepTimeoutMs = 7 * 24 * 3600 * 1000LL;
 }  // namespace
+
+std::string cacheKey(const ActionRequest &R) {
+  std::string Text =
+      fmt::format("plan-format {}\n{}\n{}\n", plan::FormatVersion, R.Action, R.Model);
+  Text += R.Params.dump(-1, ' ', true, json::error_handler_t::replace);
+  std::array<uint8_t, 32> D = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(D), /*LowerCase=*/true);
+}
 
 namespace {
 /// The hex xxh3-128 of an attempt's action, model and rendered parameters.
@@ -369,6 +381,29 @@ void Scheduler::begin(uint32_t I) {
   setStatus(I, StepStatus::Running);
   ++Running;
   St.HoldsJob = true;
+  if (S->cache_ttl_s() >= 0) St.CacheKey = cacheKey(R);
+  if (Opts.Cache && S->cache_ttl_s() >= 0) {
+    // Held in its slot while the writer thread looks; a hit completes it.
+    std::weak_ptr<bool> A = Alive;
+    uint64_t Epoch = St.Epoch;
+    Opts.Cache->lookup(St.CacheKey, [this, A, I, Epoch,
+                                     R = std::move(R)](std::optional<json> Hit) mutable {
+      if (A.expired()) return;
+      StepState &T = States[I];
+      if (T.Epoch != Epoch || T.Status != StepStatus::Running) return;
+      if (!Hit) return launch(I, std::move(R));
+      endAttempt(I, /*Cancel=*/false);
+      T.Cached = true;
+      complete(I, std::move(*Hit));
+      dispatch();
+    });
+    return;
+  }
+  launch(I, std::move(R));
+}
+
+void Scheduler::launch(uint32_t I, ActionRequest R) {
+  StepState &St = States[I];
   uint64_t Epoch = St.Epoch;
   if (int64_t Ms = attemptTimeout(I); Ms > 0) {
     St.AttemptTimeouts.push_back(Ms);

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,20 @@ class StepCommitter {
   virtual bool commit(uint32_t Step, std::function<void(std::string)> Ack) = 0;
 };
 
+/// The step-result cache (`cache:` on a step; runtime/state's Recorder).
+class StepCache {
+ public:
+  virtual ~StepCache() = default;
+  /// Looks \p Key up off the executor's thread; calls \p Done on it with
+  /// the cached result fields, or std::nullopt on a miss (or an error).
+  virtual void lookup(const std::string &Key,
+                      std::function<void(std::optional<nlohmann::json>)> Done) = 0;
+};
+
+/// The cache key of an attempt: SHA-256 of its action, model, rendered
+/// parameters and the plan format version (hex).
+std::string cacheKey(const ActionRequest &R);
+
 /// Limits and timings of a run.
 struct RunOptions {
   unsigned Jobs = 32;                         ///< Steps running at once (-j).
@@ -70,6 +85,9 @@ struct RunOptions {
   SpillOptions Spill;  ///< Where large result fields go (Spill.h); default: nowhere.
   /// Records completions; dependents start only after its acknowledgement.
   StepCommitter *Commit = nullptr;
+  /// Where steps with `cache:` look for earlier results (null: `--no-cache`,
+  /// or no store).
+  StepCache *Cache = nullptr;
   /// The run's id (runtime/state): with it, each attempt carries the
   /// idempotency key `<run id>:<step id>:<attempt>`.
   std::string RunId;
@@ -112,6 +130,8 @@ struct StepState {
   /// With a StepCommitter: a hash of the last attempt's action, model and
   /// rendered parameters (hex).
   std::string InputHash;
+  std::string CacheKey;  ///< A `cache:` step's key, once rendered.
+  bool Cached = false;   ///< Its result came from the cache.
   std::string PriorStarted, PriorFinished;
 };
 
@@ -206,6 +226,8 @@ class Scheduler : public ir::EvalScope {
   /// Hands completed step \p I to Opts.Commit; it settles and releases its
   /// dependents once durable.
   void commitThenRelease(uint32_t I);
+  /// Starts the action of \p I's attempt (begin(), or after a cache miss).
+  void launch(uint32_t I, ActionRequest R);
   /// Moves the large fields of \p I's result to files (RunOptions::Spill).
   void spill(uint32_t I);
   void checkDone();

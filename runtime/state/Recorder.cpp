@@ -52,8 +52,10 @@ void Recorder::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Pl
   WallStart = Start;
   Queued.assign(S.size(), 0);
   Cheap.assign(S.size(), 0);
+  CacheTtl.assign(S.size(), -1);
   const auto *Steps = Plan.plan().steps();
   for (uint32_t I = 0; Steps && I < Steps->size(); ++I) {
+    CacheTtl[I] = Steps->Get(I)->cache_ttl_s();
     const ir::ActionInfo *A =
         ir::findBuiltinAction(Steps->Get(I)->action()->string_view());
     Cheap[I] = A && A->Local;
@@ -63,6 +65,8 @@ void Recorder::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Pl
 bool Recorder::commit(uint32_t Step, std::function<void(std::string)> Ack) {
   switch (Strategy) {
     case CheckpointStrategy::None:
+      // A `cache:` step's result is still kept for later runs.
+      if (CacheTtl[Step] >= 0 && !Sched->state(Step).Cached) enqueue(Step, nullptr);
       return false;
     case CheckpointStrategy::Adaptive:
       if (Cheap[Step]) {
@@ -88,6 +92,11 @@ void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
   J.Entry = runtime::stepEntry(*Sched, I, WallStart);
   J.Spilled = St.Spilled;
   J.Ack = std::move(Ack);
+  if (St.Status == StepStatus::Completed && !St.Cached && !St.CacheKey.empty() &&
+      CacheTtl[I] >= 0) {
+    J.CacheKey = St.CacheKey;
+    J.CacheTtlS = CacheTtl[I];
+  }
   Queued[I] = 1;
   {
     std::lock_guard<std::mutex> L(M);
@@ -96,10 +105,46 @@ void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
   Wake.notify_one();
 }
 
+void Recorder::lookup(const std::string &Key,
+                      std::function<void(std::optional<json>)> Done) {
+  Job J;
+  J.CacheKey = Key;
+  J.LookupDone = std::move(Done);
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
+}
+
+void Recorder::answer(Job &J) {
+  std::optional<json> Fields;
+  auto C = Store->getCache(J.CacheKey, unixMs());
+  if (C && *C) {
+    // An entry that does not decode is a miss: the step runs.
+    auto E = decodeEntry((*C)->EntryJson, *Store, "(cache)", J.CacheKey);
+    if (E) {
+      json F = E->contains("fields") && (*E)["fields"].is_object() ? (*E)["fields"]
+                                                                   : json::object();
+      F["output"] = E->contains("output") ? (*E)["output"] : json();
+      Fields = std::move(F);
+    } else {
+      llvm::consumeError(E.takeError());
+    }
+  } else if (!C) {
+    llvm::consumeError(C.takeError());
+  }
+  Exec.post([Done = std::move(J.LookupDone), Fields = std::move(Fields)]() mutable {
+    Done(std::move(Fields));
+  });
+}
+
 std::string Recorder::write(std::vector<Job> &Batch) {
   std::vector<StepRecord> Recs;
+  std::vector<CacheRecord> Cache;
   Recs.reserve(Batch.size());
   for (Job &J : Batch) {
+    if (J.LookupDone) continue;
     // Spilled fields come back from their files: the record holds them all.
     if (!J.Spilled.empty()) {
       json Fields = json::object();
@@ -117,11 +162,18 @@ std::string Recorder::write(std::vector<Job> &Batch) {
     for (const NewBlob &B : E.NewBlobs)
       if (llvm::Error Err = Store->putBlob(B.Hash, B.Bytes))
         return llvm::toString(std::move(Err));
+    if (!J.CacheKey.empty()) {
+      int64_t Now = unixMs();
+      Cache.push_back(
+          {J.CacheKey, E.Json, Now, J.CacheTtlS ? Now + J.CacheTtlS * 1000 : 0, E.Blobs});
+    }
     J.Rec.EntryJson = std::move(E.Json);
     J.Rec.Blobs = std::move(E.Blobs);
     Recs.push_back(std::move(J.Rec));
   }
   if (llvm::Error Err = Store->putSteps(Recs)) return llvm::toString(std::move(Err));
+  // A result that cannot be cached costs a later run only time.
+  for (const CacheRecord &C : Cache) llvm::consumeError(Store->putCache(C));
   return "";
 }
 
@@ -153,6 +205,8 @@ void Recorder::writerLoop() {
     L.unlock();
     // After one failure nothing more is written: a later step must not be
     // recorded done while an earlier one was lost.
+    for (Job &J : Batch)
+      if (J.LookupDone) answer(J);
     std::string Why = Prior.empty() ? write(Batch) : Prior;
     std::vector<std::function<void(std::string)>> Acks;
     for (Job &J : Batch)
@@ -162,7 +216,8 @@ void Recorder::writerLoop() {
         for (const auto &A : Acks) A(Why);
       });
     L.lock();
-    if (Why.empty()) Written += Batch.size();
+    if (Why.empty())
+      for (const Job &J : Batch) Written += J.LookupDone ? 0 : 1;
     if (!Why.empty() && FirstError.empty()) FirstError = Why;
     Busy = false;
     Idle.notify_all();

@@ -45,8 +45,9 @@ constexpr int64_t LeaseTtlMs = 30000, LeaseRenewMs = 10000;
 /// Unix time in ms.
 int64_t unixMs();
 
-/// Records one run's completions into a store it owns.
-class Recorder : public runtime::StepCommitter {
+/// Records one run's completions into a store it owns, and serves and
+/// fills the step-result cache (`cache:` steps) from the writer thread.
+class Recorder : public runtime::StepCommitter, public runtime::StepCache {
  public:
   /// \p Writer is used only by the writer thread. \p Holder names this
   /// process in the run's lease.
@@ -58,6 +59,8 @@ class Recorder : public runtime::StepCommitter {
   void attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan,
               std::chrono::system_clock::time_point WallStart);
   bool commit(uint32_t Step, std::function<void(std::string)> Ack) override;
+  void lookup(const std::string &Key,
+              std::function<void(std::optional<nlohmann::json>)> Done) override;
 
   /// Records every settled step not recorded yet and the run's end, waits
   /// for the writer, and gives the lease back. The first write error of
@@ -73,7 +76,13 @@ class Recorder : public runtime::StepCommitter {
     nlohmann::json Entry;
     std::vector<runtime::SpilledField> Spilled;
     std::function<void(std::string)> Ack;  ///< Empty: nobody waits.
+    std::string CacheKey;  ///< Also store the result under this key ("": no).
+    int64_t CacheTtlS = 0;
+    /// A cache lookup instead of a record: Done gets the fields, if any.
+    std::function<void(std::optional<nlohmann::json>)> LookupDone;
   };
+  /// Answers a lookup job (on the writer thread).
+  void answer(Job &J);
   void enqueue(uint32_t Step, std::function<void(std::string)> Ack);
   void writerLoop();
   /// Writes one batch; "" or why it failed.
@@ -84,8 +93,9 @@ class Recorder : public runtime::StepCommitter {
   std::string RunId, Holder;
   CheckpointStrategy Strategy;
   const runtime::Scheduler *Sched = nullptr;
-  std::vector<char> Cheap;   ///< Steps `adaptive` does not wait for.
-  std::vector<char> Queued;  ///< Steps handed to the writer.
+  std::vector<char> Cheap;        ///< Steps `adaptive` does not wait for.
+  std::vector<char> Queued;       ///< Steps handed to the writer.
+  std::vector<int64_t> CacheTtl;  ///< Each step's `cache:` seconds (-1: off).
   std::chrono::system_clock::time_point WallStart;
 
   mutable std::mutex M;

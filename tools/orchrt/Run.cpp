@@ -238,6 +238,7 @@ int runPlan(const RunCommand &Cmd) {
                           ResumeFromFile ? "" : Cmd.ResumePath, *Strategy, Loop, Fail);
     if (!Durable) return stateError(Fail);
     Opts.Commit = &Durable->recorder();
+    if (!Cmd.NoCache) Opts.Cache = &Durable->recorder();
     Opts.RunId = Durable->identity().RunId;
     if (Mode != ProgressMode::None)
       llvm::errs() << fmt::format("run {}{}\n", Opts.RunId,

@@ -33,6 +33,7 @@ struct RunCommand {
   std::string State;
   /// `--checkpoint`: overrides the plan's `context.checkpoint_strategy`.
   std::string Checkpoint;
+  bool NoCache = false;  ///< `--no-cache`: `cache:` steps run (and refresh the cache).
 };
 
 /// Exit codes.

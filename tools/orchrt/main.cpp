@@ -69,6 +69,10 @@ cl::opt<std::string> Checkpoint("checkpoint",
                                 cl::desc("every_step, adaptive or none (else the plan's "
                                          "context.checkpoint_strategy)"),
                                 cl::cat(Cat));
+cl::opt<bool> NoCache("no-cache",
+                      cl::desc("Run steps with `cache:` instead of taking an earlier "
+                               "result (their new results are still stored)"),
+                      cl::cat(Cat));
 cl::opt<bool> DryRun("dry-run",
                      cl::desc("Load and check the plan and the inputs; run nothing"),
                      cl::cat(Cat));
@@ -128,6 +132,7 @@ int main(int Argc, char **Argv) {
   C.StateDir = StateDir;
   C.State = State;
   C.Checkpoint = Checkpoint;
+  C.NoCache = NoCache;
   try {
     return runPlan(C);
   } catch (const std::exception &E) {
