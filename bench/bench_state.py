@@ -57,8 +57,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "chain.yaml")
         with open(src, "w") as f:
-            sh([sys.executable, os.path.join(HERE, "gen_pipeline.py"), "--shape", "chain",
-                "--steps", str(a.steps)], stdout=f)
+            f.write(sh([sys.executable, os.path.join(HERE, "gen_pipeline.py"), "--shape",
+                        "chain", "--steps", str(a.steps)]).stdout)
         plan = os.path.join(tmp, "chain.bin")
         sh([orchc, "build", src, "-o", plan])
         stores = [("sqlite", ["--state-dir", os.path.join(tmp, "state")])]
@@ -81,9 +81,9 @@ def main():
         rsrc = os.path.join(tmp, "resume.yaml")
         lines = ["name: resume", "steps:"]
         for i in range(a.steps - 1):
-            lines += [f"  - id: s{i}", "    action: echo",
-                      "    parameters: {message: \"%s\"}" %
-                      (f"{{{{ steps.s{i - 1}.output }}}}x" if i else "x")]
+            lines += [f"  - id: s{i}", "    action: echo", "    parameters: {message: x}"]
+            if i:
+                lines.append(f"    dependencies: [s{i - 1}]")
         lines += ["  - id: last", "    action: shell",
                   "    parameters: {command: \"date +%s.%N > started; test -e ready\", "
                   f"run_dir: write}}", f"    dependencies: [s{a.steps - 2}]"]
