@@ -279,8 +279,8 @@ int runPlan(const RunCommand &Cmd) {
 
   auto WallStart = std::chrono::system_clock::now();
   if (Durable) Durable->recorder().attach(Sched, *Plan, WallStart);
-  // The result file doubles as a checkpoint: rewritten at most once a second
-  // while steps finish, so a killed run can be resumed.
+  // Without a store, the result file doubles as a checkpoint: rewritten at
+  // most once a second while steps finish, so a killed run can be resumed.
   Executor::TimerId Checkpoint = 0;
   std::function<void()> WriteCheckpoint;
   auto WriteOut = [&]() -> bool {
@@ -295,7 +295,9 @@ int runPlan(const RunCommand &Cmd) {
     }
     return true;
   };
-  if (!Cmd.OutPath.empty()) {
+  // With a state store the store is the checkpoint (committed off the
+  // loop, a step at a time) and --out is written once, at the end.
+  if (!Cmd.OutPath.empty() && !Durable) {
     WriteCheckpoint = [&] {
       Checkpoint = 0;
       if (Sched.finished()) return;
