@@ -73,7 +73,10 @@ def timed(cmd, runs):
 def orchrt_phases(cmd, runs):
     loads, runs_ = [], []
     for _ in range(runs):
-        r = subprocess.run(cmd + ["-q", "--time"], capture_output=True, text=True)
+        # No state store: LangGraph runs without a checkpointer too; what
+        # recording costs is bench/bench_state.py's table.
+        r = subprocess.run(cmd + ["-q", "--time", "--state", "none"], capture_output=True,
+                           text=True)
         m = re.search(r"load ([0-9.]+) ms, run ([0-9.]+) ms", r.stderr)
         if r.returncode != 0 or not m:
             sys.exit(f"{' '.join(cmd)}: {r.stderr[:300]}")

@@ -22,6 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def wall(cmd, runs):
+    # The scheduler alone: recording is measured by bench/bench_state.py.
+    cmd = cmd + ["--state", "none"]
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -41,7 +43,7 @@ def run_phase(cmd, runs):
     """Median (and min, max) of the run phase alone, from `orchrt --time`."""
     times = []
     for _ in range(runs):
-        r = subprocess.run(cmd + ["--time"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        r = subprocess.run(cmd + ["--time", "--state", "none"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                            text=True)
         m = re.search(r"run ([0-9.]+) ms", r.stderr)
         if r.returncode != 0 or not m:

@@ -126,6 +126,10 @@ class Lowerer {
     return true;
   }
 
+  /// `cache:` (docs/state.md): `true` (no expiry, 0), `false` (-1), or
+  /// `{ttl: DURATION}`, seconds as an integer or `90s`, `30m`, `1h`, `2d`.
+  std::optional<ir::LocInt> getCache(const Node *N);
+
   ir::AutoTag *soleAuto(const Node *N) {
     auto *S = llvm::dyn_cast<ScalarNode>(N);
     return S ? S->soleAuto() : nullptr;

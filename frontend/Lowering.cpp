@@ -10,12 +10,13 @@ namespace orch::frontend {
 namespace {
 const llvm::StringRef PipelineKeys[] = {
     "id",     "name",       "version", "description",      "metadata", "context",
-    "inputs", "parameters", "outputs", "enhanced_outputs", "steps"};
+    "inputs", "parameters", "outputs", "enhanced_outputs", "steps",    "cache"};
 const llvm::StringRef StepKeys[] = {
     "id",           "name",       "description",    "action",     "parameters",
     "dependencies", "depends_on", "on_failure",     "timeout",    "max_retries",
     "condition",    "model",      "requires_model", "max_tokens", "tool",
-    "if",           "on_error",   "metadata",       "produces",   "location"};
+    "if",           "on_error",   "metadata",       "produces",   "location",
+    "cache"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
                                      "enum", "choices", "example",  "examples"};
@@ -92,6 +93,48 @@ bool Lowerer::checkKeys(const MapNode *M, llvm::ArrayRef<llvm::StringRef> Allowe
                  Where.str(), Hint);
   }
   return Supported;
+}
+
+/// `cache:` (docs/state.md): `true` (no expiry, 0), `false` (-1), or
+/// `{ttl: DURATION}`, seconds as an integer or `90s`, `30m`, `1h`, `2d`.
+std::optional<ir::LocInt> Lowerer::getCache(const Node *N) {
+  auto Bad = [&](const Node *At, const char *Want) {
+    Diags.report(DiagKind::TypeMismatch, At->loc(), At->length(), "`cache`", Want,
+                 At->describe().str());
+    return std::nullopt;
+  };
+  if (auto *S = llvm::dyn_cast<ScalarNode>(N)) {
+    if (S->isTemplated() || S->typedValue().Ty != ir::Type::Bool)
+      return Bad(N, "`true`, `false` or `{ttl: DURATION}`");
+    return ir::LocInt{S->typedValue().B ? 0 : -1, S->loc(), S->length()};
+  }
+  auto *M = llvm::dyn_cast<MapNode>(N);
+  if (!M) return Bad(N, "`true`, `false` or `{ttl: DURATION}`");
+  static const llvm::StringRef Keys[] = {"ttl"};
+  checkKeys(M, Keys, "`cache`");
+  const KeyValue *Ttl = M->find("ttl");
+  if (!Ttl) return ir::LocInt{0, N->loc(), N->length()};
+  auto *S = llvm::dyn_cast<ScalarNode>(Ttl->Value);
+  const char *Want =
+      "a positive number of seconds or a duration such as `90s`, `30m`, "
+      "`1h`, `2d`";
+  if (!S || S->isTemplated()) return Bad(Ttl->Value, Want);
+  int64_t Secs = 0;
+  if (S->typedValue().Ty == ir::Type::Int) {
+    Secs = S->typedValue().I;
+  } else {
+    llvm::StringRef T = S->value();
+    static const std::pair<char, int64_t> Units[] = {
+        {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+    int64_t Unit = 0;
+    for (auto [C, U] : Units)
+      if (T.ends_with(std::string(1, C))) Unit = U;
+    if (!Unit || T.drop_back().getAsInteger(10, Secs) || Secs > (int64_t(1) << 40))
+      return Bad(Ttl->Value, Want);
+    Secs *= Unit;
+  }
+  if (Secs <= 0) return Bad(Ttl->Value, Want);
+  return ir::LocInt{Secs, S->loc(), S->length()};
 }
 
 ir::Value *Lowerer::value(const Node *N, const std::string &Path) {
@@ -363,6 +406,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         S.MaxRetries = X;
     } else if (K == "max_tokens") {
       S.MaxTokens = getInt(V, quoted(K));
+    } else if (K == "cache") {
+      S.CacheTtl = getCache(V);
     } else if (K == "model") {
       lowerModel(V, S);
     } else if (K == "condition" || K == "if") {
@@ -420,6 +465,8 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
       P->Metadata = value(V, "metadata");
     } else if (K == "context") {
       if (const MapNode *M = expectMap(V, "`context`")) lowerContext(M);
+    } else if (K == "cache") {
+      P->CacheTtl = getCache(V);
     } else if (K == "inputs" || K == "parameters") {
       lowerInputs(V, K);
     } else if (K == "outputs") {

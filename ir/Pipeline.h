@@ -110,6 +110,9 @@ struct Step {
   /// `max_tokens:`: the longest answer a model step asks for; unset, the
   /// model's registry entry decides at run time.
   std::optional<LocInt> MaxTokens;
+  /// `cache:` (docs/state.md): seconds a result stays valid (0: no expiry;
+  /// -1: `cache: false`); unset: the pipeline's.
+  std::optional<LocInt> CacheTtl;
   AutoTag *TimeoutAuto = nullptr;
   AutoTag *MaxRetriesAuto = nullptr;
   LocString Model;               ///< `model:` pins the step's model.
@@ -245,6 +248,8 @@ class Pipeline {
   LocString Description;
   Value *Metadata = nullptr;
   ExecContext Context;
+  /// The pipeline's `cache:`, the default of its steps (Step::CacheTtl).
+  std::optional<LocInt> CacheTtl;
   /// True if the file has an `inputs:` key (so unknown names are errors).
   bool DeclaresInputs = false;
   std::vector<Input> Inputs;

@@ -76,10 +76,10 @@ class ValidatePass : public Pass {
     checkPositive(C.Timeout, "`context.timeout`", 1, D);
     checkPositive(C.MaxRetries, "`context.max_retries`", 0, D);
     const ir::LocString &CS = C.CheckpointStrategy;
-    static const llvm::StringRef Strategies[] = {"adaptive", "fixed", "none"};
+    static const llvm::StringRef Strategies[] = {"every_step", "adaptive", "fixed", "none"};
     if (CS.Loc.isValid() && !llvm::is_contained(Strategies, CS.Str))
       D.report(DiagKind::InvalidEnum, CS.Loc, CS.Length, "checkpoint strategy",
-               CS.Str.str(), "`adaptive`, `fixed`, `none`",
+               CS.Str.str(), "`every_step`, `adaptive`, `fixed`, `none`",
                didYouMean(CS.Str, Strategies));
   }
 

@@ -20,6 +20,9 @@ PACKAGES=(
   bubblewrap libseccomp-dev
   # the Jinja2 oracle of the template differential test (for /usr/bin/python3)
   python3-jinja2
+  # durable runs (runtime/state): SQLite, libpq, and a PostgreSQL server
+  # that the test suite starts on loopback (scripts/pg-test-server.sh)
+  libsqlite3-dev libpq-dev postgresql
 )
 # Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.

@@ -2,6 +2,7 @@
 # with its own RUN: and CHECK: lines.
 import os
 import shutil
+import subprocess
 import lit.formats
 
 config.name = "orch"
@@ -13,6 +14,15 @@ config.test_exec_root = os.path.join(config.orch_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
     [config.orch_tools_dir, config.orchrt_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+# Runs are recorded (runtime/state): into the build tree, never the user's
+# ~/.local/state. Tests that look at the store pass their own --state-dir.
+config.environment["ORCH_STATE_DIR"] = os.path.join(config.orch_obj_root, "test", "orch-state")
+config.environment.pop("DATABASE_URL", None)
+# Tests that fill a small tmpfs need a private mount namespace (root).
+if shutil.which("unshare") and subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("mount-namespace")
 # Diagnostics must not depend on the terminal or the locale.
 config.environment["LC_ALL"] = "C"
 # A sanitized build (scripts/build-asan.sh): its tools are the ones above;

@@ -210,7 +210,10 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
                        S.MaxRetries ? static_cast<int32_t>(S.MaxRetries->Val) : -1, Model,
                        LC.Line, LC.Col, Schema, S.Level, S.EstMs, S.PathMs, S.Group,
                        S.ModelSelected, FallbacksV, Why, S.FuseNext, S.UcbExploration,
-                       S.MaxTokens ? static_cast<uint32_t>(S.MaxTokens->Val) : 0));
+                       S.MaxTokens ? static_cast<uint32_t>(S.MaxTokens->Val) : 0,
+                       S.CacheTtl   ? S.CacheTtl->Val
+                       : P.CacheTtl ? P.CacheTtl->Val
+                                    : -1));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)

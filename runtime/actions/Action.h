@@ -33,6 +33,9 @@ struct ActionRequest {
   /// Model steps: the step's `max_tokens:`; 0: the model's default.
   unsigned MaxTokens = 0;
   unsigned Attempt = 1;
+  /// `<run id>:<step id>:<attempt>` when the run is recorded (runtime/state):
+  /// side effects pass it on (`Idempotency-Key`, `ORCH_IDEMPOTENCY_KEY`).
+  std::string IdempotencyKey;
 };
 
 /// How an attempt ended.

@@ -129,8 +129,18 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
   if (A == "file.read") return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
   if (A == "file.write") return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
   if (A == "sleep") return startSleep(Exec, R.Params, std::move(Done));
-  if (const ir::ActionInfo *I = ir::findBuiltinAction(A); I && I->RunsProcess)
-    return startProcessStep(Exec, Config.Process, A, R.Params, std::move(Done));
+  if (const ir::ActionInfo *I = ir::findBuiltinAction(A); I && I->RunsProcess) {
+    auto Env = R.Params.find("env");
+    bool EnvOk = Env == R.Params.end() || Env->is_null() || Env->is_object();
+    if (R.IdempotencyKey.empty() || !EnvOk)  // a bad `env` fails as before
+      return startProcessStep(Exec, Config.Process, A, R.Params, std::move(Done));
+    // A recorded run names the attempt in the process's environment (the
+    // same name again when a resume repeats an attempt a crash cut short).
+    json Params = R.Params;
+    if (!Params["env"].is_object()) Params["env"] = json::object();
+    Params["env"]["ORCH_IDEMPOTENCY_KEY"] = R.IdempotencyKey;
+    return startProcessStep(Exec, Config.Process, A, Params, std::move(Done));
+  }
   if (A == "http.request") {
     llm::HttpRequest Req;
     if (auto M = R.Params.find("method"); M != R.Params.end() && !M->is_null()) {
@@ -158,6 +168,12 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
              nullptr;
     if (auto H = R.Params.find("headers"); H != R.Params.end() && H->is_object())
       for (auto &[K, V] : H->items()) Req.Headers.push_back({K, ir::displayString(V)});
+    // A recorded run names each attempt, so a server can drop a repeat
+    // (the same attempt re-sent after a crash); the step's own header wins.
+    if (!R.IdempotencyKey.empty() && llvm::none_of(Req.Headers, [](const llm::Header &H) {
+          return llvm::StringRef(H.first).equals_insensitive("Idempotency-Key");
+        }))
+      Req.Headers.push_back({"Idempotency-Key", R.IdempotencyKey});
     // Rendered text must not smuggle a header or a request (CR/LF).
     if (std::string Why = unsafeHttpText(Req); !Why.empty())
       return Done(ActionResult::failure(Why, false)), nullptr;

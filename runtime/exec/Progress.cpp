@@ -87,8 +87,9 @@ void ProgressDisplay::stepSettled(uint32_t Step) {
   switch (St.Status) {
     case StepStatus::Completed:
       if (Mode == ProgressMode::Plain)
-        line(
-            fmt::format("{} completed {} ({})", Count, Id, ms(St.Finished - St.Started)));
+        line(St.Cached ? fmt::format("{} cached    {}", Count, Id)
+                       : fmt::format("{} completed {} ({})", Count, Id,
+                                     ms(St.Finished - St.Started)));
       else
         scheduleRedraw();
       return;

@@ -24,6 +24,46 @@ std::string isoTime(SysClock::time_point T) {
                      static_cast<int>(Ms.count() % 1000));
 }
 
+ordered_json stepEntry(const Scheduler &S, uint32_t I, SysClock::time_point WallStart) {
+  auto Wall = [&](Executor::TimePoint T) {
+    return WallStart + std::chrono::duration_cast<SysClock::duration>(T - S.startTime());
+  };
+  const StepState &St = S.state(I);
+  ordered_json E;
+  E["status"] = stepStatusName(St.Status);
+  const json *Out = St.Status == StepStatus::Completed && St.Result.is_object() &&
+                            St.Result.contains("output")
+                        ? &St.Result["output"]
+                        : nullptr;
+  E["output"] = Out ? *Out : json();
+  if (St.Status == StepStatus::Completed && St.Result.is_object()) {
+    json Fields = St.Result;
+    Fields.erase("output");
+    Fields.erase("status");
+    if (!Fields.empty()) E["fields"] = std::move(Fields);
+  }
+  if (!St.Spilled.empty()) E["spilled"] = describeSpilled(St.Spilled);
+  if (St.Cached) E["cached"] = true;  // from the step-result cache; not run
+  E["attempts"] = St.Attempts;
+  if (!St.AttemptTimeouts.empty()) E["attempt_timeouts_ms"] = St.AttemptTimeouts;
+  E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
+  bool Settled = St.Status == StepStatus::Completed || St.Status == StepStatus::Failed ||
+                 (St.Status == StepStatus::Skipped && St.HasStarted);
+  E["finished_at"] = Settled ? json(isoTime(Wall(St.Finished))) : json();
+  if (St.Resumed) {
+    E["started_at"] = St.PriorStarted;
+    E["finished_at"] = St.PriorFinished;
+    E["resumed"] = true;
+  }
+  E["duration_ms"] =
+      Settled && !St.Resumed
+          ? json(std::chrono::duration<double, std::milli>(St.Finished - St.Started)
+                     .count())
+          : json();
+  E["error"] = St.Error.empty() ? json() : json(St.Error);
+  return E;
+}
+
 ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
                          SysClock::time_point WallStart) {
   auto Wall = [&](Executor::TimePoint T) {
@@ -40,40 +80,8 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
   ordered_json Steps = ordered_json::object();
   for (uint32_t I = 0; I < S.size(); ++I) {
     const StepState &St = S.state(I);
-    ordered_json E;
-    E["status"] = stepStatusName(St.Status);
-    const json *Out = St.Status == StepStatus::Completed && St.Result.is_object() &&
-                              St.Result.contains("output")
-                          ? &St.Result["output"]
-                          : nullptr;
-    E["output"] = Out ? *Out : json();
-    if (St.Status == StepStatus::Completed && St.Result.is_object()) {
-      json Fields = St.Result;
-      Fields.erase("output");
-      Fields.erase("status");
-      if (!Fields.empty()) E["fields"] = std::move(Fields);
-    }
-    if (!St.Spilled.empty()) E["spilled"] = describeSpilled(St.Spilled);
-    E["attempts"] = St.Attempts;
-    if (!St.AttemptTimeouts.empty()) E["attempt_timeouts_ms"] = St.AttemptTimeouts;
-    E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
-    bool Settled = St.Status == StepStatus::Completed ||
-                   St.Status == StepStatus::Failed ||
-                   (St.Status == StepStatus::Skipped && St.HasStarted);
-    E["finished_at"] = Settled ? json(isoTime(Wall(St.Finished))) : json();
     if (St.HasStarted && St.Finished > End) End = St.Finished;
-    if (St.Resumed) {
-      E["started_at"] = St.PriorStarted;
-      E["finished_at"] = St.PriorFinished;
-      E["resumed"] = true;
-    }
-    E["duration_ms"] =
-        Settled && !St.Resumed
-            ? json(std::chrono::duration<double, std::milli>(St.Finished - St.Started)
-                       .count())
-            : json();
-    E["error"] = St.Error.empty() ? json() : json(St.Error);
-    Steps[S.stepId(I).str()] = std::move(E);
+    Steps[S.stepId(I).str()] = stepEntry(S, I, WallStart);
   }
   R["finished_at"] = isoTime(Wall(End));
   R["steps"] = std::move(Steps);

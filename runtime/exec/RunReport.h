@@ -18,6 +18,10 @@ namespace orch::runtime {
 nlohmann::ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
                                    std::chrono::system_clock::time_point WallStart);
 
+/// The `steps.<id>` entry of step \p I in the result document.
+nlohmann::ordered_json stepEntry(const Scheduler &S, uint32_t I,
+                                 std::chrono::system_clock::time_point WallStart);
+
 /// Marks the steps a previous result \p Report completed as completed in
 /// \p S (before start). The report must come from the same plan and the
 /// same inputs; returns how many steps were taken over. Spilled fields are

@@ -7,6 +7,10 @@
 #include <cmath>
 
 #include "ir/Actions.h"
+#include "ir/plan/PlanFile.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/xxhash.h"
 
 namespace orch::runtime {
 
@@ -19,6 +23,29 @@ namespace {
 constexpr int DefaultMaxRetries = 3;
 /// The longest a doubled step timeout grows (a week).
 constexpr int64_t MaxStepTimeoutMs = 7 * 24 * 3600 * 1000LL;
+}  // namespace
+
+std::string cacheKey(const ActionRequest &R) {
+  std::string Text =
+      fmt::format("plan-format {}\n{}\n{}\n", plan::FormatVersion, R.Action, R.Model);
+  Text += R.Params.dump(-1, ' ', true, json::error_handler_t::replace);
+  std::array<uint8_t, 32> D = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(D), /*LowerCase=*/true);
+}
+
+namespace {
+/// The hex xxh3-128 of an attempt's action, model and rendered parameters.
+std::string inputHash(const ActionRequest &R) {
+  std::string Text = R.Action;
+  Text += '\0';
+  Text += R.Model;
+  Text += '\0';
+  Text += R.Params.dump(-1, ' ', false, json::error_handler_t::replace);
+  llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
+  return fmt::format("{:016x}{:016x}", H.high64, H.low64);
+}
 }  // namespace
 
 int64_t doubledTimeout(int64_t Ms) {
@@ -344,6 +371,9 @@ void Scheduler::begin(uint32_t I) {
   renderingDone("");
   ++St.Attempts;
   R.Attempt = St.Attempts;
+  if (!Opts.RunId.empty())
+    R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, St.Attempts);
+  if (Opts.Commit) St.InputHash = inputHash(R);
   if (!St.HasStarted) {
     St.Started = Exec.now();
     St.HasStarted = true;
@@ -351,6 +381,29 @@ void Scheduler::begin(uint32_t I) {
   setStatus(I, StepStatus::Running);
   ++Running;
   St.HoldsJob = true;
+  if (S->cache_ttl_s() >= 0) St.CacheKey = cacheKey(R);
+  if (Opts.Cache && S->cache_ttl_s() >= 0) {
+    // Held in its slot while the writer thread looks; a hit completes it.
+    std::weak_ptr<bool> A = Alive;
+    uint64_t Epoch = St.Epoch;
+    Opts.Cache->lookup(St.CacheKey, [this, A, I, Epoch,
+                                     R = std::move(R)](std::optional<json> Hit) mutable {
+      if (A.expired()) return;
+      StepState &T = States[I];
+      if (T.Epoch != Epoch || T.Status != StepStatus::Running) return;
+      if (!Hit) return launch(I, std::move(R));
+      endAttempt(I, /*Cancel=*/false);
+      T.Cached = true;
+      complete(I, std::move(*Hit));
+      dispatch();
+    });
+    return;
+  }
+  launch(I, std::move(R));
+}
+
+void Scheduler::launch(uint32_t I, ActionRequest R) {
+  StepState &St = States[I];
   uint64_t Epoch = St.Epoch;
   if (int64_t Ms = attemptTimeout(I); Ms > 0) {
     St.AttemptTimeouts.push_back(Ms);
@@ -457,6 +510,28 @@ void Scheduler::complete(uint32_t I, json Fields) {
   St.Error.clear();
   St.FailedFields = nullptr;
   setStatus(I, StepStatus::Completed);
+  if (Opts.Commit) return commitThenRelease(I);
+  settle(I);
+  release(I);
+}
+
+void Scheduler::commitThenRelease(uint32_t I) {
+  ++Committing;
+  std::weak_ptr<bool> A = Alive;
+  bool Waits = Opts.Commit->commit(I, [this, A, I](std::string Error) {
+    if (A.expired()) return;
+    --Committing;
+    if (!Error.empty()) {
+      // Not counted done: a resume runs it again.
+      stop(fmt::format("cannot record step `{}`: {}", stepId(I).str(), Error), false);
+      return;
+    }
+    settle(I);
+    release(I);
+    dispatch();
+  });
+  if (Waits) return;
+  --Committing;
   settle(I);
   release(I);
 }
@@ -604,7 +679,8 @@ void Scheduler::settle(uint32_t I) {
 void Scheduler::checkDone() {
   if (Done || !Started || InDispatch) return;
   size_t Waiting = Counts[static_cast<size_t>(StepStatus::Backoff)];
-  if (Settled == States.size() || (Stopping && Running == 0 && Waiting == 0)) {
+  if (Settled == States.size() ||
+      (Stopping && Running == 0 && Waiting == 0 && Committing == 0)) {
     // Whatever never started says why.
     for (uint32_t I = 0; I < States.size(); ++I)
       if (States[I].Status == StepStatus::Pending) {

@@ -16,9 +16,11 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,12 +51,46 @@ const char *runStatusName(RunStatus S);
 /// at a week, never shorter than \p Ms.
 int64_t doubledTimeout(int64_t Ms);
 
+/// Makes a completed step durable before the run counts it
+/// (runtime/state's Recorder). Called on the executor's thread.
+class StepCommitter {
+ public:
+  virtual ~StepCommitter() = default;
+  /// Step \p Step completed. Returns true if it must wait: then \p Ack is
+  /// called on the executor's thread once the record is durable, with ""
+  /// or why it could not be written; false: it is recorded later, in a
+  /// batch, and \p Ack is never called.
+  virtual bool commit(uint32_t Step, std::function<void(std::string)> Ack) = 0;
+};
+
+/// The step-result cache (`cache:` on a step; runtime/state's Recorder).
+class StepCache {
+ public:
+  virtual ~StepCache() = default;
+  /// Looks \p Key up off the executor's thread; calls \p Done on it with
+  /// the cached result fields, or std::nullopt on a miss (or an error).
+  virtual void lookup(const std::string &Key,
+                      std::function<void(std::optional<nlohmann::json>)> Done) = 0;
+};
+
+/// The cache key of an attempt: SHA-256 of its action, model, rendered
+/// parameters and the plan format version (hex).
+std::string cacheKey(const ActionRequest &R);
+
 /// Limits and timings of a run.
 struct RunOptions {
   unsigned Jobs = 32;                         ///< Steps running at once (-j).
   std::chrono::milliseconds RetryBase{250};   ///< First retry delay.
   std::chrono::milliseconds RetryMax{30000};  ///< Cap of the doubling.
   SpillOptions Spill;  ///< Where large result fields go (Spill.h); default: nowhere.
+  /// Records completions; dependents start only after its acknowledgement.
+  StepCommitter *Commit = nullptr;
+  /// Where steps with `cache:` look for earlier results (null: `--no-cache`,
+  /// or no store).
+  StepCache *Cache = nullptr;
+  /// The run's id (runtime/state): with it, each attempt carries the
+  /// idempotency key `<run id>:<step id>:<attempt>`.
+  std::string RunId;
 };
 
 /// The -j of a run of \p P: \p Requested if given (non-zero), else the
@@ -91,6 +127,11 @@ struct StepState {
   int64_t TimeoutMs = -1;
   std::vector<int64_t> AttemptTimeouts;  ///< Each attempt's timeout, ms.
   bool Resumed = false;                  ///< Taken over from an earlier run.
+  /// With a StepCommitter: a hash of the last attempt's action, model and
+  /// rendered parameters (hex).
+  std::string InputHash;
+  std::string CacheKey;  ///< A `cache:` step's key, once rendered.
+  bool Cached = false;   ///< Its result came from the cache.
   std::string PriorStarted, PriorFinished;
 };
 
@@ -182,6 +223,11 @@ class Scheduler : public ir::EvalScope {
   /// The run is failing: steps waiting to retry fail now, saying \p Why.
   void abandonRetries(const std::string &Why);
   void settle(uint32_t I);
+  /// Hands completed step \p I to Opts.Commit; it settles and releases its
+  /// dependents once durable.
+  void commitThenRelease(uint32_t I);
+  /// Starts the action of \p I's attempt (begin(), or after a cache miss).
+  void launch(uint32_t I, ActionRequest R);
   /// Moves the large fields of \p I's result to files (RunOptions::Spill).
   void spill(uint32_t I);
   void checkDone();
@@ -219,6 +265,7 @@ class Scheduler : public ir::EvalScope {
   std::vector<Executor::TimerId> GroupTimers;  ///< Wakes a group when a token is due.
   std::array<size_t, 6> Counts{};
   size_t Running = 0, Settled = 0;
+  size_t Committing = 0;  ///< Completed steps waiting for their record.
   bool InDispatch = false, Stopping = false, Done = false, Started = false;
   bool Failed = false, Interrupted = false;
   std::string RunError;

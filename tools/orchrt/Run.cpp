@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "Durable.h"
 #include "ir/Actions.h"
 #include "ir/AtomicFile.h"
 #include "ir/Diagnostics.h"
@@ -51,6 +52,14 @@ int usageError(DiagKind K, Args &&...A) {
 }
 
 int usage(const std::string &Msg) { return usageError(DiagKind::BadArgument, Msg); }
+
+/// Reports a state-store failure (its arguments are joined by \0).
+int stateError(const StateFailure &F) {
+  auto [A, B] = llvm::StringRef(F.Message).split('\0');
+  return B.empty() && F.Message.find('\0') == std::string::npos
+             ? usageError(F.Kind, A.str())
+             : usageError(F.Kind, A.str(), B.str());
+}
 
 llvm::Expected<std::string> readAll(const std::string &Path) {
   auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/false,
@@ -220,11 +229,51 @@ int runPlan(const RunCommand &Cmd) {
     Opts.Spill.Threshold = Cmd.SpillThreshold;
   }
   // With nothing to show, no observer: not even its calls cost anything.
+  // The durable record: a new run, or the one --resume names (an id or
+  // `last`; an existing file is an old `--out` result, read below).
+  std::unique_ptr<DurableRun> Durable;
+  bool ResumeFromFile = !Cmd.ResumePath.empty() && Cmd.ResumePath != "last" &&
+                        (llvm::sys::fs::exists(Cmd.ResumePath) ||
+                         Cmd.ResumePath.find('/') != std::string::npos);
+  std::string Spec = stateSpec(Cmd.State, Cmd.StateDir);
+  if (Spec != "none") {
+    const auto *Planned = Plan->plan().checkpoint_strategy();
+    std::optional<state::CheckpointStrategy> Strategy = state::parseCheckpointStrategy(
+        !Cmd.Checkpoint.empty() ? llvm::StringRef(Cmd.Checkpoint)
+        : Planned               ? llvm::StringRef(Planned->c_str(), Planned->size())
+                                : llvm::StringRef());
+    if (!Strategy)
+      return usage(
+          fmt::format("--checkpoint `{}`: expected `every_step`, `adaptive` or `none`",
+                      Cmd.Checkpoint));
+    StateFailure Fail;
+    Durable =
+        DurableRun::begin(Spec, *Plan, *Inputs, Cmd.PlanPath,
+                          ResumeFromFile ? "" : Cmd.ResumePath, *Strategy, Loop, Fail);
+    if (!Durable) return stateError(Fail);
+    Opts.Commit = &Durable->recorder();
+    if (!Cmd.NoCache) Opts.Cache = &Durable->recorder();
+    Opts.RunId = Durable->identity().RunId;
+    if (Mode != ProgressMode::None)
+      llvm::errs() << fmt::format("run {}{}\n", Opts.RunId,
+                                  Durable->identity().Resumed ? " (resumed)" : "");
+  } else if (!Cmd.ResumePath.empty() && !ResumeFromFile) {
+    return usage(fmt::format("--resume `{}` needs a state store (not --state none)",
+                             Cmd.ResumePath));
+  }
   Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts,
                   Mode == ProgressMode::None ? nullptr : &Display);
   Display.attach(Sched);
 
-  if (!Cmd.ResumePath.empty()) {
+  if (Durable && Durable->identity().Resumed) {
+    llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Durable->prior(), SpillRoot);
+    if (!N)
+      return usageError(DiagKind::ResumeMismatch, Durable->identity().RunId,
+                        llvm::toString(N.takeError()));
+    if (Mode != ProgressMode::None)
+      llvm::errs() << fmt::format("resuming: {} of {} steps completed earlier\n", *N,
+                                  Sched.size());
+  } else if (ResumeFromFile) {
     llvm::Expected<std::string> Text = readAll(Cmd.ResumePath);
     if (!Text) return usage(llvm::toString(Text.takeError()));
     std::string Deep;
@@ -243,8 +292,9 @@ int runPlan(const RunCommand &Cmd) {
   }
 
   auto WallStart = std::chrono::system_clock::now();
-  // The result file doubles as a checkpoint: rewritten at most once a second
-  // while steps finish, so a killed run can be resumed.
+  if (Durable) Durable->recorder().attach(Sched, *Plan, WallStart);
+  // Without a store, the result file doubles as a checkpoint: rewritten at
+  // most once a second while steps finish, so a killed run can be resumed.
   Executor::TimerId Checkpoint = 0;
   std::function<void()> WriteCheckpoint;
   auto WriteOut = [&]() -> bool {
@@ -259,7 +309,9 @@ int runPlan(const RunCommand &Cmd) {
     }
     return true;
   };
-  if (!Cmd.OutPath.empty()) {
+  // With a state store the store is the checkpoint (committed off the
+  // loop, a step at a time) and --out is written once, at the end.
+  if (!Cmd.OutPath.empty() && !Durable) {
     WriteCheckpoint = [&] {
       Checkpoint = 0;
       if (Sched.finished()) return;
@@ -298,6 +350,12 @@ int runPlan(const RunCommand &Cmd) {
   Display.finish();
 
   bool Wrote = WriteOut();
+  if (Durable)
+    if (llvm::Error E =
+            Durable->recorder().finish(runStatusName(Sched.status()), Sched.runError())) {
+      llvm::errs() << "orchrt: error: " << llvm::toString(std::move(E)) << '\n';
+      Wrote = false;
+    }
   if (!Sched.spillWarning().empty())
     llvm::errs() << "orchrt: warning: " << Sched.spillWarning() << '\n';
   if (!StatsPath.empty())

@@ -30,8 +30,12 @@ struct RunCommand {
   bool NoSandbox = false;       ///< `--no-sandbox`: shell steps run with orchrt's rights.
   bool RequireSandbox = false;  ///< `--require-sandbox`: refuse unsandboxed plans.
   bool DefaultRunDir = true;    ///< No `--run-dir` was given.
-  std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print
-                         ///< load and run times to stderr.
+  std::string StateDir;         ///< `--state-dir`, else defaultStateDir().
+  /// `--state`: a `postgresql://` URL, `${VAR}`, or `none`; "": the state dir.
+  std::string State;
+  /// `--checkpoint`: overrides the plan's `context.checkpoint_strategy`.
+  std::string Checkpoint;
+  bool NoCache = false;  ///< `--no-cache`: `cache:` steps run (and refresh the cache).
 };
 
 /// Exit codes.

@@ -1,6 +1,7 @@
 //===- main.cpp - orchrt: runs a compiled plan ----------------------------===//
 #include "McpCommand.h"
 #include "Run.h"
+#include "StateCommands.h"
 #include "ir/Diagnostics.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -25,9 +26,10 @@ cl::opt<std::string> Out("out",
                          cl::desc("Write the JSON result here (also as steps finish)"),
                          cl::value_desc("result.json"), cl::cat(Cat));
 cl::opt<std::string> Resume("resume",
-                            cl::desc("Reuse the completed steps of an earlier result "
-                                     "of the same plan and inputs"),
-                            cl::value_desc("result.json"), cl::cat(Cat));
+                            cl::desc("Continue a recorded run (its id, or `last`: the "
+                                     "latest run of this plan), or reuse the completed "
+                                     "steps of an earlier --out result"),
+                            cl::value_desc("RUN_ID|last|result.json"), cl::cat(Cat));
 cl::opt<std::string> RunDir("run-dir",
                             cl::desc("Directory for file actions and shell commands "
                                      "(default: the current one)"),
@@ -55,10 +57,22 @@ cl::opt<uint64_t> SpillThreshold(
     cl::value_desc("bytes"), cl::init(1u << 20), cl::cat(Cat));
 cl::opt<std::string> StateDir(
     "state-dir",
-    cl::desc(
-        "Where outcomes of model calls are kept between runs, for `ucb` "
-        "selection (else $ORCH_STATE_DIR, $XDG_STATE_HOME/orch, ~/.local/state/orch)"),
+    cl::desc("Where runs (runs.db) and outcomes of model calls are kept between runs "
+             "(else $ORCH_STATE_DIR, $XDG_STATE_HOME/orch, ~/.local/state/orch)"),
     cl::value_desc("dir"), cl::cat(Cat));
+cl::opt<std::string> State(
+    "state",
+    cl::desc("Record the run in this store: a postgresql:// URL, ${VAR} (read from the "
+             "environment) or `none` (else runs.db in the state directory)"),
+    cl::value_desc("spec"), cl::cat(Cat));
+cl::opt<std::string> Checkpoint("checkpoint",
+                                cl::desc("every_step, adaptive or none (else the plan's "
+                                         "context.checkpoint_strategy)"),
+                                cl::cat(Cat));
+cl::opt<bool> NoCache("no-cache",
+                      cl::desc("Run steps with `cache:` instead of taking an earlier "
+                               "result (their new results are still stored)"),
+                      cl::cat(Cat));
 cl::opt<bool> DryRun("dry-run",
                      cl::desc("Load and check the plan and the inputs; run nothing"),
                      cl::cat(Cat));
@@ -83,6 +97,9 @@ struct SubCommand {
 };
 const SubCommand SubCommands[] = {
     {"mcp", runMcpCommand},
+    {"runs", runRunsCommand},
+    {"show", runShowCommand},
+    {"gc", runGcCommand},
 };
 }  // namespace
 
@@ -120,6 +137,9 @@ int main(int Argc, char **Argv) {
   C.NoSandbox = NoSandbox;
   C.RequireSandbox = RequireSandbox;
   C.StateDir = StateDir;
+  C.State = State;
+  C.Checkpoint = Checkpoint;
+  C.NoCache = NoCache;
   try {
     return runPlan(C);
   } catch (const std::exception &E) {

@@ -1,0 +1,144 @@
+//===- EntryCodec.cpp -----------------------------------------------------===//
+#include "runtime/state/EntryCodec.h"
+
+#include <fmt/format.h>
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Compression.h"
+#include "llvm/Support/SHA256.h"
+
+namespace orch::state {
+
+using nlohmann::json;
+namespace cmp = llvm::compression;
+
+namespace {
+
+/// The first byte of a stored blob says how it was compressed.
+constexpr char TagRaw = 'r', TagZstd = 'z', TagZlib = 'l';
+
+llvm::ArrayRef<uint8_t> bytesOf(llvm::StringRef S) {
+  return llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(S.data()), S.size());
+}
+
+std::string compress(llvm::StringRef Text) {
+  llvm::SmallVector<uint8_t, 0> Out;
+  char Tag = TagRaw;
+  if (cmp::zstd::isAvailable()) {
+    cmp::zstd::compress(bytesOf(Text), Out, 3);
+    Tag = TagZstd;
+  } else if (cmp::zlib::isAvailable()) {
+    cmp::zlib::compress(bytesOf(Text), Out);
+    Tag = TagZlib;
+  }
+  std::string S(1, Tag);
+  if (Tag == TagRaw) return S + Text.str();
+  S.append(reinterpret_cast<const char *>(Out.data()), Out.size());
+  return S;
+}
+
+llvm::Expected<std::string> decompress(llvm::StringRef Stored, size_t Size) {
+  if (Stored.empty()) return llvm::createStringError("an empty blob");
+  llvm::StringRef Body = Stored.drop_front();
+  if (Stored[0] == TagRaw) return Body.str();
+  llvm::SmallVector<uint8_t, 0> Out;
+  llvm::Error E = llvm::Error::success();
+  if (Stored[0] == TagZstd)
+    E = cmp::zstd::decompress(bytesOf(Body), Out, Size);
+  else if (Stored[0] == TagZlib)
+    E = cmp::zlib::decompress(bytesOf(Body), Out, Size);
+  else
+    return llvm::createStringError("an unknown blob encoding");
+  if (E) return E;
+  return std::string(reinterpret_cast<const char *>(Out.data()), Out.size());
+}
+
+void encodeValue(json &V, size_t Threshold, EncodedEntry &Out) {
+  std::string Text = V.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (Text.size() <= Threshold) return;
+  std::string Hash = sha256Hex(Text);
+  Out.Blobs.push_back(Hash);
+  Out.NewBlobs.push_back({Hash, compress(Text)});
+  V = json{{"$blob", Hash}, {"bytes", Text.size()}};
+}
+
+llvm::Error badRecord(llvm::StringRef RunId, llvm::StringRef StepId,
+                      llvm::StringRef Field, const std::string &Why) {
+  return llvm::createStringError(fmt::format("run `{}`, step `{}`, field `{}`: {}",
+                                             RunId.str(), StepId.str(), Field.str(),
+                                             Why));
+}
+
+llvm::Error decodeValue(json &V, StateStore &Store, llvm::StringRef RunId,
+                        llvm::StringRef StepId, llvm::StringRef Field) {
+  if (!V.is_object() || !V.contains("$blob")) return llvm::Error::success();
+  const json &H = V["$blob"];
+  const json &N = V["bytes"];
+  if (!H.is_string() || !N.is_number_unsigned())
+    return badRecord(RunId, StepId, Field, "a malformed blob reference");
+  std::string Hash = H.get<std::string>();
+  llvm::Expected<std::optional<std::string>> B = Store.getBlob(Hash);
+  if (!B) return badRecord(RunId, StepId, Field, llvm::toString(B.takeError()));
+  if (!*B) return badRecord(RunId, StepId, Field, "blob " + Hash + " is missing");
+  llvm::Expected<std::string> Text = decompress(**B, N.get<size_t>());
+  if (!Text)
+    return badRecord(
+        RunId, StepId, Field,
+        "blob " + Hash + " cannot be read: " + llvm::toString(Text.takeError()));
+  if (sha256Hex(*Text) != Hash || Text->size() != N.get<size_t>())
+    return badRecord(RunId, StepId, Field, "blob " + Hash + " does not match its hash");
+  json Parsed = json::parse(*Text, nullptr, false);
+  if (Parsed.is_discarded())
+    return badRecord(RunId, StepId, Field, "blob " + Hash + " is not JSON");
+  V = std::move(Parsed);
+  return llvm::Error::success();
+}
+
+}  // namespace
+
+std::string sha256Hex(llvm::StringRef Bytes) {
+  std::array<uint8_t, 32> D = llvm::SHA256::hash(bytesOf(Bytes));
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(D), /*LowerCase=*/true);
+}
+
+EncodedEntry encodeEntry(json Entry, size_t Threshold) {
+  EncodedEntry Out;
+  if (auto O = Entry.find("output"); O != Entry.end()) encodeValue(*O, Threshold, Out);
+  if (auto F = Entry.find("fields"); F != Entry.end() && F->is_object())
+    for (auto &[K, V] : F->items()) encodeValue(V, Threshold, Out);
+  Out.Json = Entry.dump(-1, ' ', false, json::error_handler_t::replace);
+  return Out;
+}
+
+llvm::Expected<json> decodeEntry(llvm::StringRef Text, StateStore &Store,
+                                 llvm::StringRef RunId, llvm::StringRef StepId) {
+  json E = json::parse(Text, nullptr, false);
+  if (E.is_discarded() || !E.is_object())
+    return badRecord(RunId, StepId, "(entry)", "not a JSON object");
+  auto Status = E.find("status");
+  if (Status == E.end() || !Status->is_string())
+    return badRecord(RunId, StepId, "status", "not a string");
+  static const llvm::StringRef Known[] = {"completed", "failed", "skipped", "cached"};
+  if (!llvm::is_contained(Known, Status->get<std::string>()))
+    return badRecord(RunId, StepId, "status",
+                     fmt::format("unknown status `{}`", Status->get<std::string>()));
+  auto Attempts = E.find("attempts");
+  if (Attempts == E.end() || !Attempts->is_number_unsigned())
+    return badRecord(RunId, StepId, "attempts", "not a count");
+  for (const char *K : {"started_at", "finished_at", "error"})
+    if (auto T = E.find(K); T != E.end() && !T->is_string() && !T->is_null())
+      return badRecord(RunId, StepId, K, "not a string");
+  if (auto F = E.find("fields"); F != E.end() && !F->is_object())
+    return badRecord(RunId, StepId, "fields", "not an object");
+  if (auto O = E.find("output"); O != E.end())
+    if (llvm::Error Err = decodeValue(*O, Store, RunId, StepId, "output")) return Err;
+  if (auto F = E.find("fields"); F != E.end())
+    for (auto &[K, V] : F->items())
+      if (llvm::Error Err = decodeValue(V, Store, RunId, StepId, "fields." + K))
+        return Err;
+  return E;
+}
+
+}  // namespace orch::state

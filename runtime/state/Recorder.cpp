@@ -1,0 +1,255 @@
+//===- Recorder.cpp -------------------------------------------------------===//
+#include "runtime/state/Recorder.h"
+
+#include <fmt/format.h>
+
+#include "ir/Actions.h"
+#include "runtime/exec/RunReport.h"
+#include "runtime/exec/Spill.h"
+#include "runtime/state/EntryCodec.h"
+
+namespace orch::state {
+
+using nlohmann::json;
+using runtime::StepStatus;
+
+std::optional<CheckpointStrategy> parseCheckpointStrategy(llvm::StringRef S) {
+  if (S.empty() || S == "every_step" || S == "fixed")
+    return CheckpointStrategy::EveryStep;
+  if (S == "adaptive") return CheckpointStrategy::Adaptive;
+  if (S == "none") return CheckpointStrategy::None;
+  return std::nullopt;
+}
+
+int64_t unixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Recorder::Recorder(std::unique_ptr<StateStore> W, runtime::Executor &Exec,
+                   std::string RunId, std::string Holder, CheckpointStrategy Strategy)
+    : Store(std::move(W)),
+      Exec(Exec),
+      RunId(std::move(RunId)),
+      Holder(std::move(Holder)),
+      Strategy(Strategy) {
+  Writer = std::thread([this] { writerLoop(); });
+}
+
+Recorder::~Recorder() {
+  {
+    std::lock_guard<std::mutex> L(M);
+    Quit = true;
+  }
+  Wake.notify_all();
+  if (Writer.joinable()) Writer.join();
+}
+
+void Recorder::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan,
+                      std::chrono::system_clock::time_point Start) {
+  Sched = &S;
+  WallStart = Start;
+  Queued.assign(S.size(), 0);
+  Cheap.assign(S.size(), 0);
+  CacheTtl.assign(S.size(), -1);
+  const auto *Steps = Plan.plan().steps();
+  for (uint32_t I = 0; Steps && I < Steps->size(); ++I) {
+    CacheTtl[I] = Steps->Get(I)->cache_ttl_s();
+    const ir::ActionInfo *A =
+        ir::findBuiltinAction(Steps->Get(I)->action()->string_view());
+    Cheap[I] = A && A->Local;
+  }
+}
+
+bool Recorder::commit(uint32_t Step, std::function<void(std::string)> Ack) {
+  switch (Strategy) {
+    case CheckpointStrategy::None:
+      // A `cache:` step's result is still kept for later runs.
+      if (CacheTtl[Step] >= 0 && !Sched->state(Step).Cached) enqueue(Step, nullptr);
+      return false;
+    case CheckpointStrategy::Adaptive:
+      if (Cheap[Step]) {
+        enqueue(Step, nullptr);
+        return false;
+      }
+      [[fallthrough]];
+    case CheckpointStrategy::EveryStep:
+      enqueue(Step, std::move(Ack));
+      return true;
+  }
+  return false;
+}
+
+void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
+  const runtime::StepState &St = Sched->state(I);
+  Job J;
+  J.Rec.RunId = RunId;
+  J.Rec.StepId = Sched->stepId(I).str();
+  J.Rec.Status = runtime::stepStatusName(St.Status);
+  J.Rec.InputHash = St.InputHash;
+  J.Rec.Attempts = St.Attempts;
+  J.Entry = runtime::stepEntry(*Sched, I, WallStart);
+  J.Spilled = St.Spilled;
+  J.Ack = std::move(Ack);
+  if (St.Status == StepStatus::Completed && !St.Cached && !St.CacheKey.empty() &&
+      CacheTtl[I] >= 0) {
+    J.CacheKey = St.CacheKey;
+    J.CacheTtlS = CacheTtl[I];
+  }
+  Queued[I] = 1;
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
+}
+
+void Recorder::lookup(const std::string &Key,
+                      std::function<void(std::optional<json>)> Done) {
+  Job J;
+  J.CacheKey = Key;
+  J.LookupDone = std::move(Done);
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
+}
+
+void Recorder::answer(Job &J) {
+  std::optional<json> Fields;
+  auto C = Store->getCache(J.CacheKey, unixMs());
+  if (C && *C) {
+    // An entry that does not decode is a miss: the step runs.
+    auto E = decodeEntry((*C)->EntryJson, *Store, "(cache)", J.CacheKey);
+    if (E) {
+      json F = E->contains("fields") && (*E)["fields"].is_object() ? (*E)["fields"]
+                                                                   : json::object();
+      F["output"] = E->contains("output") ? (*E)["output"] : json();
+      Fields = std::move(F);
+    } else {
+      llvm::consumeError(E.takeError());
+    }
+  } else if (!C) {
+    llvm::consumeError(C.takeError());
+  }
+  Exec.post([Done = std::move(J.LookupDone), Fields = std::move(Fields)]() mutable {
+    Done(std::move(Fields));
+  });
+}
+
+std::string Recorder::write(std::vector<Job> &Batch) {
+  std::vector<StepRecord> Recs;
+  std::vector<CacheRecord> Cache;
+  Recs.reserve(Batch.size());
+  for (Job &J : Batch) {
+    if (J.LookupDone) continue;
+    // Spilled fields come back from their files: the record holds them all.
+    if (!J.Spilled.empty()) {
+      json Fields = json::object();
+      if (llvm::Error E = runtime::loadSpilled(Fields, J.Spilled))
+        return fmt::format("step `{}`: {}", J.Rec.StepId, llvm::toString(std::move(E)));
+      for (auto &[K, V] : Fields.items()) {
+        if (K == "output")
+          J.Entry["output"] = std::move(V);
+        else
+          J.Entry["fields"][K] = std::move(V);
+      }
+      J.Entry.erase("spilled");
+    }
+    EncodedEntry E = encodeEntry(std::move(J.Entry));
+    for (const NewBlob &B : E.NewBlobs)
+      if (llvm::Error Err = Store->putBlob(B.Hash, B.Bytes))
+        return llvm::toString(std::move(Err));
+    if (!J.CacheKey.empty()) {
+      int64_t Now = unixMs();
+      Cache.push_back(
+          {J.CacheKey, E.Json, Now, J.CacheTtlS ? Now + J.CacheTtlS * 1000 : 0, E.Blobs});
+    }
+    J.Rec.EntryJson = std::move(E.Json);
+    J.Rec.Blobs = std::move(E.Blobs);
+    Recs.push_back(std::move(J.Rec));
+  }
+  if (llvm::Error Err = Store->putSteps(Recs)) return llvm::toString(std::move(Err));
+  // A result that cannot be cached costs a later run only time.
+  for (const CacheRecord &C : Cache) llvm::consumeError(Store->putCache(C));
+  return "";
+}
+
+void Recorder::writerLoop() {
+  using Clock = std::chrono::steady_clock;
+  auto NextRenew = Clock::now() + std::chrono::milliseconds(LeaseRenewMs);
+  std::unique_lock<std::mutex> L(M);
+  for (;;) {
+    Wake.wait_until(L, NextRenew, [&] { return Quit || !Queue.empty(); });
+    if (Queue.empty() && Quit) return;
+    if (Clock::now() >= NextRenew) {
+      L.unlock();
+      auto Other = Store->acquireLease(RunId, Holder, unixMs(), LeaseTtlMs, nullptr);
+      std::string Why =
+          !Other ? llvm::toString(Other.takeError())
+          : Other->empty()
+              ? ""
+              : fmt::format("the lease of run `{}` went to `{}`", RunId, *Other);
+      L.lock();
+      if (!Why.empty() && FirstError.empty()) FirstError = Why;
+      NextRenew = Clock::now() + std::chrono::milliseconds(LeaseRenewMs);
+    }
+    if (Queue.empty()) continue;
+    std::vector<Job> Batch(std::make_move_iterator(Queue.begin()),
+                           std::make_move_iterator(Queue.end()));
+    Queue.clear();
+    Busy = true;
+    std::string Prior = FirstError;
+    L.unlock();
+    // After one failure nothing more is written: a later step must not be
+    // recorded done while an earlier one was lost.
+    for (Job &J : Batch)
+      if (J.LookupDone) answer(J);
+    std::string Why = Prior.empty() ? write(Batch) : Prior;
+    std::vector<std::function<void(std::string)>> Acks;
+    for (Job &J : Batch)
+      if (J.Ack) Acks.push_back(std::move(J.Ack));
+    if (!Acks.empty())
+      Exec.post([Acks = std::move(Acks), Why] {
+        for (const auto &A : Acks) A(Why);
+      });
+    L.lock();
+    if (Why.empty())
+      for (const Job &J : Batch) Written += J.LookupDone ? 0 : 1;
+    if (!Why.empty() && FirstError.empty()) FirstError = Why;
+    Busy = false;
+    Idle.notify_all();
+  }
+}
+
+size_t Recorder::recorded() const {
+  std::lock_guard<std::mutex> L(M);
+  return Written;
+}
+
+llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
+  // What settled without a record: failures, skips, and every step under
+  // `none` (so that `orchrt show` has the whole run).
+  for (uint32_t I = 0; Sched && I < Sched->size(); ++I) {
+    const runtime::StepState &St = Sched->state(I);
+    if (Queued[I] || St.Resumed) continue;
+    if (St.Status == StepStatus::Completed || St.Status == StepStatus::Failed ||
+        St.Status == StepStatus::Skipped)
+      enqueue(I, nullptr);
+  }
+  std::unique_lock<std::mutex> L(M);
+  Idle.wait(L, [&] { return Queue.empty() && !Busy; });
+  std::string Why = FirstError;
+  L.unlock();
+  if (Why.empty()) {
+    if (llvm::Error E = Store->finishRun(RunId, Status, Error, unixMs()))
+      Why = llvm::toString(std::move(E));
+  }
+  llvm::consumeError(Store->releaseLease(RunId, Holder));
+  if (!Why.empty()) return llvm::createStringError(Why);
+  return llvm::Error::success();
+}
+
+}  // namespace orch::state

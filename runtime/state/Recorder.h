@@ -1,0 +1,110 @@
+//===- Recorder.h - Commits step completions off the event loop -*- C++ -*-===//
+//
+// The scheduler hands each completed step to the recorder (StepCommitter).
+// On the loop it only copies the step's entry into a queue; a writer
+// thread drains the queue in batches, one transaction a batch (group
+// commit), storing large values as blobs (EntryCodec.h), and then posts the
+// acknowledgements back to the loop, where the dependents start. Cost per
+// step is linear in that step's result: nothing is rewritten whole.
+//
+// Strategies (`context.checkpoint_strategy`):
+//   every_step  every completion waits for its record (also `fixed`)
+//   adaptive    steps that call a model, run a process or reach the network
+//               wait; cheap local ones (echo, transform, file.*) ride along
+//               in the next batch without waiting
+//   none        nothing is recorded while the run goes on; the end is
+//
+// The writer thread also renews the run's lease.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/exec/Scheduler.h"
+#include "runtime/state/StateStore.h"
+
+namespace orch::state {
+
+/// When completions are recorded.
+enum class CheckpointStrategy { EveryStep, Adaptive, None };
+
+/// `every_step` (also "" and `fixed`), `adaptive`, `none`; else std::nullopt.
+std::optional<CheckpointStrategy> parseCheckpointStrategy(llvm::StringRef S);
+
+/// How long a lease lasts without renewal, and how often it is renewed.
+constexpr int64_t LeaseTtlMs = 30000, LeaseRenewMs = 10000;
+
+/// Unix time in ms.
+int64_t unixMs();
+
+/// Records one run's completions into a store it owns, and serves and
+/// fills the step-result cache (`cache:` steps) from the writer thread.
+class Recorder : public runtime::StepCommitter, public runtime::StepCache {
+ public:
+  /// \p Writer is used only by the writer thread. \p Holder names this
+  /// process in the run's lease.
+  Recorder(std::unique_ptr<StateStore> Writer, runtime::Executor &Exec, std::string RunId,
+           std::string Holder, CheckpointStrategy Strategy);
+  ~Recorder() override;
+
+  /// The scheduler whose steps are recorded; \p WallStart as for buildReport.
+  void attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan,
+              std::chrono::system_clock::time_point WallStart);
+  bool commit(uint32_t Step, std::function<void(std::string)> Ack) override;
+  void lookup(const std::string &Key,
+              std::function<void(std::optional<nlohmann::json>)> Done) override;
+
+  /// Records every settled step not recorded yet and the run's end, waits
+  /// for the writer, and gives the lease back. The first write error of
+  /// the run, if any.
+  llvm::Error finish(llvm::StringRef Status, llvm::StringRef Error);
+
+  /// Steps recorded so far (for tests and benchmarks).
+  size_t recorded() const;
+
+ private:
+  struct Job {
+    StepRecord Rec;
+    nlohmann::json Entry;
+    std::vector<runtime::SpilledField> Spilled;
+    std::function<void(std::string)> Ack;  ///< Empty: nobody waits.
+    std::string CacheKey;  ///< Also store the result under this key ("": no).
+    int64_t CacheTtlS = 0;
+    /// A cache lookup instead of a record: Done gets the fields, if any.
+    std::function<void(std::optional<nlohmann::json>)> LookupDone;
+  };
+  /// Answers a lookup job (on the writer thread).
+  void answer(Job &J);
+  void enqueue(uint32_t Step, std::function<void(std::string)> Ack);
+  void writerLoop();
+  /// Writes one batch; "" or why it failed.
+  std::string write(std::vector<Job> &Batch);
+
+  std::unique_ptr<StateStore> Store;
+  runtime::Executor &Exec;
+  std::string RunId, Holder;
+  CheckpointStrategy Strategy;
+  const runtime::Scheduler *Sched = nullptr;
+  std::vector<char> Cheap;        ///< Steps `adaptive` does not wait for.
+  std::vector<char> Queued;       ///< Steps handed to the writer.
+  std::vector<int64_t> CacheTtl;  ///< Each step's `cache:` seconds (-1: off).
+  std::chrono::system_clock::time_point WallStart;
+
+  mutable std::mutex M;
+  std::condition_variable Wake, Idle;
+  std::deque<Job> Queue;
+  bool Busy = false, Quit = false;
+  size_t Written = 0;
+  std::string FirstError;
+  std::thread Writer;
+};
+
+}  // namespace orch::state

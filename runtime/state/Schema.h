@@ -1,0 +1,71 @@
+//===- Schema.h - The tables both SQL backends share -----------*- C++ -*-===//
+//
+// One schema text for SQLite and PostgreSQL (tables `orch_*`, so that a
+// shared PostgreSQL database holds them beside others), the column lists
+// the backends select, and the conversions from a row to a record, for any
+// row type with `text(Col)` and `integer(Col)`.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <string>
+
+#include "runtime/state/StateStore.h"
+
+namespace orch::state {
+
+/// The SQL dialects.
+enum class Dialect { Sqlite, Postgres };
+
+/// `CREATE TABLE IF NOT EXISTS …` for every table and index.
+std::string schemaSql(Dialect D);
+
+/// The columns runFromRow reads, from `orch_runs r` (with the count of
+/// completed steps).
+inline constexpr const char *RunColumns =
+    "r.id,r.pipeline,r.plan_hash,r.plan_path,r.inputs,r.status,r.error,r.started_ms,"
+    "r.finished_ms,(SELECT count(*) FROM orch_steps s WHERE s.run_id=r.id AND "
+    "s.status='completed')";
+
+/// The columns stepFromRow reads, from `orch_steps`.
+inline constexpr const char *StepColumns = "step_id,status,entry,input_hash,attempts";
+
+/// The holder that keeps \p Holder from the lease whose row (holder,
+/// expires_ms) is \p Row at \p NowMs, or "" if \p Holder may take it.
+template <typename Row>
+std::string leaseBlocker(const Row &R, llvm::StringRef Holder, int64_t NowMs,
+                         bool (*HolderDead)(llvm::StringRef)) {
+  std::string H = R.text(0);
+  bool Live = H != Holder && R.integer(1) > NowMs && !(HolderDead && HolderDead(H));
+  return Live ? H : std::string();
+}
+
+template <typename Row>
+RunRecord runFromRow(const Row &R) {
+  RunRecord Rec;
+  Rec.Id = R.text(0);
+  Rec.Pipeline = R.text(1);
+  Rec.PlanHash = R.text(2);
+  Rec.PlanPath = R.text(3);
+  Rec.InputsJson = R.text(4);
+  Rec.Status = R.text(5);
+  Rec.Error = R.text(6);
+  Rec.StartedMs = R.integer(7);
+  Rec.FinishedMs = R.integer(8);
+  Rec.StepsDone = R.integer(9);
+  return Rec;
+}
+
+template <typename Row>
+StepRecord stepFromRow(const Row &R, llvm::StringRef RunId) {
+  StepRecord Rec;
+  Rec.RunId = RunId.str();
+  Rec.StepId = R.text(0);
+  Rec.Status = R.text(1);
+  Rec.EntryJson = R.text(2);
+  Rec.InputHash = R.text(3);
+  Rec.Attempts = R.integer(4);
+  return Rec;
+}
+
+}  // namespace orch::state

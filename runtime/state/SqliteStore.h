@@ -1,0 +1,16 @@
+//===- SqliteStore.h - The default state store: one SQLite file -*- C++ -*-===//
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "runtime/state/StateStore.h"
+
+namespace orch::state {
+
+/// Opens (creating if needed) the SQLite database \p Path: WAL journal, a
+/// busy timeout, write transactions taken with BEGIN IMMEDIATE so that
+/// concurrent runs queue instead of failing with "database is locked".
+llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &Path);
+
+}  // namespace orch::state

@@ -1,0 +1,123 @@
+//===- StateStore.h - Durable runs: the store's contract -------*- C++ -*-===//
+//
+// A run's durable record: the run itself, one row a settled step, a lease
+// that says which process drives the run, content-addressed blobs for large
+// results, and the step-result cache. Two backends implement it (SQLite,
+// PostgreSQL); one GoogleTest suite runs against both. Every method is one
+// transaction; nothing throws. A store object is used by one thread at a
+// time (the recorder's writer thread owns its own).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+namespace orch::state {
+
+/// One run of a plan.
+struct RunRecord {
+  std::string Id;          ///< `r-…`, unique (runId.h).
+  std::string Pipeline;    ///< The pipeline's name.
+  std::string PlanHash;    ///< LoadedPlan::contentHash().
+  std::string PlanPath;    ///< As given on the command line (for people).
+  std::string InputsJson;  ///< The bound inputs, JSON text.
+  std::string Status;      ///< `running`, `completed`, `failed`, `interrupted`.
+  std::string Error;       ///< The run's error, if any.
+  int64_t StartedMs = 0;   ///< Unix time, ms.
+  int64_t FinishedMs = 0;  ///< 0 while running.
+  int64_t StepsDone = 0;   ///< Steps recorded `completed` (listRuns fills it).
+};
+
+/// One settled step of a run: the `steps.<id>` entry of the `--out` JSON,
+/// with large values replaced by blob references (Blobs.h).
+struct StepRecord {
+  std::string RunId;
+  std::string StepId;
+  std::string Status;     ///< `completed`, `failed`, `skipped`.
+  std::string EntryJson;  ///< The entry (status, output, fields, attempts, ...).
+  std::string InputHash;  ///< Hash of the step's rendered inputs ("" if none).
+  int64_t Attempts = 0;
+  std::vector<std::string> Blobs;  ///< Blobs EntryJson refers to (kept by gc).
+};
+
+/// A cached step result (`cache:` on a step).
+struct CacheRecord {
+  std::string Key;
+  std::string EntryJson;
+  int64_t CreatedMs = 0;
+  int64_t ExpiresMs = 0;           ///< 0: never.
+  std::vector<std::string> Blobs;  ///< Blobs EntryJson refers to (kept by gc).
+};
+
+/// What `orchrt gc` removed.
+struct GcResult {
+  int64_t Runs = 0, Steps = 0, Blobs = 0, CacheEntries = 0;
+};
+
+/// The durable store of runs.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  /// `sqlite` or `postgresql`.
+  virtual llvm::StringRef backend() const = 0;
+  /// Where it lives, for messages (a path, or the URL without password).
+  virtual std::string where() const = 0;
+
+  /// Records a new run (its Status `running`).
+  virtual llvm::Error createRun(const RunRecord &R) = 0;
+  /// The run \p Id, or std::nullopt.
+  virtual llvm::Expected<std::optional<RunRecord>> findRun(llvm::StringRef Id) = 0;
+  /// The newest run of plan \p PlanHash ("" if none).
+  virtual llvm::Expected<std::string> latestRun(llvm::StringRef PlanHash) = 0;
+  /// Every run, newest first, with StepsDone.
+  virtual llvm::Expected<std::vector<RunRecord>> listRuns() = 0;
+  /// Sets a run's status, error and finish time.
+  virtual llvm::Error finishRun(llvm::StringRef Id, llvm::StringRef Status,
+                                llvm::StringRef Error, int64_t FinishedMs) = 0;
+  /// Inserts or replaces \p Steps, all in one transaction.
+  virtual llvm::Error putSteps(llvm::ArrayRef<StepRecord> Steps) = 0;
+  /// The steps recorded for run \p RunId, in insertion order.
+  virtual llvm::Expected<std::vector<StepRecord>> steps(llvm::StringRef RunId) = 0;
+
+  /// Takes the lease of run \p RunId for \p Holder (`host:pid`) until
+  /// \p NowMs + \p TtlMs. Succeeds if nobody holds it, \p Holder does, the
+  /// lease ran out, or \p HolderDead says the holder's process is gone.
+  /// Returns "" on success, else the current holder.
+  virtual llvm::Expected<std::string> acquireLease(
+      llvm::StringRef RunId, llvm::StringRef Holder, int64_t NowMs, int64_t TtlMs,
+      bool (*HolderDead)(llvm::StringRef Holder)) = 0;
+  /// Gives the lease back (only if \p Holder holds it).
+  virtual llvm::Error releaseLease(llvm::StringRef RunId, llvm::StringRef Holder) = 0;
+
+  /// Stores \p Bytes under \p Hash unless present (content-addressed).
+  virtual llvm::Error putBlob(llvm::StringRef Hash, llvm::StringRef Bytes) = 0;
+  /// The bytes stored under \p Hash, or std::nullopt.
+  virtual llvm::Expected<std::optional<std::string>> getBlob(llvm::StringRef Hash) = 0;
+
+  /// Inserts or replaces a cache entry.
+  virtual llvm::Error putCache(const CacheRecord &C) = 0;
+  /// The entry \p Key if it has not expired at \p NowMs.
+  virtual llvm::Expected<std::optional<CacheRecord>> getCache(llvm::StringRef Key,
+                                                              int64_t NowMs) = 0;
+
+  /// Removes finished runs that finished before \p BeforeMs (and their
+  /// steps and leases), expired cache entries, and blobs nothing references.
+  virtual llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs) = 0;
+  /// The backend's own consistency check ("" if fine).
+  virtual llvm::Expected<std::string> integrityCheck() = 0;
+};
+
+/// Opens the store named by \p Spec: a `postgresql://` or `postgres://`
+/// URL, else a state directory (created, mode 0700), where `runs.db`
+/// (SQLite) lives.
+llvm::Expected<std::unique_ptr<StateStore>> openStateStore(llvm::StringRef Spec);
+
+}  // namespace orch::state

@@ -1,0 +1,342 @@
+//===- StateStoreTest.cpp - One suite, every state-store backend ----------===//
+//
+// Sqlite/* runs everywhere; Postgres/* needs a server: the ctest fixture
+// (scripts/pg-test-server.sh) starts a throwaway one and names its URL in
+// ORCH_TEST_PG_URL_FILE.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "runtime/state/EntryCodec.h"
+#include "runtime/state/StateStore.h"
+
+using namespace orch::state;
+using nlohmann::json;
+
+namespace {
+
+/// The test server's URL: $ORCH_TEST_PG_URL, else the first line of the
+/// file $ORCH_TEST_PG_URL_FILE names (the fixture writes it), else "".
+std::string pgUrl() {
+  if (const char *U = std::getenv("ORCH_TEST_PG_URL"); U && *U) return U;
+  const char *F = std::getenv("ORCH_TEST_PG_URL_FILE");
+  if (!F || !*F) return "";
+  auto B = llvm::MemoryBuffer::getFile(F);
+  if (!B) {
+    ADD_FAILURE() << "cannot read " << F << ": " << B.getError().message();
+    return "";
+  }
+  return (*B)->getBuffer().trim().str();
+}
+
+class StoreTest : public ::testing::TestWithParam<const char *> {
+ protected:
+  void SetUp() override {
+    if (llvm::StringRef(GetParam()) == "sqlite") {
+      llvm::SmallString<128> D;
+      ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("orch-state-test", D));
+      Dir = D.str().str();
+      Spec = Dir;
+    } else {
+      Spec = pgUrl();
+      if (Spec.empty()) GTEST_SKIP() << "ORCH_TEST_PG_URL_FILE is not set (no server)";
+    }
+    Store = open();
+    ASSERT_TRUE(Store);
+    // Unique names: a PostgreSQL server is shared by every test.
+    std::random_device R;
+    Prefix = "t" + std::to_string(R()) + "-";
+  }
+  void TearDown() override {
+    Store.reset();
+    if (!Dir.empty()) llvm::sys::fs::remove_directories(Dir);
+  }
+  std::unique_ptr<StateStore> open() {
+    auto S = openStateStore(Spec);
+    if (!S) {
+      ADD_FAILURE() << llvm::toString(S.takeError());
+      return nullptr;
+    }
+    return std::move(*S);
+  }
+  RunRecord run(const std::string &Id, int64_t Started, const char *Plan = "hash-a") {
+    RunRecord R;
+    R.Id = Prefix + Id;
+    R.Pipeline = "demo";
+    R.PlanHash = Prefix + Plan;
+    R.PlanPath = "plan.bin";
+    R.InputsJson = "{}";
+    R.Status = "running";
+    R.StartedMs = Started;
+    return R;
+  }
+  StepRecord step(const std::string &Run, const std::string &Id, const char *Status,
+                  std::string Entry) {
+    StepRecord S;
+    S.RunId = Prefix + Run;
+    S.StepId = Id;
+    S.Status = Status;
+    S.EntryJson = std::move(Entry);
+    S.Attempts = 1;
+    return S;
+  }
+
+  std::string Dir, Spec, Prefix;
+  std::unique_ptr<StateStore> Store;
+};
+
+TEST_P(StoreTest, RunsRoundTripNewestFirst) {
+  ASSERT_FALSE(bool(Store->createRun(run("one", 1000))));
+  ASSERT_FALSE(bool(Store->createRun(run("two", 2000))));
+  auto One = Store->findRun(Prefix + "one");
+  ASSERT_TRUE(bool(One));
+  ASSERT_TRUE(One->has_value());
+  EXPECT_EQ((*One)->Pipeline, "demo");
+  EXPECT_EQ((*One)->Status, "running");
+  auto None = Store->findRun(Prefix + "nope");
+  ASSERT_TRUE(bool(None));
+  EXPECT_FALSE(None->has_value());
+  auto Latest = Store->latestRun(Prefix + "hash-a");
+  ASSERT_TRUE(bool(Latest));
+  EXPECT_EQ(*Latest, Prefix + "two");
+  ASSERT_FALSE(bool(Store->finishRun(Prefix + "one", "failed", "boom", 3000)));
+  auto Again = Store->findRun(Prefix + "one");
+  ASSERT_TRUE(bool(Again));
+  EXPECT_EQ((*Again)->Status, "failed");
+  EXPECT_EQ((*Again)->Error, "boom");
+  EXPECT_EQ((*Again)->FinishedMs, 3000);
+  // A second id is refused, not silently merged.
+  EXPECT_TRUE(bool(Store->createRun(run("one", 4000))));
+}
+
+TEST_P(StoreTest, StepsReplaceAndKeepOrder) {
+  ASSERT_FALSE(bool(Store->createRun(run("r", 1))));
+  std::vector<StepRecord> Batch = {
+      step("r", "b", "completed", R"({"status":"completed"})"),
+      step("r", "a", "failed", R"({"status":"failed"})")};
+  ASSERT_FALSE(bool(Store->putSteps(Batch)));
+  ASSERT_FALSE(bool(Store->putSteps({step("r", "a", "completed", R"({"x":1})")})));
+  auto Steps = Store->steps(Prefix + "r");
+  ASSERT_TRUE(bool(Steps));
+  ASSERT_EQ(Steps->size(), 2u);
+  EXPECT_EQ((*Steps)[0].StepId, "b");
+  EXPECT_EQ((*Steps)[1].StepId, "a");
+  EXPECT_EQ((*Steps)[1].EntryJson, R"({"x":1})");
+  auto Runs = Store->listRuns();
+  ASSERT_TRUE(bool(Runs));
+  bool Found = false;
+  for (const RunRecord &R : *Runs)
+    if (R.Id == Prefix + "r") {
+      Found = true;
+      EXPECT_EQ(R.StepsDone, 2);
+    }
+  EXPECT_TRUE(Found);
+}
+
+TEST_P(StoreTest, BlobsAreStoredOnceByContent) {
+  std::string Bytes("\0binary\xff", 8);
+  ASSERT_FALSE(bool(Store->putBlob(Prefix + "h1", Bytes)));
+  ASSERT_FALSE(bool(Store->putBlob(Prefix + "h1", "other")));  // ignored: same name
+  auto B = Store->getBlob(Prefix + "h1");
+  ASSERT_TRUE(bool(B));
+  ASSERT_TRUE(B->has_value());
+  EXPECT_EQ(**B, Bytes);
+  auto Missing = Store->getBlob(Prefix + "h2");
+  ASSERT_TRUE(bool(Missing));
+  EXPECT_FALSE(Missing->has_value());
+}
+
+TEST_P(StoreTest, LargeValuesRoundTripThroughCompressedBlobs) {
+  std::string Big(100000, 'x');
+  json Entry = {{"status", "completed"},
+                {"attempts", 1},
+                {"output", Big},
+                {"fields", {{"stdout", Big + "\n"}, {"exit_code", 0}}}};
+  EncodedEntry E = encodeEntry(Entry, 1024);
+  EXPECT_EQ(E.Blobs.size(), 2u);
+  EXPECT_LT(E.Json.size(), 1024u);
+  for (const NewBlob &B : E.NewBlobs) {
+    EXPECT_LT(B.Bytes.size(), 2000u);  // compressed
+    ASSERT_FALSE(bool(Store->putBlob(B.Hash, B.Bytes)));
+  }
+  auto Back = decodeEntry(E.Json, *Store, "r", "s");
+  ASSERT_TRUE(bool(Back)) << llvm::toString(Back.takeError());
+  EXPECT_EQ(*Back, Entry);
+  // The same bytes twice are one blob.
+  EXPECT_EQ(encodeEntry(Entry, 1024).Blobs, E.Blobs);
+}
+
+TEST_P(StoreTest, AMissingOrCorruptBlobFailsNamingRunStepAndField) {
+  json Entry = {
+      {"status", "completed"}, {"attempts", 1}, {"output", std::string(5000, 'y')}};
+  EncodedEntry E = encodeEntry(Entry, 100);
+  auto Missing = decodeEntry(E.Json, *Store, "run-1", "fetch");
+  ASSERT_FALSE(bool(Missing));
+  std::string Why = llvm::toString(Missing.takeError());
+  EXPECT_NE(Why.find("run `run-1`, step `fetch`, field `output`"), std::string::npos)
+      << Why;
+  EXPECT_NE(Why.find("missing"), std::string::npos) << Why;
+  ASSERT_FALSE(bool(Store->putBlob(E.Blobs[0], "rnot what was hashed")));
+  auto Bad = decodeEntry(E.Json, *Store, "run-1", "fetch");
+  ASSERT_FALSE(bool(Bad));
+  EXPECT_NE(llvm::toString(Bad.takeError()).find("does not match its hash"),
+            std::string::npos);
+  auto NotObject = decodeEntry("[1]", *Store, "run-1", "fetch");
+  ASSERT_FALSE(bool(NotObject));
+  EXPECT_NE(llvm::toString(NotObject.takeError()).find("not a JSON object"),
+            std::string::npos);
+  auto BadAttempts =
+      decodeEntry(R"({"status":"completed","attempts":"x"})", *Store, "run-1", "fetch");
+  ASSERT_FALSE(bool(BadAttempts));
+  EXPECT_NE(llvm::toString(BadAttempts.takeError()).find("field `attempts`: not a count"),
+            std::string::npos);
+}
+
+bool alwaysDead(llvm::StringRef) { return true; }
+
+TEST_P(StoreTest, OneLeaseHolderAtATime) {
+  std::string Run = Prefix + "leased";
+  auto A = Store->acquireLease(Run, "host:1", 1000, 30000, nullptr);
+  ASSERT_TRUE(bool(A));
+  EXPECT_EQ(*A, "");
+  auto Other = open();
+  auto B = Other->acquireLease(Run, "host:2", 2000, 30000, nullptr);
+  ASSERT_TRUE(bool(B));
+  EXPECT_EQ(*B, "host:1");  // refused, naming the holder
+  auto Renew = Store->acquireLease(Run, "host:1", 3000, 30000, nullptr);
+  ASSERT_TRUE(bool(Renew));
+  EXPECT_EQ(*Renew, "");
+  // A holder known dead is taken over at once; an expired lease too.
+  auto Dead = Other->acquireLease(Run, "host:2", 4000, 30000, alwaysDead);
+  ASSERT_TRUE(bool(Dead));
+  EXPECT_EQ(*Dead, "");
+  auto Expired = Store->acquireLease(Run, "host:3", 40000, 30000, nullptr);
+  ASSERT_TRUE(bool(Expired));
+  EXPECT_EQ(*Expired, "");
+  ASSERT_FALSE(bool(Store->releaseLease(Run, "host:2")));  // not the holder: no effect
+  auto Still = Other->acquireLease(Run, "host:2", 41000, 30000, nullptr);
+  ASSERT_TRUE(bool(Still));
+  EXPECT_EQ(*Still, "host:3");
+  ASSERT_FALSE(bool(Store->releaseLease(Run, "host:3")));
+  auto Free = Other->acquireLease(Run, "host:2", 42000, 30000, nullptr);
+  ASSERT_TRUE(bool(Free));
+  EXPECT_EQ(*Free, "");
+}
+
+TEST_P(StoreTest, CacheEntriesExpire) {
+  CacheRecord C;
+  C.Key = Prefix + "k";
+  C.EntryJson = R"({"status":"completed"})";
+  C.CreatedMs = 1000;
+  C.ExpiresMs = 5000;
+  ASSERT_FALSE(bool(Store->putCache(C)));
+  auto Hit = Store->getCache(C.Key, 4999);
+  ASSERT_TRUE(bool(Hit));
+  ASSERT_TRUE(Hit->has_value());
+  EXPECT_EQ((*Hit)->EntryJson, C.EntryJson);
+  auto Miss = Store->getCache(C.Key, 5000);
+  ASSERT_TRUE(bool(Miss));
+  EXPECT_FALSE(Miss->has_value());
+}
+
+TEST_P(StoreTest, GcRemovesOldRunsAndUnreferencedBlobsOnly) {
+  RunRecord Old = run("old", 10), Kept = run("kept", 20), Live = run("live", 5);
+  Old.FinishedMs = 100;  // finished long ago
+  Old.Status = "completed";
+  Kept.FinishedMs = 900000;
+  Kept.Status = "completed";
+  for (const RunRecord &R : {Old, Kept, Live}) ASSERT_FALSE(bool(Store->createRun(R)));
+  StepRecord A = step("old", "a", "completed", "{}"),
+             B = step("kept", "a", "completed", "{}");
+  A.Blobs = {Prefix + "only-old", Prefix + "shared"};
+  B.Blobs = {Prefix + "shared"};
+  ASSERT_FALSE(bool(Store->putSteps({A, B})));
+  for (const char *H : {"only-old", "shared"})
+    ASSERT_FALSE(bool(Store->putBlob(Prefix + H, H)));
+  auto G = Store->gc(/*BeforeMs=*/1000, /*NowMs=*/1000000);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  EXPECT_GE(G->Runs, 1);
+  EXPECT_GE(G->Blobs, 1);
+  EXPECT_FALSE(Store->findRun(Old.Id)->has_value());
+  EXPECT_TRUE(Store->findRun(Kept.Id)->has_value());
+  EXPECT_TRUE(Store->findRun(Live.Id)->has_value());  // running: never pruned
+  EXPECT_FALSE(Store->getBlob(Prefix + "only-old")->has_value());
+  EXPECT_TRUE(Store->getBlob(Prefix + "shared")->has_value());
+  EXPECT_TRUE(Store->steps(Old.Id)->empty());
+  auto Check = Store->integrityCheck();
+  ASSERT_TRUE(bool(Check));
+  EXPECT_EQ(*Check, "");
+}
+
+TEST_P(StoreTest, SixtyFourConcurrentRunsNeverSeeALockedDatabase) {
+  constexpr int Runs = 64, Steps = 20;
+  std::atomic<int> Failures{0};
+  std::string FirstError;
+  std::mutex M;
+  std::vector<std::thread> Threads;
+  for (int T = 0; T < Runs; ++T)
+    Threads.emplace_back([&, T] {
+      auto S = openStateStore(Spec);
+      auto Fail = [&](llvm::Error E) {
+        if (!E) return false;
+        std::lock_guard<std::mutex> L(M);
+        if (FirstError.empty())
+          FirstError = llvm::toString(std::move(E));
+        else
+          llvm::consumeError(std::move(E));
+        ++Failures;
+        return true;
+      };
+      if (!S) {
+        Fail(S.takeError());
+        return;
+      }
+      std::string Id = "c" + std::to_string(T);
+      if (Fail((*S)->createRun(run(Id, T)))) return;
+      for (int I = 0; I < Steps; ++I)
+        if (Fail((*S)->putSteps({step(Id, "s" + std::to_string(I), "completed", "{}")})))
+          return;
+      if (Fail((*S)->finishRun(Prefix + Id, "completed", "", 1))) return;
+    });
+  for (auto &T : Threads) T.join();
+  EXPECT_EQ(Failures.load(), 0) << FirstError;
+  for (int T = 0; T < Runs; ++T) {
+    auto Steps_ = Store->steps(Prefix + "c" + std::to_string(T));
+    ASSERT_TRUE(bool(Steps_));
+    EXPECT_EQ(Steps_->size(), static_cast<size_t>(Steps));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values("sqlite"));
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values("postgresql"));
+
+TEST(StoreOpen, AReadOnlyStateDirectoryIsAClearError) {
+  if (geteuid() == 0) GTEST_SKIP() << "root writes anywhere";
+  llvm::SmallString<128> D;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("orch-state-ro", D));
+  llvm::sys::fs::setPermissions(
+      D, llvm::sys::fs::perms::owner_read | llvm::sys::fs::perms::owner_exe);
+  auto S = openStateStore(D.str());
+  ASSERT_FALSE(bool(S));
+  EXPECT_NE(llvm::toString(S.takeError()).find("runs.db"), std::string::npos);
+  llvm::sys::fs::setPermissions(D, llvm::sys::fs::perms::owner_all);
+  llvm::sys::fs::remove_directories(D);
+}
+
+TEST(StoreOpen, AnUnreachableServerIsAClearErrorWithoutThePassword) {
+  auto S = openStateStore("postgresql://orch:hunter2@127.0.0.1:1/none?connect_timeout=2");
+  ASSERT_FALSE(bool(S));
+  std::string Why = llvm::toString(S.takeError());
+  EXPECT_NE(Why.find("cannot connect to the state store"), std::string::npos) << Why;
+  EXPECT_EQ(Why.find("hunter2"), std::string::npos) << Why;
+}
+
+}  // namespace

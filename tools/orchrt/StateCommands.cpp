@@ -1,0 +1,207 @@
+//===- StateCommands.cpp - orchrt runs, show, gc --------------------------===//
+#include "StateCommands.h"
+
+#include <fmt/format.h>
+
+#include "Durable.h"
+#include "Run.h"
+#include "ir/Eval.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+#include "runtime/exec/Progress.h"
+#include "runtime/exec/RunReport.h"
+#include "runtime/state/EntryCodec.h"
+
+namespace orch::tools {
+
+using namespace llvm;
+using nlohmann::json;
+using nlohmann::ordered_json;
+using namespace orch::state;
+
+namespace {
+
+/// Forgets `orchrt plan.bin`'s options; constructed before any of ours.
+struct FreshParser {
+  FreshParser() { cl::ResetCommandLineParser(); }
+};
+
+/// The options every state command takes, and the parse.
+struct StateArgs : FreshParser {
+  cl::OptionCategory Cat{"orchrt state options"};
+  cl::opt<std::string> State{"state",
+                             cl::desc("The store: a postgresql:// URL or ${VAR} "
+                                      "(else the state directory)"),
+                             cl::cat(Cat)};
+  cl::opt<std::string> StateDir{"state-dir",
+                                cl::desc("The state directory (else $ORCH_STATE_DIR, "
+                                         "$XDG_STATE_HOME/orch, ~/.local/state/orch)"),
+                                cl::value_desc("dir"), cl::cat(Cat)};
+  bool parse(int Argc, char **Argv, const char *Name, const char *Overview) {
+    cl::HideUnrelatedOptions(Cat);
+    std::vector<char *> Args(Argv, Argv + Argc);
+    std::string Prog = std::string("orchrt ") + Name;
+    Args[0] = Prog.data();
+    return cl::ParseCommandLineOptions(static_cast<int>(Args.size()), Args.data(),
+                                       Overview, &errs());
+  }
+  /// The store, or null after reporting why.
+  std::unique_ptr<StateStore> open(const char *Name) {
+    std::string Spec = stateSpec(State, StateDir);
+    if (Spec == "none") {
+      errs() << "orchrt " << Name
+             << ": error: no state store (--state none) [BadArgument]\n";
+      return nullptr;
+    }
+    auto S = openStateStore(Spec);
+    if (!S) {
+      errs() << "orchrt " << Name << ": error: state store: " << toString(S.takeError())
+             << " [StateStoreError]\n";
+      return nullptr;
+    }
+    return std::move(*S);
+  }
+};
+
+std::string isoMs(int64_t Ms) {
+  if (Ms <= 0) return "";
+  return runtime::isoTime(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(Ms)));
+}
+
+}  // namespace
+
+int runRunsCommand(int Argc, char **Argv) {
+  StateArgs A;
+  cl::opt<bool> Json("json", cl::desc("One JSON array, for scripts"), cl::cat(A.Cat));
+  cl::opt<bool> Check(
+      "check",
+      cl::desc("Run the store's integrity check (SQLite: PRAGMA "
+               "integrity_check) and print `integrity: ok` or what is wrong"),
+      cl::cat(A.Cat));
+  if (!A.parse(Argc, Argv, "runs", "orchrt runs: the recorded runs, newest first\n"))
+    return ExitUsage;
+  auto S = A.open("runs");
+  if (!S) return ExitUsage;
+  if (Check) {
+    auto C = S->integrityCheck();
+    if (!C) {
+      errs() << "orchrt runs: error: state store: " << toString(C.takeError())
+             << " [StateStoreError]\n";
+      return ExitUsage;
+    }
+    outs() << "integrity: " << (C->empty() ? "ok" : *C) << '\n';
+    return C->empty() ? ExitOk : ExitRunFailed;
+  }
+  auto Runs = S->listRuns();
+  if (!Runs) {
+    errs() << "orchrt runs: error: state store: " << toString(Runs.takeError())
+           << " [StateStoreError]\n";
+    return ExitUsage;
+  }
+  if (Json) {
+    ordered_json Out = ordered_json::array();
+    for (const RunRecord &R : *Runs) {
+      ordered_json E;
+      E["id"] = R.Id;
+      E["pipeline"] = R.Pipeline;
+      E["plan"] = R.PlanPath;
+      E["plan_hash"] = R.PlanHash;
+      E["status"] = R.Status;
+      E["started_at"] = isoMs(R.StartedMs);
+      E["finished_at"] = R.FinishedMs ? json(isoMs(R.FinishedMs)) : json();
+      E["steps_done"] = R.StepsDone;
+      Out.push_back(std::move(E));
+    }
+    outs() << Out.dump(2) << '\n';
+    return ExitOk;
+  }
+  outs() << fmt::format("{:<28} {:<16} {:<11} {:<24} {:>10}  {}\n", "ID", "PIPELINE",
+                        "STATUS", "STARTED", "STEPS DONE", "PLAN");
+  for (const RunRecord &R : *Runs)
+    outs() << fmt::format("{:<28} {:<16} {:<11} {:<24} {:>10}  {}\n", R.Id,
+                          runtime::terminalSafe(R.Pipeline), R.Status, isoMs(R.StartedMs),
+                          R.StepsDone, runtime::terminalSafe(R.PlanPath));
+  return ExitOk;
+}
+
+int runShowCommand(int Argc, char **Argv) {
+  StateArgs A;
+  cl::opt<std::string> Id(cl::Positional, cl::desc("<run id | last>"), cl::Required,
+                          cl::cat(A.Cat));
+  if (!A.parse(Argc, Argv, "show", "orchrt show: one recorded run as the --out JSON\n"))
+    return ExitUsage;
+  auto S = A.open("show");
+  if (!S) return ExitUsage;
+  std::string Wanted = Id;
+  if (Wanted == "last") {  // the newest run of any plan
+    auto Runs = S->listRuns();
+    if (Runs && !Runs->empty()) Wanted = Runs->front().Id;
+    if (!Runs) consumeError(Runs.takeError());
+  }
+  auto R = S->findRun(Wanted);
+  if (!R || !*R) {
+    if (!R)
+      errs() << "orchrt show: error: state store: " << toString(R.takeError())
+             << " [StateStoreError]\n";
+    else
+      errs() << fmt::format(
+          "orchrt show: error: no run `{}` in the state store `{}`; `orchrt runs` lists "
+          "them [UnknownRun]\n",
+          Wanted, S->where());
+    return ExitUsage;
+  }
+  const RunRecord &Run = **R;
+  auto Steps = S->steps(Run.Id);
+  if (!Steps) {
+    errs() << "orchrt show: error: state store: " << toString(Steps.takeError())
+           << " [StateStoreError]\n";
+    return ExitUsage;
+  }
+  ordered_json Out;
+  Out["pipeline"] = Run.Pipeline;
+  Out["run_id"] = Run.Id;
+  Out["status"] = Run.Status;
+  if (!Run.Error.empty()) Out["error"] = Run.Error;
+  Out["plan_hash"] = Run.PlanHash;
+  Out["inputs"] = json::parse(Run.InputsJson, nullptr, false);
+  Out["started_at"] = isoMs(Run.StartedMs);
+  Out["finished_at"] = Run.FinishedMs ? json(isoMs(Run.FinishedMs)) : json();
+  ordered_json StepsJ = ordered_json::object();
+  for (const StepRecord &Rec : *Steps) {
+    auto E = decodeEntry(Rec.EntryJson, *S, Run.Id, Rec.StepId);
+    if (!E) {
+      errs() << "orchrt show: error: state store: " << toString(E.takeError())
+             << " [StateStoreError]\n";
+      return ExitUsage;
+    }
+    StepsJ[Rec.StepId] = std::move(*E);
+  }
+  Out["steps"] = std::move(StepsJ);
+  outs() << Out.dump(2, ' ', false, ordered_json::error_handler_t::replace) << '\n';
+  return ExitOk;
+}
+
+int runGcCommand(int Argc, char **Argv) {
+  StateArgs A;
+  cl::opt<unsigned> Days("retention-days",
+                         cl::desc("Keep runs that finished within this many days "
+                                  "(storage.retention_days; default 30)"),
+                         cl::init(30), cl::cat(A.Cat));
+  if (!A.parse(Argc, Argv, "gc", "orchrt gc: prunes old runs and unused results\n"))
+    return ExitUsage;
+  auto S = A.open("gc");
+  if (!S) return ExitUsage;
+  int64_t Now = unixMs();
+  auto G = S->gc(Now - int64_t(Days) * 86400000, Now);
+  if (!G) {
+    errs() << "orchrt gc: error: state store: " << toString(G.takeError())
+           << " [StateStoreError]\n";
+    return ExitUsage;
+  }
+  outs() << fmt::format("removed {} runs, {} step records, {} blobs, {} cache entries\n",
+                        G->Runs, G->Steps, G->Blobs, G->CacheEntries);
+  return ExitOk;
+}
+
+}  // namespace orch::tools
