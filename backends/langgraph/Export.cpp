@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "backends/export/ExportTarget.h"
 #include "backends/langgraph/JsText.h"
 #include "backends/langgraph/LangGraph.h"
 #include "ir/Actions.h"
@@ -42,8 +43,8 @@ std::string where(const ir::Pipeline &P, SourceLoc Loc) {
 /// Reports what the export cannot express; true if all is well.
 class Checker {
  public:
-  Checker(const ir::Pipeline &P, DiagnosticEngine &D, const LangGraphOptions &O)
-      : P(P), Diags(D), Opts(O) {}
+  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell)
+      : P(P), Diags(D), AllowShell(AllowShell) {}
 
   bool run() {
     for (const ir::Step &S : P.Steps) checkStep(S);
@@ -97,7 +98,7 @@ class Checker {
           DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
           fmt::format("the `{}` action (a sandboxed interpreter)", S.Action.Str.str()),
           Id);
-    if (S.Action.Str == "shell" && !Opts.AllowUnsandboxedShell)
+    if (S.Action.Str == "shell" && !AllowShell)
       Diags.report(DiagKind::ExportUnsandboxedShell, S.Action.Loc, S.Action.Length, Id);
     if (S.Action.Str == "shell" && S.Params)
       for (const ir::MapEntry &E : S.Params->entries())
@@ -114,7 +115,7 @@ class Checker {
 
   const ir::Pipeline &P;
   DiagnosticEngine &Diags;
-  const LangGraphOptions &Opts;
+  bool AllowShell;
 };
 
 /// Longest-path level of each step (0: no dependencies).
@@ -339,18 +340,22 @@ std::string langgraphJson(const ir::Pipeline &P) {
 
 }  // namespace
 
-std::optional<std::vector<ExportedFile>> exportLangGraph(const ir::Pipeline &P,
-                                                         DiagnosticEngine &Diags,
-                                                         const LangGraphOptions &Opts) {
-  if (!Checker(P, Diags, Opts).run()) return std::nullopt;
-  std::vector<ExportedFile> Files;
-  Files.push_back({"graph.mjs", graphModule(P)});
-  Files.push_back({"langgraph.json", langgraphJson(P)});
+}  // namespace orch::backends::langgraph
+
+namespace orch::backends {
+
+bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
+                     std::vector<ExportFile> &Out) {
+  using namespace langgraph;
+  const ir::Pipeline &P = In.P;
+  if (!Checker(P, Diags, In.AllowUnsandboxedShell).run()) return false;
+  Out.push_back({"graph.mjs", graphModule(P)});
+  Out.push_back({"langgraph.json", langgraphJson(P)});
   for (const auto &[Name, Text] : runtimeModules())
-    Files.push_back({Name.str(), Text.str()});
-  Files.push_back({"package.json", packageJson(P)});
-  Files.push_back({"run.mjs", runModule(P)});
-  return Files;
+    Out.push_back({Name.str(), Text.str()});
+  Out.push_back({"package.json", packageJson(P)});
+  Out.push_back({"run.mjs", runModule(P)});
+  return true;
 }
 
-}  // namespace orch::backends::langgraph
+}  // namespace orch::backends

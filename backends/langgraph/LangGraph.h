@@ -1,6 +1,7 @@
 //===- LangGraph.h - The pipeline as a LangGraph JS project ----*- C++ -*-===//
 //
-// `orchc export --target=langgraph` (docs/backends/langgraph.md): the
+// `orchc export --target=langgraph` (docs/backends/langgraph.md; the entry
+// point, exportLangGraph, is a row of backends/export/ExportTarget.h): the
 // compiled pipeline as JavaScript that runs under @langchain/langgraph with
 // orchrt's semantics. graph.mjs builds a StateGraph (one channel per input
 // and per step result, one node per step, one edge per dependency with
@@ -10,34 +11,14 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <optional>
 #include <string>
-#include <vector>
+#include <utility>
 
-#include "ir/Diagnostics.h"
-#include "ir/Pipeline.h"
+#include "ir/Value.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace orch::backends::langgraph {
-
-/// One file of the export: a name relative to the output directory.
-struct ExportedFile {
-  std::string Name;
-  std::string Contents;
-};
-
-/// What the user allowed beyond what the export can do faithfully.
-struct LangGraphOptions {
-  /// Export `shell` steps although Node runs them without orchrt's sandbox.
-  bool AllowUnsandboxedShell = false;
-};
-
-/// The files of the export, or nothing after reporting to \p Diags what the
-/// export cannot express (feature and step). Byte-identical for equal input.
-std::optional<std::vector<ExportedFile>> exportLangGraph(const ir::Pipeline &P,
-                                                         DiagnosticEngine &Diags,
-                                                         const LangGraphOptions &Opts);
 
 /// The filters orch_filters.mjs implements, sorted; the export refuses any
 /// other (a filter added to ir/Filters.cpp needs a row there first).

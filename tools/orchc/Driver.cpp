@@ -6,7 +6,9 @@
 
 #include <optional>
 
+#include "Export.h"
 #include "LlmOracle.h"
+#include "backends/export/ExportTarget.h"
 #include "backends/plan/PlanWriter.h"
 #include "backends/views/Views.h"
 #include "frontend/Bindings.h"
@@ -102,6 +104,12 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   if (!BadNames.empty()) {
     for (const std::string &M : BadNames)
       toolError(Err, Color, ExitUsage, DiagKind::BadArgument, M);
+    return ExitUsage;
+  }
+  if (Opts.EmitKind == Emit::Export && !backends::findExportTarget(Opts.ExportTarget)) {
+    DiagnosticEngine D(nullptr);
+    reportUnknownTarget(Opts.ExportTarget, D);
+    D.flush(Err, Color);
     return ExitUsage;
   }
   auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Opts.Input, /*IsText=*/false,
@@ -286,7 +294,12 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
                          llvm::toString(std::move(E)));
   }
 
-  if (Opts.Build && Opts.EmitKind == Emit::Plan) {
+  if (Opts.Build && Opts.EmitKind == Emit::Export) {
+    if (!writeExport(Opts.ExportTarget, Opts.Output, *P, Opts.AllowUnsandboxedShell,
+                     Diags))
+      return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
+    Diags.flush(Err, Opts.Color);
+  } else if (Opts.Build && Opts.EmitKind == Emit::Plan) {
     llvm::Expected<std::string> Bytes = backends::writePlan(*P, ORCH_VERSION);
     if (!Bytes)
       return toolError(Err, Color, ExitPipelineErrors, DiagKind::PlanWrite,

@@ -12,7 +12,7 @@ namespace orch::tools {
 enum ExitCode : int { ExitOk = 0, ExitPipelineErrors = 1, ExitUsage = 2 };
 
 /// What `orchc build` writes.
-enum class Emit { Ast, Ir, Plan };
+enum class Emit { Ast, Ir, Plan, Export };
 
 /// `orchc graph` / `orchc explain`: what to show instead of checking.
 enum class View { None, GraphDot, GraphMermaid, Explain };
@@ -22,7 +22,9 @@ struct DriverOptions {
   std::string Input;
   bool Build = false;  ///< `build` (else `check`).
   Emit EmitKind = Emit::Ir;
-  std::string Output = "-";
+  std::string Output = "-";            ///< A file, or the directory of an export.
+  std::string ExportTarget;            ///< `orchc export --target=` (with Emit::Export).
+  bool AllowUnsandboxedShell = false;  ///< `orchc export --allow-unsandboxed-shell`.
   std::vector<std::string> Sets;
   std::string InputsFile;
   bool Color = false;
