@@ -200,6 +200,7 @@ function fileWrite(p, signal, ctx) {
   const c = fs.constants;
   let fd;
   try {
+    fs.mkdirSync(path.dirname(full), { recursive: true });
     fd = fs.openSync(full, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK | c.O_NOCTTY | c.O_NOFOLLOW |
       (append ? c.O_APPEND : c.O_TRUNC), 0o644);
   } catch (e) {

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""orchrt and the LangGraph export run the same pipelines; their results
+and model requests must agree.
+
+For each pipeline: `orchc build` and `orchc export --target=langgraph` (both
+--offline, from the pipeline's .auto.lock when there is one); then `orchrt`
+and the exported graph's run.mjs under Node (the pinned @langchain/langgraph
+of test/langgraph/node), each against its own fake_llm_server.py (loopback,
+deterministic) and in its own copy of the run directory. Compared: the run's
+status and error, each step's status, output, fields, attempts and error,
+the outputs, and the chat messages of every model request (as a multiset:
+parallel steps may ask in any order).
+
+Usage: parity.py ORCHC ORCHRT PIPELINE... ; a pipeline's arguments for both
+runs (`--input k=v`, `--model m`) and for the export
+(`--allow-unsandboxed-shell`) come from its `# parity:` comment line, or
+from EXAMPLE_ARGS for the bundled examples. Prints one line a pipeline;
+exits 1 on any difference. Without node or the packages: "not run".
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "fixtures")
+NODE_MODULES = os.path.join(HERE, "node", "node_modules")
+
+# Inputs the bundled examples need (as test/run/llm_seed_examples.test).
+EXAMPLE_ARGS = {
+    "code-review.yaml": "--model gpt-4o-mini --input github_pr_url=https://example.invalid/pr/1 --allow-unsandboxed-shell",
+    "data-analysis.yaml": "--model gpt-4o-mini --input data_source=sales.csv",
+    "ensemble-prediction.yaml": "--model gpt-4o-mini --input raw_data=x --input prediction_task=y",
+    "release-notes.yaml": "--model gpt-4o-mini --allow-unsandboxed-shell",
+    "research-report.yaml": "--model gpt-4o-mini --input topic=quantum-computing",
+}
+
+
+def pipeline_args(path):
+    name = os.path.basename(path)
+    if name in EXAMPLE_ARGS:
+        return EXAMPLE_ARGS[name].split()
+    with open(path) as f:
+        for line in f:
+            if line.startswith("# parity:"):
+                return line[len("# parity:"):].split()
+    return []
+
+
+def normalize(report):
+    steps = {}
+    for sid, s in report["steps"].items():
+        steps[sid] = {k: s.get(k) for k in ("status", "output", "fields", "attempts", "error")}
+    return {"status": report["status"], "error": report.get("error"), "steps": steps,
+            "outputs": report.get("outputs"), "output_errors": report.get("output_errors")}
+
+
+def messages(path):
+    out = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    out.append(json.dumps(json.loads(line).get("messages"), sort_keys=True))
+    return sorted(out)
+
+
+def check(orchc, orchrt, src, tmp):
+    args = pipeline_args(src)
+    allow = [a for a in args if a == "--allow-unsandboxed-shell"]
+    run_args = [a for a in args if a != "--allow-unsandboxed-shell"]
+    name = os.path.basename(src)
+    work = os.path.join(tmp, name)
+    os.makedirs(work)
+    shutil.copy(src, work)
+    lock = src[:-5] + ".auto.lock"
+    if os.path.exists(lock):
+        shutil.copy(lock, work)
+    pipe = os.path.join(work, name)
+    inputs_dir = os.path.join(os.path.dirname(src), "Inputs", name[:-5])
+    dirs = []
+    for side in ("orchrt", "langgraph"):
+        d = os.path.join(work, "run-" + side)
+        if os.path.isdir(inputs_dir):
+            shutil.copytree(inputs_dir, d)
+        else:
+            os.makedirs(d)
+        dirs.append(d)
+    out = os.path.join(work, "export")
+    for cmd in ([orchc, "build", pipe, "--offline", "-o", os.path.join(work, "p.bin")],
+                [orchc, "export", pipe, "--offline", "--target=langgraph", "-o", out, *allow]):
+        c = subprocess.run(cmd, capture_output=True, text=True)
+        if c.returncode != 0:
+            return f"{name}: `orchc {cmd[1]}` failed:\n{c.stderr}"
+    os.symlink(NODE_MODULES, os.path.join(out, "node_modules"))
+    with_llm = [sys.executable, os.path.join(FIXTURES, "with_llm_server.py"), "--messages"]
+    r1, r2 = os.path.join(work, "orchrt.json"), os.path.join(work, "langgraph.json")
+    q1, q2 = os.path.join(work, "orchrt.req"), os.path.join(work, "langgraph.req")
+    subprocess.run([*with_llm, "--requests", q1, "--", orchrt, os.path.join(work, "p.bin"), "-q",
+                    "--run-dir", dirs[0], "--retry-base-ms", "250", "--out", r1, *run_args],
+                   capture_output=True)
+    p = subprocess.run([*with_llm, "--requests", q2, "--", "node", os.path.join(out, "run.mjs"),
+                        "--run-dir", dirs[1], "--out", r2, *run_args], capture_output=True, text=True)
+    if not os.path.exists(r2):
+        return f"{name}: the exported graph did not finish:\n{p.stdout}{p.stderr}"
+    with open(r1) as f:
+        a = normalize(json.loads(f.read().replace(dirs[0], "<run-dir>")))
+    with open(r2) as f:
+        b = normalize(json.loads(f.read().replace(dirs[1], "<run-dir>")))
+    problems = []
+    if a != b:
+        problems.append("results differ:\n  orchrt:    " + json.dumps(a, sort_keys=True) +
+                        "\n  langgraph: " + json.dumps(b, sort_keys=True))
+    ma, mb = messages(q1), messages(q2)
+    if ma != mb:
+        problems.append(f"model messages differ: orchrt {ma}, langgraph {mb}")
+    steps = len(a["steps"])
+    if problems:
+        return f"{name}: " + "\n".join(problems)
+    print(f"  {name}: same results ({steps} steps, status {a['status']}), "
+          f"{len(ma)} model requests with the same messages")
+    return None
+
+
+def main():
+    orchc, orchrt, pipelines = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
+        print("langgraph-parity: not run (node or test/langgraph/node's packages missing; "
+              "run scripts/install-deps.sh)")
+        return
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in pipelines:
+            why = check(orchc, orchrt, src, tmp)
+            if why:
+                failures.append(why)
+    print(f"langgraph-parity: {len(pipelines)} pipelines, {len(failures)} different")
+    for f in failures:
+        print(f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
