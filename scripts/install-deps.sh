@@ -21,7 +21,8 @@ PACKAGES=(
   # the Jinja2 oracle of the template differential test (for /usr/bin/python3)
   python3-jinja2
 )
-# Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph).
+# Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph) and the
+# LangGraph export tests (test/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)
@@ -62,3 +63,4 @@ npm_ci() {  # npm_ci DIR WHAT-NEEDS-THEM
 }
 npm_ci bench/langgraph "the LangGraph benchmarks"
 npm_ci test/fixtures/mcp_client "the MCP SDK interop test (test/mcp)"
+npm_ci test/langgraph/node "the LangGraph export tests (test/langgraph)"

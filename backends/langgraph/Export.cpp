@@ -70,8 +70,10 @@ class Checker {
   void walk(const ir::Expr *E, llvm::StringRef Step) {
     if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
       if (!llvm::is_contained(runtimeFilters(), F->name()))
-        Diags.report(DiagKind::ExportUnknownFilter, F->nameLoc(),
-                     static_cast<uint32_t>(F->name().size()), F->name().str(),
+        Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
+                     static_cast<uint32_t>(F->name().size()),
+                     fmt::format("the filter `{}` (orch_filters.mjs has no row for it)",
+                                 F->name().str()),
                      Step.str());
       walk(F->base(), Step);
       for (const ir::Expr *A : F->args()) walk(A, Step);
