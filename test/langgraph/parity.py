@@ -23,10 +23,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "fixtures")
 NODE_MODULES = os.path.join(HERE, "node", "node_modules")
+HTTP_URL = ""
 
 # Inputs the bundled examples need (as test/run/llm_seed_examples.test).
 EXAMPLE_ARGS = {
@@ -36,6 +39,30 @@ EXAMPLE_ARGS = {
     "release-notes.yaml": "--model gpt-4o-mini --allow-unsandboxed-shell",
     "research-report.yaml": "--model gpt-4o-mini --input topic=quantum-computing",
 }
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """For http.request steps (`@HTTP@` in a `# parity:` line is its URL):
+    answers JSON describing the request; /status/N answers status N."""
+
+    def reply(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        status = int(self.path.split("/")[2]) if self.path.startswith("/status/") else 200
+        out = json.dumps({"method": self.command, "path": self.path, "body": body,
+                          "type": self.headers.get("Content-Type"),
+                          "x": self.headers.get("X-Orch")}, sort_keys=True).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Reply", "yes")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(out)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = reply
+
+    def log_message(self, *args):
+        pass
 
 
 def pipeline_args(path):
@@ -53,6 +80,9 @@ def normalize(report):
     steps = {}
     for sid, s in report["steps"].items():
         steps[sid] = {k: s.get(k) for k in ("status", "output", "fields", "attempts", "error")}
+        # An HTTP response's Date header is the one thing that differs.
+        if isinstance(s.get("fields"), dict) and isinstance(s["fields"].get("headers"), dict):
+            s["fields"]["headers"].pop("date", None)
     return {"status": report["status"], "error": report.get("error"), "steps": steps,
             "outputs": report.get("outputs"), "output_errors": report.get("output_errors")}
 
@@ -68,7 +98,7 @@ def messages(path):
 
 
 def check(orchc, orchrt, src, tmp):
-    args = pipeline_args(src)
+    args = [a.replace("@HTTP@", HTTP_URL) for a in pipeline_args(src)]
     allow = [a for a in args if a == "--allow-unsandboxed-shell"]
     run_args = [a for a in args if a != "--allow-unsandboxed-shell"]
     name = os.path.basename(src)
@@ -130,6 +160,10 @@ def main():
         print("langgraph-parity: not run (node or test/langgraph/node's packages missing; "
               "run scripts/install-deps.sh)")
         return
+    global HTTP_URL
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    HTTP_URL = f"http://127.0.0.1:{server.server_address[1]}"
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         for src in pipelines:
