@@ -228,7 +228,13 @@ std::string graphModule(const ir::Pipeline &P) {
   Out += "],\n  outputs: [\n";
   for (const ir::Output &O : P.Outputs)
     Out += "    [" + jsString(O.Name.Str) + ", (c) => " + compileValue(O.V) + "],\n";
-  Out += "  ],\n};\n";
+  Out +=
+      "  ],\n  // context.timeout in seconds: running steps fail, the others do not "
+      "start.\n";
+  Out +=
+      "  timeoutS: " +
+      (P.Context.Timeout ? std::to_string(P.Context.Timeout->Val) : std::string("null")) +
+      ",\n};\n";
   Out += "pipeline.inputIndex = new Map(pipeline.inputs.map((x, i) => [x.name, i]));\n\n";
   // State.
   Out +=

@@ -65,11 +65,16 @@ async function attemptAction(spec, params, ctx, timeoutMs, signal) {
   signal?.addEventListener("abort", abort, { once: true });
   let timer = null;
   const run = spec.builtin ? ACTIONS[spec.action](params, ac.signal, ctx) : runModelStep(spec, params, ac.signal, ctx);
-  const timeout = timeoutMs === null ? null : new Promise((resolve) => {
+  // The step's timeout, or what is left of the pipeline's (context.timeout).
+  const left = ctx.deadline ? Math.max(0, ctx.deadline - Date.now()) : null;
+  const byDeadline = left !== null && (timeoutMs === null || left < timeoutMs);
+  const wait = byDeadline ? left : timeoutMs;
+  const timeout = wait === null ? null : new Promise((resolve) => {
     timer = setTimeout(() => {
       ac.abort();
-      resolve({ ok: false, retryable: true, timedOut: true, error: `timed out after ${timeoutMs / 1000} s` });
-    }, timeoutMs);
+      resolve(byDeadline ? { ok: false, retryable: false, deadline: true, error: ctx.deadlineError }
+        : { ok: false, retryable: true, timedOut: true, error: `timed out after ${timeoutMs / 1000} s` });
+    }, wait);
   });
   try {
     return await (timeout ? Promise.race([run, timeout]) : run);
@@ -102,7 +107,7 @@ export function step(P, spec) {
     for (const d of spec.deps) {
       const r = state["step:" + d];
       if (r?.status === "skipped") return skipped(`dependency \`${d}\` was skipped`);
-      if (r?.status === "failed" && !r.tolerated) return skipped(`dependency \`${d}\` failed`);
+      if (r?.status === "failed" && !r.tolerated && !r.stopped) return skipped(`dependency \`${d}\` failed`);
     }
     const runError = ctx.runError ?? state["run:error"];
     if (runError) return skipped(`not started: ${runError}`);
@@ -145,6 +150,11 @@ export function step(P, spec) {
       timeoutMs = Math.min(timeoutMs, WEEK_MS);
     }
     const res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+    if (res.deadline) {
+      ctx.runError ??= res.error;
+      // Stopped, not failed: dependents are "not started", as in orchrt.
+      return settle({ status: "failed", stopped: true, attempts: attempt, error: res.error }, res.error);
+    }
     if (res.ok) {
       const result = map(Object.entries(res.fields));
       result.status = "completed";
@@ -180,7 +190,16 @@ export async function run(graph, P, inputs, opts = {}) {
   const ctx = {
     runDir, model: opts.model ?? "", runError: null, timedOut: new Map(),
     workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")),
+    deadline: null, deadlineError: "",
   };
+  let deadlineTimer = null;
+  if (P.timeoutS !== null && P.timeoutS !== undefined) {
+    // context.timeout: running steps fail, the others do not start.
+    ctx.deadline = Date.now() + P.timeoutS * 1000;
+    ctx.deadlineError = `the pipeline's timeout of ${P.timeoutS} s ran out`;
+    deadlineTimer = setTimeout(() => (ctx.runError ??= ctx.deadlineError), P.timeoutS * 1000);
+    deadlineTimer.unref();
+  }
   const resolved = newMap();
   for (const inp of P.inputs) {
     if (Object.prototype.hasOwnProperty.call(inputs, inp.name)) resolved[inp.name] = inputs[inp.name];
@@ -189,7 +208,12 @@ export async function run(graph, P, inputs, opts = {}) {
   }
   const start = newMap();
   for (const k of Object.keys(resolved)) start["input:" + k] = resolved[k];
-  const state = await graph.invoke(start, { configurable: { orch: ctx } });
+  let state;
+  try {
+    state = await graph.invoke(start, { configurable: { orch: ctx } });
+  } finally {
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+  }
   const report = { pipeline: P.name, status: ctx.runError ? "failed" : "completed" };
   if (ctx.runError) report.error = ctx.runError;
   report.inputs = resolved;
