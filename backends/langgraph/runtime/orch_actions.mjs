@@ -285,8 +285,15 @@ function shell(p, signal, ctx) {
   if (!isStr(p.command)) return failure("parameter `command` is missing", false);
   const env = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: ctx.runDir, LANG: "C.UTF-8" };
   if (isMap(p.env)) for (const k of keys(p.env)) env[k] = displayString(p.env[k]);
-  const runDir = p.run_dir === "read" || p.run_dir === "write" ? ctx.runDir : ctx.workDir();
-  return new Promise((resolve) => {
+  // orchrt's default: a private work directory, removed afterwards.
+  const shared = p.run_dir === "read" || p.run_dir === "write";
+  const runDir = shared ? ctx.runDir : ctx.workDir();
+  const done = (r) => {
+    if (!shared) fs.rmSync(runDir, { recursive: true, force: true });
+    return r;
+  };
+  return new Promise((settle) => {
+    const resolve = (r) => settle(done(r));
     const child = spawn("/bin/sh", ["-c", p.command], { cwd: runDir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     const out = [], err = [];
     child.stdout.on("data", (d) => out.push(d));

@@ -37,8 +37,7 @@ export function scope(P, state) {
       const i = P.inputIndex.get(name);
       if (i === undefined) return undefined;
       const v = state["input:" + name];
-      if (v !== undefined && v !== null) return typeof v === "number" ? fromPlain(v) : v;
-      if (v === null && !P.inputs[i].required) return P.inputs[i].default ?? null;
+      if (v !== undefined) return typeof v === "number" ? fromPlain(v) : v;
       return P.inputs[i].default;
     },
     step(id) {
