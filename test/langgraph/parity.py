@@ -87,13 +87,24 @@ def normalize(report):
             "outputs": report.get("outputs"), "output_errors": report.get("output_errors")}
 
 
+def text_of(content):
+    """A message's text: a string, or the text of its content blocks."""
+    if isinstance(content, list):
+        return "".join(c.get("text", "") for c in content if isinstance(c, dict))
+    return content
+
+
 def messages(path):
+    """Each request's (role, text) pairs, Anthropic's `system` field first."""
     out = []
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 if line.strip():
-                    out.append(json.dumps(json.loads(line).get("messages"), sort_keys=True))
+                    body = json.loads(line)
+                    msgs = [("system", text_of(body["system"]))] if body.get("system") else []
+                    msgs += [(m.get("role"), text_of(m.get("content"))) for m in body.get("messages") or []]
+                    out.append(json.dumps(msgs))
     return sorted(out)
 
 
