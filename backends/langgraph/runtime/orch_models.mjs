@@ -53,6 +53,8 @@ export async function runModelStep(step, params, signal, ctx) {
     : ctx.model || process.env.ORCH_MODEL || step.model;
   if (!model)
     return { ok: false, retryable: false, error: `\`${step.action}\` is an LLM step and no model is set: pass --model or set ORCH_MODEL, and point OPENAI_BASE_URL and OPENAI_API_KEY (or ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server` };
+  if (process.env.ORCH_MODELS)
+    return { ok: false, retryable: false, error: "ORCH_MODELS names a model registry, which the LangGraph export does not read (providers, max_tokens and reasoning entries would be ignored); unset it" };
   const [system, user] = stepPrompt(step, params);
   const opts = { temperature: 0, maxTokens: step.maxTokens ?? undefined };
   if (step.action === "generate") {
