@@ -125,7 +125,7 @@ def check(orchc, orchrt, src, tmp):
     for side in ("orchrt", "langgraph"):
         d = os.path.join(work, "run-" + side)
         if os.path.isdir(inputs_dir):
-            shutil.copytree(inputs_dir, d)
+            shutil.copytree(inputs_dir, d, symlinks=True)
         else:
             os.makedirs(d)
         dirs.append(d)
