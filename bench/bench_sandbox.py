@@ -9,6 +9,9 @@
      phase, and that every step completed.
 
   bench/bench_sandbox.py [--build build] [--runs 100] [--concurrent 200]
+
+The machine's load average is printed before and after: on a shared
+machine the p99 follows it far more than the code.
 """
 import argparse
 import json
@@ -41,6 +44,7 @@ def main():
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--concurrent", type=int, default=200)
     a = ap.parse_args()
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
     orchc = os.path.join(a.build, "tools/orchc/orchc")
     orchrt = os.path.join(a.build, "tools/orchrt/orchrt")
     with tempfile.TemporaryDirectory() as d:
@@ -58,14 +62,15 @@ def main():
             ns.append(run_ms(base + ["--no-sandbox"]))
         rows["sandboxed"] = sb
         rows["--no-sandbox"] = ns
-        print("| one no-op step | p50 | p99 | mean |")
-        print("|---|---|---|---|")
+        print("| one no-op step | p50 | p99 | mean | min |")
+        print("|---|---|---|---|---|")
         for k, v in rows.items():
             print(f"| {k} | {pct(v, 50):.2f} ms | {pct(v, 99):.2f} ms | "
-                  f"{statistics.mean(v):.2f} ms |")
+                  f"{statistics.mean(v):.2f} ms | {min(v):.2f} ms |")
         print(f"| added by the sandbox | {pct(sb, 50) - pct(ns, 50):.2f} ms | "
               f"{pct(sb, 99) - pct(ns, 99):.2f} ms | "
-              f"{statistics.mean(sb) - statistics.mean(ns):.2f} ms |")
+              f"{statistics.mean(sb) - statistics.mean(ns):.2f} ms | "
+              f"{min(sb) - min(ns):.2f} ms |")
 
         n = a.concurrent
         many = os.path.join(d, "many.yaml")
@@ -84,6 +89,7 @@ def main():
         print(f"| {n} concurrent sandboxed `sleep 1` steps | run | completed |")
         print("|---|---|---|")
         print(f"| -j{n} | {ms:.0f} ms | {done} of {n} |")
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":

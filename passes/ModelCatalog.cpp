@@ -139,6 +139,13 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
       if (YAML::Node FM = Sec["forbidden_modules"]; FM && FM.IsSequence())
         for (const auto &M : FM) C.ForbiddenModules.push_back(M.as<std::string>());
     if (YAML::Node Sec = Root["security"]; Sec && Sec.IsMap())
+      if (YAML::Node AA = Sec["allowed_actions"]) {
+        if (!AA.IsSequence())
+          return fail(Path, "security.allowed_actions must be a list of action names");
+        C.AllowedActions.emplace();
+        for (const auto &A : AA) C.AllowedActions->push_back(A.as<std::string>());
+      }
+    if (YAML::Node Sec = Root["security"]; Sec && Sec.IsMap())
       if (YAML::Node RL = Sec["rate_limiting"];
           RL && RL.IsMap() && get<bool>(RL, "enabled", true))
         C.ModelRequests = limits(RL);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,11 +73,13 @@ struct RunConfig {
   std::string SelectionPolicy;                      ///< models.selection_policy
   bool SandboxEnabled = true;                       ///< sandbox.enabled
   /// sandbox.resource_limits as JSON text (numbers stay numbers), or "";
-  /// orchrt checks the forms (runtime/sandbox/Policy.h).
+  /// the forms are ir/ResourceLimits.h; they are every step's ceilings.
   std::string SandboxLimits;
   /// security.forbidden_modules: Python modules (and the builtins `eval`,
   /// `exec`) that `python` steps may not use.
   std::vector<std::string> ForbiddenModules;
+  /// security.allowed_actions, when given: the only actions steps may use.
+  std::optional<std::vector<std::string>> AllowedActions;
 };
 
 /// Reads \p Path (`models.yaml`). Errors name the file and the problem.

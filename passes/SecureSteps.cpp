@@ -6,18 +6,25 @@
 // `value | shell_quote`, one shell word, so no value can add
 // syntax (`;`, `$(...)`, a newline) to the command. `| raw` as the last
 // filter opts out: it is removed, with a warning. Steps may also name
-// secrets in their environment; those are warned about here too. The
-// imports of `python` code are checked against security.forbidden_modules
-// (orchrt also enforces the list with an import hook).
+// secrets in their environment; those are warned about here too. A value
+// that one word cannot keep data (inside quotes, a here-document, the code
+// of `eval` or `sh -c`: ShellContext) is an error. The imports of `python`
+// code are checked against security.forbidden_modules (orchrt also enforces
+// the list with an audit hook), a step's constant `limits` against the
+// configured ceilings, and every action against security.allowed_actions.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Actions.h"
+#include "ir/Eval.h"
+#include "ir/PythonModules.h"
+#include "ir/ResourceLimits.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
+#include "passes/ShellContext.h"
 
 namespace orch::passes {
 
@@ -33,22 +40,34 @@ bool secretName(llvm::StringRef Name) {
          N.ends_with("_PASSWORD") || N == "API_KEY";
 }
 
-/// The shell quote open after \p Text, given \p Open before it (0: none):
-/// a small lexer for '...', "..." and backslash escapes.
-char shellQuoteAfter(llvm::StringRef Text, char Open) {
-  for (size_t I = 0; I < Text.size(); ++I) {
-    char C = Text[I];
-    if (Open == '\'') {
-      if (C == '\'') Open = 0;
-    } else if (C == '\\') {
-      ++I;  // The next character is literal (outside or inside "...").
-    } else if (Open == '"') {
-      if (C == '"') Open = 0;
-    } else if (C == '\'' || C == '"') {
-      Open = C;
+/// The simple statements of Python \p Code, trimmed: its lines split at
+/// `;` outside strings, comments dropped (enough for an import scan).
+std::vector<llvm::StringRef> pythonStatements(llvm::StringRef Code) {
+  std::vector<llvm::StringRef> Out;
+  for (llvm::StringRef Rest = Code; !Rest.empty();) {
+    auto [Line, Tail] = Rest.split('\n');
+    Rest = Tail;
+    char Quote = 0;
+    size_t Start = 0;
+    for (size_t I = 0; I <= Line.size(); ++I) {
+      char C = I < Line.size() ? Line[I] : ';';
+      if (Quote) {
+        if (C == '\\')
+          ++I;
+        else if (C == Quote)
+          Quote = 0;
+        continue;
+      }
+      if (C == '\'' || C == '"') Quote = C;
+      if (C == '#') C = ';', Line = Line.take_front(I);
+      if (C != ';') continue;
+      llvm::StringRef Stmt = Line.slice(Start, I).trim();
+      if (!Stmt.empty()) Out.push_back(Stmt);
+      Start = I + 1;
+      if (I >= Line.size()) break;
     }
   }
-  return Open;
+  return Out;
 }
 
 class SecureStepsPass : public Pass {
@@ -61,13 +80,26 @@ class SecureStepsPass : public Pass {
     P.SandboxLimits = Ctx.Config ? Ctx.Config->SandboxLimits : "";
     P.ForbiddenModules.clear();
     if (Ctx.Config) P.ForbiddenModules = Ctx.Config->ForbiddenModules;
+    // The ceilings a step's `limits` may tighten, never loosen.
+    ResourceLimits Ceiling = defaultResourceLimits();
+    if (Ctx.Config && !Ctx.Config->SandboxLimits.empty()) {
+      auto L = parseResourceLimits(
+          nlohmann::json::parse(Ctx.Config->SandboxLimits, nullptr, false));
+      if (L)
+        Ceiling = overrideLimits(Ceiling, *L);
+      else
+        llvm::consumeError(L.takeError());  // orchrt reports bad config limits
+    }
     for (Step &S : P.Steps) {
-      if (!S.Params || (S.ActionAuto && !S.ActionAuto->Resolved)) continue;
+      if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
+      if (Ctx.Config && Ctx.Config->AllowedActions) checkAllowed(S, *Ctx.Config, Ctx);
+      if (!S.Params) continue;
       const ActionInfo *A = findBuiltinAction(S.Action.Str);
       if (!A || !A->RunsProcess) continue;
       for (MapEntry &E : S.Params->mutableEntries()) {
         if (E.Key == "command") quote(E.V, P, Ctx);
         if (E.Key == "env") warnSecrets(S, E.V, Ctx);
+        if (E.Key == "limits") checkLimits(S, E.V, Ceiling, Ctx);
         if (E.Key == "code" && A->Name == "python" && Ctx.Config)
           checkImports(P, S, E.V, *Ctx.Config, Ctx);
       }
@@ -76,26 +108,82 @@ class SecureStepsPass : public Pass {
   }
 
  private:
+  /// security.allowed_actions: every step's action must be listed. A step
+  /// whose action is not built in is a model task (its name describes the
+  /// task): it counts as `generate`, the built-in model call.
+  void checkAllowed(const Step &S, const RunConfig &Config, PassContext &Ctx) {
+    const std::vector<std::string> &Allowed = *Config.AllowedActions;
+    bool Task = !findBuiltinAction(S.Action.Str);
+    std::string Name = Task ? "generate" : S.Action.Str.str();
+    if (llvm::is_contained(Allowed, Name)) return;
+    std::vector<llvm::StringRef> Names(Allowed.begin(), Allowed.end());
+    Ctx.Diags.report(DiagKind::ActionNotAllowed, S.Action.Loc, S.Action.Length,
+                     S.Action.Str.str(),
+                     Task ? " (a model task, allowed where `generate` is)" : "",
+                     llvm::sys::path::filename(Config.Path).str(),
+                     Task ? "" : didYouMean(S.Action.Str, Names));
+  }
+
+  /// A step's constant `limits` against the ceilings (config.yaml's
+  /// sandbox.resource_limits over the defaults), each at its value. Bad
+  /// forms are orchrt's to report (it fails the step, saying why).
+  void checkLimits(const Step &S, const Value *V, const ResourceLimits &Ceiling,
+                   PassContext &Ctx) {
+    auto *M = llvm::dyn_cast<MapValue>(V);
+    if (!M) return;
+    for (const MapEntry &E : M->entries()) {
+      auto *Sc = llvm::dyn_cast<ScalarValue>(E.V);
+      if (!Sc) continue;
+      nlohmann::json J = {{E.Key.str(), scalarToJson(Sc->scalar())}};
+      llvm::Expected<ResourceLimits> Asked = parseResourceLimits(J);
+      if (!Asked) {
+        llvm::consumeError(Asked.takeError());
+        continue;
+      }
+      for (const LimitExcess &X : limitsAboveCeiling(*Asked, Ceiling))
+        Ctx.Diags.report(DiagKind::StepLimitAboveCeiling, E.V->loc(), E.V->length(),
+                         S.Id.Str.str(), X.Message,
+                         Ctx.Config ? llvm::sys::path::filename(Ctx.Config->Path).str()
+                                    : std::string("config.yaml"));
+    }
+  }
+
   void quote(Value *&V, Pipeline &P, PassContext &Ctx) {
     auto *T = llvm::dyn_cast<TemplateValue>(V);
     if (!T) return;
     std::vector<Segment> Segs(T->segments().begin(), T->segments().end());
     bool Changed = false;
-    char Quote = 0;  // The shell quote open where the segment starts: ', " or none.
+    ShellContext Shell;  // Where each value lands in the command.
     for (Segment &Seg : Segs) {
       if (Seg.K == Segment::Kind::Text) {
-        Quote = shellQuoteAfter(Seg.Text, Quote);
+        Shell.text(Seg.Text);
         continue;
       }
       bool Raw = Seg.K == Segment::Kind::Expr && llvm::isa<FilterExpr>(Seg.E) &&
                  llvm::cast<FilterExpr>(Seg.E)->name() == "raw";
-      if (Quote && !Raw) {
-        // '...' keeps a quoted value's quotes literal and "..." runs its
-        // $(...): either way the value would become syntax.
+      ShellSpot Spot = Shell.value();
+      if (Spot.K != ShellSpot::Word && !Raw) {
         SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
         uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
-        Ctx.Diags.report(DiagKind::ShellQuotedValue, L, Len,
-                         Quote == '\'' ? "single" : "double");
+        switch (Spot.K) {
+          case ShellSpot::SingleQuoted:
+          case ShellSpot::DoubleQuoted:
+            // '...' keeps a quoted value's quotes literal and "..." runs its
+            // $(...): either way the value would become syntax.
+            Ctx.Diags.report(DiagKind::ShellQuotedValue, L, Len,
+                             Spot.K == ShellSpot::SingleQuoted ? "single" : "double");
+            break;
+          case ShellSpot::Heredoc:
+            Ctx.Diags.report(DiagKind::ShellHeredocValue, L, Len,
+                             " (the shell runs its `$(...)`)");
+            break;
+          case ShellSpot::QuotedHeredoc:
+            Ctx.Diags.report(DiagKind::ShellHeredocValue, L, Len,
+                             " (its quotes would stay in the text)");
+            break;
+          default:
+            Ctx.Diags.report(DiagKind::ShellCodeValue, L, Len, Spot.Runner);
+        }
         continue;
       }
       // An <AUTO> answer is data from a model or a lock file someone can
@@ -128,15 +216,15 @@ class SecureStepsPass : public Pass {
   }
 
   /// Reports each forbidden module that constant Python \p V imports (or a
-  /// forbidden builtin it calls), at the statement in the source.
+  /// forbidden builtin it calls), at the statement in the source:
+  /// `import a, b as c`, `from a import b`, `__import__('a')`,
+  /// `import_module('a')`, also after `;`, and the aliases a forbidden module
+  /// covers (`posix` for `os`, ir/PythonModules.h).
   void checkImports(const Pipeline &P, const Step &S, const Value *V,
                     const RunConfig &Config, PassContext &Ctx) {
     auto *Sc = llvm::dyn_cast<ScalarValue>(V);
     if (!Sc || Sc->scalar().Ty != Type::String || Config.ForbiddenModules.empty()) return;
-    static const llvm::Regex Import(
-        "^[ \t]*(import[ \t]+([A-Za-z_][A-Za-z0-9_.]*([ \t]*,[ "
-        "\t]*[A-Za-z_][A-Za-z0-9_.]*)*)"
-        "|from[ \t]+([A-Za-z_][A-Za-z0-9_.]*)[ \t]+import)");
+    static const llvm::Regex From("^from[ \t]+([A-Za-z_][A-Za-z0-9_.]*)[ \t]+import");
     static const llvm::Regex Dynamic(
         "(__import__|import_module)\\([ \t]*['\"]([A-Za-z_][A-Za-z0-9_.]*)");
     llvm::StringRef Src = P.file().text();
@@ -144,36 +232,40 @@ class SecureStepsPass : public Pass {
     // A block scalar's location is its `|`; its text follows, indented.
     llvm::StringRef Range =
         Src.substr(Begin, std::max<size_t>(V->length(), 2 * Sc->scalar().S.size() + 256));
+    size_t Cursor = 0;  // Statements are found in order.
     auto Report = [&](llvm::StringRef Mod, llvm::StringRef Stmt) {
-      llvm::StringRef Root = Mod.split('.').first;
-      if (!llvm::is_contained(Config.ForbiddenModules, Root.str())) return;
-      size_t At = Range.find(Stmt.trim());
+      std::string Entry = forbiddenEntryFor(Mod, Config.ForbiddenModules);
+      if (Entry.empty()) return;
+      size_t At = Range.find(Stmt, Cursor);
+      if (At != llvm::StringRef::npos) Cursor = At;
       SourceLoc L = At == llvm::StringRef::npos ? V->loc() : SourceLoc(Begin + At);
-      uint32_t Len = At == llvm::StringRef::npos ? V->length() : Stmt.trim().size();
+      uint32_t Len = At == llvm::StringRef::npos ? V->length() : Stmt.size();
+      std::string Alias =
+          Entry == Mod.split('.').first ? "" : " (which reaches `" + Entry + "`)";
       Ctx.Diags.report(DiagKind::ForbiddenModule, L, Len, S.Id.Str.str(), Mod.str(),
-                       llvm::sys::path::filename(Config.Path).str());
+                       Alias, llvm::sys::path::filename(Config.Path).str());
     };
-    llvm::StringRef Rest = Sc->scalar().S;
-    while (!Rest.empty()) {
-      auto [Line, Tail] = Rest.split('\n');
-      Rest = Tail;
+    for (llvm::StringRef Stmt : pythonStatements(Sc->scalar().S)) {
       llvm::SmallVector<llvm::StringRef, 6> M;
-      if (Import.match(Line, &M)) {
-        if (!M[4].empty()) {
-          Report(M[4], M[1]);
-        } else {
-          llvm::SmallVector<llvm::StringRef, 4> Mods;
-          M[2].split(Mods, ',');
-          for (llvm::StringRef Mod : Mods) Report(Mod.trim(), M[1]);
+      if (Stmt.starts_with("import ") || Stmt.starts_with("import\t")) {
+        llvm::SmallVector<llvm::StringRef, 4> Mods;
+        Stmt.drop_front(6).split(Mods, ',');
+        for (llvm::StringRef Mod : Mods) {
+          Mod = Mod.trim();
+          Report(Mod.take_until([](char C) { return C == ' ' || C == '\t'; }), Stmt);
         }
+      } else if (From.match(Stmt, &M)) {
+        Report(M[1], Stmt);
       }
-      if (Dynamic.match(Line, &M)) Report(M[2], M[0]);
+      for (llvm::StringRef Rest = Stmt; Dynamic.match(Rest, &M);
+           Rest = Rest.substr(M[0].data() - Rest.data() + M[0].size()))
+        Report(M[2], M[0]);
       for (llvm::StringRef B : {"eval", "exec"}) {
-        size_t At = Line.find((B + "(").str());
+        size_t At = Stmt.find((B + "(").str());
         bool Word = At != llvm::StringRef::npos &&
-                    (At == 0 || !(llvm::isAlnum(Line[At - 1]) || Line[At - 1] == '_' ||
-                                  Line[At - 1] == '.'));
-        if (Word) Report(B, Line.substr(At, B.size()));
+                    (At == 0 || !(llvm::isAlnum(Stmt[At - 1]) || Stmt[At - 1] == '_' ||
+                                  Stmt[At - 1] == '.'));
+        if (Word) Report(B, Stmt.substr(At, B.size()));
       }
     }
   }

@@ -30,6 +30,9 @@ config.substitutions.append(("%bench", os.path.join(config.orch_src_root, "bench
 config.substitutions.append(("%build", config.orch_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.orch_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
+# Tests that drop to another user (setpriv) to run orchrt as non-root.
+if os.geteuid() == 0 and shutil.which("setpriv"):
+    config.available_features.add("root")
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(("%with_llm", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "with_llm_server.py")))
 if config.orch_fuzz_dir and os.path.isdir(config.orch_fuzz_dir):

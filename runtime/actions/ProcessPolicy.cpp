@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/Actions.h"
+#include "ir/Diagnostics.h"
 #include "runtime/sandbox/Cgroup.h"
 #include "runtime/sandbox/Launch.h"
 #include "runtime/sandbox/Probe.h"
@@ -20,15 +21,28 @@ bool planRunsProcesses(const plan::Plan &P) {
   return false;
 }
 
-llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P, bool NoSandbox,
+char SandboxRequiredError::ID = 0;
+
+void SandboxRequiredError::log(llvm::raw_ostream &OS) const {
+  OS << fmt::format(fmt::runtime(diagFormat(DiagKind::SandboxRequired)), "the plan", Why,
+                    By)
+     << " [SandboxRequired]";
+}
+
+llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
+                                            const ProcessOptions &Opts,
                                             llvm::raw_ostream &Warn) {
   ProcessConfig Config;
+  Config.DefaultRunDir = Opts.DefaultRunDir;
   sandbox::Policy &Sandbox = Config.Sandbox;
+  bool NoSandbox = Opts.NoSandbox;
   Sandbox.Enabled = !NoSandbox && !P.sandbox_disabled();
   if (const auto *FM = P.forbidden_modules())
     for (const auto *M : *FM) Config.ForbiddenModules.push_back(M->str());
   // Only plans with process steps use it (examples share one config.yaml).
   if (!planRunsProcesses(P)) return Config;
+  // Step cgroups an earlier orchrt could not remove (killed) go now.
+  sandbox::StepCgroup::removeStale();
   if (const auto *L = P.sandbox_limits()) {
     nlohmann::json J = nlohmann::json::parse(L->str(), nullptr, false);
     llvm::Error E = J.is_discarded() ? llvm::createStringError("not valid JSON")
@@ -44,6 +58,12 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P, bool NoSandbox,
                       llvm::toString(std::move(E))));
   }
   if (!Sandbox.Enabled) {
+    const char *Env = std::getenv("ORCH_REQUIRE_SANDBOX");
+    bool ByEnv = Env && llvm::StringRef(Env) != "" && llvm::StringRef(Env) != "0";
+    if (Opts.RequireSandbox || ByEnv)
+      return llvm::make_error<SandboxRequiredError>(
+          NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml",
+          Opts.RequireSandbox ? "--require-sandbox" : "ORCH_REQUIRE_SANDBOX");
     Warn << fmt::format(
         "orchrt: warning: {}: shell steps run with orchrt's own rights: its files, its "
         "network and every process it can reach\n",

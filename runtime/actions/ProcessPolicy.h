@@ -18,14 +18,39 @@ namespace orch::runtime {
 /// True if \p P has a step that starts a process.
 bool planRunsProcesses(const plan::Plan &P);
 
-/// How \p P's process steps run: sandboxed unless \p NoSandbox
-/// (`--no-sandbox`) or the plan's `sandbox.enabled: false`, with the plan's
-/// `sandbox.resource_limits` and `security.forbidden_modules`. A plan
-/// without process steps gets the defaults and no checks. An unsandboxed
-/// run is warned about on \p Warn; bad limits, or a sandbox this machine
-/// cannot make, are errors that name the fix. The caller sets the run
-/// directory.
-llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P, bool NoSandbox,
+/// What the command line says about process steps.
+struct ProcessOptions {
+  bool NoSandbox = false;  ///< `--no-sandbox`.
+  /// `--require-sandbox` (or ORCH_REQUIRE_SANDBOX=1 in the environment,
+  /// read by processConfig): an unsandboxed plan is refused.
+  bool RequireSandbox = false;
+  bool DefaultRunDir = false;  ///< No --run-dir: the run directory is `.`.
+};
+
+/// The refusal of an unsandboxed plan by --require-sandbox; its message
+/// ends with the kind, `[SandboxRequired]`.
+class SandboxRequiredError : public llvm::ErrorInfo<SandboxRequiredError> {
+ public:
+  static char ID;
+  SandboxRequiredError(std::string Why, std::string By)
+      : Why(std::move(Why)), By(std::move(By)) {}
+  void log(llvm::raw_ostream &OS) const override;
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+  std::string Why;  ///< `--no-sandbox`, `sandbox.enabled is false in config.yaml`.
+  std::string By;   ///< `--require-sandbox` or `ORCH_REQUIRE_SANDBOX=1`.
+};
+
+/// How \p P's process steps run: sandboxed unless `--no-sandbox` or the
+/// plan's `sandbox.enabled: false` (refused with SandboxRequiredError when
+/// the sandbox is required), with the plan's `sandbox.resource_limits` as
+/// every step's ceilings and `security.forbidden_modules`. A plan without
+/// process steps gets the defaults and no checks. An unsandboxed run is
+/// warned about on \p Warn; bad limits, or a sandbox this machine cannot
+/// make, are errors that name the fix. The caller sets the run directory.
+llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
+                                            const ProcessOptions &Opts,
                                             llvm::raw_ostream &Warn);
 
 }  // namespace orch::runtime

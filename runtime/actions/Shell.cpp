@@ -15,7 +15,9 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/PythonModules.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "runtime/sandbox/Cgroup.h"
 #include "runtime/sandbox/Spawner.h"
@@ -96,7 +98,8 @@ std::string ShellTask::spawn(const sandbox::Launch &L, const std::string *Stdin,
   Io.Err = ErrP[1];
   if (Cgroup) {
     std::vector<int> Fds = Cgroup->procsFds();
-    for (size_t I = 0; I < Fds.size() && I < 2; ++I) Io.CgroupProcs[I] = Fds[I];
+    for (size_t I = 0; I < Fds.size() && I < std::size(Io.CgroupProcs); ++I)
+      Io.CgroupProcs[I] = Fds[I];
   }
   llvm::Expected<pid_t> Started = Spawn.spawn(L, Io);
   close(OutP[1]);
@@ -225,32 +228,76 @@ void ShellTask::cleanup(bool Kill) {
 namespace {
 
 /// Runs `python` code under security.forbidden_modules: argv[1] is the
-/// comma-separated list, argv[2] `code` or `file`, argv[3] the code or the
-/// script, then the step's args. Modules already loaded are dropped so that
-/// importing them again goes through the hook.
-constexpr const char *ImportHook = R"(import sys, builtins
-_F = set(sys.argv[1].split(','))
-class _Forbid:
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in _F:
-            raise ImportError(f"module `{name}` is forbidden by security.forbidden_modules")
-for _m in list(sys.modules):
-    if _m.split('.')[0] in _F:
-        del sys.modules[_m]
-sys.meta_path.insert(0, _Forbid())
-_k, _s = sys.argv[2], sys.argv[3]
-sys.argv = [_s if _k == 'file' else '-c'] + sys.argv[4:]
-_c = compile(open(_s).read() if _k == 'file' else _s, _s if _k == 'file' else '<code>', 'exec')
-_run = exec
-def _forbidden(name):
-    def f(*a, **k):
-        raise PermissionError(f"`{name}` is forbidden by security.forbidden_modules")
-    return f
-_b = dict(builtins.__dict__)  # the step's own: the standard library keeps its eval
-for _n in ('eval', 'exec'):
-    if _n in _F:
-        _b[_n] = _forbidden(_n)
-_run(_c, {'__name__': '__main__', '__builtins__': _b})
+/// comma-separated list, argv[2] the modules it blocks (ir/PythonModules.h),
+/// argv[3] `code` or `file`, argv[4] the code or the script, then the
+/// step's args. An audit hook (sys.addaudithook: no Python code can remove
+/// it) refuses imports of the blocked modules (already loaded ones are
+/// dropped from sys.modules, so importing them again is seen), starting
+/// processes and signals when `os` or `subprocess` is listed, any `socket.*`
+/// event when `socket` is, eval/exec/compile called from the step's own code
+/// when `eval`/`exec` are, another Python (it would run unhooked), and
+/// changes to itself; a meta_path finder also refuses the blocked modules.
+constexpr const char *ImportHook = R"(import sys
+_F = frozenset(sys.argv[1].split(','))
+_k, _s = sys.argv[3], sys.argv[4]
+def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' else '<code>',
+             procs='os' in _F or 'subprocess' in _F, net='socket' in _F,
+             code=sorted(_F & {'eval', 'exec'}), frame=sys._getframe, Perm=PermissionError):
+    starts = frozenset(('os.system', 'os.exec', 'os.spawn', 'os.posix_spawn', 'os.fork',
+                        'os.forkpty', 'subprocess.Popen'))
+    signals = frozenset(('os.kill', 'os.killpg'))
+    gc_walks = frozenset(('gc.get_objects', 'gc.get_referrers', 'gc.get_referents'))
+    what = ' and '.join(f'`{n}`' for n in code) + (' is' if len(code) == 1 else ' are')
+    def program(ev, args):
+        if ev == 'os.system':
+            return args[0].decode(errors='replace') if isinstance(args[0], bytes) else str(args[0])
+        if ev == 'subprocess.Popen':
+            a = args[1]
+            return str(args[0] or (a if isinstance(a, (str, bytes)) else (a[0] if a else '')))
+        if ev == 'os.spawn':
+            return str(args[1])
+        if ev in ('os.exec', 'os.posix_spawn'):
+            return str(args[0])
+        return ''
+    def hook(ev, args):
+        if ev == 'import':
+            if args[0].partition('.')[0] in blocked:
+                raise ImportError(f'module `{args[0]}` is forbidden by security.forbidden_modules')
+        elif ev in starts:
+            if procs:
+                raise Perm(f'`{ev}` (starting a process) is forbidden by security.forbidden_modules')
+            if 'python' in program(ev, args):
+                raise Perm('starting another Python is refused under security.forbidden_modules: it would run without the import hook')
+        elif ev in signals:
+            if procs:
+                raise Perm(f'`{ev}` is forbidden by security.forbidden_modules')
+        elif ev.startswith('socket.'):
+            if net:
+                raise Perm(f'`{ev}` is forbidden by security.forbidden_modules')
+        elif ev in ('exec', 'compile'):
+            if code and frame(1).f_code.co_filename == name:
+                raise Perm(f'{what} forbidden by security.forbidden_modules')
+        elif ev in gc_walks:
+            raise Perm(f'`{ev}` is refused under security.forbidden_modules')
+        elif ev in ('object.__setattr__', 'object.__delattr__'):
+            c = getattr(args[0], '__code__', None)
+            if c is not None and c.co_filename == '<string>':
+                raise Perm('the import hook cannot be changed')
+    class Finder:
+        def find_spec(self, mod, path=None, target=None):
+            if mod.partition('.')[0] in blocked:
+                raise ImportError(f'module `{mod}` is forbidden by security.forbidden_modules')
+    sys.addaudithook(hook)
+    for m in list(sys.modules):
+        if m.partition('.')[0] in blocked:
+            del sys.modules[m]
+    sys.meta_path.insert(0, Finder())
+_src = open(_s).read() if _k == 'file' else _s
+_c = compile(_src, _s if _k == 'file' else '<code>', 'exec')
+sys.argv = [_s if _k == 'file' else '-c'] + sys.argv[5:]
+_install()
+del _install, _src, _k, _s, _F
+exec(_c, {'__name__': '__main__', '__builtins__': __builtins__.__dict__})
 )";
 
 /// The program of a `python` or `node` step: the interpreter with `code` or
@@ -265,9 +312,8 @@ llvm::Expected<std::vector<std::string>> codeArgv(
   if (Hook) {
     Argv.push_back("-c");
     Argv.push_back(ImportHook);
-    std::string List;
-    for (const std::string &M : Forbidden) List += (List.empty() ? "" : ",") + M;
-    Argv.push_back(List);
+    Argv.push_back(llvm::join(Forbidden, ","));
+    Argv.push_back(llvm::join(ir::blockedPythonModules(Forbidden), ","));
   }
   auto Code = Params.find("code"), File = Params.find("file");
   if (Code != Params.end() && Code->is_string() && !Code->get<std::string>().empty()) {
@@ -322,8 +368,10 @@ llvm::Expected<std::vector<std::string>> programArgv(const json &Params) {
   return std::vector<std::string>{"/bin/sh", "-c", std::move(Command)};
 }
 
-/// The step's policy: the run's, with the step's `run_dir` and `limits`.
-llvm::Error stepPolicy(const json &Params, sandbox::Policy &Pol) {
+/// The step's policy: the run's, with the step's `run_dir` and `limits`
+/// (which may only tighten the run's).
+llvm::Error stepPolicy(const json &Params, const ProcessConfig &Config,
+                       sandbox::Policy &Pol) {
   if (auto R = Params.find("run_dir"); R != Params.end() && !R->is_null()) {
     if (!R->is_string())
       return llvm::createStringError("parameter `run_dir` must be none, read or write");
@@ -331,9 +379,14 @@ llvm::Error stepPolicy(const json &Params, sandbox::Policy &Pol) {
         sandbox::parseRunDirAccess(R->get<std::string>());
     if (!A) return A.takeError();
     Pol.RunDir = *A;
+    if (Pol.RunDir == sandbox::RunDirAccess::Write && Config.DefaultRunDir)
+      return llvm::createStringError(
+          "`run_dir: write` would let the step write the project directory (the "
+          "default run directory `.`: config.yaml, lock files, .git): give orchrt a "
+          "run directory of its own with --run-dir");
   }
   if (auto L = Params.find("limits"); L != Params.end() && !L->is_null())
-    if (llvm::Error E = sandbox::applyLimitsJson(*L, Pol))
+    if (llvm::Error E = sandbox::applyStepLimitsJson(*L, Pol))
       return llvm::createStringError("parameter `limits`: " +
                                      llvm::toString(std::move(E)));
   return llvm::Error::success();
@@ -346,7 +399,7 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
                                              const json &Params, ActionDone Done) {
   sandbox::Program Prog;
   sandbox::Policy Pol = Config.Sandbox;
-  if (llvm::Error E = stepPolicy(Params, Pol)) {
+  if (llvm::Error E = stepPolicy(Params, Config, Pol)) {
     Done(ActionResult::failure(llvm::toString(std::move(E)), false));
     return nullptr;
   }
@@ -383,14 +436,17 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
   sandbox::Launch L = sandbox::buildLaunch(Pol, Prog, Host);
   auto T = std::make_unique<ShellTask>(Exec, Done, IsCode);
   // A cgroup only where a limit needs one (pids.max: RLIMIT_NPROC does not
-  // bound processes in bwrap's user namespace, see docs/sandbox.md; a CPU
-  // share) or no pid namespace ends the tree (unsandboxed, not root):
-  // joining one costs ~10 ms on cgroup v1. bwrap adds two processes.
+  // bound processes in bwrap's user namespace, see docs/sandbox.md; the
+  // step's memory as a whole; a CPU share) or no pid namespace ends the
+  // tree (unsandboxed, no user namespaces): joining one costs ~6 ms on
+  // cgroup v1. bwrap adds two processes.
   bool NeedCgroup = Pol.Enabled || Pol.Lim.CpuShare > 0 || !L.NewPidNamespace;
+  sandbox::CgroupLimits CgLim;
+  CgLim.MaxPids = Pol.Lim.Processes + 2;
+  CgLim.CpuShare = Pol.Lim.CpuShare;
+  CgLim.MemoryBytes = Pol.Enabled ? Pol.Lim.MemoryBytes : 0;
   std::unique_ptr<sandbox::StepCgroup> Cg =
-      Config.Spawn || !NeedCgroup
-          ? nullptr
-          : sandbox::StepCgroup::create(Pol.Lim.Processes + 2, Pol.Lim.CpuShare);
+      Config.Spawn || !NeedCgroup ? nullptr : sandbox::StepCgroup::create(CgLim);
   if (!Cg && !Config.Spawn && Pol.Lim.CpuShare > 0) {
     Done(ActionResult::failure(
         fmt::format("`cpu: {}` (a share of one CPU) needs a cpu cgroup orchrt can write, "

@@ -15,6 +15,9 @@ namespace orch::runtime {
 /// What process steps of one run share.
 struct ProcessConfig {
   std::string RunDir = ".";
+  /// RunDir is the default (`.`, the project directory, not --run-dir):
+  /// `run_dir: write` is refused there.
+  bool DefaultRunDir = false;
   /// The run's sandbox policy (config.yaml, --no-sandbox); each step adds
   /// its `run_dir` and `limits`.
   sandbox::Policy Sandbox;

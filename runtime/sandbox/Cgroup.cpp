@@ -1,6 +1,7 @@
 //===- Cgroup.cpp ---------------------------------------------------------===//
 #include "runtime/sandbox/Cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "llvm/ADT/STLExtras.h"
@@ -23,9 +25,12 @@ namespace {
 /// Where this process's cgroups are: one directory per controller
 /// (cgroup v1), or the same one for both (v2). Empty: not usable.
 struct Bases {
-  std::string Pids, Cpu;
+  std::string Pids, Cpu, Memory;
   bool V2 = false;
 };
+
+/// The kernel's largest pids.max (PID_MAX_LIMIT); above it, "max".
+constexpr uint64_t MaxPidsLimit = 4u << 20;
 
 bool writeFile(const std::string &Path, llvm::StringRef Text) {
   int Fd = open(Path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -69,6 +74,7 @@ Bases findBases() {
     for (llvm::StringRef N : Names) {
       if (N == "pids" && writable(Dir)) B.Pids = Dir;
       if (N == "cpu" && writable(Dir)) B.Cpu = Dir;
+      if (N == "memory" && writable(Dir)) B.Memory = Dir;
     }
   }
   if (B.Pids.empty() && HasV2) {
@@ -80,6 +86,7 @@ Bases findBases() {
     if (llvm::is_contained(Sub, "pids") && writable(Dir)) {
       B.Pids = Dir;
       if (llvm::is_contained(Sub, "cpu")) B.Cpu = Dir;
+      if (llvm::is_contained(Sub, "memory")) B.Memory = Dir;
       B.V2 = true;
     }
   }
@@ -91,43 +98,117 @@ const Bases &bases() {
   return B;
 }
 
+/// Step cgroup directories whose members had not all gone when their
+/// step ended: removed later (removeStale), never left behind.
+struct Leftovers {
+  std::mutex M;
+  std::vector<std::string> Dirs;
+};
+Leftovers &leftovers() {
+  static Leftovers L;
+  return L;
+}
+
+/// Removes \p Dir if it is empty of processes; true if it is gone.
+bool removeDir(const std::string &Dir) {
+  return rmdir(Dir.c_str()) == 0 || errno == ENOENT;
+}
+
+/// Is \p Name (`orch-<pid>-<n>`) a step cgroup of a process that is gone?
+bool deadOwner(llvm::StringRef Name) {
+  if (!Name.consume_front("orch-")) return false;
+  unsigned Pid = 0;
+  if (Name.split('-').first.getAsInteger(10, Pid) || !Pid) return false;
+  return static_cast<pid_t>(Pid) != getpid() && ::kill(static_cast<pid_t>(Pid), 0) != 0 &&
+         errno == ESRCH;
+}
+
 }  // namespace
 
 bool StepCgroup::cpuSharesWork() { return !bases().Cpu.empty(); }
+bool StepCgroup::memoryLimitsWork() { return !bases().Memory.empty(); }
 
-std::unique_ptr<StepCgroup> StepCgroup::create(uint64_t MaxPids, double CpuShare) {
+/// Removes this process's step cgroups that were busy when their step ended.
+static void retryLeftovers() {
+  Leftovers &L = leftovers();
+  std::lock_guard<std::mutex> Lock(L.M);
+  llvm::erase_if(L.Dirs, removeDir);
+}
+
+void StepCgroup::removeStale() {
+  retryLeftovers();
   const Bases &B = bases();
-  if (B.Pids.empty() || (CpuShare > 0 && B.Cpu.empty())) return nullptr;
+  for (const std::string *Base : {&B.Pids, &B.Memory, &B.Cpu}) {
+    if (Base->empty()) continue;
+    // Only this process's own cgroups' children named by a dead orchrt.
+    if (DIR *D = opendir(Base->c_str())) {
+      while (dirent *E = readdir(D))
+        if (E->d_type == DT_DIR && deadOwner(E->d_name))
+          rmdir((*Base + "/" + E->d_name).c_str());
+      closedir(D);
+    }
+  }
+}
+
+std::unique_ptr<StepCgroup> StepCgroup::create(const CgroupLimits &Lim) {
+  retryLeftovers();
+  const Bases &B = bases();
+  if (B.Pids.empty() || (Lim.CpuShare > 0 && B.Cpu.empty())) return nullptr;
   static std::atomic<uint64_t> Counter{0};
   std::string Name =
       "/orch-" + std::to_string(getpid()) + "-" + std::to_string(Counter.fetch_add(1));
   std::unique_ptr<StepCgroup> G(new StepCgroup());
   G->V2 = B.V2;
-  auto Make = [&](const std::string &Base) -> bool {
+  // The directory of each controller (one for all on v2).
+  auto Make = [&](const std::string &Base) -> const std::string * {
     std::string Dir = Base + Name;
-    if (mkdir(Dir.c_str(), 0755) != 0) return false;
-    int Fd = open((Dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+    for (const Group &Gr : G->Groups)
+      if (Gr.Dir == Dir) return &Gr.Dir;
+    if (mkdir(Dir.c_str(), 0755) != 0) return nullptr;
+    // The child joins by writing "0" before exec, as a single thread. On v1
+    // it writes `tasks`: moving the writing thread itself skips the kernel's
+    // global cgroup_threadgroup_rwsem, whose write side (every write to
+    // `cgroup.procs`) waits for an RCU grace period, 6-40 ms here. On v2
+    // `cgroup.threads` is for threaded cgroups only: `cgroup.procs`.
+    int Fd =
+        open((Dir + (B.V2 ? "/cgroup.procs" : "/tasks")).c_str(), O_WRONLY | O_CLOEXEC);
     if (Fd < 0) {
       rmdir(Dir.c_str());
-      return false;
+      return nullptr;
     }
     G->Groups.push_back({Dir, Fd});
-    return true;
+    return &G->Groups.back().Dir;
   };
-  if (!Make(B.Pids) ||
-      !writeFile(G->Groups[0].Dir + "/pids.max", std::to_string(MaxPids)))
-    return nullptr;
-  if (CpuShare > 0) {
+  const std::string *Pids = Make(B.Pids);
+  std::string Max = Lim.MaxPids && Lim.MaxPids <= MaxPidsLimit
+                        ? std::to_string(Lim.MaxPids)
+                        : std::string("max");
+  if (!Pids || !writeFile(*Pids + "/pids.max", Max)) return nullptr;
+  // Memory where the controller is writable; elsewhere RLIMIT_AS alone
+  // (hasMemoryLimit() says which).
+  if (Lim.MemoryBytes && !B.Memory.empty()) {
+    std::string Bytes = std::to_string(Lim.MemoryBytes);
+    if (const std::string *Mem = Make(B.Memory)) {
+      std::string Dir = *Mem;
+      G->MemoryLimited =
+          writeFile(Dir + (B.V2 ? "/memory.max" : "/memory.limit_in_bytes"), Bytes);
+      // Swap too, where the kernel accounts it (absent otherwise).
+      if (G->MemoryLimited)
+        B.V2 ? writeFile(Dir + "/memory.swap.max", "0")
+             : writeFile(Dir + "/memory.memsw.limit_in_bytes", Bytes);
+    }
+  }
+  if (Lim.CpuShare > 0) {
     const uint64_t Period = 100000;  // µs
-    auto Quota = static_cast<uint64_t>(std::ceil(CpuShare * Period));
+    auto Quota = static_cast<uint64_t>(std::ceil(Lim.CpuShare * Period));
     if (Quota < 1000) Quota = 1000;
-    bool Ok = B.V2 ? writeFile(G->Groups[0].Dir + "/cpu.max",
+    const std::string *Cpu = Make(B.Cpu);
+    if (!Cpu) return nullptr;
+    std::string Dir = *Cpu;
+    bool Ok = B.V2 ? writeFile(Dir + "/cpu.max",
                                std::to_string(Quota) + " " + std::to_string(Period))
-                   : Make(B.Cpu) &&
-                         writeFile(G->Groups[1].Dir + "/cpu.cfs_period_us",
-                                   std::to_string(Period)) &&
-                         writeFile(G->Groups[1].Dir + "/cpu.cfs_quota_us",
-                                   std::to_string(Quota));
+                   : writeFile(Dir + "/cpu.cfs_period_us", std::to_string(Period)) &&
+                         writeFile(Dir + "/cpu.cfs_quota_us", std::to_string(Quota));
     if (!Ok) return nullptr;
   }
   return G;
@@ -144,7 +225,7 @@ void StepCgroup::killAll() {
   const std::string &Dir = Groups[0].Dir;
   if (V2 && writeFile(Dir + "/cgroup.kill", "1")) return;
   // cgroup v1: signal each member until none is left; forks are bounded by
-  // pids.max, so this ends.
+  // pids.max, so this ends. Killed processes take a moment to leave.
   for (int Round = 0; Round < 1000; ++Round) {
     std::string Procs = readFile(Dir + "/cgroup.procs");
     llvm::StringRef Rest = llvm::StringRef(Procs).trim();
@@ -155,16 +236,25 @@ void StepCgroup::killAll() {
       int Pid = 0;
       if (!P.trim().getAsInteger(10, Pid) && Pid > 0) ::kill(Pid, SIGKILL);
     }
+    usleep(Round < 10 ? 100 : 1000);
   }
 }
 
 StepCgroup::~StepCgroup() {
   for (Group &G : Groups) close(G.ProcsFd);
   killAll();
-  // Killed members leave once reaped; the directories go when they have.
-  for (auto It = Groups.rbegin(); It != Groups.rend(); ++It)
-    for (int I = 0; I < 200 && rmdir(It->Dir.c_str()) != 0 && errno == EBUSY; ++I)
+  // Killed members leave once they have exited; a directory still busy
+  // after 50 ms is removed later (removeStale), not left behind.
+  Leftovers &L = leftovers();
+  for (auto It = Groups.rbegin(); It != Groups.rend(); ++It) {
+    bool Gone = false;
+    for (int I = 0; I < 50 && !(Gone = removeDir(It->Dir)) && errno == EBUSY; ++I)
       usleep(1000);
+    if (!Gone) {
+      std::lock_guard<std::mutex> Lock(L.M);
+      L.Dirs.push_back(It->Dir);
+    }
+  }
 }
 
 }  // namespace orch::runtime::sandbox

@@ -1,8 +1,10 @@
 //===- Launch.cpp ---------------------------------------------------------===//
 #include "runtime/sandbox/Launch.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "llvm/ADT/StringRef.h"
@@ -13,6 +15,16 @@ namespace {
 
 /// PATH inside the sandbox: only /usr is there.
 constexpr const char *SandboxPath = "/usr/local/bin:/usr/bin:/bin";
+
+/// Can this (non-root) process give a child a user and pid namespace of its
+/// own? Tried once in a short-lived child.
+bool userNamespacesWork() {
+  pid_t P = fork();
+  if (P == 0) _exit(unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0 ? 0 : 1);
+  int Status = 0;
+  return P > 0 && waitpid(P, &Status, 0) == P && WIFEXITED(Status) &&
+         WEXITSTATUS(Status) == 0;
+}
 
 HostLayout probeHost() {
   HostLayout H;
@@ -38,6 +50,7 @@ HostLayout probeHost() {
       break;
     }
   H.CanUnsharePid = geteuid() == 0;
+  H.CanUnshareUser = !H.CanUnsharePid && userNamespacesWork();
   if (const char *P = std::getenv("PATH")) H.HostPath = P;
   if (const char *P = std::getenv("HOME")) H.HostHome = P;
   return H;
@@ -82,7 +95,8 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
     L.Argv = Prog.Argv;
     if (!L.Argv.empty()) L.Path = L.Argv.front();
     L.Cwd = Prog.RunDir;
-    L.NewPidNamespace = Host.CanUnsharePid;
+    L.NewPidNamespace = Host.CanUnsharePid || Host.CanUnshareUser;
+    L.NewUserNamespace = !Host.CanUnsharePid && Host.CanUnshareUser;
     return L;
   }
   L.Path = Host.BwrapPath;
@@ -102,7 +116,10 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
   }
   for (const std::string &E : Host.EtcFiles) add(A, {"--ro-bind", E, E});
   std::string Size = std::to_string(Lim.FileSizeBytes);
-  add(A, {"--proc", "/proc", "--dev", "/dev", "--size", Size, "--tmpfs", "/tmp"});
+  // /dev is bwrap's own tmpfs: read-only, with /dev/shm a tmpfs of the
+  // disk limit's size (every tmpfs is charged to the step's memory cgroup).
+  add(A, {"--proc", "/proc", "--dev", "/dev", "--size", Size, "--tmpfs", "/dev/shm",
+          "--remount-ro", "/dev", "--size", Size, "--tmpfs", "/tmp"});
   switch (Pol.RunDir) {
     case RunDirAccess::None:
       add(A, {"--size", Size, "--tmpfs", SandboxWorkDir});

@@ -5,10 +5,12 @@
 // with new user, pid, net, ipc and uts namespaces, read-only binds of /usr
 // (and the root symlinks into it), a tmpfs work directory, the run
 // directory only on request, and the seccomp program on descriptor
-// SeccompFd. Unsandboxed, the program itself with the same small
-// environment, in a new pid namespace where orchrt may make one (root), so
-// that the step's tree ends with its first process. The rlimits are set by
-// the spawner in the child before exec (no prlimit process in between).
+// SeccompFd; /dev read-only with a sized /dev/shm. Unsandboxed, the
+// program itself with the same small environment, in a new pid namespace
+// (as root; otherwise inside a user namespace of its own that maps orchrt's
+// user to itself, where the kernel allows one), so that the step's tree ends
+// with its first process. The rlimits are set by the spawner in the child
+// before exec.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -44,6 +46,9 @@ struct HostLayout {
   std::string BwrapPath = "/usr/bin/bwrap";
   /// May a step get a new pid namespace without a user namespace (root)?
   bool CanUnsharePid = false;
+  /// May it get one in a user namespace of its own, mapping orchrt's user
+  /// to itself (not root, unprivileged user namespaces allowed)?
+  bool CanUnshareUser = false;
   std::string HostPath = "/usr/local/bin:/usr/bin:/bin";  ///< PATH unsandboxed.
   std::string HostHome = "/";                             ///< HOME unsandboxed.
 };
@@ -74,6 +79,9 @@ struct Launch {
   /// Start in a new pid namespace: when the first process exits, the kernel
   /// kills every process left in it (`cmd &`, `setsid` children included).
   bool NewPidNamespace = false;
+  /// With NewPidNamespace, not root: in a new user namespace where orchrt's
+  /// user and group map to themselves (the step keeps orchrt's rights).
+  bool NewUserNamespace = false;
 };
 
 /// The work directory inside the sandbox (and HOME there).

@@ -3,7 +3,8 @@
 // The limits and the view of the file system a `shell` step gets. The
 // launcher (Launch.h) turns a policy into a bubblewrap command line; the
 // policy itself is plain data, built from config.yaml's
-// `sandbox.resource_limits` and the step's own `limits` parameter.
+// `sandbox.resource_limits` (the run's ceilings) and the step's own
+// `limits` parameter (which may only tighten them).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -12,28 +13,21 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "ir/ResourceLimits.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 namespace orch::runtime::sandbox {
 
-/// Resource limits of one step (each applies to every process of the step
-/// as an rlimit; 0: the default below).
-struct Limits {
-  uint64_t MemoryBytes = 0;  ///< RLIMIT_AS (address space).
-  uint64_t CpuSeconds = 0;   ///< RLIMIT_CPU (the `cpu_time` form).
-  uint64_t Processes = 0;    ///< RLIMIT_NPROC, counted in the step's own user namespace.
-  uint64_t FileSizeBytes = 0;  ///< RLIMIT_FSIZE (the `disk` form).
-  uint64_t OpenFiles = 0;      ///< RLIMIT_NOFILE.
-  double CpuShare = 0;         ///< `cpu`: CPUs' worth of time (a cgroup quota); 0: none.
-};
+/// Resource limits of one step: `memory` bounds the step's cgroup (and
+/// each process's address space), `cpu_time`, `disk`, `open_files` are
+/// rlimits, `processes` the cgroup's pids.max, `cpu` a cgroup quota.
+using Limits = ir::ResourceLimits;
 
-/// The defaults when nothing is configured: 1 GiB, 600 s of CPU time, 256
-/// processes, 100 MiB files, 256 descriptors, no CPU share.
-Limits defaultLimits();
+/// The defaults when nothing is configured (ir::defaultResourceLimits).
+inline Limits defaultLimits() { return ir::defaultResourceLimits(); }
 
-/// \p Over with every unset (0) field taken from \p Base.
-Limits mergeLimits(const Limits &Over, const Limits &Base);
+using ir::parseByteSize;
 
 /// How the run directory appears in the sandbox.
 enum class RunDirAccess { None, Read, Write };
@@ -46,15 +40,15 @@ struct Policy {
   bool Network = false;  ///< `network: none` (the default) keeps a private, empty one.
 };
 
-/// Parses a byte size: a number with an optional unit B, KB, MB, GB, TB
-/// (powers of 1024; K, M, G, KiB, ... too). Errors say what was seen.
-llvm::Expected<uint64_t> parseByteSize(llvm::StringRef Text);
-
-/// Reads limits in config.yaml's `resource_limits` form, as JSON: `memory`
-/// and `disk` (sizes or byte counts), `cpu` (a share of CPUs, the seed's
-/// `cpu: 0.5`), `cpu_time` (seconds), `processes`, `open_files`, `network`
-/// (`none` or `host`). Unknown keys are errors.
+/// Applies config.yaml's `resource_limits` (JSON) to \p P: each key given
+/// replaces the default, and the result is the ceiling of every step.
+/// Unknown keys and bad values are errors.
 llvm::Error applyLimitsJson(const nlohmann::json &J, Policy &P);
+
+/// Applies a step's own `limits` to \p P: each may tighten \p P's, never
+/// loosen it (more memory, time, processes, disk or descriptors, a larger
+/// CPU share, `network: host` where \p P has none are errors that say so).
+llvm::Error applyStepLimitsJson(const nlohmann::json &J, Policy &P);
 
 /// Parses `run_dir: none | read | write`.
 llvm::Expected<RunDirAccess> parseRunDirAccess(llvm::StringRef Text);

@@ -66,9 +66,21 @@ struct Child {
   int Filter;
   const Rlimit *Limits;
   size_t NumLimits;
-  int MaxFds;     ///< The parent's RLIMIT_NOFILE: where the fallback stops.
+  int MaxFds;          ///< The parent's RLIMIT_NOFILE: where the fallback stops.
+  const char *UidMap;  ///< In a new user namespace: "uid uid 1" (else null).
+  const char *GidMap;
   int Errno = 0;  ///< Set by the child when it cannot exec.
 };
+
+/// Writes \p Text to \p Path (system calls only: the child may make no other).
+bool writeProc(const char *Path, const char *Text) {
+  int Fd = open(Path, O_WRONLY | O_CLOEXEC);
+  if (Fd < 0) return false;
+  size_t Len = strlen(Text);
+  bool Ok = write(Fd, Text, Len) == static_cast<ssize_t>(Len);
+  close(Fd);
+  return Ok;
+}
 
 /// Moves \p From to \p To without close-on-exec.
 bool place(int From, int To) {
@@ -82,9 +94,18 @@ int childMain(void *Arg) {
   std::memset(&Dfl, 0, sizeof Dfl);
   Dfl.sa_handler = SIG_DFL;
   for (int S = 1; S < NSIG; ++S) sigaction(S, &Dfl, nullptr);
-  // The step's cgroup first: every process it makes is counted.
+  // Dies with orchrt (the thread that started it, orchrt's event loop),
+  // however orchrt ends; bwrap adds --die-with-parent for its own child.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+  // The step's cgroups first: every process it makes is counted.
   for (int Fd : C->Io.CgroupProcs)
     if (Fd >= 0 && write(Fd, "0", 1) != 1) goto fail;
+  // Its own user namespace (unsandboxed, not root): the same user inside,
+  // so it keeps orchrt's rights, and the new pid namespace it owns.
+  if (C->UidMap && (!writeProc("/proc/self/setgroups", "deny") ||
+                    !writeProc("/proc/self/uid_map", C->UidMap) ||
+                    !writeProc("/proc/self/gid_map", C->GidMap)))
+    goto fail;
   if (setpgid(0, 0) != 0) goto fail;
   for (size_t I = 0; I < C->NumLimits; ++I) {
     struct rlimit R;
@@ -153,8 +174,19 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
         R.Value > Cur.rlim_max)
       R.Value = Cur.rlim_max;
   }
-  Child C{Path.c_str(), Argv.data(),   Env.data(),    L.Cwd.c_str(), Io,
-          Filter,       Limits.data(), Limits.size(), MaxFds};
+  std::string UidMap = fmt::format("{0} {0} 1", getuid());
+  std::string GidMap = fmt::format("{0} {0} 1", getgid());
+  Child C{Path.c_str(),
+          Argv.data(),
+          Env.data(),
+          L.Cwd.c_str(),
+          Io,
+          Filter,
+          Limits.data(),
+          Limits.size(),
+          MaxFds,
+          L.NewUserNamespace ? UidMap.c_str() : nullptr,
+          GidMap.c_str()};
   // The child runs on its own stack in our memory until exec (CLONE_VFORK
   // suspends this thread until then); no signal handler may run there.
   constexpr size_t StackSize = 64 * 1024;
@@ -164,6 +196,7 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   pthread_sigmask(SIG_SETMASK, &All, &Old);
   int Flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
   if (L.NewPidNamespace) Flags |= CLONE_NEWPID;
+  if (L.NewUserNamespace) Flags |= CLONE_NEWUSER;
   pid_t Pid = clone(childMain, Stack.data() + StackSize, Flags, &C);
   int CloneErr = errno;
   pthread_sigmask(SIG_SETMASK, &Old, nullptr);

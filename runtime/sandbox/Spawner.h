@@ -4,7 +4,7 @@
 // Launch to a Spawner. CloneSpawner starts it for real (a vfork-style
 // clone: its own process group, default signal handling, the rlimits, the
 // seccomp program on SeccompFd, a new pid namespace when the launch asks,
-// the step's cgroup joined before exec); tests hand
+// the step's cgroups joined before exec, SIGKILL when orchrt dies); tests hand
 // the action a fake that records what it was asked.
 //
 //===----------------------------------------------------------------------===//
@@ -23,7 +23,7 @@ struct Stdio {
   int In = -1;
   int Out = -1;
   int Err = -1;
-  int CgroupProcs[2] = {-1, -1};
+  int CgroupProcs[3] = {-1, -1, -1};
 };
 
 /// Starts processes.

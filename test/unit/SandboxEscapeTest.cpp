@@ -8,12 +8,15 @@
 //===----------------------------------------------------------------------===//
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -47,11 +50,15 @@ class SandboxEscape : public ::testing::Test {
 
   /// Runs \p Params as a sandboxed `shell` step; cancels it after
   /// \p CancelMs if that is > 0.
-  ActionResult run(json Params, int CancelMs = 0, bool Sandboxed = true) {
+  ActionResult run(json Params, int CancelMs = 0, bool Sandboxed = true,
+                   const sandbox::Policy *Run = nullptr,
+                   const sandbox::HostLayout *Host = nullptr) {
     EventLoop Loop;
     ProcessConfig C;
     C.RunDir = Dir;
+    if (Run) C.Sandbox = *Run;
     C.Sandbox.Enabled = Sandboxed;
+    C.Host = Host;
     ActionResult Out;
     bool Done = false;
     std::unique_ptr<ActionTask> T =
@@ -198,6 +205,71 @@ TEST_F(SandboxEscape, MemoryBombHitsTheMemoryLimit) {
   EXPECT_NE(out(R).find("MemoryError"), std::string::npos) << out(R);
 }
 
+// Review finding 6: RLIMIT_AS bounds each process, not the step. Several
+// processes of 150 MB each under a 256 MB step are stopped by the step's
+// memory cgroup (the kernel's OOM killer, or an allocation failing).
+TEST_F(SandboxEscape, MemoryBombAcrossProcessesHitsTheStepLimit) {
+  // As root the memory controller is there to use: it must be used. A
+  // normal user without a delegated cgroup has per-process limits only
+  // (docs/sandbox.md, Known gaps).
+  if (geteuid() != 0 && !sandbox::StepCgroup::memoryLimitsWork())
+    GTEST_SKIP() << "not root and no writable memory cgroup: the step's memory is "
+                    "bounded per process only";
+  ASSERT_TRUE(sandbox::StepCgroup::memoryLimitsWork());
+  ActionResult R =
+      run(json{{"command",
+                "ps=; for i in 1 2 3 4; do python3 -c 'import time; "
+                "x = bytearray(150 << 20); x[::4096] = b\"a\" * len(x[::4096]); "
+                "time.sleep(2)' & ps=\"$ps $!\"; done; "
+                "for p in $ps; do wait $p; echo status=$?; done"},
+               {"limits", {{"memory", "256MB"}, {"cpu_time", 20}}}});
+  // 150 MB each is within every process's own limit (RLIMIT_AS); four at
+  // once are not within the step's: not all four ran to their end.
+  std::string O = R.Fields.value("stdout", std::string());
+  size_t Ok = 0;
+  for (size_t At = O.find("status=0"); At != std::string::npos;
+       At = O.find("status=0", At + 1))
+    ++Ok;
+  EXPECT_EQ(std::count(O.begin(), O.end(), '\n'), 4) << out(R) << R.Error;
+  EXPECT_LT(Ok, 4u) << out(R);
+}
+
+// Review finding 6: /dev was bwrap's writable tmpfs with no size (270 MB
+// written past a 100 MiB disk limit). It is read-only now, and /dev/shm a
+// tmpfs of the disk limit's size.
+TEST_F(SandboxEscape, DevCannotBeFilled) {
+  ActionResult R = run(json{{"command",
+                             "head -c 5000000 /dev/zero > /dev/fill; echo dev=$?; "
+                             "head -c 5000000 /dev/zero > /dev/shm/fill; echo shm=$?; "
+                             "du -k /dev/shm/fill | cut -f1; echo x > /dev/null && "
+                             "echo null-ok"},
+                            {"limits", {{"disk", "1MB"}}}});
+  std::string O = R.Fields.value("stdout", std::string());
+  ASSERT_NE(O.find("shm="), std::string::npos) << out(R);
+  EXPECT_EQ(O.find("dev=0"), std::string::npos) << out(R);
+  EXPECT_EQ(O.find("shm=0"), std::string::npos) << out(R);
+  EXPECT_NE(O.find("null-ok"), std::string::npos) << out(R);
+  EXPECT_NE(out(R).find("Read-only file system"), std::string::npos) << out(R);
+  size_t Kb = std::stoul(O.substr(O.find('\n', O.find("shm=")) + 1));
+  EXPECT_LE(Kb, 1024u) << out(R);
+}
+
+// Review finding 8: a step's limits may tighten the run's, never loosen them.
+TEST_F(SandboxEscape, StepLimitsCannotLoosenTheRunsCeilings) {
+  sandbox::Policy Run;
+  Run.Lim.MemoryBytes = 64u << 20;
+  ActionResult R =
+      run(json{{"command", "echo ran"}, {"limits", {{"memory", "1GB"}}}}, 0, true, &Run);
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(R.Error.find("above the ceiling 64MB"), std::string::npos) << R.Error;
+  R = run(json{{"command", "echo ran"}, {"limits", {{"network", "host"}}}}, 0, true,
+          &Run);
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(R.Error.find("`network: host` is not allowed"), std::string::npos) << R.Error;
+  R = run(json{{"command", "echo ran"}, {"limits", {{"memory", "32MB"}}}}, 0, true, &Run);
+  EXPECT_TRUE(R.Ok) << R.Error;
+}
+
 TEST_F(SandboxEscape, InfiniteLoopHitsTheCpuLimit) {
   ActionResult R =
       run(json{{"command", "while :; do :; done"}, {"limits", {{"cpu_time", 1}}}});
@@ -305,9 +377,10 @@ TEST_F(SandboxEscape, CancelEndsTheWholeTree) {
 TEST_F(SandboxEscape, UnsandboxedStepsEndTheirTreeToo) {
   // Without the sandbox the step's own pid namespace (root) or its cgroup
   // ends what it left behind.
-  if (!sandbox::hostLayout().CanUnsharePid && !sandbox::StepCgroup::create(16, 0))
-    GTEST_SKIP() << "not root and no writable pids cgroup here (no delegated cgroup "
-                    "v2): unsandboxed steps cannot be tracked beyond their process group";
+  if (!sandbox::hostLayout().CanUnsharePid && !sandbox::hostLayout().CanUnshareUser &&
+      !sandbox::StepCgroup::create({16, 0, 0}))
+    GTEST_SKIP() << "not root, no user namespaces and no writable pids cgroup here: "
+                    "unsandboxed steps cannot be tracked beyond their process group";
   std::string Mark = "4243.4243";
   ActionResult R = run(json{{"command", "(setsid sleep " + Mark +
                                             " >/dev/null 2>&1 &); "
@@ -325,6 +398,61 @@ TEST_F(SandboxEscape, UnsandboxedStepsGetTheirOwnPidNamespaceAsRoot) {
   ActionResult R = run(json{{"command", "echo $$"}}, 0, /*Sandboxed=*/false);
   ASSERT_TRUE(R.Ok) << R.Error;
   EXPECT_EQ(R.Fields["output"], "1");
+}
+
+// Review finding 10: not root, an unsandboxed step gets a user namespace
+// of its own (orchrt's user mapped to itself, so the same rights) and a pid
+// namespace in it: its whole tree ends with it. Run in a child that has
+// dropped to uid 65534.
+TEST_F(SandboxEscape, UnsandboxedStepsEndTheirTreeAsNonRoot) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+  fs::permissions(Dir, fs::perms::all);
+  std::string Mark = "4246.4246";
+  pid_t Child = fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+        setresuid(65534, 65534, 65534) != 0)
+      _exit(10);
+    // As after an exec by uid 65534 (setuid made the process non-dumpable,
+    // and /proc/self/uid_map root's).
+    prctl(PR_SET_DUMPABLE, 1);
+    sandbox::HostLayout Host = sandbox::hostLayout();
+    Host.CanUnsharePid = false;  // as probeHost finds it for a non-root orchrt
+    Host.CanUnshareUser = true;
+    ActionResult R =
+        run(json{{"command", "(setsid sleep " + Mark + " >/dev/null 2>&1 &); sleep " +
+                                 Mark + " >/dev/null 2>&1 & echo $$; id -u"}},
+            0, /*Sandboxed=*/false, nullptr, &Host);
+    if (!R.Ok) _exit(11);
+    _exit(R.Fields["output"] == "1\n65534" ? 0 : 12);
+  }
+  int Status = 0;
+  ASSERT_EQ(waitpid(Child, &Status, 0), Child);
+  ASSERT_TRUE(WIFEXITED(Status));
+  EXPECT_EQ(WEXITSTATUS(Status), 0) << "10: cannot drop, 11: step failed, 12: output";
+  EXPECT_FALSE(processesLeft(Mark));
+}
+
+// `run_dir: write` with the default run directory (the project's) is
+// refused; with a run directory of its own it runs.
+TEST_F(SandboxEscape, WritingTheProjectDirectoryIsRefused) {
+  EventLoop Loop;
+  ProcessConfig C;
+  C.RunDir = Dir;
+  C.DefaultRunDir = true;
+  ActionResult Out;
+  bool Done = false;
+  auto T = startProcessStep(Loop, C, "shell",
+                            json{{"command", "echo x > made.txt"}, {"run_dir", "write"}},
+                            [&](ActionResult R) {
+                              Out = std::move(R);
+                              Done = true;
+                            });
+  Loop.runUntil([&] { return Done; });
+  EXPECT_FALSE(Out.Ok);
+  EXPECT_NE(Out.Error.find("--run-dir"), std::string::npos) << Out.Error;
+  EXPECT_FALSE(fs::exists(Dir + "/made.txt"));
 }
 
 TEST_F(SandboxEscape, HugeOutputIsCapped) {

@@ -44,6 +44,9 @@ TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   EXPECT_TRUE(hasSeq(L.Argv, {"--symlink", "usr/bin", "/bin"}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--ro-bind", "/lib", "/lib"}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--tmpfs", "/work"}));
+  // Review finding 6: /dev read-only, /dev/shm of the disk limit's size.
+  EXPECT_TRUE(hasSeq(L.Argv, {"--dev", "/dev", "--size", "104857600", "--tmpfs",
+                              "/dev/shm", "--remount-ro", "/dev"}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--seccomp", "3"}));
   EXPECT_FALSE(llvm::is_contained(L.Argv, "/runs/r1"));  // not bound unless asked
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_AS, 1073741824}));
@@ -95,6 +98,53 @@ TEST(SandboxLaunch, UnsandboxedKeepsTheSmallEnvironment) {
   EXPECT_TRUE(buildLaunch(P, Prog, Root).NewPidNamespace);
 }
 
+TEST(SandboxLaunch, UnsandboxedNonRootGetsItsOwnUserAndPidNamespace) {
+  Policy P;
+  P.Enabled = false;
+  Program Prog{{"true"}, {}, "/runs/r1"};
+  HostLayout H = fakeHost();
+  H.CanUnshareUser = true;  // not root, unprivileged user namespaces allowed
+  Launch L = buildLaunch(P, Prog, H);
+  EXPECT_TRUE(L.NewPidNamespace);
+  EXPECT_TRUE(L.NewUserNamespace);
+  H.CanUnsharePid = true;  // root: no user namespace needed
+  L = buildLaunch(P, Prog, H);
+  EXPECT_TRUE(L.NewPidNamespace);
+  EXPECT_FALSE(L.NewUserNamespace);
+}
+
+// Review finding 8: config.yaml's limits are ceilings; a step tightens.
+TEST(SandboxPolicy, StepLimitsOnlyTighten) {
+  Policy Run;
+  ASSERT_FALSE(static_cast<bool>(
+      applyLimitsJson(json{{"memory", "256MB"}, {"cpu", 0.5}, {"processes", 32}}, Run)));
+  auto Step = [&](json J) {
+    Policy P = Run;
+    llvm::Error E = applyStepLimitsJson(J, P);
+    return E ? llvm::toString(std::move(E)) : std::string("ok");
+  };
+  EXPECT_EQ(Step(json{{"memory", "128MB"}, {"cpu", 0.25}, {"network", "none"}}), "ok");
+  EXPECT_NE(
+      Step(json{{"memory", "1GB"}}).find("`memory: 1GB` is above the ceiling 256MB"),
+      std::string::npos);
+  EXPECT_NE(Step(json{{"cpu", 2}}).find("`cpu: 2` is above the ceiling 0.5"),
+            std::string::npos);
+  EXPECT_NE(Step(json{{"processes", 33}}).find("ceiling 32"), std::string::npos);
+  EXPECT_NE(Step(json{{"cpu_time", 601}}).find("ceiling 600"), std::string::npos);
+  EXPECT_NE(Step(json{{"network", "host"}}).find("`network: host` is not allowed"),
+            std::string::npos);
+  Policy P = Run;
+  ASSERT_FALSE(static_cast<bool>(applyStepLimitsJson(json{{"memory", "64MB"}}, P)));
+  EXPECT_EQ(P.Lim.MemoryBytes, 64u << 20);
+  EXPECT_EQ(P.Lim.Processes, 32u);  // the rest stays the run's
+  // Where config.yaml gives the host's network, a step may keep or drop it.
+  Policy Host;
+  ASSERT_FALSE(static_cast<bool>(applyLimitsJson(json{{"network", "host"}}, Host)));
+  EXPECT_TRUE(Host.Network);
+  ASSERT_FALSE(static_cast<bool>(applyStepLimitsJson(json{{"network", "none"}}, Host)));
+  EXPECT_FALSE(Host.Network);
+}
+
 TEST(SandboxPolicy, Sizes) {
   EXPECT_EQ(*parseByteSize("1GB"), 1ull << 30);
   EXPECT_EQ(*parseByteSize("100MB"), 100ull << 20);
@@ -137,6 +187,10 @@ TEST(SandboxPolicy, SeedForms) {
             std::string::npos);
   EXPECT_NE(Err(json{{"network", "bridge"}}).find("`none` or `host`"), std::string::npos);
   EXPECT_NE(Err(json{{"memory", true}}).find("`memory`"), std::string::npos);
+  // Review (minor): 1e30 was cast to uint64_t (undefined behaviour).
+  EXPECT_NE(Err(json{{"processes", 1e30}}).find("at most 10^15"), std::string::npos);
+  EXPECT_NE(Err(json{{"open_files", -3}}).find("positive whole number"),
+            std::string::npos);
 }
 
 TEST(SandboxSeccomp, ProgramDeniesTheListedCalls) {

@@ -53,6 +53,11 @@ int runMcpCommand(int Argc, char **Argv) {
                           cl::desc("Run shell, python and node steps unsandboxed, with "
                                    "orchrt's own rights (warned about)"),
                           cl::cat(Cat));
+  cl::opt<bool> RequireSandbox(
+      "require-sandbox",
+      cl::desc("Refuse plans whose process steps would run unsandboxed (also "
+               "ORCH_REQUIRE_SANDBOX=1)"),
+      cl::cat(Cat));
   cl::HideUnrelatedOptions(Cat);
   std::vector<char *> Args(Argv, Argv + Argc);
   std::string Prog = "orchrt mcp";
@@ -82,7 +87,11 @@ int runMcpCommand(int Argc, char **Argv) {
     Expected<LoadedPlan> Plan = readPlan((*Buf)->getBuffer().str());
     if (!Plan) return usage(Path + ": " + toString(Plan.takeError()));
     // The same sandbox decision as `orchrt plan.bin`, per plan.
-    Expected<ProcessConfig> Process = processConfig(Plan->plan(), NoSandbox, errs());
+    ProcessOptions PO;
+    PO.NoSandbox = NoSandbox;
+    PO.RequireSandbox = RequireSandbox;
+    PO.DefaultRunDir = RunDir.getNumOccurrences() == 0;
+    Expected<ProcessConfig> Process = processConfig(Plan->plan(), PO, errs());
     if (!Process) return usage(Path + ": " + toString(Process.takeError()));
     mcp::PlanRunSettings PS = S;
     PS.Process = std::move(*Process);

@@ -156,9 +156,23 @@ int runPlan(const RunCommand &Cmd) {
     }
   }
 
-  llvm::Expected<ProcessConfig> Process =
-      processConfig(Plan->plan(), Cmd.NoSandbox, llvm::errs());
-  if (!Process) return usage(Cmd.PlanPath + ": " + llvm::toString(Process.takeError()));
+  ProcessOptions PO;
+  PO.NoSandbox = Cmd.NoSandbox;
+  PO.RequireSandbox = Cmd.RequireSandbox;
+  PO.DefaultRunDir = Cmd.DefaultRunDir;
+  llvm::Expected<ProcessConfig> Process = processConfig(Plan->plan(), PO, llvm::errs());
+  if (!Process) {
+    int Code = ExitUsage;
+    std::string Msg;
+    llvm::handleAllErrors(
+        Process.takeError(),
+        [&](const SandboxRequiredError &E) {
+          Code = usageError(DiagKind::SandboxRequired, "`" + Cmd.PlanPath + "`", E.Why,
+                            E.By);
+        },
+        [&](const llvm::ErrorInfoBase &E) { Msg = E.message(); });
+    return Msg.empty() ? Code : usage(Cmd.PlanPath + ": " + Msg);
+  }
 
   EventLoop Loop;
   RunnerConfig RC;

@@ -26,8 +26,10 @@ struct RunCommand {
   /// files under <run dir>/.orch-spill; 0: never.
   uint64_t SpillThreshold = 1u << 20;
   bool Time = false;
-  bool DryRun = false;     ///< `--dry-run`: load, check inputs, run nothing.
-  bool NoSandbox = false;  ///< `--no-sandbox`: shell steps run with orchrt's rights.
+  bool DryRun = false;          ///< `--dry-run`: load, check inputs, run nothing.
+  bool NoSandbox = false;       ///< `--no-sandbox`: shell steps run with orchrt's rights.
+  bool RequireSandbox = false;  ///< `--require-sandbox`: refuse unsandboxed plans.
+  bool DefaultRunDir = true;    ///< No `--run-dir` was given.
   std::string StateDir;  ///< `--state-dir`, else defaultStateDir().  ///< `--time`: print
                          ///< load and run times to stderr.
 };

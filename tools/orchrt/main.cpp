@@ -66,6 +66,11 @@ cl::opt<bool> NoSandbox("no-sandbox",
                         cl::desc("Run shell steps without the sandbox, with orchrt's "
                                  "own rights (a warning says so)"),
                         cl::cat(Cat));
+cl::opt<bool> RequireSandbox(
+    "require-sandbox",
+    cl::desc("Refuse to run a plan whose process steps would run unsandboxed "
+             "(also ORCH_REQUIRE_SANDBOX=1)"),
+    cl::cat(Cat));
 cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr"),
                       cl::cat(Cat));
 }  // namespace
@@ -104,6 +109,7 @@ int main(int Argc, char **Argv) {
   C.OutPath = Out;
   C.ResumePath = Resume;
   C.RunDir = RunDir;
+  C.DefaultRunDir = RunDir.getNumOccurrences() == 0;
   C.Model = Model;
   C.ModelsFile = Models;
   C.ProgressMode = Quiet ? Progress::None : ProgressOpt.getValue();
@@ -112,6 +118,7 @@ int main(int Argc, char **Argv) {
   C.Time = TimeRun;
   C.DryRun = DryRun;
   C.NoSandbox = NoSandbox;
+  C.RequireSandbox = RequireSandbox;
   C.StateDir = StateDir;
   try {
     return runPlan(C);

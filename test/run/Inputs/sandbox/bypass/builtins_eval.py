@@ -1,0 +1,2 @@
+import builtins
+print(builtins.eval("6 * 7"))

@@ -1,0 +1,2 @@
+import site
+site.os.system("echo escaped")

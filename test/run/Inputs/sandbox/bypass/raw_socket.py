@@ -1,0 +1,2 @@
+import _socket
+print(_socket.socket())

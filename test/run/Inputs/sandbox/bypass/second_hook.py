@@ -1,0 +1,3 @@
+import sys
+sys.addaudithook(lambda *a: None)
+print(sys.modules.get("os"))

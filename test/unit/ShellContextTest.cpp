@@ -1,0 +1,81 @@
+//===- ShellContextTest.cpp - Where a value lands in a shell command -------===//
+#include <gtest/gtest.h>
+
+#include "passes/ShellContext.h"
+
+using orch::passes::ShellContext;
+using orch::passes::ShellSpot;
+
+namespace {
+
+/// Where a value lands after \p Before (literal text).
+ShellSpot spot(llvm::StringRef Before) {
+  ShellContext C;
+  C.text(Before);
+  return C.value();
+}
+
+TEST(ShellContext, WordsAndQuotes) {
+  EXPECT_EQ(spot("echo ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("echo \"a ").K, ShellSpot::DoubleQuoted);
+  EXPECT_EQ(spot("echo 'a ").K, ShellSpot::SingleQuoted);
+  EXPECT_EQ(spot("echo 'a' \\\" ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("echo \"$(cat ").K, ShellSpot::DoubleQuoted);
+  EXPECT_EQ(spot("echo # '").K, ShellSpot::Word);  // a quote in a comment opens nothing
+}
+
+TEST(ShellContext, EvalAndShDashC) {
+  EXPECT_EQ(spot("eval ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("eval ").Runner, "eval");
+  EXPECT_EQ(spot("x=1; eval echo ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("sh -c ").Runner, "sh -c");
+  EXPECT_EQ(spot("/bin/bash -e -c ").Runner, "bash -c");
+  EXPECT_EQ(spot("bash -ec ").Runner, "bash -c");
+  EXPECT_EQ(spot("A=b exec env -i nohup dash -c ").Runner, "dash -c");
+  EXPECT_EQ(spot("true && sh -c ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("if true; then eval ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("echo $(sh -c ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("bash -c -e ").Runner, "bash -c");
+  EXPECT_EQ(spot("busybox sh -c ").Runner, "busybox -c");
+  // Other programs that run an argument as code.
+  EXPECT_EQ(spot("python3 -c ").Runner, "python3 -c");
+  EXPECT_EQ(spot("/usr/bin/python3.11 -u -c ").Runner, "python3.11 -c");
+  EXPECT_EQ(spot("node -e ").Runner, "node -e");
+  EXPECT_EQ(spot("perl -E ").Runner, "perl -E");
+  EXPECT_EQ(spot("su -c ").Runner, "su -c");
+  EXPECT_EQ(spot("python3 -c -u ").K, ShellSpot::Word);  // -u is the code there
+  EXPECT_EQ(spot("python3 -c 'import sys; print(sys.argv[1])' ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("python3 script.py ").K, ShellSpot::Word);
+  // The value as a positional argument, or not an argument of them: data.
+  EXPECT_EQ(spot("sh -c 'echo \"$1\"' sh ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("sh script.sh ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("evaluate ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("echo eval ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("eval; echo ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("sh -c").K, ShellSpot::Word);  // `-c{{ x }}`: one word with -c
+}
+
+TEST(ShellContext, HereDocuments) {
+  EXPECT_EQ(spot("cat <<EOF\n").K, ShellSpot::Heredoc);
+  EXPECT_EQ(spot("cat <<EOF\nline\n").K, ShellSpot::Heredoc);
+  EXPECT_EQ(spot("cat <<EOF\nx\nEOF\necho ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("cat <<'EOF'\n").K, ShellSpot::QuotedHeredoc);
+  EXPECT_EQ(spot("cat <<\\EOF\n").K, ShellSpot::QuotedHeredoc);
+  EXPECT_EQ(spot("cat <<-END\n\tx\n\tEND\necho ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("cat <<A <<B\na\nA\n").K, ShellSpot::Heredoc);  // B's body
+  EXPECT_EQ(spot("cat <<A <<B\na\nA\nb\nB\n").K, ShellSpot::Word);
+  EXPECT_EQ(spot("cat <<EOF; echo ").K, ShellSpot::Word);  // the body starts next line
+  EXPECT_EQ(spot("cat <<< ").K, ShellSpot::Word);          // a here-string is a word
+}
+
+TEST(ShellContext, ValuesFollowOneAnother) {
+  ShellContext C;
+  C.text("cat <<EOF\n");
+  EXPECT_EQ(C.value().K, ShellSpot::Heredoc);
+  C.text("\nEOF\neval ");
+  EXPECT_EQ(C.value().K, ShellSpot::Code);
+  C.text("; echo ");
+  EXPECT_EQ(C.value().K, ShellSpot::Word);
+}
+
+}  // namespace
