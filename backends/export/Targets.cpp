@@ -7,6 +7,7 @@ namespace orch::backends {
 namespace {
 /// One row per target; keep them in alphabetical order.
 const ExportTarget Targets[] = {
+    {"langgraph", "a LangGraph JS project (graph.mjs, langgraph.json)", exportLangGraph},
     {"mcp", "an MCP server: server.json (registry format), tools.json, plan.bin",
      exportMcp},
     {"plan", "the execution plan for orchrt (plan.bin)", exportPlan},

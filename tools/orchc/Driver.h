@@ -22,8 +22,9 @@ struct DriverOptions {
   std::string Input;
   bool Build = false;  ///< `build` (else `check`).
   Emit EmitKind = Emit::Ir;
-  std::string Output = "-";  ///< A file, or the directory of an export.
-  std::string ExportTarget;  ///< `orchc export --target=` (with Emit::Export).
+  std::string Output = "-";            ///< A file, or the directory of an export.
+  std::string ExportTarget;            ///< `orchc export --target=` (with Emit::Export).
+  bool AllowUnsandboxedShell = false;  ///< `orchc export --allow-unsandboxed-shell`.
   std::vector<std::string> Sets;
   std::string InputsFile;
   bool Color = false;

@@ -61,6 +61,10 @@ cl::opt<std::string> InputsFile("inputs",
                                 cl::value_desc("file"), cl::sub(CheckCmd),
                                 cl::sub(GraphCmd), cl::sub(ExplainCmd), cl::sub(BuildCmd),
                                 cl::sub(ExportCmd), cl::cat(Cat));
+cl::opt<bool> AllowUnsandboxedShell(
+    "allow-unsandboxed-shell",
+    cl::desc("Export `shell` steps although the target cannot sandbox them"),
+    cl::sub(ExportCmd), cl::cat(Cat));
 enum class ColorMode { Auto, Always, Never };
 cl::opt<ColorMode> Color("color", cl::desc("Colour diagnostics"),
                          cl::init(ColorMode::Auto),
@@ -176,6 +180,7 @@ int main(int argc, char **argv) {
     Opts.Build = true;
     Opts.EmitKind = Emit::Export;
     Opts.ExportTarget = ExportTargetName;
+    Opts.AllowUnsandboxedShell = AllowUnsandboxedShell;
     Opts.Output = ExportDir;
   } else {
     orch::DiagnosticEngine D(nullptr);

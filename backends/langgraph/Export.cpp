@@ -1,0 +1,369 @@
+//===- Export.cpp - graph.mjs, run.mjs and the manifests ------------------===//
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "backends/export/ExportTarget.h"
+#include "backends/langgraph/JsText.h"
+#include "backends/langgraph/LangGraph.h"
+#include "ir/Actions.h"
+#include "ir/Filters.h"
+#include "ir/JsonSchema.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
+
+namespace orch::backends::langgraph {
+
+using nlohmann::json;
+
+namespace {
+
+/// The pinned versions of the packages the export needs (as
+/// test/langgraph/node/package.json, where the tests run them).
+constexpr const char *LangGraphVersion = "1.7.3";
+constexpr const char *CoreVersion = "1.4.0";
+constexpr const char *OpenAIVersion = "1.6.0";
+constexpr const char *AnthropicVersion = "1.5.11";
+
+/// orchrt's default `max_retries` (docs/runtime.md §4.4).
+constexpr int64_t DefaultMaxRetries = 3;
+
+/// A schema name the services accept (runtime/actions/LlmSteps.cpp).
+std::string schemaName(llvm::StringRef StepId) {
+  std::string S = "step_";
+  for (char C : StepId) S += llvm::isAlnum(C) || C == '_' || C == '-' ? C : '_';
+  return S.substr(0, 64);
+}
+
+std::string where(const ir::Pipeline &P, SourceLoc Loc) {
+  return fmt::format("{}:{}", llvm::sys::path::filename(P.file().name()).str(),
+                     P.file().lineCol(Loc).Line);
+}
+
+/// Reports what the export cannot express; true if all is well.
+class Checker {
+ public:
+  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell)
+      : P(P), Diags(D), AllowShell(AllowShell) {}
+
+  bool run() {
+    for (const ir::Step &S : P.Steps) checkStep(S);
+    for (const ir::Input &I : P.Inputs)
+      if (I.Default && !I.Bound && hasExpr(I.Default))
+        Diags.report(DiagKind::ExportUnsupported, I.Default->loc(), I.Default->length(),
+                     "a template as an input's default", I.Name.Str.str());
+    for (const ir::Output &O : P.Outputs) checkFilters(O.V, O.Name.Str);
+    return !Diags.hasErrors();
+  }
+
+ private:
+  static bool hasExpr(const ir::Value *V) {
+    bool Any = false;
+    ir::forEachExpr(V, [&](const ir::Expr *) { Any = true; });
+    return Any;
+  }
+
+  void checkFilters(const ir::Value *V, llvm::StringRef Step) {
+    ir::forEachExpr(V, [&](const ir::Expr *E) { walk(E, Step); });
+  }
+
+  void walk(const ir::Expr *E, llvm::StringRef Step) {
+    if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
+      if (!llvm::is_contained(runtimeFilters(), F->name()))
+        Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
+                     static_cast<uint32_t>(F->name().size()),
+                     fmt::format("the filter `{}` (orch_filters.mjs has no row for it)",
+                                 F->name().str()),
+                     Step.str());
+      walk(F->base(), Step);
+      for (const ir::Expr *A : F->args()) walk(A, Step);
+    } else if (auto *A = llvm::dyn_cast<ir::AttrExpr>(E)) {
+      walk(A->base(), Step);
+    } else if (auto *I = llvm::dyn_cast<ir::IndexExpr>(E)) {
+      walk(I->base(), Step);
+      walk(I->index(), Step);
+    } else if (auto *U = llvm::dyn_cast<ir::UnaryExpr>(E)) {
+      walk(U->operand(), Step);
+    } else if (auto *B = llvm::dyn_cast<ir::BinaryExpr>(E)) {
+      walk(B->lhs(), Step);
+      walk(B->rhs(), Step);
+    } else if (auto *L = llvm::dyn_cast<ir::ListExpr>(E)) {
+      for (const ir::Expr *X : L->items()) walk(X, Step);
+    }
+  }
+
+  void checkStep(const ir::Step &S) {
+    std::string Id = S.Id.Str.str();
+    const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
+    if (A && A->RunsProcess && S.Action.Str != "shell")
+      Diags.report(
+          DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+          fmt::format("the `{}` action (a sandboxed interpreter)", S.Action.Str.str()),
+          Id);
+    if (S.Action.Str == "shell" && !AllowShell)
+      Diags.report(DiagKind::ExportUnsandboxedShell, S.Action.Loc, S.Action.Length, Id);
+    if (S.Action.Str == "shell" && S.Params)
+      for (const ir::MapEntry &E : S.Params->entries())
+        if (E.Key == "argv" || E.Key == "limits")
+          Diags.report(DiagKind::ExportUnsupported, E.KeyLoc,
+                       static_cast<uint32_t>(E.Key.size()),
+                       fmt::format("the `{}` parameter of `shell`", E.Key.str()), Id);
+    if (!S.FallbackModels.empty() || S.UcbExploration > 0)
+      Diags.report(DiagKind::ExportUnsupported, S.Id.Loc, S.Id.Length,
+                   "fallback models chosen at run time (`selection_policy`)", Id);
+    if (S.Params) checkFilters(S.Params, Id);
+    if (S.Condition) checkFilters(S.Condition, Id);
+  }
+
+  const ir::Pipeline &P;
+  DiagnosticEngine &Diags;
+  bool AllowShell;
+};
+
+/// Longest-path level of each step (0: no dependencies).
+std::vector<uint32_t> levels(const ir::Pipeline &P) {
+  std::vector<uint32_t> L(P.Steps.size(), 0);
+  std::vector<uint8_t> Done(P.Steps.size(), 0);
+  // Iterative depth-first order (the pipeline is acyclic after cycle-check).
+  for (uint32_t Root = 0; Root < P.Steps.size(); ++Root) {
+    std::vector<std::pair<uint32_t, size_t>> Stack{{Root, 0}};
+    while (!Stack.empty()) {
+      auto &[I, K] = Stack.back();
+      if (Done[I]) {
+        Stack.pop_back();
+        continue;
+      }
+      const auto &Deps = P.Steps[I].Deps;
+      if (K < Deps.size()) {
+        uint32_t T = Deps[K++].Target;
+        if (!Done[T]) Stack.push_back({T, 0});
+        continue;
+      }
+      for (const ir::DepEdge &E : Deps) L[I] = std::max(L[I], L[E.Target] + 1);
+      Done[I] = 1;
+      Stack.pop_back();
+    }
+  }
+  return L;
+}
+
+std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
+  const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
+  bool Model = ir::isModelAction(S.Action.Str);
+  std::string Out = "{\n";
+  auto Field = [&](llvm::StringRef K, const std::string &V) {
+    Out += "  " + K.str() + ": " + V + ",\n";
+  };
+  Field("id", jsString(S.Id.Str));
+  Field("action", jsString(S.Action.Str));
+  Field("builtin", A && !A->UsesModel ? "true" : "false");
+  std::string Deps = "[";
+  for (size_t K = 0; K < S.Deps.size(); ++K)
+    Deps += (K ? ", " : "") + jsString(P.Steps[S.Deps[K].Target].Id.Str);
+  Field("deps", Deps + "]");
+  Field("onFailure", jsString(ir::failurePolicyName(S.OnFailure)));
+  int64_t Retries = S.MaxRetries           ? S.MaxRetries->Val
+                    : P.Context.MaxRetries ? P.Context.MaxRetries->Val
+                                           : DefaultMaxRetries;
+  Field("maxRetries", std::to_string(Retries));
+  Field("timeoutS", S.Timeout ? std::to_string(S.Timeout->Val) : "null");
+  Field("condition", S.Condition ? "(c) => " + compileValue(S.Condition) : "null");
+  std::string Params = "[";
+  std::string Order = "[";
+  if (S.Params)
+    for (const ir::MapEntry &E : S.Params->entries()) {
+      Params += "\n    [" + jsString(E.Key) + ", (c) => " + compileValue(E.V) + "],";
+      Order += (Order.size() > 1 ? ", " : "") + jsString(E.Key);
+    }
+  Field("params", Params + (Params.size() > 1 ? "\n  ]" : "]"));
+  if (Model) {
+    Field("paramOrder", Order + "]");
+    Field("model", jsString(S.Model.Str));
+    Field("modelSelected", S.ModelSelected ? "true" : "false");
+    Field("maxTokens", S.MaxTokens ? std::to_string(S.MaxTokens->Val) : "null");
+    std::string Schema = "null";
+    if (!S.OutputSchema.empty()) {
+      json J = json::parse(S.OutputSchema.str(), nullptr, false);
+      ir::StrictSchema Strict = ir::makeStrict(J);
+      Schema =
+          fmt::format("{{ name: {}, wrapped: {}, schema: JSON.parse({}) }}",
+                      jsString(schemaName(S.Id.Str)), Strict.Wrapped ? "true" : "false",
+                      jsString(Strict.Schema.dump()));
+    }
+    Field("schema", Schema);
+  }
+  return Out + "}";
+}
+
+std::string graphModule(const ir::Pipeline &P) {
+  std::string Out;
+  std::string File = llvm::sys::path::filename(P.file().name()).str();
+  Out += fmt::format(
+      "// graph.mjs: the pipeline `{}` ({}) as a LangGraph StateGraph.\n"
+      "// Generated by `orchc export --target=langgraph`; export again rather than "
+      "edit.\n"
+      "// Each step is one node (orch_runtime.mjs gives it orchrt's semantics); each\n"
+      "// dependency is one edge, a join one multi-source edge.\n",
+      P.Name.Str.str(), File);
+  Out +=
+      "import { Annotation, END, START, StateGraph } from \"@langchain/langgraph\";\n"
+      "import * as R from \"./orch_runtime.mjs\";\n\n"
+      "const { E } = R;\n\n";
+  // The pipeline: inputs, outputs, settings.
+  Out +=
+      "/** The pipeline's inputs, steps and outputs, as run.mjs and the nodes use them. "
+      "*/\n";
+  Out +=
+      "export const pipeline = {\n  name: " + jsString(P.Name.Str) + ",\n  inputs: [\n";
+  for (const ir::Input &I : P.Inputs) {
+    const ir::Value *D = I.Bound ? I.Bound : I.Default;
+    Out += fmt::format("    {{ name: {}, type: {}, required: {}, default: {} }},\n",
+                       jsString(I.Name.Str), jsString(ir::typeName(I.Ty)),
+                       I.Required && !I.Bound ? "true" : "false",
+                       D ? compileValue(D) : "undefined");
+  }
+  Out += "  ],\n  steps: [";
+  for (size_t K = 0; K < P.Steps.size(); ++K)
+    Out += (K ? ", " : "") + ("{ id: " + jsString(P.Steps[K].Id.Str) + " }");
+  Out += "],\n  outputs: [\n";
+  for (const ir::Output &O : P.Outputs)
+    Out += "    [" + jsString(O.Name.Str) + ", (c) => " + compileValue(O.V) + "],\n";
+  Out +=
+      "  ],\n  // context.timeout in seconds: running steps fail, the others do not "
+      "start.\n";
+  Out +=
+      "  timeoutS: " +
+      (P.Context.Timeout ? std::to_string(P.Context.Timeout->Val) : std::string("null")) +
+      ",\n};\n";
+  Out += "pipeline.inputIndex = new Map(pipeline.inputs.map((x, i) => [x.name, i]));\n\n";
+  // State.
+  Out +=
+      "/** One channel per pipeline input and per step result. */\nconst State = "
+      "Annotation.Root({\n";
+  for (const ir::Input &I : P.Inputs)
+    Out += "  " + jsString("input:" + I.Name.Str.str()) + ": Annotation(),\n";
+  for (const ir::Step &S : P.Steps)
+    Out += "  " + jsString("step:" + S.Id.Str.str()) + ": Annotation(),\n";
+  Out +=
+      "  // The run's first failure under `on_failure: fail`: no new step starts.\n"
+      "  \"run:error\": Annotation({ reducer: R.firstWins, default: () => null "
+      "}),\n});\n\n";
+  // Steps.
+  Out += "const S = {};\n";
+  for (const ir::Step &S : P.Steps) {
+    Out += fmt::format("\n// Step `{}` ({}): `{}`{}.\n", S.Id.Str.str(), where(P, S.Loc),
+                       S.Action.Str.str(),
+                       ir::isModelAction(S.Action.Str) ? ", a model step" : "");
+    Out += "S[" + jsString(S.Id.Str) + "] = R.step(pipeline, " + stepSpec(P, S) + ");\n";
+  }
+  // The graph.
+  std::vector<uint32_t> Level = levels(P);
+  uint32_t Depth = 0;
+  for (uint32_t L : Level) Depth = std::max(Depth, L + 1);
+  std::vector<bool> HasDependent(P.Steps.size(), false);
+  for (const ir::Step &S : P.Steps)
+    for (const ir::DepEdge &E : S.Deps) HasDependent[E.Target] = true;
+  Out += "\nconst builder = new StateGraph(State);\n";
+  for (const ir::Step &S : P.Steps)
+    Out += fmt::format(
+        "builder.addNode({0}, S[{0}].node, {{ retryPolicy: S[{0}].retryPolicy }});\n",
+        jsString(S.Id.Str));
+  for (const ir::Step &S : P.Steps) {
+    std::string To = jsString(S.Id.Str);
+    if (S.Deps.empty()) {
+      Out += "builder.addEdge(START, " + To + ");\n";
+    } else if (S.Deps.size() == 1) {
+      Out += "builder.addEdge(" + jsString(P.Steps[S.Deps[0].Target].Id.Str) + ", " + To +
+             ");\n";
+    } else {
+      std::string From = "[";
+      for (size_t K = 0; K < S.Deps.size(); ++K)
+        From += (K ? ", " : "") + jsString(P.Steps[S.Deps[K].Target].Id.Str);
+      Out += "builder.addEdge(" + From + "], " + To + ");  // waits for all of them\n";
+    }
+  }
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    if (!HasDependent[I])
+      Out += "builder.addEdge(" + jsString(P.Steps[I].Id.Str) + ", END);\n";
+  Out += fmt::format(
+      "\n/** The compiled graph; {} levels deep, so {} super-steps suffice. */\n"
+      "export const graph = builder.compile().withConfig({{ recursionLimit: {} }});\n",
+      Depth, Depth + 1, Depth + 1);
+  return Out;
+}
+
+std::string runModule(const ir::Pipeline &P) {
+  return fmt::format(
+      "// run.mjs: runs the graph of `{}` once, as `orchrt` runs its plan, and writes\n"
+      "// orchrt's result document (without times).\n"
+      "//   node run.mjs [--input NAME=VALUE]... [--inputs FILE.json] [--model MODEL]\n"
+      "//                [--run-dir DIR] [--out FILE]\n"
+      "// Generated by `orchc export --target=langgraph`.\n"
+      "import {{ setMaxListeners }} from \"node:events\";\n"
+      "import {{ graph, pipeline }} from \"./graph.mjs\";\n"
+      "import {{ main }} from \"./orch_runtime.mjs\";\n\n"
+      "// LangGraph adds an abort listener a running node; wide graphs pass Node's\n"
+      "// warning threshold of 10.\n"
+      "setMaxListeners(100000);\n"
+      "await main(graph, pipeline, process.argv.slice(2));\n",
+      P.Name.Str.str());
+}
+
+bool usesModels(const ir::Pipeline &P) {
+  return llvm::any_of(P.Steps,
+                      [](const ir::Step &S) { return ir::isModelAction(S.Action.Str); });
+}
+
+std::string packageJson(const ir::Pipeline &P) {
+  json Deps = {{"@langchain/core", CoreVersion},
+               {"@langchain/langgraph", LangGraphVersion}};
+  if (usesModels(P)) {
+    Deps["@langchain/openai"] = OpenAIVersion;
+    Deps["@langchain/anthropic"] = AnthropicVersion;
+  }
+  std::string Name = "orch-";
+  for (char C : P.Name.Str) Name += llvm::isAlnum(C) ? llvm::toLower(C) : '-';
+  nlohmann::ordered_json J;
+  J["name"] = Name;
+  J["private"] = true;
+  J["description"] =
+      fmt::format("The pipeline `{}` exported by `orchc export --target=langgraph`",
+                  P.Name.Str.str());
+  J["type"] = "module";
+  J["main"] = "graph.mjs";
+  J["scripts"] = {{"start", "node run.mjs"}};
+  J["engines"] = {{"node", ">=20"}};
+  J["dependencies"] = Deps;
+  return J.dump(2) + "\n";
+}
+
+std::string langgraphJson(const ir::Pipeline &P) {
+  nlohmann::ordered_json J;
+  J["node_version"] = "20";
+  J["graphs"] = {{P.Name.Str.str(), "./graph.mjs:graph"}};
+  // Keys stay in the deployment's environment, never in the files.
+  J["env"] = ".env";
+  return J.dump(2) + "\n";
+}
+
+}  // namespace
+
+}  // namespace orch::backends::langgraph
+
+namespace orch::backends {
+
+bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
+                     std::vector<ExportFile> &Out) {
+  using namespace langgraph;
+  const ir::Pipeline &P = In.P;
+  if (!Checker(P, Diags, In.AllowUnsandboxedShell).run()) return false;
+  Out.push_back({"graph.mjs", graphModule(P)});
+  Out.push_back({"langgraph.json", langgraphJson(P)});
+  for (const auto &[Name, Text] : runtimeModules())
+    Out.push_back({Name.str(), Text.str()});
+  Out.push_back({"package.json", packageJson(P)});
+  Out.push_back({"run.mjs", runModule(P)});
+  return true;
+}
+
+}  // namespace orch::backends

@@ -1,0 +1,19 @@
+//===- JsText.h - JavaScript literals --------------------------*- C++ -*-===//
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "llvm/ADT/StringRef.h"
+
+namespace orch::backends::langgraph {
+
+/// \p S as a JavaScript string literal (ASCII only: the same bytes for the
+/// same text whatever the editor).
+std::string jsString(llvm::StringRef S);
+
+/// A JSON value as a JavaScript literal of orch_values.mjs's representation:
+/// ints as BigInt (`3n`), floats as numbers, mappings through `R.map`.
+std::string jsConst(const nlohmann::json &V);
+
+}  // namespace orch::backends::langgraph

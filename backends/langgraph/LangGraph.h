@@ -1,0 +1,34 @@
+//===- LangGraph.h - The pipeline as a LangGraph JS project ----*- C++ -*-===//
+//
+// `orchc export --target=langgraph` (docs/backends/langgraph.md; the entry
+// point, exportLangGraph, is a row of backends/export/ExportTarget.h): the
+// compiled pipeline as JavaScript that runs under @langchain/langgraph with
+// orchrt's semantics. graph.mjs builds a StateGraph (one channel per input
+// and per step result, one node per step, one edge per dependency with
+// multi-source edges for joins); templates become calls of the emitted
+// runtime (orch_*.mjs); langgraph.json and package.json make it a project.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "ir/Value.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace orch::backends::langgraph {
+
+/// The filters orch_filters.mjs implements, sorted; the export refuses any
+/// other (a filter added to ir/Filters.cpp needs a row there first).
+llvm::ArrayRef<llvm::StringRef> runtimeFilters();
+
+/// The emitted runtime modules (orch_*.mjs), name and text.
+llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>> runtimeModules();
+
+/// \p V as a JavaScript expression over a scope `c` (the `E` helpers of
+/// orch_eval.mjs): constants as literals, templates as calls.
+std::string compileValue(const ir::Value *V);
+
+}  // namespace orch::backends::langgraph

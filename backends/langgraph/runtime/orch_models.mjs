@@ -1,0 +1,101 @@
+// ---------------------------------------------------------------------------
+// Model steps (`generate` and every action that is not built in), through
+// ChatOpenAI / ChatAnthropic, with orchrt's system and user messages byte for
+// byte (runtime/actions/LlmSteps.cpp) and its provider rules
+// (runtime/llm/Providers.cpp): a model whose name starts with `claude` is
+// Anthropic's, any other OpenAI's; base URL and key from OPENAI_BASE_URL /
+// OPENAI_API_KEY or ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
+// ---------------------------------------------------------------------------
+import { displayString, isMap, isStr, newMap, parseJson, toJsonText } from "./orch_values.mjs";
+
+const TASK_SYSTEM =
+  "You carry out one step of an automated pipeline. The user message names the " +
+  "task and gives its parameters. Do the task and answer with its result only: " +
+  "no preamble, no questions.";
+
+/** [system, user] as orchrt builds them. */
+export function stepPrompt(step, params) {
+  if (step.action === "generate")
+    return ["system" in params ? displayString(params.system) : "", "prompt" in params ? displayString(params.prompt) : ""];
+  let prompt = "Task: " + step.action.replace(/[_.-]/g, " ") + "\n";
+  const names = Object.keys(params);
+  if (names.length) {
+    prompt += "Parameters:\n";
+    const order = [...step.paramOrder];
+    for (const k of names.sort()) if (!order.includes(k)) order.push(k);
+    for (const k of order) if (k in params) prompt += "- " + k + ": " + displayString(params[k]) + "\n";
+  }
+  if (step.schema) prompt += "Answer with the fields the schema asks for; later steps read them.\n";
+  return [TASK_SYSTEM, prompt];
+}
+
+const env = (k) => process.env[k] ?? "";
+
+async function chatModel(model, opts) {
+  if (model.startsWith("claude")) {
+    const { ChatAnthropic } = await import("@langchain/anthropic");
+    return new ChatAnthropic({
+      model, temperature: opts.temperature, maxTokens: opts.maxTokens ?? 4096, maxRetries: 2,
+      apiKey: env("ANTHROPIC_API_KEY"), anthropicApiUrl: env("ANTHROPIC_BASE_URL") || undefined,
+    });
+  }
+  const { ChatOpenAI } = await import("@langchain/openai");
+  return new ChatOpenAI({
+    model, temperature: opts.temperature, maxTokens: opts.maxTokens, maxRetries: 2,
+    apiKey: env("OPENAI_API_KEY") || "none",
+    configuration: { baseURL: env("OPENAI_BASE_URL") || undefined },
+  });
+}
+
+/** Runs a model step; returns an action result ({ok, fields} or a failure). */
+export async function runModelStep(step, params, signal, ctx) {
+  const model = step.model && !step.modelSelected ? step.model
+    : ctx.model || process.env.ORCH_MODEL || step.model;
+  if (!model)
+    return { ok: false, retryable: false, error: `\`${step.action}\` is an LLM step and no model is set: pass --model or set ORCH_MODEL, and point OPENAI_BASE_URL and OPENAI_API_KEY (or ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server` };
+  if (process.env.ORCH_MODELS)
+    return { ok: false, retryable: false, error: "ORCH_MODELS names a model registry, which the LangGraph export does not read (providers, max_tokens and reasoning entries would be ignored); unset it" };
+  const [system, user] = stepPrompt(step, params);
+  const opts = { temperature: 0, maxTokens: step.maxTokens ?? undefined };
+  if (step.action === "generate") {
+    if ("max_tokens" in params) {
+      const n = params.max_tokens;
+      if (typeof n !== "bigint" || n < 1n || n > 1000000n)
+        return { ok: false, retryable: false, error: "parameter `max_tokens` must be an integer from 1 to 1000000" };
+      opts.maxTokens = Number(n);
+    }
+    if ("temperature" in params) {
+      const t = params.temperature;
+      if (typeof t !== "number" && typeof t !== "bigint")
+        return { ok: false, retryable: false, error: "parameter `temperature` must be a number" };
+      opts.temperature = Number(t);
+    }
+  }
+  const messages = [];
+  if (system) messages.push(["system", system]);
+  messages.push(["human", user]);
+  let chat = await chatModel(model, opts);
+  try {
+    if (!step.schema) {
+      const msg = await chat.invoke(messages, { signal });
+      const out = newMap();
+      out.output = typeof msg.content === "string" ? msg.content : msg.content.map((c) => c.text ?? "").join("");
+      return { ok: true, fields: out };
+    }
+    const structured = chat.withStructuredOutput(step.schema.schema, {
+      name: step.schema.name, strict: true, includeRaw: true,
+    });
+    const { raw } = await structured.invoke(messages, { signal });
+    const text = raw.tool_calls?.length ? JSON.stringify(raw.tool_calls[0].args) : raw.content;
+    let answer = parseJson(typeof text === "string" ? text : JSON.stringify(text));
+    if (step.schema.wrapped && isMap(answer)) answer = answer.value;
+    let fields = answer;
+    if (!isMap(fields)) (fields = newMap()), (fields.value = answer);
+    if (!isStr(fields.output)) fields.output = toJsonText(answer);
+    return { ok: true, fields };
+  } catch (e) {
+    if (signal.aborted) throw e;
+    const status = e.status ?? e.response?.status;
+    return { ok: false, retryable: !(status >= 400 && status < 500 && status !== 429), error: `model \`${model}\`: ${e.message}` };
+  }
+}

@@ -1,0 +1,282 @@
+// ---------------------------------------------------------------------------
+// The helper module of a graph exported by `orchc export --target=langgraph`:
+// one LangGraph node a step with orchrt's semantics (docs/runtime.md §4-§5):
+// conditions, skip propagation, `on_failure` policies, retries (through the
+// node's retryPolicy), timeouts (an AbortSignal), and the run's result in
+// orchrt's `--out` format.
+// ---------------------------------------------------------------------------
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ACTIONS } from "./orch_actions.mjs";
+import { runModelStep } from "./orch_models.mjs";
+import { TemplateError, newMap, truthy } from "./orch_values.mjs";
+
+export * as E from "./orch_eval.mjs";
+export { parseJson, toJsonText } from "./orch_values.mjs";
+
+/** A mapping from [key, value] pairs, keys in any order. */
+export function map(pairs) {
+  const m = newMap();
+  for (const [k, v] of pairs) m[k] = v;
+  return m;
+}
+
+/** A value from outside (a LangGraph invoke): integral numbers become ints. */
+export function fromPlain(v) {
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(fromPlain);
+  if (v !== null && typeof v === "object") return map(Object.entries(v).map(([k, x]) => [k, fromPlain(x)]));
+  return v;
+}
+
+/** Where templates find inputs and step results in a graph state. */
+export function scope(P, state) {
+  return {
+    input(name) {
+      const i = P.inputIndex.get(name);
+      if (i === undefined) return undefined;
+      const v = state["input:" + name];
+      if (v !== undefined) return typeof v === "number" ? fromPlain(v) : v;
+      return P.inputs[i].default;
+    },
+    step(id) {
+      return state["step:" + id]?.result;
+    },
+  };
+}
+
+/** What one invoke shares between its nodes: set by run(), else made fresh. */
+function runContext(config) {
+  const c = config?.configurable?.orch;
+  if (c) return c;
+  return { runDir: process.cwd(), model: "", runError: null, timedOut: new Map(), workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")) };
+}
+
+/** Thrown by an attempt that may be retried: the node's retryPolicy retries it. */
+export class RetryableAttempt extends Error {}
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+async function attemptAction(spec, params, ctx, timeoutMs, signal) {
+  const ac = new AbortController();
+  const abort = () => ac.abort();
+  signal?.addEventListener("abort", abort, { once: true });
+  let timer = null;
+  const run = spec.builtin ? ACTIONS[spec.action](params, ac.signal, ctx) : runModelStep(spec, params, ac.signal, ctx);
+  // The step's timeout, or what is left of the pipeline's (context.timeout).
+  const left = ctx.deadline ? Math.max(0, ctx.deadline - Date.now()) : null;
+  const byDeadline = left !== null && (timeoutMs === null || left < timeoutMs);
+  const wait = byDeadline ? left : timeoutMs;
+  const timeout = wait === null ? null : new Promise((resolve) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      resolve(byDeadline ? { ok: false, retryable: false, deadline: true, error: ctx.deadlineError }
+        : { ok: false, retryable: true, timedOut: true, error: `timed out after ${timeoutMs / 1000} s` });
+    }, wait);
+  });
+  try {
+    return await (timeout ? Promise.race([run, timeout]) : run);
+  } catch (e) {
+    if (ac.signal.aborted && timeout) return await timeout;
+    throw e;
+  } finally {
+    if (timer) clearTimeout(timer);
+    signal?.removeEventListener("abort", abort);
+  }
+}
+
+/**
+ * The LangGraph node of one step and its retry policy. `spec` is what orchc
+ * emits for the step: id, action, builtin, deps, onFailure, maxRetries,
+ * timeoutS, params ([name, render] pairs), condition, and for model steps
+ * model, modelSelected, maxTokens, paramOrder, schema.
+ */
+export function step(P, spec) {
+  const key = "step:" + spec.id;
+  const settle = (record, runError) => {
+    const update = { [key]: record };
+    if (runError) update["run:error"] = runError;
+    return update;
+  };
+  const skipped = (error, attempts = 0) => settle({ status: "skipped", attempts, error });
+  const node = async (state, config) => {
+    const ctx = runContext(config);
+    const attempt = config?.executionInfo?.nodeAttempt ?? 1;
+    for (const d of spec.deps) {
+      const r = state["step:" + d];
+      if (r?.status === "skipped") return skipped(`dependency \`${d}\` was skipped`);
+      if (r?.status === "failed" && !r.tolerated && !r.stopped) return skipped(`dependency \`${d}\` failed`);
+    }
+    const runError = ctx.runError ?? state["run:error"];
+    if (runError) return skipped(`not started: ${runError}`);
+    const c = scope(P, state);
+    const finalFail = (error, attempts, failed) => {
+      if (attempts > 1) error += ` (after ${attempts} attempts)`;
+      if (spec.onFailure === "continue") {
+        const result = map(Object.entries(failed ?? {}).filter(([k]) => k !== "output"));
+        result.status = "failed";
+        result.error = error;
+        return settle({ status: "failed", tolerated: true, attempts, error, result });
+      }
+      if (spec.onFailure === "skip") return skipped(error, attempts);
+      const runErr = `step \`${spec.id}\` failed: ${error}`;
+      ctx.runError ??= runErr;
+      return settle({ status: "failed", attempts, error }, runErr);
+    };
+    const rendered = (what, fn) => {
+      try {
+        return [fn(c), null];
+      } catch (e) {
+        if (e instanceof TemplateError) return [null, `${what}: ${e.message}`];
+        throw e;
+      }
+    };
+    if (attempt === 1 && spec.condition) {
+      const [cond, err] = rendered("condition", spec.condition);
+      if (err) return finalFail(err, 0);
+      if (!truthy(cond)) return skipped("condition is false");
+    }
+    const params = newMap();
+    for (const [name, render] of spec.params) {
+      const [v, err] = rendered(`parameter \`${name}\``, render);
+      if (err) return finalFail(err, attempt);
+      params[name] = v;
+    }
+    let timeoutMs = null;
+    if (spec.timeoutS !== null) {
+      timeoutMs = spec.timeoutS * 1000 * 2 ** (ctx.timedOut.get(spec.id) ?? 0);
+      timeoutMs = Math.min(timeoutMs, WEEK_MS);
+    }
+    const res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+    if (res.deadline) {
+      ctx.runError ??= res.error;
+      // Stopped, not failed: dependents are "not started", as in orchrt.
+      return settle({ status: "failed", stopped: true, attempts: attempt, error: res.error }, res.error);
+    }
+    if (res.ok) {
+      const result = map(Object.entries(res.fields));
+      result.status = "completed";
+      return settle({ status: "completed", attempts: attempt, error: null, result });
+    }
+    if (spec.onFailure === "retry" && res.retryable && !ctx.runError && attempt <= spec.maxRetries) {
+      if (res.timedOut) ctx.timedOut.set(spec.id, (ctx.timedOut.get(spec.id) ?? 0) + 1);
+      throw new RetryableAttempt(res.error);
+    }
+    return finalFail(res.error, attempt, res.fields);
+  };
+  const retryPolicy = {
+    maxAttempts: spec.onFailure === "retry" ? spec.maxRetries + 1 : 1,
+    initialInterval: 250,
+    backoffFactor: 2,
+    maxInterval: 30000,
+    jitter: false,
+    logWarning: false,
+    retryOn: (e) => e instanceof RetryableAttempt,
+  };
+  return { node, retryPolicy };
+}
+
+/** A channel that keeps the first value written (the run's first failure). */
+export const firstWins = (a, b) => a ?? b;
+
+/**
+ * Runs the graph once and returns orchrt's result document (docs/runtime.md
+ * §7, without times and the plan hash). `inputs` are template values.
+ */
+export async function run(graph, P, inputs, opts = {}) {
+  const runDir = fs.realpathSync(opts.runDir ?? process.cwd());
+  const ctx = {
+    runDir, model: opts.model ?? "", runError: null, timedOut: new Map(),
+    workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")),
+    deadline: null, deadlineError: "",
+  };
+  let deadlineTimer = null;
+  if (P.timeoutS !== null && P.timeoutS !== undefined) {
+    // context.timeout: running steps fail, the others do not start.
+    ctx.deadline = Date.now() + P.timeoutS * 1000;
+    ctx.deadlineError = `the pipeline's timeout of ${P.timeoutS} s ran out`;
+    deadlineTimer = setTimeout(() => (ctx.runError ??= ctx.deadlineError), P.timeoutS * 1000);
+    deadlineTimer.unref();
+  }
+  const resolved = newMap();
+  for (const inp of P.inputs) {
+    if (Object.prototype.hasOwnProperty.call(inputs, inp.name)) resolved[inp.name] = inputs[inp.name];
+    else if (inp.default !== undefined) resolved[inp.name] = inp.default;
+    else if (inp.required) throw new Error(`input \`${inp.name}\` is required`);
+  }
+  const start = newMap();
+  for (const k of Object.keys(resolved)) start["input:" + k] = resolved[k];
+  let state;
+  try {
+    state = await graph.invoke(start, { configurable: { orch: ctx } });
+  } finally {
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+  }
+  const report = { pipeline: P.name, status: ctx.runError ? "failed" : "completed" };
+  if (ctx.runError) report.error = ctx.runError;
+  report.inputs = resolved;
+  const steps = newMap();
+  for (const s of P.steps) {
+    const r = state["step:" + s.id] ?? { status: "skipped", attempts: 0, error: `not started: ${ctx.runError}` };
+    const e = newMap();
+    e.status = r.status;
+    e.output = r.status === "completed" && "output" in r.result ? r.result.output : null;
+    if (r.status === "completed") {
+      const f = map(Object.entries(r.result).filter(([k]) => k !== "output" && k !== "status"));
+      if (Object.keys(f).length) e.fields = f;
+    }
+    e.attempts = BigInt(r.attempts);
+    e.error = r.error ?? null;
+    steps[s.id] = e;
+  }
+  report.steps = steps;
+  const outputs = newMap(), errors = newMap();
+  const c = scope(P, state);
+  for (const [name, render] of P.outputs) {
+    try {
+      outputs[name] = render(c);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      outputs[name] = null;
+      errors[name] = e.message;
+    }
+  }
+  report.outputs = outputs;
+  if (Object.keys(errors).length) report.output_errors = errors;
+  return report;
+}
+
+/** `node run.mjs [--input k=v]... [--inputs FILE] [--model M] [--run-dir D] [--out FILE]`. */
+export async function main(graph, P, argv) {
+  const inputs = newMap();
+  const opts = {};
+  let out = null;
+  const { parseJson, toJsonText } = await import("./orch_values.mjs");
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], next = () => argv[++i];
+    if (a === "--input") {
+      const v = next(), eq = v.indexOf("=");
+      const name = v.slice(0, eq), text = v.slice(eq + 1);
+      const inp = P.inputs[P.inputIndex.get(name)];
+      let parsed = text;
+      if (inp && inp.type !== "string") {
+        try {
+          parsed = parseJson(text);
+        } catch {
+          parsed = text;
+        }
+      }
+      inputs[name] = parsed;
+    } else if (a === "--inputs") Object.assign(inputs, parseJson(fs.readFileSync(next(), "utf8")));
+    else if (a === "--model") opts.model = next();
+    else if (a === "--run-dir") opts.runDir = next();
+    else if (a === "--out") out = next();
+    else throw new Error(`unknown argument ${a}`);
+  }
+  const report = await run(graph, P, inputs, opts);
+  const text = toJsonText(report) + "\n";
+  if (out) fs.writeFileSync(out, text);
+  else process.stdout.write(text);
+  process.exitCode = report.status === "completed" ? 0 : 1;
+}

@@ -1,0 +1,77 @@
+//===- JsCases.cpp - Template expressions compiled to JavaScript ----------===//
+//
+// For the LangGraph runtime's differential test (js_differential.py): reads
+// the jinja differential's JSON lines `{"expr": "...", "inputs": {...}}` and
+// writes one line a case: `{"ok": true, "js": "..."}`, the expression as
+// the export compiles it (inputs declared with their types, not bound, so
+// nothing is folded), or `{"ok": false, "error": "..."}`.
+//
+//===----------------------------------------------------------------------===//
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "backends/langgraph/LangGraph.h"
+#include "frontend/Frontend.h"
+#include "llvm/Support/raw_ostream.h"
+#include "passes/Pass.h"
+
+namespace {
+
+using nlohmann::json;
+
+const char *typeName(const json &V) {
+  if (V.is_string()) return "string";
+  if (V.is_boolean()) return "bool";
+  if (V.is_number_float()) return "float";
+  if (V.is_number()) return "int";
+  if (V.is_array()) return "list";
+  if (V.is_object()) return "map";
+  return "any";
+}
+
+json compileCase(const std::string &Expr, const json &Inputs) {
+  std::string Yaml = "name: js_case\ninputs:";
+  if (Inputs.empty()) Yaml += " {}";
+  Yaml += "\n";
+  for (auto It = Inputs.begin(); It != Inputs.end(); ++It)
+    Yaml += "  " + It.key() + ": {type: " + typeName(*It) + "}\n";
+  std::string Quoted = "'<{{ ";
+  for (char C : Expr) Quoted += C == '\'' ? std::string("''") : std::string(1, C);
+  Yaml +=
+      "steps:\n  - id: s\n    action: echo\n    parameters:\n      message: " + Quoted +
+      " }}>'\n";
+  auto File = std::make_shared<orch::SourceFile>("case.yaml", Yaml);
+  orch::DiagnosticEngine Diags(File.get());
+  std::string Errors;
+  llvm::raw_string_ostream OS(Errors);
+  auto Fail = [&] {
+    Diags.flush(OS, false);
+    return json{{"ok", false}, {"error", OS.str()}};
+  };
+  if (!orch::frontend::checkSourceBytes(*File, Diags)) return Fail();
+  std::optional<orch::ast::Document> Doc = orch::frontend::parseDocument(File, Diags);
+  if (!Doc) return Fail();
+  std::unique_ptr<orch::ir::Pipeline> P = orch::frontend::lowerDocument(*Doc, Diags);
+  if (!P) return Fail();
+  orch::passes::PassContext Ctx{Diags, {}, nullptr, nullptr, nullptr, {}, 0};
+  if (!orch::passes::runPasses(*P, Ctx) || Diags.hasErrors()) return Fail();
+  const orch::ir::Value *V = P->Steps.at(0).Params->entries()[0].V;
+  return json{{"ok", true}, {"js", orch::backends::langgraph::compileValue(V)}};
+}
+
+}  // namespace
+
+int main() {
+  std::string Line;
+  while (std::getline(std::cin, Line)) {
+    json Case = json::parse(Line, nullptr, /*allow_exceptions=*/false);
+    json Out = Case.is_object() && Case.contains("expr")
+                   ? compileCase(Case["expr"].get<std::string>(),
+                                 Case.value("inputs", json::object()))
+                   : json{{"ok", false}, {"error", "bad case line"}};
+    std::cout << Out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+  }
+  return 0;
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""The exported graph's shape and manifest.
+
+For each pipeline: `orchc export --target=langgraph`, then under Node
+(inspect_export.mjs, with test/langgraph/node's packages):
+
+- `graph.getGraph().drawMermaid()` must have exactly the nodes and edges of
+  `orchc graph --format=mermaid` once both notations are reduced to
+  (from, to) pairs of step ids: LangGraph's `__start__` and `__end__` are
+  left out, and every other edge must be a dependency (no phantom edge, a
+  join drawn from each of its sources);
+- `langgraph.json` must validate with ajv against the LangGraph CLI's
+  published config schema, pinned in langgraph-cli-schema.json (from
+  https://github.com/langchain-ai/langgraph/blob/f09cfe8ffc1eeffd68f4b628ed69c30f7cad229f/libs/cli/schemas/schema.json).
+
+Usage: graph_checks.py ORCHC PIPELINE...
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NODE_MODULES = os.path.join(HERE, "node", "node_modules")
+SCHEMA = os.path.join(HERE, "langgraph-cli-schema.json")
+
+
+def orchc_edges(orchc, pipe):
+    text = subprocess.run([orchc, "graph", pipe, "--format=mermaid"],
+                          check=True, capture_output=True, text=True).stdout
+    names = {m.group(1): m.group(2) for m in re.finditer(r'^\s+(s\d+)\["([^<"]+)', text, re.M)}
+    edges = {(names[a], names[b]) for a, b in re.findall(r"^\s+(s\d+) [-=.>]+ (s\d+)$", text, re.M)}
+    return set(names.values()), edges
+
+
+def langgraph_edges(mermaid):
+    nodes = set(re.findall(r"^\s+([\w-]+)\(", mermaid, re.M))
+    nodes |= set(re.findall(r"^\s+([\w-]+)\[", mermaid, re.M))
+    edges = set()
+    for a, b in re.findall(r"^\s+([\w-]+) -[-.]+> ([\w-]+);?$", mermaid, re.M):
+        edges.add((a, b))
+    special = {"__start__", "__end__"}
+    return nodes - special, {(a, b) for a, b in edges if a not in special and b not in special}
+
+
+def main():
+    orchc, pipelines = sys.argv[1], sys.argv[2:]
+    if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "ajv")):
+        print("langgraph-graph-checks: not run (node or test/langgraph/node's packages missing)")
+        return
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, src in enumerate(pipelines):
+            name = os.path.basename(src)
+            work = os.path.join(tmp, str(i))
+            os.makedirs(work)
+            pipe = os.path.join(work, name)
+            shutil.copy(src, pipe)
+            lock = src[:-5] + ".auto.lock"
+            if os.path.exists(lock):
+                shutil.copy(lock, work)
+            out = os.path.join(work, "out")
+            subprocess.run([orchc, "export", pipe, "--offline", "--target=langgraph",
+                            "--allow-unsandboxed-shell", "-o", out], check=True, capture_output=True)
+            os.symlink(NODE_MODULES, os.path.join(out, "node_modules"))
+            r = subprocess.run(["node", os.path.join(HERE, "inspect_export.mjs"), out, SCHEMA],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                failures.append(f"{name}: inspect_export.mjs failed: {r.stderr}")
+                continue
+            got = json.loads(r.stdout)
+            want_nodes, want_edges = orchc_edges(orchc, pipe)
+            nodes, edges = langgraph_edges(got["mermaid"])
+            if nodes != want_nodes or edges != want_edges:
+                failures.append(f"{name}: graphs differ: orchc {sorted(want_nodes)} {sorted(want_edges)}; "
+                                f"langgraph {sorted(nodes)} {sorted(edges)}\n{got['mermaid']}")
+            if not got["valid"]:
+                failures.append(f"{name}: langgraph.json is not valid: {got['errors']}")
+            print(f"  {name}: {len(nodes)} nodes, {len(edges)} edges as orchc draws them; "
+                  f"langgraph.json valid: {got['valid']}")
+    print(f"langgraph-graph-checks: {len(pipelines)} pipelines, {len(failures)} failures")
+    for f in failures:
+        print(f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

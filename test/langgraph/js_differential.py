@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""The LangGraph runtime (orch_*.mjs) against the C++ evaluator on the Jinja
+differential corpus (test/jinja/differential.py, same seed).
+
+Each case is compiled twice: by jinja_render (inputs bound, folded by the
+C++ evaluator: the reference, itself checked against Jinja2) and by
+langgraph_js_cases (inputs left free, the expression compiled to
+JavaScript), which js_eval.mjs then runs with the same inputs. Where the
+C++ evaluator answers, the runtime must give the same text; where it fails
+at evaluation (ConstantEvalFailed), the runtime must fail too, with the same
+message. Cases the compiler rejects statically are not the runtime's.
+
+Usage: js_differential.py LANGGRAPH_JS_CASES JINJA_RENDER
+"""
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_differential():
+    """test/jinja/differential.py's corpus, without running its main()."""
+    path = os.path.join(HERE, "..", "jinja", "differential.py")
+    with open(path) as f:
+        text = f.read()
+    text = re.sub(r"\n(if __name__ == .__main__.:\n\s+)?main\(\)\s*$", "\n", text)
+    ns = {"__name__": "differential"}
+    exec(compile(text, path, "exec"), ns)
+    return type("Differential", (), ns)
+
+RUNTIME = os.path.join(HERE, "..", "..", "backends", "langgraph", "runtime")
+
+
+def run(tool, lines, *args):
+    proc = subprocess.run([tool, *args], input=lines.encode(), capture_output=True, check=True)
+    return [json.loads(l) for l in proc.stdout.decode().split("\n") if l]
+
+
+def main():
+    cases_tool, render_tool = sys.argv[1], sys.argv[2]
+    node = shutil.which("node")
+    if not node:
+        print("langgraph-js-differential: not run (no node)")
+        return
+    differential = load_differential()
+    cases = differential.corpus(random.Random(20261130))
+    inputs = differential.INPUTS
+    lines = "".join(json.dumps({"expr": c, "inputs": inputs}) + "\n" for c in cases)
+    ref = run(render_tool, lines)
+    compiled = run(cases_tool, lines)
+    todo = [(i, c["js"]) for i, c in enumerate(compiled) if c["ok"]]
+    js_lines = "".join(json.dumps({"js": js, "inputs": json.dumps(inputs)}) + "\n" for _, js in todo)
+    ran = run(node, js_lines, os.path.join(HERE, "js_eval.mjs"), RUNTIME)
+    assert len(ran) == len(todo), (len(ran), len(todo))
+    results = {i: r for (i, _), r in zip(todo, ran)}
+    stats = {"same answer": 0, "same error": 0, "static rejections (not the runtime's)": 0}
+    failures = []
+    for i, expr in enumerate(cases):
+        mine, theirs = results.get(i), ref[i]
+        if mine is None or (not theirs["ok"] and "[ConstantEvalFailed]" not in theirs["error"]):
+            stats["static rejections (not the runtime's)"] += 1
+            continue
+        if theirs["ok"]:
+            got = mine.get("out", "")[1:-1] if mine["ok"] else None
+            if got == theirs["out"]:
+                stats["same answer"] += 1
+            else:
+                failures.append(f"DIFFERENT {expr!r}: js {mine!r}, C++ {theirs['out']!r}")
+            continue
+        # The C++ message: `...: error: <message> [ConstantEvalFailed]`.
+        m = re.search(r"error: (.*) \[ConstantEvalFailed\]", theirs["error"])
+        want = m.group(1) if m else theirs["error"]
+        if mine["ok"]:
+            failures.append(f"ACCEPTED {expr!r}: js {mine['out']!r}, C++ fails: {want}")
+        elif want.endswith(": " + mine["error"]):
+            stats["same error"] += 1
+        else:
+            failures.append(f"OTHER ERROR {expr!r}: js {mine['error']!r}, C++ {want!r}")
+    print(f"langgraph-js-differential: {len(cases)} expressions")
+    for k, v in stats.items():
+        print(f"  {k}: {v}")
+    if failures:
+        print(f"{len(failures)} FAILURES")
+        for f in failures[:300]:
+            print("  " + f)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

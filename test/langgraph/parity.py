@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""orchrt and the LangGraph export run the same pipelines; their results
+and model requests must agree.
+
+For each pipeline: `orchc build` and `orchc export --target=langgraph` (both
+--offline, from the pipeline's .auto.lock when there is one); then `orchrt`
+and the exported graph's run.mjs under Node (the pinned @langchain/langgraph
+of test/langgraph/node), each against its own fake_llm_server.py (loopback,
+deterministic) and in its own copy of the run directory. Compared: the run's
+status and error, each step's status, output, fields, attempts and error,
+the outputs, and the chat messages of every model request (as a multiset:
+parallel steps may ask in any order).
+
+Usage: parity.py ORCHC ORCHRT PIPELINE... ; a pipeline's arguments for both
+runs (`--input k=v`, `--model m`) and for the export
+(`--allow-unsandboxed-shell`) come from its `# parity:` comment line, or
+from EXAMPLE_ARGS for the bundled examples. Prints one line a pipeline;
+exits 1 on any difference. Without node or the packages: "not run".
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "fixtures")
+NODE_MODULES = os.path.join(HERE, "node", "node_modules")
+HTTP_URL = ""
+
+# Inputs the bundled examples need (as test/run/llm_seed_examples.test).
+EXAMPLE_ARGS = {
+    "code-review.yaml": "--model gpt-4o-mini --input github_pr_url=https://example.invalid/pr/1 --allow-unsandboxed-shell",
+    "data-analysis.yaml": "--model gpt-4o-mini --input data_source=sales.csv",
+    "ensemble-prediction.yaml": "--model gpt-4o-mini --input raw_data=x --input prediction_task=y",
+    "release-notes.yaml": "--model gpt-4o-mini --allow-unsandboxed-shell",
+    "research-report.yaml": "--model gpt-4o-mini --input topic=quantum-computing",
+}
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """For http.request steps (`@HTTP@` in a `# parity:` line is its URL):
+    answers JSON describing the request; /status/N answers status N."""
+
+    def reply(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        status = int(self.path.split("/")[2]) if self.path.startswith("/status/") else 200
+        out = json.dumps({"method": self.command, "path": self.path, "body": body,
+                          "type": self.headers.get("Content-Type"),
+                          "x": self.headers.get("X-Orch")}, sort_keys=True).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Reply", "yes")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(out)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = reply
+
+    def log_message(self, *args):
+        pass
+
+
+def pipeline_args(path):
+    name = os.path.basename(path)
+    if name in EXAMPLE_ARGS:
+        return EXAMPLE_ARGS[name].split()
+    with open(path) as f:
+        for line in f:
+            if line.startswith("# parity:"):
+                return line[len("# parity:"):].split()
+    return []
+
+
+def normalize(report):
+    steps = {}
+    for sid, s in report["steps"].items():
+        steps[sid] = {k: s.get(k) for k in ("status", "output", "fields", "attempts", "error")}
+        # An HTTP response's Date header is the one thing that differs.
+        if isinstance(s.get("fields"), dict) and isinstance(s["fields"].get("headers"), dict):
+            s["fields"]["headers"].pop("date", None)
+    return {"status": report["status"], "error": report.get("error"), "steps": steps,
+            "outputs": report.get("outputs"), "output_errors": report.get("output_errors")}
+
+
+def text_of(content):
+    """A message's text: a string, or the text of its content blocks."""
+    if isinstance(content, list):
+        return "".join(c.get("text", "") for c in content if isinstance(c, dict))
+    return content
+
+
+def messages(path):
+    """Each request's (role, text) pairs, Anthropic's `system` field first."""
+    out = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    body = json.loads(line)
+                    msgs = [("system", text_of(body["system"]))] if body.get("system") else []
+                    msgs += [(m.get("role"), text_of(m.get("content"))) for m in body.get("messages") or []]
+                    out.append(json.dumps(msgs))
+    return sorted(out)
+
+
+def check(orchc, orchrt, src, tmp):
+    args = [a.replace("@HTTP@", HTTP_URL) for a in pipeline_args(src)]
+    allow = [a for a in args if a == "--allow-unsandboxed-shell"]
+    run_args = [a for a in args if a != "--allow-unsandboxed-shell"]
+    name = os.path.basename(src)
+    work = os.path.join(tmp, name)
+    os.makedirs(work)
+    shutil.copy(src, work)
+    lock = src[:-5] + ".auto.lock"
+    if os.path.exists(lock):
+        shutil.copy(lock, work)
+    pipe = os.path.join(work, name)
+    inputs_dir = os.path.join(os.path.dirname(src), "Inputs", name[:-5])
+    dirs = []
+    for side in ("orchrt", "langgraph"):
+        d = os.path.join(work, "run-" + side)
+        if os.path.isdir(inputs_dir):
+            shutil.copytree(inputs_dir, d, symlinks=True)
+        else:
+            os.makedirs(d)
+        dirs.append(d)
+    out = os.path.join(work, "export")
+    for cmd in ([orchc, "build", pipe, "--offline", "-o", os.path.join(work, "p.bin")],
+                [orchc, "export", pipe, "--offline", "--target=langgraph", "-o", out, *allow]):
+        c = subprocess.run(cmd, capture_output=True, text=True)
+        if c.returncode != 0:
+            return f"{name}: `orchc {cmd[1]}` failed:\n{c.stderr}"
+    os.symlink(NODE_MODULES, os.path.join(out, "node_modules"))
+    with_llm = [sys.executable, os.path.join(FIXTURES, "with_llm_server.py"), "--messages"]
+    r1, r2 = os.path.join(work, "orchrt.json"), os.path.join(work, "langgraph.json")
+    q1, q2 = os.path.join(work, "orchrt.req"), os.path.join(work, "langgraph.req")
+    subprocess.run([*with_llm, "--requests", q1, "--", orchrt, os.path.join(work, "p.bin"), "-q",
+                    "--run-dir", dirs[0], "--retry-base-ms", "250", "--out", r1, *run_args],
+                   capture_output=True)
+    p = subprocess.run([*with_llm, "--requests", q2, "--", "node", os.path.join(out, "run.mjs"),
+                        "--run-dir", dirs[1], "--out", r2, *run_args], capture_output=True, text=True)
+    if not os.path.exists(r2):
+        return f"{name}: the exported graph did not finish:\n{p.stdout}{p.stderr}"
+    with open(r1) as f:
+        a = normalize(json.loads(f.read().replace(dirs[0], "<run-dir>")))
+    with open(r2) as f:
+        b = normalize(json.loads(f.read().replace(dirs[1], "<run-dir>")))
+    problems = []
+    if a != b:
+        problems.append("results differ:\n  orchrt:    " + json.dumps(a, sort_keys=True) +
+                        "\n  langgraph: " + json.dumps(b, sort_keys=True))
+    ma, mb = messages(q1), messages(q2)
+    if ma != mb:
+        problems.append(f"model messages differ: orchrt {ma}, langgraph {mb}")
+    steps = len(a["steps"])
+    if problems:
+        return f"{name}: " + "\n".join(problems)
+    print(f"  {name}: same results ({steps} steps, status {a['status']}), "
+          f"{len(ma)} model requests with the same messages")
+    return None
+
+
+def main():
+    orchc, orchrt, pipelines = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
+        print("langgraph-parity: not run (node or test/langgraph/node's packages missing; "
+              "run scripts/install-deps.sh)")
+        return
+    global HTTP_URL
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    HTTP_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in pipelines:
+            why = check(orchc, orchrt, src, tmp)
+            if why:
+                failures.append(why)
+    print(f"langgraph-parity: {len(pipelines)} pipelines, {len(failures)} different")
+    for f in failures:
+        print(f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

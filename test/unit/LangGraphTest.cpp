@@ -1,0 +1,116 @@
+//===- LangGraphTest.cpp - The LangGraph export's C++ side ----------------===//
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "backends/export/ExportTarget.h"
+#include "backends/langgraph/JsText.h"
+#include "backends/langgraph/LangGraph.h"
+#include "frontend/Frontend.h"
+#include "ir/Filters.h"
+#include "llvm/Support/raw_ostream.h"
+#include "passes/Pass.h"
+
+namespace orch {
+namespace {
+
+using nlohmann::json;
+namespace lg = backends::langgraph;
+
+std::string moduleText(llvm::StringRef Name) {
+  for (const auto &[N, Text] : lg::runtimeModules())
+    if (N == Name) return Text.str();
+  return "";
+}
+
+// The exporter refuses filters by runtimeFilters(); it must list exactly the
+// rows of FILTERS in the emitted orch_filters.mjs.
+TEST(LangGraph, RuntimeFiltersAreTheModulesRows) {
+  std::string Text = moduleText("orch_filters.mjs");
+  size_t Start = Text.find("export const FILTERS = {");
+  ASSERT_NE(Start, std::string::npos);
+  std::set<std::string> Rows;
+  std::regex Row(R"(\n  (\w+): \[)");
+  for (auto It =
+           std::sregex_iterator(Text.begin() + static_cast<long>(Start), Text.end(), Row);
+       It != std::sregex_iterator(); ++It)
+    Rows.insert((*It)[1]);
+  std::set<std::string> Listed;
+  for (llvm::StringRef F : lg::runtimeFilters()) Listed.insert(F.str());
+  EXPECT_EQ(Rows, Listed);
+  // Each is a template filter of ir/Filters.cpp (no typo, no extra).
+  for (llvm::StringRef F : lg::runtimeFilters())
+    EXPECT_NE(ir::findFilter(F), nullptr) << F.str();
+}
+
+TEST(LangGraph, ConstantsKeepPythonTypes) {
+  EXPECT_EQ(lg::jsConst(json(3)), "3n");
+  EXPECT_EQ(lg::jsConst(json(-9223372036854775807LL - 1)), "-9223372036854775808n");
+  EXPECT_EQ(lg::jsConst(json(2.5)), "2.5");
+  EXPECT_EQ(lg::jsConst(json(-0.0)), "-0");
+  EXPECT_EQ(lg::jsConst(json(std::nan(""))), "NaN");
+  EXPECT_EQ(lg::jsConst(json("é\"</script>\u2028")), R"("\u00e9\"</script>\u2028")");
+  EXPECT_EQ(lg::jsConst(json::parse(R"({"b": [true, null], "a": 1.0})")),
+            R"(R.map([["a", 1], ["b", [true, null]]]))");
+}
+
+/// Compiles \p Yaml and exports it; the diagnostics go to \p Errors.
+bool exportYaml(const std::string &Yaml, std::vector<backends::ExportFile> &Out,
+                std::string &Errors, bool AllowShell = false) {
+  auto F = std::make_shared<SourceFile>("t.yaml", Yaml);
+  DiagnosticEngine D(F.get());
+  llvm::raw_string_ostream OS(Errors);
+  std::optional<ast::Document> Doc = frontend::parseDocument(F, D);
+  std::unique_ptr<ir::Pipeline> P = Doc ? frontend::lowerDocument(*Doc, D) : nullptr;
+  passes::PassContext Ctx{D, {}, nullptr, nullptr, nullptr, {}, 0};
+  bool Ok = P && passes::runPasses(*P, Ctx) && !D.hasErrors() &&
+            backends::exportLangGraph({*P, "test", AllowShell}, D, Out);
+  D.flush(OS, false);
+  return Ok;
+}
+
+TEST(LangGraph, SameInputSameBytes) {
+  const std::string Yaml =
+      "name: t\nsteps:\n  - id: a\n    action: echo\n    parameters: {message: hi}\n"
+      "  - id: b\n    action: summarize\n    parameters: {text: \"{{ steps.a.output "
+      "}}\"}\n";
+  std::vector<backends::ExportFile> A, B;
+  std::string E;
+  ASSERT_TRUE(exportYaml(Yaml, A, E)) << E;
+  ASSERT_TRUE(exportYaml(Yaml, B, E)) << E;
+  ASSERT_EQ(A.size(), B.size());
+  for (size_t I = 0; I < A.size(); ++I) {
+    EXPECT_EQ(A[I].Path, B[I].Path);
+    EXPECT_EQ(A[I].Bytes, B[I].Bytes) << A[I].Path;
+  }
+  // A model step pulls in the model packages; the manifest names the graph.
+  auto Find = [&](llvm::StringRef Name) {
+    for (const auto &F : A)
+      if (F.Path == Name) return F.Bytes;
+    return std::string();
+  };
+  EXPECT_NE(Find("package.json").find("\"@langchain/openai\": \"1.6.0\""),
+            std::string::npos);
+  EXPECT_NE(Find("langgraph.json").find("\"t\": \"./graph.mjs:graph\""),
+            std::string::npos);
+  EXPECT_NE(Find("graph.mjs").find("// Step `b` (t.yaml:6): `summarize`, a model step."),
+            std::string::npos);
+}
+
+TEST(LangGraph, ShellNeedsTheOption) {
+  const std::string Yaml =
+      "name: t\nsteps:\n  - id: a\n    action: shell\n    parameters: {command: ls}\n";
+  std::vector<backends::ExportFile> Out;
+  std::string E;
+  EXPECT_FALSE(exportYaml(Yaml, Out, E));
+  EXPECT_NE(E.find("[ExportUnsandboxedShell]"), std::string::npos) << E;
+  E.clear();
+  Out.clear();
+  EXPECT_TRUE(exportYaml(Yaml, Out, E, /*AllowShell=*/true)) << E;
+}
+
+}  // namespace
+}  // namespace orch
