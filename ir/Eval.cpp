@@ -16,7 +16,7 @@
 
 namespace orch::ir {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 

@@ -18,7 +18,7 @@
 
 namespace orch::ir::filter {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -145,6 +145,24 @@ Result first(const json &V, Args) {
     return std::optional<json>(json(V.begin().key()));
   }
   return error(fmt::format("'{}' object is not iterable", pyTypeName(V)));
+}
+
+Result list(const json &V, Args) {
+  if (V.is_array()) return std::optional<json>(V);
+  json Out = json::array();
+  if (V.is_string()) {
+    for (char32_t C : decodeUtf8(V.get_ref<const std::string &>())) {
+      std::string One;
+      appendUtf8(One, C);
+      Out.push_back(std::move(One));
+    }
+  } else if (V.is_object()) {
+    // A dict iterates over its keys, in insertion order.
+    for (auto It = V.begin(); It != V.end(); ++It) Out.push_back(It.key());
+  } else {
+    return error(fmt::format("'{}' object is not iterable", pyTypeName(V)));
+  }
+  return std::optional<json>(std::move(Out));
 }
 
 Result last(const json &V, Args) {

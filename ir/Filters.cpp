@@ -26,6 +26,8 @@ constexpr FilterInfo Table[] = {
     {"last", 0, 0, Type::Any, "last item of a list, character of a string, key", f::last,
      false},
     {"length", 0, 0, Type::Int, "number of items or characters", f::length, false},
+    {"list", 0, 0, Type::List,
+     "characters of a string, keys of a mapping, items of a list", f::list, false},
     {"lower", 0, 0, Type::String, "lower case", f::lower, true},
     {"raw", 0, 0, Type::Any,
      "the value as it is: in a shell `command`, not quoted (warned about)", f::raw, true},

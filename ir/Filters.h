@@ -7,9 +7,9 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 
+#include "ir/Json.h"
 #include "ir/Type.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -20,8 +20,8 @@ namespace orch::ir {
 /// A filter's implementation: the input and the arguments. Errors say what
 /// was wrong, without the expression (the evaluator adds it). An empty
 /// first/last gives std::nullopt: the evaluator makes that undefined.
-using FilterFn = llvm::Expected<std::optional<nlohmann::json>> (*)(
-    const nlohmann::json &V, llvm::ArrayRef<nlohmann::json> Args);
+using FilterFn = llvm::Expected<std::optional<orch::ir::Json>> (*)(
+    const orch::ir::Json &V, llvm::ArrayRef<orch::ir::Json> Args);
 
 /// A filter usable as `value | name(args)`.
 struct FilterInfo {

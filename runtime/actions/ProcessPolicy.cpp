@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/Actions.h"
+#include "ir/Diagnostics.h"
 #include "runtime/sandbox/Cgroup.h"
 #include "runtime/sandbox/Launch.h"
 #include "runtime/sandbox/Probe.h"
@@ -44,10 +45,11 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P, bool NoSandbox,
                       llvm::toString(std::move(E))));
   }
   if (!Sandbox.Enabled) {
-    Warn << fmt::format(
-        "orchrt: warning: {}: shell steps run with orchrt's own rights: its files, its "
-        "network and every process it can reach\n",
-        NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
+    DiagnosticEngine D(nullptr);
+    D.setToolName("orchrt");
+    D.report(DiagKind::SandboxDisabled, SourceLoc(), 0,
+             NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
+    D.flush(Warn, /*Color=*/false);
     return Config;
   }
   // Check once a process that this machine can make one, rather than fail

@@ -22,7 +22,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -333,7 +333,7 @@ llvm::Error stepPolicy(const json &Params, sandbox::Policy &Pol) {
     Pol.RunDir = *A;
   }
   if (auto L = Params.find("limits"); L != Params.end() && !L->is_null())
-    if (llvm::Error E = sandbox::applyLimitsJson(*L, Pol))
+    if (llvm::Error E = sandbox::applyLimitsJson(nlohmann::json(*L), Pol))
       return llvm::createStringError("parameter `limits`: " +
                                      llvm::toString(std::move(E)));
   return llvm::Error::success();

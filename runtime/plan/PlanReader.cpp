@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <deque>
-#include <nlohmann/json.hpp>
 
 #include "ir/Actions.h"
+#include "ir/Json.h"
 #include "ir/plan/PlanFile.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -114,7 +114,7 @@ class Checker {
           if (!F)
             return fail(fmt::format("step `{}` has an empty fallback", S->id()->str()));
       if (S->output_schema()) {
-        auto J = nlohmann::json::parse(S->output_schema()->string_view(), nullptr, false);
+        auto J = orch::ir::Json::parse(S->output_schema()->string_view(), nullptr, false);
         if (!J.is_object())
           return fail(
               fmt::format("step `{}` has an output schema that is not a JSON object",

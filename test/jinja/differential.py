@@ -72,6 +72,9 @@ INPUTS = {
     "d": {"a": 1, "b": [2, 3], "c": {"x": "y"}},
     "ed": {},
     "words": "the quick brown fox, jumps-over (the) lazy_dog 42",
+    # Mappings keep the order their keys were written in (Python dicts).
+    "od": {"zeta": 1, "alpha": [2, 1], "mid": "m", "Beta": None},
+    "nd": {"b": {"y": 1, "x": {"q": 2, "p": 3}}, "a": [{"k2": 1, "k1": 2}], "é": True, "E": 0.5},
 }
 
 ATOMS = [
@@ -105,6 +108,7 @@ FILTERS = {
                  ("5.5",), ("'5'",), ("12",)],
     "upper": [()],
     "wordcount": [()],
+    "list": [()],
 }
 
 BINOPS = ["+", "-", "*", "/", "%", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in",
@@ -232,6 +236,15 @@ def corpus(rng):
             else:
                 a = f"not ({a})"
         add(a)
+    # Key order: insertion order everywhere but `tojson` (sort_keys=True).
+    for v in ["od", "nd", "nd.b", "nd.b.x", "nd.a", "nd.a[0]", "d", "[od, nd.b]", "ed"]:
+        for f in ["", " | first", " | last", " | join", " | join(',')", " | string",
+                  " ~ ''", " | list", " | list | join('-')", " | list | last", " | tojson",
+                  " | tojson(1)", " | length", " | list | first", " | string | length"]:
+            add(f"{v}{f}")
+        add(f"({v} | tojson) ~ {v}")
+        add(f"{v} == {v}")
+        add(f"'alpha' in {v}")
     # Arithmetic edges.
     for e in ["9223372036854775807 + 1", "-9223372036854775807 - 2", "big * 2", "small * -1",
               "small // -1", "small / -1", "small % -1", "big % -1", "-big % -1", "big / 3",

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "ir/Diagnostics.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace orch::tools {
 
@@ -37,6 +41,16 @@ enum : int { ExitOk = 0, ExitRunFailed = 1, ExitUsage = 2, ExitInterrupted = 130
 
 /// Runs the plan; returns the exit code.
 int runPlan(const RunCommand &Cmd);
+
+/// Prints one diagnostic without a source location to stderr, as
+/// `Tool: severity: message [Kind]`: every message orchrt prints has a kind.
+template <typename... Args>
+void printDiag(llvm::StringRef Tool, DiagKind K, Args &&...A) {
+  DiagnosticEngine D(nullptr);
+  D.setToolName(Tool);
+  D.report(K, SourceLoc(), 0, std::forward<Args>(A)...);
+  D.flush(llvm::errs(), /*Color=*/false);
+}
 
 /// \p Flag if it was given, else the environment variable \p Var, else "".
 std::string envOr(const std::string &Flag, const char *Var);
