@@ -10,11 +10,13 @@ namespace orch::frontend {
 
 namespace {
 
-/// Finds the `}}` that closes a placeholder whose body starts at \p From,
-/// skipping quoted strings inside the expression. If none is found and a
-/// quote was left open, \p OpenQuote is set to that quote.
+/// Finds the `}}` that closes a placeholder whose body starts at \p From
+/// (`%}` for a statement), skipping quoted strings and, as Jinja2's lexer
+/// does, the braces of mapping literals inside the expression. If none is
+/// found and a quote was left open, \p OpenQuote is set to that quote.
 size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote, char Close = '}') {
   char Quote = 0;
+  unsigned Braces = 0;
   OpenQuote = llvm::StringRef::npos;
   for (size_t I = From; I < S.size(); ++I) {
     char C = S[I];
@@ -28,6 +30,10 @@ size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote, char Close =
     if (C == '"' || C == '\'') {
       Quote = C;
       OpenQuote = I;
+    } else if (C == '{') {
+      ++Braces;
+    } else if (C == '}' && Braces) {
+      --Braces;
     } else if (C == Close && I + 1 < S.size() && S[I + 1] == '}') {
       return I;
     }

@@ -302,7 +302,35 @@ Result replace(const json &V, Args A) {
   return text(encodeUtf8(Out));
 }
 
+/// Jinja2's `round(precision, 'floor'|'ceil')`: math.floor or math.ceil of
+/// value * 10**precision, divided by 10**precision: always a float.
+Result roundDirected(const json &V, Args A, bool Ceil) {
+  llvm::Expected<int64_t> P = intArg(A[0], "the precision of `round`");
+  if (!P) return P.takeError();
+  if (!V.is_number() && !V.is_boolean())
+    return error(fmt::format("must be real number, not {}", pyTypeName(V)));
+  if (*P > 15 || *P < -15)
+    return error("a precision beyond 15 digits with `floor` or `ceil` is not supported");
+  // Python: 10**p is an exact int for p >= 0 (exact in a double up to
+  // 10**15) and libm's pow for p < 0.
+  double Scale = std::pow(10.0, static_cast<double>(*P));
+  if (isHugeInt(V)) return tooLargeInt();
+  double X = V.is_number_float() ? V.get<double>() : static_cast<double>(*asInt(V));
+  if (!V.is_number_float() && *P >= 0) return std::optional<json>(json(X));
+  if (std::isnan(X)) return error("cannot convert float NaN to integer");
+  if (std::isinf(X * Scale)) return error("cannot convert float infinity to integer");
+  // math.floor and math.ceil give an int: no negative zero.
+  double R = (Ceil ? std::ceil(X * Scale) : std::floor(X * Scale)) + 0.0;
+  return std::optional<json>(json(R / Scale));
+}
+
 Result round(const json &V, Args A) {
+  if (A.size() > 1) {
+    if (!A[1].is_string() || (A[1] != "common" && A[1] != "floor" && A[1] != "ceil"))
+      return error("method must be common, ceil or floor");
+    if (A[1] != "common") return roundDirected(V, A, A[1] == "ceil");
+    return round(V, A.take_front(1));
+  }
   // `round(none)` is Python's round(x): half to even, an int.
   if (!A.empty() && A[0].is_null()) {
     if (!V.is_number_float()) return round(V, {});

@@ -118,6 +118,10 @@ class FoldConstantsPass : public Pass {
         for (const Expr *I : llvm::cast<ListExpr>(E)->items())
           if (!constant(I, S)) return false;
         return true;
+      case Expr::Kind::Compound:
+        for (const Expr *I : llvm::cast<CompoundExpr>(E)->parts())
+          if (I && !constant(I, S)) return false;
+        return true;
     }
     return false;
   }

@@ -38,6 +38,12 @@ REJECTIONS = [
     ("string escapes", r"named Unicode escapes|is a surrogate|before a non-ASCII"),
     ("float literals past the largest double", r"float literal `[^`]*` is too large"),
     ("`//` and `**` are not in the grammar", r"unexpected `[/*]`"),
+    ("tuples only after `in` and as arguments", r"\[TupleNotSupported\]|a tuple is supported only"),
+    ("mapping literal keys are strings", r"a mapping's key must be a string"),
+    ("tests Jinja has and we do not", r"\[UnknownTest\]"),
+    ("keyword arguments Jinja has and we do not", r"has no keyword argument `(base|attribute)`"),
+    ("`round` with floor or ceil beyond 15 digits", r"beyond 15 digits"),
+    ("keyword arguments to tests", r"keyword arguments to a test are not supported"),
 ]
 
 INPUTS = {
@@ -236,6 +242,67 @@ def corpus(rng):
             else:
                 a = f"not ({a})"
         add(a)
+    # The inline `if`.
+    for e in ["'a' if t else 'b'", "'a' if b else 'b'", "n if n > 5 else -n", "'x' if z",
+              "('x' if b) | default('d')", "('x' if t) | upper", "1 if l else 2 if e else 3",
+              "s if s else none", "(n if t else f) + 1", "l[0] if l else 'none'",
+              "'x' if nosuch is defined else 'y'", "not t if b else t", "[1 if t else 2, 3]",
+              "('a' if b) ~ 'c'", "'y' if 'a' in s else 'n'", "n + 1 if n else 0"]:
+        add(e)
+    # Slices, on code points and lists.
+    for base in ["s", "u", "e", "l", "ls", "el", "lm", "'héllo'", "words", "'😀ab'", "g"]:
+        for sl in ["[1:]", "[:3]", "[::-1]", "[1:-1]", "[-3:]", "[::2]", "[5:1:-1]", "[100:]",
+                   "[-100:2]", "[:0]", "[::-2]", "[-1:-5:-1]", "[none:2]", "[true:]",
+                   "[:-100]", "[2:1]", "[::9223372036854775807]", "[::-9223372036854775807]"]:
+            add(base + sl)
+    for e in ["s[::0]", "s[1.5:]", "s['a':]", "d[1:]", "n[1:]", "z[:1]", "t[1:]",
+              "(s | tojson)[1:4] + '<'", "s[1:][0]", "l[1:] | join(',')", "s[:50] | length",
+              "s[9223372036854775807:]", "s[-9223372036854775808:]"]:
+        add(e)
+    # Mapping and tuple literals.
+    for e in ["{'k': n} | tojson", "{'b': 1, 'a': 2}", "{'b': 1, 'a': 2} | first",
+              "{'a': 1, 'a': 2}", "{'b': 1, 'a': 2, 'b': 3} | list", "{} | length", "{}",
+              "{'x': l}['x'][1]", "{1: 2}", "{'a': 1} ~ ''", "{'k': {'n': [1, {'m': none}]}}",
+              "'a' in {'a': 1}", "(1, 2)", "2 in (1, 2)", "'b' not in ('a',)", "1 in ()",
+              "n in (7, 8)", "(1, 2) | length", "[(1, 2)]", "{'a': (1,)}", "{'a': nosuch}",
+              "{'a': 1}.a", "{'a': 1}['a']", "{'é': 1, 'z': 2, 'A': 3} | tojson",
+              "{'é': 1, 'z': 2, 'A': 3} | join('|')", "{s: 1}", "{n: 1}", "[1, 2,] | length",
+              "{'a': 1,} | length", "(1,) | first", "() | length"]:
+        add(e)
+    # Keyword arguments.
+    for e in ["d | tojson(indent=2)", "words | truncate(10, killwords=true)",
+              "words | truncate(length=12, end='!')", "words | truncate(9, leeway=0)",
+              "z | default('x', true)", "e | default('x', boolean=true)",
+              "e | default(boolean=true)", "nosuch | default(default_value='q')",
+              "2.567 | round(2, 'floor')", "2.567 | round(precision=1, method='ceil')",
+              "-2.5 | round(0, 'floor')", "7 | round(-1, 'ceil')", "7 | round(method='floor')",
+              "2.5 | round(method='common')", "1e300 | round(2, 'ceil')", "n | round(2, 'ceil')",
+              "t | round(1, 'floor')", "s | round(1, 'floor')", "2.5 | round(1, 'up')",
+              "2.5 | round(20, 'floor')", "0.1 | round(-1, 'ceil')", "-0.0 | round(1, 'floor')",
+              "l | join(d='-')", "s | replace('l', 'L', count=1)", "' x ' | trim(chars=' x')",
+              "'5' | int(default=3)", "'x' | int(default=3)", "'x' | float(default=1.5)",
+              "'ff' | int(base=16)", "l | join(attribute='x')", "s | upper(x=1)",
+              "s | truncate(5, lenght=3)", "s | truncate(killwords=true, 5)",
+              "s | truncate(5, length=3)", "s | replace(new='x')", "s | replace('l', new='x')"]:
+        add(e)
+    # Tests.
+    tnames = ["defined", "undefined", "none", "string", "number", "integer", "float",
+              "mapping", "sequence", "iterable", "even", "odd", "boolean", "true", "false",
+              "lower", "upper", "divisibleby(3)", "divisibleby(0)", "eq(7)", "ne(7)",
+              "in(l)", "in('abc')", "equalto(7)", "sameas(7)"]
+    for v in ["n", "neg", "zero", "f", "nf", "t", "b", "z", "s", "e", "l", "el", "d", "ed",
+              "'abc'", "'ABC'", "'Ab'", "'123'", "'a1'", "2.0", "big", "nosuch", "d.missing"]:
+        for t in tnames:
+            add(f"{v} is {t}")
+            add(f"{v} is not {t}")
+    for e in ["n + 1 is odd", "not n is even", "-n is number", "n is even | string",
+              "n is number and s is string", "(n is odd) + 1", "d.missing.x is defined",
+              "nosuch.attr is undefined", "l[5] is defined", "l[0] is defined",
+              "s | upper is lower", "n is divisibleby(num=2)", "n is divisibleby(2, 3)",
+              "n is even(1)", "'a' if n is odd else 'b'", "inputs.nosuch is undefined",
+              "n is odd is true", "n is not none is not false", "(n is odd) is true",
+              "n is odd | string is lower", "n is odd | string | lower is lower"]:
+        add(e)
     # Key order: insertion order everywhere but `tojson` (sort_keys=True).
     for v in ["od", "nd", "nd.b", "nd.b.x", "nd.a", "nd.a[0]", "d", "[od, nd.b]", "ed"]:
         for f in ["", " | first", " | last", " | join", " | join(',')", " | string",
