@@ -437,8 +437,9 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   if (!R) return fail(F, llvm::toString(R.takeError()));
   // `first` and `last` of nothing are undefined, so `default` catches them.
   if (!*R) return undefined(fmt::format("`{}`", source(F)));
-  bool M = N == "tojson" || (Info->KeepsMarkup && BaseV->Markup && (*R)->is_string() &&
-                             (N != "truncate" || BaseV->V.is_string()));
+  bool M = N == "tojson" || N == "to_json" ||
+           (Info->KeepsMarkup && BaseV->Markup && (*R)->is_string() &&
+            (N != "truncate" || BaseV->V.is_string()));
   return markup(std::move(**R), M);
 }
 

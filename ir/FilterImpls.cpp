@@ -12,9 +12,11 @@
 #include <cstdio>
 
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/Unicode.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace orch::ir::filter {
 
@@ -163,6 +165,111 @@ Result list(const json &V, Args) {
     return error(fmt::format("'{}' object is not iterable", pyTypeName(V)));
   }
   return std::optional<json>(std::move(Out));
+}
+
+namespace {
+
+/// The items Python iterates over: a list's items, a string's characters,
+/// a mapping's keys.
+llvm::Expected<std::vector<json>> items(const json &V) {
+  llvm::Expected<std::optional<json>> R = list(V, {});
+  if (!R) return R.takeError();
+  return (**R).get<std::vector<json>>();
+}
+
+/// Jinja2's ignore_case: strings compare lower-cased unless case_sensitive.
+json sortKey(const json &X, bool CaseSensitive) {
+  if (CaseSensitive || !X.is_string()) return X;
+  return json(encodeUtf8(toLower(decodeUtf8(X.get_ref<const std::string &>()))));
+}
+
+/// `min` and `max`: the first item with the least (greatest) key; undefined
+/// when there are none.
+Result extreme(const json &V, Args A, bool Max) {
+  if (A.size() > 1 && !A[1].is_null())
+    return error("the `attribute` argument is not supported");
+  bool CaseSensitive = !A.empty() && truthy(A[0]);
+  llvm::Expected<std::vector<json>> Xs = items(V);
+  if (!Xs) return Xs.takeError();
+  if (Xs->empty()) return std::optional<json>();
+  size_t Best = 0;
+  json BestKey = sortKey((*Xs)[0], CaseSensitive);
+  for (size_t I = 1; I < Xs->size(); ++I) {
+    json K = sortKey((*Xs)[I], CaseSensitive);
+    llvm::Expected<bool> Better = pyOrder(Max ? BinaryOp::Gt : BinaryOp::Lt, K, BestKey);
+    if (!Better) return Better.takeError();
+    if (*Better) {
+      Best = I;
+      BestKey = std::move(K);
+    }
+  }
+  return std::optional<json>((*Xs)[Best]);
+}
+
+/// A key equal for values Python's set treats as one (1, 1.0 and true).
+llvm::Expected<std::string> hashKey(const json &X, size_t Index) {
+  if (X.is_null()) return std::string("n");
+  if (X.is_string()) return "s" + X.get<std::string>();
+  if (std::optional<int64_t> I = asInt(X)) return "i" + std::to_string(*I);
+  if (X.is_number_float()) {
+    double D = X.get<double>();
+    if (std::isnan(D)) return "nan" + std::to_string(Index);  // never equal
+    if (D == std::floor(D) && std::fabs(D) < 9.2e18)
+      return "i" + std::to_string(static_cast<int64_t>(D));
+    std::string Out = "f";
+    appendPyStr(Out, X);
+    return Out;
+  }
+  if (X.is_number()) return "u" + X.dump();
+  return error(fmt::format("unhashable type: '{}'", pyTypeName(X)));
+}
+
+}  // namespace
+
+Result max(const json &V, Args A) { return extreme(V, A, true); }
+Result min(const json &V, Args A) { return extreme(V, A, false); }
+
+Result unique(const json &V, Args A) {
+  if (A.size() > 1 && !A[1].is_null())
+    return error("the `attribute` argument is not supported");
+  bool CaseSensitive = !A.empty() && truthy(A[0]);
+  llvm::Expected<std::vector<json>> Xs = items(V);
+  if (!Xs) return Xs.takeError();
+  llvm::StringSet<> Seen;
+  json Out = json::array();
+  for (size_t I = 0; I < Xs->size(); ++I) {
+    llvm::Expected<std::string> K = hashKey(sortKey((*Xs)[I], CaseSensitive), I);
+    if (!K) return K.takeError();
+    if (Seen.insert(*K).second) Out.push_back((*Xs)[I]);
+  }
+  return std::optional<json>(std::move(Out));
+}
+
+/// Python's sum(iterable, start), left to right.
+Result sum(const json &V, Args A) {
+  if (!A.empty() && !A[0].is_null())
+    return error("the `attribute` argument is not supported");
+  json Total = A.size() > 1 ? A[1] : json(0);
+  if (Total.is_string())
+    return error("sum() can't sum strings [use ''.join(seq) instead]");
+  llvm::Expected<std::vector<json>> Xs = items(V);
+  if (!Xs) return Xs.takeError();
+  for (const json &X : *Xs) {
+    llvm::Expected<json> R = pyArithmetic(BinaryOp::Add, Total, X);
+    if (!R) return R.takeError();
+    Total = std::move(*R);
+  }
+  return std::optional<json>(std::move(Total));
+}
+
+Result fromJson(const json &V, Args) {
+  if (!V.is_string())
+    return error(fmt::format("the JSON object must be str, not {}", pyTypeName(V)));
+  std::string Problem;
+  json J = parseJsonBounded(V.get_ref<const std::string &>(), &Problem);
+  if (!Problem.empty()) return error(Problem);
+  if (J.is_discarded()) return error("the text is not valid JSON");
+  return std::optional<json>(std::move(J));
 }
 
 Result last(const json &V, Args) {

@@ -13,12 +13,16 @@ Result capitalize(const orch::ir::Json &V, Args A);
 Result defaultValue(const orch::ir::Json &V, Args A);
 Result first(const orch::ir::Json &V, Args A);
 Result toFloat(const orch::ir::Json &V, Args A);
+/// JSON text to a value (an extension: ContextLab's `from_json`).
+Result fromJson(const orch::ir::Json &V, Args A);
 Result toInt(const orch::ir::Json &V, Args A);
 Result join(const orch::ir::Json &V, Args A);
 Result last(const orch::ir::Json &V, Args A);
 Result list(const orch::ir::Json &V, Args A);
 Result length(const orch::ir::Json &V, Args A);
 Result lower(const orch::ir::Json &V, Args A);
+Result max(const orch::ir::Json &V, Args A);
+Result min(const orch::ir::Json &V, Args A);
 /// The value unchanged: in a shell `command`, it is not quoted.
 Result raw(const orch::ir::Json &V, Args A);
 Result replace(const orch::ir::Json &V, Args A);
@@ -26,10 +30,12 @@ Result round(const orch::ir::Json &V, Args A);
 /// The value's text as one POSIX shell word, in single quotes.
 Result shellQuote(const orch::ir::Json &V, Args A);
 Result string(const orch::ir::Json &V, Args A);
+Result sum(const orch::ir::Json &V, Args A);
 Result title(const orch::ir::Json &V, Args A);
 Result tojson(const orch::ir::Json &V, Args A);
 Result trim(const orch::ir::Json &V, Args A);
 Result truncate(const orch::ir::Json &V, Args A);
+Result unique(const orch::ir::Json &V, Args A);
 Result upper(const orch::ir::Json &V, Args A);
 Result wordcount(const orch::ir::Json &V, Args A);
 

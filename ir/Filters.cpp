@@ -20,6 +20,8 @@ constexpr P ReplaceParams[] = {{"old", ""}, {"new", ""}, {"count", "null"}};
 constexpr P RoundParams[] = {{"precision", "0"}, {"method", "\"common\""}};
 constexpr P TojsonParams[] = {{"indent", "null"}};
 constexpr P TrimParams[] = {{"chars", "null"}};
+constexpr P ExtremeParams[] = {{"case_sensitive", "false"}, {"attribute", "null"}};
+constexpr P SumParams[] = {{"attribute", "null"}, {"start", "0"}};
 constexpr P TruncateParams[] = {
     {"length", "255"}, {"killwords", "false"}, {"end", "\"...\""}, {"leeway", "null"}};
 constexpr llvm::ArrayRef<P> NoKeywords{};
@@ -36,6 +38,8 @@ constexpr FilterInfo Table[] = {
      "first item of a list, character of a string, key", f::first, false},
     {"float", 0, 1, FloatParams, Type::Float,
      "converts to a float (argument: fallback, 0.0)", f::toFloat, false},
+    {"from_json", 0, 0, NoKeywords, Type::Any,
+     "the value of JSON text (an extension, ContextLab's)", f::fromJson, false},
     {"int", 0, 1, IntParams, Type::Int, "converts to an integer (argument: fallback, 0)",
      f::toInt, false},
     {"join", 0, 1, JoinParams, Type::String,
@@ -47,6 +51,10 @@ constexpr FilterInfo Table[] = {
     {"list", 0, 0, NoKeywords, Type::List,
      "characters of a string, keys of a mapping, items of a list", f::list, false},
     {"lower", 0, 0, NoKeywords, Type::String, "lower case", f::lower, true},
+    {"max", 0, 2, ExtremeParams, Type::Any,
+     "greatest item (strings without case unless case_sensitive)", f::max, false},
+    {"min", 0, 2, ExtremeParams, Type::Any,
+     "least item (strings without case unless case_sensitive)", f::min, false},
     {"raw", 0, 0, NoKeywords, Type::Any,
      "the value as it is: in a shell `command`, not quoted (warned about)", f::raw, true},
     {"replace", 2, 3, ReplaceParams, Type::String,
@@ -58,13 +66,20 @@ constexpr FilterInfo Table[] = {
      "the text as one POSIX shell word (done for every value in a shell `command`)",
      f::shellQuote, false},
     {"string", 0, 0, NoKeywords, Type::String, "converts to a string", f::string, true},
+    {"sum", 0, 2, SumParams, Type::Any, "sum of the items plus start (attribute, start)",
+     f::sum, false},
     {"title", 0, 0, NoKeywords, Type::String, "title case", f::title, false},
+    {"to_json", 0, 1, TojsonParams, Type::String,
+     "the same as tojson (an extension, ContextLab's name)", f::tojson, false},
     {"tojson", 0, 1, TojsonParams, Type::String,
      "JSON text of the value (argument: indent)", f::tojson, false},
     {"trim", 0, 1, TrimParams, Type::String,
      "strips white space (or the given characters)", f::trim, true},
     {"truncate", 0, 4, TruncateParams, Type::Any,
      "cuts a string to a length: (length, killwords, end, leeway)", f::truncate, true},
+    {"unique", 0, 2, ExtremeParams, Type::List,
+     "items without repeats, first ones kept (case_sensitive, attribute)", f::unique,
+     false},
     {"upper", 0, 0, NoKeywords, Type::String, "upper case", f::upper, true},
     {"wordcount", 0, 0, NoKeywords, Type::Int, "number of words", f::wordcount, false},
 };
