@@ -226,6 +226,67 @@ llvm::Expected<std::string> hashKey(const json &X, size_t Index) {
 
 }  // namespace
 
+/// Python's os.path.split on `/`: the head without trailing slashes (unless
+/// it is all slashes) and the tail.
+std::pair<std::string, std::string> splitPath(const std::string &P) {
+  size_t Cut = P.rfind('/');
+  size_t I = Cut == std::string::npos ? 0 : Cut + 1;
+  std::string Head = P.substr(0, I), Tail = P.substr(I);
+  if (Head.find_first_not_of('/') != std::string::npos)
+    while (!Head.empty() && Head.back() == '/') Head.pop_back();
+  return {Head, Tail};
+}
+
+Result basename(const json &V, Args) {
+  if (!V.is_string()) return error(fmt::format("expected str, not {}", pyTypeName(V)));
+  return text(splitPath(V.get<std::string>()).second);
+}
+
+Result dirname(const json &V, Args) {
+  if (!V.is_string()) return error(fmt::format("expected str, not {}", pyTypeName(V)));
+  return text(splitPath(V.get<std::string>()).first);
+}
+
+/// str(value).center(width): CPython puts the odd space on the left when
+/// the width is odd.
+Result center(const json &V, Args A) {
+  llvm::Expected<CodePoints> C = pyChars(V);
+  if (!C) return C.takeError();
+  int64_t Width = 80;
+  if (!A.empty()) {
+    llvm::Expected<int64_t> W = intArg(A[0], "the width of `center`");
+    if (!W) return W.takeError();
+    Width = *W;
+  }
+  int64_t Len = static_cast<int64_t>(C->size());
+  if (Width <= Len) return text(encodeUtf8(*C));
+  if (static_cast<uint64_t>(Width) > MaxValueBytes)
+    return error(describe(TextStatus::TooLarge));
+  int64_t Marg = Width - Len;
+  int64_t Left = Marg / 2 + (Marg & Width & 1);
+  std::string Out(static_cast<size_t>(Left), ' ');
+  Out += encodeUtf8(*C);
+  Out.append(static_cast<size_t>(Marg - Left), ' ');
+  return text(std::move(Out));
+}
+
+Result slugify(const json &V, Args) {
+  llvm::Expected<CodePoints> C = pyChars(V);
+  if (!C) return C.takeError();
+  std::string Out;
+  bool Dash = false;
+  for (char32_t X : toLower(*C)) {
+    if ((X >= 'a' && X <= 'z') || (X >= '0' && X <= '9')) {
+      if (Dash && !Out.empty()) Out += '-';
+      Dash = false;
+      Out += static_cast<char>(X);
+    } else {
+      Dash = true;
+    }
+  }
+  return text(std::move(Out));
+}
+
 Result max(const json &V, Args A) { return extreme(V, A, true); }
 Result min(const json &V, Args A) { return extreme(V, A, false); }
 

@@ -9,8 +9,14 @@ using Result = llvm::Expected<std::optional<orch::ir::Json>>;
 using Args = llvm::ArrayRef<orch::ir::Json>;
 
 Result abs(const orch::ir::Json &V, Args A);
+/// The last path component, as Python's os.path.basename (an extension).
+Result basename(const orch::ir::Json &V, Args A);
 Result capitalize(const orch::ir::Json &V, Args A);
+Result center(const orch::ir::Json &V, Args A);
 Result defaultValue(const orch::ir::Json &V, Args A);
+/// The path without its last component, as Python's os.path.dirname (an
+/// extension).
+Result dirname(const orch::ir::Json &V, Args A);
 Result first(const orch::ir::Json &V, Args A);
 Result toFloat(const orch::ir::Json &V, Args A);
 /// JSON text to a value (an extension: ContextLab's `from_json`).
@@ -29,6 +35,9 @@ Result replace(const orch::ir::Json &V, Args A);
 Result round(const orch::ir::Json &V, Args A);
 /// The value's text as one POSIX shell word, in single quotes.
 Result shellQuote(const orch::ir::Json &V, Args A);
+/// Lower case, every run of characters other than ASCII letters and digits
+/// one `-`, no `-` at either end (an extension, ContextLab's).
+Result slugify(const orch::ir::Json &V, Args A);
 Result string(const orch::ir::Json &V, Args A);
 Result sum(const orch::ir::Json &V, Args A);
 Result title(const orch::ir::Json &V, Args A);

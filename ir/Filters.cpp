@@ -22,6 +22,7 @@ constexpr P TojsonParams[] = {{"indent", "null"}};
 constexpr P TrimParams[] = {{"chars", "null"}};
 constexpr P ExtremeParams[] = {{"case_sensitive", "false"}, {"attribute", "null"}};
 constexpr P SumParams[] = {{"attribute", "null"}, {"start", "0"}};
+constexpr P CenterParams[] = {{"width", "80"}};
 constexpr P TruncateParams[] = {
     {"length", "255"}, {"killwords", "false"}, {"end", "\"...\""}, {"leeway", "null"}};
 constexpr llvm::ArrayRef<P> NoKeywords{};
@@ -29,11 +30,18 @@ constexpr llvm::ArrayRef<P> NoKeywords{};
 constexpr FilterInfo Table[] = {
     {"abs", 0, 0, NoKeywords, Type::Any,
      "absolute value of a number (keeps int or float)", f::abs, false},
+    {"basename", 0, 0, NoKeywords, Type::String,
+     "the last path component, as os.path.basename (an extension)", f::basename, false},
     {"capitalize", 0, 0, NoKeywords, Type::String,
      "first character title case, rest lower", f::capitalize, true},
+    {"center", 0, 1, CenterParams, Type::String, "centred in the width (default 80)",
+     f::center, false},
     {"default", 0, 2, DefaultParams, Type::Any,
      "the argument if the value is undefined (or falsy, with true)", f::defaultValue,
      true},
+    {"dirname", 0, 0, NoKeywords, Type::String,
+     "the path without its last component, as os.path.dirname (an extension)", f::dirname,
+     false},
     {"first", 0, 0, NoKeywords, Type::Any,
      "first item of a list, character of a string, key", f::first, false},
     {"float", 0, 1, FloatParams, Type::Float,
@@ -65,6 +73,9 @@ constexpr FilterInfo Table[] = {
     {"shell_quote", 0, 0, NoKeywords, Type::String,
      "the text as one POSIX shell word (done for every value in a shell `command`)",
      f::shellQuote, false},
+    {"slugify", 0, 0, NoKeywords, Type::String,
+     "lower case, runs of non-alphanumerics as `-`, trimmed (an extension)", f::slugify,
+     false},
     {"string", 0, 0, NoKeywords, Type::String, "converts to a string", f::string, true},
     {"sum", 0, 2, SumParams, Type::Any, "sum of the items plus start (attribute, start)",
      f::sum, false},

@@ -316,6 +316,10 @@ def corpus(rng):
                   "sum('x')"]:
             add(f"{v} | {f}")
     add("[[1], [2]] | sum(start=[])")
+    for v in ["s", "u", "e", "n", "l", "'ab'", "'abc'", "'é'", "z"]:
+        for f in ["center", "center(7)", "center(8)", "center(width=9)", "center(-3)",
+                  "center(2.5)", "center(true)", "center(1)", "center(10) | length"]:
+            add(f"{v} | {f}")
     add("el | min | default('empty')")
     # Key order: insertion order everywhere but `tojson` (sort_keys=True).
     for v in ["od", "nd", "nd.b", "nd.b.x", "nd.a", "nd.a[0]", "d", "[od, nd.b]", "ed"]:
