@@ -66,20 +66,24 @@ class FirstError : public antlr4::BaseErrorListener {
 /// sequence is always the same: a shape is cached by that sequence and
 /// instantiated with each expression's own tokens. ANTLR parses each
 /// distinct shape once; `steps.a.output` and `steps.b.output` share one.
+/// An absent child or argument name in a shape.
+constexpr uint32_t NoNode = ~0u;
+
 struct ShapeNode {
   ir::Expr::Kind K;
-  uint8_t Op = 0;          ///< UnaryOp or BinaryOp.
+  uint8_t Op = 0;          ///< UnaryOp, BinaryOp, FilterExpr::Form or CompoundOp.
   uint32_t First = 0;      ///< First token (location).
   uint32_t Last = 0;       ///< Last token (length).
   uint32_t Tok = 0;        ///< Name, attribute, filter or literal token.
   uint32_t A = 0, B = 0;   ///< Children (node indexes).
-  uint32_t ArgsBegin = 0;  ///< Into Shape::Args, for filters and lists.
+  uint32_t ArgsBegin = 0;  ///< Into Shape::Args, for filters, lists, compounds.
   uint32_t ArgsCount = 0;
 };
 
 struct Shape {
-  std::vector<ShapeNode> Nodes;  ///< Children before parents.
-  std::vector<uint32_t> Args;
+  std::vector<ShapeNode> Nodes;    ///< Children before parents.
+  std::vector<uint32_t> Args;      ///< Node indexes, NoNode for an absent part.
+  std::vector<uint32_t> ArgNames;  ///< Beside Args: a keyword's token, or NoNode.
   uint32_t Root = 0;
 };
 
@@ -130,7 +134,21 @@ class ShapeBuilder {
  public:
   Shape S;
 
-  uint32_t expr(P::OrExprContext *C) {
+  /// `a if c else b`; without `if`, the `or` expression.
+  uint32_t expr(P::CondExprContext *C) {
+    uint32_t Then = orExpr(C->orExpr(0));
+    if (!C->KW_IF()) return Then;
+    uint32_t Cond = orExpr(C->orExpr(1));
+    uint32_t Else = C->condExpr() ? expr(C->condExpr()) : NoNode;
+    ShapeNode N{ir::Expr::Kind::Compound};
+    N.Op = static_cast<uint8_t>(ir::CompoundOp::Cond);
+    N.First = S.Nodes[Then].First;
+    N.Last = last(C);
+    uint32_t Parts[] = {Then, Cond, Else};
+    return list(ir::Expr::Kind::Compound, N, Parts);
+  }
+
+  uint32_t orExpr(P::OrExprContext *C) {
     uint32_t L = andExpr(C->andExpr(0));
     for (size_t I = 1, E = C->andExpr().size(); I < E; ++I)
       L = binary(ir::BinaryOp::Or, L, andExpr(C->andExpr(I)));
@@ -169,12 +187,27 @@ class ShapeBuilder {
     return add(N);
   }
 
-  uint32_t list(ir::Expr::Kind K, ShapeNode N, llvm::ArrayRef<uint32_t> Items) {
+  uint32_t list(ir::Expr::Kind K, ShapeNode N, llvm::ArrayRef<uint32_t> Items,
+                llvm::ArrayRef<uint32_t> Names = {}) {
     N.K = K;
     N.ArgsBegin = static_cast<uint32_t>(S.Args.size());
     N.ArgsCount = static_cast<uint32_t>(Items.size());
     S.Args.insert(S.Args.end(), Items.begin(), Items.end());
+    for (size_t I = 0; I < Items.size(); ++I)
+      S.ArgNames.push_back(I < Names.size() ? Names[I] : NoNode);
     return add(N);
+  }
+
+  /// The arguments of a filter or test, and their keywords' tokens.
+  void arguments(P::ArgumentsContext *As, llvm::SmallVectorImpl<uint32_t> &Args,
+                 llvm::SmallVectorImpl<uint32_t> &Names) {
+    if (!As) return;
+    for (P::ArgumentContext *X : As->argument()) {
+      Args.push_back(expr(X->condExpr()));
+      Names.push_back(
+          X->IDENT() ? static_cast<uint32_t>(X->IDENT()->getSymbol()->getTokenIndex())
+                     : NoNode);
+    }
   }
 
   uint32_t andExpr(P::AndExprContext *C) {
@@ -249,18 +282,27 @@ class ShapeBuilder {
     return postfix(static_cast<P::SignedPassThroughContext *>(C)->postfix());
   }
 
+  /// Filters and tests apply left to right: `x | f is t` is `(x | f) is t`.
   uint32_t unaryExpr(P::UnaryContext *C) {
     uint32_t E = signedExpr(C->signedOperand());
-    for (P::FilterContext *F : C->filter()) {
-      llvm::SmallVector<uint32_t, 4> Args;
-      if (P::ArgumentsContext *As = F->arguments())
-        for (P::OrExprContext *X : As->orExpr()) Args.push_back(expr(X));
+    for (antlr4::tree::ParseTree *Child : C->children) {
+      auto *F = dynamic_cast<P::FilterContext *>(Child);
+      auto *Op = dynamic_cast<P::TestOpContext *>(Child);
+      if (!F && !Op) continue;
+      P::TestContext *Tst = Op ? Op->test() : nullptr;
+      bool Not = Op && Op->KW_NOT();
+      llvm::SmallVector<uint32_t, 4> Args, Names;
+      arguments(F ? F->arguments() : Tst->arguments(), Args, Names);
       ShapeNode N{ir::Expr::Kind::Filter};
       N.First = S.Nodes[E].First;
-      N.Last = last(F);
-      N.Tok = static_cast<uint32_t>(F->IDENT()->getSymbol()->getTokenIndex());
+      N.Last = last(F ? static_cast<antlr4::ParserRuleContext *>(F) : Tst);
+      N.Tok = F ? static_cast<uint32_t>(F->IDENT()->getSymbol()->getTokenIndex())
+                : first(Tst->testName());
+      N.Op = static_cast<uint8_t>(F     ? ir::FilterExpr::Form::Filter
+                                  : Not ? ir::FilterExpr::Form::NotTest
+                                        : ir::FilterExpr::Form::Test);
       N.A = E;
-      E = list(ir::Expr::Kind::Filter, N, Args);
+      E = list(ir::Expr::Kind::Filter, N, Args, Names);
     }
     return E;
   }
@@ -276,9 +318,15 @@ class ShapeBuilder {
         N.Tok = static_cast<uint32_t>(At->IDENT()->getSymbol()->getTokenIndex());
       } else if (auto *AI = dynamic_cast<P::AttrIndexSuffixContext *>(Sfx)) {
         N.Tok = static_cast<uint32_t>(AI->INT()->getSymbol()->getTokenIndex());
+      } else if (auto *Sl = dynamic_cast<P::SliceSuffixContext *>(Sfx)) {
+        auto Opt = [&](P::CondExprContext *X) { return X ? expr(X) : NoNode; };
+        uint32_t Parts[] = {E, Opt(Sl->lo), Opt(Sl->hi), Opt(Sl->st)};
+        N.Op = static_cast<uint8_t>(ir::CompoundOp::Slice);
+        E = list(ir::Expr::Kind::Compound, N, Parts);
+        continue;
       } else {
         N.K = ir::Expr::Kind::Index;
-        N.B = expr(static_cast<P::IndexSuffixContext *>(Sfx)->orExpr());
+        N.B = expr(static_cast<P::IndexSuffixContext *>(Sfx)->condExpr());
       }
       E = add(N);
     }
@@ -296,13 +344,26 @@ class ShapeBuilder {
       N.First = N.Last = N.Tok = first(Nm);
       return add(N);
     }
-    if (auto *Pa = dynamic_cast<P::ParenPrimaryContext *>(C)) return expr(Pa->orExpr());
-    auto *L = static_cast<P::ListPrimaryContext *>(C);
+    if (auto *Pa = dynamic_cast<P::ParenPrimaryContext *>(C)) return expr(Pa->condExpr());
     llvm::SmallVector<uint32_t, 4> Items;
-    for (P::OrExprContext *X : L->orExpr()) Items.push_back(expr(X));
-    ShapeNode N{ir::Expr::Kind::List};
+    ShapeNode N{ir::Expr::Kind::Compound};
     N.First = first(C);
     N.Last = last(C);
+    if (auto *T = dynamic_cast<P::TuplePrimaryContext *>(C)) {
+      for (P::CondExprContext *X : T->condExpr()) Items.push_back(expr(X));
+      N.Op = static_cast<uint8_t>(ir::CompoundOp::Tuple);
+      return list(ir::Expr::Kind::Compound, N, Items);
+    }
+    if (auto *D = dynamic_cast<P::DictPrimaryContext *>(C)) {
+      for (P::PairContext *X : D->pair()) {
+        Items.push_back(expr(X->condExpr(0)));
+        Items.push_back(expr(X->condExpr(1)));
+      }
+      N.Op = static_cast<uint8_t>(ir::CompoundOp::Dict);
+      return list(ir::Expr::Kind::Compound, N, Items);
+    }
+    auto *L = static_cast<P::ListPrimaryContext *>(C);
+    for (P::CondExprContext *X : L->condExpr()) Items.push_back(expr(X));
     return list(ir::Expr::Kind::List, N, Items);
   }
 };
@@ -359,9 +420,24 @@ class Instantiator {
 
   llvm::ArrayRef<ir::Expr *> args(const Shape &S, const ShapeNode &N) {
     llvm::SmallVector<ir::Expr *, 4> Out;
-    for (uint32_t I = 0; I < N.ArgsCount; ++I)
-      Out.push_back(Built[S.Args[N.ArgsBegin + I]]);
+    for (uint32_t I = 0; I < N.ArgsCount; ++I) {
+      uint32_t X = S.Args[N.ArgsBegin + I];
+      Out.push_back(X == NoNode ? nullptr : Built[X]);
+    }
     return A.copyArray<ir::Expr *>(Out);
+  }
+
+  /// The keywords of a filter's arguments; empty if all are positional.
+  llvm::ArrayRef<llvm::StringRef> argNames(const Shape &S, const ShapeNode &N) {
+    llvm::SmallVector<llvm::StringRef, 4> Out;
+    bool Any = false;
+    for (uint32_t I = 0; I < N.ArgsCount; ++I) {
+      uint32_t T = S.ArgNames[N.ArgsBegin + I];
+      Out.push_back(T == NoNode ? llvm::StringRef() : A.save(textOf(T)));
+      Any |= T != NoNode;
+    }
+    if (!Any) return {};
+    return A.copyArray<llvm::StringRef>(Out);
   }
 
   ir::Expr *node(const Shape &S, const ShapeNode &N) {
@@ -379,7 +455,8 @@ class Instantiator {
         return A.create<ir::IndexExpr>(L, Len, Built[N.A], Built[N.B]);
       case ir::Expr::Kind::Filter:
         return A.create<ir::FilterExpr>(L, Len, Built[N.A], A.save(textOf(N.Tok)),
-                                        locOfTok(N.Tok), args(S, N));
+                                        locOfTok(N.Tok), args(S, N), argNames(S, N),
+                                        static_cast<ir::FilterExpr::Form>(N.Op));
       case ir::Expr::Kind::Unary:
         return A.create<ir::UnaryExpr>(L, Len, static_cast<ir::UnaryOp>(N.Op),
                                        Built[N.A]);
@@ -388,6 +465,9 @@ class Instantiator {
                                         Built[N.A], Built[N.B]);
       case ir::Expr::Kind::List:
         return A.create<ir::ListExpr>(L, Len, args(S, N));
+      case ir::Expr::Kind::Compound:
+        return A.create<ir::CompoundExpr>(L, Len, static_cast<ir::CompoundOp>(N.Op),
+                                          args(S, N));
     }
     return nullptr;
   }
@@ -474,9 +554,11 @@ bool checkNesting(llvm::ArrayRef<ExprToken> Toks, unsigned Max, size_t &BadIndex
                     (Ty == TemplateExprLexer::KW_NOT || Ty == TemplateExprLexer::MINUS ||
                      Ty == TemplateExprLexer::PLUS);
     Prefix = IsPrefix ? Prefix + 1 : 0;
-    if (Ty == TemplateExprLexer::LPAREN || Ty == TemplateExprLexer::LBRACK)
+    if (Ty == TemplateExprLexer::LPAREN || Ty == TemplateExprLexer::LBRACK ||
+        Ty == TemplateExprLexer::LBRACE)
       ++Depth;
-    else if ((Ty == TemplateExprLexer::RPAREN || Ty == TemplateExprLexer::RBRACK) &&
+    else if ((Ty == TemplateExprLexer::RPAREN || Ty == TemplateExprLexer::RBRACK ||
+              Ty == TemplateExprLexer::RBRACE) &&
              Depth)
       --Depth;
     if (Depth + Prefix > Max) {
@@ -486,7 +568,7 @@ bool checkNesting(llvm::ArrayRef<ExprToken> Toks, unsigned Max, size_t &BadIndex
     PrevIsOperand = Ty == TemplateExprLexer::IDENT || Ty == TemplateExprLexer::INT ||
                     Ty == TemplateExprLexer::FLOAT || Ty == TemplateExprLexer::STRING ||
                     Ty == TemplateExprLexer::RPAREN || Ty == TemplateExprLexer::RBRACK ||
-                    Ty == TemplateExprLexer::KW_TRUE ||
+                    Ty == TemplateExprLexer::RBRACE || Ty == TemplateExprLexer::KW_TRUE ||
                     Ty == TemplateExprLexer::KW_FALSE || Ty == TemplateExprLexer::KW_NULL;
   }
   return true;
@@ -572,7 +654,7 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
       return nullptr;
     }
     ShapeBuilder SB;
-    SB.S.Root = SB.expr(Tree->orExpr());
+    SB.S.Root = SB.expr(Tree->condExpr());
     auto Sh = std::make_unique<Shape>(std::move(SB.S));
     ir::Expr *E = Inst.build(*Sh);
     if (M.Shapes.size() < Machinery::MaxShapes) M.Shapes.try_emplace(Key, std::move(Sh));

@@ -23,6 +23,9 @@ int wordType(llvm::StringRef W) {
       .Case("or", L::KW_OR)
       .Case("not", L::KW_NOT)
       .Case("in", L::KW_IN)
+      .Case("is", L::KW_IS)
+      .Case("if", L::KW_IF)
+      .Case("else", L::KW_ELSE)
       .Cases("true", "True", L::KW_TRUE)
       .Cases("false", "False", L::KW_FALSE)
       .Cases("null", "none", "None", L::KW_NULL)
@@ -143,6 +146,18 @@ bool fastLexExpr(llvm::StringRef T, std::vector<ExprToken> &Out) {
         break;
       case ']':
         One = L::RBRACK;
+        break;
+      case ':':
+        One = L::COLON;
+        break;
+      case '=':
+        One = L::ASSIGN;
+        break;
+      case '{':
+        One = L::LBRACE;
+        break;
+      case '}':
+        One = L::RBRACE;
         break;
       default:
         return false;  // BAD_CHAR: the ANTLR path reports it

@@ -37,12 +37,34 @@ size_t findUnquoted(llvm::StringRef S, size_t From, size_t &OpenQuote,
   return llvm::StringRef::npos;
 }
 
-/// Finds the `}}` that closes a placeholder whose body starts at \p From,
-/// skipping quoted strings inside the expression.
-size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote) {
+/// Finds the `}}` that closes a placeholder whose body starts at \p From
+/// (`%}` for a statement), skipping quoted strings and, as Jinja2's lexer
+/// does, the braces of mapping literals inside the expression. If none is
+/// found and a quote was left open, \p OpenQuote is set to that quote.
+size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote, char Close = '}') {
+  unsigned Braces = 0;
   return findUnquoted(S, From, OpenQuote, [&](size_t I) {
-    return S[I] == '}' && I + 1 < S.size() && S[I + 1] == '}';
+    char C = S[I];
+    if (C == '{') {
+      ++Braces;
+    } else if (C == '}' && Braces) {
+      --Braces;
+    } else if (C == Close && I + 1 < S.size() && S[I + 1] == '}') {
+      return true;
+    }
+    return false;
   });
+}
+
+/// Jinja's white space for `{{-` and `-}}`: Python's `\s`.
+constexpr llvm::StringLiteral JinjaSpace = " \t\n\r\f\v";
+
+/// The next `{{`, `{%` or `{#` at or after \p From, or npos.
+size_t findOpen(llvm::StringRef S, size_t From) {
+  for (size_t I = S.find('{', From); I != llvm::StringRef::npos; I = S.find('{', I + 1))
+    if (I + 1 < S.size() && (S[I + 1] == '{' || S[I + 1] == '%' || S[I + 1] == '#'))
+      return I;
+  return llvm::StringRef::npos;
 }
 
 /// How a scalar is written, which decides how its value maps to the source.
@@ -131,13 +153,14 @@ class Segmenter {
 
   void run(ast::ScalarNode *N) {
     llvm::StringRef V = N->value();
-    bool HasExpr = V.contains("{{");
+    bool HasExpr = V.contains("{{") || V.contains("{%") || V.contains("{#");
     bool HasAuto = !Scan.Tags.empty() &&
                    (V.contains("__AUTO") ||
                     (Scan.ShortMarker && V.contains(llvm::StringRef(ShortHead, 2))));
     // Raw-text search window for exact expression columns.
     SearchFrom = N->loc().Offset;
     Current = N;
+    TrimNext = false;
     if (!HasExpr && !HasAuto) {
       if (V.contains("}}")) warnStrayClose(V);
       return;
@@ -145,7 +168,7 @@ class Segmenter {
     llvm::SmallVector<ir::Segment, 4> Segs;
     size_t Pos = 0;
     while (Pos < V.size()) {
-      size_t Open = HasExpr ? V.find("{{", Pos) : llvm::StringRef::npos;
+      size_t Open = HasExpr ? findOpen(V, Pos) : llvm::StringRef::npos;
       size_t PBegin = 0, PEnd = 0;
       std::optional<uint32_t> Tag;
       if (HasAuto)
@@ -159,6 +182,13 @@ class Segmenter {
         continue;
       }
       addText(Segs, V.slice(Pos, Open));
+      char Kind = V[Open + 1];
+      if (Kind != '{') {
+        // A comment or a statement: `{# ... #}`, `{% ... %}`.
+        Pos = tag(Segs, V, Open, N);
+        if (Pos == llvm::StringRef::npos) return;
+        continue;
+      }
       size_t OpenQuote;
       size_t Close = findClose(V, Open + 2, OpenQuote);
       if (Close == llvm::StringRef::npos) {
@@ -181,7 +211,14 @@ class Segmenter {
       std::optional<llvm::ArrayRef<uint32_t>> Map = rawMap(Whole, N);
       SourceLoc WholeLoc = Map ? SourceLoc(Map->front()) : N->loc();
       uint32_t WholeLen = Map ? Map->back() - Map->front() : 1;
-      size_t Lead = Body.size() - Body.ltrim().size();
+      // Whitespace control: `{{-` strips the white space before, `-}}`
+      // the white space after (`{{ -x }}` is a negation).
+      bool DashL = Body.starts_with("-");
+      bool DashR = Body.size() > size_t(DashL) && Body.ends_with("-");
+      if (DashL) trimBefore(Segs);
+      TrimNext = DashR;
+      Body = Body.drop_front(DashL).drop_back(DashR);
+      size_t Lead = DashL + Body.size() - Body.ltrim().size();
       llvm::StringRef Inner = Body.trim();
       llvm::ArrayRef<uint32_t> InnerMap;
       if (Map) InnerMap = Map->slice(2 + Lead, Inner.size() + 1);
@@ -208,13 +245,67 @@ class Segmenter {
       Pos = Close + 2;
     }
     addText(Segs, V.substr(Pos));
+    // Only comments and white space: still a template (of "").
+    if (Segs.empty()) Segs.push_back({ir::Segment::Kind::Text, {}, nullptr, nullptr});
     N->setSegments(A.copyArray<ir::Segment>(Segs));
   }
 
   bool Failed = false;
 
  private:
+  /// `{# ... #}` (dropped) or `{% ... %}` (an error naming the statement)
+  /// at \p Open; returns where the text goes on, or npos after an error.
+  size_t tag(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef V, size_t Open,
+             ast::ScalarNode *N) {
+    bool Comment = V[Open + 1] == '#';
+    size_t OpenQuote;
+    size_t Close =
+        Comment ? V.find("#}", Open + 2) : findClose(V, Open + 2, OpenQuote, '%');
+    if (Close == llvm::StringRef::npos) {
+      Diags.report(DiagKind::TemplateTagUnterminated,
+                   rawLoc(V.substr(Open, 2), N).value_or(N->loc()), 2,
+                   Comment ? "comment" : "statement", Comment ? "#}" : "%}");
+      Failed = true;
+      return llvm::StringRef::npos;
+    }
+    llvm::StringRef Body = V.slice(Open + 2, Close);
+    if (Body.starts_with("-")) trimBefore(Segs);
+    TrimNext = Body.size() > size_t(Body.starts_with("-")) && Body.ends_with("-");
+    if (Comment) return Close + 2;
+    llvm::StringRef Whole = V.slice(Open, Close + 2);
+    std::optional<llvm::ArrayRef<uint32_t>> Map = rawMap(Whole, N);
+    SourceLoc WholeLoc = Map ? SourceLoc(Map->front()) : N->loc();
+    uint32_t WholeLen = Map ? Map->back() - Map->front() : 1;
+    llvm::StringRef Words = Body.trim(JinjaSpace);
+    if (Words.starts_with("-")) Words = Words.drop_front().ltrim(JinjaSpace);
+    llvm::StringRef Name =
+        Words.take_while([](char C) { return llvm::isAlnum(C) || C == '_'; });
+    std::string Hint;
+    if (Name == "if" || Name == "elif" || Name == "else" || Name == "endif")
+      Hint =
+          "; write a placeholder with a condition instead, such as "
+          "`{{ 'yes' if flag else 'no' }}`";
+    else if (Name == "for" || Name == "endfor")
+      Hint =
+          "; write a placeholder with a filter instead, such as `{{ xs | join(', ') }}`";
+    else if (Name == "raw" || Name == "endraw")
+      Hint = "; write `{{ '{{' }}` for literal braces";
+    Diags.report(DiagKind::TemplateStatement, WholeLoc, WholeLen,
+                 Name.empty() ? std::string("...") : Name.str(), Hint);
+    Failed = true;
+    return llvm::StringRef::npos;
+  }
+
+  /// `{{-`, `{%-`, `{#-`: the text before loses its trailing white space.
+  void trimBefore(llvm::SmallVectorImpl<ir::Segment> &Segs) {
+    if (Segs.empty() || Segs.back().K != ir::Segment::Kind::Text) return;
+    Segs.back().Text = Segs.back().Text.rtrim(JinjaSpace);
+    if (Segs.back().Text.empty()) Segs.pop_back();
+  }
+
   void addText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T) {
+    if (TrimNext) T = T.ltrim(JinjaSpace);
+    TrimNext = false;
     if (T.empty()) return;
     if (T.contains("}}")) warnStrayClose(T);
     Segs.push_back({ir::Segment::Kind::Text, A.save(T), nullptr, nullptr});
@@ -298,6 +389,8 @@ class Segmenter {
   ast::ScalarNode *Current = nullptr;
   /// `_` and the short placeholders' marker.
   char ShortHead[2];
+  /// The last tag ended in `-`: the next text loses its leading white space.
+  bool TrimNext = false;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "ir/Filters.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
+#include "ir/Tests.h"
 #include "ir/Unicode.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -16,7 +17,7 @@
 
 namespace orch::ir {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -31,6 +32,11 @@ llvm::Error fail(const Expr *E, const std::string &Msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  fmt::format("in `{}`: {}", source(E), Msg));
 }
+
+/// Where a tuple literal works: where it acts as a list (Python prints and
+/// compares a tuple differently).
+constexpr const char *TupleOnly =
+    "a tuple is supported only after `in` and as a filter's argument";
 
 /// How deep the evaluator recurses into an expression tree.
 constexpr unsigned MaxEvalDepth = 256;
@@ -48,6 +54,9 @@ struct Val {
   bool Chainable = false;
   /// Jinja2 Markup (a `tojson` result): `+` escapes the other operand.
   bool Markup = false;
+  /// A tuple literal: supported where it acts like a list (after `in`, as
+  /// a filter's argument).
+  bool Tuple = false;
 };
 
 Val undefined(std::string Why, bool Chainable = false) {
@@ -146,13 +155,15 @@ class Evaluator {
     return V;
   }
 
-  /// The value of \p E, which must be defined and not a namespace.
-  llvm::Expected<Val> defined(const Expr *E) {
+  /// The value of \p E, which must be defined and not a namespace (nor a
+  /// tuple, unless \p TupleOk).
+  llvm::Expected<Val> defined(const Expr *E, bool TupleOk = false) {
     llvm::Expected<Val> V = eval(E);
     if (!V) return V.takeError();
     if (V->Undefined) return fail(E, V->Why + " is undefined");
     if (V->Root != Val::Space::None)
       return fail(E, "`steps` and `inputs` are not values on their own");
+    if (V->Tuple && !TupleOk) return fail(E, TupleOnly);
     return V;
   }
 
@@ -168,7 +179,14 @@ class Evaluator {
   /// step's whole result), or nullopt to take the general path.
   std::optional<Val> stepField(const Expr *Base, bool ByAttr, const json &Key) const;
   llvm::Expected<Val> filter(const FilterExpr *F);
+  llvm::Expected<Val> test(const FilterExpr *F);
   llvm::Expected<Val> binary(const BinaryExpr *B);
+  llvm::Expected<Val> compound(const CompoundExpr *C);
+  llvm::Expected<Val> slice(const CompoundExpr *C);
+  /// The arguments of filter or test \p F, evaluated, with keyword
+  /// arguments in their positions (Jinja2's defaults between).
+  llvm::Expected<std::vector<json>> arguments(const FilterExpr *F, const FilterInfo *Info,
+                                              bool &AnyMarkup);
 
   const EvalScope &Scope;
   unsigned Depth = 0;
@@ -295,8 +313,12 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       if (!K) return K.takeError();
       return member(E, I->base(), false, K->V);
     }
-    case Expr::Kind::Filter:
-      return filter(llvm::cast<FilterExpr>(E));
+    case Expr::Kind::Filter: {
+      auto *F = llvm::cast<FilterExpr>(E);
+      return F->isTest() ? test(F) : filter(F);
+    }
+    case Expr::Kind::Compound:
+      return compound(llvm::cast<CompoundExpr>(E));
     case Expr::Kind::Unary: {
       auto *U = llvm::cast<UnaryExpr>(E);
       llvm::Expected<Val> V = defined(U->operand());
@@ -337,7 +359,8 @@ llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
     if (Op == BinaryOp::And ? !truthy(L->V) : truthy(L->V)) return L;
     return defined(B->rhs());
   }
-  llvm::Expected<Val> R = defined(B->rhs());
+  bool Membership = Op == BinaryOp::In || Op == BinaryOp::NotIn;
+  llvm::Expected<Val> R = defined(B->rhs(), /*TupleOk=*/Membership);
   if (!R) return R.takeError();
   const json &X = L->V, &Y = R->V;
   auto Wrap = [&](llvm::Expected<bool> V) -> llvm::Expected<Val> {
@@ -392,16 +415,11 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   if (!Info) return fail(F, fmt::format("unknown filter `{}`", N.str()));
   llvm::Expected<Val> BaseV = eval(F->base());
   if (!BaseV) return BaseV.takeError();
-  std::vector<json> Args;
+  if (BaseV->Tuple) return fail(F->base(), TupleOnly);
   bool ArgMarkup = false;
-  for (const Expr *A : F->args()) {
-    llvm::Expected<Val> V = defined(A);
-    if (!V) return V.takeError();
-    if (V->Markup && N != "default")
-      return fail(A, "a `tojson` result as a filter argument is not supported");
-    ArgMarkup |= V->Markup;
-    Args.push_back(std::move(V->V));
-  }
+  llvm::Expected<std::vector<json>> ArgsOr = arguments(F, Info, ArgMarkup);
+  if (!ArgsOr) return ArgsOr.takeError();
+  std::vector<json> &Args = *ArgsOr;
   if (Args.size() < Info->MinArgs || Args.size() > Info->MaxArgs)
     return fail(F, fmt::format("filter `{}` takes {} to {} arguments, {} given", N.str(),
                                Info->MinArgs, Info->MaxArgs, Args.size()));
@@ -419,9 +437,182 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   if (!R) return fail(F, llvm::toString(R.takeError()));
   // `first` and `last` of nothing are undefined, so `default` catches them.
   if (!*R) return undefined(fmt::format("`{}`", source(F)));
-  bool M = N == "tojson" || (Info->KeepsMarkup && BaseV->Markup && (*R)->is_string() &&
-                             (N != "truncate" || BaseV->V.is_string()));
+  bool M = N == "tojson" || N == "to_json" ||
+           (Info->KeepsMarkup && BaseV->Markup && (*R)->is_string() &&
+            (N != "truncate" || BaseV->V.is_string()));
   return markup(std::move(**R), M);
+}
+
+llvm::Expected<std::vector<json>> Evaluator::arguments(const FilterExpr *F,
+                                                       const FilterInfo *Info,
+                                                       bool &AnyMarkup) {
+  std::vector<json> Given;
+  for (const Expr *A : F->args()) {
+    llvm::Expected<Val> V = defined(A, /*TupleOk=*/true);
+    if (!V) return V.takeError();
+    if (V->Markup && (F->isTest() || F->name() != "default"))
+      return fail(A, "a `tojson` result as a filter argument is not supported");
+    AnyMarkup |= V->Markup;
+    Given.push_back(std::move(V->V));
+  }
+  if (F->argNames().empty()) return Given;
+  if (!Info) return fail(F, "keyword arguments to a test are not supported");
+  llvm::Expected<std::vector<int>> Slots =
+      bindKeywords(*Info, Given.size(), F->argNames());
+  if (!Slots) return fail(F, llvm::toString(Slots.takeError()));
+  std::vector<json> Out;
+  for (size_t At = 0; At < Slots->size(); ++At) {
+    int From = (*Slots)[At];
+    if (From >= 0) {
+      Out.push_back(std::move(Given[static_cast<size_t>(From)]));
+      continue;
+    }
+    llvm::StringRef D = Info->Params[At].Default;
+    Out.push_back(json::parse(D.begin(), D.end()));
+  }
+  return Out;
+}
+
+llvm::Expected<Val> Evaluator::test(const FilterExpr *F) {
+  llvm::StringRef N = F->name();
+  const TestInfo *Info = findTest(N);
+  if (!Info) return fail(F, fmt::format("unknown test `{}`", N.str()));
+  bool Negate = F->form() == FilterExpr::Form::NotTest;
+  auto Answer = [&](bool B) { return Val(json(B != Negate)); };
+  llvm::Expected<Val> BaseV = eval(F->base());
+  if (!BaseV) return BaseV.takeError();
+  if (!Info->Fn) {  // `defined`, `undefined`
+    bool Defined = !BaseV->Undefined;
+    return Answer(N == "defined" ? Defined : !Defined);
+  }
+  if (BaseV->Undefined) return fail(F, BaseV->Why + " is undefined");
+  if (BaseV->Root != Val::Space::None)
+    return fail(F->base(), "`steps` and `inputs` are not values on their own");
+  if (BaseV->Tuple) return fail(F->base(), TupleOnly);
+  bool Unused = false;
+  llvm::Expected<std::vector<json>> Args = arguments(F, nullptr, Unused);
+  if (!Args) return Args.takeError();
+  if (Args->size() < Info->MinArgs || Args->size() > Info->MaxArgs)
+    return fail(F, fmt::format("test `{}` takes {} to {} arguments, {} given", N.str(),
+                               Info->MinArgs, Info->MaxArgs, Args->size()));
+  llvm::Expected<bool> R = Info->Fn(BaseV->V, *Args);
+  if (!R) return fail(F, llvm::toString(R.takeError()));
+  return Answer(*R);
+}
+
+llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
+  switch (C->op()) {
+    case CompoundOp::Cond: {
+      llvm::Expected<Val> Cond = defined(C->part(1));
+      if (!Cond) return Cond.takeError();
+      if (truthy(Cond->V)) return eval(C->part(0));
+      if (C->part(2)) return eval(C->part(2));
+      return undefined(
+          fmt::format("`{}` (an inline `if` without `else`, when false)", source(C)));
+    }
+    case CompoundOp::Slice:
+      return slice(C);
+    case CompoundOp::Dict: {
+      json M = json::object();
+      size_t Bytes = 0;
+      for (size_t I = 0; I + 1 < C->parts().size(); I += 2) {
+        llvm::Expected<Val> K = defined(C->part(I));
+        if (!K) return K.takeError();
+        if (!K->V.is_string())
+          return fail(C->part(I),
+                      fmt::format("a mapping's key must be a string here, not "
+                                  "{}",
+                                  pyTypeName(K->V)));
+        llvm::Expected<Val> V = defined(C->part(I + 1));
+        if (!V) return V.takeError();
+        if (V->Markup)
+          return fail(C->part(I + 1),
+                      "a `tojson` result inside a mapping is not supported (Jinja "
+                      "prints it as `Markup(...)`)");
+        Bytes += approxBytes(K->V) + approxBytes(V->V);
+        if (Bytes > MaxValueBytes) return fail(C, describe(TextStatus::TooLarge));
+        // Python: a repeated key keeps its first place and its last value.
+        M[K->V.get<std::string>()] = std::move(V->V);
+      }
+      return Val(std::move(M));
+    }
+    case CompoundOp::Tuple: {
+      json L = json::array();
+      for (const Expr *I : C->parts()) {
+        llvm::Expected<Val> V = defined(I);
+        if (!V) return V.takeError();
+        if (V->Markup)
+          return fail(I, "a `tojson` result inside a tuple is not supported");
+        L.push_back(std::move(V->V));
+      }
+      Val T(std::move(L));
+      T.Tuple = true;
+      return T;
+    }
+  }
+  return fail(C, "unknown expression");
+}
+
+/// Python's slice of a str (code points) or list.
+llvm::Expected<Val> Evaluator::slice(const CompoundExpr *C) {
+  llvm::Expected<Val> BaseV = defined(C->part(0));
+  if (!BaseV) return BaseV.takeError();
+  const json &B = BaseV->V;
+  std::optional<int64_t> Bound[3];
+  for (size_t I = 0; I < 3; ++I) {
+    const Expr *P = C->part(I + 1);
+    if (!P) continue;
+    llvm::Expected<Val> V = defined(P);
+    if (!V) return V.takeError();
+    if (V->V.is_null()) continue;
+    std::optional<int64_t> X = asInt(V->V);
+    if (!X) {
+      if (isHugeInt(V->V)) return fail(P, "the slice index is too large");
+      return fail(P,
+                  "slice indices must be integers or None or have an __index__ method");
+    }
+    Bound[I] = *X;
+  }
+  if (!B.is_string() && !B.is_array())
+    return fail(C, B.is_object()
+                       ? std::string("unhashable type: 'slice'")
+                       : fmt::format("'{}' object is not subscriptable", pyTypeName(B)));
+  int64_t Step = Bound[2].value_or(1);
+  if (Step == 0) return fail(C, "slice step cannot be zero");
+  Step = std::max<int64_t>(Step, -INT64_MAX);  // -Step stays representable
+  CodePoints Cs;
+  if (B.is_string()) Cs = decodeUtf8(B.get_ref<const std::string &>());
+  int64_t Len =
+      B.is_string() ? static_cast<int64_t>(Cs.size()) : static_cast<int64_t>(B.size());
+  // CPython's PySlice_AdjustIndices.
+  auto Adjust = [&](std::optional<int64_t> X, bool IsStart) -> int64_t {
+    if (!X) return Step < 0 ? (IsStart ? Len - 1 : -1) : (IsStart ? 0 : Len);
+    int64_t V = *X;
+    if (V < 0) {
+      V = V < -Len ? -1 - Len : V;  // no overflow below
+      V += Len;
+      if (V < 0) V = Step < 0 ? -1 : 0;
+    } else if (V >= Len) {
+      V = Step < 0 ? Len - 1 : Len;
+    }
+    return V;
+  };
+  int64_t Start = Adjust(Bound[0], true), Stop = Adjust(Bound[1], false);
+  std::vector<size_t> Picks;
+  if (Step > 0)
+    for (int64_t I = Start; I<Stop; I = Step> Stop - I ? Stop : I + Step)
+      Picks.push_back(static_cast<size_t>(I));
+  else
+    for (int64_t I = Start; I > Stop; I = -Step > I - Stop ? Stop : I + Step)
+      Picks.push_back(static_cast<size_t>(I));
+  if (B.is_string()) {
+    CodePoints Out;
+    for (size_t I : Picks) Out += Cs[I];
+    return markup(json(encodeUtf8(Out)), BaseV->Markup);
+  }
+  json Out = json::array();
+  for (size_t I : Picks) Out.push_back(B[I]);
+  return Val(std::move(Out));
 }
 
 }  // namespace

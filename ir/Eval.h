@@ -9,10 +9,10 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "ir/Expr.h"
+#include "ir/Json.h"
 #include "ir/Pipeline.h"
 #include "ir/Value.h"
 #include "llvm/Support/Error.h"
@@ -24,17 +24,17 @@ class EvalScope {
  public:
   virtual ~EvalScope() = default;
   /// The value of pipeline input \p Name, or null if there is none.
-  virtual const nlohmann::json *input(llvm::StringRef Name) const = 0;
+  virtual const orch::ir::Json *input(llvm::StringRef Name) const = 0;
   /// The result object of step \p Id (`output` and any other fields), or
   /// null if there is no such step or it has not run.
-  virtual const nlohmann::json *step(llvm::StringRef Id) const = 0;
+  virtual const orch::ir::Json *step(llvm::StringRef Id) const = 0;
   /// Field \p Field of step \p Id's result (`steps.<Id>.<Field>`), or null
   /// if there is no such step or field. The evaluator asks this rather than
   /// step() when a template names a field, so a scope that keeps large
   /// fields elsewhere fetches only the one asked for. Default: via step().
-  virtual const nlohmann::json *stepField(llvm::StringRef Id,
+  virtual const orch::ir::Json *stepField(llvm::StringRef Id,
                                           llvm::StringRef Field) const {
-    const nlohmann::json *S = step(Id);
+    const orch::ir::Json *S = step(Id);
     if (!S || !S->is_object()) return nullptr;
     auto It = S->find(Field.str());
     return It == S->end() ? nullptr : &*It;
@@ -43,36 +43,36 @@ class EvalScope {
 
 /// Evaluates \p E. Errors say what was undefined or which operation failed,
 /// with the expression's source form.
-llvm::Expected<nlohmann::json> evaluate(const Expr *E, const EvalScope &S);
+llvm::Expected<orch::ir::Json> evaluate(const Expr *E, const EvalScope &S);
 
 /// Evaluates a parameter value: constants as they are, a template that is a
 /// single placeholder keeps its value's type, other templates render to a
 /// string, AUTO tags give their resolved value, lists and maps recursively.
-llvm::Expected<nlohmann::json> evaluateValue(const Value *V, const EvalScope &S);
+llvm::Expected<orch::ir::Json> evaluateValue(const Value *V, const EvalScope &S);
 
 /// Applies template filter \p Name to \p V (the `transform` action uses
 /// this too). `default` replaces null. Errors name the filter.
-llvm::Expected<nlohmann::json> applyFilter(llvm::StringRef Name, const nlohmann::json &V,
-                                           llvm::ArrayRef<nlohmann::json> Args);
+llvm::Expected<orch::ir::Json> applyFilter(llvm::StringRef Name, const orch::ir::Json &V,
+                                           llvm::ArrayRef<orch::ir::Json> Args);
 
 /// How an action prints a parameter value: strings as they are, null as
 /// "", numbers and booleans as JSON, lists and maps as compact JSON. (A
 /// placeholder inside a template renders with Python's str(), as Jinja2
 /// does: see PyText.h.)
-std::string displayString(const nlohmann::json &V);
+std::string displayString(const orch::ir::Json &V);
 
 /// JSON text of \p V. Runtime strings (command output, HTTP bodies) may
 /// hold invalid UTF-8: such bytes become U+FFFD instead of an exception.
-std::string toJsonText(const nlohmann::json &V, int Indent = -1);
+std::string toJsonText(const orch::ir::Json &V, int Indent = -1);
 
 /// Jinja truthiness: false, null, 0, "", [] and {} are false.
-bool truthy(const nlohmann::json &V);
+bool truthy(const orch::ir::Json &V);
 
 /// A scalar constant as JSON.
-nlohmann::json scalarToJson(const Scalar &S);
+orch::ir::Json scalarToJson(const Scalar &S);
 
 /// The IR value of \p J (scalars, lists, maps), allocated in \p A, every
 /// node at \p L: the inverse of evaluateValue for constants.
-Value *jsonToValue(const nlohmann::json &J, Arena &A, SourceLoc L, uint32_t Len);
+Value *jsonToValue(const orch::ir::Json &J, Arena &A, SourceLoc L, uint32_t Len);
 
 }  // namespace orch::ir

@@ -135,6 +135,8 @@ int precedence(const Expr *E) {
       return llvm::cast<UnaryExpr>(E)->op() == UnaryOp::Not ? 3 : 9;
     case Expr::Kind::Filter:
       return 8;
+    case Expr::Kind::Compound:
+      return llvm::cast<CompoundExpr>(E)->op() == CompoundOp::Cond ? 0 : 10;
     default:
       return 10;
   }
@@ -147,11 +149,72 @@ void printSub(llvm::raw_ostream &OS, const Expr *E, int MinPrec) {
   if (Paren) OS << ')';
 }
 
-void printList(llvm::raw_ostream &OS, llvm::ArrayRef<Expr *> Items) {
+void printList(llvm::raw_ostream &OS, llvm::ArrayRef<Expr *> Items,
+               llvm::ArrayRef<llvm::StringRef> Names = {}) {
   for (size_t I = 0; I != Items.size(); ++I) {
     if (I) OS << ", ";
+    if (I < Names.size() && !Names[I].empty()) OS << Names[I] << '=';
     printExpr(OS, Items[I]);
   }
+}
+
+void printCompound(llvm::raw_ostream &OS, const CompoundExpr *C) {
+  auto Opt = [&](const Expr *E) {
+    if (E) printExpr(OS, E);
+  };
+  switch (C->op()) {
+    case CompoundOp::Cond:
+      printSub(OS, C->part(0), 1);
+      OS << " if ";
+      printSub(OS, C->part(1), 1);
+      if (C->part(2)) {
+        OS << " else ";
+        printExpr(OS, C->part(2));
+      }
+      return;
+    case CompoundOp::Slice:
+      printSub(OS, C->part(0), 10);
+      OS << '[';
+      Opt(C->part(1));
+      OS << ':';
+      Opt(C->part(2));
+      if (C->part(3)) {
+        OS << ':';
+        printExpr(OS, C->part(3));
+      }
+      OS << ']';
+      return;
+    case CompoundOp::Dict:
+      OS << '{';
+      for (size_t I = 0; I + 1 < C->parts().size(); I += 2) {
+        if (I) OS << ", ";
+        printExpr(OS, C->part(I));
+        OS << ": ";
+        printExpr(OS, C->part(I + 1));
+      }
+      OS << '}';
+      return;
+    case CompoundOp::Tuple:
+      OS << '(';
+      printList(OS, C->parts());
+      if (C->parts().size() == 1) OS << ',';
+      OS << ')';
+      return;
+  }
+}
+
+llvm::StringRef compoundName(CompoundOp Op) {
+  switch (Op) {
+    case CompoundOp::Cond:
+      return "if";
+    case CompoundOp::Slice:
+      return "slice";
+    case CompoundOp::Dict:
+      return "dict";
+    case CompoundOp::Tuple:
+      return "tuple";
+  }
+  return "?";
 }
 }  // namespace
 
@@ -209,10 +272,13 @@ void printExpr(llvm::raw_ostream &OS, const Expr *E) {
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
       printSub(OS, F->base(), 8);
-      OS << " | " << F->name();
+      OS << (F->form() == FilterExpr::Form::Filter ? " | "
+             : F->form() == FilterExpr::Form::Test ? " is "
+                                                   : " is not ")
+         << F->name();
       if (!F->args().empty()) {
         OS << '(';
-        printList(OS, F->args());
+        printList(OS, F->args(), F->argNames());
         OS << ')';
       }
       return;
@@ -239,6 +305,9 @@ void printExpr(llvm::raw_ostream &OS, const Expr *E) {
       OS << '[';
       printList(OS, llvm::cast<ListExpr>(E)->items());
       OS << ']';
+      return;
+    case Expr::Kind::Compound:
+      printCompound(OS, llvm::cast<CompoundExpr>(E));
       return;
   }
 }
@@ -271,11 +340,15 @@ void dumpExprTree(llvm::raw_ostream &OS, const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      OS << "(filter " << F->name() << ' ';
+      OS << (F->form() == FilterExpr::Form::Filter ? "(filter "
+             : F->form() == FilterExpr::Form::Test ? "(test "
+                                                   : "(test-not ")
+         << F->name() << ' ';
       dumpExprTree(OS, F->base());
-      for (Expr *A : F->args()) {
+      for (size_t I = 0; I != F->args().size(); ++I) {
         OS << ' ';
-        dumpExprTree(OS, A);
+        if (!F->argName(I).empty()) OS << F->argName(I) << '=';
+        dumpExprTree(OS, F->args()[I]);
       }
       OS << ')';
       return;
@@ -308,6 +381,19 @@ void dumpExprTree(llvm::raw_ostream &OS, const Expr *E) {
       }
       OS << ')';
       return;
+    case Expr::Kind::Compound: {
+      auto *C = llvm::cast<CompoundExpr>(E);
+      OS << '(' << compoundName(C->op());
+      for (const Expr *P : C->parts()) {
+        OS << ' ';
+        if (P)
+          dumpExprTree(OS, P);
+        else
+          OS << "_";
+      }
+      OS << ')';
+      return;
+    }
   }
 }
 

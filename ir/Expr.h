@@ -45,7 +45,17 @@ enum class RefKind : uint8_t { Unresolved, Input, Step };
 /// Base class of every expression node.
 class Expr {
  public:
-  enum class Kind : uint8_t { Literal, Name, Attr, Index, Filter, Unary, Binary, List };
+  enum class Kind : uint8_t {
+    Literal,
+    Name,
+    Attr,
+    Index,
+    Filter,
+    Unary,
+    Binary,
+    List,
+    Compound
+  };
 
   Kind kind() const { return K; }
   /// Location of the node's first character.
@@ -130,12 +140,23 @@ class IndexExpr : public Expr {
   Expr *Index;
 };
 
-/// `base | name(args...)`.
+/// `base | name(args...)`, or a test: `base is name(args...)`, `base is not
+/// name`. Keyword arguments (`indent=2`) follow the positional ones.
 class FilterExpr : public Expr {
  public:
+  /// How the node applies its name.
+  enum class Form : uint8_t { Filter, Test, NotTest };
+
   FilterExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef N, SourceLoc NameLoc,
-             llvm::ArrayRef<Expr *> Args)
-      : Expr(Kind::Filter, L, Len), Base(Base), Name(N), NameLoc(NameLoc), Args(Args) {}
+             llvm::ArrayRef<Expr *> Args, llvm::ArrayRef<llvm::StringRef> ArgNames = {},
+             Form F = Form::Filter)
+      : Expr(Kind::Filter, L, Len),
+        Base(Base),
+        Name(N),
+        NameLoc(NameLoc),
+        Args(Args),
+        ArgNames(ArgNames),
+        F(F) {}
   Expr *base() const { return Base; }
   llvm::StringRef name() const { return Name; }
   SourceLoc nameLoc() const { return NameLoc; }
@@ -145,6 +166,15 @@ class FilterExpr : public Expr {
   llvm::MutableArrayRef<Expr *> mutableArgs() {
     return {const_cast<Expr **>(Args.data()), Args.size()};
   }
+  /// The keyword of each argument ("" for a positional one); empty if
+  /// every argument is positional.
+  llvm::ArrayRef<llvm::StringRef> argNames() const { return ArgNames; }
+  /// The keyword of argument \p I, or "".
+  llvm::StringRef argName(size_t I) const {
+    return I < ArgNames.size() ? ArgNames[I] : llvm::StringRef();
+  }
+  Form form() const { return F; }
+  bool isTest() const { return F != Form::Filter; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Filter; }
 
  private:
@@ -152,6 +182,8 @@ class FilterExpr : public Expr {
   llvm::StringRef Name;
   SourceLoc NameLoc;
   llvm::ArrayRef<Expr *> Args;
+  llvm::ArrayRef<llvm::StringRef> ArgNames;
+  Form F;
 };
 
 /// Unary operators.
@@ -232,6 +264,29 @@ class ListExpr : public Expr {
 /// Calls \p F on a reference to each direct operand of \p E, in source
 /// order, so a pass can replace one.
 void forEachOperandRef(Expr &E, llvm::function_ref<void(Expr *&)> F);
+/// What a CompoundExpr is.
+enum class CompoundOp : uint8_t {
+  Cond,   ///< `a if c else b`: parts {a, c, b}; b is null without `else`.
+  Slice,  ///< `x[lo:hi:step]`: parts {x, lo, hi, step}; missing ones null.
+  Dict,   ///< `{k: v, ...}`: parts {k0, v0, k1, v1, ...}.
+  Tuple   ///< `(a, b)`: parts are the items.
+};
+
+/// An expression of several parts, some optional (null).
+class CompoundExpr : public Expr {
+ public:
+  CompoundExpr(SourceLoc L, uint32_t Len, CompoundOp Op, llvm::ArrayRef<Expr *> Parts)
+      : Expr(Kind::Compound, L, Len), Op(Op), Parts(Parts) {}
+  CompoundOp op() const { return Op; }
+  llvm::ArrayRef<Expr *> parts() const { return Parts; }
+  /// Part \p I, or null if absent.
+  Expr *part(size_t I) const { return I < Parts.size() ? Parts[I] : nullptr; }
+  static bool classof(const Expr *E) { return E->kind() == Kind::Compound; }
+
+ private:
+  CompoundOp Op;
+  llvm::ArrayRef<Expr *> Parts;
+};
 
 /// Prints \p E in normalized source form (`steps.a.output | upper`), fully
 /// parenthesized where precedence needs it.

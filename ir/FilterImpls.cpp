@@ -12,13 +12,15 @@
 #include <cstdio>
 
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/Unicode.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace orch::ir::filter {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -145,6 +147,190 @@ Result first(const json &V, Args) {
     return std::optional<json>(json(V.begin().key()));
   }
   return error(fmt::format("'{}' object is not iterable", pyTypeName(V)));
+}
+
+Result list(const json &V, Args) {
+  if (V.is_array()) return std::optional<json>(V);
+  json Out = json::array();
+  if (V.is_string()) {
+    for (char32_t C : decodeUtf8(V.get_ref<const std::string &>())) {
+      std::string One;
+      appendUtf8(One, C);
+      Out.push_back(std::move(One));
+    }
+  } else if (V.is_object()) {
+    // A dict iterates over its keys, in insertion order.
+    for (auto It = V.begin(); It != V.end(); ++It) Out.push_back(It.key());
+  } else {
+    return error(fmt::format("'{}' object is not iterable", pyTypeName(V)));
+  }
+  return std::optional<json>(std::move(Out));
+}
+
+namespace {
+
+/// The items Python iterates over: a list's items, a string's characters,
+/// a mapping's keys.
+llvm::Expected<std::vector<json>> items(const json &V) {
+  llvm::Expected<std::optional<json>> R = list(V, {});
+  if (!R) return R.takeError();
+  return (**R).get<std::vector<json>>();
+}
+
+/// Jinja2's ignore_case: strings compare lower-cased unless case_sensitive.
+json sortKey(const json &X, bool CaseSensitive) {
+  if (CaseSensitive || !X.is_string()) return X;
+  return json(encodeUtf8(toLower(decodeUtf8(X.get_ref<const std::string &>()))));
+}
+
+/// `min` and `max`: the first item with the least (greatest) key; undefined
+/// when there are none.
+Result extreme(const json &V, Args A, bool Max) {
+  if (A.size() > 1 && !A[1].is_null())
+    return error("the `attribute` argument is not supported");
+  bool CaseSensitive = !A.empty() && truthy(A[0]);
+  llvm::Expected<std::vector<json>> Xs = items(V);
+  if (!Xs) return Xs.takeError();
+  if (Xs->empty()) return std::optional<json>();
+  size_t Best = 0;
+  json BestKey = sortKey((*Xs)[0], CaseSensitive);
+  for (size_t I = 1; I < Xs->size(); ++I) {
+    json K = sortKey((*Xs)[I], CaseSensitive);
+    llvm::Expected<bool> Better = pyOrder(Max ? BinaryOp::Gt : BinaryOp::Lt, K, BestKey);
+    if (!Better) return Better.takeError();
+    if (*Better) {
+      Best = I;
+      BestKey = std::move(K);
+    }
+  }
+  return std::optional<json>((*Xs)[Best]);
+}
+
+/// A key equal for values Python's set treats as one (1, 1.0 and true).
+llvm::Expected<std::string> hashKey(const json &X, size_t Index) {
+  if (X.is_null()) return std::string("n");
+  if (X.is_string()) return "s" + X.get<std::string>();
+  if (std::optional<int64_t> I = asInt(X)) return "i" + std::to_string(*I);
+  if (X.is_number_float()) {
+    double D = X.get<double>();
+    if (std::isnan(D)) return "nan" + std::to_string(Index);  // never equal
+    if (D == std::floor(D) && std::fabs(D) < 9.2e18)
+      return "i" + std::to_string(static_cast<int64_t>(D));
+    std::string Out = "f";
+    appendPyStr(Out, X);
+    return Out;
+  }
+  if (X.is_number()) return "u" + X.dump();
+  return error(fmt::format("unhashable type: '{}'", pyTypeName(X)));
+}
+
+}  // namespace
+
+/// Python's os.path.split on `/`: the head without trailing slashes (unless
+/// it is all slashes) and the tail.
+std::pair<std::string, std::string> splitPath(const std::string &P) {
+  size_t Cut = P.rfind('/');
+  size_t I = Cut == std::string::npos ? 0 : Cut + 1;
+  std::string Head = P.substr(0, I), Tail = P.substr(I);
+  if (Head.find_first_not_of('/') != std::string::npos)
+    while (!Head.empty() && Head.back() == '/') Head.pop_back();
+  return {Head, Tail};
+}
+
+Result basename(const json &V, Args) {
+  if (!V.is_string()) return error(fmt::format("expected str, not {}", pyTypeName(V)));
+  return text(splitPath(V.get<std::string>()).second);
+}
+
+Result dirname(const json &V, Args) {
+  if (!V.is_string()) return error(fmt::format("expected str, not {}", pyTypeName(V)));
+  return text(splitPath(V.get<std::string>()).first);
+}
+
+/// str(value).center(width): CPython puts the odd space on the left when
+/// the width is odd.
+Result center(const json &V, Args A) {
+  llvm::Expected<CodePoints> C = pyChars(V);
+  if (!C) return C.takeError();
+  int64_t Width = 80;
+  if (!A.empty()) {
+    llvm::Expected<int64_t> W = intArg(A[0], "the width of `center`");
+    if (!W) return W.takeError();
+    Width = *W;
+  }
+  int64_t Len = static_cast<int64_t>(C->size());
+  if (Width <= Len) return text(encodeUtf8(*C));
+  if (static_cast<uint64_t>(Width) > MaxValueBytes)
+    return error(describe(TextStatus::TooLarge));
+  int64_t Marg = Width - Len;
+  int64_t Left = Marg / 2 + (Marg & Width & 1);
+  std::string Out(static_cast<size_t>(Left), ' ');
+  Out += encodeUtf8(*C);
+  Out.append(static_cast<size_t>(Marg - Left), ' ');
+  return text(std::move(Out));
+}
+
+Result slugify(const json &V, Args) {
+  llvm::Expected<CodePoints> C = pyChars(V);
+  if (!C) return C.takeError();
+  std::string Out;
+  bool Dash = false;
+  for (char32_t X : toLower(*C)) {
+    if ((X >= 'a' && X <= 'z') || (X >= '0' && X <= '9')) {
+      if (Dash && !Out.empty()) Out += '-';
+      Dash = false;
+      Out += static_cast<char>(X);
+    } else {
+      Dash = true;
+    }
+  }
+  return text(std::move(Out));
+}
+
+Result max(const json &V, Args A) { return extreme(V, A, true); }
+Result min(const json &V, Args A) { return extreme(V, A, false); }
+
+Result unique(const json &V, Args A) {
+  if (A.size() > 1 && !A[1].is_null())
+    return error("the `attribute` argument is not supported");
+  bool CaseSensitive = !A.empty() && truthy(A[0]);
+  llvm::Expected<std::vector<json>> Xs = items(V);
+  if (!Xs) return Xs.takeError();
+  llvm::StringSet<> Seen;
+  json Out = json::array();
+  for (size_t I = 0; I < Xs->size(); ++I) {
+    llvm::Expected<std::string> K = hashKey(sortKey((*Xs)[I], CaseSensitive), I);
+    if (!K) return K.takeError();
+    if (Seen.insert(*K).second) Out.push_back((*Xs)[I]);
+  }
+  return std::optional<json>(std::move(Out));
+}
+
+/// Python's sum(iterable, start), left to right.
+Result sum(const json &V, Args A) {
+  if (!A.empty() && !A[0].is_null())
+    return error("the `attribute` argument is not supported");
+  json Total = A.size() > 1 ? A[1] : json(0);
+  if (Total.is_string())
+    return error("sum() can't sum strings [use ''.join(seq) instead]");
+  llvm::Expected<std::vector<json>> Xs = items(V);
+  if (!Xs) return Xs.takeError();
+  for (const json &X : *Xs) {
+    llvm::Expected<json> R = pyArithmetic(BinaryOp::Add, Total, X);
+    if (!R) return R.takeError();
+    Total = std::move(*R);
+  }
+  return std::optional<json>(std::move(Total));
+}
+
+Result fromJson(const json &V, Args) {
+  if (!V.is_string())
+    return error(fmt::format("the JSON object must be str, not {}", pyTypeName(V)));
+  std::string Problem;
+  json J = parseJsonBounded(V.get_ref<const std::string &>(), &Problem);
+  if (!Problem.empty()) return error(Problem);
+  if (J.is_discarded()) return error("the text is not valid JSON");
+  return std::optional<json>(std::move(J));
 }
 
 Result last(const json &V, Args) {
@@ -284,7 +470,35 @@ Result replace(const json &V, Args A) {
   return text(encodeUtf8(Out));
 }
 
+/// Jinja2's `round(precision, 'floor'|'ceil')`: math.floor or math.ceil of
+/// value * 10**precision, divided by 10**precision: always a float.
+Result roundDirected(const json &V, Args A, bool Ceil) {
+  llvm::Expected<int64_t> P = intArg(A[0], "the precision of `round`");
+  if (!P) return P.takeError();
+  if (!V.is_number() && !V.is_boolean())
+    return error(fmt::format("must be real number, not {}", pyTypeName(V)));
+  if (*P > 15 || *P < -15)
+    return error("a precision beyond 15 digits with `floor` or `ceil` is not supported");
+  // Python: 10**p is an exact int for p >= 0 (exact in a double up to
+  // 10**15) and libm's pow for p < 0.
+  double Scale = std::pow(10.0, static_cast<double>(*P));
+  if (isHugeInt(V)) return tooLargeInt();
+  double X = V.is_number_float() ? V.get<double>() : static_cast<double>(*asInt(V));
+  if (!V.is_number_float() && *P >= 0) return std::optional<json>(json(X));
+  if (std::isnan(X)) return error("cannot convert float NaN to integer");
+  if (std::isinf(X * Scale)) return error("cannot convert float infinity to integer");
+  // math.floor and math.ceil give an int: no negative zero.
+  double R = (Ceil ? std::ceil(X * Scale) : std::floor(X * Scale)) + 0.0;
+  return std::optional<json>(json(R / Scale));
+}
+
 Result round(const json &V, Args A) {
+  if (A.size() > 1) {
+    if (!A[1].is_string() || (A[1] != "common" && A[1] != "floor" && A[1] != "ceil"))
+      return error("method must be common, ceil or floor");
+    if (A[1] != "common") return roundDirected(V, A, A[1] == "ceil");
+    return round(V, A.take_front(1));
+  }
   // `round(none)` is Python's round(x): half to even, an int.
   if (!A.empty() && A[0].is_null()) {
     if (!V.is_number_float()) return round(V, {});

@@ -5,31 +5,47 @@
 
 namespace orch::ir::filter {
 
-using Result = llvm::Expected<std::optional<nlohmann::json>>;
-using Args = llvm::ArrayRef<nlohmann::json>;
+using Result = llvm::Expected<std::optional<orch::ir::Json>>;
+using Args = llvm::ArrayRef<orch::ir::Json>;
 
-Result abs(const nlohmann::json &V, Args A);
-Result capitalize(const nlohmann::json &V, Args A);
-Result defaultValue(const nlohmann::json &V, Args A);
-Result first(const nlohmann::json &V, Args A);
-Result toFloat(const nlohmann::json &V, Args A);
-Result toInt(const nlohmann::json &V, Args A);
-Result join(const nlohmann::json &V, Args A);
-Result last(const nlohmann::json &V, Args A);
-Result length(const nlohmann::json &V, Args A);
-Result lower(const nlohmann::json &V, Args A);
+Result abs(const orch::ir::Json &V, Args A);
+/// The last path component, as Python's os.path.basename (an extension).
+Result basename(const orch::ir::Json &V, Args A);
+Result capitalize(const orch::ir::Json &V, Args A);
+Result center(const orch::ir::Json &V, Args A);
+Result defaultValue(const orch::ir::Json &V, Args A);
+/// The path without its last component, as Python's os.path.dirname (an
+/// extension).
+Result dirname(const orch::ir::Json &V, Args A);
+Result first(const orch::ir::Json &V, Args A);
+Result toFloat(const orch::ir::Json &V, Args A);
+/// JSON text to a value (an extension: ContextLab's `from_json`).
+Result fromJson(const orch::ir::Json &V, Args A);
+Result toInt(const orch::ir::Json &V, Args A);
+Result join(const orch::ir::Json &V, Args A);
+Result last(const orch::ir::Json &V, Args A);
+Result list(const orch::ir::Json &V, Args A);
+Result length(const orch::ir::Json &V, Args A);
+Result lower(const orch::ir::Json &V, Args A);
+Result max(const orch::ir::Json &V, Args A);
+Result min(const orch::ir::Json &V, Args A);
 /// The value unchanged: in a shell `command`, it is not quoted.
-Result raw(const nlohmann::json &V, Args A);
-Result replace(const nlohmann::json &V, Args A);
-Result round(const nlohmann::json &V, Args A);
+Result raw(const orch::ir::Json &V, Args A);
+Result replace(const orch::ir::Json &V, Args A);
+Result round(const orch::ir::Json &V, Args A);
 /// The value's text as one POSIX shell word, in single quotes.
-Result shellQuote(const nlohmann::json &V, Args A);
-Result string(const nlohmann::json &V, Args A);
-Result title(const nlohmann::json &V, Args A);
-Result tojson(const nlohmann::json &V, Args A);
-Result trim(const nlohmann::json &V, Args A);
-Result truncate(const nlohmann::json &V, Args A);
-Result upper(const nlohmann::json &V, Args A);
-Result wordcount(const nlohmann::json &V, Args A);
+Result shellQuote(const orch::ir::Json &V, Args A);
+/// Lower case, every run of characters other than ASCII letters and digits
+/// one `-`, no `-` at either end (an extension, ContextLab's).
+Result slugify(const orch::ir::Json &V, Args A);
+Result string(const orch::ir::Json &V, Args A);
+Result sum(const orch::ir::Json &V, Args A);
+Result title(const orch::ir::Json &V, Args A);
+Result tojson(const orch::ir::Json &V, Args A);
+Result trim(const orch::ir::Json &V, Args A);
+Result truncate(const orch::ir::Json &V, Args A);
+Result unique(const orch::ir::Json &V, Args A);
+Result upper(const orch::ir::Json &V, Args A);
+Result wordcount(const orch::ir::Json &V, Args A);
 
 }  // namespace orch::ir::filter

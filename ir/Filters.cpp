@@ -1,55 +1,139 @@
 //===- Filters.cpp --------------------------------------------------------===//
 #include "ir/Filters.h"
 
+#include <fmt/format.h>
+
+#include "ir/Diagnostics.h"
 #include "ir/FilterImpls.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace orch::ir {
 
 namespace {
 namespace f = filter;
+using P = FilterParam;
+constexpr P DefaultParams[] = {{"default_value", "\"\""}, {"boolean", "false"}};
+constexpr P FloatParams[] = {{"default", "0.0"}};
+constexpr P IntParams[] = {{"default", "0"}};
+constexpr P JoinParams[] = {{"d", "\"\""}};
+constexpr P ReplaceParams[] = {{"old", ""}, {"new", ""}, {"count", "null"}};
+constexpr P RoundParams[] = {{"precision", "0"}, {"method", "\"common\""}};
+constexpr P TojsonParams[] = {{"indent", "null"}};
+constexpr P TrimParams[] = {{"chars", "null"}};
+constexpr P ExtremeParams[] = {{"case_sensitive", "false"}, {"attribute", "null"}};
+constexpr P SumParams[] = {{"attribute", "null"}, {"start", "0"}};
+constexpr P CenterParams[] = {{"width", "80"}};
+constexpr P TruncateParams[] = {
+    {"length", "255"}, {"killwords", "false"}, {"end", "\"...\""}, {"leeway", "null"}};
+constexpr llvm::ArrayRef<P> NoKeywords{};
+
 constexpr FilterInfo Table[] = {
-    {"abs", 0, 0, Type::Any, "absolute value of a number (keeps int or float)", f::abs,
-     false},
-    {"capitalize", 0, 0, Type::String, "first character title case, rest lower",
-     f::capitalize, true},
-    {"default", 0, 2, Type::Any,
+    {"abs", 0, 0, NoKeywords, Type::Any,
+     "absolute value of a number (keeps int or float)", f::abs, false},
+    {"basename", 0, 0, NoKeywords, Type::String,
+     "the last path component, as os.path.basename (an extension)", f::basename, false},
+    {"capitalize", 0, 0, NoKeywords, Type::String,
+     "first character title case, rest lower", f::capitalize, true},
+    {"center", 0, 1, CenterParams, Type::String, "centred in the width (default 80)",
+     f::center, false},
+    {"default", 0, 2, DefaultParams, Type::Any,
      "the argument if the value is undefined (or falsy, with true)", f::defaultValue,
      true},
-    {"first", 0, 0, Type::Any, "first item of a list, character of a string, key",
-     f::first, false},
-    {"float", 0, 1, Type::Float, "converts to a float (argument: fallback, 0.0)",
-     f::toFloat, false},
-    {"int", 0, 1, Type::Int, "converts to an integer (argument: fallback, 0)", f::toInt,
+    {"dirname", 0, 0, NoKeywords, Type::String,
+     "the path without its last component, as os.path.dirname (an extension)", f::dirname,
      false},
-    {"join", 0, 1, Type::String, "joins items with the separator (default \"\")", f::join,
+    {"first", 0, 0, NoKeywords, Type::Any,
+     "first item of a list, character of a string, key", f::first, false},
+    {"float", 0, 1, FloatParams, Type::Float,
+     "converts to a float (argument: fallback, 0.0)", f::toFloat, false},
+    {"from_json", 0, 0, NoKeywords, Type::Any,
+     "the value of JSON text (an extension, ContextLab's)", f::fromJson, false},
+    {"int", 0, 1, IntParams, Type::Int, "converts to an integer (argument: fallback, 0)",
+     f::toInt, false},
+    {"join", 0, 1, JoinParams, Type::String,
+     "joins items with the separator (default \"\")", f::join, false},
+    {"last", 0, 0, NoKeywords, Type::Any,
+     "last item of a list, character of a string, key", f::last, false},
+    {"length", 0, 0, NoKeywords, Type::Int, "number of items or characters", f::length,
      false},
-    {"last", 0, 0, Type::Any, "last item of a list, character of a string, key", f::last,
-     false},
-    {"length", 0, 0, Type::Int, "number of items or characters", f::length, false},
-    {"lower", 0, 0, Type::String, "lower case", f::lower, true},
-    {"raw", 0, 0, Type::Any,
+    {"list", 0, 0, NoKeywords, Type::List,
+     "characters of a string, keys of a mapping, items of a list", f::list, false},
+    {"lower", 0, 0, NoKeywords, Type::String, "lower case", f::lower, true},
+    {"max", 0, 2, ExtremeParams, Type::Any,
+     "greatest item (strings without case unless case_sensitive)", f::max, false},
+    {"min", 0, 2, ExtremeParams, Type::Any,
+     "least item (strings without case unless case_sensitive)", f::min, false},
+    {"raw", 0, 0, NoKeywords, Type::Any,
      "the value as it is: in a shell `command`, not quoted (warned about)", f::raw, true},
-    {"replace", 2, 3, Type::String, "replaces occurrences of the first argument",
-     f::replace, false},
-    {"round", 0, 1, Type::Any, "rounds half to even to the given number of digits",
+    {"replace", 2, 3, ReplaceParams, Type::String,
+     "replaces occurrences of the first argument", f::replace, false},
+    {"round", 0, 2, RoundParams, Type::Any,
+     "rounds to the given number of digits: half to even (common), floor or ceil",
      f::round, false},
-    {"shell_quote", 0, 0, Type::String,
+    {"shell_quote", 0, 0, NoKeywords, Type::String,
      "the text as one POSIX shell word (done for every value in a shell `command`)",
      f::shellQuote, false},
-    {"string", 0, 0, Type::String, "converts to a string", f::string, true},
-    {"title", 0, 0, Type::String, "title case", f::title, false},
-    {"tojson", 0, 1, Type::String, "JSON text of the value (argument: indent)", f::tojson,
+    {"slugify", 0, 0, NoKeywords, Type::String,
+     "lower case, runs of non-alphanumerics as `-`, trimmed (an extension)", f::slugify,
      false},
-    {"trim", 0, 1, Type::String, "strips white space (or the given characters)", f::trim,
-     true},
-    {"truncate", 0, 4, Type::Any,
+    {"string", 0, 0, NoKeywords, Type::String, "converts to a string", f::string, true},
+    {"sum", 0, 2, SumParams, Type::Any, "sum of the items plus start (attribute, start)",
+     f::sum, false},
+    {"title", 0, 0, NoKeywords, Type::String, "title case", f::title, false},
+    {"to_json", 0, 1, TojsonParams, Type::String,
+     "the same as tojson (an extension, ContextLab's name)", f::tojson, false},
+    {"tojson", 0, 1, TojsonParams, Type::String,
+     "JSON text of the value (argument: indent)", f::tojson, false},
+    {"trim", 0, 1, TrimParams, Type::String,
+     "strips white space (or the given characters)", f::trim, true},
+    {"truncate", 0, 4, TruncateParams, Type::Any,
      "cuts a string to a length: (length, killwords, end, leeway)", f::truncate, true},
-    {"upper", 0, 0, Type::String, "upper case", f::upper, true},
-    {"wordcount", 0, 0, Type::Int, "number of words", f::wordcount, false},
+    {"unique", 0, 2, ExtremeParams, Type::List,
+     "items without repeats, first ones kept (case_sensitive, attribute)", f::unique,
+     false},
+    {"upper", 0, 0, NoKeywords, Type::String, "upper case", f::upper, true},
+    {"wordcount", 0, 0, NoKeywords, Type::Int, "number of words", f::wordcount, false},
 };
 }  // namespace
 
 llvm::ArrayRef<FilterInfo> filters() { return Table; }
+
+llvm::Expected<std::vector<int>> bindKeywords(const FilterInfo &F, size_t NumArgs,
+                                              llvm::ArrayRef<llvm::StringRef> Names) {
+  std::vector<int> Slots;
+  for (size_t I = 0; I < NumArgs; ++I) {
+    llvm::StringRef K = I < Names.size() ? Names[I] : llvm::StringRef();
+    if (K.empty()) {
+      if (Slots.size() != I)
+        return llvm::createStringError(
+            "a positional argument follows a keyword argument");
+      Slots.push_back(static_cast<int>(I));
+      continue;
+    }
+    size_t At = 0;
+    while (At < F.Params.size() && F.Params[At].Name != K) ++At;
+    if (At == F.Params.size()) {
+      std::vector<llvm::StringRef> Known;
+      for (const FilterParam &Pm : F.Params) Known.push_back(Pm.Name);
+      std::string Takes =
+          Known.empty() ? "it takes none" : "it takes " + llvm::join(Known, ", ");
+      return llvm::createStringError(
+          fmt::format("filter `{}` has no keyword argument `{}` "
+                      "({}){}",
+                      F.Name.str(), K.str(), Takes, didYouMean(K, Known)));
+    }
+    if (At < Slots.size() && Slots[At] >= 0)
+      return llvm::createStringError(
+          fmt::format("filter `{}` got argument `{}` twice", F.Name.str(), K.str()));
+    if (Slots.size() <= At) Slots.resize(At + 1, -1);
+    Slots[At] = static_cast<int>(I);
+  }
+  for (size_t At = 0; At < Slots.size(); ++At)
+    if (Slots[At] < 0 && F.Params[At].Default.empty())
+      return llvm::createStringError(fmt::format("filter `{}` needs argument `{}`",
+                                                 F.Name.str(), F.Params[At].Name.str()));
+  return Slots;
+}
 
 const FilterInfo *findFilter(llvm::StringRef Name) {
   for (const FilterInfo &F : Table)

@@ -7,9 +7,10 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
+#include "ir/Json.h"
 #include "ir/Type.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -20,14 +21,24 @@ namespace orch::ir {
 /// A filter's implementation: the input and the arguments. Errors say what
 /// was wrong, without the expression (the evaluator adds it). An empty
 /// first/last gives std::nullopt: the evaluator makes that undefined.
-using FilterFn = llvm::Expected<std::optional<nlohmann::json>> (*)(
-    const nlohmann::json &V, llvm::ArrayRef<nlohmann::json> Args);
+using FilterFn = llvm::Expected<std::optional<orch::ir::Json>> (*)(
+    const orch::ir::Json &V, llvm::ArrayRef<orch::ir::Json> Args);
+
+/// A parameter of a filter, for keyword arguments (`tojson(indent=2)`).
+struct FilterParam {
+  llvm::StringLiteral Name;
+  /// JSON text of Jinja2's default, given when a later parameter is passed
+  /// by keyword and this one is not; "" if the parameter is required.
+  llvm::StringLiteral Default;
+};
 
 /// A filter usable as `value | name(args)`.
 struct FilterInfo {
   llvm::StringRef Name;
   uint8_t MinArgs;
   uint8_t MaxArgs;
+  /// Jinja2's names of the MaxArgs parameters, in order.
+  llvm::ArrayRef<FilterParam> Params;
   /// Result type; Any where it follows the input (`default`, `first`).
   Type Result;
   llvm::StringRef Summary;
@@ -36,6 +47,13 @@ struct FilterInfo {
   /// Markup: `+` escapes the other operand).
   bool KeepsMarkup;
 };
+
+/// Puts keyword arguments in their positions: \p Names holds each argument's
+/// keyword ("" for positional ones, which come first). Returns the argument
+/// index for each of the filter's positions in use (-1: Jinja2's default),
+/// or an error naming the keyword (with a did-you-mean).
+llvm::Expected<std::vector<int>> bindKeywords(const FilterInfo &F, size_t NumArgs,
+                                              llvm::ArrayRef<llvm::StringRef> Names);
 
 /// Every filter, sorted by name.
 llvm::ArrayRef<FilterInfo> filters();

@@ -78,13 +78,13 @@ std::string yamlDepthProblem(llvm::StringRef Text, unsigned Max) {
   return "";
 }
 
-nlohmann::json parseJsonBounded(llvm::StringRef Text, std::string *Problem) {
+orch::ir::Json parseJsonBounded(llvm::StringRef Text, std::string *Problem) {
   std::string P = jsonDepthProblem(Text);
   if (!P.empty()) {
     if (Problem) *Problem = std::move(P);
-    return nlohmann::json::value_t::discarded;
+    return orch::ir::Json::value_t::discarded;
   }
-  return nlohmann::json::parse(Text.begin(), Text.end(), nullptr,
+  return orch::ir::Json::parse(Text.begin(), Text.end(), nullptr,
                                /*allow_exceptions=*/false);
 }
 

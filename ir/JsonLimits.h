@@ -9,9 +9,9 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ir/Json.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace orch::ir {
@@ -36,6 +36,6 @@ std::string yamlDepthProblem(llvm::StringRef Text, unsigned Max = MaxValueDepth)
 /// Parses \p Text as JSON after checking its depth. Returns a discarded
 /// value on a syntax error, and sets \p Problem (if given) when it is too
 /// deep; never throws.
-nlohmann::json parseJsonBounded(llvm::StringRef Text, std::string *Problem = nullptr);
+orch::ir::Json parseJsonBounded(llvm::StringRef Text, std::string *Problem = nullptr);
 
 }  // namespace orch::ir

@@ -7,7 +7,7 @@
 
 namespace orch::ir {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 json strictCopy(const json &S) {

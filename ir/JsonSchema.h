@@ -1,9 +1,9 @@
 //===- JsonSchema.h - JSON schemas for structured values ------*- C++ -*-===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ir/Json.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace orch::ir {
@@ -13,12 +13,12 @@ namespace orch::ir {
 /// object lists all its properties in `required` and has
 /// `additionalProperties: false`.
 struct StrictSchema {
-  nlohmann::json Schema;
+  orch::ir::Json Schema;
   bool Wrapped = false;  ///< Unwrap `value` from answers.
 };
 
 /// Makes \p Schema strict (see StrictSchema). The input is not modified.
-StrictSchema makeStrict(const nlohmann::json &Schema);
+StrictSchema makeStrict(const orch::ir::Json &Schema);
 
 /// True if \p Name is a valid OpenAI schema name: `^[a-zA-Z0-9_-]{1,64}$`.
 bool isValidSchemaName(llvm::StringRef Name);
@@ -27,6 +27,6 @@ bool isValidSchemaName(llvm::StringRef Name);
 /// minLength, maxLength, items, minItems, maxItems, properties, required,
 /// additionalProperties). Returns "" if it conforms, else the first problem
 /// with its JSON pointer: "/depth: `\"huge\"` is not one of [...]".
-std::string validateJson(const nlohmann::json &Value, const nlohmann::json &Schema);
+std::string validateJson(const orch::ir::Json &Value, const orch::ir::Json &Schema);
 
 }  // namespace orch::ir

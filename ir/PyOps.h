@@ -8,35 +8,35 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "ir/Expr.h"
+#include "ir/Json.h"
 #include "llvm/Support/Error.h"
 
 namespace orch::ir {
 
 /// Python's name of the type of \p V (`int`, `str`, `NoneType`).
-std::string pyTypeName(const nlohmann::json &V);
+std::string pyTypeName(const orch::ir::Json &V);
 
 /// Python's `A == B`.
-llvm::Expected<bool> pyEquals(const nlohmann::json &A, const nlohmann::json &B,
+llvm::Expected<bool> pyEquals(const orch::ir::Json &A, const orch::ir::Json &B,
                               unsigned Depth = 0);
 
 /// Python's `A op B` for `<`, `<=`, `>`, `>=`.
-llvm::Expected<bool> pyOrder(BinaryOp Op, const nlohmann::json &A,
-                             const nlohmann::json &B, unsigned Depth = 0);
+llvm::Expected<bool> pyOrder(BinaryOp Op, const orch::ir::Json &A,
+                             const orch::ir::Json &B, unsigned Depth = 0);
 
 /// Python's `A in B`.
-llvm::Expected<bool> pyContains(const nlohmann::json &B, const nlohmann::json &A);
+llvm::Expected<bool> pyContains(const orch::ir::Json &B, const orch::ir::Json &A);
 
 /// Python's `A op B` for `+`, `-`, `*`, `/`, `%` (`%` on strings, which is
 /// formatting, is not supported). Integer overflow and results past
 /// MaxValueBytes are errors.
-llvm::Expected<nlohmann::json> pyArithmetic(BinaryOp Op, const nlohmann::json &A,
-                                            const nlohmann::json &B);
+llvm::Expected<orch::ir::Json> pyArithmetic(BinaryOp Op, const orch::ir::Json &A,
+                                            const orch::ir::Json &B);
 
 /// Python's `-A` and `+A`.
-llvm::Expected<nlohmann::json> pyNegate(const nlohmann::json &A, bool Minus);
+llvm::Expected<orch::ir::Json> pyNegate(const orch::ir::Json &A, bool Minus);
 
 }  // namespace orch::ir

@@ -11,7 +11,7 @@
 
 namespace orch::ir {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 std::string describe(TextStatus S) {
   return S == TextStatus::TooDeep ? "the value is nested more than " +
@@ -163,17 +163,25 @@ TextStatus appendJson(std::string &Out, const json &V, const std::string *Indent
     };
     Out += List ? '[' : '{';
     bool First = true;
-    for (auto It = V.begin(); It != V.end(); ++It) {
+    auto Item = [&](const std::string *Key, const json &X) {
       if (!First) Out += Indent ? "," : ", ";
       First = false;
       if (Indent) NewLine(Depth + 1);
-      if (!List) {
-        appendJsonString(Out, It.key());
+      if (Key) {
+        appendJsonString(Out, *Key);
         Out += ": ";
       }
-      if (TextStatus S = appendJson(Out, *It, Indent, Depth + 1); S != TextStatus::Ok)
+      if (TextStatus S = appendJson(Out, X, Indent, Depth + 1); S != TextStatus::Ok)
         return S;
-      if (Out.size() > MaxValueBytes) return TextStatus::TooLarge;
+      return Out.size() > MaxValueBytes ? TextStatus::TooLarge : TextStatus::Ok;
+    };
+    // json.dumps(sort_keys=True): keys in code point (UTF-8 byte) order.
+    if (List) {
+      for (const json &X : V)
+        if (TextStatus S = Item(nullptr, X); S != TextStatus::Ok) return S;
+    } else {
+      for (const auto *E : sortedItems(V))
+        if (TextStatus S = Item(&E->first, E->second); S != TextStatus::Ok) return S;
     }
     if (Indent) NewLine(Depth);
     Out += List ? ']' : '}';

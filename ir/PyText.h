@@ -9,10 +9,10 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "ir/Json.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace orch::ir {
@@ -30,21 +30,21 @@ std::string describe(TextStatus S);
 
 /// Appends Python's str() of \p V: strings as they are, `None`, `True`,
 /// floats in repr form, lists and mappings as Python literals.
-TextStatus appendPyStr(std::string &Out, const nlohmann::json &V);
+TextStatus appendPyStr(std::string &Out, const orch::ir::Json &V);
 /// Appends Python's repr() of \p V (strings quoted).
-TextStatus appendPyRepr(std::string &Out, const nlohmann::json &V, unsigned Depth = 0);
+TextStatus appendPyRepr(std::string &Out, const orch::ir::Json &V, unsigned Depth = 0);
 /// Python's repr() of a float: `1.0`, `1e+16`, `nan`, `-inf`.
 void appendFloatRepr(std::string &Out, double D);
 
 /// Appends json.dumps(V, sort_keys=True) made HTML-safe, as Jinja2's
 /// `tojson` does: non-ASCII as `\uXXXX`, `<>&'` escaped, `NaN`. \p Indent
 /// null: one line with `, ` and `: `; else one item a line.
-TextStatus appendPyJson(std::string &Out, const nlohmann::json &V,
+TextStatus appendPyJson(std::string &Out, const orch::ir::Json &V,
                         const std::string *Indent);
 
 /// About how many bytes \p V holds (its strings and one a scalar), counting
 /// only up to \p Cap: a cheap check against MaxValueBytes.
-size_t approxBytes(const nlohmann::json &V, size_t Cap = MaxValueBytes + 1);
+size_t approxBytes(const orch::ir::Json &V, size_t Cap = MaxValueBytes + 1);
 
 /// Python's int(S) for base 10: white space around, a sign, decimal digits
 /// of any script with single `_` between them.
@@ -55,8 +55,8 @@ std::optional<double> parsePyFloat(llvm::StringRef S);
 
 /// The integer value of \p V if it is an int64 (or a bool, which Python
 /// counts as an int).
-std::optional<int64_t> asInt(const nlohmann::json &V);
+std::optional<int64_t> asInt(const orch::ir::Json &V);
 /// True for an integer that does not fit in int64 (from JSON input).
-bool isHugeInt(const nlohmann::json &V);
+bool isHugeInt(const orch::ir::Json &V);
 
 }  // namespace orch::ir

@@ -25,7 +25,7 @@ namespace orch::passes {
 
 namespace {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 /// A tag and what it fills.
 struct Site {
@@ -172,9 +172,11 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
   for (size_t I = 0; I < Sites.size(); ++I) {
     Site &S = Sites[I];
     S.Spec = buildAutoSpec(P, *S.Tag, S.Step, S.Field, Opts.Domain);
-    S.PromptHash =
-        sha256Hex(S.Spec.System + '\0' + S.Spec.Prompt + '\0' +
-                  (S.Spec.Schema ? S.Spec.Schema->dump() : std::string("open")));
+    S.PromptHash = sha256Hex(
+        S.Spec.System + '\0' + S.Spec.Prompt + '\0' +
+        // Sorted keys: a lock written before mappings kept their
+        // order still matches.
+        (S.Spec.Schema ? nlohmann::json(*S.Spec.Schema).dump() : std::string("open")));
     S.Key = sha256Hex(ModelId + '\0' + S.PromptHash);
     bool Refresh = Opts.RefreshAll || llvm::is_contained(Opts.Refresh, S.Tag->Path.str());
     if (!Refresh && Opts.Lock)

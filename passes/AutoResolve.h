@@ -1,10 +1,10 @@
 //===- AutoResolve.h - Resolving AUTO tags at compile time -----*- C++ -*-===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "ir/Json.h"
 #include "llvm/Support/Error.h"
 #include "passes/AutoSpec.h"
 #include "passes/AutoStore.h"
@@ -18,9 +18,9 @@ class AutoOracle {
   virtual ~AutoOracle() = default;
   /// `provider/model`, part of every cache key and lock entry.
   virtual std::string modelId() const = 0;
-  virtual llvm::Expected<nlohmann::json> ask(const std::string &System,
+  virtual llvm::Expected<orch::ir::Json> ask(const std::string &System,
                                              const std::string &Prompt,
-                                             const nlohmann::json &Schema,
+                                             const orch::ir::Json &Schema,
                                              const std::string &SchemaName) = 0;
 };
 

@@ -13,7 +13,7 @@
 
 namespace orch::passes {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -185,7 +185,8 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
       S.Why =
           fmt::format("parameter `{}` of action `{}`", Param.str(), Builtin->Name.str());
       S.Ty = AP.Ty;
-      if (Builtin->Name == "transform" && Param == "op") {
+      // `transformation` is the seed's name for `op`: the same operations.
+      if (Builtin->Name == "transform" && (Param == "op" || AP.SameAs == "op")) {
         for (const ir::FilterInfo &F : ir::filters()) S.Choices.push_back(F.Name.str());
         for (llvm::StringRef O : ir::transformOps()) S.Choices.push_back(O.str());
       } else if (Builtin->Name == "http.request" && Param == "method") {

@@ -1,11 +1,11 @@
 //===- AutoSpec.h - What an AUTO tag must answer, and how to ask -*- C++ -*-===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ir/Json.h"
 #include "ir/Pipeline.h"
 #include "passes/AutoText.h"
 
@@ -16,7 +16,7 @@ namespace orch::passes {
 struct AutoSpec {
   /// Schema of the answer; null when nothing fixes the type (then the
   /// format is asked for first: the two-step approach).
-  std::optional<nlohmann::json> Schema;
+  std::optional<orch::ir::Json> Schema;
   ir::Type Ty = ir::Type::Any;
   std::vector<std::string> Choices;  ///< From `choices=` or the tag text.
   std::string Why;                   ///< Where the type came from (tests, docs).
@@ -37,6 +37,6 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
                        llvm::StringRef Field, const AutoDomain &D);
 
 /// A schema for the schema asked for in the first of the two steps.
-nlohmann::json formatSpecSchema();
+orch::ir::Json formatSpecSchema();
 
 }  // namespace orch::passes

@@ -19,7 +19,7 @@
 
 namespace orch::passes {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 std::string sha256Hex(llvm::StringRef Data) {
   llvm::SHA256 H;

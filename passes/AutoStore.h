@@ -1,12 +1,12 @@
 //===- AutoStore.h - The AUTO lock file and the on-disk cache --*- C++ -*-===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ir/AtomicFile.h"
+#include "ir/Json.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -22,7 +22,7 @@ struct LockEntry {
   std::string Text;        ///< The tag's text
   std::string Model;       ///< `openai/gpt-4o-mini`
   std::string PromptHash;  ///< `sha256:...` of system prompt, prompt and schema
-  nlohmann::json Value;
+  orch::ir::Json Value;
 };
 
 /// `<pipeline>.auto.lock`: human-readable YAML in tag order, meant to be
@@ -49,8 +49,8 @@ class DiskCache {
   /// `$ORCH_CACHE_DIR`, else `$XDG_CACHE_HOME/orch/auto`, else
   /// `~/.cache/orch/auto`.
   static std::string defaultDir();
-  std::optional<nlohmann::json> get(llvm::StringRef Key) const;
-  llvm::Error put(llvm::StringRef Key, const nlohmann::json &Value) const;
+  std::optional<orch::ir::Json> get(llvm::StringRef Key) const;
+  llvm::Error put(llvm::StringRef Key, const orch::ir::Json &Value) const;
   const std::string &dir() const { return Dir; }
 
  private:

@@ -79,7 +79,7 @@ class CheckActionsPass : public Pass {
         for (const ActionParam &C : A.Params)
           if (C.Name == Prm->SameAs) Prm = &C;
       }
-      checkValue(A, *Prm, E.V);
+      checkValue(A, *Prm, E.V, E.Key);
     }
     if (A.RunsProcess) {
       // What the step runs: exactly one of two parameters.
@@ -135,13 +135,16 @@ class CheckActionsPass : public Pass {
     }
   }
 
-  void checkValue(const ActionInfo &A, const ActionParam &Prm, const Value *V) {
+  /// \p Written is the parameter's name as the step wrote it (`transformation`
+  /// for `op`): messages name it.
+  void checkValue(const ActionInfo &A, const ActionParam &Prm, const Value *V,
+                  llvm::StringRef Written) {
     Type T = V->type();
     // Scalars print into string parameters; lists and maps do not.
     bool Fits = Prm.Ty == Type::String ? T != Type::List && T != Type::Map
                                        : isAssignable(T, Prm.Ty);
     if (!Fits) {
-      D->report(DiagKind::ActionParamType, V->loc(), V->length(), Prm.Name.str(),
+      D->report(DiagKind::ActionParamType, V->loc(), V->length(), Written.str(),
                 A.Name.str(), describeType(Prm.Ty).str(), describeType(T).str());
       return;
     }

@@ -6,15 +6,19 @@
 // constant. A template that would fail for every run is an error now.
 //
 //===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/YAMLParser.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
 
 namespace {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace ir;
 
 /// Bound inputs, and nothing else.
@@ -49,13 +53,37 @@ class FoldConstantsPass : public Pass {
     if (Scope.empty()) return true;
     unsigned Before = Ctx.Diags.errorCount();
     for (Step &S : P.Steps)
-      if (S.Params)
+      if (S.Params) {
         for (MapEntry &E : S.Params->mutableEntries()) fold(E.V, P, Scope, Ctx);
+        checkHttpRequest(S, Ctx.Diags);
+      }
     for (Output &O : P.Outputs) fold(O.V, P, Scope, Ctx);
     return Ctx.Diags.errorCount() == Before;
   }
 
  private:
+  /// check-actions saw only the literal text of a templated `url` or header
+  /// value; a value folded from `--set`/`--inputs` is checked here.
+  static void checkHttpRequest(const Step &S, DiagnosticEngine &D) {
+    if ((S.ActionAuto && !S.ActionAuto->Resolved) || S.Action.Str != "http.request")
+      return;
+    auto Check = [&](const Value *V, HttpPart Part, const std::string &What) {
+      auto *C = llvm::dyn_cast<ScalarValue>(V);
+      if (!C || C->scalar().Ty != Type::String) return;
+      std::string Why = httpTextProblem(Part, C->scalar().S);
+      if (!Why.empty())
+        D.report(DiagKind::HttpUnsafeText, V->loc(), V->length(), What, Why);
+    };
+    for (const MapEntry &E : S.Params->entries()) {
+      if (E.Key == "url") Check(E.V, HttpPart::Url, "`url`");
+      if (E.Key != "headers") continue;
+      if (auto *M = llvm::dyn_cast<MapValue>(E.V))
+        for (const MapEntry &H : M->entries())
+          Check(H.V, HttpPart::HeaderValue,
+                fmt::format("the value of header `{}`", llvm::yaml::escape(H.Key)));
+    }
+  }
+
   /// True if every name in \p E is a bound input.
   static bool constant(const Expr *E, const BoundScope &S) {
     switch (E->kind()) {
@@ -89,6 +117,10 @@ class FoldConstantsPass : public Pass {
       case Expr::Kind::List:
         for (const Expr *I : llvm::cast<ListExpr>(E)->items())
           if (!constant(I, S)) return false;
+        return true;
+      case Expr::Kind::Compound:
+        for (const Expr *I : llvm::cast<CompoundExpr>(E)->parts())
+          if (I && !constant(I, S)) return false;
         return true;
     }
     return false;

@@ -8,9 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "ir/Actions.h"
+#include "ir/Json.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -18,7 +18,7 @@ namespace orch::passes {
 namespace {
 
 using namespace ir;
-using nlohmann::ordered_json;
+using ordered_json = orch::ir::Json;
 
 /// What the uses of one field agree on.
 struct FieldShape {

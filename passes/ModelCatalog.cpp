@@ -3,9 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include "ir/Actions.h"
+#include "ir/Json.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::passes {
@@ -156,14 +155,14 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
     if (YAML::Node Sb = Root["sandbox"]; Sb && Sb.IsMap()) {
       C.SandboxEnabled = get<bool>(Sb, "enabled", true);
       if (YAML::Node RL = Sb["resource_limits"]; RL && RL.IsMap()) {
-        nlohmann::json J = nlohmann::json::object();
+        orch::ir::Json J = orch::ir::Json::object();
         for (const auto &KV : RL) {
           const std::string K = KV.first.as<std::string>();
           if (!KV.second.IsScalar())
             return fail(Path, "sandbox.resource_limits." + K + " must be a scalar");
           const std::string V = KV.second.Scalar();
-          nlohmann::json N = nlohmann::json::parse(V, nullptr, false);
-          J[K] = N.is_number() ? N : nlohmann::json(V);
+          orch::ir::Json N = orch::ir::Json::parse(V, nullptr, false);
+          J[K] = N.is_number() ? N : orch::ir::Json(V);
         }
         C.SandboxLimits = J.dump();
       }

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "ir/Filters.h"
+#include "ir/Tests.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -43,9 +44,14 @@ class ResolveNamesPass : public Pass {
   void applyBindings(PassContext &Ctx);
   std::vector<llvm::StringRef> nameCandidates() const;
 
+  /// Checks a filter's or test's name, arguments and keywords.
+  void checkFilter(const FilterExpr *F);
+
   Pipeline *P = nullptr;
   DiagnosticEngine *D = nullptr;
   std::vector<llvm::StringRef> StepIds;
+  /// The next walked node may be a tuple literal (after `in`, as an argument).
+  bool TupleOk = false;
 };
 
 /// A chain `root.a[b].c`, top node first; returns its root.
@@ -112,6 +118,8 @@ UseShape operandShape(BinaryOp Op) {
 }
 
 void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
+  bool MayBeTuple = TupleOk;
+  TupleOk = false;
   switch (E->kind()) {
     case Expr::Kind::Literal:
       return;
@@ -122,24 +130,22 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
       return;
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      walk(F->base(), O, filterInputShape(F->name()));
-      for (Expr *A : F->args()) walk(A, O);
-      const FilterInfo *Info = findFilter(F->name());
-      if (!Info) {
-        std::vector<llvm::StringRef> Names;
-        for (const FilterInfo &I : filters()) Names.push_back(I.Name);
-        D->report(DiagKind::UnknownFilter, F->nameLoc(), F->name().size(),
-                  F->name().str(), didYouMean(F->name(), Names));
-      } else if (F->args().size() < Info->MinArgs || F->args().size() > Info->MaxArgs) {
-        std::string Takes =
-            Info->MaxArgs == 0 ? "no arguments"
-            : Info->MinArgs == Info->MaxArgs
-                ? fmt::format("{} argument{}", Info->MinArgs,
-                              Info->MinArgs == 1 ? "" : "s")
-                : fmt::format("{} to {} arguments", Info->MinArgs, Info->MaxArgs);
-        D->report(DiagKind::FilterArity, F->nameLoc(), F->name().size(), F->name().str(),
-                  Takes, F->args().size());
+      walk(F->base(), O, F->isTest() ? UseShape::Text : filterInputShape(F->name()));
+      for (Expr *A : F->args()) {
+        TupleOk = true;
+        walk(A, O);
       }
+      checkFilter(F);
+      break;
+    }
+    case Expr::Kind::Compound: {
+      auto *C = llvm::cast<CompoundExpr>(E);
+      if (C->op() == CompoundOp::Tuple && !MayBeTuple)
+        D->report(DiagKind::TupleNotSupported, E->loc(), E->length());
+      for (size_t I = 0; I < C->parts().size(); ++I)
+        if (Expr *X = C->part(I))
+          walk(X, O,
+               C->op() == CompoundOp::Cond && I == 1 ? UseShape::Bool : UseShape::Text);
       break;
     }
     case Expr::Kind::Unary: {
@@ -150,6 +156,7 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
     case Expr::Kind::Binary: {
       auto *B = llvm::cast<BinaryExpr>(E);
       walk(B->lhs(), O, operandShape(B->op()));
+      TupleOk = B->op() == BinaryOp::In || B->op() == BinaryOp::NotIn;
       walk(B->rhs(), O, operandShape(B->op()));
       break;
     }
@@ -158,6 +165,54 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
       break;
   }
   typeOf(E);
+}
+
+/// "no arguments", "1 argument", "0 to 2 arguments".
+std::string takes(unsigned Min, unsigned Max) {
+  if (Max == 0) return "no arguments";
+  if (Min == Max) return fmt::format("{} argument{}", Min, Min == 1 ? "" : "s");
+  return fmt::format("{} to {} arguments", Min, Max);
+}
+
+void ResolveNamesPass::checkFilter(const FilterExpr *F) {
+  size_t Given = F->args().size();
+  if (F->isTest()) {
+    const TestInfo *T = findTest(F->name());
+    if (!T) {
+      std::vector<llvm::StringRef> Names;
+      for (const TestInfo &I : tests()) Names.push_back(I.Name);
+      D->report(DiagKind::UnknownTest, F->nameLoc(), F->name().size(), F->name().str(),
+                didYouMean(F->name(), Names));
+    } else if (!F->argNames().empty()) {
+      D->report(DiagKind::FilterKeyword, F->nameLoc(), F->name().size(),
+                fmt::format("keyword arguments to a test are not supported (test `{}`)",
+                            F->name().str()));
+    } else if (Given < T->MinArgs || Given > T->MaxArgs) {
+      D->report(DiagKind::TestArity, F->nameLoc(), F->name().size(), F->name().str(),
+                takes(T->MinArgs, T->MaxArgs), Given);
+    }
+    return;
+  }
+  const FilterInfo *Info = findFilter(F->name());
+  if (!Info) {
+    std::vector<llvm::StringRef> Names;
+    for (const FilterInfo &I : filters()) Names.push_back(I.Name);
+    D->report(DiagKind::UnknownFilter, F->nameLoc(), F->name().size(), F->name().str(),
+              didYouMean(F->name(), Names));
+    return;
+  }
+  if (!F->argNames().empty()) {
+    llvm::Expected<std::vector<int>> Slots = bindKeywords(*Info, Given, F->argNames());
+    if (!Slots) {
+      D->report(DiagKind::FilterKeyword, F->nameLoc(), F->name().size(),
+                llvm::toString(Slots.takeError()));
+      return;
+    }
+    Given = Slots->size();
+  }
+  if (Given < Info->MinArgs || Given > Info->MaxArgs)
+    D->report(DiagKind::FilterArity, F->nameLoc(), F->name().size(), F->name().str(),
+              takes(Info->MinArgs, Info->MaxArgs), Given);
 }
 
 void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
@@ -281,6 +336,11 @@ void ResolveNamesPass::useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc,
 Type filterType(const FilterExpr *F, const FilterInfo *Info) {
   Type In = F->base()->type();
   llvm::StringRef N = F->name();
+  if (F->isTest()) return Type::Bool;
+  // Keyword arguments and `round`'s method move what the rules below read.
+  if ((!F->argNames().empty() || F->args().size() > 1) &&
+      (N == "round" || N == "int" || N == "float" || N == "default"))
+    return Type::Any;
   auto Numeric = [](Type T) {
     return T == Type::Int || T == Type::Bool ? Type::Int
            : T == Type::Float                ? Type::Float
@@ -308,8 +368,31 @@ void ResolveNamesPass::typeOf(Expr *E) {
   switch (E->kind()) {
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      const FilterInfo *Info = findFilter(F->name());
-      E->setType(Info ? filterType(F, Info) : Type::Any);
+      const FilterInfo *Info = F->isTest() ? nullptr : findFilter(F->name());
+      E->setType(F->isTest() ? Type::Bool : Info ? filterType(F, Info) : Type::Any);
+      return;
+    }
+    case Expr::Kind::Compound: {
+      auto *C = llvm::cast<CompoundExpr>(E);
+      switch (C->op()) {
+        case CompoundOp::Cond: {
+          // Without `else` a false condition gives undefined: any.
+          Type A = C->part(0)->type();
+          E->setType(C->part(2) && C->part(2)->type() == A ? A : Type::Any);
+          return;
+        }
+        case CompoundOp::Slice: {
+          Type B = C->part(0)->type();
+          E->setType(B == Type::String || B == Type::List ? B : Type::Any);
+          return;
+        }
+        case CompoundOp::Dict:
+          E->setType(Type::Map);
+          return;
+        case CompoundOp::Tuple:
+          E->setType(Type::List);
+          return;
+      }
       return;
     }
     case Expr::Kind::Unary: {

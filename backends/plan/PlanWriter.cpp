@@ -39,6 +39,7 @@ class Writer {
 int32_t Writer::expr(const ir::Expr *E) {
   int32_t A = -1, C = -1;
   std::vector<int32_t> Args;
+  std::vector<fb::Offset<fb::String>> Names;
   fb::Offset<fb::String> S = 0;
   uint8_t Op = 0;
   pf::Type Lit = pf::Type::Any;
@@ -71,6 +72,14 @@ int32_t Writer::expr(const ir::Expr *E) {
       A = expr(Fl->base());
       for (const ir::Expr *X : Fl->args()) Args.push_back(expr(X));
       S = str(Fl->name());
+      Op = static_cast<uint8_t>(Fl->form());
+      for (llvm::StringRef K : Fl->argNames()) Names.push_back(str(K));
+      break;
+    }
+    case ir::Expr::Kind::Compound: {
+      auto *Cm = llvm::cast<ir::CompoundExpr>(E);
+      Op = static_cast<uint8_t>(Cm->op());
+      for (const ir::Expr *X : Cm->parts()) Args.push_back(X ? expr(X) : -1);
       break;
     }
     case ir::Expr::Kind::Unary:
@@ -89,8 +98,9 @@ int32_t Writer::expr(const ir::Expr *E) {
   }
   LineCol LC = P.file().lineCol(E->loc());
   auto ArgsV = Args.empty() ? 0 : B.CreateVector(Args);
+  auto NamesV = Names.empty() ? 0 : B.CreateVector(Names);
   Exprs.push_back(pf::CreateExprNode(B, static_cast<pf::ExprKind>(E->kind()), Op, Lit, Bv,
-                                     I, F, S, A, C, ArgsV, LC.Line, LC.Col));
+                                     I, F, S, A, C, ArgsV, LC.Line, LC.Col, NamesV));
   return static_cast<int32_t>(Exprs.size() - 1);
 }
 

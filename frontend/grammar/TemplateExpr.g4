@@ -1,11 +1,15 @@
 // Grammar of the expressions inside `{{ ... }}` template placeholders.
-// A Jinja-like subset: names, attribute and index access, literals, lists,
-// filters with arguments, arithmetic, string concatenation (`~`),
-// comparisons (chained as in Python), membership (`in`, `not in`) and
-// boolean logic, with Jinja2's precedence.
+// Jinja2's expressions: names, attribute and index access, slices, literals
+// (lists, tuples, dicts), filters with positional and keyword arguments,
+// tests (`is defined`), arithmetic, string concatenation (`~`), comparisons
+// (chained as in Python), membership (`in`, `not in`), boolean logic and
+// the inline `if`, with Jinja2's precedence.
 grammar TemplateExpr;
 
-expression : orExpr EOF ;
+expression : condExpr EOF ;
+
+// Jinja's inline `if`: `a if cond else b`; without `else` it is undefined.
+condExpr : orExpr (KW_IF orExpr (KW_ELSE condExpr)?)? ;
 
 orExpr : andExpr (KW_OR andExpr)* ;
 
@@ -31,8 +35,13 @@ multiplicative : unary (mulOp unary)* ;
 
 mulOp : STAR | SLASH | PERCENT ;
 
-// Jinja applies filters to the signed operand: `-x | abs` is `(-x) | abs`.
-unary : signedOperand (PIPE filter)* ;
+// Jinja applies filters and tests to the signed operand: `-x | abs` is
+// `(-x) | abs`, `-x is number` is `(-x) is number`. A test may not follow
+// another test directly (Jinja2: "You cannot chain multiple tests with
+// is"); a filter between them, or parentheses, allow it.
+unary : signedOperand (PIPE filter)* (testOp (PIPE filter)+)* testOp? ;
+
+testOp : KW_IS KW_NOT? test ;
 
 signedOperand
   : MINUS signedOperand  # Negate
@@ -42,22 +51,34 @@ signedOperand
 
 filter : IDENT (LPAREN arguments? RPAREN)? ;
 
-arguments : orExpr (COMMA orExpr)* COMMA? ;
+// `none`, `true` and `false` are test names too.
+test : testName (LPAREN arguments? RPAREN)? ;
+
+testName : IDENT | KW_NULL | KW_TRUE | KW_FALSE | KW_IN ;
+
+arguments : argument (COMMA argument)* COMMA? ;
+
+argument : (IDENT ASSIGN)? condExpr ;
 
 postfix : primary suffix* ;
 
 suffix
   : DOT IDENT                 # AttrSuffix
   | DOT INT                   # AttrIndexSuffix
-  | LBRACK orExpr RBRACK      # IndexSuffix
+  | LBRACK condExpr RBRACK    # IndexSuffix
+  | LBRACK lo=condExpr? COLON hi=condExpr? (COLON st=condExpr?)? RBRACK  # SliceSuffix
   ;
 
 primary
   : literal                                      # LiteralPrimary
   | IDENT                                        # NamePrimary
-  | LPAREN orExpr RPAREN                         # ParenPrimary
-  | LBRACK (orExpr (COMMA orExpr)* COMMA?)? RBRACK  # ListPrimary
+  | LPAREN condExpr RPAREN                       # ParenPrimary
+  | LPAREN (condExpr COMMA (condExpr (COMMA condExpr)* COMMA?)?)? RPAREN  # TuplePrimary
+  | LBRACK (condExpr (COMMA condExpr)* COMMA?)? RBRACK  # ListPrimary
+  | LBRACE (pair (COMMA pair)* COMMA?)? RBRACE   # DictPrimary
   ;
+
+pair : condExpr COLON condExpr ;
 
 literal : STRING | INT | FLOAT | KW_TRUE | KW_FALSE | KW_NULL ;
 
@@ -65,6 +86,9 @@ KW_AND : 'and' ;
 KW_OR : 'or' ;
 KW_NOT : 'not' ;
 KW_IN : 'in' ;
+KW_IS : 'is' ;
+KW_IF : 'if' ;
+KW_ELSE : 'else' ;
 KW_TRUE : 'true' | 'True' ;
 KW_FALSE : 'false' | 'False' ;
 KW_NULL : 'null' | 'none' | 'None' ;
@@ -84,6 +108,10 @@ TILDE : '~' ;
 PIPE : '|' ;
 DOT : '.' ;
 COMMA : ',' ;
+COLON : ':' ;
+ASSIGN : '=' ;
+LBRACE : '{' ;
+RBRACE : '}' ;
 LPAREN : '(' ;
 RPAREN : ')' ;
 LBRACK : '[' ;

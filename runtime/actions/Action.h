@@ -10,9 +10,10 @@
 
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "ir/Json.h"
 
 namespace orch::runtime {
 
@@ -20,7 +21,7 @@ namespace orch::runtime {
 struct ActionRequest {
   std::string StepId;
   std::string Action;
-  nlohmann::json Params = nlohmann::json::object();
+  orch::ir::Json Params = orch::ir::Json::object();
   std::vector<std::string> ParamOrder;  ///< Parameter names in source order.
   std::string Model;                    ///< The step's model, or "".
   /// Model was chosen by the compiler (select-models), not written in the
@@ -42,12 +43,12 @@ struct ActionRequest {
 struct ActionResult {
   bool Ok = false;
   /// The step's result fields: always `output`, plus the action's others.
-  nlohmann::json Fields = nlohmann::json::object();
+  orch::ir::Json Fields = orch::ir::Json::object();
   std::string Error;  ///< When !Ok: what went wrong, for people.
   /// When !Ok: may another attempt succeed? (A bad parameter will not.)
   bool Retryable = true;
 
-  static ActionResult success(nlohmann::json Fields) {
+  static ActionResult success(orch::ir::Json Fields) {
     ActionResult R;
     R.Ok = true;
     R.Fields = std::move(Fields);

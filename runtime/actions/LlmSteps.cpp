@@ -12,7 +12,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 

@@ -21,7 +21,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 

@@ -6,23 +6,23 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ir/Json.h"
 #include "llvm/Support/Error.h"
 #include "runtime/actions/Action.h"
 
 namespace orch::runtime {
 
 /// `echo`: `message` → output (other values print as JSON).
-ActionResult runEcho(const nlohmann::json &Params);
+ActionResult runEcho(const orch::ir::Json &Params);
 /// `transform`: applies `op` (a template filter or one of transformOps())
 /// with `args` to `input`. Output is the result's text; `value` the result.
-ActionResult runTransform(const nlohmann::json &Params);
+ActionResult runTransform(const orch::ir::Json &Params);
 /// `file.read`: `path` inside \p RunDir → output (content), bytes.
-ActionResult runFileRead(const std::string &RunDir, const nlohmann::json &Params);
+ActionResult runFileRead(const std::string &RunDir, const orch::ir::Json &Params);
 /// `file.write`: `content` to `path` inside \p RunDir (`append`).
-ActionResult runFileWrite(const std::string &RunDir, const nlohmann::json &Params);
+ActionResult runFileWrite(const std::string &RunDir, const orch::ir::Json &Params);
 
 /// Resolves \p Path against \p RunDir and checks that it stays inside it,
 /// also through symbolic links. On success returns the absolute path.

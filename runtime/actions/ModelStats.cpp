@@ -5,9 +5,9 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
 #include "ir/AtomicFile.h"
+#include "ir/Json.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -16,7 +16,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 std::vector<std::string> ModelStats::rank(const std::vector<std::string> &Candidates,
                                           double C) const {

@@ -64,10 +64,11 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
       return llvm::make_error<SandboxRequiredError>(
           NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml",
           Opts.RequireSandbox ? "--require-sandbox" : "ORCH_REQUIRE_SANDBOX");
-    Warn << fmt::format(
-        "orchrt: warning: {}: shell steps run with orchrt's own rights: its files, its "
-        "network and every process it can reach\n",
-        NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
+    DiagnosticEngine D(nullptr);
+    D.setToolName("orchrt");
+    D.report(DiagKind::SandboxDisabled, SourceLoc(), 0,
+             NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
+    D.flush(Warn, /*Color=*/false);
     return Config;
   }
   // Check once a process that this machine can make one, rather than fail

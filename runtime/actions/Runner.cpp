@@ -11,7 +11,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 

@@ -24,7 +24,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -386,7 +386,7 @@ llvm::Error stepPolicy(const json &Params, const ProcessConfig &Config,
           "run directory of its own with --run-dir");
   }
   if (auto L = Params.find("limits"); L != Params.end() && !L->is_null())
-    if (llvm::Error E = sandbox::applyStepLimitsJson(*L, Pol))
+    if (llvm::Error E = sandbox::applyStepLimitsJson(nlohmann::json(*L), Pol))
       return llvm::createStringError("parameter `limits`: " +
                                      llvm::toString(std::move(E)));
   return llvm::Error::success();

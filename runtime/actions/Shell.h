@@ -36,7 +36,7 @@ struct ProcessConfig {
 /// Cancelling kills the whole tree. Exit status 0 is success.
 std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig &Config,
                                              const std::string &Action,
-                                             const nlohmann::json &Params,
+                                             const orch::ir::Json &Params,
                                              ActionDone Done);
 
 }  // namespace orch::runtime

@@ -10,7 +10,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 namespace pf = orch::plan;
 
 namespace {

@@ -1,10 +1,10 @@
 //===- RunInputs.h - A run's input values ----------------------*- C++ -*-===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "ir/Json.h"
 #include "llvm/Support/Error.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
@@ -18,9 +18,9 @@ namespace orch::runtime {
 /// maps and `any`, falling back to text for `any`). Every problem is
 /// reported at once: unknown names (with a guess), type mismatches,
 /// required inputs without a value.
-llvm::Expected<nlohmann::json> resolveRunInputs(const LoadedPlan &Plan,
+llvm::Expected<orch::ir::Json> resolveRunInputs(const LoadedPlan &Plan,
                                                 const PlanProgram &Prog,
-                                                const nlohmann::json &File,
+                                                const orch::ir::Json &File,
                                                 const std::vector<std::string> &Pairs);
 
 }  // namespace orch::runtime

@@ -11,8 +11,8 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
-using nlohmann::ordered_json;
+using json = orch::ir::Json;
+using ordered_json = orch::ir::Json;
 using SysClock = std::chrono::system_clock;
 
 std::string isoTime(SysClock::time_point T) {

@@ -2,9 +2,9 @@
 #pragma once
 
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ir/Json.h"
 #include "llvm/Support/Error.h"
 #include "runtime/exec/Scheduler.h"
 
@@ -15,8 +15,8 @@ namespace orch::runtime {
 /// `output`, `fields`, `attempts`, `started_at`, `finished_at`, `error`)
 /// and, once the run has finished, `outputs`. \p WallStart is the wall-clock time of
 /// Scheduler::start.
-nlohmann::ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
-                                   std::chrono::system_clock::time_point WallStart);
+orch::ir::Json buildReport(const Scheduler &S, const LoadedPlan &Plan,
+                           std::chrono::system_clock::time_point WallStart);
 
 /// The `steps.<id>` entry of step \p I in the result document.
 nlohmann::ordered_json stepEntry(const Scheduler &S, uint32_t I,
@@ -28,7 +28,7 @@ nlohmann::ordered_json stepEntry(const Scheduler &S, uint32_t I,
 /// taken over only from regular files under \p SpillRoot (the run
 /// directory's `.orch-spill`).
 llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan,
-                                  const nlohmann::json &Report,
+                                  const orch::ir::Json &Report,
                                   llvm::StringRef SpillRoot);
 
 /// `2026-11-25T17:41:42.123Z`.

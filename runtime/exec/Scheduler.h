@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "ir/Eval.h"
+#include "ir/Json.h"
 #include "llvm/ADT/StringMap.h"
 #include "runtime/actions/Action.h"
 #include "runtime/exec/Executor.h"
@@ -111,11 +112,11 @@ struct StepState {
   /// What templates see as `steps.<id>`: `output`, the other fields and
   /// `status: completed`; for a failed step whose policy is `continue`,
   /// `status: failed` and `error`.
-  nlohmann::json Result;
+  orch::ir::Json Result;
   /// Fields of Result kept in files (Spill.h); step() reads them back.
   std::vector<SpilledField> Spilled;
   std::string Error;            ///< Why it failed or was skipped.
-  nlohmann::json FailedFields;  ///< What the last failed attempt produced.
+  orch::ir::Json FailedFields;  ///< What the last failed attempt produced.
   /// What a running attempt holds; Scheduler::endAttempt gives it all back.
   std::unique_ptr<ActionTask> Task;
   Executor::TimerId Timer = 0;  ///< Timeout while running; backoff while waiting.
@@ -149,7 +150,7 @@ class RunObserver {
 class Scheduler : public ir::EvalScope {
  public:
   /// \p Inputs maps every input name to its value (checked by the caller).
-  Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, nlohmann::json Inputs,
+  Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, orch::ir::Json Inputs,
             Executor &Exec, ActionRunner &Runner, RunOptions Opts,
             RunObserver *Observer = nullptr);
   ~Scheduler() override;
@@ -158,7 +159,7 @@ class Scheduler : public ir::EvalScope {
   void start();
   /// Marks step \p I completed with \p Result before start(): resuming
   /// from an earlier run, whose timestamps the report keeps.
-  void preset(uint32_t I, nlohmann::json Result, unsigned Attempts, std::string StartedAt,
+  void preset(uint32_t I, orch::ir::Json Result, unsigned Attempts, std::string StartedAt,
               std::string FinishedAt, std::vector<SpilledField> Spilled = {},
               std::vector<int64_t> AttemptTimeouts = {});
   /// True once every step has settled (or the run stopped and nothing runs).
@@ -183,15 +184,15 @@ class Scheduler : public ir::EvalScope {
   const std::array<size_t, 6> &counts() const { return Counts; }
   /// Evaluates the plan's outputs; failures are reported in \p Errors.
   /// Once the run has finished, evaluated once and kept.
-  nlohmann::json outputs(nlohmann::json &Errors) const;
+  orch::ir::Json outputs(orch::ir::Json &Errors) const;
   Executor::TimePoint startTime() const { return StartTime; }
-  const nlohmann::json &inputs() const { return Inputs; }
+  const orch::ir::Json &inputs() const { return Inputs; }
 
   // EvalScope
-  const nlohmann::json *input(llvm::StringRef Name) const override;
-  const nlohmann::json *step(llvm::StringRef Id) const override;
+  const orch::ir::Json *input(llvm::StringRef Name) const override;
+  const orch::ir::Json *step(llvm::StringRef Id) const override;
   /// Reads back only \p Field when it was spilled.
-  const nlohmann::json *stepField(llvm::StringRef Id,
+  const orch::ir::Json *stepField(llvm::StringRef Id,
                                   llvm::StringRef Field) const override;
   /// The first failure to move large fields to files ("" if none); those
   /// fields stayed in memory.
@@ -217,7 +218,7 @@ class Scheduler : public ir::EvalScope {
   void endAttempt(uint32_t I, bool Cancel);
   void attemptFailed(uint32_t I, std::string Error, bool Retryable, bool TimedOut);
   void finalFail(uint32_t I, std::string Error);
-  void complete(uint32_t I, nlohmann::json Fields);
+  void complete(uint32_t I, orch::ir::Json Fields);
   void release(uint32_t I);
   void skipDependents(uint32_t I, const std::string &Why);
   /// The run is failing: steps waiting to retry fail now, saying \p Why.
@@ -249,7 +250,7 @@ class Scheduler : public ir::EvalScope {
 
   const plan::Plan &P;
   const PlanProgram &Prog;
-  nlohmann::json Inputs;
+  orch::ir::Json Inputs;
   Executor &Exec;
   ActionRunner &Runner;
   RunOptions Opts;
@@ -274,13 +275,13 @@ class Scheduler : public ir::EvalScope {
   std::vector<std::unique_ptr<ActionTask>> Graveyard;
   /// Results of steps with spilled fields, read back for the rendering
   /// under way; emptied after it (so memory holds one rendering's worth).
-  mutable std::map<uint32_t, nlohmann::json> Loaded;
+  mutable std::map<uint32_t, orch::ir::Json> Loaded;
   /// Single spilled fields read back (stepField), emptied likewise.
-  mutable std::map<std::pair<uint32_t, std::string>, nlohmann::json> LoadedFields;
+  mutable std::map<std::pair<uint32_t, std::string>, orch::ir::Json> LoadedFields;
   /// The first spill file that could not be read back in this rendering.
   mutable std::string ReadErrors;
   mutable bool OutputsCached = false;
-  mutable nlohmann::json OutputValues, OutputErrors;
+  mutable orch::ir::Json OutputValues, OutputErrors;
   std::string SpillWarning;
   bool GraveyardPosted = false;
   std::shared_ptr<bool> Alive = std::make_shared<bool>(true);

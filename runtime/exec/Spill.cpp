@@ -14,7 +14,7 @@
 
 namespace orch::runtime {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 namespace fs = llvm::sys::fs;
 
 namespace {

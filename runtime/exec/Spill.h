@@ -14,10 +14,10 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "ir/Json.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -43,23 +43,23 @@ struct SpilledField {
 /// named after step number \p Step, erasing them from \p Fields; never
 /// `status` or `error`. On an error (a full disk) nothing moves, \p Fields
 /// is unchanged and no file is left.
-llvm::Expected<std::vector<SpilledField>> spillFields(nlohmann::json &Fields,
+llvm::Expected<std::vector<SpilledField>> spillFields(orch::ir::Json &Fields,
                                                       uint32_t Step,
                                                       const SpillOptions &O);
 
 /// The value of the spilled field \p F, read from its file.
-llvm::Expected<nlohmann::json> loadField(const SpilledField &F);
+llvm::Expected<orch::ir::Json> loadField(const SpilledField &F);
 
 /// Reads the fields \p S back into \p Fields.
-llvm::Error loadSpilled(nlohmann::json &Fields, const std::vector<SpilledField> &S);
+llvm::Error loadSpilled(orch::ir::Json &Fields, const std::vector<SpilledField> &S);
 
 /// `{"output": {"file": …, "bytes": N}, …}` for the result document
 /// (`"json": true` for a list or map).
-nlohmann::json describeSpilled(const std::vector<SpilledField> &S);
+orch::ir::Json describeSpilled(const std::vector<SpilledField> &S);
 
 /// The inverse of describeSpilled; fails unless every file is a regular
 /// file inside \p Root (a run directory's `.orch-spill`) with enough bytes.
-llvm::Expected<std::vector<SpilledField>> parseSpilled(const nlohmann::json &J,
+llvm::Expected<std::vector<SpilledField>> parseSpilled(const orch::ir::Json &J,
                                                        llvm::StringRef Root);
 
 }  // namespace orch::runtime

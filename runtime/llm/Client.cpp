@@ -11,7 +11,7 @@
 
 namespace orch::llm {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 std::optional<std::string> processEnv(const std::string &Name) {
   if (const char *V = std::getenv(Name.c_str())) return std::string(V);
@@ -173,7 +173,7 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
       Body["tool_choice"] = {{"type", "tool"}, {"name", R.SchemaName}};
     }
   }
-  H.Body = Body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  H.Body = Body.dump(-1, ' ', false, orch::ir::Json::error_handler_t::replace);
   return H;
 }
 

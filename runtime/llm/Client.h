@@ -17,11 +17,11 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>
 
+#include "ir/Json.h"
 #include "runtime/llm/Clock.h"
 #include "runtime/llm/Http.h"
 
@@ -55,7 +55,7 @@ struct ChatRequest {
   std::string Model;
   std::string System;
   std::string Prompt;
-  std::optional<nlohmann::json> Schema;  ///< Any JSON schema; made strict.
+  std::optional<orch::ir::Json> Schema;  ///< Any JSON schema; made strict.
   std::string SchemaName = "answer";     ///< `^[a-zA-Z0-9_-]{1,64}$`
   /// The longest answer, in tokens; 0: the service's own limit for OpenAI
   /// (the field is left out) and DefaultAnthropicMaxTokens for Anthropic,
@@ -82,7 +82,7 @@ bool isReasoningModel(llvm::StringRef Model);
 /// The answer.
 struct ChatResponse {
   std::string Text;                          ///< Free text (unstructured calls).
-  std::optional<nlohmann::json> Structured;  ///< Parsed and unwrapped.
+  std::optional<orch::ir::Json> Structured;  ///< Parsed and unwrapped.
   unsigned Attempts = 0;
 };
 

@@ -3,7 +3,7 @@
 
 namespace orch::runtime::mcp {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -80,7 +80,9 @@ json notificationMessage(const std::string &Method, json Params) {
 }
 
 std::string messageText(const json &V) {
-  return V.dump(-1, ' ', false, json::error_handler_t::replace);
+  // Keys sorted, as the wire format always had them (values keep their
+  // insertion order only inside the run).
+  return nlohmann::json(V).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace orch::runtime::mcp

@@ -8,9 +8,10 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include "ir/Json.h"
 
 namespace orch::runtime::mcp {
 
@@ -41,26 +42,26 @@ struct RpcError {
 /// One message a peer sent.
 struct RpcMessage {
   enum Kind { Request, Notification, Response } K = Request;
-  nlohmann::json Id;      ///< A string or an integer (requests, responses).
+  orch::ir::Json Id;      ///< A string or an integer (requests, responses).
   std::string Method;     ///< Requests and notifications.
-  nlohmann::json Params;  ///< An object, or null when absent.
+  orch::ir::Json Params;  ///< An object, or null when absent.
 };
 
 /// Classifies \p V, one message (not a batch). On failure \p Err says why
 /// and \p ErrId is the id to answer with: the message's own id when it was
 /// readable, else null.
-std::optional<RpcMessage> classifyMessage(const nlohmann::json &V, RpcError &Err,
-                                          nlohmann::json &ErrId);
+std::optional<RpcMessage> classifyMessage(const orch::ir::Json &V, RpcError &Err,
+                                          orch::ir::Json &ErrId);
 
 /// `{"jsonrpc":"2.0","id":Id,"result":Result}`.
-nlohmann::json resultMessage(const nlohmann::json &Id, nlohmann::json Result);
+orch::ir::Json resultMessage(const orch::ir::Json &Id, orch::ir::Json Result);
 /// `{"jsonrpc":"2.0","id":Id,"error":{"code":…,"message":…}}`.
-nlohmann::json errorMessage(const nlohmann::json &Id, const RpcError &E);
+orch::ir::Json errorMessage(const orch::ir::Json &Id, const RpcError &E);
 /// `{"jsonrpc":"2.0","method":Method,"params":Params}`.
-nlohmann::json notificationMessage(const std::string &Method, nlohmann::json Params);
+orch::ir::Json notificationMessage(const std::string &Method, orch::ir::Json Params);
 
 /// One line of text for \p V: compact, no raw newline, bytes that are not
 /// UTF-8 replaced by U+FFFD.
-std::string messageText(const nlohmann::json &V);
+std::string messageText(const orch::ir::Json &V);
 
 }  // namespace orch::runtime::mcp

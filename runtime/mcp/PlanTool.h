@@ -3,10 +3,10 @@
 
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "ir/Json.h"
 #include "llvm/Support/Error.h"
 #include "runtime/actions/Shell.h"
 #include "runtime/exec/Scheduler.h"
@@ -31,11 +31,11 @@ struct PlanRunSettings {
 struct RunOutcome {
   RunStatus Status = RunStatus::Running;
   std::string Error;            ///< The run's error: ``step `x` failed: …``.
-  nlohmann::json Outputs;       ///< The declared outputs that evaluated.
-  nlohmann::json OutputErrors;  ///< name → why it did not evaluate.
+  orch::ir::Json Outputs;       ///< The declared outputs that evaluated.
+  orch::ir::Json OutputErrors;  ///< name → why it did not evaluate.
   /// For a plan without declared outputs: the `output` of each final step
   /// that completed, by step id.
-  nlohmann::json FinalSteps;
+  orch::ir::Json FinalSteps;
 };
 
 /// Runs \p Plan once with \p Inputs (already checked) on its own event
@@ -43,7 +43,7 @@ struct RunOutcome {
 /// \p OnStart, if set, sees the scheduler and its loop before the first
 /// step starts (to watch descriptors, or stop the run later).
 RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog,
-                       nlohmann::json Inputs, const PlanRunSettings &S,
+                       orch::ir::Json Inputs, const PlanRunSettings &S,
                        RunObserver *Observer,
                        const std::function<void(Scheduler &, Executor &)> &OnStart = {});
 
@@ -53,11 +53,11 @@ std::string toolName(const plan::Plan &P);
 /// The JSON Schema of the plan's inputs that a caller may give: one flat
 /// object (no `$ref`, no top-level `anyOf`). Inputs bound at compile time
 /// are left out.
-nlohmann::json inputSchema(const LoadedPlan &Plan, const PlanProgram &Prog);
+orch::ir::Json inputSchema(const LoadedPlan &Plan, const PlanProgram &Prog);
 /// The JSON Schema of the plan's declared outputs, an object. A plan
 /// without declared outputs answers the outputs of its final steps (those
 /// no step depends on), each optional: a final step may be skipped.
-nlohmann::json outputSchema(const plan::Plan &P);
+orch::ir::Json outputSchema(const plan::Plan &P);
 /// The indexes of the plan's final steps, in plan order.
 std::vector<uint32_t> finalSteps(const plan::Plan &P);
 
@@ -66,14 +66,14 @@ std::vector<uint32_t> finalSteps(const plan::Plan &P);
 class PlanTool : public Tool {
  public:
   PlanTool(LoadedPlan Plan, PlanRunSettings S);
-  const nlohmann::json &definition() const override { return Def; }
-  ToolResult call(const nlohmann::json &Arguments, const CallContext &Ctx) override;
+  const orch::ir::Json &definition() const override { return Def; }
+  ToolResult call(const orch::ir::Json &Arguments, const CallContext &Ctx) override;
 
  private:
   LoadedPlan Plan;
   std::unique_ptr<PlanProgram> Prog;
   PlanRunSettings Settings;
-  nlohmann::json Def;
+  orch::ir::Json Def;
 };
 
 }  // namespace orch::runtime::mcp

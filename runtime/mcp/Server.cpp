@@ -7,7 +7,7 @@
 
 namespace orch::runtime::mcp {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 

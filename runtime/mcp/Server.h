@@ -11,11 +11,11 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ir/Json.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -94,17 +94,17 @@ class Server {
   /// The reply to one message, or null for none.
   void handleOne(llvm::StringRef Line);
   /// Reads input during call \p Id.
-  InputEvent readDuringCall(const nlohmann::json &Id);
-  nlohmann::json handleValue(const nlohmann::json &V, bool InBatch);
-  nlohmann::json handleRequest(const RpcMessage &M, bool InBatch);
+  InputEvent readDuringCall(const orch::ir::Json &Id);
+  orch::ir::Json handleValue(const orch::ir::Json &V, bool InBatch);
+  orch::ir::Json handleRequest(const RpcMessage &M, bool InBatch);
   void handleNotification(const RpcMessage &M);
-  void send(const nlohmann::json &V);
+  void send(const orch::ir::Json &V);
 
-  nlohmann::json initialize(const nlohmann::json &Params, RpcError &Err);
-  nlohmann::json discover(const nlohmann::json &Params, RpcError &Err);
-  nlohmann::json listTools(const nlohmann::json &Params, RpcError &Err);
+  orch::ir::Json initialize(const orch::ir::Json &Params, RpcError &Err);
+  orch::ir::Json discover(const orch::ir::Json &Params, RpcError &Err);
+  orch::ir::Json listTools(const orch::ir::Json &Params, RpcError &Err);
   /// Null, and no answer at all, when the client cancelled the call.
-  nlohmann::json callTool(const nlohmann::json &Params, RpcError &Err);
+  orch::ir::Json callTool(const orch::ir::Json &Params, RpcError &Err);
 
   std::vector<std::shared_ptr<Tool>> Tools;
   ServerInfo Info;
@@ -115,7 +115,7 @@ class Server {
   InputSource *Input = nullptr;
   /// Lines that arrived during a call (nullopt: an overlong one).
   std::deque<std::optional<std::string>> Pending;
-  nlohmann::json CurrentId;  ///< The request being served.
+  orch::ir::Json CurrentId;  ///< The request being served.
   bool NoReply = false;      ///< It was cancelled: answer nothing.
 };
 

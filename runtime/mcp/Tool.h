@@ -2,8 +2,9 @@
 #pragma once
 
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include "ir/Json.h"
 
 namespace orch::runtime::mcp {
 
@@ -27,7 +28,7 @@ struct CallContext {
 /// The result of one `tools/call`. A failed run is a result too, with
 /// IsError set and the reason in Text (no structured content).
 struct ToolResult {
-  nlohmann::json Structured;  ///< An object, or null.
+  orch::ir::Json Structured;  ///< An object, or null.
   std::string Text;           ///< What a text-only client shows.
   bool IsError = false;
   bool Cancelled = false;  ///< Stopped by OnInput: no answer is sent.
@@ -39,9 +40,9 @@ class Tool {
   virtual ~Tool() = default;
   /// The entry of `tools/list`: `name`, `description`, `inputSchema`,
   /// optionally `outputSchema`.
-  virtual const nlohmann::json &definition() const = 0;
+  virtual const orch::ir::Json &definition() const = 0;
   /// Runs the tool. Bad arguments are a result with IsError, naming them.
-  virtual ToolResult call(const nlohmann::json &Arguments, const CallContext &Ctx) = 0;
+  virtual ToolResult call(const orch::ir::Json &Arguments, const CallContext &Ctx) = 0;
 };
 
 }  // namespace orch::runtime::mcp

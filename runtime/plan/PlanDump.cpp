@@ -63,16 +63,21 @@ class Dumper {
       case pf::ExprKind::Filter:
         OS << '(';
         expr(E->a());
-        OS << " | " << S;
+        OS << (E->op() == 0 ? " | " : E->op() == 1 ? " is " : " is not ") << S;
         if (E->args() && E->args()->size()) {
           OS << '(';
           for (uint32_t K = 0; K < E->args()->size(); ++K) {
             if (K) OS << ", ";
+            if (E->names() && E->names()->Get(K)->size())
+              OS << E->names()->Get(K)->string_view() << '=';
             expr(E->args()->Get(K));
           }
           OS << ')';
         }
         OS << ')';
+        return;
+      case pf::ExprKind::Compound:
+        compound(E);
         return;
       case pf::ExprKind::Unary:
         OS << (E->op() == 0 ? "not " : E->op() == 1 ? "-" : "+");
@@ -93,6 +98,57 @@ class Dumper {
             expr(E->args()->Get(K));
           }
         OS << ']';
+        return;
+    }
+  }
+
+  /// `(a if c else b)`, `x[lo:hi:step]`, `{k: v}`, `(a, b)`.
+  void compound(const pf::ExprNode *E) {
+    uint32_t N = E->args() ? E->args()->size() : 0;
+    auto Part = [&](uint32_t K) {
+      if (K < N && E->args()->Get(K) >= 0) expr(E->args()->Get(K));
+    };
+    switch (E->op()) {
+      case 0:  // Cond
+        OS << '(';
+        Part(0);
+        OS << " if ";
+        Part(1);
+        if (N > 2 && E->args()->Get(2) >= 0) {
+          OS << " else ";
+          Part(2);
+        }
+        OS << ')';
+        return;
+      case 1:  // Slice
+        Part(0);
+        OS << '[';
+        Part(1);
+        OS << ':';
+        Part(2);
+        if (N > 3 && E->args()->Get(3) >= 0) {
+          OS << ':';
+          Part(3);
+        }
+        OS << ']';
+        return;
+      case 2:  // Dict
+        OS << '{';
+        for (uint32_t K = 0; K + 1 < N; K += 2) {
+          if (K) OS << ", ";
+          Part(K);
+          OS << ": ";
+          Part(K + 1);
+        }
+        OS << '}';
+        return;
+      default:  // Tuple
+        OS << '(';
+        for (uint32_t K = 0; K < N; ++K) {
+          if (K) OS << ", ";
+          Part(K);
+        }
+        OS << (N == 1 ? ",)" : ")");
         return;
     }
   }

@@ -39,8 +39,14 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
       auto Args = [&] {
         llvm::SmallVector<ir::Expr *, 4> Out;
         if (E->args())
-          for (int32_t I : *E->args()) Out.push_back(Exprs[I]);
+          for (int32_t I : *E->args()) Out.push_back(I < 0 ? nullptr : Exprs[I]);
         return A.copyArray<ir::Expr *>(Out);
+      };
+      auto Names = [&] {
+        llvm::SmallVector<llvm::StringRef, 4> Out;
+        if (E->names())
+          for (const auto *K : *E->names()) Out.push_back(view(K));
+        return A.copyArray<llvm::StringRef>(Out);
       };
       ir::Expr *X = nullptr;
       switch (E->kind()) {
@@ -58,7 +64,8 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
           X = A.create<ir::IndexExpr>(L, 1, Exprs[E->a()], Exprs[E->c()]);
           break;
         case pf::ExprKind::Filter:
-          X = A.create<ir::FilterExpr>(L, 1, Exprs[E->a()], S, L, Args());
+          X = A.create<ir::FilterExpr>(L, 1, Exprs[E->a()], S, L, Args(), Names(),
+                                       static_cast<ir::FilterExpr::Form>(E->op()));
           break;
         case pf::ExprKind::Unary:
           X = A.create<ir::UnaryExpr>(L, 1, static_cast<ir::UnaryOp>(E->op()),
@@ -70,6 +77,10 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
           break;
         case pf::ExprKind::List:
           X = A.create<ir::ListExpr>(L, 1, Args());
+          break;
+        case pf::ExprKind::Compound:
+          X = A.create<ir::CompoundExpr>(L, 1, static_cast<ir::CompoundOp>(E->op()),
+                                         Args());
           break;
       }
       Exprs.push_back(X);

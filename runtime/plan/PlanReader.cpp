@@ -4,9 +4,10 @@
 #include <fmt/format.h>
 
 #include <deque>
-#include <nlohmann/json.hpp>
 
 #include "ir/Actions.h"
+#include "ir/Expr.h"
+#include "ir/Json.h"
 #include "ir/plan/PlanFile.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -37,12 +38,42 @@ class Checker {
         auto Child = [&](int32_t C) { return C >= -1 && C < static_cast<int32_t>(I); };
         if (!Child(E->a()) || !Child(E->c()))
           return fail(fmt::format("expression {} refers to a later node", I));
+        bool Compound = E->kind() == pf::ExprKind::Compound;
         if (E->args())
           for (int32_t A : *E->args())
-            if (A < 0 || A >= static_cast<int32_t>(I))
+            if (A < (Compound ? -1 : 0) || A >= static_cast<int32_t>(I))
               return fail(fmt::format("expression {} has an argument out of order", I));
-        if (E->op() > 15)
+        if (E->op() > 15 || (E->kind() == pf::ExprKind::Filter && E->op() > 2) ||
+            (Compound && E->op() > 3))
           return fail(fmt::format("expression {} has an unknown operator", I));
+        if (E->names() && (E->kind() != pf::ExprKind::Filter || !E->args() ||
+                           E->names()->size() != E->args()->size()))
+          return fail(fmt::format("expression {} has argument names that do not fit", I));
+        if (E->names())
+          for (const auto *K : *E->names())
+            if (!K) return fail(fmt::format("expression {} lacks an argument name", I));
+        if (Compound) {
+          // Which parts may be absent: Cond {then, cond, else?}, Slice {x, lo?,
+          // hi?, step?}; Dict (key, value pairs) and Tuple have none absent.
+          uint32_t N = E->args() ? E->args()->size() : 0;
+          auto Has = [&](uint32_t K) { return K < N && E->args()->Get(K) >= 0; };
+          bool Ok = true;
+          switch (static_cast<ir::CompoundOp>(E->op())) {
+            case ir::CompoundOp::Cond:
+              Ok = N == 3 && Has(0) && Has(1);
+              break;
+            case ir::CompoundOp::Slice:
+              Ok = N == 4 && Has(0);
+              break;
+            case ir::CompoundOp::Dict:
+            case ir::CompoundOp::Tuple:
+              for (uint32_t K = 0; K < N; ++K) Ok &= Has(K);
+              Ok &= static_cast<ir::CompoundOp>(E->op()) != ir::CompoundOp::Dict ||
+                    N % 2 == 0;
+              break;
+          }
+          if (!Ok) return fail(fmt::format("expression {} has missing parts", I));
+        }
         bool NeedsA =
             E->kind() == pf::ExprKind::Attr || E->kind() == pf::ExprKind::Index ||
             E->kind() == pf::ExprKind::Filter || E->kind() == pf::ExprKind::Unary ||
@@ -114,7 +145,7 @@ class Checker {
           if (!F)
             return fail(fmt::format("step `{}` has an empty fallback", S->id()->str()));
       if (S->output_schema()) {
-        auto J = nlohmann::json::parse(S->output_schema()->string_view(), nullptr, false);
+        auto J = orch::ir::Json::parse(S->output_schema()->string_view(), nullptr, false);
         if (!J.is_object())
           return fail(
               fmt::format("step `{}` has an output schema that is not a JSON object",

@@ -20,15 +20,15 @@ namespace {
 
 class JsonScope : public orch::ir::EvalScope {
  public:
-  explicit JsonScope(const nlohmann::json &In) : In(In) {}
-  const nlohmann::json *input(llvm::StringRef N) const override {
+  explicit JsonScope(const orch::ir::Json &In) : In(In) {}
+  const orch::ir::Json *input(llvm::StringRef N) const override {
     auto It = In.find(N.str());
     return It == In.end() ? nullptr : &*It;
   }
-  const nlohmann::json *step(llvm::StringRef) const override { return nullptr; }
+  const orch::ir::Json *step(llvm::StringRef) const override { return nullptr; }
 
  private:
-  const nlohmann::json &In;
+  const orch::ir::Json &In;
 };
 
 }  // namespace
@@ -38,9 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   std::string Text(reinterpret_cast<const char *>(Data), Size);
   size_t Nl = Text.find('\n');
   std::string Expr = Text.substr(0, Nl);
-  nlohmann::json Inputs = nlohmann::json::object();
+  orch::ir::Json Inputs = orch::ir::Json::object();
   if (Nl != std::string::npos) {
-    nlohmann::json J = nlohmann::json::parse(Text.substr(Nl + 1), nullptr, false);
+    orch::ir::Json J = orch::ir::Json::parse(Text.substr(Nl + 1), nullptr, false);
     if (!J.is_discarded() && J.is_object() && J.size() <= 16) Inputs = std::move(J);
   }
   // Input names must be identifiers to be declared in the pipeline.
@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   DiagnosticEngine D(&F);
   if (ir::Expr *E = frontend::parseExpression(Expr, SourceLoc(), SourceLoc(), A, D)) {
     JsonScope S(Inputs);
-    llvm::Expected<nlohmann::json> V = ir::evaluate(E, S);
+    llvm::Expected<orch::ir::Json> V = ir::evaluate(E, S);
     if (!V) llvm::consumeError(V.takeError());
   }
   return 0;

@@ -11,7 +11,7 @@
 #include "RenderCase.h"
 
 int main() {
-  using nlohmann::json;
+  using json = orch::ir::Json;
   std::string Line;
   while (std::getline(std::cin, Line)) {
     json Case = json::parse(Line, nullptr, /*allow_exceptions=*/false);

@@ -10,7 +10,7 @@
 
 namespace orch::testing {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 

@@ -9,8 +9,9 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include "ir/Json.h"
 
 namespace orch::testing {
 
@@ -21,6 +22,6 @@ struct CaseResult {
 };
 
 /// Compiles \p Expr with \p Inputs (a JSON object) bound.
-CaseResult renderCase(const std::string &Expr, const nlohmann::json &Inputs);
+CaseResult renderCase(const std::string &Expr, const orch::ir::Json &Inputs);
 
 }  // namespace orch::testing

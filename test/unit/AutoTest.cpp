@@ -11,7 +11,7 @@
 #include "passes/AutoStore.h"
 #include "passes/Pass.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch;
 using namespace orch::passes;
 

@@ -4,7 +4,7 @@
 #include "frontend/ExprParser.h"
 #include "ir/Eval.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch;
 
 namespace {

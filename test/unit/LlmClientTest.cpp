@@ -7,7 +7,7 @@
 
 #include "runtime/llm/Client.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch::llm;
 using namespace std::chrono_literals;
 

@@ -3,7 +3,7 @@
 
 #include "ir/JsonSchema.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch::ir;
 
 namespace {

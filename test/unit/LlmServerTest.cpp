@@ -18,7 +18,7 @@
 
 extern char **environ;
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch::llm;
 
 namespace {

@@ -15,7 +15,7 @@
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/exec/EventLoop.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch;
 using namespace orch::runtime;
 

@@ -14,7 +14,7 @@
 #include "runtime/mcp/LineReader.h"
 #include "runtime/mcp/Server.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch::runtime::mcp;
 
 namespace {

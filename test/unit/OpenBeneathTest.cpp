@@ -76,13 +76,13 @@ TEST_F(OpenBeneath, FileActionsRefuseAFifo) {
   ASSERT_EQ(mkfifo(F.c_str(), 0600), 0);
   int Reader = open(F.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   ASSERT_GE(Reader, 0);
-  ActionResult W = runFileWrite(Root, nlohmann::json{{"path", "f"}, {"content", "x"}});
+  ActionResult W = runFileWrite(Root, orch::ir::Json{{"path", "f"}, {"content", "x"}});
   ASSERT_FALSE(W.Ok);
   EXPECT_NE(W.Error.find("not a regular file"), std::string::npos) << W.Error;
   close(Reader);
-  W = runFileWrite(Root, nlohmann::json{{"path", "f"}, {"content", "x"}});  // no reader
+  W = runFileWrite(Root, orch::ir::Json{{"path", "f"}, {"content", "x"}});  // no reader
   EXPECT_FALSE(W.Ok);
-  ActionResult R = runFileRead(Root, nlohmann::json{{"path", "f"}});
+  ActionResult R = runFileRead(Root, orch::ir::Json{{"path", "f"}});
   EXPECT_FALSE(R.Ok);
 }
 
@@ -103,10 +103,10 @@ TEST_F(OpenBeneath, TheFallbackRefusesALinkInAnyComponent) {
 }
 
 TEST_F(OpenBeneath, FileActionsGoThroughIt) {
-  nlohmann::json P = {{"path", "d/out.txt"}, {"content", "data"}};
+  orch::ir::Json P = {{"path", "d/out.txt"}, {"content", "data"}};
   ActionResult W = runFileWrite(Root, P);
   ASSERT_TRUE(W.Ok) << W.Error;
-  ActionResult R = runFileRead(Root, nlohmann::json{{"path", "d/out.txt"}});
+  ActionResult R = runFileRead(Root, orch::ir::Json{{"path", "d/out.txt"}});
   ASSERT_TRUE(R.Ok) << R.Error;
   EXPECT_EQ(R.Fields["output"], "data");
   EXPECT_EQ(R.Fields["bytes"], 4);

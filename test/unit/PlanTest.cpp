@@ -8,7 +8,7 @@
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch;
 
 namespace {

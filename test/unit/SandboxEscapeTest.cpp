@@ -28,7 +28,7 @@
 #include "runtime/sandbox/Probe.h"
 
 using namespace orch::runtime;
-using nlohmann::json;
+using json = orch::ir::Json;
 namespace fs = std::filesystem;
 
 namespace {

@@ -30,7 +30,7 @@
 #include "FakeExecutor.h"
 #include "runtime/exec/Scheduler.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch;
 using namespace orch::runtime;
 using orch::testing::Compiled;

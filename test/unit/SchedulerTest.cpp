@@ -18,7 +18,7 @@
 #include "runtime/exec/RunReport.h"
 #include "runtime/exec/Scheduler.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch;
 using namespace orch::runtime;
 using orch::testing::compile;

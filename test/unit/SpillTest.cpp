@@ -8,7 +8,7 @@
 #include "llvm/Support/Path.h"
 #include "runtime/exec/Spill.h"
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch::runtime;
 
 namespace {

@@ -9,9 +9,9 @@ LlmOracle::LlmOracle(llm::ProviderConfig P, std::string M, std::optional<bool> R
       Reasoning(Reasoning),
       Client(std::move(P), Transport, Clock) {}
 
-llvm::Expected<nlohmann::json> LlmOracle::ask(const std::string &System,
+llvm::Expected<orch::ir::Json> LlmOracle::ask(const std::string &System,
                                               const std::string &Prompt,
-                                              const nlohmann::json &Schema,
+                                              const orch::ir::Json &Schema,
                                               const std::string &SchemaName) {
   llm::ChatRequest R;
   R.Model = Model;

@@ -17,8 +17,8 @@ class LlmOracle : public passes::AutoOracle {
   /// `models.<name>.reasoning` (unset: decided by the model's name).
   LlmOracle(llm::ProviderConfig P, std::string Model, std::optional<bool> Reasoning);
   std::string modelId() const override { return Provider + "/" + Model; }
-  llvm::Expected<nlohmann::json> ask(const std::string &System, const std::string &Prompt,
-                                     const nlohmann::json &Schema,
+  llvm::Expected<orch::ir::Json> ask(const std::string &System, const std::string &Prompt,
+                                     const orch::ir::Json &Schema,
                                      const std::string &SchemaName) override;
 
  private:

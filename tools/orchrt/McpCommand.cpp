@@ -26,7 +26,7 @@ using namespace orch::runtime;
 namespace {
 
 int usage(const Twine &Msg) {
-  errs() << "orchrt mcp: error: " << Msg << '\n';
+  printDiag("orchrt mcp", DiagKind::BadArgument, Msg.str());
   return ExitUsage;
 }
 
@@ -159,7 +159,10 @@ int runMcpCommand(int Argc, char **Argv) {
                                      /*RequiresNullTerminator=*/false);
     if (!Buf) return usage("cannot read `" + Path + "`: " + Buf.getError().message());
     Expected<LoadedPlan> Plan = readPlan((*Buf)->getBuffer().str());
-    if (!Plan) return usage(Path + ": " + toString(Plan.takeError()));
+    if (!Plan) {
+      printDiag("orchrt mcp", DiagKind::BadPlan, Path, toString(Plan.takeError()));
+      return ExitUsage;
+    }
     // The same sandbox decision as `orchrt plan.bin`, per plan.
     ProcessOptions PO;
     PO.NoSandbox = NoSandbox;

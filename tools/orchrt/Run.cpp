@@ -15,6 +15,7 @@
 #include "ir/AtomicFile.h"
 #include "ir/Diagnostics.h"
 #include "ir/Eval.h"
+#include "ir/Json.h"
 #include "ir/JsonLimits.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -35,7 +36,7 @@
 
 namespace orch::tools {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch::runtime;
 
 namespace {
@@ -44,10 +45,7 @@ namespace {
 /// [Kind]`) and returns the usage exit code.
 template <typename... Args>
 int usageError(DiagKind K, Args &&...A) {
-  DiagnosticEngine D(nullptr);
-  D.setToolName("orchrt");
-  D.report(K, SourceLoc(), 0, std::forward<Args>(A)...);
-  D.flush(llvm::errs(), /*Color=*/false);
+  printDiag("orchrt", K, std::forward<Args>(A)...);
   return ExitUsage;
 }
 
@@ -160,8 +158,7 @@ int runPlan(const RunCommand &Cmd) {
       llvm::sys::path::append(P, "model-stats.json");
       StatsPath = P.str().str();
       if (llvm::Error E = Stats.load(StatsPath))
-        llvm::errs() << "orchrt: warning: " << llvm::toString(std::move(E))
-                     << "; starting a new record\n";
+        printDiag("orchrt", DiagKind::ModelStatsUnreadable, llvm::toString(std::move(E)));
     }
   }
 
@@ -301,10 +298,11 @@ int runPlan(const RunCommand &Cmd) {
     if (Cmd.OutPath.empty()) return true;
     std::string Text =
         buildReport(Sched, *Plan, WallStart)
-            .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+            .dump(2, ' ', false, orch::ir::Json::error_handler_t::replace) +
         "\n";
     if (llvm::Error E = writeFileAtomically(Cmd.OutPath, Text)) {
-      llvm::errs() << "orchrt: error: " << llvm::toString(std::move(E)) << '\n';
+      printDiag("orchrt", DiagKind::ResultWriteFailed, Cmd.OutPath,
+                llvm::toString(std::move(E)));
       return false;
     }
     return true;
@@ -353,14 +351,14 @@ int runPlan(const RunCommand &Cmd) {
   if (Durable)
     if (llvm::Error E =
             Durable->recorder().finish(runStatusName(Sched.status()), Sched.runError())) {
-      llvm::errs() << "orchrt: error: " << llvm::toString(std::move(E)) << '\n';
+      printDiag("orchrt", DiagKind::StateStoreError, llvm::toString(std::move(E)));
       Wrote = false;
     }
   if (!Sched.spillWarning().empty())
-    llvm::errs() << "orchrt: warning: " << Sched.spillWarning() << '\n';
+    printDiag("orchrt", DiagKind::SpillFailed, Sched.spillWarning());
   if (!StatsPath.empty())
     if (llvm::Error E = Stats.save(StatsPath))
-      llvm::errs() << "orchrt: warning: " << llvm::toString(std::move(E)) << '\n';
+      printDiag("orchrt", DiagKind::ModelStatsUnwritable, llvm::toString(std::move(E)));
   const auto &C = Sched.counts();
   auto Elapsed = std::chrono::duration<double>(Loop.now() - Sched.startTime()).count();
   RunStatus St = Sched.status();
@@ -371,14 +369,13 @@ int runPlan(const RunCommand &Cmd) {
         C[static_cast<size_t>(StepStatus::Failed)],
         C[static_cast<size_t>(StepStatus::Skipped)], Elapsed);
   if (St != RunStatus::Completed && !Sched.runError().empty())
-    llvm::errs() << "orchrt: error: " << terminalSafe(Sched.runError()) << '\n';
+    printDiag("orchrt", DiagKind::RunStopped, terminalSafe(Sched.runError()));
   // Declared outputs go to stdout as JSON.
   json Errors = json::object();
   json Outputs = Sched.outputs(Errors);
   if (!Outputs.empty()) llvm::outs() << ir::toJsonText(Outputs, 2) << '\n';
   for (auto &[K, V] : Errors.items())
-    llvm::errs() << "orchrt: warning: output `" << K << "`: " << V.get<std::string>()
-                 << '\n';
+    printDiag("orchrt", DiagKind::OutputFailed, K, V.get<std::string>());
   if (SigFd >= 0) {
     Loop.unwatchFd(SigFd);
     close(SigFd);

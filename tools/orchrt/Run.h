@@ -2,7 +2,11 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "ir/Diagnostics.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace orch::tools {
 
@@ -48,6 +52,16 @@ int runPlan(const RunCommand &Cmd);
 /// inherits the mask) and ignores SIGPIPE; returns a signalfd for the two,
 /// or -1.
 int blockSignals();
+
+/// Prints one diagnostic without a source location to stderr, as
+/// `Tool: severity: message [Kind]`: every message orchrt prints has a kind.
+template <typename... Args>
+void printDiag(llvm::StringRef Tool, DiagKind K, Args &&...A) {
+  DiagnosticEngine D(nullptr);
+  D.setToolName(Tool);
+  D.report(K, SourceLoc(), 0, std::forward<Args>(A)...);
+  D.flush(llvm::errs(), /*Color=*/false);
+}
 
 /// \p Flag if it was given, else the environment variable \p Var, else "".
 std::string envOr(const std::string &Flag, const char *Var);
