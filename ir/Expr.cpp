@@ -244,6 +244,11 @@ void forEachOperandRef(Expr &E, llvm::function_ref<void(Expr *&)> F) {
     case Expr::Kind::List:
       for (Expr *&I : llvm::cast<ListExpr>(E).mutableItems()) F(I);
       return;
+    case Expr::Kind::Compound:
+      // Absent parts (no `else`, an open slice bound) stay null.
+      for (Expr *&P : llvm::cast<CompoundExpr>(E).mutableParts())
+        if (P) F(P);
+      return;
   }
 }
 

@@ -279,6 +279,10 @@ class CompoundExpr : public Expr {
       : Expr(Kind::Compound, L, Len), Op(Op), Parts(Parts) {}
   CompoundOp op() const { return Op; }
   llvm::ArrayRef<Expr *> parts() const { return Parts; }
+  /// The arena's storage is writable.
+  llvm::MutableArrayRef<Expr *> mutableParts() {
+    return {const_cast<Expr **>(Parts.data()), Parts.size()};
+  }
   /// Part \p I, or null if absent.
   Expr *part(size_t I) const { return I < Parts.size() ? Parts[I] : nullptr; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Compound; }

@@ -14,7 +14,7 @@
 
 namespace orch::backends::langgraph {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -68,7 +68,23 @@ class Checker {
   }
 
   void walk(const ir::Expr *E, llvm::StringRef Step) {
+    if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(E)) {
+      // Inline `if`, slices, mapping and tuple literals have no JS form yet.
+      Diags.report(DiagKind::ExportUnsupported, C->loc(), C->length(),
+                   std::string("this expression (inline `if`, slice, mapping or tuple)"),
+                   Step.str());
+      return;
+    }
     if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
+      if (F->isTest() || !F->argNames().empty()) {
+        Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
+                     static_cast<uint32_t>(F->name().size()),
+                     F->isTest() ? fmt::format("the test `is {}`", F->name().str())
+                                 : fmt::format("keyword arguments of the filter `{}`",
+                                               F->name().str()),
+                     Step.str());
+        return;
+      }
       if (!llvm::is_contained(runtimeFilters(), F->name()))
         Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
                      static_cast<uint32_t>(F->name().size()),

@@ -18,7 +18,7 @@
 
 namespace orch::backends::langgraph {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 
@@ -92,6 +92,9 @@ std::string expr(const ir::Expr *E) {
     case K::List:
       return fmt::format("E.list({}, {})", source(E),
                          pairs(llvm::cast<ir::ListExpr>(E)->items()));
+    case K::Compound:
+      // Refused before code generation (unsupportedIn); never reached.
+      break;
   }
   return "undefined";
 }

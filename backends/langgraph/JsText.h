@@ -1,9 +1,9 @@
 //===- JsText.h - JavaScript literals --------------------------*- C++ -*-===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ir/Json.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace orch::backends::langgraph {
@@ -14,6 +14,6 @@ std::string jsString(llvm::StringRef S);
 
 /// A JSON value as a JavaScript literal of orch_values.mjs's representation:
 /// ints as BigInt (`3n`), floats as numbers, mappings through `R.map`.
-std::string jsConst(const nlohmann::json &V);
+std::string jsConst(const orch::ir::Json &V);
 
 }  // namespace orch::backends::langgraph

@@ -9,7 +9,7 @@
 
 namespace orch::backends {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 
 namespace {
 

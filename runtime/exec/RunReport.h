@@ -19,7 +19,7 @@ orch::ir::Json buildReport(const Scheduler &S, const LoadedPlan &Plan,
                            std::chrono::system_clock::time_point WallStart);
 
 /// The `steps.<id>` entry of step \p I in the result document.
-nlohmann::ordered_json stepEntry(const Scheduler &S, uint32_t I,
+orch::ir::Json stepEntry(const Scheduler &S, uint32_t I,
                                  std::chrono::system_clock::time_point WallStart);
 
 /// Marks the steps a previous result \p Report completed as completed in

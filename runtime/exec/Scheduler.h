@@ -19,7 +19,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,7 +70,7 @@ class StepCache {
   /// Looks \p Key up off the executor's thread; calls \p Done on it with
   /// the cached result fields, or std::nullopt on a miss (or an error).
   virtual void lookup(const std::string &Key,
-                      std::function<void(std::optional<nlohmann::json>)> Done) = 0;
+                      std::function<void(std::optional<orch::ir::Json>)> Done) = 0;
 };
 
 /// The cache key of an attempt: SHA-256 of its action, model, rendered

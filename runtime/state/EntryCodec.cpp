@@ -11,7 +11,7 @@
 
 namespace orch::state {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 namespace cmp = llvm::compression;
 
 namespace {

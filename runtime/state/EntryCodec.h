@@ -10,11 +10,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "ir/Json.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "runtime/state/StateStore.h"
@@ -39,13 +39,13 @@ struct EncodedEntry {
 
 /// Replaces the large values of \p Entry (`output`, `fields.*`) by
 /// `{"$blob": hash, "bytes": N}`.
-EncodedEntry encodeEntry(nlohmann::json Entry, size_t Threshold = DefaultBlobThreshold);
+EncodedEntry encodeEntry(orch::ir::Json Entry, size_t Threshold = DefaultBlobThreshold);
 
 /// The entry of step \p StepId of run \p RunId with its blobs read back from
 /// \p Store. Fails, naming run, step and field, on anything that does not fit:
 /// text that is not a JSON object, a status that is not a string, attempts
 /// that are not a count, a missing blob or one whose hash differs.
-llvm::Expected<nlohmann::json> decodeEntry(llvm::StringRef Text, StateStore &Store,
+llvm::Expected<orch::ir::Json> decodeEntry(llvm::StringRef Text, StateStore &Store,
                                            llvm::StringRef RunId, llvm::StringRef StepId);
 
 /// A hex digest of \p Bytes (SHA-256), for blob names and cache keys.

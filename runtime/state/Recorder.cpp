@@ -10,7 +10,7 @@
 
 namespace orch::state {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using runtime::StepStatus;
 
 std::optional<CheckpointStrategy> parseCheckpointStrategy(llvm::StringRef S) {

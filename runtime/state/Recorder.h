@@ -60,7 +60,7 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
               std::chrono::system_clock::time_point WallStart);
   bool commit(uint32_t Step, std::function<void(std::string)> Ack) override;
   void lookup(const std::string &Key,
-              std::function<void(std::optional<nlohmann::json>)> Done) override;
+              std::function<void(std::optional<orch::ir::Json>)> Done) override;
 
   /// Records every settled step not recorded yet and the run's end, waits
   /// for the writer, and gives the lease back. The first write error of
@@ -73,13 +73,13 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
  private:
   struct Job {
     StepRecord Rec;
-    nlohmann::json Entry;
+    orch::ir::Json Entry;
     std::vector<runtime::SpilledField> Spilled;
     std::function<void(std::string)> Ack;  ///< Empty: nobody waits.
     std::string CacheKey;  ///< Also store the result under this key ("": no).
     int64_t CacheTtlS = 0;
     /// A cache lookup instead of a record: Done gets the fields, if any.
-    std::function<void(std::optional<nlohmann::json>)> LookupDone;
+    std::function<void(std::optional<orch::ir::Json>)> LookupDone;
   };
   /// Answers a lookup job (on the writer thread).
   void answer(Job &J);

@@ -9,7 +9,7 @@
 
 namespace orch::tools {
 
-using nlohmann::json;
+using json = orch::ir::Json;
 using namespace orch::state;
 
 std::string stateSpec(const std::string &State, const std::string &StateDir) {

@@ -9,10 +9,10 @@
 #pragma once
 
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "ir/Diagnostics.h"
+#include "ir/Json.h"
 #include "runtime/exec/EventLoop.h"
 #include "runtime/plan/PlanReader.h"
 #include "runtime/state/Recorder.h"
@@ -38,7 +38,7 @@ class DurableRun {
   /// \p ResumeId (an id or `last`). On failure fills \p Fail.
   static std::unique_ptr<DurableRun> begin(const std::string &Spec,
                                            const runtime::LoadedPlan &Plan,
-                                           const nlohmann::json &Inputs,
+                                           const orch::ir::Json &Inputs,
                                            const std::string &PlanPath,
                                            const std::string &ResumeId,
                                            state::CheckpointStrategy Strategy,
@@ -47,7 +47,7 @@ class DurableRun {
 
   const state::RunIdentity &identity() const { return Id; }
   /// For a resume: the earlier steps as a `--out` document (for resumeFrom).
-  const nlohmann::json &prior() const { return Prior; }
+  const orch::ir::Json &prior() const { return Prior; }
   state::Recorder &recorder() { return *Rec; }
   /// Where the store is, for messages.
   const std::string &where() const { return Where; }
@@ -55,7 +55,7 @@ class DurableRun {
  private:
   DurableRun() = default;
   state::RunIdentity Id;
-  nlohmann::json Prior;
+  orch::ir::Json Prior;
   std::string Where;
   std::unique_ptr<state::Recorder> Rec;
 };

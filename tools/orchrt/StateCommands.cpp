@@ -15,8 +15,8 @@
 namespace orch::tools {
 
 using namespace llvm;
-using nlohmann::json;
-using nlohmann::ordered_json;
+using json = orch::ir::Json;
+using ordered_json = orch::ir::Json;
 using namespace orch::state;
 
 namespace {
