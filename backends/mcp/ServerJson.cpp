@@ -9,7 +9,8 @@
 
 namespace orch::backends {
 
-using json = orch::ir::Json;
+// Manifests keep sorted keys, as the MCP wire messages do (runtime/mcp).
+using json = nlohmann::json;
 
 namespace {
 
@@ -37,8 +38,8 @@ json valueSchema(const ir::Value *V) {
 /// Defaults are constants in practice; one that needs a run is left out.
 class NoScope : public ir::EvalScope {
  public:
-  const json *input(llvm::StringRef) const override { return nullptr; }
-  const json *step(llvm::StringRef) const override { return nullptr; }
+  const orch::ir::Json *input(llvm::StringRef) const override { return nullptr; }
+  const orch::ir::Json *step(llvm::StringRef) const override { return nullptr; }
 };
 
 std::string toolNameOf(const ir::Pipeline &P) {
@@ -60,7 +61,7 @@ json mcpToolDefinition(const ir::Pipeline &P) {
     json S = typeSchema(In.Ty);
     if (!In.Description.Str.empty()) S["description"] = In.Description.Str.str();
     if (In.Default) {
-      if (llvm::Expected<json> V = ir::evaluateValue(In.Default, Scope))
+      if (llvm::Expected<orch::ir::Json> V = ir::evaluateValue(In.Default, Scope))
         S["default"] = std::move(*V);
       else
         llvm::consumeError(V.takeError());

@@ -1,6 +1,7 @@
 //===- McpCommand.cpp - `orchrt mcp`'s options and stdio serving ----------===//
 #include "McpCommand.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -58,7 +59,8 @@ int serveHttp(std::vector<std::shared_ptr<mcp::Tool>> Tools, const HttpFlags &F)
   if (Error E = Http.listen(Host, Port, F.AllowRemote))
     return usage(toString(std::move(E)));
   std::string Shown = Host.find(':') != std::string::npos ? "[" + Host + "]" : Host;
-  errs() << "orchrt mcp: serving on http://" << Shown << ':' << Http.port() << "/mcp\n";
+  // One write: a reader must never see the address without its port.
+  errs() << fmt::format("orchrt mcp: serving on http://{}:{}/mcp\n", Shown, Http.port());
   bool Stop = false;
   if (SigFd >= 0)
     Loop.watchFd(SigFd, [&] {

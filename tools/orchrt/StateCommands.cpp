@@ -49,14 +49,14 @@ struct StateArgs : FreshParser {
   std::unique_ptr<StateStore> open(const char *Name) {
     std::string Spec = stateSpec(State, StateDir);
     if (Spec == "none") {
-      errs() << "orchrt " << Name
-             << ": error: no state store (--state none) [BadArgument]\n";
+      printDiag(std::string("orchrt ") + Name, DiagKind::BadArgument,
+                "no state store (--state none)");
       return nullptr;
     }
     auto S = openStateStore(Spec);
     if (!S) {
-      errs() << "orchrt " << Name << ": error: state store: " << toString(S.takeError())
-             << " [StateStoreError]\n";
+      printDiag(std::string("orchrt ") + Name, DiagKind::StateStoreError,
+                toString(S.takeError()));
       return nullptr;
     }
     return std::move(*S);
@@ -86,8 +86,7 @@ int runRunsCommand(int Argc, char **Argv) {
   if (Check) {
     auto C = S->integrityCheck();
     if (!C) {
-      errs() << "orchrt runs: error: state store: " << toString(C.takeError())
-             << " [StateStoreError]\n";
+      printDiag("orchrt runs", DiagKind::StateStoreError, toString(C.takeError()));
       return ExitUsage;
     }
     outs() << "integrity: " << (C->empty() ? "ok" : *C) << '\n';
@@ -95,8 +94,7 @@ int runRunsCommand(int Argc, char **Argv) {
   }
   auto Runs = S->listRuns();
   if (!Runs) {
-    errs() << "orchrt runs: error: state store: " << toString(Runs.takeError())
-           << " [StateStoreError]\n";
+    printDiag("orchrt runs", DiagKind::StateStoreError, toString(Runs.takeError()));
     return ExitUsage;
   }
   if (Json) {
@@ -142,20 +140,15 @@ int runShowCommand(int Argc, char **Argv) {
   auto R = S->findRun(Wanted);
   if (!R || !*R) {
     if (!R)
-      errs() << "orchrt show: error: state store: " << toString(R.takeError())
-             << " [StateStoreError]\n";
+      printDiag("orchrt show", DiagKind::StateStoreError, toString(R.takeError()));
     else
-      errs() << fmt::format(
-          "orchrt show: error: no run `{}` in the state store `{}`; `orchrt runs` lists "
-          "them [UnknownRun]\n",
-          Wanted, S->where());
+      printDiag("orchrt show", DiagKind::UnknownRun, Wanted, S->where());
     return ExitUsage;
   }
   const RunRecord &Run = **R;
   auto Steps = S->steps(Run.Id);
   if (!Steps) {
-    errs() << "orchrt show: error: state store: " << toString(Steps.takeError())
-           << " [StateStoreError]\n";
+    printDiag("orchrt show", DiagKind::StateStoreError, toString(Steps.takeError()));
     return ExitUsage;
   }
   ordered_json Out;
@@ -171,8 +164,7 @@ int runShowCommand(int Argc, char **Argv) {
   for (const StepRecord &Rec : *Steps) {
     auto E = decodeEntry(Rec.EntryJson, *S, Run.Id, Rec.StepId);
     if (!E) {
-      errs() << "orchrt show: error: state store: " << toString(E.takeError())
-             << " [StateStoreError]\n";
+      printDiag("orchrt show", DiagKind::StateStoreError, toString(E.takeError()));
       return ExitUsage;
     }
     StepsJ[Rec.StepId] = std::move(*E);
@@ -195,8 +187,7 @@ int runGcCommand(int Argc, char **Argv) {
   int64_t Now = unixMs();
   auto G = S->gc(Now - int64_t(Days) * 86400000, Now);
   if (!G) {
-    errs() << "orchrt gc: error: state store: " << toString(G.takeError())
-           << " [StateStoreError]\n";
+    printDiag("orchrt gc", DiagKind::StateStoreError, toString(G.takeError()));
     return ExitUsage;
   }
   outs() << fmt::format("removed {} runs, {} step records, {} blobs, {} cache entries\n",
