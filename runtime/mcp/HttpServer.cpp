@@ -194,6 +194,15 @@ void HttpServer::onReadable(ConnId Id) {
   char Buf[64 << 10];
   ssize_t N = ::read(K.Fd, Buf, sizeof Buf);
   if (N < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (N == 0 && K.Busy) {
+    // The peer half-closed after its request (`nc -N`, shutdown(SHUT_WR)):
+    // stop reading, answer, then close. A peer that closed for good is
+    // found when a write fails (the MCP transport does not take a
+    // disconnection for a cancellation).
+    K.CloseAfter = true;
+    Loop.unwatchFd(K.Fd);
+    return;
+  }
   if (N <= 0) {
     close(Id, /*Notify=*/true);
     return;
