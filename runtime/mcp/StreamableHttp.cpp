@@ -223,6 +223,30 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
   std::string Method;
   if (Body.is_object())
     if (auto M = Body.find("method"); M != Body.end() && M->is_string()) Method = *M;
+  if (Stateless) {
+    // 2026-07-28 (SEP-2243): the revision header on every request, and the
+    // routing headers, when sent, agree with the body.
+    if (!Header)
+      return reject(C, 400, HeaderMismatch,
+                    "Bad Request: MCP-Protocol-Version is required on every 2026-07-28 "
+                    "request");
+    std::optional<llvm::StringRef> MH = Req.header("mcp-method");
+    if (MH && *MH != Method)
+      return reject(C, 400, HeaderMismatch,
+                    fmt::format("Bad Request: Mcp-Method `{}` does not match the body's "
+                                "method `{}`",
+                                MH->str(), Method));
+    std::optional<llvm::StringRef> NH = Req.header("mcp-name");
+    if (NH && Method == "tools/call") {
+      json P = Body.value("params", json::object());
+      json Name = P.is_object() ? P.value("name", json()) : json();
+      if (!Name.is_string() || *NH != Name.get<std::string>())
+        return reject(C, 400, HeaderMismatch,
+                      fmt::format("Bad Request: Mcp-Name `{}` does not match the "
+                                  "called tool",
+                                  NH->str()));
+    }
+  }
   if (Method == "notifications/cancelled") {
     // Stop the named call if it runs; notifications are never answered.
     json P = Body.value("params", json::object());
