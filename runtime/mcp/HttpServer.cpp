@@ -108,15 +108,17 @@ void HttpServer::accept() {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       // Out of descriptors or memory: the pending connection stays
       // readable, so stop watching it for a while instead of spinning,
-      // and say so once.
-      if (!AcceptLogged)
-        Log << "orchrt mcp: accept: " << std::strerror(errno)
+      // and say so, at most once a minute.
+      int Err = errno;
+      if (!AcceptLogged || Loop.now() - LastAcceptLog > std::chrono::minutes(1)) {
+        Log << "orchrt mcp: accept: " << std::strerror(Err)
             << " (retrying every 100 ms)\n";
-      AcceptLogged = true;
+        AcceptLogged = true;
+        LastAcceptLog = Loop.now();
+      }
       pauseAccept();
       return;
     }
-    AcceptLogged = false;
     if (Conns.size() >= Opts.MaxConnections && !evictIdle()) {
       // Full of busy connections: say so, then close.
       std::string Body = "too many connections\n";

@@ -116,7 +116,8 @@ class HttpServer {
   llvm::raw_ostream &Log;
   int Listen = -1;
   bool Watching = false;      ///< The listener is watched.
-  bool AcceptLogged = false;  ///< An accept error is logged, not yet a success.
+  bool AcceptLogged = false;  ///< An accept error was logged, at LastAcceptLog.
+  Executor::TimePoint LastAcceptLog;
   Executor::TimerId AcceptTimer = 0;
   unsigned Port = 0;
   bool Loopback = true;
