@@ -37,10 +37,18 @@ HttpRequestParser::State HttpRequestParser::fail(int Status, std::string Text) {
 
 HttpRequestParser::State HttpRequestParser::next(HttpRequest &Out) {
   if (ErrStatus) return State::Error;
-  llvm::StringRef All(Buf);
-  // Empty lines before a request line are allowed (RFC 9112 §2.2).
+  // A few empty lines before a request line are allowed (RFC 9112 §2.2);
+  // they are dropped as they come, and a flood of them is refused.
   size_t Skip = 0;
-  while (All.substr(Skip).starts_with("\r\n")) Skip += 2;
+  while (llvm::StringRef(Buf).substr(Skip).starts_with("\r\n")) Skip += 2;
+  if (Skip > 2 * MaxEmptyLines)
+    return fail(400, "too many empty lines before the request");
+  Buf.erase(0, Skip);
+  SkippedLines += Skip / 2;
+  if (SkippedLines > MaxEmptyLines)
+    return fail(400, "too many empty lines before the request");
+  Skip = 0;
+  llvm::StringRef All(Buf);
   size_t End = All.find("\r\n\r\n", Skip);
   if (End == llvm::StringRef::npos) {
     if (All.size() - Skip > Limits.MaxHeaderBytes)
@@ -90,10 +98,13 @@ HttpRequestParser::State HttpRequestParser::next(HttpRequest &Out) {
     Length = static_cast<size_t>(N);
     SeenLength = true;
   }
+  if (R.Version == "HTTP/1.1" && !R.header("host"))
+    return fail(400, "an HTTP/1.1 request needs a Host header");
   size_t BodyAt = End + 4;
   if (All.size() - BodyAt < Length) return State::NeedMore;
   R.Body = All.substr(BodyAt, Length).str();
   Buf.erase(0, BodyAt + Length);
+  SkippedLines = 0;
   Out = std::move(R);
   return State::Ready;
 }

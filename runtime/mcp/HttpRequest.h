@@ -58,7 +58,10 @@ class HttpRequestParser {
   State fail(int Status, std::string Text);
 
   HttpLimits Limits;
+  /// Empty lines accepted before one request line.
+  static constexpr size_t MaxEmptyLines = 4;
   std::string Buf;
+  size_t SkippedLines = 0;  ///< Before the request being read.
   int ErrStatus = 0;
   std::string ErrText;
 };

@@ -44,6 +44,7 @@ struct HttpServer::Conn {
   bool Streaming = false;   ///< A chunked answer is under way.
   bool CloseAfter = false;  ///< Close once Out is written.
   bool InRequest = false;   ///< Bytes of a request have arrived.
+  bool Pending = false;     ///< An answer is written, not yet all sent.
   bool RetryArmed = false;
   bool WriteDeadline = false;  ///< Deadline is the write timeout.
   Executor::TimerId Deadline = 0;
@@ -95,7 +96,7 @@ llvm::Error HttpServer::listen(const std::string &Host, unsigned P, bool AllowRe
   if (Listen < 0)
     return llvm::createStringError("cannot listen on %s:%u: %s", Host.c_str(), P,
                                    Why.c_str());
-  Loop.watchFd(Listen, [this] { accept(); });
+  Watching = Loop.watchFd(Listen, [this] { accept(); });
   return llvm::Error::success();
 }
 
@@ -103,13 +104,29 @@ void HttpServer::accept() {
   for (;;) {
     int Fd = ::accept4(Listen, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (Fd < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
-        Log << "orchrt mcp: accept: " << std::strerror(errno) << '\n';
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      // Out of descriptors or memory: the pending connection stays
+      // readable, so stop watching it for a while instead of spinning,
+      // and say so, at most once a minute.
+      int Err = errno;
+      if (!AcceptLogged || Loop.now() - LastAcceptLog > std::chrono::minutes(1)) {
+        Log << "orchrt mcp: accept: " << std::strerror(Err)
+            << " (retrying every 100 ms)\n";
+        AcceptLogged = true;
+        LastAcceptLog = Loop.now();
+      }
+      pauseAccept();
       return;
     }
-    if (Conns.size() >= Opts.MaxConnections) {
-      // Full: refuse by closing at once.
+    if (Conns.size() >= Opts.MaxConnections && !evictIdle()) {
+      // Full of busy connections: say so, then close.
+      std::string Body = "too many connections\n";
+      std::string Msg = fmt::format(
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+          "Content-Length: {}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n{}",
+          Body.size(), Body);
+      [[maybe_unused]] ssize_t N = ::send(Fd, Msg.data(), Msg.size(), MSG_NOSIGNAL);
       ::close(Fd);
       continue;
     }
@@ -124,6 +141,32 @@ void HttpServer::accept() {
     arm(Ref, Opts.IdleTimeoutMs);
     Loop.watchFd(Fd, [this, Id] { onReadable(Id); });
   }
+}
+
+void HttpServer::pauseAccept() {
+  if (Listen < 0 || AcceptTimer) return;
+  // Called from the listener's own callback: let it go after it returns.
+  Loop.post([this] {
+    if (Listen < 0 || !Watching) return;
+    Loop.unwatchFd(Listen);
+    Watching = false;
+  });
+  AcceptTimer = Loop.addTimer(Loop.now() + std::chrono::milliseconds(100), [this] {
+    AcceptTimer = 0;
+    if (Listen < 0 || Watching) return;
+    Watching = Loop.watchFd(Listen, [this] { accept(); });
+  });
+}
+
+bool HttpServer::evictIdle() {
+  // The connection idle the longest: no request under way, nothing to
+  // write. Ids grow, so the first one found is the oldest.
+  for (auto &[Id, K] : Conns)
+    if (!K->Busy && !K->InRequest && !K->Pending && K->Out.empty()) {
+      close(Id, /*Notify=*/false);
+      return true;
+    }
+  return false;
 }
 
 void HttpServer::arm(Conn &K, unsigned Ms) {
@@ -153,18 +196,28 @@ void HttpServer::onReadable(ConnId Id) {
   char Buf[64 << 10];
   ssize_t N = ::read(K.Fd, Buf, sizeof Buf);
   if (N < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (N == 0 && K.Busy) {
+    // The peer half-closed after its request (`nc -N`, shutdown(SHUT_WR)):
+    // stop reading, answer, then close. A peer that closed for good is
+    // found when a write fails (the MCP transport does not take a
+    // disconnection for a cancellation).
+    K.CloseAfter = true;
+    Loop.unwatchFd(K.Fd);
+    return;
+  }
   if (N <= 0) {
     close(Id, /*Notify=*/true);
     return;
   }
   if (K.CloseAfter) return;  // Answered with an error: the rest is ignored.
-  if (!K.InRequest && !K.Busy) {
+  if (!K.InRequest && !K.Busy && !K.Pending) {
     K.InRequest = true;
     arm(K, Opts.RequestTimeoutMs);
   }
   K.Parser.feed(llvm::StringRef(Buf, static_cast<size_t>(N)));
-  if (K.Busy) {
-    // Pipelined bytes wait, within one request's worth.
+  if (K.Busy || K.Pending) {
+    // Pipelined bytes wait, within one request's worth, while a request
+    // runs or its answer is still unread by the peer.
     if (K.Parser.buffered() > Opts.Limits.MaxHeaderBytes + Opts.Limits.MaxBody)
       close(Id, /*Notify=*/true);
     return;
@@ -176,7 +229,7 @@ void HttpServer::dispatch(ConnId Id) {
   auto It = Conns.find(Id);
   if (It == Conns.end()) return;
   Conn &K = *It->second;
-  if (K.Busy || K.CloseAfter) return;
+  if (K.Busy || K.CloseAfter || K.Pending) return;
   HttpRequest Req;
   switch (K.Parser.next(Req)) {
     case HttpRequestParser::State::NeedMore:
@@ -252,10 +305,16 @@ void HttpServer::endStream(ConnId Id) {
 }
 
 void HttpServer::afterResponse(Conn &K) {
+  // The next request waits until the peer has read this answer: a client
+  // that pipelines without reading cannot make the output grow, and the
+  // write deadline stays armed meanwhile.
   K.Busy = false;
+  K.Pending = true;
+  flush(K.Id);
+}
+
+void HttpServer::next(Conn &K) {
   ConnId Id = K.Id;
-  flush(Id);
-  if (!alive(Id) || K.CloseAfter) return;
   arm(K, Opts.IdleTimeoutMs);
   // A pipelined request may be waiting already; serve it after this
   // callback returns.
@@ -303,7 +362,14 @@ void HttpServer::flush(ConnId Id) {
     K.WriteDeadline = false;
     arm(K, 0);
   }
-  if (K.CloseAfter && !K.Busy && !K.Streaming) close(Id, /*Notify=*/false);
+  if (K.CloseAfter && !K.Busy && !K.Streaming) {
+    close(Id, /*Notify=*/false);
+    return;
+  }
+  if (K.Pending) {
+    K.Pending = false;
+    next(K);
+  }
 }
 
 void HttpServer::close(ConnId Id, bool Notify) {
@@ -318,12 +384,19 @@ void HttpServer::close(ConnId Id, bool Notify) {
 }
 
 void HttpServer::stop() {
+  stopListening();
+  while (!Conns.empty()) close(Conns.begin()->first, /*Notify=*/true);
+}
+
+void HttpServer::stopListening() {
+  if (AcceptTimer) Loop.cancelTimer(AcceptTimer);
+  AcceptTimer = 0;
   if (Listen >= 0) {
-    Loop.unwatchFd(Listen);
+    if (Watching) Loop.unwatchFd(Listen);
+    Watching = false;
     ::close(Listen);
     Listen = -1;
   }
-  while (!Conns.empty()) close(Conns.begin()->first, /*Notify=*/true);
 }
 
 }  // namespace orch::runtime::mcp

@@ -80,8 +80,13 @@ class HttpServer {
   void startStream(ConnId C, int Status, const HttpHeaders &Headers);
   void streamChunk(ConnId C, llvm::StringRef Data);
   void endStream(ConnId C);
+  /// Closes \p C without an answer to its request (the handler is not
+  /// told).
+  void abort(ConnId C) { close(C, /*Notify=*/false); }
   /// Whether \p C is still open.
   bool alive(ConnId C) const { return Conns.count(C) != 0; }
+  /// Stops accepting; open connections go on.
+  void stopListening();
   /// Stops accepting and closes every connection.
   void stop();
   /// Open connections.
@@ -96,6 +101,12 @@ class HttpServer {
   void write(Conn &K, llvm::StringRef Bytes);
   void flush(ConnId C);
   void afterResponse(Conn &K);
+  /// The answer is all sent: waits for, or serves, the next request.
+  void next(Conn &K);
+  /// Stops accepting for 100 ms (out of descriptors).
+  void pauseAccept();
+  /// Closes the connection idle the longest; false if none is.
+  bool evictIdle();
   void arm(Conn &K, unsigned Ms);
   void close(ConnId C, bool Notify);
 
@@ -104,6 +115,10 @@ class HttpServer {
   HttpServerOptions Opts;
   llvm::raw_ostream &Log;
   int Listen = -1;
+  bool Watching = false;      ///< The listener is watched.
+  bool AcceptLogged = false;  ///< An accept error was logged, at LastAcceptLog.
+  Executor::TimePoint LastAcceptLog;
+  Executor::TimerId AcceptTimer = 0;
   unsigned Port = 0;
   bool Loopback = true;
   ConnId NextId = 1;

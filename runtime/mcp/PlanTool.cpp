@@ -6,6 +6,8 @@
 #include "ir/Eval.h"
 #include "ir/Type.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/actions/Runner.h"
 #include "runtime/exec/EventLoop.h"
@@ -207,6 +209,30 @@ ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
     R.Text = argumentErrors(llvm::toString(Inputs.takeError()));
     return R;
   }
+  // Concurrent calls each get a run directory of their own.
+  PlanRunSettings Run = Settings;
+  llvm::SmallString<128> CallDir;
+  if (Settings.CallDirs) {
+    // Absolute: createUniqueDirectory puts a relative prefix in /tmp.
+    llvm::SmallString<128> Parent(Settings.RunDir);
+    std::error_code EC = llvm::sys::fs::make_absolute(Parent);
+    llvm::sys::path::append(Parent, "calls");
+    if (!EC) EC = llvm::sys::fs::create_directories(Parent);
+    if (!EC) EC = llvm::sys::fs::createUniqueDirectory(Parent + "/call", CallDir);
+    if (EC) {
+      R.IsError = true;
+      R.Text = fmt::format("cannot create the call's run directory in `{}`: {}",
+                           Parent.str().str(), EC.message());
+      return R;
+    }
+    Run.RunDir = CallDir.str().str();
+  }
+  struct RemoveDir {
+    llvm::SmallString<128> &Dir;
+    ~RemoveDir() {
+      if (!Dir.empty()) (void)llvm::sys::fs::remove_directories(Dir);
+    }
+  } Cleanup{CallDir};
   size_t Steps = Plan.plan().steps() ? Plan.plan().steps()->size() : 0;
   std::unique_ptr<ProgressObserver> Obs;
   if (Ctx.Progress) Obs = std::make_unique<ProgressObserver>(Ctx.Progress, Steps);
@@ -215,7 +241,7 @@ ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
   // its own callback. A descriptor epoll cannot watch (a file) cancels
   // nothing.
   bool Cancelled = false, Done = false;
-  RunOutcome Out = runPlanOnce(Plan, *Prog, std::move(*Inputs), Settings, Obs.get(),
+  RunOutcome Out = runPlanOnce(Plan, *Prog, std::move(*Inputs), Run, Obs.get(),
                                [&](Scheduler &S, Executor &Loop) {
                                  if (Obs) Obs->attach(S);
                                  if (Ctx.InputFd < 0 || !Ctx.OnInput) return;

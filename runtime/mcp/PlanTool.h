@@ -20,6 +20,10 @@ namespace orch::runtime::mcp {
 struct PlanRunSettings {
   unsigned Jobs = 0;  ///< 0: the plan's max_concurrent_tasks, else 32.
   std::string RunDir = ".";
+  /// Each call runs in a fresh directory of its own, RunDir/calls/call-XXXXXX,
+  /// removed when the call ends: calls that run at once (over HTTP) never
+  /// see each other's files.
+  bool CallDirs = false;
   std::string Model;       ///< --model, else ORCH_MODEL (resolved by the caller).
   std::string ModelsFile;  ///< --models, else ORCH_MODELS.
   unsigned RetryBaseMs = 250;

@@ -223,17 +223,45 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
   std::string Method;
   if (Body.is_object())
     if (auto M = Body.find("method"); M != Body.end() && M->is_string()) Method = *M;
+  if (Stateless) {
+    // 2026-07-28 (SEP-2243): the revision header on every request, and the
+    // routing headers, when sent, agree with the body.
+    if (!Header)
+      return reject(C, 400, HeaderMismatch,
+                    "Bad Request: MCP-Protocol-Version is required on every 2026-07-28 "
+                    "request");
+    std::optional<llvm::StringRef> MH = Req.header("mcp-method");
+    if (MH && *MH != Method)
+      return reject(C, 400, HeaderMismatch,
+                    fmt::format("Bad Request: Mcp-Method `{}` does not match the body's "
+                                "method `{}`",
+                                MH->str(), Method));
+    std::optional<llvm::StringRef> NH = Req.header("mcp-name");
+    if (NH && Method == "tools/call") {
+      json P = Body.value("params", json::object());
+      json Name = P.is_object() ? P.value("name", json()) : json();
+      if (!Name.is_string() || *NH != Name.get<std::string>())
+        return reject(C, 400, HeaderMismatch,
+                      fmt::format("Bad Request: Mcp-Name `{}` does not match the "
+                                  "called tool",
+                                  NH->str()));
+    }
+  }
   if (Method == "notifications/cancelled") {
     // Stop the named call if it runs; notifications are never answered.
     json P = Body.value("params", json::object());
     json Id = P.is_object() ? P.value("requestId", json()) : json();
+    // Only within the session that made the request: a stateless request
+    // belongs to no session, and is cancelled by closing its connection.
     std::string Session = Req.header("mcp-session-id").value_or("").str();
-    std::string Key = Session + '\n' + messageText(Id);
-    for (auto &[Conn, K] : Calls)
-      if (K->Key == Key && !K->Cancelling) {
-        K->Cancelling = true;
-        K->push(messageText(Body));
-      }
+    if (!Session.empty() && findSession(Session)) {
+      std::string Key = Session + '\n' + messageText(Id);
+      for (auto &[Conn, K] : Calls)
+        if (K->Key == Key && !K->Cancelling) {
+          K->Cancelling = true;
+          K->push(messageText(Body));
+        }
+    }
     Http->respond(C, 202, {}, "");
     return;
   }
@@ -247,18 +275,22 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
     if (!S)
       return reject(C, 400, InvalidRequest,
                     "Bad Request: Mcp-Session-Id header is required");
-    auto It = Sessions.find(S->str());
-    if (It == Sessions.end()) return reject(C, 404, InvalidRequest, "Session not found");
-    Session = It->first;
-    Revision = It->second;
+    auto *Found = findSession(S->str());
+    if (!Found) return reject(C, 404, InvalidRequest, "Session not found");
+    Session = S->str();
+    Revision = Found->Revision;
   }
 
   bool Runs = Body.is_array() || Method == "tools/call";
   if (Runs) {
     if (Calls.size() >= Opts.MaxCalls)
       return reject(C, 503, InternalError, "Service Unavailable: too many calls running");
+    if (Draining)
+      return reject(C, 503, InternalError, "Service Unavailable: the server is stopping");
+    // Progress streams are chunked, which HTTP/1.0 does not know: a 1.0
+    // client gets the plain answer.
     bool Sse = Body.is_object() && wantsProgress(Body) && Accept &&
-               Accept->contains("text/event-stream");
+               Accept->contains("text/event-stream") && Req.Version == "HTTP/1.1";
     std::string Key = Session + '\n' +
                       messageText(Body.is_object() ? Body.value("id", json()) : json());
     startCall(C, std::move(Key), Revision, Req.Body, Sse, {});
@@ -275,7 +307,8 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
   HttpHeaders H = {{"Content-Type", "application/json"}};
   if (Opens && !S.revision().empty()) {
     std::string Id = newSessionId();
-    Sessions[Id] = S.revision();
+    trimSessions();
+    Sessions[Id] = {S.revision(), Loop.now()};
     H.emplace_back("Mcp-Session-Id", Id);
   }
   if (Out.Lines.empty()) {
@@ -284,6 +317,31 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
     return;
   }
   Http->respond(C, 200, H, Out.Lines.front());
+}
+
+StreamableHttp::Session *StreamableHttp::findSession(const std::string &Id) {
+  auto It = Sessions.find(Id);
+  if (It == Sessions.end()) return nullptr;
+  Executor::TimePoint Now = Loop.now();
+  if (Now - It->second.Used > std::chrono::milliseconds(Opts.SessionIdleMs)) {
+    Sessions.erase(It);
+    return nullptr;
+  }
+  It->second.Used = Now;
+  return &It->second;
+}
+
+void StreamableHttp::trimSessions() {
+  if (Sessions.size() < Opts.MaxSessions) return;
+  Executor::TimePoint Now = Loop.now();
+  auto Idle = std::chrono::milliseconds(Opts.SessionIdleMs);
+  for (auto It = Sessions.begin(); It != Sessions.end();)
+    It = Now - It->second.Used > Idle ? Sessions.erase(It) : std::next(It);
+  if (Sessions.size() < Opts.MaxSessions) return;
+  auto Oldest = Sessions.begin();
+  for (auto It = Sessions.begin(); It != Sessions.end(); ++It)
+    if (It->second.Used < Oldest->second.Used) Oldest = It;
+  Sessions.erase(Oldest);
 }
 
 void StreamableHttp::startCall(ConnId C, std::string Key, std::string Revision,
@@ -353,8 +411,9 @@ void StreamableHttp::finish(ConnId C, const std::string &LogText) {
   } else if (!K->Answers.empty()) {
     Http->respond(C, 200, {{"Content-Type", "application/json"}}, K->Answers.front());
   } else {
-    // Cancelled: the spec sends no answer; the HTTP request still ends.
-    Http->respond(C, 202, {}, "");
+    // Cancelled: the spec sends no answer, and 202 is no answer to a
+    // request; the connection closes.
+    Http->abort(C);
   }
 }
 
@@ -376,6 +435,7 @@ void StreamableHttp::closed(ConnId C) {
 }
 
 void StreamableHttp::cancelAll() {
+  Draining = true;
   for (auto &[C, K] : Calls) {
     json Id =
         json::parse(llvm::StringRef(K->Key).split('\n').second.str(), nullptr, false);

@@ -34,6 +34,10 @@ struct StreamableHttpOptions {
   bool CheckHost = true;
   /// Calls running at once; more are answered 503.
   unsigned MaxCalls = 64;
+  /// Sessions kept at once; beyond it, the one unused the longest ends.
+  size_t MaxSessions = 4096;
+  /// A session unused this long ends (its requests get 404).
+  unsigned SessionIdleMs = 3600 * 1000;
 };
 
 /// The MCP endpoint, an HttpHandler. Lives on the loop's thread.
@@ -48,8 +52,8 @@ class StreamableHttp : public HttpHandler {
   void handle(ConnId C, HttpRequest Req) override;
   void closed(ConnId C) override;
 
-  /// Cancels every running call. The loop must run until idle() to let
-  /// them answer.
+  /// Cancels every running call, and answers new ones 503 from now on.
+  /// The loop must run until idle() to let them answer.
   void cancelAll();
   /// No call is running.
   bool idle() const { return Calls.empty(); }
@@ -77,8 +81,18 @@ class StreamableHttp : public HttpHandler {
   StreamableHttpOptions Opts;
   llvm::raw_ostream &Log;
   HttpServer *Http = nullptr;
-  /// Session id → the revision its `initialize` answered.
-  std::map<std::string, std::string> Sessions;
+  bool Draining = false;  ///< cancelAll() was called.
+  /// A session: the revision its `initialize` answered, and its last use.
+  struct Session {
+    std::string Revision;
+    Executor::TimePoint Used;
+  };
+  /// The session named by \p Id if it exists and has not expired (its use
+  /// is recorded), else null.
+  Session *findSession(const std::string &Id);
+  /// Makes room for one more session.
+  void trimSessions();
+  std::map<std::string, Session> Sessions;
   /// Running calls by their connection.
   std::map<ConnId, std::shared_ptr<Call>> Calls;
 };

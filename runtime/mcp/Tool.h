@@ -34,7 +34,9 @@ struct ToolResult {
   bool Cancelled = false;  ///< Stopped by OnInput: no answer is sent.
 };
 
-/// One tool. The server owns it and calls it on its own thread.
+/// One tool. The server owns it. Over HTTP, call() runs on several threads
+/// at once: an implementation keeps concurrent calls apart (PlanTool runs
+/// each in a run directory of its own).
 class Tool {
  public:
   virtual ~Tool() = default;

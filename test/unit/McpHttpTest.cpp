@@ -101,3 +101,27 @@ TEST(HttpRequestParser, LeadingEmptyLinesAreSkipped) {
   ASSERT_EQ(P.next(R), State::Ready);
   EXPECT_EQ(R.Body, "{}");
 }
+
+// A flood of empty lines before the request line is neither buffered nor
+// rescanned: it is refused after a few.
+TEST(HttpRequestParser, EmptyLineFloodIsRefused) {
+  HttpRequestParser P({});
+  HttpRequest R;
+  for (int I = 0; I < 1000 && P.next(R) == State::NeedMore; ++I) P.feed("\r\n");
+  EXPECT_EQ(P.next(R), State::Error);
+  EXPECT_EQ(P.errorStatus(), 400);
+  EXPECT_EQ(P.buffered(), 0u);
+}
+
+// RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400; HTTP/1.0 may
+// leave it out.
+TEST(HttpRequestParser, Http11NeedsHost) {
+  HttpRequestParser P({});
+  HttpRequest R;
+  P.feed("POST /mcp HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(P.next(R), State::Error);
+  EXPECT_EQ(P.errorStatus(), 400);
+  HttpRequestParser Q({});
+  Q.feed("POST /mcp HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(Q.next(R), State::Ready);
+}

@@ -50,6 +50,7 @@ int serveHttp(std::vector<std::shared_ptr<mcp::Tool>> Tools, const HttpFlags &F)
     return usage("--http needs HOST:PORT, such as 127.0.0.1:8080 (port 0: any free one)");
   std::string Host = L.substr(0, Colon).trim("[]").str();
   int SigFd = blockSignals();
+  raiseFdLimit();
   EventLoop Loop;
   mcp::StreamableHttpOptions MO;
   MO.AllowedOrigins = F.Origins;
@@ -68,7 +69,9 @@ int serveHttp(std::vector<std::shared_ptr<mcp::Tool>> Tools, const HttpFlags &F)
       while (read(SigFd, &Info, sizeof Info) == sizeof Info) Stop = true;
     });
   Loop.runUntil([&] { return Stop; });
-  // Stop accepting; let running calls see their cancellation and answer.
+  // Stop accepting; let running calls see their cancellation and answer
+  // (new calls on open connections are answered 503).
+  Http.stopListening();
   App.cancelAll();
   Loop.runUntil([&] { return App.idle(); });
   Http.stop();
@@ -147,6 +150,7 @@ int runMcpCommand(int Argc, char **Argv) {
   S.Model = envOr(Model, "ORCH_MODEL");
   S.ModelsFile = envOr(Models, "ORCH_MODELS");
   S.RetryBaseMs = RetryBase;
+  S.CallDirs = Http.getNumOccurrences() != 0;  // HTTP calls run at once.
   if (!Http.getNumOccurrences() &&
       (AllowRemote || AllowOrigin.getNumOccurrences() || MaxBody.getNumOccurrences() ||
        RequestTimeout.getNumOccurrences()))

@@ -68,8 +68,8 @@ llvm::Expected<std::string> readAll(const std::string &Path) {
   return (*Buf)->getBuffer().str();
 }
 
-/// Thousands of concurrent shell steps and HTTP requests need descriptors
-/// (three a command): lift the soft limit to the hard one.
+}  // namespace
+
 void raiseFdLimit() {
   rlimit L;
   if (getrlimit(RLIMIT_NOFILE, &L) == 0 && L.rlim_cur < L.rlim_max) {
@@ -77,8 +77,6 @@ void raiseFdLimit() {
     setrlimit(RLIMIT_NOFILE, &L);
   }
 }
-
-}  // namespace
 
 /// SIGINT and SIGTERM arrive as a readable descriptor on the loop. They are
 /// blocked before any thread starts, so every thread inherits the mask.

@@ -53,6 +53,10 @@ int runPlan(const RunCommand &Cmd);
 /// or -1.
 int blockSignals();
 
+/// Thousands of concurrent shell steps, HTTP requests and connections need
+/// descriptors (three a command): lifts the soft limit to the hard one.
+void raiseFdLimit();
+
 /// Prints one diagnostic without a source location to stderr, as
 /// `Tool: severity: message [Kind]`: every message orchrt prints has a kind.
 template <typename... Args>
