@@ -9,8 +9,8 @@
 
 namespace orch::backends {
 
-// Manifests keep sorted keys, as the MCP wire messages do (runtime/mcp).
-using json = nlohmann::json;
+// Manifests keep the order they are written in (readable server.json).
+using json = orch::ir::Json;
 
 namespace {
 

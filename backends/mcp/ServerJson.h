@@ -7,11 +7,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "backends/export/ExportTarget.h"
+#include "ir/Json.h"
 #include "ir/Pipeline.h"
 
 namespace orch::backends {
@@ -23,11 +23,11 @@ constexpr const char *ServerJsonSchema =
 /// The MCP tool definition of \p P, as `orchrt mcp` lists it for the plan
 /// built from \p P: `name`, `description`, a flat `inputSchema` (no `$ref`,
 /// no top-level `anyOf`) and `outputSchema`.
-nlohmann::json mcpToolDefinition(const ir::Pipeline &P);
+orch::ir::Json mcpToolDefinition(const ir::Pipeline &P);
 
 /// `server.json` for \p P: a registry entry whose `_meta` says how to run
 /// it (`orchrt mcp plan.bin`) and lists its tools.
-nlohmann::json mcpServerJson(const ir::Pipeline &P, llvm::StringRef ToolVersion);
+orch::ir::Json mcpServerJson(const ir::Pipeline &P, llvm::StringRef ToolVersion);
 
 /// `--target=mcp`: `server.json`, `tools.json` and `plan.bin`.
 bool exportMcp(const ExportInput &In, DiagnosticEngine &Diags,
