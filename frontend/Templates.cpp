@@ -316,7 +316,8 @@ class Segmenter {
     if (Close == llvm::StringRef::npos) {
       Diags.report(DiagKind::TemplateTagUnterminated,
                    rawLoc(V.substr(Open, 2), N).value_or(N->loc()), 2,
-                   Comment ? "comment" : "statement", Comment ? "#}" : "%}");
+                   Comment ? "comment" : "statement", Comment ? "#}" : "%}",
+                   V.substr(Open, 2), V.substr(Open, 2));
       Failed = true;
       return llvm::StringRef::npos;
     }
