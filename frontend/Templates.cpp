@@ -59,6 +59,57 @@ size_t findClose(llvm::StringRef S, size_t From, size_t &OpenQuote, char Close =
 /// Jinja's white space for `{{-` and `-}}`: Python's `\s`.
 constexpr llvm::StringLiteral JinjaSpace = " \t\n\r\f\v";
 
+/// Python's str.isspace() for a code point: what `{{-` and `-}}` strip
+/// (Jinja2 uses rstrip() and `\s`), Unicode white space included.
+bool isPySpace(uint32_t C) {
+  return (C >= 0x09 && C <= 0x0D) || (C >= 0x1C && C <= 0x20) || C == 0x85 || C == 0xA0 ||
+         C == 0x1680 || (C >= 0x2000 && C <= 0x200A) || C == 0x2028 || C == 0x2029 ||
+         C == 0x202F || C == 0x205F || C == 0x3000;
+}
+
+/// The code point of the UTF-8 sequence \p S starts with (any byte that
+/// starts no valid sequence reads as itself, which is never white space
+/// past ASCII).
+uint32_t firstCodePoint(llvm::StringRef S, size_t &Len) {
+  auto B = [&](size_t I) { return static_cast<uint8_t>(S[I]); };
+  uint8_t C = B(0);
+  Len = 1;
+  if (C < 0x80) return C;
+  size_t N = C >= 0xF0 ? 4 : C >= 0xE0 ? 3 : C >= 0xC0 ? 2 : 1;
+  if (N == 1 || S.size() < N) return 0xFFFD;
+  uint32_t V = C & (0x7F >> N);
+  for (size_t I = 1; I < N; ++I) {
+    if ((B(I) & 0xC0) != 0x80) return 0xFFFD;
+    V = (V << 6) | (B(I) & 0x3F);
+  }
+  Len = N;
+  return V;
+}
+
+/// \p S without its leading Python white space.
+llvm::StringRef ltrimPySpace(llvm::StringRef S) {
+  while (!S.empty()) {
+    size_t Len;
+    if (!isPySpace(firstCodePoint(S, Len))) break;
+    S = S.drop_front(Len);
+  }
+  return S;
+}
+
+/// \p S without its trailing Python white space.
+llvm::StringRef rtrimPySpace(llvm::StringRef S) {
+  while (!S.empty()) {
+    size_t At = S.size() - 1;
+    while (At > 0 && S.size() - At < 4 && (static_cast<uint8_t>(S[At]) & 0xC0) == 0x80)
+      --At;
+    size_t Len;
+    uint32_t C = firstCodePoint(S.substr(At), Len);
+    if (At + Len != S.size() || !isPySpace(C)) break;
+    S = S.take_front(At);
+  }
+  return S;
+}
+
 /// The next `{{`, `{%` or `{#` at or after \p From, or npos.
 size_t findOpen(llvm::StringRef S, size_t From) {
   for (size_t I = S.find('{', From); I != llvm::StringRef::npos; I = S.find('{', I + 1))
@@ -161,6 +212,7 @@ class Segmenter {
     SearchFrom = N->loc().Offset;
     Current = N;
     TrimNext = false;
+    LastTextKept = false;
     if (!HasExpr && !HasAuto) {
       if (V.contains("}}")) warnStrayClose(V);
       return;
@@ -264,7 +316,8 @@ class Segmenter {
     if (Close == llvm::StringRef::npos) {
       Diags.report(DiagKind::TemplateTagUnterminated,
                    rawLoc(V.substr(Open, 2), N).value_or(N->loc()), 2,
-                   Comment ? "comment" : "statement", Comment ? "#}" : "%}");
+                   Comment ? "comment" : "statement", Comment ? "#}" : "%}",
+                   V.substr(Open, 2), V.substr(Open, 2));
       Failed = true;
       return llvm::StringRef::npos;
     }
@@ -296,16 +349,19 @@ class Segmenter {
     return llvm::StringRef::npos;
   }
 
-  /// `{{-`, `{%-`, `{#-`: the text before loses its trailing white space.
+  /// `{{-`, `{%-`, `{#-`: the text right before (since the last tag, not
+  /// across a comment or text already emptied) loses its trailing white
+  /// space.
   void trimBefore(llvm::SmallVectorImpl<ir::Segment> &Segs) {
-    if (Segs.empty() || Segs.back().K != ir::Segment::Kind::Text) return;
-    Segs.back().Text = Segs.back().Text.rtrim(JinjaSpace);
+    if (!LastTextKept || Segs.empty() || Segs.back().K != ir::Segment::Kind::Text) return;
+    Segs.back().Text = rtrimPySpace(Segs.back().Text);
     if (Segs.back().Text.empty()) Segs.pop_back();
   }
 
   void addText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T) {
-    if (TrimNext) T = T.ltrim(JinjaSpace);
+    if (TrimNext) T = ltrimPySpace(T);
     TrimNext = false;
+    LastTextKept = !T.empty();
     if (T.empty()) return;
     if (T.contains("}}")) warnStrayClose(T);
     Segs.push_back({ir::Segment::Kind::Text, A.save(T), nullptr, nullptr});
@@ -391,6 +447,8 @@ class Segmenter {
   char ShortHead[2];
   /// The last tag ended in `-`: the next text loses its leading white space.
   bool TrimNext = false;
+  /// The text since the last tag became a segment (what `{{-` may trim).
+  bool LastTextKept = false;
 };
 
 }  // namespace

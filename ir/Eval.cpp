@@ -36,7 +36,7 @@ llvm::Error fail(const Expr *E, const std::string &Msg) {
 /// Where a tuple literal works: where it acts as a list (Python prints and
 /// compares a tuple differently).
 constexpr const char *TupleOnly =
-    "a tuple is supported only after `in` and as a filter's argument";
+    "a tuple is supported only after `in` and as the argument of `is in`";
 
 /// How deep the evaluator recurses into an expression tree.
 constexpr unsigned MaxEvalDepth = 256;
@@ -55,8 +55,12 @@ struct Val {
   /// Jinja2 Markup (a `tojson` result): `+` escapes the other operand.
   bool Markup = false;
   /// A tuple literal: supported where it acts like a list (after `in`, as
-  /// a filter's argument).
+  /// the argument of `is in`).
   bool Tuple = false;
+  /// The implicit `else` of an inline `if`: Jinja2 uses its plain Undefined
+  /// there (even under StrictUndefined), which prints and concatenates as
+  /// '' and is false. Any other use is still an error.
+  bool Lenient = false;
 };
 
 Val undefined(std::string Why, bool Chainable = false) {
@@ -156,10 +160,12 @@ class Evaluator {
   }
 
   /// The value of \p E, which must be defined and not a namespace (nor a
-  /// tuple, unless \p TupleOk).
-  llvm::Expected<Val> defined(const Expr *E, bool TupleOk = false) {
+  /// tuple, unless \p TupleOk). With \p Loose, the implicit `else` of an
+  /// inline `if` reads as '' (where Jinja2 prints, concatenates or tests it).
+  llvm::Expected<Val> defined(const Expr *E, bool TupleOk = false, bool Loose = false) {
     llvm::Expected<Val> V = eval(E);
     if (!V) return V.takeError();
+    if (V->Undefined && V->Lenient && Loose) return Val(json(""));
     if (V->Undefined) return fail(E, V->Why + " is undefined");
     if (V->Root != Val::Space::None)
       return fail(E, "`steps` and `inputs` are not values on their own");
@@ -321,7 +327,8 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       return compound(llvm::cast<CompoundExpr>(E));
     case Expr::Kind::Unary: {
       auto *U = llvm::cast<UnaryExpr>(E);
-      llvm::Expected<Val> V = defined(U->operand());
+      llvm::Expected<Val> V =
+          defined(U->operand(), false, /*Loose=*/U->op() == UnaryOp::Not);
       if (!V) return V.takeError();
       if (U->op() == UnaryOp::Not) return Val(json(!truthy(V->V)));
       llvm::Expected<json> R = pyNegate(V->V, U->op() == UnaryOp::Neg);
@@ -352,15 +359,17 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
 
 llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   BinaryOp Op = B->op();
-  llvm::Expected<Val> L = defined(B->lhs());
+  bool Logic = Op == BinaryOp::And || Op == BinaryOp::Or;
+  bool Loose = Logic || Op == BinaryOp::Concat;
+  llvm::Expected<Val> L = defined(B->lhs(), false, Loose);
   if (!L) return L.takeError();
-  if (Op == BinaryOp::And || Op == BinaryOp::Or) {
+  if (Logic) {
     // Jinja: the deciding operand itself.
     if (Op == BinaryOp::And ? !truthy(L->V) : truthy(L->V)) return L;
-    return defined(B->rhs());
+    return defined(B->rhs(), false, /*Loose=*/true);
   }
   bool Membership = Op == BinaryOp::In || Op == BinaryOp::NotIn;
-  llvm::Expected<Val> R = defined(B->rhs(), /*TupleOk=*/Membership);
+  llvm::Expected<Val> R = defined(B->rhs(), /*TupleOk=*/Membership, Loose);
   if (!R) return R.takeError();
   const json &X = L->V, &Y = R->V;
   auto Wrap = [&](llvm::Expected<bool> V) -> llvm::Expected<Val> {
@@ -448,7 +457,7 @@ llvm::Expected<std::vector<json>> Evaluator::arguments(const FilterExpr *F,
                                                        bool &AnyMarkup) {
   std::vector<json> Given;
   for (const Expr *A : F->args()) {
-    llvm::Expected<Val> V = defined(A, /*TupleOk=*/true);
+    llvm::Expected<Val> V = defined(A, /*TupleOk=*/F->isTest() && F->name() == "in");
     if (!V) return V.takeError();
     if (V->Markup && (F->isTest() || F->name() != "default"))
       return fail(A, "a `tojson` result as a filter argument is not supported");
@@ -503,12 +512,14 @@ llvm::Expected<Val> Evaluator::test(const FilterExpr *F) {
 llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
   switch (C->op()) {
     case CompoundOp::Cond: {
-      llvm::Expected<Val> Cond = defined(C->part(1));
+      llvm::Expected<Val> Cond = defined(C->part(1), false, /*Loose=*/true);
       if (!Cond) return Cond.takeError();
       if (truthy(Cond->V)) return eval(C->part(0));
       if (C->part(2)) return eval(C->part(2));
-      return undefined(
+      Val U = undefined(
           fmt::format("`{}` (an inline `if` without `else`, when false)", source(C)));
+      U.Lenient = true;
+      return U;
     }
     case CompoundOp::Slice:
       return slice(C);
@@ -538,11 +549,14 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
     }
     case CompoundOp::Tuple: {
       json L = json::array();
+      size_t Bytes = 0;
       for (const Expr *I : C->parts()) {
         llvm::Expected<Val> V = defined(I);
         if (!V) return V.takeError();
         if (V->Markup)
           return fail(I, "a `tojson` result inside a tuple is not supported");
+        Bytes += approxBytes(V->V);
+        if (Bytes > MaxValueBytes) return fail(C, describe(TextStatus::TooLarge));
         L.push_back(std::move(V->V));
       }
       Val T(std::move(L));
@@ -690,7 +704,7 @@ bool truthy(const json &V) {
 
 llvm::Expected<json> evaluate(const Expr *E, const EvalScope &S) {
   Evaluator Ev(S);
-  llvm::Expected<Val> V = Ev.defined(E);
+  llvm::Expected<Val> V = Ev.defined(E, false, /*Loose=*/true);
   if (!V) return V.takeError();
   return std::move(V->V);
 }

@@ -34,6 +34,30 @@ std::optional<llvm::StringRef> constantString(const Value *V) {
   return std::nullopt;
 }
 
+/// A constant scalar parameter's text, whatever its type: an enumerated
+/// parameter (`op: 5`) is checked as the text it prints as.
+std::optional<std::string> enumText(const Value *V) {
+  auto *S = llvm::dyn_cast<ScalarValue>(V);
+  if (!S) return std::nullopt;
+  const Scalar &C = S->scalar();
+  switch (C.Ty) {
+    case Type::String:
+      return C.S.str();
+    case Type::Int:
+      return std::to_string(C.I);
+    case Type::Bool:
+      return std::string(C.B ? "true" : "false");
+    case Type::Float: {
+      std::string Out;
+      llvm::raw_string_ostream OS(Out);
+      printNumber(OS, C.F);
+      return OS.str();
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 class CheckActionsPass : public Pass {
  public:
   llvm::StringRef name() const override { return "check-actions"; }
@@ -155,13 +179,13 @@ class CheckActionsPass : public Pass {
           D->report(DiagKind::ActionParamRange, V->loc(), V->length(), "ms", "sleep",
                     fmt::format("between 0 and {}", MaxSleepMs), S->scalar().I);
     if (A.Name == "transform" && Prm.Name == "op")
-      if (std::optional<llvm::StringRef> Op = constantString(V)) {
+      if (std::optional<std::string> Op = enumText(V)) {
         std::vector<llvm::StringRef> Ops;
         for (const FilterInfo &F : filters()) Ops.push_back(F.Name);
         for (llvm::StringRef O : transformOps()) Ops.push_back(O);
-        if (!llvm::is_contained(Ops, *Op))
+        if (!llvm::is_contained(Ops, llvm::StringRef(*Op)))
           D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "transform operation",
-                    Op->str(), "a template filter or " + llvm::join(transformOps(), ", "),
+                    *Op, "a template filter or " + llvm::join(transformOps(), ", "),
                     didYouMean(*Op, Ops));
       }
     if (A.Name == "http.request" && Prm.Name == "url")
@@ -178,16 +202,16 @@ class CheckActionsPass : public Pass {
               fmt::format("the value of header `{}`", llvm::yaml::escape(E.Key)));
         }
     if (A.RunsProcess && Prm.Name == "run_dir")
-      if (std::optional<llvm::StringRef> M = constantString(V)) {
+      if (std::optional<std::string> M = enumText(V)) {
         static constexpr llvm::StringRef Modes[] = {"none", "read", "write"};
-        if (!llvm::is_contained(Modes, *M))
-          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "run_dir", M->str(),
+        if (!llvm::is_contained(Modes, llvm::StringRef(*M)))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "run_dir", *M,
                     "none, read or write", didYouMean(*M, Modes));
       }
     if (A.Name == "http.request" && Prm.Name == "method")
-      if (std::optional<llvm::StringRef> M = constantString(V))
-        if (!llvm::is_contained(httpMethods(), *M))
-          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "HTTP method", M->str(),
+      if (std::optional<std::string> M = enumText(V))
+        if (!llvm::is_contained(httpMethods(), llvm::StringRef(*M)))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "HTTP method", *M,
                     llvm::join(httpMethods(), ", "), didYouMean(*M, httpMethods()));
   }
 

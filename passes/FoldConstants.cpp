@@ -11,6 +11,7 @@
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/YAMLParser.h"
 #include "passes/Pass.h"
 
@@ -55,16 +56,19 @@ class FoldConstantsPass : public Pass {
     for (Step &S : P.Steps)
       if (S.Params) {
         for (MapEntry &E : S.Params->mutableEntries()) fold(E.V, P, Scope, Ctx);
-        checkHttpRequest(S, Ctx.Diags);
+        checkHttpRequest(S, Scope, Ctx.Diags);
       }
     for (Output &O : P.Outputs) fold(O.V, P, Scope, Ctx);
     return Ctx.Diags.errorCount() == Before;
   }
 
  private:
-  /// check-actions saw only the literal text of a templated `url` or header
-  /// value; a value folded from `--set`/`--inputs` is checked here.
-  static void checkHttpRequest(const Step &S, DiagnosticEngine &D) {
+  /// check-actions saw only the literal text of a templated `url`, header
+  /// value or `method`; a value folded from `--set`/`--inputs` is checked
+  /// here, and so is a whole header map from a bound input (`headers: "{{ h
+  /// }}"`, which stays a template in the plan).
+  static void checkHttpRequest(const Step &S, const BoundScope &Scope,
+                               DiagnosticEngine &D) {
     if ((S.ActionAuto && !S.ActionAuto->Resolved) || S.Action.Str != "http.request")
       return;
     auto Check = [&](const Value *V, HttpPart Part, const std::string &What) {
@@ -76,11 +80,46 @@ class FoldConstantsPass : public Pass {
     };
     for (const MapEntry &E : S.Params->entries()) {
       if (E.Key == "url") Check(E.V, HttpPart::Url, "`url`");
+      if (E.Key == "method") checkMethod(E.V, D);
+      if (E.Key == "headers") checkBoundHeaders(E.V, Scope, D);
       if (E.Key != "headers") continue;
       if (auto *M = llvm::dyn_cast<MapValue>(E.V))
         for (const MapEntry &H : M->entries())
           Check(H.V, HttpPart::HeaderValue,
                 fmt::format("the value of header `{}`", llvm::yaml::escape(H.Key)));
+    }
+  }
+
+  /// A `method` folded from a bound input must be one the runtime sends.
+  static void checkMethod(const Value *V, DiagnosticEngine &D) {
+    auto *C = llvm::dyn_cast<ScalarValue>(V);
+    if (!C || C->scalar().Ty != Type::String) return;
+    llvm::StringRef M = C->scalar().S;
+    if (!llvm::is_contained(httpMethods(), M))
+      D.report(DiagKind::InvalidEnum, V->loc(), V->length(), "HTTP method",
+               llvm::yaml::escape(M), llvm::join(httpMethods(), ", "),
+               didYouMean(M, httpMethods()));
+  }
+
+  /// A header map that is one template over bound inputs: its names and
+  /// values must not break the request either.
+  static void checkBoundHeaders(const Value *V, const BoundScope &Scope,
+                                DiagnosticEngine &D) {
+    auto *T = llvm::dyn_cast<TemplateValue>(V);
+    if (!T || !T->soleExpr() || !constant(T->soleExpr(), Scope)) return;
+    llvm::Expected<json> R = evaluateValue(T, Scope);
+    if (!R) return llvm::consumeError(R.takeError());  // fold() reported it
+    if (!R->is_object()) return;
+    for (auto It = R->begin(); It != R->end(); ++It) {
+      std::string Name = It.key();
+      std::string Why = httpTextProblem(HttpPart::HeaderName, Name);
+      std::string What = fmt::format("header name `{}`", llvm::yaml::escape(Name));
+      if (Why.empty() && It.value().is_string()) {
+        Why = httpTextProblem(HttpPart::HeaderValue, It.value().get<std::string>());
+        What = fmt::format("the value of header `{}`", llvm::yaml::escape(Name));
+      }
+      if (!Why.empty())
+        D.report(DiagKind::HttpUnsafeText, V->loc(), V->length(), What, Why);
     }
   }
 

@@ -131,8 +131,10 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
       walk(F->base(), O, F->isTest() ? UseShape::Text : filterInputShape(F->name()));
+      // Only `is in`'s argument acts like a list: elsewhere a tuple would
+      // print or compare as a list, which Jinja2 does not.
       for (Expr *A : F->args()) {
-        TupleOk = true;
+        TupleOk = F->isTest() && F->name() == "in";
         walk(A, O);
       }
       checkFilter(F);

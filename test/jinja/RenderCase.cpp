@@ -31,19 +31,27 @@ std::string quoted(const std::string &S) {
   return Out + "'";
 }
 
+/// YAML double-quoted scalar (JSON's escapes are YAML's), so line breaks
+/// and Unicode white space in a whole template survive.
+std::string doubleQuoted(const std::string &S) {
+  return json(S).dump(-1, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace);
+}
+
 constexpr const char *Open = "<";
 constexpr const char *Close = ">";
 
 }  // namespace
 
-CaseResult renderCase(const std::string &Expr, const json &Inputs) {
+CaseResult renderCase(const std::string &Expr, const json &Inputs, bool IsTemplate) {
   std::string Yaml = "name: differential\ninputs:";
   if (Inputs.empty()) Yaml += " {}";
   Yaml += "\n";
   for (auto It = Inputs.begin(); It != Inputs.end(); ++It)
     Yaml += "  " + It.key() + ": {type: " + typeName(*It) + "}\n";
   Yaml += "steps:\n  - id: s\n    action: echo\n    parameters:\n      message: " +
-          quoted(std::string(Open) + "{{ " + Expr + " }}" + Close) + "\n";
+          (IsTemplate ? doubleQuoted(Open + Expr + Close)
+                      : quoted(std::string(Open) + "{{ " + Expr + " }}" + Close)) +
+          "\n";
   auto File = std::make_shared<SourceFile>("case.yaml", Yaml);
   DiagnosticEngine Diags(File.get());
   CaseResult R;

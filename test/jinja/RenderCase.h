@@ -21,7 +21,10 @@ struct CaseResult {
   std::string Text;  ///< Ok: the rendered text; else the diagnostics.
 };
 
-/// Compiles \p Expr with \p Inputs (a JSON object) bound.
-CaseResult renderCase(const std::string &Expr, const orch::ir::Json &Inputs);
+/// Compiles \p Expr with \p Inputs (a JSON object) bound; with
+/// \p IsTemplate, \p Expr is a whole template (text, comments, whitespace
+/// control) rather than one placeholder's expression.
+CaseResult renderCase(const std::string &Expr, const orch::ir::Json &Inputs,
+                      bool IsTemplate = false);
 
 }  // namespace orch::testing

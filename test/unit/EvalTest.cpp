@@ -57,6 +57,24 @@ TEST(Eval, NamesAndAccess) {
   EXPECT_EQ(X.eval("nope"), "error: in `nope`: `nope` is undefined");
 }
 
+/// Jinja2 uses its plain Undefined for an inline `if`'s implicit `else`,
+/// even under StrictUndefined: it prints and concatenates as '' and is false.
+TEST(Eval, InlineIfWithoutElseIsEmpty) {
+  Fixture X;
+  EXPECT_EQ(X.eval("'x' if n > 5"), "\"\"");
+  EXPECT_EQ(X.eval("('x' if n > 5) ~ 'y'"), "\"y\"");
+  EXPECT_EQ(X.eval("'y' ~ ('x' if n > 5)"), "\"y\"");
+  EXPECT_EQ(X.eval("not ('x' if n > 5)"), "true");
+  EXPECT_EQ(X.eval("('x' if n > 5) or 'o'"), "\"o\"");
+  EXPECT_EQ(X.eval("'a' if ('x' if n > 5) else 'b'"), "\"b\"");
+  EXPECT_EQ(X.eval("('x' if n > 5) | default('d')"), "\"d\"");
+  EXPECT_EQ(X.eval("('x' if n > 5) is defined"), "false");
+  // Anything else is still an error, never a silent change of meaning.
+  EXPECT_NE(X.eval("('x' if n > 5).y").find("is undefined"), std::string::npos);
+  EXPECT_NE(X.eval("('x' if n > 5) + 'y'").find("is undefined"), std::string::npos);
+  EXPECT_NE(X.eval("nope ~ 'y'").find("`nope` is undefined"), std::string::npos);
+}
+
 /// Counts whole-result lookups: a template naming a field must not need one.
 class FieldScope : public MapScope {
  public:
@@ -152,7 +170,10 @@ TEST(Eval, ValuesAreBounded) {
   for (const char *E :
        {"('a' * 1000000) * 1000000", "[1, 2] * 100000000", "'ab' * 9223372036854775807",
         "[1] | tojson(100000000)", "('a' * 10000000) | replace('a', 'aaaaaaaaaa')",
-        "('ab' * 30000000) ~ ('ab' * 30000000)"})
+        "('ab' * 30000000) ~ ('ab' * 30000000)",
+        "'x' in (('a' * 40000000), ('a' * 40000000))",
+        "[('a' * 40000000), ('a' * 40000000)]",
+        "{'a': 'a' * 40000000, 'b': 'a' * 40000000}"})
     EXPECT_NE(X.eval(E).find(Limit), std::string::npos) << E;
   // A large indent is fine while the text stays under the limit.
   EXPECT_EQ(X.eval("[1] | tojson(3) | length"), "8");
