@@ -181,6 +181,9 @@ class SecureStepsPass : public Pass {
             Ctx.Diags.report(DiagKind::ShellHeredocValue, L, Len,
                              " (its quotes would stay in the text)");
             break;
+          case ShellSpot::Unsure:
+            Ctx.Diags.report(DiagKind::ShellUnsureValue, L, Len, Spot.Runner);
+            break;
           default:
             Ctx.Diags.report(DiagKind::ShellCodeValue, L, Len, Spot.Runner);
         }
