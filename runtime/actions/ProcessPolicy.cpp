@@ -25,9 +25,8 @@ bool planRunsProcesses(const plan::Plan &P) {
 char SandboxRequiredError::ID = 0;
 
 void SandboxRequiredError::log(llvm::raw_ostream &OS) const {
-  OS << fmt::format(fmt::runtime(diagFormat(DiagKind::SandboxRequired)), "the plan", Why,
-                    By)
-     << " [SandboxRequired]";
+  OS << fmt::format(fmt::runtime(diagFormat(Kind)), "the plan", Why, By) << " ["
+     << diagKindName(Kind) << "]";
 }
 
 llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
@@ -69,10 +68,8 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
       if (llvm::Expected<ir::ResourceLimits> Asked = ir::parseResourceLimits(J)) {
         std::vector<ir::LimitExcess> Over = ir::limitsAboveCeiling(*Asked, Ceiling);
         if (!Over.empty())
-          return llvm::createStringError(
-              fmt::format(fmt::runtime(diagFormat(DiagKind::SandboxCeilingRequired)),
-                          "the plan", Over.front().Message, RequiredBy) +
-              " [SandboxCeilingRequired]");
+          return llvm::make_error<SandboxRequiredError>(Over.front().Message, RequiredBy,
+                                                        DiagKind::SandboxCeilingRequired);
       } else {
         llvm::consumeError(Asked.takeError());
       }
