@@ -181,6 +181,9 @@ class SecureStepsPass : public Pass {
             Ctx.Diags.report(DiagKind::ShellHeredocValue, L, Len,
                              " (its quotes would stay in the text)");
             break;
+          case ShellSpot::Unsure:
+            Ctx.Diags.report(DiagKind::ShellUnsureValue, L, Len, Spot.Runner);
+            break;
           default:
             Ctx.Diags.report(DiagKind::ShellCodeValue, L, Len, Spot.Runner);
         }
@@ -226,7 +229,10 @@ class SecureStepsPass : public Pass {
     if (!Sc || Sc->scalar().Ty != Type::String || Config.ForbiddenModules.empty()) return;
     static const llvm::Regex From("^from[ \t]+([A-Za-z_][A-Za-z0-9_.]*)[ \t]+import");
     static const llvm::Regex Dynamic(
-        "(__import__|import_module)\\([ \t]*['\"]([A-Za-z_][A-Za-z0-9_.]*)");
+        "(__import__|import_module)[ \t]*\\([ \t]*['\"]([A-Za-z_][A-Za-z0-9_.]*)");
+    // A compound statement's head (`if x:`, `try:`), its body on the line.
+    static const llvm::Regex Head(
+        "^(if|elif|else|while|for|try|except|finally|with|async)([ \t(:][^:]*)?:[ \t]*");
     llvm::StringRef Src = P.file().text();
     uint32_t Begin = V->loc().isValid() ? V->loc().Offset : 0;
     // A block scalar's location is its `|`; its text follows, indented.
@@ -247,6 +253,8 @@ class SecureStepsPass : public Pass {
     };
     for (llvm::StringRef Stmt : pythonStatements(Sc->scalar().S)) {
       llvm::SmallVector<llvm::StringRef, 6> M;
+      while (Head.match(Stmt, &M) && M[0].size() < Stmt.size())
+        Stmt = Stmt.drop_front(M[0].size());
       if (Stmt.starts_with("import ") || Stmt.starts_with("import\t")) {
         llvm::SmallVector<llvm::StringRef, 4> Mods;
         Stmt.drop_front(6).split(Mods, ',');
@@ -261,7 +269,10 @@ class SecureStepsPass : public Pass {
            Rest = Rest.substr(M[0].data() - Rest.data() + M[0].size()))
         Report(M[2], M[0]);
       for (llvm::StringRef B : {"eval", "exec"}) {
-        size_t At = Stmt.find((B + "(").str());
+        size_t At = Stmt.find(B);
+        while (At != llvm::StringRef::npos &&
+               !Stmt.drop_front(At + B.size()).ltrim(" \t").starts_with("("))
+          At = Stmt.find(B, At + 1);
         bool Word = At != llvm::StringRef::npos &&
                     (At == 0 || !(llvm::isAlnum(Stmt[At - 1]) || Stmt[At - 1] == '_' ||
                                   Stmt[At - 1] == '.'));

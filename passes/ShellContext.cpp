@@ -5,6 +5,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 
 namespace orch::passes {
 
@@ -12,10 +13,11 @@ namespace {
 
 /// Words that come before the command they run (`exec sh -c`, `if eval`).
 bool prefixWord(llvm::StringRef W) {
-  return llvm::is_contained({"exec", "command", "builtin", "nohup", "env", "sudo", "nice",
-                             "time", "xargs", "setsid", "!", "{", "then", "do", "else",
-                             "if", "elif", "while", "until"},
-                            W) ||
+  return llvm::is_contained(
+             {"exec",  "command", "builtin", "nohup",  "env",    "sudo",  "nice", "time",
+              "xargs", "setsid",  "timeout", "stdbuf", "ionice", "doas",  "!",    "{",
+              "then",  "do",      "else",    "if",     "elif",   "while", "until"},
+             W) ||
          W.starts_with("-");  // the options of those (env -i, nice -n)
 }
 
@@ -27,23 +29,37 @@ bool assignment(llvm::StringRef W) {
                       [](char C) { return llvm::isAlnum(C) || C == '_'; });
 }
 
+/// How a program takes its code.
+enum class Takes {
+  Shell,    ///< `sh -c CODE`: the first operand after the flag, options between.
+  Flag,     ///< `python3 -c CODE`: the word right after the flag.
+  Operand,  ///< `awk CODE`: the first operand, unless a file option names it.
+};
+
 /// Programs that run an argument as code: the words that name them
 /// (version suffixes such as `python3.11` dropped), the options after which
-/// the next argument is code, and a letter that does it inside a cluster of
-/// short options (`sh -ec`).
+/// the next argument is code, the letters that do it inside a cluster of
+/// short options (`sh -ec`, `perl -lne`), and the options that take an
+/// argument of their own (`sh -o errexit`, `awk -F ,`) or name a program
+/// file (the code is then not an argument).
 struct CodeRunner {
-  llvm::StringLiteral Names;  ///< Space-separated.
-  llvm::StringLiteral Flags;  ///< Space-separated.
-  char Cluster;               ///< 0: none.
+  llvm::StringLiteral Names;    ///< Space-separated.
+  llvm::StringLiteral Flags;    ///< Space-separated.
+  llvm::StringLiteral Cluster;  ///< Letters.
+  Takes How;
+  llvm::StringLiteral WithArg = "";  ///< Space-separated.
+  llvm::StringLiteral FileOpt = "";  ///< Space-separated.
 };
 constexpr CodeRunner Runners[] = {
-    {"sh bash dash zsh ksh mksh ash busybox", "-c", 'c'},
-    {"python python2 python3 pypy pypy3", "-c", 0},
-    {"node nodejs", "-e --eval -p --print", 0},
-    {"perl", "-e -E", 0},
-    {"ruby", "-e", 0},
-    {"php", "-r", 0},
-    {"su", "-c --command", 0},
+    {"sh bash dash zsh ksh mksh ash busybox", "-c", "c", Takes::Shell, "-o +o -O +O"},
+    {"python python2 python3 pypy pypy3", "-c", "c", Takes::Flag},
+    {"node nodejs deno bun", "-e --eval -p --print", "ep", Takes::Flag},
+    {"perl", "-e -E", "eE", Takes::Flag},
+    {"ruby", "-e", "e", Takes::Flag},
+    {"php", "-r", "r", Takes::Flag},
+    {"su runuser script flock", "-c --command", "", Takes::Flag},
+    {"awk gawk mawk nawk", "-e --source", "", Takes::Operand, "-F -v", "-f --file"},
+    {"sed", "-e --expression", "", Takes::Operand, "-l", "-f --file"},
 };
 
 const CodeRunner *runnerOf(llvm::StringRef Word) {
@@ -57,39 +73,122 @@ const CodeRunner *runnerOf(llvm::StringRef Word) {
   return nullptr;
 }
 
+bool listed(llvm::StringRef List, llvm::StringRef W) {
+  llvm::SmallVector<llvm::StringRef, 4> Items;
+  List.split(Items, ' ', -1, false);
+  return llvm::is_contained(Items, W);
+}
+
 /// The code option of \p R that \p W is ("" if none).
 llvm::StringRef codeFlag(const CodeRunner &R, llvm::StringRef W) {
   llvm::SmallVector<llvm::StringRef, 4> Flags;
   R.Flags.split(Flags, ' ');
   if (llvm::is_contained(Flags, W)) return W;
-  if (R.Cluster && W.size() > 2 && W[0] == '-' && W[1] != '-' &&
-      W.drop_front().contains(R.Cluster))
+  if (W.size() > 2 && W[0] == '-' && W[1] != '-' &&
+      W.drop_front().find_first_of(R.Cluster) != llvm::StringRef::npos)
     return Flags.front();
   return "";
+}
+
+/// Whether \p Glued, the start of the word a value is glued to, is one of
+/// \p R's code options with its code attached (`-c…`, `--eval=…`).
+bool gluedCode(const CodeRunner &R, llvm::StringRef Glued) {
+  if (!Glued.starts_with("-") && !Glued.starts_with("+")) return false;
+  llvm::SmallVector<llvm::StringRef, 4> Flags;
+  R.Flags.split(Flags, ' ');
+  for (llvm::StringRef F : Flags)
+    if (Glued.starts_with(F)) return true;
+  return !codeFlag(R, Glued).empty() || Glued.size() <= 2;
+}
+
+bool isOption(llvm::StringRef W) { return W.size() > 1 && (W[0] == '-' || W[0] == '+'); }
+
+/// Whether a value after \p Words[From..] (glued to \p Glued when \p InWord)
+/// is the code of runner \p R named at \p Words[From - 1].
+bool runsCode(const CodeRunner &R, llvm::ArrayRef<std::string> Words, size_t From,
+              bool InWord, llvm::StringRef Glued, llvm::StringRef &Used) {
+  if (InWord && gluedCode(R, Glued)) return true;
+  static const llvm::Regex Redirect("^[0-9]*(<|>|>>|<>|>&|<&|>\\|)$");
+  static const llvm::Regex RedirectTo("^[0-9]*[<>]");
+  bool Flag = false, Operand = false, FromFile = false;
+  bool Pending = false;  // the next word is the code
+  for (size_t I = From; I < Words.size(); ++I) {
+    llvm::StringRef W = Words[I];
+    if (Operand && R.How != Takes::Operand) return false;  // arguments of the code
+    if (Pending && (R.How != Takes::Shell || !isOption(W))) {
+      Pending = false;  // the code
+      Operand = true;
+      continue;
+    }
+    if (Redirect.match(W)) {  // `2> file`: not an argument
+      ++I;
+      continue;
+    }
+    if (RedirectTo.match(W)) continue;  // `2>&1`, `>out`
+    if (W == "--") {
+      if (R.How == Takes::Shell && Flag) Pending = true;
+      continue;
+    }
+    if (isOption(W)) {
+      if (listed(R.FileOpt, W) || (R.How == Takes::Operand && W.starts_with("-f")))
+        FromFile = true;
+      if (!codeFlag(R, W).empty()) {
+        Flag = true, Used = codeFlag(R, W);
+        if (R.How != Takes::Shell || !Operand) Pending = true;
+      } else if (listed(R.WithArg, W)) {
+        ++I;
+      }
+      continue;
+    }
+    if (W == "sh" || W == "ash") continue;                            // busybox sh
+    if (R.How == Takes::Operand && !Flag && !FromFile) return false;  // the code
+    if (R.How == Takes::Shell && !Flag) return false;                 // a script file
+    Operand = true;
+  }
+  if (Pending) return true;
+  if (InWord) return false;
+  return R.How == Takes::Operand && !Flag && !FromFile && !Operand;
 }
 
 }  // namespace
 
 void ShellContext::endWord() {
-  if (InWord) Words.push_back(Cur);
-  Cur.clear();
-  InWord = false;
+  Frame &F = top();
+  if (F.InWord) F.Words.push_back(F.Cur);
+  F.Cur.clear();
+  F.InWord = false;
 }
 
 void ShellContext::endCommand() {
   endWord();
-  Words.clear();
+  top().Words.clear();
 }
 
 void ShellContext::newline() {
-  endCommand();
+  if (top().Kind != 'a') endCommand();
   Comment = false;
   for (Doc &D : Pending) Bodies.push_back(std::move(D));
   Pending.clear();
 }
 
+void ShellContext::push(char Kind) {
+  top().Cur += Kind == '`' ? "`" : "$(";
+  top().InWord = true;
+  Frame F;
+  F.Kind = Kind;
+  Frames.push_back(std::move(F));
+}
+
+void ShellContext::pop() {
+  char Kind = top().Kind;
+  if (Frames.size() > 1) Frames.pop_back();
+  top().Cur += Kind == '`' ? "...`" : "...)";
+  top().InWord = true;
+}
+
 size_t ShellContext::heredocOperator(llvm::StringRef Text, size_t I) {
-  // At `<<` (not `<<<`): the delimiter word follows, maybe after `-` and blanks.
+  // At `<<` (not `<<<`): the delimiter word follows, maybe after `-` and
+  // blanks. It is any word; none at all leaves every later line a body.
   size_t J = I + 2;
   Doc D{"", false, false};
   if (J < Text.size() && Text[J] == '-') D.StripTabs = true, ++J;
@@ -107,17 +206,19 @@ size_t ShellContext::heredocOperator(llvm::StringRef Text, size_t I) {
     } else if (C == '\\') {
       D.Quoted = true;
       if (J + 1 < Text.size()) D.Delim += Text[++J];
-    } else if (llvm::isAlnum(C) || C == '_' || C == '-' || C == '.') {
-      D.Delim += C;
-    } else {
+    } else if (llvm::StringRef(" \t\n;&|()<>").contains(C)) {
       break;
+    } else {
+      D.Delim += C;
     }
   }
-  if (!D.Delim.empty()) Pending.push_back(std::move(D));
+  if (D.Delim.empty() || Q) D.Delim = std::string("\n");  // unsure: never ends
+  Pending.push_back(std::move(D));
   return J;
 }
 
 void ShellContext::text(llvm::StringRef Text) {
+  auto At = [&](size_t I) { return I < Text.size() ? Text[I] : '\0'; };
   for (size_t I = 0; I < Text.size(); ++I) {
     char C = Text[I];
     if (!Bodies.empty()) {  // a here-document's body, line by line
@@ -135,33 +236,58 @@ void ShellContext::text(llvm::StringRef Text) {
       if (C == '\n') newline();
       continue;
     }
+    Frame &F = top();
     if (Escape) {
       Escape = false;
-      if (C != '\n') Cur += C, InWord = true;  // \newline continues the line
+      if (C != '\n') F.Cur += C, F.InWord = true;  // \newline continues the line
       continue;
     }
-    if (Quote == '\'') {
+    if (F.Quote == '\'') {
       if (C == '\'')
-        Quote = 0;
+        F.Quote = 0;
       else
-        Cur += C;
+        F.Cur += C;
       continue;
     }
     if (C == '\\') {
       Escape = true;
       continue;
     }
-    if (Quote == '"') {
-      if (C == '"')
-        Quote = 0;
+    if (F.Kind == 'a') {  // $((...)): only its parentheses matter
+      if (C == '(') ++F.Depth;
+      if (C == ')' && F.Depth > 0)
+        --F.Depth;
+      else if (C == ')') {
+        if (At(I + 1) == ')') ++I;
+        pop();
+      } else if (C == '\n')
+        newline();
+      continue;
+    }
+    if (C == '$' && At(I + 1) == '(') {  // $(...) or $((...)), also in "..."
+      bool Arith = At(I + 2) == '(';
+      push(Arith ? 'a' : '(');
+      I += Arith ? 2 : 1;
+      continue;
+    }
+    if (C == '`') {
+      if (F.Kind == '`')
+        pop();
       else
-        Cur += C;
+        push('`');
+      continue;
+    }
+    if (F.Quote == '"') {
+      if (C == '"')
+        F.Quote = 0;
+      else
+        F.Cur += C;
       continue;
     }
     switch (C) {
       case '\'':
       case '"':
-        Quote = C, InWord = true;
+        F.Quote = C, F.InWord = true;
         break;
       case ' ':
       case '\t':
@@ -170,74 +296,134 @@ void ShellContext::text(llvm::StringRef Text) {
       case '\n':
         newline();
         break;
-      case ';':
+      case '(':
+        endCommand();
+        ++top().Depth;
+        break;
+      case ')':
+        if (F.Kind == '(' && F.Depth == 0) {
+          endWord();
+          pop();
+          break;
+        }
+        if (F.Depth > 0) --F.Depth;
+        endCommand();
+        break;
       case '&':
       case '|':
-      case '(':
-      case ')':
-      case '`':
+        if (llvm::StringRef(F.Cur).ends_with(">") ||
+            llvm::StringRef(F.Cur).ends_with("<")) {
+          F.Cur += C;  // 2>&1, >|
+          break;
+        }
+        [[fallthrough]];
+      case ';':
         endCommand();
         break;
       case '#':
-        if (!InWord)
+        if (!F.InWord)
           Comment = true;
         else
-          Cur += C;
+          F.Cur += C;
         break;
       case '<':
-        if (I + 1 < Text.size() && Text[I + 1] == '<' &&
-            !(I + 2 < Text.size() && Text[I + 2] == '<')) {
+        if (At(I + 1) == '<' && At(I + 2) == '<') {  // a here-string
+          endWord();
+          F.Cur = "<<<";
+          F.InWord = true;
+          endWord();
+          I += 2;
+          break;
+        }
+        if (At(I + 1) == '<') {
           endWord();
           I = heredocOperator(Text, I) - 1;
           break;
         }
         [[fallthrough]];
       default:
-        Cur += C, InWord = true;
+        F.Cur += C, F.InWord = true;
     }
   }
 }
 
-ShellSpot ShellContext::value() {
+ShellSpot ShellContext::argument() {
   ShellSpot S;
-  if (!Bodies.empty())
-    S.K = Bodies.front().Quoted ? ShellSpot::QuotedHeredoc : ShellSpot::Heredoc;
-  else if (Quote)
-    S.K = Quote == '\'' ? ShellSpot::SingleQuoted : ShellSpot::DoubleQuoted;
-  if (S.K != ShellSpot::Word) {
-    (Bodies.empty() ? Cur : Line) += '\x01';
-    return S;
-  }
-  // The command the value is an argument of, past assignments and prefixes.
+  const Frame &F = top();
+  llvm::ArrayRef<std::string> Words = F.Words;
   size_t First = 0;
   while (First < Words.size() && (assignment(Words[First]) || prefixWord(Words[First])))
     ++First;
-  if (First < Words.size() && !InWord) {
-    llvm::StringRef Cmd = Words[First];
-    if (Cmd == "eval") {
-      S.K = ShellSpot::Code, S.Runner = "eval";
-    } else if (const CodeRunner *R = runnerOf(Cmd)) {
-      // `sh -c CODE`, `bash -ec CODE`, `python3 -c CODE`: only options
-      // between the program and the value, with its code option.
-      llvm::StringRef Flag;
-      bool OnlyOptions = true;
-      for (size_t I = First + 1; I < Words.size(); ++I) {
-        llvm::StringRef W = Words[I];
-        if (W.size() > 1 && (W[0] == '-' || W[0] == '+') && W != "--") {
-          // A shell's -c holds across later options; for the others the
-          // code is the word right after the flag.
-          llvm::StringRef F = codeFlag(*R, W);
-          if (!F.empty() || !R->Cluster) Flag = F;
-        } else if (!(W == "sh" && llvm::sys::path::filename(Cmd) == "busybox"))
-          OnlyOptions = false;
-      }
-      if (!Flag.empty() && OnlyOptions)
-        S.K = ShellSpot::Code,
-        S.Runner = (llvm::sys::path::filename(Cmd) + " " + Flag).str();
+  if (First == Words.size()) {
+    // The value names the program (or is glued to its name).
+    if (!(F.InWord && assignment(F.Cur))) {
+      S.K = ShellSpot::Unsure, S.Runner = "as the name of the command to run";
+      return S;
+    }
+    return S;
+  }
+  llvm::StringRef Cmd = Words[First];
+  if (Cmd == "eval" || Cmd == "trap") {
+    S.K = ShellSpot::Code, S.Runner = Cmd.str();
+    return S;
+  }
+  // A command named at run time (`$SHELL -c`, `$(command -v sh) -c`): any
+  // code option of any runner after it counts.
+  if (Cmd.contains('$')) {
+    for (size_t I = First + 1; I < Words.size(); ++I)
+      for (const CodeRunner &R : Runners)
+        if (!codeFlag(R, Words[I]).empty()) {
+          S.K = ShellSpot::Code, S.Runner = (Cmd + " " + Words[I]).str();
+          return S;
+        }
+  }
+  // A runner anywhere in the command (`sudo -u x sh -c`, `find -exec sh -c`,
+  // `timeout 5 python3 -c`).
+  for (size_t R0 = First; R0 < Words.size(); ++R0) {
+    const CodeRunner *R = runnerOf(Words[R0]);
+    if (!R) continue;
+    llvm::StringRef Name = llvm::sys::path::filename(Words[R0]);
+    if (!Words.empty() && Words.back() == "<<<" && R->How != Takes::Operand) {
+      S.K = ShellSpot::Code, S.Runner = (Name + " <<<").str();
+      return S;
+    }
+    llvm::StringRef Used;
+    if (runsCode(*R, Words, R0 + 1, F.InWord, F.Cur, Used)) {
+      llvm::SmallVector<llvm::StringRef, 4> Flags;
+      R->Flags.split(Flags, ' ');
+      if (Used.empty() && R->How != Takes::Operand) Used = Flags.front();
+      S.K = ShellSpot::Code;
+      S.Runner = Used.empty() ? Name.str() : (Name + " " + Used).str();
+      return S;
     }
   }
-  Cur += '\x01';
-  InWord = true;
+  return S;
+}
+
+ShellSpot ShellContext::value() {
+  ShellSpot S;
+  Frame &F = top();
+  if (!Bodies.empty()) {
+    S.K = Bodies.front().Quoted ? ShellSpot::QuotedHeredoc : ShellSpot::Heredoc;
+    Line += '\x01';
+    return S;
+  }
+  if (Escape)
+    S.K = ShellSpot::Unsure, S.Runner = "after a backslash";
+  else if (Comment)
+    S.K = ShellSpot::Unsure,
+    S.Runner = "in a comment (a newline in it would start a command)";
+  else if (F.Kind == 'a')
+    S.K = ShellSpot::Unsure, S.Runner = "in `$((...))`, which evaluates it";
+  else if (llvm::any_of(Frames, [](const Frame &Fr) { return Fr.Kind == '`'; }))
+    S.K = ShellSpot::Unsure, S.Runner = "inside backquotes";
+  else if (F.Quote)
+    S.K = F.Quote == '\'' ? ShellSpot::SingleQuoted : ShellSpot::DoubleQuoted;
+  else
+    S = argument();
+  Escape = false;
+  F.Cur += '\x01';
+  F.InWord = true;
   return S;
 }
 

@@ -1,11 +1,15 @@
 //===- ShellContext.h - Where a value lands in a shell command -*- C++ -*-===//
 //
 // The secure-steps pass quotes every `{{ }}` of a `shell` command as one
-// word. That keeps a value data only where the shell reads a word: not
-// inside '...' or "..." (ShellQuotedValue), not in a here-document's body
-// (ShellHeredocValue), and not as the code that `eval` or `sh -c` runs
-// (ShellCodeValue). ShellContext follows the command's literal text, one
-// piece at a time, and says for each value where it lands.
+// word. That keeps a value data only where the shell reads a plain word of
+// a command's arguments: not inside '...' or "..." (ShellQuotedValue), not
+// in a here-document's body (ShellHeredocValue), not as the code that
+// `eval`, `trap`, `sh -c`, `awk` or `bash <<<` runs (ShellCodeValue), and
+// not where this lexer cannot be sure (ShellUnsureValue: after a
+// backslash, in a comment, in `$((...))` or backquotes, glued to an option
+// of a program that runs code, or as the command itself). ShellContext
+// follows the command's literal text, one piece at a time, and says for
+// each value where it lands.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -25,13 +29,15 @@ struct ShellSpot {
     DoubleQuoted,   ///< inside "..."
     Heredoc,        ///< in the body of an unquoted here-document
     QuotedHeredoc,  ///< in the body of a quoted one (<<'EOF')
-    Code,           ///< the code of `eval` or `sh -c` (Runner says which)
+    Code,           ///< code that a program runs (Runner says which)
+    Unsure,         ///< a place the lexer cannot vouch for (Runner says why)
   } K = Word;
-  std::string Runner;  ///< For Code: `eval`, `sh -c`, `bash -c`, ...
+  std::string Runner;  ///< Code: `eval`, `sh -c`, ...; Unsure: the reason.
 };
 
 /// A small lexer for the literal text of a command: quotes, backslashes,
-/// comments, here-documents and the words of the current simple command.
+/// comments, `$(...)` nested in "...", here-documents and the words of the
+/// current simple command.
 class ShellContext {
  public:
   /// Follows \p Text, literal command text.
@@ -40,16 +46,26 @@ class ShellContext {
   ShellSpot value();
 
  private:
+  /// One level of `$(...)`, backquotes or `$((...))`, or the command itself.
+  struct Frame {
+    char Kind = 0;                   ///< 0: the command; '(': $(...); '`'; 'a': $((...)).
+    char Quote = 0;                  ///< ' or " open, else 0.
+    int Depth = 0;                   ///< Open plain parentheses inside this frame.
+    std::vector<std::string> Words;  ///< Of the current simple command.
+    std::string Cur;                 ///< The word being read.
+    bool InWord = false;
+  };
+  Frame &top() { return Frames.back(); }
   void endWord();
   void endCommand();
   void newline();
+  void push(char Kind);
+  void pop();
   size_t heredocOperator(llvm::StringRef Text, size_t I);
+  ShellSpot argument();
 
-  char Quote = 0;  ///< ' or " open, else 0.
+  std::vector<Frame> Frames{Frame()};
   bool Escape = false, Comment = false;
-  std::vector<std::string> Words;  ///< Of the current simple command.
-  std::string Cur;                 ///< The word being read.
-  bool InWord = false;
   struct Doc {
     std::string Delim;
     bool Quoted, StripTabs;

@@ -7,6 +7,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Diagnostics.h"
+#include "ir/ResourceLimits.h"
 #include "runtime/sandbox/Cgroup.h"
 #include "runtime/sandbox/Launch.h"
 #include "runtime/sandbox/Probe.h"
@@ -24,9 +25,8 @@ bool planRunsProcesses(const plan::Plan &P) {
 char SandboxRequiredError::ID = 0;
 
 void SandboxRequiredError::log(llvm::raw_ostream &OS) const {
-  OS << fmt::format(fmt::runtime(diagFormat(DiagKind::SandboxRequired)), "the plan", Why,
-                    By)
-     << " [SandboxRequired]";
+  OS << fmt::format(fmt::runtime(diagFormat(Kind)), "the plan", Why, By) << " ["
+     << diagKindName(Kind) << "]";
 }
 
 llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
@@ -43,6 +43,10 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
   if (!planRunsProcesses(P)) return Config;
   // Step cgroups an earlier orchrt could not remove (killed) go now.
   sandbox::StepCgroup::removeStale();
+  const char *Env = std::getenv("ORCH_REQUIRE_SANDBOX");
+  bool ByEnv = Env && llvm::StringRef(Env) != "" && llvm::StringRef(Env) != "0";
+  const char *RequiredBy =
+      Opts.RequireSandbox ? "--require-sandbox" : "ORCH_REQUIRE_SANDBOX";
   if (const auto *L = P.sandbox_limits()) {
     nlohmann::json J = nlohmann::json::parse(L->str(), nullptr, false);
     llvm::Error E = J.is_discarded() ? llvm::createStringError("not valid JSON")
@@ -56,14 +60,26 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
       return llvm::createStringError(
           fmt::format("sandbox.resource_limits (from config.yaml): {}",
                       llvm::toString(std::move(E))));
+    // Where the sandbox is required, the plan may not loosen it either:
+    // no host network, nothing above the built-in defaults.
+    if (Opts.RequireSandbox || ByEnv) {
+      ir::ResourceLimits Ceiling = ir::defaultResourceLimits();
+      Ceiling.HostNetwork = false;
+      if (llvm::Expected<ir::ResourceLimits> Asked = ir::parseResourceLimits(J)) {
+        std::vector<ir::LimitExcess> Over = ir::limitsAboveCeiling(*Asked, Ceiling);
+        if (!Over.empty())
+          return llvm::make_error<SandboxRequiredError>(Over.front().Message, RequiredBy,
+                                                        DiagKind::SandboxCeilingRequired);
+      } else {
+        llvm::consumeError(Asked.takeError());
+      }
+    }
   }
   if (!Sandbox.Enabled) {
-    const char *Env = std::getenv("ORCH_REQUIRE_SANDBOX");
-    bool ByEnv = Env && llvm::StringRef(Env) != "" && llvm::StringRef(Env) != "0";
     if (Opts.RequireSandbox || ByEnv)
       return llvm::make_error<SandboxRequiredError>(
           NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml",
-          Opts.RequireSandbox ? "--require-sandbox" : "ORCH_REQUIRE_SANDBOX");
+          RequiredBy);
     DiagnosticEngine D(nullptr);
     D.setToolName("orchrt");
     D.report(DiagKind::SandboxDisabled, SourceLoc(), 0,

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Diagnostics.h"
 #include "ir/plan/Plan_generated.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -27,19 +28,22 @@ struct ProcessOptions {
   bool DefaultRunDir = false;  ///< No --run-dir: the run directory is `.`.
 };
 
-/// The refusal of an unsandboxed plan by --require-sandbox; its message
-/// ends with the kind, `[SandboxRequired]`.
+/// The refusal of an unsandboxed plan (or one loosening its sandbox:
+/// SandboxCeilingRequired) by --require-sandbox; its message ends with the
+/// kind, `[SandboxRequired]`.
 class SandboxRequiredError : public llvm::ErrorInfo<SandboxRequiredError> {
  public:
   static char ID;
-  SandboxRequiredError(std::string Why, std::string By)
-      : Why(std::move(Why)), By(std::move(By)) {}
+  SandboxRequiredError(std::string Why, std::string By,
+                       DiagKind Kind = DiagKind::SandboxRequired)
+      : Why(std::move(Why)), By(std::move(By)), Kind(Kind) {}
   void log(llvm::raw_ostream &OS) const override;
   std::error_code convertToErrorCode() const override {
     return llvm::inconvertibleErrorCode();
   }
   std::string Why;  ///< `--no-sandbox`, `sandbox.enabled is false in config.yaml`.
   std::string By;   ///< `--require-sandbox` or `ORCH_REQUIRE_SANDBOX=1`.
+  DiagKind Kind;    ///< SandboxRequired or SandboxCeilingRequired.
 };
 
 /// How \p P's process steps run: sandboxed unless `--no-sandbox` or the

@@ -236,29 +236,50 @@ namespace {
 /// processes and signals when `os` or `subprocess` is listed, any `socket.*`
 /// event when `socket` is, eval/exec/compile called from the step's own code
 /// when `eval`/`exec` are, another Python (it would run unhooked), and
-/// changes to itself; a meta_path finder also refuses the blocked modules.
+/// changes to itself, foreign calls (`ctypes.*`) when `os` or `subprocess`
+/// is listed. A meta_path finder (no closure: its defaults are guarded by
+/// the hook) also refuses the blocked modules for importlib.import_module,
+/// which raises no `import` event. The loaded modules' references to a
+/// blocked module (`site.os`) are dropped.
 constexpr const char *ImportHook = R"(import sys
 _F = frozenset(sys.argv[1].split(','))
 _k, _s = sys.argv[3], sys.argv[4]
 def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' else '<code>',
              procs='os' in _F or 'subprocess' in _F, net='socket' in _F,
-             code=sorted(_F & {'eval', 'exec'}), frame=sys._getframe, Perm=PermissionError):
+             code=sorted(_F & {'eval', 'exec'}), frame=sys._getframe, Perm=PermissionError,
+             real=__import__('os').path.realpath, me=sys.executable):
+    pythons = frozenset((real(me), real('/proc/self/exe')))
     starts = frozenset(('os.system', 'os.exec', 'os.spawn', 'os.posix_spawn', 'os.fork',
                         'os.forkpty', 'subprocess.Popen'))
     signals = frozenset(('os.kill', 'os.killpg'))
     gc_walks = frozenset(('gc.get_objects', 'gc.get_referrers', 'gc.get_referents'))
     what = ' and '.join(f'`{n}`' for n in code) + (' is' if len(code) == 1 else ' are')
-    def program(ev, args):
+    def text(a):
+        return a.decode(errors='replace') if isinstance(a, bytes) else str(a)
+    def words(ev, args):  # the program and its arguments (a shell's `-c` too)
         if ev == 'os.system':
-            return args[0].decode(errors='replace') if isinstance(args[0], bytes) else str(args[0])
+            return [text(args[0])]
         if ev == 'subprocess.Popen':
             a = args[1]
-            return str(args[0] or (a if isinstance(a, (str, bytes)) else (a[0] if a else '')))
+            return [text(args[0] or '')] + ([text(a)] if isinstance(a, (str, bytes)) else [text(x) for x in (a or ())])
         if ev == 'os.spawn':
-            return str(args[1])
+            return [text(args[1])] + [text(x) for x in (args[2] or ())]
         if ev in ('os.exec', 'os.posix_spawn'):
-            return str(args[0])
-        return ''
+            return [text(args[0])] + [text(x) for x in (args[1] or ())]
+        return []
+    def python(ev, args):  # another Python, by name, by /proc/*/exe or by real path
+        for w in words(ev, args):
+            if 'python' in w or '/proc/' in w:
+                return True
+        try:
+            return any(real(w) in pythons for w in words(ev, args)[:1] if w)
+        except (OSError, ValueError):
+            return True
+    class Finder:  # import_module() raises no `import` event; no closure here
+        __slots__ = ()
+        def find_spec(self, mod, path=None, target=None, blocked=blocked):
+            if mod.partition('.')[0] in blocked:
+                raise ImportError(f'module `{mod}` is forbidden by security.forbidden_modules')
     def hook(ev, args):
         if ev == 'import':
             if args[0].partition('.')[0] in blocked:
@@ -266,7 +287,7 @@ def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' 
         elif ev in starts:
             if procs:
                 raise Perm(f'`{ev}` (starting a process) is forbidden by security.forbidden_modules')
-            if 'python' in program(ev, args):
+            if python(ev, args):
                 raise Perm('starting another Python is refused under security.forbidden_modules: it would run without the import hook')
         elif ev in signals:
             if procs:
@@ -277,21 +298,30 @@ def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' 
         elif ev in ('exec', 'compile'):
             if code and frame(1).f_code.co_filename == name:
                 raise Perm(f'{what} forbidden by security.forbidden_modules')
+        elif ev.startswith('ctypes.'):
+            if procs:
+                raise Perm(f'`{ev}` (foreign calls) is refused under security.forbidden_modules')
         elif ev in gc_walks:
             raise Perm(f'`{ev}` is refused under security.forbidden_modules')
         elif ev in ('object.__setattr__', 'object.__delattr__'):
             c = getattr(args[0], '__code__', None)
-            if c is not None and c.co_filename == '<string>':
+            if (c is not None and c.co_filename == '<string>') or args[0] is Finder:
                 raise Perm('the import hook cannot be changed')
-    class Finder:
-        def find_spec(self, mod, path=None, target=None):
-            if mod.partition('.')[0] in blocked:
-                raise ImportError(f'module `{mod}` is forbidden by security.forbidden_modules')
     sys.addaudithook(hook)
+    sys.meta_path.insert(0, Finder())
     for m in list(sys.modules):
         if m.partition('.')[0] in blocked:
             del sys.modules[m]
-    sys.meta_path.insert(0, Finder())
+    # No plain way to a blocked module already loaded (`site.os`).
+    for n, mod in list(sys.modules.items()):
+        if 'importlib' in n or n == 'zipimport':
+            continue  # the import system's own `_os`
+        for k, v in list(getattr(mod, '__dict__', {}).items()):
+            if type(v) is type(sys) and v.__name__.partition('.')[0] in blocked:
+                try:
+                    delattr(mod, k)
+                except (AttributeError, TypeError):
+                    pass
 _src = open(_s).read() if _k == 'file' else _s
 _c = compile(_src, _s if _k == 'file' else '<code>', 'exec')
 sys.argv = [_s if _k == 'file' else '-c'] + sys.argv[5:]

@@ -116,10 +116,26 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
   }
   for (const std::string &E : Host.EtcFiles) add(A, {"--ro-bind", E, E});
   std::string Size = std::to_string(Lim.FileSizeBytes);
-  // /dev is bwrap's own tmpfs: read-only, with /dev/shm a tmpfs of the
-  // disk limit's size (every tmpfs is charged to the step's memory cgroup).
-  add(A, {"--proc", "/proc", "--dev", "/dev", "--size", Size, "--tmpfs", "/dev/shm",
-          "--remount-ro", "/dev", "--size", Size, "--tmpfs", "/tmp"});
+  // /dev is a tmpfs of its own: read-only, the host's null, zero, full,
+  // random and urandom, no pts/ptmx (a step could use up the host's ptys:
+  // review 2), /dev/shm a tmpfs of the disk limit's size (every tmpfs is
+  // charged to the step's memory cgroup).
+  add(A, {"--proc", "/proc", "--tmpfs", "/dev"});
+  for (const char *D : {"null", "zero", "full", "random", "urandom"}) {
+    std::string Path = std::string("/dev/") + D;
+    add(A, {"--dev-bind", Path, Path});
+  }
+  add(A, {"--symlink",       "/proc/self/fd",
+          "/dev/fd",         "--symlink",
+          "/proc/self/fd/0", "/dev/stdin",
+          "--symlink",       "/proc/self/fd/1",
+          "/dev/stdout",     "--symlink",
+          "/proc/self/fd/2", "/dev/stderr",
+          "--size",          Size,
+          "--tmpfs",         "/dev/shm",
+          "--remount-ro",    "/dev",
+          "--size",          Size,
+          "--tmpfs",         "/tmp"});
   switch (Pol.RunDir) {
     case RunDirAccess::None:
       add(A, {"--size", Size, "--tmpfs", SandboxWorkDir});

@@ -45,8 +45,12 @@ TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   EXPECT_TRUE(hasSeq(L.Argv, {"--ro-bind", "/lib", "/lib"}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--tmpfs", "/work"}));
   // Review finding 6: /dev read-only, /dev/shm of the disk limit's size.
-  EXPECT_TRUE(hasSeq(L.Argv, {"--dev", "/dev", "--size", "104857600", "--tmpfs",
-                              "/dev/shm", "--remount-ro", "/dev"}));
+  // Review 2, finding 7: a /dev of its own, without ptmx or pts.
+  EXPECT_TRUE(
+      hasSeq(L.Argv, {"--tmpfs", "/dev", "--dev-bind", "/dev/null", "/dev/null"}));
+  EXPECT_TRUE(hasSeq(
+      L.Argv, {"--size", "104857600", "--tmpfs", "/dev/shm", "--remount-ro", "/dev"}));
+  EXPECT_FALSE(hasSeq(L.Argv, {"--dev", "/dev"}));
   EXPECT_TRUE(hasSeq(L.Argv, {"--seccomp", "3"}));
   EXPECT_FALSE(llvm::is_contained(L.Argv, "/runs/r1"));  // not bound unless asked
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_AS, 1073741824}));

@@ -20,8 +20,9 @@ TEST(ShellContext, WordsAndQuotes) {
   EXPECT_EQ(spot("echo \"a ").K, ShellSpot::DoubleQuoted);
   EXPECT_EQ(spot("echo 'a ").K, ShellSpot::SingleQuoted);
   EXPECT_EQ(spot("echo 'a' \\\" ").K, ShellSpot::Word);
-  EXPECT_EQ(spot("echo \"$(cat ").K, ShellSpot::DoubleQuoted);
-  EXPECT_EQ(spot("echo # '").K, ShellSpot::Word);  // a quote in a comment opens nothing
+  EXPECT_EQ(spot("echo \"$(cat ").K, ShellSpot::Word);    // a word of $(...)
+  EXPECT_EQ(spot("echo # '").K, ShellSpot::Unsure);       // in a comment
+  EXPECT_EQ(spot("echo # '\necho ").K, ShellSpot::Word);  // its quote opens nothing
 }
 
 TEST(ShellContext, EvalAndShDashC) {
@@ -52,7 +53,54 @@ TEST(ShellContext, EvalAndShDashC) {
   EXPECT_EQ(spot("evaluate ").K, ShellSpot::Word);
   EXPECT_EQ(spot("echo eval ").K, ShellSpot::Word);
   EXPECT_EQ(spot("eval; echo ").K, ShellSpot::Word);
-  EXPECT_EQ(spot("sh -c").K, ShellSpot::Word);  // `-c{{ x }}`: one word with -c
+  EXPECT_EQ(spot("sh -c").K, ShellSpot::Code);  // `-c{{ x }}`: glued to -c
+}
+
+// Security review 2, finding 1: each bypass is refused.
+TEST(ShellContext, ReviewBypasses) {
+  EXPECT_EQ(spot("eval :").Runner, "eval");  // glued
+  EXPECT_EQ(spot("python3 -c").Runner, "python3 -c");
+  EXPECT_EQ(spot("node --eval=").Runner, "node -e");
+  EXPECT_EQ(spot("sh -c -- ").Runner, "sh -c");
+  EXPECT_EQ(spot("sh -o errexit -c ").Runner, "sh -c");
+  EXPECT_EQ(spot("$(command -v sh) -c ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("$SHELL -c ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("timeout 5 sh -c ").Runner, "sh -c");
+  EXPECT_EQ(spot("find /tmp -maxdepth 0 -exec sh -c ").Runner, "sh -c");
+  EXPECT_EQ(spot("sudo -u nobody sh -c ").Runner, "sh -c");
+  EXPECT_EQ(spot("exec -a name sh -c ").Runner, "sh -c");
+  EXPECT_EQ(spot("trap ").Runner, "trap");
+  EXPECT_EQ(spot("bash <<< ").Runner, "bash <<<");
+  EXPECT_EQ(spot("awk ").Runner, "awk");
+  EXPECT_EQ(spot("perl -lne ").Runner, "perl -e");
+  EXPECT_EQ(spot("sh 2>&1 -c ").Runner, "sh -c");
+  EXPECT_EQ(spot("echo \\").K, ShellSpot::Unsure);  // after a backslash
+  EXPECT_EQ(spot("# note: ").K, ShellSpot::Unsure);
+  EXPECT_EQ(spot("echo \"$(echo \"").K, ShellSpot::DoubleQuoted);
+  EXPECT_EQ(spot("cat <<@\n").K, ShellSpot::Heredoc);
+  EXPECT_EQ(spot("cat <<E+F\nE\n").K, ShellSpot::Heredoc);
+  EXPECT_EQ(spot("cat <<\n").K, ShellSpot::Heredoc);  // no delimiter: unsure
+  EXPECT_EQ(spot("echo `").K, ShellSpot::Unsure);
+  EXPECT_EQ(spot("echo $((1 + ").K, ShellSpot::Unsure);
+  EXPECT_EQ(spot("").K, ShellSpot::Unsure);  // the command's name
+  EXPECT_EQ(spot("echo a | ").K, ShellSpot::Unsure);
+  EXPECT_EQ(spot("./bin/").K, ShellSpot::Unsure);
+}
+
+// Finding 6: `$(...)` in "..." holds plain words; `$((1<<2))` is no
+// here-document; the positional forms stay data.
+TEST(ShellContext, ReviewFalsePositives) {
+  EXPECT_EQ(spot("echo \"got: $(printf %s ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("echo $((1<<2))\nprintf %s ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("echo \"$(date)\" ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("X=").K, ShellSpot::Word);
+  EXPECT_EQ(spot("echo B-").K, ShellSpot::Word);
+  EXPECT_EQ(spot("bash -c 'echo \"$1\"' -- ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("awk '{print}' ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("awk -f prog.awk ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("sed -e p ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("cat <<< ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("echo a 2>&1 ").K, ShellSpot::Word);
 }
 
 TEST(ShellContext, HereDocuments) {
@@ -63,7 +111,7 @@ TEST(ShellContext, HereDocuments) {
   EXPECT_EQ(spot("cat <<\\EOF\n").K, ShellSpot::QuotedHeredoc);
   EXPECT_EQ(spot("cat <<-END\n\tx\n\tEND\necho ").K, ShellSpot::Word);
   EXPECT_EQ(spot("cat <<A <<B\na\nA\n").K, ShellSpot::Heredoc);  // B's body
-  EXPECT_EQ(spot("cat <<A <<B\na\nA\nb\nB\n").K, ShellSpot::Word);
+  EXPECT_EQ(spot("cat <<A <<B\na\nA\nb\nB\necho ").K, ShellSpot::Word);
   EXPECT_EQ(spot("cat <<EOF; echo ").K, ShellSpot::Word);  // the body starts next line
   EXPECT_EQ(spot("cat <<< ").K, ShellSpot::Word);          // a here-string is a word
 }

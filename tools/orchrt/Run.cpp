@@ -171,8 +171,7 @@ int runPlan(const RunCommand &Cmd) {
     llvm::handleAllErrors(
         Process.takeError(),
         [&](const SandboxRequiredError &E) {
-          Code = usageError(DiagKind::SandboxRequired, "`" + Cmd.PlanPath + "`", E.Why,
-                            E.By);
+          Code = usageError(E.Kind, "`" + Cmd.PlanPath + "`", E.Why, E.By);
         },
         [&](const llvm::ErrorInfoBase &E) { Msg = E.message(); });
     return Msg.empty() ? Code : usage(Cmd.PlanPath + ": " + Msg);
