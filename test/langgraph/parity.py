@@ -165,12 +165,18 @@ def check(orchc, orchrt, src, tmp):
     return None
 
 
+def not_run(name, why):
+    """Missing node or packages: ctest's SKIP (77), or a failure where they
+    must be there (CI, or ORCH_REQUIRE_LANGGRAPH=1)."""
+    print(f"{name}: not run ({why})")
+    sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
+
+
 def main():
     orchc, orchrt, pipelines = sys.argv[1], sys.argv[2], sys.argv[3:]
     if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
-        print("langgraph-parity: not run (node or test/langgraph/node's packages missing; "
-              "run scripts/install-deps.sh)")
-        return
+        not_run("langgraph-parity", "node or test/langgraph/node's packages missing; "
+                "run scripts/install-deps.sh")
     global HTTP_URL
     server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
