@@ -43,17 +43,22 @@ EXAMPLE_ARGS = {
 
 class EchoHandler(BaseHTTPRequestHandler):
     """For http.request steps (`@HTTP@` in a `# parity:` line is its URL):
-    answers JSON describing the request; /status/N answers status N."""
+    answers JSON describing the request; /status/N answers status N,
+    /redirect 302 to /hello."""
 
     def reply(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         status = int(self.path.split("/")[2]) if self.path.startswith("/status/") else 200
+        if self.path.startswith("/redirect"):
+            status = 302  # neither client follows it
         out = json.dumps({"method": self.command, "path": self.path, "body": body,
                           "type": self.headers.get("Content-Type"),
                           "x": self.headers.get("X-Orch")}, sort_keys=True).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Reply", "yes")
+        if status == 302:
+            self.send_header("Location", "/hello")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         if self.command != "HEAD":
