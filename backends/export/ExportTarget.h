@@ -36,6 +36,9 @@ struct ExportInput {
   /// `--allow-unsandboxed-shell`: a target that cannot sandbox `shell` steps
   /// as orchrt does may export them without the sandbox.
   bool AllowUnsandboxedShell = false;
+  /// The model registry named by `--models` or ORCH_MODELS (orchrt reads the
+  /// same at run time), else empty.
+  std::string ModelRegistry;
 };
 
 /// Writes \p In's files into \p Out, in a deterministic order. A feature

@@ -36,18 +36,31 @@ std::string schemaName(llvm::StringRef StepId) {
 }
 
 std::string where(const ir::Pipeline &P, SourceLoc Loc) {
-  return fmt::format("{}:{}", llvm::sys::path::filename(P.file().name()).str(),
+  return fmt::format("{}:{}", jsComment(llvm::sys::path::filename(P.file().name())),
                      P.file().lineCol(Loc).Line);
 }
 
 /// Reports what the export cannot express; true if all is well.
 class Checker {
  public:
-  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell)
-      : P(P), Diags(D), AllowShell(AllowShell) {}
+  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell,
+          llvm::StringRef Registry)
+      : P(P), Diags(D), AllowShell(AllowShell), Registry(Registry) {}
 
   bool run() {
     for (const ir::Step &S : P.Steps) checkStep(S);
+    // orchrt would read the registry at run time (a provider's base_url and
+    // api_key_env, max_tokens, reasoning); the exported model steps would
+    // not, and could send the prompts elsewhere.
+    if (!Registry.empty())
+      for (const ir::Step &S : P.Steps)
+        if (ir::isModelAction(S.Action.Str)) {
+          Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+                       "a model step under a model registry (`--models` or ORCH_MODELS; "
+                       "its providers, `max_tokens` and `reasoning` are not exported)",
+                       S.Id.Str.str());
+          break;
+        }
     for (const ir::Input &I : P.Inputs)
       if (I.Default && !I.Bound && hasExpr(I.Default))
         Diags.report(DiagKind::ExportUnsupported, I.Default->loc(), I.Default->length(),
@@ -134,6 +147,7 @@ class Checker {
   const ir::Pipeline &P;
   DiagnosticEngine &Diags;
   bool AllowShell;
+  llvm::StringRef Registry;
 };
 
 /// Longest-path level of each step (0: no dependencies).
@@ -220,7 +234,7 @@ std::string graphModule(const ir::Pipeline &P) {
       "edit.\n"
       "// Each step is one node (orch_runtime.mjs gives it orchrt's semantics); each\n"
       "// dependency is one edge, a join one multi-source edge.\n",
-      P.Name.Str.str(), File);
+      jsComment(P.Name.Str), jsComment(File));
   Out +=
       "import { Annotation, END, START, StateGraph } from \"@langchain/langgraph\";\n"
       "import * as R from \"./orch_runtime.mjs\";\n\n"
@@ -233,9 +247,9 @@ std::string graphModule(const ir::Pipeline &P) {
       "export const pipeline = {\n  name: " + jsString(P.Name.Str) + ",\n  inputs: [\n";
   for (const ir::Input &I : P.Inputs) {
     const ir::Value *D = I.Bound ? I.Bound : I.Default;
-    Out += fmt::format("    {{ name: {}, type: {}, required: {}, default: {} }},\n",
+    Out += fmt::format("    {{ name: {}, type: {}, required: {}, bound: {}, default: {} }},\n",
                        jsString(I.Name.Str), jsString(ir::typeName(I.Ty)),
-                       I.Required && !I.Bound ? "true" : "false",
+                       I.Required && !I.Bound ? "true" : "false", I.Bound ? "true" : "false",
                        D ? compileValue(D) : "undefined");
   }
   Out += "  ],\n  steps: [";
@@ -267,8 +281,8 @@ std::string graphModule(const ir::Pipeline &P) {
   // Steps.
   Out += "const S = {};\n";
   for (const ir::Step &S : P.Steps) {
-    Out += fmt::format("\n// Step `{}` ({}): `{}`{}.\n", S.Id.Str.str(), where(P, S.Loc),
-                       S.Action.Str.str(),
+    Out += fmt::format("\n// Step `{}` ({}): `{}`{}.\n", jsComment(S.Id.Str), where(P, S.Loc),
+                       jsComment(S.Action.Str),
                        ir::isModelAction(S.Action.Str) ? ", a model step" : "");
     Out += "S[" + jsString(S.Id.Str) + "] = R.step(pipeline, " + stepSpec(P, S) + ");\n";
   }
@@ -322,7 +336,7 @@ std::string runModule(const ir::Pipeline &P) {
       "// warning threshold of 10.\n"
       "setMaxListeners(100000);\n"
       "await main(graph, pipeline, process.argv.slice(2));\n",
-      P.Name.Str.str());
+      jsComment(P.Name.Str));
 }
 
 bool usesModels(const ir::Pipeline &P) {
@@ -372,7 +386,7 @@ bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
                      std::vector<ExportFile> &Out) {
   using namespace langgraph;
   const ir::Pipeline &P = In.P;
-  if (!Checker(P, Diags, In.AllowUnsandboxedShell).run()) return false;
+  if (!Checker(P, Diags, In.AllowUnsandboxedShell, In.ModelRegistry).run()) return false;
   Out.push_back({"graph.mjs", graphModule(P)});
   Out.push_back({"langgraph.json", langgraphJson(P)});
   for (const auto &[Name, Text] : runtimeModules())

@@ -121,6 +121,17 @@ std::string jsString(llvm::StringRef S) {
   return json(S.str()).dump(-1, ' ', true, json::error_handler_t::replace);
 }
 
+std::string jsComment(llvm::StringRef S) {
+  std::string Out;
+  for (unsigned char C : S) {
+    if (C >= 0x20 && C < 0x7f && C != '\\')
+      Out += static_cast<char>(C);
+    else
+      Out += fmt::format("\\x{:02X}", C);
+  }
+  return Out;
+}
+
 std::string jsConst(const json &V) {
   if (V.is_null()) return "null";
   if (V.is_boolean()) return V.get<bool>() ? "true" : "false";

@@ -4,7 +4,8 @@
 // the jinja differential's JSON lines `{"expr": "...", "inputs": {...}}` and
 // writes one line a case: `{"ok": true, "js": "..."}`, the expression as
 // the export compiles it (inputs declared with their types, not bound, so
-// nothing is folded), or `{"ok": false, "error": "..."}`.
+// nothing is folded), or `{"ok": false, "error": "..."}` (with
+// `"refused": true` when the export refuses it).
 //
 //===----------------------------------------------------------------------===//
 #include <iostream>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "backends/export/ExportTarget.h"
 #include "backends/langgraph/LangGraph.h"
 #include "frontend/Frontend.h"
 #include "llvm/Support/raw_ostream.h"
@@ -57,6 +59,14 @@ json compileCase(const std::string &Expr, const json &Inputs) {
   if (!P) return Fail();
   orch::passes::PassContext Ctx{Diags, {}, nullptr, nullptr, nullptr, {}, 0};
   if (!orch::passes::runPasses(*P, Ctx) || Diags.hasErrors()) return Fail();
+  // What the export refuses (ExportUnsupported: compound expressions, tests,
+  // filter keywords, filters without a row) is not the runtime's to answer.
+  std::vector<orch::backends::ExportFile> Files;
+  if (!orch::backends::exportLangGraph({*P, "test", false, ""}, Diags, Files)) {
+    json J = Fail();
+    J["refused"] = true;
+    return J;
+  }
   const orch::ir::Value *V = P->Steps.at(0).Params->entries()[0].V;
   return json{{"ok", true}, {"js", orch::backends::langgraph::compileValue(V)}};
 }

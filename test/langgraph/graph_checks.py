@@ -46,11 +46,17 @@ def langgraph_edges(mermaid):
     return nodes - special, {(a, b) for a, b in edges if a not in special and b not in special}
 
 
+def not_run(name, why):
+    """Missing node or packages: ctest's SKIP (77), or a failure where they
+    must be there (CI, or ORCH_REQUIRE_LANGGRAPH=1)."""
+    print(f"{name}: not run ({why})")
+    sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
+
+
 def main():
     orchc, pipelines = sys.argv[1], sys.argv[2:]
     if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "ajv")):
-        print("langgraph-graph-checks: not run (node or test/langgraph/node's packages missing)")
-        return
+        not_run("langgraph-graph-checks", "node or test/langgraph/node's packages missing")
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, src in enumerate(pipelines):

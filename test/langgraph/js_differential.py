@@ -41,12 +41,22 @@ def run(tool, lines, *args):
     return [json.loads(l) for l in proc.stdout.decode().split("\n") if l]
 
 
+# The fewest cases of each kind a sound run compares (the corpus is seeded).
+MIN_COMPARED = {"same answer": 1000, "same error": 100}
+
+
+def not_run(name, why):
+    """Missing node or packages: ctest's SKIP (77), or a failure where they
+    must be there (CI, or ORCH_REQUIRE_LANGGRAPH=1)."""
+    print(f"{name}: not run ({why})")
+    sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
+
+
 def main():
     cases_tool, render_tool = sys.argv[1], sys.argv[2]
     node = shutil.which("node")
     if not node:
-        print("langgraph-js-differential: not run (no node)")
-        return
+        not_run("langgraph-js-differential", "no node")
     differential = load_differential()
     cases = differential.corpus(random.Random(20261130))
     inputs = differential.INPUTS
@@ -58,10 +68,14 @@ def main():
     ran = run(node, js_lines, os.path.join(HERE, "js_eval.mjs"), RUNTIME)
     assert len(ran) == len(todo), (len(ran), len(todo))
     results = {i: r for (i, _), r in zip(todo, ran)}
-    stats = {"same answer": 0, "same error": 0, "static rejections (not the runtime's)": 0}
+    stats = {"same answer": 0, "same error": 0, "static rejections (not the runtime's)": 0,
+             "refused by the export (ExportUnsupported)": 0}
     failures = []
     for i, expr in enumerate(cases):
         mine, theirs = results.get(i), ref[i]
+        if compiled[i].get("refused"):
+            stats["refused by the export (ExportUnsupported)"] += 1
+            continue
         if mine is None or (not theirs["ok"] and "[ConstantEvalFailed]" not in theirs["error"]):
             stats["static rejections (not the runtime's)"] += 1
             continue
@@ -84,6 +98,11 @@ def main():
     print(f"langgraph-js-differential: {len(cases)} expressions")
     for k, v in stats.items():
         print(f"  {k}: {v}")
+    # A corpus that compiles nothing, or a runtime that answers nothing, must
+    # not pass: the corpus gives thousands of compared cases.
+    for what, least in MIN_COMPARED.items():
+        if stats[what] < least:
+            failures.append(f"only {stats[what]} cases with {what} (at least {least} expected)")
     if failures:
         print(f"{len(failures)} FAILURES")
         for f in failures[:300]:

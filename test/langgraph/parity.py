@@ -43,17 +43,22 @@ EXAMPLE_ARGS = {
 
 class EchoHandler(BaseHTTPRequestHandler):
     """For http.request steps (`@HTTP@` in a `# parity:` line is its URL):
-    answers JSON describing the request; /status/N answers status N."""
+    answers JSON describing the request; /status/N answers status N,
+    /redirect 302 to /hello."""
 
     def reply(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         status = int(self.path.split("/")[2]) if self.path.startswith("/status/") else 200
+        if self.path.startswith("/redirect"):
+            status = 302  # neither client follows it
         out = json.dumps({"method": self.command, "path": self.path, "body": body,
                           "type": self.headers.get("Content-Type"),
                           "x": self.headers.get("X-Orch")}, sort_keys=True).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Reply", "yes")
+        if status == 302:
+            self.send_header("Location", "/hello")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         if self.command != "HEAD":
@@ -165,12 +170,18 @@ def check(orchc, orchrt, src, tmp):
     return None
 
 
+def not_run(name, why):
+    """Missing node or packages: ctest's SKIP (77), or a failure where they
+    must be there (CI, or ORCH_REQUIRE_LANGGRAPH=1)."""
+    print(f"{name}: not run ({why})")
+    sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
+
+
 def main():
     orchc, orchrt, pipelines = sys.argv[1], sys.argv[2], sys.argv[3:]
     if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
-        print("langgraph-parity: not run (node or test/langgraph/node's packages missing; "
-              "run scripts/install-deps.sh)")
-        return
+        not_run("langgraph-parity", "node or test/langgraph/node's packages missing; "
+                "run scripts/install-deps.sh")
     global HTTP_URL
     server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -59,7 +59,8 @@ TEST(LangGraph, ConstantsKeepPythonTypes) {
 
 /// Compiles \p Yaml and exports it; the diagnostics go to \p Errors.
 bool exportYaml(const std::string &Yaml, std::vector<backends::ExportFile> &Out,
-                std::string &Errors, bool AllowShell = false) {
+                std::string &Errors, bool AllowShell = false,
+                const std::string &Registry = "") {
   auto F = std::make_shared<SourceFile>("t.yaml", Yaml);
   DiagnosticEngine D(F.get());
   llvm::raw_string_ostream OS(Errors);
@@ -67,9 +68,36 @@ bool exportYaml(const std::string &Yaml, std::vector<backends::ExportFile> &Out,
   std::unique_ptr<ir::Pipeline> P = Doc ? frontend::lowerDocument(*Doc, D) : nullptr;
   passes::PassContext Ctx{D, {}, nullptr, nullptr, nullptr, {}, 0};
   bool Ok = P && passes::runPasses(*P, Ctx) && !D.hasErrors() &&
-            backends::exportLangGraph({*P, "test", AllowShell}, D, Out);
+            backends::exportLangGraph({*P, "test", AllowShell, Registry}, D, Out);
   D.flush(OS, false);
   return Ok;
+}
+
+TEST(LangGraph, CommentTextIsPrintableAscii) {
+  // U+2028 and a newline end a `//` comment in JavaScript.
+  EXPECT_EQ(lg::jsComment("a\u2028b\nc\\d`e"), "a\\xE2\\x80\\xA8b\\x0Ac\\x5Cd`e");
+  EXPECT_EQ(lg::jsComment(std::string("x\0y", 3)), "x\\x00y");
+}
+
+TEST(LangGraph, ModelRegistryRefused) {
+  // orchrt would read the registry at run time; the export cannot.
+  const std::string Model =
+      "name: t\nsteps:\n  - id: a\n    action: summarize\n    model: m\n"
+      "    parameters: {text: hi}\n";
+  std::vector<backends::ExportFile> Out;
+  std::string Errors;
+  EXPECT_FALSE(exportYaml(Model, Out, Errors, false, "models.yaml"));
+  EXPECT_NE(Errors.find("model registry"), std::string::npos) << Errors;
+  Errors.clear();
+  Out.clear();
+  EXPECT_TRUE(exportYaml(Model, Out, Errors)) << Errors;
+  // No model step: the registry does not matter.
+  Errors.clear();
+  Out.clear();
+  EXPECT_TRUE(exportYaml("name: t\nsteps:\n  - id: a\n    action: echo\n"
+                         "    parameters: {message: hi}\n",
+                         Out, Errors, false, "models.yaml"))
+      << Errors;
 }
 
 TEST(LangGraph, SameInputSameBytes) {

@@ -296,7 +296,7 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
 
   if (Opts.Build && Opts.EmitKind == Emit::Export) {
     if (!writeExport(Opts.ExportTarget, Opts.Output, *P, Opts.AllowUnsandboxedShell,
-                     Diags))
+                     envOr(Opts.ModelsFile, "ORCH_MODELS"), Diags))
       return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
     Diags.flush(Err, Opts.Color);
   } else if (Opts.Build && Opts.EmitKind == Emit::Plan) {

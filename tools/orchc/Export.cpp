@@ -29,14 +29,15 @@ void reportUnknownTarget(llvm::StringRef Target, DiagnosticEngine &Diags) {
 }
 
 bool writeExport(llvm::StringRef Target, const std::string &Dir, const ir::Pipeline &P,
-                 bool AllowUnsandboxedShell, DiagnosticEngine &Diags) {
+                 bool AllowUnsandboxedShell, const std::string &ModelRegistry,
+                 DiagnosticEngine &Diags) {
   const backends::ExportTarget *T = backends::findExportTarget(Target);
   if (!T) {
     reportUnknownTarget(Target, Diags);
     return false;
   }
   std::vector<backends::ExportFile> Files;
-  if (!T->Write({P, ORCH_VERSION, AllowUnsandboxedShell}, Diags, Files)) return false;
+  if (!T->Write({P, ORCH_VERSION, AllowUnsandboxedShell, ModelRegistry}, Diags, Files)) return false;
   for (const backends::ExportFile &F : Files) {
     assert(!llvm::sys::path::is_absolute(F.Path) &&
            !llvm::StringRef(F.Path).contains(".."));

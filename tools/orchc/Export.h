@@ -13,7 +13,8 @@ namespace orch::tools {
 /// \p Dir (created when missing). Problems are reported in \p Diags; returns
 /// false when one was an error.
 bool writeExport(llvm::StringRef Target, const std::string &Dir, const ir::Pipeline &P,
-                 bool AllowUnsandboxedShell, DiagnosticEngine &Diags);
+                 bool AllowUnsandboxedShell, const std::string &ModelRegistry,
+                 DiagnosticEngine &Diags);
 
 /// Reports `--target=` \p Target as unknown, with a guess and the list.
 void reportUnknownTarget(llvm::StringRef Target, DiagnosticEngine &Diags);

@@ -69,7 +69,8 @@ function transform(p) {
   const seed = !("op" in p) && "transformation" in p;
   const [opName, err] = stringParam(p, seed ? "transformation" : "op");
   if (err) return failure(err, false);
-  const op = { lowercase: "lower", uppercase: "upper" }[opName] ?? opName;
+  // Own names only: `constructor` or `__proto__` must not reach Object.prototype.
+  const op = new Map([["lowercase", "lower"], ["uppercase", "upper"]]).get(opName) ?? opName;
   let args = [];
   if (p.args !== undefined && p.args !== null) {
     if (!isList(p.args)) return failure("parameter `args` must be a list", false);
@@ -97,7 +98,8 @@ function transform(p) {
     let items = [...v];
     if (op === "reverse") items.reverse();
     else if (op === "sort") items.sort((a, b) => (jsonLess(a, b) ? -1 : jsonLess(b, a) ? 1 : 0));
-    else items = items.filter((x, i) => items.findIndex((y) => toJsonText(y) === toJsonText(x)) === i);
+    // Python's equality, as orchrt: 1 and 1.0 are one item.
+    else items = items.filter((x, i) => items.findIndex((y) => pyEquals(y, x)) === i);
     return ok(withOutput(items));
   }
   if (op === "get") {
@@ -245,7 +247,7 @@ async function httpRequest(p, signal) {
   }
   let resp, text;
   try {
-    resp = await fetch(url, { method, headers, body, signal, redirect: "follow" });
+    resp = await fetch(url, { method, headers, body, signal, redirect: "manual" });
     text = await resp.text();
   } catch (e) {
     if (signal.aborted) throw e;
@@ -273,12 +275,40 @@ async function httpRequest(p, signal) {
  * string is the one orchrt runs (non-constant values already quoted); the
  * environment is PATH, HOME and LANG plus the step's `env`, never secrets.
  */
+/** ir::envNameProblem: why \p name may not be set, or "". */
+const UNSAFE_ENV = new Set(["BASH_ENV", "ENV", "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES",
+  "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RES_OPTIONS",
+  "RESOLV_HOST_CONF"]);
+export function envNameProblem(name) {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    return `\`${name}\` is not a variable name (letters, digits and \`_\`, not starting with a digit)`;
+  if (name.startsWith("LD_") || UNSAFE_ENV.has(name))
+    return `\`${name}\` makes the loader or the C library load code or data: it may not be set`;
+  return "";
+}
+
 function shell(p, signal, ctx) {
-  if (!isStr(p.command)) return failure("parameter `command` is missing", false);
+  // As orchrt (runtime/actions/Shell.cpp): scalars print, lists and mappings do not.
+  const c = p.command;
+  const command = c === undefined || c === null || Array.isArray(c) || isMap(c) ? "" : displayString(c);
+  if (!command) return failure("parameter `command` must be a non-empty string", false);
+  const rd = p.run_dir;
+  if (rd !== undefined && rd !== null) {
+    if (!isStr(rd)) return failure("parameter `run_dir` must be none, read or write", false);
+    if (rd !== "none" && rd !== "read" && rd !== "write")
+      return failure(`parameter \`run_dir\` must be \`none\`, \`read\` or \`write\`, found \`${rd}\``, false);
+  }
   const env = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: ctx.runDir, LANG: "C.UTF-8" };
-  if (isMap(p.env)) for (const k of keys(p.env)) env[k] = displayString(p.env[k]);
+  if (isMap(p.env))
+    for (const k of keys(p.env)) {
+      const why = envNameProblem(k);
+      if (why) return failure("env: cannot set " + why, false);
+      // The environment block is C strings: orchrt's value ends at a NUL.
+      env[k] = displayString(p.env[k]).split("\0")[0];
+    }
+  const stdin = p.stdin === undefined || p.stdin === null ? "" : displayString(p.stdin);
   // orchrt's default: a private work directory, removed afterwards.
-  const shared = p.run_dir === "read" || p.run_dir === "write";
+  const shared = rd === "read" || rd === "write";
   const runDir = shared ? ctx.runDir : ctx.workDir();
   const done = (r) => {
     if (!shared) fs.rmSync(runDir, { recursive: true, force: true });
@@ -286,11 +316,17 @@ function shell(p, signal, ctx) {
   };
   return new Promise((settle) => {
     const resolve = (r) => settle(done(r));
-    const child = spawn("/bin/sh", ["-c", p.command], { cwd: runDir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    let child;
+    try {
+      child = spawn("/bin/sh", ["-c", command], { cwd: runDir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    } catch (e) {
+      // A NUL byte in the command or the environment, for one.
+      return resolve(failure(`cannot start the command: ${e.message}`, false));
+    }
     const out = [], err = [];
     child.stdout.on("data", (d) => out.push(d));
     child.stderr.on("data", (d) => err.push(d));
-    child.stdin.end(isStr(p.stdin) ? p.stdin : "");
+    child.stdin.end(stdin);
     child.stdin.on("error", () => {});
     const kill = () => {
       try {

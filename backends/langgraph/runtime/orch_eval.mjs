@@ -190,7 +190,7 @@ export function list(src, items) {
 
 /** `base | name(args)`; args are [source, Val] pairs, already defined. */
 export function filter(src, baseSrc, fname, base, args) {
-  const info = FILTERS[fname];
+  const info = Object.hasOwn(FILTERS, fname) ? FILTERS[fname] : undefined;
   if (!info) fail(src, `unknown filter \`${fname}\``);
   const [min, max, keepsMarkup, fn] = info;
   let argMarkup = false;
@@ -244,7 +244,7 @@ export function text(parts) {
 
 /** Applies filter `fname` outside templates (the `transform` action). */
 export function applyFilter(fname, v, args) {
-  const info = FILTERS[fname];
+  const info = Object.hasOwn(FILTERS, fname) ? FILTERS[fname] : undefined;
   if (!info) throw new TemplateError(`unknown filter \`${fname}\``);
   const [min, max, , fn] = info;
   if (args.length < min || args.length > max)

@@ -67,7 +67,27 @@ function roundDecimal(d, digits) {
   return d < 0 || Object.is(d, -0) ? -r : r;
 }
 
+/** `round(p, 'floor' | 'ceil')` (ir/FilterImpls.cpp roundDirected). */
+function roundDirected(v, a, ceil) {
+  const p = intArg(a[0], "the precision of `round`");
+  if (typeof v !== "bigint" && !isFloat(v) && typeof v !== "boolean") fail(`must be real number, not ${pyTypeName(v)}`);
+  if (p > 15n || p < -15n) fail("a precision beyond 15 digits with `floor` or `ceil` is not supported");
+  const scale = Math.pow(10, Number(p));
+  if (isHugeInt(v)) fail(TOO_LARGE_INT);
+  const x = isFloat(v) ? v : Number(asInt(v));
+  if (!isFloat(v) && p >= 0n) return x;
+  if (Number.isNaN(x)) fail("cannot convert float NaN to integer");
+  if (!Number.isFinite(x * scale)) fail("cannot convert float infinity to integer");
+  const r = (ceil ? Math.ceil(x * scale) : Math.floor(x * scale)) + 0;
+  return r / scale;
+}
+
 function round(v, a) {
+  if (a.length > 1) {
+    if (a[1] !== "common" && a[1] !== "floor" && a[1] !== "ceil") fail("method must be common, ceil or floor");
+    if (a[1] !== "common") return roundDirected(v, a, a[1] === "ceil");
+    return round(v, a.slice(0, 1));
+  }
   if (a.length && a[0] === null) {
     if (!isFloat(v)) return round(v, []);
     if (Number.isNaN(v)) fail("cannot convert float NaN to integer");
@@ -286,7 +306,7 @@ export const FILTERS = {
   lower: [0, 0, true, (v) => text(pyStr(v).toLowerCase())],
   raw: [0, 0, true, (v) => v],
   replace: [2, 3, false, replace],
-  round: [0, 1, false, round],
+  round: [0, 2, false, round],
   shell_quote: [0, 0, false, (v) => text("'" + pyStr(v).replace(/'/g, "'\\''") + "'")],
   string: [0, 0, true, (v) => text(pyStr(v))],
   title: [0, 0, false, title],

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
-import { TemplateError, newMap, truthy } from "./orch_values.mjs";
+import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
 export * as E from "./orch_eval.mjs";
 export { parseJson, toJsonText } from "./orch_values.mjs";
@@ -22,23 +22,36 @@ export function map(pairs) {
   return m;
 }
 
-/** A value from outside (a LangGraph invoke): integral numbers become ints. */
-export function fromPlain(v) {
-  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return v.map(fromPlain);
+/**
+ * A value from outside (a LangGraph invoke, plain JSON): integral numbers
+ * become ints at any depth, except for a `float` input.
+ */
+export function fromPlain(v, float = false) {
+  if (typeof v === "number") return Number.isInteger(v) && !float ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map((x) => fromPlain(x));
   if (v !== null && typeof v === "object") return map(Object.entries(v).map(([k, x]) => [k, fromPlain(x)]));
   return v;
 }
 
-/** Where templates find inputs and step results in a graph state. */
-export function scope(P, state) {
+/**
+ * Where templates find inputs and step results in a graph state. Inputs
+ * that run() resolved are template values; others came through
+ * graph.invoke and get orchrt's input rules here.
+ */
+export function scope(P, state, ctx = null) {
   return {
     input(name) {
       const i = P.inputIndex.get(name);
       if (i === undefined) return undefined;
+      const inp = P.inputs[i];
       const v = state["input:" + name];
-      if (v !== undefined) return typeof v === "number" ? fromPlain(v) : v;
-      return P.inputs[i].default;
+      if (v === undefined) return inp.default;
+      if (ctx?.fromRun) return v;
+      if (inp.bound)
+        throw new TemplateError(`input \`${name}\` was bound when the plan was compiled; it cannot change now`);
+      const x = fromPlain(v, inp.type === "float");
+      if (!fits(x, inp.type)) throw new TemplateError(`input \`${name}\` must be ${describeType(inp.type)}, found ${toJsonText(x)}`);
+      return x;
     },
     step(id) {
       return state["step:" + id]?.result;
@@ -63,6 +76,7 @@ async function attemptAction(spec, params, ctx, timeoutMs, signal) {
   const abort = () => ac.abort();
   signal?.addEventListener("abort", abort, { once: true });
   let timer = null;
+  if (spec.builtin && !Object.hasOwn(ACTIONS, spec.action)) throw new Error(`unknown action \`${spec.action}\``);
   const run = spec.builtin ? ACTIONS[spec.action](params, ac.signal, ctx) : runModelStep(spec, params, ac.signal, ctx);
   // The step's timeout, or what is left of the pipeline's (context.timeout).
   const left = ctx.deadline ? Math.max(0, ctx.deadline - Date.now()) : null;
@@ -109,8 +123,14 @@ export function step(P, spec) {
       if (r?.status === "failed" && !r.tolerated && !r.stopped) return skipped(`dependency \`${d}\` failed`);
     }
     const runError = ctx.runError ?? state["run:error"];
+    const waited = ctx.lastError?.get(spec.id);
+    if (runError && attempt > 1 && waited !== undefined && ctx.abandoned) {
+      // Waiting for a retry when a step failed the run: orchrt's
+      // abandonRetries settles the step failed with its last error.
+      return settle({ status: "failed", attempts: attempt - 1, error: `${waited} (${ctx.abandoned})` });
+    }
     if (runError) return skipped(`not started: ${runError}`);
-    const c = scope(P, state);
+    const c = scope(P, state, ctx);
     const finalFail = (error, attempts, failed) => {
       if (attempts > 1) error += ` (after ${attempts} attempts)`;
       if (spec.onFailure === "continue") {
@@ -121,6 +141,7 @@ export function step(P, spec) {
       }
       if (spec.onFailure === "skip") return skipped(error, attempts);
       const runErr = `step \`${spec.id}\` failed: ${error}`;
+      if (!ctx.runError) ctx.abandoned = `not retried: step \`${spec.id}\` failed the run`;
       ctx.runError ??= runErr;
       return settle({ status: "failed", attempts, error }, runErr);
     };
@@ -129,7 +150,7 @@ export function step(P, spec) {
         return [fn(c), null];
       } catch (e) {
         if (e instanceof TemplateError) return [null, `${what}: ${e.message}`];
-        throw e;
+        return [null, `${what}: ${e?.message ?? String(e)}`];
       }
     };
     if (attempt === 1 && spec.condition) {
@@ -148,7 +169,16 @@ export function step(P, spec) {
       timeoutMs = spec.timeoutS * 1000 * 2 ** (ctx.timedOut.get(spec.id) ?? 0);
       timeoutMs = Math.min(timeoutMs, WEEK_MS);
     }
-    const res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+    let res;
+    try {
+      res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+    } catch (e) {
+      // LangGraph's own cancellation stays an exception; anything else the
+      // action throws (a NUL byte for spawn, a bug) is the step's failure,
+      // never the run's crash.
+      if (config?.signal?.aborted) throw e;
+      res = { ok: false, retryable: false, error: `the action failed: ${e?.message ?? String(e)}` };
+    }
     if (res.deadline) {
       ctx.runError ??= res.error;
       // Stopped, not failed: dependents are "not started", as in orchrt.
@@ -161,6 +191,7 @@ export function step(P, spec) {
     }
     if (spec.onFailure === "retry" && res.retryable && !ctx.runError && attempt <= spec.maxRetries) {
       if (res.timedOut) ctx.timedOut.set(spec.id, (ctx.timedOut.get(spec.id) ?? 0) + 1);
+      (ctx.lastError ??= new Map()).set(spec.id, res.error);
       throw new RetryableAttempt(res.error);
     }
     return finalFail(res.error, attempt, res.fields);
@@ -177,6 +208,66 @@ export function step(P, spec) {
   return { node, retryPolicy };
 }
 
+const TYPE_WORDS = new Map([["any", "any value"], ["null", "null"], ["bool", "a boolean"], ["int", "an integer"],
+  ["float", "a number"], ["string", "a string"], ["list", "a list"], ["map", "a mapping"]]);
+const describeType = (t) => TYPE_WORDS.get(t) ?? "any value";
+
+/** Whether template value \p v is of the input type \p t (orchrt's `fits`). */
+function fits(v, t) {
+  switch (t) {
+    case "null": return v === null;
+    case "bool": return typeof v === "boolean";
+    case "int": return isInt(v);
+    case "float": return isInt(v) || isFloat(v);
+    case "string": return isStr(v);
+    case "list": return isList(v);
+    case "map": return isMap(v);
+    default: return true;
+  }
+}
+
+/** Thrown for inputs orchrt would refuse (exit status 2); one error a line. */
+export class InputError extends Error {}
+
+/**
+ * orchrt's resolveRunInputs (runtime/exec/RunInputs.cpp): \p given (a
+ * mapping of template values) checked against the declared inputs (no
+ * unknown names, the declared types, bound inputs unchanged) and completed
+ * with defaults; \p errors holds problems found while reading them.
+ */
+export function resolveInputs(P, given, errors = [], prefix = "") {
+  const values = new Map();
+  for (const name of Object.keys(given)) {
+    const i = P.inputIndex.get(name);
+    if (i === undefined) {
+      errors.push(`${prefix}the plan has no input \`${name}\``);
+      continue;
+    }
+    const t = P.inputs[i].type;
+    let v = given[name];
+    if (t === "float" && isInt(v)) v = Number(v);
+    if (!fits(v, t)) {
+      errors.push(`${prefix}input \`${name}\` must be ${describeType(t)}, found ${toJsonText(v)}`);
+      continue;
+    }
+    values.set(name, v);
+  }
+  const resolved = newMap();
+  for (const inp of P.inputs) {
+    if (inp.bound) {
+      if (values.has(inp.name))
+        errors.push(`input \`${inp.name}\` was bound when the plan was compiled; it cannot change now`);
+      resolved[inp.name] = inp.default;
+    } else if (values.has(inp.name)) resolved[inp.name] = values.get(inp.name);
+    else if (inp.default !== undefined) resolved[inp.name] = inp.default;
+    else if (inp.required)
+      errors.push(`input \`${inp.name}\` (${describeType(inp.type)}) needs a value: pass --input ${inp.name}=... or --inputs FILE.json`);
+    else resolved[inp.name] = null;
+  }
+  if (errors.length) throw new InputError(errors.join("\n"));
+  return resolved;
+}
+
 /** A channel that keeps the first value written (the run's first failure). */
 export const firstWins = (a, b) => a ?? b;
 
@@ -187,7 +278,7 @@ export const firstWins = (a, b) => a ?? b;
 export async function run(graph, P, inputs, opts = {}) {
   const runDir = fs.realpathSync(opts.runDir ?? process.cwd());
   const ctx = {
-    runDir, model: opts.model ?? "", runError: null, timedOut: new Map(),
+    runDir, model: opts.model ?? "", runError: null, timedOut: new Map(), fromRun: true,
     workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")),
     deadline: null, deadlineError: "",
   };
@@ -199,12 +290,7 @@ export async function run(graph, P, inputs, opts = {}) {
     deadlineTimer = setTimeout(() => (ctx.runError ??= ctx.deadlineError), P.timeoutS * 1000);
     deadlineTimer.unref();
   }
-  const resolved = newMap();
-  for (const inp of P.inputs) {
-    if (Object.prototype.hasOwnProperty.call(inputs, inp.name)) resolved[inp.name] = inputs[inp.name];
-    else if (inp.default !== undefined) resolved[inp.name] = inp.default;
-    else if (inp.required) throw new Error(`input \`${inp.name}\` is required`);
-  }
+  const resolved = resolveInputs(P, inputs);
   const start = newMap();
   for (const k of Object.keys(resolved)) start["input:" + k] = resolved[k];
   let state;
@@ -232,7 +318,7 @@ export async function run(graph, P, inputs, opts = {}) {
   }
   report.steps = steps;
   const outputs = newMap(), errors = newMap();
-  const c = scope(P, state);
+  const c = scope(P, state, ctx);
   for (const [name, render] of P.outputs) {
     try {
       outputs[name] = render(c);
@@ -249,32 +335,68 @@ export async function run(graph, P, inputs, opts = {}) {
 
 /** `node run.mjs [--input k=v]... [--inputs FILE] [--model M] [--run-dir D] [--out FILE]`. */
 export async function main(graph, P, argv) {
-  const inputs = newMap();
   const opts = {};
-  let out = null;
-  const { parseJson, toJsonText } = await import("./orch_values.mjs");
+  let out = null, file = null;
+  const pairs = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], next = () => argv[++i];
-    if (a === "--input") {
-      const v = next(), eq = v.indexOf("=");
-      const name = v.slice(0, eq), text = v.slice(eq + 1);
-      const inp = P.inputs[P.inputIndex.get(name)];
-      let parsed = text;
-      if (inp && inp.type !== "string") {
-        try {
-          parsed = parseJson(text);
-        } catch {
-          parsed = text;
-        }
-      }
-      inputs[name] = parsed;
-    } else if (a === "--inputs") Object.assign(inputs, parseJson(fs.readFileSync(next(), "utf8")));
+    if (a === "--input") pairs.push(next());
+    else if (a === "--inputs") file = next();
     else if (a === "--model") opts.model = next();
     else if (a === "--run-dir") opts.runDir = next();
     else if (a === "--out") out = next();
     else throw new Error(`unknown argument ${a}`);
   }
-  const report = await run(graph, P, inputs, opts);
+  // As orchrt: the file first, then --input pairs; every problem reported.
+  const given = newMap(), errors = [];
+  if (file !== null) {
+    let v;
+    try {
+      v = parseJson(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+      errors.push(`--inputs: ${e.message}`);
+    }
+    if (v !== undefined && !isMap(v)) errors.push("--inputs: the file must hold a JSON object of input values");
+    else if (v !== undefined) for (const k of Object.keys(v)) given[k] = v[k];
+  }
+  const pairErrors = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq < 0) {
+      pairErrors.push(`--input \`${pair}\`: expected name=value`);
+      continue;
+    }
+    const name = pair.slice(0, eq), text = pair.slice(eq + 1);
+    const i = P.inputIndex.get(name);
+    if (i === undefined) {
+      pairErrors.push(`--input \`${pair}\`: the plan has no input \`${name}\``);
+      continue;
+    }
+    const t = P.inputs[i].type;
+    let v = text;
+    if (t !== "string") {
+      try {
+        v = parseJson(text);
+      } catch {
+        v = t === "any" ? text : undefined;
+      }
+    }
+    if (v === undefined || !fits(v, t)) {
+      pairErrors.push(`--input \`${pair}\`: input \`${name}\` must be ${describeType(t)}`);
+      continue;
+    }
+    given[name] = v;
+  }
+  let report;
+  try {
+    resolveInputs(P, given, [...errors.map((e) => e), ...pairErrors], file !== null ? "--inputs: " : "");
+    report = await run(graph, P, given, opts);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    for (const line of e.message.split("\n")) process.stderr.write(`run.mjs: error: ${line}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const text = toJsonText(report) + "\n";
   if (out) fs.writeFileSync(out, text);
   else process.stdout.write(text);

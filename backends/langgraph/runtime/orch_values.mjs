@@ -1,8 +1,8 @@
 // ---------------------------------------------------------------------------
 // Values. Template values are JSON with Python's distinctions: an int is a
 // BigInt (64-bit, checked), a float is a number, a mapping is a plain object
-// whose keys are visited in code point order (orchrt's JSON is a sorted
-// std::map), null is null.
+// whose keys keep insertion order as orchrt's ordered ir::Json (newMap),
+// null is null.
 // ---------------------------------------------------------------------------
 
 const INT64_MAX = 9223372036854775807n;
@@ -48,9 +48,45 @@ export function cmpStr(a, b) {
   }
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
-/** A mapping's keys in orchrt's order. */
-export const keys = (m) => Object.keys(m).sort(cmpStr);
-export const newMap = () => Object.create(null);
+/** A mapping's keys in orchrt's order: insertion order (ir::Json is ordered). */
+export const keys = (m) => Object.keys(m);
+/** A mapping's keys in code point order (`tojson`, Python's sort_keys). */
+export const sortedKeys = (m) => Object.keys(m).sort(cmpStr);
+
+/**
+ * A new mapping: an object without a prototype whose keys keep insertion
+ * order. A plain object lists integer-like keys ("2", "10") first, so a
+ * Proxy keeps the order of first insertion for Object.keys, `for in`,
+ * Object.entries and JSON.stringify alike.
+ */
+const MAP_HANDLER = {
+  set(t, k, v) {
+    if (typeof k === "string" && !Object.hasOwn(t.d, k)) t.order.push(k);
+    t.d[k] = v;
+    return true;
+  },
+  get: (t, k) => (Object.hasOwn(t.d, k) ? t.d[k] : undefined),
+  has: (t, k) => Object.hasOwn(t.d, k),
+  deleteProperty(t, k) {
+    if (Object.hasOwn(t.d, k)) {
+      t.order.splice(t.order.indexOf(k), 1);
+      delete t.d[k];
+    }
+    return true;
+  },
+  defineProperty(t, k, desc) {
+    if (typeof k === "string" && !Object.hasOwn(t.d, k)) t.order.push(k);
+    t.d[k] = desc.value;
+    return true;
+  },
+  ownKeys: (t) => [...t.order],
+  getOwnPropertyDescriptor(t, k) {
+    if (!Object.hasOwn(t.d, k)) return undefined;
+    return { value: t.d[k], writable: true, enumerable: true, configurable: true };
+  },
+  getPrototypeOf: () => null,
+};
+export const newMap = () => new Proxy({ d: Object.create(null), order: [] }, MAP_HANDLER);
 /** Code points of a string. */
 export const chars = (s) => Array.from(s);
 
@@ -276,7 +312,7 @@ function pyJsonRaw(v, indent, depth) {
   if (depth >= MAX_VALUE_DEPTH) fail(TOO_DEEP);
   const list = isList(v);
   const items = list ? v.map((x) => pyJsonRaw(x, indent, depth + 1))
-    : keys(v).map((k) => jsonString(k) + ": " + pyJsonRaw(v[k], indent, depth + 1));
+    : sortedKeys(v).map((k) => jsonString(k) + ": " + pyJsonRaw(v[k], indent, depth + 1));
   if (items.length === 0) return list ? "[]" : "{}";
   const [open, close] = list ? ["[", "]"] : ["{", "}"];
   if (indent === null) return open + items.join(", ") + close;
