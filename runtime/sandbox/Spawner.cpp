@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -69,7 +70,8 @@ struct Child {
   int MaxFds;          ///< The parent's RLIMIT_NOFILE: where the fallback stops.
   const char *UidMap;  ///< In a new user namespace: "uid uid 1" (else null).
   const char *GidMap;
-  int Errno = 0;  ///< Set by the child when it cannot exec.
+  int ParentPidfd = -1;  ///< orchrt itself (pidfd_open), or -1 where unsupported.
+  int Errno = 0;         ///< Set by the child when it cannot exec.
 };
 
 /// Writes \p Text to \p Path (system calls only: the child may make no other).
@@ -97,6 +99,13 @@ int childMain(void *Arg) {
   // Dies with orchrt (the thread that started it, orchrt's event loop),
   // however orchrt ends; bwrap adds --die-with-parent for its own child.
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+  // orchrt may have been killed between the clone and the prctl: then no
+  // signal will come. getppid() says nothing in a new pid namespace (0), so
+  // ask orchrt's pidfd, which becomes readable when orchrt has ended.
+  if (C->ParentPidfd >= 0) {
+    struct pollfd Parent = {C->ParentPidfd, POLLIN, 0};
+    if (poll(&Parent, 1, 0) > 0) _exit(127);
+  }
   // The step's cgroups first: every process it makes is counted.
   for (int Fd : C->Io.CgroupProcs)
     if (Fd >= 0 && write(Fd, "0", 1) != 1) goto fail;
@@ -197,8 +206,11 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   int Flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
   if (L.NewPidNamespace) Flags |= CLONE_NEWPID;
   if (L.NewUserNamespace) Flags |= CLONE_NEWUSER;
+  // Close-on-exec by design; the child only polls it.
+  C.ParentPidfd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
   pid_t Pid = clone(childMain, Stack.data() + StackSize, Flags, &C);
   int CloneErr = errno;
+  if (C.ParentPidfd >= 0) close(C.ParentPidfd);
   pthread_sigmask(SIG_SETMASK, &Old, nullptr);
   if (Filter >= 0) close(Filter);
   if (Pid < 0)
