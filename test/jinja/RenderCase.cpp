@@ -42,16 +42,21 @@ constexpr const char *Close = ">";
 
 }  // namespace
 
-CaseResult renderCase(const std::string &Expr, const json &Inputs, bool IsTemplate) {
-  std::string Yaml = "name: differential\ninputs:";
+std::string caseYaml(const std::string &Name, const std::string &Expr, const json &Inputs,
+                     bool IsTemplate) {
+  std::string Yaml = "name: " + Name + "\ninputs:";
   if (Inputs.empty()) Yaml += " {}";
   Yaml += "\n";
   for (auto It = Inputs.begin(); It != Inputs.end(); ++It)
     Yaml += "  " + It.key() + ": {type: " + typeName(*It) + "}\n";
-  Yaml += "steps:\n  - id: s\n    action: echo\n    parameters:\n      message: " +
-          (IsTemplate ? doubleQuoted(Open + Expr + Close)
-                      : quoted(std::string(Open) + "{{ " + Expr + " }}" + Close)) +
-          "\n";
+  return Yaml + "steps:\n  - id: s\n    action: echo\n    parameters:\n      message: " +
+         (IsTemplate ? doubleQuoted(Open + Expr + Close)
+                     : quoted(std::string(Open) + "{{ " + Expr + " }}" + Close)) +
+         "\n";
+}
+
+CaseResult renderCase(const std::string &Expr, const json &Inputs, bool IsTemplate) {
+  std::string Yaml = caseYaml("differential", Expr, Inputs, IsTemplate);
   auto File = std::make_shared<SourceFile>("case.yaml", Yaml);
   DiagnosticEngine Diags(File.get());
   CaseResult R;

@@ -21,6 +21,12 @@ struct CaseResult {
   std::string Text;  ///< Ok: the rendered text; else the diagnostics.
 };
 
+/// The one-step pipeline named \p Name that renders \p Expr (or, with
+/// \p IsTemplate, the whole template) between `<` and `>`, every input of
+/// \p Inputs declared with its value's type.
+std::string caseYaml(const std::string &Name, const std::string &Expr,
+                     const orch::ir::Json &Inputs, bool IsTemplate = false);
+
 /// Compiles \p Expr with \p Inputs (a JSON object) bound; with
 /// \p IsTemplate, \p Expr is a whole template (text, comments, whitespace
 /// control) rather than one placeholder's expression.

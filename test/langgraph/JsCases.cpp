@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "RenderCase.h"
 #include "backends/export/ExportTarget.h"
 #include "backends/langgraph/LangGraph.h"
 #include "frontend/Frontend.h"
@@ -23,27 +24,8 @@ namespace {
 
 using nlohmann::json;
 
-const char *typeName(const json &V) {
-  if (V.is_string()) return "string";
-  if (V.is_boolean()) return "bool";
-  if (V.is_number_float()) return "float";
-  if (V.is_number()) return "int";
-  if (V.is_array()) return "list";
-  if (V.is_object()) return "map";
-  return "any";
-}
-
 json compileCase(const std::string &Expr, const json &Inputs) {
-  std::string Yaml = "name: js_case\ninputs:";
-  if (Inputs.empty()) Yaml += " {}";
-  Yaml += "\n";
-  for (auto It = Inputs.begin(); It != Inputs.end(); ++It)
-    Yaml += "  " + It.key() + ": {type: " + typeName(*It) + "}\n";
-  std::string Quoted = "'<{{ ";
-  for (char C : Expr) Quoted += C == '\'' ? std::string("''") : std::string(1, C);
-  Yaml +=
-      "steps:\n  - id: s\n    action: echo\n    parameters:\n      message: " + Quoted +
-      " }}>'\n";
+  std::string Yaml = orch::testing::caseYaml("js_case", Expr, orch::ir::Json(Inputs));
   auto File = std::make_shared<orch::SourceFile>("case.yaml", Yaml);
   orch::DiagnosticEngine Diags(File.get());
   std::string Errors;
