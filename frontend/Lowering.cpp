@@ -356,7 +356,15 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
         S.Action = {"", V->loc(), V->length()};
       } else if (auto X = getString(V, "`action`")) {
         S.Action = *X;
-        if (S.ToolMap) S.Action.Str = S.ToolMap->Target;
+        if (S.ToolMap && S.ToolMap->Target.empty()) {
+          // A name ContextLab runs with a tool: never an LLM task here.
+          Diags.report(DiagKind::ToolUnsupported, X->Loc, X->Length,
+                       fmt::format("ContextLab's action `{}`", X->Str.trim().str()),
+                       S.ToolMap->Why.str());
+          S.ToolMap = nullptr;
+        } else if (S.ToolMap) {
+          S.Action.Str = S.ToolMap->Target;
+        }
       }
     } else if (K == "parameters") {
       lowerParams(V, S, M->find("model") != nullptr);

@@ -5,6 +5,9 @@
 // ir/ToolMap.h, `on_error`, and conditions written without `{{ }}`.
 //
 //===----------------------------------------------------------------------===//
+#include <algorithm>
+#include <vector>
+
 #include "frontend/ExprParser.h"
 #include "frontend/Lowerer.h"
 #include "ir/ToolMap.h"
@@ -15,6 +18,92 @@ namespace {
 /// The keys of an `enhanced_outputs` entry.
 const llvm::StringRef EnhancedOutputKeys[] = {"value", "description", "type", "format",
                                               "location"};
+
+/// The expression ContextLab evaluates for a condition made of text and
+/// placeholders: the text as written, each placeholder as `(expr)`, and one
+/// inside a string literal joined to it with `~` as its text. \p Real
+/// says, per byte, whether it was copied from the source (not added).
+std::string joinConditionText(llvm::ArrayRef<ir::Segment> Segs, std::vector<bool> &Real) {
+  std::string Text;
+  auto Add = [&](llvm::StringRef Piece, bool FromSource) {
+    Text += Piece.str();
+    Real.resize(Text.size(), FromSource);
+  };
+  char Quote = 0;        // the open literal's quote, or 0
+  bool Escaped = false;  // after a backslash in a literal
+  bool Reopen = false;   // a placeholder closed the literal Quote opened
+  size_t OpenAt = 0;     // where in Text the open literal's content starts
+  for (const ir::Segment &G : Segs) {
+    if (G.K == ir::Segment::Kind::Expr) {
+      if (!Quote) {
+        Add("(", false);
+        Add(G.Text, true);
+        Add(")", false);
+        continue;
+      }
+      if (Reopen) {
+        Add(" ~ ", false);
+      } else if (OpenAt == Text.size()) {
+        Text.pop_back();  // an empty literal before it (`'{{ x }}`) is dropped
+        Real.pop_back();
+      } else {
+        Add(std::string(1, Quote) + " ~ ", false);  // close the literal
+      }
+      Add("((", false);
+      Add(G.Text, true);
+      Add(") | string)", false);
+      Reopen = true;
+      continue;
+    }
+    llvm::StringRef T = G.Text;
+    if (Reopen) {
+      Reopen = false;
+      if (T.starts_with(llvm::StringRef(&Quote, 1))) {
+        T = T.drop_front();  // the literal ends right after the placeholder
+        Quote = 0;
+      } else {
+        Add(std::string(" ~ ") + Quote, false);
+        OpenAt = Text.size();
+      }
+    }
+    for (char C : T) {
+      Add(llvm::StringRef(&C, 1), true);
+      if (!Quote) {
+        if (C == '\'' || C == '"') {
+          Quote = C;
+          OpenAt = Text.size();
+        }
+      } else if (Escaped) {
+        Escaped = false;
+      } else if (C == '\\') {
+        Escaped = true;
+      } else if (C == Quote) {
+        Quote = 0;
+      }
+    }
+  }
+  if (Reopen) Add(std::string(" ~ ") + Quote, false);  // unterminated: an error
+  return Text;
+}
+
+/// Where each byte of \p Text (and its end) sits in \p Raw, the scalar's
+/// source starting at \p Base: each byte copied from the source (\p Real) at
+/// the next occurrence of it, found in order; an added byte, or one not
+/// found (an escape), where the search stands.
+std::vector<uint32_t> conditionOffsets(llvm::StringRef Text,
+                                       const std::vector<bool> &Real, llvm::StringRef Raw,
+                                       uint32_t Base) {
+  std::vector<uint32_t> Map;
+  size_t At = 0;
+  for (size_t I = 0; I < Text.size(); ++I) {
+    size_t Found = Real[I] ? Raw.find(Text[I], At) : llvm::StringRef::npos;
+    Map.push_back(Base +
+                  static_cast<uint32_t>(Found == llvm::StringRef::npos ? At : Found));
+    if (Found != llvm::StringRef::npos) At = Found + 1;
+  }
+  Map.push_back(Base + static_cast<uint32_t>(std::min(At, Raw.size())));
+  return Map;
+}
 }  // namespace
 
 void Lowerer::lowerEnhancedOutputs(const Node *N) {
@@ -105,6 +194,13 @@ void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
       continue;
     }
     if (S.ToolMap && llvm::is_contained(S.ToolMap->Ignored, K)) continue;
+    if (S.ToolMap && llvm::is_contained(S.ToolMap->Forbidden, K)) {
+      Diags.report(DiagKind::UnknownActionParam, KV.Key->loc(), KV.Key->length(),
+                   S.ToolMap->Action.str(), K.str(),
+                   fmt::format(" (tool `{}` action `{}` is {})", S.Tool.Str.str(),
+                               S.ToolMap->Action.str(), S.ToolMap->Why.str()));
+      continue;
+    }
     if (S.ToolMap)
       for (const ir::NameMapping &R : S.ToolMap->Params)
         if (R.From == K) K = R.To;
@@ -127,13 +223,25 @@ void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
   if (!Pol) {
     Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
                  "an `on_error` handler", "ContextLab syntax",
-                 "handlers come with control flow, issue #17; a policy is written "
-                 "`on_error: continue` (or `fail`, `retry`, `skip`)");
+                 "handlers come with control flow, issue #17; a failure policy is "
+                 "written `on_failure:`");
     return;
   }
   if (const KeyValue *F = M->find("on_failure")) {
     Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
                  F->Key->value().str(), "on_error");
+    return;
+  }
+  if (*Pol != ir::FailurePolicy::Continue) {
+    // ContextLab runs a string `on_error` as a handler action and goes on:
+    // only `continue` means what the policy means here.
+    Diags.report(
+        DiagKind::NotSupportedYet, Sc->loc(), Sc->length(),
+        fmt::format("`on_error: {}`", Sc->value().str()), "ContextLab syntax",
+        fmt::format("ContextLab runs a string `on_error` as a handler action and "
+                    "goes on, which is not the policy; write `on_failure: {}` "
+                    "for the policy, or `on_error: continue`",
+                    Sc->value().trim().str()));
     return;
   }
   S.OnFailure = *Pol;
@@ -145,14 +253,12 @@ ir::Value *Lowerer::lowerCondition(const Node *V, const std::string &Path) {
   auto *Sc = llvm::dyn_cast<ScalarNode>(V);
   if (!Sc) return value(V, Path);
   std::string Text;
-  SourceLoc Base;
+  std::vector<bool> Real;
   if (!Sc->isTemplated()) {
     // ContextLab: an expression without `{{ }}` (`status != 'done'`).
     if (Sc->typedValue().Ty != ir::Type::String) return value(V, Path);
     Text = Sc->value().trim().str();
-    llvm::StringRef Raw = Doc.File->text().substr(Sc->loc().Offset);
-    size_t At = Raw.take_front(Sc->length()).find(Text);
-    if (At != llvm::StringRef::npos) Base = SourceLoc(Sc->loc().Offset + At);
+    Real.assign(Text.size(), true);
   } else {
     llvm::ArrayRef<ir::Segment> Segs = Sc->segments();
     bool OnlyExpr = llvm::all_of(Segs, [](const ir::Segment &G) {
@@ -160,30 +266,18 @@ ir::Value *Lowerer::lowerCondition(const Node *V, const std::string &Path) {
     });
     if (OnlyExpr) return value(V, Path);
     // `'trend' in {{ kinds }}`: the text around the placeholders is part of
-    // the expression, as ContextLab evaluates the rendered string; a
-    // placeholder inside quotes (`'{{ x }}'`) is the value as a string.
-    bool DropQuote = false;
-    for (size_t I = 0; I < Segs.size(); ++I) {
-      const ir::Segment &G = Segs[I];
-      if (G.K == ir::Segment::Kind::Text) {
-        Text += G.Text.drop_front(DropQuote ? 1 : 0).str();
-        DropQuote = false;
-        continue;
-      }
-      char Q = Text.empty() ? 0 : Text.back();
-      bool Quoted = (Q == '\'' || Q == '"') && I + 1 < Segs.size() &&
-                    Segs[I + 1].K == ir::Segment::Kind::Text &&
-                    Segs[I + 1].Text.starts_with(llvm::StringRef(&Q, 1));
-      if (Quoted) {
-        Text.pop_back();
-        Text += "((" + G.Text.str() + ") | string)";
-        DropQuote = true;
-      } else {
-        Text += "(" + G.Text.str() + ")";
-      }
-    }
+    // the expression, as ContextLab evaluates the rendered string. A
+    // placeholder inside a string literal is pasted into it as text:
+    // `'{{ x }}-ok'` is `((x) | string) ~ '-ok'`.
+    Text = joinConditionText(Segs, Real);
   }
-  ir::Expr *E = parseExpression(A.save(Text), Base, Sc->loc(), A, Diags);
+  // Errors point into the source, also through escapes and folded lines.
+  // A block scalar's extent is its indicator: search past it, as far as
+  // the value could reach with its indentation.
+  size_t Extent = std::max<size_t>(Sc->length(), 2 * Sc->value().size() + 256);
+  std::vector<uint32_t> Map = conditionOffsets(
+      Text, Real, Doc.File->text().substr(Sc->loc().Offset, Extent), Sc->loc().Offset);
+  ir::Expr *E = parseExpression(A.save(Text), Map, Sc->loc(), A, Diags);
   if (!E) return nullptr;
   ir::Segment Seg{ir::Segment::Kind::Expr, A.save(Text), E, nullptr};
   return A.create<ir::TemplateValue>(Sc->loc(), Sc->length(),

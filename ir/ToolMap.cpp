@@ -2,6 +2,7 @@
 #include "ir/ToolMap.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Regex.h"
 
 namespace orch::ir {
 
@@ -9,7 +10,6 @@ namespace {
 constexpr NameMapping ReadFields[] = {{"content", "output"}, {"size", "bytes"}};
 constexpr NameMapping WriteFields[] = {{"path", "output"}, {"size", "bytes"}};
 constexpr NameMapping ProcessFields[] = {{"return_code", "exit_code"}};
-constexpr NameMapping PageFields[] = {{"content", "output"}, {"text", "output"}};
 constexpr NameMapping HttpFields[] = {
     {"content", "output"}, {"text", "output"}, {"status", "status_code"}};
 constexpr NameMapping TransformParams[] = {
@@ -23,6 +23,26 @@ constexpr llvm::StringLiteral Search =
 constexpr llvm::StringLiteral NotLocal =
     "only `read` and `write` of the run directory are built in; use `action: shell` "
     "with `run_dir: write`";
+
+constexpr llvm::StringLiteral Scrape =
+    "ContextLab's scrape answers the page's extracted text; `action: http.request` "
+    "answers the raw body (HTML): call it and extract the text with a step of yours";
+constexpr llvm::StringRef GetOnly[] = {"method", "body"};
+constexpr llvm::StringLiteral ControlFlow =
+    "ContextLab's control-flow markers come with control flow (issue #17)";
+constexpr llvm::StringLiteral Report =
+    "ContextLab's report helpers are not built in: write the report with a model "
+    "step and `file.write`, and convert it with `action: shell`";
+constexpr llvm::StringLiteral FileTool =
+    "write `tool: filesystem` with `action: read` or `write` (or `action: file.read`, "
+    "`file.write`)";
+constexpr llvm::StringLiteral Structured =
+    "write `action: generate` and read the fields you need: later steps' reads make "
+    "its answer schema";
+constexpr llvm::StringLiteral Process =
+    "write `action: transform` (ContextLab's `tool: data-processing`)";
+constexpr llvm::StringLiteral Validate =
+    "schema checks are not a built-in action; check data with `python`";
 
 constexpr ToolRow Rows[] = {
     {"data-processing",
@@ -58,15 +78,17 @@ constexpr ToolRow Rows[] = {
     {"filesystem", "delete", "", {}, {}, false, NotLocal},
     {"filesystem", "list", "", {}, {}, false, NotLocal},
     {"filesystem", "move", "", {}, {}, false, NotLocal},
-    {"headless-browser",
-     "scrape",
+    {"headless-browser", "scrape", "", {}, {}, false, Scrape},
+    {"headless-browser", "*", "", {}, {}, false, Search},
+    {"http-client",
+     "get",
      "http.request",
      {},
-     PageFields,
+     HttpFields,
      false,
-     "fetches the page (GET): its body, not the text a browser renders"},
-    {"headless-browser", "*", "", {}, {}, false, Search},
-    {"http-client", "get", "http.request", {}, HttpFields, false, "a GET request"},
+     "a GET request",
+     {},
+     GetOnly},
     {"python-executor",
      "*",
      "python",
@@ -93,13 +115,70 @@ constexpr ToolRow Rows[] = {
      "`python`"},
     {"web-search", "*", "", {}, {}, false, Search},
     // Tool-less actions of ContextLab's model tools.
+    {"", "analyze", "analyze", {}, {}, true, "an LLM task"},
     {"", "analyze_text", "analyze_text", {}, {}, true, "an LLM task"},
     {"", "generate", "generate", GenerateParams, {}, true, "a chat request"},
     {"", "generate-text", "generate", GenerateParams, {}, true, "a chat request"},
     {"", "generate_text", "generate", GenerateParams, {}, true, "a chat request"},
     {"", "llm_call", "generate", GenerateParams, {}, true, "a chat request"},
     {"", "llm_generate", "generate", GenerateParams, {}, true, "a chat request"},
+    // Tool-less names ContextLab runs with a tool or a fixed handler: never
+    // an LLM task here (a model would make up what the tool returns).
+    {"", "action_loop", "", {}, {}, false, ControlFlow},
+    {"", "capture_result", "", {}, {}, false, ControlFlow},
+    {"", "compile_markdown", "", {}, {}, false, Report},
+    {"", "compile_pdf", "", {}, {}, false, Report},
+    {"", "control_flow", "", {}, {}, false, ControlFlow},
+    {"", "create_parallel_queue", "", {}, {}, false, ControlFlow},
+    {"", "evaluate_condition", "", {}, {}, false, ControlFlow},
+    {"", "file", "", {}, {}, false, FileTool},
+    {"", "filesystem", "", {}, {}, false, FileTool},
+    {"", "finalize_report", "", {}, {}, false, Report},
+    {"", "generate-structured", "", {}, {}, false, Structured},
+    {"", "generate_structured", "", {}, {}, false, Structured},
+    {"", "loop_complete", "", {}, {}, false, ControlFlow},
+    {"", "process", "", {}, {}, false, Process},
+    {"", "scrape_page", "", {}, {}, false, Search},
+    {"", "search_web", "", {}, {}, false, Search},
+    {"", "validate", "", {}, {}, false, Validate},
+    {"", "validate_report", "", {}, {}, false, Report},
+    {"", "verify_url", "", {}, {}, false, Search},
+    {"", "web_search", "", {}, {}, false, Search},
 };
+
+// ContextLab's prose families, matched after the names above.
+constexpr ToolRow ShellRow = {"",
+                              "!command",
+                              "",
+                              {},
+                              {},
+                              false,
+                              "ContextLab runs `!command` in a terminal: write "
+                              "`action: shell` with `parameters: {command: ...}`"};
+constexpr ToolRow EchoRow = {"",
+                             "echo ...",
+                             "",
+                             {},
+                             {},
+                             false,
+                             "ContextLab prints the text: write `action: echo` with "
+                             "`parameters: {message: ...}`"};
+constexpr ToolRow FileProseRow = {"",
+                                  "write ... to file",
+                                  "",
+                                  {},
+                                  {},
+                                  false,
+                                  "ContextLab writes a file for this prose: write "
+                                  "`action: file.write` with `path` and `content`"};
+
+/// ContextLab's `_FILE_PROSE` pattern (core/actions.py), as an ERE.
+constexpr llvm::StringLiteral FileProse =
+    "write.*to[[:space:]]+(a[[:space:]]+)?(file|path)"
+    "|save.*to[[:space:]]+(a[[:space:]]+)?(file|path)"
+    "|write.*following.*content.*to|save.*following.*content.*to"
+    "|create.*file[[:space:]]+at|export.*to[[:space:]]+file|store.*in[[:space:]]+file"
+    "|(write|save).*to[[:space:]]+[^[:space:]]+\\.(txt|md|json|yaml|yml|csv|html)";
 }  // namespace
 
 llvm::ArrayRef<ToolRow> toolRows() { return Rows; }
@@ -115,7 +194,16 @@ const ToolRow *findToolRow(llvm::StringRef Tool, llvm::StringRef Action) {
 }
 
 const ToolRow *findToolLessRow(llvm::StringRef Action) {
-  return Action.empty() ? nullptr : findToolRow("", Action);
+  // ContextLab lower-cases and trims an action before it dispatches on it.
+  std::string Name = Action.trim().lower();
+  if (Name.empty()) return nullptr;
+  if (const ToolRow *R = findToolRow("", Name)) return R;
+  if (Name.front() == '!') return &ShellRow;
+  static const llvm::Regex Echo("^(echo|print|display|show|output)[[:space:]]");
+  static const llvm::Regex File(FileProse);
+  if (Echo.match(Name)) return &EchoRow;
+  if (File.match(Name)) return &FileProseRow;
+  return nullptr;
 }
 
 bool isKnownTool(llvm::StringRef Tool) {

@@ -40,6 +40,9 @@ struct ToolRow {
   /// Parameters accepted and dropped: they ask for what happens here anyway
   /// (`capture_output`: output is always captured).
   llvm::ArrayRef<llvm::StringRef> Ignored = {};
+  /// Parameters the target takes but this row fixes (`method` of a GET):
+  /// `UnknownActionParam`.
+  llvm::ArrayRef<llvm::StringRef> Forbidden = {};
 };
 
 /// Every row, tools in alphabetical order, tool-less actions last.

@@ -133,7 +133,16 @@ class Rewriter {
     } else if (Name != "steps" && !isInput(Name)) {
       Id = P.findStep(Name);
     }
-    if (!Id || !readsAsContextLab(P.Steps[*Id])) return Top;
+    if (!Id) return Top;
+    if (!readsAsContextLab(P.Steps[*Id])) {
+      // ContextLab's `generate` answers text, its `result`: so `.result`
+      // is `output` for every `generate` step, as for `generate_text`.
+      const Step &S = P.Steps[*Id];
+      if (S.ToolMap && S.ToolMap->Target == "generate" && !Rest.empty() &&
+          keyOf(Rest[0]) == "result")
+        renameKey(Rest[0], "output");
+      return Top;
+    }
     const ToolRow &Row = *P.Steps[*Id].ToolMap;
     if (Rest.empty()) {
       // `{{ step }}` is the step's output.
@@ -147,9 +156,19 @@ class Rewriter {
       Rest = Rest.drop_front();
       K = keyOf(Rest[0]);
     }
-    if (auto *A = llvm::dyn_cast<AttrExpr>(Rest[0]))
-      if (llvm::StringRef To = mapResultField(Row, K); To != K) A->setAttr(To);
+    if (llvm::StringRef To = mapResultField(Row, K); To != K) renameKey(Rest[0], To);
     return Top;
+  }
+
+  /// Renames the constant key of \p Link (`.content`, `['content']`) to \p To.
+  void renameKey(Expr *Link, llvm::StringRef To) {
+    if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) {
+      A->setAttr(To);
+    } else if (auto *I = llvm::dyn_cast<IndexExpr>(Link)) {
+      Expr *Old = I->index();
+      I->indexRef() =
+          P.arena().create<LiteralExpr>(Old->loc(), Old->length(), Scalar::string(To));
+    }
   }
 
   Pipeline &P;

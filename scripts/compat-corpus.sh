@@ -3,15 +3,19 @@
 # checkout, for docs/compatibility.md. Not part of ctest: the corpus comes
 # from outside the repository.
 #
-# Usage: scripts/compat-corpus.sh GIT_DIR_OR_CHECKOUT [ORCHC]
+# Usage: scripts/compat-corpus.sh [--table] GIT_DIR_OR_CHECKOUT [ORCHC]
 #   GIT_DIR_OR_CHECKOUT: a bare git directory (its HEAD is read) or a work tree.
 #   ORCHC: the compiler (default: build/tools/orchc/orchc).
 # Prints one line a pipeline (`ok` or its diagnostic kinds), then totals:
 # known-good (examples/supported/, tests/golden/) and the others, and the
-# first error kind of each failing pipeline, counted.
+# first error kind of each failing pipeline, counted. With --table, it then
+# prints the Markdown table of docs/compatibility.md's last section: each
+# pipeline that does not compile, its first error's kind and message.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-src=${1:?usage: compat-corpus.sh GIT_DIR_OR_CHECKOUT [ORCHC]}
+table=0
+if [ "${1:-}" = --table ]; then table=1; shift; fi
+src=${1:?usage: compat-corpus.sh [--table] GIT_DIR_OR_CHECKOUT [ORCHC]}
 orchc=${2:-$root/build/tools/orchc/orchc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -29,9 +33,10 @@ else
   done
 fi
 
-python3 - "$work" "$orchc" <<'PY'
+python3 - "$work" "$orchc" "$table" <<'PY'
 import collections, os, re, subprocess, sys
-work, orchc = sys.argv[1], sys.argv[2]
+work, orchc, table = sys.argv[1], sys.argv[2], sys.argv[3] == '1'
+rows = []
 files = []
 for d, _, names in os.walk(work):
     for n in names:
@@ -48,7 +53,8 @@ first = collections.Counter()
 for f in files:
     r = subprocess.run([orchc, 'check', '--no-auto', os.path.join(work, f)],
                        capture_output=True, text=True, timeout=60)
-    kinds = re.findall(r': error: .*\[(\w+)\]$', r.stderr, re.M)
+    errors = re.findall(r': error: (.*) \[(\w+)\]$', r.stderr, re.M)
+    kinds = [k for _, k in errors]
     group = 'known-good' if f.startswith(good) else 'other'
     if r.returncode == 0:
         totals[group, 'ok'] += 1
@@ -59,6 +65,8 @@ for f in files:
         first[group, head] += 1
         counts = collections.Counter(kinds)
         print(f'fail    {f}: ' + ', '.join(f'{k} x{n}' for k, n in counts.most_common()))
+        message = errors[0][0][:110].replace('|', '\\|') if errors else ''
+        rows.append(f'| `{f}` | `{head}` | {message} |')
 print()
 for g in ('known-good', 'other'):
     ok, bad = totals[g, 'ok'], totals[g, 'fail']
@@ -66,4 +74,9 @@ for g in ('known-good', 'other'):
     for (gg, k), n in sorted(first.items(), key=lambda x: -x[1]):
         if gg == g:
             print(f'  first error {k}: {n}')
+if table:
+    print()
+    print('| Pipeline | Kind | Message |')
+    print('|---|---|---|')
+    print('\n'.join(rows))
 PY
