@@ -200,6 +200,7 @@ const ToolRow *findToolLessRow(llvm::StringRef Action) {
   if (const ToolRow *R = findToolRow("", Name)) return R;
   if (Name.front() == '!') return &ShellRow;
   static const llvm::Regex Echo("^(echo|print|display|show|output)[[:space:]]");
+  // ContextLab's pattern is DOTALL, as an ERE's `.` is: it spans lines.
   static const llvm::Regex File(FileProse);
   if (Echo.match(Name)) return &EchoRow;
   if (File.match(Name)) return &FileProseRow;
