@@ -2,6 +2,7 @@
 //
 // Private to frontend/: the class behind lowerDocument (Lowering.h). Its
 // members are defined in Lowering.cpp (this format's keys) and
+// LoweringMcp.cpp (`mcp_servers:`) and
 // LoweringContextLab.cpp (ContextLab's: tools, `on_error`, conditions
 // without `{{ }}`, `enhanced_outputs`).
 //
@@ -137,6 +138,7 @@ class Lowerer {
 
   ir::Value *value(const Node *N, const std::string &Path);
   void lowerContext(const MapNode *M);
+  void lowerMcpServers(const Node *N);
   void lowerInputs(const Node *N, llvm::StringRef Key);
   void lowerEnhancedOutputs(const Node *N);
   void lowerTool(const MapNode *M, ir::Step &S);

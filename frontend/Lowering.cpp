@@ -10,7 +10,8 @@ namespace orch::frontend {
 namespace {
 const llvm::StringRef PipelineKeys[] = {
     "id",     "name",       "version", "description",      "metadata", "context",
-    "inputs", "parameters", "outputs", "enhanced_outputs", "steps",    "cache"};
+    "inputs", "parameters", "outputs", "enhanced_outputs", "steps",    "cache",
+    "mcp_servers"};
 const llvm::StringRef StepKeys[] = {
     "id",           "name",       "description",    "action",     "parameters",
     "dependencies", "depends_on", "on_failure",     "timeout",    "max_retries",
@@ -475,6 +476,8 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
       if (const MapNode *M = expectMap(V, "`context`")) lowerContext(M);
     } else if (K == "cache") {
       P->CacheTtl = getCache(V);
+    } else if (K == "mcp_servers") {
+      lowerMcpServers(V);
     } else if (K == "inputs" || K == "parameters") {
       lowerInputs(V, K);
     } else if (K == "outputs") {

@@ -96,6 +96,14 @@ constexpr ActionParam GenerateParams[] = {
     {"temperature", Type::Float, false, "sampling temperature (default 0)"}};
 constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
 
+constexpr ActionParam McpParams[] = {
+    {"server", Type::String, true, "a server of `mcp_servers:`"},
+    {"tool", Type::String, true, "the tool's name"},
+    {"arguments", Type::Map, false, "the tool's arguments (templates allowed)"}};
+constexpr ActionField McpFields[] = {
+    {"output", Type::String, "the result's text content, one block a line"},
+    {"structured", Type::Any, "the result's structuredContent, or null"}};
+
 constexpr ActionInfo Table[] = {
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
@@ -104,6 +112,8 @@ constexpr ActionInfo Table[] = {
      true},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
+    {"mcp", "calls a tool of an MCP server", McpParams, McpFields, false, false, false,
+     true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
      true},
     {"python", "runs Python in the sandbox", CodeParams, CodeFields, false, false, true},

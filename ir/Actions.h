@@ -48,6 +48,9 @@ struct ActionInfo {
   /// Starts a process (shell): runs in the sandbox; `command` values are
   /// quoted by the secure-steps pass.
   bool RunsProcess = false;
+  /// Its result has fields the compiler cannot list (`mcp`: the keys of a
+  /// tool's structured result): templates may read any field.
+  bool OpenFields = false;
 };
 
 /// The largest `max_tokens` a step, a `generate` parameter or a registry

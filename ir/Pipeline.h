@@ -154,6 +154,28 @@ struct ResourceGroup {
   llvm::StringRef LimitsFrom;      ///< Where the limits come from.
 };
 
+/// A name and a value, each where it was written (`env:`, `headers:`).
+struct LocPair {
+  LocString Key;
+  LocString Val;
+};
+
+/// An MCP server the pipeline's `mcp` steps call (`mcp_servers:`; see
+/// docs/backends/mcp.md): a program over stdio, or a Streamable HTTP URL.
+struct McpServer {
+  LocString Name;
+  LocString Command;  ///< stdio: the program (looked up on PATH).
+  std::vector<LocString> Args;
+  /// stdio: the server's whole environment. A value `${VAR}` names a
+  /// variable of orchrt's environment, read at run time (the plan holds
+  /// the name only); any other value is literal text.
+  std::vector<LocPair> Env;
+  LocString Url;  ///< HTTP: the endpoint.
+  std::vector<LocPair> Headers;  ///< HTTP: values as for Env.
+  /// `max_concurrent:`: calls in flight at once on this server (0: -j).
+  std::optional<LocInt> MaxConcurrent;
+};
+
 /// A pipeline input: declared in `inputs`, or implied by a template.
 struct Input {
   LocString Name;
@@ -271,6 +293,8 @@ class Pipeline {
   std::vector<std::string> ForbiddenModules;
   /// Step outputs the pipeline's `outputs` read, in source order.
   std::vector<StepUse> OutputUses;
+  /// `mcp_servers:`, in source order.
+  std::vector<McpServer> McpServers;
   /// Every AUTO tag, in source order (index == AutoTag::Id).
   std::vector<AutoTag *> AutoTags;
 

@@ -106,6 +106,25 @@ llvm::Expected<LockFile> LockFile::read(const std::string &Path) {
                                        Path.c_str(), Budget.Problem.c_str());
       L.Entries.push_back(std::move(E));
     }
+    if (const YAML::Node &M = Root["mcp_servers"]; M && M.IsSequence())
+      for (const YAML::Node &S : M) {
+        McpLockServer Srv;
+        Srv.Server = S["server"] ? S["server"].as<std::string>() : "";
+        if (S["tools"] && S["tools"].IsSequence())
+          for (const YAML::Node &N : S["tools"]) Srv.Names.push_back(N.as<std::string>());
+        if (S["schemas"] && S["schemas"].IsSequence())
+          for (const YAML::Node &T : S["schemas"]) {
+            McpLockTool Tool;
+            Tool.Name = T["tool"] ? T["tool"].as<std::string>() : "";
+            Tool.Input = T["input"] ? toJson(T["input"], Budget, 1) : json();
+            Tool.Output = T["output"] ? toJson(T["output"], Budget, 1) : json();
+            Srv.Tools.push_back(std::move(Tool));
+          }
+        if (!Budget.Problem.empty())
+          return llvm::createStringError(llvm::inconvertibleErrorCode(), "`%s`: %s",
+                                         Path.c_str(), Budget.Problem.c_str());
+        L.McpServers.push_back(std::move(Srv));
+      }
   } catch (const YAML::DeepRecursion &) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "`%s`: its values nest deeper than %u levels",
@@ -131,7 +150,7 @@ std::string LockFile::render(llvm::StringRef Pipeline) const {
   Out += "# builds ask no model and are byte-identical. Refresh: --refresh-auto.\n";
   Out += "version: 1\n";
   Out += "pipeline: " + json(Pipeline.str()).dump() + "\n";
-  Out += "tags:\n";
+  Out += Entries.empty() ? "tags: []\n" : "tags:\n";
   for (const LockEntry &E : Entries) {
     Out += "  - path: " + json(E.Path).dump() + "\n";
     Out += "    at: " + json(E.At).dump() + "\n";
@@ -139,6 +158,18 @@ std::string LockFile::render(llvm::StringRef Pipeline) const {
     Out += "    model: " + json(E.Model).dump() + "\n";
     Out += "    prompt_hash: " + json(E.PromptHash).dump() + "\n";
     Out += "    value: " + E.Value.dump() + "\n";
+  }
+  // The MCP tools' schemas (`tools/list`), in server and tool order.
+  if (!McpServers.empty()) Out += "mcp_servers:\n";
+  for (const McpLockServer &S : McpServers) {
+    Out += "  - server: " + json(S.Server).dump() + "\n";
+    Out += "    tools: " + json(S.Names).dump() + "\n";
+    Out += S.Tools.empty() ? "    schemas: []\n" : "    schemas:\n";
+    for (const McpLockTool &T : S.Tools) {
+      Out += "      - tool: " + json(T.Name).dump() + "\n";
+      Out += "        input: " + T.Input.dump() + "\n";
+      Out += "        output: " + T.Output.dump() + "\n";
+    }
   }
   return Out;
 }

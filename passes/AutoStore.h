@@ -25,6 +25,27 @@ struct LockEntry {
   orch::ir::Json Value;
 };
 
+/// One tool of an MCP server as the lock records it: the schemas `tools/list`
+/// gave (null when absent).
+struct McpLockTool {
+  std::string Name;
+  orch::ir::Json Input;
+  orch::ir::Json Output;
+};
+
+/// What the lock knows of one MCP server of `mcp_servers:`: the names of all
+/// its tools and the schemas of those the pipeline's steps call.
+struct McpLockServer {
+  std::string Server;
+  std::vector<std::string> Names;
+  std::vector<McpLockTool> Tools;
+  const McpLockTool *find(llvm::StringRef Tool) const {
+    for (const McpLockTool &T : Tools)
+      if (T.Name == Tool) return &T;
+    return nullptr;
+  }
+};
+
 /// `<pipeline>.auto.lock`: human-readable YAML in tag order, meant to be
 /// committed. With it a build asks no model and is byte-identical.
 class LockFile {
@@ -39,6 +60,15 @@ class LockFile {
   llvm::Error write(const std::string &Path, llvm::StringRef Pipeline) const;
 
   std::vector<LockEntry> Entries;
+  /// `mcp_servers:` of the lock: the tool schemas `mcp` steps are checked
+  /// against (docs/backends/mcp.md §10.1).
+  std::vector<McpLockServer> McpServers;
+  /// The entry of server \p Name, or null.
+  McpLockServer *mcpServer(llvm::StringRef Name) {
+    for (McpLockServer &S : McpServers)
+      if (S.Server == Name) return &S;
+    return nullptr;
+  }
 };
 
 /// Content-addressed answers shared by every pipeline: one JSON file a key,

@@ -13,6 +13,7 @@
 #include "ir/Filters.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/YAMLParser.h"
+#include "passes/McpSteps.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -65,8 +66,12 @@ class CheckActionsPass : public Pass {
   bool run(Pipeline &P, PassContext &Ctx) override {
     D = &Ctx.Diags;
     unsigned Before = D->errorCount();
-    for (const Step &S : P.Steps)
-      if (const ActionInfo *A = builtinOf(S)) checkParams(S, *A);
+    Mcp = Ctx.Mcp;
+    for (uint32_t I = 0; I < P.Steps.size(); ++I)
+      if (const ActionInfo *A = builtinOf(P.Steps[I])) {
+        checkParams(P.Steps[I], *A);
+        if (A->Name == "mcp") checkMcpStep(P, P.Steps[I], I, *D, Mcp);
+      }
     // `validate` checks `max_tokens` where the action was written; an AUTO
     // action is known only now.
     for (const Step &S : P.Steps)
@@ -235,9 +240,17 @@ class CheckActionsPass : public Pass {
       if (U.Field.empty() || U.Field == "status" || U.Field == "error") continue;
       const Step &T = P.Steps[U.Target];
       const ActionInfo *A = builtinOf(T);
-      if (!A || A->UsesModel) continue;  // models answer any field asked for
+      // Models answer any field asked for; a tool's structured result has
+      // the fields it has.
+      if (!A || A->UsesModel) continue;
       std::vector<llvm::StringRef> Fields;
       for (const ActionField &F : A->Fields) Fields.push_back(F.Name);
+      if (A->OpenFields) {  // known only from the tool's output schema
+        if (!Mcp) continue;
+        auto It = Mcp->Fields.find(U.Target);
+        if (It == Mcp->Fields.end()) continue;
+        for (const std::string &F : It->second) Fields.push_back(F);
+      }
       if (!llvm::is_contained(Fields, U.Field))
         D->report(DiagKind::UnknownStepField, U.FieldLoc, U.FieldLength, T.Id.Str.str(),
                   A->Name.str(), U.Field.str(), didYouMean(U.Field, Fields));
@@ -245,6 +258,7 @@ class CheckActionsPass : public Pass {
   }
 
   DiagnosticEngine *D = nullptr;
+  McpOptions *Mcp = nullptr;
 };
 
 }  // namespace

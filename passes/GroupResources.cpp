@@ -4,10 +4,12 @@
 // all its models share (`provider:openai`, `provider:default` when the run
 // decides the model), `shell`
 // steps share `subprocess`, `http.request` steps with a constant URL share
-// their host. Limits, which orchrt enforces per group:
+// their host, `mcp` steps their server (`mcp:NAME`). Limits, which orchrt enforces per
+// group:
 //   model groups   the registry's `providers.<p>` (max_concurrent,
 //                  requests_per_minute, burst), else config.yaml's
 //                  `providers.<p>`, else its `security.rate_limiting`;
+//   mcp groups     the server's `max_concurrent`;
 //   every group    nothing more than -j otherwise.
 // config.yaml's `execution.max_concurrent_tasks` becomes the plan's
 // default job limit.
@@ -17,6 +19,7 @@
 
 #include "ir/Actions.h"
 #include "llvm/Support/Path.h"
+#include "passes/McpSteps.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 
@@ -67,6 +70,18 @@ class GroupResourcesPass : public Pass {
         Key = "provider:" + Provider;
       } else if (A == "shell") {
         Key = "subprocess";
+      } else if (A == "mcp") {
+        // One group a server: its `max_concurrent` bounds calls in flight.
+        const McpServer *Srv = mcpServerOf(P, S);
+        if (!Srv) continue;
+        S.Group = groupFor(P, Ctx, "mcp:" + Srv->Name.Str.str(), "");
+        ResourceGroup &G = P.Groups[static_cast<size_t>(S.Group)];
+        if (Srv->MaxConcurrent) {
+          G.MaxConcurrent = static_cast<unsigned>(Srv->MaxConcurrent->Val);
+          G.LimitsFrom =
+              P.arena().save(fmt::format("mcp_servers.{}.max_concurrent", Srv->Name.Str));
+        }
+        continue;
       } else if (A == "http.request") {
         std::string Host = hostOf(S);
         Key = Host.empty() ? "http" : "http:" + Host;

@@ -16,6 +16,7 @@ namespace orch::passes {
 struct AutoOptions;
 struct ModelCatalog;
 struct RunConfig;
+struct McpOptions;
 
 /// What every pass may use besides the pipeline.
 struct PassContext {
@@ -30,6 +31,8 @@ struct PassContext {
   std::string Policy{};
   /// Memory of the machine in GB, for local models (0: unknown).
   double MachineMemoryGb = 0;
+  /// Where `mcp` steps' tool schemas come from (McpSteps.h); null: not checked.
+  McpOptions *Mcp = nullptr;
 };
 
 /// A transformation or check over the pipeline IR.

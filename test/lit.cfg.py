@@ -51,6 +51,14 @@ if config.orch_fuzz_dir and os.path.isdir(config.orch_fuzz_dir):
 # The MCP SDK interop test needs node and the pinned packages (install-deps.sh).
 if shutil.which("node") and os.path.isdir(os.path.join(config.test_source_root, "fixtures", "mcp_client", "node_modules", "@modelcontextprotocol", "sdk")):
     config.available_features.add("mcp-sdk")
+# The `mcp` action's tests against real servers need node and the packages
+# pinned in test/fixtures/mcp_servers (install-deps.sh); under CI or
+# ORCH_REQUIRE_LANGGRAPH=1 they run (and fail) without them.
+_srv = os.path.join(config.test_source_root, "fixtures", "mcp_servers", "node_modules", "@modelcontextprotocol")
+if (shutil.which("node") and os.path.isdir(os.path.join(_srv, "server-everything"))
+        and os.path.isdir(os.path.join(_srv, "server-filesystem"))) or \
+        os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1":
+    config.available_features.add("mcp-servers")
 # The conformance suite and the Inspector CLI need the Node 22 binary and the
 # packages pinned in test/fixtures/mcp_conformance (install-deps.sh).
 _conf = os.path.join(config.test_source_root, "fixtures", "mcp_conformance")

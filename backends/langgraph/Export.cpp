@@ -129,6 +129,9 @@ class Checker {
           DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
           fmt::format("the `{}` action (a sandboxed interpreter)", S.Action.Str.str()),
           Id);
+    if (S.Action.Str == "mcp")
+      Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+                   "the `mcp` action (MCP tools)", Id);
     if (S.Action.Str == "shell" && !AllowShell)
       Diags.report(DiagKind::ExportUnsandboxedShell, S.Action.Loc, S.Action.Length, Id);
     if (S.Action.Str == "shell" && S.Params)

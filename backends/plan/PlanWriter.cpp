@@ -230,6 +230,25 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     Groups.push_back(pf::CreateGroup(B, str(G.Name), G.MaxConcurrent, G.RequestsPerMinute,
                                      G.Burst, str(G.LimitsFrom)));
   auto GroupsV = B.CreateVector(Groups);
+  std::vector<fb::Offset<pf::McpServer>> Servers;
+  for (const ir::McpServer &M : P.McpServers) {
+    auto strs = [&](const auto &Items, bool Keys) {
+      std::vector<fb::Offset<fb::String>> Out;
+      for (const auto &I : Items) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(I)>, ir::LocPair>)
+          Out.push_back(str(Keys ? I.Key.Str : I.Val.Str));
+        else
+          Out.push_back(str(I.Str));
+      }
+      return B.CreateVector(Out);
+    };
+    Servers.push_back(pf::CreateMcpServer(
+        B, str(M.Name.Str), M.Command.Str.empty() ? 0 : str(M.Command.Str),
+        strs(M.Args, true), strs(M.Env, true), strs(M.Env, false),
+        M.Url.Str.empty() ? 0 : str(M.Url.Str), strs(M.Headers, true),
+        strs(M.Headers, false)));
+  }
+  auto ServersV = Servers.empty() ? 0 : B.CreateVector(Servers);
   auto Root = pf::CreatePlan(
       B, str(CompilerVersion), str(P.Name.Str), str(P.Version.Str),
       str(P.Description.Str), str(llvm::sys::path::filename(P.file().name())),
@@ -239,7 +258,8 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       B.CreateVector(Outputs), B.CreateVector(Steps), B.CreateVector(Exprs),
       B.CreateVector(Tags), GroupsV, P.MaxConcurrentTasks, P.SandboxDisabled,
       P.SandboxLimits.empty() ? 0 : B.CreateString(P.SandboxLimits),
-      P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules));
+      P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules),
+      ServersV);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

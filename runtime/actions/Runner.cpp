@@ -121,6 +121,11 @@ LlmSteps &BuiltinRunner::llm() {
   return *Llm;
 }
 
+McpSteps &BuiltinRunner::mcp() {
+  if (!Mcp) Mcp = std::make_unique<McpSteps>(Exec, Config.McpServers, Config.RunDir);
+  return *Mcp;
+}
+
 std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
                                                  ActionDone Done) {
   const std::string &A = R.Action;
@@ -129,6 +134,7 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
   if (A == "file.read") return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
   if (A == "file.write") return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
   if (A == "sleep") return startSleep(Exec, R.Params, std::move(Done));
+  if (A == "mcp") return mcp().start(R, std::move(Done));
   if (const ir::ActionInfo *I = ir::findBuiltinAction(A); I && I->RunsProcess) {
     auto Env = R.Params.find("env");
     bool EnvOk = Env == R.Params.end() || Env->is_null() || Env->is_object();

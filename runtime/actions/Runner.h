@@ -6,6 +6,7 @@
 
 #include "runtime/actions/Action.h"
 #include "runtime/actions/LlmSteps.h"
+#include "runtime/actions/McpSteps.h"
 #include "runtime/actions/Shell.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/CurlTransport.h"
@@ -18,6 +19,8 @@ struct RunnerConfig {
   /// How `shell` steps run (RunDir is copied in by the runner).
   ProcessConfig Process;
   LlmSettings Llm;
+  /// The plan's `mcp_servers:` (the `mcp` action).
+  std::vector<McpServerSpec> McpServers;
 };
 
 /// Starts each action by its name (ir/Actions.h); any other name is an LLM
@@ -31,12 +34,14 @@ class BuiltinRunner : public ActionRunner {
  private:
   llm::CurlMulti &http();
   LlmSteps &llm();
+  McpSteps &mcp();
 
   Executor &Exec;
   RunnerConfig Config;
   std::unique_ptr<llm::CurlMulti> Http;
   llm::SystemClock Clock;
   std::unique_ptr<LlmSteps> Llm;
+  std::unique_ptr<McpSteps> Mcp;
 };
 
 }  // namespace orch::runtime

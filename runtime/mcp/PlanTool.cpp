@@ -163,6 +163,7 @@ RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inp
   RC.Llm.DefaultModel = S.Model;
   RC.Llm.Registry = S.ModelsFile;
   RC.Llm.Stats = &Stats;
+  RC.McpServers = mcpServersOf(P);
   BuiltinRunner Runner(Loop, RC);
   RunOptions Opts;
   Opts.Jobs = jobsFor(P, S.Jobs);

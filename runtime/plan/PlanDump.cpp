@@ -236,6 +236,26 @@ class Dumper {
           OS << " from \"" << G->limits_from()->string_view() << '"';
         OS << '\n';
       }
+    if (P.mcp_servers())
+      for (const pf::McpServer *M : *P.mcp_servers()) {
+        OS << "  mcp_server \"" << M->name()->string_view() << "\" ";
+        if (M->command()) {
+          OS << "command \"" << M->command()->string_view() << '"';
+          if (M->args())
+            for (const auto *A : *M->args()) OS << " \"" << A->string_view() << '"';
+        } else {
+          OS << "url \"" << M->url()->string_view() << '"';
+        }
+        auto pairs = [&](const char *What, const auto *Keys, const auto *Vals) {
+          if (Keys)
+            for (uint32_t I = 0; I < Keys->size(); ++I)
+              OS << ' ' << What << ' ' << Keys->Get(I)->string_view() << "=\""
+                 << Vals->Get(I)->string_view() << '"';
+        };
+        pairs("env", M->env_keys(), M->env_values());
+        pairs("header", M->header_keys(), M->header_values());
+        OS << '\n';
+      }
     if (P.steps())
       for (const pf::Step *S : *P.steps()) {
         OS << "  step %" << S->id()->string_view() << " = " << S->action()->string_view()

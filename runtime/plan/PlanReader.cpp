@@ -170,6 +170,14 @@ class Checker {
         if (--InDeg[M] == 0) Ready.push_back(M);
     }
     if (Seen != NSteps) return fail("the dependency graph has a cycle");
+    if (P.mcp_servers())
+      for (const pf::McpServer *M : *P.mcp_servers()) {
+        auto size = [](const auto *V) { return V ? V->size() : 0u; };
+        if (!M->name() || (!M->command() == !M->url()) ||
+            size(M->env_keys()) != size(M->env_values()) ||
+            size(M->header_keys()) != size(M->header_values()))
+          return fail("an MCP server lacks its name or transport, or its pairs differ");
+      }
     if (P.inputs())
       for (const pf::Input *In : *P.inputs()) {
         if (!In->name()) return fail("an input lacks its name");

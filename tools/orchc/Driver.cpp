@@ -8,6 +8,7 @@
 
 #include "Export.h"
 #include "LlmOracle.h"
+#include "McpLister.h"
 #include "backends/export/ExportTarget.h"
 #include "backends/plan/PlanWriter.h"
 #include "backends/views/Views.h"
@@ -21,6 +22,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "passes/AutoResolve.h"
+#include "passes/McpSteps.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 #include "runtime/llm/Providers.h"
@@ -252,6 +254,14 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     }
   }
   if (!Opts.NoAuto) Ctx.Auto = &Auto;
+  // MCP tools: their schemas from the lock, else (build) from the servers.
+  McpLister Lister;
+  passes::McpOptions Mcp;
+  Mcp.Lock = Lock ? &*Lock : nullptr;
+  Mcp.Lister = Opts.Build ? &Lister : nullptr;
+  Mcp.Offline = Opts.Offline;
+  Mcp.Refresh = Opts.RefreshMcp;
+  Ctx.Mcp = &Mcp;
 
   std::vector<passes::PassTiming> Timings;
   passes::AfterPassHook After;
@@ -282,10 +292,12 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   // A build keeps the lock in step with the tags; unchanged bytes are not
   // rewritten.
   if (Opts.Build && !Opts.NoAuto && Lock && Lock->Entries.empty() &&
-      P->AutoTags.empty() && llvm::sys::fs::exists(LockPath)) {
+      Lock->McpServers.empty() && P->AutoTags.empty() &&
+      llvm::sys::fs::exists(LockPath)) {
     // The pipeline has no tags any more: its lock is stale.
     llvm::sys::fs::remove(LockPath);
-  } else if (Opts.Build && !Opts.NoAuto && Lock && !Lock->Entries.empty()) {
+  } else if (Opts.Build && !Opts.NoAuto && Lock &&
+             (!Lock->Entries.empty() || !Lock->McpServers.empty())) {
     std::string Text = Lock->render(P->Name.Str);
     auto Old = llvm::MemoryBuffer::getFile(LockPath);
     if (!Old || (*Old)->getBuffer() != Text)

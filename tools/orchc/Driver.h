@@ -36,6 +36,7 @@ struct DriverOptions {
   bool Offline = false;
   bool RefreshAll = false;
   std::vector<std::string> Refresh;  ///< Tag paths to ask again.
+  bool RefreshMcp = false;           ///< `--refresh-mcp`: list MCP tools again.
   std::string Model;                 ///< `--model`, else ORCH_MODEL.
   std::string ModelsFile;            ///< `--models`, else ORCH_MODELS.
   std::string ConfigFile;            ///< `--config`, else ORCH_CONFIG.

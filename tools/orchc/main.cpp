@@ -89,6 +89,10 @@ cl::opt<bool> Offline("offline",
                       cl::desc("Never ask a model; fail on AUTO tags the lock "
                                "and the cache do not cover"),
                       cl::sub(BuildCmd), cl::sub(ExportCmd), cl::cat(Cat));
+cl::opt<bool> RefreshMcp("refresh-mcp",
+                         cl::desc("Ask each MCP server for its tools again, even "
+                                  "when the lock file has them"),
+                         cl::sub(BuildCmd), cl::sub(ExportCmd), cl::cat(Cat));
 cl::opt<std::string> RefreshAuto(
     "refresh-auto",
     cl::desc("Ask again for every AUTO tag, or for the one at "
@@ -194,6 +198,7 @@ int main(int argc, char **argv) {
   Opts.ErrorLimit = ErrorLimit;
   Opts.YamlCppOnly = YamlCppOnly;
   Opts.Offline = Offline;
+  Opts.RefreshMcp = RefreshMcp;
   Opts.NoAuto = NoAuto;
   if (RefreshAuto.getNumOccurrences()) {
     if (RefreshAuto.empty())

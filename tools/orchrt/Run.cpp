@@ -184,6 +184,7 @@ int runPlan(const RunCommand &Cmd) {
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
+  RC.McpServers = mcpServersOf(Plan->plan());
   BuiltinRunner Runner(Loop, RC);
 
   ProgressMode Mode = ProgressMode::Plain;

@@ -1,0 +1,152 @@
+//===- McpSteps.cpp - The `mcp` action ------------------------------------===//
+#include "runtime/actions/McpSteps.h"
+
+#include <fmt/format.h>
+
+#include "ir/Eval.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+
+namespace orch::runtime {
+
+using json = orch::ir::Json;
+
+namespace {
+
+class McpTask : public ActionTask {
+ public:
+  McpTask(std::weak_ptr<mcp::Client> C, uint64_t Id) : C(std::move(C)), Id(Id) {}
+  void cancel() override {
+    if (auto Live = C.lock()) Live->cancel(Id);
+  }
+
+ private:
+  std::weak_ptr<mcp::Client> C;
+  uint64_t Id;
+};
+
+}  // namespace
+
+std::vector<McpServerSpec> mcpServersOf(const orch::plan::Plan &P) {
+  std::vector<McpServerSpec> Out;
+  if (!P.mcp_servers()) return Out;
+  auto str = [](const flatbuffers::String *S) { return S ? S->str() : std::string(); };
+  for (const orch::plan::McpServer *M : *P.mcp_servers()) {
+    McpServerSpec S;
+    S.Name = str(M->name());
+    S.Stdio.Command = str(M->command());
+    if (M->args())
+      for (const auto *A : *M->args()) S.Stdio.Args.push_back(A->str());
+    if (M->env_keys())
+      for (uint32_t I = 0; I < M->env_keys()->size(); ++I)
+        S.Stdio.Env.push_back(
+            {M->env_keys()->Get(I)->str(), M->env_values()->Get(I)->str()});
+    S.Url = str(M->url());
+    Out.push_back(std::move(S));
+  }
+  return Out;
+}
+
+ActionResult mcpToolResult(const json &Result) {
+  std::string Text;
+  if (auto C = Result.find("content"); C != Result.end() && C->is_array())
+    for (const json &Block : *C)
+      if (Block.is_object() && Block.value("type", json()) == "text")
+        if (auto T = Block.find("text"); T != Block.end() && T->is_string()) {
+          if (!Text.empty()) Text += '\n';
+          Text += T->get<std::string>();
+        }
+  json Structured = nullptr;
+  if (auto S = Result.find("structuredContent"); S != Result.end()) Structured = *S;
+  auto Err = Result.find("isError");
+  if (Err != Result.end() && Err->is_boolean() && Err->get<bool>()) {
+    ActionResult F =
+        ActionResult::failure(Text.empty() ? std::string("the tool reported an error")
+                                           : "the tool failed: " + Text);
+    F.Fields = json{{"output", Text}, {"structured", Structured}};
+    return F;
+  }
+  json Fields = json::object();
+  if (Structured.is_object())
+    for (auto &[K, V] : Structured.items())
+      if (K != "status" && K != "error") Fields[K] = V;
+  Fields["output"] = std::move(Text);
+  Fields["structured"] = std::move(Structured);
+  return ActionResult::success(std::move(Fields));
+}
+
+McpSteps::McpSteps(Executor &Exec, std::vector<McpServerSpec> Servers, std::string RunDir,
+                   McpTransportFactory Factory)
+    : Exec(Exec),
+      Servers(std::move(Servers)),
+      RunDir(std::move(RunDir)),
+      Factory(std::move(Factory)) {
+  Clients.resize(this->Servers.size());
+  if (!this->Factory)
+    this->Factory =
+        [this](const McpServerSpec &S) -> std::unique_ptr<mcp::ClientTransport> {
+      mcp::StdioServer Srv = S.Stdio;
+      llvm::SmallString<256> Dir(this->RunDir);
+      llvm::sys::fs::make_absolute(Dir);
+      Srv.Cwd = Dir.str().str();
+      return std::make_unique<mcp::StdioTransport>(this->Exec, std::move(Srv),
+                                                   sandbox::defaultSpawner());
+    };
+}
+
+McpSteps::~McpSteps() = default;
+
+std::shared_ptr<mcp::Client> McpSteps::client(const McpServerSpec &S) {
+  std::shared_ptr<mcp::Client> &C = Clients[static_cast<size_t>(&S - Servers.data())];
+  if (C && C->dead()) Retired.push_back(std::move(C));
+  if (!C) C = std::make_shared<mcp::Client>(S.Name, Factory(S));
+  return C;
+}
+
+std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone Done) {
+  auto param = [&](const char *Name) -> std::string {
+    auto It = R.Params.find(Name);
+    return It != R.Params.end() && It->is_string() ? It->get<std::string>() : "";
+  };
+  std::string Server = param("server"), Tool = param("tool");
+  if (Tool.empty())
+    return Done(ActionResult::failure("parameter `tool` must be a tool's name", false)),
+           nullptr;
+  const McpServerSpec *Spec = nullptr;
+  for (const McpServerSpec &S : Servers)
+    if (S.Name == Server) Spec = &S;
+  if (!Spec)
+    return Done(ActionResult::failure(
+               fmt::format("no MCP server `{}` in the pipeline's `mcp_servers:`", Server),
+               false)),
+           nullptr;
+  if (Spec->Stdio.Command.empty())
+    return Done(ActionResult::failure(
+               fmt::format("MCP server `{}`: Streamable HTTP servers (`url`) are not "
+                           "called yet; run it with `command`",
+                           Server),
+               false)),
+           nullptr;
+  json Args = json::object();
+  if (auto A = R.Params.find("arguments"); A != R.Params.end() && !A->is_null()) {
+    if (!A->is_object())
+      return Done(
+                 ActionResult::failure("parameter `arguments` must be a mapping", false)),
+             nullptr;
+    Args = *A;
+  }
+  std::shared_ptr<mcp::Client> C = client(*Spec);
+  uint64_t Id = C->callTool(Tool, std::move(Args), [Done](mcp::CallOutcome O) {
+    switch (O.K) {
+      case mcp::CallOutcome::Result:
+        return Done(mcpToolResult(O.Value));
+      case mcp::CallOutcome::RpcError:  // an unknown tool, bad arguments
+        return Done(ActionResult::failure(O.Error, false));
+      case mcp::CallOutcome::Lost:
+        return Done(ActionResult::failure(O.Error));
+    }
+  });
+  return std::make_unique<McpTask>(C, Id);
+}
+
+}  // namespace orch::runtime

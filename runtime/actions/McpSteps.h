@@ -1,0 +1,67 @@
+//===- McpSteps.h - The `mcp` action ---------------------------*- C++ -*-===//
+//
+// Calls a tool of one of the pipeline's MCP servers (docs/actions.md,
+// docs/backends/mcp.md). Each server starts on its first call and serves
+// every later call of the run; a server that died is started again by the
+// next call. All of them stop when this object goes (the end of the run,
+// failed, cancelled or interrupted).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/Json.h"
+#include "ir/plan/Plan_generated.h"
+#include "runtime/actions/Action.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/mcp/Client.h"
+#include "runtime/mcp/ClientStdio.h"
+#include "runtime/sandbox/Spawner.h"
+
+namespace orch::runtime {
+
+/// A server of the plan's `mcp_servers:`.
+struct McpServerSpec {
+  std::string Name;
+  mcp::StdioServer Stdio;  ///< Command set: a child process.
+  std::string Url;         ///< Else: Streamable HTTP (not run yet).
+};
+
+/// The servers of plan \p P (`mcp_servers:`).
+std::vector<McpServerSpec> mcpServersOf(const orch::plan::Plan &P);
+
+/// Makes the transport of a server: a child process, or a test's fake.
+using McpTransportFactory =
+    std::function<std::unique_ptr<mcp::ClientTransport>(const McpServerSpec &)>;
+
+/// The fields of an `mcp` step from a `tools/call` result: `output` (the
+/// text blocks, one a line), `structured` (structuredContent or null) and
+/// each key of an object structuredContent; isError fails the step.
+ActionResult mcpToolResult(const orch::ir::Json &Result);
+
+/// The `mcp` action of one run.
+class McpSteps {
+ public:
+  McpSteps(Executor &Exec, std::vector<McpServerSpec> Servers, std::string RunDir,
+           McpTransportFactory Factory = nullptr);
+  ~McpSteps();
+  /// Starts a call; parameters `server`, `tool`, `arguments`.
+  std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done);
+
+ private:
+  std::shared_ptr<mcp::Client> client(const McpServerSpec &S);
+
+  Executor &Exec;
+  std::vector<McpServerSpec> Servers;
+  std::string RunDir;
+  McpTransportFactory Factory;
+  std::vector<std::shared_ptr<mcp::Client>> Clients;  ///< By index in Servers.
+  /// Dead clients, kept until the run ends: one may be inside its own
+  /// callback when the next call replaces it.
+  std::vector<std::shared_ptr<mcp::Client>> Retired;
+};
+
+}  // namespace orch::runtime
