@@ -96,12 +96,21 @@ constexpr ActionParam GenerateParams[] = {
     {"temperature", Type::Float, false, "sampling temperature (default 0)"}};
 constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
 
+constexpr ActionField LoopFields[] = {
+    {"results", Type::List, "each item's result (its body's last step), in item order"},
+    {"count", Type::Int, "the number of items"},
+    {"output", Type::String, "the results as JSON text"}};
+
 constexpr ActionInfo Table[] = {
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
      true},
     {"file.write", "writes a file in the run directory", WriteParams, WriteFields, false,
      true},
+    {"for_each",
+     "runs its nested `steps` once per item (docs/control-flow.md)",
+     {},
+     LoopFields},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
