@@ -147,7 +147,14 @@ class Lowerer {
   void lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);
   ir::Value *lowerCondition(const Node *V, const std::string &Path);
   void lowerOutputs(const Node *N);
-  void lowerStep(const Node *N, size_t Index);
+  /// Lowers step \p N (number \p Index of its list) into the body of loop
+  /// \p Parent (-1: the top level).
+  void lowerStep(const Node *N, size_t Index, int32_t Parent = -1);
+  /// A `for_each` loop's keys (`for_each`/`foreach`, `max_parallel`), on
+  /// the loop step \p S; false if it is not a loop.
+  bool lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Prefix);
+  /// Lowers the nested `steps` of loop \p L, after it is in the pipeline.
+  void lowerBody(const MapNode *M, uint32_t L);
   void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);
 
   const ast::Document &Doc;

@@ -13,11 +13,11 @@ const llvm::StringRef PipelineKeys[] = {
     "inputs", "parameters", "outputs", "enhanced_outputs", "steps",    "cache",
     "mcp_servers"};
 const llvm::StringRef StepKeys[] = {
-    "id",           "name",       "description",    "action",     "parameters",
-    "dependencies", "depends_on", "on_failure",     "timeout",    "max_retries",
-    "condition",    "model",      "requires_model", "max_tokens", "tool",
-    "if",           "on_error",   "metadata",       "produces",   "location",
-    "cache"};
+    "id",           "name",       "description",    "action",       "parameters",
+    "dependencies", "depends_on", "on_failure",     "timeout",      "max_retries",
+    "condition",    "model",      "requires_model", "max_tokens",   "tool",
+    "if",           "on_error",   "metadata",       "produces",     "location",
+    "cache",        "for_each",   "foreach",        "max_parallel", "steps"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
                                      "enum", "choices", "example",  "examples"};
@@ -40,12 +40,9 @@ const ForeignKey ForeignKeys[] = {
     {"create_parallel_queue", true, "`create_parallel_queue` (parallel queues)", ""},
     {"else", true, "routing with `else`", ""},
     {"error_handlers", true, "error handler steps (`error_handlers`)", ""},
-    {"for_each", true, "the `for_each` loop", ""},
-    {"foreach", true, "the `foreach` loop", ""},
     {"goto", true, "routing with `goto`", ""},
     {"loop", true, "the `loop` loop", ""},
     {"max_iterations", true, "`max_iterations` (a `while` loop's bound)", ""},
-    {"max_parallel", true, "`max_parallel` (a `for_each` loop's width)", ""},
     {"on-error", true, "", "`on_failure:` (`fail`, `continue`, `retry`, `skip`)"},
     {"on_false", true, "routing with `on_false`", ""},
     {"on_success", true, "routing with `on_success`", ""},
@@ -54,7 +51,6 @@ const ForeignKey ForeignKeys[] = {
     {"requires-model", true, "", "`requires_model:`"},
     {"retry", true, "", "`max_retries: N`"},
     {"retry_config", true, "", "`max_retries: N`"},
-    {"steps", true, "nested `steps` (a loop's body)", ""},
     {"until", true, "the `until` loop", ""},
     {"while", true, "the `while` loop", ""},
     {"config", false, "", "`context:` (`timeout`, `max_retries`, `checkpoint_strategy`)"},
@@ -315,7 +311,7 @@ void Lowerer::lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What) {
     if (auto D = getString(I, "a dependency")) S.DepNames.push_back(*D);
 }
 
-void Lowerer::lowerStep(const Node *N, size_t Index) {
+void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
   std::string Where = "step " + std::to_string(Index + 1);
   const MapNode *M = expectMap(N, Where);
   if (!M) return;
@@ -327,10 +323,13 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
   } else {
     Diags.report(DiagKind::MissingKey, M->loc(), 1, "id", Where);
   }
-  // A loop or a routing step (not supported yet) may have no action.
-  if (checkKeys(M, StepKeys, Where, true) && !M->find("action") && !M->find("tool"))
-    Diags.report(DiagKind::MissingKey, M->loc(), 1, "action", Where);
   std::string Prefix = "steps." + S.Id.Str.str();
+  S.Parent = Parent;
+  bool IsLoop = lowerLoopKeys(M, S, Prefix);
+  // A loop or a routing step (not supported yet) may have no action.
+  if (checkKeys(M, StepKeys, Where, true) && !IsLoop && !M->find("action") &&
+      !M->find("tool"))
+    Diags.report(DiagKind::MissingKey, M->loc(), 1, "action", Where);
   lowerTool(M, S);
   if (const KeyValue *Act = M->find("action"); Act && S.Tool.Str.empty())
     if (auto *Sc = llvm::dyn_cast<ScalarNode>(Act->Value); Sc && !Sc->isTemplated())
@@ -340,7 +339,9 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     const Node *V = KV.Value;
-    if (K == "name") {
+    if (K == "for_each" || K == "foreach" || K == "max_parallel" || K == "steps") {
+      continue;  // lowerLoopKeys, lowerBody
+    } else if (K == "name") {
       if (auto X = getString(V, "`name`", true)) S.Name = *X;
     } else if (K == "description") {
       if (auto X = getString(V, "`description`", true)) S.Description = *X;
@@ -427,6 +428,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index) {
     }
   }
   P->Steps.push_back(std::move(S));
+  if (IsLoop) lowerBody(M, static_cast<uint32_t>(P->Steps.size() - 1));
 }
 
 void Lowerer::lowerModel(const Node *V, ir::Step &S) {

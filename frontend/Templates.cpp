@@ -173,19 +173,26 @@ bool matchPiece(llvm::StringRef Piece, llvm::StringRef R, size_t J, Style St,
 /// ContextLab's placeholders that are not expressions: file inclusion
 /// (`{{ file:notes.md }}`) and loop variables (`{{ $item }}`). Returns what
 /// \p Inner is, for the message, or nothing.
-std::optional<std::string> contextLabOnly(llvm::StringRef Inner) {
+std::optional<std::string> contextLabOnly(llvm::StringRef Inner, std::string &Rewritten) {
   if (Inner.starts_with("file:")) return std::string("file inclusion (`{{ file:... }}`)");
-  // `$name` outside string literals.
+  // `$name` outside string literals: ContextLab's loop variables are the
+  // names without `$` (docs/control-flow.md); `$` becomes a space, so
+  // every column stays where it was.
+  static const llvm::StringRef LoopVars[] = {"item", "index", "is_first", "is_last"};
   auto IsVar = [&](size_t I) {
     return Inner[I] == '$' && I + 1 < Inner.size() &&
            (llvm::isAlpha(Inner[I + 1]) || Inner[I + 1] == '_');
   };
+  Rewritten.clear();
   size_t Unused;
-  size_t At = findUnquoted(Inner, 0, Unused, IsVar);
-  if (At != llvm::StringRef::npos) {
+  for (size_t At = findUnquoted(Inner, 0, Unused, IsVar); At != llvm::StringRef::npos;
+       At = findUnquoted(Inner, At + 1, Unused, IsVar)) {
     llvm::StringRef Name = Inner.substr(At + 1).take_while(
         [](char X) { return llvm::isAlnum(X) || X == '_'; });
-    return "the loop variable `$" + Name.str() + "`";
+    if (!llvm::is_contained(LoopVars, Name))
+      return "the loop variable `$" + Name.str() + "`";
+    if (Rewritten.empty()) Rewritten = Inner.str();
+    Rewritten[At] = ' ';
   }
   return std::nullopt;
 }
@@ -275,6 +282,7 @@ class Segmenter {
       llvm::ArrayRef<uint32_t> InnerMap;
       if (Map) InnerMap = Map->slice(2 + Lead, Inner.size() + 1);
       size_t PB, PE;
+      std::string Rewritten;  // ContextLab's `$item` as `item`
       if (Inner.empty()) {
         Diags.report(DiagKind::TemplateEmpty, WholeLoc, WholeLen);
         Failed = true;
@@ -282,14 +290,16 @@ class Segmenter {
         Diags.report(DiagKind::AutoNotAllowed, WholeLoc, WholeLen,
                      "template expressions");
         Failed = true;
-      } else if (std::optional<std::string> What = contextLabOnly(Inner)) {
+      } else if (std::optional<std::string> What = contextLabOnly(Inner, Rewritten)) {
         // ContextLab's own placeholder forms, named rather than misparsed.
         Diags.report(DiagKind::NotSupportedYet, WholeLoc, WholeLen, *What,
                      "ContextLab syntax",
                      What->starts_with("file") ? "read the file with a `file.read` step"
                                                : "it comes with control flow, issue #17");
         Failed = true;
-      } else if (ir::Expr *E = parseExpression(Inner, InnerMap, WholeLoc, A, Diags)) {
+      } else if (ir::Expr *E = parseExpression(
+                     Rewritten.empty() ? Inner : (Inner = A.save(Rewritten)), InnerMap,
+                     WholeLoc, A, Diags)) {
         Segs.push_back({ir::Segment::Kind::Expr, A.save(Inner), E, nullptr});
       } else {
         Failed = true;

@@ -103,6 +103,10 @@ constexpr ActionParam McpParams[] = {
 constexpr ActionField McpFields[] = {
     {"output", Type::String, "the result's text content, one block a line"},
     {"structured", Type::Any, "the result's structuredContent, or null"}};
+constexpr ActionField LoopFields[] = {
+    {"results", Type::List, "each item's result (its body's last step), in item order"},
+    {"count", Type::Int, "the number of items"},
+    {"output", Type::String, "the results as JSON text"}};
 
 constexpr ActionInfo Table[] = {
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
@@ -110,6 +114,10 @@ constexpr ActionInfo Table[] = {
      true},
     {"file.write", "writes a file in the run directory", WriteParams, WriteFields, false,
      true},
+    {"for_each",
+     "runs its nested `steps` once per item (docs/control-flow.md)",
+     {},
+     LoopFields},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
     {"mcp", "calls a tool of an MCP server", McpParams, McpFields, false, false, false,

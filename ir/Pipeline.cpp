@@ -67,6 +67,23 @@ void Pipeline::addInput(Input In) {
   Inputs.push_back(std::move(In));
 }
 
+std::vector<uint32_t> enclosingLoops(const std::vector<Step> &Steps, uint32_t I) {
+  std::vector<uint32_t> Loops;
+  for (int32_t L = Steps[I].Parent; L >= 0; L = Steps[L].Parent)
+    Loops.push_back(static_cast<uint32_t>(L));
+  return Loops;
+}
+
+Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target) {
+  int32_t Home = Steps[Target].Parent;
+  bool HomeHolds = Home < 0;
+  for (int32_t L = From >= 0 ? Steps[From].Parent : -1; L >= 0; L = Steps[L].Parent) {
+    if (static_cast<uint32_t>(L) == Target) return Reach::OwnLoop;
+    if (L == Home) HomeHolds = true;
+  }
+  return HomeHolds ? Reach::Visible : Reach::InsideLoop;
+}
+
 void Pipeline::reindex() {
   StepIndex.clear();
   InputIndex.clear();

@@ -142,7 +142,30 @@ struct Step {
   int32_t Group = -1;
   /// Set by fuse: the next step of this step's fused chain, or -1.
   int32_t FuseNext = -1;
+  /// A `for_each` loop (docs/control-flow.md): the items template; the
+  /// step runs Body once per item. Null for other steps.
+  Value *ForEach = nullptr;
+  /// `max_parallel:`: items whose bodies run at once (unset: no limit
+  /// beyond -j).
+  std::optional<LocInt> MaxParallel;
+  /// A loop's direct body steps (indices into Pipeline::Steps), in source
+  /// order; they follow the loop step in Steps.
+  std::vector<uint32_t> Body;
+  /// The loop whose body holds this step, or -1 at the top level.
+  int32_t Parent = -1;
 };
+
+/// The loops that hold step \p I, innermost first.
+std::vector<uint32_t> enclosingLoops(const std::vector<Step> &Steps, uint32_t I);
+
+/// How step \p From (-1: the pipeline's outputs) may read step \p Target.
+enum class Reach : uint8_t {
+  Visible,     ///< At the top level, or in a loop body that holds From.
+  InsideLoop,  ///< In a loop body that does not hold From: read `loop.results`.
+  OwnLoop,     ///< A loop that holds From: its results come after From runs.
+};
+/// Where \p Target stands as seen from \p From.
+Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target);
 
 /// Steps that use one resource (a provider's model, subprocesses, a host)
 /// and the limits the runtime enforces on them together.

@@ -243,6 +243,16 @@ class PipelinePrinter {
       printValue(OS, S.Condition);
       OS << '\n';
     }
+    if (S.ForEach) {
+      OS << "    for_each ";
+      printValue(OS, S.ForEach);
+      if (S.MaxParallel) OS << " max_parallel " << S.MaxParallel->Val;
+      OS << "\n    body(";
+      for (size_t I = 0; I < S.Body.size(); ++I)
+        OS << (I ? ", %" : "%") << P.Steps[S.Body[I]].Id.Str;
+      OS << ")\n";
+    }
+    if (S.Parent >= 0) OS << "    in %" << P.Steps[S.Parent].Id.Str << '\n';
     if (!S.Deps.empty() || S.DepsAuto) {
       OS << "    needs(";
       bool First = true;

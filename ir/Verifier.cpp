@@ -5,6 +5,7 @@
 
 #include "llvm/ADT/DenseMapInfo.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
 
 namespace orch::ir {
 
@@ -56,6 +57,17 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
         if (U.Target != SI && !Has(U.Target, S.Deps.size()))
           return fail(fmt::format("step `{}` uses `{}` without an edge", S.Id.Str.str(),
                                   P.Steps[U.Target].Id.Str.str()));
+    // A body step follows its loop, which lists it; only loops have bodies.
+    if (S.Parent >= 0 &&
+        (static_cast<uint32_t>(S.Parent) >= SI || !P.Steps[S.Parent].ForEach ||
+         !llvm::is_contained(P.Steps[S.Parent].Body, SI)))
+      return fail(fmt::format("step `{}` is not in its loop's body", S.Id.Str.str()));
+    if (!S.ForEach && !S.Body.empty())
+      return fail(fmt::format("step `{}` has a body but is no loop", S.Id.Str.str()));
+    for (uint32_t B : S.Body)
+      if (B >= P.Steps.size() || P.Steps[B].Parent != static_cast<int32_t>(SI))
+        return fail(
+            fmt::format("loop `{}` lists a step of another body", S.Id.Str.str()));
     if (S.Params)
       for (const MapEntry &E : S.Params->entries())
         if (!E.V)

@@ -38,6 +38,7 @@ class FusePass : public Pass {
       if (!isLocal(P.Steps[I]) || Out[I].size() != 1) return -1;
       uint32_t J = Out[I][0];
       if (!isLocal(P.Steps[J]) || P.Steps[J].Deps.size() != 1) return -1;
+      if (P.Steps[J].Parent != P.Steps[I].Parent) return -1;  // not across a loop's body
       return static_cast<int>(J);
     };
     std::vector<char> HasPrev(N, 0);

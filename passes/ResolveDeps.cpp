@@ -12,6 +12,7 @@ class ResolveDepsPass : public Pass {
 
   bool run(ir::Pipeline &P, PassContext &Ctx) override {
     DiagnosticEngine &D = Ctx.Diags;
+    Diags = &D;
     unsigned Before = D.errorCount();
     std::vector<llvm::StringRef> Ids;
     Ids.reserve(P.Steps.size());
@@ -32,6 +33,7 @@ class ResolveDepsPass : public Pass {
           D.report(DiagKind::SelfDependency, Name.Loc, Name.Length, S.Id.Str.str());
           continue;
         }
+        if (!visible(P, SI, *T, Name.Loc, Name.Length)) continue;
         if (Mark[*T] == SI) {
           D.report(DiagKind::DuplicateDependency, Name.Loc, Name.Length, S.Id.Str.str(),
                    Name.Str.str());
@@ -48,8 +50,51 @@ class ResolveDepsPass : public Pass {
                  P.Steps[U.Target].Id.Str.str());
       }
     }
+    if (D.errorCount() == Before) hoistLoopEdges(P);
     return D.errorCount() == Before;
   }
+
+ private:
+  /// Reports a dependency of \p From on a step it cannot wait for.
+  bool visible(const ir::Pipeline &P, uint32_t From, uint32_t T, SourceLoc Loc,
+               uint32_t Len) {
+    llvm::StringRef Id = P.Steps[From].Id.Str, TId = P.Steps[T].Id.Str;
+    switch (ir::reach(P.Steps, static_cast<int32_t>(From), T)) {
+      case ir::Reach::Visible:
+        return true;
+      case ir::Reach::OwnLoop:
+        Diags->report(DiagKind::LoopReadsItself, Loc, Len, Id.str(), TId.str());
+        return false;
+      case ir::Reach::InsideLoop: {
+        llvm::StringRef L = P.Steps[P.Steps[T].Parent].Id.Str;
+        Diags->report(DiagKind::LoopBodyReference, Loc, Len, TId.str(), L.str(), L.str());
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /// A body step's edge to a step outside its loop also holds the loop
+  /// (or the outer loop that is that step's sibling): the body starts only
+  /// once the loop may.
+  static void hoistLoopEdges(ir::Pipeline &P) {
+    for (uint32_t B = 0; B < P.Steps.size(); ++B) {
+      if (P.Steps[B].Parent < 0) continue;
+      for (size_t E = 0; E < P.Steps[B].Deps.size(); ++E) {
+        ir::DepEdge Edge = P.Steps[B].Deps[E];
+        uint32_t A = B;
+        while (P.Steps[A].Parent != P.Steps[Edge.Target].Parent)
+          A = static_cast<uint32_t>(P.Steps[A].Parent);
+        if (A == B) continue;
+        std::vector<ir::DepEdge> &Deps = P.Steps[A].Deps;
+        if (llvm::none_of(Deps,
+                          [&](const ir::DepEdge &X) { return X.Target == Edge.Target; }))
+          Deps.push_back({Edge.Target, Edge.Loc, Edge.Length, true});
+      }
+    }
+  }
+
+  DiagnosticEngine *Diags = nullptr;
 };
 
 }  // namespace

@@ -88,6 +88,18 @@ uint32_t linkLen(Expr *Link) {
   return llvm::cast<IndexExpr>(Link)->index()->length();
 }
 
+/// The type of loop variable \p Name (docs/control-flow.md) in a loop's
+/// body, or nothing if \p Name is not one.
+std::optional<Type> loopVariableType(llvm::StringRef Name) {
+  static const std::pair<llvm::StringRef, Type> Vars[] = {{"item", Type::Any},
+                                                          {"index", Type::Int},
+                                                          {"is_first", Type::Bool},
+                                                          {"is_last", Type::Bool}};
+  for (const auto &[N, T] : Vars)
+    if (N == Name) return T;
+  return std::nullopt;
+}
+
 /// What filter \p Name tells about the shape of its input.
 UseShape filterInputShape(llvm::StringRef Name) {
   if (Name == "join" || Name == "first" || Name == "last") return UseShape::List;
@@ -230,6 +242,12 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
     return;
   }
   llvm::StringRef Name = N->name();
+  if (O.Step >= 0 && P->Steps[O.Step].Parent >= 0)
+    if (std::optional<Type> Ty = loopVariableType(Name)) {
+      N->setType(*Ty);
+      for (Expr *L : Links) L->setType(Type::Any);
+      return;
+    }
   if (Name == "steps") {
     std::optional<llvm::StringRef> Id;
     if (!Links.empty()) Id = linkKey(Links[0]);
@@ -292,6 +310,20 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
     D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
               P->Steps[Target].Id.Str.str());
     return;
+  }
+  switch (reach(P->Steps, O.Step, Target)) {
+    case Reach::Visible:
+      break;
+    case Reach::OwnLoop:
+      D->report(DiagKind::LoopReadsItself, Top->loc(), Top->length(),
+                P->Steps[O.Step].Id.Str.str(), P->Steps[Target].Id.Str.str());
+      return;
+    case Reach::InsideLoop: {
+      llvm::StringRef L = P->Steps[P->Steps[Target].Parent].Id.Str;
+      D->report(DiagKind::LoopBodyReference, Top->loc(), Top->length(),
+                P->Steps[Target].Id.Str.str(), L.str(), L.str());
+      return;
+    }
   }
   llvm::StringRef Field;
   if (!Rest.empty())
@@ -507,6 +539,7 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
     Owner O{static_cast<int>(I), true, ""};
     auto Visit = [&](Expr *E) { walk(E, O); };
     forEachExpr(S.Params, Visit);
+    forEachExpr(S.ForEach, Visit);
     forEachExpr(S.Condition, [&](Expr *E) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
       walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);

@@ -123,6 +123,9 @@ class Checker {
 
   void checkStep(const ir::Step &S) {
     std::string Id = S.Id.Str.str();
+    if (S.ForEach)
+      Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+                   "a `for_each` loop (docs/control-flow.md)", Id);
     const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
     if (A && A->RunsProcess && S.Action.Str != "shell")
       Diags.report(

@@ -279,4 +279,15 @@ llvm::Expected<std::string> writePlan(const ir::Pipeline &P,
   return Writer(P).run(CompilerVersion);
 }
 
+bool checkRunnable(const ir::Pipeline &P, DiagnosticEngine &Diags) {
+  bool Ok = true;
+  for (const ir::Step &S : P.Steps)
+    if (S.ForEach) {
+      Diags.report(DiagKind::LoopNotRunnable, S.Action.Loc, S.Action.Length,
+                   S.Id.Str.str());
+      Ok = false;
+    }
+  return Ok;
+}
+
 }  // namespace orch::backends

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "ir/Diagnostics.h"
 #include "ir/Pipeline.h"
 #include "llvm/Support/Error.h"
 
@@ -13,5 +14,9 @@ namespace orch::backends {
 /// bytes. Holds no secrets: keys never reach the IR.
 llvm::Expected<std::string> writePlan(const ir::Pipeline &P,
                                       llvm::StringRef CompilerVersion);
+
+/// Reports, at its location, each construct of \p P that orchrt cannot run
+/// yet (`for_each` loops, docs/control-flow.md). False if there was one.
+bool checkRunnable(const ir::Pipeline &P, DiagnosticEngine &Diags);
 
 }  // namespace orch::backends

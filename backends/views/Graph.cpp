@@ -41,6 +41,18 @@ std::string escape(llvm::StringRef S) {
   return Out;
 }
 
+/// Loop \p L's body as a dot cluster, its nested loops' bodies inside.
+void loopCluster(llvm::raw_ostream &OS, const ir::Pipeline &P, uint32_t L,
+                 const std::string &Indent) {
+  OS << Indent << "subgraph cluster_loop" << L << " { label=\"for_each "
+     << escape(P.Steps[L].Id.Str) << "\"; style=rounded;\n";
+  for (uint32_t B : P.Steps[L].Body) {
+    OS << Indent << "  \"" << escape(P.Steps[B].Id.Str) << "\";\n";
+    if (P.Steps[B].ForEach) loopCluster(OS, P, B, Indent + "  ");
+  }
+  OS << Indent << "}\n";
+}
+
 }  // namespace
 
 std::vector<uint32_t> criticalPath(const ir::Pipeline &P) {
@@ -101,6 +113,8 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
       }
       OS << "  }\n";
     }
+    for (uint32_t I = 0; I < P.Steps.size(); ++I)
+      if (P.Steps[I].ForEach && P.Steps[I].Parent < 0) loopCluster(OS, P, I, "  ");
     for (size_t C = 0; C < P.FusedChains.size(); ++C) {
       OS << "  subgraph cluster_fused" << C << " { label=\"fused\"; style=dashed;";
       for (uint32_t I : P.FusedChains[C]) OS << " \"" << escape(P.Steps[I].Id.Str) << '"';
