@@ -47,7 +47,13 @@ struct StateArgs : FreshParser {
   }
   /// The store, or null after reporting why.
   std::unique_ptr<StateStore> open(const char *Name) {
-    std::string Spec = stateSpec(State, StateDir);
+    llvm::Expected<std::string> Named = stateSpec(State, StateDir);
+    if (!Named) {
+      printDiag(std::string("orchrt ") + Name, DiagKind::BadArgument,
+                toString(Named.takeError()));
+      return nullptr;
+    }
+    std::string Spec = std::move(*Named);
     if (Spec == "none") {
       printDiag(std::string("orchrt ") + Name, DiagKind::BadArgument,
                 "no state store (--state none)");
@@ -97,6 +103,11 @@ int runRunsCommand(int Argc, char **Argv) {
     printDiag("orchrt runs", DiagKind::StateStoreError, toString(Runs.takeError()));
     return ExitUsage;
   }
+  // A `running` run whose process died (its lease ran out) is shown as
+  // what it is: interrupted, to be resumed or pruned.
+  int64_t Now = unixMs();
+  for (RunRecord &R : *Runs)
+    if (R.abandoned(Now)) R.Status = "interrupted";
   if (Json) {
     ordered_json Out = ordered_json::array();
     for (const RunRecord &R : *Runs) {
