@@ -375,7 +375,56 @@ class SqliteStore : public StateStore {
 
 }  // namespace
 
-llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &Path) {
+namespace {
+
+/// `file:PATH?immutable=1`, PATH escaped for a URI.
+std::string immutableUri(const std::string &Path) {
+  std::string U = "file:";
+  for (char C : Path)
+    if (C == '%' || C == '?' || C == '#')
+      U += fmt::format("%{:02X}", static_cast<unsigned char>(C));
+    else
+      U += C;
+  return U + "?immutable=1";
+}
+
+/// Opens \p Path (a path, or a URI) read-only and reads a row: the store,
+/// or why not.
+llvm::Expected<std::unique_ptr<StateStore>> openForReading(const std::string &Name,
+                                                           const std::string &Path) {
+  sqlite3 *Db = nullptr;
+  int Rc = sqlite3_open_v2(Name.c_str(), &Db,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  std::string Why;
+  if (Rc == SQLITE_OK) {
+    sqlite3_busy_timeout(Db, BusyTimeoutMs);
+    Rc = sqlite3_exec(Db, "SELECT 1 FROM orch_runs LIMIT 1", nullptr, nullptr, nullptr);
+  }
+  if (Rc == SQLITE_OK) return std::unique_ptr<StateStore>(new SqliteStore(Db, Path));
+  Why = Db ? sqlite3_errmsg(Db) : sqlite3_errstr(Rc);
+  sqlite3_close_v2(Db);
+  return llvm::createStringError(
+      fmt::format("cannot open the state store `{}` for reading: {}", Path, Why));
+}
+
+}  // namespace
+
+llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &Path,
+                                                            bool ReadOnly) {
+  if (ReadOnly) {
+    // A WAL database needs its -shm: on a read-only filesystem without
+    // one, it is read as immutable (nobody can be writing it there).
+    auto S = openForReading(Path, Path);
+    if (S) return S;
+    auto I = openForReading(immutableUri(Path), Path);
+    if (I) {
+      llvm::consumeError(S.takeError());
+      return I;
+    }
+    llvm::consumeError(I.takeError());
+    return S.takeError();
+  }
   // The database holds every input and step output (a command may print a
   // secret): owner-only, also when the directory existed or another umask
   // made it. SQLite gives -wal and -shm the database's mode.

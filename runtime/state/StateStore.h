@@ -143,7 +143,9 @@ class StateStore {
 
 /// Opens the store named by \p Spec: a `postgresql://` or `postgres://`
 /// URL, else a state directory (created, mode 0700), where `runs.db`
-/// (SQLite) lives.
-llvm::Expected<std::unique_ptr<StateStore>> openStateStore(llvm::StringRef Spec);
+/// (SQLite) lives. \p ReadOnly (`orchrt runs`, `show` when a read-write
+/// open failed): nothing is created or written.
+llvm::Expected<std::unique_ptr<StateStore>> openStateStore(llvm::StringRef Spec,
+                                                           bool ReadOnly = false);
 
 }  // namespace orch::state

@@ -45,8 +45,10 @@ struct StateArgs : FreshParser {
     return cl::ParseCommandLineOptions(static_cast<int>(Args.size()), Args.data(),
                                        Overview, &errs());
   }
-  /// The store, or null after reporting why.
-  std::unique_ptr<StateStore> open(const char *Name) {
+  /// The store, or null after reporting why. \p Reads: the command only
+  /// reads, so a store that cannot be opened for writing (a read-only
+  /// filesystem) is opened read-only.
+  std::unique_ptr<StateStore> open(const char *Name, bool Reads = false) {
     llvm::Expected<std::string> Named = stateSpec(State, StateDir);
     if (!Named) {
       printDiag(std::string("orchrt ") + Name, DiagKind::BadArgument,
@@ -60,6 +62,14 @@ struct StateArgs : FreshParser {
       return nullptr;
     }
     auto S = openStateStore(Spec);
+    if (!S && Reads) {
+      auto R = openStateStore(Spec, /*ReadOnly=*/true);
+      if (R) {
+        consumeError(S.takeError());
+        return std::move(*R);
+      }
+      consumeError(R.takeError());
+    }
     if (!S) {
       printDiag(std::string("orchrt ") + Name, DiagKind::StateStoreError,
                 toString(S.takeError()));
@@ -87,7 +97,7 @@ int runRunsCommand(int Argc, char **Argv) {
       cl::cat(A.Cat));
   if (!A.parse(Argc, Argv, "runs", "orchrt runs: the recorded runs, newest first\n"))
     return ExitUsage;
-  auto S = A.open("runs");
+  auto S = A.open("runs", /*Reads=*/true);
   if (!S) return ExitUsage;
   if (Check) {
     auto C = S->integrityCheck();
@@ -140,7 +150,7 @@ int runShowCommand(int Argc, char **Argv) {
                           cl::cat(A.Cat));
   if (!A.parse(Argc, Argv, "show", "orchrt show: one recorded run as the --out JSON\n"))
     return ExitUsage;
-  auto S = A.open("show");
+  auto S = A.open("show", /*Reads=*/true);
   if (!S) return ExitUsage;
   std::string Wanted = Id;
   if (Wanted == "last") {  // the newest run of any plan
