@@ -160,8 +160,9 @@ llvm::Expected<json> decodeEntry(llvm::StringRef Text, StateStore &Store,
   if (Status == E.end() || !Status->is_string())
     return badRecord(RunId, StepId, "status", "not a string");
   // `running`: the number of an attempt that started (a retry's).
-  static const llvm::StringRef Known[] = {"completed", "failed", "skipped", "cached",
-                                          "running"};
+  // `outputs`: the run's outputs (OutputsRowId).
+  static const llvm::StringRef Known[] = {"completed", "failed",  "skipped",
+                                          "cached",    "running", "outputs"};
   if (!llvm::is_contained(Known, Status->get<std::string>()))
     return badRecord(RunId, StepId, "status",
                      fmt::format("unknown status `{}`", Status->get<std::string>()));

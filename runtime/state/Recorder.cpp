@@ -244,7 +244,9 @@ void Recorder::writerLoop() {
     L.lock();
     if (Why.empty())
       for (const Job &J : Batch)
-        Written += J.LookupDone || J.Rec.Status == "running" ? 0 : 1;
+        Written += J.LookupDone || J.Rec.Status == "running" || J.Rec.Status == "outputs"
+                       ? 0
+                       : 1;
     if (!Why.empty() && FirstError.empty()) FirstError = Why;
     Busy = false;
     Idle.notify_all();
@@ -265,6 +267,22 @@ llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
     if (St.Status == StepStatus::Completed || St.Status == StepStatus::Failed ||
         St.Status == StepStatus::Skipped)
       enqueue(I, nullptr);
+  }
+  if (Sched && Sched->finished()) {
+    // The pipeline's outputs, for `orchrt show` (large ones as blobs).
+    Job J;
+    json Errors = json::object();
+    J.Entry =
+        json{{"status", "outputs"}, {"attempts", 0}, {"output", Sched->outputs(Errors)}};
+    if (!Errors.empty()) J.Entry["fields"] = json{{"output_errors", std::move(Errors)}};
+    J.Rec.RunId = RunId;
+    J.Rec.StepId = OutputsRowId;
+    J.Rec.Status = "outputs";
+    {
+      std::lock_guard<std::mutex> G(M);
+      Queue.push_back(std::move(J));
+    }
+    Wake.notify_one();
   }
   std::unique_lock<std::mutex> L(M);
   Idle.wait(L, [&] { return Queue.empty() && !Busy; });

@@ -27,6 +27,11 @@ namespace orch::state {
 /// `orchrt runs` shows it `interrupted` and gc prunes it by that time.
 constexpr int64_t LeaseTtlMs = 30000;
 
+/// The step id of the row that holds a finished run's `outputs` (status
+/// `outputs`; its `output` is the outputs, `fields.output_errors` what
+/// failed). No step can have it: step ids are identifiers.
+inline constexpr const char *OutputsRowId = "(outputs)";
+
 /// One run of a plan.
 struct RunRecord {
   std::string Id;          ///< `r-…`, unique (runId.h).

@@ -181,16 +181,25 @@ int runShowCommand(int Argc, char **Argv) {
   Out["inputs"] = json::parse(Run.InputsJson, nullptr, false);
   Out["started_at"] = isoMs(Run.StartedMs);
   Out["finished_at"] = Run.FinishedMs ? json(isoMs(Run.FinishedMs)) : json();
-  ordered_json StepsJ = ordered_json::object();
+  ordered_json StepsJ = ordered_json::object(), Outputs;
   for (const StepRecord &Rec : *Steps) {
     auto E = decodeEntry(Rec.EntryJson, *S, Run.Id, Rec.StepId);
     if (!E) {
       printDiag("orchrt show", DiagKind::StateStoreError, toString(E.takeError()));
       return ExitUsage;
     }
-    StepsJ[Rec.StepId] = std::move(*E);
+    if (Rec.StepId == OutputsRowId)
+      Outputs = std::move(*E);
+    else
+      StepsJ[Rec.StepId] = std::move(*E);
   }
   Out["steps"] = std::move(StepsJ);
+  // As in --out: once the run has finished.
+  if (Outputs.is_object() && Run.Status != "running") {
+    Out["outputs"] = Outputs.contains("output") ? Outputs["output"] : json::object();
+    if (Outputs.contains("fields") && Outputs["fields"].contains("output_errors"))
+      Out["output_errors"] = Outputs["fields"]["output_errors"];
+  }
   outs() << Out.dump(2, ' ', false, ordered_json::error_handler_t::replace) << '\n';
   return ExitOk;
 }
