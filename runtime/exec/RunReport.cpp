@@ -36,14 +36,10 @@ ordered_json stepEntry(const Scheduler &S, uint32_t I, SysClock::time_point Wall
                         ? &St.Result["output"]
                         : nullptr;
   E["output"] = Out ? *Out : json();
-  // A `continue` failure keeps what its attempt produced (stderr, ...):
-  // later steps read it, also after a resume.
-  if ((St.Status == StepStatus::Completed || St.Status == StepStatus::Failed) &&
-      St.Result.is_object()) {
+  if (St.Status == StepStatus::Completed && St.Result.is_object()) {
     json Fields = St.Result;
     Fields.erase("output");
     Fields.erase("status");
-    if (St.Status == StepStatus::Failed) Fields.erase("error");
     if (!Fields.empty()) E["fields"] = std::move(Fields);
   }
   if (!St.Spilled.empty()) E["spilled"] = describeSpilled(St.Spilled);

@@ -118,6 +118,13 @@ void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
                               : Sched->keyAttempt(I) - (St.CutOff && St.Attempts ? 1 : 0);
   J.Entry = runtime::stepEntry(*Sched, I, WallStart);
   J.Entry["attempts"] = J.Rec.Attempts;
+  // A `continue` failure keeps what its attempt produced (stderr, exit
+  // code): later steps read it, also after a resume (not in `--out`).
+  if (St.Status == StepStatus::Failed && St.Result.is_object()) {
+    json Fields = St.Result;
+    for (const char *K : {"output", "status", "error"}) Fields.erase(K);
+    if (!Fields.empty()) J.Entry["fields"] = std::move(Fields);
+  }
   J.Spilled = St.Spilled;
   J.Ack = std::move(Ack);
   if (St.Status == StepStatus::Completed && !St.Cached && !St.CacheKey.empty() &&
