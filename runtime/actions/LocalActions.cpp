@@ -12,6 +12,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -99,7 +100,7 @@ ActionResult runTransform(const json &Params) {
     return llvm::createStringError(fmt::format("`{}` needs a mapping input", Op));
   };
   if (Op == "parse_json") {
-    json J = json::parse(ir::displayString(V), nullptr, false);
+    json J = ir::parseJsonBounded(ir::displayString(V));  // too deep: not JSON
     if (J.is_discarded())
       return ActionResult::failure("`parse_json`: the input is not valid JSON", false);
     return ActionResult::success(withOutput(std::move(J)));

@@ -7,6 +7,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "runtime/actions/LocalActions.h"
 
 namespace orch::runtime {
@@ -65,7 +66,7 @@ ActionResult httpResult(llvm::Expected<llm::HttpResponse> R, bool FailOnStatus) 
   if (!R) return ActionResult::failure(llvm::toString(R.takeError()));
   json Headers = json::object();
   for (const llm::Header &H : R->Headers) Headers[H.first] = H.second;
-  json Parsed = json::parse(R->Body, nullptr, false);
+  json Parsed = ir::parseJsonBounded(R->Body);  // too deep: not JSON
   if (Parsed.is_discarded()) Parsed = nullptr;
   if (FailOnStatus && R->Status >= 400) {
     std::string Body = R->Body.substr(0, 200);

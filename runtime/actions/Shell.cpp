@@ -15,6 +15,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "ir/PythonModules.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -182,7 +183,7 @@ void ShellTask::onExit() {
                                      {"stderr", ErrText},
                                      {"exit_code", 0}});
     if (ParseJson) {
-      json Parsed = json::parse(OutText, nullptr, false);
+      json Parsed = ir::parseJsonBounded(OutText);  // too deep: not JSON
       Res.Fields["json"] = Parsed.is_discarded() ? json(nullptr) : std::move(Parsed);
     }
   } else {

@@ -43,7 +43,8 @@ ordered_json stepEntry(const Scheduler &S, uint32_t I, SysClock::time_point Wall
     if (!Fields.empty()) E["fields"] = std::move(Fields);
   }
   if (!St.Spilled.empty()) E["spilled"] = describeSpilled(St.Spilled);
-  if (St.Cached) E["cached"] = true;  // from the step-result cache; not run
+  if (St.Cached) E["cached"] = true;   // from the step-result cache; not run
+  if (St.CutOff) E["cut_off"] = true;  // stopped in flight: a resume runs it
   E["attempts"] = St.Attempts;
   if (!St.AttemptTimeouts.empty()) E["attempt_timeouts_ms"] = St.AttemptTimeouts;
   E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
@@ -112,13 +113,18 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     auto V = E.find(K);
     return V != E.end() && V->is_string() ? V->get<std::string>() : std::string();
   };
-  // A step is taken over only if it completed and so did every step it
-  // depends on: what re-runs must not leave stale results downstream.
+  // A step is taken over only if it settled for good and so did every step
+  // it depends on: what re-runs must not leave stale results downstream.
+  // Settled for good: completed, or failed under `on_failure: continue`
+  // (its dependents ran on that failure, so it must not change under them).
   const auto *PSteps = Plan.plan().steps();
-  std::vector<char> Take(S.size(), 0);
+  std::vector<char> Take(S.size(), 0), AsFailed(S.size(), 0);
   for (uint32_t I = 0; I < S.size(); ++I) {
     auto It = Steps.find(S.stepId(I).str());
-    Take[I] = It != Steps.end() && It->is_object() && Text(*It, "status") == "completed";
+    bool Entry = It != Steps.end() && It->is_object();
+    AsFailed[I] = Entry && Text(*It, "status") == "failed" && !It->contains("cut_off") &&
+                  PSteps->Get(I)->on_failure() == plan::FailurePolicy::Continue;
+    Take[I] = Entry && (Text(*It, "status") == "completed" || AsFailed[I]);
     if (Take[I] && It->contains("spilled")) {
       // Its large fields live in files; a step whose files are gone runs again.
       llvm::Expected<std::vector<SpilledField>> Parsed =
@@ -147,7 +153,11 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     if (auto F = E.find("fields"); F != E.end() && F->is_object()) Result = *F;
     auto Out = E.find("output");
     Result["output"] = Out != E.end() ? *Out : json();
-    Result["status"] = "completed";
+    Result["status"] = AsFailed[I] ? "failed" : "completed";
+    if (AsFailed[I]) {
+      Result.erase("output");
+      Result["error"] = Text(E, "error").empty() ? "failed" : Text(E, "error");
+    }
     std::vector<SpilledField> Spilled;
     if (auto Sp = E.find("spilled"); Sp != E.end()) {
       llvm::Expected<std::vector<SpilledField>> Parsed = parseSpilled(*Sp, SpillRoot);

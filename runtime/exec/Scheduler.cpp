@@ -268,7 +268,13 @@ void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string S
   S.PriorStarted = std::move(StartedAt);
   S.PriorFinished = std::move(FinishedAt);
   S.Attempts = Attempts;
-  setStatus(I, StepStatus::Completed);
+  // A `continue` failure is settled too: its dependents ran on it.
+  if (S.Result.is_object() && S.Result.value("status", "") == "failed") {
+    S.Error = S.Result.value("error", "");
+    setStatus(I, StepStatus::Failed);
+  } else {
+    setStatus(I, StepStatus::Completed);
+  }
   ++Settled;
   for (uint32_t D : Dependents[I]) --States[D].Waiting;
 }
@@ -372,7 +378,7 @@ void Scheduler::begin(uint32_t I) {
   ++St.Attempts;
   R.Attempt = St.Attempts;
   if (!Opts.RunId.empty())
-    R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, St.Attempts);
+    R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, keyAttempt(I));
   if (Opts.Commit) St.InputHash = inputHash(R);
   if (!St.HasStarted) {
     St.Started = Exec.now();
@@ -402,9 +408,28 @@ void Scheduler::begin(uint32_t I) {
   launch(I, std::move(R));
 }
 
-void Scheduler::launch(uint32_t I, ActionRequest R) {
+unsigned Scheduler::keyAttempt(uint32_t I) const {
+  return States[I].Attempts + (I < Opts.PriorAttempts.size() ? Opts.PriorAttempts[I] : 0);
+}
+
+void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
   StepState &St = States[I];
   uint64_t Epoch = St.Epoch;
+  if (Opts.Commit && !NumberRecorded && !Opts.RunId.empty() && keyAttempt(I) > 1) {
+    // A retry's number is durable before it runs (StepCommitter).
+    std::weak_ptr<bool> A = Alive;
+    auto Go = [this, A, I, Epoch, R](std::string Error) mutable {
+      if (A.expired()) return;
+      StepState &T = States[I];
+      if (T.Epoch != Epoch || T.Status != StepStatus::Running) return;
+      if (!Error.empty())
+        return stop(fmt::format("cannot record the attempt of step `{}`: {}",
+                                stepId(I).str(), Error),
+                    false);
+      launch(I, std::move(R), true);
+    };
+    if (Opts.Commit->attemptStarting(I, keyAttempt(I), Go)) return;
+  }
   if (int64_t Ms = attemptTimeout(I); Ms > 0) {
     St.AttemptTimeouts.push_back(Ms);
     std::weak_ptr<bool> A = Alive;
@@ -591,6 +616,8 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       St.Result["status"] = "failed";
       St.Result["error"] = St.Error;
       setStatus(I, StepStatus::Failed);
+      // Its dependents run: recorded like a completion, before they start.
+      if (Opts.Commit) return commitThenRelease(I);
       settle(I);
       release(I);
       return;
@@ -715,6 +742,7 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
     if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
     endAttempt(I, /*Cancel=*/true);
     St.Finished = Exec.now();
+    St.CutOff = St.Status == StepStatus::Running;
     St.Error = St.Status == StepStatus::Running ? Why : Why + " (while waiting to retry)";
     setStatus(I, StepStatus::Failed);
     settle(I);

@@ -61,6 +61,14 @@ class StepCommitter {
   /// or why it could not be written; false: it is recorded later, in a
   /// batch, and \p Ack is never called.
   virtual bool commit(uint32_t Step, std::function<void(std::string)> Ack) = 0;
+  /// Attempt \p Attempt (numbered across the run's processes, > 1) of step
+  /// \p Step is about to start: its number must be durable first, so that a
+  /// resume after a kill continues the numbering and no idempotency key
+  /// names two attempts. Returns true if it must wait, as commit().
+  virtual bool attemptStarting(uint32_t /*Step*/, unsigned /*Attempt*/,
+                               std::function<void(std::string)> /*Ack*/) {
+    return false;
+  }
 };
 
 /// The step-result cache (`cache:` on a step; runtime/state's Recorder).
@@ -91,6 +99,9 @@ struct RunOptions {
   /// The run's id (runtime/state): with it, each attempt carries the
   /// idempotency key `<run id>:<step id>:<attempt>`.
   std::string RunId;
+  /// Per step, the attempts earlier processes of this run used up (a
+  /// resume): key numbers continue after them. Empty: none.
+  std::vector<unsigned> PriorAttempts;
 };
 
 /// The -j of a run of \p P: \p Requested if given (non-zero), else the
@@ -127,6 +138,9 @@ struct StepState {
   int64_t TimeoutMs = -1;
   std::vector<int64_t> AttemptTimeouts;  ///< Each attempt's timeout, ms.
   bool Resumed = false;                  ///< Taken over from an earlier run.
+  /// stop() cut its running attempt off (SIGINT, the pipeline's timeout):
+  /// that attempt's outcome is unknown, a resume runs it again as such.
+  bool CutOff = false;
   /// With a StepCommitter: a hash of the last attempt's action, model and
   /// rendered parameters (hex).
   std::string InputHash;
@@ -157,7 +171,8 @@ class Scheduler : public ir::EvalScope {
   /// Starts every step without dependencies; the executor does the rest.
   void start();
   /// Marks step \p I completed with \p Result before start(): resuming
-  /// from an earlier run, whose timestamps the report keeps.
+  /// from an earlier run, whose timestamps the report keeps. A \p Result
+  /// whose `status` is `failed` (a `continue` failure) marks it failed.
   void preset(uint32_t I, orch::ir::Json Result, unsigned Attempts, std::string StartedAt,
               std::string FinishedAt, std::vector<SpilledField> Spilled = {},
               std::vector<int64_t> AttemptTimeouts = {});
@@ -172,6 +187,9 @@ class Scheduler : public ir::EvalScope {
   const std::string &runError() const { return RunError; }
   size_t size() const { return States.size(); }
   const StepState &state(uint32_t I) const { return States[I]; }
+  /// The number of step \p I's latest attempt across the run's processes
+  /// (RunOptions::PriorAttempts plus this process's); its key's number.
+  unsigned keyAttempt(uint32_t I) const;
   llvm::StringRef stepId(uint32_t I) const;
   /// The most steps of group \p G that ever ran at once (for tests).
   unsigned groupPeak(size_t G) const { return G < Groups.size() ? Groups.peak(G) : 0; }
@@ -227,7 +245,7 @@ class Scheduler : public ir::EvalScope {
   /// dependents once durable.
   void commitThenRelease(uint32_t I);
   /// Starts the action of \p I's attempt (begin(), or after a cache miss).
-  void launch(uint32_t I, ActionRequest R);
+  void launch(uint32_t I, ActionRequest R, bool NumberRecorded = false);
   /// Moves the large fields of \p I's result to files (RunOptions::Spill).
   void spill(uint32_t I);
   void checkDone();

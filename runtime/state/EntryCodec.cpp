@@ -2,7 +2,9 @@
 #include "runtime/state/EntryCodec.h"
 
 #include <fmt/format.h>
+#include <zstd.h>
 
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -43,21 +45,45 @@ llvm::Expected<std::string> decompress(llvm::StringRef Stored, size_t Size) {
   if (Stored.empty()) return llvm::createStringError("an empty blob");
   llvm::StringRef Body = Stored.drop_front();
   if (Stored[0] == TagRaw) return Body.str();
+  // The row's size is not trusted for the allocation: a zstd frame names
+  // its own, which must agree; deflate expands at most ~1032 times.
+  if (Size > MaxBlobBytes)
+    return llvm::createStringError(
+        fmt::format("its size ({} bytes) is above the limit of {}", Size, MaxBlobBytes));
   llvm::SmallVector<uint8_t, 0> Out;
   llvm::Error E = llvm::Error::success();
-  if (Stored[0] == TagZstd)
+  if (Stored[0] == TagZstd) {
+    unsigned long long N = ZSTD_getFrameContentSize(Body.data(), Body.size());
+    if (N == ZSTD_CONTENTSIZE_UNKNOWN || N == ZSTD_CONTENTSIZE_ERROR)
+      return llvm::createStringError("not a zstd frame with its size");
+    if (N != Size)
+      return llvm::createStringError(
+          fmt::format("its frame holds {} bytes, its record says {}", N, Size));
     E = cmp::zstd::decompress(bytesOf(Body), Out, Size);
-  else if (Stored[0] == TagZlib)
+  } else if (Stored[0] == TagZlib) {
+    if (Size / 1032 > Body.size() + 64)
+      return llvm::createStringError(
+          fmt::format("{} compressed bytes cannot hold {}", Body.size(), Size));
     E = cmp::zlib::decompress(bytesOf(Body), Out, Size);
-  else
+  } else {
     return llvm::createStringError("an unknown blob encoding");
+  }
   if (E) return E;
   return std::string(reinterpret_cast<const char *>(Out.data()), Out.size());
 }
 
+/// A step's own object with one of these keys is escaped as `{"$lit": V}`:
+/// only the codec writes `$blob` references.
+bool needsEscape(const json &V) {
+  return V.is_object() && (V.contains("$blob") || V.contains("$lit"));
+}
+
 void encodeValue(json &V, size_t Threshold, EncodedEntry &Out) {
   std::string Text = V.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (Text.size() <= Threshold) return;
+  if (Text.size() <= Threshold) {
+    if (needsEscape(V)) V = json{{"$lit", std::move(V)}};
+    return;
+  }
   std::string Hash = sha256Hex(Text);
   Out.Blobs.push_back(Hash);
   Out.NewBlobs.push_back({Hash, compress(Text)});
@@ -73,10 +99,17 @@ llvm::Error badRecord(llvm::StringRef RunId, llvm::StringRef StepId,
 
 llvm::Error decodeValue(json &V, StateStore &Store, llvm::StringRef RunId,
                         llvm::StringRef StepId, llvm::StringRef Field) {
-  if (!V.is_object() || !V.contains("$blob")) return llvm::Error::success();
+  if (!needsEscape(V)) return llvm::Error::success();
+  if (V.contains("$lit")) {
+    if (V.size() != 1)
+      return badRecord(RunId, StepId, Field, "a malformed escaped value");
+    json Inner = std::move(V["$lit"]);
+    V = std::move(Inner);
+    return llvm::Error::success();
+  }
   const json &H = V["$blob"];
-  const json &N = V["bytes"];
-  if (!H.is_string() || !N.is_number_unsigned())
+  const json &N = V.contains("bytes") ? V["bytes"] : json();
+  if (V.size() != 2 || !H.is_string() || !N.is_number_unsigned())
     return badRecord(RunId, StepId, Field, "a malformed blob reference");
   std::string Hash = H.get<std::string>();
   llvm::Expected<std::optional<std::string>> B = Store.getBlob(Hash);
@@ -89,7 +122,9 @@ llvm::Error decodeValue(json &V, StateStore &Store, llvm::StringRef RunId,
         "blob " + Hash + " cannot be read: " + llvm::toString(Text.takeError()));
   if (sha256Hex(*Text) != Hash || Text->size() != N.get<size_t>())
     return badRecord(RunId, StepId, Field, "blob " + Hash + " does not match its hash");
-  json Parsed = json::parse(*Text, nullptr, false);
+  std::string Deep;
+  json Parsed = ir::parseJsonBounded(*Text, &Deep);
+  if (!Deep.empty()) return badRecord(RunId, StepId, Field, "blob " + Hash + ": " + Deep);
   if (Parsed.is_discarded())
     return badRecord(RunId, StepId, Field, "blob " + Hash + " is not JSON");
   V = std::move(Parsed);
@@ -114,13 +149,20 @@ EncodedEntry encodeEntry(json Entry, size_t Threshold) {
 
 llvm::Expected<json> decodeEntry(llvm::StringRef Text, StateStore &Store,
                                  llvm::StringRef RunId, llvm::StringRef StepId) {
+  std::string Deep;
+  // The entry's own levels (entry, fields, field) come on top of a value's.
+  Deep = ir::jsonDepthProblem(Text, ir::MaxValueDepth + 4);
+  if (!Deep.empty()) return badRecord(RunId, StepId, "(entry)", Deep);
   json E = json::parse(Text, nullptr, false);
   if (E.is_discarded() || !E.is_object())
     return badRecord(RunId, StepId, "(entry)", "not a JSON object");
   auto Status = E.find("status");
   if (Status == E.end() || !Status->is_string())
     return badRecord(RunId, StepId, "status", "not a string");
-  static const llvm::StringRef Known[] = {"completed", "failed", "skipped", "cached"};
+  // `running`: the number of an attempt that started (a retry's).
+  // `outputs`: the run's outputs (OutputsRowId).
+  static const llvm::StringRef Known[] = {"completed", "failed",  "skipped",
+                                          "cached",    "running", "outputs"};
   if (!llvm::is_contained(Known, Status->get<std::string>()))
     return badRecord(RunId, StepId, "status",
                      fmt::format("unknown status `{}`", Status->get<std::string>()));

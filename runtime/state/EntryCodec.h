@@ -24,11 +24,12 @@ namespace orch::state {
 /// Values longer than this (bytes of JSON text) become blobs by default.
 constexpr size_t DefaultBlobThreshold = 4096;
 
+/// The largest blob read back (uncompressed bytes): a corrupt size in a
+/// row is an error naming it, not an allocation that aborts.
+constexpr size_t MaxBlobBytes = size_t(1) << 31;
+
 /// A blob to store: its name and its compressed bytes.
-struct NewBlob {
-  std::string Hash;
-  std::string Bytes;
-};
+using NewBlob = BlobData;
 
 /// An entry ready for the store.
 struct EncodedEntry {

@@ -123,7 +123,11 @@ class PostgresStore : public StateStore {
                 "input_hash=EXCLUDED.input_hash, attempts=EXCLUDED.attempts",
                 {R.RunId, R.StepId, R.Status, R.EntryJson, R.InputHash, R.Attempts}))
           return E;
+        // References first: a `gc` that locked them waits for this
+        // transaction, or this waits for it and stores the blob anew.
         if (llvm::Error E = putRefs("run:" + R.RunId, R.Blobs)) return E;
+        for (const BlobData &D : R.NewBlobs)
+          if (llvm::Error E = putBlob(D.Hash, D.Bytes)) return E;
       }
       return llvm::Error::success();
     });
@@ -188,6 +192,10 @@ class PostgresStore : public StateStore {
                   "created_ms=EXCLUDED.created_ms, expires_ms=EXCLUDED.expires_ms",
                   {Rec.Key, Rec.EntryJson, Rec.CreatedMs, Rec.ExpiresMs}))
         return E;
+      // The replaced entry's blobs are no longer its.
+      if (llvm::Error E =
+              run("DELETE FROM orch_blob_refs WHERE owner=$1", {"cache:" + Rec.Key}))
+        return E;
       return putRefs("cache:" + Rec.Key, Rec.Blobs);
     });
   }
@@ -211,26 +219,34 @@ class PostgresStore : public StateStore {
   llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs) override {
     GcResult G;
     llvm::Error E = transaction([&]() -> llvm::Error {
-      const char *Old =
-          "SELECT id FROM orch_runs WHERE status<>'running' AND finished_ms>0 AND "
-          "finished_ms<$1";
-      std::string B = std::to_string(BeforeMs), N = std::to_string(NowMs);
-      if (llvm::Error E = run(std::string("DELETE FROM orch_blob_refs WHERE owner IN "
-                                          "(SELECT 'run:'||id FROM (") +
-                                  Old + ") o)",
-                              {B}))
+      // Waits for writers that are adding references (putSteps adds them
+      // before their blobs) and keeps new ones out until the prune commits.
+      if (llvm::Error E =
+              run("LOCK TABLE orch_blob_refs IN SHARE ROW EXCLUSIVE MODE", {}))
         return E;
-      if (llvm::Error E = run(
-              std::string("DELETE FROM orch_leases WHERE run_id IN (") + Old + ")", {B}))
+      // Which runs go is decided once: their leases, which say which runs
+      // were abandoned, go with them.
+      const std::string Ids = "SELECT id FROM orch_gc_runs";
+      if (llvm::Error E =
+              run("CREATE TEMP TABLE IF NOT EXISTS orch_gc_runs(id TEXT)", {}))
         return E;
-      auto S =
-          query(std::string("DELETE FROM orch_steps WHERE run_id IN (") + Old + ")", {B});
+      if (llvm::Error E = run("DELETE FROM orch_gc_runs", {})) return E;
+      if (llvm::Error E =
+              run("INSERT INTO orch_gc_runs " + prunableRunsSql(BeforeMs, NowMs), {}))
+        return E;
+      std::string N = std::to_string(NowMs);
+      if (llvm::Error E =
+              run("DELETE FROM orch_blob_refs WHERE owner IN (SELECT 'run:'||id FROM "
+                  "orch_gc_runs)",
+                  {}))
+        return E;
+      if (llvm::Error E =
+              run("DELETE FROM orch_leases WHERE run_id IN (" + Ids + ")", {}))
+        return E;
+      auto S = query("DELETE FROM orch_steps WHERE run_id IN (" + Ids + ")", {});
       if (!S) return S.takeError();
       G.Steps = (*S)->affected();
-      auto R = query(
-          "DELETE FROM orch_runs WHERE status<>'running' AND finished_ms>0 AND "
-          "finished_ms<$1",
-          {B});
+      auto R = query("DELETE FROM orch_runs WHERE id IN (" + Ids + ")", {});
       if (!R) return R.takeError();
       G.Runs = (*R)->affected();
       if (llvm::Error E =
@@ -337,7 +353,10 @@ class PostgresStore : public StateStore {
 
 std::string redactUrl(llvm::StringRef Url) {
   static const std::regex Password("^([a-z]+://[^:/@]*):[^@]*@");
-  return std::regex_replace(Url.str(), Password, "$1:***@");
+  // libpq also takes it as a query parameter (`?password=…`).
+  static const std::regex Query("([?&]password=)[^&]*", std::regex::icase);
+  return std::regex_replace(std::regex_replace(Url.str(), Password, "$1:***@"), Query,
+                            "$1***");
 }
 
 llvm::Expected<std::unique_ptr<StateStore>> openPostgresStore(const std::string &Url) {

@@ -62,6 +62,11 @@ void Recorder::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Pl
   }
 }
 
+void Recorder::recordTakenOver() {
+  for (uint32_t I = 0; Sched && I < Sched->size(); ++I)
+    if (Sched->state(I).Resumed) enqueue(I, nullptr);
+}
+
 bool Recorder::commit(uint32_t Step, std::function<void(std::string)> Ack) {
   switch (Strategy) {
     case CheckpointStrategy::None:
@@ -81,6 +86,24 @@ bool Recorder::commit(uint32_t Step, std::function<void(std::string)> Ack) {
   return false;
 }
 
+bool Recorder::attemptStarting(uint32_t Step, unsigned Attempt,
+                               std::function<void(std::string)> Ack) {
+  if (Strategy == CheckpointStrategy::None) return false;
+  Job J;
+  J.Rec.RunId = RunId;
+  J.Rec.StepId = Sched->stepId(Step).str();
+  J.Rec.Status = "running";
+  J.Rec.Attempts = Attempt;
+  J.Entry = json{{"status", "running"}, {"attempts", Attempt}};
+  J.Ack = std::move(Ack);
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
+  return true;
+}
+
 void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
   const runtime::StepState &St = Sched->state(I);
   Job J;
@@ -88,8 +111,20 @@ void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
   J.Rec.StepId = Sched->stepId(I).str();
   J.Rec.Status = runtime::stepStatusName(St.Status);
   J.Rec.InputHash = St.InputHash;
-  J.Rec.Attempts = St.Attempts;
+  // Attempt numbers used up across the run's processes: a later resume
+  // numbers on from it. An attempt cut off by SIGINT is not used up: the
+  // resume runs it again under the same key, as one a kill -9 cut off.
+  J.Rec.Attempts = St.Resumed ? St.Attempts
+                              : Sched->keyAttempt(I) - (St.CutOff && St.Attempts ? 1 : 0);
   J.Entry = runtime::stepEntry(*Sched, I, WallStart);
+  J.Entry["attempts"] = J.Rec.Attempts;
+  // A `continue` failure keeps what its attempt produced (stderr, exit
+  // code): later steps read it, also after a resume (not in `--out`).
+  if (St.Status == StepStatus::Failed && St.Result.is_object()) {
+    json Fields = St.Result;
+    for (const char *K : {"output", "status", "error"}) Fields.erase(K);
+    if (!Fields.empty()) J.Entry["fields"] = std::move(Fields);
+  }
   J.Spilled = St.Spilled;
   J.Ack = std::move(Ack);
   if (St.Status == StepStatus::Completed && !St.Cached && !St.CacheKey.empty() &&
@@ -159,9 +194,6 @@ std::string Recorder::write(std::vector<Job> &Batch) {
       J.Entry.erase("spilled");
     }
     EncodedEntry E = encodeEntry(std::move(J.Entry));
-    for (const NewBlob &B : E.NewBlobs)
-      if (llvm::Error Err = Store->putBlob(B.Hash, B.Bytes))
-        return llvm::toString(std::move(Err));
     if (!J.CacheKey.empty()) {
       int64_t Now = unixMs();
       Cache.push_back(
@@ -169,6 +201,7 @@ std::string Recorder::write(std::vector<Job> &Batch) {
     }
     J.Rec.EntryJson = std::move(E.Json);
     J.Rec.Blobs = std::move(E.Blobs);
+    J.Rec.NewBlobs = std::move(E.NewBlobs);  // in putSteps' transaction
     Recs.push_back(std::move(J.Rec));
   }
   if (llvm::Error Err = Store->putSteps(Recs)) return llvm::toString(std::move(Err));
@@ -217,7 +250,10 @@ void Recorder::writerLoop() {
       });
     L.lock();
     if (Why.empty())
-      for (const Job &J : Batch) Written += J.LookupDone ? 0 : 1;
+      for (const Job &J : Batch)
+        Written += J.LookupDone || J.Rec.Status == "running" || J.Rec.Status == "outputs"
+                       ? 0
+                       : 1;
     if (!Why.empty() && FirstError.empty()) FirstError = Why;
     Busy = false;
     Idle.notify_all();
@@ -238,6 +274,22 @@ llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
     if (St.Status == StepStatus::Completed || St.Status == StepStatus::Failed ||
         St.Status == StepStatus::Skipped)
       enqueue(I, nullptr);
+  }
+  if (Sched && Sched->finished()) {
+    // The pipeline's outputs, for `orchrt show` (large ones as blobs).
+    Job J;
+    json Errors = json::object();
+    J.Entry =
+        json{{"status", "outputs"}, {"attempts", 0}, {"output", Sched->outputs(Errors)}};
+    if (!Errors.empty()) J.Entry["fields"] = json{{"output_errors", std::move(Errors)}};
+    J.Rec.RunId = RunId;
+    J.Rec.StepId = OutputsRowId;
+    J.Rec.Status = "outputs";
+    {
+      std::lock_guard<std::mutex> G(M);
+      Queue.push_back(std::move(J));
+    }
+    Wake.notify_one();
   }
   std::unique_lock<std::mutex> L(M);
   Idle.wait(L, [&] { return Queue.empty() && !Busy; });

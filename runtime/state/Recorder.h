@@ -39,8 +39,8 @@ enum class CheckpointStrategy { EveryStep, Adaptive, None };
 /// `every_step` (also "" and `fixed`), `adaptive`, `none`; else std::nullopt.
 std::optional<CheckpointStrategy> parseCheckpointStrategy(llvm::StringRef S);
 
-/// How long a lease lasts without renewal, and how often it is renewed.
-constexpr int64_t LeaseTtlMs = 30000, LeaseRenewMs = 10000;
+/// How often a lease (StateStore.h's LeaseTtlMs) is renewed.
+constexpr int64_t LeaseRenewMs = 10000;
 
 /// Unix time in ms.
 int64_t unixMs();
@@ -58,7 +58,14 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   /// The scheduler whose steps are recorded; \p WallStart as for buildReport.
   void attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan,
               std::chrono::system_clock::time_point WallStart);
+  /// Records the steps taken over from a `--resume FILE` result, before
+  /// anything runs: this run's record must hold them, or a later resume of
+  /// it would run them again. (A resume from the store has them already.)
+  void recordTakenOver();
   bool commit(uint32_t Step, std::function<void(std::string)> Ack) override;
+  /// Records a `running` row with the attempt's number (not under `none`).
+  bool attemptStarting(uint32_t Step, unsigned Attempt,
+                       std::function<void(std::string)> Ack) override;
   void lookup(const std::string &Key,
               std::function<void(std::optional<orch::ir::Json>)> Done) override;
 

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <algorithm>
 #include <string>
 
 #include "runtime/state/StateStore.h"
@@ -25,7 +26,22 @@ std::string schemaSql(Dialect D);
 inline constexpr const char *RunColumns =
     "r.id,r.pipeline,r.plan_hash,r.plan_path,r.inputs,r.status,r.error,r.started_ms,"
     "r.finished_ms,(SELECT count(*) FROM orch_steps s WHERE s.run_id=r.id AND "
-    "s.status='completed')";
+    "s.status='completed'),"
+    "COALESCE((SELECT l.expires_ms FROM orch_leases l WHERE l.run_id=r.id),"
+    "r.started_ms+30000)";
+static_assert(LeaseTtlMs == 30000, "RunColumns' lease end");
+
+/// The ids of the runs gc removes: finished before \p BeforeMs, or
+/// abandoned (`running`, lease ended) before it and before \p NowMs.
+inline std::string prunableRunsSql(int64_t BeforeMs, int64_t NowMs) {
+  return "SELECT r.id FROM orch_runs r WHERE (r.status<>'running' AND r.finished_ms>0 "
+         "AND r.finished_ms<" +
+         std::to_string(BeforeMs) +
+         ") OR (r.status='running' AND COALESCE((SELECT l.expires_ms FROM orch_leases l "
+         "WHERE l.run_id=r.id),r.started_ms+" +
+         std::to_string(LeaseTtlMs) + ")<" + std::to_string(std::min(BeforeMs, NowMs)) +
+         ")";
+}
 
 /// The columns stepFromRow reads, from `orch_steps`.
 inline constexpr const char *StepColumns = "step_id,status,entry,input_hash,attempts";
@@ -53,6 +69,7 @@ RunRecord runFromRow(const Row &R) {
   Rec.StartedMs = R.integer(7);
   Rec.FinishedMs = R.integer(8);
   Rec.StepsDone = R.integer(9);
+  Rec.LeaseEndMs = R.integer(10);
   return Rec;
 }
 

@@ -1,8 +1,11 @@
 //===- SqliteStore.cpp ----------------------------------------------------===//
 #include "runtime/state/SqliteStore.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "runtime/state/Schema.h"
 
@@ -128,7 +131,8 @@ class SqliteStore : public StateStore {
              "orch_steps(run_id,step_id,status,entry,input_hash,attempts)"
              " VALUES(?,?,?,?,?,?)");
       Stmt B(Db, "INSERT OR IGNORE INTO orch_blob_refs(owner,hash) VALUES(?,?)");
-      if (!S.ok() || !B.ok()) return fail("prepare");
+      Stmt Blob(Db, "INSERT OR IGNORE INTO orch_blobs(hash, bytes) VALUES(?,?)");
+      if (!S.ok() || !B.ok() || !Blob.ok()) return fail("prepare");
       for (const StepRecord &R : Steps) {
         S.bind(1, R.RunId).bind(2, R.StepId).bind(3, R.Status).bind(4, R.EntryJson);
         S.bind(5, R.InputHash).bind(6, R.Attempts);
@@ -138,6 +142,11 @@ class SqliteStore : public StateStore {
           B.bind(1, "run:" + R.RunId).bind(2, H);
           if (llvm::Error E = done(B.step(), "record blob reference")) return E;
           B.reset();
+        }
+        for (const BlobData &D : R.NewBlobs) {
+          Blob.bind(1, D.Hash).bindBlob(2, D.Bytes);
+          if (llvm::Error E = done(Blob.step(), "store blob")) return E;
+          Blob.reset();
         }
       }
       return llvm::Error::success();
@@ -216,7 +225,11 @@ class SqliteStore : public StateStore {
              "INSERT OR REPLACE INTO orch_cache(key,entry,created_ms,expires_ms) "
              "VALUES(?,?,?,?)");
       Stmt B(Db, "INSERT OR IGNORE INTO orch_blob_refs(owner,hash) VALUES(?,?)");
-      if (!S.ok() || !B.ok()) return fail("prepare");
+      Stmt Old(Db, "DELETE FROM orch_blob_refs WHERE owner=?");
+      if (!S.ok() || !B.ok() || !Old.ok()) return fail("prepare");
+      // The replaced entry's blobs are no longer its.
+      Old.bind(1, "cache:" + C.Key);
+      if (llvm::Error E = done(Old.step(), "drop old blob references")) return E;
       S.bind(1, C.Key).bind(2, C.EntryJson).bind(3, C.CreatedMs).bind(4, C.ExpiresMs);
       if (llvm::Error E = done(S.step(), "store cache entry")) return E;
       for (const std::string &H : C.Blobs) {
@@ -249,23 +262,25 @@ class SqliteStore : public StateStore {
   llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs) override {
     GcResult G;
     llvm::Error E = transaction([&]() -> llvm::Error {
-      const std::string Old = fmt::format(
-          "SELECT id FROM orch_runs WHERE status<>'running' AND finished_ms>0 AND "
-          "finished_ms<{}",
-          BeforeMs);
+      // Which runs go is decided once: their leases, which say which runs
+      // were abandoned, go with them.
+      if (llvm::Error E = exec("CREATE TEMP TABLE IF NOT EXISTS orch_gc_runs(id TEXT)"))
+        return E;
+      if (llvm::Error E = exec("DELETE FROM orch_gc_runs")) return E;
       if (llvm::Error E =
-              exec("DELETE FROM orch_blob_refs WHERE owner IN (SELECT 'run:'||id FROM (" +
-                   Old + "))"))
+              exec("INSERT INTO orch_gc_runs " + prunableRunsSql(BeforeMs, NowMs)))
         return E;
-      if (llvm::Error E = exec("DELETE FROM orch_leases WHERE run_id IN (" + Old + ")"))
+      const std::string Gone = "SELECT id FROM orch_gc_runs";
+      if (llvm::Error E =
+              exec("DELETE FROM orch_blob_refs WHERE owner IN (SELECT 'run:'||id FROM "
+                   "orch_gc_runs)"))
         return E;
-      if (llvm::Error E = exec("DELETE FROM orch_steps WHERE run_id IN (" + Old + ")"))
+      if (llvm::Error E = exec("DELETE FROM orch_leases WHERE run_id IN (" + Gone + ")"))
+        return E;
+      if (llvm::Error E = exec("DELETE FROM orch_steps WHERE run_id IN (" + Gone + ")"))
         return E;
       G.Steps = sqlite3_changes(Db);
-      if (llvm::Error E = exec(fmt::format(
-              "DELETE FROM orch_runs WHERE status<>'running' AND finished_ms>0 AND "
-              "finished_ms<{}",
-              BeforeMs)))
+      if (llvm::Error E = exec("DELETE FROM orch_runs WHERE id IN (" + Gone + ")"))
         return E;
       G.Runs = sqlite3_changes(Db);
       const std::string Expired = fmt::format(
@@ -300,6 +315,14 @@ class SqliteStore : public StateStore {
       if (Line != "ok") Out += (Out.empty() ? "" : "; ") + Line;
     }
     if (Rc != SQLITE_DONE) return fail("integrity check");
+    // Ours: every reference has its blob.
+    Stmt M(Db,
+           "SELECT count(*) FROM orch_blob_refs r WHERE NOT EXISTS (SELECT 1 FROM "
+           "orch_blobs b WHERE b.hash=r.hash)");
+    if (!M.ok() || M.step() != SQLITE_ROW) return fail("integrity check");
+    if (int64_t Missing = M.integer(0))
+      Out += fmt::format("{}{} blob references without a blob", Out.empty() ? "" : "; ",
+                         Missing);
     return Out;
   }
 
@@ -352,7 +375,66 @@ class SqliteStore : public StateStore {
 
 }  // namespace
 
-llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &Path) {
+namespace {
+
+/// `file:PATH?immutable=1`, PATH escaped for a URI.
+std::string immutableUri(const std::string &Path) {
+  std::string U = "file:";
+  for (char C : Path)
+    if (C == '%' || C == '?' || C == '#')
+      U += fmt::format("%{:02X}", static_cast<unsigned char>(C));
+    else
+      U += C;
+  return U + "?immutable=1";
+}
+
+/// Opens \p Path (a path, or a URI) read-only and reads a row: the store,
+/// or why not.
+llvm::Expected<std::unique_ptr<StateStore>> openForReading(const std::string &Name,
+                                                           const std::string &Path) {
+  sqlite3 *Db = nullptr;
+  int Rc = sqlite3_open_v2(Name.c_str(), &Db,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  std::string Why;
+  if (Rc == SQLITE_OK) {
+    sqlite3_busy_timeout(Db, BusyTimeoutMs);
+    Rc = sqlite3_exec(Db, "SELECT 1 FROM orch_runs LIMIT 1", nullptr, nullptr, nullptr);
+  }
+  if (Rc == SQLITE_OK) return std::unique_ptr<StateStore>(new SqliteStore(Db, Path));
+  Why = Db ? sqlite3_errmsg(Db) : sqlite3_errstr(Rc);
+  sqlite3_close_v2(Db);
+  return llvm::createStringError(
+      fmt::format("cannot open the state store `{}` for reading: {}", Path, Why));
+}
+
+}  // namespace
+
+llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &Path,
+                                                            bool ReadOnly) {
+  if (ReadOnly) {
+    // A WAL database needs its -shm: on a read-only filesystem without
+    // one, it is read as immutable (nobody can be writing it there).
+    auto S = openForReading(Path, Path);
+    if (S) return S;
+    auto I = openForReading(immutableUri(Path), Path);
+    if (I) {
+      llvm::consumeError(S.takeError());
+      return I;
+    }
+    llvm::consumeError(I.takeError());
+    return S.takeError();
+  }
+  // The database holds every input and step output (a command may print a
+  // secret): owner-only, also when the directory existed or another umask
+  // made it. SQLite gives -wal and -shm the database's mode.
+  if (int Fd = ::open(Path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      Fd >= 0) {
+    (void)::fchmod(Fd, 0600);
+    ::close(Fd);
+  }
+  for (const char *Suffix : {"-wal", "-shm"})
+    (void)::chmod((Path + Suffix).c_str(), 0600);  // gone or not ours: no matter
   sqlite3 *Db = nullptr;
   int Rc = sqlite3_open_v2(
       Path.c_str(), &Db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

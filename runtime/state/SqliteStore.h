@@ -11,6 +11,9 @@ namespace orch::state {
 /// Opens (creating if needed) the SQLite database \p Path: WAL journal, a
 /// busy timeout, write transactions taken with BEGIN IMMEDIATE so that
 /// concurrent runs queue instead of failing with "database is locked".
-llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &Path);
+/// \p ReadOnly: only reads an existing database (no pragma, no schema, no
+/// file made), also on a read-only filesystem (then as immutable).
+llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &Path,
+                                                            bool ReadOnly = false);
 
 }  // namespace orch::state

@@ -22,6 +22,16 @@
 
 namespace orch::state {
 
+/// How long a lease lasts without renewal (ms). A `running` run whose
+/// lease ran out (or that never got one within this time) was abandoned:
+/// `orchrt runs` shows it `interrupted` and gc prunes it by that time.
+constexpr int64_t LeaseTtlMs = 30000;
+
+/// The step id of the row that holds a finished run's `outputs` (status
+/// `outputs`; its `output` is the outputs, `fields.output_errors` what
+/// failed). No step can have it: step ids are identifiers.
+inline constexpr const char *OutputsRowId = "(outputs)";
+
 /// One run of a plan.
 struct RunRecord {
   std::string Id;          ///< `r-…`, unique (runId.h).
@@ -34,6 +44,21 @@ struct RunRecord {
   int64_t StartedMs = 0;   ///< Unix time, ms.
   int64_t FinishedMs = 0;  ///< 0 while running.
   int64_t StepsDone = 0;   ///< Steps recorded `completed` (listRuns fills it).
+  /// When its lease runs out, or StartedMs + LeaseTtlMs without one
+  /// (findRun and listRuns fill it).
+  int64_t LeaseEndMs = 0;
+  /// True if it is `running` but its lease ran out before \p NowMs: its
+  /// process died (kill -9, a crash) and nobody resumed it.
+  bool abandoned(int64_t NowMs) const {
+    return Status == "running" && LeaseEndMs < NowMs;
+  }
+};
+
+/// A blob to store with the record that refers to it: its name (the
+/// SHA-256 of the uncompressed text) and its stored bytes.
+struct BlobData {
+  std::string Hash;
+  std::string Bytes;
 };
 
 /// One settled step of a run: the `steps.<id>` entry of the `--out` JSON,
@@ -46,6 +71,9 @@ struct StepRecord {
   std::string InputHash;  ///< Hash of the step's rendered inputs ("" if none).
   int64_t Attempts = 0;
   std::vector<std::string> Blobs;  ///< Blobs EntryJson refers to (kept by gc).
+  /// Blobs to store with the row, in its transaction and after their
+  /// references, so that a concurrent `gc` never sees them unreferenced.
+  std::vector<BlobData> NewBlobs;
 };
 
 /// A cached step result (`cache:` on a step).
@@ -82,7 +110,8 @@ class StateStore {
   /// Sets a run's status, error and finish time.
   virtual llvm::Error finishRun(llvm::StringRef Id, llvm::StringRef Status,
                                 llvm::StringRef Error, int64_t FinishedMs) = 0;
-  /// Inserts or replaces \p Steps, all in one transaction.
+  /// Inserts or replaces \p Steps with their references and their new
+  /// blobs, all in one transaction.
   virtual llvm::Error putSteps(llvm::ArrayRef<StepRecord> Steps) = 0;
   /// The steps recorded for run \p RunId, in insertion order.
   virtual llvm::Expected<std::vector<StepRecord>> steps(llvm::StringRef RunId) = 0;
@@ -102,13 +131,15 @@ class StateStore {
   /// The bytes stored under \p Hash, or std::nullopt.
   virtual llvm::Expected<std::optional<std::string>> getBlob(llvm::StringRef Hash) = 0;
 
-  /// Inserts or replaces a cache entry.
+  /// Inserts or replaces a cache entry; the references of the entry it
+  /// replaces go with it.
   virtual llvm::Error putCache(const CacheRecord &C) = 0;
   /// The entry \p Key if it has not expired at \p NowMs.
   virtual llvm::Expected<std::optional<CacheRecord>> getCache(llvm::StringRef Key,
                                                               int64_t NowMs) = 0;
 
-  /// Removes finished runs that finished before \p BeforeMs (and their
+  /// Removes finished runs that finished before \p BeforeMs, and abandoned
+  /// ones (RunRecord::abandoned) whose lease ended before it (with their
   /// steps and leases), expired cache entries, and blobs nothing references.
   virtual llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs) = 0;
   /// The backend's own consistency check ("" if fine).
@@ -117,7 +148,9 @@ class StateStore {
 
 /// Opens the store named by \p Spec: a `postgresql://` or `postgres://`
 /// URL, else a state directory (created, mode 0700), where `runs.db`
-/// (SQLite) lives.
-llvm::Expected<std::unique_ptr<StateStore>> openStateStore(llvm::StringRef Spec);
+/// (SQLite) lives. \p ReadOnly (`orchrt runs`, `show` when a read-write
+/// open failed): nothing is created or written.
+llvm::Expected<std::unique_ptr<StateStore>> openStateStore(llvm::StringRef Spec,
+                                                           bool ReadOnly = false);
 
 }  // namespace orch::state

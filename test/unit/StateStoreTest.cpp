@@ -276,6 +276,115 @@ TEST_P(StoreTest, GcRemovesOldRunsAndUnreferencedBlobsOnly) {
   EXPECT_EQ(*Check, "");
 }
 
+// Review finding 3: blobs go in with the rows that refer to them, in one
+// transaction, so a gc between the two never finds them unreferenced.
+TEST_P(StoreTest, BlobsGoInWithTheirRowsAndGcKeepsThem) {
+  ASSERT_FALSE(bool(Store->createRun(run("r", 1))));
+  json Entry = {
+      {"status", "completed"}, {"attempts", 1}, {"output", std::string(5000, 'q')}};
+  EncodedEntry E = encodeEntry(Entry, 100);
+  StepRecord S = step("r", "a", "completed", E.Json);
+  S.Blobs = E.Blobs;
+  S.NewBlobs = E.NewBlobs;
+  ASSERT_FALSE(bool(Store->putSteps({S})));
+  auto G = Store->gc(/*BeforeMs=*/0, /*NowMs=*/2);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  auto Back = decodeEntry(E.Json, *Store, "r", "a");
+  ASSERT_TRUE(bool(Back)) << llvm::toString(Back.takeError());
+  EXPECT_EQ(*Back, Entry);
+}
+
+TEST_P(StoreTest, IntegrityCheckFindsAReferenceWithoutItsBlob) {
+  ASSERT_FALSE(bool(Store->createRun(run("r", 1))));
+  StepRecord S = step("r", "a", "completed", "{}");
+  S.Blobs = {Prefix + "gone"};
+  ASSERT_FALSE(bool(Store->putSteps({S})));
+  auto Check = Store->integrityCheck();
+  ASSERT_TRUE(bool(Check));
+  EXPECT_NE(Check->find("blob references without a blob"), std::string::npos) << *Check;
+  // Leave a shared server consistent for the other tests.
+  ASSERT_FALSE(bool(Store->putBlob(Prefix + "gone", "x")));
+}
+
+// Review finding 8: a `running` run whose lease ran out was abandoned.
+TEST_P(StoreTest, AbandonedRunsArePrunedByTheirLease) {
+  RunRecord Dead = run("dead", 10), Alive = run("alive", 20), Fresh = run("fresh", 990);
+  for (const RunRecord &R : {Dead, Alive, Fresh}) ASSERT_FALSE(bool(Store->createRun(R)));
+  ASSERT_EQ(*Store->acquireLease(Dead.Id, "host:1", 10, 30, nullptr), "");
+  ASSERT_EQ(*Store->acquireLease(Alive.Id, "host:2", 2000, 30000, nullptr), "");
+  ASSERT_FALSE(bool(Store->putSteps({step("dead", "a", "completed", "{}")})));
+  auto Found = Store->findRun(Dead.Id);
+  ASSERT_TRUE(bool(Found) && Found->has_value());
+  EXPECT_EQ((*Found)->LeaseEndMs, 40);
+  EXPECT_TRUE((*Found)->abandoned(41));
+  EXPECT_FALSE((*Found)->abandoned(39));
+  auto G = Store->gc(/*BeforeMs=*/1000, /*NowMs=*/3000);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  EXPECT_FALSE(Store->findRun(Dead.Id)->has_value());
+  EXPECT_TRUE(Store->steps(Dead.Id)->empty());
+  EXPECT_TRUE(Store->findRun(Alive.Id)->has_value());  // its lease is live
+  // No lease yet, started within a lease's time: being set up, kept.
+  EXPECT_TRUE(Store->findRun(Fresh.Id)->has_value());
+}
+
+// Review finding 9: a replaced cache entry's blobs are no longer kept.
+TEST_P(StoreTest, ReplacingACacheEntryDropsItsOldReferences) {
+  CacheRecord C;
+  C.Key = Prefix + "k";
+  C.EntryJson = "{}";
+  C.Blobs = {Prefix + "v1"};
+  ASSERT_FALSE(bool(Store->putCache(C)));
+  C.Blobs = {Prefix + "v2"};
+  ASSERT_FALSE(bool(Store->putCache(C)));
+  for (const char *H : {"v1", "v2"}) ASSERT_FALSE(bool(Store->putBlob(Prefix + H, H)));
+  auto G = Store->gc(/*BeforeMs=*/0, /*NowMs=*/1);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  EXPECT_FALSE(Store->getBlob(Prefix + "v1")->has_value());
+  EXPECT_TRUE(Store->getBlob(Prefix + "v2")->has_value());
+}
+
+// Review finding 4: a step's own `$blob` object is data, not a reference.
+TEST_P(StoreTest, AStepsOwnDollarBlobObjectIsData) {
+  json Small = {{"$blob", std::string(64, 'a')}, {"bytes", 5002}};
+  json Lit = {{"$lit", 1}};
+  json Big = {{"$blob", std::string(64, 'b')}, {"pad", std::string(5000, 'p')}};
+  json Entry = {{"status", "completed"},
+                {"attempts", 1},
+                {"output", Small},
+                {"fields", {{"lit", Lit}, {"big", Big}}}};
+  EncodedEntry E = encodeEntry(Entry, 1024);
+  ASSERT_FALSE(bool(Store->createRun(run("r", 1))));
+  StepRecord S = step("r", "a", "completed", E.Json);
+  S.Blobs = E.Blobs;
+  S.NewBlobs = E.NewBlobs;
+  ASSERT_FALSE(bool(Store->putSteps({S})));
+  auto Back = decodeEntry(E.Json, *Store, "r", "a");
+  ASSERT_TRUE(bool(Back)) << llvm::toString(Back.takeError());
+  EXPECT_EQ(*Back, Entry);
+}
+
+// Review finding 5: the row's size is not trusted for the allocation.
+TEST_P(StoreTest, ABlobSizeThatDisagreesWithItsFrameIsAnError) {
+  json Entry = {
+      {"status", "completed"}, {"attempts", 1}, {"output", std::string(5000, 'z')}};
+  EncodedEntry E = encodeEntry(Entry, 100);
+  for (const NewBlob &B : E.NewBlobs) ASSERT_FALSE(bool(Store->putBlob(B.Hash, B.Bytes)));
+  json Row = json::parse(E.Json);
+  for (uint64_t Bytes : {uint64_t(1) << 50, uint64_t(6000)}) {
+    Row["output"]["bytes"] = Bytes;
+    auto Back = decodeEntry(Row.dump(), *Store, "r", "a");
+    ASSERT_FALSE(bool(Back));
+    std::string Why = llvm::toString(Back.takeError());
+    EXPECT_NE(Why.find("run `r`, step `a`, field `output`"), std::string::npos) << Why;
+  }
+  std::string Deep = R"({"status":"completed","attempts":1,"output":)" +
+                     std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto TooDeep = decodeEntry(Deep, *Store, "r", "a");
+  ASSERT_FALSE(bool(TooDeep));
+  EXPECT_NE(llvm::toString(TooDeep.takeError()).find("nesting deeper"),
+            std::string::npos);
+}
+
 TEST_P(StoreTest, SixtyFourConcurrentRunsNeverSeeALockedDatabase) {
   constexpr int Runs = 64, Steps = 20;
   std::atomic<int> Failures{0};

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ir/Eval.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/state/EntryCodec.h"
@@ -12,13 +14,27 @@ namespace orch::tools {
 using json = orch::ir::Json;
 using namespace orch::state;
 
-std::string stateSpec(const std::string &State, const std::string &StateDir) {
+llvm::Expected<std::string> stateSpec(const std::string &State,
+                                      const std::string &StateDir) {
   llvm::StringRef S = State;
   if (S.starts_with("${") && S.ends_with("}")) {
-    const char *V = std::getenv(S.drop_front(2).drop_back().str().c_str());
-    return V ? V : "";
+    std::string Var = S.drop_front(2).drop_back().str();
+    const char *V = std::getenv(Var.c_str());
+    if (!V || !*V)
+      return llvm::createStringError(fmt::format(
+          "--state `{}`: the environment variable `{}` is not set", State, Var));
+    S = V;
   }
-  if (!S.empty()) return State;
+  if (!S.empty()) {
+    // A URL of another scheme (a typo) must not become a directory.
+    if (S.contains("://") && !S.starts_with("postgresql://") &&
+        !S.starts_with("postgres://"))
+      return llvm::createStringError(
+          fmt::format("--state: `{}://...` is not a store this orchrt knows; expected a "
+                      "postgresql:// URL, `none` or ${{VAR}}",
+                      S.take_until([](char C) { return C == ':'; }).str()));
+    return S.str();
+  }
   return StateDir.empty() ? runtime::defaultStateDir() : StateDir;
 }
 
@@ -47,6 +63,16 @@ std::string inputsDiffer(const std::string &Stored, const json &Now) {
 
 DurableRun::~DurableRun() = default;
 
+std::vector<unsigned> DurableRun::priorAttempts(const runtime::LoadedPlan &Plan) const {
+  std::vector<unsigned> Out;
+  const auto *Steps = Plan.plan().steps();
+  for (uint32_t I = 0; Steps && I < Steps->size(); ++I) {
+    auto It = Used.find(Steps->Get(I)->id()->str());
+    Out.push_back(It == Used.end() ? 0 : It->second);
+  }
+  return Out;
+}
+
 std::unique_ptr<DurableRun> DurableRun::begin(
     const std::string &Spec, const runtime::LoadedPlan &Plan, const json &Inputs,
     const std::string &PlanPath, const std::string &ResumeId, CheckpointStrategy Strategy,
@@ -55,13 +81,11 @@ std::unique_ptr<DurableRun> DurableRun::begin(
     Fail = {K, std::move(Msg)};
     return nullptr;
   };
-  // One connection to set up and read, one for the writer thread.
+  // One connection: it sets the run up here, then the recorder's writer
+  // thread owns it (a PostgreSQL server's connections are few).
   auto Reader = openStateStore(Spec);
   if (!Reader)
     return Failed(DiagKind::StateStoreError, llvm::toString(Reader.takeError()));
-  auto Writer = openStateStore(Spec);
-  if (!Writer)
-    return Failed(DiagKind::StateStoreError, llvm::toString(Writer.takeError()));
   std::unique_ptr<DurableRun> D(new DurableRun());
   D->Where = (*Reader)->where();
   StateStore &S = **Reader;
@@ -111,12 +135,19 @@ std::unique_ptr<DurableRun> DurableRun::begin(
       return Failed(DiagKind::StateStoreError, llvm::toString(Steps.takeError()));
     json StepsJ = json::object();
     for (const StepRecord &Rec : *Steps) {
-      if (Rec.Status != "completed") continue;  // runs again
+      // Attempt numbers used up: an attempt in flight at the kill (a
+      // `running` row) is the first one again, with the same key.
+      unsigned Used =
+          static_cast<unsigned>(std::clamp<int64_t>(Rec.Attempts, 0, 1000000));
+      D->Used[Rec.StepId] = Rec.Status == "running" && Used ? Used - 1 : Used;
+      // Completed steps and failed ones (resumeFrom keeps those whose
+      // policy is `continue`); the rest runs again.
+      if (Rec.Status != "completed" && Rec.Status != "failed") continue;
       auto E = decodeEntry(Rec.EntryJson, S, RunId, Rec.StepId);
       if (!E)
         return Failed(DiagKind::ResumeMismatch,
                       RunId + '\0' + llvm::toString(E.takeError()));
-      if ((*E)["status"] != "completed" || (*E)["attempts"] != Rec.Attempts)
+      if ((*E)["status"] != Rec.Status || (*E)["attempts"] != Rec.Attempts)
         return Failed(DiagKind::ResumeMismatch,
                       RunId + '\0' +
                           fmt::format("run `{}`, step `{}`, field `status`: the record "
@@ -136,7 +167,7 @@ std::unique_ptr<DurableRun> DurableRun::begin(
       return Failed(DiagKind::StateStoreError, llvm::toString(Other.takeError()));
   }
   D->Rec =
-      std::make_unique<Recorder>(std::move(*Writer), Exec, D->Id.RunId, Holder, Strategy);
+      std::make_unique<Recorder>(std::move(*Reader), Exec, D->Id.RunId, Holder, Strategy);
   return D;
 }
 

@@ -8,8 +8,10 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ir/Diagnostics.h"
 #include "ir/Json.h"
@@ -23,7 +25,9 @@ namespace orch::tools {
 /// Where a command's store is: `--state` (a `postgresql://` URL, `none`,
 /// or `${VAR}`, read from the environment), else `--state-dir`, else
 /// $ORCH_STATE_DIR, $XDG_STATE_HOME/orch, ~/.local/state/orch. "none": no store.
-std::string stateSpec(const std::string &State, const std::string &StateDir);
+/// Fails on an unset variable (naming it) and on a URL of another scheme.
+llvm::Expected<std::string> stateSpec(const std::string &State,
+                                      const std::string &StateDir);
 
 /// A failure to set a durable run up: what to report.
 struct StateFailure {
@@ -49,6 +53,9 @@ class DurableRun {
   /// For a resume: the earlier steps as a `--out` document (for resumeFrom).
   const orch::ir::Json &prior() const { return Prior; }
   state::Recorder &recorder() { return *Rec; }
+  /// Per step of \p Plan, the attempt numbers earlier processes of this
+  /// run used up (RunOptions::PriorAttempts).
+  std::vector<unsigned> priorAttempts(const runtime::LoadedPlan &Plan) const;
   /// Where the store is, for messages.
   const std::string &where() const { return Where; }
 
@@ -56,6 +63,7 @@ class DurableRun {
   DurableRun() = default;
   state::RunIdentity Id;
   orch::ir::Json Prior;
+  std::map<std::string, unsigned> Used;  ///< Step id -> attempts used up.
   std::string Where;
   std::unique_ptr<state::Recorder> Rec;
 };

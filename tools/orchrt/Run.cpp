@@ -230,7 +230,9 @@ int runPlan(const RunCommand &Cmd) {
   bool ResumeFromFile = !Cmd.ResumePath.empty() && Cmd.ResumePath != "last" &&
                         (llvm::sys::fs::exists(Cmd.ResumePath) ||
                          Cmd.ResumePath.find('/') != std::string::npos);
-  std::string Spec = stateSpec(Cmd.State, Cmd.StateDir);
+  llvm::Expected<std::string> Named = stateSpec(Cmd.State, Cmd.StateDir);
+  if (!Named) return usage(llvm::toString(Named.takeError()));
+  std::string Spec = std::move(*Named);
   if (Spec != "none") {
     const auto *Planned = Plan->plan().checkpoint_strategy();
     std::optional<state::CheckpointStrategy> Strategy = state::parseCheckpointStrategy(
@@ -249,6 +251,7 @@ int runPlan(const RunCommand &Cmd) {
     Opts.Commit = &Durable->recorder();
     if (!Cmd.NoCache) Opts.Cache = &Durable->recorder();
     Opts.RunId = Durable->identity().RunId;
+    Opts.PriorAttempts = Durable->priorAttempts(*Plan);
     if (Mode != ProgressMode::None)
       llvm::errs() << fmt::format("run {}{}\n", Opts.RunId,
                                   Durable->identity().Resumed ? " (resumed)" : "");
@@ -288,6 +291,7 @@ int runPlan(const RunCommand &Cmd) {
 
   auto WallStart = std::chrono::system_clock::now();
   if (Durable) Durable->recorder().attach(Sched, *Plan, WallStart);
+  if (Durable && ResumeFromFile) Durable->recorder().recordTakenOver();
   // Without a store, the result file doubles as a checkpoint: rewritten at
   // most once a second while steps finish, so a killed run can be resumed.
   Executor::TimerId Checkpoint = 0;

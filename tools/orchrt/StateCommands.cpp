@@ -45,15 +45,31 @@ struct StateArgs : FreshParser {
     return cl::ParseCommandLineOptions(static_cast<int>(Args.size()), Args.data(),
                                        Overview, &errs());
   }
-  /// The store, or null after reporting why.
-  std::unique_ptr<StateStore> open(const char *Name) {
-    std::string Spec = stateSpec(State, StateDir);
+  /// The store, or null after reporting why. \p Reads: the command only
+  /// reads, so a store that cannot be opened for writing (a read-only
+  /// filesystem) is opened read-only.
+  std::unique_ptr<StateStore> open(const char *Name, bool Reads = false) {
+    llvm::Expected<std::string> Named = stateSpec(State, StateDir);
+    if (!Named) {
+      printDiag(std::string("orchrt ") + Name, DiagKind::BadArgument,
+                toString(Named.takeError()));
+      return nullptr;
+    }
+    std::string Spec = std::move(*Named);
     if (Spec == "none") {
       printDiag(std::string("orchrt ") + Name, DiagKind::BadArgument,
                 "no state store (--state none)");
       return nullptr;
     }
     auto S = openStateStore(Spec);
+    if (!S && Reads) {
+      auto R = openStateStore(Spec, /*ReadOnly=*/true);
+      if (R) {
+        consumeError(S.takeError());
+        return std::move(*R);
+      }
+      consumeError(R.takeError());
+    }
     if (!S) {
       printDiag(std::string("orchrt ") + Name, DiagKind::StateStoreError,
                 toString(S.takeError()));
@@ -81,7 +97,7 @@ int runRunsCommand(int Argc, char **Argv) {
       cl::cat(A.Cat));
   if (!A.parse(Argc, Argv, "runs", "orchrt runs: the recorded runs, newest first\n"))
     return ExitUsage;
-  auto S = A.open("runs");
+  auto S = A.open("runs", /*Reads=*/true);
   if (!S) return ExitUsage;
   if (Check) {
     auto C = S->integrityCheck();
@@ -97,6 +113,11 @@ int runRunsCommand(int Argc, char **Argv) {
     printDiag("orchrt runs", DiagKind::StateStoreError, toString(Runs.takeError()));
     return ExitUsage;
   }
+  // A `running` run whose process died (its lease ran out) is shown as
+  // what it is: interrupted, to be resumed or pruned.
+  int64_t Now = unixMs();
+  for (RunRecord &R : *Runs)
+    if (R.abandoned(Now)) R.Status = "interrupted";
   if (Json) {
     ordered_json Out = ordered_json::array();
     for (const RunRecord &R : *Runs) {
@@ -129,7 +150,7 @@ int runShowCommand(int Argc, char **Argv) {
                           cl::cat(A.Cat));
   if (!A.parse(Argc, Argv, "show", "orchrt show: one recorded run as the --out JSON\n"))
     return ExitUsage;
-  auto S = A.open("show");
+  auto S = A.open("show", /*Reads=*/true);
   if (!S) return ExitUsage;
   std::string Wanted = Id;
   if (Wanted == "last") {  // the newest run of any plan
@@ -160,16 +181,25 @@ int runShowCommand(int Argc, char **Argv) {
   Out["inputs"] = json::parse(Run.InputsJson, nullptr, false);
   Out["started_at"] = isoMs(Run.StartedMs);
   Out["finished_at"] = Run.FinishedMs ? json(isoMs(Run.FinishedMs)) : json();
-  ordered_json StepsJ = ordered_json::object();
+  ordered_json StepsJ = ordered_json::object(), Outputs;
   for (const StepRecord &Rec : *Steps) {
     auto E = decodeEntry(Rec.EntryJson, *S, Run.Id, Rec.StepId);
     if (!E) {
       printDiag("orchrt show", DiagKind::StateStoreError, toString(E.takeError()));
       return ExitUsage;
     }
-    StepsJ[Rec.StepId] = std::move(*E);
+    if (Rec.StepId == OutputsRowId)
+      Outputs = std::move(*E);
+    else
+      StepsJ[Rec.StepId] = std::move(*E);
   }
   Out["steps"] = std::move(StepsJ);
+  // As in --out: once the run has finished.
+  if (Outputs.is_object() && Run.Status != "running") {
+    Out["outputs"] = Outputs.contains("output") ? Outputs["output"] : json::object();
+    if (Outputs.contains("fields") && Outputs["fields"].contains("output_errors"))
+      Out["output_errors"] = Outputs["fields"]["output_errors"];
+  }
   outs() << Out.dump(2, ' ', false, ordered_json::error_handler_t::replace) << '\n';
   return ExitOk;
 }
