@@ -31,17 +31,25 @@ export function stepPrompt(step, params) {
 
 const env = (k) => process.env[k] ?? "";
 
+/**
+ * Retries of one request after the first, as orchrt's LLM client makes them
+ * (ProviderConfig::MaxRetries, runtime/llm/Client.h) for 429, 5xx and
+ * connection errors within one attempt of the step, whatever its retry
+ * policy (which retries the whole step on top, as in orchrt).
+ */
+const CLIENT_RETRIES = 4;
+
 async function chatModel(model, opts) {
   if (model.startsWith("claude")) {
     const { ChatAnthropic } = await import("@langchain/anthropic");
     return new ChatAnthropic({
-      model, temperature: opts.temperature, maxTokens: opts.maxTokens ?? 4096, maxRetries: 2,
+      model, temperature: opts.temperature, maxTokens: opts.maxTokens ?? 4096, maxRetries: CLIENT_RETRIES,
       apiKey: env("ANTHROPIC_API_KEY"), anthropicApiUrl: env("ANTHROPIC_BASE_URL") || undefined,
     });
   }
   const { ChatOpenAI } = await import("@langchain/openai");
   return new ChatOpenAI({
-    model, temperature: opts.temperature, maxTokens: opts.maxTokens, maxRetries: 2,
+    model, temperature: opts.temperature, maxTokens: opts.maxTokens, maxRetries: CLIENT_RETRIES,
     apiKey: env("OPENAI_API_KEY") || "none",
     configuration: { baseURL: env("OPENAI_BASE_URL") || undefined },
   });
