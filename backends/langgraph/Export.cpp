@@ -82,27 +82,19 @@ class Checker {
 
   void walk(const ir::Expr *E, llvm::StringRef Step) {
     if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(E)) {
-      // Inline `if`, slices, mapping and tuple literals have no JS form yet.
-      Diags.report(DiagKind::ExportUnsupported, C->loc(), C->length(),
-                   std::string("this expression (inline `if`, slice, mapping or tuple)"),
-                   Step.str());
-      return;
-    }
-    if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
-      if (F->isTest() || !F->argNames().empty()) {
+      for (const ir::Expr *X : C->parts())
+        if (X) walk(X, Step);
+    } else if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
+      llvm::StringRef Name = F->name();
+      if (F->isTest() && (Name == "==" || Name == "equalto")) Name = "eq";
+      llvm::ArrayRef<llvm::StringRef> Known =
+          F->isTest() ? runtimeTests() : runtimeFilters();
+      if (!llvm::is_contained(Known, Name))
         Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
                      static_cast<uint32_t>(F->name().size()),
-                     F->isTest() ? fmt::format("the test `is {}`", F->name().str())
-                                 : fmt::format("keyword arguments of the filter `{}`",
-                                               F->name().str()),
-                     Step.str());
-        return;
-      }
-      if (!llvm::is_contained(runtimeFilters(), F->name()))
-        Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
-                     static_cast<uint32_t>(F->name().size()),
-                     fmt::format("the filter `{}` (orch_filters.mjs has no row for it)",
-                                 F->name().str()),
+                     fmt::format("the {} `{}` ({} has no row for it)",
+                                 F->isTest() ? "test" : "filter", F->name().str(),
+                                 F->isTest() ? "orch_tests.mjs" : "orch_filters.mjs"),
                      Step.str());
       walk(F->base(), Step);
       for (const ir::Expr *A : F->args()) walk(A, Step);

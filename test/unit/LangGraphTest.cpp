@@ -11,6 +11,7 @@
 #include "backends/langgraph/LangGraph.h"
 #include "frontend/Frontend.h"
 #include "ir/Filters.h"
+#include "ir/Tests.h"
 #include "llvm/Support/raw_ostream.h"
 #include "passes/Pass.h"
 
@@ -26,24 +27,43 @@ std::string moduleText(llvm::StringRef Name) {
   return "";
 }
 
-// The exporter refuses filters by runtimeFilters(); it must list exactly the
-// rows of FILTERS in the emitted orch_filters.mjs.
-TEST(LangGraph, RuntimeFiltersAreTheModulesRows) {
-  std::string Text = moduleText("orch_filters.mjs");
-  size_t Start = Text.find("export const FILTERS = {");
-  ASSERT_NE(Start, std::string::npos);
+/// The row names of `export const TABLE = {` in runtime module \p Module.
+std::set<std::string> tableRows(llvm::StringRef Module, const std::string &Table) {
+  std::string Text = moduleText(Module);
+  size_t Start = Text.find("export const " + Table + " = {");
   std::set<std::string> Rows;
+  if (Start == std::string::npos) return Rows;
   std::regex Row(R"(\n  (\w+): \[)");
   for (auto It =
            std::sregex_iterator(Text.begin() + static_cast<long>(Start), Text.end(), Row);
        It != std::sregex_iterator(); ++It)
     Rows.insert((*It)[1]);
+  return Rows;
+}
+
+// The exporter refuses filters by runtimeFilters(); it must list exactly the
+// rows of FILTERS in the emitted orch_filters.mjs.
+TEST(LangGraph, RuntimeFiltersAreTheModulesRows) {
+  std::set<std::string> Rows = tableRows("orch_filters.mjs", "FILTERS");
+  ASSERT_FALSE(Rows.empty());
   std::set<std::string> Listed;
   for (llvm::StringRef F : lg::runtimeFilters()) Listed.insert(F.str());
   EXPECT_EQ(Rows, Listed);
   // Each is a template filter of ir/Filters.cpp (no typo, no extra).
   for (llvm::StringRef F : lg::runtimeFilters())
     EXPECT_NE(ir::findFilter(F), nullptr) << F.str();
+}
+
+// Likewise runtimeTests() and the rows of TESTS in orch_tests.mjs: every
+// test of ir/Tests.cpp, nothing else.
+TEST(LangGraph, RuntimeTestsAreTheModulesRows) {
+  std::set<std::string> Rows = tableRows("orch_tests.mjs", "TESTS");
+  ASSERT_FALSE(Rows.empty());
+  std::set<std::string> Listed, InCpp;
+  for (llvm::StringRef T : lg::runtimeTests()) Listed.insert(T.str());
+  for (const ir::TestInfo &T : ir::tests()) InCpp.insert(T.Name.str());
+  EXPECT_EQ(Rows, Listed);
+  EXPECT_EQ(Listed, InCpp);
 }
 
 TEST(LangGraph, ConstantsKeepPythonTypes) {
@@ -94,9 +114,10 @@ TEST(LangGraph, ModelRegistryRefused) {
   // No model step: the registry does not matter.
   Errors.clear();
   Out.clear();
-  EXPECT_TRUE(exportYaml("name: t\nsteps:\n  - id: a\n    action: echo\n"
-                         "    parameters: {message: hi}\n",
-                         Out, Errors, false, "models.yaml"))
+  EXPECT_TRUE(
+      exportYaml("name: t\nsteps:\n  - id: a\n    action: echo\n"
+                 "    parameters: {message: hi}\n",
+                 Out, Errors, false, "models.yaml"))
       << Errors;
 }
 
