@@ -43,24 +43,11 @@ std::string where(const ir::Pipeline &P, SourceLoc Loc) {
 /// Reports what the export cannot express; true if all is well.
 class Checker {
  public:
-  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell,
-          llvm::StringRef Registry)
-      : P(P), Diags(D), AllowShell(AllowShell), Registry(Registry) {}
+  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell)
+      : P(P), Diags(D), AllowShell(AllowShell) {}
 
   bool run() {
     for (const ir::Step &S : P.Steps) checkStep(S);
-    // orchrt would read the registry at run time (a provider's base_url and
-    // api_key_env, max_tokens, reasoning); the exported model steps would
-    // not, and could send the prompts elsewhere.
-    if (!Registry.empty())
-      for (const ir::Step &S : P.Steps)
-        if (ir::isModelAction(S.Action.Str)) {
-          Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
-                       "a model step under a model registry (`--models` or ORCH_MODELS; "
-                       "its providers, `max_tokens` and `reasoning` are not exported)",
-                       S.Id.Str.str());
-          break;
-        }
     for (const ir::Input &I : P.Inputs)
       if (I.Default && !I.Bound && hasExpr(I.Default))
         Diags.report(DiagKind::ExportUnsupported, I.Default->loc(), I.Default->length(),
@@ -139,7 +126,6 @@ class Checker {
   const ir::Pipeline &P;
   DiagnosticEngine &Diags;
   bool AllowShell;
-  llvm::StringRef Registry;
 };
 
 std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
@@ -191,7 +177,12 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   return Out + "}";
 }
 
-std::string graphModule(const ir::Pipeline &P) {
+bool usesModels(const ir::Pipeline &P) {
+  return llvm::any_of(P.Steps,
+                      [](const ir::Step &S) { return ir::isModelAction(S.Action.Str); });
+}
+
+std::string graphModule(const ir::Pipeline &P, const std::string &Registry) {
   std::string Out;
   std::string File = llvm::sys::path::filename(P.file().name()).str();
   Out += fmt::format(
@@ -238,7 +229,15 @@ std::string graphModule(const ir::Pipeline &P) {
   Out +=
       "  timeoutS: " +
       (P.Context.Timeout ? std::to_string(P.Context.Timeout->Val) : std::string("null")) +
-      ",\n};\n";
+      ",\n";
+  // The model registry's entries orchrt's client reads (orch_models.mjs).
+  std::string Entries = "null";
+  if (!Registry.empty() && usesModels(P))
+    Entries = "JSON.parse(" + jsString(registryEntries(Registry).dump()) + ")";
+  Out +=
+      "  // The model registry (`--models` / ORCH_MODELS when exported), or null.\n"
+      "  registry: " +
+      Entries + ",\n};\n";
   Out += "pipeline.inputIndex = new Map(pipeline.inputs.map((x, i) => [x.name, i]));\n\n";
   // State.
   Out +=
@@ -309,11 +308,6 @@ std::string runModule(const ir::Pipeline &P) {
       jsComment(P.Name.Str));
 }
 
-bool usesModels(const ir::Pipeline &P) {
-  return llvm::any_of(P.Steps,
-                      [](const ir::Step &S) { return ir::isModelAction(S.Action.Str); });
-}
-
 std::string packageJson(const ir::Pipeline &P) {
   json Deps = {{"@langchain/core", CoreVersion},
                {"@langchain/langgraph", LangGraphVersion}};
@@ -356,8 +350,8 @@ bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
                      std::vector<ExportFile> &Out) {
   using namespace langgraph;
   const ir::Pipeline &P = In.P;
-  if (!Checker(P, Diags, In.AllowUnsandboxedShell, In.ModelRegistry).run()) return false;
-  Out.push_back({"graph.mjs", graphModule(P)});
+  if (!Checker(P, Diags, In.AllowUnsandboxedShell).run()) return false;
+  Out.push_back({"graph.mjs", graphModule(P, In.ModelRegistry)});
   Out.push_back({"langgraph.json", langgraphJson(P)});
   for (const auto &[Name, Text] : runtimeModules())
     Out.push_back({Name.str(), Text.str()});

@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "ir/Json.h"
 #include "ir/Value.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -30,6 +31,11 @@ llvm::ArrayRef<llvm::StringRef> runtimeTests();
 
 /// The emitted runtime modules (orch_*.mjs), name and text.
 llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>> runtimeModules();
+
+/// The entries of the model registry \p Path that orchrt's LLM client reads
+/// (providers, `max_tokens`, `reasoning`), as JSON for orch_models.mjs;
+/// problems orchrt would report become `error` members with its message.
+ir::Json registryEntries(const std::string &Path);
 
 /// \p V as a JavaScript expression over a scope `c` (the `E` helpers of
 /// orch_eval.mjs): constants as literals, templates as calls.

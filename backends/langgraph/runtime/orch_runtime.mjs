@@ -99,6 +99,7 @@ async function attemptAction(spec, params, ctx, timeoutMs, signal) {
  * model, modelSelected, maxTokens, paramOrder, schema.
  */
 export function step(P, spec) {
+  spec.registry = P.registry ?? null;
   const key = "step:" + spec.id;
   const settle = (record, runError) => {
     const update = { [key]: record };
