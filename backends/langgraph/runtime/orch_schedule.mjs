@@ -37,8 +37,8 @@ export function runContext(P, config) {
   return ctx;
 }
 
-/** Resolves to the settled record of step \p id, or rejects when \p signal aborts. */
-function settledRecord(ctx, id, signal) {
+/** Resolves to the settled record of step \p id. */
+function settledRecord(ctx, id) {
   const r = ctx.records.get(id);
   if (r) return r;
   let w = ctx.waiters.get(id);
@@ -47,21 +47,22 @@ function settledRecord(ctx, id, signal) {
     const promise = new Promise((res) => (resolve = res));
     ctx.waiters.set(id, (w = { promise, resolve }));
   }
-  if (!signal) return w.promise;
+  return w.promise;
+}
+
+/** The records of \p deps once all of them settled, in their order; rejects when \p signal aborts. */
+export function awaitDeps(ctx, deps, signal) {
+  const all = Promise.all(deps.map((d) => settledRecord(ctx, d)));
+  if (!signal || !deps.length) return all;
   return new Promise((res, rej) => {
     const abort = () => rej(signal.reason ?? new Error("aborted"));
     if (signal.aborted) return abort();
     signal.addEventListener("abort", abort, { once: true });
-    w.promise.then((x) => {
+    all.then((x) => {
       signal.removeEventListener("abort", abort);
       res(x);
     });
   });
-}
-
-/** The records of \p deps once all of them settled, in their order. */
-export function awaitDeps(ctx, deps, signal) {
-  return Promise.all(deps.map((d) => settledRecord(ctx, d, signal)));
 }
 
 /** Step \p id settled with \p record: its dependents may start. */
