@@ -182,7 +182,7 @@ bool usesModels(const ir::Pipeline &P) {
                       [](const ir::Step &S) { return ir::isModelAction(S.Action.Str); });
 }
 
-std::string graphModule(const ir::Pipeline &P, const std::string &Registry) {
+std::string graphModule(const ir::Pipeline &P, const json &Registry) {
   std::string Out;
   std::string File = llvm::sys::path::filename(P.file().name()).str();
   Out += fmt::format(
@@ -232,8 +232,7 @@ std::string graphModule(const ir::Pipeline &P, const std::string &Registry) {
       ",\n";
   // The model registry's entries orchrt's client reads (orch_models.mjs).
   std::string Entries = "null";
-  if (!Registry.empty() && usesModels(P))
-    Entries = "JSON.parse(" + jsString(registryEntries(Registry).dump()) + ")";
+  if (!Registry.is_null()) Entries = "JSON.parse(" + jsString(Registry.dump()) + ")";
   Out +=
       "  // The model registry (`--models` / ORCH_MODELS when exported), or null.\n"
       "  registry: " +
@@ -351,7 +350,30 @@ bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
   using namespace langgraph;
   const ir::Pipeline &P = In.P;
   if (!Checker(P, Diags, In.AllowUnsandboxedShell).run()) return false;
-  Out.push_back({"graph.mjs", graphModule(P, In.ModelRegistry)});
+  // The registry's entries, for model steps; a base URL with credentials
+  // (`https://user:key@host`) would put a secret into graph.mjs.
+  json Registry;
+  if (!In.ModelRegistry.empty() && usesModels(P)) {
+    Registry = registryEntries(In.ModelRegistry);
+    json Providers = Registry.value("providers", json::object());
+    for (const auto &[Name, Section] : Providers.items()) {
+      std::string Url = Section.value("base_url", "");
+      size_t Scheme = Url.find("://");
+      std::string Authority = Url.substr(Scheme == std::string::npos ? 0 : Scheme + 3);
+      Authority = Authority.substr(0, Authority.find_first_of("/?#"));
+      if (Authority.find('@') == std::string::npos) continue;
+      const ir::Step &S = *llvm::find_if(
+          P.Steps, [](const ir::Step &X) { return ir::isModelAction(X.Action.Str); });
+      Diags.report(
+          DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+          fmt::format("the registry's `providers.{}.base_url` with credentials in "
+                      "it (they would be written into graph.mjs)",
+                      Name),
+          S.Id.Str.str());
+      return false;
+    }
+  }
+  Out.push_back({"graph.mjs", graphModule(P, Registry)});
   Out.push_back({"langgraph.json", langgraphJson(P)});
   for (const auto &[Name, Text] : runtimeModules())
     Out.push_back({Name.str(), Text.str()});

@@ -153,6 +153,18 @@ TEST(LangGraph, ModelRegistryEmbedded) {
                  Out, Errors, false, Path))
       << Errors;
   EXPECT_NE(fileText(Out, "graph.mjs").find("registry: null,"), std::string::npos);
+  // A base URL with credentials would write them into graph.mjs: refused.
+  {
+    std::ofstream F(Path);
+    F << "models:\n  m:\n    provider: house\n"
+         "providers:\n  house:\n    base_url: https://user:secret@llm.example/v1\n";
+  }
+  Out.clear();
+  Errors.clear();
+  EXPECT_FALSE(exportYaml(Model, Out, Errors, false, Path));
+  EXPECT_NE(Errors.find("`providers.house.base_url` with credentials"), std::string::npos)
+      << Errors;
+  EXPECT_EQ(Errors.find("secret"), std::string::npos) << Errors;
   // An unreadable registry: every model step fails with orchrt's message.
   json Missing = json::parse(lg::registryEntries(Path + ".missing").dump());
   EXPECT_NE(
