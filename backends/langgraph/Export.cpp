@@ -249,7 +249,15 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
   Out +=
       "  // The run's first failure under `on_failure: fail`: no new step starts.\n"
       "  \"run:error\": Annotation({ reducer: R.firstWins, default: () => null "
-      "}),\n});\n\n";
+      "}),\n});\n";
+  // What a node reads: the inputs only (step results come from the run
+  // context), so a node does not copy every step's channel.
+  Out +=
+      "/** A node's input: the pipeline inputs. */\nconst NodeInput = "
+      "Annotation.Root({\n";
+  for (const ir::Input &I : P.Inputs)
+    Out += "  " + jsString("input:" + I.Name.Str.str()) + ": Annotation(),\n";
+  Out += "});\n\n";
   // Steps.
   Out += "const S = {};\n";
   for (const ir::Step &S : P.Steps) {
@@ -268,7 +276,9 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
   Out += "\nconst builder = new StateGraph(State);\n";
   for (const ir::Step &S : P.Steps)
     Out += fmt::format(
-        "builder.addNode({0}, S[{0}].node, {{ retryPolicy: S[{0}].retryPolicy }});\n",
+        "builder.addNode({0}, S[{0}].node, {{ retryPolicy: S[{0}].retryPolicy, input: "
+        "NodeInput "
+        "}});\n",
         jsString(S.Id.Str));
   for (const ir::Step &S : P.Steps)
     Out += "builder.addEdge(START, " + jsString(S.Id.Str) + ");\n";
