@@ -268,32 +268,25 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
   }
   // The graph: every node starts in the first super-step and waits for its
   // own dependencies (orch_schedule.mjs), so a step starts once they are
-  // done, as in orchrt, never held back by a super-step barrier. The
-  // dependencies are drawn as conditional edges that never route.
-  std::vector<std::vector<uint32_t>> Dependents(P.Steps.size());
+  // done, as in orchrt, never held back by a super-step barrier. A node's
+  // dependents are its `ends`: drawn as edges, never routed (a conditional
+  // edge would read the whole state after every node).
+  std::vector<std::string> Dependents(P.Steps.size());
   for (uint32_t I = 0; I < P.Steps.size(); ++I)
-    for (const ir::DepEdge &E : P.Steps[I].Deps) Dependents[E.Target].push_back(I);
+    for (const ir::DepEdge &E : P.Steps[I].Deps)
+      Dependents[E.Target] +=
+          (Dependents[E.Target].empty() ? "" : ", ") + jsString(P.Steps[I].Id.Str);
   Out += "\nconst builder = new StateGraph(State);\n";
-  for (const ir::Step &S : P.Steps)
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
     Out += fmt::format(
         "builder.addNode({0}, S[{0}].node, {{ retryPolicy: S[{0}].retryPolicy, input: "
-        "NodeInput "
-        "}});\n",
-        jsString(S.Id.Str));
+        "NodeInput, ends: [{1}] }});\n",
+        jsString(P.Steps[I].Id.Str), Dependents[I]);
   for (const ir::Step &S : P.Steps)
     Out += "builder.addEdge(START, " + jsString(S.Id.Str) + ");\n";
-  for (uint32_t I = 0; I < P.Steps.size(); ++I) {
-    std::string From = jsString(P.Steps[I].Id.Str);
-    if (Dependents[I].empty()) {
-      Out += "builder.addEdge(" + From + ", END);\n";
-      continue;
-    }
-    std::string To = "[";
-    for (size_t K = 0; K < Dependents[I].size(); ++K)
-      To += (K ? ", " : "") + jsString(P.Steps[Dependents[I][K]].Id.Str);
-    Out += "builder.addConditionalEdges(" + From + ", R.waitedOn, " + To +
-           "]);  // they wait for it\n";
-  }
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    if (Dependents[I].empty())
+      Out += "builder.addEdge(" + jsString(P.Steps[I].Id.Str) + ", END);\n";
   Out +=
       "\n/** The compiled graph: all nodes run in one super-step. */\n"
       "export const graph = builder.compile().withConfig({ recursionLimit: 2 });\n";

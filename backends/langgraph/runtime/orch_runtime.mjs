@@ -275,12 +275,6 @@ export function resolveInputs(P, given, errors = [], prefix = "") {
   return resolved;
 }
 
-/**
- * The router of a dependency edge: routes nowhere, since the dependent
- * already runs (it started with every node and waits for this one).
- */
-export const waitedOn = () => [];
-
 /** A channel that keeps the first value written (the run's first failure). */
 export const firstWins = (a, b) => a ?? b;
 
