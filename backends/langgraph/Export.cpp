@@ -43,24 +43,11 @@ std::string where(const ir::Pipeline &P, SourceLoc Loc) {
 /// Reports what the export cannot express; true if all is well.
 class Checker {
  public:
-  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell,
-          llvm::StringRef Registry)
-      : P(P), Diags(D), AllowShell(AllowShell), Registry(Registry) {}
+  Checker(const ir::Pipeline &P, DiagnosticEngine &D, bool AllowShell)
+      : P(P), Diags(D), AllowShell(AllowShell) {}
 
   bool run() {
     for (const ir::Step &S : P.Steps) checkStep(S);
-    // orchrt would read the registry at run time (a provider's base_url and
-    // api_key_env, max_tokens, reasoning); the exported model steps would
-    // not, and could send the prompts elsewhere.
-    if (!Registry.empty())
-      for (const ir::Step &S : P.Steps)
-        if (ir::isModelAction(S.Action.Str)) {
-          Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
-                       "a model step under a model registry (`--models` or ORCH_MODELS; "
-                       "its providers, `max_tokens` and `reasoning` are not exported)",
-                       S.Id.Str.str());
-          break;
-        }
     for (const ir::Input &I : P.Inputs)
       if (I.Default && !I.Bound && hasExpr(I.Default))
         Diags.report(DiagKind::ExportUnsupported, I.Default->loc(), I.Default->length(),
@@ -82,27 +69,19 @@ class Checker {
 
   void walk(const ir::Expr *E, llvm::StringRef Step) {
     if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(E)) {
-      // Inline `if`, slices, mapping and tuple literals have no JS form yet.
-      Diags.report(DiagKind::ExportUnsupported, C->loc(), C->length(),
-                   std::string("this expression (inline `if`, slice, mapping or tuple)"),
-                   Step.str());
-      return;
-    }
-    if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
-      if (F->isTest() || !F->argNames().empty()) {
+      for (const ir::Expr *X : C->parts())
+        if (X) walk(X, Step);
+    } else if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
+      llvm::StringRef Name = F->name();
+      if (F->isTest() && (Name == "==" || Name == "equalto")) Name = "eq";
+      llvm::ArrayRef<llvm::StringRef> Known =
+          F->isTest() ? runtimeTests() : runtimeFilters();
+      if (!llvm::is_contained(Known, Name))
         Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
                      static_cast<uint32_t>(F->name().size()),
-                     F->isTest() ? fmt::format("the test `is {}`", F->name().str())
-                                 : fmt::format("keyword arguments of the filter `{}`",
-                                               F->name().str()),
-                     Step.str());
-        return;
-      }
-      if (!llvm::is_contained(runtimeFilters(), F->name()))
-        Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
-                     static_cast<uint32_t>(F->name().size()),
-                     fmt::format("the filter `{}` (orch_filters.mjs has no row for it)",
-                                 F->name().str()),
+                     fmt::format("the {} `{}` ({} has no row for it)",
+                                 F->isTest() ? "test" : "filter", F->name().str(),
+                                 F->isTest() ? "orch_tests.mjs" : "orch_filters.mjs"),
                      Step.str());
       walk(F->base(), Step);
       for (const ir::Expr *A : F->args()) walk(A, Step);
@@ -153,35 +132,7 @@ class Checker {
   const ir::Pipeline &P;
   DiagnosticEngine &Diags;
   bool AllowShell;
-  llvm::StringRef Registry;
 };
-
-/// Longest-path level of each step (0: no dependencies).
-std::vector<uint32_t> levels(const ir::Pipeline &P) {
-  std::vector<uint32_t> L(P.Steps.size(), 0);
-  std::vector<uint8_t> Done(P.Steps.size(), 0);
-  // Iterative depth-first order (the pipeline is acyclic after cycle-check).
-  for (uint32_t Root = 0; Root < P.Steps.size(); ++Root) {
-    std::vector<std::pair<uint32_t, size_t>> Stack{{Root, 0}};
-    while (!Stack.empty()) {
-      auto &[I, K] = Stack.back();
-      if (Done[I]) {
-        Stack.pop_back();
-        continue;
-      }
-      const auto &Deps = P.Steps[I].Deps;
-      if (K < Deps.size()) {
-        uint32_t T = Deps[K++].Target;
-        if (!Done[T]) Stack.push_back({T, 0});
-        continue;
-      }
-      for (const ir::DepEdge &E : Deps) L[I] = std::max(L[I], L[E.Target] + 1);
-      Done[I] = 1;
-      Stack.pop_back();
-    }
-  }
-  return L;
-}
 
 std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
@@ -203,6 +154,7 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
                                            : DefaultMaxRetries;
   Field("maxRetries", std::to_string(Retries));
   Field("timeoutS", S.Timeout ? std::to_string(S.Timeout->Val) : "null");
+  Field("group", S.Group >= 0 ? std::to_string(S.Group) : "null");
   Field("condition", S.Condition ? "(c) => " + compileValue(S.Condition) : "null");
   std::string Params = "[";
   std::string Order = "[";
@@ -231,15 +183,20 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   return Out + "}";
 }
 
-std::string graphModule(const ir::Pipeline &P) {
+bool usesModels(const ir::Pipeline &P) {
+  return llvm::any_of(P.Steps,
+                      [](const ir::Step &S) { return ir::isModelAction(S.Action.Str); });
+}
+
+std::string graphModule(const ir::Pipeline &P, const json &Registry) {
   std::string Out;
   std::string File = llvm::sys::path::filename(P.file().name()).str();
   Out += fmt::format(
       "// graph.mjs: the pipeline `{}` ({}) as a LangGraph StateGraph.\n"
       "// Generated by `orchc export --target=langgraph`; export again rather than "
       "edit.\n"
-      "// Each step is one node (orch_runtime.mjs gives it orchrt's semantics); each\n"
-      "// dependency is one edge, a join one multi-source edge.\n",
+      "// Each step is one node (orch_runtime.mjs gives it orchrt's semantics); all\n"
+      "// start at once and each waits for its own dependencies, drawn as edges.\n",
       jsComment(P.Name.Str), jsComment(File));
   Out +=
       "import { Annotation, END, START, StateGraph } from \"@langchain/langgraph\";\n"
@@ -253,15 +210,23 @@ std::string graphModule(const ir::Pipeline &P) {
       "export const pipeline = {\n  name: " + jsString(P.Name.Str) + ",\n  inputs: [\n";
   for (const ir::Input &I : P.Inputs) {
     const ir::Value *D = I.Bound ? I.Bound : I.Default;
-    Out += fmt::format("    {{ name: {}, type: {}, required: {}, bound: {}, default: {} }},\n",
-                       jsString(I.Name.Str), jsString(ir::typeName(I.Ty)),
-                       I.Required && !I.Bound ? "true" : "false", I.Bound ? "true" : "false",
-                       D ? compileValue(D) : "undefined");
+    Out += fmt::format(
+        "    {{ name: {}, type: {}, required: {}, bound: {}, default: {} }},\n",
+        jsString(I.Name.Str), jsString(ir::typeName(I.Ty)),
+        I.Required && !I.Bound ? "true" : "false", I.Bound ? "true" : "false",
+        D ? compileValue(D) : "undefined");
   }
   Out += "  ],\n  steps: [";
   for (size_t K = 0; K < P.Steps.size(); ++K)
     Out += (K ? ", " : "") + ("{ id: " + jsString(P.Steps[K].Id.Str) + " }");
-  Out += "],\n  outputs: [\n";
+  Out +=
+      "],\n  // Resource groups (orchrt's limits; a step's `group` indexes them).\n  "
+      "groups: [\n";
+  for (const ir::ResourceGroup &G : P.Groups)
+    Out += fmt::format(
+        "    {{ name: {}, maxConcurrent: {}, requestsPerMinute: {}, burst: {} }},\n",
+        jsString(G.Name), G.MaxConcurrent, G.RequestsPerMinute, G.Burst);
+  Out += "  ],\n  outputs: [\n";
   for (const ir::Output &O : P.Outputs)
     Out += "    [" + jsString(O.Name.Str) + ", (c) => " + compileValue(O.V) + "],\n";
   Out +=
@@ -270,7 +235,14 @@ std::string graphModule(const ir::Pipeline &P) {
   Out +=
       "  timeoutS: " +
       (P.Context.Timeout ? std::to_string(P.Context.Timeout->Val) : std::string("null")) +
-      ",\n};\n";
+      ",\n";
+  // The model registry's entries orchrt's client reads (orch_models.mjs).
+  std::string Entries = "null";
+  if (!Registry.is_null()) Entries = "JSON.parse(" + jsString(Registry.dump()) + ")";
+  Out +=
+      "  // The model registry (`--models` / ORCH_MODELS when exported), or null.\n"
+      "  registry: " +
+      Entries + ",\n};\n";
   Out += "pipeline.inputIndex = new Map(pipeline.inputs.map((x, i) => [x.name, i]));\n\n";
   // State.
   Out +=
@@ -283,48 +255,47 @@ std::string graphModule(const ir::Pipeline &P) {
   Out +=
       "  // The run's first failure under `on_failure: fail`: no new step starts.\n"
       "  \"run:error\": Annotation({ reducer: R.firstWins, default: () => null "
-      "}),\n});\n\n";
+      "}),\n});\n";
+  // What a node reads: the inputs only (step results come from the run
+  // context), so a node does not copy every step's channel.
+  Out +=
+      "/** A node's input: the pipeline inputs. */\nconst NodeInput = "
+      "Annotation.Root({\n";
+  for (const ir::Input &I : P.Inputs)
+    Out += "  " + jsString("input:" + I.Name.Str.str()) + ": Annotation(),\n";
+  Out += "});\n\n";
   // Steps.
   Out += "const S = {};\n";
   for (const ir::Step &S : P.Steps) {
-    Out += fmt::format("\n// Step `{}` ({}): `{}`{}.\n", jsComment(S.Id.Str), where(P, S.Loc),
-                       jsComment(S.Action.Str),
+    Out += fmt::format("\n// Step `{}` ({}): `{}`{}.\n", jsComment(S.Id.Str),
+                       where(P, S.Loc), jsComment(S.Action.Str),
                        ir::isModelAction(S.Action.Str) ? ", a model step" : "");
     Out += "S[" + jsString(S.Id.Str) + "] = R.step(pipeline, " + stepSpec(P, S) + ");\n";
   }
-  // The graph.
-  std::vector<uint32_t> Level = levels(P);
-  uint32_t Depth = 0;
-  for (uint32_t L : Level) Depth = std::max(Depth, L + 1);
-  std::vector<bool> HasDependent(P.Steps.size(), false);
-  for (const ir::Step &S : P.Steps)
-    for (const ir::DepEdge &E : S.Deps) HasDependent[E.Target] = true;
-  Out += "\nconst builder = new StateGraph(State);\n";
-  for (const ir::Step &S : P.Steps)
-    Out += fmt::format(
-        "builder.addNode({0}, S[{0}].node, {{ retryPolicy: S[{0}].retryPolicy }});\n",
-        jsString(S.Id.Str));
-  for (const ir::Step &S : P.Steps) {
-    std::string To = jsString(S.Id.Str);
-    if (S.Deps.empty()) {
-      Out += "builder.addEdge(START, " + To + ");\n";
-    } else if (S.Deps.size() == 1) {
-      Out += "builder.addEdge(" + jsString(P.Steps[S.Deps[0].Target].Id.Str) + ", " + To +
-             ");\n";
-    } else {
-      std::string From = "[";
-      for (size_t K = 0; K < S.Deps.size(); ++K)
-        From += (K ? ", " : "") + jsString(P.Steps[S.Deps[K].Target].Id.Str);
-      Out += "builder.addEdge(" + From + "], " + To + ");  // waits for all of them\n";
-    }
-  }
+  // The graph: every node starts in the first super-step and waits for its
+  // own dependencies (orch_schedule.mjs), so a step starts once they are
+  // done, as in orchrt, never held back by a super-step barrier. A node's
+  // dependents are its `ends`: drawn as edges, never routed (a conditional
+  // edge would read the whole state after every node).
+  std::vector<std::string> Dependents(P.Steps.size());
   for (uint32_t I = 0; I < P.Steps.size(); ++I)
-    if (!HasDependent[I])
+    for (const ir::DepEdge &E : P.Steps[I].Deps)
+      Dependents[E.Target] +=
+          (Dependents[E.Target].empty() ? "" : ", ") + jsString(P.Steps[I].Id.Str);
+  Out += "\nconst builder = new StateGraph(State);\n";
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    Out += fmt::format(
+        "builder.addNode({0}, S[{0}].node, {{ retryPolicy: S[{0}].retryPolicy, input: "
+        "NodeInput, ends: [{1}] }});\n",
+        jsString(P.Steps[I].Id.Str), Dependents[I]);
+  for (const ir::Step &S : P.Steps)
+    Out += "builder.addEdge(START, " + jsString(S.Id.Str) + ");\n";
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    if (Dependents[I].empty())
       Out += "builder.addEdge(" + jsString(P.Steps[I].Id.Str) + ", END);\n";
-  Out += fmt::format(
-      "\n/** The compiled graph; {} levels deep, so {} super-steps suffice. */\n"
-      "export const graph = builder.compile().withConfig({{ recursionLimit: {} }});\n",
-      Depth, Depth + 1, Depth + 1);
+  Out +=
+      "\n/** The compiled graph: all nodes run in one super-step. */\n"
+      "export const graph = builder.compile().withConfig({ recursionLimit: 2 });\n";
   return Out;
 }
 
@@ -343,11 +314,6 @@ std::string runModule(const ir::Pipeline &P) {
       "setMaxListeners(100000);\n"
       "await main(graph, pipeline, process.argv.slice(2));\n",
       jsComment(P.Name.Str));
-}
-
-bool usesModels(const ir::Pipeline &P) {
-  return llvm::any_of(P.Steps,
-                      [](const ir::Step &S) { return ir::isModelAction(S.Action.Str); });
 }
 
 std::string packageJson(const ir::Pipeline &P) {
@@ -392,8 +358,31 @@ bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
                      std::vector<ExportFile> &Out) {
   using namespace langgraph;
   const ir::Pipeline &P = In.P;
-  if (!Checker(P, Diags, In.AllowUnsandboxedShell, In.ModelRegistry).run()) return false;
-  Out.push_back({"graph.mjs", graphModule(P)});
+  if (!Checker(P, Diags, In.AllowUnsandboxedShell).run()) return false;
+  // The registry's entries, for model steps; a base URL with credentials
+  // (`https://user:key@host`) would put a secret into graph.mjs.
+  json Registry;
+  if (!In.ModelRegistry.empty() && usesModels(P)) {
+    Registry = registryEntries(In.ModelRegistry);
+    json Providers = Registry.value("providers", json::object());
+    for (const auto &[Name, Section] : Providers.items()) {
+      std::string Url = Section.value("base_url", "");
+      size_t Scheme = Url.find("://");
+      std::string Authority = Url.substr(Scheme == std::string::npos ? 0 : Scheme + 3);
+      Authority = Authority.substr(0, Authority.find_first_of("/?#"));
+      if (Authority.find('@') == std::string::npos) continue;
+      const ir::Step &S = *llvm::find_if(
+          P.Steps, [](const ir::Step &X) { return ir::isModelAction(X.Action.Str); });
+      Diags.report(
+          DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+          fmt::format("the registry's `providers.{}.base_url` with credentials in "
+                      "it (they would be written into graph.mjs)",
+                      Name),
+          S.Id.Str.str());
+      return false;
+    }
+  }
+  Out.push_back({"graph.mjs", graphModule(P, Registry)});
   Out.push_back({"langgraph.json", langgraphJson(P)});
   for (const auto &[Name, Text] : runtimeModules())
     Out.push_back({Name.str(), Text.str()});

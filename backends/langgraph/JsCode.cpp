@@ -13,6 +13,7 @@
 #include "backends/langgraph/JsText.h"
 #include "backends/langgraph/LangGraph.h"
 #include "ir/Eval.h"
+#include "ir/Filters.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -31,17 +32,77 @@ std::string source(const ir::Expr *E) {
 
 std::string expr(const ir::Expr *E);
 
-/// `E.def(src, v)`: a sub-expression that must be defined.
-std::string defined(const ir::Expr *E) {
-  return fmt::format("E.def({}, {})", source(E), expr(E));
+/// `E.def(src, v)`: a sub-expression that must be defined (and no tuple
+/// unless \p TupleOk; with \p Loose an inline `if`'s implicit `else` is '').
+std::string defined(const ir::Expr *E, bool TupleOk = false, bool Loose = false) {
+  if (!TupleOk && !Loose) return fmt::format("E.def({}, {})", source(E), expr(E));
+  return fmt::format("E.def({}, {}, {}, {})", source(E), expr(E),
+                     TupleOk ? "true" : "false", Loose ? "true" : "false");
 }
 
-/// `[src, E.def(src, v)]` pairs for filter arguments and list items.
-std::string pairs(llvm::ArrayRef<ir::Expr *> Items) {
+/// `[src, E.def(src, v)]` pairs for list items and filter arguments; with
+/// \p Thunks each value is a function (evaluated when its turn comes).
+std::string pairs(llvm::ArrayRef<ir::Expr *> Items, bool Thunks = false,
+                  bool TupleOk = false) {
   std::string Out = "[";
   for (size_t I = 0; I < Items.size(); ++I)
-    Out += (I ? ", [" : "[") + source(Items[I]) + ", " + defined(Items[I]) + "]";
+    Out += (I ? ", [" : "[") + source(Items[I]) + ", " + (Thunks ? "() => " : "") +
+           defined(Items[I], TupleOk) + "]";
   return Out + "]";
+}
+
+/// How orch_eval.mjs places the arguments of filter or test \p F: "" when
+/// all are positional; else for each position the index of the argument
+/// given or `[default]`, or the binding's error (as ir/Eval.cpp reports it).
+std::string binding(const ir::FilterExpr *F) {
+  if (F->argNames().empty()) return "";
+  const ir::FilterInfo *Info = F->isTest() ? nullptr : ir::findFilter(F->name());
+  if (!Info) return jsString("keyword arguments to a test are not supported");
+  llvm::Expected<std::vector<int>> Slots =
+      ir::bindKeywords(*Info, F->args().size(), F->argNames());
+  if (!Slots) return jsString(llvm::toString(Slots.takeError()));
+  std::string Out = "[";
+  for (size_t At = 0; At < Slots->size(); ++At) {
+    Out += At ? ", " : "";
+    int From = (*Slots)[At];
+    if (From >= 0) {
+      Out += std::to_string(From);
+      continue;
+    }
+    llvm::StringRef D = Info->Params[At].Default;
+    Out += "[" + jsConst(json::parse(D.begin(), D.end())) + "]";
+  }
+  return Out + "]";
+}
+
+std::string compound(const ir::CompoundExpr *C) {
+  auto Part = [&](size_t I) -> const ir::Expr * { return C->part(I); };
+  switch (C->op()) {
+    case ir::CompoundOp::Cond:
+      return fmt::format("E.cond({}, () => {}, {}, {})", source(C), expr(Part(0)),
+                         defined(Part(1), false, /*Loose=*/true),
+                         Part(2) ? "() => " + expr(Part(2)) : std::string("null"));
+    case ir::CompoundOp::Slice: {
+      std::string Bounds = "[";
+      for (size_t I = 1; I <= 3; ++I)
+        Bounds += (I > 1 ? ", " : "") +
+                  (Part(I) ? "[" + source(Part(I)) + ", " + defined(Part(I)) + "]"
+                           : std::string("null"));
+      return fmt::format("E.slice({}, {}, {}])", source(C), defined(Part(0)), Bounds);
+    }
+    case ir::CompoundOp::Dict: {
+      std::string Out = "E.dict(" + source(C) + ", [";
+      for (size_t I = 0; I + 1 < C->parts().size(); I += 2)
+        Out +=
+            fmt::format("{}[{}, () => {}, {}, () => {}]", I ? ", " : "", source(Part(I)),
+                        defined(Part(I)), source(Part(I + 1)), defined(Part(I + 1)));
+      return Out + "])";
+    }
+    case ir::CompoundOp::Tuple:
+      return fmt::format("E.tuple({}, {})", source(C),
+                         pairs(C->parts(), /*Thunks=*/true));
+  }
+  return "undefined";
 }
 
 std::string expr(const ir::Expr *E) {
@@ -70,31 +131,42 @@ std::string expr(const ir::Expr *E) {
     }
     case K::Filter: {
       auto *F = llvm::cast<ir::FilterExpr>(E);
+      std::string Bind = binding(F);
+      std::string Args = "() => " + pairs(F->args(), false,
+                                          /*TupleOk=*/F->isTest() && F->name() == "in");
+      if (!Bind.empty()) Args += ", " + Bind;
+      if (F->isTest())
+        return fmt::format("E.test({}, {}, {}, {}, {}, {})", source(E), source(F->base()),
+                           jsString(F->name()),
+                           F->form() == ir::FilterExpr::Form::NotTest ? "true" : "false",
+                           expr(F->base()), Args);
       return fmt::format("E.filter({}, {}, {}, {}, {})", source(E), source(F->base()),
-                         jsString(F->name()), expr(F->base()), pairs(F->args()));
+                         jsString(F->name()), expr(F->base()), Args);
     }
     case K::Unary: {
       auto *U = llvm::cast<ir::UnaryExpr>(E);
-      if (U->op() == ir::UnaryOp::Not) return "E.not(" + defined(U->operand()) + ")";
+      if (U->op() == ir::UnaryOp::Not)
+        return "E.not(" + defined(U->operand(), false, /*Loose=*/true) + ")";
       return fmt::format("E.neg({}, {}, {})", source(E), defined(U->operand()),
                          U->op() == ir::UnaryOp::Neg ? "true" : "false");
     }
     case K::Binary: {
       auto *B = llvm::cast<ir::BinaryExpr>(E);
       if (B->op() == ir::BinaryOp::And || B->op() == ir::BinaryOp::Or)
-        return fmt::format("E.{}({}, () => {})",
-                           B->op() == ir::BinaryOp::And ? "and" : "or", defined(B->lhs()),
-                           defined(B->rhs()));
+        return fmt::format(
+            "E.{}({}, () => {})", B->op() == ir::BinaryOp::And ? "and" : "or",
+            defined(B->lhs(), false, true), defined(B->rhs(), false, true));
+      bool Concat = B->op() == ir::BinaryOp::Concat;
+      bool In = B->op() == ir::BinaryOp::In || B->op() == ir::BinaryOp::NotIn;
       return fmt::format("E.bin({}, {}, {}, {})", source(E),
-                         jsString(ir::binaryOpSpelling(B->op())), defined(B->lhs()),
-                         defined(B->rhs()));
+                         jsString(ir::binaryOpSpelling(B->op())),
+                         defined(B->lhs(), false, Concat), defined(B->rhs(), In, Concat));
     }
     case K::List:
       return fmt::format("E.list({}, {})", source(E),
                          pairs(llvm::cast<ir::ListExpr>(E)->items()));
     case K::Compound:
-      // Refused before code generation (unsupportedIn); never reached.
-      break;
+      return compound(llvm::cast<ir::CompoundExpr>(E));
   }
   return "undefined";
 }

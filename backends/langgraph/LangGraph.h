@@ -4,8 +4,8 @@
 // point, exportLangGraph, is a row of backends/export/ExportTarget.h): the
 // compiled pipeline as JavaScript that runs under @langchain/langgraph with
 // orchrt's semantics. graph.mjs builds a StateGraph (one channel per input
-// and per step result, one node per step, one edge per dependency with
-// multi-source edges for joins); templates become calls of the emitted
+// and per step result, one node per step, all started at once, each waiting
+// for its own dependencies, drawn as edges); templates become calls of the emitted
 // runtime (orch_*.mjs); langgraph.json and package.json make it a project.
 //
 //===----------------------------------------------------------------------===//
@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "ir/Json.h"
 #include "ir/Value.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -24,8 +25,17 @@ namespace orch::backends::langgraph {
 /// other (a filter added to ir/Filters.cpp needs a row there first).
 llvm::ArrayRef<llvm::StringRef> runtimeFilters();
 
+/// The tests orch_tests.mjs implements (`x is odd`), sorted; the export
+/// refuses any other, as for filters.
+llvm::ArrayRef<llvm::StringRef> runtimeTests();
+
 /// The emitted runtime modules (orch_*.mjs), name and text.
 llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>> runtimeModules();
+
+/// The entries of the model registry \p Path that orchrt's LLM client reads
+/// (providers, `max_tokens`, `reasoning`), as JSON for orch_models.mjs;
+/// problems orchrt would report become `error` members with its message.
+ir::Json registryEntries(const std::string &Path);
 
 /// \p V as a JavaScript expression over a scope `c` (the `E` helpers of
 /// orch_eval.mjs): constants as literals, templates as calls.

@@ -15,12 +15,23 @@ const std::pair<llvm::StringRef, llvm::StringRef> Modules[] = {
 
 /// The keys of FILTERS in orch_filters.mjs (LangGraphTest checks both agree).
 constexpr llvm::StringRef Filters[] = {
-    "abs",    "capitalize", "default", "first", "float",    "int",   "join",
-    "last",   "length",     "lower",   "raw",   "replace",  "round", "shell_quote",
-    "string", "title",      "tojson",  "trim",  "truncate", "upper", "wordcount"};
+    "abs",     "basename", "capitalize",  "center",  "default",  "dirname",
+    "first",   "float",    "from_json",   "int",     "join",     "last",
+    "length",  "list",     "lower",       "max",     "min",      "raw",
+    "replace", "round",    "shell_quote", "slugify", "string",   "sum",
+    "title",   "to_json",  "tojson",      "trim",    "truncate", "unique",
+    "upper",   "wordcount"};
+
+/// The keys of TESTS in orch_tests.mjs (LangGraphTest checks both agree).
+constexpr llvm::StringRef Tests[] = {
+    "boolean", "defined", "divisibleby", "eq",     "even",    "false",     "float",
+    "in",      "integer", "iterable",    "lower",  "mapping", "ne",        "none",
+    "number",  "odd",     "sequence",    "string", "true",    "undefined", "upper"};
 }  // namespace
 
 llvm::ArrayRef<llvm::StringRef> runtimeFilters() { return Filters; }
+
+llvm::ArrayRef<llvm::StringRef> runtimeTests() { return Tests; }
 
 llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>> runtimeModules() {
   return Modules;

@@ -41,8 +41,8 @@ json compileCase(const std::string &Expr, const json &Inputs) {
   if (!P) return Fail();
   orch::passes::PassContext Ctx{Diags, {}, nullptr, nullptr, nullptr, {}, 0};
   if (!orch::passes::runPasses(*P, Ctx) || Diags.hasErrors()) return Fail();
-  // What the export refuses (ExportUnsupported: compound expressions, tests,
-  // filter keywords, filters without a row) is not the runtime's to answer.
+  // What the export refuses (ExportUnsupported: filters and tests without a
+  // row in the runtime) is not the runtime's to answer.
   std::vector<orch::backends::ExportFile> Files;
   if (!orch::backends::exportLangGraph({*P, "test", false, ""}, Diags, Files)) {
     json J = Fail();

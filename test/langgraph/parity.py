@@ -100,7 +100,8 @@ def text_of(content):
 
 
 def messages(path):
-    """Each request's (role, text) pairs, Anthropic's `system` field first."""
+    """Each request's path (the API), model, max_tokens and (role, text) pairs,
+    Anthropic's `system` field first."""
     out = []
     if os.path.exists(path):
         with open(path) as f:
@@ -109,7 +110,7 @@ def messages(path):
                     body = json.loads(line)
                     msgs = [("system", text_of(body["system"]))] if body.get("system") else []
                     msgs += [(m.get("role"), text_of(m.get("content"))) for m in body.get("messages") or []]
-                    out.append(json.dumps(msgs))
+                    out.append(json.dumps([body.get("path"), body.get("model"), body.get("max_tokens"), msgs]))
     return sorted(out)
 
 
@@ -135,9 +136,15 @@ def check(orchc, orchrt, src, tmp):
             os.makedirs(d)
         dirs.append(d)
     out = os.path.join(work, "export")
+    # `NAME.models.yaml` beside a pipeline is its model registry (ORCH_MODELS)
+    # for orchc (the export embeds it) and orchrt.
+    env = dict(os.environ)
+    registry = src[:-5] + ".models.yaml"
+    if os.path.exists(registry):
+        env["ORCH_MODELS"] = os.path.abspath(registry)
     for cmd in ([orchc, "build", pipe, "--offline", "-o", os.path.join(work, "p.bin")],
                 [orchc, "export", pipe, "--offline", "--target=langgraph", "-o", out, *allow]):
-        c = subprocess.run(cmd, capture_output=True, text=True)
+        c = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if c.returncode != 0:
             return f"{name}: `orchc {cmd[1]}` failed:\n{c.stderr}"
     os.symlink(NODE_MODULES, os.path.join(out, "node_modules"))
@@ -146,9 +153,10 @@ def check(orchc, orchrt, src, tmp):
     q1, q2 = os.path.join(work, "orchrt.req"), os.path.join(work, "langgraph.req")
     subprocess.run([*with_llm, "--requests", q1, "--", orchrt, os.path.join(work, "p.bin"), "-q",
                     "--run-dir", dirs[0], "--retry-base-ms", "250", "--out", r1, *run_args],
-                   capture_output=True)
+                   capture_output=True, env=env)
     p = subprocess.run([*with_llm, "--requests", q2, "--", "node", os.path.join(out, "run.mjs"),
-                        "--run-dir", dirs[1], "--out", r2, *run_args], capture_output=True, text=True)
+                        "--run-dir", dirs[1], "--out", r2, *run_args], capture_output=True, text=True,
+                       env=env)
     if not os.path.exists(r2):
         return f"{name}: the exported graph did not finish:\n{p.stdout}{p.stderr}"
     with open(r1) as f:

@@ -1,6 +1,8 @@
 //===- LangGraphTest.cpp - The LangGraph export's C++ side ----------------===//
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <set>
@@ -11,6 +13,7 @@
 #include "backends/langgraph/LangGraph.h"
 #include "frontend/Frontend.h"
 #include "ir/Filters.h"
+#include "ir/Tests.h"
 #include "llvm/Support/raw_ostream.h"
 #include "passes/Pass.h"
 
@@ -26,24 +29,43 @@ std::string moduleText(llvm::StringRef Name) {
   return "";
 }
 
-// The exporter refuses filters by runtimeFilters(); it must list exactly the
-// rows of FILTERS in the emitted orch_filters.mjs.
-TEST(LangGraph, RuntimeFiltersAreTheModulesRows) {
-  std::string Text = moduleText("orch_filters.mjs");
-  size_t Start = Text.find("export const FILTERS = {");
-  ASSERT_NE(Start, std::string::npos);
+/// The row names of `export const TABLE = {` in runtime module \p Module.
+std::set<std::string> tableRows(llvm::StringRef Module, const std::string &Table) {
+  std::string Text = moduleText(Module);
+  size_t Start = Text.find("export const " + Table + " = {");
   std::set<std::string> Rows;
+  if (Start == std::string::npos) return Rows;
   std::regex Row(R"(\n  (\w+): \[)");
   for (auto It =
            std::sregex_iterator(Text.begin() + static_cast<long>(Start), Text.end(), Row);
        It != std::sregex_iterator(); ++It)
     Rows.insert((*It)[1]);
+  return Rows;
+}
+
+// The exporter refuses filters by runtimeFilters(); it must list exactly the
+// rows of FILTERS in the emitted orch_filters.mjs.
+TEST(LangGraph, RuntimeFiltersAreTheModulesRows) {
+  std::set<std::string> Rows = tableRows("orch_filters.mjs", "FILTERS");
+  ASSERT_FALSE(Rows.empty());
   std::set<std::string> Listed;
   for (llvm::StringRef F : lg::runtimeFilters()) Listed.insert(F.str());
   EXPECT_EQ(Rows, Listed);
   // Each is a template filter of ir/Filters.cpp (no typo, no extra).
   for (llvm::StringRef F : lg::runtimeFilters())
     EXPECT_NE(ir::findFilter(F), nullptr) << F.str();
+}
+
+// Likewise runtimeTests() and the rows of TESTS in orch_tests.mjs: every
+// test of ir/Tests.cpp, nothing else.
+TEST(LangGraph, RuntimeTestsAreTheModulesRows) {
+  std::set<std::string> Rows = tableRows("orch_tests.mjs", "TESTS");
+  ASSERT_FALSE(Rows.empty());
+  std::set<std::string> Listed, InCpp;
+  for (llvm::StringRef T : lg::runtimeTests()) Listed.insert(T.str());
+  for (const ir::TestInfo &T : ir::tests()) InCpp.insert(T.Name.str());
+  EXPECT_EQ(Rows, Listed);
+  EXPECT_EQ(Listed, InCpp);
 }
 
 TEST(LangGraph, ConstantsKeepPythonTypes) {
@@ -79,25 +101,76 @@ TEST(LangGraph, CommentTextIsPrintableAscii) {
   EXPECT_EQ(lg::jsComment(std::string("x\0y", 3)), "x\\x00y");
 }
 
-TEST(LangGraph, ModelRegistryRefused) {
-  // orchrt would read the registry at run time; the export cannot.
+/// The text of the exported file \p Name.
+std::string fileText(const std::vector<backends::ExportFile> &Out, llvm::StringRef Name) {
+  for (const backends::ExportFile &F : Out)
+    if (F.Path == Name) return F.Bytes;
+  return "";
+}
+
+TEST(LangGraph, ModelRegistryEmbedded) {
+  // The entries orchrt's client reads go into graph.mjs; entries orchrt
+  // would refuse carry its message; key variables are names, not keys.
+  std::string Path = ::testing::TempDir() + "lg_models.yaml";
+  {
+    std::ofstream F(Path);
+    F << "models:\n  m:\n    provider: house\n    max_tokens: 321\n    reasoning: true\n"
+         "    cost_per_token: 0.5\n"
+         "  bad:\n    max_tokens: 0\n"
+         "providers:\n  house:\n    api: anthropic\n    api_key_env: HOUSE_KEY\n"
+         "    max_concurrent: 2\n"
+         "  broken: [1]\n";
+  }
   const std::string Model =
       "name: t\nsteps:\n  - id: a\n    action: summarize\n    model: m\n"
       "    parameters: {text: hi}\n";
   std::vector<backends::ExportFile> Out;
   std::string Errors;
-  EXPECT_FALSE(exportYaml(Model, Out, Errors, false, "models.yaml"));
-  EXPECT_NE(Errors.find("model registry"), std::string::npos) << Errors;
-  Errors.clear();
+  ASSERT_TRUE(exportYaml(Model, Out, Errors, false, Path)) << Errors;
+  std::string Graph = fileText(Out, "graph.mjs");
+  json Entries = json::parse(lg::registryEntries(Path).dump());
+  EXPECT_EQ(
+      Entries["models"]["m"],
+      json::parse(R"({"provider": "house", "max_tokens": 321, "reasoning": true})"));
+  EXPECT_EQ(Entries["models"]["bad"]["error"],
+            "model registry `" + Path +
+                "`: `models.bad.max_tokens` must be an integer from 1 "
+                "to 1000000");
+  EXPECT_EQ(Entries["providers"]["house"],
+            json::parse(R"({"api": "anthropic", "api_key_env": "HOUSE_KEY"})"));
+  EXPECT_EQ(Entries["providers"]["broken"]["error"],
+            "model registry `" + Path + "`: `providers.broken` must be a mapping");
+  EXPECT_NE(Graph.find("registry: JSON.parse("), std::string::npos);
+  EXPECT_NE(Graph.find("HOUSE_KEY"), std::string::npos);
+  // Without a registry, or without model steps, there is none.
   Out.clear();
-  EXPECT_TRUE(exportYaml(Model, Out, Errors)) << Errors;
-  // No model step: the registry does not matter.
-  Errors.clear();
+  ASSERT_TRUE(exportYaml(Model, Out, Errors)) << Errors;
+  EXPECT_NE(fileText(Out, "graph.mjs").find("registry: null,"), std::string::npos);
   Out.clear();
-  EXPECT_TRUE(exportYaml("name: t\nsteps:\n  - id: a\n    action: echo\n"
-                         "    parameters: {message: hi}\n",
-                         Out, Errors, false, "models.yaml"))
+  ASSERT_TRUE(
+      exportYaml("name: t\nsteps:\n  - id: a\n    action: echo\n"
+                 "    parameters: {message: hi}\n",
+                 Out, Errors, false, Path))
       << Errors;
+  EXPECT_NE(fileText(Out, "graph.mjs").find("registry: null,"), std::string::npos);
+  // A base URL with credentials would write them into graph.mjs: refused.
+  {
+    std::ofstream F(Path);
+    F << "models:\n  m:\n    provider: house\n"
+         "providers:\n  house:\n    base_url: https://user:secret@llm.example/v1\n";
+  }
+  Out.clear();
+  Errors.clear();
+  EXPECT_FALSE(exportYaml(Model, Out, Errors, false, Path));
+  EXPECT_NE(Errors.find("`providers.house.base_url` with credentials"), std::string::npos)
+      << Errors;
+  EXPECT_EQ(Errors.find("secret"), std::string::npos) << Errors;
+  // An unreadable registry: every model step fails with orchrt's message.
+  json Missing = json::parse(lg::registryEntries(Path + ".missing").dump());
+  EXPECT_NE(
+      Missing["error"].get<std::string>().find("model registry `" + Path + ".missing`"),
+      std::string::npos);
+  std::remove(Path.c_str());
 }
 
 TEST(LangGraph, SameInputSameBytes) {

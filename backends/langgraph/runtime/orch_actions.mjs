@@ -6,8 +6,8 @@
 // ---------------------------------------------------------------------------
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { applyFilter } from "./orch_eval.mjs";
+import { confinePath, openBeneath } from "./orch_files.mjs";
 import { pyEquals, pyOrder } from "./orch_pyops.mjs";
 import { displayString, isList, isMap, isStr, keys, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
@@ -119,51 +119,18 @@ function transform(p) {
   }
 }
 
-/**
- * orchrt's confinePath: `path` resolved (symbolic links too) inside the real
- * run directory; the resolved path must stay inside it.
- */
-function confinePath(runDir, p) {
-  if (p === "") throw new Error("the path is empty");
-  if (p.includes("\0")) throw new Error("the path contains a NUL byte");
-  const root = fs.realpathSync(runDir);
-  const full = path.resolve(root, p);
-  let existing = full, rest = "";
-  for (;;) {
-    try {
-      fs.lstatSync(existing);
-      break;
-    } catch {
-      const parent = path.dirname(existing);
-      if (parent === existing) break;
-      rest = rest ? path.join(path.basename(existing), rest) : path.basename(existing);
-      existing = parent;
-    }
-  }
-  let real;
-  try {
-    real = fs.realpathSync(existing);
-  } catch (e) {
-    throw new Error(`\`${p}\`: ${e.code === "ENOENT" ? "No such file or directory" : e.message}`);
-  }
-  if (rest) real = path.join(real, rest);
-  if (!(root === "/" || real === root || real.startsWith(root + "/")))
-    throw new Error(`\`${p}\` is outside the run directory \`${root}\``);
-  return real;
-}
-
 function fileRead(p, signal, ctx) {
   const [file, err] = stringParam(p, "path");
   if (err) return failure(err, false);
-  let full;
+  let root, rel;
   try {
-    full = confinePath(ctx.runDir, file);
+    [root, rel] = confinePath(ctx.runDir, file);
   } catch (e) {
     return failure(e.message, false);
   }
   let fd;
   try {
-    fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+    fd = openBeneath(root, rel, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     return failure(`cannot read \`${file}\`: ${e.code === "ENOENT" ? "No such file or directory" : e.message}`, false);
   }
@@ -184,9 +151,9 @@ function fileWrite(p, signal, ctx) {
   if (err) return failure(err, false);
   if (!("content" in p)) return failure("parameter `content` is missing", false);
   const append = "append" in p && truthy(p.append);
-  let full;
+  let root, rel;
   try {
-    full = confinePath(ctx.runDir, file);
+    [root, rel] = confinePath(ctx.runDir, file);
   } catch (e) {
     return failure(e.message, false);
   }
@@ -194,9 +161,8 @@ function fileWrite(p, signal, ctx) {
   const c = fs.constants;
   let fd;
   try {
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fd = fs.openSync(full, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK | c.O_NOCTTY | c.O_NOFOLLOW |
-      (append ? c.O_APPEND : c.O_TRUNC), 0o644);
+    fd = openBeneath(root, rel, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK | c.O_NOCTTY |
+      (append ? c.O_APPEND : c.O_TRUNC), 0o644, true);
   } catch (e) {
     return failure(`cannot write \`${file}\`: ${e.message}`, false);
   }

@@ -6,10 +6,11 @@
 // `default` catches it), or the namespace `steps` / `inputs`.
 // ---------------------------------------------------------------------------
 import { FILTERS, NONE } from "./orch_filters.mjs";
+import { testNamed } from "./orch_tests.mjs";
 import { concat, pyArithmetic, pyContains, pyEquals, pyNegate, pyOrder } from "./orch_pyops.mjs";
 import {
-  MAX_VALUE_BYTES, TOO_LARGE, TemplateError, asInt, chars, isList, isMap, isStr, pyStr, pyTypeName,
-  truthy,
+  MAX_VALUE_BYTES, TOO_LARGE, TemplateError, asInt, chars, isHugeInt, isList, isMap, isStr, newMap, pyStr,
+  pyTypeName, truthy,
 } from "./orch_values.mjs";
 import { approxBytes } from "./orch_pyops.mjs";
 
@@ -21,6 +22,8 @@ class Val {
     this.space = null; // "steps" | "inputs"
     this.chain = false; // a step without a result: its fields are undefined too
     this.markup = false; // a `tojson` result (Jinja2 Markup)
+    this.tuple = false; // a tuple literal: only after `in` and as the argument of `is in`
+    this.lenient = false; // the implicit `else` of an inline `if`: '' where printed or tested
   }
 }
 const val = (v, markup = false) => {
@@ -38,6 +41,7 @@ const undef = (why, chain = false) => {
 const fail = (src, msg) => {
   throw new TemplateError(`in \`${src}\`: ${msg}`);
 };
+const INT64_MAX = 9223372036854775807n;
 const has = (m, k) => Object.prototype.hasOwnProperty.call(m, k);
 
 const PY_ATTRS = {
@@ -112,10 +116,18 @@ export function member(scope, src, base, key, byAttr) {
   return undef(what());
 }
 
-/** The value of a sub-expression that must be defined and not a namespace. */
-export function def(src, v) {
+const TUPLE_ONLY = "a tuple is supported only after `in` and as the argument of `is in`";
+
+/**
+ * The value of a sub-expression that must be defined and not a namespace
+ * (nor a tuple, unless tupleOk). With loose, the implicit `else` of an
+ * inline `if` reads as '' (where Jinja2 prints, concatenates or tests it).
+ */
+export function def(src, v, tupleOk = false, loose = false) {
+  if (v.undef && v.lenient && loose) return val("");
   if (v.undef) fail(src, `${v.why} is undefined`);
   if (v.space) fail(src, "`steps` and `inputs` are not values on their own");
+  if (v.tuple && !tupleOk) fail(src, TUPLE_ONLY);
   return v;
 }
 
@@ -188,17 +200,32 @@ export function list(src, items) {
   return val(out);
 }
 
-/** `base | name(args)`; args are [source, Val] pairs, already defined. */
-export function filter(src, baseSrc, fname, base, args) {
+/**
+ * The arguments of a filter or test: `args()` gives [source, Val] pairs,
+ * defined; `bind` places keyword arguments (orchc bound them: for each
+ * position the index of the argument given, or [Jinja2's default]), or is
+ * the binding's error message.
+ */
+function argumentValues(src, fname, isTest, args, bind) {
+  let markup = false;
+  const given = [];
+  for (const [asrc, a] of args()) {
+    if (a.markup && (isTest || fname !== "default")) fail(asrc, "a `tojson` result as a filter argument is not supported");
+    markup ||= a.markup;
+    given.push(a.v);
+  }
+  if (bind === undefined || bind === null) return [given, markup];
+  if (typeof bind === "string") fail(src, bind);
+  return [bind.map((slot) => (typeof slot === "number" ? given[slot] : slot[0])), markup];
+}
+
+/** `base | name(args)`; see argumentValues for args and bind. */
+export function filter(src, baseSrc, fname, base, args, bind) {
   const info = Object.hasOwn(FILTERS, fname) ? FILTERS[fname] : undefined;
   if (!info) fail(src, `unknown filter \`${fname}\``);
   const [min, max, keepsMarkup, fn] = info;
-  let argMarkup = false;
-  for (const [asrc, a] of args) {
-    if (a.markup && fname !== "default") fail(asrc, "a `tojson` result as a filter argument is not supported");
-    argMarkup ||= a.markup;
-  }
-  const av = args.map(([, a]) => a.v);
+  if (base.tuple) fail(baseSrc, TUPLE_ONLY);
+  const [av, argMarkup] = argumentValues(src, fname, false, args, bind);
   if (av.length < min || av.length > max)
     fail(src, `filter \`${fname}\` takes ${min} to ${max} arguments, ${av.length} given`);
   if (fname === "default") {
@@ -217,19 +244,115 @@ export function filter(src, baseSrc, fname, base, args) {
     throw e;
   }
   if (r === NONE) return undef(`\`${src}\``);
-  const m = fname === "tojson" ||
+  const m = fname === "tojson" || fname === "to_json" ||
     (keepsMarkup && base.markup && isStr(r) && (fname !== "truncate" || isStr(base.v)));
   return val(r, m);
 }
 
+/** `base is [not] name(args)`; see argumentValues for args and bind. */
+export function test(src, baseSrc, tname, negate, base, args, bind) {
+  const info = testNamed(tname);
+  if (!info) fail(src, `unknown test \`${tname}\``);
+  const [min, max, fn] = info;
+  const answer = (b) => val(b !== negate);
+  if (!fn) return answer(tname === "defined" ? !base.undef : base.undef);
+  if (base.undef) fail(src, `${base.why} is undefined`);
+  if (base.space) fail(baseSrc, "`steps` and `inputs` are not values on their own");
+  if (base.tuple) fail(baseSrc, TUPLE_ONLY);
+  const [av] = argumentValues(src, tname, true, args, bind);
+  if (av.length < min || av.length > max)
+    fail(src, `test \`${tname}\` takes ${min} to ${max} arguments, ${av.length} given`);
+  try {
+    return answer(fn(base.v, av));
+  } catch (e) {
+    if (e instanceof TemplateError) fail(src, e.message);
+    throw e;
+  }
+}
+
+/** `a if c else b`: the branches are thunks, `no` null without `else`. */
+export function cond(src, yes, c, no) {
+  if (truthy(c.v)) return yes();
+  if (no) return no();
+  const u = undef(`\`${src}\` (an inline \`if\` without \`else\`, when false)`);
+  u.lenient = true;
+  return u;
+}
+
+/** `{k: v, ...}`: entries are [keySource, key thunk, valueSource, value thunk]. */
+export function dict(src, entries) {
+  const m = newMap();
+  let bytes = 0;
+  for (const [ksrc, k, vsrc, v] of entries) {
+    const key = k().v;
+    if (!isStr(key)) fail(ksrc, `a mapping's key must be a string here, not ${pyTypeName(key)}`);
+    const x = v();
+    if (x.markup) fail(vsrc, "a `tojson` result inside a mapping is not supported (Jinja prints it as `Markup(...)`)");
+    bytes += approxBytes(key) + approxBytes(x.v);
+    if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
+    // Python: a repeated key keeps its first place and its last value.
+    m[key] = x.v;
+  }
+  return val(m);
+}
+
+/** `(a, b)`: items are [source, thunk] pairs; a tuple acts as a list after `in`. */
+export function tuple(src, items) {
+  const out = [];
+  let bytes = 0;
+  for (const [isrc, item] of items) {
+    const x = item();
+    if (x.markup) fail(isrc, "a `tojson` result inside a tuple is not supported");
+    bytes += approxBytes(x.v);
+    if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
+    out.push(x.v);
+  }
+  const r = val(out);
+  r.tuple = true;
+  return r;
+}
+
+/** Python's `base[lo:hi:step]` of a str (code points) or list; bounds are [source, Val] or null. */
+export function slice(src, base, bounds) {
+  const b = base.v;
+  const bound = bounds.map((p) => {
+    if (!p || p[1].v === null) return null;
+    const x = asInt(p[1].v);
+    if (x !== null) return x;
+    if (isHugeInt(p[1].v)) fail(p[0], "the slice index is too large");
+    fail(p[0], "slice indices must be integers or None or have an __index__ method");
+  });
+  if (!isStr(b) && !isList(b))
+    fail(src, isMap(b) ? "unhashable type: 'slice'" : `'${pyTypeName(b)}' object is not subscriptable`);
+  let step = bound[2] ?? 1n;
+  if (step === 0n) fail(src, "slice step cannot be zero");
+  if (step < -INT64_MAX) step = -INT64_MAX;
+  const items = isStr(b) ? chars(b) : b;
+  const len = BigInt(items.length);
+  // CPython's PySlice_AdjustIndices.
+  const adjust = (x, isStart) => {
+    if (x === null) return step < 0n ? (isStart ? len - 1n : -1n) : isStart ? 0n : len;
+    if (x < 0n) {
+      x += len;
+      if (x < 0n) x = step < 0n ? -1n : 0n;
+    } else if (x >= len) x = step < 0n ? len - 1n : len;
+    return x;
+  };
+  const start = adjust(bound[0], true), stop = adjust(bound[1], false);
+  const picks = [];
+  if (step > 0n) for (let i = start; i < stop; i += step) picks.push(items[Number(i)]);
+  else for (let i = start; i > stop; i += step) picks.push(items[Number(i)]);
+  return isStr(b) ? val(picks.join(""), base.markup) : val(picks);
+}
+
 /** A parameter that is one placeholder: the value itself. */
 export function value(src, v) {
-  return def(src, v).v;
+  return def(src, v, false, true).v;
 }
 /** A placeholder inside text: Python's str(). */
 export function str(src, v) {
   try {
-    return pyStr(def(src, v).v);
+    return pyStr(def(src, v, false, true).v);
   } catch (e) {
     if (e instanceof TemplateError && !e.message.startsWith("in `")) fail(src, e.message);
     throw e;

@@ -8,6 +8,7 @@ import {
   MAX_VALUE_BYTES, TOO_LARGE, TOO_LARGE_INT, TemplateError, asInt, chars, isFloat, isHugeInt,
   isList, isMap, isSpace, isStr, keys, parsePyFloat, parsePyInt, pyJson, pyStr, pyTypeName, truthy,
 } from "./orch_values.mjs";
+import { center, extreme, fromJson, list, pathPart, slugify, sum, unique } from "./orch_itemfilters.mjs";
 
 const fail = (msg) => {
   throw new TemplateError(msg);
@@ -292,27 +293,38 @@ export const FILTERS = {
     if (isHugeInt(v)) fail(TOO_LARGE_INT);
     fail(`bad operand type for abs(): '${pyTypeName(v)}'`);
   }],
+  basename: [0, 0, false, (v) => pathPart(v, true)],
   capitalize: [0, 0, true, (v) => {
     const s = chars(pyStr(v));
     return text(s.length ? titleOf(s[0]) + s.slice(1).join("").toLowerCase() : "");
   }],
+  center: [0, 1, false, center],
   default: [0, 2, true, (v, a) => (v === null ? (a.length ? a[0] : "") : v)],
+  dirname: [0, 0, false, (v) => pathPart(v, false)],
   first: [0, 0, false, (v) => firstOrLast(v, true)],
   float: [0, 1, false, toFloat],
+  from_json: [0, 0, false, fromJson],
   int: [0, 1, false, toInt],
   join: [0, 1, false, join],
   last: [0, 0, false, (v) => firstOrLast(v, false)],
   length: [0, 0, false, (v) => BigInt(pyLen(v))],
+  list: [0, 0, false, (v) => list(v)],
   lower: [0, 0, true, (v) => text(pyStr(v).toLowerCase())],
+  max: [0, 2, false, (v, a) => extreme(v, a, true, NONE)],
+  min: [0, 2, false, (v, a) => extreme(v, a, false, NONE)],
   raw: [0, 0, true, (v) => v],
   replace: [2, 3, false, replace],
   round: [0, 2, false, round],
   shell_quote: [0, 0, false, (v) => text("'" + pyStr(v).replace(/'/g, "'\\''") + "'")],
+  slugify: [0, 0, false, slugify],
   string: [0, 0, true, (v) => text(pyStr(v))],
+  sum: [0, 2, false, sum],
   title: [0, 0, false, title],
+  to_json: [0, 1, false, tojson],
   tojson: [0, 1, false, tojson],
   trim: [0, 1, true, trim],
   truncate: [0, 4, true, truncate],
+  unique: [0, 2, false, unique],
   upper: [0, 0, true, (v) => text(pyStr(v).toUpperCase())],
   wordcount: [0, 0, false, (v) => {
     let words = 0n, inWord = false;

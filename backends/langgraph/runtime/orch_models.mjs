@@ -2,9 +2,11 @@
 // Model steps (`generate` and every action that is not built in), through
 // ChatOpenAI / ChatAnthropic, with orchrt's system and user messages byte for
 // byte (runtime/actions/LlmSteps.cpp) and its provider rules
-// (runtime/llm/Providers.cpp): a model whose name starts with `claude` is
-// Anthropic's, any other OpenAI's; base URL and key from OPENAI_BASE_URL /
-// OPENAI_API_KEY or ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
+// (runtime/llm/Providers.cpp): the provider, API, base URL, key variable,
+// `max_tokens` and `reasoning` from the model registry's entries orchc
+// embedded, else a model whose name starts with `claude` is Anthropic's, any
+// other OpenAI's; base URL and key from OPENAI_BASE_URL / OPENAI_API_KEY or
+// ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
 // ---------------------------------------------------------------------------
 import { displayString, isMap, isStr, newMap, parseJson, toJsonText } from "./orch_values.mjs";
 
@@ -31,19 +33,68 @@ export function stepPrompt(step, params) {
 
 const env = (k) => process.env[k] ?? "";
 
-async function chatModel(model, opts) {
-  if (model.startsWith("claude")) {
+/**
+ * Retries of one request after the first, as orchrt's LLM client makes them
+ * (ProviderConfig::MaxRetries, runtime/llm/Client.h) for 429, 5xx and
+ * connection errors within one attempt of the step, whatever its retry
+ * policy (which retries the whole step on top, as in orchrt).
+ */
+const CLIENT_RETRIES = 4;
+
+/** OpenAI's reasoning families (runtime/llm/Client.cpp isReasoningModel). */
+function isReasoningModel(model) {
+  const name = model.slice(Math.max(model.lastIndexOf("/"), model.lastIndexOf(":")) + 1).toLowerCase();
+  return ["o1", "o3", "o4", "gpt-5"].some((f) => name.startsWith(f) && (name.length === f.length || "-.".includes(name[f.length])));
+}
+
+/**
+ * orchrt's resolveProvider and modelSettings (runtime/llm/Providers.cpp) on
+ * the registry entries orchc embedded (`registry`, or null): the API, base
+ * URL, key and the model's registry settings, or {error}.
+ */
+export function resolveProvider(model, registry) {
+  if (registry?.error) return { error: registry.error };
+  const entry = registry?.models && Object.hasOwn(registry.models, model) ? registry.models[model] : {};
+  let name = model.startsWith("claude") ? "anthropic" : "openai";
+  if (typeof entry.provider === "string") name = entry.provider;
+  const section = registry?.providers && Object.hasOwn(registry.providers, name) ? registry.providers[name] : {};
+  if (section.error) return { error: section.error };
+  const api = section.api || (name === "anthropic" ? "anthropic" : "openai");
+  if (api !== "openai" && api !== "anthropic") return { error: `provider \`${name}\`: unknown api \`${api}\` (openai or anthropic)` };
+  const prefix = api === "anthropic" ? "ANTHROPIC" : "OPENAI";
+  let keyEnv = section.api_key_env || prefix + "_API_KEY";
+  let baseUrl = section.base_url || env(prefix + "_BASE_URL");
+  if (!baseUrl) {
+    if (name !== "openai" && name !== "anthropic")
+      return { error: `provider \`${name}\` of model \`${model}\` has no base URL: add \`providers.${name}.base_url\` to the registry or set ${prefix}_BASE_URL` };
+    baseUrl = api === "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com/v1";
+  }
+  const hosted = baseUrl.includes("api.openai.com") || baseUrl.includes("api.anthropic.com");
+  if (!env(keyEnv)) {
+    if (hosted) return { error: `model \`${model}\` is served by \`${baseUrl}\`, which needs an API key: set ${keyEnv}` };
+    keyEnv = "";
+  }
+  if (entry.error) return { error: entry.error };
+  return { api, baseUrl, apiKey: keyEnv ? env(keyEnv) : "", maxTokens: entry.max_tokens, reasoning: entry.reasoning };
+}
+
+async function chatModel(model, p, opts) {
+  if (p.api === "anthropic") {
     const { ChatAnthropic } = await import("@langchain/anthropic");
     return new ChatAnthropic({
-      model, temperature: opts.temperature, maxTokens: opts.maxTokens ?? 4096, maxRetries: 2,
-      apiKey: env("ANTHROPIC_API_KEY"), anthropicApiUrl: env("ANTHROPIC_BASE_URL") || undefined,
+      model, temperature: opts.temperature, maxTokens: opts.maxTokens ?? 4096, maxRetries: CLIENT_RETRIES,
+      apiKey: p.apiKey || "none", anthropicApiUrl: p.baseUrl,
     });
   }
   const { ChatOpenAI } = await import("@langchain/openai");
+  // A reasoning model takes max_completion_tokens and no temperature (as orchrt sends).
+  const reasoning = p.reasoning ?? isReasoningModel(model);
   return new ChatOpenAI({
-    model, temperature: opts.temperature, maxTokens: opts.maxTokens, maxRetries: 2,
-    apiKey: env("OPENAI_API_KEY") || "none",
-    configuration: { baseURL: env("OPENAI_BASE_URL") || undefined },
+    model, maxRetries: CLIENT_RETRIES,
+    ...(reasoning ? { modelKwargs: opts.maxTokens ? { max_completion_tokens: opts.maxTokens } : {} }
+      : { temperature: opts.temperature, maxTokens: opts.maxTokens }),
+    apiKey: p.apiKey || "none",
+    configuration: { baseURL: p.baseUrl },
   });
 }
 
@@ -53,10 +104,14 @@ export async function runModelStep(step, params, signal, ctx) {
     : ctx.model || process.env.ORCH_MODEL || step.model;
   if (!model)
     return { ok: false, retryable: false, error: `\`${step.action}\` is an LLM step and no model is set: pass --model or set ORCH_MODEL, and point OPENAI_BASE_URL and OPENAI_API_KEY (or ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server` };
-  if (process.env.ORCH_MODELS)
-    return { ok: false, retryable: false, error: "ORCH_MODELS names a model registry, which the LangGraph export does not read (providers, max_tokens and reasoning entries would be ignored); unset it" };
+  if (process.env.ORCH_MODELS && !step.registry)
+    return { ok: false, retryable: false, error: "ORCH_MODELS names a model registry, but the graph was exported without one (its providers, max_tokens and reasoning entries would be ignored); export with --models or unset it" };
+  const provider = resolveProvider(model, step.registry);
+  if (provider.error) return { ok: false, retryable: false, error: provider.error };
   const [system, user] = stepPrompt(step, params);
-  const opts = { temperature: 0, maxTokens: step.maxTokens ?? undefined };
+  // The answer's length: a `generate` step's parameter, else the step's
+  // `max_tokens:`, else the model's registry entry, else the service's.
+  const opts = { temperature: 0, maxTokens: step.maxTokens ?? provider.maxTokens ?? undefined };
   if (step.action === "generate") {
     if ("max_tokens" in params) {
       const n = params.max_tokens;
@@ -74,7 +129,7 @@ export async function runModelStep(step, params, signal, ctx) {
   const messages = [];
   if (system) messages.push(["system", system]);
   messages.push(["human", user]);
-  let chat = await chatModel(model, opts);
+  let chat = await chatModel(model, provider, opts);
   try {
     if (!step.schema) {
       const msg = await chat.invoke(messages, { signal });

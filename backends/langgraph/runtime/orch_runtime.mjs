@@ -6,10 +6,9 @@
 // orchrt's `--out` format.
 // ---------------------------------------------------------------------------
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
+import { acquireGroup, awaitDeps, newContext, publish, runContext } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
 export * as E from "./orch_eval.mjs";
@@ -54,16 +53,9 @@ export function scope(P, state, ctx = null) {
       return x;
     },
     step(id) {
-      return state["step:" + id]?.result;
+      return (ctx?.records?.get(id) ?? state["step:" + id])?.result;
     },
   };
-}
-
-/** What one invoke shares between its nodes: set by run(), else made fresh. */
-function runContext(config) {
-  const c = config?.configurable?.orch;
-  if (c) return c;
-  return { runDir: process.cwd(), model: "", runError: null, timedOut: new Map(), workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")) };
 }
 
 /** Thrown by an attempt that may be retried: the node's retryPolicy retries it. */
@@ -107,6 +99,7 @@ async function attemptAction(spec, params, ctx, timeoutMs, signal) {
  * model, modelSelected, maxTokens, paramOrder, schema.
  */
 export function step(P, spec) {
+  spec.registry = P.registry ?? null;
   const key = "step:" + spec.id;
   const settle = (record, runError) => {
     const update = { [key]: record };
@@ -114,11 +107,20 @@ export function step(P, spec) {
     return update;
   };
   const skipped = (error, attempts = 0) => settle({ status: "skipped", attempts, error });
+  // Every node starts in the first super-step and waits for its own
+  // dependencies (orch_schedule.mjs), as orchrt starts a step once they are
+  // done; its settled record is published for its dependents.
   const node = async (state, config) => {
-    const ctx = runContext(config);
+    const ctx = runContext(P, config);
+    const update = await attemptNode(state, config, ctx);
+    publish(P, ctx, spec.id, update[key]);
+    return update;
+  };
+  const attemptNode = async (state, config, ctx) => {
     const attempt = config?.executionInfo?.nodeAttempt ?? 1;
-    for (const d of spec.deps) {
-      const r = state["step:" + d];
+    const depRecords = await awaitDeps(ctx, spec.deps, config?.signal);
+    for (const [i, d] of spec.deps.entries()) {
+      const r = depRecords[i];
       if (r?.status === "skipped") return skipped(`dependency \`${d}\` was skipped`);
       if (r?.status === "failed" && !r.tolerated && !r.stopped) return skipped(`dependency \`${d}\` failed`);
     }
@@ -170,7 +172,10 @@ export function step(P, spec) {
       timeoutMs = Math.min(timeoutMs, WEEK_MS);
     }
     let res;
+    let release = null;
     try {
+      // The step's resource group admits the attempt (orchrt's ResourceGroups).
+      release = await acquireGroup(ctx, spec.group, config?.signal);
       res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
     } catch (e) {
       // LangGraph's own cancellation stays an exception; anything else the
@@ -178,6 +183,8 @@ export function step(P, spec) {
       // never the run's crash.
       if (config?.signal?.aborted) throw e;
       res = { ok: false, retryable: false, error: `the action failed: ${e?.message ?? String(e)}` };
+    } finally {
+      release?.();
     }
     if (res.deadline) {
       ctx.runError ??= res.error;
@@ -277,11 +284,7 @@ export const firstWins = (a, b) => a ?? b;
  */
 export async function run(graph, P, inputs, opts = {}) {
   const runDir = fs.realpathSync(opts.runDir ?? process.cwd());
-  const ctx = {
-    runDir, model: opts.model ?? "", runError: null, timedOut: new Map(), fromRun: true,
-    workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")),
-    deadline: null, deadlineError: "",
-  };
+  const ctx = newContext(P, { runDir, model: opts.model ?? "", fromRun: true, deadline: null, deadlineError: "" });
   let deadlineTimer = null;
   if (P.timeoutS !== null && P.timeoutS !== undefined) {
     // context.timeout: running steps fail, the others do not start.

@@ -1,0 +1,131 @@
+// ---------------------------------------------------------------------------
+// Scheduling as orchrt's (runtime/exec/Scheduler.cpp): every step node starts
+// in LangGraph's first super-step and waits here until its own dependencies
+// settled, so a step starts as soon as they are done (no super-step
+// barrier); resource groups (`max_concurrent`, `requests_per_minute`,
+// `burst`) admit attempts as orchrt's ResourceGroups do.
+// ---------------------------------------------------------------------------
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** The shared contexts of invokes that did not come through run(), by the first super-step's checkpoint. */
+const INVOKES = new Map();
+
+/** A fresh run context: what one invoke's nodes share. */
+export function newContext(P, fields = {}) {
+  return {
+    runDir: process.cwd(), model: "", runError: null, timedOut: new Map(),
+    workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")),
+    records: new Map(), waiters: new Map(), groups: newGroups(P.groups ?? []),
+    ...fields,
+  };
+}
+
+/**
+ * The run context of a node: the one run() passes (`configurable.orch`),
+ * else one shared by all nodes of the same invoke (they all run in the
+ * first super-step, so they share its checkpoint id).
+ */
+export function runContext(P, config) {
+  const c = config?.configurable?.orch;
+  if (c) return c;
+  const key = config?.executionInfo?.checkpointId;
+  if (key === undefined) throw new Error("orch_schedule.mjs: LangGraph gave the node no executionInfo.checkpointId");
+  let ctx = INVOKES.get(key);
+  if (!ctx) INVOKES.set(key, (ctx = newContext(P, { invokeKey: key })));
+  return ctx;
+}
+
+/** Resolves to the settled record of step \p id. */
+function settledRecord(ctx, id) {
+  const r = ctx.records.get(id);
+  if (r) return r;
+  let w = ctx.waiters.get(id);
+  if (!w) {
+    let resolve;
+    const promise = new Promise((res) => (resolve = res));
+    ctx.waiters.set(id, (w = { promise, resolve }));
+  }
+  return w.promise;
+}
+
+/** The records of \p deps once all of them settled, in their order; rejects when \p signal aborts. */
+export function awaitDeps(ctx, deps, signal) {
+  const all = Promise.all(deps.map((d) => settledRecord(ctx, d)));
+  if (!signal || !deps.length) return all;
+  return new Promise((res, rej) => {
+    const abort = () => rej(signal.reason ?? new Error("aborted"));
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    all.then((x) => {
+      signal.removeEventListener("abort", abort);
+      res(x);
+    });
+  });
+}
+
+/** Step \p id settled with \p record: its dependents may start. */
+export function publish(P, ctx, id, record) {
+  ctx.records.set(id, record);
+  ctx.waiters.get(id)?.resolve(record);
+  if (ctx.invokeKey !== undefined && ctx.records.size === P.steps.length) INVOKES.delete(ctx.invokeKey);
+}
+
+function newGroups(limits) {
+  return limits.map((l) => ({
+    ...l, running: 0, parked: [],
+    perMs: l.requestsPerMinute ? l.requestsPerMinute / 60000 : 0,
+    capacity: Math.max(1, l.burst ?? 0), tokens: Math.max(1, l.burst ?? 0), refilledAt: null,
+  }));
+}
+
+/** orchrt's tryAcquire: true if admitted, else the ms until a token is due (or null: wait for a slot). */
+function tryAcquire(g, now) {
+  if (g.maxConcurrent && g.running >= g.maxConcurrent) return { granted: false, retryMs: null };
+  if (g.perMs > 0) {
+    if (g.refilledAt !== null) g.tokens = Math.min(g.capacity, g.tokens + Math.max(0, now - g.refilledAt) * g.perMs);
+    g.refilledAt = now;
+    if (g.tokens < 1) return { granted: false, retryMs: Math.ceil((1 - g.tokens) / g.perMs) + 1 };
+    g.tokens -= 1;
+  }
+  g.running++;
+  return { granted: true };
+}
+
+/**
+ * Waits until resource group \p index admits one attempt (none: at once);
+ * resolves to its release function. Waiting steps are admitted in the order
+ * they asked.
+ */
+export function acquireGroup(ctx, index, signal) {
+  if (index === null || index === undefined) return Promise.resolve(() => {});
+  const g = ctx.groups[index];
+  return new Promise((resolve, reject) => {
+    let timer = null;
+    const waiter = { wake: null };
+    const onAbort = () => {
+      if (timer) clearTimeout(timer);
+      g.parked = g.parked.filter((w) => w !== waiter);
+      reject(signal.reason ?? new Error("aborted"));
+    };
+    const release = () => {
+      g.running--;
+      const next = g.parked.shift();
+      if (next) next.wake();
+    };
+    waiter.wake = () => {
+      timer = null;
+      const a = tryAcquire(g, Date.now());
+      if (a.granted) {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(release);
+      } else if (a.retryMs !== null) timer = setTimeout(waiter.wake, a.retryMs);
+      else g.parked.unshift(waiter);
+    };
+    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (g.parked.length) g.parked.push(waiter);
+    else waiter.wake();
+  });
+}

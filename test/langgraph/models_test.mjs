@@ -1,0 +1,56 @@
+// Unit tests of orch_models.mjs's resolveProvider on embedded registry
+// entries: orchrt's provider rules and messages (runtime/llm/Providers.cpp).
+// Run by ctest `langgraph-models`; exits 1 on a failure.
+import assert from "node:assert/strict";
+import { resolveProvider } from "../../backends/langgraph/runtime/orch_models.mjs";
+
+for (const k of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "HOUSE_KEY"])
+  delete process.env[k];
+const registry = {
+  path: "m.yaml",
+  models: { "house-model": { provider: "house", max_tokens: 321, reasoning: true }, far: { provider: "far" },
+    odd: { provider: "odd" }, bad: { error: "model registry `m.yaml`: `models.bad.max_tokens` must be an integer from 1 to 1000000" } },
+  providers: { house: { api: "anthropic", base_url: "http://127.0.0.1:9/", api_key_env: "HOUSE_KEY" },
+    odd: { api: "grpc", base_url: "http://x" }, broken: { error: "model registry `m.yaml`: `providers.broken` must be a mapping" } },
+};
+let failures = 0;
+function test(name, fn) {
+  try {
+    fn();
+    console.log(`ok ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}: ${e.stack}`);
+  }
+}
+
+test("a registry entry names the provider, its API, URL and settings", () => {
+  process.env.HOUSE_KEY = "k1";
+  const p = resolveProvider("house-model", registry);
+  assert.deepEqual(p, { api: "anthropic", baseUrl: "http://127.0.0.1:9/", apiKey: "k1", maxTokens: 321, reasoning: true });
+  delete process.env.HOUSE_KEY;
+  assert.equal(resolveProvider("house-model", registry).apiKey, "", "a local server needs no key");
+});
+
+test("without an entry: claude* is Anthropic's, others OpenAI's, hosted ones need a key", () => {
+  assert.equal(resolveProvider("claude-x", null).error,
+    "model `claude-x` is served by `https://api.anthropic.com`, which needs an API key: set ANTHROPIC_API_KEY");
+  process.env.OPENAI_BASE_URL = "http://127.0.0.1:1/v1";
+  const p = resolveProvider("gpt-4o", registry);
+  assert.equal(p.api, "openai");
+  assert.equal(p.baseUrl, "http://127.0.0.1:1/v1");
+  delete process.env.OPENAI_BASE_URL;
+});
+
+test("orchrt's errors: no base URL, unknown api, refused entries", () => {
+  assert.equal(resolveProvider("far", registry).error,
+    "provider `far` of model `far` has no base URL: add `providers.far.base_url` to the registry or set OPENAI_BASE_URL");
+  assert.equal(resolveProvider("odd", registry).error, "provider `odd`: unknown api `grpc` (openai or anthropic)");
+  process.env.OPENAI_API_KEY = "k";
+  assert.match(resolveProvider("bad", registry).error, /models\.bad\.max_tokens/);
+  delete process.env.OPENAI_API_KEY;
+  assert.equal(resolveProvider("x", { path: "m.yaml", error: "model registry `m.yaml`: bad" }).error, "model registry `m.yaml`: bad");
+  assert.match(resolveProvider("y", { ...registry, models: { y: { provider: "broken" } } }).error, /providers\.broken/);
+});
+
+process.exitCode = failures ? 1 : 0;
