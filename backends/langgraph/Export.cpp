@@ -7,6 +7,7 @@
 #include "backends/langgraph/JsText.h"
 #include "backends/langgraph/LangGraph.h"
 #include "ir/Actions.h"
+#include "ir/Eval.h"
 #include "ir/Filters.h"
 #include "ir/JsonSchema.h"
 #include "llvm/ADT/StringExtras.h"
@@ -84,7 +85,11 @@ class Checker {
     if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(E)) {
       // Inline `if`, slices, mapping and tuple literals have no JS form yet.
       Diags.report(DiagKind::ExportUnsupported, C->loc(), C->length(),
-                   std::string("this expression (inline `if`, slice, mapping or tuple)"),
+                   std::string(ir::isStatement(C)
+                                   ? "this template statement (`{% if %}`, `{% for %}`, "
+                                     "`{% set %}`)"
+                                   : "this expression (inline `if`, slice, mapping or "
+                                     "tuple)"),
                    Step.str());
       return;
     }
@@ -118,6 +123,11 @@ class Checker {
       walk(B->rhs(), Step);
     } else if (auto *L = llvm::dyn_cast<ir::ListExpr>(E)) {
       for (const ir::Expr *X : L->items()) walk(X, Step);
+    } else if (auto *N = llvm::dyn_cast<ir::NameExpr>(E)) {
+      // orchrt gives these per run; the JS runtime would read an input.
+      if (ir::isRunVariable(N->name()) && !P.findInput(N->name()) && !P.findStep(N->name()))
+        Diags.report(DiagKind::ExportUnsupported, N->loc(), N->length(),
+                     fmt::format("the run-time variable `{}`", N->name().str()), Step.str());
     }
   }
 
