@@ -316,6 +316,14 @@ class ShapeBuilder {
       N.A = E;
       if (auto *At = dynamic_cast<P::AttrSuffixContext *>(Sfx)) {
         N.Tok = static_cast<uint32_t>(At->IDENT()->getSymbol()->getTokenIndex());
+      } else if (auto *Me = dynamic_cast<P::MethodSuffixContext *>(Sfx)) {
+        // `x.items()` is the filter `x | items`; B marks a method call,
+        // whose name the instantiator checks (a shape has no text).
+        N.K = ir::Expr::Kind::Filter;
+        N.Tok = static_cast<uint32_t>(Me->IDENT()->getSymbol()->getTokenIndex());
+        N.B = 1;
+        E = list(ir::Expr::Kind::Filter, N, {});
+        continue;
       } else if (auto *AI = dynamic_cast<P::AttrIndexSuffixContext *>(Sfx)) {
         N.Tok = static_cast<uint32_t>(AI->INT()->getSymbol()->getTokenIndex());
       } else if (auto *Sl = dynamic_cast<P::SliceSuffixContext *>(Sfx)) {
@@ -454,6 +462,7 @@ class Instantiator {
       case ir::Expr::Kind::Index:
         return A.create<ir::IndexExpr>(L, Len, Built[N.A], Built[N.B]);
       case ir::Expr::Kind::Filter:
+        if (N.B == 1 && textOf(N.Tok) != "items" && !BadMethod) BadMethod = N.Tok;
         return A.create<ir::FilterExpr>(L, Len, Built[N.A], A.save(textOf(N.Tok)),
                                         locOfTok(N.Tok), args(S, N), argNames(S, N),
                                         static_cast<ir::FilterExpr::Form>(N.Op));
@@ -541,6 +550,15 @@ class Instantiator {
   ir::Arena &A;
   bool Ascii;
   std::vector<ir::Expr *> Built;
+
+ public:
+  /// The name token of a method call other than `.items()`, if any.
+  std::optional<uint32_t> BadMethod;
+  /// The byte offset in Text where token \p Tok starts.
+  size_t tokenByte(uint32_t Tok) const { return byteOffset(Toks[Tok].Start); }
+  /// Where token \p Tok starts, and its text.
+  SourceLoc tokenLoc(uint32_t Tok) const { return locOfTok(Tok); }
+  llvm::StringRef tokenText(uint32_t Tok) const { return textOf(Tok); }
 };
 
 /// Rejects expressions whose nesting would recurse too deeply in the parser:
@@ -581,6 +599,44 @@ std::vector<ExprToken> antlrLexExpr(llvm::StringRef Text) {
     return antlrLex(machinery(), Text);
   } catch (const std::exception &) {
     return {};
+  }
+}
+
+std::optional<StatementHead> parseStatementHead(bool IsFor, llvm::StringRef Text,
+                                                llvm::ArrayRef<uint32_t> RawOffsets,
+                                                SourceLoc Fallback, ir::Arena &A,
+                                                DiagnosticEngine &Diags) {
+  Machinery &M = machinery();
+  try {
+    std::vector<ExprToken> Toks = antlrLex(M, Text);
+    Instantiator Inst(Text, Toks, RawOffsets, Fallback, A);
+    M.Parser.setTokenStream(&M.Tokens);  // also resets the parser
+    antlr4::ParserRuleContext *Tree =
+        IsFor ? static_cast<antlr4::ParserRuleContext *>(M.Parser.forHead())
+              : static_cast<antlr4::ParserRuleContext *>(M.Parser.setHead());
+    if (M.Errors.Seen) {
+      Diags.report(DiagKind::TemplateSyntax, Inst.locOf(M.Errors.CharIndex), 1,
+                   M.Errors.Message);
+      return std::nullopt;
+    }
+    StatementHead H;
+    std::vector<antlr4::tree::TerminalNode *> Ids =
+        IsFor ? static_cast<P::ForHeadContext *>(Tree)->IDENT()
+              : std::vector<antlr4::tree::TerminalNode *>{
+                    static_cast<P::SetHeadContext *>(Tree)->IDENT()};
+    for (antlr4::tree::TerminalNode *Id : Ids) {
+      auto Tok = static_cast<uint32_t>(Id->getSymbol()->getTokenIndex());
+      H.Names.push_back({A.save(Inst.tokenText(Tok)), Inst.tokenLoc(Tok)});
+    }
+    auto Next = static_cast<uint32_t>(Tree->getStop()->getTokenIndex() + 1);
+    H.ExprStart = Next < Toks.size() && Toks[Next].Type >= 0
+                      ? Inst.tokenByte(Next)
+                      : Text.size();
+    return H;
+  } catch (const std::exception &E) {
+    Diags.report(DiagKind::TemplateSyntax, Fallback, 1,
+                 fmt::format("cannot parse statement: {}", E.what()));
+    return std::nullopt;
   }
 }
 
@@ -627,6 +683,16 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     Diags.report(DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1, LiteralError);
     return true;
   };
+  // Method calls other than `.items()` are not supported.
+  auto Checked = [&](const Instantiator &Inst, ir::Expr *E) -> ir::Expr * {
+    if (!Inst.BadMethod) return E;
+    Diags.report(DiagKind::TemplateSyntax, Inst.tokenLoc(*Inst.BadMethod),
+                 static_cast<uint32_t>(Inst.tokenText(*Inst.BadMethod).size()),
+                 fmt::format("the method call `.{}()` is not supported (only `.items()` "
+                             "is; use a filter)",
+                             Inst.tokenText(*Inst.BadMethod).str()));
+    return nullptr;
+  };
   // The fast path: the hand-written lexer and a shape seen before.
   if (fastLexExpr(Text, M.Fast)) {
     if (TooDeep(M.Fast)) return nullptr;
@@ -634,7 +700,7 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     if (Cached != M.Shapes.end()) {
       Instantiator Inst(Text, M.Fast, RawOffsets, Fallback, A);
       if (BadLiteral(Inst)) return nullptr;
-      return Inst.build(*Cached->second);
+      return Checked(Inst, Inst.build(*Cached->second));
     }
   }
   try {
@@ -644,7 +710,7 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     Instantiator Inst(Text, Toks, RawOffsets, Fallback, A);
     if (BadLiteral(Inst)) return nullptr;
     auto Cached = M.Shapes.find(Key);
-    if (Cached != M.Shapes.end()) return Inst.build(*Cached->second);
+    if (Cached != M.Shapes.end()) return Checked(Inst, Inst.build(*Cached->second));
 
     M.Parser.setTokenStream(&M.Tokens);  // also resets the parser
     P::ExpressionContext *Tree = M.Parser.expression();
@@ -658,7 +724,7 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     auto Sh = std::make_unique<Shape>(std::move(SB.S));
     ir::Expr *E = Inst.build(*Sh);
     if (M.Shapes.size() < Machinery::MaxShapes) M.Shapes.try_emplace(Key, std::move(Sh));
-    return E;
+    return Checked(Inst, E);
   } catch (const std::exception &E) {
     Diags.report(DiagKind::TemplateSyntax, Loc.locOf(0), 1,
                  fmt::format("cannot parse expression: {}", E.what()));

@@ -3,8 +3,10 @@
 
 #include "frontend/Escapes.h"
 #include "frontend/ExprParser.h"
+#include "frontend/TemplateStatements.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace orch::frontend {
 
@@ -218,6 +220,7 @@ class Segmenter {
     // Raw-text search window for exact expression columns.
     SearchFrom = N->loc().Offset;
     Current = N;
+    Statements.clear();
     TrimNext = false;
     LastTextKept = false;
     if (!HasExpr && !HasAuto) {
@@ -308,6 +311,15 @@ class Segmenter {
     }
     addText(Segs, V.substr(Pos));
     // Only comments and white space: still a template (of "").
+    if (!Statements.empty()) {
+      std::optional<llvm::SmallVector<ir::Segment, 4>> Nested =
+          nestStatements(Segs, Statements, A, Diags);
+      if (!Nested) {
+        Failed = true;
+        return;
+      }
+      Segs = std::move(*Nested);
+    }
     if (Segs.empty()) Segs.push_back({ir::Segment::Kind::Text, {}, nullptr, nullptr});
     N->setSegments(A.copyArray<ir::Segment>(Segs));
   }
@@ -315,8 +327,10 @@ class Segmenter {
   bool Failed = false;
 
  private:
-  /// `{# ... #}` (dropped) or `{% ... %}` (an error naming the statement)
-  /// at \p Open; returns where the text goes on, or npos after an error.
+  /// `{# ... #}` (dropped) or `{% ... %}` at \p Open: a statement tag
+  /// (a marker segment and an entry of Statements), `{% raw %}` text, or an
+  /// error naming an unsupported statement. Returns where the text goes on,
+  /// or npos after an error.
   size_t tag(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef V, size_t Open,
              ast::ScalarNode *N) {
     bool Comment = V[Open + 1] == '#';
@@ -335,26 +349,136 @@ class Segmenter {
     if (Body.starts_with("-")) trimBefore(Segs);
     TrimNext = Body.size() > size_t(Body.starts_with("-")) && Body.ends_with("-");
     if (Comment) return Close + 2;
+    // The statement's tag, for nestStatements.
     llvm::StringRef Whole = V.slice(Open, Close + 2);
     std::optional<llvm::ArrayRef<uint32_t>> Map = rawMap(Whole, N);
     SourceLoc WholeLoc = Map ? SourceLoc(Map->front()) : N->loc();
     uint32_t WholeLen = Map ? Map->back() - Map->front() : 1;
-    llvm::StringRef Words = Body.trim(JinjaSpace);
-    if (Words.starts_with("-")) Words = Words.drop_front().ltrim(JinjaSpace);
+    bool DashL = Body.starts_with("-");
+    bool DashR = Body.size() > size_t(DashL) && Body.ends_with("-");
+    llvm::StringRef Words = Body.drop_front(DashL).drop_back(DashR).trim(JinjaSpace);
     llvm::StringRef Name =
         Words.take_while([](char C) { return llvm::isAlnum(C) || C == '_'; });
-    std::string Hint;
-    if (Name == "if" || Name == "elif" || Name == "else" || Name == "endif")
-      Hint =
-          "; write a placeholder with a condition instead, such as "
-          "`{{ 'yes' if flag else 'no' }}`";
-    else if (Name == "for" || Name == "endfor")
-      Hint =
-          "; write a placeholder with a filter instead, such as `{{ xs | join(', ') }}`";
-    else if (Name == "raw" || Name == "endraw")
-      Hint = "; write `{{ '{{' }}` for literal braces";
-    Diags.report(DiagKind::TemplateStatement, WholeLoc, WholeLen,
-                 Name.empty() ? std::string("...") : Name.str(), Hint);
+    llvm::StringRef Rest = Words.drop_front(Name.size()).ltrim(JinjaSpace);
+    // The source offsets of Rest's bytes (and its end).
+    llvm::SmallVector<uint32_t, 64> RestMap;
+    if (Map) {
+      size_t Off = Rest.data() - Whole.data();
+      llvm::ArrayRef<uint32_t> Slice = Map->slice(Off, Rest.size() + 1);
+      RestMap.assign(Slice.begin(), Slice.end());
+    }
+    using K = StatementTag::Kind;
+    std::optional<K> Kind = llvm::StringSwitch<std::optional<K>>(Name)
+                                .Case("if", K::If)
+                                .Case("elif", K::Elif)
+                                .Case("else", K::Else)
+                                .Case("endif", K::EndIf)
+                                .Case("for", K::For)
+                                .Case("endfor", K::EndFor)
+                                .Case("set", K::Set)
+                                .Default(std::nullopt);
+    if (Name == "raw" && Rest.empty())
+      return raw(Segs, V, Close + 2, DashR, WholeLoc, WholeLen);
+    if (!Kind) {
+      Diags.report(DiagKind::TemplateStatement, WholeLoc, WholeLen,
+                   Name.empty() ? std::string("...") : Name.str(),
+                   Name == "endraw" ? "; it has no `{% raw %}` before it" : "");
+      Failed = true;
+      return llvm::StringRef::npos;
+    }
+    StatementTag T{*Kind, WholeLoc, WholeLen, nullptr, {}};
+    bool Bare = *Kind == K::Else || *Kind == K::EndIf || *Kind == K::EndFor;
+    if (Bare && !Rest.empty()) {
+      Diags.report(DiagKind::TemplateSyntax,
+                   RestMap.empty() ? WholeLoc : SourceLoc(RestMap.front()), 1,
+                   fmt::format("unexpected `{}` after `{}`", Rest.str(), Name.str()));
+      Failed = true;
+      return llvm::StringRef::npos;
+    }
+    if (!Bare) {
+      llvm::StringRef ExprText = Rest;
+      llvm::ArrayRef<uint32_t> ExprMap = RestMap;
+      if (*Kind == K::Set &&
+          Rest.take_until([](char C) { return C == '='; }).contains(',')) {
+        Diags.report(DiagKind::TemplateStatement, WholeLoc, WholeLen, "set ..., ...",
+                     "; set one name a statement");
+        Failed = true;
+        return llvm::StringRef::npos;
+      }
+      if (*Kind == K::For || *Kind == K::Set) {
+        std::optional<StatementHead> H =
+            parseStatementHead(*Kind == K::For, Rest, RestMap, WholeLoc, A, Diags);
+        if (!H) {
+          Failed = true;
+          return llvm::StringRef::npos;
+        }
+        for (const auto &NL : H->Names) T.Names.push_back(NL.first);
+        ExprText = Rest.substr(H->ExprStart);
+        if (!ExprMap.empty()) ExprMap = ExprMap.drop_front(H->ExprStart);
+      }
+      if (ExprText.trim(JinjaSpace).empty()) {
+        Diags.report(DiagKind::TemplateSyntax,
+                     ExprMap.empty() ? WholeLoc : SourceLoc(ExprMap.front()), 1,
+                     fmt::format("`{{% {} %}}` needs an expression", Name.str()));
+        Failed = true;
+        return llvm::StringRef::npos;
+      }
+      T.E = parseExpression(ExprText, ExprMap, WholeLoc, A, Diags);
+      if (!T.E) {
+        Failed = true;
+        return llvm::StringRef::npos;
+      }
+      // Jinja2 reads `for x in xs if cond` as a loop filter, not as an
+      // inline `if`, and takes no inline `if` in an `if` condition without
+      // parentheses: refused, never read as something else.
+      auto *Cond = llvm::dyn_cast<ir::CompoundExpr>(T.E);
+      bool BareCond = Cond && Cond->op() == ir::CompoundOp::Cond &&
+                      !ExprText.ltrim(JinjaSpace).starts_with("(");
+      if (BareCond && (*Kind == K::If || *Kind == K::Elif)) {
+        Diags.report(DiagKind::TemplateSyntax, T.E->loc(), T.E->length(),
+                     fmt::format("an inline `if` as the condition of `{{% {} %}}` needs "
+                                 "parentheses",
+                                 Name.str()));
+        Failed = true;
+        return llvm::StringRef::npos;
+      }
+      if (*Kind == K::For && BareCond) {
+        Diags.report(DiagKind::TemplateStatement, WholeLoc, WholeLen, "for ... if",
+                     "; a loop filter is not supported: use `selectattr` or an `if` "
+                     "inside the loop");
+        Failed = true;
+        return llvm::StringRef::npos;
+      }
+    }
+    Statements.push_back(std::move(T));
+    Segs.push_back(statementMarker());
+    return Close + 2;
+  }
+
+  /// `{% raw %}` whose `%}` ends before \p From: the text up to `{% endraw
+  /// %}` is kept as it is. Returns where the text goes on.
+  size_t raw(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef V, size_t From,
+             bool TrimStart, SourceLoc TagLoc, uint32_t TagLen) {
+    for (size_t J = V.find("{%", From); J != llvm::StringRef::npos;
+         J = V.find("{%", J + 2)) {
+      llvm::StringRef After = V.substr(J + 2);
+      bool DashL = After.consume_front("-");
+      After = After.ltrim(JinjaSpace);
+      if (!After.consume_front("endraw")) continue;
+      After = After.ltrim(JinjaSpace);
+      bool DashR = After.consume_front("-");
+      if (!After.starts_with("%}")) continue;
+      llvm::StringRef Content = V.slice(From, J);
+      if (TrimStart) Content = ltrimPySpace(Content);
+      if (DashL) Content = rtrimPySpace(Content);
+      if (!Content.empty())
+        Segs.push_back({ir::Segment::Kind::Text, A.save(Content), nullptr, nullptr});
+      TrimNext = DashR;
+      LastTextKept = false;
+      return V.size() - After.size() + 2;
+    }
+    Diags.report(DiagKind::TemplateStatementUnmatched, TagLoc, TagLen, "raw",
+                 "is not closed; expected `{% endraw %}`");
     Failed = true;
     return llvm::StringRef::npos;
   }
@@ -459,6 +583,8 @@ class Segmenter {
   bool TrimNext = false;
   /// The text since the last tag became a segment (what `{{-` may trim).
   bool LastTextKept = false;
+  /// The statement tags of the current scalar, in order.
+  std::vector<StatementTag> Statements;
 };
 
 }  // namespace

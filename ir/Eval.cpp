@@ -194,23 +194,46 @@ class Evaluator {
   llvm::Expected<std::vector<json>> arguments(const FilterExpr *F, const FilterInfo *Info,
                                               bool &AnyMarkup);
 
+  /// `{% for %}` and `{% set %}`: blocks, loops and their names.
+  llvm::Expected<Val> block(const CompoundExpr *C);
+  llvm::Expected<Val> forLoop(const CompoundExpr *C);
+  llvm::Expected<Val> let(const CompoundExpr *C);
+  /// The value a statement bound to \p Name, innermost first, or null.
+  const json *local(llvm::StringRef Name) const {
+    for (auto It = Locals.rbegin(); It != Locals.rend(); ++It)
+      if (It->first == Name) return &It->second;
+    return nullptr;
+  }
+
   const EvalScope &Scope;
   unsigned Depth = 0;
+  /// Names bound by enclosing statements, outermost first.
+  std::vector<std::pair<llvm::StringRef, json>> Locals;
+  /// Loop iterations so far: a bound, so nested loops cannot hang.
+  uint64_t Iterations = 0;
 };
+
+/// The most loop iterations one evaluation runs.
+constexpr uint64_t MaxIterations = 10'000'000;
 
 llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   llvm::StringRef Id = N->name();
+  if (const json *L = local(Id)) return Val(*L);
   if (Id == "steps") return space(Val::Space::Steps);
   if (Id == "inputs") return space(Val::Space::Inputs);
   if (const json *I = Scope.input(Id)) return Val(*I);
   if (const json *S = Scope.step(Id)) return Val(*S);
+  if (isRunVariable(Id)) {
+    if (const json *R = Scope.runVariable(Id)) return Val(*R);
+    return undefined(fmt::format("`{}` (known only when the pipeline runs)", Id.str()));
+  }
   return undefined(fmt::format("`{}`", Id.str()));
 }
 
 llvm::StringRef Evaluator::stepRef(const Expr *E) const {
   if (auto *N = llvm::dyn_cast<NameExpr>(E)) {
     llvm::StringRef Id = N->name();
-    if (Id == "steps" || Id == "inputs" || Scope.input(Id)) return {};
+    if (local(Id) || Id == "steps" || Id == "inputs" || Scope.input(Id)) return {};
     return Id;
   }
   const Expr *Base = nullptr;
@@ -225,7 +248,7 @@ llvm::StringRef Evaluator::stepRef(const Expr *E) const {
     Id = L->value().S;
   }
   auto *N = llvm::dyn_cast_or_null<NameExpr>(Base);
-  return N && N->name() == "steps" ? Id : llvm::StringRef();
+  return N && N->name() == "steps" && !local("steps") ? Id : llvm::StringRef();
 }
 
 std::optional<Val> Evaluator::stepField(const Expr *Base, bool ByAttr,
@@ -523,6 +546,12 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
     }
     case CompoundOp::Slice:
       return slice(C);
+    case CompoundOp::Block:
+      return block(C);
+    case CompoundOp::For:
+      return forLoop(C);
+    case CompoundOp::Let:
+      return let(C);
     case CompoundOp::Dict: {
       json M = json::object();
       size_t Bytes = 0;
@@ -565,6 +594,138 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
     }
   }
   return fail(C, "unknown expression");
+}
+
+llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
+  std::string Out;
+  for (const Expr *P : C->parts()) {
+    if (auto *L = llvm::dyn_cast<LiteralExpr>(P); L && L->value().Ty == Type::String) {
+      Out += L->value().S;
+    } else {
+      // Jinja2 prints with str(); the implicit `else` of an inline `if`
+      // prints as ''.
+      llvm::Expected<Val> V = defined(P, false, /*Loose=*/true);
+      if (!V) return V.takeError();
+      if (TextStatus St = appendPyStr(Out, V->V); St != TextStatus::Ok)
+        return fail(P, describe(St));
+    }
+    if (Out.size() > MaxValueBytes) return fail(C, describe(TextStatus::TooLarge));
+  }
+  return Val(json(std::move(Out)));
+}
+
+llvm::Expected<Val> Evaluator::let(const CompoundExpr *C) {
+  llvm::Expected<Val> V = defined(C->part(0));
+  if (!V) return V.takeError();
+  if (V->Markup)
+    return fail(C->part(0), "a `tojson` result in `{% set %}` is not supported");
+  Locals.emplace_back(llvm::cast<LiteralExpr>(C->part(2))->value().S, std::move(V->V));
+  llvm::Expected<Val> R = eval(C->part(1));
+  Locals.pop_back();
+  return R;
+}
+
+llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
+  // `for k, v in d.items()`: the parser made the call the filter `items`,
+  // which only a loop takes.
+  const Expr *IterE = C->part(0);
+  auto *Call = llvm::dyn_cast<FilterExpr>(IterE);
+  bool Pairs = Call && !Call->isTest() && Call->name() == "items" && Call->args().empty();
+  if (Pairs) IterE = Call->base();
+  llvm::Expected<Val> It = defined(IterE, /*TupleOk=*/true);
+  if (!It) return It.takeError();
+  // Python's iteration: a list's items, a str's characters, a dict's keys.
+  json Items = json::array();
+  const json &X = It->V;
+  if (Pairs) {
+    if (!X.is_object())
+      return fail(
+          Call, fmt::format("`.items()` of a Python {} is not supported", pyTypeName(X)));
+    for (auto I = X.begin(); I != X.end(); ++I)
+      Items.push_back(json::array({I.key(), *I}));
+  } else if (X.is_array()) {
+    Items = X;
+  } else if (X.is_object()) {
+    for (auto I = X.begin(); I != X.end(); ++I) Items.push_back(I.key());
+  } else if (X.is_string()) {
+    for (uint32_t Cp : decodeUtf8(X.get_ref<const std::string &>())) {
+      std::string One;
+      appendUtf8(One, Cp);
+      Items.push_back(std::move(One));
+    }
+  } else {
+    return fail(C->part(0), fmt::format("`{}` is a Python {}, which `{{% for %}}` cannot "
+                                        "iterate",
+                                        source(C->part(0)), pyTypeName(X)));
+  }
+  llvm::SmallVector<llvm::StringRef, 2> Names;
+  for (size_t I = 3; I < C->parts().size(); ++I)
+    Names.push_back(llvm::cast<LiteralExpr>(C->part(I))->value().S);
+  if (Items.empty()) {
+    if (!C->part(2)) return Val(json(""));
+    return eval(C->part(2));
+  }
+  std::string Out;
+  size_t Base = Locals.size();
+  int64_t N = static_cast<int64_t>(Items.size());
+  for (int64_t I = 0; I < N; ++I) {
+    if (++Iterations > MaxIterations)
+      return fail(C, fmt::format("the template's loops run more than {} iterations",
+                                 MaxIterations));
+    json &Item = Items[static_cast<size_t>(I)];
+    Locals.resize(Base);
+    if (Names.size() == 1) {
+      Locals.emplace_back(Names[0], Item);
+    } else {
+      // `for k, v in pairs`: Python unpacks each item (a str by characters).
+      json Parts = Item;
+      if (Item.is_string()) {
+        Parts = json::array();
+        for (uint32_t Cp : decodeUtf8(Item.get_ref<const std::string &>())) {
+          std::string One;
+          appendUtf8(One, Cp);
+          Parts.push_back(std::move(One));
+        }
+      } else if (Item.is_object()) {
+        Parts = json::array();
+        for (auto K = Item.begin(); K != Item.end(); ++K) Parts.push_back(K.key());
+      }
+      if (!Parts.is_array())
+        return fail(C->part(0), fmt::format("cannot unpack a Python {} into {} names",
+                                            pyTypeName(Item), Names.size()));
+      if (Parts.size() != Names.size())
+        return fail(C->part(0),
+                    fmt::format("{} values to unpack into {} names",
+                                Parts.size() < Names.size() ? "not enough" : "too many",
+                                Names.size()));
+      for (size_t K = 0; K < Names.size(); ++K) Locals.emplace_back(Names[K], Parts[K]);
+    }
+    json Loop = json::object();
+    Loop["index"] = I + 1;
+    Loop["index0"] = I;
+    Loop["revindex"] = N - I;
+    Loop["revindex0"] = N - I - 1;
+    Loop["first"] = I == 0;
+    Loop["last"] = I == N - 1;
+    Loop["length"] = N;
+    Loop["depth"] = 1;
+    Loop["depth0"] = 0;
+    if (I > 0) Loop["previtem"] = Items[static_cast<size_t>(I - 1)];
+    if (I + 1 < N) Loop["nextitem"] = Items[static_cast<size_t>(I + 1)];
+    Locals.emplace_back("loop", std::move(Loop));
+    llvm::Expected<Val> Body = eval(C->part(1));
+    if (!Body) {
+      Locals.resize(Base);
+      return Body.takeError();
+    }
+    Out += Body->V.get_ref<const std::string &>();
+    if (Out.size() > MaxValueBytes) {
+      Locals.resize(Base);
+      return fail(C, describe(TextStatus::TooLarge));
+    }
+  }
+  Locals.resize(Base);
+  return Val(json(std::move(Out)));
 }
 
 /// Python's slice of a str (code points) or list.
@@ -700,6 +861,15 @@ bool truthy(const json &V) {
   if (V.is_number()) return V.get<double>() != 0;
   if (V.is_string()) return !V.get<std::string>().empty();
   return !V.empty();
+}
+
+bool isRunVariable(llvm::StringRef Name) {
+  return Name == "execution" || Name == "output_path";
+}
+
+llvm::ArrayRef<llvm::StringLiteral> executionFields() {
+  static constexpr llvm::StringLiteral Fields[] = {"date", "run_id", "timestamp"};
+  return Fields;
 }
 
 llvm::Expected<json> evaluate(const Expr *E, const EvalScope &S) {

@@ -39,7 +39,19 @@ class EvalScope {
     auto It = S->find(Field.str());
     return It == S->end() ? nullptr : &*It;
   }
+  /// A run-time variable: `execution` (a mapping of `timestamp`, `run_id`
+  /// and `date`) or `output_path` (the run's directory); null where there
+  /// is no run (the compiler: such templates are not folded). Default: null.
+  virtual const orch::ir::Json *runVariable(llvm::StringRef /*Name*/) const {
+    return nullptr;
+  }
 };
+
+/// True if \p Name is a run-time variable (`execution`, `output_path`).
+bool isRunVariable(llvm::StringRef Name);
+
+/// The fields of `execution`.
+llvm::ArrayRef<llvm::StringLiteral> executionFields();
 
 /// Evaluates \p E. Errors say what was undefined or which operation failed,
 /// with the expression's source form.

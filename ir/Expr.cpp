@@ -164,6 +164,16 @@ void printCompound(llvm::raw_ostream &OS, const CompoundExpr *C) {
   };
   switch (C->op()) {
     case CompoundOp::Cond:
+      if (isStatement(C)) {
+        OS << "{% if ";
+        printExpr(OS, C->part(1));
+        OS << " %}";
+        printExpr(OS, C->part(0));
+        OS << "{% else %}";
+        printExpr(OS, C->part(2));
+        OS << "{% endif %}";
+        return;
+      }
       printSub(OS, C->part(0), 1);
       OS << " if ";
       printSub(OS, C->part(1), 1);
@@ -200,6 +210,42 @@ void printCompound(llvm::raw_ostream &OS, const CompoundExpr *C) {
       if (C->parts().size() == 1) OS << ',';
       OS << ')';
       return;
+    case CompoundOp::Block:
+      for (const Expr *P : C->parts()) {
+        auto *L = llvm::dyn_cast<LiteralExpr>(P);
+        if (L && L->value().Ty == Type::String) {
+          OS << L->value().S;
+        } else if (isStatement(P)) {
+          printExpr(OS, P);
+        } else {
+          OS << "{{ ";
+          printExpr(OS, P);
+          OS << " }}";
+        }
+      }
+      return;
+    case CompoundOp::For:
+      OS << "{% for ";
+      for (size_t I = 3; I < C->parts().size(); ++I) {
+        if (I > 3) OS << ", ";
+        OS << llvm::cast<LiteralExpr>(C->part(I))->value().S;
+      }
+      OS << " in ";
+      printExpr(OS, C->part(0));
+      OS << " %}";
+      printExpr(OS, C->part(1));
+      if (C->part(2)) {
+        OS << "{% else %}";
+        printExpr(OS, C->part(2));
+      }
+      OS << "{% endfor %}";
+      return;
+    case CompoundOp::Let:
+      OS << "{% set " << llvm::cast<LiteralExpr>(C->part(2))->value().S << " = ";
+      printExpr(OS, C->part(0));
+      OS << " %}";
+      printExpr(OS, C->part(1));
+      return;
   }
 }
 
@@ -213,10 +259,31 @@ llvm::StringRef compoundName(CompoundOp Op) {
       return "dict";
     case CompoundOp::Tuple:
       return "tuple";
+    case CompoundOp::Block:
+      return "block";
+    case CompoundOp::For:
+      return "for";
+    case CompoundOp::Let:
+      return "set";
   }
   return "?";
 }
 }  // namespace
+
+bool isStatement(const Expr *E) {
+  auto *C = llvm::dyn_cast_or_null<CompoundExpr>(E);
+  if (!C) return false;
+  switch (C->op()) {
+    case CompoundOp::Block:
+    case CompoundOp::For:
+    case CompoundOp::Let:
+      return true;
+    case CompoundOp::Cond:
+      return isStatement(C->part(0));
+    default:
+      return false;
+  }
+}
 
 void forEachOperandRef(Expr &E, llvm::function_ref<void(Expr *&)> F) {
   switch (E.kind()) {

@@ -269,8 +269,25 @@ enum class CompoundOp : uint8_t {
   Cond,   ///< `a if c else b`: parts {a, c, b}; b is null without `else`.
   Slice,  ///< `x[lo:hi:step]`: parts {x, lo, hi, step}; missing ones null.
   Dict,   ///< `{k: v, ...}`: parts {k0, v0, k1, v1, ...}.
-  Tuple   ///< `(a, b)`: parts are the items.
+  Tuple,  ///< `(a, b)`: parts are the items.
+  /// Template text with statements: parts are the pieces, in order; each
+  /// renders with Python's str() (text pieces are string literals).
+  Block,
+  /// `{% for t1, t2 in it %}body{% else %}empty{% endfor %}`: parts {it,
+  /// body, empty (null without `else`), t1, t2, ...}, each target a string
+  /// literal naming a variable bound in body, with `loop`.
+  For,
+  /// `{% set name = value %}rest`: parts {value, rest, name (a string
+  /// literal)}; name is bound in rest (the remainder of its block).
+  Let
 };
+
+/// The number of CompoundOp values (for readers that check them).
+constexpr unsigned NumCompoundOps = 7;
+
+/// True if \p E is a template statement (a Block, For or Let, or an `if`
+/// statement: a Cond over Blocks); such an expression renders to a string.
+bool isStatement(const Expr *E);
 
 /// An expression of several parts, some optional (null).
 class CompoundExpr : public Expr {

@@ -9,6 +9,25 @@ using Result = llvm::Expected<std::optional<orch::ir::Json>>;
 using Args = llvm::ArrayRef<orch::ir::Json>;
 
 Result abs(const orch::ir::Json &V, Args A);
+/// Items in lists of the given size, the last filled (FilterCollections.cpp).
+Result batch(const orch::ir::Json &V, Args A);
+/// A moment (Unix seconds or ISO 8601 text) in a strftime format
+/// (FilterDate.cpp; an extension, ContextLab's).
+Result date(const orch::ir::Json &V, Args A);
+/// A mapping's [key, value] pairs sorted by key or value.
+Result dictsort(const orch::ir::Json &V, Args A);
+/// Every line but the first (and blank ones) indented.
+Result indent(const orch::ir::Json &V, Args A);
+/// Each item's attribute, or each item through another filter.
+Result map(const orch::ir::Json &V, Args A);
+/// Python's re.findall, re.search (the match or None) and re.sub
+/// (FilterRegex.cpp; extensions, ContextLab's).
+Result regexFindall(const orch::ir::Json &V, Args A);
+Result regexReplace(const orch::ir::Json &V, Args A);
+Result regexSearch(const orch::ir::Json &V, Args A);
+/// Items whose attribute fails (rejectattr) or passes (selectattr) a test.
+Result rejectattr(const orch::ir::Json &V, Args A);
+Result selectattr(const orch::ir::Json &V, Args A);
 /// The last path component, as Python's os.path.basename (an extension).
 Result basename(const orch::ir::Json &V, Args A);
 Result capitalize(const orch::ir::Json &V, Args A);

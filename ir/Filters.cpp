@@ -25,6 +25,17 @@ constexpr P SumParams[] = {{"attribute", "null"}, {"start", "0"}};
 constexpr P CenterParams[] = {{"width", "80"}};
 constexpr P TruncateParams[] = {
     {"length", "255"}, {"killwords", "false"}, {"end", "\"...\""}, {"leeway", "null"}};
+constexpr P BatchParams[] = {{"linecount", ""}, {"fill_with", "null"}};
+constexpr P DateParams[] = {{"format", "\"%Y-%m-%d\""}};
+constexpr P StrftimeParams[] = {{"format", ""}};
+constexpr P DictsortParams[] = {
+    {"case_sensitive", "false"}, {"by", "\"key\""}, {"reverse", "false"}};
+constexpr P IndentParams[] = {{"width", "4"}, {"first", "false"}, {"blank", "false"}};
+constexpr P MapParams[] = {
+    {"filter", "null"}, {"attribute", "null"}, {"default", "null"}, {"arg", "null"}};
+constexpr P SelectParams[] = {{"attribute", ""}, {"test", "null"}, {"value", "null"}};
+constexpr P RegexParams[] = {{"pattern", ""}};
+constexpr P RegexReplaceParams[] = {{"pattern", ""}, {"replacement", "\"\""}};
 constexpr llvm::ArrayRef<P> NoKeywords{};
 
 constexpr FilterInfo Table[] = {
@@ -32,13 +43,21 @@ constexpr FilterInfo Table[] = {
      "absolute value of a number (keeps int or float)", f::abs, false},
     {"basename", 0, 0, NoKeywords, Type::String,
      "the last path component, as os.path.basename (an extension)", f::basename, false},
+    {"batch", 1, 2, BatchParams, Type::List,
+     "lists of the given size, the last filled with fill_with", f::batch, false},
     {"capitalize", 0, 0, NoKeywords, Type::String,
      "first character title case, rest lower", f::capitalize, true},
     {"center", 0, 1, CenterParams, Type::String, "centred in the width (default 80)",
      f::center, false},
+    {"date", 0, 1, DateParams, Type::String,
+     "a moment (Unix seconds, ISO 8601 text) in a strftime format, UTC (an extension)",
+     f::date, false},
     {"default", 0, 2, DefaultParams, Type::Any,
      "the argument if the value is undefined (or falsy, with true)", f::defaultValue,
      true},
+    {"dictsort", 0, 3, DictsortParams, Type::List,
+     "[key, value] pairs sorted by key or value (case_sensitive, by, reverse)",
+     f::dictsort, false},
     {"dirname", 0, 0, NoKeywords, Type::String,
      "the path without its last component, as os.path.dirname (an extension)", f::dirname,
      false},
@@ -48,6 +67,8 @@ constexpr FilterInfo Table[] = {
      "converts to a float (argument: fallback, 0.0)", f::toFloat, false},
     {"from_json", 0, 0, NoKeywords, Type::Any,
      "the value of JSON text (an extension, ContextLab's)", f::fromJson, false},
+    {"indent", 0, 3, IndentParams, Type::String,
+     "indents lines after the first (width, first, blank)", f::indent, true},
     {"int", 0, 1, IntParams, Type::Int, "converts to an integer (argument: fallback, 0)",
      f::toInt, false},
     {"join", 0, 1, JoinParams, Type::String,
@@ -59,23 +80,40 @@ constexpr FilterInfo Table[] = {
     {"list", 0, 0, NoKeywords, Type::List,
      "characters of a string, keys of a mapping, items of a list", f::list, false},
     {"lower", 0, 0, NoKeywords, Type::String, "lower case", f::lower, true},
+    {"map", 0, 4, MapParams, Type::List,
+     "each item through a filter, or its attribute (attribute=, default=)", f::map,
+     false},
     {"max", 0, 2, ExtremeParams, Type::Any,
      "greatest item (strings without case unless case_sensitive)", f::max, false},
     {"min", 0, 2, ExtremeParams, Type::Any,
      "least item (strings without case unless case_sensitive)", f::min, false},
     {"raw", 0, 0, NoKeywords, Type::Any,
      "the value as it is: in a shell `command`, not quoted (warned about)", f::raw, true},
+    {"regex_findall", 1, 1, RegexParams, Type::List,
+     "every match of a regular expression, as re.findall (an extension)", f::regexFindall,
+     false},
+    {"regex_replace", 1, 2, RegexReplaceParams, Type::String,
+     "replaces every match, as re.sub (an extension)", f::regexReplace, false},
+    {"regex_search", 1, 1, RegexParams, Type::Any,
+     "the first match of a regular expression, or none (an extension)", f::regexSearch,
+     false},
+    {"rejectattr", 1, 3, SelectParams, Type::List,
+     "items whose attribute fails the test (or is false)", f::rejectattr, false},
     {"replace", 2, 3, ReplaceParams, Type::String,
      "replaces occurrences of the first argument", f::replace, false},
     {"round", 0, 2, RoundParams, Type::Any,
      "rounds to the given number of digits: half to even (common), floor or ceil",
      f::round, false},
+    {"selectattr", 1, 3, SelectParams, Type::List,
+     "items whose attribute passes the test (or is true)", f::selectattr, false},
     {"shell_quote", 0, 0, NoKeywords, Type::String,
      "the text as one POSIX shell word (done for every value in a shell `command`)",
      f::shellQuote, false},
     {"slugify", 0, 0, NoKeywords, Type::String,
      "lower case, runs of non-alphanumerics as `-`, trimmed (an extension)", f::slugify,
      false},
+    {"strftime", 1, 1, StrftimeParams, Type::String,
+     "the same as date, with a required format (an extension)", f::date, false},
     {"string", 0, 0, NoKeywords, Type::String, "converts to a string", f::string, true},
     {"sum", 0, 2, SumParams, Type::Any, "sum of the items plus start (attribute, start)",
      f::sum, false},

@@ -125,42 +125,68 @@ class FoldConstantsPass : public Pass {
 
   /// True if every name in \p E is a bound input.
   static bool constant(const Expr *E, const BoundScope &S) {
+    std::vector<llvm::StringRef> Locals;
+    return constant(E, S, Locals);
+  }
+
+  /// The same, where \p Locals are names bound by enclosing statements
+  /// (`{% for %}`, `{% set %}`): constant when their values are.
+  static bool constant(const Expr *E, const BoundScope &S,
+                       std::vector<llvm::StringRef> &Locals) {
     switch (E->kind()) {
       case Expr::Kind::Literal:
         return true;
       case Expr::Kind::Name: {
         llvm::StringRef N = llvm::cast<NameExpr>(E)->name();
+        if (llvm::is_contained(Locals, N)) return true;
         return N != "steps" && N != "inputs" && S.input(N);
       }
       case Expr::Kind::Attr: {
         auto *A = llvm::cast<AttrExpr>(E);
-        if (auto *N = llvm::dyn_cast<NameExpr>(A->base()); N && N->name() == "inputs")
+        if (auto *N = llvm::dyn_cast<NameExpr>(A->base());
+            N && N->name() == "inputs" && !llvm::is_contained(Locals, "inputs"))
           return S.input(A->attr());
-        return constant(A->base(), S);
+        return constant(A->base(), S, Locals);
       }
       case Expr::Kind::Index:
-        return constant(llvm::cast<IndexExpr>(E)->base(), S) &&
-               constant(llvm::cast<IndexExpr>(E)->index(), S);
+        return constant(llvm::cast<IndexExpr>(E)->base(), S, Locals) &&
+               constant(llvm::cast<IndexExpr>(E)->index(), S, Locals);
       case Expr::Kind::Filter: {
         auto *F = llvm::cast<FilterExpr>(E);
-        if (!constant(F->base(), S)) return false;
+        if (!constant(F->base(), S, Locals)) return false;
         for (const Expr *A : F->args())
-          if (!constant(A, S)) return false;
+          if (!constant(A, S, Locals)) return false;
         return true;
       }
       case Expr::Kind::Unary:
-        return constant(llvm::cast<UnaryExpr>(E)->operand(), S);
+        return constant(llvm::cast<UnaryExpr>(E)->operand(), S, Locals);
       case Expr::Kind::Binary:
-        return constant(llvm::cast<BinaryExpr>(E)->lhs(), S) &&
-               constant(llvm::cast<BinaryExpr>(E)->rhs(), S);
+        return constant(llvm::cast<BinaryExpr>(E)->lhs(), S, Locals) &&
+               constant(llvm::cast<BinaryExpr>(E)->rhs(), S, Locals);
       case Expr::Kind::List:
         for (const Expr *I : llvm::cast<ListExpr>(E)->items())
-          if (!constant(I, S)) return false;
+          if (!constant(I, S, Locals)) return false;
         return true;
-      case Expr::Kind::Compound:
-        for (const Expr *I : llvm::cast<CompoundExpr>(E)->parts())
-          if (I && !constant(I, S)) return false;
+      case Expr::Kind::Compound: {
+        auto *C = llvm::cast<CompoundExpr>(E);
+        size_t Base = Locals.size();
+        bool Const = true;
+        if (C->op() == CompoundOp::For || C->op() == CompoundOp::Let) {
+          // The bound names are constant when the value they come from is.
+          bool IsFor = C->op() == CompoundOp::For;
+          Const = constant(C->part(0), S, Locals) &&
+                  (!IsFor || !C->part(2) || constant(C->part(2), S, Locals));
+          for (size_t I = IsFor ? 3 : 2; I < C->parts().size(); ++I)
+            Locals.push_back(llvm::cast<LiteralExpr>(C->part(I))->value().S);
+          if (IsFor) Locals.push_back("loop");
+          Const = Const && constant(C->part(1), S, Locals);
+          Locals.resize(Base);
+          return Const;
+        }
+        for (const Expr *I : C->parts())
+          if (I && !constant(I, S, Locals)) return false;
         return true;
+      }
     }
     return false;
   }

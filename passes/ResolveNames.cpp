@@ -7,7 +7,9 @@
 //===----------------------------------------------------------------------===//
 #include <algorithm>
 
+#include "ir/Eval.h"
 #include "ir/Filters.h"
+#include "ir/Regex.h"
 #include "ir/Tests.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -52,6 +54,11 @@ class ResolveNamesPass : public Pass {
   std::vector<llvm::StringRef> StepIds;
   /// The next walked node may be a tuple literal (after `in`, as an argument).
   bool TupleOk = false;
+  /// Names bound by the enclosing `{% for %}` and `{% set %}` statements:
+  /// they are neither inputs nor steps.
+  std::vector<llvm::StringRef> Locals;
+  /// Walks a statement's parts with its names in scope.
+  void walkStatement(CompoundExpr *C, const Owner &O);
 };
 
 /// A chain `root.a[b].c`, top node first; returns its root.
@@ -154,6 +161,10 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
     }
     case Expr::Kind::Compound: {
       auto *C = llvm::cast<CompoundExpr>(E);
+      if (C->op() == CompoundOp::For || C->op() == CompoundOp::Let) {
+        walkStatement(C, O);
+        break;
+      }
       if (C->op() == CompoundOp::Tuple && !MayBeTuple)
         D->report(DiagKind::TupleNotSupported, E->loc(), E->length());
       for (size_t I = 0; I < C->parts().size(); ++I)
@@ -179,6 +190,33 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
       break;
   }
   typeOf(E);
+}
+
+void ResolveNamesPass::walkStatement(CompoundExpr *C, const Owner &O) {
+  size_t Base = Locals.size();
+  if (C->op() == CompoundOp::Let) {
+    walk(C->part(0), O);
+    Locals.push_back(llvm::cast<LiteralExpr>(C->part(2))->value().S);
+    walk(C->part(1), O);
+    Locals.resize(Base);
+    return;
+  }
+  // `for`: the iterable (`d.items()` is the loop's own form of `items`),
+  // then the body with the loop variables and `loop`, then `else`.
+  Expr *It = C->part(0);
+  auto *Call = llvm::dyn_cast<FilterExpr>(It);
+  if (Call && !Call->isTest() && Call->name() == "items" && Call->args().empty()) {
+    walk(Call->base(), O);
+  } else {
+    TupleOk = true;  // a loop takes a tuple's items, as Python does
+    walk(It, O, UseShape::List);
+  }
+  for (size_t I = 3; I < C->parts().size(); ++I)
+    Locals.push_back(llvm::cast<LiteralExpr>(C->part(I))->value().S);
+  Locals.push_back("loop");
+  walk(C->part(1), O);
+  Locals.resize(Base);
+  if (C->part(2)) walk(C->part(2), O);
 }
 
 /// "no arguments", "1 argument", "0 to 2 arguments".
@@ -224,9 +262,20 @@ void ResolveNamesPass::checkFilter(const FilterExpr *F) {
     }
     Given = Slots->size();
   }
-  if (Given < Info->MinArgs || Given > Info->MaxArgs)
+  if (Given < Info->MinArgs || Given > Info->MaxArgs) {
     D->report(DiagKind::FilterArity, F->nameLoc(), F->name().size(), F->name().str(),
               takes(Info->MinArgs, Info->MaxArgs), Given);
+    return;
+  }
+  // A constant pattern is compiled now: what the subset does not support
+  // is an error here, and the runtime reuses the compiled program.
+  if (F->name().starts_with("regex_") && !F->args().empty() && F->argName(0).empty())
+    if (auto *L = llvm::dyn_cast<LiteralExpr>(F->args()[0]);
+        L && L->value().Ty == Type::String)
+      if (llvm::Expected<std::shared_ptr<const Regex>> R = Regex::compile(L->value().S);
+          !R)
+        D->report(DiagKind::RegexUnsupported, L->loc(), L->length(),
+                  llvm::toString(R.takeError()));
 }
 
 void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
@@ -248,6 +297,29 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
       for (Expr *L : Links) L->setType(Type::Any);
       return;
     }
+  if (llvm::is_contained(Locals, Name)) {
+    // A loop variable or a `set` name: known when the template renders.
+    Top->setType(Type::Any);
+    return;
+  }
+  if (isRunVariable(Name) && !P->findInput(Name) && !P->findStep(Name)) {
+    // `execution.timestamp`, `output_path`: given by the runtime, per run.
+    if (Name == "execution" && !Links.empty()) {
+      std::optional<llvm::StringRef> F = linkKey(Links[0]);
+      if (!F || !llvm::is_contained(executionFields(), *F)) {
+        std::vector<llvm::StringRef> Fields(executionFields().begin(),
+                                            executionFields().end());
+        D->report(DiagKind::RunVariableField, linkLoc(Links[0]), linkLen(Links[0]),
+                  F ? F->str() : std::string("..."), llvm::join(Fields, ", "));
+        return;
+      }
+    }
+    size_t Depth = Name == "execution" ? 1 : 0;
+    Top->setType(Links.size() == Depth         ? Type::String
+                 : Links.empty() && Depth == 1 ? Type::Map
+                                               : Type::Any);
+    return;
+  }
   if (Name == "steps") {
     std::optional<llvm::StringRef> Id;
     if (!Links.empty()) Id = linkKey(Links[0]);
@@ -410,6 +482,10 @@ void ResolveNamesPass::typeOf(Expr *E) {
       auto *C = llvm::cast<CompoundExpr>(E);
       switch (C->op()) {
         case CompoundOp::Cond: {
+          if (isStatement(C)) {
+            E->setType(Type::String);
+            return;
+          }
           // Without `else` a false condition gives undefined: any.
           Type A = C->part(0)->type();
           E->setType(C->part(2) && C->part(2)->type() == A ? A : Type::Any);
@@ -425,6 +501,11 @@ void ResolveNamesPass::typeOf(Expr *E) {
           return;
         case CompoundOp::Tuple:
           E->setType(Type::List);
+          return;
+        case CompoundOp::Block:
+        case CompoundOp::For:
+        case CompoundOp::Let:
+          E->setType(Type::String);
           return;
       }
       return;

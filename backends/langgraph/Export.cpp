@@ -7,6 +7,7 @@
 #include "backends/langgraph/JsText.h"
 #include "backends/langgraph/LangGraph.h"
 #include "ir/Actions.h"
+#include "ir/Eval.h"
 #include "ir/Filters.h"
 #include "ir/JsonSchema.h"
 #include "llvm/ADT/StringExtras.h"
@@ -69,6 +70,12 @@ class Checker {
 
   void walk(const ir::Expr *E, llvm::StringRef Step) {
     if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(E)) {
+      if (ir::isStatement(C)) {
+        Diags.report(DiagKind::ExportUnsupported, C->loc(), C->length(),
+                     "this template statement (`{% if %}`, `{% for %}`, `{% set %}`)",
+                     Step.str());
+        return;
+      }
       for (const ir::Expr *X : C->parts())
         if (X) walk(X, Step);
     } else if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
@@ -97,6 +104,11 @@ class Checker {
       walk(B->rhs(), Step);
     } else if (auto *L = llvm::dyn_cast<ir::ListExpr>(E)) {
       for (const ir::Expr *X : L->items()) walk(X, Step);
+    } else if (auto *N = llvm::dyn_cast<ir::NameExpr>(E)) {
+      // orchrt gives these per run; the JS runtime would read an input.
+      if (ir::isRunVariable(N->name()) && !P.findInput(N->name()) && !P.findStep(N->name()))
+        Diags.report(DiagKind::ExportUnsupported, N->loc(), N->length(),
+                     fmt::format("the run-time variable `{}`", N->name().str()), Step.str());
     }
   }
 

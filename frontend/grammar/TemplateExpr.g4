@@ -8,6 +8,13 @@ grammar TemplateExpr;
 
 expression : condExpr EOF ;
 
+// The heads of the statements that bind names, before their expression
+// (parsed as an `expression`): `{% for x in ... %}`, `{% for k, v in ... %}`
+// and `{% set x = ... %}`. The statement's keyword is read before.
+forHead : IDENT (COMMA IDENT)* COMMA? KW_IN ;
+
+setHead : IDENT ASSIGN ;
+
 // Jinja's inline `if`: `a if cond else b`; without `else` it is undefined.
 condExpr : orExpr (KW_IF orExpr (KW_ELSE condExpr)?)? ;
 
@@ -65,6 +72,8 @@ postfix : primary suffix* ;
 suffix
   : DOT IDENT                 # AttrSuffix
   | DOT INT                   # AttrIndexSuffix
+  // A method call: only `.items()` (Jinja2's `items` filter) is supported.
+  | DOT IDENT LPAREN RPAREN   # MethodSuffix
   | LBRACK condExpr RBRACK    # IndexSuffix
   | LBRACK lo=condExpr? COLON hi=condExpr? (COLON st=condExpr?)? RBRACK  # SliceSuffix
   ;

@@ -1,6 +1,7 @@
 //===- Scheduler.cpp ------------------------------------------------------===//
 #include "runtime/exec/Scheduler.h"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -94,6 +95,11 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
       Runner(Runner),
       Opts(Opts),
       Obs(Observer) {
+  Execution = executionVariable(Opts.StartedAt == std::chrono::system_clock::time_point{}
+                                    ? std::chrono::system_clock::now()
+                                    : Opts.StartedAt,
+                                Opts.RunId);
+  OutputPath = Opts.OutputPath;
   size_t N = P.steps() ? P.steps()->size() : 0;
   States.resize(N);
   Dependents.resize(N);
@@ -193,6 +199,24 @@ RunStatus Scheduler::status() const {
 const json *Scheduler::input(llvm::StringRef Name) const {
   auto It = Inputs.find(Name.str());
   return It == Inputs.end() ? nullptr : &*It;
+}
+
+json executionVariable(std::chrono::system_clock::time_point At,
+                       const std::string &RunId) {
+  std::time_t T = std::chrono::system_clock::to_time_t(At);
+  std::tm Utc = fmt::gmtime(T);
+  json E = json::object();
+  E["timestamp"] = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", Utc);
+  E["run_id"] = RunId.empty() ? fmt::format("local-{:%Y%m%dT%H%M%S}", Utc) : RunId;
+  E["date"] = fmt::format("{:%Y-%m-%d}", Utc);
+  return E;
+}
+
+const json *Scheduler::runVariable(llvm::StringRef Name) const {
+  if (Name == "execution") return &Execution;
+  if (Name == "output_path" && !OutputPath.get_ref<const std::string &>().empty())
+    return &OutputPath;
+  return nullptr;
 }
 
 const StepState *Scheduler::settledState(llvm::StringRef Id, uint32_t &I) const {

@@ -102,7 +102,18 @@ struct RunOptions {
   /// Per step, the attempts earlier processes of this run used up (a
   /// resume): key numbers continue after them. Empty: none.
   std::vector<unsigned> PriorAttempts;
+  /// What templates read as `output_path`: the run's directory.
+  std::string OutputPath;
+  /// When the run started, for `execution.timestamp` and `execution.date`
+  /// (the epoch: the system clock when the scheduler is made).
+  std::chrono::system_clock::time_point StartedAt{};
 };
+
+/// The `execution` variable of templates: `timestamp` (ISO 8601, UTC,
+/// seconds), `date` (YYYY-MM-DD) and `run_id` (\p RunId, or one made from
+/// the time when the run has no durable id).
+orch::ir::Json executionVariable(std::chrono::system_clock::time_point At,
+                                 const std::string &RunId);
 
 /// The -j of a run of \p P: \p Requested if given (non-zero), else the
 /// plan's `execution.max_concurrent_tasks`, else 32.
@@ -211,6 +222,8 @@ class Scheduler : public ir::EvalScope {
   /// Reads back only \p Field when it was spilled.
   const orch::ir::Json *stepField(llvm::StringRef Id,
                                   llvm::StringRef Field) const override;
+  /// `execution` and `output_path`.
+  const orch::ir::Json *runVariable(llvm::StringRef Name) const override;
   /// The first failure to move large fields to files ("" if none); those
   /// fields stayed in memory.
   const std::string &spillWarning() const { return SpillWarning; }
@@ -268,6 +281,8 @@ class Scheduler : public ir::EvalScope {
   const plan::Plan &P;
   const PlanProgram &Prog;
   orch::ir::Json Inputs;
+  /// The run-time variables of templates (runVariable).
+  orch::ir::Json Execution, OutputPath;
   Executor &Exec;
   ActionRunner &Runner;
   RunOptions Opts;

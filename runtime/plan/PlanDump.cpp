@@ -142,6 +142,19 @@ class Dumper {
         }
         OS << '}';
         return;
+      case 4:  // Block
+      case 5:  // For
+      case 6:  // Let (set)
+        OS << (E->op() == 4 ? "block(" : E->op() == 5 ? "for(" : "set(");
+        for (uint32_t K = 0; K < N; ++K) {
+          if (K) OS << ", ";
+          if (E->args()->Get(K) >= 0)
+            Part(K);
+          else
+            OS << '_';
+        }
+        OS << ')';
+        return;
       default:  // Tuple
         OS << '(';
         for (uint32_t K = 0; K < N; ++K) {

@@ -44,7 +44,7 @@ class Checker {
             if (A < (Compound ? -1 : 0) || A >= static_cast<int32_t>(I))
               return fail(fmt::format("expression {} has an argument out of order", I));
         if (E->op() > 15 || (E->kind() == pf::ExprKind::Filter && E->op() > 2) ||
-            (Compound && E->op() > 3))
+            (Compound && E->op() >= ir::NumCompoundOps))
           return fail(fmt::format("expression {} has an unknown operator", I));
         if (E->names() && (E->kind() != pf::ExprKind::Filter || !E->args() ||
                            E->names()->size() != E->args()->size()))
@@ -71,6 +71,24 @@ class Checker {
               Ok &= static_cast<ir::CompoundOp>(E->op()) != ir::CompoundOp::Dict ||
                     N % 2 == 0;
               break;
+            case ir::CompoundOp::Block:
+              for (uint32_t K = 0; K < N; ++K) Ok &= Has(K);
+              break;
+            case ir::CompoundOp::For:
+            case ir::CompoundOp::Let: {
+              // {it, body, else?, names...} and {value, rest, name}: each
+              // name a string literal.
+              bool IsFor = static_cast<ir::CompoundOp>(E->op()) == ir::CompoundOp::For;
+              uint32_t First = IsFor ? 3 : 2;
+              Ok = (IsFor ? N > 3 : N == 3) && Has(0) && Has(1);
+              for (uint32_t K = First; Ok && K < N; ++K) {
+                Ok = Has(K);
+                const pf::ExprNode *Nm = Ok ? P.exprs()->Get(E->args()->Get(K)) : nullptr;
+                Ok = Ok && Nm->kind() == pf::ExprKind::Literal &&
+                     Nm->lit_type() == pf::Type::String && Nm->s();
+              }
+              break;
+            }
           }
           if (!Ok) return fail(fmt::format("expression {} has missing parts", I));
         }

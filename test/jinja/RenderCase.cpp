@@ -85,11 +85,19 @@ CaseResult renderCase(const std::string &Expr, const json &Inputs, bool IsTempla
   if (!passes::runPasses(*P, Ctx) || Diags.hasErrors()) return Finish();
   const ir::Value *V = P->Steps.at(0).Params->entries()[0].V;
   const auto *S = llvm::dyn_cast<ir::ScalarValue>(V);
-  if (!S || S->scalar().Ty != ir::Type::String) {
+  // A template of text only (`{% raw %}…{% endraw %}`) is its text.
+  std::string Plain;
+  const auto *T = llvm::dyn_cast<ir::TemplateValue>(V);
+  bool TextOnly = T && llvm::all_of(T->segments(), [](const ir::Segment &Sg) {
+                    return Sg.K == ir::Segment::Kind::Text;
+                  });
+  if (TextOnly)
+    for (const ir::Segment &Sg : T->segments()) Plain += Sg.Text.str();
+  if (!TextOnly && (!S || S->scalar().Ty != ir::Type::String)) {
     R.Text = "the template was not folded to a constant";
     return R;
   }
-  llvm::StringRef Text = S->scalar().S;
+  llvm::StringRef Text = TextOnly ? llvm::StringRef(Plain) : S->scalar().S;
   if (!Text.consume_front(Open) || !Text.consume_back(Close)) {
     R.Text = "the folded text lost its markers";
     return R;

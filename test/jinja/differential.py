@@ -17,11 +17,13 @@ may never give a different answer, nor answer where Jinja2 fails.
 Usage: differential.py JINJA_RENDER [--dump FILE] [--seed N]
 Run with /usr/bin/python3 (the pyenv python on PATH lacks jinja2).
 """
+import copy
 import json
 import random
 import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 from jinja2 import Environment, StrictUndefined
 
@@ -48,6 +50,15 @@ REJECTIONS = [
     ("`round` with floor or ceil beyond 15 digits", r"beyond 15 digits"),
     ("keyword arguments to tests", r"keyword arguments to a test are not supported"),
     ("`attribute` of min, max, sum, unique", r"the `attribute` argument is not supported"),
+    ("regular expressions outside the linear-time subset",
+     r"\[RegexUnsupported\]|unsupported regular expression"),
+    ("`regex_findall` with several groups (Python returns tuples)",
+     r"with more than one group is not supported"),
+    ("dates beyond the ISO 8601 forms read, directives beyond the documented set",
+     r"is not a date this filter reads|is not supported by `date`"),
+    ("loop filters (`for x in xs if c`)", r"template statement `\{% for \.\.\. if %\}`"),
+    ("`{% set a, b = ... %}` (unpacking)", r"template statement `\{% set \.\.\., \.\.\. %\}`"),
+    ("a missing attribute in map, selectattr, rejectattr", r"attribute `[^`]*` of item \d+ is undefined"),
 ]
 
 INPUTS = {
@@ -87,6 +98,14 @@ INPUTS = {
     "nd": {"b": {"y": 1, "x": {"q": 2, "p": 3}}, "a": [{"k2": 1, "k1": 2}], "é": True, "E": 0.5},
 }
 
+# Records for map, selectattr, rejectattr (not among ATOMS: the generic
+# cases do not take them).
+RECORDS = [
+    {"name": "ann", "age": 31, "tags": ["x", "y"], "ok": True},
+    {"name": "Bob", "age": 25, "tags": [], "ok": False},
+    {"name": "cy", "age": 40, "tags": ["z"], "ok": None},
+]
+
 ATOMS = [
     "0", "1", "-1", "42", "007", "00", "9223372036854775807", "2.5", "0.1", "1e16", "1e15",
     "1e-5", "1e309", "-0.0", "3.0", "'abc'", "\"x y\"", "''", "'é'", "'ß'", "'Σ'",
@@ -94,6 +113,7 @@ ATOMS = [
     "true", "false", "True", "none", "None", "null", "[]", "[1, 2]", "['a', 'b', 'c']",
     "[1, [2, 3]]", "[true, none, 1.5, 'q']",
 ] + list(INPUTS)
+INPUTS["recs"] = RECORDS
 
 FILTERS = {
     "abs": [()],
@@ -119,6 +139,12 @@ FILTERS = {
     "upper": [()],
     "wordcount": [()],
     "list": [()],
+    "indent": [(), ("2",), ("2", "true"), ("width=1", "blank=true"), ("'> '",), ("first=true",),
+               ("0", "true", "true"), ("-1",), ("1.5",), ("none",)],
+    "regex_search": [("'\\\\d+'",), ("'[A-Z][a-z]+'",), ("'o\\\\b'",), ("'(o)(r)?'",), ("'$'",)],
+    "regex_replace": [("'[aeiou]'", "'_'"), ("'(\\\\w+) (\\\\w+)'", "'\\\\2 \\\\1'"), ("'x*'", "'-'"),
+                      ("'\\\\s+'",), ("'l+'", "'\\\\g<0>!'")],
+    "regex_findall": [("'\\\\w+'",), ("'(\\\\w)\\\\w*'",), ("'a|ab'",), ("''",), ("'\\\\d'",)],
 }
 
 BINOPS = ["+", "-", "*", "/", "%", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in",
@@ -142,6 +168,53 @@ TEMPLATES = [
     "{{ s -}}\u200b y", "x\u200b{{- s }}", "é {{- s }}", "{{ s -}} é",
     "run{{ ' --verbose' if b }}", "run{{ ' --verbose' if t }}", "[{{ 'x' if b }}]",
     "{{ ('x' if b) ~ 'y' }}", "{{ 'a' if b }}{{- s }}",
+]
+
+
+# Statements: `if`, `for` (with `loop`, `else`, unpacking), `set` and its
+# scope, `raw`, whitespace control around statements.
+STATEMENTS = [
+    "{% for x in l %}{{ x }},{% endfor %}",
+    "{% for x in l %}{{ loop.index }}/{{ loop.length }}{% if not loop.last %}-{% endif %}{% endfor %}",
+    "{% for x in l %}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}|{% endfor %}",
+    "{% for x in el %}x{% else %}empty{% endfor %}", "{% for x in l %}x{% else %}empty{% endfor %}",
+    "{% for c in s %}{{ c | upper }}{% endfor %}", "{% for c in u %}[{{ c }}]{% endfor %}",
+    "{% for k in d %}{{ k }}{% endfor %}", "{% for k in od %}{{ k }};{% endfor %}",
+    "{% for k, v in d.items() %}{{ k }}={{ v }} {% endfor %}",
+    "{% for k, v in od.items() %}[{{ k }}:{{ v }}]{% endfor %}",
+    "{% for k, v in od | dictsort %}{{ k }}={{ v }};{% endfor %}",
+    "{% for k, v in od | dictsort(reverse=true) %}{{ k }};{% endfor %}",
+    "{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %}",
+    "{% for a, b in ['xy', 'zw'] %}{{ b }}{% endfor %}", "{% for a, b in l %}{% endfor %}",
+    "{% for a, b in [[1, 2, 3]] %}{% endfor %}", "{% for x in n %}{% endfor %}",
+    "{% for x in z %}{% endfor %}", "{% for x in nosuch %}{% endfor %}",
+    "{% for x in (1, 2) %}{{ x }}{% endfor %}",
+    "{% for a in l %}{% for b in ls %}{{ a }}{{ b }}{{ loop.index }}{% endfor %};{% endfor %}",
+    "{% for a in l %}{% for b in el %}x{% else %}{{ loop.index }}{% endfor %}{% endfor %}",
+    "{% for x in l %}{{ loop.previtem | default('-') }}{{ loop.nextitem | default('-') }} {% endfor %}",
+    "{% for x in recs %}{{ x.name }}:{{ x.age }} {% endfor %}",
+    "{% for x in l if x > 1 %}{{ x }}{% endfor %}",
+    "{% for x in (l if t else ls) %}{{ x }}{% endfor %}",
+    "{% if n > 5 %}big{% elif n > 2 %}mid{% else %}small{% endif %}",
+    "{% if neg > 5 %}big{% elif neg > -20 %}mid{% else %}small{% endif %}",
+    "{% if b %}x{% endif %}y", "{% if z %}a{% elif e %}b{% endif %}c",
+    "{% if t %}{% if b %}1{% else %}2{% endif %}{% endif %}", "{% if nosuch %}x{% endif %}",
+    "{% if nosuch is defined %}x{% else %}y{% endif %}", "{% if l %}{{ l | length }}{% endif %}",
+    "{% if 'a' if b %}x{% else %}y{% endif %}",
+    "{% set y = n * 2 %}{{ y }}", "{% set y = l | join('-') %}<{{ y }}>{{ y | length }}",
+    "{% for x in l %}{% set y = x * 10 %}{{ y }} {% endfor %}",
+    "{% set x = 'outer' %}{% for i in l %}{% set x = i %}{{ x }}{% endfor %}{{ x }}",
+    "{% set s = 'shadow' %}{{ s }}", "{% for n in l %}{{ n }}{% endfor %}{{ n }}",
+    "{% for x in l %}{{ x }}{% endfor %}{{ x }}",
+    "{% set a = 1 %}{% set b = a + 1 %}{{ a }}{{ b }}",
+    "a {%- if t %} b {% endif -%} c", "a {% if t -%} b {%- endif %} c",
+    "x\n  {%- for i in l %}\n  {{ i }}\n  {%- endfor %}\ny",
+    "{% raw %}{{ not parsed }} {% if %}{% endraw %}", "a {%- raw %} b {% endraw -%} c",
+    "{% raw -%}  b  {%- endraw %}", "{% if t %}x{% else %}y{% else %}z{% endif %}",
+    "{% endfor %}", "{% if t %}x", "{% for x in l %}x{% endif %}", "{% else %}",
+    "{% if t %}x{% endif y %}", "{% for %}{% endfor %}", "{% for 1 in l %}{% endfor %}",
+    "{% set %}", "{% set x %}", "{% set x = %}", "{% set x, y = 1, 2 %}",
+    "{% for x in l %}{{ loop.index }}{% endfor %}{{ loop }}",
 ]
 
 
@@ -376,6 +449,48 @@ def corpus(rng):
               "small == -9223372036854775808.0", "float('nan') == float('nan')",
               "1e309 > big", "-1e309 < small"]:
         add(e)
+    # map, selectattr, rejectattr, dictsort, batch (Jinja2's generators read
+    # through `list` or `join`).
+    for e in ["l | map('string') | list", "ls | map('upper') | join(',')",
+              "recs | map(attribute='name') | join(', ')", "recs | map(attribute='tags.0') | list",
+              "recs | map(attribute='missing', default='-') | list", "recs | map(attribute='missing') | list",
+              "ls | map('replace', 'a', 'X') | list", "l | map('abs') | sum", "[l, ls] | map('length') | list",
+              "recs | map(attribute='tags') | map('length') | list", "l | map('nosuch') | list",
+              "[d, d] | map(attribute='a') | list", "[d] | map(attribute='c.x') | list", "l | map | list",
+              "recs | selectattr('ok') | map(attribute='name') | join(',')",
+              "recs | rejectattr('ok') | map(attribute='name') | join(',')",
+              "recs | selectattr('age', 'odd') | map(attribute='name') | list",
+              "recs | selectattr('ok', 'none') | list | length",
+              "recs | selectattr('tags.0', 'defined') | map(attribute='name') | list",
+              "recs | rejectattr('tags.0', 'defined') | map(attribute='name') | list",
+              "recs | selectattr('name', 'equalto', 'Bob') | map(attribute='age') | first",
+              "recs | selectattr('name', 'in', ['ann', 'cy']) | list | length",
+              "recs | selectattr('missing') | list", "recs | selectattr('age', 'nosuch') | list",
+              "l | selectattr('x') | list", "od | dictsort | map('first') | join(',')",
+              "od | dictsort(true) | map('first') | join(',')",
+              "{'b': 2, 'a': 3, 'c': 1} | dictsort(by='value') | map('last') | join",
+              "d | dictsort(false, 'value') | list", "l | dictsort", "ed | dictsort | length",
+              "od | dictsort(by='x') | length", "od | dictsort(reverse=true) | map('first') | join",
+              "{'b': 1, 'A': 2, 'a': 0} | dictsort | map('first') | join",
+              "l | batch(2) | list", "ls | batch(2, 'x') | list", "el | batch(3) | list",
+              "s | batch(4) | map('join') | list", "l | batch(2) | map('sum') | list"]:
+        add(e)
+    # Dates: Unix seconds (UTC) and ISO 8601 text.
+    for v in ["0", "1700000000", "-1", "1.5", "951782400", "'2024-02-29'", "'2024-02-29T13:05:09Z'",
+              "'2024-02-29 13:05'", "'2024-02-29T13:05:09.123+05:30'", "'2024-02-29T01:05:09.123456-08:00'",
+              "'2023-02-29'", "'bad'", "'20240229'", "'2024-02-29T25:00'", "s", "z", "l", "1e20"]:
+        for f in ["date", "date('%Y-%m-%d %H:%M:%S')", "date('%a %A %b %B %j %p %I %y')",
+                  "date('%f %z %Z %%')", "strftime('%d/%m/%Y')", "date('%c')"]:
+            add(f"{v} | {f}")
+    # Regular expressions: Python's semantics, or a documented rejection.
+    for pat in ["'a|ab'", "'(a|ab)(c|bcd)'", "'x*'", "'\\\\bfox\\\\b'", "'[^aeiou ]+'", "'o.'", "'^the'",
+                "'dog$'", "'\\\\d{2,}'", "'(?i)QUICK'", "'(?P<w>o)'", "'(o)\\\\1'", "'(?=o)'",
+                "'a{2'", "'[a-'", "'(ab'", "'*a'", "'\\\\Z'", "'\\\\W+'", "'[\\\\w-]+'",
+                "'.+?,'", "'(.*?) (.*)'", "'\\\\s*'", "'[-a]'", "'é|ß'", "'\\\\u00e9'", "'a++'"]:
+        for v in ["words", "u", "e", "'aaa abcd'"]:
+            add(f"{v} | regex_search({pat})")
+            add(f"{v} | regex_replace({pat}, '<\\\\g<0>>')")
+            add(f"{v} | regex_findall({pat}) | join('|')")
     # Dedup, keeping order.
     seen, out = set(), []
     for c in cases:
@@ -385,10 +500,37 @@ def corpus(rng):
     return out
 
 
+def _date(v, format="%Y-%m-%d"):
+    if isinstance(v, str):
+        d = datetime.fromisoformat(v)
+    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        d = datetime.fromtimestamp(v, timezone.utc)
+    else:
+        raise TypeError("date needs Unix seconds or ISO 8601 text")
+    return d.strftime(format)
+
+
+def _regex_search(v, pattern):
+    m = re.search(pattern, str(v))
+    return m.group(0) if m else None
+
+
+# ContextLab's filters that Jinja2 lacks, as Python defines them.
+EXTENSIONS = {
+    "date": _date,
+    "strftime": lambda v, format: _date(v, format),
+    "regex_search": _regex_search,
+    "regex_replace": lambda v, pattern, replacement="": re.sub(pattern, replacement, str(v)),
+    "regex_findall": lambda v, pattern: re.findall(pattern, str(v)),
+}
+
+
 def jinja_render(env, expr, whole=False):
     try:
         t = env.from_string("<" + expr + ">" if whole else "<{{ " + expr + " }}>")
-        out = t.render(null=None, **INPUTS)
+        # A copy: a filter may change its input in place (`indent` of a
+        # list extends it).
+        out = t.render(null=None, **copy.deepcopy(INPUTS))
         return True, out[1:-1]
     except Exception as e:  # any Jinja or Python error is a rejection
         return False, f"{type(e).__name__}: {e}"
@@ -409,13 +551,14 @@ def main():
         else:
             sys.exit(f"unknown argument {args[0]}")
     cases = [("expr", c) for c in corpus(random.Random(seed))]
-    cases += [("template", t) for t in TEMPLATES]
+    cases += [("template", t) for t in TEMPLATES + STATEMENTS]
     lines = "".join(json.dumps({k: c, "inputs": INPUTS}) + "\n" for k, c in cases)
     proc = subprocess.run([tool], input=lines.encode(), capture_output=True, check=True)
     # split("\n"), not splitlines(): U+2028 and U+0085 in an answer are not line ends.
     ours = [json.loads(l) for l in proc.stdout.decode().split("\n") if l]
     assert len(ours) == len(cases), (len(ours), len(cases))
     env = Environment(undefined=StrictUndefined)
+    env.filters.update(EXTENSIONS)
     stats = {"same answer": 0, "both reject": 0}
     reasons = {}
     failures = []

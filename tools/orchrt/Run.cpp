@@ -210,6 +210,11 @@ int runPlan(const RunCommand &Cmd) {
   RunOptions Opts;
   Opts.Jobs = jobsFor(Plan->plan(), Cmd.Jobs);
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
+  // Templates read the run directory as `output_path`.
+  llvm::SmallString<256> OutputPath(Cmd.RunDir);
+  llvm::sys::fs::make_absolute(OutputPath);
+  llvm::sys::path::remove_dots(OutputPath, /*remove_dot_dot=*/true);
+  Opts.OutputPath = OutputPath.str().str();
   // Spill files live under <run dir>/.orch-spill; --resume takes over only those.
   llvm::SmallString<256> SpillRoot(Cmd.RunDir);
   llvm::sys::fs::make_absolute(SpillRoot);  // the result names files from anywhere
