@@ -154,14 +154,18 @@ class SecureStepsPass : public Pass {
     std::vector<Segment> Segs(T->segments().begin(), T->segments().end());
     bool Changed = false;
     ShellContext Shell;  // Where each value lands in the command.
-    for (Segment &Seg : Segs) {
-      if (Seg.K == Segment::Kind::Text) {
+    for (const Segment &Seg : Segs)
+      if (Seg.K == Segment::Kind::Text)
         Shell.text(Seg.Text);
-        continue;
-      }
+      else
+        Shell.value();
+    const std::vector<ShellSpot> &Spots = Shell.finish();
+    size_t NextSpot = 0;
+    for (Segment &Seg : Segs) {
+      if (Seg.K == Segment::Kind::Text) continue;
       bool Raw = Seg.K == Segment::Kind::Expr && llvm::isa<FilterExpr>(Seg.E) &&
                  llvm::cast<FilterExpr>(Seg.E)->name() == "raw";
-      ShellSpot Spot = Shell.value();
+      const ShellSpot &Spot = Spots[NextSpot++];
       if (Spot.K != ShellSpot::Word && !Raw) {
         SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
         uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
@@ -183,6 +187,9 @@ class SecureStepsPass : public Pass {
             break;
           case ShellSpot::Unsure:
             Ctx.Diags.report(DiagKind::ShellUnsureValue, L, Len, Spot.Runner);
+            break;
+          case ShellSpot::RunTime:
+            Ctx.Diags.report(DiagKind::ShellRunTimeCode, L, Len, Spot.Runner);
             break;
           default:
             Ctx.Diags.report(DiagKind::ShellCodeValue, L, Len, Spot.Runner);
