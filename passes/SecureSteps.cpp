@@ -72,7 +72,8 @@ std::vector<PyStatement> pythonStatements(llvm::StringRef Code) {
       Cur += C;
       if (C == '\\' && I + 1 < Code.size()) {
         Cur += Code[++I];
-      } else if (C == Quote && (!Triple || Code.substr(I).starts_with(std::string(3, Quote)))) {
+      } else if (C == Quote &&
+                 (!Triple || Code.substr(I).starts_with(std::string(3, Quote)))) {
         if (Triple) Cur += Code.substr(I + 1, 2).str(), I += 2;
         Quote = 0;
       } else if (C == '\n' && !Triple) {
@@ -115,6 +116,7 @@ class SecureStepsPass : public Pass {
   bool run(Pipeline &P, PassContext &Ctx) override {
     // How process steps run is config.yaml's to say; the plan carries it.
     P.SandboxDisabled = Ctx.Config && !Ctx.Config->SandboxEnabled;
+    P.SandboxNoUserns = Ctx.Config && !Ctx.Config->SandboxUserNamespace;
     P.SandboxLimits = Ctx.Config ? Ctx.Config->SandboxLimits : "";
     P.ForbiddenModules.clear();
     if (Ctx.Config) P.ForbiddenModules = Ctx.Config->ForbiddenModules;
@@ -283,7 +285,7 @@ class SecureStepsPass : public Pass {
     // A block scalar's location is its `|`; its text follows, indented.
     llvm::StringRef Range =
         Src.substr(Begin, std::max<size_t>(V->length(), 2 * Sc->scalar().S.size() + 256));
-    size_t Cursor = 0;       // Statements are found in order.
+    size_t Cursor = 0;        // Statements are found in order.
     llvm::StringRef CurHead;  // The first line of the statement scanned.
     auto Report = [&](llvm::StringRef Mod, llvm::StringRef Stmt) {
       std::string Entry = forbiddenEntryFor(Mod, Config.ForbiddenModules);

@@ -88,12 +88,13 @@ constexpr CodeRunner Runners[] = {
     {"sh bash dash zsh ksh mksh ash busybox", "-c", "c", Takes::Shell, "-o +o -O +O", "",
      true, "-s"},
     {"python python2 python3 pypy pypy3", "-c", "c", Takes::Flag, "-W -X", "-m", true},
-    {"node nodejs deno bun", "-e --eval -p --print", "ep", Takes::Flag, "-r --require", "",
-     true},
+    {"node nodejs deno bun", "-e --eval -p --print", "ep", Takes::Flag, "-r --require",
+     "", true},
     {"perl", "-e -E", "eE", Takes::Flag, "-I -M -m", "", true},
     {"ruby", "-e", "e", Takes::Flag, "-I -r", "", true},
     {"php", "-r", "r", Takes::Flag, "-c -d", "-f", true},
-    {"su runuser", "-c --command", "", Takes::Flag, "-s -g -G -u --shell --group", "", true},
+    {"su runuser", "-c --command", "", Takes::Flag, "-s -g -G -u --shell --group", "",
+     true},
     {"script flock", "-c --command", "", Takes::Flag},
     {"awk gawk mawk nawk", "-e --source", "", Takes::Operand, "-F -v", "-f --file"},
     {"sed", "-e --expression", "", Takes::Operand, "-l", "-f --file"},
@@ -205,10 +206,10 @@ unsigned sshOperands(llvm::ArrayRef<std::string> Args, bool &DashDash) {
 /// Where the command that \p Words run is named, past assignments, shell
 /// keywords and wrappers (`sudo -u x timeout 5 CMD`).
 struct CommandAt {
-  size_t Index = 0;        ///< Words.size() if not named yet.
-  unsigned Owed = 0;       ///< Operands a wrapper still takes (`timeout` _).
-  bool Xargs = false;      ///< `xargs` runs it, with arguments from its input.
-  bool Replace = false;    ///< ... and puts its input into them (`-I {}`).
+  size_t Index = 0;      ///< Words.size() if not named yet.
+  unsigned Owed = 0;     ///< Operands a wrapper still takes (`timeout` _).
+  bool Xargs = false;    ///< `xargs` runs it, with arguments from its input.
+  bool Replace = false;  ///< ... and puts its input into them (`-I {}`).
 };
 
 CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
@@ -225,8 +226,8 @@ CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
     if (R->Names.starts_with("xargs")) C.Xargs = true;
     for (++I; I < Words.size() && isOption(Words[I]); ++I) {
       llvm::StringRef O = Words[I];
-      if (C.Xargs && (O.starts_with("-I") || O.starts_with("-i") ||
-                      O.starts_with("--replace")))
+      if (C.Xargs &&
+          (O.starts_with("-I") || O.starts_with("-i") || O.starts_with("--replace")))
         C.Replace = true;
       if (O == "--") {
         ++I;
@@ -253,7 +254,7 @@ bool runsStdin(const CodeRunner &R, llvm::ArrayRef<std::string> Args) {
     if (W == "-" || W == "/dev/stdin") return true;
     if (!isOption(W)) {
       if (W == "sh" || W == "ash") continue;  // busybox sh
-      return false;                            // a script file
+      return false;                           // a script file
     }
     if (listed(R.StdinOpt, W)) return true;
     if (!codeFlag(R, W).empty() || listed(R.FileOpt, W)) return false;
@@ -283,9 +284,8 @@ std::string stdinRunner(llvm::ArrayRef<std::string> Words) {
   if (C.Xargs) {
     // `xargs sh -c`: its input supplies the code; `-I {}` puts it there.
     llvm::StringRef Used;
-    bool Flagged = llvm::any_of(Args, [&](const std::string &A) {
-      return !codeFlag(*R, A).empty();
-    });
+    bool Flagged = llvm::any_of(
+        Args, [&](const std::string &A) { return !codeFlag(*R, A).empty(); });
     if ((C.Replace && Flagged) ||
         (R->How != Takes::Operand && runsCode(*R, Words, C.Index + 1, false, "", Used)))
       return "the input of `xargs " + Cmd.str() + " " +
@@ -462,6 +462,7 @@ void ShellContext::text(llvm::StringRef Text) {
       case '(':
         endCommand();
         ++top().Depth;
+        top().Groups.push_back(static_cast<unsigned>(Spots.size()));
         break;
       case ')':
         if (F.Kind == '(' && F.Depth == 0) {
@@ -471,6 +472,10 @@ void ShellContext::text(llvm::StringRef Text) {
         }
         if (F.Depth > 0) --F.Depth;
         endCommand();
+        if (!F.Groups.empty()) {  // `( a; b ) | sh`: all the group prints
+          for (unsigned V = F.Groups.back(); V < Spots.size(); ++V) F.Piped.push_back(V);
+          F.Groups.pop_back();
+        }
         break;
       case '&':
       case '|':
@@ -551,10 +556,12 @@ ShellSpot ShellContext::argument() {
     unsigned N = sshOperands(Args, DashDash);
     if (N == 0 && !DashDash && !At.Xargs)
       S.K = ShellSpot::Unsure,
-      S.Runner = "as `ssh`'s destination, where a value starting with `-` is an option "
-                 "(`-oProxyCommand=` runs a command; put `--` before it)";
+      S.Runner =
+          "as `ssh`'s destination, where a value starting with `-` is an option "
+          "(`-oProxyCommand=` runs a command; put `--` before it)";
     else if (N > 0)
-      S.K = ShellSpot::RunTime, S.Runner = "the remote command of `ssh` (the remote shell parses it)";
+      S.K = ShellSpot::RunTime,
+      S.Runner = "the remote command of `ssh` (the remote shell parses it)";
     if (S.K != ShellSpot::Word) return S;
   }
   // A command named at run time (`$SHELL -c`, `$(command -v sh) -c`): any

@@ -62,9 +62,10 @@ class ShellContext {
     std::vector<std::string> Words;  ///< Of the current simple command.
     std::string Cur;                 ///< The word being read.
     bool InWord = false;
-    bool AfterPipe = false;         ///< The current command reads a pipe.
-    std::vector<unsigned> Piped;    ///< Values feeding the current pipe.
-    std::vector<unsigned> Seen;     ///< Every value in this frame.
+    bool AfterPipe = false;        ///< The current command reads a pipe.
+    std::vector<unsigned> Piped;   ///< Values feeding the current pipe.
+    std::vector<unsigned> Seen;    ///< Every value in this frame.
+    std::vector<unsigned> Groups;  ///< The first value of each open `(`.
   };
   Frame &top() { return Frames.back(); }
   void endWord();
@@ -81,9 +82,9 @@ class ShellContext {
     std::string Delim;
     bool Quoted, StripTabs;
   };
-  std::vector<Doc> Pending;  ///< Here-documents whose body starts at the next line.
-  std::vector<Doc> Bodies;   ///< Front: the body being read.
-  std::string Line;          ///< The body's current line.
+  std::vector<Doc> Pending;      ///< Here-documents whose body starts at the next line.
+  std::vector<Doc> Bodies;       ///< Front: the body being read.
+  std::string Line;              ///< The body's current line.
   std::vector<ShellSpot> Spots;  ///< Each value's, in order.
 };
 

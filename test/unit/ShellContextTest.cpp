@@ -140,16 +140,35 @@ TEST(ShellContext, ValuesFollowOneAnother) {
 TEST(ShellContext, PipedIntoAnInterpreter) {
   EXPECT_EQ(whole("printf %s ", " | sh").K, ShellSpot::RunTime);
   EXPECT_EQ(whole("printf %s ", " | sh").Runner, "the input of `sh`");
-  for (const char *Reader :
-       {" | bash", " | /bin/dash -s x", " | zsh -e", " | ksh", " | busybox sh",
-        " | python3 -", " | python3", " | perl", " | node", " | ruby -w", " | php",
-        " |& sh", " | tee log | sh", " |\n  sh", " | sudo -u nobody bash",
-        " | timeout 5 sh", " | env -i sh", " | su", " | ssh host",
-        " | xargs sh -c", " | xargs -0 -n 1 bash -e -c",
-        " | xargs -I{} sh -c 'echo {}'", " | (sh)", " | source /dev/stdin"})
+  for (const char *Reader : {" | bash",
+                             " | /bin/dash -s x",
+                             " | zsh -e",
+                             " | ksh",
+                             " | busybox sh",
+                             " | python3 -",
+                             " | python3",
+                             " | perl",
+                             " | node",
+                             " | ruby -w",
+                             " | php",
+                             " |& sh",
+                             " | tee log | sh",
+                             " |\n  sh",
+                             " | sudo -u nobody bash",
+                             " | timeout 5 sh",
+                             " | env -i sh",
+                             " | su",
+                             " | ssh host",
+                             " | xargs sh -c",
+                             " | xargs -0 -n 1 bash -e -c",
+                             " | xargs -I{} sh -c 'echo {}'",
+                             " | (sh)",
+                             " | source /dev/stdin"})
     EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::RunTime) << Reader;
   EXPECT_EQ(whole("echo $(printf %s ", ") | sh").K, ShellSpot::RunTime);
   EXPECT_EQ(whole("x=$(echo ", " | sh)").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("(echo a; echo ", ") | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("(echo ", "); echo b | sh").K, ShellSpot::Word);
 }
 
 TEST(ShellContext, PipedIntoDataReaders) {
@@ -157,8 +176,8 @@ TEST(ShellContext, PipedIntoDataReaders) {
        {" | grep foo", " | sh -c 'read a; echo \"$a\"'", " | python3 script.py",
         " | python3 -c 'import sys; print(sys.stdin.read())'", " | perl -ne print",
         " | xargs echo", " | xargs sh -c 'echo \"$@\"' sh", " | sh script.sh",
-        " | bash < script.sh", " | ssh host cat", " | awk '{print}'", " | xargs",
-        "; sh", " && sh", " || sh", " & sh", "\nsh"})
+        " | bash < script.sh", " | ssh host cat", " | awk '{print}'", " | xargs", "; sh",
+        " && sh", " || sh", " & sh", "\nsh"})
     EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::Word) << Reader;
   // Only the values of the pipeline that feeds it.
   EXPECT_EQ(whole("echo ", "; echo b | sh").K, ShellSpot::Word);
@@ -177,10 +196,10 @@ TEST(ShellContext, ProgramsThatRunTheirArguments) {
   EXPECT_NE(spot("env -S ").K, ShellSpot::Word);
   EXPECT_EQ(spot("env -S x ").K, ShellSpot::Word);
   // Wrappers: the command after them, and their own operands.
-  for (const char *W : {"env ", "nice ", "nohup ", "timeout 5 ", "timeout -s KILL 5 ",
-                        "sudo ", "sudo -u nobody ", "flock /tmp/l ",
-                        "setsid ", "stdbuf -o L ", "chroot /srv ", "xargs -n 1 ",
-                        "env A=b nice -n 5 timeout 9 "}) {
+  for (const char *W :
+       {"env ", "nice ", "nohup ", "timeout 5 ", "timeout -s KILL 5 ", "sudo ",
+        "sudo -u nobody ", "flock /tmp/l ", "setsid ", "stdbuf -o L ", "chroot /srv ",
+        "xargs -n 1 ", "env A=b nice -n 5 timeout 9 "}) {
     std::string Before = W;
     EXPECT_NE(spot(Before).K, ShellSpot::Word) << W;  // the command's name
     EXPECT_EQ(spot(Before + "sh -c ").K, ShellSpot::Code) << W;
