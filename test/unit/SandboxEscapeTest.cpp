@@ -441,6 +441,7 @@ TEST_F(SandboxEscape, UnsandboxedStepsEndTheirTreeAsNonRoot) {
     sandbox::HostLayout Host = sandbox::hostLayout();
     Host.CanUnsharePid = false;  // as probeHost finds it for a non-root orchrt
     Host.CanUnshareUser = true;
+    Host.HasStepCgroup = false;  // (no delegated cgroup subtree for uid 65534 here)
     ActionResult R =
         run(json{{"command", "(setsid sleep " + Mark + " >/dev/null 2>&1 &); sleep " +
                                  Mark + " >/dev/null 2>&1 & echo $$; id -u"}},
