@@ -310,6 +310,9 @@ class Pipeline {
   unsigned MaxConcurrentTasks = 0;
   /// config.yaml `sandbox.enabled: false` (secure-steps copies it here).
   bool SandboxDisabled = false;
+  /// config.yaml `sandbox.user_namespace: false`: unsandboxed non-root
+  /// steps get no user namespace of their own (setuid tools work).
+  bool SandboxNoUserns = false;
   /// config.yaml `sandbox.resource_limits` as JSON text, or "".
   std::string SandboxLimits;
   /// config.yaml `security.forbidden_modules` (orchrt's import hook).

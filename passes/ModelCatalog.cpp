@@ -154,6 +154,7 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
     C.SelectionPolicy = get<std::string>(Root["models"], "selection_policy", "");
     if (YAML::Node Sb = Root["sandbox"]; Sb && Sb.IsMap()) {
       C.SandboxEnabled = get<bool>(Sb, "enabled", true);
+      C.SandboxUserNamespace = get<bool>(Sb, "user_namespace", true);
       if (YAML::Node RL = Sb["resource_limits"]; RL && RL.IsMap()) {
         orch::ir::Json J = orch::ir::Json::object();
         for (const auto &KV : RL) {

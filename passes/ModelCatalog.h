@@ -72,6 +72,7 @@ struct RunConfig {
   std::map<std::string, ProviderLimits> Providers;  ///< providers.<name>
   std::string SelectionPolicy;                      ///< models.selection_policy
   bool SandboxEnabled = true;                       ///< sandbox.enabled
+  bool SandboxUserNamespace = true;                 ///< sandbox.user_namespace
   /// sandbox.resource_limits as JSON text (numbers stay numbers), or "";
   /// the forms are ir/ResourceLimits.h; they are every step's ceilings.
   std::string SandboxLimits;

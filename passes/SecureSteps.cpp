@@ -40,33 +40,72 @@ bool secretName(llvm::StringRef Name) {
          N.ends_with("_PASSWORD") || N == "API_KEY";
 }
 
-/// The simple statements of Python \p Code, trimmed: its lines split at
+/// A simple statement of Python code: its logical text (continuation
+/// lines joined) and where it starts in the code (its first line).
+struct PyStatement {
+  std::string Text;
+  llvm::StringRef Head;
+};
+
+/// The simple statements of Python \p Code, trimmed: its logical lines
+/// (joined after a backslash at a line's end and inside brackets), split at
 /// `;` outside strings, comments dropped (enough for an import scan).
-std::vector<llvm::StringRef> pythonStatements(llvm::StringRef Code) {
-  std::vector<llvm::StringRef> Out;
-  for (llvm::StringRef Rest = Code; !Rest.empty();) {
-    auto [Line, Tail] = Rest.split('\n');
-    Rest = Tail;
-    char Quote = 0;
-    size_t Start = 0;
-    for (size_t I = 0; I <= Line.size(); ++I) {
-      char C = I < Line.size() ? Line[I] : ';';
-      if (Quote) {
-        if (C == '\\')
-          ++I;
-        else if (C == Quote)
-          Quote = 0;
-        continue;
+std::vector<PyStatement> pythonStatements(llvm::StringRef Code) {
+  std::vector<PyStatement> Out;
+  std::string Cur;
+  size_t Start = 0, HeadEnd = llvm::StringRef::npos;
+  int Depth = 0;
+  char Quote = 0;
+  bool Triple = false;
+  auto End = [&](size_t At) {
+    llvm::StringRef T = llvm::StringRef(Cur).trim();
+    if (!T.empty()) {
+      llvm::StringRef Head = Code.slice(Start, std::min(At, HeadEnd)).trim();
+      Out.push_back({T.str(), Head.rtrim(" \t\\")});
+    }
+    Cur.clear();
+    Start = At + 1, HeadEnd = llvm::StringRef::npos, Depth = 0;
+  };
+  for (size_t I = 0; I < Code.size(); ++I) {
+    char C = Code[I];
+    if (Quote) {
+      Cur += C;
+      if (C == '\\' && I + 1 < Code.size()) {
+        Cur += Code[++I];
+      } else if (C == Quote &&
+                 (!Triple || Code.substr(I).starts_with(std::string(3, Quote)))) {
+        if (Triple) Cur += Code.substr(I + 1, 2).str(), I += 2;
+        Quote = 0;
+      } else if (C == '\n' && !Triple) {
+        Quote = 0;  // an unterminated string ends with its line
+        End(I);
       }
-      if (C == '\'' || C == '"') Quote = C;
-      if (C == '#') C = ';', Line = Line.take_front(I);
-      if (C != ';') continue;
-      llvm::StringRef Stmt = Line.slice(Start, I).trim();
-      if (!Stmt.empty()) Out.push_back(Stmt);
-      Start = I + 1;
-      if (I >= Line.size()) break;
+      continue;
+    }
+    if (C == '\n' && HeadEnd == llvm::StringRef::npos) HeadEnd = I;
+    if (C == '\'' || C == '"') {
+      Quote = C;
+      Triple = Code.substr(I).starts_with(std::string(3, C));
+      Cur += Triple ? std::string(3, C) : std::string(1, C);
+      if (Triple) I += 2;
+    } else if (C == '#') {
+      while (I + 1 < Code.size() && Code[I + 1] != '\n') ++I;
+    } else if (C == '\\' && I + 1 < Code.size() && Code[I + 1] == '\n') {
+      if (HeadEnd == llvm::StringRef::npos) HeadEnd = I;
+      Cur += ' ', ++I;  // a continuation line
+    } else if (C == '(' || C == '[' || C == '{') {
+      Cur += C, ++Depth;
+    } else if (C == ')' || C == ']' || C == '}') {
+      Cur += C, Depth = std::max(0, Depth - 1);
+    } else if (C == '\n' && Depth > 0) {
+      Cur += ' ';
+    } else if (C == '\n' || C == ';') {
+      End(I);
+    } else {
+      Cur += C;
     }
   }
+  End(Code.size());
   return Out;
 }
 
@@ -77,6 +116,7 @@ class SecureStepsPass : public Pass {
   bool run(Pipeline &P, PassContext &Ctx) override {
     // How process steps run is config.yaml's to say; the plan carries it.
     P.SandboxDisabled = Ctx.Config && !Ctx.Config->SandboxEnabled;
+    P.SandboxNoUserns = Ctx.Config && !Ctx.Config->SandboxUserNamespace;
     P.SandboxLimits = Ctx.Config ? Ctx.Config->SandboxLimits : "";
     P.ForbiddenModules.clear();
     if (Ctx.Config) P.ForbiddenModules = Ctx.Config->ForbiddenModules;
@@ -154,14 +194,18 @@ class SecureStepsPass : public Pass {
     std::vector<Segment> Segs(T->segments().begin(), T->segments().end());
     bool Changed = false;
     ShellContext Shell;  // Where each value lands in the command.
-    for (Segment &Seg : Segs) {
-      if (Seg.K == Segment::Kind::Text) {
+    for (const Segment &Seg : Segs)
+      if (Seg.K == Segment::Kind::Text)
         Shell.text(Seg.Text);
-        continue;
-      }
+      else
+        Shell.value();
+    const std::vector<ShellSpot> &Spots = Shell.finish();
+    size_t NextSpot = 0;
+    for (Segment &Seg : Segs) {
+      if (Seg.K == Segment::Kind::Text) continue;
       bool Raw = Seg.K == Segment::Kind::Expr && llvm::isa<FilterExpr>(Seg.E) &&
                  llvm::cast<FilterExpr>(Seg.E)->name() == "raw";
-      ShellSpot Spot = Shell.value();
+      const ShellSpot &Spot = Spots[NextSpot++];
       if (Spot.K != ShellSpot::Word && !Raw) {
         SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
         uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
@@ -183,6 +227,9 @@ class SecureStepsPass : public Pass {
             break;
           case ShellSpot::Unsure:
             Ctx.Diags.report(DiagKind::ShellUnsureValue, L, Len, Spot.Runner);
+            break;
+          case ShellSpot::RunTime:
+            Ctx.Diags.report(DiagKind::ShellRunTimeCode, L, Len, Spot.Runner);
             break;
           default:
             Ctx.Diags.report(DiagKind::ShellCodeValue, L, Len, Spot.Runner);
@@ -238,11 +285,14 @@ class SecureStepsPass : public Pass {
     // A block scalar's location is its `|`; its text follows, indented.
     llvm::StringRef Range =
         Src.substr(Begin, std::max<size_t>(V->length(), 2 * Sc->scalar().S.size() + 256));
-    size_t Cursor = 0;  // Statements are found in order.
+    size_t Cursor = 0;        // Statements are found in order.
+    llvm::StringRef CurHead;  // The first line of the statement scanned.
     auto Report = [&](llvm::StringRef Mod, llvm::StringRef Stmt) {
       std::string Entry = forbiddenEntryFor(Mod, Config.ForbiddenModules);
       if (Entry.empty()) return;
       size_t At = Range.find(Stmt, Cursor);
+      if (At == llvm::StringRef::npos && !CurHead.empty())  // continued lines
+        Stmt = CurHead, At = Range.find(Stmt, Cursor);
       if (At != llvm::StringRef::npos) Cursor = At;
       SourceLoc L = At == llvm::StringRef::npos ? V->loc() : SourceLoc(Begin + At);
       uint32_t Len = At == llvm::StringRef::npos ? V->length() : Stmt.size();
@@ -251,7 +301,9 @@ class SecureStepsPass : public Pass {
       Ctx.Diags.report(DiagKind::ForbiddenModule, L, Len, S.Id.Str.str(), Mod.str(),
                        Alias, llvm::sys::path::filename(Config.Path).str());
     };
-    for (llvm::StringRef Stmt : pythonStatements(Sc->scalar().S)) {
+    for (const PyStatement &PS : pythonStatements(Sc->scalar().S)) {
+      llvm::StringRef Stmt = PS.Text;
+      CurHead = PS.Head;
       llvm::SmallVector<llvm::StringRef, 6> M;
       while (Head.match(Stmt, &M) && M[0].size() < Stmt.size())
         Stmt = Stmt.drop_front(M[0].size());

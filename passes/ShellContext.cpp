@@ -11,14 +11,44 @@ namespace orch::passes {
 
 namespace {
 
-/// Words that come before the command they run (`exec sh -c`, `if eval`).
-bool prefixWord(llvm::StringRef W) {
+/// Shell words that come before the command they run (`if eval`, `! sh`).
+bool keyword(llvm::StringRef W) {
   return llvm::is_contained(
-             {"exec",  "command", "builtin", "nohup",  "env",    "sudo",  "nice", "time",
-              "xargs", "setsid",  "timeout", "stdbuf", "ionice", "doas",  "!",    "{",
-              "then",  "do",      "else",    "if",     "elif",   "while", "until"},
-             W) ||
-         W.starts_with("-");  // the options of those (env -i, nice -n)
+      {"!", "{", "then", "do", "else", "if", "elif", "while", "until"}, W);
+}
+
+/// Programs that run their operands as a command (`timeout 5 CMD ...`), one
+/// row per kind: the options that take an argument of their own, and how
+/// many operands come before the command.
+struct Wrapper {
+  llvm::StringLiteral Names;    ///< Space-separated.
+  llvm::StringLiteral WithArg;  ///< Space-separated.
+  unsigned Operands;            ///< Before the command: `timeout 5`, `chroot DIR`.
+};
+constexpr Wrapper Wrappers[] = {
+    {"exec", "-a", 0},
+    {"command builtin time nohup setsid", "", 0},
+    {"env", "-u --unset -C --chdir", 0},
+    {"nice", "-n --adjustment", 0},
+    {"ionice", "-c -n -p -t --class --classdata", 0},
+    {"stdbuf", "-i -o -e", 0},
+    {"sudo doas", "-u -g -C -D -h -p -r -t -U --user --group", 0},
+    {"timeout", "-s -k --signal --kill-after", 1},
+    {"flock", "-w -E --timeout --conflict-exit-code", 1},
+    {"chroot", "--userspec --groups", 1},
+    {"xargs", "-I -n -L -P -d -E -s -a --max-args --max-procs --delimiter --arg-file", 0},
+};
+
+bool listed(llvm::StringRef List, llvm::StringRef W) {
+  llvm::SmallVector<llvm::StringRef, 8> Items;
+  List.split(Items, ' ', -1, false);
+  return llvm::is_contained(Items, W);
+}
+
+const Wrapper *wrapperOf(llvm::StringRef W) {
+  for (const Wrapper &R : Wrappers)
+    if (listed(R.Names, W)) return &R;
+  return nullptr;
 }
 
 /// `NAME=value` before a command.
@@ -49,17 +79,26 @@ struct CodeRunner {
   Takes How;
   llvm::StringLiteral WithArg = "";  ///< Space-separated.
   llvm::StringLiteral FileOpt = "";  ///< Space-separated.
+  /// Without code in an argument, runs its standard input as code (`| sh`,
+  /// `| python3 -`, `| su`); the options that say so even with operands.
+  bool Stdin = false;
+  llvm::StringLiteral StdinOpt = "";
 };
 constexpr CodeRunner Runners[] = {
-    {"sh bash dash zsh ksh mksh ash busybox", "-c", "c", Takes::Shell, "-o +o -O +O"},
-    {"python python2 python3 pypy pypy3", "-c", "c", Takes::Flag},
-    {"node nodejs deno bun", "-e --eval -p --print", "ep", Takes::Flag},
-    {"perl", "-e -E", "eE", Takes::Flag},
-    {"ruby", "-e", "e", Takes::Flag},
-    {"php", "-r", "r", Takes::Flag},
-    {"su runuser script flock", "-c --command", "", Takes::Flag},
+    {"sh bash dash zsh ksh mksh ash busybox", "-c", "c", Takes::Shell, "-o +o -O +O", "",
+     true, "-s"},
+    {"python python2 python3 pypy pypy3", "-c", "c", Takes::Flag, "-W -X", "-m", true},
+    {"node nodejs deno bun", "-e --eval -p --print", "ep", Takes::Flag, "-r --require",
+     "", true},
+    {"perl", "-e -E", "eE", Takes::Flag, "-I -M -m", "", true},
+    {"ruby", "-e", "e", Takes::Flag, "-I -r", "", true},
+    {"php", "-r", "r", Takes::Flag, "-c -d", "-f", true},
+    {"su runuser", "-c --command", "", Takes::Flag, "-s -g -G -u --shell --group", "",
+     true},
+    {"script flock", "-c --command", "", Takes::Flag},
     {"awk gawk mawk nawk", "-e --source", "", Takes::Operand, "-F -v", "-f --file"},
     {"sed", "-e --expression", "", Takes::Operand, "-l", "-f --file"},
+    {"env", "-S --split-string", "S", Takes::Flag},
 };
 
 const CodeRunner *runnerOf(llvm::StringRef Word) {
@@ -71,12 +110,6 @@ const CodeRunner *runnerOf(llvm::StringRef Word) {
     if (llvm::is_contained(Names, Name) || llvm::is_contained(Names, Bare)) return &R;
   }
   return nullptr;
-}
-
-bool listed(llvm::StringRef List, llvm::StringRef W) {
-  llvm::SmallVector<llvm::StringRef, 4> Items;
-  List.split(Items, ' ', -1, false);
-  return llvm::is_contained(Items, W);
 }
 
 /// The code option of \p R that \p W is ("" if none).
@@ -150,6 +183,119 @@ bool runsCode(const CodeRunner &R, llvm::ArrayRef<std::string> Words, size_t Fro
   return R.How == Takes::Operand && !Flag && !FromFile && !Operand;
 }
 
+/// The options of `ssh` that take an argument of their own.
+constexpr llvm::StringLiteral SshWithArg =
+    "-B -b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w";
+
+/// The operands of `ssh` in \p Args so far (the destination, then the
+/// remote command's words); \p DashDash: whether `--` ended its options.
+unsigned sshOperands(llvm::ArrayRef<std::string> Args, bool &DashDash) {
+  unsigned N = 0;
+  DashDash = false;
+  for (size_t I = 0; I < Args.size(); ++I) {
+    if (DashDash || !isOption(Args[I]))
+      ++N;
+    else if (Args[I] == "--")
+      DashDash = true;
+    else if (listed(SshWithArg, Args[I]))
+      ++I;
+  }
+  return N;
+}
+
+/// Where the command that \p Words run is named, past assignments, shell
+/// keywords and wrappers (`sudo -u x timeout 5 CMD`).
+struct CommandAt {
+  size_t Index = 0;      ///< Words.size() if not named yet.
+  unsigned Owed = 0;     ///< Operands a wrapper still takes (`timeout` _).
+  bool Xargs = false;    ///< `xargs` runs it, with arguments from its input.
+  bool Replace = false;  ///< ... and puts its input into them (`-I {}`).
+};
+
+CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
+  CommandAt C;
+  size_t &I = C.Index;
+  while (I < Words.size()) {
+    llvm::StringRef W = Words[I];
+    if (assignment(W) || keyword(W)) {
+      ++I;
+      continue;
+    }
+    const Wrapper *R = wrapperOf(llvm::sys::path::filename(W));
+    if (!R) break;
+    if (R->Names.starts_with("xargs")) C.Xargs = true;
+    for (++I; I < Words.size() && isOption(Words[I]); ++I) {
+      llvm::StringRef O = Words[I];
+      if (C.Xargs &&
+          (O.starts_with("-I") || O.starts_with("-i") || O.starts_with("--replace")))
+        C.Replace = true;
+      if (O == "--") {
+        ++I;
+        break;
+      }
+      if (listed(R->WithArg, O) && ++I == Words.size()) {
+        C.Owed = 1;  // the value is that option's argument
+        return C;
+      }
+    }
+    C.Owed = R->Operands;
+    for (; C.Owed > 0 && I < Words.size(); --C.Owed) ++I;
+  }
+  if (I > Words.size()) I = Words.size();
+  return C;
+}
+
+/// Whether runner \p R, given \p Args, runs its standard input as code.
+bool runsStdin(const CodeRunner &R, llvm::ArrayRef<std::string> Args) {
+  if (!R.Stdin) return false;
+  for (size_t I = 0; I < Args.size(); ++I) {
+    llvm::StringRef W = Args[I];
+    if (W.starts_with("<")) return false;  // its input is a file, not the pipe
+    if (W == "-" || W == "/dev/stdin") return true;
+    if (!isOption(W)) {
+      if (W == "sh" || W == "ash") continue;  // busybox sh
+      return false;                           // a script file
+    }
+    if (listed(R.StdinOpt, W)) return true;
+    if (!codeFlag(R, W).empty() || listed(R.FileOpt, W)) return false;
+    if (listed(R.WithArg, W)) ++I;
+  }
+  return true;
+}
+
+/// What runs the input of the command \p Words as code, for the message
+/// ("" if it reads its input as data: `grep foo`).
+std::string stdinRunner(llvm::ArrayRef<std::string> Words) {
+  CommandAt C = commandOf(Words);
+  if (C.Index >= Words.size()) return "";
+  llvm::StringRef Cmd = llvm::sys::path::filename(Words[C.Index]);
+  llvm::ArrayRef<std::string> Args = Words.drop_front(C.Index + 1);
+  if (Cmd == "ssh") {
+    // Without a remote command, the remote login shell reads the input.
+    bool DashDash;
+    if (C.Xargs || sshOperands(Args, DashDash) != 1) return "";
+    return "the input of `ssh` (the remote shell runs it)";
+  }
+  if ((Cmd == "source" || Cmd == ".") && !Args.empty() &&
+      (Args[0] == "/dev/stdin" || Args[0] == "-"))
+    return "the input of `" + Cmd.str() + " /dev/stdin`";
+  const CodeRunner *R = runnerOf(Cmd);
+  if (!R) return "";
+  if (C.Xargs) {
+    // `xargs sh -c`: its input supplies the code; `-I {}` puts it there.
+    llvm::StringRef Used;
+    bool Flagged = llvm::any_of(
+        Args, [&](const std::string &A) { return !codeFlag(*R, A).empty(); });
+    if ((C.Replace && Flagged) ||
+        (R->How != Takes::Operand && runsCode(*R, Words, C.Index + 1, false, "", Used)))
+      return "the input of `xargs " + Cmd.str() + " " +
+             (Used.empty() ? std::string("-c") : Used.str()) + "`";
+    return "";
+  }
+  if (runsStdin(*R, Args)) return "the input of `" + Cmd.str() + "`";
+  return "";
+}
+
 }  // namespace
 
 void ShellContext::endWord() {
@@ -159,9 +305,19 @@ void ShellContext::endWord() {
   F.InWord = false;
 }
 
-void ShellContext::endCommand() {
+void ShellContext::endCommand(bool Pipe) {
   endWord();
-  top().Words.clear();
+  Frame &F = top();
+  if (F.AfterPipe && F.Words.empty() && !Pipe) return;  // `a |` newline `sh`
+  if (F.AfterPipe) {
+    std::string Reader = stdinRunner(F.Words);
+    if (!Reader.empty())
+      for (unsigned V : F.Piped)
+        if (Spots[V].K == ShellSpot::Word) Spots[V] = {ShellSpot::RunTime, Reader};
+  }
+  F.AfterPipe = Pipe;
+  if (!Pipe) F.Piped.clear();
+  F.Words.clear();
 }
 
 void ShellContext::newline() {
@@ -181,7 +337,14 @@ void ShellContext::push(char Kind) {
 
 void ShellContext::pop() {
   char Kind = top().Kind;
-  if (Frames.size() > 1) Frames.pop_back();
+  if (Frames.size() > 1) {
+    endCommand();
+    // What `$(...)` prints, its values included, joins the outer command.
+    std::vector<unsigned> Inner = std::move(top().Seen);
+    Frames.pop_back();
+    top().Piped.insert(top().Piped.end(), Inner.begin(), Inner.end());
+    top().Seen.insert(top().Seen.end(), Inner.begin(), Inner.end());
+  }
   top().Cur += Kind == '`' ? "...`" : "...)";
   top().InWord = true;
 }
@@ -299,6 +462,7 @@ void ShellContext::text(llvm::StringRef Text) {
       case '(':
         endCommand();
         ++top().Depth;
+        top().Groups.push_back(static_cast<unsigned>(Spots.size()));
         break;
       case ')':
         if (F.Kind == '(' && F.Depth == 0) {
@@ -308,6 +472,10 @@ void ShellContext::text(llvm::StringRef Text) {
         }
         if (F.Depth > 0) --F.Depth;
         endCommand();
+        if (!F.Groups.empty()) {  // `( a; b ) | sh`: all the group prints
+          for (unsigned V = F.Groups.back(); V < Spots.size(); ++V) F.Piped.push_back(V);
+          F.Groups.pop_back();
+        }
         break;
       case '&':
       case '|':
@@ -316,7 +484,14 @@ void ShellContext::text(llvm::StringRef Text) {
           F.Cur += C;  // 2>&1, >|
           break;
         }
-        [[fallthrough]];
+        if (C == '|' && At(I + 1) != '|') {  // a pipe (`|&` too)
+          if (At(I + 1) == '&') ++I;
+          endCommand(/*Pipe=*/true);
+          break;
+        }
+        if (At(I + 1) == C) ++I;  // && ||
+        endCommand();
+        break;
       case ';':
         endCommand();
         break;
@@ -351,21 +526,43 @@ ShellSpot ShellContext::argument() {
   ShellSpot S;
   const Frame &F = top();
   llvm::ArrayRef<std::string> Words = F.Words;
-  size_t First = 0;
-  while (First < Words.size() && (assignment(Words[First]) || prefixWord(Words[First])))
-    ++First;
+  CommandAt At = commandOf(Words);
+  size_t First = At.Index;
   if (First == Words.size()) {
-    // The value names the program (or is glued to its name).
-    if (!(F.InWord && assignment(F.Cur))) {
+    // The value names the program (or is glued to its name), unless it is
+    // an assignment's or a wrapper's operand (`X={{ x }}`, `timeout {{ x }}`).
+    if (!(F.InWord && assignment(F.Cur)) && At.Owed == 0) {
       S.K = ShellSpot::Unsure, S.Runner = "as the name of the command to run";
       return S;
     }
     return S;
   }
   llvm::StringRef Cmd = Words[First];
+  llvm::ArrayRef<std::string> Args = Words.drop_front(First + 1);
   if (Cmd == "eval" || Cmd == "trap") {
     S.K = ShellSpot::Code, S.Runner = Cmd.str();
     return S;
+  }
+  if ((Cmd == "source" || Cmd == ".") && Args.empty()) {
+    S.K = ShellSpot::RunTime, S.Runner = "the file name of `" + Cmd.str() + "`";
+    return S;
+  }
+  if (llvm::sys::path::filename(Cmd) == "watch") {
+    S.K = ShellSpot::RunTime, S.Runner = "`watch` (it joins its arguments into `sh -c`)";
+    return S;
+  }
+  if (llvm::sys::path::filename(Cmd) == "ssh") {
+    bool DashDash;
+    unsigned N = sshOperands(Args, DashDash);
+    if (N == 0 && !DashDash && !At.Xargs)
+      S.K = ShellSpot::Unsure,
+      S.Runner =
+          "as `ssh`'s destination, where a value starting with `-` is an option "
+          "(`-oProxyCommand=` runs a command; put `--` before it)";
+    else if (N > 0)
+      S.K = ShellSpot::RunTime,
+      S.Runner = "the remote command of `ssh` (the remote shell parses it)";
+    if (S.K != ShellSpot::Word) return S;
   }
   // A command named at run time (`$SHELL -c`, `$(command -v sh) -c`): any
   // code option of any runner after it counts.
@@ -379,7 +576,7 @@ ShellSpot ShellContext::argument() {
   }
   // A runner anywhere in the command (`sudo -u x sh -c`, `find -exec sh -c`,
   // `timeout 5 python3 -c`).
-  for (size_t R0 = First; R0 < Words.size(); ++R0) {
+  for (size_t R0 = 0; R0 < Words.size(); ++R0) {
     const CodeRunner *R = runnerOf(Words[R0]);
     if (!R) continue;
     llvm::StringRef Name = llvm::sys::path::filename(Words[R0]);
@@ -403,9 +600,11 @@ ShellSpot ShellContext::argument() {
 ShellSpot ShellContext::value() {
   ShellSpot S;
   Frame &F = top();
+  unsigned Index = Spots.size();
   if (!Bodies.empty()) {
     S.K = Bodies.front().Quoted ? ShellSpot::QuotedHeredoc : ShellSpot::Heredoc;
     Line += '\x01';
+    Spots.push_back(S);
     return S;
   }
   if (Escape)
@@ -424,7 +623,16 @@ ShellSpot ShellContext::value() {
   Escape = false;
   F.Cur += '\x01';
   F.InWord = true;
+  F.Piped.push_back(Index);
+  F.Seen.push_back(Index);
+  Spots.push_back(S);
   return S;
+}
+
+const std::vector<ShellSpot> &ShellContext::finish() {
+  while (Frames.size() > 1) pop();
+  endCommand();
+  return Spots;
 }
 
 }  // namespace orch::passes

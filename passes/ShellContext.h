@@ -7,9 +7,12 @@
 // `eval`, `trap`, `sh -c`, `awk` or `bash <<<` runs (ShellCodeValue), and
 // not where this lexer cannot be sure (ShellUnsureValue: after a
 // backslash, in a comment, in `$((...))` or backquotes, glued to an option
-// of a program that runs code, or as the command itself). ShellContext
-// follows the command's literal text, one piece at a time, and says for
-// each value where it lands.
+// of a program that runs code, or as the command itself), nor where a
+// program re-parses it at run time (ShellRunTimeCode: piped into `sh`,
+// `python -` or `xargs sh -c`, `ssh`'s remote command, `watch`, the file of
+// `source`). ShellContext follows the command's literal text, one piece at
+// a time, and says for each value where it lands; a pipe can change that
+// later (`{{ x }} | sh`), so finish() gives the final word on each.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -31,6 +34,7 @@ struct ShellSpot {
     QuotedHeredoc,  ///< in the body of a quoted one (<<'EOF')
     Code,           ///< code that a program runs (Runner says which)
     Unsure,         ///< a place the lexer cannot vouch for (Runner says why)
+    RunTime,        ///< re-parsed as code at run time (Runner says by what)
   } K = Word;
   std::string Runner;  ///< Code: `eval`, `sh -c`, ...; Unsure: the reason.
 };
@@ -42,8 +46,12 @@ class ShellContext {
  public:
   /// Follows \p Text, literal command text.
   void text(llvm::StringRef Text);
-  /// Where a value placed here lands; then counts it as (part of) a word.
+  /// Where a value placed here lands, as far as the text so far tells;
+  /// then counts it as (part of) a word.
   ShellSpot value();
+  /// Ends the command; where each value (in order of value()) lands, now
+  /// that the programs reading the pipes after it are known.
+  const std::vector<ShellSpot> &finish();
 
  private:
   /// One level of `$(...)`, backquotes or `$((...))`, or the command itself.
@@ -54,10 +62,14 @@ class ShellContext {
     std::vector<std::string> Words;  ///< Of the current simple command.
     std::string Cur;                 ///< The word being read.
     bool InWord = false;
+    bool AfterPipe = false;        ///< The current command reads a pipe.
+    std::vector<unsigned> Piped;   ///< Values feeding the current pipe.
+    std::vector<unsigned> Seen;    ///< Every value in this frame.
+    std::vector<unsigned> Groups;  ///< The first value of each open `(`.
   };
   Frame &top() { return Frames.back(); }
   void endWord();
-  void endCommand();
+  void endCommand(bool Pipe = false);
   void newline();
   void push(char Kind);
   void pop();
@@ -70,9 +82,10 @@ class ShellContext {
     std::string Delim;
     bool Quoted, StripTabs;
   };
-  std::vector<Doc> Pending;  ///< Here-documents whose body starts at the next line.
-  std::vector<Doc> Bodies;   ///< Front: the body being read.
-  std::string Line;          ///< The body's current line.
+  std::vector<Doc> Pending;      ///< Here-documents whose body starts at the next line.
+  std::vector<Doc> Bodies;       ///< Front: the body being read.
+  std::string Line;              ///< The body's current line.
+  std::vector<ShellSpot> Spots;  ///< Each value's, in order.
 };
 
 }  // namespace orch::passes

@@ -259,7 +259,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       B.CreateVector(Tags), GroupsV, P.MaxConcurrentTasks, P.SandboxDisabled,
       P.SandboxLimits.empty() ? 0 : B.CreateString(P.SandboxLimits),
       P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules),
-      ServersV);
+      ServersV, P.SandboxNoUserns);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

@@ -2,6 +2,7 @@
 #include "runtime/actions/ProcessPolicy.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,7 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
   sandbox::Policy &Sandbox = Config.Sandbox;
   bool NoSandbox = Opts.NoSandbox;
   Sandbox.Enabled = !NoSandbox && !P.sandbox_disabled();
+  Sandbox.UserNamespace = !Opts.NoUserns && !P.sandbox_no_userns();
   if (const auto *FM = P.forbidden_modules())
     for (const auto *M : *FM) Config.ForbiddenModules.push_back(M->str());
   // Only plans with process steps use it (examples share one config.yaml).
@@ -84,6 +86,12 @@ llvm::Expected<ProcessConfig> processConfig(const plan::Plan &P,
     D.setToolName("orchrt");
     D.report(DiagKind::SandboxDisabled, SourceLoc(), 0,
              NoSandbox ? "--no-sandbox" : "sandbox.enabled is false in config.yaml");
+    // Not root: the user namespace is what ends a step's tree, unless a
+    // step cgroup does (docs/sandbox.md §2).
+    if (!Sandbox.UserNamespace && geteuid() != 0 && !sandbox::StepCgroup::pidsWork())
+      D.report(DiagKind::SandboxNoUserns, SourceLoc(), 0,
+               Opts.NoUserns ? "--no-userns"
+                             : "sandbox.user_namespace is false in config.yaml");
     D.flush(Warn, /*Color=*/false);
     return Config;
   }

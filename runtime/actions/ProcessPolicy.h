@@ -22,6 +22,7 @@ bool planRunsProcesses(const plan::Plan &P);
 /// What the command line says about process steps.
 struct ProcessOptions {
   bool NoSandbox = false;  ///< `--no-sandbox`.
+  bool NoUserns = false;   ///< `--no-userns`: unsandboxed steps keep setuid tools.
   /// `--require-sandbox` (or ORCH_REQUIRE_SANDBOX=1 in the environment,
   /// read by processConfig): an unsandboxed plan is refused.
   bool RequireSandbox = false;

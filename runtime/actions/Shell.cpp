@@ -248,8 +248,24 @@ _k, _s = sys.argv[3], sys.argv[4]
 def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' else '<code>',
              procs='os' in _F or 'subprocess' in _F, net='socket' in _F,
              code=sorted(_F & {'eval', 'exec'}), frame=sys._getframe, Perm=PermissionError,
-             real=__import__('os').path.realpath, me=sys.executable):
+             real=__import__('os').path.realpath, me=sys.executable,
+             lib=__import__('sysconfig').get_paths()['stdlib'] + '/'):
     pythons = frozenset((real(me), real('/proc/self/exe')))
+    # Where the standard library may run source text it made itself, entered
+    # from the step: imports, namedtuple, dataclass (not typing's string
+    # annotations, doctest, cProfile.run, importlib.reload, ...).
+    entries = frozenset(('_find_and_load', '_handle_fromlist', '_gcd_import', 'import_module',
+                         'namedtuple', 'dataclass', 'wrap'))
+    def stdlib(f):
+        n = f.f_code.co_filename
+        return n.startswith('<frozen ') or n.startswith(lib)
+    def source_text_allowed():  # the caller of exec/compile, and who entered it
+        f, entry = frame(2), None
+        while f is not None and stdlib(f):
+            entry, f = f, f.f_back
+        if f is None or f.f_back is None:  # this wrapper's own exec of the step
+            return entry is None or entry.f_code.co_name in entries
+        return entry is not None and entry.f_code.co_name in entries
     starts = frozenset(('os.system', 'os.exec', 'os.spawn', 'os.posix_spawn', 'os.fork',
                         'os.forkpty', 'subprocess.Popen'))
     signals = frozenset(('os.kill', 'os.killpg'))
@@ -297,7 +313,7 @@ def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' 
             if net:
                 raise Perm(f'`{ev}` is forbidden by security.forbidden_modules')
         elif ev in ('exec', 'compile'):
-            if code and frame(1).f_code.co_filename == name:
+            if code and not source_text_allowed():
                 raise Perm(f'{what} forbidden by security.forbidden_modules')
         elif ev.startswith('ctypes.'):
             if procs:
@@ -305,9 +321,10 @@ def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' 
         elif ev in gc_walks:
             raise Perm(f'`{ev}` is refused under security.forbidden_modules')
         elif ev in ('object.__setattr__', 'object.__delattr__'):
-            c = getattr(args[0], '__code__', None)
-            if (c is not None and c.co_filename == '<string>') or args[0] is Finder:
+            if getattr(args[0], '__code__', None) in own or args[0] is Finder:
                 raise Perm('the import hook cannot be changed')
+    own = frozenset(f.__code__ for f in (hook, Finder.find_spec, stdlib, source_text_allowed,
+                                         python, words, text))
     sys.addaudithook(hook)
     sys.meta_path.insert(0, Finder())
     for m in list(sys.modules):
@@ -315,7 +332,7 @@ def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' 
             del sys.modules[m]
     # No plain way to a blocked module already loaded (`site.os`).
     for n, mod in list(sys.modules.items()):
-        if 'importlib' in n or n == 'zipimport':
+        if n in ('importlib._bootstrap_external', '_frozen_importlib_external', 'zipimport'):
             continue  # the import system's own `_os`
         for k, v in list(getattr(mod, '__dict__', {}).items()):
             if type(v) is type(sys) and v.__name__.partition('.')[0] in blocked:

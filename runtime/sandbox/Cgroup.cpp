@@ -126,6 +126,7 @@ bool deadOwner(llvm::StringRef Name) {
 }  // namespace
 
 bool StepCgroup::cpuSharesWork() { return !bases().Cpu.empty(); }
+bool StepCgroup::pidsWork() { return !bases().Pids.empty(); }
 bool StepCgroup::memoryLimitsWork() { return !bases().Memory.empty(); }
 
 /// Removes this process's step cgroups that were busy when their step ended.

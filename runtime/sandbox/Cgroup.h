@@ -37,6 +37,8 @@ class StepCgroup {
   static std::unique_ptr<StepCgroup> create(const CgroupLimits &Lim);
   /// Can shares be enforced here at all?
   static bool cpuSharesWork();
+  /// Can orchrt make step cgroups at all (a writable `pids` controller)?
+  static bool pidsWork();
   /// Can a step's memory be bounded as a whole here?
   static bool memoryLimitsWork();
   /// Removes the step cgroups an earlier, dead orchrt left behind, and

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "llvm/ADT/StringRef.h"
+#include "runtime/sandbox/Cgroup.h"
 
 namespace orch::runtime::sandbox {
 
@@ -51,6 +52,7 @@ HostLayout probeHost() {
     }
   H.CanUnsharePid = geteuid() == 0;
   H.CanUnshareUser = !H.CanUnsharePid && userNamespacesWork();
+  H.HasStepCgroup = StepCgroup::pidsWork();
   if (const char *P = std::getenv("PATH")) H.HostPath = P;
   if (const char *P = std::getenv("HOME")) H.HostHome = P;
   return H;
@@ -95,8 +97,11 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
     L.Argv = Prog.Argv;
     if (!L.Argv.empty()) L.Path = L.Argv.front();
     L.Cwd = Prog.RunDir;
-    L.NewPidNamespace = Host.CanUnsharePid || Host.CanUnshareUser;
-    L.NewUserNamespace = !Host.CanUnsharePid && Host.CanUnshareUser;
+    // Not root: a user namespace (setuid bits then do nothing) only where
+    // no step cgroup can end the tree and the run allows it.
+    L.NewUserNamespace = !Host.CanUnsharePid && Host.CanUnshareUser &&
+                         !Host.HasStepCgroup && Pol.UserNamespace;
+    L.NewPidNamespace = Host.CanUnsharePid || L.NewUserNamespace;
     return L;
   }
   L.Path = Host.BwrapPath;

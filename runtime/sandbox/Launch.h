@@ -49,6 +49,10 @@ struct HostLayout {
   /// May it get one in a user namespace of its own, mapping orchrt's user
   /// to itself (not root, unprivileged user namespaces allowed)?
   bool CanUnshareUser = false;
+  /// Can orchrt make step cgroups with `pids` (root, or a writable delegated
+  /// cgroup v2 subtree)? An unsandboxed non-root step then gets one instead
+  /// of a user namespace, and keeps setuid tools.
+  bool HasStepCgroup = false;
   std::string HostPath = "/usr/local/bin:/usr/bin:/bin";  ///< PATH unsandboxed.
   std::string HostHome = "/";                             ///< HOME unsandboxed.
 };

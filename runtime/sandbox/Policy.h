@@ -35,6 +35,10 @@ enum class RunDirAccess { None, Read, Write };
 /// Everything the launcher needs besides the program.
 struct Policy {
   bool Enabled = true;  ///< false: `--no-sandbox` / `sandbox.enabled: false`.
+  /// Unsandboxed and not root: may a step get a user namespace of its own
+  /// (false: `--no-userns` / `sandbox.user_namespace: false`, so setuid
+  /// tools work)?
+  bool UserNamespace = true;
   Limits Lim = defaultLimits();
   RunDirAccess RunDir = RunDirAccess::None;
   bool Network = false;  ///< `network: none` (the default) keeps a private, empty one.

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,26 @@ class SandboxEscape : public ::testing::Test {
 
   std::string Dir;
 };
+
+// Issue 14, Build 6: where bubblewrap is missing or cannot make its
+// namespaces, the error names the fix (and the explicit way out); the run
+// never goes on unsandboxed.
+TEST_F(SandboxEscape, ProbeNamesTheFix) {
+  sandbox::HostLayout H = sandbox::hostLayout();
+  H.BwrapPath = Dir + "/no-bwrap";
+  std::string Missing = llvm::toString(sandbox::probeSandbox(H));
+  EXPECT_NE(Missing.find("apt-get install bubblewrap"), std::string::npos) << Missing;
+  EXPECT_NE(Missing.find("--no-sandbox"), std::string::npos) << Missing;
+  std::ofstream(Dir + "/bwrap")
+      << "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n";
+  ASSERT_EQ(chmod((Dir + "/bwrap").c_str(), 0755), 0);
+  H.BwrapPath = Dir + "/bwrap";
+  std::string Denied = llvm::toString(sandbox::probeSandbox(H));
+  EXPECT_NE(Denied.find("(bwrap: No permissions to create new namespace)"),
+            std::string::npos)
+      << Denied;
+  EXPECT_NE(Denied.find("user.max_user_namespaces"), std::string::npos) << Denied;
+}
 
 TEST_F(SandboxEscape, RunsAsNobodyInAnEmptyWorkDir) {
   ActionResult R = run(json{{"command", "id -u; pwd; ls -A; echo $HOME"}});
@@ -420,6 +441,7 @@ TEST_F(SandboxEscape, UnsandboxedStepsEndTheirTreeAsNonRoot) {
     sandbox::HostLayout Host = sandbox::hostLayout();
     Host.CanUnsharePid = false;  // as probeHost finds it for a non-root orchrt
     Host.CanUnshareUser = true;
+    Host.HasStepCgroup = false;  // (no delegated cgroup subtree for uid 65534 here)
     ActionResult R =
         run(json{{"command", "(setsid sleep " + Mark + " >/dev/null 2>&1 &); sleep " +
                                  Mark + " >/dev/null 2>&1 & echo $$; id -u"}},

@@ -117,6 +117,27 @@ TEST(SandboxLaunch, UnsandboxedNonRootGetsItsOwnUserAndPidNamespace) {
   EXPECT_FALSE(L.NewUserNamespace);
 }
 
+// Review 2, finding 4: a user namespace costs setuid tools. `--no-userns`
+// turns it off; a step cgroup (a delegated cgroup v2 subtree) is preferred.
+TEST(SandboxLaunch, UnsandboxedNonRootMayKeepSetuidTools) {
+  Policy P;
+  P.Enabled = false;
+  Program Prog{{"true"}, {}, "/runs/r1"};
+  HostLayout H = fakeHost();
+  H.CanUnshareUser = true;
+  P.UserNamespace = false;  // --no-userns, sandbox.user_namespace: false
+  Launch L = buildLaunch(P, Prog, H);
+  EXPECT_FALSE(L.NewUserNamespace);
+  EXPECT_FALSE(L.NewPidNamespace);  // the step's cgroup, where there is one
+  P.UserNamespace = true;
+  H.HasStepCgroup = true;  // a writable delegated subtree
+  L = buildLaunch(P, Prog, H);
+  EXPECT_FALSE(L.NewUserNamespace);
+  EXPECT_FALSE(L.NewPidNamespace);
+  P.Enabled = true;  // sandboxed steps are bwrap's either way
+  EXPECT_EQ(buildLaunch(P, Prog, H).Argv.front(), "bwrap");
+}
+
 // Review finding 8: config.yaml's limits are ceilings; a step tightens.
 TEST(SandboxPolicy, StepLimitsOnlyTighten) {
   Policy Run;

@@ -15,6 +15,16 @@ ShellSpot spot(llvm::StringRef Before) {
   return C.value();
 }
 
+/// Where a value between \p Before and \p After lands, once the whole
+/// command is known.
+ShellSpot whole(llvm::StringRef Before, llvm::StringRef After) {
+  ShellContext C;
+  C.text(Before);
+  C.value();
+  C.text(After);
+  return C.finish().front();
+}
+
 TEST(ShellContext, WordsAndQuotes) {
   EXPECT_EQ(spot("echo ").K, ShellSpot::Word);
   EXPECT_EQ(spot("echo \"a ").K, ShellSpot::DoubleQuoted);
@@ -124,6 +134,83 @@ TEST(ShellContext, ValuesFollowOneAnother) {
   EXPECT_EQ(C.value().K, ShellSpot::Code);
   C.text("; echo ");
   EXPECT_EQ(C.value().K, ShellSpot::Word);
+}
+
+// Commands built at run time: a program that re-parses the value.
+TEST(ShellContext, PipedIntoAnInterpreter) {
+  EXPECT_EQ(whole("printf %s ", " | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("printf %s ", " | sh").Runner, "the input of `sh`");
+  for (const char *Reader : {" | bash",
+                             " | /bin/dash -s x",
+                             " | zsh -e",
+                             " | ksh",
+                             " | busybox sh",
+                             " | python3 -",
+                             " | python3",
+                             " | perl",
+                             " | node",
+                             " | ruby -w",
+                             " | php",
+                             " |& sh",
+                             " | tee log | sh",
+                             " |\n  sh",
+                             " | sudo -u nobody bash",
+                             " | timeout 5 sh",
+                             " | env -i sh",
+                             " | su",
+                             " | ssh host",
+                             " | xargs sh -c",
+                             " | xargs -0 -n 1 bash -e -c",
+                             " | xargs -I{} sh -c 'echo {}'",
+                             " | (sh)",
+                             " | source /dev/stdin"})
+    EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::RunTime) << Reader;
+  EXPECT_EQ(whole("echo $(printf %s ", ") | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("x=$(echo ", " | sh)").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("(echo a; echo ", ") | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("(echo ", "); echo b | sh").K, ShellSpot::Word);
+}
+
+TEST(ShellContext, PipedIntoDataReaders) {
+  for (const char *Reader :
+       {" | grep foo", " | sh -c 'read a; echo \"$a\"'", " | python3 script.py",
+        " | python3 -c 'import sys; print(sys.stdin.read())'", " | perl -ne print",
+        " | xargs echo", " | xargs sh -c 'echo \"$@\"' sh", " | sh script.sh",
+        " | bash < script.sh", " | ssh host cat", " | awk '{print}'", " | xargs", "; sh",
+        " && sh", " || sh", " & sh", "\nsh"})
+    EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::Word) << Reader;
+  // Only the values of the pipeline that feeds it.
+  EXPECT_EQ(whole("echo ", "; echo b | sh").K, ShellSpot::Word);
+}
+
+TEST(ShellContext, ProgramsThatRunTheirArguments) {
+  EXPECT_EQ(spot("ssh host ").K, ShellSpot::RunTime);
+  EXPECT_EQ(spot("ssh -p 22 -o BatchMode=yes host uptime ").K, ShellSpot::RunTime);
+  EXPECT_EQ(spot("ssh ").K, ShellSpot::Unsure);  // -oProxyCommand=...
+  EXPECT_EQ(spot("ssh -- ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("watch ").K, ShellSpot::RunTime);
+  EXPECT_EQ(spot("watch -n 1 ls ").K, ShellSpot::RunTime);
+  EXPECT_EQ(spot("source ").K, ShellSpot::RunTime);
+  EXPECT_EQ(spot(". ./lib/").K, ShellSpot::RunTime);
+  EXPECT_EQ(spot(". ./lib.sh ").K, ShellSpot::Word);  // its positional arguments
+  EXPECT_NE(spot("env -S ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("env -S x ").K, ShellSpot::Word);
+  // Wrappers: the command after them, and their own operands.
+  for (const char *W :
+       {"env ", "nice ", "nohup ", "timeout 5 ", "timeout -s KILL 5 ", "sudo ",
+        "sudo -u nobody ", "flock /tmp/l ", "setsid ", "stdbuf -o L ", "chroot /srv ",
+        "xargs -n 1 ", "env A=b nice -n 5 timeout 9 "}) {
+    std::string Before = W;
+    EXPECT_NE(spot(Before).K, ShellSpot::Word) << W;  // the command's name
+    EXPECT_EQ(spot(Before + "sh -c ").K, ShellSpot::Code) << W;
+  }
+  EXPECT_EQ(spot("find . -exec sh -c ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("su -c ").K, ShellSpot::Code);
+  EXPECT_EQ(spot("timeout ").K, ShellSpot::Word);  // its duration
+  EXPECT_EQ(spot("nice -n ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("flock ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("timeout 5 ls ").K, ShellSpot::Word);
+  EXPECT_EQ(spot("sudo -u nobody cat ").K, ShellSpot::Word);
 }
 
 }  // namespace

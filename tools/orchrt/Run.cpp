@@ -162,6 +162,7 @@ int runPlan(const RunCommand &Cmd) {
 
   ProcessOptions PO;
   PO.NoSandbox = Cmd.NoSandbox;
+  PO.NoUserns = Cmd.NoUserns;
   PO.RequireSandbox = Cmd.RequireSandbox;
   PO.DefaultRunDir = Cmd.DefaultRunDir;
   llvm::Expected<ProcessConfig> Process = processConfig(Plan->plan(), PO, llvm::errs());

@@ -32,6 +32,7 @@ struct RunCommand {
   bool Time = false;
   bool DryRun = false;          ///< `--dry-run`: load, check inputs, run nothing.
   bool NoSandbox = false;       ///< `--no-sandbox`: shell steps run with orchrt's rights.
+  bool NoUserns = false;        ///< `--no-userns`: no user namespace for those steps.
   bool RequireSandbox = false;  ///< `--require-sandbox`: refuse unsandboxed plans.
   bool DefaultRunDir = true;    ///< No `--run-dir` was given.
   std::string StateDir;         ///< `--state-dir`, else defaultStateDir().

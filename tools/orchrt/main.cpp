@@ -80,6 +80,11 @@ cl::opt<bool> NoSandbox("no-sandbox",
                         cl::desc("Run shell steps without the sandbox, with orchrt's "
                                  "own rights (a warning says so)"),
                         cl::cat(Cat));
+cl::opt<bool> NoUserns(
+    "no-userns",
+    cl::desc("Unsandboxed steps of a normal user get no user namespace "
+             "of their own, so setuid tools work (a warning says so)"),
+    cl::cat(Cat));
 cl::opt<bool> RequireSandbox(
     "require-sandbox",
     cl::desc("Refuse to run a plan whose process steps would run unsandboxed "
@@ -135,6 +140,7 @@ int main(int Argc, char **Argv) {
   C.Time = TimeRun;
   C.DryRun = DryRun;
   C.NoSandbox = NoSandbox;
+  C.NoUserns = NoUserns;
   C.RequireSandbox = RequireSandbox;
   C.StateDir = StateDir;
   C.State = State;

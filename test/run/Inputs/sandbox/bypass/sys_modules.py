@@ -1,0 +1,3 @@
+# An already loaded forbidden module looked up in sys.modules.
+import sys
+print(sys.modules['os'].getpid())
