@@ -101,6 +101,11 @@ std::string compound(const ir::CompoundExpr *C) {
     case ir::CompoundOp::Tuple:
       return fmt::format("E.tuple({}, {})", source(C),
                          pairs(C->parts(), /*Thunks=*/true));
+    case ir::CompoundOp::Block:
+    case ir::CompoundOp::For:
+    case ir::CompoundOp::Let:
+      // Statements: the export's checker refuses them (ExportUnsupported).
+      break;
   }
   return "undefined";
 }
