@@ -177,8 +177,7 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
   }
   llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
   if (!Resp) {
-    bool Final =
-        Resp.errorIsA<llm::RefusalError>() || Resp.errorIsA<llm::CallRefused>();
+    bool Final = Resp.errorIsA<llm::RefusalError>() || Resp.errorIsA<llm::CallRefused>();
     return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
   }
   if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});

@@ -40,9 +40,9 @@ struct CallStart {
 
 /// How a call ended.
 struct CallEnd {
-  Usage Tokens;                      ///< Summed over every answer that had `usage`.
+  Usage Tokens;                          ///< Summed over every answer that had `usage`.
   std::chrono::milliseconds Latency{0};  ///< From the first request to the end.
-  unsigned Attempts = 0;             ///< HTTP requests sent.
+  unsigned Attempts = 0;                 ///< HTTP requests sent.
   bool Ok = false;
   std::string Answer;  ///< The answer's text (structured: its JSON), when Ok.
   std::string Error;   ///< Why it failed (redacted), when !Ok.

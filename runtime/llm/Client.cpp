@@ -315,7 +315,7 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   S.Provider = Config.Name;
   S.Body = Req->Body;  // headers (the key) stay out
   S.MaxTokens = R.MaxTokens || Config.Kind == ApiKind::OpenAI ? R.MaxTokens
-                                                               : DefaultAnthropicMaxTokens;
+                                                              : DefaultAnthropicMaxTokens;
   uint64_t Id = 0;
   if (llvm::Error E = R.Observer->callStarting(S, Id)) return E;
   Clock::TimePoint T0 = Clk.now();

@@ -40,7 +40,8 @@ llvm::Error readPrices(const YAML::Node &M, const std::string &Registry,
     for (auto [Key, Slot] : {std::pair{"input_usd_per_mtok", &S.InputUsdPerToken},
                              std::pair{"output_usd_per_mtok", &S.OutputUsdPerToken}})
       if (YAML::Node V = P[Key]) {
-        if (llvm::Error E = readPrice(V, Registry, At + "pricing." + Key, *Slot)) return E;
+        if (llvm::Error E = readPrice(V, Registry, At + "pricing." + Key, *Slot))
+          return E;
         *Slot /= 1e6;
       }
     return llvm::Error::success();

@@ -14,8 +14,8 @@ namespace orch::observe {
 
 using json = orch::ir::Json;
 
-llvm::Expected<std::unique_ptr<EventLog>> EventLog::open(const std::string &Path,
-                                                         std::vector<std::string> Secrets) {
+llvm::Expected<std::unique_ptr<EventLog>> EventLog::open(
+    const std::string &Path, std::vector<std::string> Secrets) {
   std::FILE *F = std::fopen(Path.c_str(), "we");
   if (!F)
     return llvm::createStringError(
@@ -30,8 +30,7 @@ EventLog::~EventLog() { std::fclose(F); }
 
 void EventLog::emit(json Event) {
   auto Now = std::chrono::steady_clock::now();
-  Event["t_ms"] =
-      std::chrono::duration<double, std::milli>(Now - Opened).count();
+  Event["t_ms"] = std::chrono::duration<double, std::milli>(Now - Opened).count();
   std::string Line = Event.dump(-1, ' ', false, json::error_handler_t::replace);
   for (const std::string &S : Secrets)
     for (size_t P = Line.find(S); P != std::string::npos; P = Line.find(S, P))
@@ -64,12 +63,9 @@ std::vector<std::string> secretsFromEnvironment() {
 void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R) {
   if (Started.size() <= Step) Started.resize(Step + 1);
   Started[Step] = {R.StepId, std::chrono::steady_clock::now()};
-  json E{{"event", "attempt_start"},
-         {"step", R.StepId},
-         {"action", R.Action},
-         {"attempt", R.Attempt},
-         {"parameters", R.Params},
-         {"input_hash", runtime::cacheKey(R)}};
+  json E{{"event", "attempt_start"}, {"step", R.StepId},
+         {"action", R.Action},       {"attempt", R.Attempt},
+         {"parameters", R.Params},   {"input_hash", runtime::cacheKey(R)}};
   if (!R.Model.empty()) E["model"] = R.Model;
   Log.emit(std::move(E));
 }

@@ -57,7 +57,7 @@ void printRequest(llvm::raw_ostream &OS, const json &Req) {
     if (auto JS = RF->find("json_schema"); JS != RF->end() && JS->contains("schema"))
       Schema = &(*JS)["schema"];
   if (auto T = Req.find("tools"); T != Req.end() && T->is_array() && !T->empty() &&
-                                 (*T)[0].is_object() && (*T)[0].contains("input_schema"))
+                                  (*T)[0].is_object() && (*T)[0].contains("input_schema"))
     Schema = &(*T)[0]["input_schema"];
   if (Schema) block(OS, "schema", ir::toJsonText(*Schema), 6);
 }
@@ -93,8 +93,8 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
     for (const json &E : Events) {
       std::string Ev = str(E, "event"), Id = str(E, "step");
       if (Ev == "run_start")
-        OS << fmt::format("run {} of `{}`: {} steps\n", str(E, "run_id"),
-                          str(E, "plan"), uint64_t(num(E, "steps")));
+        OS << fmt::format("run {} of `{}`: {} steps\n", str(E, "run_id"), str(E, "plan"),
+                          uint64_t(num(E, "steps")));
       if (Id.empty()) continue;
       if (!Rows.count(Id)) Order.push_back(Id);
       StepRow &R = Rows[Id];
@@ -111,14 +111,14 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
     for (const std::string &Id : Order) {
       const StepRow &R = Rows[Id];
       OS << fmt::format("  {:<24} {:<9} {} attempt{} {:>10.1f} ms {:>8} tokens {}\n", Id,
-                        R.Status, R.Attempts, R.Attempts == 1 ? " " : "s", R.Ms,
-                        R.Tokens, money(R.Cost));
+                        R.Status, R.Attempts, R.Attempts == 1 ? " " : "s", R.Ms, R.Tokens,
+                        money(R.Cost));
     }
     for (const json &E : Events)
       if (str(E, "event") == "run_end")
-        OS << fmt::format("run {}: {}, {}, {} model calls, {:.1f} ms\n",
-                          str(E, "status"), tokens(E), money(num(E, "cost_usd")),
-                          uint64_t(num(E, "calls")), num(E, "t_ms"));
+        OS << fmt::format("run {}: {}, {}, {} model calls, {:.1f} ms\n", str(E, "status"),
+                          tokens(E), money(num(E, "cost_usd")), uint64_t(num(E, "calls")),
+                          num(E, "t_ms"));
     return llvm::Error::success();
   }
   bool Seen = false;
@@ -134,13 +134,13 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
       OS << "  inputs hash " << str(E, "input_hash") << '\n';
       if (auto P = E.find("parameters"); P != E.end() && P->is_object())
         for (auto &[K, V] : P->items())
-          block(OS, "parameter " + K, V.is_string() ? V.get<std::string>()
-                                                    : ir::toJsonText(V), 2);
+          block(OS, "parameter " + K,
+                V.is_string() ? V.get<std::string>() : ir::toJsonText(V), 2);
     } else if (Ev == "model_call") {
       OS << fmt::format("  model call to `{}` ({}): {} request{}, {:.0f} ms, {}, {}\n",
-                        str(E, "model"), str(E, "provider"),
-                        uint64_t(num(E, "attempts")), num(E, "attempts") == 1 ? "" : "s",
-                        num(E, "latency_ms"), tokens(E), money(num(E, "cost_usd")));
+                        str(E, "model"), str(E, "provider"), uint64_t(num(E, "attempts")),
+                        num(E, "attempts") == 1 ? "" : "s", num(E, "latency_ms"),
+                        tokens(E), money(num(E, "cost_usd")));
       if (auto R = E.find("request"); R != E.end()) printRequest(OS, *R);
       if (E.contains("answer")) block(OS, "answer", str(E, "answer"), 6);
       if (E.contains("error")) block(OS, "error", str(E, "error"), 6);

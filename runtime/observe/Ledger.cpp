@@ -21,17 +21,21 @@ uint64_t estimateTokens(const llm::CallStart &S) {
 }  // namespace
 
 json Spend::toJson() const {
-  return json{{"calls", Calls},          {"input_tokens", InputTokens},
-              {"output_tokens", OutputTokens}, {"retries", Retries},
-              {"cost_usd", CostUsd},     {"latency_ms", LatencyMs}};
+  return json{{"calls", Calls},
+              {"input_tokens", InputTokens},
+              {"output_tokens", OutputTokens},
+              {"retries", Retries},
+              {"cost_usd", CostUsd},
+              {"latency_ms", LatencyMs}};
 }
 
 std::string BudgetBreach::message() const {
   if (Budget == "max_tokens")
     return fmt::format("budget `max_tokens` of {} reached: {} tokens spent, by step `{}`",
                        uint64_t(Limit), uint64_t(Spent), Step);
-  return fmt::format("budget `max_cost_usd` of {} reached: {:.6f} USD spent, by step `{}`",
-                     Limit, Spent, Step);
+  return fmt::format(
+      "budget `max_cost_usd` of {} reached: {:.6f} USD spent, by step `{}`", Limit, Spent,
+      Step);
 }
 
 Ledger::Ledger(PriceLookup Prices, BudgetLimits Limits, EventLog *Events,

@@ -403,8 +403,7 @@ int runPlan(const RunCommand &Cmd) {
 
   bool Wrote = WriteOut();
   if (Durable)
-    if (llvm::Error E =
-            Durable->recorder().finish(Status(), Sched.runError())) {
+    if (llvm::Error E = Durable->recorder().finish(Status(), Sched.runError())) {
       printDiag("orchrt", DiagKind::StateStoreError, llvm::toString(std::move(E)));
       Wrote = false;
     }
@@ -417,12 +416,7 @@ int runPlan(const RunCommand &Cmd) {
   auto Elapsed = std::chrono::duration<double>(Loop.now() - Sched.startTime()).count();
   RunStatus St = Sched.status();
   observe::Spend Total = Ledger.total();
-  if (Mode != ProgressMode::None) {
-    for (auto &[Id, Spent] : Ledger.steps())
-      llvm::errs() << fmt::format("  {}: {} model call{}, {} tokens, ${:.6f}\n",
-                                  terminalSafe(Id), Spent.Calls,
-                                  Spent.Calls == 1 ? "" : "s", Spent.tokens(),
-                                  Spent.CostUsd);
+  if (Mode != ProgressMode::None)
     llvm::errs() << fmt::format(
         "run {}: {} completed, {} failed, {} skipped in {:.3f} s{}\n", Status(),
         C[static_cast<size_t>(StepStatus::Completed)],
@@ -431,7 +425,6 @@ int runPlan(const RunCommand &Cmd) {
         Total.Calls ? fmt::format("; {} model calls, {} tokens, ${:.6f}", Total.Calls,
                                   Total.tokens(), Total.CostUsd)
                     : "");
-  }
   if (Events) {
     json End = Total.toJson();
     End["event"] = "run_end";
@@ -443,7 +436,8 @@ int runPlan(const RunCommand &Cmd) {
                 fmt::format("`{}` incomplete: {}", Cmd.EventsPath, E));
   }
   if (OverBudget)
-    printDiag("orchrt", DiagKind::BudgetExceeded, terminalSafe(Ledger.breach()->message()));
+    printDiag("orchrt", DiagKind::BudgetExceeded,
+              terminalSafe(Ledger.breach()->message()));
   else if (St != RunStatus::Completed && !Sched.runError().empty())
     printDiag("orchrt", DiagKind::RunStopped, terminalSafe(Sched.runError()));
   // Declared outputs go to stdout as JSON.

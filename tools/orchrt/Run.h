@@ -39,7 +39,7 @@ struct RunCommand {
   std::string State;
   /// `--checkpoint`: overrides the plan's `context.checkpoint_strategy`.
   std::string Checkpoint;
-  bool NoCache = false;  ///< `--no-cache`: `cache:` steps run (and refresh the cache).
+  bool NoCache = false;    ///< `--no-cache`: `cache:` steps run (and refresh the cache).
   std::string EventsPath;  ///< `--events`: the JSON Lines event log, or "".
   double MaxCostUsd = 0;   ///< `--max-cost-usd`: the run's budget (0: none).
   uint64_t MaxTokens = 0;  ///< `--max-tokens`: the run's budget in tokens (0: none).

@@ -111,11 +111,8 @@ struct SubCommand {
   int (*Main)(int Argc, char **Argv);
 };
 const SubCommand SubCommands[] = {
-    {"mcp", runMcpCommand},
-    {"runs", runRunsCommand},
-    {"show", runShowCommand},
-    {"gc", runGcCommand},
-    {"inspect", runInspectCommand},
+    {"mcp", runMcpCommand}, {"runs", runRunsCommand},       {"show", runShowCommand},
+    {"gc", runGcCommand},   {"inspect", runInspectCommand},
 };
 }  // namespace
 
