@@ -32,6 +32,7 @@
 #include "runtime/exec/RunReport.h"
 #include "runtime/exec/Scheduler.h"
 #include "runtime/llm/Providers.h"
+#include "runtime/observe/BudgetStop.h"
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Ledger.h"
 #include "runtime/plan/PlanProgram.h"
@@ -191,9 +192,11 @@ int runPlan(const RunCommand &Cmd) {
   }
   std::string Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
   observe::BudgetLimits Limits;
-  Limits.MaxCostUsd = Cmd.MaxCostUsd;
-  Limits.MaxTokens = Cmd.MaxTokens;
-  Limits.WarnOnly = Cmd.BudgetWarnOnly;
+  // The command line's budget, else the plan's `context.budget`.
+  const plan::Plan &PP = Plan->plan();
+  Limits.MaxCostUsd = Cmd.MaxCostUsd > 0 ? Cmd.MaxCostUsd : PP.budget_max_cost_usd();
+  Limits.MaxTokens = Cmd.MaxTokens ? Cmd.MaxTokens : PP.budget_max_tokens();
+  Limits.WarnOnly = Cmd.BudgetWarnOnly || (!Cmd.OnBudgetGiven && PP.budget_warn_only());
   Scheduler *Running = nullptr;
   observe::Ledger Ledger(
       [Registry](const std::string &Model) -> std::pair<double, double> {
@@ -205,13 +208,10 @@ int runPlan(const RunCommand &Cmd) {
         return {S->InputUsdPerToken, S->OutputUsdPerToken};
       },
       Limits, Events.get(),
-      [&Loop, &Running, Warn = Limits.WarnOnly](const observe::BudgetBreach &B) {
-        Loop.post([&Running, Warn, Msg = B.message()] {
-          if (Warn)
-            printDiag("orchrt", DiagKind::BudgetWarning, Msg);
-          else if (Running)
-            Running->stop(Msg, /*AsInterrupt=*/false);
-        });
+      [&Loop, Warn = Limits.WarnOnly](const observe::BudgetBreach &B) {
+        if (Warn)
+          Loop.post(
+              [Msg = B.message()] { printDiag("orchrt", DiagKind::BudgetWarning, Msg); });
       });
   RunnerConfig RC;
   RC.Llm.Calls = &Ledger;
@@ -295,6 +295,13 @@ int runPlan(const RunCommand &Cmd) {
   if (Mode != ProgressMode::None) Observers.add(&Display);
   std::optional<observe::AttemptEvents> AttemptLog;
   if (Events) Observers.add(&AttemptLog.emplace(*Events));
+  // on_budget: abort stops the run once the attempt that reached it ended.
+  observe::BudgetStop Stopper(Ledger, [&](const observe::BudgetBreach &B) {
+    Loop.post([&Running, Msg = B.message()] {
+      if (Running) Running->stop(Msg, /*AsInterrupt=*/false);
+    });
+  });
+  if (Limits.any() && !Limits.WarnOnly) Observers.add(&Stopper);
   Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, Observers.get());
   Display.attach(Sched);
   Running = &Sched;

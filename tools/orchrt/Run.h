@@ -44,6 +44,7 @@ struct RunCommand {
   double MaxCostUsd = 0;   ///< `--max-cost-usd`: the run's budget (0: none).
   uint64_t MaxTokens = 0;  ///< `--max-tokens`: the run's budget in tokens (0: none).
   bool BudgetWarnOnly = false;  ///< `--on-budget=warn`.
+  bool OnBudgetGiven = false;   ///< `--on-budget` was given (it beats the plan's).
 };
 
 /// Exit codes.

@@ -162,6 +162,7 @@ int main(int Argc, char **Argv) {
   C.MaxCostUsd = MaxCost;
   C.MaxTokens = MaxTokens;
   C.BudgetWarnOnly = OnBudget == "warn";
+  C.OnBudgetGiven = OnBudget.getNumOccurrences() > 0;
   try {
     return runPlan(C);
   } catch (const std::exception &E) {
