@@ -139,6 +139,8 @@ class Lowerer {
   ir::Value *value(const Node *N, const std::string &Path);
   void lowerContext(const MapNode *M);
   void lowerMcpServers(const Node *N);
+  /// `context.budget: {max_cost_usd, max_tokens, on_budget}`.
+  void lowerBudget(const Node *N);
   void lowerInputs(const Node *N, llvm::StringRef Key);
   void lowerEnhancedOutputs(const Node *N);
   void lowerTool(const MapNode *M, ir::Step &S);

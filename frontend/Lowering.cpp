@@ -18,7 +18,9 @@ const llvm::StringRef StepKeys[] = {
     "condition",    "model",      "requires_model", "max_tokens",   "tool",
     "if",           "on_error",   "metadata",       "produces",     "location",
     "cache",        "for_each",   "foreach",        "max_parallel", "steps"};
-const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy"};
+const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy",
+                                       "budget"};
+const llvm::StringRef BudgetKeys[] = {"max_cost_usd", "max_tokens", "on_budget"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
                                      "enum", "choices", "example",  "examples"};
 
@@ -197,6 +199,50 @@ void Lowerer::lowerContext(const MapNode *M) {
     else if (K == "checkpoint_strategy") {
       if (auto S = getString(KV.Value, "`context.checkpoint_strategy`"))
         P->Context.CheckpointStrategy = *S;
+    } else if (K == "budget")
+      lowerBudget(KV.Value);
+  }
+}
+
+void Lowerer::lowerBudget(const Node *N) {
+  const MapNode *M = expectMap(N, "`context.budget`");
+  if (!M) return;
+  ir::ExecContext &C = P->Context;
+  for (const KeyValue &KV : M->entries()) {
+    llvm::StringRef K = KV.Key->value();
+    std::string What = "`context.budget." + K.str() + "`";
+    const Node *V = KV.Value;
+    if (K == "max_cost_usd") {
+      auto *S = llvm::dyn_cast<ScalarNode>(V);
+      if (S && !fixed(S, What, false)) continue;
+      ir::Scalar X = S ? S->typedValue() : ir::Scalar();
+      if (X.Ty != ir::Type::Int && X.Ty != ir::Type::Float)
+        Diags.report(DiagKind::TypeMismatch, V->loc(), V->length(), What, "a number",
+                     V->describe().str());
+      else if (double D = X.Ty == ir::Type::Int ? double(X.I) : X.F; !(D > 0))
+        Diags.report(DiagKind::BadBudget, V->loc(), V->length(), What,
+                     "must be greater than 0");
+      else
+        C.BudgetMaxCostUsd = D;
+    } else if (K == "max_tokens") {
+      if (auto I = getInt(V, What)) {
+        if (I->Val < 1)
+          Diags.report(DiagKind::BadBudget, V->loc(), V->length(), What,
+                       "must be at least 1");
+        else
+          C.BudgetMaxTokens = I->Val;
+      }
+    } else if (K == "on_budget") {
+      if (auto S = getString(V, What)) {
+        if (S->Str != "abort" && S->Str != "warn")
+          Diags.report(DiagKind::BadBudget, V->loc(), V->length(), What,
+                       "must be `abort` or `warn`, not `" + S->Str.str() + "`");
+        else
+          C.BudgetWarnOnly = S->Str == "warn";
+      }
+    } else {
+      Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
+                   "`context.budget`", didYouMean(K, BudgetKeys));
     }
   }
 }

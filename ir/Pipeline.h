@@ -242,6 +242,10 @@ struct ExecContext {
   std::optional<LocInt> Timeout;
   std::optional<LocInt> MaxRetries;
   LocString CheckpointStrategy;
+  /// `context.budget` (docs/observability.md §3); 0: no limit.
+  double BudgetMaxCostUsd = 0;
+  int64_t BudgetMaxTokens = 0;
+  bool BudgetWarnOnly = false;  ///< `on_budget: warn`.
 };
 
 /// Storage for IR and AST nodes and strings: everything allocated here is

@@ -259,7 +259,8 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       B.CreateVector(Tags), GroupsV, P.MaxConcurrentTasks, P.SandboxDisabled,
       P.SandboxLimits.empty() ? 0 : B.CreateString(P.SandboxLimits),
       P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules),
-      ServersV, P.SandboxNoUserns);
+      ServersV, P.SandboxNoUserns, P.Context.BudgetMaxCostUsd,
+      static_cast<uint64_t>(P.Context.BudgetMaxTokens), P.Context.BudgetWarnOnly);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

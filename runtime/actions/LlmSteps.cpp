@@ -153,6 +153,8 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
   Req.Reasoning = MS.Reasoning;
   std::tie(Req.System, Req.Prompt) = buildStepPrompt(R);
   Req.Cancel = Cancel;
+  Req.Observer = S.Calls;
+  Req.Caller = R.StepId;
   if (R.Action == "generate") {
     if (auto It = R.Params.find("max_tokens"); It != R.Params.end()) {
       if (!It->is_number_integer() || It->get<int64_t>() < 1 ||
@@ -175,7 +177,7 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
   }
   llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
   if (!Resp) {
-    bool Final = Resp.errorIsA<llm::RefusalError>();
+    bool Final = Resp.errorIsA<llm::RefusalError>() || Resp.errorIsA<llm::CallRefused>();
     return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
   }
   if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});

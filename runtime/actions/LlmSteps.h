@@ -42,6 +42,9 @@ struct LlmSettings {
   /// Retries inside the client for each model (tests lower it).
   std::optional<unsigned> ClientRetries;
   llm::EnvLookup Env = llm::processEnv;
+  /// Told of every model call (runtime/observe: accounting, budgets,
+  /// events), or null.
+  llm::CallObserver *Calls = nullptr;
 };
 
 /// The system message and user prompt for step \p R (exposed for tests).

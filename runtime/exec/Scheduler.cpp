@@ -462,7 +462,10 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
           if (!A.expired()) onTimeout(I, Epoch);
         });
   }
-  if (Obs) Obs->stepStarted(I, St.Attempts);
+  if (Obs) {
+    Obs->stepStarted(I, St.Attempts);
+    Obs->attemptStarted(I, R);
+  }
   std::weak_ptr<bool> A = Alive;
   std::unique_ptr<ActionTask> Task =
       Runner.start(R, [this, A, I, Epoch](ActionResult Res) {
@@ -519,7 +522,9 @@ void Scheduler::onTimeout(uint32_t I, uint64_t Epoch) {
   St.Timer = 0;  // it fired
   int64_t Ms = St.AttemptTimeouts.empty() ? 0 : St.AttemptTimeouts.back();
   endAttempt(I, /*Cancel=*/true);
-  attemptFailed(I, fmt::format("timed out after {} s", Ms / 1000.0), true, true);
+  std::string Why = fmt::format("timed out after {} s", Ms / 1000.0);
+  if (Obs) Obs->attemptEnded(I, St.Attempts, ActionResult::failure(Why));
+  attemptFailed(I, std::move(Why), true, true);
   dispatch();
 }
 
@@ -540,6 +545,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   StepState &St = States[I];
   if (St.Epoch != Epoch || St.Status != StepStatus::Running) return;
   endAttempt(I, /*Cancel=*/false);
+  if (Obs) Obs->attemptEnded(I, St.Attempts, R);
   if (R.Ok)
     complete(I, std::move(R.Fields));
   else {

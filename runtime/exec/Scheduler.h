@@ -168,6 +168,12 @@ class RunObserver {
   virtual void stepRetrying(uint32_t /*Step*/, std::chrono::milliseconds /*Delay*/,
                             const std::string & /*Error*/) {}
   virtual void stepSettled(uint32_t /*Step*/) {}
+  /// An attempt of \p Step starts with the rendered request \p R.
+  virtual void attemptStarted(uint32_t /*Step*/, const ActionRequest & /*R*/) {}
+  /// Attempt \p Attempt of \p Step ended: \p R is what it reported (a
+  /// timeout is a failure whose error says so).
+  virtual void attemptEnded(uint32_t /*Step*/, unsigned /*Attempt*/,
+                            const ActionResult & /*R*/) {}
 };
 
 /// Runs one plan once.

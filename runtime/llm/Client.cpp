@@ -62,6 +62,7 @@ bool isReasoningModel(llvm::StringRef Model) {
 }
 
 char RefusalError::ID = 0;
+char CallRefused::ID = 0;
 
 namespace {
 
@@ -82,6 +83,22 @@ std::string serviceMessage(const std::string &Body) {
   }
   std::string S = Body.substr(0, 200);
   return S.empty() ? "empty body" : S;
+}
+
+/// The token counts of a body's `usage` (OpenAI or Anthropic names).
+Usage usageOf(const json &J) {
+  Usage U;
+  auto It = J.find("usage");
+  if (It == J.end() || !It->is_object()) return U;
+  auto Count = [&](const char *A, const char *B) -> uint64_t {
+    for (const char *K : {A, B})
+      if (auto F = It->find(K); F != It->end() && F->is_number_unsigned())
+        return F->get<uint64_t>();
+    return 0;
+  };
+  U.InputTokens = Count("prompt_tokens", "input_tokens");
+  U.OutputTokens = Count("completion_tokens", "output_tokens");
+  return U;
 }
 
 std::string trimUrl(std::string U) {
@@ -219,7 +236,8 @@ void Client::release() {
 }
 
 llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wrapped,
-                                                   const HttpResponse &Resp) const {
+                                                   const HttpResponse &Resp,
+                                                   Usage &Tokens) const {
   std::string Deep;
   json J = ir::parseJsonBounded(Resp.Body, &Deep);
   if (!Deep.empty())
@@ -230,6 +248,7 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
         fmt::format("provider `{}` answered with a body that is not JSON "
                     "({} bytes)",
                     Config.Name, Resp.Body.size()));
+  Tokens += usageOf(J);
   ChatResponse Out;
   std::optional<json> Structured;
   if (Config.Kind == ApiKind::OpenAI) {
@@ -287,6 +306,44 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   llvm::Expected<HttpRequest> Req = buildRequest(R, /*ElideKey=*/false);
   if (!Req) return Req.takeError();
   Req->Cancel = R.Cancel;
+  Usage Tokens;
+  unsigned Attempts = 0;
+  if (!R.Observer) return send(R, *Req, Tokens, Attempts);
+  CallStart S;
+  S.Caller = R.Caller;
+  S.Model = R.Model;
+  S.Provider = Config.Name;
+  S.Body = Req->Body;  // headers (the key) stay out
+  S.MaxTokens = R.MaxTokens || Config.Kind == ApiKind::OpenAI ? R.MaxTokens
+                                                              : DefaultAnthropicMaxTokens;
+  uint64_t Id = 0;
+  if (llvm::Error E = R.Observer->callStarting(S, Id)) return E;
+  Clock::TimePoint T0 = Clk.now();
+  llvm::Expected<ChatResponse> Out = send(R, *Req, Tokens, Attempts);
+  CallEnd End;
+  End.Tokens = Tokens;
+  End.Attempts = Attempts;
+  End.Latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - T0);
+  End.Ok = bool(Out);
+  if (Out) {
+    End.Answer = Out->Structured ? Out->Structured->dump(-1, ' ', false,
+                                                         json::error_handler_t::replace)
+                                 : Out->Text;
+    R.Observer->callEnded(Id, S, End);
+    return Out;
+  }
+  // The error goes back as it is (a RefusalError stays one).
+  llvm::Error E = llvm::handleErrors(
+      Out.takeError(), [&](std::unique_ptr<llvm::ErrorInfoBase> Info) -> llvm::Error {
+        End.Error = redact(Info->message());
+        return llvm::Error(std::move(Info));
+      });
+  R.Observer->callEnded(Id, S, End);
+  return E;
+}
+
+llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpRequest &Req,
+                                          Usage &Tokens, unsigned &Attempts) {
   auto Cancelled = [&] { return R.Cancel && R.Cancel->load(); };
   auto CancelError = [&] {
     return fail(fmt::format("request to provider `{}` cancelled", Config.Name));
@@ -300,7 +357,8 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
           "failures ({})",
           Config.Name, LastProblem.empty() ? "earlier requests" : LastProblem));
     if (Cancelled() || !acquire(R.Cancel)) return CancelError();
-    llvm::Expected<HttpResponse> Resp = Transport.post(*Req);
+    Attempts = Attempt;
+    llvm::Expected<HttpResponse> Resp = Transport.post(Req);
     release();
     if (Cancelled()) {
       if (!Resp) llvm::consumeError(Resp.takeError());
@@ -312,10 +370,11 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
       LastProblem = redact(llvm::toString(Resp.takeError()));
       Retriable = true;
     } else if (Resp->Status >= 200 && Resp->Status < 300) {
-      llvm::Expected<ChatResponse> Out = parseResponse(R, Wrapped, *Resp);
+      llvm::Expected<ChatResponse> Out = parseResponse(R, Wrapped, *Resp, Tokens);
       if (Out) {
         Breaker.onSuccess();
         Out->Attempts = Attempt;
+        Out->Tokens = Tokens;
         return Out;
       }
       // A truncated or malformed body: the service misbehaved; try again.

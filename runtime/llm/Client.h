@@ -22,6 +22,7 @@
 #include <string>
 
 #include "ir/Json.h"
+#include "runtime/llm/CallObserver.h"
 #include "runtime/llm/Clock.h"
 #include "runtime/llm/Http.h"
 
@@ -69,6 +70,10 @@ struct ChatRequest {
   /// When set and true, chat() stops waiting, sleeping and retrying and
   /// returns an error (a step timed out or the run was interrupted).
   const std::atomic<bool> *Cancel = nullptr;
+  /// Told of the call before and after (accounting, budgets), or null.
+  CallObserver *Observer = nullptr;
+  /// Who asks (the step id), for the observer.
+  std::string Caller;
 };
 
 /// What Anthropic is sent when no limit is known: every current Claude
@@ -84,6 +89,7 @@ struct ChatResponse {
   std::string Text;                          ///< Free text (unstructured calls).
   std::optional<orch::ir::Json> Structured;  ///< Parsed and unwrapped.
   unsigned Attempts = 0;
+  Usage Tokens;  ///< Summed over the answers that reported `usage`.
 };
 
 /// A model declined to answer (OpenAI's `refusal`): final, not retried.
@@ -148,8 +154,13 @@ class Client {
   const ProviderConfig &config() const { return Config; }
 
  private:
+  /// chat() without the observer.
+  llvm::Expected<ChatResponse> send(const ChatRequest &R, const HttpRequest &Req,
+                                    Usage &Tokens, unsigned &Attempts);
+  /// Adds the body's `usage` to \p Tokens, parses the answer.
   llvm::Expected<ChatResponse> parseResponse(const ChatRequest &R, bool Wrapped,
-                                             const HttpResponse &Resp) const;
+                                             const HttpResponse &Resp,
+                                             Usage &Tokens) const;
   std::string redact(std::string S) const;
   bool acquire(const std::atomic<bool> *Cancel);
   void release();

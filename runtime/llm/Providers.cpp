@@ -13,6 +13,49 @@ namespace {
 llvm::Error fail(const std::string &M) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), M);
 }
+/// A non-negative number at \p N, or an error naming \p Field.
+llvm::Error readPrice(const YAML::Node &N, const std::string &Registry,
+                      const std::string &Field, double &Out) {
+  double D = -1;
+  // as<double>, not convert<double>::decode: the latter reads 0.00003 as 0.
+  try {
+    if (N.IsScalar()) D = N.as<double>();
+  } catch (const YAML::Exception &) {
+  }
+  if (!(D >= 0) || D > 1e9)
+    return fail(fmt::format("model registry `{}`: `{}` must be a number of at least 0",
+                            Registry, Field));
+  Out = D;
+  return llvm::Error::success();
+}
+
+/// `pricing.{input,output}_usd_per_mtok`, else `metrics.cost_per_token`.
+llvm::Error readPrices(const YAML::Node &M, const std::string &Registry,
+                       const std::string &Model, ModelSettings &S) {
+  std::string At = "models." + Model + ".";
+  if (YAML::Node P = M["pricing"]) {
+    if (!P.IsMap())
+      return fail(fmt::format("model registry `{}`: `{}pricing` must be a mapping",
+                              Registry, At));
+    for (auto [Key, Slot] : {std::pair{"input_usd_per_mtok", &S.InputUsdPerToken},
+                             std::pair{"output_usd_per_mtok", &S.OutputUsdPerToken}})
+      if (YAML::Node V = P[Key]) {
+        if (llvm::Error E = readPrice(V, Registry, At + "pricing." + Key, *Slot))
+          return E;
+        *Slot /= 1e6;
+      }
+    return llvm::Error::success();
+  }
+  if (YAML::Node Met = M["metrics"]; Met && Met.IsMap())
+    if (YAML::Node C = Met["cost_per_token"]) {
+      if (llvm::Error E =
+              readPrice(C, Registry, At + "metrics.cost_per_token", S.InputUsdPerToken))
+        return E;
+      S.OutputUsdPerToken = S.InputUsdPerToken;
+    }
+  return llvm::Error::success();
+}
+
 }  // namespace
 
 std::string providerNameFor(const std::string &Model, const std::string &Registry) {
@@ -59,6 +102,7 @@ llvm::Expected<ModelSettings> modelSettings(const std::string &Model,
             Model));
       S.Reasoning = B;
     }
+    if (llvm::Error E = readPrices(M, Registry, Model, S)) return E;
   } catch (const YAML::Exception &E) {
     return fail(fmt::format("model registry `{}`: {}", Registry, E.what()));
   }

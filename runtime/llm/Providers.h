@@ -17,6 +17,10 @@ std::string providerNameFor(const std::string &Model, const std::string &Registr
 struct ModelSettings {
   unsigned MaxTokens = 0;         ///< `models.<name>.max_tokens`; 0: not given.
   std::optional<bool> Reasoning;  ///< `models.<name>.reasoning`, if given.
+  /// USD per input and per output token: `models.<name>.pricing`
+  /// (`input_usd_per_mtok`, `output_usd_per_mtok`, per million tokens),
+  /// else `metrics.cost_per_token` for both; 0: unpriced.
+  double InputUsdPerToken = 0, OutputUsdPerToken = 0;
 };
 
 /// Reads \p Model's entry of the registry \p Registry (none: all unset).

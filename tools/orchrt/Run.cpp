@@ -31,6 +31,10 @@
 #include "runtime/exec/RunInputs.h"
 #include "runtime/exec/RunReport.h"
 #include "runtime/exec/Scheduler.h"
+#include "runtime/llm/Providers.h"
+#include "runtime/observe/BudgetStop.h"
+#include "runtime/observe/EventLog.h"
+#include "runtime/observe/Ledger.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
 
@@ -179,12 +183,44 @@ int runPlan(const RunCommand &Cmd) {
   }
 
   EventLoop Loop;
+  // Observability (runtime/observe): the event log, and the ledger that
+  // prices every model call and keeps the budget.
+  std::unique_ptr<observe::EventLog> Events;
+  if (!Cmd.EventsPath.empty()) {
+    auto L = observe::EventLog::open(Cmd.EventsPath, observe::secretsFromEnvironment());
+    if (!L) return usageError(DiagKind::EventLogFailed, llvm::toString(L.takeError()));
+    Events = std::move(*L);
+  }
+  std::string Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
+  observe::BudgetLimits Limits;
+  // The command line's budget, else the plan's `context.budget`.
+  const plan::Plan &PP = Plan->plan();
+  Limits.MaxCostUsd = Cmd.MaxCostUsd > 0 ? Cmd.MaxCostUsd : PP.budget_max_cost_usd();
+  Limits.MaxTokens = Cmd.MaxTokens ? Cmd.MaxTokens : PP.budget_max_tokens();
+  Limits.WarnOnly = Cmd.BudgetWarnOnly || (!Cmd.OnBudgetGiven && PP.budget_warn_only());
+  Scheduler *Running = nullptr;
+  observe::Ledger Ledger(
+      [Registry](const std::string &Model) -> std::pair<double, double> {
+        llvm::Expected<llm::ModelSettings> S = llm::modelSettings(Model, Registry);
+        if (!S) {
+          llvm::consumeError(S.takeError());  // the call itself reports it
+          return {0, 0};
+        }
+        return {S->InputUsdPerToken, S->OutputUsdPerToken};
+      },
+      Limits, Events.get(),
+      [&Loop, Warn = Limits.WarnOnly](const observe::BudgetBreach &B) {
+        if (Warn)
+          Loop.post(
+              [Msg = B.message()] { printDiag("orchrt", DiagKind::BudgetWarning, Msg); });
+      });
   RunnerConfig RC;
+  RC.Llm.Calls = &Ledger;
   RC.Process = std::move(*Process);
   RC.Llm.Stats = Learns ? &Stats : nullptr;
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
-  RC.Llm.Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
+  RC.Llm.Registry = Registry;
   RC.McpServers = mcpServersOf(Plan->plan());
   BuiltinRunner Runner(Loop, RC);
 
@@ -265,9 +301,33 @@ int runPlan(const RunCommand &Cmd) {
     return usage(fmt::format("--resume `{}` needs a state store (not --state none)",
                              Cmd.ResumePath));
   }
-  Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts,
-                  Mode == ProgressMode::None ? nullptr : &Display);
+  observe::ObserverList Observers;
+  if (Mode != ProgressMode::None) Observers.add(&Display);
+  std::optional<observe::AttemptEvents> AttemptLog;
+  if (Events) Observers.add(&AttemptLog.emplace(*Events));
+  // on_budget: abort stops the run once the attempt that reached it ended.
+  observe::BudgetStop Stopper(Ledger, [&](const observe::BudgetBreach &B) {
+    Loop.post([&Running, Msg = B.message()] {
+      if (Running) Running->stop(Msg, /*AsInterrupt=*/false);
+    });
+  });
+  if (Limits.any() && !Limits.WarnOnly) Observers.add(&Stopper);
+  Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, Observers.get());
   Display.attach(Sched);
+  Running = &Sched;
+  bool OverBudget = false;  // set once the run has ended
+  // A budget reached after the last call still lets the run complete.
+  auto BudgetStopped = [&] {
+    return Ledger.breach() && !Limits.WarnOnly && Sched.status() != RunStatus::Completed;
+  };
+  auto Status = [&] {
+    return OverBudget ? "budget_exceeded" : runStatusName(Sched.status());
+  };
+  if (Events)
+    Events->emit(json{{"event", "run_start"},
+                      {"plan", Cmd.PlanPath},
+                      {"run_id", Opts.RunId},
+                      {"steps", Sched.size()}});
 
   if (Durable && Durable->identity().Resumed) {
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Durable->prior(), SpillRoot);
@@ -304,10 +364,13 @@ int runPlan(const RunCommand &Cmd) {
   std::function<void()> WriteCheckpoint;
   auto WriteOut = [&]() -> bool {
     if (Cmd.OutPath.empty()) return true;
+    json Report = buildReport(Sched, *Plan, WallStart);
+    Report["status"] = Status();
+    Report["usage"] = Ledger.total().toJson();
+    for (auto &[Id, Spent] : Ledger.steps())
+      if (Report["steps"].contains(Id)) Report["steps"][Id]["usage"] = Spent.toJson();
     std::string Text =
-        buildReport(Sched, *Plan, WallStart)
-            .dump(2, ' ', false, orch::ir::Json::error_handler_t::replace) +
-        "\n";
+        Report.dump(2, ' ', false, orch::ir::Json::error_handler_t::replace) + "\n";
     if (llvm::Error E = writeFileAtomically(Cmd.OutPath, Text)) {
       printDiag("orchrt", DiagKind::ResultWriteFailed, Cmd.OutPath,
                 llvm::toString(std::move(E)));
@@ -354,11 +417,11 @@ int runPlan(const RunCommand &Cmd) {
   }
   if (Checkpoint) Loop.cancelTimer(Checkpoint);
   Display.finish();
+  OverBudget = BudgetStopped();
 
   bool Wrote = WriteOut();
   if (Durable)
-    if (llvm::Error E =
-            Durable->recorder().finish(runStatusName(Sched.status()), Sched.runError())) {
+    if (llvm::Error E = Durable->recorder().finish(Status(), Sched.runError())) {
       printDiag("orchrt", DiagKind::StateStoreError, llvm::toString(std::move(E)));
       Wrote = false;
     }
@@ -370,13 +433,30 @@ int runPlan(const RunCommand &Cmd) {
   const auto &C = Sched.counts();
   auto Elapsed = std::chrono::duration<double>(Loop.now() - Sched.startTime()).count();
   RunStatus St = Sched.status();
+  observe::Spend Total = Ledger.total();
   if (Mode != ProgressMode::None)
     llvm::errs() << fmt::format(
-        "run {}: {} completed, {} failed, {} skipped in {:.3f} s\n", runStatusName(St),
+        "run {}: {} completed, {} failed, {} skipped in {:.3f} s{}\n", Status(),
         C[static_cast<size_t>(StepStatus::Completed)],
         C[static_cast<size_t>(StepStatus::Failed)],
-        C[static_cast<size_t>(StepStatus::Skipped)], Elapsed);
-  if (St != RunStatus::Completed && !Sched.runError().empty())
+        C[static_cast<size_t>(StepStatus::Skipped)], Elapsed,
+        Total.Calls ? fmt::format("; {} model calls, {} tokens, ${:.6f}", Total.Calls,
+                                  Total.tokens(), Total.CostUsd)
+                    : "");
+  if (Events) {
+    json End = Total.toJson();
+    End["event"] = "run_end";
+    End["status"] = Status();
+    if (!Sched.runError().empty()) End["error"] = Sched.runError();
+    Events->emit(std::move(End));
+    if (std::string E = Events->error(); !E.empty())
+      printDiag("orchrt", DiagKind::EventLogFailed,
+                fmt::format("`{}` incomplete: {}", Cmd.EventsPath, E));
+  }
+  if (OverBudget)
+    printDiag("orchrt", DiagKind::BudgetExceeded,
+              terminalSafe(Ledger.breach()->message()));
+  else if (St != RunStatus::Completed && !Sched.runError().empty())
     printDiag("orchrt", DiagKind::RunStopped, terminalSafe(Sched.runError()));
   // Declared outputs go to stdout as JSON.
   json Errors = json::object();
@@ -393,6 +473,7 @@ int runPlan(const RunCommand &Cmd) {
   if (Cmd.OutPath.empty() && !Opts.Spill.Dir.empty())
     llvm::sys::fs::remove_directories(Opts.Spill.Dir);
   if (St == RunStatus::Interrupted) return ExitInterrupted;
+  if (OverBudget) return ExitBudget;
   if (St == RunStatus::Failed) return ExitRunFailed;
   return Wrote ? ExitOk : ExitRunFailed;
 }

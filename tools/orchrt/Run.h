@@ -40,11 +40,22 @@ struct RunCommand {
   std::string State;
   /// `--checkpoint`: overrides the plan's `context.checkpoint_strategy`.
   std::string Checkpoint;
-  bool NoCache = false;  ///< `--no-cache`: `cache:` steps run (and refresh the cache).
+  bool NoCache = false;    ///< `--no-cache`: `cache:` steps run (and refresh the cache).
+  std::string EventsPath;  ///< `--events`: the JSON Lines event log, or "".
+  double MaxCostUsd = 0;   ///< `--max-cost-usd`: the run's budget (0: none).
+  uint64_t MaxTokens = 0;  ///< `--max-tokens`: the run's budget in tokens (0: none).
+  bool BudgetWarnOnly = false;  ///< `--on-budget=warn`.
+  bool OnBudgetGiven = false;   ///< `--on-budget` was given (it beats the plan's).
 };
 
 /// Exit codes.
-enum : int { ExitOk = 0, ExitRunFailed = 1, ExitUsage = 2, ExitInterrupted = 130 };
+enum : int {
+  ExitOk = 0,
+  ExitRunFailed = 1,
+  ExitUsage = 2,
+  ExitBudget = 3,  ///< A budget was reached (on_budget: abort).
+  ExitInterrupted = 130
+};
 
 /// Runs the plan; returns the exit code.
 int runPlan(const RunCommand &Cmd);

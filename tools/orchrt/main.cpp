@@ -1,5 +1,6 @@
 //===- main.cpp - orchrt: runs a compiled plan ----------------------------===//
 #include "McpCommand.h"
+#include "ObserveCommands.h"
 #include "Run.h"
 #include "StateCommands.h"
 #include "ir/Diagnostics.h"
@@ -90,6 +91,20 @@ cl::opt<bool> RequireSandbox(
     cl::desc("Refuse to run a plan whose process steps would run unsandboxed "
              "(also ORCH_REQUIRE_SANDBOX=1)"),
     cl::cat(Cat));
+cl::opt<std::string> Events("events",
+                            cl::desc("Write the run's events (attempts, exact model "
+                                     "requests and answers, tokens, cost) as JSON Lines"),
+                            cl::value_desc("events.jsonl"), cl::cat(Cat));
+cl::opt<double> MaxCost("max-cost-usd",
+                        cl::desc("Stop calling models once they cost this much"),
+                        cl::value_desc("USD"), cl::init(0), cl::cat(Cat));
+cl::opt<uint64_t> MaxTokens("max-tokens",
+                            cl::desc("Stop calling models once they used this many "
+                                     "tokens"),
+                            cl::value_desc("N"), cl::init(0), cl::cat(Cat));
+cl::opt<std::string> OnBudget("on-budget",
+                              cl::desc("abort (default: stop the run, exit 3) or warn"),
+                              cl::init("abort"), cl::cat(Cat));
 cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr"),
                       cl::cat(Cat));
 }  // namespace
@@ -101,10 +116,8 @@ struct SubCommand {
   int (*Main)(int Argc, char **Argv);
 };
 const SubCommand SubCommands[] = {
-    {"mcp", runMcpCommand},
-    {"runs", runRunsCommand},
-    {"show", runShowCommand},
-    {"gc", runGcCommand},
+    {"mcp", runMcpCommand}, {"runs", runRunsCommand},       {"show", runShowCommand},
+    {"gc", runGcCommand},   {"inspect", runInspectCommand},
 };
 }  // namespace
 
@@ -146,6 +159,16 @@ int main(int Argc, char **Argv) {
   C.State = State;
   C.Checkpoint = Checkpoint;
   C.NoCache = NoCache;
+  C.EventsPath = Events;
+  if (!(MaxCost >= 0) || (OnBudget != "abort" && OnBudget != "warn")) {
+    printDiag("orchrt", orch::DiagKind::BadArgument,
+              "--max-cost-usd must be at least 0 and --on-budget `abort` or `warn`");
+    return ExitUsage;
+  }
+  C.MaxCostUsd = MaxCost;
+  C.MaxTokens = MaxTokens;
+  C.BudgetWarnOnly = OnBudget == "warn";
+  C.OnBudgetGiven = OnBudget.getNumOccurrences() > 0;
   try {
     return runPlan(C);
   } catch (const std::exception &E) {

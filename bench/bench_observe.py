@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Per-step overhead of observability: a generated chain of `echo` steps
+run with and without `--events`, runs alternating, median of the run phase
+(`orchrt --time`, plan loaded) of N runs each, as a Markdown table.
+
+  bench/bench_observe.py [--build build] [--runs 7] [--steps 10000]
+                         [--baseline OTHER/orchrt]
+
+--baseline adds a column for another orchrt binary (e.g. the main branch's)
+run without the flag, to see what the hooks cost when they are off.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_ms(cmd):
+    r = subprocess.run(cmd + ["-q", "--state", "none", "--time"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
+    m = re.search(r"run ([0-9.]+) ms", r.stderr)
+    return float(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--steps", type=int, default=10000)
+    ap.add_argument("--baseline")
+    a = ap.parse_args()
+    orchc = os.path.join(a.build, "tools", "orchc", "orchc")
+    orchrt = os.path.join(a.build, "tools", "orchrt", "orchrt")
+    with tempfile.TemporaryDirectory() as d:
+        yaml, plan, events = (os.path.join(d, n) for n in ("c.yaml", "c.bin", "e.jsonl"))
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_pipeline.py"), "--shape",
+                        "chain", "--steps", str(a.steps), "--action", "echo", "-o", yaml],
+                       check=True)
+        subprocess.run([orchc, "build", yaml, "-o", plan], check=True,
+                       stderr=subprocess.DEVNULL)
+        cases = [("off", [orchrt, plan]), ("--events", [orchrt, plan, "--events", events])]
+        if a.baseline:
+            cases.insert(0, ("baseline", [a.baseline, plan]))
+        times = {name: [] for name, _ in cases}
+        for _ in range(a.runs):
+            for name, cmd in cases:
+                times[name].append(run_ms(cmd))
+    print(f"| {a.steps} steps | run (median of {a.runs}) | per step | added per step |")
+    print("|---|---|---|---|")
+    off = statistics.median(times["off"])
+    for name, _ in cases:
+        med = statistics.median(times[name])
+        print(f"| {name} | {med:.1f} ms ({min(times[name]):.1f}–{max(times[name]):.1f}) "
+              f"| {1000 * med / a.steps:.2f} µs | {1000 * (med - off) / a.steps:+.2f} µs |")
+
+
+if __name__ == "__main__":
+    main()

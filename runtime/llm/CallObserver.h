@@ -1,0 +1,77 @@
+//===- CallObserver.h - Who hears of each model call -----------*- C++ -*-===//
+//
+// The LLM client tells one observer (runtime/observe's accounting) of each
+// chat() call twice: before the first request goes out, when the observer
+// may refuse it (a budget is spent), and after the last answer, with the
+// tokens the provider reported. The request body it is shown never holds a
+// key: keys travel in headers, which the observer never sees.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+namespace orch::llm {
+
+/// Tokens a provider reported in its answer's `usage`.
+struct Usage {
+  uint64_t InputTokens = 0;   ///< OpenAI `prompt_tokens`, Anthropic `input_tokens`.
+  uint64_t OutputTokens = 0;  ///< OpenAI `completion_tokens`, Anthropic `output_tokens`.
+  Usage &operator+=(const Usage &O) {
+    InputTokens += O.InputTokens;
+    OutputTokens += O.OutputTokens;
+    return *this;
+  }
+};
+
+/// A call about to be made.
+struct CallStart {
+  llvm::StringRef Caller;    ///< The step id (ChatRequest::Caller), or "".
+  llvm::StringRef Model;     ///< As sent.
+  llvm::StringRef Provider;  ///< ProviderConfig::Name.
+  llvm::StringRef Body;      ///< The JSON body sent (no key is in it).
+  unsigned MaxTokens = 0;    ///< The answer's limit as sent (0: none sent).
+};
+
+/// How a call ended.
+struct CallEnd {
+  Usage Tokens;                          ///< Summed over every answer that had `usage`.
+  std::chrono::milliseconds Latency{0};  ///< From the first request to the end.
+  unsigned Attempts = 0;                 ///< HTTP requests sent.
+  bool Ok = false;
+  std::string Answer;  ///< The answer's text (structured: its JSON), when Ok.
+  std::string Error;   ///< Why it failed (redacted), when !Ok.
+};
+
+/// An observer refused a call (a budget is spent): final, not retried.
+class CallRefused : public llvm::ErrorInfo<CallRefused> {
+ public:
+  static char ID;
+  explicit CallRefused(std::string Msg) : Msg(std::move(Msg)) {}
+  void log(llvm::raw_ostream &OS) const override { OS << Msg; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+ private:
+  std::string Msg;
+};
+
+/// Hears of every chat() call that carries it (ChatRequest::Observer).
+/// Called on the calling thread; implementations must be thread-safe.
+class CallObserver {
+ public:
+  virtual ~CallObserver() = default;
+  /// The call is about to start; an error refuses it (nothing is sent).
+  /// \p Id is handed back to callEnded.
+  virtual llvm::Error callStarting(const CallStart &S, uint64_t &Id) = 0;
+  /// The call \p Id ended (only after callStarting accepted it).
+  virtual void callEnded(uint64_t Id, const CallStart &S, const CallEnd &E) = 0;
+};
+
+}  // namespace orch::llm

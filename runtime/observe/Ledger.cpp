@@ -1,0 +1,182 @@
+//===- Ledger.cpp ---------------------------------------------------------===//
+#include "runtime/observe/Ledger.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "runtime/observe/EventLog.h"
+
+namespace orch::observe {
+
+using json = orch::ir::Json;
+
+namespace {
+/// What a call is expected to use before it is made: its body's size in
+/// tokens (about four bytes each) and its answer's limit, at most 1,024.
+uint64_t estimateTokens(const llm::CallStart &S) {
+  uint64_t Out = S.MaxTokens ? std::min(S.MaxTokens, 1024u) : 1024u;
+  return S.Body.size() / 4 + Out;
+}
+}  // namespace
+
+json Spend::toJson() const {
+  return json{{"calls", Calls},
+              {"input_tokens", InputTokens},
+              {"output_tokens", OutputTokens},
+              {"retries", Retries},
+              {"cost_usd", CostUsd},
+              {"latency_ms", LatencyMs}};
+}
+
+std::string BudgetBreach::message() const {
+  if (Budget == "max_tokens")
+    return fmt::format("budget `max_tokens` of {} reached: {} tokens spent, by step `{}`",
+                       uint64_t(Limit), uint64_t(Spent), Step);
+  return fmt::format(
+      "budget `max_cost_usd` of {} reached: {:.6f} USD spent, by step `{}`", Limit, Spent,
+      Step);
+}
+
+Ledger::Ledger(PriceLookup Prices, BudgetLimits Limits, EventLog *Events,
+               std::function<void(const BudgetBreach &)> OnBreach)
+    : Prices(std::move(Prices)),
+      Limits(Limits),
+      Events(Events),
+      OnBreach(std::move(OnBreach)) {}
+
+std::pair<double, double> Ledger::priceOf(const std::string &Model) {
+  auto It = PriceCache.find(Model);
+  if (It == PriceCache.end())
+    It = PriceCache.emplace(Model, Prices ? Prices(Model) : std::pair{0.0, 0.0}).first;
+  return It->second;
+}
+
+bool Ledger::reached(uint64_t Tokens, double Cost, BudgetBreach &B) const {
+  if (Limits.MaxTokens && Tokens >= Limits.MaxTokens) {
+    B.Budget = "max_tokens";
+    B.Limit = double(Limits.MaxTokens);
+    B.Spent = double(Tokens);
+    return true;
+  }
+  if (Limits.MaxCostUsd > 0 && Cost >= Limits.MaxCostUsd) {
+    B.Budget = "max_cost_usd";
+    B.Limit = Limits.MaxCostUsd;
+    B.Spent = Cost;
+    return true;
+  }
+  return false;
+}
+
+void Ledger::noteBreach(BudgetBreach B) {
+  // Called with M held; OnBreach must not call back into the ledger.
+  if (Breach) return;
+  Breach = std::move(B);
+  if (OnBreach) OnBreach(*Breach);
+}
+
+llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
+  std::unique_lock<std::mutex> L(M);
+  auto [In, Out] = priceOf(S.Model.str());
+  Hold H;
+  H.Tokens = estimateTokens(S);
+  H.CostUsd = double(H.Tokens) * std::max(In, Out);
+  if (Limits.any() && !Limits.WarnOnly) {
+    BudgetBreach B;
+    // Wait while the calls in flight may still leave room.
+    Settled.wait(L, [&] {
+      return Breach || reached(Total.tokens(), Total.CostUsd, B) || Holds.empty() ||
+             !reached(Total.tokens() + Reserved.Tokens, Total.CostUsd + Reserved.CostUsd,
+                      B);
+    });
+    if (Breach || reached(Total.tokens(), Total.CostUsd, B)) {
+      if (!Breach) {
+        B.Step = S.Caller.str();
+        noteBreach(B);
+      }
+      return llvm::make_error<llm::CallRefused>(
+          fmt::format("not calling model `{}`: {}", S.Model, Breach->message()));
+    }
+  }
+  Id = NextId++;
+  Holds[Id] = H;
+  Reserved.Tokens += H.Tokens;
+  Reserved.CostUsd += H.CostUsd;
+  return llvm::Error::success();
+}
+
+void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd &E) {
+  json Event;
+  {
+    std::lock_guard<std::mutex> L(M);
+    if (auto It = Holds.find(Id); It != Holds.end()) {
+      Reserved.Tokens -= It->second.Tokens;
+      Reserved.CostUsd -= It->second.CostUsd;
+      Holds.erase(It);
+    }
+    auto [In, Out] = priceOf(S.Model.str());
+    Spend One;
+    One.Calls = 1;
+    One.InputTokens = E.Tokens.InputTokens;
+    One.OutputTokens = E.Tokens.OutputTokens;
+    One.Retries = E.Attempts > 1 ? E.Attempts - 1 : 0;
+    One.CostUsd = double(One.InputTokens) * In + double(One.OutputTokens) * Out;
+    One.LatencyMs = E.Latency.count();
+    for (Spend *T : {&Total, &PerStep[S.Caller.str()]}) {
+      T->Calls += One.Calls;
+      T->InputTokens += One.InputTokens;
+      T->OutputTokens += One.OutputTokens;
+      T->Retries += One.Retries;
+      T->CostUsd += One.CostUsd;
+      T->LatencyMs += One.LatencyMs;
+    }
+    if (BudgetBreach B; Limits.any() && reached(Total.tokens(), Total.CostUsd, B)) {
+      B.Step = S.Caller.str();
+      noteBreach(B);
+    }
+    if (Events) {
+      Event = One.toJson();
+      Event["event"] = "model_call";
+      Event["step"] = S.Caller.str();
+      Event["model"] = S.Model.str();
+      Event["provider"] = S.Provider.str();
+      Event["attempts"] = E.Attempts;
+      json Request = json::parse(S.Body, nullptr, /*allow_exceptions=*/false);
+      Event["request"] = Request.is_discarded() ? json(S.Body.str()) : Request;
+      if (E.Ok)
+        Event["answer"] = E.Answer;
+      else
+        Event["error"] = E.Error;
+    }
+  }
+  Settled.notify_all();
+  if (Events) Events->emit(std::move(Event));
+}
+
+Spend Ledger::total() const {
+  std::lock_guard<std::mutex> L(M);
+  return Total;
+}
+
+Spend Ledger::step(const std::string &Step) const {
+  std::lock_guard<std::mutex> L(M);
+  auto It = PerStep.find(Step);
+  return It == PerStep.end() ? Spend() : It->second;
+}
+
+std::map<std::string, Spend> Ledger::steps() const {
+  std::lock_guard<std::mutex> L(M);
+  return PerStep;
+}
+
+std::optional<BudgetBreach> Ledger::breach() const {
+  std::lock_guard<std::mutex> L(M);
+  return Breach;
+}
+
+unsigned Ledger::inFlight() const {
+  std::lock_guard<std::mutex> L(M);
+  return unsigned(Holds.size());
+}
+
+}  // namespace orch::observe

@@ -1,0 +1,112 @@
+//===- Ledger.h - What model calls cost, and budgets ------------*- C++ -*-===//
+//
+// The ledger hears of every model call (llm::CallObserver): it counts the
+// tokens the provider reported, prices them from the model registry and
+// sums them per step and per run. With a budget it also decides, before a
+// call goes out, whether it may: a call reserves an estimate of its
+// tokens, the answer settles the reservation with what was really used,
+// and a call waits while what is spent and reserved has reached the limit
+// and is refused once what is spent alone has. So concurrent calls
+// overshoot a budget by at most what the calls already in flight spend
+// beyond their reservations.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "ir/Json.h"
+#include "runtime/llm/CallObserver.h"
+
+namespace orch::observe {
+
+class EventLog;
+
+/// What calls spent.
+struct Spend {
+  uint64_t Calls = 0;
+  uint64_t InputTokens = 0, OutputTokens = 0;
+  uint64_t Retries = 0;  ///< HTTP requests beyond the first of each call.
+  double CostUsd = 0;
+  int64_t LatencyMs = 0;  ///< Summed over the calls.
+  uint64_t tokens() const { return InputTokens + OutputTokens; }
+  /// `{calls, input_tokens, output_tokens, retries, cost_usd, latency_ms}`.
+  orch::ir::Json toJson() const;
+};
+
+/// A run's limits (0: none).
+struct BudgetLimits {
+  double MaxCostUsd = 0;
+  uint64_t MaxTokens = 0;
+  /// `warn`: a crossed budget is reported once and calls go on; else
+  /// (`abort`) later calls are refused and the run stops.
+  bool WarnOnly = false;
+  bool any() const { return MaxCostUsd > 0 || MaxTokens > 0; }
+};
+
+/// Which budget was reached, by how much, and by which step.
+struct BudgetBreach {
+  std::string Budget;  ///< `max_cost_usd` or `max_tokens`.
+  double Limit = 0, Spent = 0;
+  std::string Step;  ///< The step whose call reached it.
+  /// `budget max_cost_usd of 0.01 reached: 0.0123 spent, by step `x``.
+  std::string message() const;
+};
+
+/// USD per input and per output token of a model (0, 0: unpriced).
+using PriceLookup = std::function<std::pair<double, double>(const std::string &Model)>;
+
+/// Sums and limits model calls; thread-safe.
+class Ledger : public llm::CallObserver {
+ public:
+  /// \p OnBreach is called once, on the calling thread, when a budget is
+  /// first reached. \p Events (may be null) gets one `model_call` event a call.
+  Ledger(PriceLookup Prices, BudgetLimits Limits = {}, EventLog *Events = nullptr,
+         std::function<void(const BudgetBreach &)> OnBreach = nullptr);
+
+  llvm::Error callStarting(const llm::CallStart &S, uint64_t &Id) override;
+  void callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd &E) override;
+
+  /// The run's total so far.
+  Spend total() const;
+  /// Step \p Step's total so far (zero if it made no call).
+  Spend step(const std::string &Step) const;
+  /// Every step that made a call, by id.
+  std::map<std::string, Spend> steps() const;
+  /// The first budget reached, if any.
+  std::optional<BudgetBreach> breach() const;
+  /// Calls started and not ended.
+  unsigned inFlight() const;
+
+ private:
+  /// The reservation of a call: tokens and cost.
+  struct Hold {
+    uint64_t Tokens = 0;
+    double CostUsd = 0;
+  };
+  std::pair<double, double> priceOf(const std::string &Model);
+  /// Has \p Tokens or \p Cost reached a limit? Fills \p B if so.
+  bool reached(uint64_t Tokens, double Cost, BudgetBreach &B) const;
+  void noteBreach(BudgetBreach B);
+
+  PriceLookup Prices;
+  BudgetLimits Limits;
+  EventLog *Events;
+  std::function<void(const BudgetBreach &)> OnBreach;
+  mutable std::mutex M;
+  std::condition_variable Settled;  ///< A reservation was settled.
+  std::map<std::string, std::pair<double, double>> PriceCache;
+  std::map<std::string, Spend> PerStep;
+  Spend Total;
+  std::map<uint64_t, Hold> Holds;
+  Hold Reserved;
+  uint64_t NextId = 1;
+  std::optional<BudgetBreach> Breach;
+};
+
+}  // namespace orch::observe
