@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "ir/StableSort.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
@@ -63,7 +64,7 @@ void DiagnosticEngine::print(llvm::raw_ostream &OS, const Diagnostic &D,
 }
 
 void DiagnosticEngine::flush(llvm::raw_ostream &OS, bool Color) {
-  std::stable_sort(Pending.begin(), Pending.end(),
+  orch::stableSort(Pending.begin(), Pending.end(),
                    [](const Diagnostic &A, const Diagnostic &B) {
                      // Diagnostics without a location come first.
                      uint64_t KA = A.Loc.isValid() ? uint64_t(A.Loc.Offset) + 1 : 0;

@@ -14,6 +14,7 @@
 #include "ir/FilterImpls.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
+#include "ir/StableSort.h"
 #include "ir/Tests.h"
 #include "ir/Unicode.h"
 #include "llvm/ADT/SmallVector.h"
@@ -213,7 +214,7 @@ Result dictsort(const json &V, Args A) {
     }
     return *L;
   };
-  std::stable_sort(Items.begin(), Items.end(), Less);
+  orch::stableSort(Items.begin(), Items.end(), Less);
   if (Err) return std::move(*Err);
   json Out = json::array();
   for (auto &P : Items) Out.push_back(std::move(P.second));

@@ -18,6 +18,7 @@
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "ir/JsonSchema.h"
+#include "ir/StableSort.h"
 #include "llvm/ADT/SmallVector.h"
 #include "passes/Pass.h"
 
@@ -153,7 +154,7 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
       Ctx.Auto->Lock->Entries.clear();
     return true;
   }
-  std::stable_sort(Sites.begin(), Sites.end(),
+  orch::stableSort(Sites.begin(), Sites.end(),
                    [](const Site &A, const Site &B) { return A.Tag->Id < B.Tag->Id; });
   if (!Ctx.Auto) return true;  // `--no-auto`: tags stay unresolved
   AutoOptions &Opts = *Ctx.Auto;

@@ -10,6 +10,7 @@
 #include "ir/Eval.h"
 #include "ir/Filters.h"
 #include "ir/Regex.h"
+#include "ir/StableSort.h"
 #include "ir/Tests.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -643,9 +644,9 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
   // Implicit inputs: one warning each, at the first use, in source order.
   for (Input &In : P->Inputs) std::sort(In.Uses.begin(), In.Uses.end());
   auto ByLoc = [](const StepUse &A, const StepUse &B) { return A.Loc < B.Loc; };
-  for (Step &S : P->Steps) std::stable_sort(S.Uses.begin(), S.Uses.end(), ByLoc);
-  std::stable_sort(P->OutputUses.begin(), P->OutputUses.end(), ByLoc);
-  std::stable_sort(P->Inputs.begin(), P->Inputs.end(),
+  for (Step &S : P->Steps) orch::stableSort(S.Uses.begin(), S.Uses.end(), ByLoc);
+  orch::stableSort(P->OutputUses.begin(), P->OutputUses.end(), ByLoc);
+  orch::stableSort(P->Inputs.begin(), P->Inputs.end(),
                    [](const Input &A, const Input &B) {
                      if (A.Implicit != B.Implicit) return !A.Implicit;
                      return A.Implicit && A.Uses.front() < B.Uses.front();

@@ -20,6 +20,7 @@
 #include <algorithm>
 
 #include "ir/Actions.h"
+#include "ir/StableSort.h"
 #include "llvm/ADT/StringExtras.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
@@ -201,7 +202,7 @@ class SelectModelsPass : public Pass {
       uint32_t Len = S.RequiresModel ? S.RequiresModel->length() : S.Id.Length;
       Diagnostic &E =
           D->report(DiagKind::ImpossibleModel, L, Len, Cat->Path, S.Id.Str.str());
-      std::stable_sort(
+      orch::stableSort(
           Rejected.begin(), Rejected.end(),
           [](const auto &A, const auto &B) { return A.second.size() < B.second.size(); });
       for (size_t I = 0; I < Rejected.size() && I < 3; ++I)
@@ -231,7 +232,7 @@ class SelectModelsPass : public Pass {
       if (!Weighted) return M.Accuracy;  // ucb before any run: the most accurate
       return Pol->Cost * CostN(M) + Pol->Accuracy * AccN(M) + Pol->Latency * LatN(M);
     };
-    std::stable_sort(
+    orch::stableSort(
         Eligible.begin(), Eligible.end(),
         [&](const ModelInfo *A, const ModelInfo *B) { return Score(*A) > Score(*B); });
     std::vector<std::string> Picks;

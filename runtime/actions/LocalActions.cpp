@@ -13,6 +13,7 @@
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
+#include "ir/StableSort.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -129,7 +130,7 @@ ActionResult runTransform(const json &Params) {
     if (Op == "reverse") {
       std::reverse(Items.begin(), Items.end());
     } else if (Op == "sort") {
-      std::stable_sort(Items.begin(), Items.end());
+      orch::stableSort(Items.begin(), Items.end());
     } else {
       std::vector<json> Seen;
       for (json &X : Items)

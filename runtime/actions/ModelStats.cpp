@@ -8,6 +8,7 @@
 
 #include "ir/AtomicFile.h"
 #include "ir/Json.h"
+#include "ir/StableSort.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -36,7 +37,7 @@ std::vector<std::string> ModelStats::rank(const std::vector<std::string> &Candid
     }
     Scored.push_back({Score, I});
   }
-  std::stable_sort(Scored.begin(), Scored.end(),
+  orch::stableSort(Scored.begin(), Scored.end(),
                    [](const auto &A, const auto &B) { return A.first > B.first; });
   std::vector<std::string> Out;
   for (const auto &[Score, I] : Scored) Out.push_back(Candidates[I]);

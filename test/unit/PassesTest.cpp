@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "frontend/Frontend.h"
+#include "ir/StableSort.h"
 #include "passes/Pass.h"
 
 using namespace orch;
@@ -25,7 +26,7 @@ std::vector<DiagKind> compile(const std::string &Text,
       }
   // In the order they are printed: by source position.
   std::vector<Diagnostic> Sorted(D.pending().begin(), D.pending().end());
-  std::stable_sort(
+  orch::stableSort(
       Sorted.begin(), Sorted.end(),
       [](const Diagnostic &A, const Diagnostic &B) { return A.Loc < B.Loc; });
   for (const Diagnostic &Dg : Sorted) Kinds.push_back(Dg.Kind);
