@@ -41,7 +41,11 @@ std::vector<McpServerSpec> mcpServersOf(const orch::plan::Plan &P) {
       for (uint32_t I = 0; I < M->env_keys()->size(); ++I)
         S.Stdio.Env.push_back(
             {M->env_keys()->Get(I)->str(), M->env_values()->Get(I)->str()});
-    S.Url = str(M->url());
+    S.Http.Url = str(M->url());
+    if (M->header_keys())
+      for (uint32_t I = 0; I < M->header_keys()->size(); ++I)
+        S.Http.Headers.push_back(
+            {M->header_keys()->Get(I)->str(), M->header_values()->Get(I)->str()});
     Out.push_back(std::move(S));
   }
   return Out;
@@ -76,15 +80,19 @@ ActionResult mcpToolResult(const json &Result) {
 }
 
 McpSteps::McpSteps(Executor &Exec, std::vector<McpServerSpec> Servers, std::string RunDir,
-                   McpTransportFactory Factory)
+                   std::function<mcp::HttpSender &()> Http, McpTransportFactory Factory)
     : Exec(Exec),
       Servers(std::move(Servers)),
       RunDir(std::move(RunDir)),
+      Http(std::move(Http)),
       Factory(std::move(Factory)) {
   Clients.resize(this->Servers.size());
   if (!this->Factory)
     this->Factory =
         [this](const McpServerSpec &S) -> std::unique_ptr<mcp::ClientTransport> {
+      if (S.Stdio.Command.empty())
+        return std::make_unique<mcp::HttpClientTransport>(this->Exec, S.Http,
+                                                          this->Http());
       mcp::StdioServer Srv = S.Stdio;
       llvm::SmallString<256> Dir(this->RunDir);
       llvm::sys::fs::make_absolute(Dir);
@@ -118,13 +126,6 @@ std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone D
   if (!Spec)
     return Done(ActionResult::failure(
                fmt::format("no MCP server `{}` in the pipeline's `mcp_servers:`", Server),
-               false)),
-           nullptr;
-  if (Spec->Stdio.Command.empty())
-    return Done(ActionResult::failure(
-               fmt::format("MCP server `{}`: Streamable HTTP servers (`url`) are not "
-                           "called yet; run it with `command`",
-                           Server),
                false)),
            nullptr;
   json Args = json::object();

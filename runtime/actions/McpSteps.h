@@ -18,6 +18,7 @@
 #include "runtime/actions/Action.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/mcp/Client.h"
+#include "runtime/mcp/ClientHttp.h"
 #include "runtime/mcp/ClientStdio.h"
 #include "runtime/sandbox/Spawner.h"
 
@@ -27,7 +28,7 @@ namespace orch::runtime {
 struct McpServerSpec {
   std::string Name;
   mcp::StdioServer Stdio;  ///< Command set: a child process.
-  std::string Url;         ///< Else: Streamable HTTP (not run yet).
+  mcp::HttpServer Http;    ///< Else (Url set): Streamable HTTP.
 };
 
 /// The servers of plan \p P (`mcp_servers:`).
@@ -45,7 +46,9 @@ ActionResult mcpToolResult(const orch::ir::Json &Result);
 /// The `mcp` action of one run.
 class McpSteps {
  public:
+  /// \p Http gives the HTTP requests of `url:` servers (made on first use).
   McpSteps(Executor &Exec, std::vector<McpServerSpec> Servers, std::string RunDir,
+           std::function<mcp::HttpSender &()> Http,
            McpTransportFactory Factory = nullptr);
   ~McpSteps();
   /// Starts a call; parameters `server`, `tool`, `arguments`.
@@ -57,6 +60,7 @@ class McpSteps {
   Executor &Exec;
   std::vector<McpServerSpec> Servers;
   std::string RunDir;
+  std::function<mcp::HttpSender &()> Http;
   McpTransportFactory Factory;
   std::vector<std::shared_ptr<mcp::Client>> Clients;  ///< By index in Servers.
   /// Dead clients, kept until the run ends: one may be inside its own

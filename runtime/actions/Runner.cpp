@@ -123,7 +123,12 @@ LlmSteps &BuiltinRunner::llm() {
 }
 
 McpSteps &BuiltinRunner::mcp() {
-  if (!Mcp) Mcp = std::make_unique<McpSteps>(Exec, Config.McpServers, Config.RunDir);
+  if (!Mcp)
+    Mcp = std::make_unique<McpSteps>(
+        Exec, Config.McpServers, Config.RunDir, [this]() -> mcp::HttpSender & {
+          if (!McpHttp) McpHttp = std::make_unique<mcp::CurlSender>(http());
+          return *McpHttp;
+        });
   return *Mcp;
 }
 

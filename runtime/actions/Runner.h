@@ -41,6 +41,8 @@ class BuiltinRunner : public ActionRunner {
   std::unique_ptr<llm::CurlMulti> Http;
   llm::SystemClock Clock;
   std::unique_ptr<LlmSteps> Llm;
+  /// The HTTP of `url:` MCP servers (over Http); outlives Mcp.
+  std::unique_ptr<mcp::CurlSender> McpHttp;
   std::unique_ptr<McpSteps> Mcp;
 };
 

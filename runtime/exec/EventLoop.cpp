@@ -43,6 +43,16 @@ Executor::TimerId EventLoop::addTimer(TimePoint When, Callback Fn) {
 
 void EventLoop::cancelTimer(TimerId Id) { Timers.erase(Id); }
 
+bool EventLoop::resetIfIdle() {
+  {
+    std::lock_guard<std::mutex> L(PostM);
+    if (!Posted.empty()) return false;
+  }
+  if (!Timers.empty() || !Watches.empty()) return false;
+  Heap = {};
+  return true;
+}
+
 void EventLoop::post(Callback Fn) {
   {
     std::lock_guard<std::mutex> L(PostM);

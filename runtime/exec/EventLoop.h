@@ -34,6 +34,10 @@ class EventLoop : public Executor {
   bool watchFd(int Fd, Callback Fn) override;
   void unwatchFd(int Fd) override;
   void runUntil(const std::function<bool()> &Done) override;
+  /// True when no timer, watched descriptor or posted callback is left, so
+  /// the loop can serve another run as if new (stale timer entries are
+  /// dropped); false leaves it as it is.
+  bool resetIfIdle();
 
  private:
   struct Timer {

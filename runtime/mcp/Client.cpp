@@ -59,6 +59,10 @@ uint64_t Client::callTool(const std::string &Tool, json Args, CallDone Done) {
   return Id;
 }
 
+bool Client::speaks(llvm::StringRef V) {
+  return V == "2025-11-25" || V == "2025-06-18" || V == "2025-03-26";
+}
+
 void Client::sendCall(uint64_t Id, Pending &P) {
   P.Sent = true;
   json Params = {{"name", P.Tool}};
@@ -147,6 +151,17 @@ void Client::onAnswer(const json &Msg) {
       if (auto E = Msg.find("error"); E != Msg.end() && E->is_object())
         Why += ": " + E->value("message", std::string("no message"));
       fail(fmt::format("MCP server `{}` {}", Name, Why));
+      return;
+    }
+    const json &Res = Msg["result"];
+    std::string V = Res.value("protocolVersion", json()).is_string()
+                        ? Res["protocolVersion"].get<std::string>()
+                        : std::string("none");
+    if (!speaks(V)) {
+      fail(
+          fmt::format("MCP server `{}` answered `initialize` with protocol revision "
+                      "`{}`, which orchrt does not speak",
+                      Name, V));
       return;
     }
     Ready = true;

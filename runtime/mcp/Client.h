@@ -77,7 +77,10 @@ class Client {
   bool dead() const { return Dead; }
 
   /// The protocol revision the client asks for.
-  static constexpr const char *Revision = "2025-06-18";
+  static constexpr const char *Revision = "2025-11-25";
+  /// Whether the client speaks revision \p V, which a server answered
+  /// (2025-03-26 to 2025-11-25: tools/call is the same in each).
+  static bool speaks(llvm::StringRef V);
 
  private:
   struct Pending {

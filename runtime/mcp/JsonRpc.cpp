@@ -1,6 +1,10 @@
 //===- JsonRpc.cpp --------------------------------------------------------===//
 #include "runtime/mcp/JsonRpc.h"
 
+#include <algorithm>
+
+#include "llvm/ADT/SmallVector.h"
+
 namespace orch::runtime::mcp {
 
 using json = orch::ir::Json;
@@ -79,10 +83,44 @@ json notificationMessage(const std::string &Method, json Params) {
   return M;
 }
 
+namespace {
+/// Appends \p V to \p Out as compact JSON, the keys of each object sorted
+/// (as a std::map orders them), without copying \p V into one.
+void writeSorted(const json &V, std::string &Out) {
+  constexpr auto Replace = json::error_handler_t::replace;
+  if (V.is_object()) {
+    llvm::SmallVector<std::pair<const std::string *, const json *>, 8> Items;
+    for (auto It = V.begin(); It != V.end(); ++It)
+      Items.push_back({&It.key(), &It.value()});
+    std::sort(Items.begin(), Items.end(),
+              [](const auto &A, const auto &B) { return *A.first < *B.first; });
+    Out += '{';
+    for (size_t I = 0; I < Items.size(); ++I) {
+      if (I) Out += ',';
+      Out += json(*Items[I].first).dump(-1, ' ', false, Replace);
+      Out += ':';
+      writeSorted(*Items[I].second, Out);
+    }
+    Out += '}';
+  } else if (V.is_array()) {
+    Out += '[';
+    for (size_t I = 0; I < V.size(); ++I) {
+      if (I) Out += ',';
+      writeSorted(V[I], Out);
+    }
+    Out += ']';
+  } else {
+    Out += V.dump(-1, ' ', false, Replace);
+  }
+}
+}  // namespace
+
 std::string messageText(const json &V) {
   // Keys sorted, as the wire format always had them (values keep their
   // insertion order only inside the run).
-  return nlohmann::json(V).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string Out;
+  writeSorted(V, Out);
+  return Out;
 }
 
 }  // namespace orch::runtime::mcp

@@ -150,11 +150,11 @@ json outputSchema(const pf::Plan &P) {
   return Schema;
 }
 
-RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inputs,
-                       const PlanRunSettings &S, RunObserver *Observer,
-                       const std::function<void(Scheduler &, Executor &)> &OnStart) {
+namespace {
+RunOutcome runOn(EventLoop &Loop, const LoadedPlan &Plan, const PlanProgram &Prog,
+                 json Inputs, const PlanRunSettings &S, RunObserver *Observer,
+                 const std::function<void(Scheduler &, Executor &)> &OnStart) {
   const pf::Plan &P = Plan.plan();
-  EventLoop Loop;
   // Outcomes for `ucb` steps are kept for this run only.
   ModelStats Stats;
   RunnerConfig RC;
@@ -185,6 +185,24 @@ RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inp
       if (St.Status == StepStatus::Completed && St.Result.is_object())
         R.FinalSteps[Sched.stepId(I).str()] = St.Result.value("output", json());
     }
+  return R;
+}
+
+/// The loop the thread's last run left idle (EventLoop::resetIfIdle).
+thread_local std::unique_ptr<EventLoop> SpareLoop;
+}  // namespace
+
+RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog, json Inputs,
+                       const PlanRunSettings &S, RunObserver *Observer,
+                       const std::function<void(Scheduler &, Executor &)> &OnStart,
+                       const std::function<void(Executor &)> &OnEnd) {
+  std::unique_ptr<EventLoop> Owned =
+      SpareLoop ? std::move(SpareLoop) : std::make_unique<EventLoop>();
+  RunOutcome R = runOn(*Owned, Plan, Prog, std::move(Inputs), S, Observer, OnStart);
+  if (OnEnd) OnEnd(*Owned);
+  // Whatever the run's actions left behind (a timer, a watched pipe, a
+  // callback) would outlive them: such a loop goes.
+  if (Owned->resetIfIdle()) SpareLoop = std::move(Owned);
   return R;
 }
 
@@ -241,22 +259,27 @@ ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
   // end of input (which stays readable) the descriptor is let go, outside
   // its own callback. A descriptor epoll cannot watch (a file) cancels
   // nothing.
-  bool Cancelled = false, Done = false;
-  RunOutcome Out = runPlanOnce(Plan, *Prog, std::move(*Inputs), Run, Obs.get(),
-                               [&](Scheduler &S, Executor &Loop) {
-                                 if (Obs) Obs->attach(S);
-                                 if (Ctx.InputFd < 0 || !Ctx.OnInput) return;
-                                 Loop.watchFd(Ctx.InputFd, [&] {
-                                   if (Done) return;
-                                   InputEvent E = Ctx.OnInput();
-                                   if (E == InputEvent::Nothing) return;
-                                   Done = true;
-                                   Loop.post([&] { Loop.unwatchFd(Ctx.InputFd); });
-                                   if (E != InputEvent::Cancel) return;
-                                   Cancelled = true;
-                                   S.stop("cancelled by the client", true);
-                                 });
-                               });
+  bool Cancelled = false, Done = false, Watching = false;
+  auto OnStart = [&](Scheduler &S, Executor &Loop) {
+    if (Obs) Obs->attach(S);
+    if (Ctx.InputFd < 0 || !Ctx.OnInput) return;
+    Watching = Loop.watchFd(Ctx.InputFd, [&] {
+      if (Done) return;
+      InputEvent E = Ctx.OnInput();
+      if (E == InputEvent::Nothing) return;
+      Done = true;
+      Loop.post([&] { Loop.unwatchFd(Ctx.InputFd); });
+      if (E != InputEvent::Cancel) return;
+      Cancelled = true;
+      S.stop("cancelled by the client", true);
+    });
+  };
+  // The loop may serve the next call: it must not watch the input then.
+  auto OnEnd = [&](Executor &Loop) {
+    if (Watching && !Done) Loop.unwatchFd(Ctx.InputFd);
+  };
+  RunOutcome Out =
+      runPlanOnce(Plan, *Prog, std::move(*Inputs), Run, Obs.get(), OnStart, OnEnd);
   if (Cancelled) {
     R.Cancelled = true;
     R.IsError = true;

@@ -42,14 +42,18 @@ struct RunOutcome {
   orch::ir::Json FinalSteps;
 };
 
-/// Runs \p Plan once with \p Inputs (already checked) on its own event
-/// loop, with the built-in actions and the scheduler `orchrt` uses.
+/// Runs \p Plan once with \p Inputs (already checked) on an event loop of
+/// its own, with the built-in actions and the scheduler `orchrt` uses.
 /// \p OnStart, if set, sees the scheduler and its loop before the first
-/// step starts (to watch descriptors, or stop the run later).
+/// step starts (to watch descriptors, or stop the run later); \p OnEnd
+/// sees the loop when the run has ended (to stop watching them). A loop
+/// that a run leaves idle serves the thread's next run (a new epoll and
+/// eventfd a call cost a third of a call's time).
 RunOutcome runPlanOnce(const LoadedPlan &Plan, const PlanProgram &Prog,
                        orch::ir::Json Inputs, const PlanRunSettings &S,
                        RunObserver *Observer,
-                       const std::function<void(Scheduler &, Executor &)> &OnStart = {});
+                       const std::function<void(Scheduler &, Executor &)> &OnStart = {},
+                       const std::function<void(Executor &)> &OnEnd = {});
 
 /// The tool name of \p P: its pipeline name, with every character outside
 /// `[A-Za-z0-9_.-]` made `_`, at most 128 characters.

@@ -52,7 +52,9 @@ class McpClientTest : public ::testing::Test {
   uint64_t callReady(const std::string &Tool = "echo") {
     uint64_t Id = C.callTool(Tool, json{{"text", "hi"}}, record());
     EXPECT_EQ(W.Sent.at(0)["method"], "initialize");
-    feed(json{{"jsonrpc", "2.0"}, {"id", W.Sent[0]["id"]}, {"result", json::object()}});
+    feed(json{{"jsonrpc", "2.0"},
+              {"id", W.Sent[0]["id"]},
+              {"result", {{"protocolVersion", "2025-06-18"}}}});
     return Id;
   }
   Client::CallDone record() {
@@ -168,6 +170,18 @@ TEST_F(McpClientTest, RefusedInitializeFailsTheCalls) {
   ASSERT_EQ(Outcomes.size(), 1u);
   EXPECT_EQ(Outcomes[0].Error,
             "MCP server `srv` refused `initialize`: unsupported version");
+}
+
+TEST_F(McpClientTest, UnknownRevisionFailsTheCalls) {
+  C.callTool("echo", json::object(), record());
+  feed(json{{"jsonrpc", "2.0"},
+            {"id", W.Sent[0]["id"]},
+            {"result", {{"protocolVersion", "2024-11-05"}}}});
+  ASSERT_EQ(Outcomes.size(), 1u);
+  EXPECT_EQ(Outcomes[0].Error,
+            "MCP server `srv` answered `initialize` with protocol revision "
+            "`2024-11-05`, which orchrt does not speak");
+  EXPECT_TRUE(C.dead());
 }
 
 TEST_F(McpClientTest, NoAnswerLeavesTheCallToItsTimeout) {

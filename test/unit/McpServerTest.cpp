@@ -189,6 +189,22 @@ TEST(JsonRpc, RejectsWrongTypes) {
   }
 }
 
+TEST(JsonRpc, MessageTextSortsKeysAtEveryDepth) {
+  json V = json::object();
+  V["zeta"] = 1.5;
+  V["alpha"] = json::array({json{{"b", 2}, {"a", "x\ny"}}, nullptr, true});
+  V["mid"] = std::string("bad \xff byte");
+  V["\xc3\xa9"] = -3;
+  // The same text as nlohmann's std::map-ordered json, without the copy.
+  EXPECT_EQ(messageText(V),
+            nlohmann::json(V).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_EQ(messageText(V),
+            "{\"alpha\":[{\"a\":\"x\\ny\",\"b\":2},null,true],\"mid\":\"bad \xef\xbf\xbd "
+            "byte\",\"zeta\":1.5,\"\xc3\xa9\":-3}");
+  EXPECT_EQ(messageText(json::object()), "{}");
+  EXPECT_EQ(messageText(json::array()), "[]");
+}
+
 TEST(LineReader, SplitsAcrossChunksAndDropsCarriageReturns) {
   LineReader R(100);
   std::vector<std::string> Lines;

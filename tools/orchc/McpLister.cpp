@@ -12,8 +12,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "llvm/Support/Program.h"
+#include "runtime/llm/CurlTransport.h"
+#include "runtime/mcp/ClientHttp.h"
 
 namespace orch::tools {
 
@@ -27,10 +30,40 @@ llvm::Error fail(const std::string &Why) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", Why.c_str());
 }
 
-/// A started server: write lines, read the answer to an id.
-class Child {
+using Deadline = std::chrono::steady_clock::time_point;
+
+/// A connection to a server: send messages, read the answer to an id.
+class Conn {
  public:
-  ~Child() {
+  virtual ~Conn() = default;
+  virtual llvm::Error send(const json &Msg) = 0;
+  /// The result of request \p Id, read before \p Until.
+  virtual llvm::Expected<json> answer(int Id, Deadline Until) = 0;
+};
+
+/// The result of \p M, the answer to request \p Id, or an error; null when
+/// \p M is something else.
+std::optional<llvm::Expected<json>> resultOf(const json &M, int Id) {
+  if (M.contains("method") || M.value("id", json()) != json(Id)) return std::nullopt;
+  if (auto R = M.find("result"); R != M.end() && R->is_object())
+    return llvm::Expected<json>(*R);
+  std::string Why = "no result";
+  if (auto Er = M.find("error"); Er != M.end() && Er->is_object())
+    Why = Er->value("message", std::string("an error"));
+  return llvm::Expected<json>(fail(Why));
+}
+
+/// The answer to a request of the server: orchc offers nothing.
+json refusal(const json &Request) {
+  return json{{"jsonrpc", "2.0"},
+              {"id", Request["id"]},
+              {"error", {{"code", -32601}, {"message", "orchc answers nothing"}}}};
+}
+
+/// A started server: write lines, read the answer to an id.
+class Child : public Conn {
+ public:
+  ~Child() override {
     if (In >= 0) close(In);
     if (Out >= 0) close(Out);
     if (Pid > 0) {
@@ -92,7 +125,7 @@ class Child {
     return llvm::Error::success();
   }
 
-  llvm::Error send(const json &Msg) {
+  llvm::Error send(const json &Msg) override {
     std::string Line = Msg.dump() + "\n";
     size_t Off = 0;
     while (Off < Line.size()) {
@@ -104,8 +137,8 @@ class Child {
     return llvm::Error::success();
   }
 
-  /// The answer to request \p Id, read before \p Deadline.
-  llvm::Expected<json> answer(int Id, std::chrono::steady_clock::time_point Deadline) {
+  /// The answer to request \p Id, read before \p Until.
+  llvm::Expected<json> answer(int Id, Deadline Until) override {
     while (true) {
       size_t Nl;
       while ((Nl = Buf.find('\n')) != std::string::npos) {
@@ -113,21 +146,12 @@ class Child {
         Buf.erase(0, Nl + 1);
         if (!M.is_object()) continue;                  // a log line on stdout
         if (M.contains("method") && M.contains("id"))  // a request: refuse it
-          if (llvm::Error E = send(json{
-                  {"jsonrpc", "2.0"},
-                  {"id", M["id"]},
-                  {"error", {{"code", -32601}, {"message", "orchc answers nothing"}}}}))
-            return E;
-        if (M.contains("method") || M.value("id", json()) != json(Id)) continue;
-        if (auto R = M.find("result"); R != M.end() && R->is_object()) return *R;
-        std::string Why = "no result";
-        if (auto Er = M.find("error"); Er != M.end() && Er->is_object())
-          Why = Er->value("message", std::string("an error"));
-        return fail(Why);
+          if (llvm::Error E = send(refusal(M))) return E;
+        if (auto R = resultOf(M, Id)) return std::move(*R);
       }
       if (Buf.size() > MaxLine) return fail("it sent a line over 64 MiB");
       auto Left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          Deadline - std::chrono::steady_clock::now());
+          Until - std::chrono::steady_clock::now());
       if (Left.count() <= 0) return fail("it did not answer in time");
       pollfd P{Out, POLLIN, 0};
       int R = poll(&P, 1, static_cast<int>(Left.count()));
@@ -147,25 +171,99 @@ class Child {
   std::string Buf;
 };
 
+/// A Streamable HTTP server: one POST a message; the answers of a request
+/// come in its response (JSON or SSE). The session ends with DELETE.
+class HttpConn : public Conn {
+ public:
+  explicit HttpConn(const ir::McpServer &S) : Url(S.Url.Str.str()) {
+    std::vector<std::pair<std::string, std::string>> H;
+    for (const ir::LocPair &P : S.Headers)
+      H.push_back({P.Key.Str.str(), P.Val.Str.str()});
+    // An unset `${VAR}` is left out here; the run reads it again (and needs it).
+    if (auto R = runtime::mcp::resolveHeaders(H, true)) Headers = std::move(*R);
+  }
+  ~HttpConn() override {
+    if (Session.empty()) return;
+    llm::HttpRequest R = request("");
+    R.Method = "DELETE";
+    R.Timeout = std::chrono::seconds(2);
+    if (auto Resp = Http.post(R); !Resp) llvm::consumeError(Resp.takeError());
+  }
+  llvm::Error send(const json &Msg) override {
+    llm::HttpRequest R = request(Msg.dump());
+    R.Timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        Until - std::chrono::steady_clock::now());
+    if (R.Timeout.count() <= 0) return fail("it did not answer in time");
+    llvm::Expected<llm::HttpResponse> Resp = Http.post(R);
+    if (!Resp) return fail(llvm::toString(Resp.takeError()));
+    std::vector<json> Got = runtime::mcp::responseMessages(*Resp);
+    if (Msg.value("method", json()) == "initialize") {
+      Session = Resp->header("mcp-session-id").str();
+      for (const json &M : Got)
+        if (auto R = resultOf(M, 1); R && *R)
+          Revision = (**R).value("protocolVersion", std::string());
+        else if (R)
+          llvm::consumeError(R->takeError());
+    }
+    if (Msg.contains("id") && Got.empty())
+      return fail(fmt::format("it answered HTTP {} without a message", Resp->Status));
+    for (json &M : Got) {
+      if (M.contains("method") && M.contains("id")) {
+        if (llvm::Error E = send(refusal(M))) return E;
+        continue;
+      }
+      Answers.push_back(std::move(M));
+    }
+    return llvm::Error::success();
+  }
+  llvm::Expected<json> answer(int Id, Deadline) override {
+    for (const json &M : Answers)
+      if (auto R = resultOf(M, Id)) return std::move(*R);
+    return fail("it did not answer the request");
+  }
+  /// Bounds every request.
+  Deadline Until;
+
+ private:
+  llm::HttpRequest request(std::string Body) {
+    llm::HttpRequest R;
+    R.Url = Url;
+    R.Body = std::move(Body);
+    R.Headers = runtime::mcp::postHeaders(Headers, Session, Revision);
+    return R;
+  }
+  std::string Url, Session, Revision;
+  std::vector<llm::Header> Headers;
+  std::vector<json> Answers;
+  llm::CurlTransport Http;
+};
+
 }  // namespace
 
 llvm::Expected<std::vector<passes::McpLockTool>> McpLister::listTools(
     const ir::McpServer &S) {
-  if (S.Command.Str.empty())
-    return fail("listing the tools of a Streamable HTTP server is not built yet");
-  auto Deadline = std::chrono::steady_clock::now() + Limit;
-  Child C;
-  if (llvm::Error E = C.start(S)) return E;
+  auto Until = std::chrono::steady_clock::now() + Limit;
+  std::unique_ptr<Conn> Owned;
+  if (S.Command.Str.empty()) {
+    auto H = std::make_unique<HttpConn>(S);
+    H->Until = Until;
+    Owned = std::move(H);
+  } else {
+    auto Ch = std::make_unique<Child>();
+    if (llvm::Error E = Ch->start(S)) return E;
+    Owned = std::move(Ch);
+  }
+  Conn &C = *Owned;
   if (llvm::Error E =
           C.send(json{{"jsonrpc", "2.0"},
                       {"id", 1},
                       {"method", "initialize"},
                       {"params",
-                       {{"protocolVersion", "2025-06-18"},
+                       {{"protocolVersion", runtime::mcp::Client::Revision},
                         {"capabilities", json::object()},
                         {"clientInfo", {{"name", "orchc"}, {"version", "1"}}}}}}))
     return E;
-  if (llvm::Expected<json> Init = C.answer(1, Deadline); !Init) return Init.takeError();
+  if (llvm::Expected<json> Init = C.answer(1, Until); !Init) return Init.takeError();
   if (llvm::Error E =
           C.send(json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}))
     return E;
@@ -179,7 +277,7 @@ llvm::Expected<std::vector<passes::McpLockTool>> McpLister::listTools(
                                     {"method", "tools/list"},
                                     {"params", Params}}))
       return E;
-    llvm::Expected<json> Page = C.answer(Id, Deadline);
+    llvm::Expected<json> Page = C.answer(Id, Until);
     if (!Page) return Page.takeError();
     auto List = Page->find("tools");
     if (List == Page->end() || !List->is_array())
