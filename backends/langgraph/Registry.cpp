@@ -4,9 +4,10 @@
 // (runtime/llm/Providers.cpp): `models.<name>.provider`, `max_tokens`,
 // `reasoning`, and `providers.<name>.api`, `base_url`, `api_key_env`.
 // orch_models.mjs resolves a model step's provider from this copy as orchrt
-// does from the file; an entry orchrt would refuse carries its message, so
-// the step fails with the same error. Key names (`api_key_env`) are copied,
-// never keys.
+// does from the file; an entry orchrt would refuse (modelSettings: also its
+// `pricing` / `metrics.cost_per_token` checks, copied from Providers.cpp,
+// which backends cannot include) carries its message, so the step fails
+// with the same error. Key names (`api_key_env`) are copied, never keys.
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
