@@ -39,7 +39,8 @@ def exported(orchc, yaml, out, runs):
                        capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"exported graph failed: {r.stderr[:500]}")
-    return med([x / 1000 for x in json.loads(r.stdout)["runs_ms"]])
+    got = json.loads(r.stdout)
+    return med([x / 1000 for x in got["runs_ms"]]), med([x / 1000 for x in got["cpu_ms"]])
 
 
 def main():
@@ -55,6 +56,7 @@ def main():
         sys.exit("needs node and test/langgraph/node's packages (scripts/install-deps.sh)")
     n = a.steps
     rows = []
+    load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         for shape, action, what, j in (("chain", "echo", f"chain of {n} no-op steps", "1"),
                                        ("parallel", "sleep", f"{n} parallel steps of 10 ms", str(n))):
@@ -63,21 +65,25 @@ def main():
             plan = os.path.join(tmp, f"{shape}.bin")
             subprocess.run([orchc, "build", y, "-o", plan], check=True, capture_output=True)
             _, rt = orchrt_phases([orchrt, plan, "-j", j], a.runs)
-            ex = exported(orchc, y, os.path.join(tmp, f"export-{shape}"), a.runs)
+            ex, cpu = exported(orchc, y, os.path.join(tmp, f"export-{shape}"), a.runs)
             hw = langgraph(tmp, shape, n, action, a.runs, 10)
-            rows.append((what, rt, ex, hw))
-            print(what, fmt_ms(rt), fmt_ms(ex), fmt_ms(hw) if hw else "-", flush=True)
+            load.append(os.getloadavg()[0])
+            rows.append((what, rt, ex, cpu, hw))
+            print(what, fmt_ms(rt), fmt_ms(ex), fmt_ms(cpu), fmt_ms(hw) if hw else "-", flush=True)
     lines = [BEGIN, "## The LangGraph export", "",
              "`bench/bench_langgraph_export.py`: the graph `orchc export --target=langgraph` writes, "
              "run by its `orch_runtime.mjs` (`run()`: `invoke()` plus template rendering, policies and "
              "the result), against `orchrt`'s run phase and the hand-written LangGraph graph of the "
              "same shape (`bench/langgraph/run_graph.mjs`, `invoke()` only). Same pinned "
              "`@langchain/langgraph` 1.7.3 on Node " + subprocess.run(["node", "--version"],
-             capture_output=True, text=True).stdout.strip() + f"; medians of {a.runs} runs (min–max).", "",
-             "| benchmark | orchrt | exported graph | hand-written LangGraph | exported ÷ orchrt | exported ÷ hand-written |",
-             "|---|---|---|---|---|---|"]
-    for what, rt, ex, hw in rows:
-        lines.append(f"| {what} | {fmt_ms(rt)} | {fmt_ms(ex)} | {fmt_ms(hw) if hw else 'not run'} | "
+             capture_output=True, text=True).stdout.strip() + f"; medians of {a.runs} runs (min–max). The exported graph's CPU "
+             "time (user and system, `process.cpuUsage`) is what its run costs whatever the load; "
+             "its wall time also counts the waits for a core. Load average (1 min) during the "
+             f"run: {min(load):.1f}–{max(load):.1f}.", "",
+             "| benchmark | orchrt | exported graph | exported graph, CPU | hand-written LangGraph | exported ÷ orchrt | exported ÷ hand-written |",
+             "|---|---|---|---|---|---|---|"]
+    for what, rt, ex, cpu, hw in rows:
+        lines.append(f"| {what} | {fmt_ms(rt)} | {fmt_ms(ex)} | {fmt_ms(cpu)} | {fmt_ms(hw) if hw else 'not run'} | "
                      f"{ex[0] / rt[0]:.0f}× | {(ex[0] / hw[0]) if hw else float('nan'):.2f}× |")
     lines.append(END)
     block = "\n".join(lines) + "\n"

@@ -106,9 +106,11 @@ class Checker {
       for (const ir::Expr *X : L->items()) walk(X, Step);
     } else if (auto *N = llvm::dyn_cast<ir::NameExpr>(E)) {
       // orchrt gives these per run; the JS runtime would read an input.
-      if (ir::isRunVariable(N->name()) && !P.findInput(N->name()) && !P.findStep(N->name()))
+      if (ir::isRunVariable(N->name()) && !P.findInput(N->name()) &&
+          !P.findStep(N->name()))
         Diags.report(DiagKind::ExportUnsupported, N->loc(), N->length(),
-                     fmt::format("the run-time variable `{}`", N->name().str()), Step.str());
+                     fmt::format("the run-time variable `{}`", N->name().str()),
+                     Step.str());
     }
   }
 
@@ -198,6 +200,64 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
 bool usesModels(const ir::Pipeline &P) {
   return llvm::any_of(P.Steps,
                       [](const ir::Step &S) { return ir::isModelAction(S.Action.Str); });
+}
+
+/// \p S with every byte from 0x80 up as `\xHH`, for a message about bytes
+/// that are not UTF-8.
+std::string escapeBytes(llvm::StringRef S) {
+  std::string Out;
+  for (unsigned char C : S)
+    Out += C < 0x80 ? std::string(1, static_cast<char>(C)) : fmt::format("\\x{:02X}", C);
+  return Out;
+}
+
+/// Reads the registry entries graph.mjs embeds for \p P's model steps into
+/// \p Out (usedEntries); false after a diagnostic if they cannot be written
+/// into graph.mjs: bytes that are not UTF-8, or a provider's base URL that
+/// may hold a secret (`https://user:key@host`, a query or a fragment).
+bool embedRegistry(const ir::Pipeline &P, const std::string &Path,
+                   DiagnosticEngine &Diags, json &Out) {
+  std::vector<std::string> Models;
+  bool AnyModel = false;
+  for (const ir::Step &S : P.Steps)
+    if (ir::isModelAction(S.Action.Str)) {
+      if (S.Model.Str.empty() || S.ModelSelected)
+        AnyModel = true;
+      else
+        Models.push_back(S.Model.Str.str());
+    }
+  Out = usedEntries(registryEntries(Path), Models, AnyModel);
+  std::string Bad = nonUtf8Member(json(Path)).empty() ? nonUtf8Member(Out) : "path";
+  if (!Bad.empty()) {
+    Diags.report(
+        DiagKind::BadModelRegistry, SourceLoc(), 0,
+        fmt::format("`{}`: the {} is not UTF-8 (the LangGraph export writes "
+                    "it into graph.mjs as text)",
+                    escapeBytes(Path), Bad == "path" ? "path" : "`" + Bad + "`"));
+    return false;
+  }
+  json Providers = Out.value("providers", json::object());
+  for (const auto &[Name, Section] : Providers.items()) {
+    std::string Url = Section.value("base_url", "");
+    size_t Scheme = Url.find("://");
+    std::string Authority = Url.substr(Scheme == std::string::npos ? 0 : Scheme + 3);
+    Authority = Authority.substr(0, Authority.find_first_of("/?#"));
+    const char *Problem = Authority.find('@') != std::string::npos ? "credentials"
+                          : Url.find_first_of("?#") != std::string::npos
+                              ? "a query or fragment"
+                              : nullptr;
+    if (!Problem) continue;
+    const ir::Step &S = *llvm::find_if(
+        P.Steps, [](const ir::Step &X) { return ir::isModelAction(X.Action.Str); });
+    Diags.report(
+        DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+        fmt::format("the registry's `providers.{}.base_url` with {} in it (a key "
+                    "there would be written into graph.mjs)",
+                    Name, Problem),
+        S.Id.Str.str());
+    return false;
+  }
+  return true;
 }
 
 std::string graphModule(const ir::Pipeline &P, const json &Registry) {
@@ -371,29 +431,10 @@ bool exportLangGraph(const ExportInput &In, DiagnosticEngine &Diags,
   using namespace langgraph;
   const ir::Pipeline &P = In.P;
   if (!Checker(P, Diags, In.AllowUnsandboxedShell).run()) return false;
-  // The registry's entries, for model steps; a base URL with credentials
-  // (`https://user:key@host`) would put a secret into graph.mjs.
   json Registry;
-  if (!In.ModelRegistry.empty() && usesModels(P)) {
-    Registry = registryEntries(In.ModelRegistry);
-    json Providers = Registry.value("providers", json::object());
-    for (const auto &[Name, Section] : Providers.items()) {
-      std::string Url = Section.value("base_url", "");
-      size_t Scheme = Url.find("://");
-      std::string Authority = Url.substr(Scheme == std::string::npos ? 0 : Scheme + 3);
-      Authority = Authority.substr(0, Authority.find_first_of("/?#"));
-      if (Authority.find('@') == std::string::npos) continue;
-      const ir::Step &S = *llvm::find_if(
-          P.Steps, [](const ir::Step &X) { return ir::isModelAction(X.Action.Str); });
-      Diags.report(
-          DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
-          fmt::format("the registry's `providers.{}.base_url` with credentials in "
-                      "it (they would be written into graph.mjs)",
-                      Name),
-          S.Id.Str.str());
-      return false;
-    }
-  }
+  if (!In.ModelRegistry.empty() && usesModels(P) &&
+      !embedRegistry(P, In.ModelRegistry, Diags, Registry))
+    return false;
   Out.push_back({"graph.mjs", graphModule(P, Registry)});
   Out.push_back({"langgraph.json", langgraphJson(P)});
   for (const auto &[Name, Text] : runtimeModules())

@@ -37,6 +37,17 @@ llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>> runtimeModules();
 /// problems orchrt would report become `error` members with its message.
 ir::Json registryEntries(const std::string &Path);
 
+/// The part of \p All (registryEntries) that graph.mjs embeds: the entries
+/// of \p Models (the models the pipeline's model steps name) and of their
+/// providers, so unused providers' URLs stay out of the graph; all of it if
+/// \p AnyModel (a step's model is chosen at run time).
+ir::Json usedEntries(const ir::Json &All, llvm::ArrayRef<std::string> Models,
+                     bool AnyModel);
+
+/// The first member of \p J (below \p At) whose key or string value is not
+/// UTF-8, as a dotted path, or "" if there is none.
+std::string nonUtf8Member(const ir::Json &J, const std::string &At = "");
+
 /// \p V as a JavaScript expression over a scope `c` (the `E` helpers of
 /// orch_eval.mjs): constants as literals, templates as calls.
 std::string compileValue(const ir::Value *V);

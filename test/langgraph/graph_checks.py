@@ -6,9 +6,13 @@ For each pipeline: `orchc export --target=langgraph`, then under Node
 
 - `graph.getGraph().drawMermaid()` must have exactly the nodes and edges of
   `orchc graph --format=mermaid` once both notations are reduced to
-  (from, to) pairs of step ids: LangGraph's `__start__` and `__end__` are
-  left out, and every other edge must be a dependency (no phantom edge, a
-  join drawn from each of its sources);
+  (from, to) pairs of step ids: every edge between steps must be a
+  dependency (no phantom edge, a join drawn from each of its sources);
+- the edges of LangGraph's `__start__` and `__end__` are checked too, never
+  dropped: `__start__` has an edge to every step, not only to the steps
+  without dependencies (every node runs in the first super-step and waits
+  there for its dependencies, docs/backends/langgraph.md "The drawing"),
+  and exactly the steps no step depends on have an edge to `__end__`;
 - `langgraph.json` must validate with ajv against the LangGraph CLI's
   published config schema, pinned in langgraph-cli-schema.json (from
   https://github.com/langchain-ai/langgraph/blob/f09cfe8ffc1eeffd68f4b628ed69c30f7cad229f/libs/cli/schemas/schema.json).
@@ -43,7 +47,8 @@ def langgraph_edges(mermaid):
     for a, b in re.findall(r"^\s+([\w-]+) -[-.]+> ([\w-]+);?$", mermaid, re.M):
         edges.add((a, b))
     special = {"__start__", "__end__"}
-    return nodes - special, {(a, b) for a, b in edges if a not in special and b not in special}
+    steps = {(a, b) for a, b in edges if a not in special and b not in special}
+    return nodes - special, steps, edges - steps
 
 
 def not_run(name, why):
@@ -79,13 +84,19 @@ def main():
                 continue
             got = json.loads(r.stdout)
             want_nodes, want_edges = orchc_edges(orchc, pipe)
-            nodes, edges = langgraph_edges(got["mermaid"])
+            nodes, edges, special = langgraph_edges(got["mermaid"])
             if nodes != want_nodes or edges != want_edges:
                 failures.append(f"{name}: graphs differ: orchc {sorted(want_nodes)} {sorted(want_edges)}; "
                                 f"langgraph {sorted(nodes)} {sorted(edges)}\n{got['mermaid']}")
+            sinks = want_nodes - {a for a, _ in want_edges}
+            want_special = {("__start__", s) for s in want_nodes} | {(s, "__end__") for s in sinks}
+            if special != want_special:
+                failures.append(f"{name}: START/END edges differ: want {sorted(want_special)}; "
+                                f"langgraph {sorted(special)}\n{got['mermaid']}")
             if not got["valid"]:
                 failures.append(f"{name}: langgraph.json is not valid: {got['errors']}")
-            print(f"  {name}: {len(nodes)} nodes, {len(edges)} edges as orchc draws them; "
+            print(f"  {name}: {len(nodes)} nodes, {len(edges)} edges as orchc draws them, "
+                  f"{len(special)} START/END edges; "
                   f"langgraph.json valid: {got['valid']}")
     print(f"langgraph-graph-checks: {len(pipelines)} pipelines, {len(failures)} failures")
     for f in failures:

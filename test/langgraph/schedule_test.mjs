@@ -3,7 +3,8 @@
 // ResourceGroups (max_concurrent slots in asking order, a token bucket).
 // Run by ctest `langgraph-schedule`; exits 1 on the first failure.
 import assert from "node:assert/strict";
-import { acquireGroup, awaitDeps, newContext, publish, runContext } from "../../backends/langgraph/runtime/orch_schedule.mjs";
+import { failed, test } from "./harness.mjs";
+import { acquireGroup, awaitDeps, dropContext, heldContexts, newContext, publish, runContext } from "../../backends/langgraph/runtime/orch_schedule.mjs";
 
 const flush = () => new Promise((r) => setImmediate(r));
 const P = {
@@ -13,16 +14,6 @@ const P = {
     { name: "model:y", maxConcurrent: 0, requestsPerMinute: 60, burst: 2 },
   ],
 };
-let failures = 0;
-async function test(name, fn) {
-  try {
-    await fn();
-    console.log(`ok ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.stack}`);
-  }
-}
 
 await test("a step waits for its dependencies, not for other steps", async () => {
   const ctx = newContext(P);
@@ -54,6 +45,32 @@ await test("nodes of one invoke share a context, other invokes do not", async ()
   assert.equal(runContext(P, { configurable: { orch: given } }), given);
   for (const s of P.steps) publish(P, one, s.id, { status: "completed" });
   assert.notEqual(runContext(P, { executionInfo: { checkpointId: "k1" } }), one, "a finished invoke's context is dropped");
+});
+
+await test("an aborted or failed direct invoke drops its context", async () => {
+  const held = heldContexts();
+  const ac = new AbortController();
+  const one = runContext(P, { executionInfo: { checkpointId: "abort1" }, signal: ac.signal });
+  publish(P, one, "a", { status: "completed" });
+  assert.equal(heldContexts(), held + 1);
+  ac.abort(new Error("cancelled"));
+  assert.equal(heldContexts(), held, "a cancelled invoke's context is still held");
+  const two = runContext(P, { executionInfo: { checkpointId: "fail1" } });
+  assert.equal(heldContexts(), held + 1);
+  dropContext(two);
+  assert.equal(heldContexts(), held, "a failed invoke's context is still held");
+  // Dropping run()'s own context, or an already dropped one, changes nothing.
+  dropContext(newContext(P));
+  dropContext(two);
+  assert.equal(heldContexts(), held);
+});
+
+await test("a maxConcurrency below the step count is refused", async () => {
+  assert.throws(() => runContext(P, { maxConcurrency: 2, executionInfo: { checkpointId: "mc" } }),
+    /maxConcurrency 2 is below the pipeline's 3 steps/);
+  assert.throws(() => runContext(P, { maxConcurrency: 1, configurable: { orch: newContext(P) } }), /maxConcurrency 1/);
+  const ctx = runContext(P, { maxConcurrency: 3, executionInfo: { checkpointId: "mc" } });
+  dropContext(ctx);
 });
 
 await test("max_concurrent: 1 admits one attempt at a time, in asking order", async () => {
@@ -92,4 +109,4 @@ await test("requests_per_minute with burst 2: two at once, the third waits for a
   await assert.rejects(p, /stop/);
 });
 
-process.exitCode = failures ? 1 : 0;
+process.exitCode = failed() ? 1 : 0;

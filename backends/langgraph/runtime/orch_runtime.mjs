@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
-import { acquireGroup, awaitDeps, newContext, publish, runContext } from "./orch_schedule.mjs";
+import { acquireGroup, awaitDeps, dropContext, newContext, onAbort, publish, runContext } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
 export * as E from "./orch_eval.mjs";
@@ -65,8 +65,7 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 async function attemptAction(spec, params, ctx, timeoutMs, signal) {
   const ac = new AbortController();
-  const abort = () => ac.abort();
-  signal?.addEventListener("abort", abort, { once: true });
+  const forget = onAbort(signal, () => ac.abort());
   let timer = null;
   if (spec.builtin && !Object.hasOwn(ACTIONS, spec.action)) throw new Error(`unknown action \`${spec.action}\``);
   const run = spec.builtin ? ACTIONS[spec.action](params, ac.signal, ctx) : runModelStep(spec, params, ac.signal, ctx);
@@ -88,7 +87,7 @@ async function attemptAction(spec, params, ctx, timeoutMs, signal) {
     throw e;
   } finally {
     if (timer) clearTimeout(timer);
-    signal?.removeEventListener("abort", abort);
+    forget();
   }
 }
 
@@ -112,7 +111,14 @@ export function step(P, spec) {
   // done; its settled record is published for its dependents.
   const node = async (state, config) => {
     const ctx = runContext(P, config);
-    const update = await attemptNode(state, config, ctx);
+    let update;
+    try {
+      update = await attemptNode(state, config, ctx);
+    } catch (e) {
+      // Anything but a retry ends the invoke: its context is not needed.
+      if (!(e instanceof RetryableAttempt) || config?.signal?.aborted) dropContext(ctx);
+      throw e;
+    }
     publish(P, ctx, spec.id, update[key]);
     return update;
   };

@@ -12,6 +12,29 @@ import * as path from "node:path";
 /** The shared contexts of invokes that did not come through run(), by the first super-step's checkpoint. */
 const INVOKES = new Map();
 
+/** Per abort signal, the callbacks onAbort registered. */
+const ABORT_CALLBACKS = new WeakMap();
+
+/**
+ * Calls \p fn when \p signal aborts; returns the function that unregisters
+ * it. One listener per signal however many nodes wait on it: all nodes of
+ * an invoke share LangGraph's signal, and removing one of n listeners from
+ * an AbortSignal costs O(n).
+ */
+export function onAbort(signal, fn) {
+  if (!signal) return () => {};
+  let set = ABORT_CALLBACKS.get(signal);
+  if (!set) {
+    ABORT_CALLBACKS.set(signal, (set = new Set()));
+    signal.addEventListener("abort", () => {
+      for (const f of set) f();
+      set.clear();
+    }, { once: true });
+  }
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
 /** A fresh run context: what one invoke's nodes share. */
 export function newContext(P, fields = {}) {
   return {
@@ -25,17 +48,40 @@ export function newContext(P, fields = {}) {
 /**
  * The run context of a node: the one run() passes (`configurable.orch`),
  * else one shared by all nodes of the same invoke (they all run in the
- * first super-step, so they share its checkpoint id).
+ * first super-step, so they share its checkpoint id). An invoke's context
+ * is dropped when its last step settles, when the invoke is aborted
+ * (cancelled, timed out, or failed by a node's exception), or by
+ * dropContext. A `maxConcurrency` below the number of steps is refused:
+ * nodes waiting for their dependencies would hold every slot, and LangGraph
+ * would end the invoke with no result and no error.
  */
 export function runContext(P, config) {
+  const limit = config?.maxConcurrency;
+  if (limit !== undefined && limit !== null && limit < P.steps.length)
+    throw new Error(`maxConcurrency ${limit} is below the pipeline's ${P.steps.length} steps: ` +
+      "every step node runs in the first super-step and waits there for its dependencies, so a lower limit " +
+      "can leave the invoke without a result; omit maxConcurrency (resource groups limit steps as in orchrt)");
   const c = config?.configurable?.orch;
   if (c) return c;
   const key = config?.executionInfo?.checkpointId;
   if (key === undefined) throw new Error("orch_schedule.mjs: LangGraph gave the node no executionInfo.checkpointId");
   let ctx = INVOKES.get(key);
-  if (!ctx) INVOKES.set(key, (ctx = newContext(P, { invokeKey: key })));
+  if (!ctx) {
+    INVOKES.set(key, (ctx = newContext(P, { invokeKey: key })));
+    const signal = config?.signal;
+    if (signal?.aborted) dropContext(ctx);
+    else onAbort(signal, () => dropContext(ctx));
+  }
   return ctx;
 }
+
+/** Forgets the direct invoke's context \p ctx (run()'s own is never held). */
+export function dropContext(ctx) {
+  if (ctx.invokeKey !== undefined && INVOKES.get(ctx.invokeKey) === ctx) INVOKES.delete(ctx.invokeKey);
+}
+
+/** How many direct invokes' contexts are held (for tests). */
+export const heldContexts = () => INVOKES.size;
 
 /** Resolves to the settled record of step \p id. */
 function settledRecord(ctx, id) {
@@ -55,11 +101,10 @@ export function awaitDeps(ctx, deps, signal) {
   const all = Promise.all(deps.map((d) => settledRecord(ctx, d)));
   if (!signal || !deps.length) return all;
   return new Promise((res, rej) => {
-    const abort = () => rej(signal.reason ?? new Error("aborted"));
-    if (signal.aborted) return abort();
-    signal.addEventListener("abort", abort, { once: true });
+    if (signal.aborted) return rej(signal.reason ?? new Error("aborted"));
+    const forget = onAbort(signal, () => rej(signal.reason ?? new Error("aborted")));
     all.then((x) => {
-      signal.removeEventListener("abort", abort);
+      forget();
       res(x);
     });
   });
@@ -69,7 +114,7 @@ export function awaitDeps(ctx, deps, signal) {
 export function publish(P, ctx, id, record) {
   ctx.records.set(id, record);
   ctx.waiters.get(id)?.resolve(record);
-  if (ctx.invokeKey !== undefined && ctx.records.size === P.steps.length) INVOKES.delete(ctx.invokeKey);
+  if (ctx.records.size === P.steps.length) dropContext(ctx);
 }
 
 function newGroups(limits) {
@@ -104,7 +149,8 @@ export function acquireGroup(ctx, index, signal) {
   return new Promise((resolve, reject) => {
     let timer = null;
     const waiter = { wake: null };
-    const onAbort = () => {
+    let forget = () => {};
+    const aborted = () => {
       if (timer) clearTimeout(timer);
       g.parked = g.parked.filter((w) => w !== waiter);
       reject(signal.reason ?? new Error("aborted"));
@@ -118,13 +164,13 @@ export function acquireGroup(ctx, index, signal) {
       timer = null;
       const a = tryAcquire(g, Date.now());
       if (a.granted) {
-        signal?.removeEventListener("abort", onAbort);
+        forget();
         resolve(release);
       } else if (a.retryMs !== null) timer = setTimeout(waiter.wake, a.retryMs);
       else g.parked.unshift(waiter);
     };
     if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
-    signal?.addEventListener("abort", onAbort, { once: true });
+    forget = onAbort(signal, aborted);
     if (g.parked.length) g.parked.push(waiter);
     else waiter.wake();
   });

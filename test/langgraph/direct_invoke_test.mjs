@@ -1,0 +1,63 @@
+// The exported graph invoked directly under @langchain/langgraph, as the
+// LangGraph server does (no run(), no `configurable.orch`): each invoke's
+// nodes share one run context found by LangGraph's checkpoint id, so two
+// concurrent invokes give the results run() gives for their inputs; a
+// cancelled invoke drops its context; a maxConcurrency below the step count
+// is refused with an error, not a silent `undefined`.
+//   node direct_invoke_test.mjs EXPORT_DIR   (exits 1 on the first failure)
+import assert from "node:assert/strict";
+import { failed, test } from "./harness.mjs";
+import { setMaxListeners } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+setMaxListeners(1000);
+const dir = process.argv[2];
+const { graph, pipeline } = await import(pathToFileURL(`${dir}/graph.mjs`).href);
+const R = await import(pathToFileURL(`${dir}/orch_runtime.mjs`).href);
+const { heldContexts } = await import(pathToFileURL(`${dir}/orch_schedule.mjs`).href);
+const show = (v) => JSON.stringify(v, (k, x) => (typeof x === "bigint" ? `${x}n` : x));
+
+/** Each step's status and output from run()'s report. */
+async function viaRun(who) {
+  const report = await R.run(graph, pipeline, { who }, { runDir: mkdtempSync(join(tmpdir(), "orch-di-")) });
+  return Object.fromEntries(pipeline.steps.map(({ id }) => [id, [report.steps[id].status, report.steps[id].output]]));
+}
+/** The same from a direct invoke's final state. */
+const fromState = (state) => Object.fromEntries(pipeline.steps.map(({ id }) => {
+  const r = state[`step:${id}`];
+  return [id, [r?.status, r?.status === "completed" ? r.result.output : null]];
+}));
+const start = (who, slowMs = 0n) => ({ "input:who": who, "input:slow_ms": slowMs });
+
+
+await test("two concurrent direct invokes give run()'s results for their inputs", async () => {
+  const [x, y] = await Promise.all([graph.invoke(start("x")), graph.invoke(start("y"))]);
+  const [rx, ry] = [await viaRun("x"), await viaRun("y")];
+  assert.equal(show(fromState(x)), show(rx));
+  assert.equal(show(fromState(y)), show(ry));
+  assert.equal(rx.late[1], "x a b!", show(rx));
+  assert.equal(heldContexts(), 0, "a finished invoke's context is still held");
+});
+
+await test("a cancelled direct invoke drops its run context", async () => {
+  for (let i = 0; i < 3; i++) {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("cancelled")), 100);
+    await assert.rejects(graph.invoke(start("z", 5000n), { signal: ac.signal }));
+  }
+  assert.equal(heldContexts(), 0, `${heldContexts()} contexts of cancelled invokes are held`);
+});
+
+await test("a maxConcurrency below the step count is an error", async () => {
+  await assert.rejects(graph.invoke(start("w"), { maxConcurrency: 1 }),
+    /maxConcurrency 1 is below the pipeline's 5 steps/);
+  assert.equal(heldContexts(), 0);
+  const s = await graph.invoke(start("w"), { maxConcurrency: 5 });
+  assert.equal(fromState(s).late[1], "w a b!");
+});
+
+console.log(failed() ? `${failed()} failed` : "all passed");
+process.exit(failed() ? 1 : 0);
