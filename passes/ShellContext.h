@@ -62,13 +62,21 @@ class ShellContext {
     std::vector<std::string> Words;  ///< Of the current simple command.
     std::string Cur;                 ///< The word being read.
     bool InWord = false;
-    bool AfterPipe = false;        ///< The current command reads a pipe.
-    std::vector<unsigned> Piped;   ///< Values feeding the current pipe.
-    std::vector<unsigned> Seen;    ///< Every value in this frame.
-    std::vector<unsigned> Groups;  ///< The first value of each open `(`.
+    bool AfterPipe = false;       ///< The current command reads a pipe.
+    std::vector<unsigned> Piped;  ///< Values feeding the current pipe.
+    std::vector<unsigned> Seen;   ///< Every value in this frame.
+    /// An open `( ... )`, `{ ... }`, `if`, `for`, `while`, `until`,
+    /// `select` or `case`: all it prints is the output of the command it
+    /// is part of (`{ a; b; } | sh`).
+    struct Group {
+      unsigned First;  ///< Its first value.
+      bool Paren;      ///< `(` (closed by `)`), else a reserved word.
+    };
+    std::vector<Group> Groups;
   };
   Frame &top() { return Frames.back(); }
   void endWord();
+  void closeGroup(bool Paren);
   void endCommand(bool Pipe = false);
   void newline();
   void push(char Kind);
