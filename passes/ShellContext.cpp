@@ -379,6 +379,21 @@ void ShellContext::endCommand(bool Pipe) {
       for (unsigned V : F.Piped)
         if (Spots[V].K == ShellSpot::Word) Spots[V] = {ShellSpot::RunTime, Reader};
   }
+  // `bash <(printf %s {{ x }})`: a program that runs the file as code.
+  for (auto &[At, Values] : F.Substs) {
+    std::vector<std::string> Words = F.Words;
+    if (At >= Words.size() || commandOf(Words).Index >= At) continue;
+    Words[At] = "/dev/stdin";
+    std::string Reader = stdinRunner(Words);
+    if (Reader.empty()) continue;
+    for (unsigned V : Values)
+      if (Spots[V].K == ShellSpot::Word)
+        Spots[V] = {ShellSpot::RunTime,
+                    "a file `<(...)` that `" +
+                        llvm::sys::path::filename(Words[commandOf(Words).Index]).str() +
+                        "` runs as code"};
+  }
+  F.Substs.clear();
   F.AfterPipe = Pipe;
   if (!Pipe) F.Piped.clear();
   F.Words.clear();
@@ -392,7 +407,7 @@ void ShellContext::newline() {
 }
 
 void ShellContext::push(char Kind) {
-  top().Cur += Kind == '`' ? "`" : "$(";
+  top().Cur += Kind == '`' ? "`" : Kind == 'p' ? "(" : "$(";
   top().InWord = true;
   Frame F;
   F.Kind = Kind;
@@ -413,10 +428,13 @@ void ShellContext::pop() {
     ShellSpot Outer = argument();  // the outer word ends in `$(` (push())
     if (Outer.K == ShellSpot::Code)
       Outer.K = ShellSpot::RunTime, Outer.Runner = "the code of `" + Outer.Runner + "`";
-    Outer.Runner += Kind == '`' ? " through backquotes" : " through `$(...)`";
+    Outer.Runner += Kind == '`'   ? " through backquotes"
+                    : Kind == 'p' ? " through `<(...)`"
+                                  : " through `$(...)`";
     if (Outer.K != ShellSpot::Word)
       for (unsigned V : Inner)
         if (Spots[V].K == ShellSpot::Word) Spots[V] = Outer;
+    if (Kind == 'p') top().Substs.push_back({top().Words.size(), std::move(Inner)});
   }
   top().Cur += Kind == '`' ? "...`" : "...)";
   top().InWord = true;
@@ -533,12 +551,16 @@ void ShellContext::text(llvm::StringRef Text) {
         newline();
         break;
       case '(':
+        if (F.InWord && (F.Cur == "<" || F.Cur == ">")) {  // `<(...)`
+          push('p');
+          break;
+        }
         endCommand();
         ++top().Depth;
         top().Groups.push_back({static_cast<unsigned>(Spots.size()), true});
         break;
       case ')':
-        if (F.Kind == '(' && F.Depth == 0) {
+        if ((F.Kind == '(' || F.Kind == 'p') && F.Depth == 0) {
           endWord();
           pop();
           break;

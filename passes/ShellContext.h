@@ -56,9 +56,9 @@ class ShellContext {
  private:
   /// One level of `$(...)`, backquotes or `$((...))`, or the command itself.
   struct Frame {
-    char Kind = 0;                   ///< 0: the command; '(': $(...); '`'; 'a': $((...)).
-    char Quote = 0;                  ///< ' or " open, else 0.
-    int Depth = 0;                   ///< Open plain parentheses inside this frame.
+    char Kind = 0;   ///< 0: the command; '(': $(...); 'p': <(...); '`'; 'a': $((...)).
+    char Quote = 0;  ///< ' or " open, else 0.
+    int Depth = 0;   ///< Open plain parentheses inside this frame.
     std::vector<std::string> Words;  ///< Of the current simple command.
     std::string Cur;                 ///< The word being read.
     bool InWord = false;
@@ -73,6 +73,9 @@ class ShellContext {
       bool Paren;      ///< `(` (closed by `)`), else a reserved word.
     };
     std::vector<Group> Groups;
+    /// The process substitutions (`<(...)`) among the current command's
+    /// words: the word's index and the values inside.
+    std::vector<std::pair<size_t, std::vector<unsigned>>> Substs;
   };
   Frame &top() { return Frames.back(); }
   void endWord();

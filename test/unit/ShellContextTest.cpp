@@ -240,6 +240,11 @@ TEST(ShellContext, Review3Bypasses) {
   for (auto [Group, End] : Groups)
     EXPECT_EQ(whole(Group, End).K, ShellSpot::RunTime) << Group << End;
   EXPECT_EQ(whole("( if true; then echo ", "; fi ) | sh").K, ShellSpot::RunTime);
+  for (const char *Before : {"bash <(printf %s ", "source <(echo ", "sh -e <(echo ",
+                             "awk -f <(echo ", "python3 <(echo "})
+    EXPECT_EQ(whole(Before, ")").K, ShellSpot::RunTime) << Before;
+  EXPECT_EQ(whole("bash <(printf %s ", ")").Runner,
+            "a file `<(...)` that `bash` runs as code");
 }
 
 // What stays data after those fixes.
@@ -252,6 +257,9 @@ TEST(ShellContext, Review3Data) {
   EXPECT_EQ(whole("x=$(printf %s ", ")").K, ShellSpot::Word);
   EXPECT_EQ(whole("sh -c 'echo \"$1\"' sh \"$(printf %s ", ")\"").K, ShellSpot::Word);
   EXPECT_EQ(whole("{ echo ", "; }; echo a | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("diff <(echo ", ") b").K, ShellSpot::Word);
+  EXPECT_EQ(whole("bash script.sh <(echo ", ")").K, ShellSpot::Word);
+  EXPECT_EQ(whole("cat <(echo ", ") | grep a").K, ShellSpot::Word);
   EXPECT_EQ(whole("if true; then echo ", "; fi; echo a | sh").K, ShellSpot::Word);
   EXPECT_EQ(whole("case a in a) echo ", ";; esac\necho b | sh").K, ShellSpot::Word);
 }
