@@ -2,6 +2,7 @@
 #include "passes/ShellContext.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
@@ -136,13 +137,36 @@ bool gluedCode(const CodeRunner &R, llvm::StringRef Glued) {
 
 bool isOption(llvm::StringRef W) { return W.size() > 1 && (W[0] == '-' || W[0] == '+'); }
 
+/// Whether \p W names the standard input as a file (`-`, `/dev/stdin`,
+/// `/dev/fd/0`, `/proc/self/fd/0`, `/proc/$$/fd/0`, also with `./` or `//`).
+bool stdinPath(llvm::StringRef W) {
+  if (W == "-") return true;
+  llvm::SmallString<32> P;
+  for (char C : W)
+    if (C != '/' || P.empty() || P.back() != '/') P.push_back(C);
+  llvm::sys::path::remove_dots(P);
+  static const llvm::Regex Fd0("^/(dev/stdin|dev/fd/0|proc/[^/]+/fd/0)$");
+  return Fd0.match(P);
+}
+
+/// Whether \p W is a redirection: `2>&1`, `>out`, or an operator whose
+/// target is the next word (\p TakesNext: `2>`, `>`); \p Input: it
+/// redirects the standard input (`<file`, `0< file`).
+bool redirection(llvm::StringRef W, bool &TakesNext, bool &Input) {
+  static const llvm::Regex Op("^[0-9]*(<|>|>>|<>|>&|<&|>\\|)$");
+  static const llvm::Regex Glued("^[0-9]*[<>]");
+  if (!Glued.match(W)) return false;
+  TakesNext = Op.match(W);
+  llvm::StringRef Fd = W.take_while([](char C) { return llvm::isDigit(C); });
+  Input = W.drop_front(Fd.size()).starts_with("<") && (Fd.empty() || Fd == "0");
+  return true;
+}
+
 /// Whether a value after \p Words[From..] (glued to \p Glued when \p InWord)
 /// is the code of runner \p R named at \p Words[From - 1].
 bool runsCode(const CodeRunner &R, llvm::ArrayRef<std::string> Words, size_t From,
               bool InWord, llvm::StringRef Glued, llvm::StringRef &Used) {
   if (InWord && gluedCode(R, Glued)) return true;
-  static const llvm::Regex Redirect("^[0-9]*(<|>|>>|<>|>&|<&|>\\|)$");
-  static const llvm::Regex RedirectTo("^[0-9]*[<>]");
   bool Flag = false, Operand = false, FromFile = false;
   bool Pending = false;  // the next word is the code
   for (size_t I = From; I < Words.size(); ++I) {
@@ -153,11 +177,11 @@ bool runsCode(const CodeRunner &R, llvm::ArrayRef<std::string> Words, size_t Fro
       Operand = true;
       continue;
     }
-    if (Redirect.match(W)) {  // `2> file`: not an argument
-      ++I;
+    bool TakesNext = false, Input = false;
+    if (redirection(W, TakesNext, Input)) {  // `2> file`, `2>&1`: not arguments
+      if (TakesNext) ++I;
       continue;
     }
-    if (RedirectTo.match(W)) continue;  // `2>&1`, `>out`
     if (W == "--") {
       if (R.How == Takes::Shell && Flag) Pending = true;
       continue;
@@ -247,11 +271,23 @@ CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
 
 /// Whether runner \p R, given \p Args, runs its standard input as code.
 bool runsStdin(const CodeRunner &R, llvm::ArrayRef<std::string> Args) {
-  if (!R.Stdin) return false;
   for (size_t I = 0; I < Args.size(); ++I) {
     llvm::StringRef W = Args[I];
-    if (W.starts_with("<")) return false;  // its input is a file, not the pipe
-    if (W == "-" || W == "/dev/stdin") return true;
+    bool TakesNext = false, Input = false;
+    if (redirection(W, TakesNext, Input)) {  // `2>&1`, `> out`: not arguments
+      if (Input) return false;               // its input is a file, not the pipe
+      if (TakesNext) ++I;
+      continue;
+    }
+    // `awk -f -`, `sed -f /dev/stdin`, `php -f /dev/fd/0`: the program file.
+    if (listed(R.FileOpt, W) && I + 1 < Args.size() && stdinPath(Args[I + 1]))
+      return true;
+    for (llvm::StringRef F : {"-f", "--file="})
+      if (listed(R.FileOpt, F.rtrim('=')) && W.starts_with(F) && W.size() > F.size() &&
+          stdinPath(W.drop_front(F.size())))
+        return true;
+    if (!R.Stdin) continue;
+    if (stdinPath(W)) return true;
     if (!isOption(W)) {
       if (W == "sh" || W == "ash") continue;  // busybox sh
       return false;                           // a script file
@@ -260,7 +296,7 @@ bool runsStdin(const CodeRunner &R, llvm::ArrayRef<std::string> Args) {
     if (!codeFlag(R, W).empty() || listed(R.FileOpt, W)) return false;
     if (listed(R.WithArg, W)) ++I;
   }
-  return true;
+  return R.Stdin;
 }
 
 /// What runs the input of the command \p Words as code, for the message
@@ -276,9 +312,17 @@ std::string stdinRunner(llvm::ArrayRef<std::string> Words) {
     if (C.Xargs || sshOperands(Args, DashDash) != 1) return "";
     return "the input of `ssh` (the remote shell runs it)";
   }
-  if ((Cmd == "source" || Cmd == ".") && !Args.empty() &&
-      (Args[0] == "/dev/stdin" || Args[0] == "-"))
+  if ((Cmd == "source" || Cmd == ".") && !Args.empty() && stdinPath(Args[0]))
     return "the input of `" + Cmd.str() + " /dev/stdin`";
+  if (Cmd == "script") {
+    // `script [file]` runs a shell on its input, unless `-c` gives a command.
+    bool Command = llvm::any_of(Args, [](const std::string &A) {
+      llvm::StringRef W = A;
+      return W.starts_with("--command") ||
+             (W.size() > 1 && W[0] == '-' && W[1] != '-' && W.contains('c'));
+    });
+    return Command ? "" : "the input of `script` (it runs a shell)";
+  }
   const CodeRunner *R = runnerOf(Cmd);
   if (!R) return "";
   if (C.Xargs) {
@@ -300,9 +344,29 @@ std::string stdinRunner(llvm::ArrayRef<std::string> Words) {
 
 void ShellContext::endWord() {
   Frame &F = top();
-  if (F.InWord) F.Words.push_back(F.Cur);
+  if (F.InWord) {
+    // A reserved word where a command starts opens or closes a compound
+    // command (`if ...; fi | sh`).
+    bool Start = llvm::all_of(F.Words, keyword);
+    if (Start &&
+        llvm::is_contained({"{", "if", "for", "while", "until", "select", "case"},
+                           llvm::StringRef(F.Cur)))
+      F.Groups.push_back({static_cast<unsigned>(Spots.size()), false});
+    else if (Start &&
+             llvm::is_contained({"}", "fi", "done", "esac"}, llvm::StringRef(F.Cur)))
+      closeGroup(/*Paren=*/false);
+    F.Words.push_back(F.Cur);
+  }
   F.Cur.clear();
   F.InWord = false;
+}
+
+void ShellContext::closeGroup(bool Paren) {
+  Frame &F = top();
+  if (F.Groups.empty() || F.Groups.back().Paren != Paren) return;
+  // All the group printed feeds what reads its output (`( a; b ) | sh`).
+  for (unsigned V = F.Groups.back().First; V < Spots.size(); ++V) F.Piped.push_back(V);
+  F.Groups.pop_back();
 }
 
 void ShellContext::endCommand(bool Pipe) {
@@ -315,6 +379,21 @@ void ShellContext::endCommand(bool Pipe) {
       for (unsigned V : F.Piped)
         if (Spots[V].K == ShellSpot::Word) Spots[V] = {ShellSpot::RunTime, Reader};
   }
+  // `bash <(printf %s {{ x }})`: a program that runs the file as code.
+  for (auto &[At, Values] : F.Substs) {
+    std::vector<std::string> Words = F.Words;
+    if (At >= Words.size() || commandOf(Words).Index >= At) continue;
+    Words[At] = "/dev/stdin";
+    std::string Reader = stdinRunner(Words);
+    if (Reader.empty()) continue;
+    for (unsigned V : Values)
+      if (Spots[V].K == ShellSpot::Word)
+        Spots[V] = {ShellSpot::RunTime,
+                    "a file `<(...)` that `" +
+                        llvm::sys::path::filename(Words[commandOf(Words).Index]).str() +
+                        "` runs as code"};
+  }
+  F.Substs.clear();
   F.AfterPipe = Pipe;
   if (!Pipe) F.Piped.clear();
   F.Words.clear();
@@ -328,7 +407,7 @@ void ShellContext::newline() {
 }
 
 void ShellContext::push(char Kind) {
-  top().Cur += Kind == '`' ? "`" : "$(";
+  top().Cur += Kind == '`' ? "`" : Kind == 'p' ? "(" : "$(";
   top().InWord = true;
   Frame F;
   F.Kind = Kind;
@@ -344,6 +423,18 @@ void ShellContext::pop() {
     Frames.pop_back();
     top().Piped.insert(top().Piped.end(), Inner.begin(), Inner.end());
     top().Seen.insert(top().Seen.end(), Inner.begin(), Inner.end());
+    // ... and lands where the `$(...)` stands: `eval "$(printf %s {{ x }})"`
+    // runs the value as code. Inside "..." that is the word's spot too.
+    ShellSpot Outer = argument();  // the outer word ends in `$(` (push())
+    if (Outer.K == ShellSpot::Code)
+      Outer.K = ShellSpot::RunTime, Outer.Runner = "the code of `" + Outer.Runner + "`";
+    Outer.Runner += Kind == '`'   ? " through backquotes"
+                    : Kind == 'p' ? " through `<(...)`"
+                                  : " through `$(...)`";
+    if (Outer.K != ShellSpot::Word)
+      for (unsigned V : Inner)
+        if (Spots[V].K == ShellSpot::Word) Spots[V] = Outer;
+    if (Kind == 'p') top().Substs.push_back({top().Words.size(), std::move(Inner)});
   }
   top().Cur += Kind == '`' ? "...`" : "...)";
   top().InWord = true;
@@ -460,21 +551,24 @@ void ShellContext::text(llvm::StringRef Text) {
         newline();
         break;
       case '(':
+        if (F.InWord && (F.Cur == "<" || F.Cur == ">")) {  // `<(...)`
+          push('p');
+          break;
+        }
         endCommand();
         ++top().Depth;
-        top().Groups.push_back(static_cast<unsigned>(Spots.size()));
+        top().Groups.push_back({static_cast<unsigned>(Spots.size()), true});
         break;
       case ')':
-        if (F.Kind == '(' && F.Depth == 0) {
+        if ((F.Kind == '(' || F.Kind == 'p') && F.Depth == 0) {
           endWord();
           pop();
           break;
         }
-        if (F.Depth > 0) --F.Depth;
         endCommand();
-        if (!F.Groups.empty()) {  // `( a; b ) | sh`: all the group prints
-          for (unsigned V = F.Groups.back(); V < Spots.size(); ++V) F.Piped.push_back(V);
-          F.Groups.pop_back();
+        if (F.Depth > 0) {  // not a `case` pattern's `)`
+          --F.Depth;
+          closeGroup(/*Paren=*/true);
         }
         break;
       case '&':

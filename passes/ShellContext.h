@@ -56,19 +56,30 @@ class ShellContext {
  private:
   /// One level of `$(...)`, backquotes or `$((...))`, or the command itself.
   struct Frame {
-    char Kind = 0;                   ///< 0: the command; '(': $(...); '`'; 'a': $((...)).
-    char Quote = 0;                  ///< ' or " open, else 0.
-    int Depth = 0;                   ///< Open plain parentheses inside this frame.
+    char Kind = 0;   ///< 0: the command; '(': $(...); 'p': <(...); '`'; 'a': $((...)).
+    char Quote = 0;  ///< ' or " open, else 0.
+    int Depth = 0;   ///< Open plain parentheses inside this frame.
     std::vector<std::string> Words;  ///< Of the current simple command.
     std::string Cur;                 ///< The word being read.
     bool InWord = false;
-    bool AfterPipe = false;        ///< The current command reads a pipe.
-    std::vector<unsigned> Piped;   ///< Values feeding the current pipe.
-    std::vector<unsigned> Seen;    ///< Every value in this frame.
-    std::vector<unsigned> Groups;  ///< The first value of each open `(`.
+    bool AfterPipe = false;       ///< The current command reads a pipe.
+    std::vector<unsigned> Piped;  ///< Values feeding the current pipe.
+    std::vector<unsigned> Seen;   ///< Every value in this frame.
+    /// An open `( ... )`, `{ ... }`, `if`, `for`, `while`, `until`,
+    /// `select` or `case`: all it prints is the output of the command it
+    /// is part of (`{ a; b; } | sh`).
+    struct Group {
+      unsigned First;  ///< Its first value.
+      bool Paren;      ///< `(` (closed by `)`), else a reserved word.
+    };
+    std::vector<Group> Groups;
+    /// The process substitutions (`<(...)`) among the current command's
+    /// words: the word's index and the values inside.
+    std::vector<std::pair<size_t, std::vector<unsigned>>> Substs;
   };
   Frame &top() { return Frames.back(); }
   void endWord();
+  void closeGroup(bool Paren);
   void endCommand(bool Pipe = false);
   void newline();
   void push(char Kind);

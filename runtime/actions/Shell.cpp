@@ -245,27 +245,47 @@ namespace {
 constexpr const char *ImportHook = R"(import sys
 _F = frozenset(sys.argv[1].split(','))
 _k, _s = sys.argv[3], sys.argv[4]
-def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' else '<code>',
+def _install(blocked=frozenset(sys.argv[2].split(',')),
              procs='os' in _F or 'subprocess' in _F, net='socket' in _F,
              code=sorted(_F & {'eval', 'exec'}), frame=sys._getframe, Perm=PermissionError,
-             real=__import__('os').path.realpath, me=sys.executable,
-             lib=__import__('sysconfig').get_paths()['stdlib'] + '/'):
+             real=__import__('os').path.realpath, me=sys.executable, top=sys._getframe().f_code,
+             boot=(sys.modules['_frozen_importlib'], sys.modules['_frozen_importlib_external']),
+             import_module=__import__('importlib').import_module,
+             namedtuple=__import__('collections').namedtuple):
     pythons = frozenset((real(me), real('/proc/self/exe')))
     # Where the standard library may run source text it made itself, entered
-    # from the step: imports, namedtuple, dataclass (not typing's string
-    # annotations, doctest, cProfile.run, importlib.reload, ...).
-    entries = frozenset(('_find_and_load', '_handle_fromlist', '_gcd_import', 'import_module',
-                         'namedtuple', 'dataclass', 'wrap'))
-    def stdlib(f):
-        n = f.f_code.co_filename
-        return n.startswith('<frozen ') or n.startswith(lib)
+    # from the step: imports and namedtuple (not dataclass, which pastes field
+    # names into its source; not typing's string annotations, doctest,
+    # cProfile.run, importlib.reload, ...). Frames are known by the identity
+    # of their code objects, taken now: a name or a file name can be forged
+    # (`__code__.replace(co_filename=...)`), the objects cannot.
+    def codes(o, out):
+        for c in o.co_consts:
+            if type(c) is type(o):
+                codes(c, out)
+        out.add(o)
+    trusted = set()
+    for m in boot + (import_module, namedtuple):
+        for v in (vars(m).values() if type(m) is type(sys) else (m,)):
+            for f in ((v,) if type(v) is not type else
+                      [getattr(a, '__func__', a) for a in vars(v).values()] +
+                      [getattr(a, 'fget', None) for a in vars(v).values()]):
+                if type(getattr(f, '__code__', None)) is type(top):
+                    codes(f.__code__, trusted)
+    trusted = frozenset(trusted)
+    entries = frozenset(f.__code__ for f in (boot[0]._find_and_load, boot[0]._handle_fromlist,
+                                              boot[0]._gcd_import, import_module, namedtuple))
+    wrapper = [top]  # this wrapper's one exec of the step, then nothing
     def source_text_allowed():  # the caller of exec/compile, and who entered it
         f, entry = frame(2), None
-        while f is not None and stdlib(f):
+        while f is not None and f.f_code in trusted:
             entry, f = f, f.f_back
-        if f is None or f.f_back is None:  # this wrapper's own exec of the step
-            return entry is None or entry.f_code.co_name in entries
-        return entry is not None and entry.f_code.co_name in entries
+        if entry is not None:
+            return entry.f_code in entries
+        if f is not None and f.f_back is None and wrapper and f.f_code is wrapper[0]:
+            wrapper.pop()
+            return True
+        return False
     starts = frozenset(('os.system', 'os.exec', 'os.spawn', 'os.posix_spawn', 'os.fork',
                         'os.forkpty', 'subprocess.Popen'))
     signals = frozenset(('os.kill', 'os.killpg'))
@@ -323,7 +343,7 @@ def _install(blocked=frozenset(sys.argv[2].split(',')), name=_s if _k == 'file' 
         elif ev in ('object.__setattr__', 'object.__delattr__'):
             if getattr(args[0], '__code__', None) in own or args[0] is Finder:
                 raise Perm('the import hook cannot be changed')
-    own = frozenset(f.__code__ for f in (hook, Finder.find_spec, stdlib, source_text_allowed,
+    own = frozenset(f.__code__ for f in (hook, Finder.find_spec, codes, source_text_allowed,
                                          python, words, text))
     sys.addaudithook(hook)
     sys.meta_path.insert(0, Finder())

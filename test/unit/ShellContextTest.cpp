@@ -213,4 +213,55 @@ TEST(ShellContext, ProgramsThatRunTheirArguments) {
   EXPECT_EQ(spot("sudo -u nobody cat ").K, ShellSpot::Word);
 }
 
+// Review 3: redirections after the reader, `$(...)` in a code word,
+// compound commands piped into a shell, the input named as a file.
+TEST(ShellContext, Review3Bypasses) {
+  for (const char *Reader :
+       {" | sh 2>&1", " | sh > out.txt", " | bash 2> /dev/null", " | python3 2>&1",
+        " | sh >>log 2>&1", " | sh /dev/fd/0", " | sh /proc/self/fd/0",
+        " | bash //dev/./fd/0", " | python3 /dev/fd/0", " | source /dev/fd/0",
+        " | . /proc/self/fd/0", " | awk -f -", " | awk -f /dev/stdin", " | gawk --file=-",
+        " | sed -f /dev/stdin", " | script", " | script -q log"})
+    EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::RunTime) << Reader;
+  for (const char *Before :
+       {"eval \"$(printf %s ", "sh -c \"$(printf %s ", "python3 -c \"print($(echo ",
+        "ssh host \"ls $(echo ", "eval $(echo $(echo ", "bash <<< \"$(echo "})
+    EXPECT_NE(whole(Before, ")\"").K, ShellSpot::Word) << Before;
+  EXPECT_EQ(whole("eval \"$(printf %s ", ")\"").Runner,
+            "the code of `eval` through `$(...)`");
+  const std::pair<const char *, const char *> Groups[] = {
+      {"{ printf '%s\\n' ", "; } | sh"},
+      {"if true; then printf %s ", "; fi | sh"},
+      {"for i in 1; do echo ", "; done | sh"},
+      {"while true; do echo ", "; done | sh"},
+      {"until false; do echo ", "; done | sh"},
+      {"case a in a) echo ", ";; esac | sh"},
+      {"if true; then :; else echo ", "; fi |& bash"}};
+  for (auto [Group, End] : Groups)
+    EXPECT_EQ(whole(Group, End).K, ShellSpot::RunTime) << Group << End;
+  EXPECT_EQ(whole("( if true; then echo ", "; fi ) | sh").K, ShellSpot::RunTime);
+  for (const char *Before : {"bash <(printf %s ", "source <(echo ", "sh -e <(echo ",
+                             "awk -f <(echo ", "python3 <(echo "})
+    EXPECT_EQ(whole(Before, ")").K, ShellSpot::RunTime) << Before;
+  EXPECT_EQ(whole("bash <(printf %s ", ")").Runner,
+            "a file `<(...)` that `bash` runs as code");
+}
+
+// What stays data after those fixes.
+TEST(ShellContext, Review3Data) {
+  for (const char *Reader :
+       {" | sh script.sh 2>&1", " | sh < script.sh", " | awk -f p.awk",
+        " | script -c 'cat'", " | sh 0< script.sh"})
+    EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::Word) << Reader;
+  EXPECT_EQ(whole("echo \"got: $(printf %s ", ")\"").K, ShellSpot::Word);
+  EXPECT_EQ(whole("x=$(printf %s ", ")").K, ShellSpot::Word);
+  EXPECT_EQ(whole("sh -c 'echo \"$1\"' sh \"$(printf %s ", ")\"").K, ShellSpot::Word);
+  EXPECT_EQ(whole("{ echo ", "; }; echo a | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("diff <(echo ", ") b").K, ShellSpot::Word);
+  EXPECT_EQ(whole("bash script.sh <(echo ", ")").K, ShellSpot::Word);
+  EXPECT_EQ(whole("cat <(echo ", ") | grep a").K, ShellSpot::Word);
+  EXPECT_EQ(whole("if true; then echo ", "; fi; echo a | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("case a in a) echo ", ";; esac\necho b | sh").K, ShellSpot::Word);
+}
+
 }  // namespace
