@@ -179,6 +179,23 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
              Text(E, "finished_at"), std::move(Spilled), std::move(Timeouts));
     ++N;
   }
+  // A step taken over must have had the inputs this run gives it: its
+  // recorded hash (a state store's records carry one) against a rendering now.
+  for (uint32_t I = 0; I < S.size(); ++I) {
+    if (!Take[I]) continue;
+    std::string Recorded = Text(Steps[S.stepId(I).str()], "input_hash");
+    if (Recorded.empty()) continue;
+    llvm::Expected<std::string> Now = S.renderedInputHash(I);
+    if (!Now)
+      return llvm::createStringError(
+          fmt::format("step `{}`: its inputs no longer render: {}", S.stepId(I).str(),
+                      llvm::toString(Now.takeError())));
+    if (*Now != Recorded)
+      return llvm::createStringError(fmt::format(
+          "step `{}` completed with other inputs: its action, model or rendered "
+          "parameters differ from the recorded ones (input hash {}, now {})",
+          S.stepId(I).str(), Recorded.substr(0, 12), Now->substr(0, 12)));
+  }
   return N;
 }
 

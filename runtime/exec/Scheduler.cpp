@@ -281,6 +281,23 @@ std::string Scheduler::renderingDone(std::string Error) const {
   return Error;
 }
 
+llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
+  const pf::Step *S = P.steps()->Get(I);
+  ActionRequest R;
+  R.Action = S->action()->str();
+  if (S->model()) R.Model = S->model()->str();
+  for (const ir::MapEntry &E : Prog.params(I)) {
+    llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
+    if (!V) {
+      std::string Why = renderingDone(llvm::toString(V.takeError()));
+      return llvm::createStringError(fmt::format("parameter `{}`: {}", E.Key.str(), Why));
+    }
+    R.Params[E.Key.str()] = std::move(*V);
+  }
+  renderingDone("");
+  return inputHash(R);
+}
+
 void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string StartedAt,
                        std::string FinishedAt, std::vector<SpilledField> Spilled,
                        std::vector<int64_t> AttemptTimeouts) {

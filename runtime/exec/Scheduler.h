@@ -193,6 +193,10 @@ class Scheduler : public ir::EvalScope {
   void preset(uint32_t I, orch::ir::Json Result, unsigned Attempts, std::string StartedAt,
               std::string FinishedAt, std::vector<SpilledField> Spilled = {},
               std::vector<int64_t> AttemptTimeouts = {});
+  /// The hash of step \p I's action, model and parameters rendered now
+  /// (as recorded in StepState::InputHash), or why they do not render.
+  /// For a resume: after preset(), before start().
+  llvm::Expected<std::string> renderedInputHash(uint32_t I) const;
   /// True once every step has settled (or the run stopped and nothing runs).
   bool finished() const { return Done; }
   /// Cancels running steps, records \p Why, skips the rest (SIGINT,

@@ -70,6 +70,9 @@ class PostgresStore : public StateStore {
 
   llvm::Error init() {
     Result Quiet(PQexec(C, "SET client_min_messages TO warning"));
+    // A write waits for another session's lock no longer than its lease
+    // could go unrenewed (StateStore.h's LockWaitMs).
+    Result Wait(PQexec(C, fmt::format("SET lock_timeout = {}", LockWaitMs).c_str()));
     return transaction([&]() -> llvm::Error {
       if (llvm::Error E = run("SELECT pg_advisory_xact_lock(7291301)", {})) return E;
       return run(schemaSql(Dialect::Postgres), {});

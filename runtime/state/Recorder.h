@@ -41,6 +41,11 @@ std::optional<CheckpointStrategy> parseCheckpointStrategy(llvm::StringRef S);
 
 /// How often a lease (StateStore.h's LeaseTtlMs) is renewed.
 constexpr int64_t LeaseRenewMs = 10000;
+// The writer thread renews between writes: a renewal falls due while a
+// write waits for a lock (up to LockWaitMs), then waits itself at most as
+// long. The lease must outlast that, or a live run could be taken over.
+static_assert(LeaseRenewMs + 2 * LockWaitMs < LeaseTtlMs,
+              "a blocked writer must renew its lease before it runs out");
 
 /// Unix time in ms.
 int64_t unixMs();

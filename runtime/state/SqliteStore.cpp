@@ -14,7 +14,7 @@ namespace orch::state {
 namespace {
 
 /// How long a writer waits for another process's transaction (ms).
-constexpr int BusyTimeoutMs = 60000;
+constexpr int BusyTimeoutMs = static_cast<int>(LockWaitMs);
 
 /// A prepared statement, finalized on destruction.
 class Stmt {

@@ -27,6 +27,12 @@ namespace orch::state {
 /// `orchrt runs` shows it `interrupted` and gc prunes it by that time.
 constexpr int64_t LeaseTtlMs = 30000;
 
+/// How long a write waits for another process's lock before it fails (ms):
+/// the SQLite busy timeout and PostgreSQL's `lock_timeout`. A writer blocked
+/// this long cannot renew its lease meanwhile, so it is kept well below
+/// LeaseTtlMs (Recorder.h checks the sum with the renewal interval).
+constexpr int64_t LockWaitMs = 9000;
+
 /// The step id of the row that holds a finished run's `outputs` (status
 /// `outputs`; its `output` is the outputs, `fields.output_errors` what
 /// failed). No step can have it: step ids are identifiers.

@@ -153,6 +153,8 @@ std::unique_ptr<DurableRun> DurableRun::begin(
                           fmt::format("run `{}`, step `{}`, field `status`: the record "
                                       "disagrees with its row",
                                       RunId, Rec.StepId));
+      // resumeFrom compares it with the step's inputs rendered now.
+      if (!Rec.InputHash.empty()) (*E)["input_hash"] = Rec.InputHash;
       StepsJ[Rec.StepId] = std::move(*E);
     }
     D->Prior =

@@ -294,6 +294,11 @@ int runPlan(const RunCommand &Cmd) {
     if (!Cmd.NoCache) Opts.Cache = &Durable->recorder();
     Opts.RunId = Durable->identity().RunId;
     Opts.PriorAttempts = Durable->priorAttempts(*Plan);
+    // `execution.timestamp` and `date` are the run's first start's, so a
+    // resume renders the steps it takes over as they were (input hashes).
+    if (Durable->identity().Resumed)
+      Opts.StartedAt = std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(Durable->identity().StartedMs));
     if (Mode != ProgressMode::None)
       llvm::errs() << fmt::format("run {}{}\n", Opts.RunId,
                                   Durable->identity().Resumed ? " (resumed)" : "");
