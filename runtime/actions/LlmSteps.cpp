@@ -128,8 +128,10 @@ ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Canc
         false);
   std::string Failures;
   for (size_t K = 0; K < Models.size(); ++K) {
-    ActionResult Res = ask(R, Models[K], Cancel);
-    if (Learn && !(Cancel && *Cancel)) S.Stats->record(Models[K], Res.Ok);
+    bool Refused = false;
+    ActionResult Res = ask(R, Models[K], Cancel, Refused);
+    // A call the budget refused was never made: it says nothing of the model.
+    if (Learn && !Refused && !(Cancel && *Cancel)) S.Stats->record(Models[K], Res.Ok);
     if (Res.Ok || !Res.Retryable || K + 1 == Models.size() || (Cancel && *Cancel)) {
       if (!Res.Ok && !Failures.empty()) Res.Error = Failures + Res.Error;
       return Res;
@@ -141,7 +143,7 @@ ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Canc
 }
 
 ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
-                           const std::atomic<bool> *Cancel) {
+                           const std::atomic<bool> *Cancel, bool &Refused) {
   llm::ModelSettings MS;
   llvm::Expected<llm::Client *> C = clientFor(Model, MS);
   if (!C) return ActionResult::failure(llvm::toString(C.takeError()), false);
@@ -177,7 +179,8 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
   }
   llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
   if (!Resp) {
-    bool Final = Resp.errorIsA<llm::RefusalError>() || Resp.errorIsA<llm::CallRefused>();
+    Refused = Resp.errorIsA<llm::CallRefused>();
+    bool Final = Resp.errorIsA<llm::RefusalError>() || Refused;
     return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
   }
   if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});

@@ -61,9 +61,10 @@ class LlmSteps {
 
  private:
   ActionResult run(const ActionRequest &R, const std::atomic<bool> *Cancel);
-  /// One model's attempt (the client retries inside).
+  /// One model's attempt (the client retries inside); \p Refused is set
+  /// when the budget refused the call (none was made).
   ActionResult ask(const ActionRequest &R, const std::string &Model,
-                   const std::atomic<bool> *Cancel);
+                   const std::atomic<bool> *Cancel, bool &Refused);
   /// The client for \p Model and, in \p Settings, its registry entry's.
   llvm::Expected<llm::Client *> clientFor(const std::string &Model,
                                           llm::ModelSettings &Settings);

@@ -788,6 +788,9 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
     StepState &St = States[I];
     if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
     endAttempt(I, /*Cancel=*/true);
+    // Every attempt the observer saw start is told it ended.
+    if (Obs && St.Status == StepStatus::Running)
+      Obs->attemptEnded(I, St.Attempts, ActionResult::failure(Why, false));
     St.Finished = Exec.now();
     St.CutOff = St.Status == StepStatus::Running;
     St.Error = St.Status == StepStatus::Running ? Why : Why + " (while waiting to retry)";

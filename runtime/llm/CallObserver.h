@@ -22,9 +22,12 @@ namespace orch::llm {
 struct Usage {
   uint64_t InputTokens = 0;   ///< OpenAI `prompt_tokens`, Anthropic `input_tokens`.
   uint64_t OutputTokens = 0;  ///< OpenAI `completion_tokens`, Anthropic `output_tokens`.
+  /// Answers that carried no usable `usage` (none, or no token counts).
+  unsigned Unreported = 0;
   Usage &operator+=(const Usage &O) {
     InputTokens += O.InputTokens;
     OutputTokens += O.OutputTokens;
+    Unreported += O.Unreported;
     return *this;
   }
 };
@@ -40,7 +43,7 @@ struct CallStart {
 
 /// How a call ended.
 struct CallEnd {
-  Usage Tokens;                          ///< Summed over every answer that had `usage`.
+  Usage Tokens;  ///< Summed over every answer; Unreported counts those without `usage`.
   std::chrono::milliseconds Latency{0};  ///< From the first request to the end.
   unsigned Attempts = 0;                 ///< HTTP requests sent.
   bool Ok = false;

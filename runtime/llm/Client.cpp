@@ -3,10 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "ir/JsonLimits.h"
 #include "ir/JsonSchema.h"
+#include "ir/Secrets.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::llm {
@@ -89,15 +91,39 @@ std::string serviceMessage(const std::string &Body) {
 Usage usageOf(const json &J) {
   Usage U;
   auto It = J.find("usage");
-  if (It == J.end() || !It->is_object()) return U;
+  if (It == J.end() || !It->is_object()) {
+    U.Unreported = 1;
+    return U;
+  }
+  bool Any = false;
+  // A count: an unsigned integer, or a float with an integral value
+  // (`5000.0`, which some servers send).
   auto Count = [&](const char *A, const char *B) -> uint64_t {
-    for (const char *K : {A, B})
-      if (auto F = It->find(K); F != It->end() && F->is_number_unsigned())
+    for (const char *K : {A, B}) {
+      auto F = It->find(K);
+      if (F == It->end()) continue;
+      if (F->is_number_unsigned()) {
+        Any = true;
         return F->get<uint64_t>();
+      }
+      if (F->is_number_float()) {
+        double D = F->get<double>();
+        if (D >= 0 && D < 9007199254740992.0 && D == std::floor(D)) {
+          Any = true;
+          return uint64_t(D);
+        }
+      }
+    }
     return 0;
   };
   U.InputTokens = Count("prompt_tokens", "input_tokens");
   U.OutputTokens = Count("completion_tokens", "output_tokens");
+  // Anthropic's prompt cache: billed input, reported apart (priced here at
+  // the input price: reads cost less, writes a quarter more).
+  for (const char *K : {"cache_read_input_tokens", "cache_creation_input_tokens"})
+    if (auto F = It->find(K); F != It->end() && F->is_number_unsigned())
+      U.InputTokens += F->get<uint64_t>();
+  if (!Any) U.Unreported = 1;
   return U;
 }
 
@@ -119,6 +145,9 @@ Client::Client(ProviderConfig C, HttpTransport &T, Clock &Clk, EnvLookup Env,
       Jitter(JitterSeed ? JitterSeed : std::random_device{}()) {}
 
 std::string Client::redact(std::string S) const {
+  // A base URL may carry credentials (`user:key@host`, `?api-key=`), and
+  // transport errors quote it.
+  S = ir::redactUrlCredentials(S);
   if (Config.ApiKeyEnv.empty()) return S;
   std::optional<std::string> Key = Env(Config.ApiKeyEnv);
   if (!Key || Key->size() < 4) return S;

@@ -8,8 +8,12 @@
 // has `event` and `t_ms`, milliseconds since the log was opened.
 //
 // Keys never land in the log: request bodies hold none (they travel in
-// headers), and every line is scrubbed of the values of the environment's
-// secret-looking variables (`*_KEY`, `*_TOKEN`, `*_SECRET`, `*PASSWORD*`).
+// headers); a step's secret headers, secret `env` entries and URL
+// credentials are redacted by name (Redact.h); and every event is scrubbed,
+// before it is serialised, of the values of the environment's
+// secret-looking variables (ir::secretEnvName), of the providers' key
+// variables and of the values redacted by name. The file is created 0600,
+// never through a symlink, and locked: one run writes it at a time.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -36,16 +40,19 @@ class EventLog {
   ~EventLog();
   /// Writes \p Event (an object) as one line, adding `t_ms`.
   void emit(orch::ir::Json Event);
-  /// The first write error, if any ("" if none).
+  /// The first write error, if any ("" if none); flushes first.
   std::string error() const;
+  /// Adds \p More (those at least 8 bytes long) to the values scrubbed.
+  void addSecrets(const std::vector<std::string> &More);
 
  private:
   EventLog(std::FILE *F, std::vector<std::string> Secrets);
   mutable std::mutex M;
   std::FILE *F;
+  std::mutex SecretsM;  ///< Guards Secrets.
   std::vector<std::string> Secrets;
   std::chrono::steady_clock::time_point Opened;
-  std::string Error;
+  mutable std::string Error;
 };
 
 /// The values of the environment variables that look like secrets (at

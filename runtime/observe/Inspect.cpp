@@ -3,12 +3,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <vector>
 
 #include "ir/Eval.h"
 #include "ir/Json.h"
 #include "ir/JsonLimits.h"
+#include "runtime/exec/Progress.h"
 
 namespace orch::observe {
 
@@ -16,42 +20,63 @@ using json = orch::ir::Json;
 
 namespace {
 
-std::string str(const json &J, const char *K) {
+// Everything printed comes from the log, and the log holds untrusted text
+// (model answers, command output): it goes through runtime::terminalSafe,
+// line by line, so no escape sequence reaches the terminal.
+
+/// The text of \p K in \p J, as it is (for block()).
+std::string raw(const json &J, const char *K) {
   auto It = J.find(K);
   if (It == J.end()) return "";
   return It->is_string() ? It->get<std::string>() : ir::toJsonText(*It);
 }
+
+/// The text of \p K in \p J, safe for one line of a terminal.
+std::string str(const json &J, const char *K) { return runtime::terminalSafe(raw(J, K)); }
 
 double num(const json &J, const char *K) {
   auto It = J.find(K);
   return It != J.end() && It->is_number() ? It->get<double>() : 0;
 }
 
+/// \p K in \p J as a count: negative, NaN and missing are 0, too large
+/// is the largest count (never an out-of-range conversion).
+uint64_t count(const json &J, const char *K) {
+  auto It = J.find(K);
+  if (It == J.end() || !It->is_number()) return 0;
+  if (It->is_number_unsigned()) return It->get<uint64_t>();
+  if (It->is_number_integer()) return std::max<int64_t>(It->get<int64_t>(), 0);
+  double D = It->get<double>();
+  if (!(D > 0)) return 0;
+  if (D >= 18446744073709551615.0) return std::numeric_limits<uint64_t>::max();
+  return static_cast<uint64_t>(D);
+}
+
 /// Prints \p Text under \p Label, each line indented.
 void block(llvm::raw_ostream &OS, llvm::StringRef Label, llvm::StringRef Text,
            unsigned Indent) {
   std::string Pad(Indent, ' ');
-  OS << Pad << Label << ":\n";
+  OS << Pad << runtime::terminalSafe(Label) << ":\n";
   llvm::SmallVector<llvm::StringRef, 8> Lines;
   Text.split(Lines, '\n');
-  for (llvm::StringRef L : Lines) OS << Pad << "  " << L << '\n';
+  for (llvm::StringRef L : Lines) OS << Pad << "  " << runtime::terminalSafe(L) << '\n';
 }
 
 std::string money(double Usd) { return fmt::format("${:.6f}", Usd); }
 
 std::string tokens(const json &E) {
-  return fmt::format("{} in + {} out tokens", uint64_t(num(E, "input_tokens")),
-                     uint64_t(num(E, "output_tokens")));
+  return fmt::format("{} in + {} out tokens", count(E, "input_tokens"),
+                     count(E, "output_tokens"));
 }
 
 /// The messages, schema and model of an OpenAI or Anthropic request body.
 void printRequest(llvm::raw_ostream &OS, const json &Req) {
   if (!Req.is_object()) return block(OS, "request", ir::toJsonText(Req), 6);
   if (auto S = Req.find("system"); S != Req.end() && S->is_string())
-    block(OS, "system", S->get<std::string>(), 6);
+    block(OS, "system", S->get<std::string>(), 6);  // block() makes it safe
   if (auto M = Req.find("messages"); M != Req.end() && M->is_array())
     for (const json &Msg : *M)
-      if (Msg.is_object()) block(OS, str(Msg, "role"), str(Msg, "content"), 6);
+      if (Msg.is_object()) block(OS, raw(Msg, "role"), raw(Msg, "content"), 6);
   const json *Schema = nullptr;
   if (auto RF = Req.find("response_format"); RF != Req.end() && RF->is_object())
     if (auto JS = RF->find("json_schema"); JS != RF->end() && JS->contains("schema"))
@@ -74,19 +99,29 @@ struct StepRow {
 llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
                           llvm::raw_ostream &OS) {
   std::vector<json> Events;
-  unsigned LineNo = 0;
+  unsigned LineNo = 0, Truncated = 0;
   while (!Log.empty()) {
     auto [Line, Rest] = Log.split('\n');
+    bool Unterminated = Line.size() == Log.size();
     Log = Rest;
     ++LineNo;
     if (Line.trim().empty()) continue;
     std::string Deep;
     json E = ir::parseJsonBounded(Line, &Deep);
-    if (!E.is_object() || !E.contains("event"))
+    if (!E.is_object() || !E.contains("event")) {
+      // A killed run can leave its last line cut short: the rest is read.
+      if (Unterminated) {
+        Truncated = LineNo;
+        break;
+      }
       return llvm::createStringError(
           fmt::format("line {} is not an event (a JSON object with `event`)", LineNo));
+    }
     Events.push_back(std::move(E));
   }
+  if (Truncated)
+    OS << fmt::format("note: line {} is cut short (the run was killed?); skipped\n",
+                      Truncated);
   if (Step.empty()) {
     std::vector<std::string> Order;
     std::map<std::string, StepRow> Rows;
@@ -94,18 +129,19 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
       std::string Ev = str(E, "event"), Id = str(E, "step");
       if (Ev == "run_start")
         OS << fmt::format("run {} of `{}`: {} steps\n", str(E, "run_id"), str(E, "plan"),
-                          uint64_t(num(E, "steps")));
+                          count(E, "steps"));
       if (Id.empty()) continue;
       if (!Rows.count(Id)) Order.push_back(Id);
       StepRow &R = Rows[Id];
-      if (Ev == "attempt_start") R.Attempts = unsigned(num(E, "attempt"));
+      if (Ev == "attempt_start")
+        R.Attempts = unsigned(std::min<uint64_t>(count(E, "attempt"), UINT32_MAX));
       if (Ev == "attempt_end") {
         R.Status = str(E, "status");
         R.Ms += num(E, "duration_ms");
       }
       if (Ev == "model_call") {
         R.Cost += num(E, "cost_usd");
-        R.Tokens += uint64_t(num(E, "input_tokens") + num(E, "output_tokens"));
+        R.Tokens += count(E, "input_tokens") + count(E, "output_tokens");
       }
     }
     for (const std::string &Id : Order) {
@@ -117,7 +153,7 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
     for (const json &E : Events)
       if (str(E, "event") == "run_end")
         OS << fmt::format("run {}: {}, {}, {} model calls, {:.1f} ms\n", str(E, "status"),
-                          tokens(E), money(num(E, "cost_usd")), uint64_t(num(E, "calls")),
+                          tokens(E), money(num(E, "cost_usd")), count(E, "calls"),
                           num(E, "t_ms"));
     return llvm::Error::success();
   }
@@ -127,8 +163,8 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
     Seen = true;
     std::string Ev = str(E, "event");
     if (Ev == "attempt_start") {
-      OS << fmt::format("attempt {} of `{}` ({}{}) at {:.1f} ms\n",
-                        uint64_t(num(E, "attempt")), Step.str(), str(E, "action"),
+      OS << fmt::format("attempt {} of `{}` ({}{}) at {:.1f} ms\n", count(E, "attempt"),
+                        runtime::terminalSafe(Step), str(E, "action"),
                         E.contains("model") ? ", model " + str(E, "model") : "",
                         num(E, "t_ms"));
       OS << "  inputs hash " << str(E, "input_hash") << '\n';
@@ -138,22 +174,22 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
                 V.is_string() ? V.get<std::string>() : ir::toJsonText(V), 2);
     } else if (Ev == "model_call") {
       OS << fmt::format("  model call to `{}` ({}): {} request{}, {:.0f} ms, {}, {}\n",
-                        str(E, "model"), str(E, "provider"), uint64_t(num(E, "attempts")),
+                        str(E, "model"), str(E, "provider"), count(E, "attempts"),
                         num(E, "attempts") == 1 ? "" : "s", num(E, "latency_ms"),
                         tokens(E), money(num(E, "cost_usd")));
       if (auto R = E.find("request"); R != E.end()) printRequest(OS, *R);
-      if (E.contains("answer")) block(OS, "answer", str(E, "answer"), 6);
-      if (E.contains("error")) block(OS, "error", str(E, "error"), 6);
+      if (E.contains("answer")) block(OS, "answer", raw(E, "answer"), 6);
+      if (E.contains("error")) block(OS, "error", raw(E, "error"), 6);
     } else if (Ev == "attempt_end") {
       OS << fmt::format("  {} after {:.1f} ms\n", str(E, "status"),
                         num(E, "duration_ms"));
-      if (E.contains("error")) block(OS, "why", str(E, "error"), 2);
-      if (E.contains("output")) block(OS, "output", str(E, "output"), 2);
+      if (E.contains("error")) block(OS, "why", raw(E, "error"), 2);
+      if (E.contains("output")) block(OS, "output", raw(E, "output"), 2);
     }
   }
   if (!Seen)
     return llvm::createStringError(
-        fmt::format("the event log has no step `{}`", Step.str()));
+        fmt::format("the event log has no step `{}`", runtime::terminalSafe(Step)));
   return llvm::Error::success();
 }
 

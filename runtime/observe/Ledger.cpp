@@ -119,6 +119,24 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     One.Calls = 1;
     One.InputTokens = E.Tokens.InputTokens;
     One.OutputTokens = E.Tokens.OutputTokens;
+    // An answer without usable `usage` is not free: it is charged an
+    // estimate (the request's and the answer's bytes / 4), so budgets still
+    // hold.
+    bool Estimated = E.Tokens.Unreported > 0 && One.InputTokens + One.OutputTokens == 0;
+    if (Estimated) {
+      One.InputTokens = (S.Body.size() + 3) / 4 * E.Tokens.Unreported;
+      One.OutputTokens = (E.Answer.size() + 3) / 4 + 1;
+      warnOnce("usage:" + S.Provider.str(),
+               fmt::format("provider `{}` answered model `{}` without token counts "
+                           "(`usage`): tokens and cost are estimated from the sizes of "
+                           "the request and the answer",
+                           S.Provider, S.Model));
+    }
+    if (Limits.MaxCostUsd > 0 && In == 0 && Out == 0)
+      warnOnce("price:" + S.Model.str(),
+               fmt::format("model `{}` has no price in the model registry: its calls "
+                           "cost $0 and `max_cost_usd` cannot limit them",
+                           S.Model));
     One.Retries = E.Attempts > 1 ? E.Attempts - 1 : 0;
     One.CostUsd = double(One.InputTokens) * In + double(One.OutputTokens) * Out;
     One.LatencyMs = E.Latency.count();
@@ -141,6 +159,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
       Event["model"] = S.Model.str();
       Event["provider"] = S.Provider.str();
       Event["attempts"] = E.Attempts;
+      if (Estimated) Event["estimated"] = true;
       json Request = json::parse(S.Body, nullptr, /*allow_exceptions=*/false);
       Event["request"] = Request.is_discarded() ? json(S.Body.str()) : Request;
       if (E.Ok)
@@ -167,6 +186,17 @@ Spend Ledger::step(const std::string &Step) const {
 std::map<std::string, Spend> Ledger::steps() const {
   std::lock_guard<std::mutex> L(M);
   return PerStep;
+}
+
+void Ledger::warnOnce(const std::string &Key, std::string Message) {
+  // Called with M held.
+  if (!Warned.insert(Key).second) return;
+  Warnings.push_back(std::move(Message));
+}
+
+std::vector<std::string> Ledger::warnings() const {
+  std::lock_guard<std::mutex> L(M);
+  return Warnings;
 }
 
 std::optional<BudgetBreach> Ledger::breach() const {

@@ -18,7 +18,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "ir/Json.h"
 #include "runtime/llm/CallObserver.h"
@@ -82,6 +84,10 @@ class Ledger : public llm::CallObserver {
   std::optional<BudgetBreach> breach() const;
   /// Calls started and not ended.
   unsigned inFlight() const;
+  /// What the accounting could not do exactly, each said once: a provider
+  /// that reports no token counts (its calls are estimated), a model
+  /// without a price under a cost budget.
+  std::vector<std::string> warnings() const;
 
  private:
   /// The reservation of a call: tokens and cost.
@@ -93,6 +99,8 @@ class Ledger : public llm::CallObserver {
   /// Has \p Tokens or \p Cost reached a limit? Fills \p B if so.
   bool reached(uint64_t Tokens, double Cost, BudgetBreach &B) const;
   void noteBreach(BudgetBreach B);
+  /// Adds \p Message to warnings() unless one with \p Key was added.
+  void warnOnce(const std::string &Key, std::string Message);
 
   PriceLookup Prices;
   BudgetLimits Limits;
@@ -106,6 +114,8 @@ class Ledger : public llm::CallObserver {
   std::map<uint64_t, Hold> Holds;
   Hold Reserved;
   uint64_t NextId = 1;
+  std::set<std::string> Warned;
+  std::vector<std::string> Warnings;
   std::optional<BudgetBreach> Breach;
 };
 

@@ -304,4 +304,40 @@ TEST(LlmSteps, UcbStepsRecordOutcomesAndAvoidAFailingModel) {
             (std::vector<std::string>{"first", "second", "second", "second", "second"}));
 }
 
+/// Refuses every call, as a ledger does once a budget is spent.
+class RefuseAll : public llm::CallObserver {
+ public:
+  llvm::Error callStarting(const llm::CallStart &, uint64_t &) override {
+    return llvm::make_error<llm::CallRefused>("budget max_tokens of 1 reached");
+  }
+  void callEnded(uint64_t, const llm::CallStart &, const llm::CallEnd &) override {}
+};
+
+TEST(LlmSteps, BudgetRefusalIsNotAModelFailure) {
+  EventLoop Loop;
+  FlakyModelTransport T("none");
+  llm::SystemClock Clock;
+  RefuseAll Refuse;
+  LlmSettings S = settings();
+  S.DefaultModel.clear();
+  S.ClientRetries = 0;
+  S.Calls = &Refuse;
+  ModelStats Stats;
+  S.Stats = &Stats;
+  LlmSteps Steps(Loop, T, Clock, S);
+  ActionRequest R = task("x");
+  R.Model = "first";
+  R.ModelSelected = true;
+  R.Fallbacks = {"second"};
+  R.Ucb = 0.5;
+  std::optional<ActionResult> Got = runToEnd(Loop, Steps, R);
+  ASSERT_TRUE(Got);
+  EXPECT_FALSE(Got->Ok);
+  EXPECT_NE(Got->Error.find("budget"), std::string::npos) << Got->Error;
+  // No call was made: the stats learn nothing, and no fallback is asked.
+  EXPECT_EQ(Stats.arm("first").Pulls, 0u);
+  EXPECT_EQ(Stats.arm("second").Pulls, 0u);
+  EXPECT_TRUE(T.Asked.empty());
+}
+
 }  // namespace

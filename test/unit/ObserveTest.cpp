@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -118,6 +119,69 @@ TEST(Accounting, AnthropicUsageIsCounted) {
   EXPECT_DOUBLE_EQ(L.total().CostUsd, 18e-6);
 }
 
+TEST(Accounting, AnthropicCacheTokensAreInput) {
+  json Body = {{"content", {{{"type", "text"}, {"text", "hi"}}}},
+               {"usage",
+                {{"input_tokens", 3},
+                 {"output_tokens", 5},
+                 {"cache_read_input_tokens", 50000},
+                 {"cache_creation_input_tokens", 20000}}}};
+  UsageTransport T(Body);
+  StillClock Clk;
+  Client C(provider(ApiKind::Anthropic), T, Clk, withKey("k-secret-123456"));
+  Ledger L(flatPrice(1e-6, 1e-6));
+  ASSERT_TRUE(bool(C.chat(request(L, "s"))));
+  EXPECT_EQ(L.total().InputTokens, 70003u);
+}
+
+TEST(Accounting, IntegralFloatUsageIsCounted) {
+  json Body = openaiBody(0, 0);
+  Body["usage"] = {{"prompt_tokens", 5000.0}, {"completion_tokens", 12.0}};
+  UsageTransport T(Body);
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  Ledger L(flatPrice(1e-6, 1e-6));
+  ASSERT_TRUE(bool(C.chat(request(L, "s"))));
+  EXPECT_EQ(L.total().InputTokens, 5000u);
+  EXPECT_EQ(L.total().OutputTokens, 12u);
+  EXPECT_TRUE(L.warnings().empty());
+}
+
+TEST(Budget, AnswerWithoutUsageIsChargedAnEstimate) {
+  json Body = openaiBody(0, 0);
+  Body.erase("usage");
+  UsageTransport T(Body);
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Lim;
+  Lim.MaxTokens = 10;
+  Ledger L(flatPrice(1e-6, 1e-6), Lim);
+  ASSERT_TRUE(bool(C.chat(request(L, "one"))));
+  EXPECT_GE(L.total().tokens(), 10u);  // the body alone is > 40 bytes
+  EXPECT_GT(L.total().CostUsd, 0);
+  ASSERT_TRUE(L.breach());
+  auto Second = C.chat(request(L, "two"));
+  ASSERT_FALSE(bool(Second));
+  EXPECT_TRUE(Second.errorIsA<CallRefused>());
+  llvm::consumeError(Second.takeError());
+  EXPECT_EQ(T.Posts, 1);
+  ASSERT_EQ(L.warnings().size(), 1u);
+  EXPECT_NE(L.warnings()[0].find("without token counts"), std::string::npos);
+}
+
+TEST(Budget, UnpricedModelUnderACostBudgetIsWarnedOnce) {
+  UsageTransport T(openaiBody(10, 10));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Lim;
+  Lim.MaxCostUsd = 0.000001;
+  Ledger L(flatPrice(0, 0), Lim);
+  ASSERT_TRUE(bool(C.chat(request(L, "one"))));
+  ASSERT_TRUE(bool(C.chat(request(L, "two"))));
+  ASSERT_EQ(L.warnings().size(), 1u);
+  EXPECT_NE(L.warnings()[0].find("model `m` has no price"), std::string::npos);
+}
+
 TEST(Budget, ReachedBudgetRefusesWithoutSending) {
   UsageTransport T(openaiBody(100, 100));
   StillClock Clk;
@@ -159,40 +223,100 @@ TEST(Budget, WarnOnlyNeverRefuses) {
   EXPECT_EQ(L.breach()->Step, "s");
 }
 
-/// \p Jobs callers ask until refused (as -j Jobs model steps would):
-/// the overshoot stays within one call's cost per caller in flight.
-class BudgetOvershoot : public ::testing::TestWithParam<unsigned> {};
+/// Answers with \p Body; the requests that arrive before the gate opens
+/// wait until \p Want are in flight together (then it opens) or, at the
+/// latest, \p Patience has passed. Counts the most requests in flight.
+class GatedTransport : public HttpTransport {
+ public:
+  GatedTransport(json Body, int Want, std::chrono::milliseconds Patience)
+      : Body(Body.dump()), Want(Want), Patience(Patience) {}
+  llvm::Expected<HttpResponse> post(const HttpRequest &) override {
+    std::unique_lock<std::mutex> L(M);
+    ++Posts;
+    MaxInFlight = std::max(MaxInFlight, ++InFlight);
+    CV.notify_all();
+    if (!Open) {
+      CV.wait_for(L, Patience, [&] { return Open || InFlight >= Want; });
+      Open = true;
+      CV.notify_all();
+    }
+    --InFlight;
+    return HttpResponse{200, {}, Body};
+  }
+  std::mutex M;
+  std::condition_variable CV;
+  std::string Body;
+  int Want;
+  std::chrono::milliseconds Patience;
+  bool Open = false;
+  int Posts = 0, InFlight = 0, MaxInFlight = 0;
+};
 
-TEST_P(BudgetOvershoot, BoundedByCallsInFlight) {
-  unsigned Jobs = GetParam();
-  UsageTransport T(openaiBody(50, 50));  // 100 tokens, 0.001 USD a call
-  StillClock Clk;
-  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
-  BudgetLimits Lim;
-  Lim.MaxCostUsd = 0.0205;
-  Ledger L(flatPrice(1e-5, 1e-5), Lim);
-  std::atomic<unsigned> MaxInFlight{0};
+/// Runs \p Jobs callers that ask until refused (as -j Jobs model steps
+/// would); returns how many calls were refused.
+unsigned askUntilRefused(Client &C, Ledger &L, unsigned Jobs, unsigned MaxTokens) {
+  std::atomic<unsigned> Refused{0};
   std::vector<std::thread> Callers;
   for (unsigned J = 0; J < Jobs; ++J)
     Callers.emplace_back([&, J] {
       for (int Guard = 0; Guard < 1000; ++Guard) {
-        unsigned Now = L.inFlight();
-        for (unsigned M = MaxInFlight;
-             Now > M && !MaxInFlight.compare_exchange_weak(M, Now);)
-          ;
-        auto R = C.chat(request(L, "s" + std::to_string(J)));
-        if (!R) {
-          llvm::consumeError(R.takeError());
+        ChatRequest R = request(L, "s" + std::to_string(J));
+        R.MaxTokens = MaxTokens;
+        auto A = C.chat(R);
+        if (!A) {
+          if (A.errorIsA<CallRefused>()) ++Refused;
+          llvm::consumeError(A.takeError());
           return;
         }
       }
     });
   for (std::thread &Th : Callers) Th.join();
+  return Refused;
+}
+
+/// \p Jobs callers ask until refused: the overshoot stays within one
+/// call's cost per caller in flight, and the callers did run concurrently.
+class BudgetOvershoot : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(BudgetOvershoot, BoundedByCallsInFlight) {
+  unsigned Jobs = GetParam();
+  // 100 tokens, 0.001 USD a call; the first requests wait (up to 10 s) for
+  // a second one, which the budget leaves room for.
+  GatedTransport T(openaiBody(50, 50), Jobs > 1 ? 2 : 1, std::chrono::seconds(10));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Lim;
+  Lim.MaxCostUsd = 0.0205;
+  Ledger L(flatPrice(1e-5, 1e-5), Lim);
+  EXPECT_EQ(askUntilRefused(C, L, Jobs, 50), Jobs);
   Spend S = L.total();
   ASSERT_TRUE(L.breach().has_value());
   EXPECT_GE(S.CostUsd, Lim.MaxCostUsd);
   EXPECT_LE(S.CostUsd, Lim.MaxCostUsd + Jobs * 0.001 + 1e-12) << "calls: " << S.Calls;
   EXPECT_EQ(uint64_t(T.Posts), S.Calls);
+  EXPECT_EQ(L.inFlight(), 0u);
+  if (Jobs > 1) {
+    EXPECT_GT(T.MaxInFlight, 1);
+  }
+}
+
+TEST(Budget, ReservationsHoldCallersBackWhenUsageExceedsTheEstimate) {
+  // Each call reserves about 1,040 tokens (its body / 4 plus its answer
+  // limit of 1,000) and really spends 5,000. With a limit of 1,500 two
+  // reservations fit, a third does not: the other callers wait until a
+  // call settles and are then refused. Without reservations all 8 callers
+  // would be in flight at once (the gate waits for 3).
+  GatedTransport T(openaiBody(2500, 2500), 3, std::chrono::milliseconds(300));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Lim;
+  Lim.MaxTokens = 1500;
+  Ledger L(flatPrice(0, 0), Lim);
+  unsigned Refused = askUntilRefused(C, L, 8, 1000);
+  EXPECT_LE(T.MaxInFlight, 2);
+  EXPECT_LE(T.Posts, 2);
+  EXPECT_EQ(Refused, 8u);
+  EXPECT_EQ(L.total().tokens(), uint64_t(T.Posts) * 5000);
   EXPECT_EQ(L.inFlight(), 0u);
 }
 

@@ -321,9 +321,12 @@ int runPlan(const RunCommand &Cmd) {
   Display.attach(Sched);
   Running = &Sched;
   bool OverBudget = false;  // set once the run has ended
-  // A budget reached after the last call still lets the run complete.
+  // A budget reached after the last call still lets the run complete; a
+  // run that failed or was interrupted first keeps its own status.
   auto BudgetStopped = [&] {
-    return Ledger.breach() && !Limits.WarnOnly && Sched.status() != RunStatus::Completed;
+    RunStatus S = Sched.status();
+    return Ledger.breach() && !Limits.WarnOnly && S != RunStatus::Completed &&
+           S != RunStatus::Interrupted && Sched.runError() == Ledger.breach()->message();
   };
   auto Status = [&] {
     return OverBudget ? "budget_exceeded" : runStatusName(Sched.status());
@@ -453,10 +456,13 @@ int runPlan(const RunCommand &Cmd) {
     End["event"] = "run_end";
     End["status"] = Status();
     if (!Sched.runError().empty()) End["error"] = Sched.runError();
+    if (std::vector<std::string> W = Ledger.warnings(); !W.empty()) End["warnings"] = W;
     Events->emit(std::move(End));
-    if (std::string E = Events->error(); !E.empty())
+    if (std::string E = Events->error(); !E.empty()) {
       printDiag("orchrt", DiagKind::EventLogFailed,
                 fmt::format("`{}` incomplete: {}", Cmd.EventsPath, E));
+      Wrote = false;  // like a failed --out: exit 1
+    }
   }
   if (OverBudget)
     printDiag("orchrt", DiagKind::BudgetExceeded,

@@ -135,10 +135,10 @@ int runRunsCommand(int Argc, char **Argv) {
     outs() << Out.dump(2) << '\n';
     return ExitOk;
   }
-  outs() << fmt::format("{:<28} {:<16} {:<11} {:<24} {:>10}  {}\n", "ID", "PIPELINE",
+  outs() << fmt::format("{:<28} {:<16} {:<15} {:<24} {:>10}  {}\n", "ID", "PIPELINE",
                         "STATUS", "STARTED", "STEPS DONE", "PLAN");
   for (const RunRecord &R : *Runs)
-    outs() << fmt::format("{:<28} {:<16} {:<11} {:<24} {:>10}  {}\n", R.Id,
+    outs() << fmt::format("{:<28} {:<16} {:<15} {:<24} {:>10}  {}\n", R.Id,
                           runtime::terminalSafe(R.Pipeline), R.Status, isoMs(R.StartedMs),
                           R.StepsDone, runtime::terminalSafe(R.PlanPath));
   return ExitOk;
