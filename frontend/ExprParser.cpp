@@ -626,12 +626,28 @@ std::optional<StatementHead> parseStatementHead(bool IsFor, llvm::StringRef Text
                     static_cast<P::SetHeadContext *>(Tree)->IDENT()};
     for (antlr4::tree::TerminalNode *Id : Ids) {
       auto Tok = static_cast<uint32_t>(Id->getSymbol()->getTokenIndex());
+      // Jinja2: "Can't assign to special loop variable".
+      if (Inst.tokenText(Tok) == "loop") {
+        Diags.report(DiagKind::TemplateSyntax, Inst.tokenLoc(Tok), 4,
+                     "`loop` is the loop's own variable; it cannot be assigned");
+        return std::nullopt;
+      }
       H.Names.push_back({A.save(Inst.tokenText(Tok)), Inst.tokenLoc(Tok)});
     }
+    if (IsFor && Ids.size() == 1) {
+      // `for x, in xs`: Jinja2 refuses a one-name tuple target.
+      std::vector<antlr4::tree::TerminalNode *> Commas =
+          static_cast<P::ForHeadContext *>(Tree)->COMMA();
+      if (!Commas.empty()) {
+        auto Tok = static_cast<uint32_t>(Commas.front()->getSymbol()->getTokenIndex());
+        Diags.report(DiagKind::TemplateSyntax, Inst.tokenLoc(Tok), 1,
+                     "a one-name loop target takes no trailing comma");
+        return std::nullopt;
+      }
+    }
     auto Next = static_cast<uint32_t>(Tree->getStop()->getTokenIndex() + 1);
-    H.ExprStart = Next < Toks.size() && Toks[Next].Type >= 0
-                      ? Inst.tokenByte(Next)
-                      : Text.size();
+    H.ExprStart =
+        Next < Toks.size() && Toks[Next].Type >= 0 ? Inst.tokenByte(Next) : Text.size();
     return H;
   } catch (const std::exception &E) {
     Diags.report(DiagKind::TemplateSyntax, Fallback, 1,

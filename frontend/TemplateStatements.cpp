@@ -1,6 +1,8 @@
 //===- TemplateStatements.cpp ---------------------------------------------===//
 #include "frontend/TemplateStatements.h"
 
+#include <fmt/format.h>
+
 #include <initializer_list>
 
 #include "llvm/ADT/STLExtras.h"
@@ -50,11 +52,13 @@ class Nester {
       ir::Expr *E = nullptr;
       if (T.K == Kind::Set) {
         // The rest of the template is the scope of the name.
+        if (!enter(T)) break;
         ++Pos, ++TagNo;
         llvm::SmallVector<ir::Expr *, 8> Rest;
         std::optional<size_t> Stop = block(Rest, Scope::Top, {});
         if (Stop) unexpected(Tags[*Stop]);
         E = let(T, Rest);
+        --Depth;
       } else {
         E = statement();
       }
@@ -105,10 +109,12 @@ class Nester {
           Failed = true;
           return std::nullopt;
         }
+        if (!enter(T)) return std::nullopt;
         ++Pos, ++TagNo;
         llvm::SmallVector<ir::Expr *, 8> Rest;
         std::optional<size_t> Stop = block(Rest, Sc, Stops);
         if (ir::Expr *E = let(T, Rest)) Out.push_back(E);
+        --Depth;
         return Stop;
       }
       if (ir::Expr *E = statement())
@@ -123,10 +129,29 @@ class Nester {
   ir::Expr *statement() {
     const StatementTag &T = Tags[TagNo];
     ++Pos, ++TagNo;
-    if (T.K == Kind::If) return ifChain(T);
-    if (T.K == Kind::For) return forLoop(T);
-    unexpected(T);
-    return nullptr;
+    if (T.K != Kind::If && T.K != Kind::For) {
+      unexpected(T);
+      return nullptr;
+    }
+    if (!enter(T)) return nullptr;
+    ir::Expr *E = T.K == Kind::If ? ifChain(T) : forLoop(T);
+    --Depth;
+    return E;
+  }
+
+  /// Counts one more level of statement nesting at \p T (a `set` nests the
+  /// rest of its block, an `elif` the rest of its chain); past
+  /// MaxStatementDepth reports it at \p T, so that no later recursive pass
+  /// or the evaluator meets a deeper tree.
+  bool enter(const StatementTag &T) {
+    if (++Depth <= MaxStatementDepth) return true;
+    Diags.report(DiagKind::TemplateSyntax, T.Loc, T.Len,
+                 fmt::format("`{{% {} %}}` nests deeper than {} statement levels (each "
+                             "`set` and `elif` counts as one; split the template "
+                             "across steps)",
+                             spelling(T.K).str(), MaxStatementDepth));
+    Failed = true;
+    return false;
   }
 
   ir::Expr *ifChain(const StatementTag &T) {
@@ -138,7 +163,9 @@ class Nester {
     ir::Expr *Else = nullptr;
     const StatementTag &S = Tags[*Stop];
     if (S.K == Kind::Elif) {
+      if (!enter(S)) return nullptr;
       Else = ifChain(S);
+      --Depth;
       if (!Else) return nullptr;
     } else if (S.K == Kind::Else) {
       llvm::SmallVector<ir::Expr *, 8> Body;
@@ -207,6 +234,7 @@ class Nester {
   ir::Arena &A;
   DiagnosticEngine &Diags;
   size_t Pos = 0, TagNo = 0;
+  unsigned Depth = 0;
   bool Failed = false;
 };
 

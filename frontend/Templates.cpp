@@ -112,6 +112,25 @@ llvm::StringRef rtrimPySpace(llvm::StringRef S) {
   return S;
 }
 
+/// True if the `(` that starts \p S closes at its end, so that the whole
+/// expression is one parenthesised primary: `(a if c else b)` is, while
+/// `(xs) if c` is not. Quoted strings are skipped.
+bool wholeParenthesised(llvm::StringRef S) {
+  if (!S.starts_with("(")) return false;
+  unsigned Depth = 0;
+  for (size_t I = 0; I < S.size(); ++I) {
+    char C = S[I];
+    if (C == '\'' || C == '"') {
+      for (++I; I < S.size() && S[I] != C; ++I)
+        if (S[I] == '\\') ++I;
+      continue;
+    }
+    if (C == '(') ++Depth;
+    if (C == ')' && Depth && --Depth == 0) return I + 1 == S.size();
+  }
+  return false;
+}
+
 /// The next `{{`, `{%` or `{#` at or after \p From, or npos.
 size_t findOpen(llvm::StringRef S, size_t From) {
   for (size_t I = S.find('{', From); I != llvm::StringRef::npos; I = S.find('{', I + 1))
@@ -433,7 +452,7 @@ class Segmenter {
       // parentheses: refused, never read as something else.
       auto *Cond = llvm::dyn_cast<ir::CompoundExpr>(T.E);
       bool BareCond = Cond && Cond->op() == ir::CompoundOp::Cond &&
-                      !ExprText.ltrim(JinjaSpace).starts_with("(");
+                      !wholeParenthesised(ExprText.trim(JinjaSpace));
       if (BareCond && (*Kind == K::If || *Kind == K::Elif)) {
         Diags.report(DiagKind::TemplateSyntax, T.E->loc(), T.E->length(),
                      fmt::format("an inline `if` as the condition of `{{% {} %}}` needs "

@@ -61,6 +61,9 @@ struct Val {
   /// there (even under StrictUndefined), which prints and concatenates as
   /// '' and is false. Any other use is still an error.
   bool Lenient = false;
+  /// The `loop` of a `{% for %}`: its fields are values, printing it is
+  /// not supported (Jinja2 prints `<LoopContext 1/3>`).
+  bool Loop = false;
 };
 
 Val undefined(std::string Why, bool Chainable = false) {
@@ -218,7 +221,11 @@ constexpr uint64_t MaxIterations = 10'000'000;
 
 llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   llvm::StringRef Id = N->name();
-  if (const json *L = local(Id)) return Val(*L);
+  if (const json *L = local(Id)) {
+    Val V(*L);
+    V.Loop = Id == "loop";  // a loop's own: `loop` cannot be assigned
+    return V;
+  }
   if (Id == "steps") return space(Val::Space::Steps);
   if (Id == "inputs") return space(Val::Space::Inputs);
   if (const json *I = Scope.input(Id)) return Val(*I);
@@ -606,6 +613,10 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
       // prints as ''.
       llvm::Expected<Val> V = defined(P, false, /*Loose=*/true);
       if (!V) return V.takeError();
+      if (V->Loop)
+        return fail(P,
+                    "printing `loop` itself is not supported; print a field such as "
+                    "`loop.index`");
       if (TextStatus St = appendPyStr(Out, V->V); St != TextStatus::Ok)
         return fail(P, describe(St));
     }
@@ -717,6 +728,10 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
     if (!Body) {
       Locals.resize(Base);
       return Body.takeError();
+    }
+    if (!Body->V.is_string()) {
+      Locals.resize(Base);
+      return fail(C, "the body of `{% for %}` is not a block");
     }
     Out += Body->V.get_ref<const std::string &>();
     if (Out.size() > MaxValueBytes) {

@@ -238,8 +238,13 @@ Result batch(const json &V, Args A) {
     Tmp.push_back(std::move(X));
   }
   if (!Tmp.empty()) {
-    if (!Fill.is_null())
+    if (!Fill.is_null() && static_cast<int64_t>(Tmp.size()) < *N) {
+      // The padding is bounded like any other built value.
+      uint64_t Missing = static_cast<uint64_t>(*N) - Tmp.size();
+      uint64_t Each = std::max<uint64_t>(approxBytes(Fill), 1);
+      if (Missing > MaxValueBytes / Each) return error(describe(TextStatus::TooLarge));
       while (static_cast<int64_t>(Tmp.size()) < *N) Tmp.push_back(Fill);
+    }
     Out.push_back(std::move(Tmp));
   }
   return std::optional<json>(std::move(Out));

@@ -40,17 +40,29 @@ llvm::Expected<Subject> prepare(const json &V, const json &Pattern, llvm::String
   return Subject{decodeUtf8(S), std::move(*Re)};
 }
 
-/// Calls \p Each for every match, as Python's finditer finds them.
+/// VM thread steps one findall or sub may take: plenty for a linear scan
+/// of the largest value, while a pattern that rescans the rest of the text
+/// after each match (quadratic) is stopped.
+constexpr uint64_t FixedSteps = 200'000'000, StepsPerChar = 64;
+
+/// Calls \p Each for every match, as Python's finditer finds them; \p Who
+/// names the filter in the error when the work bound is reached.
 template <typename Fn>
-llvm::Error eachMatch(const Subject &S, Fn Each) {
+llvm::Error eachMatch(const Subject &S, llvm::StringRef Who, Fn Each) {
   std::vector<int64_t> Caps;
   size_t Pos = 0;
   int64_t NoEmpty = -1;
-  while (Pos <= S.Text.size() && S.Re->search(S.Text, Pos, Caps, NoEmpty)) {
+  uint64_t Budget = FixedSteps + StepsPerChar * S.Text.size();
+  while (Pos <= S.Text.size() && S.Re->search(S.Text, Pos, Caps, NoEmpty, &Budget)) {
     if (llvm::Error E = Each(Caps)) return E;
     Pos = static_cast<size_t>(Caps[1]);
     NoEmpty = Caps[1] == Caps[0] ? Caps[1] : -1;
   }
+  if (Budget == 0)
+    return error(
+        fmt::format("`{}` gave up: the pattern rescans the text after each match, which "
+                    "would take more than {} + {} per character VM steps",
+                    Who.str(), FixedSteps, StepsPerChar));
   return llvm::Error::success();
 }
 
@@ -82,13 +94,14 @@ Result regexReplace(const json &V, Args A) {
   }
   CodePoints Out;
   size_t Last = 0;
-  llvm::Error E = eachMatch(*S, [&](const std::vector<int64_t> &Caps) -> llvm::Error {
-    Out += std::u32string_view(S->Text).substr(Last, Caps[0] - Last);
-    if (llvm::Error X = expandReplacement(*S->Re, Repl, S->Text, Caps, Out)) return X;
-    Last = static_cast<size_t>(Caps[1]);
-    if (Out.size() * 4 > MaxValueBytes) return error(describe(TextStatus::TooLarge));
-    return llvm::Error::success();
-  });
+  llvm::Error E = eachMatch(
+      *S, "regex_replace", [&](const std::vector<int64_t> &Caps) -> llvm::Error {
+        Out += std::u32string_view(S->Text).substr(Last, Caps[0] - Last);
+        if (llvm::Error X = expandReplacement(*S->Re, Repl, S->Text, Caps, Out)) return X;
+        Last = static_cast<size_t>(Caps[1]);
+        if (Out.size() * 4 > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+        return llvm::Error::success();
+      });
   if (E) return E;
   Out += std::u32string_view(S->Text).substr(Last);
   return std::optional<json>(json(encodeUtf8(Out)));
@@ -103,13 +116,14 @@ Result regexFindall(const json &V, Args A) {
         "tuples)");
   json Out = json::array();
   size_t Bytes = 0;
-  llvm::Error E = eachMatch(*S, [&](const std::vector<int64_t> &Caps) -> llvm::Error {
-    std::string G = group(*S, Caps, S->Re->groups() == 1 ? 1 : 0);
-    Bytes += G.size() + 8;
-    if (Bytes > MaxValueBytes) return error(describe(TextStatus::TooLarge));
-    Out.push_back(std::move(G));
-    return llvm::Error::success();
-  });
+  llvm::Error E = eachMatch(
+      *S, "regex_findall", [&](const std::vector<int64_t> &Caps) -> llvm::Error {
+        std::string G = group(*S, Caps, S->Re->groups() == 1 ? 1 : 0);
+        Bytes += G.size() + 8;
+        if (Bytes > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+        Out.push_back(std::move(G));
+        return llvm::Error::success();
+      });
   if (E) return E;
   return std::optional<json>(std::move(Out));
 }

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace orch::ir {
@@ -137,7 +138,35 @@ class Parser {
       return error("possessive quantifiers are not supported");
     }
     if (quantifierAhead()) return error("multiple repeat");
+    // sre lets an iteration that matched nothing leave the loop once; this
+    // VM drops it, which changes the match (`(|a)+` on "ab"): refused.
+    if (R.Max == Inf && nullable(*A))
+      return error(
+          "an unbounded repeat of a part that can match the empty string is not "
+          "supported");
     return add(std::move(R));
+  }
+
+  /// True if node \p N can match the empty string.
+  bool nullable(uint32_t N) const {
+    const Node &X = Nodes[N];
+    switch (X.K) {
+      case Node::Empty:
+      case Node::Assert:
+        return true;
+      case Node::Char:
+      case Node::Any:
+      case Node::Class:
+        return false;
+      case Node::Cat:
+      case Node::Group:
+        return llvm::all_of(X.Kids, [&](uint32_t K) { return nullable(K); });
+      case Node::Alt:
+        return llvm::any_of(X.Kids, [&](uint32_t K) { return nullable(K); });
+      case Node::Repeat:
+        return X.Min == 0 || nullable(X.Kids.front());
+    }
+    return true;
   }
 
   llvm::Expected<uint32_t> atom() {
@@ -447,7 +476,7 @@ llvm::Expected<std::shared_ptr<const Regex>> Regex::compile(llvm::StringRef Patt
 }
 
 bool Regex::search(const CodePoints &S, size_t From, std::vector<int64_t> &Caps,
-                   int64_t NoEmptyAt) const {
+                   int64_t NoEmptyAt, uint64_t *Budget) const {
   size_t NCaps = 2 * (Groups + 1);
   struct Thread {
     uint32_t Pc;
@@ -470,7 +499,8 @@ bool Regex::search(const CodePoints &S, size_t From, std::vector<int64_t> &Caps,
       case WordB:
       case NotWordB: {
         bool B = (P > 0 && Word(P - 1)) != Word(P);
-        return Kind == WordB ? B : !B;
+        // As in sre, `\B` never matches in an empty string.
+        return Kind == WordB ? B : !B && N > 0;
       }
     }
     return false;
@@ -521,6 +551,13 @@ bool Regex::search(const CodePoints &S, size_t From, std::vector<int64_t> &Caps,
     if (Cur.empty() && Matched) break;
     ++Gen;
     Next.clear();
+    if (Budget) {
+      if (*Budget < Cur.size() + 1) {
+        *Budget = 0;
+        return false;
+      }
+      *Budget -= Cur.size() + 1;
+    }
     for (Thread &T : Cur) {
       const Inst &X = Prog[T.Pc];
       if (X.K == Inst::Match) {

@@ -1,11 +1,14 @@
-//===- Regex.h - Python `re` patterns in linear time -----------*- C++ -*-===//
+//===- Regex.h - Python `re` patterns on a Pike VM -------------*- C++ -*-===//
 //
 // The regular expressions of the `regex_*` filters: a subset of Python's
 // `re` syntax, compiled to a program that a Pike VM runs in time linear in
-// the text (no catastrophic backtracking). The VM keeps thread priorities,
-// so a match and its groups are the leftmost-first ones Python's
-// backtracking engine finds. Syntax outside the subset (backreferences,
-// lookaround, flags, named groups, possessive quantifiers) is an error,
+// the text for one search (no catastrophic backtracking; findall and sub
+// search again after each match, so they can be quadratic, and their
+// callers bound the work). The VM keeps thread priorities, so a match and
+// its groups are the leftmost-first ones Python's backtracking engine
+// finds. Syntax outside the subset (backreferences, lookaround, flags,
+// named groups, possessive quantifiers, an unbounded repeat of a part that
+// can match empty, where sre's empty-iteration rule differs) is an error,
 // never a different match. See docs/language.md, "Regular expressions".
 //
 //===----------------------------------------------------------------------===//
@@ -34,9 +37,11 @@ class Regex {
   /// Finds the leftmost-first match starting at or after code point \p From
   /// of \p S. \p Caps receives, for group 0 (the match) and each group, its
   /// start and end (-1 if the group did not take part). An empty match at
-  /// \p NoEmptyAt is skipped (Python's rule after an empty match).
+  /// \p NoEmptyAt is skipped (Python's rule after an empty match). With
+  /// \p Budget, each VM thread step takes one from it; when it runs out the
+  /// search gives up (returns false, *Budget is 0).
   bool search(const CodePoints &S, size_t From, std::vector<int64_t> &Caps,
-              int64_t NoEmptyAt = -1) const;
+              int64_t NoEmptyAt = -1, uint64_t *Budget = nullptr) const;
 
   /// One instruction of the program (public for the compiler).
   struct Inst {

@@ -81,6 +81,14 @@ class Checker {
               bool IsFor = static_cast<ir::CompoundOp>(E->op()) == ir::CompoundOp::For;
               uint32_t First = IsFor ? 3 : 2;
               Ok = (IsFor ? N > 3 : N == 3) && Has(0) && Has(1);
+              // The body (and a loop's else) is a Block: the evaluator
+              // appends its text.
+              auto IsBlock = [&](uint32_t K) {
+                const pf::ExprNode *B = P.exprs()->Get(E->args()->Get(K));
+                return B->kind() == pf::ExprKind::Compound &&
+                       static_cast<ir::CompoundOp>(B->op()) == ir::CompoundOp::Block;
+              };
+              Ok = Ok && IsBlock(1) && (!IsFor || !Has(2) || IsBlock(2));
               for (uint32_t K = First; Ok && K < N; ++K) {
                 Ok = Has(K);
                 const pf::ExprNode *Nm = Ok ? P.exprs()->Get(E->args()->Get(K)) : nullptr;

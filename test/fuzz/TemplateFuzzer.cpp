@@ -3,8 +3,11 @@
 // The input is an expression, a newline, and a JSON object of input values.
 // The expression is compiled with those inputs bound (the differential
 // test's path: parse, resolve, fold with the runtime's evaluator) and also
-// evaluated directly with them. Any crash, sanitizer report, hang or
-// escaping exception is a bug; errors are fine.
+// evaluated directly with them. A first line that starts with `%` is a
+// whole template instead (raw text with `{{ }}`, `{% %}` statements, raw
+// blocks and comments: the statement parser, the nester and statement
+// evaluation). Any crash, sanitizer report, hang or escaping exception is
+// a bug; errors are fine.
 //
 //===----------------------------------------------------------------------===//
 #include <cstddef>
@@ -50,6 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
         !llvm::all_of(K, [](char C) { return llvm::isAlnum(C) || C == '_'; }) ||
         llvm::isDigit(K[0]))
       return 0;
+  }
+  if (llvm::StringRef(Expr).starts_with("%")) {
+    (void)testing::renderCase(Expr.substr(1), Inputs, /*IsTemplate=*/true);
+    return 0;
   }
   (void)testing::renderCase(Expr, Inputs);
   // And the evaluator alone, on the parsed expression.

@@ -57,6 +57,7 @@ REJECTIONS = [
     ("dates beyond the ISO 8601 forms read, directives beyond the documented set",
      r"is not a date this filter reads|is not supported by `date`"),
     ("loop filters (`for x in xs if c`)", r"template statement `\{% for \.\.\. if %\}`"),
+    ("printing `loop` itself (Jinja2's `<LoopContext>`)", r"printing `loop` itself is not supported"),
     ("`{% set a, b = ... %}` (unpacking)", r"template statement `\{% set \.\.\., \.\.\. %\}`"),
     ("a missing attribute in map, selectattr, rejectattr", r"attribute `[^`]*` of item \d+ is undefined"),
 ]
@@ -215,6 +216,17 @@ STATEMENTS = [
     "{% if t %}x{% endif y %}", "{% for %}{% endfor %}", "{% for 1 in l %}{% endfor %}",
     "{% set %}", "{% set x %}", "{% set x = %}", "{% set x, y = 1, 2 %}",
     "{% for x in l %}{{ loop.index }}{% endfor %}{{ loop }}",
+    # Review jinja3: a loop filter after a parenthesised iterable, inline
+    # `if` conditions, one-name tuple targets, `loop` as a target or printed.
+    "{% for n in (l) if n > 1 %}{{ n }}{% endfor %}",
+    "{% for n in (l) if f %}{{ n }}{% else %}e{% endfor %}",
+    "{% for x in ('(' ~ s) if t %}{{ x }}{% endfor %}",
+    "{% for x in (l if t else ls) + l %}{{ x }}{% endfor %}",
+    "{% if (t) if f else f %}x{% endif %}", "{% for x, in l %}{{ x }}{% endfor %}",
+    "{% for loop in l %}{{ loop }}{% endfor %}",
+    "{% for x in l %}{% set loop = 5 %}{% endfor %}",
+    "{% for x in l %}{{ loop }}{% endfor %}",
+    "{% set a = n %}" * 90 + "{{ a }}",
 ]
 
 
@@ -486,7 +498,9 @@ def corpus(rng):
     for pat in ["'a|ab'", "'(a|ab)(c|bcd)'", "'x*'", "'\\\\bfox\\\\b'", "'[^aeiou ]+'", "'o.'", "'^the'",
                 "'dog$'", "'\\\\d{2,}'", "'(?i)QUICK'", "'(?P<w>o)'", "'(o)\\\\1'", "'(?=o)'",
                 "'a{2'", "'[a-'", "'(ab'", "'*a'", "'\\\\Z'", "'\\\\W+'", "'[\\\\w-]+'",
-                "'.+?,'", "'(.*?) (.*)'", "'\\\\s*'", "'[-a]'", "'é|ß'", "'\\\\u00e9'", "'a++'"]:
+                "'.+?,'", "'(.*?) (.*)'", "'\\\\s*'", "'[-a]'", "'é|ß'", "'\\\\u00e9'", "'a++'",
+                # Review jinja3: nullable loop bodies (refused), `\B` on ''.
+                "'(([ab])??)*'", "'(|a)+'", "'(a|)+'", "'\\\\B'", "'^\\\\B'", "'\\\\B|.'"]:
         for v in ["words", "u", "e", "'aaa abcd'"]:
             add(f"{v} | regex_search({pat})")
             add(f"{v} | regex_replace({pat}, '<\\\\g<0>>')")

@@ -280,6 +280,20 @@ TEST(Eval, ArgumentsAreChecked) {
             "to represent");
 }
 
+TEST(Eval, BuiltValuesAndRegexWorkAreBounded) {
+  Fixture X;
+  // `batch` padding past MaxValueBytes is an error, not an allocation.
+  EXPECT_NE(
+      X.eval("[1] | batch(100000000000, 'x') | length").find("larger than the limit"),
+      std::string::npos);
+  EXPECT_EQ(X.eval("[1, 2, 3] | batch(2, 0)"), "[[1,2],[3,0]]");
+  // findall that rescans the rest of the text after each match is stopped.
+  EXPECT_NE(X.eval("('a' * 20000) | regex_findall('a(?:.*X)?') | length")
+                .find("`regex_findall` gave up"),
+            std::string::npos);
+  EXPECT_EQ(X.eval("('a' * 20000) | regex_findall('a') | length"), "20000");
+}
+
 TEST(Eval, DeepExpressionsAreBounded) {
   Fixture X;
   std::string Chain = "1";

@@ -1,9 +1,14 @@
 //===- PlanTest.cpp - IR -> plan.bin -> IR keeps every template's meaning ===//
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
+#include <optional>
+
 #include "backends/plan/PlanWriter.h"
 #include "frontend/Frontend.h"
 #include "ir/Eval.h"
+#include "ir/plan/PlanFile.h"
 #include "passes/Pass.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
@@ -28,6 +33,30 @@ class Scope : public ir::EvalScope {
   }
 };
 
+/// A compiled pipeline with what it may refer to, and its plan file.
+struct Built {
+  std::shared_ptr<SourceFile> F;
+  std::unique_ptr<DiagnosticEngine> D;
+  std::optional<ast::Document> Doc;
+  std::unique_ptr<ir::Pipeline> P;
+  std::string Bytes;
+};
+
+/// Compiles \p Text into \p B and writes its plan.
+void build(const std::string &Text, Built &B) {
+  B.F = std::make_shared<SourceFile>("p.yaml", Text);
+  B.D = std::make_unique<DiagnosticEngine>(B.F.get());
+  B.Doc = frontend::parseDocument(B.F, *B.D);
+  ASSERT_TRUE(B.Doc);
+  B.P = frontend::lowerDocument(*B.Doc, *B.D);
+  ASSERT_TRUE(B.P);
+  passes::PassContext Ctx{*B.D, {}};
+  ASSERT_TRUE(passes::runPasses(*B.P, Ctx));
+  llvm::Expected<std::string> Bytes = backends::writePlan(*B.P, "test");
+  ASSERT_TRUE(bool(Bytes)) << llvm::toString(Bytes.takeError());
+  B.Bytes = std::move(*Bytes);
+}
+
 TEST(Plan, TemplatesMeanTheSameAfterTheRoundTrip) {
   std::string Text =
       "name: p\ninputs:\n  topic: string\n  n: integer\nsteps:\n"
@@ -45,18 +74,10 @@ TEST(Plan, TemplatesMeanTheSameAfterTheRoundTrip) {
   // `if_missing` is a parse error; drop that line to keep the rest typed.
   std::string::size_type Cut = Text.find("      d:");
   Text.erase(Cut, Text.find('\n', Cut) - Cut + 1);
-  auto F = std::make_shared<SourceFile>("p.yaml", Text);
-  DiagnosticEngine D(F.get());
-  auto Doc = frontend::parseDocument(F, D);
-  ASSERT_TRUE(Doc);
-  auto P = frontend::lowerDocument(*Doc, D);
-  ASSERT_TRUE(P);
-  passes::PassContext Ctx{D, {}};
-  ASSERT_TRUE(passes::runPasses(*P, Ctx));
-
-  llvm::Expected<std::string> Bytes = backends::writePlan(*P, "test");
-  ASSERT_TRUE(bool(Bytes)) << llvm::toString(Bytes.takeError());
-  llvm::Expected<runtime::LoadedPlan> L = runtime::readPlan(*Bytes);
+  Built B;
+  ASSERT_NO_FATAL_FAILURE(build(Text, B));
+  std::unique_ptr<ir::Pipeline> &P = B.P;
+  llvm::Expected<runtime::LoadedPlan> L = runtime::readPlan(B.Bytes);
   ASSERT_TRUE(bool(L)) << llvm::toString(L.takeError());
   runtime::PlanProgram Prog(*L);
 
@@ -81,6 +102,38 @@ TEST(Plan, TemplatesMeanTheSameAfterTheRoundTrip) {
   ASSERT_TRUE(bool(W));
   EXPECT_EQ(*W, json("About quantum: three papers"));
   ASSERT_EQ(Prog.outputs().size(), 1u);
+}
+
+// A crafted plan whose `{% for %}` body is not a Block (here: the loop's
+// own iterable, a list) is rejected by the reader, so the evaluator never
+// meets a non-text body.
+TEST(Plan, ReaderRejectsAForBodyThatIsNotABlock) {
+  std::string Text =
+      "name: p\ninputs:\n  xs: list\nsteps:\n  - id: s\n    action: echo\n"
+      "    parameters:\n      message: \"{% for x in xs %}{{ x }}{% endfor %}\"\n";
+  Built B;
+  ASSERT_NO_FATAL_FAILURE(build(Text, B));
+  ASSERT_TRUE(bool(runtime::readPlan(B.Bytes)));
+
+  llvm::Expected<llvm::StringRef> Payload = plan::unwrapPlan(B.Bytes);
+  ASSERT_TRUE(bool(Payload)) << llvm::toString(Payload.takeError());
+  std::string Body = Payload->str();
+  const plan::Plan *Root = plan::GetPlan(Body.data());
+  bool Patched = false;
+  for (const plan::ExprNode *E : *Root->exprs()) {
+    if (E->kind() != plan::ExprKind::Compound ||
+        static_cast<ir::CompoundOp>(E->op()) != ir::CompoundOp::For)
+      continue;
+    // Point part 1 (the body) at part 0 (the iterable) in place.
+    const int32_t *Parts = E->args()->data();
+    size_t At = reinterpret_cast<const char *>(Parts + 1) - Body.data();
+    std::memcpy(&Body[At], Parts, sizeof(int32_t));
+    Patched = true;
+  }
+  ASSERT_TRUE(Patched);
+  llvm::Expected<runtime::LoadedPlan> L = runtime::readPlan(plan::wrapPlan(Body));
+  ASSERT_FALSE(bool(L));
+  EXPECT_NE(llvm::toString(L.takeError()).find("missing parts"), std::string::npos);
 }
 
 }  // namespace
