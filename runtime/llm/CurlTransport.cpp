@@ -40,10 +40,6 @@ size_t onHeader(char *Data, size_t Size, size_t N, void *User) {
 CurlTransport::CurlTransport() = default;
 
 namespace {
-int onProgress(void *User, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<std::atomic<bool> *>(User)->load() ? 1 : 0;  // 1 aborts
-}
-
 /// Marks each socket curl opens close-on-exec (libcurl 7.88 does not), so
 /// a kept-alive connection never reaches a step's process.
 int onSocket(void *, curl_socket_t Fd, curlsocktype) {
@@ -78,12 +74,10 @@ curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
   L.easy_setopt(C, CURLOPT_WRITEDATA, &Resp.Body);
   L.easy_setopt(C, CURLOPT_HEADERFUNCTION, onHeader);
   L.easy_setopt(C, CURLOPT_HEADERDATA, &Resp.Headers);
-  if (R.Cancel) {
-    // Polled by libcurl about once a second and on every chunk.
-    L.easy_setopt(C, CURLOPT_NOPROGRESS, 0L);
-    L.easy_setopt(C, CURLOPT_XFERINFOFUNCTION, onProgress);
-    L.easy_setopt(C, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool> *>(R.Cancel));
-  }
+  // No progress callback reads R.Cancel: its owner may free it as soon as
+  // post() gives up, while this transfer still runs on the curl thread
+  // (an ASan use-after-free). post() polls the flag and cancel() removes
+  // the handle instead.
   return List;
 }
 
