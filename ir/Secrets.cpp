@@ -13,6 +13,13 @@ bool secretEnvName(llvm::StringRef Name) {
          N == "APIKEY" || N == "TOKEN";
 }
 
+bool providerSecretEnvName(llvm::StringRef Name) {
+  std::string U = Name.upper();
+  llvm::StringRef N = U;
+  return N.ends_with("_API_KEY") || N.ends_with("_TOKEN") || N.ends_with("_SECRET") ||
+         N.ends_with("_PASSWORD") || N == "API_KEY";
+}
+
 bool secretHeaderName(llvm::StringRef Name) {
   std::string L = Name.lower();
   llvm::StringRef N = L;

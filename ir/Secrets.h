@@ -18,6 +18,11 @@ namespace orch::ir {
 /// `*PASSWORD*`, `API_KEY`), case-insensitively?
 bool secretEnvName(llvm::StringRef Name);
 
+/// The narrower set `orchc` warns about in a step's `env:`
+/// (`StepEnvSecret`): `*_API_KEY`, `*_TOKEN`, `*_SECRET`, `*_PASSWORD` and
+/// `API_KEY`, case-insensitively. Redaction uses secretEnvName().
+bool providerSecretEnvName(llvm::StringRef Name);
+
 /// Does the HTTP header \p Name carry a credential (`Authorization`,
 /// `Proxy-Authorization`, `Cookie`, `Set-Cookie`, `*api-key*`, `*apikey*`,
 /// `*token*`, `*secret*`, `*password*`), case-insensitively?

@@ -18,6 +18,7 @@
 #include "ir/Eval.h"
 #include "ir/PythonModules.h"
 #include "ir/ResourceLimits.h"
+#include "ir/Secrets.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Path.h"
@@ -31,14 +32,6 @@ namespace orch::passes {
 namespace {
 
 using namespace ir;
-
-/// Does \p Name look like a provider key or another secret?
-bool secretName(llvm::StringRef Name) {
-  std::string U = Name.upper();
-  llvm::StringRef N = U;
-  return N.ends_with("_API_KEY") || N.ends_with("_TOKEN") || N.ends_with("_SECRET") ||
-         N.ends_with("_PASSWORD") || N == "API_KEY";
-}
 
 /// A simple statement of Python code: its logical text (continuation
 /// lines joined) and where it starts in the code (its first line).
@@ -340,7 +333,7 @@ class SecureStepsPass : public Pass {
       if (std::string Why = envNameProblem(E.Key); !Why.empty())
         Ctx.Diags.report(DiagKind::StepEnvUnsafe, E.KeyLoc, E.Key.size(), S.Id.Str.str(),
                          Why);
-      else if (secretName(E.Key))
+      else if (ir::providerSecretEnvName(E.Key))
         Ctx.Diags.report(DiagKind::StepEnvSecret, E.KeyLoc, E.Key.size(), S.Id.Str.str(),
                          E.Key.str());
     }
