@@ -11,14 +11,22 @@
 // headers), and every line is scrubbed of the values of the environment's
 // secret-looking variables (`*_KEY`, `*_TOKEN`, `*_SECRET`, `*PASSWORD*`).
 //
+// The run's event loop only stamps and queues an event: a writer thread
+// serialises, scrubs and writes them in batches (one fwrite a batch),
+// woken by a full batch, a flush() or every WriterPeriod. The
+// queue is bounded: a run that outpaces the disk waits for the writer
+// rather than growing without limit.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ir/Json.h"
@@ -27,25 +35,51 @@
 
 namespace orch::observe {
 
-/// Appends events to a file; thread-safe.
+/// Appends events to a file from a writer thread; emit() is thread-safe.
 class EventLog {
  public:
+  /// Events queued before emit() waits for the writer.
+  static constexpr size_t QueueLimit = 8192;
+  /// Events queued before emit() wakes an idle writer.
+  static constexpr size_t WakeBatch = 256;
+  /// How often an idle writer looks at the queue by itself.
+  static constexpr std::chrono::milliseconds WriterPeriod{20};
+
   /// Opens (truncates) \p Path; \p Secrets are scrubbed from every line.
   static llvm::Expected<std::unique_ptr<EventLog>> open(const std::string &Path,
                                                         std::vector<std::string> Secrets);
+  /// Writes what is queued, then closes the file.
   ~EventLog();
-  /// Writes \p Event (an object) as one line, adding `t_ms`.
+  /// Queues \p Event (an object) to be written as one line, adding `t_ms`.
   void emit(orch::ir::Json Event);
-  /// The first write error, if any ("" if none).
-  std::string error() const;
+  /// Waits until every event emitted so far is written and flushed.
+  void flush();
+  /// The first write error, if any ("" if none), after a flush().
+  std::string error();
 
  private:
   EventLog(std::FILE *F, std::vector<std::string> Secrets);
-  mutable std::mutex M;
+  /// The writer thread: takes the whole queue at once and writes it.
+  void writerLoop();
+  /// Appends \p Event's line, scrubbed, to \p Out.
+  void format(const orch::ir::Json &Event, std::string &Out) const;
+
   std::FILE *F;
-  std::vector<std::string> Secrets;
-  std::chrono::steady_clock::time_point Opened;
+  const std::vector<std::string> Secrets;
+  const std::chrono::steady_clock::time_point Opened;
+
+  std::mutex M;
+  std::condition_variable Wake;     ///< The writer: work, a flush or stop.
+  std::condition_variable Drained;  ///< Producers: room in the queue, or written.
+  std::vector<orch::ir::Json> Queue;
+  uint64_t Queued = 0;   ///< Events ever queued.
+  uint64_t Written = 0;  ///< Events ever handed to fwrite.
+  uint64_t Flushed = 0;  ///< Events ever flushed to the file.
+  uint64_t FlushTo = 0;  ///< flush(): flush once Written reaches this.
+  bool WriterIdle = false;
+  bool Stop = false;
   std::string Error;
+  std::thread Writer;  ///< Last: starts after the rest is initialised.
 };
 
 /// The values of the environment variables that look like secrets (at
@@ -56,7 +90,9 @@ std::vector<std::string> secretsFromEnvironment();
 class AttemptEvents : public runtime::RunObserver {
  public:
   explicit AttemptEvents(EventLog &Log) : Log(Log) {}
-  void attemptStarted(uint32_t Step, const runtime::ActionRequest &R) override;
+  bool needsInputHash() const override { return true; }
+  void attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
+                      const std::string &InputHash) override;
   void attemptEnded(uint32_t Step, unsigned Attempt,
                     const runtime::ActionResult &R) override;
 
@@ -85,11 +121,17 @@ class ObserverList : public runtime::RunObserver {
                     const std::string &E) override {
     for (auto *O : List) O->stepRetrying(S, D, E);
   }
+  bool needsInputHash() const override {
+    for (auto *O : List)
+      if (O->needsInputHash()) return true;
+    return false;
+  }
   void stepSettled(uint32_t S) override {
     for (auto *O : List) O->stepSettled(S);
   }
-  void attemptStarted(uint32_t S, const runtime::ActionRequest &R) override {
-    for (auto *O : List) O->attemptStarted(S, R);
+  void attemptStarted(uint32_t S, const runtime::ActionRequest &R,
+                      const std::string &H) override {
+    for (auto *O : List) O->attemptStarted(S, R, H);
   }
   void attemptEnded(uint32_t S, unsigned A, const runtime::ActionResult &R) override {
     for (auto *O : List) O->attemptEnded(S, A, R);
