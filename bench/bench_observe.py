@@ -6,8 +6,10 @@ run with and without `--events`, runs alternating, median of the run phase
   bench/bench_observe.py [--build build] [--runs 7] [--steps 10000]
                          [--baseline OTHER/orchrt]
 
---baseline adds a column for another orchrt binary (e.g. the main branch's)
-run without the flag, to see what the hooks cost when they are off.
+--baseline adds rows for another orchrt binary (e.g. the main branch's)
+run without and with the flag: what the hooks cost when they are off, and
+what a change to the event log bought. The load average is printed: the
+machine is shared.
 """
 import argparse
 import os
@@ -21,12 +23,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run_ms(cmd):
-    r = subprocess.run(cmd + ["-q", "--state", "none", "--time"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    m = re.search(r"run ([0-9.]+) ms", r.stderr)
-    return float(m.group(1))
+    """The run phase's wall time and the whole process's CPU time (user +
+    system, all threads), in ms: on a shared machine the CPU time is the
+    steadier figure."""
+    p = subprocess.Popen(cmd + ["-q", "--state", "none", "--time"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
+    m = re.search(r"run ([0-9.]+) ms", err)
+    return float(m.group(1)), 1000 * (ru.ru_utime + ru.ru_stime)
 
 
 def main():
@@ -47,18 +55,28 @@ def main():
                        stderr=subprocess.DEVNULL)
         cases = [("off", [orchrt, plan]), ("--events", [orchrt, plan, "--events", events])]
         if a.baseline:
-            cases.insert(0, ("baseline", [a.baseline, plan]))
+            cases[:0] = [("baseline", [a.baseline, plan]),
+                         ("baseline --events", [a.baseline, plan, "--events", events])]
         times = {name: [] for name, _ in cases}
+        cpu = {name: [] for name, _ in cases}
+        load0 = os.getloadavg()[0]  # the machine is shared: say how busy
         for _ in range(a.runs):
             for name, cmd in cases:
-                times[name].append(run_ms(cmd))
-    print(f"| {a.steps} steps | run (median of {a.runs}) | per step | added per step |")
-    print("|---|---|---|---|")
+                wall, c = run_ms(cmd)
+                times[name].append(wall)
+                cpu[name].append(c)
+    print("load average before/after: {:.1f} / {:.1f}".format(load0, os.getloadavg()[0]))
+    print(f"| {a.steps} steps | run (median of {a.runs}) | per step | added per step "
+          "| CPU, process (median) | CPU added per step |")
+    print("|---|---|---|---|---|---|")
     off = statistics.median(times["off"])
+    cpu_off = statistics.median(cpu["off"])
     for name, _ in cases:
         med = statistics.median(times[name])
+        c = statistics.median(cpu[name])
         print(f"| {name} | {med:.1f} ms ({min(times[name]):.1f}–{max(times[name]):.1f}) "
-              f"| {1000 * med / a.steps:.2f} µs | {1000 * (med - off) / a.steps:+.2f} µs |")
+              f"| {1000 * med / a.steps:.2f} µs | {1000 * (med - off) / a.steps:+.2f} µs "
+              f"| {c:.0f} ms | {1000 * (c - cpu_off) / a.steps:+.2f} µs |")
 
 
 if __name__ == "__main__":

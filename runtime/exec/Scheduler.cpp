@@ -420,7 +420,8 @@ void Scheduler::begin(uint32_t I) {
   R.Attempt = St.Attempts;
   if (!Opts.RunId.empty())
     R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, keyAttempt(I));
-  if (Opts.Commit) St.InputHash = inputHash(R);
+  if (Opts.Commit || (Obs && Obs->needsInputHash()))
+    St.InputHash = inputHash(R);  // computed once for both
   if (!St.HasStarted) {
     St.Started = Exec.now();
     St.HasStarted = true;
@@ -481,7 +482,7 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
   }
   if (Obs) {
     Obs->stepStarted(I, St.Attempts);
-    Obs->attemptStarted(I, R);
+    Obs->attemptStarted(I, R, St.InputHash);
   }
   std::weak_ptr<bool> A = Alive;
   std::unique_ptr<ActionTask> Task =

@@ -152,8 +152,8 @@ struct StepState {
   /// stop() cut its running attempt off (SIGINT, the pipeline's timeout):
   /// that attempt's outcome is unknown, a resume runs it again as such.
   bool CutOff = false;
-  /// With a StepCommitter: a hash of the last attempt's action, model and
-  /// rendered parameters (hex).
+  /// With a StepCommitter or an observer that asks: a hash of the last
+  /// attempt's action, model and rendered parameters (hex).
   std::string InputHash;
   std::string CacheKey;  ///< A `cache:` step's key, once rendered.
   bool Cached = false;   ///< Its result came from the cache.
@@ -168,8 +168,12 @@ class RunObserver {
   virtual void stepRetrying(uint32_t /*Step*/, std::chrono::milliseconds /*Delay*/,
                             const std::string & /*Error*/) {}
   virtual void stepSettled(uint32_t /*Step*/) {}
-  /// An attempt of \p Step starts with the rendered request \p R.
-  virtual void attemptStarted(uint32_t /*Step*/, const ActionRequest & /*R*/) {}
+  /// True if attemptStarted() needs its InputHash (else it may be "").
+  virtual bool needsInputHash() const { return false; }
+  /// An attempt of \p Step starts with the rendered request \p R, whose
+  /// inputs hash to \p InputHash (the hash the state store records).
+  virtual void attemptStarted(uint32_t /*Step*/, const ActionRequest & /*R*/,
+                              const std::string & /*InputHash*/) {}
   /// Attempt \p Attempt of \p Step ended: \p R is what it reported (a
   /// timeout is a failure whose error says so).
   virtual void attemptEnded(uint32_t /*Step*/, unsigned /*Attempt*/,

@@ -56,37 +56,55 @@ llvm::Expected<std::unique_ptr<EventLog>> EventLog::open(
 }
 
 EventLog::EventLog(std::FILE *F, std::vector<std::string> Secrets)
-    : F(F), Secrets(std::move(Secrets)), Opened(std::chrono::steady_clock::now()) {}
+    : F(F),
+      Opened(std::chrono::steady_clock::now()),
+      Secrets(std::move(Secrets)),
+      Writer([this] { writerLoop(); }) {}
 
-EventLog::~EventLog() { std::fclose(F); }
+EventLog::~EventLog() {
+  {
+    std::lock_guard<std::mutex> L(M);
+    Stop = true;
+  }
+  Wake.notify_one();
+  Writer.join();
+  std::fclose(F);
+}
 
 void EventLog::emit(json Event) {
   auto Now = std::chrono::steady_clock::now();
   Event["t_ms"] = std::chrono::duration<double, std::milli>(Now - Opened).count();
-  // Scrubbed as a tree, before serialisation: in the dumped line a value
-  // holding `"`, `\\`, a control byte or invalid UTF-8 is escaped and would
-  // no longer match.
-  {
-    std::lock_guard<std::mutex> L(SecretsM);
-    scrubSecrets(Event, Secrets);
+  // A model call is money spent and the end of the run is the last word:
+  // those wake the writer at once. Attempts only batch up (the writer
+  // looks every WriterPeriod), so a 10,000-step run pays no wake-up a step.
+  bool Wakes = false;
+  if (auto It = Event.find("event"); It != Event.end() && It->is_string()) {
+    const std::string &Name = It->get_ref<const std::string &>();
+    Wakes = Name == "model_call" || Name == "run_end";
   }
-  std::string Line = Event.dump(-1, ' ', false, json::error_handler_t::replace);
-  Line += '\n';
-  std::lock_guard<std::mutex> L(M);
-  // Buffered, but flushed after each event that ends something (an
-  // attempt, a model call, the run): a killed run loses at most the lines
-  // of the attempts still running, and its log stays readable.
-  std::string Ev = Event.value("event", "");
-  bool Flush = Ev == "run_end" || Ev == "attempt_end" || Ev == "model_call";
-  if (std::fwrite(Line.data(), 1, Line.size(), F) != Line.size() ||
-      (Flush && std::fflush(F) != 0) || std::ferror(F))
-    if (Error.empty()) Error = std::strerror(errno ? errno : EIO);
+  std::unique_lock<std::mutex> L(M);
+  Drained.wait(L, [this] { return Queue.size() < QueueLimit; });
+  Queue.push_back(std::move(Event));
+  ++Queued;
+  if (Wakes) Urgent = true;
+  // Only an idle writer needs waking: a busy one takes the queue next.
+  bool Notify = WriterIdle && (Wakes || Queue.size() >= WakeBatch);
+  if (Notify) WriterIdle = false;
+  L.unlock();
+  if (Notify) Wake.notify_one();
 }
 
-std::string EventLog::error() const {
+void EventLog::flush() {
+  std::unique_lock<std::mutex> L(M);
+  FlushTo = std::max(FlushTo, Queued);
+  WriterIdle = false;
+  Wake.notify_one();
+  Drained.wait(L, [this] { return Written >= FlushTo; });
+}
+
+std::string EventLog::error() {
+  flush();
   std::lock_guard<std::mutex> L(M);
-  if (Error.empty() && (std::fflush(F) != 0 || std::ferror(F)))
-    Error = std::strerror(errno ? errno : EIO);
   return Error;
 }
 
@@ -95,6 +113,59 @@ void EventLog::addSecrets(const std::vector<std::string> &More) {
   for (const std::string &S : More)
     if (S.size() >= 8 && std::find(Secrets.begin(), Secrets.end(), S) == Secrets.end())
       Secrets.push_back(S);
+}
+
+void EventLog::format(std::vector<json> &Batch, std::string &Out) {
+  for (json &E : Batch) {
+    // A step's parameters are redacted by name here, in the order the
+    // events were emitted, so the values removed are scrubbed from every
+    // event after this one (an output or error that echoes them).
+    if (auto It = E.find("parameters");
+        It != E.end() && E.value("event", "") == "attempt_start")
+      addSecrets(redactParameters(*It));
+    // Scrubbed as a tree, before serialisation: in the dumped line a value
+    // holding `"`, `\`, a control byte or invalid UTF-8 is escaped and
+    // would no longer match.
+    {
+      std::lock_guard<std::mutex> L(SecretsM);
+      scrubSecrets(E, Secrets);
+    }
+    Out += E.dump(-1, ' ', false, json::error_handler_t::replace);
+    Out += '\n';
+  }
+}
+
+void EventLog::writerLoop() {
+  std::vector<json> Batch;
+  std::string Buf;
+  std::unique_lock<std::mutex> L(M);
+  for (;;) {
+    WriterIdle = true;
+    Wake.wait_for(L, WriterPeriod, [this] {
+      return Stop || Urgent || Queue.size() >= WakeBatch || Written < FlushTo;
+    });
+    WriterIdle = false;
+    Urgent = false;
+    bool Stopping = Stop && Queue.empty();
+    Batch.swap(Queue);
+    uint64_t Upto = Written + Batch.size();
+    L.unlock();
+    Drained.notify_all();  // room in the queue
+    Buf.clear();
+    format(Batch, Buf);
+    Batch.clear();
+    // Every batch is flushed: what the writer has taken is in the kernel
+    // (one write(2)) before it looks at the queue again.
+    int Errno = 0;
+    if (!Buf.empty() && (std::fwrite(Buf.data(), 1, Buf.size(), F) != Buf.size() ||
+                         std::fflush(F) != 0 || std::ferror(F)))
+      Errno = errno ? errno : EIO;
+    L.lock();
+    Written = Upto;
+    if (Errno && Error.empty()) Error = std::strerror(Errno);
+    Drained.notify_all();
+    if (Stopping) return;
+  }
 }
 
 std::vector<std::string> secretsFromEnvironment() {
@@ -106,17 +177,14 @@ std::vector<std::string> secretsFromEnvironment() {
   return Out;
 }
 
-void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R) {
+void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
+                                   const std::string &InputHash) {
   if (Started.size() <= Step) Started.resize(Step + 1);
   Started[Step] = {R.StepId, std::chrono::steady_clock::now()};
-  // Secret headers, secret env entries and URL credentials are redacted by
-  // name; their values are then scrubbed from every later event too (an
-  // output or error that echoes them).
-  json Params = R.Params;
-  Log.addSecrets(redactParameters(Params));
-  json E{{"event", "attempt_start"}, {"step", R.StepId},
-         {"action", R.Action},       {"attempt", R.Attempt},
-         {"parameters", Params},     {"input_hash", runtime::cacheKey(R)}};
+  // The parameters are copied: the writer thread redacts them by name
+  // (EventLog::format) before anything else sees them.
+  json E{{"event", "attempt_start"}, {"step", R.StepId},       {"action", R.Action},
+         {"attempt", R.Attempt},     {"parameters", R.Params}, {"input_hash", InputHash}};
   if (!R.Model.empty()) E["model"] = R.Model;
   Log.emit(std::move(E));
 }

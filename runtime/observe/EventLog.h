@@ -15,14 +15,23 @@
 // variables and of the values redacted by name. The file is created 0600,
 // never through a symlink, and locked: one run writes it at a time.
 //
+// The run's event loop only stamps and queues an event: a writer thread
+// scrubs, serialises, writes and flushes them in batches (one write(2) a
+// batch), woken by a full batch, a `model_call` or `run_end`, a flush() or
+// every WriterPeriod. No event is serialised before it is scrubbed. The
+// queue is bounded: a run that outpaces the disk waits for the writer
+// rather than growing without limit.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ir/Json.h"
@@ -31,28 +40,58 @@
 
 namespace orch::observe {
 
-/// Appends events to a file; thread-safe.
+/// Appends events to a file from a writer thread; emit() is thread-safe.
 class EventLog {
  public:
+  /// Events queued before emit() waits for the writer.
+  static constexpr size_t QueueLimit = 8192;
+  /// Events queued before emit() wakes an idle writer.
+  static constexpr size_t WakeBatch = 256;
+  /// How often an idle writer looks at the queue by itself: an event
+  /// that does not wake it (attempt_start/_end) reaches the file within
+  /// about this long.
+  static constexpr std::chrono::milliseconds WriterPeriod{20};
+
   /// Opens (truncates) \p Path; \p Secrets are scrubbed from every line.
   static llvm::Expected<std::unique_ptr<EventLog>> open(const std::string &Path,
                                                         std::vector<std::string> Secrets);
+  /// Writes what is queued, then closes the file.
   ~EventLog();
-  /// Writes \p Event (an object) as one line, adding `t_ms`.
+  /// Queues \p Event (an object) to be written as one line, adding `t_ms`.
   void emit(orch::ir::Json Event);
-  /// The first write error, if any ("" if none); flushes first.
-  std::string error() const;
-  /// Adds \p More (those at least 8 bytes long) to the values scrubbed.
-  void addSecrets(const std::vector<std::string> &More);
+  /// Waits until every event emitted so far is written and flushed.
+  void flush();
+  /// The first write error, if any ("" if none), after a flush().
+  std::string error();
 
  private:
   EventLog(std::FILE *F, std::vector<std::string> Secrets);
-  mutable std::mutex M;
+  /// The writer thread: takes the whole queue at once and writes it.
+  void writerLoop();
+  /// Adds \p More (those at least 8 bytes long) to the values scrubbed
+  /// from every event not yet written.
+  void addSecrets(const std::vector<std::string> &More);
+  /// Scrubs \p Batch of the secrets and appends its lines to \p Out.
+  void format(std::vector<orch::ir::Json> &Batch, std::string &Out);
+
   std::FILE *F;
-  std::mutex SecretsM;  ///< Guards Secrets.
+  const std::chrono::steady_clock::time_point Opened;
+
+  std::mutex SecretsM;  ///< Guards Secrets (the writer scrubs, addSecrets grows).
   std::vector<std::string> Secrets;
-  std::chrono::steady_clock::time_point Opened;
-  mutable std::string Error;
+
+  std::mutex M;
+  std::condition_variable Wake;     ///< The writer: work, a flush or stop.
+  std::condition_variable Drained;  ///< Producers: room in the queue, or written.
+  std::vector<orch::ir::Json> Queue;
+  uint64_t Queued = 0;   ///< Events ever queued.
+  uint64_t Written = 0;  ///< Events ever handed to fwrite and flushed.
+  uint64_t FlushTo = 0;  ///< flush(): wake until Written reaches this.
+  bool WriterIdle = false;
+  bool Urgent = false;  ///< An event was queued that wakes the writer at once.
+  bool Stop = false;
+  std::string Error;
+  std::thread Writer;  ///< Last: starts after the rest is initialised.
 };
 
 /// The values of the environment variables that look like secrets (at
@@ -63,7 +102,9 @@ std::vector<std::string> secretsFromEnvironment();
 class AttemptEvents : public runtime::RunObserver {
  public:
   explicit AttemptEvents(EventLog &Log) : Log(Log) {}
-  void attemptStarted(uint32_t Step, const runtime::ActionRequest &R) override;
+  bool needsInputHash() const override { return true; }
+  void attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
+                      const std::string &InputHash) override;
   void attemptEnded(uint32_t Step, unsigned Attempt,
                     const runtime::ActionResult &R) override;
 
@@ -92,11 +133,17 @@ class ObserverList : public runtime::RunObserver {
                     const std::string &E) override {
     for (auto *O : List) O->stepRetrying(S, D, E);
   }
+  bool needsInputHash() const override {
+    for (auto *O : List)
+      if (O->needsInputHash()) return true;
+    return false;
+  }
   void stepSettled(uint32_t S) override {
     for (auto *O : List) O->stepSettled(S);
   }
-  void attemptStarted(uint32_t S, const runtime::ActionRequest &R) override {
-    for (auto *O : List) O->attemptStarted(S, R);
+  void attemptStarted(uint32_t S, const runtime::ActionRequest &R,
+                      const std::string &H) override {
+    for (auto *O : List) O->attemptStarted(S, R, H);
   }
   void attemptEnded(uint32_t S, unsigned A, const runtime::ActionResult &R) override {
     for (auto *O : List) O->attemptEnded(S, A, R);
