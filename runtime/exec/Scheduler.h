@@ -155,6 +155,11 @@ struct StepState {
   /// With a StepCommitter or an observer that asks: a hash of the last
   /// attempt's action, model and rendered parameters (hex).
   std::string InputHash;
+  /// With an observer: when the step last became ready (0: not queued),
+  /// when it was parked for its resource group, and how long it has waited
+  /// for the group since it became ready (RunObserver::attemptWaited).
+  Executor::TimePoint ReadyAt{}, ParkedAt{};
+  Executor::Clock::duration GroupWaited{};
   std::string CacheKey;  ///< A `cache:` step's key, once rendered.
   bool Cached = false;   ///< Its result came from the cache.
   std::string PriorStarted, PriorFinished;
@@ -170,6 +175,12 @@ class RunObserver {
   virtual void stepSettled(uint32_t /*Step*/) {}
   /// True if attemptStarted() needs its InputHash (else it may be "").
   virtual bool needsInputHash() const { return false; }
+  /// An attempt of \p Step is about to start (just before
+  /// attemptStarted): it waited \p Queue from being ready (its
+  /// dependencies settled, or its backoff over), of which \p Group for a
+  /// slot or token of its resource group.
+  virtual void attemptWaited(uint32_t /*Step*/, std::chrono::microseconds /*Queue*/,
+                             std::chrono::microseconds /*Group*/) {}
   /// An attempt of \p Step starts with the rendered request \p R, whose
   /// inputs hash to \p InputHash (the hash the state store records).
   virtual void attemptStarted(uint32_t /*Step*/, const ActionRequest & /*R*/,

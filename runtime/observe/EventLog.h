@@ -141,6 +141,10 @@ class ObserverList : public runtime::RunObserver {
   void stepSettled(uint32_t S) override {
     for (auto *O : List) O->stepSettled(S);
   }
+  void attemptWaited(uint32_t S, std::chrono::microseconds Q,
+                     std::chrono::microseconds G) override {
+    for (auto *O : List) O->attemptWaited(S, Q, G);
+  }
   void attemptStarted(uint32_t S, const runtime::ActionRequest &R,
                       const std::string &H) override {
     for (auto *O : List) O->attemptStarted(S, R, H);

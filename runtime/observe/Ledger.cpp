@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "runtime/observe/EventLog.h"
+#include "runtime/observe/Metrics.h"
 
 namespace orch::observe {
 
@@ -107,6 +108,9 @@ llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
 
 void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd &E) {
   json Event;
+  uint64_t MetricIn = 0, MetricOut = 0;
+  unsigned MetricRetries = 0;
+  double MetricCost = 0;
   {
     std::lock_guard<std::mutex> L(M);
     if (auto It = Holds.find(Id); It != Holds.end()) {
@@ -148,6 +152,10 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
       T->CostUsd += One.CostUsd;
       T->LatencyMs += One.LatencyMs;
     }
+    MetricIn = One.InputTokens;
+    MetricOut = One.OutputTokens;
+    MetricRetries = unsigned(One.Retries);
+    MetricCost = One.CostUsd;
     if (BudgetBreach B; Limits.any() && reached(Total.tokens(), Total.CostUsd, B)) {
       B.Step = S.Caller.str();
       noteBreach(B);
@@ -169,6 +177,9 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     }
   }
   Settled.notify_all();
+  if (Meters)
+    Meters->modelCall(S.Model, S.Provider, MetricIn, MetricOut, MetricCost, MetricRetries,
+                      E.Ok);
   if (Events) Events->emit(std::move(Event));
 }
 

@@ -28,6 +28,7 @@
 namespace orch::observe {
 
 class EventLog;
+class Metrics;
 
 /// What calls spent.
 struct Spend {
@@ -74,6 +75,9 @@ class Ledger : public llm::CallObserver {
   llvm::Error callStarting(const llm::CallStart &S, uint64_t &Id) override;
   void callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd &E) override;
 
+  /// Counts every call ended from now on into \p M (null: none).
+  void setMetrics(Metrics *M) { Meters = M; }
+
   /// The run's total so far.
   Spend total() const;
   /// Step \p Step's total so far (zero if it made no call).
@@ -105,6 +109,7 @@ class Ledger : public llm::CallObserver {
   PriceLookup Prices;
   BudgetLimits Limits;
   EventLog *Events;
+  Metrics *Meters = nullptr;
   std::function<void(const BudgetBreach &)> OnBreach;
   mutable std::mutex M;
   std::condition_variable Settled;  ///< A reservation was settled.

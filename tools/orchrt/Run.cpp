@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Durable.h"
+#include "MetricsServer.h"
 #include "ir/Actions.h"
 #include "ir/AtomicFile.h"
 #include "ir/Diagnostics.h"
@@ -35,6 +36,7 @@
 #include "runtime/observe/BudgetStop.h"
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Ledger.h"
+#include "runtime/observe/Metrics.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
 
@@ -214,6 +216,21 @@ int runPlan(const RunCommand &Cmd) {
           Loop.post(
               [Msg = B.message()] { printDiag("orchrt", DiagKind::BudgetWarning, Msg); });
       });
+  // --metrics: served from a thread of its own for the run's life.
+  std::optional<observe::Metrics> Meters;
+  std::unique_ptr<MetricsServer> MetricsHttp;
+  if (!Cmd.MetricsAddress.empty()) {
+    auto Server = MetricsServer::start(Cmd.MetricsAddress, Meters.emplace());
+    if (!Server) return usage(llvm::toString(Server.takeError()));
+    MetricsHttp = std::move(*Server);
+    Ledger.setMetrics(&*Meters);
+    // One write: a reader must never see the address without its port.
+    llvm::errs() << fmt::format("orchrt: metrics on http://{}:{}/metrics\n",
+                                llvm::StringRef(Cmd.MetricsAddress)
+                                    .substr(0, Cmd.MetricsAddress.rfind(':'))
+                                    .str(),
+                                MetricsHttp->port());
+  }
   RunnerConfig RC;
   RC.Llm.Calls = &Ledger;
   RC.Process = std::move(*Process);
@@ -310,6 +327,8 @@ int runPlan(const RunCommand &Cmd) {
   if (Mode != ProgressMode::None) Observers.add(&Display);
   std::optional<observe::AttemptEvents> AttemptLog;
   if (Events) Observers.add(&AttemptLog.emplace(*Events));
+  std::optional<observe::MetricsObserver> MetricsFeed;
+  if (Meters) Observers.add(&MetricsFeed.emplace(*Meters, *Plan));
   // on_budget: abort stops the run once the attempt that reached it ended.
   observe::BudgetStop Stopper(Ledger, [&](const observe::BudgetBreach &B) {
     Loop.post([&Running, Msg = B.message()] {
@@ -319,6 +338,7 @@ int runPlan(const RunCommand &Cmd) {
   if (Limits.any() && !Limits.WarnOnly) Observers.add(&Stopper);
   Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, Observers.get());
   Display.attach(Sched);
+  if (MetricsFeed) MetricsFeed->attach(Sched);
   Running = &Sched;
   bool OverBudget = false;  // set once the run has ended
   // A budget reached after the last call still lets the run complete; a

@@ -42,6 +42,8 @@ struct RunCommand {
   std::string Checkpoint;
   bool NoCache = false;    ///< `--no-cache`: `cache:` steps run (and refresh the cache).
   std::string EventsPath;  ///< `--events`: the JSON Lines event log, or "".
+  /// `--metrics`: HOST:PORT to serve Prometheus metrics on during the run.
+  std::string MetricsAddress;
   double MaxCostUsd = 0;   ///< `--max-cost-usd`: the run's budget (0: none).
   uint64_t MaxTokens = 0;  ///< `--max-tokens`: the run's budget in tokens (0: none).
   bool BudgetWarnOnly = false;  ///< `--on-budget=warn`.

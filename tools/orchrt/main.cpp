@@ -95,6 +95,10 @@ cl::opt<std::string> Events("events",
                             cl::desc("Write the run's events (attempts, exact model "
                                      "requests and answers, tokens, cost) as JSON Lines"),
                             cl::value_desc("events.jsonl"), cl::cat(Cat));
+cl::opt<std::string> MetricsAt("metrics",
+                               cl::desc("Serve Prometheus metrics (GET /metrics) on this "
+                                        "loopback address during the run (port 0: any)"),
+                               cl::value_desc("127.0.0.1:PORT"), cl::cat(Cat));
 cl::opt<double> MaxCost("max-cost-usd",
                         cl::desc("Stop calling models once they cost this much"),
                         cl::value_desc("USD"), cl::init(0), cl::cat(Cat));
@@ -160,6 +164,7 @@ int main(int Argc, char **Argv) {
   C.Checkpoint = Checkpoint;
   C.NoCache = NoCache;
   C.EventsPath = Events;
+  C.MetricsAddress = MetricsAt;
   if (!(MaxCost >= 0) || (OnBudget != "abort" && OnBudget != "warn")) {
     printDiag("orchrt", orch::DiagKind::BadArgument,
               "--max-cost-usd must be at least 0 and --on-budget `abort` or `warn`");

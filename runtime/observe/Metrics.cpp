@@ -1,0 +1,251 @@
+//===- Metrics.cpp --------------------------------------------------------===//
+#include "runtime/observe/Metrics.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace orch::observe {
+
+namespace {
+
+/// A label value escaped as the exposition format asks: `\`, `"`, newline.
+std::string escapeLabel(llvm::StringRef V) {
+  std::string Out;
+  Out.reserve(V.size());
+  for (char C : V) {
+    if (C == '\\')
+      Out += "\\\\";
+    else if (C == '"')
+      Out += "\\\"";
+    else if (C == '\n')
+      Out += "\\n";
+    else
+      Out += C;
+  }
+  return Out;
+}
+
+/// `{a="x",b="y"}` (with \p Extra appended inside), or "" without labels.
+std::string labels(const std::vector<llvm::StringRef> &Names,
+                   const std::vector<std::string> &Values, llvm::StringRef Extra = "") {
+  std::string Out;
+  for (size_t I = 0; I < Names.size() && I < Values.size(); ++I)
+    Out += fmt::format("{}{}=\"{}\"", Out.empty() ? "" : ",", Names[I].str(),
+                       escapeLabel(Values[I]));
+  if (!Extra.empty()) Out += (Out.empty() ? "" : ",") + Extra.str();
+  return Out.empty() ? "" : "{" + Out + "}";
+}
+
+/// A sample value: integers as such, others with enough digits to round-trip.
+std::string number(double V) {
+  if (std::isinf(V)) return V > 0 ? "+Inf" : "-Inf";
+  if (V == std::floor(V) && std::fabs(V) < 1e15) return fmt::format("{}", int64_t(V));
+  return fmt::format("{}", V);
+}
+
+void family(std::string &Out, llvm::StringRef Name, llvm::StringRef Type,
+            llvm::StringRef Help) {
+  Out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", Name.str(), Help.str(), Name.str(),
+                     Type.str());
+}
+
+void counters(std::string &Out, llvm::StringRef Name, llvm::StringRef Help,
+              const std::vector<llvm::StringRef> &Names,
+              const std::map<std::vector<std::string>, uint64_t> &Values) {
+  family(Out, Name, "counter", Help);
+  for (const auto &[K, V] : Values)
+    Out += fmt::format("{}{} {}\n", Name.str(), labels(Names, K), V);
+}
+
+}  // namespace
+
+void Metrics::runStarted(llvm::StringRef PlanName, size_t N) {
+  std::lock_guard<std::mutex> L(M);
+  Plan = PlanName.str();
+  Steps = N;
+}
+
+void Metrics::stepSettled(llvm::StringRef Action, llvm::StringRef Status) {
+  std::lock_guard<std::mutex> L(M);
+  ++StepsByStatus[{Action.str(), Status.str()}];
+}
+
+void Metrics::attemptStarted(llvm::StringRef) {
+  std::lock_guard<std::mutex> L(M);
+  ++Running;
+}
+
+void Metrics::attemptEnded(llvm::StringRef Action, bool Ok, double Seconds) {
+  std::lock_guard<std::mutex> L(M);
+  ++AttemptsByStatus[{Action.str(), Ok ? "completed" : "failed"}];
+  if (Seconds < 0) return;  // never started (a cache hit): no duration
+  if (Running) --Running;
+  Histogram &H = Durations[{Action.str()}];
+  size_t B = 0;
+  while (B < DurationBuckets.size() && Seconds > DurationBuckets[B]) ++B;
+  if (B < DurationBuckets.size()) ++H.Buckets[B];
+  ++H.Count;
+  H.Sum += Seconds;
+}
+
+void Metrics::retried(llvm::StringRef Action) {
+  std::lock_guard<std::mutex> L(M);
+  ++Retries[{Action.str()}];
+}
+
+void Metrics::waited(llvm::StringRef Action, llvm::StringRef Group, double QueueSeconds,
+                     double GroupSeconds) {
+  std::lock_guard<std::mutex> L(M);
+  Summary &Q = QueueWait[{Action.str()}];
+  ++Q.Count;
+  Q.Sum += QueueSeconds;
+  if (!Group.empty()) {
+    Summary &G = GroupWait[{Group.str()}];
+    ++G.Count;
+    G.Sum += GroupSeconds;
+  }
+}
+
+void Metrics::modelCall(llvm::StringRef Model, llvm::StringRef Provider,
+                        uint64_t InputTokens, uint64_t OutputTokens, double CostUsd,
+                        unsigned NRetries, bool Ok) {
+  std::lock_guard<std::mutex> L(M);
+  ModelSpend &S = Models[{Model.str(), Provider.str()}];
+  ++S.Calls;
+  if (!Ok) ++S.Failed;
+  S.InputTokens += InputTokens;
+  S.OutputTokens += OutputTokens;
+  S.Retries += NRetries;
+  S.CostUsd += CostUsd;
+}
+
+std::string Metrics::render() const {
+  std::lock_guard<std::mutex> L(M);
+  std::string Out;
+  family(Out, "orch_run_info", "gauge", "The run's plan (value 1).");
+  Out += fmt::format("orch_run_info{{plan=\"{}\"}} 1\n", escapeLabel(Plan));
+  family(Out, "orch_run_steps", "gauge", "Steps in the run's plan.");
+  Out += fmt::format("orch_run_steps {}\n", Steps);
+  family(Out, "orch_attempts_running", "gauge", "Step attempts running now.");
+  Out += fmt::format("orch_attempts_running {}\n", Running);
+  counters(Out, "orch_steps_total", "Steps settled, by action and final status.",
+           {"action", "status"}, StepsByStatus);
+  counters(Out, "orch_attempts_total", "Step attempts ended, by action and status.",
+           {"action", "status"}, AttemptsByStatus);
+  counters(Out, "orch_step_retries_total",
+           "Step attempts scheduled again after a failure.", {"action"}, Retries);
+
+  family(Out, "orch_attempt_duration_seconds", "histogram",
+         "Step attempts' durations, by action.");
+  for (const auto &[K, H] : Durations) {
+    uint64_t Cum = 0;
+    for (size_t B = 0; B < DurationBuckets.size(); ++B) {
+      Cum += H.Buckets[B];
+      Out += fmt::format(
+          "orch_attempt_duration_seconds_bucket{} {}\n",
+          labels({"action"}, K, fmt::format("le=\"{}\"", number(DurationBuckets[B]))),
+          Cum);
+    }
+    Out += fmt::format("orch_attempt_duration_seconds_bucket{} {}\n",
+                       labels({"action"}, K, "le=\"+Inf\""), H.Count);
+    Out += fmt::format("orch_attempt_duration_seconds_sum{} {}\n", labels({"action"}, K),
+                       number(H.Sum));
+    Out += fmt::format("orch_attempt_duration_seconds_count{} {}\n",
+                       labels({"action"}, K), H.Count);
+  }
+  auto Summaries = [&](llvm::StringRef Name, llvm::StringRef Help, llvm::StringRef Label,
+                       const std::map<Key, Summary> &Values) {
+    family(Out, Name, "summary", Help);
+    for (const auto &[K, S] : Values) {
+      Out += fmt::format("{}_sum{} {}\n", Name.str(), labels({Label}, K), number(S.Sum));
+      Out += fmt::format("{}_count{} {}\n", Name.str(), labels({Label}, K), S.Count);
+    }
+  };
+  Summaries("orch_queue_wait_seconds",
+            "Time from a step being ready to its attempt starting, by action.", "action",
+            QueueWait);
+  Summaries("orch_group_wait_seconds",
+            "Time steps waited for a slot or a token of their resource group, by group.",
+            "group", GroupWait);
+
+  auto ModelFamily = [&](llvm::StringRef Name, llvm::StringRef Help, auto Field) {
+    family(Out, Name, "counter", Help);
+    for (const auto &[K, S] : Models)
+      Out += fmt::format("{}{} {}\n", Name.str(), labels({"model", "provider"}, K),
+                         number(double(Field(S))));
+  };
+  ModelFamily("orch_model_calls_total", "Model calls, by model and provider.",
+              [](const ModelSpend &S) { return S.Calls; });
+  ModelFamily("orch_model_failed_calls_total", "Model calls that failed.",
+              [](const ModelSpend &S) { return S.Failed; });
+  ModelFamily("orch_model_input_tokens_total", "Input tokens of model calls.",
+              [](const ModelSpend &S) { return S.InputTokens; });
+  ModelFamily("orch_model_output_tokens_total", "Output tokens of model calls.",
+              [](const ModelSpend &S) { return S.OutputTokens; });
+  ModelFamily("orch_model_retries_total",
+              "HTTP requests of model calls beyond the first.",
+              [](const ModelSpend &S) { return S.Retries; });
+  ModelFamily("orch_model_cost_usd_total",
+              "Cost of model calls in USD (registry prices).",
+              [](const ModelSpend &S) { return S.CostUsd; });
+  return Out;
+}
+
+MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
+    : Into(Into) {
+  const auto *Steps = Plan.plan().steps();
+  const auto *PlanGroups = Plan.plan().groups();
+  size_t N = Steps ? Steps->size() : 0;
+  Actions.resize(N);
+  Groups.resize(N);
+  Started.resize(N);
+  for (size_t I = 0; I < N; ++I) {
+    const auto *S = Steps->Get(I);
+    if (S->action()) Actions[I] = S->action()->str();
+    int32_t G = S->group();
+    if (G >= 0 && PlanGroups && size_t(G) < PlanGroups->size() &&
+        PlanGroups->Get(G)->name())
+      Groups[I] = PlanGroups->Get(G)->name()->str();
+  }
+  const auto *Name = Plan.plan().name();
+  Into.runStarted(Name ? Name->string_view() : "", N);
+}
+
+void MetricsObserver::stepRetrying(uint32_t Step, std::chrono::milliseconds,
+                                   const std::string &) {
+  if (Step < Actions.size()) Into.retried(Actions[Step]);
+}
+
+void MetricsObserver::stepSettled(uint32_t Step) {
+  if (Step >= Actions.size()) return;
+  const char *Status =
+      Sched ? runtime::stepStatusName(Sched->state(Step).Status) : "settled";
+  Into.stepSettled(Actions[Step], Status);
+}
+
+void MetricsObserver::attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
+                                    std::chrono::microseconds Group) {
+  if (Step < Actions.size())
+    Into.waited(Actions[Step], Groups[Step], Queue.count() / 1e6, Group.count() / 1e6);
+}
+
+void MetricsObserver::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
+                                     const std::string &) {
+  if (Step < Started.size()) Started[Step] = std::chrono::steady_clock::now();
+  Into.attemptStarted(R.Action);
+}
+
+void MetricsObserver::attemptEnded(uint32_t Step, unsigned,
+                                   const runtime::ActionResult &R) {
+  if (Step >= Actions.size()) return;
+  double Seconds = -1;
+  if (Started[Step] != std::chrono::steady_clock::time_point{})
+    Seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - Started[Step])
+            .count();
+  Started[Step] = {};
+  Into.attemptEnded(Actions[Step], R.Ok, Seconds);
+}
+
+}  // namespace orch::observe

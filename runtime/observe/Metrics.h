@@ -1,0 +1,109 @@
+//===- Metrics.h - The run's Prometheus metrics ----------------*- C++ -*-===//
+//
+// `orchrt --metrics HOST:PORT`: counters, summaries and a histogram of the
+// run, updated as it goes (MetricsObserver from the scheduler, the Ledger
+// for model calls) and rendered on demand in the Prometheus text
+// exposition format 0.0.4. Every label value comes from the plan or the
+// model registry (action, status, group, model, provider): never a
+// parameter, an output or a key.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "llvm/ADT/StringRef.h"
+#include "runtime/exec/Scheduler.h"
+
+namespace orch::observe {
+
+/// The run's metrics; every method is thread-safe.
+class Metrics {
+ public:
+  /// Upper bounds (seconds) of the attempt duration histogram's buckets.
+  static constexpr std::array<double, 12> DurationBuckets = {
+      0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300};
+
+  /// The run: its plan's name and its step count.
+  void runStarted(llvm::StringRef Plan, size_t Steps);
+  /// A step settled with \p Status (completed, failed, skipped).
+  void stepSettled(llvm::StringRef Action, llvm::StringRef Status);
+  /// An attempt of an \p Action step starts.
+  void attemptStarted(llvm::StringRef Action);
+  /// An attempt ended, \p Ok or not, after \p Seconds (< 0: it never ran).
+  void attemptEnded(llvm::StringRef Action, bool Ok, double Seconds);
+  /// A step will be tried again.
+  void retried(llvm::StringRef Action);
+  /// An attempt waited \p QueueSeconds from ready to start, of which
+  /// \p GroupSeconds for a slot of its resource group \p Group ("" if none).
+  void waited(llvm::StringRef Action, llvm::StringRef Group, double QueueSeconds,
+              double GroupSeconds);
+  /// A model call ended (after its retries).
+  void modelCall(llvm::StringRef Model, llvm::StringRef Provider, uint64_t InputTokens,
+                 uint64_t OutputTokens, double CostUsd, unsigned Retries, bool Ok);
+  /// The text exposition (format 0.0.4), sorted, one family at a time.
+  std::string render() const;
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, DurationBuckets.size()> Buckets{};  ///< Not cumulative.
+    uint64_t Count = 0;
+    double Sum = 0;
+  };
+  struct Summary {
+    uint64_t Count = 0;
+    double Sum = 0;
+  };
+  struct ModelSpend {
+    uint64_t Calls = 0, Failed = 0, InputTokens = 0, OutputTokens = 0, Retries = 0;
+    double CostUsd = 0;
+  };
+  /// Label values, in the order of the family's label names.
+  using Key = std::vector<std::string>;
+
+  mutable std::mutex M;
+  std::string Plan;
+  size_t Steps = 0;
+  uint64_t Running = 0;
+  std::map<Key, uint64_t> StepsByStatus;     ///< action, status
+  std::map<Key, uint64_t> AttemptsByStatus;  ///< action, status
+  std::map<Key, uint64_t> Retries;           ///< action
+  std::map<Key, Histogram> Durations;        ///< action
+  std::map<Key, Summary> QueueWait;          ///< action
+  std::map<Key, Summary> GroupWait;          ///< group
+  std::map<Key, ModelSpend> Models;          ///< model, provider
+};
+
+/// Feeds a Metrics from the scheduler's events: attempts, retries, waits
+/// and settled steps, labelled with the step's action and group.
+class MetricsObserver : public runtime::RunObserver {
+ public:
+  MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan);
+  /// The scheduler whose steps' final statuses stepSettled() reads.
+  void attach(const runtime::Scheduler &S) { Sched = &S; }
+  void stepRetrying(uint32_t Step, std::chrono::milliseconds Delay,
+                    const std::string &Error) override;
+  void stepSettled(uint32_t Step) override;
+  void attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
+                     std::chrono::microseconds Group) override;
+  void attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
+                      const std::string &InputHash) override;
+  void attemptEnded(uint32_t Step, unsigned Attempt,
+                    const runtime::ActionResult &R) override;
+
+ private:
+  Metrics &Into;
+  const runtime::Scheduler *Sched = nullptr;
+  std::vector<std::string> Actions;  ///< By step.
+  std::vector<std::string> Groups;   ///< By step ("" if none).
+  /// When each step's running attempt started.
+  std::vector<std::chrono::steady_clock::time_point> Started;
+};
+
+}  // namespace orch::observe

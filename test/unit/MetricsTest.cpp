@@ -1,0 +1,94 @@
+//===- MetricsTest.cpp - The Prometheus exposition of a run's metrics -----===//
+//
+// What observe::Metrics renders: families with HELP and TYPE, label values
+// escaped, cumulative histogram buckets, model spend by model and provider.
+// `promtool check metrics` checks the same text in test/run/metrics_scrape.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "runtime/observe/Metrics.h"
+
+using namespace orch::observe;
+
+namespace {
+
+bool has(const std::string &Text, const std::string &Line) {
+  return Text.find("\n" + Line + "\n") != std::string::npos;
+}
+
+TEST(Metrics, StepsAttemptsAndDurations) {
+  Metrics M;
+  M.runStarted("demo", 4);
+  M.attemptStarted("shell");
+  M.attemptEnded("shell", false, 0.00390625);  // 2^-8: sums exactly
+  M.retried("shell");
+  M.attemptStarted("shell");
+  M.attemptEnded("shell", true, 2.5);
+  M.stepSettled("shell", "completed");
+  M.attemptEnded("echo", true, -1);  // a cache hit: counted, no duration
+  M.stepSettled("echo", "completed");
+  M.stepSettled("echo", "skipped");
+  std::string T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "orch_run_info{plan=\"demo\"} 1")) << T;
+  EXPECT_TRUE(has(T, "orch_run_steps 4")) << T;
+  EXPECT_TRUE(has(T, "orch_attempts_running 0")) << T;
+  EXPECT_TRUE(has(T, "# TYPE orch_steps_total counter")) << T;
+  EXPECT_TRUE(has(T, "orch_steps_total{action=\"echo\",status=\"completed\"} 1")) << T;
+  EXPECT_TRUE(has(T, "orch_steps_total{action=\"echo\",status=\"skipped\"} 1")) << T;
+  EXPECT_TRUE(has(T, "orch_attempts_total{action=\"shell\",status=\"failed\"} 1")) << T;
+  EXPECT_TRUE(has(T, "orch_step_retries_total{action=\"shell\"} 1")) << T;
+  // Cumulative buckets: 0.0039 s falls in le=0.005, 2.5 s in le=5.
+  EXPECT_TRUE(
+      has(T, "orch_attempt_duration_seconds_bucket{action=\"shell\",le=\"0.001\"} 0"));
+  EXPECT_TRUE(
+      has(T, "orch_attempt_duration_seconds_bucket{action=\"shell\",le=\"0.005\"} 1"));
+  EXPECT_TRUE(
+      has(T, "orch_attempt_duration_seconds_bucket{action=\"shell\",le=\"1\"} 1"));
+  EXPECT_TRUE(
+      has(T, "orch_attempt_duration_seconds_bucket{action=\"shell\",le=\"5\"} 2"));
+  EXPECT_TRUE(
+      has(T, "orch_attempt_duration_seconds_bucket{action=\"shell\",le=\"+Inf\"} 2"));
+  EXPECT_TRUE(has(T, "orch_attempt_duration_seconds_sum{action=\"shell\"} 2.50390625"))
+      << T;
+  EXPECT_TRUE(has(T, "orch_attempt_duration_seconds_count{action=\"shell\"} 2")) << T;
+  EXPECT_EQ(T.find("orch_attempt_duration_seconds_count{action=\"echo\"}"),
+            std::string::npos);
+}
+
+TEST(Metrics, WaitsAndModelSpend) {
+  Metrics M;
+  M.waited("llm", "openai", 0.5, 0.25);
+  M.waited("llm", "openai", 1.5, 0.75);
+  M.waited("echo", "", 0, 0);
+  M.modelCall("gpt-4o", "openai", 100, 20, 0.5, 1, true);
+  M.modelCall("gpt-4o", "openai", 50, 0, 0.25, 0, false);
+  std::string T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "# TYPE orch_queue_wait_seconds summary")) << T;
+  EXPECT_TRUE(has(T, "orch_queue_wait_seconds_sum{action=\"llm\"} 2")) << T;
+  EXPECT_TRUE(has(T, "orch_queue_wait_seconds_count{action=\"llm\"} 2")) << T;
+  EXPECT_TRUE(has(T, "orch_group_wait_seconds_sum{group=\"openai\"} 1")) << T;
+  EXPECT_EQ(T.find("group=\"\""), std::string::npos) << T;  // no group, no sample
+  EXPECT_TRUE(has(T, "orch_model_calls_total{model=\"gpt-4o\",provider=\"openai\"} 2"));
+  EXPECT_TRUE(
+      has(T, "orch_model_failed_calls_total{model=\"gpt-4o\",provider=\"openai\"} 1"));
+  EXPECT_TRUE(
+      has(T, "orch_model_input_tokens_total{model=\"gpt-4o\",provider=\"openai\"} 150"));
+  EXPECT_TRUE(
+      has(T, "orch_model_output_tokens_total{model=\"gpt-4o\",provider=\"openai\"} 20"));
+  EXPECT_TRUE(has(T, "orch_model_retries_total{model=\"gpt-4o\",provider=\"openai\"} 1"));
+  EXPECT_TRUE(
+      has(T, "orch_model_cost_usd_total{model=\"gpt-4o\",provider=\"openai\"} 0.75"))
+      << T;
+}
+
+TEST(Metrics, LabelValuesAreEscaped) {
+  Metrics M;
+  M.runStarted("a\"b\\c\nd", 0);
+  std::string T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "orch_run_info{plan=\"a\\\"b\\\\c\\nd\"} 1")) << T;
+}
+
+}  // namespace
