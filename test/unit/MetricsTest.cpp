@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "runtime/observe/Ledger.h"
 #include "runtime/observe/Metrics.h"
 
 using namespace orch::observe;
@@ -82,6 +83,36 @@ TEST(Metrics, WaitsAndModelSpend) {
   EXPECT_TRUE(
       has(T, "orch_model_cost_usd_total{model=\"gpt-4o\",provider=\"openai\"} 0.75"))
       << T;
+}
+
+TEST(Metrics, TheLedgerCountsEachModelCall) {
+  // Priced at 1 USD per input token and 2 per output token: exact sums.
+  Ledger L([](const std::string &) { return std::pair<double, double>{1.0, 2.0}; });
+  Metrics M;
+  L.setMetrics(&M);
+  orch::llm::CallStart S;
+  S.Caller = "summarize";
+  S.Model = "gpt-4o";
+  S.Provider = "openai";
+  S.Body = R"({"model":"gpt-4o","messages":[]})";
+  orch::llm::CallEnd E;
+  E.Tokens.InputTokens = 10;
+  E.Tokens.OutputTokens = 3;
+  E.Attempts = 2;
+  E.Ok = true;
+  uint64_t Id = 0;
+  ASSERT_FALSE(bool(L.callStarting(S, Id)));
+  L.callEnded(Id, S, E);
+  std::string T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "orch_model_calls_total{model=\"gpt-4o\",provider=\"openai\"} 1"))
+      << T;
+  EXPECT_TRUE(
+      has(T, "orch_model_input_tokens_total{model=\"gpt-4o\",provider=\"openai\"} 10"));
+  EXPECT_TRUE(
+      has(T, "orch_model_output_tokens_total{model=\"gpt-4o\",provider=\"openai\"} 3"));
+  EXPECT_TRUE(has(T, "orch_model_retries_total{model=\"gpt-4o\",provider=\"openai\"} 1"));
+  EXPECT_TRUE(
+      has(T, "orch_model_cost_usd_total{model=\"gpt-4o\",provider=\"openai\"} 16"));
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {

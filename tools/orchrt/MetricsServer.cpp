@@ -55,6 +55,14 @@ llvm::Expected<std::unique_ptr<MetricsServer>> MetricsServer::start(
                     "any free one)",
                     HostPort));
   std::string Host = L.substr(0, Colon).trim("[]").str();
+  // Metrics name the plan, its actions and models: loopback only (a
+  // Prometheus elsewhere scrapes through a proxy the user sets up).
+  llvm::StringRef H(Host);
+  if (!(H == "localhost" || H == "::1" || H.starts_with("127.")))
+    return llvm::createStringError(fmt::format(
+        "--metrics `{}`: only a loopback address (127.0.0.1, ::1, localhost) may serve "
+        "metrics",
+        HostPort));
   auto I = std::make_unique<Impl>(M);
   // Bound on this thread, before the run: a port in use fails the run
   // before it starts. The loop then runs on the server's own thread.
