@@ -11,6 +11,7 @@
 // context window) and `context.fusion_max_steps`. docs/fusion.md.
 //
 //===----------------------------------------------------------------------===//
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -112,10 +113,11 @@ class FuseModelsPass : public Pass {
                M && M->ContextWindow ? M->ContextWindow : DefaultContextWindow};
       split(P, Buckets[K], tokensOf(std::get<3>(K).size()), L);
     }
-    std::stable_sort(P.ModelFusions.begin(), P.ModelFusions.end(),
-                     [](const ModelFusionGroup &A, const ModelFusionGroup &B) {
-                       return A.Steps.front() < B.Steps.front();
-                     });
+    // A step is in one group at most: first steps are unique keys.
+    std::sort(P.ModelFusions.begin(), P.ModelFusions.end(),
+              [](const ModelFusionGroup &A, const ModelFusionGroup &B) {
+                return A.Steps.front() < B.Steps.front();
+              });
     for (size_t G = 0; G < P.ModelFusions.size(); ++G)
       for (uint32_t I : P.ModelFusions[G].Steps)
         P.Steps[I].ModelFusion = static_cast<int32_t>(G);
