@@ -17,9 +17,10 @@ const llvm::StringRef StepKeys[] = {
     "dependencies", "depends_on", "on_failure",     "timeout",      "max_retries",
     "condition",    "model",      "requires_model", "max_tokens",   "tool",
     "if",           "on_error",   "metadata",       "produces",     "location",
-    "cache",        "for_each",   "foreach",        "max_parallel", "steps"};
+    "cache",        "for_each",   "foreach",        "max_parallel", "steps",
+    "fuse"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy",
-                                       "budget"};
+                                       "budget",  "fusion",      "fusion_max_steps"};
 const llvm::StringRef BudgetKeys[] = {"max_cost_usd", "max_tokens", "on_budget"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
                                      "enum", "choices", "example",  "examples"};
@@ -199,8 +200,24 @@ void Lowerer::lowerContext(const MapNode *M) {
     else if (K == "checkpoint_strategy") {
       if (auto S = getString(KV.Value, "`context.checkpoint_strategy`"))
         P->Context.CheckpointStrategy = *S;
-    } else if (K == "budget")
+    } else if (K == "budget") {
       lowerBudget(KV.Value);
+    } else if (K == "fusion") {
+      if (auto S = getString(KV.Value, "`context.fusion`")) {
+        if (S->Str != "models" && S->Str != "off")
+          Diags.report(DiagKind::InvalidEnum, S->Loc, S->Length, "`context.fusion`",
+                       S->Str.str(), "`models`, `off`", "");
+        P->Context.FuseModels = S->Str == "models";
+      }
+    } else if (K == "fusion_max_steps") {
+      if (auto I = getInt(KV.Value, "`context.fusion_max_steps`")) {
+        if (I->Val < 2 || I->Val > 100)
+          Diags.report(DiagKind::OutOfRange, I->Loc, I->Length,
+                       "`context.fusion_max_steps`", "from 2 to 100", I->Val);
+        else
+          P->Context.FusionMaxSteps = I;
+      }
+    }
   }
 }
 
@@ -462,6 +479,10 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
         S.MaxRetries = X;
     } else if (K == "max_tokens") {
       S.MaxTokens = getInt(V, quoted(K));
+    } else if (K == "fuse") {
+      S.Fuse = getBool(V, "`fuse`");
+      S.FuseLoc = V->loc();
+      S.FuseLength = V->length();
     } else if (K == "cache") {
       S.CacheTtl = getCache(V);
     } else if (K == "model") {

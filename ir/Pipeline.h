@@ -142,6 +142,13 @@ struct Step {
   int32_t Group = -1;
   /// Set by fuse: the next step of this step's fused chain, or -1.
   int32_t FuseNext = -1;
+  /// `fuse:` (docs/fusion.md): true opts a model step into fuse-models,
+  /// false opts it out of `context.fusion: models`; unset: the pipeline's.
+  std::optional<bool> Fuse;
+  SourceLoc FuseLoc;
+  uint32_t FuseLength = 0;
+  /// Set by fuse-models: index into Pipeline::ModelFusions, or -1.
+  int32_t ModelFusion = -1;
   /// A `for_each` loop (docs/control-flow.md): the items template; the
   /// step runs Body once per item. Null for other steps.
   Value *ForEach = nullptr;
@@ -246,7 +253,28 @@ struct ExecContext {
   double BudgetMaxCostUsd = 0;
   int64_t BudgetMaxTokens = 0;
   bool BudgetWarnOnly = false;  ///< `on_budget: warn`.
+  /// `context.fusion: models` (docs/fusion.md): model steps fuse unless
+  /// they say `fuse: false`.
+  bool FuseModels = false;
+  /// `context.fusion_max_steps`: steps a fused request holds at most.
+  std::optional<LocInt> FusionMaxSteps;
 };
+
+//===- Model fusion (fuse-models, docs/fusion.md) -------------------------===//
+
+/// Model steps of one level that fuse-models joins into one request: one
+/// structured answer with a property per step. Token figures are the
+/// pass's estimates (characters / 4), for `orchc explain` and `graph`.
+struct ModelFusionGroup {
+  std::vector<uint32_t> Steps;  ///< In source order.
+  llvm::StringRef Model;
+  uint32_t Level = 0;
+  int64_t EstPromptTokens = 0;       ///< The fused request's prompt.
+  int64_t EstPromptTokensSaved = 0;  ///< Against one request a step.
+  int64_t EstOutputTokens = 0;       ///< The parts' answers together.
+};
+
+//===----------------------------------------------------------------------===//
 
 /// Storage for IR and AST nodes and strings: everything allocated here is
 /// trivially destructible and freed at once with the arena.
@@ -308,6 +336,8 @@ class Pipeline {
   std::vector<ResourceGroup> Groups;
   /// Fused chains (fuse): steps that run back to back as one task.
   std::vector<std::vector<uint32_t>> FusedChains;
+  /// Fused model requests (fuse-models), in order of their first step.
+  std::vector<ModelFusionGroup> ModelFusions;
   /// The schedule pass ran: steps have levels and paths.
   bool Scheduled = false;
   /// execution.max_concurrent_tasks of config.yaml: orchrt's default -j.

@@ -172,7 +172,7 @@ class PipelinePrinter {
   /// What schedule and group-resources decided, after the steps.
   void resources() {
     if (!P.Scheduled && P.Groups.empty() && !P.MaxConcurrentTasks &&
-        P.FusedChains.empty())
+        P.FusedChains.empty() && P.ModelFusions.empty())
       return;
     OS << "  resources {\n";
     if (P.MaxConcurrentTasks) OS << "    jobs " << P.MaxConcurrentTasks << '\n';
@@ -198,6 +198,14 @@ class PipelinePrinter {
       for (size_t K = 0; K < C.size(); ++K)
         OS << (K ? ", %" : " %") << P.Steps[C[K]].Id.Str;
       OS << '\n';
+    }
+    for (const ModelFusionGroup &G : P.ModelFusions) {
+      OS << "    request \"" << G.Model << "\" level " << G.Level;
+      for (size_t K = 0; K < G.Steps.size(); ++K)
+        OS << (K ? ", %" : " %") << P.Steps[G.Steps[K]].Id.Str;
+      OS << " { est_prompt_tokens = " << G.EstPromptTokens
+         << ", saved = " << G.EstPromptTokensSaved
+         << ", est_output_tokens = " << G.EstOutputTokens << " }\n";
     }
     for (const Step &S : P.Steps) {
       OS << "    %" << S.Id.Str;

@@ -77,6 +77,9 @@ std::unique_ptr<Pass> createSelectModelsPass();
 std::unique_ptr<Pass> createSchedulePass();
 /// Groups steps by the resource they use, with the limits orchrt enforces.
 std::unique_ptr<Pass> createGroupResourcesPass();
+/// Joins independent model steps of one level that opt in into fused
+/// requests, one structured answer property a step (docs/fusion.md).
+std::unique_ptr<Pass> createFuseModelsPass();
 /// Fuses chains of cheap local steps into one runtime task.
 std::unique_ptr<Pass> createFusePass();
 /// Reports every dependency cycle once, as its path.

@@ -36,6 +36,8 @@ const PassInfo Registry[] = {
      createSchedulePass},
     {"group-resources", "group steps by resource, with concurrency and rate limits",
      createGroupResourcesPass},
+    {"fuse-models", "join same-level model steps that opt in into one structured request",
+     createFuseModelsPass},
     {"fuse", "fuse chains of cheap local steps into one runtime task", createFusePass},
 };
 }  // namespace

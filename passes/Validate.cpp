@@ -159,6 +159,9 @@ class ValidatePass : public Pass {
           D.report(DiagKind::ModelKeyOnLocalStep, M->Loc, M->Length, "max_tokens",
                    S.Action.Str.str());
       }
+      if (S.Fuse && *S.Fuse && !S.ActionAuto && !ir::isModelAction(S.Action.Str))
+        D.report(DiagKind::ModelKeyOnLocalStep, S.FuseLoc, S.FuseLength, "fuse",
+                 S.Action.Str.str());
     }
   }
 };

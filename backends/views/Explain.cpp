@@ -9,6 +9,14 @@
 
 namespace orch::backends {
 
+std::string fusionSummary(const ir::Pipeline &P, const ir::ModelFusionGroup &G) {
+  std::string Ids;
+  for (uint32_t I : G.Steps) Ids += (Ids.empty() ? "" : " ") + P.Steps[I].Id.Str.str();
+  return fmt::format(
+      "{} (level {}, {}): 1 request instead of {}, ~{} prompt tokens saved", Ids, G.Level,
+      G.Model.str(), G.Steps.size(), G.EstPromptTokensSaved);
+}
+
 void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
   OS << "pipeline " << P.Name.Str << ": " << P.Steps.size() << " step"
      << (P.Steps.size() == 1 ? "" : "s") << "\n\n";
@@ -61,6 +69,19 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
         OS << (K ? " -> " : " ") << P.Steps[C[K]].Id.Str;
       OS << '\n';
     }
+  }
+  if (!P.ModelFusions.empty()) {
+    size_t Steps = 0;
+    int64_t Saved = 0;
+    OS << "\nfused model requests (one structured answer, a property a step):\n";
+    for (const ir::ModelFusionGroup &G : P.ModelFusions) {
+      OS << "  " << fusionSummary(P, G) << '\n';
+      Steps += G.Steps.size();
+      Saved += G.EstPromptTokensSaved;
+    }
+    OS << "  in all: " << P.ModelFusions.size() << " requests instead of " << Steps
+       << " (" << Steps - P.ModelFusions.size() << " saved), ~" << Saved
+       << " prompt tokens saved (estimates: characters / 4)\n";
   }
   bool AnyModel = false;
   for (const ir::Step &S : P.Steps) {

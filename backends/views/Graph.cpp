@@ -120,6 +120,13 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
       for (uint32_t I : P.FusedChains[C]) OS << " \"" << escape(P.Steps[I].Id.Str) << '"';
       OS << "; }\n";
     }
+    for (size_t G = 0; G < P.ModelFusions.size(); ++G) {
+      OS << "  subgraph cluster_request" << G << " { label=\""
+         << escape(fusionSummary(P, P.ModelFusions[G])) << "\"; style=dotted;";
+      for (uint32_t I : P.ModelFusions[G].Steps)
+        OS << " \"" << escape(P.Steps[I].Id.Str) << '"';
+      OS << "; }\n";
+    }
     for (uint32_t I = 0; I < P.Steps.size(); ++I)
       for (const ir::DepEdge &E : P.Steps[I].Deps) {
         OS << "  \"" << escape(P.Steps[E.Target].Id.Str) << "\" -> \""
@@ -155,6 +162,13 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
         }
       }
       OS << "    s" << I << "[\"" << Text << "\"]\n";
+    }
+    for (size_t G = 0; G < P.ModelFusions.size(); ++G) {
+      const ir::ModelFusionGroup &F = P.ModelFusions[G];
+      if (F.Level != Level) continue;
+      OS << "    subgraph request" << G << " [\"" << fusionSummary(P, F) << "\"]\n";
+      for (uint32_t I : F.Steps) OS << "      s" << I << '\n';
+      OS << "    end\n";
     }
     OS << "  end\n";
   }

@@ -27,4 +27,8 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P);
 /// dependent that continues it. Empty before the schedule pass.
 std::vector<uint32_t> criticalPath(const ir::Pipeline &P);
 
+/// A fused model request (fuse-models) in words: its steps, the requests
+/// and the estimated prompt tokens it saves.
+std::string fusionSummary(const ir::Pipeline &P, const ir::ModelFusionGroup &G);
+
 }  // namespace orch::backends

@@ -37,6 +37,9 @@ struct ActionRequest {
   /// `<run id>:<step id>:<attempt>` when the run is recorded (runtime/state):
   /// side effects pass it on (`Idempotency-Key`, `ORCH_IDEMPOTENCY_KEY`).
   std::string IdempotencyKey;
+  /// fuse-models (docs/fusion.md): the fused request (an index into the
+  /// plan's model_fusions) this model step may share, or -1.
+  int32_t Fusion = -1;
 };
 
 /// How an attempt ended.
@@ -47,6 +50,9 @@ struct ActionResult {
   std::string Error;  ///< When !Ok: what went wrong, for people.
   /// When !Ok: may another attempt succeed? (A bad parameter will not.)
   bool Retryable = true;
+  /// fuse-models: the ids of the steps whose one request this attempt
+  /// shared (its own included, comma-separated), or "".
+  std::string SharedRequest;
 
   static ActionResult success(orch::ir::Json Fields) {
     ActionResult R;

@@ -9,6 +9,7 @@
 #include "ir/Eval.h"
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelStats.h"
+#include "runtime/llm/FusedRequest.h"
 
 namespace orch::runtime {
 
@@ -184,16 +185,28 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
     return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
   }
   if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});
-  json Fields = *Resp->Structured;
+  return structuredResult(*Resp->Structured);
+}
+
+ActionResult structuredResult(const json &Answer) {
+  json Fields = Answer;
   if (!Fields.is_object()) Fields = json{{"value", Fields}};
   if (!Fields.contains("output") || !Fields["output"].is_string())
-    Fields["output"] = ir::toJsonText(*Resp->Structured);
+    Fields["output"] = ir::toJsonText(Answer);
   return ActionResult::success(std::move(Fields));
 }
 
 std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone Done) {
   auto Cancel = std::make_shared<std::atomic<bool>>(false);
-  auto Job = [this, R, Done = std::move(Done), Cancel] {
+  if (R.Fusion >= 0) {
+    // The members of a fused request that start in this loop turn go out
+    // together once the turn is over.
+    std::vector<FusedMember> &Ms = Pending[R.Fusion];
+    if (Ms.empty()) Exec.post([this, F = R.Fusion] { flush(F); });
+    Ms.push_back({R, std::move(Done), Cancel});
+    return std::make_unique<LlmTask>(Cancel);
+  }
+  enqueue([this, R, Done = std::move(Done), Cancel] {
     if (*Cancel) return;
     ActionResult Res;
     try {
@@ -205,7 +218,37 @@ std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone D
     Exec.post([Done, Cancel, Res = std::move(Res)]() mutable {
       if (!*Cancel) Done(std::move(Res));
     });
-  };
+  });
+  return std::make_unique<LlmTask>(Cancel);
+}
+
+void LlmSteps::flush(int32_t F) {
+  std::vector<FusedMember> Ms;
+  for (FusedMember &M : Pending[F])
+    if (!*M.Cancel) Ms.push_back(std::move(M));
+  Pending.erase(F);
+  if (Ms.empty()) return;
+  enqueue([this, Ms = std::move(Ms)] {
+    std::vector<ActionResult> Res;
+    try {
+      if (Ms.size() == 1)
+        Res.push_back(run(Ms[0].R, Ms[0].Cancel.get()));
+      else
+        Res = runFused(Ms);
+    } catch (const std::exception &E) {
+      Res.assign(Ms.size(), ActionResult::failure(
+                                std::string("internal error: ") + E.what(), false));
+    }
+    // One post for all: their dependents become ready in one loop turn
+    // and can fuse again.
+    Exec.post([Ms, Res = std::move(Res)]() mutable {
+      for (size_t K = 0; K < Ms.size(); ++K)
+        if (!*Ms[K].Cancel) Ms[K].Done(std::move(Res[K]));
+    });
+  });
+}
+
+void LlmSteps::enqueue(std::function<void()> Job) {
   {
     std::lock_guard<std::mutex> L(QM);
     Queue.push_back(std::move(Job));
@@ -214,7 +257,6 @@ std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone D
       Workers.emplace_back([this] { worker(); });
   }
   QCV.notify_one();
-  return std::make_unique<LlmTask>(Cancel);
 }
 
 void LlmSteps::worker() {

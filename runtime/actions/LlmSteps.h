@@ -50,6 +50,10 @@ struct LlmSettings {
 /// The system message and user prompt for step \p R (exposed for tests).
 std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R);
 
+/// A structured answer as a step's result: its properties (a non-object
+/// as `value`) and `output`, the answer's JSON text unless it has one.
+ActionResult structuredResult(const orch::ir::Json &Answer);
+
 /// Runs model steps.
 class LlmSteps {
  public:
@@ -69,6 +73,20 @@ class LlmSteps {
   llvm::Expected<llm::Client *> clientFor(const std::string &Model,
                                           llm::ModelSettings &Settings);
   void worker();
+  /// Queues \p Job for a worker thread.
+  void enqueue(std::function<void()> Job);
+  /// A model step waiting, in this loop turn, for the others of its fused
+  /// request (fuse-models, docs/fusion.md).
+  struct FusedMember {
+    ActionRequest R;
+    ActionDone Done;
+    std::shared_ptr<std::atomic<bool>> Cancel;
+  };
+  /// Sends the members of fused request \p F that started this turn.
+  void flush(int32_t F);
+  /// One request for \p M, split into each member's result; parts missing
+  /// or failing their schema are asked again alone.
+  std::vector<ActionResult> runFused(const std::vector<FusedMember> &M);
 
   Executor &Exec;
   llm::HttpTransport &Transport;
@@ -80,6 +98,7 @@ class LlmSteps {
   std::mutex QM;
   std::condition_variable QCV;
   std::deque<std::function<void()>> Queue;
+  std::map<int32_t, std::vector<FusedMember>> Pending;  ///< Loop thread only.
   std::vector<std::thread> Workers;
   unsigned Idle = 0;
   bool Quit = false;

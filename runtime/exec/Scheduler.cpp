@@ -124,6 +124,12 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
       Limits.push_back({G->max_concurrent(), G->requests_per_minute(), G->burst()});
   Groups = ResourceGroups(Limits);
   GroupTimers.assign(Groups.size(), 0);
+  FusionOf.assign(N, -1);
+  if (P.model_fusions()) {
+    FusionLease.assign(P.model_fusions()->size(), 0);
+    for (uint32_t F = 0; F < P.model_fusions()->size(); ++F)
+      for (uint32_t I : *P.model_fusions()->Get(F)->steps()) FusionOf[I] = F;
+  }
 }
 
 Scheduler::~Scheduler() {
@@ -159,6 +165,9 @@ uint32_t Scheduler::popReady() {
 bool Scheduler::admit(uint32_t I) {
   int32_t G = P.steps()->Get(I)->group();
   if (G < 0 || static_cast<size_t>(G) >= Groups.size()) return true;
+  int32_t F = FusionOf[I];
+  if (F >= 0 && FusionLease[F])
+    return true;  // joins the request a member of its fused group paid for
   ResourceGroups::Admission A = Groups.tryAcquire(G, Exec.now());
   StepState &St = States[I];
   if (A.Granted) {
@@ -166,6 +175,13 @@ bool Scheduler::admit(uint32_t I) {
     if (St.ParkedAt != Executor::TimePoint{}) {
       St.GroupWaited += Exec.now() - St.ParkedAt;
       St.ParkedAt = {};
+    }
+    if (F >= 0 && !FusionLease[F]) {
+      FusionLease[F] = 1;
+      std::weak_ptr<bool> Live = Alive;
+      Exec.post([this, Live, F] {
+        if (!Live.expired()) FusionLease[F] = 0;
+      });
     }
     return true;
   }
@@ -404,6 +420,7 @@ void Scheduler::begin(uint32_t I) {
   R.ModelSelected = S->model_selected();
   R.Ucb = S->ucb_exploration();
   R.MaxTokens = S->max_tokens();
+  R.Fusion = FusionOf[I];
   if (S->fallback_models())
     for (const auto *F : *S->fallback_models()) R.Fallbacks.push_back(F->str());
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();
@@ -578,6 +595,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   if (St.Epoch != Epoch || St.Status != StepStatus::Running) return;
   endAttempt(I, /*Cancel=*/false);
   if (Obs) Obs->attemptEnded(I, St.Attempts, R);
+  St.SharedRequest = std::move(R.SharedRequest);
   if (R.Ok)
     complete(I, std::move(R.Fields));
   else {

@@ -163,6 +163,8 @@ struct StepState {
   std::string CacheKey;  ///< A `cache:` step's key, once rendered.
   bool Cached = false;   ///< Its result came from the cache.
   std::string PriorStarted, PriorFinished;
+  /// fuse-models: the steps whose request the last attempt shared, or "".
+  std::string SharedRequest;
 };
 
 /// Notified as steps move; the progress display is one.
@@ -320,6 +322,11 @@ class Scheduler : public ir::EvalScope {
   std::vector<uint32_t> Ready;     ///< A heap (pushReady/popReady).
   std::vector<uint32_t> Continue;  ///< Fused steps to start next, before Ready.
   ResourceGroups Groups;
+  // fuse-models (docs/fusion.md): members of one fused request that start
+  // in one loop turn share the resource token the first one took (their
+  // model calls go out as one request in the next turn).
+  std::vector<int32_t> FusionOf;  ///< Step -> plan model_fusions index, or -1.
+  std::vector<char> FusionLease;  ///< A member took a token this turn.
   std::vector<Executor::TimerId> GroupTimers;  ///< Wakes a group when a token is due.
   std::array<size_t, 6> Counts{};
   size_t Running = 0, Settled = 0;

@@ -249,6 +249,15 @@ class Dumper {
           OS << " from \"" << G->limits_from()->string_view() << '"';
         OS << '\n';
       }
+    if (P.model_fusions())
+      for (const pf::ModelFusion *F : *P.model_fusions()) {
+        OS << "  request \"" << (F->model() ? F->model()->string_view() : "") << '"';
+        for (uint32_t K = 0; K < F->steps()->size(); ++K)
+          OS << (K ? ", %" : " %")
+             << P.steps()->Get(F->steps()->Get(K))->id()->string_view();
+        OS << " est_prompt_tokens = " << F->est_prompt_tokens()
+           << " saved = " << F->est_prompt_tokens_saved() << '\n';
+      }
     if (P.mcp_servers())
       for (const pf::McpServer *M : *P.mcp_servers()) {
         OS << "  mcp_server \"" << M->name()->string_view() << "\" ";

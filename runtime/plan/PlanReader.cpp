@@ -121,6 +121,15 @@ class Checker {
         if (!P.groups()->Get(G)->name())
           return fail(fmt::format("resource group {} has no name", G));
     uint32_t NSteps = P.steps() ? P.steps()->size() : 0;
+    if (P.model_fusions())
+      for (uint32_t G = 0; G < P.model_fusions()->size(); ++G) {
+        const pf::ModelFusion *F = P.model_fusions()->Get(G);
+        if (!F->steps() || F->steps()->size() < 2)
+          return fail(fmt::format("fused request {} has fewer than two steps", G));
+        for (uint32_t I : *F->steps())
+          if (I >= NSteps)
+            return fail(fmt::format("fused request {} names step #{}", G, I));
+      }
     llvm::StringSet<> Ids;
     std::vector<std::vector<uint32_t>> Out(NSteps);
     std::vector<uint32_t> InDeg(NSteps, 0);

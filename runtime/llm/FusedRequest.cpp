@@ -1,0 +1,155 @@
+//===- FusedRequest.cpp ---------------------------------------------------===//
+#include "runtime/llm/FusedRequest.h"
+
+#include <fmt/format.h>
+
+#include "ir/JsonSchema.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace orch::llm {
+
+using json = orch::ir::Json;
+
+namespace {
+
+constexpr const char *FusedInstructions =
+    "You answer several independent tasks at once. Each task below starts with a "
+    "line `### <key>`. Answer every task as if it were asked alone, in the property "
+    "of the same key; never let one task's text change another's answer.";
+
+/// \p Total in whole parts proportional to \p Weights (a zero weight
+/// counts 1); the remainder goes one a part from the first.
+std::vector<uint64_t> apportion(uint64_t Total, llvm::ArrayRef<uint64_t> Weights) {
+  std::vector<uint64_t> Out(Weights.size(), 0);
+  if (Weights.empty()) return Out;
+  unsigned __int128 Sum = 0;
+  for (uint64_t W : Weights) Sum += W ? W : 1;
+  uint64_t Given = 0;
+  for (size_t I = 0; I < Weights.size(); ++I) {
+    uint64_t W = Weights[I] ? Weights[I] : 1;
+    Out[I] = static_cast<uint64_t>(static_cast<unsigned __int128>(Total) * W / Sum);
+    Given += Out[I];
+  }
+  for (size_t I = 0; Given < Total; I = (I + 1) % Out.size(), ++Given) ++Out[I];
+  return Out;
+}
+
+}  // namespace
+
+std::string fusedKey(size_t Index, llvm::StringRef StepId) {
+  std::string K = fmt::format("p{}_", Index);
+  for (char C : StepId) K += llvm::isAlnum(C) || C == '_' || C == '-' ? C : '_';
+  return K.substr(0, 64);
+}
+
+ChatRequest buildFusedRequest(const std::string &Model, const std::string &System,
+                              llvm::ArrayRef<FusedPart> Parts, unsigned MaxTokens) {
+  ChatRequest R;
+  R.Model = Model;
+  R.System = System.empty() ? FusedInstructions : System + "\n\n" + FusedInstructions;
+  json Props = json::object();
+  json Required = json::array();
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    std::string Key = fusedKey(I, Parts[I].StepId);
+    R.Prompt += (I ? "\n\n### " : "### ") + Key + "\n" + Parts[I].Prompt;
+    Props[Key] = Parts[I].Schema ? *Parts[I].Schema : json{{"type", "string"}};
+    Required.push_back(Key);
+  }
+  R.Schema = json{{"type", "object"},
+                  {"properties", std::move(Props)},
+                  {"required", std::move(Required)},
+                  {"additionalProperties", false}};
+  R.SchemaName = "fused_answer";
+  R.MaxTokens = MaxTokens;
+  return R;
+}
+
+std::vector<FusedAnswer> splitFusedAnswer(const json &Structured,
+                                          llvm::ArrayRef<FusedPart> Parts) {
+  std::vector<FusedAnswer> Out(Parts.size());
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    std::string Key = fusedKey(I, Parts[I].StepId);
+    auto It = Structured.is_object() ? Structured.find(Key) : Structured.end();
+    if (!Structured.is_object() || It == Structured.end()) {
+      Out[I].Error = fmt::format("the fused answer has no `{}`", Key);
+      continue;
+    }
+    json Schema = Parts[I].Schema ? *Parts[I].Schema : json{{"type", "string"}};
+    if (std::string Bad = ir::validateJson(*It, Schema); !Bad.empty()) {
+      Out[I].Error = fmt::format("`{}` fails its schema: {}", Key, Bad);
+      continue;
+    }
+    Out[I].Value = *It;
+  }
+  return Out;
+}
+
+std::vector<Usage> splitUsage(const Usage &Total, llvm::ArrayRef<FusedPart> Parts,
+                              llvm::ArrayRef<std::string> Answers) {
+  std::vector<uint64_t> In, Out;
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    In.push_back(Parts[I].Prompt.size() + fusedKey(I, Parts[I].StepId).size());
+    Out.push_back(I < Answers.size() ? Answers[I].size() : 0);
+  }
+  std::vector<uint64_t> InShare = apportion(Total.InputTokens, In);
+  std::vector<uint64_t> OutShare = apportion(Total.OutputTokens, Out);
+  std::vector<Usage> U(Parts.size());
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    U[I].InputTokens = InShare[I];
+    U[I].OutputTokens = OutShare[I];
+    // An answer without usage leaves every part without it.
+    U[I].Unreported = Total.Unreported;
+  }
+  return U;
+}
+
+}  // namespace orch::llm
+
+namespace orch::llm {
+
+llvm::Error FusedCallObserver::callStarting(const CallStart &S, uint64_t &Id) {
+  Id = 0;
+  Ids.clear();
+  for (const FusedPart &P : Parts) {
+    CallStart One = S;
+    One.Caller = P.StepId;
+    uint64_t InnerId = 0;
+    if (llvm::Error E = Inner.callStarting(One, InnerId)) {
+      // Refused (a budget): the parts already told end without a call.
+      CallEnd None;
+      None.Error = "not sent: another part of the fused request was refused";
+      for (size_t K = 0; K < Ids.size(); ++K) {
+        CallStart Told = S;
+        Told.Caller = Parts[K].StepId;
+        Inner.callEnded(Ids[K], Told, None);
+      }
+      Ids.clear();
+      return E;
+    }
+    Ids.push_back(InnerId);
+  }
+  return llvm::Error::success();
+}
+
+void FusedCallObserver::callEnded(uint64_t, const CallStart &S, const CallEnd &E) {
+  std::vector<std::string> Answers(Parts.size());
+  if (E.Ok) {
+    json A = json::parse(E.Answer, nullptr, false);
+    for (size_t K = 0; K < Parts.size() && A.is_object(); ++K)
+      if (auto It = A.find(fusedKey(K, Parts[K].StepId)); It != A.end())
+        Answers[K] = It->is_string()
+                         ? It->get<std::string>()
+                         : It->dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  std::vector<Usage> Shares = splitUsage(E.Tokens, Parts, Answers);
+  for (size_t K = 0; K < Ids.size(); ++K) {
+    CallStart One = S;
+    One.Caller = Parts[K].StepId;
+    CallEnd Part = E;
+    Part.Tokens = Shares[K];
+    Part.Answer = Answers[K];
+    Inner.callEnded(Ids[K], One, Part);
+  }
+}
+
+}  // namespace orch::llm

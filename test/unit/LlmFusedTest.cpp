@@ -1,0 +1,157 @@
+//===- LlmFusedTest.cpp - Fused model steps through LlmSteps --------------===//
+//
+// Members of one fused request (ActionRequest::Fusion) started in one loop
+// turn go out as one request; the answer is split; a part missing or off
+// its schema is asked again alone; a failed request fails every member.
+// A fake transport answers by what it is sent.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "runtime/actions/LlmSteps.h"
+#include "runtime/exec/EventLoop.h"
+
+using json = orch::ir::Json;
+using namespace orch;
+using namespace orch::runtime;
+
+namespace {
+
+/// Answers a fused request with FusedAnswer (or 500 when Down), any other
+/// request with `{"label": "alone"}`; counts both kinds.
+class FusedTransport : public llm::HttpTransport {
+ public:
+  llvm::Expected<llm::HttpResponse> post(const llm::HttpRequest &R) override {
+    std::lock_guard<std::mutex> L(M);
+    json Body = json::parse(R.Body);
+    bool Fused = Body["response_format"]["json_schema"]["name"] == "fused_answer";
+    (Fused ? FusedSeen : AloneSeen)++;
+    if (Fused) LastFused = Body;
+    if (Down) return llm::HttpResponse{500, {}, R"({"error":{"message":"down"}})"};
+    json Content = Fused ? FusedAnswer : json{{"label", "alone"}};
+    json Message = {{"role", "assistant"}, {"content", Content.dump()}};
+    json Choice = {{"message", Message}, {"finish_reason", "stop"}};
+    json Usage = {{"prompt_tokens", 90}, {"completion_tokens", 30}};
+    json Out = {{"choices", json::array({Choice})}, {"usage", Usage}};
+    return llm::HttpResponse{200, {}, Out.dump()};
+  }
+  std::mutex M;
+  json FusedAnswer = json::object();
+  json LastFused;
+  bool Down = false;
+  int FusedSeen = 0, AloneSeen = 0;
+};
+
+LlmSettings settings() {
+  LlmSettings S;
+  S.ClientRetries = 0;
+  S.Env = [](const std::string &Name) -> std::optional<std::string> {
+    if (Name == "OPENAI_BASE_URL") return "http://fake.invalid/v1";
+    return std::nullopt;
+  };
+  return S;
+}
+
+ActionRequest member(const std::string &Id) {
+  ActionRequest R;
+  R.StepId = Id;
+  R.Action = "generate";
+  R.Model = "gpt-4o-mini";
+  R.Params = json{{"system", "Classify."}, {"prompt", "text of " + Id}};
+  R.ParamOrder = {"system", "prompt"};
+  R.OutputSchema = R"({"type":"object","properties":{"label":{"type":"string",)"
+                   R"("enum":["pos","neg","alone"]}},"required":["label"]})";
+  R.Fusion = 0;
+  return R;
+}
+
+/// Starts a, b and c in one loop turn and runs until all three report.
+std::map<std::string, ActionResult> runThree(FusedTransport &T) {
+  EventLoop Loop;
+  llm::SystemClock Clock;
+  LlmSteps Steps(Loop, T, Clock, settings());
+  std::map<std::string, ActionResult> Got;
+  std::vector<std::unique_ptr<ActionTask>> Tasks;
+  for (const char *Id : {"a", "b", "c"})
+    Tasks.push_back(
+        Steps.start(member(Id), [&Got, Id](ActionResult R) { Got[Id] = std::move(R); }));
+  Loop.runUntil([&] { return Got.size() == 3; });
+  return Got;
+}
+
+TEST(LlmFused, OneRequestSplitIntoEachStepsResult) {
+  FusedTransport T;
+  T.FusedAnswer = {{"p0_a", {{"label", "pos"}}},
+                   {"p1_b", {{"label", "neg"}}},
+                   {"p2_c", {{"label", "pos"}}}};
+  auto Got = runThree(T);
+  EXPECT_EQ(T.FusedSeen, 1);
+  EXPECT_EQ(T.AloneSeen, 0);
+  EXPECT_EQ(T.LastFused["messages"][0]["content"].get<std::string>().find("Classify."),
+            0u);
+  for (auto &[Id, R] : Got) {
+    ASSERT_TRUE(R.Ok) << Id << ": " << R.Error;
+    EXPECT_EQ(R.SharedRequest, "a,b,c");
+  }
+  EXPECT_EQ(Got["a"].Fields["label"], "pos");
+  EXPECT_EQ(Got["b"].Fields["label"], "neg");
+  EXPECT_EQ(Got["b"].Fields["output"], R"({"label":"neg"})");
+}
+
+TEST(LlmFused, OnlyAMissingPartIsAskedAgainAlone) {
+  FusedTransport T;
+  T.FusedAnswer = {{"p0_a", {{"label", "pos"}}}, {"p2_c", {{"label", "neg"}}}};
+  auto Got = runThree(T);
+  EXPECT_EQ(T.FusedSeen, 1);
+  EXPECT_EQ(T.AloneSeen, 1);
+  ASSERT_TRUE(Got["b"].Ok) << Got["b"].Error;
+  EXPECT_EQ(Got["b"].Fields["label"], "alone");
+  EXPECT_NE(Got["b"].SharedRequest.find("asked again alone"), std::string::npos);
+  EXPECT_EQ(Got["a"].Fields["label"], "pos");
+  EXPECT_EQ(Got["c"].SharedRequest, "a,b,c");
+}
+
+TEST(LlmFused, APartFailingItsSchemaIsAskedAgainAlone) {
+  FusedTransport T;
+  T.FusedAnswer = {{"p0_a", {{"label", "furious"}}},
+                   {"p1_b", {{"label", "neg"}}},
+                   {"p2_c", {{"label", "pos"}}}};
+  auto Got = runThree(T);
+  EXPECT_EQ(T.FusedSeen, 1);
+  EXPECT_EQ(T.AloneSeen, 1);
+  EXPECT_EQ(Got["a"].Fields["label"], "alone");
+  EXPECT_NE(Got["a"].SharedRequest.find("fails its schema"), std::string::npos);
+  EXPECT_EQ(Got["b"].Fields["label"], "neg");
+}
+
+TEST(LlmFused, AFailedRequestFailsEveryMemberForItsOwnPolicy) {
+  FusedTransport T;
+  T.Down = true;
+  auto Got = runThree(T);
+  EXPECT_EQ(T.FusedSeen, 1);
+  EXPECT_EQ(T.AloneSeen, 0);
+  for (auto &[Id, R] : Got) {
+    EXPECT_FALSE(R.Ok) << Id;
+    EXPECT_TRUE(R.Retryable) << Id;  // the scheduler retries under the step's policy
+    EXPECT_NE(R.Error.find("fused request"), std::string::npos) << R.Error;
+    EXPECT_EQ(R.SharedRequest, "a,b,c");
+  }
+}
+
+TEST(LlmFused, AMemberAloneInItsTurnAsksAlone) {
+  FusedTransport T;
+  EventLoop Loop;
+  llm::SystemClock Clock;
+  LlmSteps Steps(Loop, T, Clock, settings());
+  std::optional<ActionResult> Got;
+  auto Task = Steps.start(member("a"), [&](ActionResult R) { Got = std::move(R); });
+  Loop.runUntil([&] { return Got.has_value(); });
+  EXPECT_EQ(T.FusedSeen, 0);
+  EXPECT_EQ(T.AloneSeen, 1);
+  EXPECT_TRUE(Got->Ok) << Got->Error;
+  EXPECT_EQ(Got->SharedRequest, "");
+}
+
+}  // namespace
