@@ -73,6 +73,8 @@ struct StepUse {
   llvm::StringRef Sub{};  ///< The key read from an Object-shaped field.
   SourceLoc FieldLoc{};   ///< Where Field is written, for carets.
   uint32_t FieldLength = 0;
+  SourceLoc SubLoc{};  ///< Where Sub is written, for carets.
+  uint32_t SubLength = 0;
 };
 
 /// One step of the pipeline.
@@ -200,7 +202,7 @@ struct McpServer {
   /// variable of orchrt's environment, read at run time (the plan holds
   /// the name only); any other value is literal text.
   std::vector<LocPair> Env;
-  LocString Url;  ///< HTTP: the endpoint.
+  LocString Url;                 ///< HTTP: the endpoint.
   std::vector<LocPair> Headers;  ///< HTTP: values as for Env.
   /// `max_concurrent:`: calls in flight at once on this server (0: -j).
   std::optional<LocInt> MaxConcurrent;

@@ -13,6 +13,7 @@
 #include "ir/Filters.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/YAMLParser.h"
+#include "passes/McpSchemaCheck.h"
 #include "passes/McpSteps.h"
 #include "passes/Pass.h"
 
@@ -251,9 +252,13 @@ class CheckActionsPass : public Pass {
         if (It == Mcp->Fields.end()) continue;
         for (const std::string &F : It->second) Fields.push_back(F);
       }
-      if (!llvm::is_contained(Fields, U.Field))
+      if (!llvm::is_contained(Fields, U.Field)) {
         D->report(DiagKind::UnknownStepField, U.FieldLoc, U.FieldLength, T.Id.Str.str(),
                   A->Name.str(), U.Field.str(), didYouMean(U.Field, Fields));
+      } else if (A->OpenFields) {
+        if (auto It = Mcp->Outputs.find(U.Target); It != Mcp->Outputs.end())
+          checkMcpFieldRead(U, T, It->second, *D);
+      }
     }
   }
 

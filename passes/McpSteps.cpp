@@ -6,11 +6,11 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "passes/McpSchemaCheck.h"
 
 namespace orch::passes {
 
 using namespace ir;
-using json = orch::ir::Json;
 
 namespace {
 
@@ -28,27 +28,6 @@ const ScalarValue *constantParam(const Step &S, llvm::StringRef Name) {
   if (!E) return nullptr;
   auto *Sc = llvm::dyn_cast<ScalarValue>(E->V);
   return Sc && Sc->scalar().Ty == Type::String ? Sc : nullptr;
-}
-
-/// Does a constant of type \p T fit JSON schema type \p Want? Unknown
-/// schema types fit everything: only what is sure is an error.
-bool fits(Type T, llvm::StringRef Want) {
-  if (Want == "string") return T == Type::String;
-  if (Want == "integer") return T == Type::Int;
-  if (Want == "number") return T == Type::Int || T == Type::Float;
-  if (Want == "boolean") return T == Type::Bool;
-  if (Want == "null") return T == Type::Null;
-  if (Want == "array") return T == Type::List;
-  if (Want == "object") return T == Type::Map;
-  return true;
-}
-
-/// The static type of \p V when it is a constant or a constant collection.
-std::optional<Type> constantType(const Value *V) {
-  if (auto *Sc = llvm::dyn_cast<ScalarValue>(V)) return Sc->scalar().Ty;
-  if (llvm::isa<ListValue>(V)) return Type::List;
-  if (llvm::isa<MapValue>(V)) return Type::Map;
-  return std::nullopt;  // a template: known at run time
 }
 
 /// The lock's entry for server \p Name, made if missing.
@@ -116,57 +95,6 @@ const McpLockTool *schemaOf(const McpServer &Srv, const ScalarValue &Tool,
   return nullptr;
 }
 
-/// Checks the step's `arguments` against \p Schema (a JSON schema object).
-void checkArguments(const Step &S, llvm::StringRef Tool, const json &Schema,
-                    DiagnosticEngine &D) {
-  if (!Schema.is_object()) return;
-  const MapEntry *Args = param(S, "arguments");
-  auto *Map = Args ? llvm::dyn_cast<MapValue>(Args->V) : nullptr;
-  if (Args && !Map) return;  // one template: its value is known at run time
-  const json *Props = nullptr;
-  if (auto P = Schema.find("properties"); P != Schema.end() && P->is_object())
-    Props = &*P;
-  // Unknown names are errors only when the schema lists its properties
-  // and does not allow others.
-  auto Extra = Schema.find("additionalProperties");
-  bool Closed =
-      Props && (Extra == Schema.end() || (Extra->is_boolean() && !Extra->get<bool>()));
-  if (Map)
-    for (const MapEntry &E : Map->entries()) {
-      const json *Prop = nullptr;
-      if (Props)
-        if (auto It = Props->find(E.Key.str()); It != Props->end()) Prop = &*It;
-      if (!Prop) {
-        if (!Closed) continue;
-        std::vector<std::string> Names;
-        for (auto &[K, V] : Props->items()) Names.push_back(K);
-        std::vector<llvm::StringRef> Refs(Names.begin(), Names.end());
-        D.report(DiagKind::McpUnknownArgument, E.KeyLoc,
-                 static_cast<uint32_t>(E.Key.size()), Tool.str(), E.Key.str(),
-                 didYouMean(E.Key, Refs));
-        continue;
-      }
-      auto Ty = Prop->is_object() ? Prop->find("type") : Prop->end();
-      std::optional<Type> Have = constantType(E.V);
-      if (Ty == Prop->end() || !Ty->is_string() || !Have) continue;
-      if (!fits(*Have, Ty->get<std::string>()))
-        D.report(DiagKind::McpArgumentType, E.V->loc(), E.V->length(), E.Key.str(),
-                 Tool.str(), "of JSON type `" + Ty->get<std::string>() + "`",
-                 describeType(*Have).str());
-    }
-  if (auto R = Schema.find("required"); R != Schema.end() && R->is_array())
-    for (const json &Need : *R) {
-      if (!Need.is_string()) continue;
-      std::string N = Need.get<std::string>();
-      bool Given = Map && llvm::any_of(Map->entries(),
-                                       [&](const MapEntry &E) { return E.Key == N; });
-      if (Given) continue;
-      const MapEntry *At = Args ? Args : param(S, "tool");
-      D.report(DiagKind::McpMissingArgument, At->KeyLoc,
-               static_cast<uint32_t>(At->Key.size()), Tool.str(), N);
-    }
-}
-
 }  // namespace
 
 const McpServer *mcpServerOf(const Pipeline &P, const Step &S) {
@@ -197,7 +125,8 @@ void checkMcpStep(const Pipeline &P, const Step &S, uint32_t Index, DiagnosticEn
   if (!M || !Tool) return;
   const McpLockTool *T = schemaOf(*Srv, *Tool, D, *M);
   if (!T) return;
-  checkArguments(S, Tool->scalar().S, T->Input, D);
+  checkMcpArguments(S, Tool->scalar().S, T->Input, D);
+  M->Outputs[Index] = T->Output;
   // The result's fields: `output`, `structured`, and the properties of
   // the output schema when there is one.
   if (T->Output.is_object())

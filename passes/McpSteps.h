@@ -42,6 +42,9 @@ struct McpOptions {
   /// `mcp` step's result has (by step index) when its output schema is known.
   std::map<std::string, std::optional<std::vector<McpLockTool>>> Asked;
   std::map<uint32_t, std::vector<std::string>> Fields;
+  /// The output schema of each `mcp` step whose tool is known (by step
+  /// index; null when the tool has none), for nested field reads.
+  std::map<uint32_t, ir::Json> Outputs;
 };
 
 /// The server of `mcp_servers:` that `mcp` step \p S names with a constant

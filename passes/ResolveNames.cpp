@@ -412,6 +412,8 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
     if (Key && !llvm::all_of(*Key, llvm::isDigit)) {
       U.Shape = UseShape::Object;
       U.Sub = *Key;
+      U.SubLoc = linkLoc(Rest[1]);
+      U.SubLength = linkLen(Rest[1]);
     } else {
       U.Shape = UseShape::List;
     }

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""`tools/call` round trip, p50 and p99, measured by the official TypeScript
-SDK client (test/fixtures/mcp_client/call_tools.mjs --bench N):
+"""`tools/call` round trip, p50 and p99, of
 
   - `orchrt mcp` on the one-step echo plan, over stdio and over HTTP;
   - a TypeScript SDK server doing the same (bench/mcp/ts_echo_server.mjs)
-    over stdio.
+    over stdio;
+
+measured twice: by the official TypeScript SDK client
+(test/fixtures/mcp_client/call_tools.mjs --bench N), and by a minimal C
+client over pipes (bench/mcp/raw_client.c, compiled here with `cc -O2`:
+no SDK and no JSON parser, so it measures the server plus two pipe hops),
+one call at a time and pipelined (all calls written at once).
 
   bench_mcp.py ORCHC ORCHRT [N]   (run from the repository root)
 """
@@ -42,8 +47,22 @@ wrapper = os.path.join(tmp, "ts-server")
 with open(wrapper, "w") as f:
     f.write(f"#!/bin/sh\nexec node {server}\n")
 os.chmod(wrapper, 0o755)
+raw = os.path.join(tmp, "raw_client")
+subprocess.run(["cc", "-O2", "-o", raw, os.path.join(root, "bench", "mcp", "raw_client.c")],
+               check=True)
+
+
+def bench_raw(label, cmd):
+    for mode in ("one", "pipe"):
+        out = subprocess.run([raw, str(min(int(N), 8000)), mode, "--"] + cmd,
+                             stdout=subprocess.PIPE, text=True, check=True).stdout
+        print(f"{label}, raw C client: " + out.strip().replace("\n", "; "))
+
+
 try:
     bench("TypeScript SDK server, stdio", ["node", client, wrapper, tmp, echo, "--bench", N])
+    bench_raw("orchrt mcp, stdio", [ORCHRT, "mcp", echo, "--run-dir", tmp])
+    bench_raw("TypeScript SDK server, stdio", [wrapper])
 finally:
     os.unlink(server)
 shutil.rmtree(tmp)

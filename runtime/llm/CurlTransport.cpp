@@ -22,9 +22,20 @@ llvm::StringRef HttpResponse::header(llvm::StringRef Name) const {
 }
 
 namespace {
+/// Where a transfer's body goes: the response, or the request's OnBody.
+struct BodyTarget {
+  const HttpRequest *Req = nullptr;
+  HttpResponse *Resp = nullptr;
+};
+
 size_t onBody(char *Data, size_t Size, size_t N, void *User) {
-  static_cast<std::string *>(User)->append(Data, Size * N);
-  return Size * N;
+  auto *T = static_cast<BodyTarget *>(User);
+  if (!T->Req->OnBody) {
+    T->Resp->Body.append(Data, Size * N);
+    return Size * N;
+  }
+  // Anything but Size * N makes curl abort the transfer.
+  return T->Req->OnBody(T->Resp->Headers, llvm::StringRef(Data, Size * N)) ? Size * N : 0;
 }
 
 size_t onHeader(char *Data, size_t Size, size_t N, void *User) {
@@ -46,10 +57,12 @@ int onSocket(void *, curl_socket_t Fd, curlsocktype) {
   return fcntl(Fd, F_SETFD, FD_CLOEXEC) == 0 ? CURL_SOCKOPT_OK : CURL_SOCKOPT_ERROR;
 }
 
-/// Sets up \p C for \p R, writing into \p Resp; returns the header list
-/// to free after the transfer.
-curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
-                      HttpResponse &Resp) {
+/// Sets up \p C for \p R, writing into \p Resp (the body through \p Body,
+/// which points at both and outlives the transfer); returns the header
+/// list to free after the transfer.
+curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R, HttpResponse &Resp,
+                      BodyTarget &Body) {
+  Body = {&R, &Resp};
   curl_slist *List = nullptr;
   for (const Header &H : R.Headers)
     List = L.slist_append(List, (H.first + ": " + H.second).c_str());
@@ -71,7 +84,7 @@ curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R,
   L.easy_setopt(C, CURLOPT_SOCKOPTFUNCTION, onSocket);
   L.easy_setopt(C, CURLOPT_PROTOCOLS_STR, "http,https");
   L.easy_setopt(C, CURLOPT_WRITEFUNCTION, onBody);
-  L.easy_setopt(C, CURLOPT_WRITEDATA, &Resp.Body);
+  L.easy_setopt(C, CURLOPT_WRITEDATA, &Body);
   L.easy_setopt(C, CURLOPT_HEADERFUNCTION, onHeader);
   L.easy_setopt(C, CURLOPT_HEADERDATA, &Resp.Headers);
   // No progress callback reads R.Cancel: its owner may free it as soon as
@@ -109,8 +122,9 @@ llvm::Expected<HttpResponse> CurlTransport::post(const HttpRequest &R) {
     return llvm::make_error<TransportError>(TransportFailure::Other,
                                             "curl_easy_init failed");
   HttpResponse Resp;
+  BodyTarget Body;
   std::unique_ptr<curl_slist, void (*)(curl_slist *)> Headers(
-      configure(L, C.get(), R, Resp), L.slist_free_all);
+      configure(L, C.get(), R, Resp, Body), L.slist_free_all);
   CURLcode Rc = L.easy_perform(C.get());
   if (Rc != CURLE_OK) return transportError(L, Rc, R);
   L.easy_getinfo(C.get(), CURLINFO_RESPONSE_CODE, &Resp.Status);
@@ -123,6 +137,7 @@ struct CurlMulti::Call {
   uint64_t Id = 0;
   HttpRequest Req;
   HttpResponse Resp;
+  BodyTarget Body;
   Callback Done;
   CURL *Easy = nullptr;
   curl_slist *Headers = nullptr;
@@ -233,7 +248,7 @@ void CurlMulti::loop() {
                                                  "curl_easy_init failed"));
         continue;
       }
-      C->Headers = configure(L, C->Easy, C->Req, C->Resp);
+      C->Headers = configure(L, C->Easy, C->Req, C->Resp, C->Body);
       L.multi_add_handle(Mh, C->Easy);
       CURL *E = C->Easy;
       Active.emplace(E, std::move(C));

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,13 @@ struct HttpRequest {
   std::chrono::milliseconds Timeout{60000};
   /// When set and true, the transport gives up as soon as it can.
   const std::atomic<bool> *Cancel = nullptr;
+  /// When set, the body is handed to it piece by piece as it arrives (on
+  /// the transport's thread, with the headers received so far) instead of
+  /// being kept in HttpResponse::Body. Returning false aborts the transfer
+  /// (a TransportError of kind Other).
+  std::function<bool(const std::vector<std::pair<std::string, std::string>> &Headers,
+                     llvm::StringRef Piece)>
+      OnBody;
 };
 
 /// What the server answered (any status).

@@ -7,6 +7,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/llm/CurlTransport.h"
+#include "runtime/mcp/AnswerReader.h"
 #include "runtime/mcp/JsonRpc.h"
 
 namespace orch::runtime::mcp {
@@ -79,38 +80,22 @@ void addMessages(llvm::StringRef Text, std::vector<json> &Out) {
       if (E.is_object()) Out.push_back(std::move(E));
 }
 
+/// Why an answer over \p Limit bytes ends the connection.
+std::string overLimit(size_t Limit) {
+  return Limit % (size_t(1) << 20) == 0
+             ? fmt::format("sent an answer over {} MiB", Limit >> 20)
+             : fmt::format("sent an answer over {} bytes", Limit);
+}
+
 }  // namespace
 
 std::vector<json> responseMessages(const llm::HttpResponse &R) {
+  AnswerReader Reader(R.Body.size());
+  std::vector<std::string> Texts;
+  Reader.feed(R.Headers, R.Body, Texts);
+  Reader.finish(Texts);
   std::vector<json> Out;
-  llvm::StringRef Type = R.header("content-type");
-  if (!Type.trim().starts_with_insensitive("text/event-stream")) {
-    addMessages(R.Body, Out);
-    return Out;
-  }
-  // SSE: events end at a blank line; `data:` lines of one event join with
-  // newlines; other fields (event, id, retry) and comments do not matter.
-  std::string Data;
-  bool HasData = false;
-  llvm::StringRef Rest = R.Body;
-  while (!Rest.empty()) {
-    auto [Line, Tail] = Rest.split('\n');
-    Rest = Tail;
-    Line.consume_back("\r");
-    if (Line.empty()) {
-      if (HasData) addMessages(Data, Out);
-      Data.clear();
-      HasData = false;
-      continue;
-    }
-    auto [Field, Value] = Line.split(':');
-    if (Field != "data") continue;
-    Value.consume_front(" ");
-    if (HasData) Data += '\n';
-    Data += Value.str();
-    HasData = true;
-  }
-  // An event cut off before its blank line is not complete: dropped.
+  for (const std::string &T : Texts) addMessages(T, Out);
   return Out;
 }
 
@@ -168,6 +153,19 @@ void HttpClientTransport::post(const std::string &Line) {
   uint64_t Key = NextKey++;
   std::weak_ptr<bool> Live = Alive;
   Executor &E = Exec;
+  P.Reader = std::make_shared<AnswerReader>(MaxAnswer);
+  // On the sender's thread: each piece of the body as it arrives; the
+  // events it completes go to the loop thread at once.
+  R.OnBody = [&E, Live, this, Key, Reader = P.Reader](const std::vector<llm::Header> &H,
+                                                      llvm::StringRef Piece) {
+    std::vector<std::string> Events;
+    bool Ok = Reader->feed(H, Piece, Events);
+    if (!Events.empty())
+      E.post([Live, this, Key, Events = std::move(Events)] {
+        if (auto L = Live.lock(); L && *L) onEvents(Key, Events);
+      });
+    return Ok;
+  };
   P.HttpId = Http.send(std::move(R), [&E, Live, this,
                                       Key](llvm::Expected<llm::HttpResponse> Resp) {
     // On the sender's thread: hand the answer to the loop thread.
@@ -195,6 +193,10 @@ void HttpClientTransport::onResponse(uint64_t Key, llvm::Expected<llm::HttpRespo
       if (!Closed) send(L);
   }
   bool Request = !P.Id.is_null();
+  if (P.Reader->over()) {
+    if (!R) llvm::consumeError(R.takeError());
+    return lose(overLimit(P.Reader->limit()));
+  }
   if (!R) {
     std::string Why;
     bool Connect = false;
@@ -211,24 +213,51 @@ void HttpClientTransport::onResponse(uint64_t Key, llvm::Expected<llm::HttpRespo
   }
   if (P.Initialize)
     if (llvm::StringRef S = R->header("mcp-session-id"); !S.empty()) Session = S.str();
-  bool Answered = false;
+  // What the sender kept (a JSON body, or a whole answer from a sender
+  // that does not stream) is read now; streamed events were read already.
+  std::vector<std::string> Texts;
+  if (!P.Reader->feed(R->Headers, R->Body, Texts))
+    return lose(overLimit(P.Reader->limit()));
+  P.Reader->finish(Texts);
+  std::vector<json> Msgs;
+  for (const std::string &T : Texts) addMessages(T, Msgs);
   std::weak_ptr<bool> Live = Alive;
-  for (const json &Msg : responseMessages(*R)) {
-    deliver(Msg, P, Answered);
+  for (const json &Msg : Msgs) {
+    deliver(Msg, P);
     if (Live.expired() || Closed) return;  // the client ended (or was told to)
   }
-  if (!Request || Answered) return;
+  if (!Request || P.Answered) return;
   if (R->Status == 404 && !Session.empty()) return lose("ended the session (HTTP 404)");
-  if (R->Status >= 400)
-    return lose(fmt::format("answered HTTP {}: {}", R->Status,
-                            llvm::StringRef(R->Body).take_front(200).trim()));
+  if (R->Status >= 400) {
+    // A body read as it arrived is in Texts, not in R->Body.
+    llvm::StringRef Body = R->Body.empty() && !Texts.empty() ? Texts.front() : R->Body;
+    return lose(
+        fmt::format("answered HTTP {}: {}", R->Status, Body.take_front(200).trim()));
+  }
   lose(fmt::format("closed the answer to request {} before answering it", P.Id.dump()));
 }
 
-void HttpClientTransport::deliver(const json &Msg, const Post &P, bool &Answered) {
+void HttpClientTransport::onEvents(uint64_t Key, const std::vector<std::string> &Events) {
+  std::weak_ptr<bool> Live = Alive;
+  for (const std::string &T : Events) {
+    auto It = InFlight.find(Key);
+    if (It == InFlight.end() || Closed) return;  // dropped meanwhile
+    std::vector<json> Msgs;
+    addMessages(T, Msgs);
+    for (const json &Msg : Msgs) {
+      // deliver() may end the client, or the request: look it up again.
+      auto Now = InFlight.find(Key);
+      if (Now == InFlight.end() || Closed) return;
+      deliver(Msg, Now->second);
+      if (Live.expired()) return;
+    }
+  }
+}
+
+void HttpClientTransport::deliver(const json &Msg, Post &P) {
   bool Response = !Msg.contains("method") && Msg.contains("id");
   if (Response && Msg["id"] == P.Id) {
-    Answered = true;
+    P.Answered = true;
     if (P.Initialize)
       if (auto Res = Msg.find("result"); Res != Msg.end() && Res->is_object())
         if (auto V = Res->find("protocolVersion"); V != Res->end() && V->is_string())

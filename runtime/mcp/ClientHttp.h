@@ -8,7 +8,9 @@
 // negotiated `MCP-Protocol-Version` go with every later request; `close`
 // ends the session with DELETE. A `notifications/cancelled` the client
 // sends also drops the HTTP request of the call it cancels; messages after
-// `notifications/initialized` wait until the server has taken it. A request whose
+// `notifications/initialized` wait until the server has taken it. An
+// answer is read as it arrives (AnswerReader): an SSE event is handled when
+// it ends, and an answer over the limit ends the connection. A request whose
 // stream ends without its answer, a transport failure or an HTTP error
 // ends the connection like a crashed stdio server. Header values written
 // `${VAR}` are read from orchrt's environment when the transport starts.
@@ -30,6 +32,7 @@
 #include "llvm/Support/Error.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/Http.h"
+#include "runtime/mcp/AnswerReader.h"
 #include "runtime/mcp/Client.h"
 
 namespace orch::llm {
@@ -85,9 +88,10 @@ struct HttpServer {
 llvm::Expected<std::vector<llm::Header>> resolveHeaders(
     const std::vector<std::pair<std::string, std::string>> &Headers, bool DropUnset);
 
-/// The JSON-RPC messages of an answer: a JSON body (an object, or each
+/// The JSON-RPC messages of a whole answer: a JSON body (an object, or each
 /// element of an array) or the `data` of each event of an SSE stream
-/// (`text/event-stream`). Values that are not JSON are left out.
+/// (`text/event-stream`, read by AnswerReader). Values that are not JSON
+/// are left out.
 std::vector<orch::ir::Json> responseMessages(const llm::HttpResponse &R);
 
 /// The headers of a POST to an MCP endpoint: \p Base, the content types,
@@ -99,8 +103,13 @@ std::vector<llm::Header> postHeaders(std::vector<llm::Header> Base,
 /// A server reached over Streamable HTTP.
 class HttpClientTransport : public ClientTransport {
  public:
-  HttpClientTransport(Executor &Exec, HttpServer Srv, HttpSender &Http)
-      : Exec(Exec), Srv(std::move(Srv)), Http(Http) {}
+  /// The largest answer held: a JSON body, or one SSE event (the stdio
+  /// transport's line limit).
+  static constexpr size_t DefaultMaxAnswer = size_t(64) << 20;
+
+  HttpClientTransport(Executor &Exec, HttpServer Srv, HttpSender &Http,
+                      size_t MaxAnswer = DefaultMaxAnswer)
+      : Exec(Exec), Srv(std::move(Srv)), Http(Http), MaxAnswer(MaxAnswer) {}
   ~HttpClientTransport() override { close(); }
   std::string start(std::function<void(llvm::StringRef)> OnBytes,
                     ClosedFn OnClosed) override;
@@ -115,15 +124,21 @@ class HttpClientTransport : public ClientTransport {
     bool Initialize = false;
     bool Initialized = false;  ///< Carries `notifications/initialized`.
     uint64_t HttpId = 0;       ///< The HttpSender's id, for cancel().
+    bool Answered = false;     ///< Its answer was delivered.
+    /// Reads the answer as it arrives (shared with the sender's thread).
+    std::shared_ptr<AnswerReader> Reader;
   };
   void onResponse(uint64_t Key, llvm::Expected<llm::HttpResponse> R);
-  void deliver(const orch::ir::Json &Msg, const Post &P, bool &Answered);
+  /// Events of request \p Key's SSE answer, read while it streams.
+  void onEvents(uint64_t Key, const std::vector<std::string> &Events);
+  void deliver(const orch::ir::Json &Msg, Post &P);
   void lose(const std::string &Why);
   void post(const std::string &Line);
 
   Executor &Exec;
   HttpServer Srv;
   HttpSender &Http;
+  size_t MaxAnswer;
   std::vector<llm::Header> Headers;
   std::function<void(llvm::StringRef)> OnBytes;
   ClosedFn OnClosed;

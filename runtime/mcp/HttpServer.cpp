@@ -197,12 +197,12 @@ void HttpServer::onReadable(ConnId Id) {
   ssize_t N = ::read(K.Fd, Buf, sizeof Buf);
   if (N < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (N == 0 && K.Busy) {
-    // The peer half-closed after its request (`nc -N`, shutdown(SHUT_WR)):
-    // stop reading, answer, then close. A peer that closed for good is
-    // found when a write fails (the MCP transport does not take a
-    // disconnection for a cancellation).
+    // The peer half-closed after its request (`nc -N`, shutdown(SHUT_WR))
+    // or closed for good (found when a write fails): stop reading, answer,
+    // then close. The handler decides whether this ends the request.
     K.CloseAfter = true;
     Loop.unwatchFd(K.Fd);
+    Handler.inputEnded(Id);
     return;
   }
   if (N <= 0) {

@@ -43,6 +43,11 @@ class HttpHandler {
   /// \p C closed (the peer went away, or a deadline passed) while its
   /// request was unanswered: answers to it are dropped from now on.
   virtual void closed(ConnId C) = 0;
+  /// The peer of \p C sent its last byte (it closed the connection, or
+  /// half-closed it) while its request was unanswered. The connection stays
+  /// open for the answer (a half-closed peer still reads it); a handler
+  /// that takes this as the request's end answers or aborts it.
+  virtual void inputEnded(ConnId C) { (void)C; }
 };
 
 /// Limits and deadlines.

@@ -65,6 +65,7 @@ struct StreamableHttp::Call : public InputSource {
   bool Started = false;     ///< The SSE response's head is sent.
   bool Gone = false;        ///< The connection closed.
   bool Cancelling = false;  ///< The server cancelled it (once is enough).
+  bool Stateless = false;   ///< 2026-07-28: a disconnection cancels it.
   HttpHeaders Extra;
   std::vector<std::string> Answers;  ///< JSON mode: responses to send.
   std::thread Thread;
@@ -293,7 +294,7 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
                Accept->contains("text/event-stream") && Req.Version == "HTTP/1.1";
     std::string Key = Session + '\n' +
                       messageText(Body.is_object() ? Body.value("id", json()) : json());
-    startCall(C, std::move(Key), Revision, Req.Body, Sse, {});
+    startCall(C, std::move(Key), Revision, Req.Body, Sse, Stateless, {});
     return;
   }
 
@@ -345,11 +346,13 @@ void StreamableHttp::trimSessions() {
 }
 
 void StreamableHttp::startCall(ConnId C, std::string Key, std::string Revision,
-                               std::string Body, bool Sse, HttpHeaders Extra) {
+                               std::string Body, bool Sse, bool Stateless,
+                               HttpHeaders Extra) {
   auto K = std::make_shared<Call>();
   K->Conn = C;
   K->Key = std::move(Key);
   K->Sse = Sse;
+  K->Stateless = Stateless;
   K->Extra = std::move(Extra);
   Calls[C] = K;
   // Messages go to the loop thread, which owns the connection.
@@ -432,6 +435,18 @@ void StreamableHttp::closed(ConnId C) {
   // The client went away: its call is of no use to anyone.
   json Id = json::parse(llvm::StringRef(K.Key).split('\n').second.str(), nullptr, false);
   cancel(K, Id, "the HTTP connection closed");
+}
+
+void StreamableHttp::inputEnded(ConnId C) {
+  auto It = Calls.find(C);
+  if (It == Calls.end() || !It->second->Stateless) return;
+  // 2026-07-28: "the server MUST treat a client disconnect as cancellation
+  // of that request" (basic/patterns/cancellation). A handshake-era call
+  // runs on: there a disconnection is not a cancellation, and a
+  // half-closed client still reads its answer.
+  Call &K = *It->second;
+  json Id = json::parse(llvm::StringRef(K.Key).split('\n').second.str(), nullptr, false);
+  cancel(K, Id, "the client closed its connection");
 }
 
 void StreamableHttp::cancelAll() {

@@ -51,6 +51,9 @@ class StreamableHttp : public HttpHandler {
 
   void handle(ConnId C, HttpRequest Req) override;
   void closed(ConnId C) override;
+  /// A stateless (2026-07-28) call whose client closed its connection is
+  /// cancelled: in that revision a disconnection is the cancellation.
+  void inputEnded(ConnId C) override;
 
   /// Cancels every running call, and answers new ones 503 from now on.
   /// The loop must run until idle() to let them answer.
@@ -69,7 +72,7 @@ class StreamableHttp : public HttpHandler {
               nlohmann::json Data = nullptr);
   bool originAllowed(const HttpRequest &Req) const;
   void startCall(ConnId C, std::string Key, std::string Revision, std::string Body,
-                 bool Sse, HttpHeaders Extra);
+                 bool Sse, bool Stateless, HttpHeaders Extra);
   void deliver(ConnId C, const std::string &Line);
   void finish(ConnId C, const std::string &LogText);
   void cancel(Call &K, const nlohmann::json &Id, const std::string &Reason);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "FakeExecutor.h"
+#include "runtime/mcp/AnswerReader.h"
 #include "runtime/mcp/ClientHttp.h"
 
 namespace orch::runtime::mcp {
@@ -229,6 +230,108 @@ TEST_F(McpClientHttpTest, HeadersFromTheEnvironment) {
   ASSERT_TRUE(bool(Dropped));
   ASSERT_EQ(Dropped->size(), 1u);
   EXPECT_EQ((*Dropped)[0].first, "A");
+}
+
+TEST_F(McpClientHttpTest, SseEventsAreHandledAsTheyArrive) {
+  uint64_t Id = callReady();
+  ASSERT_TRUE(bool(Http.Reqs[2].R.OnBody));
+  const std::vector<llm::Header> H = {{"content-type", "text/event-stream"}};
+  auto Piece = [&](llvm::StringRef P) {
+    EXPECT_TRUE(Http.Reqs[2].R.OnBody(H, P));
+    Exec.runUntil([] { return false; });
+  };
+  // A request of the server, in two pieces: answered once its event ends,
+  // while the call's stream is still open.
+  Piece("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"s-9\",");
+  Piece("\"method\":\"ping\"}\n");
+  EXPECT_EQ(Http.Reqs.size(), 3u);  // the event has not ended yet
+  Piece("\n");
+  ASSERT_EQ(Http.Reqs.size(), 4u);
+  EXPECT_EQ(Http.Reqs[3].body()["id"], "s-9");
+  EXPECT_TRUE(Http.Reqs[3].body().contains("result"));
+  // The result ends the call before the stream ends.
+  Piece("data: {\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(Id) +
+        ",\"result\":{\"content\":[]}}\n\n");
+  ASSERT_EQ(Outcomes.size(), 1u);
+  EXPECT_EQ(Outcomes[0].K, CallOutcome::Result);
+  llm::HttpResponse End;
+  End.Status = 200;
+  End.Headers = H;
+  answer(2, std::move(End));
+  EXPECT_EQ(Outcomes.size(), 1u);
+  EXPECT_FALSE(C.dead());
+}
+
+TEST_F(McpClientHttpTest, AnswerOverTheLimitEndsTheConnection) {
+  // Streamed: the piece that crosses the limit stops the transfer.
+  FakeSender H;
+  Client Small("web", std::make_unique<HttpClientTransport>(
+                          Exec, HttpServer{"http://h/mcp", {}}, H, 1024));
+  std::vector<CallOutcome> Got;
+  Small.callTool("echo", json::object(), [&](CallOutcome O) { Got.push_back(O); });
+  ASSERT_EQ(H.Reqs.size(), 1u);
+  const std::vector<llm::Header> Json = {{"content-type", "application/json"}};
+  EXPECT_TRUE(H.Reqs[0].R.OnBody(Json, std::string(600, ' ')));
+  EXPECT_FALSE(H.Reqs[0].R.OnBody(Json, std::string(600, ' ')));
+  EXPECT_FALSE(H.Reqs[0].R.OnBody(Json, "more"));
+  H.Reqs[0].D(llvm::make_error<llm::TransportError>(llm::TransportFailure::Other,
+                                                    "Failure writing received data"));
+  Exec.runUntil([] { return false; });
+  ASSERT_EQ(Got.size(), 1u);
+  EXPECT_EQ(Got[0].K, CallOutcome::Lost);
+  EXPECT_EQ(Got[0].Error, "MCP server `web` sent an answer over 1024 bytes");
+
+  // Whole, from a sender that does not stream: the same.
+  FakeSender H2;
+  Client Whole("web", std::make_unique<HttpClientTransport>(
+                          Exec, HttpServer{"http://h/mcp", {}}, H2, 1024));
+  Got.clear();
+  Whole.callTool("echo", json::object(), [&](CallOutcome O) { Got.push_back(O); });
+  H2.Reqs[0].D(sseAnswer("data: " + std::string(2000, 'x') + "\n\n"));
+  Exec.runUntil([] { return false; });
+  ASSERT_EQ(Got.size(), 1u);
+  EXPECT_EQ(Got[0].Error, "MCP server `web` sent an answer over 1024 bytes");
+}
+
+TEST(McpAnswerReader, SseByteByByteAndBoundedMemory) {
+  const AnswerReader::Headers Sse = {
+      {"Content-Type", " text/event-stream; charset=utf-8"}};
+  AnswerReader R(64);
+  std::vector<std::string> Out;
+  std::string Body = ": hi\r\ndata: a\r\ndata: b\r\n\r\nevent: x\ndata: c\n\n";
+  for (char Ch : Body) {
+    ASSERT_TRUE(R.feed(Sse, llvm::StringRef(&Ch, 1), Out));
+    EXPECT_LE(R.held(), 64u);
+  }
+  ASSERT_EQ(Out.size(), 2u);
+  EXPECT_EQ(Out[0], "a\nb");
+  EXPECT_EQ(Out[1], "c");
+  // Ten thousand small events never add up: each is handed on.
+  Out.clear();
+  for (int I = 0; I < 10000; ++I) ASSERT_TRUE(R.feed(Sse, "data: 12345678\n\n", Out));
+  EXPECT_EQ(Out.size(), 10000u);
+  EXPECT_EQ(R.held(), 0u);
+  // One endless event (or line) does.
+  for (int I = 0; I < 10 && !R.over(); ++I) R.feed(Sse, "data: 0123456789\n", Out);
+  EXPECT_TRUE(R.over());
+  EXPECT_EQ(R.held(), 0u);
+  EXPECT_FALSE(R.feed(Sse, "\n", Out));
+  EXPECT_EQ(Out.size(), 10000u);
+}
+
+TEST(McpAnswerReader, JsonBodyKeptToItsEnd) {
+  AnswerReader R(16);
+  std::vector<std::string> Out;
+  ASSERT_TRUE(R.feed({}, "{\"a\":", Out));
+  ASSERT_TRUE(R.feed({}, "1}", Out));
+  EXPECT_TRUE(Out.empty());
+  R.finish(Out);
+  ASSERT_EQ(Out.size(), 1u);
+  EXPECT_EQ(Out[0], "{\"a\":1}");
+  AnswerReader Big(16);
+  EXPECT_FALSE(Big.feed({}, std::string(17, ' '), Out));
+  Big.finish(Out);
+  EXPECT_EQ(Out.size(), 1u);  // nothing from an answer over the limit
 }
 
 TEST(McpResponseMessages, JsonBodiesAndSse) {

@@ -1,0 +1,81 @@
+//===- AnswerReader.cpp - An MCP server's HTTP answer as it arrives -------===//
+#include "runtime/mcp/AnswerReader.h"
+
+namespace orch::runtime::mcp {
+
+namespace {
+
+/// True when \p H says the body is an SSE stream.
+bool isEventStream(const AnswerReader::Headers &H) {
+  for (const auto &[Name, Value] : H)
+    if (llvm::StringRef(Name).equals_insensitive("content-type"))
+      return llvm::StringRef(Value).trim().starts_with_insensitive("text/event-stream");
+  return false;
+}
+
+}  // namespace
+
+bool AnswerReader::feed(const Headers &H, llvm::StringRef Piece,
+                        std::vector<std::string> &Out) {
+  if (Over) return false;
+  if (!Sse) Sse = isEventStream(H);
+  if (!*Sse) {
+    if (Buf.size() + Piece.size() > Max) {
+      Over = true;
+      std::string().swap(Buf);
+      return false;
+    }
+    Buf.append(Piece.data(), Piece.size());
+    return true;
+  }
+  // SSE: cut complete lines out of what is held; only the new bytes can
+  // hold a newline that was not seen yet.
+  size_t From = Buf.size();
+  Buf.append(Piece.data(), Piece.size());
+  size_t Start = 0;
+  for (size_t NL = Buf.find('\n', From); NL != std::string::npos && !Over;
+       NL = Buf.find('\n', NL + 1)) {
+    line(llvm::StringRef(Buf).slice(Start, NL), Out);
+    Start = NL + 1;
+  }
+  if (!Over) Buf.erase(0, Start);
+  // One event (its data so far and its unfinished line) is what counts:
+  // a piece may hold many small events, which were handed on.
+  if (Over || held() > Max) {
+    Over = true;
+    std::string().swap(Buf);
+    std::string().swap(Data);
+    return false;
+  }
+  return true;
+}
+
+void AnswerReader::line(llvm::StringRef L, std::vector<std::string> &Out) {
+  // Events end at a blank line; the `data:` lines of one event join with
+  // newlines; other fields (event, id, retry) and comments do not matter.
+  L.consume_back("\r");
+  if (L.empty()) {
+    if (HasData) Out.push_back(std::move(Data));
+    Data.clear();
+    HasData = false;
+    return;
+  }
+  auto [Field, Value] = L.split(':');
+  if (Field != "data") return;
+  Value.consume_front(" ");
+  if (Data.size() + 1 + Value.size() > Max) {
+    Over = true;
+    return;
+  }
+  if (HasData) Data += '\n';
+  Data.append(Value.data(), Value.size());
+  HasData = true;
+}
+
+void AnswerReader::finish(std::vector<std::string> &Out) {
+  if (Over || !Sse || *Sse) return;
+  if (!Buf.empty()) Out.push_back(std::move(Buf));
+  Buf.clear();
+}
+
+}  // namespace orch::runtime::mcp
