@@ -317,12 +317,13 @@ class ShapeBuilder {
       if (auto *At = dynamic_cast<P::AttrSuffixContext *>(Sfx)) {
         N.Tok = static_cast<uint32_t>(At->IDENT()->getSymbol()->getTokenIndex());
       } else if (auto *Me = dynamic_cast<P::MethodSuffixContext *>(Sfx)) {
-        // `x.items()` is the filter `x | items`; B marks a method call,
-        // whose name the instantiator checks (a shape has no text).
+        // A Python method call; the method table checks the name.
+        llvm::SmallVector<uint32_t, 4> Args, Names;
+        arguments(Me->arguments(), Args, Names);
         N.K = ir::Expr::Kind::Filter;
         N.Tok = static_cast<uint32_t>(Me->IDENT()->getSymbol()->getTokenIndex());
-        N.B = 1;
-        E = list(ir::Expr::Kind::Filter, N, {});
+        N.Op = static_cast<uint8_t>(ir::FilterExpr::Form::Method);
+        E = list(ir::Expr::Kind::Filter, N, Args, Names);
         continue;
       } else if (auto *AI = dynamic_cast<P::AttrIndexSuffixContext *>(Sfx)) {
         N.Tok = static_cast<uint32_t>(AI->INT()->getSymbol()->getTokenIndex());
@@ -462,7 +463,6 @@ class Instantiator {
       case ir::Expr::Kind::Index:
         return A.create<ir::IndexExpr>(L, Len, Built[N.A], Built[N.B]);
       case ir::Expr::Kind::Filter:
-        if (N.B == 1 && textOf(N.Tok) != "items" && !BadMethod) BadMethod = N.Tok;
         return A.create<ir::FilterExpr>(L, Len, Built[N.A], A.save(textOf(N.Tok)),
                                         locOfTok(N.Tok), args(S, N), argNames(S, N),
                                         static_cast<ir::FilterExpr::Form>(N.Op));
@@ -552,8 +552,6 @@ class Instantiator {
   std::vector<ir::Expr *> Built;
 
  public:
-  /// The name token of a method call other than `.items()`, if any.
-  std::optional<uint32_t> BadMethod;
   /// The byte offset in Text where token \p Tok starts.
   size_t tokenByte(uint32_t Tok) const { return byteOffset(Toks[Tok].Start); }
   /// Where token \p Tok starts, and its text.
@@ -699,16 +697,6 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     Diags.report(DiagKind::TemplateSyntax, Loc.locOf(BadIndex), 1, LiteralError);
     return true;
   };
-  // Method calls other than `.items()` are not supported.
-  auto Checked = [&](const Instantiator &Inst, ir::Expr *E) -> ir::Expr * {
-    if (!Inst.BadMethod) return E;
-    Diags.report(DiagKind::TemplateSyntax, Inst.tokenLoc(*Inst.BadMethod),
-                 static_cast<uint32_t>(Inst.tokenText(*Inst.BadMethod).size()),
-                 fmt::format("the method call `.{}()` is not supported (only `.items()` "
-                             "is; use a filter)",
-                             Inst.tokenText(*Inst.BadMethod).str()));
-    return nullptr;
-  };
   // The fast path: the hand-written lexer and a shape seen before.
   if (fastLexExpr(Text, M.Fast)) {
     if (TooDeep(M.Fast)) return nullptr;
@@ -716,7 +704,7 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     if (Cached != M.Shapes.end()) {
       Instantiator Inst(Text, M.Fast, RawOffsets, Fallback, A);
       if (BadLiteral(Inst)) return nullptr;
-      return Checked(Inst, Inst.build(*Cached->second));
+      return Inst.build(*Cached->second);
     }
   }
   try {
@@ -726,7 +714,7 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     Instantiator Inst(Text, Toks, RawOffsets, Fallback, A);
     if (BadLiteral(Inst)) return nullptr;
     auto Cached = M.Shapes.find(Key);
-    if (Cached != M.Shapes.end()) return Checked(Inst, Inst.build(*Cached->second));
+    if (Cached != M.Shapes.end()) return Inst.build(*Cached->second);
 
     M.Parser.setTokenStream(&M.Tokens);  // also resets the parser
     P::ExpressionContext *Tree = M.Parser.expression();
@@ -740,7 +728,7 @@ ir::Expr *parseExpression(llvm::StringRef Text, llvm::ArrayRef<uint32_t> RawOffs
     auto Sh = std::make_unique<Shape>(std::move(SB.S));
     ir::Expr *E = Inst.build(*Sh);
     if (M.Shapes.size() < Machinery::MaxShapes) M.Shapes.try_emplace(Key, std::move(Sh));
-    return Checked(Inst, E);
+    return E;
   } catch (const std::exception &E) {
     Diags.report(DiagKind::TemplateSyntax, Loc.locOf(0), 1,
                  fmt::format("cannot parse expression: {}", E.what()));

@@ -194,7 +194,7 @@ class Nester {
       if (!End) return unclosed(T, "endfor");
       Else = blockOf(EBody, Tags[*Stop]);
     }
-    llvm::SmallVector<ir::Expr *, 6> Parts = {T.E, blockOf(Body, T), Else};
+    llvm::SmallVector<ir::Expr *, 6> Parts = {T.E, blockOf(Body, T), Else, T.Filter};
     for (llvm::StringRef N : T.Names)
       Parts.push_back(A.create<ir::LiteralExpr>(T.Loc, T.Len, ir::Scalar::string(N)));
     return A.create<ir::CompoundExpr>(T.Loc, T.Len, ir::CompoundOp::For,

@@ -25,6 +25,8 @@ struct StatementTag {
   uint32_t Len = 1;
   /// If, Elif: the condition. For: the iterable. Set: the value.
   ir::Expr *E = nullptr;
+  /// For: the loop filter (`for x in xs if cond`), or null.
+  ir::Expr *Filter = nullptr;
   /// For: the loop variables. Set: the name.
   llvm::SmallVector<llvm::StringRef, 2> Names;
 };

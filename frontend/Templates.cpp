@@ -405,7 +405,7 @@ class Segmenter {
       Failed = true;
       return llvm::StringRef::npos;
     }
-    StatementTag T{*Kind, WholeLoc, WholeLen, nullptr, {}};
+    StatementTag T{*Kind, WholeLoc, WholeLen, nullptr, nullptr, {}};
     bool Bare = *Kind == K::Else || *Kind == K::EndIf || *Kind == K::EndFor;
     if (Bare && !Rest.empty()) {
       Diags.report(DiagKind::TemplateSyntax,
@@ -461,17 +461,44 @@ class Segmenter {
         Failed = true;
         return llvm::StringRef::npos;
       }
-      if (*Kind == K::For && BareCond) {
-        Diags.report(DiagKind::TemplateStatement, WholeLoc, WholeLen, "for ... if",
-                     "; a loop filter is not supported: use `selectattr` or an `if` "
-                     "inside the loop");
-        Failed = true;
+      if (*Kind == K::For && BareCond && !loopFilter(T, Cond, WholeLoc, WholeLen))
         return llvm::StringRef::npos;
-      }
     }
     Statements.push_back(std::move(T));
     Segs.push_back(statementMarker());
     return Close + 2;
+  }
+
+  /// `for x in xs if cond`, which the expression parser read as an inline
+  /// `if` \p Cond: Jinja2's loop filter. Its condition may not have an
+  /// `else` (Jinja2: a syntax error) nor read `loop`.
+  bool loopFilter(StatementTag &T, ir::CompoundExpr *Cond, SourceLoc WholeLoc,
+                  uint32_t WholeLen) {
+    if (Cond->part(2)) {
+      Diags.report(DiagKind::TemplateSyntax, Cond->part(2)->loc(),
+                   Cond->part(2)->length(),
+                   "a loop filter (`for x in xs if cond`) takes no `else`; put an "
+                   "inline `if` in parentheses: `for x in (a if c else b)`");
+      Failed = true;
+      return false;
+    }
+    if (readsName(Cond->part(1), "loop")) {
+      Diags.report(DiagKind::TemplateStatement, WholeLoc, WholeLen, "for ... if loop",
+                   "; a loop filter cannot read `loop` (it runs before the loop)");
+      Failed = true;
+      return false;
+    }
+    T.E = Cond->part(0);
+    T.Filter = Cond->part(1);
+    return true;
+  }
+
+  static bool readsName(ir::Expr *E, llvm::StringRef Name) {
+    if (!E) return false;
+    if (auto *N = llvm::dyn_cast<ir::NameExpr>(E)) return N->name() == Name;
+    bool Found = false;
+    ir::forEachOperandRef(*E, [&](ir::Expr *&X) { Found = Found || readsName(X, Name); });
+    return Found;
   }
 
   /// `{% raw %}` whose `%}` ends before \p From: the text up to `{% endraw

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "ir/Filters.h"
+#include "ir/Methods.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/Tests.h"
@@ -64,7 +65,28 @@ struct Val {
   /// The `loop` of a `{% for %}`: its fields are values, printing it is
   /// not supported (Jinja2 prints `<LoopContext 1/3>`).
   bool Loop = false;
+  /// A dict view (`d.keys()`, `d.values()`, `d.items()`): a list here,
+  /// which Python prints, compares and serializes differently; iterated,
+  /// tested with `in` and read by the list filters of ViewFilters only.
+  MethodResult View = MethodResult::Value;
 };
+
+/// Where a dict view works.
+constexpr const char *ViewOnly =
+    "a dict view (`.keys()`, `.values()`, `.items()`) is supported only in a "
+    "`{% for %}`, after `in` and through a filter such as `list`, `join` or "
+    "`length` (Python prints it as `dict_keys([...])`)";
+
+/// The filters that read a `.keys()` or `.values()` view as the list it
+/// holds (Jinja2 iterates it); of `.items()` (whose items are tuples), only
+/// the counting ones.
+bool viewFilter(llvm::StringRef Name, MethodResult View) {
+  if (Name == "length" || Name == "count") return true;
+  static const llvm::StringRef Ok[] = {
+      "first", "join", "last",   "list",   "map",    "max",        "min",
+      "sort",  "sum",  "unique", "select", "reject", "selectattr", "rejectattr"};
+  return View == MethodResult::View && llvm::is_contained(Ok, Name);
+}
 
 Val undefined(std::string Why, bool Chainable = false) {
   Val V;
@@ -165,7 +187,8 @@ class Evaluator {
   /// The value of \p E, which must be defined and not a namespace (nor a
   /// tuple, unless \p TupleOk). With \p Loose, the implicit `else` of an
   /// inline `if` reads as '' (where Jinja2 prints, concatenates or tests it).
-  llvm::Expected<Val> defined(const Expr *E, bool TupleOk = false, bool Loose = false) {
+  llvm::Expected<Val> defined(const Expr *E, bool TupleOk = false, bool Loose = false,
+                              bool PairsOk = false) {
     llvm::Expected<Val> V = eval(E);
     if (!V) return V.takeError();
     if (V->Undefined && V->Lenient && Loose) return Val(json(""));
@@ -173,6 +196,11 @@ class Evaluator {
     if (V->Root != Val::Space::None)
       return fail(E, "`steps` and `inputs` are not values on their own");
     if (V->Tuple && !TupleOk) return fail(E, TupleOnly);
+    if (V->View == MethodResult::View && !TupleOk) return fail(E, ViewOnly);
+    if (V->View == MethodResult::PairView && !PairsOk)
+      return fail(E, fmt::format("{}; unpack the pairs of `.items()` in a loop: "
+                                 "`{{% for k, v in d.items() %}}`",
+                                 ViewOnly));
     return V;
   }
 
@@ -189,6 +217,7 @@ class Evaluator {
   std::optional<Val> stepField(const Expr *Base, bool ByAttr, const json &Key) const;
   llvm::Expected<Val> filter(const FilterExpr *F);
   llvm::Expected<Val> test(const FilterExpr *F);
+  llvm::Expected<Val> method(const FilterExpr *F);
   llvm::Expected<Val> binary(const BinaryExpr *B);
   llvm::Expected<Val> compound(const CompoundExpr *C);
   llvm::Expected<Val> slice(const CompoundExpr *C);
@@ -351,7 +380,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      return F->isTest() ? test(F) : filter(F);
+      return F->isMethod() ? method(F) : F->isTest() ? test(F) : filter(F);
     }
     case Expr::Kind::Compound:
       return compound(llvm::cast<CompoundExpr>(E));
@@ -455,6 +484,8 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   llvm::Expected<Val> BaseV = eval(F->base());
   if (!BaseV) return BaseV.takeError();
   if (BaseV->Tuple) return fail(F->base(), TupleOnly);
+  if (BaseV->View != MethodResult::Value && !viewFilter(N, BaseV->View))
+    return fail(F->base(), ViewOnly);
   bool ArgMarkup = false;
   llvm::Expected<std::vector<json>> ArgsOr = arguments(F, Info, ArgMarkup);
   if (!ArgsOr) return ArgsOr.takeError();
@@ -537,6 +568,45 @@ llvm::Expected<Val> Evaluator::test(const FilterExpr *F) {
   llvm::Expected<bool> R = Info->Fn(BaseV->V, *Args);
   if (!R) return fail(F, llvm::toString(R.takeError()));
   return Answer(*R);
+}
+
+llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
+  llvm::StringRef N = F->name();
+  llvm::Expected<Val> BaseV = defined(F->base());
+  if (!BaseV) return BaseV.takeError();
+  if (BaseV->Markup)
+    return fail(F->base(), "a method of a `tojson` result is not supported");
+  if (!F->argNames().empty())
+    return fail(F, "keyword arguments to a method are not supported");
+  const json &Self = BaseV->V;
+  std::optional<MethodReceiver> R =
+      BaseV->Loop ? std::optional<MethodReceiver>(MethodReceiver::Loop)
+                  : receiverOf(Self);
+  const MethodInfo *M = R ? findMethod(N, *R) : nullptr;
+  if (!M) {
+    if (isPythonAttribute(Self, N))
+      return fail(F, fmt::format("the method `.{}()` of a Python {} is not supported "
+                                 "here",
+                                 N.str(), pyTypeName(Self)));
+    return fail(
+        F, fmt::format("a Python {} has no method `.{}()`", pyTypeName(Self), N.str()));
+  }
+  std::vector<json> Args;
+  for (const Expr *A : F->args()) {
+    llvm::Expected<Val> V = defined(A);
+    if (!V) return V.takeError();
+    if (V->Markup)
+      return fail(A, "a `tojson` result as a method argument is not supported");
+    Args.push_back(std::move(V->V));
+  }
+  if (Args.size() < M->MinArgs || Args.size() > M->MaxArgs)
+    return fail(F, fmt::format("`.{}()` takes {} to {} arguments, {} given", N.str(),
+                               M->MinArgs, M->MaxArgs, Args.size()));
+  llvm::Expected<json> Out = M->Fn(Self, Args);
+  if (!Out) return fail(F, llvm::toString(Out.takeError()));
+  Val V(std::move(*Out));
+  V.View = M->Kind;
+  return V;
 }
 
 llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
@@ -637,24 +707,15 @@ llvm::Expected<Val> Evaluator::let(const CompoundExpr *C) {
 }
 
 llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
-  // `for k, v in d.items()`: the parser made the call the filter `items`,
-  // which only a loop takes.
   const Expr *IterE = C->part(0);
-  auto *Call = llvm::dyn_cast<FilterExpr>(IterE);
-  bool Pairs = Call && !Call->isTest() && Call->name() == "items" && Call->args().empty();
-  if (Pairs) IterE = Call->base();
-  llvm::Expected<Val> It = defined(IterE, /*TupleOk=*/true);
+  // `for k, v in d.items()` unpacks the pairs; one name would hold a tuple.
+  bool Unpacks = C->parts().size() > ForFirstName + 1;
+  llvm::Expected<Val> It = defined(IterE, /*TupleOk=*/true, false, /*PairsOk=*/Unpacks);
   if (!It) return It.takeError();
   // Python's iteration: a list's items, a str's characters, a dict's keys.
   json Items = json::array();
   const json &X = It->V;
-  if (Pairs) {
-    if (!X.is_object())
-      return fail(
-          Call, fmt::format("`.items()` of a Python {} is not supported", pyTypeName(X)));
-    for (auto I = X.begin(); I != X.end(); ++I)
-      Items.push_back(json::array({I.key(), *I}));
-  } else if (X.is_array()) {
+  if (X.is_array()) {
     Items = X;
   } else if (X.is_object()) {
     for (auto I = X.begin(); I != X.end(); ++I) Items.push_back(I.key());
@@ -670,46 +731,69 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
                                         source(C->part(0)), pyTypeName(X)));
   }
   llvm::SmallVector<llvm::StringRef, 2> Names;
-  for (size_t I = 3; I < C->parts().size(); ++I)
+  for (size_t I = ForFirstName; I < C->parts().size(); ++I)
     Names.push_back(llvm::cast<LiteralExpr>(C->part(I))->value().S);
+  size_t Base = Locals.size();
+  // Binds the targets to one item (Python unpacks a str by characters).
+  auto Bind = [&](const json &Item) -> llvm::Error {
+    Locals.resize(Base);
+    if (Names.size() == 1) {
+      Locals.emplace_back(Names[0], Item);
+      return llvm::Error::success();
+    }
+    json Parts = Item;
+    if (Item.is_string()) {
+      Parts = json::array();
+      for (uint32_t Cp : decodeUtf8(Item.get_ref<const std::string &>())) {
+        std::string One;
+        appendUtf8(One, Cp);
+        Parts.push_back(std::move(One));
+      }
+    } else if (Item.is_object()) {
+      Parts = json::array();
+      for (auto K = Item.begin(); K != Item.end(); ++K) Parts.push_back(K.key());
+    }
+    if (!Parts.is_array())
+      return fail(C->part(0), fmt::format("cannot unpack a Python {} into {} names",
+                                          pyTypeName(Item), Names.size()));
+    if (Parts.size() != Names.size())
+      return fail(C->part(0),
+                  fmt::format("{} values to unpack into {} names",
+                              Parts.size() < Names.size() ? "not enough" : "too many",
+                              Names.size()));
+    for (size_t K = 0; K < Names.size(); ++K) Locals.emplace_back(Names[K], Parts[K]);
+    return llvm::Error::success();
+  };
+  // Jinja2's loop filter keeps the items whose condition is true, before
+  // the loop: `loop` counts only those.
+  if (const Expr *Filter = C->part(3)) {
+    json Kept = json::array();
+    for (json &Item : Items) {
+      if (++Iterations > MaxIterations)
+        return fail(C, fmt::format("the template's loops run more than {} iterations",
+                                   MaxIterations));
+      llvm::Error E = Bind(Item);
+      llvm::Expected<Val> Keep =
+          E ? llvm::Expected<Val>(std::move(E)) : defined(Filter, false, /*Loose=*/true);
+      Locals.resize(Base);
+      if (!Keep) return Keep.takeError();
+      if (truthy(Keep->V)) Kept.push_back(std::move(Item));
+    }
+    Items = std::move(Kept);
+  }
   if (Items.empty()) {
     if (!C->part(2)) return Val(json(""));
     return eval(C->part(2));
   }
   std::string Out;
-  size_t Base = Locals.size();
   int64_t N = static_cast<int64_t>(Items.size());
   for (int64_t I = 0; I < N; ++I) {
     if (++Iterations > MaxIterations)
       return fail(C, fmt::format("the template's loops run more than {} iterations",
                                  MaxIterations));
-    json &Item = Items[static_cast<size_t>(I)];
-    Locals.resize(Base);
-    if (Names.size() == 1) {
-      Locals.emplace_back(Names[0], Item);
-    } else {
-      // `for k, v in pairs`: Python unpacks each item (a str by characters).
-      json Parts = Item;
-      if (Item.is_string()) {
-        Parts = json::array();
-        for (uint32_t Cp : decodeUtf8(Item.get_ref<const std::string &>())) {
-          std::string One;
-          appendUtf8(One, Cp);
-          Parts.push_back(std::move(One));
-        }
-      } else if (Item.is_object()) {
-        Parts = json::array();
-        for (auto K = Item.begin(); K != Item.end(); ++K) Parts.push_back(K.key());
-      }
-      if (!Parts.is_array())
-        return fail(C->part(0), fmt::format("cannot unpack a Python {} into {} names",
-                                            pyTypeName(Item), Names.size()));
-      if (Parts.size() != Names.size())
-        return fail(C->part(0),
-                    fmt::format("{} values to unpack into {} names",
-                                Parts.size() < Names.size() ? "not enough" : "too many",
-                                Names.size()));
-      for (size_t K = 0; K < Names.size(); ++K) Locals.emplace_back(Names[K], Parts[K]);
+    if (llvm::Error E = Bind(Items[static_cast<size_t>(I)])) {
+      Locals.resize(Base);
+      return llvm::Expected<Val>(std::move(E));
     }
     json Loop = json::object();
     Loop["index"] = I + 1;

@@ -134,7 +134,7 @@ int precedence(const Expr *E) {
     case Expr::Kind::Unary:
       return llvm::cast<UnaryExpr>(E)->op() == UnaryOp::Not ? 3 : 9;
     case Expr::Kind::Filter:
-      return 8;
+      return llvm::cast<FilterExpr>(E)->isMethod() ? 10 : 8;
     case Expr::Kind::Compound:
       return llvm::cast<CompoundExpr>(E)->op() == CompoundOp::Cond ? 0 : 10;
     default:
@@ -226,12 +226,16 @@ void printCompound(llvm::raw_ostream &OS, const CompoundExpr *C) {
       return;
     case CompoundOp::For:
       OS << "{% for ";
-      for (size_t I = 3; I < C->parts().size(); ++I) {
-        if (I > 3) OS << ", ";
+      for (size_t I = ForFirstName; I < C->parts().size(); ++I) {
+        if (I > ForFirstName) OS << ", ";
         OS << llvm::cast<LiteralExpr>(C->part(I))->value().S;
       }
       OS << " in ";
-      printExpr(OS, C->part(0));
+      printSub(OS, C->part(0), 1);
+      if (C->part(3)) {
+        OS << " if ";
+        printExpr(OS, C->part(3));
+      }
       OS << " %}";
       printExpr(OS, C->part(1));
       if (C->part(2)) {
@@ -343,6 +347,13 @@ void printExpr(llvm::raw_ostream &OS, const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
+      if (F->isMethod()) {
+        printSub(OS, F->base(), 10);
+        OS << '.' << F->name() << '(';
+        printList(OS, F->args(), F->argNames());
+        OS << ')';
+        return;
+      }
       printSub(OS, F->base(), 8);
       OS << (F->form() == FilterExpr::Form::Filter ? " | "
              : F->form() == FilterExpr::Form::Test ? " is "
@@ -412,9 +423,10 @@ void dumpExprTree(llvm::raw_ostream &OS, const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      OS << (F->form() == FilterExpr::Form::Filter ? "(filter "
-             : F->form() == FilterExpr::Form::Test ? "(test "
-                                                   : "(test-not ")
+      OS << (F->form() == FilterExpr::Form::Filter   ? "(filter "
+             : F->form() == FilterExpr::Form::Method ? "(method "
+             : F->form() == FilterExpr::Form::Test   ? "(test "
+                                                     : "(test-not ")
          << F->name() << ' ';
       dumpExprTree(OS, F->base());
       for (size_t I = 0; I != F->args().size(); ++I) {

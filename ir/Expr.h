@@ -141,11 +141,12 @@ class IndexExpr : public Expr {
 };
 
 /// `base | name(args...)`, or a test: `base is name(args...)`, `base is not
-/// name`. Keyword arguments (`indent=2`) follow the positional ones.
+/// name`, or a Python method call: `base.name(args...)` (Methods.h).
+/// Keyword arguments (`indent=2`) follow the positional ones.
 class FilterExpr : public Expr {
  public:
   /// How the node applies its name.
-  enum class Form : uint8_t { Filter, Test, NotTest };
+  enum class Form : uint8_t { Filter, Test, NotTest, Method };
 
   FilterExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef N, SourceLoc NameLoc,
              llvm::ArrayRef<Expr *> Args, llvm::ArrayRef<llvm::StringRef> ArgNames = {},
@@ -174,7 +175,8 @@ class FilterExpr : public Expr {
     return I < ArgNames.size() ? ArgNames[I] : llvm::StringRef();
   }
   Form form() const { return F; }
-  bool isTest() const { return F != Form::Filter; }
+  bool isTest() const { return F == Form::Test || F == Form::NotTest; }
+  bool isMethod() const { return F == Form::Method; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Filter; }
 
  private:
@@ -273,14 +275,18 @@ enum class CompoundOp : uint8_t {
   /// Template text with statements: parts are the pieces, in order; each
   /// renders with Python's str() (text pieces are string literals).
   Block,
-  /// `{% for t1, t2 in it %}body{% else %}empty{% endfor %}`: parts {it,
-  /// body, empty (null without `else`), t1, t2, ...}, each target a string
-  /// literal naming a variable bound in body, with `loop`.
+  /// `{% for t1, t2 in it if cond %}body{% else %}empty{% endfor %}`:
+  /// parts {it, body, empty (null without `else`), cond (null without a
+  /// loop filter), t1, t2, ...}, each target a string literal naming a
+  /// variable bound in cond and body (body also has `loop`).
   For,
   /// `{% set name = value %}rest`: parts {value, rest, name (a string
   /// literal)}; name is bound in rest (the remainder of its block).
   Let
 };
+
+/// The part of a CompoundOp::For that holds its first target name.
+constexpr size_t ForFirstName = 4;
 
 /// The number of CompoundOp values (for readers that check them).
 constexpr unsigned NumCompoundOps = 7;

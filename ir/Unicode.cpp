@@ -183,6 +183,24 @@ CodePoints capitalize(std::u32string_view S) {
   return Out;
 }
 
+CodePoints pyTitle(std::u32string_view S) {
+  // CPython's do_title: title case after an uncased character, lower case
+  // (Final_Sigma included) after a cased one.
+  CodePoints Out;
+  Out.reserve(S.size());
+  bool PrevCased = false;
+  for (size_t I = 0; I < S.size(); ++I) {
+    if (!PrevCased)
+      mapCase(TitleRuns, TitleMulti, S[I], Out);
+    else if (S[I] == 0x3A3)
+      Out.push_back(finalSigma(S, I) ? 0x3C2 : 0x3C3);
+    else
+      mapCase(LowerRuns, LowerMulti, S[I], Out);
+    PrevCased = isCased(S[I]);
+  }
+  return Out;
+}
+
 bool isSpace(char32_t C) { return inRanges(Space, C); }
 bool isWordChar(char32_t C) { return inRanges(Alnum, C); }
 bool isPrintable(char32_t C) { return inRanges(Printable, C); }

@@ -33,6 +33,9 @@ size_t codePointCount(llvm::StringRef S);
 CodePoints toUpper(std::u32string_view S);
 CodePoints toLower(std::u32string_view S);
 CodePoints capitalize(std::u32string_view S);
+/// Python's str.title: title case after an uncased character, lower case
+/// after a cased one (Jinja2's `title` filter splits words differently).
+CodePoints pyTitle(std::u32string_view S);
 /// The title-case mapping of one code point (one to three code points).
 CodePoints titleOf(char32_t C);
 

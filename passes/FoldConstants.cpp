@@ -176,8 +176,10 @@ class FoldConstantsPass : public Pass {
           bool IsFor = C->op() == CompoundOp::For;
           Const = constant(C->part(0), S, Locals) &&
                   (!IsFor || !C->part(2) || constant(C->part(2), S, Locals));
-          for (size_t I = IsFor ? 3 : 2; I < C->parts().size(); ++I)
+          for (size_t I = IsFor ? ForFirstName : 2; I < C->parts().size(); ++I)
             Locals.push_back(llvm::cast<LiteralExpr>(C->part(I))->value().S);
+          // A loop filter sees the targets, not `loop`.
+          if (IsFor && C->part(3)) Const = Const && constant(C->part(3), S, Locals);
           if (IsFor) Locals.push_back("loop");
           Const = Const && constant(C->part(1), S, Locals);
           Locals.resize(Base);

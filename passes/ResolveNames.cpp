@@ -9,6 +9,7 @@
 
 #include "ir/Eval.h"
 #include "ir/Filters.h"
+#include "ir/Methods.h"
 #include "ir/Regex.h"
 #include "ir/StableSort.h"
 #include "ir/Tests.h"
@@ -49,6 +50,7 @@ class ResolveNamesPass : public Pass {
 
   /// Checks a filter's or test's name, arguments and keywords.
   void checkFilter(const FilterExpr *F);
+  void checkMethod(const FilterExpr *F);
 
   Pipeline *P = nullptr;
   DiagnosticEngine *D = nullptr;
@@ -116,6 +118,13 @@ UseShape filterInputShape(llvm::StringRef Name) {
   return UseShape::Text;
 }
 
+/// What a method call tells about the shape of its receiver.
+UseShape methodInputShape(llvm::StringRef Name) {
+  for (const MethodInfo &M : methods())
+    if (M.Name == Name && M.Receiver == MethodReceiver::List) return UseShape::List;
+  return UseShape::Text;
+}
+
 /// What binary operator \p Op tells about the shape of its operands.
 UseShape operandShape(BinaryOp Op) {
   switch (Op) {
@@ -150,7 +159,10 @@ void ResolveNamesPass::walk(Expr *E, const Owner &O, UseShape Hint) {
       return;
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      walk(F->base(), O, F->isTest() ? UseShape::Text : filterInputShape(F->name()));
+      walk(F->base(), O,
+           F->isTest()     ? UseShape::Text
+           : F->isMethod() ? methodInputShape(F->name())
+                           : filterInputShape(F->name()));
       // Only `is in`'s argument acts like a list: elsewhere a tuple would
       // print or compare as a list, which Jinja2 does not.
       for (Expr *A : F->args()) {
@@ -202,18 +214,14 @@ void ResolveNamesPass::walkStatement(CompoundExpr *C, const Owner &O) {
     Locals.resize(Base);
     return;
   }
-  // `for`: the iterable (`d.items()` is the loop's own form of `items`),
-  // then the body with the loop variables and `loop`, then `else`.
-  Expr *It = C->part(0);
-  auto *Call = llvm::dyn_cast<FilterExpr>(It);
-  if (Call && !Call->isTest() && Call->name() == "items" && Call->args().empty()) {
-    walk(Call->base(), O);
-  } else {
-    TupleOk = true;  // a loop takes a tuple's items, as Python does
-    walk(It, O, UseShape::List);
-  }
-  for (size_t I = 3; I < C->parts().size(); ++I)
+  // `for`: the iterable, then the body with the loop variables and
+  // `loop`, then `else`.
+  TupleOk = true;  // a loop takes a tuple's items, as Python does
+  walk(C->part(0), O, UseShape::List);
+  for (size_t I = ForFirstName; I < C->parts().size(); ++I)
     Locals.push_back(llvm::cast<LiteralExpr>(C->part(I))->value().S);
+  // A loop filter sees the targets, not `loop` (the parser refuses it).
+  if (C->part(3)) walk(C->part(3), O, UseShape::Bool);
   Locals.push_back("loop");
   walk(C->part(1), O);
   Locals.resize(Base);
@@ -229,6 +237,10 @@ std::string takes(unsigned Min, unsigned Max) {
 
 void ResolveNamesPass::checkFilter(const FilterExpr *F) {
   size_t Given = F->args().size();
+  if (F->isMethod()) {
+    checkMethod(F);
+    return;
+  }
   if (F->isTest()) {
     const TestInfo *T = findTest(F->name());
     if (!T) {
@@ -277,6 +289,42 @@ void ResolveNamesPass::checkFilter(const FilterExpr *F) {
           !R)
         D->report(DiagKind::RegexUnsupported, L->loc(), L->length(),
                   llvm::toString(R.takeError()));
+}
+
+void ResolveNamesPass::checkMethod(const FilterExpr *F) {
+  llvm::StringRef N = F->name();
+  uint32_t Len = static_cast<uint32_t>(N.size());
+  if (!isKnownMethod(N)) {
+    std::optional<MethodReceiver> R = receiverOf(F->base()->type());
+    std::vector<llvm::StringRef> Names;
+    for (const MethodInfo &M : methods())
+      if (!R || M.Receiver == *R) Names.push_back(M.Name);
+    D->report(DiagKind::UnknownMethod, F->nameLoc(), Len,
+              fmt::format("unknown method `.{}()`{} (the methods here: {})", N.str(),
+                          didYouMean(N, Names), methodNames(R)));
+    return;
+  }
+  // A receiver whose static type is known must have the method.
+  if (std::optional<MethodReceiver> R = receiverOf(F->base()->type());
+      R && !findMethod(N, *R)) {
+    D->report(DiagKind::UnknownMethod, F->nameLoc(), Len,
+              fmt::format("`.{}()` is not a method of a {} (the methods here: {})",
+                          N.str(), receiverName(*R), methodNames(R)));
+    return;
+  }
+  if (!F->argNames().empty()) {
+    D->report(DiagKind::FilterKeyword, F->nameLoc(), Len,
+              fmt::format("keyword arguments to a method are not supported (`.{}()`)",
+                          N.str()));
+    return;
+  }
+  // Names are unique across receivers, so the arity is the row's.
+  for (const MethodInfo &M : methods())
+    if (M.Name == N && (F->args().size() < M.MinArgs || F->args().size() > M.MaxArgs)) {
+      D->report(DiagKind::MethodArity, F->nameLoc(), Len, N.str(),
+                takes(M.MinArgs, M.MaxArgs), F->args().size());
+      return;
+    }
 }
 
 void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
@@ -477,6 +525,13 @@ void ResolveNamesPass::typeOf(Expr *E) {
   switch (E->kind()) {
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
+      if (F->isMethod()) {
+        Type T = Type::Any;
+        for (const MethodInfo &M : methods())
+          if (M.Name == F->name()) T = M.Result;
+        E->setType(T);
+        return;
+      }
       const FilterInfo *Info = F->isTest() ? nullptr : findFilter(F->name());
       E->setType(F->isTest() ? Type::Bool : Info ? filterType(F, Info) : Type::Any);
       return;

@@ -80,6 +80,17 @@ class Checker {
         if (X) walk(X, Step);
     } else if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
       llvm::StringRef Name = F->name();
+      if (F->isMethod()) {
+        // The JS evaluator has no method table: `s.lower()` is refused.
+        Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
+                     static_cast<uint32_t>(F->name().size()),
+                     fmt::format("the Python method call `.{}()` (the JS evaluator has "
+                                 "no methods; use a filter)",
+                                 F->name().str()),
+                     Step.str());
+        walk(F->base(), Step);
+        return;
+      }
       if (F->isTest() && (Name == "==" || Name == "equalto")) Name = "eq";
       llvm::ArrayRef<llvm::StringRef> Known =
           F->isTest() ? runtimeTests() : runtimeFilters();

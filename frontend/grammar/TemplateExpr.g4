@@ -72,8 +72,8 @@ postfix : primary suffix* ;
 suffix
   : DOT IDENT                 # AttrSuffix
   | DOT INT                   # AttrIndexSuffix
-  // A method call: only `.items()` (Jinja2's `items` filter) is supported.
-  | DOT IDENT LPAREN RPAREN   # MethodSuffix
+  // A Python method call (`s.split(',')`): the method table (ir/Methods.h).
+  | DOT IDENT LPAREN arguments? RPAREN   # MethodSuffix
   | LBRACK condExpr RBRACK    # IndexSuffix
   | LBRACK lo=condExpr? COLON hi=condExpr? (COLON st=condExpr?)? RBRACK  # SliceSuffix
   ;

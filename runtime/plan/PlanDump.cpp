@@ -60,22 +60,29 @@ class Dumper {
         expr(E->c());
         OS << ']';
         return;
-      case pf::ExprKind::Filter:
+      case pf::ExprKind::Filter: {
         OS << '(';
         expr(E->a());
-        OS << (E->op() == 0 ? " | " : E->op() == 1 ? " is " : " is not ") << S;
+        OS << (E->op() == 0   ? " | "
+               : E->op() == 1 ? " is "
+               : E->op() == 2 ? " is not "
+                              : ".")
+           << S;
+        // A method call always has its parentheses.
+        bool Parens = E->op() == 3 || (E->args() && E->args()->size());
+        if (Parens) OS << '(';
         if (E->args() && E->args()->size()) {
-          OS << '(';
           for (uint32_t K = 0; K < E->args()->size(); ++K) {
             if (K) OS << ", ";
             if (E->names() && E->names()->Get(K)->size())
               OS << E->names()->Get(K)->string_view() << '=';
             expr(E->args()->Get(K));
           }
-          OS << ')';
         }
+        if (Parens) OS << ')';
         OS << ')';
         return;
+      }
       case pf::ExprKind::Compound:
         compound(E);
         return;

@@ -43,7 +43,7 @@ class Checker {
           for (int32_t A : *E->args())
             if (A < (Compound ? -1 : 0) || A >= static_cast<int32_t>(I))
               return fail(fmt::format("expression {} has an argument out of order", I));
-        if (E->op() > 15 || (E->kind() == pf::ExprKind::Filter && E->op() > 2) ||
+        if (E->op() > 15 || (E->kind() == pf::ExprKind::Filter && E->op() > 3) ||
             (Compound && E->op() >= ir::NumCompoundOps))
           return fail(fmt::format("expression {} has an unknown operator", I));
         if (E->names() && (E->kind() != pf::ExprKind::Filter || !E->args() ||
@@ -76,11 +76,11 @@ class Checker {
               break;
             case ir::CompoundOp::For:
             case ir::CompoundOp::Let: {
-              // {it, body, else?, names...} and {value, rest, name}: each
-              // name a string literal.
+              // {it, body, else?, filter?, names...} and {value, rest,
+              // name}: each name a string literal.
               bool IsFor = static_cast<ir::CompoundOp>(E->op()) == ir::CompoundOp::For;
-              uint32_t First = IsFor ? 3 : 2;
-              Ok = (IsFor ? N > 3 : N == 3) && Has(0) && Has(1);
+              uint32_t First = IsFor ? static_cast<uint32_t>(ir::ForFirstName) : 2;
+              Ok = (IsFor ? N > First : N == 3) && Has(0) && Has(1);
               // The body (and a loop's else) is a Block: the evaluator
               // appends its text.
               auto IsBlock = [&](uint32_t K) {

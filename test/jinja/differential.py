@@ -56,10 +56,14 @@ REJECTIONS = [
      r"with more than one group is not supported"),
     ("dates beyond the ISO 8601 forms read, directives beyond the documented set",
      r"is not a date this filter reads|is not supported by `date`"),
-    ("loop filters (`for x in xs if c`)", r"template statement `\{% for \.\.\. if %\}`"),
+    ("a loop filter that reads `loop`", r"a loop filter cannot read `loop`"),
     ("printing `loop` itself (Jinja2's `<LoopContext>`)", r"printing `loop` itself is not supported"),
     ("`{% set a, b = ... %}` (unpacking)", r"template statement `\{% set \.\.\., \.\.\. %\}`"),
     ("a missing attribute in map, selectattr, rejectattr", r"attribute `[^`]*` of item \d+ is undefined"),
+    ("Python methods outside the method table, keyword arguments to methods",
+     r"\[UnknownMethod\]|\[MethodArity\]|of a Python \w+ is not supported here"
+     r"|keyword arguments to a method are not supported"),
+    ("dict views (`.keys()`) beyond iteration, `in` and list filters", r"a dict view"),
 ]
 
 INPUTS = {
@@ -148,6 +152,23 @@ FILTERS = {
     "regex_findall": [("'\\\\w+'",), ("'(\\\\w)\\\\w*'",), ("'a|ab'",), ("''",), ("'\\\\d'",)],
 }
 
+# Python methods: argument sets, tried on every atom (`(atom).method(args)`).
+METHODS = {
+    "lower": [()], "upper": [()], "title": [()], "capitalize": [()],
+    "strip": [(), ("'x'",), ("' H'",), ("none",), ("1",)], "lstrip": [(), ("' H'",)],
+    "rstrip": [(), ("'d '",)],
+    "split": [(), ("' '",), ("','",), ("'\\n'",), ("none", "1"), ("' '", "1"), ("'l'", "0"),
+              ("'l'", "-1"), ("''",), ("' '", "'1'"), ("' '", "true")],
+    "replace": [("'l'", "'L'"), ("'l'", "'L'", "1"), ("''", "'-'"), ("''", "'-'", "2"),
+                ("1", "'x'"), ("'a'", "'b'", "'1'")],
+    "startswith": [("'He'",), ("''",), ("1",)], "endswith": [("'ld'",), ("'x'",)],
+    "join": [("ls",), ("l",), ("'abc'",), ("d",), ("[]",), ("n",)],
+    "items": [()], "keys": [()], "values": [()],
+    "get": [("'a'",), ("'zz'",), ("'zz'", "5"), ("1",), ("[1]",), ()],
+    "index": [("2",), ("'a'",), ("9",), ("true",)], "count": [("1",), ("'a'",), ("true",)],
+    "format": [("1",)], "find": [("'a'",)], "nosuch": [()],
+}
+
 BINOPS = ["+", "-", "*", "/", "%", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in",
           "and", "or"]
 
@@ -227,6 +248,28 @@ STATEMENTS = [
     "{% for x in l %}{% set loop = 5 %}{% endfor %}",
     "{% for x in l %}{{ loop }}{% endfor %}",
     "{% set a = n %}" * 90 + "{{ a }}",
+    # Loop filters and loop.cycle.
+    "{% for x in l if x > 1 %}{{ x }}{{ loop.index }}/{{ loop.length }}{{ loop.last }};{% endfor %}",
+    "{% for x in l if x > 5 %}x{% else %}none{% endfor %}",
+    "{% for k, v in d.items() if k != 'b' %}{{ k }}={{ v }};{% endfor %}",
+    "{% for k, v in od | dictsort if v is not none %}{{ k }};{% endfor %}",
+    "{% for x in l if loop.index > 1 %}{{ x }}{% endfor %}",
+    "{% for x in l if x > 1 else 2 %}{{ x }}{% endfor %}",
+    "{% for x in recs if x.ok %}{{ x.name }}{% endfor %}",
+    "{% for x in recs if x.nosuch %}{{ x.name }}{% endfor %}",
+    "{% for c in s if c.upper() == c %}{{ c }}{% endfor %}",
+    "{% for x in l %}{% for y in ls if y != 'a' %}{{ x }}{{ y }}{{ loop.index }} {% endfor %}{% endfor %}",
+    "{% for x in ls %}{{ loop.cycle('odd', 'even') }}{{ x }} {% endfor %}",
+    "{% for x in l %}{{ loop.cycle(1, 2, 3, 4) }}{% endfor %}",
+    "{% for x in l %}{{ loop.cycle() }}{% endfor %}",
+    "{% for x in l if x is odd %}{{ loop.cycle('a', 'b') }}{{ x }}{% endfor %}",
+    # Python methods in statements.
+    "{% for k in d.keys() %}{{ k }};{% endfor %}", "{% for v in od.values() %}{{ v }};{% endfor %}",
+    "{% for p in d.items() %}{{ p }}{% endfor %}",
+    "{% for w in s.split() %}{{ w.upper() }}{% endfor %}",
+    "{% for line in 'a\\nb '.split('\\n') %}[{{ line.strip() }}]{% endfor %}",
+    "{% if s.lower().startswith('hello') %}y{% else %}n{% endif %}",
+    "{% set parts = words.split(' ') %}{{ parts | length }}{{ parts[0].title() }}",
 ]
 
 
@@ -505,6 +548,29 @@ def corpus(rng):
             add(f"{v} | regex_search({pat})")
             add(f"{v} | regex_replace({pat}, '<\\\\g<0>>')")
             add(f"{v} | regex_findall({pat}) | join('|')")
+    # Python method calls (ir/Methods.h): every method with its argument
+    # sets on every atom; methods outside the table are rejections.
+    for name, arglists in METHODS.items():
+        for args in arglists:
+            for a in ATOMS:
+                add(f"({a}).{name}({', '.join(args)})")
+    for e in ["s.split() | length", "s.lower().split('o')", "ws.strip().upper()",
+              "words.split(' ', 2)[2]", "u.title().split() | join('|')", "'a,b,,c'.split(',')",
+              "'  a  b  '.split(none, 1)", "' a b '.split(none, 0)", "'x'.split(none, 5)",
+              "'a\\nb\\r\\nc'.split('\\n') | length - 1", "d.keys() | list", "d.keys() | join(',')",
+              "d.values() | list", "d.values() | length", "d.items() | length", "'a' in d.keys()",
+              "'zz' not in od.keys()", "1 in d.values()", "d.keys()", "d.items()",
+              "d.items() | list", "d.keys() | tojson", "d.keys() == ['a', 'b', 'c']",
+              "(d.keys() | list)[0]", "d.keys() | first", "od.keys() | unique | join(',')",
+              "od.keys() | last", "od.values() | first", "d.get('c').get('x')",
+              "d.get('zz', d.get('a'))", "s.startswith('He') and s.endswith('ld')",
+              "'-'.join(s.split())", "', '.join(ls)", "s.replace('l', 'L', 2).lower()",
+              "ls.index('c') + l.count(2)", "s.upper().lower().title().capitalize()",
+              "(s | tojson).lower()", "s.split(sep=' ')", "s.lower(1)", "'ǅx ǆy'.title()",
+              "'ĸa ªb ß'.title()", "'it\\'s world-wide (x)'.title()", "'ΣΑΣ ΟΔΟΣ'.title()",
+              "(s ~ d.keys() | join).lower()", "l.count(true)", "l.index(1.0)",
+              "lm.count(none)", "[[1], [1]].count([1])", "s.split(1)", "(1, 2).count(1)"]:
+        add(e)
     # Dedup, keeping order.
     seen, out = set(), []
     for c in cases:
