@@ -104,7 +104,7 @@ constexpr ActionField McpFields[] = {
     {"output", Type::String, "the result's text content, one block a line"},
     {"structured", Type::Any, "the result's structuredContent, or null"}};
 constexpr ActionField LoopFields[] = {
-    {"results", Type::List, "each item's result (its body's last step), in item order"},
+    {"results", Type::List, "per item: body step id -> its result, in item order"},
     {"count", Type::Int, "the number of items"},
     {"output", Type::String, "the results as JSON text"}};
 

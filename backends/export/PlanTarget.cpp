@@ -7,7 +7,6 @@ namespace orch::backends {
 
 bool exportPlan(const ExportInput &In, DiagnosticEngine &Diags,
                 std::vector<ExportFile> &Out) {
-  if (!checkRunnable(In.P, Diags)) return false;
   llvm::Expected<std::string> Bytes = writePlan(In.P, In.ToolVersion);
   if (!Bytes) {
     Diags.report(DiagKind::PlanWrite, SourceLoc(), 0, llvm::toString(Bytes.takeError()));

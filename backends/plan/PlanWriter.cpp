@@ -212,18 +212,21 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     for (llvm::StringRef F : S.FallbackModels) Fallbacks.push_back(str(F));
     auto FallbacksV = Fallbacks.empty() ? 0 : B.CreateVector(Fallbacks);
     auto Why = S.ModelWhy.empty() ? 0 : str(S.ModelWhy);
+    auto Items = S.ForEach ? value(S.ForEach) : 0;  // loops (format 5)
     LineCol LC = P.file().lineCol(S.Id.Loc.isValid() ? S.Id.Loc : S.Loc);
-    Steps.push_back(
-        pf::CreateStep(B, Id, Action, KeysV, ParamsV, Cond, DepsV, UsesV,
-                       static_cast<pf::FailurePolicy>(S.OnFailure),
-                       S.Timeout ? S.Timeout->Val * 1000 : 0,
-                       S.MaxRetries ? static_cast<int32_t>(S.MaxRetries->Val) : -1, Model,
-                       LC.Line, LC.Col, Schema, S.Level, S.EstMs, S.PathMs, S.Group,
-                       S.ModelSelected, FallbacksV, Why, S.FuseNext, S.UcbExploration,
-                       S.MaxTokens ? static_cast<uint32_t>(S.MaxTokens->Val) : 0,
-                       S.CacheTtl   ? S.CacheTtl->Val
-                       : P.CacheTtl ? P.CacheTtl->Val
-                                    : -1));
+    Steps.push_back(pf::CreateStep(
+        B, Id, Action, KeysV, ParamsV, Cond, DepsV, UsesV,
+        static_cast<pf::FailurePolicy>(S.OnFailure),
+        S.Timeout ? S.Timeout->Val * 1000 : 0,
+        S.MaxRetries ? static_cast<int32_t>(S.MaxRetries->Val) : -1, Model, LC.Line,
+        LC.Col, Schema, S.Level, S.EstMs, S.PathMs, S.Group, S.ModelSelected, FallbacksV,
+        Why, S.FuseNext, S.UcbExploration,
+        S.MaxTokens ? static_cast<uint32_t>(S.MaxTokens->Val) : 0,
+        S.CacheTtl   ? S.CacheTtl->Val
+        : P.CacheTtl ? P.CacheTtl->Val
+                     : -1,
+        // loops (format 5)
+        S.Parent, Items, S.MaxParallel ? static_cast<uint32_t>(S.MaxParallel->Val) : 0));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)
@@ -285,17 +288,6 @@ llvm::Expected<std::string> writePlan(const ir::Pipeline &P,
           "decided (drop --no-auto)",
           T->Path.str().c_str());
   return Writer(P).run(CompilerVersion);
-}
-
-bool checkRunnable(const ir::Pipeline &P, DiagnosticEngine &Diags) {
-  bool Ok = true;
-  for (const ir::Step &S : P.Steps)
-    if (S.ForEach) {
-      Diags.report(DiagKind::LoopNotRunnable, S.Action.Loc, S.Action.Length,
-                   S.Id.Str.str());
-      Ok = false;
-    }
-  return Ok;
 }
 
 }  // namespace orch::backends

@@ -15,8 +15,4 @@ namespace orch::backends {
 llvm::Expected<std::string> writePlan(const ir::Pipeline &P,
                                       llvm::StringRef CompilerVersion);
 
-/// Reports, at its location, each construct of \p P that orchrt cannot run
-/// yet (`for_each` loops, docs/control-flow.md). False if there was one.
-bool checkRunnable(const ir::Pipeline &P, DiagnosticEngine &Diags);
-
 }  // namespace orch::backends

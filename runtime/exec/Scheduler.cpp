@@ -101,21 +101,48 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
                                 Opts.RunId);
   OutputPath = Opts.OutputPath;
   size_t N = P.steps() ? P.steps()->size() : 0;
+  NPlan = Total = N;
   States.resize(N);
   Dependents.resize(N);
   Counts[static_cast<size_t>(StepStatus::Pending)] = N;
   PathMs.resize(N);
   IsModel.resize(N);
+  PlanOf.resize(N);
+  InstOf.assign(N, NoInst);
+  ParentOf.assign(N, -1);
+  BodyPos.assign(N, 0);
+  BodyOf.resize(N);
+  LoopPeaks.assign(N, 0);
   for (uint32_t I = 0; I < N; ++I) {
     const pf::Step *S = P.steps()->Get(I);
+    PlanOf[I] = I;
     Index[S->id()->string_view()] = I;
     PathMs[I] = S->path_ms();
     IsModel[I] = ir::isModelAction(S->action()->string_view());
+    ParentOf[I] = S->parent();
+    if (S->parent() >= 0) {
+      BodyPos[I] = static_cast<uint32_t>(BodyOf[S->parent()].size());
+      BodyOf[S->parent()].push_back(I);
+    }
+  }
+  for (uint32_t I = 0; I < N; ++I) {
+    const pf::Step *S = P.steps()->Get(I);
+    // Only edges within one body (or the top level) order nodes: whatever
+    // a body reads from outside settled before its loop started
+    // (readPlan checks the loop waits for it).
     if (S->deps())
-      for (uint32_t D : *S->deps()) {
-        Dependents[D].push_back(I);
-        ++States[I].Waiting;
-      }
+      for (uint32_t D : *S->deps())
+        if (ParentOf[D] == ParentOf[I]) {
+          Dependents[D].push_back(I);
+          if (ParentOf[I] < 0) ++States[I].Waiting;
+        }
+    if (ParentOf[I] >= 0) {
+      // A template: it runs once per item, as an instance of its own.
+      States[I].Error = fmt::format("runs once per item of loop `{}`: see its `results`",
+                                    stepId(static_cast<uint32_t>(ParentOf[I])).str());
+      setStatus(I, StepStatus::Skipped);
+      ++Settled;
+    }
   }
   if (this->Opts.Jobs == 0) this->Opts.Jobs = 1;
   std::vector<GroupLimits> Limits;
@@ -144,7 +171,8 @@ Scheduler::~Scheduler() {
 }
 
 bool Scheduler::later(uint32_t A, uint32_t B) const {
-  return PathMs[A] != PathMs[B] ? PathMs[A] < PathMs[B] : A > B;
+  uint64_t PA = PathMs[PlanOf[A]], PB = PathMs[PlanOf[B]];
+  return PA != PB ? PA < PB : A > B;
 }
 
 void Scheduler::pushReady(uint32_t I) {
@@ -163,9 +191,9 @@ uint32_t Scheduler::popReady() {
 }
 
 bool Scheduler::admit(uint32_t I) {
-  int32_t G = P.steps()->Get(I)->group();
+  int32_t G = planStep(I)->group();
   if (G < 0 || static_cast<size_t>(G) >= Groups.size()) return true;
-  int32_t F = FusionOf[I];
+  int32_t F = fusionOf(I);
   if (F >= 0 && FusionLease[F])
     return true;  // joins the request a member of its fused group paid for
   ResourceGroups::Admission A = Groups.tryAcquire(G, Exec.now());
@@ -204,12 +232,16 @@ void Scheduler::unpark(int32_t G) {
 }
 
 llvm::StringRef Scheduler::stepId(uint32_t I) const {
-  return P.steps()->Get(I)->id()->string_view();
+  return planStep(I)->id()->string_view();
 }
 
 void Scheduler::setStatus(uint32_t I, StepStatus S) {
-  --Counts[static_cast<size_t>(States[I].Status)];
-  ++Counts[static_cast<size_t>(S)];
+  StepStatus Old = States[I].Status;
+  Backoffs += (S == StepStatus::Backoff) - (Old == StepStatus::Backoff);
+  if (top(I)) {
+    --Counts[static_cast<size_t>(Old)];
+    ++Counts[static_cast<size_t>(S)];
+  }
   States[I].Status = S;
 }
 
@@ -220,6 +252,17 @@ RunStatus Scheduler::status() const {
 }
 
 const json *Scheduler::input(llvm::StringRef Name) const {
+  if (Ctx != NoInst) {
+    // Loop variables shadow inputs and steps of the same name.
+    const Instance &X = Insts[Ctx];
+    if (Name == "item") {
+      auto L = Loops.find(X.Loop);
+      if (L != Loops.end()) return &L->second.Items[X.Item];
+    }
+    if (Name == "index") return &X.Index;
+    if (Name == "is_first") return &X.First;
+    if (Name == "is_last") return &X.Last;
+  }
   auto It = Inputs.find(Name.str());
   return It == Inputs.end() ? nullptr : &*It;
 }
@@ -245,7 +288,8 @@ const json *Scheduler::runVariable(llvm::StringRef Name) const {
 const StepState *Scheduler::settledState(llvm::StringRef Id, uint32_t &I) const {
   auto It = Index.find(Id);
   if (It == Index.end()) return nullptr;
-  I = It->second;
+  I = nodeFor(It->second, Ctx);
+  if (I == NoInst) return nullptr;
   const StepState &S = States[I];
   if (S.Status != StepStatus::Completed && S.Status != StepStatus::Failed) return nullptr;
   if (S.Result.is_null()) return nullptr;
@@ -324,6 +368,7 @@ llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
 void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string StartedAt,
                        std::string FinishedAt, std::vector<SpilledField> Spilled,
                        std::vector<int64_t> AttemptTimeouts) {
+  if (ParentOf[I] >= 0) return;  // a body template: never run as such
   StepState &S = States[I];
   S.AttemptTimeouts = std::move(AttemptTimeouts);
   S.Result = std::move(Result);
@@ -356,7 +401,7 @@ void Scheduler::start() {
            false);
     });
   }
-  for (uint32_t I = 0; I < States.size(); ++I)
+  for (uint32_t I = 0; I < NPlan; ++I)
     if (States[I].Status == StepStatus::Pending && States[I].Waiting == 0) pushReady(I);
   dispatch();
   checkDone();
@@ -370,30 +415,41 @@ void Scheduler::ready(uint32_t I) {
 void Scheduler::dispatch() {
   if (InDispatch) return;  // the outer loop picks it up: no recursion
   InDispatch = true;
-  while ((!Continue.empty() || !Ready.empty()) && (Stopping || Running < Opts.Jobs)) {
-    uint32_t I;
-    if (!Continue.empty()) {
-      I = Continue.back();
-      Continue.pop_back();
-    } else {
-      I = popReady();
+  do {
+    drainFinished();
+    while ((!Continue.empty() || !Ready.empty()) && (Stopping || Running < Opts.Jobs)) {
+      uint32_t I;
+      if (!Continue.empty()) {
+        I = Continue.back();
+        Continue.pop_back();
+      } else {
+        I = popReady();
+      }
+      if (States[I].Status != StepStatus::Pending) continue;
+      if (Stopping) {
+        // Left for the final sweep, which says why.
+        continue;
+      }
+      begin(I);
     }
-    if (States[I].Status != StepStatus::Pending) continue;
-    if (Stopping) {
-      // Left for the final sweep, which says why.
-      continue;
-    }
-    begin(I);
-  }
+  } while (!FinishedInsts.empty());
   InDispatch = false;
   checkDone();
 }
 
 void Scheduler::begin(uint32_t I) {
-  const pf::Step *S = P.steps()->Get(I);
+  // Templates render in the node's instance: its loop variables, its siblings.
+  uint32_t Saved = Ctx;
+  Ctx = InstOf[I];
+  beginNode(I);
+  Ctx = Saved;
+}
+
+void Scheduler::beginNode(uint32_t I) {
+  const pf::Step *S = planStep(I);
   StepState &St = States[I];
   if (St.Attempts == 0 && !St.ConditionHeld) {
-    if (const ir::Value *Cond = Prog.condition(I)) {
+    if (const ir::Value *Cond = Prog.condition(PlanOf[I])) {
       llvm::Expected<json> C = ir::evaluateValue(Cond, *this);
       std::string Why = renderingDone(C ? "" : llvm::toString(C.takeError()));
       if (!C) {
@@ -412,19 +468,28 @@ void Scheduler::begin(uint32_t I) {
     }
     St.ConditionHeld = true;  // not asked again while the step waits for its group
   }
+  if (Prog.forEach(PlanOf[I])) {
+    if (Opts.Commit && top(I)) {
+      ActionRequest R;  // what renderedInputHash() gives a loop on a resume
+      R.Action = S->action()->str();
+      if (S->model()) R.Model = S->model()->str();
+      St.InputHash = inputHash(R);
+    }
+    return beginLoop(I);
+  }
   if (!admit(I)) return;
   ActionRequest R;
-  R.StepId = stepId(I).str();
+  R.StepId = nodePath(I);
   R.Action = S->action()->str();
   if (S->model()) R.Model = S->model()->str();
   R.ModelSelected = S->model_selected();
   R.Ucb = S->ucb_exploration();
   R.MaxTokens = S->max_tokens();
-  R.Fusion = FusionOf[I];
+  R.Fusion = fusionOf(I);
   if (S->fallback_models())
     for (const auto *F : *S->fallback_models()) R.Fallbacks.push_back(F->str());
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();
-  for (const ir::MapEntry &E : Prog.params(I)) {
+  for (const ir::MapEntry &E : Prog.params(PlanOf[I])) {
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
     if (!V) {
       std::string Why = renderingDone(llvm::toString(V.takeError()));
@@ -437,14 +502,14 @@ void Scheduler::begin(uint32_t I) {
       return;
     }
     R.Params[E.Key.str()] = std::move(*V);
-    if (IsModel[I]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
+    if (IsModel[PlanOf[I]]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
   }
   renderingDone("");
   ++St.Attempts;
   R.Attempt = St.Attempts;
   if (!Opts.RunId.empty())
     R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, keyAttempt(I));
-  if (Opts.Commit || (Obs && Obs->needsInputHash()))
+  if ((Opts.Commit && top(I)) || (observed(I) && Obs->needsInputHash()))
     St.InputHash = inputHash(R);  // computed once for both
   if (!St.HasStarted) {
     St.Started = Exec.now();
@@ -481,7 +546,8 @@ unsigned Scheduler::keyAttempt(uint32_t I) const {
 void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
   StepState &St = States[I];
   uint64_t Epoch = St.Epoch;
-  if (Opts.Commit && !NumberRecorded && !Opts.RunId.empty() && keyAttempt(I) > 1) {
+  if (Opts.Commit && top(I) && !NumberRecorded && !Opts.RunId.empty() &&
+      keyAttempt(I) > 1) {
     // A retry's number is durable before it runs (StepCommitter).
     std::weak_ptr<bool> A = Alive;
     auto Go = [this, A, I, Epoch, R](std::string Error) mutable {
@@ -504,7 +570,7 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
           if (!A.expired()) onTimeout(I, Epoch);
         });
   }
-  if (Obs) {
+  if (observed(I)) {
     using std::chrono::duration_cast, std::chrono::microseconds;
     auto Queue = St.ReadyAt == Executor::TimePoint{} ? Executor::Clock::duration{}
                                                      : Exec.now() - St.ReadyAt;
@@ -529,8 +595,7 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
 
 int64_t Scheduler::attemptTimeout(uint32_t I) {
   StepState &St = States[I];
-  if (St.TimeoutMs < 0)
-    St.TimeoutMs = std::max<int64_t>(0, P.steps()->Get(I)->timeout_ms());
+  if (St.TimeoutMs < 0) St.TimeoutMs = std::max<int64_t>(0, planStep(I)->timeout_ms());
   int64_t Ms = St.TimeoutMs;
   if (Ms > 0 && P.timeout_ms() > 0) {
     // Never past the pipeline's own timeout, which stops the run anyway.
@@ -572,7 +637,7 @@ void Scheduler::onTimeout(uint32_t I, uint64_t Epoch) {
   int64_t Ms = St.AttemptTimeouts.empty() ? 0 : St.AttemptTimeouts.back();
   endAttempt(I, /*Cancel=*/true);
   std::string Why = fmt::format("timed out after {} s", Ms / 1000.0);
-  if (Obs) Obs->attemptEnded(I, St.Attempts, ActionResult::failure(Why));
+  if (observed(I)) Obs->attemptEnded(I, St.Attempts, ActionResult::failure(Why));
   attemptFailed(I, std::move(Why), true, true);
   dispatch();
 }
@@ -594,7 +659,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   StepState &St = States[I];
   if (St.Epoch != Epoch || St.Status != StepStatus::Running) return;
   endAttempt(I, /*Cancel=*/false);
-  if (Obs) Obs->attemptEnded(I, St.Attempts, R);
+  if (observed(I)) Obs->attemptEnded(I, St.Attempts, R);
   St.SharedRequest = std::move(R.SharedRequest);
   if (R.Ok)
     complete(I, std::move(R.Fields));
@@ -610,12 +675,12 @@ void Scheduler::complete(uint32_t I, json Fields) {
   St.Finished = Exec.now();
   St.Result = std::move(Fields);
   if (!St.Result.is_object()) St.Result = json{{"output", std::move(St.Result)}};
-  spill(I);  // the action's fields; not the scheduler's own
+  if (top(I)) spill(I);  // the action's fields; not the scheduler's own
   St.Result["status"] = "completed";
   St.Error.clear();
   St.FailedFields = nullptr;
   setStatus(I, StepStatus::Completed);
-  if (Opts.Commit) return commitThenRelease(I);
+  if (Opts.Commit && top(I)) return commitThenRelease(I);
   settle(I);
   release(I);
 }
@@ -643,7 +708,7 @@ void Scheduler::commitThenRelease(uint32_t I) {
 
 void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable,
                               bool TimedOut) {
-  const pf::Step *S = P.steps()->Get(I);
+  const pf::Step *S = planStep(I);
   StepState &St = States[I];
   // The step's own limit, else the pipeline's, else 3 (the seed's default).
   int MaxRetries = S->max_retries() >= 0  ? S->max_retries()
@@ -657,7 +722,7 @@ void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable,
     // The seed's timeout strategy: twice the time for the next attempt.
     if (TimedOut) St.TimeoutMs = doubledTimeout(St.TimeoutMs);
     setStatus(I, StepStatus::Backoff);
-    if (Obs) Obs->stepRetrying(I, Delay, St.Error);
+    if (observed(I)) Obs->stepRetrying(I, Delay, St.Error);
     std::weak_ptr<bool> A = Alive;
     uint64_t Epoch = St.Epoch;
     St.Timer = Exec.addTimer(Exec.now() + Delay, [this, A, I, Epoch] {
@@ -681,7 +746,7 @@ void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable,
 }
 
 void Scheduler::finalFail(uint32_t I, std::string Error) {
-  const pf::Step *S = P.steps()->Get(I);
+  const pf::Step *S = planStep(I);
   StepState &St = States[I];
   St.Finished = Exec.now();
   St.Error = std::move(Error);
@@ -692,12 +757,12 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       St.Result =
           St.FailedFields.is_object() ? std::move(St.FailedFields) : json::object();
       St.Result.erase("output");
-      spill(I);
+      if (top(I)) spill(I);
       St.Result["status"] = "failed";
       St.Result["error"] = St.Error;
       setStatus(I, StepStatus::Failed);
       // Its dependents run: recorded like a completion, before they start.
-      if (Opts.Commit) return commitThenRelease(I);
+      if (Opts.Commit && top(I)) return commitThenRelease(I);
       settle(I);
       release(I);
       return;
@@ -711,6 +776,7 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
     case pf::FailurePolicy::Retry:
       St.FailedFields = nullptr;
       setStatus(I, StepStatus::Failed);
+      if (!top(I)) return itemFailed(I);  // fails its loop, not the run
       settle(I);
       if (!Failed)
         RunError = fmt::format("step `{}` failed: {}", stepId(I).str(), St.Error);
@@ -737,21 +803,21 @@ void Scheduler::abandonRetries(const std::string &Why) {
 }
 
 void Scheduler::release(uint32_t I) {
-  int32_t Fused = P.steps()->Get(I)->fuse_next();
-  for (uint32_t D : Dependents[I]) {
+  int32_t Fused = planStep(I)->fuse_next();
+  forDependents(I, [&](uint32_t D) {
     StepState &T = States[D];
-    if (--T.Waiting != 0 || T.Status != StepStatus::Pending) continue;
-    if (static_cast<int32_t>(D) == Fused)
+    if (--T.Waiting != 0 || T.Status != StepStatus::Pending) return;
+    if (static_cast<int32_t>(PlanOf[D]) == Fused)
       Continue.push_back(D);  // the rest of a fused chain: next, in this slot
     else
       pushReady(D);
-  }
+  });
 }
 
 void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
   // Iterative: a long chain must not recurse.
   std::vector<std::pair<uint32_t, std::string>> Work;
-  for (uint32_t D : Dependents[I]) Work.push_back({D, Why});
+  forDependents(I, [&](uint32_t D) { Work.push_back({D, Why}); });
   while (!Work.empty()) {
     auto [D, Reason] = std::move(Work.back());
     Work.pop_back();
@@ -761,7 +827,7 @@ void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
     setStatus(D, StepStatus::Skipped);
     settle(D);
     std::string Next = fmt::format("dependency `{}` was skipped", stepId(D).str());
-    for (uint32_t E : Dependents[D]) Work.push_back({E, Next});
+    forDependents(D, [&](uint32_t E) { Work.push_back({E, Next}); });
   }
 }
 
@@ -780,14 +846,25 @@ void Scheduler::spill(uint32_t I) {
 
 void Scheduler::settle(uint32_t I) {
   ++Settled;
-  if (Obs) Obs->stepSettled(I);
+  if (Obs && top(I)) Obs->stepSettled(I);
+  if (uint32_t K = InstOf[I]; K != NoInst && --Insts[K].Unsettled == 0)
+    FinishedInsts.push_back(K);  // collected by dispatch(), after this step's release
 }
 
 void Scheduler::checkDone() {
   if (Done || !Started || InDispatch) return;
-  size_t Waiting = Counts[static_cast<size_t>(StepStatus::Backoff)];
-  if (Settled == States.size() ||
-      (Stopping && Running == 0 && Waiting == 0 && Committing == 0)) {
+  if (!FinishedInsts.empty()) return dispatch();  // it comes back here
+  if (Settled == Total ||
+      (Stopping && Running == 0 && Backoffs == 0 && Committing == 0)) {
+    // A loop whose items were left unstarted fails, saying why.
+    for (uint32_t I = 0; I < States.size(); ++I)
+      if (States[I].Status == StepStatus::Running && Prog.forEach(PlanOf[I])) {
+        States[I].Finished = Exec.now();
+        States[I].Error = Interrupted ? "not finished: the run was interrupted"
+                                      : "not finished: " + RunError;
+        setStatus(I, StepStatus::Failed);
+        settle(I);
+      }
     // Whatever never started says why.
     for (uint32_t I = 0; I < States.size(); ++I)
       if (States[I].Status == StepStatus::Pending) {
@@ -797,6 +874,7 @@ void Scheduler::checkDone() {
         setStatus(I, StepStatus::Skipped);
         settle(I);
       }
+    drainFinished();  // frees the instances that sweep settled
     Done = true;
     if (RunTimer) Exec.cancelTimer(RunTimer);
     RunTimer = 0;
@@ -822,7 +900,7 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
     if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
     endAttempt(I, /*Cancel=*/true);
     // Every attempt the observer saw start is told it ended.
-    if (Obs && St.Status == StepStatus::Running)
+    if (observed(I) && St.Status == StepStatus::Running)
       Obs->attemptEnded(I, St.Attempts, ActionResult::failure(Why, false));
     St.Finished = Exec.now();
     St.CutOff = St.Status == StepStatus::Running;

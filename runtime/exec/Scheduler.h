@@ -223,7 +223,9 @@ class Scheduler : public ir::EvalScope {
   RunStatus status() const;
   /// The run's error: the first failure, the timeout or the interrupt.
   const std::string &runError() const { return RunError; }
-  size_t size() const { return States.size(); }
+  /// The plan's steps (a loop's body steps are templates: they are
+  /// `skipped` here and run per item, in the loop's `results`).
+  size_t size() const { return NPlan; }
   const StepState &state(uint32_t I) const { return States[I]; }
   /// The number of step \p I's latest attempt across the run's processes
   /// (RunOptions::PriorAttempts plus this process's); its key's number.
@@ -235,6 +237,13 @@ class Scheduler : public ir::EvalScope {
   const ResourceGroups &groups() const { return Groups; }
   /// Steps holding a -j slot now.
   size_t running() const { return Running; }
+  /// Loop-body instances of steps alive now (for tests: memory stays
+  /// bounded by the items in flight).
+  size_t liveInstanceSteps() const { return States.size() - NPlan - FreeNodes.size(); }
+  /// The most items of loop step \p Step that were ever in flight at once.
+  unsigned loopPeak(uint32_t Step) const {
+    return Step < LoopPeaks.size() ? LoopPeaks[Step] : 0;
+  }
   /// Steps in each status, indexed by StepStatus.
   const std::array<size_t, 6> &counts() const { return Counts; }
   /// Evaluates the plan's outputs; failures are reported in \p Errors.
@@ -244,6 +253,7 @@ class Scheduler : public ir::EvalScope {
   const orch::ir::Json &inputs() const { return Inputs; }
 
   // EvalScope
+  /// Inside a loop's body, also `item`, `index`, `is_first`, `is_last`.
   const orch::ir::Json *input(llvm::StringRef Name) const override;
   const orch::ir::Json *step(llvm::StringRef Id) const override;
   /// Reads back only \p Field when it was spilled.
@@ -256,6 +266,65 @@ class Scheduler : public ir::EvalScope {
   const std::string &spillWarning() const { return SpillWarning; }
 
  private:
+  /// No loop instance: a top-level step.
+  static constexpr uint32_t NoInst = UINT32_MAX;
+  /// One item of a running loop: its body steps' nodes and variables.
+  struct Instance {
+    uint32_t Loop = 0;        ///< The loop step's node.
+    uint32_t Outer = NoInst;  ///< The instance holding the loop step.
+    uint32_t Unsettled = 0;   ///< Body nodes not settled yet.
+    uint32_t Item = 0;
+    bool Failed = false;  ///< A body step failed under `fail` or `retry`.
+    std::string Error;
+    orch::ir::Json Index, First, Last;
+    std::vector<uint32_t> Nodes;  ///< By position in the loop's body.
+  };
+  /// A running loop step's items and what came of them.
+  struct LoopRun {
+    orch::ir::Json Items;  ///< A list.
+    uint32_t Next = 0, InFlight = 0, Limit = 1;
+    bool Failing = false;
+    std::string Error;
+    std::vector<orch::ir::Json> Results;  ///< By item.
+  };
+  bool top(uint32_t I) const { return I < NPlan; }
+  const plan::Step *planStep(uint32_t I) const { return P.steps()->Get(PlanOf[I]); }
+  /// The node of plan step \p J seen from the instance \p K (a sibling or
+  /// a step beside one of the loops holding it), or NoInst.
+  uint32_t nodeFor(uint32_t J, uint32_t K) const;
+  /// Calls \p F with each node that waits for node \p I.
+  template <typename F>
+  void forDependents(uint32_t I, F &&Fn) {
+    uint32_t K = InstOf[I];
+    for (uint32_t D : Dependents[PlanOf[I]])
+      Fn(K == NoInst ? D : Insts[K].Nodes[BodyPos[D]]);
+  }
+  uint32_t allocNode(uint32_t J, uint32_t K);
+  void freeNode(uint32_t N);
+  /// Starts loop step \p I: renders its items, starts the first ones.
+  void beginLoop(uint32_t I);
+  /// Starts items of loop \p L up to its limit.
+  void startItems(uint32_t L);
+  void startInstance(uint32_t L, LoopRun &R);
+  /// Collects and frees the instances whose body steps all settled.
+  void drainFinished();
+  void finishInstance(uint32_t K);
+  /// Every item of loop \p L is done (or the loop failed): it completes or fails.
+  void finishLoop(uint32_t L);
+  /// What a settled body node gives its item's result.
+  orch::ir::Json nodeResult(uint32_t N);
+  /// A body step of an item failed under `fail` or `retry`: it fails its
+  /// loop (whose own policy then applies), not the run.
+  void itemFailed(uint32_t I);
+  /// `loop[3].step` for a body step's instance, the id for a plan step.
+  std::string nodePath(uint32_t I) const;
+  /// Observers see plan steps that run actions (not loops, not items).
+  /// The plan's fused model request step I belongs to, or -1 (loop-body
+  /// instances never fuse: the pass leaves bodies alone).
+  int32_t fusionOf(uint32_t I) const { return top(I) ? FusionOf[I] : -1; }
+  bool observed(uint32_t I) const { return Obs && top(I) && !Prog.forEach(I); }
+  void beginNode(uint32_t I);
+
   void setStatus(uint32_t I, StepStatus S);
   /// The state of step \p Id (its number in \p I) if it has a result.
   const StepState *settledState(llvm::StringRef Id, uint32_t &I) const;
@@ -314,7 +383,26 @@ class Scheduler : public ir::EvalScope {
   ActionRunner &Runner;
   RunOptions Opts;
   RunObserver *Obs;
-  std::vector<StepState> States;
+  /// Nodes: the plan's steps (0..NPlan-1), then loop-body instances,
+  /// reused once freed. A deque: references stay valid as it grows.
+  std::deque<StepState> States;
+  size_t NPlan = 0;
+  std::vector<uint32_t> PlanOf;  ///< Node -> plan step.
+  std::vector<uint32_t> InstOf;  ///< Node -> its instance, or NoInst.
+  std::vector<uint32_t> FreeNodes;
+  std::vector<Instance> Insts;
+  std::vector<uint32_t> FreeInsts, FinishedInsts;
+  std::map<uint32_t, LoopRun> Loops;  ///< By loop node.
+  std::vector<unsigned> LoopPeaks;    ///< By plan step.
+  /// Per plan step: its loop (-1: top level), its position in that body,
+  /// and for loops their direct body steps.
+  std::vector<int32_t> ParentOf;
+  std::vector<uint32_t> BodyPos;
+  std::vector<std::vector<uint32_t>> BodyOf;
+  /// The instance whose templates render now (loop variables, siblings).
+  mutable uint32_t Ctx = NoInst;
+  size_t Total = 0;  ///< Live nodes (plan steps and instances).
+  /// Per plan step, the steps of the same body (or top level) waiting for it.
   std::vector<std::vector<uint32_t>> Dependents;
   std::vector<uint64_t> PathMs;  ///< Priorities, read from the plan once.
   std::vector<char> IsModel;     ///< Steps that call a model (need ParamOrder).
@@ -328,7 +416,8 @@ class Scheduler : public ir::EvalScope {
   std::vector<int32_t> FusionOf;  ///< Step -> plan model_fusions index, or -1.
   std::vector<char> FusionLease;  ///< A member took a token this turn.
   std::vector<Executor::TimerId> GroupTimers;  ///< Wakes a group when a token is due.
-  std::array<size_t, 6> Counts{};
+  std::array<size_t, 6> Counts{};              ///< Plan steps only.
+  size_t Backoffs = 0;                         ///< Nodes waiting to retry.
   size_t Running = 0, Settled = 0;
   size_t Committing = 0;  ///< Completed steps waiting for their record.
   bool InDispatch = false, Stopping = false, Done = false, Started = false;

@@ -295,6 +295,14 @@ class Dumper {
             value(S->params()->Get(K));
             OS << '\n';
           }
+        if (S->for_each()) {  // loops (format 5)
+          OS << "    for_each ";
+          value(S->for_each());
+          if (S->max_parallel()) OS << " max_parallel " << S->max_parallel();
+          OS << '\n';
+        }
+        if (S->parent() >= 0)
+          OS << "    in %" << P.steps()->Get(S->parent())->id()->string_view() << '\n';
         if (S->deps() && S->deps()->size()) {
           OS << "    needs(";
           for (uint32_t K = 0; K < S->deps()->size(); ++K)

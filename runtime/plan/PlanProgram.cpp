@@ -96,6 +96,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
   uint32_t NSteps = P.steps() ? P.steps()->size() : 0;
   Params.resize(NSteps);
   Conditions.resize(NSteps);
+  Items.resize(NSteps);
   for (uint32_t I = 0; I < NSteps; ++I) {
     const pf::Step *S = P.steps()->Get(I);
     if (S->params())
@@ -103,6 +104,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
         Params[I].push_back(
             {view(S->params_keys()->Get(K)), SourceLoc(), value(S->params()->Get(K))});
     Conditions[I] = value(S->condition());
+    Items[I] = value(S->for_each());
   }
   if (P.inputs())
     for (const pf::Input *In : *P.inputs())

@@ -26,6 +26,8 @@ class PlanProgram {
   llvm::ArrayRef<ir::MapEntry> params(size_t Step) const { return Params[Step]; }
   /// Step \p I's condition, or null.
   const ir::Value *condition(size_t Step) const { return Conditions[Step]; }
+  /// Loop step \p Step's items (`for_each:`), or null for other steps.
+  const ir::Value *forEach(size_t Step) const { return Items[Step]; }
   /// The value of input \p I bound at compile time, or its default, or null.
   const ir::Value *inputValue(size_t Input) const { return InputValues[Input]; }
   /// Declared outputs: name and value.
@@ -40,6 +42,7 @@ class PlanProgram {
   std::vector<ir::AutoTag *> Tags;
   std::vector<std::vector<ir::MapEntry>> Params;
   std::vector<const ir::Value *> Conditions;
+  std::vector<const ir::Value *> Items;
   std::vector<const ir::Value *> InputValues;
   std::vector<ir::MapEntry> Outputs;
 };

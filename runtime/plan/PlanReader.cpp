@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "ir/Actions.h"
@@ -157,6 +158,7 @@ class Checker {
         for (const pf::Value *V : *S->params())
           if (llvm::Error E = value(V)) return E;
       if (llvm::Error E = value(S->condition())) return E;
+      if (llvm::Error E = value(S->for_each())) return E;
       if (S->deps())
         for (uint32_t D : *S->deps()) {
           if (D >= NSteps || D == I)
@@ -205,6 +207,7 @@ class Checker {
         if (--InDeg[M] == 0) Ready.push_back(M);
     }
     if (Seen != NSteps) return fail("the dependency graph has a cycle");
+    if (llvm::Error E = loops(NSteps)) return E;
     if (P.mcp_servers())
       for (const pf::McpServer *M : *P.mcp_servers()) {
         auto size = [](const auto *V) { return V ? V->size() : 0u; };
@@ -235,6 +238,46 @@ class Checker {
   }
 
  private:
+  /// Loops (format 5): a loop step is action `for_each` with items and a
+  /// non-empty body after it; a body step's edge leads to a sibling, or to
+  /// a step beside one of its loops that this loop waits for, so whatever
+  /// a body instance reads from outside has settled before it starts.
+  llvm::Error loops(uint32_t NSteps) {
+    std::vector<uint32_t> BodySize(NSteps, 0);
+    auto parent = [&](uint32_t I) { return P.steps()->Get(I)->parent(); };
+    for (uint32_t I = 0; I < NSteps; ++I) {
+      const pf::Step *S = P.steps()->Get(I);
+      bool Loop = S->action()->string_view() == "for_each";
+      if (Loop != (S->for_each() != nullptr))
+        return fail(fmt::format("step `{}`: a loop needs action `for_each` and items",
+                                S->id()->str()));
+      int32_t L = S->parent();
+      if (L < -1 ||
+          (L >= 0 && (static_cast<uint32_t>(L) >= I || !P.steps()->Get(L)->for_each())))
+        return fail(fmt::format("step `{}` is in step #{}, not a loop before it",
+                                S->id()->str(), L));
+      if (L >= 0) ++BodySize[L];
+      if (S->deps())
+        for (uint32_t D : *S->deps()) {
+          if (parent(D) == L) continue;
+          uint32_t A = I;
+          while (parent(A) >= 0 && parent(A) != parent(D))
+            A = static_cast<uint32_t>(parent(A));
+          const auto *ADeps = P.steps()->Get(A)->deps();
+          if (A == I || parent(A) != parent(D) || !ADeps ||
+              std::find(ADeps->begin(), ADeps->end(), D) == ADeps->end())
+            return fail(fmt::format("step `{}` waits for step `{}` across a loop's body",
+                                    S->id()->str(), P.steps()->Get(D)->id()->str()));
+        }
+      if (S->fuse_next() >= 0 && parent(S->fuse_next()) != L)
+        return fail(fmt::format("step `{}` fuses across a loop's body", S->id()->str()));
+    }
+    for (uint32_t I = 0; I < NSteps; ++I)
+      if (P.steps()->Get(I)->for_each() && BodySize[I] == 0)
+        return fail(fmt::format("loop `{}` has no body", P.steps()->Get(I)->id()->str()));
+    return llvm::Error::success();
+  }
+
   llvm::Error value(const pf::Value *V, unsigned Depth = 0) {
     if (!V) return llvm::Error::success();
     if (Depth > 256) return fail("values nest too deeply");

@@ -13,6 +13,7 @@
 
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
+#include "FakeRunner.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "runtime/exec/RunReport.h"
@@ -24,59 +25,9 @@ using namespace orch::runtime;
 using orch::testing::compile;
 using orch::testing::Compiled;
 using orch::testing::FakeExecutor;
+using orch::testing::FakeRunner;
 
 namespace {
-
-/// `work`: ms (virtual), fail (failed attempts before success), message.
-class FakeRunner : public ActionRunner {
- public:
-  explicit FakeRunner(FakeExecutor &E) : E(E) {}
-
-  struct Task : ActionTask {
-    FakeRunner *R;
-    Executor::TimerId Id = 0;
-    void cancel() override {
-      R->E.cancelTimer(Id);
-      --R->Running;
-      ++R->Cancelled;
-    }
-  };
-
-  std::unique_ptr<ActionTask> start(const ActionRequest &Req, ActionDone Done) override {
-    Starts.push_back(Req.StepId);
-    StartTimes[Req.StepId].push_back(E.elapsed().count());
-    if (Req.Action == "fields") {  // its `fields` parameter is its result
-      Done(ActionResult::success(Req.Params.value("fields", json::object())));
-      return nullptr;
-    }
-    if (Req.Action == "instant") {  // finishes inside start(), like echo
-      Done(ActionResult::success(json{{"output", Req.Params.value("message", "")}}));
-      return nullptr;
-    }
-    int64_t Ms = Req.Params.value("ms", 0);
-    int Fail = Req.Params.value("fail", 0);
-    std::string Msg = Req.Params.value("message", std::string("done"));
-    ++Running;
-    MaxRunning = std::max(MaxRunning, Running);
-    auto T = std::make_unique<Task>();
-    T->R = this;
-    unsigned Attempt = Req.Attempt;
-    T->Id = E.addTimer(E.now() + std::chrono::milliseconds(Ms),
-                       [this, Done, Fail, Attempt, Msg] {
-                         --Running;
-                         if (static_cast<int>(Attempt) <= Fail)
-                           Done(ActionResult::failure("flaky"));
-                         else
-                           Done(ActionResult::success(json{{"output", Msg}}));
-                       });
-    return T;
-  }
-
-  FakeExecutor &E;
-  int Running = 0, MaxRunning = 0, Cancelled = 0;
-  std::vector<std::string> Starts;
-  std::map<std::string, std::vector<int64_t>> StartTimes;
-};
 
 struct PlanRun {
   FakeExecutor E;

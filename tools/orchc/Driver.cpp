@@ -312,8 +312,6 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
       return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
     Diags.flush(Err, Opts.Color);
   } else if (Opts.Build && Opts.EmitKind == Emit::Plan) {
-    if (!backends::checkRunnable(*P, Diags))
-      return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
     llvm::Expected<std::string> Bytes = backends::writePlan(*P, ORCH_VERSION);
     if (!Bytes)
       return toolError(Err, Color, ExitPipelineErrors, DiagKind::PlanWrite,

@@ -1,0 +1,238 @@
+//===- SchedulerLoops.cpp - for_each: bodies instantiated per item --------===//
+//
+// A loop step's body is in the plan once. When the loop starts, its items
+// are rendered; each item in flight gets an Instance: one node per direct
+// body step, ordered by the body's own edges, rendered with the item's
+// variables. Nodes and instances are reused once an item is done, so
+// memory holds the items in flight and each item's collected result.
+//
+//===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "runtime/exec/Scheduler.h"
+
+namespace orch::runtime {
+
+using json = orch::ir::Json;
+namespace pf = orch::plan;
+
+uint32_t Scheduler::nodeFor(uint32_t J, uint32_t K) const {
+  if (ParentOf[J] < 0) return J;
+  for (; K != NoInst; K = Insts[K].Outer)
+    if (static_cast<int32_t>(PlanOf[Insts[K].Loop]) == ParentOf[J])
+      return Insts[K].Nodes[BodyPos[J]];
+  return NoInst;
+}
+
+std::string Scheduler::nodePath(uint32_t I) const {
+  if (InstOf[I] == NoInst) return stepId(I).str();
+  const Instance &X = Insts[InstOf[I]];
+  return fmt::format("{}[{}].{}", nodePath(X.Loop), X.Item, stepId(I).str());
+}
+
+uint32_t Scheduler::allocNode(uint32_t J, uint32_t K) {
+  uint32_t N;
+  if (!FreeNodes.empty()) {
+    N = FreeNodes.back();
+    FreeNodes.pop_back();
+  } else {
+    N = static_cast<uint32_t>(States.size());
+    States.emplace_back();
+    PlanOf.push_back(0);
+    InstOf.push_back(NoInst);
+  }
+  uint64_t Epoch = States[N].Epoch;  // a late callback of the last use stays stale
+  States[N] = StepState{};
+  States[N].Epoch = Epoch;
+  PlanOf[N] = J;
+  InstOf[N] = K;
+  ++Total;
+  return N;
+}
+
+void Scheduler::freeNode(uint32_t N) {
+  uint64_t Epoch = States[N].Epoch + 1;
+  States[N] = StepState{};
+  States[N].Epoch = Epoch;
+  States[N].Status = StepStatus::Skipped;  // settled: no sweep touches it
+  InstOf[N] = NoInst;
+  --Settled;
+  --Total;
+  FreeNodes.push_back(N);
+}
+
+void Scheduler::beginLoop(uint32_t I) {
+  StepState &St = States[I];
+  ++St.Attempts;
+  if (!St.HasStarted) {
+    St.Started = Exec.now();
+    St.HasStarted = true;
+  }
+  setStatus(I, StepStatus::Running);  // holds no -j slot: its items do
+  llvm::Expected<json> V = ir::evaluateValue(Prog.forEach(PlanOf[I]), *this);
+  std::string Why = renderingDone(V ? "" : llvm::toString(V.takeError()));
+  if (!V) {
+    St.Finished = Exec.now();
+    return finalFail(I, "for_each: " + Why);
+  }
+  if (!V->is_array()) {
+    std::string Text = V->dump(-1, ' ', false, json::error_handler_t::replace);
+    if (Text.size() > 60) Text = Text.substr(0, 57) + "...";
+    St.Finished = Exec.now();
+    return finalFail(I, fmt::format("for_each: the items are not a list but a {} ({})",
+                                    V->type_name(), Text));
+  }
+  LoopRun R;
+  R.Items = std::move(*V);
+  R.Results.resize(R.Items.size());
+  uint32_t Max = planStep(I)->max_parallel();
+  R.Limit = std::max(1u, Max ? Max : Opts.Jobs);
+  bool Empty = R.Items.empty();
+  Loops.insert_or_assign(I, std::move(R));
+  if (Empty) return finishLoop(I);
+  startItems(I);
+}
+
+void Scheduler::startItems(uint32_t L) {
+  auto It = Loops.find(L);
+  if (It == Loops.end()) return;
+  LoopRun &R = It->second;
+  while (!Stopping && !R.Failing && R.Next < R.Items.size() && R.InFlight < R.Limit)
+    startInstance(L, R);
+  LoopPeaks[PlanOf[L]] = std::max(LoopPeaks[PlanOf[L]], R.InFlight);
+}
+
+void Scheduler::startInstance(uint32_t L, LoopRun &R) {
+  uint32_t K;
+  if (!FreeInsts.empty()) {
+    K = FreeInsts.back();
+    FreeInsts.pop_back();
+  } else {
+    K = static_cast<uint32_t>(Insts.size());
+    Insts.emplace_back();
+  }
+  const std::vector<uint32_t> &Body = BodyOf[PlanOf[L]];
+  {
+    Instance &X = Insts[K];
+    X = Instance{};
+    X.Loop = L;
+    X.Outer = InstOf[L];
+    X.Item = R.Next++;
+    X.Index = X.Item;
+    X.First = X.Item == 0;
+    X.Last = X.Item + 1 == R.Items.size();
+    X.Unsettled = static_cast<uint32_t>(Body.size());
+    X.Nodes.resize(Body.size());
+  }
+  ++R.InFlight;
+  for (size_t B = 0; B < Body.size(); ++B) Insts[K].Nodes[B] = allocNode(Body[B], K);
+  for (size_t B = 0; B < Body.size(); ++B) {
+    uint32_t N = Insts[K].Nodes[B];
+    if (const auto *Deps = planStep(N)->deps())
+      for (uint32_t D : *Deps)
+        if (ParentOf[D] == ParentOf[Body[B]]) ++States[N].Waiting;
+  }
+  for (uint32_t N : Insts[K].Nodes)
+    if (States[N].Waiting == 0) pushReady(N);
+}
+
+void Scheduler::itemFailed(uint32_t I) {
+  Instance &X = Insts[InstOf[I]];
+  std::string Why = fmt::format("step `{}` failed: {}", stepId(I).str(), States[I].Error);
+  if (!X.Failed) {
+    X.Failed = true;
+    X.Error = Why;
+  }
+  auto It = Loops.find(X.Loop);
+  if (It != Loops.end() && !It->second.Failing) {
+    // No new item starts; those in flight finish, then the loop fails.
+    It->second.Failing = true;
+    It->second.Error = fmt::format("item {}: {}", X.Item, Why);
+  }
+  settle(I);
+  skipDependents(I, fmt::format("dependency `{}` failed", stepId(I).str()));
+}
+
+json Scheduler::nodeResult(uint32_t N) {
+  StepState &St = States[N];
+  if ((St.Status == StepStatus::Completed || St.Status == StepStatus::Failed) &&
+      St.Result.is_object())
+    return std::move(St.Result);
+  json R = json::object();
+  R["status"] = stepStatusName(St.Status);
+  if (!St.Error.empty()) R["error"] = St.Error;
+  return R;
+}
+
+void Scheduler::drainFinished() {
+  while (!FinishedInsts.empty()) {
+    uint32_t K = FinishedInsts.back();
+    FinishedInsts.pop_back();
+    finishInstance(K);
+  }
+}
+
+void Scheduler::finishInstance(uint32_t K) {
+  uint32_t L = Insts[K].Loop;
+  auto It = Loops.find(L);
+  bool Live = It != Loops.end() && States[L].Status == StepStatus::Running;
+  if (Live) {
+    json Obj = json::object();
+    const std::vector<uint32_t> &Body = BodyOf[PlanOf[L]];
+    for (size_t B = 0; B < Body.size(); ++B)
+      Obj[std::string(P.steps()->Get(Body[B])->id()->string_view())] =
+          nodeResult(Insts[K].Nodes[B]);
+    It->second.Results[Insts[K].Item] = std::move(Obj);
+  }
+  for (uint32_t N : Insts[K].Nodes) freeNode(N);
+  Insts[K] = Instance{};
+  FreeInsts.push_back(K);
+  if (It == Loops.end()) return;
+  LoopRun &R = It->second;
+  --R.InFlight;
+  if (!Live) {
+    if (R.InFlight == 0) Loops.erase(It);
+    return;
+  }
+  startItems(L);
+  if (R.InFlight == 0 && (R.Next == R.Items.size() || R.Failing || Stopping))
+    finishLoop(L);
+}
+
+void Scheduler::finishLoop(uint32_t L) {
+  auto It = Loops.find(L);
+  LoopRun R = std::move(It->second);
+  Loops.erase(It);
+  StepState &St = States[L];
+  if (R.Failing) {
+    St.Finished = Exec.now();
+    // Under `continue`, the items that ran stay readable (null: not started).
+    json Partial = json::array();
+    Partial.get_ref<json::array_t &>() = std::move(R.Results);
+    St.FailedFields = json::object();
+    St.FailedFields["results"] = std::move(Partial);
+    St.FailedFields["count"] = R.Items.size();
+    return attemptFailed(L, std::move(R.Error), true, false);  // the loop's own policy
+  }
+  if (R.Next < R.Items.size()) {
+    // The run is failing: the items left never start.
+    St.Finished = Exec.now();
+    St.Error =
+        fmt::format("stopped after {} of {} items: {}", R.Next, R.Items.size(), RunError);
+    setStatus(L, StepStatus::Failed);
+    settle(L);
+    return;
+  }
+  size_t Count = R.Results.size();
+  json Results = json::array();
+  Results.get_ref<json::array_t &>() = std::move(R.Results);
+  json Fields = json::object();
+  Fields["output"] = Results.dump(-1, ' ', false, json::error_handler_t::replace);
+  Fields["results"] = std::move(Results);
+  Fields["count"] = Count;
+  complete(L, std::move(Fields));
+}
+
+}  // namespace orch::runtime
