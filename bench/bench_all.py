@@ -87,7 +87,8 @@ def orchrt_phases(cmd, runs):
 
 def langgraph(tmp, shape, n, action, runs, sleep_ms=10, want="runs"):
     """invoke() wall seconds (or, with want="compile", graph construction and
-    compile), or None without node or the npm packages."""
+    compile; with want="runs+cpu", the wall and the CPU seconds), or None
+    without node or the npm packages."""
     lg = os.path.join(HERE, "langgraph")
     if not shutil.which("node") or not os.path.isdir(os.path.join(lg, "node_modules")):
         return None
@@ -102,6 +103,8 @@ def langgraph(tmp, shape, n, action, runs, sleep_ms=10, want="runs"):
     out = json.loads(r.stdout)
     if want == "compile":
         return med([out["compile_ms"] / 1000])
+    if want == "runs+cpu":
+        return med([x / 1000 for x in out["runs_ms"]]), med([x / 1000 for x in out["cpu_ms"]])
     return med([x / 1000 for x in out["runs_ms"]])
 
 

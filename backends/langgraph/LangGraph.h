@@ -4,8 +4,9 @@
 // point, exportLangGraph, is a row of backends/export/ExportTarget.h): the
 // compiled pipeline as JavaScript that runs under @langchain/langgraph with
 // orchrt's semantics. graph.mjs builds a StateGraph (one channel per input
-// and per step result, one node per step, all started at once, each waiting
-// for its own dependencies, drawn as edges); templates become calls of the emitted
+// and per step result, one node per step, wired by Topology.h: the
+// dependency graph as edges, or all started at once, each waiting for its
+// own dependencies); templates become calls of the emitted
 // runtime (orch_*.mjs); langgraph.json and package.json make it a project.
 //
 //===----------------------------------------------------------------------===//

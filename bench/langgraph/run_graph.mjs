@@ -8,7 +8,7 @@
 // start from START, steps nobody waits for lead to END. `echo` nodes return
 // at once; `sleep` nodes wait sleep_ms with a timer. Output:
 // {"compile_ms": ..., "runs_ms": [...]}: graph construction and compile,
-// then each invoke's wall time.
+// then each invoke's wall time, and its CPU time (user and system).
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -49,13 +49,17 @@ const app = g.compile();
 const compileMs = performance.now() - t0;
 
 const runsMs = [];
+const cpuMs = [];
 for (let r = 0; r < (spec.runs || 1); r++) {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const out = await app.invoke({ done: 0 }, { recursionLimit: n + 10 });
   runsMs.push(performance.now() - t);
+  const used = process.cpuUsage(cpu);
+  cpuMs.push((used.user + used.system) / 1000);
   if (out.done !== n) {
     console.error(`expected ${n} steps to run, saw ${out.done}`);
     process.exit(1);
   }
 }
-console.log(JSON.stringify({ compile_ms: compileMs, runs_ms: runsMs }));
+console.log(JSON.stringify({ compile_ms: compileMs, runs_ms: runsMs, cpu_ms: cpuMs }));

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""langgraph-direct-invoke: exports corpus/direct_invoke.yaml and runs
-direct_invoke_test.mjs on it under test/langgraph/node's LangGraph.
+"""langgraph-direct-invoke: exports corpus/direct_invoke.yaml (per-step
+readiness) and corpus/direct_invoke_edges.yaml (edges) and runs
+direct_invoke_test.mjs on each under test/langgraph/node's LangGraph.
 
 Usage: direct_invoke.py ORCHC
 """
@@ -19,13 +20,18 @@ def main():
     if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
         print("langgraph-direct-invoke: not run (node or test/langgraph/node's packages missing)")
         sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
+    status = 0
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "out")
-        subprocess.run([orchc, "export", os.path.join(HERE, "corpus", "direct_invoke.yaml"), "--offline",
-                        "--target=langgraph", "-o", out], check=True)
-        os.symlink(NODE_MODULES, os.path.join(out, "node_modules"))
-        r = subprocess.run(["node", os.path.join(HERE, "direct_invoke_test.mjs"), out], timeout=300)
-        sys.exit(r.returncode)
+        # The same test on both wirings: per-step readiness and edges.
+        for name in ("direct_invoke.yaml", "direct_invoke_edges.yaml"):
+            out = os.path.join(tmp, name)
+            subprocess.run([orchc, "export", os.path.join(HERE, "corpus", name), "--offline",
+                            "--target=langgraph", "-o", out], check=True)
+            os.symlink(NODE_MODULES, os.path.join(out, "node_modules"))
+            print(f"{name}:", flush=True)
+            r = subprocess.run(["node", os.path.join(HERE, "direct_invoke_test.mjs"), out], timeout=300)
+            status = status or r.returncode
+    sys.exit(status)
 
 
 if __name__ == "__main__":

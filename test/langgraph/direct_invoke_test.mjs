@@ -1,9 +1,11 @@
 // The exported graph invoked directly under @langchain/langgraph, as the
 // LangGraph server does (no run(), no `configurable.orch`): each invoke's
-// nodes share one run context found by LangGraph's checkpoint id, so two
+// nodes share one run context found by LangGraph's checkpoint id (passed on
+// in the `run:ctx` channel when the graph is wired with edges), so two
 // concurrent invokes give the results run() gives for their inputs; a
-// cancelled invoke drops its context; a maxConcurrency below the step count
-// is refused with an error, not a silent `undefined`.
+// cancelled invoke drops its context; under per-step readiness a
+// maxConcurrency below the step count is refused with an error, not a
+// silent `undefined` (with edges it queues the steps).
 //   node direct_invoke_test.mjs EXPORT_DIR   (exits 1 on the first failure)
 import assert from "node:assert/strict";
 import { failed, test } from "./harness.mjs";
@@ -51,7 +53,19 @@ await test("a cancelled direct invoke drops its run context", async () => {
   assert.equal(heldContexts(), 0, `${heldContexts()} contexts of cancelled invokes are held`);
 });
 
-await test("a maxConcurrency below the step count is an error", async () => {
+await test(pipeline.wiring === "edges" ? "maxConcurrency 2 queues the steps, 1 is an error"
+  : "a maxConcurrency below the step count is an error", async () => {
+  if (pipeline.wiring === "edges") {
+    // No node waits for another: the limit only queues them (orchrt's -j).
+    const s = await graph.invoke(start("v"), { maxConcurrency: 2 });
+    assert.equal(fromState(s).late[1], "v a b!");
+    assert.equal(heldContexts(), 0);
+    // LangGraph 1.7.3 would run one node of the first super-step and end.
+    await assert.rejects(graph.invoke(start("u"), { maxConcurrency: 1 }),
+      /maxConcurrency 1 with 3 steps in one super-step/);
+    assert.equal(heldContexts(), 0);
+    return;
+  }
   await assert.rejects(graph.invoke(start("w"), { maxConcurrency: 1 }),
     /maxConcurrency 1 is below the pipeline's 5 steps/);
   assert.equal(heldContexts(), 0);

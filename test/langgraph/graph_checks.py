@@ -9,10 +9,14 @@ For each pipeline: `orchc export --target=langgraph`, then under Node
   (from, to) pairs of step ids: every edge between steps must be a
   dependency (no phantom edge, a join drawn from each of its sources);
 - the edges of LangGraph's `__start__` and `__end__` are checked too, never
-  dropped: `__start__` has an edge to every step, not only to the steps
-  without dependencies (every node runs in the first super-step and waits
-  there for its dependencies, docs/backends/langgraph.md "The drawing"),
-  and exactly the steps no step depends on have an edge to `__end__`;
+  dropped: with edges (`pipeline.wiring`, docs/backends/langgraph.md "Nodes
+  and edges") `__start__` has an edge to exactly the steps without
+  dependencies; with per-step readiness to every step (every node runs in
+  the first super-step and waits there for its dependencies, "The
+  drawing"); exactly the steps no step depends on have an edge to
+  `__end__`;
+- the wiring is the one expected of the pipeline (WIRING=NAME arguments
+  before a pipeline set it for the pipelines that follow);
 - `langgraph.json` must validate with ajv against the LangGraph CLI's
   published config schema, pinned in langgraph-cli-schema.json (from
   https://github.com/langchain-ai/langgraph/blob/f09cfe8ffc1eeffd68f4b628ed69c30f7cad229f/libs/cli/schemas/schema.json).
@@ -59,7 +63,14 @@ def not_run(name, why):
 
 
 def main():
-    orchc, pipelines = sys.argv[1], sys.argv[2:]
+    orchc, args = sys.argv[1], sys.argv[2:]
+    pipelines, wirings, wiring = [], {}, None
+    for a in args:
+        if a.startswith("WIRING="):
+            wiring = a[len("WIRING="):]
+        else:
+            pipelines.append(a)
+            wirings[a] = wiring
     if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "ajv")):
         not_run("langgraph-graph-checks", "node or test/langgraph/node's packages missing")
     failures = []
@@ -89,13 +100,17 @@ def main():
                 failures.append(f"{name}: graphs differ: orchc {sorted(want_nodes)} {sorted(want_edges)}; "
                                 f"langgraph {sorted(nodes)} {sorted(edges)}\n{got['mermaid']}")
             sinks = want_nodes - {a for a, _ in want_edges}
-            want_special = {("__start__", s) for s in want_nodes} | {(s, "__end__") for s in sinks}
+            roots = want_nodes - {b for _, b in want_edges}
+            if wirings[src] and got["wiring"] != wirings[src]:
+                failures.append(f"{name}: wired as {got['wiring']}, expected {wirings[src]}")
+            starts = roots if got["wiring"] == "edges" else want_nodes
+            want_special = {("__start__", s) for s in starts} | {(s, "__end__") for s in sinks}
             if special != want_special:
                 failures.append(f"{name}: START/END edges differ: want {sorted(want_special)}; "
                                 f"langgraph {sorted(special)}\n{got['mermaid']}")
             if not got["valid"]:
                 failures.append(f"{name}: langgraph.json is not valid: {got['errors']}")
-            print(f"  {name}: {len(nodes)} nodes, {len(edges)} edges as orchc draws them, "
+            print(f"  {name}: {got['wiring']}, {len(nodes)} nodes, {len(edges)} edges as orchc draws them, "
                   f"{len(special)} START/END edges; "
                   f"langgraph.json valid: {got['valid']}")
     print(f"langgraph-graph-checks: {len(pipelines)} pipelines, {len(failures)} failures")

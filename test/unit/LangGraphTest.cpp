@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <regex>
 #include <set>
@@ -211,6 +212,62 @@ TEST(LangGraph, ShellNeedsTheOption) {
   E.clear();
   Out.clear();
   EXPECT_TRUE(exportYaml(Yaml, Out, E, /*AllowShell=*/true)) << E;
+}
+
+/// graph.mjs of \p Yaml (empty if the export failed).
+std::string graphOf(const std::string &Yaml) {
+  std::vector<backends::ExportFile> Out;
+  std::string E;
+  if (!exportYaml(Yaml, Out, E)) return "";
+  for (const auto &F : Out)
+    if (F.Path == "graph.mjs") return F.Bytes;
+  return "";
+}
+
+/// A pipeline of echo steps; \p Deps is one `id: [deps]` line a step.
+std::string echoSteps(std::initializer_list<const char *> Deps) {
+  std::string Y = "name: t\nsteps:\n";
+  for (const char *D : Deps) {
+    llvm::StringRef L(D);
+    auto [Id, List] = L.split(':');
+    Y += "  - id: " + Id.str() + "\n    action: echo\n    parameters: {message: hi}\n";
+    if (!List.trim().empty()) Y += "    dependencies: " + List.trim().str() + "\n";
+  }
+  return Y;
+}
+
+// Edges exactly when every step of a level depends on every step of the
+// level before (Topology.cpp): then LangGraph's super-step barrier starts
+// each step when orchrt would.
+TEST(LangGraph, WiringFollowsTheLevels) {
+  std::string Chain = graphOf(echoSteps({"a:", "b: [a]", "c: [b]"}));
+  EXPECT_NE(Chain.find("wiring: \"edges\""), std::string::npos) << Chain;
+  EXPECT_NE(Chain.find("builder.addEdge(START, \"a\");\nbuilder.addEdge(\"a\", \"b\");\n"
+                       "builder.addEdge(\"b\", \"c\");\nbuilder.addEdge(\"c\", END);\n"),
+            std::string::npos)
+      << Chain;
+  EXPECT_NE(Chain.find("recursionLimit: 4 "), std::string::npos);
+
+  // Fan-out, fan-in; a join also reading a step two levels up.
+  std::string Join =
+      graphOf(echoSteps({"r:", "x: [r]", "y: [r]", "j: [x, y, r]", "k: [j]"}));
+  EXPECT_NE(Join.find("wiring: \"edges\""), std::string::npos) << Join;
+  EXPECT_NE(Join.find("builder.addEdge([\"x\", \"y\", \"r\"], \"j\");"),
+            std::string::npos)
+      << Join;
+  EXPECT_EQ(Join.find("builder.addEdge(START, \"x\")"), std::string::npos);
+
+  // `b` does not wait for the sibling root `c`: orchrt starts it earlier
+  // than a barrier would, so every node starts at once and waits.
+  std::string Uneven = graphOf(echoSteps({"a:", "b: [a]", "c:", "d: [c]"}));
+  EXPECT_NE(Uneven.find("wiring: \"readiness\""), std::string::npos) << Uneven;
+  EXPECT_NE(Uneven.find("builder.addEdge(START, \"d\");"), std::string::npos);
+  EXPECT_NE(Uneven.find("recursionLimit: 2 "), std::string::npos);
+
+  // Independent steps: one level, edges from START.
+  std::string Flat = graphOf(echoSteps({"a:", "b:"}));
+  EXPECT_NE(Flat.find("wiring: \"edges\""), std::string::npos) << Flat;
+  EXPECT_NE(Flat.find("recursionLimit: 2 "), std::string::npos);
 }
 
 }  // namespace

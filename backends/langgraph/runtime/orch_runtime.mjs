@@ -106,11 +106,12 @@ export function step(P, spec) {
     return update;
   };
   const skipped = (error, attempts = 0) => settle({ status: "skipped", attempts, error });
-  // Every node starts in the first super-step and waits for its own
-  // dependencies (orch_schedule.mjs), as orchrt starts a step once they are
-  // done; its settled record is published for its dependents.
+  // A node waits for its own dependencies (orch_schedule.mjs; at once with
+  // edges, which start it after them), as orchrt starts a step once they
+  // are done; its settled record is published for its dependents.
+  const root = P.wiring === "edges" && !spec.deps.length;
   const node = async (state, config) => {
-    const ctx = runContext(P, config);
+    const ctx = runContext(P, config, state);
     let update;
     try {
       update = await attemptNode(state, config, ctx);
@@ -120,6 +121,8 @@ export function step(P, spec) {
       throw e;
     }
     publish(P, ctx, spec.id, update[key]);
+    // A direct invoke's later super-steps find the context by this key.
+    if (root && ctx.invokeKey !== undefined) update["run:ctx"] = ctx.invokeKey;
     return update;
   };
   const attemptNode = async (state, config, ctx) => {

@@ -1,8 +1,9 @@
 // ---------------------------------------------------------------------------
-// Scheduling as orchrt's (runtime/exec/Scheduler.cpp): every step node starts
-// in LangGraph's first super-step and waits here until its own dependencies
-// settled, so a step starts as soon as they are done (no super-step
-// barrier); resource groups (`max_concurrent`, `requests_per_minute`,
+// Scheduling as orchrt's (runtime/exec/Scheduler.cpp). With per-step
+// readiness every step node starts in LangGraph's first super-step and waits
+// here until its own dependencies settled, so a step starts as soon as they
+// are done (no super-step barrier); with edges LangGraph starts a node once
+// its dependencies ran, and the wait here returns at once. Resource groups (`max_concurrent`, `requests_per_minute`,
 // `burst`) admit attempts as orchrt's ResourceGroups do.
 // ---------------------------------------------------------------------------
 import * as fs from "node:fs";
@@ -47,23 +48,32 @@ export function newContext(P, fields = {}) {
 
 /**
  * The run context of a node: the one run() passes (`configurable.orch`),
- * else one shared by all nodes of the same invoke (they all run in the
- * first super-step, so they share its checkpoint id). An invoke's context
- * is dropped when its last step settles, when the invoke is aborted
- * (cancelled, timed out, or failed by a node's exception), or by
- * dropContext. A `maxConcurrency` below the number of steps is refused:
- * nodes waiting for their dependencies would hold every slot, and LangGraph
- * would end the invoke with no result and no error.
+ * else one shared by all nodes of the same invoke. With per-step readiness
+ * all nodes run in the first super-step and share its checkpoint id; with
+ * edges the first super-step's nodes (the steps without dependencies) key
+ * it by theirs and pass the key on in the `run:ctx` channel (\p state). An
+ * invoke's context is dropped when its last step settles, when the invoke
+ * is aborted (cancelled, timed out, or failed by a node's exception), or by
+ * dropContext. Under per-step readiness a `maxConcurrency` below the number
+ * of steps is refused: nodes waiting for their dependencies would hold
+ * every slot, and LangGraph would end the invoke with no result and no
+ * error. With edges no node waits, and `maxConcurrency` acts as orchrt's
+ * `-j`, except 1 with a level of several steps (refused: LangGraph 1.7.3's
+ * runner stops a super-step once its one running task settles).
  */
-export function runContext(P, config) {
+export function runContext(P, config, state = null) {
   const limit = config?.maxConcurrency;
-  if (limit !== undefined && limit !== null && limit < P.steps.length)
+  if (P.wiring !== "edges" && limit !== undefined && limit !== null && limit < P.steps.length)
     throw new Error(`maxConcurrency ${limit} is below the pipeline's ${P.steps.length} steps: ` +
       "every step node runs in the first super-step and waits there for its dependencies, so a lower limit " +
       "can leave the invoke without a result; omit maxConcurrency (resource groups limit steps as in orchrt)");
+  if (P.wiring === "edges" && limit === 1 && P.widest > 1)
+    throw new Error(`maxConcurrency 1 with ${P.widest} steps in one super-step: LangGraph 1.7.3 then runs ` +
+      "only the first node of the super-step and ends the invoke without the others; use 2 or more");
   const c = config?.configurable?.orch;
   if (c) return c;
-  const key = config?.executionInfo?.checkpointId;
+  const passed = P.wiring === "edges" ? state?.["run:ctx"] : null;
+  const key = passed ?? config?.executionInfo?.checkpointId;
   if (key === undefined) throw new Error("orch_schedule.mjs: LangGraph gave the node no executionInfo.checkpointId");
   let ctx = INVOKES.get(key);
   if (!ctx) {
