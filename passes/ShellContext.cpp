@@ -1,6 +1,9 @@
 //===- ShellContext.cpp ---------------------------------------------------===//
 #include "passes/ShellContext.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
@@ -269,6 +272,36 @@ CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
   return C;
 }
 
+/// Whether \p W is a name a shell function may have.
+bool functionName(llvm::StringRef W) {
+  return !W.empty() && !keyword(W) && W != "function" && llvm::all_of(W, [](char C) {
+    return llvm::isAlnum(C) || C == '_' || C == '-' || C == '.' || C == ':';
+  });
+}
+
+/// Whether \p Words send their standard output into a file (`> out`,
+/// `>>log`, `&> f`), so that nothing of theirs reaches a pipe. Targets that
+/// are the output again (`/dev/stdout`, `/dev/fd/1`, `>&3`) or named at run
+/// time (`$f`) do not count.
+bool stdoutToFile(llvm::ArrayRef<std::string> Words) {
+  static const llvm::Regex Out("^(1|&)?(>|>>|>\\|)(.*)$");
+  bool ToFile = false;
+  for (size_t I = 0; I < Words.size(); ++I) {
+    llvm::SmallVector<llvm::StringRef, 4> M;
+    if (!Out.match(Words[I], &M)) continue;
+    llvm::StringRef Target = M[3];
+    if (Target.empty()) {
+      if (I + 1 == Words.size()) return false;
+      Target = Words[++I];
+    }
+    bool Same = Target.starts_with("&") || Target.contains('$') ||
+                Target.contains('\x01') || Target.starts_with("/dev/") ||
+                Target.starts_with("/proc/") || Target.starts_with("//");
+    ToFile = !Same;
+  }
+  return ToFile;
+}
+
 /// Whether runner \p R, given \p Args, runs its standard input as code.
 bool runsStdin(const CodeRunner &R, llvm::ArrayRef<std::string> Args) {
   for (size_t I = 0; I < Args.size(); ++I) {
@@ -345,16 +378,27 @@ std::string stdinRunner(llvm::ArrayRef<std::string> Words) {
 void ShellContext::endWord() {
   Frame &F = top();
   if (F.InWord) {
+    // `function f {`: the body follows.
+    if (F.Words.size() == 2 && F.Words[0] == "function" && functionName(F.Words[1]) &&
+        F.Cur == "{") {
+      F.Defining = F.Words[1];
+      F.Words.clear();
+    }
     // A reserved word where a command starts opens or closes a compound
     // command (`if ...; fi | sh`).
     bool Start = llvm::all_of(F.Words, keyword);
     if (Start &&
         llvm::is_contained({"{", "if", "for", "while", "until", "select", "case"},
                            llvm::StringRef(F.Cur)))
-      F.Groups.push_back({static_cast<unsigned>(Spots.size()), false});
+      F.Groups.push_back({static_cast<unsigned>(Spots.size()),
+                          false,
+                          std::exchange(F.Defining, ""),
+                          {}});
     else if (Start &&
              llvm::is_contained({"}", "fi", "done", "esac"}, llvm::StringRef(F.Cur)))
       closeGroup(/*Paren=*/false);
+    else if (!(F.Words.empty() && F.Cur == "function"))
+      F.Defining.clear();  // `f()` and then no compound command
     F.Words.push_back(F.Cur);
   }
   F.Cur.clear();
@@ -364,15 +408,64 @@ void ShellContext::endWord() {
 void ShellContext::closeGroup(bool Paren) {
   Frame &F = top();
   if (F.Groups.empty() || F.Groups.back().Paren != Paren) return;
-  // All the group printed feeds what reads its output (`( a; b ) | sh`).
-  for (unsigned V = F.Groups.back().First; V < Spots.size(); ++V) F.Piped.push_back(V);
+  Frame::Group G = std::move(F.Groups.back());
   F.Groups.pop_back();
+  // All the group printed feeds what reads its output (`( a; b ) | sh`),
+  // what the functions it calls print included; a function's body prints
+  // only when the function is called.
+  std::vector<unsigned> Printed = std::move(G.Called);
+  for (unsigned V = G.First; V < Spots.size(); ++V)
+    if (!Diverted.contains(V)) Printed.push_back(V);
+  if (!G.Function.empty()) {
+    Functions[G.Function] = std::move(Printed);
+    return;
+  }
+  F.Piped.insert(F.Piped.end(), Printed.begin(), Printed.end());
+}
+
+bool ShellContext::functionHeader(llvm::StringRef Text, size_t &I) {
+  // At the `(` of `f ()` or `function f ()`: the words so far name it and
+  // `)` follows (blanks between).
+  Frame &F = top();
+  llvm::ArrayRef<std::string> W = F.Words;
+  if (F.AfterPipe || F.InWord) return false;
+  if (!((W.size() == 1 && functionName(W[0])) ||
+        (W.size() == 2 && W[0] == "function" && functionName(W[1]))))
+    return false;
+  size_t J = I + 1;
+  while (J < Text.size() && (Text[J] == ' ' || Text[J] == '\t')) ++J;
+  if (J >= Text.size() || Text[J] != ')') return false;
+  F.Defining = W.back();
+  F.Words.clear();
+  I = J;
+  return true;
+}
+
+void ShellContext::callsFunction() {
+  // A function the command defined, called here: what it prints is this
+  // command's output (`f | sh`).
+  Frame &F = top();
+  CommandAt At = commandOf(F.Words);
+  if (At.Index >= F.Words.size()) return;
+  auto It = Functions.find(F.Words[At.Index]);
+  if (It == Functions.end()) return;
+  const std::vector<unsigned> &Values = It->second;
+  F.Piped.insert(F.Piped.end(), Values.begin(), Values.end());
+  F.Seen.insert(F.Seen.end(), Values.begin(), Values.end());
+  for (Frame::Group &G : F.Groups)
+    G.Called.insert(G.Called.end(), Values.begin(), Values.end());
 }
 
 void ShellContext::endCommand(bool Pipe) {
   endWord();
   Frame &F = top();
   if (F.AfterPipe && F.Words.empty() && !Pipe) return;  // `a |` newline `sh`
+  callsFunction();
+  if (stdoutToFile(F.Words)) {
+    // `printf %s v > out | sh`, `f > out`: its output is in the file.
+    for (size_t I = F.CmdStart; I < F.Piped.size(); ++I) Diverted.insert(F.Piped[I]);
+    F.Piped.resize(std::min(F.CmdStart, F.Piped.size()));
+  }
   if (F.AfterPipe) {
     std::string Reader = stdinRunner(F.Words);
     if (!Reader.empty())
@@ -396,6 +489,7 @@ void ShellContext::endCommand(bool Pipe) {
   F.Substs.clear();
   F.AfterPipe = Pipe;
   if (!Pipe) F.Piped.clear();
+  F.CmdStart = F.Piped.size();
   F.Words.clear();
 }
 
@@ -555,9 +649,15 @@ void ShellContext::text(llvm::StringRef Text) {
           push('p');
           break;
         }
-        endCommand();
-        ++top().Depth;
-        top().Groups.push_back({static_cast<unsigned>(Spots.size()), true});
+        endWord();
+        if (functionHeader(Text, I)) break;  // `f()`: its body follows
+        {
+          std::string Function = std::exchange(top().Defining, "");  // `f() ( ... )`
+          endCommand();
+          ++top().Depth;
+          top().Groups.push_back(
+              {static_cast<unsigned>(Spots.size()), true, Function, {}});
+        }
         break;
       case ')':
         if ((F.Kind == '(' || F.Kind == 'p') && F.Depth == 0) {
@@ -633,7 +733,7 @@ ShellSpot ShellContext::argument() {
   }
   llvm::StringRef Cmd = Words[First];
   llvm::ArrayRef<std::string> Args = Words.drop_front(First + 1);
-  if (Cmd == "eval" || Cmd == "trap") {
+  if (Cmd == "eval" || Cmd == "trap" || Cmd == "alias") {  // `alias f={{ x }}`: f's code
     S.K = ShellSpot::Code, S.Runner = Cmd.str();
     return S;
   }

@@ -10,9 +10,10 @@
 // of a program that runs code, or as the command itself), nor where a
 // program re-parses it at run time (ShellRunTimeCode: piped into `sh`,
 // `python -` or `xargs sh -c`, `ssh`'s remote command, `watch`, the file of
-// `source`). ShellContext follows the command's literal text, one piece at
-// a time, and says for each value where it lands; a pipe can change that
-// later (`{{ x }} | sh`), so finish() gives the final word on each.
+// `source`), also through a function the command defines and calls
+// (`f() { echo v; }; f | sh`). ShellContext follows the command's literal text, one piece
+// at a time, and says for each value where it lands; a pipe can change that later (`{{ x
+// }} | sh`), so finish() gives the final word on each.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -20,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace orch::passes {
@@ -69,10 +72,17 @@ class ShellContext {
     /// `select` or `case`: all it prints is the output of the command it
     /// is part of (`{ a; b; } | sh`).
     struct Group {
-      unsigned First;  ///< Its first value.
-      bool Paren;      ///< `(` (closed by `)`), else a reserved word.
+      unsigned First;        ///< Its first value.
+      bool Paren;            ///< `(` (closed by `)`), else a reserved word.
+      std::string Function;  ///< The body of this function (`f() { ... }`).
+      /// Values of the functions called inside it: it prints them too.
+      std::vector<unsigned> Called;
     };
     std::vector<Group> Groups;
+    /// A function's header was read (`f()`, `function f`): the group that
+    /// opens next is its body.
+    std::string Defining;
+    size_t CmdStart = 0;  ///< Piped's size when the current command began.
     /// The process substitutions (`<(...)`) among the current command's
     /// words: the word's index and the values inside.
     std::vector<std::pair<size_t, std::vector<unsigned>>> Substs;
@@ -80,6 +90,8 @@ class ShellContext {
   Frame &top() { return Frames.back(); }
   void endWord();
   void closeGroup(bool Paren);
+  bool functionHeader(llvm::StringRef Text, size_t &I);
+  void callsFunction();
   void endCommand(bool Pipe = false);
   void newline();
   void push(char Kind);
@@ -97,6 +109,11 @@ class ShellContext {
   std::vector<Doc> Bodies;       ///< Front: the body being read.
   std::string Line;              ///< The body's current line.
   std::vector<ShellSpot> Spots;  ///< Each value's, in order.
+  /// The values each function the command defines prints when called.
+  llvm::StringMap<std::vector<unsigned>> Functions;
+  /// Values a command printed into a file (`printf %s v > out`): they feed
+  /// no pipe.
+  llvm::DenseSet<unsigned> Diverted;
 };
 
 }  // namespace orch::passes

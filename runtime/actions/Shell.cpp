@@ -251,8 +251,86 @@ def _install(blocked=frozenset(sys.argv[2].split(',')),
              real=__import__('os').path.realpath, me=sys.executable, top=sys._getframe().f_code,
              boot=(sys.modules['_frozen_importlib'], sys.modules['_frozen_importlib_external']),
              import_module=__import__('importlib').import_module,
-             namedtuple=__import__('collections').namedtuple):
+             namedtuple=__import__('collections').namedtuple, osm=__import__('os')):
     pythons = frozenset((real(me), real('/proc/self/exe')))
+    # With eval/exec forbidden, a module the step could have written (a .py
+    # or .pyc in /work, /tmp, any place it can write or owns on a writable
+    # file system) is source text the step made: importing it is refused.
+    # Only the import system's own file loaders are trusted to read the path
+    # they hold; a loader of another class, or an importlib loader class
+    # changed, is refused.
+    ext = boot[1]
+    file_loaders = (ext.SourceFileLoader, ext.SourcelessFileLoader)
+    loader_classes = frozenset((ext._LoaderBasics, ext.SourceLoader, ext.FileLoader,
+                                ext.SourceFileLoader, ext.SourcelessFileLoader,
+                                ext.FileFinder, ext.PathFinder))
+    exec_module = ext._LoaderBasics.exec_module.__code__
+    # Changing a class or the module (no audit event says so) or a loader's
+    # own attributes (`ld.get_data = ...`), or `sys.pycache_prefix` (a .pyc
+    # of the step's for a standard library source), would let a trusted path
+    # read the step's text: each import's exec checks that none happened.
+    snap = tuple((d, tuple(d.items())) for d in [vars(ext)] + [vars(c) for c in loader_classes])
+    prefix = sys.pycache_prefix
+    def import_system_changed():
+        if sys.pycache_prefix != prefix:
+            return True
+        for d, items in snap:
+            if d is not vars(ext) and len(d) != len(items):
+                return True
+            for k, v in items:
+                if d.get(k) is not v:
+                    return True
+        return False
+    euid, access, lstat, statvfs = osm.geteuid(), osm.access, osm.lstat, osm.statvfs
+    readlink, getcwd = osm.readlink, osm.getcwd
+    def resolve(p):  # realpath of posix calls alone (posixpath's `os` may be gone)
+        parts, out, hops = [x for x in (p if p.startswith('/') else getcwd() + '/' + p).split('/')
+                            if x not in ('', '.')], '', 0
+        while parts:
+            x = parts.pop(0)
+            if x == '..':
+                out = out.rsplit('/', 1)[0]
+                continue
+            c = out + '/' + x
+            try:
+                link = lstat(c).st_mode & 0o170000 == 0o120000
+            except OSError:
+                link = False
+            if not link:
+                out = c
+                continue
+            hops += 1
+            if hops > 40:
+                return ''
+            t = readlink(c)
+            parts = [y for y in t.split('/') if y not in ('', '.')] + parts
+            if t.startswith('/'):
+                out = ''
+        return out or '/'
+    temp = tuple(resolve(d) for d in ('/tmp', '/var/tmp', '/dev/shm', '/run', '/proc', '/dev'))
+    def step_writable(p):
+        if type(p) is not str:
+            return True
+        r = resolve(p)
+        if not r.startswith('/') or any(r == t or r.startswith(t + '/') for t in temp):
+            return True
+        while True:
+            try:
+                if euid != 0 and (access(r, 2) or (lstat(r).st_uid == euid and
+                                                    not statvfs(r).f_flag & 1)):
+                    return True
+            except OSError:
+                return True
+            r = r.rsplit('/', 1)[0]
+            if not r:  # `/` (bwrap's own root) is no way to replace a file below it
+                return False
+    def module_loader():  # the loader object of the import being run, or None
+        f = frame(2)
+        while f is not None and f.f_code in trusted:
+            if f.f_code is exec_module:
+                return f.f_locals.get('self')
+            f = f.f_back
+        return None
     # Where the standard library may run source text it made itself, entered
     # from the step: imports and namedtuple (not dataclass, which pastes field
     # names into its source; not typing's string annotations, doctest,
@@ -335,6 +413,16 @@ def _install(blocked=frozenset(sys.argv[2].split(',')),
         elif ev in ('exec', 'compile'):
             if code and not source_text_allowed():
                 raise Perm(f'{what} forbidden by security.forbidden_modules')
+            if code and ev == 'exec':
+                ld = module_loader()
+                if ld is not None and (type(ld) not in file_loaders or
+                                       not set(vars(ld)) <= {'name', 'path'} or
+                                       type(ld.name) is not str or
+                                       import_system_changed() or
+                                       step_writable(getattr(ld, 'path', None))):
+                    raise Perm(f'importing `{getattr(ld, "name", "?")}` from `{getattr(ld, "path", "?")}` '
+                               f'(a file the step can write, or through a loader it changed) would run '
+                               f'source text it made while {what} forbidden by security.forbidden_modules')
         elif ev.startswith('ctypes.'):
             if procs:
                 raise Perm(f'`{ev}` (foreign calls) is refused under security.forbidden_modules')
@@ -344,7 +432,8 @@ def _install(blocked=frozenset(sys.argv[2].split(',')),
             if getattr(args[0], '__code__', None) in own or args[0] is Finder:
                 raise Perm('the import hook cannot be changed')
     own = frozenset(f.__code__ for f in (hook, Finder.find_spec, codes, source_text_allowed,
-                                         python, words, text))
+                                         python, words, text, step_writable, module_loader, resolve,
+                                         import_system_changed))
     sys.addaudithook(hook)
     sys.meta_path.insert(0, Finder())
     for m in list(sys.modules):

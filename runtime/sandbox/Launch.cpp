@@ -53,6 +53,7 @@ HostLayout probeHost() {
   H.CanUnsharePid = geteuid() == 0;
   H.CanUnshareUser = !H.CanUnsharePid && userNamespacesWork();
   H.HasStepCgroup = StepCgroup::pidsWork();
+  H.ProcHasPid2 = access("/proc/2/ns", F_OK) == 0;
   if (const char *P = std::getenv("PATH")) H.HostPath = P;
   if (const char *P = std::getenv("HOME")) H.HostHome = P;
   return H;
@@ -106,6 +107,19 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
   }
   L.Path = Host.BwrapPath;
   L.NeedsSeccompFd = true;
+  // bwrap itself is the first process of a pid namespace of orchrt's: its
+  // own child sets --die-with-parent only once the sandbox is built, so an
+  // orchrt killed before then left that child and the step running (ppid 1;
+  // the flaky step_tree_nonroot.test). bwrap dies with orchrt
+  // (PR_SET_PDEATHSIG before exec, the pidfd check), and the kernel then
+  // kills everything in the namespace, bwrap's own nested one included.
+  // bwrap 0.8's parent opens /proc/<child>/ns (only for --info-fd, unused):
+  // its child is pid 2 there. Where the host's /proc shows a pid 2 that
+  // open succeeds (on another process: nothing of it is used); elsewhere (a
+  // container) bwrap gets a /proc of its own, at the cost of a mount
+  // namespace (docs/sandbox.md §8).
+  L.NewPidNamespace = Host.CanUnsharePid;
+  L.OwnProc = Host.CanUnsharePid && !Host.ProcHasPid2;
   L.Cwd.assign(1, '/');  // not = "/": a GCC 12 -Wrestrict false positive
   auto &A = L.Argv;
   add(A, {"bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",

@@ -53,6 +53,10 @@ struct HostLayout {
   /// cgroup v2 subtree)? An unsandboxed non-root step then gets one instead
   /// of a user namespace, and keeps setuid tools.
   bool HasStepCgroup = false;
+  /// Is there a process 2 in orchrt's /proc (`kthreadd` on a machine's own
+  /// pid namespace)? bwrap, started as pid 1 of a pid namespace of orchrt's,
+  /// opens /proc/2/ns (its child's pid there) and fails where none exists.
+  bool ProcHasPid2 = true;
   std::string HostPath = "/usr/local/bin:/usr/bin:/bin";  ///< PATH unsandboxed.
   std::string HostHome = "/";                             ///< HOME unsandboxed.
 };
@@ -86,6 +90,11 @@ struct Launch {
   /// With NewPidNamespace, not root: in a new user namespace where orchrt's
   /// user and group map to themselves (the step keeps orchrt's rights).
   bool NewUserNamespace = false;
+  /// With NewPidNamespace: in a new mount namespace (propagation private)
+  /// with a /proc of the new pid namespace, so that what runs there (bwrap)
+  /// finds its own children's pids in /proc. Only where the host's /proc has
+  /// no pid 2: it costs a mount namespace per step.
+  bool OwnProc = false;
 };
 
 /// The work directory inside the sandbox (and HOME there).

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -70,6 +71,7 @@ struct Child {
   int MaxFds;          ///< The parent's RLIMIT_NOFILE: where the fallback stops.
   const char *UidMap;  ///< In a new user namespace: "uid uid 1" (else null).
   const char *GidMap;
+  bool OwnProc;          ///< A private mount namespace with a /proc of its own.
   int ParentPidfd = -1;  ///< orchrt itself (pidfd_open), or -1 where unsupported.
   int Errno = 0;         ///< Set by the child when it cannot exec.
 };
@@ -114,6 +116,12 @@ int childMain(void *Arg) {
   if (C->UidMap && (!writeProc("/proc/self/setgroups", "deny") ||
                     !writeProc("/proc/self/uid_map", C->UidMap) ||
                     !writeProc("/proc/self/gid_map", C->GidMap)))
+    goto fail;
+  // bwrap's view of /proc must be its pid namespace's (it opens
+  // /proc/<child pid>); private first, so that nothing reaches the host.
+  if (C->OwnProc &&
+      (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+       mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0))
     goto fail;
   if (setpgid(0, 0) != 0) goto fail;
   for (size_t I = 0; I < C->NumLimits; ++I) {
@@ -195,7 +203,8 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
           Limits.size(),
           MaxFds,
           L.NewUserNamespace ? UidMap.c_str() : nullptr,
-          GidMap.c_str()};
+          GidMap.c_str(),
+          L.OwnProc && L.NewPidNamespace};
   // The child runs on its own stack in our memory until exec (CLONE_VFORK
   // suspends this thread until then); no signal handler may run there.
   constexpr size_t StackSize = 64 * 1024;
@@ -206,6 +215,7 @@ llvm::Expected<pid_t> CloneSpawner::spawn(const Launch &L, const Stdio &Io) {
   int Flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
   if (L.NewPidNamespace) Flags |= CLONE_NEWPID;
   if (L.NewUserNamespace) Flags |= CLONE_NEWUSER;
+  if (C.OwnProc) Flags |= CLONE_NEWNS;
   // Close-on-exec by design; the child only polls it.
   C.ParentPidfd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
   pid_t Pid = clone(childMain, Stack.data() + StackSize, Flags, &C);

@@ -57,7 +57,18 @@ TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CPU, 600}));
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CORE, 0}));  // finding 12
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_NPROC, 256}));
-  EXPECT_FALSE(L.NewPidNamespace);  // bwrap makes it
+  EXPECT_FALSE(L.NewPidNamespace);  // not root on this fake host: bwrap makes it
+  // As root, bwrap is the first process of a pid namespace of orchrt's, with
+  // a /proc of its own: an orchrt killed while bwrap builds the sandbox
+  // (before bwrap's child sets --die-with-parent) takes it all with it.
+  HostLayout Root = fakeHost();
+  Root.CanUnsharePid = true;
+  Launch AsRoot = buildLaunch(P, Prog, Root);
+  EXPECT_TRUE(AsRoot.NewPidNamespace);
+  EXPECT_FALSE(AsRoot.OwnProc);  // bwrap's /proc/2/ns lookup finds a process
+  EXPECT_FALSE(AsRoot.NewUserNamespace);
+  Root.ProcHasPid2 = false;  // a container: bwrap gets a /proc of its own
+  EXPECT_TRUE(buildLaunch(P, Prog, Root).OwnProc);
   EXPECT_TRUE(hasSeq(L.Argv, {"--", "/bin/sh", "-c", "echo hi"}));
   EXPECT_EQ(L.Argv.back(), "echo hi");
   // bwrap runs as host root: a fixed environment for it, the step's

@@ -265,3 +265,45 @@ TEST(ShellContext, Review3Data) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Issue 14: a value printed by a function the command defines reaches
+/// whatever reads the function's output where it is called.
+TEST(ShellContext, FunctionsPipedIntoAShell) {
+  const std::pair<const char *, const char *> Piped[] = {
+      {"f() { printf %s ", "; }; f | sh"},
+      {"f () { printf %s ", "; }\nf | bash"},
+      {"function f { printf %s ", "; }; f | sh"},
+      {"function f() { echo ", "; }; f | python3 -"},
+      {"f() ( echo ", " ); f |& sh"},
+      {"f() { { if true; then echo ", "; fi; }; }; f | sh"},  // nested groups
+      {"f() { echo ", "; }; g() { f; }; g | sh"},             // one calls another
+      {"f() { echo ", "; }; { f; echo b; } | sh"},            // called in a group
+      {"f() { echo ", "; }; eval \"$(f)\""},                  // through $(...)
+      {"f()\n{\n  echo ", "\n}\nf 2>&1 | sh"},
+  };
+  for (auto [Before, After] : Piped)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
+  EXPECT_EQ(whole("f() { printf %s ", "; }; f | sh").Runner, "the input of `sh`");
+}
+
+TEST(ShellContext, FunctionsWhoseOutputStaysData) {
+  const std::pair<const char *, const char *> Data[] = {
+      {"f() { printf %s ", " > out.txt; }; f | sh"},  // the body writes a file
+      {"f() { printf %s ", "; }; f > out.txt; echo ok | sh"},
+      {"f() { printf %s ", "; }; f | grep x"},   // read as data
+      {"f() { printf %s ", "; }; echo b | sh"},  // not called there
+      {"f() { printf %s ", "; }; f >> log | sh"},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+  // Output into a file that is the pipe again still feeds it.
+  EXPECT_EQ(whole("f() { printf %s ", " > /dev/stdout; }; f | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("printf %s ", " >&2 | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("printf %s ", " > out | sh").K, ShellSpot::Word);
+  // An alias's value is the code its name runs.
+  EXPECT_EQ(spot("alias f=").K, ShellSpot::Code);
+}
+
+}  // namespace
