@@ -193,7 +193,7 @@ struct McpServer {
   /// variable of orchrt's environment, read at run time (the plan holds
   /// the name only); any other value is literal text.
   std::vector<LocPair> Env;
-  LocString Url;  ///< HTTP: the endpoint.
+  LocString Url;                 ///< HTTP: the endpoint.
   std::vector<LocPair> Headers;  ///< HTTP: values as for Env.
   /// `max_concurrent:`: calls in flight at once on this server (0: -j).
   std::optional<LocInt> MaxConcurrent;
@@ -321,6 +321,11 @@ class Pipeline {
   std::string SandboxLimits;
   /// config.yaml `security.forbidden_modules` (orchrt's import hook).
   std::vector<std::string> ForbiddenModules;
+  /// config.yaml `storage:` (state store; docs/state.md): the connection
+  /// as the plan may keep it (`${NAME}`, a URL without password, a
+  /// directory; "" unset) and `retention_days` (0 unset).
+  std::string StorageConnection;
+  unsigned StorageRetentionDays = 0;
   /// Step outputs the pipeline's `outputs` read, in source order.
   std::vector<StepUse> OutputUses;
   /// `mcp_servers:`, in source order.

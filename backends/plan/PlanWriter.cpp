@@ -249,6 +249,12 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         strs(M.Headers, false)));
   }
   auto ServersV = Servers.empty() ? 0 : B.CreateVector(Servers);
+  auto StorageT =
+      P.StorageConnection.empty() && !P.StorageRetentionDays
+          ? 0
+          : pf::CreateStorage(
+                B, P.StorageConnection.empty() ? 0 : B.CreateString(P.StorageConnection),
+                P.StorageRetentionDays);
   auto Root = pf::CreatePlan(
       B, str(CompilerVersion), str(P.Name.Str), str(P.Version.Str),
       str(P.Description.Str), str(llvm::sys::path::filename(P.file().name())),
@@ -260,7 +266,8 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       P.SandboxLimits.empty() ? 0 : B.CreateString(P.SandboxLimits),
       P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules),
       ServersV, P.SandboxNoUserns, P.Context.BudgetMaxCostUsd,
-      static_cast<uint64_t>(P.Context.BudgetMaxTokens), P.Context.BudgetWarnOnly);
+      static_cast<uint64_t>(P.Context.BudgetMaxTokens), P.Context.BudgetWarnOnly,
+      StorageT);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));
