@@ -353,6 +353,11 @@ class Pipeline {
   std::string SandboxLimits;
   /// config.yaml `security.forbidden_modules` (orchrt's import hook).
   std::vector<std::string> ForbiddenModules;
+  /// config.yaml `storage:` (state store; docs/state.md): the connection
+  /// as the plan may keep it (`${NAME}`, a URL without password, a
+  /// directory; "" unset) and `retention_days` (0 unset).
+  std::string StorageConnection;
+  unsigned StorageRetentionDays = 0;
   /// Step outputs the pipeline's `outputs` read, in source order.
   std::vector<StepUse> OutputUses;
   /// `mcp_servers:`, in source order.

@@ -5,6 +5,9 @@
 
 #include "ir/Actions.h"
 #include "ir/Json.h"
+#include "ir/Secrets.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::passes {
@@ -35,6 +38,62 @@ ProviderLimits limits(const YAML::Node &N) {
 
 llvm::Error fail(const std::string &Path, const std::string &Why) {
   return llvm::createStringError(fmt::format("`{}`: {}", Path, Why));
+}
+
+/// Does \p Url carry a password (`user:pw@`, or libpq's `password=`)?
+bool urlHasPassword(llvm::StringRef Url) {
+  llvm::StringRef Rest = Url.split("://").second;
+  llvm::StringRef Auth =
+      Rest.take_until([](char C) { return C == '/' || C == '?' || C == '#'; });
+  if (Auth.contains('@') && Auth.rsplit('@').first.contains(':')) return true;
+  return Url.lower().find("password=") != std::string::npos;
+}
+
+/// Reads `storage:` (connection_string, retention_days) into \p C.
+llvm::Error readStorage(const YAML::Node &St, const std::string &Path, RunConfig &C) {
+  if (YAML::Node CS = St["connection_string"]) {
+    if (!CS.IsScalar()) return fail(Path, "storage.connection_string must be a string");
+    llvm::StringRef V = CS.Scalar();
+    bool Var = V.starts_with("${") && V.ends_with("}") && V.size() > 3 &&
+               llvm::all_of(V.drop_front(2).drop_back(),
+                            [](char Ch) { return llvm::isAlnum(Ch) || Ch == '_'; });
+    if (Var) {
+      C.StorageConnection = V.str();
+    } else if (V.contains("${")) {
+      return fail(Path,
+                  "storage.connection_string: only the whole value can come from the "
+                  "environment (`${DATABASE_URL}`)");
+    } else if (V.contains("://")) {
+      if (!V.starts_with("postgresql://") && !V.starts_with("postgres://"))
+        return fail(Path,
+                    "storage.connection_string: expected a postgresql:// URL, "
+                    "${VAR} or an absolute state directory");
+      // The plan is a build artifact: it is copied, cached and shown.
+      if (urlHasPassword(V))
+        return fail(Path, fmt::format("storage.connection_string `{}` holds a password, "
+                                      "which would land in the plan; write "
+                                      "`${{DATABASE_URL}}` and set the URL in the "
+                                      "environment (or use PGPASSWORD or ~/.pgpass)",
+                                      ir::redactUrlCredentials(V)));
+      C.StorageConnection = V.str();
+    } else if (V.starts_with("/")) {
+      C.StorageConnection = V.str();
+    } else if (!V.empty()) {
+      return fail(Path,
+                  "storage.connection_string: expected a postgresql:// URL, "
+                  "${VAR} or an absolute state directory");
+    }
+  }
+  if (YAML::Node RD = St["retention_days"]) {
+    long long Days = 0;
+    if (!RD.IsScalar() || llvm::StringRef(RD.Scalar()).getAsInteger(10, Days) ||
+        Days < 1 || Days > 36500)
+      return fail(Path,
+                  "storage.retention_days must be a whole number of days from 1 "
+                  "to 36500");
+    C.RetentionDays = static_cast<unsigned>(Days);
+  }
+  return llvm::Error::success();
 }
 
 }  // namespace
@@ -167,6 +226,10 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
         }
         C.SandboxLimits = J.dump();
       }
+    }
+    if (YAML::Node St = Root["storage"]) {
+      if (!St.IsMap()) return fail(Path, "storage must be a mapping");
+      if (llvm::Error E = readStorage(St, Path, C)) return E;
     }
   } catch (const YAML::Exception &E) {
     return fail(Path, E.what());

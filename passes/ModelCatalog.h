@@ -81,6 +81,13 @@ struct RunConfig {
   std::vector<std::string> ForbiddenModules;
   /// security.allowed_actions, when given: the only actions steps may use.
   std::optional<std::vector<std::string>> AllowedActions;
+  /// storage.connection_string as the plan keeps it: `${NAME}` (read from
+  /// the environment by orchrt), a `postgresql://` URL without password, or
+  /// an absolute state directory; "" when not set. A URL with a password is
+  /// refused (it would land in the plan).
+  std::string StorageConnection;
+  /// storage.retention_days (1 to 36500), or 0 when not set.
+  unsigned RetentionDays = 0;
 };
 
 /// Reads \p Path (`models.yaml`). Errors name the file and the problem.

@@ -258,6 +258,12 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
                                             G.Level, G.EstPromptTokens,
                                             G.EstPromptTokensSaved, G.EstOutputTokens));
   auto FusionsV = Fusions.empty() ? 0 : B.CreateVector(Fusions);
+  auto StorageT =
+      P.StorageConnection.empty() && !P.StorageRetentionDays
+          ? 0
+          : pf::CreateStorage(
+                B, P.StorageConnection.empty() ? 0 : B.CreateString(P.StorageConnection),
+                P.StorageRetentionDays);
   auto Root = pf::CreatePlan(
       B, str(CompilerVersion), str(P.Name.Str), str(P.Version.Str),
       str(P.Description.Str), str(llvm::sys::path::filename(P.file().name())),
@@ -270,7 +276,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules),
       ServersV, P.SandboxNoUserns, P.Context.BudgetMaxCostUsd,
       static_cast<uint64_t>(P.Context.BudgetMaxTokens), P.Context.BudgetWarnOnly,
-      FusionsV);
+      FusionsV, StorageT);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

@@ -26,10 +26,14 @@ constexpr int DefaultMaxRetries = 3;
 constexpr int64_t MaxStepTimeoutMs = 7 * 24 * 3600 * 1000LL;
 }  // namespace
 
-std::string cacheKey(const ActionRequest &R) {
+std::string cacheKey(const ActionRequest &R, llvm::StringRef Files) {
   std::string Text =
       fmt::format("plan-format {}\n{}\n{}\n", plan::FormatVersion, R.Action, R.Model);
   Text += R.Params.dump(-1, ' ', true, json::error_handler_t::replace);
+  if (!Files.empty()) {  // keys of steps without file inputs stay as they were
+    Text += '\n';
+    Text += Files;
+  }
   std::array<uint8_t, 32> D = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
   return llvm::toHex(llvm::ArrayRef<uint8_t>(D), /*LowerCase=*/true);
@@ -518,7 +522,8 @@ void Scheduler::beginNode(uint32_t I) {
   setStatus(I, StepStatus::Running);
   ++Running;
   St.HoldsJob = true;
-  if (S->cache_ttl_s() >= 0) St.CacheKey = cacheKey(R);
+  if (S->cache_ttl_s() >= 0)
+    St.CacheKey = cacheKey(R, Opts.FileInputs ? Opts.FileInputs(R) : std::string());
   if (Opts.Cache && S->cache_ttl_s() >= 0) {
     // Held in its slot while the writer thread looks; a hit completes it.
     std::weak_ptr<bool> A = Alive;

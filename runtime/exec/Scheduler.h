@@ -82,8 +82,9 @@ class StepCache {
 };
 
 /// The cache key of an attempt: SHA-256 of its action, model, rendered
-/// parameters and the plan format version (hex).
-std::string cacheKey(const ActionRequest &R);
+/// parameters, the plan format version and \p Files (the contents' hashes
+/// of the files it declares it reads, RunOptions::FileInputs) (hex).
+std::string cacheKey(const ActionRequest &R, llvm::StringRef Files = "");
 
 /// Limits and timings of a run.
 struct RunOptions {
@@ -96,6 +97,9 @@ struct RunOptions {
   /// Where steps with `cache:` look for earlier results (null: `--no-cache`,
   /// or no store).
   StepCache *Cache = nullptr;
+  /// The files a `cache:` step declares it reads, with their contents'
+  /// hashes, for its cache key (runtime/actions/FileInputs.h); null: none.
+  std::function<std::string(const ActionRequest &)> FileInputs;
   /// The run's id (runtime/state): with it, each attempt carries the
   /// idempotency key `<run id>:<step id>:<attempt>`.
   std::string RunId;

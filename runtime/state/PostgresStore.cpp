@@ -80,11 +80,17 @@ class PostgresStore : public StateStore {
   }
 
   llvm::Error createRun(const RunRecord &R) override {
-    return run(
-        "INSERT INTO orch_runs(id,pipeline,plan_hash,plan_path,inputs,status,error,"
-        "started_ms,finished_ms) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        {R.Id, R.Pipeline, R.PlanHash, R.PlanPath, R.InputsJson, R.Status, R.Error,
-         R.StartedMs, R.FinishedMs});
+    return transaction([&]() -> llvm::Error {
+      if (llvm::Error E = run(
+              "INSERT INTO orch_runs(id,pipeline,plan_hash,plan_path,inputs,status,error,"
+              "started_ms,finished_ms) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+              {R.Id, R.Pipeline, R.PlanHash, R.PlanPath, R.InputsJson, R.Status, R.Error,
+               R.StartedMs, R.FinishedMs}))
+        return E;
+      if (R.RetentionDays <= 0) return llvm::Error::success();
+      return run("INSERT INTO orch_run_retention(run_id,days) VALUES($1,$2)",
+                 {R.Id, R.RetentionDays});
+    });
   }
 
   llvm::Expected<std::optional<RunRecord>> findRun(llvm::StringRef Id) override {
@@ -219,7 +225,7 @@ class PostgresStore : public StateStore {
     return std::optional<CacheRecord>(std::move(Rec));
   }
 
-  llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs) override {
+  llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs, bool ByRecorded) override {
     GcResult G;
     llvm::Error E = transaction([&]() -> llvm::Error {
       // Waits for writers that are adding references (putSteps adds them
@@ -234,8 +240,9 @@ class PostgresStore : public StateStore {
               run("CREATE TEMP TABLE IF NOT EXISTS orch_gc_runs(id TEXT)", {}))
         return E;
       if (llvm::Error E = run("DELETE FROM orch_gc_runs", {})) return E;
-      if (llvm::Error E =
-              run("INSERT INTO orch_gc_runs " + prunableRunsSql(BeforeMs, NowMs), {}))
+      if (llvm::Error E = run(
+              "INSERT INTO orch_gc_runs " + prunableRunsSql(BeforeMs, NowMs, ByRecorded),
+              {}))
         return E;
       std::string N = std::to_string(NowMs);
       if (llvm::Error E =
@@ -245,6 +252,9 @@ class PostgresStore : public StateStore {
         return E;
       if (llvm::Error E =
               run("DELETE FROM orch_leases WHERE run_id IN (" + Ids + ")", {}))
+        return E;
+      if (llvm::Error E =
+              run("DELETE FROM orch_run_retention WHERE run_id IN (" + Ids + ")", {}))
         return E;
       auto S = query("DELETE FROM orch_steps WHERE run_id IN (" + Ids + ")", {});
       if (!S) return S.takeError();

@@ -145,6 +145,7 @@ void Recorder::lookup(const std::string &Key,
   Job J;
   J.CacheKey = Key;
   J.LookupDone = std::move(Done);
+  J.Lookup = true;
   {
     std::lock_guard<std::mutex> L(M);
     Queue.push_back(std::move(J));
@@ -179,7 +180,7 @@ std::string Recorder::write(std::vector<Job> &Batch) {
   std::vector<CacheRecord> Cache;
   Recs.reserve(Batch.size());
   for (Job &J : Batch) {
-    if (J.LookupDone) continue;
+    if (J.Lookup) continue;
     // Spilled fields come back from their files: the record holds them all.
     if (!J.Spilled.empty()) {
       json Fields = json::object();
@@ -239,7 +240,7 @@ void Recorder::writerLoop() {
     // After one failure nothing more is written: a later step must not be
     // recorded done while an earlier one was lost.
     for (Job &J : Batch)
-      if (J.LookupDone) answer(J);
+      if (J.Lookup) answer(J);
     std::string Why = Prior.empty() ? write(Batch) : Prior;
     std::vector<std::function<void(std::string)>> Acks;
     for (Job &J : Batch)
@@ -251,9 +252,8 @@ void Recorder::writerLoop() {
     L.lock();
     if (Why.empty())
       for (const Job &J : Batch)
-        Written += J.LookupDone || J.Rec.Status == "running" || J.Rec.Status == "outputs"
-                       ? 0
-                       : 1;
+        Written +=
+            J.Lookup || J.Rec.Status == "running" || J.Rec.Status == "outputs" ? 0 : 1;
     if (!Why.empty() && FirstError.empty()) FirstError = Why;
     Busy = false;
     Idle.notify_all();

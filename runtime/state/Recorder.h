@@ -92,6 +92,9 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
     int64_t CacheTtlS = 0;
     /// A cache lookup instead of a record: Done gets the fields, if any.
     std::function<void(std::optional<orch::ir::Json>)> LookupDone;
+    /// A lookup: nothing to write (answer() hands LookupDone on, so this,
+    /// not LookupDone, says what the job was).
+    bool Lookup = false;
   };
   /// Answers a lookup job (on the writer thread).
   void answer(Job &J);

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS orch_blobs(hash TEXT PRIMARY KEY, bytes {1} NOT NULL)
 CREATE TABLE IF NOT EXISTS orch_blob_refs(
   owner TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY(owner, hash));
 CREATE INDEX IF NOT EXISTS orch_blob_refs_by_hash ON orch_blob_refs(hash);
+CREATE TABLE IF NOT EXISTS orch_run_retention(
+  run_id TEXT PRIMARY KEY, days BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS orch_cache(
   key TEXT PRIMARY KEY, entry TEXT NOT NULL, created_ms BIGINT NOT NULL,
   expires_ms BIGINT NOT NULL);

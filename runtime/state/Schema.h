@@ -8,7 +8,6 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <algorithm>
 #include <string>
 
 #include "runtime/state/StateStore.h"
@@ -31,16 +30,26 @@ inline constexpr const char *RunColumns =
     "r.started_ms+30000)";
 static_assert(LeaseTtlMs == 30000, "RunColumns' lease end");
 
-/// The ids of the runs gc removes: finished before \p BeforeMs, or
-/// abandoned (`running`, lease ended) before it and before \p NowMs.
-inline std::string prunableRunsSql(int64_t BeforeMs, int64_t NowMs) {
+/// The ids of the runs gc removes: finished before the cut-off, or
+/// abandoned (`running`, lease ended) before it and before \p NowMs. The
+/// cut-off is \p BeforeMs, or with \p ByRecorded a run's own
+/// `orch_run_retention` days before \p NowMs where it recorded them.
+inline std::string prunableRunsSql(int64_t BeforeMs, int64_t NowMs, bool ByRecorded) {
+  const std::string Before = std::to_string(BeforeMs), Now = std::to_string(NowMs);
+  const std::string Cut =
+      ByRecorded
+          ? "COALESCE((SELECT " + Now +
+                "-k.days*86400000 FROM orch_run_retention k WHERE k.run_id=r.id)," +
+                Before + ")"
+          : Before;
+  const std::string LeaseEnd =
+      "COALESCE((SELECT l.expires_ms FROM orch_leases l WHERE l.run_id=r.id),"
+      "r.started_ms+" +
+      std::to_string(LeaseTtlMs) + ")";
   return "SELECT r.id FROM orch_runs r WHERE (r.status<>'running' AND r.finished_ms>0 "
          "AND r.finished_ms<" +
-         std::to_string(BeforeMs) +
-         ") OR (r.status='running' AND COALESCE((SELECT l.expires_ms FROM orch_leases l "
-         "WHERE l.run_id=r.id),r.started_ms+" +
-         std::to_string(LeaseTtlMs) + ")<" + std::to_string(std::min(BeforeMs, NowMs)) +
-         ")";
+         Cut + ") OR (r.status='running' AND " + LeaseEnd + "<" + Cut + " AND " +
+         LeaseEnd + "<" + Now + ")";
 }
 
 /// The columns stepFromRow reads, from `orch_steps`.

@@ -83,7 +83,12 @@ class SqliteStore : public StateStore {
       S.bind(1, R.Id).bind(2, R.Pipeline).bind(3, R.PlanHash).bind(4, R.PlanPath);
       S.bind(5, R.InputsJson).bind(6, R.Status).bind(7, R.Error);
       S.bind(8, R.StartedMs).bind(9, R.FinishedMs);
-      return done(S.step(), "create run");
+      if (llvm::Error E = done(S.step(), "create run")) return E;
+      if (R.RetentionDays <= 0) return llvm::Error::success();
+      Stmt K(Db, "INSERT INTO orch_run_retention(run_id,days) VALUES(?,?)");
+      if (!K.ok()) return fail("prepare");
+      K.bind(1, R.Id).bind(2, R.RetentionDays);
+      return done(K.step(), "create run");
     });
   }
 
@@ -259,7 +264,7 @@ class SqliteStore : public StateStore {
     return std::optional<CacheRecord>(std::move(C));
   }
 
-  llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs) override {
+  llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs, bool ByRecorded) override {
     GcResult G;
     llvm::Error E = transaction([&]() -> llvm::Error {
       // Which runs go is decided once: their leases, which say which runs
@@ -267,8 +272,8 @@ class SqliteStore : public StateStore {
       if (llvm::Error E = exec("CREATE TEMP TABLE IF NOT EXISTS orch_gc_runs(id TEXT)"))
         return E;
       if (llvm::Error E = exec("DELETE FROM orch_gc_runs")) return E;
-      if (llvm::Error E =
-              exec("INSERT INTO orch_gc_runs " + prunableRunsSql(BeforeMs, NowMs)))
+      if (llvm::Error E = exec("INSERT INTO orch_gc_runs " +
+                               prunableRunsSql(BeforeMs, NowMs, ByRecorded)))
         return E;
       const std::string Gone = "SELECT id FROM orch_gc_runs";
       if (llvm::Error E =
@@ -276,6 +281,9 @@ class SqliteStore : public StateStore {
                    "orch_gc_runs)"))
         return E;
       if (llvm::Error E = exec("DELETE FROM orch_leases WHERE run_id IN (" + Gone + ")"))
+        return E;
+      if (llvm::Error E =
+              exec("DELETE FROM orch_run_retention WHERE run_id IN (" + Gone + ")"))
         return E;
       if (llvm::Error E = exec("DELETE FROM orch_steps WHERE run_id IN (" + Gone + ")"))
         return E;

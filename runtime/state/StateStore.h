@@ -50,6 +50,9 @@ struct RunRecord {
   int64_t StartedMs = 0;   ///< Unix time, ms.
   int64_t FinishedMs = 0;  ///< 0 while running.
   int64_t StepsDone = 0;   ///< Steps recorded `completed` (listRuns fills it).
+  /// config.yaml `storage.retention_days` of its plan (0: not set), which
+  /// `orchrt gc` without `--retention-days` keeps it by (createRun writes it).
+  int64_t RetentionDays = 0;
   /// When its lease runs out, or StartedMs + LeaseTtlMs without one
   /// (findRun and listRuns fill it).
   int64_t LeaseEndMs = 0;
@@ -147,7 +150,10 @@ class StateStore {
   /// Removes finished runs that finished before \p BeforeMs, and abandoned
   /// ones (RunRecord::abandoned) whose lease ended before it (with their
   /// steps and leases), expired cache entries, and blobs nothing references.
-  virtual llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs) = 0;
+  /// \p ByRecorded: a run that recorded its own retention days is kept
+  /// that long after \p NowMs instead (\p BeforeMs is the default).
+  virtual llvm::Expected<GcResult> gc(int64_t BeforeMs, int64_t NowMs,
+                                      bool ByRecorded = false) = 0;
   /// The backend's own consistency check ("" if fine).
   virtual llvm::Expected<std::string> integrityCheck() = 0;
 };

@@ -276,6 +276,35 @@ TEST_P(StoreTest, GcRemovesOldRunsAndUnreferencedBlobsOnly) {
   EXPECT_EQ(*Check, "");
 }
 
+// config.yaml storage.retention_days: a run that recorded its own
+// retention is kept that long by `orchrt gc` without --retention-days;
+// the others by the default; --retention-days applies to all.
+TEST_P(StoreTest, GcKeepsEachRunItsRecordedRetention) {
+  constexpr int64_t Day = 86400000;
+  RunRecord Short = run("short", 10), Plain = run("plain", 10), Long = run("long", 10);
+  Short.RetentionDays = 1;
+  Long.RetentionDays = 5;
+  for (RunRecord *R : {&Short, &Plain, &Long}) {
+    R->Status = "completed";
+    R->FinishedMs = 100;
+    ASSERT_FALSE(bool(Store->createRun(*R)));
+  }
+  // Two days later, default cut-off 0 (keep everything without a record).
+  auto G = Store->gc(/*BeforeMs=*/0, /*NowMs=*/2 * Day, /*ByRecorded=*/true);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  EXPECT_FALSE(Store->findRun(Short.Id)->has_value());  // 1 day: gone
+  EXPECT_TRUE(Store->findRun(Plain.Id)->has_value());   // the default keeps it
+  EXPECT_TRUE(Store->findRun(Long.Id)->has_value());    // 5 days: kept
+  // An explicit cut-off overrides the recorded days.
+  G = Store->gc(/*BeforeMs=*/150, /*NowMs=*/2 * Day);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  EXPECT_FALSE(Store->findRun(Plain.Id)->has_value());
+  EXPECT_FALSE(Store->findRun(Long.Id)->has_value());
+  auto Check = Store->integrityCheck();
+  ASSERT_TRUE(bool(Check));
+  EXPECT_EQ(*Check, "");
+}
+
 // Review finding 3: blobs go in with the rows that refer to them, in one
 // transaction, so a gc between the two never finds them unreferenced.
 TEST_P(StoreTest, BlobsGoInWithTheirRowsAndGcKeepsThem) {

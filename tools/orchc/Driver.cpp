@@ -214,6 +214,8 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
                        llvm::toString(C.takeError()));
     Config = std::move(*C);
     Ctx.Config = &*Config;
+    P->StorageConnection = Config->StorageConnection;
+    P->StorageRetentionDays = Config->RetentionDays;
   }
   Ctx.Policy = Opts.Policy;
   Ctx.MachineMemoryGb = machineMemoryGb();

@@ -15,14 +15,21 @@ using json = orch::ir::Json;
 using namespace orch::state;
 
 llvm::Expected<std::string> stateSpec(const std::string &State,
-                                      const std::string &StateDir) {
-  llvm::StringRef S = State;
+                                      const std::string &StateDir,
+                                      const std::string &Configured) {
+  // The command line wins over the plan's config.yaml.
+  bool FromConfig = State.empty() && StateDir.empty() && !Configured.empty();
+  const std::string &Given = FromConfig ? Configured : State;
+  std::string Where =
+      FromConfig ? fmt::format("storage.connection_string `{}` (config.yaml)", Given)
+                 : fmt::format("--state `{}`", Given);
+  llvm::StringRef S = Given;
   if (S.starts_with("${") && S.ends_with("}")) {
     std::string Var = S.drop_front(2).drop_back().str();
     const char *V = std::getenv(Var.c_str());
     if (!V || !*V)
-      return llvm::createStringError(fmt::format(
-          "--state `{}`: the environment variable `{}` is not set", State, Var));
+      return llvm::createStringError(
+          fmt::format("{}: the environment variable `{}` is not set", Where, Var));
     S = V;
   }
   if (!S.empty()) {
@@ -30,12 +37,18 @@ llvm::Expected<std::string> stateSpec(const std::string &State,
     if (S.contains("://") && !S.starts_with("postgresql://") &&
         !S.starts_with("postgres://"))
       return llvm::createStringError(
-          fmt::format("--state: `{}://...` is not a store this orchrt knows; expected a "
+          fmt::format("{}: `{}://...` is not a store this orchrt knows; expected a "
                       "postgresql:// URL, `none` or ${{VAR}}",
+                      FromConfig ? "storage.connection_string" : "--state",
                       S.take_until([](char C) { return C == ':'; }).str()));
     return S.str();
   }
   return StateDir.empty() ? runtime::defaultStateDir() : StateDir;
+}
+
+std::string configuredStore(const runtime::LoadedPlan &Plan) {
+  const auto *St = Plan.plan().storage();
+  return St && St->connection() ? St->connection()->str() : std::string();
 }
 
 namespace {
@@ -100,6 +113,7 @@ std::unique_ptr<DurableRun> DurableRun::begin(
     R.InputsJson = ir::toJsonText(Inputs);
     R.Status = "running";
     R.StartedMs = unixMs();
+    if (const auto *St = Plan.plan().storage()) R.RetentionDays = St->retention_days();
     if (llvm::Error E = S.createRun(R))
       return Failed(DiagKind::StateStoreError, llvm::toString(std::move(E)));
     D->Id = {R.Id, R.Pipeline, R.StartedMs, false};

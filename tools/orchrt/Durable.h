@@ -24,10 +24,16 @@ namespace orch::tools {
 
 /// Where a command's store is: `--state` (a `postgresql://` URL, `none`,
 /// or `${VAR}`, read from the environment), else `--state-dir`, else
-/// $ORCH_STATE_DIR, $XDG_STATE_HOME/orch, ~/.local/state/orch. "none": no store.
-/// Fails on an unset variable (naming it) and on a URL of another scheme.
+/// \p Configured (the plan's config.yaml `storage.connection_string`, in
+/// the same forms), else $ORCH_STATE_DIR, $XDG_STATE_HOME/orch,
+/// ~/.local/state/orch. "none": no store. Fails on an unset variable
+/// (naming it and where it was written) and on a URL of another scheme.
 llvm::Expected<std::string> stateSpec(const std::string &State,
-                                      const std::string &StateDir);
+                                      const std::string &StateDir,
+                                      const std::string &Configured = "");
+
+/// The plan's config.yaml `storage.connection_string` ("" if none).
+std::string configuredStore(const runtime::LoadedPlan &Plan);
 
 /// A failure to set a durable run up: what to report.
 struct StateFailure {

@@ -24,6 +24,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
+#include "runtime/actions/FileInputs.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/actions/ProcessPolicy.h"
 #include "runtime/actions/Runner.h"
@@ -289,7 +290,8 @@ int runPlan(const RunCommand &Cmd) {
   bool ResumeFromFile = !Cmd.ResumePath.empty() && Cmd.ResumePath != "last" &&
                         (llvm::sys::fs::exists(Cmd.ResumePath) ||
                          Cmd.ResumePath.find('/') != std::string::npos);
-  llvm::Expected<std::string> Named = stateSpec(Cmd.State, Cmd.StateDir);
+  llvm::Expected<std::string> Named =
+      stateSpec(Cmd.State, Cmd.StateDir, configuredStore(*Plan));
   if (!Named) return usage(llvm::toString(Named.takeError()));
   std::string Spec = std::move(*Named);
   if (Spec != "none") {
@@ -309,6 +311,9 @@ int runPlan(const RunCommand &Cmd) {
     if (!Durable) return stateError(Fail);
     Opts.Commit = &Durable->recorder();
     if (!Cmd.NoCache) Opts.Cache = &Durable->recorder();
+    Opts.FileInputs = [Dir = Cmd.RunDir](const ActionRequest &R) {
+      return fileInputsDigest(Dir, R);
+    };
     Opts.RunId = Durable->identity().RunId;
     Opts.PriorAttempts = Durable->priorAttempts(*Plan);
     // `execution.timestamp` and `date` are the run's first start's, so a

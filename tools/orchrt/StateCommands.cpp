@@ -79,6 +79,9 @@ struct StateArgs : FreshParser {
   }
 };
 
+/// `orchrt gc`'s retention for runs whose plan set none.
+constexpr unsigned DefaultRetentionDays = 30;
+
 std::string isoMs(int64_t Ms) {
   if (Ms <= 0) return "";
   return runtime::isoTime(
@@ -207,15 +210,17 @@ int runShowCommand(int Argc, char **Argv) {
 int runGcCommand(int Argc, char **Argv) {
   StateArgs A;
   cl::opt<unsigned> Days("retention-days",
-                         cl::desc("Keep runs that finished within this many days "
-                                  "(storage.retention_days; default 30)"),
-                         cl::init(30), cl::cat(A.Cat));
+                         cl::desc("Keep every run that finished within this many days "
+                                  "(else each run's storage.retention_days, else 30)"),
+                         cl::init(DefaultRetentionDays), cl::cat(A.Cat));
   if (!A.parse(Argc, Argv, "gc", "orchrt gc: prunes old runs and unused results\n"))
     return ExitUsage;
   auto S = A.open("gc");
   if (!S) return ExitUsage;
   int64_t Now = unixMs();
-  auto G = S->gc(Now - int64_t(Days) * 86400000, Now);
+  // Without the flag, each run keeps the retention of its plan's config.
+  auto G = S->gc(Now - int64_t(Days) * 86400000, Now,
+                 /*ByRecorded=*/Days.getNumOccurrences() == 0);
   if (!G) {
     printDiag("orchrt gc", DiagKind::StateStoreError, toString(G.takeError()));
     return ExitUsage;
