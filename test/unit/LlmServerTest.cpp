@@ -179,8 +179,13 @@ TEST(LlmServerRules, RejectsWhatTheRealServicesReject) {
   CurlTransport T;
   auto Post = [&](const std::string &Path, json Body, std::vector<Header> H) {
     H.push_back({"Content-Type", "application/json"});
-    return T.post(
-        {"POST", server().url() + Path, H, Body.dump(), std::chrono::milliseconds(5000)});
+    return T.post({"POST",
+                   server().url() + Path,
+                   H,
+                   Body.dump(),
+                   std::chrono::milliseconds(5000),
+                   nullptr,
+                   {}});
   };
   json Msgs = json::array({{{"role", "user"}, {"content", "hi"}}});
   std::vector<Header> Auth = {{"Authorization", std::string("Bearer ") + OpenAIKey}};
