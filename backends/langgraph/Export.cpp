@@ -275,8 +275,9 @@ bool embedRegistry(const ir::Pipeline &P, const std::string &Path,
 /// The channel that carries a directly invoked graph's run-context key from
 /// the first super-step's nodes to the later ones (edges wiring).
 constexpr const char *RunCtxChannel =
-    "  // The run context's key of a direct invoke (orch_schedule.mjs).\n"
-    "  \"run:ctx\": Annotation({ reducer: R.firstWins, default: () => null }),\n";
+    "  // The run context's key of a direct invoke (orch_schedule.mjs): the\n"
+    "  // roots' write replaces any value a caller passes in.\n"
+    "  \"run:ctx\": Annotation({ reducer: R.lastWins, default: () => null }),\n";
 
 /// Every node starts in the first super-step and waits for its own
 /// dependencies (orch_schedule.mjs), so a step starts once they are done, as
@@ -302,7 +303,8 @@ std::string readinessGraph(const ir::Pipeline &P) {
       Out += "builder.addEdge(" + jsString(P.Steps[I].Id.Str) + ", END);\n";
   return Out +
          "\n/** The compiled graph: all nodes run in one super-step. */\n"
-         "export const graph = builder.compile().withConfig({ recursionLimit: 2 });\n";
+         "export const graph = R.guardGraph(pipeline, builder.compile().withConfig({ "
+         "recursionLimit: 2 }));\n";
 }
 
 /// The dependency graph as LangGraph edges: START to the steps without
@@ -334,8 +336,8 @@ std::string edgesGraph(const ir::Pipeline &P, const Wiring &W) {
       Out += "builder.addEdge(" + jsString(P.Steps[I].Id.Str) + ", END);\n";
   return Out + fmt::format(
                    "\n/** The compiled graph: a super-step per level ({} levels). */\n"
-                   "export const graph = builder.compile().withConfig({{ recursionLimit: "
-                   "{} }});\n",
+                   "export const graph = R.guardGraph(pipeline, builder.compile().withConfig({{ "
+                   "recursionLimit: {} }}));\n",
                    W.Depth, W.Depth + 1);
 }
 
@@ -364,7 +366,8 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
          ",\n  // How the nodes are wired (docs/backends/langgraph.md, \"Nodes and "
          "edges\").\n  wiring: " +
          (W.Edges ? "\"edges\"" : "\"readiness\"") +
-         ",\n  // The most steps of one level.\n  widest: " + std::to_string(W.Widest) +
+         ",\n  // The most steps of one level, and the levels (edges wiring).\n  widest: " +
+         std::to_string(W.Widest) + ",\n  depth: " + std::to_string(W.Depth) +
          ",\n  inputs: [\n";
   for (const ir::Input &I : P.Inputs) {
     const ir::Value *D = I.Bound ? I.Bound : I.Default;

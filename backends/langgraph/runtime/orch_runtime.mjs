@@ -13,6 +13,7 @@ import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson,
 
 export * as E from "./orch_eval.mjs";
 export { parseJson, toJsonText } from "./orch_values.mjs";
+export { guardGraph } from "./orch_schedule.mjs";
 
 /** A mapping from [key, value] pairs, keys in any order. */
 export function map(pairs) {
@@ -111,7 +112,7 @@ export function step(P, spec) {
   // are done; its settled record is published for its dependents.
   const root = P.wiring === "edges" && !spec.deps.length;
   const node = async (state, config) => {
-    const ctx = runContext(P, config, state);
+    const ctx = runContext(P, config, state, root);
     let update;
     try {
       update = await attemptNode(state, config, ctx);
@@ -127,7 +128,18 @@ export function step(P, spec) {
   };
   const attemptNode = async (state, config, ctx) => {
     const attempt = config?.executionInfo?.nodeAttempt ?? 1;
-    const depRecords = await awaitDeps(ctx, spec.deps, config?.signal);
+    // With edges LangGraph starts a node after its dependencies ran, so
+    // their records are here unless this process did not run them: a
+    // resumed thread (a checkpointer's) or a cancelled invoke's. Waiting
+    // would never end; the node fails instead.
+    const depRecords = P.wiring === "edges" ? spec.deps.map((d) => {
+      const r = ctx.records.get(d);
+      if (r === undefined)
+        throw new Error(`step \`${spec.id}\`: the result of its dependency \`${d}\` is not in this process ` +
+          "(LangGraph resumed an interrupted thread, or the invoke was cancelled): an exported pipeline " +
+          "cannot resume a thread; invoke the graph again with its inputs");
+      return r;
+    }) : await awaitDeps(ctx, spec.deps, config?.signal);
     for (const [i, d] of spec.deps.entries()) {
       const r = depRecords[i];
       if (r?.status === "skipped") return skipped(`dependency \`${d}\` was skipped`);
@@ -287,6 +299,9 @@ export function resolveInputs(P, given, errors = [], prefix = "") {
 /** A channel that keeps the first value written (the run's first failure). */
 export const firstWins = (a, b) => a ?? b;
 
+/** A channel's reducer that keeps the latest write (`run:ctx`: the roots' key replaces a caller's input). */
+export const lastWins = (a, b) => b ?? a;
+
 /**
  * Runs the graph once and returns orchrt's result document (docs/runtime.md
  * §7, without times and the plan hash). `inputs` are template values.
@@ -307,7 +322,9 @@ export async function run(graph, P, inputs, opts = {}) {
   for (const k of Object.keys(resolved)) start["input:" + k] = resolved[k];
   let state;
   try {
-    state = await graph.invoke(start, { configurable: { orch: ctx } });
+    // The recursion limit the wiring needs, whatever a caller's defaults.
+    const limits = P.wiring === "edges" && P.depth !== undefined ? { recursionLimit: P.depth + 1 } : {};
+    state = await graph.invoke(start, { ...limits, configurable: { orch: ctx } });
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);
   }

@@ -51,18 +51,46 @@ export function newContext(P, fields = {}) {
  * else one shared by all nodes of the same invoke. With per-step readiness
  * all nodes run in the first super-step and share its checkpoint id; with
  * edges the first super-step's nodes (the steps without dependencies) key
- * it by theirs and pass the key on in the `run:ctx` channel (\p state). An
- * invoke's context is dropped when its last step settles, when the invoke
- * is aborted (cancelled, timed out, or failed by a node's exception), or by
- * dropContext. Under per-step readiness a `maxConcurrency` below the number
- * of steps is refused: nodes waiting for their dependencies would hold
- * every slot, and LangGraph would end the invoke with no result and no
- * error. With edges no node waits, and `maxConcurrency` acts as orchrt's
- * `-j`, except 1 with a level of several steps (refused: LangGraph 1.7.3's
- * runner stops a super-step once its one running task settles).
+ * it by theirs (\p root), never by the state (a caller's `run:ctx` input is
+ * overwritten by their write), and pass the key on in the `run:ctx`
+ * channel (\p state). An invoke's context is dropped when its last step
+ * settles, when a node of any super-step sees the invoke aborted
+ * (cancelled, timed out, or failed by a node's exception: every node
+ * registers the drop on its own signal, since LangGraph gives each
+ * super-step a signal of its own), or by dropContext. Under per-step
+ * readiness a `maxConcurrency` below the number of steps is refused: nodes
+ * waiting for their dependencies would hold every slot, and LangGraph would
+ * end the invoke with no result and no error. With edges no node waits,
+ * and `maxConcurrency` acts as orchrt's `-j`, except 1 with a level of
+ * several steps (refused: LangGraph 1.7.3's runner stops a super-step once
+ * its one running task settles). Below 1 it is always refused (LangGraph
+ * then starts no node and the invoke never settles), and so is a
+ * `recursionLimit` below the levels + 1 the edges wiring needs.
  */
-export function runContext(P, config, state = null) {
+export function runContext(P, config, state = null, root = false) {
+  checkConfig(P, config);
+  const c = config?.configurable?.orch;
+  if (c) return c;
+  const passed = P.wiring === "edges" && !root ? state?.["run:ctx"] ?? null : null;
+  const key = passed ?? config?.executionInfo?.checkpointId;
+  if (key === undefined) throw new Error("orch_schedule.mjs: LangGraph gave the node no executionInfo.checkpointId");
+  let ctx = INVOKES.get(key);
+  if (!ctx) {
+    INVOKES.set(key, (ctx = newContext(P, { invokeKey: key })));
+    ctx.drop = () => dropContext(ctx);
+  }
+  const signal = config?.signal;
+  if (signal?.aborted) dropContext(ctx);
+  else onAbort(signal, ctx.drop);
+  return ctx;
+}
+
+/** Refuses an invoke's `maxConcurrency` or `recursionLimit` the graph cannot run with (runContext). */
+export function checkConfig(P, config) {
   const limit = config?.maxConcurrency;
+  if (limit !== undefined && limit !== null && !(typeof limit === "number" && limit >= 1))
+    throw new Error(`maxConcurrency ${limit} is below 1: LangGraph would start no node and the invoke ` +
+      "would never settle; omit maxConcurrency or pass 1 or more");
   if (P.wiring !== "edges" && limit !== undefined && limit !== null && limit < P.steps.length)
     throw new Error(`maxConcurrency ${limit} is below the pipeline's ${P.steps.length} steps: ` +
       "every step node runs in the first super-step and waits there for its dependencies, so a lower limit " +
@@ -70,19 +98,29 @@ export function runContext(P, config, state = null) {
   if (P.wiring === "edges" && limit === 1 && P.widest > 1)
     throw new Error(`maxConcurrency 1 with ${P.widest} steps in one super-step: LangGraph 1.7.3 then runs ` +
       "only the first node of the super-step and ends the invoke without the others; use 2 or more");
-  const c = config?.configurable?.orch;
-  if (c) return c;
-  const passed = P.wiring === "edges" ? state?.["run:ctx"] : null;
-  const key = passed ?? config?.executionInfo?.checkpointId;
-  if (key === undefined) throw new Error("orch_schedule.mjs: LangGraph gave the node no executionInfo.checkpointId");
-  let ctx = INVOKES.get(key);
-  if (!ctx) {
-    INVOKES.set(key, (ctx = newContext(P, { invokeKey: key })));
-    const signal = config?.signal;
-    if (signal?.aborted) dropContext(ctx);
-    else onAbort(signal, () => dropContext(ctx));
+  const rl = config?.recursionLimit;
+  if (P.wiring === "edges" && P.depth !== undefined && typeof rl === "number" && rl < P.depth + 1)
+    throw new Error(`recursionLimit ${rl} is below the ${P.depth + 1} this graph needs (a super-step per ` +
+      `level, ${P.depth} levels, plus one): LangGraph would stop the invoke before its last level; ` +
+      "omit recursionLimit (the graph sets it) or pass at least " + (P.depth + 1));
+}
+
+/**
+ * \p graph (compiled), checking each invoke's config (checkConfig) before
+ * LangGraph starts it: with `maxConcurrency` 0 no node would run to refuse
+ * it, and a low `recursionLimit` would stop the invoke between super-steps.
+ * Kept by withConfig (it constructs `this.constructor`).
+ */
+export function guardGraph(P, graph) {
+  const Base = Object.getPrototypeOf(graph).constructor;
+  class OrchGraph extends Base {
+    _defaults(config) {
+      checkConfig(P, config);
+      return super._defaults(config);
+    }
   }
-  return ctx;
+  Object.setPrototypeOf(graph, OrchGraph.prototype);
+  return graph;
 }
 
 /** Forgets the direct invoke's context \p ctx (run()'s own is never held). */
