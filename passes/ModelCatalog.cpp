@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "ir/Actions.h"
+#include "ir/ConnUrl.h"
 #include "ir/Json.h"
-#include "ir/Secrets.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "yaml-cpp/yaml.h"
@@ -40,15 +40,6 @@ llvm::Error fail(const std::string &Path, const std::string &Why) {
   return llvm::createStringError(fmt::format("`{}`: {}", Path, Why));
 }
 
-/// Does \p Url carry a password (`user:pw@`, or libpq's `password=`)?
-bool urlHasPassword(llvm::StringRef Url) {
-  llvm::StringRef Rest = Url.split("://").second;
-  llvm::StringRef Auth =
-      Rest.take_until([](char C) { return C == '/' || C == '?' || C == '#'; });
-  if (Auth.contains('@') && Auth.rsplit('@').first.contains(':')) return true;
-  return Url.lower().find("password=") != std::string::npos;
-}
-
 /// Reads `storage:` (connection_string, retention_days) into \p C.
 llvm::Error readStorage(const YAML::Node &St, const std::string &Path, RunConfig &C) {
   if (YAML::Node CS = St["connection_string"]) {
@@ -69,12 +60,12 @@ llvm::Error readStorage(const YAML::Node &St, const std::string &Path, RunConfig
                     "storage.connection_string: expected a postgresql:// URL, "
                     "${VAR} or an absolute state directory");
       // The plan is a build artifact: it is copied, cached and shown.
-      if (urlHasPassword(V))
+      if (ir::connUrlHasPassword(V))
         return fail(Path, fmt::format("storage.connection_string `{}` holds a password, "
                                       "which would land in the plan; write "
                                       "`${{DATABASE_URL}}` and set the URL in the "
                                       "environment (or use PGPASSWORD or ~/.pgpass)",
-                                      ir::redactUrlCredentials(V)));
+                                      ir::redactConnUrl(V)));
       C.StorageConnection = V.str();
     } else if (V.starts_with("/")) {
       C.StorageConnection = V.str();

@@ -8,6 +8,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/SHA256.h"
 #include "runtime/actions/LocalActions.h"
+#include "runtime/actions/OpenBeneath.h"
 
 namespace orch::runtime {
 
@@ -27,11 +28,24 @@ constexpr FileInputParam FileInputParams[] = {
 /// The largest file hashed (file.read's own limit).
 constexpr uint64_t MaxHashedBytes = 256ull << 20;
 
-/// The hex SHA-256 of the regular file \p Full, or "" if it cannot be read.
-std::string hashFile(const std::string &Full) {
+/// The hex SHA-256 of the regular file \p Full (from confinePath), or ""
+/// if it cannot be read. Opened as file.read opens it: beneath the run
+/// directory, so a component swapped for a symbolic link after the check
+/// fails instead of leading outside.
+std::string hashFile(const std::string &RunDir, const std::string &Full) {
+  auto Parts = splitRoot(RunDir, Full);
+  if (!Parts) {
+    llvm::consumeError(Parts.takeError());
+    return "";
+  }
   // Non-blocking: a FIFO put there must not block the loop thread.
-  int Fd = open(Full.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (Fd < 0) return "";
+  llvm::Expected<int> Opened =
+      openBeneath(Parts->first, Parts->second, O_RDONLY | O_NONBLOCK, false, Full);
+  if (!Opened) {
+    llvm::consumeError(Opened.takeError());
+    return "";
+  }
+  int Fd = *Opened;
   struct stat St;
   if (fstat(Fd, &St) != 0 || !S_ISREG(St.st_mode) ||
       static_cast<uint64_t>(St.st_size) > MaxHashedBytes) {
@@ -62,7 +76,7 @@ std::string fileInputsDigest(const std::string &RunDir, const ActionRequest &R) 
     llvm::Expected<std::string> Full = confinePath(RunDir, Path);
     std::string Hash;
     if (Full)
-      Hash = hashFile(*Full);
+      Hash = hashFile(RunDir, *Full);
     else
       llvm::consumeError(Full.takeError());
     Out += "file " + Path + (Hash.empty() ? " unreadable\n" : " sha256 " + Hash + "\n");

@@ -193,9 +193,6 @@ llvm::Expected<std::string> confinePath(const std::string &RunDir,
   return Real.str().str();
 }
 
-namespace {
-
-/// \p Full (from confinePath) relative to the real run directory.
 llvm::Expected<std::pair<std::string, std::string>> splitRoot(const std::string &RunDir,
                                                               const std::string &Full) {
   llvm::SmallString<256> Root;
@@ -208,8 +205,6 @@ llvm::Expected<std::pair<std::string, std::string>> splitRoot(const std::string 
         fmt::format("`{}` is outside the run directory", Full));
   return std::make_pair(Root.str().str(), Rel.ltrim('/').str());
 }
-
-}  // namespace
 
 ActionResult runFileRead(const std::string &RunDir, const json &Params) {
   llvm::Expected<std::string> Path = stringParam(Params, "path");

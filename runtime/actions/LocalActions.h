@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "ir/Json.h"
 #include "llvm/Support/Error.h"
@@ -28,5 +29,10 @@ ActionResult runFileWrite(const std::string &RunDir, const orch::ir::Json &Param
 /// also through symbolic links. On success returns the absolute path.
 llvm::Expected<std::string> confinePath(const std::string &RunDir,
                                         const std::string &Path);
+
+/// \p Full (from confinePath) split into the real run directory and the
+/// part beneath it, for openBeneath.
+llvm::Expected<std::pair<std::string, std::string>> splitRoot(const std::string &RunDir,
+                                                              const std::string &Full);
 
 }  // namespace orch::runtime

@@ -4,8 +4,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
-#include <regex>
-
+#include "ir/ConnUrl.h"
 #include "runtime/state/Schema.h"
 
 namespace orch::state {
@@ -284,15 +283,15 @@ class PostgresStore : public StateStore {
   }
 
   llvm::Expected<std::string> integrityCheck() override {
-    // PostgreSQL checks its own pages; ours: every reference has its blob.
-    auto R = query(
-        "SELECT count(*) FROM orch_blob_refs r WHERE NOT EXISTS (SELECT 1 FROM "
-        "orch_blobs b WHERE b.hash=r.hash)",
-        {});
-    if (!R) return R.takeError();
-    int64_t Missing = (*R)->integer(0, 0);
-    return Missing ? fmt::format("{} blob references without a blob", Missing)
-                   : std::string();
+    // PostgreSQL checks its own pages; ours: nothing refers to a missing row.
+    std::string Out;
+    for (const auto &[Sql, What] : DanglingChecks) {
+      auto R = query(Sql, {});
+      if (!R) return R.takeError();
+      if (int64_t N = (*R)->integer(0, 0))
+        Out += fmt::format("{}{} {}", Out.empty() ? "" : "; ", N, What);
+    }
+    return Out;
   }
 
  private:
@@ -364,13 +363,7 @@ class PostgresStore : public StateStore {
 
 }  // namespace
 
-std::string redactUrl(llvm::StringRef Url) {
-  static const std::regex Password("^([a-z]+://[^:/@]*):[^@]*@");
-  // libpq also takes it as a query parameter (`?password=…`).
-  static const std::regex Query("([?&]password=)[^&]*", std::regex::icase);
-  return std::regex_replace(std::regex_replace(Url.str(), Password, "$1:***@"), Query,
-                            "$1***");
-}
+std::string redactUrl(llvm::StringRef Url) { return ir::redactConnUrl(Url); }
 
 llvm::Expected<std::unique_ptr<StateStore>> openPostgresStore(const std::string &Url) {
   PGconn *C = PQconnectdb(Url.c_str());

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "runtime/state/StateStore.h"
 
@@ -19,6 +20,17 @@ enum class Dialect { Sqlite, Postgres };
 
 /// `CREATE TABLE IF NOT EXISTS …` for every table and index.
 std::string schemaSql(Dialect D);
+
+/// integrityCheck's own checks beyond the database's: each query counts
+/// rows that refer to something missing, with what to call them.
+inline constexpr std::pair<const char *, const char *> DanglingChecks[] = {
+    {"SELECT count(*) FROM orch_blob_refs r WHERE NOT EXISTS (SELECT 1 FROM "
+     "orch_blobs b WHERE b.hash=r.hash)",
+     "blob references without a blob"},
+    {"SELECT count(*) FROM orch_run_retention t WHERE NOT EXISTS (SELECT 1 FROM "
+     "orch_runs r WHERE r.id=t.run_id)",
+     "retention rows without their run"},
+};
 
 /// The columns runFromRow reads, from `orch_runs r` (with the count of
 /// completed steps).

@@ -323,14 +323,13 @@ class SqliteStore : public StateStore {
       if (Line != "ok") Out += (Out.empty() ? "" : "; ") + Line;
     }
     if (Rc != SQLITE_DONE) return fail("integrity check");
-    // Ours: every reference has its blob.
-    Stmt M(Db,
-           "SELECT count(*) FROM orch_blob_refs r WHERE NOT EXISTS (SELECT 1 FROM "
-           "orch_blobs b WHERE b.hash=r.hash)");
-    if (!M.ok() || M.step() != SQLITE_ROW) return fail("integrity check");
-    if (int64_t Missing = M.integer(0))
-      Out += fmt::format("{}{} blob references without a blob", Out.empty() ? "" : "; ",
-                         Missing);
+    // Ours: nothing refers to a missing row.
+    for (const auto &[Sql, What] : DanglingChecks) {
+      Stmt M(Db, Sql);
+      if (!M.ok() || M.step() != SQLITE_ROW) return fail("integrity check");
+      if (int64_t N = M.integer(0))
+        Out += fmt::format("{}{} {}", Out.empty() ? "" : "; ", N, What);
+    }
     return Out;
   }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 
 #include "ir/Eval.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/state/EntryCodec.h"
 
@@ -16,7 +18,8 @@ using namespace orch::state;
 
 llvm::Expected<std::string> stateSpec(const std::string &State,
                                       const std::string &StateDir,
-                                      const std::string &Configured) {
+                                      const std::string &Configured,
+                                      llvm::raw_ostream *Warn) {
   // The command line wins over the plan's config.yaml.
   bool FromConfig = State.empty() && StateDir.empty() && !Configured.empty();
   const std::string &Given = FromConfig ? Configured : State;
@@ -27,10 +30,30 @@ llvm::Expected<std::string> stateSpec(const std::string &State,
   if (S.starts_with("${") && S.ends_with("}")) {
     std::string Var = S.drop_front(2).drop_back().str();
     const char *V = std::getenv(Var.c_str());
-    if (!V || !*V)
-      return llvm::createStringError(
-          fmt::format("{}: the environment variable `{}` is not set", Where, Var));
+    if (!V || !*V) {
+      // A variable the user typed (--state) must be set. One that only
+      // config.yaml names (the bundled examples' ${DATABASE_URL}) falls
+      // back to the default store, with a warning.
+      if (!FromConfig)
+        return llvm::createStringError(
+            fmt::format("{}: the environment variable `{}` is not set", Where, Var));
+      std::string Default = runtime::defaultStateDir();
+      if (Warn)
+        *Warn << fmt::format(
+            "orchrt: warning: {}: the environment variable `{}` is not set; recording "
+            "into the default store `{}`\n",
+            Where, Var, Default);
+      return Default;
+    }
     S = V;
+    // The value is not echoed: it may hold a password (or be a libpq
+    // key=value string, which must not silently become a directory name).
+    if (!S.starts_with("postgresql://") && !S.starts_with("postgres://") &&
+        !llvm::sys::path::is_absolute(S))
+      return llvm::createStringError(fmt::format(
+          "{}: the value of `{}` is neither a postgresql:// URL nor an absolute "
+          "directory",
+          Where, Var));
   }
   if (!S.empty()) {
     // A URL of another scheme (a typo) must not become a directory.

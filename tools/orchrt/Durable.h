@@ -15,6 +15,7 @@
 
 #include "ir/Diagnostics.h"
 #include "ir/Json.h"
+#include "llvm/Support/raw_ostream.h"
 #include "runtime/exec/EventLoop.h"
 #include "runtime/plan/PlanReader.h"
 #include "runtime/state/Recorder.h"
@@ -26,11 +27,15 @@ namespace orch::tools {
 /// or `${VAR}`, read from the environment), else `--state-dir`, else
 /// \p Configured (the plan's config.yaml `storage.connection_string`, in
 /// the same forms), else $ORCH_STATE_DIR, $XDG_STATE_HOME/orch,
-/// ~/.local/state/orch. "none": no store. Fails on an unset variable
-/// (naming it and where it was written) and on a URL of another scheme.
+/// ~/.local/state/orch. "none": no store. An unset variable in
+/// \p Configured falls back to the default store (warning on \p Warn);
+/// one in --state fails, naming it. A variable's value must be a
+/// `postgresql://` URL or an absolute directory (refused without echoing
+/// it). A URL of another scheme fails.
 llvm::Expected<std::string> stateSpec(const std::string &State,
                                       const std::string &StateDir,
-                                      const std::string &Configured = "");
+                                      const std::string &Configured = "",
+                                      llvm::raw_ostream *Warn = nullptr);
 
 /// The plan's config.yaml `storage.connection_string` ("" if none).
 std::string configuredStore(const runtime::LoadedPlan &Plan);

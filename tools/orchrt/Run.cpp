@@ -291,7 +291,7 @@ int runPlan(const RunCommand &Cmd) {
                         (llvm::sys::fs::exists(Cmd.ResumePath) ||
                          Cmd.ResumePath.find('/') != std::string::npos);
   llvm::Expected<std::string> Named =
-      stateSpec(Cmd.State, Cmd.StateDir, configuredStore(*Plan));
+      stateSpec(Cmd.State, Cmd.StateDir, configuredStore(*Plan), &llvm::errs());
   if (!Named) return usage(llvm::toString(Named.takeError()));
   std::string Spec = std::move(*Named);
   if (Spec != "none") {
