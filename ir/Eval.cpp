@@ -69,6 +69,14 @@ struct Val {
   /// which Python prints, compares and serializes differently; iterated,
   /// tested with `in` and read by the list filters of ViewFilters only.
   MethodResult View = MethodResult::Value;
+  /// The result of a filter Jinja2 answers with a generator (`map`,
+  /// `batch`, ...): a list here, which Jinja2 has no methods, items or
+  /// tests of, so those are refused; filters and loops read it.
+  bool Generator = false;
+  /// A `dictsort` result: a list of pairs, Python tuples, so its items
+  /// act as tuples and `.count()`/`.index()` (which compare them) are
+  /// refused.
+  bool Pairs = false;
 };
 
 /// Where a dict view works.
@@ -77,15 +85,27 @@ constexpr const char *ViewOnly =
     "`{% for %}`, after `in` and through a filter such as `list`, `join` or "
     "`length` (Python prints it as `dict_keys([...])`)";
 
+/// Where the result of a generator filter works.
+constexpr const char *GeneratorOnly =
+    "Jinja2 answers this filter with a generator, which has no methods, items "
+    "or tests (other than `iterable`); read it with `| list` first";
+
 /// The filters that read a `.keys()` or `.values()` view as the list it
 /// holds (Jinja2 iterates it); of `.items()` (whose items are tuples), only
-/// the counting ones.
+/// `length`.
 bool viewFilter(llvm::StringRef Name, MethodResult View) {
-  if (Name == "length" || Name == "count") return true;
-  static const llvm::StringRef Ok[] = {
-      "first", "join", "last",   "list",   "map",    "max",        "min",
-      "sort",  "sum",  "unique", "select", "reject", "selectattr", "rejectattr"};
+  if (Name == "length") return true;
+  static const llvm::StringRef Ok[] = {"first",  "join",       "last",      "list",
+                                       "map",    "max",        "min",       "sum",
+                                       "unique", "selectattr", "rejectattr"};
   return View == MethodResult::View && llvm::is_contained(Ok, Name);
+}
+
+/// The filters Jinja2 answers with a generator.
+bool generatorFilter(llvm::StringRef Name) {
+  static const llvm::StringRef Gen[] = {"batch", "map", "rejectattr", "selectattr",
+                                        "unique"};
+  return llvm::is_contained(Gen, Name);
 }
 
 Val undefined(std::string Why, bool Chainable = false) {
@@ -325,6 +345,12 @@ llvm::Expected<Val> Evaluator::member(const Expr *E, const Expr *BaseE, bool ByA
     if (const json *X = Scope.input(K)) return Val(*X);
     return undefined(What());
   }
+  // A dict view or a generator has no items in Jinja2 (`d.keys()[0]` is
+  // undefined); its attributes (`.mapping`, `.send`) are not supported.
+  if (Base.View != MethodResult::Value || Base.Generator) {
+    if (asInt(Key)) return undefined(What());
+    return fail(E, Base.Generator ? GeneratorOnly : ViewOnly);
+  }
   const json &B = Base.V;
   if (Key.is_string() && isPythonAttribute(B, Key.get_ref<const std::string &>()) &&
       (ByAttr || !B.is_object() || !B.contains(Key.get_ref<const std::string &>())))
@@ -344,7 +370,9 @@ llvm::Expected<Val> Evaluator::member(const Expr *E, const Expr *BaseE, bool ByA
       int64_t N = static_cast<int64_t>(B.size());
       int64_t At = *I < 0 ? *I + N : *I;
       if (At < 0 || At >= N) return undefined(What());
-      return Val(B[static_cast<size_t>(At)]);
+      Val Item(B[static_cast<size_t>(At)]);
+      Item.Tuple = Base.Pairs;  // `(d | dictsort)[0]` is a tuple
+      return Item;
     }
     CodePoints C = decodeUtf8(B.get_ref<const std::string &>());
     int64_t N = static_cast<int64_t>(C.size());
@@ -510,7 +538,10 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   bool M = N == "tojson" || N == "to_json" ||
            (Info->KeepsMarkup && BaseV->Markup && (*R)->is_string() &&
             (N != "truncate" || BaseV->V.is_string()));
-  return markup(std::move(**R), M);
+  Val Out = markup(std::move(**R), M);
+  Out.Generator = generatorFilter(N);
+  Out.Pairs = N == "dictsort";
+  return Out;
 }
 
 llvm::Expected<std::vector<json>> Evaluator::arguments(const FilterExpr *F,
@@ -559,6 +590,10 @@ llvm::Expected<Val> Evaluator::test(const FilterExpr *F) {
   if (BaseV->Root != Val::Space::None)
     return fail(F->base(), "`steps` and `inputs` are not values on their own");
   if (BaseV->Tuple) return fail(F->base(), TupleOnly);
+  // Jinja2 tests the view or generator object itself (`d.keys() is
+  // sequence` is false, `is eq([...])` compares it with a list).
+  if ((BaseV->View != MethodResult::Value || BaseV->Generator) && N != "iterable")
+    return fail(F->base(), BaseV->Generator ? GeneratorOnly : ViewOnly);
   bool Unused = false;
   llvm::Expected<std::vector<json>> Args = arguments(F, nullptr, Unused);
   if (!Args) return Args.takeError();
@@ -576,6 +611,12 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
   if (!BaseV) return BaseV.takeError();
   if (BaseV->Markup)
     return fail(F->base(), "a method of a `tojson` result is not supported");
+  if (BaseV->Generator) return fail(F->base(), GeneratorOnly);
+  if (BaseV->Pairs && (N == "count" || N == "index"))
+    return fail(F->base(),
+                "the pairs of `dictsort` are Python tuples, which `.count()` and "
+                "`.index()` compare with; unpack them in a loop: "
+                "`{% for k, v in d | dictsort %}`");
   if (!F->argNames().empty())
     return fail(F, "keyword arguments to a method are not supported");
   const json &Self = BaseV->V;

@@ -25,10 +25,15 @@ struct FieldShape {
   UseShape Shape = UseShape::Text;
   bool Seen = false;
   std::vector<std::string> Keys;  ///< Object properties read, in order.
+  /// Read as a whole mapping (a dict method: `.get(k)`, `.keys()`), so
+  /// keys beyond Keys may be read too.
+  bool Open = false;
 };
 
 void merge(FieldShape &F, const StepUse &U) {
-  if (U.Shape == UseShape::Object && !llvm::is_contained(F.Keys, U.Sub.str()))
+  if (U.Shape == UseShape::Object && U.Sub.empty()) F.Open = true;
+  if (U.Shape == UseShape::Object && !U.Sub.empty() &&
+      !llvm::is_contained(F.Keys, U.Sub.str()))
     F.Keys.push_back(U.Sub.str());
   if (!F.Seen) {
     F.Shape = U.Shape;
@@ -52,6 +57,8 @@ ordered_json schemaOf(const FieldShape &F) {
     case UseShape::Object: {
       ordered_json Props = ordered_json::object();
       for (const std::string &K : F.Keys) Props[K] = {{"type", "string"}};
+      if (F.Open)
+        return {{"type", "object"}, {"properties", Props}, {"required", F.Keys}};
       return {{"type", "object"},
               {"properties", Props},
               {"required", F.Keys},

@@ -118,11 +118,17 @@ UseShape filterInputShape(llvm::StringRef Name) {
   return UseShape::Text;
 }
 
-/// What a method call tells about the shape of its receiver.
+/// What a method call tells about the shape of its receiver: a list
+/// method (`index`, `count`) a list, a dict method (`get`, `keys`) a mapping
+/// with keys not known here, any other a string.
 UseShape methodInputShape(llvm::StringRef Name) {
-  for (const MethodInfo &M : methods())
-    if (M.Name == Name && M.Receiver == MethodReceiver::List) return UseShape::List;
-  return UseShape::Text;
+  bool Dict = false;
+  for (const MethodInfo &M : methods()) {
+    if (M.Name != Name) continue;
+    if (M.Receiver == MethodReceiver::List) return UseShape::List;
+    Dict |= M.Receiver == MethodReceiver::Dict;
+  }
+  return Dict ? UseShape::Object : UseShape::Text;
 }
 
 /// What binary operator \p Op tells about the shape of its operands.

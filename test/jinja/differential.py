@@ -64,6 +64,9 @@ REJECTIONS = [
      r"\[UnknownMethod\]|\[MethodArity\]|of a Python \w+ is not supported here"
      r"|keyword arguments to a method are not supported"),
     ("dict views (`.keys()`) beyond iteration, `in` and list filters", r"a dict view"),
+    ("`.count()`/`.index()` of a `dictsort` result (its pairs are tuples)",
+     r"the pairs of `dictsort` are Python tuples"),
+    ("a generator filter's result (`map`, `batch`, ...) tested", r"answers this filter with a generator"),
 ]
 
 INPUTS = {
@@ -569,7 +572,24 @@ def corpus(rng):
               "(s | tojson).lower()", "s.split(sep=' ')", "s.lower(1)", "'ǅx ǆy'.title()",
               "'ĸa ªb ß'.title()", "'it\\'s world-wide (x)'.title()", "'ΣΑΣ ΟΔΟΣ'.title()",
               "(s ~ d.keys() | join).lower()", "l.count(true)", "l.index(1.0)",
-              "lm.count(none)", "[[1], [1]].count([1])", "s.split(1)", "(1, 2).count(1)"]:
+              "lm.count(none)", "[[1], [1]].count([1])", "s.split(1)", "(1, 2).count(1)",
+              # Views and generators: no items, tests or methods (review jinja4 #1, #4).
+              "d.keys() is sequence", "d.values() is sequence", "d.items() is sequence",
+              "ed.values() is sequence", "{'a': 1}.keys() is sequence",
+              "d.keys() is eq(['a', 'b', 'c'])", "d.keys() is iterable", "d.keys() is defined",
+              "d.keys()[0]", "d.keys().0", "d.values()[1]", "d.values()[-1]", "d.items()[0]",
+              "d.items().0", "d.keys()[0] | default('none')", "d.keys()[0] is defined",
+              "d.keys().mapping", "(l | map('abs')).count(1)", "(l | batch(2)).count([1, 2])",
+              "(l | map('abs')).index(1)", "(ls | unique).count('a')",
+              "(d.values() | map('string')).count('1')", "(l | map('abs'))[0]",
+              "(l | map('abs')) is sequence", "(l | map('abs')) is iterable",
+              "(l | map('abs') | list).count(1)", "(l | batch(2))[0] | default('x')",
+              "(l | map('abs')) | join(',')",
+              "(recs | selectattr('ok')).count(1)", "(recs | map(attribute='age')).index(31)",
+              # dictsort pairs are tuples (review jinja4 #2).
+              "(d | dictsort).count(['a', 1])", "(d | dictsort).index(['a', 1])",
+              "(od | dictsort)[0] == ['a', 1]", "(od | dictsort)[0]", "(od | dictsort)[0][0]",
+              "(od | dictsort)[-1][1]", "'a' in (od | dictsort)[0]", "(od | dictsort).count(1)"]:
         add(e)
     # Dedup, keeping order.
     seen, out = set(), []

@@ -104,6 +104,23 @@ TEST(Plan, TemplatesMeanTheSameAfterTheRoundTrip) {
   ASSERT_EQ(Prog.outputs().size(), 1u);
 }
 
+/// The payload of the plan built from \p Text, to patch in place.
+void payloadOf(const std::string &Text, std::string &Body) {
+  Built B;
+  ASSERT_NO_FATAL_FAILURE(build(Text, B));
+  ASSERT_TRUE(bool(runtime::readPlan(B.Bytes)));
+  llvm::Expected<llvm::StringRef> Payload = plan::unwrapPlan(B.Bytes);
+  ASSERT_TRUE(bool(Payload)) << llvm::toString(Payload.takeError());
+  Body = Payload->str();
+}
+
+/// That the reader rejects the patched payload \p Body, saying \p Why.
+void expectRejected(const std::string &Body, const char *Why) {
+  llvm::Expected<runtime::LoadedPlan> L = runtime::readPlan(plan::wrapPlan(Body));
+  ASSERT_FALSE(bool(L));
+  EXPECT_NE(llvm::toString(L.takeError()).find(Why), std::string::npos);
+}
+
 // A crafted plan whose `{% for %}` body is not a Block (here: the loop's
 // own iterable, a list) is rejected by the reader, so the evaluator never
 // meets a non-text body.
@@ -111,13 +128,8 @@ TEST(Plan, ReaderRejectsAForBodyThatIsNotABlock) {
   std::string Text =
       "name: p\ninputs:\n  xs: list\nsteps:\n  - id: s\n    action: echo\n"
       "    parameters:\n      message: \"{% for x in xs %}{{ x }}{% endfor %}\"\n";
-  Built B;
-  ASSERT_NO_FATAL_FAILURE(build(Text, B));
-  ASSERT_TRUE(bool(runtime::readPlan(B.Bytes)));
-
-  llvm::Expected<llvm::StringRef> Payload = plan::unwrapPlan(B.Bytes);
-  ASSERT_TRUE(bool(Payload)) << llvm::toString(Payload.takeError());
-  std::string Body = Payload->str();
+  std::string Body;
+  ASSERT_NO_FATAL_FAILURE(payloadOf(Text, Body));
   const plan::Plan *Root = plan::GetPlan(Body.data());
   bool Patched = false;
   for (const plan::ExprNode *E : *Root->exprs()) {
@@ -131,9 +143,56 @@ TEST(Plan, ReaderRejectsAForBodyThatIsNotABlock) {
     Patched = true;
   }
   ASSERT_TRUE(Patched);
-  llvm::Expected<runtime::LoadedPlan> L = runtime::readPlan(plan::wrapPlan(Body));
-  ASSERT_FALSE(bool(L));
-  EXPECT_NE(llvm::toString(L.takeError()).find("missing parts"), std::string::npos);
+  expectRejected(Body, "missing parts");
+}
+
+// A crafted Filter node with form 4 (past method, 3) is rejected by the
+// reader (review jinja4 #7: the bound moved from 2 to 3).
+TEST(Plan, ReaderRejectsAFilterFormPastMethod) {
+  std::string Body;
+  ASSERT_NO_FATAL_FAILURE(
+      payloadOf("name: p\ninputs:\n  s: string\nsteps:\n  - id: s1\n    action: echo\n"
+                "    parameters:\n      message: \"{{ s.upper() }}\"\n",
+                Body));
+  const plan::Plan *Root = plan::GetPlan(Body.data());
+  bool Patched = false;
+  for (const plan::ExprNode *E : *Root->exprs()) {
+    if (E->kind() != plan::ExprKind::Filter || E->op() != 3) continue;
+    // The method form (3) is stored, not defaulted: bump it to 4 in place.
+    const uint8_t *Op = reinterpret_cast<const flatbuffers::Table *>(E)->GetAddressOf(
+        plan::ExprNode::VT_OP);
+    ASSERT_NE(Op, nullptr);
+    Body[static_cast<size_t>(reinterpret_cast<const char *>(Op) - Body.data())] = 4;
+    Patched = true;
+  }
+  ASSERT_TRUE(Patched);
+  expectRejected(Body, "unknown operator");
+}
+
+// A crafted `{% for %}` node without its loop name (ForFirstName parts:
+// iterable, body, else, filter) is rejected by the reader (review jinja4 #7).
+TEST(Plan, ReaderRejectsAForWithoutAName) {
+  std::string Body;
+  ASSERT_NO_FATAL_FAILURE(payloadOf(
+      "name: p\ninputs:\n  xs: list\nsteps:\n  - id: s\n    action: echo\n"
+      "    parameters:\n      message: \"{% for x in xs %}{{ x }}{% endfor %}\"\n",
+      Body));
+  const plan::Plan *Root = plan::GetPlan(Body.data());
+  bool Patched = false;
+  for (const plan::ExprNode *E : *Root->exprs()) {
+    if (E->kind() != plan::ExprKind::Compound ||
+        static_cast<ir::CompoundOp>(E->op()) != ir::CompoundOp::For)
+      continue;
+    ASSERT_EQ(E->args()->size(), static_cast<uint32_t>(ir::ForFirstName) + 1);
+    // Shorten the parts vector (its length precedes its data) by the name.
+    uint32_t Short = static_cast<uint32_t>(ir::ForFirstName);
+    size_t At = reinterpret_cast<const char *>(E->args()->data()) - Body.data() -
+                sizeof(uint32_t);
+    std::memcpy(&Body[At], &Short, sizeof(uint32_t));
+    Patched = true;
+  }
+  ASSERT_TRUE(Patched);
+  expectRejected(Body, "missing parts");
 }
 
 }  // namespace
