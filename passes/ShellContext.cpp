@@ -272,6 +272,11 @@ CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
   return C;
 }
 
+/// \p C as read inside quotes or after a backslash: a `<` or `>` there is
+/// text, never a redirection (`echo v '>' out | sh` pipes `> out`), so it is
+/// kept as a stand-in byte that redirection() and stdoutToFile() never match.
+char quotedChar(char C) { return C == '>' ? '\x02' : C == '<' ? '\x03' : C; }
+
 /// Whether \p W is a name a shell function may have.
 bool functionName(llvm::StringRef W) {
   return !W.empty() && !keyword(W) && W != "function" && llvm::all_of(W, [](char C) {
@@ -295,8 +300,9 @@ bool stdoutToFile(llvm::ArrayRef<std::string> Words) {
       Target = Words[++I];
     }
     bool Same = Target.starts_with("&") || Target.contains('$') ||
-                Target.contains('\x01') || Target.starts_with("/dev/") ||
-                Target.starts_with("/proc/") || Target.starts_with("//");
+                Target.starts_with(">(") || Target.contains('\x01') ||
+                Target.starts_with("/dev/") || Target.starts_with("/proc/") ||
+                Target.starts_with("//");
     ToFile = !Same;
   }
   return ToFile;
@@ -413,13 +419,15 @@ void ShellContext::closeGroup(bool Paren) {
   // All the group printed feeds what reads its output (`( a; b ) | sh`),
   // what the functions it calls print included; a function's body prints
   // only when the function is called.
-  std::vector<unsigned> Printed = std::move(G.Called);
+  std::vector<unsigned> Printed;
   for (unsigned V = G.First; V < Spots.size(); ++V)
     if (!Diverted.contains(V)) Printed.push_back(V);
   if (!G.Function.empty()) {
-    Functions[G.Function] = std::move(Printed);
+    Functions[G.Function] = {std::move(Printed), std::move(G.Called)};
     return;
   }
+  llvm::StringSet<> Visited;
+  for (const std::string &Name : G.Called) printedBy(Name, Visited, Printed);
   F.Piped.insert(F.Piped.end(), Printed.begin(), Printed.end());
 }
 
@@ -441,26 +449,72 @@ bool ShellContext::functionHeader(llvm::StringRef Text, size_t &I) {
   return true;
 }
 
+void ShellContext::printedBy(llvm::StringRef Name, llvm::StringSet<> &Visited,
+                             std::vector<unsigned> &Out) const {
+  auto It = Functions.find(Name);
+  if (It == Functions.end() || !Visited.insert(Name).second) return;
+  Out.insert(Out.end(), It->second.Values.begin(), It->second.Values.end());
+  for (const std::string &Callee : It->second.Calls) printedBy(Callee, Visited, Out);
+}
+
 void ShellContext::callsFunction() {
-  // A function the command defined, called here: what it prints is this
-  // command's output (`f | sh`).
+  // A function called here: what it prints is this command's output
+  // (`f | sh`). So is a function that the command runs as code
+  // (`trap f EXIT`, `eval f`, `bash -c f` after `export -f f`).
   Frame &F = top();
   CommandAt At = commandOf(F.Words);
   if (At.Index >= F.Words.size()) return;
-  auto It = Functions.find(F.Words[At.Index]);
-  if (It == Functions.end()) return;
-  const std::vector<unsigned> &Values = It->second;
+  llvm::StringRef Cmd = F.Words[At.Index];
+  std::vector<std::string> Names{Cmd.str()};
+  if (Cmd == "eval" || Cmd == "trap" || runnerOf(Cmd))
+    for (size_t I = At.Index + 1; I < F.Words.size(); ++I) {
+      llvm::SmallVector<llvm::StringRef, 4> Tokens;
+      llvm::SplitString(F.Words[I], Tokens, " \t\n;&|(){}'\"`$<>=\x01\x02\x03");
+      for (llvm::StringRef T : Tokens)
+        if (functionName(T)) Names.push_back(T.str());
+    }
+  std::vector<unsigned> Values;
+  for (const std::string &Name : Names) {
+    llvm::StringSet<> Visited;
+    printedBy(Name, Visited, Values);
+    // Inside a group or a body, resolved when that runs: a function
+    // defined later in the command counts (`g() { f; }; f() {...}; g`).
+    for (Frame::Group &G : F.Groups) G.Called.push_back(Name);
+  }
   F.Piped.insert(F.Piped.end(), Values.begin(), Values.end());
   F.Seen.insert(F.Seen.end(), Values.begin(), Values.end());
-  for (Frame::Group &G : F.Groups)
-    G.Called.insert(G.Called.end(), Values.begin(), Values.end());
+}
+
+void ShellContext::runsOutput(const std::string &Reader) {
+  Frame &F = top();
+  for (size_t I = F.CmdStart; I < F.Piped.size(); ++I)
+    if (Spots[F.Piped[I]].K == ShellSpot::Word)
+      Spots[F.Piped[I]] = {ShellSpot::RunTime, Reader + " through `>(...)`"};
 }
 
 void ShellContext::endCommand(bool Pipe) {
   endWord();
   Frame &F = top();
   if (F.AfterPipe && F.Words.empty() && !Pipe) return;  // `a |` newline `sh`
+  // `function f` newline `{ ... }`: the body follows.
+  if (!Pipe && F.Words.size() == 2 && F.Words[0] == "function" &&
+      functionName(F.Words[1]))
+    F.Defining = F.Words[1];
   callsFunction();
+  // `>(sh)`: what a command writes into it is run as code.
+  if (F.Output && !F.AfterPipe && F.Reader.empty()) F.Reader = stdinRunner(F.Words);
+  if (!F.OutReader.empty()) {
+    // `exec > >(sh)` alone: for every later command too.
+    bool ExecOnly =
+        !F.Words.empty() && F.Words[0] == "exec" &&
+        llvm::all_of(llvm::ArrayRef(F.Words).drop_front(), [](const std::string &W) {
+          bool TakesNext = false, Input = false;
+          return redirection(W, TakesNext, Input);
+        });
+    if (ExecOnly) F.ExecReader = F.OutReader;
+    runsOutput(std::exchange(F.OutReader, ""));
+  }
+  if (!F.ExecReader.empty()) runsOutput(F.ExecReader);
   if (stdoutToFile(F.Words)) {
     // `printf %s v > out | sh`, `f > out`: its output is in the file.
     for (size_t I = F.CmdStart; I < F.Piped.size(); ++I) Diverted.insert(F.Piped[I]);
@@ -514,7 +568,9 @@ void ShellContext::pop() {
     endCommand();
     // What `$(...)` prints, its values included, joins the outer command.
     std::vector<unsigned> Inner = std::move(top().Seen);
+    std::string Reader = top().Output ? std::move(top().Reader) : "";
     Frames.pop_back();
+    if (!Reader.empty()) top().OutReader = std::move(Reader);
     top().Piped.insert(top().Piped.end(), Inner.begin(), Inner.end());
     top().Seen.insert(top().Seen.end(), Inner.begin(), Inner.end());
     // ... and lands where the `$(...)` stands: `eval "$(printf %s {{ x }})"`
@@ -587,14 +643,15 @@ void ShellContext::text(llvm::StringRef Text) {
     Frame &F = top();
     if (Escape) {
       Escape = false;
-      if (C != '\n') F.Cur += C, F.InWord = true;  // \newline continues the line
+      if (C != '\n')
+        F.Cur += quotedChar(C), F.InWord = true;  // \newline continues the line
       continue;
     }
     if (F.Quote == '\'') {
       if (C == '\'')
         F.Quote = 0;
       else
-        F.Cur += C;
+        F.Cur += quotedChar(C);
       continue;
     }
     if (C == '\\') {
@@ -629,7 +686,7 @@ void ShellContext::text(llvm::StringRef Text) {
       if (C == '"')
         F.Quote = 0;
       else
-        F.Cur += C;
+        F.Cur += quotedChar(C);
       continue;
     }
     switch (C) {
@@ -645,8 +702,10 @@ void ShellContext::text(llvm::StringRef Text) {
         newline();
         break;
       case '(':
-        if (F.InWord && (F.Cur == "<" || F.Cur == ">")) {  // `<(...)`
+        if (F.InWord && (F.Cur == "<" || F.Cur == ">")) {  // `<(...)`, `>(...)`
+          bool Output = F.Cur == ">";
           push('p');
+          top().Output = Output;
           break;
         }
         endWord();

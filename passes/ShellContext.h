@@ -24,6 +24,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace orch::passes {
 
@@ -75,8 +76,10 @@ class ShellContext {
       unsigned First;        ///< Its first value.
       bool Paren;            ///< `(` (closed by `)`), else a reserved word.
       std::string Function;  ///< The body of this function (`f() { ... }`).
-      /// Values of the functions called inside it: it prints them too.
-      std::vector<unsigned> Called;
+      /// The names it calls (or runs as code: `trap f EXIT`): it prints
+      /// what those functions print, resolved when it runs (a function
+      /// defined after it counts).
+      std::vector<std::string> Called;
     };
     std::vector<Group> Groups;
     /// A function's header was read (`f()`, `function f`): the group that
@@ -86,6 +89,14 @@ class ShellContext {
     /// The process substitutions (`<(...)`) among the current command's
     /// words: the word's index and the values inside.
     std::vector<std::pair<size_t, std::vector<unsigned>>> Substs;
+    /// `>(...)`: this frame is an output process substitution; Reader is
+    /// what runs its input as code (`>(sh)`), "" if nothing does.
+    bool Output = false;
+    std::string Reader;
+    /// The current command writes into a `>(...)` whose reader runs code.
+    std::string OutReader;
+    /// `exec > >(sh)`: every later command's output is run as code.
+    std::string ExecReader;
   };
   Frame &top() { return Frames.back(); }
   void endWord();
@@ -109,8 +120,19 @@ class ShellContext {
   std::vector<Doc> Bodies;       ///< Front: the body being read.
   std::string Line;              ///< The body's current line.
   std::vector<ShellSpot> Spots;  ///< Each value's, in order.
-  /// The values each function the command defines prints when called.
-  llvm::StringMap<std::vector<unsigned>> Functions;
+  /// A function the command defines: the values its body prints and the
+  /// names it calls.
+  struct Function {
+    std::vector<unsigned> Values;
+    std::vector<std::string> Calls;
+  };
+  llvm::StringMap<Function> Functions;
+  /// The values that calling \p Name prints, through the functions it
+  /// calls as they are defined now, into \p Out.
+  void printedBy(llvm::StringRef Name, llvm::StringSet<> &Visited,
+                 std::vector<unsigned> &Out) const;
+  /// Marks the values the current command prints as run by \p Reader.
+  void runsOutput(const std::string &Reader);
   /// Values a command printed into a file (`printf %s v > out`): they feed
   /// no pipe.
   llvm::DenseSet<unsigned> Diverted;

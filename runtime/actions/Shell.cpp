@@ -271,9 +271,19 @@ def _install(blocked=frozenset(sys.argv[2].split(',')),
     # read the step's text: each import's exec checks that none happened.
     snap = tuple((d, tuple(d.items())) for d in [vars(ext)] + [vars(c) for c in loader_classes])
     prefix = sys.pycache_prefix
+    # ... nor what the loaders call at run time: `_io.open_code` (a trusted
+    # path read as the step's text), `marshal.loads`, the `posix` functions
+    # and `sys.implementation.cache_tag`.
+    reached = tuple((o, a, getattr(o, a, None)) for o, a in (
+        (ext._io, 'open_code'), (ext._io, 'FileIO'), (ext.marshal, 'loads'),
+        (ext._os, 'stat'), (ext._os, 'getcwd'), (ext._os, 'listdir'), (ext._os, 'fspath'),
+        (sys, 'implementation'), (sys.implementation, 'cache_tag')))
     def import_system_changed():
         if sys.pycache_prefix != prefix:
             return True
+        for o, a, v in reached:
+            if getattr(o, a, None) is not v:
+                return True
         for d, items in snap:
             if d is not vars(ext) and len(d) != len(items):
                 return True

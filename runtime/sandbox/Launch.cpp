@@ -118,8 +118,11 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
   // open succeeds (on another process: nothing of it is used); elsewhere (a
   // container) bwrap gets a /proc of its own, at the cost of a mount
   // namespace (docs/sandbox.md §8).
-  L.NewPidNamespace = Host.CanUnsharePid;
-  L.OwnProc = Host.CanUnsharePid && !Host.ProcHasPid2;
+  // Not root: the same in a user namespace of orchrt's own (the same user
+  // inside), where an unprivileged bwrap works as before (review 4).
+  L.NewUserNamespace = !Host.CanUnsharePid && Host.CanUnshareUser && !Host.HasStepCgroup;
+  L.NewPidNamespace = Host.CanUnsharePid || L.NewUserNamespace;
+  L.OwnProc = L.NewPidNamespace && !Host.ProcHasPid2;
   L.Cwd.assign(1, '/');  // not = "/": a GCC 12 -Wrestrict false positive
   auto &A = L.Argv;
   add(A, {"bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",

@@ -57,7 +57,17 @@ TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CPU, 600}));
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_CORE, 0}));  // finding 12
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_NPROC, 256}));
-  EXPECT_FALSE(L.NewPidNamespace);  // not root on this fake host: bwrap makes it
+  EXPECT_FALSE(L.NewPidNamespace);  // not root, no user namespaces on this fake host
+  // Not root with user namespaces (review 4): bwrap is the first process of
+  // a user and pid namespace of orchrt's, so the same kill takes it.
+  HostLayout User = fakeHost();
+  User.CanUnshareUser = true;
+  Launch AsUser = buildLaunch(P, Prog, User);
+  EXPECT_TRUE(AsUser.NewPidNamespace);
+  EXPECT_TRUE(AsUser.NewUserNamespace);
+  EXPECT_FALSE(AsUser.OwnProc);
+  User.HasStepCgroup = true;  // as for unsandboxed steps: the cgroup ends the tree
+  EXPECT_FALSE(buildLaunch(P, Prog, User).NewUserNamespace);
   // As root, bwrap is the first process of a pid namespace of orchrt's, with
   // a /proc of its own: an orchrt killed while bwrap builds the sandbox
   // (before bwrap's child sets --die-with-parent) takes it all with it.

@@ -306,4 +306,48 @@ TEST(ShellContext, FunctionsWhoseOutputStaysData) {
   EXPECT_EQ(spot("alias f=").K, ShellSpot::Code);
 }
 
+/// Review 4: a `>` inside quotes or after a backslash is text, not a
+/// redirection: it goes down the pipe with the value.
+TEST(ShellContext, QuotedRedirectionIsText) {
+  const std::pair<const char *, const char *> Piped[] = {
+      {"echo ", " '>' out | sh"}, {"echo ", " \">out\" | sh"},
+      {"echo ", " \\>out | sh"},  {"f() { echo ", " '>out'; }; f | sh"},
+      {"echo ", " 1'>'out | sh"}, {"echo ", " '>>' out | sh"},
+  };
+  for (auto [Before, After] : Piped)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
+  // Unquoted, with a quoted target, it still writes the file.
+  EXPECT_EQ(whole("echo ", " >\"out\" | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("echo ", " > 'out' | sh").K, ShellSpot::Word);
+}
+
+/// Review 4: functions resolved when called, `function f` newline `{`,
+/// functions run as code, and output process substitutions that run code.
+TEST(ShellContext, Review4FunctionBypasses) {
+  const std::pair<const char *, const char *> Piped[] = {
+      {"g() { f; }; f() { printf %s ", "; }; g | sh"},  // defined after its caller
+      {"g() { h; }; h() { f; }; f() { echo ", "; }; g | sh"},
+      {"function f\n{\n printf %s ", "\n}\nf | sh"},
+      {"f() { printf %s ", "; }; trap f EXIT | sh"},
+      {"f() { printf %s ", "; }; export -f f; bash -c f | sh"},
+      {"f() { printf %s ", "; }; eval f | sh"},
+      {"f() { printf %s ", "; }; exec > >(sh); f"},
+      {"exec 1> >(bash); printf %s ", ""},
+      {"printf %s ", " > >(sh)"},
+      {"f() { printf %s ", "; }; f > >(sh)"},
+      {"printf %s ", " > >(cat) | sh"},  // `>(cat)` writes into the pipe
+  };
+  for (auto [Before, After] : Piped)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
+  const std::pair<const char *, const char *> Data[] = {
+      {"f() { printf %s ", "; }; f() { echo ok; }; f | sh"},  // redefined
+      {"printf %s ", " > >(grep x)"},
+      {"exec > >(tee log); printf %s ", ""},
+      {"f() { printf %s ", "; }; trap f EXIT | grep x"},
+      {"g() { f; }; f() { printf %s ", "; }; g > out.txt"},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}
+
 }  // namespace
