@@ -94,8 +94,8 @@ void EventLog::emit(json Event) {
   ++Queued;
   if (Wakes) Urgent = true;
   // Only an idle writer needs waking: a busy one takes the queue next.
-  bool Notify = WriterIdle && (Wakes || Queue.size() >= WakeBatch ||
-                               QueueBytes >= QueueBytesLimit / 4);
+  bool Notify = WriterIdle &&
+                (Wakes || Queue.size() >= WakeBatch || QueueBytes >= QueueBytesLimit / 4);
   if (Notify) WriterIdle = false;
   L.unlock();
   if (Notify) Wake.notify_one();
@@ -235,8 +235,11 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
   // The parameters are copied: the writer thread redacts them by name
   // (EventLog::format) before anything else sees them, and adds
   // `input_hash`, the hash of what it logs (loggedInputHash).
-  json E{{"event", "attempt_start"}, {"step", R.StepId},  {"action", R.Action},
-         {"attempt", R.Attempt},     {"parameters", R.Params}};
+  json E{{"event", "attempt_start"},
+         {"step", R.StepId},
+         {"action", R.Action},
+         {"attempt", R.Attempt},
+         {"parameters", R.Params}};
   if (!R.Model.empty()) E["model"] = R.Model;
   Log.emit(std::move(E));
 }

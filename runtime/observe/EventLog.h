@@ -89,9 +89,9 @@ class EventLog {
   std::condition_variable Drained;  ///< Producers: room in the queue, or written.
   std::vector<orch::ir::Json> Queue;
   size_t QueueBytes = 0;  ///< approxBytes() of what Queue holds.
-  uint64_t Queued = 0;   ///< Events ever queued.
-  uint64_t Written = 0;  ///< Events ever handed to fwrite and flushed.
-  uint64_t FlushTo = 0;  ///< flush(): wake until Written reaches this.
+  uint64_t Queued = 0;    ///< Events ever queued.
+  uint64_t Written = 0;   ///< Events ever handed to fwrite and flushed.
+  uint64_t FlushTo = 0;   ///< flush(): wake until Written reaches this.
   bool WriterIdle = false;
   bool Urgent = false;  ///< An event was queued that wakes the writer at once.
   bool Stop = false;

@@ -106,10 +106,11 @@ llvm::Expected<std::unique_ptr<MetricsServer>> MetricsServer::start(
   if (Bracketed) H = H.drop_front().drop_back();
   bool V6 = H.contains(':');
   if (V6 != Bracketed || H.empty() || H.contains('[') || H.contains(']'))
-    return llvm::createStringError(fmt::format(
-        "--metrics `{}`: expected HOST:PORT, with an IPv6 address in brackets ([::1]:9090) "
-        "and an IPv4 address or a name without",
-        HostPort));
+    return llvm::createStringError(
+        fmt::format("--metrics `{}`: expected HOST:PORT, with an IPv6 address in "
+                    "brackets ([::1]:9090) "
+                    "and an IPv4 address or a name without",
+                    HostPort));
   // Metrics name the plan, its actions and models: loopback only (a
   // Prometheus elsewhere scrapes through a proxy the user sets up).
   if (!(H == "localhost" || H == "::1" || H.starts_with("127.")))
