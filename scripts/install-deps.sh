@@ -27,6 +27,9 @@ PACKAGES=(
 # Metrics (orchrt --metrics): promtool checks the exposition and a real
 # Prometheus server scrapes a run on loopback (test/run/metrics_*).
 PACKAGES+=(prometheus)
+# The curl CLI scrapes /metrics in test/run/metrics_* (libcurl4-openssl-dev
+# does not bring it).
+PACKAGES+=(curl)
 # Node.js and npm run LangGraph JS for the benchmarks (bench/langgraph) and the
 # LangGraph export tests (test/langgraph).
 # Debian's packages, unless the machine already has a node and an npm.

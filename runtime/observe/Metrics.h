@@ -36,7 +36,8 @@ class Metrics {
   void stepSettled(llvm::StringRef Action, llvm::StringRef Status);
   /// An attempt of an \p Action step starts.
   void attemptStarted(llvm::StringRef Action);
-  /// An attempt ended, \p Ok or not, after \p Seconds (< 0: it never ran).
+  /// An attempt ended, \p Ok or not, after \p Seconds (< 0: it never
+  /// ran, cut off by a stop before it started; not counted).
   void attemptEnded(llvm::StringRef Action, bool Ok, double Seconds);
   /// A step will be tried again.
   void retried(llvm::StringRef Action);

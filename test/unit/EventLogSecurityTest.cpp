@@ -151,6 +151,52 @@ TEST(EventLogSecrets, RedactedValuesAreScrubbedFromLaterEvents) {
   EXPECT_NE(Text.find("token is [redacted]"), std::string::npos) << Text;
 }
 
+TEST(EventLogSecrets, InputHashDoesNotRevealARedactedSecret) {
+  // Two attempts that differ only in a short secret (`env: API_TOKEN`)
+  // log the same input_hash: the hash of the parameters as logged, not of
+  // the rendered ones (which a search of the 10^6 six-digit tokens would
+  // recover from the rest of the line).
+  std::string Path = tempPath();
+  auto Request = [](const char *Token) {
+    runtime::ActionRequest R;
+    R.StepId = "pin";
+    R.Action = "shell";
+    R.Params = json{{"env", {{"API_TOKEN", Token}}}, {"command", "true"}};
+    return R;
+  };
+  {
+    auto Log = EventLog::open(Path, {});
+    ASSERT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    EXPECT_FALSE(A.needsInputHash());  // the scheduler need not hash for it
+    A.attemptStarted(0, Request("482913"), "scheduler-hash-of-rendered-inputs");
+    A.attemptStarted(1, Request("571234"), "another-hash");
+    runtime::ActionRequest Plain = Request("x");
+    Plain.Params = json{{"command", "true"}};
+    A.attemptStarted(2, Plain, "");
+    EXPECT_EQ((*Log)->error(), "");
+  }
+  std::vector<json> Lines;
+  std::istringstream In(readAll(Path));
+  llvm::sys::fs::remove(Path);
+  for (std::string Line; std::getline(In, Line);) Lines.push_back(json::parse(Line));
+  ASSERT_EQ(Lines.size(), 3u);
+  for (const json &L : Lines) {
+    EXPECT_EQ(L["input_hash"].get<std::string>().size(), 32u) << L.dump();
+    EXPECT_EQ(L["input_hash"], loggedInputHash(L)) << L.dump();
+    EXPECT_EQ(L.dump().find("hash-of"), std::string::npos);
+  }
+  EXPECT_EQ(Lines[0]["parameters"]["env"]["API_TOKEN"], "[redacted]");
+  EXPECT_EQ(Lines[0]["input_hash"], Lines[1]["input_hash"]);
+  // Not the hash of the rendered (unredacted) inputs.
+  json Rendered = Lines[0];
+  Rendered["parameters"]["env"]["API_TOKEN"] = "482913";
+  EXPECT_NE(Lines[0]["input_hash"], loggedInputHash(Rendered));
+  // Nothing redacted: the hash of the rendered inputs, as the state store's.
+  json PlainRendered{{"action", "shell"}, {"parameters", {{"command", "true"}}}};
+  EXPECT_EQ(Lines[2]["input_hash"], loggedInputHash(PlainRendered));
+}
+
 TEST(EventLogFile, PrivateLockedAndNoSymlink) {
   std::string Path = tempPath();
   ::chmod(Path.c_str(), 0644);

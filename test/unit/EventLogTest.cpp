@@ -5,9 +5,15 @@
 // write error is reported, not lost.
 //
 //===----------------------------------------------------------------------===//
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -58,6 +64,58 @@ TEST(EventLogWriter, EveryEventInOrderAfterFlush) {
   EXPECT_EQ(N, Threads * PerThread);
   Log->reset();
   llvm::sys::fs::remove(Path);
+}
+
+TEST(EventLogWriter, TheQueueIsBoundedByBytes) {
+  // A disk that does not keep up: a FIFO nobody reads (the writer blocks
+  // in write(2) once the pipe is full). 1 MB outputs stop the producer
+  // after about QueueBytesLimit of them queued, far below QueueLimit.
+  llvm::SmallString<128> Dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("evfifo", Dir));
+  std::string Fifo = (Dir + "/events").str();
+  ASSERT_EQ(::mkfifo(Fifo.c_str(), 0600), 0);
+  int Rd = ::open(Fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(Rd, 0);
+  constexpr int N = 300, Mb = 1 << 20;
+  static_assert(N * size_t(Mb) > 2 * orch::observe::EventLog::QueueBytesLimit);
+  std::atomic<int> Emitted{0};
+  {
+    auto Log = orch::observe::EventLog::open(Fifo, {});
+    ASSERT_TRUE(bool(Log));
+    std::thread Producer([&] {
+      for (int I = 0; I < N; ++I) {
+        (*Log)->emit(json{{"event", "attempt_end"}, {"output", std::string(Mb, 'x')}});
+        ++Emitted;
+      }
+    });
+    // Wait until the producer stops making progress (or is done).
+    int Last = -1;
+    for (int Still = 0; Still < 40 && Emitted < N;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      int Now = Emitted;
+      Still = Now == Last ? Still + 1 : 0;
+      Last = Now;
+    }
+    int Blocked = Emitted;
+    // The queue's limit, plus the batch the writer holds, plus one.
+    size_t Most = 2 * (orch::observe::EventLog::QueueBytesLimit / Mb) + 2;
+    EXPECT_LT(Blocked, N);
+    EXPECT_LE(static_cast<size_t>(Blocked), Most);
+    // Read everything: the producer finishes.
+    std::vector<char> Buf(1 << 16);
+    size_t Got = 0;
+    while (Emitted < N || Got < size_t(N) * Mb) {
+      pollfd P{Rd, POLLIN, 0};
+      ::poll(&P, 1, 100);
+      ssize_t R = ::read(Rd, Buf.data(), Buf.size());
+      if (R > 0) Got += R;
+    }
+    Producer.join();
+  }
+  ::close(Rd);
+  ::unlink(Fifo.c_str());
+  llvm::sys::fs::remove(Dir);
+  EXPECT_EQ(Emitted, N);
 }
 
 TEST(EventLogWriter, DestructorWritesWhatIsQueued) {

@@ -29,7 +29,8 @@ TEST(Metrics, StepsAttemptsAndDurations) {
   M.attemptStarted("shell");
   M.attemptEnded("shell", true, 2.5);
   M.stepSettled("shell", "completed");
-  M.attemptEnded("echo", true, -1);  // a cache hit: counted, no duration
+  // Never started (a stop during the cache lookup): not an attempt.
+  M.attemptEnded("echo", false, -1);
   M.stepSettled("echo", "completed");
   M.stepSettled("echo", "skipped");
   std::string T = "\n" + M.render();
@@ -40,6 +41,7 @@ TEST(Metrics, StepsAttemptsAndDurations) {
   EXPECT_TRUE(has(T, "orch_steps_total{action=\"echo\",status=\"completed\"} 1")) << T;
   EXPECT_TRUE(has(T, "orch_steps_total{action=\"echo\",status=\"skipped\"} 1")) << T;
   EXPECT_TRUE(has(T, "orch_attempts_total{action=\"shell\",status=\"failed\"} 1")) << T;
+  EXPECT_EQ(T.find("orch_attempts_total{action=\"echo\""), std::string::npos) << T;
   EXPECT_TRUE(has(T, "orch_step_retries_total{action=\"shell\"} 1")) << T;
   // Cumulative buckets: 0.0039 s falls in le=0.005, 2.5 s in le=5.
   EXPECT_TRUE(

@@ -563,4 +563,60 @@ TEST(Scheduler, AFreedGroupSlotWakesOneParkedStepNotAll) {
   EXPECT_EQ(R.S->groups().unheldReleases(), 0u);
 }
 
+/// Records what attemptWaited() reports, by step id.
+struct WaitLog : RunObserver {
+  const Scheduler *S = nullptr;
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> Waits;  // ms
+  void attemptWaited(uint32_t I, std::chrono::microseconds Q,
+                     std::chrono::microseconds G) override {
+    Waits[S->stepId(I).str()].push_back({Q.count() / 1000, G.count() / 1000});
+  }
+};
+
+std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> waitsOf(
+    const std::string &Yaml, unsigned Jobs, const passes::RunConfig *Config) {
+  FakeExecutor E;
+  FakeRunner Runner(E);
+  Compiled C = compile(Yaml, Config);
+  RunOptions O;
+  O.Jobs = Jobs;
+  O.RetryBase = std::chrono::milliseconds(100);
+  WaitLog W;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, Runner, O, &W);
+  W.S = &S;
+  S.start();
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Completed);
+  return W.Waits;
+}
+
+TEST(Scheduler, AttemptWaitedReportsQueueAndGroupWaitsInVirtualTime) {
+  using Waits = std::vector<std::pair<int64_t, int64_t>>;
+  // A one-slot group and two 10 ms steps, both ready at 0: the second
+  // waits 10 ms, all of it for the group.
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 1;
+  auto G = waitsOf(fanOut(2, 10), 4, &Config);
+  EXPECT_EQ(G["s0"], (Waits{{0, 0}}));
+  EXPECT_EQ(G["s1"], (Waits{{10, 10}}));
+  // One job, no group: the wait is for the job, none for a group.
+  auto J = waitsOf(fanOut(2, 10), 1, nullptr);
+  EXPECT_EQ(J["s0"], (Waits{{0, 0}}));
+  EXPECT_EQ(J["s1"], (Waits{{10, 0}}));
+  // A retry waits from the end of its backoff, not from when the step
+  // first became ready. One job: `a` (first: the longest path) fails at
+  // 10, `t` takes the job from 10 to 115, the retry is ready at 110 (a
+  // 100 ms backoff) and waits 5 ms.
+  auto R = waitsOf(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 10, fail: 1}\n"
+      "    on_failure: retry\n"
+      "  - id: d\n    action: work\n    parameters: {ms: 200}\n"
+      "    dependencies: [a]\n"
+      "  - id: t\n    action: work\n    parameters: {ms: 105}\n",
+      1, nullptr);
+  EXPECT_EQ(R["t"], (Waits{{10, 0}}));
+  EXPECT_EQ(R["a"], (Waits{{0, 0}, {5, 0}}));
+}
+
 }  // namespace

@@ -20,13 +20,17 @@ namespace orch::tools {
 /// A running metrics endpoint; the destructor stops it and joins its thread.
 class MetricsServer {
  public:
-  /// Listens on \p HostPort (`127.0.0.1:9090`; port 0: any free one) and
-  /// serves \p M until destroyed.
+  /// Listens on \p HostPort (`127.0.0.1:9090`, `[::1]:9090`,
+  /// `localhost:9090`; port 0: any free one) and serves \p M until
+  /// destroyed.
   static llvm::Expected<std::unique_ptr<MetricsServer>> start(const std::string &HostPort,
                                                               const observe::Metrics &M);
   ~MetricsServer();
   /// The bound port.
   unsigned port() const;
+  /// `http://HOST:PORT/metrics` with the bound port (an IPv6 HOST in
+  /// brackets; `localhost` is served, and printed, as 127.0.0.1).
+  const std::string &url() const;
 
   struct Impl;
 

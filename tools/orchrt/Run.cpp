@@ -226,11 +226,7 @@ int runPlan(const RunCommand &Cmd) {
     MetricsHttp = std::move(*Server);
     Ledger.setMetrics(&*Meters);
     // One write: a reader must never see the address without its port.
-    llvm::errs() << fmt::format("orchrt: metrics on http://{}:{}/metrics\n",
-                                llvm::StringRef(Cmd.MetricsAddress)
-                                    .substr(0, Cmd.MetricsAddress.rfind(':'))
-                                    .str(),
-                                MetricsHttp->port());
+    llvm::errs() << fmt::format("orchrt: metrics on {}\n", MetricsHttp->url());
   }
   RunnerConfig RC;
   RC.Llm.Calls = &Ledger;

@@ -97,7 +97,8 @@ cl::opt<std::string> Events("events",
                             cl::value_desc("events.jsonl"), cl::cat(Cat));
 cl::opt<std::string> MetricsAt("metrics",
                                cl::desc("Serve Prometheus metrics (GET /metrics) on this "
-                                        "loopback address during the run (port 0: any)"),
+                                        "loopback address during the run (port 0: any; "
+                                        "IPv6 in brackets: [::1]:PORT)"),
                                cl::value_desc("127.0.0.1:PORT"), cl::cat(Cat));
 cl::opt<double> MaxCost("max-cost-usd",
                         cl::desc("Stop calling models once they cost this much"),

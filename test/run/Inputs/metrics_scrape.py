@@ -51,9 +51,30 @@ def prom_query(port, q):
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
             res = json.load(r)["data"]["result"]
-    except OSError:
-        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not up yet, or not Prometheus on that port
     return res[0]["value"][1] if res else None
+
+
+def start_prometheus(out, cfg, data, procs, logs):
+    """Prometheus on a free loopback port. The port is found free, then
+    handed over: another process may take it in between, so a Prometheus
+    that exits (address in use) is started again on another port."""
+    for attempt in range(5):
+        port = free_port()
+        log = open(os.path.join(out, f"prom{attempt}.log"), "w")
+        logs.append(log)
+        prom = subprocess.Popen(
+            ["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={data}",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL, stderr=log)
+        procs.append(prom)
+        steps = poll("Prometheus to scrape orchrt",
+                     lambda: "exited" if prom.poll() is not None
+                     else prom_query(port, 'orch_run_steps{job="orchrt"}'))
+        if steps != "exited":
+            return port, steps
+    sys.exit("Prometheus did not start (see prom*.log)")
 
 
 def main():
@@ -63,7 +84,7 @@ def main():
         args = args[1:]
     out, orchrt, plan, rest = args[0], args[1], args[2], args[3:]
     os.makedirs(out, exist_ok=True)
-    procs = []
+    procs, logs, m = [], [], None
     try:
         run = subprocess.Popen([orchrt, plan, "--metrics", "127.0.0.1:0"] + rest,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -99,13 +120,7 @@ def main():
                 f.write("global:\n  scrape_interval: 200ms\n  scrape_timeout: 200ms\n"
                         "scrape_configs:\n  - job_name: orchrt\n"
                         f"    static_configs:\n      - targets: ['{target}']\n")
-            prom = subprocess.Popen(
-                ["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={data}",
-                 f"--web.listen-address=127.0.0.1:{port}"],
-                stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, "prom.log"), "w"))
-            procs.append(prom)
-            steps = poll("Prometheus to scrape orchrt",
-                         lambda: prom_query(port, 'orch_run_steps{job="orchrt"}'))
+            port, steps = start_prometheus(out, cfg, data, procs, logs)
             print("prometheus orch_run_steps:", steps)
             print("prometheus settled:", prom_query(port, "sum(orch_steps_total)"))
             print("prometheus up:", prom_query(port, 'up{job="orchrt"}'))
@@ -121,6 +136,8 @@ def main():
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+        for log in logs:
+            log.close()
     # Nothing is left listening: the port is free again.
     with socket.socket() as s:
         print("port free:", s.connect_ex(("127.0.0.1", int(m.group(2)))) != 0)
