@@ -2,6 +2,7 @@
 #include "passes/McpSchemaCheck.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,11 +18,13 @@ using json = orch::ir::Json;
 
 namespace {
 
-/// Does a constant of type \p T fit JSON schema type \p Want? Unknown
-/// schema types fit everything: only what is sure is an error.
-bool fits(Type T, llvm::StringRef Want) {
+/// Does a constant of type \p T (\p Whole: a number without a fraction)
+/// fit JSON schema type \p Want? Unknown schema types fit everything: only
+/// what is sure is an error. An integer is any number without a fraction
+/// (`2.0` too, as JSON Schema has it since draft 6).
+bool fits(Type T, bool Whole, llvm::StringRef Want) {
   if (Want == "string") return T == Type::String;
-  if (Want == "integer") return T == Type::Int;
+  if (Want == "integer") return T == Type::Int || (T == Type::Float && Whole);
   if (Want == "number") return T == Type::Int || T == Type::Float;
   if (Want == "boolean") return T == Type::Bool;
   if (Want == "null") return T == Type::Null;
@@ -55,14 +58,23 @@ const json *member(const json &S, const char *Key) {
   return It == S.end() ? nullptr : &*It;
 }
 
-/// True when object schema \p S lists its properties and allows no others
-/// (`additionalProperties` absent or false): then a name it does not list
-/// is a typo, not an argument the server would drop.
+/// True when object schema \p S lists its properties and surely allows no
+/// others: `additionalProperties` is `false`, and nothing else in it could
+/// allow a name (`patternProperties`, a subschema combined in, a `$ref`).
+/// Then a name it does not list is a typo. `additionalProperties` absent
+/// allows any other name (JSON Schema), and what else may allow one is left
+/// to the server.
 bool closedObject(const json &S) {
   const json *Props = member(S, "properties");
   if (!Props || !Props->is_object()) return false;
   const json *Extra = member(S, "additionalProperties");
-  return !Extra || (Extra->is_boolean() && !Extra->get<bool>());
+  if (!Extra || !Extra->is_boolean() || Extra->get<bool>()) return false;
+  for (const char *Open :
+       {"patternProperties", "allOf", "anyOf", "oneOf", "if", "then", "else",
+        "$ref", "$dynamicRef", "$recursiveRef", "unevaluatedProperties",
+        "dependentSchemas", "dependencies"})
+    if (member(S, Open)) return false;
+  return true;
 }
 
 /// Hint \p H (`; did you mean `x`?`) naming the whole path `Prefix x`.
@@ -127,8 +139,14 @@ class ArgumentChecker {
     if (!Have) return;  // a template: the server checks it
     if (const json *Ty = member(S, "type")) {
       std::vector<std::string> Want = typeNames(*Ty);
-      if (!Want.empty() &&
-          llvm::none_of(Want, [&](const std::string &W) { return fits(*Have, W); })) {
+      bool Whole = false;
+      if (auto *Sc = llvm::dyn_cast<ScalarValue>(V); Sc && *Have == Type::Float) {
+        double F = Sc->scalar().F;
+        Whole = std::isfinite(F) && std::trunc(F) == F;
+      }
+      if (!Want.empty() && llvm::none_of(Want, [&](const std::string &W) {
+            return fits(*Have, Whole, W);
+          })) {
         D.report(DiagKind::McpArgumentType, V->loc(), V->length(), Name, Tool,
                  "of JSON type `" + llvm::join(Want, "` or `") + "`",
                  describeType(*Have).str());

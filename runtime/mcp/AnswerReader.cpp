@@ -1,6 +1,8 @@
 //===- AnswerReader.cpp - An MCP server's HTTP answer as it arrives -------===//
 #include "runtime/mcp/AnswerReader.h"
 
+#include <algorithm>
+
 namespace orch::runtime::mcp {
 
 namespace {
@@ -29,14 +31,33 @@ bool AnswerReader::feed(const Headers &H, llvm::StringRef Piece,
     return true;
   }
   // SSE: cut complete lines out of what is held; only the new bytes can
-  // hold a newline that was not seen yet.
+  // hold a line end that was not seen yet. A line ends at CR, LF or CRLF
+  // (a CR that ends a piece makes a LF that starts the next one part of
+  // it), and one byte order mark may start the stream.
   size_t From = Buf.size();
   Buf.append(Piece.data(), Piece.size());
+  static constexpr llvm::StringLiteral Bom("\xEF\xBB\xBF");
+  if (!Begun) {
+    if (Buf.size() < Bom.size() && Bom.starts_with(Buf)) return true;  // wait
+    if (llvm::StringRef(Buf).starts_with(Bom)) Buf.erase(0, Bom.size());
+    Begun = true;
+    From = 0;
+  }
   size_t Start = 0;
-  for (size_t NL = Buf.find('\n', From); NL != std::string::npos && !Over;
-       NL = Buf.find('\n', NL + 1)) {
-    line(llvm::StringRef(Buf).slice(Start, NL), Out);
-    Start = NL + 1;
+  if (SkipLf && !Buf.empty()) {
+    if (Buf[0] == '\n') Start = 1;
+    SkipLf = false;
+  }
+  for (size_t End = Buf.find_first_of("\r\n", std::max(From, Start));
+       End != std::string::npos && !Over; End = Buf.find_first_of("\r\n", Start)) {
+    line(llvm::StringRef(Buf).slice(Start, End), Out);
+    Start = End + 1;
+    if (Buf[End] == '\r') {
+      if (Start == Buf.size())
+        SkipLf = true;
+      else if (Buf[Start] == '\n')
+        ++Start;
+    }
   }
   if (!Over) Buf.erase(0, Start);
   // One event (its data so far and its unfinished line) is what counts:
@@ -53,7 +74,6 @@ bool AnswerReader::feed(const Headers &H, llvm::StringRef Piece,
 void AnswerReader::line(llvm::StringRef L, std::vector<std::string> &Out) {
   // Events end at a blank line; the `data:` lines of one event join with
   // newlines; other fields (event, id, retry) and comments do not matter.
-  L.consume_back("\r");
   if (L.empty()) {
     if (HasData) Out.push_back(std::move(Data));
     Data.clear();
@@ -70,6 +90,17 @@ void AnswerReader::line(llvm::StringRef L, std::vector<std::string> &Out) {
   if (HasData) Data += '\n';
   Data.append(Value.data(), Value.size());
   HasData = true;
+}
+
+bool AnswerReader::queue(size_t N) {
+  if (Queued.fetch_add(N) + N > MaxQueued) {
+    Queued.fetch_sub(N);
+    Over = Backlog = true;
+    std::string().swap(Buf);
+    std::string().swap(Data);
+    return false;
+  }
+  return true;
 }
 
 void AnswerReader::finish(std::vector<std::string> &Out) {

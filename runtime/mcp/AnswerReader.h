@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -27,7 +28,11 @@ class AnswerReader {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
 
-  explicit AnswerReader(size_t Max) : Max(Max) {}
+  /// \p Max: the most an answer (a JSON body, one SSE event) may hold;
+  /// \p MaxQueued: the most its events handed on may weigh before they are
+  /// handled (see queue()).
+  explicit AnswerReader(size_t Max, size_t MaxQueued = 0)
+      : Max(Max), MaxQueued(MaxQueued ? MaxQueued : Max) {}
 
   /// Reads \p Piece of the body (\p H: the answer's headers, names in
   /// lower case; the first piece decides SSE or not). The data of each SSE
@@ -45,15 +50,33 @@ class AnswerReader {
   /// Bytes held now (for tests: never above the limit).
   size_t held() const { return Buf.size() + Data.size(); }
 
+  /// Counts \p N bytes of events handed on but not yet handled (the
+  /// reading thread may run far ahead of the one that handles them). False,
+  /// and the answer is over (backlogged()), when that passes MaxQueued.
+  bool queue(size_t N);
+  /// The most events handed on may weigh before they are handled.
+  size_t queueLimit() const { return MaxQueued; }
+  /// \p N bytes counted by queue() were handled.
+  void handled(size_t N) { Queued.fetch_sub(N); }
+  /// Events handed on but not handled yet, in bytes.
+  size_t queued() const { return Queued.load(); }
+  /// True when the answer went over because its events were not handled
+  /// fast enough.
+  bool backlogged() const { return Backlog; }
+
  private:
   void line(llvm::StringRef L, std::vector<std::string> &Out);
 
-  size_t Max;
+  size_t Max, MaxQueued;
   std::optional<bool> Sse;  ///< Decided by the first piece's headers.
   std::string Buf;          ///< A JSON body, or SSE's unfinished line.
   std::string Data;         ///< The current SSE event's data so far.
   bool HasData = false;
+  bool Begun = false;  ///< SSE: past a leading byte order mark.
+  bool SkipLf = false; ///< SSE: the last piece ended in CR.
   bool Over = false;
+  bool Backlog = false;
+  std::atomic<size_t> Queued{0};
 };
 
 }  // namespace orch::runtime::mcp

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "llvm/ADT/StringExtras.h"
@@ -80,11 +81,15 @@ void addMessages(llvm::StringRef Text, std::vector<json> &Out) {
       if (E.is_object()) Out.push_back(std::move(E));
 }
 
+/// \p Limit bytes, for a message.
+std::string sizeText(size_t Limit) {
+  return Limit % (size_t(1) << 20) == 0 ? fmt::format("{} MiB", Limit >> 20)
+                                        : fmt::format("{} bytes", Limit);
+}
+
 /// Why an answer over \p Limit bytes ends the connection.
 std::string overLimit(size_t Limit) {
-  return Limit % (size_t(1) << 20) == 0
-             ? fmt::format("sent an answer over {} MiB", Limit >> 20)
-             : fmt::format("sent an answer over {} bytes", Limit);
+  return "sent an answer over " + sizeText(Limit);
 }
 
 }  // namespace
@@ -153,17 +158,35 @@ void HttpClientTransport::post(const std::string &Line) {
   uint64_t Key = NextKey++;
   std::weak_ptr<bool> Live = Alive;
   Executor &E = Exec;
-  P.Reader = std::make_shared<AnswerReader>(MaxAnswer);
+  // Events waiting for the loop thread: 8 MiB of them take it about a
+  // second to work through, so a flood fails fast and a timer is not held
+  // up long behind it.
+  P.Reader = std::make_shared<AnswerReader>(MaxAnswer,
+                                            std::min(MaxAnswer, size_t(8) << 20));
   // On the sender's thread: each piece of the body as it arrives; the
   // events it completes go to the loop thread at once.
   R.OnBody = [&E, Live, this, Key, Reader = P.Reader](const std::vector<llm::Header> &H,
                                                       llvm::StringRef Piece) {
     std::vector<std::string> Events;
     bool Ok = Reader->feed(H, Piece, Events);
-    if (!Events.empty())
-      E.post([Live, this, Key, Events = std::move(Events)] {
-        if (auto L = Live.lock(); L && *L) onEvents(Key, Events);
-      });
+    if (Events.empty()) return Ok;
+    // The loop thread may handle events far slower than they arrive: what
+    // waits for it is bounded (past the limit the transfer ends and the
+    // answer fails), so an endless stream of small events costs bounded
+    // memory. Each event counts its bytes and a little for its keeping.
+    size_t Bytes = 0;
+    for (const std::string &Ev : Events) Bytes += Ev.size() + 64;
+    if (!Reader->queue(Bytes)) return false;
+    // `initialize`'s session id is known from the headers already: the
+    // answer may come while the stream stays open.
+    std::string Sid;
+    for (const auto &[Name, Value] : H)
+      if (llvm::StringRef(Name).equals_insensitive("mcp-session-id")) Sid = Value;
+    E.post([Live, this, Key, Reader, Bytes, Sid = std::move(Sid),
+            Events = std::move(Events)] {
+      if (auto L = Live.lock(); L && *L) onEvents(Key, Sid, Events);
+      Reader->handled(Bytes);
+    });
     return Ok;
   };
   P.HttpId = Http.send(std::move(R), [&E, Live, this,
@@ -185,16 +208,14 @@ void HttpClientTransport::onResponse(uint64_t Key, llvm::Expected<llm::HttpRespo
   }
   Post P = std::move(It->second);
   InFlight.erase(It);
-  if (P.Initialized) {
-    Holding = false;
-    std::vector<std::string> Lines;
-    Lines.swap(Held);
-    for (const std::string &L : Lines)
-      if (!Closed) send(L);
-  }
+  if (P.Initialized) release();
   bool Request = !P.Id.is_null();
   if (P.Reader->over()) {
     if (!R) llvm::consumeError(R.takeError());
+    if (P.Reader->backlogged())
+      return lose(fmt::format("sent events faster than they could be handled "
+                              "(over {} waiting)",
+                              sizeText(P.Reader->queueLimit())));
     return lose(overLimit(P.Reader->limit()));
   }
   if (!R) {
@@ -237,11 +258,13 @@ void HttpClientTransport::onResponse(uint64_t Key, llvm::Expected<llm::HttpRespo
   lose(fmt::format("closed the answer to request {} before answering it", P.Id.dump()));
 }
 
-void HttpClientTransport::onEvents(uint64_t Key, const std::vector<std::string> &Events) {
+void HttpClientTransport::onEvents(uint64_t Key, const std::string &Sid,
+                                   const std::vector<std::string> &Events) {
   std::weak_ptr<bool> Live = Alive;
   for (const std::string &T : Events) {
     auto It = InFlight.find(Key);
     if (It == InFlight.end() || Closed) return;  // dropped meanwhile
+    if (It->second.Initialize && !Sid.empty()) Session = Sid;
     std::vector<json> Msgs;
     addMessages(T, Msgs);
     for (const json &Msg : Msgs) {
@@ -249,9 +272,27 @@ void HttpClientTransport::onEvents(uint64_t Key, const std::vector<std::string> 
       auto Now = InFlight.find(Key);
       if (Now == InFlight.end() || Closed) return;
       deliver(Msg, Now->second);
-      if (Live.expired()) return;
+      if (Live.expired() || Closed) return;
+      Now = InFlight.find(Key);
+      if (Now == InFlight.end()) return;
+      // A request's answer is delivered: what its stream may still bring
+      // is not waited for (a server that streams on after it is cut off).
+      if (!Now->second.Id.is_null() && Now->second.Answered) {
+        Post P = std::move(Now->second);
+        InFlight.erase(Now);
+        Http.cancel(P.HttpId);
+        return;
+      }
     }
   }
+}
+
+void HttpClientTransport::release() {
+  Holding = false;
+  std::vector<std::string> Lines;
+  Lines.swap(Held);
+  for (const std::string &L : Lines)
+    if (!Closed) send(L);
 }
 
 void HttpClientTransport::deliver(const json &Msg, Post &P) {

@@ -130,7 +130,11 @@ class HttpClientTransport : public ClientTransport {
   };
   void onResponse(uint64_t Key, llvm::Expected<llm::HttpResponse> R);
   /// Events of request \p Key's SSE answer, read while it streams.
-  void onEvents(uint64_t Key, const std::vector<std::string> &Events);
+  /// \p Sid: the answer's mcp-session-id header, if any.
+  void onEvents(uint64_t Key, const std::string &Sid,
+                const std::vector<std::string> &Events);
+  /// Sends what was held until `notifications/initialized` was taken.
+  void release();
   void deliver(const orch::ir::Json &Msg, Post &P);
   void lose(const std::string &Why);
   void post(const std::string &Line);

@@ -257,9 +257,58 @@ TEST_F(McpClientHttpTest, SseEventsAreHandledAsTheyArrive) {
   llm::HttpResponse End;
   End.Status = 200;
   End.Headers = H;
-  answer(2, std::move(End));
+  // Its request is cut off: what the stream may still bring is not read.
+  EXPECT_TRUE(Http.Reqs[2].Cancelled);
+  Http.Reqs[2].D(std::move(End));
+  Exec.runUntil([] { return false; });
   EXPECT_EQ(Outcomes.size(), 1u);
   EXPECT_FALSE(C.dead());
+}
+
+TEST_F(McpClientHttpTest, EndlessSmallEventsAreBounded) {
+  // The loop thread does not keep up with the sender's: events waiting for
+  // it count, and past the limit the transfer ends and the call fails.
+  FakeSender H;
+  Client Small("web", std::make_unique<HttpClientTransport>(
+                          Exec, HttpServer{"http://h/mcp", {}}, H, 4096));
+  std::vector<CallOutcome> Got;
+  Small.callTool("echo", json::object(), [&](CallOutcome O) { Got.push_back(O); });
+  ASSERT_EQ(H.Reqs.size(), 1u);
+  const std::vector<llm::Header> Sse = {{"content-type", "text/event-stream"}};
+  std::string Ev =
+      "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n";
+  int Taken = 0;
+  while (Taken < 1000 && H.Reqs[0].R.OnBody(Sse, Ev)) ++Taken;
+  EXPECT_LT(Taken, 1000);
+  EXPECT_GT(Taken, 10);
+  H.Reqs[0].D(llvm::make_error<llm::TransportError>(llm::TransportFailure::Other,
+                                                    "Failure writing received data"));
+  Exec.runUntil([] { return false; });
+  ASSERT_EQ(Got.size(), 1u);
+  EXPECT_EQ(Got[0].K, CallOutcome::Lost);
+  EXPECT_EQ(Got[0].Error,
+            "MCP server `web` sent events faster than they could be handled (over 4096 "
+            "bytes waiting)");
+}
+
+TEST_F(McpClientHttpTest, SessionTakenFromAnOpenInitializeStream) {
+  C.callTool("echo", json::object(), record());
+  ASSERT_EQ(Http.Reqs.size(), 1u);
+  const std::vector<llm::Header> H = {{"content-type", "text/event-stream"},
+                                      {"Mcp-Session-Id", "s-7"}};
+  json Init = result(Http.Reqs[0].body()["id"], {{"protocolVersion", "2025-06-18"}});
+  EXPECT_TRUE(Http.Reqs[0].R.OnBody(H, "data: " + Init.dump() + "\n\n"));
+  Exec.runUntil([] { return false; });
+  // The stream stays open; the handshake goes on with the session.
+  EXPECT_TRUE(Http.Reqs[0].Cancelled);
+  ASSERT_EQ(Http.Reqs.size(), 2u);
+  EXPECT_EQ(Http.Reqs[1].body()["method"], "notifications/initialized");
+  EXPECT_EQ(Http.Reqs[1].header("mcp-session-id"), "s-7");
+  llm::HttpResponse Accepted;
+  Accepted.Status = 202;
+  answer(1, std::move(Accepted));
+  ASSERT_EQ(Http.Reqs.size(), 3u);
+  EXPECT_EQ(Http.Reqs[2].header("mcp-session-id"), "s-7");
 }
 
 TEST_F(McpClientHttpTest, AnswerOverTheLimitEndsTheConnection) {
@@ -317,6 +366,26 @@ TEST(McpAnswerReader, SseByteByByteAndBoundedMemory) {
   EXPECT_EQ(R.held(), 0u);
   EXPECT_FALSE(R.feed(Sse, "\n", Out));
   EXPECT_EQ(Out.size(), 10000u);
+}
+
+TEST(McpAnswerReader, SseCrLineEndsAndByteOrderMark) {
+  const AnswerReader::Headers Sse = {{"content-type", "text/event-stream"}};
+  auto Read = [&](std::vector<std::string> Pieces) {
+    AnswerReader R(1 << 20);
+    std::vector<std::string> Out;
+    for (const std::string &P : Pieces) EXPECT_TRUE(R.feed(Sse, P, Out));
+    R.finish(Out);
+    return Out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Read({"\xEF\xBB\xBF" "data: {\"a\":1}\n\n"}), V{"{\"a\":1}"});
+  EXPECT_EQ(Read({"\xEF", "\xBB", "\xBF" "data: x\n\n"}), V{"x"});
+  EXPECT_EQ(Read({"data: x\r\rdata: y\r\r"}), (V{"x", "y"}));
+  EXPECT_EQ(Read({"data: x\r\n\r\n"}), V{"x"});
+  // A CR at the end of a piece and a LF at the start of the next: one end.
+  EXPECT_EQ(Read({"data: x\r", "\ndata: y\r", "\n\r", "\n"}), V{"x\ny"});
+  // Only one mark, and only at the start.
+  EXPECT_EQ(Read({"data: x\n\n\xEF\xBB\xBF" "data: y\n\n"}), V{"x"});
 }
 
 TEST(McpAnswerReader, JsonBodyKeptToItsEnd) {
