@@ -5,7 +5,10 @@
 // (docs/control-flow.md).
 //
 //===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
 #include "frontend/Lowerer.h"
+#include "ir/JsonLimits.h"
 
 namespace orch::frontend::lowering {
 
@@ -30,9 +33,15 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
   if (!Body)
     Diags.report(DiagKind::MissingKey, Items->Key->loc(), Items->Key->length(), "steps",
                  "a `for_each` loop");
-  for (llvm::StringRef K : {"action", "tool", "parameters", "model"})
+  // The loop's items run its body steps, each under its own `timeout`,
+  // retries and cache: on the loop itself these would have no meaning.
+  for (llvm::StringRef K :
+       {"action", "tool", "parameters", "model", "timeout", "max_retries", "cache"})
     if (const KeyValue *KV = M->find(K))
       Diags.report(DiagKind::LoopAndAction, KV->Key->loc(), KV->Key->length(), K.str());
+  if (const KeyValue *F = M->find("on_failure"))
+    if (auto *Sc = llvm::dyn_cast<ScalarNode>(F->Value); Sc && Sc->value() == "retry")
+      Diags.report(DiagKind::LoopAndAction, Sc->loc(), Sc->length(), "on_failure: retry");
   S.Action = {"for_each", Items->Key->loc(), Items->Key->length()};
   if (const KeyValue *Width = M->find("max_parallel")) {
     S.MaxParallel = getInt(Width->Value, "`max_parallel`");
@@ -52,6 +61,15 @@ void Lowerer::lowerBody(const MapNode *M, uint32_t L) {
   if (!Seq) {
     Diags.report(DiagKind::TypeMismatch, Body->Value->loc(), Body->Value->length(),
                  "`steps`", "a list of steps", Body->Value->describe().str());
+    return;
+  }
+  unsigned Depth = 1;  // loops holding this body, L included
+  for (int32_t O = P->Steps[L].Parent; O >= 0; O = P->Steps[O].Parent) ++Depth;
+  if (Depth > ir::MaxLoopDepth) {
+    Diags.report(DiagKind::OutOfRange, Body->Key->loc(), Body->Key->length(),
+                 "the nesting of `for_each` loops",
+                 fmt::format("at most {} levels", ir::MaxLoopDepth),
+                 std::to_string(Depth));
     return;
   }
   if (Seq->items().empty())

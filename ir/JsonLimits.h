@@ -20,6 +20,11 @@ namespace orch::ir {
 /// outside: the same as the pipeline file's.
 inline constexpr unsigned MaxValueDepth = 256;
 
+/// The deepest nesting of `for_each` loops (a loop inside a loop's body is
+/// two levels): checked by the compiler and by the plan reader, since the
+/// runtime walks loop nesting recursively (docs/control-flow.md).
+inline constexpr unsigned MaxLoopDepth = 16;
+
 /// Checks the nesting of the JSON text \p Text without
 /// parsing it: "" if brackets nest at most \p Max deep, else the problem
 /// ("nesting deeper than 256 levels at byte 300"). Brackets inside strings

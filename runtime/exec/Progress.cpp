@@ -64,7 +64,8 @@ void ProgressDisplay::line(const std::string &Text) {
 }
 
 void ProgressDisplay::stepStarted(uint32_t Step, unsigned) {
-  if (Mode != ProgressMode::Tty) return;
+  // A loop item's step: its loop shows as running (it settles per item).
+  if (Mode != ProgressMode::Tty || Step >= Sched->size()) return;
   Running.insert(Step);
   scheduleRedraw();
 }
@@ -74,7 +75,7 @@ void ProgressDisplay::stepRetrying(uint32_t Step, std::chrono::milliseconds Dela
   Running.erase(Step);
   const StepState &St = Sched->state(Step);
   line(fmt::format("retry     {} (attempt {} failed: {}); next in {}",
-                   terminalSafe(Sched->stepId(Step)), St.Attempts, terminalSafe(Error),
+                   terminalSafe(Sched->stepName(Step)), St.Attempts, terminalSafe(Error),
                    ms(Delay)));
 }
 
@@ -83,7 +84,7 @@ void ProgressDisplay::stepSettled(uint32_t Step) {
   ++Done;
   const StepState &St = Sched->state(Step);
   std::string Id = terminalSafe(Sched->stepId(Step));
-  std::string Count = fmt::format("[{}/{}]", Done, Sched->size());
+  std::string Count = fmt::format("[{}/{}]", Done, Sched->topLevelSteps());
   switch (St.Status) {
     case StepStatus::Completed:
       if (Mode == ProgressMode::Plain)

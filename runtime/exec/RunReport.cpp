@@ -41,6 +41,8 @@ ordered_json stepEntry(const Scheduler &S, uint32_t I, SysClock::time_point Wall
     Fields.erase("output");
     Fields.erase("status");
     if (!Fields.empty()) E["fields"] = std::move(Fields);
+  } else if (St.Status == StepStatus::Failed && St.FailedFields.is_object()) {
+    E["fields"] = St.FailedFields;  // a loop's finished items (docs/control-flow.md)
   }
   if (!St.Spilled.empty()) E["spilled"] = describeSpilled(St.Spilled);
   if (St.Cached) E["cached"] = true;   // from the step-result cache; not run

@@ -146,6 +146,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
                                     stepId(static_cast<uint32_t>(ParentOf[I])).str());
       setStatus(I, StepStatus::Skipped);
       ++Settled;
+      ++Templates;
     }
   }
   if (this->Opts.Jobs == 0) this->Opts.Jobs = 1;
@@ -759,8 +760,10 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
     case pf::FailurePolicy::Continue:
       // What the failed attempt produced (a command's stderr and exit
       // code) stays readable, with `status` and `error`.
-      St.Result =
-          St.FailedFields.is_object() ? std::move(St.FailedFields) : json::object();
+      // A loop's finished items also stay in FailedFields, for the report.
+      St.Result = !St.FailedFields.is_object() ? json::object()
+                  : Prog.forEach(PlanOf[I])    ? St.FailedFields
+                                               : std::move(St.FailedFields);
       St.Result.erase("output");
       if (top(I)) spill(I);
       St.Result["status"] = "failed";
@@ -779,7 +782,7 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       return;
     case pf::FailurePolicy::Fail:
     case pf::FailurePolicy::Retry:
-      St.FailedFields = nullptr;
+      if (!Prog.forEach(PlanOf[I])) St.FailedFields = nullptr;  // a loop keeps its items
       setStatus(I, StepStatus::Failed);
       if (!top(I)) return itemFailed(I);  // fails its loop, not the run
       settle(I);
@@ -864,6 +867,7 @@ void Scheduler::checkDone() {
     // A loop whose items were left unstarted fails, saying why.
     for (uint32_t I = 0; I < States.size(); ++I)
       if (States[I].Status == StepStatus::Running && Prog.forEach(PlanOf[I])) {
+        keepPartial(I);
         States[I].Finished = Exec.now();
         States[I].Error = Interrupted ? "not finished: the run was interrupted"
                                       : "not finished: " + RunError;
@@ -903,6 +907,10 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
   for (uint32_t I = 0; I < States.size(); ++I) {
     StepState &St = States[I];
     if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
+    if (Prog.forEach(PlanOf[I]))
+      keepPartial(I);
+    else
+      St.FailedFields = nullptr;  // the report shows a loop's only
     endAttempt(I, /*Cancel=*/true);
     // Every attempt the observer saw start is told it ended.
     if (observed(I) && St.Status == StepStatus::Running)

@@ -230,11 +230,23 @@ class Scheduler : public ir::EvalScope {
   /// The plan's steps (a loop's body steps are templates: they are
   /// `skipped` here and run per item, in the loop's `results`).
   size_t size() const { return NPlan; }
+  /// The plan's steps outside loop bodies: those that settle once (the
+  /// progress display's total).
+  size_t topLevelSteps() const { return NPlan - Templates; }
   const StepState &state(uint32_t I) const { return States[I]; }
   /// The number of step \p I's latest attempt across the run's processes
   /// (RunOptions::PriorAttempts plus this process's); its key's number.
   unsigned keyAttempt(uint32_t I) const;
   llvm::StringRef stepId(uint32_t I) const;
+  /// Observers see plan steps (0 .. size()-1) and the steps of loop items,
+  /// each a node of its own (size() and up, reused once an item is done).
+  /// The number of nodes so far:
+  size_t nodes() const { return States.size(); }
+  /// The plan step node \p I instantiates (itself for a plan step).
+  uint32_t planStepOf(uint32_t I) const { return PlanOf[I]; }
+  /// `each[3].say` for a loop item's step, the id for a plan step: the
+  /// name observers show (and the idempotency key holds).
+  std::string stepName(uint32_t I) const { return nodePath(I); }
   /// The most steps of group \p G that ever ran at once (for tests).
   unsigned groupPeak(size_t G) const { return G < Groups.size() ? Groups.peak(G) : 0; }
   /// The resource groups, with what they hold now (for tests).
@@ -315,6 +327,12 @@ class Scheduler : public ir::EvalScope {
   void finishInstance(uint32_t K);
   /// Every item of loop \p L is done (or the loop failed): it completes or fails.
   void finishLoop(uint32_t L);
+  /// `results` (the items that finished; null: not started) and `count`
+  /// of a loop that failed or stopped; takes \p R's results.
+  static orch::ir::Json partialResults(LoopRun &R);
+  /// Loop \p L stops unfinished (SIGINT, the run's timeout, a failure):
+  /// its finished items stay in its FailedFields, which the report shows.
+  void keepPartial(uint32_t L);
   /// What a settled body node gives its item's result.
   orch::ir::Json nodeResult(uint32_t N);
   /// A body step of an item failed under `fail` or `retry`: it fails its
@@ -322,11 +340,13 @@ class Scheduler : public ir::EvalScope {
   void itemFailed(uint32_t I);
   /// `loop[3].step` for a body step's instance, the id for a plan step.
   std::string nodePath(uint32_t I) const;
-  /// Observers see plan steps that run actions (not loops, not items).
+  /// Observers see the attempts of steps that run actions: plan steps and
+  /// loop items' steps (not loops: their items' steps run); stepSettled()
+  /// is for plan steps only.
   /// The plan's fused model request step I belongs to, or -1 (loop-body
   /// instances never fuse: the pass leaves bodies alone).
   int32_t fusionOf(uint32_t I) const { return top(I) ? FusionOf[I] : -1; }
-  bool observed(uint32_t I) const { return Obs && top(I) && !Prog.forEach(I); }
+  bool observed(uint32_t I) const { return Obs && !Prog.forEach(PlanOf[I]); }
   void beginNode(uint32_t I);
 
   void setStatus(uint32_t I, StepStatus S);
@@ -391,6 +411,7 @@ class Scheduler : public ir::EvalScope {
   /// reused once freed. A deque: references stay valid as it grows.
   std::deque<StepState> States;
   size_t NPlan = 0;
+  size_t Templates = 0;          ///< Plan steps inside loop bodies.
   std::vector<uint32_t> PlanOf;  ///< Node -> plan step.
   std::vector<uint32_t> InstOf;  ///< Node -> its instance, or NoInst.
   std::vector<uint32_t> FreeNodes;

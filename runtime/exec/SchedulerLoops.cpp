@@ -158,8 +158,13 @@ void Scheduler::itemFailed(uint32_t I) {
 json Scheduler::nodeResult(uint32_t N) {
   StepState &St = States[N];
   if ((St.Status == StepStatus::Completed || St.Status == StepStatus::Failed) &&
-      St.Result.is_object())
+      St.Result.is_object()) {
+    // An inner loop's `output` is its `results` as text: kept in the outer
+    // item's result, each level would escape it again and memory would
+    // grow exponentially with the nesting.
+    if (Prog.forEach(PlanOf[N])) St.Result.erase("output");
     return std::move(St.Result);
+  }
   json R = json::object();
   R["status"] = stepStatusName(St.Status);
   if (!St.Error.empty()) R["error"] = St.Error;
@@ -201,24 +206,32 @@ void Scheduler::finishInstance(uint32_t K) {
     finishLoop(L);
 }
 
+json Scheduler::partialResults(LoopRun &R) {
+  json Partial = json::array();
+  Partial.get_ref<json::array_t &>() = std::move(R.Results);
+  json Fields = json::object();
+  Fields["results"] = std::move(Partial);
+  Fields["count"] = R.Items.size();
+  return Fields;
+}
+
+void Scheduler::keepPartial(uint32_t L) {
+  auto It = Loops.find(L);
+  if (It != Loops.end()) States[L].FailedFields = partialResults(It->second);
+}
+
 void Scheduler::finishLoop(uint32_t L) {
   auto It = Loops.find(L);
   LoopRun R = std::move(It->second);
   Loops.erase(It);
   StepState &St = States[L];
-  if (R.Failing) {
+  if (R.Failing || R.Next < R.Items.size()) {
     St.Finished = Exec.now();
-    // Under `continue`, the items that ran stay readable (null: not started).
-    json Partial = json::array();
-    Partial.get_ref<json::array_t &>() = std::move(R.Results);
-    St.FailedFields = json::object();
-    St.FailedFields["results"] = std::move(Partial);
-    St.FailedFields["count"] = R.Items.size();
-    return attemptFailed(L, std::move(R.Error), true, false);  // the loop's own policy
-  }
-  if (R.Next < R.Items.size()) {
+    // The items that ran stay readable (null: not started).
+    St.FailedFields = partialResults(R);
+    if (R.Failing)
+      return attemptFailed(L, std::move(R.Error), true, false);  // the loop's own policy
     // The run is failing: the items left never start.
-    St.Finished = Exec.now();
     St.Error =
         fmt::format("stopped after {} of {} items: {}", R.Next, R.Items.size(), RunError);
     setStatus(L, StepStatus::Failed);

@@ -216,7 +216,7 @@ MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
 
 void MetricsObserver::stepRetrying(uint32_t Step, std::chrono::milliseconds,
                                    const std::string &) {
-  if (Step < Actions.size()) Into.retried(Actions[Step]);
+  if (uint32_t J = planStep(Step); J < Actions.size()) Into.retried(Actions[J]);
 }
 
 void MetricsObserver::stepSettled(uint32_t Step) {
@@ -228,26 +228,29 @@ void MetricsObserver::stepSettled(uint32_t Step) {
 
 void MetricsObserver::attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
                                     std::chrono::microseconds Group) {
-  if (Step < Actions.size())
-    Into.waited(Actions[Step], Groups[Step], Queue.count() / 1e6, Group.count() / 1e6);
+  if (uint32_t J = planStep(Step); J < Actions.size())
+    Into.waited(Actions[J], Groups[J], Queue.count() / 1e6, Group.count() / 1e6);
 }
 
 void MetricsObserver::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                                      const std::string &) {
-  if (Step < Started.size()) Started[Step] = std::chrono::steady_clock::now();
+  if (Started.size() <= Step) Started.resize(Step + 1);
+  Started[Step] = std::chrono::steady_clock::now();
   Into.attemptStarted(R.Action);
 }
 
 void MetricsObserver::attemptEnded(uint32_t Step, unsigned,
                                    const runtime::ActionResult &R) {
-  if (Step >= Actions.size()) return;
+  uint32_t J = planStep(Step);
+  if (J >= Actions.size()) return;
   double Seconds = -1;
-  if (Started[Step] != std::chrono::steady_clock::time_point{})
+  if (Step < Started.size() && Started[Step] != std::chrono::steady_clock::time_point{}) {
     Seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - Started[Step])
             .count();
-  Started[Step] = {};
-  Into.attemptEnded(Actions[Step], R.Ok, Seconds);
+    Started[Step] = {};
+  }
+  Into.attemptEnded(Actions[J], R.Ok, Seconds);
 }
 
 }  // namespace orch::observe

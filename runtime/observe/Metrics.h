@@ -103,7 +103,11 @@ class MetricsObserver : public runtime::RunObserver {
   const runtime::Scheduler *Sched = nullptr;
   std::vector<std::string> Actions;  ///< By step.
   std::vector<std::string> Groups;   ///< By step ("" if none).
-  /// When each step's running attempt started.
+  /// The plan step of \p Node (a loop item's step is a node of its own).
+  uint32_t planStep(uint32_t Node) const {
+    return Sched && Node < Sched->nodes() ? Sched->planStepOf(Node) : Node;
+  }
+  /// When each node's running attempt started (grows with loop items).
   std::vector<std::chrono::steady_clock::time_point> Started;
 };
 

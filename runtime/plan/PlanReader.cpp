@@ -9,6 +9,7 @@
 #include "ir/Actions.h"
 #include "ir/Expr.h"
 #include "ir/Json.h"
+#include "ir/JsonLimits.h"
 #include "ir/plan/PlanFile.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -243,7 +244,7 @@ class Checker {
   /// a step beside one of its loops that this loop waits for, so whatever
   /// a body instance reads from outside has settled before it starts.
   llvm::Error loops(uint32_t NSteps) {
-    std::vector<uint32_t> BodySize(NSteps, 0);
+    std::vector<uint32_t> BodySize(NSteps, 0), Depth(NSteps, 0);
     auto parent = [&](uint32_t I) { return P.steps()->Get(I)->parent(); };
     for (uint32_t I = 0; I < NSteps; ++I) {
       const pf::Step *S = P.steps()->Get(I);
@@ -251,12 +252,21 @@ class Checker {
       if (Loop != (S->for_each() != nullptr))
         return fail(fmt::format("step `{}`: a loop needs action `for_each` and items",
                                 S->id()->str()));
+      if (Loop && (S->timeout_ms() != 0 || S->max_retries() >= 0 ||
+                   S->on_failure() == pf::FailurePolicy::Retry))
+        return fail(fmt::format(
+            "loop `{}` has a timeout or retries (its items' steps do)", S->id()->str()));
       int32_t L = S->parent();
       if (L < -1 ||
           (L >= 0 && (static_cast<uint32_t>(L) >= I || !P.steps()->Get(L)->for_each())))
         return fail(fmt::format("step `{}` is in step #{}, not a loop before it",
                                 S->id()->str(), L));
-      if (L >= 0) ++BodySize[L];
+      if (L >= 0) {
+        ++BodySize[L];
+        if ((Depth[I] = Depth[L] + 1) > ir::MaxLoopDepth)
+          return fail(fmt::format("step `{}`: loops nest deeper than {} levels",
+                                  S->id()->str(), ir::MaxLoopDepth));
+      }
       if (S->deps())
         for (uint32_t D : *S->deps()) {
           if (parent(D) == L) continue;

@@ -46,17 +46,25 @@ size_t stepIndex(const ir::Pipeline &P, llvm::StringRef Id) { return *P.findStep
 
 TEST(Loops, NestedBodiesFollowTheirLoops) {
   unsigned Errors = 0;
-  auto P = compile(nested(30), Errors);
+  auto P = compile(nested(16), Errors);
   ASSERT_TRUE(P);
   EXPECT_EQ(Errors, 0u);
   uint32_t Leaf = stepIndex(*P, "leaf");
-  EXPECT_EQ(ir::enclosingLoops(P->Steps, Leaf).size(), 30u);
-  EXPECT_EQ(P->Steps[Leaf].Parent, static_cast<int32_t>(stepIndex(*P, "loop29")));
+  EXPECT_EQ(ir::enclosingLoops(P->Steps, Leaf).size(), 16u);
+  EXPECT_EQ(P->Steps[Leaf].Parent, static_cast<int32_t>(stepIndex(*P, "loop15")));
   // The edge to `top` is hoisted to the outermost loop, the one beside it.
   const ir::Step &Outer = P->Steps[stepIndex(*P, "loop0")];
   ASSERT_EQ(Outer.Deps.size(), 1u);
   EXPECT_EQ(Outer.Deps[0].Target, stepIndex(*P, "top"));
   EXPECT_TRUE(P->Steps[stepIndex(*P, "loop1")].Deps.empty());
+}
+
+TEST(Loops, NestingDeeperThanSixteenLevelsIsAnError) {
+  unsigned Errors = 0;
+  EXPECT_FALSE(compile(nested(17), Errors));
+  EXPECT_EQ(Errors, 1u);
+  EXPECT_FALSE(compile(nested(40), Errors));  // one error, at the 17th level
+  EXPECT_EQ(Errors, 1u);
 }
 
 TEST(Loops, ReachAcrossBodies) {

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -33,12 +34,13 @@ struct LoopRun {
   std::unique_ptr<Scheduler> S;
 
   LoopRun(const std::string &Yaml, unsigned Jobs, json Inputs = json::object(),
-          const passes::RunConfig *Config = nullptr, bool Run = true) {
+          const passes::RunConfig *Config = nullptr, bool Run = true,
+          RunObserver *Obs = nullptr) {
     C = compile(Yaml, Config);
     RunOptions O;
     O.Jobs = Jobs;
     O.RetryBase = std::chrono::milliseconds(10);
-    S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, Inputs, E, R, O);
+    S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, Inputs, E, R, O, Obs);
     if (!Run) return;
     S->start();
     E.runUntil([&] { return S->finished(); });
@@ -133,6 +135,10 @@ TEST_P(LoopsAtJobs, NestedLoopsSeeOuterVariablesAndSiblings) {
   ASSERT_EQ(Res.size(), 3u);
   EXPECT_EQ(Res[1]["inner"]["results"][0]["leaf"]["output"], "b1TrueFalse");
   EXPECT_EQ(Res[1]["inner"]["count"], 2);
+  // An inner loop's `output` (its results as text) is not kept in the
+  // outer item's result: each level would escape it again (exponential).
+  EXPECT_FALSE(Res[1]["inner"].contains("output"));
+  EXPECT_TRUE(R.state("outer").Result.contains("output"));
   EXPECT_EQ(R.state("after").Result["output"], "c2FalseTrue");
   EXPECT_LE(R.R.MaxRunning, static_cast<int>(GetParam()));
   EXPECT_EQ(R.S->liveInstanceSteps(), 0u);
@@ -218,6 +224,12 @@ TEST_P(LoopsAtJobs, FailFailsTheLoopAndTheRun) {
   EXPECT_EQ(R.S->runError(), "step `each` failed: item 1: step `bad` failed: flaky");
   EXPECT_EQ(R.R.Starts.size(), 2u);  // no item starts after the failure
   EXPECT_EQ(R.state("after").Status, StepStatus::Skipped);
+  // The report keeps the items that ran (FailedFields).
+  const json &Kept = R.state("each").FailedFields;
+  ASSERT_TRUE(Kept.is_object());
+  EXPECT_EQ(Kept["count"], 6);
+  EXPECT_EQ(Kept["results"][0]["bad"]["status"], "completed");
+  EXPECT_TRUE(Kept["results"][2].is_null());
 }
 
 TEST_P(LoopsAtJobs, TheLoopsOwnContinueKeepsTheRunAndThePartialResults) {
@@ -258,6 +270,61 @@ TEST_P(LoopsAtJobs, StopCancelsEveryInstance) {
   EXPECT_EQ(R.R.Running, 0);
   EXPECT_EQ(R.R.Cancelled, static_cast<int>(std::min(GetParam(), 4u)));
   EXPECT_EQ(R.S->liveInstanceSteps(), 0u);
+  // The first wave finished before the stop: its items stay in the report.
+  const json &Kept = R.state("each").FailedFields;
+  ASSERT_TRUE(Kept.is_object());
+  EXPECT_EQ(Kept["count"], 20);
+  EXPECT_EQ(Kept["results"][0]["say"]["status"], "completed");
+  EXPECT_TRUE(Kept["results"][19].is_null());
+}
+
+/// Records the attempts observers see, by the names they are given.
+struct AttemptLog : RunObserver {
+  std::vector<std::string> Started;
+  std::map<uint32_t, std::string> Open;
+  int Ended = 0, Settled = 0;
+  void attemptStarted(uint32_t Step, const ActionRequest &R,
+                      const std::string &) override {
+    Started.push_back(R.StepId);
+    Open[Step] = R.StepId;
+  }
+  void attemptEnded(uint32_t Step, unsigned, const ActionResult &) override {
+    ++Ended;
+    Open.erase(Step);
+  }
+  void stepSettled(uint32_t) override { ++Settled; }
+};
+
+TEST_P(LoopsAtJobs, ObserversSeeEveryItemsAttempts) {
+  AttemptLog Log;
+  LoopRun R(oneStepLoop(0), GetParam(), json{{"items", range(3, 1)}}, nullptr, true,
+            &Log);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  // Budgets, the event log, redaction and metrics all see item attempts.
+  std::vector<std::string> Want{"each[0].say", "each[1].say", "each[2].say", "after"};
+  std::vector<std::string> Got = Log.Started;
+  std::sort(Got.begin(), Got.end());
+  std::sort(Want.begin(), Want.end());
+  EXPECT_EQ(Got, Want);
+  EXPECT_EQ(Log.Ended, 4);
+  EXPECT_TRUE(Log.Open.empty());
+  // Progress counts the steps that settle once: `each` and `after`.
+  EXPECT_EQ(Log.Settled, 2);
+  EXPECT_EQ(R.S->topLevelSteps(), 2u);
+  EXPECT_EQ(R.S->size(), 3u);
+}
+
+TEST_P(LoopsAtJobs, StopTellsObserversItemAttemptsEnded) {
+  AttemptLog Log;
+  LoopRun R(oneStepLoop(4), GetParam(), json{{"items", range(20, 100)}}, nullptr, false,
+            &Log);
+  R.S->start();
+  R.E.runUntil([&] { return R.E.elapsed().count() >= 150 || R.S->finished(); });
+  R.S->stop("interrupted", true);
+  R.E.runUntil([&] { return R.S->finished(); });
+  EXPECT_FALSE(Log.Started.empty());
+  EXPECT_EQ(Log.Ended, static_cast<int>(Log.Started.size()));
+  EXPECT_TRUE(Log.Open.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, LoopsAtJobs, ::testing::Values(1u, 2u, 4u, 2000u));
