@@ -82,7 +82,16 @@ bool fusible(const Pipeline &P, const Step &S) {
   // A condition, a loop body or a loop decides per run whether and how
   // often the step asks: it keeps its own request.
   if (S.Condition || S.ForEach || S.Parent >= 0) return false;
+  // Fallback models: a fused request asks one model; a step that would try
+  // others when its model fails keeps its own request (docs/fusion.md).
+  if (!S.FallbackModels.empty()) return false;
   return param(S, "prompt") && smallOutput(S) > 0;
+}
+
+/// The system text step \p S is sent with: a `generate` step's `system`,
+/// every other model action orchrt's task instructions (one key for all).
+std::string effectiveSystem(const Step &S) {
+  return S.Action.Str == "generate" ? textOf(param(S, "system")) : std::string("\x01task");
 }
 
 class FuseModelsPass : public Pass {
@@ -92,15 +101,18 @@ class FuseModelsPass : public Pass {
   bool run(Pipeline &P, PassContext &Ctx) override {
     P.ModelFusions.clear();
     for (Step &S : P.Steps) S.ModelFusion = -1;
-    // Candidates by level, model, resource group and system text, in
-    // source order; std::map keeps the groups' order deterministic.
-    using Key = std::tuple<uint32_t, std::string, int32_t, std::string>;
+    // Candidates by level, model, resource group, effective system text
+    // and sampling temperature, in source order; std::map keeps the
+    // groups' order deterministic. Steps whose settings differ never share
+    // a request: fusing must not change what a step asks.
+    using Key = std::tuple<uint32_t, std::string, int32_t, std::string, std::string>;
     std::map<Key, std::vector<uint32_t>> Buckets;
     std::vector<Key> Order;
     for (uint32_t I = 0; I < P.Steps.size(); ++I) {
       const Step &S = P.Steps[I];
       if (!fusible(P, S)) continue;
-      Key K{S.Level, S.Model.Str.str(), S.Group, textOf(param(S, "system"))};
+      Key K{S.Level, S.Model.Str.str(), S.Group, effectiveSystem(S),
+            textOf(param(S, "temperature"))};
       auto [It, New] = Buckets.try_emplace(K);
       if (New) Order.push_back(K);
       It->second.push_back(I);

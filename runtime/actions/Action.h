@@ -40,6 +40,10 @@ struct ActionRequest {
   /// fuse-models (docs/fusion.md): the fused request (an index into the
   /// plan's model_fusions) this model step may share, or -1.
   int32_t Fusion = -1;
+  /// Fusion >= 0: admitted on another member's token and slot (its fused
+  /// request's). Such a step sends no request of its own: it answers
+  /// AskAgain instead (docs/fusion.md).
+  bool FusionRider = false;
 };
 
 /// How an attempt ended.
@@ -53,6 +57,11 @@ struct ActionResult {
   /// fuse-models: the ids of the steps whose one request this attempt
   /// shared (its own included, comma-separated), or "".
   std::string SharedRequest;
+  /// fuse-models: the step needs a request of its own (its part was
+  /// missing, or it was not fused after all): the scheduler admits it
+  /// again through its resource group (a token, a slot) and restarts it
+  /// unfused, in the same attempt.
+  bool AskAgain = false;
 
   static ActionResult success(orch::ir::Json Fields) {
     ActionResult R;

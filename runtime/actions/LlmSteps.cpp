@@ -42,10 +42,21 @@ class LlmTask : public ActionTask {
  public:
   explicit LlmTask(std::shared_ptr<std::atomic<bool>> Cancel)
       : Cancel(std::move(Cancel)) {}
-  void cancel() override { *Cancel = true; }
+  /// A member of a fused request: the request stops when its last member
+  /// still waiting for it is cancelled.
+  LlmTask(std::shared_ptr<std::atomic<bool>> Cancel,
+          std::shared_ptr<std::atomic<unsigned>> Left,
+          std::shared_ptr<std::atomic<bool>> All)
+      : Cancel(std::move(Cancel)), Left(std::move(Left)), All(std::move(All)) {}
+  void cancel() override {
+    if (Cancel->exchange(true)) return;
+    if (Left && Left->fetch_sub(1) == 1) *All = true;
+  }
 
  private:
   std::shared_ptr<std::atomic<bool>> Cancel;
+  std::shared_ptr<std::atomic<unsigned>> Left;
+  std::shared_ptr<std::atomic<bool>> All;
 };
 
 }  // namespace
@@ -202,9 +213,16 @@ std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone D
     // The members of a fused request that start in this loop turn go out
     // together once the turn is over.
     std::vector<FusedMember> &Ms = Pending[R.Fusion];
-    if (Ms.empty()) Exec.post([this, F = R.Fusion] { flush(F); });
+    std::shared_ptr<FusedCancel> &G = PendingCancel[R.Fusion];
+    if (Ms.empty()) {
+      G = std::make_shared<FusedCancel>();
+      Exec.post([this, F = R.Fusion] { flush(F); });
+    }
     Ms.push_back({R, std::move(Done), Cancel});
-    return std::make_unique<LlmTask>(Cancel);
+    ++G->Left;
+    return std::make_unique<LlmTask>(
+        Cancel, std::shared_ptr<std::atomic<unsigned>>(G, &G->Left),
+        std::shared_ptr<std::atomic<bool>>(G, &G->Cancel));
   }
   enqueue([this, R, Done = std::move(Done), Cancel] {
     if (*Cancel) return;
@@ -227,14 +245,16 @@ void LlmSteps::flush(int32_t F) {
   for (FusedMember &M : Pending[F])
     if (!*M.Cancel) Ms.push_back(std::move(M));
   Pending.erase(F);
+  std::shared_ptr<FusedCancel> G = std::move(PendingCancel[F]);
+  PendingCancel.erase(F);
   if (Ms.empty()) return;
-  enqueue([this, Ms = std::move(Ms)] {
+  enqueue([this, Ms = std::move(Ms), G] {
     std::vector<ActionResult> Res;
     try {
       if (Ms.size() == 1)
-        Res.push_back(run(Ms[0].R, Ms[0].Cancel.get()));
+        Res.push_back(alone(Ms[0], false, ""));
       else
-        Res = runFused(Ms);
+        Res = runFused(Ms, &G->Cancel);
     } catch (const std::exception &E) {
       Res.assign(Ms.size(), ActionResult::failure(
                                 std::string("internal error: ") + E.what(), false));

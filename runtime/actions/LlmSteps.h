@@ -82,11 +82,24 @@ class LlmSteps {
     ActionDone Done;
     std::shared_ptr<std::atomic<bool>> Cancel;
   };
+  /// The members of one fused request that are not cancelled: the request
+  /// is cancelled (Cancel) once none is left.
+  struct FusedCancel {
+    std::atomic<unsigned> Left{0};
+    std::atomic<bool> Cancel{false};
+  };
   /// Sends the members of fused request \p F that started this turn.
   void flush(int32_t F);
   /// One request for \p M, split into each member's result; parts missing
   /// or failing their schema are asked again alone.
-  std::vector<ActionResult> runFused(const std::vector<FusedMember> &M);
+  /// Member \p X's own request, outside its fused one: run() if it paid
+  /// its admission and no request was made for it yet (\p Extra false),
+  /// else an AskAgain result (with \p Note as its shared_request) so that
+  /// the scheduler admits the extra request through its group.
+  ActionResult alone(const FusedMember &X, bool Extra, std::string Note);
+  /// \p Cancel stops the shared request (every member was cancelled).
+  std::vector<ActionResult> runFused(const std::vector<FusedMember> &M,
+                                     const std::atomic<bool> *Cancel);
 
   Executor &Exec;
   llm::HttpTransport &Transport;
@@ -99,6 +112,7 @@ class LlmSteps {
   std::condition_variable QCV;
   std::deque<std::function<void()>> Queue;
   std::map<int32_t, std::vector<FusedMember>> Pending;  ///< Loop thread only.
+  std::map<int32_t, std::shared_ptr<FusedCancel>> PendingCancel;  ///< Loop thread only.
   std::vector<std::thread> Workers;
   unsigned Idle = 0;
   bool Quit = false;

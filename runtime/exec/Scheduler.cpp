@@ -157,6 +157,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
   Groups = ResourceGroups(Limits);
   GroupTimers.assign(Groups.size(), 0);
   FusionOf.assign(N, -1);
+  Unfused.assign(N, 0);
   if (P.model_fusions()) {
     FusionLease.assign(P.model_fusions()->size(), 0);
     for (uint32_t F = 0; F < P.model_fusions()->size(); ++F)
@@ -491,6 +492,11 @@ void Scheduler::beginNode(uint32_t I) {
   R.Ucb = S->ucb_exploration();
   R.MaxTokens = S->max_tokens();
   R.Fusion = fusionOf(I);
+  {
+    int32_t G = S->group();
+    R.FusionRider = R.Fusion >= 0 && G >= 0 && static_cast<size_t>(G) < Groups.size() &&
+                    St.HeldGroup < 0;
+  }
   if (S->fallback_models())
     for (const auto *F : *S->fallback_models()) R.Fallbacks.push_back(F->str());
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();
@@ -665,8 +671,21 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   StepState &St = States[I];
   if (St.Epoch != Epoch || St.Status != StepStatus::Running) return;
   endAttempt(I, /*Cancel=*/false);
+  if (R.AskAgain) {
+    // fuse-models: the step sends its own request, admitted like any other
+    // (its group's token and slot; the fused request's slot is free now
+    // that it ended). The same attempt goes on.
+    St.SharedRequest = std::move(R.SharedRequest);
+    Unfused[I] = 1;
+    --St.Attempts;
+    setStatus(I, StepStatus::Pending);
+    pushReady(I);
+    dispatch();
+    return;
+  }
   if (observed(I)) Obs->attemptEnded(I, St.Attempts, R);
-  St.SharedRequest = std::move(R.SharedRequest);
+  if (!Unfused[I] || !R.SharedRequest.empty() || St.SharedRequest.empty())
+    St.SharedRequest = std::move(R.SharedRequest);
   if (R.Ok)
     complete(I, std::move(R.Fields));
   else {

@@ -345,7 +345,9 @@ class Scheduler : public ir::EvalScope {
   /// is for plan steps only.
   /// The plan's fused model request step I belongs to, or -1 (loop-body
   /// instances never fuse: the pass leaves bodies alone).
-  int32_t fusionOf(uint32_t I) const { return top(I) ? FusionOf[I] : -1; }
+  int32_t fusionOf(uint32_t I) const {
+    return top(I) && !Unfused[I] ? FusionOf[I] : -1;
+  }
   bool observed(uint32_t I) const { return Obs && !Prog.forEach(PlanOf[I]); }
   void beginNode(uint32_t I);
 
@@ -440,6 +442,9 @@ class Scheduler : public ir::EvalScope {
   // model calls go out as one request in the next turn).
   std::vector<int32_t> FusionOf;  ///< Step -> plan model_fusions index, or -1.
   std::vector<char> FusionLease;  ///< A member took a token this turn.
+  /// Steps asked to send their own request (ActionResult::AskAgain): no
+  /// longer fused, admitted like any step.
+  std::vector<char> Unfused;
   std::vector<Executor::TimerId> GroupTimers;  ///< Wakes a group when a token is due.
   std::array<size_t, 6> Counts{};              ///< Plan steps only.
   size_t Backoffs = 0;                         ///< Nodes waiting to retry.

@@ -39,6 +39,9 @@ struct CallStart {
   llvm::StringRef Provider;  ///< ProviderConfig::Name.
   llvm::StringRef Body;      ///< The JSON body sent (no key is in it).
   unsigned MaxTokens = 0;    ///< The answer's limit as sent (0: none sent).
+  /// A part of a fused request (docs/fusion.md): the steps that shared
+  /// it, comma-separated; "" for a step's own call.
+  llvm::StringRef SharedRequest;
 };
 
 /// How a call ended.
@@ -49,6 +52,13 @@ struct CallEnd {
   bool Ok = false;
   std::string Answer;  ///< The answer's text (structured: its JSON), when Ok.
   std::string Error;   ///< Why it failed (redacted), when !Ok.
+  /// Requests this end counts: 1, or 0 for the parts of a fused request
+  /// after the first (the request, its latency and its retries are
+  /// counted once, on its first part).
+  unsigned Calls = 1;
+  /// Tokens is already an estimate (a fused request without `usage`, its
+  /// estimate split across the parts): charged as is, marked estimated.
+  bool Estimated = false;
 };
 
 /// An observer refused a call (a budget is spent): final, not retried.

@@ -33,8 +33,9 @@ struct FusedPart {
 /// schema key (`[A-Za-z0-9_-]`), `p<index>_` in front so keys stay unique.
 std::string fusedKey(size_t Index, llvm::StringRef StepId);
 
-/// The request asking for every part at once: \p System once, then each
-/// part's prompt under its key; the answer schema has one required
+/// The request asking for every part at once: \p System once, then the
+/// parts as a JSON object of {key: prompt} (data, so no prompt can forge
+/// another part); the answer schema has one required
 /// property a part. \p MaxTokens is the request's answer limit (0: the
 /// service's).
 ChatRequest buildFusedRequest(const std::string &Model, const std::string &System,
@@ -67,21 +68,25 @@ std::vector<Usage> splitUsage(const Usage &Total, llvm::ArrayRef<FusedPart> Part
 
 namespace orch::llm {
 
-/// Tells \p Inner of a fused call as one call a part: each part's step id
-/// as the caller, its share of the tokens (splitUsage) and its own answer,
-/// so accounting, budgets and events stay per step. The request is sent
-/// once; \p Inner sees the parts' shares sum to what it cost.
+/// Tells \p Inner of a fused call: it starts once (one hold for budgets,
+/// under the first part's step id) and ends once a part: each part's step
+/// id as the caller, its share of the tokens (splitUsage, or of the
+/// request's estimate when no usage came) and its own answer, so
+/// accounting and events stay per step. The request (calls, latency,
+/// retries) counts once, on the first part; every part's CallStart names
+/// the steps that shared it. \p Inner sees the parts' shares sum to what
+/// it cost.
 class FusedCallObserver : public CallObserver {
  public:
-  FusedCallObserver(CallObserver &Inner, std::vector<FusedPart> Parts)
-      : Inner(Inner), Parts(std::move(Parts)) {}
+  FusedCallObserver(CallObserver &Inner, std::vector<FusedPart> Parts);
   llvm::Error callStarting(const CallStart &S, uint64_t &Id) override;
   void callEnded(uint64_t Id, const CallStart &S, const CallEnd &E) override;
 
  private:
   CallObserver &Inner;
   std::vector<FusedPart> Parts;
-  std::vector<uint64_t> Ids;  ///< Inner's id of each part accepted so far.
+  std::string Shared;   ///< The parts' step ids, comma-separated.
+  uint64_t HoldId = 0;  ///< Inner's id of the request.
 };
 
 }  // namespace orch::llm

@@ -120,16 +120,19 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     }
     auto [In, Out] = priceOf(S.Model.str());
     Spend One;
-    One.Calls = 1;
+    One.Calls = E.Calls;
     One.InputTokens = E.Tokens.InputTokens;
     One.OutputTokens = E.Tokens.OutputTokens;
     // An answer without usable `usage` is not free: it is charged an
     // estimate (the request's and the answer's bytes / 4), so budgets still
     // hold.
-    bool Estimated = E.Tokens.Unreported > 0 && One.InputTokens + One.OutputTokens == 0;
+    bool Estimated = E.Estimated || (E.Tokens.Unreported > 0 &&
+                                     One.InputTokens + One.OutputTokens == 0);
     if (Estimated) {
-      One.InputTokens = (S.Body.size() + 3) / 4 * E.Tokens.Unreported;
-      One.OutputTokens = (E.Answer.size() + 3) / 4 + 1;
+      if (!E.Estimated) {
+        One.InputTokens = (S.Body.size() + 3) / 4 * E.Tokens.Unreported;
+        One.OutputTokens = (E.Answer.size() + 3) / 4 + 1;
+      }
       warnOnce("usage:" + S.Provider.str(),
                fmt::format("provider `{}` answered model `{}` without token counts "
                            "(`usage`): tokens and cost are estimated from the sizes of "
@@ -141,9 +144,9 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
                fmt::format("model `{}` has no price in the model registry: its calls "
                            "cost $0 and `max_cost_usd` cannot limit them",
                            S.Model));
-    One.Retries = E.Attempts > 1 ? E.Attempts - 1 : 0;
+    One.Retries = E.Calls && E.Attempts > 1 ? E.Attempts - 1 : 0;
     One.CostUsd = double(One.InputTokens) * In + double(One.OutputTokens) * Out;
-    One.LatencyMs = E.Latency.count();
+    One.LatencyMs = E.Calls ? E.Latency.count() : 0;
     for (Spend *T : {&Total, &PerStep[S.Caller.str()]}) {
       T->Calls += One.Calls;
       T->InputTokens += One.InputTokens;
@@ -168,6 +171,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
       Event["provider"] = S.Provider.str();
       Event["attempts"] = E.Attempts;
       if (Estimated) Event["estimated"] = true;
+      if (!S.SharedRequest.empty()) Event["shared_request"] = S.SharedRequest.str();
       json Request = json::parse(S.Body, nullptr, /*allow_exceptions=*/false);
       Event["request"] = Request.is_discarded() ? json(S.Body.str()) : Request;
       if (E.Ok)

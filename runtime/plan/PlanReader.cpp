@@ -131,6 +131,20 @@ class Checker {
         for (uint32_t I : *F->steps())
           if (I >= NSteps)
             return fail(fmt::format("fused request {} names step #{}", G, I));
+        // Members share one admission (the scheduler's fusion lease): they
+        // must be top-level steps of one resource group.
+        const pf::Step *First = P.steps()->Get(F->steps()->Get(0));
+        for (uint32_t I : *F->steps()) {
+          const pf::Step *S = P.steps()->Get(I);
+          if (S->parent() != -1)
+            return fail(fmt::format(
+                "fused request {} names step #{}, which is in a loop body", G, I));
+          if (S->group() != First->group())
+            return fail(fmt::format(
+                "fused request {} mixes resource groups (step #{} is in #{}, step #{} "
+                "in #{})",
+                G, F->steps()->Get(0), First->group(), I, S->group()));
+        }
       }
     llvm::StringSet<> Ids;
     std::vector<std::vector<uint32_t>> Out(NSteps);

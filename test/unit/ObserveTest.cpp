@@ -9,12 +9,15 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "llvm/Support/FileSystem.h"
 #include "runtime/llm/Client.h"
+#include "runtime/llm/FusedRequest.h"
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Inspect.h"
 #include "runtime/observe/Ledger.h"
@@ -357,6 +360,81 @@ TEST(EventLog, KeysNeverLand) {
                  "$0.000007"),
       std::string::npos)
       << Story;
+}
+
+// fuse-models: a fused request under a budget is held once (not once a
+// part: the second part waited forever on the first's hold), counts one
+// call with its latency and retries once, and the parts' tokens sum to
+// what the request cost.
+TEST(FusedLedger, ABudgetHoldsTheRequestOnceAndItCountsOneCall) {
+  Ledger L(nullptr, BudgetLimits{0, 100, false});
+  std::vector<FusedPart> Parts = {{"a", "I loved it", std::nullopt},
+                                  {"b", "It broke on day one", std::nullopt}};
+  FusedCallObserver Obs(L, Parts);
+  std::string Body(1000, 'x');  // ~250 tokens: over the budget alone
+  CallStart S;
+  S.Model = "m";
+  S.Provider = "openai";
+  S.Body = Body;
+  S.MaxTokens = 64;
+  auto Started = std::make_shared<std::promise<bool>>();
+  std::thread T([&Obs, &S, Started] {
+    uint64_t Id = 0;
+    llvm::Error E = Obs.callStarting(S, Id);
+    Started->set_value(!E);
+    llvm::consumeError(std::move(E));
+  });
+  std::future<bool> F = Started->get_future();
+  if (F.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    T.detach();
+    FAIL() << "callStarting of a fused request deadlocked under a budget";
+  }
+  T.join();
+  ASSERT_TRUE(F.get());
+  EXPECT_EQ(L.inFlight(), 1u);
+  CallEnd E;
+  E.Ok = true;
+  E.Attempts = 2;
+  E.Latency = std::chrono::milliseconds(100);
+  E.Tokens.InputTokens = 300;
+  E.Tokens.OutputTokens = 30;
+  E.Answer = json({{"p0_a", "yes"}, {"p1_b", "no"}}).dump();
+  Obs.callEnded(0, S, E);
+  EXPECT_EQ(L.inFlight(), 0u);
+  Spend Tot = L.total();
+  EXPECT_EQ(Tot.Calls, 1u);
+  EXPECT_EQ(Tot.Retries, 1u);
+  EXPECT_EQ(Tot.LatencyMs, 100);
+  EXPECT_EQ(Tot.InputTokens, 300u);
+  EXPECT_EQ(Tot.OutputTokens, 30u);
+  EXPECT_EQ(L.step("a").Calls + L.step("b").Calls, 1u);
+  EXPECT_EQ(L.step("a").InputTokens + L.step("b").InputTokens, 300u);
+}
+
+TEST(FusedLedger, AnUnreportedUsageEstimateIsSplitNotCopied) {
+  Ledger L(nullptr);
+  std::vector<FusedPart> Parts = {{"a", "one", std::nullopt},
+                                  {"b", "two", std::nullopt},
+                                  {"c", "three", std::nullopt}};
+  FusedCallObserver Obs(L, Parts);
+  std::string Body(400, 'x');
+  CallStart S;
+  S.Model = "m";
+  S.Provider = "openai";
+  S.Body = Body;
+  uint64_t Id = 0;
+  ASSERT_FALSE(bool(Obs.callStarting(S, Id)));
+  CallEnd E;
+  E.Ok = true;
+  E.Attempts = 1;
+  E.Tokens.Unreported = 1;
+  E.Answer = json({{"p0_a", "x"}, {"p1_b", "y"}, {"p2_c", "z"}}).dump();
+  Obs.callEnded(Id, S, E);
+  Spend Tot = L.total();
+  EXPECT_EQ(Tot.Calls, 1u);
+  EXPECT_EQ(Tot.InputTokens, 100u);  // the body's estimate once, not 3x
+  EXPECT_EQ(Tot.OutputTokens, (E.Answer.size() + 3) / 4 + 1);
+  EXPECT_FALSE(L.warnings().empty());
 }
 
 }  // namespace

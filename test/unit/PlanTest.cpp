@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -193,6 +194,88 @@ TEST(Plan, ReaderRejectsAForWithoutAName) {
   }
   ASSERT_TRUE(Patched);
   expectRejected(Body, "missing parts");
+}
+
+/// A plan with fused request 0 (steps a and b), a loop `each` whose body
+/// step `c` is a model step, and a step `d` on another provider's group;
+/// \p Patch edits the payload in place, then the plan is read.
+std::string readPatchedFusion(
+    const std::function<void(std::string &, const plan::Plan *)> &Patch) {
+  std::string Text =
+      "name: p\ncontext:\n  fusion: models\nsteps:\n"
+      "  - id: a\n    action: generate\n    model: gpt-4o-mini\n    max_tokens: 20\n"
+      "    parameters:\n      prompt: one\n"
+      "  - id: b\n    action: generate\n    model: gpt-4o-mini\n    max_tokens: 20\n"
+      "    parameters:\n      prompt: two\n"
+      "  - id: d\n    action: generate\n    model: claude-3-5-haiku-latest\n"
+      "    max_tokens: 20\n    parameters:\n      prompt: three\n"
+      "  - id: each\n    for_each: \"{{ [1, 2] }}\"\n    steps:\n"
+      "      - id: c\n        action: generate\n        model: gpt-4o-mini\n"
+      "        max_tokens: 20\n        parameters:\n          prompt: \"{{ item }}\"\n";
+  Built B;
+  build(Text, B);
+  if (::testing::Test::HasFatalFailure()) return "no build";
+  llvm::Expected<runtime::LoadedPlan> Good = runtime::readPlan(B.Bytes);
+  if (!Good) return "good plan refused: " + llvm::toString(Good.takeError());
+  llvm::Expected<llvm::StringRef> Payload = plan::unwrapPlan(B.Bytes);
+  if (!Payload) return llvm::toString(Payload.takeError());
+  std::string Body = Payload->str();
+  const plan::Plan *Root = plan::GetPlan(Body.data());
+  if (!Root->model_fusions() || Root->model_fusions()->size() != 1)
+    return "expected one fused request";
+  Patch(Body, Root);
+  llvm::Expected<runtime::LoadedPlan> L = runtime::readPlan(plan::wrapPlan(Body));
+  if (L) return "accepted";
+  return llvm::toString(L.takeError());
+}
+
+uint32_t stepIndex(const plan::Plan *Root, llvm::StringRef Id) {
+  for (uint32_t I = 0; I < Root->steps()->size(); ++I)
+    if (Root->steps()->Get(I)->id()->str() == Id.str()) return I;
+  return ~0u;
+}
+
+/// Sets member \p K of fused request 0 to step \p To, in place.
+void setMember(std::string &Body, const plan::Plan *Root, size_t K, uint32_t To) {
+  const uint32_t *Steps = Root->model_fusions()->Get(0)->steps()->data();
+  size_t At = reinterpret_cast<const char *>(Steps + K) - Body.data();
+  std::memcpy(&Body[At], &To, sizeof(To));
+}
+
+TEST(Plan, ReaderRejectsAFusedRequestNamingNoStep) {
+  std::string Why = readPatchedFusion([](std::string &Body, const plan::Plan *Root) {
+    setMember(Body, Root, 1, Root->steps()->size() + 5);
+  });
+  EXPECT_NE(Why.find("fused request 0 names step #"), std::string::npos) << Why;
+}
+
+TEST(Plan, ReaderRejectsAFusedRequestOfOneStep) {
+  std::string Why = readPatchedFusion([](std::string &Body, const plan::Plan *Root) {
+    // The vector's length, just before its first element.
+    const uint32_t *Steps = Root->model_fusions()->Get(0)->steps()->data();
+    size_t At = reinterpret_cast<const char *>(Steps) - Body.data() - sizeof(uint32_t);
+    uint32_t One = 1;
+    std::memcpy(&Body[At], &One, sizeof(One));
+  });
+  EXPECT_NE(Why.find("fused request 0 has fewer than two steps"), std::string::npos)
+      << Why;
+}
+
+TEST(Plan, ReaderRejectsAFusedRequestWithALoopBodyStep) {
+  std::string Why = readPatchedFusion([](std::string &Body, const plan::Plan *Root) {
+    setMember(Body, Root, 1, stepIndex(Root, "c"));
+  });
+  EXPECT_NE(Why.find("which is in a loop body"), std::string::npos) << Why;
+}
+
+TEST(Plan, ReaderRejectsAFusedRequestAcrossResourceGroups) {
+  std::string Why = readPatchedFusion([](std::string &Body, const plan::Plan *Root) {
+    uint32_t D = stepIndex(Root, "d");
+    ASSERT_NE(Root->steps()->Get(D)->group(),
+              Root->steps()->Get(Root->model_fusions()->Get(0)->steps()->Get(0))->group());
+    setMember(Body, Root, 1, D);
+  });
+  EXPECT_NE(Why.find("mixes resource groups"), std::string::npos) << Why;
 }
 
 }  // namespace
