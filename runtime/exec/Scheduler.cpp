@@ -821,6 +821,7 @@ void Scheduler::abandonRetries(const std::string &Why) {
     StepState &St = States[I];
     if (St.Status != StepStatus::Backoff) continue;
     endAttempt(I, false);
+    St.FailedFields = nullptr;  // only a loop's finished items are reported
     St.Finished = Exec.now();
     St.Error += " (" + Why + ")";
     setStatus(I, StepStatus::Failed);
