@@ -93,7 +93,10 @@ void AnswerReader::line(llvm::StringRef L, std::vector<std::string> &Out) {
 }
 
 bool AnswerReader::queue(size_t N) {
-  if (Queued.fetch_add(N) + N > MaxQueued) {
+  // A batch is admitted while what waits is under the limit, so one event
+  // up to the answer limit (Max) always passes when the loop has caught up;
+  // what waits stays below MaxQueued + N.
+  if (Queued.fetch_add(N) >= MaxQueued) {
     Queued.fetch_sub(N);
     Over = Backlog = true;
     std::string().swap(Buf);

@@ -52,7 +52,9 @@ class AnswerReader {
 
   /// Counts \p N bytes of events handed on but not yet handled (the
   /// reading thread may run far ahead of the one that handles them). False,
-  /// and the answer is over (backlogged()), when that passes MaxQueued.
+  /// and the answer is over (backlogged()), when MaxQueued bytes or more
+  /// already wait: one event up to Max always passes an idle loop, and what
+  /// waits stays under MaxQueued + Max.
   bool queue(size_t N);
   /// The most events handed on may weigh before they are handled.
   size_t queueLimit() const { return MaxQueued; }
@@ -72,8 +74,8 @@ class AnswerReader {
   std::string Buf;          ///< A JSON body, or SSE's unfinished line.
   std::string Data;         ///< The current SSE event's data so far.
   bool HasData = false;
-  bool Begun = false;  ///< SSE: past a leading byte order mark.
-  bool SkipLf = false; ///< SSE: the last piece ended in CR.
+  bool Begun = false;   ///< SSE: past a leading byte order mark.
+  bool SkipLf = false;  ///< SSE: the last piece ended in CR.
   bool Over = false;
   bool Backlog = false;
   std::atomic<size_t> Queued{0};

@@ -369,7 +369,8 @@ llvm::Expected<std::unique_ptr<StateStore>> openPostgresStore(const std::string 
   PGconn *C = PQconnectdb(Url.c_str());
   if (!C || PQstatus(C) != CONNECTION_OK) {
     std::string Why =
-        C ? llvm::StringRef(PQerrorMessage(C)).trim().str() : "out of memory";
+        C ? ir::scrubConnSecrets(Url, llvm::StringRef(PQerrorMessage(C)).trim())
+          : "out of memory";
     PQfinish(C);
     return llvm::createStringError(
         fmt::format("cannot connect to the state store `{}`: {}", redactUrl(Url), Why));

@@ -378,14 +378,21 @@ TEST(McpAnswerReader, SseCrLineEndsAndByteOrderMark) {
     return Out;
   };
   using V = std::vector<std::string>;
-  EXPECT_EQ(Read({"\xEF\xBB\xBF" "data: {\"a\":1}\n\n"}), V{"{\"a\":1}"});
-  EXPECT_EQ(Read({"\xEF", "\xBB", "\xBF" "data: x\n\n"}), V{"x"});
+  EXPECT_EQ(Read({"\xEF\xBB\xBF"
+                  "data: {\"a\":1}\n\n"}),
+            V{"{\"a\":1}"});
+  EXPECT_EQ(Read({"\xEF", "\xBB",
+                  "\xBF"
+                  "data: x\n\n"}),
+            V{"x"});
   EXPECT_EQ(Read({"data: x\r\rdata: y\r\r"}), (V{"x", "y"}));
   EXPECT_EQ(Read({"data: x\r\n\r\n"}), V{"x"});
   // A CR at the end of a piece and a LF at the start of the next: one end.
   EXPECT_EQ(Read({"data: x\r", "\ndata: y\r", "\n\r", "\n"}), V{"x\ny"});
   // Only one mark, and only at the start.
-  EXPECT_EQ(Read({"data: x\n\n\xEF\xBB\xBF" "data: y\n\n"}), V{"x"});
+  EXPECT_EQ(Read({"data: x\n\n\xEF\xBB\xBF"
+                  "data: y\n\n"}),
+            V{"x"});
 }
 
 TEST(McpAnswerReader, JsonBodyKeptToItsEnd) {
@@ -401,6 +408,20 @@ TEST(McpAnswerReader, JsonBodyKeptToItsEnd) {
   EXPECT_FALSE(Big.feed({}, std::string(17, ' '), Out));
   Big.finish(Out);
   EXPECT_EQ(Out.size(), 1u);  // nothing from an answer over the limit
+}
+
+// One event as large as the answer limit passes the backlog bound when
+// nothing waits; a second one while it waits does not (review: an idle
+// loop refused any event over the 8 MiB backlog bound).
+TEST(McpAnswerReader, BacklogAdmitsOneLargeEventWhenNothingWaits) {
+  AnswerReader R(64, 8);
+  EXPECT_TRUE(R.queue(40));
+  EXPECT_FALSE(R.backlogged());
+  EXPECT_FALSE(R.queue(1));
+  EXPECT_TRUE(R.backlogged());
+  EXPECT_EQ(R.queued(), 40u);
+  R.handled(40);
+  EXPECT_EQ(R.queued(), 0u);
 }
 
 TEST(McpResponseMessages, JsonBodiesAndSse) {

@@ -522,6 +522,11 @@ TEST(ConnUrl, FindsAndRedactsEveryPasswordForm) {
       {"postgresql://orch@h?password=S3CRET", "postgresql://orch@h?password=***"},
       {"postgresql://orch:S3CRET@h?password=S3CRET",
        "postgresql://orch:***@h?password=***"},
+      // Quick review after the fix: a `?` in the user name, a `/` in the
+      // password.
+      {"postgresql://us?er@h/db?password=S3CRET", "postgresql://us?er@h/db?password=***"},
+      {"postgresql://us?er@h?password=S3CRET", "postgresql://us?er@h?password=***"},
+      {"postgresql://orch:S3CRET/x@h/db", "postgresql://orch:***@h/db"},
   };
   for (const Case &C : Cases) {
     EXPECT_TRUE(orch::ir::connUrlHasPassword(C.Url)) << C.Url;
@@ -534,4 +539,17 @@ TEST(ConnUrl, FindsAndRedactsEveryPasswordForm) {
     EXPECT_EQ(orch::state::redactUrl(Clean), Clean);
   }
   EXPECT_EQ(orch::ir::percentDecode("pass%77ord%zz%4"), "password%zz%4");
+  // libpq's own messages quote a malformed value, or a port read from what
+  // was meant as a password: scrubbed before they are shown.
+  EXPECT_EQ(orch::ir::scrubConnSecrets("postgresql://orch:S3CRET%zz@127.0.0.1:1/db",
+                                       "invalid percent-encoded token: \"S3CRET%zz\""),
+            "invalid percent-encoded token: \"***\"");
+  EXPECT_EQ(orch::ir::scrubConnSecrets("postgresql://orch@h/db?password=S3CRET%00",
+                                       "forbidden value %00 in percent-encoded value: "
+                                       "\"S3CRET%00\""),
+            "forbidden value %00 in percent-encoded value: \"***\"");
+  EXPECT_EQ(orch::ir::scrubConnSecrets("postgresql://orch:ab/cd+S3CRET@127.0.0.1/db",
+                                       "invalid integer value \"ab\" for connection "
+                                       "option \"port\""),
+            "invalid integer value \"***\" for connection option \"port\"");
 }
