@@ -676,7 +676,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
     // (its group's token and slot; the fused request's slot is free now
     // that it ended). The same attempt goes on.
     St.SharedRequest = std::move(R.SharedRequest);
-    Unfused[I] = 1;
+    if (top(I)) Unfused[I] = 1;  // loop-body instances never fuse
     --St.Attempts;
     setStatus(I, StepStatus::Pending);
     pushReady(I);
@@ -684,7 +684,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
     return;
   }
   if (observed(I)) Obs->attemptEnded(I, St.Attempts, R);
-  if (!Unfused[I] || !R.SharedRequest.empty() || St.SharedRequest.empty())
+  if (!top(I) || !Unfused[I] || !R.SharedRequest.empty() || St.SharedRequest.empty())
     St.SharedRequest = std::move(R.SharedRequest);
   if (R.Ok)
     complete(I, std::move(R.Fields));
