@@ -684,7 +684,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
     return;
   }
   if (observed(I)) Obs->attemptEnded(I, St.Attempts, R);
-  if (!top(I) || !Unfused[I] || !R.SharedRequest.empty() || St.SharedRequest.empty())
+  if (!unfused(I) || !R.SharedRequest.empty() || St.SharedRequest.empty())
     St.SharedRequest = std::move(R.SharedRequest);
   if (R.Ok)
     complete(I, std::move(R.Fields));

@@ -340,14 +340,15 @@ class Scheduler : public ir::EvalScope {
   void itemFailed(uint32_t I);
   /// `loop[3].step` for a body step's instance, the id for a plan step.
   std::string nodePath(uint32_t I) const;
+  /// Step I was told to ask alone (fuse-models' AskAgain); loop-body
+  /// instances, which never fuse, are never in the table.
+  bool unfused(uint32_t I) const { return top(I) && Unfused[I]; }
+  /// The plan's fused model request step I belongs to, or -1 (loop-body
+  /// instances never fuse: the pass leaves bodies alone).
+  int32_t fusionOf(uint32_t I) const { return top(I) && !unfused(I) ? FusionOf[I] : -1; }
   /// Observers see the attempts of steps that run actions: plan steps and
   /// loop items' steps (not loops: their items' steps run); stepSettled()
   /// is for plan steps only.
-  /// The plan's fused model request step I belongs to, or -1 (loop-body
-  /// instances never fuse: the pass leaves bodies alone).
-  int32_t fusionOf(uint32_t I) const {
-    return top(I) && !Unfused[I] ? FusionOf[I] : -1;
-  }
   bool observed(uint32_t I) const { return Obs && !Prog.forEach(PlanOf[I]); }
   void beginNode(uint32_t I);
 
