@@ -7,6 +7,7 @@
 
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Metrics.h"
+#include "runtime/observe/Tracer.h"
 
 namespace orch::observe {
 
@@ -111,6 +112,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
   uint64_t MetricIn = 0, MetricOut = 0;
   unsigned MetricRetries = 0;
   double MetricCost = 0;
+  bool WasEstimated = false;
   {
     std::lock_guard<std::mutex> L(M);
     if (auto It = Holds.find(Id); It != Holds.end()) {
@@ -126,8 +128,8 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     // An answer without usable `usage` is not free: it is charged an
     // estimate (the request's and the answer's bytes / 4), so budgets still
     // hold.
-    bool Estimated = E.Estimated || (E.Tokens.Unreported > 0 &&
-                                     One.InputTokens + One.OutputTokens == 0);
+    bool Estimated = E.Estimated ||
+                     (E.Tokens.Unreported > 0 && One.InputTokens + One.OutputTokens == 0);
     if (Estimated) {
       if (!E.Estimated) {
         One.InputTokens = (S.Body.size() + 3) / 4 * E.Tokens.Unreported;
@@ -159,6 +161,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     MetricOut = One.OutputTokens;
     MetricRetries = unsigned(One.Retries);
     MetricCost = One.CostUsd;
+    WasEstimated = Estimated;
     if (BudgetBreach B; Limits.any() && reached(Total.tokens(), Total.CostUsd, B)) {
       B.Step = S.Caller.str();
       noteBreach(B);
@@ -184,6 +187,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
   if (Meters)
     Meters->modelCall(S.Model, S.Provider, MetricIn, MetricOut, MetricCost, MetricRetries,
                       E.Ok);
+  if (Trace) Trace->modelCall(S, E, MetricIn, MetricOut, MetricCost, WasEstimated);
   if (Events) Events->emit(std::move(Event));
 }
 
@@ -207,11 +211,22 @@ void Ledger::warnOnce(const std::string &Key, std::string Message) {
   // Called with M held.
   if (!Warned.insert(Key).second) return;
   Warnings.push_back(std::move(Message));
+  WarningKinds.push_back(llvm::StringRef(Key).starts_with("usage:")
+                             ? LedgerWarning::Estimated
+                             : LedgerWarning::Unpriced);
 }
 
 std::vector<std::string> Ledger::warnings() const {
   std::lock_guard<std::mutex> L(M);
   return Warnings;
+}
+
+std::vector<std::pair<LedgerWarning, std::string>> Ledger::kindedWarnings() const {
+  std::lock_guard<std::mutex> L(M);
+  std::vector<std::pair<LedgerWarning, std::string>> Out;
+  for (size_t I = 0; I < Warnings.size(); ++I)
+    Out.push_back({WarningKinds[I], Warnings[I]});
+  return Out;
 }
 
 std::optional<BudgetBreach> Ledger::breach() const {

@@ -29,6 +29,7 @@ namespace orch::observe {
 
 class EventLog;
 class Metrics;
+class Tracer;
 
 /// What calls spent.
 struct Spend {
@@ -61,6 +62,12 @@ struct BudgetBreach {
   std::string message() const;
 };
 
+/// What a warning of the ledger is about.
+enum class LedgerWarning {
+  Estimated,  ///< A provider answered without token counts: they are estimated.
+  Unpriced,   ///< A model has no price under a cost budget.
+};
+
 /// USD per input and per output token of a model (0, 0: unpriced).
 using PriceLookup = std::function<std::pair<double, double>(const std::string &Model)>;
 
@@ -77,6 +84,8 @@ class Ledger : public llm::CallObserver {
 
   /// Counts every call ended from now on into \p M (null: none).
   void setMetrics(Metrics *M) { Meters = M; }
+  /// Gives every call ended from now on a span in \p T (null: none).
+  void setTracer(Tracer *T) { Trace = T; }
 
   /// The run's total so far.
   Spend total() const;
@@ -92,6 +101,8 @@ class Ledger : public llm::CallObserver {
   /// that reports no token counts (its calls are estimated), a model
   /// without a price under a cost budget.
   std::vector<std::string> warnings() const;
+  /// warnings(), each with what it is about.
+  std::vector<std::pair<LedgerWarning, std::string>> kindedWarnings() const;
 
  private:
   /// The reservation of a call: tokens and cost.
@@ -110,6 +121,7 @@ class Ledger : public llm::CallObserver {
   BudgetLimits Limits;
   EventLog *Events;
   Metrics *Meters = nullptr;
+  Tracer *Trace = nullptr;
   std::function<void(const BudgetBreach &)> OnBreach;
   mutable std::mutex M;
   std::condition_variable Settled;  ///< A reservation was settled.
@@ -121,6 +133,7 @@ class Ledger : public llm::CallObserver {
   uint64_t NextId = 1;
   std::set<std::string> Warned;
   std::vector<std::string> Warnings;
+  std::vector<LedgerWarning> WarningKinds;  ///< By warning.
   std::optional<BudgetBreach> Breach;
 };
 
