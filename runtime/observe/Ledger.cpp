@@ -31,6 +31,27 @@ json Spend::toJson() const {
               {"latency_ms", LatencyMs}};
 }
 
+Spend Spend::fromJson(const json &J) {
+  Spend S;
+  if (!J.is_object()) return S;
+  auto Count = [&](const char *K) -> uint64_t {
+    auto It = J.find(K);
+    if (It == J.end() || !It->is_number()) return 0;
+    double D = It->get<double>();
+    return D > 0 && D < 1e18 ? uint64_t(D) : 0;
+  };
+  S.Calls = Count("calls");
+  S.InputTokens = Count("input_tokens");
+  S.OutputTokens = Count("output_tokens");
+  S.Retries = Count("retries");
+  S.LatencyMs = int64_t(Count("latency_ms"));
+  if (auto It = J.find("cost_usd"); It != J.end() && It->is_number()) {
+    double D = It->get<double>();
+    S.CostUsd = D > 0 && D < 1e12 ? D : 0;
+  }
+  return S;
+}
+
 std::string BudgetBreach::message() const {
   if (Budget == "max_tokens")
     return fmt::format("budget `max_tokens` of {} reached: {} tokens spent, by step `{}`",
@@ -189,6 +210,18 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
                       E.Ok);
   if (Trace) Trace->modelCall(S, E, MetricIn, MetricOut, MetricCost, WasEstimated);
   if (Events) Events->emit(std::move(Event));
+}
+
+void Ledger::carry(const std::string &Step, const Spend &E) {
+  std::lock_guard<std::mutex> L(M);
+  for (Spend *T : {&Total, &PerStep[Step]}) {
+    T->Calls += E.Calls;
+    T->InputTokens += E.InputTokens;
+    T->OutputTokens += E.OutputTokens;
+    T->Retries += E.Retries;
+    T->CostUsd += E.CostUsd;
+    T->LatencyMs += E.LatencyMs;
+  }
 }
 
 Spend Ledger::total() const {

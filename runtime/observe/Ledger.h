@@ -41,6 +41,8 @@ struct Spend {
   uint64_t tokens() const { return InputTokens + OutputTokens; }
   /// `{calls, input_tokens, output_tokens, retries, cost_usd, latency_ms}`.
   orch::ir::Json toJson() const;
+  /// The inverse of toJson() (missing or malformed counts are 0).
+  static Spend fromJson(const orch::ir::Json &J);
 };
 
 /// A run's limits (0: none).
@@ -86,6 +88,10 @@ class Ledger : public llm::CallObserver {
   void setMetrics(Metrics *M) { Meters = M; }
   /// Gives every call ended from now on a span in \p T (null: none).
   void setTracer(Tracer *T) { Trace = T; }
+
+  /// Counts what step \p Step spent in earlier invocations of this run (a
+  /// `--resume`): it is part of the totals and of the budget from now on.
+  void carry(const std::string &Step, const Spend &Earlier);
 
   /// The run's total so far.
   Spend total() const;

@@ -88,7 +88,7 @@ orch::ir::Json otlpTraceRequest(const std::vector<Span> &Spans, llvm::StringRef 
 class SpanExporter {
  public:
   /// Spans queued; more are dropped (counted).
-  static constexpr size_t QueueLimit = 4096;
+  static constexpr size_t QueueLimit = 16384;
   /// Spans a request carries at most.
   static constexpr size_t BatchSize = 512;
   /// An idle exporter sends what is queued this often.

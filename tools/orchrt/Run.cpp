@@ -77,6 +77,18 @@ llvm::Expected<std::string> readAll(const std::string &Path) {
   return (*Buf)->getBuffer().str();
 }
 
+/// Counts what the steps of an earlier invocation of the run spent (each
+/// step's `usage` in \p Prior, a result or the store's record) into
+/// \p Ledger: a budget holds across `--resume`.
+void carryUsage(observe::Ledger &Ledger, const json &Prior) {
+  auto Steps = Prior.find("steps");
+  if (Steps == Prior.end() || !Steps->is_object()) return;
+  for (auto &[Id, Entry] : Steps->items())
+    if (Entry.is_object())
+      if (auto U = Entry.find("usage"); U != Entry.end() && U->is_object())
+        Ledger.carry(Id, observe::Spend::fromJson(*U));
+}
+
 }  // namespace
 
 void raiseFdLimit() {
@@ -395,6 +407,7 @@ int runPlan(const RunCommand &Cmd) {
                       {"steps", Sched.size()}});
 
   if (Durable && Durable->identity().Resumed) {
+    carryUsage(Ledger, Durable->prior());
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Durable->prior(), SpillRoot);
     if (!N)
       return usageError(DiagKind::ResumeMismatch, Durable->identity().RunId,
@@ -411,6 +424,7 @@ int runPlan(const RunCommand &Cmd) {
       return usage(fmt::format("--resume `{}`: {}", Cmd.ResumePath, Deep));
     if (Prior.is_discarded())
       return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
+    carryUsage(Ledger, Prior);
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior, SpillRoot);
     if (!N)
       return usage(fmt::format("cannot resume from `{}`: {}", Cmd.ResumePath,
@@ -421,6 +435,11 @@ int runPlan(const RunCommand &Cmd) {
   }
 
   auto WallStart = std::chrono::system_clock::now();
+  if (Durable)
+    Durable->recorder().setUsageOf([&Ledger](const std::string &Step) -> json {
+      observe::Spend S = Ledger.step(Step);
+      return S.Calls || S.tokens() ? S.toJson() : json();
+    });
   if (Durable) Durable->recorder().attach(Sched, *Plan, WallStart);
   if (Durable && ResumeFromFile) Durable->recorder().recordTakenOver();
   // Without a store, the result file doubles as a checkpoint: rewritten at
