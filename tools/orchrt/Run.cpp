@@ -208,7 +208,8 @@ int runPlan(const RunCommand &Cmd) {
   for (const std::string &W : Otlp.Warnings)
     printDiag("orchrt", DiagKind::TraceExport, W);
   std::vector<std::string> Secrets = observe::secretsFromEnvironment();
-  for (const llm::Header &H : Otlp.Headers) Secrets.push_back(H.second);  // never logged
+  for (const llm::Header &H : Otlp.Headers)  // never logged (as the environment's)
+    if (H.second.size() >= 8) Secrets.push_back(H.second);
   std::unique_ptr<observe::EventLog> Events;
   if (!Cmd.EventsPath.empty()) {
     auto L = observe::EventLog::open(Cmd.EventsPath, Secrets);
@@ -394,8 +395,11 @@ int runPlan(const RunCommand &Cmd) {
   // run that failed or was interrupted first keeps its own status.
   auto BudgetStopped = [&] {
     RunStatus S = Sched.status();
+    // The stop's own message, or the failure of a step whose first call
+    // the budget refused (a resume that starts with the budget spent).
     return Ledger.breach() && !Limits.WarnOnly && S != RunStatus::Completed &&
-           S != RunStatus::Interrupted && Sched.runError() == Ledger.breach()->message();
+           S != RunStatus::Interrupted &&
+           llvm::StringRef(Sched.runError()).ends_with(Ledger.breach()->message());
   };
   auto Status = [&] {
     return OverBudget ? "budget_exceeded" : runStatusName(Sched.status());
