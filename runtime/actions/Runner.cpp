@@ -186,6 +186,13 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
           return llvm::StringRef(H.first).equals_insensitive("Idempotency-Key");
         }))
       Req.Headers.push_back({"Idempotency-Key", R.IdempotencyKey});
+    // A traced run passes its context on (W3C trace context); the step's
+    // own header wins.
+    if (Config.TraceParent && llvm::none_of(Req.Headers, [](const llm::Header &H) {
+          return llvm::StringRef(H.first).equals_insensitive("traceparent");
+        }))
+      if (std::string TP = Config.TraceParent(R.StepId); !TP.empty())
+        Req.Headers.push_back({"traceparent", std::move(TP)});
     // Rendered text must not smuggle a header or a request (CR/LF).
     if (std::string Why = unsafeHttpText(Req); !Why.empty())
       return Done(ActionResult::failure(Why, false)), nullptr;

@@ -1,6 +1,7 @@
 //===- Runner.h - The built-in actions and LLM steps, by name --*- C++ -*-===//
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,9 @@ struct RunnerConfig {
   LlmSettings Llm;
   /// The plan's `mcp_servers:` (the `mcp` action).
   std::vector<McpServerSpec> McpServers;
+  /// Tracing (runtime/observe): the W3C `traceparent` value for a request
+  /// of the step with this id, passed on by `http.request`; empty: none.
+  std::function<std::string(llvm::StringRef StepId)> TraceParent;
 };
 
 /// Starts each action by its name (ir/Actions.h); any other name is an LLM

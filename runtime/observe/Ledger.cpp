@@ -7,6 +7,7 @@
 
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Metrics.h"
+#include "runtime/observe/Tracer.h"
 
 namespace orch::observe {
 
@@ -28,6 +29,27 @@ json Spend::toJson() const {
               {"retries", Retries},
               {"cost_usd", CostUsd},
               {"latency_ms", LatencyMs}};
+}
+
+Spend Spend::fromJson(const json &J) {
+  Spend S;
+  if (!J.is_object()) return S;
+  auto Count = [&](const char *K) -> uint64_t {
+    auto It = J.find(K);
+    if (It == J.end() || !It->is_number()) return 0;
+    double D = It->get<double>();
+    return D > 0 && D < 1e18 ? uint64_t(D) : 0;
+  };
+  S.Calls = Count("calls");
+  S.InputTokens = Count("input_tokens");
+  S.OutputTokens = Count("output_tokens");
+  S.Retries = Count("retries");
+  S.LatencyMs = int64_t(Count("latency_ms"));
+  if (auto It = J.find("cost_usd"); It != J.end() && It->is_number()) {
+    double D = It->get<double>();
+    S.CostUsd = D > 0 && D < 1e12 ? D : 0;
+  }
+  return S;
 }
 
 std::string BudgetBreach::message() const {
@@ -111,6 +133,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
   uint64_t MetricIn = 0, MetricOut = 0;
   unsigned MetricRetries = 0;
   double MetricCost = 0;
+  bool WasEstimated = false;
   {
     std::lock_guard<std::mutex> L(M);
     if (auto It = Holds.find(Id); It != Holds.end()) {
@@ -126,8 +149,8 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     // An answer without usable `usage` is not free: it is charged an
     // estimate (the request's and the answer's bytes / 4), so budgets still
     // hold.
-    bool Estimated = E.Estimated || (E.Tokens.Unreported > 0 &&
-                                     One.InputTokens + One.OutputTokens == 0);
+    bool Estimated = E.Estimated ||
+                     (E.Tokens.Unreported > 0 && One.InputTokens + One.OutputTokens == 0);
     if (Estimated) {
       if (!E.Estimated) {
         One.InputTokens = (S.Body.size() + 3) / 4 * E.Tokens.Unreported;
@@ -159,6 +182,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     MetricOut = One.OutputTokens;
     MetricRetries = unsigned(One.Retries);
     MetricCost = One.CostUsd;
+    WasEstimated = Estimated;
     if (BudgetBreach B; Limits.any() && reached(Total.tokens(), Total.CostUsd, B)) {
       B.Step = S.Caller.str();
       noteBreach(B);
@@ -184,7 +208,20 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
   if (Meters)
     Meters->modelCall(S.Model, S.Provider, MetricIn, MetricOut, MetricCost, MetricRetries,
                       E.Ok);
+  if (Trace) Trace->modelCall(S, E, MetricIn, MetricOut, MetricCost, WasEstimated);
   if (Events) Events->emit(std::move(Event));
+}
+
+void Ledger::carry(const std::string &Step, const Spend &E) {
+  std::lock_guard<std::mutex> L(M);
+  for (Spend *T : {&Total, &PerStep[Step]}) {
+    T->Calls += E.Calls;
+    T->InputTokens += E.InputTokens;
+    T->OutputTokens += E.OutputTokens;
+    T->Retries += E.Retries;
+    T->CostUsd += E.CostUsd;
+    T->LatencyMs += E.LatencyMs;
+  }
 }
 
 Spend Ledger::total() const {
@@ -207,11 +244,22 @@ void Ledger::warnOnce(const std::string &Key, std::string Message) {
   // Called with M held.
   if (!Warned.insert(Key).second) return;
   Warnings.push_back(std::move(Message));
+  WarningKinds.push_back(llvm::StringRef(Key).starts_with("usage:")
+                             ? LedgerWarning::Estimated
+                             : LedgerWarning::Unpriced);
 }
 
 std::vector<std::string> Ledger::warnings() const {
   std::lock_guard<std::mutex> L(M);
   return Warnings;
+}
+
+std::vector<std::pair<LedgerWarning, std::string>> Ledger::kindedWarnings() const {
+  std::lock_guard<std::mutex> L(M);
+  std::vector<std::pair<LedgerWarning, std::string>> Out;
+  for (size_t I = 0; I < Warnings.size(); ++I)
+    Out.push_back({WarningKinds[I], Warnings[I]});
+  return Out;
 }
 
 std::optional<BudgetBreach> Ledger::breach() const {

@@ -29,6 +29,7 @@ namespace orch::observe {
 
 class EventLog;
 class Metrics;
+class Tracer;
 
 /// What calls spent.
 struct Spend {
@@ -40,6 +41,8 @@ struct Spend {
   uint64_t tokens() const { return InputTokens + OutputTokens; }
   /// `{calls, input_tokens, output_tokens, retries, cost_usd, latency_ms}`.
   orch::ir::Json toJson() const;
+  /// The inverse of toJson() (missing or malformed counts are 0).
+  static Spend fromJson(const orch::ir::Json &J);
 };
 
 /// A run's limits (0: none).
@@ -61,6 +64,12 @@ struct BudgetBreach {
   std::string message() const;
 };
 
+/// What a warning of the ledger is about.
+enum class LedgerWarning {
+  Estimated,  ///< A provider answered without token counts: they are estimated.
+  Unpriced,   ///< A model has no price under a cost budget.
+};
+
 /// USD per input and per output token of a model (0, 0: unpriced).
 using PriceLookup = std::function<std::pair<double, double>(const std::string &Model)>;
 
@@ -77,6 +86,12 @@ class Ledger : public llm::CallObserver {
 
   /// Counts every call ended from now on into \p M (null: none).
   void setMetrics(Metrics *M) { Meters = M; }
+  /// Gives every call ended from now on a span in \p T (null: none).
+  void setTracer(Tracer *T) { Trace = T; }
+
+  /// Counts what step \p Step spent in earlier invocations of this run (a
+  /// `--resume`): it is part of the totals and of the budget from now on.
+  void carry(const std::string &Step, const Spend &Earlier);
 
   /// The run's total so far.
   Spend total() const;
@@ -92,6 +107,8 @@ class Ledger : public llm::CallObserver {
   /// that reports no token counts (its calls are estimated), a model
   /// without a price under a cost budget.
   std::vector<std::string> warnings() const;
+  /// warnings(), each with what it is about.
+  std::vector<std::pair<LedgerWarning, std::string>> kindedWarnings() const;
 
  private:
   /// The reservation of a call: tokens and cost.
@@ -110,6 +127,7 @@ class Ledger : public llm::CallObserver {
   BudgetLimits Limits;
   EventLog *Events;
   Metrics *Meters = nullptr;
+  Tracer *Trace = nullptr;
   std::function<void(const BudgetBreach &)> OnBreach;
   mutable std::mutex M;
   std::condition_variable Settled;  ///< A reservation was settled.
@@ -121,6 +139,7 @@ class Ledger : public llm::CallObserver {
   uint64_t NextId = 1;
   std::set<std::string> Warned;
   std::vector<std::string> Warnings;
+  std::vector<LedgerWarning> WarningKinds;  ///< By warning.
   std::optional<BudgetBreach> Breach;
 };
 

@@ -118,6 +118,8 @@ void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
                               : Sched->keyAttempt(I) - (St.CutOff && St.Attempts ? 1 : 0);
   J.Entry = runtime::stepEntry(*Sched, I, WallStart);
   J.Entry["attempts"] = J.Rec.Attempts;
+  if (UsageOf)
+    if (json U = UsageOf(J.Rec.StepId); !U.is_null()) J.Entry["usage"] = std::move(U);
   // A `continue` failure keeps what its attempt produced (stderr, exit
   // code): later steps read it, also after a resume (not in `--out`).
   if (St.Status == StepStatus::Failed && St.Result.is_object()) {

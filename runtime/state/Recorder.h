@@ -79,6 +79,12 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   /// the run, if any.
   llvm::Error finish(llvm::StringRef Status, llvm::StringRef Error);
 
+  /// Adds `usage` to each step's record: what \p UsageOf gives for its
+  /// id (null: nothing). A resume carries it into its budget. Before attach().
+  void setUsageOf(std::function<orch::ir::Json(const std::string &StepId)> UsageOf) {
+    this->UsageOf = std::move(UsageOf);
+  }
+
   /// Steps recorded so far (for tests and benchmarks).
   size_t recorded() const;
 
@@ -112,6 +118,7 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   std::vector<char> Queued;       ///< Steps handed to the writer.
   std::vector<int64_t> CacheTtl;  ///< Each step's `cache:` seconds (-1: off).
   std::chrono::system_clock::time_point WallStart;
+  std::function<orch::ir::Json(const std::string &)> UsageOf;
 
   mutable std::mutex M;
   std::condition_variable Wake, Idle;

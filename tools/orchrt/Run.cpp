@@ -38,6 +38,8 @@
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Ledger.h"
 #include "runtime/observe/Metrics.h"
+#include "runtime/observe/Otlp.h"
+#include "runtime/observe/Tracer.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
 
@@ -73,6 +75,18 @@ llvm::Expected<std::string> readAll(const std::string &Path) {
     return llvm::createStringError(
         fmt::format("cannot read `{}`: {}", Path, Buf.getError().message()));
   return (*Buf)->getBuffer().str();
+}
+
+/// Counts what the steps of an earlier invocation of the run spent (each
+/// step's `usage` in \p Prior, a result or the store's record) into
+/// \p Ledger: a budget holds across `--resume`.
+void carryUsage(observe::Ledger &Ledger, const json &Prior) {
+  auto Steps = Prior.find("steps");
+  if (Steps == Prior.end() || !Steps->is_object()) return;
+  for (auto &[Id, Entry] : Steps->items())
+    if (Entry.is_object())
+      if (auto U = Entry.find("usage"); U != Entry.end() && U->is_object())
+        Ledger.carry(Id, observe::Spend::fromJson(*U));
 }
 
 }  // namespace
@@ -188,9 +202,17 @@ int runPlan(const RunCommand &Cmd) {
   EventLoop Loop;
   // Observability (runtime/observe): the event log, and the ledger that
   // prices every model call and keeps the budget.
+  // Traces: OTLP/HTTP to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if set.
+  observe::OtlpConfig Otlp = observe::otlpConfig(
+      "", [](const char *V) -> const char * { return std::getenv(V); });
+  for (const std::string &W : Otlp.Warnings)
+    printDiag("orchrt", DiagKind::TraceExport, W);
+  std::vector<std::string> Secrets = observe::secretsFromEnvironment();
+  for (const llm::Header &H : Otlp.Headers)  // never logged (as the environment's)
+    if (H.second.size() >= 8) Secrets.push_back(H.second);
   std::unique_ptr<observe::EventLog> Events;
   if (!Cmd.EventsPath.empty()) {
-    auto L = observe::EventLog::open(Cmd.EventsPath, observe::secretsFromEnvironment());
+    auto L = observe::EventLog::open(Cmd.EventsPath, Secrets);
     if (!L) return usageError(DiagKind::EventLogFailed, llvm::toString(L.takeError()));
     Events = std::move(*L);
   }
@@ -217,6 +239,16 @@ int runPlan(const RunCommand &Cmd) {
           Loop.post(
               [Msg = B.message()] { printDiag("orchrt", DiagKind::BudgetWarning, Msg); });
       });
+  // The exporter's own HTTP thread: a dead or slow collector never holds
+  // up the run's requests. Declared before the runner, which outlives no
+  // tracer its model calls report to.
+  std::unique_ptr<llm::CurlMulti> OtlpHttp;
+  std::unique_ptr<observe::SpanExporter> Spans;
+  std::unique_ptr<observe::Tracer> Trace;
+  if (Otlp.enabled()) {
+    OtlpHttp = std::make_unique<llm::CurlMulti>();
+    Spans = std::make_unique<observe::SpanExporter>(Otlp, *OtlpHttp, "orchrt");
+  }
   // --metrics: served from a thread of its own for the run's life.
   std::optional<observe::Metrics> Meters;
   std::unique_ptr<MetricsServer> MetricsHttp;
@@ -236,6 +268,10 @@ int runPlan(const RunCommand &Cmd) {
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = Registry;
   RC.McpServers = mcpServersOf(Plan->plan());
+  if (Spans)
+    RC.TraceParent = [&Trace](llvm::StringRef Step) {
+      return Trace ? Trace->traceParent(Step) : std::string();
+    };
   BuiltinRunner Runner(Loop, RC);
 
   ProgressMode Mode = ProgressMode::Plain;
@@ -330,6 +366,19 @@ int runPlan(const RunCommand &Cmd) {
   if (Events) Observers.add(&AttemptLog.emplace(*Events));
   std::optional<observe::MetricsObserver> MetricsFeed;
   if (Meters) Observers.add(&MetricsFeed.emplace(*Meters, *Plan));
+  if (Spans) {
+    std::optional<observe::TraceContext> Parent;
+    if (const char *TP = std::getenv("TRACEPARENT"); TP && *TP) {
+      Parent = observe::parseTraceParent(TP);
+      if (!Parent)
+        printDiag("orchrt", DiagKind::TraceExport,
+                  "TRACEPARENT is not a W3C traceparent; the run starts a new trace");
+    }
+    Trace = std::make_unique<observe::Tracer>(*Spans, Parent, Cmd.PlanPath, Opts.RunId,
+                                              Secrets);
+    Observers.add(Trace.get());
+    Ledger.setTracer(Trace.get());
+  }
   // on_budget: abort stops the run once the attempt that reached it ended.
   observe::BudgetStop Stopper(Ledger, [&](const observe::BudgetBreach &B) {
     Loop.post([&Running, Msg = B.message()] {
@@ -346,8 +395,11 @@ int runPlan(const RunCommand &Cmd) {
   // run that failed or was interrupted first keeps its own status.
   auto BudgetStopped = [&] {
     RunStatus S = Sched.status();
+    // The stop's own message, or the failure of a step whose first call
+    // the budget refused (a resume that starts with the budget spent).
     return Ledger.breach() && !Limits.WarnOnly && S != RunStatus::Completed &&
-           S != RunStatus::Interrupted && Sched.runError() == Ledger.breach()->message();
+           S != RunStatus::Interrupted &&
+           llvm::StringRef(Sched.runError()).ends_with(Ledger.breach()->message());
   };
   auto Status = [&] {
     return OverBudget ? "budget_exceeded" : runStatusName(Sched.status());
@@ -359,6 +411,7 @@ int runPlan(const RunCommand &Cmd) {
                       {"steps", Sched.size()}});
 
   if (Durable && Durable->identity().Resumed) {
+    carryUsage(Ledger, Durable->prior());
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Durable->prior(), SpillRoot);
     if (!N)
       return usageError(DiagKind::ResumeMismatch, Durable->identity().RunId,
@@ -375,6 +428,7 @@ int runPlan(const RunCommand &Cmd) {
       return usage(fmt::format("--resume `{}`: {}", Cmd.ResumePath, Deep));
     if (Prior.is_discarded())
       return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
+    carryUsage(Ledger, Prior);
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior, SpillRoot);
     if (!N)
       return usage(fmt::format("cannot resume from `{}`: {}", Cmd.ResumePath,
@@ -385,6 +439,11 @@ int runPlan(const RunCommand &Cmd) {
   }
 
   auto WallStart = std::chrono::system_clock::now();
+  if (Durable)
+    Durable->recorder().setUsageOf([&Ledger](const std::string &Step) -> json {
+      observe::Spend S = Ledger.step(Step);
+      return S.Calls || S.tokens() ? S.toJson() : json();
+    });
   if (Durable) Durable->recorder().attach(Sched, *Plan, WallStart);
   if (Durable && ResumeFromFile) Durable->recorder().recordTakenOver();
   // Without a store, the result file doubles as a checkpoint: rewritten at
@@ -472,12 +531,29 @@ int runPlan(const RunCommand &Cmd) {
         Total.Calls ? fmt::format("; {} model calls, {} tokens, ${:.6f}", Total.Calls,
                                   Total.tokens(), Total.CostUsd)
                     : "");
+  json Traced;
+  if (Trace) {
+    Trace->finish(Status(), Sched.runError());
+    Spans->shutdown();  // bounded: SpanExporter::ShutdownLimit
+    observe::SpanExporter::Stats TS = Spans->stats();
+    Traced = json{{"trace_id", Trace->traceId()},
+                  {"exported_spans", TS.Exported},
+                  {"dropped_spans", TS.Dropped}};
+    if (TS.Dropped)
+      printDiag("orchrt", DiagKind::TraceExport,
+                terminalSafe(fmt::format(
+                    "{} of {} spans not exported ({} failed requests{}); the run is "
+                    "unaffected",
+                    TS.Dropped, TS.Dropped + TS.Exported, TS.FailedRequests,
+                    TS.FirstError.empty() ? "" : ", the first: " + TS.FirstError)));
+  }
   if (Events) {
     json End = Total.toJson();
     End["event"] = "run_end";
     End["status"] = Status();
     if (!Sched.runError().empty()) End["error"] = Sched.runError();
     if (std::vector<std::string> W = Ledger.warnings(); !W.empty()) End["warnings"] = W;
+    if (!Traced.is_null()) End["traces"] = Traced;
     Events->emit(std::move(End));
     if (std::string E = Events->error(); !E.empty()) {
       printDiag("orchrt", DiagKind::EventLogFailed,
@@ -485,6 +561,15 @@ int runPlan(const RunCommand &Cmd) {
       Wrote = false;  // like a failed --out: exit 1
     }
   }
+  // What the accounting could not do exactly, said once each.
+  for (auto &[Kind, Msg] : Ledger.kindedWarnings())
+    printDiag("orchrt",
+              Kind == observe::LedgerWarning::Estimated ? DiagKind::UsageEstimated
+                                                        : DiagKind::UnpricedModel,
+              terminalSafe(Msg));
+  if (Ledger.breach() && !Limits.WarnOnly && !OverBudget && St == RunStatus::Completed)
+    printDiag("orchrt", DiagKind::BudgetReachedAtEnd,
+              terminalSafe(Ledger.breach()->message()));
   if (OverBudget)
     printDiag("orchrt", DiagKind::BudgetExceeded,
               terminalSafe(Ledger.breach()->message()));

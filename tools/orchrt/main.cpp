@@ -3,6 +3,7 @@
 #include "ObserveCommands.h"
 #include "Run.h"
 #include "StateCommands.h"
+#include "TimelineCommand.h"
 #include "ir/Diagnostics.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -121,8 +122,9 @@ struct SubCommand {
   int (*Main)(int Argc, char **Argv);
 };
 const SubCommand SubCommands[] = {
-    {"mcp", runMcpCommand}, {"runs", runRunsCommand},       {"show", runShowCommand},
-    {"gc", runGcCommand},   {"inspect", runInspectCommand},
+    {"mcp", runMcpCommand},         {"runs", runRunsCommand},
+    {"show", runShowCommand},       {"gc", runGcCommand},
+    {"inspect", runInspectCommand}, {"timeline", runTimelineCommand},
 };
 }  // namespace
 

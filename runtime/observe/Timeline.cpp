@@ -1,0 +1,255 @@
+//===- Timeline.cpp - A run's attempts as an SVG Gantt chart --------------===//
+#include "runtime/observe/Timeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/Eval.h"
+#include "ir/Json.h"
+#include "ir/JsonLimits.h"
+
+namespace orch::observe {
+
+using json = orch::ir::Json;
+
+namespace {
+
+/// One attempt's bar.
+struct Bar {
+  unsigned Attempt = 1;
+  double Start = 0, End = -1;  ///< ms since the log opened; End < 0: never ended.
+  std::string Status;          ///< completed, failed, or "" (never ended).
+  std::string Error;
+};
+
+/// A step's lane.
+struct Lane {
+  std::string Step,
+      Group;  ///< Group: the loop of an item's step (`each` of `each[2].say`), or "".
+  std::vector<Bar> Bars;
+};
+
+double num(const json &E, const char *K) {
+  auto It = E.find(K);
+  if (It == E.end() || !It->is_number()) return 0;
+  double D = It->get<double>();
+  return std::isfinite(D) && D > 0 ? std::min(D, 1e12) : 0;
+}
+
+std::string text(const json &E, const char *K) {
+  auto It = E.find(K);
+  if (It == E.end()) return "";
+  return It->is_string() ? It->get<std::string>() : ir::toJsonText(*It);
+}
+
+/// The loop of a loop item's step id (`each` of `each[2].say`), or "".
+std::string groupOf(llvm::StringRef Step) {
+  size_t B = Step.find('[');
+  return B == llvm::StringRef::npos || B == 0 ? "" : Step.substr(0, B).str();
+}
+
+/// A tick step of 1, 2 or 5 times a power of ten giving about 8 ticks.
+double tickStep(double Span) {
+  double Raw = std::max(Span, 1.0) / 8;
+  double P = std::pow(10.0, std::floor(std::log10(Raw)));
+  for (double M : {1.0, 2.0, 5.0})
+    if (M * P >= Raw) return M * P;
+  return 10 * P;
+}
+
+const char *colour(llvm::StringRef Status) {
+  if (Status == "completed") return "#43a047";
+  if (Status == "failed") return "#e53935";
+  return "#9e9e9e";  // never ended (a killed run)
+}
+
+}  // namespace
+
+std::string xmlEscape(llvm::StringRef Text) {
+  std::string Out;
+  Out.reserve(Text.size());
+  for (char C : Text) {
+    switch (C) {
+      case '&':
+        Out += "&amp;";
+        break;
+      case '<':
+        Out += "&lt;";
+        break;
+      case '>':
+        Out += "&gt;";
+        break;
+      case '"':
+        Out += "&quot;";
+        break;
+      case '\'':
+        Out += "&#39;";
+        break;
+      default:
+        if (static_cast<unsigned char>(C) < 0x20 && C != '\t' && C != '\n') break;
+        Out += C;
+    }
+  }
+  return Out;
+}
+
+llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
+  std::vector<Lane> Lanes;
+  std::map<std::string, size_t> LaneOf;
+  std::string Plan;
+  double Last = 0;
+  unsigned LineNo = 0;
+  while (!Log.empty()) {
+    auto [Line, Rest] = Log.split('\n');
+    bool Unterminated = Line.size() == Log.size();
+    Log = Rest;
+    ++LineNo;
+    if (Line.trim().empty()) continue;
+    std::string Deep;
+    json E = ir::parseJsonBounded(Line, &Deep);
+    if (!E.is_object() || !E.contains("event")) {
+      if (Unterminated) break;  // a killed run's last line, cut short
+      return llvm::createStringError(
+          fmt::format("line {} is not an event (a JSON object with `event`)", LineNo));
+    }
+    std::string Ev = text(E, "event"), Step = text(E, "step");
+    double T = num(E, "t_ms");
+    Last = std::max(Last, T);
+    if (Ev == "run_start") Plan = text(E, "plan");
+    if (Ev != "attempt_start" && Ev != "attempt_end") continue;
+    auto [It, New] = LaneOf.try_emplace(Step, Lanes.size());
+    if (New) Lanes.push_back({Step, groupOf(Step), {}});
+    Lane &L = Lanes[It->second];
+    unsigned Attempt = unsigned(std::min(num(E, "attempt"), 1e6));
+    if (Ev == "attempt_start") {
+      L.Bars.push_back({Attempt, T, -1, "", ""});
+      continue;
+    }
+    // The end of the latest attempt of that number without one.
+    for (auto B = L.Bars.rbegin(); B != L.Bars.rend(); ++B)
+      if (B->Attempt == Attempt && B->End < 0) {
+        B->End = std::max(T, B->Start);
+        B->Status = text(E, "status");
+        B->Error = text(E, "error");
+        break;
+      }
+  }
+  if (Lanes.empty()) return llvm::createStringError("the log holds no step attempt");
+  // A loop's items together, where the loop's first item was.
+  {
+    std::map<std::string, size_t> FirstOf;         // a step's or loop's first lane
+    std::vector<std::pair<size_t, size_t>> Order;  // (rank, lane)
+    for (size_t I = 0; I < Lanes.size(); ++I) {
+      const std::string &Key = Lanes[I].Group.empty() ? Lanes[I].Step : Lanes[I].Group;
+      Order.push_back({FirstOf.try_emplace(Key, I).first->second, I});
+    }
+    std::stable_sort(Order.begin(), Order.end(),
+                     [](auto &A, auto &B) { return A.first < B.first; });
+    std::vector<Lane> Sorted;
+    for (auto &[Rank, I] : Order) Sorted.push_back(std::move(Lanes[I]));
+    Lanes = std::move(Sorted);
+  }
+  // Geometry: lanes shrink (and lose their labels) for large runs.
+  const size_t N = Lanes.size();
+  const double LaneH = N <= 200 ? 20 : N <= 2000 ? 6 : 2;
+  const bool Labels = LaneH >= 20;
+  const double LabelW = Labels ? 220 : 20, ChartW = 900, Top = 40, AxisH = 24;
+  const double Span = std::max(Last, 1.0);
+  const double Scale = ChartW / Span;
+  const double Height = Top + AxisH + N * LaneH + 40;
+  const double Width = LabelW + ChartW + 20;
+  auto X = [&](double Ms) { return LabelW + Ms * Scale; };
+
+  OS << fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0:.0f}\" height=\"{1:.0f}\" "
+      "viewBox=\"0 0 {0:.0f} {1:.0f}\" font-family=\"monospace\" font-size=\"11\">\n",
+      Width, Height);
+  OS << "<title>" << xmlEscape("run timeline" + (Plan.empty() ? "" : ": " + Plan))
+     << "</title>\n";
+  OS << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+  OS << fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
+                    xmlEscape(fmt::format("{}{} steps, {:.1f} ms",
+                                          Plan.empty() ? "" : Plan + ": ", N, Last)));
+  // The time axis.
+  double Tick = tickStep(Span);
+  for (double T = 0; T <= Span + 1e-9; T += Tick) {
+    OS << fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.0f}\" x2=\"{0:.1f}\" y2=\"{2:.0f}\" "
+        "stroke=\"#e0e0e0\"/>\n",
+        X(T), Top + AxisH - 4, Top + AxisH + N * LaneH);
+    OS << fmt::format(
+        "<text x=\"{:.1f}\" y=\"{:.0f}\" text-anchor=\"middle\">{} ms</text>\n", X(T),
+        Top + AxisH - 8, T);
+  }
+  // Loop groups: a band behind their items' lanes, named.
+  for (size_t I = 0; I < N;) {
+    size_t J = I + 1;
+    if (!Lanes[I].Group.empty())
+      while (J < N && Lanes[J].Group == Lanes[I].Group) ++J;
+    if (!Lanes[I].Group.empty()) {
+      double Y = Top + AxisH + I * LaneH;
+      OS << fmt::format(
+          "<rect class=\"loop\" x=\"0\" y=\"{:.0f}\" width=\"{:.0f}\" "
+          "height=\"{:.0f}\" fill=\"#e3f2fd\"><title>{}</title></rect>\n",
+          Y, Width, (J - I) * LaneH,
+          xmlEscape(fmt::format("loop {}: {} item steps", Lanes[I].Group, J - I)));
+    }
+    I = J;
+  }
+  for (size_t I = 0; I < N; ++I) {
+    const Lane &L = Lanes[I];
+    double Y = Top + AxisH + I * LaneH;
+    if (Labels)
+      OS << fmt::format(
+          "<text x=\"4\" y=\"{:.0f}\">{}</text>\n", Y + LaneH - 6,
+          xmlEscape(L.Step.size() > 30 ? L.Step.substr(0, 29) + "…" : L.Step));
+    for (size_t B = 0; B < L.Bars.size(); ++B) {
+      const Bar &A = L.Bars[B];
+      double End = A.End < 0 ? Last : A.End;
+      // The wait before a retry: from the last attempt's end to this start.
+      if (B > 0 && L.Bars[B - 1].End >= 0 && A.Start > L.Bars[B - 1].End)
+        OS << fmt::format(
+            "<line class=\"wait\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" "
+            "y2=\"{:.1f}\" stroke=\"#757575\" stroke-dasharray=\"3,2\"/>\n",
+            X(L.Bars[B - 1].End), Y + LaneH / 2, X(A.Start), Y + LaneH / 2);
+      std::string Tip =
+          fmt::format("{} attempt {}: {}, {:.1f} ms", L.Step, A.Attempt,
+                      A.Status.empty() ? "never ended" : A.Status, End - A.Start);
+      if (!A.Error.empty()) Tip += "\n" + A.Error;
+      OS << fmt::format(
+          "<rect class=\"attempt {}\" x=\"{:.1f}\" y=\"{:.1f}\" "
+          "width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{}</title>"
+          "</rect>\n",
+          A.Status.empty() ? "open" : xmlEscape(A.Status), X(A.Start), Y + LaneH * 0.15,
+          std::max((End - A.Start) * Scale, 1.0), LaneH * 0.7, colour(A.Status),
+          xmlEscape(Tip));
+      if (Labels && A.Attempt > 1)
+        OS << fmt::format("<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"9\">#{}</text>\n",
+                          X(A.Start) + 2, Y + LaneH - 7, A.Attempt);
+    }
+  }
+  // The legend.
+  double Ly = Top + AxisH + N * LaneH + 24;
+  double Lx = 4;
+  for (auto [Name, Status] :
+       {std::pair{"completed", "completed"}, std::pair{"failed", "failed"},
+        std::pair{"never ended", ""}}) {
+    OS << fmt::format(
+        "<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"12\" height=\"10\" "
+        "fill=\"{}\"/><text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>\n",
+        Lx, Ly - 9, colour(Status), Lx + 16, Ly, Name);
+    Lx += 110;
+  }
+  OS << fmt::format(
+      "<text x=\"{:.0f}\" y=\"{:.0f}\">- - wait before a retry; #N: attempt "
+      "N; blue band: a loop's items</text>\n</svg>\n",
+      Lx, Ly);
+  return llvm::Error::success();
+}
+
+}  // namespace orch::observe
