@@ -3,9 +3,9 @@
 
 #include <fmt/format.h>
 
-#include "ir/Actions.h"
 #include "ir/ConnUrl.h"
 #include "ir/Json.h"
+#include "ir/ModelRegistry.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "yaml-cpp/yaml.h"
@@ -104,20 +104,26 @@ const SelectionPolicy *ModelCatalog::policy(llvm::StringRef Name) const {
 llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
   ModelCatalog C;
   C.Path = Path;
+  // The fields orchrt reads too (provider, max_tokens, reasoning) come from
+  // the shared reader, with its checks; the rest is the compiler's.
+  llvm::Expected<ir::ModelRegistry> Reg = ir::readModelRegistry(Path);
+  if (!Reg) return fail(Path, llvm::toString(Reg.takeError()));
+  if (!Reg->IsMap) return fail(Path, "the registry must be a mapping");
+  if (Reg->ModelsGiven && !Reg->ModelsIsMap)
+    return fail(Path, "`models` must be a mapping");
   try {
     YAML::Node Root = YAML::LoadFile(Path);
-    if (!Root.IsMap()) return fail(Path, "the registry must be a mapping");
-    YAML::Node Models = Root["models"];
-    if (Models && !Models.IsMap()) return fail(Path, "`models` must be a mapping");
-    if (Models)
+    size_t K = 0;
+    if (YAML::Node Models = Root["models"]; Models && Models.IsMap())
       for (const auto &KV : Models) {
         const YAML::Node &N = KV.second;
-        if (!N.IsMap())
-          return fail(Path,
-                      "model `" + KV.first.as<std::string>() + "` must be a mapping");
+        const ir::RegistryModel &R = Reg->Models[K++];
+        if (!R.IsMap) return fail(Path, "model `" + R.Name + "` must be a mapping");
+        if (!R.MaxTokensProblem.empty()) return fail(Path, R.MaxTokensProblem);
+        if (!R.ReasoningProblem.empty()) return fail(Path, R.ReasoningProblem);
         ModelInfo M;
-        M.Name = KV.first.as<std::string>();
-        M.Provider = get<std::string>(N, "provider", "");
+        M.Name = R.Name;
+        M.Provider = R.Provider.value_or("");
         M.BaseModel = get<std::string>(N, "base_model", "");
         M.Quantization = get<std::string>(N, "quantization", "");
         YAML::Node Caps = N["capabilities"];
@@ -139,13 +145,8 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
           M.StructuredOutput =
               get<bool>(Caps, "supports_structured_output", M.StructuredOutput);
         }
-        M.MaxTokens = get<int64_t>(N, "max_tokens", 0);
-        if (N["max_tokens"] && (M.MaxTokens < 1 || M.MaxTokens > ir::MaxOutputTokens))
-          return fail(Path,
-                      fmt::format("`models.{}.max_tokens` must be an integer from 1 "
-                                  "to {}",
-                                  M.Name, ir::MaxOutputTokens));
-        M.Reasoning = get<bool>(N, "reasoning", false);
+        M.MaxTokens = R.MaxTokens;
+        M.Reasoning = R.Reasoning.value_or(false);
         M.MemoryGb = get<double>(N["requirements"], "memory_gb", 0);
         YAML::Node Met = N["metrics"];
         M.LatencyP50 = get<double>(Met, "latency_p50", 0);

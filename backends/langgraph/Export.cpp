@@ -181,6 +181,9 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   Field("maxRetries", std::to_string(Retries));
   Field("timeoutS", S.Timeout ? std::to_string(S.Timeout->Val) : "null");
   Field("group", S.Group >= 0 ? std::to_string(S.Group) : "null");
+  // orchrt begins steps made ready together longest path first (its dispatch
+  // order), which decides which siblings a render error stops.
+  Field("pathMs", std::to_string(S.PathMs));
   Field("condition", S.Condition ? "(c) => " + compileValue(S.Condition) : "null");
   std::string Params = "[";
   std::string Order = "[";
@@ -336,7 +339,8 @@ std::string edgesGraph(const ir::Pipeline &P, const Wiring &W) {
       Out += "builder.addEdge(" + jsString(P.Steps[I].Id.Str) + ", END);\n";
   return Out + fmt::format(
                    "\n/** The compiled graph: a super-step per level ({} levels). */\n"
-                   "export const graph = R.guardGraph(pipeline, builder.compile().withConfig({{ "
+                   "export const graph = R.guardGraph(pipeline, "
+                   "builder.compile().withConfig({{ "
                    "recursionLimit: {} }}));\n",
                    W.Depth, W.Depth + 1);
 }
@@ -362,13 +366,14 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
   Out +=
       "/** The pipeline's inputs, steps and outputs, as run.mjs and the nodes use them. "
       "*/\n";
-  Out += "export const pipeline = {\n  name: " + jsString(P.Name.Str) +
-         ",\n  // How the nodes are wired (docs/backends/langgraph.md, \"Nodes and "
-         "edges\").\n  wiring: " +
-         (W.Edges ? "\"edges\"" : "\"readiness\"") +
-         ",\n  // The most steps of one level, and the levels (edges wiring).\n  widest: " +
-         std::to_string(W.Widest) + ",\n  depth: " + std::to_string(W.Depth) +
-         ",\n  inputs: [\n";
+  Out +=
+      "export const pipeline = {\n  name: " + jsString(P.Name.Str) +
+      ",\n  // How the nodes are wired (docs/backends/langgraph.md, \"Nodes and "
+      "edges\").\n  wiring: " +
+      (W.Edges ? "\"edges\"" : "\"readiness\"") +
+      ",\n  // The most steps of one level, and the levels (edges wiring).\n  widest: " +
+      std::to_string(W.Widest) + ",\n  depth: " + std::to_string(W.Depth) +
+      ",\n  inputs: [\n";
   for (const ir::Input &I : P.Inputs) {
     const ir::Value *D = I.Bound ? I.Bound : I.Default;
     Out += fmt::format(
@@ -407,12 +412,17 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
   Out += "pipeline.inputIndex = new Map(pipeline.inputs.map((x, i) => [x.name, i]));\n\n";
   // State.
   Out +=
+      "/**\n * A step's result channel: null until the step settles. Never empty, so\n"
+      " * LangGraph's reads and checkpoints of it do not throw (EmptyChannelError) in\n"
+      " * every super-step before.\n */\n"
+      "const StepRecord = () => Annotation({ reducer: R.lastWins, default: () => null "
+      "});\n\n"
       "/** One channel per pipeline input and per step result. */\nconst State = "
       "Annotation.Root({\n";
   for (const ir::Input &I : P.Inputs)
     Out += "  " + jsString("input:" + I.Name.Str.str()) + ": Annotation(),\n";
   for (const ir::Step &S : P.Steps)
-    Out += "  " + jsString("step:" + S.Id.Str.str()) + ": Annotation(),\n";
+    Out += "  " + jsString("step:" + S.Id.Str.str()) + ": StepRecord(),\n";
   Out +=
       "  // The run's first failure under `on_failure: fail`: no new step starts.\n"
       "  \"run:error\": Annotation({ reducer: R.firstWins, default: () => null "

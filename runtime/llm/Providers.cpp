@@ -3,9 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "ir/Actions.h"
+#include "ir/ModelRegistry.h"
 #include "llvm/ADT/StringRef.h"
-#include "yaml-cpp/yaml.h"
 
 namespace orch::llm {
 
@@ -13,64 +12,27 @@ namespace {
 llvm::Error fail(const std::string &M) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), M);
 }
-/// A non-negative number at \p N, or an error naming \p Field.
-llvm::Error readPrice(const YAML::Node &N, const std::string &Registry,
-                      const std::string &Field, double &Out) {
-  double D = -1;
-  // as<double>, not convert<double>::decode: the latter reads 0.00003 as 0.
-  try {
-    if (N.IsScalar()) D = N.as<double>();
-  } catch (const YAML::Exception &) {
-  }
-  if (!(D >= 0) || D > 1e9)
-    return fail(fmt::format("model registry `{}`: `{}` must be a number of at least 0",
-                            Registry, Field));
-  Out = D;
-  return llvm::Error::success();
-}
 
-/// `pricing.{input,output}_usd_per_mtok`, else `metrics.cost_per_token`.
-llvm::Error readPrices(const YAML::Node &M, const std::string &Registry,
-                       const std::string &Model, ModelSettings &S) {
-  std::string At = "models." + Model + ".";
-  if (YAML::Node P = M["pricing"]) {
-    if (!P.IsMap())
-      return fail(fmt::format("model registry `{}`: `{}pricing` must be a mapping",
-                              Registry, At));
-    for (auto [Key, Slot] : {std::pair{"input_usd_per_mtok", &S.InputUsdPerToken},
-                             std::pair{"output_usd_per_mtok", &S.OutputUsdPerToken}})
-      if (YAML::Node V = P[Key]) {
-        if (llvm::Error E = readPrice(V, Registry, At + "pricing." + Key, *Slot))
-          return E;
-        *Slot /= 1e6;
-      }
-    return llvm::Error::success();
-  }
-  if (YAML::Node Met = M["metrics"]; Met && Met.IsMap())
-    if (YAML::Node C = Met["cost_per_token"]) {
-      if (llvm::Error E =
-              readPrice(C, Registry, At + "metrics.cost_per_token", S.InputUsdPerToken))
-        return E;
-      S.OutputUsdPerToken = S.InputUsdPerToken;
-    }
-  return llvm::Error::success();
+/// The registry at \p Registry, or an error naming it.
+llvm::Expected<ir::ModelRegistry> readRegistry(const std::string &Registry) {
+  llvm::Expected<ir::ModelRegistry> R = ir::readModelRegistry(Registry);
+  if (!R)
+    return fail(
+        fmt::format("model registry `{}`: {}", Registry, llvm::toString(R.takeError())));
+  return R;
 }
-
 }  // namespace
 
 std::string providerNameFor(const std::string &Model, const std::string &Registry) {
   std::string Name =
       llvm::StringRef(Model).starts_with("claude") ? "anthropic" : "openai";
   if (Registry.empty()) return Name;
-  try {
-    YAML::Node Root = YAML::LoadFile(Registry);
-    if (Root.IsMap() && Root["models"] && Root["models"].IsMap()) {
-      YAML::Node M = Root["models"][Model];
-      if (M && M.IsMap() && M["provider"] && M["provider"].IsScalar())
-        Name = M["provider"].as<std::string>();
-    }
-  } catch (const YAML::Exception &) {
-    // resolveProvider reports an unreadable registry.
+  // An unreadable registry: resolveProvider reports it.
+  if (llvm::Expected<ir::ModelRegistry> R = ir::readModelRegistry(Registry)) {
+    if (const ir::RegistryModel *M = R->model(Model); M && M->Provider)
+      Name = *M->Provider;
+  } else {
+    llvm::consumeError(R.takeError());
   }
   return Name;
 }
@@ -79,33 +41,15 @@ llvm::Expected<ModelSettings> modelSettings(const std::string &Model,
                                             const std::string &Registry) {
   ModelSettings S;
   if (Registry.empty()) return S;
-  try {
-    YAML::Node Root = YAML::LoadFile(Registry);
-    if (!Root.IsMap() || !Root["models"] || !Root["models"].IsMap()) return S;
-    YAML::Node M = Root["models"][Model];
-    if (!M || !M.IsMap()) return S;
-    if (YAML::Node T = M["max_tokens"]) {
-      int64_t N = 0;
-      if (!T.IsScalar() || !YAML::convert<int64_t>::decode(T, N) || N < 1 ||
-          N > ir::MaxOutputTokens)
-        return fail(fmt::format(
-            "model registry `{}`: `models.{}.max_tokens` must be an integer from 1 "
-            "to {}",
-            Registry, Model, ir::MaxOutputTokens));
-      S.MaxTokens = static_cast<unsigned>(N);
-    }
-    if (YAML::Node R = M["reasoning"]) {
-      bool B = false;
-      if (!R.IsScalar() || !YAML::convert<bool>::decode(R, B))
-        return fail(fmt::format(
-            "model registry `{}`: `models.{}.reasoning` must be true or false", Registry,
-            Model));
-      S.Reasoning = B;
-    }
-    if (llvm::Error E = readPrices(M, Registry, Model, S)) return E;
-  } catch (const YAML::Exception &E) {
-    return fail(fmt::format("model registry `{}`: {}", Registry, E.what()));
-  }
+  llvm::Expected<ir::ModelRegistry> R = readRegistry(Registry);
+  if (!R) return R.takeError();
+  const ir::RegistryModel *M = R->model(Model);
+  if (!M || !M->IsMap) return S;
+  if (!M->problem().empty()) return fail(R->message(M->problem()));
+  S.MaxTokens = static_cast<unsigned>(M->MaxTokens);
+  S.Reasoning = M->Reasoning;
+  S.InputUsdPerToken = M->InputUsdPerToken;
+  S.OutputUsdPerToken = M->OutputUsdPerToken;
   return S;
 }
 
@@ -116,32 +60,13 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
   std::string ProviderName = providerNameFor(Model, Registry);
   std::string Api, BaseUrl, KeyEnv;
   if (!Registry.empty()) {
-    try {
-      YAML::Node Root = YAML::LoadFile(Registry);
-      // A default YAML::Node counts as defined (null): track presence apart.
-      YAML::Node Section;
-      bool Has = false;
-      if (Root.IsMap() && Root["providers"] && Root["providers"].IsMap()) {
-        Section = Root["providers"][ProviderName];
-        Has = Section.IsDefined() && !Section.IsNull();
-      }
-      if (Has && !Section.IsMap())
-        return fail(fmt::format("model registry `{}`: `providers.{}` must be a mapping",
-                                Registry, ProviderName));
-      auto Field = [&](const char *K, std::string &Out) -> llvm::Error {
-        if (!Has || !Section[K]) return llvm::Error::success();
-        if (!Section[K].IsScalar())
-          return fail(
-              fmt::format("model registry `{}`: `providers.{}.{}` must be a string",
-                          Registry, ProviderName, K));
-        Out = Section[K].as<std::string>();
-        return llvm::Error::success();
-      };
-      if (llvm::Error E = Field("api", Api)) return E;
-      if (llvm::Error E = Field("base_url", BaseUrl)) return E;
-      if (llvm::Error E = Field("api_key_env", KeyEnv)) return E;
-    } catch (const YAML::Exception &E) {
-      return fail(fmt::format("model registry `{}`: {}", Registry, E.what()));
+    llvm::Expected<ir::ModelRegistry> R = readRegistry(Registry);
+    if (!R) return R.takeError();
+    if (const ir::RegistryProvider *Section = R->provider(ProviderName)) {
+      if (!Section->Problem.empty()) return fail(R->message(Section->Problem));
+      Api = Section->Api;
+      BaseUrl = Section->BaseUrl;
+      KeyEnv = Section->ApiKeyEnv;
     }
   }
   P.Name = ProviderName;

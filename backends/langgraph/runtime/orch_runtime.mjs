@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
+import { SYNC_ACTIONS, abandonRetries, admitInOrder, enterBackoff, registerStep, skipDependents, stopRun } from "./orch_failures.mjs";
 import { acquireGroup, awaitDeps, dropContext, newContext, onAbort, publish, runContext } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
@@ -95,11 +96,13 @@ async function attemptAction(spec, params, ctx, timeoutMs, signal) {
 /**
  * The LangGraph node of one step and its retry policy. `spec` is what orchc
  * emits for the step: id, action, builtin, deps, onFailure, maxRetries,
- * timeoutS, params ([name, render] pairs), condition, and for model steps
- * model, modelSelected, maxTokens, paramOrder, schema.
+ * timeoutS, pathMs, params ([name, render] pairs), condition, and for
+ * model steps model, modelSelected, maxTokens, paramOrder, schema. Steps
+ * are made in source order.
  */
 export function step(P, spec) {
   spec.registry = P.registry ?? null;
+  spec.index = registerStep(P, spec);
   const key = "step:" + spec.id;
   const settle = (record, runError) => {
     const update = { [key]: record };
@@ -113,45 +116,53 @@ export function step(P, spec) {
   const root = P.wiring === "edges" && !spec.deps.length;
   const node = async (state, config) => {
     const ctx = runContext(P, config, state, root);
+    // The step's turn in orchrt's dispatch order (orch_failures.mjs).
+    const turn = { end: () => {} };
     let update;
     try {
-      update = await attemptNode(state, config, ctx);
+      update = await attemptNode(state, config, ctx, turn);
     } catch (e) {
+      turn.end();
       // Anything but a retry ends the invoke: its context is not needed.
       if (!(e instanceof RetryableAttempt) || config?.signal?.aborted) dropContext(ctx);
       throw e;
     }
     publish(P, ctx, spec.id, update[key]);
+    turn.end();
     // A direct invoke's later super-steps find the context by this key.
     if (root && ctx.invokeKey !== undefined) update["run:ctx"] = ctx.invokeKey;
     return update;
   };
-  const attemptNode = async (state, config, ctx) => {
+  const attemptNode = async (state, config, ctx, turn) => {
     const attempt = config?.executionInfo?.nodeAttempt ?? 1;
     // With edges LangGraph starts a node after its dependencies ran, so
     // their records are here unless this process did not run them: a
     // resumed thread (a checkpointer's) or a cancelled invoke's. Waiting
     // would never end; the node fails instead.
-    const depRecords = P.wiring === "edges" ? spec.deps.map((d) => {
-      const r = ctx.records.get(d);
-      if (r === undefined)
-        throw new Error(`step \`${spec.id}\`: the result of its dependency \`${d}\` is not in this process ` +
-          "(LangGraph resumed an interrupted thread, or the invoke was cancelled): an exported pipeline " +
-          "cannot resume a thread; invoke the graph again with its inputs");
-      return r;
-    }) : await awaitDeps(ctx, spec.deps, config?.signal);
-    for (const [i, d] of spec.deps.entries()) {
-      const r = depRecords[i];
-      if (r?.status === "skipped") return skipped(`dependency \`${d}\` was skipped`);
-      if (r?.status === "failed" && !r.tolerated && !r.stopped) return skipped(`dependency \`${d}\` failed`);
+    if (P.wiring !== "edges") await awaitDeps(ctx, spec.deps, config?.signal);
+    else
+      for (const d of spec.deps)
+        if (!ctx.records.has(d))
+          throw new Error(`step \`${spec.id}\`: the result of its dependency \`${d}\` is not in this process ` +
+            "(LangGraph resumed an interrupted thread, or the invoke was cancelled): an exported pipeline " +
+            "cannot resume a thread; invoke the graph again with its inputs");
+    // A skip or a failure that reached this step while it was pending
+    // (orchrt's skipDependents, run when that step settled).
+    const why = ctx.skipReasons.get(spec.id);
+    if (why !== undefined) return skipped(why);
+    if (attempt > 1) {
+      // Waiting for this retry when a step failed the run or the
+      // pipeline's time ran out: orchrt's abandonRetries and stop.
+      const a = ctx.abandoned.get(spec.id);
+      if (a) return settle({ status: "failed", attempts: a.attempts, error: a.error });
+      ctx.backoff.delete(spec.id);
+    } else if (P.wiring === "edges") {
+      // A super-step's steps begin in orchrt's dispatch order. Not under
+      // per-step readiness: holding every node of the one super-step to a
+      // turn doubles LangGraph's own work there (docs: Known differences).
+      turn.end = await admitInOrder(ctx, spec);
     }
     const runError = ctx.runError ?? state["run:error"];
-    const waited = ctx.lastError?.get(spec.id);
-    if (runError && attempt > 1 && waited !== undefined && ctx.abandoned) {
-      // Waiting for a retry when a step failed the run: orchrt's
-      // abandonRetries settles the step failed with its last error.
-      return settle({ status: "failed", attempts: attempt - 1, error: `${waited} (${ctx.abandoned})` });
-    }
     if (runError) return skipped(`not started: ${runError}`);
     const c = scope(P, state, ctx);
     const finalFail = (error, attempts, failed) => {
@@ -160,12 +171,18 @@ export function step(P, spec) {
         const result = map(Object.entries(failed ?? {}).filter(([k]) => k !== "output"));
         result.status = "failed";
         result.error = error;
-        return settle({ status: "failed", tolerated: true, attempts, error, result });
+        return settle({ status: "failed", attempts, error, result });
       }
-      if (spec.onFailure === "skip") return skipped(error, attempts);
+      if (spec.onFailure === "skip") {
+        skipDependents(P, ctx, spec.id, `dependency \`${spec.id}\` was skipped`);
+        return skipped(error, attempts);
+      }
+      // The run fails (orchrt's finalFail, in its order): dependents are
+      // skipped, then the retries waiting are abandoned.
       const runErr = `step \`${spec.id}\` failed: ${error}`;
-      if (!ctx.runError) ctx.abandoned = `not retried: step \`${spec.id}\` failed the run`;
       ctx.runError ??= runErr;
+      skipDependents(P, ctx, spec.id, `dependency \`${spec.id}\` failed`);
+      abandonRetries(P, ctx, `not retried: step \`${spec.id}\` failed the run`);
       return settle({ status: "failed", attempts, error }, runErr);
     };
     const rendered = (what, fn) => {
@@ -179,7 +196,10 @@ export function step(P, spec) {
     if (attempt === 1 && spec.condition) {
       const [cond, err] = rendered("condition", spec.condition);
       if (err) return finalFail(err, 0);
-      if (!truthy(cond)) return skipped("condition is false");
+      if (!truthy(cond)) {
+        skipDependents(P, ctx, spec.id, `dependency \`${spec.id}\` was skipped`);
+        return skipped("condition is false");
+      }
     }
     const params = newMap();
     for (const [name, render] of spec.params) {
@@ -195,6 +215,10 @@ export function step(P, spec) {
     let res;
     let release = null;
     try {
+      // orchrt finishes the built-in actions it runs synchronously within
+      // the step's start; for the others, or a group to wait for, the next
+      // step begins now.
+      if (spec.group !== null || !spec.builtin || !SYNC_ACTIONS.has(spec.action)) turn.end();
       // The step's resource group admits the attempt (orchrt's ResourceGroups).
       release = await acquireGroup(ctx, spec.group, config?.signal);
       res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
@@ -208,9 +232,9 @@ export function step(P, spec) {
       release?.();
     }
     if (res.deadline) {
-      ctx.runError ??= res.error;
       // Stopped, not failed: dependents are "not started", as in orchrt.
-      return settle({ status: "failed", stopped: true, attempts: attempt, error: res.error }, res.error);
+      stopRun(ctx, res.error);
+      return settle({ status: "failed", attempts: attempt, error: res.error }, res.error);
     }
     if (res.ok) {
       const result = map(Object.entries(res.fields));
@@ -219,7 +243,7 @@ export function step(P, spec) {
     }
     if (spec.onFailure === "retry" && res.retryable && !ctx.runError && attempt <= spec.maxRetries) {
       if (res.timedOut) ctx.timedOut.set(spec.id, (ctx.timedOut.get(spec.id) ?? 0) + 1);
-      (ctx.lastError ??= new Map()).set(spec.id, res.error);
+      enterBackoff(ctx, spec, res.error, attempt);
       throw new RetryableAttempt(res.error);
     }
     return finalFail(res.error, attempt, res.fields);
@@ -314,17 +338,18 @@ export async function run(graph, P, inputs, opts = {}) {
     // context.timeout: running steps fail, the others do not start.
     ctx.deadline = Date.now() + P.timeoutS * 1000;
     ctx.deadlineError = `the pipeline's timeout of ${P.timeoutS} s ran out`;
-    deadlineTimer = setTimeout(() => (ctx.runError ??= ctx.deadlineError), P.timeoutS * 1000);
+    deadlineTimer = setTimeout(() => stopRun(ctx, ctx.deadlineError), P.timeoutS * 1000);
     deadlineTimer.unref();
   }
   const resolved = resolveInputs(P, inputs);
   const start = newMap();
   for (const k of Object.keys(resolved)) start["input:" + k] = resolved[k];
-  let state;
   try {
     // The recursion limit the wiring needs, whatever a caller's defaults.
     const limits = P.wiring === "edges" && P.depth !== undefined ? { recursionLimit: P.depth + 1 } : {};
-    state = await graph.invoke(start, { ...limits, configurable: { orch: ctx } });
+    // The steps' records are the run context's: LangGraph need not read
+    // every channel back after each super-step (its `values` output).
+    await graph.invoke(start, { ...limits, outputKeys: ["run:error"], configurable: { orch: ctx } });
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);
   }
@@ -333,7 +358,7 @@ export async function run(graph, P, inputs, opts = {}) {
   report.inputs = resolved;
   const steps = newMap();
   for (const s of P.steps) {
-    const r = state["step:" + s.id] ?? { status: "skipped", attempts: 0, error: `not started: ${ctx.runError}` };
+    const r = ctx.records.get(s.id) ?? { status: "skipped", attempts: 0, error: `not started: ${ctx.runError}` };
     const e = newMap();
     e.status = r.status;
     e.output = r.status === "completed" && "output" in r.result ? r.result.output : null;
@@ -347,7 +372,7 @@ export async function run(graph, P, inputs, opts = {}) {
   }
   report.steps = steps;
   const outputs = newMap(), errors = newMap();
-  const c = scope(P, state, ctx);
+  const c = scope(P, start, ctx);
   for (const [name, render] of P.outputs) {
     try {
       outputs[name] = render(c);

@@ -42,6 +42,10 @@ export function newContext(P, fields = {}) {
     runDir: process.cwd(), model: "", runError: null, timedOut: new Map(),
     workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")),
     records: new Map(), waiters: new Map(), groups: newGroups(P.groups ?? []),
+    // orchrt's failure bookkeeping (failures.mjs): the reason each step
+    // reached by a skip got, the steps waiting to retry, the retries
+    // abandoned, and the steps made ready together (dispatch order).
+    skipReasons: new Map(), backoff: new Map(), abandoned: new Map(), batch: null, draining: null,
     ...fields,
   };
 }

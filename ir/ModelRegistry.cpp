@@ -1,0 +1,149 @@
+//===- ModelRegistry.cpp --------------------------------------------------===//
+#include "ir/ModelRegistry.h"
+
+#include <fmt/format.h>
+
+#include "ir/Actions.h"
+#include "yaml-cpp/yaml.h"
+
+namespace orch::ir {
+
+namespace {
+
+/// A number from 0 to 1e9 at \p N, or a problem naming \p Field.
+std::string readPrice(const YAML::Node &N, const std::string &Field, double &Out) {
+  double D = -1;
+  // as<double>, not convert<double>::decode: the latter reads 0.00003 as 0.
+  try {
+    if (N.IsScalar()) D = N.as<double>();
+  } catch (const YAML::Exception &) {
+  }
+  if (!(D >= 0) || D > 1e9)
+    return fmt::format("`{}` must be a number of at least 0", Field);
+  Out = D;
+  return "";
+}
+
+/// `pricing.{input,output}_usd_per_mtok`, else `metrics.cost_per_token`.
+std::string readPrices(const YAML::Node &N, RegistryModel &M) {
+  std::string At = "models." + M.Name + ".";
+  if (YAML::Node P = N["pricing"]) {
+    if (!P.IsMap()) return fmt::format("`{}pricing` must be a mapping", At);
+    for (auto [Key, Slot] : {std::pair{"input_usd_per_mtok", &M.InputUsdPerToken},
+                             std::pair{"output_usd_per_mtok", &M.OutputUsdPerToken}})
+      if (YAML::Node V = P[Key]) {
+        if (std::string E = readPrice(V, At + "pricing." + Key, *Slot); !E.empty())
+          return E;
+        *Slot /= 1e6;
+      }
+    return "";
+  }
+  if (YAML::Node Met = N["metrics"]; Met && Met.IsMap())
+    if (YAML::Node C = Met["cost_per_token"]) {
+      if (std::string E = readPrice(C, At + "metrics.cost_per_token", M.InputUsdPerToken);
+          !E.empty())
+        return E;
+      M.OutputUsdPerToken = M.InputUsdPerToken;
+    }
+  return "";
+}
+
+RegistryModel readModel(const std::string &Name, const YAML::Node &N) {
+  RegistryModel M;
+  M.Name = Name;
+  M.IsMap = N.IsMap();
+  if (!M.IsMap) return M;
+  if (N["provider"] && N["provider"].IsScalar())
+    M.Provider = N["provider"].as<std::string>();
+  if (YAML::Node T = N["max_tokens"]) {
+    int64_t V = 0;
+    if (!T.IsScalar() || !YAML::convert<int64_t>::decode(T, V) || V < 1 ||
+        V > MaxOutputTokens)
+      M.MaxTokensProblem =
+          fmt::format("`models.{}.max_tokens` must be an integer from 1 to {}", Name,
+                      MaxOutputTokens);
+    else
+      M.MaxTokens = V;
+  }
+  if (YAML::Node R = N["reasoning"]) {
+    bool B = false;
+    if (!R.IsScalar() || !YAML::convert<bool>::decode(R, B))
+      M.ReasoningProblem =
+          fmt::format("`models.{}.reasoning` must be true or false", Name);
+    else
+      M.Reasoning = B;
+  }
+  M.PriceProblem = readPrices(N, M);
+  return M;
+}
+
+RegistryProvider readProvider(const std::string &Name, const YAML::Node &N) {
+  RegistryProvider P;
+  P.Name = Name;
+  // A default YAML::Node counts as defined (null): presence is apart.
+  P.Given = N.IsDefined() && !N.IsNull();
+  if (!P.Given) return P;
+  if (!N.IsMap()) {
+    P.Problem = fmt::format("`providers.{}` must be a mapping", Name);
+    return P;
+  }
+  for (auto [Key, Slot] : {std::pair{"api", &P.Api}, std::pair{"base_url", &P.BaseUrl},
+                           std::pair{"api_key_env", &P.ApiKeyEnv}}) {
+    if (!N[Key]) continue;
+    if (!N[Key].IsScalar()) {
+      P.Problem = fmt::format("`providers.{}.{}` must be a string", Name, Key);
+      return P;
+    }
+    *Slot = N[Key].as<std::string>();
+  }
+  return P;
+}
+
+}  // namespace
+
+const std::string &RegistryModel::problem() const {
+  if (!MaxTokensProblem.empty()) return MaxTokensProblem;
+  if (!ReasoningProblem.empty()) return ReasoningProblem;
+  return PriceProblem;
+}
+
+const RegistryModel *ModelRegistry::model(llvm::StringRef Name) const {
+  for (const RegistryModel &M : Models)
+    if (M.Name == Name) return &M;
+  return nullptr;
+}
+
+const RegistryProvider *ModelRegistry::provider(llvm::StringRef Name) const {
+  for (const RegistryProvider &P : Providers)
+    if (P.Name == Name) return &P;
+  return nullptr;
+}
+
+std::string ModelRegistry::message(llvm::StringRef Problem) const {
+  return fmt::format("model registry `{}`: {}", Path, Problem.str());
+}
+
+llvm::Expected<ModelRegistry> readModelRegistry(const std::string &Path) {
+  ModelRegistry R;
+  R.Path = Path;
+  try {
+    YAML::Node Root = YAML::LoadFile(Path);
+    R.IsMap = Root.IsMap();
+    if (!R.IsMap) return R;
+    if (YAML::Node Ms = Root["models"]) {
+      R.ModelsGiven = true;
+      R.ModelsIsMap = Ms.IsMap();
+      if (R.ModelsIsMap)
+        for (const auto &KV : Ms)
+          R.Models.push_back(readModel(KV.first.as<std::string>(), KV.second));
+    }
+    if (YAML::Node Ps = Root["providers"]; Ps && Ps.IsMap())
+      for (const auto &KV : Ps)
+        R.Providers.push_back(readProvider(KV.first.as<std::string>(), KV.second));
+  } catch (const YAML::Exception &E) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), E.what());
+  }
+  return R;
+}
+
+}  // namespace orch::ir

@@ -1,0 +1,98 @@
+//===- ModelRegistryTest.cpp - The one reader of models.yaml --------------===//
+#include <gtest/gtest.h>
+
+#include "backends/langgraph/LangGraph.h"
+#include "ir/Actions.h"
+#include "ir/ModelRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+#include "passes/ModelCatalog.h"
+
+namespace {
+
+/// A temporary registry file holding \p Text; removed with the object.
+struct TempRegistry {
+  explicit TempRegistry(const std::string &Text) {
+    llvm::SmallString<128> P;
+    int Fd;
+    EXPECT_FALSE(llvm::sys::fs::createTemporaryFile("models", "yaml", Fd, P));
+    llvm::raw_fd_ostream(Fd, true) << Text;
+    Path = P.str().str();
+  }
+  ~TempRegistry() { llvm::sys::fs::remove(Path); }
+  std::string Path;
+};
+
+TEST(ModelRegistry, ReadsEntriesInFileOrder) {
+  TempRegistry R(
+      "models:\n  b:\n    provider: local\n    max_tokens: 64\n    reasoning: true\n"
+      "    pricing: {input_usd_per_mtok: 2, output_usd_per_mtok: 4}\n"
+      "  a:\n    metrics: {cost_per_token: 0.5}\n  s: 3\n"
+      "providers:\n  local:\n    api: openai\n    base_url: http://127.0.0.1:1/v1\n"
+      "    api_key_env: LOCAL_KEY\n  none:\n");
+  llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
+  ASSERT_TRUE(bool(Reg)) << llvm::toString(Reg.takeError());
+  ASSERT_EQ(Reg->Models.size(), 3u);
+  EXPECT_EQ(Reg->Models[0].Name, "b");
+  EXPECT_EQ(Reg->Models[0].Provider, "local");
+  EXPECT_EQ(Reg->Models[0].MaxTokens, 64);
+  EXPECT_EQ(Reg->Models[0].Reasoning, true);
+  EXPECT_DOUBLE_EQ(Reg->Models[0].InputUsdPerToken, 2e-6);
+  EXPECT_DOUBLE_EQ(Reg->Models[0].OutputUsdPerToken, 4e-6);
+  EXPECT_DOUBLE_EQ(Reg->model("a")->OutputUsdPerToken, 0.5);
+  EXPECT_FALSE(Reg->model("s")->IsMap);
+  EXPECT_EQ(Reg->model("zzz"), nullptr);
+  const orch::ir::RegistryProvider *P = Reg->provider("local");
+  ASSERT_NE(P, nullptr);
+  EXPECT_EQ(P->Api, "openai");
+  EXPECT_EQ(P->BaseUrl, "http://127.0.0.1:1/v1");
+  EXPECT_EQ(P->ApiKeyEnv, "LOCAL_KEY");
+  EXPECT_FALSE(Reg->provider("none")->Given);
+}
+
+TEST(ModelRegistry, AProblemStaysWithItsEntry) {
+  TempRegistry R(
+      "models:\n  big:\n    max_tokens: " +
+      std::to_string(orch::ir::MaxOutputTokens + 1) +
+      "\n  maybe:\n    reasoning: perhaps\n  cheap:\n    pricing: {input_usd_per_mtok: "
+      "-1}\n"
+      "  fine:\n    max_tokens: 5\nproviders:\n  p: [1]\n  q:\n    base_url: [x]\n");
+  llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
+  ASSERT_TRUE(bool(Reg)) << llvm::toString(Reg.takeError());
+  EXPECT_EQ(Reg->model("big")->problem(),
+            "`models.big.max_tokens` must be an integer from 1 to " +
+                std::to_string(orch::ir::MaxOutputTokens));
+  EXPECT_EQ(Reg->model("maybe")->problem(),
+            "`models.maybe.reasoning` must be true or false");
+  EXPECT_EQ(Reg->model("cheap")->problem(),
+            "`models.cheap.pricing.input_usd_per_mtok` must be a number of at least 0");
+  EXPECT_EQ(Reg->model("fine")->problem(), "");
+  EXPECT_EQ(Reg->model("fine")->MaxTokens, 5);
+  EXPECT_EQ(Reg->provider("p")->Problem, "`providers.p` must be a mapping");
+  EXPECT_EQ(Reg->provider("q")->Problem, "`providers.q.base_url` must be a string");
+  EXPECT_EQ(Reg->message("x"), "model registry `" + R.Path + "`: x");
+}
+
+TEST(ModelRegistry, TheCompilerAndTheExportWordTheSameProblem) {
+  TempRegistry R("models:\n  m:\n    max_tokens: 0\n");
+  std::string Problem = "`models.m.max_tokens` must be an integer from 1 to " +
+                        std::to_string(orch::ir::MaxOutputTokens);
+  llvm::Expected<orch::passes::ModelCatalog> C = orch::passes::loadModelCatalog(R.Path);
+  ASSERT_FALSE(bool(C));
+  EXPECT_EQ(llvm::toString(C.takeError()), "`" + R.Path + "`: " + Problem);
+  orch::ir::Json E = orch::backends::langgraph::registryEntries(R.Path);
+  EXPECT_EQ(E["models"]["m"]["error"], "model registry `" + R.Path + "`: " + Problem);
+}
+
+TEST(ModelRegistry, UnreadableIsAnErrorNotACrash) {
+  TempRegistry R("models: [1, 2\n");
+  llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
+  ASSERT_FALSE(bool(Reg));
+  EXPECT_FALSE(llvm::toString(Reg.takeError()).empty());
+  llvm::Expected<orch::ir::ModelRegistry> Missing =
+      orch::ir::readModelRegistry(R.Path + ".missing");
+  ASSERT_FALSE(bool(Missing));
+  llvm::consumeError(Missing.takeError());
+}
+
+}  // namespace
