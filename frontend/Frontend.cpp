@@ -80,10 +80,11 @@ bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags) {
 }
 
 std::optional<ast::Document> parseDocument(std::shared_ptr<const SourceFile> File,
-                                           DiagnosticEngine &Diags, bool FastYaml) {
+                                           DiagnosticEngine &Diags, bool FastYaml,
+                                           std::shared_ptr<ir::Arena> Arena) {
   ast::Document Doc;
   Doc.File = File;
-  Doc.Arena = std::make_shared<ir::Arena>();
+  Doc.Arena = Arena ? std::move(Arena) : std::make_shared<ir::Arena>();
   AutoScan Scan = scanAutoTags(*File, Diags);
   if (Diags.hasErrors()) return std::nullopt;
   YamlLimits Limits;

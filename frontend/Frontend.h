@@ -23,8 +23,10 @@ bool checkSourceBytes(const SourceFile &File, DiagnosticEngine &Diags);
 
 /// Finds AUTO tags, parses the YAML and every template expression.
 /// \p FastYaml selects the fast reader for the block subset (with yaml-cpp
-/// as the fallback); false reads with yaml-cpp only.
+/// as the fallback); false reads with yaml-cpp only. \p Arena, if given,
+/// holds the document's nodes (a sub-pipeline shares its caller's).
 std::optional<ast::Document> parseDocument(std::shared_ptr<const SourceFile> File,
-                                           DiagnosticEngine &Diags, bool FastYaml = true);
+                                           DiagnosticEngine &Diags, bool FastYaml = true,
+                                           std::shared_ptr<ir::Arena> Arena = nullptr);
 
 }  // namespace orch::frontend

@@ -4,7 +4,8 @@
 // members are defined in Lowering.cpp (this format's keys) and
 // LoweringMcp.cpp (`mcp_servers:`) and
 // LoweringContextLab.cpp (ContextLab's: tools, `on_error`, conditions
-// without `{{ }}`, `enhanced_outputs`).
+// without `{{ }}`, `enhanced_outputs`) and SubPipeline.cpp (`action:
+// pipeline` calls, inlined).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "frontend/Ast.h"
 #include "ir/Diagnostics.h"
@@ -28,13 +30,35 @@ using ast::ScalarNode;
 /// \p S in backticks, for messages.
 inline std::string quoted(llvm::StringRef S) { return "`" + S.str() + "`"; }
 
+/// What the lowering of a pipeline shares with the sub-pipelines it calls
+/// (SubPipeline.cpp).
+struct CallContext {
+  /// The top pipeline's file, where callees are included
+  /// (ir/SourceIncludes.h); null: calls are errors (stdin, or a test).
+  const SourceFile *Root = nullptr;
+  /// The real directory of the top pipeline file: no callee lies outside.
+  std::string RootDir;
+  /// The real paths of the files being lowered, outermost first.
+  std::vector<std::string> Stack;
+  /// A bare name a callee's template reads that the callee neither
+  /// declares nor computes, and the file it is in.
+  struct FreeName {
+    ir::LocString Name;
+    std::string File;
+  };
+  /// Checked once the whole pipeline is lowered: a name of a step or an
+  /// input of the caller would silently change meaning.
+  std::vector<FreeName> Free;
+};
+
 class Lowerer {
  public:
-  Lowerer(const ast::Document &D, DiagnosticEngine &Diags)
+  Lowerer(const ast::Document &D, DiagnosticEngine &Diags, CallContext *Calls = nullptr)
       : Doc(D),
         Diags(Diags),
         P(std::make_unique<ir::Pipeline>(D.File, D.Arena)),
-        A(*D.Arena) {}
+        A(*D.Arena),
+        Calls(Calls) {}
 
   std::unique_ptr<ir::Pipeline> run();
 
@@ -159,10 +183,36 @@ class Lowerer {
   void lowerBody(const MapNode *M, uint32_t L);
   void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);
 
+  //===- Sub-pipelines (SubPipeline.cpp) -----------------------------------===//
+  /// True if \p M is a call (`action: pipeline`); reports call keys on
+  /// other steps and step keys a call cannot take.
+  bool lowerCallKeys(const MapNode *M);
+  /// Reads, lowers and inlines the callee of call \p S: appends the
+  /// `<id>.inputs` step and the callee's steps, and makes \p S the step
+  /// that returns the callee's outputs.
+  void inlineCall(const MapNode *M, ir::Step &S);
+  /// The callee file of \p Path (relative to this file), read and
+  /// included in the sources, or null after a diagnostic.
+  std::shared_ptr<const SourceFile> readCallee(const ir::LocString &Path,
+                                               std::string &RealPath);
+  /// Reports reads of `<call>.outputs.<name>` that name no output.
+  void checkCallOutputs();
+  /// Reports free names of callees that name a step or input here.
+  void checkFreeNames();
+
+  /// A call lowered here: its id and its callee's output names.
+  struct CallMade {
+    llvm::StringRef Id;
+    std::string Path;
+    std::vector<llvm::StringRef> Outputs;
+  };
+
   const ast::Document &Doc;
   DiagnosticEngine &Diags;
   std::unique_ptr<ir::Pipeline> P;
   ir::Arena &A;
+  CallContext *Calls;
+  std::vector<CallMade> CallsMade;
 };
 
 }  // namespace orch::frontend::lowering

@@ -4,21 +4,23 @@
 #include "frontend/ExprParser.h"
 #include "frontend/Lowerer.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 namespace orch::frontend {
 
 namespace {
 const llvm::StringRef PipelineKeys[] = {
-    "id",     "name",       "version", "description",      "metadata", "context",
-    "inputs", "parameters", "outputs", "enhanced_outputs", "steps",    "cache",
-    "mcp_servers"};
+    "id",      "name",   "version",    "description", "metadata",
+    "context", "inputs", "parameters", "outputs",     "enhanced_outputs",
+    "steps",   "cache",  "mcp_servers"};
 const llvm::StringRef StepKeys[] = {
     "id",           "name",       "description",    "action",       "parameters",
     "dependencies", "depends_on", "on_failure",     "timeout",      "max_retries",
     "condition",    "model",      "requires_model", "max_tokens",   "tool",
     "if",           "on_error",   "metadata",       "produces",     "location",
     "cache",        "for_each",   "foreach",        "max_parallel", "steps",
-    "fuse"};
+    "fuse",         "pipeline",   "inputs"};
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy",
                                        "budget",  "fusion",      "fusion_max_steps"};
 const llvm::StringRef BudgetKeys[] = {"max_cost_usd", "max_tokens", "on_budget"};
@@ -389,6 +391,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
   std::string Prefix = "steps." + S.Id.Str.str();
   S.Parent = Parent;
   bool IsLoop = lowerLoopKeys(M, S, Prefix);
+  bool IsCall = lowerCallKeys(M);
   // A loop or a routing step (not supported yet) may have no action.
   if (checkKeys(M, StepKeys, Where, true) && !IsLoop && !M->find("action") &&
       !M->find("tool"))
@@ -404,6 +407,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
     const Node *V = KV.Value;
     if (K == "for_each" || K == "foreach" || K == "max_parallel" || K == "steps") {
       continue;  // lowerLoopKeys, lowerBody
+    } else if (K == "pipeline" || K == "inputs") {
+      continue;  // lowerCallKeys, inlineCall
     } else if (K == "name") {
       if (auto X = getString(V, "`name`", true)) S.Name = *X;
     } else if (K == "description") {
@@ -494,6 +499,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
       S.RequiresModel = value(V, Prefix + ".requires_model");
     }
   }
+  if (IsCall) inlineCall(M, S);
   P->Steps.push_back(std::move(S));
   if (IsLoop) lowerBody(M, static_cast<uint32_t>(P->Steps.size() - 1));
 }
@@ -565,6 +571,8 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
       for (size_t I = 0; I < Seq->items().size(); ++I) lowerStep(Seq->items()[I], I);
     }
   }
+  checkCallOutputs();
+  if (Calls && Calls->Stack.size() <= 1) checkFreeNames();
   // AUTO tags in places that take no AUTO (metadata, descriptions) were
   // reported above; keep the pipeline's tag list to those the IR holds.
   if (Diags.hasErrors()) return nullptr;
@@ -575,8 +583,15 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
 }  // namespace lowering
 
 std::unique_ptr<ir::Pipeline> lowerDocument(const ast::Document &Doc,
-                                            DiagnosticEngine &Diags) {
-  return lowering::Lowerer(Doc, Diags).run();
+                                            DiagnosticEngine &Diags, bool SubPipelines) {
+  lowering::CallContext Calls;
+  llvm::SmallString<256> Real;
+  if (SubPipelines && !llvm::sys::fs::real_path(Doc.File->name(), Real)) {
+    Calls.Root = Doc.File.get();
+    Calls.RootDir = llvm::sys::path::parent_path(Real).str();
+    Calls.Stack.push_back(Real.str().str());
+  }
+  return lowering::Lowerer(Doc, Diags, &Calls).run();
 }
 
 }  // namespace orch::frontend

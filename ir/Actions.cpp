@@ -108,6 +108,14 @@ constexpr ActionField LoopFields[] = {
     {"count", Type::Int, "the number of items"},
     {"output", Type::String, "the results as JSON text"}};
 
+constexpr ActionParam PipelineParams[] = {
+    {"inputs", Type::Map, false, "a sub-pipeline call's bound inputs"},
+    {"outputs", Type::Map, false, "a sub-pipeline's outputs"}};
+constexpr ActionField PipelineFields[] = {
+    {"inputs", Type::Map, "the bound inputs"},
+    {"outputs", Type::Map, "the sub-pipeline's outputs"},
+    {"output", Type::String, "the outputs as JSON text"}};
+
 constexpr ActionInfo Table[] = {
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
@@ -124,6 +132,10 @@ constexpr ActionInfo Table[] = {
      true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
      true},
+    {"pipeline",
+     "a sub-pipeline call's inputs and outputs (the front end writes these; "
+     "docs/control-flow.md)",
+     PipelineParams, PipelineFields, false, true},
     {"python", "runs Python in the sandbox", CodeParams, CodeFields, false, false, true},
     {"shell", "runs a shell command", ShellParams, ShellFields, false, false, true},
     {"sleep", "waits", SleepParams, SleepFields},

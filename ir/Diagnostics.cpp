@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "ir/SourceIncludes.h"
 #include "ir/StableSort.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
@@ -50,15 +51,16 @@ void DiagnosticEngine::print(llvm::raw_ostream &OS, const Diagnostic &D,
     SD.print(nullptr, OS, Color, /*ShowKindLabel=*/true);
     return;
   }
-  LineCol LC = File->lineCol(D.Loc);
-  llvm::StringRef Line = File->lineText(D.Loc);
+  auto [In, Loc] = locateSource(*File, D.Loc);  // File, or a sub-pipeline's
+  LineCol LC = In->lineCol(Loc);
+  llvm::StringRef Line = In->lineText(Loc);
   unsigned Col0 = LC.Col - 1;
   std::vector<std::pair<unsigned, unsigned>> Ranges;
   if (D.Length > 1 && Col0 < Line.size())
     Ranges.push_back({Col0, std::min<unsigned>(Line.size(), Col0 + D.Length)});
   // SMDiagnostic only formats here; it never reads the SourceMgr it names.
   static const llvm::SourceMgr NoSM;
-  llvm::SMDiagnostic SD(NoSM, llvm::SMLoc(), File->name(), static_cast<int>(LC.Line),
+  llvm::SMDiagnostic SD(NoSM, llvm::SMLoc(), In->name(), static_cast<int>(LC.Line),
                         static_cast<int>(Col0), SK, Msg, Line, Ranges);
   SD.print(nullptr, OS, Color, /*ShowKindLabel=*/true);
 }

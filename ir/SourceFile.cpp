@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ir/SourceIncludes.h"
+
 namespace orch {
 
 SourceFile::SourceFile(std::string NameIn, std::string TextIn)
@@ -19,6 +21,8 @@ SourceFile::SourceFile(std::string NameIn, std::string TextIn)
 
 LineCol SourceFile::lineCol(SourceLoc Loc) const {
   if (!Loc.isValid()) return {};
+  if (Loc.Offset > Text.size())  // a sub-pipeline's (SourceIncludes.h)
+    if (auto [F, L] = locateSource(*this, Loc); F != this) return F->lineCol(L);
   uint32_t Off = std::min<uint32_t>(Loc.Offset, Text.size());
   auto It = std::upper_bound(LineStarts.begin(), LineStarts.end(), Off);
   uint32_t Line = static_cast<uint32_t>(It - LineStarts.begin());
@@ -34,6 +38,8 @@ SourceLoc SourceFile::fromZeroBased(int Line, int Col) const {
 
 llvm::StringRef SourceFile::lineText(SourceLoc Loc) const {
   if (!Loc.isValid()) return {};
+  if (Loc.Offset > Text.size())
+    if (auto [F, L] = locateSource(*this, Loc); F != this) return F->lineText(L);
   LineCol LC = lineCol(Loc);
   uint32_t Start = LineStarts[LC.Line - 1];
   llvm::StringRef Rest = llvm::StringRef(Text).substr(Start);

@@ -19,6 +19,15 @@ bool isId(llvm::StringRef S) {
          llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; });
 }
 
+/// A step a sub-pipeline call inlined (docs/control-flow.md §2):
+/// `<call>.<id>`, where `<call>` is a call step (action `pipeline`).
+bool isInlinedId(const ir::Pipeline &P, llvm::StringRef S) {
+  auto [Call, Own] = S.rsplit('.');
+  if (Own.size() == S.size() || !isId(Own)) return false;
+  std::optional<uint32_t> C = P.findStep(Call);
+  return C && P.Steps[*C].Action.Str == "pipeline";
+}
+
 bool isInputName(llvm::StringRef S) {
   return !S.empty() && (llvm::isAlpha(S[0]) || S[0] == '_') &&
          llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_'; });
@@ -76,7 +85,8 @@ class ValidatePass : public Pass {
     checkPositive(C.Timeout, "`context.timeout`", 1, D);
     checkPositive(C.MaxRetries, "`context.max_retries`", 0, D);
     const ir::LocString &CS = C.CheckpointStrategy;
-    static const llvm::StringRef Strategies[] = {"every_step", "adaptive", "fixed", "none"};
+    static const llvm::StringRef Strategies[] = {"every_step", "adaptive", "fixed",
+                                                 "none"};
     if (CS.Loc.isValid() && !llvm::is_contained(Strategies, CS.Str))
       D.report(DiagKind::InvalidEnum, CS.Loc, CS.Length, "checkpoint strategy",
                CS.Str.str(), "`every_step`, `adaptive`, `fixed`, `none`",
@@ -132,7 +142,7 @@ class ValidatePass : public Pass {
     static const llvm::StringRef Policies[] = {"continue", "fail", "retry", "skip"};
     for (const ir::Step &S : P.Steps) {
       if (S.Id.Loc.isValid()) {
-        checkName(S.Id, "step id", isId, IdPattern, D);
+        if (!isInlinedId(P, S.Id.Str)) checkName(S.Id, "step id", isId, IdPattern, D);
         auto [It, New] = Seen.try_emplace(S.Id.Str, &S);
         if (!New) {
           Diagnostic &Dg =

@@ -76,6 +76,16 @@ ActionResult runEcho(const json &Params) {
   return ActionResult::success(json{{"output", ir::displayString(*It)}});
 }
 
+ActionResult runPipelineValues(const json &Params) {
+  json Fields = json::object();
+  for (const char *K : {"inputs", "outputs"}) {
+    auto It = Params.find(K);
+    Fields[K] = It == Params.end() || It->is_null() ? json::object() : *It;
+  }
+  Fields["output"] = ir::displayString(Fields["outputs"]);
+  return ActionResult::success(std::move(Fields));
+}
+
 ActionResult runTransform(const json &Params) {
   auto In = Params.find("input");
   if (In == Params.end())

@@ -17,6 +17,9 @@ namespace orch::runtime {
 
 /// `echo`: `message` → output (other values print as JSON).
 ActionResult runEcho(const orch::ir::Json &Params);
+/// `pipeline` (a sub-pipeline call's two steps): its `inputs` and
+/// `outputs` parameters as fields, and `output`, the outputs as text.
+ActionResult runPipelineValues(const orch::ir::Json &Params);
 /// `transform`: applies `op` (a template filter or one of transformOps())
 /// with `args` to `input`. Output is the result's text; `value` the result.
 ActionResult runTransform(const orch::ir::Json &Params);

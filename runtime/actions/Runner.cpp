@@ -137,6 +137,7 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
   const std::string &A = R.Action;
   if (A == "echo") return Done(runEcho(R.Params)), nullptr;
   if (A == "transform") return Done(runTransform(R.Params)), nullptr;
+  if (A == "pipeline") return Done(runPipelineValues(R.Params)), nullptr;
   if (A == "file.read") return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
   if (A == "file.write") return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
   if (A == "sleep") return startSleep(Exec, R.Params, std::move(Done));

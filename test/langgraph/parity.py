@@ -126,6 +126,10 @@ def check(orchc, orchrt, src, tmp):
     if os.path.exists(lock):
         shutil.copy(lock, work)
     pipe = os.path.join(work, name)
+    # The sub-pipelines a pipeline calls (`action: pipeline`) lie beside it.
+    calls = os.path.join(os.path.dirname(src), "subpipelines")
+    if os.path.isdir(calls):
+        shutil.copytree(calls, os.path.join(work, "subpipelines"))
     inputs_dir = os.path.join(os.path.dirname(src), "Inputs", name[:-5])
     dirs = []
     for side in ("orchrt", "langgraph"):

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ir/Diagnostics.h"
+#include "ir/SourceIncludes.h"
 
 using namespace orch;
 
@@ -28,6 +29,43 @@ TEST(Diagnostics, PrintsClangStyleInSourceOrder) {
             "  - id: a\n"
             "       ^\n"
             "2 errors generated.\n");
+}
+
+// A sub-pipeline's file (docs/control-flow.md §2) is read after a comment
+// as long as the files before it: its locations point past the root's text
+// and print with its own name, line and column, until the scope ends.
+TEST(Diagnostics, IncludedFilesPrintWithTheirOwnName) {
+  SourceFile Root("main.yaml", "name: x\n");  // 8 bytes: the callee starts at 9
+  std::string Out;
+  {
+    IncludeScope Scope(Root);
+    EXPECT_EQ(includeBase(Root), 9u);
+    auto Sub = std::make_shared<SourceFile>("sub.yaml", "name: y\nsteps: []\n");
+    auto Parsed = std::make_shared<SourceFile>(
+        "sub.yaml", "#" + std::string(7, ' ') + "\n" + Sub->text().str());
+    includeFile(Root, Sub, Parsed);
+    EXPECT_EQ(includeBase(Root), 9u + 18u + 1u);
+    EXPECT_EQ(Parsed->text().substr(9 + 8, 5), "steps");
+    auto [F, L] = locateSource(Root, SourceLoc(9 + 8));
+    EXPECT_EQ(F, Sub.get());
+    EXPECT_EQ(L.Offset, 8u);
+    EXPECT_EQ(Root.lineCol(SourceLoc(9 + 8)).Line, 2u);
+    EXPECT_EQ(locateSource(Root, SourceLoc(3)).first, &Root);
+    DiagnosticEngine D(&Root);
+    D.report(DiagKind::UnknownStep, SourceLoc(9 + 8), 5, "b", "");
+    D.report(DiagKind::UnknownStep, SourceLoc(6), 1, "a", "");
+    llvm::raw_string_ostream OS(Out);
+    D.flush(OS, false);
+  }
+  EXPECT_EQ(Out,
+            "main.yaml:1:7: error: unknown step `a` [UnknownStep]\n"
+            "name: x\n"
+            "      ^\n"
+            "sub.yaml:2:1: error: unknown step `b` [UnknownStep]\n"
+            "steps: []\n"
+            "^~~~~\n");
+  // The scope ended: the root has no included files any more.
+  EXPECT_EQ(includeBase(Root), 9u);
 }
 
 TEST(Diagnostics, DidYouMean) {

@@ -16,6 +16,7 @@
 #include "frontend/Frontend.h"
 #include "ir/Actions.h"
 #include "ir/Printer.h"
+#include "ir/SourceIncludes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -127,6 +128,7 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   Buf->reset();
   DiagnosticEngine Diags(File.get());
   Diags.setErrorLimit(Opts.ErrorLimit);
+  IncludeScope Includes(*File);  // sub-pipelines' files, while diagnostics print
 
   if (!frontend::checkSourceBytes(*File, Diags))
     return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
@@ -154,7 +156,8 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     return ExitOk;
   }
 
-  std::unique_ptr<ir::Pipeline> P = frontend::lowerDocument(*Doc, Diags);
+  std::unique_ptr<ir::Pipeline> P =
+      frontend::lowerDocument(*Doc, Diags, /*SubPipelines=*/Opts.Input != "-");
   if (!P) return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
 
   passes::PassContext Ctx{Diags, {}};
@@ -224,7 +227,8 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     for (const passes::ModelInfo &M : Catalog->Models)
       Auto.Domain.ModelNames.push_back(M.Name);
   for (const ir::ActionInfo &A : ir::builtinActions())
-    Auto.Domain.Actions.push_back(A.Name.str());
+    if (A.Name != "pipeline")  // a sub-pipeline call's steps: the front end's
+      Auto.Domain.Actions.push_back(A.Name.str());
   for (const ir::Step &S : P->Steps)
     if (!S.ActionAuto && !llvm::is_contained(Auto.Domain.Actions, S.Action.Str.str()))
       Auto.Domain.Actions.push_back(S.Action.Str.str());

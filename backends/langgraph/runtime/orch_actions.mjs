@@ -35,6 +35,13 @@ function echo(p) {
   return ok(fields({ output: displayString(p.message) }));
 }
 
+/** A sub-pipeline call's inputs and outputs (ir/Actions.cpp `pipeline`). */
+function pipeline(p) {
+  const inputs = p.inputs ?? newMap();
+  const outputs = p.outputs ?? newMap();
+  return ok(fields({ inputs, outputs, output: displayString(outputs) }));
+}
+
 function sleep(p, signal) {
   const ms = p.ms;
   if (typeof ms !== "bigint" || ms < 0n || ms > MAX_SLEEP_MS)
@@ -325,6 +332,7 @@ export const ACTIONS = {
   "file.read": fileRead,
   "file.write": fileWrite,
   "http.request": httpRequest,
+  pipeline,
   shell,
   sleep,
   transform,

@@ -1,0 +1,398 @@
+//===- SubPipeline.cpp - `action: pipeline` calls, inlined ----------------===//
+//
+// A call step names another pipeline file and binds its inputs. The callee
+// is read, lowered and inlined into the caller's IR (docs/control-flow.md
+// §2):
+//
+//   <call>.inputs   action `pipeline`, parameters {inputs: the bindings},
+//                   the call's dependencies and condition
+//   <call>.<step>   each callee step, its templates renamed into the call:
+//                   `step` -> `<call>.step`, `topic` / `inputs.topic` ->
+//                   `<call>.inputs.inputs.topic`; callee roots wait for
+//                   `<call>.inputs`
+//   <call>          action `pipeline`, parameters {outputs: the callee's
+//                   outputs}, after every callee step: `{{ call.outputs.x }}`
+//
+// The callee's text is included in the compilation's sources
+// (ir/SourceIncludes.h), so its diagnostics point into its own file.
+//
+//===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include "frontend/Frontend.h"
+#include "frontend/Lowerer.h"
+#include "ir/Eval.h"
+#include "ir/Expr.h"
+#include "ir/SourceIncludes.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+namespace orch::frontend::lowering {
+
+namespace {
+
+/// The largest sub-pipeline file read (as orchc's own input).
+constexpr uint64_t MaxCalleeBytes = 256u << 20;
+
+/// Step keys a call takes besides `pipeline` and `inputs`.
+const llvm::StringRef CallStepKeys[] = {
+    "id",           "name",       "description", "action", "pipeline", "inputs",
+    "dependencies", "depends_on", "condition",   "if",     "metadata", "on_failure"};
+
+/// Calls \p F on every expression slot of the templates in \p V.
+void forEachTemplate(ir::Value *V, llvm::function_ref<void(ir::Expr *&)> F) {
+  if (!V) return;
+  if (auto *T = llvm::dyn_cast<ir::TemplateValue>(V)) {
+    for (ir::Segment &Seg : T->mutableSegments())
+      if (Seg.K == ir::Segment::Kind::Expr && Seg.E) F(Seg.E);
+  } else if (auto *L = llvm::dyn_cast<ir::ListValue>(V)) {
+    for (ir::Value *I : L->mutableItems()) forEachTemplate(I, F);
+  } else if (auto *M = llvm::dyn_cast<ir::MapValue>(V)) {
+    for (ir::MapEntry &E : M->mutableEntries()) forEachTemplate(E.V, F);
+  }
+}
+
+/// Every value of step \p S that may hold templates.
+void forEachStepTemplate(ir::Step &S, llvm::function_ref<void(ir::Expr *&)> F) {
+  forEachTemplate(S.Params, F);
+  forEachTemplate(S.Condition, F);
+  forEachTemplate(S.ForEach, F);
+  forEachTemplate(S.Metadata, F);
+  forEachTemplate(S.Location, F);
+  forEachTemplate(S.RequiresModel, F);
+}
+
+/// Renames a callee's templates into its call (the file comment).
+class Renamer {
+ public:
+  Renamer(ir::Arena &A, llvm::StringRef Call, const llvm::StringSet<> &Steps,
+          const llvm::StringSet<> &Inputs, std::vector<ir::LocString> &Free)
+      : A(A), Call(Call), Steps(Steps), Inputs(Inputs), Free(Free) {
+    InputsStep = A.save(Call.str() + ".inputs");
+  }
+
+  /// Rewrites the expression in \p Slot and everything under it.
+  void visit(ir::Expr *&Slot) {
+    if (!Slot) return;
+    if (auto *At = llvm::dyn_cast<ir::AttrExpr>(Slot)) {
+      // `steps.x`: x is a step of the callee.
+      auto *N = llvm::dyn_cast<ir::NameExpr>(At->base());
+      if (N && N->name() == "steps") {
+        if (Steps.contains(At->attr())) At->setAttr(qualify(At->attr()));
+        return;
+      }
+    }
+    if (auto *N = llvm::dyn_cast<ir::NameExpr>(Slot)) {
+      name(Slot, N);
+      return;
+    }
+    ir::forEachOperandRef(*Slot, [&](ir::Expr *&E) { visit(E); });
+  }
+
+ private:
+  llvm::StringRef qualify(llvm::StringRef Id) {
+    return A.save(Call.str() + "." + Id.str());
+  }
+
+  /// `<call>.inputs.inputs`, at the place of \p N.
+  ir::Expr *inputsMap(const ir::NameExpr *N) {
+    auto *Step = A.create<ir::NameExpr>(N->loc(), N->length(), InputsStep);
+    return A.create<ir::AttrExpr>(N->loc(), N->length(), Step, "inputs", N->loc());
+  }
+
+  void name(ir::Expr *&Slot, ir::NameExpr *N) {
+    llvm::StringRef Name = N->name();
+    if (Steps.contains(Name)) {
+      N->setName(qualify(Name));
+    } else if (Name == "inputs" || Name == "parameters") {
+      Slot = inputsMap(N);
+    } else if (Inputs.contains(Name)) {
+      Slot = A.create<ir::AttrExpr>(N->loc(), N->length(), inputsMap(N), Name, N->loc());
+    } else if (Name != "steps" && !ir::isRunVariable(Name)) {
+      Free.push_back({Name, N->loc(), N->length()});
+    }
+  }
+
+  ir::Arena &A;
+  llvm::StringRef Call;
+  llvm::StringRef InputsStep;
+  const llvm::StringSet<> &Steps;
+  const llvm::StringSet<> &Inputs;
+  std::vector<ir::LocString> &Free;
+};
+
+/// Finds `<call>.outputs.<name>` and `steps.<call>.outputs.<name>` reads.
+void findOutputReads(ir::Expr *E,
+                     llvm::function_ref<void(llvm::StringRef, const ir::AttrExpr *)> F) {
+  if (!E) return;
+  if (auto *Out = llvm::dyn_cast<ir::AttrExpr>(E))
+    if (auto *Field = llvm::dyn_cast<ir::AttrExpr>(Out->base());
+        Field && Field->attr() == "outputs") {
+      if (auto *N = llvm::dyn_cast<ir::NameExpr>(Field->base())) F(N->name(), Out);
+      if (auto *S = llvm::dyn_cast<ir::AttrExpr>(Field->base()))
+        if (auto *N = llvm::dyn_cast<ir::NameExpr>(S->base()); N && N->name() == "steps")
+          F(S->attr(), Out);
+    }
+  ir::forEachOperandRef(*E, [&](ir::Expr *&C) { findOutputReads(C, F); });
+}
+
+}  // namespace
+
+bool Lowerer::lowerCallKeys(const MapNode *M) {
+  const KeyValue *Act = M->find("action");
+  auto *Sc = Act ? llvm::dyn_cast<ScalarNode>(Act->Value) : nullptr;
+  bool IsCall = Sc && !Sc->isTemplated() && Sc->value() == "pipeline" && !M->find("tool");
+  if (!IsCall) {
+    for (llvm::StringRef K : {"pipeline", "inputs"})
+      if (const KeyValue *KV = M->find(K))
+        Diags.report(DiagKind::UnknownKey, KV->Key->loc(), KV->Key->length(), K.str(),
+                     "a step",
+                     "; it belongs to a sub-pipeline call (`action: pipeline`)");
+    return false;
+  }
+  for (const KeyValue &KV : M->entries()) {
+    llvm::StringRef K = KV.Key->value();
+    if (!llvm::is_contained(CallStepKeys, K) && llvm::is_contained(stepKeys(), K))
+      Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
+                   "a sub-pipeline call",
+                   "; give it to the steps of the sub-pipeline instead");
+  }
+  if (!M->find("pipeline"))
+    Diags.report(DiagKind::MissingKey, Act->Key->loc(), Act->Key->length(), "pipeline",
+                 "a step with `action: pipeline`");
+  return true;
+}
+
+std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
+                                                      std::string &RealPath) {
+  auto Fail = [&](const std::string &Why) {
+    Diags.report(DiagKind::IoError, Path.Loc, Path.Length, Path.Str.str(), Why);
+    return nullptr;
+  };
+  if (!Calls || !Calls->Root || Calls->Stack.empty())
+    return Fail("a sub-pipeline is read beside its caller, which is not a file here");
+  if (llvm::sys::path::is_absolute(Path.Str))
+    return Fail("a sub-pipeline's path is relative to the calling file");
+  llvm::SmallString<256> Shown(llvm::sys::path::parent_path(Doc.File->name()));
+  llvm::sys::path::append(Shown, Path.Str);
+  llvm::sys::path::remove_dots(Shown, /*remove_dot_dot=*/true);
+  llvm::SmallString<256> Real;
+  if (std::error_code EC = llvm::sys::fs::real_path(Shown, Real))
+    return Fail(EC.message());
+  llvm::StringRef Root = Calls->RootDir;
+  if (!llvm::StringRef(Real).starts_with(Root.str() + "/"))
+    return Fail(fmt::format("it is `{}`, outside the pipeline's directory `{}`",
+                            Real.str().str(), Root.str()));
+  RealPath = Real.str().str();
+  if (llvm::is_contained(Calls->Stack, RealPath)) {
+    std::vector<std::string> Chain;
+    for (const std::string &F : Calls->Stack)
+      Chain.push_back(llvm::StringRef(F).drop_front(Root.size() + 1).str());
+    Chain.push_back(llvm::StringRef(RealPath).drop_front(Root.size() + 1).str());
+    Diags.report(DiagKind::DependencyCycle, Path.Loc, Path.Length,
+                 "the sub-pipeline calls " + llvm::join(Chain, " -> "));
+    return nullptr;
+  }
+  auto Buf = llvm::MemoryBuffer::getFile(Real, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!Buf) return Fail("cannot read: " + Buf.getError().message());
+  if ((*Buf)->getBufferSize() > MaxCalleeBytes)
+    return Fail(fmt::format("the file has {} bytes, more than {}",
+                            (*Buf)->getBufferSize(), MaxCalleeBytes));
+  // The front end reads the text after a comment as long as everything
+  // compiled so far, so the callee's locations follow them.
+  uint32_t Base = includeBase(*Calls->Root);
+  std::string Padded = "#" + std::string(Base - 2, ' ') + "\n";
+  Padded += (*Buf)->getBuffer();
+  auto File = std::make_shared<SourceFile>(Shown.str().str(), (*Buf)->getBuffer().str());
+  auto Parsed = std::make_shared<SourceFile>(Shown.str().str(), std::move(Padded));
+  includeFile(*Calls->Root, File, Parsed);
+  return Parsed;
+}
+
+void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
+  const KeyValue *PathKV = M->find("pipeline");
+  if (!PathKV) return;
+  std::optional<ir::LocString> Path = getString(PathKV->Value, "`pipeline`");
+  if (!Path) return;
+  if (S.Parent >= 0) {
+    Diags.report(DiagKind::NotSupportedYet, S.Action.Loc, S.Action.Length,
+                 "a sub-pipeline call inside a `for_each` body", "issue #17",
+                 "call it at the top level");
+    return;
+  }
+  std::string Real;
+  std::shared_ptr<const SourceFile> Parsed = readCallee(*Path, Real);
+  if (!Parsed) return;
+  std::unique_ptr<ir::Pipeline> Callee;
+  if (checkSourceBytes(*Parsed, Diags)) {
+    if (std::optional<ast::Document> D =
+            parseDocument(Parsed, Diags, /*FastYaml=*/true, Doc.Arena)) {
+      Calls->Stack.push_back(Real);
+      Callee = Lowerer(*D, Diags, Calls).run();
+      Calls->Stack.pop_back();
+    }
+  }
+  std::string Shown = Path->Str.str();
+  if (Callee) {
+    if (!Callee->McpServers.empty()) {
+      const ir::McpServer &Srv = Callee->McpServers.front();
+      Diags.report(DiagKind::NotSupportedYet, Srv.Name.Loc, Srv.Name.Length,
+                   "`mcp_servers:` in a sub-pipeline", "issue #17",
+                   "declare the servers in the calling pipeline");
+    }
+    if (!Callee->AutoTags.empty()) {
+      const ir::AutoTag *T = Callee->AutoTags.front();
+      Diags.report(DiagKind::NotSupportedYet, T->Loc, T->Length,
+                   "an `<AUTO>` tag in a sub-pipeline", "issue #17",
+                   "resolve it in the calling pipeline");
+    }
+    for (const std::optional<ir::LocInt> *X :
+         {&Callee->Context.Timeout, &Callee->Context.MaxRetries})
+      if (*X)
+        Diags.report(DiagKind::NotSupportedYet, (*X)->Loc, (*X)->Length,
+                     "a sub-pipeline's own `context:` settings", "issue #17",
+                     "set them in the calling pipeline");
+  }
+  if (!Callee || Diags.errorCount() != 0) return;
+
+  // The bindings: every declared input gets its bound value, else its
+  // default; an undeclaring callee takes any name.
+  llvm::StringRef Call = S.Id.Str;
+  llvm::SmallVector<ir::MapEntry, 8> Bound;
+  llvm::StringSet<> InputNames;
+  const KeyValue *InKV = M->find("inputs");
+  const MapNode *InM = InKV ? expectMap(InKV->Value, "`inputs`") : nullptr;
+  std::vector<llvm::StringRef> Declared;
+  for (const ir::Input &In : Callee->Inputs) Declared.push_back(In.Name.Str);
+  if (InM)
+    for (const KeyValue &KV : InM->entries()) {
+      llvm::StringRef N = KV.Key->value();
+      const ir::Input *In = nullptr;
+      for (const ir::Input &X : Callee->Inputs)
+        if (X.Name.Str == N) In = &X;
+      if (!In && Callee->DeclaresInputs) {
+        Diags.report(DiagKind::UnknownInput, KV.Key->loc(), KV.Key->length(), N.str(),
+                     didYouMean(N, Declared) + " (sub-pipeline `" + Shown + "`)");
+        continue;
+      }
+      ir::Value *V = value(KV.Value, "steps." + Call.str() + ".inputs." + N.str());
+      if (In && In->Ty != ir::Type::Any && !llvm::isa<ir::TemplateValue>(V) &&
+          !llvm::isa<ir::AutoValue>(V) && !ir::isAssignable(V->type(), In->Ty))
+        Diags.report(DiagKind::TypeMismatch, V->loc(), V->length(),
+                     fmt::format("input `{}` of sub-pipeline `{}`", N.str(), Shown),
+                     ir::describeType(In->Ty).str(), ir::describeType(V->type()).str());
+      Bound.push_back({N, KV.Key->loc(), V});
+      InputNames.insert(N);
+    }
+  for (const ir::Input &In : Callee->Inputs) {
+    if (InputNames.contains(In.Name.Str)) continue;
+    InputNames.insert(In.Name.Str);
+    if (In.Default) {
+      Bound.push_back({In.Name.Str, In.Name.Loc, In.Default});
+    } else if (In.Required) {
+      SourceLoc At = InKV ? InKV->Key->loc() : Path->Loc;
+      uint32_t Len = InKV ? InKV->Key->length() : Path->Length;
+      Diags.report(DiagKind::MissingKey, At, Len, In.Name.Str.str(),
+                   "the `inputs` of a call of sub-pipeline `" + Shown + "`");
+    } else {
+      Bound.push_back(
+          {In.Name.Str, In.Name.Loc,
+           A.create<ir::ScalarValue>(In.Name.Loc, In.Name.Length, ir::Scalar::null())});
+    }
+  }
+
+  // `<call>.inputs`: the call's dependencies and condition.
+  ir::Step In;
+  In.Id = {A.save(Call.str() + ".inputs"), S.Id.Loc, S.Id.Length};
+  In.Loc = S.Loc;
+  In.Action = {"pipeline", S.Action.Loc, S.Action.Length};
+  SourceLoc InLoc = InM ? InM->loc() : S.Action.Loc;
+  uint32_t InLen = InM ? InM->length() : S.Action.Length;
+  auto *Inputs = A.create<ir::MapValue>(InLoc, InLen, A.copyArray<ir::MapEntry>(Bound));
+  ir::MapEntry InEntry{"inputs", InLoc, Inputs};
+  In.Params = A.create<ir::MapValue>(InLoc, InLen, A.copyArray<ir::MapEntry>({InEntry}));
+  In.DepNames = std::move(S.DepNames);
+  In.HasDepsKey = S.HasDepsKey;
+  In.Condition = S.Condition;
+  S.Condition = nullptr;
+  P->Steps.push_back(std::move(In));
+
+  // The callee's steps, renamed into the call.
+  llvm::StringSet<> StepIds;
+  for (const ir::Step &X : Callee->Steps) StepIds.insert(X.Id.Str);
+  std::vector<ir::LocString> Free;
+  Renamer R(A, Call, StepIds, InputNames, Free);
+  int32_t Offset = static_cast<int32_t>(P->Steps.size());
+  ir::LocString Waits{A.save(Call.str() + ".inputs"), Path->Loc, Path->Length};
+  S.DepNames.assign(1, Waits);  // the outputs may read the inputs
+  for (ir::Step &X : Callee->Steps) {
+    X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
+    for (ir::LocString &D : X.DepNames) {
+      if (StepIds.contains(D.Str))
+        D.Str = A.save(Call.str() + "." + D.Str.str());
+      else
+        Free.push_back(D);  // unknown: resolve-deps says so, unless it is the caller's
+    }
+    if (X.Parent < 0 && X.DepNames.empty() && !X.DepsAuto) {
+      X.DepNames.push_back(Waits);
+      X.HasDepsKey = true;
+    }
+    if (X.Parent >= 0) X.Parent += Offset;
+    for (uint32_t &B : X.Body) B += Offset;
+    forEachStepTemplate(X, [&](ir::Expr *&E) { R.visit(E); });
+    if (X.Parent < 0) S.DepNames.push_back({X.Id.Str, Path->Loc, Path->Length});
+    P->Steps.push_back(std::move(X));
+  }
+
+  // The call step returns the callee's outputs.
+  CallMade Made{Call, Shown, {}};
+  llvm::SmallVector<ir::MapEntry, 8> Outs;
+  for (ir::Output &O : Callee->Outputs) {
+    forEachTemplate(O.V, [&](ir::Expr *&E) { R.visit(E); });
+    Outs.push_back({O.Name.Str, O.Name.Loc, O.V});
+    Made.Outputs.push_back(O.Name.Str);
+  }
+  auto *OutMap =
+      A.create<ir::MapValue>(Path->Loc, Path->Length, A.copyArray<ir::MapEntry>(Outs));
+  ir::MapEntry OutEntry{"outputs", Path->Loc, OutMap};
+  S.Params = A.create<ir::MapValue>(Path->Loc, Path->Length,
+                                    A.copyArray<ir::MapEntry>({OutEntry}));
+  S.HasDepsKey = true;
+  CallsMade.push_back(std::move(Made));
+  for (const ir::LocString &F : Free) Calls->Free.push_back({F, Shown});
+}
+
+void Lowerer::checkCallOutputs() {
+  if (CallsMade.empty()) return;
+  auto Check = [&](ir::Expr *&E) {
+    findOutputReads(E, [&](llvm::StringRef Id, const ir::AttrExpr *Read) {
+      for (const CallMade &C : CallsMade)
+        if (C.Id == Id && !llvm::is_contained(C.Outputs, Read->attr()))
+          Diags.report(DiagKind::UnknownStepField, Read->attrLoc(),
+                       static_cast<uint32_t>(Read->attr().size()), Id.str(), C.Path,
+                       "outputs." + Read->attr().str(),
+                       didYouMean(Read->attr(), C.Outputs));
+    });
+  };
+  for (ir::Step &S : P->Steps) forEachStepTemplate(S, Check);
+  for (ir::Output &O : P->Outputs) forEachTemplate(O.V, Check);
+}
+
+void Lowerer::checkFreeNames() {
+  if (!Calls) return;
+  for (const CallContext::FreeName &F : Calls->Free) {
+    bool Outer = false;
+    for (const ir::Step &S : P->Steps) Outer |= S.Id.Str == F.Name.Str;
+    for (const ir::Input &In : P->Inputs) Outer |= In.Name.Str == F.Name.Str;
+    if (Outer)
+      Diags.report(DiagKind::UnknownName, F.Name.Loc, F.Name.Length, F.Name.Str.str(),
+                   " of sub-pipeline `" + F.File +
+                       "`, which sees only its own; pass it in the call's `inputs:`");
+  }
+}
+
+}  // namespace orch::frontend::lowering
