@@ -19,6 +19,7 @@
 #include "ir/Diagnostics.h"
 #include "ir/Pipeline.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace orch::frontend::lowering {
 
@@ -161,11 +162,21 @@ class Lowerer {
   }
 
   ir::Value *value(const Node *N, const std::string &Path);
+  /// The pipeline's `name` \p X without `id`: the name if it is an
+  /// identifier; else, as ContextLab's id defaults to its name, the title,
+  /// with the name derived from it (lower case, `_` for each run of other
+  /// characters).
+  void nameFromText(const ir::LocString &X);
   void lowerContext(const MapNode *M);
   void lowerMcpServers(const Node *N);
   /// `context.budget: {max_cost_usd, max_tokens, on_budget}`.
   void lowerBudget(const Node *N);
   void lowerInputs(const Node *N, llvm::StringRef Key);
+  /// Adds input \p In, read under \p Key (`inputs`, `parameters`), a
+  /// direct value (ContextLab's `name: value`) if \p Direct. The same name
+  /// as a value under one key and a declaration without a default under
+  /// the other is one input: the declaration, with the value as default.
+  void addInput(ir::Input In, llvm::StringRef Key, bool Direct);
   void lowerEnhancedOutputs(const Node *N);
   void lowerTool(const MapNode *M, ir::Step &S);
   void lowerParams(const Node *N, ir::Step &S, bool ModelKey);
@@ -213,6 +224,13 @@ class Lowerer {
   ir::Arena &A;
   CallContext *Calls;
   std::vector<CallMade> CallsMade;
+  /// Where each name of `inputs`/`parameters` was read first.
+  struct InputSeen {
+    size_t Index;
+    bool FromParameters;
+    bool Direct;
+  };
+  llvm::StringMap<InputSeen> InputsSeen;
 };
 
 }  // namespace orch::frontend::lowering

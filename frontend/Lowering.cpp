@@ -266,6 +266,44 @@ void Lowerer::lowerBudget(const Node *N) {
   }
 }
 
+namespace {
+/// True if \p V, under `inputs:` or `parameters:` (\p Key), is ContextLab's
+/// direct value (the default), not a declaration. Under `parameters:`,
+/// anything but a mapping is. Under `inputs:`, a scalar is a type
+/// (`topic: string`) unless it is neither a type name nor close to one
+/// (`budget: 10.00`, `file: data.csv`); a list is a value.
+bool isDirectValue(const Node *V, llvm::StringRef Key) {
+  if (llvm::isa<MapNode>(V)) return false;
+  if (Key == "parameters" || llvm::isa<ast::SeqNode>(V)) return true;
+  auto *S = llvm::dyn_cast<ScalarNode>(V);
+  ir::Type Ty;
+  return S && !ir::parseTypeName(S->value(), Ty) &&
+         didYouMean(S->value(), ir::typeNameSpellings()).empty();
+}
+}  // namespace
+
+void Lowerer::addInput(ir::Input In, llvm::StringRef Key, bool Direct) {
+  bool FromParameters = Key == "parameters";
+  auto [It, New] =
+      InputsSeen.try_emplace(In.Name.Str, P->Inputs.size(), FromParameters, Direct);
+  if (!New && It->second.FromParameters != FromParameters) {
+    // ContextLab's "backward compatible" form: a value under one key, the
+    // declaration without a default under the other. It applies the value
+    // as the default.
+    ir::Input &Old = P->Inputs[It->second.Index];
+    ir::Input *Value = Direct ? &In : &Old, *Decl = Direct ? &Old : &In;
+    if (It->second.Direct != Direct && Value->Default && !Decl->Default) {
+      Decl->Default = Value->Default;
+      Decl->Required = false;
+      if (Direct) return;
+      Old = std::move(In);
+      It->second.Direct = false;
+      return;
+    }
+  }
+  P->Inputs.push_back(std::move(In));
+}
+
 void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
   P->DeclaresInputs = true;
   const MapNode *M = expectMap(N, quoted(Key));
@@ -275,13 +313,13 @@ void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
     In.Name = {KV.Key->value(), KV.Key->loc(), KV.Key->length()};
     std::string What = "input " + quoted(In.Name.Str);
     // ContextLab's `parameters: {depth: 3}`: a scalar or list is the default.
-    if (Key == "parameters" && !llvm::isa<MapNode>(KV.Value)) {
+    if (isDirectValue(KV.Value, Key)) {
       if (!llvm::isa<ast::NullNode>(KV.Value) &&
           fixedTree(KV.Value, "the default of " + What, false)) {
         In.Default = value(KV.Value, "inputs." + In.Name.Str.str() + ".default");
         In.Required = false;
       }
-      P->Inputs.push_back(std::move(In));
+      addInput(std::move(In), Key, true);
       continue;
     }
     // Shorthand: `topic: string`.
@@ -292,11 +330,11 @@ void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
                        "string, integer, number, boolean, list, object, any",
                        didYouMean(T->Str, ir::typeNameSpellings()));
       }
-      P->Inputs.push_back(std::move(In));
+      addInput(std::move(In), Key, false);
       continue;
     }
     if (llvm::isa<ast::NullNode>(KV.Value)) {
-      P->Inputs.push_back(std::move(In));
+      addInput(std::move(In), Key, false);
       continue;
     }
     const MapNode *IM = expectMap(KV.Value, What);
@@ -340,7 +378,7 @@ void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
       // `example`, `examples`: documentation.
     }
     if (!RequiredGiven) In.Required = In.Default == nullptr;
-    P->Inputs.push_back(std::move(In));
+    addInput(std::move(In), Key, false);
   }
 }
 
@@ -539,7 +577,12 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
     if (K == "id") {
       if (auto X = getString(V, "`id`")) P->Name = *X;
     } else if (K == "name") {
-      if (auto X = getString(V, "`name`", HasId)) (HasId ? P->Title : P->Name) = *X;
+      if (auto X = getString(V, "`name`", HasId)) {
+        if (HasId)
+          P->Title = *X;
+        else
+          nameFromText(*X);
+      }
     } else if (K == "version") {
       if (auto X = getString(V, "`version`")) P->Version = *X;
     } else if (K == "description") {

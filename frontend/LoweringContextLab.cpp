@@ -11,6 +11,7 @@
 #include "frontend/ExprParser.h"
 #include "frontend/Lowerer.h"
 #include "ir/ToolMap.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace orch::frontend::lowering {
 
@@ -105,6 +106,24 @@ std::vector<uint32_t> conditionOffsets(llvm::StringRef Text,
   return Map;
 }
 }  // namespace
+
+void Lowerer::nameFromText(const ir::LocString &X) {
+  auto IdChar = [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; };
+  P->Name = X;
+  if (X.Str.empty() || (llvm::isAlpha(X.Str[0]) && llvm::all_of(X.Str, IdChar))) return;
+  std::string Id;
+  for (char C : X.Str) {
+    if (llvm::isAlnum(C))
+      Id += llvm::toLower(C);
+    else if (!Id.empty() && Id.back() != '_')
+      Id += '_';
+  }
+  while (!Id.empty() && Id.back() == '_') Id.pop_back();
+  // No letter to start with: the name stays, and `validate` reports it.
+  if (Id.empty() || !llvm::isAlpha(Id[0])) return;
+  P->Title = X;
+  P->Name = {A.save(Id), X.Loc, X.Length};
+}
 
 void Lowerer::lowerEnhancedOutputs(const Node *N) {
   const MapNode *M = expectMap(N, "`enhanced_outputs`");

@@ -12,6 +12,7 @@
 #include "ir/PyText.h"
 #include "ir/Tests.h"
 #include "ir/Unicode.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -79,6 +80,25 @@ struct Val {
   bool Pairs = false;
 };
 
+/// Python's str() of \p V, as Jinja2 prints it: the pairs of a `dictsort`
+/// result as tuples.
+TextStatus appendStr(std::string &Out, const Val &V) {
+  if (!V.Pairs || !V.V.is_array()) return appendPyStr(Out, V.V);
+  Out += '[';
+  for (size_t I = 0; I < V.V.size(); ++I) {
+    if (I) Out += ", ";
+    Out += '(';
+    const json &Pair = V.V[I];
+    for (size_t J = 0; J < Pair.size(); ++J) {
+      if (J) Out += ", ";
+      if (TextStatus S = appendPyRepr(Out, Pair[J], 1); S != TextStatus::Ok) return S;
+    }
+    Out += ')';
+  }
+  Out += ']';
+  return TextStatus::Ok;
+}
+
 /// Where a dict view works.
 constexpr const char *ViewOnly =
     "a dict view (`.keys()`, `.values()`, `.items()`) is supported only in a "
@@ -89,6 +109,25 @@ constexpr const char *ViewOnly =
 constexpr const char *GeneratorOnly =
     "Jinja2 answers this filter with a generator, which has no methods, items "
     "or tests (other than `iterable`); read it with `| list` first";
+
+/// Where a `dictsort` result works.
+constexpr const char *PairsOnly =
+    "the pairs of `dictsort` are Python tuples, which print and join "
+    "differently from lists; unpack them in a loop: `{% for k, v in d | dictsort %}`, "
+    "or read them with `length`, `tojson`, `list`, `first` or `last`";
+
+/// Whether filter \p Name with \p Args reads a `dictsort` result (a list
+/// of tuples) as Jinja2 does: as a list, or each pair through a filter
+/// that reads a tuple as a list (`map('first')`).
+bool pairsFilter(llvm::StringRef Name, llvm::ArrayRef<json> Args) {
+  static const llvm::StringRef Whole[] = {"count", "first",  "last",   "length",
+                                          "list",  "tojson", "to_json"};
+  static const llvm::StringRef Each[] = {"count", "first", "last", "length"};
+  if (Name == "map")
+    return !Args.empty() && Args[0].is_string() &&
+           llvm::is_contained(Each, Args[0].get_ref<const std::string &>());
+  return llvm::is_contained(Whole, Name);
+}
 
 /// The filters that read a `.keys()` or `.values()` view as the list it
 /// holds (Jinja2 iterates it); of `.items()` (whose items are tuples), only
@@ -250,19 +289,37 @@ class Evaluator {
   llvm::Expected<Val> block(const CompoundExpr *C);
   llvm::Expected<Val> forLoop(const CompoundExpr *C);
   llvm::Expected<Val> let(const CompoundExpr *C);
+  /// A name a statement bound, its value, and what `{% set %}` keeps of
+  /// how Jinja2 sees it (a generator, `dictsort` pairs).
+  struct Local {
+    Local() = default;
+    Local(llvm::StringRef N, json V) : first(N), second(std::move(V)) {}
+    llvm::StringRef first;
+    json second;
+    bool Generator = false;
+    bool Pairs = false;
+  };
+  /// What a statement bound to \p Name, innermost first, or null.
+  const Local *localEntry(llvm::StringRef Name) const {
+    for (auto It = Locals.rbegin(); It != Locals.rend(); ++It)
+      if (It->first == Name) return &*It;
+    return nullptr;
+  }
   /// The value a statement bound to \p Name, innermost first, or null.
   const json *local(llvm::StringRef Name) const {
-    for (auto It = Locals.rbegin(); It != Locals.rend(); ++It)
-      if (It->first == Name) return &It->second;
-    return nullptr;
+    const Local *L = localEntry(Name);
+    return L ? &L->second : nullptr;
   }
 
   const EvalScope &Scope;
   unsigned Depth = 0;
   /// Names bound by enclosing statements, outermost first.
-  std::vector<std::pair<llvm::StringRef, json>> Locals;
+  std::vector<Local> Locals;
   /// Loop iterations so far: a bound, so nested loops cannot hang.
   uint64_t Iterations = 0;
+  /// Per enclosing loop, innermost last: the arguments of its last
+  /// `loop.changed(...)` (a list), or null before the first call.
+  std::vector<json> LoopChanged;
 };
 
 /// The most loop iterations one evaluation runs.
@@ -270,9 +327,11 @@ constexpr uint64_t MaxIterations = 10'000'000;
 
 llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   llvm::StringRef Id = N->name();
-  if (const json *L = local(Id)) {
-    Val V(*L);
+  if (const Local *L = localEntry(Id)) {
+    Val V(L->second);
     V.Loop = Id == "loop";  // a loop's own: `loop` cannot be assigned
+    V.Generator = L->Generator;
+    V.Pairs = L->Pairs;
     return V;
   }
   if (Id == "steps") return space(Val::Space::Steps);
@@ -459,6 +518,9 @@ llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   llvm::Expected<Val> R = defined(B->rhs(), /*TupleOk=*/Membership, Loose);
   if (!R) return R.takeError();
   const json &X = L->V, &Y = R->V;
+  // Python compares tuples with lists as unequal, and orders them not at all.
+  if ((L->Pairs || R->Pairs) && !Membership && Op != BinaryOp::Concat)
+    return fail(L->Pairs ? B->lhs() : B->rhs(), PairsOnly);
   auto Wrap = [&](llvm::Expected<bool> V) -> llvm::Expected<Val> {
     if (!V) return fail(B, llvm::toString(V.takeError()));
     return Val(json(*V));
@@ -466,8 +528,8 @@ llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   switch (Op) {
     case BinaryOp::Concat: {
       std::string Out;
-      TextStatus S = appendPyStr(Out, X);
-      if (S == TextStatus::Ok) S = appendPyStr(Out, Y);
+      TextStatus S = appendStr(Out, *L);
+      if (S == TextStatus::Ok) S = appendStr(Out, *R);
       if (S != TextStatus::Ok) return fail(B, describe(S));
       return Val(json(std::move(Out)));
     }
@@ -518,6 +580,7 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   llvm::Expected<std::vector<json>> ArgsOr = arguments(F, Info, ArgMarkup);
   if (!ArgsOr) return ArgsOr.takeError();
   std::vector<json> &Args = *ArgsOr;
+  if (BaseV->Pairs && !pairsFilter(N, Args)) return fail(F->base(), PairsOnly);
   if (Args.size() < Info->MinArgs || Args.size() > Info->MaxArgs)
     return fail(F, fmt::format("filter `{}` takes {} to {} arguments, {} given", N.str(),
                                Info->MinArgs, Info->MaxArgs, Args.size()));
@@ -540,7 +603,8 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
             (N != "truncate" || BaseV->V.is_string()));
   Val Out = markup(std::move(**R), M);
   Out.Generator = generatorFilter(N);
-  Out.Pairs = N == "dictsort";
+  Out.Pairs = N == "dictsort" || (BaseV->Pairs && N == "list");
+  Out.Tuple = BaseV->Pairs && (N == "first" || N == "last");
   return Out;
 }
 
@@ -643,8 +707,12 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
   if (Args.size() < M->MinArgs || Args.size() > M->MaxArgs)
     return fail(F, fmt::format("`.{}()` takes {} to {} arguments, {} given", N.str(),
                                M->MinArgs, M->MaxArgs, Args.size()));
-  llvm::Expected<json> Out = M->Fn(Self, Args);
+  // `loop.changed(...)` compares with what the loop's last call was given.
+  bool Changed = M->Receiver == MethodReceiver::Loop && M->Name == "changed";
+  if (Changed && LoopChanged.empty()) return fail(F, "`loop.changed()` outside a loop");
+  llvm::Expected<json> Out = M->Fn(Changed ? LoopChanged.back() : Self, Args);
   if (!Out) return fail(F, llvm::toString(Out.takeError()));
+  if (Changed) LoopChanged.back() = json(std::move(Args));
   Val V(std::move(*Out));
   V.View = M->Kind;
   return V;
@@ -728,7 +796,7 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
         return fail(P,
                     "printing `loop` itself is not supported; print a field such as "
                     "`loop.index`");
-      if (TextStatus St = appendPyStr(Out, V->V); St != TextStatus::Ok)
+      if (TextStatus St = appendStr(Out, *V); St != TextStatus::Ok)
         return fail(P, describe(St));
     }
     if (Out.size() > MaxValueBytes) return fail(C, describe(TextStatus::TooLarge));
@@ -742,6 +810,8 @@ llvm::Expected<Val> Evaluator::let(const CompoundExpr *C) {
   if (V->Markup)
     return fail(C->part(0), "a `tojson` result in `{% set %}` is not supported");
   Locals.emplace_back(llvm::cast<LiteralExpr>(C->part(2))->value().S, std::move(V->V));
+  Locals.back().Generator = V->Generator;
+  Locals.back().Pairs = V->Pairs;
   llvm::Expected<Val> R = eval(C->part(1));
   Locals.pop_back();
   return R;
@@ -774,6 +844,7 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
   llvm::SmallVector<llvm::StringRef, 2> Names;
   for (size_t I = ForFirstName; I < C->parts().size(); ++I)
     Names.push_back(llvm::cast<LiteralExpr>(C->part(I))->value().S);
+  if (It->Pairs && Names.size() == 1) return fail(IterE, PairsOnly);
   size_t Base = Locals.size();
   // Binds the targets to one item (Python unpacks a str by characters).
   auto Bind = [&](const json &Item) -> llvm::Error {
@@ -828,6 +899,8 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
   }
   std::string Out;
   int64_t N = static_cast<int64_t>(Items.size());
+  LoopChanged.emplace_back();
+  auto PopChanged = llvm::make_scope_exit([&] { LoopChanged.pop_back(); });
   for (int64_t I = 0; I < N; ++I) {
     if (++Iterations > MaxIterations)
       return fail(C, fmt::format("the template's loops run more than {} iterations",
@@ -1039,10 +1112,11 @@ llvm::Expected<json> evaluateValue(const Value *V, const EvalScope &S) {
         if (Seg.K == Segment::Kind::Text) {
           Out += Seg.Text.str();
         } else if (Seg.K == Segment::Kind::Expr) {
-          llvm::Expected<json> X = evaluate(Seg.E, S);
-          if (!X) return X.takeError();
           // Jinja2 renders a placeholder with Python's str().
-          if (TextStatus St = appendPyStr(Out, *X); St != TextStatus::Ok)
+          Evaluator Ev(S);
+          llvm::Expected<Val> X = Ev.defined(Seg.E, false, /*Loose=*/true);
+          if (!X) return X.takeError();
+          if (TextStatus St = appendStr(Out, *X); St != TextStatus::Ok)
             return fail(Seg.E, describe(St));
         } else {
           if (!Seg.Tag->Resolved)

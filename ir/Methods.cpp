@@ -231,11 +231,25 @@ Result cycle(const json &Loop, Args A) {
 }
 Result count(const json &S, Args A) { return listFind(S, A[0], true); }
 
+/// Jinja2's `loop.changed(*values)`: whether \p Last, the arguments of the
+/// loop's last call (null before the first), differ from these (Python's
+/// tuple `!=`). The evaluator keeps \p Last.
+Result changed(const json &Last, Args A) {
+  if (Last.is_null()) return json(true);
+  llvm::Expected<bool> Eq = pyEquals(Last, json(A.vec()));
+  if (!Eq) return Eq.takeError();
+  return json(!*Eq);
+}
+
 using R = MethodReceiver;
 using K = MethodResult;
 constexpr MethodInfo Table[] = {
     {"capitalize", R::Str, 0, 0, Type::String, K::Value,
      "first character title case, the rest lower case", capitalizeStr},
+    {"changed", R::Loop, 0, 255, Type::Bool, K::Value,
+     "whether the arguments differ from those of the loop's last call (true at "
+     "the first)",
+     changed},
     {"count", R::List, 1, 1, Type::Int, K::Value, "how many items equal the argument",
      count},
     {"cycle", R::Loop, 1, 255, Type::Any, K::Value,
