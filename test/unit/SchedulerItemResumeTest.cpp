@@ -46,13 +46,13 @@ const char *Yaml =
     "        parameters: {fail: \"{{ 9 if item == 'bad' else 0 }}\", message: \"{{ item "
     "}}\"}\n";
 
-struct Run {
+struct ItemRun {
   FakeExecutor E;
   FakeRunner R{E};
   Compiled C = compile(Yaml);
   ItemLog Log;
   std::unique_ptr<Scheduler> S;
-  explicit Run(json Items) {
+  explicit ItemRun(json Items) {
     RunOptions O;
     O.Jobs = 2;
     O.Commit = &Log;
@@ -66,7 +66,7 @@ struct Run {
 };
 
 TEST(SchedulerItemResume, FinishedItemsAreReportedAndTakenOver) {
-  Run First(json::array({"a", "b", "bad", "d"}));
+  ItemRun First(json::array({"a", "b", "bad", "d"}));
   First.go();
   EXPECT_EQ(First.S->status(), RunStatus::Failed);
   ASSERT_EQ(First.Log.Items.size(), 2u);  // the failed item is not reported
@@ -74,7 +74,7 @@ TEST(SchedulerItemResume, FinishedItemsAreReportedAndTakenOver) {
   EXPECT_EQ(First.Log.Items[1].Result["s"]["output"], "b");
 
   // The resume: item 1 changed ("B"), so only item 0 is taken over.
-  Run Second(json::array({"a", "B", "c", "d"}));
+  ItemRun Second(json::array({"a", "B", "c", "d"}));
   for (const ItemLog::Item &I : First.Log.Items)
     Second.S->presetItem(I.Loop, I.Index, I.Result, I.Hash);
   Second.go();
@@ -89,10 +89,10 @@ TEST(SchedulerItemResume, FinishedItemsAreReportedAndTakenOver) {
 }
 
 TEST(SchedulerItemResume, EveryItemTakenOverCompletesTheLoopWithoutRunning) {
-  Run First(json::array({"a", "b"}));
+  ItemRun First(json::array({"a", "b"}));
   First.go();
   ASSERT_EQ(First.Log.Items.size(), 2u);
-  Run Second(json::array({"a", "b"}));
+  ItemRun Second(json::array({"a", "b"}));
   for (const ItemLog::Item &I : First.Log.Items)
     Second.S->presetItem(I.Loop, I.Index, I.Result, I.Hash);
   Second.go();
