@@ -23,6 +23,9 @@
 
 namespace orch::frontend::lowering {
 
+/// `while`, `until` or `loop_condition` (ContextLab's spelling of `while`).
+bool isLoopConditionKey(llvm::StringRef K);
+
 using ast::KeyValue;
 using ast::MapNode;
 using ast::Node;
@@ -187,9 +190,13 @@ class Lowerer {
   /// Lowers step \p N (number \p Index of its list) into the body of loop
   /// \p Parent (-1: the top level).
   void lowerStep(const Node *N, size_t Index, int32_t Parent = -1);
-  /// A `for_each` loop's keys (`for_each`/`foreach`, `max_parallel`), on
-  /// the loop step \p S; false if it is not a loop.
+  /// A loop's keys (`for_each`/`foreach`, `max_parallel`; or `while`,
+  /// `until`, `loop_condition` and `max_iterations`), on the loop step
+  /// \p S; false if it is not a loop.
   bool lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Prefix);
+  /// `max_iterations` of the `while`/`until` loop \p S whose condition is
+  /// \p Cond: required, 1 to ir::MaxLoopIterations.
+  void lowerIterationBound(const MapNode *M, ir::Step &S, const KeyValue *Cond);
   /// Lowers the nested `steps` of loop \p L, after it is in the pipeline.
   void lowerBody(const MapNode *M, uint32_t L);
   void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);

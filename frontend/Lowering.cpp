@@ -11,16 +11,20 @@ namespace orch::frontend {
 
 namespace {
 const llvm::StringRef PipelineKeys[] = {
-    "id",      "name",   "version",    "description", "metadata",
-    "context", "inputs", "parameters", "outputs",     "enhanced_outputs",
-    "steps",   "cache",  "mcp_servers"};
+    "id",     "name",       "version", "description",      "metadata", "context",
+    "inputs", "parameters", "outputs", "enhanced_outputs", "steps",    "cache",
+    "mcp_servers"};
+// clang-format off
 const llvm::StringRef StepKeys[] = {
     "id",           "name",       "description",    "action",       "parameters",
     "dependencies", "depends_on", "on_failure",     "timeout",      "max_retries",
     "condition",    "model",      "requires_model", "max_tokens",   "tool",
     "if",           "on_error",   "metadata",       "produces",     "location",
     "cache",        "for_each",   "foreach",        "max_parallel", "steps",
-    "fuse",         "pipeline",   "inputs"};
+    "fuse",         "pipeline",   "inputs",
+    // while/until loops (docs/control-flow.md §2); `type: loop` is ContextLab's
+    "while", "until", "loop_condition", "max_iterations", "expected_items", "type"};
+// clang-format on
 const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy",
                                        "budget",  "fusion",      "fusion_max_steps"};
 const llvm::StringRef BudgetKeys[] = {"max_cost_usd", "max_tokens", "on_budget"};
@@ -47,7 +51,6 @@ const ForeignKey ForeignKeys[] = {
     {"error_handlers", true, "error handler steps (`error_handlers`)", ""},
     {"goto", true, "routing with `goto`", ""},
     {"loop", true, "the `loop` loop", ""},
-    {"max_iterations", true, "`max_iterations` (a `while` loop's bound)", ""},
     {"on-error", true, "", "`on_failure:` (`fail`, `continue`, `retry`, `skip`)"},
     {"on_false", true, "routing with `on_false`", ""},
     {"on_success", true, "routing with `on_success`", ""},
@@ -56,8 +59,6 @@ const ForeignKey ForeignKeys[] = {
     {"requires-model", true, "", "`requires_model:`"},
     {"retry", true, "", "`max_retries: N`"},
     {"retry_config", true, "", "`max_retries: N`"},
-    {"until", true, "the `until` loop", ""},
-    {"while", true, "the `while` loop", ""},
     {"config", false, "", "`context:` (`timeout`, `max_retries`, `checkpoint_strategy`)"},
     {"error_handling", false, "pipeline-wide error handling (`error_handling`)", ""},
     {"global_error_handlers", false, "pipeline-wide error handlers", ""},
@@ -443,7 +444,9 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     const Node *V = KV.Value;
-    if (K == "for_each" || K == "foreach" || K == "max_parallel" || K == "steps") {
+    if (K == "for_each" || K == "foreach" || K == "max_parallel" || K == "steps" ||
+        K == "max_iterations" || K == "expected_items" || K == "type" ||
+        isLoopConditionKey(K)) {
       continue;  // lowerLoopKeys, lowerBody
     } else if (K == "pipeline" || K == "inputs") {
       continue;  // lowerCallKeys, inlineCall

@@ -1,7 +1,8 @@
-//===- LoweringLoops.cpp - `for_each` loops and their nested steps --------===//
+//===- LoweringLoops.cpp - loops and their nested steps -------------------===//
 //
-// A loop step holds its items template and `max_parallel`; its body steps
-// follow it in Pipeline::Steps, each with Parent set to the loop
+// A `for_each` loop step holds its items template and `max_parallel`; a
+// `while`/`until` loop step its condition and `max_iterations`. Body steps
+// follow the loop in Pipeline::Steps, each with Parent set to the loop
 // (docs/control-flow.md).
 //
 //===----------------------------------------------------------------------===//
@@ -12,37 +13,88 @@
 
 namespace orch::frontend::lowering {
 
+bool isLoopConditionKey(llvm::StringRef K) {
+  return K == "while" || K == "until" || K == "loop_condition";
+}
+
 bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Prefix) {
-  const KeyValue *Items = nullptr;
+  const KeyValue *Items = nullptr, *Cond = nullptr;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     if ((K == "for_each" || K == "foreach") && firstOf(Items, KV) &&
         fixedTree(KV.Value, "`for_each`", true))
       S.ForEach = value(KV.Value, Prefix + ".for_each");
+    if (isLoopConditionKey(K) && firstOf(Cond, KV)) {
+      S.LoopUntil = K == "until";
+      S.LoopCond = lowerCondition(KV.Value, Prefix + "." + K.str());
+    }
+  }
+  if (Items && Cond) {  // one loop a step
+    Diags.report(DiagKind::DuplicateAlias, Cond->Key->loc(), Cond->Key->length(),
+                 Items->Key->value().str(), Cond->Key->value().str());
+    S.LoopCond = nullptr;
+    Cond = nullptr;
+  }
+  // ContextLab's `type: loop` marks a `loop_condition` loop; nothing else.
+  if (const KeyValue *Type = M->find("type")) {
+    auto *Sc = llvm::dyn_cast<ScalarNode>(Type->Value);
+    if (!Cond || !Sc || Sc->value() != "loop")
+      Diags.report(DiagKind::TypeMismatch, Type->Value->loc(), Type->Value->length(),
+                   "`type`", "`loop` on a `while`, `until` or `loop_condition` loop",
+                   Sc ? "`" + Sc->value().str() + "`" : Type->Value->describe().str());
   }
   const KeyValue *Body = M->find("steps");
-  if (!Items) {
+  const KeyValue *Head = Items ? Items : Cond;
+  if (!Head) {
     if (Body)
       Diags.report(DiagKind::MissingKey, Body->Key->loc(), Body->Key->length(),
                    "for_each", "a step with nested `steps`");
     if (const KeyValue *Width = M->find("max_parallel"))
       Diags.report(DiagKind::MissingKey, Width->Key->loc(), Width->Key->length(),
                    "for_each", "a step with `max_parallel`");
+    if (const KeyValue *Max = M->find("max_iterations"))
+      Diags.report(DiagKind::MissingKey, Max->Key->loc(), Max->Key->length(), "while",
+                   "a step with `max_iterations`");
+    if (const KeyValue *Expected = M->find("expected_items"))
+      Diags.report(DiagKind::MissingKey, Expected->Key->loc(), Expected->Key->length(),
+                   "for_each", "a step with `expected_items`");
     return false;
   }
+  std::string Kind = Items ? "for_each" : Cond->Key->value().str();
   if (!Body)
-    Diags.report(DiagKind::MissingKey, Items->Key->loc(), Items->Key->length(), "steps",
-                 "a `for_each` loop");
+    Diags.report(DiagKind::MissingKey, Head->Key->loc(), Head->Key->length(), "steps",
+                 "a `" + Kind + "` loop");
   // The loop's items run its body steps, each under its own `timeout`,
   // retries and cache: on the loop itself these would have no meaning.
   for (llvm::StringRef K :
        {"action", "tool", "parameters", "model", "timeout", "max_retries", "cache"})
     if (const KeyValue *KV = M->find(K))
-      Diags.report(DiagKind::LoopAndAction, KV->Key->loc(), KV->Key->length(), K.str());
+      Diags.report(DiagKind::LoopAndAction, KV->Key->loc(), KV->Key->length(), Kind,
+                   K.str());
   if (const KeyValue *F = M->find("on_failure"))
     if (auto *Sc = llvm::dyn_cast<ScalarNode>(F->Value); Sc && Sc->value() == "retry")
-      Diags.report(DiagKind::LoopAndAction, Sc->loc(), Sc->length(), "on_failure: retry");
-  S.Action = {"for_each", Items->Key->loc(), Items->Key->length()};
+      Diags.report(DiagKind::LoopAndAction, Sc->loc(), Sc->length(), Kind,
+                   "on_failure: retry");
+  S.Action = {Items ? "for_each" : "while", Head->Key->loc(), Head->Key->length()};
+  if (const KeyValue *Expected = M->find("expected_items")) {
+    S.ExpectedItems = getInt(Expected->Value, "`expected_items`");
+    if (S.ExpectedItems && S.ExpectedItems->Val < 0) {
+      Diags.report(DiagKind::OutOfRange, S.ExpectedItems->Loc, S.ExpectedItems->Length,
+                   "`expected_items`", "at least 0",
+                   std::to_string(S.ExpectedItems->Val));
+      S.ExpectedItems.reset();
+    }
+  }
+  if (Cond) {
+    lowerIterationBound(M, S, Cond);
+    if (const KeyValue *Width = M->find("max_parallel"))  // iterations run in order
+      Diags.report(DiagKind::LoopAndAction, Width->Key->loc(), Width->Key->length(), Kind,
+                   "max_parallel");
+    return true;
+  }
+  if (const KeyValue *Max = M->find("max_iterations"))
+    Diags.report(DiagKind::LoopAndAction, Max->Key->loc(), Max->Key->length(), Kind,
+                 "max_iterations");
   if (const KeyValue *Width = M->find("max_parallel")) {
     S.MaxParallel = getInt(Width->Value, "`max_parallel`");
     if (S.MaxParallel && S.MaxParallel->Val < 1) {
@@ -52,6 +104,24 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
     }
   }
   return true;
+}
+
+void Lowerer::lowerIterationBound(const MapNode *M, ir::Step &S, const KeyValue *Cond) {
+  const KeyValue *Max = M->find("max_iterations");
+  if (!Max) {
+    Diags.report(DiagKind::MissingKey, Cond->Key->loc(), Cond->Key->length(),
+                 "max_iterations", "a `" + Cond->Key->value().str() + "` loop");
+    return;
+  }
+  S.MaxIterations = getInt(Max->Value, "`max_iterations`");
+  if (S.MaxIterations &&
+      (S.MaxIterations->Val < 1 || S.MaxIterations->Val > ir::MaxLoopIterations)) {
+    Diags.report(DiagKind::OutOfRange, S.MaxIterations->Loc, S.MaxIterations->Length,
+                 "`max_iterations`",
+                 fmt::format("between 1 and {}", ir::MaxLoopIterations),
+                 std::to_string(S.MaxIterations->Val));
+    S.MaxIterations.reset();
+  }
 }
 
 void Lowerer::lowerBody(const MapNode *M, uint32_t L) {
@@ -67,14 +137,14 @@ void Lowerer::lowerBody(const MapNode *M, uint32_t L) {
   for (int32_t O = P->Steps[L].Parent; O >= 0; O = P->Steps[O].Parent) ++Depth;
   if (Depth > ir::MaxLoopDepth) {
     Diags.report(DiagKind::OutOfRange, Body->Key->loc(), Body->Key->length(),
-                 "the nesting of `for_each` loops",
+                 "the nesting of loops",
                  fmt::format("at most {} levels", ir::MaxLoopDepth),
                  std::to_string(Depth));
     return;
   }
   if (Seq->items().empty())
     Diags.report(DiagKind::OutOfRange, Body->Value->loc(), Body->Value->length(),
-                 "the nested `steps` of a `for_each` loop", "at least one step", "none");
+                 "the nested `steps` of a loop", "at least one step", "none");
   for (size_t I = 0; I < Seq->items().size(); ++I) {
     size_t Before = P->Steps.size();
     lowerStep(Seq->items()[I], I, static_cast<int32_t>(L));

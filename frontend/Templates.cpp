@@ -199,7 +199,8 @@ std::optional<std::string> contextLabOnly(llvm::StringRef Inner, std::string &Re
   // `$name` outside string literals: ContextLab's loop variables are the
   // names without `$` (docs/control-flow.md); `$` becomes a space, so
   // every column stays where it was.
-  static const llvm::StringRef LoopVars[] = {"item", "index", "is_first", "is_last"};
+  static const llvm::StringRef LoopVars[] = {"item", "index", "is_first", "is_last",
+                                             "iteration"};
   auto IsVar = [&](size_t I) {
     return Inner[I] == '$' && I + 1 < Inner.size() &&
            (llvm::isAlpha(Inner[I + 1]) || Inner[I + 1] == '_');

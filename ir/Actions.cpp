@@ -107,6 +107,13 @@ constexpr ActionField LoopFields[] = {
     {"results", Type::List, "per item: body step id -> its result, in item order"},
     {"count", Type::Int, "the number of items"},
     {"output", Type::String, "the results as JSON text"}};
+constexpr ActionField WhileFields[] = {
+    {"results", Type::List, "per iteration: body step id -> its result, in order"},
+    {"count", Type::Int, "the number of iterations run"},
+    {"iteration", Type::Int, "iterations done (inside the body: this one's number)"},
+    {"max_reached", Type::Bool,
+     "true if it stopped at `max_iterations` with its condition still asking for more"},
+    {"output", Type::String, "the results as JSON text"}};
 
 constexpr ActionParam PipelineParams[] = {
     {"inputs", Type::Map, false, "a sub-pipeline call's bound inputs"},
@@ -141,6 +148,11 @@ constexpr ActionInfo Table[] = {
     {"sleep", "waits", SleepParams, SleepFields},
     {"transform", "applies a pure string or JSON operation", TransformParams,
      TransformFields, false, true},
+    {"while",
+     "runs its nested `steps` while (or until) a condition holds, at most "
+     "`max_iterations` times (docs/control-flow.md)",
+     {},
+     WhileFields},
 };
 
 constexpr llvm::StringRef ExtraOps[] = {"get",       "keys",  "lowercase", "parse_json",

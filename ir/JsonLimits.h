@@ -24,6 +24,9 @@ inline constexpr unsigned MaxValueDepth = 256;
 /// two levels): checked by the compiler and by the plan reader, since the
 /// runtime walks loop nesting recursively (docs/control-flow.md).
 inline constexpr unsigned MaxLoopDepth = 16;
+/// The largest `max_iterations:` of a `while`/`until` loop (compiler and
+/// plan reader): each iteration's result is kept in the loop's `results`.
+inline constexpr int64_t MaxLoopIterations = 1000000;
 
 /// Checks the nesting of the JSON text \p Text without
 /// parsing it: "" if brackets nest at most \p Max deep, else the problem

@@ -162,6 +162,18 @@ struct Step {
   std::vector<uint32_t> Body;
   /// The loop whose body holds this step, or -1 at the top level.
   int32_t Parent = -1;
+  /// A `while`/`until` loop (docs/control-flow.md §2): the condition,
+  /// checked before each iteration (`while`) or after it (`until`). The
+  /// step runs Body once per iteration, one at a time. Null otherwise.
+  Value *LoopCond = nullptr;
+  bool LoopUntil = false;  ///< `until:` (else `while:` or `loop_condition:`).
+  /// `max_iterations:` of a `while`/`until` loop (required, at least 1).
+  std::optional<LocInt> MaxIterations;
+  /// `expected_items:` of a loop: how many items (or iterations) the
+  /// passes assume when they estimate its cost (docs/control-flow.md §3).
+  std::optional<LocInt> ExpectedItems;
+  /// A `for_each` or a `while`/`until` loop: a step with a Body.
+  bool isLoop() const { return ForEach || LoopCond; }
 };
 
 /// The loops that hold step \p I, innermost first.

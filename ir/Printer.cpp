@@ -255,6 +255,12 @@ class PipelinePrinter {
       OS << "    for_each ";
       printValue(OS, S.ForEach);
       if (S.MaxParallel) OS << " max_parallel " << S.MaxParallel->Val;
+    } else if (S.LoopCond) {
+      OS << (S.LoopUntil ? "    until " : "    while ");
+      printValue(OS, S.LoopCond);
+      if (S.MaxIterations) OS << " max_iterations " << S.MaxIterations->Val;
+    }
+    if (S.isLoop()) {
       OS << "\n    body(";
       for (size_t I = 0; I < S.Body.size(); ++I)
         OS << (I ? ", %" : "%") << P.Steps[S.Body[I]].Id.Str;

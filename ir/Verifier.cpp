@@ -59,10 +59,10 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
                                   P.Steps[U.Target].Id.Str.str()));
     // A body step follows its loop, which lists it; only loops have bodies.
     if (S.Parent >= 0 &&
-        (static_cast<uint32_t>(S.Parent) >= SI || !P.Steps[S.Parent].ForEach ||
+        (static_cast<uint32_t>(S.Parent) >= SI || !P.Steps[S.Parent].isLoop() ||
          !llvm::is_contained(P.Steps[S.Parent].Body, SI)))
       return fail(fmt::format("step `{}` is not in its loop's body", S.Id.Str.str()));
-    if (!S.ForEach && !S.Body.empty())
+    if (!S.isLoop() && !S.Body.empty())
       return fail(fmt::format("step `{}` has a body but is no loop", S.Id.Str.str()));
     for (uint32_t B : S.Body)
       if (B >= P.Steps.size() || P.Steps[B].Parent != static_cast<int32_t>(SI))

@@ -81,7 +81,7 @@ bool fusible(const Pipeline &P, const Step &S) {
     return false;
   // A condition, a loop body or a loop decides per run whether and how
   // often the step asks: it keeps its own request.
-  if (S.Condition || S.ForEach || S.Parent >= 0) return false;
+  if (S.Condition || S.isLoop() || S.Parent >= 0) return false;
   // Fallback models: a fused request asks one model; a step that would try
   // others when its model fails keeps its own request (docs/fusion.md).
   if (!S.FallbackModels.empty()) return false;

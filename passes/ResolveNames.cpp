@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 #include "passes/ContextLabRefs.h"
+#include "passes/LoopNames.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -30,6 +31,7 @@ struct Owner {
   int Step = -1;             ///< Index of the step, or -1.
   bool StepsAllowed = true;  ///< False in input defaults.
   llvm::StringRef What;      ///< For messages: "input defaults".
+  bool LoopCond = false;     ///< The condition of `while`/`until` loop Step.
 };
 
 class ResolveNamesPass : public Pass {
@@ -57,6 +59,8 @@ class ResolveNamesPass : public Pass {
   std::vector<llvm::StringRef> StepIds;
   /// The next walked node may be a tuple literal (after `in`, as an argument).
   bool TupleOk = false;
+  /// The loop condition being walked read what its body changes.
+  bool CondReadsBody = false;
   /// Names bound by the enclosing `{% for %}` and `{% set %}` statements:
   /// they are neither inputs nor steps.
   std::vector<llvm::StringRef> Locals;
@@ -96,18 +100,6 @@ SourceLoc linkLoc(Expr *Link) {
 uint32_t linkLen(Expr *Link) {
   if (auto *A = llvm::dyn_cast<AttrExpr>(Link)) return A->attr().size();
   return llvm::cast<IndexExpr>(Link)->index()->length();
-}
-
-/// The type of loop variable \p Name (docs/control-flow.md) in a loop's
-/// body, or nothing if \p Name is not one.
-std::optional<Type> loopVariableType(llvm::StringRef Name) {
-  static const std::pair<llvm::StringRef, Type> Vars[] = {{"item", Type::Any},
-                                                          {"index", Type::Int},
-                                                          {"is_first", Type::Bool},
-                                                          {"is_last", Type::Bool}};
-  for (const auto &[N, T] : Vars)
-    if (N == Name) return T;
-  return std::nullopt;
 }
 
 /// What filter \p Name tells about the shape of its input.
@@ -346,10 +338,12 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
     return;
   }
   llvm::StringRef Name = N->name();
-  if (O.Step >= 0 && P->Steps[O.Step].Parent >= 0)
-    if (std::optional<Type> Ty = loopVariableType(Name)) {
+  if (O.Step >= 0)
+    if (std::optional<Type> Ty = loopVariableType(
+            P->Steps, O.LoopCond ? O.Step : P->Steps[O.Step].Parent, Name)) {
       N->setType(*Ty);
       for (Expr *L : Links) L->setType(Type::Any);
+      if (O.LoopCond && Name == "iteration") CondReadsBody = true;
       return;
     }
   if (llvm::is_contained(Locals, Name)) {
@@ -433,6 +427,14 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
 
 void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest,
                                const Owner &O, UseShape Hint) {
+  // What a `while`/`until` loop's iterations change: read as they run, no edge.
+  if ((O.LoopCond && conditionReadsBody(P->Steps, O.Step, Target)) ||
+      (!O.LoopCond && readsOwnWhileLoop(P->Steps, O.Step, Target))) {
+    if (O.LoopCond) CondReadsBody = true;
+    Top->setType(Type::Any);
+    for (Expr *L : Rest) L->setType(Type::Any);
+    return;
+  }
   if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target) {
     D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
               P->Steps[Target].Id.Str.str());
@@ -685,6 +687,14 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
     auto Visit = [&](Expr *E) { walk(E, O); };
     forEachExpr(S.Params, Visit);
     forEachExpr(S.ForEach, Visit);
+    if (S.LoopCond) {
+      CondReadsBody = false;
+      Owner C{static_cast<int>(I), true, "", true};
+      forEachExpr(S.LoopCond, [&](Expr *E) { walk(E, C, UseShape::Bool); });
+      if (!CondReadsBody)
+        D->report(DiagKind::LoopConditionStatic, S.LoopCond->loc(), S.LoopCond->length(),
+                  S.LoopUntil ? "until" : "while", S.Id.Str.str(), S.Id.Str.str());
+    }
     forEachExpr(S.Condition, [&](Expr *E) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
       walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);

@@ -9,11 +9,14 @@
 // Estimates: `sleep` its constant `ms`; model steps the registry's
 // latency_p50 of their model (2 s when unknown); `http.request` 500 ms;
 // `shell` 100 ms; local actions 0. A step's timeout caps its estimate.
+// A loop: its body's longest path times its waves (ir/LoopCost.h); paths
+// stay within a body, so a body step's path ends where its body does.
 //
 //===----------------------------------------------------------------------===//
 #include <deque>
 
 #include "ir/Actions.h"
+#include "ir/LoopCost.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 
@@ -80,12 +83,30 @@ class SchedulePass : public Pass {
         if (--InDeg[J] == 0) Ready.push_back(J);
       }
     }
-    for (auto It = Order.rbegin(); It != Order.rend(); ++It) {
-      Step &S = P.Steps[*It];
-      uint64_t Longest = 0;
-      for (uint32_t J : Out[*It]) Longest = std::max(Longest, P.Steps[J].PathMs);
-      S.PathMs = S.EstMs + Longest;
-    }
+    // Paths run within a body (or the top level): a body step's path
+    // ends with its body, and a loop costs its body's longest path once a
+    // wave (ir/LoopCost.h). Deepest bodies first, so a loop's body is
+    // measured before the loop.
+    std::vector<uint32_t> Depth(N, 0);
+    uint32_t MaxDepth = 0;
+    for (uint32_t I = 0; I < N; ++I)
+      if (P.Steps[I].Parent >= 0)
+        MaxDepth = std::max(MaxDepth, Depth[I] = Depth[P.Steps[I].Parent] + 1);
+    for (uint32_t D = MaxDepth + 1; D-- > 0;)
+      for (auto It = Order.rbegin(); It != Order.rend(); ++It) {
+        if (Depth[*It] != D) continue;
+        Step &S = P.Steps[*It];
+        if (S.isLoop()) {
+          uint64_t Body = 0;
+          for (uint32_t B : S.Body) Body = std::max(Body, P.Steps[B].PathMs);
+          S.EstMs = loopCost(S).Waves * Body;
+        }
+        uint64_t Longest = 0;
+        for (uint32_t J : Out[*It])
+          if (P.Steps[J].Parent == S.Parent)
+            Longest = std::max(Longest, P.Steps[J].PathMs);
+        S.PathMs = S.EstMs + Longest;
+      }
     P.Scheduled = true;
     return true;
   }

@@ -131,6 +131,11 @@ class Checker {
     if (S.ForEach)
       Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
                    "a `for_each` loop (docs/control-flow.md)", Id);
+    if (S.LoopCond)
+      Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+                   fmt::format("a `{}` loop (docs/control-flow.md)",
+                               S.LoopUntil ? "until" : "while"),
+                   Id);
     const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
     if (A && A->RunsProcess && S.Action.Str != "shell")
       Diags.report(

@@ -213,6 +213,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     auto FallbacksV = Fallbacks.empty() ? 0 : B.CreateVector(Fallbacks);
     auto Why = S.ModelWhy.empty() ? 0 : str(S.ModelWhy);
     auto Items = S.ForEach ? value(S.ForEach) : 0;  // loops (format 5)
+    auto LoopCond = S.LoopCond ? value(S.LoopCond) : 0;
     LineCol LC = P.file().lineCol(S.Id.Loc.isValid() ? S.Id.Loc : S.Loc);
     Steps.push_back(pf::CreateStep(
         B, Id, Action, KeysV, ParamsV, Cond, DepsV, UsesV,
@@ -226,7 +227,10 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         : P.CacheTtl ? P.CacheTtl->Val
                      : -1,
         // loops (format 5)
-        S.Parent, Items, S.MaxParallel ? static_cast<uint32_t>(S.MaxParallel->Val) : 0));
+        S.Parent, Items, S.MaxParallel ? static_cast<uint32_t>(S.MaxParallel->Val) : 0,
+        // while/until loops
+        LoopCond, S.LoopUntil,
+        S.MaxIterations ? static_cast<uint32_t>(S.MaxIterations->Val) : 0));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)

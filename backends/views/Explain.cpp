@@ -5,6 +5,7 @@
 
 #include "backends/views/Views.h"
 #include "ir/Actions.h"
+#include "ir/LoopCost.h"
 #include "ir/Printer.h"
 
 namespace orch::backends {
@@ -15,6 +16,23 @@ std::string fusionSummary(const ir::Pipeline &P, const ir::ModelFusionGroup &G) 
   return fmt::format(
       "{} (level {}, {}): 1 request instead of {}, ~{} prompt tokens saved", Ids, G.Level,
       G.Model.str(), G.Steps.size(), G.EstPromptTokensSaved);
+}
+
+/// Each loop's estimate: expected items (or iterations), width, waves and
+/// its body's longest path (docs/control-flow.md §3).
+void writeLoopCosts(llvm::raw_ostream &OS, const ir::Pipeline &P) {
+  bool First = true;
+  for (const ir::Step &S : P.Steps) {
+    if (!S.isLoop()) continue;
+    if (First) OS << "\nloops (estimated cost):\n";
+    First = false;
+    ir::LoopCost C = ir::loopCost(S);
+    uint64_t Body = C.Waves ? S.EstMs / C.Waves : 0;
+    OS << fmt::format("  {}: {} {} expected{}, {} at once: {} wave{} of {} ms = {} ms\n",
+                      S.Id.Str.str(), C.Expected, S.ForEach ? "items" : "iterations",
+                      C.Defaulted ? " (default; set `expected_items`)" : "", C.Width,
+                      C.Waves, C.Waves == 1 ? "" : "s", Body, S.EstMs);
+  }
 }
 
 void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
@@ -37,6 +55,7 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
            << P.Steps[Crit[K]].EstMs << " ms)";
       OS << "\n  orchrt starts the ready step with the longest remaining path first.\n";
     }
+    writeLoopCosts(OS, P);
   }
   if (!P.Groups.empty() || P.MaxConcurrentTasks) {
     OS << "\nresource groups:\n";

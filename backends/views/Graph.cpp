@@ -44,11 +44,13 @@ std::string escape(llvm::StringRef S) {
 /// Loop \p L's body as a dot cluster, its nested loops' bodies inside.
 void loopCluster(llvm::raw_ostream &OS, const ir::Pipeline &P, uint32_t L,
                  const std::string &Indent) {
-  OS << Indent << "subgraph cluster_loop" << L << " { label=\"for_each "
-     << escape(P.Steps[L].Id.Str) << "\"; style=rounded;\n";
+  const ir::Step &S = P.Steps[L];
+  llvm::StringRef Kind = S.ForEach ? "for_each" : S.LoopUntil ? "until" : "while";
+  OS << Indent << "subgraph cluster_loop" << L << " { label=\"" << Kind << ' '
+     << escape(S.Id.Str) << "\"; style=rounded;\n";
   for (uint32_t B : P.Steps[L].Body) {
     OS << Indent << "  \"" << escape(P.Steps[B].Id.Str) << "\";\n";
-    if (P.Steps[B].ForEach) loopCluster(OS, P, B, Indent + "  ");
+    if (P.Steps[B].isLoop()) loopCluster(OS, P, B, Indent + "  ");
   }
   OS << Indent << "}\n";
 }
@@ -60,17 +62,19 @@ std::vector<uint32_t> criticalPath(const ir::Pipeline &P) {
   if (!P.Scheduled || P.Steps.empty()) return Path;
   auto Out = dependents(P);
   uint32_t Best = 0;
+  // Paths stay at the top level: a loop's cost holds its body's (schedule).
   for (uint32_t I = 0; I < P.Steps.size(); ++I)
-    if (P.Steps[I].PathMs > P.Steps[Best].PathMs ||
-        (P.Steps[I].PathMs == P.Steps[Best].PathMs && P.Steps[I].Deps.empty() &&
-         !P.Steps[Best].Deps.empty()))
+    if (P.Steps[I].Parent < 0 &&
+        (P.Steps[I].PathMs > P.Steps[Best].PathMs ||
+         (P.Steps[I].PathMs == P.Steps[Best].PathMs && P.Steps[I].Deps.empty() &&
+          !P.Steps[Best].Deps.empty())))
       Best = I;
   for (uint32_t I = Best;;) {
     Path.push_back(I);
     const ir::Step &S = P.Steps[I];
     int Next = -1;
     for (uint32_t J : Out[I])
-      if (P.Steps[J].PathMs + S.EstMs == S.PathMs &&
+      if (P.Steps[J].Parent == S.Parent && P.Steps[J].PathMs + S.EstMs == S.PathMs &&
           (Next < 0 || P.Steps[J].PathMs > P.Steps[Next].PathMs))
         Next = static_cast<int>(J);
     if (Next < 0) break;
@@ -114,7 +118,7 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
       OS << "  }\n";
     }
     for (uint32_t I = 0; I < P.Steps.size(); ++I)
-      if (P.Steps[I].ForEach && P.Steps[I].Parent < 0) loopCluster(OS, P, I, "  ");
+      if (P.Steps[I].isLoop() && P.Steps[I].Parent < 0) loopCluster(OS, P, I, "  ");
     for (size_t C = 0; C < P.FusedChains.size(); ++C) {
       OS << "  subgraph cluster_fused" << C << " { label=\"fused\"; style=dashed;";
       for (uint32_t I : P.FusedChains[C]) OS << " \"" << escape(P.Steps[I].Id.Str) << '"';

@@ -89,8 +89,11 @@ void ProgressDisplay::stepSettled(uint32_t Step) {
     case StepStatus::Completed:
       if (Mode == ProgressMode::Plain)
         line(St.Cached ? fmt::format("{} cached    {}", Count, Id)
-                       : fmt::format("{} completed {} ({})", Count, Id,
-                                     ms(St.Finished - St.Started)));
+             : Sched->isLoop(Step)
+                 ? fmt::format("{} completed {} ({} items, {})", Count, Id,
+                               St.Result.value("count", 0), ms(St.Finished - St.Started))
+                 : fmt::format("{} completed {} ({})", Count, Id,
+                               ms(St.Finished - St.Started)));
       else
         scheduleRedraw();
       return;
@@ -135,6 +138,8 @@ void ProgressDisplay::redraw() {
       fmt::format("[{}/{}] {} done, {} running, {} failed, {} skipped, {}",
                   Completed + Failed + Skipped, Sched->size(), Completed, Run, Failed,
                   Skipped, ms(Exec.now() - Sched->startTime()));
+  if (size_t Items = Sched->itemsDone())
+    Text += fmt::format(", {} loop items done", Items);
   if (!Names.empty()) Text += ": " + Names;
   if (Text.size() > 160) Text = Text.substr(0, 157) + "...";
   OS << "\r\x1b[K" << Text;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -99,6 +100,30 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
   return R;
 }
 
+namespace {
+/// The items of unfinished top-level loops recorded one by one
+/// (`each[3]`: StepCommitter::itemDone) go to their loop, which takes over
+/// those whose item is unchanged (docs/control-flow.md §1.2).
+void presetItems(Scheduler &S, const json &Steps, const std::vector<char> &Take) {
+  llvm::StringMap<uint32_t> Loops;
+  for (uint32_t I = 0; I < S.size(); ++I)
+    if (!Take[I] && S.isLoop(I)) Loops[S.stepId(I)] = I;
+  if (Loops.empty()) return;
+  for (auto It = Steps.begin(); It != Steps.end(); ++It) {
+    llvm::StringRef Key = It.key();
+    if (!Key.ends_with("]") || !It->is_object()) continue;
+    auto [Id, Rest] = Key.drop_back().split('[');
+    uint32_t Item;
+    auto L = Loops.find(Id);
+    if (L == Loops.end() || Rest.getAsInteger(10, Item)) continue;
+    auto F = It->find("fields");
+    auto H = It->find("input_hash");
+    if (F == It->end() || !F->is_object() || H == It->end() || !H->is_string()) continue;
+    S.presetItem(L->second, Item, *F, H->get<std::string>());
+  }
+}
+}  // namespace
+
 llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const json &R,
                                   llvm::StringRef SpillRoot) {
   if (!R.is_object() || !R.contains("steps") || !R["steps"].is_object())
@@ -182,6 +207,7 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
              Text(E, "finished_at"), std::move(Spilled), std::move(Timeouts));
     ++N;
   }
+  presetItems(S, Steps, Take);
   // A step taken over must have had the inputs this run gives it: its
   // recorded hash (a state store's records carry one) against a rendering now.
   for (uint32_t I = 0; I < S.size(); ++I) {

@@ -39,8 +39,6 @@ std::string cacheKey(const ActionRequest &R, llvm::StringRef Files) {
   return llvm::toHex(llvm::ArrayRef<uint8_t>(D), /*LowerCase=*/true);
 }
 
-namespace {
-/// The hex xxh3-128 of an attempt's action, model and rendered parameters.
 std::string inputHash(const ActionRequest &R) {
   std::string Text = R.Action;
   Text += '\0';
@@ -51,7 +49,6 @@ std::string inputHash(const ActionRequest &R) {
       reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
   return fmt::format("{:016x}{:016x}", H.high64, H.low64);
 }
-}  // namespace
 
 int64_t doubledTimeout(int64_t Ms) {
   int64_t Twice = Ms > MaxStepTimeoutMs / 2 ? MaxStepTimeoutMs : Ms * 2;
@@ -258,17 +255,8 @@ RunStatus Scheduler::status() const {
 }
 
 const json *Scheduler::input(llvm::StringRef Name) const {
-  if (Ctx != NoInst) {
-    // Loop variables shadow inputs and steps of the same name.
-    const Instance &X = Insts[Ctx];
-    if (Name == "item") {
-      auto L = Loops.find(X.Loop);
-      if (L != Loops.end()) return &L->second.Items[X.Item];
-    }
-    if (Name == "index") return &X.Index;
-    if (Name == "is_first") return &X.First;
-    if (Name == "is_last") return &X.Last;
-  }
+  // Loop variables shadow inputs and steps of the same name.
+  if (const json *V = loopVariable(Name)) return V;
   auto It = Inputs.find(Name.str());
   return It == Inputs.end() ? nullptr : &*It;
 }
@@ -308,6 +296,7 @@ void Scheduler::noteReadError(llvm::Error E) const {
 }
 
 const json *Scheduler::step(llvm::StringRef Id) const {
+  if (const json *L = liveLoop(Id)) return L;
   uint32_t I;
   const StepState *S = settledState(Id, I);
   if (!S) return nullptr;
@@ -323,6 +312,10 @@ const json *Scheduler::step(llvm::StringRef Id) const {
 }
 
 const json *Scheduler::stepField(llvm::StringRef Id, llvm::StringRef Field) const {
+  if (const json *L = liveLoop(Id)) {
+    auto F = L->find(Field.str());
+    return F == L->end() ? nullptr : &*F;
+  }
   uint32_t I;
   const StepState *S = settledState(Id, I);
   if (!S || !S->Result.is_object()) return nullptr;
@@ -366,6 +359,14 @@ llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
       return llvm::createStringError(fmt::format("parameter `{}`: {}", E.Key.str(), Why));
     }
     R.Params[E.Key.str()] = std::move(*V);
+  }
+  if (const ir::Value *Items = Prog.forEach(I)) {  // as beginLoop records it
+    llvm::Expected<json> V = ir::evaluateValue(Items, *this);
+    if (!V) {
+      std::string Why = renderingDone(llvm::toString(V.takeError()));
+      return llvm::createStringError(fmt::format("for_each: {}", Why));
+    }
+    R.Params["items"] = std::move(*V);
   }
   renderingDone("");
   return inputHash(R);
@@ -474,12 +475,11 @@ void Scheduler::beginNode(uint32_t I) {
     }
     St.ConditionHeld = true;  // not asked again while the step waits for its group
   }
-  if (Prog.forEach(PlanOf[I])) {
+  if (Prog.isLoop(PlanOf[I])) {
     if (Opts.Commit && top(I)) {
       ActionRequest R;  // what renderedInputHash() gives a loop on a resume
       R.Action = S->action()->str();
-      if (S->model()) R.Model = S->model()->str();
-      St.InputHash = inputHash(R);
+      St.InputHash = inputHash(R);  // a `for_each` adds its items (beginLoop)
     }
     return beginLoop(I);
   }
@@ -781,7 +781,7 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       // code) stays readable, with `status` and `error`.
       // A loop's finished items also stay in FailedFields, for the report.
       St.Result = !St.FailedFields.is_object() ? json::object()
-                  : Prog.forEach(PlanOf[I])    ? St.FailedFields
+                  : Prog.isLoop(PlanOf[I])     ? St.FailedFields
                                                : std::move(St.FailedFields);
       St.Result.erase("output");
       if (top(I)) spill(I);
@@ -801,7 +801,7 @@ void Scheduler::finalFail(uint32_t I, std::string Error) {
       return;
     case pf::FailurePolicy::Fail:
     case pf::FailurePolicy::Retry:
-      if (!Prog.forEach(PlanOf[I])) St.FailedFields = nullptr;  // a loop keeps its items
+      if (!Prog.isLoop(PlanOf[I])) St.FailedFields = nullptr;  // a loop keeps its items
       setStatus(I, StepStatus::Failed);
       if (!top(I)) return itemFailed(I);  // fails its loop, not the run
       settle(I);
@@ -886,7 +886,7 @@ void Scheduler::checkDone() {
       (Stopping && Running == 0 && Backoffs == 0 && Committing == 0)) {
     // A loop whose items were left unstarted fails, saying why.
     for (uint32_t I = 0; I < States.size(); ++I)
-      if (States[I].Status == StepStatus::Running && Prog.forEach(PlanOf[I])) {
+      if (States[I].Status == StepStatus::Running && Prog.isLoop(PlanOf[I])) {
         keepPartial(I);
         States[I].Finished = Exec.now();
         States[I].Error = Interrupted ? "not finished: the run was interrupted"
@@ -927,7 +927,7 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
   for (uint32_t I = 0; I < States.size(); ++I) {
     StepState &St = States[I];
     if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
-    if (Prog.forEach(PlanOf[I]))
+    if (Prog.isLoop(PlanOf[I]))
       keepPartial(I);
     else
       St.FailedFields = nullptr;  // the report shows a loop's only

@@ -47,6 +47,10 @@ enum class RunStatus : uint8_t { Running, Completed, Failed, Interrupted };
 /// `running`, `completed`, `failed`, `interrupted`.
 const char *runStatusName(RunStatus S);
 
+/// The hex xxh3-128 of an attempt's action, model and rendered parameters
+/// (StepState::InputHash, what the state store records).
+std::string inputHash(const ActionRequest &R);
+
 /// The timeout after an attempt of \p Ms timed out: twice as long, capped
 /// at a week, never shorter than \p Ms.
 int64_t doubledTimeout(int64_t Ms);
@@ -69,6 +73,13 @@ class StepCommitter {
                                std::function<void(std::string)> /*Ack*/) {
     return false;
   }
+  /// Item \p Item of top-level `for_each` loop \p Loop finished with
+  /// \p Result (body step id -> result) for items hashing to \p InputHash:
+  /// recorded as `<loop>[<item>]`, so that a resume of an unfinished loop
+  /// takes it over (docs/control-flow.md §1.2). Nobody waits for it.
+  virtual void itemDone(uint32_t /*Loop*/, uint32_t /*Item*/,
+                        const orch::ir::Json & /*Result*/,
+                        const std::string & /*InputHash*/) {}
 };
 
 /// The step-result cache (`cache:` on a step; runtime/state's Recorder).
@@ -214,6 +225,14 @@ class Scheduler : public ir::EvalScope {
   void preset(uint32_t I, orch::ir::Json Result, unsigned Attempts, std::string StartedAt,
               std::string FinishedAt, std::vector<SpilledField> Spilled = {},
               std::vector<int64_t> AttemptTimeouts = {});
+  /// Item \p Item of top-level `for_each` loop \p Loop finished in an
+  /// earlier run with \p Result when its item hashed to \p InputHash: the
+  /// loop takes it over (if its item still hashes so) instead of running
+  /// it. For a resume: before start().
+  void presetItem(uint32_t Loop, uint32_t Item, orch::ir::Json Result,
+                  std::string InputHash);
+  /// Items taken over from an earlier run (presetItem()) so far.
+  size_t itemsTakenOver() const { return ItemsTakenOver; }
   /// The hash of step \p I's action, model and parameters rendered now
   /// (as recorded in StepState::InputHash), or why they do not render.
   /// For a resume: after preset(), before start().
@@ -256,6 +275,10 @@ class Scheduler : public ir::EvalScope {
   /// Loop-body instances of steps alive now (for tests: memory stays
   /// bounded by the items in flight).
   size_t liveInstanceSteps() const { return States.size() - NPlan - FreeNodes.size(); }
+  /// Loop items (and iterations) whose body steps all settled so far.
+  size_t itemsDone() const { return ItemsDone; }
+  /// Whether plan step \p I is a loop (`for_each`, `while`, `until`).
+  bool isLoop(uint32_t I) const { return Prog.isLoop(PlanOf[I]); }
   /// The most items of loop step \p Step that were ever in flight at once.
   unsigned loopPeak(uint32_t Step) const {
     return Step < LoopPeaks.size() ? LoopPeaks[Step] : 0;
@@ -297,8 +320,17 @@ class Scheduler : public ir::EvalScope {
   };
   /// A running loop step's items and what came of them.
   struct LoopRun {
-    orch::ir::Json Items;  ///< A list.
+    orch::ir::Json Items;  ///< A list (`for_each`).
     uint32_t Next = 0, InFlight = 0, Limit = 1;
+    /// Items that may start: all of a `for_each`'s; the iterations a
+    /// `while`/`until` condition let start.
+    uint32_t Allowed = 0;
+    bool While = false, Until = false;  ///< A `while`/`until` loop.
+    bool MaxReached = false;  ///< Stopped by `max_iterations`, not its condition.
+    uint32_t Max = 0;         ///< `max_iterations`.
+    /// A `while` loop as its body and condition read it: `iteration`,
+    /// `count` and `results` (the iterations done, in order).
+    orch::ir::Json Live;
     bool Failing = false;
     std::string Error;
     std::vector<orch::ir::Json> Results;  ///< By item.
@@ -319,7 +351,31 @@ class Scheduler : public ir::EvalScope {
   void freeNode(uint32_t N);
   /// Starts loop step \p I: renders its items, starts the first ones.
   void beginLoop(uint32_t I);
-  /// Starts items of loop \p L up to its limit.
+  /// Starts `while`/`until` loop \p I: its first iteration, if its
+  /// condition lets it (SchedulerWhile.cpp).
+  void beginWhile(uint32_t I);
+  /// Renders loop \p L's condition in instance \p K (its last iteration,
+  /// or where the loop stands before the first) after \p Done iterations:
+  /// whether another iteration starts, or nothing (why: in the loop's Error).
+  std::optional<bool> loopGoesOn(uint32_t L, uint32_t K, uint32_t Done);
+  /// An iteration of `while`/`until` loop \p L (instance \p K, not yet
+  /// freed) gave \p Result: collected; the condition says if one more starts.
+  void afterIteration(uint32_t L, uint32_t K, orch::ir::Json Result);
+  /// Moves a `while` loop's collected iterations into \p R.Results.
+  static void takeIterations(LoopRun &R);
+  /// The running `while`/`until` loop \p Id as its body and condition see
+  /// it (R.Live), or null.
+  const orch::ir::Json *liveLoop(llvm::StringRef Id) const;
+  /// Loop variable \p Name of the instance rendering now (`item`, `index`,
+  /// `is_first`, `is_last`, `iteration`), or null.
+  const orch::ir::Json *loopVariable(llvm::StringRef Name) const;
+  /// Takes item R.Next of loop \p L over from an earlier run, if it was
+  /// recorded for the same item (presetItem()); true if it did.
+  bool takeOverItem(uint32_t L, LoopRun &R);
+  /// The hash a `for_each` item is recorded with: its rendered value.
+  static std::string itemHash(const orch::ir::Json &Item);
+  /// Starts items of loop \p L up to its limit; finishes the loop when
+  /// none is in flight and none may start.
   void startItems(uint32_t L);
   void startInstance(uint32_t L, LoopRun &R);
   /// Collects and frees the instances whose body steps all settled.
@@ -333,8 +389,9 @@ class Scheduler : public ir::EvalScope {
   /// Loop \p L stops unfinished (SIGINT, the run's timeout, a failure):
   /// its finished items stay in its FailedFields, which the report shows.
   void keepPartial(uint32_t L);
-  /// What a settled body node gives its item's result.
-  orch::ir::Json nodeResult(uint32_t N);
+  /// What a settled body node gives its item's result (moved out, unless
+  /// \p Keep: a `while` loop's condition still reads it).
+  orch::ir::Json nodeResult(uint32_t N, bool Keep = false);
   /// A body step of an item failed under `fail` or `retry`: it fails its
   /// loop (whose own policy then applies), not the run.
   void itemFailed(uint32_t I);
@@ -349,7 +406,7 @@ class Scheduler : public ir::EvalScope {
   /// Observers see the attempts of steps that run actions: plan steps and
   /// loop items' steps (not loops: their items' steps run); stepSettled()
   /// is for plan steps only.
-  bool observed(uint32_t I) const { return Obs && !Prog.forEach(PlanOf[I]); }
+  bool observed(uint32_t I) const { return Obs && !Prog.isLoop(PlanOf[I]); }
   void beginNode(uint32_t I);
 
   void setStatus(uint32_t I, StepStatus S);
@@ -429,7 +486,14 @@ class Scheduler : public ir::EvalScope {
   std::vector<std::vector<uint32_t>> BodyOf;
   /// The instance whose templates render now (loop variables, siblings).
   mutable uint32_t Ctx = NoInst;
-  size_t Total = 0;  ///< Live nodes (plan steps and instances).
+  /// `iteration` while a `while`/`until` condition renders, else null.
+  const orch::ir::Json *CondIteration = nullptr;
+  size_t Total = 0;      ///< Live nodes (plan steps and instances).
+  size_t ItemsDone = 0;  ///< Instances finished (itemsDone()).
+  size_t ItemsTakenOver = 0;
+  /// presetItem(): (loop, item) -> its recorded input hash and result.
+  std::map<std::pair<uint32_t, uint32_t>, std::pair<std::string, orch::ir::Json>>
+      PresetItems;
   /// Per plan step, the steps of the same body (or top level) waiting for it.
   std::vector<std::vector<uint32_t>> Dependents;
   std::vector<uint64_t> PathMs;  ///< Priorities, read from the plan once.

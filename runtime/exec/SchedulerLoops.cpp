@@ -1,10 +1,12 @@
-//===- SchedulerLoops.cpp - for_each: bodies instantiated per item --------===//
+//===- SchedulerLoops.cpp - loops: bodies instantiated per item -----------===//
 //
 // A loop step's body is in the plan once. When the loop starts, its items
 // are rendered; each item in flight gets an Instance: one node per direct
 // body step, ordered by the body's own edges, rendered with the item's
 // variables. Nodes and instances are reused once an item is done, so
 // memory holds the items in flight and each item's collected result.
+// A `while`/`until` loop runs the same way, one iteration at a time
+// (SchedulerWhile.cpp decides whether another one starts).
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
@@ -71,6 +73,7 @@ void Scheduler::beginLoop(uint32_t I) {
     St.HasStarted = true;
   }
   setStatus(I, StepStatus::Running);  // holds no -j slot: its items do
+  if (Prog.loopCondition(PlanOf[I])) return beginWhile(I);
   llvm::Expected<json> V = ir::evaluateValue(Prog.forEach(PlanOf[I]), *this);
   std::string Why = renderingDone(V ? "" : llvm::toString(V.takeError()));
   if (!V) {
@@ -87,21 +90,28 @@ void Scheduler::beginLoop(uint32_t I) {
   LoopRun R;
   R.Items = std::move(*V);
   R.Results.resize(R.Items.size());
+  R.Allowed = static_cast<uint32_t>(R.Items.size());
   uint32_t Max = planStep(I)->max_parallel();
   R.Limit = std::max(1u, Max ? Max : Opts.Jobs);
-  bool Empty = R.Items.empty();
+  if (Opts.Commit && top(I)) {
+    // What renderedInputHash() gives the loop on a resume: its items too.
+    ActionRequest Req;
+    Req.Action = planStep(I)->action()->str();
+    Req.Params["items"] = R.Items;
+    St.InputHash = inputHash(Req);
+  }
   Loops.insert_or_assign(I, std::move(R));
-  if (Empty) return finishLoop(I);
-  startItems(I);
+  startItems(I);  // zero items: the loop completes at once
 }
 
 void Scheduler::startItems(uint32_t L) {
   auto It = Loops.find(L);
   if (It == Loops.end()) return;
   LoopRun &R = It->second;
-  while (!Stopping && !R.Failing && R.Next < R.Items.size() && R.InFlight < R.Limit)
-    startInstance(L, R);
+  while (!Stopping && !R.Failing && R.Next < R.Allowed && R.InFlight < R.Limit)
+    if (!takeOverItem(L, R)) startInstance(L, R);
   LoopPeaks[PlanOf[L]] = std::max(LoopPeaks[PlanOf[L]], R.InFlight);
+  if (R.InFlight == 0 && (R.Next >= R.Allowed || R.Failing || Stopping)) finishLoop(L);
 }
 
 void Scheduler::startInstance(uint32_t L, LoopRun &R) {
@@ -122,7 +132,7 @@ void Scheduler::startInstance(uint32_t L, LoopRun &R) {
     X.Item = R.Next++;
     X.Index = X.Item;
     X.First = X.Item == 0;
-    X.Last = X.Item + 1 == R.Items.size();
+    X.Last = !R.While && X.Item + 1 == R.Items.size();
     X.Unsettled = static_cast<uint32_t>(Body.size());
     X.Nodes.resize(Body.size());
   }
@@ -136,6 +146,32 @@ void Scheduler::startInstance(uint32_t L, LoopRun &R) {
   }
   for (uint32_t N : Insts[K].Nodes)
     if (States[N].Waiting == 0) pushReady(N);
+}
+
+std::string Scheduler::itemHash(const json &Item) {
+  ActionRequest Req;
+  Req.Action = "for_each item";
+  Req.Params["item"] = Item;
+  return inputHash(Req);
+}
+
+void Scheduler::presetItem(uint32_t Loop, uint32_t Item, json Result,
+                           std::string InputHash) {
+  if (Loop < NPlan && ParentOf[Loop] < 0 && Prog.forEach(Loop))
+    PresetItems[{Loop, Item}] = {std::move(InputHash), std::move(Result)};
+}
+
+bool Scheduler::takeOverItem(uint32_t L, LoopRun &R) {
+  if (PresetItems.empty() || R.While || !top(L)) return false;
+  auto It = PresetItems.find({L, R.Next});
+  if (It == PresetItems.end()) return false;
+  bool Same = It->second.first == itemHash(R.Items[R.Next]);
+  if (Same) R.Results[R.Next] = std::move(It->second.second);
+  PresetItems.erase(It);
+  if (!Same) return false;  // another item now: it runs
+  ++R.Next;
+  ++ItemsTakenOver;
+  return true;
 }
 
 void Scheduler::itemFailed(uint32_t I) {
@@ -155,15 +191,15 @@ void Scheduler::itemFailed(uint32_t I) {
   skipDependents(I, fmt::format("dependency `{}` failed", stepId(I).str()));
 }
 
-json Scheduler::nodeResult(uint32_t N) {
+json Scheduler::nodeResult(uint32_t N, bool Keep) {
   StepState &St = States[N];
   if ((St.Status == StepStatus::Completed || St.Status == StepStatus::Failed) &&
       St.Result.is_object()) {
     // An inner loop's `output` is its `results` as text: kept in the outer
     // item's result, each level would escape it again and memory would
     // grow exponentially with the nesting.
-    if (Prog.forEach(PlanOf[N])) St.Result.erase("output");
-    return std::move(St.Result);
+    if (Prog.isLoop(PlanOf[N])) St.Result.erase("output");
+    return Keep ? St.Result : std::move(St.Result);
   }
   json R = json::object();
   R["status"] = stepStatusName(St.Status);
@@ -180,16 +216,26 @@ void Scheduler::drainFinished() {
 }
 
 void Scheduler::finishInstance(uint32_t K) {
+  ++ItemsDone;
   uint32_t L = Insts[K].Loop;
   auto It = Loops.find(L);
   bool Live = It != Loops.end() && States[L].Status == StepStatus::Running;
   if (Live) {
+    // A `while` loop's condition reads this iteration's steps: kept until then.
+    bool While = It->second.While;
     json Obj = json::object();
     const std::vector<uint32_t> &Body = BodyOf[PlanOf[L]];
     for (size_t B = 0; B < Body.size(); ++B)
       Obj[std::string(P.steps()->Get(Body[B])->id()->string_view())] =
-          nodeResult(Insts[K].Nodes[B]);
-    It->second.Results[Insts[K].Item] = std::move(Obj);
+          nodeResult(Insts[K].Nodes[B], While);
+    if (While) {
+      afterIteration(L, K, std::move(Obj));
+    } else {
+      LoopRun &R = It->second;
+      if (Opts.Commit && top(L) && !Insts[K].Failed)
+        Opts.Commit->itemDone(L, Insts[K].Item, Obj, itemHash(R.Items[Insts[K].Item]));
+      R.Results[Insts[K].Item] = std::move(Obj);
+    }
   }
   for (uint32_t N : Insts[K].Nodes) freeNode(N);
   Insts[K] = Instance{};
@@ -201,17 +247,17 @@ void Scheduler::finishInstance(uint32_t K) {
     if (R.InFlight == 0) Loops.erase(It);
     return;
   }
-  startItems(L);
-  if (R.InFlight == 0 && (R.Next == R.Items.size() || R.Failing || Stopping))
-    finishLoop(L);
+  startItems(L);  // finishes the loop once nothing is left
 }
 
 json Scheduler::partialResults(LoopRun &R) {
+  if (R.While) takeIterations(R);
+  size_t Count = R.While ? R.Results.size() : R.Items.size();
   json Partial = json::array();
   Partial.get_ref<json::array_t &>() = std::move(R.Results);
   json Fields = json::object();
   Fields["results"] = std::move(Partial);
-  Fields["count"] = R.Items.size();
+  Fields["count"] = Count;
   return Fields;
 }
 
@@ -225,19 +271,21 @@ void Scheduler::finishLoop(uint32_t L) {
   LoopRun R = std::move(It->second);
   Loops.erase(It);
   StepState &St = States[L];
-  if (R.Failing || R.Next < R.Items.size()) {
+  if (R.Failing || R.Next < R.Allowed) {
     St.Finished = Exec.now();
     // The items that ran stay readable (null: not started).
     St.FailedFields = partialResults(R);
     if (R.Failing)
       return attemptFailed(L, std::move(R.Error), true, false);  // the loop's own policy
     // The run is failing: the items left never start.
-    St.Error =
-        fmt::format("stopped after {} of {} items: {}", R.Next, R.Items.size(), RunError);
+    St.Error = R.While ? fmt::format("stopped after {} iterations: {}", R.Next, RunError)
+                       : fmt::format("stopped after {} of {} items: {}", R.Next,
+                                     R.Items.size(), RunError);
     setStatus(L, StepStatus::Failed);
     settle(L);
     return;
   }
+  if (R.While) takeIterations(R);
   size_t Count = R.Results.size();
   json Results = json::array();
   Results.get_ref<json::array_t &>() = std::move(R.Results);
@@ -245,6 +293,10 @@ void Scheduler::finishLoop(uint32_t L) {
   Fields["output"] = Results.dump(-1, ' ', false, json::error_handler_t::replace);
   Fields["results"] = std::move(Results);
   Fields["count"] = Count;
+  if (R.While) {
+    Fields["iteration"] = Count;
+    Fields["max_reached"] = R.MaxReached;
+  }
   complete(L, std::move(Fields));
 }
 

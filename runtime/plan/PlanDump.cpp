@@ -301,6 +301,11 @@ class Dumper {
           if (S->max_parallel()) OS << " max_parallel " << S->max_parallel();
           OS << '\n';
         }
+        if (S->loop_cond()) {  // while/until loops
+          OS << (S->loop_until() ? "    until " : "    while ");
+          value(S->loop_cond());
+          OS << " max_iterations " << S->max_iterations() << '\n';
+        }
         if (S->parent() >= 0)
           OS << "    in %" << P.steps()->Get(S->parent())->id()->string_view() << '\n';
         if (S->deps() && S->deps()->size()) {

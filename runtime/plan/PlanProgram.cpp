@@ -97,6 +97,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
   Params.resize(NSteps);
   Conditions.resize(NSteps);
   Items.resize(NSteps);
+  LoopConds.resize(NSteps);
   for (uint32_t I = 0; I < NSteps; ++I) {
     const pf::Step *S = P.steps()->Get(I);
     if (S->params())
@@ -105,6 +106,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
             {view(S->params_keys()->Get(K)), SourceLoc(), value(S->params()->Get(K))});
     Conditions[I] = value(S->condition());
     Items[I] = value(S->for_each());
+    LoopConds[I] = value(S->loop_cond());
   }
   if (P.inputs())
     for (const pf::Input *In : *P.inputs())

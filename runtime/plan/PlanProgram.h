@@ -28,6 +28,10 @@ class PlanProgram {
   const ir::Value *condition(size_t Step) const { return Conditions[Step]; }
   /// Loop step \p Step's items (`for_each:`), or null for other steps.
   const ir::Value *forEach(size_t Step) const { return Items[Step]; }
+  /// `while`/`until` loop step \p Step's condition, or null for other steps.
+  const ir::Value *loopCondition(size_t Step) const { return LoopConds[Step]; }
+  /// A loop step (`for_each` or `while`/`until`): it has a body.
+  bool isLoop(size_t Step) const { return Items[Step] || LoopConds[Step]; }
   /// The value of input \p I bound at compile time, or its default, or null.
   const ir::Value *inputValue(size_t Input) const { return InputValues[Input]; }
   /// Declared outputs: name and value.
@@ -43,6 +47,7 @@ class PlanProgram {
   std::vector<std::vector<ir::MapEntry>> Params;
   std::vector<const ir::Value *> Conditions;
   std::vector<const ir::Value *> Items;
+  std::vector<const ir::Value *> LoopConds;
   std::vector<const ir::Value *> InputValues;
   std::vector<ir::MapEntry> Outputs;
 };

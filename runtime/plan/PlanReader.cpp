@@ -174,6 +174,7 @@ class Checker {
           if (llvm::Error E = value(V)) return E;
       if (llvm::Error E = value(S->condition())) return E;
       if (llvm::Error E = value(S->for_each())) return E;
+      if (llvm::Error E = value(S->loop_cond())) return E;
       if (S->deps())
         for (uint32_t D : *S->deps()) {
           if (D >= NSteps || D == I)
@@ -257,6 +258,24 @@ class Checker {
   /// non-empty body after it; a body step's edge leads to a sibling, or to
   /// a step beside one of its loops that this loop waits for, so whatever
   /// a body instance reads from outside has settled before it starts.
+  static bool isLoop(const pf::Step *S) { return S->for_each() || S->loop_cond(); }
+
+  /// A `while`/`until` loop is action `while` with a condition and
+  /// 1 to ir::MaxLoopIterations iterations; no other step has those.
+  llvm::Error whileLoop(const pf::Step *S) {
+    bool Loop = S->action()->string_view() == "while";
+    if (Loop != (S->loop_cond() != nullptr) || (S->loop_cond() && S->for_each()) ||
+        (!Loop && (S->max_iterations() || S->loop_until())))
+      return fail(
+          fmt::format("step `{}`: a `while` loop needs action `while` and a condition",
+                      S->id()->str()));
+    if (Loop && (S->max_iterations() < 1 || S->max_iterations() > ir::MaxLoopIterations))
+      return fail(fmt::format("loop `{}`: max_iterations {} is not between 1 and {}",
+                              S->id()->str(), S->max_iterations(),
+                              ir::MaxLoopIterations));
+    return llvm::Error::success();
+  }
+
   llvm::Error loops(uint32_t NSteps) {
     std::vector<uint32_t> BodySize(NSteps, 0), Depth(NSteps, 0);
     auto parent = [&](uint32_t I) { return P.steps()->Get(I)->parent(); };
@@ -266,13 +285,15 @@ class Checker {
       if (Loop != (S->for_each() != nullptr))
         return fail(fmt::format("step `{}`: a loop needs action `for_each` and items",
                                 S->id()->str()));
+      if (llvm::Error E = whileLoop(S)) return E;
+      Loop = Loop || S->loop_cond();
       if (Loop && (S->timeout_ms() != 0 || S->max_retries() >= 0 ||
                    S->on_failure() == pf::FailurePolicy::Retry))
         return fail(fmt::format(
             "loop `{}` has a timeout or retries (its items' steps do)", S->id()->str()));
       int32_t L = S->parent();
       if (L < -1 ||
-          (L >= 0 && (static_cast<uint32_t>(L) >= I || !P.steps()->Get(L)->for_each())))
+          (L >= 0 && (static_cast<uint32_t>(L) >= I || !isLoop(P.steps()->Get(L)))))
         return fail(fmt::format("step `{}` is in step #{}, not a loop before it",
                                 S->id()->str(), L));
       if (L >= 0) {
@@ -297,7 +318,7 @@ class Checker {
         return fail(fmt::format("step `{}` fuses across a loop's body", S->id()->str()));
     }
     for (uint32_t I = 0; I < NSteps; ++I)
-      if (P.steps()->Get(I)->for_each() && BodySize[I] == 0)
+      if (isLoop(P.steps()->Get(I)) && BodySize[I] == 0)
         return fail(fmt::format("loop `{}` has no body", P.steps()->Get(I)->id()->str()));
     return llvm::Error::success();
   }

@@ -104,6 +104,23 @@ bool Recorder::attemptStarting(uint32_t Step, unsigned Attempt,
   return true;
 }
 
+void Recorder::itemDone(uint32_t Loop, uint32_t Item, const json &Result,
+                        const std::string &InputHash) {
+  if (Strategy == CheckpointStrategy::None) return;
+  Job J;
+  J.Rec.RunId = RunId;
+  J.Rec.StepId = fmt::format("{}[{}]", Sched->stepId(Loop).str(), Item);
+  J.Rec.Status = "completed";
+  J.Rec.Attempts = 1;
+  J.Rec.InputHash = InputHash;
+  J.Entry = json{{"status", "completed"}, {"attempts", 1}, {"fields", Result}};
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
+}
+
 void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
   const runtime::StepState &St = Sched->state(I);
   Job J;

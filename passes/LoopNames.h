@@ -1,0 +1,34 @@
+//===- LoopNames.h - Names a loop gives its body and condition -*- C++ -*-===//
+//
+// Loop variables (`item`, `index`, `is_first`, `is_last` of a `for_each`;
+// `iteration` of a `while`/`until`) and what a `while`/`until` loop's
+// condition and body may read of the loop itself (docs/control-flow.md).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "ir/Pipeline.h"
+#include "ir/Type.h"
+
+namespace orch::passes {
+
+/// The type of loop variable \p Name as seen from the loops that start at
+/// \p Loop and go outwards (-1: none), or nothing if no such loop gives it.
+std::optional<ir::Type> loopVariableType(const std::vector<ir::Step> &Steps, int32_t Loop,
+                                         llvm::StringRef Name);
+
+/// Whether the condition of `while`/`until` loop \p Loop may read step
+/// \p Target: the loop itself (`loop.iteration`, `loop.results`) or one of
+/// its direct body steps (its last iteration's result). Such a read adds
+/// no edge: it is what the body changes.
+bool conditionReadsBody(const std::vector<ir::Step> &Steps, uint32_t Loop,
+                        uint32_t Target);
+
+/// Whether a body step may read `while`/`until` loop \p Target that holds
+/// it: its `iteration` and the `results` of the iterations done so far.
+bool readsOwnWhileLoop(const std::vector<ir::Step> &Steps, int32_t From, uint32_t Target);
+
+}  // namespace orch::passes

@@ -1,0 +1,124 @@
+//===- SchedulerWhile.cpp - while/until: one iteration after another ------===//
+//
+// A `while`/`until` loop runs its body through the same instances as a
+// `for_each` (SchedulerLoops.cpp), one iteration at a time. R.Allowed
+// counts the iterations its condition let start: `while` renders it before
+// each iteration, `until` after each one. The loop's `iteration` and the
+// `results` so far (R.Live) are readable from its body and its condition;
+// the condition also reads the last iteration's body steps.
+//
+//===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include "runtime/exec/Scheduler.h"
+
+namespace orch::runtime {
+
+using json = orch::ir::Json;
+
+void Scheduler::beginWhile(uint32_t I) {
+  const plan::Step *S = planStep(I);
+  LoopRun R;
+  R.While = true;
+  R.Until = S->loop_until();
+  R.Max = S->max_iterations();
+  R.Limit = 1;
+  R.Live = json::object();
+  R.Live["iteration"] = 0;
+  R.Live["count"] = 0;
+  R.Live["results"] = json::array();
+  Loops.insert_or_assign(I, std::move(R));
+  LoopRun &Run = Loops.find(I)->second;
+  if (Run.Until) {
+    Run.Allowed = 1;  // `until` checks after each iteration
+  } else {
+    std::optional<bool> More = loopGoesOn(I, InstOf[I], 0);
+    if (!More) {
+      std::string Why = std::move(Run.Error);
+      Loops.erase(I);
+      States[I].Finished = Exec.now();
+      return finalFail(I, "while: " + Why);
+    }
+    Run.Allowed = *More ? 1 : 0;
+  }
+  if (Run.Allowed == 0) return finishLoop(I);
+  startItems(I);
+}
+
+std::optional<bool> Scheduler::loopGoesOn(uint32_t L, uint32_t K, uint32_t Done) {
+  LoopRun &R = Loops.find(L)->second;
+  json Iteration = Done;
+  uint32_t Saved = Ctx;
+  const json *SavedIteration = CondIteration;
+  Ctx = K;
+  CondIteration = &Iteration;
+  llvm::Expected<json> V = ir::evaluateValue(Prog.loopCondition(PlanOf[L]), *this);
+  Ctx = Saved;
+  CondIteration = SavedIteration;
+  std::string Why = renderingDone(V ? "" : llvm::toString(V.takeError()));
+  if (!V) {
+    R.Error = std::move(Why);
+    return std::nullopt;
+  }
+  return R.Until ? !ir::truthy(*V) : ir::truthy(*V);
+}
+
+void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
+  LoopRun &R = Loops.find(L)->second;
+  json &Results = R.Live["results"];
+  Results.push_back(std::move(Result));
+  uint32_t Done = static_cast<uint32_t>(Results.size());
+  R.Live["iteration"] = Done;
+  R.Live["count"] = Done;
+  if (R.Failing || Stopping) return;
+  std::optional<bool> More = loopGoesOn(L, K, Done);
+  if (!More) {
+    R.Failing = true;
+    R.Error = fmt::format("iteration {}: {}: {}", Done - 1, R.Until ? "until" : "while",
+                          R.Error);
+    return;
+  }
+  if (!*More) return;
+  if (Done < R.Max)
+    R.Allowed = Done + 1;
+  else
+    R.MaxReached = true;  // the loop completes, saying so in `max_reached`
+}
+
+void Scheduler::takeIterations(LoopRun &R) {
+  auto It = R.Live.find("results");
+  if (It == R.Live.end() || !It->is_array()) return;
+  R.Results = std::move(It->get_ref<json::array_t &>());
+  It->get_ref<json::array_t &>().clear();
+}
+
+const json *Scheduler::liveLoop(llvm::StringRef Id) const {
+  auto It = Index.find(Id);
+  if (It == Index.end() || !Prog.loopCondition(It->second)) return nullptr;
+  uint32_t I = nodeFor(It->second, Ctx);
+  if (I == NoInst || States[I].Status != StepStatus::Running) return nullptr;
+  auto L = Loops.find(I);
+  return L == Loops.end() ? nullptr : &L->second.Live;
+}
+
+const json *Scheduler::loopVariable(llvm::StringRef Name) const {
+  bool Iteration = Name == "iteration";
+  if (Iteration && CondIteration) return CondIteration;
+  if (!Iteration && Name != "item" && Name != "index" && Name != "is_first" &&
+      Name != "is_last")
+    return nullptr;
+  // The innermost loop that gives the name: a `while`/`until` for
+  // `iteration`, a `for_each` for the others.
+  for (uint32_t K = Ctx; K != NoInst; K = Insts[K].Outer) {
+    const Instance &X = Insts[K];
+    if ((Prog.loopCondition(PlanOf[X.Loop]) != nullptr) != Iteration) continue;
+    if (Iteration || Name == "index") return &X.Index;
+    if (Name == "is_first") return &X.First;
+    if (Name == "is_last") return &X.Last;
+    auto L = Loops.find(X.Loop);
+    return L == Loops.end() ? nullptr : &L->second.Items[X.Item];
+  }
+  return nullptr;
+}
+
+}  // namespace orch::runtime
