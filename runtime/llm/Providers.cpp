@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "ir/Actions.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "yaml-cpp/yaml.h"
 
@@ -114,7 +117,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                                                const EnvLookup &Env) {
   ProviderConfig P;
   std::string ProviderName = providerNameFor(Model, Registry);
-  std::string Api, BaseUrl, KeyEnv;
+  std::string Api, BaseUrl, KeyEnv, PollMs, PollMaxMs, Discount;
   if (!Registry.empty()) {
     try {
       YAML::Node Root = YAML::LoadFile(Registry);
@@ -140,11 +143,35 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
       if (llvm::Error E = Field("api", Api)) return E;
       if (llvm::Error E = Field("base_url", BaseUrl)) return E;
       if (llvm::Error E = Field("api_key_env", KeyEnv)) return E;
+      if (llvm::Error E = Field("batch_poll_ms", PollMs)) return E;
+      if (llvm::Error E = Field("batch_poll_max_ms", PollMaxMs)) return E;
+      if (llvm::Error E = Field("batch_discount", Discount)) return E;
     } catch (const YAML::Exception &E) {
       return fail(fmt::format("model registry `{}`: {}", Registry, E.what()));
     }
   }
   P.Name = ProviderName;
+  // Batch mode's polling and price (Batch.h).
+  for (auto [Key, Text, Slot] :
+       {std::tuple{"batch_poll_ms", &PollMs, &P.BatchPollInitial},
+        std::tuple{"batch_poll_max_ms", &PollMaxMs, &P.BatchPollMax}}) {
+    if (Text->empty()) continue;
+    unsigned N = 0;
+    if (llvm::StringRef(*Text).getAsInteger(10, N) || N < 1 || N > 86400000)
+      return fail(fmt::format(
+          "model registry `{}`: `providers.{}.{}` must be an integer from 1 to 86400000",
+          Registry, ProviderName, Key));
+    *Slot = std::chrono::milliseconds(N);
+  }
+  if (!Discount.empty()) {
+    double D = -1;
+    if (!llvm::to_float(Discount, D) || !(D >= 0 && D <= 1))
+      return fail(fmt::format(
+          "model registry `{}`: `providers.{}.batch_discount` must be a number from 0 "
+          "to 1 (the share of the normal price a batched request costs)",
+          Registry, ProviderName));
+    P.BatchPriceFactor = D;
+  }
   if (Api.empty()) Api = ProviderName == "anthropic" ? "anthropic" : "openai";
   if (Api != "openai" && Api != "anthropic")
     return fail(fmt::format("provider `{}`: unknown api `{}` (openai or anthropic)",
