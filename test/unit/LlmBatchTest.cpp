@@ -341,7 +341,7 @@ TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
   ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
   EXPECT_TRUE(Api.Cancelled);
   EXPECT_EQ(Api.Polls, 2u);  // no poll after the cancel
-  EXPECT_TRUE(llvm::StringRef(Api.Seen.back().Url).ends_with("/1/cancel"));
+  EXPECT_TRUE(llvm::StringRef(Api.Seen.back().Url).ends_with("_1/cancel"));
   EXPECT_EQ(Api.Seen.back().Method, "POST");
   for (const BatchItemResult &R : Out->Items)
     EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
