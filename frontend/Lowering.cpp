@@ -25,8 +25,9 @@ const llvm::StringRef StepKeys[] = {
     // while/until loops (docs/control-flow.md §2); `type: loop` is ContextLab's
     "while", "until", "loop_condition", "max_iterations", "expected_items", "type"};
 // clang-format on
-const llvm::StringRef ContextKeys[] = {"timeout", "max_retries", "checkpoint_strategy",
-                                       "budget",  "fusion",      "fusion_max_steps"};
+const llvm::StringRef ContextKeys[] = {"timeout",  "max_retries", "checkpoint_strategy",
+                                       "budget",   "fusion",      "fusion_max_steps",
+                                       "execution"};
 const llvm::StringRef BudgetKeys[] = {"max_cost_usd", "max_tokens", "on_budget"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
                                      "enum", "choices", "example",  "examples"};
@@ -211,6 +212,13 @@ void Lowerer::lowerContext(const MapNode *M) {
           Diags.report(DiagKind::InvalidEnum, S->Loc, S->Length, "`context.fusion`",
                        S->Str.str(), "`models`, `off`", "");
         P->Context.FuseModels = S->Str == "models";
+      }
+    } else if (K == "execution") {
+      if (auto S = getString(KV.Value, "`context.execution`")) {
+        if (S->Str != "batch" && S->Str != "normal")
+          Diags.report(DiagKind::InvalidEnum, S->Loc, S->Length, "`context.execution`",
+                       S->Str.str(), "`batch`, `normal`", "");
+        P->Context.BatchExecution = S->Str == "batch";
       }
     } else if (K == "fusion_max_steps") {
       if (auto I = getInt(KV.Value, "`context.fusion_max_steps`")) {

@@ -88,7 +88,10 @@ RegistryProvider readProvider(const std::string &Name, const YAML::Node &N) {
     return P;
   }
   for (auto [Key, Slot] : {std::pair{"api", &P.Api}, std::pair{"base_url", &P.BaseUrl},
-                           std::pair{"api_key_env", &P.ApiKeyEnv}}) {
+                           std::pair{"api_key_env", &P.ApiKeyEnv},
+                           std::pair{"batch_poll_ms", &P.BatchPollMs},
+                           std::pair{"batch_poll_max_ms", &P.BatchPollMaxMs},
+                           std::pair{"batch_discount", &P.BatchDiscount}}) {
     if (!N[Key]) continue;
     if (!N[Key].IsScalar()) {
       P.Problem = fmt::format("`providers.{}.{}` must be a string", Name, Key);

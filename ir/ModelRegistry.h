@@ -45,6 +45,8 @@ struct RegistryProvider {
   std::string Name;
   bool Given = false;  ///< Present and not null.
   std::string Api, BaseUrl, ApiKeyEnv;
+  /// Batch mode's settings as written (checked by runtime/llm/Providers.cpp).
+  std::string BatchPollMs, BatchPollMaxMs, BatchDiscount;
   /// "`providers.p` must be a mapping", "`providers.p.api` must be a
   /// string", or "".
   std::string Problem;

@@ -142,8 +142,6 @@ struct Step {
   uint64_t PathMs = 0;
   /// Set by group-resources: index into Pipeline::Groups, or -1.
   int32_t Group = -1;
-  /// Set by fuse: the next step of this step's fused chain, or -1.
-  int32_t FuseNext = -1;
   /// `fuse:` (docs/fusion.md): true opts a model step into fuse-models,
   /// false opts it out of `context.fusion: models`; unset: the pipeline's.
   std::optional<bool> Fuse;
@@ -272,6 +270,9 @@ struct ExecContext {
   bool FuseModels = false;
   /// `context.fusion_max_steps`: steps a fused request holds at most.
   std::optional<LocInt> FusionMaxSteps;
+  /// `context.execution: batch` (docs/fusion.md §8): orchrt sends model
+  /// steps through the providers' batch APIs, as with `--batch`.
+  bool BatchExecution = false;
 };
 
 //===- Model fusion (fuse-models, docs/fusion.md) -------------------------===//
@@ -348,8 +349,6 @@ class Pipeline {
   std::vector<Step> Steps;
   /// Resource groups (group-resources), in order of first use.
   std::vector<ResourceGroup> Groups;
-  /// Fused chains (fuse): steps that run back to back as one task.
-  std::vector<std::vector<uint32_t>> FusedChains;
   /// Fused model requests (fuse-models), in order of their first step.
   std::vector<ModelFusionGroup> ModelFusions;
   /// The schedule pass ran: steps have levels and paths.

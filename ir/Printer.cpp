@@ -113,7 +113,8 @@ class PipelinePrinter {
       OS << '\n';
     }
     const ExecContext &C = P.Context;
-    if (C.Timeout || C.MaxRetries || !C.CheckpointStrategy.Str.empty()) {
+    if (C.Timeout || C.MaxRetries || !C.CheckpointStrategy.Str.empty() ||
+        C.BatchExecution) {
       OS << "  context {";
       const char *Sep = " ";
       if (C.Timeout) {
@@ -124,8 +125,11 @@ class PipelinePrinter {
         OS << Sep << "max_retries = " << C.MaxRetries->Val;
         Sep = ", ";
       }
-      if (!C.CheckpointStrategy.Str.empty())
+      if (!C.CheckpointStrategy.Str.empty()) {
         OS << Sep << "checkpoint_strategy = " << C.CheckpointStrategy.Str;
+        Sep = ", ";
+      }
+      if (C.BatchExecution) OS << Sep << "execution = batch";
       OS << " }\n";
     }
     if (P.Metadata) {
@@ -172,7 +176,7 @@ class PipelinePrinter {
   /// What schedule and group-resources decided, after the steps.
   void resources() {
     if (!P.Scheduled && P.Groups.empty() && !P.MaxConcurrentTasks &&
-        P.FusedChains.empty() && P.ModelFusions.empty())
+        P.ModelFusions.empty())
       return;
     OS << "  resources {\n";
     if (P.MaxConcurrentTasks) OS << "    jobs " << P.MaxConcurrentTasks << '\n';
@@ -191,12 +195,6 @@ class PipelinePrinter {
         }
         OS << " } from \"" << G.LimitsFrom << '"';
       }
-      OS << '\n';
-    }
-    for (const std::vector<uint32_t> &C : P.FusedChains) {
-      OS << "    fused";
-      for (size_t K = 0; K < C.size(); ++K)
-        OS << (K ? ", %" : " %") << P.Steps[C[K]].Id.Str;
       OS << '\n';
     }
     for (const ModelFusionGroup &G : P.ModelFusions) {

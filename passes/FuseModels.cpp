@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "ir/Actions.h"
+#include "ir/FusedNote.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
 
@@ -168,7 +169,8 @@ class FuseModelsPass : public Pass {
       if (G.Steps.empty()) {
         G.Model = S.Model.Str;
         G.Level = S.Level;
-        G.EstPromptTokens = RequestOverhead + System;
+        // The shared instructions once, and the note that frames the parts.
+        G.EstPromptTokens = RequestOverhead + System + tokensOf(ir::FusedNote.size());
       }
       G.Steps.push_back(I);
       G.EstPromptTokens += Part;

@@ -80,8 +80,6 @@ std::unique_ptr<Pass> createGroupResourcesPass();
 /// Joins independent model steps of one level that opt in into fused
 /// requests, one structured answer property a step (docs/fusion.md).
 std::unique_ptr<Pass> createFuseModelsPass();
-/// Fuses chains of cheap local steps into one runtime task.
-std::unique_ptr<Pass> createFusePass();
 /// Reports every dependency cycle once, as its path.
 std::unique_ptr<Pass> createCycleCheckPass();
 

@@ -38,7 +38,6 @@ const PassInfo Registry[] = {
      createGroupResourcesPass},
     {"fuse-models", "join same-level model steps that opt in into one structured request",
      createFuseModelsPass},
-    {"fuse", "fuse chains of cheap local steps into one runtime task", createFusePass},
 };
 }  // namespace
 

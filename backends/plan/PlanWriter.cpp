@@ -221,8 +221,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         S.Timeout ? S.Timeout->Val * 1000 : 0,
         S.MaxRetries ? static_cast<int32_t>(S.MaxRetries->Val) : -1, Model, LC.Line,
         LC.Col, Schema, S.Level, S.EstMs, S.PathMs, S.Group, S.ModelSelected, FallbacksV,
-        Why, S.FuseNext, S.UcbExploration,
-        S.MaxTokens ? static_cast<uint32_t>(S.MaxTokens->Val) : 0,
+        Why, S.UcbExploration, S.MaxTokens ? static_cast<uint32_t>(S.MaxTokens->Val) : 0,
         S.CacheTtl   ? S.CacheTtl->Val
         : P.CacheTtl ? P.CacheTtl->Val
                      : -1,
@@ -280,7 +279,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules),
       ServersV, P.SandboxNoUserns, P.Context.BudgetMaxCostUsd,
       static_cast<uint64_t>(P.Context.BudgetMaxTokens), P.Context.BudgetWarnOnly,
-      FusionsV, StorageT);
+      FusionsV, StorageT, P.Context.BatchExecution);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

@@ -13,9 +13,17 @@ namespace orch::backends {
 std::string fusionSummary(const ir::Pipeline &P, const ir::ModelFusionGroup &G) {
   std::string Ids;
   for (uint32_t I : G.Steps) Ids += (Ids.empty() ? "" : " ") + P.Steps[I].Id.Str.str();
-  return fmt::format(
-      "{} (level {}, {}): 1 request instead of {}, ~{} prompt tokens saved", Ids, G.Level,
-      G.Model.str(), G.Steps.size(), G.EstPromptTokensSaved);
+  // The note that frames the parts can cost more than the shared
+  // instructions save: then no tokens are saved, only requests.
+  std::string Tokens =
+      G.EstPromptTokensSaved > 0
+          ? fmt::format("~{} prompt tokens saved", G.EstPromptTokensSaved)
+          : fmt::format(
+                "no prompt tokens saved (the fused request's note costs ~{} "
+                "more than the instructions it sends once)",
+                -G.EstPromptTokensSaved);
+  return fmt::format("{} (level {}, {}): 1 request instead of {}, {}", Ids, G.Level,
+                     G.Model.str(), G.Steps.size(), Tokens);
 }
 
 /// Each loop's estimate: expected items (or iterations), width, waves and
@@ -80,15 +88,6 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
       OS << " (" << Gr.LimitsFrom << ")\n";
     }
   }
-  if (!P.FusedChains.empty()) {
-    OS << "\nfused tasks (each chain runs back to back in one slot):\n";
-    for (const std::vector<uint32_t> &C : P.FusedChains) {
-      OS << " ";
-      for (size_t K = 0; K < C.size(); ++K)
-        OS << (K ? " -> " : " ") << P.Steps[C[K]].Id.Str;
-      OS << '\n';
-    }
-  }
   if (!P.ModelFusions.empty()) {
     size_t Steps = 0;
     int64_t Saved = 0;
@@ -99,9 +98,15 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
       Saved += G.EstPromptTokensSaved;
     }
     OS << "  in all: " << P.ModelFusions.size() << " requests instead of " << Steps
-       << " (" << Steps - P.ModelFusions.size() << " saved), ~" << Saved
-       << " prompt tokens saved (estimates: characters / 4)\n";
+       << " (" << Steps - P.ModelFusions.size() << " saved), "
+       << (Saved > 0 ? fmt::format("~{} prompt tokens saved", Saved)
+                     : std::string("no prompt tokens saved"))
+       << " (estimates: characters / 4)\n";
   }
+  if (P.Context.BatchExecution)
+    OS << "\nexecution: batch (context.execution): the ready model steps of each level "
+          "go through their provider's batch API (OpenAI Batch API, Anthropic Message "
+          "Batches) at half price; results can take up to 24 hours\n";
   bool AnyModel = false;
   for (const ir::Step &S : P.Steps) {
     if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
@@ -123,6 +128,13 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
        << '\n';
     if (!S.OutputSchema.empty())
       OS << "    answers with structured output: " << S.OutputSchema << '\n';
+    if (P.Context.BatchExecution)
+      OS << (S.UcbExploration > 0
+                 ? "    goes by: its own requests (`ucb` picks a model a call, so "
+                   "it is never batched)\n"
+                 : "    goes by: its provider's batch API with the level's other "
+                   "model steps, at the batch price (half, or the registry's "
+                   "`batch_discount`); a retry is a normal request\n");
   }
   if (!P.AutoTags.empty()) {
     OS << "\nAUTO values:\n";

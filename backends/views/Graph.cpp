@@ -119,11 +119,6 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
     }
     for (uint32_t I = 0; I < P.Steps.size(); ++I)
       if (P.Steps[I].isLoop() && P.Steps[I].Parent < 0) loopCluster(OS, P, I, "  ");
-    for (size_t C = 0; C < P.FusedChains.size(); ++C) {
-      OS << "  subgraph cluster_fused" << C << " { label=\"fused\"; style=dashed;";
-      for (uint32_t I : P.FusedChains[C]) OS << " \"" << escape(P.Steps[I].Id.Str) << '"';
-      OS << "; }\n";
-    }
     for (size_t G = 0; G < P.ModelFusions.size(); ++G) {
       OS << "  subgraph cluster_request" << G << " { label=\""
          << escape(fusionSummary(P, P.ModelFusions[G])) << "\"; style=dotted;";

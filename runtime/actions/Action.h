@@ -57,6 +57,9 @@ struct ActionResult {
   /// fuse-models: the ids of the steps whose one request this attempt
   /// shared (its own included, comma-separated), or "".
   std::string SharedRequest;
+  /// Batch mode: the provider's batch id this attempt's request went in
+  /// (docs/fusion.md §8), or "".
+  std::string Batch;
   /// fuse-models: the step needs a request of its own (its part was
   /// missing, or it was not fused after all): the scheduler admits it
   /// again through its resource group (a token, a slot) and restarts it

@@ -84,6 +84,40 @@ std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R) {
   return {TaskSystem, Prompt};
 }
 
+std::optional<ActionResult> chatRequestFor(const ActionRequest &R,
+                                           const std::string &Model,
+                                           const llm::ModelSettings &MS,
+                                           llm::ChatRequest &Req) {
+  Req.Model = Model;
+  // The answer's length: a `generate` step's parameter, else the step's
+  // `max_tokens:`, else the model's registry entry, else the service's.
+  Req.MaxTokens = R.MaxTokens ? R.MaxTokens : MS.MaxTokens;
+  Req.Reasoning = MS.Reasoning;
+  std::tie(Req.System, Req.Prompt) = buildStepPrompt(R);
+  Req.Caller = R.StepId;
+  if (R.Action == "generate") {
+    if (auto It = R.Params.find("max_tokens"); It != R.Params.end()) {
+      if (!It->is_number_integer() || It->get<int64_t>() < 1 ||
+          It->get<int64_t>() > ir::MaxOutputTokens)
+        return ActionResult::failure(
+            fmt::format("parameter `max_tokens` must be an integer from 1 to {}",
+                        ir::MaxOutputTokens),
+            false);
+      Req.MaxTokens = static_cast<unsigned>(It->get<int64_t>());
+    }
+    if (auto It = R.Params.find("temperature"); It != R.Params.end()) {
+      if (!It->is_number())
+        return ActionResult::failure("parameter `temperature` must be a number", false);
+      Req.Temperature = It->get<double>();
+    }
+  }
+  if (!R.OutputSchema.empty()) {
+    Req.Schema = json::parse(R.OutputSchema, nullptr, false);
+    Req.SchemaName = schemaName(R.StepId);
+  }
+  return std::nullopt;
+}
+
 LlmSteps::LlmSteps(Executor &Exec, llm::HttpTransport &Transport, llm::Clock &Clk,
                    LlmSettings Settings)
     : Exec(Exec), Transport(Transport), Clk(Clk), S(std::move(Settings)) {}
@@ -160,35 +194,9 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
   llvm::Expected<llm::Client *> C = clientFor(Model, MS);
   if (!C) return ActionResult::failure(llvm::toString(C.takeError()), false);
   llm::ChatRequest Req;
-  Req.Model = Model;
-  // The answer's length: a `generate` step's parameter, else the step's
-  // `max_tokens:`, else the model's registry entry, else the service's.
-  Req.MaxTokens = R.MaxTokens ? R.MaxTokens : MS.MaxTokens;
-  Req.Reasoning = MS.Reasoning;
-  std::tie(Req.System, Req.Prompt) = buildStepPrompt(R);
+  if (std::optional<ActionResult> Bad = chatRequestFor(R, Model, MS, Req)) return *Bad;
   Req.Cancel = Cancel;
   Req.Observer = S.Calls;
-  Req.Caller = R.StepId;
-  if (R.Action == "generate") {
-    if (auto It = R.Params.find("max_tokens"); It != R.Params.end()) {
-      if (!It->is_number_integer() || It->get<int64_t>() < 1 ||
-          It->get<int64_t>() > ir::MaxOutputTokens)
-        return ActionResult::failure(
-            fmt::format("parameter `max_tokens` must be an integer from 1 to {}",
-                        ir::MaxOutputTokens),
-            false);
-      Req.MaxTokens = static_cast<unsigned>(It->get<int64_t>());
-    }
-    if (auto It = R.Params.find("temperature"); It != R.Params.end()) {
-      if (!It->is_number())
-        return ActionResult::failure("parameter `temperature` must be a number", false);
-      Req.Temperature = It->get<double>();
-    }
-  }
-  if (!R.OutputSchema.empty()) {
-    Req.Schema = json::parse(R.OutputSchema, nullptr, false);
-    Req.SchemaName = schemaName(R.StepId);
-  }
   llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
   if (!Resp) {
     Refused = Resp.errorIsA<llm::CallRefused>();
@@ -209,6 +217,22 @@ ActionResult structuredResult(const json &Answer) {
 
 std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone Done) {
   auto Cancel = std::make_shared<std::atomic<bool>>(false);
+  if (batched(R)) {
+    // Batch mode: the steps of one model that start in this loop turn go
+    // out as one batch once the turn is over (LlmBatch.cpp).
+    std::string Model = firstModel(R);
+    std::vector<FusedMember> &Ms = PendingBatch[Model];
+    std::shared_ptr<FusedCancel> &G = BatchCancel[Model];
+    if (Ms.empty()) {
+      G = std::make_shared<FusedCancel>();
+      Exec.post([this, Model] { flushBatch(Model); });
+    }
+    Ms.push_back({R, std::move(Done), Cancel});
+    ++G->Left;
+    return std::make_unique<LlmTask>(Cancel,
+                                     std::shared_ptr<std::atomic<unsigned>>(G, &G->Left),
+                                     std::shared_ptr<std::atomic<bool>>(G, &G->Cancel));
+  }
   if (R.Fusion >= 0) {
     // The members of a fused request that start in this loop turn go out
     // together once the turn is over.
@@ -241,12 +265,8 @@ std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone D
 }
 
 void LlmSteps::flush(int32_t F) {
-  std::vector<FusedMember> Ms;
-  for (FusedMember &M : Pending[F])
-    if (!*M.Cancel) Ms.push_back(std::move(M));
-  Pending.erase(F);
-  std::shared_ptr<FusedCancel> G = std::move(PendingCancel[F]);
-  PendingCancel.erase(F);
+  std::shared_ptr<FusedCancel> G;
+  std::vector<FusedMember> Ms = takeTurn(Pending, PendingCancel, F, G);
   if (Ms.empty()) return;
   enqueue([this, Ms = std::move(Ms), G] {
     std::vector<ActionResult> Res;

@@ -45,10 +45,21 @@ struct LlmSettings {
   /// Told of every model call (runtime/observe: accounting, budgets,
   /// events), or null.
   llm::CallObserver *Calls = nullptr;
+  /// Batch mode (`orchrt --batch`, `context.execution: batch`;
+  /// docs/fusion.md §8): a model step's first attempt goes through its
+  /// provider's batch API with the others that start in the same loop turn.
+  bool Batch = false;
 };
 
 /// The system message and user prompt for step \p R (exposed for tests).
 std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R);
+
+/// The request step \p R sends to \p Model (\p MS its registry entry) in
+/// \p Req, or the failure of a bad parameter (no request is made).
+std::optional<ActionResult> chatRequestFor(const ActionRequest &R,
+                                           const std::string &Model,
+                                           const llm::ModelSettings &MS,
+                                           llm::ChatRequest &Req);
 
 /// A structured answer as a step's result: its properties (a non-object
 /// as `value`) and `output`, the answer's JSON text unless it has one.
@@ -88,6 +99,21 @@ class LlmSteps {
     std::atomic<unsigned> Left{0};
     std::atomic<bool> Cancel{false};
   };
+  /// Takes the members of \p Key that started this turn and are not
+  /// cancelled out of \p Members, and their cancel out of \p Cancels.
+  template <typename K>
+  static std::vector<FusedMember> takeTurn(
+      std::map<K, std::vector<FusedMember>> &Members,
+      std::map<K, std::shared_ptr<FusedCancel>> &Cancels, const K &Key,
+      std::shared_ptr<FusedCancel> &G) {
+    std::vector<FusedMember> Ms;
+    for (FusedMember &M : Members[Key])
+      if (!*M.Cancel) Ms.push_back(std::move(M));
+    Members.erase(Key);
+    G = std::move(Cancels[Key]);
+    Cancels.erase(Key);
+    return Ms;
+  }
   /// Sends the members of fused request \p F that started this turn.
   void flush(int32_t F);
   /// One request for \p M, split into each member's result; parts missing
@@ -99,6 +125,19 @@ class LlmSteps {
   ActionResult alone(const FusedMember &X, bool Extra, std::string Note);
   /// \p Cancel stops the shared request (every member was cancelled).
   std::vector<ActionResult> runFused(const std::vector<FusedMember> &M,
+                                     const std::atomic<bool> *Cancel);
+
+  /// The model \p R asks first: a written one, else --model, else the
+  /// compiler's choice.
+  std::string firstModel(const ActionRequest &R) const;
+  /// Batch mode: does \p R go in a batch (a first attempt, no `ucb`)?
+  bool batched(const ActionRequest &R) const;
+  /// Sends the steps of \p Model that started this turn as one batch.
+  void flushBatch(const std::string &Model);
+  /// One batch of \p M (all asking \p Model), each member's result;
+  /// \p Cancel cancels the batch (every member was cancelled).
+  std::vector<ActionResult> runBatch(const std::string &Model,
+                                     const std::vector<FusedMember> &M,
                                      const std::atomic<bool> *Cancel);
 
   Executor &Exec;
@@ -113,6 +152,9 @@ class LlmSteps {
   std::deque<std::function<void()>> Queue;
   std::map<int32_t, std::vector<FusedMember>> Pending;  ///< Loop thread only.
   std::map<int32_t, std::shared_ptr<FusedCancel>> PendingCancel;  ///< Loop thread only.
+  /// Batch mode: the steps waiting for this turn's batch, by model.
+  std::map<std::string, std::vector<FusedMember>> PendingBatch;     ///< Loop thread only.
+  std::map<std::string, std::shared_ptr<FusedCancel>> BatchCancel;  ///< Loop thread only.
   std::vector<std::thread> Workers;
   unsigned Idle = 0;
   bool Quit = false;

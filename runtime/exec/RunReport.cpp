@@ -50,6 +50,7 @@ ordered_json stepEntry(const Scheduler &S, uint32_t I, SysClock::time_point Wall
   if (St.CutOff) E["cut_off"] = true;  // stopped in flight: a resume runs it
   E["attempts"] = St.Attempts;
   if (!St.SharedRequest.empty()) E["shared_request"] = St.SharedRequest;  // fuse-models
+  if (!St.Batch.empty()) E["batch"] = St.Batch;  // batch mode (docs/fusion.md §8)
   if (!St.AttemptTimeouts.empty()) E["attempt_timeouts_ms"] = St.AttemptTimeouts;
   E["started_at"] = St.HasStarted ? json(isoTime(Wall(St.Started))) : json();
   bool Settled = St.Status == StepStatus::Completed || St.Status == StepStatus::Failed ||

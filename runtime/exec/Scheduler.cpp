@@ -424,14 +424,8 @@ void Scheduler::dispatch() {
   InDispatch = true;
   do {
     drainFinished();
-    while ((!Continue.empty() || !Ready.empty()) && (Stopping || Running < Opts.Jobs)) {
-      uint32_t I;
-      if (!Continue.empty()) {
-        I = Continue.back();
-        Continue.pop_back();
-      } else {
-        I = popReady();
-      }
+    while (!Ready.empty() && (Stopping || Running < Opts.Jobs)) {
+      uint32_t I = popReady();
       if (States[I].Status != StepStatus::Pending) continue;
       if (Stopping) {
         // Left for the final sweep, which says why.
@@ -686,6 +680,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
   if (observed(I)) Obs->attemptEnded(I, St.Attempts, R);
   if (!unfused(I) || !R.SharedRequest.empty() || St.SharedRequest.empty())
     St.SharedRequest = std::move(R.SharedRequest);
+  St.Batch = std::move(R.Batch);
   if (R.Ok)
     complete(I, std::move(R.Fields));
   else {
@@ -831,14 +826,10 @@ void Scheduler::abandonRetries(const std::string &Why) {
 }
 
 void Scheduler::release(uint32_t I) {
-  int32_t Fused = planStep(I)->fuse_next();
   forDependents(I, [&](uint32_t D) {
     StepState &T = States[D];
     if (--T.Waiting != 0 || T.Status != StepStatus::Pending) return;
-    if (static_cast<int32_t>(PlanOf[D]) == Fused)
-      Continue.push_back(D);  // the rest of a fused chain: next, in this slot
-    else
-      pushReady(D);
+    pushReady(D);
   });
 }
 
@@ -914,7 +905,6 @@ void Scheduler::checkDone() {
       Groups.takeParked(G);
     }
     Ready.clear();
-    Continue.clear();
   }
 }
 

@@ -180,6 +180,8 @@ struct StepState {
   std::string PriorStarted, PriorFinished;
   /// fuse-models: the steps whose request the last attempt shared, or "".
   std::string SharedRequest;
+  /// Batch mode: the provider's batch the last attempt went in, or "".
+  std::string Batch;
 };
 
 /// Notified as steps move; the progress display is one.
@@ -499,8 +501,7 @@ class Scheduler : public ir::EvalScope {
   std::vector<uint64_t> PathMs;  ///< Priorities, read from the plan once.
   std::vector<char> IsModel;     ///< Steps that call a model (need ParamOrder).
   llvm::StringMap<uint32_t> Index;
-  std::vector<uint32_t> Ready;     ///< A heap (pushReady/popReady).
-  std::vector<uint32_t> Continue;  ///< Fused steps to start next, before Ready.
+  std::vector<uint32_t> Ready;  ///< A heap (pushReady/popReady).
   ResourceGroups Groups;
   // fuse-models (docs/fusion.md): members of one fused request that start
   // in one loop turn share the resource token the first one took (their

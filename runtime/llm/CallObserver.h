@@ -42,6 +42,10 @@ struct CallStart {
   /// A part of a fused request (docs/fusion.md): the steps that shared
   /// it, comma-separated; "" for a step's own call.
   llvm::StringRef SharedRequest;
+  /// Batch mode (Batch.h): the provider's batch id once it is known ("" for
+  /// a request of its own), and the share of the normal price it costs.
+  llvm::StringRef Batch;
+  double PriceFactor = 1.0;
 };
 
 /// How a call ended.

@@ -162,16 +162,9 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
     return fail(fmt::format("provider `{}` has no base URL", Config.Name));
   if (R.Model.empty())
     return fail(fmt::format("provider `{}`: no model named", Config.Name));
-  std::string Key;
-  if (!Config.ApiKeyEnv.empty()) {
-    std::optional<std::string> K = Env(Config.ApiKeyEnv);
-    if (!K || K->empty())
-      return fail(
-          fmt::format("provider `{}` needs an API key: set the environment "
-                      "variable {}",
-                      Config.Name, Config.ApiKeyEnv));
-    Key = ElideKey ? "[redacted]" : *K;
-  }
+  llvm::Expected<std::string> Key = key();
+  if (!Key) return Key.takeError();
+  if (ElideKey && !Key->empty()) *Key = "[redacted]";
   std::optional<ir::StrictSchema> Strict;
   if (R.Schema) {
     if (!ir::isValidSchemaName(R.SchemaName))
@@ -186,7 +179,7 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
   Body["model"] = R.Model;
   if (Config.Kind == ApiKind::OpenAI) {
     H.Url = trimUrl(Config.BaseUrl) + "/chat/completions";
-    if (!Key.empty()) H.Headers.push_back({"Authorization", "Bearer " + Key});
+    if (!Key->empty()) H.Headers.push_back({"Authorization", "Bearer " + *Key});
     json Messages = json::array();
     if (!R.System.empty())
       Messages.push_back({{"role", "system"}, {"content", R.System}});
@@ -205,7 +198,7 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
            {{"name", R.SchemaName}, {"strict", true}, {"schema", Strict->Schema}}}};
   } else {
     H.Url = trimUrl(Config.BaseUrl) + "/v1/messages";
-    if (!Key.empty()) H.Headers.push_back({"x-api-key", Key});
+    if (!Key->empty()) H.Headers.push_back({"x-api-key", *Key});
     H.Headers.push_back({"anthropic-version", Config.AnthropicVersion});
     Body["max_tokens"] = R.MaxTokens ? R.MaxTokens : DefaultAnthropicMaxTokens;
     Body["temperature"] = R.Temperature;
@@ -329,6 +322,41 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
     Out.Structured = std::move(Structured);
   }
   return Out;
+}
+
+llvm::Expected<ChatResponse> Client::parseAnswer(const ChatRequest &R,
+                                                 llvm::StringRef Body,
+                                                 Usage &Tokens) const {
+  HttpResponse Resp;
+  Resp.Status = 200;
+  Resp.Body = Body.str();
+  return parseResponse(R, R.Schema && ir::makeStrict(*R.Schema).Wrapped, Resp, Tokens);
+}
+
+llvm::Expected<std::string> Client::key() const {
+  if (Config.ApiKeyEnv.empty()) return std::string();
+  std::optional<std::string> K = Env(Config.ApiKeyEnv);
+  if (!K || K->empty())
+    return fail(
+        fmt::format("provider `{}` needs an API key: set the environment "
+                    "variable {}",
+                    Config.Name, Config.ApiKeyEnv));
+  return *K;
+}
+
+llvm::Expected<std::vector<Header>> Client::authHeaders() const {
+  std::vector<Header> H;
+  llvm::Expected<std::string> K = key();
+  if (!K) return K.takeError();
+  if (!K->empty()) {
+    if (Config.Kind == ApiKind::OpenAI)
+      H.push_back({"Authorization", "Bearer " + *K});
+    else
+      H.push_back({"x-api-key", *K});
+  }
+  if (Config.Kind == ApiKind::Anthropic)
+    H.push_back({"anthropic-version", Config.AnthropicVersion});
+  return H;
 }
 
 llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {

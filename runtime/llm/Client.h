@@ -49,6 +49,14 @@ struct ProviderConfig {
   unsigned BreakerThreshold = 5;  ///< Consecutive failed attempts to open.
   std::chrono::milliseconds BreakerCooldown{30000};
   std::string AnthropicVersion = "2023-06-01";
+  /// Batch mode (Batch.h): the first wait before polling a batch's status,
+  /// doubled after each poll up to BatchPollMax (`providers.<name>.
+  /// batch_poll_ms`, `batch_poll_max_ms`).
+  std::chrono::milliseconds BatchPollInitial{2000};
+  std::chrono::milliseconds BatchPollMax{60000};
+  /// What a batched request costs, as a share of its normal price (both
+  /// providers charge half; `providers.<name>.batch_discount`).
+  double BatchPriceFactor = 0.5;
 };
 
 /// One chat turn, optionally with a JSON schema for the answer.
@@ -153,6 +161,18 @@ class Client {
 
   const ProviderConfig &config() const { return Config; }
 
+  /// Parses \p Body, one answer to \p R as the chat endpoint gives it (a
+  /// batch's result), adding its `usage` to \p Tokens.
+  llvm::Expected<ChatResponse> parseAnswer(const ChatRequest &R, llvm::StringRef Body,
+                                           Usage &Tokens) const;
+
+  /// The headers every request to this provider carries (the key, the
+  /// API version), or an error when the key is missing.
+  llvm::Expected<std::vector<Header>> authHeaders() const;
+
+  /// \p S with the key and URL credentials replaced by `[redacted]`.
+  std::string redacted(std::string S) const { return redact(std::move(S)); }
+
  private:
   /// chat() without the observer.
   llvm::Expected<ChatResponse> send(const ChatRequest &R, const HttpRequest &Req,
@@ -162,6 +182,9 @@ class Client {
                                              const HttpResponse &Resp,
                                              Usage &Tokens) const;
   std::string redact(std::string S) const;
+  /// The API key from the environment ("" for a keyless server), or the
+  /// error that names the variable to set.
+  llvm::Expected<std::string> key() const;
   bool acquire(const std::atomic<bool> *Cancel);
   void release();
 

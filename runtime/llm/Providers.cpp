@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "ir/ModelRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace orch::llm {
@@ -58,7 +61,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                                                const EnvLookup &Env) {
   ProviderConfig P;
   std::string ProviderName = providerNameFor(Model, Registry);
-  std::string Api, BaseUrl, KeyEnv;
+  std::string Api, BaseUrl, KeyEnv, PollMs, PollMaxMs, Discount;
   if (!Registry.empty()) {
     llvm::Expected<ir::ModelRegistry> R = readRegistry(Registry);
     if (!R) return R.takeError();
@@ -67,9 +70,33 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
       Api = Section->Api;
       BaseUrl = Section->BaseUrl;
       KeyEnv = Section->ApiKeyEnv;
+      PollMs = Section->BatchPollMs;
+      PollMaxMs = Section->BatchPollMaxMs;
+      Discount = Section->BatchDiscount;
     }
   }
   P.Name = ProviderName;
+  // Batch mode's polling and price (Batch.h).
+  for (auto [Key, Text, Slot] :
+       {std::tuple{"batch_poll_ms", &PollMs, &P.BatchPollInitial},
+        std::tuple{"batch_poll_max_ms", &PollMaxMs, &P.BatchPollMax}}) {
+    if (Text->empty()) continue;
+    unsigned N = 0;
+    if (llvm::StringRef(*Text).getAsInteger(10, N) || N < 1 || N > 86400000)
+      return fail(fmt::format(
+          "model registry `{}`: `providers.{}.{}` must be an integer from 1 to 86400000",
+          Registry, ProviderName, Key));
+    *Slot = std::chrono::milliseconds(N);
+  }
+  if (!Discount.empty()) {
+    double D = -1;
+    if (!llvm::to_float(Discount, D) || !(D >= 0 && D <= 1))
+      return fail(fmt::format(
+          "model registry `{}`: `providers.{}.batch_discount` must be a number from 0 "
+          "to 1 (the share of the normal price a batched request costs)",
+          Registry, ProviderName));
+    P.BatchPriceFactor = D;
+  }
   if (Api.empty()) Api = ProviderName == "anthropic" ? "anthropic" : "openai";
   if (Api != "openai" && Api != "anthropic")
     return fail(fmt::format("provider `{}`: unknown api `{}` (openai or anthropic)",

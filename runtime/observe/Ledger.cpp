@@ -101,6 +101,8 @@ void Ledger::noteBreach(BudgetBreach B) {
 llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
   std::unique_lock<std::mutex> L(M);
   auto [In, Out] = priceOf(S.Model.str());
+  In *= S.PriceFactor;  // a batched call's discount
+  Out *= S.PriceFactor;
   Hold H;
   H.Tokens = estimateTokens(S);
   H.CostUsd = double(H.Tokens) * std::max(In, Out);
@@ -142,6 +144,8 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
       Holds.erase(It);
     }
     auto [In, Out] = priceOf(S.Model.str());
+    In *= S.PriceFactor;  // a batched call's discount
+    Out *= S.PriceFactor;
     Spend One;
     One.Calls = E.Calls;
     One.InputTokens = E.Tokens.InputTokens;
@@ -196,6 +200,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
       Event["attempts"] = E.Attempts;
       if (Estimated) Event["estimated"] = true;
       if (!S.SharedRequest.empty()) Event["shared_request"] = S.SharedRequest.str();
+      if (!S.Batch.empty()) Event["batch"] = S.Batch.str();
       json Request = json::parse(S.Body, nullptr, /*allow_exceptions=*/false);
       Event["request"] = Request.is_discarded() ? json(S.Body.str()) : Request;
       if (E.Ok)

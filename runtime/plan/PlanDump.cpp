@@ -256,6 +256,7 @@ class Dumper {
           OS << " from \"" << G->limits_from()->string_view() << '"';
         OS << '\n';
       }
+    if (P.batch_execution()) OS << "  execution batch\n";
     if (P.model_fusions())
       for (const pf::ModelFusion *F : *P.model_fusions()) {
         OS << "  request \"" << (F->model() ? F->model()->string_view() : "") << '"';
@@ -333,8 +334,6 @@ class Dumper {
         if (S->group() >= 0)
           OS << ", group = \"" << P.groups()->Get(S->group())->name()->string_view()
              << '"';
-        if (S->fuse_next() >= 0)
-          OS << ", then at once %" << P.steps()->Get(S->fuse_next())->id()->string_view();
         OS << " }\n";
         OS << "    policy { on_failure = " << Policies[static_cast<int>(S->on_failure())];
         if (S->timeout_ms()) OS << ", timeout_ms = " << S->timeout_ms();

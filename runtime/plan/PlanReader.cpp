@@ -186,10 +186,6 @@ class Checker {
       if (S->group() < -1 ||
           (S->group() >= 0 && static_cast<uint32_t>(S->group()) >= NGroups))
         return fail(fmt::format("step `{}` is in group #{}", S->id()->str(), S->group()));
-      if (S->fuse_next() < -1 ||
-          (S->fuse_next() >= 0 && static_cast<uint32_t>(S->fuse_next()) >= NSteps))
-        return fail(
-            fmt::format("step `{}` fuses with step #{}", S->id()->str(), S->fuse_next()));
       if (!(S->ucb_exploration() >= 0 && S->ucb_exploration() < 1e6))
         return fail(
             fmt::format("step `{}` has a bad ucb exploration factor", S->id()->str()));
@@ -314,8 +310,6 @@ class Checker {
             return fail(fmt::format("step `{}` waits for step `{}` across a loop's body",
                                     S->id()->str(), P.steps()->Get(D)->id()->str()));
         }
-      if (S->fuse_next() >= 0 && parent(S->fuse_next()) != L)
-        return fail(fmt::format("step `{}` fuses across a loop's body", S->id()->str()));
     }
     for (uint32_t I = 0; I < NSteps; ++I)
       if (isLoop(P.steps()->Get(I)) && BodySize[I] == 0)

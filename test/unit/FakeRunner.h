@@ -12,7 +12,9 @@ namespace orch::testing {
 
 using json = orch::ir::Json;
 
-/// `work`: ms (virtual), fail (failed attempts before success), message.
+/// `work`: ms (virtual), fail (failed attempts before success), message,
+/// ask_again (its first start ends with ActionResult::AskAgain, as a
+/// fused request's member whose part was missing).
 class FakeRunner : public runtime::ActionRunner {
  public:
   explicit FakeRunner(FakeExecutor &E) : E(E) {}
@@ -43,15 +45,22 @@ class FakeRunner : public runtime::ActionRunner {
     int64_t Ms = Req.Params.value("ms", 0);
     int Fail = Req.Params.value("fail", 0);
     json Msg = Req.Params.value("message", json("done"));
+    bool AskAgain =
+        Req.Params.value("ask_again", false) && StartTimes[Req.StepId].size() == 1;
     ++Running;
     MaxRunning = std::max(MaxRunning, Running);
     auto T = std::make_unique<Task>();
     T->R = this;
     unsigned Attempt = Req.Attempt;
     T->Id = E.addTimer(E.now() + std::chrono::milliseconds(Ms),
-                       [this, Done, Fail, Attempt, Msg] {
+                       [this, Done, Fail, Attempt, Msg, AskAgain] {
                          --Running;
-                         if (static_cast<int>(Attempt) <= Fail)
+                         if (AskAgain) {
+                           runtime::ActionResult A;
+                           A.AskAgain = true;
+                           A.SharedRequest = "a,b (asked again alone: missing)";
+                           Done(std::move(A));
+                         } else if (static_cast<int>(Attempt) <= Fail)
                            Done(runtime::ActionResult::failure("flaky"));
                          else
                            Done(runtime::ActionResult::success(json{{"output", Msg}}));

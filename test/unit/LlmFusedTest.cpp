@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <thread>
 
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/exec/EventLoop.h"
@@ -153,6 +154,50 @@ TEST(LlmFused, AMemberAloneInItsTurnAsksAlone) {
   EXPECT_EQ(T.AloneSeen, 1);
   EXPECT_TRUE(Got->Ok) << Got->Error;
   EXPECT_EQ(Got->SharedRequest, "");
+}
+
+/// Holds each request until its Cancel flag is set (or a minute passes),
+/// waking the loop when a request arrives and when it gives up.
+class HoldingTransport : public llm::HttpTransport {
+ public:
+  explicit HoldingTransport(EventLoop &Loop) : Loop(Loop) {}
+  llvm::Expected<llm::HttpResponse> post(const llm::HttpRequest &R) override {
+    CancelFlag = R.Cancel;
+    InFlight = true;
+    Loop.post([] {});
+    for (int K = 0; K < 60000 && !(R.Cancel && *R.Cancel); ++K)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    SawCancel = R.Cancel && *R.Cancel;
+    Returned = true;
+    Loop.post([] {});
+    return llvm::make_error<llm::TransportError>(llm::TransportFailure::Other, "gave up");
+  }
+  EventLoop &Loop;
+  const std::atomic<bool> *CancelFlag = nullptr;
+  std::atomic<bool> InFlight{false}, SawCancel{false}, Returned{false};
+};
+
+TEST(LlmFused, TheSharedRequestIsCancelledWhenItsLastMemberIs) {
+  // Order-based, no clock: cancelling one member (its timeout) leaves the
+  // request in flight for the other; cancelling the last one cancels it,
+  // and the transport sees the cancel while the request is in flight.
+  // (Was an elapsed-time bound in fuse_models_review.test.)
+  EventLoop Loop;
+  HoldingTransport T(Loop);
+  llm::SystemClock Clock;
+  LlmSteps Steps(Loop, T, Clock, settings());
+  int Reported = 0;
+  auto A = Steps.start(member("a"), [&](ActionResult) { ++Reported; });
+  auto B = Steps.start(member("b"), [&](ActionResult) { ++Reported; });
+  Loop.runUntil([&] { return T.InFlight.load(); });
+  ASSERT_NE(T.CancelFlag, nullptr);
+  A->cancel();
+  EXPECT_FALSE(*T.CancelFlag);  // b still waits for the answer
+  B->cancel();
+  EXPECT_TRUE(*T.CancelFlag);
+  Loop.runUntil([&] { return T.Returned.load(); });
+  EXPECT_TRUE(T.SawCancel);
+  EXPECT_EQ(Reported, 0);  // a cancelled attempt never reports
 }
 
 }  // namespace

@@ -112,13 +112,13 @@ Case generate(uint64_t Seed) {
     auto Ref = [&](unsigned J) { return "steps.s" + std::to_string(J); };
     Y += "  - id: s" + std::to_string(I) + "\n";
     unsigned Kind = R.below(10);
-    // Chains of local steps, which the fuse pass joins.
+    // Chains of local steps.
     if (LastLocal && R.chance(50)) {
       Kind = 0;
       Deps = {I - 1};
     }
     LastLocal = Kind < 2;
-    if (Kind < 2) {  // a local step, fused with its only predecessor at times
+    if (Kind < 2) {  // a local step, at times the only dependent of its predecessor
       Y += "    action: echo\n";
       std::string Msg = R.chance(15) ? "boom" : "ok";
       if (!Deps.empty() && R.chance(40))
@@ -356,7 +356,7 @@ bool fitsBucket(const std::vector<Executor::TimePoint> &Starts, unsigned PerMinu
 /// cannot quietly stop exercising one.
 struct Coverage {
   unsigned TimedOutInLimitedGroup = 0, RetriedAfterTimeout = 0, Retried = 0, Stopped = 0,
-           ConditionFalse = 0, RenderError = 0, RateLimited = 0, Fused = 0;
+           ConditionFalse = 0, RenderError = 0, RateLimited = 0;
 };
 
 /// Runs seed \p Seed; returns what went wrong, or "".
@@ -487,7 +487,7 @@ std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
     if (Runner.Running != 0) Problem("actions still running at the end");
     if (Cov) {
       bool Limited = false, AfterTimeout = false, Retried = false, False = false,
-           Render = false, Rate = false, Fused = false;
+           Render = false, Rate = false;
       for (uint32_t I = 0; I < N; ++I) {
         const StepState &St = S.state(I);
         const pf::Step *PS = P.steps()->Get(I);
@@ -501,8 +501,6 @@ std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
         Render |= St.Error.rfind("parameter `", 0) == 0;
         Rate |= G >= 0 && P.groups()->Get(G)->requests_per_minute() &&
                 Runner.GroupStarts[G].size() > P.groups()->Get(G)->burst();
-        Fused |=
-            PS->fuse_next() >= 0 && Runner.Starts[I] && Runner.Starts[PS->fuse_next()];
       }
       Cov->TimedOutInLimitedGroup += Limited;
       Cov->RetriedAfterTimeout += AfterTimeout;
@@ -511,7 +509,6 @@ std::string runSeed(uint64_t Seed, bool Verbose, Coverage *Cov = nullptr) {
       Cov->ConditionFalse += False;
       Cov->RenderError += Render;
       Cov->RateLimited += Rate;
-      Cov->Fused += Fused;
     }
   }
   if (P.groups())
@@ -561,13 +558,12 @@ TEST(SchedulerRandom, EveryRunEndsSettlesEachStepOnceKeepsLimitsAndHoldsNothing)
   EXPECT_GE(Cov.ConditionFalse, Min) << "false conditions";
   EXPECT_GE(Cov.RenderError, Min) << "render errors";
   EXPECT_GE(Cov.RateLimited, Min) << "rate-limited groups";
-  EXPECT_GE(Cov.Fused, Min) << "fused chains";
   std::cerr << "paths taken, in seeds of " << Seeds << ": timeout in a limited group "
             << Cov.TimedOutInLimitedGroup << ", retry after a timeout "
             << Cov.RetriedAfterTimeout << ", retry " << Cov.Retried << ", stop() "
             << Cov.Stopped << ", false condition " << Cov.ConditionFalse
             << ", render error " << Cov.RenderError << ", rate limit " << Cov.RateLimited
-            << ", fused chain " << Cov.Fused << "\n";
+            << "\n";
 }
 
 }  // namespace

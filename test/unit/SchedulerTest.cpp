@@ -619,4 +619,22 @@ TEST(Scheduler, AttemptWaitedReportsQueueAndGroupWaitsInVirtualTime) {
   EXPECT_EQ(R["a"], (Waits{{0, 0}, {5, 0}}));
 }
 
+TEST(Scheduler, AReAskWaitsForItsGroupsRateTokenInVirtualTime) {
+  // fuse-models (docs/fusion.md §3): a member whose part was missing asks
+  // again alone, admitted like any step: at 60 requests a minute, burst
+  // 1, its second request waits for the next token (1 s), in the same
+  // attempt. (Was an elapsed-time bound in fuse_models_review.test.)
+  passes::RunConfig Config;
+  Config.ModelRequests.RequestsPerMinute = 60;
+  Config.ModelRequests.Burst = 1;
+  PlanRun R(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 10, ask_again: true}\n",
+      4, json::object(), &Config);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.R.StartTimes["a"], (std::vector<int64_t>{0, 1000}));
+  EXPECT_EQ(R.state("a").Attempts, 1u);
+  EXPECT_EQ(R.state("a").SharedRequest, "a,b (asked again alone: missing)");
+}
+
 }  // namespace

@@ -267,6 +267,7 @@ int runPlan(const RunCommand &Cmd) {
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = Registry;
+  RC.Llm.Batch = Cmd.Batch || Plan->plan().batch_execution();
   RC.McpServers = mcpServersOf(Plan->plan());
   if (Spans)
     RC.TraceParent = [&Trace](llvm::StringRef Step) {

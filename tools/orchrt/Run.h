@@ -40,6 +40,7 @@ struct RunCommand {
   std::string State;
   /// `--checkpoint`: overrides the plan's `context.checkpoint_strategy`.
   std::string Checkpoint;
+  bool Batch = false;      ///< `--batch`: model steps go by batch (docs/fusion.md §8).
   bool NoCache = false;    ///< `--no-cache`: `cache:` steps run (and refresh the cache).
   std::string EventsPath;  ///< `--events`: the JSON Lines event log, or "".
   /// `--metrics`: HOST:PORT to serve Prometheus metrics on during the run.

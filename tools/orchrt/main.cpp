@@ -111,6 +111,12 @@ cl::opt<uint64_t> MaxTokens("max-tokens",
 cl::opt<std::string> OnBudget("on-budget",
                               cl::desc("abort (default: stop the run, exit 3) or warn"),
                               cl::init("abort"), cl::cat(Cat));
+cl::opt<bool> BatchMode(
+    "batch",
+    cl::desc("Send each level's ready model steps through the providers' batch APIs "
+             "(half price, results within hours; also the plan's "
+             "context.execution: batch)"),
+    cl::cat(Cat));
 cl::opt<bool> TimeRun("time", cl::desc("Print the load and run times to stderr"),
                       cl::cat(Cat));
 }  // namespace
@@ -166,6 +172,7 @@ int main(int Argc, char **Argv) {
   C.State = State;
   C.Checkpoint = Checkpoint;
   C.NoCache = NoCache;
+  C.Batch = BatchMode;
   C.EventsPath = Events;
   C.MetricsAddress = MetricsAt;
   if (!(MaxCost >= 0) || (OnBudget != "abort" && OnBudget != "warn")) {

@@ -1,0 +1,469 @@
+//===- Batch.cpp - Many chat requests through a provider's batch API ------===//
+#include "runtime/llm/Batch.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "ir/Json.h"
+#include "ir/JsonLimits.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace orch::llm {
+
+using json = orch::ir::Json;
+
+namespace {
+
+llvm::Error fail(const std::string &Msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
+}
+
+std::string trimmed(std::string U) {
+  while (!U.empty() && U.back() == '/') U.pop_back();
+  return U;
+}
+
+std::string dumpJson(const json &J) {
+  return J.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string str(const json &J, const char *Key) {
+  auto It = J.find(Key);
+  return It != J.end() && It->is_string() ? It->get<std::string>() : std::string();
+}
+
+/// The batch protocol's HTTP exchanges, with the client's retries (a
+/// transport failure, 408, 409, 429, 5xx) and its redaction.
+class Wire {
+ public:
+  Wire(Client &C, HttpTransport &T, Clock &Clk, std::vector<Header> Auth)
+      : C(C), T(T), Clk(Clk), Auth(std::move(Auth)) {}
+
+  /// Sends \p Method \p Url; a 2xx answer's body.
+  llvm::Expected<std::string> send(const std::string &Method, const std::string &Url,
+                                   std::string Body = "",
+                                   const std::string &ContentType = "application/json") {
+    HttpRequest R;
+    R.Method = Method;
+    R.Url = Url;
+    R.Headers = Auth;
+    if (!Body.empty() || Method == "POST")
+      R.Headers.push_back({"Content-Type", ContentType});
+    R.Body = std::move(Body);
+    R.Timeout = C.config().Timeout;
+    std::string Last;
+    for (unsigned Attempt = 1;; ++Attempt) {
+      llvm::Expected<HttpResponse> Resp = T.post(R);
+      std::string RetryAfter;
+      if (!Resp) {
+        Last = C.redacted(llvm::toString(Resp.takeError()));
+      } else if (Resp->Status >= 200 && Resp->Status < 300) {
+        return std::move(Resp->Body);
+      } else {
+        json E = ir::parseJsonBounded(Resp->Body);
+        std::string Msg;
+        if (E.is_object() && E.contains("error") && E["error"].is_object())
+          Msg = str(E["error"], "message");
+        Last = C.redacted(fmt::format("HTTP {}: {}", Resp->Status,
+                                      Msg.empty() ? Resp->Body.substr(0, 200) : Msg));
+        long S = Resp->Status;
+        if (!(S == 408 || S == 409 || S == 429 || S >= 500))
+          return fail(fmt::format("provider `{}` rejected {} {}: {}", C.config().Name,
+                                  Method, C.redacted(path(Url)), Last));
+        RetryAfter = Resp->header("retry-after").str();
+      }
+      if (Attempt > C.config().MaxRetries)
+        return fail(fmt::format("provider `{}`: {} {} failed after {} attempts: {}",
+                                C.config().Name, Method, C.redacted(path(Url)), Attempt,
+                                Last));
+      Clk.sleepFor(C.backoff(Attempt, RetryAfter));
+    }
+  }
+
+  /// send(), its body parsed as a JSON object.
+  llvm::Expected<json> sendJson(const std::string &Method, const std::string &Url,
+                                std::string Body = "",
+                                const std::string &ContentType = "application/json") {
+    llvm::Expected<std::string> B = send(Method, Url, std::move(Body), ContentType);
+    if (!B) return B.takeError();
+    json J = ir::parseJsonBounded(*B);
+    if (!J.is_object())
+      return fail(
+          fmt::format("provider `{}` answered {} {} with a body that is not a "
+                      "JSON object ({} bytes)",
+                      C.config().Name, Method, C.redacted(path(Url)), B->size()));
+    return J;
+  }
+
+ private:
+  /// The URL without its origin, for messages.
+  static std::string path(llvm::StringRef Url) {
+    size_t Scheme = Url.find("://");
+    size_t Slash = Url.find('/', Scheme == llvm::StringRef::npos ? 0 : Scheme + 3);
+    return Slash == llvm::StringRef::npos ? Url.str() : Url.substr(Slash).str();
+  }
+
+  Client &C;
+  HttpTransport &T;
+  Clock &Clk;
+  std::vector<Header> Auth;
+};
+
+/// A multipart/form-data body with `purpose=batch` and \p Jsonl as the
+/// file; \p ContentType gets its boundary.
+std::string multipart(const std::string &Jsonl, std::string &ContentType) {
+  std::string Boundary = "orchrt-batch-boundary";
+  for (unsigned N = 0; Jsonl.find(Boundary) != std::string::npos; ++N)
+    Boundary = "orchrt-batch-boundary-" + std::to_string(N);
+  ContentType = "multipart/form-data; boundary=" + Boundary;
+  return "--" + Boundary +
+         "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" +
+         Boundary +
+         "\r\nContent-Disposition: form-data; name=\"file\"; "
+         "filename=\"batch.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n" +
+         Jsonl + "\r\n--" + Boundary + "--\r\n";
+}
+
+/// Sleeps \p D on \p Clk in slices, returning early (false) when \p Cancel
+/// becomes true.
+bool sleepUnlessCancelled(Clock &Clk, std::chrono::milliseconds D,
+                          const std::atomic<bool> *Cancel) {
+  while (D.count() > 0) {
+    if (Cancel && *Cancel) return false;
+    std::chrono::milliseconds Slice = std::min(D, std::chrono::milliseconds(100));
+    Clk.sleepFor(Slice);
+    D -= Slice;
+  }
+  return !(Cancel && *Cancel);
+}
+
+/// One result line: the item's answer body, or its error.
+struct LineResult {
+  std::string CustomId;
+  BatchItemStatus Status = BatchItemStatus::Errored;
+  json Body;          ///< Succeeded: the chat answer.
+  std::string Error;  ///< Otherwise.
+};
+
+/// An OpenAI output- or error-file line.
+LineResult openAiLine(const json &L) {
+  LineResult R;
+  R.CustomId = str(L, "custom_id");
+  const json *Resp =
+      L.contains("response") && L["response"].is_object() ? &L["response"] : nullptr;
+  long Status = Resp && (*Resp).contains("status_code") &&
+                        (*Resp)["status_code"].is_number_integer()
+                    ? (*Resp)["status_code"].get<long>()
+                    : 0;
+  if (Resp && Status >= 200 && Status < 300 && Resp->contains("body")) {
+    R.Status = BatchItemStatus::Succeeded;
+    R.Body = (*Resp)["body"];
+    return R;
+  }
+  if (L.contains("error") && L["error"].is_object()) {
+    std::string Code = str(L["error"], "code");
+    R.Error = str(L["error"], "message");
+    if (Code == "batch_expired") R.Status = BatchItemStatus::Expired;
+    if (Code == "batch_cancelled") R.Status = BatchItemStatus::Canceled;
+    if (R.Error.empty()) R.Error = Code;
+  } else if (Resp && Resp->contains("body") && (*Resp)["body"].is_object() &&
+             (*Resp)["body"].contains("error") && (*Resp)["body"]["error"].is_object()) {
+    R.Error =
+        fmt::format("HTTP {}: {}", Status, str((*Resp)["body"]["error"], "message"));
+  } else {
+    R.Error = fmt::format("HTTP {}", Status);
+  }
+  if (R.Error.empty()) R.Error = "no answer";
+  return R;
+}
+
+/// An Anthropic results line.
+LineResult anthropicLine(const json &L) {
+  LineResult R;
+  R.CustomId = str(L, "custom_id");
+  const json Res = L.contains("result") && L["result"].is_object() ? L["result"] : json();
+  std::string Type = Res.is_object() ? str(Res, "type") : "";
+  if (Type == "succeeded" && Res.contains("message")) {
+    R.Status = BatchItemStatus::Succeeded;
+    R.Body = Res["message"];
+  } else if (Type == "expired") {
+    R.Status = BatchItemStatus::Expired;
+    R.Error = "the batch expired before the request ran";
+  } else if (Type == "canceled") {
+    R.Status = BatchItemStatus::Canceled;
+    R.Error = "the batch was cancelled before the request ran";
+  } else {
+    // errored: {"error": {"type": "error", "error": {"type", "message"}}}
+    const json *E = Res.is_object() && Res.contains("error") ? &Res["error"] : nullptr;
+    if (E && E->is_object() && E->contains("error") && (*E)["error"].is_object())
+      E = &(*E)["error"];
+    R.Error = E && E->is_object() ? str(*E, "message") : "";
+    if (R.Error.empty()) R.Error = "errored";
+  }
+  return R;
+}
+
+/// The lines of a JSONL text, parsed (bounded depth); bad lines skipped.
+std::vector<json> jsonLines(llvm::StringRef Text) {
+  std::vector<json> Out;
+  llvm::SmallVector<llvm::StringRef, 16> Lines;
+  Text.split(Lines, '\n', -1, false);
+  for (llvm::StringRef L : Lines) {
+    json J = ir::parseJsonBounded(L.trim());
+    if (J.is_object()) Out.push_back(std::move(J));
+  }
+  return Out;
+}
+
+}  // namespace
+
+const char *batchItemStatusName(BatchItemStatus S) {
+  switch (S) {
+    case BatchItemStatus::Succeeded:
+      return "succeeded";
+    case BatchItemStatus::Errored:
+      return "errored";
+    case BatchItemStatus::Expired:
+      return "expired";
+    case BatchItemStatus::Canceled:
+      return "canceled";
+    case BatchItemStatus::Refused:
+      return "refused";
+  }
+  return "errored";
+}
+
+llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
+                                      llvm::ArrayRef<BatchItem> Items,
+                                      const std::atomic<bool> *Cancel) {
+  const ProviderConfig &P = C.config();
+  bool OpenAI = P.Kind == ApiKind::OpenAI;
+  BatchOutcome Out;
+  Out.Items.resize(Items.size());
+  // The items' bodies; each is told to its observer (a hold) before the
+  // batch goes out.
+  std::vector<std::string> Bodies(Items.size());
+  std::vector<CallStart> Starts(Items.size());
+  std::vector<uint64_t> Holds(Items.size(), 0);
+  std::vector<bool> Sent(Items.size(), false);
+  std::map<std::string, size_t> ById;
+  for (size_t K = 0; K < Items.size(); ++K) {
+    const ChatRequest &R = Items[K].Request;
+    BatchItemResult &Res = Out.Items[K];
+    llvm::Expected<HttpRequest> H = C.buildRequest(R, /*ElideKey=*/true);
+    if (!H) {
+      Res.Error = C.redacted(llvm::toString(H.takeError()));
+      continue;
+    }
+    if (!ById.emplace(Items[K].CustomId, K).second) {
+      Res.Error = fmt::format("custom_id `{}` is not unique", Items[K].CustomId);
+      continue;
+    }
+    Bodies[K] = std::move(H->Body);
+    CallStart &S = Starts[K];
+    S.Caller = R.Caller;
+    S.Model = R.Model;
+    S.Provider = P.Name;
+    S.Body = Bodies[K];
+    S.MaxTokens = R.MaxTokens || OpenAI ? R.MaxTokens : DefaultAnthropicMaxTokens;
+    S.PriceFactor = P.BatchPriceFactor;
+    if (R.Observer)
+      if (llvm::Error E = R.Observer->callStarting(S, Holds[K])) {
+        Res.Status = BatchItemStatus::Refused;
+        Res.Error = llvm::toString(std::move(E));
+        ById.erase(Items[K].CustomId);
+        continue;
+      }
+    Sent[K] = true;
+  }
+  Clock::TimePoint T0 = Clk.now();
+  std::string BatchId;
+  // Settles every hold: each item's own call, with its share of nothing
+  // when the batch failed as a whole.
+  auto Settle = [&] {
+    auto Latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - T0);
+    for (size_t K = 0; K < Items.size(); ++K) {
+      if (!Sent[K] || !Items[K].Request.Observer) continue;
+      const BatchItemResult &Res = Out.Items[K];
+      Starts[K].Batch = BatchId;
+      CallEnd E;
+      E.Attempts = 1;
+      E.Latency = Latency;
+      E.Ok = Res.Status == BatchItemStatus::Succeeded && Res.Response;
+      if (Res.Response) {
+        E.Tokens = Res.Response->Tokens;
+        if (E.Ok)
+          E.Answer = Res.Response->Structured ? dumpJson(*Res.Response->Structured)
+                                              : Res.Response->Text;
+      }
+      if (!E.Ok) {
+        E.Error = Res.Error;
+        E.Calls = Res.Response ? 1 : 0;  // unanswered: no request is billed
+      }
+      Items[K].Request.Observer->callEnded(Holds[K], Starts[K], E);
+    }
+  };
+  auto FailAll = [&](llvm::Error E) -> llvm::Expected<BatchOutcome> {
+    std::string Why = C.redacted(llvm::toString(std::move(E)));
+    for (size_t K = 0; K < Items.size(); ++K)
+      if (Sent[K]) Out.Items[K].Error = Why;
+    Settle();
+    return fail(Why);
+  };
+  if (ById.empty()) return Out;
+  llvm::Expected<std::vector<Header>> Auth = C.authHeaders();
+  if (!Auth) return FailAll(Auth.takeError());
+  Wire W(C, T, Clk, std::move(*Auth));
+  std::string Base = trimmed(P.BaseUrl);
+  std::string BatchUrl = OpenAI ? Base + "/batches" : Base + "/v1/messages/batches";
+
+  // Create the batch.
+  json Batch;
+  if (OpenAI) {
+    std::string Jsonl;
+    for (size_t K = 0; K < Items.size(); ++K)
+      if (Sent[K])
+        Jsonl += dumpJson(json{{"custom_id", Items[K].CustomId},
+                               {"method", "POST"},
+                               {"url", "/v1/chat/completions"},
+                               {"body", json::parse(Bodies[K])}}) +
+                 "\n";
+    std::string Type;
+    std::string Form = multipart(Jsonl, Type);
+    llvm::Expected<json> File =
+        W.sendJson("POST", Base + "/files", std::move(Form), Type);
+    if (!File) return FailAll(File.takeError());
+    if (str(*File, "id").empty())
+      return FailAll(
+          fail(fmt::format("provider `{}` answered the upload without an `id`", P.Name)));
+    llvm::Expected<json> B =
+        W.sendJson("POST", BatchUrl,
+                   dumpJson(json{{"input_file_id", str(*File, "id")},
+                                 {"endpoint", "/v1/chat/completions"},
+                                 {"completion_window", "24h"}}));
+    if (!B) return FailAll(B.takeError());
+    Batch = std::move(*B);
+  } else {
+    json Requests = json::array();
+    for (size_t K = 0; K < Items.size(); ++K)
+      if (Sent[K])
+        Requests.push_back(
+            json{{"custom_id", Items[K].CustomId}, {"params", json::parse(Bodies[K])}});
+    llvm::Expected<json> B =
+        W.sendJson("POST", BatchUrl, dumpJson(json{{"requests", std::move(Requests)}}));
+    if (!B) return FailAll(B.takeError());
+    Batch = std::move(*B);
+  }
+  BatchId = str(Batch, "id");
+  if (BatchId.empty() || BatchId.find_first_of("/?#") != std::string::npos)
+    return FailAll(
+        fail(fmt::format("provider `{}` created a batch without a usable `id`", P.Name)));
+  Out.Id = BatchId;
+
+  // Poll until it ends, backing off; a cancel cancels the batch.
+  auto Status = [&] { return str(Batch, OpenAI ? "status" : "processing_status"); };
+  auto Ended = [&] {
+    std::string S = Status();
+    return OpenAI
+               ? S == "completed" || S == "failed" || S == "expired" || S == "cancelled"
+               : S == "ended";
+  };
+  std::chrono::milliseconds Wait = P.BatchPollInitial;
+  bool Cancelled = false;
+  while (!Ended()) {
+    if (!sleepUnlessCancelled(Clk, Wait, Cancel)) {
+      Cancelled = true;
+      llvm::Expected<json> B = W.sendJson("POST", BatchUrl + "/" + BatchId + "/cancel");
+      if (B)
+        Batch = std::move(*B);
+      else
+        llvm::consumeError(B.takeError());  // the batch may still end on its own
+      break;
+    }
+    llvm::Expected<json> B = W.sendJson("GET", BatchUrl + "/" + BatchId);
+    ++Out.Polls;
+    if (!B) return FailAll(B.takeError());
+    Batch = std::move(*B);
+    Wait = std::min(Wait * 2, std::max(P.BatchPollMax, P.BatchPollInitial));
+  }
+  Out.Status = Cancelled ? "cancelled" : Status();
+
+  // Read the results.
+  std::vector<LineResult> Lines;
+  if (!Cancelled && OpenAI) {
+    if (Out.Status == "failed") {
+      std::string Why = "the batch failed";
+      if (Batch.contains("errors") && Batch["errors"].is_object() &&
+          Batch["errors"].contains("data") && Batch["errors"]["data"].is_array() &&
+          !Batch["errors"]["data"].empty() && Batch["errors"]["data"][0].is_object())
+        Why += ": " + str(Batch["errors"]["data"][0], "message");
+      return FailAll(
+          fail(fmt::format("provider `{}`: batch {}: {}", P.Name, BatchId, Why)));
+    }
+    for (const char *F : {"output_file_id", "error_file_id"}) {
+      std::string Id = str(Batch, F);
+      if (Id.empty()) continue;
+      if (Id.find_first_of("/?#") != std::string::npos)
+        return FailAll(
+            fail(fmt::format("provider `{}` named an unusable `{}`", P.Name, F)));
+      llvm::Expected<std::string> Text =
+          W.send("GET", Base + "/files/" + Id + "/content");
+      if (!Text) return FailAll(Text.takeError());
+      for (const json &L : jsonLines(*Text)) Lines.push_back(openAiLine(L));
+    }
+  } else if (!Cancelled) {
+    // The results' URL, when it is the provider's own; else the documented
+    // path (the key is never sent elsewhere).
+    std::string Url = str(Batch, "results_url");
+    if (!llvm::StringRef(Url).starts_with(Base + "/"))
+      Url = BatchUrl + "/" + BatchId + "/results";
+    llvm::Expected<std::string> Text = W.send("GET", Url);
+    if (!Text) return FailAll(Text.takeError());
+    for (const json &L : jsonLines(*Text)) Lines.push_back(anthropicLine(L));
+  }
+  std::vector<bool> Got(Items.size(), false);
+  for (LineResult &L : Lines) {
+    auto It = ById.find(L.CustomId);
+    if (It == ById.end() || Got[It->second]) continue;
+    size_t K = It->second;
+    Got[K] = true;
+    BatchItemResult &Res = Out.Items[K];
+    Res.Status = L.Status;
+    if (L.Status != BatchItemStatus::Succeeded) {
+      Res.Error = C.redacted(L.Error);
+      continue;
+    }
+    Usage Tokens;
+    llvm::Expected<ChatResponse> A =
+        C.parseAnswer(Items[K].Request, dumpJson(L.Body), Tokens);
+    if (!A) {
+      Res.Status = BatchItemStatus::Errored;
+      Res.Error = C.redacted(llvm::toString(A.takeError()));
+      Res.Response.emplace();
+      Res.Response->Tokens = Tokens;  // the answer was billed
+      continue;
+    }
+    A->Attempts = 1;
+    A->Tokens = Tokens;
+    Res.Response = std::move(*A);
+  }
+  for (size_t K = 0; K < Items.size(); ++K) {
+    if (!Sent[K] || Got[K]) continue;
+    BatchItemResult &Res = Out.Items[K];
+    if (Cancelled || Out.Status == "cancelled") {
+      Res.Status = BatchItemStatus::Canceled;
+      Res.Error = "the batch was cancelled before the request ran";
+    } else if (Out.Status == "expired") {
+      Res.Status = BatchItemStatus::Expired;
+      Res.Error = "the batch expired before the request ran";
+    } else {
+      Res.Status = BatchItemStatus::Errored;
+      Res.Error = "the batch has no result for it";
+    }
+  }
+  Settle();
+  return Out;
+}
+
+}  // namespace orch::llm

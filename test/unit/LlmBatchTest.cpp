@@ -1,0 +1,475 @@
+//===- LlmBatchTest.cpp - Batch mode against a fake batch API -------------===//
+//
+// runBatch (runtime/llm/Batch.h) against a fake transport that plays
+// OpenAI's Batch API or Anthropic's Message Batches (their documented
+// shapes), on a fake clock: polling with backoff, results matched by
+// custom_id, expiry, partial failure, a failed batch, a budget's refusal,
+// cancelling mid-batch (the cancel endpoint), the accounting each item
+// reports; and LlmSteps in batch mode (one batch for the steps of a loop
+// turn, a retry as a normal request).
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "runtime/actions/LlmSteps.h"
+#include "runtime/exec/EventLoop.h"
+#include "runtime/llm/Batch.h"
+
+using json = orch::ir::Json;
+using namespace orch;
+using namespace orch::llm;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Time that moves only when someone sleeps.
+class FakeClock : public Clock {
+ public:
+  TimePoint T{};
+  std::chrono::milliseconds Slept{0};
+  TimePoint now() override { return T; }
+  void sleepFor(std::chrono::milliseconds D) override {
+    std::lock_guard<std::mutex> L(M);
+    Slept += D;
+    T += D;
+  }
+  std::mutex M;
+};
+
+/// An answer to one chat request in the provider's shape.
+json chatAnswer(bool OpenAI, const json &Body) {
+  std::string Text = "answer to " + Body["messages"].back()["content"].get<std::string>();
+  if (OpenAI)
+    return {{"id", "chatcmpl-1"},
+            {"object", "chat.completion"},
+            {"choices",
+             json::array({{{"index", 0},
+                           {"finish_reason", "stop"},
+                           {"message", {{"role", "assistant"}, {"content", Text}}}}})},
+            {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 20}}}};
+  return {{"id", "msg_1"},
+          {"type", "message"},
+          {"role", "assistant"},
+          {"content", json::array({{{"type", "text"}, {"text", Text}}})},
+          {"stop_reason", "end_turn"},
+          {"usage", {{"input_tokens", 100}, {"output_tokens", 20}}}};
+}
+
+/// Plays one provider's batch API. Polls answer `in_progress` PollsToEnd-1
+/// times, then the final status. Mode: "" (all succeed), "expired" (items
+/// after the first expire), "partial" (the last item fails), "failed" (the
+/// batch fails), "slow" (never ends).
+class BatchApi : public HttpTransport {
+ public:
+  explicit BatchApi(bool OpenAI) : OpenAI(OpenAI) {}
+  llvm::Expected<HttpResponse> post(const HttpRequest &R) override {
+    std::lock_guard<std::mutex> L(M);
+    Seen.push_back(R);
+    llvm::StringRef Url(R.Url);
+    auto Ok = [](const json &J) { return HttpResponse{200, {}, J.dump()}; };
+    if (OpenAI && Url.ends_with("/v1/files") && R.Method == "POST") {
+      // The JSONL file, between the multipart headers and the boundary.
+      size_t Start = R.Body.find("\r\n\r\n", R.Body.find("name=\"file\""));
+      size_t End = R.Body.rfind("\r\n--");
+      llvm::StringRef Jsonl = llvm::StringRef(R.Body).slice(Start + 4, End);
+      llvm::SmallVector<llvm::StringRef, 8> Lines;
+      Jsonl.split(Lines, '\n', -1, false);
+      for (llvm::StringRef Line : Lines) {
+        json X = json::parse(Line.str());
+        Items.push_back({X["custom_id"].get<std::string>(), X["body"]});
+      }
+      return Ok({{"id", "file-in"}, {"object", "file"}, {"purpose", "batch"}});
+    }
+    if (Url.ends_with("/batches") || Url.ends_with("/messages/batches")) {
+      json Body = json::parse(R.Body);
+      if (!OpenAI)
+        for (const json &X : Body["requests"])
+          Items.push_back({X["custom_id"].get<std::string>(), X["params"]});
+      else
+        Created = Body;
+      return Ok(batchObject());
+    }
+    if (Url.ends_with("/cancel")) {
+      Cancelled = true;
+      return Ok(batchObject());
+    }
+    if (Url.ends_with("/batch_1") || Url.ends_with("/msgbatch_1")) {
+      ++Polls;
+      if (AfterPoll) AfterPoll(Polls);
+      return Ok(batchObject());
+    }
+    if (Url.ends_with("/files/file-out/content"))
+      return HttpResponse{200, {}, lines(true)};
+    if (Url.ends_with("/files/file-err/content"))
+      return HttpResponse{200, {}, lines(false)};
+    if (Url.ends_with("/msgbatch_1/results")) return HttpResponse{200, {}, lines(true)};
+    return HttpResponse{404, {}, R"({"error":{"message":"not found"}})"};
+  }
+
+  bool ended() const { return Mode != "slow" && Polls >= PollsToEnd; }
+
+  json batchObject() {
+    if (!OpenAI)
+      return {{"id", "msgbatch_1"},
+              {"type", "message_batch"},
+              {"processing_status", ended()     ? "ended"
+                                    : Cancelled ? "canceling"
+                                                : "in_progress"},
+              {"results_url", ended() ? json("http://fake.invalid/v1/messages/batches/"
+                                             "msgbatch_1/results")
+                                      : json()}};
+    std::string S = !ended()            ? (Polls ? "in_progress" : "validating")
+                    : Mode == "expired" ? "expired"
+                    : Mode == "failed"  ? "failed"
+                                        : "completed";
+    json B = {{"id", "batch_1"},
+              {"object", "batch"},
+              {"status", S},
+              {"endpoint", "/v1/chat/completions"},
+              {"output_file_id", nullptr},
+              {"error_file_id", nullptr}};
+    if (S == "failed")
+      B["errors"] = {{"object", "list"},
+                     {"data", json::array({{{"code", "bad"}, {"message", "bad line"}}})}};
+    if (S == "completed" || S == "expired") {
+      B["output_file_id"] = "file-out";
+      if (Mode == "expired" || Mode == "partial") B["error_file_id"] = "file-err";
+    }
+    return B;
+  }
+
+  /// Output lines (\p Good) or error lines, in reverse order: matched by
+  /// custom_id, not position.
+  std::string lines(bool Good) {
+    std::string Out;
+    for (size_t K = Items.size(); K-- > 0;) {
+      auto &[Id, Body] = Items[K];
+      bool Fails =
+          (Mode == "expired" && K > 0) || (Mode == "partial" && K + 1 == Items.size());
+      if (OpenAI) {
+        if (Good != !Fails) continue;
+        json L = {{"id", "batch_req_" + std::to_string(K)}, {"custom_id", Id}};
+        if (!Fails) {
+          L["response"] = {{"status_code", 200}, {"body", chatAnswer(true, Body)}};
+          L["error"] = nullptr;
+        } else if (Mode == "expired") {
+          L["response"] = nullptr;
+          L["error"] = {{"code", "batch_expired"}, {"message", "window closed"}};
+        } else {
+          L["response"] = {{"status_code", 500},
+                           {"body", {{"error", {{"message", "server fault"}}}}}};
+          L["error"] = nullptr;
+        }
+        Out += L.dump() + "\n";
+        continue;
+      }
+      json Inner = {{"type", "api_error"}, {"message", "server fault"}};
+      json Errored = {{"type", "errored"},
+                      {"error", {{"type", "error"}, {"error", Inner}}}};
+      json Res = !Fails
+                     ? json{{"type", "succeeded"}, {"message", chatAnswer(false, Body)}}
+                 : Mode == "expired" ? json{{"type", "expired"}}
+                                     : Errored;
+      Out += json{{"custom_id", Id}, {"result", Res}}.dump() + "\n";
+    }
+    return Out;
+  }
+
+  bool OpenAI;
+  std::string Mode;
+  unsigned PollsToEnd = 3;
+  unsigned Polls = 0;
+  bool Cancelled = false;
+  std::function<void(unsigned)> AfterPoll;
+  std::vector<std::pair<std::string, json>> Items;
+  json Created;
+  std::vector<HttpRequest> Seen;
+  std::mutex M;
+};
+
+EnvLookup keyEnv(bool OpenAI) {
+  return [OpenAI](const std::string &N) -> std::optional<std::string> {
+    if (N == (OpenAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY")) return "sk-secret-key";
+    return std::nullopt;
+  };
+}
+
+ProviderConfig provider(bool OpenAI) {
+  ProviderConfig P;
+  P.Name = OpenAI ? "openai" : "anthropic";
+  P.Kind = OpenAI ? ApiKind::OpenAI : ApiKind::Anthropic;
+  P.BaseUrl = OpenAI ? "http://fake.invalid/v1" : "http://fake.invalid";
+  P.ApiKeyEnv = OpenAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
+  P.MaxRetries = 0;
+  P.BatchPollInitial = 1000ms;
+  P.BatchPollMax = 3000ms;
+  return P;
+}
+
+/// Records what the accounting hears; refuses the caller named Refuse.
+class Recorder : public CallObserver {
+ public:
+  llvm::Error callStarting(const CallStart &S, uint64_t &Id) override {
+    std::lock_guard<std::mutex> L(M);
+    if (S.Caller == Refuse) return llvm::make_error<CallRefused>("budget spent");
+    Started.push_back(S.Caller.str());
+    Factors.push_back(S.PriceFactor);
+    Id = Started.size();
+    return llvm::Error::success();
+  }
+  void callEnded(uint64_t, const CallStart &S, const CallEnd &E) override {
+    std::lock_guard<std::mutex> L(M);
+    Ended[S.Caller.str()] = {S.Batch.str(), E};
+  }
+  std::string Refuse;
+  std::vector<std::string> Started;
+  std::vector<double> Factors;
+  std::map<std::string, std::pair<std::string, CallEnd>> Ended;
+  std::mutex M;
+};
+
+std::vector<BatchItem> items(std::initializer_list<const char *> Ids, Recorder *Obs) {
+  std::vector<BatchItem> Out;
+  for (const char *Id : Ids) {
+    BatchItem It;
+    It.CustomId = std::string("c_") + Id;
+    It.Request.Model = "m";
+    It.Request.Prompt = std::string("prompt ") + Id;
+    It.Request.Caller = Id;
+    It.Request.Observer = Obs;
+    Out.push_back(std::move(It));
+  }
+  return Out;
+}
+
+class BatchBoth : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BatchBoth, ResultsMatchedByCustomIdAfterPollingWithBackoff) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  auto Items = items({"a", "b", "c"}, &Obs);
+  llvm::Expected<BatchOutcome> Out = runBatch(C, Api, Clk, Items, nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Out->Id, OpenAI ? "batch_1" : "msgbatch_1");
+  EXPECT_EQ(Out->Status, OpenAI ? "completed" : "ended");
+  EXPECT_EQ(Out->Polls, 3u);
+  // Waits of 1 s, 2 s, then 3 s (doubled, capped at BatchPollMax).
+  EXPECT_EQ(Clk.Slept, 6000ms);
+  ASSERT_EQ(Out->Items.size(), 3u);
+  for (size_t K = 0; K < 3; ++K) {
+    const BatchItemResult &R = Out->Items[K];
+    ASSERT_EQ(R.Status, BatchItemStatus::Succeeded) << K << ": " << R.Error;
+    EXPECT_EQ(R.Response->Text, std::string("answer to prompt ") + "abc"[K]);
+  }
+  if (OpenAI) {
+    EXPECT_EQ(Api.Created["endpoint"], "/v1/chat/completions");
+    EXPECT_EQ(Api.Created["completion_window"], "24h");
+    EXPECT_EQ(Api.Created["input_file_id"], "file-in");
+    EXPECT_NE(Api.Seen[0].Body.find("name=\"purpose\"\r\n\r\nbatch"), std::string::npos);
+  }
+  // Every item held its budget before anything was sent, and settled with
+  // its own usage, the batch id and the batch price.
+  EXPECT_EQ(Obs.Started, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(Obs.Factors, (std::vector<double>{0.5, 0.5, 0.5}));
+  for (const char *Id : {"a", "b", "c"}) {
+    auto &[Batch, E] = Obs.Ended[Id];
+    EXPECT_EQ(Batch, Out->Id);
+    EXPECT_TRUE(E.Ok);
+    EXPECT_EQ(E.Tokens.InputTokens, 100u);
+    EXPECT_EQ(E.Calls, 1u);
+  }
+  // The key travels in headers only.
+  for (const HttpRequest &R : Api.Seen) {
+    EXPECT_EQ(R.Body.find("sk-secret-key"), std::string::npos);
+    bool Keyed = false;
+    for (auto &[N, V] : R.Headers) Keyed |= V.find("sk-secret-key") != std::string::npos;
+    EXPECT_TRUE(Keyed) << R.Url;
+  }
+}
+
+TEST_P(BatchBoth, AnExpiredBatchMarksTheItemsItDidNotRun) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "expired";
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Out->Items[0].Status, BatchItemStatus::Succeeded);
+  EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Expired);
+  EXPECT_FALSE(Obs.Ended["b"].second.Ok);
+  EXPECT_EQ(Obs.Ended["b"].second.Calls, 0u);  // never ran: not billed
+}
+
+TEST_P(BatchBoth, APartlyFailedBatchFailsOnlyItsFailedItems) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "partial";
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b", "c"}, nullptr), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Out->Items[0].Status, BatchItemStatus::Succeeded);
+  EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Succeeded);
+  EXPECT_EQ(Out->Items[2].Status, BatchItemStatus::Errored);
+  EXPECT_NE(Out->Items[2].Error.find("server fault"), std::string::npos)
+      << Out->Items[2].Error;
+}
+
+TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "slow";
+  std::atomic<bool> Cancel{false};
+  Api.AfterPoll = [&](unsigned N) {
+    if (N == 2) Cancel = true;
+  };
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_TRUE(Api.Cancelled);
+  EXPECT_EQ(Api.Polls, 2u);  // no poll after the cancel
+  EXPECT_TRUE(llvm::StringRef(Api.Seen.back().Url).ends_with("_1/cancel"));
+  EXPECT_EQ(Api.Seen.back().Method, "POST");
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);  // every hold settled
+}
+
+TEST_P(BatchBoth, ABudgetsRefusalKeepsAnItemOutOfTheBatch) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  Obs.Refuse = "b";
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b", "c"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.Items.size(), 2u);
+  EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Refused);
+  EXPECT_EQ(Out->Items[2].Status, BatchItemStatus::Succeeded);
+  EXPECT_EQ(Obs.Ended.count("b"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Providers, BatchBoth, ::testing::Values(true, false),
+                         [](const auto &I) { return I.param ? "OpenAI" : "Anthropic"; });
+
+TEST(Batch, AFailedOpenAIBatchIsAnErrorAndSettlesEveryHold) {
+  BatchApi Api(true);
+  Api.Mode = "failed";
+  FakeClock Clk;
+  Client C(provider(true), Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_FALSE(bool(Out));
+  std::string Msg = llvm::toString(Out.takeError());
+  EXPECT_NE(Msg.find("bad line"), std::string::npos) << Msg;
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+  EXPECT_FALSE(Obs.Ended["a"].second.Ok);
+}
+
+TEST(Batch, AResultsUrlOnAnotherHostIsNotFollowed) {
+  // The key goes only to the provider's own base URL.
+  BatchApi Api(false);
+  Api.PollsToEnd = 1;
+  FakeClock Clk;
+  ProviderConfig P = provider(false);
+  P.BaseUrl = "http://other.invalid";
+  Client C(P, Api, Clk, keyEnv(false), 1);
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a"}, nullptr), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  for (const HttpRequest &R : Api.Seen)
+    EXPECT_TRUE(llvm::StringRef(R.Url).starts_with("http://other.invalid/")) << R.Url;
+}
+
+//===- LlmSteps in batch mode ---------------------------------------------===//
+
+runtime::ActionRequest step(const std::string &Id, unsigned Attempt = 1) {
+  runtime::ActionRequest R;
+  R.StepId = Id;
+  R.Action = "generate";
+  R.Model = "gpt-4o-mini";
+  R.Params = json{{"prompt", "text of " + Id}};
+  R.ParamOrder = {"prompt"};
+  R.Attempt = Attempt;
+  return R;
+}
+
+/// BatchApi that also answers a normal chat request.
+class BatchOrChat : public BatchApi {
+ public:
+  BatchOrChat() : BatchApi(true) { PollsToEnd = 1; }
+  llvm::Expected<HttpResponse> post(const HttpRequest &R) override {
+    if (llvm::StringRef(R.Url).ends_with("/chat/completions")) {
+      std::lock_guard<std::mutex> L(M);
+      ++Chats;
+      return HttpResponse{200, {}, chatAnswer(true, json::parse(R.Body)).dump()};
+    }
+    return BatchApi::post(R);
+  }
+  int Chats = 0;
+};
+
+runtime::LlmSettings batchSettings() {
+  runtime::LlmSettings S;
+  S.ClientRetries = 0;
+  S.Batch = true;
+  S.Env = [](const std::string &Name) -> std::optional<std::string> {
+    if (Name == "OPENAI_BASE_URL") return "http://fake.invalid/v1";
+    return std::nullopt;
+  };
+  return S;
+}
+
+TEST(LlmStepsBatch, TheStepsOfOneTurnShareOneBatchAndARetryIsANormalRequest) {
+  BatchOrChat Api;
+  Api.Mode = "expired";
+  runtime::EventLoop Loop;
+  FakeClock Clk;
+  runtime::LlmSteps Steps(Loop, Api, Clk, batchSettings());
+  std::map<std::string, runtime::ActionResult> Got;
+  std::vector<std::unique_ptr<runtime::ActionTask>> Tasks;
+  for (const char *Id : {"a", "b"})
+    Tasks.push_back(Steps.start(
+        step(Id), [&Got, Id](runtime::ActionResult R) { Got[Id] = std::move(R); }));
+  Loop.runUntil([&] { return Got.size() == 2; });
+  EXPECT_EQ(Api.Items.size(), 2u);
+  EXPECT_EQ(Api.Chats, 0);
+  ASSERT_TRUE(Got["a"].Ok) << Got["a"].Error;
+  EXPECT_EQ(Got["a"].Fields["output"], "answer to text of a");
+  EXPECT_EQ(Got["a"].Batch, "batch_1");
+  // b expired: a retryable failure, so the step's own policy decides.
+  EXPECT_FALSE(Got["b"].Ok);
+  EXPECT_TRUE(Got["b"].Retryable);
+  EXPECT_NE(Got["b"].Error.find("batch batch_1 (expired)"), std::string::npos)
+      << Got["b"].Error;
+  EXPECT_EQ(Got["b"].Batch, "batch_1");
+  // Its retry (attempt 2) is a normal request.
+  bool Done = false;
+  runtime::ActionResult Retry;
+  auto T = Steps.start(step("b", 2), [&](runtime::ActionResult R) {
+    Retry = std::move(R);
+    Done = true;
+  });
+  Loop.runUntil([&] { return Done; });
+  EXPECT_EQ(Api.Chats, 1);
+  ASSERT_TRUE(Retry.Ok) << Retry.Error;
+  EXPECT_EQ(Retry.Batch, "");
+}
+
+}  // namespace
