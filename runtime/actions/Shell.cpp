@@ -229,20 +229,6 @@ void ShellTask::cleanup(bool Kill) {
 
 namespace {
 
-/// Runs `python` code under security.forbidden_modules: argv[1] is the
-/// comma-separated list, argv[2] the modules it blocks (ir/PythonModules.h),
-/// argv[3] when orchrt started (ProcessStartNs), argv[4] `code` or `file`,
-/// argv[5] the code or the script, then the step's args. An audit hook (sys.addaudithook: no Python code can remove
-/// it) refuses imports of the blocked modules (already loaded ones are
-/// dropped from sys.modules, so importing them again is seen), starting
-/// processes and signals when `os` or `subprocess` is listed, any `socket.*`
-/// event when `socket` is, eval/exec/compile called from the step's own code
-/// when `eval`/`exec` are, another Python (it would run unhooked), and
-/// changes to itself, foreign calls (`ctypes.*`) when `os` or `subprocess`
-/// is listed. A meta_path finder (no closure: its defaults are guarded by
-/// the hook) also refuses the blocked modules for importlib.import_module,
-/// which raises no `import` event. The loaded modules' references to a
-/// blocked module (`site.os`) are dropped.
 /// When this orchrt started, in nanoseconds of CLOCK_REALTIME_COARSE, the
 /// clock the kernel stamps a file's ctime with: a module whose ctime is not
 /// older was written (or moved, linked or chmod-ed) by a step of this run,
@@ -255,6 +241,20 @@ const int64_t ProcessStartNs = [] {
   return static_cast<int64_t>(T.tv_sec) * 1000000000 + T.tv_nsec;
 }();
 
+/// Runs `python` code under security.forbidden_modules: argv[1] is the
+/// comma-separated list, argv[2] the modules it blocks (ir/PythonModules.h),
+/// argv[3] when orchrt started (ProcessStartNs), argv[4] `code` or `file`,
+/// argv[5] the code or the script, then the step's args. An audit hook (sys.addaudithook:
+/// no Python code can remove it) refuses imports of the blocked modules (already loaded
+/// ones are dropped from sys.modules, so importing them again is seen), starting
+/// processes and signals when `os` or `subprocess` is listed, any `socket.*`
+/// event when `socket` is, eval/exec/compile called from the step's own code
+/// when `eval`/`exec` are, another Python (it would run unhooked), and
+/// changes to itself, foreign calls (`ctypes.*`) when `os` or `subprocess`
+/// is listed. A meta_path finder (no closure: its defaults are guarded by
+/// the hook) also refuses the blocked modules for importlib.import_module,
+/// which raises no `import` event. The loaded modules' references to a
+/// blocked module (`site.os`) are dropped.
 constexpr const char *ImportHook = R"(import sys
 _F = frozenset(sys.argv[1].split(','))
 _k, _s = sys.argv[4], sys.argv[5]
