@@ -11,7 +11,11 @@
 // program re-parses it at run time (ShellRunTimeCode: piped into `sh`,
 // `python -` or `xargs sh -c`, `ssh`'s remote command, `watch`, the file of
 // `source`), also through a function the command defines and calls
-// (`f() { echo v; }; f | sh`). ShellContext follows the command's literal text, one piece
+// (`f() { echo v; }; f | sh`; a redirection on the definition applies to
+// its calls), through a command named at run time (`$c | sh`, `| $c`, `$c v`:
+// it may be anything), an alias, a variable holding a value (`c=v; eval
+// "$c"`) or a function's arguments (`f() { eval "$1"; }; f v`).
+// ShellContext follows the command's literal text, one piece
 // at a time, and says for each value where it lands; a pipe can change that later (`{{ x
 // }} | sh`), so finish() gives the final word on each.
 //
