@@ -475,7 +475,8 @@ void ShellContext::variables() {
       Held.insert(Held.end(), It->second.begin(), It->second.end());
   }
   CommandAt At = commandOf(F.Words);
-  llvm::StringRef Cmd = At.Index < F.Words.size() ? F.Words[At.Index] : "";
+  llvm::StringRef Cmd;  // not `? Words[I] : ""`: that makes a temporary string
+  if (At.Index < F.Words.size()) Cmd = F.Words[At.Index];
   if (assignment(W)) {
     // `c={{ x }}`, `d=$c`, `export c=…`: c may hold the values.
     llvm::StringRef Name = W.take_front(W.find('='));
