@@ -308,6 +308,39 @@ bool stdoutToFile(llvm::ArrayRef<std::string> Words) {
   return ToFile;
 }
 
+/// Whether \p W names its command at run time: a parameter (`$c`, `${c}`,
+/// `"$@"`) or a command substitution (`$(...)`, backquotes).
+bool runTimeName(llvm::StringRef W) { return W.contains('$') || W.contains('`'); }
+
+/// The shell variables that \p W expands (`$c`, `${c}`, `${c:-x}`, `${!c}`),
+/// into \p Names; whether it expands a positional parameter (`$1`, `$@`,
+/// `$*`, `${10}`).
+bool expands(llvm::StringRef W, llvm::SmallVectorImpl<llvm::StringRef> &Names) {
+  bool Positional = false;
+  for (size_t I = W.find('$'); I != llvm::StringRef::npos; I = W.find('$', I + 1)) {
+    size_t J = I + 1;
+    if (J < W.size() && W[J] == '{') {
+      ++J;
+      if (J < W.size() && (W[J] == '!' || W[J] == '#')) ++J;
+    }
+    if (J >= W.size()) break;
+    if (llvm::isDigit(W[J]) || W[J] == '@' || W[J] == '*') {
+      Positional = true;
+      continue;
+    }
+    size_t K = J;
+    while (K < W.size() && (llvm::isAlnum(W[K]) || W[K] == '_')) ++K;
+    if (K > J) Names.push_back(W.slice(J, K));
+  }
+  return Positional;
+}
+
+/// Whether \p W is a shell variable's name.
+bool variableName(llvm::StringRef W) {
+  return !W.empty() && !llvm::isDigit(W[0]) &&
+         llvm::all_of(W, [](char C) { return llvm::isAlnum(C) || C == '_'; });
+}
+
 /// Whether runner \p R, given \p Args, runs its standard input as code.
 bool runsStdin(const CodeRunner &R, llvm::ArrayRef<std::string> Args) {
   for (size_t I = 0; I < Args.size(); ++I) {
@@ -384,6 +417,26 @@ std::string stdinRunner(llvm::ArrayRef<std::string> Words) {
 void ShellContext::endWord() {
   Frame &F = top();
   if (F.InWord) {
+    // `alias p=eval` ... `p {{ x }}`: where a command is named, an alias
+    // stands for its text. Text with more than words in it (`alias s='cat |
+    // sh'`) is followed no further: the command counts as named at run time.
+    CommandAt At = commandOf(F.Words);
+    if (At.Index == F.Words.size() && At.Owed == 0) {
+      auto A = Aliases.find(F.Cur);
+      if (A != Aliases.end()) {
+        llvm::SmallVector<llvm::StringRef, 4> Alias;
+        llvm::StringRef(A->second).split(Alias, ' ', -1, false);
+        if (Alias.empty() || llvm::StringRef(A->second).find_first_of(
+                                 "|;&<>()$`\t\n\x01\x02\x03") != llvm::StringRef::npos) {
+          F.Cur = "`alias " + F.Cur + "`";
+        } else {
+          for (llvm::StringRef W : llvm::ArrayRef(Alias).drop_back())
+            F.Words.push_back(W.str());
+          F.Cur = Alias.back().str();
+        }
+      }
+    }
+    variables();
     // `function f {`: the body follows.
     if (F.Words.size() == 2 && F.Words[0] == "function" && functionName(F.Words[1]) &&
         F.Cur == "{") {
@@ -396,10 +449,7 @@ void ShellContext::endWord() {
     if (Start &&
         llvm::is_contained({"{", "if", "for", "while", "until", "select", "case"},
                            llvm::StringRef(F.Cur)))
-      F.Groups.push_back({static_cast<unsigned>(Spots.size()),
-                          false,
-                          std::exchange(F.Defining, ""),
-                          {}});
+      openGroup(/*Paren=*/false, std::exchange(F.Defining, ""));
     else if (Start &&
              llvm::is_contained({"}", "fi", "done", "esac"}, llvm::StringRef(F.Cur)))
       closeGroup(/*Paren=*/false);
@@ -409,6 +459,104 @@ void ShellContext::endWord() {
   }
   F.Cur.clear();
   F.InWord = false;
+  F.WordValues.clear();
+}
+
+void ShellContext::variables() {
+  Frame &F = top();
+  llvm::StringRef W = F.Cur;
+  llvm::SmallVector<llvm::StringRef, 4> Names;
+  bool Positional = expands(W, Names);
+  // The values the variables it expands may hold.
+  std::vector<unsigned> Held;
+  for (llvm::StringRef N : Names) {
+    auto It = Tainted.find(N);
+    if (It != Tainted.end())
+      Held.insert(Held.end(), It->second.begin(), It->second.end());
+  }
+  CommandAt At = commandOf(F.Words);
+  llvm::StringRef Cmd;  // not `? Words[I] : ""`: that makes a temporary string
+  if (At.Index < F.Words.size()) Cmd = F.Words[At.Index];
+  if (assignment(W)) {
+    // `c={{ x }}`, `d=$c`, `export c=…`: c may hold the values.
+    llvm::StringRef Name = W.take_front(W.find('='));
+    std::vector<unsigned> &T = Tainted[Name];
+    T.insert(T.end(), F.WordValues.begin(), F.WordValues.end());
+    T.insert(T.end(), Held.begin(), Held.end());
+    if (Cmd == "alias") Aliases[Name] = W.drop_front(Name.size() + 1).str();
+    if (!Positional) return;
+  }
+  // `for c in {{ x }}`, `select c in …`.
+  if ((Cmd == "for" || Cmd == "select") && F.Words.size() >= At.Index + 3 &&
+      F.Words[At.Index + 2] == "in") {
+    std::vector<unsigned> &T = Tainted[F.Words[At.Index + 1]];
+    T.insert(T.end(), F.WordValues.begin(), F.WordValues.end());
+    T.insert(T.end(), Held.begin(), Held.end());
+  }
+  if (Held.empty() && !Positional) return;
+  ShellSpot S = argument();  // where this word lands
+  if (Positional)
+    // A function's body using its arguments where they run, or with a
+    // reader of code in it (resolved in closeGroup): a call's values count.
+    for (Frame &Fr : Frames)
+      for (Frame::Group &G : Fr.Groups) {
+        G.Positional = true;
+        if (S.K != ShellSpot::Word || Frames.size() > 1) G.UsesArgs = true;
+      }
+  if (Held.empty()) return;
+  std::string Via = "`$" + Names.front().str() + "`";
+  if (S.K != ShellSpot::Word) {
+    lands(Held, S, Via);
+    return;
+  }
+  // A plain word: the values go where the command's output goes (`echo $c |
+  // sh`), and into the function it calls (`f $c`).
+  F.Piped.insert(F.Piped.end(), Held.begin(), Held.end());
+  F.Seen.insert(F.Seen.end(), Held.begin(), Held.end());
+  for (Frame::Group &G : F.Groups)
+    G.Extra.insert(G.Extra.end(), Held.begin(), Held.end());
+  if (!Cmd.empty())
+    for (unsigned V : Held) Passed.push_back({Cmd.str(), V});
+}
+
+void ShellContext::lands(llvm::ArrayRef<unsigned> Values, ShellSpot S,
+                         llvm::StringRef Via) {
+  if (S.K == ShellSpot::Code)
+    S.K = ShellSpot::RunTime, S.Runner = "the code of `" + S.Runner + "`";
+  S.Runner += (" through " + Via).str();
+  for (unsigned V : Values)
+    if (Spots[V].K == ShellSpot::Word) Spots[V] = S;
+}
+
+std::string ShellContext::readerOf(llvm::ArrayRef<std::string> Words) const {
+  std::string Reader = stdinRunner(Words);
+  if (!Reader.empty()) return Reader;
+  CommandAt C = commandOf(Words);
+  if (C.Index >= Words.size()) return "";
+  llvm::StringRef Cmd = Words[C.Index];
+  if (runTimeName(Cmd))
+    return "the input of `" + Cmd.str() +
+           "` (a command named at run time: it may be a shell)";
+  // A function the command defines (or one it calls) with a reader in it.
+  llvm::SmallVector<llvm::StringRef, 8> Work{Cmd};
+  llvm::StringSet<> Visited;
+  while (!Work.empty()) {
+    llvm::StringRef Name = Work.pop_back_val();
+    auto It = Functions.find(Name);
+    if (It == Functions.end() || !Visited.insert(Name).second) continue;
+    if (!It->second.Reads.empty())
+      return It->second.Reads + " in the function `" + Name.str() + "`";
+    for (const std::string &Callee : It->second.Calls) Work.push_back(Callee);
+  }
+  return "";
+}
+
+void ShellContext::openGroup(bool Paren, std::string Function) {
+  Frame::Group G;
+  G.First = static_cast<unsigned>(Spots.size());
+  G.Paren = Paren;
+  G.Function = std::move(Function);
+  top().Groups.push_back(std::move(G));
 }
 
 void ShellContext::closeGroup(bool Paren) {
@@ -422,8 +570,17 @@ void ShellContext::closeGroup(bool Paren) {
   std::vector<unsigned> Printed;
   for (unsigned V = G.First; V < Spots.size(); ++V)
     if (!Diverted.contains(V)) Printed.push_back(V);
+  Printed.insert(Printed.end(), G.Extra.begin(), G.Extra.end());  // `$c` in it
+  if (!F.Groups.empty()) {  // what the outer group holds
+    Frame::Group &Outer = F.Groups.back();
+    Outer.Positional |= G.Positional;
+    Outer.UsesArgs |= G.UsesArgs;
+    if (Outer.Reads.empty()) Outer.Reads = G.Reads;
+  }
   if (!G.Function.empty()) {
-    Functions[G.Function] = {std::move(Printed), std::move(G.Called)};
+    bool UsesArgs = G.UsesArgs || (G.Positional && !G.Reads.empty());
+    Functions[G.Function] = {std::move(Printed), std::move(G.Called), G.Reads, UsesArgs};
+    F.Defined = G.Function;  // `f() { ... } > out`: its calls' output goes there
     return;
   }
   llvm::StringSet<> Visited;
@@ -451,6 +608,11 @@ bool ShellContext::functionHeader(llvm::StringRef Text, size_t &I) {
 
 void ShellContext::printedBy(llvm::StringRef Name, llvm::StringSet<> &Visited,
                              std::vector<unsigned> &Out) const {
+  if (Name == "*") {  // a command named at run time: any function
+    if (!Visited.insert(Name).second) return;
+    for (const auto &E : Functions) printedBy(E.first(), Visited, Out);
+    return;
+  }
   auto It = Functions.find(Name);
   if (It == Functions.end() || !Visited.insert(Name).second) return;
   Out.insert(Out.end(), It->second.Values.begin(), It->second.Values.end());
@@ -466,6 +628,7 @@ void ShellContext::callsFunction() {
   if (At.Index >= F.Words.size()) return;
   llvm::StringRef Cmd = F.Words[At.Index];
   std::vector<std::string> Names{Cmd.str()};
+  if (runTimeName(Cmd)) Names.push_back("*");  // `c=f; $c | sh`: any of them
   if (Cmd == "eval" || Cmd == "trap" || runnerOf(Cmd))
     for (size_t I = At.Index + 1; I < F.Words.size(); ++I) {
       llvm::SmallVector<llvm::StringRef, 4> Tokens;
@@ -501,6 +664,35 @@ void ShellContext::endCommand(bool Pipe) {
       functionName(F.Words[1]))
     F.Defining = F.Words[1];
   callsFunction();
+  // A reader of code in a group or a function's body: what the group's
+  // input carries may reach it (`s() { sh; }; printf %s v | s`).
+  std::string Reads = readerOf(F.Words);
+  for (Frame::Group &G : F.Groups)
+    if (G.Reads.empty()) G.Reads = Reads;
+  // `read c`, `mapfile c`, `printf -v c`: c may hold any value so far
+  // (read from a here-string, a pipe into the loop around it, a file).
+  CommandAt At = commandOf(F.Words);
+  if (At.Index < F.Words.size()) {
+    llvm::StringRef Cmd = F.Words[At.Index];
+    bool Reading = llvm::is_contained({"read", "mapfile", "readarray", "getopts"}, Cmd);
+    for (size_t I = At.Index + 1; I < F.Words.size(); ++I)
+      if ((Reading || (Cmd == "printf" && F.Words[I - 1] == "-v")) &&
+          variableName(F.Words[I]))
+        for (unsigned V = 0; V < Spots.size(); ++V) Tainted[F.Words[I]].push_back(V);
+  }
+  // `f() { ...; } > out`: every call of f writes the file; `> >(sh)`: runs
+  // it as code (resolved in finish(), when its callees are known).
+  if (!F.Defined.empty()) {
+    auto It = Functions.find(F.Defined);
+    if (It != Functions.end() && !F.OutReader.empty()) {
+      CodeSinks.push_back({It->second, F.OutReader});
+    } else if (It != Functions.end() && stdoutToFile(F.Words)) {
+      for (unsigned V : It->second.Values) Diverted.insert(V);
+      It->second.Values.clear();
+      It->second.Calls.clear();
+    }
+    F.Defined.clear();
+  }
   // `>(sh)`: what a command writes into it is run as code.
   if (F.Output && !F.AfterPipe && F.Reader.empty()) F.Reader = stdinRunner(F.Words);
   if (!F.OutReader.empty()) {
@@ -521,7 +713,7 @@ void ShellContext::endCommand(bool Pipe) {
     F.Piped.resize(std::min(F.CmdStart, F.Piped.size()));
   }
   if (F.AfterPipe) {
-    std::string Reader = stdinRunner(F.Words);
+    std::string Reader = readerOf(F.Words);
     if (!Reader.empty())
       for (unsigned V : F.Piped)
         if (Spots[V].K == ShellSpot::Word) Spots[V] = {ShellSpot::RunTime, Reader};
@@ -573,6 +765,7 @@ void ShellContext::pop() {
     if (!Reader.empty()) top().OutReader = std::move(Reader);
     top().Piped.insert(top().Piped.end(), Inner.begin(), Inner.end());
     top().Seen.insert(top().Seen.end(), Inner.begin(), Inner.end());
+    top().WordValues.insert(top().WordValues.end(), Inner.begin(), Inner.end());
     // ... and lands where the `$(...)` stands: `eval "$(printf %s {{ x }})"`
     // runs the value as code. Inside "..." that is the word's spot too.
     ShellSpot Outer = argument();  // the outer word ends in `$(` (push())
@@ -714,8 +907,7 @@ void ShellContext::text(llvm::StringRef Text) {
           std::string Function = std::exchange(top().Defining, "");  // `f() ( ... )`
           endCommand();
           ++top().Depth;
-          top().Groups.push_back(
-              {static_cast<unsigned>(Spots.size()), true, Function, {}});
+          openGroup(/*Paren=*/true, std::move(Function));
         }
         break;
       case ')':
@@ -732,6 +924,11 @@ void ShellContext::text(llvm::StringRef Text) {
         break;
       case '&':
       case '|':
+        if (C == '&' && At(I + 1) == '>') {  // `&> file`, `&>> file`
+          endWord();
+          F.Cur += C, F.InWord = true;
+          break;
+        }
         if (llvm::StringRef(F.Cur).ends_with(">") ||
             llvm::StringRef(F.Cur).ends_with("<")) {
           F.Cur += C;  // 2>&1, >|
@@ -827,6 +1024,15 @@ ShellSpot ShellContext::argument() {
           return S;
         }
   }
+  // `c=eval; $c {{ x }}`: what a command named at run time does with its
+  // arguments is not known here; it may be `eval` or a shell.
+  if (runTimeName(Cmd)) {
+    S.K = ShellSpot::Unsure;
+    S.Runner = "as an argument of `" + Cmd.str() +
+               "`, a command named at run time (it may be `eval` or a shell; name the "
+               "program in the text)";
+    return S;
+  }
   // A runner anywhere in the command (`sudo -u x sh -c`, `find -exec sh -c`,
   // `timeout 5 python3 -c`).
   for (size_t R0 = 0; R0 < Words.size(); ++R0) {
@@ -873,6 +1079,12 @@ ShellSpot ShellContext::value() {
     S.K = F.Quote == '\'' ? ShellSpot::SingleQuoted : ShellSpot::DoubleQuoted;
   else
     S = argument();
+  if (S.K == ShellSpot::Word) {
+    // `f {{ x }}`: resolved in finish() against what f does with `$1`.
+    CommandAt At = commandOf(F.Words);
+    if (At.Index < F.Words.size()) Passed.push_back({F.Words[At.Index], Index});
+  }
+  F.WordValues.push_back(Index);
   Escape = false;
   F.Cur += '\x01';
   F.InWord = true;
@@ -885,6 +1097,32 @@ ShellSpot ShellContext::value() {
 const std::vector<ShellSpot> &ShellContext::finish() {
   while (Frames.size() > 1) pop();
   endCommand();
+  // `f() { ...; } > >(sh)`: what f prints, its callees' output included.
+  for (auto &[Fn, Reader] : CodeSinks) {
+    std::vector<unsigned> Printed = Fn.Values;
+    llvm::StringSet<> Visited;
+    for (const std::string &Callee : Fn.Calls) printedBy(Callee, Visited, Printed);
+    for (unsigned V : Printed)
+      if (Spots[V].K == ShellSpot::Word)
+        Spots[V] = {ShellSpot::RunTime, Reader + " through `>(...)`"};
+  }
+  // `f() { eval "$1"; }; f {{ x }}`: a function (or one it calls) that runs
+  // its arguments, or has a reader of code its arguments may reach.
+  for (auto &[Name, V] : Passed) {
+    llvm::SmallVector<llvm::StringRef, 8> Work{Name};
+    llvm::StringSet<> Visited;
+    while (!Work.empty() && Spots[V].K == ShellSpot::Word) {
+      llvm::StringRef N = Work.pop_back_val();
+      auto It = Functions.find(N);
+      if (It == Functions.end() || !Visited.insert(N).second) continue;
+      if (It->second.UsesArgs)
+        Spots[V] = {ShellSpot::Unsure,
+                    "as an argument of the function `" + Name +
+                        "`, which uses its arguments (`$1`, `$@`) where "
+                        "they may run as code"};
+      for (const std::string &Callee : It->second.Calls) Work.push_back(Callee);
+    }
+  }
   return Spots;
 }
 

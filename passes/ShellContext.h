@@ -11,7 +11,11 @@
 // program re-parses it at run time (ShellRunTimeCode: piped into `sh`,
 // `python -` or `xargs sh -c`, `ssh`'s remote command, `watch`, the file of
 // `source`), also through a function the command defines and calls
-// (`f() { echo v; }; f | sh`). ShellContext follows the command's literal text, one piece
+// (`f() { echo v; }; f | sh`; a redirection on the definition applies to
+// its calls), through a command named at run time (`$c | sh`, `| $c`, `$c v`:
+// it may be anything), an alias, a variable holding a value (`c=v; eval
+// "$c"`) or a function's arguments (`f() { eval "$1"; }; f v`).
+// ShellContext follows the command's literal text, one piece
 // at a time, and says for each value where it lands; a pipe can change that later (`{{ x
 // }} | sh`), so finish() gives the final word on each.
 //
@@ -19,8 +23,10 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -66,25 +72,36 @@ class ShellContext {
     std::vector<std::string> Words;  ///< Of the current simple command.
     std::string Cur;                 ///< The word being read.
     bool InWord = false;
-    bool AfterPipe = false;       ///< The current command reads a pipe.
-    std::vector<unsigned> Piped;  ///< Values feeding the current pipe.
-    std::vector<unsigned> Seen;   ///< Every value in this frame.
+    bool AfterPipe = false;            ///< The current command reads a pipe.
+    std::vector<unsigned> Piped;       ///< Values feeding the current pipe.
+    std::vector<unsigned> Seen;        ///< Every value in this frame.
+    std::vector<unsigned> WordValues;  ///< The values in the word being read.
     /// An open `( ... )`, `{ ... }`, `if`, `for`, `while`, `until`,
     /// `select` or `case`: all it prints is the output of the command it
     /// is part of (`{ a; b; } | sh`).
     struct Group {
-      unsigned First;        ///< Its first value.
-      bool Paren;            ///< `(` (closed by `)`), else a reserved word.
+      unsigned First = 0;    ///< Its first value.
+      bool Paren = false;    ///< `(` (closed by `)`), else a reserved word.
       std::string Function;  ///< The body of this function (`f() { ... }`).
       /// The names it calls (or runs as code: `trap f EXIT`): it prints
       /// what those functions print, resolved when it runs (a function
       /// defined after it counts).
       std::vector<std::string> Called;
+      /// What in it runs its standard input as code (`{ sh; }`), "" if nothing.
+      std::string Reads;
+      /// A positional parameter (`$1`, `"$@"`) is read in it; UsesArgs: where
+      /// it may run as code.
+      bool Positional = false, UsesArgs = false;
+      /// Values of variables it expands (`$c` after `c={{ x }}`).
+      std::vector<unsigned> Extra;
     };
     std::vector<Group> Groups;
     /// A function's header was read (`f()`, `function f`): the group that
     /// opens next is its body.
     std::string Defining;
+    /// The function whose definition the current command is (`f() { ... }
+    /// > out`): its redirections apply to every call.
+    std::string Defined;
     size_t CmdStart = 0;  ///< Piped's size when the current command began.
     /// The process substitutions (`<(...)`) among the current command's
     /// words: the word's index and the values inside.
@@ -100,6 +117,7 @@ class ShellContext {
   };
   Frame &top() { return Frames.back(); }
   void endWord();
+  void openGroup(bool Paren, std::string Function);
   void closeGroup(bool Paren);
   bool functionHeader(llvm::StringRef Text, size_t &I);
   void callsFunction();
@@ -125,8 +143,32 @@ class ShellContext {
   struct Function {
     std::vector<unsigned> Values;
     std::vector<std::string> Calls;
+    std::string Reads;      ///< What in it runs its standard input as code.
+    bool UsesArgs = false;  ///< Its body reads `$1`, `$@`, ...
   };
   llvm::StringMap<Function> Functions;
+  /// Functions defined with their output sent into a process substitution
+  /// that runs code (`f() { ...; } > >(sh)`), with that reader: resolved in
+  /// finish(), when every function they call is known.
+  std::vector<std::pair<Function, std::string>> CodeSinks;
+  /// Values passed to a function call (`f {{ x }}`), by the name called:
+  /// resolved in finish() against what the function does with `$1`.
+  std::vector<std::pair<std::string, unsigned>> Passed;
+  /// The variables that may hold a value (`c={{ x }}`, `for c in {{ x }}`,
+  /// `read c`, `d=$c`), in text order, and the values they may hold.
+  llvm::StringMap<std::vector<unsigned>> Tainted;
+  /// The aliases the command defines: a name and the first word it stands
+  /// for (`alias p=eval`).
+  llvm::StringMap<std::string> Aliases;
+  /// What runs the standard input of the command \p Words as code: a
+  /// program (stdinRunner), a command named at run time (`| $c`), or a
+  /// function the command defines that does (`s() { sh; }; … | s`).
+  std::string readerOf(llvm::ArrayRef<std::string> Words) const;
+  /// Follows what the word just read does with variables (`c=…`, `$c`).
+  void variables();
+  /// Marks \p Values (if still Word) as landing at \p S, reached through
+  /// \p Via (`$c`).
+  void lands(llvm::ArrayRef<unsigned> Values, ShellSpot S, llvm::StringRef Via);
   /// The values that calling \p Name prints, through the functions it
   /// calls as they are defined now, into \p Out.
   void printedBy(llvm::StringRef Name, llvm::StringSet<> &Visited,

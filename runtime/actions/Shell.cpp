@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 #include "ir/Actions.h"
@@ -228,12 +229,24 @@ void ShellTask::cleanup(bool Kill) {
 
 namespace {
 
+/// When this orchrt started, in nanoseconds of CLOCK_REALTIME_COARSE, the
+/// clock the kernel stamps a file's ctime with: a module whose ctime is not
+/// older was written (or moved, linked or chmod-ed) by a step of this run,
+/// an earlier step's included (issue 14: a `run_dir: write` step writes
+/// `m.py`, a later `run_dir: read` step imports it). Set when the program
+/// starts, before any step.
+const int64_t ProcessStartNs = [] {
+  timespec T{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &T);
+  return static_cast<int64_t>(T.tv_sec) * 1000000000 + T.tv_nsec;
+}();
+
 /// Runs `python` code under security.forbidden_modules: argv[1] is the
 /// comma-separated list, argv[2] the modules it blocks (ir/PythonModules.h),
-/// argv[3] `code` or `file`, argv[4] the code or the script, then the
-/// step's args. An audit hook (sys.addaudithook: no Python code can remove
-/// it) refuses imports of the blocked modules (already loaded ones are
-/// dropped from sys.modules, so importing them again is seen), starting
+/// argv[3] when orchrt started (ProcessStartNs), argv[4] `code` or `file`,
+/// argv[5] the code or the script, then the step's args. An audit hook (sys.addaudithook:
+/// no Python code can remove it) refuses imports of the blocked modules (already loaded
+/// ones are dropped from sys.modules, so importing them again is seen), starting
 /// processes and signals when `os` or `subprocess` is listed, any `socket.*`
 /// event when `socket` is, eval/exec/compile called from the step's own code
 /// when `eval`/`exec` are, another Python (it would run unhooked), and
@@ -244,8 +257,8 @@ namespace {
 /// blocked module (`site.os`) are dropped.
 constexpr const char *ImportHook = R"(import sys
 _F = frozenset(sys.argv[1].split(','))
-_k, _s = sys.argv[3], sys.argv[4]
-def _install(blocked=frozenset(sys.argv[2].split(',')),
+_k, _s = sys.argv[4], sys.argv[5]
+def _install(blocked=frozenset(sys.argv[2].split(',')), start=int(sys.argv[3]),
              procs='os' in _F or 'subprocess' in _F, net='socket' in _F,
              code=sorted(_F & {'eval', 'exec'}), frame=sys._getframe, Perm=PermissionError,
              real=__import__('os').path.realpath, me=sys.executable, top=sys._getframe().f_code,
@@ -323,6 +336,11 @@ def _install(blocked=frozenset(sys.argv[2].split(',')),
             return True
         r = resolve(p)
         if not r.startswith('/') or any(r == t or r.startswith(t + '/') for t in temp):
+            return True
+        try:  # written (or moved, linked, chmod-ed) since orchrt started: by a step
+            if lstat(r).st_ctime_ns >= start:
+                return True
+        except OSError:
             return True
         while True:
             try:
@@ -461,7 +479,7 @@ def _install(blocked=frozenset(sys.argv[2].split(',')),
                     pass
 _src = open(_s).read() if _k == 'file' else _s
 _c = compile(_src, _s if _k == 'file' else '<code>', 'exec')
-sys.argv = [_s if _k == 'file' else '-c'] + sys.argv[5:]
+sys.argv = [_s if _k == 'file' else '-c'] + sys.argv[6:]
 _install()
 del _install, _src, _k, _s, _F
 exec(_c, {'__name__': '__main__', '__builtins__': __builtins__.__dict__})
@@ -481,6 +499,7 @@ llvm::Expected<std::vector<std::string>> codeArgv(
     Argv.push_back(ImportHook);
     Argv.push_back(llvm::join(Forbidden, ","));
     Argv.push_back(llvm::join(ir::blockedPythonModules(Forbidden), ","));
+    Argv.push_back(std::to_string(ProcessStartNs));
   }
   auto Code = Params.find("code"), File = Params.find("file");
   if (Code != Params.end() && Code->is_string() && !Code->get<std::string>().empty()) {

@@ -350,4 +350,123 @@ TEST(ShellContext, Review4FunctionBypasses) {
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
 }
 
+/// Issue 14: a redirection on a function's definition applies to every call
+/// of it, as in bash: into a file, its calls feed no pipe; into a process
+/// substitution that runs code, they are that code; `2>` changes nothing.
+TEST(ShellContext, RedirectedDefinitions) {
+  const std::pair<const char *, const char *> Data[] = {
+      {"f() { printf %s ", "; } > out; f | sh"},
+      {"f() { printf %s ", "; } >> log\nf | sh"},
+      {"f() ( printf %s ", " ) > out; f | sh"},
+      {"function f { printf %s ", "; } &> out; f | sh"},
+      {"g() { printf %s ", "; }; f() { g; } > out; f | sh"},  // its callee's too
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+  const std::pair<const char *, const char *> Code[] = {
+      {"f() { printf %s ", "; } 2>/dev/null; f | sh"},  // standard error only
+      {"f() { printf %s ", "; } > /dev/stdout; f | sh"},
+      {"f() { printf %s ", "; } > >(sh); f"},
+      {"f() { g; } > >(bash); g() { printf %s ", "; }; f"},  // callee defined later
+  };
+  for (auto [Before, After] : Code)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
+  EXPECT_EQ(whole("f() { printf %s ", "; } > >(sh)").Runner,
+            "the input of `sh` through `>(...)`");
+}
+
+/// Issue 14: commands named through a variable or an alias, `command`,
+/// `builtin`, and values carried by variables. Where the analysis cannot
+/// know what a command named at run time does, a value it may reach is an
+/// error.
+TEST(ShellContext, Indirection) {
+  const std::pair<const char *, const char *> RunTime[] = {
+      {"f() { printf %s ", "; }; c=f; $c | sh"},
+      {"f() { printf %s ", "; }; c=f; \"$c\" | sh"},
+      {"f() { printf %s ", "; }; c=f; ${c} | sh"},
+      {"f() { printf %s ", "; }; $(echo f) | sh"},
+      {"f() { printf %s ", "; }; command f | sh"},
+      {"builtin printf %s ", " | sh"},
+      {"c=sh; printf %s ", " | $c"},  // the reader named at run time
+      {"shopt -s expand_aliases; alias s=sh\nprintf %s ", " | s"},
+      {"alias s='sudo sh'\nprintf %s ", " | s"},
+      {"alias s='cat | sh'\nprintf %s ", " | s"},
+      {"s() { sh; }; printf %s ", " | s"},  // a function that runs its input
+      {"s() { cat | bash; }; t() { s; }; printf %s ", " | t"},
+      {"c=", "; echo $c | sh"},  // a variable holding the value
+      {"c=", "; d=\"x$c\"; echo \"$d\" | sh"},
+      {"c=", "; eval \"$c\""},
+      {"c=", "; sh -c \"$c\""},
+      {"c=$(printf %s ", "); eval $c"},
+      {"for c in ", "; do eval $c; done"},
+      {"read -r c <<< ", "; eval \"$c\""},
+      {"printf %s ", " | while read -r c; do echo \"$c\" | sh; done"},
+      {"c=", "; f() { echo $c; }; f | sh"},
+      {"export c=", "; bash -c \"$c\""},
+  };
+  for (auto [Before, After] : RunTime)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
+  const std::pair<const char *, const char *> Unsure[] = {
+      {"c=eval; $c ", ""},  // an argument of a command named at run time
+      {"c=", "; $c"},       // the value names the command
+      {"$(command -v printf) %s ", ""},
+      {"f() { eval \"$1\"; }; f ", ""},  // a function running its argument
+      {"f() { \"$@\"; }; f eval ", ""},
+      {"f() { echo \"$1\" | sh; }; f ", ""},
+      {"f() { g \"$@\"; }; g() { eval \"$1\"; }; f ", ""},
+      {"f ", "; f() { eval \"$1\"; }"},  // defined after the call
+      {"f() { eval \"$(echo $1)\"; }; f ", ""},
+      {"c=", "; f() { eval \"$1\"; }; f $c"},
+  };
+  for (auto [Before, After] : Unsure)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Unsure) << Before << After;
+  EXPECT_EQ(whole("c=", "; eval \"$c\"").Runner, "the code of `eval` through `$c`");
+  EXPECT_EQ(whole("alias p=eval\np ", "").Runner, "eval");  // the alias's command
+  // Still data: variables and functions that never reach code.
+  const std::pair<const char *, const char *> Data[] = {
+      {"c=", "; echo \"$c\" | grep x"},
+      {"c=", "; printf %s \"$c\" > out"},
+      {"c=grep; echo ", " | grep x; $c y"},
+      {"f() { echo \"$1\"; }; f ", ""},  // printed, not run
+      {"f() { echo \"$1\"; }; f ", " | grep x"},
+      {"alias ll='ls -l'\nll ", ""},
+      {"command printf %s ", " | grep x"},
+      {"c=sh; echo ", " > out; $c out2"},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}
+
+/// Issue 14: other ways to run a value as code found by trying.
+TEST(ShellContext, OtherForms) {
+  const std::pair<const char *, const char *> Bad[] = {
+      {"bash <<< ", ""},
+      {"printf %s ", " | xargs sh -c"},
+      {"find . -exec sh -c ", " \\;"},
+      {"printf %s ", " | env sh"},
+      {"printf %s ", " | env -i PATH=/bin sh -s"},
+      {"printf %s ", " | busybox sh"},
+      {"python3 -c \"$(printf %s ", ")\""},
+      {"printf %s ", " | source /dev/stdin"},
+      {". <(printf %s ", ")"},
+      {"source <(echo ", ")"},
+      {"printf %s ", " | . /dev/fd/0"},
+      {"bash -s <<< ", ""},
+  };
+  for (auto [Before, After] : Bad) {
+    ShellSpot S = whole(Before, After);
+    EXPECT_TRUE(S.K == ShellSpot::RunTime || S.K == ShellSpot::Code) << Before << After;
+  }
+  const std::pair<const char *, const char *> Data[] = {
+      {"cat <<< ", ""},
+      {"printf %s ", " | xargs -0 printf '%s\\n'"},
+      {"find . -name ", " -print"},
+      {"printf %s ", " | env LC_ALL=C sort"},
+      {"python3 -c 'import sys; print(sys.argv[1])' ", ""},
+      {"source ./lib.sh ", ""},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}
+
 }  // namespace
