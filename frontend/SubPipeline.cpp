@@ -37,6 +37,10 @@ namespace {
 /// The largest sub-pipeline file read (as orchc's own input).
 constexpr uint64_t MaxCalleeBytes = 256u << 20;
 
+/// The most calls one compilation inlines, and the most callee steps.
+constexpr unsigned MaxCalls = 256;
+constexpr size_t MaxInlinedSteps = 4096;
+
 /// Step keys a call takes besides `pipeline` and `inputs`.
 const llvm::StringRef CallStepKeys[] = {
     "id",           "name",       "description", "action", "pipeline", "inputs",
@@ -65,25 +69,48 @@ void forEachStepTemplate(ir::Step &S, llvm::function_ref<void(ir::Expr *&)> F) {
   forEachTemplate(S.RequiresModel, F);
 }
 
-/// Renames a callee's templates into its call (the file comment).
+/// Renames a callee's templates into its call (the file comment). A name
+/// the callee neither declares, binds nor computes is an error: the callee
+/// never reads a name of its caller.
 class Renamer {
  public:
-  Renamer(ir::Arena &A, llvm::StringRef Call, const llvm::StringSet<> &Steps,
-          const llvm::StringSet<> &Inputs, std::vector<ir::LocString> &Free)
-      : A(A), Call(Call), Steps(Steps), Inputs(Inputs), Free(Free) {
+  Renamer(ir::Arena &A, DiagnosticEngine &Diags, llvm::StringRef Call,
+          llvm::StringRef Shown, const llvm::StringSet<> &Steps,
+          const llvm::StringSet<> &Inputs)
+      : A(A), Diags(Diags), Call(Call), Shown(Shown), Steps(Steps), Inputs(Inputs) {
     InputsStep = A.save(Call.str() + ".inputs");
   }
 
   /// Rewrites the expression in \p Slot and everything under it.
   void visit(ir::Expr *&Slot) {
     if (!Slot) return;
+    if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(Slot);
+        C && (C->op() == ir::CompoundOp::For || C->op() == ir::CompoundOp::Let)) {
+      statement(C);
+      return;
+    }
     if (auto *At = llvm::dyn_cast<ir::AttrExpr>(Slot)) {
       // `steps.x`: x is a step of the callee.
-      auto *N = llvm::dyn_cast<ir::NameExpr>(At->base());
-      if (N && N->name() == "steps") {
-        if (Steps.contains(At->attr())) At->setAttr(qualify(At->attr()));
+      if (isSteps(At->base())) {
+        stepName(At->attr(), At->attrLoc(), static_cast<uint32_t>(At->attr().size()),
+                 [&](llvm::StringRef Q) { At->setAttr(Q); });
         return;
       }
+    }
+    if (auto *Ix = llvm::dyn_cast<ir::IndexExpr>(Slot); Ix && isSteps(Ix->base())) {
+      // `steps['x']`: only a literal name of a callee step can be confined.
+      auto *Lit = llvm::dyn_cast<ir::LiteralExpr>(Ix->index());
+      if (!Lit || Lit->value().Ty != ir::Type::String) {
+        Diags.report(DiagKind::NotSupportedYet, Ix->index()->loc(), Ix->index()->length(),
+                     "a computed `steps[...]` index in a sub-pipeline", "issue #17",
+                     "write the step's name: `steps.name`");
+        return;
+      }
+      stepName(Lit->value().S, Lit->loc(), Lit->length(), [&](llvm::StringRef Q) {
+        Ix->indexRef() =
+            A.create<ir::LiteralExpr>(Lit->loc(), Lit->length(), ir::Scalar::string(Q));
+      });
+      return;
     }
     if (auto *N = llvm::dyn_cast<ir::NameExpr>(Slot)) {
       name(Slot, N);
@@ -92,7 +119,54 @@ class Renamer {
     ir::forEachOperandRef(*Slot, [&](ir::Expr *&E) { visit(E); });
   }
 
+  /// A `depends_on` entry \p D of a callee step: one of its own steps.
+  void dependency(ir::LocString &D) {
+    stepName(D.Str, D.Loc, D.Length, [&](llvm::StringRef Q) { D.Str = Q; });
+  }
+
  private:
+  static bool isSteps(const ir::Expr *E) {
+    auto *N = llvm::dyn_cast<ir::NameExpr>(E);
+    return N && N->name() == "steps";
+  }
+
+  bool isLocal(llvm::StringRef Name) const { return llvm::is_contained(Locals, Name); }
+
+  /// `{% for %}` and `{% set %}` bind names their body sees unrenamed.
+  void statement(ir::CompoundExpr *C) {
+    size_t Base = Locals.size();
+    llvm::MutableArrayRef<ir::Expr *> Parts = C->mutableParts();
+    if (C->op() == ir::CompoundOp::Let) {
+      visit(Parts[0]);
+      Locals.push_back(llvm::cast<ir::LiteralExpr>(Parts[2])->value().S);
+      visit(Parts[1]);
+      Locals.resize(Base);
+      return;
+    }
+    visit(Parts[0]);
+    for (size_t I = ir::ForFirstName; I < Parts.size(); ++I)
+      Locals.push_back(llvm::cast<ir::LiteralExpr>(Parts[I])->value().S);
+    visit(Parts[3]);
+    Locals.push_back("loop");
+    visit(Parts[1]);
+    Locals.resize(Base);
+    visit(Parts[2]);
+  }
+
+  /// Step \p Id read at \p Loc: renamed into the call via \p Set, or an
+  /// error if it is not a step of the callee.
+  void stepName(llvm::StringRef Id, SourceLoc Loc, uint32_t Len,
+                llvm::function_ref<void(llvm::StringRef)> Set) {
+    if (Steps.contains(Id)) {
+      Set(qualify(Id));
+      return;
+    }
+    Diags.report(DiagKind::UnknownName, Loc, Len, Id.str(),
+                 " of sub-pipeline `" + Shown.str() +
+                     "`, which sees only its own steps; pass the value in the call's "
+                     "`inputs:`");
+  }
+
   llvm::StringRef qualify(llvm::StringRef Id) {
     return A.save(Call.str() + "." + Id.str());
   }
@@ -105,23 +179,32 @@ class Renamer {
 
   void name(ir::Expr *&Slot, ir::NameExpr *N) {
     llvm::StringRef Name = N->name();
+    if (isLocal(Name) || ir::isRunVariable(Name)) return;
     if (Steps.contains(Name)) {
       N->setName(qualify(Name));
     } else if (Name == "inputs" || Name == "parameters") {
       Slot = inputsMap(N);
     } else if (Inputs.contains(Name)) {
       Slot = A.create<ir::AttrExpr>(N->loc(), N->length(), inputsMap(N), Name, N->loc());
-    } else if (Name != "steps" && !ir::isRunVariable(Name)) {
-      Free.push_back({Name, N->loc(), N->length()});
+    } else if (Name == "steps") {
+      Diags.report(DiagKind::NotSupportedYet, N->loc(), N->length(),
+                   "`steps` as a whole in a sub-pipeline", "issue #17",
+                   "read one step: `steps.name`");
+    } else {
+      Diags.report(DiagKind::UnknownName, N->loc(), N->length(), Name.str(),
+                   " of sub-pipeline `" + Shown.str() +
+                       "`, which sees only its own; bind it in the call's `inputs:`");
     }
   }
 
   ir::Arena &A;
+  DiagnosticEngine &Diags;
   llvm::StringRef Call;
+  llvm::StringRef Shown;
   llvm::StringRef InputsStep;
   const llvm::StringSet<> &Steps;
   const llvm::StringSet<> &Inputs;
-  std::vector<ir::LocString> &Free;
+  std::vector<llvm::StringRef> Locals;
 };
 
 /// Finds `<call>.outputs.<name>` and `steps.<call>.outputs.<name>` reads.
@@ -160,6 +243,10 @@ bool Lowerer::lowerCallKeys(const MapNode *M) {
                    "a sub-pipeline call",
                    "; give it to the steps of the sub-pipeline instead");
   }
+  if (const KeyValue *OF = M->find("on_failure"))
+    Diags.report(DiagKind::NotSupportedYet, OF->Key->loc(), OF->Key->length(),
+                 "`on_failure:` on a sub-pipeline call", "issue #17",
+                 "give it to the steps of the sub-pipeline");
   if (!M->find("pipeline"))
     Diags.report(DiagKind::MissingKey, Act->Key->loc(), Act->Key->length(), "pipeline",
                  "a step with `action: pipeline`");
@@ -196,6 +283,17 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
                  "the sub-pipeline calls " + llvm::join(Chain, " -> "));
     return nullptr;
   }
+  if (++Calls->CallCount > MaxCalls) {
+    Diags.report(DiagKind::NotSupportedYet, Path.Loc, Path.Length,
+                 fmt::format("more than {} sub-pipeline calls in one pipeline", MaxCalls),
+                 "a limit", "call fewer sub-pipelines");
+    return nullptr;
+  }
+  if (auto It = Calls->Read.find(RealPath); It != Calls->Read.end()) return It->second;
+  // Only a regular file: a FIFO or a device could block the compiler.
+  llvm::sys::fs::file_status St;
+  if (std::error_code EC = llvm::sys::fs::status(Real, St)) return Fail(EC.message());
+  if (!llvm::sys::fs::is_regular_file(St)) return Fail("it is not a regular file");
   auto Buf = llvm::MemoryBuffer::getFile(Real, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
   if (!Buf) return Fail("cannot read: " + Buf.getError().message());
@@ -210,6 +308,7 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   auto File = std::make_shared<SourceFile>(Shown.str().str(), (*Buf)->getBuffer().str());
   auto Parsed = std::make_shared<SourceFile>(Shown.str().str(), std::move(Padded));
   includeFile(*Calls->Root, File, Parsed);
+  Calls->Read[RealPath] = Parsed;
   return Parsed;
 }
 
@@ -256,6 +355,19 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
         Diags.report(DiagKind::NotSupportedYet, (*X)->Loc, (*X)->Length,
                      "a sub-pipeline's own `context:` settings", "issue #17",
                      "set them in the calling pipeline");
+  }
+  if (Callee) {
+    for (const ir::Step &X : Callee->Steps)
+      if (X.ForEach)
+        Diags.report(DiagKind::NotSupportedYet, X.ForEach->loc(), X.ForEach->length(),
+                     "a `for_each` loop in a sub-pipeline", "issue #17",
+                     "loop in the calling pipeline");
+    Calls->InlinedSteps += Callee->Steps.size();
+    if (Calls->InlinedSteps > MaxInlinedSteps)
+      Diags.report(
+          DiagKind::NotSupportedYet, Path->Loc, Path->Length,
+          fmt::format("more than {} steps inlined from sub-pipelines", MaxInlinedSteps),
+          "a limit", "call fewer or smaller sub-pipelines");
   }
   if (!Callee || Diags.errorCount() != 0) return;
 
@@ -324,19 +436,13 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   // The callee's steps, renamed into the call.
   llvm::StringSet<> StepIds;
   for (const ir::Step &X : Callee->Steps) StepIds.insert(X.Id.Str);
-  std::vector<ir::LocString> Free;
-  Renamer R(A, Call, StepIds, InputNames, Free);
+  Renamer R(A, Diags, Call, Shown, StepIds, InputNames);
   int32_t Offset = static_cast<int32_t>(P->Steps.size());
   ir::LocString Waits{A.save(Call.str() + ".inputs"), Path->Loc, Path->Length};
   S.DepNames.assign(1, Waits);  // the outputs may read the inputs
   for (ir::Step &X : Callee->Steps) {
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
-    for (ir::LocString &D : X.DepNames) {
-      if (StepIds.contains(D.Str))
-        D.Str = A.save(Call.str() + "." + D.Str.str());
-      else
-        Free.push_back(D);  // unknown: resolve-deps says so, unless it is the caller's
-    }
+    for (ir::LocString &D : X.DepNames) R.dependency(D);
     if (X.Parent < 0 && X.DepNames.empty() && !X.DepsAuto) {
       X.DepNames.push_back(Waits);
       X.HasDepsKey = true;
@@ -363,7 +469,6 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
                                     A.copyArray<ir::MapEntry>({OutEntry}));
   S.HasDepsKey = true;
   CallsMade.push_back(std::move(Made));
-  for (const ir::LocString &F : Free) Calls->Free.push_back({F, Shown});
 }
 
 void Lowerer::checkCallOutputs() {
@@ -380,19 +485,6 @@ void Lowerer::checkCallOutputs() {
   };
   for (ir::Step &S : P->Steps) forEachStepTemplate(S, Check);
   for (ir::Output &O : P->Outputs) forEachTemplate(O.V, Check);
-}
-
-void Lowerer::checkFreeNames() {
-  if (!Calls) return;
-  for (const CallContext::FreeName &F : Calls->Free) {
-    bool Outer = false;
-    for (const ir::Step &S : P->Steps) Outer |= S.Id.Str == F.Name.Str;
-    for (const ir::Input &In : P->Inputs) Outer |= In.Name.Str == F.Name.Str;
-    if (Outer)
-      Diags.report(DiagKind::UnknownName, F.Name.Loc, F.Name.Length, F.Name.Str.str(),
-                   " of sub-pipeline `" + F.File +
-                       "`, which sees only its own; pass it in the call's `inputs:`");
-  }
 }
 
 }  // namespace orch::frontend::lowering
