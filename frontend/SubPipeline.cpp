@@ -284,6 +284,7 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
     return nullptr;
   }
   if (++Calls->CallCount > MaxCalls) {
+    if (Calls->CallCount != MaxCalls + 1) return nullptr;  // reported once
     Diags.report(DiagKind::NotSupportedYet, Path.Loc, Path.Length,
                  fmt::format("more than {} sub-pipeline calls in one pipeline", MaxCalls),
                  "a limit", "call fewer sub-pipelines");
@@ -327,10 +328,12 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   std::shared_ptr<const SourceFile> Parsed = readCallee(*Path, Real);
   if (!Parsed) return;
   std::unique_ptr<ir::Pipeline> Callee;
+  size_t Before = 0;
   if (checkSourceBytes(*Parsed, Diags)) {
     if (std::optional<ast::Document> D =
             parseDocument(Parsed, Diags, /*FastYaml=*/true, Doc.Arena)) {
       Calls->Stack.push_back(Real);
+      Before = Calls->InlinedSteps;
       Callee = Lowerer(*D, Diags, Calls).run();
       Calls->Stack.pop_back();
     }
@@ -362,7 +365,8 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
         Diags.report(DiagKind::NotSupportedYet, X.ForEach->loc(), X.ForEach->length(),
                      "a `for_each` loop in a sub-pipeline", "issue #17",
                      "loop in the calling pipeline");
-    Calls->InlinedSteps += Callee->Steps.size();
+    // Its steps, those of its own calls among them, and `<call>.inputs`.
+    Calls->InlinedSteps = Before + Callee->Steps.size() + 1;
     if (Calls->InlinedSteps > MaxInlinedSteps)
       Diags.report(
           DiagKind::NotSupportedYet, Path->Loc, Path->Length,
