@@ -45,6 +45,8 @@ struct CallContext {
   /// Calls and callee steps inlined so far, against the limits.
   unsigned CallCount = 0;
   size_t InlinedSteps = 0;
+  /// Bytes of the callee files as read, padding included.
+  uint64_t PaddedBytes = 0;
 };
 
 class Lowerer {

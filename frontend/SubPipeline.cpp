@@ -40,6 +40,10 @@ constexpr uint64_t MaxCalleeBytes = 256u << 20;
 /// The most calls one compilation inlines, and the most callee steps.
 constexpr unsigned MaxCalls = 256;
 constexpr size_t MaxInlinedSteps = 4096;
+/// The most bytes the callee files take as read (each is read after
+/// padding as long as everything before it): bounds memory and keeps the
+/// 32-bit source locations from wrapping.
+constexpr uint64_t MaxPaddedBytes = 64u << 20;
 
 /// Step keys a call takes besides `pipeline` and `inputs`.
 const llvm::StringRef CallStepKeys[] = {
@@ -304,6 +308,14 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   // The front end reads the text after a comment as long as everything
   // compiled so far, so the callee's locations follow them.
   uint32_t Base = includeBase(*Calls->Root);
+  bool Over = Calls->PaddedBytes > MaxPaddedBytes;
+  Calls->PaddedBytes += uint64_t(Base) + (*Buf)->getBufferSize();
+  if (Over) return nullptr;  // reported once
+  if (Calls->PaddedBytes > MaxPaddedBytes)
+    return Fail(
+        fmt::format("the sub-pipeline files read take more than {} bytes with "
+                    "their offsets in the compilation",
+                    MaxPaddedBytes));
   std::string Padded = "#" + std::string(Base - 2, ' ') + "\n";
   Padded += (*Buf)->getBuffer();
   auto File = std::make_shared<SourceFile>(Shown.str().str(), (*Buf)->getBuffer().str());
