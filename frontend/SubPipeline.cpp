@@ -211,18 +211,44 @@ class Renamer {
   std::vector<llvm::StringRef> Locals;
 };
 
-/// Finds `<call>.outputs.<name>` and `steps.<call>.outputs.<name>` reads.
+/// A field read `base.key` or `base['key']`: its base, key and where the
+/// key is written.
+struct KeyRead {
+  ir::Expr *Base;
+  llvm::StringRef Key;
+  SourceLoc Loc;
+  uint32_t Length;
+};
+
+std::optional<KeyRead> keyRead(ir::Expr *E) {
+  if (auto *At = llvm::dyn_cast<ir::AttrExpr>(E))
+    return KeyRead{At->base(), At->attr(), At->attrLoc(),
+                   static_cast<uint32_t>(At->attr().size())};
+  if (auto *Ix = llvm::dyn_cast<ir::IndexExpr>(E))
+    if (auto *L = llvm::dyn_cast<ir::LiteralExpr>(Ix->index());
+        L && L->value().Ty == ir::Type::String)
+      return KeyRead{Ix->base(), L->value().S, L->loc(), L->length()};
+  return std::nullopt;
+}
+
+/// The step \p E names: `x`, `steps.x` or `steps['x']`.
+std::optional<llvm::StringRef> stepRead(ir::Expr *E) {
+  if (auto *N = llvm::dyn_cast<ir::NameExpr>(E)) return N->name();
+  if (std::optional<KeyRead> K = keyRead(E))
+    if (auto *N = llvm::dyn_cast<ir::NameExpr>(K->Base); N && N->name() == "steps")
+      return K->Key;
+  return std::nullopt;
+}
+
+/// Finds reads of a step's `outputs.<name>`, in any attribute or literal
+/// subscript form: \p F gets the step and the read.
 void findOutputReads(ir::Expr *E,
-                     llvm::function_ref<void(llvm::StringRef, const ir::AttrExpr *)> F) {
+                     llvm::function_ref<void(llvm::StringRef, const KeyRead &)> F) {
   if (!E) return;
-  if (auto *Out = llvm::dyn_cast<ir::AttrExpr>(E))
-    if (auto *Field = llvm::dyn_cast<ir::AttrExpr>(Out->base());
-        Field && Field->attr() == "outputs") {
-      if (auto *N = llvm::dyn_cast<ir::NameExpr>(Field->base())) F(N->name(), Out);
-      if (auto *S = llvm::dyn_cast<ir::AttrExpr>(Field->base()))
-        if (auto *N = llvm::dyn_cast<ir::NameExpr>(S->base()); N && N->name() == "steps")
-          F(S->attr(), Out);
-    }
+  if (std::optional<KeyRead> Out = keyRead(E))
+    if (std::optional<KeyRead> Field = keyRead(Out->Base);
+        Field && Field->Key == "outputs")
+      if (std::optional<llvm::StringRef> Id = stepRead(Field->Base)) F(*Id, *Out);
   ir::forEachOperandRef(*E, [&](ir::Expr *&C) { findOutputReads(C, F); });
 }
 
@@ -379,6 +405,14 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
                      "loop in the calling pipeline");
     // Its steps, those of its own calls among them, and `<call>.inputs`.
     Calls->InlinedSteps = Before + Callee->Steps.size() + 1;
+    // The callee is not validated alone: its own reserved names are
+    // reported here, as written (not as `<call>.inputs`).
+    auto Reserved = [&](const ir::LocString &N, llvm::StringRef What) {
+      if (N.Str == "inputs" || N.Str == "steps")
+        Diags.report(DiagKind::ReservedName, N.Loc, N.Length, What.str(), N.Str.str());
+    };
+    for (const ir::Step &X : Callee->Steps) Reserved(X.Id, "step id");
+    for (const ir::Input &X : Callee->Inputs) Reserved(X.Name, "input name");
     if (Calls->InlinedSteps > MaxInlinedSteps)
       Diags.report(
           DiagKind::NotSupportedYet, Path->Loc, Path->Length,
@@ -490,13 +524,12 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
 void Lowerer::checkCallOutputs() {
   if (CallsMade.empty()) return;
   auto Check = [&](ir::Expr *&E) {
-    findOutputReads(E, [&](llvm::StringRef Id, const ir::AttrExpr *Read) {
+    findOutputReads(E, [&](llvm::StringRef Id, const KeyRead &Read) {
       for (const CallMade &C : CallsMade)
-        if (C.Id == Id && !llvm::is_contained(C.Outputs, Read->attr()))
-          Diags.report(DiagKind::UnknownStepField, Read->attrLoc(),
-                       static_cast<uint32_t>(Read->attr().size()), Id.str(), C.Path,
-                       "outputs." + Read->attr().str(),
-                       didYouMean(Read->attr(), C.Outputs));
+        if (C.Id == Id && !llvm::is_contained(C.Outputs, Read.Key))
+          Diags.report(DiagKind::UnknownStepField, Read.Loc, Read.Length, Id.str(),
+                       C.Path, "outputs." + Read.Key.str(),
+                       didYouMean(Read.Key, C.Outputs));
     });
   };
   for (ir::Step &S : P->Steps) forEachStepTemplate(S, Check);
