@@ -44,15 +44,13 @@ struct CallContext {
   std::string RootDir;
   /// The real paths of the files being lowered, outermost first.
   std::vector<std::string> Stack;
-  /// A bare name a callee's template reads that the callee neither
-  /// declares nor computes, and the file it is in.
-  struct FreeName {
-    ir::LocString Name;
-    std::string File;
-  };
-  /// Checked once the whole pipeline is lowered: a name of a step or an
-  /// input of the caller would silently change meaning.
-  std::vector<FreeName> Free;
+  /// Each callee file read so far, by real path: read and included once.
+  llvm::StringMap<std::shared_ptr<const SourceFile>> Read;
+  /// Calls and callee steps inlined so far, against the limits.
+  unsigned CallCount = 0;
+  size_t InlinedSteps = 0;
+  /// Bytes of the callee files as read, padding included.
+  uint64_t PaddedBytes = 0;
 };
 
 class Lowerer {
@@ -215,8 +213,6 @@ class Lowerer {
                                                std::string &RealPath);
   /// Reports reads of `<call>.outputs.<name>` that name no output.
   void checkCallOutputs();
-  /// Reports free names of callees that name a step or input here.
-  void checkFreeNames();
 
   /// A call lowered here: its id and its callee's output names.
   struct CallMade {

@@ -626,7 +626,6 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
     }
   }
   checkCallOutputs();
-  if (Calls && Calls->Stack.size() <= 1) checkFreeNames();
   // AUTO tags in places that take no AUTO (metadata, descriptions) were
   // reported above; keep the pipeline's tag list to those the IR holds.
   if (Diags.hasErrors()) return nullptr;

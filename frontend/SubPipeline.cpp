@@ -37,6 +37,14 @@ namespace {
 /// The largest sub-pipeline file read (as orchc's own input).
 constexpr uint64_t MaxCalleeBytes = 256u << 20;
 
+/// The most calls one compilation inlines, and the most callee steps.
+constexpr unsigned MaxCalls = 256;
+constexpr size_t MaxInlinedSteps = 4096;
+/// The most bytes the callee files take as read (each is read after
+/// padding as long as everything before it): bounds memory and keeps the
+/// 32-bit source locations from wrapping.
+constexpr uint64_t MaxPaddedBytes = 64u << 20;
+
 /// Step keys a call takes besides `pipeline` and `inputs`.
 const llvm::StringRef CallStepKeys[] = {
     "id",           "name",       "description", "action", "pipeline", "inputs",
@@ -65,25 +73,48 @@ void forEachStepTemplate(ir::Step &S, llvm::function_ref<void(ir::Expr *&)> F) {
   forEachTemplate(S.RequiresModel, F);
 }
 
-/// Renames a callee's templates into its call (the file comment).
+/// Renames a callee's templates into its call (the file comment). A name
+/// the callee neither declares, binds nor computes is an error: the callee
+/// never reads a name of its caller.
 class Renamer {
  public:
-  Renamer(ir::Arena &A, llvm::StringRef Call, const llvm::StringSet<> &Steps,
-          const llvm::StringSet<> &Inputs, std::vector<ir::LocString> &Free)
-      : A(A), Call(Call), Steps(Steps), Inputs(Inputs), Free(Free) {
+  Renamer(ir::Arena &A, DiagnosticEngine &Diags, llvm::StringRef Call,
+          llvm::StringRef Shown, const llvm::StringSet<> &Steps,
+          const llvm::StringSet<> &Inputs)
+      : A(A), Diags(Diags), Call(Call), Shown(Shown), Steps(Steps), Inputs(Inputs) {
     InputsStep = A.save(Call.str() + ".inputs");
   }
 
   /// Rewrites the expression in \p Slot and everything under it.
   void visit(ir::Expr *&Slot) {
     if (!Slot) return;
+    if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(Slot);
+        C && (C->op() == ir::CompoundOp::For || C->op() == ir::CompoundOp::Let)) {
+      statement(C);
+      return;
+    }
     if (auto *At = llvm::dyn_cast<ir::AttrExpr>(Slot)) {
       // `steps.x`: x is a step of the callee.
-      auto *N = llvm::dyn_cast<ir::NameExpr>(At->base());
-      if (N && N->name() == "steps") {
-        if (Steps.contains(At->attr())) At->setAttr(qualify(At->attr()));
+      if (isSteps(At->base())) {
+        stepName(At->attr(), At->attrLoc(), static_cast<uint32_t>(At->attr().size()),
+                 [&](llvm::StringRef Q) { At->setAttr(Q); });
         return;
       }
+    }
+    if (auto *Ix = llvm::dyn_cast<ir::IndexExpr>(Slot); Ix && isSteps(Ix->base())) {
+      // `steps['x']`: only a literal name of a callee step can be confined.
+      auto *Lit = llvm::dyn_cast<ir::LiteralExpr>(Ix->index());
+      if (!Lit || Lit->value().Ty != ir::Type::String) {
+        Diags.report(DiagKind::NotSupportedYet, Ix->index()->loc(), Ix->index()->length(),
+                     "a computed `steps[...]` index in a sub-pipeline", "issue #17",
+                     "write the step's name: `steps.name`");
+        return;
+      }
+      stepName(Lit->value().S, Lit->loc(), Lit->length(), [&](llvm::StringRef Q) {
+        Ix->indexRef() =
+            A.create<ir::LiteralExpr>(Lit->loc(), Lit->length(), ir::Scalar::string(Q));
+      });
+      return;
     }
     if (auto *N = llvm::dyn_cast<ir::NameExpr>(Slot)) {
       name(Slot, N);
@@ -92,7 +123,54 @@ class Renamer {
     ir::forEachOperandRef(*Slot, [&](ir::Expr *&E) { visit(E); });
   }
 
+  /// A `depends_on` entry \p D of a callee step: one of its own steps.
+  void dependency(ir::LocString &D) {
+    stepName(D.Str, D.Loc, D.Length, [&](llvm::StringRef Q) { D.Str = Q; });
+  }
+
  private:
+  static bool isSteps(const ir::Expr *E) {
+    auto *N = llvm::dyn_cast<ir::NameExpr>(E);
+    return N && N->name() == "steps";
+  }
+
+  bool isLocal(llvm::StringRef Name) const { return llvm::is_contained(Locals, Name); }
+
+  /// `{% for %}` and `{% set %}` bind names their body sees unrenamed.
+  void statement(ir::CompoundExpr *C) {
+    size_t Base = Locals.size();
+    llvm::MutableArrayRef<ir::Expr *> Parts = C->mutableParts();
+    if (C->op() == ir::CompoundOp::Let) {
+      visit(Parts[0]);
+      Locals.push_back(llvm::cast<ir::LiteralExpr>(Parts[2])->value().S);
+      visit(Parts[1]);
+      Locals.resize(Base);
+      return;
+    }
+    visit(Parts[0]);
+    for (size_t I = ir::ForFirstName; I < Parts.size(); ++I)
+      Locals.push_back(llvm::cast<ir::LiteralExpr>(Parts[I])->value().S);
+    visit(Parts[3]);
+    Locals.push_back("loop");
+    visit(Parts[1]);
+    Locals.resize(Base);
+    visit(Parts[2]);
+  }
+
+  /// Step \p Id read at \p Loc: renamed into the call via \p Set, or an
+  /// error if it is not a step of the callee.
+  void stepName(llvm::StringRef Id, SourceLoc Loc, uint32_t Len,
+                llvm::function_ref<void(llvm::StringRef)> Set) {
+    if (Steps.contains(Id)) {
+      Set(qualify(Id));
+      return;
+    }
+    Diags.report(DiagKind::UnknownName, Loc, Len, Id.str(),
+                 " of sub-pipeline `" + Shown.str() +
+                     "`, which sees only its own steps; pass the value in the call's "
+                     "`inputs:`");
+  }
+
   llvm::StringRef qualify(llvm::StringRef Id) {
     return A.save(Call.str() + "." + Id.str());
   }
@@ -105,37 +183,72 @@ class Renamer {
 
   void name(ir::Expr *&Slot, ir::NameExpr *N) {
     llvm::StringRef Name = N->name();
+    if (isLocal(Name) || ir::isRunVariable(Name)) return;
     if (Steps.contains(Name)) {
       N->setName(qualify(Name));
     } else if (Name == "inputs" || Name == "parameters") {
       Slot = inputsMap(N);
     } else if (Inputs.contains(Name)) {
       Slot = A.create<ir::AttrExpr>(N->loc(), N->length(), inputsMap(N), Name, N->loc());
-    } else if (Name != "steps" && !ir::isRunVariable(Name)) {
-      Free.push_back({Name, N->loc(), N->length()});
+    } else if (Name == "steps") {
+      Diags.report(DiagKind::NotSupportedYet, N->loc(), N->length(),
+                   "`steps` as a whole in a sub-pipeline", "issue #17",
+                   "read one step: `steps.name`");
+    } else {
+      Diags.report(DiagKind::UnknownName, N->loc(), N->length(), Name.str(),
+                   " of sub-pipeline `" + Shown.str() +
+                       "`, which sees only its own; bind it in the call's `inputs:`");
     }
   }
 
   ir::Arena &A;
+  DiagnosticEngine &Diags;
   llvm::StringRef Call;
+  llvm::StringRef Shown;
   llvm::StringRef InputsStep;
   const llvm::StringSet<> &Steps;
   const llvm::StringSet<> &Inputs;
-  std::vector<ir::LocString> &Free;
+  std::vector<llvm::StringRef> Locals;
 };
 
-/// Finds `<call>.outputs.<name>` and `steps.<call>.outputs.<name>` reads.
+/// A field read `base.key` or `base['key']`: its base, key and where the
+/// key is written.
+struct KeyRead {
+  ir::Expr *Base;
+  llvm::StringRef Key;
+  SourceLoc Loc;
+  uint32_t Length;
+};
+
+std::optional<KeyRead> keyRead(ir::Expr *E) {
+  if (auto *At = llvm::dyn_cast<ir::AttrExpr>(E))
+    return KeyRead{At->base(), At->attr(), At->attrLoc(),
+                   static_cast<uint32_t>(At->attr().size())};
+  if (auto *Ix = llvm::dyn_cast<ir::IndexExpr>(E))
+    if (auto *L = llvm::dyn_cast<ir::LiteralExpr>(Ix->index());
+        L && L->value().Ty == ir::Type::String)
+      return KeyRead{Ix->base(), L->value().S, L->loc(), L->length()};
+  return std::nullopt;
+}
+
+/// The step \p E names: `x`, `steps.x` or `steps['x']`.
+std::optional<llvm::StringRef> stepRead(ir::Expr *E) {
+  if (auto *N = llvm::dyn_cast<ir::NameExpr>(E)) return N->name();
+  if (std::optional<KeyRead> K = keyRead(E))
+    if (auto *N = llvm::dyn_cast<ir::NameExpr>(K->Base); N && N->name() == "steps")
+      return K->Key;
+  return std::nullopt;
+}
+
+/// Finds reads of a step's `outputs.<name>`, in any attribute or literal
+/// subscript form: \p F gets the step and the read.
 void findOutputReads(ir::Expr *E,
-                     llvm::function_ref<void(llvm::StringRef, const ir::AttrExpr *)> F) {
+                     llvm::function_ref<void(llvm::StringRef, const KeyRead &)> F) {
   if (!E) return;
-  if (auto *Out = llvm::dyn_cast<ir::AttrExpr>(E))
-    if (auto *Field = llvm::dyn_cast<ir::AttrExpr>(Out->base());
-        Field && Field->attr() == "outputs") {
-      if (auto *N = llvm::dyn_cast<ir::NameExpr>(Field->base())) F(N->name(), Out);
-      if (auto *S = llvm::dyn_cast<ir::AttrExpr>(Field->base()))
-        if (auto *N = llvm::dyn_cast<ir::NameExpr>(S->base()); N && N->name() == "steps")
-          F(S->attr(), Out);
-    }
+  if (std::optional<KeyRead> Out = keyRead(E))
+    if (std::optional<KeyRead> Field = keyRead(Out->Base);
+        Field && Field->Key == "outputs")
+      if (std::optional<llvm::StringRef> Id = stepRead(Field->Base)) F(*Id, *Out);
   ir::forEachOperandRef(*E, [&](ir::Expr *&C) { findOutputReads(C, F); });
 }
 
@@ -160,6 +273,10 @@ bool Lowerer::lowerCallKeys(const MapNode *M) {
                    "a sub-pipeline call",
                    "; give it to the steps of the sub-pipeline instead");
   }
+  if (const KeyValue *OF = M->find("on_failure"))
+    Diags.report(DiagKind::NotSupportedYet, OF->Key->loc(), OF->Key->length(),
+                 "`on_failure:` on a sub-pipeline call", "issue #17",
+                 "give it to the steps of the sub-pipeline");
   if (!M->find("pipeline"))
     Diags.report(DiagKind::MissingKey, Act->Key->loc(), Act->Key->length(), "pipeline",
                  "a step with `action: pipeline`");
@@ -196,6 +313,18 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
                  "the sub-pipeline calls " + llvm::join(Chain, " -> "));
     return nullptr;
   }
+  if (++Calls->CallCount > MaxCalls) {
+    if (Calls->CallCount != MaxCalls + 1) return nullptr;  // reported once
+    Diags.report(DiagKind::NotSupportedYet, Path.Loc, Path.Length,
+                 fmt::format("more than {} sub-pipeline calls in one pipeline", MaxCalls),
+                 "a limit", "call fewer sub-pipelines");
+    return nullptr;
+  }
+  if (auto It = Calls->Read.find(RealPath); It != Calls->Read.end()) return It->second;
+  // Only a regular file: a FIFO or a device could block the compiler.
+  llvm::sys::fs::file_status St;
+  if (std::error_code EC = llvm::sys::fs::status(Real, St)) return Fail(EC.message());
+  if (!llvm::sys::fs::is_regular_file(St)) return Fail("it is not a regular file");
   auto Buf = llvm::MemoryBuffer::getFile(Real, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
   if (!Buf) return Fail("cannot read: " + Buf.getError().message());
@@ -205,11 +334,20 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   // The front end reads the text after a comment as long as everything
   // compiled so far, so the callee's locations follow them.
   uint32_t Base = includeBase(*Calls->Root);
+  bool Over = Calls->PaddedBytes > MaxPaddedBytes;
+  Calls->PaddedBytes += uint64_t(Base) + (*Buf)->getBufferSize();
+  if (Over) return nullptr;  // reported once
+  if (Calls->PaddedBytes > MaxPaddedBytes)
+    return Fail(
+        fmt::format("the sub-pipeline files read take more than {} bytes with "
+                    "their offsets in the compilation",
+                    MaxPaddedBytes));
   std::string Padded = "#" + std::string(Base - 2, ' ') + "\n";
   Padded += (*Buf)->getBuffer();
   auto File = std::make_shared<SourceFile>(Shown.str().str(), (*Buf)->getBuffer().str());
   auto Parsed = std::make_shared<SourceFile>(Shown.str().str(), std::move(Padded));
   includeFile(*Calls->Root, File, Parsed);
+  Calls->Read[RealPath] = Parsed;
   return Parsed;
 }
 
@@ -228,10 +366,12 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   std::shared_ptr<const SourceFile> Parsed = readCallee(*Path, Real);
   if (!Parsed) return;
   std::unique_ptr<ir::Pipeline> Callee;
+  size_t Before = 0;
   if (checkSourceBytes(*Parsed, Diags)) {
     if (std::optional<ast::Document> D =
             parseDocument(Parsed, Diags, /*FastYaml=*/true, Doc.Arena)) {
       Calls->Stack.push_back(Real);
+      Before = Calls->InlinedSteps;
       Callee = Lowerer(*D, Diags, Calls).run();
       Calls->Stack.pop_back();
     }
@@ -256,6 +396,28 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
         Diags.report(DiagKind::NotSupportedYet, (*X)->Loc, (*X)->Length,
                      "a sub-pipeline's own `context:` settings", "issue #17",
                      "set them in the calling pipeline");
+  }
+  if (Callee) {
+    for (const ir::Step &X : Callee->Steps)
+      if (X.ForEach)
+        Diags.report(DiagKind::NotSupportedYet, X.ForEach->loc(), X.ForEach->length(),
+                     "a `for_each` loop in a sub-pipeline", "issue #17",
+                     "loop in the calling pipeline");
+    // Its steps, those of its own calls among them, and `<call>.inputs`.
+    Calls->InlinedSteps = Before + Callee->Steps.size() + 1;
+    // The callee is not validated alone: its own reserved names are
+    // reported here, as written (not as `<call>.inputs`).
+    auto Reserved = [&](const ir::LocString &N, llvm::StringRef What) {
+      if (N.Str == "inputs" || N.Str == "steps")
+        Diags.report(DiagKind::ReservedName, N.Loc, N.Length, What.str(), N.Str.str());
+    };
+    for (const ir::Step &X : Callee->Steps) Reserved(X.Id, "step id");
+    for (const ir::Input &X : Callee->Inputs) Reserved(X.Name, "input name");
+    if (Calls->InlinedSteps > MaxInlinedSteps)
+      Diags.report(
+          DiagKind::NotSupportedYet, Path->Loc, Path->Length,
+          fmt::format("more than {} steps inlined from sub-pipelines", MaxInlinedSteps),
+          "a limit", "call fewer or smaller sub-pipelines");
   }
   if (!Callee || Diags.errorCount() != 0) return;
 
@@ -324,19 +486,13 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   // The callee's steps, renamed into the call.
   llvm::StringSet<> StepIds;
   for (const ir::Step &X : Callee->Steps) StepIds.insert(X.Id.Str);
-  std::vector<ir::LocString> Free;
-  Renamer R(A, Call, StepIds, InputNames, Free);
+  Renamer R(A, Diags, Call, Shown, StepIds, InputNames);
   int32_t Offset = static_cast<int32_t>(P->Steps.size());
   ir::LocString Waits{A.save(Call.str() + ".inputs"), Path->Loc, Path->Length};
   S.DepNames.assign(1, Waits);  // the outputs may read the inputs
   for (ir::Step &X : Callee->Steps) {
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
-    for (ir::LocString &D : X.DepNames) {
-      if (StepIds.contains(D.Str))
-        D.Str = A.save(Call.str() + "." + D.Str.str());
-      else
-        Free.push_back(D);  // unknown: resolve-deps says so, unless it is the caller's
-    }
+    for (ir::LocString &D : X.DepNames) R.dependency(D);
     if (X.Parent < 0 && X.DepNames.empty() && !X.DepsAuto) {
       X.DepNames.push_back(Waits);
       X.HasDepsKey = true;
@@ -363,36 +519,21 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
                                     A.copyArray<ir::MapEntry>({OutEntry}));
   S.HasDepsKey = true;
   CallsMade.push_back(std::move(Made));
-  for (const ir::LocString &F : Free) Calls->Free.push_back({F, Shown});
 }
 
 void Lowerer::checkCallOutputs() {
   if (CallsMade.empty()) return;
   auto Check = [&](ir::Expr *&E) {
-    findOutputReads(E, [&](llvm::StringRef Id, const ir::AttrExpr *Read) {
+    findOutputReads(E, [&](llvm::StringRef Id, const KeyRead &Read) {
       for (const CallMade &C : CallsMade)
-        if (C.Id == Id && !llvm::is_contained(C.Outputs, Read->attr()))
-          Diags.report(DiagKind::UnknownStepField, Read->attrLoc(),
-                       static_cast<uint32_t>(Read->attr().size()), Id.str(), C.Path,
-                       "outputs." + Read->attr().str(),
-                       didYouMean(Read->attr(), C.Outputs));
+        if (C.Id == Id && !llvm::is_contained(C.Outputs, Read.Key))
+          Diags.report(DiagKind::UnknownStepField, Read.Loc, Read.Length, Id.str(),
+                       C.Path, "outputs." + Read.Key.str(),
+                       didYouMean(Read.Key, C.Outputs));
     });
   };
   for (ir::Step &S : P->Steps) forEachStepTemplate(S, Check);
   for (ir::Output &O : P->Outputs) forEachTemplate(O.V, Check);
-}
-
-void Lowerer::checkFreeNames() {
-  if (!Calls) return;
-  for (const CallContext::FreeName &F : Calls->Free) {
-    bool Outer = false;
-    for (const ir::Step &S : P->Steps) Outer |= S.Id.Str == F.Name.Str;
-    for (const ir::Input &In : P->Inputs) Outer |= In.Name.Str == F.Name.Str;
-    if (Outer)
-      Diags.report(DiagKind::UnknownName, F.Name.Loc, F.Name.Length, F.Name.Str.str(),
-                   " of sub-pipeline `" + F.File +
-                       "`, which sees only its own; pass it in the call's `inputs:`");
-  }
 }
 
 }  // namespace orch::frontend::lowering
