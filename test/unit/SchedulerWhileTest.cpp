@@ -261,6 +261,19 @@ TEST(SchedulerWhile, AFailingRunKeepsALoopItsConditionEnded) {
   EXPECT_EQ(R.state("lp").Result["max_reached"], false);
 }
 
+// Reading the loop's own `results` costs one field per read, not a copy of
+// the list (review 5, finding 2: quadratic before; this took minutes).
+TEST(SchedulerWhile, TwentyThousandIterationsReadTheLastResult) {
+  WhileRun R(loop("while", "{{ iteration < 20000 }}", 1000000,
+                  "      - id: s\n        action: work\n        parameters: {message: "
+                  "\"{{ lp.results[-1].s.output + 1 if lp.results else 1 }}\"}\n"),
+             1);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("lp").Result["count"], 20000);
+  EXPECT_EQ(R.state("lp").Result["results"][19999]["s"]["output"], 20000);
+  EXPECT_EQ(R.state("after").Result["output"], 20000);
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, WhileAtJobs, ::testing::Values(1u, 4u));
 
 }  // namespace
