@@ -274,11 +274,23 @@ class Evaluator {
   /// `steps.x.<Key>` through EvalScope::stepField (one field, without the
   /// step's whole result), or nullopt to take the general path.
   std::optional<Val> stepField(const Expr *Base, bool ByAttr, const json &Key) const;
+  /// The value \p E reads from the scope as it stands (a name, then
+  /// fields and literal indexes that exist), without copying what lies on
+  /// the way; null to take the general path. `w.results[-1].x` of a long
+  /// loop copies one field, not the list (docs/control-flow.md §2.1).
+  const json *borrow(const Expr *E) const;
   llvm::Expected<Val> filter(const FilterExpr *F);
   llvm::Expected<Val> test(const FilterExpr *F);
   llvm::Expected<Val> method(const FilterExpr *F);
   llvm::Expected<Val> binary(const BinaryExpr *B);
   llvm::Expected<Val> compound(const CompoundExpr *C);
+  /// The implicit `else` of inline `if` \p C (Jinja2's plain Undefined).
+  Val undefinedElse(const CompoundExpr *C) const {
+    Val U = undefined(
+        fmt::format("`{}` (an inline `if` without `else`, when false)", source(C)));
+    U.Lenient = true;
+    return U;
+  }
   llvm::Expected<Val> slice(const CompoundExpr *C);
   /// The arguments of filter or test \p F, evaluated, with keyword
   /// arguments in their positions (Jinja2's defaults between).
@@ -378,6 +390,62 @@ std::optional<Val> Evaluator::stepField(const Expr *Base, bool ByAttr,
   return std::nullopt;
 }
 
+const json *Evaluator::borrow(const Expr *E) const {
+  if (auto *N = llvm::dyn_cast<NameExpr>(E)) {
+    llvm::StringRef Id = N->name();
+    if (local(Id) || Id == "steps" || Id == "inputs") return nullptr;
+    if (const json *I = Scope.input(Id)) return I;
+    return Scope.step(Id);
+  }
+  const Expr *BaseE = nullptr;
+  json Key;
+  bool ByAttr = false;
+  if (auto *A = llvm::dyn_cast<AttrExpr>(E)) {
+    BaseE = A->base();
+    llvm::StringRef Attr = A->attr();
+    int64_t Index = 0;
+    ByAttr = Attr.empty() || !llvm::isDigit(Attr[0]) || Attr.getAsInteger(10, Index);
+    Key = ByAttr ? json(Attr.str()) : json(Index);
+  } else if (auto *I = llvm::dyn_cast<IndexExpr>(E)) {
+    BaseE = I->base();
+    const Expr *K = I->index();
+    bool Neg = false;
+    if (auto *U = llvm::dyn_cast<UnaryExpr>(K); U && U->op() == UnaryOp::Neg) {
+      Neg = true;
+      K = U->operand();
+    }
+    auto *L = llvm::dyn_cast<LiteralExpr>(K);
+    if (!L) return nullptr;
+    Key = scalarToJson(L->value());
+    if (Neg && !Key.is_number_integer()) return nullptr;
+    if (Neg) Key = -Key.get<int64_t>();
+  } else {
+    return nullptr;
+  }
+  const json *B = nullptr;
+  if (Key.is_string()) {
+    const std::string &K = Key.get_ref<const std::string &>();
+    llvm::StringRef Id = stepRef(BaseE);
+    if (!Id.empty() && !(ByAttr && isPythonAttribute(json::object(), K)))
+      if (const json *F = Scope.stepField(Id, K)) return F;
+  }
+  B = borrow(BaseE);
+  if (!B) return nullptr;
+  if (B->is_object() && Key.is_string()) {
+    const std::string &K = Key.get_ref<const std::string &>();
+    if (ByAttr && isPythonAttribute(*B, K)) return nullptr;
+    auto It = B->find(K);
+    return It == B->end() ? nullptr : &*It;
+  }
+  if (B->is_array() && Key.is_number_integer()) {
+    int64_t N = static_cast<int64_t>(B->size());
+    int64_t At = Key.get<int64_t>();
+    if (At < 0) At += N;
+    return At < 0 || At >= N ? nullptr : &(*B)[static_cast<size_t>(At)];
+  }
+  return nullptr;
+}
+
 /// Jinja2's getattr (`x.name`, \p ByAttr) and getitem (`x[key]`, `x.0`).
 llvm::Expected<Val> Evaluator::member(const Expr *E, const Expr *BaseE, bool ByAttr,
                                       const json &Key) {
@@ -451,6 +519,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
     case Expr::Kind::Name:
       return name(llvm::cast<NameExpr>(E));
     case Expr::Kind::Attr: {
+      if (const json *P = borrow(E)) return Val(*P);
       auto *A = llvm::cast<AttrExpr>(E);
       llvm::StringRef Attr = A->attr();
       int64_t Index = 0;
@@ -460,6 +529,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       return member(E, A->base(), true, json(Attr.str()));
     }
     case Expr::Kind::Index: {
+      if (const json *P = borrow(E)) return Val(*P);
       auto *I = llvm::cast<IndexExpr>(E);
       llvm::Expected<Val> K = defined(I->index());
       if (!K) return K.takeError();
@@ -721,14 +791,17 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
 llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
   switch (C->op()) {
     case CompoundOp::Cond: {
+      // `x if w.results else y`: the list is tested where it lies.
+      if (const json *P = borrow(C->part(1))) {
+        if (truthy(*P)) return eval(C->part(0));
+        if (C->part(2)) return eval(C->part(2));
+        return undefinedElse(C);
+      }
       llvm::Expected<Val> Cond = defined(C->part(1), false, /*Loose=*/true);
       if (!Cond) return Cond.takeError();
       if (truthy(Cond->V)) return eval(C->part(0));
       if (C->part(2)) return eval(C->part(2));
-      Val U = undefined(
-          fmt::format("`{}` (an inline `if` without `else`, when false)", source(C)));
-      U.Lenient = true;
-      return U;
+      return undefinedElse(C);
     }
     case CompoundOp::Slice:
       return slice(C);

@@ -102,13 +102,33 @@ ordered_json buildReport(const Scheduler &S, const LoadedPlan &Plan,
 }
 
 namespace {
+/// The top-level step holding plan step \p I (\p I itself at top level).
+uint32_t topOf(const flatbuffers::Vector<flatbuffers::Offset<plan::Step>> &PSteps,
+               uint32_t I) {
+  for (size_t Hops = 0; PSteps.Get(I)->parent() >= 0 && Hops < PSteps.size(); ++Hops)
+    I = static_cast<uint32_t>(PSteps.Get(I)->parent());
+  return I;
+}
+
 /// The items of unfinished top-level loops recorded one by one
 /// (`each[3]`: StepCommitter::itemDone) go to their loop, which takes over
-/// those whose item is unchanged (docs/control-flow.md §1.2).
-void presetItems(Scheduler &S, const json &Steps, const std::vector<char> &Take) {
+/// those whose item is unchanged (docs/control-flow.md §1.2). Only a loop
+/// whose every dependency (its own and its body's, outside the loop) was
+/// taken over: a step that runs again may answer otherwise, and the item
+/// hash covers the item's value, not what its body read.
+void presetItems(Scheduler &S, const LoadedPlan &Plan, const json &Steps,
+                 const std::vector<char> &Take) {
+  const auto &PSteps = *Plan.plan().steps();
+  std::vector<char> Stale(S.size(), 0);
+  for (uint32_t J = 0; J < S.size(); ++J) {
+    uint32_t L = topOf(PSteps, J);
+    if (const auto *Deps = PSteps.Get(J)->deps())
+      for (uint32_t D : *Deps)
+        if (D < S.size() && topOf(PSteps, D) != L && !Take[D]) Stale[L] = 1;
+  }
   llvm::StringMap<uint32_t> Loops;
   for (uint32_t I = 0; I < S.size(); ++I)
-    if (!Take[I] && S.isLoop(I)) Loops[S.stepId(I)] = I;
+    if (!Take[I] && !Stale[I] && S.isLoop(I)) Loops[S.stepId(I)] = I;
   if (Loops.empty()) return;
   for (auto It = Steps.begin(); It != Steps.end(); ++It) {
     llvm::StringRef Key = It.key();
@@ -208,7 +228,7 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
              Text(E, "finished_at"), std::move(Spilled), std::move(Timeouts));
     ++N;
   }
-  presetItems(S, Steps, Take);
+  presetItems(S, Plan, Steps, Take);
   // A step taken over must have had the inputs this run gives it: its
   // recorded hash (a state store's records carry one) against a rendering now.
   for (uint32_t I = 0; I < S.size(); ++I) {

@@ -70,7 +70,11 @@ void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
   uint32_t Done = static_cast<uint32_t>(Results.size());
   R.Live["iteration"] = Done;
   R.Live["count"] = Done;
-  if (R.Failing || Stopping) return;
+  if (R.Failing) return;
+  // Also while the run is stopping: the condition decides whether this
+  // iteration ended the loop. If it did not, R.Allowed > Done and
+  // startItems, which starts nothing more, fails the loop ("stopped after
+  // N iterations") instead of completing it short.
   std::optional<bool> More = loopGoesOn(L, K, Done);
   if (!More) {
     R.Failing = true;

@@ -12,6 +12,7 @@
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
 #include "FakeRunner.h"
+#include "runtime/exec/RunReport.h"
 #include "runtime/exec/Scheduler.h"
 
 using json = orch::ir::Json;
@@ -99,6 +100,67 @@ TEST(SchedulerItemResume, EveryItemTakenOverCompletesTheLoopWithoutRunning) {
   EXPECT_EQ(Second.S->status(), RunStatus::Completed);
   EXPECT_TRUE(Second.R.Starts.empty());
   EXPECT_EQ(Second.S->state(0).Result["count"], 2);
+}
+
+/// A loop whose body reads the top-level step `a`, run once (item 1 fails)
+/// and resumed from a record that holds item 0, and `a` only if \p KeepA.
+struct DepResume {
+  static constexpr const char *Yaml =
+      "name: r\nsteps:\n  - id: a\n    action: work\n    parameters: {message: fresh}\n"
+      "  - id: each\n    for_each: [x, bad]\n    max_parallel: 1\n    steps:\n"
+      "      - id: s\n        action: work\n"
+      "        parameters: {fail: \"{{ 9 if item == 'bad' else 0 }}\", message: \"{{ "
+      "a.output }}-{{ item }}\"}\n";
+  FakeExecutor E1, E2;
+  FakeRunner R1{E1}, R2{E2};
+  Compiled C = compile(Yaml);
+  ItemLog Log;
+  std::unique_ptr<Scheduler> Second;
+  llvm::Expected<size_t> Taken{0};
+
+  explicit DepResume(bool KeepA) {
+    RunOptions O;
+    O.Jobs = 2;
+    O.Commit = &Log;
+    Scheduler First(*C.Plan, *C.Prog, json::object(), E1, R1, O);
+    First.start();
+    E1.runUntil([&] { return First.finished(); });
+    EXPECT_EQ(Log.Items.size(), 1u);
+    json Steps = json::object();
+    if (KeepA) Steps["a"] = {{"status", "completed"}, {"output", "fresh"}};
+    for (const ItemLog::Item &I : Log.Items)
+      Steps["each[" + std::to_string(I.Index) + "]"] = {
+          {"status", "completed"}, {"fields", I.Result}, {"input_hash", I.Hash}};
+    json Record = {{"plan_hash", C.Plan->contentHash()},
+                   {"inputs", First.inputs()},
+                   {"steps", Steps}};
+    O.Commit = nullptr;
+    Second = std::make_unique<Scheduler>(*C.Plan, *C.Prog, json::object(), E2, R2, O);
+    Taken = resumeFrom(*Second, *C.Plan, Record, "/nonexistent");
+    Second->start();
+    E2.runUntil([&] { return Second->finished(); });
+  }
+  long starts(const std::string &Name) const {
+    return std::count(R2.Starts.begin(), R2.Starts.end(), Name);
+  }
+};
+
+TEST(SchedulerItemResume, ItemsAreTakenOverWhenTheLoopsDependenciesAre) {
+  DepResume D(true);
+  ASSERT_TRUE(bool(D.Taken)) << llvm::toString(D.Taken.takeError());
+  EXPECT_EQ(D.Second->itemsTakenOver(), 1u);
+  EXPECT_EQ(D.starts("a"), 0);
+  EXPECT_EQ(D.starts("each[0].s"), 0);
+}
+
+// `a` runs again (it may answer otherwise): the items its body read it
+// for must run again too (review 5, finding 3).
+TEST(SchedulerItemResume, ItemsRunAgainWhenADependencyRunsAgain) {
+  DepResume D(false);
+  ASSERT_TRUE(bool(D.Taken)) << llvm::toString(D.Taken.takeError());
+  EXPECT_EQ(D.Second->itemsTakenOver(), 0u);
+  EXPECT_EQ(D.starts("a"), 1);
+  EXPECT_EQ(D.starts("each[0].s"), 1);
 }
 
 }  // namespace

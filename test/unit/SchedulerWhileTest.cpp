@@ -224,6 +224,56 @@ TEST_P(WhileAtJobs, StopCancelsTheRunningIteration) {
   EXPECT_EQ(Kept["results"][2]["s"]["status"], "completed");
 }
 
+/// `bad` fails at 50 ms while `lp` (`until: iteration >= Until`) runs
+/// 30 ms iterations: the second iteration is in flight when the run fails.
+std::string failsAt50(int Until) {
+  return "name: w\nsteps:\n"
+         "  - id: bad\n    action: work\n    parameters: {ms: 50, fail: 1}\n"
+         "  - id: lp\n    until: \"{{ iteration >= " +
+         std::to_string(Until) +
+         " }}\"\n    max_iterations: 10\n"
+         "    steps:\n      - id: s\n        action: work\n        parameters: {ms: "
+         "30}\n";
+}
+
+// Another top-level step fails while an iteration runs: the iteration
+// finishes, but the loop was cut short, not ended by its condition, so it
+// must fail ("stopped after N iterations"), never complete (review 5).
+TEST(SchedulerWhile, AFailingRunCutsTheLoopShortAndFailsIt) {
+  WhileRun R(failsAt50(5), 4);
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.state("bad").Status, StepStatus::Failed);
+  EXPECT_EQ(R.state("lp").Status, StepStatus::Failed);
+  EXPECT_EQ(R.state("lp").Error.rfind("stopped after 2 iterations: ", 0), 0u)
+      << R.state("lp").Error;
+  EXPECT_EQ(R.starts("lp[2].s"), 0);
+  EXPECT_EQ(R.state("lp").FailedFields["count"], 2);
+  EXPECT_EQ(R.S->liveInstanceSteps(), 0u);
+}
+
+// The same, but the iteration that finishes after the failure is the one
+// whose condition ends the loop: the loop really completed.
+TEST(SchedulerWhile, AFailingRunKeepsALoopItsConditionEnded) {
+  WhileRun R(failsAt50(2), 4);
+  EXPECT_EQ(R.S->status(), RunStatus::Failed);
+  EXPECT_EQ(R.state("lp").Status, StepStatus::Completed);
+  EXPECT_EQ(R.state("lp").Result["count"], 2);
+  EXPECT_EQ(R.state("lp").Result["max_reached"], false);
+}
+
+// Reading the loop's own `results` costs one field per read, not a copy of
+// the list (review 5, finding 2: quadratic before; this took minutes).
+TEST(SchedulerWhile, TwentyThousandIterationsReadTheLastResult) {
+  WhileRun R(loop("while", "{{ iteration < 20000 }}", 1000000,
+                  "      - id: s\n        action: work\n        parameters: {message: "
+                  "\"{{ lp.results[-1].s.output + 1 if lp.results else 1 }}\"}\n"),
+             1);
+  EXPECT_EQ(R.S->status(), RunStatus::Completed);
+  EXPECT_EQ(R.state("lp").Result["count"], 20000);
+  EXPECT_EQ(R.state("lp").Result["results"][19999]["s"]["output"], 20000);
+  EXPECT_EQ(R.state("after").Result["output"], 20000);
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, WhileAtJobs, ::testing::Values(1u, 4u));
 
 }  // namespace
