@@ -335,6 +335,14 @@ bool expands(llvm::StringRef W, llvm::SmallVectorImpl<llvm::StringRef> &Names) {
   return Positional;
 }
 
+/// Adds \p Values to the set \p To (kept sorted, each value once), so that
+/// `c=$c$c` repeated never grows it past the number of values.
+void addValues(std::vector<unsigned> &To, llvm::ArrayRef<unsigned> Values) {
+  To.insert(To.end(), Values.begin(), Values.end());
+  llvm::sort(To);
+  To.erase(std::unique(To.begin(), To.end()), To.end());
+}
+
 /// Whether \p W is a shell variable's name.
 bool variableName(llvm::StringRef W) {
   return !W.empty() && !llvm::isDigit(W[0]) &&
@@ -471,8 +479,7 @@ void ShellContext::variables() {
   std::vector<unsigned> Held;
   for (llvm::StringRef N : Names) {
     auto It = Tainted.find(N);
-    if (It != Tainted.end())
-      Held.insert(Held.end(), It->second.begin(), It->second.end());
+    if (It != Tainted.end()) addValues(Held, It->second);
   }
   CommandAt At = commandOf(F.Words);
   llvm::StringRef Cmd;  // not `? Words[I] : ""`: that makes a temporary string
@@ -481,8 +488,8 @@ void ShellContext::variables() {
     // `c={{ x }}`, `d=$c`, `export c=…`: c may hold the values.
     llvm::StringRef Name = W.take_front(W.find('='));
     std::vector<unsigned> &T = Tainted[Name];
-    T.insert(T.end(), F.WordValues.begin(), F.WordValues.end());
-    T.insert(T.end(), Held.begin(), Held.end());
+    addValues(T, F.WordValues);
+    addValues(T, Held);
     if (Cmd == "alias") Aliases[Name] = W.drop_front(Name.size() + 1).str();
     if (!Positional) return;
   }
@@ -490,8 +497,8 @@ void ShellContext::variables() {
   if ((Cmd == "for" || Cmd == "select") && F.Words.size() >= At.Index + 3 &&
       F.Words[At.Index + 2] == "in") {
     std::vector<unsigned> &T = Tainted[F.Words[At.Index + 1]];
-    T.insert(T.end(), F.WordValues.begin(), F.WordValues.end());
-    T.insert(T.end(), Held.begin(), Held.end());
+    addValues(T, F.WordValues);
+    addValues(T, Held);
   }
   if (Held.empty() && !Positional) return;
   ShellSpot S = argument();  // where this word lands
@@ -678,7 +685,7 @@ void ShellContext::endCommand(bool Pipe) {
     for (size_t I = At.Index + 1; I < F.Words.size(); ++I)
       if ((Reading || (Cmd == "printf" && F.Words[I - 1] == "-v")) &&
           variableName(F.Words[I]))
-        for (unsigned V = 0; V < Spots.size(); ++V) Tainted[F.Words[I]].push_back(V);
+        for (unsigned V = 0; V < Spots.size(); ++V) addValues(Tainted[F.Words[I]], V);
   }
   // `f() { ...; } > out`: every call of f writes the file; `> >(sh)`: runs
   // it as code (resolved in finish(), when its callees are known).

@@ -470,3 +470,16 @@ TEST(ShellContext, OtherForms) {
 }
 
 }  // namespace
+
+TEST(ShellContext, RepeatedSelfAssignmentStaysSmall) {
+  // `c=$c$c` forty times: each variable holds a set of values, so this
+  // finishes at once (it used to triple c's list on each line).
+  std::string After = "; ";
+  for (int K = 0; K < 40; ++K) After += "c=$c$c$c; ";
+  After += "eval \"$c\"";
+  ShellContext C;
+  C.text("c=");
+  C.value();
+  C.text(After);
+  EXPECT_EQ(C.finish().front().K, ShellSpot::RunTime);
+}
