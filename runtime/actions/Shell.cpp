@@ -493,7 +493,15 @@ llvm::Expected<std::vector<std::string>> codeArgv(
     const std::vector<std::string> &Forbidden, int64_t RunStartNs) {
   bool Py = Action == "python";
   std::vector<std::string> Argv = {Py ? "python3" : "node"};
-  if (Py) Argv.push_back("-I");  // no user site, no PYTHON* variables
+  if (Py) {
+    Argv.push_back("-I");  // no user site, no PYTHON* variables
+    // Bytecode is neither read from nor written to `__pycache__`: a step
+    // could write a `.pyc` whose header matches an old `.py` it cannot
+    // write, and Python would run it (review 5 finding 2). No process can
+    // make a directory under /proc, so no cache exists there.
+    for (const char *A : {"-B", "-X", "pycache_prefix=/proc/orch-no-pycache"})
+      Argv.push_back(A);
+  }
   bool Hook = Py && !Forbidden.empty();
   if (Hook) {
     Argv.push_back("-c");
