@@ -116,6 +116,58 @@ const CodeRunner *runnerOf(llvm::StringRef Word) {
   return nullptr;
 }
 
+/// The coarse rule's table: words that, anywhere in a command (also inside
+/// the quoted code of `bash -c '...'` or a here-document), mean that some text
+/// may be run as code at run time, one row per kind. A templated value that
+/// may reach one through a variable, a function, a pipe, a file or a group
+/// is refused (finish()).
+struct CodeReader {
+  llvm::StringLiteral Names;  ///< Space-separated; version suffixes dropped.
+  llvm::StringLiteral Why;
+  /// Also a part of a word (`bash -c 'eval "$1"'`, `/bin/sh`), not only a
+  /// whole word: names too distinctive to be ordinary text.
+  bool Anywhere;
+};
+constexpr CodeReader Readers[] = {
+    {"eval source alias trap hash let declare typeset", "a shell builtin", true},
+    {"[[", "a shell builtin", false},
+    {"sh bash dash zsh ksh mksh ash busybox rbash csh tcsh fish", "a shell", true},
+    {"awk gawk mawk nawk sed perl python python2 python3 pypy pypy3 node nodejs deno "
+     "bun ruby php lua tclsh Rscript",
+     "an interpreter", true},
+    {"xargs parallel -exec -execdir -ok -okdir ssh su runuser sudo doas unshare nsenter "
+     "crontab",
+     "a program that runs commands", true},
+    {"watch script make m4 dc bc ed ex vi vim at batch expect gdb",
+     "a program that runs commands or its input", false},
+};
+
+/// The reader row that \p Token names, or null; \p Whole: a whole word.
+const CodeReader *readerRow(llvm::StringRef Token, bool Whole) {
+  llvm::StringRef Bare = Token.rtrim("0123456789.");
+  for (const CodeReader &R : Readers)
+    if ((Whole || R.Anywhere) &&
+        (listed(R.Names, Token) || (!Bare.empty() && listed(R.Names, Bare))))
+      return &R;
+  return nullptr;
+}
+
+/// A reader of code in \p Text ("" if none): a whole word (its file name),
+/// a distinctive name inside it, or a bash expansion that runs code
+/// (`${!c}`, `${c@P}`).
+std::string readerIn(llvm::StringRef Text) {
+  if (Text.contains("${!")) return "`${!...}` (indirection)";
+  if (Text.contains("@P}")) return "`${...@P}` (prompt expansion runs `$(...)`)";
+  if (const CodeReader *R = readerRow(llvm::sys::path::filename(Text), true))
+    return ("`" + llvm::sys::path::filename(Text) + "` (" + R->Why + ")").str();
+  llvm::SmallVector<llvm::StringRef, 8> Tokens;
+  llvm::SplitString(Text, Tokens, " \t\n;&|(){}'\"`$<>=,:/\\!*?#~@\x01\x02\x03");
+  for (llvm::StringRef T : Tokens)
+    if (const CodeReader *R = readerRow(T, false))
+      return ("`" + T + "` (" + R->Why + ")").str();
+  return "";
+}
+
 /// The code option of \p R that \p W is ("" if none).
 llvm::StringRef codeFlag(const CodeRunner &R, llvm::StringRef W) {
   llvm::SmallVector<llvm::StringRef, 4> Flags;
@@ -335,6 +387,14 @@ bool expands(llvm::StringRef W, llvm::SmallVectorImpl<llvm::StringRef> &Names) {
   return Positional;
 }
 
+/// Adds \p Values to the set \p To (kept sorted, each value once), so that
+/// `c=$c$c` repeated never grows it past the number of values.
+void addValues(std::vector<unsigned> &To, llvm::ArrayRef<unsigned> Values) {
+  To.insert(To.end(), Values.begin(), Values.end());
+  llvm::sort(To);
+  To.erase(std::unique(To.begin(), To.end()), To.end());
+}
+
 /// Whether \p W is a shell variable's name.
 bool variableName(llvm::StringRef W) {
   return !W.empty() && !llvm::isDigit(W[0]) &&
@@ -414,6 +474,113 @@ std::string stdinRunner(llvm::ArrayRef<std::string> Words) {
 
 }  // namespace
 
+void ShellContext::noteReaders(llvm::StringRef Text, bool CommandWord) {
+  if (!AnyReader.empty()) return;
+  AnyReader = readerIn(Text);
+  if (!AnyReader.empty() || !CommandWord) return;
+  // `. f`, `$c`, `./s` (`ln -s /bin/sh s` made it): it may run anything.
+  if (Text == "." || runTimeName(Text) ||
+      (Text.contains('/') && !Text.starts_with("/usr/") && !Text.starts_with("/bin/") &&
+       !Text.starts_with("/sbin/")))
+    AnyReader = "`" + Text.str() + "` (a command named at run time or by a path)";
+}
+
+/// Programs that read their input as data and write it only to their
+/// standard output: with a reader of code in the command, a value piped into
+/// anything else may reach it (`| tee f`, `| sort -o f`, `| awk '...'`).
+constexpr llvm::StringLiteral PipeData =
+    "grep egrep fgrep rg wc sort head tail cut tr uniq cat base64 sha1sum sha256sum "
+    "sha512sum md5sum cksum od xxd hexdump fold fmt nl rev tac column jq less more";
+
+/// Whether the code \p Code of `sh -c CODE ARGS` (quotes removed) keeps
+/// its arguments and input data: no reader of code in it, no wrapper that
+/// runs a command (`env "$@"`), and no parameter where a command is named
+/// (`"$1"`, `x=1 $1`, `do $a`, `. "$1"`).
+bool safeShellCode(llvm::StringRef Code) {
+  if (!readerIn(Code).empty()) return false;
+  llvm::SmallVector<llvm::StringRef, 8> Tokens;
+  llvm::SplitString(Code, Tokens, " \t\n;&|(){}\"'`");
+  for (llvm::StringRef T : Tokens)
+    if (wrapperOf(llvm::sys::path::filename(T)) || T == "[[") return false;
+  static const llvm::Regex Named(
+      "(^|[;&|(){}`\n]|(then|do|else|if|elif|while|until|!)[ \t]|=[^ \t;&|]*[ \t])"
+      "[ \t]*[\"']*(\\$|\\.[ \t])");
+  return !Named.match(Code);
+}
+
+void ShellContext::coarseCommand(bool Pipe) {
+  Frame &F = top();
+  std::vector<unsigned> Values = std::exchange(F.CmdValues, {});
+  std::vector<unsigned> Waiting = std::exchange(F.PipeWait, {});
+  if (Values.empty() && Waiting.empty()) return;
+  llvm::ArrayRef<std::string> Words = F.Words;
+  CommandAt At = commandOf(Words);
+  bool Named = At.Index < Words.size();
+  llvm::StringRef Cmd = Named ? llvm::StringRef(Words[At.Index]) : "";
+  llvm::StringRef Name = llvm::sys::path::filename(Cmd);
+  const CodeRunner *R = Named ? runnerOf(Cmd) : nullptr;
+  bool Path = Cmd.contains('/');
+  // A program that runs code keeps its arguments and input data only when
+  // it runs a script file (`python3 script.py v`), not code in its
+  // arguments or its input (`sh -c '...' x v`, `sh -s v`, `awk '...' v`).
+  size_t Name0 = Words.size();  // `sh -c CODE NAME`: NAME is `$0`
+  bool Runs = Named && readerRow(Name, true) && !R;
+  if (R && R->How == Takes::Operand)  // `awk -f p.awk` runs a file
+    Runs = llvm::none_of(Words.drop_front(At.Index + 1), [&](const std::string &W) {
+      return listed(R->FileOpt, W) || llvm::StringRef(W).starts_with("-f");
+    });
+  for (size_t I = At.Index + 1; R && I < Words.size() && !Runs; ++I) {
+    Runs = !codeFlag(*R, Words[I]).empty() || listed(R->StdinOpt, Words[I]) ||
+           stdinPath(Words[I]);
+    // `sh -c 'printf "%s\n" "$1"' sh v`: code that only uses its arguments
+    // as data.
+    if (Runs && R->How == Takes::Shell && !codeFlag(*R, Words[I]).empty() &&
+        I + 1 < Words.size() && safeShellCode(Words[I + 1]))
+      Runs = false, Name0 = ++I + 1;
+  }
+  // Output into a file, a here-string, or a reader among its other words
+  // (`find . -exec sh -c '...' x v \;`, `xargs sh -c`); in the code of a
+  // runner or a path (`./s -c 'eval "$1"' x v`), a reader's name anywhere.
+  bool Others = !Named || runTimeName(Cmd) || Functions.count(Cmd) || Aliases.count(Cmd);
+  for (size_t I = 0; I < Words.size() && !Others; ++I) {
+    bool TakesNext = false, Input = false;
+    // `2>&1`, `>&2`, `2>/dev/null` write no file.
+    static const llvm::Regex Harmless("^[0-9]*>&[0-9-]$");
+    if (redirection(Words[I], TakesNext, Input) && !Input && !Harmless.match(Words[I]) &&
+        !(TakesNext && I + 1 < Words.size() && Words[I + 1] == "/dev/null") &&
+        !llvm::StringRef(Words[I]).ends_with(">/dev/null"))
+      Others = true;
+    if (Words[I] == "<<<") Others = true;
+    if (I == At.Index || I == Name0) continue;
+    if (readerRow(llvm::sys::path::filename(Words[I]), true) ||
+        ((R || Path) && !readerIn(Words[I]).empty()))
+      Others = true;
+  }
+  // Commands that keep their arguments for later (`set --`, `read`) or run them.
+  bool Keeps =
+      llvm::is_contained({"set", "read", "mapfile", "readarray", "getopts", "export",
+                          "local", "readonly", "declare", "typeset", "let", "alias",
+                          "trap", "eval", "exec", "source", ".", "[["},
+                         Name) ||
+      (Name == "printf" && llvm::is_contained(Words, "-v"));
+  bool ArgsRisky = Others || Runs || Keeps;
+  bool InputRisky = Others || Runs || !(listed(PipeData, Name) || R || Path) ||
+                    llvm::any_of(Words, [](const std::string &W) {
+                      return W == "-o" || llvm::StringRef(W).starts_with("--output");
+                    });
+  if (R && !Runs) InputRisky |= !stdinRunner(Words).empty();
+  if (Path && !R) InputRisky = true;  // `./s` may be a shell
+  auto Mark = [&](llvm::ArrayRef<unsigned> Vs) {
+    for (unsigned V : Vs) MayReach.insert(V);
+  };
+  if (ArgsRisky) Mark(Values);
+  if (InputRisky) Mark(Waiting);
+  if (Pipe) {  // decided by what reads the pipe
+    if (!ArgsRisky) F.PipeWait = std::move(Values);
+    if (!InputRisky) F.PipeWait.insert(F.PipeWait.end(), Waiting.begin(), Waiting.end());
+  }
+}
+
 void ShellContext::endWord() {
   Frame &F = top();
   if (F.InWord) {
@@ -435,6 +602,11 @@ void ShellContext::endWord() {
           F.Cur = Alias.back().str();
         }
       }
+    }
+    {
+      CommandAt Now = commandOf(F.Words);
+      noteReaders(F.Cur,
+                  Now.Index == F.Words.size() && Now.Owed == 0 && !assignment(F.Cur));
     }
     variables();
     // `function f {`: the body follows.
@@ -471,8 +643,7 @@ void ShellContext::variables() {
   std::vector<unsigned> Held;
   for (llvm::StringRef N : Names) {
     auto It = Tainted.find(N);
-    if (It != Tainted.end())
-      Held.insert(Held.end(), It->second.begin(), It->second.end());
+    if (It != Tainted.end()) addValues(Held, It->second);
   }
   CommandAt At = commandOf(F.Words);
   llvm::StringRef Cmd;  // not `? Words[I] : ""`: that makes a temporary string
@@ -481,8 +652,8 @@ void ShellContext::variables() {
     // `c={{ x }}`, `d=$c`, `export c=…`: c may hold the values.
     llvm::StringRef Name = W.take_front(W.find('='));
     std::vector<unsigned> &T = Tainted[Name];
-    T.insert(T.end(), F.WordValues.begin(), F.WordValues.end());
-    T.insert(T.end(), Held.begin(), Held.end());
+    addValues(T, F.WordValues);
+    addValues(T, Held);
     if (Cmd == "alias") Aliases[Name] = W.drop_front(Name.size() + 1).str();
     if (!Positional) return;
   }
@@ -490,8 +661,8 @@ void ShellContext::variables() {
   if ((Cmd == "for" || Cmd == "select") && F.Words.size() >= At.Index + 3 &&
       F.Words[At.Index + 2] == "in") {
     std::vector<unsigned> &T = Tainted[F.Words[At.Index + 1]];
-    T.insert(T.end(), F.WordValues.begin(), F.WordValues.end());
-    T.insert(T.end(), Held.begin(), Held.end());
+    addValues(T, F.WordValues);
+    addValues(T, Held);
   }
   if (Held.empty() && !Positional) return;
   ShellSpot S = argument();  // where this word lands
@@ -659,6 +830,7 @@ void ShellContext::endCommand(bool Pipe) {
   endWord();
   Frame &F = top();
   if (F.AfterPipe && F.Words.empty() && !Pipe) return;  // `a |` newline `sh`
+  coarseCommand(Pipe);
   // `function f` newline `{ ... }`: the body follows.
   if (!Pipe && F.Words.size() == 2 && F.Words[0] == "function" &&
       functionName(F.Words[1]))
@@ -678,7 +850,7 @@ void ShellContext::endCommand(bool Pipe) {
     for (size_t I = At.Index + 1; I < F.Words.size(); ++I)
       if ((Reading || (Cmd == "printf" && F.Words[I - 1] == "-v")) &&
           variableName(F.Words[I]))
-        for (unsigned V = 0; V < Spots.size(); ++V) Tainted[F.Words[I]].push_back(V);
+        for (unsigned V = 0; V < Spots.size(); ++V) addValues(Tainted[F.Words[I]], V);
   }
   // `f() { ...; } > out`: every call of f writes the file; `> >(sh)`: runs
   // it as code (resolved in finish(), when its callees are known).
@@ -824,6 +996,7 @@ void ShellContext::text(llvm::StringRef Text) {
         continue;
       }
       llvm::StringRef L = Line;
+      noteReaders(L, false);
       if (Bodies.front().StripTabs) L = L.ltrim('\t');
       if (L == Bodies.front().Delim) Bodies.erase(Bodies.begin());
       Line.clear();
@@ -1083,6 +1256,12 @@ ShellSpot ShellContext::value() {
     // `f {{ x }}`: resolved in finish() against what f does with `$1`.
     CommandAt At = commandOf(F.Words);
     if (At.Index < F.Words.size()) Passed.push_back({F.Words[At.Index], Index});
+    // The coarse rule: inside `$(...)`, a group, a loop or a body, or in
+    // an assignment (`c=v`, `--opt=v`), it may reach a reader of code.
+    F.CmdValues.push_back(Index);
+    if (Frames.size() > 1 || llvm::StringRef(F.Cur).contains('=') ||
+        llvm::any_of(Frames, [](const Frame &Fr) { return !Fr.Groups.empty(); }))
+      MayReach.insert(Index);
   }
   F.WordValues.push_back(Index);
   Escape = false;
@@ -1122,6 +1301,25 @@ const std::vector<ShellSpot> &ShellContext::finish() {
                         "they may run as code"};
       for (const std::string &Callee : It->second.Calls) Work.push_back(Callee);
     }
+  }
+  // The coarse rule: with a reader of code anywhere in the command, a value
+  // that may reach it through a variable, a function or alias, a pipe, a
+  // file, a group or `$(...)` is refused: following each of those
+  // precisely is not sound (functions run after the text that assigns,
+  // `eval x=$c`, here-documents, `sh -c CODE ARG`).
+  if (!AnyReader.empty()) {
+    for (const auto &E : Tainted)
+      for (unsigned V : E.second) MayReach.insert(V);
+    for (auto &[Name, V] : Passed)
+      if (Functions.count(Name) || Aliases.count(Name)) MayReach.insert(V);
+    for (unsigned V : MayReach)
+      if (Spots[V].K == ShellSpot::Word)
+        Spots[V] = {ShellSpot::RunTime,
+                    AnyReader +
+                        " elsewhere in this command, through a variable, a function, "
+                        "a pipe, a file, a loop or `$(...)` (with a reader of code in "
+                        "the command, only a plain argument of a plain command is "
+                        "followed)"};
   }
   return Spots;
 }

@@ -15,6 +15,10 @@
 // its calls), through a command named at run time (`$c | sh`, `| $c`, `$c v`:
 // it may be anything), an alias, a variable holding a value (`c=v; eval
 // "$c"`) or a function's arguments (`f() { eval "$1"; }; f v`).
+// Over all that, the coarse rule (review 5): with a reader of code anywhere
+// in the command, a value that is not a plain argument of a plain command
+// (a variable, a function, a pipe into anything but a data reader, a file,
+// a group, `$(...)`) is RunTime; see docs/sandbox.md §5.
 // ShellContext follows the command's literal text, one piece
 // at a time, and says for each value where it lands; a pipe can change that later (`{{ x
 // }} | sh`), so finish() gives the final word on each.
@@ -114,6 +118,9 @@ class ShellContext {
     std::string OutReader;
     /// `exec > >(sh)`: every later command's output is run as code.
     std::string ExecReader;
+    /// The values placed as plain words of the current simple command, and
+    /// those of the commands piped into it (the coarse rule).
+    std::vector<unsigned> CmdValues, PipeWait;
   };
   Frame &top() { return Frames.back(); }
   void endWord();
@@ -178,6 +185,18 @@ class ShellContext {
   /// Values a command printed into a file (`printf %s v > out`): they feed
   /// no pipe.
   llvm::DenseSet<unsigned> Diverted;
+  /// The coarse rule (finish()): the first reader of code the command has
+  /// anywhere (`eval`, `sh`, `awk`, a command named at run time, ...), ""
+  /// if none; and the values that may reach one: all but those that are
+  /// plain arguments of a plain command whose output is not piped or
+  /// redirected, outside any group, body, `$(...)` and variable.
+  std::string AnyReader;
+  llvm::DenseSet<unsigned> MayReach;
+  /// Notes a reader of code in \p Text (a word, a here-document line);
+  /// \p CommandWord: \p Text names the command.
+  void noteReaders(llvm::StringRef Text, bool CommandWord);
+  /// The coarse rule on the values of the current command, now ended.
+  void coarseCommand(bool Pipe);
 };
 
 }  // namespace orch::passes

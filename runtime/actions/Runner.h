@@ -34,6 +34,9 @@ class BuiltinRunner : public ActionRunner {
   BuiltinRunner(Executor &Exec, RunnerConfig Config);
   ~BuiltinRunner() override;
   std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done) override;
+  /// The run started at \p UnixNs, before this process (`--resume`): the
+  /// import hook's cut-off for modules written during the run.
+  void runStartedAt(int64_t UnixNs) { Config.Process.RunStartNs = UnixNs; }
 
  private:
   llm::CurlMulti &http();

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -489,17 +490,27 @@ exec(_c, {'__name__': '__main__', '__builtins__': __builtins__.__dict__})
 /// `file` (in the run directory), then `args`.
 llvm::Expected<std::vector<std::string>> codeArgv(
     const std::string &Action, const json &Params, sandbox::Policy &Pol,
-    const std::vector<std::string> &Forbidden) {
+    const std::vector<std::string> &Forbidden, int64_t RunStartNs) {
   bool Py = Action == "python";
   std::vector<std::string> Argv = {Py ? "python3" : "node"};
-  if (Py) Argv.push_back("-I");  // no user site, no PYTHON* variables
+  if (Py) {
+    Argv.push_back("-I");  // no user site, no PYTHON* variables
+    // Bytecode is neither read from nor written to `__pycache__`: a step
+    // could write a `.pyc` whose header matches an old `.py` it cannot
+    // write, and Python would run it (review 5 finding 2). No process can
+    // make a directory under /proc, so no cache exists there.
+    for (const char *A : {"-B", "-X", "pycache_prefix=/proc/orch-no-pycache"})
+      Argv.push_back(A);
+  }
   bool Hook = Py && !Forbidden.empty();
   if (Hook) {
     Argv.push_back("-c");
     Argv.push_back(ImportHook);
     Argv.push_back(llvm::join(Forbidden, ","));
     Argv.push_back(llvm::join(ir::blockedPythonModules(Forbidden), ","));
-    Argv.push_back(std::to_string(ProcessStartNs));
+    // A resumed run's first start, if earlier (review 5 finding 3).
+    Argv.push_back(std::to_string(RunStartNs > 0 ? std::min(RunStartNs, ProcessStartNs)
+                                                 : ProcessStartNs));
   }
   auto Code = Params.find("code"), File = Params.find("file");
   if (Code != Params.end() && Code->is_string() && !Code->get<std::string>().empty()) {
@@ -591,7 +602,7 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
   }
   bool IsCode = Action != "shell";
   llvm::Expected<std::vector<std::string>> Argv =
-      IsCode ? codeArgv(Action, Params, Pol, Config.ForbiddenModules)
+      IsCode ? codeArgv(Action, Params, Pol, Config.ForbiddenModules, Config.RunStartNs)
              : programArgv(Params);
   if (!Argv) {
     Done(ActionResult::failure(llvm::toString(Argv.takeError()), false));

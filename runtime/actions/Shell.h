@@ -24,6 +24,10 @@ struct ProcessConfig {
   /// security.forbidden_modules: `python` steps run under an import hook
   /// that refuses these modules (and the builtins `eval`, `exec`).
   std::vector<std::string> ForbiddenModules;
+  /// When the run first started (Unix ns, 0: when this orchrt started): a
+  /// module whose ctime is not older was written during the run, by a step
+  /// of this process or of the one a `--resume` takes over from.
+  int64_t RunStartNs = 0;
   sandbox::Spawner *Spawn = nullptr;          ///< Null: the real one.
   const sandbox::HostLayout *Host = nullptr;  ///< Null: this machine's.
 };

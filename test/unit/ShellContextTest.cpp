@@ -168,16 +168,14 @@ TEST(ShellContext, PipedIntoAnInterpreter) {
   EXPECT_EQ(whole("echo $(printf %s ", ") | sh").K, ShellSpot::RunTime);
   EXPECT_EQ(whole("x=$(echo ", " | sh)").K, ShellSpot::RunTime);
   EXPECT_EQ(whole("(echo a; echo ", ") | sh").K, ShellSpot::RunTime);
-  EXPECT_EQ(whole("(echo ", "); echo b | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("(echo ", "); echo b | sh").K, ShellSpot::RunTime);
 }
 
 TEST(ShellContext, PipedIntoDataReaders) {
-  for (const char *Reader :
-       {" | grep foo", " | sh -c 'read a; echo \"$a\"'", " | python3 script.py",
-        " | python3 -c 'import sys; print(sys.stdin.read())'", " | perl -ne print",
-        " | xargs echo", " | xargs sh -c 'echo \"$@\"' sh", " | sh script.sh",
-        " | bash < script.sh", " | ssh host cat", " | awk '{print}'", " | xargs", "; sh",
-        " && sh", " || sh", " & sh", "\nsh"})
+  for (const char *Reader : {" | grep foo", " | python3 script.py",
+
+                             " | sh script.sh", " | bash < script.sh", "; sh", " && sh",
+                             " || sh", " & sh", "\nsh"})
     EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::Word) << Reader;
   // Only the values of the pipeline that feeds it.
   EXPECT_EQ(whole("echo ", "; echo b | sh").K, ShellSpot::Word);
@@ -249,19 +247,18 @@ TEST(ShellContext, Review3Bypasses) {
 
 // What stays data after those fixes.
 TEST(ShellContext, Review3Data) {
-  for (const char *Reader :
-       {" | sh script.sh 2>&1", " | sh < script.sh", " | awk -f p.awk",
-        " | script -c 'cat'", " | sh 0< script.sh"})
+  for (const char *Reader : {" | sh script.sh 2>&1", " | sh < script.sh",
+                             " | awk -f p.awk", " | sh 0< script.sh"})
     EXPECT_EQ(whole("echo ", Reader).K, ShellSpot::Word) << Reader;
   EXPECT_EQ(whole("echo \"got: $(printf %s ", ")\"").K, ShellSpot::Word);
   EXPECT_EQ(whole("x=$(printf %s ", ")").K, ShellSpot::Word);
-  EXPECT_EQ(whole("sh -c 'echo \"$1\"' sh \"$(printf %s ", ")\"").K, ShellSpot::Word);
-  EXPECT_EQ(whole("{ echo ", "; }; echo a | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("sh -c 'echo \"$1\"' sh \"$(printf %s ", ")\"").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("{ echo ", "; }; echo a | sh").K, ShellSpot::RunTime);
   EXPECT_EQ(whole("diff <(echo ", ") b").K, ShellSpot::Word);
-  EXPECT_EQ(whole("bash script.sh <(echo ", ")").K, ShellSpot::Word);
+  EXPECT_EQ(whole("bash script.sh <(echo ", ")").K, ShellSpot::RunTime);
   EXPECT_EQ(whole("cat <(echo ", ") | grep a").K, ShellSpot::Word);
-  EXPECT_EQ(whole("if true; then echo ", "; fi; echo a | sh").K, ShellSpot::Word);
-  EXPECT_EQ(whole("case a in a) echo ", ";; esac\necho b | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("if true; then echo ", "; fi; echo a | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("case a in a) echo ", ";; esac\necho b | sh").K, ShellSpot::RunTime);
 }
 
 }  // namespace
@@ -290,18 +287,16 @@ TEST(ShellContext, FunctionsPipedIntoAShell) {
 
 TEST(ShellContext, FunctionsWhoseOutputStaysData) {
   const std::pair<const char *, const char *> Data[] = {
-      {"f() { printf %s ", " > out.txt; }; f | sh"},  // the body writes a file
-      {"f() { printf %s ", "; }; f > out.txt; echo ok | sh"},
-      {"f() { printf %s ", "; }; f | grep x"},   // read as data
-      {"f() { printf %s ", "; }; echo b | sh"},  // not called there
-      {"f() { printf %s ", "; }; f >> log | sh"},
+
+      {"f() { printf %s ", "; }; f | grep x"},  // read as data
+
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
   // Output into a file that is the pipe again still feeds it.
   EXPECT_EQ(whole("f() { printf %s ", " > /dev/stdout; }; f | sh").K, ShellSpot::RunTime);
   EXPECT_EQ(whole("printf %s ", " >&2 | sh").K, ShellSpot::RunTime);
-  EXPECT_EQ(whole("printf %s ", " > out | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("printf %s ", " > out | sh").K, ShellSpot::RunTime);
   // An alias's value is the code its name runs.
   EXPECT_EQ(spot("alias f=").K, ShellSpot::Code);
 }
@@ -317,8 +312,8 @@ TEST(ShellContext, QuotedRedirectionIsText) {
   for (auto [Before, After] : Piped)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
   // Unquoted, with a quoted target, it still writes the file.
-  EXPECT_EQ(whole("echo ", " >\"out\" | sh").K, ShellSpot::Word);
-  EXPECT_EQ(whole("echo ", " > 'out' | sh").K, ShellSpot::Word);
+  EXPECT_EQ(whole("echo ", " >\"out\" | sh").K, ShellSpot::RunTime);
+  EXPECT_EQ(whole("echo ", " > 'out' | sh").K, ShellSpot::RunTime);
 }
 
 /// Review 4: functions resolved when called, `function f` newline `{`,
@@ -340,10 +335,10 @@ TEST(ShellContext, Review4FunctionBypasses) {
   for (auto [Before, After] : Piped)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
   const std::pair<const char *, const char *> Data[] = {
-      {"f() { printf %s ", "; }; f() { echo ok; }; f | sh"},  // redefined
+
       {"printf %s ", " > >(grep x)"},
       {"exec > >(tee log); printf %s ", ""},
-      {"f() { printf %s ", "; }; trap f EXIT | grep x"},
+
       {"g() { f; }; f() { printf %s ", "; }; g > out.txt"},
   };
   for (auto [Before, After] : Data)
@@ -355,11 +350,7 @@ TEST(ShellContext, Review4FunctionBypasses) {
 /// substitution that runs code, they are that code; `2>` changes nothing.
 TEST(ShellContext, RedirectedDefinitions) {
   const std::pair<const char *, const char *> Data[] = {
-      {"f() { printf %s ", "; } > out; f | sh"},
-      {"f() { printf %s ", "; } >> log\nf | sh"},
-      {"f() ( printf %s ", " ) > out; f | sh"},
-      {"function f { printf %s ", "; } &> out; f | sh"},
-      {"g() { printf %s ", "; }; f() { g; } > out; f | sh"},  // its callee's too
+
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
@@ -431,7 +422,7 @@ TEST(ShellContext, Indirection) {
       {"f() { echo \"$1\"; }; f ", " | grep x"},
       {"alias ll='ls -l'\nll ", ""},
       {"command printf %s ", " | grep x"},
-      {"c=sh; echo ", " > out; $c out2"},
+
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
@@ -459,14 +450,96 @@ TEST(ShellContext, OtherForms) {
   }
   const std::pair<const char *, const char *> Data[] = {
       {"cat <<< ", ""},
-      {"printf %s ", " | xargs -0 printf '%s\\n'"},
+
       {"find . -name ", " -print"},
       {"printf %s ", " | env LC_ALL=C sort"},
-      {"python3 -c 'import sys; print(sys.argv[1])' ", ""},
-      {"source ./lib.sh ", ""},
+
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
 }
 
 }  // namespace
+
+TEST(ShellContext, RepeatedSelfAssignmentStaysSmall) {
+  // `c=$c$c` forty times: each variable holds a set of values, so this
+  // finishes at once (it used to triple c's list on each line).
+  std::string After = "; ";
+  for (int K = 0; K < 40; ++K) After += "c=$c$c$c; ";
+  After += "eval \"$c\"";
+  ShellContext C;
+  C.text("c=");
+  C.value();
+  C.text(After);
+  EXPECT_EQ(C.finish().front().K, ShellSpot::RunTime);
+}
+
+/// Review 5: with a reader of code anywhere in the command, a value that may
+/// reach it other than as a plain argument of a plain command is refused
+/// (the coarse rule), also where the old precise rules proved it data.
+TEST(ShellContext, CoarseRule) {
+  const std::pair<const char *, const char *> Refused[] = {
+      // The reviewer's bypasses (e2e_bypass.yaml b1-b16).
+      {"f() { local a=$1; eval \"$a\"; }; f ", ""},
+      {"f() { for a; do eval \"$a\"; done; }; f ", ""},
+      {"f() { c=$1; }; f ", "; eval \"$c\""},
+      {"f() { eval \"$c\"; }; c=", "; f"},
+      {"c=", "; eval x=$c"},
+      {"c=", "; bash -c \"x=$c\""},
+      {"c=", "; declare -n r=c; eval \"$r\""},
+      {"c=", "; d=c; eval \"${!d}\""},
+      {"c=", "; echo \"${c@P}\""},
+      {"c=", "; cat <<EOF | sh\n$c\nEOF\n"},
+      {"c=", "; alias p=\"$c\"\np"},
+      {"c=", "; [[ $c -eq 1 ]]"},
+      {"[[ ", " -eq 1 ]]"},
+      {"hash -p /bin/sh s; printf %s ", " | s"},
+      {"printf %s ", " | awk '{system($0)}'"},
+      {"c=", "; sh -c 'eval \"$1\"' x \"$c\""},
+      {"sh -c 'eval \"$1\"' x ", ""},
+      {"sh -c '\"$1\"' x ", ""},
+      {"sh -c 'x=1 $1' x ", ""},
+      {"sh -c 'for a; do $a; done' x ", ""},
+      {"sh -c '. \"$1\"' x ", ""},
+      {"sh -c 'env \"$@\"' x ", ""},
+      {"for i in 1 2; do eval \"$c\"; c=", "; done"},
+      {"printf %s ", " | sed e"},
+      {"printf %s ", " | parallel"},
+      {"printf %s ", " | m4"},
+      {"printf %s ", " | at now"},
+      {"ln -s /bin/sh s; printf %s ", " | ./s"},
+      {"printf %s ", " | tee f; sh f"},
+      {"echo ", " > f; . ./f"},
+      {"set -- ", "; eval \"$1\""},
+      // Data by the old rules, refused now.
+      {"echo ", " | python3 -c 'import sys; print(sys.stdin.read())'"},
+      {"echo ", " | perl -ne print"},
+      {"echo ", " | xargs echo"},
+      {"echo ", " | awk '{print}'"},
+      {"echo ", " | ssh host cat"},
+      {"echo ", " | script -c 'cat'"},
+      {"f() { printf %s ", " > out.txt; }; f | sh"},
+      {"f() { printf %s ", "; }; echo b | sh"},
+      {"f() { printf %s ", "; } > out; f | sh"},
+      {"c=sh; echo ", " > out; $c out2"},
+      {"printf %s ", " | xargs -0 printf '%s\\n'"},
+      {"python3 -c 'import sys; print(sys.argv[1])' ", ""},
+      {"source ./lib.sh ", ""},
+  };
+  for (auto [Before, After] : Refused)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
+  const std::pair<const char *, const char *> Data[] = {
+      {"echo ", " > out"},
+      {"grep -- ", " file"},
+      {"printf '%s\\n' ", " | wc -c"},
+      {"echo ", "; sh script.sh"},           // printed, not run
+      {"python3 script.py ", ""},            // a script's argument
+      {"grep -- ", " f | sort; bash x.sh"},  // piped into data readers
+      {"c=", "; echo \"$c\" | grep x"},      // no reader anywhere
+      {"./run.sh ", ""},
+      {"sh -c 'printf \"%s\\n\" \"$1\"' sh ", ""},  // the documented fix
+      {"echo ", " | sh -c 'read a; echo \"$a\"'"},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}

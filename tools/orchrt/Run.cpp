@@ -8,6 +8,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "Durable.h"
@@ -59,6 +61,34 @@ int usageError(DiagKind K, Args &&...A) {
 }
 
 int usage(const std::string &Msg) { return usageError(DiagKind::BadArgument, Msg); }
+
+/// The import hook's cut-off for a resumed run that first started at
+/// \p StartedMs (Unix ms, the wall clock): a second earlier, since file
+/// ctimes come from the kernel's coarse clock.
+int64_t resumeCutoffNs(int64_t StartedMs) { return (StartedMs - 1000) * 1000000; }
+
+/// The earliest `started_at` of a `--resume FILE` result (the run's and its
+/// steps', which keep their first start across resumes), Unix ms; 0 if none.
+int64_t earliestStartMs(const orch::ir::Json &Prior) {
+  int64_t Min = 0;
+  auto Take = [&](const orch::ir::Json &J) {
+    if (!J.is_object() || !J.contains("started_at") || !J["started_at"].is_string())
+      return;
+    std::tm Tm{};
+    int Ms = 0;
+    const std::string &S = J["started_at"].get_ref<const std::string &>();
+    if (std::sscanf(S.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &Tm.tm_year, &Tm.tm_mon,
+                    &Tm.tm_mday, &Tm.tm_hour, &Tm.tm_min, &Tm.tm_sec, &Ms) != 7)
+      return;
+    Tm.tm_year -= 1900, Tm.tm_mon -= 1;
+    int64_t T = static_cast<int64_t>(timegm(&Tm)) * 1000 + Ms;
+    if (T > 0 && (Min == 0 || T < Min)) Min = T;
+  };
+  Take(Prior);
+  if (Prior.is_object() && Prior.contains("steps") && Prior["steps"].is_object())
+    for (const auto &[Id, E] : Prior["steps"].items()) Take(E);
+  return Min;
+}
 
 /// Reports a state-store failure (its arguments are joined by \0).
 int stateError(const StateFailure &F) {
@@ -351,9 +381,12 @@ int runPlan(const RunCommand &Cmd) {
     Opts.PriorAttempts = Durable->priorAttempts(*Plan);
     // `execution.timestamp` and `date` are the run's first start's, so a
     // resume renders the steps it takes over as they were (input hashes).
-    if (Durable->identity().Resumed)
+    if (Durable->identity().Resumed) {
       Opts.StartedAt = std::chrono::system_clock::time_point(
           std::chrono::milliseconds(Durable->identity().StartedMs));
+      // Modules written during the run, before this process, stay refused.
+      Runner.runStartedAt(resumeCutoffNs(Durable->identity().StartedMs));
+    }
     if (Mode != ProgressMode::None)
       llvm::errs() << fmt::format("run {}{}\n", Opts.RunId,
                                   Durable->identity().Resumed ? " (resumed)" : "");
@@ -430,6 +463,7 @@ int runPlan(const RunCommand &Cmd) {
     if (Prior.is_discarded())
       return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
     carryUsage(Ledger, Prior);
+    if (int64_t Ms = earliestStartMs(Prior)) Runner.runStartedAt(resumeCutoffNs(Ms));
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior, SpillRoot);
     if (!N)
       return usage(fmt::format("cannot resume from `{}`: {}", Cmd.ResumePath,
