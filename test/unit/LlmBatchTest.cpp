@@ -61,7 +61,8 @@ json chatAnswer(bool OpenAI, const json &Body) {
 /// Plays one provider's batch API. Polls answer `in_progress` PollsToEnd-1
 /// times, then the final status. Mode: "" (all succeed), "expired" (items
 /// after the first expire), "partial" (the last item fails), "failed" (the
-/// batch fails), "slow" (never ends).
+/// batch fails), "slow" (never ends), "busy" (every poll: 429 with
+/// `Retry-After: 120`).
 class BatchApi : public HttpTransport {
  public:
   explicit BatchApi(bool OpenAI) : OpenAI(OpenAI) {}
@@ -99,6 +100,9 @@ class BatchApi : public HttpTransport {
     if (Url.ends_with("/batch_1") || Url.ends_with("/msgbatch_1")) {
       ++Polls;
       if (AfterPoll) AfterPoll(Polls);
+      if (Mode == "busy")
+        return HttpResponse{
+            429, {{"retry-after", "120"}}, R"({"error":{"message":"slow down"}})"};
       return Ok(batchObject());
     }
     if (Url.ends_with("/files/file-out/content"))
@@ -346,6 +350,56 @@ TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
   for (const BatchItemResult &R : Out->Items)
     EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
   EXPECT_EQ(Obs.Ended.size(), 2u);  // every hold settled
+}
+
+TEST_P(BatchBoth, AnInterruptDuringARetrysBackoffCancelsTheBatchOnce) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "busy";
+  std::atomic<bool> Cancel{false};
+  Api.AfterPoll = [&](unsigned) { Cancel = true; };  // Ctrl-C while it waits
+  FakeClock Clk;
+  ProviderConfig P = provider(OpenAI);
+  P.MaxRetries = 4;
+  Client C(P, Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.Polls, 1u);  // no retry of the poll after the interrupt
+  // The backoff stopped at once: only the first poll interval was slept,
+  // not Retry-After (120 s) per retry.
+  EXPECT_LT(Clk.Slept, 120000ms);
+  unsigned Cancels = 0;
+  for (const HttpRequest &R : Api.Seen) {
+    if (llvm::StringRef(R.Url).ends_with("_1/cancel")) {
+      ++Cancels;
+      EXPECT_EQ(R.Cancel, nullptr);  // the cancel itself is not interruptible
+    } else {
+      EXPECT_EQ(R.Cancel, &Cancel) << R.Url;  // the transport can drop it
+    }
+  }
+  EXPECT_EQ(Cancels, 1u);
+  EXPECT_TRUE(Api.Cancelled);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+}
+
+TEST_P(BatchBoth, APollThatFailsForGoodCancelsTheBatchBeforeFailing) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "busy";
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);  // no retries
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_FALSE(bool(Out));
+  llvm::consumeError(Out.takeError());
+  EXPECT_TRUE(Api.Cancelled);  // not left running (and billing) at the provider
+  EXPECT_TRUE(llvm::StringRef(Api.Seen.back().Url).ends_with("_1/cancel"));
+  EXPECT_EQ(Obs.Ended.size(), 2u);
 }
 
 TEST_P(BatchBoth, ABudgetsRefusalKeepsAnItemOutOfTheBatch) {
