@@ -316,8 +316,14 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
   }
   Clock::TimePoint T0 = Clk.now();
   std::string BatchId;
-  // Settles every hold: each item's own call, with its share of nothing
-  // when the batch failed as a whole.
+  // The batch was created but its results were never read (cancelled, or
+  // a poll or a download failed): an item without a result may have run
+  // and been billed.
+  bool Unread = false;
+  // Settles every hold: each item's own call; an item without an answer
+  // costs nothing when it never ran, and its hold's estimate (the request's
+  // bytes / 4, its max_tokens up to 1024), marked estimated, when it may
+  // have run unread.
   auto Settle = [&] {
     auto Latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - T0);
     for (size_t K = 0; K < Items.size(); ++K) {
@@ -336,7 +342,14 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
       }
       if (!E.Ok) {
         E.Error = Res.Error;
-        E.Calls = Res.Response ? 1 : 0;  // unanswered: no request is billed
+        E.Calls = Res.Response ? 1 : 0;  // it never ran: no request is billed
+        if (!Res.Response && Unread) {
+          E.Calls = 1;
+          E.Estimated = true;
+          E.Tokens.InputTokens = Starts[K].Body.size() / 4;
+          E.Tokens.OutputTokens =
+              Starts[K].MaxTokens ? std::min(Starts[K].MaxTokens, 1024u) : 1024u;
+        }
       }
       Items[K].Request.Observer->callEnded(Holds[K], Starts[K], E);
     }
@@ -363,6 +376,7 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
       Batch = std::move(*B);
   };
   auto FailAll = [&](llvm::Error E) -> llvm::Expected<BatchOutcome> {
+    Unread = !BatchId.empty() && Status() != "failed";  // a failed batch ran nothing
     CancelBatch();
     std::string Why = C.redacted(llvm::toString(std::move(E)));
     for (size_t K = 0; K < Items.size(); ++K)
@@ -411,10 +425,11 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
     if (!B) return FailAll(B.takeError());
     Batch = std::move(*B);
   }
-  BatchId = str(Batch, "id");
-  if (BatchId.empty() || BatchId.find_first_of("/?#") != std::string::npos)
+  std::string NewId = str(Batch, "id");
+  if (NewId.empty() || NewId.find_first_of("/?#") != std::string::npos)
     return FailAll(
         fail(fmt::format("provider `{}` created a batch without a usable `id`", P.Name)));
+  BatchId = NewId;
   Out.Id = BatchId;
 
   // Poll until it ends, backing off; a cancel cancels the batch.
@@ -436,7 +451,10 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
     Batch = std::move(*B);
     Wait = std::min(Wait * 2, std::max(P.BatchPollMax, P.BatchPollInitial));
   }
-  if (Cancelled) CancelBatch();  // the batch may still end on its own
+  if (Cancelled) {
+    Unread = true;
+    CancelBatch();  // the batch may still end on its own
+  }
   Out.Status = Cancelled ? "cancelled" : Status();
 
   // Read the results.

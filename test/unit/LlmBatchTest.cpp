@@ -311,6 +311,17 @@ TEST_P(BatchBoth, AnExpiredBatchMarksTheItemsItDidNotRun) {
   EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Expired);
   EXPECT_FALSE(Obs.Ended["b"].second.Ok);
   EXPECT_EQ(Obs.Ended["b"].second.Calls, 0u);  // never ran: not billed
+  EXPECT_FALSE(Obs.Ended["b"].second.Estimated);
+}
+
+/// An item settled unread (its batch cancelled or lost before its results
+/// were read): it may have run, so it is charged its hold's estimate.
+void expectChargedAnEstimate(const CallEnd &E) {
+  EXPECT_FALSE(E.Ok);
+  EXPECT_TRUE(E.Estimated);
+  EXPECT_EQ(E.Calls, 1u);
+  EXPECT_GT(E.Tokens.InputTokens, 0u);
+  EXPECT_GT(E.Tokens.OutputTokens, 0u);
 }
 
 TEST_P(BatchBoth, APartlyFailedBatchFailsOnlyItsFailedItems) {
@@ -350,6 +361,7 @@ TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
   for (const BatchItemResult &R : Out->Items)
     EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
   EXPECT_EQ(Obs.Ended.size(), 2u);  // every hold settled
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
 }
 
 TEST_P(BatchBoth, AnInterruptDuringARetrysBackoffCancelsTheBatchOnce) {
@@ -384,6 +396,7 @@ TEST_P(BatchBoth, AnInterruptDuringARetrysBackoffCancelsTheBatchOnce) {
   for (const BatchItemResult &R : Out->Items)
     EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
   EXPECT_EQ(Obs.Ended.size(), 2u);
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
 }
 
 TEST_P(BatchBoth, APollThatFailsForGoodCancelsTheBatchBeforeFailing) {
@@ -400,6 +413,7 @@ TEST_P(BatchBoth, APollThatFailsForGoodCancelsTheBatchBeforeFailing) {
   EXPECT_TRUE(Api.Cancelled);  // not left running (and billing) at the provider
   EXPECT_TRUE(llvm::StringRef(Api.Seen.back().Url).ends_with("_1/cancel"));
   EXPECT_EQ(Obs.Ended.size(), 2u);
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
 }
 
 TEST_P(BatchBoth, ABudgetsRefusalKeepsAnItemOutOfTheBatch) {
@@ -434,6 +448,9 @@ TEST(Batch, AFailedOpenAIBatchIsAnErrorAndSettlesEveryHold) {
   EXPECT_NE(Msg.find("bad line"), std::string::npos) << Msg;
   EXPECT_EQ(Obs.Ended.size(), 2u);
   EXPECT_FALSE(Obs.Ended["a"].second.Ok);
+  EXPECT_EQ(Obs.Ended["a"].second.Calls, 0u);  // a failed batch ran nothing
+  EXPECT_FALSE(Obs.Ended["a"].second.Estimated);
+  EXPECT_FALSE(Api.Cancelled);  // it had ended
 }
 
 TEST(Batch, AResultsUrlOnAnotherHostIsNotFollowed) {
