@@ -115,7 +115,7 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
                    "it is never batched)\n"
                  : "    goes by: its provider's batch API with the level's other "
                    "model steps, at the batch price (half, or the registry's "
-                   "`batch_discount`); a retry is a normal request\n");
+                   "`batch_price_share`); a retry is a normal request\n");
   }
   if (!P.AutoTags.empty()) {
     OS << "\nAUTO values:\n";

@@ -211,6 +211,8 @@ LineResult openAiLine(const json &L) {
   } else {
     R.Error = fmt::format("HTTP {}", Status);
   }
+  if (Status >= 400 && Status < 500 && Status != 408 && Status != 409 && Status != 429)
+    R.Status = BatchItemStatus::Rejected;
   if (R.Error.empty()) R.Error = "no answer";
   return R;
 }
@@ -236,6 +238,8 @@ LineResult anthropicLine(const json &L) {
     if (E && E->is_object() && E->contains("error") && (*E)["error"].is_object())
       E = &(*E)["error"];
     R.Error = E && E->is_object() ? str(*E, "message") : "";
+    if (E && E->is_object() && str(*E, "type") == "invalid_request_error")
+      R.Status = BatchItemStatus::Rejected;
     if (R.Error.empty()) R.Error = "errored";
   }
   return R;
@@ -261,6 +265,8 @@ const char *batchItemStatusName(BatchItemStatus S) {
       return "succeeded";
     case BatchItemStatus::Errored:
       return "errored";
+    case BatchItemStatus::Rejected:
+      return "rejected";
     case BatchItemStatus::Expired:
       return "expired";
     case BatchItemStatus::Canceled:

@@ -60,7 +60,8 @@ json chatAnswer(bool OpenAI, const json &Body) {
 
 /// Plays one provider's batch API. Polls answer `in_progress` PollsToEnd-1
 /// times, then the final status. Mode: "" (all succeed), "expired" (items
-/// after the first expire), "partial" (the last item fails), "failed" (the
+/// after the first expire), "partial" (the last item fails), "rejected" (the
+/// last item's request is refused: 400, invalid_request_error), "failed" (the
 /// batch fails), "slow" (never ends), "busy" (every poll: 429 with
 /// `Retry-After: 120`).
 class BatchApi : public HttpTransport {
@@ -140,7 +141,8 @@ class BatchApi : public HttpTransport {
                      {"data", json::array({{{"code", "bad"}, {"message", "bad line"}}})}};
     if (S == "completed" || S == "expired") {
       B["output_file_id"] = "file-out";
-      if (Mode == "expired" || Mode == "partial") B["error_file_id"] = "file-err";
+      if (Mode == "expired" || Mode == "partial" || Mode == "rejected")
+        B["error_file_id"] = "file-err";
     }
     return B;
   }
@@ -151,8 +153,8 @@ class BatchApi : public HttpTransport {
     std::string Out;
     for (size_t K = Items.size(); K-- > 0;) {
       auto &[Id, Body] = Items[K];
-      bool Fails =
-          (Mode == "expired" && K > 0) || (Mode == "partial" && K + 1 == Items.size());
+      bool Fails = (Mode == "expired" && K > 0) ||
+                   ((Mode == "partial" || Mode == "rejected") && K + 1 == Items.size());
       if (OpenAI) {
         if (Good != !Fails) continue;
         json L = {{"id", "batch_req_" + std::to_string(K)}, {"custom_id", Id}};
@@ -163,14 +165,16 @@ class BatchApi : public HttpTransport {
           L["response"] = nullptr;
           L["error"] = {{"code", "batch_expired"}, {"message", "window closed"}};
         } else {
-          L["response"] = {{"status_code", 500},
+          long Code = Mode == "rejected" ? 400 : 500;
+          L["response"] = {{"status_code", Code},
                            {"body", {{"error", {{"message", "server fault"}}}}}};
           L["error"] = nullptr;
         }
         Out += L.dump() + "\n";
         continue;
       }
-      json Inner = {{"type", "api_error"}, {"message", "server fault"}};
+      json Inner = {{"type", Mode == "rejected" ? "invalid_request_error" : "api_error"},
+                    {"message", "server fault"}};
       json Errored = {{"type", "errored"},
                       {"error", {{"type", "error"}, {"error", Inner}}}};
       json Res = !Fails
@@ -338,6 +342,20 @@ TEST_P(BatchBoth, APartlyFailedBatchFailsOnlyItsFailedItems) {
   EXPECT_EQ(Out->Items[2].Status, BatchItemStatus::Errored);
   EXPECT_NE(Out->Items[2].Error.find("server fault"), std::string::npos)
       << Out->Items[2].Error;
+}
+
+TEST_P(BatchBoth, ARequestTheProviderRejectedIsNotRetryable) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "rejected";
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, nullptr), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Out->Items[0].Status, BatchItemStatus::Succeeded);
+  EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Rejected);
+  EXPECT_STREQ(batchItemStatusName(Out->Items[1].Status), "rejected");
 }
 
 TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
