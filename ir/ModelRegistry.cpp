@@ -91,7 +91,7 @@ RegistryProvider readProvider(const std::string &Name, const YAML::Node &N) {
                            std::pair{"api_key_env", &P.ApiKeyEnv},
                            std::pair{"batch_poll_ms", &P.BatchPollMs},
                            std::pair{"batch_poll_max_ms", &P.BatchPollMaxMs},
-                           std::pair{"batch_discount", &P.BatchDiscount}}) {
+                           std::pair{"batch_price_share", &P.BatchPriceShare}}) {
     if (!N[Key]) continue;
     if (!N[Key].IsScalar()) {
       P.Problem = fmt::format("`providers.{}.{}` must be a string", Name, Key);
@@ -99,6 +99,7 @@ RegistryProvider readProvider(const std::string &Name, const YAML::Node &N) {
     }
     *Slot = N[Key].as<std::string>();
   }
+  P.OldBatchDiscount = static_cast<bool>(N["batch_discount"]);
   return P;
 }
 

@@ -46,7 +46,9 @@ struct RegistryProvider {
   bool Given = false;  ///< Present and not null.
   std::string Api, BaseUrl, ApiKeyEnv;
   /// Batch mode's settings as written (checked by runtime/llm/Providers.cpp).
-  std::string BatchPollMs, BatchPollMaxMs, BatchDiscount;
+  std::string BatchPollMs, BatchPollMaxMs, BatchPriceShare;
+  /// The key's first name, `batch_discount`, is present (refused by orchrt).
+  bool OldBatchDiscount = false;
   /// "`providers.p` must be a mapping", "`providers.p.api` must be a
   /// string", or "".
   std::string Problem;

@@ -106,7 +106,8 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
   if (P.Context.BatchExecution)
     OS << "\nexecution: batch (context.execution): the ready model steps of each level "
           "go through their provider's batch API (OpenAI Batch API, Anthropic Message "
-          "Batches) at half price; results can take up to 24 hours\n";
+          "Batches) at half price; results can take up to 24 hours; a batch holds at "
+          "most -j steps, so give a wide level a -j as wide\n";
   bool AnyModel = false;
   for (const ir::Step &S : P.Steps) {
     if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
@@ -134,7 +135,7 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
                    "it is never batched)\n"
                  : "    goes by: its provider's batch API with the level's other "
                    "model steps, at the batch price (half, or the registry's "
-                   "`batch_discount`); a retry is a normal request\n");
+                   "`batch_price_share`); a retry is a normal request\n");
   }
   if (!P.AutoTags.empty()) {
     OS << "\nAUTO values:\n";

@@ -4,8 +4,9 @@
 // that starts in one loop turn (the ready steps of a level) goes out in
 // one batch a model (runtime/llm/Batch.h), at the providers' batch price.
 // An item that expired, was cancelled or failed fails its attempt
-// (retryable): the scheduler applies the step's own policy, and a retry
-// is a normal request (batch mode batches first attempts only).
+// (retryable, unless the provider rejected the request: a 4xx): the scheduler applies the
+// step's own policy, and a retry is a normal request (batch mode batches first attempts
+// only).
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
@@ -88,12 +89,14 @@ std::vector<ActionResult> LlmSteps::runBatch(const std::string &Model,
                    ? structuredResult(*R.Response->Structured)
                    : ActionResult::success(json{{"output", R.Response->Text}});
     } else {
-      // A budget's refusal is final; an expired, cancelled or failed item
-      // may succeed as a normal request (the step's retry policy).
+      // A budget's refusal and a request the provider rejected (4xx) are
+      // final; an expired, cancelled or failed item may succeed as a
+      // normal request (the step's retry policy).
       Out[K] = ActionResult::failure(
           fmt::format("batch {} ({}): {}", B->Id.empty() ? "-" : B->Id,
                       llm::batchItemStatusName(R.Status), R.Error),
-          R.Status != llm::BatchItemStatus::Refused);
+          R.Status != llm::BatchItemStatus::Refused &&
+              R.Status != llm::BatchItemStatus::Rejected);
     }
     Out[K].Batch = B->Id;
   }

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "ir/Json.h"
 #include "ir/JsonLimits.h"
@@ -33,12 +35,31 @@ std::string str(const json &J, const char *Key) {
   return It != J.end() && It->is_string() ? It->get<std::string>() : std::string();
 }
 
+/// Sleeps \p D on \p Clk in slices, returning early (false) when \p Cancel
+/// becomes true.
+bool sleepUnlessCancelled(Clock &Clk, std::chrono::milliseconds D,
+                          const std::atomic<bool> *Cancel) {
+  while (D.count() > 0) {
+    if (Cancel && *Cancel) return false;
+    std::chrono::milliseconds Slice = std::min(D, std::chrono::milliseconds(100));
+    Clk.sleepFor(Slice);
+    D -= Slice;
+  }
+  return !(Cancel && *Cancel);
+}
+
 /// The batch protocol's HTTP exchanges, with the client's retries (a
-/// transport failure, 408, 409, 429, 5xx) and its redaction.
+/// transport failure, 408, 409, 429, 5xx) and its redaction. \p Cancel,
+/// when it becomes true, ends an exchange at once: the transport drops the
+/// request and a retry's backoff stops waiting (cancelled() then says so).
 class Wire {
  public:
-  Wire(Client &C, HttpTransport &T, Clock &Clk, std::vector<Header> Auth)
-      : C(C), T(T), Clk(Clk), Auth(std::move(Auth)) {}
+  Wire(Client &C, HttpTransport &T, Clock &Clk, std::vector<Header> Auth,
+       const std::atomic<bool> *Cancel)
+      : C(C), T(T), Clk(Clk), Auth(std::move(Auth)), Cancel(Cancel) {}
+
+  /// Whether the cancel flag is set.
+  bool cancelled() const { return Cancel && *Cancel; }
 
   /// Sends \p Method \p Url; a 2xx answer's body.
   llvm::Expected<std::string> send(const std::string &Method, const std::string &Url,
@@ -52,8 +73,10 @@ class Wire {
       R.Headers.push_back({"Content-Type", ContentType});
     R.Body = std::move(Body);
     R.Timeout = C.config().Timeout;
+    R.Cancel = Cancel;
     std::string Last;
     for (unsigned Attempt = 1;; ++Attempt) {
+      if (cancelled()) return interrupted(Method, Url);
       llvm::Expected<HttpResponse> Resp = T.post(R);
       std::string RetryAfter;
       if (!Resp) {
@@ -77,8 +100,29 @@ class Wire {
         return fail(fmt::format("provider `{}`: {} {} failed after {} attempts: {}",
                                 C.config().Name, Method, C.redacted(path(Url)), Attempt,
                                 Last));
-      Clk.sleepFor(C.backoff(Attempt, RetryAfter));
+      if (!sleepUnlessCancelled(Clk, C.backoff(Attempt, RetryAfter), Cancel))
+        return interrupted(Method, Url);
     }
+  }
+
+  /// POSTs \p Url once: no retry, a short timeout, deaf to the cancel flag
+  /// (it is what a cancel sends). The answer as a JSON object, when it is
+  /// one with a 2xx status.
+  std::optional<json> postOnce(const std::string &Url) {
+    HttpRequest R;
+    R.Url = Url;
+    R.Headers = Auth;
+    R.Headers.push_back({"Content-Type", "application/json"});
+    R.Timeout = std::min(C.config().Timeout, std::chrono::milliseconds(10000));
+    llvm::Expected<HttpResponse> Resp = T.post(R);
+    if (!Resp) {
+      llvm::consumeError(Resp.takeError());
+      return std::nullopt;
+    }
+    if (Resp->Status < 200 || Resp->Status >= 300) return std::nullopt;
+    json J = ir::parseJsonBounded(Resp->Body);
+    if (!J.is_object()) return std::nullopt;
+    return J;
   }
 
   /// send(), its body parsed as a JSON object.
@@ -97,6 +141,11 @@ class Wire {
   }
 
  private:
+  llvm::Error interrupted(const std::string &Method, const std::string &Url) {
+    return fail(fmt::format("provider `{}`: {} {} interrupted (the run was cancelled)",
+                            C.config().Name, Method, C.redacted(path(Url))));
+  }
+
   /// The URL without its origin, for messages.
   static std::string path(llvm::StringRef Url) {
     size_t Scheme = Url.find("://");
@@ -108,6 +157,7 @@ class Wire {
   HttpTransport &T;
   Clock &Clk;
   std::vector<Header> Auth;
+  const std::atomic<bool> *Cancel;
 };
 
 /// A multipart/form-data body with `purpose=batch` and \p Jsonl as the
@@ -123,19 +173,6 @@ std::string multipart(const std::string &Jsonl, std::string &ContentType) {
          "\r\nContent-Disposition: form-data; name=\"file\"; "
          "filename=\"batch.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n" +
          Jsonl + "\r\n--" + Boundary + "--\r\n";
-}
-
-/// Sleeps \p D on \p Clk in slices, returning early (false) when \p Cancel
-/// becomes true.
-bool sleepUnlessCancelled(Clock &Clk, std::chrono::milliseconds D,
-                          const std::atomic<bool> *Cancel) {
-  while (D.count() > 0) {
-    if (Cancel && *Cancel) return false;
-    std::chrono::milliseconds Slice = std::min(D, std::chrono::milliseconds(100));
-    Clk.sleepFor(Slice);
-    D -= Slice;
-  }
-  return !(Cancel && *Cancel);
 }
 
 /// One result line: the item's answer body, or its error.
@@ -174,6 +211,8 @@ LineResult openAiLine(const json &L) {
   } else {
     R.Error = fmt::format("HTTP {}", Status);
   }
+  if (Status >= 400 && Status < 500 && Status != 408 && Status != 409 && Status != 429)
+    R.Status = BatchItemStatus::Rejected;
   if (R.Error.empty()) R.Error = "no answer";
   return R;
 }
@@ -199,6 +238,8 @@ LineResult anthropicLine(const json &L) {
     if (E && E->is_object() && E->contains("error") && (*E)["error"].is_object())
       E = &(*E)["error"];
     R.Error = E && E->is_object() ? str(*E, "message") : "";
+    if (E && E->is_object() && str(*E, "type") == "invalid_request_error")
+      R.Status = BatchItemStatus::Rejected;
     if (R.Error.empty()) R.Error = "errored";
   }
   return R;
@@ -224,6 +265,8 @@ const char *batchItemStatusName(BatchItemStatus S) {
       return "succeeded";
     case BatchItemStatus::Errored:
       return "errored";
+    case BatchItemStatus::Rejected:
+      return "rejected";
     case BatchItemStatus::Expired:
       return "expired";
     case BatchItemStatus::Canceled:
@@ -279,8 +322,14 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
   }
   Clock::TimePoint T0 = Clk.now();
   std::string BatchId;
-  // Settles every hold: each item's own call, with its share of nothing
-  // when the batch failed as a whole.
+  // The batch was created but its results were never read (cancelled, or
+  // a poll or a download failed): an item without a result may have run
+  // and been billed.
+  bool Unread = false;
+  // Settles every hold: each item's own call; an item without an answer
+  // costs nothing when it never ran, and its hold's estimate (the request's
+  // bytes / 4, its max_tokens up to 1024), marked estimated, when it may
+  // have run unread.
   auto Settle = [&] {
     auto Latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - T0);
     for (size_t K = 0; K < Items.size(); ++K) {
@@ -299,12 +348,42 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
       }
       if (!E.Ok) {
         E.Error = Res.Error;
-        E.Calls = Res.Response ? 1 : 0;  // unanswered: no request is billed
+        E.Calls = Res.Response ? 1 : 0;  // it never ran: no request is billed
+        if (!Res.Response && Unread) {
+          E.Calls = 1;
+          E.Estimated = true;
+          E.Tokens.InputTokens = Starts[K].Body.size() / 4;
+          E.Tokens.OutputTokens =
+              Starts[K].MaxTokens ? std::min(Starts[K].MaxTokens, 1024u) : 1024u;
+        }
       }
       Items[K].Request.Observer->callEnded(Holds[K], Starts[K], E);
     }
   };
+  std::string Base = trimmed(P.BaseUrl);
+  std::string BatchUrl = OpenAI ? Base + "/batches" : Base + "/v1/messages/batches";
+  json Batch;
+  auto Status = [&] { return str(Batch, OpenAI ? "status" : "processing_status"); };
+  auto Ended = [&] {
+    std::string S = Status();
+    return OpenAI
+               ? S == "completed" || S == "failed" || S == "expired" || S == "cancelled"
+               : S == "ended";
+  };
+  std::optional<Wire> W;
+  bool CancelSent = false;
+  // Once a batch exists and has not ended: one cancel request, no retry
+  // (an interrupt must not wait on it), so that nothing keeps running and
+  // billing at the provider after we stop waiting for it.
+  auto CancelBatch = [&] {
+    if (!W || BatchId.empty() || CancelSent || Ended()) return;
+    CancelSent = true;
+    if (std::optional<json> B = W->postOnce(BatchUrl + "/" + BatchId + "/cancel"))
+      Batch = std::move(*B);
+  };
   auto FailAll = [&](llvm::Error E) -> llvm::Expected<BatchOutcome> {
+    Unread = !BatchId.empty() && Status() != "failed";  // a failed batch ran nothing
+    CancelBatch();
     std::string Why = C.redacted(llvm::toString(std::move(E)));
     for (size_t K = 0; K < Items.size(); ++K)
       if (Sent[K]) Out.Items[K].Error = Why;
@@ -314,12 +393,9 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
   if (ById.empty()) return Out;
   llvm::Expected<std::vector<Header>> Auth = C.authHeaders();
   if (!Auth) return FailAll(Auth.takeError());
-  Wire W(C, T, Clk, std::move(*Auth));
-  std::string Base = trimmed(P.BaseUrl);
-  std::string BatchUrl = OpenAI ? Base + "/batches" : Base + "/v1/messages/batches";
+  W.emplace(C, T, Clk, std::move(*Auth), Cancel);
 
   // Create the batch.
-  json Batch;
   if (OpenAI) {
     std::string Jsonl;
     for (size_t K = 0; K < Items.size(); ++K)
@@ -332,16 +408,16 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
     std::string Type;
     std::string Form = multipart(Jsonl, Type);
     llvm::Expected<json> File =
-        W.sendJson("POST", Base + "/files", std::move(Form), Type);
+        W->sendJson("POST", Base + "/files", std::move(Form), Type);
     if (!File) return FailAll(File.takeError());
     if (str(*File, "id").empty())
       return FailAll(
           fail(fmt::format("provider `{}` answered the upload without an `id`", P.Name)));
     llvm::Expected<json> B =
-        W.sendJson("POST", BatchUrl,
-                   dumpJson(json{{"input_file_id", str(*File, "id")},
-                                 {"endpoint", "/v1/chat/completions"},
-                                 {"completion_window", "24h"}}));
+        W->sendJson("POST", BatchUrl,
+                    dumpJson(json{{"input_file_id", str(*File, "id")},
+                                  {"endpoint", "/v1/chat/completions"},
+                                  {"completion_window", "24h"}}));
     if (!B) return FailAll(B.takeError());
     Batch = std::move(*B);
   } else {
@@ -351,41 +427,39 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
         Requests.push_back(
             json{{"custom_id", Items[K].CustomId}, {"params", json::parse(Bodies[K])}});
     llvm::Expected<json> B =
-        W.sendJson("POST", BatchUrl, dumpJson(json{{"requests", std::move(Requests)}}));
+        W->sendJson("POST", BatchUrl, dumpJson(json{{"requests", std::move(Requests)}}));
     if (!B) return FailAll(B.takeError());
     Batch = std::move(*B);
   }
-  BatchId = str(Batch, "id");
-  if (BatchId.empty() || BatchId.find_first_of("/?#") != std::string::npos)
+  std::string NewId = str(Batch, "id");
+  if (NewId.empty() || NewId.find_first_of("/?#") != std::string::npos)
     return FailAll(
         fail(fmt::format("provider `{}` created a batch without a usable `id`", P.Name)));
+  BatchId = NewId;
   Out.Id = BatchId;
 
   // Poll until it ends, backing off; a cancel cancels the batch.
-  auto Status = [&] { return str(Batch, OpenAI ? "status" : "processing_status"); };
-  auto Ended = [&] {
-    std::string S = Status();
-    return OpenAI
-               ? S == "completed" || S == "failed" || S == "expired" || S == "cancelled"
-               : S == "ended";
-  };
   std::chrono::milliseconds Wait = P.BatchPollInitial;
   bool Cancelled = false;
   while (!Ended()) {
     if (!sleepUnlessCancelled(Clk, Wait, Cancel)) {
       Cancelled = true;
-      llvm::Expected<json> B = W.sendJson("POST", BatchUrl + "/" + BatchId + "/cancel");
-      if (B)
-        Batch = std::move(*B);
-      else
-        llvm::consumeError(B.takeError());  // the batch may still end on its own
       break;
     }
-    llvm::Expected<json> B = W.sendJson("GET", BatchUrl + "/" + BatchId);
+    llvm::Expected<json> B = W->sendJson("GET", BatchUrl + "/" + BatchId);
     ++Out.Polls;
+    if (!B && W->cancelled()) {
+      llvm::consumeError(B.takeError());
+      Cancelled = true;
+      break;
+    }
     if (!B) return FailAll(B.takeError());
     Batch = std::move(*B);
     Wait = std::min(Wait * 2, std::max(P.BatchPollMax, P.BatchPollInitial));
+  }
+  if (Cancelled) {
+    Unread = true;
+    CancelBatch();  // the batch may still end on its own
   }
   Out.Status = Cancelled ? "cancelled" : Status();
 
@@ -408,7 +482,7 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
         return FailAll(
             fail(fmt::format("provider `{}` named an unusable `{}`", P.Name, F)));
       llvm::Expected<std::string> Text =
-          W.send("GET", Base + "/files/" + Id + "/content");
+          W->send("GET", Base + "/files/" + Id + "/content");
       if (!Text) return FailAll(Text.takeError());
       for (const json &L : jsonLines(*Text)) Lines.push_back(openAiLine(L));
     }
@@ -418,7 +492,7 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
     std::string Url = str(Batch, "results_url");
     if (!llvm::StringRef(Url).starts_with(Base + "/"))
       Url = BatchUrl + "/" + BatchId + "/results";
-    llvm::Expected<std::string> Text = W.send("GET", Url);
+    llvm::Expected<std::string> Text = W->send("GET", Url);
     if (!Text) return FailAll(Text.takeError());
     for (const json &L : jsonLines(*Text)) Lines.push_back(anthropicLine(L));
   }

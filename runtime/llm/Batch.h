@@ -46,7 +46,10 @@ struct BatchItem {
 /// How one item ended.
 enum class BatchItemStatus {
   Succeeded,
-  Errored,   ///< The provider answered the item with an error.
+  Errored,   ///< The provider answered the item with an error that may pass.
+  Rejected,  ///< The provider refused the request itself (a 4xx other than
+             ///< 408, 409, 429; Anthropic's invalid_request_error): asking
+             ///< again would fail the same way.
   Expired,   ///< The batch's window closed before the item ran.
   Canceled,  ///< The batch was cancelled before the item ran.
   Refused,   ///< The call observer refused it (a budget): never sent.

@@ -55,7 +55,7 @@ struct ProviderConfig {
   std::chrono::milliseconds BatchPollInitial{2000};
   std::chrono::milliseconds BatchPollMax{60000};
   /// What a batched request costs, as a share of its normal price (both
-  /// providers charge half; `providers.<name>.batch_discount`).
+  /// providers charge half; `providers.<name>.batch_price_share`).
   double BatchPriceFactor = 0.5;
 };
 

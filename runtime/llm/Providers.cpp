@@ -61,7 +61,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                                                const EnvLookup &Env) {
   ProviderConfig P;
   std::string ProviderName = providerNameFor(Model, Registry);
-  std::string Api, BaseUrl, KeyEnv, PollMs, PollMaxMs, Discount;
+  std::string Api, BaseUrl, KeyEnv, PollMs, PollMaxMs, Share;
   if (!Registry.empty()) {
     llvm::Expected<ir::ModelRegistry> R = readRegistry(Registry);
     if (!R) return R.takeError();
@@ -72,7 +72,15 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
       KeyEnv = Section->ApiKeyEnv;
       PollMs = Section->BatchPollMs;
       PollMaxMs = Section->BatchPollMaxMs;
-      Discount = Section->BatchDiscount;
+      Share = Section->BatchPriceShare;
+      // The key's first name said the opposite of its value (0.5: half
+      // price, not half off): refused by name rather than misread.
+      if (Section->OldBatchDiscount)
+        return fail(fmt::format(
+            "model registry `{}`: `providers.{}.batch_discount` is now "
+            "`batch_price_share`: the share of the normal price a batched request "
+            "costs (0.5 = half price; 0.2 = you pay a fifth)",
+            Registry, ProviderName));
     }
   }
   P.Name = ProviderName;
@@ -88,12 +96,13 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
           Registry, ProviderName, Key));
     *Slot = std::chrono::milliseconds(N);
   }
-  if (!Discount.empty()) {
+  if (!Share.empty()) {
     double D = -1;
-    if (!llvm::to_float(Discount, D) || !(D >= 0 && D <= 1))
+    if (!llvm::to_float(Share, D) || !(D >= 0 && D <= 1))
       return fail(fmt::format(
-          "model registry `{}`: `providers.{}.batch_discount` must be a number from 0 "
-          "to 1 (the share of the normal price a batched request costs)",
+          "model registry `{}`: `providers.{}.batch_price_share` must be a number from "
+          "0 to 1 (the share of the normal price a batched request costs: 0.5 = half "
+          "price)",
           Registry, ProviderName));
     P.BatchPriceFactor = D;
   }

@@ -160,11 +160,17 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
         One.InputTokens = (S.Body.size() + 3) / 4 * E.Tokens.Unreported;
         One.OutputTokens = (E.Answer.size() + 3) / 4 + 1;
       }
-      warnOnce("usage:" + S.Provider.str(),
-               fmt::format("provider `{}` answered model `{}` without token counts "
-                           "(`usage`): tokens and cost are estimated from the sizes of "
-                           "the request and the answer",
-                           S.Provider, S.Model));
+      if (E.Estimated && !S.Batch.empty())
+        warnOnce("unread:" + S.Batch.str(),
+                 fmt::format("batch {} of provider `{}` ended before its results were "
+                             "read: each unread request is charged its estimate",
+                             S.Batch, S.Provider));
+      else
+        warnOnce("usage:" + S.Provider.str(),
+                 fmt::format("provider `{}` answered model `{}` without token counts "
+                             "(`usage`): tokens and cost are estimated from the sizes "
+                             "of the request and the answer",
+                             S.Provider, S.Model));
     }
     if (Limits.MaxCostUsd > 0 && In == 0 && Out == 0)
       warnOnce("price:" + S.Model.str(),

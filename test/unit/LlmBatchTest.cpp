@@ -60,8 +60,10 @@ json chatAnswer(bool OpenAI, const json &Body) {
 
 /// Plays one provider's batch API. Polls answer `in_progress` PollsToEnd-1
 /// times, then the final status. Mode: "" (all succeed), "expired" (items
-/// after the first expire), "partial" (the last item fails), "failed" (the
-/// batch fails), "slow" (never ends).
+/// after the first expire), "partial" (the last item fails), "rejected" (the
+/// last item's request is refused: 400, invalid_request_error), "failed" (the
+/// batch fails), "slow" (never ends), "busy" (every poll: 429 with
+/// `Retry-After: 120`).
 class BatchApi : public HttpTransport {
  public:
   explicit BatchApi(bool OpenAI) : OpenAI(OpenAI) {}
@@ -99,6 +101,9 @@ class BatchApi : public HttpTransport {
     if (Url.ends_with("/batch_1") || Url.ends_with("/msgbatch_1")) {
       ++Polls;
       if (AfterPoll) AfterPoll(Polls);
+      if (Mode == "busy")
+        return HttpResponse{
+            429, {{"retry-after", "120"}}, R"({"error":{"message":"slow down"}})"};
       return Ok(batchObject());
     }
     if (Url.ends_with("/files/file-out/content"))
@@ -136,7 +141,8 @@ class BatchApi : public HttpTransport {
                      {"data", json::array({{{"code", "bad"}, {"message", "bad line"}}})}};
     if (S == "completed" || S == "expired") {
       B["output_file_id"] = "file-out";
-      if (Mode == "expired" || Mode == "partial") B["error_file_id"] = "file-err";
+      if (Mode == "expired" || Mode == "partial" || Mode == "rejected")
+        B["error_file_id"] = "file-err";
     }
     return B;
   }
@@ -147,8 +153,8 @@ class BatchApi : public HttpTransport {
     std::string Out;
     for (size_t K = Items.size(); K-- > 0;) {
       auto &[Id, Body] = Items[K];
-      bool Fails =
-          (Mode == "expired" && K > 0) || (Mode == "partial" && K + 1 == Items.size());
+      bool Fails = (Mode == "expired" && K > 0) ||
+                   ((Mode == "partial" || Mode == "rejected") && K + 1 == Items.size());
       if (OpenAI) {
         if (Good != !Fails) continue;
         json L = {{"id", "batch_req_" + std::to_string(K)}, {"custom_id", Id}};
@@ -159,14 +165,16 @@ class BatchApi : public HttpTransport {
           L["response"] = nullptr;
           L["error"] = {{"code", "batch_expired"}, {"message", "window closed"}};
         } else {
-          L["response"] = {{"status_code", 500},
+          long Code = Mode == "rejected" ? 400 : 500;
+          L["response"] = {{"status_code", Code},
                            {"body", {{"error", {{"message", "server fault"}}}}}};
           L["error"] = nullptr;
         }
         Out += L.dump() + "\n";
         continue;
       }
-      json Inner = {{"type", "api_error"}, {"message", "server fault"}};
+      json Inner = {{"type", Mode == "rejected" ? "invalid_request_error" : "api_error"},
+                    {"message", "server fault"}};
       json Errored = {{"type", "errored"},
                       {"error", {{"type", "error"}, {"error", Inner}}}};
       json Res = !Fails
@@ -307,22 +315,38 @@ TEST_P(BatchBoth, AnExpiredBatchMarksTheItemsItDidNotRun) {
   EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Expired);
   EXPECT_FALSE(Obs.Ended["b"].second.Ok);
   EXPECT_EQ(Obs.Ended["b"].second.Calls, 0u);  // never ran: not billed
+  EXPECT_FALSE(Obs.Ended["b"].second.Estimated);
 }
 
+/// An item settled unread (its batch cancelled or lost before its results
+/// were read): it may have run, so it is charged its hold's estimate.
+void expectChargedAnEstimate(const CallEnd &E) {
+  EXPECT_FALSE(E.Ok);
+  EXPECT_TRUE(E.Estimated);
+  EXPECT_EQ(E.Calls, 1u);
+  EXPECT_GT(E.Tokens.InputTokens, 0u);
+  EXPECT_GT(E.Tokens.OutputTokens, 0u);
+}
+
+// "partial": the failed item may pass when asked again (errored);
+// "rejected": the provider refused its request (4xx), final (rejected).
 TEST_P(BatchBoth, APartlyFailedBatchFailsOnlyItsFailedItems) {
   bool OpenAI = GetParam();
-  BatchApi Api(OpenAI);
-  Api.Mode = "partial";
-  FakeClock Clk;
-  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
-  llvm::Expected<BatchOutcome> Out =
-      runBatch(C, Api, Clk, items({"a", "b", "c"}, nullptr), nullptr);
-  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
-  EXPECT_EQ(Out->Items[0].Status, BatchItemStatus::Succeeded);
-  EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Succeeded);
-  EXPECT_EQ(Out->Items[2].Status, BatchItemStatus::Errored);
-  EXPECT_NE(Out->Items[2].Error.find("server fault"), std::string::npos)
-      << Out->Items[2].Error;
+  for (auto [Mode, Want] : {std::pair{"partial", BatchItemStatus::Errored},
+                            std::pair{"rejected", BatchItemStatus::Rejected}}) {
+    BatchApi Api(OpenAI);
+    Api.Mode = Mode;
+    FakeClock Clk;
+    Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+    llvm::Expected<BatchOutcome> Out =
+        runBatch(C, Api, Clk, items({"a", "b", "c"}, nullptr), nullptr);
+    ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+    EXPECT_EQ(Out->Items[0].Status, BatchItemStatus::Succeeded);
+    EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Succeeded);
+    EXPECT_EQ(Out->Items[2].Status, Want) << Mode;
+    EXPECT_NE(Out->Items[2].Error.find("server fault"), std::string::npos)
+        << Out->Items[2].Error;
+  }
 }
 
 TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
@@ -346,6 +370,59 @@ TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
   for (const BatchItemResult &R : Out->Items)
     EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
   EXPECT_EQ(Obs.Ended.size(), 2u);  // every hold settled
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
+}
+
+TEST_P(BatchBoth, AnInterruptDuringARetrysBackoffCancelsTheBatchOnce) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "busy";
+  std::atomic<bool> Cancel{false};
+  Api.AfterPoll = [&](unsigned) { Cancel = true; };  // Ctrl-C while it waits
+  FakeClock Clk;
+  ProviderConfig P = provider(OpenAI);
+  P.MaxRetries = 4;
+  Client C(P, Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.Polls, 1u);  // no retry of the poll after the interrupt
+  // The backoff stopped at once: only the first poll interval was slept,
+  // not Retry-After (120 s) per retry.
+  EXPECT_LT(Clk.Slept, 120000ms);
+  unsigned Cancels = 0;
+  for (const HttpRequest &R : Api.Seen) {
+    if (llvm::StringRef(R.Url).ends_with("_1/cancel")) {
+      ++Cancels;
+      EXPECT_EQ(R.Cancel, nullptr);  // the cancel itself is not interruptible
+    } else {
+      EXPECT_EQ(R.Cancel, &Cancel) << R.Url;  // the transport can drop it
+    }
+  }
+  EXPECT_EQ(Cancels, 1u);
+  EXPECT_TRUE(Api.Cancelled);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
+}
+
+TEST_P(BatchBoth, APollThatFailsForGoodCancelsTheBatchBeforeFailing) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "busy";
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);  // no retries
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_FALSE(bool(Out));
+  llvm::consumeError(Out.takeError());
+  EXPECT_TRUE(Api.Cancelled);  // not left running (and billing) at the provider
+  EXPECT_TRUE(llvm::StringRef(Api.Seen.back().Url).ends_with("_1/cancel"));
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
 }
 
 TEST_P(BatchBoth, ABudgetsRefusalKeepsAnItemOutOfTheBatch) {
@@ -380,6 +457,9 @@ TEST(Batch, AFailedOpenAIBatchIsAnErrorAndSettlesEveryHold) {
   EXPECT_NE(Msg.find("bad line"), std::string::npos) << Msg;
   EXPECT_EQ(Obs.Ended.size(), 2u);
   EXPECT_FALSE(Obs.Ended["a"].second.Ok);
+  EXPECT_EQ(Obs.Ended["a"].second.Calls, 0u);  // a failed batch ran nothing
+  EXPECT_FALSE(Obs.Ended["a"].second.Estimated);
+  EXPECT_FALSE(Api.Cancelled);  // it had ended
 }
 
 TEST(Batch, AResultsUrlOnAnotherHostIsNotFollowed) {

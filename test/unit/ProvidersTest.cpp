@@ -65,6 +65,22 @@ TEST(Providers, MalformedRegistriesAreErrorsNotCrashes) {
   }
 }
 
+TEST(Providers, BatchPriceShareAndItsOldNameRefused) {
+  std::string R = registry("providers:\n  openai:\n    batch_price_share: 0.2\n");
+  auto P = resolveProvider("gpt", R, env({{"OPENAI_API_KEY", "k"}}));
+  ASSERT_TRUE(bool(P)) << llvm::toString(P.takeError());
+  EXPECT_DOUBLE_EQ(P->BatchPriceFactor, 0.2);  // a fifth of the price
+  llvm::sys::fs::remove(R);
+  R = registry("providers:\n  openai:\n    batch_discount: 0.2\n");
+  P = resolveProvider("gpt", R, env({{"OPENAI_API_KEY", "k"}}));
+  ASSERT_FALSE(bool(P));
+  std::string Msg = llvm::toString(P.takeError());
+  EXPECT_NE(Msg.find("`providers.openai.batch_discount` is now `batch_price_share`"),
+            std::string::npos)
+      << Msg;
+  llvm::sys::fs::remove(R);
+}
+
 TEST(Providers, MaxTokensLimitIsTheIrOne) {
   auto Try = [](int64_t N) {
     std::string R =
