@@ -311,6 +311,15 @@ class Evaluator {
     return L ? &L->second : nullptr;
   }
 
+  /// Refuses \p V, the value of \p E, where it would sit inside another
+  /// value (a list, mapping or tuple literal, an argument): `dictsort` pairs
+  /// there lose their tuple marking, and a generator compares by identity.
+  llvm::Error notNested(const Expr *E, const Val &V) {
+    if (V.Pairs) return fail(E, PairsOnly);
+    if (V.Generator) return fail(E, GeneratorOnly);
+    return llvm::Error::success();
+  }
+
   const EvalScope &Scope;
   unsigned Depth = 0;
   /// Names bound by enclosing statements, outermost first.
@@ -489,6 +498,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       for (const Expr *I : llvm::cast<ListExpr>(E)->items()) {
         llvm::Expected<Val> V = defined(I);
         if (!V) return V.takeError();
+        if (llvm::Error Err = notNested(I, *V)) return Err;
         if (V->Markup)
           return fail(I,
                       "a `tojson` result inside a list is not supported (Jinja "
@@ -519,8 +529,15 @@ llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   if (!R) return R.takeError();
   const json &X = L->V, &Y = R->V;
   // Python compares tuples with lists as unequal, and orders them not at all.
-  if ((L->Pairs || R->Pairs) && !Membership && Op != BinaryOp::Concat)
+  // Under `in`, a needle of pairs is refused; a container of pairs holds no
+  // list (a tuple never equals one), and its scalars are compared as usual.
+  if ((L->Pairs || R->Pairs) && Op != BinaryOp::Concat && (!Membership || L->Pairs))
     return fail(L->Pairs ? B->lhs() : B->rhs(), PairsOnly);
+  // A generator is compared by identity, and printed as `<generator ...>`;
+  // only `x in g` reads it as Jinja2 does.
+  if (L->Generator || (R->Generator && !Membership))
+    return fail(L->Generator ? B->lhs() : B->rhs(), GeneratorOnly);
+  if (Membership && R->Pairs && X.is_array()) return Val(json(Op == BinaryOp::NotIn));
   auto Wrap = [&](llvm::Expected<bool> V) -> llvm::Expected<Val> {
     if (!V) return fail(B, llvm::toString(V.takeError()));
     return Val(json(*V));
@@ -615,6 +632,7 @@ llvm::Expected<std::vector<json>> Evaluator::arguments(const FilterExpr *F,
   for (const Expr *A : F->args()) {
     llvm::Expected<Val> V = defined(A, /*TupleOk=*/F->isTest() && F->name() == "in");
     if (!V) return V.takeError();
+    if (llvm::Error Err = notNested(A, *V)) return Err;
     if (V->Markup && (F->isTest() || F->name() != "default"))
       return fail(A, "a `tojson` result as a filter argument is not supported");
     AnyMarkup |= V->Markup;
@@ -700,6 +718,8 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
   for (const Expr *A : F->args()) {
     llvm::Expected<Val> V = defined(A);
     if (!V) return V.takeError();
+    // `loop.changed()` compares a generator by identity.
+    if (llvm::Error Err = notNested(A, *V)) return Err;
     if (V->Markup)
       return fail(A, "a `tojson` result as a method argument is not supported");
     Args.push_back(std::move(V->V));
@@ -751,6 +771,7 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
                                   pyTypeName(K->V)));
         llvm::Expected<Val> V = defined(C->part(I + 1));
         if (!V) return V.takeError();
+        if (llvm::Error Err = notNested(C->part(I + 1), *V)) return Err;
         if (V->Markup)
           return fail(C->part(I + 1),
                       "a `tojson` result inside a mapping is not supported (Jinja "
@@ -768,6 +789,7 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
       for (const Expr *I : C->parts()) {
         llvm::Expected<Val> V = defined(I);
         if (!V) return V.takeError();
+        if (llvm::Error Err = notNested(I, *V)) return Err;
         if (V->Markup)
           return fail(I, "a `tojson` result inside a tuple is not supported");
         Bytes += approxBytes(V->V);
@@ -945,6 +967,8 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
 llvm::Expected<Val> Evaluator::slice(const CompoundExpr *C) {
   llvm::Expected<Val> BaseV = defined(C->part(0));
   if (!BaseV) return BaseV.takeError();
+  // Jinja2's generator is not subscriptable.
+  if (BaseV->Generator) return fail(C->part(0), GeneratorOnly);
   const json &B = BaseV->V;
   std::optional<int64_t> Bound[3];
   for (size_t I = 0; I < 3; ++I) {
@@ -1000,7 +1024,9 @@ llvm::Expected<Val> Evaluator::slice(const CompoundExpr *C) {
   }
   json Out = json::array();
   for (size_t I : Picks) Out.push_back(B[I]);
-  return Val(std::move(Out));
+  Val R(std::move(Out));
+  R.Pairs = BaseV->Pairs;  // a slice of a list of tuples
+  return R;
 }
 
 }  // namespace

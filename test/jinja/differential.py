@@ -281,6 +281,7 @@ STATEMENTS = [
     "{% set g = l | map('abs') %}{{ g.count(1) }}",
     "{% set g = l | map('abs') %}{{ g[0] }}",
     "{% set g = l | map('abs') %}{{ g | list }}",
+    "{% set p = [od | dictsort] %}{{ p }}", "{% for p in [od | dictsort] %}{{ p }}{% endfor %}",
     # Python methods in statements.
     "{% for k in d.keys() %}{{ k }};{% endfor %}", "{% for v in od.values() %}{{ v }};{% endfor %}",
     "{% for p in d.items() %}{{ p }}{% endfor %}",
@@ -611,7 +612,20 @@ def corpus(rng):
               "od | dictsort | first", "od | dictsort | join(',')", "od | dictsort | string",
               "od | dictsort | map('string') | join", "od | dictsort == [['a', 1]]",
               "od | dictsort | tojson", "od | dictsort | map('length') | list",
-              "['a', 1] in (od | dictsort)"]:
+              "['a', 1] in (od | dictsort)",
+              # `in` with pairs: a list is never a tuple; pairs as the needle
+              # are refused (review jinja5 #1). `od` has the pair ('zeta', 1).
+              "['zeta', 1] in (od | dictsort)", "['zeta', 1] not in (od | dictsort)",
+              "'zeta' in (od | dictsort)", "1 in (od | dictsort)",
+              "od | dictsort in [od | dictsort | list]", "['zeta', 1] is in (od | dictsort)",
+              # ... and through slices and literals (review jinja5 #2).
+              "(od | dictsort)[:1]", "(od | dictsort)[::-1]", "(od | dictsort)[1:] | join",
+              "(od | dictsort)[:1] == [['Beta', none]]", "(od | dictsort)[1:] | length",
+              "(od | dictsort)[:2] | map('first') | join", "[od | dictsort]",
+              "{'k': od | dictsort}", "[od | dictsort][0]", "[od | dictsort] == [[]]",
+              "(od | dictsort, 1)", "(l | map('abs'))[1:]", "[l | map('abs')]",
+              "l | map('abs') == [1, 2, 3]", "'x' ~ (l | map('abs'))",
+              "2 in (l | map('abs'))", "l | map('abs') in [l]"]:
         add(e)
     # Dedup, keeping order.
     seen, out = set(), []
