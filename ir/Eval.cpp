@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <optional>
+#include <utility>
 
 #include "ir/Filters.h"
 #include "ir/Methods.h"
@@ -99,6 +100,9 @@ TextStatus appendStr(std::string &Out, const Val &V) {
   return TextStatus::Ok;
 }
 
+/// Python's truth of \p V: a generator is true even when it yields nothing.
+bool truthy(const Val &V) { return V.Generator || truthy(V.V); }
+
 /// Where a dict view works.
 constexpr const char *ViewOnly =
     "a dict view (`.keys()`, `.values()`, `.items()`) is supported only in a "
@@ -107,8 +111,19 @@ constexpr const char *ViewOnly =
 
 /// Where the result of a generator filter works.
 constexpr const char *GeneratorOnly =
-    "Jinja2 answers this filter with a generator, which has no methods, items "
-    "or tests (other than `iterable`); read it with `| list` first";
+    "Jinja2 answers this filter with a generator, which prints as `<generator "
+    "...>`, has no length, items, methods or tests (other than `iterable`), is "
+    "compared by identity and is used up by its first read; read it once "
+    "through `list`, `join`, `first`, `sum`, `max`, `min`, `sort`, `map`, ... "
+    "or a `{% for %}`, or take `| list` first";
+
+/// The filters that read a generator as Jinja2 does: they iterate it once.
+bool generatorReader(llvm::StringRef Name) {
+  static const llvm::StringRef Ok[] = {
+      "batch", "d",   "default",    "first",      "join", "list", "map",
+      "max",   "min", "rejectattr", "selectattr", "sort", "sum",  "unique"};
+  return llvm::is_contained(Ok, Name);
+}
 
 /// Where a `dictsort` result works.
 constexpr const char *PairsOnly =
@@ -298,12 +313,16 @@ class Evaluator {
     json second;
     bool Generator = false;
     bool Pairs = false;
+    unsigned Reads = 0;  ///< Of a generator: a second read is refused.
   };
   /// What a statement bound to \p Name, innermost first, or null.
   const Local *localEntry(llvm::StringRef Name) const {
     for (auto It = Locals.rbegin(); It != Locals.rend(); ++It)
       if (It->first == Name) return &*It;
     return nullptr;
+  }
+  Local *localEntry(llvm::StringRef Name) {
+    return const_cast<Local *>(std::as_const(*this).localEntry(Name));
   }
   /// The value a statement bound to \p Name, innermost first, or null.
   const json *local(llvm::StringRef Name) const {
@@ -336,7 +355,14 @@ constexpr uint64_t MaxIterations = 10'000'000;
 
 llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   llvm::StringRef Id = N->name();
-  if (const Local *L = localEntry(Id)) {
+  if (Local *L = localEntry(Id)) {
+    // Jinja2's generator is empty after its first read.
+    if (L->Generator && L->Reads++)
+      return fail(N, fmt::format("`{}` holds a generator (`{{% set %}}` of a generator "
+                                 "filter), which its first read used up: Jinja2 reads "
+                                 "it as empty after that; take `| list` in the "
+                                 "`{{% set %}}` to read it again",
+                                 Id.str()));
     Val V(L->second);
     V.Loop = Id == "loop";  // a loop's own: `loop` cannot be assigned
     V.Generator = L->Generator;
@@ -485,7 +511,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       llvm::Expected<Val> V =
           defined(U->operand(), false, /*Loose=*/U->op() == UnaryOp::Not);
       if (!V) return V.takeError();
-      if (U->op() == UnaryOp::Not) return Val(json(!truthy(V->V)));
+      if (U->op() == UnaryOp::Not) return Val(json(!truthy(*V)));
       llvm::Expected<json> R = pyNegate(V->V, U->op() == UnaryOp::Neg);
       if (!R) return fail(E, llvm::toString(R.takeError()));
       return Val(std::move(*R));
@@ -521,7 +547,7 @@ llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   if (!L) return L.takeError();
   if (Logic) {
     // Jinja: the deciding operand itself.
-    if (Op == BinaryOp::And ? !truthy(L->V) : truthy(L->V)) return L;
+    if (Op == BinaryOp::And ? !truthy(*L) : truthy(*L)) return L;
     return defined(B->rhs(), false, /*Loose=*/true);
   }
   bool Membership = Op == BinaryOp::In || Op == BinaryOp::NotIn;
@@ -598,13 +624,13 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   if (!ArgsOr) return ArgsOr.takeError();
   std::vector<json> &Args = *ArgsOr;
   if (BaseV->Pairs && !pairsFilter(N, Args)) return fail(F->base(), PairsOnly);
+  if (BaseV->Generator && !generatorReader(N)) return fail(F->base(), GeneratorOnly);
   if (Args.size() < Info->MinArgs || Args.size() > Info->MaxArgs)
     return fail(F, fmt::format("filter `{}` takes {} to {} arguments, {} given", N.str(),
                                Info->MinArgs, Info->MaxArgs, Args.size()));
   if (N == "default") {
     bool Falsy = Args.size() > 1 && truthy(Args[1]);
-    if (BaseV->Undefined ||
-        (Falsy && BaseV->Root == Val::Space::None && !truthy(BaseV->V)))
+    if (BaseV->Undefined || (Falsy && BaseV->Root == Val::Space::None && !truthy(*BaseV)))
       return markup(Args.empty() ? json("") : Args[0], ArgMarkup);
     if (BaseV->Root == Val::Space::None) return *BaseV;
   }
@@ -743,7 +769,7 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
     case CompoundOp::Cond: {
       llvm::Expected<Val> Cond = defined(C->part(1), false, /*Loose=*/true);
       if (!Cond) return Cond.takeError();
-      if (truthy(Cond->V)) return eval(C->part(0));
+      if (truthy(*Cond)) return eval(C->part(0));
       if (C->part(2)) return eval(C->part(2));
       Val U = undefined(
           fmt::format("`{}` (an inline `if` without `else`, when false)", source(C)));
@@ -818,6 +844,7 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
         return fail(P,
                     "printing `loop` itself is not supported; print a field such as "
                     "`loop.index`");
+      if (V->Generator) return fail(P, GeneratorOnly);
       if (TextStatus St = appendStr(Out, *V); St != TextStatus::Ok)
         return fail(P, describe(St));
     }
@@ -911,7 +938,7 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
           E ? llvm::Expected<Val>(std::move(E)) : defined(Filter, false, /*Loose=*/true);
       Locals.resize(Base);
       if (!Keep) return Keep.takeError();
-      if (truthy(Keep->V)) Kept.push_back(std::move(Item));
+      if (truthy(*Keep)) Kept.push_back(std::move(Item));
     }
     Items = std::move(Kept);
   }
@@ -1142,6 +1169,7 @@ llvm::Expected<json> evaluateValue(const Value *V, const EvalScope &S) {
           Evaluator Ev(S);
           llvm::Expected<Val> X = Ev.defined(Seg.E, false, /*Loose=*/true);
           if (!X) return X.takeError();
+          if (X->Generator) return fail(Seg.E, GeneratorOnly);
           if (TextStatus St = appendStr(Out, *X); St != TextStatus::Ok)
             return fail(Seg.E, describe(St));
         } else {
