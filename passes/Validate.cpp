@@ -48,9 +48,17 @@ class ValidatePass : public Pass {
   bool run(ir::Pipeline &P, PassContext &Ctx) override {
     DiagnosticEngine &D = Ctx.Diags;
     unsigned Before = D.errorCount();
-    if (!P.Name.Str.empty() && !isId(P.Name.Str))
+    if (!P.Name.Str.empty() && !isId(P.Name.Str)) {
+      // A free-text `name` without `id` (it is also the title) that gives no
+      // identifier: the fix is an `id:`.
+      bool FreeText = P.Title.Str == P.Name.Str && P.Title.Loc == P.Name.Loc;
       D.report(DiagKind::InvalidIdentifier, P.Name.Loc, P.Name.Length, "pipeline name",
-               P.Name.Str.str(), IdPattern.str());
+               P.Name.Str.str(),
+               FreeText ? IdPattern.str() +
+                              "`, and no identifier starting with an ASCII letter "
+                              "derives from it; keep it as the title and add an `id:"
+                        : IdPattern.str());
+    }
     if (P.Version.Loc.isValid() && !isSemver(P.Version.Str))
       D.report(DiagKind::InvalidVersion, P.Version.Loc, P.Version.Length,
                P.Version.Str.str());
@@ -76,7 +84,8 @@ class ValidatePass : public Pass {
     checkPositive(C.Timeout, "`context.timeout`", 1, D);
     checkPositive(C.MaxRetries, "`context.max_retries`", 0, D);
     const ir::LocString &CS = C.CheckpointStrategy;
-    static const llvm::StringRef Strategies[] = {"every_step", "adaptive", "fixed", "none"};
+    static const llvm::StringRef Strategies[] = {"every_step", "adaptive", "fixed",
+                                                 "none"};
     if (CS.Loc.isValid() && !llvm::is_contained(Strategies, CS.Str))
       D.report(DiagKind::InvalidEnum, CS.Loc, CS.Length, "checkpoint strategy",
                CS.Str.str(), "`every_step`, `adaptive`, `fixed`, `none`",
