@@ -84,6 +84,15 @@ struct Val {
 /// Python's str() of \p V, as Jinja2 prints it: the pairs of a `dictsort`
 /// result as tuples.
 TextStatus appendStr(std::string &Out, const Val &V) {
+  if (V.Tuple && V.V.is_array()) {  // a pair, or a tuple literal
+    Out += '(';
+    for (size_t J = 0; J < V.V.size(); ++J) {
+      if (J) Out += ", ";
+      if (TextStatus S = appendPyRepr(Out, V.V[J], 1); S != TextStatus::Ok) return S;
+    }
+    Out += V.V.size() == 1 ? ",)" : ")";
+    return TextStatus::Ok;
+  }
   if (!V.Pairs || !V.V.is_array()) return appendPyStr(Out, V.V);
   Out += '[';
   for (size_t I = 0; I < V.V.size(); ++I) {
@@ -129,7 +138,8 @@ bool generatorReader(llvm::StringRef Name) {
 constexpr const char *PairsOnly =
     "the pairs of `dictsort` are Python tuples, which print and join "
     "differently from lists; unpack them in a loop: `{% for k, v in d | dictsort %}`, "
-    "or read them with `length`, `tojson`, `list`, `first` or `last`";
+    "print them whole, or read them with `length`, `tojson`, `list`, `map('first')`, "
+    "or print one with `first`, `last` or `[i]`";
 
 /// Whether filter \p Name with \p Args reads a `dictsort` result (a list
 /// of tuples) as Jinja2 does: as a list, or each pair through a filter
@@ -838,8 +848,10 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
     } else {
       // Jinja2 prints with str(); the implicit `else` of an inline `if`
       // prints as ''.
-      llvm::Expected<Val> V = defined(P, false, /*Loose=*/true);
+      // A tuple prints as Python prints it; a dict view does not.
+      llvm::Expected<Val> V = defined(P, /*TupleOk=*/true, /*Loose=*/true);
       if (!V) return V.takeError();
+      if (V->View != MethodResult::Value) return fail(P, ViewOnly);
       if (V->Loop)
         return fail(P,
                     "printing `loop` itself is not supported; print a field such as "
@@ -1167,8 +1179,9 @@ llvm::Expected<json> evaluateValue(const Value *V, const EvalScope &S) {
         } else if (Seg.K == Segment::Kind::Expr) {
           // Jinja2 renders a placeholder with Python's str().
           Evaluator Ev(S);
-          llvm::Expected<Val> X = Ev.defined(Seg.E, false, /*Loose=*/true);
+          llvm::Expected<Val> X = Ev.defined(Seg.E, /*TupleOk=*/true, /*Loose=*/true);
           if (!X) return X.takeError();
+          if (X->View != MethodResult::Value) return fail(Seg.E, ViewOnly);
           if (X->Generator) return fail(Seg.E, GeneratorOnly);
           if (TextStatus St = appendStr(Out, *X); St != TextStatus::Ok)
             return fail(Seg.E, describe(St));

@@ -284,6 +284,7 @@ STATEMENTS = [
     "{% set g = l | map('abs') %}{{ g.count(1) }}",
     "{% set g = l | map('abs') %}{{ g[0] }}",
     "{% set g = l | map('abs') %}{{ g | list }}",
+    "x{{ (d | dictsort)[1] }}y", "{% for p in od | dictsort %}{{ p[0] }}={{ p[1] }};{% endfor %}",
     "{% set p = [od | dictsort] %}{{ p }}", "{% for p in [od | dictsort] %}{{ p }}{% endfor %}",
     # Generators: one read, refused where Jinja2 fails or reads them used up
     # (review jinja5 #3, #4).
@@ -678,7 +679,11 @@ def corpus(rng):
               "{'k': od | dictsort}", "[od | dictsort][0]", "[od | dictsort] == [[]]",
               "(od | dictsort, 1)", "(l | map('abs'))[1:]", "[l | map('abs')]",
               "l | map('abs') == [1, 2, 3]", "'x' ~ (l | map('abs'))",
-              "2 in (l | map('abs'))", "l | map('abs') in [l]"]:
+              "2 in (l | map('abs'))", "l | map('abs') in [l]",
+              # One pair printed as a tuple (review jinja5 #8).
+              "d | dictsort | first", "d | dictsort | last", "(od | dictsort)[0]",
+              "(od | dictsort)[-1]", "d | dictsort | list | first", "(d | dictsort)[0] ~ 'x'",
+              "[(od | dictsort)[0]]", "(od | dictsort)[0] | join"]:
         add(e)
     # Dedup, keeping order.
     seen, out = set(), []
