@@ -281,13 +281,35 @@ namespace {
 /// anything but a mapping is. Under `inputs:`, a scalar is a type
 /// (`topic: string`) unless it is neither a type name nor close to one
 /// (`budget: 10.00`, `file: data.csv`); a list is a value.
+/// Words that ContextLab pipelines or JSON Schema use as types but that
+/// name no type here: under `inputs:` they are refused rather than read as
+/// a default value, with the type to write instead.
+constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> ForeignTypeWords[] = {
+    {"json", "object"},     {"file", "string"}, {"text", "string"}, {"date", "string"},
+    {"datetime", "string"}, {"time", "string"}, {"url", "string"},  {"uri", "string"},
+    {"path", "string"},     {"enum", "string"}, {"tuple", "list"}};
+
+/// The hint for \p Word, which is no type name: the type it spells in
+/// another case, a close type name, or the type to write for a type word of
+/// ContextLab or JSON Schema. Empty if \p Word looks like no type.
+std::string typeHint(llvm::StringRef Word) {
+  std::string Lower = Word.lower();
+  ir::Type Ty;
+  if (ir::parseTypeName(Lower, Ty)) return fmt::format("; did you mean `{}`?", Lower);
+  for (const auto &[Foreign, Ours] : ForeignTypeWords)
+    if (Lower == Foreign)
+      return fmt::format(
+          "; `{}` is no type here: write `{}`, or `{{default: {}}}` for a default value",
+          Word.str(), Ours.str(), Word.str());
+  return didYouMean(Lower, ir::typeNameSpellings());
+}
+
 bool isDirectValue(const Node *V, llvm::StringRef Key) {
   if (llvm::isa<MapNode>(V)) return false;
   if (Key == "parameters" || llvm::isa<ast::SeqNode>(V)) return true;
   auto *S = llvm::dyn_cast<ScalarNode>(V);
   ir::Type Ty;
-  return S && !ir::parseTypeName(S->value(), Ty) &&
-         didYouMean(S->value(), ir::typeNameSpellings()).empty();
+  return S && !ir::parseTypeName(S->value(), Ty) && typeHint(S->value()).empty();
 }
 }  // namespace
 
@@ -337,7 +359,7 @@ void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
         if (!ir::parseTypeName(T->Str, In.Ty))
           Diags.report(DiagKind::InvalidEnum, T->Loc, T->Length, "type", T->Str.str(),
                        "string, integer, number, boolean, list, object, any",
-                       didYouMean(T->Str, ir::typeNameSpellings()));
+                       typeHint(T->Str));
       }
       addInput(std::move(In), Key, false);
       continue;
@@ -357,7 +379,7 @@ void Lowerer::lowerInputs(const Node *N, llvm::StringRef Key) {
           if (!ir::parseTypeName(T->Str, In.Ty))
             Diags.report(DiagKind::InvalidEnum, T->Loc, T->Length, "type", T->Str.str(),
                          "string, integer, number, boolean, list, object, any",
-                         didYouMean(T->Str, ir::typeNameSpellings()));
+                         typeHint(T->Str));
         }
       } else if (K == "default") {
         if (!fixedTree(F.Value, "the default of " + What, false)) continue;

@@ -119,8 +119,12 @@ void Lowerer::nameFromText(const ir::LocString &X) {
       Id += '_';
   }
   while (!Id.empty() && Id.back() == '_') Id.pop_back();
-  // No letter to start with: the name stays, and `validate` reports it.
-  if (Id.empty() || !llvm::isAlpha(Id[0])) return;
+  // No letter to start with: the name stays, also as the title (so that
+  // `validate` suggests an `id:`), and `validate` reports it.
+  if (Id.empty() || !llvm::isAlpha(Id[0])) {
+    P->Title = X;
+    return;
+  }
   P->Title = X;
   P->Name = {A.save(Id), X.Loc, X.Length};
 }

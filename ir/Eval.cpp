@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <optional>
+#include <utility>
 
 #include "ir/Filters.h"
 #include "ir/Methods.h"
@@ -83,6 +84,15 @@ struct Val {
 /// Python's str() of \p V, as Jinja2 prints it: the pairs of a `dictsort`
 /// result as tuples.
 TextStatus appendStr(std::string &Out, const Val &V) {
+  if (V.Tuple && V.V.is_array()) {  // a pair, or a tuple literal
+    Out += '(';
+    for (size_t J = 0; J < V.V.size(); ++J) {
+      if (J) Out += ", ";
+      if (TextStatus S = appendPyRepr(Out, V.V[J], 1); S != TextStatus::Ok) return S;
+    }
+    Out += V.V.size() == 1 ? ",)" : ")";
+    return TextStatus::Ok;
+  }
   if (!V.Pairs || !V.V.is_array()) return appendPyStr(Out, V.V);
   Out += '[';
   for (size_t I = 0; I < V.V.size(); ++I) {
@@ -99,6 +109,9 @@ TextStatus appendStr(std::string &Out, const Val &V) {
   return TextStatus::Ok;
 }
 
+/// Python's truth of \p V: a generator is true even when it yields nothing.
+bool truthy(const Val &V) { return V.Generator || truthy(V.V); }
+
 /// Where a dict view works.
 constexpr const char *ViewOnly =
     "a dict view (`.keys()`, `.values()`, `.items()`) is supported only in a "
@@ -107,14 +120,26 @@ constexpr const char *ViewOnly =
 
 /// Where the result of a generator filter works.
 constexpr const char *GeneratorOnly =
-    "Jinja2 answers this filter with a generator, which has no methods, items "
-    "or tests (other than `iterable`); read it with `| list` first";
+    "Jinja2 answers this filter with a generator, which prints as `<generator "
+    "...>`, has no length, items, methods or tests (other than `iterable`), is "
+    "compared by identity and is used up by its first read; read it once "
+    "through `list`, `join`, `first`, `sum`, `max`, `min`, `sort`, `map`, ... "
+    "or a `{% for %}`, or take `| list` first";
+
+/// The filters that read a generator as Jinja2 does: they iterate it once.
+bool generatorReader(llvm::StringRef Name) {
+  static const llvm::StringRef Ok[] = {
+      "batch", "d",   "default",    "first",      "join", "list", "map",
+      "max",   "min", "rejectattr", "selectattr", "sort", "sum",  "unique"};
+  return llvm::is_contained(Ok, Name);
+}
 
 /// Where a `dictsort` result works.
 constexpr const char *PairsOnly =
     "the pairs of `dictsort` are Python tuples, which print and join "
     "differently from lists; unpack them in a loop: `{% for k, v in d | dictsort %}`, "
-    "or read them with `length`, `tojson`, `list`, `first` or `last`";
+    "print them whole, or read them with `length`, `tojson`, `list`, `map('first')`, "
+    "or print one with `first`, `last` or `[i]`";
 
 /// Whether filter \p Name with \p Args reads a `dictsort` result (a list
 /// of tuples) as Jinja2 does: as a list, or each pair through a filter
@@ -310,6 +335,7 @@ class Evaluator {
     json second;
     bool Generator = false;
     bool Pairs = false;
+    unsigned Reads = 0;  ///< Of a generator: a second read is refused.
   };
   /// What a statement bound to \p Name, innermost first, or null.
   const Local *localEntry(llvm::StringRef Name) const {
@@ -317,10 +343,22 @@ class Evaluator {
       if (It->first == Name) return &*It;
     return nullptr;
   }
+  Local *localEntry(llvm::StringRef Name) {
+    return const_cast<Local *>(std::as_const(*this).localEntry(Name));
+  }
   /// The value a statement bound to \p Name, innermost first, or null.
   const json *local(llvm::StringRef Name) const {
     const Local *L = localEntry(Name);
     return L ? &L->second : nullptr;
+  }
+
+  /// Refuses \p V, the value of \p E, where it would sit inside another
+  /// value (a list, mapping or tuple literal, an argument): `dictsort` pairs
+  /// there lose their tuple marking, and a generator compares by identity.
+  llvm::Error notNested(const Expr *E, const Val &V) {
+    if (V.Pairs) return fail(E, PairsOnly);
+    if (V.Generator) return fail(E, GeneratorOnly);
+    return llvm::Error::success();
   }
 
   const EvalScope &Scope;
@@ -339,7 +377,14 @@ constexpr uint64_t MaxIterations = 10'000'000;
 
 llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   llvm::StringRef Id = N->name();
-  if (const Local *L = localEntry(Id)) {
+  if (Local *L = localEntry(Id)) {
+    // Jinja2's generator is empty after its first read.
+    if (L->Generator && L->Reads++)
+      return fail(N, fmt::format("`{}` holds a generator (`{{% set %}}` of a generator "
+                                 "filter), which its first read used up: Jinja2 reads "
+                                 "it as empty after that; take `| list` in the "
+                                 "`{{% set %}}` to read it again",
+                                 Id.str()));
     Val V(L->second);
     V.Loop = Id == "loop";  // a loop's own: `loop` cannot be assigned
     V.Generator = L->Generator;
@@ -546,7 +591,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       llvm::Expected<Val> V =
           defined(U->operand(), false, /*Loose=*/U->op() == UnaryOp::Not);
       if (!V) return V.takeError();
-      if (U->op() == UnaryOp::Not) return Val(json(!truthy(V->V)));
+      if (U->op() == UnaryOp::Not) return Val(json(!truthy(*V)));
       llvm::Expected<json> R = pyNegate(V->V, U->op() == UnaryOp::Neg);
       if (!R) return fail(E, llvm::toString(R.takeError()));
       return Val(std::move(*R));
@@ -559,6 +604,7 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
       for (const Expr *I : llvm::cast<ListExpr>(E)->items()) {
         llvm::Expected<Val> V = defined(I);
         if (!V) return V.takeError();
+        if (llvm::Error Err = notNested(I, *V)) return Err;
         if (V->Markup)
           return fail(I,
                       "a `tojson` result inside a list is not supported (Jinja "
@@ -581,7 +627,7 @@ llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   if (!L) return L.takeError();
   if (Logic) {
     // Jinja: the deciding operand itself.
-    if (Op == BinaryOp::And ? !truthy(L->V) : truthy(L->V)) return L;
+    if (Op == BinaryOp::And ? !truthy(*L) : truthy(*L)) return L;
     return defined(B->rhs(), false, /*Loose=*/true);
   }
   bool Membership = Op == BinaryOp::In || Op == BinaryOp::NotIn;
@@ -589,8 +635,15 @@ llvm::Expected<Val> Evaluator::binary(const BinaryExpr *B) {
   if (!R) return R.takeError();
   const json &X = L->V, &Y = R->V;
   // Python compares tuples with lists as unequal, and orders them not at all.
-  if ((L->Pairs || R->Pairs) && !Membership && Op != BinaryOp::Concat)
+  // Under `in`, a needle of pairs is refused; a container of pairs holds no
+  // list (a tuple never equals one), and its scalars are compared as usual.
+  if ((L->Pairs || R->Pairs) && Op != BinaryOp::Concat && (!Membership || L->Pairs))
     return fail(L->Pairs ? B->lhs() : B->rhs(), PairsOnly);
+  // A generator is compared by identity, and printed as `<generator ...>`;
+  // only `x in g` reads it as Jinja2 does.
+  if (L->Generator || (R->Generator && !Membership))
+    return fail(L->Generator ? B->lhs() : B->rhs(), GeneratorOnly);
+  if (Membership && R->Pairs && X.is_array()) return Val(json(Op == BinaryOp::NotIn));
   auto Wrap = [&](llvm::Expected<bool> V) -> llvm::Expected<Val> {
     if (!V) return fail(B, llvm::toString(V.takeError()));
     return Val(json(*V));
@@ -651,13 +704,13 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   if (!ArgsOr) return ArgsOr.takeError();
   std::vector<json> &Args = *ArgsOr;
   if (BaseV->Pairs && !pairsFilter(N, Args)) return fail(F->base(), PairsOnly);
+  if (BaseV->Generator && !generatorReader(N)) return fail(F->base(), GeneratorOnly);
   if (Args.size() < Info->MinArgs || Args.size() > Info->MaxArgs)
     return fail(F, fmt::format("filter `{}` takes {} to {} arguments, {} given", N.str(),
                                Info->MinArgs, Info->MaxArgs, Args.size()));
   if (N == "default") {
     bool Falsy = Args.size() > 1 && truthy(Args[1]);
-    if (BaseV->Undefined ||
-        (Falsy && BaseV->Root == Val::Space::None && !truthy(BaseV->V)))
+    if (BaseV->Undefined || (Falsy && BaseV->Root == Val::Space::None && !truthy(*BaseV)))
       return markup(Args.empty() ? json("") : Args[0], ArgMarkup);
     if (BaseV->Root == Val::Space::None) return *BaseV;
   }
@@ -685,6 +738,7 @@ llvm::Expected<std::vector<json>> Evaluator::arguments(const FilterExpr *F,
   for (const Expr *A : F->args()) {
     llvm::Expected<Val> V = defined(A, /*TupleOk=*/F->isTest() && F->name() == "in");
     if (!V) return V.takeError();
+    if (llvm::Error Err = notNested(A, *V)) return Err;
     if (V->Markup && (F->isTest() || F->name() != "default"))
       return fail(A, "a `tojson` result as a filter argument is not supported");
     AnyMarkup |= V->Markup;
@@ -770,6 +824,8 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
   for (const Expr *A : F->args()) {
     llvm::Expected<Val> V = defined(A);
     if (!V) return V.takeError();
+    // `loop.changed()` compares a generator by identity.
+    if (llvm::Error Err = notNested(A, *V)) return Err;
     if (V->Markup)
       return fail(A, "a `tojson` result as a method argument is not supported");
     Args.push_back(std::move(V->V));
@@ -799,7 +855,7 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
       }
       llvm::Expected<Val> Cond = defined(C->part(1), false, /*Loose=*/true);
       if (!Cond) return Cond.takeError();
-      if (truthy(Cond->V)) return eval(C->part(0));
+      if (truthy(*Cond)) return eval(C->part(0));
       if (C->part(2)) return eval(C->part(2));
       return undefinedElse(C);
     }
@@ -824,6 +880,7 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
                                   pyTypeName(K->V)));
         llvm::Expected<Val> V = defined(C->part(I + 1));
         if (!V) return V.takeError();
+        if (llvm::Error Err = notNested(C->part(I + 1), *V)) return Err;
         if (V->Markup)
           return fail(C->part(I + 1),
                       "a `tojson` result inside a mapping is not supported (Jinja "
@@ -841,6 +898,7 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
       for (const Expr *I : C->parts()) {
         llvm::Expected<Val> V = defined(I);
         if (!V) return V.takeError();
+        if (llvm::Error Err = notNested(I, *V)) return Err;
         if (V->Markup)
           return fail(I, "a `tojson` result inside a tuple is not supported");
         Bytes += approxBytes(V->V);
@@ -863,12 +921,15 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
     } else {
       // Jinja2 prints with str(); the implicit `else` of an inline `if`
       // prints as ''.
-      llvm::Expected<Val> V = defined(P, false, /*Loose=*/true);
+      // A tuple prints as Python prints it; a dict view does not.
+      llvm::Expected<Val> V = defined(P, /*TupleOk=*/true, /*Loose=*/true);
       if (!V) return V.takeError();
+      if (V->View != MethodResult::Value) return fail(P, ViewOnly);
       if (V->Loop)
         return fail(P,
                     "printing `loop` itself is not supported; print a field such as "
                     "`loop.index`");
+      if (V->Generator) return fail(P, GeneratorOnly);
       if (TextStatus St = appendStr(Out, *V); St != TextStatus::Ok)
         return fail(P, describe(St));
     }
@@ -962,7 +1023,7 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
           E ? llvm::Expected<Val>(std::move(E)) : defined(Filter, false, /*Loose=*/true);
       Locals.resize(Base);
       if (!Keep) return Keep.takeError();
-      if (truthy(Keep->V)) Kept.push_back(std::move(Item));
+      if (truthy(*Keep)) Kept.push_back(std::move(Item));
     }
     Items = std::move(Kept);
   }
@@ -1018,6 +1079,8 @@ llvm::Expected<Val> Evaluator::forLoop(const CompoundExpr *C) {
 llvm::Expected<Val> Evaluator::slice(const CompoundExpr *C) {
   llvm::Expected<Val> BaseV = defined(C->part(0));
   if (!BaseV) return BaseV.takeError();
+  // Jinja2's generator is not subscriptable.
+  if (BaseV->Generator) return fail(C->part(0), GeneratorOnly);
   const json &B = BaseV->V;
   std::optional<int64_t> Bound[3];
   for (size_t I = 0; I < 3; ++I) {
@@ -1073,7 +1136,9 @@ llvm::Expected<Val> Evaluator::slice(const CompoundExpr *C) {
   }
   json Out = json::array();
   for (size_t I : Picks) Out.push_back(B[I]);
-  return Val(std::move(Out));
+  Val R(std::move(Out));
+  R.Pairs = BaseV->Pairs;  // a slice of a list of tuples
+  return R;
 }
 
 }  // namespace
@@ -1187,8 +1252,10 @@ llvm::Expected<json> evaluateValue(const Value *V, const EvalScope &S) {
         } else if (Seg.K == Segment::Kind::Expr) {
           // Jinja2 renders a placeholder with Python's str().
           Evaluator Ev(S);
-          llvm::Expected<Val> X = Ev.defined(Seg.E, false, /*Loose=*/true);
+          llvm::Expected<Val> X = Ev.defined(Seg.E, /*TupleOk=*/true, /*Loose=*/true);
           if (!X) return X.takeError();
+          if (X->View != MethodResult::Value) return fail(Seg.E, ViewOnly);
+          if (X->Generator) return fail(Seg.E, GeneratorOnly);
           if (TextStatus St = appendStr(Out, *X); St != TextStatus::Ok)
             return fail(Seg.E, describe(St));
         } else {

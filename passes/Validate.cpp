@@ -57,9 +57,17 @@ class ValidatePass : public Pass {
   bool run(ir::Pipeline &P, PassContext &Ctx) override {
     DiagnosticEngine &D = Ctx.Diags;
     unsigned Before = D.errorCount();
-    if (!P.Name.Str.empty() && !isId(P.Name.Str))
+    if (!P.Name.Str.empty() && !isId(P.Name.Str)) {
+      // A free-text `name` without `id` (it is also the title) that gives no
+      // identifier: the fix is an `id:`.
+      bool FreeText = P.Title.Str == P.Name.Str && P.Title.Loc == P.Name.Loc;
       D.report(DiagKind::InvalidIdentifier, P.Name.Loc, P.Name.Length, "pipeline name",
-               P.Name.Str.str(), IdPattern.str());
+               P.Name.Str.str(),
+               FreeText ? IdPattern.str() +
+                              "`, and no identifier starting with an ASCII letter "
+                              "derives from it; keep it as the title and add an `id:"
+                        : IdPattern.str());
+    }
     if (P.Version.Loc.isValid() && !isSemver(P.Version.Str))
       D.report(DiagKind::InvalidVersion, P.Version.Loc, P.Version.Length,
                P.Version.Str.str());
