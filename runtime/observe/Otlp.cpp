@@ -235,8 +235,16 @@ void SpanExporter::send(std::vector<Span> Batch) {
     return;
   }
   S.Dropped += Batch.size();
-  if (S.FailedRequests++ == 0)
-    S.FirstError = fmt::format("{}: {}", ir::redactUrlCredentials(Config.Url), Why);
+  if (S.FailedRequests++ != 0) return;
+  // The transport's text may name the URL (curl's does) or echo a header:
+  // the whole message is redacted, never only the prefix this adds.
+  std::string Msg = ir::redactUrlCredentials(fmt::format("{}: {}", Config.Url, Why));
+  for (const llm::Header &H : Config.Headers)
+    for (size_t At = 0;
+         H.second.size() >= 8 && (At = Msg.find(H.second, At)) != std::string::npos;
+         At += 10)
+      Msg.replace(At, H.second.size(), "[redacted]");
+  S.FirstError = std::move(Msg);
 }
 
 void SpanExporter::shutdown() {

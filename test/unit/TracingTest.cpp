@@ -94,7 +94,8 @@ class FakeCollector : public orch::llm::HttpTransport {
     }
     if (Refuse)
       return llvm::make_error<orch::llm::TransportError>(
-          orch::llm::TransportFailure::Connect, "connection refused");
+          orch::llm::TransportFailure::Connect,
+          "connection refused (" + R.Url + ")");  // as curl's transport says
     std::lock_guard<std::mutex> L(M);
     Bodies.push_back(Json::parse(R.Body));
     Headers.push_back(R.Headers);
@@ -164,6 +165,7 @@ TEST(SpanExporter, ADeadCollectorDropsAndSaysWhyWithoutSecrets) {
   EXPECT_NE(S.FirstError.find("connection refused"), std::string::npos);
   EXPECT_EQ(S.FirstError.find("very-secret-token"), std::string::npos);
   EXPECT_EQ(S.FirstError.find("pw@"), std::string::npos);
+  EXPECT_EQ(S.FirstError.find("user:"), std::string::npos);
 }
 
 TEST(SpanExporter, AnErrorStatusCountsAsAFailure) {
