@@ -32,6 +32,10 @@ struct Lane {
   std::string Step,
       Group;  ///< Group: the loop of an item's step (`each` of `each[2].say`), or "".
   std::vector<Bar> Bars;
+  /// For each attempt number, its bars that have no end yet (latest last):
+  /// an `attempt_end` finds its bar in constant time, however many bars are
+  /// open (a foreign log may never close them).
+  std::map<unsigned, std::vector<size_t>> Open;
 };
 
 double num(const json &E, const char *K) {
@@ -123,21 +127,22 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     if (Ev == "run_start") Plan = text(E, "plan");
     if (Ev != "attempt_start" && Ev != "attempt_end") continue;
     auto [It, New] = LaneOf.try_emplace(Step, Lanes.size());
-    if (New) Lanes.push_back({Step, groupOf(Step), {}});
+    if (New) Lanes.push_back({Step, groupOf(Step), {}, {}});
     Lane &L = Lanes[It->second];
     unsigned Attempt = unsigned(std::min(num(E, "attempt"), 1e6));
     if (Ev == "attempt_start") {
+      L.Open[Attempt].push_back(L.Bars.size());
       L.Bars.push_back({Attempt, T, -1, "", ""});
       continue;
     }
     // The end of the latest attempt of that number without one.
-    for (auto B = L.Bars.rbegin(); B != L.Bars.rend(); ++B)
-      if (B->Attempt == Attempt && B->End < 0) {
-        B->End = std::max(T, B->Start);
-        B->Status = text(E, "status");
-        B->Error = text(E, "error");
-        break;
-      }
+    auto O = L.Open.find(Attempt);
+    if (O == L.Open.end() || O->second.empty()) continue;
+    Bar &B = L.Bars[O->second.back()];
+    O->second.pop_back();
+    B.End = std::max(T, B.Start);
+    B.Status = text(E, "status");
+    B.Error = text(E, "error");
   }
   if (Lanes.empty()) return llvm::createStringError("the log holds no step attempt");
   // A loop's items together, where the loop's first item was.
