@@ -192,6 +192,29 @@ TEST(SpanExporter, AHungCollectorIsCancelledAtShutdownAndTheQueueIsBounded) {
   EXPECT_EQ(X.stats().Dropped, N + 1);
 }
 
+TEST(Tracer, AParentThatIsNotSampledRecordsNothingButPropagatesItsTrace) {
+  FakeCollector F;
+  SpanExporter X(config(), F, "orchrt");
+  auto Parent =
+      parseTraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+  ASSERT_TRUE(Parent);
+  Tracer T(X, Parent, "plan.bin", "run-1", {});
+  EXPECT_FALSE(T.sampled());
+  orch::runtime::ActionRequest R;
+  R.StepId = "fetch";
+  R.Action = "http.request";
+  T.attemptStarted(0, R, "");
+  std::string TP = T.traceParent("fetch");
+  EXPECT_EQ(TP.substr(0, 36), "00-0af7651916cd43dd8448eb211c80319c-");
+  EXPECT_NE(TP.substr(36, 16), "b7ad6b7169203331");  // the attempt's own id
+  EXPECT_EQ(TP.substr(52), "-00");                   // not sampled, passed on
+  T.attemptEnded(0, 1, orch::runtime::ActionResult::failure("boom"));
+  T.finish("failed", "boom");
+  X.shutdown();
+  EXPECT_EQ(F.spans().size(), 0u);
+  EXPECT_EQ(X.stats().Exported + X.stats().Dropped, 0u);
+}
+
 TEST(Tracer, ModelCallsNestUnderTheirAttempt) {
   FakeCollector F;
   SpanExporter X(config(), F, "orchrt");

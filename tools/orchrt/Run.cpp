@@ -539,6 +539,7 @@ int runPlan(const RunCommand &Cmd) {
     Traced = json{{"trace_id", Trace->traceId()},
                   {"exported_spans", TS.Exported},
                   {"dropped_spans", TS.Dropped}};
+    if (!Trace->sampled()) Traced["sampled"] = false;  // the parent was not
     if (TS.Dropped)
       printDiag("orchrt", DiagKind::TraceExport,
                 terminalSafe(fmt::format(
