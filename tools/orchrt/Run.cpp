@@ -79,14 +79,17 @@ llvm::Expected<std::string> readAll(const std::string &Path) {
 
 /// Counts what the steps of an earlier invocation of the run spent (each
 /// step's `usage` in \p Prior, a result or the store's record) into
-/// \p Ledger: a budget holds across `--resume`.
-void carryUsage(observe::Ledger &Ledger, const json &Prior) {
+/// \p Ledger: a budget holds across `--resume`. Only the plan's steps
+/// (those of \p Sched) are carried: an id the plan does not have is not
+/// a step of this run, whatever the file says.
+void carryUsage(observe::Ledger &Ledger, const json &Prior, const Scheduler &Sched) {
   auto Steps = Prior.find("steps");
   if (Steps == Prior.end() || !Steps->is_object()) return;
-  for (auto &[Id, Entry] : Steps->items())
-    if (Entry.is_object())
-      if (auto U = Entry.find("usage"); U != Entry.end() && U->is_object())
-        Ledger.carry(Id, observe::Spend::fromJson(*U));
+  for (uint32_t I = 0; I < Sched.size(); ++I)
+    if (auto It = Steps->find(Sched.stepId(I).str()); It != Steps->end())
+      if (const json &Entry = *It; Entry.is_object())
+        if (auto U = Entry.find("usage"); U != Entry.end() && U->is_object())
+          Ledger.carry(It.key(), observe::Spend::fromJson(*U));
 }
 
 }  // namespace
@@ -411,7 +414,7 @@ int runPlan(const RunCommand &Cmd) {
                       {"steps", Sched.size()}});
 
   if (Durable && Durable->identity().Resumed) {
-    carryUsage(Ledger, Durable->prior());
+    carryUsage(Ledger, Durable->prior(), Sched);
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Durable->prior(), SpillRoot);
     if (!N)
       return usageError(DiagKind::ResumeMismatch, Durable->identity().RunId,
@@ -428,7 +431,7 @@ int runPlan(const RunCommand &Cmd) {
       return usage(fmt::format("--resume `{}`: {}", Cmd.ResumePath, Deep));
     if (Prior.is_discarded())
       return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
-    carryUsage(Ledger, Prior);
+    carryUsage(Ledger, Prior, Sched);
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior, SpillRoot);
     if (!N)
       return usage(fmt::format("cannot resume from `{}`: {}", Cmd.ResumePath,
