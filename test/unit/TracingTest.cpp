@@ -72,9 +72,48 @@ TEST(TraceParent, ParsesAndPrints) {
       parseTraceParent("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"));
   EXPECT_FALSE(
       parseTraceParent("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"));
-  EXPECT_FALSE(
-      parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
   EXPECT_FALSE(parseTraceParent("garbage"));
+  // Version 00 is exactly 55 characters.
+  EXPECT_FALSE(
+      parseTraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x"));
+}
+
+TEST(TraceParent, AHigherVersionIsReadAsFarAsVersion00Goes) {
+  // W3C: a higher version (not ff) is parsed by its first 55 characters;
+  // anything after them must begin with `-`.
+  auto C = parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  ASSERT_TRUE(C);
+  EXPECT_EQ(C->SpanId, 0xb7ad6b7169203331u);
+  auto D = parseTraceParent(
+      "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00-what-next");
+  ASSERT_TRUE(D);
+  EXPECT_FALSE(D->Sampled);
+  EXPECT_EQ(formatTraceParent(*D),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+  EXPECT_FALSE(
+      parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x"));
+  EXPECT_FALSE(
+      parseTraceParent("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+  EXPECT_FALSE(
+      parseTraceParent("0G-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+  EXPECT_FALSE(
+      parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0"));
+}
+
+TEST(TraceState, ValidListsArePassedOnInvalidOnesAreNot) {
+  EXPECT_EQ(parseTraceState("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"),
+            "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+  EXPECT_EQ(parseTraceState(" a=1 ,, tenant@sys=x y "), "a=1,tenant@sys=x y");
+  EXPECT_EQ(parseTraceState(""), "");
+  EXPECT_FALSE(parseTraceState("novalue"));
+  EXPECT_FALSE(parseTraceState("Upper=1"));           // keys are lower case
+  EXPECT_FALSE(parseTraceState("a=1\r\nX-Evil: 1"));  // no header smuggling
+  EXPECT_FALSE(parseTraceState("a=b=c"));
+  EXPECT_FALSE(parseTraceState("a=1,a=2"));  // a key at most once
+  EXPECT_FALSE(parseTraceState(std::string(600, 'a') + "=1"));
+  std::string Many;
+  for (int I = 0; I < 33; ++I) Many += "k" + std::to_string(I) + "=v,";
+  EXPECT_FALSE(parseTraceState(Many));  // at most 32 members
 }
 
 /// Records the bodies it is sent; answers \p Status, or fails to connect.

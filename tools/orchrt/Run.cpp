@@ -271,10 +271,28 @@ int runPlan(const RunCommand &Cmd) {
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = Registry;
   RC.McpServers = mcpServersOf(Plan->plan());
-  if (Spans)
+  // The caller's trace context (W3C), read once for the tracer and the
+  // runner's http.request steps.
+  std::optional<observe::TraceContext> TraceParent;
+  if (Spans) {
+    if (const char *TP = std::getenv("TRACEPARENT"); TP && *TP) {
+      TraceParent = observe::parseTraceParent(TP);
+      if (!TraceParent)
+        printDiag("orchrt", DiagKind::TraceExport,
+                  "TRACEPARENT is not a W3C traceparent; the run starts a new trace");
+    }
+    // The caller's vendor state goes on with its trace (never without it).
+    if (const char *TS = std::getenv("TRACESTATE"); TraceParent && TS && *TS) {
+      if (std::optional<std::string> State = observe::parseTraceState(TS))
+        RC.TraceState = std::move(*State);
+      else
+        printDiag("orchrt", DiagKind::TraceExport,
+                  "TRACESTATE is not a W3C tracestate; it is not passed on");
+    }
     RC.TraceParent = [&Trace](llvm::StringRef Step) {
       return Trace ? Trace->traceParent(Step) : std::string();
     };
+  }
   BuiltinRunner Runner(Loop, RC);
 
   ProgressMode Mode = ProgressMode::Plain;
@@ -370,15 +388,8 @@ int runPlan(const RunCommand &Cmd) {
   std::optional<observe::MetricsObserver> MetricsFeed;
   if (Meters) Observers.add(&MetricsFeed.emplace(*Meters, *Plan));
   if (Spans) {
-    std::optional<observe::TraceContext> Parent;
-    if (const char *TP = std::getenv("TRACEPARENT"); TP && *TP) {
-      Parent = observe::parseTraceParent(TP);
-      if (!Parent)
-        printDiag("orchrt", DiagKind::TraceExport,
-                  "TRACEPARENT is not a W3C traceparent; the run starts a new trace");
-    }
-    Trace = std::make_unique<observe::Tracer>(*Spans, Parent, Cmd.PlanPath, Opts.RunId,
-                                              Secrets);
+    Trace = std::make_unique<observe::Tracer>(*Spans, TraceParent, Cmd.PlanPath,
+                                              Opts.RunId, Secrets);
     Observers.add(Trace.get());
     Ledger.setTracer(Trace.get());
   }
