@@ -66,16 +66,21 @@ TEST(TraceParent, ParsesAndPrints) {
   EXPECT_TRUE(C->Sampled);
   EXPECT_EQ(formatTraceParent(*C),
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-  EXPECT_FALSE(
-      parseTraceParent("00-00000000000000000000000000000000-b7ad6b7169203331-01"));
-  EXPECT_FALSE(
-      parseTraceParent("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"));
-  EXPECT_FALSE(
-      parseTraceParent("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"));
-  EXPECT_FALSE(parseTraceParent("garbage"));
-  // Version 00 is exactly 55 characters.
-  EXPECT_FALSE(
-      parseTraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x"));
+}
+
+TEST(TraceParent, MalformedValuesAreRefused) {
+  for (const char *Bad : {
+           "00-00000000000000000000000000000000-b7ad6b7169203331-01",  // zero trace
+           "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",  // zero span
+           "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",  // upper case
+           "garbage",
+           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x",  // 00: 55 only
+           "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x",   // no `-` after
+           "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",    // never valid
+           "0G-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+           "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0",
+       })
+    EXPECT_FALSE(parseTraceParent(Bad)) << Bad;
 }
 
 TEST(TraceParent, AHigherVersionIsReadAsFarAsVersion00Goes) {
@@ -90,14 +95,6 @@ TEST(TraceParent, AHigherVersionIsReadAsFarAsVersion00Goes) {
   EXPECT_FALSE(D->Sampled);
   EXPECT_EQ(formatTraceParent(*D),
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
-  EXPECT_FALSE(
-      parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x"));
-  EXPECT_FALSE(
-      parseTraceParent("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
-  EXPECT_FALSE(
-      parseTraceParent("0G-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
-  EXPECT_FALSE(
-      parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0"));
 }
 
 TEST(TraceState, ValidListsArePassedOnInvalidOnesAreNot) {
