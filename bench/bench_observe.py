@@ -14,6 +14,7 @@ machine is shared.
 """
 import argparse
 import http.server
+import json
 import os
 import re
 import statistics
@@ -25,10 +26,19 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+SPANS = [0]  # spans the sink received (counted before it answers)
+SPANS_LOCK = threading.Lock()
+
+
 class Sink(http.server.BaseHTTPRequestHandler):
-    """An OTLP/HTTP collector that reads each export and answers 200."""
+    """An OTLP/HTTP collector that reads each export, counts its spans and
+    answers 200."""
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        n = sum(len(ss.get("spans", [])) for rs in body.get("resourceSpans", [])
+                for ss in rs.get("scopeSpans", []))
+        with SPANS_LOCK:
+            SPANS[0] += n
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -89,7 +99,13 @@ def main():
         load0 = os.getloadavg()[0]  # the machine is shared: say how busy
         for _ in range(a.runs):
             for name, cmd in cases:
+                before = SPANS[0]
                 wall, c = run_ms(cmd, envs.get(name, env))
+                # A dropped span would flatter the traced rows: every run
+                # must deliver its run span and one span a step.
+                if "traces" in name and SPANS[0] - before != a.steps + 1:
+                    sys.exit(f"{name}: the sink received {SPANS[0] - before} spans, "
+                             f"not {a.steps + 1}")
                 times[name].append(wall)
                 cpu[name].append(c)
     print("load average before/after: {:.1f} / {:.1f}".format(load0, os.getloadavg()[0]))

@@ -192,8 +192,14 @@ std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
     if (Config.TraceParent && llvm::none_of(Req.Headers, [](const llm::Header &H) {
           return llvm::StringRef(H.first).equals_insensitive("traceparent");
         }))
-      if (std::string TP = Config.TraceParent(R.StepId); !TP.empty())
+      if (std::string TP = Config.TraceParent(R.StepId); !TP.empty()) {
         Req.Headers.push_back({"traceparent", std::move(TP)});
+        if (!Config.TraceState.empty() &&
+            llvm::none_of(Req.Headers, [](const llm::Header &H) {
+              return llvm::StringRef(H.first).equals_insensitive("tracestate");
+            }))
+          Req.Headers.push_back({"tracestate", Config.TraceState});
+      }
     // Rendered text must not smuggle a header or a request (CR/LF).
     if (std::string Why = unsafeHttpText(Req); !Why.empty())
       return Done(ActionResult::failure(Why, false)), nullptr;

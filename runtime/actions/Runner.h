@@ -25,6 +25,9 @@ struct RunnerConfig {
   /// Tracing (runtime/observe): the W3C `traceparent` value for a request
   /// of the step with this id, passed on by `http.request`; empty: none.
   std::function<std::string(llvm::StringRef StepId)> TraceParent;
+  /// The caller's W3C `tracestate`, passed on with that traceparent
+  /// (unless the step sets its own); empty: none.
+  std::string TraceState;
 };
 
 /// Starts each action by its name (ir/Actions.h); any other name is an LLM

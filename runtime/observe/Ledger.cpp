@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Metrics.h"
@@ -38,7 +39,7 @@ Spend Spend::fromJson(const json &J) {
     auto It = J.find(K);
     if (It == J.end() || !It->is_number()) return 0;
     double D = It->get<double>();
-    return D > 0 && D < 1e18 ? uint64_t(D) : 0;
+    return D > 0 && D < double(CarryLimit) ? uint64_t(D) : 0;
   };
   S.Calls = Count("calls");
   S.InputTokens = Count("input_tokens");
@@ -225,13 +226,19 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
 
 void Ledger::carry(const std::string &Step, const Spend &E) {
   std::lock_guard<std::mutex> L(M);
+  // Saturating: each count is below the limit, so a sum cannot wrap first.
+  auto Add = [](auto &Sum, auto More) {
+    using T = std::decay_t<decltype(Sum)>;
+    constexpr T Cap = T(Spend::CarryLimit);
+    Sum = Sum >= Cap || More >= Cap - Sum ? Cap : T(Sum + More);
+  };
   for (Spend *T : {&Total, &PerStep[Step]}) {
-    T->Calls += E.Calls;
-    T->InputTokens += E.InputTokens;
-    T->OutputTokens += E.OutputTokens;
-    T->Retries += E.Retries;
-    T->CostUsd += E.CostUsd;
-    T->LatencyMs += E.LatencyMs;
+    Add(T->Calls, std::min(E.Calls, Spend::CarryLimit));
+    Add(T->InputTokens, std::min(E.InputTokens, Spend::CarryLimit));
+    Add(T->OutputTokens, std::min(E.OutputTokens, Spend::CarryLimit));
+    Add(T->Retries, std::min(E.Retries, Spend::CarryLimit));
+    Add(T->LatencyMs, std::clamp<int64_t>(E.LatencyMs, 0, int64_t(Spend::CarryLimit)));
+    T->CostUsd = std::min(T->CostUsd + std::max(E.CostUsd, 0.0), 1e12);
   }
 }
 

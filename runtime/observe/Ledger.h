@@ -39,6 +39,9 @@ struct Spend {
   double CostUsd = 0;
   int64_t LatencyMs = 0;  ///< Summed over the calls.
   uint64_t tokens() const { return InputTokens + OutputTokens; }
+  /// The most a count carried across `--resume` reaches (each, and their
+  /// sums over steps): far from 2^64, so later calls cannot wrap it either.
+  static constexpr uint64_t CarryLimit = 1000000000000000000ull;  // 1e18
   /// `{calls, input_tokens, output_tokens, retries, cost_usd, latency_ms}`.
   orch::ir::Json toJson() const;
   /// The inverse of toJson() (missing or malformed counts are 0).
@@ -91,6 +94,7 @@ class Ledger : public llm::CallObserver {
 
   /// Counts what step \p Step spent in earlier invocations of this run (a
   /// `--resume`): it is part of the totals and of the budget from now on.
+  /// Sums saturate at Spend::CarryLimit.
   void carry(const std::string &Step, const Spend &Earlier);
 
   /// The run's total so far.

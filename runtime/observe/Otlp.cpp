@@ -114,14 +114,17 @@ std::string hexSpanId(uint64_t Id) { return fmt::format("{:016x}", Id); }
 
 std::optional<TraceContext> parseTraceParent(llvm::StringRef V) {
   V = V.trim();
-  // 00-<32 hex>-<16 hex>-<2 hex>
-  if (V.size() != 55 || V[2] != '-' || V[35] != '-' || V[52] != '-') return std::nullopt;
   auto IsHex = [](llvm::StringRef S) {
     return llvm::all_of(
         S, [](char Ch) { return llvm::isDigit(Ch) || (Ch >= 'a' && Ch <= 'f'); });
   };
-  if (V.substr(0, 2) != "00" || !IsHex(V.substr(3, 32)) || !IsHex(V.substr(36, 16)) ||
-      !IsHex(V.substr(53, 2)))
+  // <version>-<32 hex>-<16 hex>-<2 hex>: version 00 exactly; a later
+  // version may add fields after a `-`; ff is never valid.
+  if (V.size() < 55 || !IsHex(V.substr(0, 2)) || V.starts_with("ff")) return std::nullopt;
+  if (V.size() > 55 && (V.starts_with("00") || V[55] != '-')) return std::nullopt;
+  V = V.take_front(55);
+  if (V[2] != '-' || V[35] != '-' || V[52] != '-') return std::nullopt;
+  if (!IsHex(V.substr(3, 32)) || !IsHex(V.substr(36, 16)) || !IsHex(V.substr(53, 2)))
     return std::nullopt;
   TraceContext C;
   bool NonZero = false;
@@ -137,6 +140,35 @@ std::optional<TraceContext> parseTraceParent(llvm::StringRef V) {
   V.substr(53, 2).getAsInteger(16, Flags);
   C.Sampled = Flags & 1;
   return C;
+}
+
+std::optional<std::string> parseTraceState(llvm::StringRef V) {
+  if (V.size() > 512) return std::nullopt;
+  auto KeyChar = [](char C) {
+    return llvm::isDigit(C) || (C >= 'a' && C <= 'z') || C == '_' || C == '-' ||
+           C == '*' || C == '/' || C == '@';
+  };
+  std::string Out;
+  llvm::SmallVector<llvm::StringRef, 8> Keys;
+  while (!V.empty()) {
+    auto [Member, Rest] = V.split(',');
+    V = Rest;
+    Member = Member.trim(" \t");
+    if (Member.empty()) continue;
+    auto [Key, Value] = Member.split('=');
+    if (Key.size() == Member.size() || Key.empty() || Key.size() > 256 || Value.empty() ||
+        Value.size() > 256 || Value.back() == ' ' || !llvm::all_of(Key, KeyChar) ||
+        !(llvm::isDigit(Key[0]) || llvm::isLower(Key[0])) || Key.count('@') > 1 ||
+        !llvm::all_of(
+            Value,
+            [](char C) { return C >= 0x20 && C <= 0x7e && C != ',' && C != '='; }) ||
+        llvm::is_contained(Keys, Key) || Keys.size() == 32)
+      return std::nullopt;
+    Keys.push_back(Key);
+    if (!Out.empty()) Out += ',';
+    Out += Member.str();
+  }
+  return Out;
 }
 
 std::string formatTraceParent(const TraceContext &C) {
@@ -235,8 +267,16 @@ void SpanExporter::send(std::vector<Span> Batch) {
     return;
   }
   S.Dropped += Batch.size();
-  if (S.FailedRequests++ == 0)
-    S.FirstError = fmt::format("{}: {}", ir::redactUrlCredentials(Config.Url), Why);
+  if (S.FailedRequests++ != 0) return;
+  // The transport's text may name the URL (curl's does) or echo a header:
+  // the whole message is redacted, never only the prefix this adds.
+  std::string Msg = ir::redactUrlCredentials(fmt::format("{}: {}", Config.Url, Why));
+  for (const llm::Header &H : Config.Headers)
+    for (size_t At = 0;
+         H.second.size() >= 8 && (At = Msg.find(H.second, At)) != std::string::npos;
+         At += 10)
+      Msg.replace(At, H.second.size(), "[redacted]");
+  S.FirstError = std::move(Msg);
 }
 
 void SpanExporter::shutdown() {

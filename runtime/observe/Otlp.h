@@ -54,9 +54,14 @@ struct TraceContext {
   bool Sampled = true;
 };
 
-/// Parses a `traceparent` value (version 00 form); nullopt if malformed
-/// or all-zero ids.
+/// Parses a `traceparent` value; nullopt if malformed or all-zero ids.
+/// Version 00 is exactly 55 characters; a higher version (not `ff`) is
+/// read by its first 55, and what follows must begin with `-` (W3C).
 std::optional<TraceContext> parseTraceParent(llvm::StringRef Value);
+/// A W3C `tracestate` value, its members trimmed and empty ones dropped;
+/// nullopt if it is not one (a bad key or value, a key twice, more than 32
+/// members, over 512 characters, or a character outside printable ASCII).
+std::optional<std::string> parseTraceState(llvm::StringRef Value);
 /// `00-<trace>-<span>-01` (or `-00` when not sampled).
 std::string formatTraceParent(const TraceContext &C);
 /// Lower-case hex of \p N bytes at \p P.

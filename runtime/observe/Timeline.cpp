@@ -32,6 +32,10 @@ struct Lane {
   std::string Step,
       Group;  ///< Group: the loop of an item's step (`each` of `each[2].say`), or "".
   std::vector<Bar> Bars;
+  /// For each attempt number, its bars that have no end yet (latest last):
+  /// an `attempt_end` finds its bar in constant time, however many bars are
+  /// open (a foreign log may never close them).
+  std::map<unsigned, std::vector<size_t>> Open;
 };
 
 double num(const json &E, const char *K) {
@@ -70,10 +74,37 @@ const char *colour(llvm::StringRef Status) {
 
 }  // namespace
 
+namespace {
+/// The code point UTF-8 \p T holds at \p I and its length in bytes; an
+/// invalid, overlong or cut sequence is one byte of code point ~0u.
+std::pair<uint32_t, size_t> decodeUtf8(llvm::StringRef T, size_t I) {
+  unsigned char B = T[I];
+  if (B < 0x80) return {B, 1};
+  size_t Len = B >= 0xF0 && B <= 0xF4 ? 4 : B >= 0xE0 ? 3 : B >= 0xC2 && B < 0xE0 ? 2 : 0;
+  if (Len == 0 || I + Len > T.size()) return {~0u, 1};
+  uint32_t C = B & (0x7F >> Len);
+  for (size_t K = 1; K < Len; ++K) {
+    unsigned char Next = T[I + K];
+    if ((Next & 0xC0) != 0x80) return {~0u, 1};
+    C = C << 6 | (Next & 0x3F);
+  }
+  static constexpr uint32_t Min[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (C < Min[Len] || C > 0x10FFFF) return {~0u, 1};
+  return {C, Len};
+}
+
+/// Whether XML 1.0 can hold \p C (its `Char` production).
+bool xmlChar(uint32_t C) {
+  return C == 0x9 || C == 0xA || C == 0xD || (C >= 0x20 && C <= 0xD7FF) ||
+         (C >= 0xE000 && C <= 0xFFFD) || (C >= 0x10000 && C <= 0x10FFFF);
+}
+}  // namespace
+
 std::string xmlEscape(llvm::StringRef Text) {
   std::string Out;
   Out.reserve(Text.size());
-  for (char C : Text) {
+  for (size_t I = 0; I < Text.size();) {
+    auto [C, Len] = decodeUtf8(Text, I);
     switch (C) {
       case '&':
         Out += "&amp;";
@@ -91,11 +122,22 @@ std::string xmlEscape(llvm::StringRef Text) {
         Out += "&#39;";
         break;
       default:
-        if (static_cast<unsigned char>(C) < 0x20 && C != '\t' && C != '\n') break;
-        Out += C;
+        if (C < 0x20 && C != '\t' && C != '\n') break;  // controls: dropped
+        if (!xmlChar(C))
+          Out += "\uFFFD";  // U+FFFE, U+FFFF, surrogates, invalid bytes
+        else
+          Out.append(Text.data() + I, Len);
     }
+    I += Len;
   }
   return Out;
+}
+
+std::string labelPrefix(llvm::StringRef Text, size_t MaxBytes) {
+  if (Text.size() <= MaxBytes) return Text.str();
+  size_t Cut = MaxBytes - 1;
+  while (Cut > 0 && (static_cast<unsigned char>(Text[Cut]) & 0xC0) == 0x80) --Cut;
+  return Text.take_front(Cut).str() + "…";
 }
 
 llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
@@ -123,21 +165,22 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     if (Ev == "run_start") Plan = text(E, "plan");
     if (Ev != "attempt_start" && Ev != "attempt_end") continue;
     auto [It, New] = LaneOf.try_emplace(Step, Lanes.size());
-    if (New) Lanes.push_back({Step, groupOf(Step), {}});
+    if (New) Lanes.push_back({Step, groupOf(Step), {}, {}});
     Lane &L = Lanes[It->second];
     unsigned Attempt = unsigned(std::min(num(E, "attempt"), 1e6));
     if (Ev == "attempt_start") {
+      L.Open[Attempt].push_back(L.Bars.size());
       L.Bars.push_back({Attempt, T, -1, "", ""});
       continue;
     }
     // The end of the latest attempt of that number without one.
-    for (auto B = L.Bars.rbegin(); B != L.Bars.rend(); ++B)
-      if (B->Attempt == Attempt && B->End < 0) {
-        B->End = std::max(T, B->Start);
-        B->Status = text(E, "status");
-        B->Error = text(E, "error");
-        break;
-      }
+    auto O = L.Open.find(Attempt);
+    if (O == L.Open.end() || O->second.empty()) continue;
+    Bar &B = L.Bars[O->second.back()];
+    O->second.pop_back();
+    B.End = std::max(T, B.Start);
+    B.Status = text(E, "status");
+    B.Error = text(E, "error");
   }
   if (Lanes.empty()) return llvm::createStringError("the log holds no step attempt");
   // A loop's items together, where the loop's first item was.
@@ -205,9 +248,8 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     const Lane &L = Lanes[I];
     double Y = Top + AxisH + I * LaneH;
     if (Labels)
-      OS << fmt::format(
-          "<text x=\"4\" y=\"{:.0f}\">{}</text>\n", Y + LaneH - 6,
-          xmlEscape(L.Step.size() > 30 ? L.Step.substr(0, 29) + "…" : L.Step));
+      OS << fmt::format("<text x=\"4\" y=\"{:.0f}\">{}</text>\n", Y + LaneH - 6,
+                        xmlEscape(labelPrefix(L.Step, 30)));
     for (size_t B = 0; B < L.Bars.size(); ++B) {
       const Bar &A = L.Bars[B];
       double End = A.End < 0 ? Last : A.End;

@@ -20,8 +20,13 @@ namespace orch::observe {
 /// Errors: a line that is not an event (its number), a log without attempts.
 llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS);
 
-/// \p Text escaped for XML text and attribute values; characters XML 1.0
-/// cannot hold (controls other than tab and newline) are dropped.
+/// \p Text (UTF-8) escaped for XML text and attribute values: controls
+/// other than tab and newline are dropped; what else XML 1.0 cannot hold
+/// (U+FFFE, U+FFFF, surrogates, bytes that are not UTF-8) becomes U+FFFD.
 std::string xmlEscape(llvm::StringRef Text);
+
+/// \p Text if it has at most \p MaxBytes bytes, else its first bytes (cut on
+/// a code point's boundary, under \p MaxBytes) and an ellipsis.
+std::string labelPrefix(llvm::StringRef Text, size_t MaxBytes);
 
 }  // namespace orch::observe

@@ -29,6 +29,10 @@ Tracer::Tracer(SpanExporter &Out, std::optional<TraceContext> Parent, std::strin
   Trace.SpanId = newSpanId();
 }
 
+void Tracer::record(Span S) {
+  if (Trace.Sampled) Out.add(std::move(S));  // parent-based sampling
+}
+
 uint64_t Tracer::newSpanId() {
   std::lock_guard<std::mutex> L(M);
   uint64_t Id;
@@ -79,7 +83,7 @@ void Tracer::attemptEnded(uint32_t Step, unsigned Attempt,
       Current.erase(It);
   }
   O.SpanId = 0;
-  Out.add(std::move(S));
+  record(std::move(S));
 }
 
 void Tracer::modelCall(const llm::CallStart &C, const llm::CallEnd &E,
@@ -116,7 +120,7 @@ void Tracer::modelCall(const llm::CallStart &C, const llm::CallEnd &E,
     S.Message = scrubbed(E.Error);
     S.Attributes.push_back({"error.type", "model_call_failed"});
   }
-  Out.add(std::move(S));
+  record(std::move(S));
 }
 
 std::string Tracer::traceParent(llvm::StringRef StepId) const {
@@ -142,7 +146,7 @@ void Tracer::finish(llvm::StringRef Status, llvm::StringRef Error) {
   if (!RunId.empty()) S.Attributes.push_back({"orch.run_id", RunId});
   S.Status = Status == "completed" ? 1 : 2;
   if (S.Status == 2) S.Message = scrubbed(Error.empty() ? Status : Error);
-  Out.add(std::move(S));
+  record(std::move(S));
 }
 
 }  // namespace orch::observe

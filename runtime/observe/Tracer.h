@@ -48,6 +48,11 @@ class Tracer : public runtime::RunObserver {
   /// attempt's span as the parent (the run's when none runs). Thread-safe.
   std::string traceParent(llvm::StringRef StepId) const;
 
+  /// Whether the run's spans are recorded: false when the parent
+  /// (TRACEPARENT) was not sampled, as OpenTelemetry's parent-based
+  /// sampler does; the context is still passed on, with flags `00`.
+  bool sampled() const { return Trace.Sampled; }
+
   /// Ends the run span with \p Status (`completed` is OK, anything else an
   /// error with \p Error). Once.
   void finish(llvm::StringRef Status, llvm::StringRef Error);
@@ -57,6 +62,8 @@ class Tracer : public runtime::RunObserver {
 
  private:
   uint64_t newSpanId();
+  /// Hands \p S to the exporter, unless the trace is not sampled.
+  void record(Span S);
   std::string scrubbed(llvm::StringRef Text) const;
 
   SpanExporter &Out;

@@ -125,3 +125,24 @@ TEST(Metrics, LabelValuesAreEscaped) {
 }
 
 }  // namespace
+
+TEST(Ledger, CarriedSpendSaturatesInsteadOfWrapping) {
+  Ledger L([](const std::string &) { return std::pair<double, double>{1.0, 2.0}; });
+  // 20 steps whose input tokens add up to 2^64 (and calls far beyond 1e18):
+  // unchecked sums would wrap to a few tokens.
+  Spend Each;
+  Each.Calls = Spend::CarryLimit - 1;
+  Each.InputTokens = 922337203685477581ull;  // 2^64 / 20, rounded up
+  Each.LatencyMs = int64_t(Spend::CarryLimit) - 1;
+  for (int I = 0; I < 20; ++I) L.carry("s" + std::to_string(I), Each);
+  Spend T = L.total();
+  EXPECT_EQ(T.InputTokens, Spend::CarryLimit);
+  EXPECT_EQ(T.Calls, Spend::CarryLimit);
+  EXPECT_EQ(T.LatencyMs, int64_t(Spend::CarryLimit));
+  EXPECT_EQ(L.step("s3").InputTokens, Each.InputTokens);
+  Spend Huge;
+  Huge.OutputTokens = ~0ull;  // more than a step's record can hold
+  L.carry("s0", Huge);
+  EXPECT_EQ(L.step("s0").OutputTokens, Spend::CarryLimit);
+  EXPECT_GE(L.total().tokens(), Spend::CarryLimit);  // still over any budget
+}

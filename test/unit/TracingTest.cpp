@@ -66,15 +66,51 @@ TEST(TraceParent, ParsesAndPrints) {
   EXPECT_TRUE(C->Sampled);
   EXPECT_EQ(formatTraceParent(*C),
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-  EXPECT_FALSE(
-      parseTraceParent("00-00000000000000000000000000000000-b7ad6b7169203331-01"));
-  EXPECT_FALSE(
-      parseTraceParent("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"));
-  EXPECT_FALSE(
-      parseTraceParent("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"));
-  EXPECT_FALSE(
-      parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
-  EXPECT_FALSE(parseTraceParent("garbage"));
+}
+
+TEST(TraceParent, MalformedValuesAreRefused) {
+  for (const char *Bad : {
+           "00-00000000000000000000000000000000-b7ad6b7169203331-01",  // zero trace
+           "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",  // zero span
+           "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",  // upper case
+           "garbage",
+           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x",  // 00: 55 only
+           "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x",   // no `-` after
+           "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",    // never valid
+           "0G-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+           "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0",
+       })
+    EXPECT_FALSE(parseTraceParent(Bad)) << Bad;
+}
+
+TEST(TraceParent, AHigherVersionIsReadAsFarAsVersion00Goes) {
+  // W3C: a higher version (not ff) is parsed by its first 55 characters;
+  // anything after them must begin with `-`.
+  auto C = parseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  ASSERT_TRUE(C);
+  EXPECT_EQ(C->SpanId, 0xb7ad6b7169203331u);
+  auto D = parseTraceParent(
+      "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00-what-next");
+  ASSERT_TRUE(D);
+  EXPECT_FALSE(D->Sampled);
+  EXPECT_EQ(formatTraceParent(*D),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+}
+
+TEST(TraceState, ValidListsArePassedOnInvalidOnesAreNot) {
+  EXPECT_EQ(parseTraceState("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"),
+            "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+  EXPECT_EQ(parseTraceState(" a=1 ,, tenant@sys=x y "), "a=1,tenant@sys=x y");
+  EXPECT_EQ(parseTraceState(""), "");
+  EXPECT_FALSE(parseTraceState("novalue"));
+  EXPECT_FALSE(parseTraceState("Upper=1"));           // keys are lower case
+  EXPECT_FALSE(parseTraceState("a=1\r\nX-Evil: 1"));  // no header smuggling
+  EXPECT_FALSE(parseTraceState("a=b=c"));
+  EXPECT_FALSE(parseTraceState("a=1,a=2"));  // a key at most once
+  EXPECT_FALSE(parseTraceState(std::string(600, 'a') + "=1"));
+  std::string Many;
+  for (int I = 0; I < 33; ++I) Many += "k" + std::to_string(I) + "=v,";
+  EXPECT_FALSE(parseTraceState(Many));  // at most 32 members
 }
 
 /// Records the bodies it is sent; answers \p Status, or fails to connect.
@@ -94,7 +130,8 @@ class FakeCollector : public orch::llm::HttpTransport {
     }
     if (Refuse)
       return llvm::make_error<orch::llm::TransportError>(
-          orch::llm::TransportFailure::Connect, "connection refused");
+          orch::llm::TransportFailure::Connect,
+          "connection refused (" + R.Url + ")");  // as curl's transport says
     std::lock_guard<std::mutex> L(M);
     Bodies.push_back(Json::parse(R.Body));
     Headers.push_back(R.Headers);
@@ -164,6 +201,7 @@ TEST(SpanExporter, ADeadCollectorDropsAndSaysWhyWithoutSecrets) {
   EXPECT_NE(S.FirstError.find("connection refused"), std::string::npos);
   EXPECT_EQ(S.FirstError.find("very-secret-token"), std::string::npos);
   EXPECT_EQ(S.FirstError.find("pw@"), std::string::npos);
+  EXPECT_EQ(S.FirstError.find("user:"), std::string::npos);
 }
 
 TEST(SpanExporter, AnErrorStatusCountsAsAFailure) {
@@ -188,6 +226,29 @@ TEST(SpanExporter, AHungCollectorIsCancelledAtShutdownAndTheQueueIsBounded) {
   EXPECT_EQ(S.Dropped, N);  // the full queue's overflow, the cancelled batch, the rest
   X.add(spanNamed("late"));
   EXPECT_EQ(X.stats().Dropped, N + 1);
+}
+
+TEST(Tracer, AParentThatIsNotSampledRecordsNothingButPropagatesItsTrace) {
+  FakeCollector F;
+  SpanExporter X(config(), F, "orchrt");
+  auto Parent =
+      parseTraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+  ASSERT_TRUE(Parent);
+  Tracer T(X, Parent, "plan.bin", "run-1", {});
+  EXPECT_FALSE(T.sampled());
+  orch::runtime::ActionRequest R;
+  R.StepId = "fetch";
+  R.Action = "http.request";
+  T.attemptStarted(0, R, "");
+  std::string TP = T.traceParent("fetch");
+  EXPECT_EQ(TP.substr(0, 36), "00-0af7651916cd43dd8448eb211c80319c-");
+  EXPECT_NE(TP.substr(36, 16), "b7ad6b7169203331");  // the attempt's own id
+  EXPECT_EQ(TP.substr(52), "-00");                   // not sampled, passed on
+  T.attemptEnded(0, 1, orch::runtime::ActionResult::failure("boom"));
+  T.finish("failed", "boom");
+  X.shutdown();
+  EXPECT_EQ(F.spans().size(), 0u);
+  EXPECT_EQ(X.stats().Exported + X.stats().Dropped, 0u);
 }
 
 TEST(Tracer, ModelCallsNestUnderTheirAttempt) {

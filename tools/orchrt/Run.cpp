@@ -109,14 +109,17 @@ llvm::Expected<std::string> readAll(const std::string &Path) {
 
 /// Counts what the steps of an earlier invocation of the run spent (each
 /// step's `usage` in \p Prior, a result or the store's record) into
-/// \p Ledger: a budget holds across `--resume`.
-void carryUsage(observe::Ledger &Ledger, const json &Prior) {
+/// \p Ledger: a budget holds across `--resume`. Only the plan's steps
+/// (those of \p Sched) are carried: an id the plan does not have is not
+/// a step of this run, whatever the file says.
+void carryUsage(observe::Ledger &Ledger, const json &Prior, const Scheduler &Sched) {
   auto Steps = Prior.find("steps");
   if (Steps == Prior.end() || !Steps->is_object()) return;
-  for (auto &[Id, Entry] : Steps->items())
-    if (Entry.is_object())
-      if (auto U = Entry.find("usage"); U != Entry.end() && U->is_object())
-        Ledger.carry(Id, observe::Spend::fromJson(*U));
+  for (uint32_t I = 0; I < Sched.size(); ++I)
+    if (auto It = Steps->find(Sched.stepId(I).str()); It != Steps->end())
+      if (const json &Entry = *It; Entry.is_object())
+        if (auto U = Entry.find("usage"); U != Entry.end() && U->is_object())
+          Ledger.carry(It.key(), observe::Spend::fromJson(*U));
 }
 
 }  // namespace
@@ -299,10 +302,28 @@ int runPlan(const RunCommand &Cmd) {
   RC.Llm.Registry = Registry;
   RC.Llm.Batch = Cmd.Batch || Plan->plan().batch_execution();
   RC.McpServers = mcpServersOf(Plan->plan());
-  if (Spans)
+  // The caller's trace context (W3C), read once for the tracer and the
+  // runner's http.request steps.
+  std::optional<observe::TraceContext> TraceParent;
+  if (Spans) {
+    if (const char *TP = std::getenv("TRACEPARENT"); TP && *TP) {
+      TraceParent = observe::parseTraceParent(TP);
+      if (!TraceParent)
+        printDiag("orchrt", DiagKind::TraceExport,
+                  "TRACEPARENT is not a W3C traceparent; the run starts a new trace");
+    }
+    // The caller's vendor state goes on with its trace (never without it).
+    if (const char *TS = std::getenv("TRACESTATE"); TraceParent && TS && *TS) {
+      if (std::optional<std::string> State = observe::parseTraceState(TS))
+        RC.TraceState = std::move(*State);
+      else
+        printDiag("orchrt", DiagKind::TraceExport,
+                  "TRACESTATE is not a W3C tracestate; it is not passed on");
+    }
     RC.TraceParent = [&Trace](llvm::StringRef Step) {
       return Trace ? Trace->traceParent(Step) : std::string();
     };
+  }
   BuiltinRunner Runner(Loop, RC);
 
   ProgressMode Mode = ProgressMode::Plain;
@@ -401,15 +422,8 @@ int runPlan(const RunCommand &Cmd) {
   std::optional<observe::MetricsObserver> MetricsFeed;
   if (Meters) Observers.add(&MetricsFeed.emplace(*Meters, *Plan));
   if (Spans) {
-    std::optional<observe::TraceContext> Parent;
-    if (const char *TP = std::getenv("TRACEPARENT"); TP && *TP) {
-      Parent = observe::parseTraceParent(TP);
-      if (!Parent)
-        printDiag("orchrt", DiagKind::TraceExport,
-                  "TRACEPARENT is not a W3C traceparent; the run starts a new trace");
-    }
-    Trace = std::make_unique<observe::Tracer>(*Spans, Parent, Cmd.PlanPath, Opts.RunId,
-                                              Secrets);
+    Trace = std::make_unique<observe::Tracer>(*Spans, TraceParent, Cmd.PlanPath,
+                                              Opts.RunId, Secrets);
     Observers.add(Trace.get());
     Ledger.setTracer(Trace.get());
   }
@@ -445,7 +459,7 @@ int runPlan(const RunCommand &Cmd) {
                       {"steps", Sched.size()}});
 
   if (Durable && Durable->identity().Resumed) {
-    carryUsage(Ledger, Durable->prior());
+    carryUsage(Ledger, Durable->prior(), Sched);
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Durable->prior(), SpillRoot);
     if (!N)
       return usageError(DiagKind::ResumeMismatch, Durable->identity().RunId,
@@ -462,7 +476,7 @@ int runPlan(const RunCommand &Cmd) {
       return usage(fmt::format("--resume `{}`: {}", Cmd.ResumePath, Deep));
     if (Prior.is_discarded())
       return usage(fmt::format("--resume `{}` is not valid JSON", Cmd.ResumePath));
-    carryUsage(Ledger, Prior);
+    carryUsage(Ledger, Prior, Sched);
     if (int64_t Ms = earliestStartMs(Prior)) Runner.runStartedAt(resumeCutoffNs(Ms));
     llvm::Expected<size_t> N = resumeFrom(Sched, *Plan, Prior, SpillRoot);
     if (!N)
@@ -574,6 +588,7 @@ int runPlan(const RunCommand &Cmd) {
     Traced = json{{"trace_id", Trace->traceId()},
                   {"exported_spans", TS.Exported},
                   {"dropped_spans", TS.Dropped}};
+    if (!Trace->sampled()) Traced["sampled"] = false;  // the parent was not
     if (TS.Dropped)
       printDiag("orchrt", DiagKind::TraceExport,
                 terminalSafe(fmt::format(
