@@ -125,6 +125,7 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
         if (!R.IsMap) return fail(Path, "model `" + R.Name + "` must be a mapping");
         if (!R.MaxTokensProblem.empty()) return fail(Path, R.MaxTokensProblem);
         if (!R.ReasoningProblem.empty()) return fail(Path, R.ReasoningProblem);
+        if (!R.PriceProblem.empty()) return fail(Path, R.PriceProblem);
         ModelInfo M;
         M.Name = R.Name;
         M.Provider = R.Provider.value_or("");
@@ -157,7 +158,9 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
         M.LatencyP95 = get<double>(Met, "latency_p95", 0);
         M.Throughput = get<double>(Met, "throughput", 0);
         M.Accuracy = get<double>(Met, "accuracy", 0);
-        M.CostPerToken = get<double>(Met, "cost_per_token", 0);
+        // orchrt's prices (`pricing`, else `metrics.cost_per_token`); the
+        // selection weighs their mean.
+        M.CostPerToken = (R.InputUsdPerToken + R.OutputUsdPerToken) / 2;
         C.Models.push_back(std::move(M));
       }
     if (YAML::Node Pol = Root["selection_policies"]; Pol && Pol.IsMap())
