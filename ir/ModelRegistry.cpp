@@ -134,11 +134,15 @@ ModelRegistry readModelRegistry(const YAML::Node &Root, const std::string &Path)
     R.ModelsIsMap = Ms.IsMap();
     if (R.ModelsIsMap)
       for (const auto &KV : Ms)
-        R.Models.push_back(readModel(KV.first.as<std::string>(), KV.second));
+        // A key that is not a name names no model a step can ask for: the
+        // other entries still serve (orchc refuses the file, ModelCatalog).
+        if (KV.first.IsScalar())
+          R.Models.push_back(readModel(KV.first.Scalar(), KV.second));
   }
   if (YAML::Node Ps = Root["providers"]; Ps && Ps.IsMap())
     for (const auto &KV : Ps)
-      R.Providers.push_back(readProvider(KV.first.as<std::string>(), KV.second));
+      if (KV.first.IsScalar())
+        R.Providers.push_back(readProvider(KV.first.Scalar(), KV.second));
   return R;
 }
 

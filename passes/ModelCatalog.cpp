@@ -118,6 +118,8 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
     size_t K = 0;
     if (YAML::Node Models = Root["models"]; Models && Models.IsMap())
       for (const auto &KV : Models) {
+        if (!KV.first.IsScalar())
+          return fail(Path, "a key of `models` must be a model's name");
         const YAML::Node &N = KV.second;
         // One document: the reader kept every key of `models` in this order.
         assert(K < Reg.Models.size());

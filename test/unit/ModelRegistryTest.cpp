@@ -136,6 +136,23 @@ TEST(ModelRegistry, TheCompilerReadsARegistryThatChangesOnce) {
   ::unlink(Fifo.c_str());
 }
 
+TEST(ModelRegistry, AKeyThatIsNotANameStaysLocal) {
+  TempRegistry R(
+      "models:\n  ? [a, b]\n  : {provider: x}\n  good: {provider: p, max_tokens: 7}\n"
+      "providers:\n  ? {k: v}\n  : {api: openai}\n  p: {api: anthropic}\n");
+  llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
+  ASSERT_TRUE(bool(Reg)) << llvm::toString(Reg.takeError());
+  ASSERT_EQ(Reg->Models.size(), 1u);
+  EXPECT_EQ(Reg->model("good")->MaxTokens, 7);
+  ASSERT_EQ(Reg->Providers.size(), 1u);
+  EXPECT_EQ(Reg->provider("p")->Api, "anthropic");
+  // The compiler still refuses the file, with its own words.
+  llvm::Expected<orch::passes::ModelCatalog> C = orch::passes::loadModelCatalog(R.Path);
+  ASSERT_FALSE(bool(C));
+  EXPECT_EQ(llvm::toString(C.takeError()),
+            "`" + R.Path + "`: a key of `models` must be a model's name");
+}
+
 TEST(ModelRegistry, UnreadableIsAnErrorNotACrash) {
   TempRegistry R("models: [1, 2\n");
   llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
