@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ir/Actions.h"
+#include "ir/ModelRegistryYaml.h"
 #include "yaml-cpp/yaml.h"
 
 namespace orch::ir {
@@ -127,27 +128,34 @@ std::string ModelRegistry::message(llvm::StringRef Problem) const {
   return fmt::format("model registry `{}`: {}", Path, Problem.str());
 }
 
-llvm::Expected<ModelRegistry> readModelRegistry(const std::string &Path) {
+ModelRegistry readModelRegistry(const YAML::Node &Root, const std::string &Path) {
   ModelRegistry R;
   R.Path = Path;
+  R.IsMap = Root.IsMap();
+  if (!R.IsMap) return R;
+  if (YAML::Node Ms = Root["models"]) {
+    R.ModelsGiven = true;
+    R.ModelsIsMap = Ms.IsMap();
+    if (R.ModelsIsMap)
+      for (const auto &KV : Ms)
+        // A key that is not a name names no model a step can ask for: the
+        // other entries still serve (orchc refuses the file, ModelCatalog).
+        if (KV.first.IsScalar())
+          R.Models.push_back(readModel(KV.first.Scalar(), KV.second));
+  }
+  if (YAML::Node Ps = Root["providers"]; Ps && Ps.IsMap())
+    for (const auto &KV : Ps)
+      if (KV.first.IsScalar())
+        R.Providers.push_back(readProvider(KV.first.Scalar(), KV.second));
+  return R;
+}
+
+llvm::Expected<ModelRegistry> readModelRegistry(const std::string &Path) {
   try {
-    YAML::Node Root = YAML::LoadFile(Path);
-    R.IsMap = Root.IsMap();
-    if (!R.IsMap) return R;
-    if (YAML::Node Ms = Root["models"]) {
-      R.ModelsGiven = true;
-      R.ModelsIsMap = Ms.IsMap();
-      if (R.ModelsIsMap)
-        for (const auto &KV : Ms)
-          R.Models.push_back(readModel(KV.first.as<std::string>(), KV.second));
-    }
-    if (YAML::Node Ps = Root["providers"]; Ps && Ps.IsMap())
-      for (const auto &KV : Ps)
-        R.Providers.push_back(readProvider(KV.first.as<std::string>(), KV.second));
+    return readModelRegistry(YAML::LoadFile(Path), Path);
   } catch (const YAML::Exception &E) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), E.what());
   }
-  return R;
 }
 
 }  // namespace orch::ir

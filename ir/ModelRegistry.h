@@ -6,7 +6,8 @@
 // model's `provider`, `max_tokens`, `reasoning` and prices, each provider's
 // `api`, `base_url` and `api_key_env`, with orchrt's checks. A problem is
 // kept with its entry (a registry with one bad model still serves the
-// others); each caller words the file's name in front of it.
+// others; a `models` or `providers` key that is not a name is left out);
+// each caller words the file's name in front of it.
 //
 //===----------------------------------------------------------------------===//
 #pragma once

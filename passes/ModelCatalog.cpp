@@ -3,9 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <cassert>
+
 #include "ir/ConnUrl.h"
 #include "ir/Json.h"
-#include "ir/ModelRegistry.h"
+#include "ir/ModelRegistryYaml.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "yaml-cpp/yaml.h"
@@ -104,23 +106,28 @@ const SelectionPolicy *ModelCatalog::policy(llvm::StringRef Name) const {
 llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
   ModelCatalog C;
   C.Path = Path;
-  // The fields orchrt reads too (provider, max_tokens, reasoning) come from
-  // the shared reader, with its checks; the rest is the compiler's.
-  llvm::Expected<ir::ModelRegistry> Reg = ir::readModelRegistry(Path);
-  if (!Reg) return fail(Path, llvm::toString(Reg.takeError()));
-  if (!Reg->IsMap) return fail(Path, "the registry must be a mapping");
-  if (Reg->ModelsGiven && !Reg->ModelsIsMap)
-    return fail(Path, "`models` must be a mapping");
+  // The fields orchrt reads too (provider, max_tokens, reasoning, prices)
+  // come from the shared reader, with its checks, over the one loaded
+  // document; the rest is the compiler's.
   try {
     YAML::Node Root = YAML::LoadFile(Path);
+    ir::ModelRegistry Reg = ir::readModelRegistry(Root, Path);
+    if (!Reg.IsMap) return fail(Path, "the registry must be a mapping");
+    if (Reg.ModelsGiven && !Reg.ModelsIsMap)
+      return fail(Path, "`models` must be a mapping");
     size_t K = 0;
     if (YAML::Node Models = Root["models"]; Models && Models.IsMap())
       for (const auto &KV : Models) {
+        if (!KV.first.IsScalar())
+          return fail(Path, "a key of `models` must be a model's name");
         const YAML::Node &N = KV.second;
-        const ir::RegistryModel &R = Reg->Models[K++];
+        // One document: the reader kept every key of `models` in this order.
+        assert(K < Reg.Models.size());
+        const ir::RegistryModel &R = Reg.Models[K++];
         if (!R.IsMap) return fail(Path, "model `" + R.Name + "` must be a mapping");
         if (!R.MaxTokensProblem.empty()) return fail(Path, R.MaxTokensProblem);
         if (!R.ReasoningProblem.empty()) return fail(Path, R.ReasoningProblem);
+        if (!R.PriceProblem.empty()) return fail(Path, R.PriceProblem);
         ModelInfo M;
         M.Name = R.Name;
         M.Provider = R.Provider.value_or("");
@@ -153,7 +160,9 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
         M.LatencyP95 = get<double>(Met, "latency_p95", 0);
         M.Throughput = get<double>(Met, "throughput", 0);
         M.Accuracy = get<double>(Met, "accuracy", 0);
-        M.CostPerToken = get<double>(Met, "cost_per_token", 0);
+        // orchrt's prices (`pricing`, else `metrics.cost_per_token`); the
+        // selection weighs their mean.
+        M.CostPerToken = (R.InputUsdPerToken + R.OutputUsdPerToken) / 2;
         C.Models.push_back(std::move(M));
       }
     if (YAML::Node Pol = Root["selection_policies"]; Pol && Pol.IsMap())

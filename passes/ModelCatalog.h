@@ -34,9 +34,9 @@ struct ModelInfo {
   double LatencyP95 = 0;
   double Throughput = 0;
   double Accuracy = 0;
-  double CostPerToken = 0;
-  int64_t MaxTokens = 0;   ///< `max_tokens`: the default answer length; 0: unset.
-  bool Reasoning = false;  ///< `reasoning`: an OpenAI reasoning model.
+  double CostPerToken = 0;  ///< USD: the mean of orchrt's input and output price.
+  int64_t MaxTokens = 0;    ///< `max_tokens`: the default answer length; 0: unset.
+  bool Reasoning = false;   ///< `reasoning`: an OpenAI reasoning model.
 };
 
 /// A selection policy: `weighted` scores, or `ucb` (learned at run time).

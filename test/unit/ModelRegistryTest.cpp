@@ -1,5 +1,13 @@
 //===- ModelRegistryTest.cpp - The one reader of models.yaml --------------===//
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "backends/langgraph/LangGraph.h"
 #include "ir/Actions.h"
@@ -82,6 +90,67 @@ TEST(ModelRegistry, TheCompilerAndTheExportWordTheSameProblem) {
   EXPECT_EQ(llvm::toString(C.takeError()), "`" + R.Path + "`: " + Problem);
   orch::ir::Json E = orch::backends::langgraph::registryEntries(R.Path);
   EXPECT_EQ(E["models"]["m"]["error"], "model registry `" + R.Path + "`: " + Problem);
+}
+
+/// Writes \p Text to the FIFO at \p Path for one reader (blocks until it opens).
+void feedFifo(const std::string &Path, const std::string &Text) {
+  int Fd = ::open(Path.c_str(), O_WRONLY);
+  if (Fd < 0) return;
+  for (size_t Done = 0; Done < Text.size();) {
+    ssize_t N = ::write(Fd, Text.data() + Done, Text.size() - Done);
+    if (N <= 0) break;  // The reader left (EPIPE): nothing more to feed.
+    Done += static_cast<size_t>(N);
+  }
+  ::close(Fd);
+}
+
+TEST(ModelRegistry, TheCompilerReadsARegistryThatChangesOnce) {
+  // A FIFO gives `models: {}` to its first reader and 2,000 models to the
+  // next: a compiler that read the file twice and matched the two reads by
+  // position ran past the end of the first.
+  TempRegistry Dir("");
+  std::string Fifo = Dir.Path + ".fifo";
+  ASSERT_EQ(::mkfifo(Fifo.c_str(), 0600), 0);
+  ::signal(SIGPIPE, SIG_IGN);
+  std::string Big = "models:\n";
+  for (int I = 0; I < 2000; ++I)
+    Big += "  m" + std::to_string(I) + ": {provider: openai, max_tokens: 5}\n";
+  std::atomic<bool> Fed{false};
+  std::thread Writer([&] {
+    feedFifo(Fifo, "models: {}\n");
+    feedFifo(Fifo, Big);
+    Fed = true;
+  });
+  llvm::Expected<orch::passes::ModelCatalog> C = orch::passes::loadModelCatalog(Fifo);
+  ASSERT_TRUE(bool(C)) << llvm::toString(C.takeError());
+  EXPECT_TRUE(C->Models.empty());
+  // Take the second text (nobody else reads it) so the writer ends.
+  int Fd = ::open(Fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  char Buf[4096];
+  while (!Fed) {
+    if (Fd < 0 || ::read(Fd, Buf, sizeof Buf) <= 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (Fd >= 0) ::close(Fd);
+  Writer.join();
+  ::unlink(Fifo.c_str());
+}
+
+TEST(ModelRegistry, AKeyThatIsNotANameStaysLocal) {
+  TempRegistry R(
+      "models:\n  ? [a, b]\n  : {provider: x}\n  good: {provider: p, max_tokens: 7}\n"
+      "providers:\n  ? {k: v}\n  : {api: openai}\n  p: {api: anthropic}\n");
+  llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
+  ASSERT_TRUE(bool(Reg)) << llvm::toString(Reg.takeError());
+  ASSERT_EQ(Reg->Models.size(), 1u);
+  EXPECT_EQ(Reg->model("good")->MaxTokens, 7);
+  ASSERT_EQ(Reg->Providers.size(), 1u);
+  EXPECT_EQ(Reg->provider("p")->Api, "anthropic");
+  // The compiler still refuses the file, with its own words.
+  llvm::Expected<orch::passes::ModelCatalog> C = orch::passes::loadModelCatalog(R.Path);
+  ASSERT_FALSE(bool(C));
+  EXPECT_EQ(llvm::toString(C.takeError()),
+            "`" + R.Path + "`: a key of `models` must be a model's name");
 }
 
 TEST(ModelRegistry, UnreadableIsAnErrorNotACrash) {
