@@ -282,7 +282,7 @@ TEST(Tracer, ModelCallsNestUnderTheirAttempt) {
   EXPECT_EQ(Model["name"], "chat gpt-4o");
   EXPECT_EQ(Model["kind"], 3);
   EXPECT_EQ(Model["parentSpanId"], Step["spanId"]);
-  EXPECT_EQ(TP.substr(36, 16), Step["spanId"]);
+  EXPECT_EQ(Json(TP.substr(36, 16)), Step["spanId"]);
   EXPECT_EQ(Step["parentSpanId"], Run["spanId"]);
   EXPECT_EQ(Run["parentSpanId"], "b7ad6b7169203331");
   for (Json &Sp : S) EXPECT_EQ(Sp["traceId"], "0af7651916cd43dd8448eb211c80319c");
@@ -297,7 +297,7 @@ TEST(Tracer, ModelCallsNestUnderTheirAttempt) {
   EXPECT_EQ(Step["status"]["message"], "boom [redacted]");
   EXPECT_EQ(Run["status"]["code"], 2);
   // Once the attempt ended, a request of the step parents to the run.
-  EXPECT_EQ(T.traceParent("ask").substr(36, 16), Run["spanId"]);
+  EXPECT_EQ(Json(T.traceParent("ask").substr(36, 16)), Run["spanId"]);
 }
 
 }  // namespace
