@@ -24,20 +24,25 @@ llvm::Expected<ir::ModelRegistry> readRegistry(const std::string &Registry) {
         fmt::format("model registry `{}`: {}", Registry, llvm::toString(R.takeError())));
   return R;
 }
+
+/// \p Model's provider: the registry's (when read and named), else by name.
+std::string providerNameIn(const std::string &Model, const ir::ModelRegistry *R) {
+  if (R)
+    if (const ir::RegistryModel *M = R->model(Model); M && M->Provider)
+      return *M->Provider;
+  return llvm::StringRef(Model).starts_with("claude") ? "anthropic" : "openai";
+}
 }  // namespace
 
 std::string providerNameFor(const std::string &Model, const std::string &Registry) {
-  std::string Name =
-      llvm::StringRef(Model).starts_with("claude") ? "anthropic" : "openai";
-  if (Registry.empty()) return Name;
+  if (Registry.empty()) return providerNameIn(Model, nullptr);
   // An unreadable registry: resolveProvider reports it.
-  if (llvm::Expected<ir::ModelRegistry> R = ir::readModelRegistry(Registry)) {
-    if (const ir::RegistryModel *M = R->model(Model); M && M->Provider)
-      Name = *M->Provider;
-  } else {
+  llvm::Expected<ir::ModelRegistry> R = ir::readModelRegistry(Registry);
+  if (!R) {
     llvm::consumeError(R.takeError());
+    return providerNameIn(Model, nullptr);
   }
-  return Name;
+  return providerNameIn(Model, &*R);
 }
 
 llvm::Expected<ModelSettings> modelSettings(const std::string &Model,
@@ -60,11 +65,12 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                                                const std::string &Registry,
                                                const EnvLookup &Env) {
   ProviderConfig P;
-  std::string ProviderName = providerNameFor(Model, Registry);
+  std::string ProviderName = providerNameIn(Model, nullptr);
   std::string Api, BaseUrl, KeyEnv, PollMs, PollMaxMs, Share;
   if (!Registry.empty()) {
     llvm::Expected<ir::ModelRegistry> R = readRegistry(Registry);
     if (!R) return R.takeError();
+    ProviderName = providerNameIn(Model, &*R);
     if (const ir::RegistryProvider *Section = R->provider(ProviderName)) {
       if (!Section->Problem.empty()) return fail(R->message(Section->Problem));
       Api = Section->Api;
