@@ -96,10 +96,10 @@ struct StepRow {
 
 }  // namespace
 
-llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
-                          llvm::raw_ostream &OS) {
-  std::vector<json> Events;
-  unsigned LineNo = 0, Truncated = 0;
+llvm::Error forEachEvent(llvm::StringRef Log, llvm::function_ref<void(json &&)> Each,
+                         unsigned &Truncated) {
+  unsigned LineNo = 0;
+  Truncated = 0;
   while (!Log.empty()) {
     auto [Line, Rest] = Log.split('\n');
     bool Unterminated = Line.size() == Log.size();
@@ -112,13 +112,23 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
       // A killed run can leave its last line cut short: the rest is read.
       if (Unterminated) {
         Truncated = LineNo;
-        break;
+        return llvm::Error::success();
       }
       return llvm::createStringError(
           fmt::format("line {} is not an event (a JSON object with `event`)", LineNo));
     }
-    Events.push_back(std::move(E));
+    Each(std::move(E));
   }
+  return llvm::Error::success();
+}
+
+llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
+                          llvm::raw_ostream &OS) {
+  std::vector<json> Events;
+  unsigned Truncated = 0;
+  if (llvm::Error E = forEachEvent(
+          Log, [&](json &&Ev) { Events.push_back(std::move(Ev)); }, Truncated))
+    return E;
   if (Truncated)
     OS << fmt::format("note: line {} is cut short (the run was killed?); skipped\n",
                       Truncated);

@@ -11,7 +11,7 @@
 
 #include "ir/Eval.h"
 #include "ir/Json.h"
-#include "ir/JsonLimits.h"
+#include "runtime/observe/Inspect.h"
 
 namespace orch::observe {
 
@@ -145,25 +145,13 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
   std::map<std::string, size_t> LaneOf;
   std::string Plan;
   double Last = 0;
-  unsigned LineNo = 0;
-  while (!Log.empty()) {
-    auto [Line, Rest] = Log.split('\n');
-    bool Unterminated = Line.size() == Log.size();
-    Log = Rest;
-    ++LineNo;
-    if (Line.trim().empty()) continue;
-    std::string Deep;
-    json E = ir::parseJsonBounded(Line, &Deep);
-    if (!E.is_object() || !E.contains("event")) {
-      if (Unterminated) break;  // a killed run's last line, cut short
-      return llvm::createStringError(
-          fmt::format("line {} is not an event (a JSON object with `event`)", LineNo));
-    }
+  unsigned Truncated = 0;  // a killed run's last line, cut short: skipped
+  auto Read = [&](json &&E) {
     std::string Ev = text(E, "event"), Step = text(E, "step");
     double T = num(E, "t_ms");
     Last = std::max(Last, T);
     if (Ev == "run_start") Plan = text(E, "plan");
-    if (Ev != "attempt_start" && Ev != "attempt_end") continue;
+    if (Ev != "attempt_start" && Ev != "attempt_end") return;
     auto [It, New] = LaneOf.try_emplace(Step, Lanes.size());
     if (New) Lanes.push_back({Step, groupOf(Step), {}, {}});
     Lane &L = Lanes[It->second];
@@ -171,17 +159,18 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     if (Ev == "attempt_start") {
       L.Open[Attempt].push_back(L.Bars.size());
       L.Bars.push_back({Attempt, T, -1, "", ""});
-      continue;
+      return;
     }
     // The end of the latest attempt of that number without one.
     auto O = L.Open.find(Attempt);
-    if (O == L.Open.end() || O->second.empty()) continue;
+    if (O == L.Open.end() || O->second.empty()) return;
     Bar &B = L.Bars[O->second.back()];
     O->second.pop_back();
     B.End = std::max(T, B.Start);
     B.Status = text(E, "status");
     B.Error = text(E, "error");
-  }
+  };
+  if (llvm::Error E = forEachEvent(Log, Read, Truncated)) return E;
   if (Lanes.empty()) return llvm::createStringError("the log holds no step attempt");
   // A loop's items together, where the loop's first item was.
   {
