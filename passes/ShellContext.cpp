@@ -55,12 +55,39 @@ const Wrapper *wrapperOf(llvm::StringRef W) {
   return nullptr;
 }
 
-/// `NAME=value` before a command.
-bool assignment(llvm::StringRef W) {
+/// Whether \p W is a shell variable's name.
+bool variableName(llvm::StringRef W) {
+  return !W.empty() && !llvm::isDigit(W[0]) &&
+         llvm::all_of(W, [](char C) { return llvm::isAlnum(C) || C == '_'; });
+}
+
+/// The variable that \p W assigns (`NAME=value`, `NAME+=value`,
+/// `NAME[i]=value`, `NAME=(...)`), "" if it is no assignment.
+llvm::StringRef assignedName(llvm::StringRef W) {
   size_t Eq = W.find('=');
-  return Eq != llvm::StringRef::npos && Eq > 0 &&
-         llvm::all_of(W.take_front(Eq),
-                      [](char C) { return llvm::isAlnum(C) || C == '_'; });
+  if (Eq == llvm::StringRef::npos) return "";
+  llvm::StringRef Left = W.take_front(Eq);
+  if (Left.ends_with("+")) Left = Left.drop_back();
+  if (Left.ends_with("]")) Left = Left.take_front(Left.find('['));
+  return variableName(Left) ? Left : "";
+}
+
+/// `NAME=value` (or `NAME+=`, `NAME[i]=`) before a command.
+bool assignment(llvm::StringRef W) { return !assignedName(W).empty(); }
+
+/// Whether the value about to be read is inside an array subscript that
+/// bash evaluates as arithmetic: `a[v]=1` where a command is named, or an
+/// element `[v]=x` of `a=( ... )` (\p InArray).
+bool openSubscript(llvm::StringRef Cur, bool InArray) {
+  llvm::StringRef Elem = Cur;
+  if (InArray) {
+    size_t Start = Cur.find_last_of(" (");
+    Elem = Start == llvm::StringRef::npos ? Cur : Cur.drop_front(Start + 1);
+    return Elem.starts_with("[") && !Elem.contains(']');
+  }
+  size_t Open = Elem.find('[');
+  return Open != llvm::StringRef::npos && variableName(Elem.take_front(Open)) &&
+         !Elem.drop_front(Open).contains(']');
 }
 
 /// How a program takes its code.
@@ -158,6 +185,13 @@ const CodeReader *readerRow(llvm::StringRef Token, bool Whole) {
 std::string readerIn(llvm::StringRef Text) {
   if (Text.contains("${!")) return "`${!...}` (indirection)";
   if (Text.contains("@P}")) return "`${...@P}` (prompt expansion runs `$(...)`)";
+  // `${a[i]}`, `${x:n}`: a subscript or an offset naming a variable is
+  // arithmetic, in which bash evaluates the variable's text as an
+  // expression (and runs `$(...)` in an array subscript there).
+  static const llvm::Regex Arith(
+      "\\$\\{#?[A-Za-z_][A-Za-z0-9_]*(\\[[^]]*[A-Za-z_$\x01][^]]*\\]|:([A-Za-z_$\x01]|"
+      "[^-=?+}][^}]*[A-Za-z_$\x01]))");
+  if (Arith.match(Text)) return "`${a[i]}` or `${x:n}` (arithmetic on a variable's text)";
   if (const CodeReader *R = readerRow(llvm::sys::path::filename(Text), true))
     return ("`" + llvm::sys::path::filename(Text) + "` (" + R->Why + ")").str();
   llvm::SmallVector<llvm::StringRef, 8> Tokens;
@@ -395,12 +429,6 @@ void addValues(std::vector<unsigned> &To, llvm::ArrayRef<unsigned> Values) {
   To.erase(std::unique(To.begin(), To.end()), To.end());
 }
 
-/// Whether \p W is a shell variable's name.
-bool variableName(llvm::StringRef W) {
-  return !W.empty() && !llvm::isDigit(W[0]) &&
-         llvm::all_of(W, [](char C) { return llvm::isAlnum(C) || C == '_'; });
-}
-
 /// Whether runner \p R, given \p Args, runs its standard input as code.
 bool runsStdin(const CodeRunner &R, llvm::ArrayRef<std::string> Args) {
   for (size_t I = 0; I < Args.size(); ++I) {
@@ -581,9 +609,110 @@ void ShellContext::coarseCommand(bool Pipe) {
   }
 }
 
+/// Builtins that set variables named at run time or by their arguments
+/// (`read P`, `printf -v`, `declare -n r=P`, `eval`, `source`): with one of
+/// them in the command, no variable is taken for a constant.
+constexpr llvm::StringLiteral SetsVariables =
+    "read mapfile readarray getopts let unset eval source . trap alias declare typeset "
+    "coproc select";
+
+/// Variables the shell sets itself (`cd` sets PWD, `read` REPLY, ...).
+constexpr llvm::StringLiteral ShellSet =
+    "PWD OLDPWD REPLY OPTARG OPTIND RANDOM SRANDOM SECONDS LINENO IFS PPID UID EUID "
+    "GROUPS HOSTNAME HOSTTYPE MACHTYPE OSTYPE SHLVL PIPESTATUS FUNCNAME COLUMNS LINES "
+    "HISTCMD EPOCHSECONDS EPOCHREALTIME MAPFILE COPROC PATH HOME ENV SHELLOPTS _";
+
+/// Whether \p Value, assigned literally, names a program as written: no
+/// expansion, quote, blank, glob or tilde in it.
+bool constantWord(llvm::StringRef Value) {
+  return !Value.empty() && llvm::all_of(Value, [](char C) {
+    return llvm::isAlnum(C) || llvm::StringRef("_./+:@%,-").contains(C);
+  });
+}
+
+void ShellContext::constants() {
+  Frame &F = top();
+  char T = std::exchange(Term, 0);
+  llvm::ArrayRef<std::string> Words = F.Words;
+  CommandAt At = commandOf(Words);
+  if (At.Index < Words.size()) {
+    llvm::StringRef Cmd = Words[At.Index];
+    llvm::ArrayRef<std::string> Args = Words.drop_front(At.Index + 1);
+    bool Literal = llvm::none_of(Args, [](const std::string &W) {
+      return llvm::StringRef(W).find_first_of("$`\x01") != llvm::StringRef::npos ||
+             isOption(W);
+    });
+    bool Kept = llvm::is_contained({"export", "readonly", "local"}, Cmd);
+    if (SetsAny.empty() &&
+        (listed(SetsVariables, Cmd) || runTimeName(Cmd) || (Kept && !Literal) ||
+         (Cmd == "printf" && llvm::is_contained(Args, "-v")) ||
+         (Cmd == "wait" && llvm::any_of(Args, [](const std::string &W) {
+            return llvm::StringRef(W).starts_with("-") &&
+                   W.find('p') != std::string::npos;
+          }))))
+      SetsAny = "`" + Cmd.str() + "`";
+    if (Kept)  // `export P`: counted like `P=`, which variables() counts
+      for (const std::string &W : Args)
+        if (variableName(W)) ++Assigned[W];
+    if (Cmd == "for" && !Args.empty()) ++Assigned[Args.front()];  // `for P; do`
+  }
+  if (Frames.size() > 1 || !F.Groups.empty() || F.AfterPipe) return;
+  // `P=python3;` at the top level, not after `&&`, `||` or a pipe, nor in
+  // the background or a pipe itself: P holds that word from here on.
+  bool After = PrevTerm == ';' || PrevTerm == '\n' || PrevTerm == '&';
+  bool Ends = T == ';' || T == '\n' || T == 'A' || T == 'E';
+  size_t First = !Words.empty() && Words.front() == "export" ? 1 : 0;
+  if (After && Ends && Words.size() > First &&
+      llvm::all_of(Words.drop_front(First), [](const std::string &W) {
+        llvm::StringRef Name = assignedName(W);
+        return !Name.empty() && W[Name.size()] == '=' &&
+               constantWord(llvm::StringRef(W).drop_front(Name.size() + 1));
+      }))
+    for (const std::string &W : Words.drop_front(First)) {
+      llvm::StringRef Name = assignedName(W);
+      if (!listed(ShellSet, Name) && !Name.starts_with("BASH"))
+        Constants[Name] = W.substr(Name.size() + 1);
+    }
+  // A blank line after `&&` or `|` continues that list.
+  if (!Words.empty() || (PrevTerm != 'A' && PrevTerm != '|')) PrevTerm = T;
+}
+
+bool ShellContext::constantsHold() const {
+  if (!SetsAny.empty() || Assigned.count("IFS")) return false;
+  for (const auto &E : Resolved)
+    if (Assigned.lookup(E.getKey()) != 1) return false;
+  // Arithmetic can set any variable to a number (`(( P = 5 ))`, or a
+  // variable's text evaluated there); a number names no program, but it
+  // may name a function.
+  for (const auto &E : Functions)
+    if (llvm::all_of(E.getKey(), [](char C) { return llvm::isDigit(C) || C == '-'; }))
+      return false;
+  return true;
+}
+
 void ShellContext::endWord() {
   Frame &F = top();
   if (F.InWord) {
+    // `P=python3; "$P" s.py v`: a constant names the command (checked in
+    // finish(); outside function bodies, which may run before it is set).
+    CommandAt Now = commandOf(F.Words);
+    static const llvm::Regex Plain(
+        "^\\$(\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))$");
+    llvm::SmallVector<llvm::StringRef, 4> M;
+    bool WholeWord = F.Quotes == 0 ||
+                     (F.Quotes == 1 && F.QuoteOpen == 0 && F.QuoteClose == F.Cur.size());
+    if (!NoConstants && WholeWord && Now.Index == F.Words.size() && Now.Owed == 0 &&
+        Plain.match(F.Cur, &M) && llvm::none_of(Frames, [](const Frame &Fr) {
+          return llvm::any_of(Fr.Groups,
+                              [](const Frame::Group &G) { return !G.Function.empty(); });
+        })) {
+      llvm::StringRef Name = M[2].empty() ? M[3] : M[2];
+      auto C = Constants.find(Name);
+      if (C != Constants.end()) {
+        Resolved.insert(Name);
+        F.Cur = C->second;
+      }
+    }
     // `alias p=eval` ... `p {{ x }}`: where a command is named, an alias
     // stands for its text. Text with more than words in it (`alias s='cat |
     // sh'`) is followed no further: the command counts as named at run time.
@@ -632,6 +761,7 @@ void ShellContext::endWord() {
   F.Cur.clear();
   F.InWord = false;
   F.WordValues.clear();
+  F.Quotes = 0;
 }
 
 void ShellContext::variables() {
@@ -649,8 +779,10 @@ void ShellContext::variables() {
   llvm::StringRef Cmd;  // not `? Words[I] : ""`: that makes a temporary string
   if (At.Index < F.Words.size()) Cmd = F.Words[At.Index];
   if (assignment(W)) {
-    // `c={{ x }}`, `d=$c`, `export c=…`: c may hold the values.
-    llvm::StringRef Name = W.take_front(W.find('='));
+    // `c={{ x }}`, `d=$c`, `export c=…`, `a=(x {{ x }})`, `a+=…`, `a[0]=…`: c
+    // (or a) may hold the values.
+    llvm::StringRef Name = assignedName(W);
+    ++Assigned[Name];
     std::vector<unsigned> &T = Tainted[Name];
     addValues(T, F.WordValues);
     addValues(T, Held);
@@ -661,6 +793,7 @@ void ShellContext::variables() {
   if ((Cmd == "for" || Cmd == "select") && F.Words.size() >= At.Index + 3 &&
       F.Words[At.Index + 2] == "in") {
     std::vector<unsigned> &T = Tainted[F.Words[At.Index + 1]];
+    ++Assigned[F.Words[At.Index + 1]];
     addValues(T, F.WordValues);
     addValues(T, Held);
   }
@@ -676,6 +809,8 @@ void ShellContext::variables() {
       }
   if (Held.empty()) return;
   std::string Via = "`$" + Names.front().str() + "`";
+  if (W.contains(("${" + Names.front() + "[").str()))  // `${a[@]}`
+    Via = "the array `" + Names.front().str() + "`";
   if (S.K != ShellSpot::Word) {
     lands(Held, S, Via);
     return;
@@ -829,6 +964,7 @@ void ShellContext::runsOutput(const std::string &Reader) {
 void ShellContext::endCommand(bool Pipe) {
   endWord();
   Frame &F = top();
+  constants();
   if (F.AfterPipe && F.Words.empty() && !Pipe) return;  // `a |` newline `sh`
   coarseCommand(Pipe);
   // `function f` newline `{ ... }`: the body follows.
@@ -912,7 +1048,10 @@ void ShellContext::endCommand(bool Pipe) {
 }
 
 void ShellContext::newline() {
-  if (top().Kind != 'a') endCommand();
+  if (top().Kind != 'a') {
+    Term = '\n';
+    endCommand();
+  }
   Comment = false;
   for (Doc &D : Pending) Bodies.push_back(std::move(D));
   Pending.clear();
@@ -928,6 +1067,14 @@ void ShellContext::push(char Kind) {
 
 void ShellContext::pop() {
   char Kind = top().Kind;
+  // `$((c + 1))`: bash evaluates c's text as an expression there, running
+  // `$(...)` in an array subscript in it (`c='a[$(id)]'`).
+  if (Kind == 'a' && AnyReader.empty() && llvm::any_of(top().Arith, [](char C) {
+        return llvm::isAlpha(C) || C == '_' || C == '$' || C == '\x01';
+      }))
+    AnyReader =
+        "`$((...))` (arithmetic: bash evaluates a variable's text there as an "
+        "expression)";
   if (Frames.size() > 1) {
     endCommand();
     // What `$(...)` prints, its values included, joins the outer command.
@@ -987,6 +1134,7 @@ size_t ShellContext::heredocOperator(llvm::StringRef Text, size_t I) {
 }
 
 void ShellContext::text(llvm::StringRef Text) {
+  Input.push_back({false, Text.str()});
   auto At = [&](size_t I) { return I < Text.size() ? Text[I] : '\0'; };
   for (size_t I = 0; I < Text.size(); ++I) {
     char C = Text[I];
@@ -1003,7 +1151,10 @@ void ShellContext::text(llvm::StringRef Text) {
       continue;
     }
     if (Comment) {
-      if (C == '\n') newline();
+      if (C == '\n' && top().Array)  // a comment between an array's elements
+        Comment = false, top().Cur += ' ';
+      else if (C == '\n')
+        newline();
       continue;
     }
     Frame &F = top();
@@ -1015,16 +1166,18 @@ void ShellContext::text(llvm::StringRef Text) {
     }
     if (F.Quote == '\'') {
       if (C == '\'')
-        F.Quote = 0;
+        F.Quote = 0, F.Quotes += 2;  // '$c' is no expansion
       else
         F.Cur += quotedChar(C);
       continue;
     }
     if (C == '\\') {
       Escape = true;
+      F.Quotes += 2;
       continue;
     }
     if (F.Kind == 'a') {  // $((...)): only its parentheses matter
+      if (C != '(' && C != ')') F.Arith += C;
       if (C == '(') ++F.Depth;
       if (C == ')' && F.Depth > 0)
         --F.Depth;
@@ -1050,15 +1203,30 @@ void ShellContext::text(llvm::StringRef Text) {
     }
     if (F.Quote == '"') {
       if (C == '"')
-        F.Quote = 0;
+        F.Quote = 0, F.QuoteClose = F.Cur.size();
       else
         F.Cur += quotedChar(C);
+      continue;
+    }
+    // `a=( x v )`: the elements are words of the assignment, not a command.
+    if (F.Array && C != '\'' && C != '"') {
+      if (C == '(' && (F.Cur.back() == '<' || F.Cur.back() == '>')) {
+        bool Output = F.Cur.back() == '>';
+        push('p');
+        top().Output = Output;
+      } else if (C == '#' && (F.Cur.back() == ' ' || F.Cur.back() == '(')) {
+        Comment = true;
+      } else {
+        F.Cur += C == '\t' || C == '\n' ? ' ' : C;
+        if (C == ')') F.Array = false;
+      }
       continue;
     }
     switch (C) {
       case '\'':
       case '"':
-        F.Quote = C, F.InWord = true;
+        F.Quote = C, F.InWord = true, ++F.Quotes;
+        F.QuoteOpen = F.Cur.size();
         break;
       case ' ':
       case '\t':
@@ -1068,6 +1236,17 @@ void ShellContext::text(llvm::StringRef Text) {
         newline();
         break;
       case '(':
+        if (F.InWord && llvm::StringRef(F.Cur).ends_with("=") && assignment(F.Cur) &&
+            !llvm::StringRef(F.Cur).contains(
+                '[')) {  // `a=(`, `a+=(`: an array's elements follow
+          F.Cur += C;
+          F.Array = true;
+          break;
+        }
+        if (!F.InWord && At(I + 1) == '(' && AnyReader.empty())
+          AnyReader =
+              "`((...))` (arithmetic: bash evaluates a variable's text there as "
+              "an expression)";
         if (F.InWord && (F.Cur == "<" || F.Cur == ">")) {  // `<(...)`, `>(...)`
           bool Output = F.Cur == ">";
           push('p');
@@ -1109,13 +1288,16 @@ void ShellContext::text(llvm::StringRef Text) {
         }
         if (C == '|' && At(I + 1) != '|') {  // a pipe (`|&` too)
           if (At(I + 1) == '&') ++I;
+          Term = '|';
           endCommand(/*Pipe=*/true);
           break;
         }
+        Term = At(I + 1) == C ? 'A' : '&';
         if (At(I + 1) == C) ++I;  // && ||
         endCommand();
         break;
       case ';':
+        Term = ';';
         endCommand();
         break;
       case '#':
@@ -1226,10 +1408,44 @@ ShellSpot ShellContext::argument() {
       return S;
     }
   }
+  // `python3 {{ x }}`, `sh -u {{ x }}`, `su {{ x }}`: where an interpreter
+  // still reads its options and its script, a value chooses the code it
+  // runs (`-cprint(1)`, `-`, `/dev/stdin`, a file the run wrote).
+  // (`<(...)` and `$(...)` there are the rules above and the coarse rule's.)
+  const CodeRunner *Interp = runnerOf(Cmd);
+  if (Interp && Interp->Stdin && !llvm::StringRef(F.Cur).ends_with("(")) {
+    const CodeRunner *R = Interp;
+    bool Busybox = llvm::sys::path::filename(Cmd) == "busybox";
+    bool Script = false;
+    for (size_t I = First + 1; I < Words.size() && !Script; ++I) {
+      llvm::StringRef W = Words[I];
+      bool TakesNext = false, Input = false;
+      if (redirection(W, TakesNext, Input)) {
+        if (TakesNext) ++I;
+      } else if (Busybox && (W == "sh" || W == "ash")) {
+        continue;
+      } else if (!isOption(W) || !codeFlag(*R, W).empty()) {
+        Script = true;  // the script, or the code: later words are arguments
+      } else if (listed(R->FileOpt, W)) {
+        Script = I + 1 < Words.size();  // `python3 -m {{ x }}`: the module
+        break;
+      } else if (listed(R->WithArg, W)) {
+        ++I;
+      }
+    }
+    if (!Script) {
+      S.K = ShellSpot::Unsure;
+      S.Runner = ("where `" + llvm::sys::path::filename(Cmd) +
+                  "` still reads its options and its script (a value there may be "
+                  "`-c CODE`, `-` or a file to run)")
+                     .str();
+    }
+  }
   return S;
 }
 
 ShellSpot ShellContext::value() {
+  Input.push_back({true, ""});
   ShellSpot S;
   Frame &F = top();
   unsigned Index = Spots.size();
@@ -1250,6 +1466,10 @@ ShellSpot ShellContext::value() {
     S.K = ShellSpot::Unsure, S.Runner = "inside backquotes";
   else if (F.Quote)
     S.K = F.Quote == '\'' ? ShellSpot::SingleQuoted : ShellSpot::DoubleQuoted;
+  else if (F.InWord && openSubscript(F.Cur, F.Array) &&
+           (F.Array || commandOf(F.Words).Index == F.Words.size()))
+    S.K = ShellSpot::Unsure,
+    S.Runner = "in an array subscript (`a[...]`), which bash evaluates as arithmetic";
   else
     S = argument();
   if (S.K == ShellSpot::Word) {
@@ -1275,7 +1495,19 @@ ShellSpot ShellContext::value() {
 
 const std::vector<ShellSpot> &ShellContext::finish() {
   while (Frames.size() > 1) pop();
+  Term = 'E';
   endCommand();
+  // A constant that named a command turned out not to be one (assigned
+  // again, or something sets variables at run time): read the command again
+  // with every variable unknown.
+  if (!Resolved.empty() && !constantsHold()) {
+    ShellContext Again;
+    Again.NoConstants = true;
+    for (const auto &[IsValue, Text] : Input)
+      IsValue ? (void)Again.value() : Again.text(Text);
+    Spots = Again.finish();
+    return Spots;
+  }
   // `f() { ...; } > >(sh)`: what f prints, its callees' output included.
   for (auto &[Fn, Reader] : CodeSinks) {
     std::vector<unsigned> Printed = Fn.Values;

@@ -19,6 +19,12 @@
 // in the command, a value that is not a plain argument of a plain command
 // (a variable, a function, a pipe into anything but a data reader, a file,
 // a group, `$(...)`) is RunTime; see docs/sandbox.md §5.
+// A variable assigned a literal program name once, unconditionally, before
+// it names a command (`PYTHON=python3; "$PYTHON" s.py v`) stands for that
+// name; bash arrays (`a=(x v)`, `a+=(...)`) hold their values like any
+// variable; arithmetic (`$((c))`, `((...))`) counts as a reader of code;
+// a value where an interpreter reads its options or script (`python3 v`) is
+// Unsure.
 // ShellContext follows the command's literal text, one piece
 // at a time, and says for each value where it lands; a pipe can change that later (`{{ x
 // }} | sh`), so finish() gives the final word on each.
@@ -121,6 +127,14 @@ class ShellContext {
     /// The values placed as plain words of the current simple command, and
     /// those of the commands piped into it (the coarse rule).
     std::vector<unsigned> CmdValues, PipeWait;
+    /// Inside `NAME=( ... )`: the elements are part of the assignment word.
+    bool Array = false;
+    /// The quotes of the word being read: how many were opened (a backslash
+    /// counts two), and where the last `"..."` opened and closed in Cur.
+    unsigned Quotes = 0;
+    size_t QuoteOpen = 0, QuoteClose = 0;
+    /// The text of `$((...))` (this frame's, when it is one).
+    std::string Arith;
   };
   Frame &top() { return Frames.back(); }
   void endWord();
@@ -197,6 +211,33 @@ class ShellContext {
   void noteReaders(llvm::StringRef Text, bool CommandWord);
   /// The coarse rule on the values of the current command, now ended.
   void coarseCommand(bool Pipe);
+
+  // Constants (`PYTHON=python3; "$PYTHON" s.py v`, docs/sandbox.md §5).
+  /// What the command was given, in order (a value: true), for a second
+  /// reading without constants when one turned out unsound (finish()).
+  std::vector<std::pair<bool, std::string>> Input;
+  /// Set on that second reading: no variable stands for its text.
+  bool NoConstants = false;
+  /// Variables assigned a literal word by an unconditional command of the
+  /// top level (`P=python3;`), with that word.
+  llvm::StringMap<std::string> Constants;
+  /// How often each variable is assigned anywhere (`P=`, `P+=`, `P[i]=`,
+  /// `for P`, `export P=`), to check in finish() that a constant stayed one.
+  llvm::StringMap<unsigned> Assigned;
+  /// A command that may set any variable (`read`, `eval`, `declare`,
+  /// `source`, a command named at run time, ...), "" if none.
+  std::string SetsAny;
+  /// The variables that stood for their constant where a command is named.
+  llvm::StringSet<> Resolved;
+  /// How the current and the previous command of the top level end: `;`,
+  /// `\n`, `&`, `A` (`&&`, `||`), `|`, `E` (the end), 0 (other: unsure).
+  char Term = 0, PrevTerm = ';';
+  /// Notes the constants an ended command of the top level assigns, and
+  /// the commands that may set any variable.
+  void constants();
+  /// Whether the constants used held (assigned once, nothing that sets
+  /// variables at run time, no `IFS`, no function named by a number).
+  bool constantsHold() const;
 };
 
 }  // namespace orch::passes

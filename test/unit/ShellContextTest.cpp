@@ -543,3 +543,119 @@ TEST(ShellContext, CoarseRule) {
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
 }
+
+/// Issue 14: a variable assigned a literal program name once, unconditionally,
+/// at the top level, stands for that name where it names the command.
+TEST(ShellContext, ConstantCommandNames) {
+  const std::pair<const char *, const char *> Data[] = {
+      {"PYTHON=python3; \"$PYTHON\" script.py ", ""},
+      {"PYTHON=python3\n$PYTHON script.py ", ""},
+      {"export P=python3; ${P} s.py ", ""},
+      {"P=/usr/bin/python3 Q=x; \"${P}\" s.py ", ""},
+      {"CMD=grep; \"$CMD\" -- ", " file"},
+      {"P=python3 && \"$P\" s.py ", ""},
+      {"P=python3; timeout 5 \"$P\" s.py ", ""},
+      {"P=python3; echo ok; \"$P\" s.py ", " | grep x"},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+  // Known, and a program that runs code: as if written in the text.
+  EXPECT_EQ(whole("P=python3; \"$P\" -c ", "").Runner, "python3 -c");
+  EXPECT_EQ(whole("C=sh; \"$C\" -c ", "").Runner, "sh -c");
+  EXPECT_EQ(whole("C=sh; printf %s ", " | \"$C\"").K, ShellSpot::RunTime);
+  // Unknown, or not surely that word when the command runs.
+  const std::pair<const char *, const char *> Unknown[] = {
+      {"\"$PYTHON\" script.py ", ""},                  // from the environment
+      {"true && P=python3; \"$P\" s.py ", ""},         // conditional
+      {"false || P=python3; \"$P\" s.py ", ""},        // conditional
+      {"true &&\nP=python3; \"$P\" s.py ", ""},        // the list goes on
+      {"P=python3 &\n\"$P\" s.py ", ""},               // in the background
+      {"P=python3 | true; \"$P\" s.py ", ""},          // in a pipe
+      {"if x; then P=python3; fi; \"$P\" s.py ", ""},  // in a group
+      {"(P=python3); \"$P\" s.py ", ""},               // in a subshell
+      {"P=python3 env; \"$P\" s.py ", ""},             // a command's variable
+      {"P=python3; P=sh; \"$P\" s.py ", ""},           // assigned twice
+      {"P=python3; \"$P\" s.py ", "; P=sh"},           // ... also later
+      {"P=python3; f() { \"$P\" s.py ", "; }; f"},     // a body runs later
+      {"P=python3; read P; \"$P\" s.py ", ""},         // set at run time
+      {"P=python3; eval x; \"$P\" s.py ", ""},
+      {"P=python3; declare -n r=P; r=sh; \"$P\" s.py ", ""},
+      {"P=python3; c=P; printf -v \"$c\" sh; \"$P\" s.py ", ""},
+      {"P=python3; $c; \"$P\" s.py ", ""},  // may be `read`
+      {"P=python3; for P in sh; do :; done; \"$P\" s.py ", ""},
+      {"P=python3; export P; \"$P\" s.py ", ""},
+      {"P=python3; IFS=h; $P s.py ", ""},  // word splitting
+      {"P=python3; 5() { eval \"$1\"; }; (( P = 5 )); \"$P\" s.py ", ""},
+      {"P='python3 -c'; $P ", ""},  // not one plain word
+      {"P=$(which python3); \"$P\" s.py ", ""},
+      {"P=python3; Px=echo; \"$P\"x ", ""},  // `$P` glued to text
+      {"P=python3; '$P' s.py ", ""},         // no expansion
+  };
+  for (auto [Before, After] : Unknown)
+    EXPECT_NE(whole(Before, After).K, ShellSpot::Word) << Before << After;
+  // The value itself assigned: never a constant.
+  EXPECT_NE(whole("P=", "; \"$P\" s.py").K, ShellSpot::Word);
+}
+
+/// Issue 14: bash arrays hold their values like any variable; a value in a
+/// subscript is arithmetic.
+TEST(ShellContext, Arrays) {
+  const std::pair<const char *, const char *> Refused[] = {
+      {"a=(x ", "); \"${a[@]}\""},
+      {"a=(x ", "); eval \"${a[@]}\""},
+      {"a+=(", "); sh -c \"${a[0]}\""},
+      {"a=(x ", "); echo \"${a[@]}\" | sh"},
+      {"declare -a a=(", "); echo \"${a[@]}\""},
+      {"a[0]=", "; eval \"${a[0]}\""},
+      {"a+=", "; eval \"$a\""},
+      {"a=(\n  x ", "\n); ${a[1]}"},
+  };
+  for (auto [Before, After] : Refused)
+    EXPECT_NE(whole(Before, After).K, ShellSpot::Word) << Before << After;
+  EXPECT_EQ(whole("a=(x ", "); eval \"${a[@]}\"").K, ShellSpot::RunTime);
+  EXPECT_EQ(spot("a[").K, ShellSpot::Unsure);  // a subscript: arithmetic
+  EXPECT_EQ(spot("a=([").K, ShellSpot::Unsure);
+  EXPECT_EQ(spot("a=(x [1]=").K, ShellSpot::Word);
+  const std::pair<const char *, const char *> Data[] = {
+      {"a=(x ", "); echo \"${a[@]}\""},
+      {"a=( # a comment (\n x ", " ); printf '%s\\n' \"${a[@]}\" > out"},
+      {"a=(x $(echo ", ")); echo \"${a[@]}\""},
+      {"a+=(", "); grep -- \"${a[0]}\" f"},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}
+
+/// Issue 14: arithmetic evaluates a variable's text as an expression, and
+/// bash runs `$(...)` in an array subscript there (`c='a[$(id)]'`).
+TEST(ShellContext, ArithmeticReadsCode) {
+  const std::pair<const char *, const char *> Refused[] = {
+      {"c=", "; echo $((c + 1))"},
+      {"c=", "; (( c > 1 ))"},
+      {"c=", "; x=abc; echo ${x:c}"},
+      {"c=", "; echo ${arr[c]}"},
+      {"c=", "; for ((i = 0; i < c; i++)); do :; done"},
+  };
+  for (auto [Before, After] : Refused)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
+  const std::pair<const char *, const char *> Data[] = {
+      {"echo $((1 + 2)) ", ""},
+      {"c=", "; echo \"${c:-none}\" ${#c}"},
+      {"c=", "; echo \"${c:0:2}\" \"${a[@]}\" \"${a[1]}\""},
+      {"echo $((2 * 3)); c=", "; echo \"$c\""},
+  };
+  for (auto [Before, After] : Data)
+    EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}
+
+/// Issue 14 (found here): a value where an interpreter still reads its
+/// options and its script chooses the code (`python3 '-cprint(1)'` runs it).
+TEST(ShellContext, ValueWhereAnInterpreterReadsItsScript) {
+  for (const char *Before :
+       {"python3 ", "sh ", "bash -e ", "node ", "perl -I lib ", "python3 -m ", "su ",
+        "busybox sh ", "sudo -u x python3 ", "P=python3; \"$P\" "})
+    EXPECT_EQ(whole(Before, "").K, ShellSpot::Unsure) << Before;
+  for (const char *Before : {"python3 script.py ", "python3 -m mod ", "sh ./s.sh ",
+                             "node app.js ", "sh -c 'echo \"$1\"' sh ", "perl -w s.pl "})
+    EXPECT_EQ(whole(Before, "").K, ShellSpot::Word) << Before;
+}
