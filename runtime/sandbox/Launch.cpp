@@ -41,10 +41,20 @@ HostLayout probeHost() {
     }
   }
   // What dynamic linking, interpreters and locales need; no passwd, no
-  // shadow, no host configuration beyond these.
-  for (const char *P : {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-                        "/etc/alternatives", "/etc/localtime", "/etc/mime.types"})
-    if (access(P, F_OK) == 0) H.EtcFiles.push_back(P);
+  // shadow, no host configuration beyond these. Not `ld.so.conf(.d)`: only
+  // ldconfig reads them, the loader reads the cache. Each bind costs bwrap a
+  // mount, a read of /proc/self/mountinfo and a remount (docs/sandbox.md §8);
+  // an entry that is a symlink into /usr (`/etc/localtime`) is made as one.
+  for (const char *P :
+       {"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/mime.types"}) {
+    char Buf[4096];
+    ssize_t N = readlink(P, Buf, sizeof Buf - 1);
+    llvm::StringRef Target(Buf, N > 0 ? static_cast<size_t>(N) : 0);
+    if (Target.starts_with("/usr/") && !Target.contains("/../") && access(P, F_OK) == 0)
+      H.EtcLinks.push_back({P, Target.str()});
+    else if (access(P, F_OK) == 0)
+      H.EtcFiles.push_back(P);
+  }
   for (const char *P : {"/usr/bin/bwrap", "/bin/bwrap"})
     if (access(P, X_OK) == 0) {
       H.BwrapPath = P;
@@ -137,6 +147,7 @@ Launch buildLaunch(const Policy &Pol, const Program &Prog, const HostLayout &Hos
       add(A, {"--symlink", R.LinkTarget, R.Path});
   }
   for (const std::string &E : Host.EtcFiles) add(A, {"--ro-bind", E, E});
+  for (const RootEntry &E : Host.EtcLinks) add(A, {"--symlink", E.LinkTarget, E.Path});
   std::string Size = std::to_string(Lim.FileSizeBytes);
   // /dev is a tmpfs of its own: read-only, the host's null, zero, full,
   // random and urandom, no pts/ptmx (a step could use up the host's ptys:

@@ -43,6 +43,9 @@ struct RootEntry {
 struct HostLayout {
   std::vector<RootEntry> Root;        ///< /bin, /lib, /lib64, /sbin, ...
   std::vector<std::string> EtcFiles;  ///< Existing /etc entries to bind read-only.
+  /// /etc entries that are symlinks into /usr (`/etc/localtime`): made as
+  /// the same symlinks, which costs bwrap no mount.
+  std::vector<RootEntry> EtcLinks;
   std::string BwrapPath = "/usr/bin/bwrap";
   /// May a step get a new pid namespace without a user namespace (root)?
   bool CanUnsharePid = false;

@@ -30,6 +30,22 @@ bool hasSeq(const std::vector<std::string> &A, std::vector<std::string> Seq) {
   return false;
 }
 
+// Issue 14, start cost: every bind costs bwrap a mount, a read of
+// /proc/self/mountinfo and a remount; /etc entries that are symlinks into
+// /usr are made as symlinks, and the loader's configuration is not bound.
+TEST(SandboxLaunch, EtcLinksAreSymlinksNotBinds) {
+  HostLayout H = fakeHost();
+  H.EtcLinks = {{"/etc/localtime", "/usr/share/zoneinfo/Etc/UTC"}};
+  Launch L = buildLaunch(Policy(), Program{{"true"}, {}, "/r"}, H);
+  EXPECT_TRUE(
+      hasSeq(L.Argv, {"--symlink", "/usr/share/zoneinfo/Etc/UTC", "/etc/localtime"}));
+  EXPECT_FALSE(llvm::is_contained(L.Argv, "/etc/ld.so.conf"));
+  for (const std::string &E : hostLayout().EtcFiles)
+    EXPECT_FALSE(llvm::StringRef(E).starts_with("/etc/ld.so.conf")) << E;
+  for (const RootEntry &E : hostLayout().EtcLinks)
+    EXPECT_TRUE(llvm::StringRef(E.LinkTarget).starts_with("/usr/")) << E.Path;
+}
+
 TEST(SandboxLaunch, NamespacesBindsAndLimits) {
   Policy P;
   Program Prog{{"/bin/sh", "-c", "echo hi"}, {{"GREETING", "hello"}}, "/runs/r1"};
