@@ -170,8 +170,10 @@ class Lowerer {
   void nameFromText(const ir::LocString &X);
   void lowerContext(const MapNode *M);
   void lowerMcpServers(const Node *N);
-  /// `context.budget: {max_cost_usd, max_tokens, on_budget}`.
-  void lowerBudget(const Node *N);
+  /// `context.budget: {max_cost_usd, max_tokens, on_budget}`, or with \p S
+  /// a step's `budget: {max_cost_usd, max_tokens}` (the run's `on_budget`
+  /// applies to it).
+  void lowerBudget(const Node *N, ir::Step *S = nullptr);
   void lowerInputs(const Node *N, llvm::StringRef Key);
   /// Adds input \p In, read under \p Key (`inputs`, `parameters`), a
   /// direct value (ContextLab's `name: value`) if \p Direct. The same name

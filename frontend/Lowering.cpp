@@ -21,7 +21,7 @@ const llvm::StringRef StepKeys[] = {
     "condition",    "model",      "requires_model", "max_tokens",   "tool",
     "if",           "on_error",   "metadata",       "produces",     "location",
     "cache",        "for_each",   "foreach",        "max_parallel", "steps",
-    "fuse",         "pipeline",   "inputs",
+    "fuse",         "pipeline",   "inputs",         "budget",
     // while/until loops (docs/control-flow.md §2); `type: loop` is ContextLab's
     "while", "until", "loop_condition", "max_iterations", "expected_items", "type"};
 // clang-format on
@@ -29,6 +29,7 @@ const llvm::StringRef ContextKeys[] = {"timeout",  "max_retries", "checkpoint_st
                                        "budget",   "fusion",      "fusion_max_steps",
                                        "execution"};
 const llvm::StringRef BudgetKeys[] = {"max_cost_usd", "max_tokens", "on_budget"};
+const llvm::StringRef StepBudgetKeys[] = {"max_cost_usd", "max_tokens"};
 const llvm::StringRef InputKeys[] = {"type", "default", "required", "description",
                                      "enum", "choices", "example",  "examples"};
 
@@ -232,13 +233,16 @@ void Lowerer::lowerContext(const MapNode *M) {
   }
 }
 
-void Lowerer::lowerBudget(const Node *N) {
-  const MapNode *M = expectMap(N, "`context.budget`");
+void Lowerer::lowerBudget(const Node *N, ir::Step *Step) {
+  llvm::StringRef Where = Step ? "`budget`" : "`context.budget`";
+  const MapNode *M = expectMap(N, Where);
   if (!M) return;
   ir::ExecContext &C = P->Context;
+  double &MaxCost = Step ? Step->BudgetMaxCostUsd : C.BudgetMaxCostUsd;
+  int64_t &MaxTokens = Step ? Step->BudgetMaxTokens : C.BudgetMaxTokens;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
-    std::string What = "`context.budget." + K.str() + "`";
+    std::string What = "`" + Where.drop_front().drop_back().str() + "." + K.str() + "`";
     const Node *V = KV.Value;
     if (K == "max_cost_usd") {
       auto *S = llvm::dyn_cast<ScalarNode>(V);
@@ -251,15 +255,19 @@ void Lowerer::lowerBudget(const Node *N) {
         Diags.report(DiagKind::BadBudget, V->loc(), V->length(), What,
                      "must be greater than 0");
       else
-        C.BudgetMaxCostUsd = D;
+        MaxCost = D;
     } else if (K == "max_tokens") {
       if (auto I = getInt(V, What)) {
         if (I->Val < 1)
           Diags.report(DiagKind::BadBudget, V->loc(), V->length(), What,
                        "must be at least 1");
         else
-          C.BudgetMaxTokens = I->Val;
+          MaxTokens = I->Val;
       }
+    } else if (K == "on_budget" && Step) {
+      Diags.report(DiagKind::BadBudget, KV.Key->loc(), KV.Key->length(), What,
+                   "is the run's: set `context.budget.on_budget`, which a step's budget "
+                   "follows");
     } else if (K == "on_budget") {
       if (auto S = getString(V, What)) {
         if (S->Str != "abort" && S->Str != "warn")
@@ -269,8 +277,8 @@ void Lowerer::lowerBudget(const Node *N) {
           C.BudgetWarnOnly = S->Str == "warn";
       }
     } else {
-      Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
-                   "`context.budget`", didYouMean(K, BudgetKeys));
+      Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(), Where,
+                   Step ? didYouMean(K, StepBudgetKeys) : didYouMean(K, BudgetKeys));
     }
   }
 }
@@ -555,6 +563,10 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
         S.MaxRetries = X;
     } else if (K == "max_tokens") {
       S.MaxTokens = getInt(V, quoted(K));
+    } else if (K == "budget") {
+      S.BudgetLoc = KV.Key->loc();
+      S.BudgetLength = KV.Key->length();
+      lowerBudget(V, &S);
     } else if (K == "fuse") {
       S.Fuse = getBool(V, "`fuse`");
       S.FuseLoc = V->loc();

@@ -112,6 +112,12 @@ struct Step {
   /// `max_tokens:`: the longest answer a model step asks for; unset, the
   /// model's registry entry decides at run time.
   std::optional<LocInt> MaxTokens;
+  /// `budget: {max_cost_usd, max_tokens}` (docs/observability.md §3): what
+  /// the step's model calls (retries included) may spend; 0: no limit.
+  double BudgetMaxCostUsd = 0;
+  int64_t BudgetMaxTokens = 0;
+  SourceLoc BudgetLoc;  ///< The `budget` key, if written.
+  uint32_t BudgetLength = 0;
   /// `cache:` (docs/state.md): seconds a result stays valid (0: no expiry;
   /// -1: `cache: false`); unset: the pipeline's.
   std::optional<LocInt> CacheTtl;

@@ -80,6 +80,11 @@ class CheckActionsPass : public Pass {
           !isModelAction(S.Action.Str))
         D->report(DiagKind::ModelKeyOnLocalStep, S.MaxTokens->Loc, S.MaxTokens->Length,
                   "max_tokens", S.Action.Str.str());
+    for (const Step &S : P.Steps)
+      if (S.ActionAuto && S.ActionAuto->Resolved && S.BudgetLoc.isValid() &&
+          !isModelAction(S.Action.Str))
+        D->report(DiagKind::ModelKeyOnLocalStep, S.BudgetLoc, S.BudgetLength, "budget",
+                  S.Action.Str.str());
     for (const Step &S : P.Steps) checkUses(P, S.Uses);
     checkUses(P, P.OutputUses);
     return D->errorCount() == Before;

@@ -163,6 +163,11 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
         // orchrt's prices (`pricing`, else `metrics.cost_per_token`); the
         // selection weighs their mean.
         M.CostPerToken = (R.InputUsdPerToken + R.OutputUsdPerToken) / 2;
+        M.InputUsdPerToken = R.InputUsdPerToken;
+        M.OutputUsdPerToken = R.OutputUsdPerToken;
+        if (const ir::RegistryProvider *Pr = Reg.provider(M.Provider))
+          if (double D = -1; llvm::to_float(Pr->BatchPriceShare, D) && D >= 0 && D <= 1)
+            M.BatchPriceShare = D;
         C.Models.push_back(std::move(M));
       }
     if (YAML::Node Pol = Root["selection_policies"]; Pol && Pol.IsMap())

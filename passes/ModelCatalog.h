@@ -35,8 +35,13 @@ struct ModelInfo {
   double Throughput = 0;
   double Accuracy = 0;
   double CostPerToken = 0;  ///< USD: the mean of orchrt's input and output price.
-  int64_t MaxTokens = 0;    ///< `max_tokens`: the default answer length; 0: unset.
-  bool Reasoning = false;   ///< `reasoning`: an OpenAI reasoning model.
+  /// USD per input and per output token, as orchrt prices them (0: unpriced).
+  double InputUsdPerToken = 0, OutputUsdPerToken = 0;
+  /// The share of the price a batched request costs: the provider's
+  /// `batch_price_share`, else 0.5.
+  double BatchPriceShare = 0.5;
+  int64_t MaxTokens = 0;   ///< `max_tokens`: the default answer length; 0: unset.
+  bool Reasoning = false;  ///< `reasoning`: an OpenAI reasoning model.
 };
 
 /// A selection policy: `weighted` scores, or `ucb` (learned at run time).

@@ -180,6 +180,9 @@ class ValidatePass : public Pass {
       if (S.Fuse && *S.Fuse && !S.ActionAuto && !ir::isModelAction(S.Action.Str))
         D.report(DiagKind::ModelKeyOnLocalStep, S.FuseLoc, S.FuseLength, "fuse",
                  S.Action.Str.str());
+      if (S.BudgetLoc.isValid() && !S.ActionAuto && !ir::isModelAction(S.Action.Str))
+        D.report(DiagKind::ModelKeyOnLocalStep, S.BudgetLoc, S.BudgetLength, "budget",
+                 S.Action.Str.str());
     }
   }
 };

@@ -229,7 +229,9 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         S.Parent, Items, S.MaxParallel ? static_cast<uint32_t>(S.MaxParallel->Val) : 0,
         // while/until loops
         LoopCond, S.LoopUntil,
-        S.MaxIterations ? static_cast<uint32_t>(S.MaxIterations->Val) : 0));
+        S.MaxIterations ? static_cast<uint32_t>(S.MaxIterations->Val) : 0,
+        // step budgets
+        S.BudgetMaxCostUsd, static_cast<uint64_t>(S.BudgetMaxTokens)));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)

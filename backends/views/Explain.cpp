@@ -43,7 +43,8 @@ void writeLoopCosts(llvm::raw_ostream &OS, const ir::Pipeline &P) {
   }
 }
 
-void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
+void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P,
+                      const ModelPrices *Prices) {
   OS << "pipeline " << P.Name.Str << ": " << P.Steps.size() << " step"
      << (P.Steps.size() == 1 ? "" : "s") << "\n\n";
   if (P.Scheduled) {
@@ -137,6 +138,7 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P) {
                    "model steps, at the batch price (half, or the registry's "
                    "`batch_price_share`); a retry is a normal request\n");
   }
+  writeCostEstimate(OS, P, Prices);
   if (!P.AutoTags.empty()) {
     OS << "\nAUTO values:\n";
     for (const ir::AutoTag *T : P.AutoTags) {

@@ -54,12 +54,13 @@ Spend Spend::fromJson(const json &J) {
 }
 
 std::string BudgetBreach::message() const {
+  const char *Of = OfStep ? "step budget" : "budget";
+  const char *By = OfStep ? " by" : ", by";
   if (Budget == "max_tokens")
-    return fmt::format("budget `max_tokens` of {} reached: {} tokens spent, by step `{}`",
-                       uint64_t(Limit), uint64_t(Spent), Step);
-  return fmt::format(
-      "budget `max_cost_usd` of {} reached: {:.6f} USD spent, by step `{}`", Limit, Spent,
-      Step);
+    return fmt::format("{} `max_tokens` of {} reached: {} tokens spent{} step `{}`", Of,
+                       uint64_t(Limit), uint64_t(Spent), By, Step);
+  return fmt::format("{} `max_cost_usd` of {} reached: {:.6f} USD spent{} step `{}`", Of,
+                     Limit, Spent, By, Step);
 }
 
 Ledger::Ledger(PriceLookup Prices, BudgetLimits Limits, EventLog *Events,
@@ -76,16 +77,26 @@ std::pair<double, double> Ledger::priceOf(const std::string &Model) {
   return It->second;
 }
 
-bool Ledger::reached(uint64_t Tokens, double Cost, BudgetBreach &B) const {
-  if (Limits.MaxTokens && Tokens >= Limits.MaxTokens) {
+const BudgetLimits &Ledger::stepLimits(const std::string &Caller) {
+  auto It = StepLimitCache.find(Caller);
+  if (It == StepLimitCache.end())
+    It =
+        StepLimitCache.emplace(Caller, StepBudgets ? StepBudgets(Caller) : BudgetLimits())
+            .first;
+  return It->second;
+}
+
+bool Ledger::reached(const BudgetLimits &L, uint64_t Tokens, double Cost,
+                     BudgetBreach &B) {
+  if (L.MaxTokens && Tokens >= L.MaxTokens) {
     B.Budget = "max_tokens";
-    B.Limit = double(Limits.MaxTokens);
+    B.Limit = double(L.MaxTokens);
     B.Spent = double(Tokens);
     return true;
   }
-  if (Limits.MaxCostUsd > 0 && Cost >= Limits.MaxCostUsd) {
+  if (L.MaxCostUsd > 0 && Cost >= L.MaxCostUsd) {
     B.Budget = "max_cost_usd";
-    B.Limit = Limits.MaxCostUsd;
+    B.Limit = L.MaxCostUsd;
     B.Spent = Cost;
     return true;
   }
@@ -107,17 +118,41 @@ llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
   Hold H;
   H.Tokens = estimateTokens(S);
   H.CostUsd = double(H.Tokens) * std::max(In, Out);
-  if (Limits.any() && !Limits.WarnOnly) {
+  std::string Caller = S.Caller.str();
+  const BudgetLimits SL = stepLimits(Caller);
+  if ((Limits.any() || SL.any()) && !Limits.WarnOnly) {
     BudgetBreach B;
-    // Wait while the calls in flight may still leave room.
+    // What the step spent and what its calls in flight reserved.
+    static const Spend None;
+    auto StepSpent = [&]() -> const Spend & {
+      auto It = PerStep.find(Caller);
+      return It == PerStep.end() ? None : It->second;
+    };
+    auto &[StepHold, StepCalls] = StepReserved[Caller];
+    auto SpentReached = [&] {
+      if (reached(Limits, Total.tokens(), Total.CostUsd, B)) return true;
+      if (reached(SL, StepSpent().tokens(), StepSpent().CostUsd, B)) {
+        B.OfStep = true;
+        return true;
+      }
+      return false;
+    };
+    // Wait while the calls in flight (the run's, the step's) may still
+    // leave room.
     Settled.wait(L, [&] {
-      return Breach || reached(Total.tokens(), Total.CostUsd, B) || Holds.empty() ||
-             !reached(Total.tokens() + Reserved.Tokens, Total.CostUsd + Reserved.CostUsd,
-                      B);
+      if (Breach || SpentReached()) return true;
+      BudgetBreach Ignored;
+      bool RunRoom = Holds.empty() || !reached(Limits, Total.tokens() + Reserved.Tokens,
+                                               Total.CostUsd + Reserved.CostUsd, Ignored);
+      bool StepRoom =
+          StepCalls == 0 || !reached(SL, StepSpent().tokens() + StepHold.Tokens,
+                                     StepSpent().CostUsd + StepHold.CostUsd, Ignored);
+      return RunRoom && StepRoom;
     });
-    if (Breach || reached(Total.tokens(), Total.CostUsd, B)) {
+    B = BudgetBreach();
+    if (Breach || SpentReached()) {
       if (!Breach) {
-        B.Step = S.Caller.str();
+        B.Step = Caller;
         noteBreach(B);
       }
       return llvm::make_error<llm::CallRefused>(
@@ -125,9 +160,13 @@ llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
     }
   }
   Id = NextId++;
-  Holds[Id] = H;
+  Holds[Id] = Flight{H, Caller};
   Reserved.Tokens += H.Tokens;
   Reserved.CostUsd += H.CostUsd;
+  auto &[StepHold, StepCalls] = StepReserved[Caller];
+  StepHold.Tokens += H.Tokens;
+  StepHold.CostUsd += H.CostUsd;
+  ++StepCalls;
   return llvm::Error::success();
 }
 
@@ -140,8 +179,14 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
   {
     std::lock_guard<std::mutex> L(M);
     if (auto It = Holds.find(Id); It != Holds.end()) {
-      Reserved.Tokens -= It->second.Tokens;
-      Reserved.CostUsd -= It->second.CostUsd;
+      const Hold &H = It->second.H;
+      Reserved.Tokens -= H.Tokens;
+      Reserved.CostUsd -= H.CostUsd;
+      // Kept when it falls to 0: a caller waiting in callStarting holds it.
+      auto &[StepHold, StepCalls] = StepReserved[It->second.Caller];
+      StepHold.Tokens -= H.Tokens;
+      StepHold.CostUsd -= H.CostUsd;
+      --StepCalls;
       Holds.erase(It);
     }
     auto [In, Out] = priceOf(S.Model.str());
@@ -173,7 +218,8 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
                              "of the request and the answer",
                              S.Provider, S.Model));
     }
-    if (Limits.MaxCostUsd > 0 && In == 0 && Out == 0)
+    if ((Limits.MaxCostUsd > 0 || stepLimits(S.Caller.str()).MaxCostUsd > 0) && In == 0 &&
+        Out == 0)
       warnOnce("price:" + S.Model.str(),
                fmt::format("model `{}` has no price in the model registry: its calls "
                            "cost $0 and `max_cost_usd` cannot limit them",
@@ -194,8 +240,14 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     MetricRetries = unsigned(One.Retries);
     MetricCost = One.CostUsd;
     WasEstimated = Estimated;
-    if (BudgetBreach B; Limits.any() && reached(Total.tokens(), Total.CostUsd, B)) {
+    const Spend &Mine = PerStep[S.Caller.str()];
+    if (BudgetBreach B;
+        Limits.any() && reached(Limits, Total.tokens(), Total.CostUsd, B)) {
       B.Step = S.Caller.str();
+      noteBreach(B);
+    } else if (reached(stepLimits(S.Caller.str()), Mine.tokens(), Mine.CostUsd, B)) {
+      B.Step = S.Caller.str();
+      B.OfStep = true;
       noteBreach(B);
     }
     if (Events) {

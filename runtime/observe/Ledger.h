@@ -58,12 +58,21 @@ struct BudgetLimits {
   bool any() const { return MaxCostUsd > 0 || MaxTokens > 0; }
 };
 
+/// A step's own limits (`budget:` of the step) for the calls of \p Caller
+/// (a step id, or a loop item's path such as `each[1].say`); the `WarnOnly`
+/// of the run's limits applies to them.
+using StepBudgetLookup = std::function<BudgetLimits(llvm::StringRef Caller)>;
+
 /// Which budget was reached, by how much, and by which step.
 struct BudgetBreach {
   std::string Budget;  ///< `max_cost_usd` or `max_tokens`.
   double Limit = 0, Spent = 0;
   std::string Step;  ///< The step whose call reached it.
-  /// `budget max_cost_usd of 0.01 reached: 0.0123 spent, by step `x``.
+  /// The budget is the step's own (`budget:` of Step), not the run's.
+  bool OfStep = false;
+  /// `budget max_cost_usd of 0.01 reached: 0.0123 spent, by step `x``, or
+  /// for a step's own budget `step budget max_cost_usd of 0.01 reached:
+  /// 0.0123 USD spent by step `x``.
   std::string message() const;
 };
 
@@ -91,6 +100,9 @@ class Ledger : public llm::CallObserver {
   void setMetrics(Metrics *M) { Meters = M; }
   /// Gives every call ended from now on a span in \p T (null: none).
   void setTracer(Tracer *T) { Trace = T; }
+  /// Steps' own budgets, asked once per caller before its first call
+  /// (call before the first call).
+  void setStepBudgets(StepBudgetLookup L) { StepBudgets = std::move(L); }
 
   /// Counts what step \p Step spent in earlier invocations of this run (a
   /// `--resume`): it is part of the totals and of the budget from now on.
@@ -120,9 +132,17 @@ class Ledger : public llm::CallObserver {
     uint64_t Tokens = 0;
     double CostUsd = 0;
   };
+  /// A call in flight: its reservation and its caller.
+  struct Flight {
+    Hold H;
+    std::string Caller;
+  };
   std::pair<double, double> priceOf(const std::string &Model);
-  /// Has \p Tokens or \p Cost reached a limit? Fills \p B if so.
-  bool reached(uint64_t Tokens, double Cost, BudgetBreach &B) const;
+  /// The step budget of \p Caller (cached).
+  const BudgetLimits &stepLimits(const std::string &Caller);
+  /// Has \p Tokens or \p Cost reached a limit of \p L? Fills \p B if so.
+  static bool reached(const BudgetLimits &L, uint64_t Tokens, double Cost,
+                      BudgetBreach &B);
   void noteBreach(BudgetBreach B);
   /// Adds \p Message to warnings() unless one with \p Key was added.
   void warnOnce(const std::string &Key, std::string Message);
@@ -138,8 +158,13 @@ class Ledger : public llm::CallObserver {
   std::map<std::string, std::pair<double, double>> PriceCache;
   std::map<std::string, Spend> PerStep;
   Spend Total;
-  std::map<uint64_t, Hold> Holds;
+  std::map<uint64_t, Flight> Holds;
   Hold Reserved;
+  StepBudgetLookup StepBudgets;
+  std::map<std::string, BudgetLimits> StepLimitCache;
+  /// By caller: what its calls in flight reserved, and how many they are
+  /// (an entry is never erased: callers waiting for room refer to it).
+  std::map<std::string, std::pair<Hold, unsigned>> StepReserved;
   uint64_t NextId = 1;
   std::set<std::string> Warned;
   std::vector<std::string> Warnings;

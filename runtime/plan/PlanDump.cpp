@@ -339,6 +339,10 @@ class Dumper {
         if (S->timeout_ms()) OS << ", timeout_ms = " << S->timeout_ms();
         if (S->max_retries() >= 0) OS << ", max_retries = " << S->max_retries();
         if (S->max_tokens()) OS << ", max_tokens = " << S->max_tokens();
+        if (S->budget_max_cost_usd() > 0)
+          OS << ", budget_max_cost_usd = " << fmt::format("{}", S->budget_max_cost_usd());
+        if (S->budget_max_tokens())
+          OS << ", budget_max_tokens = " << S->budget_max_tokens();
         OS << " }\n  }\n";
       }
     if (P.auto_tags())

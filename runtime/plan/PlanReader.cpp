@@ -164,6 +164,9 @@ class Checker {
       if (S->max_tokens() > ir::MaxOutputTokens)
         return fail(fmt::format("step `{}` asks for more than {} tokens", S->id()->str(),
                                 ir::MaxOutputTokens));
+      if (!(S->budget_max_cost_usd() >= 0 && S->budget_max_cost_usd() < 1e12))
+        return fail(fmt::format("step `{}` has a budget that is no amount of USD",
+                                S->id()->str()));
       uint32_t NKeys = S->params_keys() ? S->params_keys()->size() : 0;
       uint32_t NParams = S->params() ? S->params()->size() : 0;
       if (NKeys != NParams)

@@ -21,6 +21,7 @@
 #include "runtime/observe/EventLog.h"
 #include "runtime/observe/Inspect.h"
 #include "runtime/observe/Ledger.h"
+#include "runtime/observe/StepBudgets.h"
 
 using json = orch::ir::Json;
 using namespace orch;
@@ -324,6 +325,125 @@ TEST(Budget, ReservationsHoldCallersBackWhenUsageExceedsTheEstimate) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, BudgetOvershoot, ::testing::Values(1u, 8u, 64u));
+
+// --- step budgets (`budget:` of a step) ---
+
+/// A lookup giving step \p Id the token limit \p Tokens and the cost limit
+/// \p Cost.
+StepBudgetLookup stepBudget(std::string Id, uint64_t Tokens, double Cost = 0) {
+  return [=](llvm::StringRef Caller) {
+    BudgetLimits L;
+    if (budgetedStep(Caller) == Id) {
+      L.MaxTokens = Tokens;
+      L.MaxCostUsd = Cost;
+    }
+    return L;
+  };
+}
+
+TEST(StepBudget, ItsRetriesCountAndTheRefusalNamesTheStepsBudget) {
+  UsageTransport T(openaiBody(100, 100));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  int Breaches = 0;
+  Ledger L(flatPrice(0, 0), BudgetLimits(), nullptr,
+           [&](const BudgetBreach &) { ++Breaches; });
+  L.setStepBudgets(stepBudget("s", 300));
+  ASSERT_TRUE(bool(C.chat(request(L, "other"))));  // no budget of its own
+  ASSERT_TRUE(bool(C.chat(request(L, "s"))));      // attempt 1
+  EXPECT_FALSE(L.breach().has_value());
+  ASSERT_TRUE(bool(C.chat(request(L, "s"))));  // a retry: 400 tokens, reached
+  auto R = C.chat(request(L, "s"));
+  ASSERT_FALSE(bool(R));
+  std::string Msg;
+  llvm::handleAllErrors(R.takeError(), [&](const CallRefused &E) { Msg = E.message(); });
+  EXPECT_EQ(Msg,
+            "not calling model `m`: step budget `max_tokens` of 300 reached: 400 tokens "
+            "spent by step `s`");
+  EXPECT_EQ(T.Posts, 3);
+  EXPECT_EQ(Breaches, 1);
+  ASSERT_TRUE(L.breach().has_value());
+  EXPECT_TRUE(L.breach()->OfStep);
+}
+
+TEST(StepBudget, ALoopItemGoesByItsBodyStepsBudgetOnItsOwn) {
+  EXPECT_EQ(budgetedStep("each[1].say").str(), "say");
+  EXPECT_EQ(budgetedStep("outer[0].inner[12].say").str(), "say");
+  EXPECT_EQ(budgetedStep("say").str(), "say");
+  UsageTransport T(openaiBody(100, 100));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  Ledger L(flatPrice(1e-5, 1e-5));
+  L.setStepBudgets(stepBudget("say", 0, 0.003));  // $0.002 a call
+  // Each item has the budget to itself: two calls each fit.
+  for (const char *Item : {"each[0].say", "each[1].say"}) {
+    ASSERT_TRUE(bool(C.chat(request(L, Item))));
+    EXPECT_FALSE(L.breach().has_value()) << Item;
+  }
+  ASSERT_TRUE(bool(C.chat(request(L, "each[1].say"))));
+  ASSERT_TRUE(L.breach().has_value());
+  EXPECT_EQ(L.breach()->message(),
+            "step budget `max_cost_usd` of 0.003 reached: 0.004000 USD spent by step "
+            "`each[1].say`");
+}
+
+TEST(StepBudget, WarnOnlyNeverRefuses) {
+  UsageTransport T(openaiBody(100, 100));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Lim;
+  Lim.WarnOnly = true;
+  int Breaches = 0;
+  Ledger L(flatPrice(0, 0), Lim, nullptr, [&](const BudgetBreach &) { ++Breaches; });
+  L.setStepBudgets(stepBudget("s", 100));
+  for (int I = 0; I < 3; ++I) ASSERT_TRUE(bool(C.chat(request(L, "s"))));
+  EXPECT_EQ(Breaches, 1);
+  EXPECT_EQ(T.Posts, 3);
+}
+
+/// \p Jobs callers of one step (the parts of a fused request, say) ask
+/// until refused: the step's budget is overshot by at most the calls in
+/// flight, and the run's is untouched.
+class StepBudgetOvershoot : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(StepBudgetOvershoot, BoundedByCallsInFlight) {
+  unsigned Jobs = GetParam();
+  GatedTransport T(openaiBody(50, 50), Jobs > 1 ? 2 : 1, std::chrono::seconds(10));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Run;
+  Run.MaxCostUsd = 1.0;  // far away
+  Ledger L(flatPrice(1e-5, 1e-5), Run);
+  // Every caller is an item of loop `each` whose body step `s` has $0.0205.
+  L.setStepBudgets(stepBudget("s", 0, 0.0205));
+  std::atomic<unsigned> Refused{0};
+  std::vector<std::thread> Callers;
+  for (unsigned J = 0; J < Jobs; ++J)
+    Callers.emplace_back([&] {
+      for (int Guard = 0; Guard < 1000; ++Guard) {
+        auto A = C.chat(request(L, "each[0].s"));
+        if (!A) {
+          if (A.errorIsA<CallRefused>()) ++Refused;
+          llvm::consumeError(A.takeError());
+          return;
+        }
+      }
+    });
+  for (std::thread &Th : Callers) Th.join();
+  EXPECT_EQ(Refused, Jobs);
+  Spend S = L.step("each[0].s");
+  ASSERT_TRUE(L.breach().has_value());
+  EXPECT_TRUE(L.breach()->OfStep);
+  EXPECT_GE(S.CostUsd, 0.0205);
+  EXPECT_LE(S.CostUsd, 0.0205 + Jobs * 0.001 + 1e-12) << "calls: " << S.Calls;
+  EXPECT_EQ(uint64_t(T.Posts), S.Calls);
+  EXPECT_EQ(L.inFlight(), 0u);
+  if (Jobs > 1) {
+    EXPECT_GT(T.MaxInFlight, 1);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Jobs, StepBudgetOvershoot, ::testing::Values(1u, 8u, 64u));
 
 TEST(EventLog, KeysNeverLand) {
   const std::string Key = "sk-observe-test-9876543210";

@@ -285,9 +285,16 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
   if (!PassesOk) return finish(Diags, Err, Opts.Color, ExitPipelineErrors);
   Diags.flush(Err, Opts.Color);
   if (Opts.ViewKind != View::None) {
-    if (Opts.ViewKind == View::Explain)
-      backends::writeExplanation(llvm::outs(), *P);
-    else
+    if (Opts.ViewKind == View::Explain) {
+      // The registry's prices, for the cost estimate.
+      backends::ModelPrices Prices;
+      if (Catalog)
+        for (const passes::ModelInfo &M : Catalog->Models)
+          Prices.try_emplace(M.Name,
+                             backends::ModelPrice{M.InputUsdPerToken, M.OutputUsdPerToken,
+                                                  M.BatchPriceShare, M.MaxTokens});
+      backends::writeExplanation(llvm::outs(), *P, Catalog ? &Prices : nullptr);
+    } else
       backends::writeGraph(llvm::outs(), *P,
                            Opts.ViewKind == View::GraphDot
                                ? backends::GraphFormat::Dot

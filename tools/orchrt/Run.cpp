@@ -41,6 +41,7 @@
 #include "runtime/observe/Ledger.h"
 #include "runtime/observe/Metrics.h"
 #include "runtime/observe/Otlp.h"
+#include "runtime/observe/StepBudgets.h"
 #include "runtime/observe/Tracer.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
@@ -272,6 +273,8 @@ int runPlan(const RunCommand &Cmd) {
           Loop.post(
               [Msg = B.message()] { printDiag("orchrt", DiagKind::BudgetWarning, Msg); });
       });
+  observe::StepBudgetLookup StepBudgets = observe::stepBudgetsOf(PP);  // steps' `budget:`
+  Ledger.setStepBudgets(StepBudgets);
   // The exporter's own HTTP thread: a dead or slow collector never holds
   // up the run's requests. Declared before the runner, which outlives no
   // tracer its model calls report to.
@@ -433,7 +436,7 @@ int runPlan(const RunCommand &Cmd) {
       if (Running) Running->stop(Msg, /*AsInterrupt=*/false);
     });
   });
-  if (Limits.any() && !Limits.WarnOnly) Observers.add(&Stopper);
+  if ((Limits.any() || StepBudgets) && !Limits.WarnOnly) Observers.add(&Stopper);
   Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, Observers.get());
   Display.attach(Sched);
   if (MetricsFeed) MetricsFeed->attach(Sched);
