@@ -378,6 +378,9 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
       (W.Edges ? "\"edges\"" : "\"readiness\"") +
       ",\n  // The most steps of one level, and the levels (edges wiring).\n  widest: " +
       std::to_string(W.Widest) + ",\n  depth: " + std::to_string(W.Depth) +
+      ",\n  // orchrt's -j (execution.max_concurrent_tasks, else 32): under "
+      "readiness at most\n  // this many attempts run at once.\n  jobs: " +
+      std::to_string(P.MaxConcurrentTasks ? P.MaxConcurrentTasks : 32) +
       ",\n  inputs: [\n";
   for (const ir::Input &I : P.Inputs) {
     const ir::Value *D = I.Bound ? I.Bound : I.Default;
