@@ -17,12 +17,15 @@ const P = {
   ],
 };
 
-/** Step \p id's spec for the ready queue: \p deps, orchrt's path length and source index. */
-const spec = (id, index, pathMs, deps = []) => ({ id, index, pathMs, deps });
+/** Step \p id's spec for the ready queue: \p deps, orchrt's path length, source index, a local action or not. */
+const spec = (id, index, pathMs, deps = [], local = false) => ({ id, index, pathMs, deps, local });
 
-/** A pipeline of \p specs (registered as orch_runtime.mjs registers them) with -j \p jobs. */
-function queued(specs, jobs = 32) {
-  const Q = { steps: specs.map((s) => ({ id: s.id })), groups: [], jobs };
+/**
+ * A pipeline of \p specs (registered as orch_runtime.mjs registers them)
+ * with -j \p jobs and checkpoint strategy \p checkpoint.
+ */
+function queued(specs, jobs = 32, checkpoint = "none") {
+  const Q = { steps: specs.map((s) => ({ id: s.id })), groups: [], jobs, checkpoint };
   for (const s of specs) registerStep(Q, s);
   return Q;
 }
@@ -41,9 +44,9 @@ await test("a step waits for its dependencies, not for other steps", async () =>
   }
   assert.deepEqual(began, ["a", "b", "d"], "`c` began before `b` settled");
   publish(Q, ctx, "a", { status: "completed" });
-  settled(Q, ctx, "a");
+  settled(Q, ctx, specs[0], { status: "completed" });
   publish(Q, ctx, "b", { status: "skipped" });
-  settled(Q, ctx, "b");
+  settled(Q, ctx, specs[1], { status: "skipped" });
   (await turns[3])();
   await turns[2];
   assert.deepEqual(began, ["a", "b", "d", "c"]);
@@ -65,23 +68,39 @@ await test("no turn before every node joined, then orchrt's order: longest path,
   assert.deepEqual(began, ["y", "w", "x", "z"]);
 });
 
-await test("a step made ready by a settle inside a turn competes with the rest", async () => {
-  // orchrt's dispatch loop: `a` settles inside its start, and its dependent
-  // `c` (the longer path) goes before the waiting `b`.
-  const specs = [spec("a", 0, 10), spec("b", 1, 1), spec("c", 2, 5, ["a"])];
-  const Q = queued(specs);
+/** The order in which \p specs begin when `a` completes inside its turn, under \p checkpoint. */
+async function orderAfterSyncCompletion(specs, checkpoint) {
+  const Q = queued(specs, 32, checkpoint);
   const ctx = newContext(Q);
   const began = [];
   const turns = specs.map((s) => awaitTurn(Q, ctx, s, 1, null).then((end) => {
     began.push(s.id);
     if (s.id === "a") {
       publish(Q, ctx, "a", { status: "completed" });
-      settled(Q, ctx, "a");
+      settled(Q, ctx, s, { status: "completed" });
     }
     end();
   }));
   await Promise.all(turns);
-  assert.deepEqual(began, ["a", "c", "b"]);
+  return began;
+}
+
+await test("a step made ready by a settle inside a turn competes with the rest (no commit to wait for)", async () => {
+  // orchrt's dispatch loop without a state store: `a` settles inside its
+  // start, and its dependent `c` (the longer path) goes before `b`.
+  const specs = () => [spec("a", 0, 10, [], true), spec("b", 1, 1), spec("c", 2, 5, ["a"])];
+  assert.deepEqual(await orderAfterSyncCompletion(specs(), "none"), ["a", "c", "b"]);
+  // adaptive: `a` is a local action, recorded without waiting.
+  assert.deepEqual(await orderAfterSyncCompletion(specs(), "adaptive"), ["a", "c", "b"]);
+});
+
+await test("a completion's dependents wait for orchrt's commit: after the steps ready now", async () => {
+  // every_step (orchrt's default with a state store): `c` is released when
+  // the record is durable, after this dispatch began `b`.
+  const specs = () => [spec("a", 0, 10, [], true), spec("b", 1, 1), spec("c", 2, 5, ["a"])];
+  assert.deepEqual(await orderAfterSyncCompletion(specs(), "every_step"), ["a", "b", "c"]);
+  const remote = () => [spec("a", 0, 10, [], false), spec("b", 1, 1), spec("c", 2, 5, ["a"])];
+  assert.deepEqual(await orderAfterSyncCompletion(remote(), "adaptive"), ["a", "b", "c"]);
 });
 
 await test("at most -j attempts run; a stopped run hands out every turn", async () => {

@@ -15,11 +15,12 @@
 //   synchronous action's settle made ready compete with the rest of the
 //   batch; here it begins in the next batch.)
 // - awaitTurn (readiness wiring): orchrt's ready queue itself. A step joins
-//   it when its last dependency settles; one turn at a time, the queue
-//   hands the turn to the step orchrt's heap would pop (the same key), and
-//   only while fewer than orchrt's -j attempts run (or the run stopped), so
-//   a step a synchronous settle made ready competes with the rest, as in
-//   orchrt's dispatch loop.
+//   it when its last dependency settles (after a completion: when orchrt's
+//   state store has made it durable, see settled); one turn at a time, the
+//   queue hands the turn to the step orchrt's heap would pop (the same
+//   key), and only while fewer than orchrt's -j attempts run (or the run
+//   stopped), so a step a synchronous skip or `continue` made ready
+//   competes with the rest, as in orchrt's dispatch loop.
 // The state lives in the run context (newContext in orch_schedule.mjs).
 // ---------------------------------------------------------------------------
 import { onAbort } from "./orch_schedule.mjs";
@@ -145,7 +146,7 @@ function once(fn) {
 
 /** The queue's state in run context \p ctx (made on first use). */
 function queueOf(ctx) {
-  return (ctx.queue ??= { joined: 0, open: false, turn: false, heap: [], waiting: new Map() });
+  return (ctx.queue ??= { joined: 0, open: false, turn: false, heap: [], waiting: new Map(), idle: [], commits: [] });
 }
 
 /** Whether entry \p a goes before \p b: the longer path, then source order (Scheduler::later). */
@@ -208,10 +209,35 @@ export function awaitTurn(P, ctx, spec, attempt, signal) {
   });
 }
 
-/** Step \p id settled: the dependents it was the last dependency of join the queue. */
-export function settled(P, ctx, id) {
+/**
+ * Whether orchrt releases the dependents of step \p spec, settled with
+ * \p record, only once its state store made the record durable: a
+ * completion, or a failure its dependents run after (`continue`), under
+ * the plan's checkpoint strategy (`every_step`: all; `adaptive`: all but
+ * the local built-in actions; `none`: none). orchrt's default run has a
+ * state store; the export assumes one.
+ */
+function waitsForCommit(P, spec, record) {
+  const runsDependents = record.status === "completed" || (record.status === "failed" && spec.onFailure === "continue");
+  if (!runsDependents || P.checkpoint === "none") return false;
+  return P.checkpoint !== "adaptive" || !spec.local;
+}
+
+/**
+ * Step \p spec settled with \p record: the dependents it was the last
+ * dependency of join the queue, at once or, where orchrt waits for the
+ * record to be durable (waitsForCommit), when the steps that can begin now
+ * have begun (orchrt's writer acknowledges after its dispatch, in order).
+ */
+export function settled(P, ctx, spec, record) {
   const q = ctx.queue;
   if (!q) return;
+  if (waitsForCommit(P, spec, record)) q.commits.push(spec.id);
+  else release(P, q, spec.id);
+}
+
+/** The dependents step \p id was the last dependency of join the queue (orchrt's release). */
+function release(P, q, id) {
   for (const d of dependentsOf(P, id)) {
     const w = q.waiting.get(d);
     if (w && --w.left === 0) {
@@ -225,17 +251,40 @@ export function settled(P, ctx, id) {
 export function pump(P, ctx) {
   const q = ctx.queue;
   if (!q || !q.open || q.turn) return;
-  while (q.heap.length && (ctx.runError || (ctx.running ?? 0) < P.jobs)) {
-    const e = pop(q.heap);
-    if (!e.resolve) continue;  // its invoke was aborted
-    q.turn = true;
-    let ended = false;
-    e.resolve(() => {
-      if (ended) return;
-      ended = true;
-      q.turn = false;
-      pump(P, ctx);
-    });
-    return;
+  for (;;) {
+    while (q.heap.length && (ctx.runError || (ctx.running ?? 0) < P.jobs)) {
+      const e = pop(q.heap);
+      if (!e.resolve) continue;  // its invoke was aborted
+      q.turn = true;
+      let ended = false;
+      e.resolve(() => {
+        if (ended) return;
+        ended = true;
+        q.turn = false;
+        pump(P, ctx);
+      });
+      return;
+    }
+    // orchrt's dispatch ended; the writer's next acknowledgement releases
+    // its step's dependents, and a dispatch follows.
+    if (!q.commits.length) break;
+    release(P, q, q.commits.shift());
   }
+  // No turn to hand out: the nodes that ended theirs return together.
+  const idle = q.idle;
+  q.idle = [];
+  for (const r of idle) r();
+}
+
+/**
+ * A promise that resolves when no step holds a turn any more, or null when
+ * none does. A node that settled waits for it before returning to
+ * LangGraph, so the nodes that took their turns one after another return
+ * in one pass: LangGraph's runner races every executing task once per pass
+ * (O(n)), not once per node.
+ */
+export function whenIdle(ctx) {
+  const q = ctx.queue;
+  if (!q?.turn) return null;
+  return new Promise((resolve) => q.idle.push(resolve));
 }

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
 import {
-  SYNC_ACTIONS, abandonRetries, admitInOrder, awaitTurn, enterBackoff, pump, registerStep, settled, skipDependents, stopRun,
+  SYNC_ACTIONS, abandonRetries, admitInOrder, awaitTurn, enterBackoff, pump, registerStep, settled, skipDependents, stopRun, whenIdle,
 } from "./orch_failures.mjs";
 import { acquireGroup, dropContext, newContext, onAbort, publish, runContext } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
@@ -133,9 +133,11 @@ export function step(P, spec) {
     publish(P, ctx, spec.id, update[key]);
     // Its dependents join orchrt's ready queue (readiness), before the
     // next turn begins; a slot it held is free.
-    settled(P, ctx, spec.id);
+    settled(P, ctx, spec, update[key]);
     turn.end();
     pump(P, ctx);
+    const idle = whenIdle(ctx);
+    if (idle) await idle;
     // A direct invoke's later super-steps find the context by this key.
     if (root && ctx.invokeKey !== undefined) update["run:ctx"] = ctx.invokeKey;
     return update;
