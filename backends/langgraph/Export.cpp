@@ -189,6 +189,9 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   // orchrt begins steps made ready together longest path first (its dispatch
   // order), which decides which siblings a render error stops.
   Field("pathMs", std::to_string(S.PathMs));
+  // orchrt's adaptive checkpoints record a local action's completion
+  // without waiting, so its dependents are ready at once (orch_failures.mjs).
+  Field("local", A && A->Local ? "true" : "false");
   Field("condition", S.Condition ? "(c) => " + compileValue(S.Condition) : "null");
   std::string Params = "[";
   std::string Order = "[";
@@ -378,6 +381,14 @@ std::string graphModule(const ir::Pipeline &P, const json &Registry) {
       (W.Edges ? "\"edges\"" : "\"readiness\"") +
       ",\n  // The most steps of one level, and the levels (edges wiring).\n  widest: " +
       std::to_string(W.Widest) + ",\n  depth: " + std::to_string(W.Depth) +
+      ",\n  // orchrt's -j (execution.max_concurrent_tasks, else 32): under "
+      "readiness at most\n  // this many attempts run at once.\n  jobs: " +
+      std::to_string(P.MaxConcurrentTasks ? P.MaxConcurrentTasks : 32) +
+      ",\n  // context.checkpoint_strategy: when orchrt's state store releases "
+      "a\n  // completed step's dependents (orch_failures.mjs).\n  checkpoint: " +
+      jsString(P.Context.CheckpointStrategy.Str.empty()
+                   ? "every_step"
+                   : P.Context.CheckpointStrategy.Str) +
       ",\n  inputs: [\n";
   for (const ir::Input &I : P.Inputs) {
     const ir::Value *D = I.Bound ? I.Bound : I.Default;

@@ -11,7 +11,9 @@ status and error, each step's status, output, fields, attempts and error,
 the outputs, and the chat messages of every model request (as a multiset:
 parallel steps may ask in any order).
 
-Usage: parity.py ORCHC ORCHRT PIPELINE... ; a pipeline's arguments for both
+Usage: parity.py ORCHC ORCHRT [--random COUNT SEED] PIPELINE... ; with
+--random, also COUNT randomized failure and skip pipelines of random_dags.py
+(generated from SEED at test time). A pipeline's arguments for both
 runs (`--input k=v`, `--model m`) and for the export
 (`--allow-unsandboxed-shell`) come from its `# parity:` comment line, or
 from EXAMPLE_ARGS for the bundled examples. Prints one line a pipeline;
@@ -193,11 +195,13 @@ def check(orchc, orchrt, src, tmp):
     if ma != mb:
         problems.append(f"model messages differ: orchrt {ma}, langgraph {mb}")
     steps = len(a["steps"])
+    with open(os.path.join(out, "graph.mjs")) as f:
+        wiring = "edges" if 'wiring: "edges"' in f.read() else "readiness"
     if problems:
         return f"{name}: " + "\n".join(problems)
     if differs:
         print(f"  {name}: the known difference in {', '.join(differs)} only")
-    print(f"  {name}: same results ({steps} steps, status {a['status']}), "
+    print(f"  {name}: same results ({steps} steps, {wiring}, status {a['status']}), "
           f"{len(ma)} model requests with the same messages")
     return None
 
@@ -211,6 +215,9 @@ def not_run(name, why):
 
 def main():
     orchc, orchrt, pipelines = sys.argv[1], sys.argv[2], sys.argv[3:]
+    random_set = None
+    if pipelines[:1] == ["--random"]:
+        random_set, pipelines = (int(pipelines[1]), int(pipelines[2])), pipelines[3:]
     if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
         not_run("langgraph-parity", "node or test/langgraph/node's packages missing; "
                 "run scripts/install-deps.sh")
@@ -220,6 +227,15 @@ def main():
     HTTP_URL = f"http://127.0.0.1:{server.server_address[1]}"
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
+        if random_set:
+            sys.path.insert(0, HERE)
+            import random_dags
+            folder = os.path.join(tmp, "random")
+            os.makedirs(folder)
+            for name, text in random_dags.generate(*random_set):
+                pipelines.append(os.path.join(folder, name + ".yaml"))
+                with open(pipelines[-1], "w") as f:
+                    f.write(text)
         for src in pipelines:
             why = check(orchc, orchrt, src, tmp)
             if why:

@@ -1,10 +1,12 @@
-// Unit tests of orch_schedule.mjs (no LangGraph needed): a step waits for
-// its own dependencies only, and resource groups admit attempts as orchrt's
+// Unit tests of orch_schedule.mjs and orchrt's ready queue (orch_failures.mjs)
+// (no LangGraph needed): a step waits for its own dependencies only and
+// begins in orchrt's dispatch order, and resource groups admit attempts as orchrt's
 // ResourceGroups (max_concurrent slots in asking order, a token bucket).
 // Run by ctest `langgraph-schedule`; exits 1 on the first failure.
 import assert from "node:assert/strict";
 import { failed, test } from "./harness.mjs";
-import { acquireGroup, awaitDeps, dropContext, heldContexts, newContext, publish, runContext } from "../../backends/langgraph/runtime/orch_schedule.mjs";
+import { acquireGroup, dropContext, heldContexts, newContext, publish, runContext } from "../../backends/langgraph/runtime/orch_schedule.mjs";
+import { awaitTurn, pump, registerStep, settled } from "../../backends/langgraph/runtime/orch_failures.mjs";
 
 const flush = () => new Promise((r) => setImmediate(r));
 const P = {
@@ -15,24 +17,116 @@ const P = {
   ],
 };
 
+/** Step \p id's spec for the ready queue: \p deps, orchrt's path length, source index, a local action or not. */
+const spec = (id, index, pathMs, deps = [], local = false) => ({ id, index, pathMs, deps, local });
+
+/**
+ * A pipeline of \p specs (registered as orch_runtime.mjs registers them)
+ * with -j \p jobs and checkpoint strategy \p checkpoint.
+ */
+function queued(specs, jobs = 32, checkpoint = "none") {
+  const Q = { steps: specs.map((s) => ({ id: s.id })), groups: [], jobs, checkpoint };
+  for (const s of specs) registerStep(Q, s);
+  return Q;
+}
+
 await test("a step waits for its dependencies, not for other steps", async () => {
-  const ctx = newContext(P);
-  let ready = false;
-  const wait = awaitDeps(ctx, ["a", "b"], null).then((r) => ((ready = true), r));
-  publish(P, ctx, "a", { status: "completed" });
+  const specs = [spec("a", 0, 0), spec("b", 1, 0), spec("c", 2, 0, ["a", "b"]), spec("d", 3, 0)];
+  const Q = queued(specs);
+  const ctx = newContext(Q);
+  const began = [];
+  const turns = specs.map((s) => awaitTurn(Q, ctx, s, 1, null).then((end) => (began.push(s.id), end)));
   await flush();
-  assert.equal(ready, false, "started before `b` settled");
-  publish(P, ctx, "b", { status: "skipped" });
-  const got = await wait;
-  assert.deepEqual(got.map((r) => r.status), ["completed", "skipped"]);
-  // A settled dependency is there at once; `c` never settles and holds nobody.
-  assert.equal((await awaitDeps(ctx, ["a"], null))[0].status, "completed");
+  assert.deepEqual(began, ["a"], "more than one turn at once, or `c` before its dependencies");
+  for (const id of ["a", "b"]) {
+    (await turns[specs.findIndex((s) => s.id === id)])();
+    await flush();
+  }
+  assert.deepEqual(began, ["a", "b", "d"], "`c` began before `b` settled");
+  publish(Q, ctx, "a", { status: "completed" });
+  settled(Q, ctx, specs[0], { status: "completed" });
+  publish(Q, ctx, "b", { status: "skipped" });
+  settled(Q, ctx, specs[1], { status: "skipped" });
+  (await turns[3])();
+  await turns[2];
+  assert.deepEqual(began, ["a", "b", "d", "c"]);
+});
+
+await test("no turn before every node joined, then orchrt's order: longest path, then source order", async () => {
+  // LangGraph starts the nodes in its own order (here: reversed).
+  const specs = [spec("x", 0, 5), spec("y", 1, 9), spec("z", 2, 5), spec("w", 3, 9)];
+  const Q = queued(specs);
+  const ctx = newContext(Q);
+  const began = [];
+  const turns = [];
+  for (const s of [...specs].reverse()) {
+    turns.push(awaitTurn(Q, ctx, s, 1, null).then((end) => (began.push(s.id), end())));
+    await flush();
+    if (turns.length < specs.length) assert.deepEqual(began, [], "a turn before every node joined");
+  }
+  await Promise.all(turns);
+  assert.deepEqual(began, ["y", "w", "x", "z"]);
+});
+
+/** The order in which \p specs begin when `a` completes inside its turn, under \p checkpoint. */
+async function orderAfterSyncCompletion(specs, checkpoint) {
+  const Q = queued(specs, 32, checkpoint);
+  const ctx = newContext(Q);
+  const began = [];
+  const turns = specs.map((s) => awaitTurn(Q, ctx, s, 1, null).then((end) => {
+    began.push(s.id);
+    if (s.id === "a") {
+      publish(Q, ctx, "a", { status: "completed" });
+      settled(Q, ctx, s, { status: "completed" });
+    }
+    end();
+  }));
+  await Promise.all(turns);
+  return began;
+}
+
+await test("a step made ready by a settle inside a turn competes with the rest (no commit to wait for)", async () => {
+  // orchrt's dispatch loop without a state store: `a` settles inside its
+  // start, and its dependent `c` (the longer path) goes before `b`.
+  const specs = () => [spec("a", 0, 10, [], true), spec("b", 1, 1), spec("c", 2, 5, ["a"])];
+  assert.deepEqual(await orderAfterSyncCompletion(specs(), "none"), ["a", "c", "b"]);
+  // adaptive: `a` is a local action, recorded without waiting.
+  assert.deepEqual(await orderAfterSyncCompletion(specs(), "adaptive"), ["a", "c", "b"]);
+});
+
+await test("a completion's dependents wait for orchrt's commit: after the steps ready now", async () => {
+  // every_step (orchrt's default with a state store): `c` is released when
+  // the record is durable, after this dispatch began `b`.
+  const specs = () => [spec("a", 0, 10, [], true), spec("b", 1, 1), spec("c", 2, 5, ["a"])];
+  assert.deepEqual(await orderAfterSyncCompletion(specs(), "every_step"), ["a", "b", "c"]);
+  const remote = () => [spec("a", 0, 10, [], false), spec("b", 1, 1), spec("c", 2, 5, ["a"])];
+  assert.deepEqual(await orderAfterSyncCompletion(remote(), "adaptive"), ["a", "b", "c"]);
+});
+
+await test("at most -j attempts run; a stopped run hands out every turn", async () => {
+  const specs = [spec("a", 0, 0), spec("b", 1, 0), spec("c", 2, 0)];
+  const Q = queued(specs, 1);
+  const ctx = newContext(Q);
+  const began = [];
+  const turns = specs.map((s) => awaitTurn(Q, ctx, s, 1, null).then((end) => {
+    began.push(s.id);
+    ctx.running = (ctx.running ?? 0) + 1;  // an asynchronous action: the slot is held
+    end();
+  }));
+  await flush();
+  assert.deepEqual(began, ["a"], "a second attempt began with -j 1");
+  ctx.runError = "step `a` failed: boom";
+  pump(Q, ctx);
+  await Promise.all(turns);
+  assert.deepEqual(began, ["a", "b", "c"]);
 });
 
 await test("waiting ends when the run is aborted", async () => {
-  const ctx = newContext(P);
+  const specs = [spec("a", 0, 0), spec("c", 1, 0, ["a"])];
+  const Q = queued(specs);
+  const ctx = newContext(Q);
   const ac = new AbortController();
-  const wait = awaitDeps(ctx, ["c"], ac.signal);
+  const wait = awaitTurn(Q, ctx, specs[1], 1, ac.signal);
   ac.abort(new Error("cancelled"));
   await assert.rejects(wait, /cancelled/);
 });

@@ -14,8 +14,16 @@
 //   fails the run reaches the same steps. (orchrt also lets a step that a
 //   synchronous action's settle made ready compete with the rest of the
 //   batch; here it begins in the next batch.)
+// - awaitTurn (readiness wiring): orchrt's ready queue itself. A step joins
+//   it when its last dependency settles (after a completion: when orchrt's
+//   state store has made it durable, see settled); one turn at a time, the
+//   queue hands the turn to the step orchrt's heap would pop (the same
+//   key), and only while fewer than orchrt's -j attempts run (or the run
+//   stopped), so a step a synchronous skip or `continue` made ready
+//   competes with the rest, as in orchrt's dispatch loop.
 // The state lives in the run context (newContext in orch_schedule.mjs).
 // ---------------------------------------------------------------------------
+import { onAbort } from "./orch_schedule.mjs";
 
 /** Registers step \p spec of pipeline \p P (in source order); returns its index. */
 export function registerStep(P, spec) {
@@ -26,7 +34,7 @@ export function registerStep(P, spec) {
 }
 
 /** The dependents of step \p id, in source order (orchrt's Dependents). */
-function dependentsOf(P, id) {
+export function dependentsOf(P, id) {
   if (!P.dependents) {
     P.dependents = new Map();
     for (const s of P.specs ?? []) P.dependents.set(s.id, []);
@@ -125,4 +133,158 @@ function once(fn) {
   return () => {
     if (!called) (called = true), fn();
   };
+}
+
+// ---------------------------------------------------------------------------
+// orchrt's ready queue under per-step readiness (Scheduler::dispatch). Every
+// node is in flight in LangGraph's one super-step; none begins before all
+// of them joined (so the first turns go to the steps orchrt starts first,
+// whatever order LangGraph started the nodes in). Turns pass in microtasks
+// only: the nodes of one level still settle in one turn of Node's event
+// loop, which LangGraph's runner handles in one pass.
+// ---------------------------------------------------------------------------
+
+/** The queue's state in run context \p ctx (made on first use). */
+function queueOf(ctx) {
+  return (ctx.queue ??= { joined: 0, open: false, turn: false, heap: [], waiting: new Map(), idle: [], commits: [] });
+}
+
+/** Whether entry \p a goes before \p b: the longer path, then source order (Scheduler::later). */
+const before = (a, b) => a.spec.pathMs > b.spec.pathMs || (a.spec.pathMs === b.spec.pathMs && a.spec.index < b.spec.index);
+
+function push(heap, e) {
+  heap.push(e);
+  for (let i = heap.length - 1; i > 0; ) {
+    const up = (i - 1) >> 1;
+    if (!before(heap[i], heap[up])) break;
+    [heap[i], heap[up]] = [heap[up], heap[i]];
+    i = up;
+  }
+}
+
+function pop(heap) {
+  const top = heap[0], last = heap.pop();
+  if (heap.length) {
+    heap[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l], heap[m])) m = l;
+      if (r < heap.length && before(heap[r], heap[m])) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  }
+  return top;
+}
+
+/**
+ * Resolves when step \p spec may begin (attempt \p attempt), to the
+ * function that ends its turn: once its dependencies settled, every node
+ * joined, and the queue pops it (orchrt's key; at most \p P.jobs attempts
+ * running unless the run stopped). Rejects when \p signal aborts.
+ */
+export function awaitTurn(P, ctx, spec, attempt, signal) {
+  const q = queueOf(ctx);
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
+    const entry = { spec, resolve: null, forget: () => {} };
+    entry.forget = onAbort(signal, () => {
+      entry.resolve = null;
+      reject(signal.reason ?? new Error("aborted"));
+    });
+    entry.resolve = (endTurn) => {
+      entry.forget();
+      resolve(endTurn);
+    };
+    if (attempt > 1) push(q.heap, entry);  // a retry: its dependencies settled long ago
+    else {
+      const left = spec.deps.filter((d) => !ctx.records.has(d)).length;
+      if (left) q.waiting.set(spec.id, { entry, left });
+      else push(q.heap, entry);
+      if (++q.joined === P.steps.length) q.open = true;
+    }
+    pump(P, ctx);
+  });
+}
+
+/**
+ * Whether orchrt releases the dependents of step \p spec, settled with
+ * \p record, only once its state store made the record durable: a
+ * completion, or a failure its dependents run after (`continue`), under
+ * the plan's checkpoint strategy (`every_step`: all; `adaptive`: all but
+ * the local built-in actions; `none`: none). orchrt's default run has a
+ * state store; the export assumes one.
+ */
+function waitsForCommit(P, spec, record) {
+  const runsDependents = record.status === "completed" || (record.status === "failed" && spec.onFailure === "continue");
+  if (!runsDependents || P.checkpoint === "none") return false;
+  return P.checkpoint !== "adaptive" || !spec.local;
+}
+
+/**
+ * Step \p spec settled with \p record: the dependents it was the last
+ * dependency of join the queue, at once or, where orchrt waits for the
+ * record to be durable (waitsForCommit), when the steps that can begin now
+ * have begun (orchrt's writer acknowledges after its dispatch, in order).
+ */
+export function settled(P, ctx, spec, record) {
+  const q = ctx.queue;
+  if (!q) return;
+  if (waitsForCommit(P, spec, record)) q.commits.push(spec.id);
+  else release(P, q, spec.id);
+}
+
+/** The dependents step \p id was the last dependency of join the queue (orchrt's release). */
+function release(P, q, id) {
+  for (const d of dependentsOf(P, id)) {
+    const w = q.waiting.get(d);
+    if (w && --w.left === 0) {
+      q.waiting.delete(d);
+      push(q.heap, w.entry);
+    }
+  }
+}
+
+/** Hands the turn to the next step orchrt would begin, if any may begin now. */
+export function pump(P, ctx) {
+  const q = ctx.queue;
+  if (!q || !q.open || q.turn) return;
+  for (;;) {
+    while (q.heap.length && (ctx.runError || (ctx.running ?? 0) < P.jobs)) {
+      const e = pop(q.heap);
+      if (!e.resolve) continue;  // its invoke was aborted
+      q.turn = true;
+      let ended = false;
+      e.resolve(() => {
+        if (ended) return;
+        ended = true;
+        q.turn = false;
+        pump(P, ctx);
+      });
+      return;
+    }
+    // orchrt's dispatch ended; the writer's next acknowledgement releases
+    // its step's dependents, and a dispatch follows.
+    if (!q.commits.length) break;
+    release(P, q, q.commits.shift());
+  }
+  // No turn to hand out: the nodes that ended theirs return together.
+  const idle = q.idle;
+  q.idle = [];
+  for (const r of idle) r();
+}
+
+/**
+ * A promise that resolves when no step holds a turn any more, or null when
+ * none does. A node that settled waits for it before returning to
+ * LangGraph, so the nodes that took their turns one after another return
+ * in one pass: LangGraph's runner races every executing task once per pass
+ * (O(n)), not once per node.
+ */
+export function whenIdle(ctx) {
+  const q = ctx.queue;
+  if (!q?.turn) return null;
+  return new Promise((resolve) => q.idle.push(resolve));
 }

@@ -8,8 +8,10 @@
 import * as fs from "node:fs";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
-import { SYNC_ACTIONS, abandonRetries, admitInOrder, enterBackoff, registerStep, skipDependents, stopRun } from "./orch_failures.mjs";
-import { acquireGroup, awaitDeps, dropContext, newContext, onAbort, publish, runContext } from "./orch_schedule.mjs";
+import {
+  SYNC_ACTIONS, abandonRetries, admitInOrder, awaitTurn, enterBackoff, pump, registerStep, settled, skipDependents, stopRun, whenIdle,
+} from "./orch_failures.mjs";
+import { acquireGroup, dropContext, newContext, onAbort, publish, runContext } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
 export * as E from "./orch_eval.mjs";
@@ -123,23 +125,31 @@ export function step(P, spec) {
       update = await attemptNode(state, config, ctx, turn);
     } catch (e) {
       turn.end();
+      pump(P, ctx);
       // Anything but a retry ends the invoke: its context is not needed.
       if (!(e instanceof RetryableAttempt) || config?.signal?.aborted) dropContext(ctx);
       throw e;
     }
     publish(P, ctx, spec.id, update[key]);
+    // Its dependents join orchrt's ready queue (readiness), before the
+    // next turn begins; a slot it held is free.
+    settled(P, ctx, spec, update[key]);
     turn.end();
+    pump(P, ctx);
+    const idle = whenIdle(ctx);
+    if (idle) await idle;
     // A direct invoke's later super-steps find the context by this key.
     if (root && ctx.invokeKey !== undefined) update["run:ctx"] = ctx.invokeKey;
     return update;
   };
   const attemptNode = async (state, config, ctx, turn) => {
     const attempt = config?.executionInfo?.nodeAttempt ?? 1;
-    // With edges LangGraph starts a node after its dependencies ran, so
+    // Under per-step readiness the node waits for its dependencies and then
+    // for its turn in orchrt's ready queue (orch_failures.mjs). With edges LangGraph starts a node after its dependencies ran, so
     // their records are here unless this process did not run them: a
     // resumed thread (a checkpointer's) or a cancelled invoke's. Waiting
     // would never end; the node fails instead.
-    if (P.wiring !== "edges") await awaitDeps(ctx, spec.deps, config?.signal);
+    if (P.wiring !== "edges") turn.end = await awaitTurn(P, ctx, spec, attempt, config?.signal);
     else
       for (const d of spec.deps)
         if (!ctx.records.has(d))
@@ -157,9 +167,7 @@ export function step(P, spec) {
       if (a) return settle({ status: "failed", attempts: a.attempts, error: a.error });
       ctx.backoff.delete(spec.id);
     } else if (P.wiring === "edges") {
-      // A super-step's steps begin in orchrt's dispatch order. Not under
-      // per-step readiness: holding every node of the one super-step to a
-      // turn doubles LangGraph's own work there (docs: Known differences).
+      // A super-step's steps begin in orchrt's dispatch order.
       turn.end = await admitInOrder(ctx, spec);
     }
     const runError = ctx.runError ?? state["run:error"];
@@ -214,6 +222,8 @@ export function step(P, spec) {
     }
     let res;
     let release = null;
+    // The attempt holds one of orchrt's -j slots until it ends.
+    ctx.running = (ctx.running ?? 0) + 1;
     try {
       // orchrt finishes the built-in actions it runs synchronously within
       // the step's start; for the others, or a group to wait for, the next
@@ -230,6 +240,7 @@ export function step(P, spec) {
       res = { ok: false, retryable: false, error: `the action failed: ${e?.message ?? String(e)}` };
     } finally {
       release?.();
+      ctx.running--;
     }
     if (res.deadline) {
       // Stopped, not failed: dependents are "not started", as in orchrt.
@@ -338,7 +349,10 @@ export async function run(graph, P, inputs, opts = {}) {
     // context.timeout: running steps fail, the others do not start.
     ctx.deadline = Date.now() + P.timeoutS * 1000;
     ctx.deadlineError = `the pipeline's timeout of ${P.timeoutS} s ran out`;
-    deadlineTimer = setTimeout(() => stopRun(ctx, ctx.deadlineError), P.timeoutS * 1000);
+    deadlineTimer = setTimeout(() => {
+      stopRun(ctx, ctx.deadlineError);
+      pump(P, ctx);  // the steps left in the queue begin, to be `not started`
+    }, P.timeoutS * 1000);
     deadlineTimer.unref();
   }
   const resolved = resolveInputs(P, inputs);

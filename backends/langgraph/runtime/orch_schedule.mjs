@@ -1,9 +1,10 @@
 // ---------------------------------------------------------------------------
-// Scheduling as orchrt's (runtime/exec/Scheduler.cpp). With per-step
-// readiness every step node starts in LangGraph's first super-step and waits
-// here until its own dependencies settled, so a step starts as soon as they
-// are done (no super-step barrier); with edges LangGraph starts a node once
-// its dependencies ran, and the wait here returns at once. Resource groups (`max_concurrent`, `requests_per_minute`,
+// Scheduling as orchrt's (runtime/exec/Scheduler.cpp): the run context of an
+// invoke. With per-step readiness every step node starts in LangGraph's
+// first super-step and waits in orchrt's ready queue (orch_failures.mjs)
+// until its own dependencies settled and its turn came, so a step starts as
+// soon as they are done (no super-step barrier); with edges LangGraph starts
+// a node once its dependencies ran. Resource groups (`max_concurrent`, `requests_per_minute`,
 // `burst`) admit attempts as orchrt's ResourceGroups do.
 // ---------------------------------------------------------------------------
 import * as fs from "node:fs";
@@ -41,7 +42,7 @@ export function newContext(P, fields = {}) {
   return {
     runDir: process.cwd(), model: "", runError: null, timedOut: new Map(),
     workDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "orch-step-")),
-    records: new Map(), waiters: new Map(), groups: newGroups(P.groups ?? []),
+    records: new Map(), groups: newGroups(P.groups ?? []),
     // orchrt's failure bookkeeping (failures.mjs): the reason each step
     // reached by a skip got, the steps waiting to retry, the retries
     // abandoned, and the steps made ready together (dispatch order).
@@ -135,37 +136,9 @@ export function dropContext(ctx) {
 /** How many direct invokes' contexts are held (for tests). */
 export const heldContexts = () => INVOKES.size;
 
-/** Resolves to the settled record of step \p id. */
-function settledRecord(ctx, id) {
-  const r = ctx.records.get(id);
-  if (r) return r;
-  let w = ctx.waiters.get(id);
-  if (!w) {
-    let resolve;
-    const promise = new Promise((res) => (resolve = res));
-    ctx.waiters.set(id, (w = { promise, resolve }));
-  }
-  return w.promise;
-}
-
-/** The records of \p deps once all of them settled, in their order; rejects when \p signal aborts. */
-export function awaitDeps(ctx, deps, signal) {
-  const all = Promise.all(deps.map((d) => settledRecord(ctx, d)));
-  if (!signal || !deps.length) return all;
-  return new Promise((res, rej) => {
-    if (signal.aborted) return rej(signal.reason ?? new Error("aborted"));
-    const forget = onAbort(signal, () => rej(signal.reason ?? new Error("aborted")));
-    all.then((x) => {
-      forget();
-      res(x);
-    });
-  });
-}
-
 /** Step \p id settled with \p record: its dependents may start. */
 export function publish(P, ctx, id, record) {
   ctx.records.set(id, record);
-  ctx.waiters.get(id)?.resolve(record);
   if (ctx.records.size === P.steps.length) dropContext(ctx);
 }
 
