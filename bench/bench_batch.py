@@ -9,6 +9,10 @@ Markdown table. A batch ends at the endpoint's second poll, so with
 --poll-ms P a level takes about P + 2P = 3P ms plus the requests.
 
   bench/bench_batch.py [--build build] [--levels 5] [--width 20] [--poll-ms 100]
+                      [--jobs J]
+
+--jobs passes -j J to orchrt (0: its default, 32); a batched step holds no
+-j slot, so a level still goes as one batch when it is wider than J.
 """
 import argparse
 import json
@@ -41,6 +45,7 @@ def main():
     ap.add_argument("--levels", type=int, default=5)
     ap.add_argument("--width", type=int, default=20)
     ap.add_argument("--poll-ms", type=int, default=100)
+    ap.add_argument("--jobs", type=int, default=0)
     a = ap.parse_args()
     orchc = os.path.join(a.build, "tools", "orchc", "orchc")
     orchrt = os.path.join(a.build, "tools", "orchrt", "orchrt")
@@ -63,6 +68,8 @@ def main():
                    "--models", os.path.join(d, "models.yaml"), "--out", out]
             if mode == "batch":
                 cmd.append("--batch")
+            if a.jobs:
+                cmd += ["-j", str(a.jobs)]
             t0 = time.monotonic()
             subprocess.check_call(cmd)
             wall = time.monotonic() - t0
@@ -72,7 +79,8 @@ def main():
             rows.append((mode, s.get("requests", 0), s.get("batch_http", 0),
                          s.get("batches", 0), r["usage"]["cost_usd"], wall, ok))
         load = os.getloadavg()[0]
-        print(f"{a.levels} levels x {a.width} steps, poll {a.poll_ms} ms, load {load:.1f}\n")
+        print(f"{a.levels} levels x {a.width} steps, poll {a.poll_ms} ms, "
+              f"-j {a.jobs or 'default'}, load {load:.1f}\n")
         print("| mode | chat requests | batch API requests | batches | cost (USD) "
               "| wall time (s) | completed |")
         print("|---|---|---|---|---|---|---|")

@@ -44,6 +44,10 @@ struct ActionRequest {
   /// request's). Such a step sends no request of its own: it answers
   /// AskAgain instead (docs/fusion.md).
   bool FusionRider = false;
+  /// Batch mode (docs/fusion.md §8): this attempt goes in its provider's
+  /// batch with the others that start in the same loop turn; the
+  /// scheduler parks it (it holds no -j slot while the batch waits).
+  bool Batched = false;
 };
 
 /// How an attempt ended.

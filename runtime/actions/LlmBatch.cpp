@@ -26,8 +26,8 @@ std::string LlmSteps::firstModel(const ActionRequest &R) const {
 }
 
 bool LlmSteps::batched(const ActionRequest &R) const {
-  // A `ucb` step picks its model at run time, one call at a time.
-  return S.Batch && R.Attempt == 1 && R.Ucb <= 0 && !firstModel(R).empty();
+  // The scheduler decides (a first attempt, not `ucb`) and parks the step.
+  return R.Batched && !firstModel(R).empty();
 }
 
 void LlmSteps::flushBatch(const std::string &Model) {

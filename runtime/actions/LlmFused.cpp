@@ -40,12 +40,10 @@ unsigned partTokens(const ActionRequest &R) {
 bool badParams(const ActionRequest &R) {
   if (R.Action != "generate") return false;
   if (auto It = R.Params.find("max_tokens");
-      It != R.Params.end() &&
-      (!It->is_number_integer() || It->get<int64_t>() < 1 ||
-       It->get<int64_t>() > ir::MaxOutputTokens))
+      It != R.Params.end() && (!It->is_number_integer() || It->get<int64_t>() < 1 ||
+                               It->get<int64_t>() > ir::MaxOutputTokens))
     return true;
-  if (auto It = R.Params.find("temperature");
-      It != R.Params.end() && !It->is_number())
+  if (auto It = R.Params.find("temperature"); It != R.Params.end() && !It->is_number())
     return true;
   return false;
 }
@@ -141,6 +139,7 @@ std::vector<ActionResult> LlmSteps::runFused(const std::vector<FusedMember> &M,
   if (Temp) Req.Temperature = *Temp;
   Req.Caller = Ids;
   Req.Cancel = Cancel;
+  Req.AcceptTruncated = true;  // the parts complete before the cut are kept
   std::optional<llm::FusedCallObserver> Split;
   if (S.Calls) Req.Observer = &Split.emplace(*S.Calls, Parts);
   llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
@@ -161,17 +160,23 @@ std::vector<ActionResult> LlmSteps::runFused(const std::vector<FusedMember> &M,
     }
     return Out;
   }
+  // An answer cut at its token limit keeps the parts complete before the
+  // cut; the others are asked again alone.
+  std::optional<json> Answer = Resp->Structured;
+  if (!Answer && Resp->Truncated) Answer = llm::completeMembers(Resp->Text);
   std::vector<llm::FusedAnswer> Parts2 =
-      Resp->Structured ? llm::splitFusedAnswer(*Resp->Structured, Parts)
-                       : std::vector<llm::FusedAnswer>(
-                             Parts.size(), {std::nullopt, "no structured answer"});
+      Answer ? llm::splitFusedAnswer(*Answer, Parts)
+             : std::vector<llm::FusedAnswer>(Parts.size(),
+                                             {std::nullopt, "no structured answer"});
   for (size_t J = 0; J < In.size(); ++J) {
     size_t K = In[J];
     const llm::FusedAnswer &A = Parts2[J];
     if (!A.Value) {
       // Asked again alone: its own request, models, retries and accounting,
       // admitted again by the scheduler (its group's token and slot).
-      Out[K] = alone(M[K], true, Ids + " (asked again alone: " + A.Error + ")");
+      std::string Why = A.Error;
+      if (Resp->Truncated) Why += ", the answer was cut at its token limit";
+      Out[K] = alone(M[K], true, Ids + " (asked again alone: " + Why + ")");
       continue;
     }
     Out[K] = Parts[J].Schema ? structuredResult(*A.Value)

@@ -45,10 +45,6 @@ struct LlmSettings {
   /// Told of every model call (runtime/observe: accounting, budgets,
   /// events), or null.
   llm::CallObserver *Calls = nullptr;
-  /// Batch mode (`orchrt --batch`, `context.execution: batch`;
-  /// docs/fusion.md §8): a model step's first attempt goes through its
-  /// provider's batch API with the others that start in the same loop turn.
-  bool Batch = false;
 };
 
 /// The system message and user prompt for step \p R (exposed for tests).
@@ -130,7 +126,8 @@ class LlmSteps {
   /// The model \p R asks first: a written one, else --model, else the
   /// compiler's choice.
   std::string firstModel(const ActionRequest &R) const;
-  /// Batch mode: does \p R go in a batch (a first attempt, no `ucb`)?
+  /// Batch mode: does \p R go in a batch (the scheduler marked it
+  /// ActionRequest::Batched, and it has a model)?
   bool batched(const ActionRequest &R) const;
   /// Sends the steps of \p Model that started this turn as one batch.
   void flushBatch(const std::string &Model);
@@ -150,7 +147,7 @@ class LlmSteps {
   std::mutex QM;
   std::condition_variable QCV;
   std::deque<std::function<void()>> Queue;
-  std::map<int32_t, std::vector<FusedMember>> Pending;  ///< Loop thread only.
+  std::map<int32_t, std::vector<FusedMember>> Pending;            ///< Loop thread only.
   std::map<int32_t, std::shared_ptr<FusedCancel>> PendingCancel;  ///< Loop thread only.
   /// Batch mode: the steps waiting for this turn's batch, by model.
   std::map<std::string, std::vector<FusedMember>> PendingBatch;     ///< Loop thread only.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "ir/Actions.h"
 #include "ir/plan/PlanFile.h"
@@ -153,6 +154,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
       Limits.push_back({G->max_concurrent(), G->requests_per_minute(), G->burst()});
   Groups = ResourceGroups(Limits);
   GroupTimers.assign(Groups.size(), 0);
+  BatchLease.assign(Groups.size(), 0);
   FusionOf.assign(N, -1);
   Unfused.assign(N, 0);
   if (P.model_fusions()) {
@@ -197,21 +199,33 @@ bool Scheduler::admit(uint32_t I) {
   int32_t G = planStep(I)->group();
   if (G < 0 || static_cast<size_t>(G) >= Groups.size()) return true;
   int32_t F = fusionOf(I);
-  if (F >= 0 && FusionLease[F])
-    return true;  // joins the request a member of its fused group paid for
-  ResourceGroups::Admission A = Groups.tryAcquire(G, Exec.now());
+  bool Batched = batchedAttempt(I);
   StepState &St = States[I];
+  // Joins the request a member of its fused group paid for, or this
+  // turn's batch.
+  uint64_t Joined = F >= 0 && FusionLease[F]   ? FusionLease[F]
+                    : Batched && BatchLease[G] ? BatchLease[G]
+                                               : 0;
+  if (Joined) {
+    St.Lease = Joined;
+    LeaseRiders[Joined].push_back(I);
+    return true;
+  }
+  ResourceGroups::Admission A = Groups.tryAcquire(G, Exec.now());
   if (A.Granted) {
     St.HeldGroup = G;
     if (St.ParkedAt != Executor::TimePoint{}) {
       St.GroupWaited += Exec.now() - St.ParkedAt;
       St.ParkedAt = {};
     }
-    if (F >= 0 && !FusionLease[F]) {
-      FusionLease[F] = 1;
+    // The lease lasts this loop turn: the steps that start in it share the
+    // request (or batch) this one paid for.
+    uint64_t *Lease = Batched ? &BatchLease[G] : F >= 0 ? &FusionLease[F] : nullptr;
+    if (Lease) {
+      *Lease = St.Lease = ++LastLease;
       std::weak_ptr<bool> Live = Alive;
-      Exec.post([this, Live, F] {
-        if (!Live.expired()) FusionLease[F] = 0;
+      Exec.post([Live, Lease] {
+        if (!Live.expired()) *Lease = 0;
       });
     }
     return true;
@@ -446,6 +460,11 @@ void Scheduler::begin(uint32_t I) {
   Ctx = Saved;
 }
 
+bool Scheduler::batchedAttempt(uint32_t I) const {
+  return Opts.Batch && IsModel[PlanOf[I]] && States[I].Attempts == 0 &&
+         planStep(I)->ucb_exploration() <= 0;
+}
+
 void Scheduler::beginNode(uint32_t I) {
   const pf::Step *S = planStep(I);
   StepState &St = States[I];
@@ -486,6 +505,7 @@ void Scheduler::beginNode(uint32_t I) {
   R.Ucb = S->ucb_exploration();
   R.MaxTokens = S->max_tokens();
   R.Fusion = fusionOf(I);
+  R.Batched = batchedAttempt(I);
   {
     int32_t G = S->group();
     R.FusionRider = R.Fusion >= 0 && G >= 0 && static_cast<size_t>(G) < Groups.size() &&
@@ -521,8 +541,14 @@ void Scheduler::beginNode(uint32_t I) {
     St.HasStarted = true;
   }
   setStatus(I, StepStatus::Running);
-  ++Running;
-  St.HoldsJob = true;
+  if (R.Batched) {
+    // It waits at the provider: parked, its -j slot stays free for others.
+    St.Parked = true;
+    ++Parked;
+  } else {
+    ++Running;
+    St.HoldsJob = true;
+  }
   if (S->cache_ttl_s() >= 0)
     St.CacheKey = cacheKey(R, Opts.FileInputs ? Opts.FileInputs(R) : std::string());
   if (Opts.Cache && S->cache_ttl_s() >= 0) {
@@ -625,13 +651,34 @@ void Scheduler::endAttempt(uint32_t I, bool Cancel) {
     St.HoldsJob = false;
     --Running;
   }
+  if (St.Parked) {
+    St.Parked = false;
+    --Parked;
+  }
   releaseGroup(I, false);
 }
 
 void Scheduler::releaseGroup(uint32_t I, bool Unused) {
-  int32_t G = States[I].HeldGroup;
+  StepState &St = States[I];
+  int32_t G = St.HeldGroup;
+  uint64_t L = std::exchange(St.Lease, 0);
   if (G < 0) return;
-  States[I].HeldGroup = -1;
+  St.HeldGroup = -1;
+  if (auto It = LeaseRiders.find(L); It != LeaseRiders.end()) {
+    // The request (or batch) it paid for may still be in flight for the
+    // steps that joined it: the first still waiting holds the slot now.
+    std::vector<uint32_t> &Rs = It->second;
+    while (!Rs.empty()) {
+      uint32_t J = Rs.back();
+      Rs.pop_back();
+      if (States[J].Lease == L && States[J].Status == StepStatus::Running) {
+        States[J].HeldGroup = G;
+        if (Rs.empty()) LeaseRiders.erase(It);
+        return;
+      }
+    }
+    LeaseRiders.erase(It);
+  }
   Groups.release(G, Unused);
   for (uint32_t P : Groups.takeParked(G, Groups.freeSlots(G))) pushReady(P);
 }
@@ -874,7 +921,7 @@ void Scheduler::checkDone() {
   if (Done || !Started || InDispatch) return;
   if (!FinishedInsts.empty()) return dispatch();  // it comes back here
   if (Settled == Total ||
-      (Stopping && Running == 0 && Backoffs == 0 && Committing == 0)) {
+      (Stopping && Running == 0 && Parked == 0 && Backoffs == 0 && Committing == 0)) {
     // A loop whose items were left unstarted fails, saying why.
     for (uint32_t I = 0; I < States.size(); ++I)
       if (States[I].Status == StepStatus::Running && Prog.isLoop(PlanOf[I])) {

@@ -119,6 +119,13 @@ struct RunOptions {
   std::vector<unsigned> PriorAttempts;
   /// What templates read as `output_path`: the run's directory.
   std::string OutputPath;
+  /// Batch mode (`orchrt --batch`, `context.execution: batch`;
+  /// docs/fusion.md §8): a model step's first attempt goes in its
+  /// provider's batch (ActionRequest::Batched). It waits parked: it holds
+  /// no -j slot, and the batched steps of a resource group that start in
+  /// one loop turn take one slot and one token of it (the batch counts
+  /// once).
+  bool Batch = false;
   /// When the run started, for `execution.timestamp` and `execution.date`
   /// (the epoch: the system clock when the scheduler is made).
   std::chrono::system_clock::time_point StartedAt{};
@@ -157,7 +164,12 @@ struct StepState {
   std::unique_ptr<ActionTask> Task;
   Executor::TimerId Timer = 0;  ///< Timeout while running; backoff while waiting.
   bool HoldsJob = false;        ///< Counts against -j.
-  int32_t HeldGroup = -1;       ///< The resource group whose slot it holds.
+  /// Batch mode: the attempt waits on its batch, parked (no -j slot).
+  bool Parked = false;
+  int32_t HeldGroup = -1;  ///< The resource group whose slot it holds.
+  /// A fused request's or a batch's lease (Scheduler::admit) the attempt
+  /// paid for or joined, or 0.
+  uint64_t Lease = 0;
   uint64_t Epoch = 0;  ///< Bumped when an attempt ends: stale callbacks are ignored.
   /// The timeout of the next attempt (ms; 0: none). It doubles after an
   /// attempt timed out, capped by what is left of the pipeline's timeout.
@@ -274,6 +286,8 @@ class Scheduler : public ir::EvalScope {
   const ResourceGroups &groups() const { return Groups; }
   /// Steps holding a -j slot now.
   size_t running() const { return Running; }
+  /// Attempts parked on a provider's batch now (batch mode; no -j slot).
+  size_t parked() const { return Parked; }
   /// Loop-body instances of steps alive now (for tests: memory stays
   /// bounded by the items in flight).
   size_t liveInstanceSteps() const { return States.size() - NPlan - FreeNodes.size(); }
@@ -409,6 +423,9 @@ class Scheduler : public ir::EvalScope {
   /// loop items' steps (not loops: their items' steps run); stepSettled()
   /// is for plan steps only.
   bool observed(uint32_t I) const { return Obs && !Prog.isLoop(PlanOf[I]); }
+  /// Batch mode: does \p I's next attempt go in a batch (a model step's
+  /// first attempt, not `ucb`)?
+  bool batchedAttempt(uint32_t I) const;
   void beginNode(uint32_t I);
 
   void setStatus(uint32_t I, StepStatus S);
@@ -455,7 +472,9 @@ class Scheduler : public ir::EvalScope {
   bool admit(uint32_t I);
   /// Parked steps of group \p G return to the ready heap.
   void unpark(int32_t G);
-  /// Gives back the group slot \p I holds, if any (\p Unused: and its token).
+  /// Gives back the group slot \p I holds, if any (\p Unused: and its
+  /// token), or passes it to a step still waiting on the shared request
+  /// \p I paid for (its lease's riders).
   void releaseGroup(uint32_t I, bool Unused);
   /// The timeout of \p I's next attempt, in ms (0: none).
   int64_t attemptTimeout(uint32_t I);
@@ -507,7 +526,17 @@ class Scheduler : public ir::EvalScope {
   // in one loop turn share the resource token the first one took (their
   // model calls go out as one request in the next turn).
   std::vector<int32_t> FusionOf;  ///< Step -> plan model_fusions index, or -1.
-  std::vector<char> FusionLease;  ///< A member took a token this turn.
+  /// Per fused request: the lease a member took this turn (its group's
+  /// slot and token), or 0.
+  std::vector<uint64_t> FusionLease;
+  /// Batch mode, per group: the lease a batched step took this turn; the
+  /// group's other batched steps of the turn join its batch. Or 0.
+  std::vector<uint64_t> BatchLease;
+  uint64_t LastLease = 0;
+  /// The steps that joined each lease still held: when its payer's attempt
+  /// ends first (a timeout), the group slot passes to one of them, since
+  /// the shared request is still in flight for them.
+  std::map<uint64_t, std::vector<uint32_t>> LeaseRiders;
   /// Steps asked to send their own request (ActionResult::AskAgain): no
   /// longer fused, admitted like any step.
   std::vector<char> Unfused;
@@ -515,6 +544,7 @@ class Scheduler : public ir::EvalScope {
   std::array<size_t, 6> Counts{};              ///< Plan steps only.
   size_t Backoffs = 0;                         ///< Nodes waiting to retry.
   size_t Running = 0, Settled = 0;
+  size_t Parked = 0;      ///< Attempts with StepState::Parked.
   size_t Committing = 0;  ///< Completed steps waiting for their record.
   bool InDispatch = false, Stopping = false, Done = false, Started = false;
   bool Failed = false, Interrupted = false;

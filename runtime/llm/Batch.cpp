@@ -61,10 +61,13 @@ class Wire {
   /// Whether the cancel flag is set.
   bool cancelled() const { return Cancel && *Cancel; }
 
-  /// Sends \p Method \p Url; a 2xx answer's body.
+  /// Sends \p Method \p Url; a 2xx answer's body. \p Droppable false: a
+  /// cancel stops the retries but not an exchange in flight (the request
+  /// that creates a batch: its answer holds the id a cancel needs).
   llvm::Expected<std::string> send(const std::string &Method, const std::string &Url,
                                    std::string Body = "",
-                                   const std::string &ContentType = "application/json") {
+                                   const std::string &ContentType = "application/json",
+                                   bool Droppable = true) {
     HttpRequest R;
     R.Method = Method;
     R.Url = Url;
@@ -73,7 +76,7 @@ class Wire {
       R.Headers.push_back({"Content-Type", ContentType});
     R.Body = std::move(Body);
     R.Timeout = C.config().Timeout;
-    R.Cancel = Cancel;
+    R.Cancel = Droppable ? Cancel : nullptr;
     std::string Last;
     for (unsigned Attempt = 1;; ++Attempt) {
       if (cancelled()) return interrupted(Method, Url);
@@ -128,8 +131,10 @@ class Wire {
   /// send(), its body parsed as a JSON object.
   llvm::Expected<json> sendJson(const std::string &Method, const std::string &Url,
                                 std::string Body = "",
-                                const std::string &ContentType = "application/json") {
-    llvm::Expected<std::string> B = send(Method, Url, std::move(Body), ContentType);
+                                const std::string &ContentType = "application/json",
+                                bool Droppable = true) {
+    llvm::Expected<std::string> B =
+        send(Method, Url, std::move(Body), ContentType, Droppable);
     if (!B) return B.takeError();
     json J = ir::parseJsonBounded(*B);
     if (!J.is_object())
@@ -417,7 +422,8 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
         W->sendJson("POST", BatchUrl,
                     dumpJson(json{{"input_file_id", str(*File, "id")},
                                   {"endpoint", "/v1/chat/completions"},
-                                  {"completion_window", "24h"}}));
+                                  {"completion_window", "24h"}}),
+                    "application/json", /*Droppable=*/false);
     if (!B) return FailAll(B.takeError());
     Batch = std::move(*B);
   } else {
@@ -427,7 +433,8 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
         Requests.push_back(
             json{{"custom_id", Items[K].CustomId}, {"params", json::parse(Bodies[K])}});
     llvm::Expected<json> B =
-        W->sendJson("POST", BatchUrl, dumpJson(json{{"requests", std::move(Requests)}}));
+        W->sendJson("POST", BatchUrl, dumpJson(json{{"requests", std::move(Requests)}}),
+                    "application/json", /*Droppable=*/false);
     if (!B) return FailAll(B.takeError());
     Batch = std::move(*B);
   }
@@ -438,10 +445,12 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
   BatchId = NewId;
   Out.Id = BatchId;
 
-  // Poll until it ends, backing off; a cancel cancels the batch.
+  // Poll until it ends, backing off; a cancel cancels the batch, also one
+  // that came while the create request was in flight (that request is not
+  // dropped: without its answer the batch would run, unknown, and bill).
   std::chrono::milliseconds Wait = P.BatchPollInitial;
-  bool Cancelled = false;
-  while (!Ended()) {
+  bool Cancelled = W->cancelled();
+  while (!Cancelled && !Ended()) {
     if (!sleepUnlessCancelled(Clk, Wait, Cancel)) {
       Cancelled = true;
       break;

@@ -286,12 +286,16 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
           "model `{}` refused: {}", R.Model, (*Msg)["refusal"].get<std::string>()));
     if (Msg->contains("content") && (*Msg)["content"].is_string())
       Out.Text = (*Msg)["content"].get<std::string>();
+    const json &Choice = J["choices"][0];
+    Out.Truncated =
+        Choice.contains("finish_reason") && Choice["finish_reason"] == "length";
     if (R.Schema) {
       std::string TooDeep;
       json S = ir::parseJsonBounded(Out.Text, &TooDeep);
       if (!TooDeep.empty())
         return fail(fmt::format("model `{}` answered with JSON nested too deeply ({})",
                                 R.Model, TooDeep));
+      if (S.is_discarded() && Out.Truncated && R.AcceptTruncated) return Out;
       if (S.is_discarded())
         return fail(fmt::format("model `{}` did not answer with JSON", R.Model));
       Structured = std::move(S);
@@ -308,6 +312,8 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
         Out.Text += Block["text"].get<std::string>();
       if (Type == "tool_use" && Block.contains("input")) Structured = Block["input"];
     }
+    Out.Truncated = J.contains("stop_reason") && J["stop_reason"] == "max_tokens";
+    if (R.Schema && !Structured && Out.Truncated && R.AcceptTruncated) return Out;
     if (R.Schema && !Structured)
       return fail(
           fmt::format("model `{}` did not call the `{}` tool", R.Model, R.SchemaName));

@@ -82,6 +82,10 @@ struct ChatRequest {
   CallObserver *Observer = nullptr;
   /// Who asks (the step id), for the observer.
   std::string Caller;
+  /// A structured answer cut at the token limit comes back as it is (its
+  /// Text, ChatResponse::Truncated) instead of failing as malformed: the
+  /// caller keeps what is complete (a fused request's parts).
+  bool AcceptTruncated = false;
 };
 
 /// What Anthropic is sent when no limit is known: every current Claude
@@ -98,6 +102,11 @@ struct ChatResponse {
   std::optional<orch::ir::Json> Structured;  ///< Parsed and unwrapped.
   unsigned Attempts = 0;
   Usage Tokens;  ///< Summed over the answers that reported `usage`.
+  /// The answer stopped at its token limit (OpenAI `finish_reason:
+  /// "length"`, Anthropic `stop_reason: "max_tokens"`). With
+  /// ChatRequest::AcceptTruncated, Structured may then be unset (the JSON
+  /// text was cut) and Text holds what came.
+  bool Truncated = false;
 };
 
 /// A model declined to answer (OpenAI's `refusal`): final, not retried.

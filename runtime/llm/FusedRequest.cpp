@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ir/FusedNote.h"
+#include "ir/JsonLimits.h"
 #include "ir/JsonSchema.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -87,6 +88,41 @@ std::vector<FusedAnswer> splitFusedAnswer(const json &Structured,
   return Out;
 }
 
+json completeMembers(llvm::StringRef Text) {
+  Text = Text.ltrim();
+  if (!Text.starts_with("{")) return nullptr;
+  // Scans to each comma (or the closing brace) at the object's own depth,
+  // outside strings; the text up to there is a whole member.
+  json Out = json::object();
+  size_t Start = 1;
+  unsigned Depth = 0;
+  bool InString = false;
+  for (size_t I = 1; I < Text.size(); ++I) {
+    char C = Text[I];
+    if (InString) {
+      if (C == '\\')
+        ++I;  // the escaped character
+      else if (C == '"')
+        InString = false;
+      continue;
+    }
+    if (C == '"') {
+      InString = true;
+    } else if (C == '{' || C == '[') {
+      ++Depth;
+    } else if ((C == '}' || C == ']') && Depth > 0) {
+      --Depth;
+    } else if (Depth == 0 && (C == ',' || C == '}')) {
+      json M = ir::parseJsonBounded(("{" + Text.slice(Start, I) + "}").str());
+      if (M.is_object())
+        for (auto &[K, V] : M.items()) Out[K] = V;
+      if (C == '}') break;
+      Start = I + 1;
+    }
+  }
+  return Out;
+}
+
 std::vector<Usage> splitUsage(const Usage &Total, llvm::ArrayRef<FusedPart> Parts,
                               llvm::ArrayRef<std::string> Answers) {
   std::vector<uint64_t> In, Out;
@@ -112,8 +148,7 @@ namespace orch::llm {
 
 FusedCallObserver::FusedCallObserver(CallObserver &Inner, std::vector<FusedPart> Parts)
     : Inner(Inner), Parts(std::move(Parts)) {
-  for (const FusedPart &P : this->Parts)
-    Shared += (Shared.empty() ? "" : ",") + P.StepId;
+  for (const FusedPart &P : this->Parts) Shared += (Shared.empty() ? "" : ",") + P.StepId;
 }
 
 llvm::Error FusedCallObserver::callStarting(const CallStart &S, uint64_t &Id) {

@@ -55,6 +55,11 @@ struct FusedAnswer {
 std::vector<FusedAnswer> splitFusedAnswer(const orch::ir::Json &Structured,
                                           llvm::ArrayRef<FusedPart> Parts);
 
+/// The members of a JSON object that are complete in \p Text, a prefix of
+/// its JSON (an answer cut at its token limit): `{"a": 1, "b": "x` gives
+/// {"a": 1}. Null when \p Text does not start an object.
+orch::ir::Json completeMembers(llvm::StringRef Text);
+
 /// Splits \p Total across the parts: input tokens in proportion to each
 /// part's prompt length with its key (the shared instructions follow the
 /// same shares), output tokens in

@@ -52,10 +52,9 @@ TEST(FusedRequest, OnePropertyAStepWithItsOwnSchemaAndTheSystemOnce) {
   EXPECT_EQ((*R.Schema)["properties"]["p0_a"], labelSchema());
   EXPECT_EQ((*R.Schema)["properties"]["p2_c_x"], json({{"type", "string"}}));
   EXPECT_EQ(R.System.find("Classify sentiment."), 0u);
-  EXPECT_EQ(json::parse(R.Prompt),
-            json({{"p0_a", "I loved it"},
-                  {"p1_b", "It broke on day one"},
-                  {"p2_c_x", "Say hello"}}));
+  EXPECT_EQ(json::parse(R.Prompt), json({{"p0_a", "I loved it"},
+                                         {"p1_b", "It broke on day one"},
+                                         {"p2_c_x", "Say hello"}}));
   EXPECT_EQ(R.MaxTokens, 300u);
 }
 
@@ -83,6 +82,17 @@ TEST(FusedRequest, AMissingPartOrOneFailingItsSchemaIsMarkedAloneForReasking) {
 TEST(FusedRequest, AnAnswerThatIsNoObjectFailsEveryPart) {
   std::vector<FusedAnswer> Out = splitFusedAnswer(json("text"), threeParts());
   for (const FusedAnswer &F : Out) EXPECT_FALSE(F.Value);
+}
+
+TEST(FusedRequest, ACutAnswerKeepsItsWholeMembers) {
+  // Strings with commas, braces and escaped quotes do not end a member.
+  EXPECT_EQ(completeMembers(R"({"a": {"x": [1, "}", "q\",{"]}, "b": "t,)"),
+            json::parse(R"({"a": {"x": [1, "}", "q\",{"]}})"));
+  EXPECT_EQ(completeMembers(R"( {"a": 1, "b": 2})"), (json{{"a", 1}, {"b", 2}}));
+  EXPECT_EQ(completeMembers(R"({"a": tr)"), json::object());
+  EXPECT_EQ(completeMembers(R"({"a)"), json::object());
+  EXPECT_TRUE(completeMembers("[1, 2").is_null());
+  EXPECT_TRUE(completeMembers("").is_null());
 }
 
 TEST(FusedRequest, UsageSplitsDeterministicallyAndSumsToTheRequest) {

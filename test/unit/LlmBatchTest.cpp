@@ -4,7 +4,8 @@
 // OpenAI's Batch API or Anthropic's Message Batches (their documented
 // shapes), on a fake clock: polling with backoff, results matched by
 // custom_id, expiry, partial failure, a failed batch, a budget's refusal,
-// cancelling mid-batch (the cancel endpoint), the accounting each item
+// cancelling mid-batch (the cancel endpoint) and while the create is in
+// flight, the accounting each item
 // reports; and LlmSteps in batch mode (one batch for the steps of a loop
 // turn, a retry as a normal request).
 //
@@ -86,6 +87,8 @@ class BatchApi : public HttpTransport {
       return Ok({{"id", "file-in"}, {"object", "file"}, {"purpose", "batch"}});
     }
     if (Url.ends_with("/batches") || Url.ends_with("/messages/batches")) {
+      CreateDroppable = R.Cancel != nullptr;
+      if (OnCreate) OnCreate();  // while the create request is in flight
       json Body = json::parse(R.Body);
       if (!OpenAI)
         for (const json &X : Body["requests"])
@@ -192,6 +195,8 @@ class BatchApi : public HttpTransport {
   unsigned Polls = 0;
   bool Cancelled = false;
   std::function<void(unsigned)> AfterPoll;
+  std::function<void()> OnCreate;
+  bool CreateDroppable = false;  ///< The create request carried the cancel flag.
   std::vector<std::pair<std::string, json>> Items;
   json Created;
   std::vector<HttpRequest> Seen;
@@ -373,6 +378,35 @@ TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
   for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
 }
 
+TEST_P(BatchBoth, ACancelWhileTheCreateIsInFlightCancelsTheCreatedBatchOnce) {
+  // The interrupt lands while the provider creates the batch: the create
+  // is not dropped (its answer holds the id), and the batch it created is
+  // cancelled at once, with one cancel request and no poll.
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "slow";
+  std::atomic<bool> Cancel{false};
+  Api.OnCreate = [&] { Cancel = true; };
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_FALSE(Api.CreateDroppable);
+  EXPECT_EQ(Out->Id, OpenAI ? "batch_1" : "msgbatch_1");
+  EXPECT_EQ(Api.Polls, 0u);
+  unsigned Cancels = 0;
+  for (const HttpRequest &R : Api.Seen)
+    Cancels += llvm::StringRef(R.Url).ends_with("_1/cancel");
+  EXPECT_EQ(Cancels, 1u);
+  EXPECT_TRUE(Api.Cancelled);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);  // every hold settled, at its estimate
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
+}
+
 TEST_P(BatchBoth, AnInterruptDuringARetrysBackoffCancelsTheBatchOnce) {
   bool OpenAI = GetParam();
   BatchApi Api(OpenAI);
@@ -396,6 +430,8 @@ TEST_P(BatchBoth, AnInterruptDuringARetrysBackoffCancelsTheBatchOnce) {
     if (llvm::StringRef(R.Url).ends_with("_1/cancel")) {
       ++Cancels;
       EXPECT_EQ(R.Cancel, nullptr);  // the cancel itself is not interruptible
+    } else if (llvm::StringRef(R.Url).ends_with("/batches")) {
+      EXPECT_EQ(R.Cancel, nullptr);  // the create is not dropped: its id is needed
     } else {
       EXPECT_EQ(R.Cancel, &Cancel) << R.Url;  // the transport can drop it
     }
@@ -487,6 +523,7 @@ runtime::ActionRequest step(const std::string &Id, unsigned Attempt = 1) {
   R.Params = json{{"prompt", "text of " + Id}};
   R.ParamOrder = {"prompt"};
   R.Attempt = Attempt;
+  R.Batched = Attempt == 1;  // as the scheduler marks it in batch mode
   return R;
 }
 
@@ -508,7 +545,6 @@ class BatchOrChat : public BatchApi {
 runtime::LlmSettings batchSettings() {
   runtime::LlmSettings S;
   S.ClientRetries = 0;
-  S.Batch = true;
   S.Env = [](const std::string &Name) -> std::optional<std::string> {
     if (Name == "OPENAI_BASE_URL") return "http://fake.invalid/v1";
     return std::nullopt;

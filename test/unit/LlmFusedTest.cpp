@@ -2,7 +2,8 @@
 //
 // Members of one fused request (ActionRequest::Fusion) started in one loop
 // turn go out as one request; the answer is split; a part missing or off
-// its schema is asked again alone; a failed request fails every member.
+// its schema, or cut off at the token limit, is asked again alone; a
+// failed request fails every member.
 // A fake transport answers by what it is sent.
 //
 //===----------------------------------------------------------------------===//
@@ -32,8 +33,12 @@ class FusedTransport : public llm::HttpTransport {
     if (Fused) LastFused = Body;
     if (Down) return llm::HttpResponse{500, {}, R"({"error":{"message":"down"}})"};
     json Content = Fused ? FusedAnswer : json{{"label", "alone"}};
-    json Message = {{"role", "assistant"}, {"content", Content.dump()}};
-    json Choice = {{"message", Message}, {"finish_reason", "stop"}};
+    std::string Text = Content.dump();
+    // Cut after CutAt bytes, as a service stops at max_tokens.
+    bool Cut = Fused && CutAt && Text.size() > CutAt;
+    if (Cut) Text.resize(CutAt);
+    json Message = {{"role", "assistant"}, {"content", Text}};
+    json Choice = {{"message", Message}, {"finish_reason", Cut ? "length" : "stop"}};
     json Usage = {{"prompt_tokens", 90}, {"completion_tokens", 30}};
     json Out = {{"choices", json::array({Choice})}, {"usage", Usage}};
     return llm::HttpResponse{200, {}, Out.dump()};
@@ -42,6 +47,7 @@ class FusedTransport : public llm::HttpTransport {
   json FusedAnswer = json::object();
   json LastFused;
   bool Down = false;
+  size_t CutAt = 0;  ///< Non-zero: the fused answer's text stops there.
   int FusedSeen = 0, AloneSeen = 0;
 };
 
@@ -113,6 +119,29 @@ TEST(LlmFused, OnlyAMissingPartIsAskedAgainAlone) {
   EXPECT_NE(Got["b"].SharedRequest.find("asked again alone"), std::string::npos);
   EXPECT_EQ(Got["a"].Fields["label"], "pos");
   EXPECT_EQ(Got["c"].SharedRequest, "a,b,c");
+}
+
+TEST(LlmFused, AnAnswerCutAtItsTokenLimitAsksAgainOnlyThePartsItLacks) {
+  FusedTransport T;
+  T.FusedAnswer = {{"p0_a", {{"label", "pos"}}},
+                   {"p1_b", {{"label", "neg"}}},
+                   {"p2_c", {{"label", "pos"}}}};
+  // `{"p0_a":{"label":"pos"},"p1_b":{"label":"neg"},"p2_c":{"lab`: a and b
+  // are whole, c is cut.
+  T.CutAt = std::string(R"({"p0_a":{"label":"pos"},"p1_b":{"label":"neg"},"p2_c":{"lab)")
+                .size();
+  auto Got = runThree(T);
+  EXPECT_EQ(T.FusedSeen, 1);
+  EXPECT_EQ(T.AloneSeen, 0);  // not retried as a malformed answer
+  ASSERT_TRUE(Got["a"].Ok) << Got["a"].Error;
+  EXPECT_EQ(Got["a"].Fields["label"], "pos");
+  EXPECT_EQ(Got["a"].SharedRequest, "a,b,c");
+  ASSERT_TRUE(Got["b"].Ok) << Got["b"].Error;
+  EXPECT_EQ(Got["b"].Fields["label"], "neg");
+  EXPECT_TRUE(Got["c"].AskAgain);
+  EXPECT_EQ(Got["c"].SharedRequest,
+            "a,b,c (asked again alone: the fused answer has no `p2_c`, the answer was "
+            "cut at its token limit)");
 }
 
 TEST(LlmFused, APartFailingItsSchemaIsAskedAgainAlone) {

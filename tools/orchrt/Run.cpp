@@ -303,7 +303,6 @@ int runPlan(const RunCommand &Cmd) {
   RC.RunDir = Cmd.RunDir;
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = Registry;
-  RC.Llm.Batch = Cmd.Batch || Plan->plan().batch_execution();
   RC.McpServers = mcpServersOf(Plan->plan());
   // The caller's trace context (W3C), read once for the tracer and the
   // runner's http.request steps.
@@ -351,6 +350,7 @@ int runPlan(const RunCommand &Cmd) {
   ProgressDisplay Display(Loop, Mode, llvm::errs());
   RunOptions Opts;
   Opts.Jobs = jobsFor(Plan->plan(), Cmd.Jobs);
+  Opts.Batch = Cmd.Batch || Plan->plan().batch_execution();
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
   // Templates read the run directory as `output_path`.
   llvm::SmallString<256> OutputPath(Cmd.RunDir);

@@ -1,0 +1,218 @@
+//===- SchedulerSharedRequestTest.cpp - Batches and fused requests --------===//
+//
+// Steps that share one request, on virtual time. Batch mode (docs/fusion.md
+// §8): a model step's first attempt waits on its provider's batch parked,
+// holding no -j slot, and the batched steps of a resource group that start
+// in one loop turn count once against it. A fake runner plays LlmSteps'
+// batching (the batched requests that start in one loop turn form one
+// batch; runtime/actions/LlmBatch.cpp, whose own test is LlmStepsBatch in
+// LlmBatchTest.cpp) on a FakeExecutor: a level of 20 model steps goes as
+// one batch at any -j, and a timeout or a stop while parked gives
+// everything back.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "CompilePlan.h"
+#include "FakeExecutor.h"
+#include "runtime/exec/Scheduler.h"
+
+using json = orch::ir::Json;
+using namespace orch;
+using namespace orch::runtime;
+using orch::testing::compile;
+using orch::testing::Compiled;
+using orch::testing::FakeExecutor;
+
+namespace {
+
+constexpr std::chrono::milliseconds BatchTime{5000};
+
+/// Batched requests that start in one loop turn go out as one batch that
+/// ends after BatchTime; a batch whose members are all cancelled is
+/// cancelled. Other requests take `ms` each.
+class BatchingRunner : public ActionRunner {
+ public:
+  explicit BatchingRunner(FakeExecutor &E) : E(E) {}
+
+  struct Batch {
+    std::vector<ActionDone> Done;
+    std::vector<std::shared_ptr<bool>> Cancelled;
+    Executor::TimerId Timer = 0;
+    size_t Left = 0;
+  };
+
+  struct Task : ActionTask {
+    BatchingRunner *R = nullptr;
+    std::shared_ptr<Batch> B;  // null: a normal request
+    std::shared_ptr<bool> Cancelled;
+    Executor::TimerId Timer = 0;
+    void cancel() override {
+      *Cancelled = true;
+      if (!B) {
+        R->E.cancelTimer(Timer);
+        --R->Requests;
+        return;
+      }
+      if (--B->Left == 0) {  // nobody waits for it any more
+        R->E.cancelTimer(B->Timer);
+        ++R->BatchCancels;
+        --R->InFlight;
+      }
+    }
+  };
+
+  std::unique_ptr<ActionTask> start(const ActionRequest &Req, ActionDone Done) override {
+    auto T = std::make_unique<Task>();
+    T->R = this;
+    T->Cancelled = std::make_shared<bool>(false);
+    if (!Req.Batched) {
+      ++Requests;
+      int64_t Ms = Req.Params.value("ms", 0);
+      T->Timer = E.addTimer(E.now() + std::chrono::milliseconds(Ms), [this, Done] {
+        --Requests;
+        Done(ActionResult::success(json{{"output", "alone"}}));
+      });
+      return T;
+    }
+    if (!Turn) {
+      // The first batched step of this turn: the batch goes out once the
+      // turn is over, with whoever joined it.
+      Turn = std::make_shared<Batch>();
+      E.post([this] { send(); });
+    }
+    Turn->Done.push_back(std::move(Done));
+    Turn->Cancelled.push_back(T->Cancelled);
+    ++Turn->Left;
+    T->B = Turn;
+    return T;
+  }
+
+  void send() {
+    std::shared_ptr<Batch> B = std::move(Turn);
+    Sizes.push_back(B->Done.size());
+    ++InFlight;
+    B->Timer = E.addTimer(E.now() + BatchTime, [this, B] {
+      --InFlight;
+      for (size_t K = 0; K < B->Done.size(); ++K)
+        if (!*B->Cancelled[K])
+          B->Done[K](ActionResult::success(json{{"output", "batched"}}));
+    });
+  }
+
+  FakeExecutor &E;
+  std::shared_ptr<Batch> Turn;
+  std::vector<size_t> Sizes;  ///< Each batch's items, in order.
+  int InFlight = 0, BatchCancels = 0, Requests = 0;
+};
+
+/// \p Levels levels of \p Width model steps; each step of a level after the
+/// first depends on the whole level before it (through its first step).
+std::string levels(int Levels, int Width, const std::string &Extra = "") {
+  std::string Y = "name: wide\nsteps:\n";
+  for (int L = 0; L < Levels; ++L)
+    for (int K = 0; K < Width; ++K) {
+      Y += "  - id: l" + std::to_string(L) + "_" + std::to_string(K) +
+           "\n    action: classify\n    model: gpt-4o-mini\n"
+           "    parameters: {ms: 100}\n" +
+           Extra;
+      if (L > 0) Y += "    dependencies: [l" + std::to_string(L - 1) + "_0]\n";
+    }
+  return Y;
+}
+
+struct BatchRun {
+  FakeExecutor E;
+  BatchingRunner R{E};
+  Compiled C;
+  std::unique_ptr<Scheduler> S;
+  BatchRun(const std::string &Yaml, unsigned Jobs, unsigned GroupSlots) {
+    passes::RunConfig Config;
+    Config.ModelRequests.MaxConcurrent = GroupSlots;
+    Config.ModelRequests.RequestsPerMinute = GroupSlots ? 1 : 0;
+    C = compile(Yaml, &Config);
+    RunOptions O;
+    O.Jobs = Jobs;
+    O.Batch = true;
+    S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, json::object(), E, R, O);
+  }
+  /// Nothing is held any more: -j slots, parked attempts, group slots,
+  /// batches, timers.
+  void expectAllReleased() {
+    EXPECT_EQ(S->running(), 0u);
+    EXPECT_EQ(S->parked(), 0u);
+    EXPECT_EQ(S->groups().held(), 0u);
+    for (size_t G = 0; G < S->groups().size(); ++G) EXPECT_EQ(S->groups().parked(G), 0u);
+    EXPECT_EQ(R.InFlight, 0);
+    EXPECT_EQ(R.Requests, 0);
+    EXPECT_EQ(E.pendingTimers(), 0u);
+  }
+};
+
+/// -j, and the model group's max_concurrent (1 with 1 request a minute, or
+/// none).
+class BatchAt : public ::testing::TestWithParam<std::tuple<unsigned, unsigned>> {};
+
+TEST_P(BatchAt, ALevelWiderThanJobsGoesAsOneBatch) {
+  auto [Jobs, Slots] = GetParam();
+  BatchRun B(levels(3, 20), Jobs, Slots);
+  B.S->start();
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Completed);
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{20, 20, 20}));
+  // Level after level, each one batch; a rate limit of one request a
+  // minute counts each batch once (the first is due at once).
+  int64_t Rate = Slots ? 2 * 60000 : 0;
+  EXPECT_EQ(B.E.elapsed().count(), std::max<int64_t>(3 * BatchTime.count(), Rate + 5000));
+  for (uint32_t I = 0; I < B.S->size(); ++I)
+    EXPECT_EQ(B.S->state(I).Result["output"], "batched") << B.S->stepId(I).str();
+  B.expectAllReleased();
+}
+
+INSTANTIATE_TEST_SUITE_P(Jobs, BatchAt,
+                         ::testing::Combine(::testing::Values(1u, 2u, 8u),
+                                            ::testing::Values(0u, 1u)));
+
+class BatchParkedAt : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(BatchParkedAt, ATimeoutWhileParkedReleasesEverythingAndRetriesAlone) {
+  // Each step times out after 1 s in a batch that takes 5 s; its retry is
+  // a normal request (batch mode batches first attempts only).
+  BatchRun B(levels(1, 20, "    timeout: 1\n    on_failure: retry\n"), GetParam(), 1);
+  B.S->start();
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Completed);
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{20}));
+  EXPECT_EQ(B.R.BatchCancels, 1);  // its last waiting member cancelled it
+  for (uint32_t I = 0; I < B.S->size(); ++I) {
+    EXPECT_EQ(B.S->state(I).Attempts, 2u);
+    EXPECT_EQ(B.S->state(I).Result["output"], "alone");
+  }
+  B.expectAllReleased();
+}
+
+TEST_P(BatchParkedAt, AStopWhileParkedReleasesEverything) {
+  BatchRun B(levels(2, 20), GetParam(), 1);
+  B.S->start();
+  B.E.addTimer(B.E.now() + std::chrono::milliseconds(300),
+               [&] { B.S->stop("interrupted", true); });
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Interrupted);
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{20}));
+  EXPECT_EQ(B.R.BatchCancels, 1);
+  EXPECT_EQ(B.S->state(0).Error, "interrupted");
+  EXPECT_EQ(B.S->state(20).Error, "not started: the run was interrupted");
+  B.expectAllReleased();
+}
+
+INSTANTIATE_TEST_SUITE_P(Jobs, BatchParkedAt, ::testing::Values(1u, 2u, 8u));
+
+}  // namespace
