@@ -98,6 +98,8 @@ struct ChatResponse {
   std::optional<orch::ir::Json> Structured;  ///< Parsed and unwrapped.
   unsigned Attempts = 0;
   Usage Tokens;  ///< Summed over the answers that reported `usage`.
+  /// The model the provider says answered (the body's `model`; "" if none).
+  std::string ResponseModel;
 };
 
 /// A model declined to answer (OpenAI's `refusal`): final, not retried.
