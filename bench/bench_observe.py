@@ -48,11 +48,12 @@ class Sink(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def run_ms(cmd, env=None):
+def run_ms(cmd, env=None, state="none"):
     """The run phase's wall time and the whole process's CPU time (user +
     system, all threads), in ms: on a shared machine the CPU time is the
-    steadier figure."""
-    p = subprocess.Popen(cmd + ["-q", "--state", "none", "--time"], env=env,
+    steadier figure. \p state: --state (a state directory records the run,
+    and its event log into the run's record)."""
+    p = subprocess.Popen(cmd + ["-q", "--state", state, "--time"], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
@@ -89,18 +90,26 @@ def main():
                  ("--events --metrics", [orchrt, plan, "--events", events] + metrics),
                  ("traces", [orchrt, plan]),
                  ("--events --metrics traces", [orchrt, plan, "--events", events] + metrics)]
+        # A state store: the run recorded, its event log in the run's record
+        # (always, since observe5); --checkpoint none keeps the step rows
+        # out, so the row is the event log's cost over `off`.
+        store = os.path.join(d, "state")
+        cases.append(("store", [orchrt, plan, "--checkpoint", "none"]))
+        states = {"store": store}
         envs = {name: (traced if "traces" in name else env) for name, _ in cases}
         if a.baseline:
-            envs.update({"baseline": env, "baseline --events": env})
+            envs.update({"baseline": env, "baseline --events": env, "baseline store": env})
+            states["baseline store"] = os.path.join(d, "state-baseline")
             cases[:0] = [("baseline", [a.baseline, plan]),
-                         ("baseline --events", [a.baseline, plan, "--events", events])]
+                         ("baseline --events", [a.baseline, plan, "--events", events]),
+                         ("baseline store", [a.baseline, plan, "--checkpoint", "none"])]
         times = {name: [] for name, _ in cases}
         cpu = {name: [] for name, _ in cases}
         load0 = os.getloadavg()[0]  # the machine is shared: say how busy
         for _ in range(a.runs):
             for name, cmd in cases:
                 before = SPANS[0]
-                wall, c = run_ms(cmd, envs.get(name, env))
+                wall, c = run_ms(cmd, envs.get(name, env), states.get(name, "none"))
                 # A dropped span would flatter the traced rows: every run
                 # must deliver its run span and one span a step.
                 if "traces" in name and SPANS[0] - before != a.steps + 1:

@@ -375,6 +375,11 @@ class Pipeline {
   /// directory; "" unset) and `retention_days` (0 unset).
   std::string StorageConnection;
   unsigned StorageRetentionDays = 0;
+  /// config.yaml `monitoring:` (docs/observability.md): the metrics port
+  /// (-1: none) and host ("": loopback), the traces endpoint ("": none).
+  int MetricsPort = -1;
+  std::string MetricsHost;
+  std::string TracingEndpoint;
   /// Step outputs the pipeline's `outputs` read, in source order.
   std::vector<StepUse> OutputUses;
   /// `mcp_servers:`, in source order.

@@ -42,6 +42,51 @@ llvm::Error fail(const std::string &Path, const std::string &Why) {
   return llvm::createStringError(fmt::format("`{}`: {}", Path, Why));
 }
 
+/// Reads `monitoring:` (metrics_enabled, metrics_port, metrics_host,
+/// tracing_enabled, tracing_endpoint) into \p C; its other keys
+/// (log_level, structured_logging) are the seed's and not orchrt's.
+llvm::Error readMonitoring(const YAML::Node &Mon, const std::string &Path, RunConfig &C) {
+  auto Flag = [&](const char *Key, bool &Out) -> llvm::Error {
+    YAML::Node N = Mon[Key];
+    if (!N) return llvm::Error::success();
+    if (!N.IsScalar() || !YAML::convert<bool>::decode(N, Out))
+      return fail(Path, fmt::format("monitoring.{} must be true or false", Key));
+    return llvm::Error::success();
+  };
+  bool Metrics = true, Tracing = true;
+  if (llvm::Error E = Flag("metrics_enabled", Metrics)) return E;
+  if (llvm::Error E = Flag("tracing_enabled", Tracing)) return E;
+  if (YAML::Node P = Mon["metrics_port"]) {
+    long long Port = -1;
+    if (!P.IsScalar() || llvm::StringRef(P.Scalar()).getAsInteger(10, Port) || Port < 0 ||
+        Port > 65535)
+      return fail(Path, "monitoring.metrics_port must be a port number from 0 to 65535");
+    if (Metrics) C.MetricsPort = static_cast<int>(Port);
+  }
+  if (YAML::Node H = Mon["metrics_host"]) {
+    if (!H.IsScalar() || H.Scalar().empty() ||
+        H.Scalar().find_first_of(" /@") != std::string::npos)
+      return fail(Path, "monitoring.metrics_host must be a host name or address");
+    C.MetricsHost = H.Scalar();
+  }
+  if (YAML::Node T = Mon["tracing_endpoint"]) {
+    if (!T.IsScalar()) return fail(Path, "monitoring.tracing_endpoint must be a string");
+    llvm::StringRef V = T.Scalar();
+    bool Var = V.starts_with("${") && V.ends_with("}");
+    if (!Var && !V.empty() && !V.starts_with("http://") && !V.starts_with("https://"))
+      return fail(Path,
+                  "monitoring.tracing_endpoint: expected an http:// or https:// OTLP "
+                  "endpoint, or ${VAR}");
+    // Userinfo or a query (a token) would land in the plan.
+    if (!Var && (V.contains('@') || V.contains('?')))
+      return fail(Path,
+                  "monitoring.tracing_endpoint holds credentials or a query, which would "
+                  "land in the plan; write ${VAR} and set the URL in the environment");
+    if (Tracing) C.TracingEndpoint = V.str();
+  }
+  return llvm::Error::success();
+}
+
 /// Reads `storage:` (connection_string, retention_days) into \p C.
 llvm::Error readStorage(const YAML::Node &St, const std::string &Path, RunConfig &C) {
   if (YAML::Node CS = St["connection_string"]) {
@@ -236,6 +281,10 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
     if (YAML::Node St = Root["storage"]) {
       if (!St.IsMap()) return fail(Path, "storage must be a mapping");
       if (llvm::Error E = readStorage(St, Path, C)) return E;
+    }
+    if (YAML::Node Mon = Root["monitoring"]) {
+      if (!Mon.IsMap()) return fail(Path, "monitoring must be a mapping");
+      if (llvm::Error E = readMonitoring(Mon, Path, C)) return E;
     }
   } catch (const YAML::Exception &E) {
     return fail(Path, E.what());

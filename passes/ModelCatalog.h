@@ -93,6 +93,13 @@ struct RunConfig {
   std::string StorageConnection;
   /// storage.retention_days (1 to 36500), or 0 when not set.
   unsigned RetentionDays = 0;
+  /// monitoring.metrics_port (0 to 65535; -1: none, or metrics_enabled
+  /// false) and monitoring.metrics_host ("": loopback).
+  int MetricsPort = -1;
+  std::string MetricsHost;
+  /// monitoring.tracing_endpoint as written (a `${NAME}` stays one, read by
+  /// orchrt), "" when not set or tracing_enabled is false.
+  std::string TracingEndpoint;
 };
 
 /// Reads \p Path (`models.yaml`). Errors name the file and the problem.

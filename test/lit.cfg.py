@@ -19,6 +19,10 @@ config.environment["PATH"] = os.pathsep.join(
 # ~/.local/state. Tests that look at the store pass their own --state-dir.
 config.environment["ORCH_STATE_DIR"] = os.path.join(config.orch_obj_root, "test", "orch-state")
 config.environment.pop("DATABASE_URL", None)
+# examples/config.yaml serves metrics on port 9090 (monitoring.metrics_port):
+# tests run at once would contend for it. $ORCH_METRICS wins over the plan's
+# config; a test of that config unsets it (test/run/monitoring_config.test).
+config.environment["ORCH_METRICS"] = "off"
 # Tests that fill a small tmpfs need a private mount namespace (root).
 if shutil.which("unshare") and subprocess.run(
         ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],

@@ -269,6 +269,13 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
           : pf::CreateStorage(
                 B, P.StorageConnection.empty() ? 0 : B.CreateString(P.StorageConnection),
                 P.StorageRetentionDays);
+  auto MonitoringT =
+      P.MetricsPort < 0 && P.TracingEndpoint.empty()
+          ? 0
+          : pf::CreateMonitoring(
+                B, P.MetricsPort,
+                P.MetricsHost.empty() ? 0 : B.CreateString(P.MetricsHost),
+                P.TracingEndpoint.empty() ? 0 : B.CreateString(P.TracingEndpoint));
   auto Root = pf::CreatePlan(
       B, str(CompilerVersion), str(P.Name.Str), str(P.Version.Str),
       str(P.Description.Str), str(llvm::sys::path::filename(P.file().name())),
@@ -281,7 +288,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
       P.ForbiddenModules.empty() ? 0 : B.CreateVectorOfStrings(P.ForbiddenModules),
       ServersV, P.SandboxNoUserns, P.Context.BudgetMaxCostUsd,
       static_cast<uint64_t>(P.Context.BudgetMaxTokens), P.Context.BudgetWarnOnly,
-      FusionsV, StorageT, P.Context.BatchExecution);
+      FusionsV, StorageT, P.Context.BatchExecution, MonitoringT);
   pf::FinishPlanBuffer(B, Root);
   return plan::wrapPlan(
       llvm::StringRef(reinterpret_cast<const char *>(B.GetBufferPointer()), B.GetSize()));

@@ -56,6 +56,8 @@ struct CallEnd {
   bool Ok = false;
   std::string Answer;  ///< The answer's text (structured: its JSON), when Ok.
   std::string Error;   ///< Why it failed (redacted), when !Ok.
+  /// The model the provider says answered (its body's `model`), "" if none.
+  std::string ResponseModel;
   /// Requests this end counts: 1, or 0 for the parts of a fused request
   /// after the first (the request, its latency and its retries are
   /// counted once, on its first part).

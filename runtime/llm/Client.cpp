@@ -272,6 +272,10 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
                     Config.Name, Resp.Body.size()));
   Tokens += usageOf(J);
   ChatResponse Out;
+  // OpenAI and Anthropic both name the model that answered (a dated
+  // version, or another behind a router): OpenTelemetry's response model.
+  if (auto M = J.find("model"); M != J.end() && M->is_string())
+    Out.ResponseModel = M->get_ref<const std::string &>().substr(0, 256);
   std::optional<json> Structured;
   if (Config.Kind == ApiKind::OpenAI) {
     const json *Msg = nullptr;
@@ -389,6 +393,7 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   End.Latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - T0);
   End.Ok = bool(Out);
   if (Out) {
+    End.ResponseModel = Out->ResponseModel;
     End.Answer = Out->Structured ? Out->Structured->dump(-1, ' ', false,
                                                          json::error_handler_t::replace)
                                  : Out->Text;

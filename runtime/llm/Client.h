@@ -107,6 +107,8 @@ struct ChatResponse {
   /// ChatRequest::AcceptTruncated, Structured may then be unset (the JSON
   /// text was cut) and Text holds what came.
   bool Truncated = false;
+  /// The model the provider says answered (the body's `model`; "" if none).
+  std::string ResponseModel;
 };
 
 /// A model declined to answer (OpenAI's `refusal`): final, not retried.

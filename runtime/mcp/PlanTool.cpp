@@ -163,6 +163,7 @@ RunOutcome runOn(EventLoop &Loop, const LoadedPlan &Plan, const PlanProgram &Pro
   RC.Llm.DefaultModel = S.Model;
   RC.Llm.Registry = S.ModelsFile;
   RC.Llm.Stats = &Stats;
+  RC.Llm.Calls = S.Calls;
   RC.McpServers = mcpServersOf(P);
   BuiltinRunner Runner(Loop, RC);
   RunOptions Opts;
@@ -259,9 +260,14 @@ ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
   // end of input (which stays readable) the descriptor is let go, outside
   // its own callback. A descriptor epoll cannot watch (a file) cancels
   // nothing.
+  CallWatch W;
+  if (Settings.Watch) W = Settings.Watch(Plan, Obs.get());
+  RunObserver *Observer = W.Observer ? W.Observer : Obs.get();
+  Run.Calls = W.Calls;
   bool Cancelled = false, Done = false, Watching = false;
   auto OnStart = [&](Scheduler &S, Executor &Loop) {
     if (Obs) Obs->attach(S);
+    if (W.Attach) W.Attach(S);
     if (Ctx.InputFd < 0 || !Ctx.OnInput) return;
     Watching = Loop.watchFd(Ctx.InputFd, [&] {
       if (Done) return;
@@ -279,7 +285,7 @@ ToolResult PlanTool::call(const json &Arguments, const CallContext &Ctx) {
     if (Watching && !Done) Loop.unwatchFd(Ctx.InputFd);
   };
   RunOutcome Out =
-      runPlanOnce(Plan, *Prog, std::move(*Inputs), Run, Obs.get(), OnStart, OnEnd);
+      runPlanOnce(Plan, *Prog, std::move(*Inputs), Run, Observer, OnStart, OnEnd);
   if (Cancelled) {
     R.Cancelled = true;
     R.IsError = true;

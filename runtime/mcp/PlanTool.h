@@ -10,11 +10,21 @@
 #include "llvm/Support/Error.h"
 #include "runtime/actions/Shell.h"
 #include "runtime/exec/Scheduler.h"
+#include "runtime/llm/CallObserver.h"
 #include "runtime/mcp/Tool.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/PlanReader.h"
 
 namespace orch::runtime::mcp {
+
+/// A call's watchers (PlanRunSettings::Watch): kept for the call's life.
+struct CallWatch {
+  RunObserver *Observer = nullptr;     ///< The run's observer.
+  llm::CallObserver *Calls = nullptr;  ///< Its model calls' observer.
+  /// Sees the call's scheduler before the first step starts.
+  std::function<void(const Scheduler &)> Attach;
+  std::shared_ptr<void> Keep;  ///< Owns what the pointers point to.
+};
 
 /// How each call runs its plan: the settings of `orchrt plan.bin`.
 struct PlanRunSettings {
@@ -29,6 +39,13 @@ struct PlanRunSettings {
   unsigned RetryBaseMs = 250;
   /// How process steps run: from processConfig() for this plan.
   ProcessConfig Process;
+  /// Told of every model call (null: none; a call's own, from Watch).
+  llm::CallObserver *Calls = nullptr;
+  /// What watches each call's run besides its client (`orchrt mcp
+  /// --metrics`), made for the call: given the plan and the call's own
+  /// observer (its progress, or null), it returns the observer to use
+  /// (which passes events on to that one) and what to tell of model calls.
+  std::function<CallWatch(const LoadedPlan &, RunObserver *)> Watch;
 };
 
 /// How one run ended.

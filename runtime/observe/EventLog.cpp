@@ -56,6 +56,15 @@ llvm::Expected<std::unique_ptr<EventLog>> EventLog::open(
   return std::unique_ptr<EventLog>(new EventLog(F, std::move(Secrets)));
 }
 
+std::unique_ptr<EventLog> EventLog::withoutFile(std::vector<std::string> Secrets) {
+  return std::unique_ptr<EventLog>(new EventLog(nullptr, std::move(Secrets)));
+}
+
+void EventLog::setSink(std::unique_ptr<EventSink> S) {
+  std::lock_guard<std::mutex> L(M);  // the writer reads it after taking a batch
+  Sink = std::move(S);
+}
+
 EventLog::EventLog(std::FILE *F, std::vector<std::string> Secrets)
     : F(F),
       Opened(std::chrono::steady_clock::now()),
@@ -69,7 +78,7 @@ EventLog::~EventLog() {
   }
   Wake.notify_one();
   Writer.join();
-  std::fclose(F);
+  if (F) std::fclose(F);
 }
 
 void EventLog::emit(json Event) {
@@ -200,6 +209,7 @@ void EventLog::writerLoop() {
     Batch.swap(Queue);
     QueueBytes = 0;
     uint64_t Upto = Written + Batch.size();
+    EventSink *ToSink = Sink.get();  // read under the lock (setSink)
     L.unlock();
     Drained.notify_all();  // room in the queue
     Buf.clear();
@@ -208,12 +218,15 @@ void EventLog::writerLoop() {
     // Every batch is flushed: what the writer has taken is in the kernel
     // (one write(2)) before it looks at the queue again.
     int Errno = 0;
-    if (!Buf.empty() && (std::fwrite(Buf.data(), 1, Buf.size(), F) != Buf.size() ||
-                         std::fflush(F) != 0 || std::ferror(F)))
+    if (!Buf.empty() && F &&
+        (std::fwrite(Buf.data(), 1, Buf.size(), F) != Buf.size() || std::fflush(F) != 0 ||
+         std::ferror(F)))
       Errno = errno ? errno : EIO;
+    std::string SinkError = ToSink && !Buf.empty() ? ToSink->write(Buf) : std::string();
     L.lock();
     Written = Upto;
     if (Errno && Error.empty()) Error = std::strerror(Errno);
+    if (!SinkError.empty() && Error.empty()) Error = std::move(SinkError);
     Drained.notify_all();
     if (Stopping) return;
   }
@@ -241,6 +254,11 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
          {"attempt", R.Attempt},
          {"parameters", R.Params}};
   if (!R.Model.empty()) E["model"] = R.Model;
+  if (WaitedStep == Step) {  // from ready (dependencies, backoff) to this start
+    E["queue_wait_ms"] = double(Waited.first.count()) / 1000;
+    if (Waited.second.count()) E["group_wait_ms"] = double(Waited.second.count()) / 1000;
+    WaitedStep = UINT32_MAX;
+  }
   Log.emit(std::move(E));
 }
 

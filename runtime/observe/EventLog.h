@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -40,7 +41,18 @@
 
 namespace orch::observe {
 
-/// Appends events to a file from a writer thread; emit() is thread-safe.
+/// A second place the writer thread hands every batch of written lines
+/// to (the state store's record of the run, tools/orchrt StoredEvents).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  /// Takes \p Lines, whole JSON Lines each ending in a newline, already
+  /// scrubbed. Returns "" or what went wrong (reported at the run's end).
+  virtual std::string write(llvm::StringRef Lines) = 0;
+};
+
+/// Appends events to a file and/or a sink from a writer thread; emit() is
+/// thread-safe.
 class EventLog {
  public:
   /// Events queued before emit() waits for the writer.
@@ -59,6 +71,10 @@ class EventLog {
   /// Opens (truncates) \p Path; \p Secrets are scrubbed from every line.
   static llvm::Expected<std::unique_ptr<EventLog>> open(const std::string &Path,
                                                         std::vector<std::string> Secrets);
+  /// A log without a file, for a sink only (setSink).
+  static std::unique_ptr<EventLog> withoutFile(std::vector<std::string> Secrets);
+  /// Hands every batch to \p S as well; before the first emit().
+  void setSink(std::unique_ptr<EventSink> S);
   /// Writes what is queued, then closes the file.
   ~EventLog();
   /// Queues \p Event (an object) to be written as one line, adding `t_ms`.
@@ -78,7 +94,8 @@ class EventLog {
   /// Scrubs \p Batch of the secrets and appends its lines to \p Out.
   void format(std::vector<orch::ir::Json> &Batch, std::string &Out);
 
-  std::FILE *F;
+  std::FILE *F;  ///< Null: a sink only.
+  std::unique_ptr<EventSink> Sink;
   const std::chrono::steady_clock::time_point Opened;
 
   std::mutex SecretsM;  ///< Guards Secrets (the writer scrubs, addSecrets grows).
@@ -118,6 +135,13 @@ std::vector<std::string> secretsFromEnvironment();
 class AttemptEvents : public runtime::RunObserver {
  public:
   explicit AttemptEvents(EventLog &Log) : Log(Log) {}
+  /// Kept for the attempt_start that follows (`queue_wait_ms`,
+  /// `group_wait_ms`): the scheduler reports it just before the start.
+  void attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
+                     std::chrono::microseconds Group) override {
+    WaitedStep = Step;
+    Waited = {Queue, Group};
+  }
   void attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                       const std::string &InputHash) override;
   void attemptEnded(uint32_t Step, unsigned Attempt,
@@ -125,6 +149,8 @@ class AttemptEvents : public runtime::RunObserver {
 
  private:
   EventLog &Log;
+  uint32_t WaitedStep = UINT32_MAX;  ///< The step Waited is of (UINT32_MAX: none).
+  std::pair<std::chrono::microseconds, std::chrono::microseconds> Waited;
   /// Each step's id and the start of its attempt, by step number.
   std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> Started;
 };

@@ -140,6 +140,11 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
       if (Ev == "run_start")
         OS << fmt::format("run {} of `{}`: {} steps\n", str(E, "run_id"), str(E, "plan"),
                           count(E, "steps"));
+      if (Ev == "events_dropped")  // the run's record keeps a bounded prefix
+        OS << fmt::format(
+            "note: the run's record kept its first {} bytes of events; {} later "
+            "events were not kept\n",
+            count(E, "limit_bytes"), count(E, "dropped"));
       if (Id.empty()) continue;
       if (!Rows.count(Id)) Order.push_back(Id);
       StepRow &R = Rows[Id];

@@ -98,6 +98,9 @@ class Ledger : public llm::CallObserver {
 
   /// Counts every call ended from now on into \p M (null: none).
   void setMetrics(Metrics *M) { Meters = M; }
+  /// Logs every call ended from now on to \p E (null: none); before the
+  /// first call.
+  void setEvents(EventLog *E) { Events = E; }
   /// Gives every call ended from now on a span in \p T (null: none).
   void setTracer(Tracer *T) { Trace = T; }
   /// Steps' own budgets, asked once per caller before its first call

@@ -25,6 +25,12 @@ struct Bar {
   double Start = 0, End = -1;  ///< ms since the log opened; End < 0: never ended.
   std::string Status;          ///< completed, failed, or "" (never ended).
   std::string Error;
+  /// From ready (dependencies settled, backoff over) to the start, and the
+  /// part of it spent waiting for a resource group (`queue_wait_ms`,
+  /// `group_wait_ms`; 0 when the log does not say).
+  double QueueWait = 0, GroupWait = 0;
+  bool Critical = false;  ///< On the critical path.
+  double ready() const { return Start - QueueWait; }
 };
 
 /// A step's lane.
@@ -70,6 +76,47 @@ const char *colour(llvm::StringRef Status) {
   if (Status == "completed") return "#43a047";
   if (Status == "failed") return "#e53935";
   return "#9e9e9e";  // never ended (a killed run)
+}
+
+/// The critical path's length.
+struct CriticalPath {
+  size_t Attempts = 0;
+  double Ms = 0;
+};
+
+/// Marks the critical path, walking back from the attempt that ended last:
+/// each attempt's predecessor is the one that ended last at or before it
+/// became ready (its start less its queue wait): the dependency (or the
+/// failed attempt before a retry) it waited for. The log holds no edges;
+/// this is what its times say. O(n log n) in the attempts.
+CriticalPath markCriticalPath(std::vector<Lane> &Lanes) {
+  std::vector<std::pair<double, Bar *>> Ends;  // (end, bar), ended bars only
+  for (Lane &L : Lanes)
+    for (Bar &B : L.Bars)
+      if (B.End >= 0) Ends.push_back({B.End, &B});
+  CriticalPath P;
+  if (Ends.empty()) return P;
+  std::stable_sort(Ends.begin(), Ends.end(),
+                   [](auto &A, auto &B) { return A.first < B.first; });
+  // Clocks stamped on different threads: an end may follow the ready it
+  // caused by a few microseconds.
+  constexpr double Slack = 0.05;
+  size_t I = Ends.size() - 1;
+  double Last = Ends[I].first;
+  for (;;) {
+    Bar *B = Ends[I].second;
+    B->Critical = true;
+    ++P.Attempts;
+    double Ready = B->ready() + Slack;
+    // The latest end at or before Ready, among those before I (ends sort).
+    auto It = std::upper_bound(Ends.begin(), Ends.begin() + I, Ready,
+                               [](double R, auto &E) { return R < E.first; });
+    if (It == Ends.begin()) {
+      P.Ms = Last - B->ready();
+      return P;
+    }
+    I = size_t(It - Ends.begin()) - 1;
+  }
 }
 
 }  // namespace
@@ -158,7 +205,8 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     unsigned Attempt = unsigned(std::min(num(E, "attempt"), 1e6));
     if (Ev == "attempt_start") {
       L.Open[Attempt].push_back(L.Bars.size());
-      L.Bars.push_back({Attempt, T, -1, "", ""});
+      double Q = std::min(num(E, "queue_wait_ms"), T);
+      L.Bars.push_back({Attempt, T, -1, "", "", Q, std::min(num(E, "group_wait_ms"), Q)});
       return;
     }
     // The end of the latest attempt of that number without one.
@@ -186,6 +234,7 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     for (auto &[Rank, I] : Order) Sorted.push_back(std::move(Lanes[I]));
     Lanes = std::move(Sorted);
   }
+  CriticalPath Path = markCriticalPath(Lanes);
   // Geometry: lanes shrink (and lose their labels) for large runs.
   const size_t N = Lanes.size();
   const double LaneH = N <= 200 ? 20 : N <= 2000 ? 6 : 2;
@@ -193,7 +242,7 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
   const double LabelW = Labels ? 220 : 20, ChartW = 900, Top = 40, AxisH = 24;
   const double Span = std::max(Last, 1.0);
   const double Scale = ChartW / Span;
-  const double Height = Top + AxisH + N * LaneH + 40;
+  const double Height = Top + AxisH + N * LaneH + 56;
   const double Width = LabelW + ChartW + 20;
   auto X = [&](double Ms) { return LabelW + Ms * Scale; };
 
@@ -204,9 +253,12 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
   OS << "<title>" << xmlEscape("run timeline" + (Plan.empty() ? "" : ": " + Plan))
      << "</title>\n";
   OS << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
-  OS << fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
-                    xmlEscape(fmt::format("{}{} steps, {:.1f} ms",
-                                          Plan.empty() ? "" : Plan + ": ", N, Last)));
+  OS << fmt::format(
+      "<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
+      xmlEscape(fmt::format("{}{} steps, {:.1f} ms; critical path: {} attempts, "
+                            "{:.1f} ms",
+                            Plan.empty() ? "" : Plan + ": ", N, Last, Path.Attempts,
+                            Path.Ms)));
   // The time axis.
   double Tick = tickStep(Span);
   for (double T = 0; T <= Span + 1e-9; T += Tick) {
@@ -248,17 +300,39 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
             "<line class=\"wait\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" "
             "y2=\"{:.1f}\" stroke=\"#757575\" stroke-dasharray=\"3,2\"/>\n",
             X(L.Bars[B - 1].End), Y + LaneH / 2, X(A.Start), Y + LaneH / 2);
+      // The wait from ready to start: the queue's (grey), its resource
+      // group's part last (amber; a step is parked, then granted and started).
+      if (A.QueueWait > 0) {
+        double Q0 = X(A.ready()), G0 = X(A.Start - A.GroupWait);
+        OS << fmt::format(
+            "<rect class=\"queue\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+            "height=\"{:.1f}\" fill=\"#bdbdbd\"><title>{}</title></rect>\n",
+            Q0, Y + LaneH * 0.4, std::max(X(A.Start) - Q0, 0.5), LaneH * 0.2,
+            xmlEscape(fmt::format(
+                "{} attempt {}: ready, waited {:.1f} ms to start{}", L.Step, A.Attempt,
+                A.QueueWait,
+                A.GroupWait > 0
+                    ? fmt::format(" ({:.1f} ms for its resource group)", A.GroupWait)
+                    : "")));
+        if (A.GroupWait > 0)
+          OS << fmt::format(
+              "<rect class=\"group-wait\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+              "height=\"{:.1f}\" fill=\"#ffb300\"/>\n",
+              G0, Y + LaneH * 0.4, std::max(X(A.Start) - G0, 0.5), LaneH * 0.2);
+      }
       std::string Tip =
-          fmt::format("{} attempt {}: {}, {:.1f} ms", L.Step, A.Attempt,
-                      A.Status.empty() ? "never ended" : A.Status, End - A.Start);
+          fmt::format("{} attempt {}: {}, {:.1f} ms{}", L.Step, A.Attempt,
+                      A.Status.empty() ? "never ended" : A.Status, End - A.Start,
+                      A.Critical ? ", on the critical path" : "");
       if (!A.Error.empty()) Tip += "\n" + A.Error;
       OS << fmt::format(
-          "<rect class=\"attempt {}\" x=\"{:.1f}\" y=\"{:.1f}\" "
-          "width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{}</title>"
+          "<rect class=\"attempt {}{}\" x=\"{:.1f}\" y=\"{:.1f}\" "
+          "width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"{}><title>{}</title>"
           "</rect>\n",
-          A.Status.empty() ? "open" : xmlEscape(A.Status), X(A.Start), Y + LaneH * 0.15,
-          std::max((End - A.Start) * Scale, 1.0), LaneH * 0.7, colour(A.Status),
-          xmlEscape(Tip));
+          A.Status.empty() ? "open" : xmlEscape(A.Status), A.Critical ? " critical" : "",
+          X(A.Start), Y + LaneH * 0.15, std::max((End - A.Start) * Scale, 1.0),
+          LaneH * 0.7, colour(A.Status),
+          A.Critical ? " stroke=\"#212121\" stroke-width=\"1.5\"" : "", xmlEscape(Tip));
       if (Labels && A.Attempt > 1)
         OS << fmt::format("<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"9\">#{}</text>\n",
                           X(A.Start) + 2, Y + LaneH - 7, A.Attempt);
@@ -278,8 +352,13 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
   }
   OS << fmt::format(
       "<text x=\"{:.0f}\" y=\"{:.0f}\">- - wait before a retry; #N: attempt "
-      "N; blue band: a loop's items</text>\n</svg>\n",
+      "N; blue band: a loop's items</text>\n",
       Lx, Ly);
+  OS << fmt::format(
+      "<text x=\"4\" y=\"{:.0f}\">outlined: the critical path (each attempt after "
+      "the one that ended last before it was ready); grey: ready, waiting to start; "
+      "amber: waiting for a resource group</text>\n</svg>\n",
+      Ly + 16);
   return llvm::Error::success();
 }
 

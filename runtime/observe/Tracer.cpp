@@ -112,6 +112,8 @@ void Tracer::modelCall(const llm::CallStart &C, const llm::CallEnd &E,
                   {"orch.cost_usd", CostUsd},
                   {"orch.http_requests", E.Attempts}};
   if (C.MaxTokens) S.Attributes.push_back({"gen_ai.request.max_tokens", C.MaxTokens});
+  if (!E.ResponseModel.empty())  // the provider's text: scrubbed as errors are
+    S.Attributes.push_back({"gen_ai.response.model", scrubbed(E.ResponseModel)});
   if (Estimated) S.Attributes.push_back({"orch.usage_estimated", true});
   if (!C.SharedRequest.empty())
     S.Attributes.push_back({"orch.shared_request", C.SharedRequest.str()});

@@ -152,6 +152,23 @@ class PostgresStore : public StateStore {
     return Out;
   }
 
+  llvm::Error appendEvents(llvm::StringRef RunId, llvm::StringRef Lines) override {
+    if (Lines.empty()) return llvm::Error::success();
+    return run(
+        "INSERT INTO orch_events(run_id,chunk,lines) VALUES($1,(SELECT "
+        "COALESCE(MAX(chunk),0)+1 FROM orch_events WHERE run_id=$1),$2)",
+        {RunId, Lines});
+  }
+
+  llvm::Expected<std::string> events(llvm::StringRef RunId) override {
+    auto R =
+        query("SELECT lines FROM orch_events WHERE run_id=$1 ORDER BY chunk", {RunId});
+    if (!R) return R.takeError();
+    std::string Out;
+    for (int I = 0; I < (*R)->rows(); ++I) Out += (*R)->text(I, 0);
+    return Out;
+  }
+
   llvm::Expected<std::string> acquireLease(llvm::StringRef RunId, llvm::StringRef Holder,
                                            int64_t NowMs, int64_t TtlMs,
                                            bool (*HolderDead)(llvm::StringRef)) override {
@@ -254,6 +271,9 @@ class PostgresStore : public StateStore {
         return E;
       if (llvm::Error E =
               run("DELETE FROM orch_run_retention WHERE run_id IN (" + Ids + ")", {}))
+        return E;
+      if (llvm::Error E =
+              run("DELETE FROM orch_events WHERE run_id IN (" + Ids + ")", {}))
         return E;
       auto S = query("DELETE FROM orch_steps WHERE run_id IN (" + Ids + ")", {});
       if (!S) return S.takeError();

@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS orch_blob_refs(
 CREATE INDEX IF NOT EXISTS orch_blob_refs_by_hash ON orch_blob_refs(hash);
 CREATE TABLE IF NOT EXISTS orch_run_retention(
   run_id TEXT PRIMARY KEY, days BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS orch_events(
+  run_id TEXT NOT NULL, chunk BIGINT NOT NULL, lines TEXT NOT NULL,
+  PRIMARY KEY(run_id, chunk));
 CREATE TABLE IF NOT EXISTS orch_cache(
   key TEXT PRIMARY KEY, entry TEXT NOT NULL, created_ms BIGINT NOT NULL,
   expires_ms BIGINT NOT NULL);

@@ -171,6 +171,29 @@ class SqliteStore : public StateStore {
     return Out;
   }
 
+  llvm::Error appendEvents(llvm::StringRef RunId, llvm::StringRef Lines) override {
+    if (Lines.empty()) return llvm::Error::success();
+    return transaction([&]() -> llvm::Error {
+      Stmt S(Db,
+             "INSERT INTO orch_events(run_id,chunk,lines) VALUES(?,(SELECT "
+             "COALESCE(MAX(chunk),0)+1 FROM orch_events WHERE run_id=?),?)");
+      if (!S.ok()) return fail("prepare");
+      S.bind(1, RunId).bind(2, RunId).bind(3, Lines);
+      return done(S.step(), "record events");
+    });
+  }
+
+  llvm::Expected<std::string> events(llvm::StringRef RunId) override {
+    Stmt S(Db, "SELECT lines FROM orch_events WHERE run_id=? ORDER BY chunk");
+    if (!S.ok()) return fail("prepare");
+    S.bind(1, RunId);
+    std::string Out;
+    int Rc;
+    while ((Rc = S.step()) == SQLITE_ROW) Out += S.text(0);
+    if (Rc != SQLITE_DONE) return fail("read events");
+    return Out;
+  }
+
   llvm::Expected<std::string> acquireLease(llvm::StringRef RunId, llvm::StringRef Holder,
                                            int64_t NowMs, int64_t TtlMs,
                                            bool (*HolderDead)(llvm::StringRef)) override {
@@ -284,6 +307,8 @@ class SqliteStore : public StateStore {
         return E;
       if (llvm::Error E =
               exec("DELETE FROM orch_run_retention WHERE run_id IN (" + Gone + ")"))
+        return E;
+      if (llvm::Error E = exec("DELETE FROM orch_events WHERE run_id IN (" + Gone + ")"))
         return E;
       if (llvm::Error E = exec("DELETE FROM orch_steps WHERE run_id IN (" + Gone + ")"))
         return E;

@@ -125,6 +125,11 @@ class StateStore {
   /// The steps recorded for run \p RunId, in insertion order.
   virtual llvm::Expected<std::vector<StepRecord>> steps(llvm::StringRef RunId) = 0;
 
+  /// Appends \p Lines (whole JSON Lines of the run's event log, each
+  /// ending in a newline) to run \p RunId's record, after what it holds.
+  virtual llvm::Error appendEvents(llvm::StringRef RunId, llvm::StringRef Lines) = 0;
+  /// Run \p RunId's event log as appended, "" if it has none.
+  virtual llvm::Expected<std::string> events(llvm::StringRef RunId) = 0;
   /// Takes the lease of run \p RunId for \p Holder (`host:pid`) until
   /// \p NowMs + \p TtlMs. Succeeds if nobody holds it, \p Holder does, the
   /// lease ran out, or \p HolderDead says the holder's process is gone.

@@ -15,70 +15,33 @@ that `orchrt gc` here cannot touch other tests' runs). It checks that:
     run whose plan set none (30 days by default); `--retention-days 1`
     applies to every run.
 """
-import argparse
 import json
 import os
-import random
 import re
-import shutil
 import sqlite3
-import subprocess
-import sys
-import time
+
+import backends
+from backends import fail, run
 
 DAY_MS = 86400000
 
 
-def run(cmd, env=None, ok=True):
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if ok and r.returncode:
-        sys.exit(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr}")
-    return r
-
-
-def fail(msg):
-    sys.exit("FAIL: " + msg)
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("orchc")
-    ap.add_argument("orchrt")
-    ap.add_argument("work")
-    ap.add_argument("--state-url-file", default="")
-    a = ap.parse_args()
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(a.work)
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    env["ORCH_STATE_DIR"] = os.path.join(a.work, "default-state")
-    db_name = ""
-    if a.state_url_file:
-        base = open(a.state_url_file).read().strip()
-        db_name = "orch_cfg_%d" % random.randrange(1 << 30)
-        run(["psql", base, "-qc", f"CREATE DATABASE {db_name}"])
-        store = base.rsplit("/", 1)[0] + "/" + db_name
-        where = ["--state", store]
-
-        def back_date(run_id, days):
-            run(["psql", store, "-qc",
-                 f"UPDATE orch_runs SET finished_ms=finished_ms-{days * DAY_MS} "
-                 f"WHERE id='{run_id}'"])
-    else:
-        store = os.path.join(a.work, "configured-state")
-        where = ["--state-dir", store]
-
-        def back_date(run_id, days):
-            c = sqlite3.connect(os.path.join(store, "runs.db"))
-            c.execute("UPDATE orch_runs SET finished_ms=finished_ms-? WHERE id=?",
-                      (days * DAY_MS, run_id))
-            c.commit()
-            c.close()
-    try:
+    a, env = backends.setup()
+    with backends.store(a.work, a.state_url_file, "cfg") as (store, where):
+        if a.state_url_file:
+            def back_date(run_id, days):
+                run(["psql", store, "-qc",
+                     f"UPDATE orch_runs SET finished_ms=finished_ms-{days * DAY_MS} "
+                     f"WHERE id='{run_id}'"])
+        else:
+            def back_date(run_id, days):
+                c = sqlite3.connect(os.path.join(store, "runs.db"))
+                c.execute("UPDATE orch_runs SET finished_ms=finished_ms-? WHERE id=?",
+                          (days * DAY_MS, run_id))
+                c.commit()
+                c.close()
         check(a, env, store, where, back_date)
-    finally:
-        if db_name:
-            run(["psql", base, "-qc", f"DROP DATABASE IF EXISTS {db_name}"], ok=False)
     print("ok")
 
 

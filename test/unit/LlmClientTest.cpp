@@ -108,6 +108,27 @@ TEST(LlmClient, OpenAIRequestShape) {
   EXPECT_EQ(B["response_format"]["json_schema"]["schema"]["type"], "object");
 }
 
+// The answer's `model` (a dated version, or another behind a router) is
+// the response model (OpenTelemetry's gen_ai.response.model); none: "".
+TEST(LlmClient, TheAnswersModelIsTheResponseModel) {
+  FakeTransport T;
+  FakeClock Clk;
+  Client C(openai(), T, Clk, env({{"OPENAI_API_KEY", "sk-secret-1234"}}));
+  json A = openaiAnswer("hi");
+  A["model"] = "gpt-4o-mini-2024-07-18";
+  T.answer(200, A);
+  T.answer(200, openaiAnswer("hi"));
+  ChatRequest Q;
+  Q.Model = "gpt-4o-mini";
+  Q.Prompt = "hi";
+  llvm::Expected<ChatResponse> R = C.chat(Q);
+  ASSERT_TRUE(bool(R)) << llvm::toString(R.takeError());
+  EXPECT_EQ(R->ResponseModel, "gpt-4o-mini-2024-07-18");
+  llvm::Expected<ChatResponse> R2 = C.chat(Q);
+  ASSERT_TRUE(bool(R2)) << llvm::toString(R2.takeError());
+  EXPECT_EQ(R2->ResponseModel, "");
+}
+
 TEST(LlmClient, AnswerLengthAndReasoningModels) {
   auto Body = [](ChatRequest R) {
     FakeTransport T;

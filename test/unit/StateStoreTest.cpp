@@ -279,6 +279,34 @@ TEST_P(StoreTest, GcRemovesOldRunsAndUnreferencedBlobsOnly) {
   EXPECT_EQ(*Check, "");
 }
 
+// The run's event log (orchrt keeps it in the record): batches append in
+// order, per run, a line's bytes unchanged (UTF-8, escapes), and gc
+// removes a pruned run's events with it.
+TEST_P(StoreTest, EventLogAppendsInOrderAndGoesWithItsRun) {
+  RunRecord Old = run("ev-old", 10), Kept = run("ev-kept", 20);
+  Old.FinishedMs = 100;
+  Old.Status = "completed";
+  for (const RunRecord &R : {Old, Kept}) ASSERT_FALSE(bool(Store->createRun(R)));
+  EXPECT_EQ(*Store->events(Kept.Id), "");
+  const std::string First =
+      "{\"event\":\"run_start\",\"plan\":\"\u00e9t\u00e9 \\\"x\\\"\"}\n";
+  ASSERT_FALSE(bool(Store->appendEvents(Kept.Id, First)));
+  ASSERT_FALSE(bool(Store->appendEvents(Old.Id, "{\"event\":\"run_start\"}\n")));
+  ASSERT_FALSE(bool(Store->appendEvents(Kept.Id, "{\"event\":\"run_end\"}\n")));
+  ASSERT_FALSE(bool(Store->appendEvents(Kept.Id, "")));  // nothing, no row
+  auto Log = Store->events(Kept.Id);
+  ASSERT_TRUE(bool(Log)) << llvm::toString(Log.takeError());
+  EXPECT_EQ(*Log, First + "{\"event\":\"run_end\"}\n");
+  // A second connection (the run's sink has its own) sees the same.
+  auto Other = open();
+  ASSERT_TRUE(Other);
+  EXPECT_EQ(*Other->events(Kept.Id), *Log);
+  auto G = Store->gc(/*BeforeMs=*/1000, /*NowMs=*/1000000);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  EXPECT_EQ(*Store->events(Old.Id), "");
+  EXPECT_EQ(*Store->events(Kept.Id), *Log);
+}
+
 // config.yaml storage.retention_days: a run that recorded its own
 // retention is kept that long by `orchrt gc` without --retention-days;
 // the others by the default; --retention-days applies to all.

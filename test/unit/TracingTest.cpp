@@ -272,6 +272,7 @@ TEST(Tracer, ModelCallsNestUnderTheirAttempt) {
   E.Ok = true;
   E.Attempts = 1;
   E.Latency = std::chrono::milliseconds(0);
+  E.ResponseModel = "gpt-4o-2024-08-06";  // the answer's `model`
   T.modelCall(C, E, 12, 34, 0.5, false);
   T.attemptEnded(0, 1, orch::runtime::ActionResult::failure("boom hunter2-secret-value"));
   T.finish("failed", "step `ask` failed");
@@ -291,6 +292,7 @@ TEST(Tracer, ModelCallsNestUnderTheirAttempt) {
   EXPECT_EQ(A["gen_ai.operation.name"]["stringValue"], "chat");
   EXPECT_EQ(A["gen_ai.provider.name"]["stringValue"], "openai");
   EXPECT_EQ(A["gen_ai.request.model"]["stringValue"], "gpt-4o");
+  EXPECT_EQ(A["gen_ai.response.model"]["stringValue"], "gpt-4o-2024-08-06");
   EXPECT_EQ(A["gen_ai.usage.input_tokens"]["intValue"], "12");
   EXPECT_EQ(A["gen_ai.usage.output_tokens"]["intValue"], "34");
   EXPECT_EQ(Step["status"]["code"], 2);

@@ -219,6 +219,9 @@ int runDriver(const DriverOptions &Opts, llvm::raw_ostream &Err) {
     Ctx.Config = &*Config;
     P->StorageConnection = Config->StorageConnection;
     P->StorageRetentionDays = Config->RetentionDays;
+    P->MetricsPort = Config->MetricsPort;
+    P->MetricsHost = Config->MetricsHost;
+    P->TracingEndpoint = Config->TracingEndpoint;
   }
   Ctx.Policy = Opts.Policy;
   Ctx.MachineMemoryGb = machineMemoryGb();

@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "McpMetrics.h"
 #include "Run.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -130,6 +131,11 @@ int runMcpCommand(int Argc, char **Argv) {
       "request-timeout-ms",
       cl::desc("Time for an HTTP request to arrive, from its first byte"),
       cl::init(10000), cl::cat(Cat));
+  cl::opt<std::string> Metrics(
+      "metrics",
+      cl::desc("Serve Prometheus metrics of every call's run at HOST:PORT (loopback "
+               "only) for the server's life"),
+      cl::value_desc("host:port"), cl::cat(Cat));
   cl::HideUnrelatedOptions(Cat);
   std::vector<char *> Args(Argv, Argv + Argc);
   std::string Prog = "orchrt mcp";
@@ -158,6 +164,18 @@ int runMcpCommand(int Argc, char **Argv) {
         "--allow-remote, --allow-origin, --max-body and --request-timeout-ms "
         "need --http");
   if (RequestTimeout == 0) return usage("--request-timeout-ms must be at least 1");
+  // --metrics: served from a thread of its own until the server exits.
+  std::unique_ptr<McpMetrics> Meters;
+  if (Metrics.getNumOccurrences()) {
+    auto M = McpMetrics::start(Metrics, S.ModelsFile);
+    if (!M) return usage(toString(M.takeError()));
+    Meters = std::move(*M);
+    S.Watch = [&Meters](const LoadedPlan &Plan, RunObserver *Next) {
+      return Meters->watch(Plan, Next);
+    };
+    // One write: a reader must never see the address without its port.
+    errs() << fmt::format("orchrt mcp: metrics on {}\n", Meters->url());
+  }
   std::vector<std::unique_ptr<mcp::Tool>> Tools;
   std::set<std::string> Names;
   for (const std::string &Path : Plans) {

@@ -89,16 +89,17 @@ struct MetricsServer::Impl : mcp::HttpHandler {
 };
 
 llvm::Expected<std::unique_ptr<MetricsServer>> MetricsServer::start(
-    const std::string &HostPort, const observe::Metrics &M) {
+    const std::string &HostPort, const observe::Metrics &M, bool AllowRemote,
+    llvm::StringRef What) {
   llvm::StringRef L(HostPort);
   size_t Colon = L.rfind(':');
   unsigned Port = 0;
   if (Colon == llvm::StringRef::npos || L.substr(Colon + 1).getAsInteger(10, Port) ||
       Port > 65535)
     return llvm::createStringError(
-        fmt::format("--metrics `{}`: expected HOST:PORT, such as 127.0.0.1:9090 (port 0: "
+        fmt::format("{} `{}`: expected HOST:PORT, such as 127.0.0.1:9090 (port 0: "
                     "any free one)",
-                    HostPort));
+                    What, HostPort));
   // An IPv6 address takes brackets ([::1]:9090), an IPv4 address or a
   // name none: `::1:0` or `[127.0.0.1]:0` would print a URL that is not one.
   llvm::StringRef H = L.substr(0, Colon);
@@ -107,25 +108,25 @@ llvm::Expected<std::unique_ptr<MetricsServer>> MetricsServer::start(
   bool V6 = H.contains(':');
   if (V6 != Bracketed || H.empty() || H.contains('[') || H.contains(']'))
     return llvm::createStringError(
-        fmt::format("--metrics `{}`: expected HOST:PORT, with an IPv6 address in "
+        fmt::format("{} `{}`: expected HOST:PORT, with an IPv6 address in "
                     "brackets ([::1]:9090) "
                     "and an IPv4 address or a name without",
-                    HostPort));
+                    What, HostPort));
   // Metrics name the plan, its actions and models: loopback only (a
   // Prometheus elsewhere scrapes through a proxy the user sets up).
-  if (!(H == "localhost" || H == "::1" || H.starts_with("127.")))
+  if (!AllowRemote && !(H == "localhost" || H == "::1" || H.starts_with("127.")))
     return llvm::createStringError(fmt::format(
-        "--metrics `{}`: only a loopback address (127.0.0.1, [::1], localhost) may serve "
+        "{} `{}`: only a loopback address (127.0.0.1, [::1], localhost) may serve "
         "metrics",
-        HostPort));
+        What, HostPort));
   // `localhost` is 127.0.0.1: one address, whatever the resolver lists first.
   std::string Host = H == "localhost" ? "127.0.0.1" : H.str();
   auto I = std::make_unique<Impl>(M);
   // Bound on this thread, before the run: a port in use fails the run
   // before it starts. The loop then runs on the server's own thread.
-  if (llvm::Error E = I->Http.listen(Host, Port, /*AllowRemote=*/false))
+  if (llvm::Error E = I->Http.listen(Host, Port, AllowRemote))
     return llvm::createStringError(
-        fmt::format("--metrics `{}`: {}", HostPort, llvm::toString(std::move(E))));
+        fmt::format("{} `{}`: {}", What, HostPort, llvm::toString(std::move(E))));
   I->Url = fmt::format("http://{}{}{}:{}/metrics", V6 ? "[" : "", Host, V6 ? "]" : "",
                        I->Http.port());
   Impl *Raw = I.get();

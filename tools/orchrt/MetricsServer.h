@@ -22,9 +22,11 @@ class MetricsServer {
  public:
   /// Listens on \p HostPort (`127.0.0.1:9090`, `[::1]:9090`,
   /// `localhost:9090`; port 0: any free one) and serves \p M until
-  /// destroyed.
-  static llvm::Expected<std::unique_ptr<MetricsServer>> start(const std::string &HostPort,
-                                                              const observe::Metrics &M);
+  /// destroyed. Only loopback addresses, unless \p AllowRemote (config.yaml
+  /// named a metrics_host). \p What names the setting in messages.
+  static llvm::Expected<std::unique_ptr<MetricsServer>> start(
+      const std::string &HostPort, const observe::Metrics &M, bool AllowRemote = false,
+      llvm::StringRef What = "--metrics");
   ~MetricsServer();
   /// The bound port.
   unsigned port() const;

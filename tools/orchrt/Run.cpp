@@ -13,7 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "Durable.h"
+#include "McpMetrics.h"
 #include "MetricsServer.h"
+#include "Monitoring.h"
+#include "StoredEvents.h"
 #include "ir/Actions.h"
 #include "ir/AtomicFile.h"
 #include "ir/Diagnostics.h"
@@ -237,8 +240,10 @@ int runPlan(const RunCommand &Cmd) {
   // Observability (runtime/observe): the event log, and the ledger that
   // prices every model call and keeps the budget.
   // Traces: OTLP/HTTP to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if set.
-  observe::OtlpConfig Otlp = observe::otlpConfig(
-      "", [](const char *V) -> const char * { return std::getenv(V); });
+  // config.yaml monitoring: (Monitoring.h); the environment wins.
+  auto Getenv = [](const char *V) -> const char * { return std::getenv(V); };
+  observe::OtlpConfig Otlp =
+      observe::otlpConfig(configuredTracing(Plan->plan(), Getenv), Getenv);
   for (const std::string &W : Otlp.Warnings)
     printDiag("orchrt", DiagKind::TraceExport, W);
   std::vector<std::string> Secrets = observe::secretsFromEnvironment();
@@ -258,21 +263,13 @@ int runPlan(const RunCommand &Cmd) {
   Limits.MaxTokens = Cmd.MaxTokens ? Cmd.MaxTokens : PP.budget_max_tokens();
   Limits.WarnOnly = Cmd.BudgetWarnOnly || (!Cmd.OnBudgetGiven && PP.budget_warn_only());
   Scheduler *Running = nullptr;
-  observe::Ledger Ledger(
-      [Registry](const std::string &Model) -> std::pair<double, double> {
-        llvm::Expected<llm::ModelSettings> S = llm::modelSettings(Model, Registry);
-        if (!S) {
-          llvm::consumeError(S.takeError());  // the call itself reports it
-          return {0, 0};
-        }
-        return {S->InputUsdPerToken, S->OutputUsdPerToken};
-      },
-      Limits, Events.get(),
-      [&Loop, Warn = Limits.WarnOnly](const observe::BudgetBreach &B) {
-        if (Warn)
-          Loop.post(
-              [Msg = B.message()] { printDiag("orchrt", DiagKind::BudgetWarning, Msg); });
-      });
+  observe::Ledger Ledger(registryPrices(Registry), Limits, Events.get(),
+                         [&Loop, Warn = Limits.WarnOnly](const observe::BudgetBreach &B) {
+                           if (Warn)
+                             Loop.post([Msg = B.message()] {
+                               printDiag("orchrt", DiagKind::BudgetWarning, Msg);
+                             });
+                         });
   observe::StepBudgetLookup StepBudgets = observe::stepBudgetsOf(PP);  // steps' `budget:`
   Ledger.setStepBudgets(StepBudgets);
   // The exporter's own HTTP thread: a dead or slow collector never holds
@@ -288,13 +285,24 @@ int runPlan(const RunCommand &Cmd) {
   // --metrics: served from a thread of its own for the run's life.
   std::optional<observe::Metrics> Meters;
   std::unique_ptr<MetricsServer> MetricsHttp;
-  if (!Cmd.MetricsAddress.empty()) {
-    auto Server = MetricsServer::start(Cmd.MetricsAddress, Meters.emplace());
-    if (!Server) return usage(llvm::toString(Server.takeError()));
-    MetricsHttp = std::move(*Server);
-    Ledger.setMetrics(&*Meters);
-    // One write: a reader must never see the address without its port.
-    llvm::errs() << fmt::format("orchrt: metrics on {}\n", MetricsHttp->url());
+  MetricsPlace Place = metricsPlace(Cmd.MetricsAddress, Plan->plan(), Getenv);
+  if (!Place.Address.empty()) {
+    auto Server =
+        MetricsServer::start(Place.Address, Meters.emplace(), Place.AllowRemote,
+                             Place.FromConfig ? "monitoring.metrics_port" : "--metrics");
+    if (Server) {
+      MetricsHttp = std::move(*Server);
+      Ledger.setMetrics(&*Meters);
+      // One write: a reader must never see the address without its port.
+      llvm::errs() << fmt::format("orchrt: metrics on {}\n", MetricsHttp->url());
+    } else if (Place.FromConfig) {
+      // config.yaml's port is a default: taken (another run serves it),
+      // the run goes on without; --metrics and $ORCH_METRICS are asked for.
+      printDiag("orchrt", DiagKind::MetricsUnavailable, llvm::toString(Server.takeError()));
+      Meters.reset();
+    } else {
+      return usage(llvm::toString(Server.takeError()));
+    }
   }
   RunnerConfig RC;
   RC.Llm.Calls = &Ledger;
@@ -411,6 +419,10 @@ int runPlan(const RunCommand &Cmd) {
       // Modules written during the run, before this process, stay refused.
       Runner.runStartedAt(resumeCutoffNs(Durable->identity().StartedMs));
     }
+    // The event log goes into the run's record too (StoredEvents.h).
+    if (llvm::Error E = keepEventsInStore(Events, Secrets, Spec, Opts.RunId))
+      return usageError(DiagKind::StateStoreError, llvm::toString(std::move(E)));
+    Ledger.setEvents(Events.get());
     if (Mode != ProgressMode::None)
       llvm::errs() << fmt::format("run {}{}\n", Opts.RunId,
                                   Durable->identity().Resumed ? " (resumed)" : "");
@@ -610,7 +622,9 @@ int runPlan(const RunCommand &Cmd) {
     Events->emit(std::move(End));
     if (std::string E = Events->error(); !E.empty()) {
       printDiag("orchrt", DiagKind::EventLogFailed,
-                fmt::format("`{}` incomplete: {}", Cmd.EventsPath, E));
+                Cmd.EventsPath.empty()
+                    ? fmt::format("the event log is incomplete: {}", E)
+                    : fmt::format("`{}` incomplete: {}", Cmd.EventsPath, E));
       Wrote = false;  // like a failed --out: exit 1
     }
   }

@@ -77,6 +77,27 @@ def start_prometheus(out, cfg, data, procs, logs):
     sys.exit("Prometheus did not start (see prom*.log)")
 
 
+def stop_all(procs, logs):
+    """Stops every process this script started (last first) and closes
+    their logs, whatever happened."""
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    for log in logs:
+        log.close()
+
+
+def port_free(port):
+    """Nothing is left listening on 127.0.0.1:port."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 def main():
     args = sys.argv[1:]
     with_prom = args[0] == "--prometheus"
@@ -128,19 +149,9 @@ def main():
         run.stderr.read()
         print("orchrt exit", run.wait(timeout=DEADLINE_S))
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        for log in logs:
-            log.close()
+        stop_all(procs, logs)
     # Nothing is left listening: the port is free again.
-    with socket.socket() as s:
-        print("port free:", s.connect_ex(("127.0.0.1", int(m.group(2)))) != 0)
+    print("port free:", port_free(int(m.group(2))))
 
 
 if __name__ == "__main__":
