@@ -669,6 +669,19 @@ void ResolveNamesPass::applyBindings(PassContext &Ctx) {
   }
 }
 
+/// A `while: true` (an `until: false`) written as a literal: ContextLab's
+/// way to run the body `max_iterations` times, not a condition that
+/// forgot to read the body.
+static bool countedLoop(const Step &S) {
+  const Value *V = S.LoopCond;
+  if (const auto *T = llvm::dyn_cast_or_null<TemplateValue>(V))
+    if (const auto *L = llvm::dyn_cast_or_null<LiteralExpr>(T->soleExpr()))
+      return L->value().Ty == Type::Bool && L->value().B != S.LoopUntil;
+  if (const auto *Sc = llvm::dyn_cast_or_null<ScalarValue>(V))
+    return Sc->scalar().Ty == Type::Bool && Sc->scalar().B != S.LoopUntil;
+  return false;
+}
+
 bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
   P = &Pl;
   D = &Ctx.Diags;
@@ -691,7 +704,7 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
       CondReadsBody = false;
       Owner C{static_cast<int>(I), true, "", true};
       forEachExpr(S.LoopCond, [&](Expr *E) { walk(E, C, UseShape::Bool); });
-      if (!CondReadsBody)
+      if (!CondReadsBody && !countedLoop(S))
         D->report(DiagKind::LoopConditionStatic, S.LoopCond->loc(), S.LoopCond->length(),
                   S.LoopUntil ? "until" : "while", S.Id.Str.str(), S.Id.Str.str());
     }

@@ -1,6 +1,7 @@
 //===- Graph.cpp - dot and Mermaid ----------------------------------------===//
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "backends/views/Views.h"
@@ -41,18 +42,107 @@ std::string escape(llvm::StringRef S) {
   return Out;
 }
 
-/// Loop \p L's body as a dot cluster, its nested loops' bodies inside.
-void loopCluster(llvm::raw_ostream &OS, const ir::Pipeline &P, uint32_t L,
-                 const std::string &Indent) {
+/// A box drawn around steps: a loop's body, or the steps a sub-pipeline
+/// call brought in; nested loops and calls inside.
+struct Cluster {
+  std::string Name, Label;
+  bool Loop = false;
+  std::vector<uint32_t> Steps;
+  std::vector<Cluster> Kids;
+};
+
+Cluster loopCluster(const ir::Pipeline &P, uint32_t L) {
   const ir::Step &S = P.Steps[L];
   llvm::StringRef Kind = S.ForEach ? "for_each" : S.LoopUntil ? "until" : "while";
-  OS << Indent << "subgraph cluster_loop" << L << " { label=\"" << Kind << ' '
-     << escape(S.Id.Str) << "\"; style=rounded;\n";
-  for (uint32_t B : P.Steps[L].Body) {
-    OS << Indent << "  \"" << escape(P.Steps[B].Id.Str) << "\";\n";
-    if (P.Steps[B].isLoop()) loopCluster(OS, P, B, Indent + "  ");
+  Cluster C;
+  C.Name = fmt::format("loop{}", L);
+  C.Label = fmt::format("{} {}", Kind, S.Id.Str.str());
+  C.Loop = true;
+  for (uint32_t B : S.Body) {
+    C.Steps.push_back(B);
+    if (P.Steps[B].isLoop()) C.Kids.push_back(loopCluster(P, B));
   }
+  return C;
+}
+
+/// A sub-pipeline call's step (`<call>`, not `<call>.inputs`).
+bool isCall(const ir::Step &S) {
+  return S.Action.Str == "pipeline" && !S.Id.Str.ends_with(".inputs");
+}
+
+/// The innermost call whose id is \p Id or a prefix of it (`g` for
+/// `g.hello`, `g.inputs` and `g`), other than \p Except, or -1.
+int32_t callOf(const ir::Pipeline &P, const std::vector<uint32_t> &Calls,
+               llvm::StringRef Id, int32_t Except = -1) {
+  int32_t Best = -1;
+  for (uint32_t C : Calls) {
+    llvm::StringRef Call = P.Steps[C].Id.Str;
+    if (static_cast<int32_t>(C) == Except ||
+        !(Id == Call ||
+          (Id.starts_with(Call) && Id.substr(Call.size()).starts_with("."))))
+      continue;
+    if (Best < 0 || Call.size() > P.Steps[Best].Id.Str.size())
+      Best = static_cast<int32_t>(C);
+  }
+  return Best;
+}
+
+/// The top-level boxes: every top-level loop's body, and every call's
+/// callee (`<call>.inputs`, the callee's steps, the call step), nested
+/// calls inside their caller's box.
+std::vector<Cluster> clusters(const ir::Pipeline &P) {
+  std::vector<Cluster> Out;
+  std::vector<uint32_t> Calls;
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    if (isCall(P.Steps[I])) Calls.push_back(I);
+  std::map<int32_t, Cluster> ByCall;
+  for (uint32_t C : Calls) {
+    Cluster &K = ByCall[static_cast<int32_t>(C)];
+    K.Name = fmt::format("call{}", C);
+    K.Label = fmt::format("pipeline {}", P.Steps[C].Id.Str.str());
+  }
+  for (uint32_t I = 0; I < P.Steps.size(); ++I) {
+    if (P.Steps[I].Parent >= 0) continue;  // in its loop's box
+    if (int32_t C = callOf(P, Calls, P.Steps[I].Id.Str); C >= 0) {
+      ByCall[C].Steps.push_back(I);
+      if (P.Steps[I].isLoop()) ByCall[C].Kids.push_back(loopCluster(P, I));
+    } else if (P.Steps[I].isLoop()) {
+      Out.push_back(loopCluster(P, I));
+    }
+  }
+  // Nested calls go inside their caller's box, the deepest first (each
+  // complete when it moves), in source order at each depth.
+  std::vector<uint32_t> Deepest = Calls;
+  auto Depth = [&](uint32_t C) { return P.Steps[C].Id.Str.count('.'); };
+  std::stable_sort(Deepest.begin(), Deepest.end(),
+                   [&](uint32_t A, uint32_t B) { return Depth(A) > Depth(B); });
+  for (uint32_t C : Deepest) {
+    int32_t Outer = callOf(P, Calls, P.Steps[C].Id.Str, static_cast<int32_t>(C));
+    if (Outer >= 0) ByCall[Outer].Kids.push_back(ByCall[static_cast<int32_t>(C)]);
+  }
+  for (uint32_t C : Calls)
+    if (callOf(P, Calls, P.Steps[C].Id.Str, static_cast<int32_t>(C)) < 0)
+      Out.push_back(std::move(ByCall[static_cast<int32_t>(C)]));
+  return Out;
+}
+
+/// \p C as a dot cluster (loops rounded, calls dashed).
+void dotCluster(llvm::raw_ostream &OS, const ir::Pipeline &P, const Cluster &C,
+                const std::string &Indent) {
+  OS << Indent << "subgraph cluster_" << C.Name << " { label=\"" << escape(C.Label)
+     << "\"; style=" << (C.Loop ? "rounded" : "dashed") << ";\n";
+  for (uint32_t I : C.Steps)
+    OS << Indent << "  \"" << escape(P.Steps[I].Id.Str) << "\";\n";
+  for (const Cluster &K : C.Kids) dotCluster(OS, P, K, Indent + "  ");
   OS << Indent << "}\n";
+}
+
+/// \p C as a Mermaid subgraph: its steps leave their level's subgraph.
+void mermaidCluster(llvm::raw_ostream &OS, const Cluster &C, const std::string &Indent) {
+  OS << Indent << "subgraph " << C.Name << " [\"" << C.Label << "\"]\n";
+  for (uint32_t I : C.Steps) OS << Indent << "  s" << I << '\n';
+  for (const Cluster &K : C.Kids) mermaidCluster(OS, K, Indent + "  ");
+  OS << Indent << "end\n";
 }
 
 }  // namespace
@@ -117,8 +207,7 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
       }
       OS << "  }\n";
     }
-    for (uint32_t I = 0; I < P.Steps.size(); ++I)
-      if (P.Steps[I].isLoop() && P.Steps[I].Parent < 0) loopCluster(OS, P, I, "  ");
+    for (const Cluster &C : clusters(P)) dotCluster(OS, P, C, "  ");
     for (size_t G = 0; G < P.ModelFusions.size(); ++G) {
       OS << "  subgraph cluster_request" << G << " { label=\""
          << escape(fusionSummary(P, P.ModelFusions[G])) << "\"; style=dotted;";
@@ -143,7 +232,8 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
     OS << "}\n";
     return;
   }
-  // Mermaid: a flowchart, a subgraph a level, a class a group.
+  // Mermaid: a flowchart, a subgraph a level (loop bodies and callees: a
+  // subgraph each), a class a group.
   OS << "flowchart LR\n";
   for (auto &[Level, Steps] : Levels) {
     OS << "  subgraph level" << Level << " [\"level " << Level << "\"]\n";
@@ -171,6 +261,8 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
     }
     OS << "  end\n";
   }
+  // Loop bodies and callees: a node listed again moves into this subgraph.
+  for (const Cluster &C : clusters(P)) mermaidCluster(OS, C, "  ");
   for (uint32_t I = 0; I < P.Steps.size(); ++I)
     for (const ir::DepEdge &E : P.Steps[I].Deps)
       OS << "  s" << E.Target

@@ -110,12 +110,14 @@ uint32_t topOf(const flatbuffers::Vector<flatbuffers::Offset<plan::Step>> &PStep
   return I;
 }
 
-/// The items of unfinished top-level loops recorded one by one
-/// (`each[3]`: StepCommitter::itemDone) go to their loop, which takes over
-/// those whose item is unchanged (docs/control-flow.md §1.2). Only a loop
-/// whose every dependency (its own and its body's, outside the loop) was
-/// taken over: a step that runs again may answer otherwise, and the item
-/// hash covers the item's value, not what its body read.
+/// The items of unfinished loops recorded one by one (`each[3]`, an inner
+/// loop's `each[3].inner[1]`, a `while` iteration's `refine[2]`:
+/// StepCommitter::itemDone) go to the scheduler, whose loops take over
+/// those whose inputs are unchanged (docs/control-flow.md §1.2). Only
+/// under a top-level loop whose every dependency (its own and its body's,
+/// outside the loop) was taken over: a step that runs again may answer
+/// otherwise, and a top-level item's hash covers the item's value, not
+/// what its body read (an inner loop's covers what it reads in the item).
 void presetItems(Scheduler &S, const LoadedPlan &Plan, const json &Steps,
                  const std::vector<char> &Take) {
   const auto &PSteps = *Plan.plan().steps();
@@ -133,14 +135,15 @@ void presetItems(Scheduler &S, const LoadedPlan &Plan, const json &Steps,
   for (auto It = Steps.begin(); It != Steps.end(); ++It) {
     llvm::StringRef Key = It.key();
     if (!Key.ends_with("]") || !It->is_object()) continue;
-    auto [Id, Rest] = Key.drop_back().split('[');
-    uint32_t Item;
-    auto L = Loops.find(Id);
-    if (L == Loops.end() || Rest.getAsInteger(10, Item)) continue;
+    auto [Id, Rest] = Key.split('[');
+    if (Rest.empty() || !Loops.count(Id)) continue;
     auto F = It->find("fields");
     auto H = It->find("input_hash");
+    auto G = It->find("goes_on");
     if (F == It->end() || !F->is_object() || H == It->end() || !H->is_string()) continue;
-    S.presetItem(L->second, Item, *F, H->get<std::string>());
+    std::optional<bool> GoesOn;
+    if (G != It->end() && G->is_boolean()) GoesOn = G->get<bool>();
+    S.presetItem(Key.str(), *F, H->get<std::string>(), GoesOn);
   }
 }
 }  // namespace

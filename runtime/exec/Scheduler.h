@@ -73,13 +73,16 @@ class StepCommitter {
                                std::function<void(std::string)> /*Ack*/) {
     return false;
   }
-  /// Item \p Item of top-level `for_each` loop \p Loop finished with
-  /// \p Result (body step id -> result) for items hashing to \p InputHash:
-  /// recorded as `<loop>[<item>]`, so that a resume of an unfinished loop
-  /// takes it over (docs/control-flow.md §1.2). Nobody waits for it.
-  virtual void itemDone(uint32_t /*Loop*/, uint32_t /*Item*/,
-                        const orch::ir::Json & /*Result*/,
-                        const std::string & /*InputHash*/) {}
+  /// A loop item finished with \p Result (body step id -> result) for
+  /// inputs hashing to \p InputHash: recorded as \p Name (`each[3]`, an
+  /// inner loop's `each[3].inner[1]`, a `while` iteration's `refine[2]`),
+  /// so that a resume of an unfinished loop takes it over
+  /// (docs/control-flow.md §1.2). \p GoesOn: for a `while`/`until`
+  /// iteration, whether its condition asked for another one. Nobody waits
+  /// for it.
+  virtual void itemDone(const std::string & /*Name*/, const orch::ir::Json & /*Result*/,
+                        const std::string & /*InputHash*/,
+                        std::optional<bool> /*GoesOn*/) {}
 };
 
 /// The step-result cache (`cache:` on a step; runtime/state's Recorder).
@@ -239,12 +242,13 @@ class Scheduler : public ir::EvalScope {
   void preset(uint32_t I, orch::ir::Json Result, unsigned Attempts, std::string StartedAt,
               std::string FinishedAt, std::vector<SpilledField> Spilled = {},
               std::vector<int64_t> AttemptTimeouts = {});
-  /// Item \p Item of top-level `for_each` loop \p Loop finished in an
-  /// earlier run with \p Result when its item hashed to \p InputHash: the
-  /// loop takes it over (if its item still hashes so) instead of running
+  /// Loop item \p Name (as StepCommitter::itemDone names it) finished in
+  /// an earlier run with \p Result when its inputs hashed to \p InputHash
+  /// (and, for a `while` iteration, its condition said \p GoesOn): the
+  /// loop takes it over (if its inputs still hash so) instead of running
   /// it. For a resume: before start().
-  void presetItem(uint32_t Loop, uint32_t Item, orch::ir::Json Result,
-                  std::string InputHash);
+  void presetItem(std::string Name, orch::ir::Json Result, std::string InputHash,
+                  std::optional<bool> GoesOn = std::nullopt);
   /// Items taken over from an earlier run (presetItem()) so far.
   size_t itemsTakenOver() const { return ItemsTakenOver; }
   /// The hash of step \p I's action, model and parameters rendered now
@@ -350,6 +354,12 @@ class Scheduler : public ir::EvalScope {
     bool Failing = false;
     std::string Error;
     std::vector<orch::ir::Json> Results;  ///< By item.
+    /// A loop inside another's body: the hash of what its items read
+    /// from outside (loopContext()); "" at top level.
+    std::string Context;
+    /// A `while` loop's iterations so far, hashed one after another (what
+    /// an inner loop's items may read of them), when items are recorded.
+    std::string Chain;
   };
   bool top(uint32_t I) const { return I < NPlan; }
   const plan::Step *planStep(uint32_t I) const { return P.steps()->Get(PlanOf[I]); }
@@ -388,8 +398,22 @@ class Scheduler : public ir::EvalScope {
   /// Takes item R.Next of loop \p L over from an earlier run, if it was
   /// recorded for the same item (presetItem()); true if it did.
   bool takeOverItem(uint32_t L, LoopRun &R);
-  /// The hash a `for_each` item is recorded with: its rendered value.
-  static std::string itemHash(const orch::ir::Json &Item);
+  /// The hash loop \p L's item \p Item is recorded with: a `for_each`
+  /// item's rendered value (a `while` iteration's number) and, inside
+  /// another loop's body, the loop's Context.
+  std::string itemHash(uint32_t L, const LoopRun &R, uint32_t Item) const;
+  /// For loop node \p L inside an item: the hash of the outer item (its
+  /// value or iteration number, the outer loop's own Context) and of the
+  /// results of \p L's dependencies in that item, which may have run
+  /// again on a resume.
+  std::string loopContext(uint32_t L) const;
+  /// Records instance \p K's finished item (StepCommitter::itemDone).
+  void recordItem(uint32_t K, const orch::ir::Json &Result,
+                  std::optional<bool> GoesOn = std::nullopt);
+  /// Items are recorded or taken over: loops keep Context and Chain.
+  bool tracksItems() const { return Opts.Commit || HadPresets; }
+  /// Adds `while` loop \p R's newest iteration \p Result to its Chain.
+  void chainIteration(LoopRun &R, const orch::ir::Json &Result) const;
   /// Starts items of loop \p L up to its limit; finishes the loop when
   /// none is in flight and none may start.
   void startItems(uint32_t L);
@@ -512,9 +536,15 @@ class Scheduler : public ir::EvalScope {
   size_t Total = 0;      ///< Live nodes (plan steps and instances).
   size_t ItemsDone = 0;  ///< Instances finished (itemsDone()).
   size_t ItemsTakenOver = 0;
-  /// presetItem(): (loop, item) -> its recorded input hash and result.
-  std::map<std::pair<uint32_t, uint32_t>, std::pair<std::string, orch::ir::Json>>
-      PresetItems;
+  /// presetItem(): a loop item's recorded inputs hash, result and verdict.
+  struct PresetItem {
+    std::string Hash;
+    orch::ir::Json Result;
+    std::optional<bool> GoesOn;
+  };
+  /// presetItem(): by record name (`each[3]`, `each[3].inner[1]`).
+  std::map<std::string, PresetItem, std::less<>> PresetItems;
+  bool HadPresets = false;  ///< presetItem() was called.
   /// Per plan step, the steps of the same body (or top level) waiting for it.
   std::vector<std::vector<uint32_t>> Dependents;
   std::vector<uint64_t> PathMs;  ///< Priorities, read from the plan once.

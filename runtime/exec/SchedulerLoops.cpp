@@ -100,6 +100,7 @@ void Scheduler::beginLoop(uint32_t I) {
     Req.Params["items"] = R.Items;
     St.InputHash = inputHash(Req);
   }
+  if (tracksItems()) R.Context = loopContext(I);
   Loops.insert_or_assign(I, std::move(R));
   startItems(I);  // zero items: the loop completes at once
 }
@@ -148,29 +149,82 @@ void Scheduler::startInstance(uint32_t L, LoopRun &R) {
     if (States[N].Waiting == 0) pushReady(N);
 }
 
-std::string Scheduler::itemHash(const json &Item) {
+std::string Scheduler::itemHash(uint32_t L, const LoopRun &R, uint32_t Item) const {
   ActionRequest Req;
-  Req.Action = "for_each item";
-  Req.Params["item"] = Item;
+  if (R.While) {
+    Req.Action = "while iteration";
+    Req.Params["iteration"] = Item;
+  } else {
+    Req.Action = "for_each item";
+    Req.Params["item"] = R.Items[Item];
+  }
+  if (!top(L)) Req.Params["context"] = R.Context;
   return inputHash(Req);
 }
 
-void Scheduler::presetItem(uint32_t Loop, uint32_t Item, json Result,
-                           std::string InputHash) {
-  if (Loop < NPlan && ParentOf[Loop] < 0 && Prog.forEach(Loop))
-    PresetItems[{Loop, Item}] = {std::move(InputHash), std::move(Result)};
+std::string Scheduler::loopContext(uint32_t L) const {
+  uint32_t K = InstOf[L];
+  if (K == NoInst) return "";
+  const Instance &X = Insts[K];
+  ActionRequest Req;
+  Req.Action = "loop context";
+  auto Outer = Loops.find(X.Loop);
+  if (Outer != Loops.end()) {
+    Req.Params["outer"] = itemHash(X.Loop, Outer->second, X.Item);
+    Req.Params["before"] = Outer->second.Chain;  // a `while`'s iterations so far
+  }
+  json Deps = json::object();
+  if (const auto *D = planStep(L)->deps())
+    for (uint32_t J : *D)
+      if (ParentOf[J] == ParentOf[PlanOf[L]])
+        if (uint32_t N = nodeFor(J, K); N != NoInst)
+          Deps[stepId(N).str()] = States[N].Result;
+  Req.Params["deps"] = std::move(Deps);
+  return inputHash(Req);
+}
+
+void Scheduler::recordItem(uint32_t K, const json &Result, std::optional<bool> GoesOn) {
+  const Instance &X = Insts[K];
+  auto It = Loops.find(X.Loop);
+  if (!Opts.Commit || X.Failed || It == Loops.end()) return;
+  Opts.Commit->itemDone(fmt::format("{}[{}]", nodePath(X.Loop), X.Item), Result,
+                        itemHash(X.Loop, It->second, X.Item), GoesOn);
+}
+
+void Scheduler::presetItem(std::string Name, json Result, std::string InputHash,
+                           std::optional<bool> GoesOn) {
+  PresetItems[std::move(Name)] = {std::move(InputHash), std::move(Result), GoesOn};
+  HadPresets = true;
 }
 
 bool Scheduler::takeOverItem(uint32_t L, LoopRun &R) {
-  if (PresetItems.empty() || R.While || !top(L)) return false;
-  auto It = PresetItems.find({L, R.Next});
+  if (PresetItems.empty()) return false;
+  auto It = PresetItems.find(fmt::format("{}[{}]", nodePath(L), R.Next));
   if (It == PresetItems.end()) return false;
-  bool Same = It->second.first == itemHash(R.Items[R.Next]);
-  if (Same) R.Results[R.Next] = std::move(It->second.second);
+  PresetItem Rec = std::move(It->second);
   PresetItems.erase(It);
-  if (!Same) return false;  // another item now: it runs
+  // Another item now, or an iteration recorded without its verdict: it runs.
+  if (Rec.Hash != itemHash(L, R, R.Next) || (R.While && !Rec.GoesOn)) return false;
   ++R.Next;
   ++ItemsTakenOver;
+  if (!R.While) {
+    R.Results[R.Next - 1] = std::move(Rec.Result);
+    return true;
+  }
+  // A `while` iteration: collected as afterIteration() does, its recorded
+  // verdict standing for the condition (which read its body steps).
+  chainIteration(R, Rec.Result);
+  json &Results = R.Live["results"];
+  Results.push_back(std::move(Rec.Result));
+  uint32_t Done = static_cast<uint32_t>(Results.size());
+  R.Live["iteration"] = Done;
+  R.Live["count"] = Done;
+  if (*Rec.GoesOn) {
+    if (Done < R.Max)
+      R.Allowed = Done + 1;
+    else
+      R.MaxReached = true;
+  }
   return true;
 }
 
@@ -231,10 +285,8 @@ void Scheduler::finishInstance(uint32_t K) {
     if (While) {
       afterIteration(L, K, std::move(Obj));
     } else {
-      LoopRun &R = It->second;
-      if (Opts.Commit && top(L) && !Insts[K].Failed)
-        Opts.Commit->itemDone(L, Insts[K].Item, Obj, itemHash(R.Items[Insts[K].Item]));
-      R.Results[Insts[K].Item] = std::move(Obj);
+      recordItem(K, Obj);
+      It->second.Results[Insts[K].Item] = std::move(Obj);
     }
   }
   for (uint32_t N : Insts[K].Nodes) freeNode(N);

@@ -27,6 +27,7 @@ void Scheduler::beginWhile(uint32_t I) {
   R.Live["iteration"] = 0;
   R.Live["count"] = 0;
   R.Live["results"] = json::array();
+  if (tracksItems()) R.Context = loopContext(I);
   Loops.insert_or_assign(I, std::move(R));
   LoopRun &Run = Loops.find(I)->second;
   if (Run.Until) {
@@ -65,6 +66,7 @@ std::optional<bool> Scheduler::loopGoesOn(uint32_t L, uint32_t K, uint32_t Done)
 
 void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
   LoopRun &R = Loops.find(L)->second;
+  chainIteration(R, Result);
   json &Results = R.Live["results"];
   Results.push_back(std::move(Result));
   uint32_t Done = static_cast<uint32_t>(Results.size());
@@ -82,11 +84,21 @@ void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
                           R.Error);
     return;
   }
+  recordItem(K, R.Live["results"].back(), *More);
   if (!*More) return;
   if (Done < R.Max)
     R.Allowed = Done + 1;
   else
     R.MaxReached = true;  // the loop completes, saying so in `max_reached`
+}
+
+void Scheduler::chainIteration(LoopRun &R, const json &Result) const {
+  if (!tracksItems()) return;
+  ActionRequest Req;
+  Req.Action = "while chain";
+  Req.Params["before"] = R.Chain;
+  Req.Params["iteration"] = Result;
+  R.Chain = inputHash(Req);
 }
 
 void Scheduler::takeIterations(LoopRun &R) {

@@ -104,16 +104,17 @@ bool Recorder::attemptStarting(uint32_t Step, unsigned Attempt,
   return true;
 }
 
-void Recorder::itemDone(uint32_t Loop, uint32_t Item, const json &Result,
-                        const std::string &InputHash) {
+void Recorder::itemDone(const std::string &Name, const json &Result,
+                        const std::string &InputHash, std::optional<bool> GoesOn) {
   if (Strategy == CheckpointStrategy::None) return;
   Job J;
   J.Rec.RunId = RunId;
-  J.Rec.StepId = fmt::format("{}[{}]", Sched->stepId(Loop).str(), Item);
+  J.Rec.StepId = Name;
   J.Rec.Status = "completed";
   J.Rec.Attempts = 1;
   J.Rec.InputHash = InputHash;
   J.Entry = json{{"status", "completed"}, {"attempts", 1}, {"fields", Result}};
+  if (GoesOn) J.Entry["goes_on"] = *GoesOn;
   {
     std::lock_guard<std::mutex> L(M);
     Queue.push_back(std::move(J));

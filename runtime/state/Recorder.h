@@ -71,11 +71,11 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   /// Records a `running` row with the attempt's number (not under `none`).
   bool attemptStarting(uint32_t Step, unsigned Attempt,
                        std::function<void(std::string)> Ack) override;
-  /// Records a finished item of a top-level `for_each` loop as step
-  /// `<loop>[<item>]` (its result in `fields`), in the next batch; not
-  /// under `none`.
-  void itemDone(uint32_t Loop, uint32_t Item, const orch::ir::Json &Result,
-                const std::string &InputHash) override;
+  /// Records a finished loop item as step \p Name (`each[3]`,
+  /// `each[3].inner[1]`, `refine[2]`; its result in `fields`, a `while`
+  /// iteration's verdict in `goes_on`), in the next batch; not under `none`.
+  void itemDone(const std::string &Name, const orch::ir::Json &Result,
+                const std::string &InputHash, std::optional<bool> GoesOn) override;
   void lookup(const std::string &Key,
               std::function<void(std::optional<orch::ir::Json>)> Done) override;
 

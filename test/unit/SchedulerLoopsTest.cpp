@@ -15,6 +15,7 @@
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
 #include "FakeRunner.h"
+#include "LoopRun.h"
 #include "runtime/exec/Scheduler.h"
 
 using json = orch::ir::Json;
@@ -24,35 +25,9 @@ using orch::testing::compile;
 using orch::testing::Compiled;
 using orch::testing::FakeExecutor;
 using orch::testing::FakeRunner;
+using orch::testing::LoopRun;
 
 namespace {
-
-struct LoopRun {
-  FakeExecutor E;
-  FakeRunner R{E};
-  Compiled C;
-  std::unique_ptr<Scheduler> S;
-
-  LoopRun(const std::string &Yaml, unsigned Jobs, json Inputs = json::object(),
-          const passes::RunConfig *Config = nullptr, bool Run = true,
-          RunObserver *Obs = nullptr) {
-    C = compile(Yaml, Config);
-    RunOptions O;
-    O.Jobs = Jobs;
-    O.RetryBase = std::chrono::milliseconds(10);
-    S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, Inputs, E, R, O, Obs);
-    if (!Run) return;
-    S->start();
-    E.runUntil([&] { return S->finished(); });
-  }
-  uint32_t index(const std::string &Id) const {
-    for (uint32_t I = 0; I < S->size(); ++I)
-      if (S->stepId(I) == Id) return I;
-    ADD_FAILURE() << "no step " << Id;
-    return 0;
-  }
-  const StepState &state(const std::string &Id) const { return S->state(index(Id)); }
-};
 
 /// A loop over input `items` whose body is one `work` step taking `item`
 /// ms, then a step reading the loop.
