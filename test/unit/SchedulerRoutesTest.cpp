@@ -292,8 +292,11 @@ TEST(SchedulerRoutes, ExclusiveBranchesJoin) {
     EXPECT_EQ(Status(2), Long ? "skipped" : "completed");
     EXPECT_EQ(Status(3), Long ? "skipped" : "completed");
     EXPECT_EQ(Status(4), "completed");
-    if (Long) EXPECT_EQ(S.state(2).Error, "jumped over by the route `long` -> `join`");
-    if (!Long) EXPECT_EQ(S.state(1).Error, "jumped over by the route `check` -> `short`");
+    if (Long) {
+      EXPECT_EQ(S.state(2).Error, "jumped over by the route `long` -> `join`");
+    } else {
+      EXPECT_EQ(S.state(1).Error, "jumped over by the route `check` -> `short`");
+    }
   }
 }
 
