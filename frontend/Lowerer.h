@@ -25,6 +25,8 @@ namespace orch::frontend::lowering {
 
 /// `while`, `until` or `loop_condition` (ContextLab's spelling of `while`).
 bool isLoopConditionKey(llvm::StringRef K);
+/// `on_success`, `on_false` or `next` (LoweringRoutes.cpp).
+bool isRouteKey(llvm::StringRef K);
 
 using ast::KeyValue;
 using ast::MapNode;
@@ -200,6 +202,10 @@ class Lowerer {
   /// Lowers the nested `steps` of loop \p L, after it is in the pipeline.
   void lowerBody(const MapNode *M, uint32_t L);
   void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);
+  /// The routes of step \p S (docs/language.md §6.4; LoweringRoutes.cpp).
+  void lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Prefix);
+  /// A route's target: a step id, or `{goto: STEP}`.
+  std::optional<ir::LocString> routeTarget(const Node *V, llvm::StringRef What);
 
   //===- Sub-pipelines (SubPipeline.cpp) -----------------------------------===//
   /// True if \p M is a call (`action: pipeline`); reports call keys on

@@ -23,7 +23,9 @@ const llvm::StringRef StepKeys[] = {
     "cache",        "for_each",   "foreach",        "max_parallel", "steps",
     "fuse",         "pipeline",   "inputs",         "budget",
     // while/until loops (docs/control-flow.md §2); `type: loop` is ContextLab's
-    "while", "until", "loop_condition", "max_iterations", "expected_items", "type"};
+    "while", "until", "loop_condition", "max_iterations", "expected_items", "type",
+    // routing (docs/language.md §6.4)
+    "on_success", "on_false", "next"};
 // clang-format on
 const llvm::StringRef ContextKeys[] = {"timeout",  "max_retries", "checkpoint_strategy",
                                        "budget",   "fusion",      "fusion_max_steps",
@@ -54,8 +56,6 @@ const ForeignKey ForeignKeys[] = {
     {"goto", true, "routing with `goto`", ""},
     {"loop", true, "the `loop` loop", ""},
     {"on-error", true, "", "`on_failure:` (`fail`, `continue`, `retry`, `skip`)"},
-    {"on_false", true, "routing with `on_false`", ""},
-    {"on_success", true, "routing with `on_success`", ""},
     {"on_true", true, "routing with `on_true`", ""},
     {"parallel", true, "`parallel` (a `for_each` loop's mode)", ""},
     {"requires-model", true, "", "`requires_model:`"},
@@ -488,6 +488,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
       continue;  // lowerLoopKeys, lowerBody
     } else if (K == "pipeline" || K == "inputs") {
       continue;  // lowerCallKeys, inlineCall
+    } else if (isRouteKey(K) || (K == "on_failure" && llvm::isa<MapNode>(V))) {
+      continue;  // lowerRoutes
     } else if (K == "name") {
       if (auto X = getString(V, "`name`", true)) S.Name = *X;
     } else if (K == "description") {
@@ -582,6 +584,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
       S.RequiresModel = value(V, Prefix + ".requires_model");
     }
   }
+  lowerRoutes(M, S, Prefix);
   if (IsCall) inlineCall(M, S);
   P->Steps.push_back(std::move(S));
   if (IsLoop) lowerBody(M, static_cast<uint32_t>(P->Steps.size() - 1));

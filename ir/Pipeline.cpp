@@ -27,6 +27,21 @@ std::optional<FailurePolicy> parseFailurePolicy(llvm::StringRef S) {
   return std::nullopt;
 }
 
+llvm::StringRef routeKindName(RouteKind K) {
+  switch (K) {
+    case RouteKind::Success:
+      return "on_success";
+    case RouteKind::Failure:
+      return "on_failure";
+    case RouteKind::False:
+      return "on_false";
+    case RouteKind::When:
+    case RouteKind::Default:
+      return "next";
+  }
+  return "next";
+}
+
 std::string scalarText(const Value *V) {
   auto *S = llvm::dyn_cast_or_null<ScalarValue>(V);
   if (!S) return "";

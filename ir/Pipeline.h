@@ -51,6 +51,29 @@ struct DepEdge {
   SourceLoc Loc;    ///< Where the edge is written (or first implied).
   uint32_t Length = 0;
   bool Inferred = false;  ///< Added because a template uses Target.
+  /// Added by resolve-routes: the step waits for Target's routing
+  /// decision only; Target's skip does not skip it (docs/language.md §6.4).
+  bool Order = false;
+};
+
+/// Which end of a step a route follows (docs/language.md §6.4).
+enum class RouteKind : uint8_t {
+  Success,  ///< `on_success: T`: the step completed.
+  Failure,  ///< `on_failure: T`: the step failed (after its retries).
+  False,    ///< `on_false: T`: the step's condition was false.
+  When,     ///< `next: [{when: C, goto: T}]`: completed and C holds.
+  Default,  ///< `next: [..., {goto: T}]`: completed and no `when` held.
+};
+
+/// The key a route kind is written with (`on_success`, `next`, ...).
+llvm::StringRef routeKindName(RouteKind K);
+
+/// A route `step -> Target`, taken at the step's end.
+struct Route {
+  RouteKind Kind = RouteKind::Success;
+  LocString Target;       ///< The step id as written.
+  Value *When = nullptr;  ///< RouteKind::When: the condition.
+  int32_t To = -1;        ///< Resolved by resolve-routes: the target step.
 };
 
 /// What a use site tells about the shape of the field it reads; it types
@@ -107,6 +130,9 @@ struct Step {
   std::vector<StepUse> Uses;
   FailurePolicy OnFailure = FailurePolicy::Fail;
   LocString OnFailureText;  ///< As written; empty if absent.
+  /// Routes in source order (`on_success`, `on_failure` naming a step,
+  /// `on_false`, `next`); resolve-routes resolves their targets.
+  std::vector<Route> Routes;
   std::optional<LocInt> Timeout;
   std::optional<LocInt> MaxRetries;
   /// `max_tokens:`: the longest answer a model step asks for; unset, the

@@ -273,6 +273,7 @@ class PipelinePrinter {
         First = false;
         OS << '%' << P.Steps[D.Target].Id.Str;
         if (D.Inferred) OS << " inferred";
+        if (D.Order) OS << " route-order";
       }
       if (S.DepsAuto) {
         if (!First) OS << ", ";
@@ -285,6 +286,21 @@ class PipelinePrinter {
       for (size_t I = 0; I < S.DepNames.size(); ++I)
         OS << (I ? ", " : "") << '"' << S.DepNames[I].Str << '"';
       OS << ") unresolved\n";
+    }
+    for (const Route &R : S.Routes) {  // docs/language.md §6.4
+      OS << "    route " << routeKindName(R.Kind);
+      if (R.Kind == RouteKind::When) {
+        OS << " when ";
+        printValue(OS, R.When);
+      } else if (R.Kind == RouteKind::Default) {
+        OS << " default";
+      }
+      OS << " -> ";
+      if (R.To >= 0)
+        OS << '%' << P.Steps[R.To].Id.Str;
+      else
+        OS << '"' << R.Target.Str << "\" unresolved";
+      OS << '\n';
     }
     if (!S.Uses.empty()) {
       OS << "    uses(";

@@ -82,6 +82,9 @@ std::unique_ptr<Pass> createGroupResourcesPass();
 std::unique_ptr<Pass> createFuseModelsPass();
 /// Reports every dependency cycle once, as its path.
 std::unique_ptr<Pass> createCycleCheckPass();
+/// Resolves route targets (docs/language.md §6.4), adds their order edges
+/// and warns about steps no run reaches.
+std::unique_ptr<Pass> createResolveRoutesPass();
 
 /// One entry of the registry.
 struct PassInfo {

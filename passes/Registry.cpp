@@ -22,6 +22,8 @@ const PassInfo Registry[] = {
      createInferOutputsPass},
     {"resolve-deps", "build dependency edges, explicit and implicit",
      createResolveDepsPass},
+    {"resolve-routes", "resolve route targets, order the steps routes jump over",
+     createResolveRoutesPass},
     {"cycle-check", "report dependency cycles", createCycleCheckPass},
     {"secure-steps",
      "quote template values (compile-time ones too) in shell commands, check imports "

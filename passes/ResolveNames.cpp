@@ -32,6 +32,7 @@ struct Owner {
   bool StepsAllowed = true;  ///< False in input defaults.
   llvm::StringRef What;      ///< For messages: "input defaults".
   bool LoopCond = false;     ///< The condition of `while`/`until` loop Step.
+  bool RouteWhen = false;    ///< A `next` condition of Step: it reads Step's result.
 };
 
 class ResolveNamesPass : public Pass {
@@ -435,7 +436,7 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
     for (Expr *L : Rest) L->setType(Type::Any);
     return;
   }
-  if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target) {
+  if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target && !O.RouteWhen) {
     D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
               P->Steps[Target].Id.Str.str());
     return;
@@ -712,6 +713,16 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
       walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);
     });
+    // `next: [{when: ...}]` (docs/language.md §6.4) renders once the step
+    // completed: reading the step itself adds no edge.
+    size_t OwnUses = S.Uses.size();
+    Owner W{static_cast<int>(I), true, ""};
+    W.RouteWhen = true;
+    for (const Route &R : S.Routes)
+      forEachExpr(R.When, [&](Expr *E) { walk(E, W, UseShape::Bool); });
+    S.Uses.erase(std::remove_if(S.Uses.begin() + OwnUses, S.Uses.end(),
+                                [&](const StepUse &U) { return U.Target == I; }),
+                 S.Uses.end());
     if (S.Condition && !conditionReadsNames(S.Condition)) {
       SourceLoc L = S.Condition->loc();
       llvm::StringRef Text = P->file().text().substr(L.Offset, S.Condition->length());

@@ -4,6 +4,7 @@
 #include "ir/Actions.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/raw_ostream.h"
 #include "passes/Pass.h"
 
@@ -148,6 +149,8 @@ class ValidatePass : public Pass {
   void checkSteps(ir::Pipeline &P, DiagnosticEngine &D) {
     llvm::StringMap<const ir::Step *> Seen;
     static const llvm::StringRef Policies[] = {"continue", "fail", "retry", "skip"};
+    llvm::StringSet<> AllIds;  // `on_failure: ID` routes (resolve-routes)
+    for (const ir::Step &S : P.Steps) AllIds.insert(S.Id.Str);
     for (const ir::Step &S : P.Steps) {
       if (S.Id.Loc.isValid()) {
         if (!isInlinedId(P, S.Id.Str)) checkName(S.Id, "step id", isId, IdPattern, D);
@@ -163,7 +166,7 @@ class ValidatePass : public Pass {
         D.report(DiagKind::TypeMismatch, S.Action.Loc, S.Action.Length, "`action`",
                  "an action name", "an empty string");
       const ir::LocString &F = S.OnFailureText;
-      if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str))
+      if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str) && !AllIds.count(F.Str))
         D.report(DiagKind::InvalidEnum, F.Loc, F.Length, "`on_failure` policy",
                  F.Str.str(), "`continue`, `fail`, `retry`, `skip`",
                  didYouMean(F.Str, Policies));

@@ -186,6 +186,11 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     Outputs.push_back(pf::CreateOutput(B, Name, V));
   }
   std::vector<fb::Offset<pf::Step>> Steps;
+  // --- routing (format 7): the steps some route leads to ---
+  std::vector<char> Targeted(P.Steps.size(), 0);
+  for (const ir::Step &S : P.Steps)
+    for (const ir::Route &R : S.Routes)
+      if (R.To >= 0) Targeted[R.To] = 1;
   for (const ir::Step &S : P.Steps) {
     std::vector<fb::Offset<fb::String>> Keys;
     std::vector<fb::Offset<pf::Value>> Params;
@@ -195,8 +200,8 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         Params.push_back(value(E.V));
       }
     auto Cond = value(S.Condition);
-    std::vector<uint32_t> Deps;
-    for (const ir::DepEdge &D : S.Deps) Deps.push_back(D.Target);
+    std::vector<uint32_t> Deps, OrderDeps;
+    for (const ir::DepEdge &D : S.Deps) (D.Order ? OrderDeps : Deps).push_back(D.Target);
     std::vector<fb::Offset<pf::StepUse>> Uses;
     for (const ir::StepUse &U : S.Uses)
       Uses.push_back(pf::CreateStepUse(B, U.Target, str(U.Field)));
@@ -214,6 +219,15 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     auto Why = S.ModelWhy.empty() ? 0 : str(S.ModelWhy);
     auto Items = S.ForEach ? value(S.ForEach) : 0;  // loops (format 5)
     auto LoopCond = S.LoopCond ? value(S.LoopCond) : 0;
+    // --- routing (format 7) ---
+    std::vector<fb::Offset<pf::Route>> Routes;
+    for (const ir::Route &R : S.Routes)
+      Routes.push_back(pf::CreateRoute(B, static_cast<pf::RouteKind>(R.Kind),
+                                       static_cast<uint32_t>(R.To), value(R.When)));
+    auto RoutesV = Routes.empty() ? 0 : B.CreateVector(Routes);
+    auto OrderV = OrderDeps.empty() ? 0 : B.CreateVector(OrderDeps);
+    bool IsTarget = Targeted[&S - P.Steps.data()];
+    // --- end routing ---
     LineCol LC = P.file().lineCol(S.Id.Loc.isValid() ? S.Id.Loc : S.Loc);
     Steps.push_back(pf::CreateStep(
         B, Id, Action, KeysV, ParamsV, Cond, DepsV, UsesV,
@@ -231,7 +245,9 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         LoopCond, S.LoopUntil,
         S.MaxIterations ? static_cast<uint32_t>(S.MaxIterations->Val) : 0,
         // step budgets
-        S.BudgetMaxCostUsd, static_cast<uint64_t>(S.BudgetMaxTokens)));
+        S.BudgetMaxCostUsd, static_cast<uint64_t>(S.BudgetMaxTokens),
+        // routing (format 7)
+        RoutesV, OrderV, IsTarget));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)

@@ -43,6 +43,28 @@ void writeLoopCosts(llvm::raw_ostream &OS, const ir::Pipeline &P) {
   }
 }
 
+/// Each route (docs/language.md §6.4) and the steps it jumps over.
+void writeRoutes(llvm::raw_ostream &OS, const ir::Pipeline &P) {
+  bool First = true;
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    for (const ir::Route &R : P.Steps[I].Routes) {
+      if (R.To < 0) continue;
+      if (First)
+        OS << "\nroutes (taken at a step's end; levels and the critical path count "
+              "every branch):\n";
+      First = false;
+      OS << "  " << P.Steps[I].Id.Str << " -> " << P.Steps[R.To].Id.Str << " ("
+         << routeLabel(R) << ")";
+      const char *Sep = ", skips ";
+      for (int32_t X = I + 1; X < R.To; ++X) {
+        if (P.Steps[X].Parent >= 0) continue;
+        OS << Sep << P.Steps[X].Id.Str;
+        Sep = " ";
+      }
+      OS << '\n';
+    }
+}
+
 void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P,
                       const ModelPrices *Prices) {
   OS << "pipeline " << P.Name.Str << ": " << P.Steps.size() << " step"
@@ -66,6 +88,7 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P,
     }
     writeLoopCosts(OS, P);
   }
+  writeRoutes(OS, P);
   if (!P.Groups.empty() || P.MaxConcurrentTasks) {
     OS << "\nresource groups:\n";
     if (P.MaxConcurrentTasks)

@@ -22,6 +22,13 @@ std::vector<std::vector<uint32_t>> dependents(const ir::Pipeline &P) {
   return Out;
 }
 
+/// Is there a route `From -> To`?
+bool isRoute(const ir::Pipeline &P, uint32_t From, uint32_t To) {
+  for (const ir::Route &R : P.Steps[From].Routes)
+    if (R.To == static_cast<int32_t>(To)) return true;
+  return false;
+}
+
 std::string label(const ir::Pipeline &P, const ir::Step &S) {
   std::string L = fmt::format(
       "{}\\n{}", S.Id.Str.str(),
@@ -147,6 +154,16 @@ void mermaidCluster(llvm::raw_ostream &OS, const Cluster &C, const std::string &
 
 }  // namespace
 
+std::string routeLabel(const ir::Route &R) {
+  if (R.Kind == ir::RouteKind::Default) return "next: default";
+  if (R.Kind != ir::RouteKind::When) return ir::routeKindName(R.Kind).str();
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  OS << "next: when ";
+  ir::printValue(OS, R.When);
+  return Out;
+}
+
 std::vector<uint32_t> criticalPath(const ir::Pipeline &P) {
   std::vector<uint32_t> Path;
   if (!P.Scheduled || P.Steps.empty()) return Path;
@@ -217,10 +234,12 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
     }
     for (uint32_t I = 0; I < P.Steps.size(); ++I)
       for (const ir::DepEdge &E : P.Steps[I].Deps) {
+        if (E.Order && isRoute(P, E.Target, I)) continue;  // drawn as its route
         OS << "  \"" << escape(P.Steps[E.Target].Id.Str) << "\" -> \""
            << escape(P.Steps[I].Id.Str) << "\"";
         std::vector<std::string> Attrs;
         if (E.Inferred) Attrs.push_back("style=dashed");
+        if (E.Order) Attrs.push_back("style=dotted, color=gray");
         if (CritEdge(E.Target, I)) Attrs.push_back("penwidth=2.5");
         if (!Attrs.empty()) {
           OS << " [";
@@ -229,6 +248,12 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
         }
         OS << ";\n";
       }
+    for (uint32_t I = 0; I < P.Steps.size(); ++I)  // routes: labelled, bold
+      for (const ir::Route &R : P.Steps[I].Routes)
+        if (R.To >= 0)
+          OS << "  \"" << escape(P.Steps[I].Id.Str) << "\" -> \""
+             << escape(P.Steps[R.To].Id.Str) << "\" [label=\"" << escape(routeLabel(R))
+             << "\", style=bold, color=blue];\n";
     OS << "}\n";
     return;
   }
@@ -264,12 +289,23 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
   // Loop bodies and callees: a node listed again moves into this subgraph.
   for (const Cluster &C : clusters(P)) mermaidCluster(OS, C, "  ");
   for (uint32_t I = 0; I < P.Steps.size(); ++I)
-    for (const ir::DepEdge &E : P.Steps[I].Deps)
+    for (const ir::DepEdge &E : P.Steps[I].Deps) {
+      if (E.Order && isRoute(P, E.Target, I)) continue;  // drawn as its route
       OS << "  s" << E.Target
-         << (CritEdge(E.Target, I) ? " ==> "
-             : E.Inferred          ? " -.-> "
-                                   : " --> ")
+         << (E.Order                 ? " -. \"route order\" .-> "
+             : CritEdge(E.Target, I) ? " ==> "
+             : E.Inferred            ? " -.-> "
+                                     : " --> ")
          << "s" << I << '\n';
+    }
+  for (uint32_t I = 0; I < P.Steps.size(); ++I)
+    for (const ir::Route &R : P.Steps[I].Routes)
+      if (R.To >= 0) {
+        std::string L = routeLabel(R);
+        for (size_t K = 0; (K = L.find('"', K)) != std::string::npos; K += 6)
+          L.replace(K, 1, "#quot;");
+        OS << "  s" << I << " -- \"" << L << "\" --> s" << R.To << '\n';
+      }
   for (size_t G = 0; G < P.Groups.size(); ++G) {
     OS << "  classDef g" << G << " fill:" << Palette[G % 8] << "\n";
     bool Any = false;

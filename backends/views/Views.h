@@ -39,6 +39,9 @@ enum class GraphFormat { Dot, Mermaid };
 /// Writes \p P as a graph in \p F.
 void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F);
 
+/// A route's label in views: `on_success`, `next: when <cond>`, ...
+std::string routeLabel(const ir::Route &R);
+
 /// Writes what the passes decided about \p P, for people, and with \p
 /// Prices (the registry's models; null: none read) what its model calls
 /// are expected to cost.

@@ -162,6 +162,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
     for (uint32_t F = 0; F < P.model_fusions()->size(); ++F)
       for (uint32_t I : *P.model_fusions()->Get(F)->steps()) FusionOf[I] = F;
   }
+  initRoutes();
 }
 
 Scheduler::~Scheduler() {
@@ -407,9 +408,11 @@ void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string S
   }
   ++Settled;
   for (uint32_t D : Dependents[I]) --States[D].Waiting;
+  for (uint32_t D : OrderDependents[I]) --States[D].Waiting;
 }
 
 void Scheduler::start() {
+  replayRoutes();  // before Started: wake() leaves the decisions to the loop below
   Started = true;
   StartTime = Exec.now();
   if (P.timeout_ms() > 0) {
@@ -423,7 +426,10 @@ void Scheduler::start() {
     });
   }
   for (uint32_t I = 0; I < NPlan; ++I)
-    if (States[I].Status == StepStatus::Pending && States[I].Waiting == 0) pushReady(I);
+    if (States[I].Status == StepStatus::Pending && States[I].Waiting == 0) {
+      ++States[I].Waiting;  // wake() decides: ready, or a target no route reached
+      wake(I);
+    }
   dispatch();
   checkDone();
 }
@@ -479,6 +485,7 @@ void Scheduler::beginNode(uint32_t I) {
         return;
       }
       if (!ir::truthy(*C)) {
+        if (top(I)) CondFalse[I] = 1;  // its `on_false` route, if any, is taken
         St.Error = "condition is false";
         setStatus(I, StepStatus::Skipped);
         settle(I);
@@ -873,11 +880,7 @@ void Scheduler::abandonRetries(const std::string &Why) {
 }
 
 void Scheduler::release(uint32_t I) {
-  forDependents(I, [&](uint32_t D) {
-    StepState &T = States[D];
-    if (--T.Waiting != 0 || T.Status != StepStatus::Pending) return;
-    pushReady(D);
-  });
+  forDependents(I, [&](uint32_t D) { wake(D); });
 }
 
 void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
@@ -889,6 +892,12 @@ void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
     Work.pop_back();
     StepState &T = States[D];
     if (T.Status != StepStatus::Pending) continue;
+    if (routeTarget(D)) {
+      // A route may still lead here: decided once it waits for nothing.
+      if (DepSkipped[D].empty()) DepSkipped[D] = std::move(Reason);
+      wake(D);
+      continue;
+    }
     T.Error = std::move(Reason);
     setStatus(D, StepStatus::Skipped);
     settle(D);
@@ -913,6 +922,7 @@ void Scheduler::spill(uint32_t I) {
 void Scheduler::settle(uint32_t I) {
   ++Settled;
   if (Obs && top(I)) Obs->stepSettled(I);
+  if (top(I)) routeSettled(I);
   if (uint32_t K = InstOf[I]; K != NoInst && --Insts[K].Unsettled == 0)
     FinishedInsts.push_back(K);  // collected by dispatch(), after this step's release
 }

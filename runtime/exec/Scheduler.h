@@ -474,6 +474,27 @@ class Scheduler : public ir::EvalScope {
   void complete(uint32_t I, orch::ir::Json Fields);
   void release(uint32_t I);
   void skipDependents(uint32_t I, const std::string &Why);
+  // --- routing (SchedulerRoutes.cpp, docs/language.md §6.4) ---
+  /// Reads the plan's routes: who waits for whose decision, the targets.
+  void initRoutes();
+  /// Step \p I settled: takes the route its end chooses (skipping the
+  /// steps it jumps over), then wakes the steps that waited for it.
+  void routeSettled(uint32_t I);
+  /// Takes the route of settled top-level step \p I, if its end has one.
+  void takeRoute(uint32_t I);
+  /// Resume: the routes of the steps taken over are taken again.
+  void replayRoutes();
+  /// \p D waits for one step less; once it waits for none it is ready, or
+  /// (a route target that no route reached past a skipped dependency)
+  /// skipped.
+  void wake(uint32_t D);
+  bool routeTarget(uint32_t I) const {
+    return I < NPlan && !RouteTarget.empty() && RouteTarget[I];
+  }
+  std::vector<std::vector<uint32_t>> OrderDependents;  ///< By plan step.
+  std::vector<char> RouteTarget, RoutedTo, CondFalse;  ///< By plan step.
+  std::vector<std::string> DepSkipped;  ///< A route target's skipped dependency.
+  // --- end routing ---
   /// The run is failing: steps waiting to retry fail now, saying \p Why.
   void abandonRetries(const std::string &Why);
   void settle(uint32_t I);

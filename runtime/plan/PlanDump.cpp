@@ -309,13 +309,29 @@ class Dumper {
         }
         if (S->parent() >= 0)
           OS << "    in %" << P.steps()->Get(S->parent())->id()->string_view() << '\n';
-        if (S->deps() && S->deps()->size()) {
-          OS << "    needs(";
-          for (uint32_t K = 0; K < S->deps()->size(); ++K)
-            OS << (K ? ", %" : "%")
-               << P.steps()->Get(S->deps()->Get(K))->id()->string_view();
+        auto Ids = [&](const char *Label, const flatbuffers::Vector<uint32_t> *V) {
+          if (!V || !V->size()) return;
+          OS << "    " << Label << '(';
+          for (uint32_t K = 0; K < V->size(); ++K)
+            OS << (K ? ", %" : "%") << P.steps()->Get(V->Get(K))->id()->string_view();
           OS << ")\n";
-        }
+        };
+        Ids("needs", S->deps());
+        // --- routing (format 7) ---
+        Ids("after-route", S->order_deps());
+        if (S->routes())
+          for (const pf::Route *R : *S->routes()) {
+            static const char *const Kinds[] = {"on_success", "on_failure", "on_false",
+                                                "next when", "next default"};
+            OS << "    route " << Kinds[static_cast<int>(R->kind()) % 5];
+            if (R->when()) {
+              OS << ' ';
+              value(R->when());
+            }
+            OS << " -> %" << P.steps()->Get(R->target())->id()->string_view() << '\n';
+          }
+        if (S->route_target()) OS << "    route target\n";
+        // --- end routing ---
         if (S->output_schema())
           OS << "    answers " << S->output_schema()->string_view() << '\n';
         if (S->model() && S->model()->size()) {

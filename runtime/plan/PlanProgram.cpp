@@ -98,6 +98,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
   Conditions.resize(NSteps);
   Items.resize(NSteps);
   LoopConds.resize(NSteps);
+  RouteWhens.resize(NSteps);
   for (uint32_t I = 0; I < NSteps; ++I) {
     const pf::Step *S = P.steps()->Get(I);
     if (S->params())
@@ -107,6 +108,8 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
     Conditions[I] = value(S->condition());
     Items[I] = value(S->for_each());
     LoopConds[I] = value(S->loop_cond());
+    if (S->routes())
+      for (const pf::Route *R : *S->routes()) RouteWhens[I].push_back(value(R->when()));
   }
   if (P.inputs())
     for (const pf::Input *In : *P.inputs())

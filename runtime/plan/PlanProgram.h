@@ -32,6 +32,11 @@ class PlanProgram {
   const ir::Value *loopCondition(size_t Step) const { return LoopConds[Step]; }
   /// A loop step (`for_each` or `while`/`until`): it has a body.
   bool isLoop(size_t Step) const { return Items[Step] || LoopConds[Step]; }
+  /// Step \p Step's route \p R's `when` condition (docs/language.md
+  /// §6.4), or null for routes of another kind.
+  const ir::Value *routeWhen(size_t Step, size_t R) const {
+    return R < RouteWhens[Step].size() ? RouteWhens[Step][R] : nullptr;
+  }
   /// The value of input \p I bound at compile time, or its default, or null.
   const ir::Value *inputValue(size_t Input) const { return InputValues[Input]; }
   /// Declared outputs: name and value.
@@ -48,6 +53,7 @@ class PlanProgram {
   std::vector<const ir::Value *> Conditions;
   std::vector<const ir::Value *> Items;
   std::vector<const ir::Value *> LoopConds;
+  std::vector<std::vector<const ir::Value *>> RouteWhens;
   std::vector<const ir::Value *> InputValues;
   std::vector<ir::MapEntry> Outputs;
 };

@@ -185,6 +185,25 @@ class Checker {
           Out[D].push_back(I);
           ++InDeg[I];
         }
+      // --- routing (format 7): order edges point back, routes forward ---
+      if (S->order_deps())
+        for (uint32_t D : *S->order_deps()) {
+          if (D >= I)
+            return fail(fmt::format("step `{}` waits for the route of step #{}",
+                                    S->id()->str(), D));
+          Out[D].push_back(I);
+          ++InDeg[I];
+        }
+      if (S->routes())
+        for (const pf::Route *R : *S->routes()) {
+          if (R->target() <= I || R->target() >= NSteps || S->parent() != -1 ||
+              P.steps()->Get(R->target())->parent() != -1 ||
+              (R->kind() == pf::RouteKind::When) != (R->when() != nullptr))
+            return fail(fmt::format("step `{}` has a bad route to step #{}",
+                                    S->id()->str(), R->target()));
+          if (llvm::Error E = value(R->when())) return E;
+        }
+      // --- end routing ---
       uint32_t NGroups = P.groups() ? P.groups()->size() : 0;
       if (S->group() < -1 ||
           (S->group() >= 0 && static_cast<uint32_t>(S->group()) >= NGroups))

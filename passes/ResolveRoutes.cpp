@@ -1,0 +1,182 @@
+//===- ResolveRoutes.cpp - Route targets, order edges, unreachable steps --===//
+//
+// Resolves each route's target (docs/language.md §6.4): a later top-level
+// step. A plain `on_failure: X` naming a step (and no policy) becomes a
+// failure route; naming both is `RouteAmbiguous`. Each step a route may
+// jump over, and its target, gets an order edge from the route's source
+// (DepEdge::Order): it waits for the source's decision, so levels, the
+// critical path and cycle-check see routes as edges. Then a step that
+// every way its route source ends jumps over is `UnreachableStep`.
+//
+//===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include "passes/Pass.h"
+
+namespace orch::passes {
+
+namespace {
+
+using ir::Pipeline;
+using ir::Route;
+using ir::RouteKind;
+using ir::Step;
+
+class ResolveRoutesPass : public Pass {
+ public:
+  llvm::StringRef name() const override { return "resolve-routes"; }
+  bool run(Pipeline &P, PassContext &Ctx) override;
+
+ private:
+  void resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEngine &D);
+  void addOrderEdges(Pipeline &P);
+  void warnUnreachable(Pipeline &P, DiagnosticEngine &D);
+  llvm::StringMap<uint32_t> Ids;
+  std::vector<llvm::StringRef> Names;  ///< Top-level ids, in source order.
+};
+
+void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEngine &D) {
+  Step &S = P.Steps[I];
+  auto It = Ids.find(R.Target.Str);
+  if (It == Ids.end()) {
+    D.report(DiagKind::UnknownRouteTarget, R.Target.Loc, R.Target.Length,
+             routeKindName(R.Kind).str(), S.Id.Str.str(), R.Target.Str.str(),
+             didYouMean(R.Target.Str, Names));
+    return;
+  }
+  uint32_t T = It->second;
+  if (P.Steps[T].Parent >= 0) {
+    D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+             "a route into a loop body", "routes join top-level steps",
+             "route to the loop step");
+    return;
+  }
+  if (T <= I) {
+    D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+             fmt::format("the backward route `{}` -> `{}` (a routing cycle)",
+                         S.Id.Str.str(), R.Target.Str.str()),
+             "routes jump forward only",
+             "loop with `while`/`until` and `max_iterations` instead");
+    return;
+  }
+  R.To = static_cast<int32_t>(T);
+}
+
+void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
+  for (uint32_t I = 0; I < P.Steps.size(); ++I) {
+    int32_t Far = -1;  // the farthest target: every step up to it waits
+    const Route *FarR = nullptr;
+    for (const Route &R : P.Steps[I].Routes)
+      if (R.To > Far) {
+        Far = R.To;
+        FarR = &R;
+      }
+    for (int32_t X = I + 1; X <= Far; ++X) {
+      Step &T = P.Steps[X];
+      if (T.Parent >= 0) continue;
+      bool Has = false;
+      for (const ir::DepEdge &E : T.Deps) Has |= E.Target == I;
+      if (!Has) T.Deps.push_back({I, FarR->Target.Loc, FarR->Target.Length, false, true});
+    }
+  }
+}
+
+void ResolveRoutesPass::warnUnreachable(Pipeline &P, DiagnosticEngine &D) {
+  const uint32_t N = P.Steps.size();
+  // May a step end skipped (not by its own condition)? Then its routes
+  // are not taken. Steps come after their data dependencies in edge order,
+  // not always in source order: iterate to a fixed point.
+  std::vector<char> MaySkip(N, 0);
+  for (uint32_t I = 0; I < N; ++I) {
+    const Step &S = P.Steps[I];
+    MaySkip[I] |= S.Parent >= 0 || S.Condition || S.OnFailure == ir::FailurePolicy::Skip;
+    for (const Route &R : S.Routes)
+      for (int32_t X = I + 1; X < R.To; ++X) MaySkip[X] = 1;
+  }
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (uint32_t I = 0; I < N; ++I)
+      for (const ir::DepEdge &E : P.Steps[I].Deps)
+        if (!E.Order && MaySkip[E.Target] && !MaySkip[I]) MaySkip[I] = Changed = true;
+  }
+  std::vector<char> Warned(N, 0);
+  for (uint32_t I = 0; I < N; ++I) {
+    const Step &S = P.Steps[I];
+    if (S.Routes.empty() || MaySkip[I]) continue;
+    // The nearest step each end of S reaches past; UINT32_MAX: that end
+    // jumps nothing (or never happens).
+    int64_t OnDone = -1, OnFail = -1;
+    bool HasDefault = false;
+    int64_t NextMin = INT64_MAX;
+    for (const Route &R : S.Routes) {
+      if (R.Kind == RouteKind::Success) OnDone = R.To;
+      if (R.Kind == RouteKind::Failure) OnFail = R.To;
+      if (R.Kind == RouteKind::When || R.Kind == RouteKind::Default)
+        NextMin = std::min<int64_t>(NextMin, R.To);
+      HasDefault |= R.Kind == RouteKind::Default;
+    }
+    if (HasDefault) OnDone = NextMin;
+    // A failure under `fail`/`retry` ends the run: it reaches nothing.
+    bool FailEnds =
+        S.OnFailure == ir::FailurePolicy::Fail || S.OnFailure == ir::FailurePolicy::Retry;
+    int64_t Reach = OnDone;
+    if (!FailEnds) Reach = std::min(Reach, OnFail);
+    for (int64_t X = I + 1; X < Reach; ++X) {
+      const Step &T = P.Steps[X];
+      if (T.Parent >= 0 || Warned[X]) continue;
+      Warned[X] = 1;
+      D.report(
+          DiagKind::UnreachableStep, T.Id.Loc, T.Id.Length, T.Id.Str.str(),
+          fmt::format("every way `{}` ends that goes on routes past it", S.Id.Str.str()));
+    }
+  }
+}
+
+bool ResolveRoutesPass::run(Pipeline &P, PassContext &Ctx) {
+  DiagnosticEngine &D = Ctx.Diags;
+  unsigned Before = D.errorCount();
+  for (uint32_t I = 0; I < P.Steps.size(); ++I) {
+    const Step &S = P.Steps[I];
+    Ids.try_emplace(S.Id.Str, I);
+    if (S.Parent < 0) Names.push_back(S.Id.Str);
+  }
+  bool Any = false;
+  for (uint32_t I = 0; I < P.Steps.size(); ++I) {
+    Step &S = P.Steps[I];
+    const ir::LocString &F = S.OnFailureText;
+    if (F.Loc.isValid() && Ids.count(F.Str)) {
+      if (ir::parseFailurePolicy(F.Str)) {
+        D.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), F.Str.str(),
+                 F.Str.str());
+      } else if (S.Parent >= 0) {
+        D.report(DiagKind::NotSupportedYet, F.Loc, F.Length,
+                 "`on_failure` routing inside a loop body", "routes join top-level steps",
+                 "route to or from the loop step instead");
+      } else {
+        S.Routes.push_back({RouteKind::Failure, F, nullptr, -1});
+        S.OnFailure = ir::FailurePolicy::Continue;  // the route handles it
+        S.OnFailureText = {};
+      }
+    }
+    for (Route &R : S.Routes) {
+      Any = true;
+      if (R.Kind == RouteKind::False && !S.Condition)
+        D.report(DiagKind::MissingKey, R.Target.Loc, R.Target.Length, "condition",
+                 fmt::format("step `{}` (`on_false` routes when its condition is false)",
+                             S.Id.Str.str()));
+      resolve(P, I, R, D);
+    }
+  }
+  if (D.errorCount() != Before || !Any) return D.errorCount() == Before;
+  addOrderEdges(P);
+  warnUnreachable(P, D);
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Pass> createResolveRoutesPass() {
+  return std::make_unique<ResolveRoutesPass>();
+}
+
+}  // namespace orch::passes

@@ -1,0 +1,115 @@
+//===- SchedulerRoutes.cpp - Routes: where a step's end leads -----------===//
+//
+// A route `S -> T` (docs/language.md §6.4) is taken when S settles with
+// the end the route follows: `on_success` and `next` when S completed,
+// `on_failure` when it failed, `on_false` when its condition was false.
+// Taking it skips every top-level step strictly between S and T (in plan
+// order) that has not started ("jumped over"); each of those waits for S's
+// decision through an order edge (`order_deps`), so none has started. The
+// target T runs once it waits for nothing, even past a skipped dependency;
+// a target no route reached behaves as any step (a skipped dependency
+// skips it). Everything goes through settle(): every way a step ends.
+//
+//===----------------------------------------------------------------------===//
+#include <fmt/format.h>
+
+#include "runtime/exec/Scheduler.h"
+
+namespace orch::runtime {
+
+namespace pf = orch::plan;
+using json = orch::ir::Json;
+
+void Scheduler::initRoutes() {
+  OrderDependents.assign(NPlan, {});
+  RouteTarget.assign(NPlan, 0);
+  RoutedTo.assign(NPlan, 0);
+  CondFalse.assign(NPlan, 0);
+  DepSkipped.assign(NPlan, {});
+  for (uint32_t I = 0; I < NPlan; ++I) {
+    const pf::Step *S = P.steps()->Get(I);
+    RouteTarget[I] = S->route_target();
+    if (!S->order_deps()) continue;
+    for (uint32_t D : *S->order_deps()) {
+      OrderDependents[D].push_back(I);
+      ++States[I].Waiting;
+    }
+  }
+}
+
+void Scheduler::wake(uint32_t D) {
+  StepState &T = States[D];
+  if (--T.Waiting != 0 || T.Status != StepStatus::Pending) return;
+  if (!Started) return;  // resume: start() decides once every route is replayed
+  if (routeTarget(D) && !RoutedTo[D] && !DepSkipped[D].empty()) {
+    // No route led here, and a dependency was skipped: as any step.
+    T.Error = std::move(DepSkipped[D]);
+    setStatus(D, StepStatus::Skipped);
+    settle(D);
+    skipDependents(D, fmt::format("dependency `{}` was skipped", stepId(D).str()));
+    return;
+  }
+  pushReady(D);
+}
+
+void Scheduler::routeSettled(uint32_t I) {
+  if (Stopping || Done) return;  // nothing starts any more
+  takeRoute(I);
+  if (Stopping) return;
+  for (uint32_t D : OrderDependents[I]) wake(D);
+}
+
+void Scheduler::takeRoute(uint32_t I) {
+  const pf::Step *S = P.steps()->Get(I);
+  if (!S->routes() || S->routes()->size() == 0) return;
+  StepState &St = States[I];
+  int64_t To = -1;
+  for (uint32_t R = 0; R < S->routes()->size() && To < 0; ++R) {
+    const pf::Route *Rt = S->routes()->Get(R);
+    switch (Rt->kind()) {
+      case pf::RouteKind::Success:
+      case pf::RouteKind::Default:
+        if (St.Status == StepStatus::Completed) To = Rt->target();
+        break;
+      case pf::RouteKind::Failure:
+        if (St.Status == StepStatus::Failed) To = Rt->target();
+        break;
+      case pf::RouteKind::False:
+        if (St.Status == StepStatus::Skipped && CondFalse[I]) To = Rt->target();
+        break;
+      case pf::RouteKind::When: {
+        if (St.Status != StepStatus::Completed) break;
+        uint32_t Saved = Ctx;
+        Ctx = NoInst;
+        llvm::Expected<json> C = ir::evaluateValue(Prog.routeWhen(I, R), *this);
+        Ctx = Saved;
+        std::string Why = renderingDone(C ? "" : llvm::toString(C.takeError()));
+        if (!C) {
+          stop(fmt::format("step `{}`: next: when: {}", stepId(I).str(), Why), false);
+          return;
+        }
+        if (ir::truthy(*C)) To = Rt->target();
+        break;
+      }
+    }
+  }
+  if (To < 0) return;
+  RoutedTo[To] = 1;
+  std::string Why = fmt::format("jumped over by the route `{}` -> `{}`", stepId(I).str(),
+                                stepId(static_cast<uint32_t>(To)).str());
+  for (uint32_t X = I + 1; X < static_cast<uint32_t>(To); ++X) {
+    StepState &T = States[X];
+    if (ParentOf[X] >= 0 || T.Status != StepStatus::Pending) continue;
+    T.Error = Why;
+    setStatus(X, StepStatus::Skipped);
+    settle(X);
+    skipDependents(X, fmt::format("dependency `{}` was skipped", stepId(X).str()));
+  }
+}
+
+void Scheduler::replayRoutes() {
+  for (uint32_t I = 0; I < NPlan; ++I)
+    if (States[I].Resumed) takeRoute(I);
+}
+
+}  // namespace orch::runtime
