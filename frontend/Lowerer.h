@@ -184,6 +184,13 @@ class Lowerer {
   void addInput(ir::Input In, llvm::StringRef Key, bool Direct);
   void lowerEnhancedOutputs(const Node *N);
   void lowerTool(const MapNode *M, ir::Step &S);
+  /// Does the pipeline declare an MCP server named \p Name (`mcp_servers:`)?
+  bool declaresMcpServer(llvm::StringRef Name) const;
+  /// ContextLab's `tool:` that names a declared MCP server, with \p Action
+  /// (at \p Loc): `action: mcp`, the server's tool \p Action, the step's
+  /// `parameters` its `arguments`.
+  void lowerMcpTool(const MapNode *M, ir::Step &S, llvm::StringRef Action, SourceLoc Loc,
+                    uint32_t Len);
   void lowerParams(const Node *N, ir::Step &S, bool ModelKey);
   void lowerModel(const Node *V, ir::Step &S);
   void lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);

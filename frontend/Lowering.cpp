@@ -11,9 +11,9 @@ namespace orch::frontend {
 
 namespace {
 const llvm::StringRef PipelineKeys[] = {
-    "id",     "name",       "version", "description",      "metadata", "context",
-    "inputs", "parameters", "outputs", "enhanced_outputs", "steps",    "cache",
-    "mcp_servers"};
+    "id",      "name",   "version",    "description", "metadata",
+    "context", "inputs", "parameters", "outputs",     "enhanced_outputs",
+    "steps",   "cache",  "mcp_servers"};
 // clang-format off
 const llvm::StringRef StepKeys[] = {
     "id",           "name",       "description",    "action",       "parameters",
@@ -518,6 +518,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
         }
       }
     } else if (K == "parameters") {
+      if (S.Action.Str == "mcp" && !S.Tool.Str.empty()) continue;  // lowerMcpTool
       lowerParams(V, S, M->find("model") != nullptr);
     } else if (K == "on_error") {
       lowerOnError(KV, M, S);

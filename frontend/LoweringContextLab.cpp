@@ -176,6 +176,11 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
     for (llvm::StringRef N : Names) Out += (Out.empty() ? "`" : ", `") + N.str() + "`";
     return Out;
   };
+  if (const ir::ToolRow *R = ir::findToolRow(Tool->Str, Action);
+      (!R || R->Target.empty()) && !Action.empty() && declaresMcpServer(Tool->Str)) {
+    lowerMcpTool(M, S, Action, Loc, Len);
+    return;
+  }
   if (!ir::isKnownTool(Tool->Str)) {
     llvm::SmallVector<llvm::StringRef, 16> Tools = ir::knownTools();
     Diags.report(DiagKind::UnknownTool, Tool->Loc, Tool->Length, Tool->Str.str(),
@@ -202,6 +207,31 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
   }
   S.ToolMap = Row;
   S.Action = {Row->Target, Loc, Len};
+}
+
+bool Lowerer::declaresMcpServer(llvm::StringRef Name) const {
+  auto *Root = llvm::dyn_cast_or_null<MapNode>(Doc.Root);
+  const KeyValue *Servers = Root ? Root->find("mcp_servers") : nullptr;
+  auto *SM = Servers ? llvm::dyn_cast<MapNode>(Servers->Value) : nullptr;
+  return SM && SM->find(Name);
+}
+
+void Lowerer::lowerMcpTool(const MapNode *M, ir::Step &S, llvm::StringRef Action,
+                           SourceLoc Loc, uint32_t Len) {
+  // `tool: web-search` + `action: search` with `mcp_servers: {web-search:
+  // ...}`: tool `search` of that server, the parameters its arguments.
+  S.Action = {"mcp", Loc, Len};
+  llvm::SmallVector<ir::MapEntry, 3> Entries;
+  auto Str = [&](llvm::StringRef X, SourceLoc L, uint32_t N) {
+    return A.create<ir::ScalarValue>(L, N, ir::Scalar::string(A.save(X)));
+  };
+  Entries.push_back({"server", S.Tool.Loc, Str(S.Tool.Str, S.Tool.Loc, S.Tool.Length)});
+  Entries.push_back({"tool", Loc, Str(Action, Loc, Len)});
+  if (const KeyValue *P = M->find("parameters")) {
+    lowerParams(P->Value, S, true);
+    if (S.Params) Entries.push_back({"arguments", P->Key->loc(), S.Params});
+  }
+  S.Params = A.create<ir::MapValue>(M->loc(), 1, A.copyArray<ir::MapEntry>(Entries));
 }
 
 void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {

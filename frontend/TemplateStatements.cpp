@@ -109,12 +109,20 @@ class Nester {
           Failed = true;
           return std::nullopt;
         }
-        if (!enter(T)) return std::nullopt;
+        // The evaluator reads a run of sets in one loop (they do not nest
+        // it), so sets count apart from the nesting levels.
+        if (++Sets > MaxSetStatements) {
+          Diags.report(DiagKind::TemplateSyntax, T.Loc, T.Len,
+                       fmt::format("more than {} `{{% set %}}` statements in one "
+                                   "template; split the template across steps",
+                                   MaxSetStatements));
+          Failed = true;
+          return std::nullopt;
+        }
         ++Pos, ++TagNo;
         llvm::SmallVector<ir::Expr *, 8> Rest;
         std::optional<size_t> Stop = block(Rest, Sc, Stops);
         if (ir::Expr *E = let(T, Rest)) Out.push_back(E);
-        --Depth;
         return Stop;
       }
       if (ir::Expr *E = statement())
@@ -139,16 +147,15 @@ class Nester {
     return E;
   }
 
-  /// Counts one more level of statement nesting at \p T (a `set` nests the
-  /// rest of its block, an `elif` the rest of its chain); past
+  /// Counts one more level of statement nesting at \p T (an `elif` nests
+  /// the rest of its chain); past
   /// MaxStatementDepth reports it at \p T, so that no later recursive pass
   /// or the evaluator meets a deeper tree.
   bool enter(const StatementTag &T) {
     if (++Depth <= MaxStatementDepth) return true;
     Diags.report(DiagKind::TemplateSyntax, T.Loc, T.Len,
                  fmt::format("`{{% {} %}}` nests deeper than {} statement levels (each "
-                             "`set` and `elif` counts as one; split the template "
-                             "across steps)",
+                             "`elif` counts as one; split the template across steps)",
                              spelling(T.K).str(), MaxStatementDepth));
     Failed = true;
     return false;
@@ -234,7 +241,7 @@ class Nester {
   ir::Arena &A;
   DiagnosticEngine &Diags;
   size_t Pos = 0, TagNo = 0;
-  unsigned Depth = 0;
+  unsigned Depth = 0, Sets = 0;
   bool Failed = false;
 };
 

@@ -42,17 +42,24 @@ inline bool isStatementMarker(const ir::Segment &S) {
   return S.K == ir::Segment::Kind::Auto && !S.Tag;
 }
 
-/// How deep `if`, `for`, `set` and `elif` may nest (a `set` nests the rest
-/// of its block, an `elif` the rest of its chain). Each level costs the
-/// evaluator two of its 256, which leaves room for a 64-level expression.
+/// How deep `if`, `for` and `elif` may nest (an `elif` nests the rest of
+/// its chain). Each level costs the evaluator two of its 256, which leaves
+/// room for a 64-level expression.
 inline constexpr unsigned MaxStatementDepth = 96;
+
+/// How many `{% set %}` statements one template may have. A set nests the
+/// rest of its block in the IR, but the evaluator reads a run of sets in
+/// one loop (ir/Eval.cpp), so they cost it no depth; the limit bounds the
+/// recursion of the passes that walk the tree.
+inline constexpr unsigned MaxSetStatements = 1024;
 
 /// Nests the statements of \p Flat, whose markers stand for \p Tags in
 /// order. Text and placeholders outside statements stay segments; each
 /// top-level statement becomes one expression segment (a `set` takes the
 /// rest of the template). Reports unmatched and unclosed tags, `set`
-/// inside `if`, AUTO tags inside statements and nesting deeper than
-/// MaxStatementDepth; returns nothing then.
+/// inside `if`, AUTO tags inside statements, nesting deeper than
+/// MaxStatementDepth and more than MaxSetStatements sets; returns nothing
+/// then.
 std::optional<llvm::SmallVector<ir::Segment, 4>> nestStatements(
     llvm::ArrayRef<ir::Segment> Flat, llvm::ArrayRef<StatementTag> Tags, ir::Arena &A,
     DiagnosticEngine &Diags);

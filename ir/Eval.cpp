@@ -326,6 +326,8 @@ class Evaluator {
   llvm::Expected<Val> block(const CompoundExpr *C);
   llvm::Expected<Val> forLoop(const CompoundExpr *C);
   llvm::Expected<Val> let(const CompoundExpr *C);
+  /// Binds the name of the `{% set %}` \p C to its value (in Locals).
+  llvm::Error bind(const CompoundExpr *C);
   /// A name a statement bound, its value, and what `{% set %}` keeps of
   /// how Jinja2 sees it (a generator, `dictsort` pairs).
   struct Local {
@@ -805,8 +807,6 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
                 "the pairs of `dictsort` are Python tuples, which `.count()` and "
                 "`.index()` compare with; unpack them in a loop: "
                 "`{% for k, v in d | dictsort %}`");
-  if (!F->argNames().empty())
-    return fail(F, "keyword arguments to a method are not supported");
   const json &Self = BaseV->V;
   std::optional<MethodReceiver> R =
       BaseV->Loop ? std::optional<MethodReceiver>(MethodReceiver::Loop)
@@ -820,15 +820,26 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
     return fail(
         F, fmt::format("a Python {} has no method `.{}()`", pyTypeName(Self), N.str()));
   }
+  if (!F->argNames().empty() && !M->Keywords)
+    return fail(F, "keyword arguments to a method are not supported");
   std::vector<json> Args;
-  for (const Expr *A : F->args()) {
+  json Keywords = json::object();
+  for (size_t I = 0; I < F->args().size(); ++I) {
+    const Expr *A = F->args()[I];
     llvm::Expected<Val> V = defined(A);
     if (!V) return V.takeError();
     // `loop.changed()` compares a generator by identity.
     if (llvm::Error Err = notNested(A, *V)) return Err;
     if (V->Markup)
       return fail(A, "a `tojson` result as a method argument is not supported");
-    Args.push_back(std::move(V->V));
+    llvm::StringRef Key = F->argName(I);
+    if (Key.empty()) {
+      Args.push_back(std::move(V->V));
+    } else if (Keywords.contains(Key.str())) {
+      return fail(A, fmt::format("keyword argument `{}` repeated", Key.str()));
+    } else {
+      Keywords[Key.str()] = std::move(V->V);
+    }
   }
   if (Args.size() < M->MinArgs || Args.size() > M->MaxArgs)
     return fail(F, fmt::format("`.{}()` takes {} to {} arguments, {} given", N.str(),
@@ -836,6 +847,7 @@ llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
   // `loop.changed(...)` compares with what the loop's last call was given.
   bool Changed = M->Receiver == MethodReceiver::Loop && M->Name == "changed";
   if (Changed && LoopChanged.empty()) return fail(F, "`loop.changed()` outside a loop");
+  if (M->Keywords) Args.push_back(std::move(Keywords));
   llvm::Expected<json> Out = M->Fn(Changed ? LoopChanged.back() : Self, Args);
   if (!Out) return fail(F, llvm::toString(Out.takeError()));
   if (Changed) LoopChanged.back() = json(std::move(Args));
@@ -915,7 +927,22 @@ llvm::Expected<Val> Evaluator::compound(const CompoundExpr *C) {
 
 llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
   std::string Out;
-  for (const Expr *P : C->parts()) {
+  size_t Bound = 0;
+  auto Unbind = llvm::make_scope_exit([&] { Locals.resize(Locals.size() - Bound); });
+  const CompoundExpr *Cur = C;
+  for (size_t I = 0; I < Cur->parts().size(); ++I) {
+    const Expr *P = Cur->part(I);
+    // A `{% set %}` takes the rest of its block, so it is a block's last
+    // part: its name is bound and its body read in this loop, and a run of
+    // sets does not nest the evaluator.
+    if (auto *Set = llvm::dyn_cast<CompoundExpr>(P);
+        Set && Set->op() == CompoundOp::Let && I + 1 == Cur->parts().size()) {
+      if (llvm::Error Err = bind(Set)) return std::move(Err);
+      ++Bound;
+      Cur = llvm::cast<CompoundExpr>(Set->part(1));
+      I = size_t(-1);  // the body's first part next
+      continue;
+    }
     if (auto *L = llvm::dyn_cast<LiteralExpr>(P); L && L->value().Ty == Type::String) {
       Out += L->value().S;
     } else {
@@ -938,7 +965,7 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
   return Val(json(std::move(Out)));
 }
 
-llvm::Expected<Val> Evaluator::let(const CompoundExpr *C) {
+llvm::Error Evaluator::bind(const CompoundExpr *C) {
   llvm::Expected<Val> V = defined(C->part(0));
   if (!V) return V.takeError();
   if (V->Markup)
@@ -946,6 +973,11 @@ llvm::Expected<Val> Evaluator::let(const CompoundExpr *C) {
   Locals.emplace_back(llvm::cast<LiteralExpr>(C->part(2))->value().S, std::move(V->V));
   Locals.back().Generator = V->Generator;
   Locals.back().Pairs = V->Pairs;
+  return llvm::Error::success();
+}
+
+llvm::Expected<Val> Evaluator::let(const CompoundExpr *C) {
+  if (llvm::Error Err = bind(C)) return std::move(Err);
   llvm::Expected<Val> R = eval(C->part(1));
   Locals.pop_back();
   return R;

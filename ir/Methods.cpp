@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ir/FilterImpls.h"
+#include "ir/PyFormat.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/Unicode.h"
@@ -241,6 +242,14 @@ Result changed(const json &Last, Args A) {
   return json(!*Eq);
 }
 
+/// str.format(*args, **kwargs): the keyword arguments come last, as one
+/// object (the row's Keywords).
+Result format(const json &Self, Args A) {
+  llvm::Expected<std::string> Out = pyStrFormat(str(Self), A.drop_back(), A.back());
+  if (!Out) return Out.takeError();
+  return json(std::move(*Out));
+}
+
 using R = MethodReceiver;
 using K = MethodResult;
 constexpr MethodInfo Table[] = {
@@ -256,6 +265,9 @@ constexpr MethodInfo Table[] = {
      "the argument at the loop's index modulo their number", cycle},
     {"endswith", R::Str, 1, 1, Type::Bool, K::Value, "whether it ends with the argument",
      endswith},
+    {"format", R::Str, 0, 255, Type::String, K::Value,
+     "Python's str.format: `{}`, `{0}`, `{name}` fields with format specs", format,
+     /*Keywords=*/true},
     {"get", R::Dict, 1, 2, Type::Any, K::Value,
      "the value of a key, or the default (none)", get},
     {"index", R::List, 1, 1, Type::Int, K::Value,

@@ -46,6 +46,10 @@ struct MethodInfo {
   MethodResult Kind;
   llvm::StringRef Summary;
   MethodFn Fn;
+  /// The method takes keyword arguments (`'{x}'.format(x=1)`): its Fn gets
+  /// them as one more argument, a JSON object, after the positional ones
+  /// (which MinArgs and MaxArgs count).
+  bool Keywords = false;
 };
 
 /// Every method, sorted by name and receiver.

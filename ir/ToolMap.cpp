@@ -19,7 +19,8 @@ constexpr NameMapping GenerateParams[] = {{"max_completion_tokens", "max_tokens"
 
 constexpr llvm::StringLiteral Search =
     "a search needs a search service: call its HTTP API with `action: http.request`, "
-    "or declare an MCP server that searches";
+    "or declare an MCP server that searches (a `tool:` named in `mcp_servers:` calls "
+    "that server)";
 constexpr llvm::StringLiteral NotLocal =
     "only `read` and `write` of the run directory are built in; use `action: shell` "
     "with `run_dir: write`";

@@ -311,19 +311,22 @@ void ResolveNamesPass::checkMethod(const FilterExpr *F) {
                           N.str(), receiverName(*R), methodNames(R)));
     return;
   }
-  if (!F->argNames().empty()) {
+  const MethodInfo *Row = nullptr;
+  for (const MethodInfo &M : methods())
+    if (M.Name == N) Row = &M;
+  size_t Positional = 0;
+  for (size_t I = 0; I < F->args().size(); ++I) Positional += F->argName(I).empty();
+  if (!F->argNames().empty() && !Row->Keywords) {
     D->report(DiagKind::FilterKeyword, F->nameLoc(), Len,
               fmt::format("keyword arguments to a method are not supported (`.{}()`)",
                           N.str()));
     return;
   }
-  // Names are unique across receivers, so the arity is the row's.
-  for (const MethodInfo &M : methods())
-    if (M.Name == N && (F->args().size() < M.MinArgs || F->args().size() > M.MaxArgs)) {
-      D->report(DiagKind::MethodArity, F->nameLoc(), Len, N.str(),
-                takes(M.MinArgs, M.MaxArgs), F->args().size());
-      return;
-    }
+  // Names are unique across receivers, so the arity is the row's; keyword
+  // arguments (of a row that takes them) are not counted.
+  if (Positional < Row->MinArgs || Positional > Row->MaxArgs)
+    D->report(DiagKind::MethodArity, F->nameLoc(), Len, N.str(),
+              takes(Row->MinArgs, Row->MaxArgs), Positional);
 }
 
 void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {

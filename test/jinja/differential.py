@@ -32,6 +32,9 @@ REJECTIONS = [
     ("64-bit integers", r"integer overflow|integer is too large|larger than 9223372036854775807"),
     ("Python methods as attributes", r"is a method or attribute in Jinja"),
     ("`%` string formatting", r"string formatting with `%` is not supported"),
+    ("`.format()` fields with attribute or index access, nested fields in a spec, `!a`, "
+     "zero padding with a thousands separator, precision past 4096",
+     r"`\.format\(\)`.* is not supported|the `!a` conversion"),
     ("Markup (tojson) in lists and arguments", r"a `tojson` result"),
     # Not the implicit `else` of an inline `if`: Jinja2 prints it as ''.
     ("undefined is an error at its first use", r"(?<!, when false\)) is undefined"),
@@ -174,7 +177,8 @@ METHODS = {
     "items": [()], "keys": [()], "values": [()],
     "get": [("'a'",), ("'zz'",), ("'zz'", "5"), ("1",), ("[1]",), ()],
     "index": [("2",), ("'a'",), ("9",), ("true",)], "count": [("1",), ("'a'",), ("true",)],
-    "format": [("1",)], "find": [("'a'",)], "nosuch": [()],
+    "format": [("1",), (), ("s", "n"), ("x=1",), ("l", "d")], "find": [("'a'",)],
+    "nosuch": [()],
 }
 
 BINOPS = ["+", "-", "*", "/", "%", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in",
@@ -256,6 +260,11 @@ STATEMENTS = [
     "{% for x in l %}{% set loop = 5 %}{% endfor %}",
     "{% for x in l %}{{ loop }}{% endfor %}",
     "{% set a = n %}" * 90 + "{{ a }}",
+    # A run of sets is bound in one loop: past the 96 nesting levels, inside
+    # a loop too.
+    "".join("{%% set a = n + %d %%}" % i for i in range(500)) + "{{ a }}",
+    "{% for x in l %}" + "{% set x = x + 1 %}" * 200 + "{{ x }},{% endfor %}",
+    "{% set a = 1 %}x{% for i in l %}{% set a = a + i %}{{ a }}{% endfor %}{{ a }}",
     # Loop filters and loop.cycle.
     "{% for x in l if x > 1 %}{{ x }}{{ loop.index }}/{{ loop.length }}{{ loop.last }};{% endfor %}",
     "{% for x in l if x > 5 %}x{% else %}none{% endfor %}",
@@ -621,6 +630,42 @@ def corpus(rng):
             add(f"{v} | regex_search({pat})")
             add(f"{v} | regex_replace({pat}, '<\\\\g<0>>')")
             add(f"{v} | regex_findall({pat}) | join('|')")
+    # str.format (ir/PyFormat.h): every spec over every value kind.
+    values = ["s", "u", "e", "n", "neg", "zero", "big", "small", "f", "nf", "tiny", "huge", "t",
+              "b", "z", "l", "d", "1e16", "-0.0", "0.5", "1.5", "2.675", "1234567.891", "65",
+              "255", "-255", "huge * huge", "-(huge * huge)", "huge * huge - huge * huge",
+              "0.00001234", "100.0", "10.0", "1e-5", "123456789"]
+    specs = ["", ">8", "<8", "^8", "^7", "=8", "*^9", "é>6", "0>5", "x<010", "05", "010", "+",
+             "-", " ", "+08", "z", "#", ",", "_", "010,", ">10,", "d", ",d", "_d", "b", "#b",
+             "_b", "o", "#o", "x", "#x", "X", "#X", "_x", ",x", "c", "+c", "n", ",n", "s",
+             ".3s", ">8.2s", "e", "E", ".0e", "#.0e", ".2e", "f", "F", ".0f", "#.0f", ".2f",
+             ",.2f", "z.1f", "+.3f", "g", "G", "#g", ".3g", ".0g", "%", ".1%", ".0%", ".3",
+             ".0", ".1", ".17", "#.3", ",g", "q", "..2", ".", "5.", ",_", "zd", ".2d", "#s",
+             "=s", ".99999999999f", "99999999999"]
+    for v in values:
+        for sp in specs:
+            add(f"'{{:{sp}}}'.format({v})")
+    for fmt_, args in [("{} of {}", "1, 2"), ("{0}{1}{0}", "'a', 'b'"), ("{1}", "'a'"),
+                       ("{}{1}", "1, 2"), ("{0}{}", "1, 2"), ("{name}!", "name=s"),
+                       ("{a}-{b:>4}", "a=1, b='x'"), ("{missing}", "a=1"),
+                       ("{0} {x}", "n, x=f"), ("{{}} {{{}}}", "n"), ("}", ""), ("{", ""),
+                       ("a}b", ""), ("{0!s:>5}", "n"), ("{0!r}", "s"), ("{0!r:^12}", "'é'"),
+                       ("{!r}", "l"), ("{!r}", "d"), ("{!a}", "s"), ("{!x}", "s"),
+                       ("{!}", "s"), ("{0!s!r}", "s"), ("{0.real}", "n"), ("{0[0]}", "l"),
+                       ("{:{w}}", "s, w=5"), ("{}", ""), ("{} {}", "n"), ("{:>{}}", "s, 9"),
+                       ("{0:}", "t"), ("{:}", "z"), ("{:>4}", "z"), ("{:>4}", "l"),
+                       ("{:>4}", "d"), ("{}", "l, d"), ("é{}ß", "u"), ("{ 0}", "n"),
+                       ("{x}", "x=1, x=2"), ("{00}", "n"), ("{:,}", "-1234.5"),
+                       ("{:c}", "1114112"), ("{:c}", "55296"), ("{:c}", "-1"),
+                       ("{:.3}", "big"), ("{:_}", "small")]:
+        add(f"'{fmt_}'.format({args})")
+    add("('{}' ~ '{}').format(1, 2)")
+    add("'{:>{w}}'.format(1)")
+    add("s.format()")
+    add("'{}'.format(d.keys())")
+    add("'{}'.format(l | map('abs'))")
+    add("'{}'.format(d | tojson)")
+    add("'{:>5}'.format(loop)")
     # Python method calls (ir/Methods.h): every method with its argument
     # sets on every atom; methods outside the table are rejections.
     for name, arglists in METHODS.items():

@@ -10,7 +10,7 @@ cases = {
     "ifs": "{% if true %}" * N + "x" + "{% endif %}" * N,
     "elifs": "{% if false %}" + "{% elif false %}" * N + "{% endif %}",
     "fors": "{% for x in [1] %}" * N + "{% endfor %}" * N,
-    "ok": "".join("{%% set a = n + %d %%}" % i for i in range(96)) + "{{ a }}",
+    "ok": "".join("{%% set a = n + %d %%}" % i for i in range(1024)) + "{{ a }}",
 }
 for name, text in cases.items():
     with open(os.path.join(out, name + ".yaml"), "w") as f:
