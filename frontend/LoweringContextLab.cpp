@@ -177,8 +177,14 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
     return Out;
   };
   if (const ir::ToolRow *R = ir::findToolRow(Tool->Str, Action);
-      (!R || R->Target.empty()) && !Action.empty() && declaresMcpServer(Tool->Str)) {
-    lowerMcpTool(M, S, Action, Loc, Len);
+      (!R || R->Target.empty()) && declaresMcpServer(Tool->Str)) {
+    // The step calls the pipeline's MCP server, whose tool `action:` names.
+    if (Action.empty())
+      Diags.report(DiagKind::MissingKey, M->loc(), 1, "action",
+                   "step " + quoted(S.Id.Str) + ", which calls MCP server " +
+                       quoted(Tool->Str) + " (`action:` names the server's tool)");
+    else
+      lowerMcpTool(M, S, Action, Loc, Len);
     return;
   }
   if (!ir::isKnownTool(Tool->Str)) {

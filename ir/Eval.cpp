@@ -937,7 +937,7 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
     // sets does not nest the evaluator.
     if (auto *Set = llvm::dyn_cast<CompoundExpr>(P);
         Set && Set->op() == CompoundOp::Let && I + 1 == Cur->parts().size()) {
-      if (llvm::Error Err = bind(Set)) return std::move(Err);
+      if (llvm::Error Err = bind(Set)) return Err;
       ++Bound;
       Cur = llvm::cast<CompoundExpr>(Set->part(1));
       I = size_t(-1);  // the body's first part next
@@ -977,7 +977,7 @@ llvm::Error Evaluator::bind(const CompoundExpr *C) {
 }
 
 llvm::Expected<Val> Evaluator::let(const CompoundExpr *C) {
-  if (llvm::Error Err = bind(C)) return std::move(Err);
+  if (llvm::Error Err = bind(C)) return Err;
   llvm::Expected<Val> R = eval(C->part(1));
   Locals.pop_back();
   return R;

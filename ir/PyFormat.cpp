@@ -116,24 +116,34 @@ llvm::Expected<std::string> pad(const Spec &P, std::u32string_view Body, size_t 
   if (N && P.Group && Align == '=' && Fill == U'0')
     return error(
         "zero padding with a thousands separator in `.format()` is not supported");
-  std::u32string Out;
-  auto Fills = [&](size_t K) { Out.append(K, Fill); };
+  // The size is known before anything is built: a width past the value
+  // budget is an error, never an allocation of it.
+  std::string Head = encodeUtf8(Body.substr(0, Lead));
+  std::string Tail = encodeUtf8(Body.substr(Lead));
+  std::string FillText;
+  appendUtf8(FillText, Fill);
+  size_t Size = Head.size() + Tail.size() + N * FillText.size();
+  if (Size > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+  std::string Out;
+  Out.reserve(Size);
+  auto Fills = [&](size_t K) {
+    if (FillText.size() == 1) return void(Out.append(K, FillText[0]));
+    for (; K; --K) Out += FillText;
+  };
   switch (Align) {
     case '<':
-      Out.append(Body), Fills(N);
+      Out += Head, Out += Tail, Fills(N);
       break;
     case '^':
-      Fills(N / 2), Out.append(Body), Fills(N - N / 2);
+      Fills(N / 2), Out += Head, Out += Tail, Fills(N - N / 2);
       break;
     case '=':
-      Out.append(Body.substr(0, Lead)), Fills(N), Out.append(Body.substr(Lead));
+      Out += Head, Fills(N), Out += Tail;
       break;
     default:
-      Fills(N), Out.append(Body);
+      Fills(N), Out += Head, Out += Tail;
   }
-  std::string Text = encodeUtf8(Out);
-  if (Text.size() > MaxValueBytes) return error(describe(TextStatus::TooLarge));
-  return Text;
+  return Out;
 }
 
 /// Inserts \p Sep every \p Every digits into the leading digit run of \p S
@@ -361,8 +371,9 @@ class Formatter {
       if (J == F.size()) return error("expected '}' before end of string");
       llvm::Expected<std::string> Field = field(F.substr(I + 1, J - I - 1));
       if (!Field) return Field.takeError();
+      if (Out.size() + Field->size() > MaxValueBytes)
+        return error(describe(TextStatus::TooLarge));
       Out += *Field;
-      if (Out.size() > MaxValueBytes) return error(describe(TextStatus::TooLarge));
       I = J + 1;
     }
     return Out;
