@@ -325,11 +325,30 @@ struct CommandAt {
   bool Replace = false;  ///< ... and puts its input into them (`-I {}`).
 };
 
+/// Whether \p W is a redirection word, also `&> f` and the here-string
+/// `<<< w`; \p TakesNext: its target is the next word.
+bool redirectionWord(llvm::StringRef W, bool &TakesNext) {
+  bool Input = false;
+  TakesNext = W == "<<<" || W == "&>" || W == "&>>";
+  return TakesNext || W.starts_with("&>") || redirection(W, TakesNext, Input);
+}
+
 CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
   CommandAt C;
   size_t &I = C.Index;
   while (I < Words.size()) {
     llvm::StringRef W = Words[I];
+    // `2>/dev/null read P`, `< f {{ x }}`: a redirection may come first.
+    bool TakesNext = false;
+    if (redirectionWord(W, TakesNext)) {
+      I += TakesNext ? 2 : 1;
+      if (I > Words.size()) {  // the value is the redirection's target
+        I = Words.size();
+        C.Owed = 1;
+        return C;
+      }
+      continue;
+    }
     if (assignment(W) || keyword(W)) {
       ++I;
       continue;
@@ -590,7 +609,9 @@ void ShellContext::coarseCommand(bool Pipe) {
                           "local", "readonly", "declare", "typeset", "let", "alias",
                           "trap", "eval", "exec", "source", ".", "[["},
                          Name) ||
-      (Name == "printf" && llvm::is_contained(Words, "-v"));
+      (Name == "printf" && llvm::any_of(Words, [](const std::string &W) {
+         return llvm::StringRef(W).starts_with("-v");
+       }));
   bool ArgsRisky = Others || Runs || Keeps;
   bool InputRisky = Others || Runs || !(listed(PipeData, Name) || R || Path) ||
                     llvm::any_of(Words, [](const std::string &W) {
@@ -645,12 +666,25 @@ void ShellContext::constants() {
     bool Kept = llvm::is_contained({"export", "readonly", "local"}, Cmd);
     if (SetsAny.empty() &&
         (listed(SetsVariables, Cmd) || runTimeName(Cmd) || (Kept && !Literal) ||
-         (Cmd == "printf" && llvm::is_contained(Args, "-v")) ||
+         (Cmd == "printf" && llvm::any_of(Args,
+                                          [](const std::string &W) {
+                                            return llvm::StringRef(W).starts_with(
+                                                "-v");  // `-v P`, `-vP`
+                                          })) ||
          (Cmd == "wait" && llvm::any_of(Args, [](const std::string &W) {
             return llvm::StringRef(W).starts_with("-") &&
                    W.find('p') != std::string::npos;
           }))))
       SetsAny = "`" + Cmd.str() + "`";
+    // A setter anywhere among the words counts too, wherever the command
+    // turns out to be named (`2>/dev/null read P`, `exec {P}>f`): when in
+    // doubt, no constant.
+    static const llvm::Regex FdName("^\\{[A-Za-z_][A-Za-z0-9_]*\\}[<>]");
+    bool Printf = llvm::is_contained(Words, "printf");
+    for (llvm::StringRef W : Words)
+      if (SetsAny.empty() && (listed(SetsVariables, W) || FdName.match(W) ||
+                              (Printf && W.starts_with("-v"))))
+        SetsAny = "`" + W.str() + "`";
     if (Kept)  // `export P`: counted like `P=`, which variables() counts
       for (const std::string &W : Args)
         if (variableName(W)) ++Assigned[W];
@@ -983,10 +1017,15 @@ void ShellContext::endCommand(bool Pipe) {
   if (At.Index < F.Words.size()) {
     llvm::StringRef Cmd = F.Words[At.Index];
     bool Reading = llvm::is_contained({"read", "mapfile", "readarray", "getopts"}, Cmd);
-    for (size_t I = At.Index + 1; I < F.Words.size(); ++I)
-      if ((Reading || (Cmd == "printf" && F.Words[I - 1] == "-v")) &&
-          variableName(F.Words[I]))
-        for (unsigned V = 0; V < Spots.size(); ++V) addValues(Tainted[F.Words[I]], V);
+    for (size_t I = At.Index + 1; I < F.Words.size(); ++I) {
+      llvm::StringRef W = F.Words[I];
+      if (Cmd == "printf" && W.starts_with("-v") && W.size() > 2)
+        W = W.drop_front(2);  // `printf -vP`
+      else if (!Reading && !(Cmd == "printf" && F.Words[I - 1] == "-v"))
+        continue;
+      if (variableName(W))
+        for (unsigned V = 0; V < Spots.size(); ++V) addValues(Tainted[W], V);
+    }
   }
   // `f() { ...; } > out`: every call of f writes the file; `> >(sh)`: runs
   // it as code (resolved in finish(), when its callees are known).
@@ -1307,6 +1346,10 @@ void ShellContext::text(llvm::StringRef Text) {
           F.Cur += C;
         break;
       case '<':
+        // `3<<EOF read P`: the digits name a descriptor, not a command.
+        if (At(I + 1) == '<' && F.InWord && !F.Cur.empty() &&
+            llvm::all_of(F.Cur, [](char D) { return llvm::isDigit(D); }))
+          F.Cur.clear(), F.InWord = false;
         if (At(I + 1) == '<' && At(I + 2) == '<') {  // a here-string
           endWord();
           F.Cur = "<<<";

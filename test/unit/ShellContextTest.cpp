@@ -556,6 +556,7 @@ TEST(ShellContext, ConstantCommandNames) {
       {"P=python3 && \"$P\" s.py ", ""},
       {"P=python3; timeout 5 \"$P\" s.py ", ""},
       {"P=python3; echo ok; \"$P\" s.py ", " | grep x"},
+      {"CMD=grep; 2> err.txt \"$CMD\" -- ", " file"},
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
@@ -590,11 +591,43 @@ TEST(ShellContext, ConstantCommandNames) {
       {"P=$(which python3); \"$P\" s.py ", ""},
       {"P=python3; Px=echo; \"$P\"x ", ""},  // `$P` glued to text
       {"P=python3; '$P' s.py ", ""},         // no expansion
+      // Review 6: a setter behind a leading redirection, or with its
+      // option attached, still sets the variable.
+      {"P=echo; 2>/dev/null read P <<EOF\neval\nEOF\n\"$P\" ", ""},
+      {"P=echo; 3<<EOF read P\neval\nEOF\n\"$P\" ", ""},
+      {"P=echo; <<< eval read P; \"$P\" ", ""},
+      {"P=echo; 2>/dev/null . ./f; \"$P\" ", ""},
+      {"P=echo; 2>/dev/null getopts . P -.; \"$P\" ", ""},
+      {"P=echo; >/dev/null getopts a P -a; \"$P\" ", ""},
+      {"P=echo; 2> err getopts a P -a; \"$P\" ", ""},
+      {"P=echo; printf -vP eval; \"$P\" ", ""},
+      {"P=echo; &>/dev/null printf -vP eval; \"$P\" ", ""},
+      {"P=echo; exec {P}>/dev/null; \"$P\" ", ""},
   };
   for (auto [Before, After] : Unknown)
     EXPECT_NE(whole(Before, After).K, ShellSpot::Word) << Before << After;
   // The value itself assigned: never a constant.
   EXPECT_NE(whole("P=", "; \"$P\" s.py").K, ShellSpot::Word);
+}
+
+/// Review 6: a redirection before the command does not name it; the word
+/// after it does (`2>/dev/null {{ x }} -c '...'` lets the value choose the
+/// program).
+TEST(ShellContext, LeadingRedirections) {
+  const std::pair<const char *, const char *> Named[] = {
+      {"2>/dev/null ", ""}, {"2>/dev/null ", " arg"}, {"2> /dev/null ", " -c 'echo'"},
+      {"< in.txt ", ""},    {">out 2>&1 ", ""},       {"&>/dev/null ", ""},
+      {"<<< w ", ""},       {"X=1 2>/dev/null ", ""},
+  };
+  for (auto [Before, After] : Named)
+    EXPECT_EQ(whole(Before, After).Runner, "as the name of the command to run")
+        << Before << After;
+  EXPECT_EQ(whole("2>/dev/null eval ", "").K, ShellSpot::Code);
+  EXPECT_EQ(whole("2> /dev/null sh -c ", "").Runner, "sh -c");
+  // A redirection's target, and arguments after the named command, are not it.
+  EXPECT_EQ(whole("echo hi > ", "").K, ShellSpot::Word);
+  EXPECT_EQ(whole("2>/dev/null echo ", "").K, ShellSpot::Word);
+  EXPECT_EQ(whole("< in.txt grep -- ", "").K, ShellSpot::Word);
 }
 
 /// Issue 14: bash arrays hold their values like any variable; a value in a
