@@ -90,6 +90,29 @@ bool openSubscript(llvm::StringRef Cur, bool InArray) {
          !Elem.drop_front(Open).contains(']');
 }
 
+/// Builtins that read an operand as a variable name, where bash evaluates
+/// an array subscript as arithmetic (`unset "a[$x]"`, `test -v a[$x]`,
+/// `printf -v "a[$x]"`, `read "a[$x]"`, `declare "a[$x]=1"`).
+constexpr llvm::StringLiteral NamesVariables =
+    "unset test [ [[ printf read getopts mapfile readarray declare typeset local export "
+    "readonly wait let";
+
+/// Whether \p Words read one of their words as a variable name.
+bool namesVariables(llvm::ArrayRef<std::string> Words) {
+  return llvm::any_of(Words,
+                      [](const std::string &W) { return listed(NamesVariables, W); });
+}
+
+/// Whether \p W, an assignment or an operand read as a variable name, has
+/// an array subscript that is not a literal (`a[$x]=1`, `a=([$x]=1)`,
+/// `a[i]`, `-va[$x]`): bash evaluates its text as arithmetic.
+bool evaluatedSubscript(llvm::StringRef W) {
+  static const llvm::Regex Name(
+      "^(-v)?[A-Za-z_][A-Za-z0-9_]*\\[[^]]*[A-Za-z_$`\x01][^]]*\\]");
+  static const llvm::Regex Elem("[( \t\n]\\[[^]]*[A-Za-z_$`\x01][^]]*\\]\\+?=");
+  return Name.match(W) || (assignment(W) && Elem.match(W));
+}
+
 /// How a program takes its code.
 enum class Takes {
   Shell,    ///< `sh -c CODE`: the first operand after the flag, options between.
@@ -189,8 +212,8 @@ std::string readerIn(llvm::StringRef Text) {
   // arithmetic, in which bash evaluates the variable's text as an
   // expression (and runs `$(...)` in an array subscript there).
   static const llvm::Regex Arith(
-      "\\$\\{#?[A-Za-z_][A-Za-z0-9_]*(\\[[^]]*[A-Za-z_$\x01][^]]*\\]|:([A-Za-z_$\x01]|"
-      "[^-=?+}][^}]*[A-Za-z_$\x01]))");
+      "\\$\\{#?[A-Za-z_][A-Za-z0-9_]*(\\[[^]]*[A-Za-z_$`\x01][^]]*\\]|(\\[[^]]*\\])?:"
+      "([A-Za-z_$`\x01]|[^-=?+}][^}]*[A-Za-z_$`\x01]))");
   if (Arith.match(Text)) return "`${a[i]}` or `${x:n}` (arithmetic on a variable's text)";
   if (const CodeReader *R = readerRow(llvm::sys::path::filename(Text), true))
     return ("`" + llvm::sys::path::filename(Text) + "` (" + R->Why + ")").str();
@@ -1011,6 +1034,18 @@ void ShellContext::endCommand(bool Pipe) {
   std::string Reads = readerOf(F.Words);
   for (Frame::Group &G : F.Groups)
     if (G.Reads.empty()) G.Reads = Reads;
+  // `a[$x]=1`, `unset "a[$x]"`, `test -v "a[$x]"`: arithmetic on a
+  // variable's text, a reader of code for the coarse rule.
+  if (AnyReader.empty()) {
+    bool Names = namesVariables(F.Words);
+    for (llvm::StringRef W : F.Words)
+      if ((Names || assignment(W)) && evaluatedSubscript(W)) {
+        AnyReader =
+            "`a[...]` (an array subscript: bash evaluates a variable's text there as "
+            "arithmetic)";
+        break;
+      }
+  }
   // `read c`, `mapfile c`, `printf -v c`: c may hold any value so far
   // (read from a here-string, a pipe into the loop around it, a file).
   CommandAt At = commandOf(F.Words);
@@ -1510,7 +1545,8 @@ ShellSpot ShellContext::value() {
   else if (F.Quote)
     S.K = F.Quote == '\'' ? ShellSpot::SingleQuoted : ShellSpot::DoubleQuoted;
   else if (F.InWord && openSubscript(F.Cur, F.Array) &&
-           (F.Array || commandOf(F.Words).Index == F.Words.size()))
+           (F.Array || commandOf(F.Words).Index == F.Words.size() ||
+            namesVariables(F.Words)))
     S.K = ShellSpot::Unsure,
     S.Runner = "in an array subscript (`a[...]`), which bash evaluates as arithmetic";
   else

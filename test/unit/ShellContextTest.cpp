@@ -668,6 +668,24 @@ TEST(ShellContext, ArithmeticReadsCode) {
       {"c=", "; x=abc; echo ${x:c}"},
       {"c=", "; echo ${arr[c]}"},
       {"c=", "; for ((i = 0; i < c; i++)); do :; done"},
+      // Review 6: after a subscript, in another word, or in an operand
+      // that bash reads as a variable name.
+      {"x=", "; a=(1 2); : \"${a[@]:$x}\""},
+      {"x=", "; a=(1 2); : \"${a[0]:$x}\""},
+      {"x=", "; a=(1); : \"${a[@]: -$x}\""},
+      {"x=", "; : \"${a[@]:1:$x}\""},
+      {"a=(1 ", "); : \"${a[@]:${a[1]}}\""},
+      {"x=", "; a=(1); [ -v \"a[$x]\" ]"},
+      {"x=", "; a=(1); test -v \"a[$x]\""},
+      {"x=", "; [[ -v a[$x] ]]"},
+      {"x=", "; a=(1); unset \"a[$x]\""},
+      {"x=", "; a=(1); printf -v \"a[$x]\" %s 1"},
+      {"x=", "; a=(1); printf -va[$x] %s 1"},
+      {"x=", "; a=(1); read \"a[$x]\" <<< 1"},
+      {"x=", "; declare \"a[$x]=1\""},
+      {"x=", "; a[$x]=1"},
+      {"x=", "; a=([$x]=1)"},
+      {"x=", "; a[i]=1"},
   };
   for (auto [Before, After] : Refused)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
@@ -676,9 +694,22 @@ TEST(ShellContext, ArithmeticReadsCode) {
       {"c=", "; echo \"${c:-none}\" ${#c}"},
       {"c=", "; echo \"${c:0:2}\" \"${a[@]}\" \"${a[1]}\""},
       {"echo $((2 * 3)); c=", "; echo \"$c\""},
+      {"a=(1 2); echo \"${a[@]:1}\" \"${a[0]:0:1}\" ", ""},
+      {"a=(1 2); unset 'a[0]'; a[1]=x; test -v 'a[1]'; echo ", ""},
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}
+
+/// Review 6: a value written straight into a subscript that a builtin
+/// reads as a variable name is arithmetic too.
+TEST(ShellContext, SubscriptOperands) {
+  for (const char *Before : {"a=(1); test -v a[", "[[ -v a[", "unset a[", "read a[",
+                             "printf -v a[", "declare a["})
+    EXPECT_EQ(whole(Before, "]").Runner,
+              "in an array subscript (`a[...]`), which bash evaluates as arithmetic")
+        << Before;
+  EXPECT_EQ(whole("echo a[", "]").K, ShellSpot::Word);  // a glob
 }
 
 /// Issue 14 (found here): a value where an interpreter still reads its
