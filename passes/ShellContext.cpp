@@ -1034,6 +1034,18 @@ void ShellContext::endCommand(bool Pipe) {
   std::string Reads = readerOf(F.Words);
   for (Frame::Group &G : F.Groups)
     if (G.Reads.empty()) G.Reads = Reads;
+  // `hash -p /bin/sh cat`, `BASH_CMDS[cat]=/bin/sh`: bash then runs another
+  // program for that name.
+  if (Renames.empty()) {
+    bool Hash = llvm::is_contained(F.Words, "hash");
+    for (llvm::StringRef W : F.Words) {
+      llvm::StringRef Name = assignedName(W);
+      if (W == "enable" || Name == "BASH_CMDS" || Name == "BASH_ALIASES" ||
+          W.starts_with("BASH_CMDS") || W.starts_with("BASH_ALIASES") ||
+          (Hash && W.size() > 1 && W[0] == '-' && W.contains('p')))
+        Renames = "`" + (Hash && W[0] == '-' ? "hash " + W.str() : W.str()) + "`";
+    }
+  }
   // `a[$x]=1`, `unset "a[$x]"`, `test -v "a[$x]"`: arithmetic on a
   // variable's text, a reader of code for the coarse rule.
   if (AnyReader.empty()) {
@@ -1632,6 +1644,11 @@ const std::vector<ShellSpot> &ShellContext::finish() {
                         "the command, only a plain argument of a plain command is "
                         "followed)"};
   }
+  if (!Renames.empty())
+    for (ShellSpot &S : Spots)
+      if (S.K == ShellSpot::Word)
+        S = {ShellSpot::Unsure,
+             "where " + Renames + " makes a command's name run another program (bash)"};
   return Spots;
 }
 

@@ -712,6 +712,18 @@ TEST(ShellContext, SubscriptOperands) {
   EXPECT_EQ(whole("echo a[", "]").K, ShellSpot::Word);  // a glob
 }
 
+/// Review 6 (cases c21, c22): bash can make a name run another program;
+/// then no value is a plain argument of a known command.
+TEST(ShellContext, RenamedCommands) {
+  EXPECT_EQ(whole("hash -p /bin/sh cat; cat -c ", "").Runner,
+            "where `hash -p` makes a command's name run another program (bash)");
+  for (const char *Before :
+       {"BASH_CMDS[cat]=/bin/sh; cat -c ", "BASH_CMDS=([cat]=/bin/sh); cat ",
+        "BASH_ALIASES[e]=eval; e ", "enable -f ./x.so cat; cat "})
+    EXPECT_EQ(whole(Before, "").K, ShellSpot::Unsure) << Before;
+  EXPECT_EQ(whole("hash -r; cat -- ", "").K, ShellSpot::Word);
+}
+
 /// Issue 14 (found here): a value where an interpreter still reads its
 /// options and its script chooses the code (`python3 '-cprint(1)'` runs it).
 TEST(ShellContext, ValueWhereAnInterpreterReadsItsScript) {
