@@ -90,6 +90,29 @@ bool openSubscript(llvm::StringRef Cur, bool InArray) {
          !Elem.drop_front(Open).contains(']');
 }
 
+/// Builtins that read an operand as a variable name, where bash evaluates
+/// an array subscript as arithmetic (`unset "a[$x]"`, `test -v a[$x]`,
+/// `printf -v "a[$x]"`, `read "a[$x]"`, `declare "a[$x]=1"`).
+constexpr llvm::StringLiteral NamesVariables =
+    "unset test [ [[ printf read getopts mapfile readarray declare typeset local export "
+    "readonly wait let";
+
+/// Whether \p Words read one of their words as a variable name.
+bool namesVariables(llvm::ArrayRef<std::string> Words) {
+  return llvm::any_of(Words,
+                      [](const std::string &W) { return listed(NamesVariables, W); });
+}
+
+/// Whether \p W, an assignment or an operand read as a variable name, has
+/// an array subscript that is not a literal (`a[$x]=1`, `a=([$x]=1)`,
+/// `a[i]`, `-va[$x]`): bash evaluates its text as arithmetic.
+bool evaluatedSubscript(llvm::StringRef W) {
+  static const llvm::Regex Name(
+      "^(-v)?[A-Za-z_][A-Za-z0-9_]*\\[[^]]*[A-Za-z_$`\x01][^]]*\\]");
+  static const llvm::Regex Elem("[( \t\n]\\[[^]]*[A-Za-z_$`\x01][^]]*\\]\\+?=");
+  return Name.match(W) || (assignment(W) && Elem.match(W));
+}
+
 /// How a program takes its code.
 enum class Takes {
   Shell,    ///< `sh -c CODE`: the first operand after the flag, options between.
@@ -189,8 +212,8 @@ std::string readerIn(llvm::StringRef Text) {
   // arithmetic, in which bash evaluates the variable's text as an
   // expression (and runs `$(...)` in an array subscript there).
   static const llvm::Regex Arith(
-      "\\$\\{#?[A-Za-z_][A-Za-z0-9_]*(\\[[^]]*[A-Za-z_$\x01][^]]*\\]|:([A-Za-z_$\x01]|"
-      "[^-=?+}][^}]*[A-Za-z_$\x01]))");
+      "\\$\\{#?[A-Za-z_][A-Za-z0-9_]*(\\[[^]]*[A-Za-z_$`\x01][^]]*\\]|(\\[[^]]*\\])?:"
+      "([A-Za-z_$`\x01]|[^-=?+}][^}]*[A-Za-z_$`\x01]))");
   if (Arith.match(Text)) return "`${a[i]}` or `${x:n}` (arithmetic on a variable's text)";
   if (const CodeReader *R = readerRow(llvm::sys::path::filename(Text), true))
     return ("`" + llvm::sys::path::filename(Text) + "` (" + R->Why + ")").str();
@@ -325,11 +348,30 @@ struct CommandAt {
   bool Replace = false;  ///< ... and puts its input into them (`-I {}`).
 };
 
+/// Whether \p W is a redirection word, also `&> f` and the here-string
+/// `<<< w`; \p TakesNext: its target is the next word.
+bool redirectionWord(llvm::StringRef W, bool &TakesNext) {
+  bool Input = false;
+  TakesNext = W == "<<<" || W == "&>" || W == "&>>";
+  return TakesNext || W.starts_with("&>") || redirection(W, TakesNext, Input);
+}
+
 CommandAt commandOf(llvm::ArrayRef<std::string> Words) {
   CommandAt C;
   size_t &I = C.Index;
   while (I < Words.size()) {
     llvm::StringRef W = Words[I];
+    // `2>/dev/null read P`, `< f {{ x }}`: a redirection may come first.
+    bool TakesNext = false;
+    if (redirectionWord(W, TakesNext)) {
+      I += TakesNext ? 2 : 1;
+      if (I > Words.size()) {  // the value is the redirection's target
+        I = Words.size();
+        C.Owed = 1;
+        return C;
+      }
+      continue;
+    }
     if (assignment(W) || keyword(W)) {
       ++I;
       continue;
@@ -590,7 +632,9 @@ void ShellContext::coarseCommand(bool Pipe) {
                           "local", "readonly", "declare", "typeset", "let", "alias",
                           "trap", "eval", "exec", "source", ".", "[["},
                          Name) ||
-      (Name == "printf" && llvm::is_contained(Words, "-v"));
+      (Name == "printf" && llvm::any_of(Words, [](const std::string &W) {
+         return llvm::StringRef(W).starts_with("-v");
+       }));
   bool ArgsRisky = Others || Runs || Keeps;
   bool InputRisky = Others || Runs || !(listed(PipeData, Name) || R || Path) ||
                     llvm::any_of(Words, [](const std::string &W) {
@@ -645,12 +689,25 @@ void ShellContext::constants() {
     bool Kept = llvm::is_contained({"export", "readonly", "local"}, Cmd);
     if (SetsAny.empty() &&
         (listed(SetsVariables, Cmd) || runTimeName(Cmd) || (Kept && !Literal) ||
-         (Cmd == "printf" && llvm::is_contained(Args, "-v")) ||
+         (Cmd == "printf" && llvm::any_of(Args,
+                                          [](const std::string &W) {
+                                            return llvm::StringRef(W).starts_with(
+                                                "-v");  // `-v P`, `-vP`
+                                          })) ||
          (Cmd == "wait" && llvm::any_of(Args, [](const std::string &W) {
             return llvm::StringRef(W).starts_with("-") &&
                    W.find('p') != std::string::npos;
           }))))
       SetsAny = "`" + Cmd.str() + "`";
+    // A setter anywhere among the words counts too, wherever the command
+    // turns out to be named (`2>/dev/null read P`, `exec {P}>f`): when in
+    // doubt, no constant.
+    static const llvm::Regex FdName("^\\{[A-Za-z_][A-Za-z0-9_]*\\}[<>]");
+    bool Printf = llvm::is_contained(Words, "printf");
+    for (llvm::StringRef W : Words)
+      if (SetsAny.empty() && (listed(SetsVariables, W) || FdName.match(W) ||
+                              (Printf && W.starts_with("-v"))))
+        SetsAny = "`" + W.str() + "`";
     if (Kept)  // `export P`: counted like `P=`, which variables() counts
       for (const std::string &W : Args)
         if (variableName(W)) ++Assigned[W];
@@ -977,16 +1034,45 @@ void ShellContext::endCommand(bool Pipe) {
   std::string Reads = readerOf(F.Words);
   for (Frame::Group &G : F.Groups)
     if (G.Reads.empty()) G.Reads = Reads;
+  // `hash -p /bin/sh cat`, `BASH_CMDS[cat]=/bin/sh`: bash then runs another
+  // program for that name.
+  if (Renames.empty()) {
+    bool Hash = llvm::is_contained(F.Words, "hash");
+    for (llvm::StringRef W : F.Words) {
+      llvm::StringRef Name = assignedName(W);
+      if (W == "enable" || Name == "BASH_CMDS" || Name == "BASH_ALIASES" ||
+          W.starts_with("BASH_CMDS") || W.starts_with("BASH_ALIASES") ||
+          (Hash && W.size() > 1 && W[0] == '-' && W.contains('p')))
+        Renames = "`" + (Hash && W[0] == '-' ? "hash " + W.str() : W.str()) + "`";
+    }
+  }
+  // `a[$x]=1`, `unset "a[$x]"`, `test -v "a[$x]"`: arithmetic on a
+  // variable's text, a reader of code for the coarse rule.
+  if (AnyReader.empty()) {
+    bool Names = namesVariables(F.Words);
+    for (llvm::StringRef W : F.Words)
+      if ((Names || assignment(W)) && evaluatedSubscript(W)) {
+        AnyReader =
+            "`a[...]` (an array subscript: bash evaluates a variable's text there as "
+            "arithmetic)";
+        break;
+      }
+  }
   // `read c`, `mapfile c`, `printf -v c`: c may hold any value so far
   // (read from a here-string, a pipe into the loop around it, a file).
   CommandAt At = commandOf(F.Words);
   if (At.Index < F.Words.size()) {
     llvm::StringRef Cmd = F.Words[At.Index];
     bool Reading = llvm::is_contained({"read", "mapfile", "readarray", "getopts"}, Cmd);
-    for (size_t I = At.Index + 1; I < F.Words.size(); ++I)
-      if ((Reading || (Cmd == "printf" && F.Words[I - 1] == "-v")) &&
-          variableName(F.Words[I]))
-        for (unsigned V = 0; V < Spots.size(); ++V) addValues(Tainted[F.Words[I]], V);
+    for (size_t I = At.Index + 1; I < F.Words.size(); ++I) {
+      llvm::StringRef W = F.Words[I];
+      if (Cmd == "printf" && W.starts_with("-v") && W.size() > 2)
+        W = W.drop_front(2);  // `printf -vP`
+      else if (!Reading && !(Cmd == "printf" && F.Words[I - 1] == "-v"))
+        continue;
+      if (variableName(W))
+        for (unsigned V = 0; V < Spots.size(); ++V) addValues(Tainted[W], V);
+    }
   }
   // `f() { ...; } > out`: every call of f writes the file; `> >(sh)`: runs
   // it as code (resolved in finish(), when its callees are known).
@@ -1307,6 +1393,10 @@ void ShellContext::text(llvm::StringRef Text) {
           F.Cur += C;
         break;
       case '<':
+        // `3<<EOF read P`: the digits name a descriptor, not a command.
+        if (At(I + 1) == '<' && F.InWord && !F.Cur.empty() &&
+            llvm::all_of(F.Cur, [](char D) { return llvm::isDigit(D); }))
+          F.Cur.clear(), F.InWord = false;
         if (At(I + 1) == '<' && At(I + 2) == '<') {  // a here-string
           endWord();
           F.Cur = "<<<";
@@ -1467,7 +1557,8 @@ ShellSpot ShellContext::value() {
   else if (F.Quote)
     S.K = F.Quote == '\'' ? ShellSpot::SingleQuoted : ShellSpot::DoubleQuoted;
   else if (F.InWord && openSubscript(F.Cur, F.Array) &&
-           (F.Array || commandOf(F.Words).Index == F.Words.size()))
+           (F.Array || commandOf(F.Words).Index == F.Words.size() ||
+            namesVariables(F.Words)))
     S.K = ShellSpot::Unsure,
     S.Runner = "in an array subscript (`a[...]`), which bash evaluates as arithmetic";
   else
@@ -1553,6 +1644,11 @@ const std::vector<ShellSpot> &ShellContext::finish() {
                         "the command, only a plain argument of a plain command is "
                         "followed)"};
   }
+  if (!Renames.empty())
+    for (ShellSpot &S : Spots)
+      if (S.K == ShellSpot::Word)
+        S = {ShellSpot::Unsure,
+             "where " + Renames + " makes a command's name run another program (bash)"};
   return Spots;
 }
 

@@ -206,6 +206,10 @@ class ShellContext {
   /// redirected, outside any group, body, `$(...)` and variable.
   std::string AnyReader;
   llvm::DenseSet<unsigned> MayReach;
+  /// A command that makes a name run another program (`hash -p /bin/sh
+  /// cat`, `BASH_CMDS[cat]=`, `BASH_ALIASES[e]=`, `enable`), "" if none:
+  /// then no command is known by its name, and no value is a plain argument.
+  std::string Renames;
   /// Notes a reader of code in \p Text (a word, a here-document line);
   /// \p CommandWord: \p Text names the command.
   void noteReaders(llvm::StringRef Text, bool CommandWord);

@@ -556,6 +556,7 @@ TEST(ShellContext, ConstantCommandNames) {
       {"P=python3 && \"$P\" s.py ", ""},
       {"P=python3; timeout 5 \"$P\" s.py ", ""},
       {"P=python3; echo ok; \"$P\" s.py ", " | grep x"},
+      {"CMD=grep; 2> err.txt \"$CMD\" -- ", " file"},
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
@@ -590,11 +591,43 @@ TEST(ShellContext, ConstantCommandNames) {
       {"P=$(which python3); \"$P\" s.py ", ""},
       {"P=python3; Px=echo; \"$P\"x ", ""},  // `$P` glued to text
       {"P=python3; '$P' s.py ", ""},         // no expansion
+      // Review 6: a setter behind a leading redirection, or with its
+      // option attached, still sets the variable.
+      {"P=echo; 2>/dev/null read P <<EOF\neval\nEOF\n\"$P\" ", ""},
+      {"P=echo; 3<<EOF read P\neval\nEOF\n\"$P\" ", ""},
+      {"P=echo; <<< eval read P; \"$P\" ", ""},
+      {"P=echo; 2>/dev/null . ./f; \"$P\" ", ""},
+      {"P=echo; 2>/dev/null getopts . P -.; \"$P\" ", ""},
+      {"P=echo; >/dev/null getopts a P -a; \"$P\" ", ""},
+      {"P=echo; 2> err getopts a P -a; \"$P\" ", ""},
+      {"P=echo; printf -vP eval; \"$P\" ", ""},
+      {"P=echo; &>/dev/null printf -vP eval; \"$P\" ", ""},
+      {"P=echo; exec {P}>/dev/null; \"$P\" ", ""},
   };
   for (auto [Before, After] : Unknown)
     EXPECT_NE(whole(Before, After).K, ShellSpot::Word) << Before << After;
   // The value itself assigned: never a constant.
   EXPECT_NE(whole("P=", "; \"$P\" s.py").K, ShellSpot::Word);
+}
+
+/// Review 6: a redirection before the command does not name it; the word
+/// after it does (`2>/dev/null {{ x }} -c '...'` lets the value choose the
+/// program).
+TEST(ShellContext, LeadingRedirections) {
+  const std::pair<const char *, const char *> Named[] = {
+      {"2>/dev/null ", ""}, {"2>/dev/null ", " arg"}, {"2> /dev/null ", " -c 'echo'"},
+      {"< in.txt ", ""},    {">out 2>&1 ", ""},       {"&>/dev/null ", ""},
+      {"<<< w ", ""},       {"X=1 2>/dev/null ", ""},
+  };
+  for (auto [Before, After] : Named)
+    EXPECT_EQ(whole(Before, After).Runner, "as the name of the command to run")
+        << Before << After;
+  EXPECT_EQ(whole("2>/dev/null eval ", "").K, ShellSpot::Code);
+  EXPECT_EQ(whole("2> /dev/null sh -c ", "").Runner, "sh -c");
+  // A redirection's target, and arguments after the named command, are not it.
+  EXPECT_EQ(whole("echo hi > ", "").K, ShellSpot::Word);
+  EXPECT_EQ(whole("2>/dev/null echo ", "").K, ShellSpot::Word);
+  EXPECT_EQ(whole("< in.txt grep -- ", "").K, ShellSpot::Word);
 }
 
 /// Issue 14: bash arrays hold their values like any variable; a value in a
@@ -635,6 +668,24 @@ TEST(ShellContext, ArithmeticReadsCode) {
       {"c=", "; x=abc; echo ${x:c}"},
       {"c=", "; echo ${arr[c]}"},
       {"c=", "; for ((i = 0; i < c; i++)); do :; done"},
+      // Review 6: after a subscript, in another word, or in an operand
+      // that bash reads as a variable name.
+      {"x=", "; a=(1 2); : \"${a[@]:$x}\""},
+      {"x=", "; a=(1 2); : \"${a[0]:$x}\""},
+      {"x=", "; a=(1); : \"${a[@]: -$x}\""},
+      {"x=", "; : \"${a[@]:1:$x}\""},
+      {"a=(1 ", "); : \"${a[@]:${a[1]}}\""},
+      {"x=", "; a=(1); [ -v \"a[$x]\" ]"},
+      {"x=", "; a=(1); test -v \"a[$x]\""},
+      {"x=", "; [[ -v a[$x] ]]"},
+      {"x=", "; a=(1); unset \"a[$x]\""},
+      {"x=", "; a=(1); printf -v \"a[$x]\" %s 1"},
+      {"x=", "; a=(1); printf -va[$x] %s 1"},
+      {"x=", "; a=(1); read \"a[$x]\" <<< 1"},
+      {"x=", "; declare \"a[$x]=1\""},
+      {"x=", "; a[$x]=1"},
+      {"x=", "; a=([$x]=1)"},
+      {"x=", "; a[i]=1"},
   };
   for (auto [Before, After] : Refused)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::RunTime) << Before << After;
@@ -643,9 +694,34 @@ TEST(ShellContext, ArithmeticReadsCode) {
       {"c=", "; echo \"${c:-none}\" ${#c}"},
       {"c=", "; echo \"${c:0:2}\" \"${a[@]}\" \"${a[1]}\""},
       {"echo $((2 * 3)); c=", "; echo \"$c\""},
+      {"a=(1 2); echo \"${a[@]:1}\" \"${a[0]:0:1}\" ", ""},
+      {"a=(1 2); unset 'a[0]'; a[1]=x; test -v 'a[1]'; echo ", ""},
   };
   for (auto [Before, After] : Data)
     EXPECT_EQ(whole(Before, After).K, ShellSpot::Word) << Before << After;
+}
+
+/// Review 6: a value written straight into a subscript that a builtin
+/// reads as a variable name is arithmetic too.
+TEST(ShellContext, SubscriptOperands) {
+  for (const char *Before : {"a=(1); test -v a[", "[[ -v a[", "unset a[", "read a[",
+                             "printf -v a[", "declare a["})
+    EXPECT_EQ(whole(Before, "]").Runner,
+              "in an array subscript (`a[...]`), which bash evaluates as arithmetic")
+        << Before;
+  EXPECT_EQ(whole("echo a[", "]").K, ShellSpot::Word);  // a glob
+}
+
+/// Review 6 (cases c21, c22): bash can make a name run another program;
+/// then no value is a plain argument of a known command.
+TEST(ShellContext, RenamedCommands) {
+  EXPECT_EQ(whole("hash -p /bin/sh cat; cat -c ", "").Runner,
+            "where `hash -p` makes a command's name run another program (bash)");
+  for (const char *Before :
+       {"BASH_CMDS[cat]=/bin/sh; cat -c ", "BASH_CMDS=([cat]=/bin/sh); cat ",
+        "BASH_ALIASES[e]=eval; e ", "enable -f ./x.so cat; cat "})
+    EXPECT_EQ(whole(Before, "").K, ShellSpot::Unsure) << Before;
+  EXPECT_EQ(whole("hash -r; cat -- ", "").K, ShellSpot::Word);
 }
 
 /// Issue 14 (found here): a value where an interpreter still reads its
