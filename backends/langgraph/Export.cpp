@@ -189,8 +189,10 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   // orchrt begins steps made ready together longest path first (its dispatch
   // order), which decides which siblings a render error stops.
   Field("pathMs", std::to_string(S.PathMs));
-  // orchrt's adaptive checkpoints record a local action's completion
-  // without waiting, so its dependents are ready at once (orch_failures.mjs).
+  // orchrt runs a local action within the step's start (its turn lasts until
+  // it completes), and its adaptive checkpoints record the completion
+  // without waiting, so its dependents are ready at once (orch_runtime.mjs,
+  // orch_failures.mjs).
   Field("local", A && A->Local ? "true" : "false");
   Field("condition", S.Condition ? "(c) => " + compileValue(S.Condition) : "null");
   std::string Params = "[";
