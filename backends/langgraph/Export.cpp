@@ -153,6 +153,19 @@ class Checker {
           Diags.report(DiagKind::ExportUnsupported, E.KeyLoc,
                        static_cast<uint32_t>(E.Key.size()),
                        fmt::format("the `{}` parameter of `shell`", E.Key.str()), Id);
+    // orchrt looks a `cache:` step's key up in its state store before it runs
+    // (on the writer thread, so even `echo` completes after the dispatch),
+    // and a hit skips the action; the export has no such store (review 6,
+    // finding 3). A step's own `cache:`, else the pipeline's, located once.
+    const ir::LocInt *Cache = S.CacheTtl   ? &*S.CacheTtl
+                              : P.CacheTtl ? &*P.CacheTtl
+                                           : nullptr;
+    if (Cache && Cache->Val >= 0 && (S.CacheTtl || !PipelineCacheReported)) {
+      PipelineCacheReported |= !S.CacheTtl;
+      Diags.report(DiagKind::ExportUnsupported, Cache->Loc, Cache->Length,
+                   "a cached step (`cache:`, orchrt's result cache in its state store)",
+                   Id);
+    }
     if (!S.FallbackModels.empty() || S.UcbExploration > 0)
       Diags.report(DiagKind::ExportUnsupported, S.Id.Loc, S.Id.Length,
                    "fallback models chosen at run time (`selection_policy`)", Id);
@@ -163,6 +176,8 @@ class Checker {
   const ir::Pipeline &P;
   DiagnosticEngine &Diags;
   bool AllowShell;
+  /// The pipeline's own `cache:` is reported once, at the first step it applies to.
+  bool PipelineCacheReported = false;
 };
 
 std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
