@@ -232,7 +232,11 @@ export function step(P, spec) {
       if (spec.group !== null || !spec.local) turn.end();
       // The step's resource group admits the attempt (orchrt's ResourceGroups).
       release = await acquireGroup(ctx, spec.group, config?.signal);
-      res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+      // The run failed or stopped while the step was parked on its group:
+      // orchrt never starts it (its final sweep: "not started"), and sends
+      // no model request (review 6, finding 2).
+      if (ctx.runError) res = { notStarted: ctx.runError };
+      else res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
     } catch (e) {
       // LangGraph's own cancellation stays an exception; anything else the
       // action throws (a NUL byte for spawn, a bug) is the step's failure,
@@ -243,6 +247,7 @@ export function step(P, spec) {
       release?.();
       ctx.running--;
     }
+    if (res.notStarted) return skipped(`not started: ${res.notStarted}`);
     if (res.deadline) {
       // Stopped, not failed: dependents are "not started", as in orchrt.
       stopRun(ctx, res.error);
