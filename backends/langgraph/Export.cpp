@@ -158,6 +158,19 @@ class Checker {
           Diags.report(DiagKind::ExportUnsupported, E.KeyLoc,
                        static_cast<uint32_t>(E.Key.size()),
                        fmt::format("the `{}` parameter of `shell`", E.Key.str()), Id);
+    // orchrt looks a `cache:` step's key up in its state store before it runs
+    // (on the writer thread, so even `echo` completes after the dispatch),
+    // and a hit skips the action; the export has no such store (review 6,
+    // finding 3). A step's own `cache:`, else the pipeline's, located once.
+    const ir::LocInt *Cache = S.CacheTtl   ? &*S.CacheTtl
+                              : P.CacheTtl ? &*P.CacheTtl
+                                           : nullptr;
+    if (Cache && Cache->Val >= 0 && (S.CacheTtl || !PipelineCacheReported)) {
+      PipelineCacheReported |= !S.CacheTtl;
+      Diags.report(DiagKind::ExportUnsupported, Cache->Loc, Cache->Length,
+                   "a cached step (`cache:`, orchrt's result cache in its state store)",
+                   Id);
+    }
     if (!S.FallbackModels.empty() || S.UcbExploration > 0)
       Diags.report(DiagKind::ExportUnsupported, S.Id.Loc, S.Id.Length,
                    "fallback models chosen at run time (`selection_policy`)", Id);
@@ -168,6 +181,8 @@ class Checker {
   const ir::Pipeline &P;
   DiagnosticEngine &Diags;
   bool AllowShell;
+  /// The pipeline's own `cache:` is reported once, at the first step it applies to.
+  bool PipelineCacheReported = false;
 };
 
 std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
@@ -194,8 +209,10 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   // orchrt begins steps made ready together longest path first (its dispatch
   // order), which decides which siblings a render error stops.
   Field("pathMs", std::to_string(S.PathMs));
-  // orchrt's adaptive checkpoints record a local action's completion
-  // without waiting, so its dependents are ready at once (orch_failures.mjs).
+  // orchrt runs a local action within the step's start (its turn lasts until
+  // it completes), and its adaptive checkpoints record the completion
+  // without waiting, so its dependents are ready at once (orch_runtime.mjs,
+  // orch_failures.mjs).
   Field("local", A && A->Local ? "true" : "false");
   Field("condition", S.Condition ? "(c) => " + compileValue(S.Condition) : "null");
   std::string Params = "[";

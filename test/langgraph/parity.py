@@ -157,6 +157,18 @@ def check(orchc, orchrt, src, tmp):
     # `NAME.models.yaml` beside a pipeline is its model registry (ORCH_MODELS)
     # for orchc (the export embeds it) and orchrt.
     env = dict(os.environ)
+    # orchrt's default run mode, pinned: it records the run in runs.db of a
+    # state directory of its own (new for each pipeline, never the user's
+    # shared ~/.local/state/orch), whose acknowledgements decide which steps
+    # are ready first (docs/backends/langgraph.md, Readiness order). A
+    # `--state`, `--state-dir`, `--checkpoint` or `--no-cache` in a
+    # `# parity:` line would change it: refused.
+    for a in run_args:
+        if a.split("=")[0] in ("--state", "--state-dir", "--checkpoint", "--no-cache"):
+            return f"{name}: `# parity:` may not set {a} (parity.py pins orchrt's run mode)"
+    for var in ("XDG_STATE_HOME", "ORCH_STATE_DIR"):
+        env.pop(var, None)
+    env["ORCH_STATE_DIR"] = os.path.join(work, "state")
     registry = src[:-5] + ".models.yaml"
     if os.path.exists(registry):
         env["ORCH_MODELS"] = os.path.abspath(registry)

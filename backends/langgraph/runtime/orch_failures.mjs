@@ -96,9 +96,6 @@ export function stopRun(ctx, why) {
     ctx.abandoned.set(id, { attempts: b.attempts, error: `${why} (while waiting to retry)`, stopped: true });
 }
 
-/** The built-in actions orchrt runs inside the step's start (runtime/actions/Runner.cpp). */
-export const SYNC_ACTIONS = new Set(["echo", "transform", "file.read", "file.write"]);
-
 /**
  * Resolves when step \p spec may begin, to the function that ends its
  * turn: the steps that asked in the same turn of the event loop (made

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
 import {
-  SYNC_ACTIONS, abandonRetries, admitInOrder, awaitTurn, enterBackoff, pump, registerStep, settled, skipDependents, stopRun, whenIdle,
+  abandonRetries, admitInOrder, awaitTurn, enterBackoff, pump, registerStep, settled, skipDependents, stopRun, whenIdle,
 } from "./orch_failures.mjs";
 import { acquireGroup, dropContext, newContext, onAbort, publish, runContext } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
@@ -225,13 +225,18 @@ export function step(P, spec) {
     // The attempt holds one of orchrt's -j slots until it ends.
     ctx.running = (ctx.running ?? 0) + 1;
     try {
-      // orchrt finishes the built-in actions it runs synchronously within
-      // the step's start; for the others, or a group to wait for, the next
-      // step begins now.
-      if (spec.group !== null || !spec.builtin || !SYNC_ACTIONS.has(spec.action)) turn.end();
+      // orchrt finishes the local built-in actions (`spec.local`, from
+      // ir/Actions.cpp's ActionInfo::Local: echo, transform, file.read,
+      // file.write, pipeline) within the step's start; for the others, or a
+      // group to wait for, the next step begins now.
+      if (spec.group !== null || !spec.local) turn.end();
       // The step's resource group admits the attempt (orchrt's ResourceGroups).
       release = await acquireGroup(ctx, spec.group, config?.signal);
-      res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+      // The run failed or stopped while the step was parked on its group:
+      // orchrt never starts it (its final sweep: "not started"), and sends
+      // no model request (review 6, finding 2).
+      if (ctx.runError) res = { notStarted: ctx.runError };
+      else res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
     } catch (e) {
       // LangGraph's own cancellation stays an exception; anything else the
       // action throws (a NUL byte for spawn, a bug) is the step's failure,
@@ -242,6 +247,7 @@ export function step(P, spec) {
       release?.();
       ctx.running--;
     }
+    if (res.notStarted) return skipped(`not started: ${res.notStarted}`);
     if (res.deadline) {
       // Stopped, not failed: dependents are "not started", as in orchrt.
       stopRun(ctx, res.error);
