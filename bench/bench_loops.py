@@ -6,7 +6,7 @@ Prints a Markdown section for docs/benchmarks.md: the median of N whole
 runs (process start to exit) with min and max, the run phase as
 `orchrt --time` reports it, peak RSS, and the load average while measuring.
 
-  bench/bench_loops.py [--build build] [--runs 5] [--items 10000] [--max-parallel 1000]
+  bench/bench_loops.py [--build build] [--runs 5] [--items 10000] [--max-parallel 1000] [--store]
 """
 import argparse
 import json
@@ -42,6 +42,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--items", type=int, default=10000)
     ap.add_argument("--max-parallel", type=int, default=1000)
+    ap.add_argument("--store", action="store_true",
+                    help="record into a runs.db (orchrt's default) instead of --state none")
     a = ap.parse_args()
     orchc = os.path.join(a.build, "tools", "orchc", "orchc")
     orchrt = os.path.join(a.build, "tools", "orchrt", "orchrt")
@@ -55,7 +57,10 @@ def main():
         with open(inputs, "w") as f:
             json.dump({"items": [f"item{i}" for i in range(a.items)]}, f)
         out = os.path.join(d, "out.json")
-        cmd = [orchrt, plan, "-q", "--time", "--state", "none", "--inputs", inputs,
+        # --run-dir keeps the spill files of the big `results` (.orch-spill,
+        # which stay with --out) in the temporary directory, not the cwd.
+        state = ["--state-dir", os.path.join(d, "st")] if a.store else ["--state", "none"]
+        cmd = [orchrt, plan, "-q", "--time", *state, "--run-dir", d, "--inputs", inputs,
                "--out", out]
         walls, runs, cpus = [], [], []
         load = os.getloadavg()[0]
@@ -79,7 +84,8 @@ def main():
         assert count == a.items, count
     w = [x * 1000 for x in walls]
     print(f"## for_each: {a.items:,} items, body one `echo`, max_parallel {a.max_parallel}\n")
-    print("`bench/bench_loops.py`: whole runs (start to exit, `--state none`), "
+    mode = "a runs.db, every item recorded" if a.store else "`--state none`"
+    print(f"`bench/bench_loops.py`: whole runs (start to exit, {mode}), "
           f"median of {a.runs} with min–max; the run phase as `orchrt --time` reports it.\n")
     c = [x * 1000 for x in cpus]
     print("| items | whole run (wall) | run phase (wall) | CPU (user+sys) | peak RSS | load average |")

@@ -347,7 +347,10 @@ class Scheduler : public ir::EvalScope {
     uint32_t Allowed = 0;
     bool While = false, Until = false;  ///< A `while`/`until` loop.
     bool MaxReached = false;  ///< Stopped by `max_iterations`, not its condition.
-    uint32_t Max = 0;         ///< `max_iterations`.
+    /// A `while` iteration ran in this run: later ones read its result, so
+    /// none is taken over from an earlier run any more.
+    bool IterationRan = false;
+    uint32_t Max = 0;  ///< `max_iterations`.
     /// A `while` loop as its body and condition read it: `iteration`,
     /// `count` and `results` (the iterations done, in order).
     orch::ir::Json Live;
@@ -396,7 +399,8 @@ class Scheduler : public ir::EvalScope {
   /// `is_first`, `is_last`, `iteration`), or null.
   const orch::ir::Json *loopVariable(llvm::StringRef Name) const;
   /// Takes item R.Next of loop \p L over from an earlier run, if it was
-  /// recorded for the same item (presetItem()); true if it did.
+  /// recorded for the same item (presetItem()) and, in a `while` loop, no
+  /// iteration before it ran in this run; true if it did.
   bool takeOverItem(uint32_t L, LoopRun &R);
   /// The hash loop \p L's item \p Item is recorded with: a `for_each`
   /// item's rendered value (a `while` iteration's number) and, inside

@@ -138,6 +138,7 @@ void Scheduler::startInstance(uint32_t L, LoopRun &R) {
     X.Nodes.resize(Body.size());
   }
   ++R.InFlight;
+  if (R.While) R.IterationRan = true;
   for (size_t B = 0; B < Body.size(); ++B) Insts[K].Nodes[B] = allocNode(Body[B], K);
   for (size_t B = 0; B < Body.size(); ++B) {
     uint32_t N = Insts[K].Nodes[B];
@@ -198,7 +199,9 @@ void Scheduler::presetItem(std::string Name, json Result, std::string InputHash,
 }
 
 bool Scheduler::takeOverItem(uint32_t L, LoopRun &R) {
-  if (PresetItems.empty()) return false;
+  // An iteration ran again: the later ones read its new result, not the
+  // one their records were built on (an iteration's hash is its number).
+  if (PresetItems.empty() || R.IterationRan) return false;
   auto It = PresetItems.find(fmt::format("{}[{}]", nodePath(L), R.Next));
   if (It == PresetItems.end()) return false;
   PresetItem Rec = std::move(It->second);
