@@ -227,6 +227,9 @@ bool Scheduler::admit(uint32_t I) {
       Exec.post([Live, Lease] {
         if (!Live.expired()) *Lease = 0;
       });
+      // The group's other waiting steps may join it in this turn (or park
+      // again): a freed slot wakes only as many steps as it has slots.
+      unpark(G);
     }
     return true;
   }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "CompilePlan.h"
@@ -131,10 +132,10 @@ struct BatchRun {
   BatchingRunner R{E};
   Compiled C;
   std::unique_ptr<Scheduler> S;
-  BatchRun(const std::string &Yaml, unsigned Jobs, unsigned GroupSlots) {
+  BatchRun(const std::string &Yaml, unsigned Jobs, unsigned GroupSlots, int Rpm = -1) {
     passes::RunConfig Config;
     Config.ModelRequests.MaxConcurrent = GroupSlots;
-    Config.ModelRequests.RequestsPerMinute = GroupSlots ? 1 : 0;
+    Config.ModelRequests.RequestsPerMinute = Rpm >= 0 ? Rpm : GroupSlots ? 1 : 0;
     C = compile(Yaml, &Config);
     RunOptions O;
     O.Jobs = Jobs;
@@ -154,13 +155,15 @@ struct BatchRun {
   }
 };
 
-/// -j, and the model group's max_concurrent (1 with 1 request a minute, or
-/// none).
-class BatchAt : public ::testing::TestWithParam<std::tuple<unsigned, unsigned>> {};
+/// -j, and the model group's max_concurrent and requests a minute (none,
+/// a slot and 1 a minute, or a slot and no rate limit).
+class BatchAt
+    : public ::testing::TestWithParam<std::tuple<unsigned, std::pair<unsigned, int>>> {};
 
 TEST_P(BatchAt, ALevelWiderThanJobsGoesAsOneBatch) {
-  auto [Jobs, Slots] = GetParam();
-  BatchRun B(levels(3, 20), Jobs, Slots);
+  auto [Jobs, Limits] = GetParam();
+  auto [Slots, Rpm] = Limits;
+  BatchRun B(levels(3, 20), Jobs, Slots, Rpm);
   B.S->start();
   B.E.runUntil([&] { return B.S->finished(); });
   ASSERT_FALSE(B.E.Stalled);
@@ -168,7 +171,7 @@ TEST_P(BatchAt, ALevelWiderThanJobsGoesAsOneBatch) {
   EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{20, 20, 20}));
   // Level after level, each one batch; a rate limit of one request a
   // minute counts each batch once (the first is due at once).
-  int64_t Rate = Slots ? 2 * 60000 : 0;
+  int64_t Rate = Rpm ? 2 * 60000 : 0;
   EXPECT_EQ(B.E.elapsed().count(), std::max<int64_t>(3 * BatchTime.count(), Rate + 5000));
   for (uint32_t I = 0; I < B.S->size(); ++I)
     EXPECT_EQ(B.S->state(I).Result["output"], "batched") << B.S->stepId(I).str();
@@ -177,7 +180,9 @@ TEST_P(BatchAt, ALevelWiderThanJobsGoesAsOneBatch) {
 
 INSTANTIATE_TEST_SUITE_P(Jobs, BatchAt,
                          ::testing::Combine(::testing::Values(1u, 2u, 8u),
-                                            ::testing::Values(0u, 1u)));
+                                            ::testing::Values(std::pair{0u, 0},
+                                                              std::pair{1u, 1},
+                                                              std::pair{1u, 0})));
 
 class BatchParkedAt : public ::testing::TestWithParam<unsigned> {};
 
