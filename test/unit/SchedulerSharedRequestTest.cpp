@@ -8,7 +8,8 @@
 // batch; runtime/actions/LlmBatch.cpp, whose own test is LlmStepsBatch in
 // LlmBatchTest.cpp) on a FakeExecutor: a level of 20 model steps goes as
 // one batch at any -j, and a timeout or a stop while parked gives
-// everything back.
+// everything back. The same runner shares a fused request: when only its
+// paying member times out, the group slot goes to a member still waiting.
 //
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
@@ -72,7 +73,8 @@ class BatchingRunner : public ActionRunner {
     auto T = std::make_unique<Task>();
     T->R = this;
     T->Cancelled = std::make_shared<bool>(false);
-    if (!Req.Batched) {
+    // A fused member's first attempt shares its turn's request like a batch.
+    if (!Req.Batched && !(Req.Fusion >= 0 && Req.Attempt == 1)) {
       ++Requests;
       int64_t Ms = Req.Params.value("ms", 0);
       T->Timer = E.addTimer(E.now() + std::chrono::milliseconds(Ms), [this, Done] {
@@ -219,5 +221,53 @@ TEST_P(BatchParkedAt, AStopWhileParkedReleasesEverything) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, BatchParkedAt, ::testing::Values(1u, 2u, 8u));
+
+TEST(FusedPayer, ATimeoutOfThePayerAloneHandsTheSlotToTheMembersStillWaiting) {
+  // Four fused steps in a group of one slot and no rate limit; only the
+  // paying member (the first) times out, after 2 s of the request's 5 s
+  // (2 s: as long as the others' estimate, so it is admitted first).
+  // The slot stays held for the three still waiting on the request, so
+  // the payer's retry (its own request, in the same group) waits parked
+  // until they end.
+  std::string Y = "name: fused\ncontext: {fusion: models}\nsteps:\n";
+  for (int K = 0; K < 4; ++K)
+    Y += "  - id: f" + std::to_string(K) +
+         "\n    action: classify\n    model: gpt-4o-mini\n    max_tokens: 50\n"
+         "    parameters: {prompt: x, ms: 100}\n" +
+         (K == 0 ? "    timeout: 2\n    on_failure: retry\n" : "");
+  BatchRun B(Y, 2, 1, 0);
+  ASSERT_NE(B.C.Plan->plan().model_fusions(), nullptr);
+  ASSERT_EQ(B.C.Plan->plan().model_fusions()->size(), 1u);
+  ASSERT_EQ(B.C.Plan->plan().model_fusions()->Get(0)->steps()->size(), 4u);
+  B.S->start();
+  ASSERT_EQ(B.S->state(0).HeldGroup, 0);  // f0 paid: it holds the slot
+  for (uint32_t I = 1; I < 4; ++I) EXPECT_EQ(B.S->state(I).HeldGroup, -1);
+  // The payer's timeout: the slot stays with a member still waiting.
+  B.E.runUntil([&] { return B.S->state(0).Status != StepStatus::Running; });
+  EXPECT_EQ(B.E.elapsed().count(), 2000);
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{4}));
+  EXPECT_EQ(B.S->groups().held(), 1u);
+  // Its retry (its own request) waits parked for that slot.
+  B.E.runUntil([&] {
+    return B.S->groups().parked(0) > 0 || B.S->state(1).Status != StepStatus::Running;
+  });
+  EXPECT_EQ(B.S->state(0).Status, StepStatus::Pending);
+  EXPECT_EQ(B.S->groups().parked(0), 1u);
+  EXPECT_EQ(B.S->groups().held(), 1u);
+  EXPECT_EQ(B.R.Requests, 0);
+  for (uint32_t I = 1; I < 4; ++I) EXPECT_EQ(B.S->state(I).Status, StepStatus::Running);
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Completed);
+  EXPECT_EQ(B.R.BatchCancels, 0);
+  EXPECT_EQ(B.S->state(0).Result["output"], "alone");
+  for (uint32_t I = 1; I < 4; ++I) {
+    EXPECT_EQ(B.S->state(I).Attempts, 1u);
+    EXPECT_EQ(B.S->state(I).Result["output"], "batched");
+  }
+  // The retry went after the request: 5 s, then its own 0.1 s.
+  EXPECT_EQ(B.E.elapsed().count(), 5100);
+  B.expectAllReleased();
+}
 
 }  // namespace
