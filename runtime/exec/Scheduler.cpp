@@ -667,6 +667,14 @@ void Scheduler::releaseGroup(uint32_t I, bool Unused) {
   uint64_t L = std::exchange(St.Lease, 0);
   if (G < 0) return;
   St.HeldGroup = -1;
+  // A lease whose holder ends in its own turn (a parameter that fails to
+  // render) is over: later steps of the turn take a slot of their own.
+  if (L) {
+    for (uint64_t &Live : BatchLease)
+      if (Live == L) Live = 0;
+    for (uint64_t &Live : FusionLease)
+      if (Live == L) Live = 0;
+  }
   if (auto It = LeaseRiders.find(L); It != LeaseRiders.end()) {
     // The request (or batch) it paid for may still be in flight for the
     // steps that joined it: the first still waiting holds the slot now.

@@ -270,4 +270,38 @@ TEST(FusedPayer, ATimeoutOfThePayerAloneHandsTheSlotToTheMembersStillWaiting) {
   B.expectAllReleased();
 }
 
+TEST(BatchPayer, APayerWhoseParameterFailsEndsItsLeaseAndTheOthersTakeTheSlot) {
+  // The first step admitted (f0) takes the group's slot and the turn's
+  // batch lease, then its parameter fails to render. The other batched
+  // steps of the turn must not join that lease with no slot: the next one
+  // takes the slot and a lease of its own, so the batch is counted.
+  std::string Y = "name: p\ninputs: {x: string}\nsteps:\n";
+  for (int K = 0; K < 4; ++K)
+    Y += "  - id: f" + std::to_string(K) +
+         "\n    action: classify\n    model: gpt-4o-mini\n" +
+         (K == 0 ? "    parameters: {ms: \"{{ x.y.z }}\"}\n    on_failure: continue\n"
+                 : "    parameters: {ms: 100}\n");
+  FakeExecutor E;
+  BatchingRunner R{E};
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 1;
+  Config.ModelRequests.RequestsPerMinute = 0;
+  Compiled C = compile(Y, &Config);
+  RunOptions O;
+  O.Jobs = 2;
+  O.Batch = true;
+  Scheduler S(*C.Plan, *C.Prog, json{{"x", "s"}}, E, R, O);
+  S.start();
+  E.runUntil([&] { return !R.Sizes.empty(); });
+  EXPECT_EQ(S.state(0).Status, StepStatus::Failed);
+  EXPECT_NE(S.state(0).Error.find("parameter `ms`"), std::string::npos)
+      << S.state(0).Error;
+  EXPECT_EQ(R.Sizes, (std::vector<size_t>{3}));
+  EXPECT_EQ(S.groups().held(), 1u);  // the batch holds the slot
+  E.runUntil([&] { return S.finished(); });
+  ASSERT_FALSE(E.Stalled);
+  for (uint32_t I = 1; I < 4; ++I) EXPECT_EQ(S.state(I).Result["output"], "batched");
+  EXPECT_EQ(S.groups().held(), 0u);
+}
+
 }  // namespace
