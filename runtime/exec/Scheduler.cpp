@@ -228,6 +228,9 @@ bool Scheduler::admit(uint32_t I) {
       Exec.post([Live, Lease] {
         if (!Live.expired()) *Lease = 0;
       });
+      // The group's other waiting steps may join it in this turn (or park
+      // again): a freed slot wakes only as many steps as it has slots.
+      unpark(G);
     }
     return true;
   }
@@ -671,6 +674,14 @@ void Scheduler::releaseGroup(uint32_t I, bool Unused) {
   uint64_t L = std::exchange(St.Lease, 0);
   if (G < 0) return;
   St.HeldGroup = -1;
+  // A lease whose holder ends in its own turn (a parameter that fails to
+  // render) is over: later steps of the turn take a slot of their own.
+  if (L) {
+    for (uint64_t &Live : BatchLease)
+      if (Live == L) Live = 0;
+    for (uint64_t &Live : FusionLease)
+      if (Live == L) Live = 0;
+  }
   if (auto It = LeaseRiders.find(L); It != LeaseRiders.end()) {
     // The request (or batch) it paid for may still be in flight for the
     // steps that joined it: the first still waiting holds the slot now.

@@ -8,7 +8,8 @@
 // batch; runtime/actions/LlmBatch.cpp, whose own test is LlmStepsBatch in
 // LlmBatchTest.cpp) on a FakeExecutor: a level of 20 model steps goes as
 // one batch at any -j, and a timeout or a stop while parked gives
-// everything back.
+// everything back. The same runner shares a fused request: when only its
+// paying member times out, the group slot goes to a member still waiting.
 //
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "CompilePlan.h"
@@ -71,7 +73,8 @@ class BatchingRunner : public ActionRunner {
     auto T = std::make_unique<Task>();
     T->R = this;
     T->Cancelled = std::make_shared<bool>(false);
-    if (!Req.Batched) {
+    // A fused member's first attempt shares its turn's request like a batch.
+    if (!Req.Batched && !(Req.Fusion >= 0 && Req.Attempt == 1)) {
       ++Requests;
       int64_t Ms = Req.Params.value("ms", 0);
       T->Timer = E.addTimer(E.now() + std::chrono::milliseconds(Ms), [this, Done] {
@@ -131,10 +134,10 @@ struct BatchRun {
   BatchingRunner R{E};
   Compiled C;
   std::unique_ptr<Scheduler> S;
-  BatchRun(const std::string &Yaml, unsigned Jobs, unsigned GroupSlots) {
+  BatchRun(const std::string &Yaml, unsigned Jobs, unsigned GroupSlots, int Rpm = -1) {
     passes::RunConfig Config;
     Config.ModelRequests.MaxConcurrent = GroupSlots;
-    Config.ModelRequests.RequestsPerMinute = GroupSlots ? 1 : 0;
+    Config.ModelRequests.RequestsPerMinute = Rpm >= 0 ? Rpm : GroupSlots ? 1 : 0;
     C = compile(Yaml, &Config);
     RunOptions O;
     O.Jobs = Jobs;
@@ -154,13 +157,15 @@ struct BatchRun {
   }
 };
 
-/// -j, and the model group's max_concurrent (1 with 1 request a minute, or
-/// none).
-class BatchAt : public ::testing::TestWithParam<std::tuple<unsigned, unsigned>> {};
+/// -j, and the model group's max_concurrent and requests a minute (none,
+/// a slot and 1 a minute, or a slot and no rate limit).
+class BatchAt
+    : public ::testing::TestWithParam<std::tuple<unsigned, std::pair<unsigned, int>>> {};
 
 TEST_P(BatchAt, ALevelWiderThanJobsGoesAsOneBatch) {
-  auto [Jobs, Slots] = GetParam();
-  BatchRun B(levels(3, 20), Jobs, Slots);
+  auto [Jobs, Limits] = GetParam();
+  auto [Slots, Rpm] = Limits;
+  BatchRun B(levels(3, 20), Jobs, Slots, Rpm);
   B.S->start();
   B.E.runUntil([&] { return B.S->finished(); });
   ASSERT_FALSE(B.E.Stalled);
@@ -168,7 +173,7 @@ TEST_P(BatchAt, ALevelWiderThanJobsGoesAsOneBatch) {
   EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{20, 20, 20}));
   // Level after level, each one batch; a rate limit of one request a
   // minute counts each batch once (the first is due at once).
-  int64_t Rate = Slots ? 2 * 60000 : 0;
+  int64_t Rate = Rpm ? 2 * 60000 : 0;
   EXPECT_EQ(B.E.elapsed().count(), std::max<int64_t>(3 * BatchTime.count(), Rate + 5000));
   for (uint32_t I = 0; I < B.S->size(); ++I)
     EXPECT_EQ(B.S->state(I).Result["output"], "batched") << B.S->stepId(I).str();
@@ -177,7 +182,9 @@ TEST_P(BatchAt, ALevelWiderThanJobsGoesAsOneBatch) {
 
 INSTANTIATE_TEST_SUITE_P(Jobs, BatchAt,
                          ::testing::Combine(::testing::Values(1u, 2u, 8u),
-                                            ::testing::Values(0u, 1u)));
+                                            ::testing::Values(std::pair{0u, 0},
+                                                              std::pair{1u, 1},
+                                                              std::pair{1u, 0})));
 
 class BatchParkedAt : public ::testing::TestWithParam<unsigned> {};
 
@@ -214,5 +221,87 @@ TEST_P(BatchParkedAt, AStopWhileParkedReleasesEverything) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, BatchParkedAt, ::testing::Values(1u, 2u, 8u));
+
+TEST(FusedPayer, ATimeoutOfThePayerAloneHandsTheSlotToTheMembersStillWaiting) {
+  // Four fused steps in a group of one slot and no rate limit; only the
+  // paying member (the first) times out, after 2 s of the request's 5 s
+  // (2 s: as long as the others' estimate, so it is admitted first).
+  // The slot stays held for the three still waiting on the request, so
+  // the payer's retry (its own request, in the same group) waits parked
+  // until they end.
+  std::string Y = "name: fused\ncontext: {fusion: models}\nsteps:\n";
+  for (int K = 0; K < 4; ++K)
+    Y += "  - id: f" + std::to_string(K) +
+         "\n    action: classify\n    model: gpt-4o-mini\n    max_tokens: 50\n"
+         "    parameters: {prompt: x, ms: 100}\n" +
+         (K == 0 ? "    timeout: 2\n    on_failure: retry\n" : "");
+  BatchRun B(Y, 2, 1, 0);
+  ASSERT_NE(B.C.Plan->plan().model_fusions(), nullptr);
+  ASSERT_EQ(B.C.Plan->plan().model_fusions()->size(), 1u);
+  ASSERT_EQ(B.C.Plan->plan().model_fusions()->Get(0)->steps()->size(), 4u);
+  B.S->start();
+  ASSERT_EQ(B.S->state(0).HeldGroup, 0);  // f0 paid: it holds the slot
+  for (uint32_t I = 1; I < 4; ++I) EXPECT_EQ(B.S->state(I).HeldGroup, -1);
+  // The payer's timeout: the slot stays with a member still waiting.
+  B.E.runUntil([&] { return B.S->state(0).Status != StepStatus::Running; });
+  EXPECT_EQ(B.E.elapsed().count(), 2000);
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{4}));
+  EXPECT_EQ(B.S->groups().held(), 1u);
+  // Its retry (its own request) waits parked for that slot.
+  B.E.runUntil([&] {
+    return B.S->groups().parked(0) > 0 || B.S->state(1).Status != StepStatus::Running;
+  });
+  EXPECT_EQ(B.S->state(0).Status, StepStatus::Pending);
+  EXPECT_EQ(B.S->groups().parked(0), 1u);
+  EXPECT_EQ(B.S->groups().held(), 1u);
+  EXPECT_EQ(B.R.Requests, 0);
+  for (uint32_t I = 1; I < 4; ++I) EXPECT_EQ(B.S->state(I).Status, StepStatus::Running);
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Completed);
+  EXPECT_EQ(B.R.BatchCancels, 0);
+  EXPECT_EQ(B.S->state(0).Result["output"], "alone");
+  for (uint32_t I = 1; I < 4; ++I) {
+    EXPECT_EQ(B.S->state(I).Attempts, 1u);
+    EXPECT_EQ(B.S->state(I).Result["output"], "batched");
+  }
+  // The retry went after the request: 5 s, then its own 0.1 s.
+  EXPECT_EQ(B.E.elapsed().count(), 5100);
+  B.expectAllReleased();
+}
+
+TEST(BatchPayer, APayerWhoseParameterFailsEndsItsLeaseAndTheOthersTakeTheSlot) {
+  // The first step admitted (f0) takes the group's slot and the turn's
+  // batch lease, then its parameter fails to render. The other batched
+  // steps of the turn must not join that lease with no slot: the next one
+  // takes the slot and a lease of its own, so the batch is counted.
+  std::string Y = "name: p\ninputs: {x: string}\nsteps:\n";
+  for (int K = 0; K < 4; ++K)
+    Y += "  - id: f" + std::to_string(K) +
+         "\n    action: classify\n    model: gpt-4o-mini\n" +
+         (K == 0 ? "    parameters: {ms: \"{{ x.y.z }}\"}\n    on_failure: continue\n"
+                 : "    parameters: {ms: 100}\n");
+  FakeExecutor E;
+  BatchingRunner R{E};
+  passes::RunConfig Config;
+  Config.ModelRequests.MaxConcurrent = 1;
+  Config.ModelRequests.RequestsPerMinute = 0;
+  Compiled C = compile(Y, &Config);
+  RunOptions O;
+  O.Jobs = 2;
+  O.Batch = true;
+  Scheduler S(*C.Plan, *C.Prog, json{{"x", "s"}}, E, R, O);
+  S.start();
+  E.runUntil([&] { return !R.Sizes.empty(); });
+  EXPECT_EQ(S.state(0).Status, StepStatus::Failed);
+  EXPECT_NE(S.state(0).Error.find("parameter `ms`"), std::string::npos)
+      << S.state(0).Error;
+  EXPECT_EQ(R.Sizes, (std::vector<size_t>{3}));
+  EXPECT_EQ(S.groups().held(), 1u);  // the batch holds the slot
+  E.runUntil([&] { return S.finished(); });
+  ASSERT_FALSE(E.Stalled);
+  for (uint32_t I = 1; I < 4; ++I) EXPECT_EQ(S.state(I).Result["output"], "batched");
+  EXPECT_EQ(S.groups().held(), 0u);
+}
 
 }  // namespace
