@@ -324,6 +324,42 @@ TEST(Budget, ReservationsHoldCallersBackWhenUsageExceedsTheEstimate) {
   EXPECT_EQ(L.inFlight(), 0u);
 }
 
+// A caller waiting for room under a budget (another call's hold fills it)
+// stops waiting when its call is cancelled (the run was interrupted): it
+// waited forever, and SIGTERM could not end the run.
+TEST(Budget, ACancelledCallStopsWaitingForRoom) {
+  Ledger L(nullptr, BudgetLimits{0, 1500, false});
+  std::string Body(400, 'x');
+  CallStart S;
+  S.Caller = "a";
+  S.Model = "m";
+  S.Provider = "openai";
+  S.Body = Body;
+  S.MaxTokens = 1000;  // a hold of about 1,100 tokens: a second does not fit
+  uint64_t First = 0;
+  ASSERT_FALSE(bool(L.callStarting(S, First)));
+  std::atomic<bool> Cancel{false};
+  CallStart Second = S;
+  Second.Cancel = &Cancel;
+  std::promise<std::string> Refusal;
+  std::thread T([&] {
+    uint64_t Id = 0;
+    llvm::Error E = L.callStarting(Second, Id);
+    Refusal.set_value(E ? llvm::toString(std::move(E)) : "accepted");
+  });
+  std::future<std::string> F = Refusal.get_future();
+  Cancel = true;
+  std::string Why = F.get();  // never returned before
+  T.join();
+  EXPECT_NE(Why.find("cancelled"), std::string::npos) << Why;
+  EXPECT_EQ(L.inFlight(), 1u);
+  EXPECT_FALSE(L.breach());
+  CallEnd E;
+  E.Ok = true;
+  L.callEnded(First, S, E);
+  EXPECT_EQ(L.inFlight(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, BudgetOvershoot, ::testing::Values(1u, 8u, 64u));
 
 // --- step budgets (`budget:` of a step) ---
