@@ -11,10 +11,14 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include <limits>
+#include <string>
+
 #include "backends/views/Views.h"
 #include "ir/Actions.h"
 #include "ir/LoopCost.h"
 #include "ir/Printer.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace orch::backends {
 
@@ -79,6 +83,12 @@ uint64_t generateMaxTokens(const ir::Step &S) {
   return 0;
 }
 
+/// \p V, or for a saturated count `18446744073709551615 or more`.
+std::string count(uint64_t V) {
+  return V == std::numeric_limits<uint64_t>::max() ? fmt::format("{} or more", V)
+                                                   : std::to_string(V);
+}
+
 }  // namespace
 
 void writeCostEstimate(llvm::raw_ostream &OS, const ir::Pipeline &P,
@@ -97,11 +107,15 @@ void writeCostEstimate(llvm::raw_ostream &OS, const ir::Pipeline &P,
           RuntimeValueTokens, DefaultAnswerTokens);
     First = false;
     // Calls: one, times the expected count of each loop around the step.
+    // Saturating (`expected_items` has no upper bound): a count that
+    // reaches 2^64 - 1 is printed as "or more".
     uint64_t N = 1;
+    double ND = 1;  // the same, unsaturated, for the cost
     std::string Loops;
     for (int32_t L = S.Parent; L >= 0; L = P.Steps[L].Parent) {
       ir::LoopCost C = ir::loopCost(P.Steps[L]);
-      N *= std::max<uint64_t>(C.Expected, 1);
+      N = llvm::SaturatingMultiply(N, C.Expected);
+      ND *= double(C.Expected);
       Loops += fmt::format("{}loop `{}`: {} expected", Loops.empty() ? "" : ", ",
                            P.Steps[L].Id.Str.str(), C.Expected);
     }
@@ -115,11 +129,11 @@ void writeCostEstimate(llvm::raw_ostream &OS, const ir::Pipeline &P,
     if (!Out && S.MaxTokens) Out = uint64_t(S.MaxTokens->Val);
     if (!Out && MP && MP->MaxTokens > 0) Out = uint64_t(MP->MaxTokens);
     if (!Out) Out = DefaultAnswerTokens;
-    Calls += N;
-    Tokens += N * (In + Out);
-    OS << fmt::format("  {}: {} call{}{} x (~{} in + {} out tokens)", S.Id.Str.str(), N,
-                      N == 1 ? "" : "s", Loops.empty() ? "" : " (" + Loops + ")", In,
-                      Out);
+    Calls = llvm::SaturatingAdd(Calls, N);
+    Tokens = llvm::SaturatingAdd(Tokens, llvm::SaturatingMultiply(N, In + Out));
+    OS << fmt::format("  {}: {} call{}{} x (~{} in + {} out tokens)", S.Id.Str.str(),
+                      count(N), N == 1 ? "" : "s",
+                      Loops.empty() ? "" : " (" + Loops + ")", In, Out);
     if (S.Model.Str.empty()) {
       OS << " on the run's model: unpriced\n";
       ++Unpriced;
@@ -133,7 +147,7 @@ void writeCostEstimate(llvm::raw_ostream &OS, const ir::Pipeline &P,
     }
     bool Batched = P.Context.BatchExecution && S.UcbExploration == 0;
     double Share = Batched ? MP->BatchPriceShare : 1.0;
-    double C = double(N) *
+    double C = ND *
                (double(In) * MP->InputUsdPerToken + double(Out) * MP->OutputUsdPerToken) *
                Share;
     Cost += C;
@@ -141,8 +155,8 @@ void writeCostEstimate(llvm::raw_ostream &OS, const ir::Pipeline &P,
                       Batched ? fmt::format(" (batch: {} of the price)", Share) : "");
   }
   if (First) return;
-  OS << fmt::format("  in all: {} call{}, ~{} tokens, ${:.6f}", Calls,
-                    Calls == 1 ? "" : "s", Tokens, Cost);
+  OS << fmt::format("  in all: {} call{}, ~{} tokens, ${:.6f}", count(Calls),
+                    Calls == 1 ? "" : "s", count(Tokens), Cost);
   if (Unpriced)
     OS << fmt::format(" and {} unpriced step{}", Unpriced, Unpriced == 1 ? "" : "s");
   OS << "\n  (an estimate: answers are counted at their limit, fused requests as "

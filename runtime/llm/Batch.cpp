@@ -316,6 +316,10 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
     S.Body = Bodies[K];
     S.MaxTokens = R.MaxTokens || OpenAI ? R.MaxTokens : DefaultAnthropicMaxTokens;
     S.PriceFactor = P.BatchPriceFactor;
+    S.Cancel = Cancel;
+    // The holds of this batch's earlier items settle only after the batch
+    // is sent: an item must not wait for them.
+    S.NoWait = std::find(Sent.begin(), Sent.begin() + K, true) != Sent.begin() + K;
     if (R.Observer)
       if (llvm::Error E = R.Observer->callStarting(S, Holds[K])) {
         Res.Status = BatchItemStatus::Refused;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -46,6 +47,14 @@ struct CallStart {
   /// a request of its own), and the share of the normal price it costs.
   llvm::StringRef Batch;
   double PriceFactor = 1.0;
+  /// When set and true, an observer that waits for room (a budget) stops
+  /// waiting and refuses the call (the step timed out or the run was
+  /// interrupted).
+  const std::atomic<bool> *Cancel = nullptr;
+  /// Do not wait for calls in flight to settle: an item of a batch whose
+  /// earlier items already hold reservations (they settle only once the
+  /// batch is sent, so waiting for them would never end).
+  bool NoWait = false;
 };
 
 /// How a call ended.

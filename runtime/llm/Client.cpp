@@ -381,6 +381,7 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   S.Model = R.Model;
   S.Provider = Config.Name;
   S.Body = Req->Body;  // headers (the key) stay out
+  S.Cancel = R.Cancel;
   S.MaxTokens = R.MaxTokens || Config.Kind == ApiKind::OpenAI ? R.MaxTokens
                                                               : DefaultAnthropicMaxTokens;
   uint64_t Id = 0;

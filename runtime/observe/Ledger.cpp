@@ -138,8 +138,9 @@ llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
       return false;
     };
     // Wait while the calls in flight (the run's, the step's) may still
-    // leave room.
-    Settled.wait(L, [&] {
+    // leave room; a batch's item does not (S.NoWait), and a cancelled
+    // call stops waiting (polled: a signal handler cannot notify).
+    auto Room = [&] {
       if (Breach || SpentReached()) return true;
       BudgetBreach Ignored;
       bool RunRoom = Holds.empty() || !reached(Limits, Total.tokens() + Reserved.Tokens,
@@ -148,7 +149,14 @@ llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
           StepCalls == 0 || !reached(SL, StepSpent().tokens() + StepHold.Tokens,
                                      StepSpent().CostUsd + StepHold.CostUsd, Ignored);
       return RunRoom && StepRoom;
-    });
+    };
+    auto Cancelled = [&] { return S.Cancel && S.Cancel->load(); };
+    if (!S.NoWait)
+      while (!Settled.wait_for(L, std::chrono::milliseconds(50), Room))
+        if (Cancelled()) break;
+    if (Cancelled())
+      return llvm::make_error<llm::CallRefused>(
+          fmt::format("not calling model `{}`: cancelled", S.Model));
     B = BudgetBreach();
     if (Breach || SpentReached()) {
       if (!Breach) {

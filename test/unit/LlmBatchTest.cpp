@@ -18,6 +18,7 @@
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/exec/EventLoop.h"
 #include "runtime/llm/Batch.h"
+#include "runtime/observe/Ledger.h"
 
 using json = orch::ir::Json;
 using namespace orch;
@@ -475,6 +476,31 @@ TEST_P(BatchBoth, ABudgetsRefusalKeepsAnItemOutOfTheBatch) {
   EXPECT_EQ(Out->Items[1].Status, BatchItemStatus::Refused);
   EXPECT_EQ(Out->Items[2].Status, BatchItemStatus::Succeeded);
   EXPECT_EQ(Obs.Ended.count("b"), 0u);
+}
+
+// Each item reserves about 1,050 tokens (its answer limit, 1,024, and its
+// body) before the batch goes out, and those holds settle only once it is
+// sent: under a run budget that holds two of them, the third item must not
+// wait for the first two (it waited forever).
+TEST_P(BatchBoth, ABatchUnderARunBudgetDoesNotWaitForItsOwnItemsReservations) {
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  observe::BudgetLimits Limits;
+  Limits.MaxTokens = 1500;
+  observe::Ledger Ledger([](const std::string &) { return std::pair{0.0, 0.0}; }, Limits);
+  std::vector<BatchItem> Items = items({"a", "b", "c"}, nullptr);
+  for (BatchItem &It : Items) It.Request.Observer = &Ledger;
+  llvm::Expected<BatchOutcome> Out = runBatch(C, Api, Clk, Items, nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.Items.size(), 3u);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Succeeded) << R.Error;
+  EXPECT_EQ(Ledger.total().Calls, 3u);
+  EXPECT_EQ(Ledger.total().tokens(), 360u);
+  EXPECT_EQ(Ledger.inFlight(), 0u);
+  EXPECT_FALSE(Ledger.breach());
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, BatchBoth, ::testing::Values(true, false),

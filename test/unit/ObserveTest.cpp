@@ -324,6 +324,42 @@ TEST(Budget, ReservationsHoldCallersBackWhenUsageExceedsTheEstimate) {
   EXPECT_EQ(L.inFlight(), 0u);
 }
 
+// A caller waiting for room under a budget (another call's hold fills it)
+// stops waiting when its call is cancelled (the run was interrupted): it
+// waited forever, and SIGTERM could not end the run.
+TEST(Budget, ACancelledCallStopsWaitingForRoom) {
+  Ledger L(nullptr, BudgetLimits{0, 1500, false});
+  std::string Body(400, 'x');
+  CallStart S;
+  S.Caller = "a";
+  S.Model = "m";
+  S.Provider = "openai";
+  S.Body = Body;
+  S.MaxTokens = 1000;  // a hold of about 1,100 tokens: a second does not fit
+  uint64_t First = 0;
+  ASSERT_FALSE(bool(L.callStarting(S, First)));
+  std::atomic<bool> Cancel{false};
+  CallStart Second = S;
+  Second.Cancel = &Cancel;
+  std::promise<std::string> Refusal;
+  std::thread T([&] {
+    uint64_t Id = 0;
+    llvm::Error E = L.callStarting(Second, Id);
+    Refusal.set_value(E ? llvm::toString(std::move(E)) : "accepted");
+  });
+  std::future<std::string> F = Refusal.get_future();
+  Cancel = true;
+  std::string Why = F.get();  // never returned before
+  T.join();
+  EXPECT_NE(Why.find("cancelled"), std::string::npos) << Why;
+  EXPECT_EQ(L.inFlight(), 1u);
+  EXPECT_FALSE(L.breach());
+  CallEnd E;
+  E.Ok = true;
+  L.callEnded(First, S, E);
+  EXPECT_EQ(L.inFlight(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, BudgetOvershoot, ::testing::Values(1u, 8u, 64u));
 
 // --- step budgets (`budget:` of a step) ---
@@ -401,7 +437,7 @@ TEST(StepBudget, WarnOnlyNeverRefuses) {
   EXPECT_EQ(T.Posts, 3);
 }
 
-/// \p Jobs callers of one step (the parts of a fused request, say) ask
+/// \p Jobs callers of one step ask
 /// until refused: the step's budget is overshot by at most the calls in
 /// flight, and the run's is untouched.
 class StepBudgetOvershoot : public ::testing::TestWithParam<unsigned> {};
@@ -415,6 +451,9 @@ TEST_P(StepBudgetOvershoot, BoundedByCallsInFlight) {
   Run.MaxCostUsd = 1.0;  // far away
   Ledger L(flatPrice(1e-5, 1e-5), Run);
   // Every caller is an item of loop `each` whose body step `s` has $0.0205.
+  // (This bound also holds without the step's reservations: every caller
+  // may pass while nothing is spent; ReservationsHoldTheStepsOtherCallersBack
+  // tests them.)
   L.setStepBudgets(stepBudget("s", 0, 0.0205));
   std::atomic<unsigned> Refused{0};
   std::vector<std::thread> Callers;
@@ -441,6 +480,44 @@ TEST_P(StepBudgetOvershoot, BoundedByCallsInFlight) {
   if (Jobs > 1) {
     EXPECT_GT(T.MaxInFlight, 1);
   }
+}
+
+// The step's counterpart of
+// Budget.ReservationsHoldCallersBackWhenUsageExceedsTheEstimate: 8 callers
+// of one step, each call reserving about 1,040 tokens against the step's
+// 1,500 and really spending 5,000. Two reservations fit, a third does not:
+// the other callers wait for a call to settle and are then refused.
+// Without the step's reservations all 8 would pass (nothing is spent yet)
+// and 3 would be in flight at once (the gate waits for 3).
+TEST(StepBudget, ReservationsHoldTheStepsOtherCallersBack) {
+  GatedTransport T(openaiBody(2500, 2500), 3, std::chrono::milliseconds(300));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  Ledger L(flatPrice(0, 0));
+  L.setStepBudgets(stepBudget("s", 1500));
+  std::atomic<unsigned> Refused{0};
+  std::vector<std::thread> Callers;
+  for (unsigned J = 0; J < 8; ++J)
+    Callers.emplace_back([&] {
+      for (int Guard = 0; Guard < 1000; ++Guard) {
+        ChatRequest R = request(L, "s");
+        R.MaxTokens = 1000;
+        auto A = C.chat(R);
+        if (!A) {
+          if (A.errorIsA<CallRefused>()) ++Refused;
+          llvm::consumeError(A.takeError());
+          return;
+        }
+      }
+    });
+  for (std::thread &Th : Callers) Th.join();
+  EXPECT_LE(T.MaxInFlight, 2);
+  EXPECT_LE(T.Posts, 2);
+  EXPECT_EQ(Refused, 8u);
+  EXPECT_EQ(L.step("s").tokens(), uint64_t(T.Posts) * 5000);
+  ASSERT_TRUE(L.breach().has_value());
+  EXPECT_TRUE(L.breach()->OfStep);
+  EXPECT_EQ(L.inFlight(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, StepBudgetOvershoot, ::testing::Values(1u, 8u, 64u));
