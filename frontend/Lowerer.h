@@ -222,6 +222,8 @@ class Lowerer {
   /// `<id>.inputs` step and the callee's steps, and makes \p S the step
   /// that returns the callee's outputs.
   void inlineCall(const MapNode *M, ir::Step &S);
+  /// Refuses the routes of a callee's steps (NotSupportedYet).
+  void refuseCalleeRoutes(const ir::Pipeline &Callee);
   /// The callee file of \p Path (relative to this file), read and
   /// included in the sources, or null after a diagnostic.
   std::shared_ptr<const SourceFile> readCallee(const ir::LocString &Path,

@@ -351,6 +351,28 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   return Parsed;
 }
 
+void Lowerer::refuseCalleeRoutes(const ir::Pipeline &Callee) {
+  // A callee's route targets would be looked up among the caller's ids
+  // (review 6 finding 1): refused at the route, as is an `on_failure`
+  // that is no policy (it would name a step).
+  const char *Fix =
+      "route in the calling pipeline, or give `on_failure` one of `continue`, `fail`, "
+      "`retry`, `skip`";
+  for (const ir::Step &X : Callee.Steps) {
+    const ir::LocString &F = X.OnFailureText;
+    if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str))
+      Diags.report(
+          DiagKind::NotSupportedYet, F.Loc, F.Length,
+          fmt::format("the route `on_failure: {}` inside a sub-pipeline", F.Str.str()),
+          "issue #17", Fix);
+    for (const ir::Route &R : X.Routes)
+      Diags.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+                   fmt::format("the route `{}: {}` inside a sub-pipeline",
+                               ir::routeKindName(R.Kind).str(), R.Target.Str.str()),
+                   "issue #17", Fix);
+  }
+}
+
 void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   const KeyValue *PathKV = M->find("pipeline");
   if (!PathKV) return;
@@ -403,6 +425,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
         Diags.report(DiagKind::NotSupportedYet, X.ForEach->loc(), X.ForEach->length(),
                      "a `for_each` loop in a sub-pipeline", "issue #17",
                      "loop in the calling pipeline");
+    refuseCalleeRoutes(*Callee);
     // Its steps, those of its own calls among them, and `<call>.inputs`.
     Calls->InlinedSteps = Before + Callee->Steps.size() + 1;
     // The callee is not validated alone: its own reserved names are

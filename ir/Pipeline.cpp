@@ -19,7 +19,9 @@ llvm::StringRef failurePolicyName(FailurePolicy P) {
   return "fail";
 }
 
-std::optional<FailurePolicy> parseFailurePolicy(llvm::StringRef S) {
+std::optional<FailurePolicy> parseFailurePolicy(llvm::StringRef Text) {
+  // As ContextLab reads them: spaces around ignored, any capitals.
+  std::string S = Text.trim().lower();
   if (S == "fail") return FailurePolicy::Fail;
   if (S == "continue") return FailurePolicy::Continue;
   if (S == "retry") return FailurePolicy::Retry;

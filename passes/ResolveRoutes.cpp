@@ -51,6 +51,17 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
              "route to the loop step");
     return;
   }
+  // A call step (action `pipeline`) or a step it inlined (`<call>.<id>`:
+  // written ids have no dot).
+  if (P.Steps[T].Action.Str == "pipeline" || R.Target.Str.contains('.')) {
+    // Inlining puts the callee's steps before the call step: a route to
+    // the call (or into it) would jump over its body (review 6 finding 2).
+    D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+             fmt::format("the route `{}` -> `{}` to a sub-pipeline call or its steps",
+                         S.Id.Str.str(), R.Target.Str.str()),
+             "issue #17", "route past the call, or to a step written before it");
+    return;
+  }
   if (T <= I) {
     D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
              fmt::format("the backward route `{}` -> `{}` (a routing cycle)",
@@ -144,11 +155,17 @@ bool ResolveRoutesPass::run(Pipeline &P, PassContext &Ctx) {
   for (uint32_t I = 0; I < P.Steps.size(); ++I) {
     Step &S = P.Steps[I];
     const ir::LocString &F = S.OnFailureText;
-    if (F.Loc.isValid() && Ids.count(F.Str)) {
-      if (ir::parseFailurePolicy(F.Str)) {
-        D.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), F.Str.str(),
-                 F.Str.str());
-      } else if (S.Parent >= 0) {
+    // A policy word (any capitals, as ContextLab reads it) that is also a
+    // step id, in any capitals, is ambiguous (review 6 finding 4).
+    llvm::StringRef Same;
+    if (F.Loc.isValid() && !S.Id.Str.contains('.') && ir::parseFailurePolicy(F.Str))
+      for (llvm::StringRef N : Names)
+        if (N.equals_insensitive(F.Str.trim())) Same = N;
+    if (!Same.empty()) {
+      D.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), Same.str(),
+               Same.str());
+    } else if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str) && Ids.count(F.Str)) {
+      if (S.Parent >= 0) {
         D.report(DiagKind::NotSupportedYet, F.Loc, F.Length,
                  "`on_failure` routing inside a loop body", "routes join top-level steps",
                  "route to or from the loop step instead");

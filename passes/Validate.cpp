@@ -150,7 +150,11 @@ class ValidatePass : public Pass {
     llvm::StringMap<const ir::Step *> Seen;
     static const llvm::StringRef Policies[] = {"continue", "fail", "retry", "skip"};
     llvm::StringSet<> AllIds;  // `on_failure: ID` routes (resolve-routes)
-    for (const ir::Step &S : P.Steps) AllIds.insert(S.Id.Str);
+    std::vector<llvm::StringRef> Targets(std::begin(Policies), std::end(Policies));
+    for (const ir::Step &S : P.Steps) {
+      AllIds.insert(S.Id.Str);
+      if (S.Parent < 0) Targets.push_back(S.Id.Str);
+    }
     for (const ir::Step &S : P.Steps) {
       if (S.Id.Loc.isValid()) {
         if (!isInlinedId(P, S.Id.Str)) checkName(S.Id, "step id", isId, IdPattern, D);
@@ -168,8 +172,8 @@ class ValidatePass : public Pass {
       const ir::LocString &F = S.OnFailureText;
       if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str) && !AllIds.count(F.Str))
         D.report(DiagKind::InvalidEnum, F.Loc, F.Length, "`on_failure` policy",
-                 F.Str.str(), "`continue`, `fail`, `retry`, `skip`",
-                 didYouMean(F.Str, Policies));
+                 F.Str.str(), "`continue`, `fail`, `retry`, `skip` or a later step's id",
+                 didYouMean(F.Str, Targets));
       checkPositive(S.Timeout, "`timeout`", 1, D);
       checkPositive(S.MaxRetries, "`max_retries`", 0, D);
       if (const std::optional<ir::LocInt> &M = S.MaxTokens) {

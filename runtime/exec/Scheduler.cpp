@@ -791,6 +791,16 @@ void Scheduler::commitThenRelease(uint32_t I) {
   release(I);
 }
 
+namespace {
+/// True if step \p S has an `on_failure` route.
+bool routesOnFailure(const pf::Step *S) {
+  if (S->routes())
+    for (const pf::Route *R : *S->routes())
+      if (R->kind() == pf::RouteKind::Failure) return true;
+  return false;
+}
+}  // namespace
+
 void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable,
                               bool TimedOut) {
   const pf::Step *S = planStep(I);
@@ -799,7 +809,11 @@ void Scheduler::attemptFailed(uint32_t I, std::string Error, bool Retryable,
   int MaxRetries = S->max_retries() >= 0  ? S->max_retries()
                    : P.max_retries() >= 0 ? P.max_retries()
                                           : DefaultMaxRetries;
-  if (S->on_failure() == pf::FailurePolicy::Retry && Retryable && !Stopping &&
+  // A failure route keeps the retries of the step's own `max_retries`
+  // first (docs/language.md §6.4).
+  bool Retries = S->on_failure() == pf::FailurePolicy::Retry ||
+                 (S->max_retries() > 0 && routesOnFailure(S));
+  if (Retries && Retryable && !Stopping &&
       St.Attempts <= static_cast<unsigned>(std::max(0, MaxRetries))) {
     auto Delay = Opts.RetryBase * (1LL << std::min(St.Attempts - 1, 20u));
     Delay = std::min<std::chrono::milliseconds>(Delay, Opts.RetryMax);
