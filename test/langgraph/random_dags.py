@@ -18,7 +18,11 @@ runtimes' jitter (docs/backends/langgraph.md, Known differences). So the
 generator plays each pipeline's nominal timeline (every step as if it ran:
 sleeps, timeouts of 1 s doubled on a retry, orchrt's 250 ms first backoff)
 and draws again while two timed events (a sleep's end, a timeout, a
-retry's wake-up) lie closer than MARGIN_MS to each other or to the start.
+retry's wake-up) lie closer than MARGIN_MS to each other or to the start,
+plus COMMIT_BUDGET_MS for each step on the earlier event's longest path:
+the nominal timeline counts a step's commit (orchrt waits for its state
+store, the export for a LangGraph super-step) as free, which it is not
+(review 6, finding 4: 5 to 20 ms a commit under load).
 Events at the same instant are the synchronous ones only (conditions,
 `echo`, `transform`), whose order is orchrt's dispatch order, which the
 export reproduces.
@@ -30,6 +34,7 @@ import random
 import sys
 
 MARGIN_MS = 200
+COMMIT_BUDGET_MS = 40  # a step's commit or super-step, at most
 SLEEPS_MS = [300, 700, 1100, 1500, 1900]
 TIMEOUT_S = 1  # the smallest step timeout (whole seconds)
 TIMED_OUT_SLEEP_MS = 1500  # outlives 1 s, not the retry's 2 s
@@ -63,37 +68,40 @@ def draw_step(rng, i, deps=None):
 
 
 def timeline(steps):
-    """The timed events (ms) of the nominal run: every step as if it ran."""
-    end, events = {}, []
+    """The timed events of the nominal run, every step as if it ran: (ms,
+    steps on the longest path to it, the event's own included)."""
+    end, depth, events = {}, {}, []
     for s in steps:
+        i = int(s["id"][1:])
         t = max((end[d] for d in s["deps"]), default=0)
+        depth[i] = k = 1 + max((depth[d] for d in s["deps"]), default=0)
         if s["cond"] == "{{ false }}":
-            end[int(s["id"][1:])] = t
+            end[i] = t
             continue
         if s["kind"] == "sleep":
             t += s["ms"]
-            events.append(t)
+            events.append((t, k))
         elif s["kind"] == "timeout":
             attempts = 1 + (s["retries"] if s["policy"] == "retry" else 0)
             timeout, backoff = TIMEOUT_S * 1000, BACKOFF_MS
             for a in range(attempts):
                 if TIMED_OUT_SLEEP_MS <= timeout:
                     t += TIMED_OUT_SLEEP_MS  # completes
-                    events.append(t)
+                    events.append((t, k))
                     break
                 t += timeout  # times out
-                events.append(t)
+                events.append((t, k))
                 if a + 1 < attempts:
                     t += backoff
-                    events.append(t)
+                    events.append((t, k))
                 timeout, backoff = timeout * 2, backoff * 2
-        end[int(s["id"][1:])] = t
+        end[i] = t
     return events
 
 
 def well_apart(events):
-    ts = sorted([0] + events)
-    return all(b - a >= MARGIN_MS for a, b in zip(ts, ts[1:]))
+    ts = sorted([(0, 0)] + events)
+    return all(b - a >= MARGIN_MS + COMMIT_BUDGET_MS * k for (a, k), (b, _) in zip(ts, ts[1:]))
 
 
 def draw_layered(rng):
