@@ -100,8 +100,8 @@ class Ledger : public llm::CallObserver {
   void setMetrics(Metrics *M) { Meters = M; }
   /// Gives every call ended from now on a span in \p T (null: none).
   void setTracer(Tracer *T) { Trace = T; }
-  /// Steps' own budgets, asked once per caller before its first call
-  /// (call before the first call).
+  /// Steps' own budgets, asked before a caller's calls (once, for a
+  /// caller with a budget; call before the first call).
   void setStepBudgets(StepBudgetLookup L) { StepBudgets = std::move(L); }
 
   /// Counts what step \p Step spent in earlier invocations of this run (a
@@ -119,6 +119,8 @@ class Ledger : public llm::CallObserver {
   std::optional<BudgetBreach> breach() const;
   /// Calls started and not ended.
   unsigned inFlight() const;
+  /// Callers whose state is kept (their step has a budget of its own).
+  size_t callerStates() const;
   /// What the accounting could not do exactly, each said once: a provider
   /// that reports no token counts (its calls are estimated), a model
   /// without a price under a cost budget.
@@ -139,7 +141,7 @@ class Ledger : public llm::CallObserver {
   };
   std::pair<double, double> priceOf(const std::string &Model);
   /// The step budget of \p Caller (cached).
-  const BudgetLimits &stepLimits(const std::string &Caller);
+  BudgetLimits stepLimits(const std::string &Caller);
   /// Has \p Tokens or \p Cost reached a limit of \p L? Fills \p B if so.
   static bool reached(const BudgetLimits &L, uint64_t Tokens, double Cost,
                       BudgetBreach &B);
@@ -162,8 +164,9 @@ class Ledger : public llm::CallObserver {
   Hold Reserved;
   StepBudgetLookup StepBudgets;
   std::map<std::string, BudgetLimits> StepLimitCache;
-  /// By caller: what its calls in flight reserved, and how many they are
-  /// (an entry is never erased: callers waiting for room refer to it).
+  /// By caller with a step budget: what its calls in flight reserved, and
+  /// how many they are (an entry is never erased: callers waiting for room
+  /// refer to it).
   std::map<std::string, std::pair<Hold, unsigned>> StepReserved;
   uint64_t NextId = 1;
   std::set<std::string> Warned;

@@ -520,6 +520,27 @@ TEST(StepBudget, ReservationsHoldTheStepsOtherCallersBack) {
   EXPECT_EQ(L.inFlight(), 0u);
 }
 
+// Per-caller state is kept only for a step with a budget of its own: the
+// items of a loop without one (each its own caller) left an entry each.
+TEST(StepBudget, StateIsKeptOnlyForCallersWithABudget) {
+  UsageTransport T(openaiBody(10, 10));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Run;
+  Run.MaxTokens = 1000000;
+  Ledger L(flatPrice(0, 0), Run);
+  L.setStepBudgets(stepBudget("s", 1000));
+  for (int I = 0; I < 20; ++I) {
+    auto A = C.chat(request(L, "each[" + std::to_string(I) + "].t"));
+    ASSERT_TRUE(bool(A)) << llvm::toString(A.takeError());
+  }
+  auto A = C.chat(request(L, "s"));
+  ASSERT_TRUE(bool(A)) << llvm::toString(A.takeError());
+  EXPECT_EQ(L.callerStates(), 1u);
+  EXPECT_EQ(L.total().Calls, 21u);
+  EXPECT_EQ(L.inFlight(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, StepBudgetOvershoot, ::testing::Values(1u, 8u, 64u));
 
 TEST(EventLog, KeysNeverLand) {
