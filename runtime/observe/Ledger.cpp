@@ -105,9 +105,13 @@ bool Ledger::reached(const BudgetLimits &L, uint64_t Tokens, double Cost,
 
 void Ledger::noteBreach(BudgetBreach B) {
   // Called with M held; OnBreach must not call back into the ledger.
-  if (Breach) return;
-  Breach = std::move(B);
-  if (OnBreach) OnBreach(*Breach);
+  // Under `abort` the first budget reached stops the run; under `warn`
+  // each budget (the run's, each step's) is reported once.
+  if (Breach && !Limits.WarnOnly) return;
+  if (!BreachedBudgets.insert(B.OfStep ? "step:" + B.Step : std::string("run")).second)
+    return;
+  if (!Breach) Breach = B;
+  if (OnBreach) OnBreach(B);
 }
 
 llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
@@ -260,7 +264,9 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
         Limits.any() && reached(Limits, Total.tokens(), Total.CostUsd, B)) {
       B.Step = S.Caller.str();
       noteBreach(B);
-    } else if (reached(stepLimits(S.Caller.str()), Mine.tokens(), Mine.CostUsd, B)) {
+    }
+    if (BudgetBreach B;
+        reached(stepLimits(S.Caller.str()), Mine.tokens(), Mine.CostUsd, B)) {
       B.Step = S.Caller.str();
       B.OfStep = true;
       noteBreach(B);

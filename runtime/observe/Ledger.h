@@ -88,8 +88,9 @@ using PriceLookup = std::function<std::pair<double, double>(const std::string &M
 /// Sums and limits model calls; thread-safe.
 class Ledger : public llm::CallObserver {
  public:
-  /// \p OnBreach is called once, on the calling thread, when a budget is
-  /// first reached. \p Events (may be null) gets one `model_call` event a call.
+  /// \p OnBreach is called on the calling thread when a budget is first
+  /// reached (under `warn`: once for each budget, the run's and each
+  /// step's). \p Events (may be null) gets one `model_call` event a call.
   Ledger(PriceLookup Prices, BudgetLimits Limits = {}, EventLog *Events = nullptr,
          std::function<void(const BudgetBreach &)> OnBreach = nullptr);
 
@@ -173,6 +174,8 @@ class Ledger : public llm::CallObserver {
   std::vector<std::string> Warnings;
   std::vector<LedgerWarning> WarningKinds;  ///< By warning.
   std::optional<BudgetBreach> Breach;
+  /// The budgets reported (`run`, `step:<caller>`).
+  std::set<std::string> BreachedBudgets;
 };
 
 }  // namespace orch::observe
