@@ -77,13 +77,13 @@ std::pair<double, double> Ledger::priceOf(const std::string &Model) {
   return It->second;
 }
 
-const BudgetLimits &Ledger::stepLimits(const std::string &Caller) {
-  auto It = StepLimitCache.find(Caller);
-  if (It == StepLimitCache.end())
-    It =
-        StepLimitCache.emplace(Caller, StepBudgets ? StepBudgets(Caller) : BudgetLimits())
-            .first;
-  return It->second;
+BudgetLimits Ledger::stepLimits(const std::string &Caller) {
+  // Only a step with a budget is cached: a loop's items are many callers.
+  if (auto It = StepLimitCache.find(Caller); It != StepLimitCache.end())
+    return It->second;
+  BudgetLimits L = StepBudgets ? StepBudgets(Caller) : BudgetLimits();
+  if (L.any()) StepLimitCache.emplace(Caller, L);
+  return L;
 }
 
 bool Ledger::reached(const BudgetLimits &L, uint64_t Tokens, double Cost,
@@ -105,9 +105,13 @@ bool Ledger::reached(const BudgetLimits &L, uint64_t Tokens, double Cost,
 
 void Ledger::noteBreach(BudgetBreach B) {
   // Called with M held; OnBreach must not call back into the ledger.
-  if (Breach) return;
-  Breach = std::move(B);
-  if (OnBreach) OnBreach(*Breach);
+  // Under `abort` the first budget reached stops the run; under `warn`
+  // each budget (the run's, each step's) is reported once.
+  if (Breach && !Limits.WarnOnly) return;
+  if (!BreachedBudgets.insert(B.OfStep ? "step:" + B.Step : std::string("run")).second)
+    return;
+  if (!Breach) Breach = B;
+  if (OnBreach) OnBreach(B);
 }
 
 llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
@@ -128,7 +132,10 @@ llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
       auto It = PerStep.find(Caller);
       return It == PerStep.end() ? None : It->second;
     };
-    auto &[StepHold, StepCalls] = StepReserved[Caller];
+    // What the step's calls in flight reserved (kept for a step with a
+    // budget only).
+    static const std::pair<Hold, unsigned> NoHold;
+    const auto &[StepHold, StepCalls] = SL.any() ? StepReserved[Caller] : NoHold;
     auto SpentReached = [&] {
       if (reached(Limits, Total.tokens(), Total.CostUsd, B)) return true;
       if (reached(SL, StepSpent().tokens(), StepSpent().CostUsd, B)) {
@@ -171,10 +178,12 @@ llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
   Holds[Id] = Flight{H, Caller};
   Reserved.Tokens += H.Tokens;
   Reserved.CostUsd += H.CostUsd;
-  auto &[StepHold, StepCalls] = StepReserved[Caller];
-  StepHold.Tokens += H.Tokens;
-  StepHold.CostUsd += H.CostUsd;
-  ++StepCalls;
+  if (SL.any()) {
+    auto &[StepHold, StepCalls] = StepReserved[Caller];
+    StepHold.Tokens += H.Tokens;
+    StepHold.CostUsd += H.CostUsd;
+    ++StepCalls;
+  }
   return llvm::Error::success();
 }
 
@@ -191,10 +200,12 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
       Reserved.Tokens -= H.Tokens;
       Reserved.CostUsd -= H.CostUsd;
       // Kept when it falls to 0: a caller waiting in callStarting holds it.
-      auto &[StepHold, StepCalls] = StepReserved[It->second.Caller];
-      StepHold.Tokens -= H.Tokens;
-      StepHold.CostUsd -= H.CostUsd;
-      --StepCalls;
+      if (auto SR = StepReserved.find(It->second.Caller); SR != StepReserved.end()) {
+        auto &[StepHold, StepCalls] = SR->second;
+        StepHold.Tokens -= H.Tokens;
+        StepHold.CostUsd -= H.CostUsd;
+        --StepCalls;
+      }
       Holds.erase(It);
     }
     auto [In, Out] = priceOf(S.Model.str());
@@ -253,7 +264,9 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
         Limits.any() && reached(Limits, Total.tokens(), Total.CostUsd, B)) {
       B.Step = S.Caller.str();
       noteBreach(B);
-    } else if (reached(stepLimits(S.Caller.str()), Mine.tokens(), Mine.CostUsd, B)) {
+    }
+    if (BudgetBreach B;
+        reached(stepLimits(S.Caller.str()), Mine.tokens(), Mine.CostUsd, B)) {
       B.Step = S.Caller.str();
       B.OfStep = true;
       noteBreach(B);
@@ -343,6 +356,11 @@ std::vector<std::pair<LedgerWarning, std::string>> Ledger::kindedWarnings() cons
 std::optional<BudgetBreach> Ledger::breach() const {
   std::lock_guard<std::mutex> L(M);
   return Breach;
+}
+
+size_t Ledger::callerStates() const {
+  std::lock_guard<std::mutex> L(M);
+  return std::max(StepReserved.size(), StepLimitCache.size());
 }
 
 unsigned Ledger::inFlight() const {

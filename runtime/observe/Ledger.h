@@ -88,8 +88,9 @@ using PriceLookup = std::function<std::pair<double, double>(const std::string &M
 /// Sums and limits model calls; thread-safe.
 class Ledger : public llm::CallObserver {
  public:
-  /// \p OnBreach is called once, on the calling thread, when a budget is
-  /// first reached. \p Events (may be null) gets one `model_call` event a call.
+  /// \p OnBreach is called on the calling thread when a budget is first
+  /// reached (under `warn`: once for each budget, the run's and each
+  /// step's). \p Events (may be null) gets one `model_call` event a call.
   Ledger(PriceLookup Prices, BudgetLimits Limits = {}, EventLog *Events = nullptr,
          std::function<void(const BudgetBreach &)> OnBreach = nullptr);
 
@@ -103,8 +104,8 @@ class Ledger : public llm::CallObserver {
   void setEvents(EventLog *E) { Events = E; }
   /// Gives every call ended from now on a span in \p T (null: none).
   void setTracer(Tracer *T) { Trace = T; }
-  /// Steps' own budgets, asked once per caller before its first call
-  /// (call before the first call).
+  /// Steps' own budgets, asked before a caller's calls (once, for a
+  /// caller with a budget; call before the first call).
   void setStepBudgets(StepBudgetLookup L) { StepBudgets = std::move(L); }
 
   /// Counts what step \p Step spent in earlier invocations of this run (a
@@ -122,6 +123,8 @@ class Ledger : public llm::CallObserver {
   std::optional<BudgetBreach> breach() const;
   /// Calls started and not ended.
   unsigned inFlight() const;
+  /// Callers whose state is kept (their step has a budget of its own).
+  size_t callerStates() const;
   /// What the accounting could not do exactly, each said once: a provider
   /// that reports no token counts (its calls are estimated), a model
   /// without a price under a cost budget.
@@ -142,7 +145,7 @@ class Ledger : public llm::CallObserver {
   };
   std::pair<double, double> priceOf(const std::string &Model);
   /// The step budget of \p Caller (cached).
-  const BudgetLimits &stepLimits(const std::string &Caller);
+  BudgetLimits stepLimits(const std::string &Caller);
   /// Has \p Tokens or \p Cost reached a limit of \p L? Fills \p B if so.
   static bool reached(const BudgetLimits &L, uint64_t Tokens, double Cost,
                       BudgetBreach &B);
@@ -165,14 +168,17 @@ class Ledger : public llm::CallObserver {
   Hold Reserved;
   StepBudgetLookup StepBudgets;
   std::map<std::string, BudgetLimits> StepLimitCache;
-  /// By caller: what its calls in flight reserved, and how many they are
-  /// (an entry is never erased: callers waiting for room refer to it).
+  /// By caller with a step budget: what its calls in flight reserved, and
+  /// how many they are (an entry is never erased: callers waiting for room
+  /// refer to it).
   std::map<std::string, std::pair<Hold, unsigned>> StepReserved;
   uint64_t NextId = 1;
   std::set<std::string> Warned;
   std::vector<std::string> Warnings;
   std::vector<LedgerWarning> WarningKinds;  ///< By warning.
   std::optional<BudgetBreach> Breach;
+  /// The budgets reported (`run`, `step:<caller>`).
+  std::set<std::string> BreachedBudgets;
 };
 
 }  // namespace orch::observe

@@ -328,14 +328,14 @@ TEST(Budget, ReservationsHoldCallersBackWhenUsageExceedsTheEstimate) {
 // stops waiting when its call is cancelled (the run was interrupted): it
 // waited forever, and SIGTERM could not end the run.
 TEST(Budget, ACancelledCallStopsWaitingForRoom) {
-  Ledger L(nullptr, BudgetLimits{0, 1500, false});
+  Ledger L(nullptr, BudgetLimits{0, 1000, false});
   std::string Body(400, 'x');
   CallStart S;
   S.Caller = "a";
   S.Model = "m";
   S.Provider = "openai";
   S.Body = Body;
-  S.MaxTokens = 1000;  // a hold of about 1,100 tokens: a second does not fit
+  S.MaxTokens = 1000;  // a hold of about 1,100 tokens: a second call waits
   uint64_t First = 0;
   ASSERT_FALSE(bool(L.callStarting(S, First)));
   std::atomic<bool> Cancel{false};
@@ -518,6 +518,62 @@ TEST(StepBudget, ReservationsHoldTheStepsOtherCallersBack) {
   ASSERT_TRUE(L.breach().has_value());
   EXPECT_TRUE(L.breach()->OfStep);
   EXPECT_EQ(L.inFlight(), 0u);
+}
+
+// Per-caller state is kept only for a step with a budget of its own: the
+// items of a loop without one (each its own caller) left an entry each.
+TEST(StepBudget, StateIsKeptOnlyForCallersWithABudget) {
+  UsageTransport T(openaiBody(10, 10));
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Run;
+  Run.MaxTokens = 1000000;
+  Ledger L(flatPrice(0, 0), Run);
+  L.setStepBudgets(stepBudget("s", 1000));
+  for (int I = 0; I < 20; ++I) {
+    auto A = C.chat(request(L, "each[" + std::to_string(I) + "].t"));
+    ASSERT_TRUE(bool(A)) << llvm::toString(A.takeError());
+  }
+  auto A = C.chat(request(L, "s"));
+  ASSERT_TRUE(bool(A)) << llvm::toString(A.takeError());
+  EXPECT_EQ(L.callerStates(), 1u);
+  EXPECT_EQ(L.total().Calls, 21u);
+  EXPECT_EQ(L.inFlight(), 0u);
+}
+
+// `warn`: each budget crossed is reported once, the run's and each step's
+// (only the first was).
+TEST(StepBudget, WarnReportsEachBudgetCrossedOnce) {
+  UsageTransport T(openaiBody(50, 50));  // 100 tokens a call
+  StillClock Clk;
+  Client C(provider(ApiKind::OpenAI), T, Clk, withKey("k-secret-123456"));
+  BudgetLimits Run;
+  Run.MaxTokens = 300;
+  Run.WarnOnly = true;
+  std::vector<std::string> Warned;
+  Ledger L(flatPrice(0, 0), Run, nullptr,
+           [&](const BudgetBreach &B) { Warned.push_back(B.message()); });
+  L.setStepBudgets([](llvm::StringRef Caller) {
+    BudgetLimits B;
+    if (Caller == "s" || Caller == "t") B.MaxTokens = 100;
+    return B;
+  });
+  for (const char *Step : {"s", "t", "s", "t"}) {
+    auto A = C.chat(request(L, Step));
+    ASSERT_TRUE(bool(A)) << llvm::toString(A.takeError());
+  }
+  ASSERT_EQ(Warned.size(), 3u);
+  EXPECT_NE(Warned[0].find("step budget `max_tokens` of 100 reached: 100 tokens spent by "
+                           "step `s`"),
+            std::string::npos)
+      << Warned[0];
+  EXPECT_NE(Warned[1].find("by step `t`"), std::string::npos) << Warned[1];
+  EXPECT_NE(Warned[2].find("budget `max_tokens` of 300 reached: 300 tokens spent, by "
+                           "step `s`"),
+            std::string::npos)
+      << Warned[2];
+  ASSERT_TRUE(L.breach().has_value());
+  EXPECT_EQ(L.breach()->Step, "s");  // the first
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, StepBudgetOvershoot, ::testing::Values(1u, 8u, 64u));
