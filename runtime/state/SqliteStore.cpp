@@ -184,6 +184,15 @@ class SqliteStore : public StateStore {
   }
 
   llvm::Expected<std::string> events(llvm::StringRef RunId) override {
+    // A store only an older orchrt wrote has no orch_events (a read-only
+    // open creates nothing): its runs kept no events.
+    {
+      Stmt T(Db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='orch_events'");
+      if (!T.ok()) return fail("prepare");
+      int Rc = T.step();
+      if (Rc == SQLITE_DONE) return std::string();
+      if (Rc != SQLITE_ROW) return fail("read events");
+    }
     Stmt S(Db, "SELECT lines FROM orch_events WHERE run_id=? ORDER BY chunk");
     if (!S.ok()) return fail("prepare");
     S.bind(1, RunId);
