@@ -4,12 +4,29 @@
 namespace orch::observe {
 
 std::string CappedSink::pass(llvm::StringRef Lines) {
-  if (Failed || Lines.empty()) return "";
-  if (llvm::Error E = Append(Lines)) {
-    Failed = true;
-    return llvm::toString(std::move(E));
+  if (Lines.empty()) return "";
+  // Lines an earlier append could not keep are counted in a note before
+  // the next lines that go in (`run_end`'s batch at the latest).
+  std::string WithNote;
+  llvm::StringRef Out = Lines;
+  if (Unwritten) {
+    WithNote = ir::Json{{"event", "events_dropped"}, {"dropped", Unwritten},
+                        {"unwritten", true}}
+                   .dump();
+    WithNote += '\n';
+    WithNote.append(Lines.data(), Lines.size());
+    Out = WithNote;
   }
-  Kept += Lines.size();
+  if (llvm::Error E = Append(Out)) {
+    // Not given up: the next batch (and `run_end`) is tried again.
+    Unwritten += uint64_t(Lines.count('\n'));
+    std::string Why = llvm::toString(std::move(E));
+    if (Failed) return "";  // reported once
+    Failed = true;
+    return Why;
+  }
+  Unwritten = 0;
+  Kept += Out.size();
   return "";
 }
 

@@ -5,7 +5,9 @@
 // batch of lines to a CappedSink, which passes it on to an append function
 // (the store's) up to a number of bytes. Past the cap, lines are dropped
 // and counted; `run_end` is always kept, after an `events_dropped` line
-// that counts what was dropped.
+// that counts what was dropped. An append that fails is reported once;
+// later batches are still tried, the first that goes in after an
+// `events_dropped` line with `unwritten: true` that counts the lines lost.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -35,7 +37,8 @@ class CappedSink : public EventSink {
   size_t Cap;
   size_t Kept = 0;       ///< Bytes passed on so far.
   uint64_t Dropped = 0;  ///< Lines dropped past the cap.
-  bool Failed = false;   ///< An append failed: no more (reported once).
+  bool Failed = false;   ///< An append failed (reported once; later ones are tried).
+  uint64_t Unwritten = 0;  ///< Lines of failed appends not yet noted.
 };
 
 }  // namespace orch::observe

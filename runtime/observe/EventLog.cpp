@@ -124,6 +124,12 @@ std::string EventLog::error() {
   return Error;
 }
 
+std::string EventLog::sinkError() {
+  flush();
+  std::lock_guard<std::mutex> L(M);
+  return SinkError;
+}
+
 void EventLog::addSecrets(const std::vector<std::string> &More) {
   std::lock_guard<std::mutex> L(SecretsM);
   for (const std::string &S : More)
@@ -222,11 +228,11 @@ void EventLog::writerLoop() {
         (std::fwrite(Buf.data(), 1, Buf.size(), F) != Buf.size() || std::fflush(F) != 0 ||
          std::ferror(F)))
       Errno = errno ? errno : EIO;
-    std::string SinkError = ToSink && !Buf.empty() ? ToSink->write(Buf) : std::string();
+    std::string SinkFailed = ToSink && !Buf.empty() ? ToSink->write(Buf) : std::string();
     L.lock();
     Written = Upto;
     if (Errno && Error.empty()) Error = std::strerror(Errno);
-    if (!SinkError.empty() && Error.empty()) Error = std::move(SinkError);
+    if (!SinkFailed.empty() && SinkError.empty()) SinkError = std::move(SinkFailed);
     Drained.notify_all();
     if (Stopping) return;
   }

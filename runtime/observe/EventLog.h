@@ -81,8 +81,10 @@ class EventLog {
   void emit(orch::ir::Json Event);
   /// Waits until every event emitted so far is written and flushed.
   void flush();
-  /// The first write error, if any ("" if none), after a flush().
+  /// The first error writing the file, if any ("" if none), after a flush().
   std::string error();
+  /// The first error the sink reported, if any ("" if none), after a flush().
+  std::string sinkError();
 
  private:
   EventLog(std::FILE *F, std::vector<std::string> Secrets);
@@ -112,7 +114,8 @@ class EventLog {
   bool WriterIdle = false;
   bool Urgent = false;  ///< An event was queued that wakes the writer at once.
   bool Stop = false;
-  std::string Error;
+  std::string Error;      ///< The file's first write error.
+  std::string SinkError;  ///< The sink's first error.
   std::thread Writer;  ///< Last: starts after the rest is initialised.
 };
 

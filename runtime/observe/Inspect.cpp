@@ -140,7 +140,12 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
       if (Ev == "run_start")
         OS << fmt::format("run {} of `{}`: {} steps\n", str(E, "run_id"), str(E, "plan"),
                           count(E, "steps"));
-      if (Ev == "events_dropped")  // the run's record keeps a bounded prefix
+      if (Ev == "events_dropped" && E.value("unwritten", false))
+        OS << fmt::format(
+            "note: {} events could not be written to the run's record (a state "
+            "store error); the record is incomplete\n",
+            count(E, "dropped"));
+      else if (Ev == "events_dropped")  // the run's record keeps a bounded prefix
         OS << fmt::format(
             "note: the run's record kept its first {} bytes of events; {} later "
             "events were not kept\n",

@@ -161,6 +161,11 @@ class PostgresStore : public StateStore {
   }
 
   llvm::Expected<std::string> events(llvm::StringRef RunId) override {
+    // A database only an older orchrt wrote has no orch_events: its runs
+    // kept no events.
+    auto T = query("SELECT to_regclass('orch_events') IS NOT NULL", {});
+    if (!T) return T.takeError();
+    if ((*T)->rows() != 1 || (*T)->text(0, 0) != "t") return std::string();
     auto R =
         query("SELECT lines FROM orch_events WHERE run_id=$1 ORDER BY chunk", {RunId});
     if (!R) return R.takeError();

@@ -184,6 +184,15 @@ class SqliteStore : public StateStore {
   }
 
   llvm::Expected<std::string> events(llvm::StringRef RunId) override {
+    // A store only an older orchrt wrote has no orch_events (a read-only
+    // open creates nothing): its runs kept no events.
+    {
+      Stmt T(Db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='orch_events'");
+      if (!T.ok()) return fail("prepare");
+      int Rc = T.step();
+      if (Rc == SQLITE_DONE) return std::string();
+      if (Rc != SQLITE_ROW) return fail("read events");
+    }
     Stmt S(Db, "SELECT lines FROM orch_events WHERE run_id=? ORDER BY chunk");
     if (!S.ok()) return fail("prepare");
     S.bind(1, RunId);
@@ -460,11 +469,14 @@ llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &P
   // The database holds every input and step output (a command may print a
   // secret): owner-only, also when the directory existed or another umask
   // made it. SQLite gives -wal and -shm the database's mode.
-  if (int Fd = ::open(Path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-      Fd >= 0) {
-    (void)::fchmod(Fd, 0600);
-    ::close(Fd);
-  }
+  //
+  // Never open() and close() the database file ourselves: closing any
+  // descriptor of it drops every POSIX lock this process holds on it, also
+  // those of another connection of this process (orchrt's event log keeps
+  // one beside the recorder's), and a concurrent writer then corrupts the
+  // database ("How To Corrupt An SQLite Database File", 2.2). So the mode
+  // is set by name: SQLite creates the file when it opens it, and nothing
+  // is written into it before the chmod below (init() comes after).
   for (const char *Suffix : {"-wal", "-shm"})
     (void)::chmod((Path + Suffix).c_str(), 0600);  // gone or not ours: no matter
   sqlite3 *Db = nullptr;
@@ -477,6 +489,10 @@ llvm::Expected<std::unique_ptr<StateStore>> openSqliteStore(const std::string &P
     return llvm::createStringError(
         fmt::format("cannot open the state store `{}`: {}", Path, Why));
   }
+  // A regular file only (not through a symbolic link), as before.
+  if (struct stat St; ::lstat(Path.c_str(), &St) == 0 && S_ISREG(St.st_mode) &&
+                      (St.st_mode & 0777) != 0600)
+    (void)::chmod(Path.c_str(), 0600);
   auto S = std::make_unique<SqliteStore>(Db, Path);
   if (llvm::Error E = S->init()) return E;
   return std::unique_ptr<StateStore>(std::move(S));

@@ -98,21 +98,36 @@ TEST(EventSink, PastItsCapTheSinkKeepsAPrefixAndRunEnd) {
   EXPECT_EQ(Lines[3]["event"], "run_end");
 }
 
-TEST(EventSink, AFailedAppendIsReportedOnceAndNotRetried) {
+TEST(EventSink, AFailedAppendIsReportedOnceAndLaterOnesAreStillTried) {
   int Calls = 0;
-  CappedSink S([&Calls](llvm::StringRef) {
-    ++Calls;
-    return llvm::createStringError("disk full");
+  std::string Got;
+  CappedSink S([&](llvm::StringRef Lines) -> llvm::Error {
+    if (++Calls == 1) return llvm::createStringError("disk full");
+    Got += Lines.str();
+    return llvm::Error::success();
   });
-  EXPECT_EQ(S.write("{\"event\":\"a\"}\n"), "disk full");
-  EXPECT_EQ(S.write("{\"event\":\"b\"}\n"), "");
-  EXPECT_EQ(Calls, 1);
-  // Through a log: the error reaches error(), as a file's would.
+  EXPECT_EQ(S.write("{\"event\":\"a\"}\n{\"event\":\"b\"}\n"), "disk full");
+  EXPECT_EQ(S.write("{\"event\":\"run_end\"}\n"), "");
+  EXPECT_EQ(Calls, 2);
+  // The lost lines are counted before the next that go in; run_end is kept.
+  std::vector<json> Lines;
+  for (llvm::StringRef Rest = Got; !Rest.empty();) {
+    auto [Line, Tail] = Rest.split('\n');
+    Rest = Tail;
+    Lines.push_back(json::parse(Line.str()));
+  }
+  ASSERT_EQ(Lines.size(), 2u);
+  EXPECT_EQ(Lines[0]["event"], "events_dropped");
+  EXPECT_EQ(Lines[0]["dropped"], 2);
+  EXPECT_EQ(Lines[0]["unwritten"], true);
+  EXPECT_EQ(Lines[1]["event"], "run_end");
+  // Through a log: the error reaches sinkError(), apart from the file's.
   auto Log = EventLog::withoutFile({});
   Log->setSink(std::make_unique<CappedSink>(
       [](llvm::StringRef) { return llvm::createStringError("the store is gone"); }));
   Log->emit(json{{"event", "run_end"}});
-  EXPECT_EQ(Log->error(), "the store is gone");
+  EXPECT_EQ(Log->sinkError(), "the store is gone");
+  EXPECT_EQ(Log->error(), "");
 }
 
 }  // namespace

@@ -21,7 +21,10 @@ MetricsPlace metricsPlace(const std::string &Flag, const plan::Plan &P,
   const plan::Monitoring *Mon = P.monitoring();
   if (!Mon || Mon->metrics_port() < 0) return M;
   std::string Host = Mon->metrics_host() ? Mon->metrics_host()->str() : "";
-  M.AllowRemote = !Host.empty();
+  // Loopback only, as --metrics: a plan.bin is shared, and whoever runs it
+  // did not choose to serve its metrics beyond this machine (a non-loopback
+  // metrics_host is a warning, and the run goes on without metrics).
+  M.AllowRemote = false;
   if (Host.empty()) Host = "127.0.0.1";
   bool V6 = Host.find(':') != std::string::npos && Host.front() != '[';
   M.Address =

@@ -21,7 +21,7 @@ namespace orch::tools {
 /// Where the run's metrics are served ("": nowhere).
 struct MetricsPlace {
   std::string Address;       ///< HOST:PORT
-  bool AllowRemote = false;  ///< config.yaml named a metrics_host.
+  bool AllowRemote = false;  ///< Never set: loopback only, from wherever.
   bool FromConfig = false;   ///< config.yaml, not --metrics or $ORCH_METRICS.
 };
 

@@ -627,6 +627,15 @@ int runPlan(const RunCommand &Cmd) {
                     : fmt::format("`{}` incomplete: {}", Cmd.EventsPath, E));
       Wrote = false;  // like a failed --out: exit 1
     }
+    // The copy in the run's record was not asked for (it comes with every
+    // state store): when a write to it fails, later batches and `run_end`
+    // are still tried (CappedSink), and the run's outcome stands.
+    if (std::string E = Events->sinkError(); !E.empty())
+      printDiag("orchrt", DiagKind::OutputFailed, "the event log in the run's record",
+                terminalSafe(fmt::format(
+                    "incomplete, the run is unaffected (--events FILE keeps a full "
+                    "copy): {}",
+                    E)));
   }
   // What the accounting could not do exactly, said once each.
   for (auto &[Kind, Msg] : Ledger.kindedWarnings())

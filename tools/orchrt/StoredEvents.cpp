@@ -101,7 +101,7 @@ std::optional<std::string> readEventLog(llvm::StringRef Tool, const std::string 
   if (Log->empty()) {
     printDiag(Cmd, DiagKind::EventLogUnreadable, Arg,
               "the run's record holds no events (it was recorded by an orchrt that "
-              "kept none)");
+              "kept none, or every write of them to the store failed)");
     return std::nullopt;
   }
   return std::move(*Log);
