@@ -83,6 +83,9 @@ class StepCommitter {
   virtual void itemDone(const std::string & /*Name*/, const orch::ir::Json & /*Result*/,
                         const std::string & /*InputHash*/,
                         std::optional<bool> /*GoesOn*/) {}
+  /// Whether itemDone() records anything: when not, the scheduler hashes
+  /// no item and no loop context.
+  virtual bool recordsItems() const { return true; }
 };
 
 /// The step-result cache (`cache:` on a step; runtime/state's Recorder).
@@ -415,7 +418,9 @@ class Scheduler : public ir::EvalScope {
   void recordItem(uint32_t K, const orch::ir::Json &Result,
                   std::optional<bool> GoesOn = std::nullopt);
   /// Items are recorded or taken over: loops keep Context and Chain.
-  bool tracksItems() const { return Opts.Commit || HadPresets; }
+  bool tracksItems() const {
+    return (Opts.Commit && Opts.Commit->recordsItems()) || HadPresets;
+  }
   /// Adds `while` loop \p R's newest iteration \p Result to its Chain.
   void chainIteration(LoopRun &R, const orch::ir::Json &Result) const;
   /// Starts items of loop \p L up to its limit; finishes the loop when

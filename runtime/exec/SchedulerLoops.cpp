@@ -187,7 +187,8 @@ std::string Scheduler::loopContext(uint32_t L) const {
 void Scheduler::recordItem(uint32_t K, const json &Result, std::optional<bool> GoesOn) {
   const Instance &X = Insts[K];
   auto It = Loops.find(X.Loop);
-  if (!Opts.Commit || X.Failed || It == Loops.end()) return;
+  if (!Opts.Commit || !Opts.Commit->recordsItems() || X.Failed || It == Loops.end())
+    return;
   Opts.Commit->itemDone(fmt::format("{}[{}]", nodePath(X.Loop), X.Item), Result,
                         itemHash(X.Loop, It->second, X.Item), GoesOn);
 }

@@ -76,6 +76,8 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   /// iteration's verdict in `goes_on`), in the next batch; not under `none`.
   void itemDone(const std::string &Name, const orch::ir::Json &Result,
                 const std::string &InputHash, std::optional<bool> GoesOn) override;
+  /// Not under `none`.
+  bool recordsItems() const override { return Strategy != CheckpointStrategy::None; }
   void lookup(const std::string &Key,
               std::function<void(std::optional<orch::ir::Json>)> Done) override;
 
