@@ -247,6 +247,39 @@ std::vector<std::string> secretsFromEnvironment() {
   return Out;
 }
 
+namespace {
+
+/// Values larger than this (JSON text, counted without building it) are
+/// not copied into an event: a step output or parameter that big is held
+/// by the run's result or its spill file, and a copy per event would undo
+/// the bounded memory of spilling (docs/observability.md §4).
+constexpr size_t EventValueLimit = size_t(1) << 20;
+
+/// Adds roughly the length of \p V's JSON text to \p Acc, stopping as soon
+/// as it passes \p Limit; true if it did.
+bool longerThan(const json &V, size_t Limit, size_t &Acc) {
+  if (V.is_string())
+    Acc += V.get_ref<const std::string &>().size() + 2;
+  else if (V.is_object() || V.is_array()) {
+    Acc += 2;
+    for (auto It = V.begin(); It != V.end() && Acc <= Limit; ++It) {
+      if (V.is_object()) Acc += It.key().size() + 4;
+      if (longerThan(*It, Limit, Acc)) return true;
+    }
+  } else
+    Acc += 8;
+  return Acc > Limit;
+}
+
+/// \p V, or a note saying how it was left out when it is too large.
+json boundedValue(const json &V) {
+  size_t Acc = 0;
+  if (!longerThan(V, EventValueLimit, Acc)) return V;
+  return json{{"omitted", "larger than 1 MiB: not copied into the event log"}};
+}
+
+}  // namespace
+
 void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                                    const std::string &) {
   if (Started.size() <= Step) Started.resize(Step + 1);
@@ -258,7 +291,13 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
          {"step", R.StepId},
          {"action", R.Action},
          {"attempt", R.Attempt},
-         {"parameters", R.Params}};
+         {"parameters", json::object()}};
+  json &Params = E["parameters"];
+  if (R.Params.is_object())
+    for (auto It = R.Params.begin(); It != R.Params.end(); ++It)
+      Params[It.key()] = boundedValue(*It);
+  else
+    Params = boundedValue(R.Params);
   if (!R.Model.empty()) E["model"] = R.Model;
   if (WaitedStep == Step) {  // from ready (dependencies, backoff) to this start
     E["queue_wait_ms"] = double(Waited.first.count()) / 1000;
@@ -279,7 +318,8 @@ void AttemptEvents::attemptEnded(uint32_t Step, unsigned Attempt,
                            std::chrono::steady_clock::now() - Started[Step].second)
                            .count();
   if (R.Ok) {
-    if (auto It = R.Fields.find("output"); It != R.Fields.end()) E["output"] = *It;
+    if (auto It = R.Fields.find("output"); It != R.Fields.end())
+      E["output"] = boundedValue(*It);
   } else {
     E["error"] = R.Error;
     E["retryable"] = R.Retryable;
