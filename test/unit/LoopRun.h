@@ -1,6 +1,7 @@
 //===- LoopRun.h - a plan compiled from YAML, run on virtual time -*- C++ -*-===//
 //
-// For the loop tests (SchedulerLoopsTest, SchedulerNestedLoopsTest): the
+// For the loop tests (SchedulerLoopsTest, SchedulerNestedLoopsTest,
+// SchedulerWhileTest): the
 // real compiler and scheduler on a FakeExecutor with a FakeRunner.
 //
 //===----------------------------------------------------------------------===//

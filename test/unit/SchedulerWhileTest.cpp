@@ -10,44 +10,18 @@
 
 #include <algorithm>
 
-#include "CompilePlan.h"
-#include "FakeExecutor.h"
-#include "FakeRunner.h"
-#include "runtime/exec/Scheduler.h"
+#include "LoopRun.h"
 
 using json = orch::ir::Json;
 using namespace orch;
 using namespace orch::runtime;
-using orch::testing::compile;
-using orch::testing::Compiled;
-using orch::testing::FakeExecutor;
-using orch::testing::FakeRunner;
 
 namespace {
 
-struct WhileRun {
-  FakeExecutor E;
-  FakeRunner R{E};
-  Compiled C;
-  std::unique_ptr<Scheduler> S;
-
-  WhileRun(const std::string &Yaml, unsigned Jobs, bool Run = true) {
-    C = compile(Yaml);
-    RunOptions O;
-    O.Jobs = Jobs;
-    O.RetryBase = std::chrono::milliseconds(10);
-    S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, json::object(), E, R, O);
-    if (!Run) return;
-    S->start();
-    E.runUntil([&] { return S->finished(); });
-  }
-  uint32_t index(const std::string &Id) const {
-    for (uint32_t I = 0; I < S->size(); ++I)
-      if (S->stepId(I) == Id) return I;
-    ADD_FAILURE() << "no step " << Id;
-    return 0;
-  }
-  const StepState &state(const std::string &Id) const { return S->state(index(Id)); }
+/// A LoopRun (the loop tests' fixture) that also counts a step's starts.
+struct WhileRun : orch::testing::LoopRun {
+  WhileRun(const std::string &Yaml, unsigned Jobs, bool Run = true)
+      : LoopRun(Yaml, Jobs, json::object(), nullptr, Run) {}
   long starts(const std::string &Name) const {
     return std::count(R.Starts.begin(), R.Starts.end(), Name);
   }
