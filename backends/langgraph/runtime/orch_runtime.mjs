@@ -437,14 +437,8 @@ function parseCheckpoint(text) {
   return text;
 }
 
-/**
- * `node run.mjs [--input k=v]... [--inputs FILE] [--model M] [--run-dir D]
- * [--out FILE] [-j N] [--state SPEC] [--checkpoint S]`. The last three are
- * orchrt's flags that change dispatch order or commit timing: `--state
- * none` runs as orchrt without a store (no step waits for a commit); any
- * other store behaves as orchrt's default one (run.mjs records nothing).
- */
-export async function main(graph, P, argv) {
+/** run.mjs's arguments (main); throws on a bad one. */
+function parseArgs(P, argv) {
   const opts = {};
   let out = null, file = null, state = null, checkpoint;
   const pairs = [];
@@ -463,8 +457,34 @@ export async function main(graph, P, argv) {
     else if (flag === "--checkpoint") checkpoint = parseCheckpoint(value());
     else throw new Error(`unknown argument ${a}`);
   }
+  // With edges a super-step runs its whole level: a -j below the widest
+  // level would have to hold steps back, which the graph cannot; refused
+  // (exit 2) rather than ignored.
+  if (opts.jobs !== undefined && P.wiring === "edges" && opts.jobs < P.widest)
+    throw new Error(`-j ${opts.jobs} is below the ${P.widest} steps of this graph's widest level: an ` +
+      "exported graph wired by edges runs a level's steps together; use -j " + P.widest + " or more");
   if (state === "none") opts.checkpoint = "none";
   else if (checkpoint !== undefined) opts.checkpoint = checkpoint;
+  return { opts, out, file, pairs };
+}
+
+/**
+ * `node run.mjs [--input k=v]... [--inputs FILE] [--model M] [--run-dir D]
+ * [--out FILE] [-j N] [--state SPEC] [--checkpoint S]`. The last three are
+ * orchrt's flags that change dispatch order or commit timing: `--state
+ * none` runs as orchrt without a store (no step waits for a commit); any
+ * other store behaves as orchrt's default one (run.mjs records nothing).
+ */
+export async function main(graph, P, argv) {
+  let args;
+  try {
+    args = parseArgs(P, argv);
+  } catch (e) {
+    process.stderr.write(`run.mjs: error: ${e.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { opts, out, file, pairs } = args;
   // As orchrt: the file first, then --input pairs; every problem reported.
   const given = newMap(), errors = [];
   if (file !== null) {
