@@ -62,6 +62,7 @@ SUBPIPELINES = {
         "  - id: twice",
         "    action: echo",
         "    parameters: {message: \"{{ steps.shout.output }} {{ steps.shout.output }}\"}",
+        "    dependencies: [shout]",
     ]) + "\n",
 }
 # orchrt's scheduling flags, run.mjs mirrors them: `--state none` (no store:
