@@ -14,7 +14,8 @@ parallel steps may ask in any order).
 Usage: parity.py ORCHC ORCHRT [--random COUNT SEED] PIPELINE... ; with
 --random, also COUNT randomized failure and skip pipelines of random_dags.py
 (generated from SEED at test time). A pipeline's arguments for both
-runs (`--input k=v`, `--model m`) and for the export
+runs (`--input k=v`, `--model m`, orchrt's `-j N`, `--state none`,
+`--checkpoint S`) and for the export
 (`--allow-unsandboxed-shell`) come from its `# parity:` comment line, or
 from EXAMPLE_ARGS for the bundled examples. Prints one line a pipeline;
 exits 1 on any difference. Without node or the packages: "not run".
@@ -160,11 +161,14 @@ def check(orchc, orchrt, src, tmp):
     # orchrt's default run mode, pinned: it records the run in runs.db of a
     # state directory of its own (new for each pipeline, never the user's
     # shared ~/.local/state/orch), whose acknowledgements decide which steps
-    # are ready first (docs/backends/langgraph.md, Readiness order). A
-    # `--state`, `--state-dir`, `--checkpoint` or `--no-cache` in a
-    # `# parity:` line would change it: refused.
-    for a in run_args:
-        if a.split("=")[0] in ("--state", "--state-dir", "--checkpoint", "--no-cache"):
+    # are ready first (docs/backends/langgraph.md, Readiness order). run.mjs
+    # mirrors `-j N`, `--state none` (no store) and `--checkpoint S`; another
+    # `--state`, a `--state-dir` or `--no-cache` in a `# parity:` line would
+    # change the pinned store: refused.
+    for i, a in enumerate(run_args):
+        flag = a.split("=")[0]
+        value = a.split("=", 1)[1] if "=" in a else (run_args[i + 1] if i + 1 < len(run_args) else "")
+        if flag in ("--state-dir", "--no-cache") or (flag == "--state" and value != "none"):
             return f"{name}: `# parity:` may not set {a} (parity.py pins orchrt's run mode)"
     for var in ("XDG_STATE_HOME", "ORCH_STATE_DIR"):
         env.pop(var, None)
@@ -248,6 +252,7 @@ def main():
                 pipelines.append(os.path.join(folder, name + ".yaml"))
                 with open(pipelines[-1], "w") as f:
                     f.write(text)
+            random_dags.write_subpipelines(folder)  # what their `action: pipeline` steps call
         for src in pipelines:
             why = check(orchc, orchrt, src, tmp)
             if why:

@@ -5,8 +5,10 @@
 // Run by ctest `langgraph-schedule`; exits 1 on the first failure.
 import assert from "node:assert/strict";
 import { failed, test } from "./harness.mjs";
-import { acquireGroup, dropContext, heldContexts, newContext, publish, runContext } from "../../backends/langgraph/runtime/orch_schedule.mjs";
-import { awaitTurn, pump, registerStep, settled } from "../../backends/langgraph/runtime/orch_failures.mjs";
+import {
+  acquireGroup, dropContext, heldContexts, newContext, parkOnGroup, publish, runContext, tryGroup,
+} from "../../backends/langgraph/runtime/orch_schedule.mjs";
+import { awaitTurn, parkUntilTurn, pump, registerStep, settled } from "../../backends/langgraph/runtime/orch_failures.mjs";
 
 const flush = () => new Promise((r) => setImmediate(r));
 const P = {
@@ -201,6 +203,44 @@ await test("requests_per_minute with burst 2: two at once, the third waits for a
   assert.equal(third, false, "a third start within the burst's second");
   ac.abort(new Error("stop"));
   await assert.rejects(p, /stop/);
+});
+
+await test("readiness: a step its group refuses parks without a -j slot and rejoins the ready queue by orchrt's key", async () => {
+  // -j 2; `g1` and `g2` share a group of max_concurrent 1; `x` has none.
+  const specs = [spec("g1", 0, 9), spec("g2", 1, 9), spec("x", 2, 0), spec("y", 3, 5)];
+  const Q = { ...queued(specs, 2), groups: [P.groups[0]] };
+  const ctx = newContext(Q);
+  const began = [];
+  const turns = specs.map((s) => awaitTurn(Q, ctx, s, 1, null).then((end) => (began.push(s.id), end)));
+  // `g1` is admitted within its turn and holds a slot (as orch_runtime.mjs's attempt does).
+  const endG1 = await turns[0];
+  const releaseG1 = tryGroup(ctx, 0);
+  assert.ok(releaseG1, "an empty group refused `g1`");
+  ctx.running = 1;
+  endG1();
+  // `g2` is refused: it parks, holding no slot, so `y` begins (-j 2).
+  const endG2 = await turns[1];
+  assert.equal(tryGroup(ctx, 0), null, "the group admitted a second attempt");
+  endG2();
+  const parked = parkUntilTurn(Q, ctx, specs[1], (wake) => parkOnGroup(ctx, 0, wake), null).then((end) => (began.push("g2 again"), end));
+  pump(Q, ctx);
+  const endY = await turns[3];
+  ctx.running = 2;  // `y` holds the second slot: `x` waits
+  endY();
+  await flush();
+  assert.deepEqual(began, ["g1", "g2", "y"], "the parked step held a -j slot");
+  // `g1` ends: the freed group slot puts `g2` back into the queue, where
+  // its longer path goes before `x`.
+  releaseG1();
+  ctx.running = 1;
+  await flush();
+  assert.deepEqual(began, ["g1", "g2", "y"], "the woken step began before the releasing step pumped");
+  pump(Q, ctx);
+  const endAgain = await parked;
+  assert.ok(tryGroup(ctx, 0), "the woken step was refused again");
+  endAgain();
+  await turns[2];
+  assert.deepEqual(began, ["g1", "g2", "y", "g2 again", "x"]);
 });
 
 process.exitCode = failed() ? 1 : 0;

@@ -179,7 +179,8 @@ function pop(heap) {
 /**
  * Resolves when step \p spec may begin (attempt \p attempt), to the
  * function that ends its turn: once its dependencies settled, every node
- * joined, and the queue pops it (orchrt's key; at most \p P.jobs attempts
+ * joined, and the queue pops it (orchrt's key; at most -j attempts (run.mjs's
+ * `-j`, else \p P.jobs)
  * running unless the run stopped). Rejects when \p signal aborts.
  */
 export function awaitTurn(P, ctx, spec, attempt, signal) {
@@ -207,17 +208,50 @@ export function awaitTurn(P, ctx, spec, attempt, signal) {
 }
 
 /**
+ * Step \p spec, refused by its resource group, parks on it through \p park
+ * (parkOnGroup in orch_schedule.mjs) holding no -j slot, as orchrt parks
+ * it; woken, it rejoins the ready queue (orchrt's pushReady) and competes
+ * with the other ready steps by orchrt's key. Resolves to the function that
+ * ends its new turn; rejects when \p signal aborts.
+ */
+export function parkUntilTurn(P, ctx, spec, park, signal) {
+  const q = queueOf(ctx);
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
+    const entry = { spec, resolve: null };
+    let unpark = () => {};
+    const forget = onAbort(signal, () => {
+      entry.resolve = null;
+      unpark();
+      reject(signal.reason ?? new Error("aborted"));
+    });
+    entry.resolve = (endTurn) => {
+      forget();
+      resolve(endTurn);
+    };
+    unpark = park((byTimer) => {
+      push(q.heap, entry);
+      // A freed slot's owner pumps after its settle (its dependents join
+      // first, as in orchrt's dispatch); a token timer's wake-up pumps now.
+      if (byTimer) pump(P, ctx);
+    });
+  });
+}
+
+/**
  * Whether orchrt releases the dependents of step \p spec, settled with
  * \p record, only once its state store made the record durable: a
  * completion, or a failure its dependents run after (`continue`), under
- * the plan's checkpoint strategy (`every_step`: all; `adaptive`: all but
- * the local built-in actions; `none`: none). orchrt's default run has a
- * state store; the export assumes one.
+ * the checkpoint strategy (run.mjs's `--checkpoint`, else the plan's;
+ * `every_step`: all; `adaptive`: all but the local built-in actions;
+ * `none`: none). orchrt's default run has a state store; run.mjs's
+ * `--state none` runs as orchrt's without one (strategy `none`).
  */
-function waitsForCommit(P, spec, record) {
+function waitsForCommit(P, ctx, spec, record) {
   const runsDependents = record.status === "completed" || (record.status === "failed" && spec.onFailure === "continue");
-  if (!runsDependents || P.checkpoint === "none") return false;
-  return P.checkpoint !== "adaptive" || !spec.local;
+  const strategy = ctx.checkpoint ?? P.checkpoint;
+  if (!runsDependents || strategy === "none") return false;
+  return strategy !== "adaptive" || !spec.local;
 }
 
 /**
@@ -229,7 +263,7 @@ function waitsForCommit(P, spec, record) {
 export function settled(P, ctx, spec, record) {
   const q = ctx.queue;
   if (!q) return;
-  if (waitsForCommit(P, spec, record)) q.commits.push(spec.id);
+  if (waitsForCommit(P, ctx, spec, record)) q.commits.push(spec.id);
   else release(P, q, spec.id);
 }
 
@@ -249,7 +283,7 @@ export function pump(P, ctx) {
   const q = ctx.queue;
   if (!q || !q.open || q.turn) return;
   for (;;) {
-    while (q.heap.length && (ctx.runError || (ctx.running ?? 0) < P.jobs)) {
+    while (q.heap.length && (ctx.runError || (ctx.running ?? 0) < (ctx.jobs ?? P.jobs))) {
       const e = pop(q.heap);
       if (!e.resolve) continue;  // its invoke was aborted
       q.turn = true;

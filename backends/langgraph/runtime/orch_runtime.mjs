@@ -9,9 +9,12 @@ import * as fs from "node:fs";
 import { ACTIONS } from "./orch_actions.mjs";
 import { runModelStep } from "./orch_models.mjs";
 import {
-  abandonRetries, admitInOrder, awaitTurn, enterBackoff, pump, registerStep, settled, skipDependents, stopRun, whenIdle,
+  abandonRetries, admitInOrder, awaitTurn, enterBackoff, parkUntilTurn, pump, registerStep, settled, skipDependents, stopRun,
+  whenIdle,
 } from "./orch_failures.mjs";
-import { acquireGroup, dropContext, newContext, onAbort, publish, runContext } from "./orch_schedule.mjs";
+import {
+  acquireGroup, dropContext, newContext, onAbort, parkOnGroup, publish, runContext, tryGroup,
+} from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
 export * as E from "./orch_eval.mjs";
@@ -222,16 +225,26 @@ export function step(P, spec) {
     }
     let res;
     let release = null;
-    // The attempt holds one of orchrt's -j slots until it ends.
-    ctx.running = (ctx.running ?? 0) + 1;
+    let holdsSlot = false;
     try {
+      // Under readiness the group admits the attempt within its turn
+      // (orchrt's admit); refused, the step parks on the group holding no
+      // -j slot, and rejoins the ready queue when the group wakes it.
+      if (P.wiring !== "edges")
+        while (!ctx.runError && !(release = tryGroup(ctx, spec.group))) {
+          turn.end();
+          turn.end = await parkUntilTurn(P, ctx, spec, (wake) => parkOnGroup(ctx, spec.group, wake), config?.signal);
+        }
+      // The attempt holds one of orchrt's -j slots until it ends.
+      ctx.running = (ctx.running ?? 0) + 1;
+      holdsSlot = true;
       // orchrt finishes the local built-in actions (`spec.local`, from
       // ir/Actions.cpp's ActionInfo::Local: echo, transform, file.read,
-      // file.write, pipeline) within the step's start; for the others, or a
-      // group to wait for, the next step begins now.
-      if (spec.group !== null || !spec.local) turn.end();
-      // The step's resource group admits the attempt (orchrt's ResourceGroups).
-      release = await acquireGroup(ctx, spec.group, config?.signal);
+      // file.write, pipeline) within the step's start; for the others, or
+      // (edges) a group to wait for, the next step begins now.
+      if (!spec.local || (P.wiring === "edges" && spec.group !== null)) turn.end();
+      // With edges the step's resource group admits the attempt here.
+      if (P.wiring === "edges") release = await acquireGroup(ctx, spec.group, config?.signal);
       // The run failed or stopped while the step was parked on its group:
       // orchrt never starts it (its final sweep: "not started"), and sends
       // no model request (review 6, finding 2).
@@ -245,7 +258,7 @@ export function step(P, spec) {
       res = { ok: false, retryable: false, error: `the action failed: ${e?.message ?? String(e)}` };
     } finally {
       release?.();
-      ctx.running--;
+      if (holdsSlot) ctx.running--;
     }
     if (res.notStarted) return skipped(`not started: ${res.notStarted}`);
     if (res.deadline) {
@@ -350,6 +363,10 @@ export const lastWins = (a, b) => b ?? a;
 export async function run(graph, P, inputs, opts = {}) {
   const runDir = fs.realpathSync(opts.runDir ?? process.cwd());
   const ctx = newContext(P, { runDir, model: opts.model ?? "", fromRun: true, deadline: null, deadlineError: "" });
+  // orchrt's scheduling flags (main): -j, and the checkpoint strategy that
+  // `--state none` (no store: nothing to wait for) or `--checkpoint` gives.
+  if (opts.jobs !== undefined) ctx.jobs = opts.jobs;
+  if (opts.checkpoint !== undefined) ctx.checkpoint = opts.checkpoint;
   let deadlineTimer = null;
   if (P.timeoutS !== null && P.timeoutS !== undefined) {
     // context.timeout: running steps fail, the others do not start.
@@ -407,20 +424,67 @@ export async function run(graph, P, inputs, opts = {}) {
   return report;
 }
 
-/** `node run.mjs [--input k=v]... [--inputs FILE] [--model M] [--run-dir D] [--out FILE]`. */
-export async function main(graph, P, argv) {
+/** orchrt's `-j N` (also `-jN`, `--jobs N`): at least 1. */
+function parseJobs(text) {
+  if (!/^[0-9]+$/.test(text ?? "") || Number(text) < 1) throw new Error(`-j ${text ?? ""}: -j must be at least 1`);
+  return Number(text);
+}
+
+/** orchrt's `--checkpoint S`. */
+function parseCheckpoint(text) {
+  if (!["every_step", "adaptive", "none"].includes(text))
+    throw new Error(`--checkpoint \`${text ?? ""}\`: expected \`every_step\`, \`adaptive\` or \`none\``);
+  return text;
+}
+
+/** run.mjs's arguments (main); throws on a bad one. */
+function parseArgs(P, argv) {
   const opts = {};
-  let out = null, file = null;
+  let out = null, file = null, state = null, checkpoint;
   const pairs = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], next = () => argv[++i];
-    if (a === "--input") pairs.push(next());
-    else if (a === "--inputs") file = next();
-    else if (a === "--model") opts.model = next();
-    else if (a === "--run-dir") opts.runDir = next();
-    else if (a === "--out") out = next();
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = () => inline ?? next();
+    if (flag === "--input") pairs.push(value());
+    else if (flag === "--inputs") file = value();
+    else if (flag === "--model") opts.model = value();
+    else if (flag === "--run-dir") opts.runDir = value();
+    else if (flag === "--out") out = value();
+    else if (flag === "-j" || flag === "--jobs") opts.jobs = parseJobs(value());
+    else if (/^-j[0-9]+$/.test(flag)) opts.jobs = parseJobs(flag.slice(2));
+    else if (flag === "--state") state = value();
+    else if (flag === "--checkpoint") checkpoint = parseCheckpoint(value());
     else throw new Error(`unknown argument ${a}`);
   }
+  // With edges a super-step runs its whole level: a -j below the widest
+  // level would have to hold steps back, which the graph cannot; refused
+  // (exit 2) rather than ignored.
+  if (opts.jobs !== undefined && P.wiring === "edges" && opts.jobs < P.widest)
+    throw new Error(`-j ${opts.jobs} is below the ${P.widest} steps of this graph's widest level: an ` +
+      "exported graph wired by edges runs a level's steps together; use -j " + P.widest + " or more");
+  if (state === "none") opts.checkpoint = "none";
+  else if (checkpoint !== undefined) opts.checkpoint = checkpoint;
+  return { opts, out, file, pairs };
+}
+
+/**
+ * `node run.mjs [--input k=v]... [--inputs FILE] [--model M] [--run-dir D]
+ * [--out FILE] [-j N] [--state SPEC] [--checkpoint S]`. The last three are
+ * orchrt's flags that change dispatch order or commit timing: `--state
+ * none` runs as orchrt without a store (no step waits for a commit); any
+ * other store behaves as orchrt's default one (run.mjs records nothing).
+ */
+export async function main(graph, P, argv) {
+  let args;
+  try {
+    args = parseArgs(P, argv);
+  } catch (e) {
+    process.stderr.write(`run.mjs: error: ${e.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { opts, out, file, pairs } = args;
   // As orchrt: the file first, then --input pairs; every problem reported.
   const given = newMap(), errors = [];
   if (file !== null) {

@@ -144,7 +144,7 @@ export function publish(P, ctx, id, record) {
 
 function newGroups(limits) {
   return limits.map((l) => ({
-    ...l, running: 0, parked: [],
+    ...l, running: 0, parked: [], timer: null,
     perMs: l.requestsPerMinute ? l.requestsPerMinute / 60000 : 0,
     capacity: Math.max(1, l.burst ?? 0), tokens: Math.max(1, l.burst ?? 0), refilledAt: null,
   }));
@@ -161,6 +161,47 @@ function tryAcquire(g, now) {
   }
   g.running++;
   return { granted: true };
+}
+
+/**
+ * orchrt's admit under per-step readiness (Scheduler::admit): the release
+ * function if resource group \p index admits one attempt now (none: at
+ * once), else null and the step parks on the group (parkOnGroup) without
+ * a -j slot. A token not yet due arms the group's one timer, which wakes
+ * every step parked on it (orchrt's GroupTimers).
+ */
+export function tryGroup(ctx, index) {
+  if (index === null || index === undefined) return () => {};
+  const g = ctx.groups[index];
+  const a = tryAcquire(g, Date.now());
+  if (a.granted)
+    return () => {
+      g.running--;
+      // A freed slot wakes as many parked steps as the group has free slots.
+      const free = g.maxConcurrent ? Math.max(0, g.maxConcurrent - g.running) : g.parked.length;
+      for (const w of g.parked.splice(0, free)) w.wake(false);
+    };
+  if (a.retryMs !== null && !g.timer)
+    g.timer = setTimeout(() => {
+      g.timer = null;
+      for (const w of g.parked.splice(0)) w.wake(true);
+    }, a.retryMs);
+  return null;
+}
+
+/**
+ * Parks a step on resource group \p index (orchrt's Groups.park): \p wake
+ * is called synchronously once when the group frees a slot (false: the
+ * releasing step's node pumps the ready queue after its own settle) or its
+ * token timer fires (true). Returns the function that unparks it unwoken.
+ */
+export function parkOnGroup(ctx, index, wake) {
+  const g = ctx.groups[index];
+  const waiter = { wake };
+  g.parked.push(waiter);
+  return () => {
+    g.parked = g.parked.filter((w) => w !== waiter);
+  };
 }
 
 /**
