@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "llvm/ADT/StringRef.h"
@@ -31,6 +32,14 @@ struct Usage {
     Unreported += O.Unreported;
     return *this;
   }
+};
+
+/// A provider's circuit breaker (Client.h) as a call left it; the values
+/// are those of the `orch_circuit_breaker_state` metric.
+enum class BreakerState : uint8_t {
+  Closed = 0,    ///< Requests go out.
+  Open = 1,      ///< Requests fail fast until the cooldown ends.
+  HalfOpen = 2,  ///< The cooldown ended: the next request is the trial.
 };
 
 /// A call about to be made.
@@ -74,6 +83,9 @@ struct CallEnd {
   /// Tokens is already an estimate (a fused request without `usage`, its
   /// estimate split across the parts): charged as is, marked estimated.
   bool Estimated = false;
+  /// The provider's breaker when the call ended (chat() sets it; unset for
+  /// a batch's items, which do not pass the breaker).
+  std::optional<BreakerState> Breaker;
 };
 
 /// An observer refused a call (a budget is spent): final, not retried.

@@ -51,6 +51,12 @@ bool CircuitBreaker::isOpen(Clock::TimePoint Now) {
   return Open && Now < OpenUntil;
 }
 
+BreakerState CircuitBreaker::state(Clock::TimePoint Now) {
+  std::lock_guard<std::mutex> L(M);
+  if (!Open) return BreakerState::Closed;
+  return Now < OpenUntil ? BreakerState::Open : BreakerState::HalfOpen;
+}
+
 // --- Client ---------------------------------------------------------------
 
 bool isReasoningModel(llvm::StringRef Model) {
@@ -393,6 +399,7 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   End.Attempts = Attempts;
   End.Latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - T0);
   End.Ok = bool(Out);
+  End.Breaker = Breaker.state(Clk.now());
   if (Out) {
     End.ResponseModel = Out->ResponseModel;
     End.Answer = Out->Structured ? Out->Structured->dump(-1, ' ', false,

@@ -142,6 +142,8 @@ class CircuitBreaker {
   void onSuccess();
   void onFailure(Clock::TimePoint Now);
   bool isOpen(Clock::TimePoint Now);
+  /// Closed, open (cooldown running) or half-open (cooldown over) at \p Now.
+  BreakerState state(Clock::TimePoint Now);
 
  private:
   std::mutex M;

@@ -290,9 +290,11 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     }
   }
   Settled.notify_all();
-  if (Meters)
+  if (Meters) {
     Meters->modelCall(S.Model, S.Provider, MetricIn, MetricOut, MetricCost, MetricRetries,
                       E.Ok);
+    if (E.Breaker) Meters->breakerState(S.Provider, unsigned(*E.Breaker));
+  }
   if (Trace) Trace->modelCall(S, E, MetricIn, MetricOut, MetricCost, WasEstimated);
   if (Events) Events->emit(std::move(Event));
 }

@@ -122,6 +122,11 @@ void Metrics::modelCall(llvm::StringRef Model, llvm::StringRef Provider,
   S.CostUsd += CostUsd;
 }
 
+void Metrics::breakerState(llvm::StringRef Provider, unsigned State) {
+  std::lock_guard<std::mutex> L(M);
+  Breakers[{Provider.str()}] = State;
+}
+
 std::string Metrics::render() const {
   std::lock_guard<std::mutex> L(M);
   std::string Out;
@@ -191,6 +196,11 @@ std::string Metrics::render() const {
   ModelFamily("orch_model_cost_usd_total",
               "Cost of model calls in USD (registry prices).",
               [](const ModelSpend &S) { return S.CostUsd; });
+  family(Out, "orch_circuit_breaker_state", "gauge",
+         "Each provider's circuit breaker as its latest model call left it: 0 closed, "
+         "1 open, 2 half-open.");
+  for (const auto &[K, V] : Breakers)
+    Out += fmt::format("orch_circuit_breaker_state{} {}\n", labels({"provider"}, K), V);
   return Out;
 }
 

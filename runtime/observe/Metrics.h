@@ -48,6 +48,9 @@ class Metrics {
   /// A model call ended (after its retries).
   void modelCall(llvm::StringRef Model, llvm::StringRef Provider, uint64_t InputTokens,
                  uint64_t OutputTokens, double CostUsd, unsigned Retries, bool Ok);
+  /// \p Provider's circuit breaker is in \p State (0 closed, 1 open, 2
+  /// half-open: llm::BreakerState) as its latest model call left it.
+  void breakerState(llvm::StringRef Provider, unsigned State);
   /// The text exposition (format 0.0.4), sorted, one family at a time.
   std::string render() const;
 
@@ -79,6 +82,7 @@ class Metrics {
   std::map<Key, Summary> QueueWait;          ///< action
   std::map<Key, Summary> GroupWait;          ///< group
   std::map<Key, ModelSpend> Models;          ///< model, provider
+  std::map<Key, uint64_t> Breakers;          ///< provider
 };
 
 /// Feeds a Metrics from the scheduler's events: attempts, retries, waits

@@ -280,7 +280,12 @@ TEST(LlmClient, CircuitBreakerFailsFastThenRecovers) {
   ASSERT_FALSE(bool(R));
   EXPECT_NE(llvm::toString(R.takeError()).find("circuit open"), std::string::npos);
   EXPECT_EQ(T.Seen.size(), 2u);  // the third never left
-  Clk.T += 11s;                  // cooldown over: one trial goes out
+  CircuitBreaker B(1, 10s);
+  EXPECT_EQ(B.state(Clk.T), BreakerState::Closed);
+  B.onFailure(Clk.T);
+  EXPECT_EQ(B.state(Clk.T), BreakerState::Open);
+  EXPECT_EQ(B.state(Clk.T + 11s), BreakerState::HalfOpen);
+  Clk.T += 11s;  // cooldown over: one trial goes out
   T.answer(200, openaiAnswer(R"({"value":"deep"})"));
   EXPECT_TRUE(ok(C.chat(structured())));
   T.answer(200, openaiAnswer(R"({"value":"deep"})"));

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "runtime/llm/Client.h"
 #include "runtime/observe/Ledger.h"
 #include "runtime/observe/Metrics.h"
 
@@ -115,6 +116,75 @@ TEST(Metrics, TheLedgerCountsEachModelCall) {
   EXPECT_TRUE(has(T, "orch_model_retries_total{model=\"gpt-4o\",provider=\"openai\"} 1"));
   EXPECT_TRUE(
       has(T, "orch_model_cost_usd_total{model=\"gpt-4o\",provider=\"openai\"} 16"));
+}
+
+/// Answers every request with Status (an empty answer when 200).
+class StatusTransport : public orch::llm::HttpTransport {
+ public:
+  long Status = 500;
+  llvm::Expected<orch::llm::HttpResponse> post(const orch::llm::HttpRequest &) override {
+    return orch::llm::HttpResponse{
+        Status, {}, R"({"choices":[{"message":{"content":"ok"}}]})"};
+  }
+};
+
+/// Time that moves only when the test moves it (or the client sleeps).
+class StillClock : public orch::llm::Clock {
+ public:
+  TimePoint T{};
+  TimePoint now() override { return T; }
+  void sleepFor(std::chrono::milliseconds D) override { T += D; }
+};
+
+TEST(Metrics, CircuitBreakerStateFollowsTheProvidersCalls) {
+  using namespace std::chrono_literals;
+  StatusTransport Net;
+  StillClock Clk;
+  orch::llm::ProviderConfig P;
+  P.Name = "local";
+  P.BaseUrl = "http://127.0.0.1:9/v1";
+  P.MaxRetries = 0;
+  P.BreakerThreshold = 2;
+  P.BreakerCooldown = 10s;
+  orch::llm::Client C(
+      P, Net, Clk, [](const std::string &) { return std::nullopt; }, 1);
+  Ledger L([](const std::string &) { return std::pair<double, double>{0, 0}; });
+  Metrics M;
+  L.setMetrics(&M);
+  orch::llm::ChatRequest R;
+  R.Model = "m";
+  R.Prompt = "hi";
+  R.Observer = &L;
+  auto Call = [&] {
+    llvm::Expected<orch::llm::ChatResponse> Out = C.chat(R);
+    if (!Out) llvm::consumeError(Out.takeError());
+    return "\n" + M.render();
+  };
+  std::string T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "# TYPE orch_circuit_breaker_state gauge")) << T;
+  EXPECT_EQ(T.find("orch_circuit_breaker_state{"), std::string::npos) << T;
+  T = Call();  // one failure of two: still closed
+  EXPECT_TRUE(has(T, "orch_circuit_breaker_state{provider=\"local\"} 0")) << T;
+  T = Call();  // the second opens it
+  EXPECT_TRUE(has(T, "orch_circuit_breaker_state{provider=\"local\"} 1")) << T;
+  T = Call();  // refused while open: still open
+  EXPECT_TRUE(has(T, "orch_circuit_breaker_state{provider=\"local\"} 1")) << T;
+  Clk.T += 11s;
+  Net.Status = 200;
+  T = Call();  // the trial succeeds: closed again
+  EXPECT_TRUE(has(T, "orch_circuit_breaker_state{provider=\"local\"} 0")) << T;
+  // One sample a provider, labelled from the registry's name only.
+  EXPECT_EQ(T.find("orch_circuit_breaker_state{provider=\"local\"}"),
+            T.rfind("orch_circuit_breaker_state{provider=\"local\"}"));
+}
+
+TEST(Metrics, BreakerStatesRenderAsNumbers) {
+  Metrics M;
+  M.breakerState("openai", unsigned(orch::llm::BreakerState::HalfOpen));
+  M.breakerState("anthropic", unsigned(orch::llm::BreakerState::Open));
+  std::string T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "orch_circuit_breaker_state{provider=\"anthropic\"} 1")) << T;
+  EXPECT_TRUE(has(T, "orch_circuit_breaker_state{provider=\"openai\"} 2")) << T;
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {
