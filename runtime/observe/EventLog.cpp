@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "ir/Secrets.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/xxhash.h"
 #include "runtime/observe/Redact.h"
@@ -139,7 +140,8 @@ void EventLog::addSecrets(const std::vector<std::string> &More) {
 
 size_t approxBytes(const json &J) {
   size_t Bytes = 0;
-  std::vector<const json *> Todo{&J};
+  // On the stack for an event's usual few nodes: no allocation an event.
+  llvm::SmallVector<const json *, 32> Todo{&J};
   while (!Todo.empty()) {
     const json *N = Todo.back();
     Todo.pop_back();
@@ -278,6 +280,15 @@ json boundedValue(const json &V) {
   return json{{"omitted", "larger than 1 MiB: not copied into the event log"}};
 }
 
+/// An empty object with room for \p Keys members: an event's members are
+/// added one by one, and the object's vector would otherwise grow (and
+/// move its members) several times an event on the run's thread.
+json eventObject(size_t Keys) {
+  json O = json::object();
+  O.get_ptr<json::object_t *>()->reserve(Keys);
+  return O;
+}
+
 }  // namespace
 
 void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
@@ -287,17 +298,19 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
   // The parameters are copied: the writer thread redacts them by name
   // (EventLog::format) before anything else sees them, and adds
   // `input_hash`, the hash of what it logs (loggedInputHash).
-  json E{{"event", "attempt_start"},
-         {"step", R.StepId},
-         {"action", R.Action},
-         {"attempt", R.Attempt},
-         {"parameters", json::object()}};
+  json E = eventObject(10);  // with t_ms and input_hash
+  E["event"] = "attempt_start";
+  E["step"] = R.StepId;
+  E["action"] = R.Action;
+  E["attempt"] = R.Attempt;
   json &Params = E["parameters"];
-  if (R.Params.is_object())
+  if (R.Params.is_object()) {
+    Params = eventObject(R.Params.size());
     for (auto It = R.Params.begin(); It != R.Params.end(); ++It)
       Params[It.key()] = boundedValue(*It);
-  else
+  } else {
     Params = boundedValue(R.Params);
+  }
   if (!R.Model.empty()) E["model"] = R.Model;
   if (WaitedStep == Step) {  // from ready (dependencies, backoff) to this start
     E["queue_wait_ms"] = double(Waited.first.count()) / 1000;
@@ -309,10 +322,11 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
 
 void AttemptEvents::attemptEnded(uint32_t Step, unsigned Attempt,
                                  const runtime::ActionResult &R) {
-  json E{{"event", "attempt_end"},
-         {"step", Step < Started.size() ? Started[Step].first : std::to_string(Step)},
-         {"attempt", Attempt},
-         {"status", R.Ok ? "completed" : "failed"}};
+  json E = eventObject(8);
+  E["event"] = "attempt_end";
+  E["step"] = Step < Started.size() ? Started[Step].first : std::to_string(Step);
+  E["attempt"] = Attempt;
+  E["status"] = R.Ok ? "completed" : "failed";
   if (Step < Started.size())
     E["duration_ms"] = std::chrono::duration<double, std::milli>(
                            std::chrono::steady_clock::now() - Started[Step].second)

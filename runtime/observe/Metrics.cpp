@@ -50,9 +50,10 @@ void family(std::string &Out, llvm::StringRef Name, llvm::StringRef Type,
                      Type.str());
 }
 
+/// A counter family: \p Values maps label values to counts.
+template <class Map>
 void counters(std::string &Out, llvm::StringRef Name, llvm::StringRef Help,
-              const std::vector<llvm::StringRef> &Names,
-              const std::map<std::vector<std::string>, uint64_t> &Values) {
+              const std::vector<llvm::StringRef> &Names, const Map &Values) {
   family(Out, Name, "counter", Help);
   for (const auto &[K, V] : Values)
     Out += fmt::format("{}{} {}\n", Name.str(), labels(Names, K), V);
@@ -68,7 +69,7 @@ void Metrics::runStarted(llvm::StringRef PlanName, size_t N) {
 
 void Metrics::stepSettled(llvm::StringRef Action, llvm::StringRef Status) {
   std::lock_guard<std::mutex> L(M);
-  ++StepsByStatus[{Action.str(), Status.str()}];
+  ++slot(StepsByStatus, {Action, Status});
 }
 
 void Metrics::attemptStarted(llvm::StringRef) {
@@ -81,9 +82,9 @@ void Metrics::attemptEnded(llvm::StringRef Action, bool Ok, double Seconds) {
   // lookup (a cache hit ends no attempt). It ran nothing: not counted.
   if (Seconds < 0) return;
   std::lock_guard<std::mutex> L(M);
-  ++AttemptsByStatus[{Action.str(), Ok ? "completed" : "failed"}];
+  ++slot(AttemptsByStatus, {Action, Ok ? "completed" : "failed"});
   if (Running) --Running;
-  Histogram &H = Durations[{Action.str()}];
+  Histogram &H = slot(Durations, {Action});
   size_t B = 0;
   while (B < DurationBuckets.size() && Seconds > DurationBuckets[B]) ++B;
   if (B < DurationBuckets.size()) ++H.Buckets[B];
@@ -93,17 +94,17 @@ void Metrics::attemptEnded(llvm::StringRef Action, bool Ok, double Seconds) {
 
 void Metrics::retried(llvm::StringRef Action) {
   std::lock_guard<std::mutex> L(M);
-  ++Retries[{Action.str()}];
+  ++slot(Retries, {Action});
 }
 
 void Metrics::waited(llvm::StringRef Action, llvm::StringRef Group, double QueueSeconds,
                      double GroupSeconds) {
   std::lock_guard<std::mutex> L(M);
-  Summary &Q = QueueWait[{Action.str()}];
+  Summary &Q = slot(QueueWait, {Action});
   ++Q.Count;
   Q.Sum += QueueSeconds;
   if (!Group.empty()) {
-    Summary &G = GroupWait[{Group.str()}];
+    Summary &G = slot(GroupWait, {Group});
     ++G.Count;
     G.Sum += GroupSeconds;
   }
@@ -113,7 +114,7 @@ void Metrics::modelCall(llvm::StringRef Model, llvm::StringRef Provider,
                         uint64_t InputTokens, uint64_t OutputTokens, double CostUsd,
                         unsigned NRetries, bool Ok) {
   std::lock_guard<std::mutex> L(M);
-  ModelSpend &S = Models[{Model.str(), Provider.str()}];
+  ModelSpend &S = slot(Models, {Model, Provider});
   ++S.Calls;
   if (!Ok) ++S.Failed;
   S.InputTokens += InputTokens;
@@ -124,7 +125,7 @@ void Metrics::modelCall(llvm::StringRef Model, llvm::StringRef Provider,
 
 void Metrics::breakerState(llvm::StringRef Provider, unsigned State) {
   std::lock_guard<std::mutex> L(M);
-  Breakers[{Provider.str()}] = State;
+  slot(Breakers, {Provider}) = State;
 }
 
 std::string Metrics::render() const {
@@ -162,7 +163,7 @@ std::string Metrics::render() const {
                        labels({"action"}, K), H.Count);
   }
   auto Summaries = [&](llvm::StringRef Name, llvm::StringRef Help, llvm::StringRef Label,
-                       const std::map<Key, Summary> &Values) {
+                       const Family<Summary> &Values) {
     family(Out, Name, "summary", Help);
     for (const auto &[K, S] : Values) {
       Out += fmt::format("{}_sum{} {}\n", Name.str(), labels({Label}, K), number(S.Sum));

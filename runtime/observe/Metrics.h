@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "runtime/exec/Scheduler.h"
 
@@ -70,19 +72,40 @@ class Metrics {
   };
   /// Label values, in the order of the family's label names.
   using Key = std::vector<std::string>;
+  /// Orders keys, and label values looked up without building a Key
+  /// (llvm::ArrayRef<llvm::StringRef>), as the strings compare: a step's
+  /// update allocates only the first time a label set is seen.
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A &L, const B &R) const {
+      return std::lexicographical_compare(
+          L.begin(), L.end(), R.begin(), R.end(),
+          [](llvm::StringRef X, llvm::StringRef Y) { return X < Y; });
+    }
+  };
+  template <class T>
+  using Family = std::map<Key, T, KeyLess>;
+  /// The value of \p Labels in \p F, added (zero) if it is not there yet.
+  template <class T>
+  static T &slot(Family<T> &F, llvm::ArrayRef<llvm::StringRef> Labels) {
+    auto It = F.find(Labels);
+    if (It == F.end()) It = F.emplace(Key(Labels.begin(), Labels.end()), T{}).first;
+    return It->second;
+  }
 
   mutable std::mutex M;
   std::string Plan;
   size_t Steps = 0;
   uint64_t Running = 0;
-  std::map<Key, uint64_t> StepsByStatus;     ///< action, status
-  std::map<Key, uint64_t> AttemptsByStatus;  ///< action, status
-  std::map<Key, uint64_t> Retries;           ///< action
-  std::map<Key, Histogram> Durations;        ///< action
-  std::map<Key, Summary> QueueWait;          ///< action
-  std::map<Key, Summary> GroupWait;          ///< group
-  std::map<Key, ModelSpend> Models;          ///< model, provider
-  std::map<Key, uint64_t> Breakers;          ///< provider
+  Family<uint64_t> StepsByStatus;     ///< action, status
+  Family<uint64_t> AttemptsByStatus;  ///< action, status
+  Family<uint64_t> Retries;           ///< action
+  Family<Histogram> Durations;        ///< action
+  Family<Summary> QueueWait;          ///< action
+  Family<Summary> GroupWait;          ///< group
+  Family<ModelSpend> Models;          ///< model, provider
+  Family<uint64_t> Breakers;          ///< provider
 };
 
 /// Feeds a Metrics from the scheduler's events: attempts, retries, waits

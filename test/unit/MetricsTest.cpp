@@ -21,6 +21,33 @@ bool has(const std::string &Text, const std::string &Line) {
   return Text.find("\n" + Line + "\n") != std::string::npos;
 }
 
+// Label sets are looked up without building a key (Metrics::KeyLess):
+// the same set, given again as other strings, lands on one sample, a set
+// that is a prefix of another stays apart, and samples render sorted by
+// their label values.
+TEST(Metrics, LabelSetsAreFoundAgainAndRenderSorted) {
+  Metrics M;
+  std::string Shell = "shell", Status = "completed";
+  M.stepSettled("shell", "completed");
+  M.stepSettled(Shell, Status);  // other storage, same values
+  M.stepSettled("shel", "completed");
+  M.stepSettled("shell", "completedx");
+  M.stepSettled("echo", "skipped");
+  std::string T = "\n" + M.render();
+  size_t Echo = T.find("\norch_steps_total{action=\"echo\",status=\"skipped\"} 1\n");
+  size_t Shel = T.find("\norch_steps_total{action=\"shel\",status=\"completed\"} 1\n");
+  size_t Both = T.find("\norch_steps_total{action=\"shell\",status=\"completed\"} 2\n");
+  size_t Longer =
+      T.find("\norch_steps_total{action=\"shell\",status=\"completedx\"} 1\n");
+  ASSERT_NE(Echo, std::string::npos) << T;
+  ASSERT_NE(Shel, std::string::npos) << T;
+  ASSERT_NE(Both, std::string::npos) << T;
+  ASSERT_NE(Longer, std::string::npos) << T;
+  EXPECT_LT(Echo, Shel) << T;
+  EXPECT_LT(Shel, Both) << T;
+  EXPECT_LT(Both, Longer) << T;
+}
+
 TEST(Metrics, StepsAttemptsAndDurations) {
   Metrics M;
   M.runStarted("demo", 4);
