@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets alone with clang-19 (+ASan) into build-fuzz/,
-# (RelWithDebInfo, nothing else built); scripts/test.sh points the GCC build's
-# fuzz smoke tests at them. `scripts/build-asan.sh -DORCH_SANITIZE_FUZZERS=ON`
-# builds the same targets inside the sanitized build instead.
+# (RelWithDebInfo, nothing else built), for long fuzzing sessions; a build
+# configured with -DORCH_FUZZ_BUILD_DIR=build-fuzz/test/fuzz runs its fuzz
+# smoke tests with them. CI builds the same targets inside the sanitized
+# build instead (`scripts/build-asan.sh -DORCH_SANITIZE_FUZZERS=ON`).
 # Usage: scripts/build-fuzz.sh [extra cmake args...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
