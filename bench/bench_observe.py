@@ -49,10 +49,13 @@ class Sink(http.server.BaseHTTPRequestHandler):
 
 
 def run_ms(cmd, env=None, state="none"):
-    """The run phase's wall time and the whole process's CPU time (user +
-    system, all threads), in ms: on a shared machine the CPU time is the
-    steadier figure. \p state: --state (a state directory records the run,
-    and its event log into the run's record)."""
+    """The run phase's wall time, the whole process's CPU time (user +
+    system, all threads) and the run thread's CPU time over the run phase
+    (`orchrt --time`), in ms: on a shared machine the CPU times are the
+    steadier figures, and the run thread's is what observability costs
+    the event loop itself (the writer and exporter threads work beside
+    it). \p state: --state (a state directory records the run, and its
+    event log into the run's record)."""
     p = subprocess.Popen(cmd + ["-q", "--state", state, "--time"], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = p.stderr.read()
@@ -61,7 +64,9 @@ def run_ms(cmd, env=None, state="none"):
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{err}")
     m = re.search(r"run ([0-9.]+) ms", err)
-    return float(m.group(1)), 1000 * (ru.ru_utime + ru.ru_stime)
+    t = re.search(r"run thread CPU ([0-9.]+) ms", err)
+    return (float(m.group(1)), 1000 * (ru.ru_utime + ru.ru_stime),
+            float(t.group(1)) if t else float("nan"))
 
 
 def main():
@@ -107,11 +112,12 @@ def main():
                          ("baseline store", [a.baseline, plan, "--checkpoint", "none"])]
         times = {name: [] for name, _ in cases}
         cpu = {name: [] for name, _ in cases}
+        thread = {name: [] for name, _ in cases}
         load0 = os.getloadavg()[0]  # the machine is shared: say how busy
         for _ in range(a.runs):
             for name, cmd in cases:
                 before = SPANS[0]
-                wall, c = run_ms(cmd, envs.get(name, env), states.get(name, "none"))
+                wall, c, t = run_ms(cmd, envs.get(name, env), states.get(name, "none"))
                 # A dropped span would flatter the traced rows: every run
                 # must deliver its run span and one span a step.
                 if "traces" in name and SPANS[0] - before != a.steps + 1:
@@ -119,18 +125,23 @@ def main():
                              f"not {a.steps + 1}")
                 times[name].append(wall)
                 cpu[name].append(c)
+                thread[name].append(t)
     print("load average before/after: {:.1f} / {:.1f}".format(load0, os.getloadavg()[0]))
     print(f"| {a.steps} steps | run (median of {a.runs}) | per step | added per step "
-          "| CPU, process (median) | CPU added per step |")
-    print("|---|---|---|---|---|---|")
+          "| CPU, process (median) | CPU added per step "
+          "| CPU, run thread (median) | run thread CPU added per step |")
+    print("|---|---|---|---|---|---|---|---|")
     off = statistics.median(times["off"])
     cpu_off = statistics.median(cpu["off"])
+    thread_off = statistics.median(thread["off"])
     for name, _ in cases:
         med = statistics.median(times[name])
         c = statistics.median(cpu[name])
+        t = statistics.median(thread[name])
         print(f"| {name} | {med:.1f} ms ({min(times[name]):.1f}–{max(times[name]):.1f}) "
               f"| {1000 * med / a.steps:.2f} µs | {1000 * (med - off) / a.steps:+.2f} µs "
-              f"| {c:.0f} ms | {1000 * (c - cpu_off) / a.steps:+.2f} µs |")
+              f"| {c:.0f} ms | {1000 * (c - cpu_off) / a.steps:+.2f} µs "
+              f"| {t:.1f} ms | {1000 * (t - thread_off) / a.steps:+.2f} µs |")
 
 
 if __name__ == "__main__":

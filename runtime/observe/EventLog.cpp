@@ -9,7 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
+#include <iterator>
+#include <string_view>
 
 #include "ir/Secrets.h"
 #include "llvm/ADT/SmallVector.h"
@@ -82,6 +86,25 @@ EventLog::~EventLog() {
   if (F) std::fclose(F);
 }
 
+template <class PushFn>
+void EventLog::enqueue(size_t Bytes, bool Wakes, PushFn Push) {
+  std::unique_lock<std::mutex> L(M);
+  Drained.wait(L, [this, Bytes] {
+    return Queue.empty() ||
+           (Queue.size() < QueueLimit && QueueBytes + Bytes <= QueueBytesLimit);
+  });
+  Push();
+  QueueBytes += Bytes;
+  ++Queued;
+  if (Wakes) Urgent = true;
+  // Only an idle writer needs waking: a busy one takes the queue next.
+  bool Notify = WriterIdle &&
+                (Wakes || Queue.size() >= WakeBatch || QueueBytes >= QueueBytesLimit / 4);
+  if (Notify) WriterIdle = false;
+  L.unlock();
+  if (Notify) Wake.notify_one();
+}
+
 void EventLog::emit(json Event) {
   auto Now = std::chrono::steady_clock::now();
   Event["t_ms"] = std::chrono::duration<double, std::milli>(Now - Opened).count();
@@ -93,22 +116,22 @@ void EventLog::emit(json Event) {
     const std::string &Name = It->get_ref<const std::string &>();
     Wakes = Name == "model_call" || Name == "run_end";
   }
-  size_t Bytes = approxBytes(Event);
-  std::unique_lock<std::mutex> L(M);
-  Drained.wait(L, [this, Bytes] {
-    return Queue.empty() ||
-           (Queue.size() < QueueLimit && QueueBytes + Bytes <= QueueBytesLimit);
+  enqueue(approxBytes(Event), Wakes, [&] {
+    Queue.push_back(QueuedEvent{std::move(Event), AttemptRecord()});
   });
-  Queue.push_back(std::move(Event));
-  QueueBytes += Bytes;
-  ++Queued;
-  if (Wakes) Urgent = true;
-  // Only an idle writer needs waking: a busy one takes the queue next.
-  bool Notify = WriterIdle &&
-                (Wakes || Queue.size() >= WakeBatch || QueueBytes >= QueueBytesLimit / 4);
-  if (Notify) WriterIdle = false;
-  L.unlock();
-  if (Notify) Wake.notify_one();
+}
+
+void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text) {
+  auto Now = std::chrono::steady_clock::now();
+  R.TMs = std::chrono::duration<double, std::milli>(Now - Opened).count();
+  enqueue(sizeof(QueuedEvent) + Text.size(), /*Wakes=*/false, [&] {
+    // The record's pieces move with its text to the arena's end.
+    uint32_t Base = uint32_t(Arena.size());
+    for (AttemptRecord::Text *T : {&R.Step, &R.Action, &R.Model, &R.Value, &R.Error})
+      T->Begin += Base;
+    Arena.append(Text.data(), Text.size());
+    Queue.push_back(QueuedEvent{json(), R});
+  });
 }
 
 void EventLog::flush() {
@@ -177,8 +200,49 @@ std::string loggedInputHash(const json &AttemptStart) {
   return fmt::format("{:016x}{:016x}", H.high64, H.low64);
 }
 
-void EventLog::format(std::vector<json> &Batch, std::string &Out) {
-  for (json &E : Batch) {
+json EventLog::eventOf(const AttemptRecord &R, llvm::StringRef Arena) {
+  // Member by member as AttemptEvents built the tree before observe8 (and
+  // still does when a value's text cannot carry it), so the line is the
+  // same byte for byte.
+  auto Str = [&](AttemptRecord::Text T) { return Arena.substr(T.Begin, T.Size).str(); };
+  auto Value = [&](AttemptRecord::Text T) {
+    llvm::StringRef P = Arena.substr(T.Begin, T.Size);
+    return json::parse(P.begin(), P.end(), nullptr, /*allow_exceptions=*/false);
+  };
+  json E = json::object();
+  if (R.Start) {
+    E["event"] = "attempt_start";
+    E["step"] = Str(R.Step);
+    E["action"] = Str(R.Action);
+    E["attempt"] = R.Attempt;
+    E["parameters"] = Value(R.Value);
+    if (R.Model.Size) E["model"] = Str(R.Model);
+    if (R.HasWait) {
+      E["queue_wait_ms"] = double(R.QueueWaitUs) / 1000;
+      if (R.GroupWaitUs) E["group_wait_ms"] = double(R.GroupWaitUs) / 1000;
+    }
+  } else {
+    E["event"] = "attempt_end";
+    E["step"] = Str(R.Step);
+    E["attempt"] = R.Attempt;
+    E["status"] = R.Ok ? "completed" : "failed";
+    if (R.HasDuration) E["duration_ms"] = R.DurationMs;
+    if (R.Ok) {
+      if (R.HasValue) E["output"] = Value(R.Value);
+    } else {
+      E["error"] = Str(R.Error);
+      E["retryable"] = R.Retryable;
+    }
+  }
+  E["t_ms"] = R.TMs;
+  return E;
+}
+
+void EventLog::format(std::vector<QueuedEvent> &Batch, llvm::StringRef Arena,
+                      std::string &Out) {
+  for (QueuedEvent &Q : Batch) {
+    if (Q.Tree.is_null()) Q.Tree = eventOf(Q.Record, Arena);
+    json &E = Q.Tree;
     // A step's parameters are redacted by name here, in the order the
     // events were emitted, so the values removed are scrubbed from every
     // event after this one (an output or error that echoes them).
@@ -202,7 +266,8 @@ void EventLog::format(std::vector<json> &Batch, std::string &Out) {
 }
 
 void EventLog::writerLoop() {
-  std::vector<json> Batch;
+  std::vector<QueuedEvent> Batch;
+  std::string BatchArena;  // swapped with Arena: both keep their capacity
   std::string Buf;
   std::unique_lock<std::mutex> L(M);
   for (;;) {
@@ -215,14 +280,16 @@ void EventLog::writerLoop() {
     Urgent = false;
     bool Stopping = Stop && Queue.empty();
     Batch.swap(Queue);
+    BatchArena.swap(Arena);
     QueueBytes = 0;
     uint64_t Upto = Written + Batch.size();
     EventSink *ToSink = Sink.get();  // read under the lock (setSink)
     L.unlock();
     Drained.notify_all();  // room in the queue
     Buf.clear();
-    format(Batch, Buf);
+    format(Batch, BatchArena, Buf);
     Batch.clear();
+    BatchArena.clear();
     // Every batch is flushed: what the writer has taken is in the kernel
     // (one write(2)) before it looks at the queue again.
     int Errno = 0;
@@ -289,15 +356,173 @@ json eventObject(size_t Keys) {
   return O;
 }
 
+/// Appends \p S as a JSON string; false if it is not valid UTF-8 (as
+/// nlohmann's parser reads it: RFC 3629, no overlong forms or surrogates).
+bool appendJsonString(std::string &Out, std::string_view S) {
+  Out += '"';
+  size_t Run = 0;  // start of the bytes not yet copied
+  auto Flush = [&](size_t I) { Out.append(S.data() + Run, I - Run); };
+  for (size_t I = 0; I < S.size();) {
+    auto C = uint8_t(S[I]);
+    if (C >= 0x20 && C < 0x80 && C != '"' && C != '\\') {
+      ++I;
+      continue;
+    }
+    if (C < 0x80) {
+      Flush(I);
+      static constexpr char Hex[] = "0123456789abcdef";
+      char Esc[6] = {'\\', 'u', '0', '0', Hex[C >> 4], Hex[C & 15]};
+      if (C == '"' || C == '\\')
+        Out.append({'\\', char(C)});
+      else
+        Out.append(Esc, 6);
+      Run = ++I;
+      continue;
+    }
+    // A multi-byte sequence: the lead byte gives its length and the range
+    // of its second byte; the others are 80..BF.
+    size_t Len;
+    uint8_t Lo = 0x80, Hi = 0xBF;
+    if (C >= 0xC2 && C <= 0xDF)
+      Len = 2;
+    else if (C >= 0xE0 && C <= 0xEF) {
+      Len = 3;
+      if (C == 0xE0) Lo = 0xA0;
+      if (C == 0xED) Hi = 0x9F;
+    } else if (C >= 0xF0 && C <= 0xF4) {
+      Len = 4;
+      if (C == 0xF0) Lo = 0x90;
+      if (C == 0xF4) Hi = 0x8F;
+    } else
+      return false;
+    if (I + Len > S.size()) return false;
+    for (size_t K = 1; K < Len; ++K) {
+      auto B = uint8_t(S[I + K]);
+      if (B < (K == 1 ? Lo : 0x80) || B > (K == 1 ? Hi : 0xBF)) return false;
+    }
+    I += Len;
+  }
+  Flush(S.size());
+  Out += '"';
+  return true;
+}
+
+/// Appends \p V's text, or the note boundedValue puts in its place.
+bool appendBounded(std::string &Out, const json &V) {
+  size_t Acc = 0;
+  if (longerThan(V, EventValueLimit, Acc)) return appendJsonText(Out, boundedValue(V));
+  return appendJsonText(Out, V);
+}
+
 }  // namespace
+
+bool appendJsonText(std::string &Out, const json &V) {
+  using T = json::value_t;
+  switch (V.type()) {
+    case T::null:
+    case T::discarded:
+      Out += "null";
+      return true;
+    case T::boolean:
+      Out += V.get<bool>() ? "true" : "false";
+      return true;
+    case T::number_integer:
+      fmt::format_to(std::back_inserter(Out), "{}", V.get<int64_t>());
+      return true;
+    case T::number_unsigned:
+      fmt::format_to(std::back_inserter(Out), "{}", V.get<uint64_t>());
+      return true;
+    case T::number_float: {
+      double D = V.get<double>();
+      if (!std::isfinite(D)) return false;
+      char Buf[32];
+      auto [End, Ec] = std::to_chars(Buf, Buf + sizeof Buf, D);
+      if (Ec != std::errc()) return false;
+      Out.append(Buf, End);
+      // Shortest round-trip digits; a `.` or exponent keeps it a double.
+      if (std::find_if(Buf, End, [](char C) { return C == '.' || C == 'e'; }) == End)
+        Out += ".0";
+      return true;
+    }
+    case T::string:
+      return appendJsonString(Out, V.get_ref<const std::string &>());
+    case T::array: {
+      Out += '[';
+      bool First = true;
+      for (const json &E : V) {
+        if (!First) Out += ',';
+        First = false;
+        if (!appendJsonText(Out, E)) return false;
+      }
+      Out += ']';
+      return true;
+    }
+    case T::object: {
+      Out += '{';
+      bool First = true;
+      for (auto It = V.begin(); It != V.end(); ++It) {
+        if (!First) Out += ',';
+        First = false;
+        if (!appendJsonString(Out, It.key())) return false;
+        Out += ':';
+        if (!appendJsonText(Out, It.value())) return false;
+      }
+      Out += '}';
+      return true;
+    }
+    case T::binary:
+      return false;
+  }
+  return false;
+}
+
+EventLog::AttemptRecord::Text AttemptEvents::text(llvm::StringRef S) {
+  EventLog::AttemptRecord::Text T{uint32_t(Scratch.size()), uint32_t(S.size())};
+  Scratch.append(S.data(), S.size());
+  return T;
+}
 
 void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                                    const std::string &) {
   if (Started.size() <= Step) Started.resize(Step + 1);
-  Started[Step] = {R.StepId, std::chrono::steady_clock::now()};
-  // The parameters are copied: the writer thread redacts them by name
-  // (EventLog::format) before anything else sees them, and adds
-  // `input_hash`, the hash of what it logs (loggedInputHash).
+  Started[Step].first = R.StepId;  // reuses the string's room
+  Started[Step].second = std::chrono::steady_clock::now();
+  bool Waits = WaitedStep == Step;  // from ready (dependencies, backoff) to this start
+  if (Waits) WaitedStep = UINT32_MAX;
+  // The parameters are copied as JSON text: the writer thread rebuilds
+  // the tree and redacts it by name (EventLog::format) before anything
+  // else sees it, and adds `input_hash`, the hash of what it logs
+  // (loggedInputHash).
+  EventLog::AttemptRecord Rec;
+  Scratch.clear();
+  Rec.Value = {0, 0};
+  bool Fits = true;
+  if (R.Params.is_object()) {
+    Scratch += '{';
+    for (auto It = R.Params.begin(); It != R.Params.end() && Fits; ++It) {
+      if (It != R.Params.begin()) Scratch += ',';
+      Fits = appendJsonString(Scratch, It.key());
+      Scratch += ':';
+      Fits = Fits && appendBounded(Scratch, *It);
+    }
+    Scratch += '}';
+  } else {
+    Fits = appendBounded(Scratch, R.Params);
+  }
+  Rec.Value.Size = uint32_t(Scratch.size());
+  if (Fits && Scratch.size() < UINT32_MAX / 2) {
+    Rec.Start = true;
+    Rec.Attempt = R.Attempt;
+    Rec.Step = text(R.StepId);
+    Rec.Action = text(R.Action);
+    Rec.Model = text(R.Model);
+    Rec.HasWait = Waits;
+    Rec.QueueWaitUs = Waited.first.count();
+    Rec.GroupWaitUs = Waited.second.count();
+    Log.queueAttempt(Rec, Scratch);
+    return;
+  }
+  // A value the text cannot carry (invalid UTF-8, a binary, NaN): the tree.
   json E = eventObject(10);  // with t_ms and input_hash
   E["event"] = "attempt_start";
   E["step"] = R.StepId;
@@ -312,28 +537,57 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
     Params = boundedValue(R.Params);
   }
   if (!R.Model.empty()) E["model"] = R.Model;
-  if (WaitedStep == Step) {  // from ready (dependencies, backoff) to this start
+  if (Waits) {
     E["queue_wait_ms"] = double(Waited.first.count()) / 1000;
     if (Waited.second.count()) E["group_wait_ms"] = double(Waited.second.count()) / 1000;
-    WaitedStep = UINT32_MAX;
   }
   Log.emit(std::move(E));
 }
 
 void AttemptEvents::attemptEnded(uint32_t Step, unsigned Attempt,
                                  const runtime::ActionResult &R) {
+  EventLog::AttemptRecord Rec;
+  Rec.Start = false;
+  Rec.Attempt = Attempt;
+  Rec.Ok = R.Ok;
+  Scratch.clear();
+  bool Fits = true;
+  const json *Output = nullptr;
+  if (R.Ok)
+    if (auto It = R.Fields.find("output"); It != R.Fields.end()) Output = &*It;
+  if (Output) {
+    Rec.HasValue = true;
+    Fits = appendBounded(Scratch, *Output);
+    Rec.Value = {0, uint32_t(Scratch.size())};
+  }
+  bool Known = Step < Started.size();
+  if (Fits && Scratch.size() < UINT32_MAX / 2) {
+    Rec.Step = Known ? text(Started[Step].first) : text(std::to_string(Step));
+    if (Known) {
+      Rec.HasDuration = true;
+      Rec.DurationMs = std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - Started[Step].second)
+                           .count();
+    }
+    if (!R.Ok) {
+      Rec.Error = text(R.Error);
+      Rec.Retryable = R.Retryable;
+    }
+    Log.queueAttempt(Rec, Scratch);
+    return;
+  }
+  // An output the text cannot carry (invalid UTF-8, a binary, NaN): the tree.
   json E = eventObject(8);
   E["event"] = "attempt_end";
-  E["step"] = Step < Started.size() ? Started[Step].first : std::to_string(Step);
+  E["step"] = Known ? Started[Step].first : std::to_string(Step);
   E["attempt"] = Attempt;
   E["status"] = R.Ok ? "completed" : "failed";
-  if (Step < Started.size())
+  if (Known)
     E["duration_ms"] = std::chrono::duration<double, std::milli>(
                            std::chrono::steady_clock::now() - Started[Step].second)
                            .count();
   if (R.Ok) {
-    if (auto It = R.Fields.find("output"); It != R.Fields.end())
-      E["output"] = boundedValue(*It);
+    if (Output) E["output"] = boundedValue(*Output);
   } else {
     E["error"] = R.Error;
     E["retryable"] = R.Retryable;

@@ -18,9 +18,17 @@
 // The run's event loop only stamps and queues an event: a writer thread
 // scrubs, serialises, writes and flushes them in batches (one write(2) a
 // batch), woken by a full batch, a `model_call` or `run_end`, a flush() or
-// every WriterPeriod. No event is serialised before it is scrubbed. The
+// every WriterPeriod. No event is written before it is scrubbed. The
 // queue is bounded, by events and by their approximate size: a run that
 // outpaces the disk waits for the writer rather than growing without limit.
+//
+// An attempt's start and end (AttemptEvents, a few a step) are queued
+// without a JSON tree: a fixed-size record, its strings and the JSON text
+// of its parameters or output appended to a text arena that the queue
+// reuses, so the run's thread allocates nothing for them once the queue
+// has grown. The writer rebuilds each such event as the tree emit() would
+// have queued, member by member in the same order, and handles it as any
+// other: its line is byte-identical.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -79,6 +87,36 @@ class EventLog {
   ~EventLog();
   /// Queues \p Event (an object) to be written as one line, adding `t_ms`.
   void emit(orch::ir::Json Event);
+
+  /// What AttemptEvents queues for an `attempt_start` or `attempt_end`.
+  /// Text fields are offsets into the text handed with it (queueAttempt).
+  struct AttemptRecord {
+    /// A piece of the record's text: [Begin, Begin + Size).
+    struct Text {
+      uint32_t Begin = 0, Size = 0;
+    };
+    bool Start = true;  ///< attempt_start; else attempt_end.
+    unsigned Attempt = 0;
+    Text Step, Action, Model;  ///< Model: "" leaves `model` out.
+    /// attempt_start: the parameters' JSON text (an object's members
+    /// each bounded as boundedValue does); attempt_end: the output's, if
+    /// HasValue.
+    Text Value;
+    bool HasValue = false;
+    /// attempt_start: `queue_wait_ms` (and `group_wait_ms` unless 0), in µs.
+    bool HasWait = false;
+    int64_t QueueWaitUs = 0, GroupWaitUs = 0;
+    /// attempt_end: completed or failed (then Error and Retryable).
+    bool Ok = false, Retryable = false;
+    Text Error;
+    bool HasDuration = false;
+    double DurationMs = 0;
+    double TMs = 0;  ///< Stamped by queueAttempt().
+  };
+  /// Queues \p R, whose text fields are in \p Text (copied into the
+  /// queue's arena), stamping its `t_ms`. No allocation once the queue and
+  /// its arena have grown to a batch's size.
+  void queueAttempt(AttemptRecord R, llvm::StringRef Text);
   /// Waits until every event emitted so far is written and flushed.
   void flush();
   /// The first error writing the file, if any ("" if none), after a flush().
@@ -93,8 +131,22 @@ class EventLog {
   /// Adds \p More (those at least 8 bytes long) to the values scrubbed
   /// from every event not yet written.
   void addSecrets(const std::vector<std::string> &More);
-  /// Scrubs \p Batch of the secrets and appends its lines to \p Out.
-  void format(std::vector<orch::ir::Json> &Batch, std::string &Out);
+  /// One queued event: a tree (emit()), or an attempt's record whose
+  /// text is in the queue's arena (queueAttempt()).
+  struct QueuedEvent {
+    orch::ir::Json Tree;  ///< Null for a record.
+    AttemptRecord Record;
+  };
+  /// Rebuilds the event tree of \p R, whose text is in \p Arena.
+  static orch::ir::Json eventOf(const AttemptRecord &R, llvm::StringRef Arena);
+  /// Waits for room for an event of \p Bytes, then, still locked, lets
+  /// \p Push queue it; wakes the writer if it should. \p Wakes: a
+  /// `model_call` or `run_end`.
+  template <class PushFn>
+  void enqueue(size_t Bytes, bool Wakes, PushFn Push);
+  /// Scrubs \p Batch (its records' text in \p Arena) of the secrets and
+  /// appends its lines to \p Out.
+  void format(std::vector<QueuedEvent> &Batch, llvm::StringRef Arena, std::string &Out);
 
   std::FILE *F;  ///< Null: a sink only.
   std::unique_ptr<EventSink> Sink;
@@ -106,7 +158,8 @@ class EventLog {
   std::mutex M;
   std::condition_variable Wake;     ///< The writer: work, a flush or stop.
   std::condition_variable Drained;  ///< Producers: room in the queue, or written.
-  std::vector<orch::ir::Json> Queue;
+  std::vector<QueuedEvent> Queue;
+  std::string Arena;      ///< The text of Queue's records.
   size_t QueueBytes = 0;  ///< approxBytes() of what Queue holds.
   uint64_t Queued = 0;    ///< Events ever queued.
   uint64_t Written = 0;   ///< Events ever handed to fwrite and flushed.
@@ -116,7 +169,7 @@ class EventLog {
   bool Stop = false;
   std::string Error;      ///< The file's first write error.
   std::string SinkError;  ///< The sink's first error.
-  std::thread Writer;  ///< Last: starts after the rest is initialised.
+  std::thread Writer;     ///< Last: starts after the rest is initialised.
 };
 
 /// A rough size of \p J in memory: its strings' bytes and a few bytes a
@@ -151,12 +204,23 @@ class AttemptEvents : public runtime::RunObserver {
                     const runtime::ActionResult &R) override;
 
  private:
+  /// Appends \p S to Scratch, as a piece of the record's text.
+  EventLog::AttemptRecord::Text text(llvm::StringRef S);
+
   EventLog &Log;
   uint32_t WaitedStep = UINT32_MAX;  ///< The step Waited is of (UINT32_MAX: none).
   std::pair<std::chrono::microseconds, std::chrono::microseconds> Waited;
   /// Each step's id and the start of its attempt, by step number.
   std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> Started;
+  std::string Scratch;  ///< A record's text, reused.
 };
+
+/// Appends the JSON text of \p V to \p Out, such that parsing it gives
+/// back a value that dumps as \p V does (doubles keep a `.` or an
+/// exponent; strings are escaped). False (\p Out then holds a partial
+/// text) if \p V holds what the text cannot carry: a string that is not
+/// valid UTF-8, a binary value or a non-finite double.
+bool appendJsonText(std::string &Out, const orch::ir::Json &V);
 
 /// Hands each event to several observers, in order.
 class ObserverList : public runtime::RunObserver {

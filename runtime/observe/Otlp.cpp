@@ -180,11 +180,19 @@ Json otlpTraceRequest(const std::vector<Span> &Spans, llvm::StringRef Service) {
   Json List = Json::array();
   for (const Span &S : Spans) {
     Json Attrs = Json::array();
-    for (auto &[K, V] : S.Attributes)
+    auto Attr = [&](const std::string &K, const Json &V) {
       Attrs.push_back({{"key", K}, {"value", attributeValue(V)}});
+    };
+    if (S.Step) {
+      Attr("orch.step", S.Step->StepId);
+      Attr("orch.action", S.Step->Action);
+      Attr("orch.attempt", S.Step->Attempt);
+      if (!S.Step->Model.empty()) Attr("orch.model", S.Step->Model);
+    }
+    for (auto &[K, V] : S.Attributes) Attr(K, V);
     Json J{{"traceId", hexBytes(S.TraceId.data(), 16)},
            {"spanId", hexSpanId(S.SpanId)},
-           {"name", S.Name},
+           {"name", S.Name.empty() && S.Step ? "step " + S.Step->StepId : S.Name},
            {"kind", S.Kind},
            {"startTimeUnixNano", std::to_string(S.StartNs)},
            {"endTimeUnixNano", std::to_string(S.EndNs)},

@@ -72,6 +72,12 @@ std::string hexSpanId(uint64_t Id);
 /// Now, in nanoseconds since the Unix epoch (span times).
 uint64_t unixNanos();
 
+/// The step attempt a span is of (Span::Step).
+struct SpanStep {
+  std::string StepId, Action, Model;
+  unsigned Attempt = 0;
+};
+
 /// One finished span.
 struct Span {
   std::array<uint8_t, 16> TraceId{};
@@ -81,6 +87,12 @@ struct Span {
   uint64_t StartNs = 0, EndNs = 0;  ///< Unix time, nanoseconds.
   /// Attributes: string, integer, float or boolean values.
   std::vector<std::pair<std::string, orch::ir::Json>> Attributes;
+  /// A step attempt's span (Tracer) carries its step's strings as they
+  /// are: the exporter's thread makes its name (`step <id>`, when Name is
+  /// "") and its first attributes (orch.step, orch.action, orch.attempt,
+  /// then orch.model if any, before Attributes), so the run's thread
+  /// builds no JSON value and no name a step.
+  std::optional<SpanStep> Step;
   int Status = 0;       ///< 0 unset, 1 ok, 2 error.
   std::string Message;  ///< The error, when Status is 2.
 };

@@ -58,6 +58,8 @@ void Tracer::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
   O.Action = R.Action;
   O.Model = R.Model;
   std::lock_guard<std::mutex> L(M);
+  // A step id keeps its entry (0 once its attempt ends): a step's next
+  // attempt, or a loop's next item, finds it without allocating.
   Current[R.StepId] = O.SpanId;
 }
 
@@ -65,23 +67,26 @@ void Tracer::attemptEnded(uint32_t Step, unsigned Attempt,
                           const runtime::ActionResult &R) {
   if (Step >= Running.size() || !Running[Step].SpanId) return;
   Open &O = Running[Step];
+  {
+    std::lock_guard<std::mutex> L(M);
+    if (auto It = Current.find(O.StepId); It != Current.end() && It->second == O.SpanId)
+      It->second = 0;
+  }
+  // The span's name and attributes are made on the exporter's thread
+  // (Span::Step): the open attempt's strings move into it.
   Span S;
   S.TraceId = Trace.TraceId;
   S.SpanId = O.SpanId;
   S.ParentId = Trace.SpanId;
-  S.Name = "step " + O.StepId;
   S.StartNs = O.StartNs;
   S.EndNs = unixNanos();
-  S.Attributes = {
-      {"orch.step", O.StepId}, {"orch.action", O.Action}, {"orch.attempt", Attempt}};
-  if (!O.Model.empty()) S.Attributes.push_back({"orch.model", O.Model});
+  S.Step.emplace();
+  S.Step->StepId = std::move(O.StepId);
+  S.Step->Action = std::move(O.Action);
+  S.Step->Model = std::move(O.Model);
+  S.Step->Attempt = Attempt;
   S.Status = R.Ok ? 1 : 2;
   if (!R.Ok) S.Message = scrubbed(R.Error);
-  {
-    std::lock_guard<std::mutex> L(M);
-    if (auto It = Current.find(O.StepId); It != Current.end() && It->second == O.SpanId)
-      Current.erase(It);
-  }
   O.SpanId = 0;
   record(std::move(S));
 }
@@ -95,7 +100,7 @@ void Tracer::modelCall(const llm::CallStart &C, const llm::CallEnd &E,
   {
     std::lock_guard<std::mutex> L(M);
     auto It = Current.find(C.Caller);
-    S.ParentId = It == Current.end() ? Trace.SpanId : It->second;
+    S.ParentId = It == Current.end() || !It->second ? Trace.SpanId : It->second;
   }
   S.Name = "chat " + C.Model.str();
   S.Kind = 3;  // CLIENT
@@ -129,7 +134,8 @@ std::string Tracer::traceParent(llvm::StringRef StepId) const {
   TraceContext C = Trace;
   {
     std::lock_guard<std::mutex> L(M);
-    if (auto It = Current.find(StepId); It != Current.end()) C.SpanId = It->second;
+    if (auto It = Current.find(StepId); It != Current.end() && It->second)
+      C.SpanId = It->second;
   }
   return formatTraceParent(C);
 }

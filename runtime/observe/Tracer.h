@@ -82,7 +82,8 @@ class Tracer : public runtime::RunObserver {
   std::vector<Open> Running;
 
   mutable std::mutex M;  ///< Guards Current and Rng (model calls run on other threads).
-  llvm::StringMap<uint64_t> Current;  ///< A step id's running attempt span.
+  /// A step id's running attempt span (0: none runs).
+  llvm::StringMap<uint64_t> Current;
   std::mt19937_64 Rng;
 };
 

@@ -14,13 +14,18 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "runtime/actions/Action.h"
 #include "runtime/observe/EventLog.h"
 
 using json = orch::ir::Json;
@@ -132,6 +137,165 @@ TEST(EventLogWriter, DestructorWritesWhatIsQueued) {
   EXPECT_EQ(std::count(Text.begin(), Text.end(), '\n'), 100);
   EXPECT_EQ(Text.find("s3cret"), std::string::npos);
   EXPECT_NE(Text.find("a [redacted] b"), std::string::npos);
+}
+
+// Attempt events travel as records and JSON text (observe8): parsing the
+// text must give back a value that dumps as the original does.
+TEST(EventLogText, ValuesRoundTripToTheSameDump) {
+  std::vector<json> Values = {
+      json(nullptr),
+      json(true),
+      json(false),
+      json(0),
+      json(-7),
+      json(int64_t(INT64_MIN)),
+      json(uint64_t(UINT64_MAX)),
+      json(3.0),
+      json(-0.0),
+      json(0.1),
+      json(1e300),
+      json(-2.5e-310),
+      json(123456789.125),
+      json(""),
+      json("plain"),
+      json("quote \" backslash \\ slash / nl \n tab \t nul " + std::string(1, '\0')),
+      json("\x01\x1f\x7f"),
+      json("é ü 中文 😀"),
+      json::array(),
+      json::object(),
+      json::parse(R"({"b":1,"a":[1,2.0,{"z":null,"y":"x"}],"":{}})")};
+  for (const json &V : Values) {
+    std::string Text;
+    ASSERT_TRUE(appendJsonText(Text, V)) << V.dump();
+    json Back = json::parse(Text);
+    EXPECT_EQ(Back.dump(), V.dump()) << Text;
+    EXPECT_EQ(Back.is_number_float(), V.is_number_float()) << Text;
+  }
+  std::string Out;
+  EXPECT_FALSE(appendJsonText(Out, json(std::nan(""))));
+  EXPECT_FALSE(appendJsonText(Out, json::binary({1, 2, 3})));
+}
+
+TEST(EventLogText, RefusesExactlyTheStringsThatAreNotUtf8) {
+  // Random short byte strings, biased to UTF-8's lead and continuation
+  // bytes: appendJsonText accepts a string iff nlohmann (strict) can dump
+  // it, i.e. iff the writer thread can parse the text back.
+  std::mt19937 Rng(42);
+  const uint8_t Bytes[] = {'a',  '"',  '\\', 0x00, 0x1f, 0x7f, 0x80, 0x8f, 0x90, 0x9f,
+                           0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed,
+                           0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff};
+  for (int N = 0; N < 20000; ++N) {
+    std::string S(Rng() % 6, ' ');
+    for (char &C : S) C = char(Bytes[Rng() % sizeof Bytes]);
+    bool Valid = true;
+    std::string Dumped;
+    try {
+      Dumped = json(S).dump();
+    } catch (const std::exception &) {
+      Valid = false;
+    }
+    std::string Text;
+    ASSERT_EQ(appendJsonText(Text, json(S)), Valid) << llvm::toHex(S);
+    if (Valid) {
+      EXPECT_EQ(json::parse(Text).dump(), Dumped);
+    }
+  }
+}
+
+/// Runs \p Emit against an event log, then returns its lines, each with
+/// `t_ms`, `duration_ms` and `input_hash` (checked) set to 0: the rest is
+/// the line as written.
+std::vector<std::string> attemptLines(const std::function<void(AttemptEvents &)> &Emit) {
+  llvm::SmallString<128> Path;
+  EXPECT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  {
+    auto Log = EventLog::open(Path.str().str(), {"env-secret-value-1"});
+    EXPECT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    Emit(A);
+  }
+  std::string Text = readAll(Path);
+  llvm::sys::fs::remove(Path);
+  std::vector<std::string> Out;
+  std::istringstream Lines(Text);
+  for (std::string Line; std::getline(Lines, Line);) {
+    json E = json::parse(Line);
+    EXPECT_EQ(E.dump(-1, ' ', false, json::error_handler_t::replace), Line);
+    for (const char *K : {"t_ms", "duration_ms"})
+      if (E.contains(K)) {
+        EXPECT_TRUE(E[K].is_number_float()) << Line;
+        E[K] = 0;
+      }
+    if (E.contains("input_hash")) {
+      EXPECT_EQ(E["input_hash"], loggedInputHash(E));
+      E["input_hash"] = 0;
+    }
+    Out.push_back(E.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  return Out;
+}
+
+TEST(AttemptEvents, LinesKeepEveryMemberInOrder) {
+  // The lines AttemptEvents wrote before observe8 (an event tree built on
+  // the run's thread), member for member: the records and text written
+  // since must give the same bytes.
+  std::vector<std::string> Lines = attemptLines([](AttemptEvents &A) {
+    orch::runtime::ActionRequest R;
+    R.StepId = "fetch_the_page_with_a_long_id";
+    R.Action = "http.request";
+    R.Model = "gpt-4o";
+    R.Attempt = 2;
+    R.Params =
+        json::parse(R"({"url":"https://user:pw-secret-1@example.com/?q=1",)"
+                    R"("headers":{"Authorization":"Bearer tok-secret-12345","X":"y"},)"
+                    R"("n":3,"f":3.0,"z":-0.0,"list":[1,"two",null,true],)"
+                    R"("text":"say \"hi\"\n\u0001 é env-secret-value-1"})");
+    R.Params["big"] = std::string(size_t(1) << 21, 'x');
+    A.attemptWaited(0, std::chrono::microseconds(1500), std::chrono::microseconds(250));
+    A.attemptStarted(0, R, "");
+    A.attemptEnded(
+        0, 2,
+        orch::runtime::ActionResult::success(json::parse(
+            R"({"output":{"status":200,"body":"tok-secret-12345 ok","t":0.5}})")));
+    orch::runtime::ActionRequest Q;
+    Q.StepId = "s";
+    Q.Action = "echo";
+    Q.Params = json("not an object");
+    A.attemptWaited(1, std::chrono::microseconds(7), std::chrono::microseconds(0));
+    A.attemptStarted(1, Q, "");
+    A.attemptEnded(1, 1,
+                   orch::runtime::ActionResult::failure("boom tok-secret-12345", false));
+    A.attemptEnded(7, 1, orch::runtime::ActionResult::success(json::object()));
+    // A value the text cannot carry (not UTF-8): the tree, as before.
+    orch::runtime::ActionRequest B;
+    B.StepId = "bad";
+    B.Action = "echo";
+    B.Params = json{{"message", "\xff\xfe"}};
+    A.attemptStarted(2, B, "");
+    A.attemptEnded(2, 1,
+                   orch::runtime::ActionResult::success(json{{"output", "\xc0\x80"}}));
+  });
+  std::vector<std::string> Want = {
+      R"({"event":"attempt_start","step":"fetch_the_page_with_a_long_id","action":"http.request",)"
+      R"("attempt":2,"parameters":{"url":"https://[redacted]@example.com/?q=1",)"
+      R"("headers":{"Authorization":"[redacted]","X":"y"},"n":3,"f":3.0,"z":-0.0,)"
+      R"("list":[1,"two",null,true],"text":"say \"hi\"\n\u0001 é [redacted]",)"
+      R"("big":{"omitted":"larger than 1 MiB: not copied into the event log"}},)"
+      R"("model":"gpt-4o","queue_wait_ms":1.5,"group_wait_ms":0.25,"t_ms":0,"input_hash":0})",
+      R"({"event":"attempt_end","step":"fetch_the_page_with_a_long_id","attempt":2,)"
+      R"("status":"completed","duration_ms":0,"output":{"status":200,"body":"[redacted] ok",)"
+      R"("t":0.5},"t_ms":0})",
+      R"({"event":"attempt_start","step":"s","action":"echo","attempt":1,)"
+      R"("parameters":"not an object","queue_wait_ms":0.007,"t_ms":0,"input_hash":0})",
+      R"({"event":"attempt_end","step":"s","attempt":1,"status":"failed","duration_ms":0,)"
+      R"("error":"boom [redacted]","retryable":false,"t_ms":0})",
+      R"({"event":"attempt_end","step":"7","attempt":1,"status":"completed","t_ms":0})",
+      R"({"event":"attempt_start","step":"bad","action":"echo","attempt":1,)"
+      R"("parameters":{"message":"��"},"t_ms":0,"input_hash":0})",
+      R"({"event":"attempt_end","step":"bad","attempt":1,"status":"completed",)"
+      R"("duration_ms":0,"output":"��","t_ms":0})"};
+  ASSERT_EQ(Lines.size(), Want.size());
+  for (size_t I = 0; I < Want.size(); ++I) EXPECT_EQ(Lines[I], Want[I]) << I;
 }
 
 }  // namespace

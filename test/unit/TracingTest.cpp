@@ -297,6 +297,15 @@ TEST(Tracer, ModelCallsNestUnderTheirAttempt) {
   EXPECT_EQ(A["gen_ai.usage.output_tokens"]["intValue"], "34");
   EXPECT_EQ(Step["status"]["code"], 2);
   EXPECT_EQ(Step["status"]["message"], "boom [redacted]");
+  // A step attempt's name and attributes, in order (since observe8 made
+  // on the exporter's thread from Span::Step).
+  EXPECT_EQ(Step["name"], "step ask");
+  EXPECT_EQ(Step["kind"], 1);
+  EXPECT_EQ(Step["attributes"].dump(),
+            R"([{"key":"orch.step","value":{"stringValue":"ask"}},)"
+            R"({"key":"orch.action","value":{"stringValue":"generate"}},)"
+            R"({"key":"orch.attempt","value":{"intValue":"1"}},)"
+            R"({"key":"orch.model","value":{"stringValue":"gpt-4o"}}])");
   EXPECT_EQ(Run["status"]["code"], 2);
   // Once the attempt ended, a request of the step parents to the run.
   EXPECT_EQ(Json(T.traceParent("ask").substr(36, 16)), Run["spanId"]);
