@@ -298,7 +298,8 @@ int runPlan(const RunCommand &Cmd) {
     } else if (Place.FromConfig) {
       // config.yaml's port is a default: taken (another run serves it),
       // the run goes on without; --metrics and $ORCH_METRICS are asked for.
-      printDiag("orchrt", DiagKind::MetricsUnavailable, llvm::toString(Server.takeError()));
+      printDiag("orchrt", DiagKind::MetricsUnavailable,
+                llvm::toString(Server.takeError()));
       Meters.reset();
     } else {
       return usage(llvm::toString(Server.takeError()));
@@ -312,6 +313,7 @@ int runPlan(const RunCommand &Cmd) {
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = Registry;
   RC.McpServers = mcpServersOf(Plan->plan());
+  RC.Llm.TokensPerMinute = tokenLimitsOf(Plan->plan());
   // The caller's trace context (W3C), read once for the tracer and the
   // runner's http.request steps.
   std::optional<observe::TraceContext> TraceParent;
