@@ -434,6 +434,10 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
     return fail(fmt::format("request to provider `{}` cancelled", Config.Name));
   };
   bool Wrapped = R.Schema && ir::makeStrict(*R.Schema).Wrapped;
+  // A request above the whole limit could never go out: it fails before
+  // it passes the breaker.
+  if (Limiter && estimateTokens(Req.Body, AnswerLimit) > Limiter->limit())
+    return Limiter->reserve(estimateTokens(Req.Body, AnswerLimit), Stop).takeError();
   std::string LastProblem;
   for (unsigned Attempt = 1;; ++Attempt) {
     if (!Breaker.allow(Clk.now()))
