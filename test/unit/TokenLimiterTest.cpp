@@ -190,7 +190,8 @@ TEST(TokenLimiterTest, RemainingHeadersBoundWhatGoesOut) {
   TokenLimiter L("openai", 1000000, Clk);
   L.observe(HttpResponse{
       200,
-      {{"x-ratelimit-remaining-tokens", "500"}, {"x-ratelimit-reset-tokens", "6s"}}});
+      {{"x-ratelimit-remaining-tokens", "500"}, {"x-ratelimit-reset-tokens", "6s"}},
+      ""});
   TP Retry;
   EXPECT_TRUE(L.tryReserve(400, at(0ms), Retry));
   EXPECT_FALSE(L.tryReserve(400, at(0ms), Retry));  // 100 left until the reset
@@ -202,7 +203,8 @@ TEST(TokenLimiterTest, RemainingHeadersBoundWhatGoesOut) {
   TokenLimiter A("anthropic", 1000000, Clk, [&] { return Wall; });
   A.observe(HttpResponse{200,
                          {{"anthropic-ratelimit-tokens-remaining", "0"},
-                          {"anthropic-ratelimit-tokens-reset", "2025-01-02T03:04:35Z"}}});
+                          {"anthropic-ratelimit-tokens-reset", "2025-01-02T03:04:35Z"}},
+                         ""});
   EXPECT_FALSE(A.tryReserve(1, at(0ms), Retry));
   EXPECT_EQ(Retry, at(30000ms));
 }
