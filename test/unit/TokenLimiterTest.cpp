@@ -79,8 +79,11 @@ TEST(TokenLimiterTest, WindowSlides) {
   EXPECT_FALSE(L.tryReserve(200, at(59999ms), Retry));
   EXPECT_TRUE(L.tryReserve(200, at(60000ms), Retry));
   EXPECT_EQ(L.used(at(60000ms)), 500u);
-  // 800 more: both the 300 (t = 10 s) and the 200 (t = 60 s) must leave.
+  // 800 more: the 300 (t = 10 s) must leave; then 200 + 800 fit exactly.
   EXPECT_FALSE(L.tryReserve(800, at(61000ms), Retry));
+  EXPECT_EQ(Retry, at(70000ms));
+  // 900 more: the 200 (t = 60 s) must leave too.
+  EXPECT_FALSE(L.tryReserve(900, at(61000ms), Retry));
   EXPECT_EQ(Retry, at(120000ms));
   EXPECT_EQ(L.used(at(120000ms)), 0u);
 }
