@@ -35,11 +35,10 @@ class ManualClock : public Clock {
   }
   void sleepFor(std::chrono::milliseconds D) override {
     std::unique_lock<std::mutex> L(M);
-    ++Sleepers;
+    ++Naps;
     CV.notify_all();
     TimePoint Until = T + D;
     CV.wait(L, [&] { return T >= Until; });
-    --Sleepers;
   }
   void advance(std::chrono::milliseconds D) {
     {
@@ -48,17 +47,21 @@ class ManualClock : public Clock {
     }
     CV.notify_all();
   }
-  /// Waits (real time) until a thread sleeps.
-  void awaitSleeper() {
+  /// Waits (real time, at most 10 s) until \p N sleeps have begun.
+  bool awaitNaps(int N) {
     std::unique_lock<std::mutex> L(M);
-    CV.wait(L, [&] { return Sleepers > 0; });
+    return CV.wait_for(L, std::chrono::seconds(10), [&] { return Naps >= N; });
+  }
+  int naps() {
+    std::lock_guard<std::mutex> L(M);
+    return Naps;
   }
 
  private:
   std::mutex M;
   std::condition_variable CV;
   TimePoint T{};
-  int Sleepers = 0;
+  int Naps = 0;
 };
 
 using TP = Clock::TimePoint;
@@ -107,13 +110,23 @@ TEST(TokenLimiterTest, SettleDownWakesAWaiter) {
   auto A = L.reserve(900, nullptr);  // the estimate: 900
   ASSERT_TRUE(bool(A));
   std::optional<TokenLimiter::Reservation> B;
+  std::atomic<bool> Done{false};
   std::thread W([&] {
     auto R = L.reserve(500, nullptr);
     if (R) B = *R;
+    Done = true;
   });
-  Clk.awaitSleeper();
+  EXPECT_TRUE(Clk.awaitNaps(1));
   L.settle(*A, 300);  // the answer used 300: room for 500 now
   Clk.advance(TokenLimiter::Slice);
+  // Granted, or asleep again (the settle freed nothing): then the window
+  // is let pass so that the thread ends, and the checks below fail.
+  for (int I = 0; I < 1000 && !Done && Clk.naps() < 2; ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (!Done) {
+    Clk.advance(TokenLimiter::Window);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   W.join();
   ASSERT_TRUE(B);
   // Woken by the settle at the next slice, not by the window (60 s).
@@ -140,13 +153,22 @@ TEST(TokenLimiterTest, CancelWakesAWaiter) {
   ASSERT_TRUE(bool(L.reserve(1000, nullptr)));
   std::atomic<bool> Cancel{false};
   std::string Error;
+  std::atomic<bool> Done{false};
   std::thread W([&] {
     auto R = L.reserve(10, [&] { return Cancel.load(); });
     if (!R) Error = llvm::toString(R.takeError());
+    Done = true;
   });
-  Clk.awaitSleeper();
+  EXPECT_TRUE(Clk.awaitNaps(1));
   Cancel = true;
   Clk.advance(TokenLimiter::Slice);  // one slice, far from the window's end
+  for (int I = 0; I < 1000 && !Done && Clk.naps() < 2; ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(Done) << "the cancel did not end the wait";
+  while (!Done) {  // let the thread end
+    Clk.advance(TokenLimiter::Window);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   W.join();
   EXPECT_NE(Error.find("cancelled while waiting for tokens_per_minute"),
             std::string::npos)
