@@ -328,20 +328,31 @@ struct Ends : CallObserver {
   }
 };
 
+/// A request for "hi" with an answer of at most \p MaxTokens, told to \p Obs.
+ChatRequest hi(unsigned MaxTokens, CallObserver &Obs) {
+  ChatRequest R;
+  R.Model = "gpt-4o-mini";
+  R.Prompt = "hi";
+  R.MaxTokens = MaxTokens;
+  R.Observer = &Obs;
+  return R;
+}
+
+/// A client without a key, over \p T, on \p Clk.
+Client keyless(FakeTransport &T, Clock &Clk) {
+  return Client(openai(), T, Clk, [](const std::string &) { return std::nullopt; });
+}
+
 TEST(TokenLimiterTest, ClientSettlesEachAttemptToItsUsage) {
   AutoClock Clk;
   FakeTransport T;
   TokenLimiter L("openai", 10000, Clk);
-  Client C(openai(), T, Clk, [](const std::string &) { return std::nullopt; });
+  Client C = keyless(T, Clk);
   C.setTokenLimiter(&L);
   T.Script.push_back({500, {}, R"({"error":{"message":"busy"}})"});
   T.Script.push_back({200, {}, answer(30, 12)});
-  ChatRequest R;
-  R.Model = "gpt-4o-mini";
-  R.Prompt = "hi";
-  R.MaxTokens = 2000;
   Ends Obs;
-  R.Observer = &Obs;
+  ChatRequest R = hi(2000, Obs);
   auto Out = C.chat(R);
   ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
   ASSERT_EQ(T.Seen.size(), 2u);
@@ -357,16 +368,12 @@ TEST(TokenLimiterTest, ClientWaitsAndReportsTheWait) {
   AutoClock Clk;
   FakeTransport T;
   TokenLimiter L("openai", 3000, Clk);
-  Client C(openai(), T, Clk, [](const std::string &) { return std::nullopt; });
+  Client C = keyless(T, Clk);
   C.setTokenLimiter(&L);
   T.Script.push_back({200, {}, answer(1000, 1000)});
   T.Script.push_back({200, {}, answer(10, 10)});
-  ChatRequest R;
-  R.Model = "gpt-4o-mini";
-  R.Prompt = "hi";
-  R.MaxTokens = 1500;
   Ends Obs;
-  R.Observer = &Obs;
+  ChatRequest R = hi(1500, Obs);
   ASSERT_TRUE(bool(C.chat(R)));  // 2000 used at t = 0
   ASSERT_TRUE(bool(C.chat(R)));  // needs ~1500: waits for t = 60 s
   ASSERT_EQ(Obs.Seen.size(), 2u);
@@ -385,14 +392,10 @@ TEST(TokenLimiterTest, ClientWaitsAndReportsTheWait) {
 TEST(TokenLimiterTest, ClientWithoutLimitReportsNoWait) {
   AutoClock Clk;
   FakeTransport T;
-  Client C(openai(), T, Clk, [](const std::string &) { return std::nullopt; });
+  Client C = keyless(T, Clk);
   T.Script.push_back({200, {}, answer(1, 1)});
-  ChatRequest R;
-  R.Model = "gpt-4o-mini";
-  R.Prompt = "hi";
   Ends Obs;
-  R.Observer = &Obs;
-  ASSERT_TRUE(bool(C.chat(R)));
+  ASSERT_TRUE(bool(C.chat(hi(0, Obs))));
   ASSERT_EQ(Obs.Seen.size(), 1u);
   EXPECT_FALSE(Obs.Seen[0].TokenWait);
 }
