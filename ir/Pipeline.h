@@ -225,7 +225,10 @@ struct ResourceGroup {
   unsigned MaxConcurrent = 0;  ///< 0: no limit beyond -j.
   unsigned RequestsPerMinute = 0;  ///< 0: no rate limit.
   unsigned Burst = 0;              ///< Starts allowed at once under the rate.
-  llvm::StringRef LimitsFrom;      ///< Where the limits come from.
+  /// Model tokens a minute for the provider's requests (a model group's
+  /// `tokens_per_minute`); 0: none. Enforced per request by the LLM client.
+  uint64_t TokensPerMinute = 0;
+  llvm::StringRef LimitsFrom;  ///< Where the limits come from.
 };
 
 /// A name and a value, each where it was written (`env:`, `headers:`).

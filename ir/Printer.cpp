@@ -182,7 +182,7 @@ class PipelinePrinter {
     if (P.MaxConcurrentTasks) OS << "    jobs " << P.MaxConcurrentTasks << '\n';
     for (const ResourceGroup &G : P.Groups) {
       OS << "    group @\"" << G.Name << "\"";
-      if (G.MaxConcurrent || G.RequestsPerMinute) {
+      if (G.MaxConcurrent || G.RequestsPerMinute || G.TokensPerMinute) {
         OS << " {";
         const char *Sep = " ";
         if (G.MaxConcurrent) {
@@ -192,7 +192,9 @@ class PipelinePrinter {
         if (G.RequestsPerMinute) {
           OS << Sep << "requests_per_minute = " << G.RequestsPerMinute;
           if (G.Burst) OS << ", burst = " << G.Burst;
+          Sep = ", ";
         }
+        if (G.TokensPerMinute) OS << Sep << "tokens_per_minute = " << G.TokensPerMinute;
         OS << " } from \"" << G.LimitsFrom << '"';
       }
       OS << '\n';

@@ -7,7 +7,8 @@
 // their host, `mcp` steps their server (`mcp:NAME`). Limits, which orchrt enforces per
 // group:
 //   model groups   the registry's `providers.<p>` (max_concurrent,
-//                  requests_per_minute, burst), else config.yaml's
+//                  requests_per_minute, burst, tokens_per_minute: the
+//                  LLM client's, per request), else config.yaml's
 //                  `providers.<p>`, else its `security.rate_limiting`;
 //   mcp groups     the server's `max_concurrent`;
 //   every group    nothing more than -j otherwise.
@@ -115,7 +116,8 @@ class GroupResourcesPass : public Pass {
           L = &It->second;
           From = fmt::format("{}: providers.{}", fileName(Ctx.Config->Path), Provider);
         } else if (Ctx.Config->ModelRequests.RequestsPerMinute ||
-                   Ctx.Config->ModelRequests.MaxConcurrent) {
+                   Ctx.Config->ModelRequests.MaxConcurrent ||
+                   Ctx.Config->ModelRequests.TokensPerMinute) {
           L = &Ctx.Config->ModelRequests;
           From = fmt::format("{}: security.rate_limiting", fileName(Ctx.Config->Path));
         }
@@ -124,6 +126,7 @@ class GroupResourcesPass : public Pass {
         G.MaxConcurrent = L->MaxConcurrent;
         G.RequestsPerMinute = L->RequestsPerMinute;
         G.Burst = L->Burst;
+        G.TokensPerMinute = L->TokensPerMinute;
         G.LimitsFrom = P.arena().save(From);
       }
     }

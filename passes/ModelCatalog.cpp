@@ -30,27 +30,46 @@ std::vector<std::string> list(const YAML::Node &N, const char *Key) {
   return Out;
 }
 
-ProviderLimits limits(const YAML::Node &N) {
-  ProviderLimits L;
-  L.MaxConcurrent = get<unsigned>(N, "max_concurrent", 0);
-  L.RequestsPerMinute = get<unsigned>(N, "requests_per_minute", 0);
-  L.Burst = get<unsigned>(N, "burst_size", get<unsigned>(N, "burst", 0));
-  return L;
-}
-
 llvm::Error fail(const std::string &Path, const std::string &Why) {
   return llvm::createStringError(fmt::format("`{}`: {}", Path, Why));
 }
 
-/// `providers.<p>.tokens_per_minute` is not enforced yet (docs/observability.md
-/// §9): refused rather than read as no limit.
-llvm::Error refuseTokenLimits(const YAML::Node &Prov, const std::string &Path) {
-  for (const auto &KV : Prov)
-    if (KV.second.IsMap() && KV.second["tokens_per_minute"])
-      return fail(Path, fmt::format("`providers.{}.tokens_per_minute` is not supported "
-                                    "yet: a provider is limited by max_concurrent, "
-                                    "requests_per_minute and burst only",
-                                    KV.first.as<std::string>()));
+/// The most `tokens_per_minute` may be (far above any provider's tier).
+constexpr uint64_t MaxTokensPerMinute = 1000000000000ull;
+
+/// A provider's (or `security.rate_limiting`'s) limits from \p N, whose
+/// key is \p Where; a `tokens_per_minute` that is not an integer from 1 to
+/// MaxTokensPerMinute is an error at its line and column.
+llvm::Expected<ProviderLimits> limits(const YAML::Node &N, const std::string &Path,
+                                      const std::string &Where) {
+  ProviderLimits L;
+  L.MaxConcurrent = get<unsigned>(N, "max_concurrent", 0);
+  L.RequestsPerMinute = get<unsigned>(N, "requests_per_minute", 0);
+  L.Burst = get<unsigned>(N, "burst_size", get<unsigned>(N, "burst", 0));
+  if (!N.IsMap() || !N["tokens_per_minute"]) return L;
+  YAML::Node T = N["tokens_per_minute"];
+  uint64_t V = 0;
+  if (!T.IsScalar() || llvm::StringRef(T.Scalar()).getAsInteger(10, V) || V < 1 ||
+      V > MaxTokensPerMinute)
+    return fail(fmt::format("{}:{}:{}", Path, T.Mark().line + 1, T.Mark().column + 1),
+                fmt::format("`{}.tokens_per_minute` must be an integer from 1 to {} "
+                            "(model tokens a minute), not `{}`",
+                            Where, MaxTokensPerMinute, T.IsScalar() ? T.Scalar() : "…"));
+  L.TokensPerMinute = V;
+  return L;
+}
+
+/// `providers:` of \p Root into \p Out.
+llvm::Error readProviders(const YAML::Node &Root, const std::string &Path,
+                          std::map<std::string, ProviderLimits> &Out) {
+  YAML::Node Prov = Root["providers"];
+  if (!Prov || !Prov.IsMap()) return llvm::Error::success();
+  for (const auto &KV : Prov) {
+    std::string Name = KV.first.as<std::string>();
+    llvm::Expected<ProviderLimits> L = limits(KV.second, Path, "providers." + Name);
+    if (!L) return L.takeError();
+    Out[Name] = *L;
+  }
   return llvm::Error::success();
 }
 
@@ -185,6 +204,13 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
         if (!R.MaxTokensProblem.empty()) return fail(Path, R.MaxTokensProblem);
         if (!R.ReasoningProblem.empty()) return fail(Path, R.ReasoningProblem);
         if (!R.PriceProblem.empty()) return fail(Path, R.PriceProblem);
+        // A limit is a provider's (all its models share it): a model's own
+        // would be ignored, so it is refused.
+        if (N.IsMap() && N["tokens_per_minute"])
+          return fail(Path, fmt::format("`models.{}.tokens_per_minute`: the limit is a "
+                                        "provider's; set `providers.<name>."
+                                        "tokens_per_minute` instead",
+                                        R.Name));
         ModelInfo M;
         M.Name = R.Name;
         M.Provider = R.Provider.value_or("");
@@ -239,11 +265,7 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
         P.Latency = get<double>(W, "latency", 0);
         C.Policies.push_back(P);
       }
-    if (YAML::Node Prov = Root["providers"]; Prov && Prov.IsMap()) {
-      if (llvm::Error E = refuseTokenLimits(Prov, Path)) return E;
-      for (const auto &KV : Prov)
-        C.Providers[KV.first.as<std::string>()] = limits(KV.second);
-    }
+    if (llvm::Error E = readProviders(Root, Path, C.Providers)) return E;
   } catch (const YAML::Exception &E) {
     return fail(Path, E.what());
   }
@@ -270,13 +292,13 @@ llvm::Expected<RunConfig> loadRunConfig(const std::string &Path) {
       }
     if (YAML::Node Sec = Root["security"]; Sec && Sec.IsMap())
       if (YAML::Node RL = Sec["rate_limiting"];
-          RL && RL.IsMap() && get<bool>(RL, "enabled", true))
-        C.ModelRequests = limits(RL);
-    if (YAML::Node Prov = Root["providers"]; Prov && Prov.IsMap()) {
-      if (llvm::Error E = refuseTokenLimits(Prov, Path)) return E;
-      for (const auto &KV : Prov)
-        C.Providers[KV.first.as<std::string>()] = limits(KV.second);
-    }
+          RL && RL.IsMap() && get<bool>(RL, "enabled", true)) {
+        // Every provider without a `providers.<p>` entry of its own.
+        llvm::Expected<ProviderLimits> L = limits(RL, Path, "security.rate_limiting");
+        if (!L) return L.takeError();
+        C.ModelRequests = *L;
+      }
+    if (llvm::Error E = readProviders(Root, Path, C.Providers)) return E;
     C.SelectionPolicy = get<std::string>(Root["models"], "selection_policy", "");
     if (YAML::Node Sb = Root["sandbox"]; Sb && Sb.IsMap()) {
       C.SandboxEnabled = get<bool>(Sb, "enabled", true);

@@ -57,6 +57,7 @@ struct ProviderLimits {
   unsigned MaxConcurrent = 0;      ///< 0: none.
   unsigned RequestsPerMinute = 0;  ///< 0: none.
   unsigned Burst = 0;              ///< Requests allowed at once (0: 1).
+  uint64_t TokensPerMinute = 0;    ///< Model tokens a minute; 0: none.
 };
 
 /// The model registry.

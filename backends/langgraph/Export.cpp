@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "backends/export/ExportTarget.h"
 #include "backends/langgraph/JsText.h"
@@ -150,6 +151,16 @@ class Checker {
     if (S.Action.Str == "mcp")
       Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
                    "the `mcp` action (MCP tools)", Id);
+    // The emitted runtime has no token window: said once a group, at its
+    // first step.
+    if (S.Group >= 0 && P.Groups[size_t(S.Group)].TokensPerMinute &&
+        TokenGroupsReported.insert(S.Group).second) {
+      const ir::ResourceGroup &G = P.Groups[size_t(S.Group)];
+      Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+                   fmt::format("`tokens_per_minute` ({} of group `{}`, from {})",
+                               G.TokensPerMinute, G.Name.str(), G.LimitsFrom.str()),
+                   Id);
+    }
     if (S.Action.Str == "shell" && !AllowShell)
       Diags.report(DiagKind::ExportUnsandboxedShell, S.Action.Loc, S.Action.Length, Id);
     if (S.Action.Str == "shell" && S.Params)
@@ -181,6 +192,7 @@ class Checker {
   const ir::Pipeline &P;
   DiagnosticEngine &Diags;
   bool AllowShell;
+  std::set<int32_t> TokenGroupsReported;  ///< Groups said to have tokens_per_minute.
   /// The pipeline's own `cache:` is reported once, at the first step it applies to.
   bool PipelineCacheReported = false;
 };

@@ -252,7 +252,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)
     Groups.push_back(pf::CreateGroup(B, str(G.Name), G.MaxConcurrent, G.RequestsPerMinute,
-                                     G.Burst, str(G.LimitsFrom)));
+                                     G.Burst, str(G.LimitsFrom), G.TokensPerMinute));
   auto GroupsV = B.CreateVector(Groups);
   std::vector<fb::Offset<pf::McpServer>> Servers;
   for (const ir::McpServer &M : P.McpServers) {

@@ -99,7 +99,7 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P,
       OS << "  " << Gr.Name << ":";
       for (const ir::Step &S : P.Steps)
         if (S.Group == static_cast<int32_t>(G)) OS << ' ' << S.Id.Str;
-      if (!Gr.MaxConcurrent && !Gr.RequestsPerMinute) {
+      if (!Gr.MaxConcurrent && !Gr.RequestsPerMinute && !Gr.TokensPerMinute) {
         OS << "\n    no limit beyond -j\n";
         continue;
       }
@@ -109,6 +109,8 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P,
       if (Gr.RequestsPerMinute)
         OS << Gr.RequestsPerMinute << " requests a minute (burst "
            << std::max(1u, Gr.Burst) << ")";
+      if ((Gr.MaxConcurrent || Gr.RequestsPerMinute) && Gr.TokensPerMinute) OS << ", ";
+      if (Gr.TokensPerMinute) OS << Gr.TokensPerMinute << " model tokens a minute";
       OS << " (" << Gr.LimitsFrom << ")\n";
     }
   }

@@ -210,6 +210,7 @@ void writeGraph(llvm::raw_ostream &OS, const ir::Pipeline &P, GraphFormat F) {
       OS << "  // group " << G << ": " << Gr.Name;
       if (Gr.MaxConcurrent) OS << ", max_concurrent " << Gr.MaxConcurrent;
       if (Gr.RequestsPerMinute) OS << ", " << Gr.RequestsPerMinute << "/min";
+      if (Gr.TokensPerMinute) OS << ", " << Gr.TokensPerMinute << " tokens/min";
       OS << " (" << Palette[G % 8] << ")\n";
     }
     for (auto &[Level, Steps] : Levels) {

@@ -145,7 +145,15 @@ llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model,
   if (!Found) return Found.takeError();
   MS = Settings[Model] = *Found;
   if (S.ClientRetries) P->MaxRetries = *S.ClientRetries;
+  const std::string Provider = P->Name;
   auto C = std::make_unique<llm::Client>(std::move(*P), Transport, Clk, S.Env);
+  auto Limit = S.TokensPerMinute.find(Provider);
+  if (Limit == S.TokensPerMinute.end()) Limit = S.TokensPerMinute.find("default");
+  if (Limit != S.TokensPerMinute.end() && Limit->second) {
+    std::unique_ptr<llm::TokenLimiter> &L = Limiters[Provider];
+    if (!L) L = std::make_unique<llm::TokenLimiter>(Provider, Limit->second, Clk);
+    C->setTokenLimiter(L.get());
+  }
   llm::Client *Raw = C.get();
   Clients.emplace(Model, std::move(C));
   return Raw;
@@ -207,6 +215,16 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
   return structuredResult(*Resp->Structured);
 }
 
+std::map<std::string, uint64_t> tokenLimitsOf(const orch::plan::Plan &P) {
+  std::map<std::string, uint64_t> Out;
+  if (!P.groups()) return Out;
+  for (const orch::plan::Group *G : *P.groups())
+    if (G->name())
+      if (llvm::StringRef N = G->name()->string_view(); N.consume_front("provider:"))
+        Out[N.str()] = G->tokens_per_minute();
+  return Out;
+}
+
 ActionResult structuredResult(const json &Answer) {
   json Fields = Answer;
   if (!Fields.is_object()) Fields = json{{"value", Fields}};
@@ -244,9 +262,9 @@ std::unique_ptr<ActionTask> LlmSteps::start(const ActionRequest &R, ActionDone D
     }
     Ms.push_back({R, std::move(Done), Cancel});
     ++G->Left;
-    return std::make_unique<LlmTask>(
-        Cancel, std::shared_ptr<std::atomic<unsigned>>(G, &G->Left),
-        std::shared_ptr<std::atomic<bool>>(G, &G->Cancel));
+    return std::make_unique<LlmTask>(Cancel,
+                                     std::shared_ptr<std::atomic<unsigned>>(G, &G->Left),
+                                     std::shared_ptr<std::atomic<bool>>(G, &G->Cancel));
   }
   enqueue([this, R, Done = std::move(Done), Cancel] {
     if (*Cancel) return;

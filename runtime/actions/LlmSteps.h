@@ -24,11 +24,13 @@
 #include <thread>
 #include <vector>
 
+#include "ir/plan/Plan_generated.h"
 #include "runtime/actions/Action.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/Client.h"
 #include "runtime/llm/Providers.h"
+#include "runtime/llm/TokenLimiter.h"
 
 namespace orch::runtime {
 
@@ -45,7 +47,16 @@ struct LlmSettings {
   /// Told of every model call (runtime/observe: accounting, budgets,
   /// events), or null.
   llm::CallObserver *Calls = nullptr;
+  /// `tokens_per_minute` by provider name (the plan's `provider:<p>`
+  /// groups); "default" serves a provider with no entry of its own (the
+  /// group of steps whose model the run decides). Batch mode's items are
+  /// not counted: the providers' batch queues have limits of their own.
+  std::map<std::string, uint64_t> TokensPerMinute;
 };
+
+/// The plan's `tokens_per_minute` by provider (its `provider:<p>` groups;
+/// 0 for a group without one, so that "default" does not stand in for it).
+std::map<std::string, uint64_t> tokenLimitsOf(const orch::plan::Plan &P);
 
 /// The system message and user prompt for step \p R (exposed for tests).
 std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R);
@@ -143,6 +154,8 @@ class LlmSteps {
   LlmSettings S;
   std::mutex ClientsM;
   std::map<std::string, std::unique_ptr<llm::Client>> Clients;
+  /// One a provider with `tokens_per_minute`: its clients share it.
+  std::map<std::string, std::unique_ptr<llm::TokenLimiter>> Limiters;
   std::map<std::string, llm::ModelSettings> Settings;
   std::mutex QM;
   std::condition_variable QCV;

@@ -86,6 +86,10 @@ struct CallEnd {
   /// The provider's breaker when the call ended (chat() sets it; unset for
   /// a batch's items, which do not pass the breaker).
   std::optional<BreakerState> Breaker;
+  /// How long the call waited for its provider's `tokens_per_minute`
+  /// (TokenLimiter), over all its attempts; unset when the provider has
+  /// no such limit.
+  std::optional<std::chrono::milliseconds> TokenWait;
 };
 
 /// An observer refused a call (a budget is spent): final, not retried.
@@ -112,6 +116,9 @@ class CallObserver {
   virtual llvm::Error callStarting(const CallStart &S, uint64_t &Id) = 0;
   /// The call \p Id ended (only after callStarting accepted it).
   virtual void callEnded(uint64_t Id, const CallStart &S, const CallEnd &E) = 0;
+  /// Is the run stopping (a budget under `abort` was reached)? A call
+  /// waiting for its provider's `tokens_per_minute` then stops waiting.
+  virtual bool stopping() const { return false; }
 };
 
 }  // namespace orch::llm

@@ -381,7 +381,8 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   Req->Cancel = R.Cancel;
   Usage Tokens;
   unsigned Attempts = 0;
-  if (!R.Observer) return send(R, *Req, Tokens, Attempts);
+  std::chrono::milliseconds TokenWait{0};
+  if (!R.Observer) return send(R, *Req, Tokens, Attempts, TokenWait);
   CallStart S;
   S.Caller = R.Caller;
   S.Model = R.Model;
@@ -393,9 +394,10 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
   uint64_t Id = 0;
   if (llvm::Error E = R.Observer->callStarting(S, Id)) return E;
   Clock::TimePoint T0 = Clk.now();
-  llvm::Expected<ChatResponse> Out = send(R, *Req, Tokens, Attempts);
+  llvm::Expected<ChatResponse> Out = send(R, *Req, Tokens, Attempts, TokenWait);
   CallEnd End;
   End.Tokens = Tokens;
+  if (Limiter) End.TokenWait = TokenWait;
   End.Attempts = Attempts;
   End.Latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - T0);
   End.Ok = bool(Out);
@@ -419,12 +421,23 @@ llvm::Expected<ChatResponse> Client::chat(const ChatRequest &R) {
 }
 
 llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpRequest &Req,
-                                          Usage &Tokens, unsigned &Attempts) {
+                                          Usage &Tokens, unsigned &Attempts,
+                                          std::chrono::milliseconds &TokenWait) {
   auto Cancelled = [&] { return R.Cancel && R.Cancel->load(); };
+  // The limiter's wait ends on a cancel and when a budget stops the run.
+  auto Stop = [&] { return Cancelled() || (R.Observer && R.Observer->stopping()); };
+  unsigned AnswerLimit = R.MaxTokens || Config.Kind == ApiKind::OpenAI
+                             ? R.MaxTokens
+                             : DefaultAnthropicMaxTokens;
+  uint64_t InputEstimate = estimateTokens(Req.Body, 0);
   auto CancelError = [&] {
     return fail(fmt::format("request to provider `{}` cancelled", Config.Name));
   };
   bool Wrapped = R.Schema && ir::makeStrict(*R.Schema).Wrapped;
+  // A request above the whole limit could never go out: it fails before
+  // it passes the breaker.
+  if (Limiter && estimateTokens(Req.Body, AnswerLimit) > Limiter->limit())
+    return Limiter->reserve(estimateTokens(Req.Body, AnswerLimit), Stop).takeError();
   std::string LastProblem;
   for (unsigned Attempt = 1;; ++Attempt) {
     if (!Breaker.allow(Clk.now()))
@@ -432,11 +445,31 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
           "provider `{}` is unavailable: circuit open after repeated "
           "failures ({})",
           Config.Name, LastProblem.empty() ? "earlier requests" : LastProblem));
-    if (Cancelled() || !acquire(R.Cancel)) return CancelError();
+    // Each attempt takes its tokens before its slot: a step waiting for
+    // the window holds no connection.
+    std::optional<TokenLimiter::Reservation> Held;
+    if (Limiter) {
+      llvm::Expected<TokenLimiter::Reservation> Got =
+          Limiter->reserve(estimateTokens(Req.Body, AnswerLimit), Stop);
+      if (!Got) return Got.takeError();
+      TokenWait += Got->Waited;
+      Held = *Got;
+    }
+    // Without an answer's `usage`, a request is settled to its input.
+    auto Settle = [&](uint64_t Used) {
+      if (Held) Limiter->settle(*Held, Used);
+      Held.reset();
+    };
+    if (Cancelled() || !acquire(R.Cancel)) {
+      Settle(0);  // never sent
+      return CancelError();
+    }
     Attempts = Attempt;
     llvm::Expected<HttpResponse> Resp = Transport.post(Req);
     release();
+    if (Limiter && Resp) Limiter->observe(*Resp);
     if (Cancelled()) {
+      Settle(InputEstimate);
       if (!Resp) llvm::consumeError(Resp.takeError());
       return CancelError();
     }
@@ -446,7 +479,12 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
       LastProblem = redact(llvm::toString(Resp.takeError()));
       Retriable = true;
     } else if (Resp->Status >= 200 && Resp->Status < 300) {
+      Usage Before = Tokens;
       llvm::Expected<ChatResponse> Out = parseResponse(R, Wrapped, *Resp, Tokens);
+      uint64_t Reported = Tokens.InputTokens + Tokens.OutputTokens - Before.InputTokens -
+                          Before.OutputTokens;
+      // An answer without `usage`: its input and its text, as estimated.
+      Settle(Reported ? Reported : InputEstimate + (Resp->Body.size() + 3) / 4);
       if (Out) {
         Breaker.onSuccess();
         Out->Attempts = Attempt;
@@ -467,6 +505,7 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
       Retriable = retriableStatus(Resp->Status);
       RetryAfter = Resp->header("retry-after").str();
     }
+    Settle(InputEstimate);  // an error: no usage (a no-op once settled)
     if (!Retriable) {
       Breaker.onSuccess();  // the service answered; the request was wrong
       return fail(fmt::format("provider `{}` rejected the request: {}", Config.Name,

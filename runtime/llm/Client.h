@@ -25,6 +25,7 @@
 #include "runtime/llm/CallObserver.h"
 #include "runtime/llm/Clock.h"
 #include "runtime/llm/Http.h"
+#include "runtime/llm/TokenLimiter.h"
 
 namespace orch::llm {
 
@@ -174,6 +175,16 @@ class Client {
 
   const ProviderConfig &config() const { return Config; }
 
+  /// Every request (each attempt) from now on reserves its tokens in \p L
+  /// first (the provider's `tokens_per_minute`; null: none). \p L is
+  /// shared by the clients of one provider and outlives this one.
+  void setTokenLimiter(TokenLimiter *L) { Limiter = L; }
+  /// The tokens \p Body and an answer of \p MaxTokens may use, as the
+  /// limiter reserves them: the body's bytes / 4 plus \p MaxTokens.
+  static uint64_t estimateTokens(llvm::StringRef Body, unsigned MaxTokens) {
+    return (Body.size() + 3) / 4 + MaxTokens;
+  }
+
   /// Parses \p Body, one answer to \p R as the chat endpoint gives it (a
   /// batch's result), adding its `usage` to \p Tokens.
   llvm::Expected<ChatResponse> parseAnswer(const ChatRequest &R, llvm::StringRef Body,
@@ -188,8 +199,10 @@ class Client {
 
  private:
   /// chat() without the observer.
+  /// \p TokenWait: the time spent waiting for the TokenLimiter.
   llvm::Expected<ChatResponse> send(const ChatRequest &R, const HttpRequest &Req,
-                                    Usage &Tokens, unsigned &Attempts);
+                                    Usage &Tokens, unsigned &Attempts,
+                                    std::chrono::milliseconds &TokenWait);
   /// Adds the body's `usage` to \p Tokens, parses the answer.
   llvm::Expected<ChatResponse> parseResponse(const ChatRequest &R, bool Wrapped,
                                              const HttpResponse &Resp,
@@ -206,6 +219,7 @@ class Client {
   Clock &Clk;
   EnvLookup Env;
   CircuitBreaker Breaker;
+  TokenLimiter *Limiter = nullptr;
   std::mutex JitterM;
   std::mt19937_64 Jitter;
   std::mutex SlotM;

@@ -86,6 +86,7 @@ class FusedCallObserver : public CallObserver {
   FusedCallObserver(CallObserver &Inner, std::vector<FusedPart> Parts);
   llvm::Error callStarting(const CallStart &S, uint64_t &Id) override;
   void callEnded(uint64_t Id, const CallStart &S, const CallEnd &E) override;
+  bool stopping() const override { return Inner.stopping(); }
 
  private:
   CallObserver &Inner;

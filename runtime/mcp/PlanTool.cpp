@@ -165,6 +165,7 @@ RunOutcome runOn(EventLoop &Loop, const LoadedPlan &Plan, const PlanProgram &Pro
   RC.Llm.Stats = &Stats;
   RC.Llm.Calls = S.Calls;
   RC.McpServers = mcpServersOf(P);
+  RC.Llm.TokensPerMinute = tokenLimitsOf(P);
   BuiltinRunner Runner(Loop, RC);
   RunOptions Opts;
   Opts.Jobs = jobsFor(P, S.Jobs);

@@ -114,6 +114,11 @@ void Ledger::noteBreach(BudgetBreach B) {
   if (OnBreach) OnBreach(B);
 }
 
+bool Ledger::stopping() const {
+  std::lock_guard<std::mutex> L(M);
+  return Breach && !Limits.WarnOnly;
+}
+
 llvm::Error Ledger::callStarting(const llm::CallStart &S, uint64_t &Id) {
   std::unique_lock<std::mutex> L(M);
   auto [In, Out] = priceOf(S.Model.str());
@@ -279,6 +284,7 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
       Event["provider"] = S.Provider.str();
       Event["attempts"] = E.Attempts;
       if (Estimated) Event["estimated"] = true;
+      if (E.TokenWait) Event["token_wait_ms"] = E.TokenWait->count();
       if (!S.SharedRequest.empty()) Event["shared_request"] = S.SharedRequest.str();
       if (!S.Batch.empty()) Event["batch"] = S.Batch.str();
       json Request = json::parse(S.Body, nullptr, /*allow_exceptions=*/false);
@@ -294,6 +300,9 @@ void Ledger::callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd 
     Meters->modelCall(S.Model, S.Provider, MetricIn, MetricOut, MetricCost, MetricRetries,
                       E.Ok);
     if (E.Breaker) Meters->breakerState(S.Provider, unsigned(*E.Breaker));
+    // A fused request waited once: counted on its first part.
+    if (E.TokenWait && E.Calls)
+      Meters->tokenRateWait(S.Provider, double(E.TokenWait->count()) / 1000);
   }
   if (Trace) Trace->modelCall(S, E, MetricIn, MetricOut, MetricCost, WasEstimated);
   if (Events) Events->emit(std::move(Event));

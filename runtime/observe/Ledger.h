@@ -96,6 +96,8 @@ class Ledger : public llm::CallObserver {
 
   llvm::Error callStarting(const llm::CallStart &S, uint64_t &Id) override;
   void callEnded(uint64_t Id, const llm::CallStart &S, const llm::CallEnd &E) override;
+  /// A budget was reached under `abort`.
+  bool stopping() const override;
 
   /// Counts every call ended from now on into \p M (null: none).
   void setMetrics(Metrics *M) { Meters = M; }

@@ -123,6 +123,13 @@ void Metrics::modelCall(llvm::StringRef Model, llvm::StringRef Provider,
   S.CostUsd += CostUsd;
 }
 
+void Metrics::tokenRateWait(llvm::StringRef Provider, double Seconds) {
+  std::lock_guard<std::mutex> L(M);
+  Summary &S = slot(TokenWait, {Provider});
+  ++S.Count;
+  S.Sum += Seconds;
+}
+
 void Metrics::breakerState(llvm::StringRef Provider, unsigned State) {
   std::lock_guard<std::mutex> L(M);
   slot(Breakers, {Provider}) = State;
@@ -176,6 +183,10 @@ std::string Metrics::render() const {
   Summaries("orch_group_wait_seconds",
             "Time steps waited for a slot or a token of their resource group, by group.",
             "group", GroupWait);
+  Summaries("orch_token_rate_wait_seconds",
+            "Time model requests waited for their provider's tokens_per_minute, by "
+            "provider (calls to a provider with such a limit).",
+            "provider", TokenWait);
 
   auto ModelFamily = [&](llvm::StringRef Name, llvm::StringRef Help, auto Field) {
     family(Out, Name, "counter", Help);

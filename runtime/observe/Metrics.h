@@ -50,6 +50,9 @@ class Metrics {
   /// A model call ended (after its retries).
   void modelCall(llvm::StringRef Model, llvm::StringRef Provider, uint64_t InputTokens,
                  uint64_t OutputTokens, double CostUsd, unsigned Retries, bool Ok);
+  /// A model call to \p Provider, which has a `tokens_per_minute`, waited
+  /// \p Seconds for it (over its attempts).
+  void tokenRateWait(llvm::StringRef Provider, double Seconds);
   /// \p Provider's circuit breaker is in \p State (0 closed, 1 open, 2
   /// half-open: llm::BreakerState) as its latest model call left it.
   void breakerState(llvm::StringRef Provider, unsigned State);
@@ -106,6 +109,7 @@ class Metrics {
   Family<Summary> GroupWait;          ///< group
   Family<ModelSpend> Models;          ///< model, provider
   Family<uint64_t> Breakers;          ///< provider
+  Family<Summary> TokenWait;          ///< provider
 };
 
 /// Feeds a Metrics from the scheduler's events: attempts, retries, waits

@@ -252,6 +252,8 @@ class Dumper {
         if (G->requests_per_minute())
           OS << " requests_per_minute = " << G->requests_per_minute()
              << " burst = " << G->burst();
+        if (G->tokens_per_minute())
+          OS << " tokens_per_minute = " << G->tokens_per_minute();
         if (G->limits_from() && G->limits_from()->size())
           OS << " from \"" << G->limits_from()->string_view() << '"';
         OS << '\n';

@@ -8,9 +8,12 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/exec/EventLoop.h"
@@ -338,6 +341,69 @@ TEST(LlmSteps, BudgetRefusalIsNotAModelFailure) {
   EXPECT_EQ(Stats.arm("first").Pulls, 0u);
   EXPECT_EQ(Stats.arm("second").Pulls, 0u);
   EXPECT_TRUE(T.Asked.empty());
+}
+
+/// Virtual time that moves by what each sleep asks, on any thread.
+class SleepClock : public llm::Clock {
+ public:
+  std::atomic<int64_t> Ms{0};
+  TimePoint now() override { return TimePoint(std::chrono::milliseconds(Ms.load())); }
+  void sleepFor(std::chrono::milliseconds D) override { Ms += D.count(); }
+};
+
+/// Answers at once, each answer using 10,000 tokens; records when (on the
+/// virtual clock) each request went out.
+class CountingTransport : public llm::HttpTransport {
+ public:
+  explicit CountingTransport(SleepClock &Clk) : Clk(Clk) {}
+  llvm::Expected<llm::HttpResponse> post(const llm::HttpRequest &) override {
+    {
+      std::lock_guard<std::mutex> L(M);
+      Sent.push_back(Clk.Ms.load());
+    }
+    llm::HttpResponse Resp;
+    Resp.Status = 200;
+    Resp.Body = json{{"choices",
+                      {{{"message", {{"role", "assistant"}, {"content", "answer"}}},
+                        {"finish_reason", "stop"}}}},
+                     {"usage", {{"prompt_tokens", 10000}, {"completion_tokens", 0}}}}
+                    .dump();
+    return Resp;
+  }
+  SleepClock &Clk;
+  std::mutex M;
+  std::vector<int64_t> Sent;
+};
+
+// A provider's tokens_per_minute holds across concurrent model steps: six
+// steps start at once, each reserving ~10,150 tokens (max_tokens 10,000 and
+// the body) and using 10,000, under a limit of 21,000: two requests go out
+// in each 60 s of (virtual) time, and all six answer.
+TEST(LlmSteps, TokensPerMinuteHoldsAcrossConcurrentSteps) {
+  EventLoop Loop;
+  SleepClock Clock;
+  CountingTransport T(Clock);
+  LlmSettings S = settings();
+  S.TokensPerMinute = {{"openai", 21000}};
+  LlmSteps Steps(Loop, T, Clock, S);
+  int Done = 0;
+  std::vector<std::unique_ptr<ActionTask>> Tasks;
+  for (int I = 0; I < 6; ++I) {
+    ActionRequest R = task("s" + std::to_string(I));
+    R.MaxTokens = 10000;
+    Tasks.push_back(Steps.start(R, [&](ActionResult Res) {
+      EXPECT_TRUE(Res.Ok) << Res.Error;
+      ++Done;
+    }));
+  }
+  Loop.runUntil([&] { return Done == 6; });
+  std::vector<int64_t> Sent = T.Sent;
+  ASSERT_EQ(Sent.size(), 6u);
+  std::sort(Sent.begin(), Sent.end());
+  // A request goes out after its grant, so the k-th request out is no
+  // earlier than the k-th grant: two at 0 s, two at 60 s, two at 120 s.
+  EXPECT_GE(Sent[2], 60000);
+  EXPECT_GE(Sent[4], 120000);
 }
 
 }  // namespace

@@ -205,6 +205,53 @@ TEST(Metrics, CircuitBreakerStateFollowsTheProvidersCalls) {
             T.rfind("orch_circuit_breaker_state{provider=\"local\"}"));
 }
 
+// A provider with tokens_per_minute: each call's wait is in
+// orch_token_rate_wait_seconds (a summary by provider), and in the event;
+// a call to a provider without one is not counted.
+TEST(Metrics, TokenRateWaitIsCountedByProvider) {
+  /// Each answer used 500 tokens.
+  struct UsageTransport : orch::llm::HttpTransport {
+    llvm::Expected<orch::llm::HttpResponse> post(
+        const orch::llm::HttpRequest &) override {
+      return orch::llm::HttpResponse{
+          200,
+          {},
+          R"({"choices":[{"message":{"content":"ok"}}],)"
+          R"("usage":{"prompt_tokens":500,"completion_tokens":0}})"};
+    }
+  } Net;
+  StillClock Clk;
+  orch::llm::ProviderConfig P;
+  P.Name = "local";
+  P.BaseUrl = "http://127.0.0.1:9/v1";
+  orch::llm::Client C(
+      P, Net, Clk, [](const std::string &) { return std::nullopt; }, 1);
+  orch::llm::TokenLimiter Limit("local", 1000, Clk);
+  Ledger L([](const std::string &) { return std::pair<double, double>{0, 0}; });
+  Metrics M;
+  L.setMetrics(&M);
+  orch::llm::ChatRequest R;
+  R.Model = "m";
+  R.Prompt = "hi";
+  R.MaxTokens = 600;
+  R.Observer = &L;
+  ASSERT_TRUE(bool(C.chat(R)));  // no limiter yet: not counted
+  std::string T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "# TYPE orch_token_rate_wait_seconds summary")) << T;
+  EXPECT_EQ(T.find("orch_token_rate_wait_seconds_count{"), std::string::npos) << T;
+  C.setTokenLimiter(&Limit);
+  ASSERT_TRUE(bool(C.chat(R)));  // ~620 reserved at t = 0, 500 used
+  ASSERT_TRUE(bool(C.chat(R)));  // 500 + ~620 > 1000: waits until t = 60 s
+  T = "\n" + M.render();
+  EXPECT_TRUE(has(T, "orch_token_rate_wait_seconds_count{provider=\"local\"} 2")) << T;
+  const std::string SumLine = "orch_token_rate_wait_seconds_sum{provider=\"local\"} ";
+  size_t At = T.find(SumLine);
+  ASSERT_NE(At, std::string::npos) << T;
+  double Sum = std::stod(T.substr(At + SumLine.size()));
+  EXPECT_GE(Sum, 60.0) << T;
+  EXPECT_LE(Sum, 60.2) << T;
+}
+
 TEST(Metrics, BreakerStatesRenderAsNumbers) {
   Metrics M;
   M.breakerState("openai", unsigned(orch::llm::BreakerState::HalfOpen));

@@ -313,6 +313,7 @@ int runPlan(const RunCommand &Cmd) {
   RC.Llm.DefaultModel = envOr(Cmd.Model, "ORCH_MODEL");
   RC.Llm.Registry = Registry;
   RC.McpServers = mcpServersOf(Plan->plan());
+  RC.Llm.TokensPerMinute = tokenLimitsOf(Plan->plan());
   // The caller's trace context (W3C), read once for the tracer and the
   // runner's http.request steps.
   std::optional<observe::TraceContext> TraceParent;
