@@ -6,6 +6,7 @@
 
 #include "ir/JsonLimits.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Compression.h"
@@ -78,16 +79,44 @@ bool needsEscape(const json &V) {
   return V.is_object() && (V.contains("$blob") || V.contains("$lit"));
 }
 
-void encodeValue(json &V, size_t Threshold, EncodedEntry &Out) {
-  std::string Text = V.dump(-1, ' ', false, json::error_handler_t::replace);
+/// \p V's JSON text, as the entry's dump holds it.
+std::string dumpText(const json &V) {
+  return V.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// Appends \p Key as a JSON string, as a dump writes an object's key.
+void appendKey(std::string &Out, const std::string &Key) {
+  // Step ids, item names and field names need no escaping: copied as is.
+  bool Plain = llvm::all_of(Key, [](char C) {
+    auto U = static_cast<unsigned char>(C);
+    return U >= 0x20 && U < 0x80 && C != '"' && C != '\\';
+  });
+  if (Plain) {
+    Out += '"';
+    Out += Key;
+    Out += '"';
+  } else {
+    Out += dumpText(json(Key));
+  }
+  Out += ':';
+}
+
+/// Appends \p V to \p Out as its entry holds it: its own text (escaped as
+/// `{"$lit": V}` if it looks like a reference), or a blob reference when
+/// the text is longer than \p Threshold. Each value is dumped once.
+void encodeValue(const json &V, size_t Threshold, EncodedEntry &Enc, std::string &Out) {
+  std::string Text = dumpText(V);
   if (Text.size() <= Threshold) {
-    if (needsEscape(V)) V = json{{"$lit", std::move(V)}};
+    bool Escape = needsEscape(V);
+    if (Escape) Out += "{\"$lit\":";
+    Out += Text;
+    if (Escape) Out += '}';
     return;
   }
   std::string Hash = sha256Hex(Text);
-  Out.Blobs.push_back(Hash);
-  Out.NewBlobs.push_back({Hash, compress(Text)});
-  V = json{{"$blob", Hash}, {"bytes", Text.size()}};
+  Out += fmt::format("{{\"$blob\":\"{}\",\"bytes\":{}}}", Hash, Text.size());
+  Enc.Blobs.push_back(Hash);
+  Enc.NewBlobs.push_back({std::move(Hash), compress(Text)});
 }
 
 llvm::Error badRecord(llvm::StringRef RunId, llvm::StringRef StepId,
@@ -138,12 +167,36 @@ std::string sha256Hex(llvm::StringRef Bytes) {
   return llvm::toHex(llvm::ArrayRef<uint8_t>(D), /*LowerCase=*/true);
 }
 
-EncodedEntry encodeEntry(json Entry, size_t Threshold) {
+EncodedEntry encodeEntry(const json &Entry, size_t Threshold) {
   EncodedEntry Out;
-  if (auto O = Entry.find("output"); O != Entry.end()) encodeValue(*O, Threshold, Out);
-  if (auto F = Entry.find("fields"); F != Entry.end() && F->is_object())
-    for (auto &[K, V] : F->items()) encodeValue(V, Threshold, Out);
-  Out.Json = Entry.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!Entry.is_object()) {
+    Out.Json = dumpText(Entry);
+    return Out;
+  }
+  // The entry's text is written here, member by member, in the order of
+  // its keys: the same bytes as the dump of the entry with its large values
+  // replaced, without building that tree or dumping a value twice.
+  std::string &T = Out.Json;
+  T += '{';
+  for (auto It = Entry.begin(); It != Entry.end(); ++It) {
+    if (It != Entry.begin()) T += ',';
+    appendKey(T, It.key());
+    const json &V = It.value();
+    if (It.key() == "output") {
+      encodeValue(V, Threshold, Out, T);
+    } else if (It.key() == "fields" && V.is_object()) {
+      T += '{';
+      for (auto F = V.begin(); F != V.end(); ++F) {
+        if (F != V.begin()) T += ',';
+        appendKey(T, F.key());
+        encodeValue(F.value(), Threshold, Out, T);
+      }
+      T += '}';
+    } else {
+      T += dumpText(V);
+    }
+  }
+  T += '}';
   return Out;
 }
 

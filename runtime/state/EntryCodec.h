@@ -39,8 +39,10 @@ struct EncodedEntry {
 };
 
 /// Replaces the large values of \p Entry (`output`, `fields.*`) by
-/// `{"$blob": hash, "bytes": N}`.
-EncodedEntry encodeEntry(orch::ir::Json Entry, size_t Threshold = DefaultBlobThreshold);
+/// `{"$blob": hash, "bytes": N}`, and escapes a value that looks like one
+/// as `{"$lit": V}`. Each value's text is built once.
+EncodedEntry encodeEntry(const orch::ir::Json &Entry,
+                         size_t Threshold = DefaultBlobThreshold);
 
 /// The entry of step \p StepId of run \p RunId with its blobs read back from
 /// \p Store. Fails, naming run, step and field, on anything that does not fit:

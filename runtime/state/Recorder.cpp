@@ -96,11 +96,7 @@ bool Recorder::attemptStarting(uint32_t Step, unsigned Attempt,
   J.Rec.Attempts = Attempt;
   J.Entry = json{{"status", "running"}, {"attempts", Attempt}};
   J.Ack = std::move(Ack);
-  {
-    std::lock_guard<std::mutex> L(M);
-    Queue.push_back(std::move(J));
-  }
-  Wake.notify_one();
+  push(std::move(J));
   return true;
 }
 
@@ -113,13 +109,14 @@ void Recorder::itemDone(const std::string &Name, const json &Result,
   J.Rec.Status = "completed";
   J.Rec.Attempts = 1;
   J.Rec.InputHash = InputHash;
-  J.Entry = json{{"status", "completed"}, {"attempts", 1}, {"fields", Result}};
+  // Member by member: an initializer list would copy the result twice.
+  J.Entry = json::object();
+  J.Entry.get_ptr<json::object_t *>()->reserve(GoesOn ? 4 : 3);
+  J.Entry["status"] = "completed";
+  J.Entry["attempts"] = 1;
+  J.Entry["fields"] = Result;
   if (GoesOn) J.Entry["goes_on"] = *GoesOn;
-  {
-    std::lock_guard<std::mutex> L(M);
-    Queue.push_back(std::move(J));
-  }
-  Wake.notify_one();
+  push(std::move(J));
 }
 
 void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
@@ -153,11 +150,23 @@ void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
     J.CacheTtlS = CacheTtl[I];
   }
   Queued[I] = 1;
+  push(std::move(J));
+}
+
+void Recorder::push(Job J) {
+  // Someone waits for a record or a lookup: the writer goes at once. Jobs
+  // nobody waits for fill a batch: the writer is woken for the first (to
+  // know when it is due) and when the batch is full.
+  bool Waited = J.Ack || J.Lookup;
+  bool Notify;
   {
     std::lock_guard<std::mutex> L(M);
     Queue.push_back(std::move(J));
+    if (Queue.size() == 1) OldestAt = std::chrono::steady_clock::now();
+    Urgent = Urgent || Waited;
+    Notify = Waited || Queue.size() == 1 || Queue.size() == RideAlongJobs;
   }
-  Wake.notify_one();
+  if (Notify) Wake.notify_one();
 }
 
 void Recorder::lookup(const std::string &Key,
@@ -166,11 +175,7 @@ void Recorder::lookup(const std::string &Key,
   J.CacheKey = Key;
   J.LookupDone = std::move(Done);
   J.Lookup = true;
-  {
-    std::lock_guard<std::mutex> L(M);
-    Queue.push_back(std::move(J));
-  }
-  Wake.notify_one();
+  push(std::move(J));
 }
 
 void Recorder::answer(Job &J) {
@@ -214,7 +219,7 @@ std::string Recorder::write(std::vector<Job> &Batch) {
       }
       J.Entry.erase("spilled");
     }
-    EncodedEntry E = encodeEntry(std::move(J.Entry));
+    EncodedEntry E = encodeEntry(J.Entry);
     if (!J.CacheKey.empty()) {
       int64_t Now = unixMs();
       Cache.push_back(
@@ -236,7 +241,18 @@ void Recorder::writerLoop() {
   auto NextRenew = Clock::now() + std::chrono::milliseconds(LeaseRenewMs);
   std::unique_lock<std::mutex> L(M);
   for (;;) {
-    Wake.wait_until(L, NextRenew, [&] { return Quit || !Queue.empty(); });
+    // A job someone waits for is written at once; the others when
+    // RideAlongJobs are queued or RideAlongMs after the oldest (one
+    // transaction for many loop items, not one each).
+    for (;;) {
+      if (Quit || Urgent || Queue.size() >= RideAlongJobs) break;
+      auto Due = NextRenew;
+      if (!Queue.empty())
+        Due = std::min(Due, OldestAt + std::chrono::milliseconds(RideAlongMs));
+      if (Clock::now() >= Due) break;
+      Wake.wait_until(L, Due);
+    }
+    Urgent = false;  // what is queued now is taken below
     if (Queue.empty() && Quit) return;
     if (Clock::now() >= NextRenew) {
       L.unlock();
@@ -305,13 +321,11 @@ llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
     J.Rec.RunId = RunId;
     J.Rec.StepId = OutputsRowId;
     J.Rec.Status = "outputs";
-    {
-      std::lock_guard<std::mutex> G(M);
-      Queue.push_back(std::move(J));
-    }
-    Wake.notify_one();
+    push(std::move(J));
   }
   std::unique_lock<std::mutex> L(M);
+  Urgent = true;  // what rides along is written now
+  Wake.notify_one();
   Idle.wait(L, [&] { return Queue.empty() && !Busy; });
   std::string Why = FirstError;
   L.unlock();

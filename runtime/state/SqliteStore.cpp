@@ -30,6 +30,11 @@ class Stmt {
     sqlite3_bind_text(S, I, V.data(), static_cast<int>(V.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  /// As bind(), without a copy: \p V must outlive the next reset().
+  Stmt &bindRef(int I, llvm::StringRef V) {
+    sqlite3_bind_text(S, I, V.data(), static_cast<int>(V.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt &bindBlob(int I, llvm::StringRef V) {
     sqlite3_bind_blob(S, I, V.data(), static_cast<int>(V.size()), SQLITE_TRANSIENT);
     return *this;
@@ -138,13 +143,16 @@ class SqliteStore : public StateStore {
       Stmt B(Db, "INSERT OR IGNORE INTO orch_blob_refs(owner,hash) VALUES(?,?)");
       Stmt Blob(Db, "INSERT OR IGNORE INTO orch_blobs(hash, bytes) VALUES(?,?)");
       if (!S.ok() || !B.ok() || !Blob.ok()) return fail("prepare");
+      // One statement each for the whole batch, in one transaction; the
+      // records' strings are bound without a copy (they outlive each step).
       for (const StepRecord &R : Steps) {
-        S.bind(1, R.RunId).bind(2, R.StepId).bind(3, R.Status).bind(4, R.EntryJson);
-        S.bind(5, R.InputHash).bind(6, R.Attempts);
+        S.bindRef(1, R.RunId).bindRef(2, R.StepId).bindRef(3, R.Status);
+        S.bindRef(4, R.EntryJson).bindRef(5, R.InputHash).bind(6, R.Attempts);
         if (llvm::Error E = done(S.step(), "record step")) return E;
         S.reset();
+        const std::string Owner = R.Blobs.empty() ? "" : "run:" + R.RunId;
         for (const std::string &H : R.Blobs) {
-          B.bind(1, "run:" + R.RunId).bind(2, H);
+          B.bindRef(1, Owner).bindRef(2, H);
           if (llvm::Error E = done(B.step(), "record blob reference")) return E;
           B.reset();
         }

@@ -446,6 +446,59 @@ TEST_P(StoreTest, AStepsOwnDollarBlobObjectIsData) {
   EXPECT_EQ(*Back, Entry);
 }
 
+// store10k: encodeEntry writes the entry's text member by member (each
+// value dumped once); the bytes are those of the dump of the entry with
+// its large values replaced and its reference-like values escaped, the
+// way it was built before: what a store holds does not change.
+TEST(EntryCodec, TextIsTheDumpOfTheReplacedTree) {
+  using OJson = orch::ir::Json;
+  auto Dump = [](const OJson &V) {
+    return V.dump(-1, ' ', false, OJson::error_handler_t::replace);
+  };
+  // The tree-based encoding, as a reference.
+  auto Reference = [&](OJson Entry, size_t Threshold) {
+    auto Value = [&](OJson &V) {
+      std::string Text = Dump(V);
+      bool Escape = V.is_object() && (V.contains("$blob") || V.contains("$lit"));
+      if (Text.size() > Threshold)
+        V = OJson{{"$blob", sha256Hex(Text)}, {"bytes", Text.size()}};
+      else if (Escape)
+        V = OJson{{"$lit", std::move(V)}};
+    };
+    if (auto O = Entry.find("output"); O != Entry.end()) Value(*O);
+    if (auto F = Entry.find("fields"); F != Entry.end() && F->is_object())
+      for (auto &[K, V] : F->items()) Value(V);
+    return Dump(Entry);
+  };
+  std::string Bad = "bad \xff utf-8 \"quoted\" \\ \n";
+  OJson Entries[] = {
+      OJson::object(),
+      OJson::parse(
+          R"({"status":"completed","attempts":1,"fields":{"say":{"output":"0: a"}}})"),
+      OJson::parse(R"({"status":"running","attempts":3})"),
+      OJson{{"status", "completed"},
+            {"attempts", 2},
+            {"output", OJson{{"$blob", "x"}, {"bytes", 3}}},
+            {"fields",
+             {{"z\"q", OJson{{"$lit", 1}}},
+              {"caf\u00e9", 1.5},
+              {Bad, Bad},
+              {"big", std::string(300, 'b')},
+              {"list", OJson::array({1, "two", nullptr, false})}}},
+            {"goes_on", true},
+            {"usage", {{"tokens", 12}}}},
+      OJson{{"fields", "not an object"}, {"output", std::string(500, 'o')}, {"x", Bad}},
+      OJson{{"status", "outputs"}, {"attempts", 0}, {"output", OJson::array()}},
+  };
+  for (const OJson &E : Entries) {
+    for (size_t Threshold : {size_t(0), size_t(64), DefaultBlobThreshold}) {
+      EncodedEntry Enc = encodeEntry(E, Threshold);
+      EXPECT_EQ(Enc.Json, Reference(E, Threshold)) << Dump(E) << " at " << Threshold;
+      EXPECT_EQ(Enc.Blobs.size(), Enc.NewBlobs.size());
+    }
+  }
+}
+
 // Review finding 5: the row's size is not trusted for the allocation.
 TEST_P(StoreTest, ABlobSizeThatDisagreesWithItsFrameIsAnError) {
   json Entry = {
