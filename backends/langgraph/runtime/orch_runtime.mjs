@@ -13,7 +13,7 @@ import {
   whenIdle,
 } from "./orch_failures.mjs";
 import {
-  acquireGroup, dropContext, newContext, onAbort, parkOnGroup, publish, runContext, tryGroup,
+  acquireGroup, dropContext, newContext, onAbort, parkOnGroup, publish, runContext, takeGroup, tryGroup,
 } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
@@ -212,12 +212,6 @@ export function step(P, spec) {
         return skipped("condition is false");
       }
     }
-    const params = newMap();
-    for (const [name, render] of spec.params) {
-      const [v, err] = rendered(`parameter \`${name}\``, render);
-      if (err) return finalFail(err, attempt);
-      params[name] = v;
-    }
     let timeoutMs = null;
     if (spec.timeoutS !== null) {
       timeoutMs = spec.timeoutS * 1000 * 2 ** (ctx.timedOut.get(spec.id) ?? 0);
@@ -226,6 +220,7 @@ export function step(P, spec) {
     let res;
     let release = null;
     let holdsSlot = false;
+    let unused = false;  // nothing started: a token taken returns to the group
     try {
       // Under readiness the group admits the attempt within its turn
       // (orchrt's admit); refused, the step parks on the group holding no
@@ -235,21 +230,45 @@ export function step(P, spec) {
           turn.end();
           turn.end = await parkUntilTurn(P, ctx, spec, (wake) => parkOnGroup(ctx, spec.group, wake), config?.signal);
         }
-      // The attempt holds one of orchrt's -j slots until it ends.
-      ctx.running = (ctx.running ?? 0) + 1;
-      holdsSlot = true;
-      // orchrt finishes the local built-in actions (`spec.local`, from
-      // ir/Actions.cpp's ActionInfo::Local: echo, transform, file.read,
-      // file.write, pipeline) within the step's start; for the others, or
-      // (edges) a group to wait for, the next step begins now.
-      if (!spec.local || (P.wiring === "edges" && spec.group !== null)) turn.end();
-      // With edges the step's resource group admits the attempt here.
-      if (P.wiring === "edges") release = await acquireGroup(ctx, spec.group, config?.signal);
+      // With edges the group admits it within the turn if it can; else the
+      // next step begins while this one waits, admitted in asking order.
+      else if (!(release = takeGroup(ctx, spec.group))) {
+        turn.end();
+        release = await acquireGroup(ctx, spec.group, config?.signal);
+      }
       // The run failed or stopped while the step was parked on its group:
       // orchrt never starts it (its final sweep: "not started"), and sends
       // no model request (review 6, finding 2).
-      if (ctx.runError) res = { notStarted: ctx.runError };
-      else res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+      if (ctx.runError) {
+        unused = true;
+        res = { notStarted: ctx.runError };
+      } else {
+        // orchrt renders the parameters once the group admitted the attempt
+        // (Scheduler::beginNode): one that fails to render fails the step
+        // then, not while it waits for the group, and gives the slot (and
+        // the token) back.
+        const params = newMap();
+        for (const [name, render] of spec.params) {
+          const [v, err] = rendered(`parameter \`${name}\``, render);
+          if (err) {
+            unused = true;
+            res = { renderError: err };
+            break;
+          }
+          params[name] = v;
+        }
+        if (!res) {
+          // The attempt holds one of orchrt's -j slots until it ends.
+          ctx.running = (ctx.running ?? 0) + 1;
+          holdsSlot = true;
+          // orchrt finishes the local built-in actions (`spec.local`, from
+          // ir/Actions.cpp's ActionInfo::Local: echo, transform, file.read,
+          // file.write, pipeline) within the step's start; for the others
+          // the next step begins now.
+          if (!spec.local) turn.end();
+          res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+        }
+      }
     } catch (e) {
       // LangGraph's own cancellation stays an exception; anything else the
       // action throws (a NUL byte for spawn, a bug) is the step's failure,
@@ -257,9 +276,10 @@ export function step(P, spec) {
       if (config?.signal?.aborted) throw e;
       res = { ok: false, retryable: false, error: `the action failed: ${e?.message ?? String(e)}` };
     } finally {
-      release?.();
+      release?.(unused);
       if (holdsSlot) ctx.running--;
     }
+    if (res.renderError !== undefined) return finalFail(res.renderError, attempt);
     if (res.notStarted) return skipped(`not started: ${res.notStarted}`);
     if (res.deadline) {
       // Stopped, not failed: dependents are "not started", as in orchrt.
