@@ -64,7 +64,7 @@ def message(stderr):
 
 
 def main():
-    orchc, orchrt = sys.argv[1], sys.argv[2]
+    orchc, orchrt = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
         print("langgraph-run-args: not run (node or test/langgraph/node's packages missing)")
         sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
