@@ -252,6 +252,7 @@ def main():
                 pipelines.append(os.path.join(folder, name + ".yaml"))
                 with open(pipelines[-1], "w") as f:
                     f.write(text)
+                random_dags.write_registry(folder, name, text)  # its resource group, if any
             random_dags.write_subpipelines(folder)  # what their `action: pipeline` steps call
         for src in pipelines:
             why = check(orchc, orchrt, src, tmp)

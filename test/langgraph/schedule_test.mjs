@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { failed, test } from "./harness.mjs";
 import {
-  acquireGroup, dropContext, heldContexts, newContext, parkOnGroup, publish, runContext, tryGroup,
+  acquireGroup, dropContext, heldContexts, newContext, parkOnGroup, publish, runContext, takeGroup, tryGroup,
 } from "../../backends/langgraph/runtime/orch_schedule.mjs";
 import { awaitTurn, parkUntilTurn, pump, registerStep, settled } from "../../backends/langgraph/runtime/orch_failures.mjs";
 
@@ -203,6 +203,39 @@ await test("requests_per_minute with burst 2: two at once, the third waits for a
   assert.equal(third, false, "a third start within the burst's second");
   ac.abort(new Error("stop"));
   await assert.rejects(p, /stop/);
+});
+
+await test("an attempt that never started (a parameter failed to render) gives its token back, as orchrt's release(Unused)", async () => {
+  // burst 2 at 60 a minute: two tokens; a used attempt keeps its token, an unused one returns it.
+  for (const [what, take] of [["readiness", (ctx) => tryGroup(ctx, 1)], ["edges", (ctx) => takeGroup(ctx, 1)]]) {
+    const ctx = newContext(P);
+    const used = take(ctx), unused = take(ctx);
+    assert.ok(used && unused, `${what}: the burst admitted fewer than two`);
+    assert.equal(take(ctx), null, `${what}: a third attempt within the burst's second`);
+    used();
+    assert.equal(take(ctx), null, `${what}: a used attempt's release gave its token back`);
+    unused(true);
+    const again = take(ctx);
+    assert.ok(again, `${what}: the unused attempt's token did not return`);
+    again(true);
+    assert.equal(ctx.groups[1].running, 0, `${what}: slots still held`);
+  }
+});
+
+await test("edges: takeGroup admits within the turn only when nobody waits, else the step queues behind the waiting ones", async () => {
+  const ctx = newContext(P);
+  const r1 = takeGroup(ctx, 0);
+  assert.ok(r1, "an empty group refused the first attempt");
+  assert.equal(takeGroup(ctx, 0), null, "max_concurrent 1 admitted two");
+  const order = [];
+  const p2 = acquireGroup(ctx, 0, null).then((r) => (order.push(2), r));
+  r1(true);  // the slot is free, but `2` waits for it: a new asker may not pass it
+  assert.equal(takeGroup(ctx, 0), null, "takeGroup passed a waiting step");
+  const r2 = await p2;
+  assert.deepEqual(order, [2]);
+  r2();
+  assert.ok(takeGroup(ctx, null), "a step without a group was held");
+  assert.equal(ctx.groups[0].running, 0);
 });
 
 await test("readiness: a step its group refuses parks without a -j slot and rejoins the ready queue by orchrt's key", async () => {

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { applyFilter } from "./orch_eval.mjs";
-import { confinePath, openBeneath } from "./orch_files.mjs";
+import { confinePath, openBeneath, openProblem, systemMessage } from "./orch_files.mjs";
 import { pyEquals, pyOrder } from "./orch_pyops.mjs";
 import { displayString, isList, isMap, isStr, keys, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
@@ -135,18 +135,26 @@ function fileRead(p, signal, ctx) {
   } catch (e) {
     return failure(e.message, false);
   }
+  // orchrt's openBeneath refuses the run directory itself, and words a
+  // failed open as the system does.
+  if (rel === "") return failure(`cannot read \`${file}\` is the run directory`, false);
   let fd;
   try {
     fd = openBeneath(root, rel, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
-    return failure(`cannot read \`${file}\`: ${e.code === "ENOENT" ? "No such file or directory" : e.message}`, false);
+    return failure(`cannot read ${openProblem(file, e)}`, false);
   }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return failure(`\`${file}\` is not a regular file`, false);
     if (st.size > MAX_READ_BYTES)
       return failure(`\`${file}\` is ${st.size} bytes; the limit is ${MAX_READ_BYTES}`, false);
-    const text = fs.readFileSync(fd);
+    let text;
+    try {
+      text = fs.readFileSync(fd);
+    } catch (e) {
+      return failure(`cannot read \`${file}\`: ${systemMessage(e)}`, false);
+    }
     return ok(fields({ output: text.toString("utf8"), bytes: BigInt(text.length) }));
   } finally {
     fs.closeSync(fd);
@@ -166,16 +174,21 @@ function fileWrite(p, signal, ctx) {
   }
   const text = Buffer.from(displayString(p.content), "utf8");
   const c = fs.constants;
+  if (rel === "") return failure(`cannot write \`${file}\` is the run directory`, false);
   let fd;
   try {
     fd = openBeneath(root, rel, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK | c.O_NOCTTY |
       (append ? c.O_APPEND : c.O_TRUNC), 0o644, true);
   } catch (e) {
-    return failure(`cannot write \`${file}\`: ${e.message}`, false);
+    return failure(`cannot write ${openProblem(file, e)}`, false);
   }
   try {
     if (!fs.fstatSync(fd).isFile()) return failure(`\`${file}\` is not a regular file`, false);
-    fs.writeSync(fd, text);
+    try {
+      fs.writeSync(fd, text);
+    } catch (e) {
+      return failure(`cannot write \`${file}\`: ${systemMessage(e)}`, false);
+    }
   } finally {
     fs.closeSync(fd);
   }

@@ -37,12 +37,36 @@ export function confinePath(runDir, p) {
   try {
     real = fs.realpathSync(existing);
   } catch (e) {
-    throw new Error(`\`${p}\`: ${e.code === "ENOENT" ? "No such file or directory" : e.message}`);
+    throw new Error(`\`${p}\`: ${systemMessage(e)}`);
   }
   if (rest) real = path.join(real, rest);
   if (!(root === "/" || real === root || real.startsWith(root + "/")))
     throw new Error(`\`${p}\` is outside the run directory \`${root}\``);
   return [root, path.relative(root, real)];
+}
+
+/** glibc's strerror texts of the errors a file action's open can meet (orchrt prints strerror). */
+const STRERROR = new Map([
+  ["ENOENT", "No such file or directory"], ["ENOTDIR", "Not a directory"], ["EISDIR", "Is a directory"],
+  ["EACCES", "Permission denied"], ["EPERM", "Operation not permitted"], ["EEXIST", "File exists"],
+  ["ENXIO", "No such device or address"], ["ENOSPC", "No space left on device"], ["EROFS", "Read-only file system"],
+  ["ENAMETOOLONG", "File name too long"], ["EMFILE", "Too many open files"], ["ETXTBSY", "Text file busy"],
+  ["EIO", "Input/output error"], ["EDQUOT", "Disk quota exceeded"], ["EFBIG", "File too large"],
+]);
+
+/** The system's text for error \p e, as orchrt's strerror words it (Node's own message otherwise). */
+export const systemMessage = (e) => STRERROR.get(e?.code) ?? e?.message ?? String(e);
+
+/**
+ * Why opening \p shown failed, as orchrt's openBeneath says it
+ * (runtime/actions/OpenBeneath.cpp): a symbolic link met during the open
+ * (ELOOP, EXDEV) left the run directory; anything else is the system's
+ * text.
+ */
+export function openProblem(shown, e) {
+  if (e?.code === "ELOOP" || e?.code === "EXDEV")
+    return `\`${shown}\` left the run directory while it was opened (a symbolic link)`;
+  return `\`${shown}\`: ${systemMessage(e)}`;
 }
 
 const beneath = (dirFd, name) => `/proc/self/fd/${dirFd}/${name}`;

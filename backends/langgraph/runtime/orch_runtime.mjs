@@ -13,7 +13,7 @@ import {
   whenIdle,
 } from "./orch_failures.mjs";
 import {
-  acquireGroup, dropContext, newContext, onAbort, parkOnGroup, publish, runContext, tryGroup,
+  acquireGroup, dropContext, newContext, onAbort, parkOnGroup, publish, runContext, takeGroup, tryGroup,
 } from "./orch_schedule.mjs";
 import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
 
@@ -212,12 +212,6 @@ export function step(P, spec) {
         return skipped("condition is false");
       }
     }
-    const params = newMap();
-    for (const [name, render] of spec.params) {
-      const [v, err] = rendered(`parameter \`${name}\``, render);
-      if (err) return finalFail(err, attempt);
-      params[name] = v;
-    }
     let timeoutMs = null;
     if (spec.timeoutS !== null) {
       timeoutMs = spec.timeoutS * 1000 * 2 ** (ctx.timedOut.get(spec.id) ?? 0);
@@ -226,6 +220,7 @@ export function step(P, spec) {
     let res;
     let release = null;
     let holdsSlot = false;
+    let unused = false;  // nothing started: a token taken returns to the group
     try {
       // Under readiness the group admits the attempt within its turn
       // (orchrt's admit); refused, the step parks on the group holding no
@@ -235,21 +230,45 @@ export function step(P, spec) {
           turn.end();
           turn.end = await parkUntilTurn(P, ctx, spec, (wake) => parkOnGroup(ctx, spec.group, wake), config?.signal);
         }
-      // The attempt holds one of orchrt's -j slots until it ends.
-      ctx.running = (ctx.running ?? 0) + 1;
-      holdsSlot = true;
-      // orchrt finishes the local built-in actions (`spec.local`, from
-      // ir/Actions.cpp's ActionInfo::Local: echo, transform, file.read,
-      // file.write, pipeline) within the step's start; for the others, or
-      // (edges) a group to wait for, the next step begins now.
-      if (!spec.local || (P.wiring === "edges" && spec.group !== null)) turn.end();
-      // With edges the step's resource group admits the attempt here.
-      if (P.wiring === "edges") release = await acquireGroup(ctx, spec.group, config?.signal);
+      // With edges the group admits it within the turn if it can; else the
+      // next step begins while this one waits, admitted in asking order.
+      else if (!(release = takeGroup(ctx, spec.group))) {
+        turn.end();
+        release = await acquireGroup(ctx, spec.group, config?.signal);
+      }
       // The run failed or stopped while the step was parked on its group:
       // orchrt never starts it (its final sweep: "not started"), and sends
       // no model request (review 6, finding 2).
-      if (ctx.runError) res = { notStarted: ctx.runError };
-      else res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+      if (ctx.runError) {
+        unused = true;
+        res = { notStarted: ctx.runError };
+      } else {
+        // orchrt renders the parameters once the group admitted the attempt
+        // (Scheduler::beginNode): one that fails to render fails the step
+        // then, not while it waits for the group, and gives the slot (and
+        // the token) back.
+        const params = newMap();
+        for (const [name, render] of spec.params) {
+          const [v, err] = rendered(`parameter \`${name}\``, render);
+          if (err) {
+            unused = true;
+            res = { renderError: err };
+            break;
+          }
+          params[name] = v;
+        }
+        if (!res) {
+          // The attempt holds one of orchrt's -j slots until it ends.
+          ctx.running = (ctx.running ?? 0) + 1;
+          holdsSlot = true;
+          // orchrt finishes the local built-in actions (`spec.local`, from
+          // ir/Actions.cpp's ActionInfo::Local: echo, transform, file.read,
+          // file.write, pipeline) within the step's start; for the others
+          // the next step begins now.
+          if (!spec.local) turn.end();
+          res = await attemptAction(spec, params, ctx, timeoutMs, config?.signal);
+        }
+      }
     } catch (e) {
       // LangGraph's own cancellation stays an exception; anything else the
       // action throws (a NUL byte for spawn, a bug) is the step's failure,
@@ -257,9 +276,10 @@ export function step(P, spec) {
       if (config?.signal?.aborted) throw e;
       res = { ok: false, retryable: false, error: `the action failed: ${e?.message ?? String(e)}` };
     } finally {
-      release?.();
+      release?.(unused);
       if (holdsSlot) ctx.running--;
     }
+    if (res.renderError !== undefined) return finalFail(res.renderError, attempt);
     if (res.notStarted) return skipped(`not started: ${res.notStarted}`);
     if (res.deadline) {
       // Stopped, not failed: dependents are "not started", as in orchrt.
@@ -424,20 +444,67 @@ export async function run(graph, P, inputs, opts = {}) {
   return report;
 }
 
-/** orchrt's `-j N` (also `-jN`, `--jobs N`): at least 1. */
+/** orchrt's `-j N` (also `-jN`, `--jobs N`): a whole number, at least 1, with orchrt's messages. */
 function parseJobs(text) {
-  if (!/^[0-9]+$/.test(text ?? "") || Number(text) < 1) throw new Error(`-j ${text ?? ""}: -j must be at least 1`);
+  if (!/^[0-9]+$/.test(text) || Number(text) > 0xffffffff)
+    throw new Error(`for the -j option: '${text}' value invalid for uint argument!`);
+  if (Number(text) < 1) throw new Error("-j must be at least 1");
   return Number(text);
 }
 
-/** orchrt's `--checkpoint S`. */
+/**
+ * orchrt's `--state SPEC` (tools/orchrt/Durable.cpp, stateSpec): `none`, a
+ * postgresql:// URL, a directory, or ${VAR} naming one; what orchrt refuses
+ * is refused with its message. Returns the spec (the variable's value for
+ * ${VAR}, never echoed).
+ */
+function parseState(text) {
+  const where = `--state \`${text}\``;
+  let s = text;
+  const pg = (v) => v.startsWith("postgresql://") || v.startsWith("postgres://");
+  if (s.startsWith("${") && s.endsWith("}")) {
+    const name = s.slice(2, -1), v = process.env[name];
+    if (!v) throw new Error(`${where}: the environment variable \`${name}\` is not set`);
+    if (!pg(v) && !v.startsWith("/"))
+      throw new Error(`${where}: the value of \`${name}\` is neither a postgresql:// URL nor an absolute directory`);
+    s = v;
+  }
+  if (s.includes("://") && !pg(s))
+    throw new Error(`--state: \`${s.slice(0, s.indexOf(":"))}://...\` is not a store this orchrt knows; expected a ` +
+      "postgresql:// URL, `none` or ${VAR}");
+  return s;
+}
+
+/** orchrt's `--checkpoint S` (checked, as orchrt does, only when the run has a store). */
 function parseCheckpoint(text) {
   if (!["every_step", "adaptive", "none"].includes(text))
     throw new Error(`--checkpoint \`${text ?? ""}\`: expected \`every_step\`, \`adaptive\` or \`none\``);
   return text;
 }
 
-/** run.mjs's arguments (main); throws on a bad one. */
+/**
+ * orchrt's flags that run.mjs refuses (exit 2, as a bad flag), and why:
+ * each would change what a run does or records in a way the exported graph
+ * cannot follow, so it is refused rather than ignored.
+ */
+const REFUSED_FLAGS = new Map([
+  ["--resume", "an exported graph keeps no run records to resume"],
+  ["--state-dir", "run.mjs records nothing (--state none, or no --state, as orchrt's default store)"],
+  ["--no-cache", "the export refuses `cache:` steps, so there is no cached result to bypass"],
+  ["--retry-base-ms", "the graph's retry delays are LangGraph's node retryPolicy, fixed at orchrt's default 250 ms"],
+  ["--models", "the graph carries the registry given when it was exported"],
+  ["--max-cost-usd", "the export has no model budget"],
+  ["--max-tokens", "the export has no model budget"],
+  ["--on-budget", "the export has no model budget"],
+  ["--events", "the export writes no event log"],
+  ["--metrics", "the export serves no metrics"],
+  ["--spill-threshold", "the export keeps results in memory"],
+  ["--no-sandbox", "the export runs shell steps only when exported with --allow-unsandboxed-shell"],
+  ["--dry-run", "not implemented by run.mjs"],
+  ["--time", "run.mjs measures no load and run times"],
+]);
+
+/** run.mjs's arguments (main); throws on a bad one, with orchrt's message where orchrt has one. */
 function parseArgs(P, argv) {
   const opts = {};
   let out = null, file = null, state = null, checkpoint;
@@ -445,18 +512,30 @@ function parseArgs(P, argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], next = () => argv[++i];
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => inline ?? next();
+    // orchrt's (LLVM's) message for a flag without its value.
+    const value = () => {
+      const v = inline ?? next();
+      if (v === undefined) throw new Error(`for the ${flag.replace(/^--jobs$/, "-j")} option: requires a value!`);
+      return v;
+    };
     if (flag === "--input") pairs.push(value());
     else if (flag === "--inputs") file = value();
     else if (flag === "--model") opts.model = value();
     else if (flag === "--run-dir") opts.runDir = value();
     else if (flag === "--out") out = value();
     else if (flag === "-j" || flag === "--jobs") opts.jobs = parseJobs(value());
-    else if (/^-j[0-9]+$/.test(flag)) opts.jobs = parseJobs(flag.slice(2));
-    else if (flag === "--state") state = value();
-    else if (flag === "--checkpoint") checkpoint = parseCheckpoint(value());
+    else if (/^-j./.test(flag)) opts.jobs = parseJobs(flag.slice(2));
+    else if (flag === "--state") state = parseState(value());
+    else if (flag === "--checkpoint") checkpoint = value();
+    else if (flag === "-q") continue;  // orchrt's quiet: run.mjs shows no progress anyway
+    else if (flag === "--progress") {
+      const v = value();
+      if (!["auto", "tty", "plain", "none"].includes(v)) throw new Error(`for the --progress option: Cannot find option named '${v}'!`);
+    } else if (REFUSED_FLAGS.has(flag)) throw new Error(`${flag} is not supported by an exported graph: ${REFUSED_FLAGS.get(flag)}`);
     else throw new Error(`unknown argument ${a}`);
   }
+  // orchrt checks the strategy only for a run that has a store.
+  if (state !== "none" && checkpoint !== undefined) parseCheckpoint(checkpoint);
   // With edges a super-step runs its whole level: a -j below the widest
   // level would have to hold steps back, which the graph cannot; refused
   // (exit 2) rather than ignored.

@@ -164,6 +164,16 @@ function tryAcquire(g, now) {
 }
 
 /**
+ * orchrt's release (ResourceGroups::release): one slot of group \p g is
+ * free again; \p unused (the attempt never started: a parameter failed to
+ * render, or the run stopped) gives its token back too.
+ */
+function releaseSlot(g, unused) {
+  g.running--;
+  if (unused && g.perMs > 0) g.tokens = Math.min(g.capacity, g.tokens + 1);
+}
+
+/**
  * orchrt's admit under per-step readiness (Scheduler::admit): the release
  * function if resource group \p index admits one attempt now (none: at
  * once), else null and the step parks on the group (parkOnGroup) without
@@ -175,8 +185,8 @@ export function tryGroup(ctx, index) {
   const g = ctx.groups[index];
   const a = tryAcquire(g, Date.now());
   if (a.granted)
-    return () => {
-      g.running--;
+    return (unused = false) => {
+      releaseSlot(g, unused);
       // A freed slot wakes as many parked steps as the group has free slots.
       const free = g.maxConcurrent ? Math.max(0, g.maxConcurrent - g.running) : g.parked.length;
       for (const w of g.parked.splice(0, free)) w.wake(false);
@@ -204,6 +214,28 @@ export function parkOnGroup(ctx, index, wake) {
   };
 }
 
+/** The release function of an attempt group \p g admitted with edges: the first waiting step tries next. */
+function edgesRelease(g) {
+  return (unused = false) => {
+    releaseSlot(g, unused);
+    const next = g.parked.shift();
+    if (next) next.wake();
+  };
+}
+
+/**
+ * With edges: the release function if resource group \p index admits one
+ * attempt now, within the step's turn (none: at once), as orchrt's admit
+ * does before the step renders its parameters; else null (acquireGroup
+ * waits). A step asking while others wait queues behind them.
+ */
+export function takeGroup(ctx, index) {
+  if (index === null || index === undefined) return () => {};
+  const g = ctx.groups[index];
+  if (g.parked.length || !tryAcquire(g, Date.now()).granted) return null;
+  return edgesRelease(g);
+}
+
 /**
  * Waits until resource group \p index admits one attempt (none: at once);
  * resolves to its release function. Waiting steps are admitted in the order
@@ -221,11 +253,7 @@ export function acquireGroup(ctx, index, signal) {
       g.parked = g.parked.filter((w) => w !== waiter);
       reject(signal.reason ?? new Error("aborted"));
     };
-    const release = () => {
-      g.running--;
-      const next = g.parked.shift();
-      if (next) next.wake();
-    };
+    const release = edgesRelease(g);
     waiter.wake = () => {
       timer = null;
       const a = tryAcquire(g, Date.now());
