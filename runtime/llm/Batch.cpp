@@ -108,24 +108,43 @@ class Wire {
     }
   }
 
-  /// POSTs \p Url once: no retry, a short timeout, deaf to the cancel flag
-  /// (it is what a cancel sends). The answer as a JSON object, when it is
-  /// one with a 2xx status.
-  std::optional<json> postOnce(const std::string &Url) {
-    HttpRequest R;
-    R.Url = Url;
-    R.Headers = Auth;
-    R.Headers.push_back({"Content-Type", "application/json"});
-    R.Timeout = std::min(C.config().Timeout, std::chrono::milliseconds(10000));
-    llvm::Expected<HttpResponse> Resp = T.post(R);
-    if (!Resp) {
-      llvm::consumeError(Resp.takeError());
-      return std::nullopt;
+  /// POSTs \p Url (a batch's cancel): deaf to the cancel flag (it is what
+  /// a cancel sends), at most CancelTries tries within CancelBudget in
+  /// all, so that an interrupt still ends the run promptly. A try that
+  /// fails in transport, or with 408, 409, 429 or a 5xx, is tried again
+  /// after a short pause; another answer ends the tries. The answer as a
+  /// JSON object, when it is one with a 2xx status. \p Tries counts the
+  /// requests sent.
+  std::optional<json> postCancel(const std::string &Url, unsigned &Tries) {
+    Clock::TimePoint Start = Clk.now();
+    std::chrono::milliseconds Pause = CancelPause;
+    for (Tries = 0; Tries < CancelTries;) {
+      if (Tries) {
+        Clk.sleepFor(Pause);
+        Pause *= 2;
+      }
+      auto Used =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - Start);
+      std::chrono::milliseconds Left = CancelBudget - Used;
+      if (Left < CancelPause) return std::nullopt;  // no time left for a try
+      HttpRequest R;
+      R.Url = Url;
+      R.Headers = Auth;
+      R.Headers.push_back({"Content-Type", "application/json"});
+      R.Timeout = std::min(C.config().Timeout, Left);
+      ++Tries;
+      llvm::Expected<HttpResponse> Resp = T.post(R);
+      if (!Resp) {
+        llvm::consumeError(Resp.takeError());
+      } else if (Resp->Status >= 200 && Resp->Status < 300) {
+        json J = ir::parseJsonBounded(Resp->Body);
+        if (!J.is_object()) return std::nullopt;
+        return J;
+      } else if (long S = Resp->Status; !(S == 408 || S == 409 || S == 429 || S >= 500)) {
+        return std::nullopt;  // refused (the batch ended, or is unknown)
+      }
     }
-    if (Resp->Status < 200 || Resp->Status >= 300) return std::nullopt;
-    json J = ir::parseJsonBounded(Resp->Body);
-    if (!J.is_object()) return std::nullopt;
-    return J;
+    return std::nullopt;
   }
 
   /// send(), its body parsed as a JSON object.
@@ -150,6 +169,10 @@ class Wire {
     return fail(fmt::format("provider `{}`: {} {} interrupted (the run was cancelled)",
                             C.config().Name, Method, C.redacted(path(Url))));
   }
+
+  static constexpr unsigned CancelTries = 3;
+  static constexpr std::chrono::milliseconds CancelBudget{10000};
+  static constexpr std::chrono::milliseconds CancelPause{250};
 
   /// The URL without its origin, for messages.
   static std::string path(llvm::StringRef Url) {
@@ -381,13 +404,14 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
   };
   std::optional<Wire> W;
   bool CancelSent = false;
-  // Once a batch exists and has not ended: one cancel request, no retry
-  // (an interrupt must not wait on it), so that nothing keeps running and
-  // billing at the provider after we stop waiting for it.
+  // Once a batch exists and has not ended: its cancel (a few tries within
+  // 10 s: an interrupt must not wait long on it), so that nothing keeps
+  // running and billing at the provider after we stop waiting for it.
   auto CancelBatch = [&] {
     if (!W || BatchId.empty() || CancelSent || Ended()) return;
     CancelSent = true;
-    if (std::optional<json> B = W->postOnce(BatchUrl + "/" + BatchId + "/cancel"))
+    if (std::optional<json> B =
+            W->postCancel(BatchUrl + "/" + BatchId + "/cancel", Out.CancelTries))
       Batch = std::move(*B);
   };
   auto FailAll = [&](llvm::Error E) -> llvm::Expected<BatchOutcome> {

@@ -99,6 +99,10 @@ class BatchApi : public HttpTransport {
       return Ok(batchObject());
     }
     if (Url.ends_with("/cancel")) {
+      CancelTimeouts.push_back(R.Timeout);
+      if (CancelTimeouts.size() <= CancelFails)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "connection reset by peer");
       Cancelled = true;
       return Ok(batchObject());
     }
@@ -195,6 +199,8 @@ class BatchApi : public HttpTransport {
   unsigned PollsToEnd = 3;
   unsigned Polls = 0;
   bool Cancelled = false;
+  unsigned CancelFails = 0;  ///< The first CancelFails cancels fail in transport.
+  std::vector<std::chrono::milliseconds> CancelTimeouts;  ///< One a cancel request.
   std::function<void(unsigned)> AfterPoll;
   std::function<void()> OnCreate;
   bool CreateDroppable = false;  ///< The create request carried the cancel flag.
@@ -377,6 +383,66 @@ TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
     EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
   EXPECT_EQ(Obs.Ended.size(), 2u);  // every hold settled
   for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
+}
+
+TEST_P(BatchBoth, ACancelThatFailsInTransportIsTriedAgain) {
+  // The network drops the first cancel: it is sent again (a short pause
+  // later), and the batch is cancelled, not left running and billing.
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "slow";
+  Api.CancelFails = 1;
+  std::atomic<bool> Cancel{false};
+  Api.AfterPoll = [&](unsigned N) {
+    if (N == 1) Cancel = true;
+  };
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CancelTimeouts.size(), 2u);
+  EXPECT_EQ(Out->CancelTries, 2u);
+  EXPECT_TRUE(Api.Cancelled);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+}
+
+TEST_P(BatchBoth, ACancelThatKeepsFailingStopsAfterThreeTriesWithinTenSeconds) {
+  // Every cancel fails: three tries, whose timeouts and pauses fit in
+  // 10 s together, so an interrupt still ends the run promptly.
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "slow";
+  Api.CancelFails = 100;
+  std::atomic<bool> Cancel{false};
+  Api.AfterPoll = [&](unsigned N) {
+    if (N == 1) Cancel = true;
+  };
+  FakeClock Clk;
+  ProviderConfig P = provider(OpenAI);
+  P.Timeout = 60000ms;
+  Client C(P, Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CancelTimeouts.size(), 3u);
+  EXPECT_EQ(Out->CancelTries, 3u);
+  EXPECT_FALSE(Api.Cancelled);
+  // Paused between tries (250 ms, then 500 ms) after the one poll.
+  EXPECT_EQ(Clk.Slept - P.BatchPollInitial, 750ms);
+  // Each try's timeout is what is left of the 10 s: on the fake clock a
+  // try takes no time, so a later try keeps 10 s minus the pauses (on a
+  // real clock, minus the earlier tries too).
+  EXPECT_EQ(Api.CancelTimeouts[0], 10000ms);
+  EXPECT_EQ(Api.CancelTimeouts[1], 10000ms - 250ms);
+  EXPECT_EQ(Api.CancelTimeouts[2], 10000ms - 750ms);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
 }
 
 TEST_P(BatchBoth, ACancelWhileTheCreateIsInFlightCancelsTheCreatedBatchOnce) {
