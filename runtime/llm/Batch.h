@@ -64,9 +64,9 @@ struct BatchItemResult {
 
 /// A batch's outcome.
 struct BatchOutcome {
-  std::string Id;      ///< The provider's batch id ("" if none was created).
-  std::string Status;  ///< Its final status as the provider names it.
-  unsigned Polls = 0;  ///< Status requests sent.
+  std::string Id;            ///< The provider's batch id ("" if none was created).
+  std::string Status;        ///< Its final status as the provider names it.
+  unsigned Polls = 0;        ///< Status requests sent.
   unsigned CancelTries = 0;  ///< Cancel requests sent (at most 3, within 10 s).
   std::vector<BatchItemResult> Items;  ///< In the items' order.
 };
