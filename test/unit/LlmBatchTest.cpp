@@ -87,15 +87,48 @@ class BatchApi : public HttpTransport {
       }
       return Ok({{"id", "file-in"}, {"object", "file"}, {"purpose", "batch"}});
     }
+    if (OpenAI && R.Method == "GET" && Url.contains("/batches?")) {
+      // The list, newest first, PageSize a page: Filler batches of others
+      // made after ours, then ours (when made).
+      ++Lists;
+      std::vector<json> All;
+      for (unsigned K = 0; K < Filler; ++K)
+        All.push_back({{"id", "batch_other" + std::to_string(K)},
+                       {"object", "batch"},
+                       {"status", "in_progress"},
+                       {"metadata", {{"orchrt_batch", "orchrt-someone-else"}}}});
+      if (Made) All.push_back(batchObject());
+      size_t From = 0;
+      if (size_t A = Url.find("after="); A != llvm::StringRef::npos) {
+        std::string After = Url.substr(A + 6).str();
+        while (From < All.size() && All[From]["id"] != After) ++From;
+        ++From;
+      }
+      json Page = {{"object", "list"}, {"data", json::array()}};
+      for (size_t K = From; K < All.size() && K < From + PageSize; ++K)
+        Page["data"].push_back(All[K]);
+      Page["has_more"] = From + PageSize < All.size();
+      Page["last_id"] = Page["data"].empty() ? json() : Page["data"].back()["id"];
+      return Ok(Page);
+    }
     if (Url.ends_with("/batches") || Url.ends_with("/messages/batches")) {
       CreateDroppable = R.Cancel != nullptr;
+      CreateFresh.push_back(R.FreshConnection);
       if (OnCreate) OnCreate();  // while the create request is in flight
+      bool Lost = CreateFresh.size() <= LoseCreates;
+      if (Lost && !LostMakes)  // failed before the provider made anything
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "connection reset by peer");
       json Body = json::parse(R.Body);
       if (!OpenAI)
         for (const json &X : Body["requests"])
           Items.push_back({X["custom_id"].get<std::string>(), X["params"]});
       else
         Created = Body;
+      Made = true;
+      ++BatchesMade;
+      if (Lost)  // made, but its answer is lost (a gateway timeout)
+        return HttpResponse{504, {}, R"({"error":{"message":"gateway timeout"}})"};
       return Ok(batchObject());
     }
     if (Url.ends_with("/cancel")) {
@@ -144,6 +177,7 @@ class BatchApi : public HttpTransport {
               {"endpoint", "/v1/chat/completions"},
               {"output_file_id", nullptr},
               {"error_file_id", nullptr}};
+    if (Created.contains("metadata")) B["metadata"] = Created["metadata"];
     if (S == "failed")
       B["errors"] = {{"object", "list"},
                      {"data", json::array({{{"code", "bad"}, {"message", "bad line"}}})}};
@@ -204,6 +238,13 @@ class BatchApi : public HttpTransport {
   std::function<void(unsigned)> AfterPoll;
   std::function<void()> OnCreate;
   bool CreateDroppable = false;  ///< The create request carried the cancel flag.
+  /// The first LoseCreates creates get no answer: a 504 after the batch
+  /// was made (LostMakes), or a transport error before it was.
+  unsigned LoseCreates = 0;
+  bool LostMakes = true;
+  std::vector<bool> CreateFresh;  ///< Each create: sent on a fresh connection.
+  bool Made = false;              ///< The batch exists.
+  unsigned BatchesMade = 0, Lists = 0, Filler = 0, PageSize = 2;
   std::vector<std::pair<std::string, json>> Items;
   json Created;
   std::vector<HttpRequest> Seen;
@@ -571,6 +612,120 @@ TEST_P(BatchBoth, ABatchUnderARunBudgetDoesNotWaitForItsOwnItemsReservations) {
 
 INSTANTIATE_TEST_SUITE_P(Providers, BatchBoth, ::testing::Values(true, false),
                          [](const auto &I) { return I.param ? "OpenAI" : "Anthropic"; });
+
+TEST(BatchCreate, AnOpenAIBatchIsCreatedWithAMarkerOnAFreshConnection) {
+  BatchApi Api(true);
+  FakeClock Clk;
+  Client C(provider(true), Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  std::string Marker = Api.Created["metadata"]["orchrt_batch"].get<std::string>();
+  EXPECT_EQ(Marker.size(), 7u + 32u) << Marker;  // orchrt- and 128 bits in hex
+  EXPECT_EQ(Api.CreateFresh, (std::vector<bool>{true}));
+  EXPECT_EQ(Api.Lists, 0u);
+  EXPECT_FALSE(Out->Adopted);
+  // Each batch gets its own marker.
+  BatchApi Api2(true);
+  Client C2(provider(true), Api2, Clk, keyEnv(true), 1);
+  ASSERT_TRUE(bool(runBatch(C2, Api2, Clk, items({"a"}, &Obs), nullptr)));
+  EXPECT_NE(Api2.Created["metadata"]["orchrt_batch"].get<std::string>(), Marker);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateIsFoundByItsMarkerNotMadeTwice) {
+  // The provider made the batch but the create's answer was lost (504).
+  // With retries allowed, orchrt looks the batch up by its marker (its
+  // page after two pages of others' batches) and adopts it: one batch.
+  BatchApi Api(true);
+  Api.LoseCreates = 1;
+  Api.Filler = 3;
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.CreateFresh.size(), 1u);  // not sent again
+  EXPECT_TRUE(Out->Adopted);
+  EXPECT_EQ(Out->Lookups, 2u);  // pages {other0, other1}, {other2, ours}
+  EXPECT_EQ(Api.Lists, 2u);
+  EXPECT_EQ(Out->Id, "batch_1");
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Succeeded);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateThatMadeNothingIsSentAgain) {
+  BatchApi Api(true);
+  Api.LoseCreates = 1;
+  Api.LostMakes = false;  // the connection broke before the provider made it
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CreateFresh, (std::vector<bool>{true, true}));
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.Lists, 1u);
+  EXPECT_FALSE(Out->Adopted);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Succeeded);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateWithACancelSetCancelsTheBatchItMade) {
+  // An interrupt lands while the provider makes the batch, and the
+  // create's answer is lost: the batch is found by its marker and
+  // cancelled (one cancel), not left running and billing.
+  BatchApi Api(true);
+  Api.Mode = "slow";
+  Api.LoseCreates = 1;
+  std::atomic<bool> Cancel{false};
+  Api.OnCreate = [&] { Cancel = true; };
+  FakeClock Clk;
+  Client C(provider(true), Api, Clk, keyEnv(true), 1);  // no retries
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.CreateFresh.size(), 1u);
+  EXPECT_TRUE(Out->Adopted);
+  EXPECT_EQ(Out->Id, "batch_1");
+  EXPECT_TRUE(Api.Cancelled);
+  EXPECT_EQ(Out->CancelTries, 1u);
+  EXPECT_EQ(Api.Polls, 0u);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateWithACancelSetThatMadeNothingEnds) {
+  BatchApi Api(true);
+  Api.LoseCreates = 1;
+  Api.LostMakes = false;
+  std::atomic<bool> Cancel{false};
+  Api.OnCreate = [&] { Cancel = true; };
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_FALSE(bool(Out));
+  EXPECT_NE(llvm::toString(Out.takeError()).find("interrupted"), std::string::npos);
+  EXPECT_EQ(Api.BatchesMade, 0u);
+  EXPECT_EQ(Api.CreateFresh.size(), 1u);  // not sent again after the cancel
+  EXPECT_EQ(Api.Lists, 1u);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+}
 
 TEST(Batch, AFailedOpenAIBatchIsAnErrorAndSettlesEveryHold) {
   BatchApi Api(true);
