@@ -664,9 +664,14 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
                        duration_cast<microseconds>(St.GroupWaited));
     St.ReadyAt = {};
     St.GroupWaited = {};
-    Obs->stepStarted(I, St.Attempts);
-    Obs->attemptStarted(I, R, St.InputHash);
+    if (St.AskingAgain) {
+      Obs->attemptAskingAgain(I, R, St.SharedRequest);
+    } else {
+      Obs->stepStarted(I, St.Attempts);
+      Obs->attemptStarted(I, R, St.InputHash);
+    }
   }
+  St.AskingAgain = false;
   std::weak_ptr<bool> A = Alive;
   std::unique_ptr<ActionTask> Task =
       Runner.start(R, [this, A, I, Epoch](ActionResult Res) {
@@ -781,6 +786,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
     // (its group's token and slot; the fused request's slot is free now
     // that it ended). The same attempt goes on.
     St.SharedRequest = std::move(R.SharedRequest);
+    St.AskingAgain = true;
     if (top(I)) Unfused[I] = 1;  // loop-body instances never fuse
     --St.Attempts;
     setStatus(I, StepStatus::Pending);

@@ -204,6 +204,9 @@ struct StepState {
   std::string SharedRequest;
   /// Batch mode: the provider's batch the last attempt went in, or "".
   std::string Batch;
+  /// fuse-models: the attempt goes on with a request of its own
+  /// (ActionResult::AskAgain); its next start is not a new one.
+  bool AskingAgain = false;
 };
 
 /// Notified as steps move; the progress display is one.
@@ -226,6 +229,12 @@ class RunObserver {
   /// inputs hash to \p InputHash (the hash the state store records).
   virtual void attemptStarted(uint32_t /*Step*/, const ActionRequest & /*R*/,
                               const std::string & /*InputHash*/) {}
+  /// fuse-models: attempt \p R of \p Step, which a fused request
+  /// started, asks again alone (its part was missing or failed its
+  /// schema; \p Why says so): the same attempt goes on with its own
+  /// request, in place of a second stepStarted()/attemptStarted().
+  virtual void attemptAskingAgain(uint32_t /*Step*/, const ActionRequest & /*R*/,
+                                  const std::string & /*Why*/) {}
   /// Attempt \p Attempt of \p Step ended: \p R is what it reported (a
   /// timeout is a failure whose error says so).
   virtual void attemptEnded(uint32_t /*Step*/, unsigned /*Attempt*/,

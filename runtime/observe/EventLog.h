@@ -116,7 +116,7 @@ class EventLog {
   bool Stop = false;
   std::string Error;      ///< The file's first write error.
   std::string SinkError;  ///< The sink's first error.
-  std::thread Writer;  ///< Last: starts after the rest is initialised.
+  std::thread Writer;     ///< Last: starts after the rest is initialised.
 };
 
 /// A rough size of \p J in memory: its strings' bytes and a few bytes a
@@ -147,10 +147,15 @@ class AttemptEvents : public runtime::RunObserver {
   }
   void attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                       const std::string &InputHash) override;
+  void attemptAskingAgain(uint32_t Step, const runtime::ActionRequest &R,
+                          const std::string &Why) override;
   void attemptEnded(uint32_t Step, unsigned Attempt,
                     const runtime::ActionResult &R) override;
 
  private:
+  /// Adds the waits attemptWaited() kept for \p Step to \p E, once.
+  void addWaits(uint32_t Step, orch::ir::Json &E);
+
   EventLog &Log;
   uint32_t WaitedStep = UINT32_MAX;  ///< The step Waited is of (UINT32_MAX: none).
   std::pair<std::chrono::microseconds, std::chrono::microseconds> Waited;
@@ -192,6 +197,10 @@ class ObserverList : public runtime::RunObserver {
   void attemptStarted(uint32_t S, const runtime::ActionRequest &R,
                       const std::string &H) override {
     for (auto *O : List) O->attemptStarted(S, R, H);
+  }
+  void attemptAskingAgain(uint32_t S, const runtime::ActionRequest &R,
+                          const std::string &Why) override {
+    for (auto *O : List) O->attemptAskingAgain(S, R, Why);
   }
   void attemptEnded(uint32_t S, unsigned A, const runtime::ActionResult &R) override {
     for (auto *O : List) O->attemptEnded(S, A, R);
