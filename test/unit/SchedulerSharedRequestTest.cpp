@@ -10,6 +10,8 @@
 // one batch at any -j, and a timeout or a stop while parked gives
 // everything back. The same runner shares a fused request: when only its
 // paying member times out, the group slot goes to a member still waiting.
+// A member that starts in a later turn than its lease (a cache miss, a
+// recorded attempt number) is admitted on its own (LateStart).
 //
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
