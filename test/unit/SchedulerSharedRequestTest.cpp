@@ -406,6 +406,30 @@ TEST_P(LateStart, IsAdmittedOnItsOwnNotOnTheLeaseOfAnEarlierTurn) {
   EXPECT_EQ(B.S->groups().unheldReleases(), 0u);
 }
 
+TEST(LateStartStop, AStopWhileALateStartWaitsForItsGroupReleasesEverything) {
+  // f3 misses its cache at 10 ms and waits for the slot the first batch
+  // holds; the run is interrupted at 1 s: nothing is left held or parked.
+  std::string Y = "name: late\nsteps:\n";
+  for (uint32_t K = 0; K < 4; ++K)
+    Y += "  - id: f" + std::to_string(K) +
+         "\n    action: classify\n    model: gpt-4o-mini\n"
+         "    parameters: {prompt: x, ms: 100}\n" +
+         (K == 3 ? "    cache: true\n" : "");
+  MissingCache Cache;
+  BatchRun B(Y, 2, 1, 0, [&](RunOptions &O) { O.Cache = &Cache; });
+  Cache.E = &B.E;
+  B.S->start();
+  B.E.addTimer(B.E.now() + std::chrono::milliseconds(1000),
+               [&] { B.S->stop("interrupted", true); });
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Interrupted);
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{3}));
+  EXPECT_EQ(B.S->state(3).Error, "interrupted");
+  B.expectAllReleased();
+  EXPECT_EQ(B.S->groups().unheldReleases(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Variants, LateStart,
     ::testing::Combine(::testing::Values(Late::CacheMiss, Late::ResumedRetry,
