@@ -4,8 +4,9 @@
 // OpenAI's Batch API or Anthropic's Message Batches (their documented
 // shapes), on a fake clock: polling with backoff, results matched by
 // custom_id, expiry, partial failure, a failed batch, a budget's refusal,
-// cancelling mid-batch (the cancel endpoint) and while the create is in
-// flight, the accounting each item
+// cancelling mid-batch (the cancel endpoint, tried again when it fails)
+// and while the create is in flight, a create whose answer is lost (found
+// by its metadata marker: adopted, or cancelled), the accounting each item
 // reports; and LlmSteps in batch mode (one batch for the steps of a loop
 // turn, a retry as a normal request).
 //
