@@ -264,7 +264,7 @@ bool Scheduler::admitLate(uint32_t I, ActionRequest &R) {
   if (St.Lease) releaseGroup(I, false);
   if (!admit(I, R.Batched)) {
     St.LateRequest = std::make_unique<ActionRequest>(std::move(R));
-    return false;  // back through wake() when the group has room
+    return false;  // back through groupHasRoom() when the group has room
   }
   St.LateAdmission = false;
   int32_t G = planStep(I)->group();
@@ -273,7 +273,7 @@ bool Scheduler::admitLate(uint32_t I, ActionRequest &R) {
   return true;
 }
 
-void Scheduler::wake(uint32_t I) {
+void Scheduler::groupHasRoom(uint32_t I) {
   if (States[I].LateRequest)
     LateReady.push_back(I);  // started already: it needs no -j slot
   else
@@ -281,7 +281,7 @@ void Scheduler::wake(uint32_t I) {
 }
 
 void Scheduler::unpark(int32_t G) {
-  for (uint32_t I : Groups.takeParked(G)) wake(I);
+  for (uint32_t I : Groups.takeParked(G)) groupHasRoom(I);
 }
 
 llvm::StringRef Scheduler::stepId(uint32_t I) const {
@@ -749,7 +749,7 @@ void Scheduler::releaseGroup(uint32_t I, bool Unused) {
     LeaseRiders.erase(It);
   }
   Groups.release(G, Unused);
-  for (uint32_t P : Groups.takeParked(G, Groups.freeSlots(G))) wake(P);
+  for (uint32_t P : Groups.takeParked(G, Groups.freeSlots(G))) groupHasRoom(P);
 }
 
 void Scheduler::onTimeout(uint32_t I, uint64_t Epoch) {

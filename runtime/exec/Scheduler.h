@@ -543,11 +543,11 @@ class Scheduler : public ir::EvalScope {
   /// Admits attempt \p R of step \p I, which starts in a later turn than
   /// the lease it took, on its own: it gives the lease up (its slot passes
   /// on through releaseGroup) and is admitted like any request; false when
-  /// it waits for its group (it resumes from wake()).
+  /// it waits for its group (it resumes from groupHasRoom()).
   bool admitLate(uint32_t I, ActionRequest &R);
   /// A step the group gives room to: back to the ready queue, or, when it
   /// started already and waits to be admitted again, to LateReady.
-  void wake(uint32_t I);
+  void groupHasRoom(uint32_t I);
   /// Parked steps of group \p G return to the ready heap.
   void unpark(int32_t G);
   /// Gives back the group slot \p I holds, if any (\p Unused: and its
@@ -605,7 +605,7 @@ class Scheduler : public ir::EvalScope {
   std::vector<char> IsModel;     ///< Steps that call a model (need ParamOrder).
   llvm::StringMap<uint32_t> Index;
   std::vector<uint32_t> Ready;  ///< A heap (pushReady/popReady).
-  /// Started attempts their group now has room for (wake()): relaunched
+  /// Started attempts their group now has room for (groupHasRoom()): relaunched
   /// by dispatch() before the ready queue, needing no -j slot.
   std::vector<uint32_t> LateReady;
   ResourceGroups Groups;
