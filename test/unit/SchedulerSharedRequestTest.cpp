@@ -372,7 +372,8 @@ TEST_P(LateStart, IsAdmittedOnItsOwnNotOnTheLeaseOfAnEarlierTurn) {
   }
   MissingCache Cache;
   SlowCommitter Commit;
-  BatchRun B(Y, 2, Slots, Rpm, [&](RunOptions &O) {
+  // -j 8: fused members (unlike batched ones) hold a -j slot each.
+  BatchRun B(Y, Fused ? 8 : 2, Slots, Rpm, [&](RunOptions &O) {
     O.Batch = !Fused;
     O.Cache = &Cache;
     if (Why == Late::ResumedRetry) {
