@@ -1050,18 +1050,27 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
   Stopping = true;
   for (uint32_t I = 0; I < States.size(); ++I) {
     StepState &St = States[I];
-    if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
+    // A fused member waiting to ask again alone is still in the attempt
+    // its fused request started (and was billed for): cut off like a
+    // running one, not "not started".
+    bool ReAsk = St.Status == StepStatus::Pending && St.AskingAgain;
+    if (ReAsk) {
+      St.AskingAgain = false;
+      ++St.Attempts;  // onDone() took it back for the re-ask's begin()
+    }
+    bool Cut = St.Status == StepStatus::Running || ReAsk;
+    if (!Cut && St.Status != StepStatus::Backoff) continue;
     if (Prog.isLoop(PlanOf[I]))
       keepPartial(I);
     else
       St.FailedFields = nullptr;  // the report shows a loop's only
     endAttempt(I, /*Cancel=*/true);
     // Every attempt the observer saw start is told it ended.
-    if (observed(I) && St.Status == StepStatus::Running)
+    if (observed(I) && Cut)
       Obs->attemptEnded(I, St.Attempts, ActionResult::failure(Why, false));
     St.Finished = Exec.now();
-    St.CutOff = St.Status == StepStatus::Running;
-    St.Error = St.Status == StepStatus::Running ? Why : Why + " (while waiting to retry)";
+    St.CutOff = Cut;
+    St.Error = Cut ? Why : Why + " (while waiting to retry)";
     setStatus(I, StepStatus::Failed);
     settle(I);
   }

@@ -677,4 +677,35 @@ TEST(Scheduler, AReAskIsReportedAsItsOwnEventNotASecondStart) {
                          "attempt_end 1 ok"}));
 }
 
+TEST(Scheduler, AStopWhileAReAskWaitsForItsGroupEndsTheAttemptItStarted) {
+  // The re-ask waits for its group's next token (1 s) when the run is
+  // interrupted at 500 ms: the attempt the observer saw start (with the
+  // fused request, which ran and was billed) is told it ended, and the
+  // step fails as cut off, not "not started".
+  passes::RunConfig Config;
+  Config.ModelRequests.RequestsPerMinute = 60;
+  Config.ModelRequests.Burst = 1;
+  Compiled C = compile(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 10, ask_again: true}\n",
+      &Config);
+  FakeExecutor E;
+  FakeRunner R{E};
+  Journal J;
+  RunOptions O;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, R, O, &J);
+  S.start();
+  E.addTimer(E.now() + std::chrono::milliseconds(500),
+             [&] { S.stop("interrupted (SIGINT)", true); });
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Interrupted);
+  EXPECT_EQ(R.StartTimes["a"].size(), 1u);  // the re-ask never went out
+  EXPECT_EQ(J.Lines, (std::vector<std::string>{"step_started 1", "attempt_start 1",
+                                               "attempt_end 1 failed"}));
+  EXPECT_EQ(S.state(0).Status, StepStatus::Failed);
+  EXPECT_EQ(S.state(0).Error, "interrupted (SIGINT)");
+  EXPECT_TRUE(S.state(0).CutOff);
+  EXPECT_EQ(S.state(0).Attempts, 1u);
+}
+
 }  // namespace
