@@ -67,6 +67,9 @@ class Wire {
   struct Try {
     std::optional<std::string> Body;
     bool Retryable = false;
+    /// A transport failure or a 5xx: the provider may have carried the
+    /// request out (a 408, 409 or 429 is a refusal: it did not).
+    bool Ambiguous = false;
     std::string Error;       ///< Redacted.
     std::string RetryAfter;  ///< The answer's Retry-After, if any.
   };
@@ -94,7 +97,7 @@ class Wire {
     Try X;
     llvm::Expected<HttpResponse> Resp = T.post(R);
     if (!Resp) {
-      X.Retryable = true;
+      X.Retryable = X.Ambiguous = true;
       X.Error = C.redacted(llvm::toString(Resp.takeError()));
       return X;
     }
@@ -110,6 +113,7 @@ class Wire {
                                      Msg.empty() ? Resp->Body.substr(0, 200) : Msg));
     long S = Resp->Status;
     X.Retryable = S == 408 || S == 409 || S == 429 || S >= 500;
+    X.Ambiguous = S >= 500;
     X.RetryAfter = Resp->header("retry-after").str();
     return X;
   }
@@ -551,17 +555,19 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
         break;
       }
       if (!X.Retryable) return FailAll(W->failed(Create, X, Attempt));
-      // The provider may have made it: look it up before asking again.
-      std::optional<json> Found = findBatch(*W, BatchUrl, Marker, Out.Lookups);
-      if (!Found)
-        return FailAll(fail(fmt::format(
-            "provider `{}`: POST /batches failed ({}) and the batch it may have made "
-            "could not be looked up: not created again",
-            P.Name, X.Error)));
-      if (Found->is_object()) {
-        Batch = std::move(*Found);
-        Out.Adopted = true;
-        break;
+      if (X.Ambiguous) {
+        // The provider may have made it: look it up before asking again.
+        std::optional<json> Found = findBatch(*W, BatchUrl, Marker, Out.Lookups);
+        if (!Found)
+          return FailAll(fail(fmt::format(
+              "provider `{}`: POST /batches failed ({}) and the batch it may have made "
+              "could not be looked up: not created again",
+              P.Name, X.Error)));
+        if (Found->is_object()) {
+          Batch = std::move(*Found);
+          Out.Adopted = true;
+          break;
+        }
       }
       if (W->cancelled()) return Interrupted();  // it made none: nothing to cancel
       if (Attempt > P.MaxRetries) return FailAll(W->failed(Create, X, Attempt));

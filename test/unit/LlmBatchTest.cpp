@@ -92,6 +92,7 @@ class BatchApi : public HttpTransport {
       // The list, newest first, PageSize a page: Filler batches of others
       // made after ours, then ours (when made).
       ++Lists;
+      if (ListFails) return HttpResponse{500, {}, R"({"error":{"message":"down"}})"};
       std::vector<json> All;
       for (unsigned K = 0; K < Filler; ++K)
         All.push_back({{"id", "batch_other" + std::to_string(K)},
@@ -116,6 +117,8 @@ class BatchApi : public HttpTransport {
       CreateDroppable = R.Cancel != nullptr;
       CreateFresh.push_back(R.FreshConnection);
       if (OnCreate) OnCreate();  // while the create request is in flight
+      if (CreateFresh.size() <= RateLimitCreates)  // refused: nothing made
+        return HttpResponse{429, {}, R"({"error":{"message":"rate limited"}})"};
       bool Lost = CreateFresh.size() <= LoseCreates;
       if (Lost && !LostMakes)  // failed before the provider made anything
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -243,6 +246,8 @@ class BatchApi : public HttpTransport {
   /// was made (LostMakes), or a transport error before it was.
   unsigned LoseCreates = 0;
   bool LostMakes = true;
+  unsigned RateLimitCreates = 0;  ///< The first ones are refused with a 429.
+  bool ListFails = false;         ///< GET /batches answers 500.
   std::vector<bool> CreateFresh;  ///< Each create: sent on a fresh connection.
   bool Made = false;              ///< The batch exists.
   unsigned BatchesMade = 0, Lists = 0, Filler = 0, PageSize = 2;
@@ -726,6 +731,30 @@ TEST(BatchCreate, AnAmbiguousCreateWithACancelSetThatMadeNothingEnds) {
   EXPECT_EQ(Api.CreateFresh.size(), 1u);  // not sent again after the cancel
   EXPECT_EQ(Api.Lists, 1u);
   EXPECT_EQ(Obs.Ended.size(), 2u);
+}
+
+TEST(BatchCreate, ARateLimitedCreateIsRetriedWithoutALookUp) {
+  // A 429 is a refusal (nothing was made), not an ambiguous failure: the
+  // create is sent again after its backoff, with no list request, even
+  // when the list could not be read.
+  BatchApi Api(true);
+  Api.RateLimitCreates = 1;
+  Api.ListFails = true;
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CreateFresh.size(), 2u);
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.Lists, 0u);
+  EXPECT_EQ(Out->Lookups, 0u);
+  EXPECT_FALSE(Out->Adopted);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Succeeded);
 }
 
 TEST(Batch, AFailedOpenAIBatchIsAnErrorAndSettlesEveryHold) {
