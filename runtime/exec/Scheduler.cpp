@@ -196,11 +196,10 @@ uint32_t Scheduler::popReady() {
   return I;
 }
 
-bool Scheduler::admit(uint32_t I) {
+bool Scheduler::admit(uint32_t I, bool Batched) {
   int32_t G = planStep(I)->group();
   if (G < 0 || static_cast<size_t>(G) >= Groups.size()) return true;
   int32_t F = fusionOf(I);
-  bool Batched = batchedAttempt(I);
   StepState &St = States[I];
   // Joins the request a member of its fused group paid for, or this
   // turn's batch.
@@ -248,8 +247,41 @@ bool Scheduler::admit(uint32_t I) {
   return false;
 }
 
+bool Scheduler::leaseLive(uint32_t I, const ActionRequest &R) const {
+  uint64_t L = States[I].Lease;
+  int32_t G = planStep(I)->group();
+  if (R.Batched)
+    return G >= 0 && static_cast<size_t>(G) < BatchLease.size() && BatchLease[G] == L;
+  return R.Fusion >= 0 && FusionLease[R.Fusion] == L;
+}
+
+bool Scheduler::admitLate(uint32_t I, ActionRequest &R) {
+  StepState &St = States[I];
+  St.LateAdmission = true;
+  // Its lease's request (or batch) went out in an earlier turn without
+  // it: the slot passes to a member still waiting on that one (or is
+  // freed), and this attempt's own request is admitted like any other.
+  if (St.Lease) releaseGroup(I, false);
+  if (!admit(I, R.Batched)) {
+    St.LateRequest = std::make_unique<ActionRequest>(std::move(R));
+    return false;  // back through groupHasRoom() when the group has room
+  }
+  St.LateAdmission = false;
+  int32_t G = planStep(I)->group();
+  R.FusionRider = R.Fusion >= 0 && G >= 0 && static_cast<size_t>(G) < Groups.size() &&
+                  St.HeldGroup < 0;
+  return true;
+}
+
+void Scheduler::groupHasRoom(uint32_t I) {
+  if (States[I].LateRequest)
+    LateReady.push_back(I);  // started already: it needs no -j slot
+  else
+    pushReady(I);
+}
+
 void Scheduler::unpark(int32_t G) {
-  for (uint32_t I : Groups.takeParked(G)) pushReady(I);
+  for (uint32_t I : Groups.takeParked(G)) groupHasRoom(I);
 }
 
 llvm::StringRef Scheduler::stepId(uint32_t I) const {
@@ -447,6 +479,14 @@ void Scheduler::dispatch() {
   InDispatch = true;
   do {
     drainFinished();
+    while (!LateReady.empty()) {
+      uint32_t I = LateReady.back();
+      LateReady.pop_back();
+      StepState &St = States[I];
+      if (!St.LateRequest || St.Status != StepStatus::Running) continue;
+      std::unique_ptr<ActionRequest> R = std::move(St.LateRequest);
+      launch(I, std::move(*R), /*NumberRecorded=*/true);
+    }
     while (!Ready.empty() && (Stopping || Running < Opts.Jobs)) {
       uint32_t I = popReady();
       if (States[I].Status != StepStatus::Pending) continue;
@@ -456,7 +496,7 @@ void Scheduler::dispatch() {
       }
       begin(I);
     }
-  } while (!FinishedInsts.empty());
+  } while (!FinishedInsts.empty() || !LateReady.empty());
   InDispatch = false;
   checkDone();
 }
@@ -506,7 +546,7 @@ void Scheduler::beginNode(uint32_t I) {
     }
     return beginLoop(I);
   }
-  if (!admit(I)) return;
+  if (!admit(I, batchedAttempt(I))) return;
   ActionRequest R;
   R.StepId = nodePath(I);
   R.Action = S->action()->str();
@@ -604,6 +644,10 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
     };
     if (Opts.Commit->attemptStarting(I, keyAttempt(I), Go)) return;
   }
+  // A start in a later loop turn than the lease it joined (a `cache:`
+  // miss, an attempt number recorded first): admitted again on its own.
+  if (St.LateAdmission || (St.Lease && !leaseLive(I, R)))
+    if (!admitLate(I, R)) return;
   if (int64_t Ms = attemptTimeout(I); Ms > 0) {
     St.AttemptTimeouts.push_back(Ms);
     std::weak_ptr<bool> A = Alive;
@@ -620,9 +664,14 @@ void Scheduler::launch(uint32_t I, ActionRequest R, bool NumberRecorded) {
                        duration_cast<microseconds>(St.GroupWaited));
     St.ReadyAt = {};
     St.GroupWaited = {};
-    Obs->stepStarted(I, St.Attempts);
-    Obs->attemptStarted(I, R, St.InputHash);
+    if (St.AskingAgain) {
+      Obs->attemptAskingAgain(I, R, St.SharedRequest);
+    } else {
+      Obs->stepStarted(I, St.Attempts);
+      Obs->attemptStarted(I, R, St.InputHash);
+    }
   }
+  St.AskingAgain = false;
   std::weak_ptr<bool> A = Alive;
   std::unique_ptr<ActionTask> Task =
       Runner.start(R, [this, A, I, Epoch](ActionResult Res) {
@@ -665,6 +714,8 @@ void Scheduler::endAttempt(uint32_t I, bool Cancel) {
     St.Parked = false;
     --Parked;
   }
+  St.LateAdmission = false;
+  St.LateRequest.reset();
   releaseGroup(I, false);
 }
 
@@ -698,7 +749,7 @@ void Scheduler::releaseGroup(uint32_t I, bool Unused) {
     LeaseRiders.erase(It);
   }
   Groups.release(G, Unused);
-  for (uint32_t P : Groups.takeParked(G, Groups.freeSlots(G))) pushReady(P);
+  for (uint32_t P : Groups.takeParked(G, Groups.freeSlots(G))) groupHasRoom(P);
 }
 
 void Scheduler::onTimeout(uint32_t I, uint64_t Epoch) {
@@ -735,6 +786,7 @@ void Scheduler::onDone(uint32_t I, uint64_t Epoch, ActionResult R) {
     // (its group's token and slot; the fused request's slot is free now
     // that it ended). The same attempt goes on.
     St.SharedRequest = std::move(R.SharedRequest);
+    St.AskingAgain = true;
     if (top(I)) Unfused[I] = 1;  // loop-body instances never fuse
     --St.Attempts;
     setStatus(I, StepStatus::Pending);
@@ -998,18 +1050,27 @@ void Scheduler::stop(const std::string &Why, bool AsInterrupt) {
   Stopping = true;
   for (uint32_t I = 0; I < States.size(); ++I) {
     StepState &St = States[I];
-    if (St.Status != StepStatus::Running && St.Status != StepStatus::Backoff) continue;
+    // A fused member waiting to ask again alone is still in the attempt
+    // its fused request started (and was billed for): cut off like a
+    // running one, not "not started".
+    bool ReAsk = St.Status == StepStatus::Pending && St.AskingAgain;
+    if (ReAsk) {
+      St.AskingAgain = false;
+      ++St.Attempts;  // onDone() took it back for the re-ask's begin()
+    }
+    bool Cut = St.Status == StepStatus::Running || ReAsk;
+    if (!Cut && St.Status != StepStatus::Backoff) continue;
     if (Prog.isLoop(PlanOf[I]))
       keepPartial(I);
     else
       St.FailedFields = nullptr;  // the report shows a loop's only
     endAttempt(I, /*Cancel=*/true);
     // Every attempt the observer saw start is told it ended.
-    if (observed(I) && St.Status == StepStatus::Running)
+    if (observed(I) && Cut)
       Obs->attemptEnded(I, St.Attempts, ActionResult::failure(Why, false));
     St.Finished = Exec.now();
-    St.CutOff = St.Status == StepStatus::Running;
-    St.Error = St.Status == StepStatus::Running ? Why : Why + " (while waiting to retry)";
+    St.CutOff = Cut;
+    St.Error = Cut ? Why : Why + " (while waiting to retry)";
     setStatus(I, StepStatus::Failed);
     settle(I);
   }

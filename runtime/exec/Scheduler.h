@@ -176,6 +176,10 @@ struct StepState {
   /// A fused request's or a batch's lease (Scheduler::admit) the attempt
   /// paid for or joined, or 0.
   uint64_t Lease = 0;
+  /// The running attempt waits to be admitted again (Scheduler::admitLate)
+  /// and its request, kept while it waits for its group.
+  bool LateAdmission = false;
+  std::unique_ptr<ActionRequest> LateRequest;
   uint64_t Epoch = 0;  ///< Bumped when an attempt ends: stale callbacks are ignored.
   /// The timeout of the next attempt (ms; 0: none). It doubles after an
   /// attempt timed out, capped by what is left of the pipeline's timeout.
@@ -200,6 +204,9 @@ struct StepState {
   std::string SharedRequest;
   /// Batch mode: the provider's batch the last attempt went in, or "".
   std::string Batch;
+  /// fuse-models: the attempt goes on with a request of its own
+  /// (ActionResult::AskAgain); its next start is not a new one.
+  bool AskingAgain = false;
 };
 
 /// Notified as steps move; the progress display is one.
@@ -222,6 +229,12 @@ class RunObserver {
   /// inputs hash to \p InputHash (the hash the state store records).
   virtual void attemptStarted(uint32_t /*Step*/, const ActionRequest & /*R*/,
                               const std::string & /*InputHash*/) {}
+  /// fuse-models: attempt \p R of \p Step, which a fused request
+  /// started, asks again alone (its part was missing or failed its
+  /// schema; \p Why says so): the same attempt goes on with its own
+  /// request, in place of a second stepStarted()/attemptStarted().
+  virtual void attemptAskingAgain(uint32_t /*Step*/, const ActionRequest & /*R*/,
+                                  const std::string & /*Why*/) {}
   /// Attempt \p Attempt of \p Step ended: \p R is what it reported (a
   /// timeout is a failure whose error says so).
   virtual void attemptEnded(uint32_t /*Step*/, unsigned /*Attempt*/,
@@ -523,7 +536,18 @@ class Scheduler : public ir::EvalScope {
   uint32_t popReady();
   /// Takes a slot of \p I's group, or parks \p I until one frees or a
   /// token is due (then a timer wakes the group).
-  bool admit(uint32_t I);
+  bool admit(uint32_t I, bool Batched);
+  /// Whether the lease step \p I holds for request \p R is still this
+  /// loop turn's.
+  bool leaseLive(uint32_t I, const ActionRequest &R) const;
+  /// Admits attempt \p R of step \p I, which starts in a later turn than
+  /// the lease it took, on its own: it gives the lease up (its slot passes
+  /// on through releaseGroup) and is admitted like any request; false when
+  /// it waits for its group (it resumes from groupHasRoom()).
+  bool admitLate(uint32_t I, ActionRequest &R);
+  /// A step the group gives room to: back to the ready queue, or, when it
+  /// started already and waits to be admitted again, to LateReady.
+  void groupHasRoom(uint32_t I);
   /// Parked steps of group \p G return to the ready heap.
   void unpark(int32_t G);
   /// Gives back the group slot \p I holds, if any (\p Unused: and its
@@ -581,6 +605,9 @@ class Scheduler : public ir::EvalScope {
   std::vector<char> IsModel;     ///< Steps that call a model (need ParamOrder).
   llvm::StringMap<uint32_t> Index;
   std::vector<uint32_t> Ready;  ///< A heap (pushReady/popReady).
+  /// Started attempts their group now has room for (groupHasRoom()): relaunched
+  /// by dispatch() before the ready queue, needing no -j slot.
+  std::vector<uint32_t> LateReady;
   ResourceGroups Groups;
   // fuse-models (docs/fusion.md): members of one fused request that start
   // in one loop turn share the resource token the first one took (their

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <random>
 
 #include "ir/Json.h"
 #include "ir/JsonLimits.h"
@@ -61,13 +62,24 @@ class Wire {
   /// Whether the cancel flag is set.
   bool cancelled() const { return Cancel && *Cancel; }
 
-  /// Sends \p Method \p Url; a 2xx answer's body. \p Droppable false: a
-  /// cancel stops the retries but not an exchange in flight (the request
-  /// that creates a batch: its answer holds the id a cancel needs).
-  llvm::Expected<std::string> send(const std::string &Method, const std::string &Url,
-                                   std::string Body = "",
-                                   const std::string &ContentType = "application/json",
-                                   bool Droppable = true) {
+  /// One exchange's outcome: the body of a 2xx answer, or why not and
+  /// whether that may pass (a transport failure, 408, 409, 429, 5xx).
+  struct Try {
+    std::optional<std::string> Body;
+    bool Retryable = false;
+    /// A transport failure or a 5xx: the provider may have carried the
+    /// request out (a 408, 409 or 429 is a refusal: it did not).
+    bool Ambiguous = false;
+    std::string Error;       ///< Redacted.
+    std::string RetryAfter;  ///< The answer's Retry-After, if any.
+  };
+
+  /// The request for \p Method \p Url. \p Droppable false: a cancel
+  /// does not drop it in flight.
+  HttpRequest request(const std::string &Method, const std::string &Url,
+                      std::string Body = "",
+                      const std::string &ContentType = "application/json",
+                      bool Droppable = true) const {
     HttpRequest R;
     R.Method = Method;
     R.Url = Url;
@@ -77,55 +89,107 @@ class Wire {
     R.Body = std::move(Body);
     R.Timeout = C.config().Timeout;
     R.Cancel = Droppable ? Cancel : nullptr;
-    std::string Last;
+    return R;
+  }
+
+  /// Sends \p R once.
+  Try once(const HttpRequest &R) {
+    Try X;
+    llvm::Expected<HttpResponse> Resp = T.post(R);
+    if (!Resp) {
+      X.Retryable = X.Ambiguous = true;
+      X.Error = C.redacted(llvm::toString(Resp.takeError()));
+      return X;
+    }
+    if (Resp->Status >= 200 && Resp->Status < 300) {
+      X.Body = std::move(Resp->Body);
+      return X;
+    }
+    json E = ir::parseJsonBounded(Resp->Body);
+    std::string Msg;
+    if (E.is_object() && E.contains("error") && E["error"].is_object())
+      Msg = str(E["error"], "message");
+    X.Error = C.redacted(fmt::format("HTTP {}: {}", Resp->Status,
+                                     Msg.empty() ? Resp->Body.substr(0, 200) : Msg));
+    long S = Resp->Status;
+    X.Retryable = S == 408 || S == 409 || S == 429 || S >= 500;
+    X.Ambiguous = S >= 500;
+    X.RetryAfter = Resp->header("retry-after").str();
+    return X;
+  }
+
+  /// The error of a try \p X of \p R that failed for good after \p Attempt
+  /// attempts.
+  llvm::Error failed(const HttpRequest &R, const Try &X, unsigned Attempt) const {
+    if (!X.Retryable)
+      return fail(fmt::format("provider `{}` rejected {} {}: {}", C.config().Name,
+                              R.Method, C.redacted(path(R.Url)), X.Error));
+    return fail(fmt::format("provider `{}`: {} {} failed after {} attempts: {}",
+                            C.config().Name, R.Method, C.redacted(path(R.Url)), Attempt,
+                            X.Error));
+  }
+
+  /// Sleeps the backoff after attempt \p Attempt of \p X; false when a
+  /// cancel cut it short.
+  bool backoff(unsigned Attempt, const Try &X) {
+    return sleepUnlessCancelled(Clk, C.backoff(Attempt, X.RetryAfter), Cancel);
+  }
+
+  /// Sends \p Method \p Url; a 2xx answer's body. \p Droppable false: a
+  /// cancel stops the retries but not an exchange in flight.
+  llvm::Expected<std::string> send(const std::string &Method, const std::string &Url,
+                                   std::string Body = "",
+                                   const std::string &ContentType = "application/json",
+                                   bool Droppable = true) {
+    HttpRequest R = request(Method, Url, std::move(Body), ContentType, Droppable);
+    // A request that must not be dropped creates a batch: never re-sent
+    // by the transport on a kept-alive connection that broke.
+    R.FreshConnection = !Droppable;
     for (unsigned Attempt = 1;; ++Attempt) {
-      if (cancelled()) return interrupted(Method, Url);
-      llvm::Expected<HttpResponse> Resp = T.post(R);
-      std::string RetryAfter;
-      if (!Resp) {
-        Last = C.redacted(llvm::toString(Resp.takeError()));
-      } else if (Resp->Status >= 200 && Resp->Status < 300) {
-        return std::move(Resp->Body);
-      } else {
-        json E = ir::parseJsonBounded(Resp->Body);
-        std::string Msg;
-        if (E.is_object() && E.contains("error") && E["error"].is_object())
-          Msg = str(E["error"], "message");
-        Last = C.redacted(fmt::format("HTTP {}: {}", Resp->Status,
-                                      Msg.empty() ? Resp->Body.substr(0, 200) : Msg));
-        long S = Resp->Status;
-        if (!(S == 408 || S == 409 || S == 429 || S >= 500))
-          return fail(fmt::format("provider `{}` rejected {} {}: {}", C.config().Name,
-                                  Method, C.redacted(path(Url)), Last));
-        RetryAfter = Resp->header("retry-after").str();
-      }
-      if (Attempt > C.config().MaxRetries)
-        return fail(fmt::format("provider `{}`: {} {} failed after {} attempts: {}",
-                                C.config().Name, Method, C.redacted(path(Url)), Attempt,
-                                Last));
-      if (!sleepUnlessCancelled(Clk, C.backoff(Attempt, RetryAfter), Cancel))
-        return interrupted(Method, Url);
+      if (cancelled()) return interrupted(R);
+      Try X = once(R);
+      if (X.Body) return std::move(*X.Body);
+      if (!X.Retryable || Attempt > C.config().MaxRetries) return failed(R, X, Attempt);
+      if (!backoff(Attempt, X)) return interrupted(R);
     }
   }
 
-  /// POSTs \p Url once: no retry, a short timeout, deaf to the cancel flag
-  /// (it is what a cancel sends). The answer as a JSON object, when it is
-  /// one with a 2xx status.
-  std::optional<json> postOnce(const std::string &Url) {
-    HttpRequest R;
-    R.Url = Url;
-    R.Headers = Auth;
-    R.Headers.push_back({"Content-Type", "application/json"});
-    R.Timeout = std::min(C.config().Timeout, std::chrono::milliseconds(10000));
-    llvm::Expected<HttpResponse> Resp = T.post(R);
-    if (!Resp) {
-      llvm::consumeError(Resp.takeError());
-      return std::nullopt;
+  /// Sends \p R deaf to the cancel flag (what a cancel needs: a batch's
+  /// cancel, or the look-up of a batch to cancel), at most \p Tries tries
+  /// within CancelBudget in all, so that an interrupt still ends the run
+  /// promptly; a try that may pass is tried again after a short pause.
+  /// The answer as a JSON object, when it is one with a 2xx status. \p Sent
+  /// counts the requests sent.
+  std::optional<json> sendDeaf(HttpRequest R, unsigned &Sent,
+                               unsigned Tries = CancelTries) {
+    R.Cancel = nullptr;
+    Clock::TimePoint Start = Clk.now();
+    std::chrono::milliseconds Pause = CancelPause;
+    for (unsigned K = 0; K < Tries; ++K) {
+      if (K) {
+        Clk.sleepFor(Pause);
+        Pause *= 2;
+      }
+      auto Used =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clk.now() - Start);
+      std::chrono::milliseconds Left = CancelBudget - Used;
+      if (Left < CancelPause) return std::nullopt;  // no time left for a try
+      R.Timeout = std::min(C.config().Timeout, Left);
+      ++Sent;
+      Try X = once(R);
+      if (X.Body) {
+        json J = ir::parseJsonBounded(*X.Body);
+        if (!J.is_object()) return std::nullopt;
+        return J;
+      }
+      if (!X.Retryable) return std::nullopt;  // refused (ended, or unknown)
     }
-    if (Resp->Status < 200 || Resp->Status >= 300) return std::nullopt;
-    json J = ir::parseJsonBounded(Resp->Body);
-    if (!J.is_object()) return std::nullopt;
-    return J;
+    return std::nullopt;
+  }
+
+  /// POSTs a batch's cancel \p Url (sendDeaf()).
+  std::optional<json> postCancel(const std::string &Url, unsigned &Tries) {
+    return sendDeaf(request("POST", Url, "", "application/json", false), Tries);
   }
 
   /// send(), its body parsed as a JSON object.
@@ -146,10 +210,14 @@ class Wire {
   }
 
  private:
-  llvm::Error interrupted(const std::string &Method, const std::string &Url) {
+  llvm::Error interrupted(const HttpRequest &R) const {
     return fail(fmt::format("provider `{}`: {} {} interrupted (the run was cancelled)",
-                            C.config().Name, Method, C.redacted(path(Url))));
+                            C.config().Name, R.Method, C.redacted(path(R.Url))));
   }
+
+  static constexpr unsigned CancelTries = 3;
+  static constexpr std::chrono::milliseconds CancelBudget{10000};
+  static constexpr std::chrono::milliseconds CancelPause{250};
 
   /// The URL without its origin, for messages.
   static std::string path(llvm::StringRef Url) {
@@ -260,6 +328,46 @@ std::vector<json> jsonLines(llvm::StringRef Text) {
     if (J.is_object()) Out.push_back(std::move(J));
   }
   return Out;
+}
+
+/// The metadata key of the marker an OpenAI batch is created with.
+constexpr const char *MarkerKey = "orchrt_batch";
+
+/// A marker unique to one batch of one run: 128 random bits (hex).
+std::string batchMarker() {
+  std::random_device Rd;
+  std::string Out = "orchrt-";
+  for (int K = 0; K < 4; ++K) Out += fmt::format("{:08x}", Rd());
+  return Out;
+}
+
+/// Looks up the OpenAI batch created with \p Marker (GET /batches, newest
+/// first, up to MarkerPages pages of 100): the batch object when found, a
+/// null JSON when the list does not hold it, std::nullopt when the list
+/// could not be read. The look-up is deaf to the cancel flag: a batch that
+/// was made must be found to be cancelled. \p Sent counts its requests.
+std::optional<json> findBatch(Wire &W, const std::string &BatchUrl,
+                              const std::string &Marker, unsigned &Sent) {
+  constexpr unsigned MarkerPages = 5;
+  std::string After;
+  for (unsigned Page = 0; Page < MarkerPages; ++Page) {
+    std::string Url = BatchUrl + "?limit=100";
+    if (!After.empty()) Url += "&after=" + After;
+    std::optional<json> L =
+        W.sendDeaf(W.request("GET", Url, "", "application/json", false), Sent);
+    if (!L || !L->contains("data") || !(*L)["data"].is_array()) return std::nullopt;
+    for (const json &B : (*L)["data"]) {
+      if (!B.is_object()) continue;
+      auto M = B.find("metadata");
+      if (M != B.end() && M->is_object() && str(*M, MarkerKey) == Marker) return B;
+    }
+    After = str(*L, "last_id");
+    auto More = L->find("has_more");
+    if (After.empty() || After.find_first_of("/?#&") != std::string::npos ||
+        More == L->end() || !More->is_boolean() || !More->get<bool>())
+      break;
+  }
+  return json();
 }
 
 }  // namespace
@@ -381,13 +489,14 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
   };
   std::optional<Wire> W;
   bool CancelSent = false;
-  // Once a batch exists and has not ended: one cancel request, no retry
-  // (an interrupt must not wait on it), so that nothing keeps running and
-  // billing at the provider after we stop waiting for it.
+  // Once a batch exists and has not ended: its cancel (a few tries within
+  // 10 s: an interrupt must not wait long on it), so that nothing keeps
+  // running and billing at the provider after we stop waiting for it.
   auto CancelBatch = [&] {
     if (!W || BatchId.empty() || CancelSent || Ended()) return;
     CancelSent = true;
-    if (std::optional<json> B = W->postOnce(BatchUrl + "/" + BatchId + "/cancel"))
+    if (std::optional<json> B =
+            W->postCancel(BatchUrl + "/" + BatchId + "/cancel", Out.CancelTries))
       Batch = std::move(*B);
   };
   auto FailAll = [&](llvm::Error E) -> llvm::Expected<BatchOutcome> {
@@ -422,14 +531,48 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
     if (str(*File, "id").empty())
       return FailAll(
           fail(fmt::format("provider `{}` answered the upload without an `id`", P.Name)));
-    llvm::Expected<json> B =
-        W->sendJson("POST", BatchUrl,
-                    dumpJson(json{{"input_file_id", str(*File, "id")},
-                                  {"endpoint", "/v1/chat/completions"},
-                                  {"completion_window", "24h"}}),
-                    "application/json", /*Droppable=*/false);
-    if (!B) return FailAll(B.takeError());
-    Batch = std::move(*B);
+    // Tagged with a marker of this batch alone, so that a create whose
+    // answer is lost finds the batch it may have made (findBatch) instead
+    // of making a second one, and cancels it when a cancel came.
+    std::string Marker = batchMarker();
+    HttpRequest Create = W->request("POST", BatchUrl,
+                                    dumpJson(json{{"input_file_id", str(*File, "id")},
+                                                  {"endpoint", "/v1/chat/completions"},
+                                                  {"completion_window", "24h"},
+                                                  {"metadata", {{MarkerKey, Marker}}}}),
+                                    "application/json", /*Droppable=*/false);
+    Create.FreshConnection = true;  // never re-sent by the transport
+    auto Interrupted = [&] {
+      return FailAll(fail(fmt::format(
+          "provider `{}`: POST /batches interrupted (the run was cancelled)", P.Name)));
+    };
+    for (unsigned Attempt = 1;; ++Attempt) {
+      if (Attempt == 1 && W->cancelled()) return Interrupted();
+      Wire::Try X = W->once(Create);
+      if (X.Body) {
+        Batch = ir::parseJsonBounded(*X.Body);
+        if (!Batch.is_object()) Batch = json::object();
+        break;
+      }
+      if (!X.Retryable) return FailAll(W->failed(Create, X, Attempt));
+      if (X.Ambiguous) {
+        // The provider may have made it: look it up before asking again.
+        std::optional<json> Found = findBatch(*W, BatchUrl, Marker, Out.Lookups);
+        if (!Found)
+          return FailAll(fail(fmt::format(
+              "provider `{}`: POST /batches failed ({}) and the batch it may have made "
+              "could not be looked up: not created again",
+              P.Name, X.Error)));
+        if (Found->is_object()) {
+          Batch = std::move(*Found);
+          Out.Adopted = true;
+          break;
+        }
+      }
+      if (W->cancelled()) return Interrupted();  // it made none: nothing to cancel
+      if (Attempt > P.MaxRetries) return FailAll(W->failed(Create, X, Attempt));
+      if (!W->backoff(Attempt, X)) return Interrupted();
+    }
   } else {
     json Requests = json::array();
     for (size_t K = 0; K < Items.size(); ++K)

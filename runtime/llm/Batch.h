@@ -64,9 +64,15 @@ struct BatchItemResult {
 
 /// A batch's outcome.
 struct BatchOutcome {
-  std::string Id;      ///< The provider's batch id ("" if none was created).
-  std::string Status;  ///< Its final status as the provider names it.
-  unsigned Polls = 0;  ///< Status requests sent.
+  std::string Id;            ///< The provider's batch id ("" if none was created).
+  std::string Status;        ///< Its final status as the provider names it.
+  unsigned Polls = 0;        ///< Status requests sent.
+  unsigned CancelTries = 0;  ///< Cancel requests sent (at most 3, within 10 s).
+  /// OpenAI: look-up requests sent after a create that failed in a way
+  /// that leaves open whether the batch was made (GET /batches by the
+  /// create's `metadata` marker).
+  unsigned Lookups = 0;
+  bool Adopted = false;  ///< The batch was found by its marker, not created.
   std::vector<BatchItemResult> Items;  ///< In the items' order.
 };
 

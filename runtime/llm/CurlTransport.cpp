@@ -78,6 +78,10 @@ curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R, HttpRespo
   else if (R.Method == "GET" && !R.Body.empty())
     L.easy_setopt(C, CURLOPT_CUSTOMREQUEST, "GET");
   L.easy_setopt(C, CURLOPT_HTTPHEADER, List);
+  if (R.FreshConnection) {
+    L.easy_setopt(C, CURLOPT_FRESH_CONNECT, 1L);
+    L.easy_setopt(C, CURLOPT_FORBID_REUSE, 1L);
+  }
   L.easy_setopt(C, CURLOPT_TIMEOUT_MS, (long)R.Timeout.count());
   L.easy_setopt(C, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   L.easy_setopt(C, CURLOPT_NOSIGNAL, 1L);

@@ -30,6 +30,10 @@ struct HttpRequest {
   std::chrono::milliseconds Timeout{60000};
   /// When set and true, the transport gives up as soon as it can.
   const std::atomic<bool> *Cancel = nullptr;
+  /// Sent on a connection of its own, closed after it: a POST that must
+  /// not be sent twice (libcurl re-sends a request whose kept-alive
+  /// connection broke before the answer).
+  bool FreshConnection = false;
   /// When set, the body is handed to it piece by piece as it arrives (on
   /// the transport's thread, with the headers received so far) instead of
   /// being kept in HttpResponse::Body. Returning false aborts the transfer

@@ -544,6 +544,28 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
   Log.emit(std::move(E));
 }
 
+void AttemptEvents::addWaits(uint32_t Step, json &E) {
+  if (WaitedStep != Step) return;
+  // From ready (dependencies, backoff, a re-ask) to this start.
+  E["queue_wait_ms"] = double(Waited.first.count()) / 1000;
+  if (Waited.second.count()) E["group_wait_ms"] = double(Waited.second.count()) / 1000;
+  WaitedStep = UINT32_MAX;
+}
+
+void AttemptEvents::attemptAskingAgain(uint32_t Step, const runtime::ActionRequest &R,
+                                       const std::string &Why) {
+  // The attempt's own attempt_start came with the fused request; this
+  // one goes on with a request of its own (no new attempt, no new hash).
+  json E = eventObject(7);
+  E["event"] = "attempt_ask_again";
+  E["step"] = R.StepId;
+  E["attempt"] = R.Attempt;
+  if (!R.Model.empty()) E["model"] = R.Model;
+  E["why"] = Why;
+  addWaits(Step, E);
+  Log.emit(std::move(E));
+}
+
 void AttemptEvents::attemptEnded(uint32_t Step, unsigned Attempt,
                                  const runtime::ActionResult &R) {
   EventLog::AttemptRecord Rec;

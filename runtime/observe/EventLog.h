@@ -200,12 +200,16 @@ class AttemptEvents : public runtime::RunObserver {
   }
   void attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                       const std::string &InputHash) override;
+  void attemptAskingAgain(uint32_t Step, const runtime::ActionRequest &R,
+                          const std::string &Why) override;
   void attemptEnded(uint32_t Step, unsigned Attempt,
                     const runtime::ActionResult &R) override;
 
  private:
   /// Appends \p S to Scratch, as a piece of the record's text.
   EventLog::AttemptRecord::Text text(llvm::StringRef S);
+  /// Adds the waits attemptWaited() kept for \p Step to \p E, once.
+  void addWaits(uint32_t Step, orch::ir::Json &E);
 
   EventLog &Log;
   uint32_t WaitedStep = UINT32_MAX;  ///< The step Waited is of (UINT32_MAX: none).
@@ -256,6 +260,10 @@ class ObserverList : public runtime::RunObserver {
   void attemptStarted(uint32_t S, const runtime::ActionRequest &R,
                       const std::string &H) override {
     for (auto *O : List) O->attemptStarted(S, R, H);
+  }
+  void attemptAskingAgain(uint32_t S, const runtime::ActionRequest &R,
+                          const std::string &Why) override {
+    for (auto *O : List) O->attemptAskingAgain(S, R, Why);
   }
   void attemptEnded(uint32_t S, unsigned A, const runtime::ActionResult &R) override {
     for (auto *O : List) O->attemptEnded(S, A, R);

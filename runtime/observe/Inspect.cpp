@@ -192,6 +192,10 @@ llvm::Error inspectEvents(llvm::StringRef Log, llvm::StringRef Step,
         for (auto &[K, V] : P->items())
           block(OS, "parameter " + K,
                 V.is_string() ? V.get<std::string>() : ir::toJsonText(V), 2);
+    } else if (Ev == "attempt_ask_again") {
+      // fuse-models: the attempt goes on with a request of its own.
+      OS << fmt::format("  asked again alone at {:.1f} ms\n", num(E, "t_ms"));
+      if (E.contains("why")) block(OS, "why", raw(E, "why"), 4);
     } else if (Ev == "model_call") {
       OS << fmt::format("  model call to `{}` ({}): {} request{}, {:.0f} ms, {}, {}\n",
                         str(E, "model"), str(E, "provider"), count(E, "attempts"),

@@ -4,8 +4,9 @@
 // OpenAI's Batch API or Anthropic's Message Batches (their documented
 // shapes), on a fake clock: polling with backoff, results matched by
 // custom_id, expiry, partial failure, a failed batch, a budget's refusal,
-// cancelling mid-batch (the cancel endpoint) and while the create is in
-// flight, the accounting each item
+// cancelling mid-batch (the cancel endpoint, tried again when it fails)
+// and while the create is in flight, a create whose answer is lost (found
+// by its metadata marker: adopted, or cancelled), the accounting each item
 // reports; and LlmSteps in batch mode (one batch for the steps of a loop
 // turn, a retry as a normal request).
 //
@@ -87,18 +88,58 @@ class BatchApi : public HttpTransport {
       }
       return Ok({{"id", "file-in"}, {"object", "file"}, {"purpose", "batch"}});
     }
+    if (OpenAI && R.Method == "GET" && Url.contains("/batches?")) {
+      // The list, newest first, PageSize a page: Filler batches of others
+      // made after ours, then ours (when made).
+      ++Lists;
+      if (ListFails) return HttpResponse{500, {}, R"({"error":{"message":"down"}})"};
+      std::vector<json> All;
+      for (unsigned K = 0; K < Filler; ++K)
+        All.push_back({{"id", "batch_other" + std::to_string(K)},
+                       {"object", "batch"},
+                       {"status", "in_progress"},
+                       {"metadata", {{"orchrt_batch", "orchrt-someone-else"}}}});
+      if (Made) All.push_back(batchObject());
+      size_t From = 0;
+      if (size_t A = Url.find("after="); A != llvm::StringRef::npos) {
+        std::string After = Url.substr(A + 6).str();
+        while (From < All.size() && All[From]["id"] != After) ++From;
+        ++From;
+      }
+      json Page = {{"object", "list"}, {"data", json::array()}};
+      for (size_t K = From; K < All.size() && K < From + PageSize; ++K)
+        Page["data"].push_back(All[K]);
+      Page["has_more"] = From + PageSize < All.size();
+      Page["last_id"] = Page["data"].empty() ? json() : Page["data"].back()["id"];
+      return Ok(Page);
+    }
     if (Url.ends_with("/batches") || Url.ends_with("/messages/batches")) {
       CreateDroppable = R.Cancel != nullptr;
+      CreateFresh.push_back(R.FreshConnection);
       if (OnCreate) OnCreate();  // while the create request is in flight
+      if (CreateFresh.size() <= RateLimitCreates)  // refused: nothing made
+        return HttpResponse{429, {}, R"({"error":{"message":"rate limited"}})"};
+      bool Lost = CreateFresh.size() <= LoseCreates;
+      if (Lost && !LostMakes)  // failed before the provider made anything
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "connection reset by peer");
       json Body = json::parse(R.Body);
       if (!OpenAI)
         for (const json &X : Body["requests"])
           Items.push_back({X["custom_id"].get<std::string>(), X["params"]});
       else
         Created = Body;
+      Made = true;
+      ++BatchesMade;
+      if (Lost)  // made, but its answer is lost (a gateway timeout)
+        return HttpResponse{504, {}, R"({"error":{"message":"gateway timeout"}})"};
       return Ok(batchObject());
     }
     if (Url.ends_with("/cancel")) {
+      CancelTimeouts.push_back(R.Timeout);
+      if (CancelTimeouts.size() <= CancelFails)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "connection reset by peer");
       Cancelled = true;
       return Ok(batchObject());
     }
@@ -140,6 +181,7 @@ class BatchApi : public HttpTransport {
               {"endpoint", "/v1/chat/completions"},
               {"output_file_id", nullptr},
               {"error_file_id", nullptr}};
+    if (Created.contains("metadata")) B["metadata"] = Created["metadata"];
     if (S == "failed")
       B["errors"] = {{"object", "list"},
                      {"data", json::array({{{"code", "bad"}, {"message", "bad line"}}})}};
@@ -195,9 +237,20 @@ class BatchApi : public HttpTransport {
   unsigned PollsToEnd = 3;
   unsigned Polls = 0;
   bool Cancelled = false;
+  unsigned CancelFails = 0;  ///< The first CancelFails cancels fail in transport.
+  std::vector<std::chrono::milliseconds> CancelTimeouts;  ///< One a cancel request.
   std::function<void(unsigned)> AfterPoll;
   std::function<void()> OnCreate;
   bool CreateDroppable = false;  ///< The create request carried the cancel flag.
+  /// The first LoseCreates creates get no answer: a 504 after the batch
+  /// was made (LostMakes), or a transport error before it was.
+  unsigned LoseCreates = 0;
+  bool LostMakes = true;
+  unsigned RateLimitCreates = 0;  ///< The first ones are refused with a 429.
+  bool ListFails = false;         ///< GET /batches answers 500.
+  std::vector<bool> CreateFresh;  ///< Each create: sent on a fresh connection.
+  bool Made = false;              ///< The batch exists.
+  unsigned BatchesMade = 0, Lists = 0, Filler = 0, PageSize = 2;
   std::vector<std::pair<std::string, json>> Items;
   json Created;
   std::vector<HttpRequest> Seen;
@@ -379,6 +432,66 @@ TEST_P(BatchBoth, CancellingMidBatchCancelsItThroughItsEndpoint) {
   for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
 }
 
+TEST_P(BatchBoth, ACancelThatFailsInTransportIsTriedAgain) {
+  // The network drops the first cancel: it is sent again (a short pause
+  // later), and the batch is cancelled, not left running and billing.
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "slow";
+  Api.CancelFails = 1;
+  std::atomic<bool> Cancel{false};
+  Api.AfterPoll = [&](unsigned N) {
+    if (N == 1) Cancel = true;
+  };
+  FakeClock Clk;
+  Client C(provider(OpenAI), Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CancelTimeouts.size(), 2u);
+  EXPECT_EQ(Out->CancelTries, 2u);
+  EXPECT_TRUE(Api.Cancelled);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+}
+
+TEST_P(BatchBoth, ACancelThatKeepsFailingStopsAfterThreeTriesWithinTenSeconds) {
+  // Every cancel fails: three tries, whose timeouts and pauses fit in
+  // 10 s together, so an interrupt still ends the run promptly.
+  bool OpenAI = GetParam();
+  BatchApi Api(OpenAI);
+  Api.Mode = "slow";
+  Api.CancelFails = 100;
+  std::atomic<bool> Cancel{false};
+  Api.AfterPoll = [&](unsigned N) {
+    if (N == 1) Cancel = true;
+  };
+  FakeClock Clk;
+  ProviderConfig P = provider(OpenAI);
+  P.Timeout = 60000ms;
+  Client C(P, Api, Clk, keyEnv(OpenAI), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CancelTimeouts.size(), 3u);
+  EXPECT_EQ(Out->CancelTries, 3u);
+  EXPECT_FALSE(Api.Cancelled);
+  // Paused between tries (250 ms, then 500 ms) after the one poll.
+  EXPECT_EQ(Clk.Slept - P.BatchPollInitial, 750ms);
+  // Each try's timeout is what is left of the 10 s: on the fake clock a
+  // try takes no time, so a later try keeps 10 s minus the pauses (on a
+  // real clock, minus the earlier tries too).
+  EXPECT_EQ(Api.CancelTimeouts[0], 10000ms);
+  EXPECT_EQ(Api.CancelTimeouts[1], 10000ms - 250ms);
+  EXPECT_EQ(Api.CancelTimeouts[2], 10000ms - 750ms);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+}
+
 TEST_P(BatchBoth, ACancelWhileTheCreateIsInFlightCancelsTheCreatedBatchOnce) {
   // The interrupt lands while the provider creates the batch: the create
   // is not dropped (its answer holds the id), and the batch it created is
@@ -505,6 +618,144 @@ TEST_P(BatchBoth, ABatchUnderARunBudgetDoesNotWaitForItsOwnItemsReservations) {
 
 INSTANTIATE_TEST_SUITE_P(Providers, BatchBoth, ::testing::Values(true, false),
                          [](const auto &I) { return I.param ? "OpenAI" : "Anthropic"; });
+
+TEST(BatchCreate, AnOpenAIBatchIsCreatedWithAMarkerOnAFreshConnection) {
+  BatchApi Api(true);
+  FakeClock Clk;
+  Client C(provider(true), Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  std::string Marker = Api.Created["metadata"]["orchrt_batch"].get<std::string>();
+  EXPECT_EQ(Marker.size(), 7u + 32u) << Marker;  // orchrt- and 128 bits in hex
+  EXPECT_EQ(Api.CreateFresh, (std::vector<bool>{true}));
+  EXPECT_EQ(Api.Lists, 0u);
+  EXPECT_FALSE(Out->Adopted);
+  // Each batch gets its own marker.
+  BatchApi Api2(true);
+  Client C2(provider(true), Api2, Clk, keyEnv(true), 1);
+  ASSERT_TRUE(bool(runBatch(C2, Api2, Clk, items({"a"}, &Obs), nullptr)));
+  EXPECT_NE(Api2.Created["metadata"]["orchrt_batch"].get<std::string>(), Marker);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateIsFoundByItsMarkerNotMadeTwice) {
+  // The provider made the batch but the create's answer was lost (504).
+  // With retries allowed, orchrt looks the batch up by its marker (its
+  // page after two pages of others' batches) and adopts it: one batch.
+  BatchApi Api(true);
+  Api.LoseCreates = 1;
+  Api.Filler = 3;
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.CreateFresh.size(), 1u);  // not sent again
+  EXPECT_TRUE(Out->Adopted);
+  EXPECT_EQ(Out->Lookups, 2u);  // pages {other0, other1}, {other2, ours}
+  EXPECT_EQ(Api.Lists, 2u);
+  EXPECT_EQ(Out->Id, "batch_1");
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Succeeded);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateThatMadeNothingIsSentAgain) {
+  BatchApi Api(true);
+  Api.LoseCreates = 1;
+  Api.LostMakes = false;  // the connection broke before the provider made it
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CreateFresh, (std::vector<bool>{true, true}));
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.Lists, 1u);
+  EXPECT_FALSE(Out->Adopted);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Succeeded);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateWithACancelSetCancelsTheBatchItMade) {
+  // An interrupt lands while the provider makes the batch, and the
+  // create's answer is lost: the batch is found by its marker and
+  // cancelled (one cancel), not left running and billing.
+  BatchApi Api(true);
+  Api.Mode = "slow";
+  Api.LoseCreates = 1;
+  std::atomic<bool> Cancel{false};
+  Api.OnCreate = [&] { Cancel = true; };
+  FakeClock Clk;
+  Client C(provider(true), Api, Clk, keyEnv(true), 1);  // no retries
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.CreateFresh.size(), 1u);
+  EXPECT_TRUE(Out->Adopted);
+  EXPECT_EQ(Out->Id, "batch_1");
+  EXPECT_TRUE(Api.Cancelled);
+  EXPECT_EQ(Out->CancelTries, 1u);
+  EXPECT_EQ(Api.Polls, 0u);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Canceled);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+  for (const auto &[Step, End] : Obs.Ended) expectChargedAnEstimate(End.second);
+}
+
+TEST(BatchCreate, AnAmbiguousCreateWithACancelSetThatMadeNothingEnds) {
+  BatchApi Api(true);
+  Api.LoseCreates = 1;
+  Api.LostMakes = false;
+  std::atomic<bool> Cancel{false};
+  Api.OnCreate = [&] { Cancel = true; };
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), &Cancel);
+  ASSERT_FALSE(bool(Out));
+  EXPECT_NE(llvm::toString(Out.takeError()).find("interrupted"), std::string::npos);
+  EXPECT_EQ(Api.BatchesMade, 0u);
+  EXPECT_EQ(Api.CreateFresh.size(), 1u);  // not sent again after the cancel
+  EXPECT_EQ(Api.Lists, 1u);
+  EXPECT_EQ(Obs.Ended.size(), 2u);
+}
+
+TEST(BatchCreate, ARateLimitedCreateIsRetriedWithoutALookUp) {
+  // A 429 is a refusal (nothing was made), not an ambiguous failure: the
+  // create is sent again after its backoff, with no list request, even
+  // when the list could not be read.
+  BatchApi Api(true);
+  Api.RateLimitCreates = 1;
+  Api.ListFails = true;
+  FakeClock Clk;
+  ProviderConfig P = provider(true);
+  P.MaxRetries = 3;
+  Client C(P, Api, Clk, keyEnv(true), 1);
+  Recorder Obs;
+  llvm::Expected<BatchOutcome> Out =
+      runBatch(C, Api, Clk, items({"a", "b"}, &Obs), nullptr);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_EQ(Api.CreateFresh.size(), 2u);
+  EXPECT_EQ(Api.BatchesMade, 1u);
+  EXPECT_EQ(Api.Lists, 0u);
+  EXPECT_EQ(Out->Lookups, 0u);
+  EXPECT_FALSE(Out->Adopted);
+  for (const BatchItemResult &R : Out->Items)
+    EXPECT_EQ(R.Status, BatchItemStatus::Succeeded);
+}
 
 TEST(Batch, AFailedOpenAIBatchIsAnErrorAndSettlesEveryHold) {
   BatchApi Api(true);

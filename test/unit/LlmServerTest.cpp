@@ -185,6 +185,7 @@ TEST(LlmServerRules, RejectsWhatTheRealServicesReject) {
                    Body.dump(),
                    std::chrono::milliseconds(5000),
                    nullptr,
+                   /*FreshConnection=*/false,
                    {}});
   };
   json Msgs = json::array({{{"role", "user"}, {"content", "hi"}}});

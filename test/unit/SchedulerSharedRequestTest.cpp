@@ -10,11 +10,15 @@
 // one batch at any -j, and a timeout or a stop while parked gives
 // everything back. The same runner shares a fused request: when only its
 // paying member times out, the group slot goes to a member still waiting.
+// A member that starts in a later turn than its lease (a cache miss, a
+// recorded attempt number) is admitted on its own (LateStart).
 //
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -99,6 +103,7 @@ class BatchingRunner : public ActionRunner {
   void send() {
     std::shared_ptr<Batch> B = std::move(Turn);
     Sizes.push_back(B->Done.size());
+    SentAt.push_back(E.elapsed().count());
     ++InFlight;
     B->Timer = E.addTimer(E.now() + BatchTime, [this, B] {
       --InFlight;
@@ -110,7 +115,8 @@ class BatchingRunner : public ActionRunner {
 
   FakeExecutor &E;
   std::shared_ptr<Batch> Turn;
-  std::vector<size_t> Sizes;  ///< Each batch's items, in order.
+  std::vector<size_t> Sizes;    ///< Each batch's items, in order.
+  std::vector<int64_t> SentAt;  ///< When each went out (ms of virtual time).
   int InFlight = 0, BatchCancels = 0, Requests = 0;
 };
 
@@ -134,7 +140,8 @@ struct BatchRun {
   BatchingRunner R{E};
   Compiled C;
   std::unique_ptr<Scheduler> S;
-  BatchRun(const std::string &Yaml, unsigned Jobs, unsigned GroupSlots, int Rpm = -1) {
+  BatchRun(const std::string &Yaml, unsigned Jobs, unsigned GroupSlots, int Rpm = -1,
+           const std::function<void(RunOptions &)> &Tune = {}) {
     passes::RunConfig Config;
     Config.ModelRequests.MaxConcurrent = GroupSlots;
     Config.ModelRequests.RequestsPerMinute = Rpm >= 0 ? Rpm : GroupSlots ? 1 : 0;
@@ -142,6 +149,7 @@ struct BatchRun {
     RunOptions O;
     O.Jobs = Jobs;
     O.Batch = true;
+    if (Tune) Tune(O);
     S = std::make_unique<Scheduler>(*C.Plan, *C.Prog, json::object(), E, R, O);
   }
   /// Nothing is held any more: -j slots, parked attempts, group slots,
@@ -303,5 +311,131 @@ TEST(BatchPayer, APayerWhoseParameterFailsEndsItsLeaseAndTheOthersTakeTheSlot) {
   for (uint32_t I = 1; I < 4; ++I) EXPECT_EQ(S.state(I).Result["output"], "batched");
   EXPECT_EQ(S.groups().held(), 0u);
 }
+
+/// Misses every lookup 10 ms later: a later loop turn, as when the state
+/// store's writer thread answers.
+class MissingCache : public StepCache {
+ public:
+  void lookup(const std::string &,
+              std::function<void(std::optional<json>)> Done) override {
+    ++Lookups;
+    E->addTimer(E->now() + std::chrono::milliseconds(10),
+                [Done = std::move(Done)] { Done(std::nullopt); });
+  }
+  FakeExecutor *E = nullptr;
+  int Lookups = 0;
+};
+
+/// Records a retry's number durably 10 ms later (a later loop turn); a
+/// completion needs no wait.
+class SlowCommitter : public StepCommitter {
+ public:
+  bool commit(uint32_t, std::function<void(std::string)>) override { return false; }
+  bool attemptStarting(uint32_t, unsigned,
+                       std::function<void(std::string)> Ack) override {
+    ++Recorded;
+    E->addTimer(E->now() + std::chrono::milliseconds(10),
+                [Ack = std::move(Ack)] { Ack(""); });
+    return true;
+  }
+  FakeExecutor *E = nullptr;
+  int Recorded = 0;
+};
+
+/// Why a step starts in a later turn than the lease it took: a `cache:`
+/// miss, or a resumed step whose attempt number is recorded first; in
+/// batch mode, or as a fused member.
+enum class Late { CacheMiss, ResumedRetry, FusedCacheMiss };
+
+/// The late step (0: the member that paid the lease; 3: one that joined
+/// it), and the group's limits: {max_concurrent, requests_per_minute}.
+class LateStart : public ::testing::TestWithParam<
+                      std::tuple<Late, uint32_t, std::pair<unsigned, int>>> {};
+
+TEST_P(LateStart, IsAdmittedOnItsOwnNotOnTheLeaseOfAnEarlierTurn) {
+  // Four model steps of one level in a group; one of them (f0 or f3)
+  // starts 10 ms after the others. Its lease's batch (or fused request)
+  // went out at 0 ms with the three others, so its own one must take a
+  // slot and a rate token of its own: it goes when the first ends (5 s,
+  // one slot) or when the group's next token is due (60 s, one request a
+  // minute), not at 10 ms riding the old lease.
+  auto [Why, LateStep, Limits] = GetParam();
+  auto [Slots, Rpm] = Limits;
+  bool Fused = Why == Late::FusedCacheMiss;
+  std::string Y = std::string("name: late\n") +
+                  (Fused ? "context: {fusion: models}\n" : "") + "steps:\n";
+  for (uint32_t K = 0; K < 4; ++K) {
+    Y += "  - id: f" + std::to_string(K) +
+         "\n    action: classify\n    model: gpt-4o-mini\n    max_tokens: 50\n"
+         "    parameters: {prompt: x, ms: 100}\n";
+    if (K == LateStep && Why != Late::ResumedRetry) Y += "    cache: true\n";
+  }
+  MissingCache Cache;
+  SlowCommitter Commit;
+  // -j 8: fused members (unlike batched ones) hold a -j slot each.
+  BatchRun B(Y, Fused ? 8 : 2, Slots, Rpm, [&](RunOptions &O) {
+    O.Batch = !Fused;
+    O.Cache = &Cache;
+    if (Why == Late::ResumedRetry) {
+      O.Commit = &Commit;
+      O.RunId = "run-1";
+      O.PriorAttempts.assign(4, 0);
+      O.PriorAttempts[LateStep] = 1;  // an earlier process started it once
+    }
+  });
+  Cache.E = Commit.E = &B.E;
+  if (Fused) {
+    ASSERT_NE(B.C.Plan->plan().model_fusions(), nullptr);
+    ASSERT_EQ(B.C.Plan->plan().model_fusions()->Get(0)->steps()->size(), 4u);
+  }
+  B.S->start();
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Completed);
+  EXPECT_EQ(Cache.Lookups, Why == Late::ResumedRetry ? 0 : 1);
+  EXPECT_EQ(Commit.Recorded, Why == Late::ResumedRetry ? 1 : 0);
+  // Two batches (requests): the three on time, then the late one.
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{3, 1}));
+  int64_t Second = Rpm ? 60000 : BatchTime.count();
+  EXPECT_EQ(B.R.SentAt, (std::vector<int64_t>{0, Second}));
+  EXPECT_EQ(B.E.elapsed().count(), Second + BatchTime.count());
+  for (uint32_t I = 0; I < 4; ++I) {
+    EXPECT_EQ(B.S->state(I).Attempts, 1u);
+    EXPECT_EQ(B.S->state(I).Result["output"], "batched") << I;
+  }
+  B.expectAllReleased();
+  EXPECT_EQ(B.S->groups().unheldReleases(), 0u);
+}
+
+TEST(LateStartStop, AStopWhileALateStartWaitsForItsGroupReleasesEverything) {
+  // f3 misses its cache at 10 ms and waits for the slot the first batch
+  // holds; the run is interrupted at 1 s: nothing is left held or parked.
+  std::string Y = "name: late\nsteps:\n";
+  for (uint32_t K = 0; K < 4; ++K)
+    Y += "  - id: f" + std::to_string(K) +
+         "\n    action: classify\n    model: gpt-4o-mini\n"
+         "    parameters: {prompt: x, ms: 100}\n" +
+         (K == 3 ? "    cache: true\n" : "");
+  MissingCache Cache;
+  BatchRun B(Y, 2, 1, 0, [&](RunOptions &O) { O.Cache = &Cache; });
+  Cache.E = &B.E;
+  B.S->start();
+  B.E.addTimer(B.E.now() + std::chrono::milliseconds(1000),
+               [&] { B.S->stop("interrupted", true); });
+  B.E.runUntil([&] { return B.S->finished(); });
+  ASSERT_FALSE(B.E.Stalled);
+  EXPECT_EQ(B.S->status(), RunStatus::Interrupted);
+  EXPECT_EQ(B.R.Sizes, (std::vector<size_t>{3}));
+  EXPECT_EQ(B.S->state(3).Error, "interrupted");
+  B.expectAllReleased();
+  EXPECT_EQ(B.S->groups().unheldReleases(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Variants, LateStart,
+    ::testing::Combine(::testing::Values(Late::CacheMiss, Late::ResumedRetry,
+                                         Late::FusedCacheMiss),
+                       ::testing::Values(0u, 3u),
+                       ::testing::Values(std::pair{1u, 1}, std::pair{1u, 0})));
 
 }  // namespace

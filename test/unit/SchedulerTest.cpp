@@ -637,4 +637,75 @@ TEST(Scheduler, AReAskWaitsForItsGroupsRateTokenInVirtualTime) {
   EXPECT_EQ(R.state("a").SharedRequest, "a,b (asked again alone: missing)");
 }
 
+/// Records what the scheduler tells an observer, one line an event.
+class Journal : public RunObserver {
+ public:
+  void stepStarted(uint32_t, unsigned A) override {
+    Lines.push_back("step_started " + std::to_string(A));
+  }
+  void attemptStarted(uint32_t, const ActionRequest &R, const std::string &) override {
+    Lines.push_back("attempt_start " + std::to_string(R.Attempt));
+  }
+  void attemptAskingAgain(uint32_t, const ActionRequest &R,
+                          const std::string &Why) override {
+    Lines.push_back("attempt_ask_again " + std::to_string(R.Attempt) + " " + Why);
+  }
+  void attemptEnded(uint32_t, unsigned A, const ActionResult &R) override {
+    Lines.push_back("attempt_end " + std::to_string(A) + (R.Ok ? " ok" : " failed"));
+  }
+  std::vector<std::string> Lines;
+};
+
+TEST(Scheduler, AReAskIsReportedAsItsOwnEventNotASecondStart) {
+  // A fused member asked again alone goes on in the same attempt: the
+  // observer hears one start, the re-ask, and one end.
+  Compiled C = compile(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 10, ask_again: true}\n");
+  FakeExecutor E;
+  FakeRunner R{E};
+  Journal J;
+  RunOptions O;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, R, O, &J);
+  S.start();
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Completed);
+  EXPECT_EQ(R.StartTimes["a"].size(), 2u);  // two requests
+  EXPECT_EQ(J.Lines, (std::vector<std::string>{
+                         "step_started 1", "attempt_start 1",
+                         "attempt_ask_again 1 a,b (asked again alone: missing)",
+                         "attempt_end 1 ok"}));
+}
+
+TEST(Scheduler, AStopWhileAReAskWaitsForItsGroupEndsTheAttemptItStarted) {
+  // The re-ask waits for its group's next token (1 s) when the run is
+  // interrupted at 500 ms: the attempt the observer saw start (with the
+  // fused request, which ran and was billed) is told it ended, and the
+  // step fails as cut off, not "not started".
+  passes::RunConfig Config;
+  Config.ModelRequests.RequestsPerMinute = 60;
+  Config.ModelRequests.Burst = 1;
+  Compiled C = compile(
+      "name: p\nsteps:\n"
+      "  - id: a\n    action: work\n    parameters: {ms: 10, ask_again: true}\n",
+      &Config);
+  FakeExecutor E;
+  FakeRunner R{E};
+  Journal J;
+  RunOptions O;
+  Scheduler S(*C.Plan, *C.Prog, json::object(), E, R, O, &J);
+  S.start();
+  E.addTimer(E.now() + std::chrono::milliseconds(500),
+             [&] { S.stop("interrupted (SIGINT)", true); });
+  E.runUntil([&] { return S.finished(); });
+  EXPECT_EQ(S.status(), RunStatus::Interrupted);
+  EXPECT_EQ(R.StartTimes["a"].size(), 1u);  // the re-ask never went out
+  EXPECT_EQ(J.Lines, (std::vector<std::string>{"step_started 1", "attempt_start 1",
+                                               "attempt_end 1 failed"}));
+  EXPECT_EQ(S.state(0).Status, StepStatus::Failed);
+  EXPECT_EQ(S.state(0).Error, "interrupted (SIGINT)");
+  EXPECT_TRUE(S.state(0).CutOff);
+  EXPECT_EQ(S.state(0).Attempts, 1u);
+}
+
 }  // namespace
