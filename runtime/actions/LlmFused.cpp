@@ -14,6 +14,7 @@
 #include "ir/Actions.h"
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/llm/FusedRequest.h"
+#include "runtime/llm/TokenLimiter.h"
 
 namespace orch::runtime {
 
@@ -145,8 +146,15 @@ std::vector<ActionResult> LlmSteps::runFused(const std::vector<FusedMember> &M,
   llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
   if (!Resp) {
     bool Final = Resp.errorIsA<llm::RefusalError>() || Resp.errorIsA<llm::CallRefused>();
+    // Larger than the provider's whole tokens_per_minute although each
+    // part may fit: the members ask alone.
+    bool TooLarge = Resp.errorIsA<llm::TokenLimitExceeded>();
     std::string Why = "fused request: " + llvm::toString(Resp.takeError());
     for (size_t K : In) {
+      if (TooLarge && !(M[K].Cancel && *M[K].Cancel)) {
+        Out[K] = alone(M[K], true, Ids + " (asked again alone: " + Why + ")");
+        continue;
+      }
       const ActionRequest &R = M[K].R;
       bool Cancelled = M[K].Cancel && *M[K].Cancel;
       if (!Final && !Cancelled && S.DefaultModel.empty() && R.ModelSelected &&

@@ -10,6 +10,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/llm/FusedRequest.h"
+#include "runtime/llm/TokenLimiter.h"
 
 namespace orch::runtime {
 
@@ -207,7 +208,10 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
   Req.Observer = S.Calls;
   llvm::Expected<llm::ChatResponse> Resp = (*C)->chat(Req);
   if (!Resp) {
-    Refused = Resp.errorIsA<llm::CallRefused>();
+    // Refused by a budget, or too large for the provider's whole
+    // tokens_per_minute: never sent, and sending it again cannot help.
+    Refused =
+        Resp.errorIsA<llm::CallRefused>() || Resp.errorIsA<llm::TokenLimitExceeded>();
     bool Final = Resp.errorIsA<llm::RefusalError>() || Refused;
     return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
   }

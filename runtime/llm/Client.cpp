@@ -36,6 +36,11 @@ void CircuitBreaker::onSuccess() {
   Open = TrialInFlight = false;
 }
 
+void CircuitBreaker::abandon() {
+  std::lock_guard<std::mutex> L(M);
+  TrialInFlight = false;
+}
+
 void CircuitBreaker::onFailure(Clock::TimePoint Now) {
   std::lock_guard<std::mutex> L(M);
   ++Failures;
@@ -440,13 +445,9 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
     return Limiter->reserve(estimateTokens(Req.Body, AnswerLimit), Stop).takeError();
   std::string LastProblem;
   for (unsigned Attempt = 1;; ++Attempt) {
-    if (!Breaker.allow(Clk.now()))
-      return fail(fmt::format(
-          "provider `{}` is unavailable: circuit open after repeated "
-          "failures ({})",
-          Config.Name, LastProblem.empty() ? "earlier requests" : LastProblem));
-    // Each attempt takes its tokens before its slot: a step waiting for
-    // the window holds no connection.
+    // Each attempt takes its tokens before the breaker and its slot: a
+    // step waiting for the window holds no connection, and a half-open
+    // breaker's trial is never held up (nor lost) by that wait.
     std::optional<TokenLimiter::Reservation> Held;
     if (Limiter) {
       llvm::Expected<TokenLimiter::Reservation> Got =
@@ -460,8 +461,16 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
       if (Held) Limiter->settle(*Held, Used);
       Held.reset();
     };
+    if (!Breaker.allow(Clk.now())) {
+      Settle(0);  // never sent
+      return fail(fmt::format(
+          "provider `{}` is unavailable: circuit open after repeated "
+          "failures ({})",
+          Config.Name, LastProblem.empty() ? "earlier requests" : LastProblem));
+    }
     if (Cancelled() || !acquire(R.Cancel)) {
       Settle(0);  // never sent
+      Breaker.abandon();
       return CancelError();
     }
     Attempts = Attempt;
@@ -470,6 +479,7 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
     if (Limiter && Resp) Limiter->observe(*Resp);
     if (Cancelled()) {
       Settle(InputEstimate);
+      Breaker.abandon();  // its answer is not read: it decides nothing
       if (!Resp) llvm::consumeError(Resp.takeError());
       return CancelError();
     }

@@ -142,6 +142,9 @@ class CircuitBreaker {
   bool allow(Clock::TimePoint Now);
   void onSuccess();
   void onFailure(Clock::TimePoint Now);
+  /// A request allow() let through never went out (cancelled before it
+  /// was sent): a half-open breaker lets the next one be its trial.
+  void abandon();
   bool isOpen(Clock::TimePoint Now);
   /// Closed, open (cooldown running) or half-open (cooldown over) at \p Now.
   BreakerState state(Clock::TimePoint Now);

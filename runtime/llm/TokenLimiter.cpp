@@ -9,6 +9,8 @@
 
 namespace orch::llm {
 
+char TokenLimitExceeded::ID = 0;
+
 using std::chrono::milliseconds;
 
 TokenLimiter::TokenLimiter(std::string Provider, uint64_t PerMinute, Clock &Clk,
@@ -35,6 +37,9 @@ std::optional<TokenLimiter::Reservation> TokenLimiter::tryReserve(uint64_t Token
                                                                   TimePoint Now,
                                                                   TimePoint &RetryAt) {
   std::lock_guard<std::mutex> L(M);
+  // A caller that read its clock before another took the lock must not
+  // put an entry before a later one (Entries stays in time order).
+  if (!Entries.empty()) Now = std::max(Now, Entries.back().At);
   prune(Now);
   RetryAt = Now;
   if (Now < HoldUntil) RetryAt = HoldUntil;
@@ -63,7 +68,7 @@ std::optional<TokenLimiter::Reservation> TokenLimiter::tryReserve(uint64_t Token
 llvm::Expected<TokenLimiter::Reservation> TokenLimiter::reserve(
     uint64_t Tokens, const std::function<bool()> &Stop) {
   if (Tokens > PerMinute)
-    return llvm::createStringError(fmt::format(
+    return llvm::make_error<TokenLimitExceeded>(fmt::format(
         "the request needs about {} tokens (its size / 4 plus its max_tokens), more "
         "than provider `{}`'s whole limit of tokens_per_minute {}: it can never be sent",
         Tokens, Provider, PerMinute));
@@ -122,13 +127,16 @@ std::optional<milliseconds> TokenLimiter::parseDuration(llvm::StringRef S) {
       }
     if (!Found) return std::nullopt;
   }
+  // A header from the network: anything beyond a year is a year (and no
+  // double too large for an int64_t is converted).
+  Total = std::min(Total, 365.0 * 24 * 3600);
   return milliseconds(static_cast<int64_t>(Total * 1000 + 0.5));
 }
 
 std::optional<std::chrono::system_clock::time_point> TokenLimiter::parseRfc3339(
     llvm::StringRef S) {
   S = S.trim();
-  unsigned Y, Mo, D, H, Mi, Se;
+  unsigned Y = 0, Mo = 0, D = 0, H = 0, Mi = 0, Se = 0;
   auto Num = [&](size_t Len, unsigned &Out) {
     if (S.size() < Len || S.take_front(Len).getAsInteger(10, Out)) return false;
     S = S.drop_front(Len);
@@ -142,6 +150,8 @@ std::optional<std::chrono::system_clock::time_point> TokenLimiter::parseRfc3339(
   if (!Num(4, Y) || !Sep("-") || !Num(2, Mo) || !Sep("-") || !Num(2, D) || !Sep("Tt ") ||
       !Num(2, H) || !Sep(":") || !Num(2, Mi) || !Sep(":") || !Num(2, Se))
     return std::nullopt;
+  // Years the clock's nanoseconds hold (system_clock overflows after 2262).
+  if (Y < 1970 || Y > 2200) return std::nullopt;
   double Frac = 0;
   if (S.consume_front(".")) {
     size_t N = 0;
@@ -155,7 +165,7 @@ std::optional<std::chrono::system_clock::time_point> TokenLimiter::parseRfc3339(
     if (S.empty() || (S.front() != '+' && S.front() != '-')) return std::nullopt;
     int Sign = S.front() == '+' ? 1 : -1;
     S = S.drop_front();
-    unsigned OH, OM;
+    unsigned OH = 0, OM = 0;
     if (!Num(2, OH) || !Sep(":") || !Num(2, OM)) return std::nullopt;
     Offset = Sign * int(OH * 60 + OM);
   }
@@ -170,13 +180,7 @@ std::optional<std::chrono::system_clock::time_point> TokenLimiter::parseRfc3339(
   return T;
 }
 
-std::optional<milliseconds> TokenLimiter::resetIn(const HttpResponse &Resp) {
-  if (llvm::StringRef V = Resp.header("x-ratelimit-reset-tokens"); !V.empty())
-    if (std::optional<milliseconds> D = parseDuration(V)) return *D;
-  if (llvm::StringRef V = Resp.header("anthropic-ratelimit-tokens-reset"); !V.empty())
-    if (auto T = parseRfc3339(V))
-      return std::max(milliseconds(0),
-                      std::chrono::duration_cast<milliseconds>(*T - Wall()));
+std::optional<milliseconds> TokenLimiter::retryAfter(const HttpResponse &Resp) {
   if (llvm::StringRef V = Resp.header("retry-after"); !V.empty()) {
     unsigned Seconds = 0;
     if (!V.trim().getAsInteger(10, Seconds)) return milliseconds(int64_t(Seconds) * 1000);
@@ -184,13 +188,28 @@ std::optional<milliseconds> TokenLimiter::resetIn(const HttpResponse &Resp) {
   return std::nullopt;
 }
 
+std::optional<milliseconds> TokenLimiter::resetIn(const HttpResponse &Resp) {
+  if (llvm::StringRef V = Resp.header("x-ratelimit-reset-tokens"); !V.empty())
+    if (std::optional<milliseconds> D = parseDuration(V)) return *D;
+  if (llvm::StringRef V = Resp.header("anthropic-ratelimit-tokens-reset"); !V.empty())
+    if (auto T = parseRfc3339(V))
+      return std::max(milliseconds(0),
+                      std::chrono::duration_cast<milliseconds>(*T - Wall()));
+  return retryAfter(Resp);
+}
+
 void TokenLimiter::observe(const HttpResponse &Resp) {
   TimePoint Now = Clk.now();
-  std::optional<milliseconds> Reset = resetIn(Resp);
   if (Resp.Status == 429) {
-    hold(Now + std::min(Reset.value_or(milliseconds(1000)), MaxHold));
+    // Retry-After first: the token reset headers give the time until the
+    // whole bucket is full again (often minutes), and a 429 may be the
+    // request-rate limit's.
+    std::optional<milliseconds> Wait = retryAfter(Resp);
+    if (!Wait) Wait = resetIn(Resp);
+    hold(Now + std::min(Wait.value_or(milliseconds(1000)), MaxHold));
     return;
   }
+  std::optional<milliseconds> Reset = resetIn(Resp);
   llvm::StringRef Left = Resp.header("x-ratelimit-remaining-tokens");
   if (Left.empty()) Left = Resp.header("anthropic-ratelimit-tokens-remaining");
   uint64_t N = 0;

@@ -29,6 +29,21 @@
 
 namespace orch::llm {
 
+/// A request larger than a provider's whole tokens_per_minute: it can
+/// never be sent (final, not retried; a fused request's members ask alone).
+class TokenLimitExceeded : public llvm::ErrorInfo<TokenLimitExceeded> {
+ public:
+  static char ID;
+  explicit TokenLimitExceeded(std::string Msg) : Msg(std::move(Msg)) {}
+  void log(llvm::raw_ostream &OS) const override { OS << Msg; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+ private:
+  std::string Msg;
+};
+
 /// The tokens one provider's requests may use in any 60 s window.
 class TokenLimiter {
  public:
@@ -92,6 +107,8 @@ class TokenLimiter {
     uint64_t Tokens;
   };
   void prune(TimePoint Now);
+  /// The answer's Retry-After in seconds (none: absent or unreadable).
+  static std::optional<std::chrono::milliseconds> retryAfter(const HttpResponse &Resp);
   /// How long from now the provider's reset is (none: unreadable).
   std::optional<std::chrono::milliseconds> resetIn(const HttpResponse &Resp);
 

@@ -207,7 +207,11 @@ json EventLog::eventOf(const AttemptRecord &R, llvm::StringRef Arena) {
   auto Str = [&](AttemptRecord::Text T) { return Arena.substr(T.Begin, T.Size).str(); };
   auto Value = [&](AttemptRecord::Text T) {
     llvm::StringRef P = Arena.substr(T.Begin, T.Size);
-    return json::parse(P.begin(), P.end(), nullptr, /*allow_exceptions=*/false);
+    json V = json::parse(P.begin(), P.end(), nullptr, /*allow_exceptions=*/false);
+    // Never a `<discarded>` in a line: the text is valid JSON by
+    // construction (appendJsonText), this guards a change to it.
+    if (V.is_discarded()) V = json{{"omitted", "unreadable value text"}};
+    return V;
   };
   json E = json::object();
   if (R.Start) {

@@ -58,8 +58,6 @@ void Tracer::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
   O.Action = R.Action;
   O.Model = R.Model;
   std::lock_guard<std::mutex> L(M);
-  // A step id keeps its entry (0 once its attempt ends): a step's next
-  // attempt, or a loop's next item, finds it without allocating.
   Current[R.StepId] = O.SpanId;
 }
 
@@ -69,8 +67,10 @@ void Tracer::attemptEnded(uint32_t Step, unsigned Attempt,
   Open &O = Running[Step];
   {
     std::lock_guard<std::mutex> L(M);
+    // Erased, not kept at 0: a loop item's id (`each[3].say`) is its
+    // own, so kept entries would grow with every item.
     if (auto It = Current.find(O.StepId); It != Current.end() && It->second == O.SpanId)
-      It->second = 0;
+      Current.erase(It);
   }
   // The span's name and attributes are made on the exporter's thread
   // (Span::Step): the open attempt's strings move into it.

@@ -63,8 +63,20 @@ void Recorder::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Pl
 }
 
 void Recorder::recordTakenOver() {
+  bool Any = false;
   for (uint32_t I = 0; Sched && I < Sched->size(); ++I)
-    if (Sched->state(I).Resumed) enqueue(I, nullptr);
+    if (Sched->state(I).Resumed) {
+      enqueue(I, nullptr);
+      Any = true;
+    }
+  if (!Any) return;
+  // Written at once, not after RideAlongMs: a kill right after the start
+  // must not lose what this run took over.
+  {
+    std::lock_guard<std::mutex> L(M);
+    Urgent = true;
+  }
+  Wake.notify_one();
 }
 
 bool Recorder::commit(uint32_t Step, std::function<void(std::string)> Ack) {
@@ -275,9 +287,19 @@ void Recorder::writerLoop() {
     L.unlock();
     // After one failure nothing more is written: a later step must not be
     // recorded done while an earlier one was lost.
-    for (Job &J : Batch)
-      if (J.Lookup) answer(J);
+    // Lookups are answered before the batch is written (someone waits),
+    // unless the batch holds a cache record: a lookup of that key must
+    // find it, so it is written first.
+    bool HoldsCache = false;
+    for (const Job &J : Batch)
+      HoldsCache = HoldsCache || (!J.Lookup && !J.CacheKey.empty());
+    if (!HoldsCache)
+      for (Job &J : Batch)
+        if (J.Lookup) answer(J);
     std::string Why = Prior.empty() ? write(Batch) : Prior;
+    if (HoldsCache)
+      for (Job &J : Batch)
+        if (J.Lookup) answer(J);
     std::vector<std::function<void(std::string)>> Acks;
     for (Job &J : Batch)
       if (J.Ack) Acks.push_back(std::move(J.Ack));

@@ -292,6 +292,31 @@ TEST(LlmClient, CircuitBreakerFailsFastThenRecovers) {
   EXPECT_TRUE(ok(C.chat(structured())));  // closed again
 }
 
+TEST(LlmClient, ACancelledTrialLeavesTheBreakerHalfOpen) {
+  // A half-open breaker's trial that is cancelled before it goes out
+  // decides nothing: the next request is the trial (before: the breaker
+  // stayed "circuit open" for the rest of the process).
+  FakeTransport T;
+  FakeClock Clk;
+  ProviderConfig P = openai();
+  P.MaxRetries = 0;
+  P.BreakerThreshold = 1;
+  P.BreakerCooldown = 10s;
+  Client C(P, T, Clk, env({{"OPENAI_API_KEY", "k-123456"}}), 7);
+  T.answer(500, {{"error", {{"message", "a"}}}});
+  EXPECT_FALSE(ok(C.chat(structured())));  // opens
+  Clk.T += 11s;                            // half-open
+  std::atomic<bool> Cancel{true};
+  ChatRequest Cancelled = structured();
+  Cancelled.Cancel = &Cancel;
+  llvm::Expected<ChatResponse> R = C.chat(Cancelled);
+  ASSERT_FALSE(bool(R));
+  EXPECT_NE(llvm::toString(R.takeError()).find("cancelled"), std::string::npos);
+  EXPECT_EQ(T.Seen.size(), 1u);  // the cancelled trial never left
+  T.answer(200, openaiAnswer(R"({"value":"deep"})"));
+  EXPECT_TRUE(ok(C.chat(structured())));
+}
+
 TEST(LlmClient, KeyNeverInErrors) {
   FakeTransport T;
   FakeClock Clk;

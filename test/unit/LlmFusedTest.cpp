@@ -171,6 +171,30 @@ TEST(LlmFused, AFailedRequestFailsEveryMemberForItsOwnPolicy) {
   }
 }
 
+TEST(LlmFused, AFusedRequestAboveTheTokenLimitAsksEachMemberAlone) {
+  // Each member fits the provider's tokens_per_minute, their fused
+  // request (the parts' answer limits summed) does not: the members ask
+  // alone instead of all failing with a request that can never be sent.
+  FusedTransport T;
+  EventLoop Loop;
+  llm::SystemClock Clock;
+  LlmSettings S = settings();
+  S.TokensPerMinute = {{"openai", 400}};
+  LlmSteps Steps(Loop, T, Clock, S);
+  std::map<std::string, ActionResult> Got;
+  std::vector<std::unique_ptr<ActionTask>> Tasks;
+  for (const char *Id : {"a", "b", "c"})
+    Tasks.push_back(
+        Steps.start(member(Id), [&Got, Id](ActionResult R) { Got[Id] = std::move(R); }));
+  Loop.runUntil([&] { return Got.size() == 3; });
+  EXPECT_EQ(T.FusedSeen, 0);
+  for (auto &[Id, R] : Got) {
+    EXPECT_TRUE(R.AskAgain) << Id << ": " << R.Error;
+    EXPECT_NE(R.SharedRequest.find("asked again alone"), std::string::npos) << Id;
+    EXPECT_NE(R.SharedRequest.find("can never be sent"), std::string::npos) << Id;
+  }
+}
+
 TEST(LlmFused, AMemberAloneInItsTurnAsksAlone) {
   FusedTransport T;
   EventLoop Loop;

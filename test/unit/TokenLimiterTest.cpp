@@ -197,7 +197,7 @@ TEST(TokenLimiterTest, A429HoldsTheWindow) {
   TP Retry;
   EXPECT_FALSE(L.tryReserve(1, at(0ms), Retry));
   EXPECT_EQ(Retry, at(7000ms));
-  // The reset header wins over Retry-After, and the hold is bounded.
+  // Without Retry-After the reset header says how long; the hold is bounded.
   HttpResponse Long{429, {{"x-ratelimit-reset-tokens", "10m0s"}}, ""};
   L.observe(Long);
   EXPECT_FALSE(L.tryReserve(1, at(0ms), Retry));
@@ -205,6 +205,25 @@ TEST(TokenLimiterTest, A429HoldsTheWindow) {
   auto Got = L.reserve(1, nullptr);
   ASSERT_TRUE(bool(Got));
   EXPECT_GE(Got->At, at(TokenLimiter::MaxHold));
+}
+
+TEST(TokenLimiterTest, A429sRetryAfterWinsOverTheTokenReset) {
+  // The token reset header is the time until the whole bucket is full
+  // again (sent on every answer); a 429 waits for Retry-After.
+  AutoClock Clk;
+  TokenLimiter L("openai", 1000000, Clk);
+  L.observe(HttpResponse{
+      429, {{"retry-after", "2"}, {"x-ratelimit-reset-tokens", "10m0s"}}, ""});
+  TP Retry;
+  EXPECT_FALSE(L.tryReserve(1, at(0ms), Retry));
+  EXPECT_EQ(Retry, at(2000ms));
+}
+
+TEST(TokenLimiterTest, HeaderTimesFromTheNetworkAreBounded) {
+  EXPECT_EQ(TokenLimiter::parseDuration("99999999999999999999h"),
+            std::chrono::milliseconds(int64_t(365) * 24 * 3600 * 1000));
+  EXPECT_FALSE(TokenLimiter::parseRfc3339("9999-01-02T03:04:05Z"));
+  EXPECT_TRUE(TokenLimiter::parseRfc3339("2025-01-02T03:04:05Z"));
 }
 
 TEST(TokenLimiterTest, RemainingHeadersBoundWhatGoesOut) {
