@@ -232,6 +232,9 @@ std::string Recorder::write(std::vector<Job> &Batch) {
       J.Entry.erase("spilled");
     }
     EncodedEntry E = encodeEntry(J.Entry);
+    // The tree (spilled fields read back: megabytes) is not kept beside
+    // its encoding while the rest of the batch is encoded.
+    J.Entry = json();
     if (!J.CacheKey.empty()) {
       int64_t Now = unixMs();
       Cache.push_back(
