@@ -63,20 +63,8 @@ void Recorder::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Pl
 }
 
 void Recorder::recordTakenOver() {
-  bool Any = false;
   for (uint32_t I = 0; Sched && I < Sched->size(); ++I)
-    if (Sched->state(I).Resumed) {
-      enqueue(I, nullptr);
-      Any = true;
-    }
-  if (!Any) return;
-  // Written at once, not after RideAlongMs: a kill right after the start
-  // must not lose what this run took over.
-  {
-    std::lock_guard<std::mutex> L(M);
-    Urgent = true;
-  }
-  Wake.notify_one();
+    if (Sched->state(I).Resumed) enqueue(I, nullptr);
 }
 
 bool Recorder::commit(uint32_t Step, std::function<void(std::string)> Ack) {
@@ -108,7 +96,11 @@ bool Recorder::attemptStarting(uint32_t Step, unsigned Attempt,
   J.Rec.Attempts = Attempt;
   J.Entry = json{{"status", "running"}, {"attempts", Attempt}};
   J.Ack = std::move(Ack);
-  push(std::move(J));
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
   return true;
 }
 
@@ -121,14 +113,13 @@ void Recorder::itemDone(const std::string &Name, const json &Result,
   J.Rec.Status = "completed";
   J.Rec.Attempts = 1;
   J.Rec.InputHash = InputHash;
-  // Member by member: an initializer list would copy the result twice.
-  J.Entry = json::object();
-  J.Entry.get_ptr<json::object_t *>()->reserve(GoesOn ? 4 : 3);
-  J.Entry["status"] = "completed";
-  J.Entry["attempts"] = 1;
-  J.Entry["fields"] = Result;
+  J.Entry = json{{"status", "completed"}, {"attempts", 1}, {"fields", Result}};
   if (GoesOn) J.Entry["goes_on"] = *GoesOn;
-  push(std::move(J));
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
 }
 
 void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
@@ -162,23 +153,11 @@ void Recorder::enqueue(uint32_t I, std::function<void(std::string)> Ack) {
     J.CacheTtlS = CacheTtl[I];
   }
   Queued[I] = 1;
-  push(std::move(J));
-}
-
-void Recorder::push(Job J) {
-  // Someone waits for a record or a lookup: the writer goes at once. Jobs
-  // nobody waits for fill a batch: the writer is woken for the first (to
-  // know when it is due) and when the batch is full.
-  bool Waited = J.Ack || J.Lookup;
-  bool Notify;
   {
     std::lock_guard<std::mutex> L(M);
     Queue.push_back(std::move(J));
-    if (Queue.size() == 1) OldestAt = std::chrono::steady_clock::now();
-    Urgent = Urgent || Waited;
-    Notify = Waited || Queue.size() == 1 || Queue.size() == RideAlongJobs;
   }
-  if (Notify) Wake.notify_one();
+  Wake.notify_one();
 }
 
 void Recorder::lookup(const std::string &Key,
@@ -187,7 +166,11 @@ void Recorder::lookup(const std::string &Key,
   J.CacheKey = Key;
   J.LookupDone = std::move(Done);
   J.Lookup = true;
-  push(std::move(J));
+  {
+    std::lock_guard<std::mutex> L(M);
+    Queue.push_back(std::move(J));
+  }
+  Wake.notify_one();
 }
 
 void Recorder::answer(Job &J) {
@@ -256,18 +239,7 @@ void Recorder::writerLoop() {
   auto NextRenew = Clock::now() + std::chrono::milliseconds(LeaseRenewMs);
   std::unique_lock<std::mutex> L(M);
   for (;;) {
-    // A job someone waits for is written at once; the others when
-    // RideAlongJobs are queued or RideAlongMs after the oldest (one
-    // transaction for many loop items, not one each).
-    for (;;) {
-      if (Quit || Urgent || Queue.size() >= RideAlongJobs) break;
-      auto Due = NextRenew;
-      if (!Queue.empty())
-        Due = std::min(Due, OldestAt + std::chrono::milliseconds(RideAlongMs));
-      if (Clock::now() >= Due) break;
-      Wake.wait_until(L, Due);
-    }
-    Urgent = false;  // what is queued now is taken below
+    Wake.wait_until(L, NextRenew, [&] { return Quit || !Queue.empty(); });
     if (Queue.empty() && Quit) return;
     if (Clock::now() >= NextRenew) {
       L.unlock();
@@ -290,19 +262,9 @@ void Recorder::writerLoop() {
     L.unlock();
     // After one failure nothing more is written: a later step must not be
     // recorded done while an earlier one was lost.
-    // Lookups are answered before the batch is written (someone waits),
-    // unless the batch holds a cache record: a lookup of that key must
-    // find it, so it is written first.
-    bool HoldsCache = false;
-    for (const Job &J : Batch)
-      HoldsCache = HoldsCache || (!J.Lookup && !J.CacheKey.empty());
-    if (!HoldsCache)
-      for (Job &J : Batch)
-        if (J.Lookup) answer(J);
+    for (Job &J : Batch)
+      if (J.Lookup) answer(J);
     std::string Why = Prior.empty() ? write(Batch) : Prior;
-    if (HoldsCache)
-      for (Job &J : Batch)
-        if (J.Lookup) answer(J);
     std::vector<std::function<void(std::string)>> Acks;
     for (Job &J : Batch)
       if (J.Ack) Acks.push_back(std::move(J.Ack));
@@ -346,11 +308,13 @@ llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
     J.Rec.RunId = RunId;
     J.Rec.StepId = OutputsRowId;
     J.Rec.Status = "outputs";
-    push(std::move(J));
+    {
+      std::lock_guard<std::mutex> G(M);
+      Queue.push_back(std::move(J));
+    }
+    Wake.notify_one();
   }
   std::unique_lock<std::mutex> L(M);
-  Urgent = true;  // what rides along is written now
-  Wake.notify_one();
   Idle.wait(L, [&] { return Queue.empty() && !Busy; });
   std::string Why = FirstError;
   L.unlock();

@@ -47,15 +47,6 @@ constexpr int64_t LeaseRenewMs = 10000;
 static_assert(LeaseRenewMs + 2 * LockWaitMs < LeaseTtlMs,
               "a blocked writer must renew its lease before it runs out");
 
-/// Records nobody waits for (loop items, `adaptive`'s cheap steps, steps
-/// taken over) ride along: the writer takes them in one transaction once
-/// this many are queued, or RideAlongMs after the oldest of them, or with
-/// the next record a step waits for. A kill loses at most those: their
-/// items run again on a resume.
-constexpr size_t RideAlongJobs = 512;
-/// See RideAlongJobs.
-constexpr int64_t RideAlongMs = 50;
-
 /// Unix time in ms.
 int64_t unixMs();
 
@@ -121,8 +112,6 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   /// Answers a lookup job (on the writer thread).
   void answer(Job &J);
   void enqueue(uint32_t Step, std::function<void(std::string)> Ack);
-  /// Queues \p J and wakes the writer if it is due (RideAlongJobs).
-  void push(Job J);
   void writerLoop();
   /// Writes one batch; "" or why it failed.
   std::string write(std::vector<Job> &Batch);
@@ -142,10 +131,6 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   std::condition_variable Wake, Idle;
   std::deque<Job> Queue;
   bool Busy = false, Quit = false;
-  /// A queued job is waited for (an ack, a lookup, finish()).
-  bool Urgent = false;
-  /// When the oldest queued job was queued.
-  std::chrono::steady_clock::time_point OldestAt;
   size_t Written = 0;
   std::string FirstError;
   std::thread Writer;
