@@ -29,6 +29,8 @@ void TokenLimiter::prune(TimePoint Now) {
 
 uint64_t TokenLimiter::used(TimePoint Now) {
   std::lock_guard<std::mutex> L(M);
+  Now = std::max(Now, Latest);
+  Latest = Now;
   prune(Now);
   return Sum;
 }
@@ -37,9 +39,13 @@ std::optional<TokenLimiter::Reservation> TokenLimiter::tryReserve(uint64_t Token
                                                                   TimePoint Now,
                                                                   TimePoint &RetryAt) {
   std::lock_guard<std::mutex> L(M);
-  // A caller that read its clock before another took the lock must not
-  // put an entry before a later one (Entries stays in time order).
-  if (!Entries.empty()) Now = std::max(Now, Entries.back().At);
+  // A caller that read its clock before another took the lock is moved to
+  // the latest time seen here: an entry never goes before a later one (Entries stays
+  // in time order), nor is it checked against a window that others have
+  // already pruned past (with every entry pruned, a stale clock would see
+  // an empty window that grants made since its reading still fill).
+  Now = std::max(Now, Latest);
+  Latest = Now;
   prune(Now);
   RetryAt = Now;
   if (Now < HoldUntil) RetryAt = HoldUntil;

@@ -119,6 +119,7 @@ class TokenLimiter {
   std::mutex M;
   std::deque<Entry> Entries;  ///< In the order granted (time order).
   uint64_t Sum = 0;           ///< Of Entries.
+  TimePoint Latest{};         ///< The latest time the window was looked at.
   uint64_t NextId = 1;
   TimePoint HoldUntil{};
   /// What the provider said is left until RemainingUntil (none: no word).
