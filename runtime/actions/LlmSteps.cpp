@@ -10,7 +10,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/llm/FusedRequest.h"
-#include "runtime/llm/TokenLimiter.h"
 
 namespace orch::runtime {
 
