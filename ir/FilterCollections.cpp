@@ -12,6 +12,7 @@
 
 #include "ir/Eval.h"
 #include "ir/FilterImpls.h"
+#include "ir/MakeError.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/StableSort.h"
@@ -25,10 +26,6 @@ namespace orch::ir::filter {
 using json = orch::ir::Json;
 
 namespace {
-
-llvm::Error error(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
 
 /// The items Python iterates over: a list's items, a string's characters,
 /// a mapping's keys.
@@ -79,8 +76,9 @@ llvm::Expected<json> attributeOf(const json &Item, size_t I, const json &Path,
                                  const json &Default = nullptr) {
   if (std::optional<json> V = attribute(Item, Path, Default)) return std::move(*V);
   std::string P;
-  if (TextStatus S = appendPyStr(P, Path); S != TextStatus::Ok) return error(describe(S));
-  return error(fmt::format("attribute `{}` of item {} is undefined", P, I));
+  if (TextStatus S = appendPyStr(P, Path); S != TextStatus::Ok)
+    return makeError(describe(S));
+  return makeError(fmt::format("attribute `{}` of item {} is undefined", P, I));
 }
 
 /// `selectattr` and `rejectattr`: items whose attribute passes test
@@ -91,16 +89,17 @@ Result selectOrReject(const json &V, Args A, bool Select) {
   const TestInfo *Test = nullptr;
   bool HasTest = A.size() > 1 && !A[1].is_null();
   if (HasTest) {
-    if (!A[1].is_string()) return error("the test's name must be a string");
+    if (!A[1].is_string()) return makeError("the test's name must be a string");
     Test = findTest(A[1].get_ref<const std::string &>());
-    if (!Test) return error(fmt::format("no test named `{}`", A[1].get<std::string>()));
+    if (!Test)
+      return makeError(fmt::format("no test named `{}`", A[1].get<std::string>()));
   }
   llvm::SmallVector<json, 1> TestArgs;
   if (A.size() > 2) TestArgs.push_back(A[2]);
   if (Test && (TestArgs.size() < Test->MinArgs || TestArgs.size() > Test->MaxArgs))
-    return error(fmt::format("test `{}` takes {} to {} arguments, {} given",
-                             Test->Name.str(), Test->MinArgs, Test->MaxArgs,
-                             TestArgs.size()));
+    return makeError(fmt::format("test `{}` takes {} to {} arguments, {} given",
+                                 Test->Name.str(), Test->MinArgs, Test->MaxArgs,
+                                 TestArgs.size()));
   json Out = json::array();
   for (size_t I = 0; I < Xs->size(); ++I) {
     const json &Item = (*Xs)[I];
@@ -148,7 +147,8 @@ Result map(const json &V, Args A) {
   json Out = json::array();
   if (A.empty() || A[0].is_null()) {
     // map(attribute='x', default=...)
-    if (A.size() < 2 || A[1].is_null()) return error("map requires a filter argument");
+    if (A.size() < 2 || A[1].is_null())
+      return makeError("map requires a filter argument");
     json Default = A.size() > 2 ? A[2] : json();
     for (size_t I = 0; I < Xs->size(); ++I) {
       llvm::Expected<json> X = attributeOf((*Xs)[I], I, A[1], Default);
@@ -158,23 +158,23 @@ Result map(const json &V, Args A) {
     return std::optional<json>(std::move(Out));
   }
   // map('filter', args...)
-  if (!A[0].is_string()) return error("the filter's name must be a string");
+  if (!A[0].is_string()) return makeError("the filter's name must be a string");
   const std::string &Name = A[0].get_ref<const std::string &>();
   const FilterInfo *F = findFilter(Name);
-  if (!F) return error(fmt::format("no filter named `{}`", Name));
+  if (!F) return makeError(fmt::format("no filter named `{}`", Name));
   if (F->Name == "tojson" || F->Name == "to_json")
-    return error(
+    return makeError(
         "a `tojson` result inside a list is not supported (Jinja prints it as "
         "`Markup(...)`)");
   Args Rest = A.drop_front();
   while (!Rest.empty() && Rest.back().is_null()) Rest = Rest.drop_back();
   if (Rest.size() < F->MinArgs || Rest.size() > F->MaxArgs)
-    return error(fmt::format("filter `{}` takes {} to {} arguments, {} given", Name,
-                             F->MinArgs, F->MaxArgs, Rest.size()));
+    return makeError(fmt::format("filter `{}` takes {} to {} arguments, {} given", Name,
+                                 F->MinArgs, F->MaxArgs, Rest.size()));
   for (json &X : *Xs) {
     Result R = F->Fn(X, Rest);
     if (!R) return R.takeError();
-    if (!*R) return error(fmt::format("`{}` of an item is undefined", Name));
+    if (!*R) return makeError(fmt::format("`{}` of an item is undefined", Name));
     Out.push_back(std::move(**R));
   }
   return std::optional<json>(std::move(Out));
@@ -185,14 +185,14 @@ Result rejectattr(const json &V, Args A) { return selectOrReject(V, A, false); }
 
 Result dictsort(const json &V, Args A) {
   if (!V.is_object())
-    return error(fmt::format("`dictsort` needs a mapping, not {}", pyTypeName(V)));
+    return makeError(fmt::format("`dictsort` needs a mapping, not {}", pyTypeName(V)));
   bool CaseSensitive = !A.empty() && truthy(A[0]);
   size_t Pos = 0;
   if (A.size() > 1) {
     if (A[1] == json("value"))
       Pos = 1;
     else if (A[1] != json("key"))
-      return error("You can only sort by either \"key\" or \"value\"");
+      return makeError("You can only sort by either \"key\" or \"value\"");
   }
   bool Reverse = A.size() > 2 && truthy(A[2]);
   std::vector<std::pair<json, json>> Items;  // (sort key, [k, v])
@@ -226,7 +226,7 @@ Result batch(const json &V, Args A) {
   if (!Xs) return Xs.takeError();
   std::optional<int64_t> N = asInt(A[0]);
   if (!N)
-    return error(
+    return makeError(
         fmt::format("the size of `batch` must be an integer, not {}", pyTypeName(A[0])));
   json Fill = A.size() > 1 ? A[1] : json();
   json Out = json::array(), Tmp = json::array();
@@ -242,7 +242,8 @@ Result batch(const json &V, Args A) {
       // The padding is bounded like any other built value.
       uint64_t Missing = static_cast<uint64_t>(*N) - Tmp.size();
       uint64_t Each = std::max<uint64_t>(approxBytes(Fill), 1);
-      if (Missing > MaxValueBytes / Each) return error(describe(TextStatus::TooLarge));
+      if (Missing > MaxValueBytes / Each)
+        return makeError(describe(TextStatus::TooLarge));
       while (static_cast<int64_t>(Tmp.size()) < *N) Tmp.push_back(Fill);
     }
     Out.push_back(std::move(Tmp));
@@ -252,19 +253,19 @@ Result batch(const json &V, Args A) {
 
 Result indent(const json &V, Args A) {
   if (!V.is_string())
-    return error(fmt::format("`indent` needs a str, not {}", pyTypeName(V)));
+    return makeError(fmt::format("`indent` needs a str, not {}", pyTypeName(V)));
   CodePoints Ind;
   if (!A.empty() && A[0].is_string()) {
     Ind = decodeUtf8(A[0].get_ref<const std::string &>());
   } else {
     std::optional<int64_t> W = A.empty() ? std::optional<int64_t>(4) : asInt(A[0]);
     if (!W)
-      return error(
+      return makeError(
           fmt::format("the width of `indent` must be an integer or a str, "
                       "not {}",
                       pyTypeName(A[0])));
     if (*W > 0 && static_cast<uint64_t>(*W) > MaxValueBytes)
-      return error(describe(TextStatus::TooLarge));
+      return makeError(describe(TextStatus::TooLarge));
     Ind.assign(static_cast<size_t>(std::max<int64_t>(*W, 0)), U' ');
   }
   bool First = A.size() > 1 && truthy(A[1]);
@@ -279,7 +280,7 @@ Result indent(const json &V, Args A) {
     if (I && (Blank || !Lines[I].empty())) Out += Ind;
     Out += Lines[I];
     Bytes += Lines[I].size() + Ind.size() + 1;
-    if (Bytes > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+    if (Bytes > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
   }
   if (First) Out = Ind + Out;
   return std::optional<json>(json(encodeUtf8(Out)));

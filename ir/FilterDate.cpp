@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "ir/FilterImpls.h"
+#include "ir/MakeError.h"
 #include "ir/PyOps.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -19,10 +20,6 @@ namespace orch::ir::filter {
 using json = orch::ir::Json;
 
 namespace {
-
-llvm::Error error(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
 
 /// A moment as its fields, and its offset from UTC if it has one.
 struct Moment {
@@ -75,7 +72,7 @@ bool digits(llvm::StringRef &S, size_t N, int64_t &Out) {
 
 llvm::Expected<Moment> parseIso(llvm::StringRef Text) {
   auto Bad = [&] {
-    return error(fmt::format(
+    return makeError(fmt::format(
         "`{}` is not a date this filter reads (ISO 8601: YYYY-MM-DD, optionally "
         "followed by THH:MM[:SS[.ffffff]] and Z or +HH:MM)",
         Text.str()));
@@ -121,12 +118,12 @@ llvm::Expected<Moment> parseIso(llvm::StringRef Text) {
 llvm::Expected<Moment> moment(const json &V) {
   if (V.is_string()) return parseIso(V.get_ref<const std::string &>());
   if (V.is_boolean() || !V.is_number())
-    return error(
+    return makeError(
         fmt::format("`date` needs Unix seconds or ISO 8601 text, not {}", pyTypeName(V)));
   double Secs = V.get<double>();
   // 0001-01-01 to 9999-12-31, as Python's datetime.
   if (!std::isfinite(Secs) || Secs < -62135596800.0 || Secs >= 253402300800.0)
-    return error("the timestamp is out of range");
+    return makeError("the timestamp is out of range");
   int64_t Whole = static_cast<int64_t>(std::floor(Secs));
   int64_t Micro = 0;
   if (V.is_number_float()) {
@@ -167,7 +164,7 @@ llvm::Expected<std::string> formatMoment(const Moment &M, llvm::StringRef F) {
       Out += F[I];
       continue;
     }
-    if (++I >= F.size()) return error("the format ends in a lone `%`");
+    if (++I >= F.size()) return makeError("the format ends in a lone `%`");
     switch (F[I]) {
       case 'Y':
         Out += fmt::format("{}", M.Year);
@@ -233,9 +230,10 @@ llvm::Expected<std::string> formatMoment(const Moment &M, llvm::StringRef F) {
         Out += '%';
         break;
       default:
-        return error(fmt::format("the directive `%{}` is not supported by `date`", F[I]));
+        return makeError(
+            fmt::format("the directive `%{}` is not supported by `date`", F[I]));
     }
-    if (Out.size() > 1 << 20) return error("the formatted date is too long");
+    if (Out.size() > 1 << 20) return makeError("the formatted date is too long");
   }
   return Out;
 }
@@ -248,7 +246,7 @@ Result date(const json &V, Args A) {
   std::string F = "%Y-%m-%d";
   if (!A.empty()) {
     if (!A[0].is_string())
-      return error(
+      return makeError(
           fmt::format("the format of `date` must be a str, not {}", pyTypeName(A[0])));
     F = A[0].get<std::string>();
   }

@@ -13,6 +13,7 @@
 
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
+#include "ir/MakeError.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/Unicode.h"
@@ -24,30 +25,28 @@ using json = orch::ir::Json;
 
 namespace {
 
-llvm::Error error(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
-
 llvm::Expected<std::string> pyStr(const json &V) {
   std::string Out;
-  if (TextStatus S = appendPyStr(Out, V); S != TextStatus::Ok) return error(describe(S));
+  if (TextStatus S = appendPyStr(Out, V); S != TextStatus::Ok)
+    return makeError(describe(S));
   return Out;
 }
 
 Result text(std::string S) {
-  if (S.size() > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+  if (S.size() > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
   return std::optional<json>(json(std::move(S)));
 }
 
 /// An argument Python uses as an index or count: an int or a bool.
 llvm::Expected<int64_t> intArg(const json &V, llvm::StringRef What) {
   if (std::optional<int64_t> I = asInt(V)) return *I;
-  if (isHugeInt(V)) return error(fmt::format("{} is too large", What.str()));
-  return error(fmt::format("{} must be an integer, not {}", What.str(), pyTypeName(V)));
+  if (isHugeInt(V)) return makeError(fmt::format("{} is too large", What.str()));
+  return makeError(
+      fmt::format("{} must be an integer, not {}", What.str(), pyTypeName(V)));
 }
 
 llvm::Error tooLargeInt() {
-  return error(
+  return makeError(
       "the integer is too large (Jinja would use an arbitrary-precision "
       "integer; here integers are 64-bit)");
 }
@@ -69,7 +68,7 @@ Result caseMap(const json &V, CodePoints (*Fn)(std::u32string_view)) {
 llvm::Expected<size_t> pyLen(const json &V) {
   if (V.is_string()) return codePointCount(V.get_ref<const std::string &>());
   if (V.is_array() || V.is_object()) return V.size();
-  return error(fmt::format("object of type '{}' has no len()", pyTypeName(V)));
+  return makeError(fmt::format("object of type '{}' has no len()", pyTypeName(V)));
 }
 
 /// Rounds the exact decimal digits of a finite \p D half to even at
@@ -119,7 +118,7 @@ Result abs(const json &V, Args) {
     return std::optional<json>(json(*I < 0 ? -*I : *I));
   }
   if (isHugeInt(V)) return tooLargeInt();
-  return error(fmt::format("bad operand type for abs(): '{}'", pyTypeName(V)));
+  return makeError(fmt::format("bad operand type for abs(): '{}'", pyTypeName(V)));
 }
 
 Result capitalize(const json &V, Args) { return caseMap(V, ir::capitalize); }
@@ -146,7 +145,7 @@ Result first(const json &V, Args) {
     if (V.empty()) return std::optional<json>();
     return std::optional<json>(json(V.begin().key()));
   }
-  return error(fmt::format("'{}' object is not iterable", pyTypeName(V)));
+  return makeError(fmt::format("'{}' object is not iterable", pyTypeName(V)));
 }
 
 Result list(const json &V, Args) {
@@ -162,7 +161,7 @@ Result list(const json &V, Args) {
     // A dict iterates over its keys, in insertion order.
     for (auto It = V.begin(); It != V.end(); ++It) Out.push_back(It.key());
   } else {
-    return error(fmt::format("'{}' object is not iterable", pyTypeName(V)));
+    return makeError(fmt::format("'{}' object is not iterable", pyTypeName(V)));
   }
   return std::optional<json>(std::move(Out));
 }
@@ -187,7 +186,7 @@ json sortKey(const json &X, bool CaseSensitive) {
 /// when there are none.
 Result extreme(const json &V, Args A, bool Max) {
   if (A.size() > 1 && !A[1].is_null())
-    return error("the `attribute` argument is not supported");
+    return makeError("the `attribute` argument is not supported");
   bool CaseSensitive = !A.empty() && truthy(A[0]);
   llvm::Expected<std::vector<json>> Xs = items(V);
   if (!Xs) return Xs.takeError();
@@ -221,7 +220,7 @@ llvm::Expected<std::string> hashKey(const json &X, size_t Index) {
     return Out;
   }
   if (X.is_number()) return "u" + X.dump();
-  return error(fmt::format("unhashable type: '{}'", pyTypeName(X)));
+  return makeError(fmt::format("unhashable type: '{}'", pyTypeName(X)));
 }
 
 }  // namespace
@@ -238,12 +237,14 @@ std::pair<std::string, std::string> splitPath(const std::string &P) {
 }
 
 Result basename(const json &V, Args) {
-  if (!V.is_string()) return error(fmt::format("expected str, not {}", pyTypeName(V)));
+  if (!V.is_string())
+    return makeError(fmt::format("expected str, not {}", pyTypeName(V)));
   return text(splitPath(V.get<std::string>()).second);
 }
 
 Result dirname(const json &V, Args) {
-  if (!V.is_string()) return error(fmt::format("expected str, not {}", pyTypeName(V)));
+  if (!V.is_string())
+    return makeError(fmt::format("expected str, not {}", pyTypeName(V)));
   return text(splitPath(V.get<std::string>()).first);
 }
 
@@ -261,7 +262,7 @@ Result center(const json &V, Args A) {
   int64_t Len = static_cast<int64_t>(C->size());
   if (Width <= Len) return text(encodeUtf8(*C));
   if (static_cast<uint64_t>(Width) > MaxValueBytes)
-    return error(describe(TextStatus::TooLarge));
+    return makeError(describe(TextStatus::TooLarge));
   int64_t Marg = Width - Len;
   int64_t Left = Marg / 2 + (Marg & Width & 1);
   std::string Out(static_cast<size_t>(Left), ' ');
@@ -292,7 +293,7 @@ Result min(const json &V, Args A) { return extreme(V, A, false); }
 
 Result unique(const json &V, Args A) {
   if (A.size() > 1 && !A[1].is_null())
-    return error("the `attribute` argument is not supported");
+    return makeError("the `attribute` argument is not supported");
   bool CaseSensitive = !A.empty() && truthy(A[0]);
   llvm::Expected<std::vector<json>> Xs = items(V);
   if (!Xs) return Xs.takeError();
@@ -309,10 +310,10 @@ Result unique(const json &V, Args A) {
 /// Python's sum(iterable, start), left to right.
 Result sum(const json &V, Args A) {
   if (!A.empty() && !A[0].is_null())
-    return error("the `attribute` argument is not supported");
+    return makeError("the `attribute` argument is not supported");
   json Total = A.size() > 1 ? A[1] : json(0);
   if (Total.is_string())
-    return error("sum() can't sum strings [use ''.join(seq) instead]");
+    return makeError("sum() can't sum strings [use ''.join(seq) instead]");
   llvm::Expected<std::vector<json>> Xs = items(V);
   if (!Xs) return Xs.takeError();
   for (const json &X : *Xs) {
@@ -325,11 +326,11 @@ Result sum(const json &V, Args A) {
 
 Result fromJson(const json &V, Args) {
   if (!V.is_string())
-    return error(fmt::format("the JSON object must be str, not {}", pyTypeName(V)));
+    return makeError(fmt::format("the JSON object must be str, not {}", pyTypeName(V)));
   std::string Problem;
   json J = parseJsonBounded(V.get_ref<const std::string &>(), &Problem);
-  if (!Problem.empty()) return error(Problem);
-  if (J.is_discarded()) return error("the text is not valid JSON");
+  if (!Problem.empty()) return makeError(Problem);
+  if (J.is_discarded()) return makeError("the text is not valid JSON");
   return std::optional<json>(std::move(J));
 }
 
@@ -349,7 +350,7 @@ Result last(const json &V, Args) {
     --It;
     return std::optional<json>(json(It.key()));
   }
-  return error(fmt::format("'{}' object is not reversible", pyTypeName(V)));
+  return makeError(fmt::format("'{}' object is not reversible", pyTypeName(V)));
 }
 
 Result toFloat(const json &V, Args A) {
@@ -386,7 +387,7 @@ Result toInt(const json &V, Args A) {
     D = parsePyFloat(V.get_ref<const std::string &>());
   }
   if (!D || std::isnan(*D)) return std::optional<json>(Fallback);
-  if (std::isinf(*D)) return error("cannot convert float infinity to integer");
+  if (std::isinf(*D)) return makeError("cannot convert float infinity to integer");
   double T = std::trunc(*D);
   if (T < -9223372036854775808.0 || T >= 9223372036854775808.0) return tooLargeInt();
   return std::optional<json>(json(static_cast<int64_t>(T)));
@@ -399,8 +400,8 @@ Result join(const json &V, Args A) {
   auto Add = [&](const json &Item, bool First) -> llvm::Error {
     if (!First) Out += *Sep;
     if (TextStatus S = appendPyStr(Out, Item); S != TextStatus::Ok)
-      return error(describe(S));
-    if (Out.size() > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+      return makeError(describe(S));
+    if (Out.size() > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
     return llvm::Error::success();
   };
   if (V.is_string()) {
@@ -419,7 +420,7 @@ Result join(const json &V, Args A) {
     for (auto It = V.begin(); It != V.end(); ++It, First = false)
       if (llvm::Error E = Add(json(It.key()), First)) return Result(std::move(E));
   } else {
-    return error(fmt::format("can only join an iterable, not '{}'", pyTypeName(V)));
+    return makeError(fmt::format("can only join an iterable, not '{}'", pyTypeName(V)));
   }
   return text(std::move(Out));
 }
@@ -466,7 +467,7 @@ Result replace(const json &V, Args A) {
       if (Count > 0) --Count;
     }
   }
-  if (!Room()) return error(describe(TextStatus::TooLarge));
+  if (!Room()) return makeError(describe(TextStatus::TooLarge));
   return text(encodeUtf8(Out));
 }
 
@@ -476,17 +477,18 @@ Result roundDirected(const json &V, Args A, bool Ceil) {
   llvm::Expected<int64_t> P = intArg(A[0], "the precision of `round`");
   if (!P) return P.takeError();
   if (!V.is_number() && !V.is_boolean())
-    return error(fmt::format("must be real number, not {}", pyTypeName(V)));
+    return makeError(fmt::format("must be real number, not {}", pyTypeName(V)));
   if (*P > 15 || *P < -15)
-    return error("a precision beyond 15 digits with `floor` or `ceil` is not supported");
+    return makeError(
+        "a precision beyond 15 digits with `floor` or `ceil` is not supported");
   // Python: 10**p is an exact int for p >= 0 (exact in a double up to
   // 10**15) and libm's pow for p < 0.
   double Scale = std::pow(10.0, static_cast<double>(*P));
   if (isHugeInt(V)) return tooLargeInt();
   double X = V.is_number_float() ? V.get<double>() : static_cast<double>(*asInt(V));
   if (!V.is_number_float() && *P >= 0) return std::optional<json>(json(X));
-  if (std::isnan(X)) return error("cannot convert float NaN to integer");
-  if (std::isinf(X * Scale)) return error("cannot convert float infinity to integer");
+  if (std::isnan(X)) return makeError("cannot convert float NaN to integer");
+  if (std::isinf(X * Scale)) return makeError("cannot convert float infinity to integer");
   // math.floor and math.ceil give an int: no negative zero.
   double R = (Ceil ? std::ceil(X * Scale) : std::floor(X * Scale)) + 0.0;
   return std::optional<json>(json(R / Scale));
@@ -495,7 +497,7 @@ Result roundDirected(const json &V, Args A, bool Ceil) {
 Result round(const json &V, Args A) {
   if (A.size() > 1) {
     if (!A[1].is_string() || (A[1] != "common" && A[1] != "floor" && A[1] != "ceil"))
-      return error("method must be common, ceil or floor");
+      return makeError("method must be common, ceil or floor");
     if (A[1] != "common") return roundDirected(V, A, A[1] == "ceil");
     return round(V, A.take_front(1));
   }
@@ -503,8 +505,8 @@ Result round(const json &V, Args A) {
   if (!A.empty() && A[0].is_null()) {
     if (!V.is_number_float()) return round(V, {});
     double D = V.get<double>();
-    if (std::isnan(D)) return error("cannot convert float NaN to integer");
-    if (std::isinf(D)) return error("cannot convert float infinity to integer");
+    if (std::isnan(D)) return makeError("cannot convert float NaN to integer");
+    if (std::isinf(D)) return makeError("cannot convert float infinity to integer");
     double R = roundDecimal(D, 0);
     if (R >= 9223372036854775808.0 || R < -9223372036854775808.0) return tooLargeInt();
     return std::optional<json>(json(static_cast<int64_t>(R)));
@@ -521,13 +523,14 @@ Result round(const json &V, Args A) {
     if (!std::isfinite(D) || Digits > 323) return std::optional<json>(V);
     if (Digits < -308) return std::optional<json>(json(std::copysign(0.0, D)));
     double R = roundDecimal(D, Digits);
-    if (std::isinf(R)) return error("rounded value too large to represent");
+    if (std::isinf(R)) return makeError("rounded value too large to represent");
     return std::optional<json>(json(R));
   }
   if (isHugeInt(V)) return tooLargeInt();
   std::optional<int64_t> I = asInt(V);
   if (!I)
-    return error(fmt::format("type {} doesn't define __round__ method", pyTypeName(V)));
+    return makeError(
+        fmt::format("type {} doesn't define __round__ method", pyTypeName(V)));
   if (Digits >= 0) return std::optional<json>(json(*I));
   if (Digits < -19) return std::optional<json>(json(0));
   // Half to even at 10^-Digits, in 128 bits.
@@ -588,10 +591,10 @@ Result tojson(const json &V, Args A) {
       Indent = A[0].get<std::string>();
     } else if (std::optional<int64_t> N = asInt(A[0])) {
       if (*N > static_cast<int64_t>(MaxValueBytes))
-        return error(describe(TextStatus::TooLarge));
+        return makeError(describe(TextStatus::TooLarge));
       Indent = std::string(static_cast<size_t>(std::max<int64_t>(0, *N)), ' ');
     } else {
-      return error(
+      return makeError(
           fmt::format("the indent of `tojson` must be an integer or a string, "
                       "not {}",
                       pyTypeName(A[0])));
@@ -600,7 +603,7 @@ Result tojson(const json &V, Args A) {
   std::string Out;
   if (TextStatus S = appendPyJson(Out, V, Indent ? &*Indent : nullptr);
       S != TextStatus::Ok)
-    return error(describe(S));
+    return makeError(describe(S));
   return text(std::move(Out));
 }
 
@@ -610,7 +613,7 @@ Result trim(const json &V, Args A) {
   std::optional<CodePoints> Chars;
   if (!A.empty() && !A[0].is_null()) {
     if (!A[0].is_string())
-      return error(
+      return makeError(
           fmt::format("strip arg must be None or str, not {}", pyTypeName(A[0])));
     Chars = decodeUtf8(A[0].get_ref<const std::string &>());
   }
@@ -636,27 +639,29 @@ Result truncate(const json &V, Args A) {
   };
   std::optional<double> Len = Num(Length), Lee = Num(Leeway);
   if (!Len)
-    return error(fmt::format("the length of `truncate` must be a number, not {}",
-                             pyTypeName(Length)));
+    return makeError(fmt::format("the length of `truncate` must be a number, not {}",
+                                 pyTypeName(Length)));
   if (!Lee)
-    return error(fmt::format("the leeway of `truncate` must be a number, not {}",
-                             pyTypeName(Leeway)));
+    return makeError(fmt::format("the leeway of `truncate` must be a number, not {}",
+                                 pyTypeName(Leeway)));
   llvm::Expected<size_t> EndLen = pyLen(End);
   if (!EndLen) return EndLen.takeError();
   if (*Len < static_cast<double>(*EndLen))
-    return error(fmt::format("expected length >= {}, got {}", *EndLen, Length.dump()));
-  if (*Lee < 0) return error(fmt::format("expected leeway >= 0, got {}", Leeway.dump()));
+    return makeError(
+        fmt::format("expected length >= {}, got {}", *EndLen, Length.dump()));
+  if (*Lee < 0)
+    return makeError(fmt::format("expected leeway >= 0, got {}", Leeway.dump()));
   llvm::Expected<size_t> N = pyLen(V);
   if (!N) return N.takeError();
   if (static_cast<double>(*N) <= *Len + *Lee) return std::optional<json>(V);
   if (!V.is_string())
-    return error(fmt::format("cannot truncate a {}: only strings", pyTypeName(V)));
+    return makeError(fmt::format("cannot truncate a {}: only strings", pyTypeName(V)));
   std::optional<int64_t> LenInt = asInt(Length);
   if (!LenInt)
-    return error(
+    return makeError(
         fmt::format("slice indices must be integers, not {}", pyTypeName(Length)));
   if (!End.is_string())
-    return error(
+    return makeError(
         fmt::format("can only concatenate str (not \"{}\") to str", pyTypeName(End)));
   CodePoints S = decodeUtf8(V.get_ref<const std::string &>());
   int64_t Keep = *LenInt - static_cast<int64_t>(*EndLen);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ir/FilterImpls.h"
+#include "ir/MakeError.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/Regex.h"
@@ -18,10 +19,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-llvm::Error error(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
-
 /// The subject (Python's str() of the value) and the compiled pattern.
 struct Subject {
   CodePoints Text;
@@ -30,13 +27,14 @@ struct Subject {
 
 llvm::Expected<Subject> prepare(const json &V, const json &Pattern, llvm::StringRef Who) {
   if (!Pattern.is_string())
-    return error(fmt::format("the pattern of `{}` must be a str, not {}", Who.str(),
-                             pyTypeName(Pattern)));
+    return makeError(fmt::format("the pattern of `{}` must be a str, not {}", Who.str(),
+                                 pyTypeName(Pattern)));
   llvm::Expected<std::shared_ptr<const Regex>> Re =
       Regex::compile(Pattern.get_ref<const std::string &>());
   if (!Re) return Re.takeError();
   std::string S;
-  if (TextStatus St = appendPyStr(S, V); St != TextStatus::Ok) return error(describe(St));
+  if (TextStatus St = appendPyStr(S, V); St != TextStatus::Ok)
+    return makeError(describe(St));
   return Subject{decodeUtf8(S), std::move(*Re)};
 }
 
@@ -59,7 +57,7 @@ llvm::Error eachMatch(const Subject &S, llvm::StringRef Who, Fn Each) {
     NoEmpty = Caps[1] == Caps[0] ? Caps[1] : -1;
   }
   if (Budget == 0)
-    return error(
+    return makeError(
         fmt::format("`{}` gave up: the pattern rescans the text after each match, which "
                     "would take more than {} + {} per character VM steps",
                     Who.str(), FixedSteps, StepsPerChar));
@@ -88,8 +86,8 @@ Result regexReplace(const json &V, Args A) {
   std::string Repl;
   if (A.size() > 1) {
     if (!A[1].is_string())
-      return error(fmt::format("the replacement of `regex_replace` must be a str, not {}",
-                               pyTypeName(A[1])));
+      return makeError(fmt::format(
+          "the replacement of `regex_replace` must be a str, not {}", pyTypeName(A[1])));
     Repl = A[1].get<std::string>();
   }
   CodePoints Out;
@@ -99,7 +97,8 @@ Result regexReplace(const json &V, Args A) {
         Out += std::u32string_view(S->Text).substr(Last, Caps[0] - Last);
         if (llvm::Error X = expandReplacement(*S->Re, Repl, S->Text, Caps, Out)) return X;
         Last = static_cast<size_t>(Caps[1]);
-        if (Out.size() * 4 > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+        if (Out.size() * 4 > MaxValueBytes)
+          return makeError(describe(TextStatus::TooLarge));
         return llvm::Error::success();
       });
   if (E) return E;
@@ -111,7 +110,7 @@ Result regexFindall(const json &V, Args A) {
   llvm::Expected<Subject> S = prepare(V, A[0], "regex_findall");
   if (!S) return S.takeError();
   if (S->Re->groups() > 1)
-    return error(
+    return makeError(
         "`regex_findall` with more than one group is not supported (Python returns "
         "tuples)");
   json Out = json::array();
@@ -120,7 +119,7 @@ Result regexFindall(const json &V, Args A) {
       *S, "regex_findall", [&](const std::vector<int64_t> &Caps) -> llvm::Error {
         std::string G = group(*S, Caps, S->Re->groups() == 1 ? 1 : 0);
         Bytes += G.size() + 8;
-        if (Bytes > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+        if (Bytes > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
         Out.push_back(std::move(G));
         return llvm::Error::success();
       });

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ir/FilterImpls.h"
+#include "ir/MakeError.h"
 #include "ir/PyFormat.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
@@ -18,10 +19,6 @@ using json = Json;
 using Args = llvm::ArrayRef<json>;
 using Result = llvm::Expected<json>;
 
-llvm::Error error(std::string Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
-
 const std::string &str(const json &V) { return V.get_ref<const std::string &>(); }
 
 /// A str argument, or Python's TypeError naming the method.
@@ -29,13 +26,13 @@ llvm::Expected<CodePoints> strArg(const json &V, llvm::StringRef Method,
                                   bool NoneOk = false) {
   if (V.is_string()) return decodeUtf8(str(V));
   if (NoneOk && V.is_null()) return CodePoints();
-  return error(fmt::format("{}() argument must be str{}, not {}", Method.str(),
-                           NoneOk ? " or None" : "", pyTypeName(V)));
+  return makeError(fmt::format("{}() argument must be str{}, not {}", Method.str(),
+                               NoneOk ? " or None" : "", pyTypeName(V)));
 }
 
 Result text(std::u32string_view S) {
   std::string Out = encodeUtf8(S);
-  if (Out.size() > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+  if (Out.size() > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
   return json(std::move(Out));
 }
 
@@ -75,8 +72,8 @@ Result split(const json &Self, Args A) {
   if (A.size() > 1) {
     std::optional<int64_t> M = asInt(A[1]);
     if (!M)
-      return error(fmt::format("'{}' object cannot be interpreted as an integer",
-                               pyTypeName(A[1])));
+      return makeError(fmt::format("'{}' object cannot be interpreted as an integer",
+                                   pyTypeName(A[1])));
     Max = *M;
   }
   json Out = json::array();
@@ -101,13 +98,13 @@ Result split(const json &Self, Args A) {
       while (J < N && !isSpace(S[J])) ++J;
       Push(std::u32string_view(S).substr(I, J - I));
       I = J;
-      if (Bytes > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+      if (Bytes > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
     }
     return Out;
   }
   llvm::Expected<CodePoints> Sep = strArg(A[0], "split", /*NoneOk=*/true);
   if (!Sep) return Sep.takeError();
-  if (Sep->empty()) return error("empty separator");
+  if (Sep->empty()) return makeError("empty separator");
   size_t P = 0;
   while (true) {
     size_t Q = Max >= 0 && static_cast<int64_t>(Out.size()) == Max ? CodePoints::npos
@@ -118,7 +115,7 @@ Result split(const json &Self, Args A) {
     }
     Push(std::u32string_view(S).substr(P, Q - P));
     P = Q + Sep->size();
-    if (Bytes > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+    if (Bytes > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
   }
   return Out;
 }
@@ -127,12 +124,12 @@ Result split(const json &Self, Args A) {
 Result replace(const json &Self, Args A) {
   for (size_t I = 0; I < 2; ++I)
     if (!A[I].is_string())
-      return error(fmt::format("replace() argument {} must be str, not {}", I + 1,
-                               pyTypeName(A[I])));
+      return makeError(fmt::format("replace() argument {} must be str, not {}", I + 1,
+                                   pyTypeName(A[I])));
   json Count = A.size() > 2 ? A[2] : json(-1);
   if (!asInt(Count))
-    return error(fmt::format("'{}' object cannot be interpreted as an integer",
-                             pyTypeName(Count)));
+    return makeError(fmt::format("'{}' object cannot be interpreted as an integer",
+                                 pyTypeName(Count)));
   json Three[] = {A[0], A[1], Count};
   llvm::Expected<std::optional<json>> R = filter::replace(Self, Three);
   if (!R) return R.takeError();
@@ -143,8 +140,8 @@ Result replace(const json &Self, Args A) {
 Result affix(const json &Self, Args A, bool Start) {
   llvm::StringRef Name = Start ? "startswith" : "endswith";
   if (!A[0].is_string())
-    return error(fmt::format("{} first arg must be str or a tuple of str, not {}",
-                             Name.str(), pyTypeName(A[0])));
+    return makeError(fmt::format("{} first arg must be str or a tuple of str, not {}",
+                                 Name.str(), pyTypeName(A[0])));
   llvm::StringRef S = str(Self), X = str(A[0]);
   return json(Start ? S.starts_with(X) : S.ends_with(X));
 }
@@ -162,19 +159,19 @@ Result join(const json &Self, Args A) {
   } else if (It.is_array()) {
     for (size_t I = 0; I < It.size(); ++I) {
       if (!It[I].is_string())
-        return error(fmt::format("sequence item {}: expected str instance, {} found", I,
-                                 pyTypeName(It[I])));
+        return makeError(fmt::format("sequence item {}: expected str instance, {} found",
+                                     I, pyTypeName(It[I])));
       Items.push_back(str(It[I]));
     }
   } else {
-    return error(
+    return makeError(
         fmt::format("can only join an iterable, not a Python {}", pyTypeName(It)));
   }
   std::string Out;
   for (size_t I = 0; I < Items.size(); ++I) {
     if (I) Out += str(Self);
     Out += Items[I];
-    if (Out.size() > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+    if (Out.size() > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
   }
   return json(std::move(Out));
 }
@@ -201,7 +198,7 @@ Result items(const json &Self, Args) {
 Result get(const json &Self, Args A) {
   json Default = A.size() > 1 ? A[1] : json(nullptr);
   if (A[0].is_array() || A[0].is_object())
-    return error(fmt::format("unhashable type: '{}'", pyTypeName(A[0])));
+    return makeError(fmt::format("unhashable type: '{}'", pyTypeName(A[0])));
   if (!A[0].is_string()) return Default;
   auto It = Self.find(str(A[0]));
   return It == Self.end() ? Default : *It;
@@ -219,8 +216,9 @@ Result listFind(const json &Self, const json &X, bool Count) {
   }
   if (Count) return json(N);
   std::string R;
-  if (TextStatus S = appendPyRepr(R, X); S != TextStatus::Ok) return error(describe(S));
-  return error(fmt::format("{} is not in list", R));
+  if (TextStatus S = appendPyRepr(R, X); S != TextStatus::Ok)
+    return makeError(describe(S));
+  return makeError(fmt::format("{} is not in list", R));
 }
 Result index(const json &S, Args A) { return listFind(S, A[0], false); }
 
@@ -252,7 +250,7 @@ Result format(const json &Self, Args A) {
 
 using R = MethodReceiver;
 using K = MethodResult;
-constexpr MethodInfo Table[] = {
+constexpr MethodInfo MethodTable[] = {
     {"capitalize", R::Str, 0, 0, Type::String, K::Value,
      "first character title case, the rest lower case", capitalizeStr},
     {"changed", R::Loop, 0, 255, Type::Bool, K::Value,
@@ -297,16 +295,16 @@ constexpr MethodInfo Table[] = {
 
 }  // namespace
 
-llvm::ArrayRef<MethodInfo> methods() { return Table; }
+llvm::ArrayRef<MethodInfo> methods() { return MethodTable; }
 
 const MethodInfo *findMethod(llvm::StringRef Name, MethodReceiver Rc) {
-  for (const MethodInfo &M : Table)
+  for (const MethodInfo &M : MethodTable)
     if (M.Name == Name && M.Receiver == Rc) return &M;
   return nullptr;
 }
 
 bool isKnownMethod(llvm::StringRef Name) {
-  for (const MethodInfo &M : Table)
+  for (const MethodInfo &M : MethodTable)
     if (M.Name == Name) return true;
   return false;
 }
@@ -337,7 +335,7 @@ llvm::StringRef receiverName(MethodReceiver Rc) {
 
 std::string methodNames(std::optional<MethodReceiver> Rc) {
   std::string Out;
-  for (const MethodInfo &M : Table) {
+  for (const MethodInfo &M : MethodTable) {
     if (Rc && M.Receiver != *Rc) continue;
     if (!Out.empty()) Out += ", ";
     Out += "`" + M.Name.str() + "`";

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "ir/MakeError.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "ir/Unicode.h"
@@ -21,10 +22,6 @@ using json = Json;
 /// The largest precision taken: Python's own limit is far larger, but a
 /// longer number is no text a template needs.
 constexpr size_t MaxPrecision = 4096;
-
-llvm::Error error(std::string Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
 
 /// A parsed format spec: [[fill]align][sign][z][#][0][width][grouping]
 /// [.precision][type].
@@ -45,9 +42,9 @@ llvm::Expected<size_t> number(std::u32string_view S, size_t &I, llvm::StringRef 
   while (I < S.size() && S[I] >= U'0' && S[I] <= U'9') {
     N = N * 10 + (S[I++] - U'0');
     if (N > MaxValueBytes)
-      return error(fmt::format("a `.format()` {} larger than {} is not supported",
-                               What.str(),
-                               What == "precision" ? MaxPrecision : MaxValueBytes));
+      return makeError(fmt::format("a `.format()` {} larger than {} is not supported",
+                                   What.str(),
+                                   What == "precision" ? MaxPrecision : MaxValueBytes));
   }
   return N;
 }
@@ -75,28 +72,28 @@ llvm::Expected<Spec> parseSpec(std::u32string_view S) {
   if (I < S.size() && (S[I] == U',' || S[I] == U'_')) {
     P.Group = static_cast<char>(S[I++]);
     if (I < S.size() && (S[I] == U',' || S[I] == U'_'))
-      return error("Cannot specify both ',' and '_'.");
+      return makeError("Cannot specify both ',' and '_'.");
   }
   if (I < S.size() && S[I] == U'.') {
     ++I;
     size_t Start = I;
     llvm::Expected<size_t> Pr = number(S, I, "precision");
     if (!Pr) return Pr.takeError();
-    if (I == Start) return error("Format specifier missing precision");
+    if (I == Start) return makeError("Format specifier missing precision");
     if (*Pr > MaxPrecision)
-      return error(fmt::format("a `.format()` precision larger than {} is not supported",
-                               MaxPrecision));
+      return makeError(fmt::format(
+          "a `.format()` precision larger than {} is not supported", MaxPrecision));
     P.Precision = *Pr;
   }
-  if (S.size() - I > 1) return error("Invalid format specifier");
+  if (S.size() - I > 1) return makeError("Invalid format specifier");
   if (I < S.size()) {
-    if (S[I] > 0x7f) return error("Invalid format specifier");
+    if (S[I] > 0x7f) return makeError("Invalid format specifier");
     P.Type = static_cast<char>(S[I]);
   }
   if (P.Group) {
     llvm::StringRef Ok = P.Group == ',' ? "defgEFG%" : "defgEFG%boxX";
     if (P.Type && !Ok.contains(P.Type))
-      return error(fmt::format("Cannot specify '{}' with '{}'.", P.Group, P.Type));
+      return makeError(fmt::format("Cannot specify '{}' with '{}'.", P.Group, P.Type));
   }
   return P;
 }
@@ -111,10 +108,10 @@ llvm::Expected<std::string> pad(const Spec &P, std::u32string_view Body, size_t 
     Fill = U'0';
     if (!P.Align && Default == '>') Align = '=';
   }
-  if (P.Width > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+  if (P.Width > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
   size_t N = P.Width > Body.size() ? P.Width - Body.size() : 0;
   if (N && P.Group && Align == '=' && Fill == U'0')
-    return error(
+    return makeError(
         "zero padding with a thousands separator in `.format()` is not supported");
   // The size is known before anything is built: a width past the value
   // budget is an error, never an allocation of it.
@@ -123,7 +120,7 @@ llvm::Expected<std::string> pad(const Spec &P, std::u32string_view Body, size_t 
   std::string FillText;
   appendUtf8(FillText, Fill);
   size_t Size = Head.size() + Tail.size() + N * FillText.size();
-  if (Size > MaxValueBytes) return error(describe(TextStatus::TooLarge));
+  if (Size > MaxValueBytes) return makeError(describe(TextStatus::TooLarge));
   std::string Out;
   Out.reserve(Size);
   auto Fills = [&](size_t K) {
@@ -173,15 +170,16 @@ std::string signOf(const Spec &P, bool Negative) {
 
 llvm::Expected<std::string> formatStr(const std::string &V, const Spec &P) {
   if (P.Type && P.Type != 's')
-    return error(
+    return makeError(
         fmt::format("Unknown format code '{}' for object of type 'str'", P.Type));
-  if (P.Sign) return error("Sign not allowed in string format specifier");
+  if (P.Sign) return makeError("Sign not allowed in string format specifier");
   if (P.NoNegZero)
-    return error("Negative zero coercion (z) not allowed in format specifier");
-  if (P.Alt) return error("Alternate form (#) not allowed in string format specifier");
-  if (P.Group) return error(fmt::format("Cannot specify '{}' with 's'.", P.Group));
+    return makeError("Negative zero coercion (z) not allowed in format specifier");
+  if (P.Alt)
+    return makeError("Alternate form (#) not allowed in string format specifier");
+  if (P.Group) return makeError(fmt::format("Cannot specify '{}' with 's'.", P.Group));
   if (P.Align == '=')
-    return error("'=' alignment not allowed in string format specifier");
+    return makeError("'=' alignment not allowed in string format specifier");
   CodePoints S = decodeUtf8(V);
   if (P.Precision && *P.Precision < S.size()) S.resize(*P.Precision);
   return pad(P, S, 0, '<');
@@ -220,8 +218,9 @@ std::string shortG(double X, size_t Precision, bool Alt) {
 llvm::Expected<std::string> formatFloat(double X, const Spec &P) {
   char T = P.Type;
   if (T && !llvm::StringRef("eEfFgGn%").contains(T))
-    return error(fmt::format("Unknown format code '{}' for object of type 'float'", T));
-  if (T == 'n' && P.Group) return error("Cannot specify ',' with 'n'.");
+    return makeError(
+        fmt::format("Unknown format code '{}' for object of type 'float'", T));
+  if (T == 'n' && P.Group) return makeError("Cannot specify ',' with 'n'.");
   bool Upper = T == 'E' || T == 'F' || T == 'G';
   bool Negative = std::signbit(X) && !std::isnan(X);
   double A = std::fabs(X);
@@ -274,18 +273,20 @@ llvm::Expected<std::string> formatInt(int64_t V, const Spec &P) {
   if (T && llvm::StringRef("eEfFgG%").contains(T))
     return formatFloat(static_cast<double>(V), P);
   if (T && !llvm::StringRef("bcdoxXn").contains(T))
-    return error(fmt::format("Unknown format code '{}' for object of type 'int'", T));
-  if (P.Precision) return error("Precision not allowed in integer format specifier");
+    return makeError(fmt::format("Unknown format code '{}' for object of type 'int'", T));
+  if (P.Precision) return makeError("Precision not allowed in integer format specifier");
   if (P.NoNegZero)
-    return error("Negative zero coercion (z) not allowed in integer format specifier");
-  if (T == 'n' && P.Group) return error("Cannot specify ',' with 'n'.");
+    return makeError(
+        "Negative zero coercion (z) not allowed in integer format specifier");
+  if (T == 'n' && P.Group) return makeError("Cannot specify ',' with 'n'.");
   if (T == 'c') {
-    if (P.Sign) return error("Sign not allowed with integer format specifier 'c'");
+    if (P.Sign) return makeError("Sign not allowed with integer format specifier 'c'");
     if (P.Alt)
-      return error("Alternate form (#) not allowed with integer format specifier 'c'");
-    if (V < 0 || V > 0x10FFFF) return error("%c arg not in range(0x110000)");
+      return makeError(
+          "Alternate form (#) not allowed with integer format specifier 'c'");
+    if (V < 0 || V > 0x10FFFF) return makeError("%c arg not in range(0x110000)");
     if (V >= 0xD800 && V <= 0xDFFF)
-      return error(
+      return makeError(
           fmt::format("U+{:04X} is a surrogate, which a text here cannot hold", V));
     char32_t C = static_cast<char32_t>(V);
     return pad(P, std::u32string_view(&C, 1), 0, '>');
@@ -326,15 +327,15 @@ llvm::Expected<std::string> formatValue(const json &V, std::u32string_view SpecT
   if (V.is_number_float()) return formatFloat(V.get<double>(), *P);
   if (V.is_number()) {
     std::optional<int64_t> I = asInt(V);
-    if (!I) return error("integer is too large for `.format()`");
+    if (!I) return makeError("integer is too large for `.format()`");
     return formatInt(*I, *P);
   }
   if (!P->Empty)
-    return error(
+    return makeError(
         fmt::format("unsupported format string passed to {}.__format__", pyTypeName(V)));
   std::string Out;
   if (TextStatus St = appendPyStr(Out, V); St != TextStatus::Ok)
-    return error(describe(St));
+    return makeError(describe(St));
   return Out;
 }
 
@@ -352,7 +353,7 @@ class Formatter {
           Out += '}', I += 2;
           continue;
         }
-        return error("Single '}' encountered in format string");
+        return makeError("Single '}' encountered in format string");
       }
       if (C != U'{') {
         appendUtf8(Out, C), ++I;
@@ -368,11 +369,11 @@ class Formatter {
         if (F[J] == U'{') ++Nest;
         if (F[J] == U'}' && --Nest == 0) break;
       }
-      if (J == F.size()) return error("expected '}' before end of string");
+      if (J == F.size()) return makeError("expected '}' before end of string");
       llvm::Expected<std::string> Field = field(F.substr(I + 1, J - I - 1));
       if (!Field) return Field.takeError();
       if (Out.size() + Field->size() > MaxValueBytes)
-        return error(describe(TextStatus::TooLarge));
+        return makeError(describe(TextStatus::TooLarge));
       Out += *Field;
       I = J + 1;
     }
@@ -388,15 +389,16 @@ class Formatter {
     std::u32string_view SpecText;
     if (End < F.size() && F[End] == U'!') {
       if (End + 1 >= F.size())
-        return error("end of string while looking for conversion specifier");
+        return makeError("end of string while looking for conversion specifier");
       Conv = F[End + 1];
       End += 2;
       if (End < F.size() && F[End] != U':')
-        return error("expected ':' after conversion specifier");
+        return makeError("expected ':' after conversion specifier");
     }
     if (End < F.size()) SpecText = F.substr(End + 1);
     if (SpecText.find_first_of(U"{}") != std::u32string_view::npos)
-      return error("a nested replacement field in a `.format()` spec is not supported");
+      return makeError(
+          "a nested replacement field in a `.format()` spec is not supported");
     llvm::Expected<const json *> V = argument(Name);
     if (!V) return V.takeError();
     if (!Conv) return formatValue(**V, SpecText);
@@ -407,19 +409,20 @@ class Formatter {
     else if (Conv == U'r')
       St = appendPyRepr(Text, **V);
     else if (Conv == U'a')
-      return error("the `!a` conversion in `.format()` is not supported");
+      return makeError("the `!a` conversion in `.format()` is not supported");
     else
-      return error("Unknown conversion specifier");
-    if (St != TextStatus::Ok) return error(describe(St));
+      return makeError("Unknown conversion specifier");
+    if (St != TextStatus::Ok) return makeError(describe(St));
     return formatValue(json(std::move(Text)), SpecText);
   }
 
   llvm::Expected<const json *> argument(std::u32string_view Name) {
     if (Name.find_first_of(U".[") != std::u32string_view::npos)
-      return error("attribute and index access in a `.format()` field is not supported");
+      return makeError(
+          "attribute and index access in a `.format()` field is not supported");
     if (Name.empty()) {
       if (Manual)
-        return error(
+        return makeError(
             "cannot switch from manual field specification to automatic field numbering");
       Auto = true;
       return positional(Next++);
@@ -428,25 +431,25 @@ class Formatter {
     for (char32_t C : Name) Digits = Digits && C >= U'0' && C <= U'9';
     if (Digits) {
       if (Auto)
-        return error(
+        return makeError(
             "cannot switch from automatic field numbering to manual field specification");
       Manual = true;
       size_t N = 0;
       for (char32_t C : Name) {
         N = N * 10 + (C - U'0');
-        if (N > 1000000) return error("Too many decimal digits in format string");
+        if (N > 1000000) return makeError("Too many decimal digits in format string");
       }
       return positional(N);
     }
     std::string Key = encodeUtf8(Name);
     auto It = Kw.find(Key);
-    if (It == Kw.end()) return error(fmt::format("KeyError: '{}'", Key));
+    if (It == Kw.end()) return makeError(fmt::format("KeyError: '{}'", Key));
     return &*It;
   }
 
   llvm::Expected<const json *> positional(size_t N) {
     if (N >= Pos.size())
-      return error(
+      return makeError(
           fmt::format("Replacement index {} out of range for positional args tuple", N));
     return &Pos[N];
   }

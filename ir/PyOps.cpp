@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ir/MakeError.h"
 #include "ir/PyText.h"
 
 namespace orch::ir {
@@ -13,12 +14,8 @@ using json = orch::ir::Json;
 
 namespace {
 
-llvm::Error error(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
-
 llvm::Error tooLargeInt() {
-  return error(
+  return makeError(
       "integer overflow: the result does not fit in 64 bits (Jinja would use "
       "an arbitrary-precision integer)");
 }
@@ -133,7 +130,7 @@ llvm::Expected<json> repeat(const json &Seq, const json &Times) {
   if (Seq.is_string()) {
     const std::string &S = Seq.get_ref<const std::string &>();
     if (!S.empty() && static_cast<uint64_t>(N) > MaxValueBytes / S.size())
-      return error(describe(TextStatus::TooLarge));
+      return makeError(describe(TextStatus::TooLarge));
     std::string Out;
     Out.reserve(S.size() * static_cast<size_t>(N));
     for (int64_t I = 0; I < N; ++I) Out += S;
@@ -141,7 +138,7 @@ llvm::Expected<json> repeat(const json &Seq, const json &Times) {
   }
   // A list: its size bounds what the copies hold.
   if (static_cast<uint64_t>(N) > MaxValueBytes / approxBytes(Seq))
-    return error(describe(TextStatus::TooLarge));
+    return makeError(describe(TextStatus::TooLarge));
   json Out = json::array();
   for (int64_t I = 0; I < N; ++I)
     for (const json &X : Seq) Out.push_back(X);
@@ -161,7 +158,7 @@ std::string pyTypeName(const json &V) {
 }
 
 llvm::Expected<bool> pyEquals(const json &A, const json &B, unsigned Depth) {
-  if (Depth > MaxEvalValueDepth) return error(describe(TextStatus::TooDeep));
+  if (Depth > MaxEvalValueDepth) return makeError(describe(TextStatus::TooDeep));
   if (isNum(A) && isNum(B)) {
     llvm::Expected<int> C = cmpNum(A, B);
     if (!C) return C.takeError();
@@ -191,7 +188,7 @@ llvm::Expected<bool> pyEquals(const json &A, const json &B, unsigned Depth) {
 }
 
 llvm::Expected<bool> pyOrder(BinaryOp Op, const json &A, const json &B, unsigned Depth) {
-  if (Depth > MaxEvalValueDepth) return error(describe(TextStatus::TooDeep));
+  if (Depth > MaxEvalValueDepth) return makeError(describe(TextStatus::TooDeep));
   auto From = [&](int C) {
     if (C == 2) return false;  // NaN: every ordering is false
     switch (Op) {
@@ -224,15 +221,15 @@ llvm::Expected<bool> pyOrder(BinaryOp Op, const json &A, const json &B, unsigned
     }
     return From(A.size() < B.size() ? -1 : A.size() > B.size() ? 1 : 0);
   }
-  return error(fmt::format("'{}' not supported between instances of '{}' and '{}'",
-                           binaryOpSpelling(Op).str(), pyTypeName(A), pyTypeName(B)));
+  return makeError(fmt::format("'{}' not supported between instances of '{}' and '{}'",
+                               binaryOpSpelling(Op).str(), pyTypeName(A), pyTypeName(B)));
 }
 
 llvm::Expected<bool> pyContains(const json &B, const json &A) {
   if (B.is_string()) {
     if (!A.is_string())
-      return error(fmt::format("'in <string>' requires string as left operand, not {}",
-                               pyTypeName(A)));
+      return makeError(fmt::format(
+          "'in <string>' requires string as left operand, not {}", pyTypeName(A)));
     return B.get_ref<const std::string &>().find(A.get_ref<const std::string &>()) !=
            std::string::npos;
   }
@@ -245,29 +242,30 @@ llvm::Expected<bool> pyContains(const json &B, const json &A) {
   }
   if (B.is_object()) {
     if (A.is_array() || A.is_object())
-      return error(fmt::format("unhashable type: '{}'", pyTypeName(A)));
+      return makeError(fmt::format("unhashable type: '{}'", pyTypeName(A)));
     return A.is_string() && B.contains(A.get_ref<const std::string &>());
   }
-  return error(fmt::format("argument of type '{}' is not iterable", pyTypeName(B)));
+  return makeError(fmt::format("argument of type '{}' is not iterable", pyTypeName(B)));
 }
 
 llvm::Expected<json> pyArithmetic(BinaryOp Op, const json &A, const json &B) {
   auto Unsupported = [&] {
-    return error(fmt::format("unsupported operand type(s) for {}: '{}' and '{}'",
-                             binaryOpSpelling(Op).str(), pyTypeName(A), pyTypeName(B)));
+    return makeError(fmt::format("unsupported operand type(s) for {}: '{}' and '{}'",
+                                 binaryOpSpelling(Op).str(), pyTypeName(A),
+                                 pyTypeName(B)));
   };
   if (!isNum(A) || !isNum(B)) {
     if (Op == BinaryOp::Add && A.is_string() && B.is_string()) {
       if (A.get_ref<const std::string &>().size() +
               B.get_ref<const std::string &>().size() >
           MaxValueBytes)
-        return error(describe(TextStatus::TooLarge));
+        return makeError(describe(TextStatus::TooLarge));
       return json(A.get<std::string>() + B.get<std::string>());
     }
     if (Op == BinaryOp::Add && A.is_array() && B.is_array()) {
       json Out = A;
       if (A.size() + B.size() > MaxValueBytes)
-        return error(describe(TextStatus::TooLarge));
+        return makeError(describe(TextStatus::TooLarge));
       Out.insert(Out.end(), B.begin(), B.end());
       return Out;
     }
@@ -277,7 +275,7 @@ llvm::Expected<json> pyArithmetic(BinaryOp Op, const json &A, const json &B) {
       if ((B.is_string() || B.is_array()) && AInt) return repeat(B, A);
     }
     if (Op == BinaryOp::Mod && A.is_string())
-      return error("string formatting with `%` is not supported");
+      return makeError("string formatting with `%` is not supported");
     return Unsupported();
   }
   llvm::Expected<Num> XE = num(A), YE = num(B);
@@ -286,7 +284,7 @@ llvm::Expected<json> pyArithmetic(BinaryOp Op, const json &A, const json &B) {
   Num X = *XE, Y = *YE;
   bool Ints = X.IsInt && Y.IsInt;
   if ((Op == BinaryOp::Div || Op == BinaryOp::Mod) && (Y.IsInt ? Y.I == 0 : Y.F == 0.0))
-    return error(Op == BinaryOp::Div ? "division by zero" : "modulo by zero");
+    return makeError(Op == BinaryOp::Div ? "division by zero" : "modulo by zero");
   if (Op == BinaryOp::Div)
     return json(Ints ? divideInts(X.I, Y.I) : X.asDouble() / Y.asDouble());
   if (Op == BinaryOp::Mod) {
@@ -318,8 +316,8 @@ llvm::Expected<json> pyArithmetic(BinaryOp Op, const json &A, const json &B) {
 
 llvm::Expected<json> pyNegate(const json &A, bool Minus) {
   if (!isNum(A))
-    return error(fmt::format("bad operand type for unary {}: '{}'", Minus ? '-' : '+',
-                             pyTypeName(A)));
+    return makeError(fmt::format("bad operand type for unary {}: '{}'", Minus ? '-' : '+',
+                                 pyTypeName(A)));
   llvm::Expected<Num> X = num(A);
   if (!X) return X.takeError();
   if (!X->IsInt) return json(Minus ? -X->F : X->F);

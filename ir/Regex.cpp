@@ -3,16 +3,13 @@
 
 #include <fmt/format.h>
 
+#include "ir/MakeError.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace orch::ir {
 
 namespace {
-
-llvm::Error error(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
 
 enum AssertKind : uint32_t { Bol, Eol, EndZ, WordB, NotWordB };
 
@@ -36,7 +33,7 @@ class Parser {
   llvm::Expected<uint32_t> run() {
     llvm::Expected<uint32_t> N = alt();
     if (!N) return N.takeError();
-    if (I < P.size()) return error("unbalanced parenthesis");
+    if (I < P.size()) return makeError("unbalanced parenthesis");
     return *N;
   }
 
@@ -109,11 +106,11 @@ class Parser {
   }
 
   llvm::Expected<uint32_t> repeat() {
-    if (quantifierAhead()) return error("nothing to repeat");
+    if (quantifierAhead()) return makeError("nothing to repeat");
     llvm::Expected<uint32_t> A = atom();
     if (!A) return A.takeError();
     if (!quantifierAhead()) return *A;
-    if (Nodes[*A].K == Node::Assert) return error("nothing to repeat");
+    if (Nodes[*A].K == Node::Assert) return makeError("nothing to repeat");
     Node R{Node::Repeat};
     R.Kids.push_back(*A);
     if (at('*')) {
@@ -127,21 +124,22 @@ class Parser {
       braces(R.Min, R.Max, End);
       I = End;
       if (R.Max != Inf && R.Min > R.Max)
-        return error("min repeat greater than max repeat");
+        return makeError("min repeat greater than max repeat");
       if (R.Min > MaxRepeat || R.Max > MaxRepeat)
-        return error(fmt::format("a repeat count above {} is not supported", MaxRepeat));
+        return makeError(
+            fmt::format("a repeat count above {} is not supported", MaxRepeat));
     }
     if (at('?')) {
       R.Greedy = false;
       ++I;
     } else if (at('+')) {
-      return error("possessive quantifiers are not supported");
+      return makeError("possessive quantifiers are not supported");
     }
-    if (quantifierAhead()) return error("multiple repeat");
+    if (quantifierAhead()) return makeError("multiple repeat");
     // sre lets an iteration that matched nothing leave the loop once; this
     // VM drops it, which changes the match (`(|a)+` on "ab"): refused.
     if (R.Max == Inf && nullable(*A))
-      return error(
+      return makeError(
           "an unbounded repeat of a part that can match the empty string is not "
           "supported");
     return add(std::move(R));
@@ -179,7 +177,7 @@ class Parser {
             I += 2;
             G.K = Node::Cat;  // a non-capturing group: just its contents
           } else {
-            return error(
+            return makeError(
                 "this group syntax `(?...)` is not supported (only `(?:...)`: no "
                 "lookaround, named groups or flags)");
           }
@@ -188,13 +186,13 @@ class Parser {
         }
         llvm::Expected<uint32_t> In = alt();
         if (!In) return In.takeError();
-        if (!at(')')) return error("missing ), unterminated subpattern");
+        if (!at(')')) return makeError("missing ), unterminated subpattern");
         ++I;
         G.Kids.push_back(*In);
         return add(std::move(G));
       }
       case ')':
-        return error("unbalanced parenthesis");
+        return makeError("unbalanced parenthesis");
       case '[':
         return set();
       case '.':
@@ -214,7 +212,7 @@ class Parser {
   /// assertions are errors.
   llvm::Expected<uint32_t> escape(bool InSet, Regex::CharClass *Into = nullptr,
                                   char32_t *Out = nullptr) {
-    if (I >= P.size()) return error("bad escape (end of pattern)");
+    if (I >= P.size()) return makeError("bad escape (end of pattern)");
     char32_t C = P[I++];
     auto Char = [&](char32_t X) -> llvm::Expected<uint32_t> {
       if (Out) {
@@ -264,16 +262,17 @@ class Parser {
         size_t Len = C == 'x' ? 2 : C == 'u' ? 4 : 8;
         uint32_t V = 0;
         for (size_t K = 0; K < Len; ++K, ++I) {
-          if (I >= P.size()) return error(fmt::format("incomplete escape \\{}", char(C)));
+          if (I >= P.size())
+            return makeError(fmt::format("incomplete escape \\{}", char(C)));
           char32_t H = P[I];
           int D = H >= '0' && H <= '9'   ? int(H - '0')
                   : H >= 'a' && H <= 'f' ? int(H - 'a' + 10)
                   : H >= 'A' && H <= 'F' ? int(H - 'A' + 10)
                                          : -1;
-          if (D < 0) return error(fmt::format("incomplete escape \\{}", char(C)));
+          if (D < 0) return makeError(fmt::format("incomplete escape \\{}", char(C)));
           V = V * 16 + D;
         }
-        if (V > 0x10FFFF) return error("bad escape: code point out of range");
+        if (V > 0x10FFFF) return makeError("bad escape: code point out of range");
         return Char(V);
       }
       default:
@@ -287,9 +286,9 @@ class Parser {
       if (C == 'B') return add({Node::Assert, NotWordB});
     }
     if (C >= '0' && C <= '9')
-      return error("backreferences and octal escapes are not supported");
+      return makeError("backreferences and octal escapes are not supported");
     if ((C >= 'a' && C <= 'z') || (C >= 'A' && C <= 'Z'))
-      return error(fmt::format("bad escape \\{}", char(C)));
+      return makeError(fmt::format("bad escape \\{}", char(C)));
     return Char(C);
   }
 
@@ -301,7 +300,7 @@ class Parser {
     }
     bool First = true;
     while (true) {
-      if (I >= P.size()) return error("unterminated character set");
+      if (I >= P.size()) return makeError("unterminated character set");
       if (at(']') && !First) {
         ++I;
         break;
@@ -321,7 +320,7 @@ class Parser {
           K.NotWord |= Probe.NotWord, K.Space |= Probe.Space,
               K.NotSpace |= Probe.NotSpace;
           if (at('-') && I + 1 < P.size() && P[I + 1] != ']')
-            return error("bad character range");
+            return makeError("bad character range");
           continue;
         }
         Lo = X;
@@ -339,12 +338,12 @@ class Parser {
           if (!E) return E.takeError();
           if (Probe.Digit || Probe.NotDigit || Probe.Word || Probe.NotWord ||
               Probe.Space || Probe.NotSpace)
-            return error("bad character range");
+            return makeError("bad character range");
           Hi = X;
         } else {
           Hi = P[I++];
         }
-        if (Hi < Lo) return error("bad character range");
+        if (Hi < Lo) return makeError("bad character range");
       }
       K.Ranges.push_back({Lo, Hi});
     }
@@ -363,7 +362,7 @@ class CodeGen {
 
   llvm::Error emit(uint32_t N) {
     if (R.Prog.size() > MaxProgram)
-      return error("the pattern is too large once its repeats are expanded");
+      return makeError("the pattern is too large once its repeats are expanded");
     const Node &X = Nodes[N];
     using I = Regex::Inst;
     switch (X.K) {
@@ -425,7 +424,7 @@ class CodeGen {
           R.Prog.push_back({I::Split});
           if (llvm::Error E = emit(Body)) return E;
           if (R.Prog.size() > MaxProgram)
-            return error("the pattern is too large once its repeats are expanded");
+            return makeError("the pattern is too large once its repeats are expanded");
         }
         for (size_t S : Splits) split(S, S + 1, R.Prog.size(), X.Greedy);
         return llvm::Error::success();
@@ -585,7 +584,7 @@ llvm::Error expandReplacement(const Regex &R, llvm::StringRef Repl, const CodePo
   CodePoints T = decodeUtf8(Repl);
   auto Group = [&](int64_t G) -> llvm::Error {
     if (G < 0 || G > static_cast<int64_t>(R.groups()))
-      return error(fmt::format("invalid group reference {}", G));
+      return makeError(fmt::format("invalid group reference {}", G));
     int64_t B = Caps[2 * G], E = Caps[2 * G + 1];
     if (B >= 0 && E >= B) Out += S.substr(B, E - B);
     return llvm::Error::success();
@@ -596,7 +595,7 @@ llvm::Error expandReplacement(const Regex &R, llvm::StringRef Repl, const CodePo
       Out += C;
       continue;
     }
-    if (++I >= T.size()) return error("bad escape (end of pattern)");
+    if (++I >= T.size()) return makeError("bad escape (end of pattern)");
     C = T[I];
     if (C >= '1' && C <= '9') {
       int64_t G = C - '0';
@@ -606,7 +605,7 @@ llvm::Error expandReplacement(const Regex &R, llvm::StringRef Repl, const CodePo
       continue;
     }
     if (C == 'g') {
-      if (I + 1 >= T.size() || T[I + 1] != '<') return error("missing < in \\g");
+      if (I + 1 >= T.size() || T[I + 1] != '<') return makeError("missing < in \\g");
       size_t J = I + 2;
       int64_t G = 0;
       bool Digits = J < T.size() && T[J] != '>';
@@ -614,8 +613,8 @@ llvm::Error expandReplacement(const Regex &R, llvm::StringRef Repl, const CodePo
         if (T[J] < '0' || T[J] > '9') Digits = false;
         if (Digits) G = std::min<int64_t>(G * 10 + (T[J] - '0'), 1 << 20);
       }
-      if (J >= T.size()) return error("missing >, unterminated name");
-      if (!Digits) return error("named group references are not supported");
+      if (J >= T.size()) return makeError("missing >, unterminated name");
+      if (!Digits) return makeError("named group references are not supported");
       if (llvm::Error E = Group(G)) return E;
       I = J;
       continue;
@@ -649,7 +648,7 @@ llvm::Error expandReplacement(const Regex &R, llvm::StringRef Repl, const CodePo
         break;
     }
     if (C == '0' || (C < 0x80 && ((C >= 'a' && C <= 'z') || (C >= 'A' && C <= 'Z'))))
-      return error(fmt::format("bad escape \\{} in the replacement", char(C)));
+      return makeError(fmt::format("bad escape \\{} in the replacement", char(C)));
     Out += U'\\';
     Out += C;
   }

@@ -10,14 +10,12 @@
 
 namespace orch::ir {
 
-using nlohmann::json;
-
 namespace {
 
 /// The largest count a limit may hold (and a double represents exactly).
 constexpr double MaxCount = 1e15;
 
-llvm::Expected<uint64_t> sizeOf(const json &V, llvm::StringRef Key) {
+llvm::Expected<uint64_t> sizeOf(const nlohmann::json &V, llvm::StringRef Key) {
   if (V.is_number_unsigned() || (V.is_number_integer() && V.get<int64_t>() > 0))
     return V.get<uint64_t>();
   if (V.is_string()) {
@@ -31,7 +29,7 @@ llvm::Expected<uint64_t> sizeOf(const json &V, llvm::StringRef Key) {
       fmt::format("`{}` must be a size such as 512MB, found {}", Key.str(), V.dump()));
 }
 
-llvm::Expected<uint64_t> countOf(const json &V, llvm::StringRef Key) {
+llvm::Expected<uint64_t> countOf(const nlohmann::json &V, llvm::StringRef Key) {
   if (V.is_number_integer() && V.get<int64_t>() > 0) return V.get<uint64_t>();
   // A float only in the range where the cast is defined and exact.
   if (V.is_number_float() && V.get<double>() >= 1 && V.get<double>() <= MaxCount &&
@@ -89,7 +87,7 @@ llvm::Expected<uint64_t> parseByteSize(llvm::StringRef Text) {
   return static_cast<uint64_t>(Bytes);
 }
 
-llvm::Expected<ResourceLimits> parseResourceLimits(const json &J) {
+llvm::Expected<ResourceLimits> parseResourceLimits(const nlohmann::json &J) {
   if (!J.is_object())
     return llvm::createStringError("resource limits must be a map, found " + J.dump());
   ResourceLimits L;

@@ -15,7 +15,7 @@ using namespace ir;
 namespace {
 
 /// Parameter \p Name of \p S, with where it is written, or null.
-const MapEntry *param(const Step &S, llvm::StringRef Name) {
+const MapEntry *paramEntry(const Step &S, llvm::StringRef Name) {
   if (!S.Params) return nullptr;
   for (const MapEntry &E : S.Params->entries())
     if (E.Key == Name) return &E;
@@ -24,7 +24,7 @@ const MapEntry *param(const Step &S, llvm::StringRef Name) {
 
 /// The constant string parameter \p Name of \p S, or null.
 const ScalarValue *constantParam(const Step &S, llvm::StringRef Name) {
-  const MapEntry *E = param(S, Name);
+  const MapEntry *E = paramEntry(S, Name);
   if (!E) return nullptr;
   auto *Sc = llvm::dyn_cast<ScalarValue>(E->V);
   return Sc && Sc->scalar().Ty == Type::String ? Sc : nullptr;

@@ -4,9 +4,10 @@
 # tests (GCC), then the whole suite again under AddressSanitizer and
 # UndefinedBehaviorSanitizer (clang-19), whose build also holds the
 # libFuzzer targets (-DORCH_SANITIZE_FUZZERS=ON) and whose lit runs the
-# short fuzz runs. Tests of Node-side code alone (label node-only) and
-# timing-margin tests sized for a release build (label asan-skip) run only
-# in the first.
+# short fuzz runs. Tests of Node-side code alone (label node-only) and the
+# LangGraph parity corpora (label asan-skip: timing margins sized for a
+# release build, and JavaScript as their subject) run only in the first.
+# Both builds are unity builds (ORCH_UNITY, CMakeLists.txt).
 # Each stage prints its wall time (README.md, "CI layout").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -32,6 +32,10 @@ if shutil.which("unshare") and subprocess.run(
 config.environment["LC_ALL"] = "C"
 # A sanitized build (scripts/build-asan.sh): its tools are the ones above;
 # a finding aborts the tool, so even a `not` RUN line fails on it.
+# %cpu_scale multiplies a test's CPU-seconds cap (`ulimit -t`): sanitized
+# tools run several times slower, so a cap sized for the release build (which
+# guards against quadratic behaviour) would kill them on correct code.
+config.substitutions.append(("%cpu_scale", "8" if config.orch_sanitize else "1"))
 if config.orch_sanitize:
     config.available_features.add("sanitizer")
     config.environment["ORCH_SANITIZER"] = config.orch_sanitize

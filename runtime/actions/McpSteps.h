@@ -28,7 +28,7 @@ namespace orch::runtime {
 struct McpServerSpec {
   std::string Name;
   mcp::StdioServer Stdio;  ///< Command set: a child process.
-  mcp::HttpServer Http;    ///< Else (Url set): Streamable HTTP.
+  mcp::HttpEndpoint Http;  ///< Else (Url set): Streamable HTTP.
 };
 
 /// The servers of plan \p P (`mcp_servers:`).

@@ -10,6 +10,7 @@
 
 #include "ir/Json.h"
 #include "ir/JsonLimits.h"
+#include "ir/MakeError.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::llm {
@@ -17,10 +18,6 @@ namespace orch::llm {
 using json = orch::ir::Json;
 
 namespace {
-
-llvm::Error fail(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
 
 std::string trimmed(std::string U) {
   while (!U.empty() && U.back() == '/') U.pop_back();
@@ -122,11 +119,12 @@ class Wire {
   /// attempts.
   llvm::Error failed(const HttpRequest &R, const Try &X, unsigned Attempt) const {
     if (!X.Retryable)
-      return fail(fmt::format("provider `{}` rejected {} {}: {}", C.config().Name,
-                              R.Method, C.redacted(path(R.Url)), X.Error));
-    return fail(fmt::format("provider `{}`: {} {} failed after {} attempts: {}",
-                            C.config().Name, R.Method, C.redacted(path(R.Url)), Attempt,
-                            X.Error));
+      return ir::makeError(fmt::format("provider `{}` rejected {} {}: {}",
+                                       C.config().Name, R.Method, C.redacted(path(R.Url)),
+                                       X.Error));
+    return ir::makeError(fmt::format("provider `{}`: {} {} failed after {} attempts: {}",
+                                     C.config().Name, R.Method, C.redacted(path(R.Url)),
+                                     Attempt, X.Error));
   }
 
   /// Sleeps the backoff after attempt \p Attempt of \p X; false when a
@@ -202,7 +200,7 @@ class Wire {
     if (!B) return B.takeError();
     json J = ir::parseJsonBounded(*B);
     if (!J.is_object())
-      return fail(
+      return ir::makeError(
           fmt::format("provider `{}` answered {} {} with a body that is not a "
                       "JSON object ({} bytes)",
                       C.config().Name, Method, C.redacted(path(Url)), B->size()));
@@ -211,8 +209,9 @@ class Wire {
 
  private:
   llvm::Error interrupted(const HttpRequest &R) const {
-    return fail(fmt::format("provider `{}`: {} {} interrupted (the run was cancelled)",
-                            C.config().Name, R.Method, C.redacted(path(R.Url))));
+    return ir::makeError(
+        fmt::format("provider `{}`: {} {} interrupted (the run was cancelled)",
+                    C.config().Name, R.Method, C.redacted(path(R.Url))));
   }
 
   static constexpr unsigned CancelTries = 3;
@@ -506,7 +505,7 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
     for (size_t K = 0; K < Items.size(); ++K)
       if (Sent[K]) Out.Items[K].Error = Why;
     Settle();
-    return fail(Why);
+    return ir::makeError(Why);
   };
   if (ById.empty()) return Out;
   llvm::Expected<std::vector<Header>> Auth = C.authHeaders();
@@ -529,8 +528,8 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
         W->sendJson("POST", Base + "/files", std::move(Form), Type);
     if (!File) return FailAll(File.takeError());
     if (str(*File, "id").empty())
-      return FailAll(
-          fail(fmt::format("provider `{}` answered the upload without an `id`", P.Name)));
+      return FailAll(ir::makeError(
+          fmt::format("provider `{}` answered the upload without an `id`", P.Name)));
     // Tagged with a marker of this batch alone, so that a create whose
     // answer is lost finds the batch it may have made (findBatch) instead
     // of making a second one, and cancels it when a cancel came.
@@ -543,7 +542,7 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
                                     "application/json", /*Droppable=*/false);
     Create.FreshConnection = true;  // never re-sent by the transport
     auto Interrupted = [&] {
-      return FailAll(fail(fmt::format(
+      return FailAll(ir::makeError(fmt::format(
           "provider `{}`: POST /batches interrupted (the run was cancelled)", P.Name)));
     };
     for (unsigned Attempt = 1;; ++Attempt) {
@@ -559,7 +558,7 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
         // The provider may have made it: look it up before asking again.
         std::optional<json> Found = findBatch(*W, BatchUrl, Marker, Out.Lookups);
         if (!Found)
-          return FailAll(fail(fmt::format(
+          return FailAll(ir::makeError(fmt::format(
               "provider `{}`: POST /batches failed ({}) and the batch it may have made "
               "could not be looked up: not created again",
               P.Name, X.Error)));
@@ -587,8 +586,8 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
   }
   std::string NewId = str(Batch, "id");
   if (NewId.empty() || NewId.find_first_of("/?#") != std::string::npos)
-    return FailAll(
-        fail(fmt::format("provider `{}` created a batch without a usable `id`", P.Name)));
+    return FailAll(ir::makeError(
+        fmt::format("provider `{}` created a batch without a usable `id`", P.Name)));
   BatchId = NewId;
   Out.Id = BatchId;
 
@@ -628,15 +627,15 @@ llvm::Expected<BatchOutcome> runBatch(Client &C, HttpTransport &T, Clock &Clk,
           Batch["errors"].contains("data") && Batch["errors"]["data"].is_array() &&
           !Batch["errors"]["data"].empty() && Batch["errors"]["data"][0].is_object())
         Why += ": " + str(Batch["errors"]["data"][0], "message");
-      return FailAll(
-          fail(fmt::format("provider `{}`: batch {}: {}", P.Name, BatchId, Why)));
+      return FailAll(ir::makeError(
+          fmt::format("provider `{}`: batch {}: {}", P.Name, BatchId, Why)));
     }
     for (const char *F : {"output_file_id", "error_file_id"}) {
       std::string Id = str(Batch, F);
       if (Id.empty()) continue;
       if (Id.find_first_of("/?#") != std::string::npos)
-        return FailAll(
-            fail(fmt::format("provider `{}` named an unusable `{}`", P.Name, F)));
+        return FailAll(ir::makeError(
+            fmt::format("provider `{}` named an unusable `{}`", P.Name, F)));
       llvm::Expected<std::string> Text =
           W->send("GET", Base + "/files/" + Id + "/content");
       if (!Text) return FailAll(Text.takeError());

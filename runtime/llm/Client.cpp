@@ -8,6 +8,7 @@
 
 #include "ir/JsonLimits.h"
 #include "ir/JsonSchema.h"
+#include "ir/MakeError.h"
 #include "ir/Secrets.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -78,10 +79,6 @@ char RefusalError::ID = 0;
 char CallRefused::ID = 0;
 
 namespace {
-
-llvm::Error fail(const std::string &Msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
-}
 
 bool retriableStatus(long S) { return S == 408 || S == 409 || S == 429 || S >= 500; }
 
@@ -170,17 +167,17 @@ std::string Client::redact(std::string S) const {
 llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
                                                  bool ElideKey) const {
   if (Config.BaseUrl.empty())
-    return fail(fmt::format("provider `{}` has no base URL", Config.Name));
+    return ir::makeError(fmt::format("provider `{}` has no base URL", Config.Name));
   if (R.Model.empty())
-    return fail(fmt::format("provider `{}`: no model named", Config.Name));
+    return ir::makeError(fmt::format("provider `{}`: no model named", Config.Name));
   llvm::Expected<std::string> Key = key();
   if (!Key) return Key.takeError();
   if (ElideKey && !Key->empty()) *Key = "[redacted]";
   std::optional<ir::StrictSchema> Strict;
   if (R.Schema) {
     if (!ir::isValidSchemaName(R.SchemaName))
-      return fail(fmt::format("schema name `{}` must match ^[a-zA-Z0-9_-]{{1,64}}$",
-                              R.SchemaName));
+      return ir::makeError(fmt::format(
+          "schema name `{}` must match ^[a-zA-Z0-9_-]{{1,64}}$", R.SchemaName));
     Strict = ir::makeStrict(*R.Schema);
   }
   HttpRequest H;
@@ -274,10 +271,10 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
   std::string Deep;
   json J = ir::parseJsonBounded(Resp.Body, &Deep);
   if (!Deep.empty())
-    return fail(fmt::format("provider `{}` answered with JSON nested too deeply ({})",
-                            Config.Name, Deep));
+    return ir::makeError(fmt::format(
+        "provider `{}` answered with JSON nested too deeply ({})", Config.Name, Deep));
   if (J.is_discarded() || !J.is_object())
-    return fail(
+    return ir::makeError(
         fmt::format("provider `{}` answered with a body that is not JSON "
                     "({} bytes)",
                     Config.Name, Resp.Body.size()));
@@ -294,8 +291,8 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
         J["choices"][0].is_object() && J["choices"][0].contains("message"))
       Msg = &J["choices"][0]["message"];
     if (!Msg || !Msg->is_object())
-      return fail(fmt::format("provider `{}` answered without `choices[0].message`",
-                              Config.Name));
+      return ir::makeError(fmt::format(
+          "provider `{}` answered without `choices[0].message`", Config.Name));
     if (Msg->contains("refusal") && (*Msg)["refusal"].is_string())
       return llvm::make_error<RefusalError>(fmt::format(
           "model `{}` refused: {}", R.Model, (*Msg)["refusal"].get<std::string>()));
@@ -308,16 +305,17 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
       std::string TooDeep;
       json S = ir::parseJsonBounded(Out.Text, &TooDeep);
       if (!TooDeep.empty())
-        return fail(fmt::format("model `{}` answered with JSON nested too deeply ({})",
-                                R.Model, TooDeep));
+        return ir::makeError(fmt::format(
+            "model `{}` answered with JSON nested too deeply ({})", R.Model, TooDeep));
       if (S.is_discarded() && Out.Truncated && R.AcceptTruncated) return Out;
       if (S.is_discarded())
-        return fail(fmt::format("model `{}` did not answer with JSON", R.Model));
+        return ir::makeError(fmt::format("model `{}` did not answer with JSON", R.Model));
       Structured = std::move(S);
     }
   } else {
     if (!J.contains("content") || !J["content"].is_array())
-      return fail(fmt::format("provider `{}` answered without `content`", Config.Name));
+      return ir::makeError(
+          fmt::format("provider `{}` answered without `content`", Config.Name));
     for (const json &Block : J["content"]) {
       if (!Block.is_object()) continue;
       std::string Type = Block.contains("type") && Block["type"].is_string()
@@ -330,13 +328,13 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
     Out.Truncated = J.contains("stop_reason") && J["stop_reason"] == "max_tokens";
     if (R.Schema && !Structured && Out.Truncated && R.AcceptTruncated) return Out;
     if (R.Schema && !Structured)
-      return fail(
+      return ir::makeError(
           fmt::format("model `{}` did not call the `{}` tool", R.Model, R.SchemaName));
   }
   if (Structured) {
     if (Wrapped) {
       if (!Structured->is_object() || !Structured->contains("value"))
-        return fail(
+        return ir::makeError(
             fmt::format("model `{}` answered without the `value` property", R.Model));
       Structured = (*Structured)["value"];
     }
@@ -358,7 +356,7 @@ llvm::Expected<std::string> Client::key() const {
   if (Config.ApiKeyEnv.empty()) return std::string();
   std::optional<std::string> K = Env(Config.ApiKeyEnv);
   if (!K || K->empty())
-    return fail(
+    return ir::makeError(
         fmt::format("provider `{}` needs an API key: set the environment "
                     "variable {}",
                     Config.Name, Config.ApiKeyEnv));
@@ -436,7 +434,7 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
                              : DefaultAnthropicMaxTokens;
   uint64_t InputEstimate = estimateTokens(Req.Body, 0);
   auto CancelError = [&] {
-    return fail(fmt::format("request to provider `{}` cancelled", Config.Name));
+    return ir::makeError(fmt::format("request to provider `{}` cancelled", Config.Name));
   };
   bool Wrapped = R.Schema && ir::makeStrict(*R.Schema).Wrapped;
   // A request above the whole limit could never go out: it fails before
@@ -463,7 +461,7 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
     };
     if (!Breaker.allow(Clk.now())) {
       Settle(0);  // never sent
-      return fail(fmt::format(
+      return ir::makeError(fmt::format(
           "provider `{}` is unavailable: circuit open after repeated "
           "failures ({})",
           Config.Name, LastProblem.empty() ? "earlier requests" : LastProblem));
@@ -518,13 +516,13 @@ llvm::Expected<ChatResponse> Client::send(const ChatRequest &R, const HttpReques
     Settle(InputEstimate);  // an error: no usage (a no-op once settled)
     if (!Retriable) {
       Breaker.onSuccess();  // the service answered; the request was wrong
-      return fail(fmt::format("provider `{}` rejected the request: {}", Config.Name,
-                              LastProblem));
+      return ir::makeError(fmt::format("provider `{}` rejected the request: {}",
+                                       Config.Name, LastProblem));
     }
     Breaker.onFailure(Clk.now());
     if (Attempt > Config.MaxRetries)
-      return fail(fmt::format("provider `{}` failed after {} attempts: {}", Config.Name,
-                              Attempt, LastProblem));
+      return ir::makeError(fmt::format("provider `{}` failed after {} attempts: {}",
+                                       Config.Name, Attempt, LastProblem));
     std::chrono::milliseconds Wait = backoff(Attempt, RetryAfter);
     if (!R.Cancel) {
       Clk.sleepFor(Wait);

@@ -5,6 +5,7 @@
 
 #include <tuple>
 
+#include "ir/MakeError.h"
 #include "ir/ModelRegistry.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -12,15 +13,11 @@
 namespace orch::llm {
 
 namespace {
-llvm::Error fail(const std::string &M) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), M);
-}
-
 /// The registry at \p Registry, or an error naming it.
 llvm::Expected<ir::ModelRegistry> readRegistry(const std::string &Registry) {
   llvm::Expected<ir::ModelRegistry> R = ir::readModelRegistry(Registry);
   if (!R)
-    return fail(
+    return ir::makeError(
         fmt::format("model registry `{}`: {}", Registry, llvm::toString(R.takeError())));
   return R;
 }
@@ -53,7 +50,7 @@ llvm::Expected<ModelSettings> modelSettings(const std::string &Model,
   if (!R) return R.takeError();
   const ir::RegistryModel *M = R->model(Model);
   if (!M || !M->IsMap) return S;
-  if (!M->problem().empty()) return fail(R->message(M->problem()));
+  if (!M->problem().empty()) return ir::makeError(R->message(M->problem()));
   S.MaxTokens = static_cast<unsigned>(M->MaxTokens);
   S.Reasoning = M->Reasoning;
   S.InputUsdPerToken = M->InputUsdPerToken;
@@ -72,7 +69,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
     if (!R) return R.takeError();
     ProviderName = providerNameIn(Model, &*R);
     if (const ir::RegistryProvider *Section = R->provider(ProviderName)) {
-      if (!Section->Problem.empty()) return fail(R->message(Section->Problem));
+      if (!Section->Problem.empty()) return ir::makeError(R->message(Section->Problem));
       Api = Section->Api;
       BaseUrl = Section->BaseUrl;
       KeyEnv = Section->ApiKeyEnv;
@@ -82,7 +79,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
       // The key's first name said the opposite of its value (0.5: half
       // price, not half off): refused by name rather than misread.
       if (Section->OldBatchDiscount)
-        return fail(fmt::format(
+        return ir::makeError(fmt::format(
             "model registry `{}`: `providers.{}.batch_discount` is now "
             "`batch_price_share`: the share of the normal price a batched request "
             "costs (0.5 = half price; 0.2 = you pay a fifth)",
@@ -97,7 +94,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
     if (Text->empty()) continue;
     unsigned N = 0;
     if (llvm::StringRef(*Text).getAsInteger(10, N) || N < 1 || N > 86400000)
-      return fail(fmt::format(
+      return ir::makeError(fmt::format(
           "model registry `{}`: `providers.{}.{}` must be an integer from 1 to 86400000",
           Registry, ProviderName, Key));
     *Slot = std::chrono::milliseconds(N);
@@ -105,7 +102,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
   if (!Share.empty()) {
     double D = -1;
     if (!llvm::to_float(Share, D) || !(D >= 0 && D <= 1))
-      return fail(fmt::format(
+      return ir::makeError(fmt::format(
           "model registry `{}`: `providers.{}.batch_price_share` must be a number from "
           "0 to 1 (the share of the normal price a batched request costs: 0.5 = half "
           "price)",
@@ -114,8 +111,8 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
   }
   if (Api.empty()) Api = ProviderName == "anthropic" ? "anthropic" : "openai";
   if (Api != "openai" && Api != "anthropic")
-    return fail(fmt::format("provider `{}`: unknown api `{}` (openai or anthropic)",
-                            ProviderName, Api));
+    return ir::makeError(fmt::format(
+        "provider `{}`: unknown api `{}` (openai or anthropic)", ProviderName, Api));
   P.Kind = Api == "anthropic" ? ApiKind::Anthropic : ApiKind::OpenAI;
   std::string Prefix = P.Kind == ApiKind::Anthropic ? "ANTHROPIC" : "OPENAI";
   P.ApiKeyEnv = !KeyEnv.empty() ? KeyEnv : Prefix + "_API_KEY";
@@ -127,7 +124,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
     P.BaseUrl = P.Kind == ApiKind::Anthropic ? "https://api.anthropic.com"
                                              : "https://api.openai.com/v1";
   else
-    return fail(
+    return ir::makeError(
         fmt::format("provider `{}` of model `{}` has no base URL: add "
                     "`providers.{}.base_url` to the registry or set {}_BASE_URL",
                     ProviderName, Model, ProviderName, Prefix));
@@ -137,7 +134,7 @@ llvm::Expected<ProviderConfig> resolveProvider(const std::string &Model,
                 P.BaseUrl.find("api.anthropic.com") != std::string::npos;
   if (!Key || Key->empty()) {
     if (Hosted)
-      return fail(
+      return ir::makeError(
           fmt::format("model `{}` is served by `{}`, which needs an API key: set {}",
                       Model, P.BaseUrl, P.ApiKeyEnv));
     P.ApiKeyEnv.clear();

@@ -76,7 +76,7 @@ class CurlSender : public HttpSender {
 };
 
 /// What reaches a Streamable HTTP server.
-struct HttpServer {
+struct HttpEndpoint {
   std::string Url;
   /// Request headers, values as written (`${VAR}` read at start).
   std::vector<std::pair<std::string, std::string>> Headers;
@@ -107,7 +107,7 @@ class HttpClientTransport : public ClientTransport {
   /// transport's line limit).
   static constexpr size_t DefaultMaxAnswer = size_t(64) << 20;
 
-  HttpClientTransport(Executor &Exec, HttpServer Srv, HttpSender &Http,
+  HttpClientTransport(Executor &Exec, HttpEndpoint Srv, HttpSender &Http,
                       size_t MaxAnswer = DefaultMaxAnswer)
       : Exec(Exec), Srv(std::move(Srv)), Http(Http), MaxAnswer(MaxAnswer) {}
   ~HttpClientTransport() override { close(); }
@@ -140,7 +140,7 @@ class HttpClientTransport : public ClientTransport {
   void post(const std::string &Line);
 
   Executor &Exec;
-  HttpServer Srv;
+  HttpEndpoint Srv;
   HttpSender &Http;
   size_t MaxAnswer;
   std::vector<llm::Header> Headers;

@@ -5,8 +5,6 @@
 
 namespace orch::runtime::mcp {
 
-using nlohmann::json;
-
 namespace {
 
 constexpr const char *All[] = {"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"};
@@ -23,7 +21,7 @@ bool isSupportedRevision(llvm::StringRef V) {
 }
 
 RpcError unsupportedRevision(const std::string &Requested) {
-  json Supported = json::array();
+  nlohmann::json Supported = nlohmann::json::array();
   for (const char *R : All) Supported.push_back(R);
   return {UnsupportedProtocolVersion,
           fmt::format("unsupported protocol version `{}`; supported: {}", Requested,
@@ -31,7 +29,7 @@ RpcError unsupportedRevision(const std::string &Requested) {
           {{"supported", std::move(Supported)}, {"requested", Requested}}};
 }
 
-std::optional<std::string> metaRevision(const json &Params, RpcError &Err) {
+std::optional<std::string> metaRevision(const nlohmann::json &Params, RpcError &Err) {
   if (!Params.is_object()) return std::string();
   auto Meta = Params.find("_meta");
   if (Meta == Params.end() || !Meta->is_object()) return std::string();

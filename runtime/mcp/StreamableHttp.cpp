@@ -14,8 +14,6 @@
 
 namespace orch::runtime::mcp {
 
-using nlohmann::json;
-
 namespace {
 
 /// Whether \p Host (without a port) is a loopback name.
@@ -36,11 +34,11 @@ bool accepts(std::optional<llvm::StringRef> A, llvm::StringRef Type) {
 }
 
 /// The `_meta.progressToken` of a request, or null.
-bool wantsProgress(const json &Msg) {
-  const json *P = Msg.contains("params") ? &Msg["params"] : nullptr;
+bool wantsProgress(const nlohmann::json &Msg) {
+  const nlohmann::json *P = Msg.contains("params") ? &Msg["params"] : nullptr;
   if (!P || !P->is_object() || !P->contains("_meta") || !(*P)["_meta"].is_object())
     return false;
-  const json &Meta = (*P)["_meta"];
+  const nlohmann::json &Meta = (*P)["_meta"];
   auto T = Meta.find("progressToken");
   return T != Meta.end() && (T->is_string() || T->is_number_integer());
 }
@@ -60,7 +58,7 @@ class CollectSink : public MessageSink {
 struct StreamableHttp::Call : public InputSource {
   ConnId Conn = 0;
   std::string Key;  ///< Session id (or empty) and request id.
-  json Id;
+  nlohmann::json Id;
   bool Sse = false;
   bool Started = false;     ///< The SSE response's head is sent.
   bool Gone = false;        ///< The connection closed.
@@ -131,7 +129,7 @@ std::string StreamableHttp::newSessionId() {
 }
 
 void StreamableHttp::reject(ConnId C, int Status, int Code, const std::string &Msg,
-                            json Data) {
+                            nlohmann::json Data) {
   RpcError E{Code, Msg, std::move(Data)};
   Http->respond(C, Status, {{"Content-Type", "application/json"}},
                 messageText(errorMessage(nullptr, E)));
@@ -191,7 +189,8 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
     return reject(C, 406, InvalidRequest,
                   "Not Acceptable: Accept must admit application/json or "
                   "text/event-stream");
-  json Body = json::parse(Req.Body, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json Body =
+      nlohmann::json::parse(Req.Body, nullptr, /*allow_exceptions=*/false);
   if (Body.is_discarded())
     return reject(C, 400, ParseError, "Parse error: not valid JSON");
 
@@ -204,14 +203,15 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
                   unsupportedRevision(Header->str()).Data);
   RpcError MetaErr;
   std::optional<std::string> Meta =
-      Body.is_object() ? metaRevision(Body.value("params", json()), MetaErr)
+      Body.is_object() ? metaRevision(Body.value("params", nlohmann::json()), MetaErr)
                        : std::optional<std::string>(std::string());
   if (!Meta) {
-    json Id = Body.value("id", json());
-    Http->respond(C, MetaErr.Code == UnsupportedProtocolVersion ? 400 : 200,
-                  {{"Content-Type", "application/json"}},
-                  messageText(errorMessage(
-                      Id.is_string() || Id.is_number_integer() ? Id : json(), MetaErr)));
+    nlohmann::json Id = Body.value("id", nlohmann::json());
+    Http->respond(
+        C, MetaErr.Code == UnsupportedProtocolVersion ? 400 : 200,
+        {{"Content-Type", "application/json"}},
+        messageText(errorMessage(
+            Id.is_string() || Id.is_number_integer() ? Id : nlohmann::json(), MetaErr)));
     return;
   }
   bool Stateless = !Meta->empty();
@@ -239,8 +239,9 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
                                 MH->str(), Method));
     std::optional<llvm::StringRef> NH = Req.header("mcp-name");
     if (NH && Method == "tools/call") {
-      json P = Body.value("params", json::object());
-      json Name = P.is_object() ? P.value("name", json()) : json();
+      nlohmann::json P = Body.value("params", nlohmann::json::object());
+      nlohmann::json Name =
+          P.is_object() ? P.value("name", nlohmann::json()) : nlohmann::json();
       if (!Name.is_string() || *NH != Name.get<std::string>())
         return reject(C, 400, HeaderMismatch,
                       fmt::format("Bad Request: Mcp-Name `{}` does not match the "
@@ -250,8 +251,9 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
   }
   if (Method == "notifications/cancelled") {
     // Stop the named call if it runs; notifications are never answered.
-    json P = Body.value("params", json::object());
-    json Id = P.is_object() ? P.value("requestId", json()) : json();
+    nlohmann::json P = Body.value("params", nlohmann::json::object());
+    nlohmann::json Id =
+        P.is_object() ? P.value("requestId", nlohmann::json()) : nlohmann::json();
     // Only within the session that made the request: a stateless request
     // belongs to no session, and is cancelled by closing its connection.
     std::string Session = Req.header("mcp-session-id").value_or("").str();
@@ -293,7 +295,8 @@ void StreamableHttp::post(ConnId C, const HttpRequest &Req) {
     bool Sse = Body.is_object() && wantsProgress(Body) && Accept &&
                Accept->contains("text/event-stream") && Req.Version == "HTTP/1.1";
     std::string Key = Session + '\n' +
-                      messageText(Body.is_object() ? Body.value("id", json()) : json());
+                      messageText(Body.is_object() ? Body.value("id", nlohmann::json())
+                                                   : nlohmann::json());
     startCall(C, std::move(Key), Revision, Req.Body, Sse, Stateless, {});
     return;
   }
@@ -387,7 +390,7 @@ void StreamableHttp::deliver(ConnId C, const std::string &Line) {
   Call &K = *It->second;
   if (!K.Sse) {
     // Progress cannot travel in a JSON answer; only responses are kept.
-    json V = json::parse(Line, nullptr, false);
+    nlohmann::json V = nlohmann::json::parse(Line, nullptr, false);
     if (V.is_array() || (V.is_object() && V.contains("id"))) K.Answers.push_back(Line);
     return;
   }
@@ -420,7 +423,8 @@ void StreamableHttp::finish(ConnId C, const std::string &LogText) {
   }
 }
 
-void StreamableHttp::cancel(Call &K, const json &Id, const std::string &Reason) {
+void StreamableHttp::cancel(Call &K, const nlohmann::json &Id,
+                            const std::string &Reason) {
   if (K.Cancelling) return;
   K.Cancelling = true;
   K.push(messageText(notificationMessage("notifications/cancelled",
@@ -433,7 +437,8 @@ void StreamableHttp::closed(ConnId C) {
   Call &K = *It->second;
   K.Gone = true;
   // The client went away: its call is of no use to anyone.
-  json Id = json::parse(llvm::StringRef(K.Key).split('\n').second.str(), nullptr, false);
+  nlohmann::json Id = nlohmann::json::parse(
+      llvm::StringRef(K.Key).split('\n').second.str(), nullptr, false);
   cancel(K, Id, "the HTTP connection closed");
 }
 
@@ -445,15 +450,16 @@ void StreamableHttp::inputEnded(ConnId C) {
   // runs on: there a disconnection is not a cancellation, and a
   // half-closed client still reads its answer.
   Call &K = *It->second;
-  json Id = json::parse(llvm::StringRef(K.Key).split('\n').second.str(), nullptr, false);
+  nlohmann::json Id = nlohmann::json::parse(
+      llvm::StringRef(K.Key).split('\n').second.str(), nullptr, false);
   cancel(K, Id, "the client closed its connection");
 }
 
 void StreamableHttp::cancelAll() {
   Draining = true;
   for (auto &[C, K] : Calls) {
-    json Id =
-        json::parse(llvm::StringRef(K->Key).split('\n').second.str(), nullptr, false);
+    nlohmann::json Id = nlohmann::json::parse(
+        llvm::StringRef(K->Key).split('\n').second.str(), nullptr, false);
     cancel(*K, Id, "the server is shutting down");
   }
 }

@@ -21,7 +21,6 @@
 namespace orch {
 namespace {
 
-using nlohmann::json;
 namespace lg = backends::langgraph;
 
 std::string moduleText(llvm::StringRef Name) {
@@ -70,13 +69,15 @@ TEST(LangGraph, RuntimeTestsAreTheModulesRows) {
 }
 
 TEST(LangGraph, ConstantsKeepPythonTypes) {
-  EXPECT_EQ(lg::jsConst(json(3)), "3n");
-  EXPECT_EQ(lg::jsConst(json(-9223372036854775807LL - 1)), "-9223372036854775808n");
-  EXPECT_EQ(lg::jsConst(json(2.5)), "2.5");
-  EXPECT_EQ(lg::jsConst(json(-0.0)), "-0");
-  EXPECT_EQ(lg::jsConst(json(std::nan(""))), "NaN");
-  EXPECT_EQ(lg::jsConst(json("é\"</script>\u2028")), R"("\u00e9\"</script>\u2028")");
-  EXPECT_EQ(lg::jsConst(json::parse(R"({"b": [true, null], "a": 1.0})")),
+  EXPECT_EQ(lg::jsConst(nlohmann::json(3)), "3n");
+  EXPECT_EQ(lg::jsConst(nlohmann::json(-9223372036854775807LL - 1)),
+            "-9223372036854775808n");
+  EXPECT_EQ(lg::jsConst(nlohmann::json(2.5)), "2.5");
+  EXPECT_EQ(lg::jsConst(nlohmann::json(-0.0)), "-0");
+  EXPECT_EQ(lg::jsConst(nlohmann::json(std::nan(""))), "NaN");
+  EXPECT_EQ(lg::jsConst(nlohmann::json("é\"</script>\u2028")),
+            R"("\u00e9\"</script>\u2028")");
+  EXPECT_EQ(lg::jsConst(nlohmann::json::parse(R"({"b": [true, null], "a": 1.0})")),
             R"(R.map([["a", 1], ["b", [true, null]]]))");
 }
 
@@ -129,16 +130,16 @@ TEST(LangGraph, ModelRegistryEmbedded) {
   std::string Errors;
   ASSERT_TRUE(exportYaml(Model, Out, Errors, false, Path)) << Errors;
   std::string Graph = fileText(Out, "graph.mjs");
-  json Entries = json::parse(lg::registryEntries(Path).dump());
-  EXPECT_EQ(
-      Entries["models"]["m"],
-      json::parse(R"({"provider": "house", "max_tokens": 321, "reasoning": true})"));
+  nlohmann::json Entries = nlohmann::json::parse(lg::registryEntries(Path).dump());
+  EXPECT_EQ(Entries["models"]["m"],
+            nlohmann::json::parse(
+                R"({"provider": "house", "max_tokens": 321, "reasoning": true})"));
   EXPECT_EQ(Entries["models"]["bad"]["error"],
             "model registry `" + Path +
                 "`: `models.bad.max_tokens` must be an integer from 1 "
                 "to 1000000");
   EXPECT_EQ(Entries["providers"]["house"],
-            json::parse(R"({"api": "anthropic", "api_key_env": "HOUSE_KEY"})"));
+            nlohmann::json::parse(R"({"api": "anthropic", "api_key_env": "HOUSE_KEY"})"));
   EXPECT_EQ(Entries["providers"]["broken"]["error"],
             "model registry `" + Path + "`: `providers.broken` must be a mapping");
   EXPECT_NE(Graph.find("registry: JSON.parse("), std::string::npos);
@@ -167,7 +168,8 @@ TEST(LangGraph, ModelRegistryEmbedded) {
       << Errors;
   EXPECT_EQ(Errors.find("secret"), std::string::npos) << Errors;
   // An unreadable registry: every model step fails with orchrt's message.
-  json Missing = json::parse(lg::registryEntries(Path + ".missing").dump());
+  nlohmann::json Missing =
+      nlohmann::json::parse(lg::registryEntries(Path + ".missing").dump());
   EXPECT_NE(
       Missing["error"].get<std::string>().find("model registry `" + Path + ".missing`"),
       std::string::npos);

@@ -68,7 +68,7 @@ class McpClientHttpTest : public ::testing::Test {
   McpClientHttpTest()
       : C("web",
           std::make_unique<HttpClientTransport>(
-              Exec, HttpServer{"http://127.0.0.1:9/mcp", {{"X-Key", "k"}}}, Http)) {}
+              Exec, HttpEndpoint{"http://127.0.0.1:9/mcp", {{"X-Key", "k"}}}, Http)) {}
 
   /// Answers request \p I and runs the loop.
   void answer(size_t I, llvm::Expected<llm::HttpResponse> R) {
@@ -164,7 +164,7 @@ TEST_F(McpClientHttpTest, TransportErrorAndHttpErrors) {
   // A new client (as McpSteps makes after a loss): an expired session.
   FakeSender H2;
   Client C2("web", std::make_unique<HttpClientTransport>(
-                       Exec, HttpServer{"http://127.0.0.1:9/mcp", {}}, H2));
+                       Exec, HttpEndpoint{"http://127.0.0.1:9/mcp", {}}, H2));
   std::vector<CallOutcome> Got;
   C2.callTool("echo", json::object(), [&](CallOutcome O) { Got.push_back(O); });
   llm::HttpResponse Init =
@@ -208,8 +208,8 @@ TEST_F(McpClientHttpTest, HeadersFromTheEnvironment) {
   Client Ok(
       "web",
       std::make_unique<HttpClientTransport>(
-          Exec, HttpServer{"http://h/mcp", {{"Authorization", "${ORCH_TEST_MCP_AUTH}"}}},
-          H));
+          Exec,
+          HttpEndpoint{"http://h/mcp", {{"Authorization", "${ORCH_TEST_MCP_AUTH}"}}}, H));
   Ok.callTool("echo", json::object(), [](CallOutcome) {});
   ASSERT_EQ(H.Reqs.size(), 1u);
   EXPECT_EQ(H.Reqs[0].header("authorization"), "Bearer t0k");
@@ -217,7 +217,7 @@ TEST_F(McpClientHttpTest, HeadersFromTheEnvironment) {
   Client Bad(
       "web",
       std::make_unique<HttpClientTransport>(
-          Exec, HttpServer{"http://h/mcp", {{"X-T", "${ORCH_TEST_MCP_UNSET}"}}}, H));
+          Exec, HttpEndpoint{"http://h/mcp", {{"X-T", "${ORCH_TEST_MCP_UNSET}"}}}, H));
   std::optional<CallOutcome> Got;
   Bad.callTool("echo", json::object(), [&](CallOutcome O) { Got = O; });
   ASSERT_TRUE(Got);
@@ -270,7 +270,7 @@ TEST_F(McpClientHttpTest, EndlessSmallEventsAreBounded) {
   // it count, and past the limit the transfer ends and the call fails.
   FakeSender H;
   Client Small("web", std::make_unique<HttpClientTransport>(
-                          Exec, HttpServer{"http://h/mcp", {}}, H, 4096));
+                          Exec, HttpEndpoint{"http://h/mcp", {}}, H, 4096));
   std::vector<CallOutcome> Got;
   Small.callTool("echo", json::object(), [&](CallOutcome O) { Got.push_back(O); });
   ASSERT_EQ(H.Reqs.size(), 1u);
@@ -315,7 +315,7 @@ TEST_F(McpClientHttpTest, AnswerOverTheLimitEndsTheConnection) {
   // Streamed: the piece that crosses the limit stops the transfer.
   FakeSender H;
   Client Small("web", std::make_unique<HttpClientTransport>(
-                          Exec, HttpServer{"http://h/mcp", {}}, H, 1024));
+                          Exec, HttpEndpoint{"http://h/mcp", {}}, H, 1024));
   std::vector<CallOutcome> Got;
   Small.callTool("echo", json::object(), [&](CallOutcome O) { Got.push_back(O); });
   ASSERT_EQ(H.Reqs.size(), 1u);
@@ -333,7 +333,7 @@ TEST_F(McpClientHttpTest, AnswerOverTheLimitEndsTheConnection) {
   // Whole, from a sender that does not stream: the same.
   FakeSender H2;
   Client Whole("web", std::make_unique<HttpClientTransport>(
-                          Exec, HttpServer{"http://h/mcp", {}}, H2, 1024));
+                          Exec, HttpEndpoint{"http://h/mcp", {}}, H2, 1024));
   Got.clear();
   Whole.callTool("echo", json::object(), [&](CallOutcome O) { Got.push_back(O); });
   H2.Reqs[0].D(sseAnswer("data: " + std::string(2000, 'x') + "\n\n"));

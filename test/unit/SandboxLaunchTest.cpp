@@ -10,7 +10,6 @@
 
 using namespace orch::runtime;
 using namespace orch::runtime::sandbox;
-using nlohmann::json;
 
 namespace {
 
@@ -178,32 +177,39 @@ TEST(SandboxLaunch, UnsandboxedNonRootMayKeepSetuidTools) {
 // Review finding 8: config.yaml's limits are ceilings; a step tightens.
 TEST(SandboxPolicy, StepLimitsOnlyTighten) {
   Policy Run;
-  ASSERT_FALSE(static_cast<bool>(
-      applyLimitsJson(json{{"memory", "256MB"}, {"cpu", 0.5}, {"processes", 32}}, Run)));
-  auto Step = [&](json J) {
+  ASSERT_FALSE(static_cast<bool>(applyLimitsJson(
+      nlohmann::json{{"memory", "256MB"}, {"cpu", 0.5}, {"processes", 32}}, Run)));
+  auto Step = [&](nlohmann::json J) {
     Policy P = Run;
     llvm::Error E = applyStepLimitsJson(J, P);
     return E ? llvm::toString(std::move(E)) : std::string("ok");
   };
-  EXPECT_EQ(Step(json{{"memory", "128MB"}, {"cpu", 0.25}, {"network", "none"}}), "ok");
+  EXPECT_EQ(Step(nlohmann::json{{"memory", "128MB"}, {"cpu", 0.25}, {"network", "none"}}),
+            "ok");
+  EXPECT_NE(Step(nlohmann::json{{"memory", "1GB"}})
+                .find("`memory: 1GB` is above the ceiling 256MB"),
+            std::string::npos);
+  EXPECT_NE(Step(nlohmann::json{{"cpu", 2}}).find("`cpu: 2` is above the ceiling 0.5"),
+            std::string::npos);
+  EXPECT_NE(Step(nlohmann::json{{"processes", 33}}).find("ceiling 32"),
+            std::string::npos);
+  EXPECT_NE(Step(nlohmann::json{{"cpu_time", 601}}).find("ceiling 600"),
+            std::string::npos);
   EXPECT_NE(
-      Step(json{{"memory", "1GB"}}).find("`memory: 1GB` is above the ceiling 256MB"),
+      Step(nlohmann::json{{"network", "host"}}).find("`network: host` is not allowed"),
       std::string::npos);
-  EXPECT_NE(Step(json{{"cpu", 2}}).find("`cpu: 2` is above the ceiling 0.5"),
-            std::string::npos);
-  EXPECT_NE(Step(json{{"processes", 33}}).find("ceiling 32"), std::string::npos);
-  EXPECT_NE(Step(json{{"cpu_time", 601}}).find("ceiling 600"), std::string::npos);
-  EXPECT_NE(Step(json{{"network", "host"}}).find("`network: host` is not allowed"),
-            std::string::npos);
   Policy P = Run;
-  ASSERT_FALSE(static_cast<bool>(applyStepLimitsJson(json{{"memory", "64MB"}}, P)));
+  ASSERT_FALSE(
+      static_cast<bool>(applyStepLimitsJson(nlohmann::json{{"memory", "64MB"}}, P)));
   EXPECT_EQ(P.Lim.MemoryBytes, 64u << 20);
   EXPECT_EQ(P.Lim.Processes, 32u);  // the rest stays the run's
   // Where config.yaml gives the host's network, a step may keep or drop it.
   Policy Host;
-  ASSERT_FALSE(static_cast<bool>(applyLimitsJson(json{{"network", "host"}}, Host)));
+  ASSERT_FALSE(
+      static_cast<bool>(applyLimitsJson(nlohmann::json{{"network", "host"}}, Host)));
   EXPECT_TRUE(Host.Network);
-  ASSERT_FALSE(static_cast<bool>(applyStepLimitsJson(json{{"network", "none"}}, Host)));
+  ASSERT_FALSE(
+      static_cast<bool>(applyStepLimitsJson(nlohmann::json{{"network", "none"}}, Host)));
   EXPECT_FALSE(Host.Network);
 }
 
@@ -222,13 +228,13 @@ TEST(SandboxPolicy, Sizes) {
 
 TEST(SandboxPolicy, SeedForms) {
   Policy P;
-  ASSERT_FALSE(static_cast<bool>(applyLimitsJson(json{{"memory", "1GB"},
-                                                      {"disk", "100MB"},
-                                                      {"cpu_time", 30},
-                                                      {"cpu", 0.5},
-                                                      {"network", "none"},
-                                                      {"processes", 64},
-                                                      {"open_files", 128}},
+  ASSERT_FALSE(static_cast<bool>(applyLimitsJson(nlohmann::json{{"memory", "1GB"},
+                                                                {"disk", "100MB"},
+                                                                {"cpu_time", 30},
+                                                                {"cpu", 0.5},
+                                                                {"network", "none"},
+                                                                {"processes", 64},
+                                                                {"open_files", 128}},
                                                  P)));
   EXPECT_EQ(P.Lim.MemoryBytes, 1ull << 30);
   EXPECT_EQ(P.Lim.FileSizeBytes, 100ull << 20);
@@ -237,21 +243,24 @@ TEST(SandboxPolicy, SeedForms) {
   EXPECT_EQ(P.Lim.Processes, 64u);
   EXPECT_EQ(P.Lim.OpenFiles, 128u);
   EXPECT_FALSE(P.Network);
-  auto Err = [](json J) {
+  auto Err = [](nlohmann::json J) {
     Policy Q;
     llvm::Error E = applyLimitsJson(J, Q);
     return E ? llvm::toString(std::move(E)) : std::string();
   };
-  EXPECT_NE(Err(json{{"cpu", "lots"}}).find("number of CPUs"), std::string::npos);
-  EXPECT_NE(Err(json{{"cpu_time", 0.5}}).find("positive whole number"),
+  EXPECT_NE(Err(nlohmann::json{{"cpu", "lots"}}).find("number of CPUs"),
             std::string::npos);
-  EXPECT_NE(Err(json{{"gpu", 1}}).find("unknown resource limit `gpu`"),
+  EXPECT_NE(Err(nlohmann::json{{"cpu_time", 0.5}}).find("positive whole number"),
             std::string::npos);
-  EXPECT_NE(Err(json{{"network", "bridge"}}).find("`none` or `host`"), std::string::npos);
-  EXPECT_NE(Err(json{{"memory", true}}).find("`memory`"), std::string::npos);
+  EXPECT_NE(Err(nlohmann::json{{"gpu", 1}}).find("unknown resource limit `gpu`"),
+            std::string::npos);
+  EXPECT_NE(Err(nlohmann::json{{"network", "bridge"}}).find("`none` or `host`"),
+            std::string::npos);
+  EXPECT_NE(Err(nlohmann::json{{"memory", true}}).find("`memory`"), std::string::npos);
   // Review (minor): 1e30 was cast to uint64_t (undefined behaviour).
-  EXPECT_NE(Err(json{{"processes", 1e30}}).find("at most 10^15"), std::string::npos);
-  EXPECT_NE(Err(json{{"open_files", -3}}).find("positive whole number"),
+  EXPECT_NE(Err(nlohmann::json{{"processes", 1e30}}).find("at most 10^15"),
+            std::string::npos);
+  EXPECT_NE(Err(nlohmann::json{{"open_files", -3}}).find("positive whole number"),
             std::string::npos);
 }
 
@@ -278,7 +287,8 @@ class RecordingSpawner : public Spawner {
   std::vector<Launch> Seen;
 };
 
-ActionResult startWith(RecordingSpawner &S, json Params, bool Sandboxed = true) {
+ActionResult startWith(RecordingSpawner &S, nlohmann::json Params,
+                       bool Sandboxed = true) {
   EventLoop Loop;
   HostLayout H = fakeHost();
   ProcessConfig C;
@@ -293,7 +303,8 @@ ActionResult startWith(RecordingSpawner &S, json Params, bool Sandboxed = true) 
 
 TEST(SandboxShell, ArgvRunsWithoutAShell) {
   RecordingSpawner S;
-  ActionResult R = startWith(S, json{{"argv", {"printf", "%s", "$(id); rm -rf /"}}});
+  ActionResult R =
+      startWith(S, nlohmann::json{{"argv", {"printf", "%s", "$(id); rm -rf /"}}});
   ASSERT_EQ(S.Seen.size(), 1u);
   EXPECT_TRUE(hasSeq(S.Seen[0].Argv, {"--", "printf", "%s", "$(id); rm -rf /"}));
   EXPECT_FALSE(llvm::is_contained(S.Seen[0].Argv, "/bin/sh"));
@@ -302,10 +313,10 @@ TEST(SandboxShell, ArgvRunsWithoutAShell) {
 
 TEST(SandboxShell, StepLimitsAndRunDir) {
   RecordingSpawner S;
-  startWith(S, json{{"command", "true"},
-                    {"run_dir", "write"},
-                    {"limits", {{"memory", "64MB"}, {"processes", 8}}},
-                    {"env", {{"N", 1}}}});
+  startWith(S, nlohmann::json{{"command", "true"},
+                              {"run_dir", "write"},
+                              {"limits", {{"memory", "64MB"}, {"processes", 8}}},
+                              {"env", {{"N", 1}}}});
   ASSERT_EQ(S.Seen.size(), 1u);
   const Launch &L = S.Seen[0];
   EXPECT_TRUE(llvm::is_contained(L.Rlimits, Rlimit{RLIMIT_AS, 67108864}));
@@ -316,10 +327,11 @@ TEST(SandboxShell, StepLimitsAndRunDir) {
 
 TEST(SandboxShell, BadParametersFailWithoutRetry) {
   RecordingSpawner S;
-  for (json P :
-       {json{{"command", "true"}, {"run_dir", "everything"}},
-        json{{"command", "true"}, {"limits", {{"cpu_time", 0.25}}}},
-        json{{"argv", json::array()}}, json{{"argv", {{{"a", 1}}}}}, json::object()}) {
+  for (nlohmann::json P :
+       {nlohmann::json{{"command", "true"}, {"run_dir", "everything"}},
+        nlohmann::json{{"command", "true"}, {"limits", {{"cpu_time", 0.25}}}},
+        nlohmann::json{{"argv", nlohmann::json::array()}},
+        nlohmann::json{{"argv", {{{"a", 1}}}}}, nlohmann::json::object()}) {
     ActionResult R = startWith(S, P);
     EXPECT_FALSE(R.Ok) << P.dump();
     EXPECT_FALSE(R.Retryable) << P.dump();
