@@ -25,7 +25,7 @@ using namespace orch::observe;
 
 namespace {
 
-std::string readAll(const std::string &Path) {
+std::string readLog(const std::string &Path) {
   std::ifstream In(Path);
   std::stringstream Text;
   Text << In.rdbuf();
@@ -39,7 +39,7 @@ std::string readAll(const std::string &Path) {
 std::string waitForText(const std::string &Path, const std::string &Needle) {
   std::string Text;
   for (int I = 0; I < 12000; ++I) {
-    Text = readAll(Path);
+    Text = readLog(Path);
     if (Text.find(Needle) != std::string::npos && Text.back() == '\n') break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -72,7 +72,7 @@ TEST(EventLogSecrets, EscapedValuesAreScrubbed) {
     (*Log)->emit(std::move(E));
     EXPECT_EQ((*Log)->error(), "");
   }
-  std::string Text = readAll(Path);
+  std::string Text = readLog(Path);
   llvm::sys::fs::remove(Path);
   for (const std::string &S : Secrets)
     EXPECT_EQ(
@@ -145,7 +145,7 @@ TEST(EventLogSecrets, RedactedValuesAreScrubbedFromLaterEvents) {
     EXPECT_NE(Mid.find("attempt_end"), std::string::npos);
     EXPECT_EQ(Mid.back(), '\n');
   }
-  std::string Text = readAll(Path);
+  std::string Text = readLog(Path);
   llvm::sys::fs::remove(Path);
   EXPECT_EQ(Text.find("ghp_EchoedToken42"), std::string::npos) << Text;
   EXPECT_NE(Text.find("token is [redacted]"), std::string::npos) << Text;
@@ -177,7 +177,7 @@ TEST(EventLogSecrets, InputHashDoesNotRevealARedactedSecret) {
     EXPECT_EQ((*Log)->error(), "");
   }
   std::vector<json> Lines;
-  std::istringstream In(readAll(Path));
+  std::istringstream In(readLog(Path));
   llvm::sys::fs::remove(Path);
   for (std::string Line; std::getline(In, Line);) Lines.push_back(json::parse(Line));
   ASSERT_EQ(Lines.size(), 3u);
@@ -213,7 +213,7 @@ TEST(EventLogFile, PrivateLockedAndNoSymlink) {
     EXPECT_NE(llvm::toString(Second.takeError()).find("another run"), std::string::npos);
     (*Log)->emit(json{{"event", "run_end"}});
   }
-  EXPECT_NE(readAll(Path).find("run_start"), std::string::npos);
+  EXPECT_NE(readLog(Path).find("run_start"), std::string::npos);
   std::string Link = Path + ".link";
   ASSERT_EQ(::symlink(Path.c_str(), Link.c_str()), 0);
   auto ViaLink = EventLog::open(Link, {});

@@ -27,7 +27,7 @@ using namespace orch::runtime;
 
 namespace {
 
-int usage(const Twine &Msg) {
+int mcpUsage(const Twine &Msg) {
   printDiag("orchrt mcp", DiagKind::BadArgument, Msg.str());
   return ExitUsage;
 }
@@ -48,7 +48,8 @@ int serveHttp(std::vector<std::shared_ptr<mcp::Tool>> Tools, const HttpFlags &F)
   unsigned Port = 0;
   if (Colon == llvm::StringRef::npos || L.substr(Colon + 1).getAsInteger(10, Port) ||
       Port > 65535)
-    return usage("--http needs HOST:PORT, such as 127.0.0.1:8080 (port 0: any free one)");
+    return mcpUsage(
+        "--http needs HOST:PORT, such as 127.0.0.1:8080 (port 0: any free one)");
   std::string Host = L.substr(0, Colon).trim("[]").str();
   int SigFd = blockSignals();
   raiseFdLimit();
@@ -59,7 +60,7 @@ int serveHttp(std::vector<std::shared_ptr<mcp::Tool>> Tools, const HttpFlags &F)
   mcp::HttpServer Http(Loop, App, F.Server, errs());
   App.attach(Http);
   if (Error E = Http.listen(Host, Port, F.AllowRemote))
-    return usage(toString(std::move(E)));
+    return mcpUsage(toString(std::move(E)));
   std::string Shown = Host.find(':') != std::string::npos ? "[" + Host + "]" : Host;
   // One write: a reader must never see the address without its port.
   errs() << fmt::format("orchrt mcp: serving on http://{}:{}/mcp\n", Shown, Http.port());
@@ -146,9 +147,9 @@ int runMcpCommand(int Argc, char **Argv) {
           "logs on stderr) or Streamable HTTP (--http)\n",
           &errs()))
     return ExitUsage;
-  if (Jobs.getNumOccurrences() && Jobs == 0) return usage("-j must be at least 1");
+  if (Jobs.getNumOccurrences() && Jobs == 0) return mcpUsage("-j must be at least 1");
   if (!sys::fs::is_directory(RunDir))
-    return usage("--run-dir `" + RunDir + "` is not a directory");
+    return mcpUsage("--run-dir `" + RunDir + "` is not a directory");
 
   mcp::PlanRunSettings S;
   S.Jobs = Jobs;
@@ -160,15 +161,15 @@ int runMcpCommand(int Argc, char **Argv) {
   if (!Http.getNumOccurrences() &&
       (AllowRemote || AllowOrigin.getNumOccurrences() || MaxBody.getNumOccurrences() ||
        RequestTimeout.getNumOccurrences()))
-    return usage(
+    return mcpUsage(
         "--allow-remote, --allow-origin, --max-body and --request-timeout-ms "
         "need --http");
-  if (RequestTimeout == 0) return usage("--request-timeout-ms must be at least 1");
+  if (RequestTimeout == 0) return mcpUsage("--request-timeout-ms must be at least 1");
   // --metrics: served from a thread of its own until the server exits.
   std::unique_ptr<McpMetrics> Meters;
   if (Metrics.getNumOccurrences()) {
     auto M = McpMetrics::start(Metrics, S.ModelsFile);
-    if (!M) return usage(toString(M.takeError()));
+    if (!M) return mcpUsage(toString(M.takeError()));
     Meters = std::move(*M);
     S.Watch = [&Meters](const LoadedPlan &Plan, RunObserver *Next) {
       return Meters->watch(Plan, Next);
@@ -181,7 +182,7 @@ int runMcpCommand(int Argc, char **Argv) {
   for (const std::string &Path : Plans) {
     auto Buf = MemoryBuffer::getFile(Path, /*IsText=*/false,
                                      /*RequiresNullTerminator=*/false);
-    if (!Buf) return usage("cannot read `" + Path + "`: " + Buf.getError().message());
+    if (!Buf) return mcpUsage("cannot read `" + Path + "`: " + Buf.getError().message());
     Expected<LoadedPlan> Plan = readPlan((*Buf)->getBuffer().str());
     if (!Plan) {
       printDiag("orchrt mcp", DiagKind::BadPlan, Path, toString(Plan.takeError()));
@@ -193,14 +194,14 @@ int runMcpCommand(int Argc, char **Argv) {
     PO.RequireSandbox = RequireSandbox;
     PO.DefaultRunDir = RunDir.getNumOccurrences() == 0;
     Expected<ProcessConfig> Process = processConfig(Plan->plan(), PO, errs());
-    if (!Process) return usage(Path + ": " + toString(Process.takeError()));
+    if (!Process) return mcpUsage(Path + ": " + toString(Process.takeError()));
     mcp::PlanRunSettings PS = S;
     PS.Process = std::move(*Process);
     auto T = std::make_unique<mcp::PlanTool>(std::move(*Plan), std::move(PS));
     std::string Name = T->definition().at("name").get<std::string>();
     if (!Names.insert(Name).second)
-      return usage(Path + ": a second tool named `" + Name +
-                   "`: each plan's pipeline needs its own name");
+      return mcpUsage(Path + ": a second tool named `" + Name +
+                      "`: each plan's pipeline needs its own name");
     Tools.push_back(std::move(T));
   }
   if (Http.getNumOccurrences()) {

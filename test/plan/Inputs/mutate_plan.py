@@ -1,5 +1,5 @@
-"""Flips every byte of a plan (one at a time) and truncates it at many
-lengths; `orchc dump` (or `orchrt`, when TOOL is orchrt) must exit 2 with
+"""Flips bytes of a plan one at a time (every byte of the first 256, a
+spread of 800 of the rest) and truncates it at many lengths; `orchc dump` (or `orchrt`, when TOOL is orchrt) must exit 2 with
 an error each time.
 Usage: mutate_plan.py TOOL PLAN WORKDIR"""
 import os
