@@ -176,9 +176,9 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
     for (llvm::StringRef N : Names) Out += (Out.empty() ? "`" : ", `") + N.str() + "`";
     return Out;
   };
-  if (const ir::ToolRow *R = ir::findToolRow(Tool->Str, Action);
-      (!R || R->Target.empty()) && declaresMcpServer(Tool->Str)) {
-    // The step calls the pipeline's MCP server, whose tool `action:` names.
+  if (declaresMcpServer(Tool->Str)) {
+    // The step calls the pipeline's MCP server, whose tool `action:` names:
+    // a declared server wins over the table's row for a tool of that name.
     if (Action.empty())
       Diags.report(DiagKind::MissingKey, M->loc(), 1, "action",
                    "step " + quoted(S.Id.Str) + ", which calls MCP server " +

@@ -103,6 +103,17 @@ constexpr ActionParam McpParams[] = {
 constexpr ActionField McpFields[] = {
     {"output", Type::String, "the result's text content, one block a line"},
     {"structured", Type::Any, "the result's structuredContent, or null"}};
+constexpr ActionParam SearchParams[] = {
+    {"query", Type::String, true, "what to search for"},
+    {"max_results", Type::Int, false, "at most this many results (1 to 100, default 10)"},
+    {"backend", Type::String, false,
+     "searxng, brave or google (default: the first one configured)"}};
+constexpr ActionField SearchFields[] = {
+    {"results", Type::List, "per result: title, url, snippet and rank (1 first)"},
+    {"total_results", Type::Int, "the number of results"},
+    {"query", Type::String, "the query sent"},
+    {"backend", Type::String, "the search service that answered"},
+    {"output", Type::String, "the results as JSON text"}};
 constexpr ActionField LoopFields[] = {
     {"results", Type::List, "per item: body step id -> its result, in item order"},
     {"count", Type::Int, "the number of items"},
@@ -148,6 +159,8 @@ constexpr ActionInfo Table[] = {
     {"sleep", "waits", SleepParams, SleepFields},
     {"transform", "applies a pure string or JSON operation", TransformParams,
      TransformFields, false, true},
+    {"web.search", "asks a web search service (docs/actions.md)", SearchParams,
+     SearchFields},
     {"while",
      "runs its nested `steps` while (or until) a condition holds, at most "
      "`max_iterations` times (docs/control-flow.md)",
@@ -189,6 +202,11 @@ llvm::ArrayRef<llvm::StringRef> httpMethods() {
   static constexpr llvm::StringRef Methods[] = {"GET",   "POST",   "PUT",
                                                 "PATCH", "DELETE", "HEAD"};
   return Methods;
+}
+
+llvm::ArrayRef<llvm::StringRef> searchBackends() {
+  static constexpr llvm::StringRef Names[] = {"searxng", "brave", "google"};
+  return Names;
 }
 
 std::string httpTextProblem(HttpPart Part, llvm::StringRef Text) {

@@ -70,6 +70,13 @@ bool isModelAction(llvm::StringRef Name);
 /// The methods `http.request` sends, in upper case.
 llvm::ArrayRef<llvm::StringRef> httpMethods();
 
+/// The search services `web.search` asks, in the order a step without
+/// `backend:` tries them (the first one configured answers).
+llvm::ArrayRef<llvm::StringRef> searchBackends();
+
+/// The most results a `web.search` step may ask for.
+constexpr int64_t MaxSearchResults = 100;
+
 /// What a piece of text is in an HTTP request.
 enum class HttpPart : uint8_t { Url, HeaderName, HeaderValue };
 

@@ -1247,7 +1247,7 @@ bool truthy(const json &V) {
 }
 
 bool isRunVariable(llvm::StringRef Name) {
-  return Name == "execution" || Name == "output_path";
+  return Name == "execution" || Name == "output_path" || Name == "timestamp";
 }
 
 llvm::ArrayRef<llvm::StringLiteral> executionFields() {

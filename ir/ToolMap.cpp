@@ -18,9 +18,12 @@ constexpr llvm::StringRef CaptureOutput[] = {"capture_output"};
 constexpr NameMapping GenerateParams[] = {{"max_completion_tokens", "max_tokens"}};
 
 constexpr llvm::StringLiteral Search =
-    "a search needs a search service: call its HTTP API with `action: http.request`, "
-    "or declare an MCP server that searches (a `tool:` named in `mcp_servers:` calls "
-    "that server)";
+    "`action: web.search` asks the search service orchrt is configured with "
+    "(SearXNG, Brave or Google; docs/actions.md §11): `results` hold title, url, "
+    "snippet and rank, as ContextLab's";
+constexpr llvm::StringLiteral Verify =
+    "ContextLab's URL check is not built in: `action: http.request` with "
+    "`method: HEAD` and `fail_on_status: false` answers the status";
 constexpr llvm::StringLiteral NotLocal =
     "only `read` and `write` of the run directory are built in; use `action: shell` "
     "with `run_dir: write`";
@@ -80,7 +83,9 @@ constexpr ToolRow Rows[] = {
     {"filesystem", "list", "", {}, {}, false, NotLocal},
     {"filesystem", "move", "", {}, {}, false, NotLocal},
     {"headless-browser", "scrape", "", {}, {}, false, Scrape},
-    {"headless-browser", "*", "", {}, {}, false, Search},
+    {"headless-browser", "scrape_js", "", {}, {}, false, Scrape},
+    {"headless-browser", "search", "web.search", {}, {}, false, Search},
+    {"headless-browser", "verify", "", {}, {}, false, Verify},
     {"http-client",
      "get",
      "http.request",
@@ -114,7 +119,7 @@ constexpr ToolRow Rows[] = {
      "schema checks are not a built-in action: a model step's answer is checked "
      "against the schema of the fields later steps read; check other data with "
      "`python`"},
-    {"web-search", "*", "", {}, {}, false, Search},
+    {"web-search", "*", "web.search", {}, {}, false, Search},
     // Tool-less actions of ContextLab's model tools.
     {"", "analyze", "analyze", {}, {}, true, "an LLM task"},
     {"", "analyze_text", "analyze_text", {}, {}, true, "an LLM task"},
@@ -139,12 +144,12 @@ constexpr ToolRow Rows[] = {
     {"", "generate_structured", "", {}, {}, false, Structured},
     {"", "loop_complete", "", {}, {}, false, ControlFlow},
     {"", "process", "", {}, {}, false, Process},
-    {"", "scrape_page", "", {}, {}, false, Search},
-    {"", "search_web", "", {}, {}, false, Search},
+    {"", "scrape_page", "", {}, {}, false, Scrape},
+    {"", "search_web", "web.search", {}, {}, false, Search},
     {"", "validate", "", {}, {}, false, Validate},
     {"", "validate_report", "", {}, {}, false, Report},
-    {"", "verify_url", "", {}, {}, false, Search},
-    {"", "web_search", "", {}, {}, false, Search},
+    {"", "verify_url", "", {}, {}, false, Verify},
+    {"", "web_search", "web.search", {}, {}, false, Search},
 };
 
 // ContextLab's prose families, matched after the names above.

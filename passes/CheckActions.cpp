@@ -189,6 +189,18 @@ class CheckActionsPass : public Pass {
             (S->scalar().I < 0 || S->scalar().I > MaxSleepMs))
           D->report(DiagKind::ActionParamRange, V->loc(), V->length(), "ms", "sleep",
                     fmt::format("between 0 and {}", MaxSleepMs), S->scalar().I);
+    if (A.Name == "web.search" && Prm.Name == "max_results")
+      if (auto *S = llvm::dyn_cast<ScalarValue>(V))
+        if (S->scalar().Ty == Type::Int &&
+            (S->scalar().I < 1 || S->scalar().I > MaxSearchResults))
+          D->report(DiagKind::ActionParamRange, V->loc(), V->length(), "max_results",
+                    "web.search", fmt::format("between 1 and {}", MaxSearchResults),
+                    S->scalar().I);
+    if (A.Name == "web.search" && Prm.Name == "backend")
+      if (std::optional<std::string> B = enumText(V))
+        if (!llvm::is_contained(searchBackends(), llvm::StringRef(*B)))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "search backend", *B,
+                    llvm::join(searchBackends(), ", "), didYouMean(*B, searchBackends()));
     if (A.Name == "transform" && Prm.Name == "op")
       if (std::optional<std::string> Op = enumText(V)) {
         std::vector<llvm::StringRef> Ops;

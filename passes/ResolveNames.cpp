@@ -356,7 +356,8 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
     return;
   }
   if (isRunVariable(Name) && !P->findInput(Name) && !P->findStep(Name)) {
-    // `execution.timestamp`, `output_path`: given by the runtime, per run.
+    // `execution.timestamp`, `output_path`, `timestamp`: given by the
+    // runtime, per run.
     if (Name == "execution" && !Links.empty()) {
       std::optional<llvm::StringRef> F = linkKey(Links[0]);
       if (!F || !llvm::is_contained(executionFields(), *F)) {

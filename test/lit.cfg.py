@@ -53,6 +53,7 @@ config.substitutions.append(("%python", config.python_executable))
 if os.geteuid() == 0 and shutil.which("setpriv"):
     config.available_features.add("root")
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+config.substitutions.append(("%with_search", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "with_search_server.py")))
 config.substitutions.append(("%with_llm", config.python_executable + " " + os.path.join(config.test_source_root, "fixtures", "with_llm_server.py")))
 if config.orch_fuzz_dir and os.path.isdir(config.orch_fuzz_dir):
     config.available_features.add("fuzzer")

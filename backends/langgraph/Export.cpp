@@ -148,9 +148,14 @@ class Checker {
           DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
           fmt::format("the `{}` action (a sandboxed interpreter)", S.Action.Str.str()),
           Id);
-    if (S.Action.Str == "mcp")
-      Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
-                   "the `mcp` action (MCP tools)", Id);
+    // Built-in actions the emitted runtime does not implement.
+    static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> NotEmitted[] = {
+        {"mcp", "the `mcp` action (MCP tools)"},
+        {"web.search", "the `web.search` action (a web search service)"}};
+    for (const auto &[Name, What] : NotEmitted)
+      if (S.Action.Str == Name)
+        Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+                     What.str(), Id);
     // The emitted runtime has no token window: said once a group, at its
     // first step.
     if (S.Group >= 0 && P.Groups[size_t(S.Group)].TokensPerMinute &&

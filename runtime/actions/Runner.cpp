@@ -8,7 +8,9 @@
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
+#include "runtime/actions/HttpTask.h"
 #include "runtime/actions/LocalActions.h"
+#include "runtime/actions/WebSearch.h"
 
 namespace orch::runtime {
 
@@ -46,21 +48,6 @@ std::unique_ptr<ActionTask> startSleep(Executor &Exec, const json &Params,
       });
   return T;
 }
-
-class HttpTask : public ActionTask {
- public:
-  HttpTask(llm::CurlMulti &Multi, std::shared_ptr<std::atomic<bool>> Live)
-      : Multi(Multi), Live(std::move(Live)) {}
-  void cancel() override {
-    *Live = false;
-    Multi.cancel(Id);
-  }
-  uint64_t Id = 0;
-
- private:
-  llm::CurlMulti &Multi;
-  std::shared_ptr<std::atomic<bool>> Live;
-};
 
 ActionResult httpResult(llvm::Expected<llm::HttpResponse> R, bool FailOnStatus) {
   if (!R) return ActionResult::failure(llvm::toString(R.takeError()));
@@ -132,98 +119,170 @@ McpSteps &BuiltinRunner::mcp() {
   return *Mcp;
 }
 
+/// How the runner starts one action.
+struct BuiltinRunner::Starter {
+  llvm::StringLiteral Name;
+  std::unique_ptr<ActionTask> (BuiltinRunner::*Start)(const ActionRequest &R,
+                                                      ActionDone &Done);
+};
+
+llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
+  static constexpr Starter Starters[] = {
+      {"echo", &BuiltinRunner::startEcho},
+      {"file.read", &BuiltinRunner::startFileRead},
+      {"file.write", &BuiltinRunner::startFileWrite},
+      {"generate", &BuiltinRunner::startModel},
+      {"http.request", &BuiltinRunner::startHttp},
+      {"mcp", &BuiltinRunner::startMcp},
+      {"node", &BuiltinRunner::startProcess},
+      {"pipeline", &BuiltinRunner::startPipelineValues},
+      {"python", &BuiltinRunner::startProcess},
+      {"shell", &BuiltinRunner::startProcess},
+      {"sleep", &BuiltinRunner::startSleepStep},
+      {"transform", &BuiltinRunner::startTransform},
+      {"web.search", &BuiltinRunner::startWebSearchStep},
+  };
+  return Starters;
+}
+
+bool BuiltinRunner::runsAction(llvm::StringRef Name) {
+  return llvm::any_of(starters(), [&](const Starter &S) { return S.Name == Name; });
+}
+
 std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
                                                  ActionDone Done) {
-  const std::string &A = R.Action;
-  if (A == "echo") return Done(runEcho(R.Params)), nullptr;
-  if (A == "transform") return Done(runTransform(R.Params)), nullptr;
-  if (A == "pipeline") return Done(runPipelineValues(R.Params)), nullptr;
-  if (A == "file.read") return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
-  if (A == "file.write") return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
-  if (A == "sleep") return startSleep(Exec, R.Params, std::move(Done));
-  if (A == "mcp") return mcp().start(R, std::move(Done));
-  if (const ir::ActionInfo *I = ir::findBuiltinAction(A); I && I->RunsProcess) {
-    auto Env = R.Params.find("env");
-    bool EnvOk = Env == R.Params.end() || Env->is_null() || Env->is_object();
-    if (R.IdempotencyKey.empty() || !EnvOk)  // a bad `env` fails as before
-      return startProcessStep(Exec, Config.Process, A, R.Params, std::move(Done));
-    // A recorded run names the attempt in the process's environment (the
-    // same name again when a resume repeats an attempt a crash cut short).
-    json Params = R.Params;
-    if (!Params["env"].is_object()) Params["env"] = json::object();
-    Params["env"]["ORCH_IDEMPOTENCY_KEY"] = R.IdempotencyKey;
-    return startProcessStep(Exec, Config.Process, A, Params, std::move(Done));
-  }
-  if (A == "http.request") {
-    llm::HttpRequest Req;
-    if (auto M = R.Params.find("method"); M != R.Params.end() && !M->is_null()) {
-      if (!M->is_string())
-        return Done(ActionResult::failure("parameter `method` must be a string", false)),
-               nullptr;
-      Req.Method = M->get<std::string>();
-    } else {
-      Req.Method = "GET";
-    }
-    if (!llvm::is_contained(ir::httpMethods(), Req.Method))
-      return Done(ActionResult::failure(
-                 fmt::format("unknown HTTP method `{}`; expected GET, POST, PUT, PATCH, "
-                             "DELETE or HEAD",
-                             Req.Method),
-                 false)),
-             nullptr;
-    if (auto U = R.Params.find("url");
-        U != R.Params.end() && !U->is_array() && !U->is_object())
-      Req.Url = ir::displayString(*U);
-    llvm::StringRef Url = Req.Url;
-    if (!Url.starts_with("http://") && !Url.starts_with("https://"))
-      return Done(ActionResult::failure(
-                 "parameter `url` must be an http:// or https:// URL", false)),
-             nullptr;
-    if (auto H = R.Params.find("headers"); H != R.Params.end() && H->is_object())
-      for (auto &[K, V] : H->items()) Req.Headers.push_back({K, ir::displayString(V)});
-    // A recorded run names each attempt, so a server can drop a repeat
-    // (the same attempt re-sent after a crash); the step's own header wins.
-    if (!R.IdempotencyKey.empty() && llvm::none_of(Req.Headers, [](const llm::Header &H) {
-          return llvm::StringRef(H.first).equals_insensitive("Idempotency-Key");
-        }))
-      Req.Headers.push_back({"Idempotency-Key", R.IdempotencyKey});
-    // A traced run passes its context on (W3C trace context); the step's
-    // own header wins.
-    if (Config.TraceParent && llvm::none_of(Req.Headers, [](const llm::Header &H) {
-          return llvm::StringRef(H.first).equals_insensitive("traceparent");
-        }))
-      if (std::string TP = Config.TraceParent(R.StepId); !TP.empty()) {
-        Req.Headers.push_back({"traceparent", std::move(TP)});
-        if (!Config.TraceState.empty() &&
-            llvm::none_of(Req.Headers, [](const llm::Header &H) {
-              return llvm::StringRef(H.first).equals_insensitive("tracestate");
-            }))
-          Req.Headers.push_back({"tracestate", Config.TraceState});
-      }
-    // Rendered text must not smuggle a header or a request (CR/LF).
-    if (std::string Why = unsafeHttpText(Req); !Why.empty())
-      return Done(ActionResult::failure(Why, false)), nullptr;
-    if (auto B = R.Params.find("body"); B != R.Params.end() && !B->is_null()) {
-      Req.Body = B->is_string() ? B->get<std::string>() : ir::toJsonText(*B);
-      if (!B->is_string()) Req.Headers.push_back({"Content-Type", "application/json"});
-    }
-    Req.Timeout =
-        std::chrono::milliseconds(24 * 3600 * 1000);  // the step's timeout rules
-    bool FailOnStatus = ir::truthy(R.Params.value("fail_on_status", json(true)));
-    auto Live = std::make_shared<std::atomic<bool>>(true);
-    auto T = std::make_unique<HttpTask>(http(), Live);
-    Executor &E = Exec;
-    T->Id = http().send(std::move(Req), [&E, Live, Done, FailOnStatus](
-                                            llvm::Expected<llm::HttpResponse> Resp) {
-      auto Res =
-          std::make_shared<ActionResult>(httpResult(std::move(Resp), FailOnStatus));
-      E.post([Live, Done, Res] {
-        if (*Live) Done(std::move(*Res));
-      });
-    });
-    return T;
-  }
+  for (const Starter &S : starters())
+    if (S.Name == R.Action) return (this->*S.Start)(R, Done);
+  return startModel(R, Done);  // an LLM task
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startEcho(const ActionRequest &R,
+                                                     ActionDone &Done) {
+  return Done(runEcho(R.Params)), nullptr;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startTransform(const ActionRequest &R,
+                                                          ActionDone &Done) {
+  return Done(runTransform(R.Params)), nullptr;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startPipelineValues(const ActionRequest &R,
+                                                               ActionDone &Done) {
+  return Done(runPipelineValues(R.Params)), nullptr;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startFileRead(const ActionRequest &R,
+                                                         ActionDone &Done) {
+  return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startFileWrite(const ActionRequest &R,
+                                                          ActionDone &Done) {
+  return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startSleepStep(const ActionRequest &R,
+                                                          ActionDone &Done) {
+  return startSleep(Exec, R.Params, std::move(Done));
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startMcp(const ActionRequest &R,
+                                                    ActionDone &Done) {
+  return mcp().start(R, std::move(Done));
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startModel(const ActionRequest &R,
+                                                      ActionDone &Done) {
   return llm().start(R, std::move(Done));
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startWebSearchStep(const ActionRequest &R,
+                                                              ActionDone &Done) {
+  return startWebSearch(Exec, http(), Config.Llm.Env, R.Params, std::move(Done));
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startProcess(const ActionRequest &R,
+                                                        ActionDone &Done) {
+  const std::string &A = R.Action;
+  auto Env = R.Params.find("env");
+  bool EnvOk = Env == R.Params.end() || Env->is_null() || Env->is_object();
+  if (R.IdempotencyKey.empty() || !EnvOk)  // a bad `env` fails as before
+    return startProcessStep(Exec, Config.Process, A, R.Params, std::move(Done));
+  // A recorded run names the attempt in the process's environment (the
+  // same name again when a resume repeats an attempt a crash cut short).
+  json Params = R.Params;
+  if (!Params["env"].is_object()) Params["env"] = json::object();
+  Params["env"]["ORCH_IDEMPOTENCY_KEY"] = R.IdempotencyKey;
+  return startProcessStep(Exec, Config.Process, A, Params, std::move(Done));
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startHttp(const ActionRequest &R,
+                                                     ActionDone &Done) {
+  llm::HttpRequest Req;
+  if (auto M = R.Params.find("method"); M != R.Params.end() && !M->is_null()) {
+    if (!M->is_string())
+      return Done(ActionResult::failure("parameter `method` must be a string", false)),
+             nullptr;
+    Req.Method = M->get<std::string>();
+  } else {
+    Req.Method = "GET";
+  }
+  if (!llvm::is_contained(ir::httpMethods(), Req.Method))
+    return Done(ActionResult::failure(
+               fmt::format("unknown HTTP method `{}`; expected GET, POST, PUT, PATCH, "
+                           "DELETE or HEAD",
+                           Req.Method),
+               false)),
+           nullptr;
+  if (auto U = R.Params.find("url");
+      U != R.Params.end() && !U->is_array() && !U->is_object())
+    Req.Url = ir::displayString(*U);
+  llvm::StringRef Url = Req.Url;
+  if (!Url.starts_with("http://") && !Url.starts_with("https://"))
+    return Done(ActionResult::failure(
+               "parameter `url` must be an http:// or https:// URL", false)),
+           nullptr;
+  if (auto H = R.Params.find("headers"); H != R.Params.end() && H->is_object())
+    for (auto &[K, V] : H->items()) Req.Headers.push_back({K, ir::displayString(V)});
+  // A recorded run names each attempt, so a server can drop a repeat
+  // (the same attempt re-sent after a crash); the step's own header wins.
+  if (!R.IdempotencyKey.empty() && llvm::none_of(Req.Headers, [](const llm::Header &H) {
+        return llvm::StringRef(H.first).equals_insensitive("Idempotency-Key");
+      }))
+    Req.Headers.push_back({"Idempotency-Key", R.IdempotencyKey});
+  // A traced run passes its context on (W3C trace context); the step's
+  // own header wins.
+  if (Config.TraceParent && llvm::none_of(Req.Headers, [](const llm::Header &H) {
+        return llvm::StringRef(H.first).equals_insensitive("traceparent");
+      }))
+    if (std::string TP = Config.TraceParent(R.StepId); !TP.empty()) {
+      Req.Headers.push_back({"traceparent", std::move(TP)});
+      if (!Config.TraceState.empty() &&
+          llvm::none_of(Req.Headers, [](const llm::Header &H) {
+            return llvm::StringRef(H.first).equals_insensitive("tracestate");
+          }))
+        Req.Headers.push_back({"tracestate", Config.TraceState});
+    }
+  // Rendered text must not smuggle a header or a request (CR/LF).
+  if (std::string Why = unsafeHttpText(Req); !Why.empty())
+    return Done(ActionResult::failure(Why, false)), nullptr;
+  if (auto B = R.Params.find("body"); B != R.Params.end() && !B->is_null()) {
+    Req.Body = B->is_string() ? B->get<std::string>() : ir::toJsonText(*B);
+    if (!B->is_string()) Req.Headers.push_back({"Content-Type", "application/json"});
+  }
+  Req.Timeout = std::chrono::milliseconds(24 * 3600 * 1000);  // the step's timeout rules
+  bool FailOnStatus = ir::truthy(R.Params.value("fail_on_status", json(true)));
+  auto Live = std::make_shared<std::atomic<bool>>(true);
+  auto T = std::make_unique<HttpTask>(http(), Live);
+  Executor &E = Exec;
+  T->Id = http().send(std::move(Req), [&E, Live, Done, FailOnStatus](
+                                          llvm::Expected<llm::HttpResponse> Resp) {
+    auto Res = std::make_shared<ActionResult>(httpResult(std::move(Resp), FailOnStatus));
+    E.post([Live, Done, Res] {
+      if (*Live) Done(std::move(*Res));
+    });
+  });
+  return T;
 }
 
 }  // namespace orch::runtime

@@ -37,11 +37,31 @@ class BuiltinRunner : public ActionRunner {
   BuiltinRunner(Executor &Exec, RunnerConfig Config);
   ~BuiltinRunner() override;
   std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done) override;
+  /// Does the runner have a row for action \p Name? (Every built-in action
+  /// but the loops, which the scheduler runs; other names are LLM tasks.)
+  static bool runsAction(llvm::StringRef Name);
   /// The run started at \p UnixNs, before this process (`--resume`): the
   /// import hook's cut-off for modules written during the run.
   void runStartedAt(int64_t UnixNs) { Config.Process.RunStartNs = UnixNs; }
 
  private:
+  /// A row of the action table: an action's name and how it starts.
+  struct Starter;
+  static llvm::ArrayRef<Starter> starters();
+  std::unique_ptr<ActionTask> startEcho(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startTransform(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startPipelineValues(const ActionRequest &R,
+                                                  ActionDone &Done);
+  std::unique_ptr<ActionTask> startFileRead(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startFileWrite(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startSleepStep(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startMcp(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startModel(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startWebSearchStep(const ActionRequest &R,
+                                                 ActionDone &Done);
+  std::unique_ptr<ActionTask> startProcess(const ActionRequest &R, ActionDone &Done);
+  std::unique_ptr<ActionTask> startHttp(const ActionRequest &R, ActionDone &Done);
+
   llm::CurlMulti &http();
   LlmSteps &llm();
   McpSteps &mcp();

@@ -324,6 +324,8 @@ json executionVariable(std::chrono::system_clock::time_point At,
 
 const json *Scheduler::runVariable(llvm::StringRef Name) const {
   if (Name == "execution") return &Execution;
+  // ContextLab's bare `timestamp`: the run's `execution.timestamp`.
+  if (Name == "timestamp") return &Execution.at("timestamp");
   if (Name == "output_path" && !OutputPath.get_ref<const std::string &>().empty())
     return &OutputPath;
   return nullptr;

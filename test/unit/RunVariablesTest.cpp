@@ -28,7 +28,10 @@ class RunScope : public ir::EvalScope {
   const json *input(llvm::StringRef) const override { return nullptr; }
   const json *step(llvm::StringRef) const override { return nullptr; }
   const json *runVariable(llvm::StringRef N) const override {
-    return N == "execution" ? &Execution : N == "output_path" ? &Out : nullptr;
+    return N == "execution"     ? &Execution
+           : N == "output_path" ? &Out
+           : N == "timestamp"   ? &Execution.at("timestamp")
+                                : nullptr;
   }
 };
 
@@ -47,6 +50,8 @@ TEST(RunVariablesTest, ReadByTemplatesOnlyWhenRunning) {
   RunScope Run;
   EXPECT_EQ(render("execution.run_id ~ '@' ~ output_path", Run), "r-1@/runs/a");
   EXPECT_EQ(render("execution.timestamp | date('%H:%M')", Run), "19:04");
+  EXPECT_EQ(render("timestamp ~ ' ' ~ timestamp[:10]", Run),
+            "2026-11-30T19:04:10Z 2026-11-30");
   struct NoRun : ir::EvalScope {
     const json *input(llvm::StringRef) const override { return nullptr; }
     const json *step(llvm::StringRef) const override { return nullptr; }
