@@ -178,7 +178,12 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
   };
   if (declaresMcpServer(Tool->Str)) {
     // The step calls the pipeline's MCP server, whose tool `action:` names:
-    // a declared server wins over the table's row for a tool of that name.
+    // a declared server wins over the table's row for a tool of that name,
+    // said where the two meet, since it changes what the step runs.
+    if (const ir::ToolRow *R = ir::findToolRow(Tool->Str, Action);
+        R && !R->Target.empty() && !Action.empty())
+      Diags.report(DiagKind::McpServerShadowsTool, Tool->Loc, Tool->Length,
+                   Tool->Str.str(), Tool->Str.str(), R->Target.str());
     if (Action.empty())
       Diags.report(DiagKind::MissingKey, M->loc(), 1, "action",
                    "step " + quoted(S.Id.Str) + ", which calls MCP server " +

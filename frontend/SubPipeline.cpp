@@ -183,7 +183,11 @@ class Renamer {
 
   void name(ir::Expr *&Slot, ir::NameExpr *N) {
     llvm::StringRef Name = N->name();
-    if (isLocal(Name) || ir::isRunVariable(Name)) return;
+    if (isLocal(Name)) return;
+    // A run-time variable, unless the callee declares an input or a step
+    // of that name: then it is the callee's (docs/language.md §7.10).
+    if (ir::isRunVariable(Name) && !Steps.contains(Name) && !Inputs.contains(Name))
+      return;
     if (Steps.contains(Name)) {
       N->setName(qualify(Name));
     } else if (Name == "inputs" || Name == "parameters") {

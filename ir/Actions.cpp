@@ -93,7 +93,9 @@ constexpr ActionParam GenerateParams[] = {
     {"system", Type::String, false, "the system message"},
     {"max_tokens", Type::Int, false,
      "answer length limit (default: the step's `max_tokens`, else the model's)"},
-    {"temperature", Type::Float, false, "sampling temperature (default 0)"}};
+    {"temperature", Type::Float, false, "sampling temperature (default 0)"},
+    {"response_format", Type::String, false,
+     "text (default) or json_object: the answer is one JSON object"}};
 constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
 
 constexpr ActionParam McpParams[] = {
@@ -202,6 +204,11 @@ llvm::ArrayRef<llvm::StringRef> httpMethods() {
   static constexpr llvm::StringRef Methods[] = {"GET",   "POST",   "PUT",
                                                 "PATCH", "DELETE", "HEAD"};
   return Methods;
+}
+
+llvm::ArrayRef<llvm::StringRef> responseFormats() {
+  static constexpr llvm::StringRef Names[] = {"text", "json_object"};
+  return Names;
 }
 
 llvm::ArrayRef<llvm::StringRef> searchBackends() {

@@ -70,6 +70,10 @@ bool isModelAction(llvm::StringRef Name);
 /// The methods `http.request` sends, in upper case.
 llvm::ArrayRef<llvm::StringRef> httpMethods();
 
+/// The values of `generate`'s `response_format`: `text` (the default) and
+/// `json_object` (the answer is one JSON object, the service's JSON mode).
+llvm::ArrayRef<llvm::StringRef> responseFormats();
+
 /// The search services `web.search` asks, in the order a step without
 /// `backend:` tries them (the first one configured answers).
 llvm::ArrayRef<llvm::StringRef> searchBackends();

@@ -40,14 +40,16 @@ class EvalScope {
     return It == S->end() ? nullptr : &*It;
   }
   /// A run-time variable: `execution` (a mapping of `timestamp`, `run_id`
-  /// and `date`) or `output_path` (the run's directory); null where there
+  /// and `date`), `output_path` (the run's directory) or `timestamp`
+  /// (ContextLab's name for `execution.timestamp`); null where there
   /// is no run (the compiler: such templates are not folded). Default: null.
   virtual const orch::ir::Json *runVariable(llvm::StringRef /*Name*/) const {
     return nullptr;
   }
 };
 
-/// True if \p Name is a run-time variable (`execution`, `output_path`).
+/// True if \p Name is a run-time variable (`execution`, `output_path`,
+/// `timestamp`).
 bool isRunVariable(llvm::StringRef Name);
 
 /// The fields of `execution`.

@@ -191,6 +191,10 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
         for (llvm::StringRef O : ir::transformOps()) S.Choices.push_back(O.str());
       } else if (Builtin->Name == "http.request" && Param == "method") {
         for (llvm::StringRef M : ir::httpMethods()) S.Choices.push_back(M.str());
+      } else if (Builtin->Name == "web.search" && Param == "backend") {
+        for (llvm::StringRef B : ir::searchBackends()) S.Choices.push_back(B.str());
+      } else if (Builtin->Name == "generate" && Param == "response_format") {
+        for (llvm::StringRef F : ir::responseFormats()) S.Choices.push_back(F.str());
       }
       if (S.Ty == ir::Type::Any) S.Why.clear();  // says nothing: keep looking
     }

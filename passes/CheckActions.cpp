@@ -196,6 +196,12 @@ class CheckActionsPass : public Pass {
           D->report(DiagKind::ActionParamRange, V->loc(), V->length(), "max_results",
                     "web.search", fmt::format("between 1 and {}", MaxSearchResults),
                     S->scalar().I);
+    if (A.Name == "generate" && Prm.Name == "response_format")
+      if (std::optional<std::string> F = enumText(V))
+        if (!llvm::is_contained(responseFormats(), llvm::StringRef(*F)))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "response format", *F,
+                    llvm::join(responseFormats(), ", "),
+                    didYouMean(*F, responseFormats()));
     if (A.Name == "web.search" && Prm.Name == "backend")
       if (std::optional<std::string> B = enumText(V))
         if (!llvm::is_contained(searchBackends(), llvm::StringRef(*B)))

@@ -86,13 +86,20 @@ bool fusible(const Pipeline &P, const Step &S) {
   // Fallback models: a fused request asks one model; a step that would try
   // others when its model fails keeps its own request (docs/fusion.md).
   if (!S.FallbackModels.empty()) return false;
+  // JSON mode asks the service for one JSON object as the whole answer: a
+  // fused answer is one object of parts, so such a step asks alone.
+  if (const Value *F = param(S, "response_format"); F && S.Action.Str == "generate") {
+    auto *C = llvm::dyn_cast<ScalarValue>(F);
+    if (!C || C->scalar().Ty != Type::String || C->scalar().S != "text") return false;
+  }
   return param(S, "prompt") && smallOutput(S) > 0;
 }
 
 /// The system text step \p S is sent with: a `generate` step's `system`,
 /// every other model action orchrt's task instructions (one key for all).
 std::string effectiveSystem(const Step &S) {
-  return S.Action.Str == "generate" ? textOf(param(S, "system")) : std::string("\x01task");
+  return S.Action.Str == "generate" ? textOf(param(S, "system"))
+                                    : std::string("\x01task");
 }
 
 class FuseModelsPass : public Pass {

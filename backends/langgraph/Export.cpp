@@ -168,6 +168,14 @@ class Checker {
     }
     if (S.Action.Str == "shell" && !AllowShell)
       Diags.report(DiagKind::ExportUnsandboxedShell, S.Action.Loc, S.Action.Length, Id);
+    if (S.Action.Str == "generate" && S.Params)
+      for (const ir::MapEntry &E : S.Params->entries())
+        if (E.Key == "response_format")
+          if (auto *V = llvm::dyn_cast<ir::ScalarValue>(E.V);
+              !V || V->scalar().Ty != ir::Type::String || V->scalar().S != "text")
+            Diags.report(DiagKind::ExportUnsupported, E.KeyLoc,
+                         static_cast<uint32_t>(E.Key.size()),
+                         "JSON mode (`response_format` other than `text`)", Id);
     if (S.Action.Str == "shell" && S.Params)
       for (const ir::MapEntry &E : S.Params->entries())
         if (E.Key == "argv" || E.Key == "limits")

@@ -110,6 +110,15 @@ std::optional<ActionResult> chatRequestFor(const ActionRequest &R,
         return ActionResult::failure("parameter `temperature` must be a number", false);
       Req.Temperature = It->get<double>();
     }
+    if (auto It = R.Params.find("response_format"); It != R.Params.end()) {
+      std::string F = It->is_string() ? It->get<std::string>() : ir::toJsonText(*It);
+      if (!llvm::is_contained(ir::responseFormats(), llvm::StringRef(F)))
+        return ActionResult::failure(
+            fmt::format("parameter `response_format` must be text or json_object, not {}",
+                        ir::toJsonText(*It)),
+            false);
+      Req.JsonObject = F == "json_object";
+    }
   }
   if (!R.OutputSchema.empty()) {
     Req.Schema = json::parse(R.OutputSchema, nullptr, false);

@@ -7,6 +7,8 @@
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "ir/MakeError.h"
+#include "ir/Secrets.h"
+#include "ir/Unicode.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/HttpTask.h"
@@ -50,9 +52,25 @@ std::string htmlText(llvm::StringRef S) {
   while (!S.empty()) {
     if (S.front() == '<') {
       size_t End = S.find('>');
-      if (End == llvm::StringRef::npos) break;
-      S = S.drop_front(End + 1);
-      continue;
+      if (End != llvm::StringRef::npos) {
+        S = S.drop_front(End + 1);
+        continue;
+      }
+    }
+    if (S.starts_with("&#")) {  // &#8217; &#x2019;
+      size_t End = S.take_front(13).find(';');
+      llvm::StringRef Digits = S.slice(2, End);
+      unsigned Radix = 10;
+      if (Digits.consume_front("x") || Digits.consume_front("X")) Radix = 16;
+      uint32_t Code = 0;
+      if (End != llvm::StringRef::npos && End <= 12 && !Digits.empty() &&
+          !Digits.getAsInteger(Radix, Code) &&
+          (Code >= 0x20 || Code == '\t' || Code == '\n' || Code == '\r') &&
+          Code != 0x7F && Code <= 0x10FFFF && (Code < 0xD800 || Code > 0xDFFF)) {
+        ir::appendUtf8(Out, static_cast<char32_t>(Code));
+        S = S.drop_front(End + 1);
+        continue;
+      }
     }
     if (S.front() == '&') {
       static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> Entities[] = {
@@ -168,13 +186,15 @@ llvm::Expected<llm::HttpRequest> googleRequest(llvm::StringRef Query, int64_t Ma
   Secrets.push_back(*Key);
   llm::HttpRequest R;
   R.Method = "GET";
+  // The key goes in Google's API key header, not in the URL, which
+  // transport errors quote.
   R.Url = fmt::format(
-      "{}/customsearch/v1?key={}&cx={}&q={}&num={}",
+      "{}/customsearch/v1?cx={}&q={}&num={}",
       baseUrl(
           setting(Env, "GOOGLE_SEARCH_BASE_URL").value_or("https://www.googleapis.com")),
-      queryEscape(*Key), queryEscape(*setting(Env, "GOOGLE_CSE_ID")), queryEscape(Query),
-      Max);
+      queryEscape(*setting(Env, "GOOGLE_CSE_ID")), queryEscape(Query), Max);
   R.Headers.push_back({"Accept", "application/json"});
+  R.Headers.push_back({"X-goog-api-key", *Key});
   return R;
 }
 
@@ -207,18 +227,30 @@ const Backend *findBackend(llvm::StringRef Name) {
   return nullptr;
 }
 
-/// \p S with each of \p Secrets replaced.
+/// \p S with each of \p Secrets (as written and as percent-encoded in a
+/// URL) replaced, and the credentials of the URLs in it (a SEARXNG_URL's
+/// `user:password@`, a `key=` parameter) too.
 std::string scrub(std::string S, const std::vector<std::string> &Secrets) {
+  // Each match becomes a mark first, so that no key is found again inside
+  // the text that replaces another ("[redacted]" holds "dact").
+  constexpr char Mark = '\x01';
+  std::vector<std::string> Forms;
   for (const std::string &K : Secrets) {
-    if (K.empty()) continue;
-    for (size_t At = S.find(K); At != std::string::npos; At = S.find(K, At))
-      S.replace(At, K.size(), "[redacted]");
-    // The key as it went into a URL.
-    std::string Escaped = queryEscape(K);
-    for (size_t At = S.find(Escaped); At != std::string::npos; At = S.find(Escaped, At))
-      S.replace(At, Escaped.size(), "[redacted]");
+    Forms.push_back(K);
+    Forms.push_back(queryEscape(K));
   }
-  return S;
+  // The longest first: a key that holds another is replaced whole.
+  llvm::stable_sort(Forms, [](const std::string &A, const std::string &B) {
+    return A.size() > B.size();
+  });
+  for (const std::string &Form : Forms) {
+    if (Form.empty() || Form.find(Mark) != std::string::npos) continue;
+    for (size_t At = S.find(Form); At != std::string::npos; At = S.find(Form, At + 1))
+      S.replace(At, Form.size(), 1, Mark);
+  }
+  std::string Out;
+  for (char C : S) Out += C == Mark ? std::string("[redacted]") : std::string(1, C);
+  return ir::redactUrlCredentials(Out);
 }
 
 }  // namespace
@@ -282,7 +314,8 @@ ActionResult searchResult(const SearchCall &C, llvm::Expected<llm::HttpResponse>
   if (R->Status >= 400) {
     bool Retry = R->Status == 429 || R->Status >= 500;
     const Backend *B = findBackend(C.Backend);
-    std::string Hint = R->Status == 401 || R->Status == 403
+    // Google answers a bad key with 400, the others with 401 or 403.
+    std::string Hint = R->Status == 400 || R->Status == 401 || R->Status == 403
                            ? fmt::format(" (check {})", B ? B->Setup.str() : "")
                            : "";
     return ActionResult::failure(scrub(fmt::format("{}: HTTP {}{}: {}", Who, R->Status,

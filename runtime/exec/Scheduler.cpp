@@ -323,9 +323,18 @@ json executionVariable(std::chrono::system_clock::time_point At,
 }
 
 const json *Scheduler::runVariable(llvm::StringRef Name) const {
+  // A step or an input of that name is what the compiler read the name as:
+  // a step without a result or an input without a value is undefined,
+  // never the run's variable.
+  if (Index.count(Name)) return nullptr;
+  if (const auto *Ins = P.inputs())
+    for (const pf::Input *In : *Ins)
+      if (Name == llvm::StringRef(In->name()->c_str(), In->name()->size()))
+        return nullptr;
   if (Name == "execution") return &Execution;
   // ContextLab's bare `timestamp`: the run's `execution.timestamp`.
-  if (Name == "timestamp") return &Execution.at("timestamp");
+  if (Name == "timestamp")
+    if (auto It = Execution.find("timestamp"); It != Execution.end()) return &*It;
   if (Name == "output_path" && !OutputPath.get_ref<const std::string &>().empty())
     return &OutputPath;
   return nullptr;

@@ -334,7 +334,8 @@ class Scheduler : public ir::EvalScope {
   /// Reads back only \p Field when it was spilled.
   const orch::ir::Json *stepField(llvm::StringRef Id,
                                   llvm::StringRef Field) const override;
-  /// `execution` and `output_path`.
+  /// `execution`, `output_path` and `timestamp`; null for a name the plan
+  /// has a step or an input of.
   const orch::ir::Json *runVariable(llvm::StringRef Name) const override;
   /// The first failure to move large fields to files ("" if none); those
   /// fields stayed in memory.

@@ -204,6 +204,8 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
           {"type", "json_schema"},
           {"json_schema",
            {{"name", R.SchemaName}, {"strict", true}, {"schema", Strict->Schema}}}};
+    else if (R.JsonObject)
+      Body["response_format"] = {{"type", "json_object"}};
   } else {
     H.Url = trimUrl(Config.BaseUrl) + "/v1/messages";
     if (!Key->empty()) H.Headers.push_back({"x-api-key", *Key});
@@ -217,6 +219,13 @@ llvm::Expected<HttpRequest> Client::buildRequest(const ChatRequest &R,
       Body["tools"] = json::array({{{"name", R.SchemaName},
                                     {"description", "Record the answer."},
                                     {"input_schema", Strict->Schema}}});
+      Body["tool_choice"] = {{"type", "tool"}, {"name", R.SchemaName}};
+    } else if (R.JsonObject) {
+      // No JSON mode: a forced tool call whose input is any object.
+      Body["tools"] =
+          json::array({{{"name", R.SchemaName},
+                        {"description", "Record the answer as a JSON object."},
+                        {"input_schema", {{"type", "object"}}}}});
       Body["tool_choice"] = {{"type", "tool"}, {"name", R.SchemaName}};
     }
   }
@@ -311,6 +320,16 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
       if (S.is_discarded())
         return ir::makeError(fmt::format("model `{}` did not answer with JSON", R.Model));
       Structured = std::move(S);
+    } else if (R.JsonObject) {
+      json S = ir::parseJsonBounded(Out.Text);
+      if (S.is_discarded() && Out.Truncated && R.AcceptTruncated) return Out;
+      if (!S.is_object())
+        return ir::makeError(
+            fmt::format("model `{}` did not answer with a JSON object{}", R.Model,
+                        Out.Truncated ? " (the answer was cut at max_tokens)" : ""));
+      // The object's JSON text, written as for Anthropic's answers: the
+      // same answer gives the same text whichever service gave it.
+      Out.Text = S.dump(-1, ' ', false, json::error_handler_t::replace);
     }
   } else {
     if (!J.contains("content") || !J["content"].is_array())
@@ -330,6 +349,21 @@ llvm::Expected<ChatResponse> Client::parseResponse(const ChatRequest &R, bool Wr
     if (R.Schema && !Structured)
       return ir::makeError(
           fmt::format("model `{}` did not call the `{}` tool", R.Model, R.SchemaName));
+    if (R.JsonObject && !R.Schema) {
+      // The tool call's input is the answer, as JSON text; one cut at
+      // max_tokens holds only the members that were complete.
+      if (Out.Truncated && !R.AcceptTruncated)
+        return ir::makeError(fmt::format(
+            "model `{}` did not answer with a whole JSON object (the answer was cut at "
+            "max_tokens)",
+            R.Model));
+      if (!Structured || !Structured->is_object())
+        return ir::makeError(fmt::format(
+            "model `{}` did not answer with a JSON object (the `{}` tool's input)",
+            R.Model, R.SchemaName));
+      Out.Text = Structured->dump(-1, ' ', false, json::error_handler_t::replace);
+      return Out;
+    }
   }
   if (Structured) {
     if (Wrapped) {

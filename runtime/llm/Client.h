@@ -87,6 +87,11 @@ struct ChatRequest {
   /// Text, ChatResponse::Truncated) instead of failing as malformed: the
   /// caller keeps what is complete (a fused request's parts).
   bool AcceptTruncated = false;
+  /// JSON mode (`response_format: json_object`, when there is no Schema):
+  /// the answer must be one JSON object, which comes back as its Text.
+  /// OpenAI is sent `response_format: {type: json_object}`; Anthropic, which
+  /// has no JSON mode, a forced tool call whose input is any object.
+  bool JsonObject = false;
 };
 
 /// What Anthropic is sent when no limit is known: every current Claude

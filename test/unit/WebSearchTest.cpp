@@ -72,11 +72,11 @@ TEST(WebSearch, QueriesArePercentEncodedAndNeverReshapeTheRequest) {
       "&format=json");
   SearchCall G =
       call(Json{{"query", "q"}, {"backend", "google"}, {"max_results", 50}}, AllThree);
-  // The key and the engine id are encoded too; at most 10 a request.
-  EXPECT_EQ(
-      G.Request.Url,
-      "https://www.googleapis.com/customsearch/v1?key=goog%2Fsecret%2Bkey&cx=engine%3A1"
-      "&q=q&num=10");
+  // The engine id is encoded too; at most 10 a request; the key goes in a
+  // header, never in the URL (which transport errors quote).
+  EXPECT_EQ(G.Request.Url,
+            "https://www.googleapis.com/customsearch/v1?cx=engine%3A1&q=q&num=10");
+  EXPECT_EQ(G.Request.Headers.back(), (llm::Header{"X-goog-api-key", "goog/secret+key"}));
   EXPECT_EQ(G.Secrets, std::vector<std::string>{"goog/secret+key"});
   SearchCall B =
       call(Json{{"query", "q"}, {"backend", "brave"}, {"max_results", 50}}, AllThree);
@@ -134,6 +134,12 @@ TEST(WebSearch, EachServiceAnswerBecomesOneShape) {
   ASSERT_TRUE(R.Ok) << R.Error;
   EXPECT_EQ(R.Fields["results"][0]["title"], "Fish & chips");
   EXPECT_EQ(R.Fields["results"][0]["snippet"], "a <b> \"c\" 'd' e & f");
+  R = searchResult(B, answer(200, R"({"type": "search", "web": {"results": [
+      {"title": "it&#8217;s &#x2014; a<b", "url": "u",
+       "description": "&#0; &#xD800; &bogus;"}]}})"));
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["results"][0]["title"], "it\u2019s \u2014 a<b");
+  EXPECT_EQ(R.Fields["results"][0]["snippet"], "&#0; &#xD800; &bogus;");
   // No `web` at all: no web results.
   R = searchResult(B, answer(200, R"({"type": "search"})"));
   ASSERT_TRUE(R.Ok);
@@ -175,19 +181,34 @@ TEST(WebSearch, OtherAnswersFailAndOnlySomeMayBeRetried) {
 
 TEST(WebSearch, MessagesNeverCarryTheKey) {
   SearchCall G = call(Json{{"query", "q"}, {"backend", "google"}}, AllThree);
-  // A transport error quotes the URL, which holds the key (encoded).
+  // A text that quotes the key as written and as a URL carries it.
   ActionResult R = searchResult(
-      G, llvm::make_error<llm::TransportError>(
-             llm::TransportFailure::Connect, "Couldn't connect (" + G.Request.Url + ")"));
+      G,
+      llvm::make_error<llm::TransportError>(
+          llm::TransportFailure::Connect,
+          "Couldn't connect (http://h/x?key=goog%2Fsecret%2Bkey&cx=1) goog/secret+key"));
   EXPECT_TRUE(R.Retryable);
   EXPECT_EQ(R.Error.find("secret"), std::string::npos) << R.Error;
-  EXPECT_NE(R.Error.find("key=[redacted]&cx="), std::string::npos) << R.Error;
   // A body that echoes it.
   R = searchResult(G, answer(400, "bad key goog/secret+key"));
-  EXPECT_EQ(R.Error, "web.search (google): HTTP 400: bad key [redacted]");
+  EXPECT_EQ(R.Error,
+            "web.search (google): HTTP 400 (check GOOGLE_CSE_ID and GOOGLE_API_KEY (a "
+            "Programmable Search engine and its key)): bad key [redacted]");
   SearchCall B = call(Json{{"query", "q"}, {"backend", "brave"}}, AllThree);
   R = searchResult(B, answer(401, "token brave-secret-1234 is not valid"));
   EXPECT_EQ(R.Error.find("brave-secret"), std::string::npos) << R.Error;
+  // An instance's URL with credentials, quoted by a transport error.
+  SearchCall S =
+      call(Json{{"query", "q"}}, {{"SEARXNG_URL", "http://me:hunter2pass@s/"}});
+  R = searchResult(
+      S, llvm::make_error<llm::TransportError>(
+             llm::TransportFailure::Connect, "Couldn't connect (" + S.Request.Url + ")"));
+  EXPECT_EQ(R.Error.find("hunter2pass"), std::string::npos) << R.Error;
+  // A key that is a part of "[redacted]" is replaced once, not forever.
+  SearchCall Short = call(Json{{"query", "q"}, {"backend", "brave"}},
+                          {{"BRAVE_SEARCH_API_KEY", "dact"}});
+  R = searchResult(Short, answer(500, "dact dact"));
+  EXPECT_EQ(R.Error, "web.search (brave): HTTP 500: [redacted] [redacted]");
 }
 
 TEST(WebSearch, TheRunnerHasARowForEveryBuiltinActionButTheLoops) {
