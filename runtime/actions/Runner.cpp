@@ -122,25 +122,49 @@ McpSteps &BuiltinRunner::mcp() {
 /// How the runner starts one action.
 struct BuiltinRunner::Starter {
   llvm::StringLiteral Name;
-  std::unique_ptr<ActionTask> (BuiltinRunner::*Start)(const ActionRequest &R,
-                                                      ActionDone &Done);
+  std::unique_ptr<ActionTask> (*Start)(BuiltinRunner &B, const ActionRequest &R,
+                                       ActionDone &Done);
 };
 
 llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
+  using Task = std::unique_ptr<ActionTask>;
+  // Local actions finish inside the call; the others start and report.
   static constexpr Starter Starters[] = {
-      {"echo", &BuiltinRunner::startEcho},
-      {"file.read", &BuiltinRunner::startFileRead},
-      {"file.write", &BuiltinRunner::startFileWrite},
+      {"echo",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runEcho(R.Params)), nullptr;
+       }},
+      {"file.read",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runFileRead(B.Config.RunDir, R.Params)), nullptr;
+       }},
+      {"file.write",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runFileWrite(B.Config.RunDir, R.Params)), nullptr;
+       }},
       {"generate", &BuiltinRunner::startModel},
-      {"http.request", &BuiltinRunner::startHttp},
-      {"mcp", &BuiltinRunner::startMcp},
+      {"http.request", [](BuiltinRunner &B, const ActionRequest &R,
+                          ActionDone &D) { return B.startHttp(R, D); }},
+      {"mcp", [](BuiltinRunner &B, const ActionRequest &R,
+                 ActionDone &D) { return B.mcp().start(R, std::move(D)); }},
       {"node", &BuiltinRunner::startProcess},
-      {"pipeline", &BuiltinRunner::startPipelineValues},
+      {"pipeline",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runPipelineValues(R.Params)), nullptr;
+       }},
       {"python", &BuiltinRunner::startProcess},
       {"shell", &BuiltinRunner::startProcess},
-      {"sleep", &BuiltinRunner::startSleepStep},
-      {"transform", &BuiltinRunner::startTransform},
-      {"web.search", &BuiltinRunner::startWebSearchStep},
+      {"sleep", [](BuiltinRunner &B, const ActionRequest &R,
+                   ActionDone &D) { return startSleep(B.Exec, R.Params, std::move(D)); }},
+      {"transform",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runTransform(R.Params)), nullptr;
+       }},
+      {"web.search",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) {
+         return startWebSearch(B.Exec, B.http(), B.Config.Llm.Env, R.Params,
+                               std::move(D));
+       }},
   };
   return Starters;
 }
@@ -152,68 +176,30 @@ bool BuiltinRunner::runsAction(llvm::StringRef Name) {
 std::unique_ptr<ActionTask> BuiltinRunner::start(const ActionRequest &R,
                                                  ActionDone Done) {
   for (const Starter &S : starters())
-    if (S.Name == R.Action) return (this->*S.Start)(R, Done);
-  return startModel(R, Done);  // an LLM task
+    if (S.Name == R.Action) return S.Start(*this, R, Done);
+  return startModel(*this, R, Done);  // an LLM task
 }
 
-std::unique_ptr<ActionTask> BuiltinRunner::startEcho(const ActionRequest &R,
-                                                     ActionDone &Done) {
-  return Done(runEcho(R.Params)), nullptr;
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startTransform(const ActionRequest &R,
-                                                          ActionDone &Done) {
-  return Done(runTransform(R.Params)), nullptr;
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startPipelineValues(const ActionRequest &R,
-                                                               ActionDone &Done) {
-  return Done(runPipelineValues(R.Params)), nullptr;
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startFileRead(const ActionRequest &R,
-                                                         ActionDone &Done) {
-  return Done(runFileRead(Config.RunDir, R.Params)), nullptr;
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startFileWrite(const ActionRequest &R,
-                                                          ActionDone &Done) {
-  return Done(runFileWrite(Config.RunDir, R.Params)), nullptr;
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startSleepStep(const ActionRequest &R,
-                                                          ActionDone &Done) {
-  return startSleep(Exec, R.Params, std::move(Done));
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startMcp(const ActionRequest &R,
-                                                    ActionDone &Done) {
-  return mcp().start(R, std::move(Done));
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startModel(const ActionRequest &R,
+std::unique_ptr<ActionTask> BuiltinRunner::startModel(BuiltinRunner &B,
+                                                      const ActionRequest &R,
                                                       ActionDone &Done) {
-  return llm().start(R, std::move(Done));
+  return B.llm().start(R, std::move(Done));
 }
 
-std::unique_ptr<ActionTask> BuiltinRunner::startWebSearchStep(const ActionRequest &R,
-                                                              ActionDone &Done) {
-  return startWebSearch(Exec, http(), Config.Llm.Env, R.Params, std::move(Done));
-}
-
-std::unique_ptr<ActionTask> BuiltinRunner::startProcess(const ActionRequest &R,
+std::unique_ptr<ActionTask> BuiltinRunner::startProcess(BuiltinRunner &B,
+                                                        const ActionRequest &R,
                                                         ActionDone &Done) {
   const std::string &A = R.Action;
   auto Env = R.Params.find("env");
   bool EnvOk = Env == R.Params.end() || Env->is_null() || Env->is_object();
   if (R.IdempotencyKey.empty() || !EnvOk)  // a bad `env` fails as before
-    return startProcessStep(Exec, Config.Process, A, R.Params, std::move(Done));
+    return startProcessStep(B.Exec, B.Config.Process, A, R.Params, std::move(Done));
   // A recorded run names the attempt in the process's environment (the
   // same name again when a resume repeats an attempt a crash cut short).
   json Params = R.Params;
   if (!Params["env"].is_object()) Params["env"] = json::object();
   Params["env"]["ORCH_IDEMPOTENCY_KEY"] = R.IdempotencyKey;
-  return startProcessStep(Exec, Config.Process, A, Params, std::move(Done));
+  return startProcessStep(B.Exec, B.Config.Process, A, Params, std::move(Done));
 }
 
 std::unique_ptr<ActionTask> BuiltinRunner::startHttp(const ActionRequest &R,

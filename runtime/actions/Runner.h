@@ -48,18 +48,13 @@ class BuiltinRunner : public ActionRunner {
   /// A row of the action table: an action's name and how it starts.
   struct Starter;
   static llvm::ArrayRef<Starter> starters();
-  std::unique_ptr<ActionTask> startEcho(const ActionRequest &R, ActionDone &Done);
-  std::unique_ptr<ActionTask> startTransform(const ActionRequest &R, ActionDone &Done);
-  std::unique_ptr<ActionTask> startPipelineValues(const ActionRequest &R,
+  /// LLM tasks and `generate`.
+  static std::unique_ptr<ActionTask> startModel(BuiltinRunner &B, const ActionRequest &R,
+                                                ActionDone &Done);
+  /// `shell`, `python`, `node`.
+  static std::unique_ptr<ActionTask> startProcess(BuiltinRunner &B,
+                                                  const ActionRequest &R,
                                                   ActionDone &Done);
-  std::unique_ptr<ActionTask> startFileRead(const ActionRequest &R, ActionDone &Done);
-  std::unique_ptr<ActionTask> startFileWrite(const ActionRequest &R, ActionDone &Done);
-  std::unique_ptr<ActionTask> startSleepStep(const ActionRequest &R, ActionDone &Done);
-  std::unique_ptr<ActionTask> startMcp(const ActionRequest &R, ActionDone &Done);
-  std::unique_ptr<ActionTask> startModel(const ActionRequest &R, ActionDone &Done);
-  std::unique_ptr<ActionTask> startWebSearchStep(const ActionRequest &R,
-                                                 ActionDone &Done);
-  std::unique_ptr<ActionTask> startProcess(const ActionRequest &R, ActionDone &Done);
   std::unique_ptr<ActionTask> startHttp(const ActionRequest &R, ActionDone &Done);
 
   llm::CurlMulti &http();

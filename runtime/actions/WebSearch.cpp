@@ -113,6 +113,15 @@ json collect(const json &Items, const char *Title, const char *Url, const char *
   return Out;
 }
 
+/// A GET of \p Url asking for JSON.
+llm::HttpRequest getJson(std::string Url) {
+  llm::HttpRequest R;
+  R.Method = "GET";
+  R.Url = std::move(Url);
+  R.Headers.push_back({"Accept", "application/json"});
+  return R;
+}
+
 /// One service: how to ask it and where its answer keeps the results.
 struct Backend {
   llvm::StringRef Name;
@@ -133,12 +142,8 @@ struct Backend {
 llvm::Expected<llm::HttpRequest> searxngRequest(llvm::StringRef Query, int64_t,
                                                 const llm::EnvLookup &Env,
                                                 std::vector<std::string> &) {
-  llm::HttpRequest R;
-  R.Method = "GET";
-  R.Url = fmt::format("{}/search?q={}&format=json", baseUrl(*setting(Env, "SEARXNG_URL")),
-                      queryEscape(Query));
-  R.Headers.push_back({"Accept", "application/json"});
-  return R;
+  return getJson(fmt::format("{}/search?q={}&format=json",
+                             baseUrl(*setting(Env, "SEARXNG_URL")), queryEscape(Query)));
 }
 
 json searxngResults(const json &A) {
@@ -152,14 +157,11 @@ llvm::Expected<llm::HttpRequest> braveRequest(llvm::StringRef Query, int64_t Max
                                               std::vector<std::string> &Secrets) {
   std::string Key = *setting(Env, "BRAVE_SEARCH_API_KEY");
   Secrets.push_back(Key);
-  llm::HttpRequest R;
-  R.Method = "GET";
-  R.Url = fmt::format(
+  llm::HttpRequest R = getJson(fmt::format(
       "{}/res/v1/web/search?q={}&count={}",
       baseUrl(
           setting(Env, "BRAVE_SEARCH_BASE_URL").value_or("https://api.search.brave.com")),
-      queryEscape(Query), Max);
-  R.Headers.push_back({"Accept", "application/json"});
+      queryEscape(Query), Max));
   R.Headers.push_back({"X-Subscription-Token", std::move(Key)});
   return R;
 }
@@ -184,16 +186,13 @@ llvm::Expected<llm::HttpRequest> googleRequest(llvm::StringRef Query, int64_t Ma
         "web.search (google): GOOGLE_CSE_ID is set but GOOGLE_API_KEY is not; set it to "
         "a Programmable Search JSON API key");
   Secrets.push_back(*Key);
-  llm::HttpRequest R;
-  R.Method = "GET";
   // The key goes in Google's API key header, not in the URL, which
   // transport errors quote.
-  R.Url = fmt::format(
+  llm::HttpRequest R = getJson(fmt::format(
       "{}/customsearch/v1?cx={}&q={}&num={}",
       baseUrl(
           setting(Env, "GOOGLE_SEARCH_BASE_URL").value_or("https://www.googleapis.com")),
-      queryEscape(*setting(Env, "GOOGLE_CSE_ID")), queryEscape(Query), Max);
-  R.Headers.push_back({"Accept", "application/json"});
+      queryEscape(*setting(Env, "GOOGLE_CSE_ID")), queryEscape(Query), Max));
   R.Headers.push_back({"X-goog-api-key", *Key});
   return R;
 }
