@@ -116,6 +116,23 @@ constexpr ActionField SearchFields[] = {
     {"query", Type::String, "the query sent"},
     {"backend", Type::String, "the search service that answered"},
     {"output", Type::String, "the results as JSON text"}};
+constexpr ActionParam ValidateParams[] = {
+    {"data", Type::Any, true, "the value to check (text is read as JSON, else as CSV)"},
+    {"schema", Type::Any, true, "a JSON Schema (draft 7) object"},
+    {"mode", Type::String, false,
+     "strict (default), lenient (coerces scalars to the schema's types) or "
+     "report_only (problems are warnings)"},
+    {"fail_on_invalid", Type::Bool, false,
+     "data that does not conform fails the step (default false: `valid` says it)"}};
+constexpr ActionField ValidateFields[] = {
+    {"valid", Type::Bool, "whether the data conforms"},
+    {"errors", Type::List, "per problem: message, path, schema_path, validator"},
+    {"warnings", Type::List, "coercions (lenient) and problems (report_only)"},
+    {"data", Type::Any, "the data checked, with lenient coercions applied"},
+    {"mode", Type::String, "the mode used"},
+    {"rows_validated", Type::Int,
+     "the rows checked one by one (a list of objects and an object schema), else 0"},
+    {"output", Type::String, "the other fields as JSON text"}};
 constexpr ActionField LoopFields[] = {
     {"results", Type::List, "per item: body step id -> its result, in item order"},
     {"count", Type::Int, "the number of items"},
@@ -161,6 +178,8 @@ constexpr ActionInfo Table[] = {
     {"sleep", "waits", SleepParams, SleepFields},
     {"transform", "applies a pure string or JSON operation", TransformParams,
      TransformFields, false, true},
+    {"validate", "checks data against a JSON Schema (docs/actions.md)", ValidateParams,
+     ValidateFields, false, true},
     {"web.search", "asks a web search service (docs/actions.md)", SearchParams,
      SearchFields},
     {"while",
@@ -208,6 +227,11 @@ llvm::ArrayRef<llvm::StringRef> httpMethods() {
 
 llvm::ArrayRef<llvm::StringRef> responseFormats() {
   static constexpr llvm::StringRef Names[] = {"text", "json_object"};
+  return Names;
+}
+
+llvm::ArrayRef<llvm::StringRef> validationModes() {
+  static constexpr llvm::StringRef Names[] = {"strict", "lenient", "report_only"};
   return Names;
 }
 

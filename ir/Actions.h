@@ -74,6 +74,10 @@ llvm::ArrayRef<llvm::StringRef> httpMethods();
 /// `json_object` (the answer is one JSON object, the service's JSON mode).
 llvm::ArrayRef<llvm::StringRef> responseFormats();
 
+/// The values of `validate`'s `mode`: `strict` (the default), `lenient` and
+/// `report_only`, as ContextLab's validation tool names them.
+llvm::ArrayRef<llvm::StringRef> validationModes();
+
 /// The search services `web.search` asks, in the order a step without
 /// `backend:` tries them (the first one configured answers).
 llvm::ArrayRef<llvm::StringRef> searchBackends();

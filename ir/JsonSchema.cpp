@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "ir/SchemaValidate.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::ir {
@@ -39,18 +40,8 @@ bool isObjectSchema(const json &S) {
          ((S.contains("type") && S["type"] == "object") || S.contains("properties"));
 }
 
-std::string typeOf(const json &V) {
-  if (V.is_null()) return "null";
-  if (V.is_boolean()) return "boolean";
-  if (V.is_number_integer() || V.is_number_unsigned()) return "integer";
-  if (V.is_number()) return "number";
-  if (V.is_string()) return "string";
-  if (V.is_array()) return "array";
-  return "object";
-}
-
 bool hasType(const json &V, const std::string &T) {
-  std::string Actual = typeOf(V);
+  std::string Actual = jsonTypeName(V);
   if (T == Actual) return true;
   if (T == "number" && Actual == "integer") return true;
   // 3.0 is an integer for JSON Schema.
@@ -86,7 +77,7 @@ std::string validateAt(const json &V, const json &S, const std::string &Path) {
     if (T.is_string()) Ok = hasType(V, T.get<std::string>());
     if (T.is_array())
       for (const json &X : T) Ok |= X.is_string() && hasType(V, X.get<std::string>());
-    if (!Ok) return At(brief(V) + " is " + typeOf(V) + ", expected " + T.dump());
+    if (!Ok) return At(brief(V) + " is " + jsonTypeName(V) + ", expected " + T.dump());
   }
   if (S.contains("enum") && S["enum"].is_array()) {
     bool Found = false;

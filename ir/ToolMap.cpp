@@ -46,7 +46,8 @@ constexpr llvm::StringLiteral Structured =
 constexpr llvm::StringLiteral Process =
     "write `action: transform` (ContextLab's `tool: data-processing`)";
 constexpr llvm::StringLiteral Validate =
-    "schema checks are not a built-in action; check data with `python`";
+    "`action: validate` checks `data` against a JSON Schema (draft 7) and answers "
+    "`valid`, `errors` and `warnings`, as ContextLab's";
 
 constexpr ToolRow Rows[] = {
     {"data-processing",
@@ -110,15 +111,16 @@ constexpr ToolRow Rows[] = {
      false,
      "runs in the sandbox; every `{{ }}` in `command` is quoted as one word",
      CaptureOutput},
+    {"validation", "validate", "validate", {}, {}, false, Validate},
     {"validation",
      "*",
      "",
      {},
      {},
      false,
-     "schema checks are not a built-in action: a model step's answer is checked "
-     "against the schema of the fields later steps read; check other data with "
-     "`python`"},
+     "only `validate` maps (to `action: validate`, a JSON Schema check); to extract "
+     "fields from text, write `action: generate` with `response_format: "
+     "json_object` and check its answer with `validate`"},
     {"web-search", "*", "web.search", {}, {}, false, Search},
     // Tool-less actions of ContextLab's model tools.
     {"", "analyze", "analyze", {}, {}, true, "an LLM task"},
@@ -146,7 +148,7 @@ constexpr ToolRow Rows[] = {
     {"", "process", "", {}, {}, false, Process},
     {"", "scrape_page", "", {}, {}, false, Scrape},
     {"", "search_web", "web.search", {}, {}, false, Search},
-    {"", "validate", "", {}, {}, false, Validate},
+    {"", "validate", "validate", {}, {}, false, Validate},
     {"", "validate_report", "", {}, {}, false, Report},
     {"", "verify_url", "", {}, {}, false, Verify},
     {"", "web_search", "web.search", {}, {}, false, Search},

@@ -16,6 +16,7 @@
 #include "passes/McpSchemaCheck.h"
 #include "passes/McpSteps.h"
 #include "passes/Pass.h"
+#include "passes/SchemaParamCheck.h"
 
 namespace orch::passes {
 
@@ -202,6 +203,13 @@ class CheckActionsPass : public Pass {
           D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "response format", *F,
                     llvm::join(responseFormats(), ", "),
                     didYouMean(*F, responseFormats()));
+    if (A.Name == "validate" && Prm.Name == "mode")
+      if (std::optional<std::string> M = enumText(V))
+        if (!llvm::is_contained(validationModes(), llvm::StringRef(*M)))
+          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "validation mode", *M,
+                    llvm::join(validationModes(), ", "),
+                    didYouMean(*M, validationModes()));
+    if (A.Name == "validate" && Prm.Name == "schema") checkSchemaParam(V, *D);
     if (A.Name == "web.search" && Prm.Name == "backend")
       if (std::optional<std::string> B = enumText(V))
         if (!llvm::is_contained(searchBackends(), llvm::StringRef(*B)))

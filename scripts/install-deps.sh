@@ -20,6 +20,8 @@ PACKAGES=(
   bubblewrap libseccomp-dev
   # the Jinja2 oracle of the template differential test (for /usr/bin/python3)
   python3-jinja2
+  # the JSON Schema oracle of the `validate` differential test
+  python3-jsonschema
   # durable runs (runtime/state): SQLite, libpq, and a PostgreSQL server
   # that the test suite starts on loopback (scripts/pg-test-server.sh)
   libsqlite3-dev libpq-dev postgresql

@@ -151,6 +151,7 @@ class Checker {
     // Built-in actions the emitted runtime does not implement.
     static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> NotEmitted[] = {
         {"mcp", "the `mcp` action (MCP tools)"},
+        {"validate", "the `validate` action (JSON Schema checks)"},
         {"web.search", "the `web.search` action (a web search service)"}};
     for (const auto &[Name, What] : NotEmitted)
       if (S.Action.Str == Name)

@@ -10,6 +10,7 @@
 #include "ir/JsonLimits.h"
 #include "runtime/actions/HttpTask.h"
 #include "runtime/actions/LocalActions.h"
+#include "runtime/actions/Validate.h"
 #include "runtime/actions/WebSearch.h"
 
 namespace orch::runtime {
@@ -159,6 +160,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"transform",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runTransform(R.Params)), nullptr;
+       }},
+      {"validate",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runValidate(R.Params)), nullptr;
        }},
       {"web.search",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) {

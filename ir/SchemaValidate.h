@@ -1,0 +1,63 @@
+//===- SchemaValidate.h - JSON Schema (draft 7) validation ----*- C++ -*-===//
+//
+// The `validate` action's checker: every draft-7 validation keyword (type,
+// enum, const, the number, string, array and object keywords, the
+// combinators, if/then/else, dependencies, local `$ref`s and `format` for
+// the common formats), all violations of a value collected, not just the
+// first. Lengths count code points; `pattern` is a Python `re` pattern run
+// by ir/Regex (outside its subset it is a schema problem, never a different
+// match). A schema's own problems (a keyword with a value of the wrong
+// shape, a `$ref` that does not resolve or is not local) are found before
+// any data is checked.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ir/Json.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace orch::ir {
+
+/// One place where a value does not conform to a schema.
+struct SchemaViolation {
+  std::string Path;        ///< JSON pointer into the value ("" is the root).
+  std::string SchemaPath;  ///< JSON pointer to the failing keyword.
+  std::string Keyword;     ///< The failing keyword: `type`, `required`, ...
+  std::string Message;     ///< For people: "`\"x\"` is a string, expected integer".
+};
+
+/// What is wrong with a schema itself.
+struct SchemaProblems {
+  /// Keywords with values of the wrong shape, unresolvable or non-local
+  /// `$ref`s, patterns outside the regex subset: "/properties/a/minLength:
+  /// must be a non-negative integer". Empty: the schema can be used.
+  std::vector<std::string> Errors;
+  /// Keywords JSON Schema does not define, which it ignores (so does the
+  /// checker): "/properties/a/requried". A typo shows up here.
+  std::vector<std::string> Unknown;
+};
+
+/// The JSON Schema type of \p V: null, boolean, integer (an integral
+/// JSON number written without a fraction), number, string, array, object.
+std::string jsonTypeName(const orch::ir::Json &V);
+
+/// The keywords draft 7 defines (validation and annotation), for
+/// did-you-mean hints.
+llvm::ArrayRef<llvm::StringRef> schemaKeywords();
+
+/// Checks \p Schema (an object or a boolean schema) before it is used.
+SchemaProblems checkSchema(const orch::ir::Json &Schema);
+
+/// Validates \p Value against \p Schema, which checkSchema() accepted.
+/// Returns the violations in the order of the schema's keywords (nested
+/// ones where their keyword is), at most \p Limit of them (a `not`,
+/// `anyOf` or `oneOf` that fails is one violation).
+std::vector<SchemaViolation> validateSchema(const orch::ir::Json &Value,
+                                            const orch::ir::Json &Schema,
+                                            size_t Limit = 100);
+
+}  // namespace orch::ir

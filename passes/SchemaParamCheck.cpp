@@ -1,0 +1,108 @@
+//===- SchemaParamCheck.cpp -----------------------------------------------===//
+#include "passes/SchemaParamCheck.h"
+
+#include <optional>
+
+#include "ir/Eval.h"
+#include "ir/JsonLimits.h"
+#include "ir/SchemaValidate.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace orch::passes {
+
+namespace {
+using namespace ir;
+
+/// \p V as JSON, if it holds no template and no AUTO tag.
+std::optional<Json> constantJson(const Value *V) {
+  switch (V->kind()) {
+    case Value::Kind::Scalar:
+      return scalarToJson(llvm::cast<ScalarValue>(V)->scalar());
+    case Value::Kind::List: {
+      Json L = Json::array();
+      for (const Value *I : llvm::cast<ListValue>(V)->items()) {
+        std::optional<Json> X = constantJson(I);
+        if (!X) return std::nullopt;
+        L.push_back(std::move(*X));
+      }
+      return L;
+    }
+    case Value::Kind::Map: {
+      Json M = Json::object();
+      for (const MapEntry &E : llvm::cast<MapValue>(V)->entries()) {
+        std::optional<Json> X = constantJson(E.V);
+        if (!X) return std::nullopt;
+        M[E.Key.str()] = std::move(*X);
+      }
+      return M;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+/// Where a problem at JSON pointer \p Ptr of the schema was written: the
+/// value there, and the key that names it (for a map entry).
+struct Place {
+  const Value *V;
+  const MapEntry *Key = nullptr;
+};
+
+Place locate(const Value *Root, llvm::StringRef Ptr) {
+  Place At{Root};
+  llvm::SmallVector<llvm::StringRef, 8> Tokens;
+  Ptr.consume_front("/");
+  if (Ptr.empty()) return At;
+  Ptr.split(Tokens, '/');
+  for (llvm::StringRef T : Tokens) {
+    std::string Key = T.str();
+    for (size_t P; (P = Key.find("~1")) != std::string::npos;) Key.replace(P, 2, "/");
+    for (size_t P; (P = Key.find("~0")) != std::string::npos;) Key.replace(P, 2, "~");
+    if (auto *M = llvm::dyn_cast<MapValue>(At.V)) {
+      const MapEntry *Found = nullptr;
+      for (const MapEntry &E : M->entries())
+        if (E.Key == Key) Found = &E;
+      if (!Found) return At;
+      At = {Found->V, Found};
+    } else if (auto *L = llvm::dyn_cast<ListValue>(At.V)) {
+      unsigned N;
+      if (T.getAsInteger(10, N) || N >= L->items().size()) return At;
+      At = {L->items()[N]};
+    } else {
+      return At;
+    }
+  }
+  return At;
+}
+}  // namespace
+
+void checkSchemaParam(const Value *Schema, DiagnosticEngine &D) {
+  std::optional<Json> J = constantJson(Schema);
+  if (!J) return;
+  bool Text = J->is_string();  // JSON text: problems point at the whole string
+  if (Text) {
+    Json Parsed = parseJsonBounded(J->get<std::string>());
+    if (!Parsed.is_discarded()) J = std::move(Parsed);
+  }
+  SchemaProblems Problems = checkSchema(*J);
+  for (const std::string &E : Problems.Errors) {
+    llvm::StringRef Ptr = llvm::StringRef(E).split(": ").first;
+    Place At = Text ? Place{Schema} : locate(Schema, Ptr);
+    D.report(DiagKind::InvalidSchema, At.V->loc(), At.V->length(), "schema", E);
+  }
+  for (const std::string &U : Problems.Unknown) {
+    llvm::StringRef Ptr(U);
+    llvm::StringRef Name = Ptr.rsplit('/').second;
+    Place At = Text ? Place{Schema} : locate(Schema, Ptr);
+    std::string Parent = Ptr.rsplit('/').first.str();
+    if (At.Key)
+      D.report(DiagKind::SchemaKeywordIgnored, At.Key->KeyLoc, At.Key->Key.size(),
+               At.Key->Key.str(), Parent.empty() ? "/" : Parent,
+               didYouMean(At.Key->Key, schemaKeywords()));
+    else
+      D.report(DiagKind::SchemaKeywordIgnored, At.V->loc(), At.V->length(), Name.str(),
+               Parent.empty() ? "/" : Parent, didYouMean(Name, schemaKeywords()));
+  }
+}
+
+}  // namespace orch::passes
