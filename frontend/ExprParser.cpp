@@ -348,6 +348,19 @@ class ShapeBuilder {
       N.First = N.Last = N.Tok = first(L);
       return add(N);
     }
+    if (auto *Ca = dynamic_cast<P::CallPrimaryContext *>(C)) {
+      // A global function: the base is a null literal the instantiator
+      // makes (NoNode here), never evaluated.
+      llvm::SmallVector<uint32_t, 4> Args, Names;
+      arguments(Ca->arguments(), Args, Names);
+      ShapeNode N{ir::Expr::Kind::Filter};
+      N.First = first(Ca);
+      N.Last = last(Ca);
+      N.Tok = static_cast<uint32_t>(Ca->IDENT()->getSymbol()->getTokenIndex());
+      N.Op = static_cast<uint8_t>(ir::FilterExpr::Form::Call);
+      N.A = NoNode;
+      return list(ir::Expr::Kind::Filter, N, Args, Names);
+    }
     if (auto *Nm = dynamic_cast<P::NamePrimaryContext *>(C)) {
       ShapeNode N{ir::Expr::Kind::Name};
       N.First = N.Last = N.Tok = first(Nm);
@@ -463,9 +476,12 @@ class Instantiator {
       case ir::Expr::Kind::Index:
         return A.create<ir::IndexExpr>(L, Len, Built[N.A], Built[N.B]);
       case ir::Expr::Kind::Filter:
-        return A.create<ir::FilterExpr>(L, Len, Built[N.A], A.save(textOf(N.Tok)),
-                                        locOfTok(N.Tok), args(S, N), argNames(S, N),
-                                        static_cast<ir::FilterExpr::Form>(N.Op));
+        return A.create<ir::FilterExpr>(
+            L, Len,
+            N.A == NoNode ? A.create<ir::LiteralExpr>(L, 0, ir::Scalar::null())
+                          : Built[N.A],
+            A.save(textOf(N.Tok)), locOfTok(N.Tok), args(S, N), argNames(S, N),
+            static_cast<ir::FilterExpr::Form>(N.Op));
       case ir::Expr::Kind::Unary:
         return A.create<ir::UnaryExpr>(L, Len, static_cast<ir::UnaryOp>(N.Op),
                                        Built[N.A]);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "ir/Filters.h"
+#include "ir/Functions.h"
 #include "ir/Methods.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
@@ -79,6 +80,10 @@ struct Val {
   /// act as tuples and `.count()`/`.index()` (which compare them) are
   /// refused.
   bool Pairs = false;
+  /// A `range(...)` result (View is View): Python's range object, which
+  /// prints as `range(0, 3)` and compares unequal to a list; works where a
+  /// dict view does.
+  bool Range = false;
 };
 
 /// Python's str() of \p V, as Jinja2 prints it: the pairs of a `dictsort`
@@ -117,6 +122,15 @@ constexpr const char *ViewOnly =
     "a dict view (`.keys()`, `.values()`, `.items()`) is supported only in a "
     "`{% for %}`, after `in` and through a filter such as `list`, `join` or "
     "`length` (Python prints it as `dict_keys([...])`)";
+
+/// Where a `range(...)` result works.
+constexpr const char *RangeOnly =
+    "a `range(...)` is supported only in a `{% for %}`, after `in` and through a "
+    "filter such as `list`, `join` or `length` (Python prints it as `range(0, 3)` "
+    "and compares it unequal to a list)";
+
+/// Where \p V, a dict view or a range, works.
+const char *viewOnly(const Val &V) { return V.Range ? RangeOnly : ViewOnly; }
 
 /// Where the result of a generator filter works.
 constexpr const char *GeneratorOnly =
@@ -280,7 +294,7 @@ class Evaluator {
     if (V->Root != Val::Space::None)
       return fail(E, "`steps` and `inputs` are not values on their own");
     if (V->Tuple && !TupleOk) return fail(E, TupleOnly);
-    if (V->View == MethodResult::View && !TupleOk) return fail(E, ViewOnly);
+    if (V->View == MethodResult::View && !TupleOk) return fail(E, viewOnly(*V));
     if (V->View == MethodResult::PairView && !PairsOk)
       return fail(E, fmt::format("{}; unpack the pairs of `.items()` in a loop: "
                                  "`{{% for k, v in d.items() %}}`",
@@ -307,6 +321,7 @@ class Evaluator {
   llvm::Expected<Val> filter(const FilterExpr *F);
   llvm::Expected<Val> test(const FilterExpr *F);
   llvm::Expected<Val> method(const FilterExpr *F);
+  llvm::Expected<Val> call(const FilterExpr *F);
   llvm::Expected<Val> binary(const BinaryExpr *B);
   llvm::Expected<Val> compound(const CompoundExpr *C);
   /// The implicit `else` of inline `if` \p C (Jinja2's plain Undefined).
@@ -521,9 +536,11 @@ llvm::Expected<Val> Evaluator::member(const Expr *E, const Expr *BaseE, bool ByA
   }
   // A dict view or a generator has no items in Jinja2 (`d.keys()[0]` is
   // undefined); its attributes (`.mapping`, `.send`) are not supported.
-  if (Base.View != MethodResult::Value || Base.Generator) {
+  // A range is indexed as the list it holds (`range(3)[-1]` is 2).
+  bool RangeItem = Base.Range && asInt(Key);
+  if ((Base.View != MethodResult::Value || Base.Generator) && !RangeItem) {
     if (asInt(Key)) return undefined(What());
-    return fail(E, Base.Generator ? GeneratorOnly : ViewOnly);
+    return fail(E, Base.Generator ? GeneratorOnly : viewOnly(Base));
   }
   const json &B = Base.V;
   if (Key.is_string() && isPythonAttribute(B, Key.get_ref<const std::string &>()) &&
@@ -584,7 +601,10 @@ llvm::Expected<Val> Evaluator::evalNode(const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
-      return F->isMethod() ? method(F) : F->isTest() ? test(F) : filter(F);
+      return F->isCall()     ? call(F)
+             : F->isMethod() ? method(F)
+             : F->isTest()   ? test(F)
+                             : filter(F);
     }
     case Expr::Kind::Compound:
       return compound(llvm::cast<CompoundExpr>(E));
@@ -700,7 +720,7 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
   if (!BaseV) return BaseV.takeError();
   if (BaseV->Tuple) return fail(F->base(), TupleOnly);
   if (BaseV->View != MethodResult::Value && !viewFilter(N, BaseV->View))
-    return fail(F->base(), ViewOnly);
+    return fail(F->base(), viewOnly(*BaseV));
   bool ArgMarkup = false;
   llvm::Expected<std::vector<json>> ArgsOr = arguments(F, Info, ArgMarkup);
   if (!ArgsOr) return ArgsOr.takeError();
@@ -783,7 +803,7 @@ llvm::Expected<Val> Evaluator::test(const FilterExpr *F) {
   // Jinja2 tests the view or generator object itself (`d.keys() is
   // sequence` is false, `is eq([...])` compares it with a list).
   if ((BaseV->View != MethodResult::Value || BaseV->Generator) && N != "iterable")
-    return fail(F->base(), BaseV->Generator ? GeneratorOnly : ViewOnly);
+    return fail(F->base(), BaseV->Generator ? GeneratorOnly : viewOnly(*BaseV));
   bool Unused = false;
   llvm::Expected<std::vector<json>> Args = arguments(F, nullptr, Unused);
   if (!Args) return Args.takeError();
@@ -793,6 +813,29 @@ llvm::Expected<Val> Evaluator::test(const FilterExpr *F) {
   llvm::Expected<bool> R = Info->Fn(BaseV->V, *Args);
   if (!R) return fail(F, llvm::toString(R.takeError()));
   return Answer(*R);
+}
+
+llvm::Expected<Val> Evaluator::call(const FilterExpr *F) {
+  const FunctionInfo *Fn = findFunction(F->name());
+  if (!Fn) return fail(F, fmt::format("unknown function `{}`", F->name().str()));
+  if (!F->argNames().empty())
+    return fail(F, fmt::format("`{}` takes no keyword arguments", F->name().str()));
+  std::vector<json> Args;
+  for (const Expr *A : F->args()) {
+    llvm::Expected<Val> V = defined(A);
+    if (!V) return V.takeError();
+    if (llvm::Error Err = notNested(A, *V)) return Err;
+    Args.push_back(std::move(V->V));
+  }
+  if (Args.size() < Fn->MinArgs || Args.size() > Fn->MaxArgs)
+    return fail(F, fmt::format("`{}` takes {} to {} arguments, {} given", Fn->Name.str(),
+                               Fn->MinArgs, Fn->MaxArgs, Args.size()));
+  llvm::Expected<json> R = Fn->Fn(Args);
+  if (!R) return fail(F, llvm::toString(R.takeError()));
+  Val Out(std::move(*R));
+  Out.View = MethodResult::View;
+  Out.Range = F->name() == "range";
+  return Out;
 }
 
 llvm::Expected<Val> Evaluator::method(const FilterExpr *F) {
@@ -951,7 +994,7 @@ llvm::Expected<Val> Evaluator::block(const CompoundExpr *C) {
       // A tuple prints as Python prints it; a dict view does not.
       llvm::Expected<Val> V = defined(P, /*TupleOk=*/true, /*Loose=*/true);
       if (!V) return V.takeError();
-      if (V->View != MethodResult::Value) return fail(P, ViewOnly);
+      if (V->View != MethodResult::Value) return fail(P, viewOnly(*V));
       if (V->Loop)
         return fail(P,
                     "printing `loop` itself is not supported; print a field such as "
@@ -1286,7 +1329,7 @@ llvm::Expected<json> evaluateValue(const Value *V, const EvalScope &S) {
           Evaluator Ev(S);
           llvm::Expected<Val> X = Ev.defined(Seg.E, /*TupleOk=*/true, /*Loose=*/true);
           if (!X) return X.takeError();
-          if (X->View != MethodResult::Value) return fail(Seg.E, ViewOnly);
+          if (X->View != MethodResult::Value) return fail(Seg.E, viewOnly(*X));
           if (X->Generator) return fail(Seg.E, GeneratorOnly);
           if (TextStatus St = appendStr(Out, *X); St != TextStatus::Ok)
             return fail(Seg.E, describe(St));

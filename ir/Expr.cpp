@@ -134,7 +134,9 @@ int precedence(const Expr *E) {
     case Expr::Kind::Unary:
       return llvm::cast<UnaryExpr>(E)->op() == UnaryOp::Not ? 3 : 9;
     case Expr::Kind::Filter:
-      return llvm::cast<FilterExpr>(E)->isMethod() ? 10 : 8;
+      return llvm::cast<FilterExpr>(E)->isMethod() || llvm::cast<FilterExpr>(E)->isCall()
+                 ? 10
+                 : 8;
     case Expr::Kind::Compound:
       return llvm::cast<CompoundExpr>(E)->op() == CompoundOp::Cond ? 0 : 10;
     default:
@@ -347,6 +349,12 @@ void printExpr(llvm::raw_ostream &OS, const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
+      if (F->isCall()) {
+        OS << F->name() << '(';
+        printList(OS, F->args(), F->argNames());
+        OS << ')';
+        return;
+      }
       if (F->isMethod()) {
         printSub(OS, F->base(), 10);
         OS << '.' << F->name() << '(';
@@ -423,6 +431,15 @@ void dumpExprTree(llvm::raw_ostream &OS, const Expr *E) {
     }
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
+      if (F->isCall()) {
+        OS << "(call " << F->name();
+        for (const Expr *A : F->args()) {
+          OS << ' ';
+          dumpExprTree(OS, A);
+        }
+        OS << ')';
+        return;
+      }
       OS << (F->form() == FilterExpr::Form::Filter   ? "(filter "
              : F->form() == FilterExpr::Form::Method ? "(method "
              : F->form() == FilterExpr::Form::Test   ? "(test "

@@ -141,12 +141,14 @@ class IndexExpr : public Expr {
 };
 
 /// `base | name(args...)`, or a test: `base is name(args...)`, `base is not
-/// name`, or a Python method call: `base.name(args...)` (Methods.h).
+/// name`, or a Python method call: `base.name(args...)` (Methods.h), or a
+/// call of one of Jinja's global functions: `name(args...)` (Functions.h;
+/// its base is a null literal, never evaluated).
 /// Keyword arguments (`indent=2`) follow the positional ones.
 class FilterExpr : public Expr {
  public:
   /// How the node applies its name.
-  enum class Form : uint8_t { Filter, Test, NotTest, Method };
+  enum class Form : uint8_t { Filter, Test, NotTest, Method, Call };
 
   FilterExpr(SourceLoc L, uint32_t Len, Expr *Base, llvm::StringRef N, SourceLoc NameLoc,
              llvm::ArrayRef<Expr *> Args, llvm::ArrayRef<llvm::StringRef> ArgNames = {},
@@ -177,6 +179,7 @@ class FilterExpr : public Expr {
   Form form() const { return F; }
   bool isTest() const { return F == Form::Test || F == Form::NotTest; }
   bool isMethod() const { return F == Form::Method; }
+  bool isCall() const { return F == Form::Call; }
   static bool classof(const Expr *E) { return E->kind() == Kind::Filter; }
 
  private:

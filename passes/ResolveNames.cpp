@@ -9,6 +9,7 @@
 
 #include "ir/Eval.h"
 #include "ir/Filters.h"
+#include "ir/Functions.h"
 #include "ir/Methods.h"
 #include "ir/Regex.h"
 #include "ir/StableSort.h"
@@ -236,6 +237,21 @@ std::string takes(unsigned Min, unsigned Max) {
 
 void ResolveNamesPass::checkFilter(const FilterExpr *F) {
   size_t Given = F->args().size();
+  if (F->isCall()) {
+    const FunctionInfo *Fn = findFunction(F->name());
+    std::vector<llvm::StringRef> Names;
+    for (const FunctionInfo &I : functions()) Names.push_back(I.Name);
+    if (!Fn)
+      D->report(DiagKind::UnknownFunction, F->nameLoc(), F->name().size(),
+                F->name().str(), llvm::join(Names, ", "), didYouMean(F->name(), Names));
+    else if (!F->argNames().empty())
+      D->report(DiagKind::FilterKeyword, F->nameLoc(), F->name().size(),
+                fmt::format("`{}` takes no keyword arguments", F->name().str()));
+    else if (Given < Fn->MinArgs || Given > Fn->MaxArgs)
+      D->report(DiagKind::FunctionArity, F->nameLoc(), F->name().size(), F->name().str(),
+                takes(Fn->MinArgs, Fn->MaxArgs), Given);
+    return;
+  }
   if (F->isMethod()) {
     checkMethod(F);
     return;
@@ -538,6 +554,11 @@ void ResolveNamesPass::typeOf(Expr *E) {
   switch (E->kind()) {
     case Expr::Kind::Filter: {
       auto *F = llvm::cast<FilterExpr>(E);
+      if (F->isCall()) {
+        const FunctionInfo *Fn = findFunction(F->name());
+        E->setType(Fn ? Fn->Result : Type::Any);
+        return;
+      }
       if (F->isMethod()) {
         Type T = Type::Any;
         for (const MethodInfo &M : methods())

@@ -82,6 +82,17 @@ class Checker {
         if (X) walk(X, Step);
     } else if (auto *F = llvm::dyn_cast<ir::FilterExpr>(E)) {
       llvm::StringRef Name = F->name();
+      if (F->isCall()) {
+        // The JS evaluator has no global functions.
+        Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),
+                     static_cast<uint32_t>(F->name().size()),
+                     fmt::format("the function call `{}()` (the JS evaluator has no "
+                                 "global functions)",
+                                 F->name().str()),
+                     Step.str());
+        for (const ir::Expr *A : F->args()) walk(A, Step);
+        return;
+      }
       if (F->isMethod()) {
         // The JS evaluator has no method table: `s.lower()` is refused.
         Diags.report(DiagKind::ExportUnsupported, F->nameLoc(),

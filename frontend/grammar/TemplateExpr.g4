@@ -80,6 +80,8 @@ suffix
 
 primary
   : literal                                      # LiteralPrimary
+  // A global function (`range(3)`): the function table (ir/Functions.h).
+  | IDENT LPAREN arguments? RPAREN               # CallPrimary
   | IDENT                                        # NamePrimary
   | LPAREN condExpr RPAREN                       # ParenPrimary
   | LPAREN (condExpr COMMA (condExpr (COMMA condExpr)* COMMA?)?)? RPAREN  # TuplePrimary

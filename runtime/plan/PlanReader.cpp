@@ -45,7 +45,7 @@ class Checker {
           for (int32_t A : *E->args())
             if (A < (Compound ? -1 : 0) || A >= static_cast<int32_t>(I))
               return fail(fmt::format("expression {} has an argument out of order", I));
-        if (E->op() > 15 || (E->kind() == pf::ExprKind::Filter && E->op() > 3) ||
+        if (E->op() > 15 || (E->kind() == pf::ExprKind::Filter && E->op() > 4) ||
             (Compound && E->op() >= ir::NumCompoundOps))
           return fail(fmt::format("expression {} has an unknown operator", I));
         if (E->names() && (E->kind() != pf::ExprKind::Filter || !E->args() ||

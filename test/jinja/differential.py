@@ -67,6 +67,10 @@ REJECTIONS = [
      r"\[UnknownMethod\]|\[MethodArity\]|of a Python \w+ is not supported here"
      r"|keyword arguments to a method are not supported"),
     ("dict views (`.keys()`) beyond iteration, `in` and list filters", r"a dict view"),
+    ("`range(...)` beyond iteration, `in`, items and list filters; more than 100000 "
+     "items (Jinja2's sandbox limit); its attributes; global functions other than "
+     "`range`", r"a `range\(\.\.\.\)` is supported only|would make more than 100000"
+     r"|\[UnknownFunction\]"),
     ("`.count()`/`.index()` of a `dictsort` result, and other reads than "
      "unpacking, `list`, `length`, `tojson`, `first`/`last`, `map('first')` "
      "(its pairs are tuples)",
@@ -701,6 +705,17 @@ def corpus(rng):
               "(l | map('abs') | list).count(1)", "(l | batch(2))[0] | default('x')",
               "(l | map('abs')) | join(',')",
               "(recs | selectattr('ok')).count(1)", "(recs | map(attribute='age')).index(31)",
+              # range(): Python's range object (iterated, `in`, items, list filters).
+              "range(3) | list", "range(1, 10, 3) | join(',')", "range(5) | length",
+              "3 in range(5)", "5 in range(5)", "range(3)", "range(3) == [0, 1, 2]",
+              "range(0) | list", "range(10, 0, -3) | list", "range(-3) | list",
+              "range(2.5)", "range(1, 2, 0)", "range(n) | sum", "range(3)[0]",
+              "range(3)[-1]", "range(3)[5] is defined", "range(3) | first",
+              "range(3) | last", "range(3) | map('string') | join", "range(3).stop",
+              "range(true) | list", "range(3) | max",
+              "range(n, 0, -1) | list", "range(3) ~ ''", "range(3) | tojson",
+              "range(3) is iterable", "range(4) | batch(2) | list", "range(200000) | length",
+              "range(3, 1) | list", "lipsum(1)",
               # dictsort pairs are tuples (review jinja4 #2).
               "(d | dictsort).count(['a', 1])", "(d | dictsort).index(['a', 1])",
               "(od | dictsort)[0] == ['a', 1]", "(od | dictsort)[0]", "(od | dictsort)[0][0]",
