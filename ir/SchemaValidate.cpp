@@ -4,19 +4,23 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
 #include "ir/Regex.h"
 #include "ir/Unicode.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace orch::ir {
 
 namespace {
 using json = Json;
+using Int = __int128;
 
 /// Keywords that only annotate: JSON Schema gives them no validation meaning.
 constexpr llvm::StringLiteral Annotations[] = {
@@ -26,6 +30,13 @@ constexpr llvm::StringLiteral Annotations[] = {
 
 constexpr llvm::StringLiteral TypeNames[] = {"null",   "boolean", "object", "array",
                                              "number", "string",  "integer"};
+
+/// Nested check() calls one validation may make: a schema whose combinators
+/// lead back to themselves through `$ref`s nests without reading deeper
+/// into the value, and every call is a stack frame.
+constexpr unsigned MaxCheckDepth = 400;
+/// `$ref`s followed in a row on one value: `{"$ref": "#"}` refers to itself.
+constexpr unsigned RefDepth = 64;
 
 /// Appends one reference token to a JSON pointer (`~` and `/` escaped).
 std::string child(const std::string &Ptr, llvm::StringRef Token) {
@@ -44,6 +55,18 @@ std::string child(const std::string &Ptr, size_t Index) {
   return Ptr + "/" + std::to_string(Index);
 }
 
+/// The exact value of an integral JSON number (a float too, when it holds
+/// an integer below 2^100), or nullopt.
+std::optional<Int> exactInt(const json &V) {
+  if (V.is_number_unsigned()) return static_cast<Int>(V.get<uint64_t>());
+  if (V.is_number_integer()) return static_cast<Int>(V.get<int64_t>());
+  if (!V.is_number_float()) return std::nullopt;
+  double D = V.get<double>();
+  if (!std::isfinite(D) || D != std::floor(D) || std::fabs(D) >= 0x1p100)
+    return std::nullopt;
+  return static_cast<Int>(D);
+}
+
 bool isIntegral(const json &V) {
   if (V.is_number_integer() || V.is_number_unsigned()) return true;
   if (!V.is_number_float()) return false;
@@ -57,6 +80,77 @@ bool hasType(const json &V, llvm::StringRef T) {
   return T == jsonTypeName(V);
 }
 
+/// -1, 0 or 1 as \p A is below, equal to or above \p B (both numbers):
+/// exact for integers, as doubles otherwise.
+int compareNumbers(const json &A, const json &B) {
+  std::optional<Int> X = exactInt(A), Y = exactInt(B);
+  if (X && Y) return *X < *Y ? -1 : *X > *Y;
+  double P = A.get<double>(), Q = B.get<double>();
+  return P < Q ? -1 : P > Q;
+}
+
+/// JSON Schema's equality: 1 equals 1.0, true is not 1, objects compare
+/// by key in any order.
+bool schemaEqual(const json &A, const json &B) {
+  if (A.is_number() && B.is_number()) return compareNumbers(A, B) == 0;
+  if (A.type() != B.type()) return false;
+  if (A.is_array()) {
+    if (A.size() != B.size()) return false;
+    for (size_t I = 0; I < A.size(); ++I)
+      if (!schemaEqual(A[I], B[I])) return false;
+    return true;
+  }
+  if (A.is_object()) {
+    if (A.size() != B.size()) return false;
+    for (auto &[K, X] : A.items()) {
+      auto It = B.find(K);
+      if (It == B.end() || !schemaEqual(X, *It)) return false;
+    }
+    return true;
+  }
+  return A == B;
+}
+
+/// A text that is equal for two values exactly when schemaEqual is true:
+/// numbers by value, object keys sorted.
+void canonical(const json &V, std::string &Out) {
+  if (V.is_number()) {
+    if (std::optional<Int> I = exactInt(V)) {
+      Int X = *I;
+      bool Neg = X < 0;
+      std::string Digits;
+      do {
+        int D = static_cast<int>(X % 10);
+        Digits += static_cast<char>('0' + (D < 0 ? -D : D));
+        X /= 10;
+      } while (X != 0);
+      Out += Neg ? "i-" : "i";
+      Out.append(Digits.rbegin(), Digits.rend());
+    } else {
+      Out += fmt::format("d{:.17g}", V.get<double>());
+    }
+  } else if (V.is_array()) {
+    Out += '[';
+    for (const json &X : V) canonical(X, Out), Out += ',';
+    Out += ']';
+  } else if (V.is_object()) {
+    std::vector<const std::string *> Keys;
+    for (auto &[K, X] : V.items()) Keys.push_back(&K);
+    std::sort(Keys.begin(), Keys.end(),
+              [](const std::string *A, const std::string *B) { return *A < *B; });
+    Out += '{';
+    for (const std::string *K : Keys) {
+      Out += json(*K).dump();
+      Out += ':';
+      canonical(V.at(*K), Out);
+      Out += ',';
+    }
+    Out += '}';
+  } else {
+    Out += V.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
 std::string brief(const json &V) {
   std::string S = V.dump(-1, ' ', false, json::error_handler_t::replace);
   if (codePointCount(S) > 60) {
@@ -66,7 +160,18 @@ std::string brief(const json &V) {
   return "`" + S + "`";
 }
 
-bool isNonNegInt(const json &V) { return isIntegral(V) && V.get<double>() >= 0; }
+bool isNonNegInt(const json &V) {
+  std::optional<Int> I = exactInt(V);
+  return (I && *I >= 0) || (V.is_number_float() && V.get<double>() >= 0x1p100 &&
+                            std::isfinite(V.get<double>()));
+}
+
+/// A size limit (`maxLength: 1e20`), saturated to what a size can be.
+uint64_t sizeLimit(const json &V) {
+  std::optional<Int> I = exactInt(V);
+  if (!I) return UINT64_MAX;  // past 2^100
+  return *I > static_cast<Int>(UINT64_MAX) ? UINT64_MAX : static_cast<uint64_t>(*I);
+}
 
 // --- formats -------------------------------------------------------------
 
@@ -165,32 +270,46 @@ bool inFormat(llvm::StringRef F, llvm::StringRef S) {
   if (F == "hostname") return isHostname(S);
   if (F == "uri") return isUri(S);
   if (F == "regex") {
-    if (auto R = Regex::compile(S))
-      return true;
-    else
-      return llvm::consumeError(R.takeError()), false;
+    // A pattern beyond the engine's subset (lookaround, named groups) may
+    // be valid Python: only a syntax error makes the string invalid.
+    auto R = Regex::compile(S);
+    if (R) return true;
+    std::string Why = llvm::toString(R.takeError());
+    return llvm::StringRef(Why).contains("not supported");
   }
   return true;
 }
 
-/// Resolves a local `$ref` (`#` or `#/a/b`) against \p Root.
-const json *resolveRef(const json &Root, llvm::StringRef Ref) {
-  if (!Ref.consume_front("#")) return nullptr;
+/// Percent-decodes a `$ref` fragment (after `#`): the JSON pointer it holds.
+std::optional<std::string> refPointer(llvm::StringRef Ref) {
+  if (!Ref.consume_front("#")) return std::nullopt;
+  std::string Out;
+  for (size_t I = 0; I < Ref.size(); ++I) {
+    if (Ref[I] == '%' && I + 2 < Ref.size() && llvm::isHexDigit(Ref[I + 1]) &&
+        llvm::isHexDigit(Ref[I + 2])) {
+      Out += static_cast<char>(llvm::hexFromNibbles(Ref[I + 1], Ref[I + 2]));
+      I += 2;
+    } else {
+      Out += Ref[I];
+    }
+  }
+  if (!Out.empty() && Out[0] != '/') return std::nullopt;
+  return Out;
+}
+
+/// Follows JSON pointer \p Ptr into \p Root.
+const json *atPointer(const json &Root, llvm::StringRef Ptr) {
   const json *At = &Root;
-  if (Ref.empty()) return At;
-  if (!Ref.consume_front("/")) return nullptr;
+  if (Ptr.empty()) return At;
+  Ptr = Ptr.drop_front();  // the leading '/'
   llvm::SmallVector<llvm::StringRef, 8> Tokens;
-  Ref.split(Tokens, '/');
+  Ptr.split(Tokens, '/');
   for (llvm::StringRef T : Tokens) {
     std::string Key;
     for (size_t I = 0; I < T.size(); ++I) {
       if (T[I] == '~' && I + 1 < T.size() && (T[I + 1] == '0' || T[I + 1] == '1')) {
         Key += T[I + 1] == '0' ? '~' : '/';
         ++I;
-      } else if (T[I] == '%' && I + 2 < T.size() && llvm::isHexDigit(T[I + 1]) &&
-                 llvm::isHexDigit(T[I + 2])) {
-        Key += static_cast<char>(llvm::hexFromNibbles(T[I + 1], T[I + 2]));
-        I += 2;
       } else {
         Key += T[I];
       }
@@ -218,25 +337,42 @@ class SchemaChecker {
   explicit SchemaChecker(const json &Root) : Root(Root) {}
   SchemaProblems Out;
 
-  void schema(const json &S, const std::string &Ptr) {
+  /// Checks the root, then every `$ref` target once (a target may sit
+  /// where no schema is expected: `#/properties`).
+  void run() {
+    schema(Root, "");
+    for (size_t I = 0; I < Targets.size(); ++I) {
+      std::string Ptr = Targets[I];
+      if (const json *T = atPointer(Root, Ptr)) schema(*T, Ptr, /*Quiet=*/true);
+    }
+  }
+
+  void schema(const json &S, const std::string &Ptr, bool Quiet = false) {
+    // A target that is checked where it sits is checked once.
+    if (!Checked.insert(Ptr).second) return;
     if (S.is_boolean()) return;
     if (!S.is_object()) return error(Ptr, "a schema must be an object or a boolean");
     if (auto R = S.find("$ref"); R != S.end()) {
       if (!R->is_string()) return error(child(Ptr, "$ref"), "must be a string");
-      if (!resolveRef(Root, R->get<std::string>()))
+      std::optional<std::string> P = refPointer(R->get<std::string>());
+      if (!P || !atPointer(Root, *P))
         error(child(Ptr, "$ref"),
               fmt::format("`{}` does not resolve to a part of this schema (only local "
                           "references, `#` and `#/...`, are supported)",
                           R->get<std::string>()));
+      else
+        Targets.push_back(*P);
     }
-    for (auto &[K, V] : S.items()) keyword(K, V, child(Ptr, K));
+    for (auto &[K, V] : S.items()) keyword(K, V, child(Ptr, K), Quiet);
   }
 
  private:
   const json &Root;
+  std::vector<std::string> Targets;
+  llvm::StringSet<> Checked;
 
-  void error(const std::string &Ptr, const std::string &Msg) {
-    Out.Errors.push_back((Ptr.empty() ? "/" : Ptr) + ": " + Msg);
+  void error(const std::string &Ptr, const std::string &Msg, bool AtKey = false) {
+    Out.Errors.push_back({Ptr, Msg, AtKey});
   }
   void schemaMap(const json &V, const std::string &Ptr) {
     if (!V.is_object()) return error(Ptr, "must be an object of schemas");
@@ -251,13 +387,12 @@ class SchemaChecker {
     if (!V.is_array() || !llvm::all_of(V, [](const json &X) { return X.is_string(); }))
       error(Ptr, "must be an array of strings");
   }
-  void pattern(const json &V, const std::string &Ptr) {
-    if (!V.is_string()) return error(Ptr, "must be a string");
-    if (auto R = Regex::compile(V.get<std::string>()); !R)
-      error(Ptr, "the pattern is not usable: " + llvm::toString(R.takeError()));
+  void pattern(const std::string &P, const std::string &Ptr, bool AtKey) {
+    if (auto R = Regex::compile(P); !R)
+      error(Ptr, "the pattern is not usable: " + llvm::toString(R.takeError()), AtKey);
   }
 
-  void keyword(llvm::StringRef K, const json &V, const std::string &Ptr) {
+  void keyword(llvm::StringRef K, const json &V, const std::string &Ptr, bool Quiet) {
     if (K == "$ref" || llvm::is_contained(Annotations, K)) {
       if ((K == "definitions" || K == "$defs")) schemaMap(V, Ptr);
       return;
@@ -268,9 +403,9 @@ class SchemaChecker {
                llvm::is_contained(TypeNames,
                                   llvm::StringRef(X.get_ref<const std::string &>()));
       };
-      if (Known(V) || (V.is_array() && llvm::all_of(V, Known))) return;
+      if (Known(V) || (V.is_array() && !V.empty() && llvm::all_of(V, Known))) return;
       return error(Ptr, "must be one of " + llvm::join(llvm::ArrayRef(TypeNames), ", ") +
-                            ", or an array of them");
+                            ", or a non-empty array of them");
     }
     if (K == "enum") return V.is_array() ? void() : error(Ptr, "must be an array");
     if (K == "const" || K == "format") return;
@@ -284,7 +419,9 @@ class SchemaChecker {
     if (K == "maxLength" || K == "minLength" || K == "maxItems" || K == "minItems" ||
         K == "maxProperties" || K == "minProperties")
       return isNonNegInt(V) ? void() : error(Ptr, "must be a non-negative integer");
-    if (K == "pattern") return pattern(V, Ptr);
+    if (K == "pattern")
+      return V.is_string() ? pattern(V.get<std::string>(), Ptr, false)
+                           : error(Ptr, "must be a string");
     if (K == "uniqueItems")
       return V.is_boolean() ? void() : error(Ptr, "must be a boolean");
     if (K == "required") return stringList(V, Ptr);
@@ -296,7 +433,7 @@ class SchemaChecker {
     if (K == "patternProperties") {
       schemaMap(V, Ptr);
       if (V.is_object())
-        for (auto &[P, X] : V.items()) pattern(json(P), child(Ptr, P));
+        for (auto &[P, X] : V.items()) pattern(P, child(Ptr, P), /*AtKey=*/true);
       return;
     }
     if (K == "dependencies") {
@@ -306,33 +443,39 @@ class SchemaChecker {
       return;
     }
     if (K == "allOf" || K == "anyOf" || K == "oneOf") return schemaList(V, Ptr);
-    Out.Unknown.push_back(Ptr);
+    // A `$ref` target's keys are not keywords of a schema the author wrote
+    // there (`#/properties` holds property names).
+    if (!Quiet) Out.Unknown.push_back(Ptr);
   }
 };
 
 // --- validation ----------------------------------------------------------
 
-/// Keyword evaluations one validation may take: combinators over `$ref`s
-/// can grow exponentially with the schema's size.
-constexpr uint64_t StepBudget = 1'000'000;
-/// Nested `$ref`s on one value: `{"$ref": "#"}` refers to itself.
-constexpr unsigned RefDepth = 64;
-
 class Validator {
  public:
-  Validator(const json &Root, size_t Limit) : Root(Root), Limit(Limit) {}
+  Validator(const json &Root, size_t Limit, uint64_t &Steps)
+      : Root(Root), Limit(Limit), Steps(Steps) {}
 
   std::vector<SchemaViolation> Found;
   bool OverBudget = false;
+  bool TooDeep = false;
 
   /// Checks \p V at \p Path against \p S at \p SPtr; appends violations.
+  /// \p Refs counts the `$ref`s followed on this value in a row.
   void check(const json &V, const json &S, const std::string &Path,
              const std::string &SPtr, unsigned Refs = 0) {
-    if (full()) return;
-    if (++Steps > StepBudget) {
+    if (stop()) return;
+    if (Steps == 0) {
       OverBudget = true;
       return;
     }
+    --Steps;
+    if (Depth >= MaxCheckDepth) {
+      TooDeep = true;
+      return;
+    }
+    ++Depth;
+    auto Leave = llvm::make_scope_exit([&] { --Depth; });
     if (S.is_boolean()) {
       if (!S.get<bool>()) add(Path, SPtr, "false", "no value is allowed here");
       return;
@@ -340,86 +483,90 @@ class Validator {
     if (!S.is_object()) return;
     // Draft 7: the other keywords beside a `$ref` are ignored.
     if (auto R = S.find("$ref"); R != S.end() && R->is_string()) {
-      const json *Target = resolveRef(Root, R->get<std::string>());
+      std::optional<std::string> P = refPointer(R->get<std::string>());
+      const json *Target = P ? atPointer(Root, *P) : nullptr;
       if (!Target) return;
       if (Refs >= RefDepth)
         return add(Path, child(SPtr, "$ref"), "$ref",
                    "the schema refers to itself without reading any deeper");
-      return check(V, *Target, Path, R->get<std::string>().substr(1), Refs + 1);
+      return check(V, *Target, Path, *P, Refs + 1);
     }
     for (auto &[K, X] : S.items()) {
       keyword(V, S, K, X, Path, child(SPtr, K), Refs);
-      if (full()) return;
+      if (stop()) return;
     }
-  }
-
- private:
-  const json &Root;
-  size_t Limit;
-  uint64_t Steps = 0;
-
-  bool full() const { return Found.size() >= Limit || OverBudget; }
-
-  void add(const std::string &Path, const std::string &SPtr, llvm::StringRef K,
-           std::string Msg) {
-    Found.push_back({Path, SPtr, K.str(), std::move(Msg)});
   }
 
   /// Whether \p V conforms to \p S (a nested check whose violations are
   /// not reported one by one).
   bool conforms(const json &V, const json &S, const std::string &Path,
                 const std::string &SPtr, unsigned Refs) {
-    Validator Sub(Root, 1);
-    Sub.Steps = Steps;
+    Validator Sub(Root, 1, Steps);
+    Sub.Depth = Depth;
     Sub.check(V, S, Path, SPtr, Refs);
-    Steps = Sub.Steps;
     OverBudget |= Sub.OverBudget;
+    TooDeep |= Sub.TooDeep;
     return Sub.Found.empty();
+  }
+
+ private:
+  const json &Root;
+  size_t Limit;
+  uint64_t &Steps;
+  unsigned Depth = 0;
+
+  bool stop() const { return Found.size() >= Limit || OverBudget || TooDeep; }
+
+  void add(const std::string &Path, const std::string &SPtr, llvm::StringRef K,
+           std::string Msg) {
+    if (Found.size() < Limit) Found.push_back({Path, SPtr, K.str(), std::move(Msg)});
   }
 
   void keyword(const json &V, const json &S, llvm::StringRef K, const json &X,
                const std::string &Path, const std::string &SPtr, unsigned Refs) {
     if (K == "type") {
-      bool Ok = X.is_string()
-                    ? hasType(V, X.get<std::string>())
-                    : llvm::any_of(X, [&](const json &T) {
-                        return T.is_string() && hasType(V, T.get<std::string>());
-                      });
+      bool Ok = true;
+      if (X.is_string()) Ok = hasType(V, X.get<std::string>());
+      if (X.is_array())
+        Ok = llvm::any_of(X, [&](const json &T) {
+          return T.is_string() && hasType(V, T.get<std::string>());
+        });
       if (!Ok) {
-        std::string Want = X.is_string() ? X.get<std::string>() : X.dump();
+        std::string T = jsonTypeName(V);
         add(Path, SPtr, K,
-            fmt::format("{} is {}, expected {}", brief(V),
-                        jsonTypeName(V) == "integer" || jsonTypeName(V) == "array"
-                            ? "an " + jsonTypeName(V)
-                            : "a " + jsonTypeName(V),
-                        Want));
+            fmt::format("{} is {} {}, expected {}", brief(V),
+                        T == "integer" || T == "array" || T == "object" ? "an" : "a", T,
+                        X.is_string() ? X.get<std::string>() : X.dump()));
       }
     } else if (K == "enum") {
-      if (X.is_array() && llvm::none_of(X, [&](const json &E) { return E == V; }))
+      if (X.is_array() &&
+          llvm::none_of(X, [&](const json &E) { return schemaEqual(E, V); }))
         add(Path, SPtr, K, fmt::format("{} is not one of {}", brief(V), brief(X)));
     } else if (K == "const") {
-      if (X != V) add(Path, SPtr, K, fmt::format("{} is not {}", brief(V), brief(X)));
-    } else if (V.is_number() && !V.is_boolean()) {
+      if (!schemaEqual(X, V))
+        add(Path, SPtr, K, fmt::format("{} is not {}", brief(V), brief(X)));
+    } else if (V.is_number()) {
       numberKeyword(V, K, X, Path, SPtr);
     } else if (V.is_string()) {
       stringKeyword(V.get_ref<const std::string &>(), K, X, Path, SPtr);
     } else if (V.is_array()) {
-      arrayKeyword(V, S, K, X, Path, SPtr, Refs);
+      arrayKeyword(V, S, K, X, Path, SPtr);
     } else if (V.is_object()) {
-      objectKeyword(V, S, K, X, Path, SPtr, Refs);
+      objectKeyword(V, S, K, X, Path, SPtr);
     }
+    if ((K == "allOf" || K == "anyOf" || K == "oneOf") && !X.is_array()) return;
     if (K == "allOf") {
-      for (size_t I = 0; I < X.size() && !full(); ++I)
+      for (size_t I = 0; I < X.size() && !stop(); ++I)
         check(V, X[I], Path, child(SPtr, I), Refs);
     } else if (K == "anyOf") {
       bool Any = false;
-      for (size_t I = 0; I < X.size() && !Any; ++I)
+      for (size_t I = 0; I < X.size() && !Any && !stop(); ++I)
         Any = conforms(V, X[I], Path, child(SPtr, I), Refs);
       if (!Any)
         add(Path, SPtr, K, fmt::format("{} matches none of the schemas", brief(V)));
     } else if (K == "oneOf") {
       std::vector<size_t> Matches;
-      for (size_t I = 0; I < X.size(); ++I)
+      for (size_t I = 0; I < X.size() && !stop(); ++I)
         if (conforms(V, X[I], Path, child(SPtr, I), Refs)) Matches.push_back(I);
       if (Matches.empty())
         add(Path, SPtr, K, fmt::format("{} matches none of the schemas", brief(V)));
@@ -441,25 +588,31 @@ class Validator {
   void numberKeyword(const json &V, llvm::StringRef K, const json &X,
                      const std::string &Path, const std::string &SPtr) {
     if (!X.is_number()) return;
-    double D = V.get<double>(), L = X.get<double>();
-    if (K == "minimum" && D < L)
+    int C = compareNumbers(V, X);
+    if (K == "minimum" && C < 0)
       add(Path, SPtr, K,
           fmt::format("{} is less than the minimum {}", brief(V), X.dump()));
-    if (K == "maximum" && D > L)
+    if (K == "maximum" && C > 0)
       add(Path, SPtr, K,
           fmt::format("{} is greater than the maximum {}", brief(V), X.dump()));
-    if (K == "exclusiveMinimum" && D <= L)
+    if (K == "exclusiveMinimum" && C <= 0)
       add(Path, SPtr, K, fmt::format("{} is not greater than {}", brief(V), X.dump()));
-    if (K == "exclusiveMaximum" && D >= L)
+    if (K == "exclusiveMaximum" && C >= 0)
       add(Path, SPtr, K, fmt::format("{} is not less than {}", brief(V), X.dump()));
-    if (K == "multipleOf" && L > 0) {
-      bool Fails;
-      if (isIntegral(V) && isIntegral(X) && V.is_number_integer() &&
-          X.is_number_integer())
-        Fails = V.get<int64_t>() % X.get<int64_t>() != 0;
-      else {
-        double Q = D / L;
+    if (K == "multipleOf") {
+      bool Fails = false;
+      std::optional<Int> A = exactInt(V), B = exactInt(X);
+      if (X.is_number_float()) {
+        // jsonschema: a float divisor checks that the quotient is whole.
+        double Q = V.get<double>() / X.get<double>();
         Fails = !std::isfinite(Q) || Q != std::floor(Q);
+      } else if (A && B) {
+        if (*B <= 0) return;
+        Fails = *A % *B != 0;
+      } else {
+        double L = X.get<double>();
+        if (L <= 0) return;
+        Fails = std::fmod(V.get<double>(), L) != 0;
       }
       if (Fails)
         add(Path, SPtr, K, fmt::format("{} is not a multiple of {}", brief(V), X.dump()));
@@ -469,18 +622,15 @@ class Validator {
   void stringKeyword(const std::string &Str, llvm::StringRef K, const json &X,
                      const std::string &Path, const std::string &SPtr) {
     if ((K == "minLength" || K == "maxLength") && isNonNegInt(X)) {
-      size_t N = codePointCount(Str), B = X.get<size_t>();
+      uint64_t N = codePointCount(Str), B = sizeLimit(X);
       if (K == "minLength" && N < B)
         add(Path, SPtr, K,
-            fmt::format("{} is shorter than {} characters", brief(json(Str)), B));
+            fmt::format("{} is shorter than {} characters", brief(json(Str)), X.dump()));
       if (K == "maxLength" && N > B)
         add(Path, SPtr, K,
-            fmt::format("{} is longer than {} characters", brief(json(Str)), B));
+            fmt::format("{} is longer than {} characters", brief(json(Str)), X.dump()));
     } else if (K == "pattern" && X.is_string()) {
-      auto R = Regex::compile(X.get<std::string>());
-      if (!R) return llvm::consumeError(R.takeError());
-      std::vector<int64_t> Caps;
-      if (!(*R)->search(decodeUtf8(Str), 0, Caps))
+      if (!matches(X.get<std::string>(), Str))
         add(Path, SPtr, K,
             fmt::format("{} does not match {}", brief(json(Str)), brief(X)));
     } else if (K == "format" && X.is_string()) {
@@ -491,26 +641,23 @@ class Validator {
   }
 
   void arrayKeyword(const json &V, const json &S, llvm::StringRef K, const json &X,
-                    const std::string &Path, const std::string &SPtr, unsigned Refs) {
+                    const std::string &Path, const std::string &SPtr) {
     if ((K == "minItems" || K == "maxItems") && isNonNegInt(X)) {
-      size_t B = X.get<size_t>();
+      uint64_t B = sizeLimit(X);
       if (K == "minItems" && V.size() < B)
-        add(Path, SPtr, K, fmt::format("fewer than {} items ({})", B, V.size()));
+        add(Path, SPtr, K, fmt::format("fewer than {} items ({})", X.dump(), V.size()));
       if (K == "maxItems" && V.size() > B)
-        add(Path, SPtr, K, fmt::format("more than {} items ({})", B, V.size()));
+        add(Path, SPtr, K, fmt::format("more than {} items ({})", X.dump(), V.size()));
     } else if (K == "uniqueItems" && X == json(true)) {
-      for (size_t I = 0; I < V.size(); ++I)
-        for (size_t J = I + 1; J < V.size(); ++J)
-          if (V[I] == V[J] && V[I].is_boolean() == V[J].is_boolean())
-            return add(Path, SPtr, K,
-                       fmt::format("items {} and {} are equal ({})", I, J, brief(V[I])));
+      uniqueItems(V, Path, SPtr);
     } else if (K == "items") {
+      // Each item is a new value: `$ref`s in a row start again.
       if (X.is_array()) {
-        for (size_t I = 0; I < V.size() && I < X.size() && !full(); ++I)
-          check(V[I], X[I], child(Path, I), child(SPtr, I), Refs);
+        for (size_t I = 0; I < V.size() && I < X.size() && !stop(); ++I)
+          check(V[I], X[I], child(Path, I), child(SPtr, I));
       } else {
-        for (size_t I = 0; I < V.size() && !full(); ++I)
-          check(V[I], X, child(Path, I), SPtr, Refs);
+        for (size_t I = 0; I < V.size() && !stop(); ++I)
+          check(V[I], X, child(Path, I), SPtr);
       }
     } else if (K == "additionalItems") {
       auto Items = S.find("items");
@@ -519,23 +666,47 @@ class Validator {
         return add(
             Path, SPtr, K,
             fmt::format("{} items, where the schema lists {}", V.size(), Items->size()));
-      for (size_t I = Items->size(); I < V.size() && !full(); ++I)
-        check(V[I], X, child(Path, I), SPtr, Refs);
+      for (size_t I = Items->size(); I < V.size() && !stop(); ++I)
+        check(V[I], X, child(Path, I), SPtr);
     } else if (K == "contains") {
-      for (size_t I = 0; I < V.size(); ++I)
-        if (conforms(V[I], X, child(Path, I), SPtr, Refs)) return;
+      for (size_t I = 0; I < V.size() && !stop(); ++I)
+        if (conforms(V[I], X, child(Path, I), SPtr, 0)) return;
       add(Path, SPtr, K, "no item matches the `contains` schema");
     }
   }
 
+  /// Items compared by their canonical text, sorted: n log n, not n^2.
+  void uniqueItems(const json &V, const std::string &Path, const std::string &SPtr) {
+    std::vector<std::pair<std::string, size_t>> Keys;
+    Keys.reserve(V.size());
+    for (size_t I = 0; I < V.size(); ++I) {
+      if (Steps == 0) {
+        OverBudget = true;
+        return;
+      }
+      --Steps;
+      std::string C;
+      canonical(V[I], C);
+      Keys.push_back({std::move(C), I});
+    }
+    std::sort(Keys.begin(), Keys.end());
+    for (size_t I = 1; I < Keys.size(); ++I)
+      if (Keys[I].first == Keys[I - 1].first)
+        return add(Path, SPtr, "uniqueItems",
+                   fmt::format("items {} and {} are equal ({})", Keys[I - 1].second,
+                               Keys[I].second, brief(V[Keys[I].second])));
+  }
+
   void objectKeyword(const json &V, const json &S, llvm::StringRef K, const json &X,
-                     const std::string &Path, const std::string &SPtr, unsigned Refs) {
+                     const std::string &Path, const std::string &SPtr) {
     if ((K == "minProperties" || K == "maxProperties") && isNonNegInt(X)) {
-      size_t B = X.get<size_t>();
+      uint64_t B = sizeLimit(X);
       if (K == "minProperties" && V.size() < B)
-        add(Path, SPtr, K, fmt::format("fewer than {} properties ({})", B, V.size()));
+        add(Path, SPtr, K,
+            fmt::format("fewer than {} properties ({})", X.dump(), V.size()));
       if (K == "maxProperties" && V.size() > B)
-        add(Path, SPtr, K, fmt::format("more than {} properties ({})", B, V.size()));
+        add(Path, SPtr, K,
+            fmt::format("more than {} properties ({})", X.dump(), V.size()));
     } else if (K == "required" && X.is_array()) {
       for (const json &R : X)
         if (R.is_string() && !V.contains(R.get<std::string>()))
@@ -543,23 +714,23 @@ class Validator {
               fmt::format("missing required property `{}`", R.get<std::string>()));
     } else if (K == "properties" && X.is_object()) {
       for (auto &[P, Sub] : X.items())
-        if (auto It = V.find(P); It != V.end() && !full())
-          check(*It, Sub, child(Path, P), child(SPtr, P), Refs);
+        if (auto It = V.find(P); It != V.end() && !stop())
+          check(*It, Sub, child(Path, P), child(SPtr, P));
     } else if (K == "patternProperties" && X.is_object()) {
       for (auto &[P, Sub] : X.items())
         for (auto &[Name, Item] : V.items())
-          if (!full() && patternMatches(P, Name))
-            check(Item, Sub, child(Path, Name), child(SPtr, P), Refs);
+          if (!stop() && matches(P, Name))
+            check(Item, Sub, child(Path, Name), child(SPtr, P));
     } else if (K == "additionalProperties") {
       // `false`: one violation naming every property it refuses.
       std::vector<std::string> Extra;
       for (auto &[Name, Item] : V.items()) {
-        if (full()) return;
+        if (stop()) return;
         if (isDeclared(S, Name)) continue;
         if (X == json(false))
           Extra.push_back("`" + Name + "`");
         else
-          check(Item, X, child(Path, Name), SPtr, Refs);
+          check(Item, X, child(Path, Name), SPtr);
       }
       if (!Extra.empty())
         add(Path, SPtr, K,
@@ -570,10 +741,10 @@ class Validator {
     } else if (K == "propertyNames") {
       // Each name is checked as a string; problems are the object's.
       for (auto &[Name, Item] : V.items())
-        if (!full()) check(json(Name), X, Path, SPtr, Refs);
+        if (!stop()) check(json(Name), X, Path, SPtr);
     } else if (K == "dependencies" && X.is_object()) {
       for (auto &[P, Dep] : X.items()) {
-        if (!V.contains(P) || full()) continue;
+        if (!V.contains(P) || stop()) continue;
         if (Dep.is_array()) {
           for (const json &R : Dep)
             if (R.is_string() && !V.contains(R.get<std::string>()))
@@ -581,26 +752,30 @@ class Validator {
                   fmt::format("property `{}` needs property `{}`", P,
                               R.get<std::string>()));
         } else {
-          check(V, Dep, Path, child(SPtr, P), Refs);
+          check(V, Dep, Path, child(SPtr, P));
         }
       }
     }
   }
 
-  static bool patternMatches(llvm::StringRef Pattern, llvm::StringRef Name) {
+  /// Python's re.search (the pattern cache is per thread); a pattern the
+  /// engine refuses matches nothing (checkSchema reported it).
+  bool matches(const std::string &Pattern, const std::string &Text) {
     auto R = Regex::compile(Pattern);
     if (!R) return llvm::consumeError(R.takeError()), false;
+    if (Steps == 0) return OverBudget = true, false;
+    --Steps;
     std::vector<int64_t> Caps;
-    return (*R)->search(decodeUtf8(Name), 0, Caps);
+    return (*R)->search(decodeUtf8(Text), 0, Caps);
   }
 
-  static bool isDeclared(const json &S, const std::string &Name) {
+  bool isDeclared(const json &S, const std::string &Name) {
     if (auto P = S.find("properties");
         P != S.end() && P->is_object() && P->contains(Name))
       return true;
     if (auto P = S.find("patternProperties"); P != S.end() && P->is_object())
       for (auto &[Pat, Sub] : P->items())
-        if (patternMatches(Pat, Name)) return true;
+        if (matches(Pat, Name)) return true;
     return false;
   }
 };
@@ -667,21 +842,32 @@ llvm::ArrayRef<llvm::StringRef> schemaKeywords() {
   return Names;
 }
 
+const json *resolveSchemaRef(const json &Root, llvm::StringRef Ref) {
+  std::optional<std::string> P = refPointer(Ref);
+  return P ? atPointer(Root, *P) : nullptr;
+}
+
 SchemaProblems checkSchema(const json &Schema) {
   SchemaChecker C(Schema);
-  C.schema(Schema, "");
+  C.run();
   return std::move(C.Out);
 }
 
 std::vector<SchemaViolation> validateSchema(const json &Value, const json &Schema,
-                                            size_t Limit) {
-  Validator V(Schema, Limit ? Limit : 1);
+                                            size_t Limit, uint64_t *Budget) {
+  uint64_t Local = SchemaStepBudget;
+  uint64_t &Steps = Budget ? *Budget : Local;
+  Validator V(Schema, Limit ? Limit : 1, Steps);
   V.check(Value, Schema, "", "");
   if (V.OverBudget)
     V.Found.push_back({"", "", "budget",
-                       fmt::format("the check took more than {} steps: the schema's "
-                                   "combinators and references repeat too much work",
-                                   StepBudget)});
+                       "the check ran out of steps: the schema's combinators and "
+                       "references repeat too much work, or the data is too large"});
+  if (V.TooDeep)
+    V.Found.push_back({"", "", "depth",
+                       fmt::format("the check nested more than {} schemas deep: the "
+                                   "schema's references lead back to themselves",
+                                   MaxCheckDepth)});
   return std::move(V.Found);
 }
 

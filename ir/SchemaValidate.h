@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,14 +31,25 @@ struct SchemaViolation {
   std::string Message;     ///< For people: "`\"x\"` is a string, expected integer".
 };
 
+/// One problem of a schema itself.
+struct SchemaProblem {
+  std::string Pointer;  ///< JSON pointer to the keyword (or key) at fault.
+  std::string Message;  ///< "must be a non-negative integer".
+  /// The problem is the map key Pointer names (a `patternProperties`
+  /// pattern), not its value.
+  bool AtKey = false;
+  /// "/properties/a/minLength: must be a non-negative integer".
+  std::string text() const { return (Pointer.empty() ? "/" : Pointer) + ": " + Message; }
+};
+
 /// What is wrong with a schema itself.
 struct SchemaProblems {
   /// Keywords with values of the wrong shape, unresolvable or non-local
-  /// `$ref`s, patterns outside the regex subset: "/properties/a/minLength:
-  /// must be a non-negative integer". Empty: the schema can be used.
-  std::vector<std::string> Errors;
-  /// Keywords JSON Schema does not define, which it ignores (so does the
-  /// checker): "/properties/a/requried". A typo shows up here.
+  /// `$ref`s, patterns outside the regex subset. Empty: the schema can be
+  /// used. A `$ref` target is checked as a schema too.
+  std::vector<SchemaProblem> Errors;
+  /// Pointers to keys JSON Schema does not define, which it ignores (so
+  /// does the checker): "/properties/a/requried". A typo shows up here.
   std::vector<std::string> Unknown;
 };
 
@@ -52,12 +64,25 @@ llvm::ArrayRef<llvm::StringRef> schemaKeywords();
 /// Checks \p Schema (an object or a boolean schema) before it is used.
 SchemaProblems checkSchema(const orch::ir::Json &Schema);
 
+/// The schema a local `$ref` (`#`, `#/definitions/a`, percent-encoded or
+/// not) of \p Root names, or null.
+const orch::ir::Json *resolveSchemaRef(const orch::ir::Json &Root, llvm::StringRef Ref);
+
+/// Keyword evaluations one validation may take, by default: combinators
+/// over `$ref`s can grow exponentially with the schema's size.
+inline constexpr uint64_t SchemaStepBudget = 1'000'000;
+
 /// Validates \p Value against \p Schema, which checkSchema() accepted.
 /// Returns the violations in the order of the schema's keywords (nested
 /// ones where their keyword is), at most \p Limit of them (a `not`,
-/// `anyOf` or `oneOf` that fails is one violation).
+/// `anyOf` or `oneOf` that fails is one violation). \p Budget, when given,
+/// is the keyword evaluations left, shared by several calls (and
+/// decreased); else the call has SchemaStepBudget. Running out, and nesting
+/// deeper than the checker's stack allows, end with a `budget` or `depth`
+/// violation at the root.
 std::vector<SchemaViolation> validateSchema(const orch::ir::Json &Value,
                                             const orch::ir::Json &Schema,
-                                            size_t Limit = 100);
+                                            size_t Limit = 100,
+                                            uint64_t *Budget = nullptr);
 
 }  // namespace orch::ir

@@ -85,14 +85,19 @@ void checkSchemaParam(const Value *Schema, DiagnosticEngine &D) {
     if (!Parsed.is_discarded()) J = std::move(Parsed);
   }
   SchemaProblems Problems = checkSchema(*J);
-  for (const std::string &E : Problems.Errors) {
-    llvm::StringRef Ptr = llvm::StringRef(E).split(": ").first;
-    Place At = Text ? Place{Schema} : locate(Schema, Ptr);
-    D.report(DiagKind::InvalidSchema, At.V->loc(), At.V->length(), "schema", E);
+  for (const SchemaProblem &E : Problems.Errors) {
+    Place At = Text ? Place{Schema} : locate(Schema, E.Pointer);
+    if (E.AtKey && At.Key)
+      D.report(DiagKind::InvalidSchema, At.Key->KeyLoc, At.Key->Key.size(), "schema",
+               E.text());
+    else
+      D.report(DiagKind::InvalidSchema, At.V->loc(), At.V->length(), "schema", E.text());
   }
   for (const std::string &U : Problems.Unknown) {
     llvm::StringRef Ptr(U);
-    llvm::StringRef Name = Ptr.rsplit('/').second;
+    std::string Name = Ptr.rsplit('/').second.str();
+    for (size_t P; (P = Name.find("~1")) != std::string::npos;) Name.replace(P, 2, "/");
+    for (size_t P; (P = Name.find("~0")) != std::string::npos;) Name.replace(P, 2, "~");
     Place At = Text ? Place{Schema} : locate(Schema, Ptr);
     std::string Parent = Ptr.rsplit('/').first.str();
     if (At.Key)
@@ -100,7 +105,7 @@ void checkSchemaParam(const Value *Schema, DiagnosticEngine &D) {
                At.Key->Key.str(), Parent.empty() ? "/" : Parent,
                didYouMean(At.Key->Key, schemaKeywords()));
     else
-      D.report(DiagKind::SchemaKeywordIgnored, At.V->loc(), At.V->length(), Name.str(),
+      D.report(DiagKind::SchemaKeywordIgnored, At.V->loc(), At.V->length(), Name,
                Parent.empty() ? "/" : Parent, didYouMean(Name, schemaKeywords()));
   }
 }

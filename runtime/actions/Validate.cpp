@@ -24,12 +24,33 @@ constexpr size_t MaxReported = 1000;
 
 ActionResult bad(std::string Msg) { return ActionResult::failure(std::move(Msg), false); }
 
+/// \p S, or what its root `$ref`s lead to (the schema that applies).
+const json &rootSchema(const json &S) {
+  const json *At = &S;
+  for (int I = 0; I < 16 && At->is_object(); ++I) {
+    auto R = At->find("$ref");
+    if (R == At->end() || !R->is_string()) break;
+    const json *T = ir::resolveSchemaRef(S, R->get<std::string>());
+    if (!T) break;
+    At = T;
+  }
+  return *At;
+}
+
 /// Whether \p S describes one object (a CSV row), not a list of them.
 bool isObjectSchema(const json &S) {
-  if (!S.is_object()) return false;
-  auto T = S.find("type");
-  if (T != S.end()) return *T == json("object");
-  return S.contains("properties") || S.contains("required");
+  const json &R = rootSchema(S);
+  if (!R.is_object()) return false;
+  auto T = R.find("type");
+  if (T != R.end()) return *T == json("object");
+  return R.contains("properties") || R.contains("required");
+}
+
+/// Whether \p S describes a list (`type: array`).
+bool isListSchema(const json &S) {
+  const json &R = rootSchema(S);
+  auto T = R.is_object() ? R.find("type") : R.end();
+  return R.is_object() && T != R.end() && *T == json("array");
 }
 
 /// Python's float(): surrounding spaces, no hexadecimal.
@@ -95,10 +116,12 @@ std::optional<std::string> expectedType(const json &Schema, const std::string &P
   return std::nullopt;
 }
 
-Outcome checkOne(const json &Data, const json &Schema, llvm::StringRef Mode) {
+Outcome checkOne(const json &Data, const json &Schema, llvm::StringRef Mode,
+                 uint64_t &Budget) {
   Outcome O;
   O.Data = Data;
-  std::vector<ir::SchemaViolation> Found = ir::validateSchema(Data, Schema);
+  std::vector<ir::SchemaViolation> Found =
+      ir::validateSchema(Data, Schema, MaxReported, &Budget);
   if (Found.empty()) return O;
   if (Mode == "report_only") {
     for (const ir::SchemaViolation &V : Found) {
@@ -127,7 +150,7 @@ Outcome checkOne(const json &Data, const json &Schema, llvm::StringRef Mode) {
       Any = true;
     }
     if (Any) {
-      Found = ir::validateSchema(Copy, Schema);
+      Found = ir::validateSchema(Copy, Schema, MaxReported, &Budget);
       if (Found.empty()) {
         O.Valid = true;
         O.Data = std::move(Copy);
@@ -142,8 +165,9 @@ Outcome checkOne(const json &Data, const json &Schema, llvm::StringRef Mode) {
 /// CSV cells are text; ContextLab reads the ones its object schema says
 /// are numbers as numbers.
 void typeCsvCells(json &Rows, const json &Schema) {
-  auto Props = Schema.find("properties");
-  if (Props == Schema.end() || !Props->is_object()) return;
+  const json &Row = rootSchema(Schema);
+  auto Props = Row.find("properties");
+  if (Props == Row.end() || !Props->is_object()) return;
   for (json &Row : Rows)
     for (auto &[K, Cell] : Row.items()) {
       auto P = Props->find(K);
@@ -204,7 +228,7 @@ llvm::Expected<json> parseCsvRecords(llvm::StringRef Text) {
       Any = true;
     }
   }
-  if (InQuotes) return llvm::createStringError("the CSV text ends inside a quoted field");
+  // Python's reader (not strict) ends a quoted field left open at the end.
   EndRecord();
   if (Records.empty()) return llvm::createStringError("the CSV text has no header line");
   const std::vector<std::string> &Head = Records.front();
@@ -235,10 +259,12 @@ ActionResult runValidate(const json &Params) {
     return bad(
         "parameter `schema` must be a JSON Schema: an object (or JSON text of one)");
   ir::SchemaProblems Problems = ir::checkSchema(Schema);
-  if (!Problems.Errors.empty())
-    return bad(
-        fmt::format("the schema is not usable: {}",
-                    llvm::join(llvm::ArrayRef(Problems.Errors).take_front(3), "; ")));
+  if (!Problems.Errors.empty()) {
+    std::vector<std::string> First;
+    for (const ir::SchemaProblem &E : llvm::ArrayRef(Problems.Errors).take_front(3))
+      First.push_back(E.text());
+    return bad(fmt::format("the schema is not usable: {}", llvm::join(First, "; ")));
+  }
   std::string Mode = "strict";
   if (auto M = Params.find("mode"); M != Params.end() && !M->is_null()) {
     Mode = ir::displayString(*M);
@@ -260,7 +286,8 @@ ActionResult runValidate(const json &Params) {
     if (!Parsed.is_discarded()) {
       Data = std::move(Parsed);
     } else if (llvm::StringRef(Text).contains(',') &&
-               llvm::StringRef(Text).contains('\n')) {
+               llvm::StringRef(Text).contains('\n') &&
+               (isObjectSchema(Schema) || isListSchema(Schema))) {
       llvm::Expected<json> Rows = parseCsvRecords(Text);
       if (!Rows)
         return bad("`data` is neither JSON nor CSV: " + llvm::toString(Rows.takeError()));
@@ -268,15 +295,18 @@ ActionResult runValidate(const json &Params) {
       Csv = true;
     }  // other text is checked as the string it is
   }
-  bool PerRow = Data.is_array() && !Data.empty() && isObjectSchema(Schema) &&
+  // CSV rows are rows even when there are none (a header line alone).
+  bool PerRow = Data.is_array() && (Csv || !Data.empty()) && isObjectSchema(Schema) &&
                 llvm::all_of(Data, [](const json &R) { return R.is_object(); });
+  // One budget for the whole step: every row, and lenient's second check.
+  uint64_t Budget = ir::SchemaStepBudget;
   if (Csv && PerRow) typeCsvCells(Data, Schema);
 
   Outcome All;
   if (PerRow) {
     All.Data = json::array();
     for (size_t I = 0; I < Data.size(); ++I) {
-      Outcome Row = checkOne(Data[I], Schema, Mode);
+      Outcome Row = checkOne(Data[I], Schema, Mode, Budget);
       All.Valid &= Row.Valid;
       for (json *List : {&Row.Errors, &Row.Warnings})
         for (json &E : *List) E["row"] = I + 1;
@@ -287,7 +317,7 @@ ActionResult runValidate(const json &Params) {
       All.Data.push_back(std::move(Row.Data));
     }
   } else {
-    All = checkOne(Data, Schema, Mode);
+    All = checkOne(Data, Schema, Mode, Budget);
   }
 
   json Fields = json::object();

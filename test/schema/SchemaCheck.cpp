@@ -24,11 +24,13 @@ int main() {
     orch::ir::SchemaProblems P = orch::ir::checkSchema(Case["schema"]);
     json Out = json::object();
     if (!P.Errors.empty()) {
-      Out["schema_errors"] = P.Errors;
+      json Errors = json::array();
+      for (const orch::ir::SchemaProblem &E : P.Errors) Errors.push_back(E.text());
+      Out["schema_errors"] = std::move(Errors);
     } else {
       json Errors = json::array();
-      for (const orch::ir::SchemaViolation &V :
-           orch::ir::validateSchema(Case["data"], Case["schema"], 100000))
+      for (const orch::ir::SchemaViolation &V : orch::ir::validateSchema(
+               Case["data"], Case["schema"], Case.value("limit", size_t(100000))))
         Errors.push_back(json::array({V.Path, V.Keyword, V.Message}));
       Out["errors"] = std::move(Errors);
     }

@@ -28,6 +28,27 @@ from jsonschema import Draft7Validator
 REJECTIONS = ["the pattern is not usable"]
 
 
+def nested_bool(x, depth=0):
+    """Whether a bool sits inside a list or object of \p x."""
+    if isinstance(x, bool):
+        return depth > 0
+    if isinstance(x, list):
+        return any(nested_bool(i, depth + 1) for i in x)
+    if isinstance(x, dict):
+        return any(nested_bool(i, depth + 1) for i in x.values())
+    return False
+
+
+def enum_quirk(data, mine, want):
+    """jsonschema 4.10's `enum` and `const` compare a list or object with
+    Python's ==, where true == 1 inside it ([1, true] is in [[1, 1]]); the
+    spec and the checker keep booleans apart. A difference there, on those
+    keywords only, with a boolean inside the data, is that quirk."""
+    diff = set(mine) ^ set(want)
+    return bool(diff) and all(k in ("enum", "const") for _, k in diff) and \
+        nested_bool(data)
+
+
 def pointer(path):
     out = ""
     for token in path:
@@ -43,8 +64,14 @@ def oracle(schema, data):
     except jsonschema.SchemaError:
         return None
     v = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
-    return [(pointer(e.absolute_path), e.validator if e.validator is not None else "false")
-            for e in v.iter_errors(data)]
+    try:
+        return [(pointer(e.absolute_path),
+                 e.validator if e.validator is not None else "false")
+                for e in v.iter_errors(data)]
+    except (TypeError, RecursionError, OverflowError):
+        # jsonschema 4.10's own failures (`additionalItems` beside a boolean
+        # `items`, a self-referring schema): no answer to compare with.
+        return "oracle-failed"
 
 
 # --- the hand-written corpus: (schema, [values]) ---------------------------
@@ -54,7 +81,9 @@ VALUES = [None, True, False, 0, 1, -1, 2, 7, 1.0, 2.5, -0.5, 1e3, 3.0, 0.3,
           "2024-02-29", "2023-02-29", "2024-13-01", "192.168.0.1", "256.1.1.1",
           "01.2.3.4", "::1", "1::2::3", "fe80::1",
           [], [1], [1, 2], [1, 1], [1, "1"], [1, True], [{"a": 1}, {"a": 1}],
-          [1, 2, 3, 4], ["a", "b"], [None],
+          [1, 2, 3, 4], ["a", "b"], [None], 18446744073709551615, -9223372036854775808,
+          9007199254740993, 9007199254740992.0, 1e20, -1e300, [-1, 18446744073709551615],
+          [1, 1.0], [{"a": 1, "b": 2}, {"b": 2, "a": 1}], "a b", "(?P<n>a)", "(",
           {}, {"a": 1}, {"a": "x"}, {"a": 1, "b": 2}, {"b": 2}, {"a": None},
           {"a": 1, "c": 3}, {"aa": 1, "ab": 2, "b": 3}, {"x-1": 1},
           {"a": {"a": {"a": 1}}}, {"a~b": 1, "c/d": 2}]
@@ -153,16 +182,17 @@ def rand_schema(rng, depth):
         elif k == "const":
             s[k] = rng.choice(VALUES)
         elif k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-            s[k] = rng.choice([0, 1, 2, 2.5, -1])
+            s[k] = rng.choice([0, 1, 2, 2.5, -1, 9007199254740992, 18446744073709551615,
+                               -9223372036854775808])
         elif k == "multipleOf":
-            s[k] = rng.choice([1, 2, 0.5, 3])
+            s[k] = rng.choice([1, 2, 0.5, 3, 2.0, 18446744073709551615, 1e-3])
         elif k in ("minLength", "maxLength", "minItems", "maxItems", "minProperties",
                    "maxProperties"):
-            s[k] = rng.randint(0, 3)
+            s[k] = rng.choice([0, 1, 2, 3, 1e20, 2.0])
         elif k == "pattern":
             s[k] = rng.choice(["^a", "b$", "[0-9]", "^.{2}$", "é"])
         elif k == "format":
-            s[k] = rng.choice(["email", "ipv4", "date"])
+            s[k] = rng.choice(["email", "ipv4", "ipv6", "date", "regex"])
         elif k == "items":
             s[k] = (rand_schema(rng, depth - 1) if rng.random() < 0.6 else
                     [rand_schema(rng, depth - 1) for _ in range(rng.randint(1, 2))])
@@ -191,6 +221,38 @@ def rand_schema(rng, depth):
     return s
 
 
+def rand_document(rng):
+    """A schema with definitions that its parts refer to (`$ref`), at times
+    recursively."""
+    defs = {"d%d" % i: rand_schema(rng, 2) for i in range(2)}
+    if rng.random() < 0.5:
+        defs["tree"] = {"type": ["object", "integer", "string", "null", "array", "boolean",
+                                 "number"],
+                        "properties": {"a": {"$ref": "#/definitions/tree"}},
+                        "items": {"$ref": "#/definitions/tree"}}
+
+    def sprinkle(s, depth):
+        if isinstance(s, dict):
+            for k, v in list(s.items()):
+                if k in ("properties", "patternProperties", "dependencies"):
+                    for n, sub in list(v.items()):
+                        if isinstance(sub, (dict, bool)) and rng.random() < 0.3:
+                            v[n] = {"$ref": "#/definitions/" + rng.choice(sorted(defs))}
+                elif k in ("items", "not", "additionalProperties", "contains") and \
+                        rng.random() < 0.3 and not isinstance(v, list):
+                    s[k] = {"$ref": "#/definitions/" + rng.choice(sorted(defs))}
+        return s
+
+    root = sprinkle(rand_schema(rng, 3), 0)
+    if isinstance(root, bool):
+        return root
+    root = dict(root)
+    root["definitions"] = defs
+    if rng.random() < 0.2:
+        root = {"definitions": defs, "$ref": "#/definitions/" + rng.choice(sorted(defs))}
+    return root
+
+
 def rand_value(rng, depth):
     r = rng.random()
     if depth <= 0 or r < 0.5:
@@ -211,15 +273,19 @@ def main():
         count = int(args[args.index("--cases") + 1])
     rng = random.Random(seed)
     cases = [(s, v) for s, vs in HAND for v in vs]
-    for _ in range(count):
-        cases.append((rand_schema(rng, 3), rand_value(rng, 3)))
+    for i in range(count):
+        schema = rand_document(rng) if i % 2 else rand_schema(rng, 3)
+        cases.append((schema, rand_value(rng, 3)))
     lines = "".join(json.dumps({"schema": s, "data": v}) + "\n" for s, v in cases)
     out = subprocess.run([tool], input=lines, capture_output=True, text=True, check=True)
     results = [json.loads(l) for l in out.stdout.splitlines()]
     assert len(results) == len(cases), (len(results), len(cases))
-    failures, refused, compared, violations = [], 0, 0, 0
+    failures, refused, compared, violations, no_oracle, quirks = [], 0, 0, 0, 0, 0
     for (schema, data), got in zip(cases, results):
         want = oracle(schema, data)
+        if want == "oracle-failed":
+            no_oracle += 1
+            continue
         if "schema_errors" in got:
             if want is None or all(any(r in e for r in REJECTIONS)
                                    for e in got["schema_errors"]):
@@ -234,12 +300,16 @@ def main():
         compared += 1
         violations += len(want)
         if mine != sorted(want):
+            if enum_quirk(data, mine, want):
+                quirks += 1
+                continue
             failures.append((schema, data, mine, sorted(want)))
     for schema, data, mine, want in failures[:25]:
         print("MISMATCH schema=%s data=%s\n  ours:       %s\n  jsonschema: %s" %
               (json.dumps(schema), json.dumps(data), mine, want))
-    print("%d cases compared (%d violations), %d refused as documented, %d mismatches"
-          % (compared, violations, refused, len(failures)))
+    print("%d cases compared (%d violations), %d refused as documented, %d without an "
+          "oracle answer, %d differ by jsonschema's enum quirk, %d mismatches"
+          % (compared, violations, refused, no_oracle, quirks, len(failures)))
     return 1 if failures else 0
 
 
