@@ -847,6 +847,19 @@ const json *resolveSchemaRef(const json &Root, llvm::StringRef Ref) {
   return P ? atPointer(Root, *P) : nullptr;
 }
 
+uint64_t schemaStepBudget(const json &Data) {
+  uint64_t Values = 0;
+  std::vector<const json *> Work{&Data};
+  while (!Work.empty()) {
+    const json *V = Work.back();
+    Work.pop_back();
+    ++Values;
+    if (V->is_array() || V->is_object())
+      for (const json &X : *V) Work.push_back(&X);
+  }
+  return SchemaStepBudget + 64 * Values;
+}
+
 SchemaProblems checkSchema(const json &Schema) {
   SchemaChecker C(Schema);
   C.run();
@@ -855,7 +868,7 @@ SchemaProblems checkSchema(const json &Schema) {
 
 std::vector<SchemaViolation> validateSchema(const json &Value, const json &Schema,
                                             size_t Limit, uint64_t *Budget) {
-  uint64_t Local = SchemaStepBudget;
+  uint64_t Local = Budget ? 0 : schemaStepBudget(Value);
   uint64_t &Steps = Budget ? *Budget : Local;
   Validator V(Schema, Limit ? Limit : 1, Steps);
   V.check(Value, Schema, "", "");

@@ -68,16 +68,21 @@ SchemaProblems checkSchema(const orch::ir::Json &Schema);
 /// not) of \p Root names, or null.
 const orch::ir::Json *resolveSchemaRef(const orch::ir::Json &Root, llvm::StringRef Ref);
 
-/// Keyword evaluations one validation may take, by default: combinators
-/// over `$ref`s can grow exponentially with the schema's size.
+/// Keyword evaluations one validation may take besides 64 per JSON value
+/// in the data (schemaStepBudget): combinators over `$ref`s can grow
+/// exponentially with the schema's size, data only linearly.
 inline constexpr uint64_t SchemaStepBudget = 1'000'000;
+
+/// The default budget for checking \p Data: SchemaStepBudget plus 64 a
+/// value in it (its items and members, at every depth).
+uint64_t schemaStepBudget(const orch::ir::Json &Data);
 
 /// Validates \p Value against \p Schema, which checkSchema() accepted.
 /// Returns the violations in the order of the schema's keywords (nested
 /// ones where their keyword is), at most \p Limit of them (a `not`,
 /// `anyOf` or `oneOf` that fails is one violation). \p Budget, when given,
 /// is the keyword evaluations left, shared by several calls (and
-/// decreased); else the call has SchemaStepBudget. Running out, and nesting
+/// decreased); else the call has schemaStepBudget(Value). Running out, and nesting
 /// deeper than the checker's stack allows, end with a `budget` or `depth`
 /// violation at the root.
 std::vector<SchemaViolation> validateSchema(const orch::ir::Json &Value,

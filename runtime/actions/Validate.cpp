@@ -299,7 +299,7 @@ ActionResult runValidate(const json &Params) {
   bool PerRow = Data.is_array() && (Csv || !Data.empty()) && isObjectSchema(Schema) &&
                 llvm::all_of(Data, [](const json &R) { return R.is_object(); });
   // One budget for the whole step: every row, and lenient's second check.
-  uint64_t Budget = ir::SchemaStepBudget;
+  uint64_t Budget = ir::schemaStepBudget(Data);
   if (Csv && PerRow) typeCsvCells(Data, Schema);
 
   Outcome All;
