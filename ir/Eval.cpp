@@ -832,6 +832,11 @@ llvm::Expected<Val> Evaluator::call(const FilterExpr *F) {
                                Fn->MinArgs, Fn->MaxArgs, Args.size()));
   llvm::Expected<json> R = Fn->Fn(Args);
   if (!R) return fail(F, llvm::toString(R.takeError()));
+  // Making the list is work a template's loop budget counts.
+  Iterations += R->size();
+  if (Iterations > MaxIterations)
+    return fail(F, fmt::format("the template's loops run more than {} iterations",
+                               MaxIterations));
   Val Out(std::move(*R));
   Out.View = MethodResult::View;
   Out.Range = F->name() == "range";

@@ -14,6 +14,10 @@ llvm::Expected<Json> rangeFn(llvm::ArrayRef<Json> Args) {
     // Python's bool is an int: range(True) is range(1).
     if (Args[I].is_boolean()) {
       P[I] = Args[I].get<bool>();
+    } else if (Args[I].is_number_unsigned() &&
+               Args[I].get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+      return llvm::createStringError(
+          fmt::format("`range`: argument {} is larger than 9223372036854775807", I + 1));
     } else if (Args[I].is_number_integer()) {
       P[I] = Args[I].get<int64_t>();
     } else {

@@ -34,7 +34,7 @@ constexpr llvm::StringLiteral TypeNames[] = {"null",   "boolean", "object", "arr
 /// Nested check() calls one validation may make: a schema whose combinators
 /// lead back to themselves through `$ref`s nests without reading deeper
 /// into the value, and every call is a stack frame.
-constexpr unsigned MaxCheckDepth = 400;
+constexpr unsigned MaxCheckDepth = 1024;
 /// `$ref`s followed in a row on one value: `{"$ref": "#"}` refers to itself.
 constexpr unsigned RefDepth = 64;
 
@@ -140,15 +140,54 @@ void canonical(const json &V, std::string &Out) {
               [](const std::string *A, const std::string *B) { return *A < *B; });
     Out += '{';
     for (const std::string *K : Keys) {
-      Out += json(*K).dump();
+      // Raw bytes behind their length: invalid UTF-8 stays distinct.
+      Out += std::to_string(K->size()) + ':' + *K;
       Out += ':';
       canonical(V.at(*K), Out);
       Out += ',';
     }
     Out += '}';
+  } else if (V.is_string()) {
+    const std::string &S = V.get_ref<const std::string &>();
+    Out += 's' + std::to_string(S.size()) + ':' + S;
   } else {
-    Out += V.dump(-1, ' ', false, json::error_handler_t::replace);
+    Out += V.dump();  // null, true, false
   }
+}
+
+/// \p V as M·2^E with M odd (M = 0 for zero), sign dropped: exact for
+/// doubles and 64-bit integers.
+struct Binary {
+  unsigned __int128 M = 0;
+  int E = 0;
+};
+std::optional<Binary> binaryOf(const json &V) {
+  Binary B;
+  if (V.is_number_unsigned()) {
+    B.M = V.get<uint64_t>();
+  } else if (V.is_number_integer()) {
+    int64_t I = V.get<int64_t>();
+    B.M = I < 0 ? static_cast<unsigned __int128>(-static_cast<Int>(I))
+                : static_cast<unsigned __int128>(I);
+  } else {
+    double D = V.get<double>();
+    if (!std::isfinite(D)) return std::nullopt;
+    int Exp = 0;
+    double Frac = std::frexp(std::fabs(D), &Exp);  // |D| = Frac * 2^Exp
+    B.M = static_cast<unsigned __int128>(std::ldexp(Frac, 53));
+    B.E = Exp - 53;
+  }
+  if (B.M == 0) return B;
+  while ((B.M & 1) == 0) B.M >>= 1, ++B.E;
+  return B;
+}
+
+/// Whether \p V / \p X is an integer, exactly (Python's Fraction).
+bool exactlyDivisible(const json &V, const json &X) {
+  std::optional<Binary> A = binaryOf(V), B = binaryOf(X);
+  if (!A || !B || B->M == 0) return false;
+  if (A->M == 0) return true;
+  return A->M % B->M == 0 && A->E >= B->E;
 }
 
 std::string brief(const json &V) {
@@ -269,14 +308,7 @@ bool inFormat(llvm::StringRef F, llvm::StringRef S) {
   if (F == "ipv6") return isIpv6(S);
   if (F == "hostname") return isHostname(S);
   if (F == "uri") return isUri(S);
-  if (F == "regex") {
-    // A pattern beyond the engine's subset (lookaround, named groups) may
-    // be valid Python: only a syntax error makes the string invalid.
-    auto R = Regex::compile(S);
-    if (R) return true;
-    std::string Why = llvm::toString(R.takeError());
-    return llvm::StringRef(Why).contains("not supported");
-  }
+
   return true;
 }
 
@@ -408,7 +440,16 @@ class SchemaChecker {
                             ", or a non-empty array of them");
     }
     if (K == "enum") return V.is_array() ? void() : error(Ptr, "must be an array");
-    if (K == "const" || K == "format") return;
+    if (K == "const") return;
+    if (K == "format") {
+      // Python's `re` syntax is larger than the template engine's: whether
+      // a string is a valid Python pattern cannot be told here.
+      if (V == json("regex"))
+        error(Ptr,
+              "format `regex` is not supported: Python's pattern syntax is larger than "
+              "the checker's regular expressions, so it cannot tell a valid pattern");
+      return;
+    }
     if (K == "multipleOf")
       return V.is_number() && V.get<double>() > 0
                  ? void()
@@ -605,7 +646,8 @@ class Validator {
       if (X.is_number_float()) {
         // jsonschema: a float divisor checks that the quotient is whole.
         double Q = V.get<double>() / X.get<double>();
-        Fails = !std::isfinite(Q) || Q != std::floor(Q);
+        // Exact (Python's Fraction) when the quotient overflows.
+        Fails = std::isfinite(Q) ? Q != std::floor(Q) : !exactlyDivisible(V, X);
       } else if (A && B) {
         if (*B <= 0) return;
         Fails = *A % *B != 0;
@@ -677,16 +719,19 @@ class Validator {
 
   /// Items compared by their canonical text, sorted: n log n, not n^2.
   void uniqueItems(const json &V, const std::string &Path, const std::string &SPtr) {
+    if (V.size() < 2) return;
     std::vector<std::pair<std::string, size_t>> Keys;
     Keys.reserve(V.size());
     for (size_t I = 0; I < V.size(); ++I) {
-      if (Steps == 0) {
+      std::string C;
+      canonical(V[I], C);
+      // Each item costs a step, and one more a 64 bytes of its text.
+      uint64_t Cost = 1 + C.size() / 64;
+      if (Steps < Cost) {
         OverBudget = true;
         return;
       }
-      --Steps;
-      std::string C;
-      canonical(V[I], C);
+      Steps -= Cost;
       Keys.push_back({std::move(C), I});
     }
     std::sort(Keys.begin(), Keys.end());
@@ -879,7 +924,8 @@ std::vector<SchemaViolation> validateSchema(const json &Value, const json &Schem
   if (V.TooDeep)
     V.Found.push_back({"", "", "depth",
                        fmt::format("the check nested more than {} schemas deep: the "
-                                   "schema's references lead back to themselves",
+                                   "schema's references lead back to themselves, or the "
+                                   "data is nested too deep for its recursive schema",
                                    MaxCheckDepth)});
   return std::move(V.Found);
 }

@@ -241,9 +241,16 @@ void ResolveNamesPass::checkFilter(const FilterExpr *F) {
     const FunctionInfo *Fn = findFunction(F->name());
     std::vector<llvm::StringRef> Names;
     for (const FunctionInfo &I : functions()) Names.push_back(I.Name);
+    llvm::StringRef Shadow = llvm::is_contained(Locals, F->name()) ? "a template variable"
+                             : P->findInput(F->name())             ? "an input"
+                             : P->findStep(F->name())              ? "a step"
+                                                                   : "";
     if (!Fn)
       D->report(DiagKind::UnknownFunction, F->nameLoc(), F->name().size(),
                 F->name().str(), llvm::join(Names, ", "), didYouMean(F->name(), Names));
+    else if (!Shadow.empty())
+      D->report(DiagKind::FunctionShadowed, F->nameLoc(), F->name().size(),
+                F->name().str(), Shadow.str());
     else if (!F->argNames().empty())
       D->report(DiagKind::FilterKeyword, F->nameLoc(), F->name().size(),
                 fmt::format("`{}` takes no keyword arguments", F->name().str()));

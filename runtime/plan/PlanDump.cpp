@@ -61,6 +61,15 @@ class Dumper {
         OS << ']';
         return;
       case pf::ExprKind::Filter: {
+        if (E->op() == 4) {  // a global function: `range(n)`
+          OS << S << '(';
+          for (uint32_t K = 0; E->args() && K < E->args()->size(); ++K) {
+            if (K) OS << ", ";
+            expr(E->args()->Get(K));
+          }
+          OS << ')';
+          return;
+        }
         OS << '(';
         expr(E->a());
         OS << (E->op() == 0   ? " | "

@@ -103,8 +103,8 @@ TEST(ExprParser, ErrorsPointAtTheColumn) {
   EXPECT_EQ(P.ErrorCol, 7u);  // 4 bytes of `x: "` + 2
   P = parse("'open");
   EXPECT_EQ(P.Error, "unterminated string literal");
-  P = parse("f(x)");
-  EXPECT_EQ(P.ErrorCol, 6u);
+  P = parse("f(x");
+  EXPECT_EQ(P.Error, "unexpected end of expression");
 }
 
 TEST(ExprParser, NestingIsBounded) {

@@ -149,7 +149,7 @@ TEST(Plan, ReaderRejectsAForBodyThatIsNotABlock) {
 
 // A crafted Filter node with form 4 (past method, 3) is rejected by the
 // reader (review jinja4 #7: the bound moved from 2 to 3).
-TEST(Plan, ReaderRejectsAFilterFormPastMethod) {
+TEST(Plan, ReaderRejectsAFilterFormPastCall) {
   std::string Body;
   ASSERT_NO_FATAL_FAILURE(
       payloadOf("name: p\ninputs:\n  s: string\nsteps:\n  - id: s1\n    action: echo\n"
@@ -159,11 +159,12 @@ TEST(Plan, ReaderRejectsAFilterFormPastMethod) {
   bool Patched = false;
   for (const plan::ExprNode *E : *Root->exprs()) {
     if (E->kind() != plan::ExprKind::Filter || E->op() != 3) continue;
-    // The method form (3) is stored, not defaulted: bump it to 4 in place.
+    // The method form (3) is stored, not defaulted: bump it to 5 (past the
+    // last form, Call) in place.
     const uint8_t *Op = reinterpret_cast<const flatbuffers::Table *>(E)->GetAddressOf(
         plan::ExprNode::VT_OP);
     ASSERT_NE(Op, nullptr);
-    Body[static_cast<size_t>(reinterpret_cast<const char *>(Op) - Body.data())] = 4;
+    Body[static_cast<size_t>(reinterpret_cast<const char *>(Op) - Body.data())] = 5;
     Patched = true;
   }
   ASSERT_TRUE(Patched);
@@ -271,8 +272,9 @@ TEST(Plan, ReaderRejectsAFusedRequestWithALoopBodyStep) {
 TEST(Plan, ReaderRejectsAFusedRequestAcrossResourceGroups) {
   std::string Why = readPatchedFusion([](std::string &Body, const plan::Plan *Root) {
     uint32_t D = stepIndex(Root, "d");
-    ASSERT_NE(Root->steps()->Get(D)->group(),
-              Root->steps()->Get(Root->model_fusions()->Get(0)->steps()->Get(0))->group());
+    ASSERT_NE(
+        Root->steps()->Get(D)->group(),
+        Root->steps()->Get(Root->model_fusions()->Get(0)->steps()->Get(0))->group());
     setMember(Body, Root, 1, D);
   });
   EXPECT_NE(Why.find("mixes resource groups"), std::string::npos) << Why;

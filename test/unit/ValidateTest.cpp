@@ -83,6 +83,32 @@ TEST(ValidateTest, DeepSchemasAndDataAreBounded) {
       1u);
 }
 
+TEST(ValidateTest, ReviewRangeFixes) {
+  // Invalid UTF-8 keys and strings stay distinct (no exception, no merge).
+  json Items = json::array({json::object({{"\xff", 1}}), json::object({{"\xfe", 1}}),
+                            json("\xff"), json("\xfe")});
+  EXPECT_TRUE(
+      orch::ir::validateSchema(Items, json::parse(R"({"uniqueItems": true})")).empty());
+  // A float divisor whose quotient overflows is checked exactly.
+  EXPECT_TRUE(orch::ir::validateSchema(json(1e308), json::parse(R"({"multipleOf": 0.5})"))
+                  .empty());
+  EXPECT_TRUE(orch::ir::validateSchema(json(1), json::parse(R"({"multipleOf": 5e-324})"))
+                  .empty());
+  EXPECT_EQ(
+      orch::ir::validateSchema(json(1e308), json::parse(R"({"multipleOf": 3e-300})"))
+          .size(),
+      1u);
+  // `format: regex` cannot be told: the schema is refused.
+  auto P = orch::ir::checkSchema(json::parse(R"({"format": "regex"})"));
+  ASSERT_EQ(P.Errors.size(), 1u);
+  EXPECT_EQ(P.Errors[0].Pointer, "/format");
+  // Data 250 deep under a recursive schema is checked, not cut short.
+  json Data = json::array();
+  for (int I = 0; I < 250; ++I) Data = json::array({Data});
+  EXPECT_TRUE(
+      orch::ir::validateSchema(Data, json::parse(R"({"items": {"$ref": "#"}})")).empty());
+}
+
 TEST(ValidateTest, CsvNeedsARowOrListSchema) {
   json Row = json::parse(R"({"definitions": {"row": {"type": "object",
       "properties": {"id": {"type": "integer"}}}}, "$ref": "#/definitions/row"})");
