@@ -838,8 +838,10 @@ llvm::Expected<Val> Evaluator::call(const FilterExpr *F) {
     return fail(F, fmt::format("the template's loops run more than {} iterations",
                                MaxIterations));
   Val Out(std::move(*R));
-  Out.View = MethodResult::View;
-  Out.Range = F->name() == "range";
+  if (Fn->PythonRange) {
+    Out.View = MethodResult::View;
+    Out.Range = true;
+  }
   return Out;
 }
 

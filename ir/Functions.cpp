@@ -45,7 +45,8 @@ llvm::Expected<Json> rangeFn(llvm::ArrayRef<Json> Args) {
 
 constexpr FunctionInfo FunctionTable[] = {
     {"range", 1, 3, Type::List,
-     "range(stop), range(start, stop[, step]): a list of integers", &rangeFn},
+     "range(stop), range(start, stop[, step]): a list of integers", &rangeFn,
+     /*PythonRange=*/true},
 };
 
 }  // namespace

@@ -30,6 +30,10 @@ struct FunctionInfo {
   Type Result;
   llvm::StringRef Summary;
   FunctionFn Fn;
+  /// The value is Python's range object, which the list holds: iterated,
+  /// tested with `in`, indexed and read by list filters, never printed or
+  /// compared (Python prints `range(0, 3)`).
+  bool PythonRange = false;
 };
 
 /// The most items `range` makes (Jinja2's sandbox limit, MAX_RANGE).

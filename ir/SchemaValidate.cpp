@@ -8,6 +8,7 @@
 #include <cmath>
 #include <optional>
 
+#include "ir/ConnUrl.h"
 #include "ir/Regex.h"
 #include "ir/Unicode.h"
 #include "llvm/ADT/STLExtras.h"
@@ -22,11 +23,88 @@ namespace {
 using json = Json;
 using Int = __int128;
 
-/// Keywords that only annotate: JSON Schema gives them no validation meaning.
-constexpr llvm::StringLiteral Annotations[] = {
-    "$id",     "$schema",          "$comment",       "title",     "description",
-    "default", "examples",         "readOnly",       "writeOnly", "definitions",
-    "$defs",   "contentMediaType", "contentEncoding"};
+/// What a keyword's value must be, for checkSchema.
+enum class Shape : uint8_t {
+  Annotation,      ///< anything: JSON Schema gives it no validation meaning
+  Ref,             ///< `$ref`: a local reference (SchemaChecker::schema)
+  Any,             ///< `const`
+  Array,           ///< `enum`
+  Type,            ///< a type name or a non-empty array of them
+  Format,          ///< a format name (`regex` is refused)
+  Number,          ///< a number
+  PositiveNumber,  ///< a number above 0
+  Count,           ///< a non-negative integer
+  Pattern,         ///< a pattern the regex engine takes
+  Bool,            ///< true or false
+  StringList,      ///< an array of strings
+  Schema,          ///< a schema
+  SchemaList,      ///< a non-empty array of schemas
+  SchemaMap,       ///< an object of schemas
+  PatternMap,      ///< an object of schemas keyed by patterns
+  Items,           ///< a schema or an array of schemas
+  Dependencies,    ///< an object of schemas or arrays of strings
+};
+
+/// Every keyword of draft 7, sorted by name.
+struct KeywordRule {
+  llvm::StringLiteral Name;
+  Shape Value;
+};
+constexpr KeywordRule Keywords[] = {
+    {"$comment", Shape::Annotation},
+    {"$defs", Shape::SchemaMap},
+    {"$id", Shape::Annotation},
+    {"$ref", Shape::Ref},
+    {"$schema", Shape::Annotation},
+    {"additionalItems", Shape::Schema},
+    {"additionalProperties", Shape::Schema},
+    {"allOf", Shape::SchemaList},
+    {"anyOf", Shape::SchemaList},
+    {"const", Shape::Any},
+    {"contains", Shape::Schema},
+    {"contentEncoding", Shape::Annotation},
+    {"contentMediaType", Shape::Annotation},
+    {"default", Shape::Annotation},
+    {"definitions", Shape::SchemaMap},
+    {"dependencies", Shape::Dependencies},
+    {"description", Shape::Annotation},
+    {"else", Shape::Schema},
+    {"enum", Shape::Array},
+    {"examples", Shape::Annotation},
+    {"exclusiveMaximum", Shape::Number},
+    {"exclusiveMinimum", Shape::Number},
+    {"format", Shape::Format},
+    {"if", Shape::Schema},
+    {"items", Shape::Items},
+    {"maxItems", Shape::Count},
+    {"maxLength", Shape::Count},
+    {"maxProperties", Shape::Count},
+    {"maximum", Shape::Number},
+    {"minItems", Shape::Count},
+    {"minLength", Shape::Count},
+    {"minProperties", Shape::Count},
+    {"minimum", Shape::Number},
+    {"multipleOf", Shape::PositiveNumber},
+    {"not", Shape::Schema},
+    {"oneOf", Shape::SchemaList},
+    {"pattern", Shape::Pattern},
+    {"patternProperties", Shape::PatternMap},
+    {"properties", Shape::SchemaMap},
+    {"propertyNames", Shape::Schema},
+    {"readOnly", Shape::Annotation},
+    {"required", Shape::StringList},
+    {"then", Shape::Schema},
+    {"title", Shape::Annotation},
+    {"type", Shape::Type},
+    {"uniqueItems", Shape::Bool},
+    {"writeOnly", Shape::Annotation},
+};
+
+const KeywordRule *findKeyword(llvm::StringRef Name) {
+  for (const KeywordRule &R : Keywords)
+    if (R.Name == Name) return &R;
+  return nullptr;
+}
 
 constexpr llvm::StringLiteral TypeNames[] = {"null",   "boolean", "object", "array",
                                              "number", "string",  "integer"};
@@ -89,30 +167,8 @@ int compareNumbers(const json &A, const json &B) {
   return P < Q ? -1 : P > Q;
 }
 
-/// JSON Schema's equality: 1 equals 1.0, true is not 1, objects compare
-/// by key in any order.
-bool schemaEqual(const json &A, const json &B) {
-  if (A.is_number() && B.is_number()) return compareNumbers(A, B) == 0;
-  if (A.type() != B.type()) return false;
-  if (A.is_array()) {
-    if (A.size() != B.size()) return false;
-    for (size_t I = 0; I < A.size(); ++I)
-      if (!schemaEqual(A[I], B[I])) return false;
-    return true;
-  }
-  if (A.is_object()) {
-    if (A.size() != B.size()) return false;
-    for (auto &[K, X] : A.items()) {
-      auto It = B.find(K);
-      if (It == B.end() || !schemaEqual(X, *It)) return false;
-    }
-    return true;
-  }
-  return A == B;
-}
-
-/// A text that is equal for two values exactly when schemaEqual is true:
-/// numbers by value, object keys sorted.
+/// A text that is equal for two values exactly when they are equal for JSON
+/// Schema: numbers by value, object keys sorted.
 void canonical(const json &V, std::string &Out) {
   if (V.is_number()) {
     if (std::optional<Int> I = exactInt(V)) {
@@ -153,6 +209,22 @@ void canonical(const json &V, std::string &Out) {
   } else {
     Out += V.dump();  // null, true, false
   }
+}
+
+/// \p V's canonical text: JSON Schema's equality (1 equals 1.0, true is not
+/// 1, objects compare by key in any order) is equality of these.
+std::string canonicalText(const json &V) {
+  std::string Out;
+  canonical(V, Out);
+  return Out;
+}
+
+/// JSON Schema's equality: strings, booleans and null directly (their
+/// texts are their values), the rest by canonical text.
+bool sameValue(const json &A, const json &B) {
+  bool Simple = A.is_string() || A.is_boolean() || A.is_null();
+  if (Simple || B.is_string() || B.is_boolean() || B.is_null()) return A == B;
+  return canonicalText(A) == canonicalText(B);
 }
 
 /// \p V as M·2^E with M odd (M = 0 for zero), sign dropped: exact for
@@ -315,51 +387,9 @@ bool inFormat(llvm::StringRef F, llvm::StringRef S) {
 /// Percent-decodes a `$ref` fragment (after `#`): the JSON pointer it holds.
 std::optional<std::string> refPointer(llvm::StringRef Ref) {
   if (!Ref.consume_front("#")) return std::nullopt;
-  std::string Out;
-  for (size_t I = 0; I < Ref.size(); ++I) {
-    if (Ref[I] == '%' && I + 2 < Ref.size() && llvm::isHexDigit(Ref[I + 1]) &&
-        llvm::isHexDigit(Ref[I + 2])) {
-      Out += static_cast<char>(llvm::hexFromNibbles(Ref[I + 1], Ref[I + 2]));
-      I += 2;
-    } else {
-      Out += Ref[I];
-    }
-  }
+  std::string Out = percentDecode(Ref);
   if (!Out.empty() && Out[0] != '/') return std::nullopt;
   return Out;
-}
-
-/// Follows JSON pointer \p Ptr into \p Root.
-const json *atPointer(const json &Root, llvm::StringRef Ptr) {
-  const json *At = &Root;
-  if (Ptr.empty()) return At;
-  Ptr = Ptr.drop_front();  // the leading '/'
-  llvm::SmallVector<llvm::StringRef, 8> Tokens;
-  Ptr.split(Tokens, '/');
-  for (llvm::StringRef T : Tokens) {
-    std::string Key;
-    for (size_t I = 0; I < T.size(); ++I) {
-      if (T[I] == '~' && I + 1 < T.size() && (T[I + 1] == '0' || T[I + 1] == '1')) {
-        Key += T[I + 1] == '0' ? '~' : '/';
-        ++I;
-      } else {
-        Key += T[I];
-      }
-    }
-    if (At->is_object()) {
-      auto It = At->find(Key);
-      if (It == At->end()) return nullptr;
-      At = &*It;
-    } else if (At->is_array() && !Key.empty() && llvm::all_of(Key, llvm::isDigit) &&
-               Key.size() < 10) {
-      size_t N = std::stoul(Key);
-      if (N >= At->size()) return nullptr;
-      At = &(*At)[N];
-    } else {
-      return nullptr;
-    }
-  }
-  return At;
 }
 
 // --- the schema's own check ---------------------------------------------
@@ -375,7 +405,7 @@ class SchemaChecker {
     schema(Root, "");
     for (size_t I = 0; I < Targets.size(); ++I) {
       std::string Ptr = Targets[I];
-      if (const json *T = atPointer(Root, Ptr)) schema(*T, Ptr, /*Quiet=*/true);
+      if (const json *T = atJsonPointer(Root, Ptr)) schema(*T, Ptr, /*Quiet=*/true);
     }
   }
 
@@ -387,7 +417,7 @@ class SchemaChecker {
     if (auto R = S.find("$ref"); R != S.end()) {
       if (!R->is_string()) return error(child(Ptr, "$ref"), "must be a string");
       std::optional<std::string> P = refPointer(R->get<std::string>());
-      if (!P || !atPointer(Root, *P))
+      if (!P || !atJsonPointer(Root, *P))
         error(child(Ptr, "$ref"),
               fmt::format("`{}` does not resolve to a part of this schema (only local "
                           "references, `#` and `#/...`, are supported)",
@@ -425,68 +455,74 @@ class SchemaChecker {
   }
 
   void keyword(llvm::StringRef K, const json &V, const std::string &Ptr, bool Quiet) {
-    if (K == "$ref" || llvm::is_contained(Annotations, K)) {
-      if ((K == "definitions" || K == "$defs")) schemaMap(V, Ptr);
+    const KeywordRule *Rule = findKeyword(K);
+    if (!Rule) {
+      // A `$ref` target's keys are not keywords of a schema the author wrote
+      // there (`#/properties` holds property names).
+      if (!Quiet) Out.Unknown.push_back(Ptr);
       return;
     }
-    if (K == "type") {
-      auto Known = [](const json &X) {
-        return X.is_string() &&
-               llvm::is_contained(TypeNames,
-                                  llvm::StringRef(X.get_ref<const std::string &>()));
-      };
-      if (Known(V) || (V.is_array() && !V.empty() && llvm::all_of(V, Known))) return;
-      return error(Ptr, "must be one of " + llvm::join(llvm::ArrayRef(TypeNames), ", ") +
-                            ", or a non-empty array of them");
+    switch (Rule->Value) {
+      case Shape::Annotation:
+      case Shape::Ref:
+      case Shape::Any:
+        return;
+      case Shape::Array:
+        return V.is_array() ? void() : error(Ptr, "must be an array");
+      case Shape::Type: {
+        auto Known = [](const json &X) {
+          return X.is_string() &&
+                 llvm::is_contained(TypeNames,
+                                    llvm::StringRef(X.get_ref<const std::string &>()));
+        };
+        if (Known(V) || (V.is_array() && !V.empty() && llvm::all_of(V, Known))) return;
+        return error(Ptr, "must be one of " +
+                              llvm::join(llvm::ArrayRef(TypeNames), ", ") +
+                              ", or a non-empty array of them");
+      }
+      case Shape::Format:
+        // Python's `re` syntax is larger than the template engine's: whether
+        // a string is a valid Python pattern cannot be told here.
+        if (V == json("regex"))
+          error(Ptr,
+                "format `regex` is not supported: Python's pattern syntax is larger "
+                "than the checker's regular expressions, so it cannot tell a valid "
+                "pattern");
+        return;
+      case Shape::Number:
+        return V.is_number() ? void() : error(Ptr, "must be a number");
+      case Shape::PositiveNumber:
+        return V.is_number() && V.get<double>() > 0
+                   ? void()
+                   : error(Ptr, "must be a number above 0");
+      case Shape::Count:
+        return isNonNegInt(V) ? void() : error(Ptr, "must be a non-negative integer");
+      case Shape::Pattern:
+        return V.is_string() ? pattern(V.get<std::string>(), Ptr, false)
+                             : error(Ptr, "must be a string");
+      case Shape::Bool:
+        return V.is_boolean() ? void() : error(Ptr, "must be a boolean");
+      case Shape::StringList:
+        return stringList(V, Ptr);
+      case Shape::Schema:
+        return schema(V, Ptr);
+      case Shape::SchemaList:
+        return schemaList(V, Ptr);
+      case Shape::SchemaMap:
+        return schemaMap(V, Ptr);
+      case Shape::PatternMap:
+        schemaMap(V, Ptr);
+        if (V.is_object())
+          for (auto &[P, X] : V.items()) pattern(P, child(Ptr, P), /*AtKey=*/true);
+        return;
+      case Shape::Items:
+        return V.is_array() ? schemaList(V, Ptr) : schema(V, Ptr);
+      case Shape::Dependencies:
+        if (!V.is_object()) return error(Ptr, "must be an object");
+        for (auto &[P, X] : V.items())
+          X.is_array() ? stringList(X, child(Ptr, P)) : schema(X, child(Ptr, P));
+        return;
     }
-    if (K == "enum") return V.is_array() ? void() : error(Ptr, "must be an array");
-    if (K == "const") return;
-    if (K == "format") {
-      // Python's `re` syntax is larger than the template engine's: whether
-      // a string is a valid Python pattern cannot be told here.
-      if (V == json("regex"))
-        error(Ptr,
-              "format `regex` is not supported: Python's pattern syntax is larger than "
-              "the checker's regular expressions, so it cannot tell a valid pattern");
-      return;
-    }
-    if (K == "multipleOf")
-      return V.is_number() && V.get<double>() > 0
-                 ? void()
-                 : error(Ptr, "must be a number above 0");
-    if (K == "maximum" || K == "minimum" || K == "exclusiveMaximum" ||
-        K == "exclusiveMinimum")
-      return V.is_number() ? void() : error(Ptr, "must be a number");
-    if (K == "maxLength" || K == "minLength" || K == "maxItems" || K == "minItems" ||
-        K == "maxProperties" || K == "minProperties")
-      return isNonNegInt(V) ? void() : error(Ptr, "must be a non-negative integer");
-    if (K == "pattern")
-      return V.is_string() ? pattern(V.get<std::string>(), Ptr, false)
-                           : error(Ptr, "must be a string");
-    if (K == "uniqueItems")
-      return V.is_boolean() ? void() : error(Ptr, "must be a boolean");
-    if (K == "required") return stringList(V, Ptr);
-    if (K == "items") return V.is_array() ? schemaList(V, Ptr) : schema(V, Ptr);
-    if (K == "additionalItems" || K == "contains" || K == "additionalProperties" ||
-        K == "propertyNames" || K == "not" || K == "if" || K == "then" || K == "else")
-      return schema(V, Ptr);
-    if (K == "properties") return schemaMap(V, Ptr);
-    if (K == "patternProperties") {
-      schemaMap(V, Ptr);
-      if (V.is_object())
-        for (auto &[P, X] : V.items()) pattern(P, child(Ptr, P), /*AtKey=*/true);
-      return;
-    }
-    if (K == "dependencies") {
-      if (!V.is_object()) return error(Ptr, "must be an object");
-      for (auto &[P, X] : V.items())
-        X.is_array() ? stringList(X, child(Ptr, P)) : schema(X, child(Ptr, P));
-      return;
-    }
-    if (K == "allOf" || K == "anyOf" || K == "oneOf") return schemaList(V, Ptr);
-    // A `$ref` target's keys are not keywords of a schema the author wrote
-    // there (`#/properties` holds property names).
-    if (!Quiet) Out.Unknown.push_back(Ptr);
   }
 };
 
@@ -525,7 +561,7 @@ class Validator {
     // Draft 7: the other keywords beside a `$ref` are ignored.
     if (auto R = S.find("$ref"); R != S.end() && R->is_string()) {
       std::optional<std::string> P = refPointer(R->get<std::string>());
-      const json *Target = P ? atPointer(Root, *P) : nullptr;
+      const json *Target = P ? atJsonPointer(Root, *P) : nullptr;
       if (!Target) return;
       if (Refs >= RefDepth)
         return add(Path, child(SPtr, "$ref"), "$ref",
@@ -581,10 +617,10 @@ class Validator {
       }
     } else if (K == "enum") {
       if (X.is_array() &&
-          llvm::none_of(X, [&](const json &E) { return schemaEqual(E, V); }))
+          llvm::none_of(X, [&](const json &E) { return sameValue(E, V); }))
         add(Path, SPtr, K, fmt::format("{} is not one of {}", brief(V), brief(X)));
     } else if (K == "const") {
-      if (!schemaEqual(X, V))
+      if (!sameValue(X, V))
         add(Path, SPtr, K, fmt::format("{} is not {}", brief(V), brief(X)));
     } else if (V.is_number()) {
       numberKeyword(V, K, X, Path, SPtr);
@@ -723,8 +759,7 @@ class Validator {
     std::vector<std::pair<std::string, size_t>> Keys;
     Keys.reserve(V.size());
     for (size_t I = 0; I < V.size(); ++I) {
-      std::string C;
-      canonical(V[I], C);
+      std::string C = canonicalText(V[I]);
       // Each item costs a step, and one more a 64 bytes of its text.
       uint64_t Cost = 1 + C.size() / 64;
       if (Steps < Cost) {
@@ -837,59 +872,56 @@ std::string jsonTypeName(const json &V) {
 }
 
 llvm::ArrayRef<llvm::StringRef> schemaKeywords() {
-  static constexpr llvm::StringRef Names[] = {"$comment",
-                                              "$defs",
-                                              "$id",
-                                              "$ref",
-                                              "$schema",
-                                              "additionalItems",
-                                              "additionalProperties",
-                                              "allOf",
-                                              "anyOf",
-                                              "const",
-                                              "contains",
-                                              "contentEncoding",
-                                              "contentMediaType",
-                                              "default",
-                                              "definitions",
-                                              "dependencies",
-                                              "description",
-                                              "else",
-                                              "enum",
-                                              "examples",
-                                              "exclusiveMaximum",
-                                              "exclusiveMinimum",
-                                              "format",
-                                              "if",
-                                              "items",
-                                              "maxItems",
-                                              "maxLength",
-                                              "maxProperties",
-                                              "maximum",
-                                              "minItems",
-                                              "minLength",
-                                              "minProperties",
-                                              "minimum",
-                                              "multipleOf",
-                                              "not",
-                                              "oneOf",
-                                              "pattern",
-                                              "patternProperties",
-                                              "properties",
-                                              "propertyNames",
-                                              "readOnly",
-                                              "required",
-                                              "then",
-                                              "title",
-                                              "type",
-                                              "uniqueItems",
-                                              "writeOnly"};
+  static const std::vector<llvm::StringRef> Names = [] {
+    std::vector<llvm::StringRef> Out;
+    for (const KeywordRule &R : Keywords) Out.push_back(R.Name);
+    return Out;
+  }();
   return Names;
+}
+
+std::vector<std::string> pointerTokens(llvm::StringRef Pointer) {
+  std::vector<std::string> Out;
+  if (!Pointer.consume_front("/")) return Out;
+  llvm::SmallVector<llvm::StringRef, 8> Parts;
+  Pointer.split(Parts, '/');
+  for (llvm::StringRef T : Parts) {
+    std::string Key;
+    for (size_t I = 0; I < T.size(); ++I) {
+      if (T[I] == '~' && I + 1 < T.size() && (T[I + 1] == '0' || T[I + 1] == '1')) {
+        Key += T[I + 1] == '0' ? '~' : '/';
+        ++I;
+      } else {
+        Key += T[I];
+      }
+    }
+    Out.push_back(std::move(Key));
+  }
+  return Out;
+}
+
+const json *atJsonPointer(const json &Root, llvm::StringRef Pointer) {
+  const json *At = &Root;
+  for (const std::string &Key : pointerTokens(Pointer)) {
+    if (At->is_object()) {
+      auto It = At->find(Key);
+      if (It == At->end()) return nullptr;
+      At = &*It;
+    } else if (At->is_array() && !Key.empty() && llvm::all_of(Key, llvm::isDigit) &&
+               Key.size() < 10) {
+      size_t N = std::stoul(Key);
+      if (N >= At->size()) return nullptr;
+      At = &(*At)[N];
+    } else {
+      return nullptr;
+    }
+  }
+  return At;
 }
 
 const json *resolveSchemaRef(const json &Root, llvm::StringRef Ref) {
   std::optional<std::string> P = refPointer(Ref);
-  return P ? atPointer(Root, *P) : nullptr;
+  return P ? atJsonPointer(Root, *P) : nullptr;
 }
 
 uint64_t schemaStepBudget(const json &Data) {

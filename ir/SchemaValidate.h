@@ -64,6 +64,13 @@ llvm::ArrayRef<llvm::StringRef> schemaKeywords();
 /// Checks \p Schema (an object or a boolean schema) before it is used.
 SchemaProblems checkSchema(const orch::ir::Json &Schema);
 
+/// The reference tokens of JSON pointer \p Pointer, `~1` and `~0`
+/// unescaped (`/a~1b/0` is `a/b`, `0`); none for "" (the root).
+std::vector<std::string> pointerTokens(llvm::StringRef Pointer);
+
+/// The value JSON pointer \p Pointer names in \p Root, or null.
+const orch::ir::Json *atJsonPointer(const orch::ir::Json &Root, llvm::StringRef Pointer);
+
 /// The schema a local `$ref` (`#`, `#/definitions/a`, percent-encoded or
 /// not) of \p Root names, or null.
 const orch::ir::Json *resolveSchemaRef(const orch::ir::Json &Root, llvm::StringRef Ref);

@@ -50,14 +50,7 @@ struct Place {
 
 Place locate(const Value *Root, llvm::StringRef Ptr) {
   Place At{Root};
-  llvm::SmallVector<llvm::StringRef, 8> Tokens;
-  Ptr.consume_front("/");
-  if (Ptr.empty()) return At;
-  Ptr.split(Tokens, '/');
-  for (llvm::StringRef T : Tokens) {
-    std::string Key = T.str();
-    for (size_t P; (P = Key.find("~1")) != std::string::npos;) Key.replace(P, 2, "/");
-    for (size_t P; (P = Key.find("~0")) != std::string::npos;) Key.replace(P, 2, "~");
+  for (const std::string &Key : pointerTokens(Ptr)) {
     if (auto *M = llvm::dyn_cast<MapValue>(At.V)) {
       const MapEntry *Found = nullptr;
       for (const MapEntry &E : M->entries())
@@ -66,7 +59,7 @@ Place locate(const Value *Root, llvm::StringRef Ptr) {
       At = {Found->V, Found};
     } else if (auto *L = llvm::dyn_cast<ListValue>(At.V)) {
       unsigned N;
-      if (T.getAsInteger(10, N) || N >= L->items().size()) return At;
+      if (llvm::StringRef(Key).getAsInteger(10, N) || N >= L->items().size()) return At;
       At = {L->items()[N]};
     } else {
       return At;
@@ -95,9 +88,7 @@ void checkSchemaParam(const Value *Schema, DiagnosticEngine &D) {
   }
   for (const std::string &U : Problems.Unknown) {
     llvm::StringRef Ptr(U);
-    std::string Name = Ptr.rsplit('/').second.str();
-    for (size_t P; (P = Name.find("~1")) != std::string::npos;) Name.replace(P, 2, "/");
-    for (size_t P; (P = Name.find("~0")) != std::string::npos;) Name.replace(P, 2, "~");
+    std::string Name = pointerTokens(Ptr).back();
     Place At = Text ? Place{Schema} : locate(Schema, Ptr);
     std::string Parent = Ptr.rsplit('/').first.str();
     if (At.Key)

@@ -108,11 +108,8 @@ struct Outcome {
 
 /// The `type` keyword a violation names, when it is one type's name.
 std::optional<std::string> expectedType(const json &Schema, const std::string &Ptr) {
-  try {
-    const json &T = Schema.at(json::json_pointer(Ptr));
-    if (T.is_string()) return T.get<std::string>();
-  } catch (const json::exception &) {
-  }
+  const json *T = ir::atJsonPointer(Schema, Ptr);
+  if (T && T->is_string()) return T->get<std::string>();
   return std::nullopt;
 }
 
@@ -165,9 +162,9 @@ Outcome checkOne(const json &Data, const json &Schema, llvm::StringRef Mode,
 /// CSV cells are text; ContextLab reads the ones its object schema says
 /// are numbers as numbers.
 void typeCsvCells(json &Rows, const json &Schema) {
-  const json &Row = rootSchema(Schema);
-  auto Props = Row.find("properties");
-  if (Props == Row.end() || !Props->is_object()) return;
+  const json &RowSchema = rootSchema(Schema);
+  auto Props = RowSchema.find("properties");
+  if (Props == RowSchema.end() || !Props->is_object()) return;
   for (json &Row : Rows)
     for (auto &[K, Cell] : Row.items()) {
       auto P = Props->find(K);
