@@ -88,7 +88,8 @@ std::string compound(const ir::CompoundExpr *C) {
         Bounds += (I > 1 ? ", " : "") +
                   (Part(I) ? "[" + source(Part(I)) + ", " + defined(Part(I)) + "]"
                            : std::string("null"));
-      return fmt::format("E.slice({}, {}, {}])", source(C), defined(Part(0)), Bounds);
+      return fmt::format("E.slice({}, {}, {}], {})", source(C), defined(Part(0)), Bounds,
+                         source(Part(0)));
     }
     case ir::CompoundOp::Dict: {
       std::string Out = "E.dict(" + source(C) + ", [";
@@ -163,9 +164,10 @@ std::string expr(const ir::Expr *E) {
             defined(B->lhs(), false, true), defined(B->rhs(), false, true));
       bool Concat = B->op() == ir::BinaryOp::Concat;
       bool In = B->op() == ir::BinaryOp::In || B->op() == ir::BinaryOp::NotIn;
-      return fmt::format("E.bin({}, {}, {}, {})", source(E),
+      return fmt::format("E.bin({}, {}, {}, {}, {}, {})", source(E),
                          jsString(ir::binaryOpSpelling(B->op())),
-                         defined(B->lhs(), false, Concat), defined(B->rhs(), In, Concat));
+                         defined(B->lhs(), false, Concat), defined(B->rhs(), In, Concat),
+                         source(B->lhs()), source(B->rhs()));
     }
     case K::List:
       return fmt::format("E.list({}, {})", source(E),

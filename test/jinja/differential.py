@@ -562,6 +562,18 @@ def corpus(rng):
                   "center(2.5)", "center(true)", "center(1)", "center(10) | length"]:
             add(f"{v} | {f}")
     add("el | min | default('empty')")
+    # `unique` read where Jinja2 reads a generator (and where it fails or
+    # answers `<generator ...>`): the LangGraph runtime marks it as orchrt does.
+    for e in ["l | unique | length", "(l | unique)[0]", "(l | unique)[1:]", "l | unique ~ ''",
+              "l | unique == l", "l == l | unique", "'y' if el | unique else 'n'", "(el | unique) and 1",
+              "(el | unique) or 1", "not (el | unique)", "l | unique is sequence",
+              "l | unique is iterable", "[l | unique]", "{'a': l | unique}", "2 in l | unique",
+              "1 in (l | unique, 2)", "l | unique | first", "l | unique | join(',')", "l | unique | sum",
+              "el | unique | default('d') | list", "el | unique | default('d', true) | list",
+              "l | unique | tojson", "l | unique | string", "l | unique | unique | list",
+              "(l | unique).x", "l | max(l | unique)", "l | unique in [1]", "(l | unique)['a']",
+              "-(l | unique)", "l | unique | max", "l | unique is defined", "l | unique | count"]:
+        add(e)
     # Key order: insertion order everywhere but `tojson` (sort_keys=True).
     for v in ["od", "nd", "nd.b", "nd.b.x", "nd.a", "nd.a[0]", "d", "[od, nd.b]", "ed"]:
         for f in ["", " | first", " | last", " | join", " | join(',')", " | string",

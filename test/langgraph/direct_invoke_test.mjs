@@ -27,8 +27,8 @@ const { MemorySaver } = await import(pathToFileURL(`${dir}/node_modules/@langcha
 const show = (v) => JSON.stringify(v, (k, x) => (typeof x === "bigint" ? `${x}n` : x));
 
 /** Each step's status and output from run()'s report. */
-async function viaRun(who) {
-  const report = await R.run(graph, pipeline, { who }, { runDir: mkdtempSync(join(tmpdir(), "orch-di-")) });
+async function viaRun(who, slowMs = 0n) {
+  const report = await R.run(graph, pipeline, { who, slow_ms: slowMs }, { runDir: mkdtempSync(join(tmpdir(), "orch-di-")) });
   return Object.fromEntries(pipeline.steps.map(({ id }) => [id, [report.steps[id].status, report.steps[id].output]]));
 }
 /** The same from a direct invoke's final state. */
@@ -46,6 +46,18 @@ await test("two concurrent direct invokes give run()'s results for their inputs"
   assert.equal(show(fromState(y)), show(ry));
   assert.equal(rx.late[1], "x a b!", show(rx));
   assert.equal(heldContexts(), 0, "a finished invoke's context is still held");
+});
+
+await test("context.timeout ends a direct invoke as it ends run()", async () => {
+  const began = Date.now();
+  const s = await graph.invoke(start("t", 60000n));
+  const took = Date.now() - began;
+  const direct = fromState(s), viaR = await viaRun("t", 60000n);
+  assert.equal(show(direct), show(viaR));
+  assert.deepEqual(direct.slow, ["failed", null], show(direct));
+  assert.match(s["step:slow"].error, /the pipeline's timeout of 6 s ran out/);
+  assert.ok(took >= 5500 && took < 30000, `the invoke took ${took} ms`);
+  assert.equal(heldContexts(), 0, "the timed-out invoke's context is held");
 });
 
 await test("a cancelled direct invoke drops its run context", async () => {

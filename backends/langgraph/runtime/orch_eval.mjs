@@ -24,6 +24,7 @@ class Val {
     this.markup = false; // a `tojson` result (Jinja2 Markup)
     this.tuple = false; // a tuple literal: only after `in` and as the argument of `is in`
     this.lenient = false; // the implicit `else` of an inline `if`: '' where printed or tested
+    this.gen = false; // the result of a filter Jinja2 answers with a generator (`unique`)
   }
 }
 const val = (v, markup = false) => {
@@ -42,6 +43,20 @@ const fail = (src, msg) => {
   throw new TemplateError(`in \`${src}\`: ${msg}`);
 };
 const INT64_MAX = 9223372036854775807n;
+
+/** Where the result of a generator filter works (ir/Eval.cpp's GeneratorOnly). */
+const GENERATOR_ONLY =
+  "Jinja2 answers this filter with a generator, which prints as `<generator ...>`, has no length, " +
+  "items, methods or tests (other than `iterable`), is compared by identity and is used up by its " +
+  "first read; read it once through `list`, `join`, `first`, `sum`, `max`, `min`, `sort`, `map`, " +
+  "... or a `{% for %}`, or take `| list` first";
+/** The filters Jinja2 answers with a generator (ir/Eval.cpp's generatorFilter). */
+const GENERATOR_FILTERS = new Set(["batch", "map", "rejectattr", "selectattr", "unique"]);
+/** The filters that read a generator once, as Jinja2 does (ir/Eval.cpp's generatorReader). */
+const GENERATOR_READERS = new Set(["batch", "d", "default", "first", "join", "list", "map", "max", "min",
+  "rejectattr", "selectattr", "sort", "sum", "unique"]);
+/** Python's truth of \p x: a generator is true even when it yields nothing. */
+const truthyVal = (x) => x.gen || truthy(x.v);
 const has = (m, k) => Object.prototype.hasOwnProperty.call(m, k);
 
 const PY_ATTRS = {
@@ -98,6 +113,11 @@ export function member(scope, src, base, key, byAttr) {
     const i = scope.input(key);
     return i !== undefined ? val(i) : undef(what());
   }
+  // A generator has no items (`g[0]` is undefined) and no attributes.
+  if (base.gen) {
+    if (asInt(key) !== null) return undef(what());
+    fail(src, GENERATOR_ONLY);
+  }
   const b = base.v;
   if (isStr(key) && isPythonAttribute(b, key) && (byAttr || !isMap(b) || !has(b, key)))
     fail(src, `\`${key}\` of a Python ${pyTypeName(b)} is a method or attribute in Jinja, not supported here`);
@@ -132,7 +152,7 @@ export function def(src, v, tupleOk = false, loose = false) {
 }
 
 export function not(v) {
-  return val(!truthy(v.v));
+  return val(!truthyVal(v));
 }
 export function neg(src, v, minus) {
   try {
@@ -145,17 +165,21 @@ export function neg(src, v, minus) {
 
 /** `and` / `or`: the deciding operand itself; `rhs` is a thunk. */
 export function and(l, rhs) {
-  return !truthy(l.v) ? l : rhs();
+  return !truthyVal(l) ? l : rhs();
 }
 export function or(l, rhs) {
-  return truthy(l.v) ? l : rhs();
+  return truthyVal(l) ? l : rhs();
 }
 
 const escapeHtml = (s) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" })[c]);
 
-/** Every other binary operator. */
-export function bin(src, op, l, r) {
+/** Every other binary operator; \p lsrc and \p rsrc are the operands' sources. */
+export function bin(src, op, l, r, lsrc, rsrc) {
+  // A generator is compared by identity and printed as `<generator ...>`;
+  // only `x in g` reads it as Jinja2 does.
+  const membership = op === "in" || op === "not in";
+  if (l.gen || (r.gen && !membership)) fail(l.gen ? lsrc : rsrc, GENERATOR_ONLY);
   const x = l.v, y = r.v;
   try {
     switch (op) {
@@ -192,6 +216,7 @@ export function list(src, items) {
   const out = [];
   let bytes = 0;
   for (const [isrc, v] of items) {
+    if (v.gen) fail(isrc, GENERATOR_ONLY);
     if (v.markup) fail(isrc, "a `tojson` result inside a list is not supported (Jinja prints it as `Markup(...)`)");
     bytes += approxBytes(v.v);
     if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
@@ -210,6 +235,7 @@ function argumentValues(src, fname, isTest, args, bind) {
   let markup = false;
   const given = [];
   for (const [asrc, a] of args()) {
+    if (a.gen) fail(asrc, GENERATOR_ONLY);
     if (a.markup && (isTest || fname !== "default")) fail(asrc, "a `tojson` result as a filter argument is not supported");
     markup ||= a.markup;
     given.push(a.v);
@@ -226,11 +252,12 @@ export function filter(src, baseSrc, fname, base, args, bind) {
   const [min, max, keepsMarkup, fn] = info;
   if (base.tuple) fail(baseSrc, TUPLE_ONLY);
   const [av, argMarkup] = argumentValues(src, fname, false, args, bind);
+  if (base.gen && !GENERATOR_READERS.has(fname)) fail(baseSrc, GENERATOR_ONLY);
   if (av.length < min || av.length > max)
     fail(src, `filter \`${fname}\` takes ${min} to ${max} arguments, ${av.length} given`);
   if (fname === "default") {
     const falsy = av.length > 1 && truthy(av[1]);
-    if (base.undef || (falsy && !base.space && !truthy(base.v)))
+    if (base.undef || (falsy && !base.space && !truthyVal(base)))
       return val(av.length ? av[0] : "", argMarkup);
     if (!base.space) return base;
   }
@@ -246,7 +273,9 @@ export function filter(src, baseSrc, fname, base, args, bind) {
   if (r === NONE) return undef(`\`${src}\``);
   const m = fname === "tojson" || fname === "to_json" ||
     (keepsMarkup && base.markup && isStr(r) && (fname !== "truncate" || isStr(base.v)));
-  return val(r, m);
+  const out = val(r, m);
+  out.gen = GENERATOR_FILTERS.has(fname);
+  return out;
 }
 
 /** `base is [not] name(args)`; see argumentValues for args and bind. */
@@ -259,6 +288,8 @@ export function test(src, baseSrc, tname, negate, base, args, bind) {
   if (base.undef) fail(src, `${base.why} is undefined`);
   if (base.space) fail(baseSrc, "`steps` and `inputs` are not values on their own");
   if (base.tuple) fail(baseSrc, TUPLE_ONLY);
+  // Jinja2 tests the generator object itself.
+  if (base.gen && tname !== "iterable") fail(baseSrc, GENERATOR_ONLY);
   const [av] = argumentValues(src, tname, true, args, bind);
   if (av.length < min || av.length > max)
     fail(src, `test \`${tname}\` takes ${min} to ${max} arguments, ${av.length} given`);
@@ -272,7 +303,7 @@ export function test(src, baseSrc, tname, negate, base, args, bind) {
 
 /** `a if c else b`: the branches are thunks, `no` null without `else`. */
 export function cond(src, yes, c, no) {
-  if (truthy(c.v)) return yes();
+  if (truthyVal(c)) return yes();
   if (no) return no();
   const u = undef(`\`${src}\` (an inline \`if\` without \`else\`, when false)`);
   u.lenient = true;
@@ -287,6 +318,7 @@ export function dict(src, entries) {
     const key = k().v;
     if (!isStr(key)) fail(ksrc, `a mapping's key must be a string here, not ${pyTypeName(key)}`);
     const x = v();
+    if (x.gen) fail(vsrc, GENERATOR_ONLY);
     if (x.markup) fail(vsrc, "a `tojson` result inside a mapping is not supported (Jinja prints it as `Markup(...)`)");
     bytes += approxBytes(key) + approxBytes(x.v);
     if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
@@ -302,6 +334,7 @@ export function tuple(src, items) {
   let bytes = 0;
   for (const [isrc, item] of items) {
     const x = item();
+    if (x.gen) fail(isrc, GENERATOR_ONLY);
     if (x.markup) fail(isrc, "a `tojson` result inside a tuple is not supported");
     bytes += approxBytes(x.v);
     if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
@@ -312,8 +345,13 @@ export function tuple(src, items) {
   return r;
 }
 
-/** Python's `base[lo:hi:step]` of a str (code points) or list; bounds are [source, Val] or null. */
-export function slice(src, base, bounds) {
+/**
+ * Python's `base[lo:hi:step]` of a str (code points) or list; bounds are
+ * [source, Val] or null, \p baseSrc is the base's source.
+ */
+export function slice(src, base, bounds, baseSrc) {
+  // Jinja2's generator is not subscriptable.
+  if (base.gen) fail(baseSrc, GENERATOR_ONLY);
   const b = base.v;
   const bound = bounds.map((p) => {
     if (!p || p[1].v === null) return null;
@@ -351,8 +389,10 @@ export function value(src, v) {
 }
 /** A placeholder inside text: Python's str(). */
 export function str(src, v) {
+  const d = def(src, v, false, true);
+  if (d.gen) fail(src, GENERATOR_ONLY);
   try {
-    return pyStr(def(src, v, false, true).v);
+    return pyStr(d.v);
   } catch (e) {
     if (e instanceof TemplateError && !e.message.startsWith("in `")) fail(src, e.message);
     throw e;

@@ -121,6 +121,8 @@ export function step(P, spec) {
   const root = P.wiring === "edges" && !spec.deps.length;
   const node = async (state, config) => {
     const ctx = runContext(P, config, state, root);
+    // A direct invoke's context.timeout counts from its first node.
+    if (ctx.deadline === undefined) ctx.disarm = armDeadline(P, ctx);
     // The step's turn in orchrt's dispatch order (orch_failures.mjs).
     const turn = { end: () => {} };
     let update;
@@ -370,6 +372,24 @@ export function resolveInputs(P, given, errors = [], prefix = "") {
   return resolved;
 }
 
+/**
+ * Starts the pipeline's `context.timeout` for run context \p ctx (none:
+ * `ctx.deadline` null): when it runs out, running steps fail, the others
+ * do not start. Returns the function that cancels it.
+ */
+function armDeadline(P, ctx) {
+  ctx.deadline = null;
+  if (P.timeoutS === null || P.timeoutS === undefined) return () => {};
+  ctx.deadline = Date.now() + P.timeoutS * 1000;
+  ctx.deadlineError = `the pipeline's timeout of ${P.timeoutS} s ran out`;
+  const timer = setTimeout(() => {
+    stopRun(ctx, ctx.deadlineError);
+    pump(P, ctx);  // the steps left in the queue begin, to be `not started`
+  }, P.timeoutS * 1000);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
 /** A channel that keeps the first value written (the run's first failure). */
 export const firstWins = (a, b) => a ?? b;
 
@@ -382,25 +402,15 @@ export const lastWins = (a, b) => b ?? a;
  */
 export async function run(graph, P, inputs, opts = {}) {
   const runDir = fs.realpathSync(opts.runDir ?? process.cwd());
-  const ctx = newContext(P, { runDir, model: opts.model ?? "", fromRun: true, deadline: null, deadlineError: "" });
+  const ctx = newContext(P, { runDir, model: opts.model ?? "", fromRun: true, deadlineError: "" });
   // orchrt's scheduling flags (main): -j, and the checkpoint strategy that
   // `--state none` (no store: nothing to wait for) or `--checkpoint` gives.
   if (opts.jobs !== undefined) ctx.jobs = opts.jobs;
   if (opts.checkpoint !== undefined) ctx.checkpoint = opts.checkpoint;
-  let deadlineTimer = null;
-  if (P.timeoutS !== null && P.timeoutS !== undefined) {
-    // context.timeout: running steps fail, the others do not start.
-    ctx.deadline = Date.now() + P.timeoutS * 1000;
-    ctx.deadlineError = `the pipeline's timeout of ${P.timeoutS} s ran out`;
-    deadlineTimer = setTimeout(() => {
-      stopRun(ctx, ctx.deadlineError);
-      pump(P, ctx);  // the steps left in the queue begin, to be `not started`
-    }, P.timeoutS * 1000);
-    deadlineTimer.unref();
-  }
   const resolved = resolveInputs(P, inputs);
   const start = newMap();
   for (const k of Object.keys(resolved)) start["input:" + k] = resolved[k];
+  const disarm = armDeadline(P, ctx);
   try {
     // The recursion limit the wiring needs, whatever a caller's defaults.
     const limits = P.wiring === "edges" && P.depth !== undefined ? { recursionLimit: P.depth + 1 } : {};
@@ -408,7 +418,7 @@ export async function run(graph, P, inputs, opts = {}) {
     // every channel back after each super-step (its `values` output).
     await graph.invoke(start, { ...limits, outputKeys: ["run:error"], configurable: { orch: ctx } });
   } finally {
-    if (deadlineTimer) clearTimeout(deadlineTimer);
+    disarm();
   }
   const report = { pipeline: P.name, status: ctx.runError ? "failed" : "completed" };
   if (ctx.runError) report.error = ctx.runError;
