@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ struct Bar {
   /// `group_wait_ms`; 0 when the log does not say).
   double QueueWait = 0, GroupWait = 0;
   bool Critical = false;  ///< On the critical path.
+  std::string Step;       ///< With slot lanes: the step the attempt is of.
   double ready() const { return Start - QueueWait; }
 };
 
@@ -119,6 +121,49 @@ CriticalPath markCriticalPath(std::vector<Lane> &Lanes) {
   }
 }
 
+/// The attempts of \p Steps packed into the fewest lanes ("slot 1", ...)
+/// that hold them without overlap: by start (then lane order), each into
+/// the lowest-numbered lane free at its start. An attempt that never ended
+/// holds its lane to \p Last. O(n log n).
+std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last) {
+  std::vector<std::pair<double, const Bar *>> All;  // (start, bar), lane order kept
+  for (const Lane &L : Steps)
+    for (const Bar &B : L.Bars) All.push_back({B.Start, &B});
+  std::vector<const Lane *> Owner;
+  for (const Lane &L : Steps)
+    for (size_t I = 0; I < L.Bars.size(); ++I) Owner.push_back(&L);
+  std::vector<size_t> Order(All.size());
+  for (size_t I = 0; I < Order.size(); ++I) Order[I] = I;
+  std::stable_sort(Order.begin(), Order.end(),
+                   [&](size_t A, size_t B) { return All[A].first < All[B].first; });
+  std::vector<Lane> Slots;
+  // Busy lanes by their end (earliest first), free lanes by number.
+  std::priority_queue<std::pair<double, size_t>, std::vector<std::pair<double, size_t>>,
+                      std::greater<>>
+      Busy;
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> Free;
+  for (size_t I : Order) {
+    const Bar &B = *All[I].second;
+    while (!Busy.empty() && Busy.top().first <= B.Start) {
+      Free.push(Busy.top().second);
+      Busy.pop();
+    }
+    size_t S;
+    if (Free.empty()) {
+      S = Slots.size();
+      Slots.push_back({fmt::format("slot {}", S + 1), "", {}, {}});
+    } else {
+      S = Free.top();
+      Free.pop();
+    }
+    Bar Copy = B;
+    Copy.Step = Owner[I]->Step;
+    Slots[S].Bars.push_back(std::move(Copy));
+    Busy.push({B.End < 0 ? Last : std::max(B.End, B.Start), S});
+  }
+  return Slots;
+}
+
 }  // namespace
 
 namespace {
@@ -187,7 +232,8 @@ std::string labelPrefix(llvm::StringRef Text, size_t MaxBytes) {
   return Text.take_front(Cut).str() + "…";
 }
 
-llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
+llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
+                        TimelineLanes LaneKind) {
   std::vector<Lane> Lanes;
   std::map<std::string, size_t> LaneOf;
   std::string Plan;
@@ -206,7 +252,8 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     if (Ev == "attempt_start") {
       L.Open[Attempt].push_back(L.Bars.size());
       double Q = std::min(num(E, "queue_wait_ms"), T);
-      L.Bars.push_back({Attempt, T, -1, "", "", Q, std::min(num(E, "group_wait_ms"), Q)});
+      L.Bars.push_back(
+          {Attempt, T, -1, "", "", Q, std::min(num(E, "group_wait_ms"), Q), false, ""});
       return;
     }
     // The end of the latest attempt of that number without one.
@@ -235,6 +282,9 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     Lanes = std::move(Sorted);
   }
   CriticalPath Path = markCriticalPath(Lanes);
+  const size_t StepCount = Lanes.size();
+  const bool Slots = LaneKind == TimelineLanes::Slot;
+  if (Slots) Lanes = slotLanes(Lanes, Last);
   // Geometry: lanes shrink (and lose their labels) for large runs.
   const size_t N = Lanes.size();
   const double LaneH = N <= 200 ? 20 : N <= 2000 ? 6 : 2;
@@ -255,10 +305,11 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
   OS << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   OS << fmt::format(
       "<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
-      xmlEscape(fmt::format("{}{} steps, {:.1f} ms; critical path: {} attempts, "
+      xmlEscape(fmt::format("{}{} steps{}, {:.1f} ms; critical path: {} attempts, "
                             "{:.1f} ms",
-                            Plan.empty() ? "" : Plan + ": ", N, Last, Path.Attempts,
-                            Path.Ms)));
+                            Plan.empty() ? "" : Plan + ": ", StepCount,
+                            Slots ? fmt::format(" in {} slots", N) : "", Last,
+                            Path.Attempts, Path.Ms)));
   // The time axis.
   double Tick = tickStep(Span);
   for (double T = 0; T <= Span + 1e-9; T += Tick) {
@@ -293,23 +344,26 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
                         xmlEscape(labelPrefix(L.Step, 30)));
     for (size_t B = 0; B < L.Bars.size(); ++B) {
       const Bar &A = L.Bars[B];
+      const std::string &Step = Slots ? A.Step : L.Step;
       double End = A.End < 0 ? Last : A.End;
-      // The wait before a retry: from the last attempt's end to this start.
-      if (B > 0 && L.Bars[B - 1].End >= 0 && A.Start > L.Bars[B - 1].End)
+      // The wait before a retry: from the last attempt's end to this start
+      // (in a step's lane; a slot's next bar may be another step's).
+      if (!Slots && B > 0 && L.Bars[B - 1].End >= 0 && A.Start > L.Bars[B - 1].End)
         OS << fmt::format(
             "<line class=\"wait\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" "
             "y2=\"{:.1f}\" stroke=\"#757575\" stroke-dasharray=\"3,2\"/>\n",
             X(L.Bars[B - 1].End), Y + LaneH / 2, X(A.Start), Y + LaneH / 2);
       // The wait from ready to start: the queue's (grey), its resource
       // group's part last (amber; a step is parked, then granted and started).
-      if (A.QueueWait > 0) {
+      // A slot holds no waiting attempt: there the tooltip says it.
+      if (A.QueueWait > 0 && !Slots) {
         double Q0 = X(A.ready()), G0 = X(A.Start - A.GroupWait);
         OS << fmt::format(
             "<rect class=\"queue\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
             "height=\"{:.1f}\" fill=\"#bdbdbd\"><title>{}</title></rect>\n",
             Q0, Y + LaneH * 0.4, std::max(X(A.Start) - Q0, 0.5), LaneH * 0.2,
             xmlEscape(fmt::format(
-                "{} attempt {}: ready, waited {:.1f} ms to start{}", L.Step, A.Attempt,
+                "{} attempt {}: ready, waited {:.1f} ms to start{}", Step, A.Attempt,
                 A.QueueWait,
                 A.GroupWait > 0
                     ? fmt::format(" ({:.1f} ms for its resource group)", A.GroupWait)
@@ -321,9 +375,15 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
               G0, Y + LaneH * 0.4, std::max(X(A.Start) - G0, 0.5), LaneH * 0.2);
       }
       std::string Tip =
-          fmt::format("{} attempt {}: {}, {:.1f} ms{}", L.Step, A.Attempt,
+          fmt::format("{} attempt {}: {}, {:.1f} ms{}", Step, A.Attempt,
                       A.Status.empty() ? "never ended" : A.Status, End - A.Start,
                       A.Critical ? ", on the critical path" : "");
+      if (Slots && A.QueueWait > 0)
+        Tip += fmt::format(
+            "; waited {:.1f} ms to start{}", A.QueueWait,
+            A.GroupWait > 0
+                ? fmt::format(" ({:.1f} ms for its resource group)", A.GroupWait)
+                : "");
       if (!A.Error.empty()) Tip += "\n" + A.Error;
       OS << fmt::format(
           "<rect class=\"attempt {}{}\" x=\"{:.1f}\" y=\"{:.1f}\" "
@@ -351,9 +411,10 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS) {
     Lx += 110;
   }
   OS << fmt::format(
-      "<text x=\"{:.0f}\" y=\"{:.0f}\">- - wait before a retry; #N: attempt "
-      "N; blue band: a loop's items</text>\n",
-      Lx, Ly);
+      "<text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>\n", Lx, Ly,
+      Slots ? "a lane per attempt running at once; #N: attempt N; the tooltips name the "
+              "step and its waits"
+            : "- - wait before a retry; #N: attempt N; blue band: a loop's items");
   OS << fmt::format(
       "<text x=\"4\" y=\"{:.0f}\">outlined: the critical path (each attempt after "
       "the one that ended last before it was ready); grey: ready, waiting to start; "

@@ -4,7 +4,9 @@
 // draws each step attempt as a bar on a time axis: a lane per step (a
 // loop's items together, under their loop's name), bars coloured by how
 // the attempt ended, a retry's attempts side by side in their step's lane
-// with the wait between them drawn as a dashed line. The output depends
+// with the wait between them drawn as a dashed line. With slot lanes the
+// attempts are packed into the fewest lanes that hold them (a lane per
+// attempt running at once), which keeps a wide run readable. The output depends
 // on the log only (deterministic), and every text from it is escaped.
 //
 //===----------------------------------------------------------------------===//
@@ -16,9 +18,17 @@
 
 namespace orch::observe {
 
+/// How the timeline's lanes are made.
+enum class TimelineLanes {
+  Step,  ///< A lane per step (a loop's items together).
+  Slot,  ///< The fewest lanes that hold every attempt without overlap: a
+         ///< lane per concurrently running attempt (orchrt's `-j` slots).
+};
+
 /// Writes the SVG timeline of the JSON Lines event log \p Log to \p OS.
 /// Errors: a line that is not an event (its number), a log without attempts.
-llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS);
+llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
+                        TimelineLanes Lanes = TimelineLanes::Step);
 
 /// \p Text (UTF-8) escaped for XML text and attribute values: controls
 /// other than tab and newline are dropped; what else XML 1.0 cannot hold

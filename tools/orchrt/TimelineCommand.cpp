@@ -12,11 +12,16 @@ namespace orch::tools {
 int runTimelineCommand(int Argc, char **Argv) {
   std::vector<std::string> Args(Argv + 1, Argv + Argc);
   std::string State, StateDir, In, Out;
+  observe::TimelineLanes Lanes = observe::TimelineLanes::Step;
   bool Bad = !takeStateFlags(Args, State, StateDir);
   for (size_t I = 0; I < Args.size(); ++I) {
     llvm::StringRef A = Args[I];
     if ((A == "-o" || A == "--output") && I + 1 < Args.size())
       Out = Args[++I];
+    else if (A == "--lanes" && I + 1 < Args.size() &&
+             (Args[I + 1] == "step" || Args[I + 1] == "slot"))
+      Lanes = Args[++I] == "slot" ? observe::TimelineLanes::Slot
+                                  : observe::TimelineLanes::Step;
     else if (!A.starts_with("-") && In.empty())
       In = A.str();
     else
@@ -24,16 +29,17 @@ int runTimelineCommand(int Argc, char **Argv) {
   }
   if (Bad || In.empty() || Out.empty()) {
     llvm::errs() << "usage: orchrt timeline EVENTS.jsonl|RUN -o run.svg "
-                    "[--state URL|--state-dir DIR]\n"
+                    "[--lanes step|slot] [--state URL|--state-dir DIR]\n"
                     "  the run's step attempts as an SVG Gantt chart (from orchrt "
-                    "--events, or a run id in the state store)\n";
+                    "--events, or a run id in the state store); --lanes slot packs "
+                    "them into a lane per attempt running at once\n";
     return Argc == 2 && llvm::StringRef(Argv[1]) == "--help" ? ExitOk : ExitUsage;
   }
   std::optional<std::string> Log = readEventLog("timeline", In, State, StateDir);
   if (!Log) return ExitUsage;
   std::string Svg;
   llvm::raw_string_ostream OS(Svg);
-  if (llvm::Error E = observe::timelineSvg(*Log, OS)) {
+  if (llvm::Error E = observe::timelineSvg(*Log, OS, Lanes)) {
     printDiag("orchrt timeline", DiagKind::EventLogUnreadable, In,
               llvm::toString(std::move(E)));
     return ExitUsage;
