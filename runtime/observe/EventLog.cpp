@@ -19,6 +19,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/xxhash.h"
+#include "runtime/observe/EventLine.h"
 #include "runtime/observe/Redact.h"
 
 extern char **environ;
@@ -245,7 +246,14 @@ json EventLog::eventOf(const AttemptRecord &R, llvm::StringRef Arena) {
 void EventLog::format(std::vector<QueuedEvent> &Batch, llvm::StringRef Arena,
                       std::string &Out) {
   for (QueuedEvent &Q : Batch) {
-    if (Q.Tree.is_null()) Q.Tree = eventOf(Q.Record, Arena);
+    if (Q.Tree.is_null()) {
+      // Most attempts need no tree: nothing to redact, scrub or reformat.
+      {
+        std::lock_guard<std::mutex> L(SecretsM);
+        if (appendPlainAttemptLine(Q.Record, Arena, Secrets, Out)) continue;
+      }
+      Q.Tree = eventOf(Q.Record, Arena);
+    }
     json &E = Q.Tree;
     // A step's parameters are redacted by name here, in the order the
     // events were emitted, so the values removed are scrubbed from every

@@ -117,6 +117,9 @@ class EventLog {
   /// queue's arena), stamping its `t_ms`. No allocation once the queue and
   /// its arena have grown to a batch's size.
   void queueAttempt(AttemptRecord R, llvm::StringRef Text);
+  /// Rebuilds the event tree of \p R, whose text is in \p Arena: what the
+  /// writer serialises when appendPlainAttemptLine (EventLine.h) says no.
+  static orch::ir::Json eventOf(const AttemptRecord &R, llvm::StringRef Arena);
   /// Waits until every event emitted so far is written and flushed.
   void flush();
   /// The first error writing the file, if any ("" if none), after a flush().
@@ -137,8 +140,7 @@ class EventLog {
     orch::ir::Json Tree;  ///< Null for a record.
     AttemptRecord Record;
   };
-  /// Rebuilds the event tree of \p R, whose text is in \p Arena.
-  static orch::ir::Json eventOf(const AttemptRecord &R, llvm::StringRef Arena);
+
   /// Waits for room for an event of \p Bytes, then, still locked, lets
   /// \p Push queue it; wakes the writer if it should. \p Wakes: a
   /// `model_call` or `run_end`.
