@@ -11,12 +11,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "runtime/observe/EventLog.h"
 
 namespace orch::observe {
+
+/// The length of the valid UTF-8 sequence (RFC 3629: no overlong forms,
+/// no surrogates) that starts with the non-ASCII byte at \p I of \p S, or
+/// 0 if there is none.
+size_t utf8SequenceLength(std::string_view S, size_t I);
 
 /// Appends the line (with its newline) of attempt record \p R, whose text
 /// is in \p Arena, to \p Out and returns true, when it can be written

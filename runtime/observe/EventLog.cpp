@@ -391,27 +391,8 @@ bool appendJsonString(std::string &Out, std::string_view S) {
       Run = ++I;
       continue;
     }
-    // A multi-byte sequence: the lead byte gives its length and the range
-    // of its second byte; the others are 80..BF.
-    size_t Len;
-    uint8_t Lo = 0x80, Hi = 0xBF;
-    if (C >= 0xC2 && C <= 0xDF)
-      Len = 2;
-    else if (C >= 0xE0 && C <= 0xEF) {
-      Len = 3;
-      if (C == 0xE0) Lo = 0xA0;
-      if (C == 0xED) Hi = 0x9F;
-    } else if (C >= 0xF0 && C <= 0xF4) {
-      Len = 4;
-      if (C == 0xF0) Lo = 0x90;
-      if (C == 0xF4) Hi = 0x8F;
-    } else
-      return false;
-    if (I + Len > S.size()) return false;
-    for (size_t K = 1; K < Len; ++K) {
-      auto B = uint8_t(S[I + K]);
-      if (B < (K == 1 ? Lo : 0x80) || B > (K == 1 ? Hi : 0xBF)) return false;
-    }
+    size_t Len = utf8SequenceLength(S, I);
+    if (!Len) return false;
     I += Len;
   }
   Flush(S.size());
