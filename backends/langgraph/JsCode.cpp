@@ -86,7 +86,7 @@ std::string compound(const ir::CompoundExpr *C) {
       std::string Bounds = "[";
       for (size_t I = 1; I <= 3; ++I)
         Bounds += (I > 1 ? ", " : "") +
-                  (Part(I) ? "[" + source(Part(I)) + ", " + defined(Part(I)) + "]"
+                  (Part(I) ? "[" + source(Part(I)) + ", () => " + defined(Part(I)) + "]"
                            : std::string("null"));
       return fmt::format("E.slice({}, {}, {}], {})", source(C), defined(Part(0)), Bounds,
                          source(Part(0)));
@@ -132,13 +132,14 @@ std::string expr(const ir::Expr *E) {
     }
     case K::Index: {
       auto *I = llvm::cast<ir::IndexExpr>(E);
-      return fmt::format("E.member(c, {}, {}, {}.v, false)", source(E), expr(I->base()),
-                         defined(I->index()));
+      // orchrt evaluates the key before the base.
+      return fmt::format("E.at(c, {}, {}, () => {})", source(E), defined(I->index()),
+                         expr(I->base()));
     }
     case K::Filter: {
       auto *F = llvm::cast<ir::FilterExpr>(E);
       std::string Bind = binding(F);
-      std::string Args = "() => " + pairs(F->args(), false,
+      std::string Args = "() => " + pairs(F->args(), /*Thunks=*/true,
                                           /*TupleOk=*/F->isTest() && F->name() == "in");
       if (!Bind.empty()) Args += ", " + Bind;
       if (F->isTest())
@@ -171,7 +172,7 @@ std::string expr(const ir::Expr *E) {
     }
     case K::List:
       return fmt::format("E.list({}, {})", source(E),
-                         pairs(llvm::cast<ir::ListExpr>(E)->items()));
+                         pairs(llvm::cast<ir::ListExpr>(E)->items(), /*Thunks=*/true));
     case K::Compound:
       return compound(llvm::cast<ir::CompoundExpr>(E));
   }

@@ -572,7 +572,14 @@ def corpus(rng):
               "el | unique | default('d') | list", "el | unique | default('d', true) | list",
               "l | unique | tojson", "l | unique | string", "l | unique | unique | list",
               "(l | unique).x", "l | max(l | unique)", "l | unique in [1]", "(l | unique)['a']",
-              "-(l | unique)", "l | unique | max", "l | unique is defined", "l | unique | count"]:
+              "-(l | unique)", "l | unique | max", "l | unique is defined", "l | unique | count",
+              # Which error comes first: items, arguments and slice bounds are
+              # evaluated one at a time, an index's key before its base.
+              "[l | unique, d.q]", "[l | unique, 1 / 0]", "el | default(l | unique, d.q)",
+              "s | replace(l | unique, 'x', d.q)", "(l | unique)[d.q:]", "(l | unique)[::d.q]",
+              "(l | unique)[0:d.q]", "(l | unique)[1/0:]", "(l | unique | length)[d.q]",
+              "[l | tojson, d.q]", "s | replace(l | tojson, d.q)", "(1/0)[d.q]",
+              "l[1.5:d.q]", "l['a':1/0]", "[d.q, 1/0]", "s | replace(d.q, 1/0)"]:
         add(e)
     # Key order: insertion order everywhere but `tojson` (sort_keys=True).
     for v in ["od", "nd", "nd.b", "nd.b.x", "nd.a", "nd.a[0]", "d", "[od, nd.b]", "ed"]:

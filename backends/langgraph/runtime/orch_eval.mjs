@@ -53,7 +53,7 @@ const GENERATOR_ONLY =
 /** The filters Jinja2 answers with a generator (ir/Eval.cpp's generatorFilter). */
 const GENERATOR_FILTERS = new Set(["batch", "map", "rejectattr", "selectattr", "unique"]);
 /** The filters that read a generator once, as Jinja2 does (ir/Eval.cpp's generatorReader). */
-const GENERATOR_READERS = new Set(["batch", "d", "default", "first", "join", "list", "map", "max", "min",
+const GENERATOR_READERS = new Set(["batch", "default", "first", "join", "list", "map", "max", "min",
   "rejectattr", "selectattr", "sort", "sum", "unique"]);
 /** Python's truth of \p x: a generator is true even when it yields nothing. */
 const truthyVal = (x) => x.gen || truthy(x.v);
@@ -136,6 +136,11 @@ export function member(scope, src, base, key, byAttr) {
   return undef(what());
 }
 
+/** `base[key]`: \p key (a Val) is evaluated before the base (\p base, a thunk), as in orchrt. */
+export function at(scope, src, key, base) {
+  return member(scope, src, base(), key.v, false);
+}
+
 const TUPLE_ONLY = "a tuple is supported only after `in` and as the argument of `is in`";
 
 /**
@@ -211,11 +216,12 @@ export function bin(src, op, l, r, lsrc, rsrc) {
   }
 }
 
-/** `[a, b]`; items are [source, Val] pairs. */
+/** `[a, b]`; items are [source, thunk] pairs, each evaluated and checked in turn. */
 export function list(src, items) {
   const out = [];
   let bytes = 0;
-  for (const [isrc, v] of items) {
+  for (const [isrc, item] of items) {
+    const v = item();
     if (v.gen) fail(isrc, GENERATOR_ONLY);
     if (v.markup) fail(isrc, "a `tojson` result inside a list is not supported (Jinja prints it as `Markup(...)`)");
     bytes += approxBytes(v.v);
@@ -226,15 +232,16 @@ export function list(src, items) {
 }
 
 /**
- * The arguments of a filter or test: `args()` gives [source, Val] pairs,
- * defined; `bind` places keyword arguments (orchc bound them: for each
+ * The arguments of a filter or test: `args()` gives [source, thunk]
+ * pairs, each evaluated (defined) and checked in turn; `bind` places keyword arguments (orchc bound them: for each
  * position the index of the argument given, or [Jinja2's default]), or is
  * the binding's error message.
  */
 function argumentValues(src, fname, isTest, args, bind) {
   let markup = false;
   const given = [];
-  for (const [asrc, a] of args()) {
+  for (const [asrc, arg] of args()) {
+    const a = arg();
     if (a.gen) fail(asrc, GENERATOR_ONLY);
     if (a.markup && (isTest || fname !== "default")) fail(asrc, "a `tojson` result as a filter argument is not supported");
     markup ||= a.markup;
@@ -347,17 +354,20 @@ export function tuple(src, items) {
 
 /**
  * Python's `base[lo:hi:step]` of a str (code points) or list; bounds are
- * [source, Val] or null, \p baseSrc is the base's source.
+ * [source, thunk] or null, each evaluated and checked in turn after the
+ * base; \p baseSrc is the base's source.
  */
 export function slice(src, base, bounds, baseSrc) {
   // Jinja2's generator is not subscriptable.
   if (base.gen) fail(baseSrc, GENERATOR_ONLY);
   const b = base.v;
   const bound = bounds.map((p) => {
-    if (!p || p[1].v === null) return null;
-    const x = asInt(p[1].v);
+    if (!p) return null;
+    const v = p[1]().v;
+    if (v === null) return null;
+    const x = asInt(v);
     if (x !== null) return x;
-    if (isHugeInt(p[1].v)) fail(p[0], "the slice index is too large");
+    if (isHugeInt(v)) fail(p[0], "the slice index is too large");
     fail(p[0], "slice indices must be integers or None or have an __index__ method");
   });
   if (!isStr(b) && !isList(b))

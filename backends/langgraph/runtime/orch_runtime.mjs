@@ -121,8 +121,9 @@ export function step(P, spec) {
   const root = P.wiring === "edges" && !spec.deps.length;
   const node = async (state, config) => {
     const ctx = runContext(P, config, state, root);
-    // A direct invoke's context.timeout counts from its first node.
-    if (ctx.deadline === undefined) ctx.disarm = armDeadline(P, ctx);
+    // A direct invoke's context.timeout counts from its first node (not
+    // for a context already dropped: an invoke aborted before it began).
+    if (ctx.deadline === undefined && !ctx.dropped) ctx.disarm = armDeadline(P, ctx);
     // The step's turn in orchrt's dispatch order (orch_failures.mjs).
     const turn = { end: () => {} };
     let update;

@@ -130,6 +130,7 @@ export function guardGraph(P, graph) {
 
 /** Forgets the direct invoke's context \p ctx (run()'s own is never held). */
 export function dropContext(ctx) {
+  ctx.dropped = true;
   ctx.disarm?.();
   if (ctx.invokeKey !== undefined && INVOKES.get(ctx.invokeKey) === ctx) INVOKES.delete(ctx.invokeKey);
 }
