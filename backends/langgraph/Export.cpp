@@ -70,6 +70,33 @@ class Checker {
     ir::forEachExpr(V, [&](const ir::Expr *E) { walk(E, Step); });
   }
 
+  /// `map('name', ...)` applies filter `name` to each item: it needs a JS
+  /// row too, so the name must be a constant the export can check.
+  void checkMappedFilter(const ir::FilterExpr *F, llvm::StringRef Step) {
+    for (size_t I = 0; I < F->args().size(); ++I) {
+      bool IsFilter = F->argName(I).empty() ? I == 0 : F->argName(I) == "filter";
+      if (!IsFilter) continue;
+      const ir::Expr *A = F->args()[I];
+      auto *L = llvm::dyn_cast<ir::LiteralExpr>(A);
+      if (L && L->value().Ty == ir::Type::Null) return;
+      if (!L || L->value().Ty != ir::Type::String) {
+        Diags.report(DiagKind::ExportUnsupported, A->loc(), A->length(),
+                     "`map` with a filter named at run time (the export checks the "
+                     "filter's JS row when compiling)",
+                     Step.str());
+        return;
+      }
+      llvm::StringRef Inner = L->value().S;
+      if (!llvm::is_contained(runtimeFilters(), Inner))
+        Diags.report(DiagKind::ExportUnsupported, A->loc(), A->length(),
+                     fmt::format("the filter `{}` inside `map` (orch_filters.mjs has "
+                                 "no row for it)",
+                                 Inner.str()),
+                     Step.str());
+      return;
+    }
+  }
+
   void walk(const ir::Expr *E, llvm::StringRef Step) {
     if (auto *C = llvm::dyn_cast<ir::CompoundExpr>(E)) {
       if (ir::isStatement(C)) {
@@ -114,6 +141,7 @@ class Checker {
                                  F->isTest() ? "test" : "filter", F->name().str(),
                                  F->isTest() ? "orch_tests.mjs" : "orch_filters.mjs"),
                      Step.str());
+      if (!F->isTest() && Name == "map") checkMappedFilter(F, Step);
       walk(F->base(), Step);
       for (const ir::Expr *A : F->args()) walk(A, Step);
     } else if (auto *A = llvm::dyn_cast<ir::AttrExpr>(E)) {

@@ -9,6 +9,7 @@ import {
   isList, isMap, isSpace, isStr, keys, parsePyFloat, parsePyInt, pyJson, pyStr, pyTypeName, truthy,
 } from "./orch_values.mjs";
 import { center, extreme, fromJson, list, pathPart, slugify, sum, unique } from "./orch_itemfilters.mjs";
+import { batch, indent, map, selectOrReject } from "./orch_collections.mjs";
 
 const fail = (msg) => {
   throw new TemplateError(msg);
@@ -294,6 +295,7 @@ export const FILTERS = {
     fail(`bad operand type for abs(): '${pyTypeName(v)}'`);
   }],
   basename: [0, 0, false, (v) => pathPart(v, true)],
+  batch: [1, 2, false, batch],
   capitalize: [0, 0, true, (v) => {
     const s = chars(pyStr(v));
     return text(s.length ? titleOf(s[0]) + s.slice(1).join("").toLowerCase() : "");
@@ -304,17 +306,21 @@ export const FILTERS = {
   first: [0, 0, false, (v) => firstOrLast(v, true)],
   float: [0, 1, false, toFloat],
   from_json: [0, 0, false, fromJson],
+  indent: [0, 3, true, indent],
   int: [0, 1, false, toInt],
   join: [0, 1, false, join],
   last: [0, 0, false, (v) => firstOrLast(v, false)],
   length: [0, 0, false, (v) => BigInt(pyLen(v))],
   list: [0, 0, false, (v) => list(v)],
   lower: [0, 0, true, (v) => text(pyStr(v).toLowerCase())],
+  map: [0, 4, false, (v, a) => map(v, a, FILTERS, NONE)],
   max: [0, 2, false, (v, a) => extreme(v, a, true, NONE)],
   min: [0, 2, false, (v, a) => extreme(v, a, false, NONE)],
   raw: [0, 0, true, (v) => v],
+  rejectattr: [1, 3, false, (v, a) => selectOrReject(v, a, false)],
   replace: [2, 3, false, replace],
   round: [0, 2, false, round],
+  selectattr: [1, 3, false, (v, a) => selectOrReject(v, a, true)],
   shell_quote: [0, 0, false, (v) => text("'" + pyStr(v).replace(/'/g, "'\\''") + "'")],
   slugify: [0, 0, false, slugify],
   string: [0, 0, true, (v) => text(pyStr(v))],
