@@ -87,7 +87,13 @@ class Checker {
         return;
       }
       llvm::StringRef Inner = L->value().S;
-      if (!llvm::is_contained(runtimeFilters(), Inner))
+      // `map('map', f)`: the inner map's filter is an argument the outer
+      // binding moves; refused rather than followed.
+      if (Inner == "map")
+        Diags.report(DiagKind::ExportUnsupported, A->loc(), A->length(),
+                     "`map` of `map` (the inner filter is not checked by the export)",
+                     Step.str());
+      else if (!llvm::is_contained(runtimeFilters(), Inner))
         Diags.report(DiagKind::ExportUnsupported, A->loc(), A->length(),
                      fmt::format("the filter `{}` inside `map` (orch_filters.mjs has "
                                  "no row for it)",

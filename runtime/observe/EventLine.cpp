@@ -83,6 +83,22 @@ bool holdsSecret(llvm::StringRef T, llvm::ArrayRef<std::string> Secrets) {
   return false;
 }
 
+/// The strings of an attempt line that are not the record's (keys and the
+/// fixed values): the tree path scrubs them too (input_hash is added after
+/// its scrub).
+constexpr const char *FixedWords[] = {
+    "event",   "attempt_start", "attempt_end", "step",          "action",
+    "attempt", "parameters",    "model",       "queue_wait_ms", "group_wait_ms",
+    "status",  "completed",     "failed",      "duration_ms",   "output",
+    "error",   "retryable",     "t_ms"};
+
+/// Whether a secret occurs in one of the fixed words.
+bool secretInFixedWords(llvm::ArrayRef<std::string> Secrets) {
+  for (const char *W : FixedWords)
+    if (holdsSecret(W, Secrets)) return true;
+  return false;
+}
+
 /// Appends \p D as nlohmann's dump writes a double.
 void appendDouble(std::string &Out, double D) {
   if (!std::isfinite(D)) {
@@ -111,7 +127,8 @@ bool appendPlainAttemptLine(const EventLog::AttemptRecord &R, llvm::StringRef Ar
                   Error = Piece(R.Error);
   bool HasValue = R.Start || (R.Ok && R.HasValue);
   llvm::StringRef Value = HasValue ? Piece(R.Value) : llvm::StringRef();
-  if (!plainText(Step) || holdsSecret(Step, Secrets)) return false;
+  if (!plainText(Step) || holdsSecret(Step, Secrets) || secretInFixedWords(Secrets))
+    return false;
   if (R.Start && (!plainText(Action) || !plainText(Model) ||
                   holdsSecret(Action, Secrets) || holdsSecret(Model, Secrets)))
     return false;

@@ -114,7 +114,9 @@ class EventLog {
     double TMs = 0;  ///< Stamped by queueAttempt().
   };
   /// Queues \p R, whose text fields are in \p Text (copied into the
-  /// queue's arena), stamping its `t_ms`. No allocation once the queue and
+  /// queue's arena), stamping its `t_ms`. Its Value must be
+  /// appendJsonText's text (the writer's plain path, EventLine.h, writes it
+  /// into the line as it is: compact, canonical, valid UTF-8). No allocation once the queue and
   /// its arena have grown to a batch's size.
   void queueAttempt(AttemptRecord R, llvm::StringRef Text);
   /// Rebuilds the event tree of \p R, whose text is in \p Arena: what the

@@ -159,7 +159,11 @@ std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last) {
     Bar Copy = B;
     Copy.Step = Owner[I]->Step;
     Slots[S].Bars.push_back(std::move(Copy));
-    Busy.push({B.End < 0 ? Last : std::max(B.End, B.Start), S});
+    // A bar that never ended holds its lane to the log's end; one that
+    // ended as it began holds it for an instant (no other bar joins it).
+    double End = B.End < 0 ? Last : std::max(B.End, B.Start);
+    if (End <= B.Start) End = std::nextafter(B.Start, HUGE_VAL);
+    Busy.push({End, S});
   }
   return Slots;
 }
@@ -303,13 +307,13 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
   OS << "<title>" << xmlEscape("run timeline" + (Plan.empty() ? "" : ": " + Plan))
      << "</title>\n";
   OS << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
-  OS << fmt::format(
-      "<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
-      xmlEscape(fmt::format("{}{} steps{}, {:.1f} ms; critical path: {} attempts, "
-                            "{:.1f} ms",
-                            Plan.empty() ? "" : Plan + ": ", StepCount,
-                            Slots ? fmt::format(" in {} slots", N) : "", Last,
-                            Path.Attempts, Path.Ms)));
+  OS << fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
+                    xmlEscape(fmt::format(
+                        "{}{} steps{}, {:.1f} ms; critical path: {} attempts, "
+                        "{:.1f} ms",
+                        Plan.empty() ? "" : Plan + ": ", StepCount,
+                        Slots ? fmt::format(" in {} slot{}", N, N == 1 ? "" : "s") : "",
+                        Last, Path.Attempts, Path.Ms)));
   // The time axis.
   double Tick = tickStep(Span);
   for (double T = 0; T <= Span + 1e-9; T += Tick) {
@@ -392,7 +396,13 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
           A.Status.empty() ? "open" : xmlEscape(A.Status), A.Critical ? " critical" : "",
           X(A.Start), Y + LaneH * 0.15, std::max((End - A.Start) * Scale, 1.0),
           LaneH * 0.7, colour(A.Status),
-          A.Critical ? " stroke=\"#212121\" stroke-width=\"1.5\"" : "", xmlEscape(Tip));
+          fmt::format(
+              "{}{}", A.Critical ? " stroke=\"#212121\" stroke-width=\"1.5\"" : "",
+              // A slot's bars carry their times, which a reader can
+              // check the packing by (test/run/timeline.test).
+              Slots ? fmt::format(" data-start=\"{}\" data-end=\"{}\"", A.Start, End)
+                    : ""),
+          xmlEscape(Tip));
       if (Labels && A.Attempt > 1)
         OS << fmt::format("<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"9\">#{}</text>\n",
                           X(A.Start) + 2, Y + LaneH - 7, A.Attempt);

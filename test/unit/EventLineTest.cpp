@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "ir/Json.h"
@@ -27,9 +28,13 @@ struct LineRng {
   size_t below(size_t N) { return G() % N; }
 
   std::string text() {
-    static const char *Pieces[] = {"a",   "step", "é",  "日本", "x y", "\"",
-                                   "\\",  "\n",   "\t", "\x7f", "://", "sk-secret-1234",
-                                   "env", "1.5",  "e5", "-",    "{",   "}"};
+    static const char *Pieces[] = {"a",    "step", "é",
+                                   "日本", "x y",  "\"",
+                                   "\\",   "\n",   "\t",
+                                   "\x7f", "://",  "sk-secret-1234",
+                                   "env",  "1.5",  "e5",
+                                   "-",    "{",    "}",
+                                   "\xff", "\xc3", "https://u:pw@h/x?token=abcdefgh"};
     std::string S;
     for (size_t I = below(4); I > 0; --I) S += Pieces[below(std::size(Pieces))];
     return S;
@@ -57,7 +62,9 @@ struct LineRng {
       }
       default: {
         json O = json::object();
-        static const char *Keys[] = {"message", "ms", "headers", "env", "url", "k", "é"};
+        static const char *Keys[] = {
+            "message",       "ms",        "headers", "env",        "url", "k", "é",
+            "Authorization", "API_TOKEN", "X-Token", "DB_PASSWORD"};
         for (size_t I = below(4); I > 0; --I)
           O[Keys[below(std::size(Keys))] + std::string(below(3) == 0 ? "x" : "")] =
               value(Depth + 1);
@@ -78,7 +85,9 @@ std::string treeLine(const EventLog::AttemptRecord &R, llvm::StringRef Arena,
     Secrets.insert(Secrets.end(), More.begin(), More.end());
   }
   scrubSecrets(E, Secrets);
-  Changed = E != Before;
+  // As text: a NaN `t_ms` is unequal to itself as a value.
+  Changed = E.dump(-1, ' ', false, json::error_handler_t::replace) !=
+            Before.dump(-1, ' ', false, json::error_handler_t::replace);
   if (R.Start) E["input_hash"] = loggedInputHash(E);
   return E.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -116,9 +125,15 @@ TEST(EventLine, WritesTheTreePathsLineOrSaysNo) {
     R.HasDuration = Rng.below(3) != 0;
     R.DurationMs = double(Rng.below(1000000)) / 1000;
     R.TMs = double(Rng.below(100000000)) / 1000;
+    if (Rng.below(50) == 0) R.TMs = std::nan("");
+    if (Rng.below(50) == 0) R.DurationMs = -0.0;
     std::vector<std::string> Secrets;
     if (Rng.below(2)) Secrets.push_back("sk-secret-1234");
     if (Rng.below(4) == 0) Secrets.push_back("a\"b\\c\nd");
+    // A secret that is one of the line's own words (a key or a status).
+    static const char *Words[] = {"completed", "parameters",  "attempt_start",
+                                  "retryable", "duration_ms", "queue_wait_ms"};
+    if (Rng.below(20) == 0) Secrets.push_back(Words[Rng.below(std::size(Words))]);
 
     std::string Out = "kept";
     bool Changed = false;
@@ -162,6 +177,9 @@ TEST(EventLine, SaysNoWhereTheTreePathChangesTheLine) {
   EXPECT_FALSE(Line(false, R"(0.5)", {}));
   EXPECT_FALSE(Line(false, R"([1e5])", {}));
   EXPECT_FALSE(Line(false, R"("x")", {}, "a\"b"));
+  EXPECT_FALSE(Line(false, R"("x")", {}, "a\xff" "b"));
+  EXPECT_FALSE(Line(false, R"("x")", {"completed"}));
+  EXPECT_FALSE(Line(true, R"({"message":"x"})", {"parameters"}));
   EXPECT_TRUE(Line(false, R"({"e1":"1.5e3","n":-7})", {}));
   // An output's `headers` or URL is not redacted by name: written as is.
   EXPECT_TRUE(Line(false, R"({"headers":{"a":"https://x"}})", {}));

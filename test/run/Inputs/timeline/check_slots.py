@@ -2,10 +2,12 @@
 """Checks a timeline drawn with `--lanes slot` against its event log.
 
 Prints `bars N`, `slots K` (distinct lanes holding bars), `overlaps M`
-(pairs of bars in one lane whose times overlap: must be 0) and
-`concurrency C`: the most attempts the log has running at once (an end
-before a start at the same instant; an attempt that never ended runs to
-the log's last event), computed here from the log alone. The packing is
+(pairs of bars in one lane whose times, the bars' `data-start` and
+`data-end`, overlap: must be 0) and `concurrency C`: the most attempts the
+log has running at once (an end before another's start at the same
+instant; a bar that ended as it began runs for an instant; an attempt
+that never ended runs to the log's last event), computed here from the
+log alone. The packing is
 right when K equals C and nothing overlaps.
 
 Usage: check_slots.py EVENTS.jsonl RUN.svg
@@ -15,9 +17,12 @@ import sys
 import xml.etree.ElementTree as ET
 
 
+EPS = 1e-9  # a bar that ended as it began holds its lane for an instant
+
+
 def main():
     log, svg = sys.argv[1], sys.argv[2]
-    opened, points, last = {}, [], 0.0
+    opened, bars, last = {}, [], 0.0
     for line in open(log):
         e = json.loads(line)
         t = float(e.get("t_ms", 0))
@@ -26,11 +31,17 @@ def main():
         if e.get("event") == "attempt_start":
             opened.setdefault(key, []).append(t)
         elif e.get("event") == "attempt_end" and opened.get(key):
-            points += [(opened[key].pop(), 1), (max(t, 0), -1)]
+            s = opened[key].pop()
+            bars.append((s, max(t, s)))
     for starts in opened.values():
-        points += [(s, 1) for s in starts] + [(last, -1) for _ in starts]
+        bars += [(s, max(last, s)) for s in starts]
+    # Ends before starts at one instant (a lane freed at t takes a bar
+    # starting at t); a bar's own end after its own start.
+    points = []
+    for s, e in bars:
+        points += [(s, 1), (e if e > s else s + EPS, -1)]
     running = peak = 0
-    for _, d in sorted(points, key=lambda p: (p[0], p[1])):
+    for _, d in sorted(points):
         running += d
         peak = max(peak, running)
     ns = "{http://www.w3.org/2000/svg}"
@@ -38,16 +49,13 @@ def main():
     for r in ET.parse(svg).getroot().iter(ns + "rect"):
         if not r.get("class", "").startswith("attempt"):
             continue
-        x, w = float(r.get("x")), float(r.get("width"))
-        lanes.setdefault(r.get("y"), []).append((x, x + w, r.find(ns + "title").text))
+        s, e = float(r.get("data-start")), float(r.get("data-end"))
+        lanes.setdefault(r.get("y"), []).append((s, e if e > s else s + EPS))
     overlaps = 0
-    for bars in lanes.values():
-        bars.sort()
-        # Bars are at least 1 px wide: compare the times in the tooltips'
-        # order instead of pixels would need the scale; a start strictly
-        # before the previous bar's drawn end by more than that 1 px is one.
-        for a, b in zip(bars, bars[1:]):
-            if b[0] < a[1] - 1.01:
+    for lane in lanes.values():
+        lane.sort()
+        for a, b in zip(lane, lane[1:]):
+            if b[0] < a[1]:
                 overlaps += 1
     print(f"bars {sum(len(b) for b in lanes.values())}")
     print(f"slots {len(lanes)}")
