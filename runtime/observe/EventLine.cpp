@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "llvm/Support/xxhash.h"
@@ -111,7 +112,9 @@ void appendDouble(std::string &Out, double D) {
 }
 
 void appendKeyText(std::string &Out, const char *Key, llvm::StringRef Text) {
-  Out += fmt::format(",\"{}\":\"", Key);
+  Out += ",\"";
+  Out += Key;
+  Out += "\":\"";
   Out.append(Text.data(), Text.size());
   Out += '"';
 }
@@ -145,7 +148,7 @@ bool appendPlainAttemptLine(const EventLog::AttemptRecord &R, llvm::StringRef Ar
     Out += "{\"event\":\"attempt_start\"";
     appendKeyText(Out, "step", Step);
     appendKeyText(Out, "action", Action);
-    Out += fmt::format(",\"attempt\":{},\"parameters\":", R.Attempt);
+    fmt::format_to(std::back_inserter(Out), ",\"attempt\":{},\"parameters\":", R.Attempt);
     Out.append(Value.data(), Value.size());
     if (!Model.empty()) appendKeyText(Out, "model", Model);
     if (R.HasWait) {
@@ -159,8 +162,8 @@ bool appendPlainAttemptLine(const EventLog::AttemptRecord &R, llvm::StringRef Ar
   } else {
     Out += "{\"event\":\"attempt_end\"";
     appendKeyText(Out, "step", Step);
-    Out += fmt::format(",\"attempt\":{},\"status\":\"{}\"", R.Attempt,
-                       R.Ok ? "completed" : "failed");
+    fmt::format_to(std::back_inserter(Out), ",\"attempt\":{},\"status\":\"{}\"",
+                   R.Attempt, R.Ok ? "completed" : "failed");
     if (R.HasDuration) {
       Out += ",\"duration_ms\":";
       appendDouble(Out, R.DurationMs);
@@ -189,7 +192,8 @@ bool appendPlainAttemptLine(const EventLog::AttemptRecord &R, llvm::StringRef Ar
     Text.append(Value.data(), Value.size());
     llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
         reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
-    Out += fmt::format(",\"input_hash\":\"{:016x}{:016x}\"", H.high64, H.low64);
+    fmt::format_to(std::back_inserter(Out), ",\"input_hash\":\"{:016x}{:016x}\"",
+                   H.high64, H.low64);
   }
   Out += "}\n";
   return true;

@@ -126,24 +126,19 @@ CriticalPath markCriticalPath(std::vector<Lane> &Lanes) {
 /// the lowest-numbered lane free at its start. An attempt that never ended
 /// holds its lane to \p Last. O(n log n).
 std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last) {
-  std::vector<std::pair<double, const Bar *>> All;  // (start, bar), lane order kept
+  std::vector<std::pair<const Bar *, const Lane *>> All;  // lane order kept
   for (const Lane &L : Steps)
-    for (const Bar &B : L.Bars) All.push_back({B.Start, &B});
-  std::vector<const Lane *> Owner;
-  for (const Lane &L : Steps)
-    for (size_t I = 0; I < L.Bars.size(); ++I) Owner.push_back(&L);
-  std::vector<size_t> Order(All.size());
-  for (size_t I = 0; I < Order.size(); ++I) Order[I] = I;
-  std::stable_sort(Order.begin(), Order.end(),
-                   [&](size_t A, size_t B) { return All[A].first < All[B].first; });
+    for (const Bar &B : L.Bars) All.push_back({&B, &L});
+  std::stable_sort(All.begin(), All.end(),
+                   [](auto &A, auto &B) { return A.first->Start < B.first->Start; });
   std::vector<Lane> Slots;
   // Busy lanes by their end (earliest first), free lanes by number.
   std::priority_queue<std::pair<double, size_t>, std::vector<std::pair<double, size_t>>,
                       std::greater<>>
       Busy;
   std::priority_queue<size_t, std::vector<size_t>, std::greater<>> Free;
-  for (size_t I : Order) {
-    const Bar &B = *All[I].second;
+  for (auto [Bp, Owner] : All) {
+    const Bar &B = *Bp;
     while (!Busy.empty() && Busy.top().first <= B.Start) {
       Free.push(Busy.top().second);
       Busy.pop();
@@ -157,7 +152,7 @@ std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last) {
       Free.pop();
     }
     Bar Copy = B;
-    Copy.Step = Owner[I]->Step;
+    Copy.Step = Owner->Step;
     Slots[S].Bars.push_back(std::move(Copy));
     // A bar that never ended holds its lane to the log's end; one that
     // ended as it began holds it for an instant (no other bar joins it).

@@ -141,11 +141,13 @@ export function batch(v, a) {
   return out;
 }
 
+/** The line boundaries of Python's str.splitlines(). */
+const BREAKS = new Set(["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]);
+
 /** Python's str.splitlines() on code points. */
 function splitLines(cs) {
   const out = [];
   let start = 0;
-  const BREAKS = new Set(["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]);
   for (let i = 0; i < cs.length; i++) {
     const c = cs[i];
     if (!BREAKS.has(c)) continue;
