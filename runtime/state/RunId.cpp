@@ -12,9 +12,10 @@
 
 namespace orch::state {
 
-std::string newRunId() {
+std::string newRunId(int64_t StartedMs) {
   std::random_device R;
-  return fmt::format("r-{:%Y%m%dT%H%M%S}-{:08x}", fmt::gmtime(std::time(nullptr)),
+  const std::time_t Secs = static_cast<std::time_t>(StartedMs / 1000);
+  return fmt::format("r-{:%Y%m%dT%H%M%S}-{:08x}", fmt::gmtime(Secs),
                      static_cast<uint32_t>(R()));
 }
 

@@ -21,8 +21,9 @@ struct RunIdentity {
   bool Resumed = false;   ///< Taken over from an earlier orchrt.
 };
 
-/// A new run id: `r-<UTC time>-<8 random hex digits>` (sorts by time).
-std::string newRunId();
+/// A new run id: `r-<UTC time of \p StartedMs>-<8 random hex digits>`
+/// (sorts by time; names the same second as the run's `execution.timestamp`).
+std::string newRunId(int64_t StartedMs);
 
 /// This process as a lease holder: `<host>:<pid>`.
 std::string leaseHolder();

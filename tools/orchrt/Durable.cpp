@@ -129,13 +129,13 @@ std::unique_ptr<DurableRun> DurableRun::begin(
   const std::string PlanHash = Plan.contentHash();
   if (ResumeId.empty()) {
     RunRecord R;
-    R.Id = newRunId();
+    R.StartedMs = unixMs();
+    R.Id = newRunId(R.StartedMs);
     R.Pipeline = Plan.plan().name() ? Plan.plan().name()->str() : "";
     R.PlanHash = PlanHash;
     R.PlanPath = PlanPath;
     R.InputsJson = ir::toJsonText(Inputs);
     R.Status = "running";
-    R.StartedMs = unixMs();
     if (const auto *St = Plan.plan().storage()) R.RetentionDays = St->retention_days();
     if (llvm::Error E = S.createRun(R))
       return Failed(DiagKind::StateStoreError, llvm::toString(std::move(E)));

@@ -413,11 +413,13 @@ int runPlan(const RunCommand &Cmd) {
     };
     Opts.RunId = Durable->identity().RunId;
     Opts.PriorAttempts = Durable->priorAttempts(*Plan);
-    // `execution.timestamp` and `date` are the run's first start's, so a
-    // resume renders the steps it takes over as they were (input hashes).
+    // `execution.timestamp` and `date` are the recorded first start's, on
+    // the first run too (not the clock when the scheduler starts, which can
+    // fall in the next second), so a resume renders the steps it takes over
+    // as they were (input hashes).
+    Opts.StartedAt = std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(Durable->identity().StartedMs));
     if (Durable->identity().Resumed) {
-      Opts.StartedAt = std::chrono::system_clock::time_point(
-          std::chrono::milliseconds(Durable->identity().StartedMs));
       // Modules written during the run, before this process, stay refused.
       Runner.runStartedAt(resumeCutoffNs(Durable->identity().StartedMs));
     }
