@@ -122,8 +122,10 @@ void EventLog::emit(json Event) {
   });
 }
 
-void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text) {
-  auto Now = std::chrono::steady_clock::now();
+void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text,
+                            std::chrono::steady_clock::time_point Now) {
+  if (Now == std::chrono::steady_clock::time_point{})
+    Now = std::chrono::steady_clock::now();
   R.TMs = std::chrono::duration<double, std::milli>(Now - Opened).count();
   enqueue(sizeof(QueuedEvent) + Text.size(), /*Wakes=*/false, [&] {
     // The record's pieces move with its text to the arena's end.
@@ -479,7 +481,8 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
                                    const std::string &) {
   if (Started.size() <= Step) Started.resize(Step + 1);
   Started[Step].first = R.StepId;  // reuses the string's room
-  Started[Step].second = std::chrono::steady_clock::now();
+  const auto Now = std::chrono::steady_clock::now();
+  Started[Step].second = Now;
   bool Waits = WaitedStep == Step;  // from ready (dependencies, backoff) to this start
   if (Waits) WaitedStep = UINT32_MAX;
   // The parameters are copied as JSON text: the writer thread rebuilds
@@ -512,10 +515,13 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
     Rec.HasWait = Waits;
     Rec.QueueWaitUs = Waited.first.count();
     Rec.GroupWaitUs = Waited.second.count();
-    Log.queueAttempt(Rec, Scratch);
+    Log.queueAttempt(Rec, Scratch, Now);
     return;
   }
-  // A value the text cannot carry (invalid UTF-8, a binary, NaN): the tree.
+  startTree(R, Waits);
+}
+
+void AttemptEvents::startTree(const runtime::ActionRequest &R, bool Waits) {
   json E = eventObject(10);  // with t_ms and input_hash
   E["event"] = "attempt_start";
   E["step"] = R.StepId;
@@ -578,20 +584,25 @@ void AttemptEvents::attemptEnded(uint32_t Step, unsigned Attempt,
   bool Known = Step < Started.size();
   if (Fits && Scratch.size() < UINT32_MAX / 2) {
     Rec.Step = Known ? text(Started[Step].first) : text(std::to_string(Step));
+    const auto Now = std::chrono::steady_clock::now();
     if (Known) {
       Rec.HasDuration = true;
-      Rec.DurationMs = std::chrono::duration<double, std::milli>(
-                           std::chrono::steady_clock::now() - Started[Step].second)
-                           .count();
+      Rec.DurationMs =
+          std::chrono::duration<double, std::milli>(Now - Started[Step].second).count();
     }
     if (!R.Ok) {
       Rec.Error = text(R.Error);
       Rec.Retryable = R.Retryable;
     }
-    Log.queueAttempt(Rec, Scratch);
+    Log.queueAttempt(Rec, Scratch, Now);
     return;
   }
-  // An output the text cannot carry (invalid UTF-8, a binary, NaN): the tree.
+  endTree(Step, Attempt, R, Output);
+}
+
+void AttemptEvents::endTree(uint32_t Step, unsigned Attempt,
+                            const runtime::ActionResult &R, const json *Output) {
+  bool Known = Step < Started.size();
   json E = eventObject(8);
   E["event"] = "attempt_end";
   E["step"] = Known ? Started[Step].first : std::to_string(Step);

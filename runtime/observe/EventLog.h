@@ -116,9 +116,12 @@ class EventLog {
   /// Queues \p R, whose text fields are in \p Text (copied into the
   /// queue's arena), stamping its `t_ms`. Its Value must be
   /// appendJsonText's text (the writer's plain path, EventLine.h, writes it
-  /// into the line as it is: compact, canonical, valid UTF-8). No allocation once the queue and
-  /// its arena have grown to a batch's size.
-  void queueAttempt(AttemptRecord R, llvm::StringRef Text);
+  /// into the line as it is: compact, canonical, valid UTF-8). No allocation once the
+  /// queue and its arena have grown to a batch's size. \p Now: the caller's clock
+  /// reading, if it has one (a step's start or end), so the attempt is not read from the
+  /// clock twice.
+  void queueAttempt(AttemptRecord R, llvm::StringRef Text,
+                    std::chrono::steady_clock::time_point Now = {});
   /// Rebuilds the event tree of \p R, whose text is in \p Arena: what the
   /// writer serialises when appendPlainAttemptLine (EventLine.h) says no.
   static orch::ir::Json eventOf(const AttemptRecord &R, llvm::StringRef Arena);
@@ -214,6 +217,13 @@ class AttemptEvents : public runtime::RunObserver {
   EventLog::AttemptRecord::Text text(llvm::StringRef S);
   /// Adds the waits attemptWaited() kept for \p Step to \p E, once.
   void addWaits(uint32_t Step, orch::ir::Json &E);
+  /// The tree forms of the two records, for a value their text cannot
+  /// carry (invalid UTF-8, a binary, NaN): out of the hot path's code.
+  [[gnu::cold, gnu::noinline]] void startTree(const runtime::ActionRequest &R,
+                                              bool Waits);
+  [[gnu::cold, gnu::noinline]] void endTree(uint32_t Step, unsigned Attempt,
+                                            const runtime::ActionResult &R,
+                                            const orch::ir::Json *Output);
 
   EventLog &Log;
   uint32_t WaitedStep = UINT32_MAX;  ///< The step Waited is of (UINT32_MAX: none).

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "llvm/ADT/StringMap.h"
+
 namespace orch::observe {
 
 namespace {
@@ -56,7 +58,8 @@ void counters(std::string &Out, llvm::StringRef Name, llvm::StringRef Help,
               const std::vector<llvm::StringRef> &Names, const Map &Values) {
   family(Out, Name, "counter", Help);
   for (const auto &[K, V] : Values)
-    Out += fmt::format("{}{} {}\n", Name.str(), labels(Names, K), V);
+    Out += fmt::format("{}{} {}\n", Name.str(), labels(Names, K),
+                       V.N.load(std::memory_order_relaxed));
 }
 
 }  // namespace
@@ -67,47 +70,64 @@ void Metrics::runStarted(llvm::StringRef PlanName, size_t N) {
   Steps = N;
 }
 
-void Metrics::stepSettled(llvm::StringRef Action, llvm::StringRef Status) {
-  std::lock_guard<std::mutex> L(M);
-  ++slot(StepsByStatus, {Action, Status});
+void Metrics::Histogram::observe(double Secs) {
+  size_t B = 0;
+  while (B < DurationBuckets.size() && Secs > DurationBuckets[B]) ++B;
+  Buckets[B].fetch_add(1, std::memory_order_relaxed);
+  Sum.add(Secs);
 }
 
-void Metrics::attemptStarted(llvm::StringRef) {
-  std::lock_guard<std::mutex> L(M);
-  ++Running;
+Metrics::Counter &Metrics::stepsSample(llvm::StringRef Action, llvm::StringRef Status) {
+  return lockedSlot(StepsByStatus, {Action, Status});
 }
+
+Metrics::Counter &Metrics::attemptsSample(llvm::StringRef Action, bool Ok) {
+  return lockedSlot(AttemptsByStatus, {Action, Ok ? "completed" : "failed"});
+}
+
+Metrics::Histogram &Metrics::durationSample(llvm::StringRef Action) {
+  return lockedSlot(Durations, {Action});
+}
+
+Metrics::Summary &Metrics::queueWaitSample(llvm::StringRef Action) {
+  return lockedSlot(QueueWait, {Action});
+}
+
+Metrics::Summary &Metrics::groupWaitSample(llvm::StringRef Group) {
+  return lockedSlot(GroupWait, {Group});
+}
+
+void Metrics::running(bool Started) {
+  if (Started) {
+    Running.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  uint64_t R = Running.load(std::memory_order_relaxed);
+  while (R && !Running.compare_exchange_weak(R, R - 1, std::memory_order_relaxed)) {
+  }
+}
+
+void Metrics::stepSettled(llvm::StringRef Action, llvm::StringRef Status) {
+  stepsSample(Action, Status).add();
+}
+
+void Metrics::attemptStarted(llvm::StringRef) { running(true); }
 
 void Metrics::attemptEnded(llvm::StringRef Action, bool Ok, double Seconds) {
   // Never started: the only such end is a stop() during the step's cache
   // lookup (a cache hit ends no attempt). It ran nothing: not counted.
   if (Seconds < 0) return;
-  std::lock_guard<std::mutex> L(M);
-  ++slot(AttemptsByStatus, {Action, Ok ? "completed" : "failed"});
-  if (Running) --Running;
-  Histogram &H = slot(Durations, {Action});
-  size_t B = 0;
-  while (B < DurationBuckets.size() && Seconds > DurationBuckets[B]) ++B;
-  if (B < DurationBuckets.size()) ++H.Buckets[B];
-  ++H.Count;
-  H.Sum += Seconds;
+  attemptsSample(Action, Ok).add();
+  running(false);
+  durationSample(Action).observe(Seconds);
 }
 
-void Metrics::retried(llvm::StringRef Action) {
-  std::lock_guard<std::mutex> L(M);
-  ++slot(Retries, {Action});
-}
+void Metrics::retried(llvm::StringRef Action) { lockedSlot(Retries, {Action}).add(); }
 
 void Metrics::waited(llvm::StringRef Action, llvm::StringRef Group, double QueueSeconds,
                      double GroupSeconds) {
-  std::lock_guard<std::mutex> L(M);
-  Summary &Q = slot(QueueWait, {Action});
-  ++Q.Count;
-  Q.Sum += QueueSeconds;
-  if (!Group.empty()) {
-    Summary &G = slot(GroupWait, {Group});
-    ++G.Count;
-    G.Sum += GroupSeconds;
-  }
+  queueWaitSample(Action).observe(QueueSeconds);
+  if (!Group.empty()) groupWaitSample(Group).observe(GroupSeconds);
 }
 
 void Metrics::modelCall(llvm::StringRef Model, llvm::StringRef Provider,
@@ -124,10 +144,7 @@ void Metrics::modelCall(llvm::StringRef Model, llvm::StringRef Provider,
 }
 
 void Metrics::tokenRateWait(llvm::StringRef Provider, double Seconds) {
-  std::lock_guard<std::mutex> L(M);
-  Summary &S = slot(TokenWait, {Provider});
-  ++S.Count;
-  S.Sum += Seconds;
+  lockedSlot(TokenWait, {Provider}).observe(Seconds);
 }
 
 void Metrics::breakerState(llvm::StringRef Provider, unsigned State) {
@@ -143,7 +160,8 @@ std::string Metrics::render() const {
   family(Out, "orch_run_steps", "gauge", "Steps in the run's plan.");
   Out += fmt::format("orch_run_steps {}\n", Steps);
   family(Out, "orch_attempts_running", "gauge", "Step attempts running now.");
-  Out += fmt::format("orch_attempts_running {}\n", Running);
+  Out +=
+      fmt::format("orch_attempts_running {}\n", Running.load(std::memory_order_relaxed));
   counters(Out, "orch_steps_total", "Steps settled, by action and final status.",
            {"action", "status"}, StepsByStatus);
   counters(Out, "orch_attempts_total", "Step attempts ended, by action and status.",
@@ -156,25 +174,29 @@ std::string Metrics::render() const {
   for (const auto &[K, H] : Durations) {
     uint64_t Cum = 0;
     for (size_t B = 0; B < DurationBuckets.size(); ++B) {
-      Cum += H.Buckets[B];
+      Cum += H.Buckets[B].load(std::memory_order_relaxed);
       Out += fmt::format(
           "orch_attempt_duration_seconds_bucket{} {}\n",
           labels({"action"}, K, fmt::format("le=\"{}\"", number(DurationBuckets[B]))),
           Cum);
     }
+    Cum += H.Buckets.back().load(std::memory_order_relaxed);
     Out += fmt::format("orch_attempt_duration_seconds_bucket{} {}\n",
-                       labels({"action"}, K, "le=\"+Inf\""), H.Count);
+                       labels({"action"}, K, "le=\"+Inf\""), Cum);
     Out += fmt::format("orch_attempt_duration_seconds_sum{} {}\n", labels({"action"}, K),
-                       number(H.Sum));
+                       number(H.Sum.S.load(std::memory_order_relaxed)));
     Out += fmt::format("orch_attempt_duration_seconds_count{} {}\n",
-                       labels({"action"}, K), H.Count);
+                       labels({"action"}, K), Cum);
   }
   auto Summaries = [&](llvm::StringRef Name, llvm::StringRef Help, llvm::StringRef Label,
                        const Family<Summary> &Values) {
     family(Out, Name, "summary", Help);
     for (const auto &[K, S] : Values) {
-      Out += fmt::format("{}_sum{} {}\n", Name.str(), labels({Label}, K), number(S.Sum));
-      Out += fmt::format("{}_count{} {}\n", Name.str(), labels({Label}, K), S.Count);
+      // The count first: a sum read after it may include one more.
+      uint64_t Count = S.Count.load(std::memory_order_relaxed);
+      Out += fmt::format("{}_sum{} {}\n", Name.str(), labels({Label}, K),
+                         number(S.Sum.S.load(std::memory_order_relaxed)));
+      Out += fmt::format("{}_count{} {}\n", Name.str(), labels({Label}, K), Count);
     }
   };
   Summaries("orch_queue_wait_seconds",
@@ -224,14 +246,22 @@ MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
   Actions.resize(N);
   Groups.resize(N);
   Started.resize(N);
+  ActionOf.resize(N);
+  GroupOf.assign(N, -1);
+  llvm::StringMap<uint32_t> Seen;  // an action's samples are shared by its steps
   for (size_t I = 0; I < N; ++I) {
     const auto *S = Steps->Get(I);
     if (S->action()) Actions[I] = S->action()->str();
+    ActionOf[I] = Seen.try_emplace(Actions[I], uint32_t(Seen.size())).first->second;
     int32_t G = S->group();
     if (G >= 0 && PlanGroups && size_t(G) < PlanGroups->size() &&
-        PlanGroups->Get(G)->name())
+        PlanGroups->Get(G)->name()) {
       Groups[I] = PlanGroups->Get(G)->name()->str();
+      GroupOf[I] = G;
+    }
   }
+  Samples.resize(Seen.size());
+  GroupWaits.assign(PlanGroups ? PlanGroups->size() : 0, nullptr);
   const auto *Name = Plan.plan().name();
   Into.runStarted(Name ? Name->string_view() : "", N);
 }
@@ -243,22 +273,35 @@ void MetricsObserver::stepRetrying(uint32_t Step, std::chrono::milliseconds,
 
 void MetricsObserver::stepSettled(uint32_t Step) {
   if (Step >= Actions.size()) return;
-  const char *Status =
-      Sched ? runtime::stepStatusName(Sched->state(Step).Status) : "settled";
-  Into.stepSettled(Actions[Step], Status);
+  if (!Sched) {
+    Into.stepSettled(Actions[Step], "settled");
+    return;
+  }
+  runtime::StepStatus S = Sched->state(Step).Status;
+  Metrics::Counter *&C = Samples[ActionOf[Step]].Steps[size_t(S)];
+  if (!C) C = &Into.stepsSample(Actions[Step], runtime::stepStatusName(S));
+  C->add();
 }
 
 void MetricsObserver::attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
                                     std::chrono::microseconds Group) {
-  if (uint32_t J = planStep(Step); J < Actions.size())
-    Into.waited(Actions[J], Groups[J], Queue.count() / 1e6, Group.count() / 1e6);
+  uint32_t J = planStep(Step);
+  if (J >= Actions.size()) return;
+  Metrics::Summary *&Q = Samples[ActionOf[J]].QueueWait;
+  if (!Q) Q = &Into.queueWaitSample(Actions[J]);
+  Q->observe(Queue.count() / 1e6);
+  if (int32_t G = GroupOf[J]; G >= 0) {
+    Metrics::Summary *&W = GroupWaits[size_t(G)];
+    if (!W) W = &Into.groupWaitSample(Groups[J]);
+    W->observe(Group.count() / 1e6);
+  }
 }
 
-void MetricsObserver::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
+void MetricsObserver::attemptStarted(uint32_t Step, const runtime::ActionRequest &,
                                      const std::string &) {
   if (Started.size() <= Step) Started.resize(Step + 1);
   Started[Step] = std::chrono::steady_clock::now();
-  Into.attemptStarted(R.Action);
+  Into.running(true);
 }
 
 void MetricsObserver::attemptEnded(uint32_t Step, unsigned,
@@ -272,7 +315,16 @@ void MetricsObserver::attemptEnded(uint32_t Step, unsigned,
             .count();
     Started[Step] = {};
   }
-  Into.attemptEnded(Actions[J], R.Ok, Seconds);
+  // Never started (a stop during the step's cache lookup): not counted,
+  // as Metrics::attemptEnded.
+  if (Seconds < 0) return;
+  ActionSamples &A = Samples[ActionOf[J]];
+  Metrics::Counter *&C = R.Ok ? A.Ok : A.Failed;
+  if (!C) C = &Into.attemptsSample(Actions[J], R.Ok);
+  C->add();
+  Into.running(false);
+  if (!A.Durations) A.Durations = &Into.durationSample(Actions[J]);
+  A.Durations->observe(Seconds);
 }
 
 }  // namespace orch::observe

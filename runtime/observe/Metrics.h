@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -25,7 +26,10 @@
 
 namespace orch::observe {
 
-/// The run's metrics; every method is thread-safe.
+/// The run's metrics; every method is thread-safe. A family's lock guards
+/// its shape (which label sets it has); the samples are relaxed atomics,
+/// so a holder of a sample's handle (MetricsObserver) updates it without
+/// the lock: a step costs a few atomic adds.
 class Metrics {
  public:
   /// Upper bounds (seconds) of the attempt duration histogram's buckets.
@@ -59,16 +63,49 @@ class Metrics {
   /// The text exposition (format 0.0.4), sorted, one family at a time.
   std::string render() const;
 
- private:
+  /// A counter or gauge sample.
+  struct Counter {
+    std::atomic<uint64_t> N{0};
+    void add() { N.fetch_add(1, std::memory_order_relaxed); }
+  };
+  /// A sum of seconds (a compare-and-swap loop: atomic doubles have no add).
+  struct Seconds {
+    std::atomic<double> S{0};
+    void add(double X) {
+      double Old = S.load(std::memory_order_relaxed);
+      while (!S.compare_exchange_weak(Old, Old + X, std::memory_order_relaxed)) {
+      }
+    }
+  };
+  /// An attempt duration histogram. Its count is the sum of its buckets
+  /// (the last one above every bound), so a scrape in the middle of an
+  /// update still sees cumulative buckets that end at the count.
   struct Histogram {
-    std::array<uint64_t, DurationBuckets.size()> Buckets{};  ///< Not cumulative.
-    uint64_t Count = 0;
-    double Sum = 0;
+    std::array<std::atomic<uint64_t>, DurationBuckets.size() + 1> Buckets{};
+    Seconds Sum;
+    void observe(double Secs);
   };
   struct Summary {
-    uint64_t Count = 0;
-    double Sum = 0;
+    std::atomic<uint64_t> Count{0};
+    Seconds Sum;
+    void observe(double Secs) {
+      Count.fetch_add(1, std::memory_order_relaxed);
+      Sum.add(Secs);
+    }
   };
+
+  /// The samples one action's steps update, found (and added, at zero)
+  /// under the lock; the references stay valid as long as the Metrics.
+  Counter &stepsSample(llvm::StringRef Action, llvm::StringRef Status);
+  Counter &attemptsSample(llvm::StringRef Action, bool Ok);
+  Histogram &durationSample(llvm::StringRef Action);
+  Summary &queueWaitSample(llvm::StringRef Action);
+  Summary &groupWaitSample(llvm::StringRef Group);
+  /// Attempts running now (the gauge): one more, or one fewer (never
+  /// below zero).
+  void running(bool Started);
+
+ private:
   struct ModelSpend {
     uint64_t Calls = 0, Failed = 0, InputTokens = 0, OutputTokens = 0, Retries = 0;
     double CostUsd = 0;
@@ -89,27 +126,35 @@ class Metrics {
   };
   template <class T>
   using Family = std::map<Key, T, KeyLess>;
-  /// The value of \p Labels in \p F, added (zero) if it is not there yet.
+  /// The value of \p Labels in \p F, added (zero) if it is not there
+  /// yet; the caller holds the lock. Map nodes do not move: the reference
+  /// stays valid.
   template <class T>
   static T &slot(Family<T> &F, llvm::ArrayRef<llvm::StringRef> Labels) {
     auto It = F.find(Labels);
-    if (It == F.end()) It = F.emplace(Key(Labels.begin(), Labels.end()), T{}).first;
+    if (It == F.end()) It = F.try_emplace(Key(Labels.begin(), Labels.end())).first;
     return It->second;
+  }
+  /// slot() under the lock.
+  template <class T>
+  T &lockedSlot(Family<T> &F, llvm::ArrayRef<llvm::StringRef> Labels) {
+    std::lock_guard<std::mutex> L(M);
+    return slot(F, Labels);
   }
 
   mutable std::mutex M;
   std::string Plan;
   size_t Steps = 0;
-  uint64_t Running = 0;
-  Family<uint64_t> StepsByStatus;     ///< action, status
-  Family<uint64_t> AttemptsByStatus;  ///< action, status
-  Family<uint64_t> Retries;           ///< action
-  Family<Histogram> Durations;        ///< action
-  Family<Summary> QueueWait;          ///< action
-  Family<Summary> GroupWait;          ///< group
-  Family<ModelSpend> Models;          ///< model, provider
-  Family<uint64_t> Breakers;          ///< provider
-  Family<Summary> TokenWait;          ///< provider
+  std::atomic<uint64_t> Running{0};
+  Family<Counter> StepsByStatus;     ///< action, status
+  Family<Counter> AttemptsByStatus;  ///< action, status
+  Family<Counter> Retries;           ///< action
+  Family<Histogram> Durations;       ///< action
+  Family<Summary> QueueWait;         ///< action
+  Family<Summary> GroupWait;         ///< group
+  Family<ModelSpend> Models;         ///< model, provider
+  Family<uint64_t> Breakers;         ///< provider (written under the lock)
+  Family<Summary> TokenWait;         ///< provider
 };
 
 /// Feeds a Metrics from the scheduler's events: attempts, retries, waits
@@ -130,10 +175,24 @@ class MetricsObserver : public runtime::RunObserver {
                     const runtime::ActionResult &R) override;
 
  private:
+  /// One action's samples, found on first use (a label set appears when
+  /// it is first counted) and then updated without Metrics' lock.
+  struct ActionSamples {
+    std::array<Metrics::Counter *, size_t(runtime::StepStatus::Skipped) + 1>
+        Steps{};  ///< By runtime::StepStatus.
+    Metrics::Counter *Ok = nullptr, *Failed = nullptr;
+    Metrics::Histogram *Durations = nullptr;
+    Metrics::Summary *QueueWait = nullptr;
+  };
   Metrics &Into;
   const runtime::Scheduler *Sched = nullptr;
   std::vector<std::string> Actions;  ///< By step.
   std::vector<std::string> Groups;   ///< By step ("" if none).
+  std::vector<uint32_t> ActionOf;    ///< By step: its action's ActionSamples.
+  std::vector<ActionSamples> Samples;
+  std::vector<int32_t> GroupOf;  ///< By step: its plan group, -1 if none.
+  /// By plan group: its wait sample, once found.
+  std::vector<Metrics::Summary *> GroupWaits;
   /// The plan step of \p Node (a loop item's step is a node of its own).
   uint32_t planStep(uint32_t Node) const {
     return Sched && Node < Sched->nodes() ? Sched->planStepOf(Node) : Node;

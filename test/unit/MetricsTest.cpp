@@ -7,7 +7,10 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "runtime/llm/Client.h"
 #include "runtime/observe/Ledger.h"
@@ -266,6 +269,85 @@ TEST(Metrics, LabelValuesAreEscaped) {
   M.runStarted("a\"b\\c\nd", 0);
   std::string T = "\n" + M.render();
   EXPECT_TRUE(has(T, "orch_run_info{plan=\"a\\\"b\\\\c\\nd\"} 1")) << T;
+}
+
+/// The value of the sample line that starts with \p Prefix, or -1.
+double sample(const std::string &Text, const std::string &Prefix) {
+  size_t At = Text.find("\n" + Prefix + " ");
+  if (At == std::string::npos) return -1;
+  return std::stod(Text.substr(At + Prefix.size() + 2));
+}
+
+// Samples are updated through their handles without the lock (what
+// MetricsObserver does a step) from several threads while others render:
+// no update is lost, and every render's histogram is cumulative and ends
+// at its count (the count is the sum of the buckets, read once). Run
+// under ThreadSanitizer, this is also the data-race check.
+TEST(Metrics, HandlesUpdateConcurrentlyWithRenders) {
+  Metrics M;
+  constexpr int Threads = 4, Each = 20000, Tight = 1000000;
+  std::atomic<bool> Done{false}, Go{false};
+  std::atomic<int> Renders{0}, Broken{0};
+  std::thread Reader([&] {
+    while (!Done.load()) {
+      std::string T = "\n" + M.render();
+      double Prev = 0;
+      for (const char *Le : {"0.001", "0.005", "0.01", "0.05", "0.1", "0.5", "1", "5",
+                             "10", "30", "60", "300", "+Inf"}) {
+        double V = sample(T, std::string("orch_attempt_duration_seconds_bucket{action="
+                                         "\"echo\",le=\"") +
+                                 Le + "\"}");
+        if (V < 0) break;  // not seen yet
+        if (V < Prev) ++Broken;
+        Prev = V;
+      }
+      double Count = sample(T, "orch_attempt_duration_seconds_count{action=\"echo\"}");
+      if (Count >= 0 && Count != Prev) ++Broken;
+      ++Renders;
+    }
+  });
+  std::vector<std::thread> Writers;
+  for (int W = 0; W < Threads; ++W)
+    Writers.emplace_back([&, W] {
+      Metrics::Counter &Ok = M.attemptsSample("echo", true);
+      Metrics::Histogram &H = M.durationSample("echo");
+      Metrics::Summary &Q = M.queueWaitSample("echo");
+      while (!Go.load()) std::this_thread::yield();  // all at once
+      Metrics::Counter &Retry = M.attemptsSample("echo", false);
+      for (int I = 0; I < Tight; ++I) Retry.add();  // long enough to overlap
+      for (int I = 0; I < Each; ++I) {
+        M.running(true);
+        Ok.add();
+        H.observe(I % 2 ? 0.25 : 400);  // 0.25 s: le=0.5; 400 s: above every bound
+        Q.observe(0.5);
+        M.running(false);
+        if (I % 1000 == W) M.stepSettled("echo", "completed");  // the locked path
+      }
+    });
+  Go = true;
+  for (std::thread &T : Writers) T.join();
+  Done = true;
+  Reader.join();
+  EXPECT_EQ(Broken.load(), 0);
+  EXPECT_GT(Renders.load(), 0);
+  std::string T = "\n" + M.render();
+  const double N = Threads * Each;
+  EXPECT_EQ(sample(T, "orch_attempts_total{action=\"echo\",status=\"completed\"}"), N)
+      << T;
+  EXPECT_EQ(sample(T, "orch_attempt_duration_seconds_bucket{action=\"echo\",le=\"0.5\"}"),
+            N / 2);
+  EXPECT_EQ(sample(T, "orch_attempt_duration_seconds_bucket{action=\"echo\",le=\"300\"}"),
+            N / 2);
+  EXPECT_EQ(sample(T, "orch_attempt_duration_seconds_count{action=\"echo\"}"), N);
+  EXPECT_EQ(sample(T, "orch_attempts_total{action=\"echo\",status=\"failed\"}"),
+            double(Threads) * Tight);
+  EXPECT_EQ(sample(T, "orch_attempt_duration_seconds_sum{action=\"echo\"}"),
+            N / 2 * 400 + N / 2 * 0.25);
+  EXPECT_EQ(sample(T, "orch_queue_wait_seconds_count{action=\"echo\"}"), N);
+  EXPECT_EQ(sample(T, "orch_queue_wait_seconds_sum{action=\"echo\"}"), N * 0.5);
+  EXPECT_EQ(sample(T, "orch_steps_total{action=\"echo\",status=\"completed\"}"),
+            Threads * (Each / 1000));
+  EXPECT_EQ(sample(T, "orch_attempts_running"), 0);
 }
 
 }  // namespace
