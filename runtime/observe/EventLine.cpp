@@ -88,10 +88,10 @@ bool holdsSecret(llvm::StringRef T, llvm::ArrayRef<std::string> Secrets) {
 /// fixed values): the tree path scrubs them too (input_hash is added after
 /// its scrub).
 constexpr const char *FixedWords[] = {
-    "event",   "attempt_start", "attempt_end", "step",          "action",
-    "attempt", "parameters",    "model",       "queue_wait_ms", "group_wait_ms",
-    "status",  "completed",     "failed",      "duration_ms",   "output",
-    "error",   "retryable",     "t_ms"};
+    "event",         "attempt_start", "attempt_end", "step",   "action",
+    "attempt",       "parameters",    "model",       "group",  "queue_wait_ms",
+    "group_wait_ms", "status",        "completed",   "failed", "duration_ms",
+    "output",        "error",         "retryable",   "t_ms"};
 
 /// Whether a secret occurs in one of the fixed words.
 bool secretInFixedWords(llvm::ArrayRef<std::string> Secrets) {
@@ -127,13 +127,14 @@ bool appendPlainAttemptLine(const EventLog::AttemptRecord &R, llvm::StringRef Ar
     return Arena.substr(T.Begin, T.Size);
   };
   llvm::StringRef Step = Piece(R.Step), Action = Piece(R.Action), Model = Piece(R.Model),
-                  Error = Piece(R.Error);
+                  Group = Piece(R.Group), Error = Piece(R.Error);
   bool HasValue = R.Start || (R.Ok && R.HasValue);
   llvm::StringRef Value = HasValue ? Piece(R.Value) : llvm::StringRef();
   if (!plainText(Step) || holdsSecret(Step, Secrets) || secretInFixedWords(Secrets))
     return false;
-  if (R.Start && (!plainText(Action) || !plainText(Model) ||
-                  holdsSecret(Action, Secrets) || holdsSecret(Model, Secrets)))
+  if (R.Start && (!plainText(Action) || !plainText(Model) || !plainText(Group) ||
+                  holdsSecret(Action, Secrets) || holdsSecret(Model, Secrets) ||
+                  holdsSecret(Group, Secrets)))
     return false;
   if (!R.Start && !R.Ok && (!plainText(Error) || holdsSecret(Error, Secrets)))
     return false;
@@ -151,6 +152,7 @@ bool appendPlainAttemptLine(const EventLog::AttemptRecord &R, llvm::StringRef Ar
     fmt::format_to(std::back_inserter(Out), ",\"attempt\":{},\"parameters\":", R.Attempt);
     Out.append(Value.data(), Value.size());
     if (!Model.empty()) appendKeyText(Out, "model", Model);
+    if (!Group.empty()) appendKeyText(Out, "group", Group);
     if (R.HasWait) {
       Out += ",\"queue_wait_ms\":";
       appendDouble(Out, double(R.QueueWaitUs) / 1000);

@@ -130,7 +130,8 @@ void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text,
   enqueue(sizeof(QueuedEvent) + Text.size(), /*Wakes=*/false, [&] {
     // The record's pieces move with its text to the arena's end.
     uint32_t Base = uint32_t(Arena.size());
-    for (AttemptRecord::Text *T : {&R.Step, &R.Action, &R.Model, &R.Value, &R.Error})
+    for (AttemptRecord::Text *T :
+         {&R.Step, &R.Action, &R.Model, &R.Group, &R.Value, &R.Error})
       T->Begin += Base;
     Arena.append(Text.data(), Text.size());
     Queue.push_back(QueuedEvent{json(), R});
@@ -224,6 +225,7 @@ json EventLog::eventOf(const AttemptRecord &R, llvm::StringRef Arena) {
     E["attempt"] = R.Attempt;
     E["parameters"] = Value(R.Value);
     if (R.Model.Size) E["model"] = Str(R.Model);
+    if (R.Group.Size) E["group"] = Str(R.Group);
     if (R.HasWait) {
       E["queue_wait_ms"] = double(R.QueueWaitUs) / 1000;
       if (R.GroupWaitUs) E["group_wait_ms"] = double(R.GroupWaitUs) / 1000;
@@ -512,16 +514,38 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
     Rec.Step = text(R.StepId);
     Rec.Action = text(R.Action);
     Rec.Model = text(R.Model);
+    Rec.Group = text(groupOf(Step));
     Rec.HasWait = Waits;
     Rec.QueueWaitUs = Waited.first.count();
     Rec.GroupWaitUs = Waited.second.count();
     Log.queueAttempt(Rec, Scratch, Now);
     return;
   }
-  startTree(R, Waits);
+  startTree(Step, R, Waits);
 }
 
-void AttemptEvents::startTree(const runtime::ActionRequest &R, bool Waits) {
+llvm::StringRef AttemptEvents::groupOf(uint32_t Step) const {
+  if (!Sched || Step >= Sched->nodes()) return "";
+  uint32_t J = Sched->planStepOf(Step);
+  return J < Groups.size() ? Groups[J] : "";
+}
+
+void AttemptEvents::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan) {
+  Sched = &S;
+  Groups.clear();
+  const auto *Steps = Plan.plan().steps();
+  const auto *PlanGroups = Plan.plan().groups();
+  for (uint32_t I = 0; Steps && I < Steps->size(); ++I) {
+    int32_t G = Steps->Get(I)->group();
+    const auto *Name = G >= 0 && PlanGroups && uint32_t(G) < PlanGroups->size()
+                           ? PlanGroups->Get(G)->name()
+                           : nullptr;
+    Groups.push_back(Name ? llvm::StringRef(Name->data(), Name->size()) : "");
+  }
+}
+
+void AttemptEvents::startTree(uint32_t Step, const runtime::ActionRequest &R,
+                              bool Waits) {
   json E = eventObject(10);  // with t_ms and input_hash
   E["event"] = "attempt_start";
   E["step"] = R.StepId;
@@ -536,6 +560,7 @@ void AttemptEvents::startTree(const runtime::ActionRequest &R, bool Waits) {
     Params = boundedValue(R.Params);
   }
   if (!R.Model.empty()) E["model"] = R.Model;
+  if (llvm::StringRef G = groupOf(Step); !G.empty()) E["group"] = G.str();
   if (Waits) {
     E["queue_wait_ms"] = double(Waited.first.count()) / 1000;
     if (Waited.second.count()) E["group_wait_ms"] = double(Waited.second.count()) / 1000;

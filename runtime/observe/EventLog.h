@@ -98,6 +98,8 @@ class EventLog {
     bool Start = true;  ///< attempt_start; else attempt_end.
     unsigned Attempt = 0;
     Text Step, Action, Model;  ///< Model: "" leaves `model` out.
+    /// attempt_start: the step's resource group; "" leaves `group` out.
+    Text Group;
     /// attempt_start: the parameters' JSON text (an object's members
     /// each bounded as boundedValue does); attempt_end: the output's, if
     /// HasValue.
@@ -198,6 +200,9 @@ std::vector<std::string> secretsFromEnvironment();
 class AttemptEvents : public runtime::RunObserver {
  public:
   explicit AttemptEvents(EventLog &Log) : Log(Log) {}
+  /// The scheduler whose nodes' plan steps, and \p Plan whose resource
+  /// groups, name an attempt_start's `group` (without: no `group`).
+  void attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan);
   /// Kept for the attempt_start that follows (`queue_wait_ms`,
   /// `group_wait_ms`): the scheduler reports it just before the start.
   void attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
@@ -219,8 +224,14 @@ class AttemptEvents : public runtime::RunObserver {
   void addWaits(uint32_t Step, orch::ir::Json &E);
   /// The tree forms of the two records, for a value their text cannot
   /// carry (invalid UTF-8, a binary, NaN): out of the hot path's code.
-  [[gnu::cold, gnu::noinline]] void startTree(const runtime::ActionRequest &R,
+  [[gnu::cold, gnu::noinline]] void startTree(uint32_t Step,
+                                              const runtime::ActionRequest &R,
                                               bool Waits);
+  /// The resource group of node \p Step's plan step, or "" (none, or not
+  /// attached).
+  llvm::StringRef groupOf(uint32_t Step) const;
+  const runtime::Scheduler *Sched = nullptr;
+  std::vector<llvm::StringRef> Groups;  ///< By plan step (the plan's own text).
   [[gnu::cold, gnu::noinline]] void endTree(uint32_t Step, unsigned Attempt,
                                             const runtime::ActionResult &R,
                                             const orch::ir::Json *Output);

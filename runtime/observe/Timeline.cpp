@@ -32,6 +32,7 @@ struct Bar {
   double QueueWait = 0, GroupWait = 0;
   bool Critical = false;  ///< On the critical path.
   std::string Step;       ///< With slot lanes: the step the attempt is of.
+  std::string Group;      ///< Its step's resource group (`group`), or "".
   double ready() const { return Start - QueueWait; }
 };
 
@@ -121,16 +122,11 @@ CriticalPath markCriticalPath(std::vector<Lane> &Lanes) {
   }
 }
 
-/// The attempts of \p Steps packed into the fewest lanes ("slot 1", ...)
-/// that hold them without overlap: by start (then lane order), each into
-/// the lowest-numbered lane free at its start. An attempt that never ended
-/// holds its lane to \p Last. O(n log n).
-std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last) {
-  std::vector<std::pair<const Bar *, const Lane *>> All;  // lane order kept
-  for (const Lane &L : Steps)
-    for (const Bar &B : L.Bars) All.push_back({&B, &L});
-  std::stable_sort(All.begin(), All.end(),
-                   [](auto &A, auto &B) { return A.first->Start < B.first->Start; });
+/// \p All (by start) packed into the fewest lanes that hold them: the
+/// lowest-numbered lane free at each one's start. \p Named: lanes named
+/// after \p Group (and carrying it), else "slot N".
+std::vector<Lane> packSlots(const std::vector<std::pair<const Bar *, const Lane *>> &All,
+                            double Last, const std::string &Group, bool Named) {
   std::vector<Lane> Slots;
   // Busy lanes by their end (earliest first), free lanes by number.
   std::priority_queue<std::pair<double, size_t>, std::vector<std::pair<double, size_t>>,
@@ -146,7 +142,10 @@ std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last) {
     size_t S;
     if (Free.empty()) {
       S = Slots.size();
-      Slots.push_back({fmt::format("slot {}", S + 1), "", {}, {}});
+      std::string Name = !Named          ? fmt::format("slot {}", S + 1)
+                         : Group.empty() ? fmt::format("no group, slot {}", S + 1)
+                                         : fmt::format("{}: slot {}", Group, S + 1);
+      Slots.push_back({std::move(Name), Group, {}, {}});
     } else {
       S = Free.top();
       Free.pop();
@@ -161,6 +160,34 @@ std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last) {
     Busy.push({End, S});
   }
   return Slots;
+}
+
+/// The attempts of \p Steps packed into the fewest lanes ("slot 1", ...)
+/// that hold them without overlap: by start (then lane order), each into
+/// the lowest-numbered lane free at its start. An attempt that never ended
+/// holds its lane to \p Last. O(n log n). \p ByGroup: each resource group
+/// packed on its own, its lanes together (named, and their Group set, for
+/// the band), groups by name, the attempts without one last.
+std::vector<Lane> slotLanes(const std::vector<Lane> &Steps, double Last, bool ByGroup) {
+  using Owned = std::pair<const Bar *, const Lane *>;
+  std::vector<Owned> All;  // lane order kept
+  for (const Lane &L : Steps)
+    for (const Bar &B : L.Bars) All.push_back({&B, &L});
+  std::stable_sort(All.begin(), All.end(),
+                   [](auto &A, auto &B) { return A.first->Start < B.first->Start; });
+  if (!ByGroup) return packSlots(All, Last, "", false);
+  std::map<std::string, std::vector<Owned>> Groups;  // by name; "" sorts first
+  for (const Owned &O : All) Groups[O.first->Group].push_back(O);
+  std::vector<Lane> Out;
+  auto Add = [&](const std::string &G) {
+    auto It = Groups.find(G);
+    if (It == Groups.end()) return;
+    for (Lane &L : packSlots(It->second, Last, G, true)) Out.push_back(std::move(L));
+  };
+  for (const auto &[G, Bars] : Groups)
+    if (!G.empty()) Add(G);
+  Add("");
+  return Out;
 }
 
 }  // namespace
@@ -251,8 +278,8 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
     if (Ev == "attempt_start") {
       L.Open[Attempt].push_back(L.Bars.size());
       double Q = std::min(num(E, "queue_wait_ms"), T);
-      L.Bars.push_back(
-          {Attempt, T, -1, "", "", Q, std::min(num(E, "group_wait_ms"), Q), false, ""});
+      L.Bars.push_back({Attempt, T, -1, "", "", Q, std::min(num(E, "group_wait_ms"), Q),
+                        false, "", text(E, "group")});
       return;
     }
     // The end of the latest attempt of that number without one.
@@ -282,8 +309,13 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
   }
   CriticalPath Path = markCriticalPath(Lanes);
   const size_t StepCount = Lanes.size();
-  const bool Slots = LaneKind == TimelineLanes::Slot;
-  if (Slots) Lanes = slotLanes(Lanes, Last);
+  const bool Slots = LaneKind != TimelineLanes::Step;
+  const bool ByGroup = LaneKind == TimelineLanes::Group;
+  if (Slots) Lanes = slotLanes(Lanes, Last, ByGroup);
+  size_t GroupCount = 0;  // resource groups with lanes
+  for (size_t I = 0; ByGroup && I < Lanes.size(); ++I)
+    if (!Lanes[I].Group.empty() && (I == 0 || Lanes[I - 1].Group != Lanes[I].Group))
+      ++GroupCount;
   // Geometry: lanes shrink (and lose their labels) for large runs.
   const size_t N = Lanes.size();
   const double LaneH = N <= 200 ? 20 : N <= 2000 ? 6 : 2;
@@ -302,13 +334,18 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
   OS << "<title>" << xmlEscape("run timeline" + (Plan.empty() ? "" : ": " + Plan))
      << "</title>\n";
   OS << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
-  OS << fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
-                    xmlEscape(fmt::format(
-                        "{}{} steps{}, {:.1f} ms; critical path: {} attempts, "
-                        "{:.1f} ms",
-                        Plan.empty() ? "" : Plan + ": ", StepCount,
-                        Slots ? fmt::format(" in {} slot{}", N, N == 1 ? "" : "s") : "",
-                        Last, Path.Attempts, Path.Ms)));
+  OS << fmt::format(
+      "<text x=\"4\" y=\"16\" font-size=\"13\">{}</text>\n",
+      xmlEscape(fmt::format(
+          "{}{} steps{}, {:.1f} ms; critical path: {} attempts, "
+          "{:.1f} ms",
+          Plan.empty() ? "" : Plan + ": ", StepCount,
+          Slots ? fmt::format(" in {} slot{}{}", N, N == 1 ? "" : "s",
+                              ByGroup ? fmt::format(" of {} resource group{}", GroupCount,
+                                                    GroupCount == 1 ? "" : "s")
+                                      : "")
+                : "",
+          Last, Path.Attempts, Path.Ms)));
   // The time axis.
   double Tick = tickStep(Span);
   for (double T = 0; T <= Span + 1e-9; T += Tick) {
@@ -320,7 +357,9 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
         "<text x=\"{:.1f}\" y=\"{:.0f}\" text-anchor=\"middle\">{} ms</text>\n", X(T),
         Top + AxisH - 8, T);
   }
-  // Loop groups: a band behind their items' lanes, named.
+  // Loop groups (resource groups with group lanes): a band behind their
+  // lanes, named; neighbouring resource groups' bands alternate colours.
+  size_t GroupBand = 0;
   for (size_t I = 0; I < N;) {
     size_t J = I + 1;
     if (!Lanes[I].Group.empty())
@@ -328,10 +367,14 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
     if (!Lanes[I].Group.empty()) {
       double Y = Top + AxisH + I * LaneH;
       OS << fmt::format(
-          "<rect class=\"loop\" x=\"0\" y=\"{:.0f}\" width=\"{:.0f}\" "
-          "height=\"{:.0f}\" fill=\"#e3f2fd\"><title>{}</title></rect>\n",
-          Y, Width, (J - I) * LaneH,
-          xmlEscape(fmt::format("loop {}: {} item steps", Lanes[I].Group, J - I)));
+          "<rect class=\"{}\" x=\"0\" y=\"{:.0f}\" width=\"{:.0f}\" "
+          "height=\"{:.0f}\" fill=\"{}\"><title>{}</title></rect>\n",
+          ByGroup ? "group" : "loop", Y, Width, (J - I) * LaneH,
+          ByGroup && GroupBand++ % 2 ? "#fff3e0" : "#e3f2fd",
+          xmlEscape(ByGroup
+                        ? fmt::format("resource group {}: {} slot{}", Lanes[I].Group,
+                                      J - I, J - I == 1 ? "" : "s")
+                        : fmt::format("loop {}: {} item steps", Lanes[I].Group, J - I)));
     }
     I = J;
   }
@@ -395,7 +438,8 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
               "{}{}", A.Critical ? " stroke=\"#212121\" stroke-width=\"1.5\"" : "",
               // A slot's bars carry their times, which a reader can
               // check the packing by (test/run/timeline.test).
-              Slots ? fmt::format(" data-start=\"{}\" data-end=\"{}\"", A.Start, End)
+              Slots ? fmt::format(" data-start=\"{}\" data-end=\"{}\" data-group=\"{}\"",
+                                  A.Start, End, xmlEscape(A.Group))
                     : ""),
           xmlEscape(Tip));
       if (Labels && A.Attempt > 1)
@@ -417,9 +461,12 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
   }
   OS << fmt::format(
       "<text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>\n", Lx, Ly,
-      Slots ? "a lane per attempt running at once; #N: attempt N; the tooltips name the "
-              "step and its waits"
-            : "- - wait before a retry; #N: attempt N; blue band: a loop's items");
+      ByGroup ? "a band per resource group, a lane per attempt of it running at once; "
+                "#N: attempt N; the tooltips name the step and its waits"
+      : Slots
+          ? "a lane per attempt running at once; #N: attempt N; the tooltips name the "
+            "step and its waits"
+          : "- - wait before a retry; #N: attempt N; blue band: a loop's items");
   OS << fmt::format(
       "<text x=\"4\" y=\"{:.0f}\">outlined: the critical path (each attempt after "
       "the one that ended last before it was ready); grey: ready, waiting to start; "

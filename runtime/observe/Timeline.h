@@ -6,7 +6,9 @@
 // the attempt ended, a retry's attempts side by side in their step's lane
 // with the wait between them drawn as a dashed line. With slot lanes the
 // attempts are packed into the fewest lanes that hold them (a lane per
-// attempt running at once), which keeps a wide run readable. The output depends
+// attempt running at once), which keeps a wide run readable; with group
+// lanes each resource group gets its own band of such lanes (the steps
+// without a group one more, last). The output depends
 // on the log only (deterministic), and every text from it is escaped.
 //
 //===----------------------------------------------------------------------===//
@@ -20,9 +22,11 @@ namespace orch::observe {
 
 /// How the timeline's lanes are made.
 enum class TimelineLanes {
-  Step,  ///< A lane per step (a loop's items together).
-  Slot,  ///< The fewest lanes that hold every attempt without overlap: a
-         ///< lane per concurrently running attempt (orchrt's `-j` slots).
+  Step,   ///< A lane per step (a loop's items together).
+  Slot,   ///< The fewest lanes that hold every attempt without overlap: a
+          ///< lane per concurrently running attempt (orchrt's `-j` slots).
+  Group,  ///< As Slot, within each resource group (the attempt_start's
+          ///< `group`): a band of lanes per group, its slots in use.
 };
 
 /// Writes the SVG timeline of the JSON Lines event log \p Log to \p OS.

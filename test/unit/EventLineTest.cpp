@@ -110,6 +110,7 @@ TEST(EventLine, WritesTheTreePathsLineOrSaysNo) {
     R.Step = Put(Rng.below(3) ? "s" + std::to_string(Case) : Rng.text());
     R.Action = Put(Rng.below(2) ? "echo" : Rng.text());
     R.Model = Put(Rng.below(3) ? "" : Rng.text());
+    R.Group = Put(Rng.below(2) ? "" : Rng.below(2) ? "subprocess" : Rng.text());
     json V = R.Start && Rng.below(3) ? json::object({{"message", Rng.value(1)}})
                                      : Rng.value(0);
     std::string VText;
@@ -132,7 +133,8 @@ TEST(EventLine, WritesTheTreePathsLineOrSaysNo) {
     if (Rng.below(4) == 0) Secrets.push_back("a\"b\\c\nd");
     // A secret that is one of the line's own words (a key or a status).
     static const char *Words[] = {"completed", "parameters",  "attempt_start",
-                                  "retryable", "duration_ms", "queue_wait_ms"};
+                                  "retryable", "duration_ms", "queue_wait_ms",
+                                  "group"};
     if (Rng.below(20) == 0) Secrets.push_back(Words[Rng.below(std::size(Words))]);
 
     std::string Out = "kept";
@@ -177,7 +179,9 @@ TEST(EventLine, SaysNoWhereTheTreePathChangesTheLine) {
   EXPECT_FALSE(Line(false, R"(0.5)", {}));
   EXPECT_FALSE(Line(false, R"([1e5])", {}));
   EXPECT_FALSE(Line(false, R"("x")", {}, "a\"b"));
-  EXPECT_FALSE(Line(false, R"("x")", {}, "a\xff" "b"));
+  EXPECT_FALSE(Line(false, R"("x")", {},
+                    "a\xff"
+                    "b"));
   EXPECT_FALSE(Line(false, R"("x")", {"completed"}));
   EXPECT_FALSE(Line(true, R"({"message":"x"})", {"parameters"}));
   EXPECT_TRUE(Line(false, R"({"e1":"1.5e3","n":-7})", {}));

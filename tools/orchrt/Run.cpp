@@ -456,6 +456,7 @@ int runPlan(const RunCommand &Cmd) {
   Scheduler Sched(*Plan, Prog, std::move(*Inputs), Loop, Runner, Opts, Observers.get());
   Display.attach(Sched);
   if (MetricsFeed) MetricsFeed->attach(Sched);
+  if (AttemptLog) AttemptLog->attach(Sched, *Plan);
   Running = &Sched;
   bool OverBudget = false;  // set once the run has ended
   // A budget reached after the last call still lets the run complete; a

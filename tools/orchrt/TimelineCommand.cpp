@@ -9,6 +9,24 @@
 
 namespace orch::tools {
 
+namespace {
+/// The lane kinds `--lanes` names.
+constexpr std::pair<const char *, observe::TimelineLanes> LaneKinds[] = {
+    {"step", observe::TimelineLanes::Step},
+    {"slot", observe::TimelineLanes::Slot},
+    {"group", observe::TimelineLanes::Group},
+};
+
+bool laneKind(llvm::StringRef Name, observe::TimelineLanes &Out) {
+  for (const auto &[N, K] : LaneKinds)
+    if (Name == N) {
+      Out = K;
+      return true;
+    }
+  return false;
+}
+}  // namespace
+
 int runTimelineCommand(int Argc, char **Argv) {
   std::vector<std::string> Args(Argv + 1, Argv + Argc);
   std::string State, StateDir, In, Out;
@@ -18,10 +36,8 @@ int runTimelineCommand(int Argc, char **Argv) {
     llvm::StringRef A = Args[I];
     if ((A == "-o" || A == "--output") && I + 1 < Args.size())
       Out = Args[++I];
-    else if (A == "--lanes" && I + 1 < Args.size() &&
-             (Args[I + 1] == "step" || Args[I + 1] == "slot"))
-      Lanes = Args[++I] == "slot" ? observe::TimelineLanes::Slot
-                                  : observe::TimelineLanes::Step;
+    else if (A == "--lanes" && I + 1 < Args.size() && laneKind(Args[I + 1], Lanes))
+      ++I;
     else if (!A.starts_with("-") && In.empty())
       In = A.str();
     else
@@ -29,10 +45,11 @@ int runTimelineCommand(int Argc, char **Argv) {
   }
   if (Bad || In.empty() || Out.empty()) {
     llvm::errs() << "usage: orchrt timeline EVENTS.jsonl|RUN -o run.svg "
-                    "[--lanes step|slot] [--state URL|--state-dir DIR]\n"
+                    "[--lanes step|slot|group] [--state URL|--state-dir DIR]\n"
                     "  the run's step attempts as an SVG Gantt chart (from orchrt "
                     "--events, or a run id in the state store); --lanes slot packs "
-                    "them into a lane per attempt running at once\n";
+                    "them into a lane per attempt running at once, --lanes group "
+                    "does so within each resource group\n";
     return Argc == 2 && llvm::StringRef(Argv[1]) == "--help" ? ExitOk : ExitUsage;
   }
   std::optional<std::string> Log = readEventLog("timeline", In, State, StateDir);
