@@ -31,8 +31,10 @@ constexpr P StrftimeParams[] = {{"format", ""}};
 constexpr P DictsortParams[] = {
     {"case_sensitive", "false"}, {"by", "\"key\""}, {"reverse", "false"}};
 constexpr P IndentParams[] = {{"width", "4"}, {"first", "false"}, {"blank", "false"}};
-constexpr P MapParams[] = {
-    {"filter", "null"}, {"attribute", "null"}, {"default", "null"}, {"arg", "null"}};
+constexpr P MapParams[] = {{"filter", "null", /*PositionalOnly=*/true},
+                           {"attribute", "null"},
+                           {"default", "null"},
+                           {"arg", "null", /*PositionalOnly=*/true}};
 constexpr P SelectParams[] = {{"attribute", ""}, {"test", "null"}, {"value", "null"}};
 constexpr P RegexParams[] = {{"pattern", ""}};
 constexpr P RegexReplaceParams[] = {{"pattern", ""}, {"replacement", "\"\""}};
@@ -150,9 +152,14 @@ llvm::Expected<std::vector<int>> bindKeywords(const FilterInfo &F, size_t NumArg
     }
     size_t At = 0;
     while (At < F.Params.size() && F.Params[At].Name != K) ++At;
+    if (At < F.Params.size() && F.Params[At].PositionalOnly)
+      return llvm::createStringError(fmt::format(
+          "filter `{}` takes `{}` by position only, not as a keyword (Jinja2 refuses it)",
+          F.Name.str(), K.str()));
     if (At == F.Params.size()) {
       std::vector<llvm::StringRef> Known;
-      for (const FilterParam &Pm : F.Params) Known.push_back(Pm.Name);
+      for (const FilterParam &Pm : F.Params)
+        if (!Pm.PositionalOnly) Known.push_back(Pm.Name);
       std::string Takes =
           Known.empty() ? "it takes none" : "it takes " + llvm::join(Known, ", ");
       return llvm::createStringError(

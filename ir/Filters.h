@@ -30,6 +30,10 @@ struct FilterParam {
   /// JSON text of Jinja2's default, given when a later parameter is passed
   /// by keyword and this one is not; "" if the parameter is required.
   llvm::StringLiteral Default;
+  /// Given by position only: Jinja2 refuses it as a keyword (`map`'s
+  /// filter name: `map(filter='upper')` fails with "map requires a filter
+  /// argument").
+  bool PositionalOnly = false;
 };
 
 /// A filter usable as `value | name(args)`.

@@ -546,7 +546,7 @@ void AttemptEvents::attach(const runtime::Scheduler &S, const runtime::LoadedPla
 
 void AttemptEvents::startTree(uint32_t Step, const runtime::ActionRequest &R,
                               bool Waits) {
-  json E = eventObject(10);  // with t_ms and input_hash
+  json E = eventObject(11);  // with t_ms and input_hash
   E["event"] = "attempt_start";
   E["step"] = R.StepId;
   E["action"] = R.Action;

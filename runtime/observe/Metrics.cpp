@@ -122,7 +122,11 @@ void Metrics::attemptEnded(llvm::StringRef Action, bool Ok, double Seconds) {
   durationSample(Action).observe(Seconds);
 }
 
-void Metrics::retried(llvm::StringRef Action) { lockedSlot(Retries, {Action}).add(); }
+Metrics::Counter &Metrics::retriesSample(llvm::StringRef Action) {
+  return lockedSlot(Retries, {Action});
+}
+
+void Metrics::retried(llvm::StringRef Action) { retriesSample(Action).add(); }
 
 void Metrics::waited(llvm::StringRef Action, llvm::StringRef Group, double QueueSeconds,
                      double GroupSeconds) {
@@ -257,7 +261,7 @@ MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
     if (G >= 0 && PlanGroups && size_t(G) < PlanGroups->size() &&
         PlanGroups->Get(G)->name()) {
       Groups[I] = PlanGroups->Get(G)->name()->str();
-      GroupOf[I] = G;
+      if (!Groups[I].empty()) GroupOf[I] = G;  // as Metrics::waited: no group, no sample
     }
   }
   Samples.resize(Seen.size());
@@ -268,7 +272,11 @@ MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
 
 void MetricsObserver::stepRetrying(uint32_t Step, std::chrono::milliseconds,
                                    const std::string &) {
-  if (uint32_t J = planStep(Step); J < Actions.size()) Into.retried(Actions[J]);
+  uint32_t J = planStep(Step);
+  if (J >= Actions.size()) return;
+  Metrics::Counter *&C = Samples[ActionOf[J]].Retries;
+  if (!C) C = &Into.retriesSample(Actions[J]);
+  C->add();
 }
 
 void MetricsObserver::stepSettled(uint32_t Step) {

@@ -101,6 +101,7 @@ class Metrics {
   Histogram &durationSample(llvm::StringRef Action);
   Summary &queueWaitSample(llvm::StringRef Action);
   Summary &groupWaitSample(llvm::StringRef Group);
+  Counter &retriesSample(llvm::StringRef Action);
   /// Attempts running now (the gauge): one more, or one fewer (never
   /// below zero).
   void running(bool Started);
@@ -180,7 +181,7 @@ class MetricsObserver : public runtime::RunObserver {
   struct ActionSamples {
     std::array<Metrics::Counter *, size_t(runtime::StepStatus::Skipped) + 1>
         Steps{};  ///< By runtime::StepStatus.
-    Metrics::Counter *Ok = nullptr, *Failed = nullptr;
+    Metrics::Counter *Ok = nullptr, *Failed = nullptr, *Retries = nullptr;
     Metrics::Histogram *Durations = nullptr;
     Metrics::Summary *QueueWait = nullptr;
   };

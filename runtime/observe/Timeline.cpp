@@ -312,10 +312,12 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
   const bool Slots = LaneKind != TimelineLanes::Step;
   const bool ByGroup = LaneKind == TimelineLanes::Group;
   if (Slots) Lanes = slotLanes(Lanes, Last, ByGroup);
-  size_t GroupCount = 0;  // resource groups with lanes
-  for (size_t I = 0; ByGroup && I < Lanes.size(); ++I)
+  size_t GroupCount = 0, Ungrouped = 0;  // resource groups with lanes; lanes of none
+  for (size_t I = 0; ByGroup && I < Lanes.size(); ++I) {
+    if (Lanes[I].Group.empty()) ++Ungrouped;
     if (!Lanes[I].Group.empty() && (I == 0 || Lanes[I - 1].Group != Lanes[I].Group))
       ++GroupCount;
+  }
   // Geometry: lanes shrink (and lose their labels) for large runs.
   const size_t N = Lanes.size();
   const double LaneH = N <= 200 ? 20 : N <= 2000 ? 6 : 2;
@@ -341,8 +343,10 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
           "{:.1f} ms",
           Plan.empty() ? "" : Plan + ": ", StepCount,
           Slots ? fmt::format(" in {} slot{}{}", N, N == 1 ? "" : "s",
-                              ByGroup ? fmt::format(" of {} resource group{}", GroupCount,
-                                                    GroupCount == 1 ? "" : "s")
+                              ByGroup ? fmt::format(" ({} in {} resource group{}, "
+                                                    "{} for steps without one)",
+                                                    N - Ungrouped, GroupCount,
+                                                    GroupCount == 1 ? "" : "s", Ungrouped)
                                       : "")
                 : "",
           Last, Path.Attempts, Path.Ms)));

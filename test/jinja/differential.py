@@ -295,6 +295,12 @@ STATEMENTS = [
     "{% set p = od | dictsort %}{% set q = p %}{{ q | list }}",
     "{% set p = od | dictsort %}{{ p | join }}",
     "{% set g = l | map('abs') %}{{ g.count(1) }}",
+    # map's filter name and extra arguments are positional: Jinja2 refuses
+    # filter= (map requires a filter argument); orchc used to take it.
+    "{{ l | map(filter='abs') | list }}",
+    "{{ ls | map(filter='upper') | join }}",
+    "{{ ls | map('replace', 'a', arg='b') | list }}",
+    "{{ recs | map(attribute='name', filter='upper') | list }}",
     "{% set g = l | map('abs') %}{{ g[0] }}",
     "{% set g = l | map('abs') %}{{ g | list }}",
     "x{{ (d | dictsort)[1] }}y", "{% for p in od | dictsort %}{{ p[0] }}={{ p[1] }};{% endfor %}",
