@@ -10,6 +10,7 @@ import {
 } from "./orch_values.mjs";
 import { center, extreme, fromJson, list, pathPart, slugify, sum, unique } from "./orch_itemfilters.mjs";
 import { batch, indent, map, selectOrReject } from "./orch_collections.mjs";
+import { date } from "./orch_dates.mjs";
 
 const fail = (msg) => {
   throw new TemplateError(msg);
@@ -301,6 +302,7 @@ export const FILTERS = {
     return text(s.length ? titleOf(s[0]) + s.slice(1).join("").toLowerCase() : "");
   }],
   center: [0, 1, false, center],
+  date: [0, 1, false, date],
   default: [0, 2, true, (v, a) => (v === null ? (a.length ? a[0] : "") : v)],
   dirname: [0, 0, false, (v) => pathPart(v, false)],
   first: [0, 0, false, (v) => firstOrLast(v, true)],
@@ -324,6 +326,7 @@ export const FILTERS = {
   shell_quote: [0, 0, false, (v) => text("'" + pyStr(v).replace(/'/g, "'\\''") + "'")],
   slugify: [0, 0, false, slugify],
   string: [0, 0, true, (v) => text(pyStr(v))],
+  strftime: [1, 1, false, date],
   sum: [0, 2, false, sum],
   title: [0, 0, false, title],
   to_json: [0, 1, false, tojson],
