@@ -113,7 +113,11 @@ void Recorder::itemDone(const std::string &Name, const json &Result,
   J.Rec.Status = "completed";
   J.Rec.Attempts = 1;
   J.Rec.InputHash = InputHash;
-  J.Entry = json{{"status", "completed"}, {"attempts", 1}, {"fields", Result}};
+  // Member by member: an initializer list would copy Result twice.
+  J.Entry = json::object();
+  J.Entry["status"] = "completed";
+  J.Entry["attempts"] = 1;
+  J.Entry["fields"] = Result;
   if (GoesOn) J.Entry["goes_on"] = *GoesOn;
   {
     std::lock_guard<std::mutex> L(M);
