@@ -73,9 +73,10 @@ class Checker {
   /// `map('name', ...)` applies filter `name` to each item: it needs a JS
   /// row too, so the name must be a constant the export can check.
   void checkMappedFilter(const ir::FilterExpr *F, llvm::StringRef Step) {
-    for (size_t I = 0; I < F->args().size(); ++I) {
-      bool IsFilter = F->argName(I).empty() ? I == 0 : F->argName(I) == "filter";
-      if (!IsFilter) continue;
+    // The filter's name is map's first argument, by position only
+    // (ir/Filters.cpp: `filter=` is refused before the export).
+    for (size_t I = 0; I < std::min<size_t>(F->args().size(), 1); ++I) {
+      if (!F->argName(I).empty()) continue;
       const ir::Expr *A = F->args()[I];
       auto *L = llvm::dyn_cast<ir::LiteralExpr>(A);
       if (L && L->value().Ty == ir::Type::Null) return;

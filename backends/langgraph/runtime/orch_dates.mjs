@@ -162,7 +162,10 @@ function formatMoment(m, f) {
   };
   for (let i = 0; i < f.length; ++i) {
     if (f[i] !== "%") {
-      put(f[i]);
+      // A code point at a time: a surrogate pair is its 4 UTF-8 bytes.
+      const n = f.codePointAt(i) > 0xffff ? 2 : 1;
+      put(f.slice(i, i + n));
+      i += n - 1;
       continue;
     }
     if (++i >= f.length) fail("the format ends in a lone `%`");
