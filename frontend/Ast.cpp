@@ -55,6 +55,19 @@ bool looksLikeFloat(llvm::StringRef S) {
 }
 }  // namespace
 
+bool ScalarNode::isOversizedInteger() const {
+  if (!Plain || typedValue().Ty == ir::Type::Int) return false;
+  llvm::StringRef Digits = Val;
+  if (!Digits.consume_front("-")) Digits.consume_front("+");
+  if (isDigits(Digits)) return true;
+  auto AllIn = [](llvm::StringRef S, llvm::StringRef Set) {
+    return !S.empty() && S.find_first_not_of(Set) == llvm::StringRef::npos;
+  };
+  return (Digits.starts_with("0x") &&
+          AllIn(Digits.drop_front(2), "0123456789abcdefABCDEF")) ||
+         (Digits.starts_with("0o") && AllIn(Digits.drop_front(2), "01234567"));
+}
+
 ir::Scalar ScalarNode::typedValue() const {
   if (!Plain) return ir::Scalar::string(Val);
   llvm::StringRef S = Val;

@@ -66,6 +66,10 @@ class ScalarNode : public Node {
   }
   /// The typed constant a plain scalar spells (string for quoted ones).
   ir::Scalar typedValue() const;
+  /// A plain integer (decimal, `0x`, `0o`) too large for 64 bits: YAML
+  /// (and Python) read it as an integer, which typedValue() cannot hold,
+  /// so it is an error where it is used, never a string.
+  bool isOversizedInteger() const;
   static bool classof(const Node *N) { return N->kind() == Kind::Scalar; }
 
  private:

@@ -22,20 +22,26 @@ llvm::Error error(const std::string &Msg) {
 
 /// Converts a yaml-cpp node that \p Depth lists and maps enclose (the
 /// file's own mapping counts, as in a JSON file), with a budget against
-/// alias bombs.
-ir::Value *convert(const YAML::Node &N, ir::Arena &A, unsigned &Budget, unsigned Depth) {
+/// alias bombs. Null when it cannot: \p TooLarge then holds an integer too
+/// large for 64 bits, if that is why.
+ir::Value *convert(const YAML::Node &N, ir::Arena &A, unsigned &Budget, unsigned Depth,
+                   std::string &TooLarge) {
   if (Budget == 0 || ((N.IsSequence() || N.IsMap()) && Depth + 1 > ir::MaxValueDepth))
     return nullptr;
   --Budget;
   switch (N.Type()) {
     case YAML::NodeType::Scalar: {
       ast::ScalarNode S(SourceLoc(), 0, A.save(N.Scalar()), N.Tag() == "?");
+      if (S.isOversizedInteger()) {
+        TooLarge = N.Scalar();
+        return nullptr;
+      }
       return A.create<ir::ScalarValue>(SourceLoc(), 0, S.typedValue());
     }
     case YAML::NodeType::Sequence: {
       llvm::SmallVector<ir::Value *, 8> Items;
       for (const YAML::Node &I : N) {
-        ir::Value *V = convert(I, A, Budget, Depth + 1);
+        ir::Value *V = convert(I, A, Budget, Depth + 1, TooLarge);
         if (!V) return nullptr;
         Items.push_back(V);
       }
@@ -44,7 +50,7 @@ ir::Value *convert(const YAML::Node &N, ir::Arena &A, unsigned &Budget, unsigned
     case YAML::NodeType::Map: {
       llvm::SmallVector<ir::MapEntry, 8> Entries;
       for (const auto &KV : N) {
-        ir::Value *V = convert(KV.second, A, Budget, Depth + 1);
+        ir::Value *V = convert(KV.second, A, Budget, Depth + 1, TooLarge);
         if (!V) return nullptr;
         Entries.push_back({A.save(KV.first.as<std::string>()), SourceLoc(), V});
       }
@@ -61,6 +67,10 @@ llvm::Expected<ir::InputBinding> parseSetBinding(llvm::StringRef Arg, ir::Arena 
   if (!Arg.contains('=') || Name.trim().empty())
     return error("`--set " + Arg.str() + "`: expected `name=value`");
   ast::ScalarNode S(SourceLoc(), 0, A.save(Val), /*Plain=*/true);
+  if (S.isOversizedInteger())
+    return error(
+        "`--set " + Arg.str() + "`: integer `" + Val.str() +
+        "` does not fit in 64 bits (integers here are at most 9223372036854775807)");
   ir::InputBinding B;
   B.Name = Name.trim().str();
   B.V = A.create<ir::ScalarValue>(SourceLoc(), 0, S.typedValue());
@@ -95,7 +105,14 @@ llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef P
     for (const auto &KV : Root) {
       ir::InputBinding B;
       B.Name = KV.first.as<std::string>();
-      B.V = convert(KV.second, A, Budget, /*Depth=*/1);
+      std::string TooLarge;
+      B.V = convert(KV.second, A, Budget, /*Depth=*/1, TooLarge);
+      if (!B.V && !TooLarge.empty())
+        return error(
+            fmt::format("inputs file `{}`, input `{}`: integer `{}` does not fit in 64 "
+                        "bits (integers "
+                        "here are at most 9223372036854775807)",
+                        Path.str(), B.Name, TooLarge));
       if (!B.V)
         return error(fmt::format(
             "inputs file `{}` nests deeper than {} levels or expands to more than "

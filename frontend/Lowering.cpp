@@ -148,8 +148,12 @@ ir::Value *Lowerer::value(const Node *N, const std::string &Path) {
       return A.create<ir::ScalarValue>(N->loc(), N->length(), ir::Scalar::null());
     case Node::Kind::Scalar: {
       auto *S = llvm::cast<ScalarNode>(N);
-      if (!S->isTemplated())
+      if (!S->isTemplated()) {
+        if (S->isOversizedInteger())
+          Diags.report(DiagKind::IntegerTooLarge, S->loc(), S->length(),
+                       S->value().str());
         return A.create<ir::ScalarValue>(S->loc(), S->length(), S->typedValue());
+      }
       for (const ir::Segment &Seg : S->segments())
         if (Seg.K == ir::Segment::Kind::Auto && Seg.Tag->Path.empty())
           Seg.Tag->Path = A.save(Path);
