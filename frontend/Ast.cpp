@@ -56,16 +56,19 @@ bool looksLikeFloat(llvm::StringRef S) {
 }  // namespace
 
 bool ScalarNode::isOversizedInteger() const {
-  if (!Plain || typedValue().Ty == ir::Type::Int) return false;
+  if (!Plain) return false;
   llvm::StringRef Digits = Val;
   if (!Digits.consume_front("-")) Digits.consume_front("+");
-  if (isDigits(Digits)) return true;
   auto AllIn = [](llvm::StringRef S, llvm::StringRef Set) {
     return !S.empty() && S.find_first_not_of(Set) == llvm::StringRef::npos;
   };
-  return (Digits.starts_with("0x") &&
-          AllIn(Digits.drop_front(2), "0123456789abcdefABCDEF")) ||
-         (Digits.starts_with("0o") && AllIn(Digits.drop_front(2), "01234567"));
+  bool IntSpelling =
+      isDigits(Digits) ||
+      (Digits.starts_with("0x") &&
+       AllIn(Digits.drop_front(2), "0123456789abcdefABCDEF")) ||
+      (Digits.starts_with("0o") && AllIn(Digits.drop_front(2), "01234567"));
+  // Spelled as an integer, yet not one: it did not fit.
+  return IntSpelling && typedValue().Ty != ir::Type::Int;
 }
 
 ir::Scalar ScalarNode::typedValue() const {

@@ -124,8 +124,6 @@ void EventLog::emit(json Event) {
 
 void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text,
                             std::chrono::steady_clock::time_point Now) {
-  if (Now == std::chrono::steady_clock::time_point{})
-    Now = std::chrono::steady_clock::now();
   R.TMs = std::chrono::duration<double, std::milli>(Now - Opened).count();
   enqueue(sizeof(QueuedEvent) + Text.size(), /*Wakes=*/false, [&] {
     // The record's pieces move with its text to the arena's end.
@@ -534,14 +532,8 @@ void AttemptEvents::attach(const runtime::Scheduler &S, const runtime::LoadedPla
   Sched = &S;
   Groups.clear();
   const auto *Steps = Plan.plan().steps();
-  const auto *PlanGroups = Plan.plan().groups();
-  for (uint32_t I = 0; Steps && I < Steps->size(); ++I) {
-    int32_t G = Steps->Get(I)->group();
-    const auto *Name = G >= 0 && PlanGroups && uint32_t(G) < PlanGroups->size()
-                           ? PlanGroups->Get(G)->name()
-                           : nullptr;
-    Groups.push_back(Name ? llvm::StringRef(Name->data(), Name->size()) : "");
-  }
+  for (uint32_t I = 0; Steps && I < Steps->size(); ++I)
+    Groups.push_back(runtime::stepGroupName(Plan.plan(), I));
 }
 
 void AttemptEvents::startTree(uint32_t Step, const runtime::ActionRequest &R,

@@ -120,10 +120,10 @@ class EventLog {
   /// appendJsonText's text (the writer's plain path, EventLine.h, writes it
   /// into the line as it is: compact, canonical, valid UTF-8). No allocation once the
   /// queue and its arena have grown to a batch's size. \p Now: the caller's clock
-  /// reading, if it has one (a step's start or end), so the attempt is not read from the
-  /// clock twice.
+  /// reading of the attempt's start or end, so the attempt is not read from the clock
+  /// twice.
   void queueAttempt(AttemptRecord R, llvm::StringRef Text,
-                    std::chrono::steady_clock::time_point Now = {});
+                    std::chrono::steady_clock::time_point Now);
   /// Rebuilds the event tree of \p R, whose text is in \p Arena: what the
   /// writer serialises when appendPlainAttemptLine (EventLine.h) says no.
   static orch::ir::Json eventOf(const AttemptRecord &R, llvm::StringRef Arena);

@@ -62,6 +62,14 @@ void counters(std::string &Out, llvm::StringRef Name, llvm::StringRef Help,
                        V.N.load(std::memory_order_relaxed));
 }
 
+/// The sample \p Slot caches, found by \p Find (under Metrics' lock) the
+/// first time: MetricsObserver's samples are looked up once each.
+template <class T, class FindFn>
+T &once(T *&Slot, FindFn Find) {
+  if (!Slot) Slot = &Find();
+  return *Slot;
+}
+
 }  // namespace
 
 void Metrics::runStarted(llvm::StringRef PlanName, size_t N) {
@@ -245,7 +253,7 @@ std::string Metrics::render() const {
 MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
     : Into(Into) {
   const auto *Steps = Plan.plan().steps();
-  const auto *PlanGroups = Plan.plan().groups();
+  const auto *PlanGroups = Plan.plan().groups();  // sized for GroupWaits
   size_t N = Steps ? Steps->size() : 0;
   Actions.resize(N);
   Groups.resize(N);
@@ -257,12 +265,9 @@ MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
     const auto *S = Steps->Get(I);
     if (S->action()) Actions[I] = S->action()->str();
     ActionOf[I] = Seen.try_emplace(Actions[I], uint32_t(Seen.size())).first->second;
-    int32_t G = S->group();
-    if (G >= 0 && PlanGroups && size_t(G) < PlanGroups->size() &&
-        PlanGroups->Get(G)->name()) {
-      Groups[I] = PlanGroups->Get(G)->name()->str();
-      if (!Groups[I].empty()) GroupOf[I] = G;  // as Metrics::waited: no group, no sample
-    }
+    Groups[I] = runtime::stepGroupName(Plan.plan(), uint32_t(I)).str();
+    if (!Groups[I].empty())
+      GroupOf[I] = S->group();  // as Metrics::waited: no group, no sample
   }
   Samples.resize(Seen.size());
   GroupWaits.assign(PlanGroups ? PlanGroups->size() : 0, nullptr);
@@ -274,9 +279,10 @@ void MetricsObserver::stepRetrying(uint32_t Step, std::chrono::milliseconds,
                                    const std::string &) {
   uint32_t J = planStep(Step);
   if (J >= Actions.size()) return;
-  Metrics::Counter *&C = Samples[ActionOf[J]].Retries;
-  if (!C) C = &Into.retriesSample(Actions[J]);
-  C->add();
+  once(
+      Samples[ActionOf[J]].Retries,
+      [&]() -> auto & { return Into.retriesSample(Actions[J]); })
+      .add();
 }
 
 void MetricsObserver::stepSettled(uint32_t Step) {
@@ -286,23 +292,27 @@ void MetricsObserver::stepSettled(uint32_t Step) {
     return;
   }
   runtime::StepStatus S = Sched->state(Step).Status;
-  Metrics::Counter *&C = Samples[ActionOf[Step]].Steps[size_t(S)];
-  if (!C) C = &Into.stepsSample(Actions[Step], runtime::stepStatusName(S));
-  C->add();
+  once(
+      Samples[ActionOf[Step]].Steps[size_t(S)],
+      [&]() -> auto & {
+        return Into.stepsSample(Actions[Step], runtime::stepStatusName(S));
+      })
+      .add();
 }
 
 void MetricsObserver::attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
                                     std::chrono::microseconds Group) {
   uint32_t J = planStep(Step);
   if (J >= Actions.size()) return;
-  Metrics::Summary *&Q = Samples[ActionOf[J]].QueueWait;
-  if (!Q) Q = &Into.queueWaitSample(Actions[J]);
-  Q->observe(Queue.count() / 1e6);
-  if (int32_t G = GroupOf[J]; G >= 0) {
-    Metrics::Summary *&W = GroupWaits[size_t(G)];
-    if (!W) W = &Into.groupWaitSample(Groups[J]);
-    W->observe(Group.count() / 1e6);
-  }
+  once(
+      Samples[ActionOf[J]].QueueWait,
+      [&]() -> auto & { return Into.queueWaitSample(Actions[J]); })
+      .observe(Queue.count() / 1e6);
+  if (int32_t G = GroupOf[J]; G >= 0)
+    once(
+        GroupWaits[size_t(G)],
+        [&]() -> auto & { return Into.groupWaitSample(Groups[J]); })
+        .observe(Group.count() / 1e6);
 }
 
 void MetricsObserver::attemptStarted(uint32_t Step, const runtime::ActionRequest &,
@@ -327,12 +337,14 @@ void MetricsObserver::attemptEnded(uint32_t Step, unsigned,
   // as Metrics::attemptEnded.
   if (Seconds < 0) return;
   ActionSamples &A = Samples[ActionOf[J]];
-  Metrics::Counter *&C = R.Ok ? A.Ok : A.Failed;
-  if (!C) C = &Into.attemptsSample(Actions[J], R.Ok);
-  C->add();
+  once(
+      R.Ok ? A.Ok : A.Failed,
+      [&]() -> auto & { return Into.attemptsSample(Actions[J], R.Ok); })
+      .add();
   Into.running(false);
-  if (!A.Durations) A.Durations = &Into.durationSample(Actions[J]);
-  A.Durations->observe(Seconds);
+  once(
+      A.Durations, [&]() -> auto & { return Into.durationSample(Actions[J]); })
+      .observe(Seconds);
 }
 
 }  // namespace orch::observe

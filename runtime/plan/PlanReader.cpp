@@ -372,6 +372,16 @@ class Checker {
 
 }  // namespace
 
+llvm::StringRef stepGroupName(const plan::Plan &P, uint32_t Step) {
+  const auto *Steps = P.steps();
+  if (!Steps || Step >= Steps->size()) return "";
+  int32_t G = Steps->Get(Step)->group();
+  const auto *Groups = P.groups();
+  if (G < 0 || !Groups || uint32_t(G) >= Groups->size() || !Groups->Get(G)->name())
+    return "";
+  return Groups->Get(G)->name()->string_view();
+}
+
 llvm::Expected<LoadedPlan> readPlan(std::string Bytes) {
   LoadedPlan L;
   L.Bytes = std::make_shared<std::string>(std::move(Bytes));

@@ -25,6 +25,10 @@ class LoadedPlan {
   std::string Hash;
 };
 
+/// The name of plan step \p Step's resource group, or "" if it has none
+/// (a view into the plan).
+llvm::StringRef stepGroupName(const plan::Plan &P, uint32_t Step);
+
 /// Checks \p Bytes completely before anything uses them: the envelope
 /// (magic, version, size, SHA-256), the FlatBuffers verifier (bounds of
 /// every offset), and the plan's own rules (expression children before
