@@ -370,13 +370,46 @@ json eventObject(size_t Keys) {
   return O;
 }
 
+/// The length of \p S's longest prefix that a JSON string holds as it is:
+/// printable ASCII other than `"` and `\\`. Eight bytes at a time: a
+/// word has such a byte iff one of its bytes is below 0x20, at or above
+/// 0x80, or equal to `"` or `\\` (each test exact for the whole word).
+size_t plainPrefix(std::string_view S) {
+  constexpr uint64_t Ones = 0x0101010101010101u, High = 0x8080808080808080u;
+  auto HasZero = [](uint64_t W) { return (W - Ones) & ~W & High; };
+  size_t I = 0;
+  for (; I + 8 <= S.size(); I += 8) {
+    uint64_t W;
+    std::memcpy(&W, S.data() + I, 8);
+    uint64_t Special = (W & High) | ((W - 0x20 * Ones) & ~W & High) |
+                       HasZero(W ^ ('"' * Ones)) | HasZero(W ^ ('\\' * Ones));
+    if (Special) break;
+  }
+  while (I < S.size()) {
+    auto C = uint8_t(S[I]);
+    if (C < 0x20 || C >= 0x80 || C == '"' || C == '\\') break;
+    ++I;
+  }
+  return I;
+}
+
 /// Appends \p S as a JSON string; false if it is not valid UTF-8 (as
 /// nlohmann's parser reads it: RFC 3629, no overlong forms or surrogates).
 bool appendJsonString(std::string &Out, std::string_view S) {
+  size_t Plain = plainPrefix(S);
+  if (Plain == S.size()) {  // the usual case: one copy between the quotes
+    size_t At = Out.size();
+    Out.resize(At + S.size() + 2);
+    char *P = Out.data() + At;
+    P[0] = '"';
+    std::memcpy(P + 1, S.data(), S.size());
+    P[S.size() + 1] = '"';
+    return true;
+  }
   Out += '"';
   size_t Run = 0;  // start of the bytes not yet copied
   auto Flush = [&](size_t I) { Out.append(S.data() + Run, I - Run); };
-  for (size_t I = 0; I < S.size();) {
+  for (size_t I = Plain; I < S.size();) {
     auto C = uint8_t(S[I]);
     if (C >= 0x20 && C < 0x80 && C != '"' && C != '\\') {
       ++I;

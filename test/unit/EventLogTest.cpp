@@ -202,6 +202,45 @@ TEST(EventLogText, RefusesExactlyTheStringsThatAreNotUtf8) {
   }
 }
 
+TEST(EventLogText, EscapesEachSpecialByteAtEveryPositionOfALongString) {
+  // appendJsonString scans eight bytes at a time: one byte that needs
+  // escaping (or starts a UTF-8 sequence) at each position of strings up
+  // to 40 bytes long, next to the bytes that are just plain, must give
+  // nlohmann's text.
+  const std::string Specials[] = {std::string(1, '\0'),
+                                  "\x1f",
+                                  "\"",
+                                  "\\",
+                                  "\x7f",
+                                  "\xc3\xa9",
+                                  "\xe2\x82\xac",
+                                  "\xf0\x9f\x98\x80",
+                                  " ",
+                                  "!",
+                                  "#",
+                                  "[",
+                                  "]",
+                                  "~",
+                                  "\x21\x22"};
+  for (size_t Len = 0; Len <= 40; ++Len)
+    for (const std::string &Special : Specials)
+      for (size_t At = 0; At <= Len; ++At) {
+        std::string S(Len, 'a');
+        for (size_t I = 0; I < Len; ++I) S[I] = char('0' + I % 40);  // '0'..'W'
+        S.insert(At, Special);
+        std::string Text = "x";  // appended to, not replaced
+        ASSERT_TRUE(appendJsonText(Text, json(S))) << llvm::toHex(S);
+        EXPECT_EQ(Text, "x" + json(S).dump()) << llvm::toHex(S);
+      }
+  // An invalid byte anywhere in a long string is refused.
+  for (size_t At = 0; At < 40; ++At) {
+    std::string S(40, 'b');
+    S[At] = char(0xff);
+    std::string Text;
+    EXPECT_FALSE(appendJsonText(Text, json(S))) << At;
+  }
+}
+
 /// Runs \p Emit against an event log, then returns its lines, each with
 /// `t_ms`, `duration_ms` and `input_hash` (checked) set to 0: the rest is
 /// the line as written.
