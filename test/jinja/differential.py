@@ -654,11 +654,19 @@ def corpus(rng):
                 "'a{2'", "'[a-'", "'(ab'", "'*a'", "'\\\\Z'", "'\\\\W+'", "'[\\\\w-]+'",
                 "'.+?,'", "'(.*?) (.*)'", "'\\\\s*'", "'[-a]'", "'é|ß'", "'\\\\u00e9'", "'a++'",
                 # Review jinja3: nullable loop bodies (refused), `\B` on ''.
-                "'(([ab])??)*'", "'(|a)+'", "'(a|)+'", "'\\\\B'", "'^\\\\B'", "'\\\\B|.'"]:
-        for v in ["words", "u", "e", "'aaa abcd'"]:
+                "'(([ab])??)*'", "'(|a)+'", "'(a|)+'", "'\\\\B'", "'^\\\\B'", "'\\\\B|.'",
+                # The LangGraph runtime's port of the VM (orch_regex.mjs): escapes,
+                # class escapes in sets, counted repeats and their limits.
+                "'\\\\x61|\\\\u00DF'", "'[\\\\d\\\\s]+'", "'\\\\D\\\\S'", "'o{,2}'", "'o{}'",
+                "'(o){1,2}?'", "'a{1001}'", "'[a-\\\\d]'", "'[\\\\b]'", "'\\\\q'", "'(?:a|b)+c?'",
+                "'\\\\U0001F600|\\\\x'", "'[^\\\\W\\\\d]+'", "'$|^'"]:
+        for v in ["words", "u", "e", "'aaa abcd'", "'a dog\\n'"]:
             add(f"{v} | regex_search({pat})")
             add(f"{v} | regex_replace({pat}, '<\\\\g<0>>')")
             add(f"{v} | regex_findall({pat}) | join('|')")
+    for repl in ["'[\\\\1]'", "'\\\\g<1>\\\\n'", "'\\\\g<name>'", "'\\\\2'", "'\\\\\\\\\\\\t\\\\%'", "'\\\\q'"]:
+        for v in ["words", "'aaa abcd'"]:
+            add(f"{v} | regex_replace('(a)(b)?', {repl})")
     # str.format (ir/PyFormat.h): every spec over every value kind.
     values = ["s", "u", "e", "n", "neg", "zero", "big", "small", "f", "nf", "tiny", "huge", "t",
               "b", "z", "l", "d", "1e16", "-0.0", "0.5", "1.5", "2.675", "1234567.891", "65",

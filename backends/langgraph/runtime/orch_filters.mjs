@@ -11,6 +11,7 @@ import {
 import { center, extreme, fromJson, list, pathPart, slugify, sum, unique } from "./orch_itemfilters.mjs";
 import { batch, indent, map, selectOrReject } from "./orch_collections.mjs";
 import { date } from "./orch_dates.mjs";
+import { regexFindall, regexReplace, regexSearch } from "./orch_regex.mjs";
 
 const fail = (msg) => {
   throw new TemplateError(msg);
@@ -319,6 +320,9 @@ export const FILTERS = {
   max: [0, 2, false, (v, a) => extreme(v, a, true, NONE)],
   min: [0, 2, false, (v, a) => extreme(v, a, false, NONE)],
   raw: [0, 0, true, (v) => v],
+  regex_findall: [1, 1, false, regexFindall],
+  regex_replace: [1, 2, false, regexReplace],
+  regex_search: [1, 1, false, regexSearch],
   rejectattr: [1, 3, false, (v, a) => selectOrReject(v, a, false)],
   replace: [2, 3, false, replace],
   round: [0, 2, false, round],
