@@ -82,7 +82,6 @@ bool fastLexExpr(llvm::StringRef T, std::vector<ExprToken> &Out) {
     }
     if (C == '"' || C == '\'') {
       for (++I; I < T.size() && T[I] != C; ++I) {
-        if (T[I] == '\r' || T[I] == '\n') return false;  // unterminated
         if (T[I] == '\\') ++I;  // `'\\' .`: any character, a line break too
       }
       if (I >= T.size()) return false;  // unterminated

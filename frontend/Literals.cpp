@@ -14,13 +14,27 @@ namespace orch::frontend {
 bool decodeStringLiteral(llvm::StringRef Body, std::string &Out, std::string &Error) {
   Out.clear();
   Out.reserve(Body.size());
+  // A line break in the literal is one `\n` whatever its spelling, and a
+  // backslash before one removes it (Jinja2 normalizes the literal's line
+  // breaks, then decodes it as Python's unicode-escape, where `\` and a
+  // line break continue the line).
+  auto LineBreak = [&](size_t &I) {
+    if (Body[I] != '\r' && Body[I] != '\n') return false;
+    if (Body[I] == '\r' && I + 1 < Body.size() && Body[I + 1] == '\n') ++I;
+    return true;
+  };
   for (size_t I = 0; I < Body.size(); ++I) {
     char C = Body[I];
+    if (LineBreak(I)) {
+      Out += '\n';
+      continue;
+    }
     if (C != '\\' || I + 1 == Body.size()) {
       Out += C;
       continue;
     }
     char E = Body[++I];
+    if (LineBreak(I)) continue;
     switch (E) {
       case '\\':
       case '\'':

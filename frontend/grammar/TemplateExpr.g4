@@ -131,14 +131,16 @@ RBRACK : ']' ;
 FLOAT : DIGITS '.' DIGITS EXPONENT? | DIGITS EXPONENT ;
 INT : DIGITS ;
 IDENT : [a-zA-Z_] [a-zA-Z0-9_]* ;
+// As Jinja2's lexer (its string pattern is matched with re.S), a literal
+// may span lines: YAML's "{{ x | join('\n') }}" holds a real line break.
 STRING
-  : '"' ( ~["\\\r\n] | '\\' . )* '"'
-  | '\'' ( ~['\\\r\n] | '\\' . )* '\''
+  : '"' ( ~["\\] | '\\' . )* '"'
+  | '\'' ( ~['\\] | '\\' . )* '\''
   ;
 WS : [ \t\r\n]+ -> skip ;
 
 // Anything else is a single bad character; the parser reports it.
-UNTERMINATED_STRING : '"' ( ~["\\\r\n] | '\\' . )* | '\'' ( ~['\\\r\n] | '\\' . )* ;
+UNTERMINATED_STRING : '"' ( ~["\\] | '\\' . )* | '\'' ( ~['\\] | '\\' . )* ;
 BAD_CHAR : . ;
 
 fragment DIGITS : [0-9]+ ;

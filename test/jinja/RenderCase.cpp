@@ -25,7 +25,7 @@ const char *typeName(const json &V) {
 }
 
 /// YAML single-quoted scalar.
-std::string quoted(const std::string &S) {
+std::string singleQuoted(const std::string &S) {
   std::string Out = "'";
   for (char C : S) Out += C == '\'' ? std::string("''") : std::string(1, C);
   return Out + "'";
@@ -49,10 +49,13 @@ std::string caseYaml(const std::string &Name, const std::string &Expr, const jso
   Yaml += "\n";
   for (auto It = Inputs.begin(); It != Inputs.end(); ++It)
     Yaml += "  " + It.key() + ": {type: " + typeName(*It) + "}\n";
+  // An expression with a line break (in a string literal) is double-quoted
+  // too: single-quoted YAML folds a line break into a space.
+  std::string Whole =
+      IsTemplate ? Open + Expr + Close : std::string(Open) + "{{ " + Expr + " }}" + Close;
+  bool Breaks = Expr.find_first_of("\r\n") != std::string::npos;
   return Yaml + "steps:\n  - id: s\n    action: echo\n    parameters:\n      message: " +
-         (IsTemplate ? doubleQuoted(Open + Expr + Close)
-                     : quoted(std::string(Open) + "{{ " + Expr + " }}" + Close)) +
-         "\n";
+         (IsTemplate || Breaks ? doubleQuoted(Whole) : singleQuoted(Whole)) + "\n";
 }
 
 CaseResult renderCase(const std::string &Expr, const json &Inputs, bool IsTemplate) {

@@ -667,6 +667,11 @@ def corpus(rng):
     for repl in ["'[\\\\1]'", "'\\\\g<1>\\\\n'", "'\\\\g<name>'", "'\\\\2'", "'\\\\\\\\\\\\t\\\\%'", "'\\\\q'"]:
         for v in ["words", "'aaa abcd'"]:
             add(f"{v} | regex_replace('(a)(b)?', {repl})")
+    # Line breaks inside string literals: Jinja2 makes each one `\n` and a
+    # backslash before one continues the line.
+    for e in ["'a\nb'", "'a\r\nb'", "'a\rb'", "'a\\\nb'", "'a\\\r\nb'", "\"x\ny\" | length",
+              "'a\\\\\nb'", "'\n' in 'a\r\nb'", "'a\n\\nb' | list"]:
+        add(e)
     # str.format (ir/PyFormat.h): every spec over every value kind.
     values = ["s", "u", "e", "n", "neg", "zero", "big", "small", "f", "nf", "tiny", "huge", "t",
               "b", "z", "l", "d", "1e16", "-0.0", "0.5", "1.5", "2.675", "1234567.891", "65",

@@ -41,6 +41,7 @@ TEST(ExprLexer, HandPickedCases) {
       "1e+ 1e- 1.5e+x 007",
       "'it''s' \"a\\\"b\" 'x\\'y' \"\\\\\"",
       "\"line\\\nbreak\"",
+      "'two\nlines' \"and\r\nthree\rlines\"",
       "a==b != c <= d >= e < f > g",
       "not x and y or z in w not in v",
       "True False true false null none None android order notable inn",
@@ -59,7 +60,7 @@ TEST(ExprLexer, HandPickedCases) {
 TEST(ExprLexer, GivesUpWhereAntlrReportsOrCountsCodePoints) {
   std::vector<ExprToken> T;
   for (const char *C :
-       {"!x", "a & b", "'open", "\"open\nx\"", "'é'", "é", "a $ b", "\"\\", "a; b", "@"})
+       {"!x", "a & b", "'open", "\"open\nx", "'é'", "é", "a $ b", "\"\\", "a; b", "@"})
     EXPECT_FALSE(fastLexExpr(C, T)) << C;
 }
 
