@@ -15,6 +15,9 @@ enum AssertKind : uint32_t { Bol, Eol, EndZ, WordB, NotWordB };
 
 constexpr size_t MaxProgram = 20000;
 constexpr int64_t MaxRepeat = 1000;
+/// Groups nested deeper are refused: the parser and code generator recurse
+/// once a level, and a deep pattern must not exhaust the stack.
+constexpr unsigned MaxNesting = 100;
 constexpr int64_t Inf = -1;
 
 /// A parsed pattern: a tree in a vector.
@@ -171,6 +174,9 @@ class Parser {
     char32_t C = P[I++];
     switch (C) {
       case '(': {
+        if (++Depth > MaxNesting)
+          return makeError(fmt::format(
+              "groups nested more than {} deep are not supported", MaxNesting));
         Node G{Node::Group};
         if (at('?')) {
           if (I + 1 < P.size() && P[I + 1] == ':') {
@@ -188,6 +194,7 @@ class Parser {
         if (!In) return In.takeError();
         if (!at(')')) return makeError("missing ), unterminated subpattern");
         ++I;
+        --Depth;
         G.Kids.push_back(*In);
         return add(std::move(G));
       }
@@ -354,6 +361,7 @@ class Parser {
   const CodePoints &P;
   Regex &R;
   size_t I = 0;
+  unsigned Depth = 0;  ///< Groups open at I.
 };
 
 class CodeGen {

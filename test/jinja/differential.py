@@ -659,7 +659,9 @@ def corpus(rng):
                 # class escapes in sets, counted repeats and their limits.
                 "'\\\\x61|\\\\u00DF'", "'[\\\\d\\\\s]+'", "'\\\\D\\\\S'", "'o{,2}'", "'o{}'",
                 "'(o){1,2}?'", "'a{1001}'", "'[a-\\\\d]'", "'[\\\\b]'", "'\\\\q'", "'(?:a|b)+c?'",
-                "'\\\\U0001F600|\\\\x'", "'[^\\\\W\\\\d]+'", "'$|^'"]:
+                "'\\\\U0001F600|\\\\x'", "'[^\\\\W\\\\d]+'", "'$|^'",
+                # Groups nested 100 deep, and 101 (refused: the parsers recurse).
+                "'" + "(" * 100 + "a" + ")" * 100 + "'", "'" + "(?:" * 101 + "a" + ")" * 101 + "'"]:
         for v in ["words", "u", "e", "'aaa abcd'", "'a dog\\n'"]:
             add(f"{v} | regex_search({pat})")
             add(f"{v} | regex_replace({pat}, '<\\\\g<0>>')")

@@ -22,6 +22,8 @@ const I_CHAR = 0, I_ANY = 1, I_CLASS = 2, I_SPLIT = 3, I_JMP = 4, I_SAVE = 5, I_
 const N_EMPTY = 0, N_CHAR = 1, N_ANY = 2, N_CLASS = 3, N_CAT = 4, N_ALT = 5, N_REPEAT = 6,
   N_GROUP = 7, N_ASSERT = 8;
 const MAX_PROGRAM = 20000, MAX_REPEAT = 1000, INF = -1;
+/** Groups nested deeper are refused (the parser and code generator recurse). */
+const MAX_NESTING = 100;
 
 const WORD = /^[\p{L}\p{N}_]$/u;
 const ND = /^\p{Nd}$/u;
@@ -59,6 +61,7 @@ class Parser {
     this.p = p;
     this.re = re;
     this.i = 0;
+    this.depth = 0; // groups open at i
     this.nodes = [];
   }
   at(c) {
@@ -159,6 +162,7 @@ class Parser {
     const c = this.p[this.i++];
     switch (c) {
       case cp("("): {
+        if (++this.depth > MAX_NESTING) fail(`groups nested more than ${MAX_NESTING} deep are not supported`);
         let k = N_GROUP, v = 0;
         if (this.at("?")) {
           if (this.i + 1 < this.p.length && this.p[this.i + 1] === cp(":")) {
@@ -174,6 +178,7 @@ class Parser {
         const inner = this.alt();
         if (!this.at(")")) fail("missing ), unterminated subpattern");
         ++this.i;
+        --this.depth;
         return this.add({ k, v, kids: [inner] });
       }
       case cp(")"):
@@ -381,8 +386,13 @@ export function compile(pattern) {
  */
 export function search(re, s, from, noEmptyAt = -1, budget = null) {
   const prog = re.prog, nCaps = 2 * (re.groups + 1), n = s.length;
-  const seen = new Array(prog.length).fill(0);
-  let gen = 0, matched = null, cur = [], next = [];
+  // One array of generations per pattern, kept across searches (findall and
+  // sub search once a match: a fresh array each time would cost the
+  // program's size a match, outside the work bound).
+  // A search adds at most two generations a character (2^27 for 64 MiB).
+  if (!re.seen || re.gen > 2 ** 31) (re.seen = new Uint32Array(prog.length)), (re.gen = 0);
+  const seen = re.seen;
+  let gen = re.gen, matched = null, cur = [], next = [];
   const word = (p) => p < n && isWordChar(s[p]);
   const holds = (kind, p) => {
     switch (kind) {
@@ -443,6 +453,7 @@ export function search(re, s, from, noEmptyAt = -1, budget = null) {
     if (budget) {
       if (budget.left < cur.length + 1) {
         budget.left = 0;
+        re.gen = gen;
         return null;
       }
       budget.left -= cur.length + 1;
@@ -462,6 +473,7 @@ export function search(re, s, from, noEmptyAt = -1, budget = null) {
     cur = next;
     if (p >= n) break;
   }
+  re.gen = gen;
   return matched;
 }
 
