@@ -27,9 +27,11 @@ const MAX_NESTING = 100;
 
 const WORD = /^[\p{L}\p{N}_]$/u;
 const ND = /^\p{Nd}$/u;
-const isWordChar = (c) => WORD.test(String.fromCodePoint(c));
-const isDecimal = (c) => (c >= 48 && c <= 57) || ND.test(String.fromCodePoint(c));
-const isSpaceCp = (c) => isSpace(String.fromCodePoint(c));
+// ASCII answered directly (the usual text); beyond it, the properties.
+const isAsciiWord = (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isWordChar = (c) => (c < 0x80 ? isAsciiWord(c) : WORD.test(String.fromCodePoint(c)));
+const isDecimal = (c) => (c < 0x80 ? c >= 48 && c <= 57 : ND.test(String.fromCodePoint(c)));
+const isSpaceCp = (c) => (c < 0x80 ? (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20) : isSpace(String.fromCodePoint(c)));
 const cp = (ch) => ch.codePointAt(0);
 const codePoints = (s) => Array.from(s, cp);
 
