@@ -15,7 +15,6 @@
 #include "ir/MakeError.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
-#include "ir/StableSort.h"
 #include "ir/Tests.h"
 #include "ir/Unicode.h"
 #include "llvm/ADT/SmallVector.h"
@@ -183,6 +182,30 @@ Result map(const json &V, Args A) {
 Result selectattr(const json &V, Args A) { return selectOrReject(V, A, true); }
 Result rejectattr(const json &V, Args A) { return selectOrReject(V, A, false); }
 
+/// Sorts \p Items stably by \p Less with a top-down merge sort: its
+/// comparisons come in an order fixed by the number of items alone, so
+/// where two keys do not compare, the first comparison that fails (and its
+/// message) is the same in the LangGraph runtime, which sorts the same way
+/// (orch_collections.mjs, `dictsort`). Each merge step asks only whether
+/// the right item goes first.
+template <class T, class LessFn>
+void mergeSort(std::vector<T> &Items, LessFn Less) {
+  std::vector<T> Tmp(Items.size());
+  auto Sort = [&](auto &Self, size_t Lo, size_t Hi) -> void {
+    if (Hi - Lo < 2) return;
+    size_t Mid = Lo + (Hi - Lo) / 2;
+    Self(Self, Lo, Mid);
+    Self(Self, Mid, Hi);
+    size_t I = Lo, J = Mid, K = Lo;
+    while (I < Mid && J < Hi)
+      Tmp[K++] = Less(Items[J], Items[I]) ? std::move(Items[J++]) : std::move(Items[I++]);
+    while (I < Mid) Tmp[K++] = std::move(Items[I++]);
+    while (J < Hi) Tmp[K++] = std::move(Items[J++]);
+    std::move(Tmp.begin() + Lo, Tmp.begin() + Hi, Items.begin() + Lo);
+  };
+  Sort(Sort, 0, Items.size());
+}
+
 Result dictsort(const json &V, Args A) {
   if (!V.is_object())
     return makeError(fmt::format("`dictsort` needs a mapping, not {}", pyTypeName(V)));
@@ -214,7 +237,7 @@ Result dictsort(const json &V, Args A) {
     }
     return *L;
   };
-  orch::stableSort(Items.begin(), Items.end(), Less);
+  mergeSort(Items, Less);
   if (Err) return std::move(*Err);
   json Out = json::array();
   for (auto &P : Items) Out.push_back(std::move(P.second));

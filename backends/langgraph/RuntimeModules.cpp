@@ -16,7 +16,7 @@ const std::pair<llvm::StringRef, llvm::StringRef> Modules[] = {
 /// The keys of FILTERS in orch_filters.mjs (LangGraphTest checks both agree).
 constexpr llvm::StringRef Filters[] = {
     "abs",        "basename", "batch",         "capitalize",    "center",
-    "date",       "default",  "dirname",       "first",         "float",
+    "date",       "default",  "dictsort", "dirname",       "first",         "float",
     "from_json",  "indent",   "int",           "join",          "last",
     "length",     "list",     "lower",         "map",           "max",
     "min",        "raw",      "regex_findall", "regex_replace", "regex_search",

@@ -115,6 +115,7 @@ INPUTS = {
     "words": "the quick brown fox, jumps-over (the) lazy_dog 42",
     # Mappings keep the order their keys were written in (Python dicts).
     "od": {"zeta": 1, "alpha": [2, 1], "mid": "m", "Beta": None},
+    "md": {"a": 1, "b": 2, "c": "x", "d": 3, "e": 0},
     "nd": {"b": {"y": 1, "x": {"q": 2, "p": 3}}, "a": [{"k2": 1, "k1": 2}], "é": True, "E": 0.5},
 }
 
@@ -638,6 +639,16 @@ def corpus(rng):
               "d | dictsort(false, 'value') | list", "l | dictsort", "ed | dictsort | length",
               "od | dictsort(by='x') | length", "od | dictsort(reverse=true) | map('first') | join",
               "{'b': 1, 'A': 2, 'a': 0} | dictsort | map('first') | join",
+              # The pairs as tuples, and the C++ and JS merge sorts' first failing
+              # comparison (mixed values): the same error in both.
+              "od | dictsort(by='value') | list", "od | dictsort(false, 'value', true) | list",
+              "{'a': 3, 'b': 'x', 'c': 1, 'd': none, 'e': [1]} | dictsort(by='value') | length",
+              "{'a': [1, 'x'], 'b': [1, 2], 'c': [0]} | dictsort(by='value') | length",
+              "(od | dictsort)[0]", "(od | dictsort)[-1][1]", "(od | dictsort) | last",
+              "(od | dictsort)[1:] | list", "(od | dictsort) ~ '!'", "'zeta' in (od | dictsort)",
+              "['zeta', 1] in (od | dictsort)", "(od | dictsort) == []", "[od | dictsort]",
+              "od | dictsort | join", "od | dictsort | tojson", "od | dictsort(reverse=true) | list",
+              "{'b': 1, 'B': 2, 'a': 3} | dictsort(true) | list", "d | dictsort(by=1)", "md | dictsort(by='value') | list", "md | dictsort(by='value', reverse=true) | list",
               "l | batch(2) | list", "ls | batch(2, 'x') | list", "el | batch(3) | list",
               "s | batch(4) | map('join') | list", "l | batch(2) | map('sum') | list"]:
         add(e)

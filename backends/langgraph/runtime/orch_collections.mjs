@@ -1,11 +1,11 @@
 // ---------------------------------------------------------------------------
 // Filters that look items up by attribute or apply another filter or test,
 // and `indent` (ir/FilterCollections.cpp), as the C++ evaluator runs them:
-// `map`, `selectattr`, `rejectattr`, `batch`, `indent`. Their results are
+// `map`, `selectattr`, `rejectattr`, `batch`, `indent`, `dictsort`. Their results are
 // lists; orch_eval.mjs marks those of map, selectattr, rejectattr and batch
 // as Jinja2's generators. Rows of FILTERS (orch_filters.mjs).
 // ---------------------------------------------------------------------------
-import { approxBytes } from "./orch_pyops.mjs";
+import { approxBytes, pyOrder } from "./orch_pyops.mjs";
 import { testNamed } from "./orch_tests.mjs";
 import { list } from "./orch_itemfilters.mjs";
 import {
@@ -187,4 +187,60 @@ export function indent(v, a) {
     if (size > MAX_VALUE_BYTES) fail(TOO_LARGE);
   });
   return (first ? ind : "") + out.join("");
+}
+
+/**
+ * Sorts \p items stably with ir/FilterCollections.cpp's merge sort: the
+ * same comparisons in the same order, so where keys do not compare the
+ * first failure, and its message, is the C++ one.
+ */
+function mergeSort(items, less) {
+  const tmp = new Array(items.length);
+  const sort = (lo, hi) => {
+    if (hi - lo < 2) return;
+    const mid = lo + Math.floor((hi - lo) / 2);
+    sort(lo, mid);
+    sort(mid, hi);
+    let i = lo, j = mid, k = lo;
+    while (i < mid && j < hi) tmp[k++] = less(items[j], items[i]) ? items[j++] : items[i++];
+    while (i < mid) tmp[k++] = items[i++];
+    while (j < hi) tmp[k++] = items[j++];
+    for (k = lo; k < hi; k++) items[k] = tmp[k];
+  };
+  sort(0, items.length);
+}
+
+/**
+ * `dictsort(case_sensitive=false, by='key', reverse=false)`: the mapping's
+ * [key, value] pairs sorted by key or value (strings without case unless
+ * case_sensitive). The pairs are Python tuples: orch_eval.mjs marks the
+ * result, as ir/Eval.cpp does.
+ */
+export function dictsort(v, a) {
+  if (!isMap(v)) fail(`\`dictsort\` needs a mapping, not ${pyTypeName(v)}`);
+  const caseSensitive = a.length > 0 && truthy(a[0]);
+  let pos = 0;
+  if (a.length > 1) {
+    if (a[1] === "value") pos = 1;
+    else if (a[1] !== "key") fail('You can only sort by either "key" or "value"');
+  }
+  const reverse = a.length > 2 && truthy(a[2]);
+  const items = Object.keys(v).map((k) => {
+    const pair = [k, v[k]];
+    const key = !caseSensitive && isStr(pair[pos]) ? pair[pos].toLowerCase() : pair[pos];
+    return [key, pair];
+  });
+  let err = null;
+  mergeSort(items, (x, y) => {
+    if (err) return false;
+    try {
+      return reverse ? pyOrder("<", y[0], x[0]) : pyOrder("<", x[0], y[0]);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      err = e;
+      return false;
+    }
+  });
+  if (err) throw err;
+  return items.map((p) => p[1]);
 }

@@ -9,8 +9,8 @@ import { FILTERS, NONE } from "./orch_filters.mjs";
 import { testNamed } from "./orch_tests.mjs";
 import { concat, pyArithmetic, pyContains, pyEquals, pyNegate, pyOrder } from "./orch_pyops.mjs";
 import {
-  MAX_VALUE_BYTES, TOO_LARGE, TemplateError, asInt, chars, isHugeInt, isList, isMap, isStr, newMap, pyStr,
-  pyTypeName, truthy,
+  MAX_VALUE_BYTES, TOO_LARGE, TemplateError, asInt, chars, isHugeInt, isList, isMap, isStr, newMap, pyRepr,
+  pyStr, pyTypeName, truthy,
 } from "./orch_values.mjs";
 import { approxBytes } from "./orch_pyops.mjs";
 
@@ -25,6 +25,7 @@ class Val {
     this.tuple = false; // a tuple literal: only after `in` and as the argument of `is in`
     this.lenient = false; // the implicit `else` of an inline `if`: '' where printed or tested
     this.gen = false; // the result of a filter Jinja2 answers with a generator (`unique`)
+    this.pairs = false; // a `dictsort` result: a list of pairs, Python tuples
   }
 }
 const val = (v, markup = false) => {
@@ -55,6 +56,33 @@ const GENERATOR_FILTERS = new Set(["batch", "map", "rejectattr", "selectattr", "
 /** The filters that read a generator once, as Jinja2 does (ir/Eval.cpp's generatorReader). */
 const GENERATOR_READERS = new Set(["batch", "default", "first", "join", "list", "map", "max", "min",
   "rejectattr", "selectattr", "sort", "sum", "unique"]);
+/** Where a `dictsort` result works (ir/Eval.cpp's PairsOnly). */
+const PAIRS_ONLY =
+  "the pairs of `dictsort` are Python tuples, which print and join differently from lists; " +
+  "unpack them in a loop: `{% for k, v in d | dictsort %}`, print them whole, or read them with " +
+  "`length`, `tojson`, `list`, `map('first')`, or print one with `first`, `last` or `[i]`";
+/**
+ * Whether filter \p fname with arguments \p av reads a `dictsort` result as
+ * Jinja2 does: as a list, or each pair through a filter that reads a tuple
+ * as a list (`map('first')`); ir/Eval.cpp's pairsFilter.
+ */
+function pairsFilter(fname, av) {
+  const each = ["count", "first", "last", "length"];
+  if (fname === "map") return av.length > 0 && isStr(av[0]) && each.includes(av[0]);
+  return [...each, "list", "tojson", "to_json"].includes(fname);
+}
+/** Refuses a value that would sit inside another one (ir/Eval.cpp's notNested). */
+function notNested(src, v) {
+  if (v.pairs) fail(src, PAIRS_ONLY);
+  if (v.gen) fail(src, GENERATOR_ONLY);
+}
+/** Python's str() of \p d as Jinja2 prints it: `dictsort` pairs as tuples. */
+function strOf(d) {
+  const tuple = (t) => `(${t.map((x) => pyRepr(x, 1)).join(", ")}${t.length === 1 ? ",)" : ")"}`;
+  if (d.tuple && isList(d.v)) return tuple(d.v);
+  if (d.pairs && isList(d.v)) return `[${d.v.map(tuple).join(", ")}]`;
+  return pyStr(d.v);
+}
 /** Python's truth of \p x: a generator is true even when it yields nothing. */
 const truthyVal = (x) => x.gen || truthy(x.v);
 const has = (m, k) => Object.prototype.hasOwnProperty.call(m, k);
@@ -131,7 +159,10 @@ export function member(scope, src, base, key, byAttr) {
     const items = isList(b) ? b : chars(b);
     const n = BigInt(items.length), at = i < 0n ? i + n : i;
     if (at < 0n || at >= n) return undef(what());
-    return isList(b) ? val(items[Number(at)]) : val(items[Number(at)], base.markup);
+    if (!isList(b)) return val(items[Number(at)], base.markup);
+    const item = val(items[Number(at)]);
+    item.tuple = base.pairs; // `(d | dictsort)[0]` is a tuple
+    return item;
   }
   return undef(what());
 }
@@ -184,12 +215,17 @@ export function bin(src, op, l, r, lsrc, rsrc) {
   // A generator is compared by identity and printed as `<generator ...>`;
   // only `x in g` reads it as Jinja2 does.
   const membership = op === "in" || op === "not in";
+  // Python compares tuples with lists as unequal and orders them not at
+  // all: under `in`, a needle of pairs is refused; a container of pairs
+  // holds no list, and its scalars are compared as usual.
+  if ((l.pairs || r.pairs) && op !== "~" && (!membership || l.pairs)) fail(l.pairs ? lsrc : rsrc, PAIRS_ONLY);
   if (l.gen || (r.gen && !membership)) fail(l.gen ? lsrc : rsrc, GENERATOR_ONLY);
   const x = l.v, y = r.v;
+  if (membership && r.pairs && isList(x)) return val(op === "not in");
   try {
     switch (op) {
       case "~":
-        return val(concat(x, y));
+        return val(l.pairs || r.pairs ? concat(strOf(l), strOf(r)) : concat(x, y));
       case "==":
         return val(pyEquals(x, y));
       case "!=":
@@ -222,7 +258,7 @@ export function list(src, items) {
   let bytes = 0;
   for (const [isrc, item] of items) {
     const v = item();
-    if (v.gen) fail(isrc, GENERATOR_ONLY);
+    notNested(isrc, v);
     if (v.markup) fail(isrc, "a `tojson` result inside a list is not supported (Jinja prints it as `Markup(...)`)");
     bytes += approxBytes(v.v);
     if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
@@ -242,7 +278,7 @@ function argumentValues(src, fname, isTest, args, bind) {
   const given = [];
   for (const [asrc, arg] of args()) {
     const a = arg();
-    if (a.gen) fail(asrc, GENERATOR_ONLY);
+    notNested(asrc, a);
     if (a.markup && (isTest || fname !== "default")) fail(asrc, "a `tojson` result as a filter argument is not supported");
     markup ||= a.markup;
     given.push(a.v);
@@ -259,6 +295,7 @@ export function filter(src, baseSrc, fname, base, args, bind) {
   const [min, max, keepsMarkup, fn] = info;
   if (base.tuple) fail(baseSrc, TUPLE_ONLY);
   const [av, argMarkup] = argumentValues(src, fname, false, args, bind);
+  if (base.pairs && !pairsFilter(fname, av)) fail(baseSrc, PAIRS_ONLY);
   if (base.gen && !GENERATOR_READERS.has(fname)) fail(baseSrc, GENERATOR_ONLY);
   if (av.length < min || av.length > max)
     fail(src, `filter \`${fname}\` takes ${min} to ${max} arguments, ${av.length} given`);
@@ -282,6 +319,8 @@ export function filter(src, baseSrc, fname, base, args, bind) {
     (keepsMarkup && base.markup && isStr(r) && (fname !== "truncate" || isStr(base.v)));
   const out = val(r, m);
   out.gen = GENERATOR_FILTERS.has(fname);
+  out.pairs = fname === "dictsort" || (base.pairs && fname === "list");
+  out.tuple = base.pairs && (fname === "first" || fname === "last");
   return out;
 }
 
@@ -325,7 +364,7 @@ export function dict(src, entries) {
     const key = k().v;
     if (!isStr(key)) fail(ksrc, `a mapping's key must be a string here, not ${pyTypeName(key)}`);
     const x = v();
-    if (x.gen) fail(vsrc, GENERATOR_ONLY);
+    notNested(vsrc, x);
     if (x.markup) fail(vsrc, "a `tojson` result inside a mapping is not supported (Jinja prints it as `Markup(...)`)");
     bytes += approxBytes(key) + approxBytes(x.v);
     if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
@@ -341,7 +380,7 @@ export function tuple(src, items) {
   let bytes = 0;
   for (const [isrc, item] of items) {
     const x = item();
-    if (x.gen) fail(isrc, GENERATOR_ONLY);
+    notNested(isrc, x);
     if (x.markup) fail(isrc, "a `tojson` result inside a tuple is not supported");
     bytes += approxBytes(x.v);
     if (bytes > MAX_VALUE_BYTES) fail(src, TOO_LARGE);
@@ -390,7 +429,10 @@ export function slice(src, base, bounds, baseSrc) {
   const picks = [];
   if (step > 0n) for (let i = start; i < stop; i += step) picks.push(items[Number(i)]);
   else for (let i = start; i > stop; i += step) picks.push(items[Number(i)]);
-  return isStr(b) ? val(picks.join(""), base.markup) : val(picks);
+  if (isStr(b)) return val(picks.join(""), base.markup);
+  const r = val(picks);
+  r.pairs = base.pairs; // a slice of a list of tuples
+  return r;
 }
 
 /** A parameter that is one placeholder: the value itself. */
@@ -399,10 +441,11 @@ export function value(src, v) {
 }
 /** A placeholder inside text: Python's str(). */
 export function str(src, v) {
-  const d = def(src, v, false, true);
+  // A tuple prints as Python prints it (only a `dictsort` pair reaches here).
+  const d = def(src, v, true, true);
   if (d.gen) fail(src, GENERATOR_ONLY);
   try {
-    return pyStr(d.v);
+    return strOf(d);
   } catch (e) {
     if (e instanceof TemplateError && !e.message.startsWith("in `")) fail(src, e.message);
     throw e;

@@ -9,7 +9,7 @@ import {
   isList, isMap, isSpace, isStr, keys, parsePyFloat, parsePyInt, pyJson, pyStr, pyTypeName, truthy,
 } from "./orch_values.mjs";
 import { center, extreme, fromJson, list, pathPart, slugify, sum, unique } from "./orch_itemfilters.mjs";
-import { batch, indent, map, selectOrReject } from "./orch_collections.mjs";
+import { batch, dictsort, indent, map, selectOrReject } from "./orch_collections.mjs";
 import { date } from "./orch_dates.mjs";
 import { regexFindall, regexReplace, regexSearch } from "./orch_regex.mjs";
 
@@ -305,6 +305,7 @@ export const FILTERS = {
   center: [0, 1, false, center],
   date: [0, 1, false, date],
   default: [0, 2, true, (v, a) => (v === null ? (a.length ? a[0] : "") : v)],
+  dictsort: [0, 3, false, dictsort],
   dirname: [0, 0, false, (v) => pathPart(v, false)],
   first: [0, 0, false, (v) => firstOrLast(v, true)],
   float: [0, 1, false, toFloat],
