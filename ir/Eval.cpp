@@ -804,6 +804,8 @@ llvm::Expected<Val> Evaluator::test(const FilterExpr *F) {
   // sequence` is false, `is eq([...])` compares it with a list).
   if ((BaseV->View != MethodResult::Value || BaseV->Generator) && N != "iterable")
     return fail(F->base(), BaseV->Generator ? GeneratorOnly : viewOnly(*BaseV));
+  // `[('a', 1)]` is not equal to `[['a', 1]]` in Python.
+  if (BaseV->Pairs && Info->Compares) return fail(F->base(), PairsOnly);
   bool Unused = false;
   llvm::Expected<std::vector<json>> Args = arguments(F, nullptr, Unused);
   if (!Args) return Args.takeError();

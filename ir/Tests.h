@@ -27,6 +27,9 @@ struct TestInfo {
   /// Null for `defined` and `undefined`, which the evaluator answers: they
   /// are the only tests that see an undefined value.
   TestFn Fn;
+  /// Compares the value with its argument (`eq`, `ne`, `in`), where Python
+  /// tells a tuple from a list: a `dictsort` result is refused there.
+  bool Compares = false;
 };
 
 /// Every test, sorted by name.

@@ -778,6 +778,14 @@ def corpus(rng):
               "od | dictsort | map('string') | join", "od | dictsort == [['a', 1]]",
               "od | dictsort | tojson", "od | dictsort | map('length') | list",
               "['a', 1] in (od | dictsort)",
+              # ... and compared by a test, they are tuples too (review lg-dictsort #2).
+              "od | dictsort is eq(od | dictsort | list)", "(od | dictsort) is not ne([])",
+              "od | dictsort is in([[]])", "od | dictsort is sequence",
+              "od | dictsort is lower", "ed | dictsort is eq([])", "'a' is in (od | dictsort)",
+              # ... printed past the size limit, the print is the error's place
+              # (the mapping itself is within it; a `\n` prints as two characters).
+              "{'a': '\\n' * 20000000, 'b': '\\n' * 20000000} | dictsort",
+              "({'a': '\\n' * 40000000} | dictsort)[0]",
               # `in` with pairs: a list is never a tuple; pairs as the needle
               # are refused (review jinja5 #1). `od` has the pair ('zeta', 1).
               "['zeta', 1] in (od | dictsort)", "['zeta', 1] not in (od | dictsort)",

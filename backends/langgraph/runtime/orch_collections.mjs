@@ -9,7 +9,7 @@ import { approxBytes, pyOrder } from "./orch_pyops.mjs";
 import { testNamed } from "./orch_tests.mjs";
 import { list } from "./orch_itemfilters.mjs";
 import {
-  MAX_VALUE_BYTES, TOO_LARGE, TemplateError, asInt, chars, isList, isMap, isStr, pyStr, pyTypeName, truthy,
+  MAX_VALUE_BYTES, TOO_LARGE, TemplateError, asInt, chars, isList, isMap, isStr, pyLower, pyStr, pyTypeName, truthy,
 } from "./orch_values.mjs";
 
 const fail = (msg) => {
@@ -227,7 +227,7 @@ export function dictsort(v, a) {
   const reverse = a.length > 2 && truthy(a[2]);
   const items = Object.keys(v).map((k) => {
     const pair = [k, v[k]];
-    const key = !caseSensitive && isStr(pair[pos]) ? pair[pos].toLowerCase() : pair[pos];
+    const key = !caseSensitive && isStr(pair[pos]) ? pyLower(pair[pos]) : pair[pos];
     return [key, pair];
   });
   let err = null;

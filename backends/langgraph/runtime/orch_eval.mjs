@@ -79,9 +79,12 @@ function notNested(src, v) {
 /** Python's str() of \p d as Jinja2 prints it: `dictsort` pairs as tuples. */
 function strOf(d) {
   const tuple = (t) => `(${t.map((x) => pyRepr(x, 1)).join(", ")}${t.length === 1 ? ",)" : ")"}`;
-  if (d.tuple && isList(d.v)) return tuple(d.v);
-  if (d.pairs && isList(d.v)) return `[${d.v.map(tuple).join(", ")}]`;
-  return pyStr(d.v);
+  let out;
+  if (d.tuple && isList(d.v)) out = tuple(d.v);
+  else if (d.pairs && isList(d.v)) out = `[${d.v.map(tuple).join(", ")}]`;
+  else return pyStr(d.v);
+  if (out.length > MAX_VALUE_BYTES) throw new TemplateError(TOO_LARGE);
+  return out;
 }
 /** Python's truth of \p x: a generator is true even when it yields nothing. */
 const truthyVal = (x) => x.gen || truthy(x.v);
@@ -336,6 +339,8 @@ export function test(src, baseSrc, tname, negate, base, args, bind) {
   if (base.tuple) fail(baseSrc, TUPLE_ONLY);
   // Jinja2 tests the generator object itself.
   if (base.gen && tname !== "iterable") fail(baseSrc, GENERATOR_ONLY);
+  // `[('a', 1)]` is not equal to `[['a', 1]]` in Python.
+  if (base.pairs && info[3]) fail(baseSrc, PAIRS_ONLY);
   const [av] = argumentValues(src, tname, true, args, bind);
   if (av.length < min || av.length > max)
     fail(src, `test \`${tname}\` takes ${min} to ${max} arguments, ${av.length} given`);

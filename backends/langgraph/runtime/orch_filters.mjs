@@ -6,7 +6,7 @@
 // ---------------------------------------------------------------------------
 import {
   MAX_VALUE_BYTES, TOO_LARGE, TOO_LARGE_INT, TemplateError, asInt, chars, isFloat, isHugeInt,
-  isList, isMap, isSpace, isStr, keys, parsePyFloat, parsePyInt, pyJson, pyStr, pyTypeName, truthy,
+  isList, isMap, isSpace, isStr, keys, parsePyFloat, parsePyInt, pyJson, pyLower, pyStr, pyUpper, pyTypeName, truthy,
 } from "./orch_values.mjs";
 import { center, extreme, fromJson, list, pathPart, slugify, sum, unique } from "./orch_itemfilters.mjs";
 import { batch, dictsort, indent, map, selectOrReject } from "./orch_collections.mjs";
@@ -47,7 +47,7 @@ const TITLE = {
   "\ufb17": "\u0544\u056d", "\u0149": "\u02bcN", "\u01f0": "J\u030c", "\u1e96": "H\u0331",
   "\u1e97": "T\u0308", "\u1e98": "W\u030a", "\u1e99": "Y\u030a", "\u1e9a": "A\u02be",
 };
-const titleOf = (ch) => TITLE[ch] ?? ch.toUpperCase();
+const titleOf = (ch) => TITLE[ch] ?? pyUpper(ch);
 const WORD = /^[\p{L}\p{N}_]$/u;
 
 /** Python's round() of a finite double at `digits`, half to even, exactly. */
@@ -210,7 +210,7 @@ function title(v) {
     let j = i;
     const sep = isSep(s[i]);
     while (j < s.length && isSep(s[j]) === sep) j++;
-    out += s[i].toUpperCase() + s.slice(i + 1, j).join("").toLowerCase();
+    out += pyUpper(s[i]) + pyLower(s.slice(i + 1, j).join(""));
     i = j;
   }
   return text(out);
@@ -300,7 +300,7 @@ export const FILTERS = {
   batch: [1, 2, false, batch],
   capitalize: [0, 0, true, (v) => {
     const s = chars(pyStr(v));
-    return text(s.length ? titleOf(s[0]) + s.slice(1).join("").toLowerCase() : "");
+    return text(s.length ? titleOf(s[0]) + pyLower(s.slice(1).join("")) : "");
   }],
   center: [0, 1, false, center],
   date: [0, 1, false, date],
@@ -316,7 +316,7 @@ export const FILTERS = {
   last: [0, 0, false, (v) => firstOrLast(v, false)],
   length: [0, 0, false, (v) => BigInt(pyLen(v))],
   list: [0, 0, false, (v) => list(v)],
-  lower: [0, 0, true, (v) => text(pyStr(v).toLowerCase())],
+  lower: [0, 0, true, (v) => text(pyLower(pyStr(v)))],
   map: [0, 4, false, (v, a) => map(v, a, FILTERS, NONE)],
   max: [0, 2, false, (v, a) => extreme(v, a, true, NONE)],
   min: [0, 2, false, (v, a) => extreme(v, a, false, NONE)],
@@ -339,7 +339,7 @@ export const FILTERS = {
   trim: [0, 1, true, trim],
   truncate: [0, 4, true, truncate],
   unique: [0, 2, false, unique],
-  upper: [0, 0, true, (v) => text(pyStr(v).toUpperCase())],
+  upper: [0, 0, true, (v) => text(pyUpper(pyStr(v)))],
   wordcount: [0, 0, false, (v) => {
     let words = 0n, inWord = false;
     for (const c of pyStr(v)) {

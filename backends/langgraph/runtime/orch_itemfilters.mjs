@@ -7,7 +7,7 @@
 import { pyArithmetic, pyOrder } from "./orch_pyops.mjs";
 import {
   MAX_VALUE_BYTES, TOO_LARGE, TemplateError, asInt, chars, floatRepr, isFloat,
-  isHugeInt, isList, isMap, isStr, parseJson, pyStr, pyTypeName, truthy,
+  isHugeInt, isList, isMap, isStr, parseJson, pyLower, pyStr, pyTypeName, truthy,
 } from "./orch_values.mjs";
 
 const fail = (msg) => {
@@ -27,7 +27,7 @@ export function list(v) {
 }
 
 /** Jinja2's ignore_case: strings compare lower-cased unless case_sensitive. */
-const sortKey = (x, caseSensitive) => (caseSensitive || !isStr(x) ? x : x.toLowerCase());
+const sortKey = (x, caseSensitive) => (caseSensitive || !isStr(x) ? x : pyLower(x));
 const noAttribute = (a) => {
   if (a !== undefined && a !== null) fail("the `attribute` argument is not supported");
 };
@@ -114,7 +114,7 @@ export function center(v, a) {
 
 export function slugify(v) {
   let out = "", dash = false;
-  for (const x of pyStr(v).toLowerCase()) {
+  for (const x of pyLower(pyStr(v))) {
     if ((x >= "a" && x <= "z") || (x >= "0" && x <= "9")) {
       if (dash && out) out += "-";
       dash = false;

@@ -287,6 +287,43 @@ export function pyRepr(v, depth = 0) {
 /** Python's str(): how Jinja2 prints a placeholder. */
 export const pyStr = (v) => (isStr(v) ? v : pyRepr(v));
 
+// The code points Node's ICU gives a case mapping that Python 3.11 (Unicode
+// 14, the Jinja2 oracle and ir/UnicodeTables.inc) does not: pairs added in
+// Unicode 15 to 17. Python keeps them as they are, and so do pyLower and
+// pyUpper. test/langgraph/case_mapping.py compares every code point with
+// Python's and prints the ones to add when Node's Unicode moves on.
+const NEWER_CASE = "\\u019b\\u0264\\u1c89\\u1c8a\\ua7cb-\\ua7cf\\ua7d2-\\ua7d5\\ua7da-\\ua7dc" +
+  "\\u{10d50}-\\u{10d65}\\u{10d70}-\\u{10d85}\\u{16ea0}-\\u{16eb8}\\u{16ebb}-\\u{16ed3}";
+const HAS_NEWER_CASE = new RegExp(`[${NEWER_CASE}]`, "u");
+const SPLIT_NEWER_CASE = new RegExp(`([${NEWER_CASE}])`, "u");
+// Of those, the ones Unicode 14 already has, as lower-case letters: cased,
+// so they are context for a final sigma next to them.
+const CASED_IN_14 = new Set(["\u019b", "\u0264", "\ua7d3", "\ua7d5"]);
+// A stand-in for them in that context: cased, and mapped to itself.
+const KRA = "\u0138";
+/**
+ * \p s mapped by \p map (the engine's toLowerCase or toUpperCase), with the
+ * code points of NEWER_CASE kept: they split the text into pieces mapped on
+ * their own, with a stand-in for a neighbour Unicode 14 calls cased.
+ */
+function caseMapped(s, map) {
+  if (!HAS_NEWER_CASE.test(s)) return map(s);
+  const parts = s.split(SPLIT_NEWER_CASE);
+  return parts
+    .map((t, i) => {
+      if (i % 2) return t;
+      const before = i > 0 && CASED_IN_14.has(parts[i - 1]);
+      const after = i + 1 < parts.length && CASED_IN_14.has(parts[i + 1]);
+      const m = map((before ? KRA : "") + t + (after ? KRA : ""));
+      return m.slice(before ? 1 : 0, after ? -1 : undefined);
+    })
+    .join("");
+}
+/** Python 3.11's str.lower(). */
+export const pyLower = (s) => caseMapped(s, (t) => t.toLowerCase());
+/** Python 3.11's str.upper(). */
+export const pyUpper = (s) => caseMapped(s, (t) => t.toUpperCase());
+
 function jsonString(s) {
   let out = '"';
   for (const ch of s) {
