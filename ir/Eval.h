@@ -86,7 +86,9 @@ bool truthy(const orch::ir::Json &V);
 orch::ir::Json scalarToJson(const Scalar &S);
 
 /// The IR value of \p J (scalars, lists, maps), allocated in \p A, every
-/// node at \p L: the inverse of evaluateValue for constants.
+/// node at \p L: the inverse of evaluateValue for constants. Its integers
+/// must fit in int64: a caller with JSON from outside refuses the others
+/// first (findHugeInt).
 Value *jsonToValue(const orch::ir::Json &J, Arena &A, SourceLoc L, uint32_t Len);
 
 }  // namespace orch::ir

@@ -419,4 +419,12 @@ bool isHugeInt(const json &V) {
   return V.is_number_unsigned() && V.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
 }
 
+const json *findHugeInt(const json &V) {
+  if (isHugeInt(V)) return &V;
+  if (V.is_structured())
+    for (const json &X : V)  // a mapping's values, in its order
+      if (const json *H = findHugeInt(X)) return H;
+  return nullptr;
+}
+
 }  // namespace orch::ir

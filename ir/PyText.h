@@ -58,5 +58,8 @@ std::optional<double> parsePyFloat(llvm::StringRef S);
 std::optional<int64_t> asInt(const orch::ir::Json &V);
 /// True for an integer that does not fit in int64 (from JSON input).
 bool isHugeInt(const orch::ir::Json &V);
+/// The first integer in \p V (itself, or an item or entry at any depth, in
+/// order) that does not fit in int64, or null.
+const orch::ir::Json *findHugeInt(const orch::ir::Json &V);
 
 }  // namespace orch::ir

@@ -18,6 +18,7 @@
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "ir/JsonSchema.h"
+#include "ir/PyText.h"
 #include "ir/StableSort.h"
 #include "llvm/ADT/SmallVector.h"
 #include "passes/Pass.h"
@@ -42,6 +43,19 @@ struct Site {
   std::string Model{};
   std::optional<std::pair<DiagKind, std::string>> Error{};
 };
+
+/// What is wrong with \p V as a tag's value: against \p Schema (if any),
+/// then an integer beyond int64 (a schema's `integer` admits it; the IR's
+/// integers are int64). Empty when it is fine.
+std::string valueProblem(const json &V, const json *Schema) {
+  std::string Problem = Schema ? ir::validateJson(V, *Schema) : std::string();
+  if (const json *H = ir::findHugeInt(V); H && Problem.empty())
+    Problem = fmt::format(
+        "integer `{}` does not fit in 64 bits (integers here are at most "
+        "9223372036854775807)",
+        H->get<uint64_t>());
+  return Problem;
+}
 
 void collect(ir::Value *V, int Step, std::vector<Site> &Out) {
   if (!V) return;
@@ -118,7 +132,7 @@ void ResolveAutoPass::askModel(Site &S, AutoOracle &O, const AutoOptions &Opts) 
       S.Error = {DiagKind::AutoModelFailed, llvm::toString(A.takeError())};
       return;
     }
-    std::string Problem = ir::validateJson(*A, Schema);
+    std::string Problem = valueProblem(*A, &Schema);
     if (Problem.empty()) {
       S.Value = std::move(*A);
       S.Origin = ir::AutoOrigin::Model;
@@ -229,15 +243,15 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
       continue;
     }
     if (!S.Value) continue;
-    if (S.Spec.Schema)
-      if (std::string Problem = ir::validateJson(*S.Value, *S.Spec.Schema);
-          !Problem.empty()) {
-        D.report(S.Origin == ir::AutoOrigin::Lock    ? DiagKind::AutoBadLock
-                 : S.Origin == ir::AutoOrigin::Cache ? DiagKind::AutoBadCache
-                                                     : DiagKind::AutoBadAnswer,
-                 T.Loc, T.Length, Problem);
-        continue;
-      }
+    if (std::string Problem =
+            valueProblem(*S.Value, S.Spec.Schema ? &*S.Spec.Schema : nullptr);
+        !Problem.empty()) {
+      D.report(S.Origin == ir::AutoOrigin::Lock    ? DiagKind::AutoBadLock
+               : S.Origin == ir::AutoOrigin::Cache ? DiagKind::AutoBadCache
+                                                   : DiagKind::AutoBadAnswer,
+               T.Loc, T.Length, Problem);
+      continue;
+    }
     if (S.Origin == ir::AutoOrigin::Model && Opts.Cache)
       llvm::consumeError(Opts.Cache->put(S.Key, *S.Value));
     T.Resolved = ir::jsonToValue(*S.Value, A, T.Loc, T.Length);

@@ -3,6 +3,7 @@
 
 #include "frontend/ExprParser.h"
 #include "ir/Eval.h"
+#include "ir/PyText.h"
 
 using json = orch::ir::Json;
 using namespace orch;
@@ -300,6 +301,23 @@ TEST(Eval, DeepExpressionsAreBounded) {
   for (int I = 0; I < 2000; ++I) Chain += " + 1";
   EXPECT_NE(X.eval(Chain).find("the expression nests deeper than 256 levels"),
             std::string::npos);
+}
+
+TEST(Eval, FindHugeIntFindsTheFirstIntegerBeyondInt64AtAnyDepth) {
+  // What a model, a lock file or a cache may hold: JSON integers past int64,
+  // which jsonToValue would wrap (18446744073709551615 read as -1).
+  EXPECT_EQ(
+      ir::findHugeInt(json::parse("[1, 9223372036854775807, -9223372036854775808]")),
+      nullptr);
+  const json Top = json::parse("9223372036854775808");
+  ASSERT_NE(ir::findHugeInt(Top), nullptr);
+  EXPECT_EQ(ir::findHugeInt(Top)->get<uint64_t>(), 9223372036854775808ull);
+  const json Deep =
+      json::parse(R"([1, {"a": [2, 18446744073709551615]}, 9223372036854775809])");
+  ASSERT_NE(ir::findHugeInt(Deep), nullptr);
+  EXPECT_EQ(ir::findHugeInt(Deep)->get<uint64_t>(), 18446744073709551615ull);
+  // Beyond uint64 JSON reads a float, which is not an integer here.
+  EXPECT_EQ(ir::findHugeInt(json::parse("[18446744073709551616]")), nullptr);
 }
 
 }  // namespace
