@@ -490,8 +490,13 @@ bool Regex::search(const CodePoints &S, size_t From, std::vector<int64_t> &Caps,
     std::vector<int64_t> Caps;
   };
   std::vector<Thread> Cur, Next;
-  std::vector<uint64_t> Seen(Prog.size(), 0);
-  uint64_t Gen = 0;
+  // One mark array per thread, reused by every search (findall and sub
+  // search once a match): generations only grow, so marks left by an
+  // earlier search, of any program, are stale.
+  thread_local std::vector<uint64_t> Seen;
+  thread_local uint64_t Gen = 0;
+  if (Seen.size() < Prog.size()) Seen.resize(Prog.size(), 0);
+  ++Gen;
   bool Matched = false;
   size_t N = S.size();
   auto Word = [&](size_t P) { return P < N && isWordChar(S[P]); };
