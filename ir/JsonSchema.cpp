@@ -1,6 +1,7 @@
 //===- Schema.cpp ---------------------------------------------------------===//
 #include "ir/JsonSchema.h"
 
+#include <cmath>
 #include <optional>
 
 #include "ir/SchemaValidate.h"
@@ -44,10 +45,12 @@ bool hasType(const json &V, const std::string &T) {
   std::string Actual = jsonTypeName(V);
   if (T == Actual) return true;
   if (T == "number" && Actual == "integer") return true;
-  // 3.0 is an integer for JSON Schema.
+  // 3.0 is an integer for JSON Schema; here integers are int64, so a
+  // whole float beyond it (-9223372036854775809 reads as one) is not (and
+  // casting it would be undefined).
   if (T == "integer" && V.is_number_float()) {
     double D = V.get<double>();
-    return D == static_cast<double>(static_cast<long long>(D));
+    return D > -9223372036854775808.0 && D < 9223372036854775808.0 && D == std::trunc(D);
   }
   return false;
 }

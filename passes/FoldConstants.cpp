@@ -10,6 +10,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/PyText.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/YAMLParser.h"
@@ -219,8 +220,10 @@ class FoldConstantsPass : public Pass {
                        llvm::toString(R.takeError()));
       return;
     }
-    // Lists and maps stay templates: a plan keeps their shape as written.
-    if (!R->is_array() && !R->is_object())
+    // Lists and maps stay templates: a plan keeps their shape as written;
+    // so does an integer past int64 (`from_json` reads one), which the
+    // runtime keeps exact and an IR constant cannot hold.
+    if (!R->is_array() && !R->is_object() && !isHugeInt(*R))
       V = jsonToValue(*R, P.arena(), T->loc(), T->length());
   }
 };

@@ -786,6 +786,10 @@ def corpus(rng):
               # (the mapping itself is within it; a `\n` prints as two characters).
               "{'a': '\\n' * 20000000, 'b': '\\n' * 20000000} | dictsort",
               "({'a': '\\n' * 40000000} | dictsort)[0]",
+              # A final sigma sees the first character when `capitalize`
+              # lowers the rest (review lg-case #3).
+              "'\u0391\u03a3' | capitalize", "'\u0391\u03a3 \u0391\u03a3' | capitalize",
+              "'\u0391\u03a3 \u0391\u03a3' | title", "'\u0391\u03a3' | lower",
               # `in` with pairs: a list is never a tuple; pairs as the needle
               # are refused (review jinja5 #1). `od` has the pair ('zeta', 1).
               "['zeta', 1] in (od | dictsort)", "['zeta', 1] not in (od | dictsort)",

@@ -89,7 +89,9 @@ class PlanRun {
   runtime::ModelStats Stats;
   std::string StatsPath;
   runtime::RunnerConfig RC;
-  runtime::EventLoop Loop;
+  /// Built where the run starts being set up (startObservers), so its
+  /// clock is read then, not when the plan is read.
+  std::optional<runtime::EventLoop> Loop;
   std::vector<std::string> Secrets;
   std::unique_ptr<observe::EventLog> Events;
   std::string Registry;

@@ -104,12 +104,12 @@ std::optional<int> PlanRun::execute() {
       Checkpoint = 0;
       if (Sched->finished()) return;
       writeOut();
-      Checkpoint = Loop.addTimer(Loop.now() + std::chrono::seconds(1), WriteCheckpoint);
+      Checkpoint = Loop->addTimer(Loop->now() + std::chrono::seconds(1), WriteCheckpoint);
     };
-    Checkpoint = Loop.addTimer(Loop.now() + std::chrono::seconds(1), WriteCheckpoint);
+    Checkpoint = Loop->addTimer(Loop->now() + std::chrono::seconds(1), WriteCheckpoint);
   }
   if (SigFd >= 0)
-    Loop.watchFd(SigFd, [this] {
+    Loop->watchFd(SigFd, [this] {
       signalfd_siginfo Info;
       while (read(SigFd, &Info, sizeof Info) == sizeof Info) {
         if (++Signals > 1) {
@@ -132,9 +132,9 @@ std::optional<int> PlanRun::execute() {
   };
   double RunCpuStart = ThreadCpuMs();
   auto RunStart = std::chrono::steady_clock::now();
-  Loop.updateTime();
+  Loop->updateTime();
   Sched->start();
-  Loop.runUntil([this] { return Sched->finished(); });
+  Loop->runUntil([this] { return Sched->finished(); });
   if (Cmd.Time) {
     auto Ms = [](auto D) { return std::chrono::duration<double, std::milli>(D).count(); };
     llvm::errs() << fmt::format(
@@ -142,7 +142,7 @@ std::optional<int> PlanRun::execute() {
         Ms(RunStart - LoadStart), Ms(std::chrono::steady_clock::now() - RunStart),
         ThreadCpuMs() - RunCpuStart);
   }
-  if (Checkpoint) Loop.cancelTimer(Checkpoint);
+  if (Checkpoint) Loop->cancelTimer(Checkpoint);
   Display->finish();
   OverBudget = budgetStopped();
   return std::nullopt;
@@ -223,7 +223,7 @@ int PlanRun::report() {
     if (llvm::Error E = Stats.save(StatsPath))
       printDiag("orchrt", DiagKind::ModelStatsUnwritable, llvm::toString(std::move(E)));
   const auto &C = Sched->counts();
-  auto Elapsed = std::chrono::duration<double>(Loop.now() - Sched->startTime()).count();
+  auto Elapsed = std::chrono::duration<double>(Loop->now() - Sched->startTime()).count();
   RunStatus St = Sched->status();
   observe::Spend Total = Ledger->total();
   if (Mode != ProgressMode::None)
@@ -244,7 +244,7 @@ int PlanRun::report() {
   for (auto &[K, V] : Errors.items())
     printDiag("orchrt", DiagKind::OutputFailed, K, V.get<std::string>());
   if (SigFd >= 0) {
-    Loop.unwatchFd(SigFd);
+    Loop->unwatchFd(SigFd);
     close(SigFd);
   }
   // Without --out no result names the spill files and nothing can resume

@@ -143,6 +143,7 @@ std::optional<int> PlanRun::configureProcesses() {
 }
 
 std::optional<int> PlanRun::startObservers() {
+  Loop.emplace();
   // Observability (runtime/observe): the event log, and the ledger that
   // prices every model call and keeps the budget.
   // Traces: OTLP/HTTP to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if set.
@@ -169,7 +170,7 @@ std::optional<int> PlanRun::startObservers() {
   Ledger.emplace(registryPrices(Registry), Limits, Events.get(),
                  [this, Warn = Limits.WarnOnly](const observe::BudgetBreach &B) {
                    if (Warn)
-                     Loop.post([Msg = B.message()] {
+                     Loop->post([Msg = B.message()] {
                        printDiag("orchrt", DiagKind::BudgetWarning, Msg);
                      });
                  });
@@ -232,10 +233,10 @@ std::optional<int> PlanRun::configureRunner() {
       return Trace ? Trace->traceParent(Step) : std::string();
     };
   }
-  Runner.emplace(Loop, RC);
+  Runner.emplace(*Loop, RC);
 
   Mode = progressMode(Cmd.ProgressMode);
-  Display.emplace(Loop, Mode, llvm::errs());
+  Display.emplace(*Loop, Mode, llvm::errs());
   Opts.Jobs = jobsFor(Plan->plan(), Cmd.Jobs);
   Opts.Batch = Cmd.Batch || Plan->plan().batch_execution();
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
@@ -284,7 +285,7 @@ std::optional<int> PlanRun::openRecord() {
   StateFailure Fail;
   Durable =
       DurableRun::begin(Spec, *Plan, *Inputs, Cmd.PlanPath,
-                        ResumeFromFile ? "" : Cmd.ResumePath, *Strategy, Loop, Fail);
+                        ResumeFromFile ? "" : Cmd.ResumePath, *Strategy, *Loop, Fail);
   if (!Durable) return stateError(Fail);
   Opts.Commit = &Durable->recorder();
   if (!Cmd.NoCache) Opts.Cache = &Durable->recorder();
@@ -326,12 +327,12 @@ std::optional<int> PlanRun::buildScheduler() {
   }
   // on_budget: abort stops the run once the attempt that reached it ended.
   Stopper.emplace(*Ledger, [this](const observe::BudgetBreach &B) {
-    Loop.post([this, Msg = B.message()] {
+    Loop->post([this, Msg = B.message()] {
       if (Running) Running->stop(Msg, /*AsInterrupt=*/false);
     });
   });
   if ((Limits.any() || StepBudgets) && !Limits.WarnOnly) Observers.add(&*Stopper);
-  Sched.emplace(*Plan, *Prog, std::move(*Inputs), Loop, *Runner, Opts, Observers.get());
+  Sched.emplace(*Plan, *Prog, std::move(*Inputs), *Loop, *Runner, Opts, Observers.get());
   Display->attach(*Sched);
   if (MetricsFeed) MetricsFeed->attach(*Sched);
   if (AttemptLog) AttemptLog->attach(*Sched, *Plan);

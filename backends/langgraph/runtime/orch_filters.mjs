@@ -299,8 +299,11 @@ export const FILTERS = {
   basename: [0, 0, false, (v) => pathPart(v, true)],
   batch: [1, 2, false, batch],
   capitalize: [0, 0, true, (v) => {
-    const s = chars(pyStr(v));
-    return text(s.length ? titleOf(s[0]) + pyLower(s.slice(1).join("")) : "");
+    // The rest is lowered with the first character before it, as Python
+    // does (a final sigma sees it): the whole lowered, less the first
+    // character's own lowering, which no context changes.
+    const t = pyStr(v), s = chars(t);
+    return text(s.length ? titleOf(s[0]) + pyLower(t).slice(pyLower(s[0]).length) : "");
   }],
   center: [0, 1, false, center],
   date: [0, 1, false, date],

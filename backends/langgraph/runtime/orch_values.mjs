@@ -287,18 +287,32 @@ export function pyRepr(v, depth = 0) {
 /** Python's str(): how Jinja2 prints a placeholder. */
 export const pyStr = (v) => (isStr(v) ? v : pyRepr(v));
 
-// The code points Node's ICU gives a case mapping that Python 3.11 (Unicode
-// 14, the Jinja2 oracle and ir/UnicodeTables.inc) does not: pairs added in
-// Unicode 15 to 17. Python keeps them as they are, and so do pyLower and
-// pyUpper. test/langgraph/case_mapping.py compares every code point with
-// Python's and prints the ones to add when Node's Unicode moves on.
-const NEWER_CASE = "\\u019b\\u0264\\u1c89\\u1c8a\\ua7cb-\\ua7cf\\ua7d2-\\ua7d5\\ua7da-\\ua7dc" +
-  "\\u{10d50}-\\u{10d65}\\u{10d70}-\\u{10d85}\\u{16ea0}-\\u{16eb8}\\u{16ebb}-\\u{16ed3}";
+// The code points where Node's ICU (Unicode 17) and Python 3.11 (Unicode
+// 14, the Jinja2 oracle and ir/UnicodeTables.inc) disagree on case: pairs
+// added since, which Node maps and Python keeps as they are, and letters
+// and marks assigned since, which Node counts as cased or case-ignorable
+// (the context of a final sigma) and Python as unassigned, and U+0295,
+// cased to Python and not to Node. pyLower and
+// pyUpper keep them as they are and map the text between them on its own.
+// test/langgraph/case_mapping.py compares every code point, alone and as
+// a final sigma's context, with Python's, and prints the ones to add when
+// Node's Unicode moves on.
+const NEWER_CASE =
+  "\\u019b\\u0264\\u0295\\u0897\\u0ece\\u1acf-\\u1add\\u1ae0-\\u1aeb\\u1c89-\\u1c8a" +
+  "\\ua7cb-\\ua7cf\\ua7d2-\\ua7d5\\ua7da-\\ua7dc\\ua7f1\\u{10d4e}\\u{10d50}-\\u{10d65}" +
+  "\\u{10d69}-\\u{10d6d}\\u{10d6f}-\\u{10d85}\\u{10ec5}\\u{10efa}-\\u{10eff}\\u{11241}" +
+  "\\u{113bb}-\\u{113c0}\\u{113ce}\\u{113d0}\\u{113d2}\\u{113e1}-\\u{113e2}\\u{11b60}" +
+  "\\u{11b62}-\\u{11b64}\\u{11b66}\\u{11dd9}\\u{11f00}-\\u{11f01}\\u{11f36}-\\u{11f3a}" +
+  "\\u{11f40}\\u{11f42}\\u{11f5a}\\u{13439}-\\u{13440}\\u{13447}-\\u{13455}" +
+  "\\u{1611e}-\\u{16129}\\u{1612d}-\\u{1612f}\\u{16d40}-\\u{16d42}\\u{16d6b}-\\u{16d6c}" +
+  "\\u{16ea0}-\\u{16eb8}\\u{16ebb}-\\u{16ed3}\\u{16ff2}-\\u{16ff3}\\u{1df25}-\\u{1df2a}" +
+  "\\u{1e030}-\\u{1e06d}\\u{1e08f}\\u{1e4eb}-\\u{1e4ef}\\u{1e5ee}-\\u{1e5ef}\\u{1e6e3}" +
+  "\\u{1e6e6}\\u{1e6ee}-\\u{1e6ef}\\u{1e6f5}\\u{1e6ff}";
 const HAS_NEWER_CASE = new RegExp(`[${NEWER_CASE}]`, "u");
 const SPLIT_NEWER_CASE = new RegExp(`([${NEWER_CASE}])`, "u");
-// Of those, the ones Unicode 14 already has, as lower-case letters: cased,
-// so they are context for a final sigma next to them.
-const CASED_IN_14 = new Set(["\u019b", "\u0264", "\ua7d3", "\ua7d5"]);
+// Of those, the ones Unicode 14 already has, as lower-case letters: cased
+// to Python, so they are context for a final sigma next to them.
+const CASED_IN_14 = new Set(["\u019b", "\u0264", "\u0295", "\ua7d3", "\ua7d5"]);
 // A stand-in for them in that context: cased, and mapped to itself.
 const KRA = "\u0138";
 /**
