@@ -5,6 +5,7 @@
 
 #include "frontend/Ast.h"
 #include "ir/JsonLimits.h"
+#include "ir/PyText.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "yaml-cpp/depthguard.h"
@@ -68,9 +69,7 @@ llvm::Expected<ir::InputBinding> parseSetBinding(llvm::StringRef Arg, ir::Arena 
     return error("`--set " + Arg.str() + "`: expected `name=value`");
   ast::ScalarNode S(SourceLoc(), 0, A.save(Val), /*Plain=*/true);
   if (S.isOversizedInteger())
-    return error(
-        "`--set " + Arg.str() + "`: integer `" + Val.str() +
-        "` does not fit in 64 bits (integers here are at most 9223372036854775807)");
+    return error("`--set " + Arg.str() + "`: " + ir::describeHugeInt(Val));
   ir::InputBinding B;
   B.Name = Name.trim().str();
   B.V = A.create<ir::ScalarValue>(SourceLoc(), 0, S.typedValue());
@@ -108,11 +107,8 @@ llvm::Expected<std::vector<ir::InputBinding>> readBindingsFile(llvm::StringRef P
       std::string TooLarge;
       B.V = convert(KV.second, A, Budget, /*Depth=*/1, TooLarge);
       if (!B.V && !TooLarge.empty())
-        return error(
-            fmt::format("inputs file `{}`, input `{}`: integer `{}` does not fit in 64 "
-                        "bits (integers "
-                        "here are at most 9223372036854775807)",
-                        Path.str(), B.Name, TooLarge));
+        return error(fmt::format("inputs file `{}`, input `{}`: {}", Path.str(), B.Name,
+                                 ir::describeHugeInt(TooLarge)));
       if (!B.V)
         return error(fmt::format(
             "inputs file `{}` nests deeper than {} levels or expands to more than "

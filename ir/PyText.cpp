@@ -427,4 +427,9 @@ const json *findHugeInt(const json &V) {
   return nullptr;
 }
 
+std::string describeHugeInt(llvm::StringRef Digits) {
+  return "integer `" + Digits.str() +
+         "` does not fit in 64 bits (integers here are at most 9223372036854775807)";
+}
+
 }  // namespace orch::ir

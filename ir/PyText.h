@@ -61,5 +61,8 @@ bool isHugeInt(const orch::ir::Json &V);
 /// The first integer in \p V (itself, or an item or entry at any depth, in
 /// order) that does not fit in int64, or null.
 const orch::ir::Json *findHugeInt(const orch::ir::Json &V);
+/// The message for an integer \p Digits beyond int64, wherever a value
+/// enters (`--set`, a lock, a cache, a model's answer).
+std::string describeHugeInt(llvm::StringRef Digits);
 
 }  // namespace orch::ir

@@ -50,10 +50,7 @@ struct Site {
 std::string valueProblem(const json &V, const json *Schema) {
   std::string Problem = Schema ? ir::validateJson(V, *Schema) : std::string();
   if (const json *H = ir::findHugeInt(V); H && Problem.empty())
-    Problem = fmt::format(
-        "integer `{}` does not fit in 64 bits (integers here are at most "
-        "9223372036854775807)",
-        H->get<uint64_t>());
+    Problem = ir::describeHugeInt(std::to_string(H->get<uint64_t>()));
   return Problem;
 }
 

@@ -1,7 +1,7 @@
 //===- ToolError.h - orchc's errors about its own arguments ----*- C++ -*-===//
 //
-// Errors without a source location (`orchc: error: ... [Kind]`) and the
-// flag-or-environment lookup the driver's stages share.
+// Errors without a source location (`orchc: error: ... [Kind]`), and the
+// flag-or-environment lookup (tools/EnvOr.h) the driver's stages share.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -12,6 +12,7 @@
 
 #include "ir/Diagnostics.h"
 #include "llvm/Support/raw_ostream.h"
+#include "tools/EnvOr.h"
 
 namespace orch::tools {
 
@@ -23,13 +24,6 @@ int toolError(llvm::raw_ostream &Err, bool Color, int Code, DiagKind K, Args &&.
   D.report(K, SourceLoc(), 0, std::forward<Args>(A)...);
   D.flush(Err, Color);
   return Code;
-}
-
-/// \p Flag if given, else the environment variable \p Var, else "".
-inline std::string envOr(const std::string &Flag, const char *Var) {
-  if (!Flag.empty()) return Flag;
-  const char *V = std::getenv(Var);
-  return V ? V : "";
 }
 
 }  // namespace orch::tools

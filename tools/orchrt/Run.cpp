@@ -32,12 +32,6 @@ int blockSignals() {
   return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-std::string envOr(const std::string &Flag, const char *Var) {
-  if (!Flag.empty()) return Flag;
-  const char *V = std::getenv(Var);
-  return V ? V : "";
-}
-
 int runPlan(const RunCommand &Cmd) {
   using Stage = std::optional<int> (PlanRun::*)();
   static constexpr Stage Stages[] = {

@@ -7,6 +7,7 @@
 
 #include "ir/Diagnostics.h"
 #include "llvm/Support/raw_ostream.h"
+#include "tools/EnvOr.h"
 
 namespace orch::tools {
 
@@ -45,8 +46,8 @@ struct RunCommand {
   std::string EventsPath;  ///< `--events`: the JSON Lines event log, or "".
   /// `--metrics`: HOST:PORT to serve Prometheus metrics on during the run.
   std::string MetricsAddress;
-  double MaxCostUsd = 0;   ///< `--max-cost-usd`: the run's budget (0: none).
-  uint64_t MaxTokens = 0;  ///< `--max-tokens`: the run's budget in tokens (0: none).
+  double MaxCostUsd = 0;        ///< `--max-cost-usd`: the run's budget (0: none).
+  uint64_t MaxTokens = 0;       ///< `--max-tokens`: the run's budget in tokens (0: none).
   bool BudgetWarnOnly = false;  ///< `--on-budget=warn`.
   bool OnBudgetGiven = false;   ///< `--on-budget` was given (it beats the plan's).
 };
@@ -81,8 +82,5 @@ void printDiag(llvm::StringRef Tool, DiagKind K, Args &&...A) {
   D.report(K, SourceLoc(), 0, std::forward<Args>(A)...);
   D.flush(llvm::errs(), /*Color=*/false);
 }
-
-/// \p Flag if it was given, else the environment variable \p Var, else "".
-std::string envOr(const std::string &Flag, const char *Var);
 
 }  // namespace orch::tools
