@@ -242,9 +242,6 @@ class Checker {
                    "a cached step (`cache:`, orchrt's result cache in its state store)",
                    Id);
     }
-    if (!S.FallbackModels.empty() || S.UcbExploration > 0)
-      Diags.report(DiagKind::ExportUnsupported, S.Id.Loc, S.Id.Length,
-                   "fallback models chosen at run time (`selection_policy`)", Id);
     if (S.Params) checkFilters(S.Params, Id);
     if (S.Condition) checkFilters(S.Condition, Id);
   }
@@ -299,6 +296,14 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
     Field("paramOrder", Order + "]");
     Field("model", jsString(S.Model.Str));
     Field("modelSelected", S.ModelSelected ? "true" : "false");
+    // The compiler's fallbacks, asked in turn when a model fails, and for a
+    // `ucb` policy its exploration factor: the candidates are ranked before
+    // each attempt as orchrt ranks them (orch_models.mjs, modelsToAsk).
+    std::string Fallbacks = "[";
+    for (size_t K = 0; K < S.FallbackModels.size(); ++K)
+      Fallbacks += (K ? ", " : "") + jsString(S.FallbackModels[K]);
+    Field("fallbacks", Fallbacks + "]");
+    Field("ucb", fmt::format("{}", S.UcbExploration));
     Field("maxTokens", S.MaxTokens ? std::to_string(S.MaxTokens->Val) : "null");
     std::string Schema = "null";
     if (!S.OutputSchema.empty()) {

@@ -84,6 +84,10 @@ def main():
             lock = src[:-5] + ".auto.lock"
             if os.path.exists(lock):
                 shutil.copy(lock, work)
+            # In place: the registry and configuration beside the pipeline.
+            for beside in ("models.yaml", "config.yaml"):
+                if os.path.exists(os.path.join(os.path.dirname(src), beside)):
+                    shutil.copy(os.path.join(os.path.dirname(src), beside), work)
             out = os.path.join(work, "out")
             subprocess.run([orchc, "export", pipe, "--offline", "--target=langgraph",
                             "--allow-unsandboxed-shell", "-o", out], check=True, capture_output=True)

@@ -1,8 +1,9 @@
-// Unit tests of orch_models.mjs's resolveProvider on embedded registry
-// entries: orchrt's provider rules and messages (runtime/llm/Providers.cpp).
+// Unit tests of orch_models.mjs: resolveProvider on embedded registry
+// entries (orchrt's provider rules and messages, runtime/llm/Providers.cpp)
+// and rankModels (orchrt's ModelStats::rank, the cases of LlmStepsTest.cpp).
 // Run by ctest `langgraph-models`; exits 1 on a failure.
 import assert from "node:assert/strict";
-import { resolveProvider } from "../../backends/langgraph/runtime/orch_models.mjs";
+import { rankModels, resolveProvider } from "../../backends/langgraph/runtime/orch_models.mjs";
 
 for (const k of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "HOUSE_KEY"])
   delete process.env[k];
@@ -27,7 +28,7 @@ function test(name, fn) {
 test("a registry entry names the provider, its API, URL and settings", () => {
   process.env.HOUSE_KEY = "k1";
   const p = resolveProvider("house-model", registry);
-  assert.deepEqual(p, { api: "anthropic", baseUrl: "http://127.0.0.1:9/", apiKey: "k1", maxTokens: 321, reasoning: true });
+  assert.deepEqual(p, { name: "house", api: "anthropic", baseUrl: "http://127.0.0.1:9/", apiKey: "k1", maxTokens: 321, reasoning: true });
   delete process.env.HOUSE_KEY;
   assert.equal(resolveProvider("house-model", registry).apiKey, "", "a local server needs no key");
 });
@@ -51,6 +52,24 @@ test("orchrt's errors: no base URL, unknown api, refused entries", () => {
   delete process.env.OPENAI_API_KEY;
   assert.equal(resolveProvider("x", { path: "m.yaml", error: "model registry `m.yaml`: bad" }).error, "model registry `m.yaml`: bad");
   assert.match(resolveProvider("y", { ...registry, models: { y: { provider: "broken" } } }).error, /providers\.broken/);
+});
+
+test("ucb ranking: untried first, then the upper confidence bound, ties in order", () => {
+  const stats = new Map();
+  const record = (m, ok) => {
+    const a = stats.get(m) ?? { pulls: 0, reward: 0 };
+    stats.set(m, { pulls: a.pulls + 1, reward: a.reward + (ok ? 1 : 0) });
+  };
+  assert.deepEqual(rankModels(["a", "b"], 2, stats), ["a", "b"]);
+  for (let i = 0; i < 10; i++) record("a", i % 2 === 0);  // mean 0.5, 10 pulls
+  assert.deepEqual(rankModels(["a", "b"], 2, stats), ["b", "a"], "b untried");
+  record("b", true);  // mean 1.0, 1 pull: also the wider bound
+  assert.deepEqual(rankModels(["a", "b"], 2, stats), ["b", "a"]);
+  for (let i = 0; i < 30; i++) record("b", false);  // b now mostly fails
+  assert.deepEqual(rankModels(["a", "b"], 0.1, stats), ["a", "b"]);
+  record("c", true);
+  record("d", true);
+  assert.deepEqual(rankModels(["d", "c"], 2, stats), ["d", "c"], "equal scores keep their order");
 });
 
 process.exitCode = failures ? 1 : 0;

@@ -144,6 +144,12 @@ def check(orchc, orchrt, src, tmp):
     lock = src[:-5] + ".auto.lock"
     if os.path.exists(lock):
         shutil.copy(lock, work)
+    # The registry and configuration orchc reads beside a pipeline (the
+    # bundled examples' models.yaml, whose `ucb` policy gives their steps
+    # fallback models, and config.yaml): in place, as a user runs them.
+    for beside in ("models.yaml", "config.yaml"):
+        if os.path.exists(os.path.join(os.path.dirname(src), beside)):
+            shutil.copy(os.path.join(os.path.dirname(src), beside), work)
     pipe = os.path.join(work, name)
     # The sub-pipelines a pipeline calls (`action: pipeline`) lie beside it.
     calls = os.path.join(os.path.dirname(src), "subpipelines")

@@ -75,7 +75,7 @@ export function resolveProvider(model, registry) {
     keyEnv = "";
   }
   if (entry.error) return { error: entry.error };
-  return { api, baseUrl, apiKey: keyEnv ? env(keyEnv) : "", maxTokens: entry.max_tokens, reasoning: entry.reasoning };
+  return { name, api, baseUrl, apiKey: keyEnv ? env(keyEnv) : "", maxTokens: entry.max_tokens, reasoning: entry.reasoning };
 }
 
 async function chatModel(model, p, opts) {
@@ -98,16 +98,118 @@ async function chatModel(model, p, opts) {
   });
 }
 
-/** Runs a model step; returns an action result ({ok, fields} or a failure). */
+/**
+ * The models a step asks, in order (orchrt's LlmSteps::run): its written
+ * `model:` alone; else the run's --model / ORCH_MODEL alone; else the
+ * compiler's choice and its fallbacks, ranked for a `ucb` step by UCB1 over
+ * the run's outcomes (rankModels). `learn`: record each call's outcome.
+ */
+function modelsToAsk(step, ctx) {
+  if (step.model && !step.modelSelected) return { models: [step.model], learn: false };
+  const given = ctx.model || process.env.ORCH_MODEL || "";
+  if (given) return { models: [given], learn: false };
+  if (!step.model) return { models: [], learn: false };
+  const models = [step.model, ...(step.fallbacks ?? [])];
+  const ucb = step.ucb ?? 0;
+  return ucb > 0 ? { models: rankModels(models, ucb, ctx.modelStats), learn: true } : { models, learn: false };
+}
+
+/**
+ * orchrt's ModelStats::rank: untried candidates first (in the given order),
+ * the others by mean reward + c * sqrt(ln N / n) (N: the calls of all the
+ * candidates), highest first, ties in the given order.
+ */
+export function rankModels(candidates, c, stats) {
+  let total = 0;
+  for (const m of candidates) total += stats.get(m)?.pulls ?? 0;
+  const scored = candidates.map((m, i) => {
+    const arm = stats.get(m);
+    const score = arm && arm.pulls > 0
+      ? arm.reward / arm.pulls + c * Math.sqrt(Math.log(Math.max(total, 1)) / arm.pulls) : Infinity;
+    return [score, i];
+  });
+  scored.sort((a, b) => (a[0] > b[0] ? -1 : a[0] < b[0] ? 1 : a[1] - b[1]));
+  return scored.map(([, i]) => candidates[i]);
+}
+
+/** One call's outcome for `ucb` ranking: reward 1 when it answered. */
+function recordOutcome(stats, model, ok) {
+  const arm = stats.get(model) ?? { pulls: 0, reward: 0 };
+  arm.pulls += 1;
+  arm.reward += ok ? 1 : 0;
+  stats.set(model, arm);
+}
+
+/**
+ * Runs a model step; returns an action result ({ok, fields} or a failure).
+ * A model that fails after its client's retries hands the attempt to the
+ * next one (a refusal or bad parameters end it at once); when every model
+ * failed, the error lists each one's (orchrt's LlmSteps::run).
+ */
 export async function runModelStep(step, params, signal, ctx) {
-  const model = step.model && !step.modelSelected ? step.model
-    : ctx.model || process.env.ORCH_MODEL || step.model;
-  if (!model)
+  const { models, learn } = modelsToAsk(step, ctx);
+  if (!models.length)
     return { ok: false, retryable: false, error: `\`${step.action}\` is an LLM step and no model is set: pass --model or set ORCH_MODEL, and point OPENAI_BASE_URL and OPENAI_API_KEY (or ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server` };
   if (process.env.ORCH_MODELS && !step.registry)
     return { ok: false, retryable: false, error: "ORCH_MODELS names a model registry, but the graph was exported without one (its providers, max_tokens and reasoning entries would be ignored); export with --models or unset it" };
+  let failures = "";
+  for (let k = 0; k < models.length; k++) {
+    const res = await askModel(step, models[k], params, signal, ctx);
+    if (learn && !signal.aborted) recordOutcome(ctx.modelStats, models[k], res.ok);
+    if (res.ok || !res.retryable || k + 1 === models.length) {
+      if (!res.ok && failures) res.error = failures + res.error;
+      return res;
+    }
+    // This model is failing (down, rate limited): the next eligible one.
+    failures += `${res.error}; then `;
+  }
+  return { ok: false, retryable: false, error: "no model to ask" };
+}
+
+/**
+ * orchrt's circuit breaker of a model's client (docs/llm.md §4), per run:
+ * 5 failed requests in a row (a call that failed after its client's
+ * retries made CLIENT_RETRIES + 1) open it for 30 s, during which the model
+ * fails at once; then one call is its trial. An answer, or a status that is
+ * not retried, closes it.
+ */
+const BREAKER_THRESHOLD = 5, BREAKER_COOLDOWN_MS = 30000;
+
+function breakerOf(ctx, model) {
+  let b = ctx.breakers.get(model);
+  if (!b) ctx.breakers.set(model, (b = { failures: 0, openUntil: 0, trial: false, problem: "" }));
+  return b;
+}
+
+/** Asks \p model once (its client retries within), as orchrt's LlmSteps::ask. */
+async function askModel(step, model, params, signal, ctx) {
   const provider = resolveProvider(model, step.registry);
   if (provider.error) return { ok: false, retryable: false, error: provider.error };
+  const breaker = breakerOf(ctx, model);
+  if (breaker.openUntil) {
+    if (Date.now() < breaker.openUntil || breaker.trial)
+      return { ok: false, retryable: true, error: `provider \`${provider.name}\` is unavailable: circuit open after repeated failures (${breaker.problem || "earlier requests"})` };
+    breaker.trial = true;  // half-open: this call is the trial
+  }
+  let res;
+  try {
+    res = await callModel(step, model, provider, params, signal);
+  } finally {
+    breaker.trial = false;  // a cancelled trial: the next call is the trial
+  }
+  if (!res.ok && res.problem === undefined) return res;  // never sent
+  if (res.ok || !res.retryable) Object.assign(breaker, { failures: 0, openUntil: 0 });
+  else {
+    breaker.failures = breaker.openUntil ? BREAKER_THRESHOLD : breaker.failures + CLIENT_RETRIES + 1;
+    breaker.problem = res.problem;
+    if (breaker.failures >= BREAKER_THRESHOLD) breaker.openUntil = Date.now() + BREAKER_COOLDOWN_MS;
+  }
+  delete res.problem;
+  return res;
+}
+
+/** One call of \p model through its LangChain chat model (which retries). */
+async function callModel(step, model, provider, params, signal) {
   const [system, user] = stepPrompt(step, params);
   // The answer's length: a `generate` step's parameter, else the step's
   // `max_tokens:`, else the model's registry entry, else the service's.
@@ -151,6 +253,6 @@ export async function runModelStep(step, params, signal, ctx) {
   } catch (e) {
     if (signal.aborted) throw e;
     const status = e.status ?? e.response?.status;
-    return { ok: false, retryable: !(status >= 400 && status < 500 && status !== 429), error: `model \`${model}\`: ${e.message}` };
+    return { ok: false, retryable: !(status >= 400 && status < 500 && status !== 429), error: `model \`${model}\`: ${e.message}`, problem: e.message };
   }
 }

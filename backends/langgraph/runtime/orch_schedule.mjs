@@ -47,6 +47,11 @@ export function newContext(P, fields = {}) {
     // reached by a skip got, the steps waiting to retry, the retries
     // abandoned, and the steps made ready together (dispatch order).
     skipReasons: new Map(), backoff: new Map(), abandoned: new Map(), batch: null, draining: null,
+    // Outcomes of model calls for `ucb` steps: model -> {pulls, reward}, for
+    // this run only (orch_models.mjs, rankModels).
+    modelStats: new Map(),
+    // Each model's circuit breaker (orch_models.mjs, breakerOf).
+    breakers: new Map(),
     ...fields,
   };
 }
