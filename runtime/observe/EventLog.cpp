@@ -15,6 +15,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "ir/ModelRegistry.h"
 #include "ir/Secrets.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -327,6 +328,21 @@ std::vector<std::string> secretsFromEnvironment() {
     auto [Name, Value] = llvm::StringRef(*E).split('=');
     if (ir::secretEnvName(Name) && Value.size() >= 8) Out.push_back(Value.str());
   }
+  return Out;
+}
+
+std::vector<std::string> secretsFromRegistry(const std::string &RegistryPath) {
+  std::vector<std::string> Out;
+  if (RegistryPath.empty()) return Out;
+  llvm::Expected<ir::ModelRegistry> R = ir::readModelRegistry(RegistryPath);
+  if (!R) {
+    llvm::consumeError(R.takeError());
+    return Out;
+  }
+  for (const ir::RegistryProvider &P : R->Providers)
+    if (const char *V = P.ApiKeyEnv.empty() ? nullptr : std::getenv(P.ApiKeyEnv.c_str());
+        V && std::strlen(V) >= 8)
+      Out.push_back(V);
   return Out;
 }
 

@@ -196,6 +196,12 @@ std::string loggedInputHash(const orch::ir::Json &AttemptStart);
 /// least 8 bytes long), for EventLog.
 std::vector<std::string> secretsFromEnvironment();
 
+/// The values (at least 8 bytes long) of the variables the model registry
+/// at \p RegistryPath names as its providers' keys (`api_key_env`), whatever
+/// their names: `LLM_CRED` does not look like a secret, but it is one. A
+/// registry that cannot be read gives none (the LLM client reports it).
+std::vector<std::string> secretsFromRegistry(const std::string &RegistryPath);
+
 /// Logs each attempt's start and end (a RunObserver of the scheduler).
 class AttemptEvents : public runtime::RunObserver {
  public:

@@ -153,7 +153,11 @@ std::optional<int> PlanRun::startObservers() {
       observe::otlpConfig(configuredTracing(Plan->plan(), Getenv), Getenv);
   for (const std::string &W : Otlp.Warnings)
     printDiag("orchrt", DiagKind::TraceExport, W);
+  Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
   Secrets = observe::secretsFromEnvironment();
+  // The registry's own key variables, whatever their names.
+  for (std::string &S : observe::secretsFromRegistry(Registry))
+    Secrets.push_back(std::move(S));
   for (const llm::Header &H : Otlp.Headers)  // never logged (as the environment's)
     if (H.second.size() >= 8) Secrets.push_back(H.second);
   if (!Cmd.EventsPath.empty()) {
@@ -161,7 +165,6 @@ std::optional<int> PlanRun::startObservers() {
     if (!L) return usageError(DiagKind::EventLogFailed, llvm::toString(L.takeError()));
     Events = std::move(*L);
   }
-  Registry = envOr(Cmd.ModelsFile, "ORCH_MODELS");
   // The command line's budget, else the plan's `context.budget`.
   const plan::Plan &PP = Plan->plan();
   Limits.MaxCostUsd = Cmd.MaxCostUsd > 0 ? Cmd.MaxCostUsd : PP.budget_max_cost_usd();
