@@ -14,7 +14,10 @@
 
 #include "backends/langgraph/LangGraph.h"
 #include "ir/ModelRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
 
 namespace orch::backends::langgraph {
 
@@ -51,6 +54,16 @@ json providerEntry(const ir::ModelRegistry &R, const ir::RegistryProvider &P) {
   return E;
 }
 
+/// The hex SHA-256 of the file at \p Path, or "" if it cannot be read: the
+/// graph compares it with ORCH_MODELS's file at run time (orch_models.mjs).
+std::string fileSha256(const std::string &Path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> B =
+      llvm::MemoryBuffer::getFile(Path);
+  if (!B) return "";
+  auto Digest = llvm::SHA256::hash(llvm::arrayRefFromStringRef((*B)->getBuffer()));
+  return llvm::toHex(Digest, /*LowerCase=*/true);
+}
+
 }  // namespace
 
 json registryEntries(const std::string &Path) {
@@ -59,7 +72,10 @@ json registryEntries(const std::string &Path) {
     return {{"path", Path},
             {"error", fmt::format("model registry `{}`: {}", Path,
                                   llvm::toString(R.takeError()))}};
-  json Out = {{"path", Path}, {"models", json::object()}, {"providers", json::object()}};
+  json Out = {{"path", Path},
+              {"sha256", fileSha256(Path)},
+              {"models", json::object()},
+              {"providers", json::object()}};
   // A name given twice: orchrt reads the first entry.
   for (const ir::RegistryModel &M : R->Models)
     if (!Out["models"].contains(M.Name)) Out["models"][M.Name] = modelEntry(*R, M);
@@ -71,8 +87,10 @@ json registryEntries(const std::string &Path) {
 
 json usedEntries(const json &All, llvm::ArrayRef<std::string> Models, bool AnyModel) {
   if (All.contains("error") || AnyModel) return All;
-  json Out = {
-      {"path", All["path"]}, {"models", json::object()}, {"providers", json::object()}};
+  json Out = {{"path", All["path"]},
+              {"sha256", All["sha256"]},
+              {"models", json::object()},
+              {"providers", json::object()}};
   for (const std::string &M : Models) {
     std::string Provider =
         llvm::StringRef(M).starts_with("claude") ? "anthropic" : "openai";

@@ -3,7 +3,11 @@
 // and rankModels (orchrt's ModelStats::rank, the cases of LlmStepsTest.cpp).
 // Run by ctest `langgraph-models`; exits 1 on a failure.
 import assert from "node:assert/strict";
-import { rankModels, resolveProvider } from "../../backends/langgraph/runtime/orch_models.mjs";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { rankModels, resolveProvider, runModelStep } from "../../backends/langgraph/runtime/orch_models.mjs";
 
 for (const k of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "HOUSE_KEY"])
   delete process.env[k];
@@ -70,6 +74,30 @@ test("ucb ranking: untried first, then the upper confidence bound, ties in order
   record("c", true);
   record("d", true);
   assert.deepEqual(rankModels(["d", "c"], 2, stats), ["d", "c"], "equal scores keep their order");
+});
+
+// ORCH_MODELS at run time must be the registry the graph carries (by
+// content): another file, a changed one or none at export is an error
+// before any request, never silently the embedded entries.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orch-models-test-"));
+const file = path.join(dir, "m.yaml");
+fs.writeFileSync(file, "models: {}\n");
+const sha = crypto.createHash("sha256").update("models: {}\n").digest("hex");
+const step = (registry) => ({ action: "generate", model: "m", modelSelected: false, registry, paramOrder: [] });
+const ask = (registry) => runModelStep(step(registry), {}, new AbortController().signal, { model: "", modelStats: new Map(), breakers: new Map() });
+process.env.ORCH_MODELS = file;
+const same = await ask({ path: file, sha256: sha, models: {}, providers: {} });
+const changed = await ask({ path: file, sha256: "0".repeat(64), models: {}, providers: {} });
+const none = await ask(null);
+process.env.ORCH_MODELS = path.join(dir, "missing.yaml");
+const missing = await ask({ path: file, sha256: sha, models: {}, providers: {} });
+delete process.env.ORCH_MODELS;
+fs.rmSync(dir, { recursive: true });
+test("ORCH_MODELS at run time is the exported registry, or an error", () => {
+  assert.doesNotMatch(same.error ?? "", /ORCH_MODELS/, "the same registry: asked (no server here, so another error)");
+  assert.match(changed.error, /^ORCH_MODELS names `.*m\.yaml`, which is not the model registry this graph was exported with/);
+  assert.match(none.error, /^ORCH_MODELS names a model registry, but the graph was exported without one/);
+  assert.match(missing.error, /missing\.yaml`, which is not the model registry/);
 });
 
 process.exitCode = failures ? 1 : 0;

@@ -8,6 +8,8 @@
 // other OpenAI's; base URL and key from OPENAI_BASE_URL / OPENAI_API_KEY or
 // ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
 // ---------------------------------------------------------------------------
+import crypto from "node:crypto";
+import fs from "node:fs";
 import { displayString, isMap, isStr, newMap, parseJson, toJsonText } from "./orch_values.mjs";
 
 const TASK_SYSTEM =
@@ -98,6 +100,33 @@ async function chatModel(model, p, opts) {
   });
 }
 
+/** ORCH_MODELS's file's hex SHA-256 by path, read once a process. */
+const REGISTRY_HASHES = new Map();
+
+/**
+ * Why ORCH_MODELS, set when the graph runs, cannot be honoured, or "": the
+ * graph carries the registry it was exported with (orchrt reads ORCH_MODELS
+ * at run time), so another registry, or the same file changed since, is an
+ * error rather than silently ignored. Compared by content (SHA-256).
+ */
+function runTimeRegistryError(registry) {
+  const path = process.env.ORCH_MODELS;
+  if (!path) return "";
+  if (!registry)
+    return "ORCH_MODELS names a model registry, but the graph was exported without one (its providers, max_tokens and reasoning entries would be ignored); export with --models or unset it";
+  if (!REGISTRY_HASHES.has(path)) {
+    let hash = "";
+    try {
+      hash = crypto.createHash("sha256").update(fs.readFileSync(path)).digest("hex");
+    } catch {
+      // unreadable: differs from any registry
+    }
+    REGISTRY_HASHES.set(path, hash);
+  }
+  if (registry.sha256 && REGISTRY_HASHES.get(path) === registry.sha256) return "";
+  return `ORCH_MODELS names \`${path}\`, which is not the model registry this graph was exported with (\`${registry.path}\`, as it was then); export again with it, or unset ORCH_MODELS`;
+}
+
 /**
  * The models a step asks, in order (orchrt's LlmSteps::run): its written
  * `model:` alone; else the run's --model / ORCH_MODEL alone; else the
@@ -150,8 +179,8 @@ export async function runModelStep(step, params, signal, ctx) {
   const { models, learn } = modelsToAsk(step, ctx);
   if (!models.length)
     return { ok: false, retryable: false, error: `\`${step.action}\` is an LLM step and no model is set: pass --model or set ORCH_MODEL, and point OPENAI_BASE_URL and OPENAI_API_KEY (or ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY) at a server` };
-  if (process.env.ORCH_MODELS && !step.registry)
-    return { ok: false, retryable: false, error: "ORCH_MODELS names a model registry, but the graph was exported without one (its providers, max_tokens and reasoning entries would be ignored); export with --models or unset it" };
+  const registryError = runTimeRegistryError(step.registry);
+  if (registryError) return { ok: false, retryable: false, error: registryError };
   let failures = "";
   for (let k = 0; k < models.length; k++) {
     const res = await askModel(step, models[k], params, signal, ctx);
