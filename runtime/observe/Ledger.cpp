@@ -110,7 +110,10 @@ void Ledger::noteBreach(BudgetBreach B) {
   if (Breach && !Limits.WarnOnly) return;
   if (!BreachedBudgets.insert(B.OfStep ? "step:" + B.Step : std::string("run")).second)
     return;
-  if (!Breach) Breach = B;
+  if (!Breach) {
+    Breach = B;
+    Breached.store(true, std::memory_order_release);
+  }
   if (OnBreach) OnBreach(B);
 }
 
@@ -365,6 +368,9 @@ std::vector<std::pair<LedgerWarning, std::string>> Ledger::kindedWarnings() cons
 }
 
 std::optional<BudgetBreach> Ledger::breach() const {
+  // The run thread asks after every attempt: no lock until there is one
+  // (callEnded holds the lock while it builds a model call's event).
+  if (!Breached.load(std::memory_order_acquire)) return std::nullopt;
   std::lock_guard<std::mutex> L(M);
   return Breach;
 }

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -179,6 +180,8 @@ class Ledger : public llm::CallObserver {
   std::vector<std::string> Warnings;
   std::vector<LedgerWarning> WarningKinds;  ///< By warning.
   std::optional<BudgetBreach> Breach;
+  /// Breach is set (it never goes back): breach() reads this without M.
+  std::atomic<bool> Breached{false};
   /// The budgets reported (`run`, `step:<caller>`).
   std::set<std::string> BreachedBudgets;
 };

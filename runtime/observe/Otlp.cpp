@@ -293,7 +293,8 @@ void SpanExporter::shutdown() {
   Stop = true;
   Wake.notify_one();
   // Bounded: a slow collector's request in flight is cancelled.
-  if (!Idle.wait_for(L, ShutdownLimit, [&] { return Queue.empty() && !Sending; })) {
+  auto Limit = S.FailedRequests ? ShutdownLimitAfterFailure : ShutdownLimit;
+  if (!Idle.wait_for(L, Limit, [&] { return Queue.empty() && !Sending; })) {
     Abort = true;
     S.Dropped += Queue.size();
     Queue.clear();

@@ -112,8 +112,12 @@ class SpanExporter {
   static constexpr std::chrono::milliseconds Period{200};
   /// One request's time limit.
   static constexpr std::chrono::milliseconds RequestTimeout{2000};
-  /// shutdown() waits at most this long for the queue to be sent.
-  static constexpr std::chrono::milliseconds ShutdownLimit{3000};
+  /// shutdown() waits at most this long for the queue to be sent: a run
+  /// whose collector hangs ends at most this much later.
+  static constexpr std::chrono::milliseconds ShutdownLimit{1000};
+  /// ... and at most this long once a request has failed (the collector is
+  /// down or refusing: what is left would most likely fail too).
+  static constexpr std::chrono::milliseconds ShutdownLimitAfterFailure{250};
 
   SpanExporter(OtlpConfig Config, llm::HttpTransport &Http, std::string Service);
   ~SpanExporter();
