@@ -259,6 +259,13 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
         P.Name = KV.first.as<std::string>();
         P.Strategy = get<std::string>(KV.second, "strategy", "weighted");
         P.Exploration = get<double>(KV.second, "exploration_factor", 2.0);
+        // orchrt refuses a plan with another (PlanReader), and the
+        // LangGraph export writes it into JavaScript as a number.
+        if (!(P.Exploration >= 0 && P.Exploration < 1e6))
+          return fail(Path,
+                      fmt::format("selection_policies.{}.exploration_factor must be "
+                                  "a number from 0 to less than 1000000",
+                                  P.Name));
         YAML::Node W = KV.second["weights"];
         P.Cost = get<double>(W, "cost", 0);
         P.Accuracy = get<double>(W, "accuracy", 0);

@@ -270,6 +270,7 @@ void SpanExporter::send(std::vector<Span> Batch) {
   else if (Resp->Status < 200 || Resp->Status > 299)
     Why = fmt::format("HTTP status {}", Resp->Status);
   std::lock_guard<std::mutex> L(M);
+  LastFailed = !Why.empty();
   if (Why.empty()) {
     S.Exported += Batch.size();
     return;
@@ -293,7 +294,7 @@ void SpanExporter::shutdown() {
   Stop = true;
   Wake.notify_one();
   // Bounded: a slow collector's request in flight is cancelled.
-  auto Limit = S.FailedRequests ? ShutdownLimitAfterFailure : ShutdownLimit;
+  auto Limit = LastFailed ? ShutdownLimitAfterFailure : ShutdownLimit;
   if (!Idle.wait_for(L, Limit, [&] { return Queue.empty() && !Sending; })) {
     Abort = true;
     S.Dropped += Queue.size();

@@ -115,8 +115,8 @@ class SpanExporter {
   /// shutdown() waits at most this long for the queue to be sent: a run
   /// whose collector hangs ends at most this much later.
   static constexpr std::chrono::milliseconds ShutdownLimit{1000};
-  /// ... and at most this long once a request has failed (the collector is
-  /// down or refusing: what is left would most likely fail too).
+  /// ... and at most this long when the latest request failed (the
+  /// collector is down or refusing: what is left would most likely fail too).
   static constexpr std::chrono::milliseconds ShutdownLimitAfterFailure{250};
 
   SpanExporter(OtlpConfig Config, llm::HttpTransport &Http, std::string Service);
@@ -152,6 +152,7 @@ class SpanExporter {
   std::vector<Span> Queue;
   bool Stop = false, Sending = false;
   std::atomic<bool> Abort{false};
+  bool LastFailed = false;  ///< The latest request failed (guarded by M).
   Stats S;
   std::thread Worker;  ///< Last: starts after the rest is initialised.
 };

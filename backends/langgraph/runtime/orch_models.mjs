@@ -100,9 +100,6 @@ async function chatModel(model, p, opts) {
   });
 }
 
-/** ORCH_MODELS's file's hex SHA-256 by path, read once a process. */
-const REGISTRY_HASHES = new Map();
-
 /**
  * Why ORCH_MODELS, set when the graph runs, cannot be honoured, or "": the
  * graph carries the registry it was exported with (orchrt reads ORCH_MODELS
@@ -114,16 +111,14 @@ function runTimeRegistryError(registry) {
   if (!path) return "";
   if (!registry)
     return "ORCH_MODELS names a model registry, but the graph was exported without one (its providers, max_tokens and reasoning entries would be ignored); export with --models or unset it";
-  if (!REGISTRY_HASHES.has(path)) {
-    let hash = "";
-    try {
-      hash = crypto.createHash("sha256").update(fs.readFileSync(path)).digest("hex");
-    } catch {
-      // unreadable: differs from any registry
-    }
-    REGISTRY_HASHES.set(path, hash);
+  // Read at each model step, as a long-running server may see it change.
+  let hash = "";
+  try {
+    hash = crypto.createHash("sha256").update(fs.readFileSync(path)).digest("hex");
+  } catch {
+    // unreadable: differs from any registry
   }
-  if (registry.sha256 && REGISTRY_HASHES.get(path) === registry.sha256) return "";
+  if (registry.sha256 && hash === registry.sha256) return "";
   return `ORCH_MODELS names \`${path}\`, which is not the model registry this graph was exported with (\`${registry.path}\`, as it was then); export again with it, or unset ORCH_MODELS`;
 }
 
@@ -190,7 +185,8 @@ export async function runModelStep(step, params, signal, ctx) {
       return res;
     }
     // This model is failing (down, rate limited): the next eligible one.
-    failures += `${res.error}; then `;
+    const prefix = `model \`${models[k]}\`: `;
+    failures += (res.error.startsWith(prefix) ? "" : prefix) + res.error + "; then ";
   }
   return { ok: false, retryable: false, error: "no model to ask" };
 }
@@ -210,10 +206,17 @@ function breakerOf(ctx, model) {
   return b;
 }
 
-/** Asks \p model once (its client retries within), as orchrt's LlmSteps::ask. */
+/**
+ * Asks \p model once (its client retries within), as orchrt's LlmSteps::ask:
+ * the provider, then the request's parameters, then the model's breaker,
+ * then the call. A failure is retryable (by the step's policy, and on to
+ * the next model) unless it was never sent: no provider, bad parameters.
+ */
 async function askModel(step, model, params, signal, ctx) {
   const provider = resolveProvider(model, step.registry);
   if (provider.error) return { ok: false, retryable: false, error: provider.error };
+  const req = chatRequest(step, provider, params);
+  if (req.error) return { ok: false, retryable: false, error: req.error };
   const breaker = breakerOf(ctx, model);
   if (breaker.openUntil) {
     if (Date.now() < breaker.openUntil || breaker.trial)
@@ -222,23 +225,28 @@ async function askModel(step, model, params, signal, ctx) {
   }
   let res;
   try {
-    res = await callModel(step, model, provider, params, signal);
+    res = await callModel(step, model, provider, req, signal);
   } finally {
     breaker.trial = false;  // a cancelled trial: the next call is the trial
   }
-  if (!res.ok && res.problem === undefined) return res;  // never sent
-  if (res.ok || !res.retryable) Object.assign(breaker, { failures: 0, openUntil: 0 });
+  // An answer, or a status the client does not retry (the service answered;
+  // the request was wrong), closes the breaker; retried failures count.
+  if (res.ok || !res.clientRetried) Object.assign(breaker, { failures: 0, openUntil: 0 });
   else {
     breaker.failures = breaker.openUntil ? BREAKER_THRESHOLD : breaker.failures + CLIENT_RETRIES + 1;
     breaker.problem = res.problem;
     if (breaker.failures >= BREAKER_THRESHOLD) breaker.openUntil = Date.now() + BREAKER_COOLDOWN_MS;
   }
   delete res.problem;
+  delete res.clientRetried;
   return res;
 }
 
-/** One call of \p model through its LangChain chat model (which retries). */
-async function callModel(step, model, provider, params, signal) {
+/**
+ * The request's messages and options (orchrt's chatRequestFor), or {error}
+ * for a parameter orchrt refuses.
+ */
+function chatRequest(step, provider, params) {
   const [system, user] = stepPrompt(step, params);
   // The answer's length: a `generate` step's parameter, else the step's
   // `max_tokens:`, else the model's registry entry, else the service's.
@@ -247,19 +255,24 @@ async function callModel(step, model, provider, params, signal) {
     if ("max_tokens" in params) {
       const n = params.max_tokens;
       if (typeof n !== "bigint" || n < 1n || n > 1000000n)
-        return { ok: false, retryable: false, error: "parameter `max_tokens` must be an integer from 1 to 1000000" };
+        return { error: "parameter `max_tokens` must be an integer from 1 to 1000000" };
       opts.maxTokens = Number(n);
     }
     if ("temperature" in params) {
       const t = params.temperature;
       if (typeof t !== "number" && typeof t !== "bigint")
-        return { ok: false, retryable: false, error: "parameter `temperature` must be a number" };
+        return { error: "parameter `temperature` must be a number" };
       opts.temperature = Number(t);
     }
   }
   const messages = [];
   if (system) messages.push(["system", system]);
   messages.push(["human", user]);
+  return { opts, messages };
+}
+
+/** One call of \p model through its LangChain chat model (which retries). */
+async function callModel(step, model, provider, { opts, messages }, signal) {
   let chat = await chatModel(model, provider, opts);
   try {
     if (!step.schema) {
@@ -281,7 +294,10 @@ async function callModel(step, model, provider, params, signal) {
     return { ok: true, fields };
   } catch (e) {
     if (signal.aborted) throw e;
+    // orchrt's client retries 429, 5xx and connection errors; any failure
+    // of a sent request is retryable for the step and the next model.
     const status = e.status ?? e.response?.status;
-    return { ok: false, retryable: !(status >= 400 && status < 500 && status !== 429), error: `model \`${model}\`: ${e.message}`, problem: e.message };
+    return { ok: false, retryable: true, error: `model \`${model}\`: ${e.message}`, problem: e.message,
+      clientRetried: !(status >= 400 && status < 500 && status !== 429) };
   }
 }
