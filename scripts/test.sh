@@ -4,10 +4,10 @@
 # tests (GCC), then the whole suite again under AddressSanitizer and
 # UndefinedBehaviorSanitizer (clang-19), whose build also holds the
 # libFuzzer targets (-DORCH_SANITIZE_FUZZERS=ON) and whose lit runs the
-# short fuzz runs. Tests of Node-side code alone (label node-only), the
+# short fuzz runs. Tests of Node-side code alone (label node-only) and the
 # randomized LangGraph parity (label asan-skip: timing margins sized for a
-# release build) and the JS differential (asan-skip: its C++ side is the
-# Jinja differential's, which runs in both) run only in the first; the parity corpus runs in the
+# release build) run only in the first; the JS differential runs in the
+# second as the export's compiler alone (ORCH_JS_DIFF_COMPILE_ONLY); the parity corpus runs in the
 # second through orchc and orchrt alone (ORCH_PARITY_ORCHRT_ONLY).
 # Both builds are unity builds (ORCH_UNITY, CMakeLists.txt).
 # Each stage prints its wall time (README.md, "CI layout").

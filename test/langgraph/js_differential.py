@@ -54,13 +54,23 @@ def not_run(name, why):
 
 def main():
     cases_tool, render_tool = sys.argv[1], sys.argv[2]
-    node = shutil.which("node")
-    if not node:
-        not_run("langgraph-js-differential", "no node")
     differential = load_differential()
     cases = differential.corpus(random.Random(20261130))
     inputs = differential.INPUTS
     lines = "".join(json.dumps({"expr": c, "inputs": inputs}) + "\n" for c in cases)
+    if os.environ.get("ORCH_JS_DIFF_COMPILE_ONLY") == "1":
+        # The sanitized build's ctest: the export's compiler (front end,
+        # passes, compileValue) over every case, without Node or the
+        # comparison (jinja_render's side is jinja-differential's there).
+        compiled = run(cases_tool, lines)
+        ok = sum(1 for c in compiled if c["ok"])
+        print(f"langgraph-js-differential (compile only): {len(cases)} expressions, {ok} compiled")
+        if len(compiled) != len(cases) or ok < MIN_COMPARED["same answer"]:
+            sys.exit(1)
+        return
+    node = shutil.which("node")
+    if not node:
+        not_run("langgraph-js-differential", "no node")
     ref = run(render_tool, lines)
     compiled = run(cases_tool, lines)
     todo = [(i, c["js"]) for i, c in enumerate(compiled) if c["ok"]]

@@ -180,11 +180,11 @@ def check(orchc, orchrt, src, tmp):
         value = a.split("=", 1)[1] if "=" in a else (run_args[i + 1] if i + 1 < len(run_args) else "")
         if flag in ("--state-dir", "--no-cache") or (flag == "--state" and value != "none"):
             return f"{name}: `# parity:` may not set {a} (parity.py pins orchrt's run mode)"
-    # Nothing of the developer's: a registry or configuration named by the
-    # environment, or a database that examples/config.yaml's
+    # Nothing of the developer's: a model, registry or configuration named by
+    # the environment, or a database that examples/config.yaml's
     # `connection_string: ${DATABASE_URL}` would record into.
-    for var in ("XDG_STATE_HOME", "ORCH_STATE_DIR", "ORCH_MODELS", "ORCH_CONFIG",
-                "DATABASE_URL"):
+    for var in ("XDG_STATE_HOME", "ORCH_STATE_DIR", "ORCH_MODEL", "ORCH_MODELS",
+                "ORCH_CONFIG", "DATABASE_URL"):
         env.pop(var, None)
     env["ORCH_STATE_DIR"] = os.path.join(work, "state")
     registry = src[:-5] + ".models.yaml"

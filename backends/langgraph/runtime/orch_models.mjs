@@ -37,8 +37,9 @@ const env = (k) => process.env[k] ?? "";
 
 /**
  * Retries of one request after the first, as orchrt's LLM client makes them
- * (ProviderConfig::MaxRetries, runtime/llm/Client.h) for 429, 5xx and
- * connection errors within one attempt of the step, whatever its retry
+ * (ProviderConfig::MaxRetries, runtime/llm/Client.h) for 408, 409, 429,
+ * 5xx and connection errors (LangChain's caller: all but 409) within one
+ * attempt of the step, whatever its retry
  * policy (which retries the whole step on top, as in orchrt).
  */
 const CLIENT_RETRIES = 4;
@@ -167,7 +168,8 @@ function recordOutcome(stats, model, ok) {
 /**
  * Runs a model step; returns an action result ({ok, fields} or a failure).
  * A model that fails after its client's retries hands the attempt to the
- * next one (a refusal or bad parameters end it at once); when every model
+ * next one (a request never sent, for want of a provider or for bad
+ * parameters, ends it at once); when every model
  * failed, the error lists each one's (orchrt's LlmSteps::run).
  */
 export async function runModelStep(step, params, signal, ctx) {
@@ -286,7 +288,14 @@ async function callModel(step, model, provider, { opts, messages }, signal) {
     });
     const { raw } = await structured.invoke(messages, { signal });
     const text = raw.tool_calls?.length ? JSON.stringify(raw.tool_calls[0].args) : raw.content;
-    let answer = parseJson(typeof text === "string" ? text : JSON.stringify(text));
+    let answer;
+    try {
+      answer = parseJson(typeof text === "string" ? text : JSON.stringify(text));
+    } catch (e) {
+      // The service answered (a refusal has no JSON): as orchrt's client,
+      // the breaker is not counted against; the step may retry.
+      return { ok: false, retryable: true, error: `model \`${model}\`: ${e.message}`, problem: e.message, clientRetried: false };
+    }
     if (step.schema.wrapped && isMap(answer)) answer = answer.value;
     let fields = answer;
     if (!isMap(fields)) (fields = newMap()), (fields.value = answer);
@@ -294,10 +303,11 @@ async function callModel(step, model, provider, { opts, messages }, signal) {
     return { ok: true, fields };
   } catch (e) {
     if (signal.aborted) throw e;
-    // orchrt's client retries 429, 5xx and connection errors; any failure
-    // of a sent request is retryable for the step and the next model.
+    // orchrt's client retries 408, 409, 429, 5xx and connection errors
+    // (runtime/llm/Client.cpp retriableStatus); any failure of a sent
+    // request is retryable for the step and the next model.
     const status = e.status ?? e.response?.status;
     return { ok: false, retryable: true, error: `model \`${model}\`: ${e.message}`, problem: e.message,
-      clientRetried: !(status >= 400 && status < 500 && status !== 429) };
+      clientRetried: status === undefined || [408, 409, 429].includes(status) || status >= 500 };
   }
 }
