@@ -13,6 +13,11 @@
 //   <call>          action `pipeline`, parameters {outputs: the callee's
 //                   outputs}, after every callee step: `{{ call.outputs.x }}`
 //
+// A callee's loops come along: their bodies and `while` conditions keep
+// the loop variables of the callee's loops that hold them (Renamer's
+// loop scope); the runtime keys a loop's results by the body ids as the
+// callee wrote them.
+//
 // The callee's text is included in the compilation's sources
 // (ir/SourceIncludes.h), so its diagnostics point into its own file.
 //
@@ -123,6 +128,14 @@ class Renamer {
     ir::forEachOperandRef(*Slot, [&](ir::Expr *&E) { visit(E); });
   }
 
+  /// The loop variables of the callee's loops that start at \p Loop (an
+  /// index into \p Steps, the callee's) and go outwards stay unrenamed in
+  /// what visit() sees next: the passes resolve them (ir::loopVariableType).
+  void setLoopScope(const std::vector<ir::Step> &Steps, int32_t Loop) {
+    Loops = &Steps;
+    Scope = Loop;
+  }
+
   /// A `depends_on` entry \p D of a callee step: one of its own steps.
   void dependency(ir::LocString &D) {
     stepName(D.Str, D.Loc, D.Length, [&](llvm::StringRef Q) { D.Str = Q; });
@@ -134,7 +147,10 @@ class Renamer {
     return N && N->name() == "steps";
   }
 
-  bool isLocal(llvm::StringRef Name) const { return llvm::is_contained(Locals, Name); }
+  bool isLocal(llvm::StringRef Name) const {
+    return llvm::is_contained(Locals, Name) ||
+           (Loops && ir::loopVariableType(*Loops, Scope, Name));
+  }
 
   /// `{% for %}` and `{% set %}` bind names their body sees unrenamed.
   void statement(ir::CompoundExpr *C) {
@@ -213,6 +229,8 @@ class Renamer {
   const llvm::StringSet<> &Steps;
   const llvm::StringSet<> &Inputs;
   std::vector<llvm::StringRef> Locals;
+  const std::vector<ir::Step> *Loops = nullptr;  ///< The callee's steps.
+  int32_t Scope = -1;                            ///< Innermost loop in scope.
 };
 
 /// A field read `base.key` or `base['key']`: its base, key and where the
@@ -384,7 +402,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   if (!Path) return;
   if (S.Parent >= 0) {
     Diags.report(DiagKind::NotSupportedYet, S.Action.Loc, S.Action.Length,
-                 "a sub-pipeline call inside a `for_each` body", "issue #17",
+                 "a sub-pipeline call inside a loop body", "issue #17",
                  "call it at the top level");
     return;
   }
@@ -424,11 +442,6 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
                      "set them in the calling pipeline");
   }
   if (Callee) {
-    for (const ir::Step &X : Callee->Steps)
-      if (X.ForEach)
-        Diags.report(DiagKind::NotSupportedYet, X.ForEach->loc(), X.ForEach->length(),
-                     "a `for_each` loop in a sub-pipeline", "issue #17",
-                     "loop in the calling pipeline");
     refuseCalleeRoutes(*Callee);
     // Its steps, those of its own calls among them, and `<call>.inputs`.
     Calls->InlinedSteps = Before + Callee->Steps.size() + 1;
@@ -517,6 +530,17 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   int32_t Offset = static_cast<int32_t>(P->Steps.size());
   ir::LocString Waits{A.save(Call.str() + ".inputs"), Path->Loc, Path->Length};
   S.DepNames.assign(1, Waits);  // the outputs may read the inputs
+  // Templates first, while the callee's loops are as written: a body sees
+  // its loops' variables, a `while` condition its own loop's too.
+  const std::vector<ir::Step> &CSteps = Callee->Steps;
+  for (uint32_t I = 0; I < CSteps.size(); ++I) {
+    ir::Step &X = Callee->Steps[I];
+    R.setLoopScope(CSteps, X.Parent);
+    forEachStepTemplate(X, [&](ir::Expr *&E) { R.visit(E); });
+    R.setLoopScope(CSteps, static_cast<int32_t>(I));
+    forEachTemplate(X.LoopCond, [&](ir::Expr *&E) { R.visit(E); });
+  }
+  R.setLoopScope(CSteps, -1);
   for (ir::Step &X : Callee->Steps) {
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
     for (ir::LocString &D : X.DepNames) R.dependency(D);
@@ -526,7 +550,6 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
     }
     if (X.Parent >= 0) X.Parent += Offset;
     for (uint32_t &B : X.Body) B += Offset;
-    forEachStepTemplate(X, [&](ir::Expr *&E) { R.visit(E); });
     if (X.Parent < 0) S.DepNames.push_back({X.Id.Str, Path->Loc, Path->Length});
     P->Steps.push_back(std::move(X));
   }

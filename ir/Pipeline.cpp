@@ -101,6 +101,21 @@ Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target) {
   return HomeHolds ? Reach::Visible : Reach::InsideLoop;
 }
 
+std::optional<Type> loopVariableType(const std::vector<Step> &Steps, int32_t Loop,
+                                     llvm::StringRef Name) {
+  static const std::pair<llvm::StringRef, Type> ItemVars[] = {{"item", Type::Any},
+                                                              {"index", Type::Int},
+                                                              {"is_first", Type::Bool},
+                                                              {"is_last", Type::Bool}};
+  for (int32_t L = Loop; L >= 0; L = Steps[L].Parent) {
+    if (Steps[L].ForEach)
+      for (const auto &[N, T] : ItemVars)
+        if (N == Name) return T;
+    if (Steps[L].LoopCond && Name == "iteration") return Type::Int;
+  }
+  return std::nullopt;
+}
+
 void Pipeline::reindex() {
   StepIndex.clear();
   InputIndex.clear();

@@ -16,6 +16,7 @@
 
 #include "ir/SourceFile.h"
 #include "ir/ToolMap.h"
+#include "ir/Type.h"
 #include "ir/Value.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
@@ -217,6 +218,14 @@ enum class Reach : uint8_t {
 };
 /// Where \p Target stands as seen from \p From.
 Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target);
+
+/// The type of loop variable \p Name (`item`, `index`, `is_first`,
+/// `is_last` of a `for_each`; `iteration` of a `while`/`until`) as seen
+/// from the loops that start at \p Loop and go outwards (-1: none), or
+/// nothing if no such loop gives it. A loop variable hides a step or an
+/// input of the same name.
+std::optional<Type> loopVariableType(const std::vector<Step> &Steps, int32_t Loop,
+                                     llvm::StringRef Name);
 
 /// Steps that use one resource (a provider's model, subprocesses, a host)
 /// and the limits the runtime enforces on them together.

@@ -15,10 +15,8 @@
 
 namespace orch::passes {
 
-/// The type of loop variable \p Name as seen from the loops that start at
-/// \p Loop and go outwards (-1: none), or nothing if no such loop gives it.
-std::optional<ir::Type> loopVariableType(const std::vector<ir::Step> &Steps, int32_t Loop,
-                                         llvm::StringRef Name);
+/// ir::loopVariableType, where the passes look for it.
+using ir::loopVariableType;
 
 /// Whether the condition of `while`/`until` loop \p Loop may read step
 /// \p Target: the loop itself (`loop.iteration`, `loop.results`) or one of

@@ -20,6 +20,18 @@ namespace orch::runtime {
 using json = orch::ir::Json;
 namespace pf = orch::plan;
 
+namespace {
+
+/// A body step's key in its loop's `results`: its id as written. A step
+/// inlined from a sub-pipeline has `<call>.` before it (written ids have
+/// no dot), which its callee never sees.
+std::string_view resultKey(std::string_view Id) {
+  size_t Dot = Id.rfind('.');
+  return Dot == std::string_view::npos ? Id : Id.substr(Dot + 1);
+}
+
+}  // namespace
+
 uint32_t Scheduler::nodeFor(uint32_t J, uint32_t K) const {
   if (ParentOf[J] < 0) return J;
   for (; K != NoInst; K = Insts[K].Outer)
@@ -284,7 +296,7 @@ void Scheduler::finishInstance(uint32_t K) {
     json Obj = json::object();
     const std::vector<uint32_t> &Body = BodyOf[PlanOf[L]];
     for (size_t B = 0; B < Body.size(); ++B)
-      Obj[std::string(P.steps()->Get(Body[B])->id()->string_view())] =
+      Obj[std::string(resultKey(P.steps()->Get(Body[B])->id()->string_view()))] =
           nodeResult(Insts[K].Nodes[B], While);
     if (While) {
       afterIteration(L, K, std::move(Obj));

@@ -318,11 +318,13 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
     if (!Lanes[I].Group.empty() && (I == 0 || Lanes[I - 1].Group != Lanes[I].Group))
       ++GroupCount;
   }
-  // Geometry: lanes shrink (and lose their labels) for large runs.
+  // Geometry: lanes shrink for large runs; thin lanes are labelled one in
+  // LabelEvery (a label needs 14 px), with a tick at the lane it names.
   const size_t N = Lanes.size();
   const double LaneH = N <= 200 ? 20 : N <= 2000 ? 6 : 2;
   const bool Labels = LaneH >= 20;
-  const double LabelW = Labels ? 220 : 20, ChartW = 900, Top = 40, AxisH = 24;
+  const size_t LabelEvery = Labels ? 1 : static_cast<size_t>(std::ceil(14 / LaneH));
+  const double LabelW = 220, ChartW = 900, Top = 40, AxisH = 24;
   const double Span = std::max(Last, 1.0);
   const double Scale = ChartW / Span;
   const double Height = Top + AxisH + N * LaneH + 56;
@@ -388,6 +390,13 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
     if (Labels)
       OS << fmt::format("<text x=\"4\" y=\"{:.0f}\">{}</text>\n", Y + LaneH - 6,
                         xmlEscape(labelPrefix(L.Step, 30)));
+    else if (I % LabelEvery == 0)
+      OS << fmt::format(
+          "<text class=\"lane-label\" x=\"4\" y=\"{:.1f}\" font-size=\"10\">{}</text>"
+          "<line x1=\"{:.0f}\" y1=\"{:.1f}\" x2=\"{:.0f}\" y2=\"{:.1f}\" "
+          "stroke=\"#9e9e9e\"/>\n",
+          Y + LaneH / 2 + 3.5, xmlEscape(labelPrefix(L.Step, 30)), LabelW - 8,
+          Y + LaneH / 2, LabelW - 2, Y + LaneH / 2);
     for (size_t B = 0; B < L.Bars.size(); ++B) {
       const Bar &A = L.Bars[B];
       const std::string &Step = Slots ? A.Step : L.Step;
@@ -464,7 +473,8 @@ llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
     Lx += 110;
   }
   OS << fmt::format(
-      "<text x=\"{:.0f}\" y=\"{:.0f}\">{}</text>\n", Lx, Ly,
+      "<text x=\"{:.0f}\" y=\"{:.0f}\">{}{}</text>\n", Lx, Ly,
+      Labels ? "" : fmt::format("a label every {} lanes; ", LabelEvery),
       ByGroup ? "a band per resource group, a lane per attempt of it running at once; "
                 "#N: attempt N; the tooltips name the step and its waits"
       : Slots
