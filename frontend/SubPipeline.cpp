@@ -295,10 +295,16 @@ bool Lowerer::lowerCallKeys(const MapNode *M) {
                    "a sub-pipeline call",
                    "; give it to the steps of the sub-pipeline instead");
   }
-  if (const KeyValue *OF = M->find("on_failure"))
-    Diags.report(DiagKind::NotSupportedYet, OF->Key->loc(), OF->Key->length(),
-                 "`on_failure:` on a sub-pipeline call", "issue #17",
-                 "give it to the steps of the sub-pipeline");
+  // `on_failure:` a policy word is the callee steps' default (inlineCall);
+  // a route (a step id, `{goto: ...}`) would leave the callee half run.
+  if (const KeyValue *OF = M->find("on_failure")) {
+    auto *P = llvm::dyn_cast<ScalarNode>(OF->Value);
+    if (!P || (!P->isTemplated() && !ir::parseFailurePolicy(P->value())))
+      Diags.report(DiagKind::NotSupportedYet, OF->Value->loc(), OF->Value->length(),
+                   "a route on a sub-pipeline call's failure", "issue #17",
+                   "give the call one of `continue`, `fail`, `retry`, `skip`, or route "
+                   "from the steps of the sub-pipeline");
+  }
   if (!M->find("pipeline"))
     Diags.report(DiagKind::MissingKey, Act->Key->loc(), Act->Key->length(), "pipeline",
                  "a step with `action: pipeline`");
@@ -521,6 +527,12 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   In.HasDepsKey = S.HasDepsKey;
   In.Condition = S.Condition;
   S.Condition = nullptr;
+  bool CallPolicy =
+      S.OnFailureText.Loc.isValid() && ir::parseFailurePolicy(S.OnFailureText.Str);
+  if (CallPolicy) {  // binding the inputs can fail too
+    In.OnFailureText = S.OnFailureText;
+    In.OnFailure = S.OnFailure;
+  }
   P->Steps.push_back(std::move(In));
 
   // The callee's steps, renamed into the call.
@@ -541,6 +553,14 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
     forEachTemplate(X.LoopCond, [&](ir::Expr *&E) { R.visit(E); });
   }
   R.setLoopScope(CSteps, -1);
+  // The call's failure policy: every callee step that sets none takes it
+  // (nested callees' steps included, unless their own call set one).
+  if (CallPolicy)
+    for (ir::Step &X : Callee->Steps)
+      if (!X.OnFailureText.Loc.isValid()) {
+        X.OnFailureText = S.OnFailureText;
+        X.OnFailure = S.OnFailure;
+      }
   for (ir::Step &X : Callee->Steps) {
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
     for (ir::LocString &D : X.DepNames) R.dependency(D);
