@@ -146,10 +146,13 @@ void Lowerer::lowerBody(const MapNode *M, uint32_t L) {
     Diags.report(DiagKind::OutOfRange, Body->Value->loc(), Body->Value->length(),
                  "the nested `steps` of a loop", "at least one step", "none");
   for (size_t I = 0; I < Seq->items().size(); ++I) {
+    // One step, or a sub-pipeline call: `<call>.inputs`, the callee's
+    // top-level steps and `<call>` join the body (SubPipeline.cpp).
     size_t Before = P->Steps.size();
     lowerStep(Seq->items()[I], I, static_cast<int32_t>(L));
-    if (P->Steps.size() > Before)
-      P->Steps[L].Body.push_back(static_cast<uint32_t>(Before));
+    for (size_t J = Before; J < P->Steps.size(); ++J)
+      if (P->Steps[J].Parent == static_cast<int32_t>(L))
+        P->Steps[L].Body.push_back(static_cast<uint32_t>(J));
   }
 }
 

@@ -16,7 +16,8 @@
 // A callee's loops come along: their bodies and `while` conditions keep
 // the loop variables of the callee's loops that hold them (Renamer's
 // loop scope); the runtime keys a loop's results by the body ids as the
-// callee wrote them.
+// callee wrote them. A call in a loop body puts all three parts in the
+// body (the callee's top-level steps take the call's Parent).
 //
 // The callee's text is included in the compilation's sources
 // (ir/SourceIncludes.h), so its diagnostics point into its own file.
@@ -406,12 +407,6 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   if (!PathKV) return;
   std::optional<ir::LocString> Path = getString(PathKV->Value, "`pipeline`");
   if (!Path) return;
-  if (S.Parent >= 0) {
-    Diags.report(DiagKind::NotSupportedYet, S.Action.Loc, S.Action.Length,
-                 "a sub-pipeline call inside a loop body", "issue #17",
-                 "call it at the top level");
-    return;
-  }
   std::string Real;
   std::shared_ptr<const SourceFile> Parsed = readCallee(*Path, Real);
   if (!Parsed) return;
@@ -523,6 +518,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   auto *Inputs = A.create<ir::MapValue>(InLoc, InLen, A.copyArray<ir::MapEntry>(Bound));
   ir::MapEntry InEntry{"inputs", InLoc, Inputs};
   In.Params = A.create<ir::MapValue>(InLoc, InLen, A.copyArray<ir::MapEntry>({InEntry}));
+  In.Parent = S.Parent;  // a call in a loop body: all of it in the body
   In.DepNames = std::move(S.DepNames);
   In.HasDepsKey = S.HasDepsKey;
   In.Condition = S.Condition;
@@ -562,15 +558,16 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
         X.OnFailure = S.OnFailure;
       }
   for (ir::Step &X : Callee->Steps) {
+    bool Root = X.Parent < 0;  // at the callee's top level
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
     for (ir::LocString &D : X.DepNames) R.dependency(D);
-    if (X.Parent < 0 && X.DepNames.empty() && !X.DepsAuto) {
+    if (Root && X.DepNames.empty() && !X.DepsAuto) {
       X.DepNames.push_back(Waits);
       X.HasDepsKey = true;
     }
-    if (X.Parent >= 0) X.Parent += Offset;
+    X.Parent = Root ? S.Parent : X.Parent + Offset;
     for (uint32_t &B : X.Body) B += Offset;
-    if (X.Parent < 0) S.DepNames.push_back({X.Id.Str, Path->Loc, Path->Length});
+    if (Root) S.DepNames.push_back({X.Id.Str, Path->Loc, Path->Length});
     P->Steps.push_back(std::move(X));
   }
 
