@@ -25,10 +25,13 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "frontend/Frontend.h"
 #include "frontend/Lowerer.h"
 #include "ir/Eval.h"
 #include "ir/Expr.h"
+#include "ir/JsonLimits.h"
 #include "ir/SourceIncludes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -461,6 +464,21 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
           "a limit", "call fewer or smaller sub-pipelines");
   }
   if (!Callee || Diags.errorCount() != 0) return;
+  // A call in a loop body nests the callee's loops in the caller's: each
+  // file was checked alone (lowerBody), the sum is checked here.
+  unsigned Outer = 0, Inner = 0;
+  for (int32_t L = S.Parent; L >= 0; L = P->Steps[L].Parent) ++Outer;
+  for (uint32_t I = 0; I < Callee->Steps.size(); ++I)
+    if (Callee->Steps[I].isLoop())
+      Inner = std::max(
+          Inner, static_cast<unsigned>(ir::enclosingLoops(Callee->Steps, I).size() + 1));
+  if (Outer && Outer + Inner > ir::MaxLoopDepth) {
+    Diags.report(DiagKind::OutOfRange, Path->Loc, Path->Length,
+                 "the nesting of loops (the calling loops' and the sub-pipeline's)",
+                 fmt::format("at most {} levels", ir::MaxLoopDepth),
+                 std::to_string(Outer + Inner));
+    return;
+  }
 
   // The bindings: every declared input gets its bound value, else its
   // default; an undeclaring callee takes any name.
@@ -553,7 +571,9 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   // (nested callees' steps included, unless their own call set one).
   if (CallPolicy)
     for (ir::Step &X : Callee->Steps)
-      if (!X.OnFailureText.Loc.isValid()) {
+      // A loop takes no `retry` (LoopAndAction): its body steps retry.
+      if (!X.OnFailureText.Loc.isValid() &&
+          !(X.isLoop() && S.OnFailure == ir::FailurePolicy::Retry)) {
         X.OnFailureText = S.OnFailureText;
         X.OnFailure = S.OnFailure;
       }

@@ -43,6 +43,11 @@ class Rewriter {
  public:
   Rewriter(Pipeline &P, DiagnosticEngine &D) : P(P), D(D) {}
 
+  /// What value() reads next belongs to the loops that start at \p Loop
+  /// (-1: none): their variables are no step's, even if a step (of a
+  /// calling pipeline, say) has that name.
+  void setLoopScope(int32_t Loop) { Scope = Loop; }
+
   void value(Value *V) {
     if (!V) return;
     if (auto *T = llvm::dyn_cast<TemplateValue>(V)) {
@@ -67,6 +72,11 @@ class Rewriter {
 
   /// Is \p N one of the pipeline's inputs (declared, or a `context` variable)?
   bool isInput(llvm::StringRef N) const { return P.findInput(N).has_value(); }
+
+  /// Is \p N a loop variable where the template is (ir::loopVariableType)?
+  bool isLoopVariable(llvm::StringRef N) const {
+    return loopVariableType(P.Steps, Scope, N).has_value();
+  }
 
   /// `fetch-page.body` parses as `fetch - page.body`: report it when the
   /// names joined by `-` are a step id.
@@ -95,7 +105,8 @@ class Rewriter {
     std::string Id;
     for (llvm::StringRef N : Names) Id += N.str() + "-";
     Id += Last->name().str();
-    if (!P.findStep(Id) || isInput(Names.front())) return false;
+    if (!P.findStep(Id) || isInput(Names.front()) || isLoopVariable(Names.front()))
+      return false;
     std::string Rest, Whole;
     llvm::raw_string_ostream RS(Rest), WS(Whole);
     printExpr(RS, B->rhs());
@@ -130,7 +141,7 @@ class Rewriter {
     if (Name == "steps" && !Links.empty()) {
       Id = P.findStep(keyOf(Links.front()));
       Rest = Rest.drop_front();
-    } else if (Name != "steps" && !isInput(Name)) {
+    } else if (Name != "steps" && !isInput(Name) && !isLoopVariable(Name)) {
       Id = P.findStep(Name);
     }
     if (!Id) return Top;
@@ -173,6 +184,7 @@ class Rewriter {
 
   Pipeline &P;
   DiagnosticEngine &D;
+  int32_t Scope = -1;
 };
 
 bool readsNames(Expr *E) {
@@ -187,10 +199,16 @@ bool readsNames(Expr *E) {
 void rewriteContextLabRefs(Pipeline &P, DiagnosticEngine &Diags) {
   Rewriter R(P, Diags);
   for (Input &In : P.Inputs) R.value(In.Default);
-  for (Step &S : P.Steps) {
+  for (uint32_t I = 0; I < P.Steps.size(); ++I) {
+    Step &S = P.Steps[I];
+    R.setLoopScope(S.Parent);
     R.value(S.Params);
     R.value(S.Condition);
+    R.value(S.ForEach);
+    R.setLoopScope(static_cast<int32_t>(I));  // a `while` condition's own loop
+    R.value(S.LoopCond);
   }
+  R.setLoopScope(-1);
   for (Output &O : P.Outputs) R.value(O.V);
 }
 

@@ -20,13 +20,18 @@ bool isId(llvm::StringRef S) {
          llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; });
 }
 
-/// A step a sub-pipeline call inlined (docs/control-flow.md §2):
-/// `<call>.<id>`, where `<call>` is a call step (action `pipeline`).
-bool isInlinedId(const ir::Pipeline &P, llvm::StringRef S) {
+/// Is step \p I one a sub-pipeline call inlined (docs/control-flow.md
+/// §4)? `<call>.<id>`, where `<call>` is a call step (action `pipeline`)
+/// and step \p I lies in the run of steps its inlining made, from
+/// `<call>.inputs` to just before `<call>`: a written `c.x` elsewhere is
+/// no such step (its dot would also break a loop's result keys).
+bool isInlinedId(const ir::Pipeline &P, uint32_t I) {
+  llvm::StringRef S = P.Steps[I].Id.Str;
   auto [Call, Own] = S.rsplit('.');
   if (Own.size() == S.size() || !isId(Own)) return false;
   std::optional<uint32_t> C = P.findStep(Call);
-  return C && P.Steps[*C].Action.Str == "pipeline";
+  std::optional<uint32_t> In = P.findStep((Call + ".inputs").str());
+  return C && In && P.Steps[*C].Action.Str == "pipeline" && *In <= I && I < *C;
 }
 
 bool isInputName(llvm::StringRef S) {
@@ -155,9 +160,10 @@ class ValidatePass : public Pass {
       AllIds.insert(S.Id.Str);
       if (S.Parent < 0) Targets.push_back(S.Id.Str);
     }
-    for (const ir::Step &S : P.Steps) {
+    for (uint32_t I = 0; I < P.Steps.size(); ++I) {
+      const ir::Step &S = P.Steps[I];
       if (S.Id.Loc.isValid()) {
-        if (!isInlinedId(P, S.Id.Str)) checkName(S.Id, "step id", isId, IdPattern, D);
+        if (!isInlinedId(P, I)) checkName(S.Id, "step id", isId, IdPattern, D);
         auto [It, New] = Seen.try_emplace(S.Id.Str, &S);
         if (!New) {
           Diagnostic &Dg =
