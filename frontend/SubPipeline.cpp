@@ -302,8 +302,8 @@ bool Lowerer::lowerCallKeys(const MapNode *M) {
   // `on_failure:` a policy word is the callee steps' default (inlineCall);
   // a route (a step id, `{goto: ...}`) would leave the callee half run.
   if (const KeyValue *OF = M->find("on_failure")) {
-    auto *P = llvm::dyn_cast<ScalarNode>(OF->Value);
-    if (!P || (!P->isTemplated() && !ir::parseFailurePolicy(P->value())))
+    auto *Word = llvm::dyn_cast<ScalarNode>(OF->Value);
+    if (!Word || (!Word->isTemplated() && !ir::parseFailurePolicy(Word->value())))
       Diags.report(DiagKind::NotSupportedYet, OF->Value->loc(), OF->Value->length(),
                    "a route on a sub-pipeline call's failure", "issue #17",
                    "give the call one of `continue`, `fail`, `retry`, `skip`, or route "

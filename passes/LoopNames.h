@@ -1,22 +1,16 @@
 //===- LoopNames.h - Names a loop gives its body and condition -*- C++ -*-===//
 //
-// Loop variables (`item`, `index`, `is_first`, `is_last` of a `for_each`;
-// `iteration` of a `while`/`until`) and what a `while`/`until` loop's
-// condition and body may read of the loop itself (docs/control-flow.md).
+// What a `while`/`until` loop's condition and body may read of the loop
+// itself (docs/control-flow.md); loop variables: ir::loopVariableType.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "ir/Pipeline.h"
-#include "ir/Type.h"
 
 namespace orch::passes {
-
-/// ir::loopVariableType, where the passes look for it.
-using ir::loopVariableType;
 
 /// Whether the condition of `while`/`until` loop \p Loop may read step
 /// \p Target: the loop itself (`loop.iteration`, `loop.results`) or one of

@@ -366,7 +366,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
   }
   llvm::StringRef Name = N->name();
   if (O.Step >= 0)
-    if (std::optional<Type> Ty = loopVariableType(
+    if (std::optional<Type> Ty = ir::loopVariableType(
             P->Steps, O.LoopCond ? O.Step : P->Steps[O.Step].Parent, Name)) {
       N->setType(*Ty);
       for (Expr *L : Links) L->setType(Type::Any);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "ir/Actions.h"
@@ -20,6 +22,22 @@ using json = orch::ir::Json;
 namespace pf = orch::plan;
 
 namespace {
+
+/// Body step \p Id's key in the `results` of loop \p Loop: its id as
+/// written, or nothing for a step the loop's pipeline does not see. A
+/// sub-pipeline's steps are `<call>.<id>` (written ids have no dot): a
+/// loop in a callee (`c.grow`) keys its body `c.tick` as `tick`, and a
+/// loop whose body calls a sub-pipeline keys the call `c` and not the
+/// callee's steps (`c.inputs`, `c.hello`), which only `c.outputs` shows.
+std::optional<std::string_view> resultKey(std::string_view Loop, std::string_view Id) {
+  size_t Dot = Loop.rfind('.');
+  std::string_view Prefix = Dot == std::string_view::npos ? "" : Loop.substr(0, Dot + 1);
+  if (Id.substr(0, Prefix.size()) != Prefix) return std::nullopt;
+  Id.remove_prefix(Prefix.size());
+  if (Id.find('.') != std::string_view::npos) return std::nullopt;
+  return Id;
+}
+
 /// Retries of an `on_failure: retry` step when neither it nor `context`
 /// says how many.
 constexpr int DefaultMaxRetries = 3;
@@ -114,6 +132,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
   ParentOf.assign(N, -1);
   BodyPos.assign(N, 0);
   BodyOf.resize(N);
+  ResultKey.assign(N, std::string());
   LoopPeaks.assign(N, 0);
   for (uint32_t I = 0; I < N; ++I) {
     const pf::Step *S = P.steps()->Get(I);
@@ -125,6 +144,9 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
     if (S->parent() >= 0) {
       BodyPos[I] = static_cast<uint32_t>(BodyOf[S->parent()].size());
       BodyOf[S->parent()].push_back(I);
+      if (auto Key = resultKey(P.steps()->Get(S->parent())->id()->string_view(),
+                               S->id()->string_view()))
+        ResultKey[I] = *Key;
     }
   }
   for (uint32_t I = 0; I < N; ++I) {

@@ -584,6 +584,8 @@ class Scheduler : public ir::EvalScope {
   std::vector<int32_t> ParentOf;
   std::vector<uint32_t> BodyPos;
   std::vector<std::vector<uint32_t>> BodyOf;
+  /// Per body step: its key in its loop's `results` ("": not shown).
+  std::vector<std::string> ResultKey;
   /// The instance whose templates render now (loop variables, siblings).
   mutable uint32_t Ctx = NoInst;
   /// `iteration` while a `while`/`until` condition renders, else null.

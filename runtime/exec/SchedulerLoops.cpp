@@ -12,8 +12,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <optional>
-#include <string_view>
 
 #include "runtime/exec/Scheduler.h"
 
@@ -21,25 +19,6 @@ namespace orch::runtime {
 
 using json = orch::ir::Json;
 namespace pf = orch::plan;
-
-namespace {
-
-/// Body step \p Id's key in the `results` of loop \p Loop: its id as
-/// written, or nothing for a step the loop's pipeline does not see. A
-/// sub-pipeline's steps are `<call>.<id>` (written ids have no dot): a
-/// loop in a callee (`c.grow`) keys its body `c.tick` as `tick`, and a
-/// loop whose body calls a sub-pipeline keys the call `c` and not the
-/// callee's steps (`c.inputs`, `c.hello`), which only `c.outputs` shows.
-std::optional<std::string_view> resultKey(std::string_view Loop, std::string_view Id) {
-  size_t Dot = Loop.rfind('.');
-  std::string_view Prefix = Dot == std::string_view::npos ? "" : Loop.substr(0, Dot + 1);
-  if (Id.substr(0, Prefix.size()) != Prefix) return std::nullopt;
-  Id.remove_prefix(Prefix.size());
-  if (Id.find('.') != std::string_view::npos) return std::nullopt;
-  return Id;
-}
-
-}  // namespace
 
 uint32_t Scheduler::nodeFor(uint32_t J, uint32_t K) const {
   if (ParentOf[J] < 0) return J;
@@ -304,10 +283,9 @@ void Scheduler::finishInstance(uint32_t K) {
     bool While = It->second.While;
     json Obj = json::object();
     const std::vector<uint32_t> &Body = BodyOf[PlanOf[L]];
-    std::string_view LoopId = P.steps()->Get(PlanOf[L])->id()->string_view();
     for (size_t B = 0; B < Body.size(); ++B)
-      if (auto Key = resultKey(LoopId, P.steps()->Get(Body[B])->id()->string_view()))
-        Obj[std::string(*Key)] = nodeResult(Insts[K].Nodes[B], While);
+      if (const std::string &Key = ResultKey[Body[B]]; !Key.empty())
+        Obj[Key] = nodeResult(Insts[K].Nodes[B], While);
     if (While) {
       afterIteration(L, K, std::move(Obj));
     } else {
