@@ -28,12 +28,14 @@ int64_t unixMs() {
 }
 
 Recorder::Recorder(std::unique_ptr<StateStore> W, runtime::Executor &Exec,
-                   std::string RunId, std::string Holder, CheckpointStrategy Strategy)
+                   std::string RunId, std::string Holder, CheckpointStrategy Strategy,
+                   std::chrono::milliseconds RenewEvery)
     : Store(std::move(W)),
       Exec(Exec),
       RunId(std::move(RunId)),
       Holder(std::move(Holder)),
-      Strategy(Strategy) {
+      Strategy(Strategy),
+      RenewEvery(RenewEvery) {
   Writer = std::thread([this] { writerLoop(); });
 }
 
@@ -240,7 +242,7 @@ std::string Recorder::write(std::vector<Job> &Batch) {
 
 void Recorder::writerLoop() {
   using Clock = std::chrono::steady_clock;
-  auto NextRenew = Clock::now() + std::chrono::milliseconds(LeaseRenewMs);
+  auto NextRenew = Clock::now() + RenewEvery;
   std::unique_lock<std::mutex> L(M);
   for (;;) {
     Wake.wait_until(L, NextRenew, [&] { return Quit || !Queue.empty(); });
@@ -255,7 +257,7 @@ void Recorder::writerLoop() {
               : fmt::format("the lease of run `{}` went to `{}`", RunId, *Other);
       L.lock();
       if (!Why.empty() && FirstError.empty()) FirstError = Why;
-      NextRenew = Clock::now() + std::chrono::milliseconds(LeaseRenewMs);
+      NextRenew = Clock::now() + RenewEvery;
     }
     if (Queue.empty()) continue;
     std::vector<Job> Batch(std::make_move_iterator(Queue.begin()),
@@ -321,7 +323,14 @@ llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
   std::unique_lock<std::mutex> L(M);
   Idle.wait(L, [&] { return Queue.empty() && !Busy; });
   std::string Why = FirstError;
+  // The store's connection is the writer thread's (SQLITE_OPEN_NOMUTEX): a
+  // lease renewal falling due now would use it beside finishRun below, and
+  // two threads in one connection corrupt the database. So the writer
+  // stops first; the rest of the run's end is this thread's alone.
+  Quit = true;
   L.unlock();
+  Wake.notify_all();
+  if (Writer.joinable()) Writer.join();
   if (Why.empty()) {
     if (llvm::Error E = Store->finishRun(RunId, Status, Error, unixMs()))
       Why = llvm::toString(std::move(E));

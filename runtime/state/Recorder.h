@@ -54,10 +54,12 @@ int64_t unixMs();
 /// fills the step-result cache (`cache:` steps) from the writer thread.
 class Recorder : public runtime::StepCommitter, public runtime::StepCache {
  public:
-  /// \p Writer is used only by the writer thread. \p Holder names this
-  /// process in the run's lease.
-  Recorder(std::unique_ptr<StateStore> Writer, runtime::Executor &Exec, std::string RunId,
-           std::string Holder, CheckpointStrategy Strategy);
+  /// \p Writer is used only by the writer thread, until finish(). \p Holder
+  /// names this process in the run's lease, renewed every \p RenewEvery.
+  Recorder(
+      std::unique_ptr<StateStore> Writer, runtime::Executor &Exec, std::string RunId,
+      std::string Holder, CheckpointStrategy Strategy,
+      std::chrono::milliseconds RenewEvery = std::chrono::milliseconds(LeaseRenewMs));
   ~Recorder() override;
 
   /// The scheduler whose steps are recorded; \p WallStart as for buildReport.
@@ -82,8 +84,8 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
               std::function<void(std::optional<orch::ir::Json>)> Done) override;
 
   /// Records every settled step not recorded yet and the run's end, waits
-  /// for the writer, and gives the lease back. The first write error of
-  /// the run, if any.
+  /// for the writer, stops it, and gives the lease back: nothing may be
+  /// recorded after. The first write error of the run, if any.
   llvm::Error finish(llvm::StringRef Status, llvm::StringRef Error);
 
   /// Adds `usage` to each step's record: what \p UsageOf gives for its
@@ -131,6 +133,7 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   std::condition_variable Wake, Idle;
   std::deque<Job> Queue;
   bool Busy = false, Quit = false;
+  std::chrono::milliseconds RenewEvery;
   size_t Written = 0;
   std::string FirstError;
   std::thread Writer;

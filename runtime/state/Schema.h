@@ -39,8 +39,8 @@ inline constexpr const char *RunColumns =
     "r.finished_ms,(SELECT count(*) FROM orch_steps s WHERE s.run_id=r.id AND "
     "s.status='completed'),"
     "COALESCE((SELECT l.expires_ms FROM orch_leases l WHERE l.run_id=r.id),"
-    "r.started_ms+30000)";
-static_assert(LeaseTtlMs == 30000, "RunColumns' lease end");
+    "r.started_ms+60000)";
+static_assert(LeaseTtlMs == 60000, "RunColumns' lease end");
 
 /// The ids of the runs gc removes: finished before the cut-off, or
 /// abandoned (`running`, lease ended) before it and before \p NowMs. The

@@ -25,13 +25,13 @@ namespace orch::state {
 /// How long a lease lasts without renewal (ms). A `running` run whose
 /// lease ran out (or that never got one within this time) was abandoned:
 /// `orchrt runs` shows it `interrupted` and gc prunes it by that time.
-constexpr int64_t LeaseTtlMs = 30000;
+constexpr int64_t LeaseTtlMs = 60000;
 
 /// How long a write waits for another process's lock before it fails (ms):
 /// the SQLite busy timeout and PostgreSQL's `lock_timeout`. A writer blocked
 /// this long cannot renew its lease meanwhile, so it is kept well below
 /// LeaseTtlMs (Recorder.h checks the sum with the renewal interval).
-constexpr int64_t LockWaitMs = 9000;
+constexpr int64_t LockWaitMs = 20000;
 
 /// The step id of the row that holds a finished run's `outputs` (status
 /// `outputs`; its `output` is the outputs, `fields.output_errors` what
