@@ -41,7 +41,7 @@ llvm::Expected<Subject> prepare(const json &V, const json &Pattern, llvm::String
 /// VM thread steps one findall or sub may take: plenty for a linear scan
 /// of the largest value, while a pattern that rescans the rest of the text
 /// after each match (quadratic) is stopped.
-constexpr uint64_t FixedSteps = 200'000'000, StepsPerChar = 64;
+constexpr uint64_t FixedSteps = 20'000'000, StepsPerChar = 64;
 
 /// Calls \p Each for every match, as Python's finditer finds them; \p Who
 /// names the filter in the error when the work bound is reached.

@@ -880,7 +880,16 @@ def main():
     reasons = {}
     failures = []
     records = []
+    size_limit = re.compile(dict(REJECTIONS)["size limit"])
     for (kind, expr), mine in zip(cases, ours):
+        # Our size-limit rejection passes whatever Jinja2 says (both reject,
+        # or a documented rejection), and Jinja2 takes up to 11 s to build
+        # such a value: it is not asked.
+        if not mine["ok"] and size_limit.search(mine["error"]):
+            reasons["size limit"] = reasons.get("size limit", 0) + 1
+            records.append({"expr": expr, "jinja": None, "jinja_error": "(not run)",
+                            "orch": None, "orch_error": mine.get("error")})
+            continue
         ok, theirs = jinja_render(env, expr, kind == "template")
         rec = {"expr": expr, "jinja": theirs if ok else None, "jinja_error": None if ok else theirs,
                "orch": mine.get("out"), "orch_error": mine.get("error")}
