@@ -11,6 +11,10 @@ run.mjs refuses must exit 2 with a message naming the flag; a -j below the
 widest level is refused under edges only.
 
 Usage: run_args.py ORCHC ORCHRT
+
+With ORCH_RUN_ARGS_ORCHRT_ONLY=1 (the sanitized build's ctest) only orchc
+and orchrt run: each argument set's exit status is checked, run.mjs (Node,
+which the release build's run compares) is not started.
 """
 import os
 import re
@@ -65,7 +69,8 @@ def message(stderr):
 
 def main():
     orchc, orchrt = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
+    orchrt_only = os.environ.get("ORCH_RUN_ARGS_ORCHRT_ONLY") == "1"
+    if not orchrt_only and not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
         print("langgraph-run-args: not run (node or test/langgraph/node's packages missing)")
         sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
     problems = []
@@ -82,6 +87,16 @@ def main():
             plan, out = os.path.join(d, "p.bin"), os.path.join(d, "export")
             for cmd in ([orchc, "build", src, "-o", plan], [orchc, "export", src, "--target=langgraph", "-o", out]):
                 subprocess.run(cmd, check=True, env=env)
+            if orchrt_only:
+                run_dir = os.path.join(d, "run")
+                os.makedirs(run_dir)
+                for args, status in SAME:
+                    a = subprocess.run([orchrt, plan, "-q", *args], capture_output=True, text=True,
+                                       env=env, cwd=run_dir, timeout=120)
+                    if a.returncode != status:
+                        problems.append(f"{wiring}: {' '.join(args)}: orchrt exited {a.returncode}, "
+                                        f"expected {status}: {a.stderr.strip()}")
+                continue
             with open(os.path.join(out, "graph.mjs")) as f:
                 got = "edges" if 'wiring: "edges"' in f.read() else "readiness"
             if got != wiring:
@@ -114,7 +129,9 @@ def main():
                 problems.append(f"{wiring}: -j 1: run.mjs exited {b.returncode}, expected {want}: {b.stderr.strip()}")
     for p in problems:
         print(p)
-    print(f"langgraph-run-args: {len(SAME) + len(REFUSED) + 1} argument sets on 2 wirings, {len(problems)} problems")
+    sets = len(SAME) if orchrt_only else len(SAME) + len(REFUSED) + 1
+    print(f"langgraph-run-args: {sets} argument sets on 2 wirings{' (orchrt only)' if orchrt_only else ''}, "
+          f"{len(problems)} problems")
     sys.exit(1 if problems else 0)
 
 

@@ -1,6 +1,6 @@
 """Flips bytes of a plan one at a time (every byte of the first 256, a
-spread of 800 of the rest, 200 under a sanitizer) and truncates it at many
-lengths; `orchc dump` (or `orchrt`, when TOOL is orchrt) must exit 2 with an
+spread of 800 of the rest, 60 under a sanitizer) and truncates it at many
+lengths (every 97th, every 293rd under a sanitizer, and the first 80); `orchc dump` (or `orchrt`, when TOOL is orchrt) must exit 2 with an
 error each time.
 Usage: mutate_plan.py TOOL PLAN WORKDIR"""
 import os
@@ -37,12 +37,13 @@ def run(blob):
 # SHA-256 first wherever it is, so a denser spread re-tests one path; crafted
 # payloads with a matching hash are the plan fuzzer's (plan-fuzz-smoke.test).
 head = list(range(min(len(data), 256)))
-step = max(1, (len(data) - 256) // (200 if sanitized else 800))
+step = max(1, (len(data) - 256) // (60 if sanitized else 800))
 positions = head + list(range(256, len(data), step))
 for i in positions:
     run(data[:i] + bytes([data[i] ^ 0x5A]) + data[i + 1:])
 print(f"flipped {len(positions)} bytes: all exit 2")
-cuts = sorted(set(list(range(0, 80)) + list(range(0, len(data), 97)) + [len(data) - 1]))
+# Past the header a cut meets the same size and hash checks wherever it is.
+cuts = sorted(set(list(range(0, 80)) + list(range(0, len(data), 293 if sanitized else 97)) + [len(data) - 1]))
 for n in cuts:
     run(data[:n])
 print(f"truncated at {len(cuts)} lengths: all exit 2")
