@@ -55,6 +55,16 @@ struct CallContext {
   uint64_t PaddedBytes = 0;
 };
 
+/// A run variable (`timestamp`, `execution`, `output_path`) a callee
+/// reads: checkCalleeRunVariables() refuses it if a step or input of the
+/// calling pipeline has its name, which would be read in its place.
+struct RunVariableRead {
+  llvm::StringRef Name;
+  std::string Callee;
+  SourceLoc Loc;
+  uint32_t Length;
+};
+
 class Lowerer {
  public:
   Lowerer(const ast::Document &D, DiagnosticEngine &Diags, CallContext *Calls = nullptr)
@@ -230,6 +240,7 @@ class Lowerer {
                                                std::string &RealPath);
   /// Reports reads of `<call>.outputs.<name>` that name no output.
   void checkCallOutputs();
+  void checkCalleeRunVariables();
 
   /// A call lowered here: its id and its callee's output names.
   struct CallMade {
@@ -244,6 +255,7 @@ class Lowerer {
   ir::Arena &A;
   CallContext *Calls;
   std::vector<CallMade> CallsMade;
+  std::vector<RunVariableRead> CalleeRunVariables;
   /// Where each name of `inputs`/`parameters` was read first.
   struct InputSeen {
     size_t Index;

@@ -87,10 +87,17 @@ void forEachStepTemplate(ir::Step &S, llvm::function_ref<void(ir::Expr *&)> F) {
 /// never reads a name of its caller.
 class Renamer {
  public:
+  /// \p RunVariables gets each run variable the callee reads.
   Renamer(ir::Arena &A, DiagnosticEngine &Diags, llvm::StringRef Call,
           llvm::StringRef Shown, const llvm::StringSet<> &Steps,
-          const llvm::StringSet<> &Inputs)
-      : A(A), Diags(Diags), Call(Call), Shown(Shown), Steps(Steps), Inputs(Inputs) {
+          const llvm::StringSet<> &Inputs, std::vector<RunVariableRead> &RunVariables)
+      : A(A),
+        Diags(Diags),
+        Call(Call),
+        Shown(Shown),
+        Steps(Steps),
+        Inputs(Inputs),
+        RunVariables(RunVariables) {
     InputsStep = A.save(Call.str() + ".inputs");
   }
 
@@ -206,8 +213,10 @@ class Renamer {
     if (isLocal(Name)) return;
     // A run-time variable, unless the callee declares an input or a step
     // of that name: then it is the callee's (docs/language.md §7.10).
-    if (ir::isRunVariable(Name) && !Steps.contains(Name) && !Inputs.contains(Name))
+    if (ir::isRunVariable(Name) && !Steps.contains(Name) && !Inputs.contains(Name)) {
+      RunVariables.push_back({Name, Shown.str(), N->loc(), N->length()});
       return;
+    }
     if (Steps.contains(Name)) {
       N->setName(qualify(Name));
     } else if (Name == "inputs" || Name == "parameters") {
@@ -232,6 +241,7 @@ class Renamer {
   llvm::StringRef InputsStep;
   const llvm::StringSet<> &Steps;
   const llvm::StringSet<> &Inputs;
+  std::vector<RunVariableRead> &RunVariables;
   std::vector<llvm::StringRef> Locals;
   const std::vector<ir::Step> *Loops = nullptr;  ///< The callee's steps.
   int32_t Scope = -1;                            ///< Innermost loop in scope.
@@ -552,7 +562,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   // The callee's steps, renamed into the call.
   llvm::StringSet<> StepIds;
   for (const ir::Step &X : Callee->Steps) StepIds.insert(X.Id.Str);
-  Renamer R(A, Diags, Call, Shown, StepIds, InputNames);
+  Renamer R(A, Diags, Call, Shown, StepIds, InputNames, CalleeRunVariables);
   int32_t Offset = static_cast<int32_t>(P->Steps.size());
   ir::LocString Waits{A.save(Call.str() + ".inputs"), Path->Loc, Path->Length};
   S.DepNames.assign(1, Waits);  // the outputs may read the inputs
@@ -621,6 +631,22 @@ void Lowerer::checkCallOutputs() {
   };
   for (ir::Step &S : P->Steps) forEachStepTemplate(S, Check);
   for (ir::Output &O : P->Outputs) forEachTemplate(O.V, Check);
+}
+
+void Lowerer::checkCalleeRunVariables() {
+  if (CalleeRunVariables.empty()) return;
+  // Before reindex(): the lookups of P are not built yet.
+  llvm::StringSet<> Steps, Inputs;
+  for (const ir::Step &S : P->Steps) Steps.insert(S.Id.Str);
+  for (const ir::Input &I : P->Inputs) Inputs.insert(I.Name.Str);
+  for (const RunVariableRead &R : CalleeRunVariables) {
+    const char *What = Steps.contains(R.Name)    ? "a step"
+                       : Inputs.contains(R.Name) ? "an input"
+                                                 : nullptr;
+    if (What)
+      Diags.report(DiagKind::RunVariableCaptured, R.Loc, R.Length, R.Name.str(), R.Callee,
+                   What);
+  }
 }
 
 }  // namespace orch::frontend::lowering
