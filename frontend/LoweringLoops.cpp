@@ -113,6 +113,24 @@ void Lowerer::lowerIterationBound(const MapNode *M, ir::Step &S, const KeyValue 
                  "max_iterations", "a `" + Cond->Key->value().str() + "` loop");
     return;
   }
+  auto *Sc = llvm::dyn_cast<ScalarNode>(Max->Value);
+  if (Sc && Sc->isTemplated() &&
+      llvm::none_of(Sc->segments(), [](const ir::Segment &Seg) {
+        return Seg.K == ir::Segment::Kind::Auto;  // AUTO: getInt's error
+      })) {
+    // Known when the loop starts: the run's inputs (ResolveNames allows no
+    // step); orchrt checks the range then.
+    if (Calls && Calls->Stack.size() > 1) {  // lowering a callee
+      Diags.report(DiagKind::NotSupportedYet, Sc->loc(), Sc->length(),
+                   "a templated `max_iterations` in a sub-pipeline", "issue #17",
+                   "write the number, or move the loop into the calling pipeline");
+      return;
+    }
+    S.MaxIterationsValue = value(Sc, "max_iterations");
+    S.MaxIterations =
+        ir::LocInt{static_cast<int64_t>(ir::MaxLoopIterations), Sc->loc(), Sc->length()};
+    return;
+  }
   S.MaxIterations = getInt(Max->Value, "`max_iterations`");
   if (S.MaxIterations &&
       (S.MaxIterations->Val < 1 || S.MaxIterations->Val > ir::MaxLoopIterations)) {

@@ -200,6 +200,10 @@ struct Step {
   bool LoopUntil = false;  ///< `until:` (else `while:` or `loop_condition:`).
   /// `max_iterations:` of a `while`/`until` loop (required, at least 1).
   std::optional<LocInt> MaxIterations;
+  /// `max_iterations: "{{ expr }}"`: the bound, rendered when the loop
+  /// starts from the run's inputs (an integer from 1 to MaxLoopIterations);
+  /// MaxIterations is then that ceiling. Null: the bound is MaxIterations.
+  Value *MaxIterationsValue = nullptr;
   /// `expected_items:` of a loop: how many items (or iterations) the
   /// passes assume when they estimate its cost (docs/control-flow.md §3).
   std::optional<LocInt> ExpectedItems;

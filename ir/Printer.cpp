@@ -258,7 +258,12 @@ class PipelinePrinter {
     } else if (S.LoopCond) {
       OS << (S.LoopUntil ? "    until " : "    while ");
       printValue(OS, S.LoopCond);
-      if (S.MaxIterations) OS << " max_iterations " << S.MaxIterations->Val;
+      if (S.MaxIterationsValue) {
+        OS << " max_iterations ";
+        printValue(OS, S.MaxIterationsValue);
+      } else if (S.MaxIterations) {
+        OS << " max_iterations " << S.MaxIterations->Val;
+      }
     }
     if (S.isLoop()) {
       OS << "\n    body(";

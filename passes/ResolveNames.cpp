@@ -741,6 +741,19 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
         D->report(DiagKind::LoopConditionStatic, S.LoopCond->loc(), S.LoopCond->length(),
                   S.LoopUntil ? "until" : "while", S.Id.Str.str(), S.Id.Str.str());
     }
+    if (S.MaxIterationsValue) {
+      // Rendered as the loop starts: the run's inputs and an enclosing
+      // loop's variables, never a step's result.
+      Owner B{static_cast<int>(I), false, "`max_iterations` beyond the run's inputs"};
+      forEachExpr(S.MaxIterationsValue, [&](Expr *E) { walk(E, B); });
+      auto *T = llvm::dyn_cast<TemplateValue>(S.MaxIterationsValue);
+      const Expr *Sole = T ? T->soleExpr() : nullptr;
+      Type Ty = Sole ? Sole->type() : Type::String;
+      if (Ty != Type::Any && Ty != Type::Int && Ty != Type::String)
+        D->report(DiagKind::TypeMismatch, S.MaxIterationsValue->loc(),
+                  S.MaxIterationsValue->length(), "`max_iterations`", "an integer",
+                  typeName(Ty).str());
+    }
     forEachExpr(S.Condition, [&](Expr *E) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
       walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);

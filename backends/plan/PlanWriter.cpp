@@ -219,6 +219,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     auto Why = S.ModelWhy.empty() ? 0 : str(S.ModelWhy);
     auto Items = S.ForEach ? value(S.ForEach) : 0;  // loops (format 5)
     auto LoopCond = S.LoopCond ? value(S.LoopCond) : 0;
+    auto MaxIterationsValue = S.MaxIterationsValue ? value(S.MaxIterationsValue) : 0;
     // --- routing (format 7) ---
     std::vector<fb::Offset<pf::Route>> Routes;
     for (const ir::Route &R : S.Routes)
@@ -247,7 +248,9 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         // step budgets
         S.BudgetMaxCostUsd, static_cast<uint64_t>(S.BudgetMaxTokens),
         // routing (format 7)
-        RoutesV, OrderV, IsTarget));
+        RoutesV, OrderV, IsTarget,
+        // format 9
+        MaxIterationsValue));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)

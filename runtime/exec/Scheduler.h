@@ -404,6 +404,10 @@ class Scheduler : public ir::EvalScope {
   /// or where the loop stands before the first) after \p Done iterations:
   /// whether another iteration starts, or nothing (why: in the loop's Error).
   std::optional<bool> loopGoesOn(uint32_t L, uint32_t K, uint32_t Done);
+  /// While loop \p L's templated `max_iterations` \p Bound, rendered in
+  /// the loop's own context: 1 to ir::MaxLoopIterations, else std::nullopt
+  /// and why in \p Why.
+  std::optional<uint32_t> loopBound(uint32_t L, const ir::Value *Bound, std::string &Why);
   /// An iteration of `while`/`until` loop \p L (instance \p K, not yet
   /// freed) gave \p Result: collected; the condition says if one more starts.
   void afterIteration(uint32_t L, uint32_t K, orch::ir::Json Result);

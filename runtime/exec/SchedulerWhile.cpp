@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include "ir/JsonLimits.h"
 #include "runtime/exec/Scheduler.h"
 
 namespace orch::runtime {
@@ -22,6 +23,15 @@ void Scheduler::beginWhile(uint32_t I) {
   R.While = true;
   R.Until = S->loop_until();
   R.Max = S->max_iterations();
+  if (const ir::Value *Bound = Prog.loopBound(PlanOf[I])) {
+    std::string Why;
+    std::optional<uint32_t> N = loopBound(I, Bound, Why);
+    if (!N) {
+      States[I].Finished = Exec.now();
+      return finalFail(I, "max_iterations: " + Why);
+    }
+    R.Max = *N;
+  }
   R.Limit = 1;
   R.Live = json::object();
   R.Live["iteration"] = 0;
@@ -44,6 +54,36 @@ void Scheduler::beginWhile(uint32_t I) {
   }
   if (Run.Allowed == 0) return finishLoop(I);
   startItems(I);
+}
+
+std::optional<uint32_t> Scheduler::loopBound(uint32_t L, const ir::Value *Bound,
+                                             std::string &Why) {
+  uint32_t Saved = Ctx;
+  Ctx = InstOf[L];  // an enclosing loop's item or iteration
+  llvm::Expected<json> V = ir::evaluateValue(Bound, *this);
+  Ctx = Saved;
+  Why = renderingDone(V ? "" : llvm::toString(V.takeError()));
+  if (!V) return std::nullopt;
+  // An integer, or the text of one (a template with text around its
+  // expression renders text, as ContextLab renders it before int()).
+  std::optional<int64_t> N;
+  if (V->is_number_integer()) {
+    N = V->is_number_unsigned() && V->get<uint64_t>() > INT64_MAX ? INT64_MAX
+                                                                  : V->get<int64_t>();
+  } else if (V->is_string()) {
+    llvm::StringRef T = llvm::StringRef(V->get_ref<const std::string &>()).trim();
+    int64_t X;
+    if (!T.getAsInteger(10, X)) N = X;
+  }
+  if (!N) {
+    Why = fmt::format("must be an integer, found {}", ir::toJsonText(*V).substr(0, 200));
+    return std::nullopt;
+  }
+  if (*N < 1 || *N > static_cast<int64_t>(ir::MaxLoopIterations)) {
+    Why = fmt::format("must be between 1 and {}, found {}", ir::MaxLoopIterations, *N);
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(*N);
 }
 
 std::optional<bool> Scheduler::loopGoesOn(uint32_t L, uint32_t K, uint32_t Done) {

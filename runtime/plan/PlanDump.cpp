@@ -316,7 +316,12 @@ class Dumper {
         if (S->loop_cond()) {  // while/until loops
           OS << (S->loop_until() ? "    until " : "    while ");
           value(S->loop_cond());
-          OS << " max_iterations " << S->max_iterations() << '\n';
+          OS << " max_iterations ";
+          if (S->max_iterations_value())
+            value(S->max_iterations_value());
+          else
+            OS << S->max_iterations();
+          OS << '\n';
         }
         if (S->parent() >= 0)
           OS << "    in %" << P.steps()->Get(S->parent())->id()->string_view() << '\n';

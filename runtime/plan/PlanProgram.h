@@ -30,6 +30,9 @@ class PlanProgram {
   const ir::Value *forEach(size_t Step) const { return Items[Step]; }
   /// `while`/`until` loop step \p Step's condition, or null for other steps.
   const ir::Value *loopCondition(size_t Step) const { return LoopConds[Step]; }
+  /// `while`/`until` loop step \p Step's templated `max_iterations`
+  /// (rendered as the loop starts), or null: the plan's number is the bound.
+  const ir::Value *loopBound(size_t Step) const { return LoopBounds[Step]; }
   /// A loop step (`for_each` or `while`/`until`): it has a body.
   bool isLoop(size_t Step) const { return Items[Step] || LoopConds[Step]; }
   /// Step \p Step's route \p R's `when` condition (docs/language.md
@@ -53,6 +56,7 @@ class PlanProgram {
   std::vector<const ir::Value *> Conditions;
   std::vector<const ir::Value *> Items;
   std::vector<const ir::Value *> LoopConds;
+  std::vector<const ir::Value *> LoopBounds;
   std::vector<std::vector<const ir::Value *>> RouteWhens;
   std::vector<const ir::Value *> InputValues;
   std::vector<ir::MapEntry> Outputs;

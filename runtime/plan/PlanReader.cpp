@@ -178,6 +178,7 @@ class Checker {
       if (llvm::Error E = value(S->condition())) return E;
       if (llvm::Error E = value(S->for_each())) return E;
       if (llvm::Error E = value(S->loop_cond())) return E;
+      if (llvm::Error E = value(S->max_iterations_value())) return E;
       if (S->deps())
         for (uint32_t D : *S->deps()) {
           if (D >= NSteps || D == I)
@@ -283,7 +284,7 @@ class Checker {
   llvm::Error whileLoop(const pf::Step *S) {
     bool Loop = S->action()->string_view() == "while";
     if (Loop != (S->loop_cond() != nullptr) || (S->loop_cond() && S->for_each()) ||
-        (!Loop && (S->max_iterations() || S->loop_until())))
+        (!Loop && (S->max_iterations() || S->loop_until() || S->max_iterations_value())))
       return fail(
           fmt::format("step `{}`: a `while` loop needs action `while` and a condition",
                       S->id()->str()));
