@@ -311,9 +311,23 @@ bool Lowerer::lowerCallKeys(const MapNode *M) {
   }
   // `on_failure:` a policy word is the callee steps' default (inlineCall);
   // a route (a step id, `{goto: ...}`) would leave the callee half run.
+  // Another word is a policy typo (`5`, ``); a list is the step lowering's
+  // TypeMismatch.
   if (const KeyValue *OF = M->find("on_failure")) {
     auto *Word = llvm::dyn_cast<ScalarNode>(OF->Value);
-    if (!Word || (!Word->isTemplated() && !ir::parseFailurePolicy(Word->value())))
+    bool Route = llvm::isa<MapNode>(OF->Value);
+    if (Word && !Word->isTemplated() && !ir::parseFailurePolicy(Word->value())) {
+      llvm::StringRef V = Word->value();
+      if (!V.empty() && llvm::isAlpha(V[0]) && llvm::all_of(V, [](char C) {
+            return llvm::isAlnum(C) || C == '_' || C == '-';
+          }))
+        Route = true;  // a step id
+      else
+        Diags.report(DiagKind::InvalidEnum, Word->loc(), Word->length(),
+                     "`on_failure` policy", V.str(),
+                     "`continue`, `fail`, `retry`, `skip`", "");
+    }
+    if (Route)
       Diags.report(DiagKind::NotSupportedYet, OF->Value->loc(), OF->Value->length(),
                    "a route on a sub-pipeline call's failure", "issue #17",
                    "give the call one of `continue`, `fail`, `retry`, `skip`, or route "
