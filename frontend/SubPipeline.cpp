@@ -56,8 +56,9 @@ constexpr uint64_t MaxPaddedBytes = 64u << 20;
 
 /// Step keys a call takes besides `pipeline` and `inputs`.
 const llvm::StringRef CallStepKeys[] = {
-    "id",           "name",       "description", "action", "pipeline", "inputs",
-    "dependencies", "depends_on", "condition",   "if",     "metadata", "on_failure"};
+    "id",       "name",         "description", "action",    "pipeline",
+    "inputs",   "dependencies", "depends_on",  "condition", "if",
+    "metadata", "on_failure",   "on_error"};
 
 /// Calls \p F on every expression slot of the templates in \p V.
 void forEachTemplate(ir::Value *V, llvm::function_ref<void(ir::Expr *&)> F) {
