@@ -60,7 +60,6 @@ struct CallContext {
 /// calling pipeline has its name, which would be read in its place.
 struct RunVariableRead {
   llvm::StringRef Name;
-  std::string Callee;
   SourceLoc Loc;
   uint32_t Length;
 };

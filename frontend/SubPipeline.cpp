@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "frontend/Frontend.h"
 #include "frontend/Lowerer.h"
@@ -215,7 +216,7 @@ class Renamer {
     // A run-time variable, unless the callee declares an input or a step
     // of that name: then it is the callee's (docs/language.md §7.10).
     if (ir::isRunVariable(Name) && !Steps.contains(Name) && !Inputs.contains(Name)) {
-      RunVariables.push_back({Name, Shown.str(), N->loc(), N->length()});
+      RunVariables.push_back({Name, N->loc(), N->length()});
       return;
     }
     if (Steps.contains(Name)) {
@@ -654,13 +655,13 @@ void Lowerer::checkCalleeRunVariables() {
   llvm::StringSet<> Steps, Inputs;
   for (const ir::Step &S : P->Steps) Steps.insert(S.Id.Str);
   for (const ir::Input &I : P->Inputs) Inputs.insert(I.Name.Str);
+  // One error a read: a callee called twice is inlined twice.
+  std::set<uint32_t> Seen;
   for (const RunVariableRead &R : CalleeRunVariables) {
-    const char *What = Steps.contains(R.Name)    ? "a step"
-                       : Inputs.contains(R.Name) ? "an input"
-                                                 : nullptr;
-    if (What)
-      Diags.report(DiagKind::RunVariableCaptured, R.Loc, R.Length, R.Name.str(), R.Callee,
-                   What);
+    bool Step = Steps.contains(R.Name);
+    if ((Step || Inputs.contains(R.Name)) && Seen.insert(R.Loc.Offset).second)
+      Diags.report(DiagKind::RunVariableCaptured, R.Loc, R.Length, R.Name.str(),
+                   Step ? "a step" : "an input", Step ? "step" : "input");
   }
 }
 

@@ -749,7 +749,7 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.MaxIterationsValue);
       const Expr *Sole = T ? T->soleExpr() : nullptr;
       Type Ty = Sole ? Sole->type() : Type::String;
-      if (Ty != Type::Any && Ty != Type::Int && Ty != Type::String)
+      if (Ty != Type::Any && Ty != Type::Int && Ty != Type::Float && Ty != Type::String)
         D->report(DiagKind::TypeMismatch, S.MaxIterationsValue->loc(),
                   S.MaxIterationsValue->length(), "`max_iterations`", "an integer",
                   typeName(Ty).str());

@@ -10,7 +10,10 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "ir/JsonLimits.h"
+#include "llvm/ADT/StringExtras.h"
 #include "runtime/exec/Scheduler.h"
 
 namespace orch::runtime {
@@ -64,23 +67,52 @@ std::optional<uint32_t> Scheduler::loopBound(uint32_t L, const ir::Value *Bound,
   Ctx = Saved;
   Why = renderingDone(V ? "" : llvm::toString(V.takeError()));
   if (!V) return std::nullopt;
-  // An integer, or the text of one (a template with text around its
-  // expression renders text, as ContextLab renders it before int()).
+  // An integer (3.0 too), or the text of one as Python's int() reads it
+  // (a template with text around its expression renders text, which
+  // ContextLab passes to int()).
+  const int64_t Max = static_cast<int64_t>(ir::MaxLoopIterations);
   std::optional<int64_t> N;
-  if (V->is_number_integer()) {
-    N = V->is_number_unsigned() && V->get<uint64_t>() > INT64_MAX ? INT64_MAX
-                                                                  : V->get<int64_t>();
+  std::string Shown;
+  if (V->is_number_unsigned()) {
+    uint64_t U = V->get<uint64_t>();
+    N = U > static_cast<uint64_t>(Max) ? Max + 1 : static_cast<int64_t>(U);
+    Shown = std::to_string(U);
+  } else if (V->is_number_integer()) {
+    N = V->get<int64_t>();
+    Shown = std::to_string(*N);
+  } else if (V->is_number_float()) {
+    double D = V->get<double>();
+    if (std::isfinite(D) && D == std::floor(D)) {
+      N = D > static_cast<double>(Max) ? Max + 1 : D < 0 ? -1 : static_cast<int64_t>(D);
+      Shown = ir::toJsonText(*V);
+    }
   } else if (V->is_string()) {
     llvm::StringRef T = llvm::StringRef(V->get_ref<const std::string &>()).trim();
-    int64_t X;
-    if (!T.getAsInteger(10, X)) N = X;
+    bool Minus = T.consume_front("-");
+    if (!Minus) T.consume_front("+");
+    if (!T.empty() && llvm::all_of(T, llvm::isDigit)) {
+      llvm::StringRef Digits = T.ltrim('0');
+      // Past 7 digits it is out of range whatever it is.
+      int64_t X = Digits.empty()      ? 0
+                  : Digits.size() > 7 ? Max + 1
+                                      : std::stoll(Digits.str());
+      N = Minus && X ? -1 : X;
+      Shown = (Minus ? "-" : "") + T.str();
+    }
   }
   if (!N) {
-    Why = fmt::format("must be an integer, found {}", ir::toJsonText(*V).substr(0, 200));
+    // The value as JSON, cut at a code point boundary.
+    std::string J = ir::toJsonText(*V);
+    if (J.size() > 200) {
+      size_t Cut = 200;
+      while (Cut && (static_cast<unsigned char>(J[Cut]) & 0xC0) == 0x80) --Cut;
+      J = J.substr(0, Cut) + "...";
+    }
+    Why = "must be an integer, found " + J;
     return std::nullopt;
   }
-  if (*N < 1 || *N > static_cast<int64_t>(ir::MaxLoopIterations)) {
-    Why = fmt::format("must be between 1 and {}, found {}", ir::MaxLoopIterations, *N);
+  if (*N < 1 || *N > Max) {
+    Why = fmt::format("must be between 1 and {}, found {}", Max, Shown);
     return std::nullopt;
   }
   return static_cast<uint32_t>(*N);

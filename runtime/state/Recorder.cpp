@@ -235,29 +235,38 @@ std::string Recorder::write(std::vector<Job> &Batch) {
     Recs.push_back(std::move(J.Rec));
   }
   if (llvm::Error Err = Store->putSteps(Recs)) return llvm::toString(std::move(Err));
-  // A result that cannot be cached costs a later run only time.
-  for (const CacheRecord &C : Cache) llvm::consumeError(Store->putCache(C));
+  // A result that cannot be cached costs a later run only time. Each entry
+  // is a transaction that may wait LockWaitMs: the lease is renewed
+  // between them when due, as between batches (Recorder.h's bound).
+  for (const CacheRecord &C : Cache) {
+    if (std::chrono::steady_clock::now() >= NextRenew)
+      if (std::string Why = renewLease(); !Why.empty()) return Why;
+    llvm::consumeError(Store->putCache(C));
+  }
   return "";
+}
+
+std::string Recorder::renewLease() {
+  auto Other = Store->acquireLease(RunId, Holder, unixMs(), LeaseTtlMs, nullptr);
+  NextRenew = std::chrono::steady_clock::now() + RenewEvery;
+  if (!Other) return llvm::toString(Other.takeError());
+  return Other->empty()
+             ? ""
+             : fmt::format("the lease of run `{}` went to `{}`", RunId, *Other);
 }
 
 void Recorder::writerLoop() {
   using Clock = std::chrono::steady_clock;
-  auto NextRenew = Clock::now() + RenewEvery;
+  NextRenew = Clock::now() + RenewEvery;
   std::unique_lock<std::mutex> L(M);
   for (;;) {
     Wake.wait_until(L, NextRenew, [&] { return Quit || !Queue.empty(); });
     if (Queue.empty() && Quit) return;
     if (Clock::now() >= NextRenew) {
       L.unlock();
-      auto Other = Store->acquireLease(RunId, Holder, unixMs(), LeaseTtlMs, nullptr);
-      std::string Why =
-          !Other ? llvm::toString(Other.takeError())
-          : Other->empty()
-              ? ""
-              : fmt::format("the lease of run `{}` went to `{}`", RunId, *Other);
+      std::string Why = renewLease();
       L.lock();
       if (!Why.empty() && FirstError.empty()) FirstError = Why;
-      NextRenew = Clock::now() + RenewEvery;
     }
     if (Queue.empty()) continue;
     std::vector<Job> Batch(std::make_move_iterator(Queue.begin()),
@@ -322,7 +331,6 @@ llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
   }
   std::unique_lock<std::mutex> L(M);
   Idle.wait(L, [&] { return Queue.empty() && !Busy; });
-  std::string Why = FirstError;
   // The store's connection is the writer thread's (SQLITE_OPEN_NOMUTEX): a
   // lease renewal falling due now would use it beside finishRun below, and
   // two threads in one connection corrupt the database. So the writer
@@ -331,6 +339,8 @@ llvm::Error Recorder::finish(llvm::StringRef Status, llvm::StringRef Error) {
   L.unlock();
   Wake.notify_all();
   if (Writer.joinable()) Writer.join();
+  // After the join: a renewal the writer was making may have failed.
+  std::string Why = FirstError;
   if (Why.empty()) {
     if (llvm::Error E = Store->finishRun(RunId, Status, Error, unixMs()))
       Why = llvm::toString(std::move(E));

@@ -41,9 +41,10 @@ std::optional<CheckpointStrategy> parseCheckpointStrategy(llvm::StringRef S);
 
 /// How often a lease (StateStore.h's LeaseTtlMs) is renewed.
 constexpr int64_t LeaseRenewMs = 10000;
-// The writer thread renews between writes: a renewal falls due while a
-// write waits for a lock (up to LockWaitMs), then waits itself at most as
-// long. The lease must outlast that, or a live run could be taken over.
+// The writer thread renews between write transactions (between batches,
+// and between a batch's cache entries): a renewal falls due while one
+// waits for a lock (up to LockWaitMs), then waits itself at most as long.
+// The lease must outlast that, or a live run could be taken over.
 static_assert(LeaseRenewMs + 2 * LockWaitMs < LeaseTtlMs,
               "a blocked writer must renew its lease before it runs out");
 
@@ -114,6 +115,8 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   /// Answers a lookup job (on the writer thread).
   void answer(Job &J);
   void enqueue(uint32_t Step, std::function<void(std::string)> Ack);
+  /// Renews the run's lease (writer thread): "" or why it was lost.
+  std::string renewLease();
   void writerLoop();
   /// Writes one batch; "" or why it failed.
   std::string write(std::vector<Job> &Batch);
@@ -134,6 +137,8 @@ class Recorder : public runtime::StepCommitter, public runtime::StepCache {
   std::deque<Job> Queue;
   bool Busy = false, Quit = false;
   std::chrono::milliseconds RenewEvery;
+  /// When the writer thread renews the lease next (its own).
+  std::chrono::steady_clock::time_point NextRenew;
   size_t Written = 0;
   std::string FirstError;
   std::thread Writer;

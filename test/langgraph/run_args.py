@@ -70,7 +70,8 @@ def message(stderr):
 def main():
     orchc, orchrt = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     orchrt_only = os.environ.get("ORCH_RUN_ARGS_ORCHRT_ONLY") == "1"
-    if not orchrt_only and not shutil.which("node") or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph")):
+    if not orchrt_only and (not shutil.which("node")
+                            or not os.path.isdir(os.path.join(NODE_MODULES, "@langchain", "langgraph"))):
         print("langgraph-run-args: not run (node or test/langgraph/node's packages missing)")
         sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
     problems = []

@@ -480,7 +480,7 @@ export function search(re, s, from, noEmptyAt = -1, budget = null) {
 }
 
 /** VM thread steps one findall or sub may take, as ir/FilterRegex.cpp. */
-const FIXED_STEPS = 200000000, STEPS_PER_CHAR = 64;
+const FIXED_STEPS = 20000000, STEPS_PER_CHAR = 64;
 
 function prepare(v, pattern, who) {
   if (!isStr(pattern)) fail(`the pattern of \`${who}\` must be a str, not ${pyTypeName(pattern)}`);
