@@ -108,9 +108,8 @@ std::vector<uint32_t> conditionOffsets(llvm::StringRef Text,
 }  // namespace
 
 void Lowerer::nameFromText(const ir::LocString &X) {
-  auto IdChar = [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; };
   P->Name = X;
-  if (X.Str.empty() || (llvm::isAlpha(X.Str[0]) && llvm::all_of(X.Str, IdChar))) return;
+  if (X.Str.empty() || ir::isStepId(X.Str)) return;
   std::string Id;
   for (char C : X.Str) {
     if (llvm::isAlnum(C))

@@ -320,10 +320,8 @@ bool Lowerer::lowerCallKeys(const MapNode *M) {
     bool Route = llvm::isa<MapNode>(OF->Value);
     if (Word && !Word->isTemplated() && !ir::parseFailurePolicy(Word->value())) {
       llvm::StringRef V = Word->value();
-      if (!V.empty() && llvm::isAlpha(V[0]) && llvm::all_of(V, [](char C) {
-            return llvm::isAlnum(C) || C == '_' || C == '-';
-          }))
-        Route = true;  // a step id
+      if (ir::isStepId(V))
+        Route = true;
       else
         Diags.report(DiagKind::InvalidEnum, Word->loc(), Word->length(),
                      "`on_failure` policy", V.str(),

@@ -1,6 +1,8 @@
 //===- Pipeline.cpp -------------------------------------------------------===//
 #include "ir/Pipeline.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace orch::ir {
@@ -99,6 +101,11 @@ Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target) {
     if (L == Home) HomeHolds = true;
   }
   return HomeHolds ? Reach::Visible : Reach::InsideLoop;
+}
+
+bool isStepId(llvm::StringRef S) {
+  return !S.empty() && llvm::isAlpha(S[0]) &&
+         llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; });
 }
 
 std::optional<Type> loopVariableType(const std::vector<Step> &Steps, int32_t Loop,

@@ -223,6 +223,9 @@ enum class Reach : uint8_t {
 /// Where \p Target stands as seen from \p From.
 Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target);
 
+/// A step id as written (`^[a-zA-Z][a-zA-Z0-9_-]*$`).
+bool isStepId(llvm::StringRef S);
+
 /// The type of loop variable \p Name (`item`, `index`, `is_first`,
 /// `is_last` of a `for_each`; `iteration` of a `while`/`until`) as seen
 /// from the loops that start at \p Loop and go outwards (-1: none), or

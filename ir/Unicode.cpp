@@ -156,6 +156,13 @@ size_t codePointCount(llvm::StringRef S) {
   return Ascii ? S.size() : decodeUtf8(S).size();
 }
 
+llvm::StringRef utf8Prefix(llvm::StringRef S, size_t MaxBytes) {
+  if (S.size() <= MaxBytes) return S;
+  size_t Cut = MaxBytes;
+  while (Cut > 0 && (static_cast<unsigned char>(S[Cut]) & 0xC0) == 0x80) --Cut;
+  return S.take_front(Cut);
+}
+
 CodePoints toUpper(std::u32string_view S) {
   CodePoints Out;
   Out.reserve(S.size());

@@ -27,6 +27,9 @@ std::string encodeUtf8(std::u32string_view S);
 void appendUtf8(std::string &Out, char32_t C);
 /// The number of code points in \p S (an invalid byte counts as one).
 size_t codePointCount(llvm::StringRef S);
+/// The longest prefix of \p S of at most \p MaxBytes bytes that does not
+/// end inside a UTF-8 sequence (for messages and labels that cut text).
+llvm::StringRef utf8Prefix(llvm::StringRef S, size_t MaxBytes);
 
 /// Python's str.upper, str.lower (with the Final_Sigma rule) and
 /// str.capitalize on code points.

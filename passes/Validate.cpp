@@ -15,11 +15,6 @@ namespace {
 constexpr llvm::StringLiteral IdPattern = "^[a-zA-Z][a-zA-Z0-9_-]*$";
 constexpr llvm::StringLiteral InputPattern = "^[a-zA-Z_][a-zA-Z0-9_]*$";
 
-bool isId(llvm::StringRef S) {
-  return !S.empty() && llvm::isAlpha(S[0]) &&
-         llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; });
-}
-
 /// Is step \p I one a sub-pipeline call inlined (docs/control-flow.md
 /// §4)? `<call>.<id>`, where `<call>` is a call step (action `pipeline`)
 /// and step \p I lies in the run of steps its inlining made, from
@@ -28,7 +23,7 @@ bool isId(llvm::StringRef S) {
 bool isInlinedId(const ir::Pipeline &P, uint32_t I) {
   llvm::StringRef S = P.Steps[I].Id.Str;
   auto [Call, Own] = S.rsplit('.');
-  if (Own.size() == S.size() || !isId(Own)) return false;
+  if (Own.size() == S.size() || !ir::isStepId(Own)) return false;
   std::optional<uint32_t> C = P.findStep(Call);
   std::optional<uint32_t> In = P.findStep((Call + ".inputs").str());
   return C && In && P.Steps[*C].Action.Str == "pipeline" && *In <= I && I < *C;
@@ -63,7 +58,7 @@ class ValidatePass : public Pass {
   bool run(ir::Pipeline &P, PassContext &Ctx) override {
     DiagnosticEngine &D = Ctx.Diags;
     unsigned Before = D.errorCount();
-    if (!P.Name.Str.empty() && !isId(P.Name.Str)) {
+    if (!P.Name.Str.empty() && !ir::isStepId(P.Name.Str)) {
       // A free-text `name` without `id` (it is also the title) that gives no
       // identifier: the fix is an `id:`.
       bool FreeText = P.Title.Str == P.Name.Str && P.Title.Loc == P.Name.Loc;
@@ -163,7 +158,7 @@ class ValidatePass : public Pass {
     for (uint32_t I = 0; I < P.Steps.size(); ++I) {
       const ir::Step &S = P.Steps[I];
       if (S.Id.Loc.isValid()) {
-        if (!isInlinedId(P, I)) checkName(S.Id, "step id", isId, IdPattern, D);
+        if (!isInlinedId(P, I)) checkName(S.Id, "step id", ir::isStepId, IdPattern, D);
         auto [It, New] = Seen.try_emplace(S.Id.Str, &S);
         if (!New) {
           Diagnostic &Dg =

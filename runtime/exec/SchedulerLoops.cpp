@@ -13,6 +13,7 @@
 
 #include <algorithm>
 
+#include "ir/Unicode.h"
 #include "runtime/exec/Scheduler.h"
 
 namespace orch::runtime {
@@ -82,7 +83,7 @@ void Scheduler::beginLoop(uint32_t I) {
   }
   if (!V->is_array()) {
     std::string Text = V->dump(-1, ' ', false, json::error_handler_t::replace);
-    if (Text.size() > 60) Text = Text.substr(0, 57) + "...";
+    if (Text.size() > 60) Text = ir::utf8Prefix(Text, 57).str() + "...";
     St.Finished = Exec.now();
     return finalFail(I, fmt::format("for_each: the items are not a list but a {} ({})",
                                     V->type_name(), Text));

@@ -10,10 +10,12 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ir/JsonLimits.h"
-#include "llvm/ADT/StringExtras.h"
+#include "ir/PyText.h"
+#include "ir/Unicode.h"
 #include "runtime/exec/Scheduler.h"
 
 namespace orch::runtime {
@@ -67,48 +69,31 @@ std::optional<uint32_t> Scheduler::loopBound(uint32_t L, const ir::Value *Bound,
   Ctx = Saved;
   Why = renderingDone(V ? "" : llvm::toString(V.takeError()));
   if (!V) return std::nullopt;
-  // An integer (3.0 too), or the text of one as Python's int() reads it
-  // (a template with text around its expression renders text, which
-  // ContextLab passes to int()).
+  // An integer (3.0 too), or text Python's int() reads (a template with
+  // text around its expression renders text, which ContextLab int()s).
   const int64_t Max = static_cast<int64_t>(ir::MaxLoopIterations);
   std::optional<int64_t> N;
-  std::string Shown;
-  if (V->is_number_unsigned()) {
-    uint64_t U = V->get<uint64_t>();
-    N = U > static_cast<uint64_t>(Max) ? Max + 1 : static_cast<int64_t>(U);
-    Shown = std::to_string(U);
-  } else if (V->is_number_integer()) {
-    N = V->get<int64_t>();
-    Shown = std::to_string(*N);
+  std::string Shown = V->dump(-1, ' ', false, json::error_handler_t::replace);
+  if (V->is_number_integer()) {
+    N = V->is_number_unsigned() && V->get<uint64_t>() > static_cast<uint64_t>(Max)
+            ? Max + 1
+            : V->get<int64_t>();
   } else if (V->is_number_float()) {
     double D = V->get<double>();
-    if (std::isfinite(D) && D == std::floor(D)) {
-      N = D > static_cast<double>(Max) ? Max + 1 : D < 0 ? -1 : static_cast<int64_t>(D);
-      Shown = ir::toJsonText(*V);
-    }
+    if (std::isfinite(D) && D == std::floor(D))
+      N = static_cast<int64_t>(std::clamp(D, -1.0, static_cast<double>(Max + 1)));
   } else if (V->is_string()) {
     llvm::StringRef T = llvm::StringRef(V->get_ref<const std::string &>()).trim();
-    bool Minus = T.consume_front("-");
-    if (!Minus) T.consume_front("+");
-    if (!T.empty() && llvm::all_of(T, llvm::isDigit)) {
-      llvm::StringRef Digits = T.ltrim('0');
-      // Past 7 digits it is out of range whatever it is.
-      int64_t X = Digits.empty()      ? 0
-                  : Digits.size() > 7 ? Max + 1
-                                      : std::stoll(Digits.str());
-      N = Minus && X ? -1 : X;
-      Shown = (Minus ? "-" : "") + T.str();
+    int64_t X;
+    ir::IntParse Got = ir::parsePyInt(T, X);
+    if (Got != ir::IntParse::Invalid) {
+      N = Got == ir::IntParse::Ok ? X : Max + 1;
+      Shown = T.str();  // the number as written
     }
   }
   if (!N) {
-    // The value as JSON, cut at a code point boundary.
-    std::string J = ir::toJsonText(*V);
-    if (J.size() > 200) {
-      size_t Cut = 200;
-      while (Cut && (static_cast<unsigned char>(J[Cut]) & 0xC0) == 0x80) --Cut;
-      J = J.substr(0, Cut) + "...";
-    }
-    Why = "must be an integer, found " + J;
+    if (Shown.size() > 200) Shown = ir::utf8Prefix(Shown, 200).str() + "...";
+    Why = "must be an integer, found " + Shown;
     return std::nullopt;
   }
   if (*N < 1 || *N > Max) {

@@ -12,6 +12,7 @@
 
 #include "ir/Eval.h"
 #include "ir/Json.h"
+#include "ir/Unicode.h"
 #include "runtime/observe/Inspect.h"
 
 namespace orch::observe {
@@ -253,9 +254,7 @@ std::string xmlEscape(llvm::StringRef Text) {
 
 std::string labelPrefix(llvm::StringRef Text, size_t MaxBytes) {
   if (Text.size() <= MaxBytes) return Text.str();
-  size_t Cut = MaxBytes - 1;
-  while (Cut > 0 && (static_cast<unsigned char>(Text[Cut]) & 0xC0) == 0x80) --Cut;
-  return Text.take_front(Cut).str() + "…";
+  return ir::utf8Prefix(Text, MaxBytes - 1).str() + "…";
 }
 
 llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
