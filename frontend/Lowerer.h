@@ -231,8 +231,10 @@ class Lowerer {
   /// `<id>.inputs` step and the callee's steps, and makes \p S the step
   /// that returns the callee's outputs.
   void inlineCall(const MapNode *M, ir::Step &S);
-  /// Refuses the routes of a callee's steps (NotSupportedYet).
-  void refuseCalleeRoutes(const ir::Pipeline &Callee);
+  /// Renames the route targets of a callee's steps into call \p Call
+  /// (`<call>.<id>`); a target the callee lacks is an error naming \p Shown.
+  void renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
+                          llvm::StringRef Shown);
   /// The callee file of \p Path (relative to this file), read and
   /// included in the sources, or null after a diagnostic.
   std::shared_ptr<const SourceFile> readCallee(const ir::LocString &Path,
@@ -240,6 +242,9 @@ class Lowerer {
   /// Reports reads of `<call>.outputs.<name>` that name no output.
   void checkCallOutputs();
   void checkCalleeRunVariables();
+  /// Adds the callees' MCP servers to the pipeline's (McpServerConflict
+  /// for a name the pipeline gives another server).
+  void mergeCalleeServers();
 
   /// A call lowered here: its id and its callee's output names.
   struct CallMade {
@@ -255,6 +260,8 @@ class Lowerer {
   CallContext *Calls;
   std::vector<CallMade> CallsMade;
   std::vector<RunVariableRead> CalleeRunVariables;
+  /// The MCP servers of the sub-pipelines called, with the path shown.
+  std::vector<std::pair<ir::McpServer, std::string>> CalleeServers;
   /// Where each name of `inputs`/`parameters` was read first.
   struct InputSeen {
     size_t Index;

@@ -669,6 +669,7 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
   }
   checkCallOutputs();
   checkCalleeRunVariables();
+  mergeCalleeServers();
   // AUTO tags in places that take no AUTO (metadata, descriptions) were
   // reported above; keep the pipeline's tag list to those the IR holds.
   if (Diags.hasErrors()) return nullptr;

@@ -118,14 +118,8 @@ void Lowerer::lowerIterationBound(const MapNode *M, ir::Step &S, const KeyValue 
       llvm::none_of(Sc->segments(), [](const ir::Segment &Seg) {
         return Seg.K == ir::Segment::Kind::Auto;  // AUTO: getInt's error
       })) {
-    // Known when the loop starts: the run's inputs (ResolveNames allows no
-    // step); orchrt checks the range then.
-    if (Calls && Calls->Stack.size() > 1) {  // lowering a callee
-      Diags.report(DiagKind::NotSupportedYet, Sc->loc(), Sc->length(),
-                   "a templated `max_iterations` in a sub-pipeline", "issue #17",
-                   "write the number, or move the loop into the calling pipeline");
-      return;
-    }
+    // Known when the loop starts: the run's inputs and the steps before
+    // the loop (ResolveNames); orchrt checks the range then.
     S.MaxIterationsValue = value(Sc, "max_iterations");
     S.MaxIterations =
         ir::LocInt{static_cast<int64_t>(ir::MaxLoopIterations), Sc->loc(), Sc->length()};

@@ -82,6 +82,8 @@ void forEachStepTemplate(ir::Step &S, llvm::function_ref<void(ir::Expr *&)> F) {
   forEachTemplate(S.Metadata, F);
   forEachTemplate(S.Location, F);
   forEachTemplate(S.RequiresModel, F);
+  forEachTemplate(S.MaxIterationsValue, F);  // rendered where the loop starts
+  for (ir::Route &R : S.Routes) forEachTemplate(R.When, F);
 }
 
 /// Renames a callee's templates into its call (the file comment). A name
@@ -407,26 +409,85 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   return Parsed;
 }
 
-void Lowerer::refuseCalleeRoutes(const ir::Pipeline &Callee) {
-  // A callee's route targets would be looked up among the caller's ids
-  // (review 6 finding 1): refused at the route, as is an `on_failure`
-  // that is no policy (it would name a step).
-  const char *Fix =
-      "route in the calling pipeline, or give `on_failure` one of `continue`, `fail`, "
-      "`retry`, `skip`";
-  for (const ir::Step &X : Callee.Steps) {
-    const ir::LocString &F = X.OnFailureText;
-    if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str))
-      Diags.report(
-          DiagKind::NotSupportedYet, F.Loc, F.Length,
-          fmt::format("the route `on_failure: {}` inside a sub-pipeline", F.Str.str()),
-          "issue #17", Fix);
-    for (const ir::Route &R : X.Routes)
-      Diags.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-                   fmt::format("the route `{}: {}` inside a sub-pipeline",
-                               ir::routeKindName(R.Kind).str(), R.Target.Str.str()),
-                   "issue #17", Fix);
+void Lowerer::renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
+                                 llvm::StringRef Shown) {
+  // A callee's routes join its own top-level steps (docs/language.md §6.4):
+  // each target is renamed into the call here. A target the callee does not
+  // have is reported here, with the callee's names: resolve-routes would
+  // find it among the caller's (review 6 finding 1).
+  std::vector<llvm::StringRef> Ids;
+  for (const ir::Step &X : Callee.Steps)
+    if (X.Parent < 0) Ids.push_back(X.Id.Str);
+  std::string In = fmt::format(" (sub-pipeline `{}`)", Shown.str());
+  auto Rename = [&](ir::LocString &T) { T.Str = A.save(Call.str() + "." + T.Str.str()); };
+  for (ir::Step &X : Callee.Steps) {
+    ir::LocString &F = X.OnFailureText;
+    if (F.Loc.isValid() && ir::parseFailurePolicy(F.Str)) {
+      // resolve-routes checks the caller's ids only: the callee's here.
+      for (llvm::StringRef N : Ids)
+        if (N.equals_insensitive(F.Str.trim()))
+          Diags.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), N.str(),
+                       N.str());
+    } else if (F.Loc.isValid()) {
+      if (llvm::is_contained(Ids, F.Str)) {
+        Rename(F);
+      } else {
+        std::vector<llvm::StringRef> Guesses = {"continue", "fail", "retry", "skip"};
+        Guesses.insert(Guesses.end(), Ids.begin(), Ids.end());
+        Diags.report(DiagKind::InvalidEnum, F.Loc, F.Length, "`on_failure` policy",
+                     F.Str.str(),
+                     "`continue`, `fail`, `retry`, `skip` or a later step's id",
+                     didYouMean(F.Str, Guesses) + In);
+        F = {};
+      }
+    }
+    for (auto R = X.Routes.begin(); R != X.Routes.end();) {
+      if (llvm::is_contained(Ids, R->Target.Str)) {
+        Rename(R->Target);
+        ++R;
+        continue;
+      }
+      Diags.report(DiagKind::UnknownRouteTarget, R->Target.Loc, R->Target.Length,
+                   ir::routeKindName(R->Kind).str(), X.Id.Str.str(), R->Target.Str.str(),
+                   didYouMean(R->Target.Str, Ids) + In);
+      R = X.Routes.erase(R);
+    }
   }
+}
+
+namespace {
+bool sameText(const ir::LocString &A, const ir::LocString &B) { return A.Str == B.Str; }
+bool samePairs(const std::vector<ir::LocPair> &A, const std::vector<ir::LocPair> &B) {
+  return llvm::equal(A, B, [](const ir::LocPair &X, const ir::LocPair &Y) {
+    return X.Key.Str == Y.Key.Str && X.Val.Str == Y.Val.Str;
+  });
+}
+/// Whether \p A and \p B start and reach the same server (locations aside).
+bool sameServer(const ir::McpServer &A, const ir::McpServer &B) {
+  auto Concurrent = [](const ir::McpServer &S) {
+    return S.MaxConcurrent ? S.MaxConcurrent->Val : int64_t(0);
+  };
+  return sameText(A.Command, B.Command) && llvm::equal(A.Args, B.Args, sameText) &&
+         samePairs(A.Env, B.Env) && sameText(A.Url, B.Url) &&
+         samePairs(A.Headers, B.Headers) && Concurrent(A) == Concurrent(B);
+}
+}  // namespace
+
+void Lowerer::mergeCalleeServers() {
+  // A callee's `mcp_servers:` (docs/control-flow.md §4): one plan holds one
+  // server a name, so a callee's server of a name the caller (or another
+  // callee) declares alike is that server, and another is an error.
+  for (auto &[Srv, Shown] : CalleeServers) {
+    auto Same = llvm::find_if(P->McpServers, [&](const ir::McpServer &X) {
+      return X.Name.Str == Srv.Name.Str;
+    });
+    if (Same == P->McpServers.end())
+      P->McpServers.push_back(std::move(Srv));
+    else if (!sameServer(*Same, Srv))
+      Diags.report(DiagKind::McpServerConflict, Srv.Name.Loc, Srv.Name.Length,
+                   Srv.Name.Str.str(), Shown);
+  }
+  CalleeServers.clear();
 }
 
 void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
@@ -450,12 +511,9 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   }
   std::string Shown = Path->Str.str();
   if (Callee) {
-    if (!Callee->McpServers.empty()) {
-      const ir::McpServer &Srv = Callee->McpServers.front();
-      Diags.report(DiagKind::NotSupportedYet, Srv.Name.Loc, Srv.Name.Length,
-                   "`mcp_servers:` in a sub-pipeline", "issue #17",
-                   "declare the servers in the calling pipeline");
-    }
+    // Its servers join the caller's once the caller's own are known.
+    for (ir::McpServer &Srv : Callee->McpServers)
+      CalleeServers.emplace_back(std::move(Srv), Path->Str.str());
     if (!Callee->AutoTags.empty()) {
       const ir::AutoTag *T = Callee->AutoTags.front();
       Diags.report(DiagKind::NotSupportedYet, T->Loc, T->Length,
@@ -470,7 +528,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
                      "set them in the calling pipeline");
   }
   if (Callee) {
-    refuseCalleeRoutes(*Callee);
+    renameCalleeRoutes(*Callee, S.Id.Str, Shown);
     // Its steps, those of its own calls among them, and `<call>.inputs`.
     Calls->InlinedSteps = Before + Callee->Steps.size() + 1;
     // The callee is not validated alone: its own reserved names are

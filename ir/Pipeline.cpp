@@ -103,6 +103,12 @@ Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target) {
   return HomeHolds ? Reach::Visible : Reach::InsideLoop;
 }
 
+LoopWords loopWords(const Step &S) {
+  if (S.ForEach) return {"`for_each` loop", "item", "every item is done"};
+  return {S.LoopUntil ? "`until` loop" : "`while` loop", "iteration",
+          "the loop has ended"};
+}
+
 bool isStepId(llvm::StringRef S) {
   return !S.empty() && llvm::isAlpha(S[0]) &&
          llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; });

@@ -223,6 +223,14 @@ enum class Reach : uint8_t {
 /// Where \p Target stands as seen from \p From.
 Reach reach(const std::vector<Step> &Steps, int32_t From, uint32_t Target);
 
+/// How messages name loop step \p S: its kind ("`for_each` loop",
+/// "`while` loop", "`until` loop"), what its body runs once per ("item",
+/// "iteration") and when its results are whole.
+struct LoopWords {
+  llvm::StringRef Kind, Unit, Whole;
+};
+LoopWords loopWords(const Step &S);
+
 /// A step id as written (`^[a-zA-Z][a-zA-Z0-9_-]*$`).
 bool isStepId(llvm::StringRef S);
 

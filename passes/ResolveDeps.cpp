@@ -62,12 +62,17 @@ class ResolveDepsPass : public Pass {
     switch (ir::reach(P.Steps, static_cast<int32_t>(From), T)) {
       case ir::Reach::Visible:
         return true;
-      case ir::Reach::OwnLoop:
-        Diags->report(DiagKind::LoopReadsItself, Loc, Len, Id.str(), TId.str());
+      case ir::Reach::OwnLoop: {
+        ir::LoopWords W = ir::loopWords(P.Steps[T]);
+        Diags->report(DiagKind::LoopReadsItself, Loc, Len, Id.str(), W.Kind.str(),
+                      TId.str(), W.Whole.str());
+      }
         return false;
       case ir::Reach::InsideLoop: {
         llvm::StringRef L = P.Steps[P.Steps[T].Parent].Id.Str;
-        Diags->report(DiagKind::LoopBodyReference, Loc, Len, TId.str(), L.str(), L.str());
+        ir::LoopWords W = ir::loopWords(P.Steps[P.Steps[T].Parent]);
+        Diags->report(DiagKind::LoopBodyReference, Loc, Len, TId.str(), W.Kind.str(),
+                      L.str(), W.Unit.str(), L.str());
         return false;
       }
     }

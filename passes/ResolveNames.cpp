@@ -468,17 +468,32 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
               P->Steps[Target].Id.Str.str());
     return;
   }
+  // A loop's own `for_each` or bound reading its body: it renders before
+  // the body runs.
+  for (int32_t L = P->Steps[Target].Parent; O.Step >= 0 && L >= 0; L = P->Steps[L].Parent)
+    if (L == O.Step) {
+      ir::LoopWords W = ir::loopWords(P->Steps[L]);
+      D->report(DiagKind::LoopReadsItself, Top->loc(), Top->length(),
+                P->Steps[Target].Id.Str.str(), W.Kind.str(), P->Steps[L].Id.Str.str(),
+                W.Whole.str());
+      return;
+    }
   switch (reach(P->Steps, O.Step, Target)) {
     case Reach::Visible:
       break;
-    case Reach::OwnLoop:
+    case Reach::OwnLoop: {
+      ir::LoopWords W = ir::loopWords(P->Steps[Target]);
       D->report(DiagKind::LoopReadsItself, Top->loc(), Top->length(),
-                P->Steps[O.Step].Id.Str.str(), P->Steps[Target].Id.Str.str());
+                P->Steps[O.Step].Id.Str.str(), W.Kind.str(),
+                P->Steps[Target].Id.Str.str(), W.Whole.str());
       return;
+    }
     case Reach::InsideLoop: {
-      llvm::StringRef L = P->Steps[P->Steps[Target].Parent].Id.Str;
+      const Step &L = P->Steps[P->Steps[Target].Parent];
+      ir::LoopWords W = ir::loopWords(L);
       D->report(DiagKind::LoopBodyReference, Top->loc(), Top->length(),
-                P->Steps[Target].Id.Str.str(), L.str(), L.str());
+                P->Steps[Target].Id.Str.str(), W.Kind.str(), L.Id.Str.str(), W.Unit.str(),
+                L.Id.Str.str());
       return;
     }
   }
@@ -742,12 +757,15 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
                   S.LoopUntil ? "until" : "while", S.Id.Str.str(), S.Id.Str.str());
     }
     if (S.MaxIterationsValue) {
-      // Rendered as the loop starts: the run's inputs and an enclosing
-      // loop's variables, never a step's result.
-      Owner B{static_cast<int>(I), false, "`max_iterations` beyond the run's inputs"};
-      forEachExpr(S.MaxIterationsValue, [&](Expr *E) { walk(E, B); });
+      // Rendered as the loop starts: the run's inputs, an enclosing loop's
+      // variables and the results of steps outside the loop, each an edge
+      // as for parameters (the loop itself and its body are not run yet:
+      // SelfReference, LoopReadsItself). A field read alone is a number.
       auto *T = llvm::dyn_cast<TemplateValue>(S.MaxIterationsValue);
       const Expr *Sole = T ? T->soleExpr() : nullptr;
+      forEachExpr(S.MaxIterationsValue, [&](Expr *E) {
+        walk(E, O, E == Sole ? UseShape::Number : UseShape::Text);
+      });
       Type Ty = Sole ? Sole->type() : Type::String;
       if (Ty != Type::Any && Ty != Type::Int && Ty != Type::Float && Ty != Type::String)
         D->report(DiagKind::TypeMismatch, S.MaxIterationsValue->loc(),

@@ -52,8 +52,12 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
     return;
   }
   // A call step (action `pipeline`) or a step it inlined (`<call>.<id>`:
-  // written ids have no dot).
-  if (P.Steps[T].Action.Str == "pipeline" || R.Target.Str.contains('.')) {
+  // written ids have no dot). A route inside a callee joins the callee's
+  // own steps: the target's call prefix is the source's.
+  auto Prefix = [](llvm::StringRef Id) {
+    return Id.contains('.') ? Id.rsplit('.').first : llvm::StringRef();
+  };
+  if (P.Steps[T].Action.Str == "pipeline" || Prefix(R.Target.Str) != Prefix(S.Id.Str)) {
     // Inlining puts the callee's steps before the call step: a route to
     // the call (or into it) would jump over its body (review 6 finding 2).
     D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
@@ -88,6 +92,19 @@ void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
       bool Has = false;
       for (const ir::DepEdge &E : T.Deps) Has |= E.Target == I;
       if (!Has) T.Deps.push_back({I, FarR->Target.Loc, FarR->Target.Length, false, true});
+    }
+    // A route inside a callee: the call step `<call>` waits for every
+    // top-level callee step; one the route may jump over is the callee's
+    // normal flow, so the call waits for it without taking its skip,
+    // unless the call's outputs read it.
+    llvm::StringRef Id = P.Steps[I].Id.Str;
+    auto Call = Id.contains('.') ? Ids.find(Id.rsplit('.').first) : Ids.end();
+    if (Far < 0 || Call == Ids.end()) continue;
+    Step &C = P.Steps[Call->second];
+    for (ir::DepEdge &E : C.Deps) {
+      bool Read = llvm::any_of(
+          C.Uses, [&](const ir::StepUse &U) { return U.Target == E.Target; });
+      if (E.Target > I && static_cast<int32_t>(E.Target) < Far && !Read) E.Order = true;
     }
   }
 }
