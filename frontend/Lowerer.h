@@ -245,6 +245,8 @@ class Lowerer {
   /// Adds the callees' MCP servers to the pipeline's (McpServerConflict
   /// for a name the pipeline gives another server).
   void mergeCalleeServers();
+  /// Whether this lowers a sub-pipeline (a callee), not the root pipeline.
+  bool lowersCallee() const { return Calls && Calls->Stack.size() > 1; }
 
   /// A call lowered here: its id and its callee's output names.
   struct CallMade {

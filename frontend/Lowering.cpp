@@ -1,6 +1,8 @@
 //===- Lowering.cpp - Document nodes to the pipeline IR -------------------===//
 #include "frontend/Lowering.h"
 
+#include <fmt/format.h>
+
 #include "frontend/ExprParser.h"
 #include "frontend/Lowerer.h"
 #include "llvm/ADT/SmallVector.h"
@@ -200,6 +202,14 @@ void Lowerer::lowerContext(const MapNode *M) {
       In.Default = value(KV.Value, "context." + K.str());
       In.Required = false;
       P->Inputs.push_back(std::move(In));
+      continue;
+    }
+    if (K != "max_retries" && lowersCallee()) {
+      // A callee's steps join the caller's run: its run-wide settings
+      // would be dropped (max_retries goes to its steps: inlineCall).
+      Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
+                   fmt::format("a sub-pipeline's own `context.{}`", K.str()), "issue #17",
+                   "set it in the calling pipeline");
       continue;
     }
     if (K == "timeout")
@@ -646,7 +656,12 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
     } else if (K == "context") {
       if (const MapNode *M = expectMap(V, "`context`")) lowerContext(M);
     } else if (K == "cache") {
-      P->CacheTtl = getCache(V);
+      if (lowersCallee())
+        Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
+                     "a sub-pipeline's own `cache`", "issue #17",
+                     "give `cache` to its steps, or set it in the calling pipeline");
+      else
+        P->CacheTtl = getCache(V);
     } else if (K == "mcp_servers") {
       lowerMcpServers(V);
     } else if (K == "inputs" || K == "parameters") {

@@ -520,12 +520,6 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
                    "an `<AUTO>` tag in a sub-pipeline", "issue #17",
                    "resolve it in the calling pipeline");
     }
-    for (const std::optional<ir::LocInt> *X :
-         {&Callee->Context.Timeout, &Callee->Context.MaxRetries})
-      if (*X)
-        Diags.report(DiagKind::NotSupportedYet, (*X)->Loc, (*X)->Length,
-                     "a sub-pipeline's own `context:` settings", "issue #17",
-                     "set them in the calling pipeline");
   }
   if (Callee) {
     renameCalleeRoutes(*Callee, S.Id.Str, Shown);
@@ -659,6 +653,19 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
         X.OnFailureText = S.OnFailureText;
         X.OnFailure = S.OnFailure;
       }
+  // The callee's `context.max_retries` is the retries of each of its steps
+  // that sets none (its nested callees' steps got their own callee's): not
+  // a loop's, which takes none, nor a step whose failure is routed, where
+  // a step's own `max_retries` turns retries on (docs/language.md §6.4).
+  if (const std::optional<ir::LocInt> &Retries = Callee->Context.MaxRetries)
+    for (ir::Step &X : Callee->Steps) {
+      bool Routed = (X.OnFailureText.Loc.isValid() &&
+                     !ir::parseFailurePolicy(X.OnFailureText.Str)) ||
+                    llvm::any_of(X.Routes, [](const ir::Route &R) {
+                      return R.Kind == ir::RouteKind::Failure;
+                    });
+      if (!X.MaxRetries && !X.isLoop() && !Routed) X.MaxRetries = Retries;
+    }
   for (ir::Step &X : Callee->Steps) {
     bool Root = X.Parent < 0;  // at the callee's top level
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
