@@ -456,6 +456,14 @@ void Lowerer::renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
 }
 
 namespace {
+/// Where a callee's tag at \p Path lands once inlined into call \p Call:
+/// tags sit in steps only (AutoNotAllowed elsewhere), which are
+/// `<call>.<id>`.
+std::string autoPathInCall(llvm::StringRef Path, llvm::StringRef Call) {
+  Path.consume_front("steps.");
+  return "steps." + Call.str() + "." + Path.str();
+}
+
 bool sameText(const ir::LocString &A, const ir::LocString &B) { return A.Str == B.Str; }
 bool samePairs(const std::vector<ir::LocPair> &A, const std::vector<ir::LocPair> &B) {
   return llvm::equal(A, B, [](const ir::LocPair &X, const ir::LocPair &Y) {
@@ -514,11 +522,13 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
     // Its servers join the caller's once the caller's own are known.
     for (ir::McpServer &Srv : Callee->McpServers)
       CalleeServers.emplace_back(std::move(Srv), Path->Str.str());
-    if (!Callee->AutoTags.empty()) {
-      const ir::AutoTag *T = Callee->AutoTags.front();
-      Diags.report(DiagKind::NotSupportedYet, T->Loc, T->Length,
-                   "an `<AUTO>` tag in a sub-pipeline", "issue #17",
-                   "resolve it in the calling pipeline");
+    // Its AUTO tags are the caller's, after the caller's own, each under
+    // the path of the place it lands in (`steps.<call>.a.parameters.x`):
+    // each call decides its own, and the lock keys a decision by its path.
+    for (ir::AutoTag *T : Callee->AutoTags) {
+      T->Id = static_cast<uint32_t>(P->AutoTags.size());
+      T->Path = A.save(autoPathInCall(T->Path, S.Id.Str));
+      P->AutoTags.push_back(T);
     }
   }
   if (Callee) {
