@@ -34,6 +34,7 @@
 #include "ir/Expr.h"
 #include "ir/JsonLimits.h"
 #include "ir/SourceIncludes.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -419,13 +420,15 @@ void Lowerer::renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
   for (const ir::Step &X : Callee.Steps)
     if (X.Parent < 0) Ids.push_back(X.Id.Str);
   std::string In = fmt::format(" (sub-pipeline `{}`)", Shown.str());
+  llvm::DenseSet<uint32_t> Reported;
   auto Rename = [&](ir::LocString &T) { T.Str = A.save(Call.str() + "." + T.Str.str()); };
   for (ir::Step &X : Callee.Steps) {
     ir::LocString &F = X.OnFailureText;
     if (F.Loc.isValid() && ir::parseFailurePolicy(F.Str)) {
       // resolve-routes checks the caller's ids only: the callee's here.
+      // Once a place: a nested call's `on_failure` is every inlined step's.
       for (llvm::StringRef N : Ids)
-        if (N.equals_insensitive(F.Str.trim()))
+        if (N.equals_insensitive(F.Str.trim()) && Reported.insert(F.Loc.Offset).second)
           Diags.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), N.str(),
                        N.str());
     } else if (F.Loc.isValid()) {
@@ -465,10 +468,15 @@ std::string autoPathInCall(llvm::StringRef Path, llvm::StringRef Call) {
 }
 
 bool sameText(const ir::LocString &A, const ir::LocString &B) { return A.Str == B.Str; }
+/// Whether two maps (`env`, `headers`) hold the same entries, in any order.
 bool samePairs(const std::vector<ir::LocPair> &A, const std::vector<ir::LocPair> &B) {
-  return llvm::equal(A, B, [](const ir::LocPair &X, const ir::LocPair &Y) {
-    return X.Key.Str == Y.Key.Str && X.Val.Str == Y.Val.Str;
-  });
+  auto Sorted = [](const std::vector<ir::LocPair> &V) {
+    std::vector<std::pair<llvm::StringRef, llvm::StringRef>> Out;
+    for (const ir::LocPair &X : V) Out.emplace_back(X.Key.Str, X.Val.Str);
+    llvm::sort(Out);
+    return Out;
+  };
+  return Sorted(A) == Sorted(B);
 }
 /// Whether \p A and \p B start and reach the same server (locations aside).
 bool sameServer(const ir::McpServer &A, const ir::McpServer &B) {
@@ -485,13 +493,14 @@ void Lowerer::mergeCalleeServers() {
   // A callee's `mcp_servers:` (docs/control-flow.md §4): one plan holds one
   // server a name, so a callee's server of a name the caller (or another
   // callee) declares alike is that server, and another is an error.
+  llvm::DenseSet<uint32_t> Reported;  // once a server, however often called
   for (auto &[Srv, Shown] : CalleeServers) {
     auto Same = llvm::find_if(P->McpServers, [&](const ir::McpServer &X) {
       return X.Name.Str == Srv.Name.Str;
     });
     if (Same == P->McpServers.end())
       P->McpServers.push_back(std::move(Srv));
-    else if (!sameServer(*Same, Srv))
+    else if (!sameServer(*Same, Srv) && Reported.insert(Srv.Name.Loc.Offset).second)
       Diags.report(DiagKind::McpServerConflict, Srv.Name.Loc, Srv.Name.Length,
                    Srv.Name.Str.str(), Shown);
   }
@@ -519,6 +528,27 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   }
   std::string Shown = Path->Str.str();
   if (Callee) {
+    // A callee's `mcp` steps call its own servers (its nested callees'
+    // included), never a server of its caller or of another callee: the
+    // callee never reads a name of its caller.
+    for (const ir::Step &X : Callee->Steps) {
+      const auto *Pm = X.Action.Str == "mcp" ? X.Params : nullptr;
+      const ir::MapEntry *E = nullptr;
+      if (Pm)
+        for (const ir::MapEntry &M : Pm->entries())
+          if (M.Key == "server") E = &M;
+      const auto *V = E ? llvm::dyn_cast<ir::ScalarValue>(E->V) : nullptr;
+      if (!V || V->scalar().Ty != ir::Type::String) continue;
+      std::vector<llvm::StringRef> Names;
+      for (const ir::McpServer &Srv : Callee->McpServers) Names.push_back(Srv.Name.Str);
+      if (llvm::is_contained(Names, V->scalar().S)) continue;
+      std::string Hint = didYouMean(V->scalar().S, Names);
+      if (Hint.empty())
+        Hint = Names.empty() ? "; the sub-pipeline declares no `mcp_servers:`"
+                             : "; it declares: " + llvm::join(Names, ", ");
+      Diags.report(DiagKind::UnknownMcpServer, V->loc(), V->length(), X.Id.Str.str(),
+                   V->scalar().S.str(), Hint + " (sub-pipeline `" + Shown + "`)");
+    }
     // Its servers join the caller's once the caller's own are known.
     for (ir::McpServer &Srv : Callee->McpServers)
       CalleeServers.emplace_back(std::move(Srv), Path->Str.str());
@@ -655,10 +685,18 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   R.setLoopScope(CSteps, -1);
   // The call's failure policy: every callee step that sets none takes it
   // (nested callees' steps included, unless their own call set one).
+  auto FailureRouted = [](const ir::Step &X) {
+    return (X.OnFailureText.Loc.isValid() &&
+            !ir::parseFailurePolicy(X.OnFailureText.Str)) ||
+           llvm::any_of(X.Routes, [](const ir::Route &R) {
+             return R.Kind == ir::RouteKind::Failure;
+           });
+  };
   if (CallPolicy)
     for (ir::Step &X : Callee->Steps)
-      // A loop takes no `retry` (LoopAndAction): its body steps retry.
-      if (!X.OnFailureText.Loc.isValid() &&
+      // A loop takes no `retry` (LoopAndAction): its body steps retry. A
+      // step whose failure is routed (`{goto: ...}` too) keeps its route.
+      if (!X.OnFailureText.Loc.isValid() && !FailureRouted(X) &&
           !(X.isLoop() && S.OnFailure == ir::FailurePolicy::Retry)) {
         X.OnFailureText = S.OnFailureText;
         X.OnFailure = S.OnFailure;
@@ -668,14 +706,8 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   // a loop's, which takes none, nor a step whose failure is routed, where
   // a step's own `max_retries` turns retries on (docs/language.md §6.4).
   if (const std::optional<ir::LocInt> &Retries = Callee->Context.MaxRetries)
-    for (ir::Step &X : Callee->Steps) {
-      bool Routed = (X.OnFailureText.Loc.isValid() &&
-                     !ir::parseFailurePolicy(X.OnFailureText.Str)) ||
-                    llvm::any_of(X.Routes, [](const ir::Route &R) {
-                      return R.Kind == ir::RouteKind::Failure;
-                    });
-      if (!X.MaxRetries && !X.isLoop() && !Routed) X.MaxRetries = Retries;
-    }
+    for (ir::Step &X : Callee->Steps)
+      if (!X.MaxRetries && !X.isLoop() && !FailureRouted(X)) X.MaxRetries = Retries;
   for (ir::Step &X : Callee->Steps) {
     bool Root = X.Parent < 0;  // at the callee's top level
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());

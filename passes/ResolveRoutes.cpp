@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include "llvm/ADT/StringSet.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -91,20 +92,32 @@ void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
       if (T.Parent >= 0) continue;
       bool Has = false;
       for (const ir::DepEdge &E : T.Deps) Has |= E.Target == I;
-      if (!Has) T.Deps.push_back({I, FarR->Target.Loc, FarR->Target.Length, false, true});
+      if (Has) continue;
+      // Explicit edges come before inferred ones (the IR verifier): an
+      // order edge is not inferred from a template.
+      auto At = llvm::find_if(T.Deps, [](const ir::DepEdge &E) { return E.Inferred; });
+      T.Deps.insert(At, {I, FarR->Target.Loc, FarR->Target.Length, false, true});
     }
-    // A route inside a callee: the call step `<call>` waits for every
-    // top-level callee step; one the route may jump over is the callee's
-    // normal flow, so the call waits for it without taking its skip,
-    // unless the call's outputs read it.
-    llvm::StringRef Id = P.Steps[I].Id.Str;
-    auto Call = Id.contains('.') ? Ids.find(Id.rsplit('.').first) : Ids.end();
-    if (Far < 0 || Call == Ids.end()) continue;
-    Step &C = P.Steps[Call->second];
-    for (ir::DepEdge &E : C.Deps) {
-      bool Read = llvm::any_of(
-          C.Uses, [&](const ir::StepUse &U) { return U.Target == E.Target; });
-      if (E.Target > I && static_cast<int32_t>(E.Target) < Far && !Read) E.Order = true;
+  }
+  // A route inside a callee (docs/language.md §6.4): the call step `<call>`,
+  // and each call around it, waits for every step of its callee; once a
+  // route may skip some of them, the call joins them as a route target
+  // does: it waits for each without taking its skip (an order edge; its
+  // outputs read a skipped step as undefined). Its edge to `<call>.inputs`
+  // stays: a false condition of the call still skips it.
+  llvm::StringSet<> Joined;
+  for (uint32_t I = 0; I < P.Steps.size(); ++I) {
+    if (P.Steps[I].Routes.empty()) continue;
+    for (llvm::StringRef Id = P.Steps[I].Id.Str; Id.contains('.');) {
+      Id = Id.rsplit('.').first;
+      auto Call = Ids.find(Id);
+      if (Call == Ids.end() || !Joined.insert(Id).second) continue;
+      Step &C = P.Steps[Call->second];
+      std::string Inputs = Id.str() + ".inputs";
+      for (ir::DepEdge &E : C.Deps) {
+        llvm::StringRef T = P.Steps[E.Target].Id.Str;
+        if (T.starts_with(Id.str() + ".") && T != Inputs) E.Order = true;
+      }
     }
   }
 }
