@@ -500,9 +500,13 @@ void Lowerer::mergeCalleeServers() {
     });
     if (Same == P->McpServers.end())
       P->McpServers.push_back(std::move(Srv));
-    else if (!sameServer(*Same, Srv) && Reported.insert(Srv.Name.Loc.Offset).second)
-      Diags.report(DiagKind::McpServerConflict, Srv.Name.Loc, Srv.Name.Length,
-                   Srv.Name.Str.str(), Shown);
+    else if (!sameServer(*Same, Srv) && Reported.insert(Srv.Name.Loc.Offset).second) {
+      Diagnostic &D = Diags.report(DiagKind::McpServerConflict, Srv.Name.Loc,
+                                   Srv.Name.Length, Srv.Name.Str.str(), Shown);
+      if (Same->Name.Loc.isValid())
+        DiagnosticEngine::note(D, DiagKind::NoteFirstDefined, Same->Name.Loc,
+                               Same->Name.Length);
+    }
   }
   CalleeServers.clear();
 }

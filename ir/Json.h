@@ -230,4 +230,16 @@ inline std::vector<const std::pair<const std::string, Json> *> sortedItems(
   return J.get_ref<const Json::object_t &>().sorted();
 }
 
+/// An integer parameter's rendered value (a `number` input may feed one):
+/// a whole, finite number in the range of int64 becomes that integer (10.0
+/// is 10); anything else is left as it is, for the action to refuse.
+inline void wholeToInteger(Json &V) {
+  if (!V.is_number_float()) return;
+  double D = V.get<double>();
+  // [-2^63, 2^63): both ends are exact doubles.
+  if (D != D || D < -9223372036854775808.0 || D >= 9223372036854775808.0) return;
+  auto N = static_cast<int64_t>(D);
+  if (static_cast<double>(N) == D) V = N;
+}
+
 }  // namespace orch::ir

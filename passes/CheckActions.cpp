@@ -176,9 +176,14 @@ class CheckActionsPass : public Pass {
   void checkValue(const ActionInfo &A, const ActionParam &Prm, const Value *V,
                   llvm::StringRef Written) {
     Type T = V->type();
-    // Scalars print into string parameters; lists and maps do not.
+    // Scalars print into string parameters; lists and maps do not. A
+    // templated number may feed an integer parameter (ContextLab declares
+    // counts `type: number`): a whole number renders as the integer, any
+    // other fails the step (ir::wholeToInteger).
     bool Fits = Prm.Ty == Type::String ? T != Type::List && T != Type::Map
-                                       : isAssignable(T, Prm.Ty);
+                                       : isAssignable(T, Prm.Ty) ||
+                                             (Prm.Ty == Type::Int && T == Type::Float &&
+                                              llvm::isa<TemplateValue>(V));
     if (!Fits) {
       D->report(DiagKind::ActionParamType, V->loc(), V->length(), Written.str(),
                 A.Name.str(), describeType(Prm.Ty).str(), describeType(T).str());

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSet.h"
 #include "passes/Pass.h"
 
@@ -141,6 +142,8 @@ void ResolveRoutesPass::warnUnreachable(Pipeline &P, DiagnosticEngine &D) {
         if (!E.Order && MaySkip[E.Target] && !MaySkip[I]) MaySkip[I] = Changed = true;
   }
   std::vector<char> Warned(N, 0);
+  // Once a place: the calls of one sub-pipeline share its steps' places.
+  llvm::DenseSet<uint32_t> WarnedAt;
   for (uint32_t I = 0; I < N; ++I) {
     const Step &S = P.Steps[I];
     if (S.Routes.empty() || MaySkip[I]) continue;
@@ -166,6 +169,7 @@ void ResolveRoutesPass::warnUnreachable(Pipeline &P, DiagnosticEngine &D) {
       const Step &T = P.Steps[X];
       if (T.Parent >= 0 || Warned[X]) continue;
       Warned[X] = 1;
+      if (T.Id.Loc.isValid() && !WarnedAt.insert(T.Id.Loc.Offset).second) continue;
       D.report(
           DiagKind::UnreachableStep, T.Id.Loc, T.Id.Length, T.Id.Str.str(),
           fmt::format("every way `{}` ends that goes on routes past it", S.Id.Str.str()));

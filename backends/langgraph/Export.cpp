@@ -288,7 +288,14 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   std::string Order = "[";
   if (S.Params)
     for (const ir::MapEntry &E : S.Params->entries()) {
-      Params += "\n    [" + jsString(E.Key) + ", (c) => " + compileValue(E.V) + "],";
+      // An integer parameter takes a whole number as the integer (orchrt's
+      // PlanProgram::integerParam).
+      bool Integer = false;
+      if (A)
+        for (const ir::ActionParam &Prm : A->Params)
+          Integer |= Prm.Name == E.Key && Prm.Ty == ir::Type::Int;
+      Params += "\n    [" + jsString(E.Key) + ", (c) => " + compileValue(E.V) +
+                (Integer ? ", true" : "") + "],";
       Order += (Order.size() > 1 ? ", " : "") + jsString(E.Key);
     }
   Field("params", Params + (Params.size() > 1 ? "\n  ]" : "]"));

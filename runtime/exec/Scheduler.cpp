@@ -435,12 +435,14 @@ llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
   ActionRequest R;
   R.Action = S->action()->str();
   if (S->model()) R.Model = S->model()->str();
-  for (const ir::MapEntry &E : Prog.params(I)) {
+  for (size_t K = 0; K < Prog.params(I).size(); ++K) {
+    const ir::MapEntry &E = Prog.params(I)[K];
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
     if (!V) {
       std::string Why = renderingDone(llvm::toString(V.takeError()));
       return llvm::createStringError(fmt::format("parameter `{}`: {}", E.Key.str(), Why));
     }
+    if (Prog.integerParam(I, K)) ir::wholeToInteger(*V);
     R.Params[E.Key.str()] = std::move(*V);
   }
   if (const ir::Value *Items = Prog.forEach(I)) {  // as beginLoop records it
@@ -597,7 +599,8 @@ void Scheduler::beginNode(uint32_t I) {
   if (S->fallback_models())
     for (const auto *F : *S->fallback_models()) R.Fallbacks.push_back(F->str());
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();
-  for (const ir::MapEntry &E : Prog.params(PlanOf[I])) {
+  for (size_t K = 0; K < Prog.params(PlanOf[I]).size(); ++K) {
+    const ir::MapEntry &E = Prog.params(PlanOf[I])[K];
     llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
     if (!V) {
       std::string Why = renderingDone(llvm::toString(V.takeError()));
@@ -609,6 +612,7 @@ void Scheduler::beginNode(uint32_t I) {
       finalFail(I, fmt::format("parameter `{}`: {}", E.Key.str(), Why));
       return;
     }
+    if (Prog.integerParam(PlanOf[I], K)) ir::wholeToInteger(*V);  // `number` inputs
     R.Params[E.Key.str()] = std::move(*V);
     if (IsModel[PlanOf[I]]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
   }

@@ -1,6 +1,7 @@
 //===- PlanProgram.cpp ----------------------------------------------------===//
 #include "runtime/plan/PlanProgram.h"
 
+#include "ir/Actions.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace orch::runtime {
@@ -95,6 +96,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
     }
   uint32_t NSteps = P.steps() ? P.steps()->size() : 0;
   Params.resize(NSteps);
+  IntParams.resize(NSteps);
   Conditions.resize(NSteps);
   Items.resize(NSteps);
   LoopConds.resize(NSteps);
@@ -106,6 +108,14 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
       for (uint32_t K = 0; K < S->params()->size(); ++K)
         Params[I].push_back(
             {view(S->params_keys()->Get(K)), SourceLoc(), value(S->params()->Get(K))});
+    if (const ir::ActionInfo *A =
+            S->action() ? ir::findBuiltinAction(view(S->action())) : nullptr)
+      for (uint32_t K = 0; K < Params[I].size(); ++K)
+        for (const ir::ActionParam &Prm : A->Params)
+          if (Prm.Name == Params[I][K].Key && Prm.Ty == ir::Type::Int) {
+            IntParams[I].resize(Params[I].size());
+            IntParams[I][K] = true;
+          }
     Conditions[I] = value(S->condition());
     Items[I] = value(S->for_each());
     LoopConds[I] = value(S->loop_cond());

@@ -24,6 +24,12 @@ class PlanProgram {
 
   /// Step \p I's parameters, in source order.
   llvm::ArrayRef<ir::MapEntry> params(size_t Step) const { return Params[Step]; }
+  /// Is parameter \p K of step \p Step an integer parameter of its built-in
+  /// action (`ms`, `max_results`, `max_tokens`)? A whole number rendered
+  /// there is passed as the integer (ir::wholeToInteger).
+  bool integerParam(size_t Step, size_t K) const {
+    return K < IntParams[Step].size() && IntParams[Step][K];
+  }
   /// Step \p I's condition, or null.
   const ir::Value *condition(size_t Step) const { return Conditions[Step]; }
   /// Loop step \p Step's items (`for_each:`), or null for other steps.
@@ -53,6 +59,7 @@ class PlanProgram {
   std::vector<ir::Expr *> Exprs;
   std::vector<ir::AutoTag *> Tags;
   std::vector<std::vector<ir::MapEntry>> Params;
+  std::vector<std::vector<bool>> IntParams;  ///< Empty for most steps.
   std::vector<const ir::Value *> Conditions;
   std::vector<const ir::Value *> Items;
   std::vector<const ir::Value *> LoopConds;

@@ -15,7 +15,9 @@ import {
 import {
   acquireGroup, dropContext, newContext, onAbort, parkOnGroup, publish, runContext, takeGroup, tryGroup,
 } from "./orch_schedule.mjs";
-import { TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy } from "./orch_values.mjs";
+import {
+  TemplateError, isFloat, isInt, isList, isMap, isStr, newMap, parseJson, toJsonText, truthy, wholeToInteger,
+} from "./orch_values.mjs";
 
 export * as E from "./orch_eval.mjs";
 export { parseJson, toJsonText } from "./orch_values.mjs";
@@ -101,7 +103,8 @@ async function attemptAction(spec, params, ctx, timeoutMs, signal) {
 /**
  * The LangGraph node of one step and its retry policy. `spec` is what orchc
  * emits for the step: id, action, builtin, deps, onFailure, maxRetries,
- * timeoutS, pathMs, params ([name, render] pairs), condition, and for
+ * timeoutS, pathMs, params ([name, render] pairs, with `true` third for an integer
+ * parameter of a built-in action), condition, and for
  * model steps model, modelSelected, maxTokens, paramOrder, schema. Steps
  * are made in source order.
  */
@@ -251,14 +254,14 @@ export function step(P, spec) {
         // then, not while it waits for the group, and gives the slot (and
         // the token) back.
         const params = newMap();
-        for (const [name, render] of spec.params) {
+        for (const [name, render, integer] of spec.params) {
           const [v, err] = rendered(`parameter \`${name}\``, render);
           if (err) {
             unused = true;
             res = { renderError: err };
             break;
           }
-          params[name] = v;
+          params[name] = integer ? wholeToInteger(v) : v;  // a `number` input may feed it
         }
         if (!res) {
           // The attempt holds one of orchrt's -j slots until it ends.

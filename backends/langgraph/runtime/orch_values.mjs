@@ -29,6 +29,13 @@ export const isInt = (v) => typeof v === "bigint" && v <= INT64_MAX;
 export const isHugeInt = (v) => typeof v === "bigint" && v > INT64_MAX;
 export const isFloat = (v) => typeof v === "number";
 export const isStr = (v) => typeof v === "string";
+
+/** An integer parameter's rendered value, as ir::wholeToInteger: a whole
+ * number in int64's range is that integer (10.0 is 10n); anything else is
+ * left for the action to refuse. */
+export function wholeToInteger(v) {
+  return typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63 ? BigInt(v) : v;
+}
 export const isList = Array.isArray;
 export const isMap = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 /** An int for Python: an int64 or a bool. */
