@@ -305,6 +305,12 @@ class Evaluator {
  private:
   llvm::Expected<Val> evalNode(const Expr *E);
   llvm::Expected<Val> name(const NameExpr *N);
+  /// A bare name's loop variable, else its input (`inputs.<name>` reads
+  /// the input alone).
+  const json *variable(llvm::StringRef Id) const {
+    if (const json *L = Scope.loopVariable(Id)) return L;
+    return Scope.input(Id);
+  }
   llvm::Expected<Val> member(const Expr *E, const Expr *BaseE, bool ByAttr,
                              const json &Key);
   /// The step id \p E names (`steps.x`, `steps['x']`, or a bare `x` that
@@ -410,8 +416,11 @@ llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
   }
   if (Id == "steps") return space(Val::Space::Steps);
   if (Id == "inputs") return space(Val::Space::Inputs);
-  if (const json *I = Scope.input(Id)) return Val(*I);
+  if (const json *I = variable(Id)) return Val(*I);
   if (const json *S = Scope.step(Id)) return Val(*S);
+  // A step without a result reads as `steps.<Id>` does.
+  if (Scope.stepNamed(Id))
+    return undefined(fmt::format("`{}`", Id.str()), /*Chainable=*/true);
   if (isRunVariable(Id)) {
     if (const json *R = Scope.runVariable(Id)) return Val(*R);
     return undefined(fmt::format("`{}` (known only when the pipeline runs)", Id.str()));
@@ -422,7 +431,7 @@ llvm::Expected<Val> Evaluator::name(const NameExpr *N) {
 llvm::StringRef Evaluator::stepRef(const Expr *E) const {
   if (auto *N = llvm::dyn_cast<NameExpr>(E)) {
     llvm::StringRef Id = N->name();
-    if (local(Id) || Id == "steps" || Id == "inputs" || Scope.input(Id)) return {};
+    if (local(Id) || Id == "steps" || Id == "inputs" || variable(Id)) return {};
     return Id;
   }
   const Expr *Base = nullptr;
@@ -456,7 +465,7 @@ const json *Evaluator::borrow(const Expr *E) const {
   if (auto *N = llvm::dyn_cast<NameExpr>(E)) {
     llvm::StringRef Id = N->name();
     if (local(Id) || Id == "steps" || Id == "inputs") return nullptr;
-    if (const json *I = Scope.input(Id)) return I;
+    if (const json *I = variable(Id)) return I;
     return Scope.step(Id);
   }
   const Expr *BaseE = nullptr;

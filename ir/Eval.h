@@ -39,6 +39,18 @@ class EvalScope {
     auto It = S->find(Field.str());
     return It == S->end() ? nullptr : &*It;
   }
+  /// Loop variable \p Name of the loop iteration being rendered (`item`,
+  /// `index`, `is_first`, `is_last`, `iteration`), or null. A bare name
+  /// reads it before an input or a step of that name; `inputs.<name>`
+  /// never does. Default: null (no loops).
+  virtual const orch::ir::Json *loopVariable(llvm::StringRef /*Name*/) const {
+    return nullptr;
+  }
+  /// True if \p Id names a step of the pipeline, whether or not it has a
+  /// result: a bare name of a step without one (skipped, jumped over) is
+  /// undefined all the way down, as `steps.<Id>` is (`| default` works).
+  /// Default: false.
+  virtual bool stepNamed(llvm::StringRef /*Id*/) const { return false; }
   /// A run-time variable: `execution` (a mapping of `timestamp`, `run_id`
   /// and `date`), `output_path` (the run's directory) or `timestamp`
   /// (ContextLab's name for `execution.timestamp`); null where there

@@ -327,8 +327,8 @@ RunStatus Scheduler::status() const {
 }
 
 const json *Scheduler::input(llvm::StringRef Name) const {
-  // Loop variables shadow inputs and steps of the same name.
-  if (const json *V = loopVariable(Name)) return V;
+  // Loop variables shadow a bare name of an input (ir::Evaluator asks
+  // loopVariable() first), never `inputs.<name>`.
   auto It = Inputs.find(Name.str());
   return It == Inputs.end() ? nullptr : &*It;
 }

@@ -328,8 +328,12 @@ class Scheduler : public ir::EvalScope {
   const orch::ir::Json &inputs() const { return Inputs; }
 
   // EvalScope
-  /// Inside a loop's body, also `item`, `index`, `is_first`, `is_last`.
   const orch::ir::Json *input(llvm::StringRef Name) const override;
+  /// Loop variable \p Name of the instance rendering now (`item`, `index`,
+  /// `is_first`, `is_last`, `iteration`), or null.
+  const orch::ir::Json *loopVariable(llvm::StringRef Name) const override;
+  /// Any step of the plan, loop bodies included.
+  bool stepNamed(llvm::StringRef Id) const override { return Index.count(Id) != 0; }
   const orch::ir::Json *step(llvm::StringRef Id) const override;
   /// Reads back only \p Field when it was spilled.
   const orch::ir::Json *stepField(llvm::StringRef Id,
@@ -416,9 +420,6 @@ class Scheduler : public ir::EvalScope {
   /// The running `while`/`until` loop \p Id as its body and condition see
   /// it (R.Live), or null.
   const orch::ir::Json *liveLoop(llvm::StringRef Id) const;
-  /// Loop variable \p Name of the instance rendering now (`item`, `index`,
-  /// `is_first`, `is_last`, `iteration`), or null.
-  const orch::ir::Json *loopVariable(llvm::StringRef Name) const;
   /// Takes item R.Next of loop \p L over from an earlier run, if it was
   /// recorded for the same item (presetItem()) and, in a `while` loop, no
   /// iteration before it ran in this run; true if it did.

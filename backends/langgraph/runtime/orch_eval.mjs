@@ -125,7 +125,8 @@ export function name(scope, id) {
   if (i !== undefined) return val(i);
   const s = scope.step(id);
   if (s !== undefined) return val(s);
-  return undef(`\`${id}\``);
+  // A step without a result reads as `steps.<id>` does (Eval.cpp's name()).
+  return undef(`\`${id}\``, !!scope.stepNamed?.(id));
 }
 
 /** `base.attr` (byAttr) or `base[key]` / `base.0`. */

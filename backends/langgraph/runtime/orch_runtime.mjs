@@ -64,6 +64,11 @@ export function scope(P, state, ctx = null) {
     step(id) {
       return (ctx?.records?.get(id) ?? state["step:" + id])?.result;
     },
+    // A step without a result (skipped, jumped over) reads as `steps.<id>`
+    // does (ir::EvalScope::stepNamed).
+    stepNamed(id) {
+      return (P.stepIds ??= new Set(P.steps.map((s) => s.id))).has(id);
+    },
   };
 }
 
