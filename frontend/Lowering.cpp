@@ -49,14 +49,14 @@ struct ForeignKey {
 constexpr llvm::StringLiteral Later = "it comes with control flow, issue #17";
 
 const ForeignKey ForeignKeys[] = {
-    {"action_loop", true, "the `action_loop` loop", ""},
+    {"action_loop", true, "an `action_loop` step", ""},
     {"add_completion_task", true, "`add_completion_task` (parallel queues)", ""},
     {"continue_on_error", true, "", "`on_failure: continue`"},
     {"create_parallel_queue", true, "`create_parallel_queue` (parallel queues)", ""},
     {"else", true, "routing with `else`", ""},
     {"error_handlers", true, "error handler steps (`error_handlers`)", ""},
     {"goto", true, "routing with `goto`", ""},
-    {"loop", true, "the `loop` loop", ""},
+    {"loop", true, "a `loop` step", ""},
     {"on-error", true, "", "`on_failure:` (`fail`, `continue`, `retry`, `skip`)"},
     {"on_true", true, "routing with `on_true`", ""},
     {"parallel", true, "`parallel` (a `for_each` loop's mode)", ""},

@@ -24,6 +24,15 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
     if ((K == "for_each" || K == "foreach") && firstOf(Items, KV) &&
         fixedTree(KV.Value, "`for_each`", true))
       S.ForEach = value(KV.Value, Prefix + ".for_each");
+    // A constant that is not a list can never be the items (orchrt would
+    // fail the loop with "the items are not a list").
+    if (S.ForEach && Items == &KV &&
+        (llvm::isa<ir::ScalarValue>(S.ForEach) || llvm::isa<ir::MapValue>(S.ForEach))) {
+      Diags.report(DiagKind::TypeMismatch, S.ForEach->loc(), S.ForEach->length(),
+                   "`" + K.str() + "`", "a list or a template that gives one",
+                   describeType(S.ForEach->type()).str());
+      S.ForEach = nullptr;
+    }
     if (isLoopConditionKey(K) && firstOf(Cond, KV)) {
       S.LoopUntil = K == "until";
       S.LoopCond = lowerCondition(KV.Value, Prefix + "." + K.str());
@@ -63,17 +72,17 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
   std::string Kind = Items ? "for_each" : Cond->Key->value().str();
   if (!Body)
     Diags.report(DiagKind::MissingKey, Head->Key->loc(), Head->Key->length(), "steps",
-                 "a `" + Kind + "` loop");
+                 ir::aLoop(Kind));
   // The loop's items run its body steps, each under its own `timeout`,
   // retries and cache: on the loop itself these would have no meaning.
   for (llvm::StringRef K :
        {"action", "tool", "parameters", "model", "timeout", "max_retries", "cache"})
     if (const KeyValue *KV = M->find(K))
-      Diags.report(DiagKind::LoopAndAction, KV->Key->loc(), KV->Key->length(), Kind,
-                   K.str());
+      Diags.report(DiagKind::LoopAndAction, KV->Key->loc(), KV->Key->length(),
+                   ir::aLoop(Kind), K.str());
   if (const KeyValue *F = M->find("on_failure"))
     if (auto *Sc = llvm::dyn_cast<ScalarNode>(F->Value); Sc && Sc->value() == "retry")
-      Diags.report(DiagKind::LoopAndAction, Sc->loc(), Sc->length(), Kind,
+      Diags.report(DiagKind::LoopAndAction, Sc->loc(), Sc->length(), ir::aLoop(Kind),
                    "on_failure: retry");
   S.Action = {Items ? "for_each" : "while", Head->Key->loc(), Head->Key->length()};
   if (const KeyValue *Expected = M->find("expected_items")) {
@@ -88,13 +97,16 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
   if (Cond) {
     lowerIterationBound(M, S, Cond);
     if (const KeyValue *Width = M->find("max_parallel"))  // iterations run in order
-      Diags.report(DiagKind::LoopAndAction, Width->Key->loc(), Width->Key->length(), Kind,
-                   "max_parallel");
+      Diags.report(DiagKind::LoopAndAction, Width->Key->loc(), Width->Key->length(),
+                   ir::aLoop(Kind), "max_parallel");
     return true;
   }
-  if (const KeyValue *Max = M->find("max_iterations"))
-    Diags.report(DiagKind::LoopAndAction, Max->Key->loc(), Max->Key->length(), Kind,
-                 "max_iterations");
+  // With a loop condition too (DuplicateAlias, reported), the bound is
+  // that condition's.
+  const bool CondToo = M->find("while") || M->find("until") || M->find("loop_condition");
+  if (const KeyValue *Max = M->find("max_iterations"); Max && !CondToo)
+    Diags.report(DiagKind::LoopAndAction, Max->Key->loc(), Max->Key->length(),
+                 ir::aLoop(Kind), "max_iterations");
   if (const KeyValue *Width = M->find("max_parallel")) {
     S.MaxParallel = getInt(Width->Value, "`max_parallel`");
     if (S.MaxParallel && S.MaxParallel->Val < 1) {
@@ -110,7 +122,7 @@ void Lowerer::lowerIterationBound(const MapNode *M, ir::Step &S, const KeyValue 
   const KeyValue *Max = M->find("max_iterations");
   if (!Max) {
     Diags.report(DiagKind::MissingKey, Cond->Key->loc(), Cond->Key->length(),
-                 "max_iterations", "a `" + Cond->Key->value().str() + "` loop");
+                 "max_iterations", ir::aLoop(Cond->Key->value()));
     return;
   }
   auto *Sc = llvm::dyn_cast<ScalarNode>(Max->Value);

@@ -109,6 +109,11 @@ LoopWords loopWords(const Step &S) {
           "the loop has ended"};
 }
 
+std::string aLoop(llvm::StringRef Key) {
+  bool Vowel = !Key.empty() && llvm::is_contained(llvm::StringRef("aeiou"), Key[0]);
+  return (Vowel ? "an `" : "a `") + Key.str() + "` loop";
+}
+
 bool isStepId(llvm::StringRef S) {
   return !S.empty() && llvm::isAlpha(S[0]) &&
          llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '-'; });

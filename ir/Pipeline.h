@@ -231,6 +231,10 @@ struct LoopWords {
 };
 LoopWords loopWords(const Step &S);
 
+/// "a `while` loop", "an `until` loop": a loop named by its key \p Key
+/// (`for_each`, `while`, `until`, `loop_condition`) with its article.
+std::string aLoop(llvm::StringRef Key);
+
 /// A step id as written (`^[a-zA-Z][a-zA-Z0-9_-]*$`).
 bool isStepId(llvm::StringRef S);
 

@@ -180,8 +180,7 @@ class Checker {
                    "a `for_each` loop (docs/control-flow.md)", Id);
     if (S.LoopCond)
       Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
-                   fmt::format("a `{}` loop (docs/control-flow.md)",
-                               S.LoopUntil ? "until" : "while"),
+                   ir::aLoop(S.LoopUntil ? "until" : "while") + " (docs/control-flow.md)",
                    Id);
     for (const ir::Route &R : S.Routes)  // docs/language.md §6.4
       Diags.report(DiagKind::ExportUnsupported, R.Target.Loc, R.Target.Length,

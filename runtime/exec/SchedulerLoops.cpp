@@ -85,8 +85,9 @@ void Scheduler::beginLoop(uint32_t I) {
     std::string Text = V->dump(-1, ' ', false, json::error_handler_t::replace);
     if (Text.size() > 60) Text = ir::utf8Prefix(Text, 57).str() + "...";
     St.Finished = Exec.now();
-    return finalFail(I, fmt::format("for_each: the items are not a list but a {} ({})",
-                                    V->type_name(), Text));
+    llvm::StringRef Type = V->type_name();
+    return finalFail(I, fmt::format("for_each: the items are not a list but {} {} ({})",
+                                    Type == "object" ? "an" : "a", Type.str(), Text));
   }
   LoopRun R;
   R.Items = std::move(*V);
