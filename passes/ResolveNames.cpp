@@ -751,8 +751,11 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
     if (S.LoopCond) {
       CondReadsBody = false;
       Owner C{static_cast<int>(I), true, "", true};
+      unsigned Errors = D->errorCount();
       forEachExpr(S.LoopCond, [&](Expr *E) { walk(E, C, UseShape::Bool); });
-      if (!CondReadsBody && !countedLoop(S))
+      // A read the walk refused (LoopReadsItself of a nested body step)
+      // is not also "reads nothing".
+      if (!CondReadsBody && !countedLoop(S) && D->errorCount() == Errors)
         D->report(DiagKind::LoopConditionStatic, S.LoopCond->loc(), S.LoopCond->length(),
                   S.LoopUntil ? "until" : "while", S.Id.Str.str(), S.Id.Str.str());
     }
