@@ -41,9 +41,21 @@ class BoundScope : public EvalScope {
   }
   const json *step(llvm::StringRef) const override { return nullptr; }
   bool empty() const { return Values.empty(); }
+  /// Folds the templates of a step in loop \p L (-1: none) next: there a
+  /// bare loop variable (`item`, `iteration`, ...) hides an input of its
+  /// name, and is not constant.
+  void enterLoop(const std::vector<Step> &S, int32_t L) {
+    Steps = &S;
+    Loop = L;
+  }
+  bool shadowed(llvm::StringRef N) const {
+    return Loop >= 0 && Steps && loopVariableType(*Steps, Loop, N).has_value();
+  }
 
  private:
   std::map<std::string, json> Values;
+  const std::vector<Step> *Steps = nullptr;
+  int32_t Loop = -1;
 };
 
 class FoldConstantsPass : public Pass {
@@ -56,9 +68,12 @@ class FoldConstantsPass : public Pass {
     unsigned Before = Ctx.Diags.errorCount();
     for (Step &S : P.Steps)
       if (S.Params) {
+        Scope.enterLoop(P.Steps, S.Parent);
         for (MapEntry &E : S.Params->mutableEntries()) fold(E.V, P, Scope, Ctx);
         checkHttpRequest(S, Scope, Ctx.Diags);
+        checkIntegerParams(S, P, Ctx.Diags);
       }
+    Scope.enterLoop(P.Steps, -1);
     for (Output &O : P.Outputs) fold(O.V, P, Scope, Ctx);
     return Ctx.Diags.errorCount() == Before;
   }
@@ -88,6 +103,31 @@ class FoldConstantsPass : public Pass {
         for (const MapEntry &H : M->entries())
           Check(H.V, HttpPart::HeaderValue,
                 fmt::format("the value of header `{}`", llvm::yaml::escape(H.Key)));
+    }
+  }
+
+  /// An integer parameter folded from a bound `number` input
+  /// (check-actions let the template through): a whole number is the
+  /// integer, any other fails every run, so it is ActionParamType now.
+  static void checkIntegerParams(Step &S, Pipeline &P, DiagnosticEngine &D) {
+    if (S.ActionAuto && !S.ActionAuto->Resolved) return;
+    const ActionInfo *A = findBuiltinAction(S.Action.Str);
+    if (!A) return;
+    for (MapEntry &E : S.Params->mutableEntries()) {
+      auto *C = llvm::dyn_cast<ScalarValue>(E.V);
+      if (!C || C->scalar().Ty != Type::Float) continue;
+      bool Integer = false;
+      for (const ActionParam &Prm : A->Params)
+        Integer |= Prm.Name == E.Key && Prm.Ty == Type::Int;
+      if (!Integer) continue;
+      json V = C->scalar().F;
+      wholeToInteger(V);
+      if (V.is_number_integer())
+        E.V = jsonToValue(V, P.arena(), E.V->loc(), E.V->length());
+      else
+        D.report(DiagKind::ActionParamType, E.V->loc(), E.V->length(), E.Key.str(),
+                 A->Name.str(), describeType(Type::Int).str(),
+                 describeType(Type::Float).str() + " (" + scalarText(C) + ")");
     }
   }
 
@@ -140,7 +180,7 @@ class FoldConstantsPass : public Pass {
       case Expr::Kind::Name: {
         llvm::StringRef N = llvm::cast<NameExpr>(E)->name();
         if (llvm::is_contained(Locals, N)) return true;
-        return N != "steps" && N != "inputs" && S.input(N);
+        return N != "steps" && N != "inputs" && !S.shadowed(N) && S.input(N);
       }
       case Expr::Kind::Attr: {
         auto *A = llvm::cast<AttrExpr>(E);
