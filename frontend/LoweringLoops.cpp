@@ -38,7 +38,8 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
       S.LoopCond = lowerCondition(KV.Value, Prefix + "." + K.str());
     }
   }
-  if (Items && Cond) {  // one loop a step
+  const bool BothKinds = Items && Cond;
+  if (BothKinds) {  // one loop a step
     Diags.report(DiagKind::DuplicateAlias, Cond->Key->loc(), Cond->Key->length(),
                  Items->Key->value().str(), Cond->Key->value().str());
     S.LoopCond = nullptr;
@@ -103,8 +104,7 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
   }
   // With a loop condition too (DuplicateAlias, reported), the bound is
   // that condition's.
-  const bool CondToo = M->find("while") || M->find("until") || M->find("loop_condition");
-  if (const KeyValue *Max = M->find("max_iterations"); Max && !CondToo)
+  if (const KeyValue *Max = M->find("max_iterations"); Max && !BothKinds)
     Diags.report(DiagKind::LoopAndAction, Max->Key->loc(), Max->Key->length(),
                  ir::aLoop(Kind), "max_iterations");
   if (const KeyValue *Width = M->find("max_parallel")) {

@@ -206,6 +206,12 @@ const ActionInfo *findBuiltinAction(llvm::StringRef Name) {
   return nullptr;
 }
 
+bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param) {
+  return llvm::any_of(A.Params, [&](const ActionParam &P) {
+    return P.Name == Param && P.Ty == Type::Int;
+  });
+}
+
 bool isModelAction(llvm::StringRef Name) {
   const ActionInfo *A = findBuiltinAction(Name);
   return !A || A->UsesModel;

@@ -64,6 +64,10 @@ constexpr int64_t MaxSleepMs = 86'400'000;
 llvm::ArrayRef<ActionInfo> builtinActions();
 /// The built-in action called \p Name, or null: then \p Name is an LLM task.
 const ActionInfo *findBuiltinAction(llvm::StringRef Name);
+/// Is \p Param an integer parameter of \p A (`ms`, `max_results`,
+/// `max_tokens`)? A whole number rendered there is passed as the integer
+/// (ir::wholeToInteger).
+bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param);
 /// Does a step with action \p Name call a model (`generate` or an LLM task)?
 bool isModelAction(llvm::StringRef Name);
 

@@ -115,11 +115,7 @@ class FoldConstantsPass : public Pass {
     if (!A) return;
     for (MapEntry &E : S.Params->mutableEntries()) {
       auto *C = llvm::dyn_cast<ScalarValue>(E.V);
-      if (!C || C->scalar().Ty != Type::Float) continue;
-      bool Integer = false;
-      for (const ActionParam &Prm : A->Params)
-        Integer |= Prm.Name == E.Key && Prm.Ty == Type::Int;
-      if (!Integer) continue;
+      if (!C || C->scalar().Ty != Type::Float || !isIntegerParam(*A, E.Key)) continue;
       json V = C->scalar().F;
       wholeToInteger(V);
       if (V.is_number_integer())

@@ -287,12 +287,8 @@ std::string stepSpec(const ir::Pipeline &P, const ir::Step &S) {
   std::string Order = "[";
   if (S.Params)
     for (const ir::MapEntry &E : S.Params->entries()) {
-      // An integer parameter takes a whole number as the integer (orchrt's
-      // PlanProgram::integerParam).
-      bool Integer = false;
-      if (A)
-        for (const ir::ActionParam &Prm : A->Params)
-          Integer |= Prm.Name == E.Key && Prm.Ty == ir::Type::Int;
+      // An integer parameter takes a whole number as the integer.
+      bool Integer = A && ir::isIntegerParam(*A, E.Key);
       Params += "\n    [" + jsString(E.Key) + ", (c) => " + compileValue(E.V) +
                 (Integer ? ", true" : "") + "],";
       Order += (Order.size() > 1 ? ", " : "") + jsString(E.Key);

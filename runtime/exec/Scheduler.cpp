@@ -430,6 +430,12 @@ std::string Scheduler::renderingDone(std::string Error) const {
   return Error;
 }
 
+llvm::Expected<json> Scheduler::renderParam(uint32_t J, size_t K) const {
+  llvm::Expected<json> V = ir::evaluateValue(Prog.params(J)[K].V, *this);
+  if (V && Prog.integerParam(J, K)) ir::wholeToInteger(*V);  // a `number` input
+  return V;
+}
+
 llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
   const pf::Step *S = P.steps()->Get(I);
   ActionRequest R;
@@ -437,12 +443,11 @@ llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
   if (S->model()) R.Model = S->model()->str();
   for (size_t K = 0; K < Prog.params(I).size(); ++K) {
     const ir::MapEntry &E = Prog.params(I)[K];
-    llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
+    llvm::Expected<json> V = renderParam(I, K);
     if (!V) {
       std::string Why = renderingDone(llvm::toString(V.takeError()));
       return llvm::createStringError(fmt::format("parameter `{}`: {}", E.Key.str(), Why));
     }
-    if (Prog.integerParam(I, K)) ir::wholeToInteger(*V);
     R.Params[E.Key.str()] = std::move(*V);
   }
   if (const ir::Value *Items = Prog.forEach(I)) {  // as beginLoop records it
@@ -601,7 +606,7 @@ void Scheduler::beginNode(uint32_t I) {
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();
   for (size_t K = 0; K < Prog.params(PlanOf[I]).size(); ++K) {
     const ir::MapEntry &E = Prog.params(PlanOf[I])[K];
-    llvm::Expected<json> V = ir::evaluateValue(E.V, *this);
+    llvm::Expected<json> V = renderParam(PlanOf[I], K);
     if (!V) {
       std::string Why = renderingDone(llvm::toString(V.takeError()));
       releaseGroup(I, /*Unused=*/true);  // nothing started: the token returns too
@@ -612,7 +617,6 @@ void Scheduler::beginNode(uint32_t I) {
       finalFail(I, fmt::format("parameter `{}`: {}", E.Key.str(), Why));
       return;
     }
-    if (Prog.integerParam(PlanOf[I], K)) ir::wholeToInteger(*V);  // `number` inputs
     R.Params[E.Key.str()] = std::move(*V);
     if (IsModel[PlanOf[I]]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
   }

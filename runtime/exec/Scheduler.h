@@ -417,6 +417,9 @@ class Scheduler : public ir::EvalScope {
   void afterIteration(uint32_t L, uint32_t K, orch::ir::Json Result);
   /// Moves a `while` loop's collected iterations into \p R.Results.
   static void takeIterations(LoopRun &R);
+  /// Parameter \p K of plan step \p J rendered now; an integer parameter's
+  /// whole number is the integer (PlanProgram::integerParam).
+  llvm::Expected<orch::ir::Json> renderParam(uint32_t J, size_t K) const;
   /// The running `while`/`until` loop \p Id as its body and condition see
   /// it (R.Live), or null.
   const orch::ir::Json *liveLoop(llvm::StringRef Id) const;

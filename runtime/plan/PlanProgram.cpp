@@ -111,11 +111,10 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
     if (const ir::ActionInfo *A =
             S->action() ? ir::findBuiltinAction(view(S->action())) : nullptr)
       for (uint32_t K = 0; K < Params[I].size(); ++K)
-        for (const ir::ActionParam &Prm : A->Params)
-          if (Prm.Name == Params[I][K].Key && Prm.Ty == ir::Type::Int) {
-            IntParams[I].resize(Params[I].size());
-            IntParams[I][K] = true;
-          }
+        if (ir::isIntegerParam(*A, Params[I][K].Key)) {
+          IntParams[I].resize(Params[I].size());
+          IntParams[I][K] = true;
+        }
     Conditions[I] = value(S->condition());
     Items[I] = value(S->for_each());
     LoopConds[I] = value(S->loop_cond());
