@@ -22,15 +22,26 @@ def main():
         sys.exit(1 if os.environ.get("CI") or os.environ.get("ORCH_REQUIRE_LANGGRAPH") == "1" else 77)
     status = 0
     with tempfile.TemporaryDirectory() as tmp:
-        # The same test on both wirings: per-step readiness and edges.
+        # The same test on both wirings, per-step readiness and edges, side
+        # by side: each mostly waits on its steps' timers. Output in order.
+        runs = []
         for name in ("direct_invoke.yaml", "direct_invoke_edges.yaml"):
             out = os.path.join(tmp, name)
             subprocess.run([orchc, "export", os.path.join(HERE, "corpus", name), "--offline",
                             "--target=langgraph", "-o", out], check=True)
             os.symlink(NODE_MODULES, os.path.join(out, "node_modules"))
-            print(f"{name}:", flush=True)
-            r = subprocess.run(["node", os.path.join(HERE, "direct_invoke_test.mjs"), out], timeout=300)
-            status = status or r.returncode
+            runs.append((name, subprocess.Popen(["node", os.path.join(HERE, "direct_invoke_test.mjs"), out],
+                                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                                text=True)))
+        for name, p in runs:
+            try:
+                text, _ = p.communicate(timeout=300)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                text, _ = p.communicate()
+                text += "\n(killed after 300 s)"
+            print(f"{name}:\n{text}", end="", flush=True)
+            status = status or p.returncode or (1 if p.returncode is None else 0)
     sys.exit(status)
 
 

@@ -17,9 +17,11 @@ Usage: parity.py ORCHC ORCHRT [--random COUNT SEED] PIPELINE... ; with
 runs (`--input k=v`, `--model m`, orchrt's `-j N`, `--state none`,
 `--checkpoint S`) and for the export
 (`--allow-unsandboxed-shell`) come from its `# parity:` comment line, or
-from EXAMPLE_ARGS for the bundled examples. Prints one line a pipeline;
+from EXAMPLE_ARGS for the bundled examples. Runs ORCH_PARITY_JOBS (4)
+pipelines at a time. Prints one line a pipeline, in order;
 exits 1 on any difference. Without node or the packages: "not run".
 """
+import concurrent.futures
 import json
 import os
 import shutil
@@ -133,7 +135,9 @@ def messages(path):
     return sorted(out)
 
 
-def check(orchc, orchrt, src, tmp):
+def check(orchc, orchrt, src, tmp, log):
+    """Runs one pipeline both ways; returns why they differ, or None.
+    Appends what it reports to \p log (printed in the pipelines' order)."""
     args = [a.replace("@HTTP@", HTTP_URL) for a in pipeline_args(src)]
     allow = [a for a in args if a == "--allow-unsandboxed-shell"]
     run_args = [a for a in args if a != "--allow-unsandboxed-shell"]
@@ -208,7 +212,7 @@ def check(orchc, orchrt, src, tmp):
         if (o.returncode >= 128 or not os.path.exists(r1) or "Sanitizer" in o.stderr
                 or "runtime error:" in o.stderr):
             return f"{name}: orchrt failed (exit {o.returncode}):\n{o.stderr[-4000:]}"
-        print(f"  {name}: orchc build, export and orchrt ran (exit {o.returncode})")
+        log.append(f"  {name}: orchc build, export and orchrt ran (exit {o.returncode})")
         return None
     p = subprocess.run([*with_llm, "--requests", q2, "--", "node", os.path.join(out, "run.mjs"),
                         "--run-dir", dirs[1], "--out", r2, *run_args], capture_output=True, text=True,
@@ -238,8 +242,8 @@ def check(orchc, orchrt, src, tmp):
     if problems:
         return f"{name}: " + "\n".join(problems)
     if differs:
-        print(f"  {name}: the known difference in {', '.join(differs)} only")
-    print(f"  {name}: same results ({steps} steps, {wiring}, status {a['status']}), "
+        log.append(f"  {name}: the known difference in {', '.join(differs)} only")
+    log.append(f"  {name}: same results ({steps} steps, {wiring}, status {a['status']}), "
           f"{len(ma)} model requests with the same messages")
     return None
 
@@ -277,10 +281,21 @@ def main():
                     f.write(text)
                 random_dags.write_registry(folder, name, text)  # its resource group, if any
             random_dags.write_subpipelines(folder)  # what their `action: pipeline` steps call
-        for src in pipelines:
-            why = check(orchc, orchrt, src, tmp)
-            if why:
-                failures.append(why)
+        # Pipelines run JOBS at a time: a run mostly waits (retry delays,
+        # sleeps, timeouts, Node's start), about a quarter of its wall time
+        # is CPU. Each has its own directories, LLM server and state.
+        jobs = max(1, int(os.environ.get("ORCH_PARITY_JOBS", "4")))
+
+        def one(src):
+            log = []
+            return check(orchc, orchrt, src, tmp, log), log
+
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            for why, log in pool.map(one, pipelines):
+                for line in log:
+                    print(line)
+                if why:
+                    failures.append(why)
     print(f"langgraph-parity: {len(pipelines)} pipelines, {len(failures)} different")
     for f in failures:
         print(f)
