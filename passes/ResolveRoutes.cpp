@@ -59,14 +59,22 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
   auto Prefix = [](llvm::StringRef Id) {
     return Id.contains('.') ? Id.rsplit('.').first : llvm::StringRef();
   };
-  if (P.Steps[T].Action.Str == "pipeline" || Prefix(R.Target.Str) != Prefix(S.Id.Str)) {
-    // Inlining puts the callee's steps before the call step: a route to
-    // the call (or into it) would jump over its body (review 6 finding 2).
+  if (Prefix(R.Target.Str) != Prefix(S.Id.Str)) {
+    // Into a call's steps (`c.work`): only the call decides where its
+    // steps start.
     D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-             fmt::format("the route `{}` -> `{}` to a sub-pipeline call or its steps",
+             fmt::format("the route `{}` -> `{}` into a sub-pipeline call's steps",
                          S.Id.Str.str(), R.Target.Str.str()),
-             "issue #17", "route past the call, or to a step written before it");
+             "issue #17", "route to the call step itself");
     return;
+  }
+  if (P.Steps[T].Action.Str == "pipeline") {
+    // Inlining puts the callee's steps before the call step (review 6
+    // finding 2), after `<call>.inputs`, which holds the call's
+    // dependencies and condition: a route to the call enters it there, so
+    // it jumps over the steps written between and none of the callee's.
+    auto In = Ids.find((R.Target.Str + ".inputs").str());
+    if (In != Ids.end() && In->second < T) T = In->second;
   }
   if (T <= I) {
     D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
