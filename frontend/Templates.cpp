@@ -519,7 +519,7 @@ class Segmenter {
       if (TrimStart) Content = ltrimPySpace(Content);
       if (DashL) Content = rtrimPySpace(Content);
       if (!Content.empty())
-        Segs.push_back({ir::Segment::Kind::Text, A.save(Content), nullptr, nullptr});
+        Segs.push_back({ir::Segment::Kind::Text, saveText(Content), nullptr, nullptr});
       TrimNext = DashR;
       LastTextKept = false;
       return V.size() - After.size() + 2;
@@ -545,7 +545,24 @@ class Segmenter {
     LastTextKept = !T.empty();
     if (T.empty()) return;
     if (T.contains("}}")) warnStrayClose(T);
-    Segs.push_back({ir::Segment::Kind::Text, A.save(T), nullptr, nullptr});
+    Segs.push_back({ir::Segment::Kind::Text, saveText(T), nullptr, nullptr});
+  }
+
+  /// Saves text of the template, each line break (`\r\n`, `\r`, `\n`) a
+  /// `\n`, as Jinja2's lexer reads text (its newline_sequence).
+  llvm::StringRef saveText(llvm::StringRef T) {
+    if (!T.contains('\r')) return A.save(T);
+    std::string Out;
+    Out.reserve(T.size());
+    for (size_t I = 0; I < T.size(); ++I) {
+      if (T[I] != '\r') {
+        Out += T[I];
+        continue;
+      }
+      Out += '\n';
+      if (I + 1 < T.size() && T[I + 1] == '\n') ++I;
+    }
+    return A.save(Out);
   }
 
   /// `}}` in text: usually a placeholder whose `{{` was lost.

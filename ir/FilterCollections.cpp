@@ -138,6 +138,11 @@ std::vector<CodePoints> splitLines(const CodePoints &S) {
   return Out;
 }
 
+/// The filters whose result per item a list cannot hold as Jinja2 prints
+/// it: a list of tuples (`dictsort`) or a generator.
+constexpr llvm::StringLiteral ItemsInexpressible[] = {
+    "batch", "dictsort", "map", "rejectattr", "selectattr", "unique"};
+
 }  // namespace
 
 Result map(const json &V, Args A) {
@@ -165,11 +170,28 @@ Result map(const json &V, Args A) {
     return makeError(
         "a `tojson` result inside a list is not supported (Jinja prints it as "
         "`Markup(...)`)");
+  if (llvm::is_contained(ItemsInexpressible, F->Name))
+    return makeError(fmt::format(
+        "`map('{}')` is not supported: Jinja2 answers each item with {}, which "
+        "a list here cannot hold; read each item in a `{{% for %}}` loop",
+        F->Name.str(),
+        F->Name == "dictsort" ? "a list of Python tuples" : "a generator"));
   Args Rest = A.drop_front();
   while (!Rest.empty() && Rest.back().is_null()) Rest = Rest.drop_back();
   if (Rest.size() < F->MinArgs || Rest.size() > F->MaxArgs)
     return makeError(fmt::format("filter `{}` takes {} to {} arguments, {} given", Name,
                                  F->MinArgs, F->MaxArgs, Rest.size()));
+  if (F->Name == "default") {
+    // An item is a value, never undefined (none included): Jinja2's
+    // `default` gives it back, or with its `boolean` flag the default in
+    // place of a falsy one. (The row's own function is the transform
+    // action's, where null is missing.)
+    bool Falsy = Rest.size() > 1 && truthy(Rest[1]);
+    for (json &X : *Xs)
+      Out.push_back(Falsy && !truthy(X) ? (Rest.empty() ? json("") : Rest[0])
+                                        : std::move(X));
+    return std::optional<json>(std::move(Out));
+  }
   for (json &X : *Xs) {
     Result R = F->Fn(X, Rest);
     if (!R) return R.takeError();

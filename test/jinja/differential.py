@@ -79,6 +79,8 @@ REJECTIONS = [
      "or read by a filter that does not iterate it", r"answers this filter with a generator"),
     ("a generator bound by `{% set %}` read twice (Jinja2 reads it empty)",
      r"which its first read used up"),
+    ("`map` of a filter whose result per item is a generator or `dictsort`'s tuples",
+     r"`map\('\w+'\)` is not supported: Jinja2 answers each item with"),
 ]
 
 INPUTS = {
@@ -207,6 +209,9 @@ TEMPLATES = [
     "{{ s -}}\u200b y", "x\u200b{{- s }}", "é {{- s }}", "{{ s -}} é",
     "run{{ ' --verbose' if b }}", "run{{ ' --verbose' if t }}", "[{{ 'x' if b }}]",
     "{{ ('x' if b) ~ 'y' }}", "{{ 'a' if b }}{{- s }}",
+    # Line breaks in text are `\n`, as Jinja2's lexer reads them (helper-167 #4).
+    "A\r\nB{{ n }}", "A\rB{{ n }}\r", "{% raw %}a\r\nb{% endraw %}{{ n }}",
+    "A\r\n{%- if t %}\r\nB{% endif %}\r\n", "a\r\n{# c #}\rb{{ s }}",
 ]
 
 
@@ -806,7 +811,16 @@ def corpus(rng):
               # One pair printed as a tuple (review jinja5 #8).
               "d | dictsort | first", "d | dictsort | last", "(od | dictsort)[0]",
               "(od | dictsort)[-1]", "d | dictsort | list | first", "(d | dictsort)[0] ~ 'x'",
-              "[(od | dictsort)[0]]", "(od | dictsort)[0] | join"]:
+              "[(od | dictsort)[0]]", "(od | dictsort)[0] | join",
+              # `map('default')`: an item is never undefined, none neither;
+              # the boolean flag replaces falsy items (helper-167 #1); a
+              # result per item a list cannot hold is refused (#2, #3).
+              "[none] | map('default', 'x') | list", "[none] | map('default') | list",
+              "[0, '', 1] | map('default', 'x', true) | list",
+              "[0, none] | map('default', 'x', false) | list", "l | map('default', 9) | list",
+              "[d] | map('dictsort') | list", "[[1]] | map('unique') | list",
+              "[['a']] | map('map', 'upper') | list", "[l] | map('batch', 2) | list",
+              "[recs] | map('selectattr', 'ok') | list"]:
         add(e)
     # Dedup, keeping order.
     seen, out = set(), []

@@ -16,6 +16,9 @@ const fail = (msg) => {
   throw new TemplateError(msg);
 };
 const has = (m, k) => Object.prototype.hasOwnProperty.call(m, k);
+/** Filters whose result per item a list cannot hold as Jinja2 prints it
+ * (`map` refuses them, as ir/FilterCollections.cpp does). */
+const ITEMS_INEXPRESSIBLE = ["batch", "dictsort", "map", "rejectattr", "selectattr", "unique"];
 const isDigits = (p) => p.length > 0 && /^[0-9]+$/.test(p);
 
 /**
@@ -73,11 +76,22 @@ export function map(v, a, filters, none) {
   if (!info) fail(`no filter named \`${name}\``);
   if (name === "tojson" || name === "to_json")
     fail("a `tojson` result inside a list is not supported (Jinja prints it as `Markup(...)`)");
+  if (ITEMS_INEXPRESSIBLE.includes(name))
+    fail(`\`map('${name}')\` is not supported: Jinja2 answers each item with ` +
+      `${name === "dictsort" ? "a list of Python tuples" : "a generator"}, which a list here cannot hold; ` +
+      "read each item in a `{% for %}` loop");
   let rest = a.slice(1);
   while (rest.length && rest[rest.length - 1] === null) rest = rest.slice(0, -1);
   const [min, max, , fn] = info;
   if (rest.length < min || rest.length > max)
     fail(`filter \`${name}\` takes ${min} to ${max} arguments, ${rest.length} given`);
+  if (name === "default") {
+    // An item is a value, never undefined (null included): Jinja2's
+    // `default` gives it back, or with its `boolean` flag the default in
+    // place of a falsy one (ir/FilterCollections.cpp).
+    const falsy = rest.length > 1 && truthy(rest[1]);
+    return xs.map((x) => (falsy && !truthy(x) ? (rest.length ? rest[0] : "") : x));
+  }
   return xs.map((x) => {
     const r = fn(x, rest);
     if (r === none) fail(`\`${name}\` of an item is undefined`);
