@@ -188,8 +188,7 @@ Result map(const json &V, Args A) {
     // action's, where null is missing.)
     bool Falsy = Rest.size() > 1 && truthy(Rest[1]);
     for (json &X : *Xs)
-      Out.push_back(Falsy && !truthy(X) ? (Rest.empty() ? json("") : Rest[0])
-                                        : std::move(X));
+      Out.push_back(Falsy && !truthy(X) ? Rest[0] : std::move(X));
     return std::optional<json>(std::move(Out));
   }
   for (json &X : *Xs) {

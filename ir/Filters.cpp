@@ -150,6 +150,13 @@ llvm::Expected<std::vector<int>> bindKeywords(const FilterInfo &F, size_t NumArg
       Slots.push_back(static_cast<int>(I));
       continue;
     }
+    // `map('f', ..., k=v)`: Jinja2 hands k=v to the filter `f`, not to
+    // map's own `attribute`/`default` (helper-168).
+    if (F.Name == "map" && !Slots.empty() && Slots[0] == 0)
+      return llvm::createStringError(fmt::format(
+          "`map('filter', ...)` passes the keyword argument `{}` to that filter, "
+          "which is not supported here; pass the filter's arguments by position",
+          K.str()));
     size_t At = 0;
     while (At < F.Params.size() && F.Params[At].Name != K) ++At;
     if (At < F.Params.size() && F.Params[At].PositionalOnly)

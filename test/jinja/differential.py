@@ -79,6 +79,7 @@ REJECTIONS = [
      "or read by a filter that does not iterate it", r"answers this filter with a generator"),
     ("a generator bound by `{% set %}` read twice (Jinja2 reads it empty)",
      r"which its first read used up"),
+    ("keyword arguments to the filter `map` applies", r"passes the keyword argument `\w+` to that filter"),
     ("`map` of a filter whose result per item is a generator or `dictsort`'s tuples",
      r"`map\('\w+'\)` is not supported: Jinja2 answers each item with"),
 ]
@@ -820,7 +821,13 @@ def corpus(rng):
               "[0, none] | map('default', 'x', false) | list", "l | map('default', 9) | list",
               "[d] | map('dictsort') | list", "[[1]] | map('unique') | list",
               "[['a']] | map('map', 'upper') | list", "[l] | map('batch', 2) | list",
-              "[recs] | map('selectattr', 'ok') | list"]:
+              "[recs] | map('selectattr', 'ok') | list",
+              # A keyword after a filter named by position is the filter's
+              # (helper-168): refused, never bound to map's own.
+              "[none, ''] | map('default', default='z') | list",
+              "['abc'] | map('replace', 'a', default='z') | list",
+              "[[{'a': 1}, {'a': 2}]] | map('join', attribute='a') | list",
+              "recs | map(attribute='name', default='?') | list"]:
         add(e)
     # Dedup, keeping order.
     seen, out = set(), []

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -288,7 +289,10 @@ def main():
 
         def one(src):
             log = []
-            return check(orchc, orchrt, src, tmp, log), log
+            try:
+                return check(orchc, orchrt, src, tmp, log), log
+            except Exception:  # a failure of its own, reported with the rest
+                return f"{os.path.basename(src)}: {traceback.format_exc()}", log
 
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             for why, log in pool.map(one, pipelines):

@@ -90,7 +90,7 @@ export function map(v, a, filters, none) {
     // `default` gives it back, or with its `boolean` flag the default in
     // place of a falsy one (ir/FilterCollections.cpp).
     const falsy = rest.length > 1 && truthy(rest[1]);
-    return xs.map((x) => (falsy && !truthy(x) ? (rest.length ? rest[0] : "") : x));
+    return xs.map((x) => (falsy && !truthy(x) ? rest[0] : x));
   }
   return xs.map((x) => {
     const r = fn(x, rest);
