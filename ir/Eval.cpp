@@ -179,13 +179,6 @@ bool viewFilter(llvm::StringRef Name, MethodResult View) {
   return View == MethodResult::View && llvm::is_contained(Ok, Name);
 }
 
-/// The filters Jinja2 answers with a generator.
-bool generatorFilter(llvm::StringRef Name) {
-  static const llvm::StringRef Gen[] = {"batch", "map", "rejectattr", "selectattr",
-                                        "unique"};
-  return llvm::is_contained(Gen, Name);
-}
-
 Val undefined(std::string Why, bool Chainable = false) {
   Val V;
   V.Undefined = true;
@@ -756,7 +749,7 @@ llvm::Expected<Val> Evaluator::filter(const FilterExpr *F) {
            (Info->KeepsMarkup && BaseV->Markup && (*R)->is_string() &&
             (N != "truncate" || BaseV->V.is_string()));
   Val Out = markup(std::move(**R), M);
-  Out.Generator = generatorFilter(N);
+  Out.Generator = isGeneratorFilter(N);
   Out.Pairs = N == "dictsort" || (BaseV->Pairs && N == "list");
   Out.Tuple = BaseV->Pairs && (N == "first" || N == "last");
   return Out;

@@ -12,6 +12,7 @@
 
 #include "ir/Eval.h"
 #include "ir/FilterImpls.h"
+#include "ir/Filters.h"
 #include "ir/MakeError.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
@@ -138,11 +139,6 @@ std::vector<CodePoints> splitLines(const CodePoints &S) {
   return Out;
 }
 
-/// The filters whose result per item a list cannot hold as Jinja2 prints
-/// it: a list of tuples (`dictsort`) or a generator.
-constexpr llvm::StringLiteral ItemsInexpressible[] = {
-    "batch", "dictsort", "map", "rejectattr", "selectattr", "unique"};
-
 }  // namespace
 
 Result map(const json &V, Args A) {
@@ -170,7 +166,8 @@ Result map(const json &V, Args A) {
     return makeError(
         "a `tojson` result inside a list is not supported (Jinja prints it as "
         "`Markup(...)`)");
-  if (llvm::is_contained(ItemsInexpressible, F->Name))
+  // A result per item a list cannot hold as Jinja2 prints it.
+  if (F->Name == "dictsort" || isGeneratorFilter(F->Name))
     return makeError(fmt::format(
         "`map('{}')` is not supported: Jinja2 answers each item with {}, which "
         "a list here cannot hold; read each item in a `{{% for %}}` loop",
@@ -187,8 +184,7 @@ Result map(const json &V, Args A) {
     // place of a falsy one. (The row's own function is the transform
     // action's, where null is missing.)
     bool Falsy = Rest.size() > 1 && truthy(Rest[1]);
-    for (json &X : *Xs)
-      Out.push_back(Falsy && !truthy(X) ? Rest[0] : std::move(X));
+    for (json &X : *Xs) Out.push_back(Falsy && !truthy(X) ? Rest[0] : std::move(X));
     return std::optional<json>(std::move(Out));
   }
   for (json &X : *Xs) {

@@ -138,6 +138,12 @@ constexpr FilterInfo Table[] = {
 
 llvm::ArrayRef<FilterInfo> filters() { return Table; }
 
+bool isGeneratorFilter(llvm::StringRef Name) {
+  static const llvm::StringRef Gen[] = {"batch", "map", "rejectattr", "selectattr",
+                                        "unique"};
+  return llvm::is_contained(Gen, Name);
+}
+
 llvm::Expected<std::vector<int>> bindKeywords(const FilterInfo &F, size_t NumArgs,
                                               llvm::ArrayRef<llvm::StringRef> Names) {
   std::vector<int> Slots;

@@ -56,6 +56,10 @@ struct FilterInfo {
 /// keyword ("" for positional ones, which come first). Returns the argument
 /// index for each of the filter's positions in use (-1: Jinja2's default),
 /// or an error naming the keyword (with a did-you-mean).
+/// Whether Jinja2 answers filter \p Name with a generator (`map`,
+/// `batch`, ...), which prints as `<generator ...>`.
+bool isGeneratorFilter(llvm::StringRef Name);
+
 llvm::Expected<std::vector<int>> bindKeywords(const FilterInfo &F, size_t NumArgs,
                                               llvm::ArrayRef<llvm::StringRef> Names);
 

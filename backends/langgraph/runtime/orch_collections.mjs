@@ -16,9 +16,8 @@ const fail = (msg) => {
   throw new TemplateError(msg);
 };
 const has = (m, k) => Object.prototype.hasOwnProperty.call(m, k);
-/** Filters whose result per item a list cannot hold as Jinja2 prints it
- * (`map` refuses them, as ir/FilterCollections.cpp does). */
-const ITEMS_INEXPRESSIBLE = ["batch", "dictsort", "map", "rejectattr", "selectattr", "unique"];
+/** The filters Jinja2 answers with a generator (ir/Filters.cpp's isGeneratorFilter). */
+export const GENERATOR_FILTERS = new Set(["batch", "map", "rejectattr", "selectattr", "unique"]);
 const isDigits = (p) => p.length > 0 && /^[0-9]+$/.test(p);
 
 /**
@@ -76,7 +75,8 @@ export function map(v, a, filters, none) {
   if (!info) fail(`no filter named \`${name}\``);
   if (name === "tojson" || name === "to_json")
     fail("a `tojson` result inside a list is not supported (Jinja prints it as `Markup(...)`)");
-  if (ITEMS_INEXPRESSIBLE.includes(name))
+  // A result per item a list cannot hold as Jinja2 prints it.
+  if (name === "dictsort" || GENERATOR_FILTERS.has(name))
     fail(`\`map('${name}')\` is not supported: Jinja2 answers each item with ` +
       `${name === "dictsort" ? "a list of Python tuples" : "a generator"}, which a list here cannot hold; ` +
       "read each item in a `{% for %}` loop");

@@ -6,6 +6,7 @@
 // `default` catches it), or the namespace `steps` / `inputs`.
 // ---------------------------------------------------------------------------
 import { FILTERS, NONE } from "./orch_filters.mjs";
+import { GENERATOR_FILTERS } from "./orch_collections.mjs";
 import { testNamed } from "./orch_tests.mjs";
 import { concat, pyArithmetic, pyContains, pyEquals, pyNegate, pyOrder } from "./orch_pyops.mjs";
 import {
@@ -51,8 +52,6 @@ const GENERATOR_ONLY =
   "items, methods or tests (other than `iterable`), is compared by identity and is used up by its " +
   "first read; read it once through `list`, `join`, `first`, `sum`, `max`, `min`, `sort`, `map`, " +
   "... or a `{% for %}`, or take `| list` first";
-/** The filters Jinja2 answers with a generator (ir/Eval.cpp's generatorFilter). */
-const GENERATOR_FILTERS = new Set(["batch", "map", "rejectattr", "selectattr", "unique"]);
 /** The filters that read a generator once, as Jinja2 does (ir/Eval.cpp's generatorReader). */
 const GENERATOR_READERS = new Set(["batch", "default", "first", "join", "list", "map", "max", "min",
   "rejectattr", "selectattr", "sort", "sum", "unique"]);
