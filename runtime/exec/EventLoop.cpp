@@ -50,6 +50,7 @@ bool EventLoop::resetIfIdle() {
   }
   if (!Timers.empty() || !Watches.empty()) return false;
   Heap = {};
+  BeforeSleep = nullptr;  // the last run's, and what it captured
   return true;
 }
 
@@ -133,6 +134,7 @@ void EventLoop::runUntil(const std::function<bool()> &Done) {
         Left = std::chrono::nanoseconds(0);
       }
     }
+    if (BeforeSleep && (Forever || Left.count() > 0)) BeforeSleep();
     int N;
     if (HavePwait2) {
       timespec TS{static_cast<time_t>(Left.count() / 1000000000),

@@ -38,6 +38,12 @@ class EventLoop : public Executor {
   /// the loop can serve another run as if new (stale timer entries are
   /// dropped); false leaves it as it is.
   bool resetIfIdle();
+  /// Calls \p Fn (on the loop thread) each time the loop is about to
+  /// sleep: to wait for a descriptor, a timer or a post, with nothing
+  /// ready. What a caller holds back while it is busy (the event log's
+  /// batch of attempt records) goes out before a wait. Empty: none;
+  /// resetIfIdle() empties it.
+  void setBeforeSleep(Callback Fn) { BeforeSleep = std::move(Fn); }
 
  private:
   struct Timer {
@@ -60,6 +66,7 @@ class EventLoop : public Executor {
   std::unordered_map<int, Callback> Watches;
   std::mutex PostM;
   std::deque<Callback> Posted;
+  Callback BeforeSleep;
 };
 
 }  // namespace orch::runtime

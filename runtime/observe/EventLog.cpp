@@ -79,6 +79,9 @@ EventLog::EventLog(std::FILE *F, std::vector<std::string> Secrets)
       Writer([this] { writerLoop(); }) {}
 
 EventLog::~EventLog() {
+  // Nothing else uses the log now: the held-back records go first.
+  Owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  publishPending();
   {
     std::lock_guard<std::mutex> L(M);
     Stop = true;
@@ -108,6 +111,8 @@ void EventLog::enqueue(size_t Bytes, bool Wakes, PushFn Push) {
 }
 
 void EventLog::emit(json Event) {
+  // After the records the run's thread holds back, when it is the emitter.
+  publishPending();
   auto Now = std::chrono::steady_clock::now();
   Event["t_ms"] = std::chrono::duration<double, std::milli>(Now - Opened).count();
   // A model call is money spent and the end of the run is the last word:
@@ -123,21 +128,73 @@ void EventLog::emit(json Event) {
   });
 }
 
+/// Moves the pieces of \p R's text by \p Base bytes: to where its text
+/// lands in another arena.
+static void shiftText(EventLog::AttemptRecord &R, uint32_t Base) {
+  for (EventLog::AttemptRecord::Text *T :
+       {&R.Step, &R.Action, &R.Model, &R.Group, &R.Value, &R.Error})
+    T->Begin += Base;
+}
+
+void EventLog::appendRecord(std::vector<QueuedEvent> &To, std::string &ToArena,
+                            AttemptRecord R, llvm::StringRef Text) {
+  // The record's pieces move with its text to the arena's end.
+  shiftText(R, uint32_t(ToArena.size()));
+  ToArena.append(Text.data(), Text.size());
+  To.push_back(QueuedEvent{json(), R});
+}
+
 void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text,
-                            std::chrono::steady_clock::time_point Now) {
+                            std::chrono::steady_clock::time_point Now, bool Publish) {
   R.TMs = std::chrono::duration<double, std::milli>(Now - Opened).count();
-  enqueue(sizeof(QueuedEvent) + Text.size(), /*Wakes=*/false, [&] {
-    // The record's pieces move with its text to the arena's end.
-    uint32_t Base = uint32_t(Arena.size());
-    for (AttemptRecord::Text *T :
-         {&R.Step, &R.Action, &R.Model, &R.Group, &R.Value, &R.Error})
-      T->Begin += Base;
-    Arena.append(Text.data(), Text.size());
-    Queue.push_back(QueuedEvent{json(), R});
+  const std::thread::id Me = std::this_thread::get_id();
+  // The first caller is the run's thread, the owner of the held-back batch.
+  std::thread::id O = Owner.load(std::memory_order_relaxed);
+  if (O == std::thread::id() &&
+      Owner.compare_exchange_strong(O, Me, std::memory_order_relaxed))
+    O = Me;
+  if (Me != O) {
+    // Not the run's thread (none calls it so today): queued at once.
+    enqueue(sizeof(QueuedEvent) + Text.size(), /*Wakes=*/false,
+            [&] { appendRecord(Queue, Arena, R, Text); });
+    return;
+  }
+  // Held back in the run's thread's own batch.
+  appendRecord(Pending, PendingArena, R, Text);
+  if (Publish || Pending.size() >= PendingBatch) publishPending();
+}
+
+void EventLog::publishPending() {
+  // The owner first: Pending is that thread's alone.
+  if (std::this_thread::get_id() != Owner.load(std::memory_order_relaxed) ||
+      Pending.empty())
+    return;
+  size_t Bytes = Pending.size() * sizeof(QueuedEvent) + PendingArena.size();
+  size_t N = Pending.size();
+  std::unique_lock<std::mutex> L(M);
+  Drained.wait(L, [this, Bytes, N] {
+    return Queue.empty() ||
+           (Queue.size() + N <= QueueLimit && QueueBytes + Bytes <= QueueBytesLimit);
   });
+  uint32_t Base = uint32_t(Arena.size());
+  for (QueuedEvent &Q : Pending) {
+    shiftText(Q.Record, Base);
+    Queue.push_back(std::move(Q));
+  }
+  Arena += PendingArena;
+  QueueBytes += Bytes;
+  Queued += N;
+  bool Notify =
+      WriterIdle && (Queue.size() >= WakeBatch || QueueBytes >= QueueBytesLimit / 4);
+  if (Notify) WriterIdle = false;
+  L.unlock();
+  Pending.clear();
+  PendingArena.clear();
+  if (Notify) Wake.notify_one();
 }
 
 void EventLog::flush() {
+  publishPending();
   std::unique_lock<std::mutex> L(M);
   FlushTo = std::max(FlushTo, Queued);
   WriterIdle = false;
@@ -529,9 +586,14 @@ EventLog::AttemptRecord::Text AttemptEvents::text(llvm::StringRef S) {
 void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &R,
                                    const std::string &) {
   if (Started.size() <= Step) Started.resize(Step + 1);
-  Started[Step].first = R.StepId;  // reuses the string's room
+  StartedAttempt &S = Started[Step];
+  S.Id = R.StepId;  // reuses the string's room
   const auto Now = std::chrono::steady_clock::now();
-  Started[Step].second = Now;
+  S.At = Now;
+  if (!R.Model.empty() && !S.Model) {
+    S.Model = true;
+    ++ModelsRunning;
+  }
   bool Waits = WaitedStep == Step;  // from ready (dependencies, backoff) to this start
   if (Waits) WaitedStep = UINT32_MAX;
   // The parameters are copied as JSON text: the writer thread rebuilds
@@ -565,7 +627,7 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
     Rec.HasWait = Waits;
     Rec.QueueWaitUs = Waited.first.count();
     Rec.GroupWaitUs = Waited.second.count();
-    Log.queueAttempt(Rec, Scratch, Now);
+    Log.queueAttempt(Rec, Scratch, Now, /*Publish=*/ModelsRunning > 0);
     return;
   }
   startTree(Step, R, Waits);
@@ -648,19 +710,26 @@ void AttemptEvents::attemptEnded(uint32_t Step, unsigned Attempt,
     Rec.Value = {0, uint32_t(Scratch.size())};
   }
   bool Known = Step < Started.size();
+  // Its model call, if any, was logged before this end (the client's
+  // thread emits it, then hands the result to the run's).
+  bool Publish = ModelsRunning > 0;
+  if (Known && Started[Step].Model) {
+    Started[Step].Model = false;
+    --ModelsRunning;
+  }
   if (Fits && Scratch.size() < UINT32_MAX / 2) {
-    Rec.Step = Known ? text(Started[Step].first) : text(std::to_string(Step));
+    Rec.Step = Known ? text(Started[Step].Id) : text(std::to_string(Step));
     const auto Now = std::chrono::steady_clock::now();
     if (Known) {
       Rec.HasDuration = true;
       Rec.DurationMs =
-          std::chrono::duration<double, std::milli>(Now - Started[Step].second).count();
+          std::chrono::duration<double, std::milli>(Now - Started[Step].At).count();
     }
     if (!R.Ok) {
       Rec.Error = text(R.Error);
       Rec.Retryable = R.Retryable;
     }
-    Log.queueAttempt(Rec, Scratch, Now);
+    Log.queueAttempt(Rec, Scratch, Now, Publish);
     return;
   }
   endTree(Step, Attempt, R, Output);
@@ -671,12 +740,12 @@ void AttemptEvents::endTree(uint32_t Step, unsigned Attempt,
   bool Known = Step < Started.size();
   json E = eventObject(8);
   E["event"] = "attempt_end";
-  E["step"] = Known ? Started[Step].first : std::to_string(Step);
+  E["step"] = Known ? Started[Step].Id : std::to_string(Step);
   E["attempt"] = Attempt;
   E["status"] = R.Ok ? "completed" : "failed";
   if (Known)
     E["duration_ms"] = std::chrono::duration<double, std::milli>(
-                           std::chrono::steady_clock::now() - Started[Step].second)
+                           std::chrono::steady_clock::now() - Started[Step].At)
                            .count();
   if (R.Ok) {
     if (Output) E["output"] = boundedValue(*Output);

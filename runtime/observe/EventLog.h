@@ -33,6 +33,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -122,8 +123,23 @@ class EventLog {
   /// queue and its arena have grown to a batch's size. \p Now: the caller's clock
   /// reading of the attempt's start or end, so the attempt is not read from the clock
   /// twice.
+  ///
+  /// On the thread that first called it (the run's), records wait in a
+  /// batch of that thread's own, queued under one lock when PendingBatch
+  /// of them are there, when \p Publish is true, or when that thread calls
+  /// emit(), flush() or publishPending(): one lock a batch instead of one
+  /// a record. The caller publishes at once whenever another thread may
+  /// emit an event that must come after this one (AttemptEvents: while a
+  /// model step runs, since the Ledger emits its `model_call` on the
+  /// client's thread).
   void queueAttempt(AttemptRecord R, llvm::StringRef Text,
-                    std::chrono::steady_clock::time_point Now);
+                    std::chrono::steady_clock::time_point Now, bool Publish = false);
+  /// Queues the records the run's thread holds back (queueAttempt); on
+  /// that thread only (elsewhere: nothing). Before the run's loop may
+  /// sleep, so a held record reaches the file within WriterPeriod.
+  void publishPending();
+  /// Records held back on the run's thread before they are queued.
+  static constexpr size_t PendingBatch = 64;
   /// Rebuilds the event tree of \p R, whose text is in \p Arena: what the
   /// writer serialises when appendPlainAttemptLine (EventLine.h) says no.
   static orch::ir::Json eventOf(const AttemptRecord &R, llvm::StringRef Arena);
@@ -147,6 +163,10 @@ class EventLog {
     orch::ir::Json Tree;  ///< Null for a record.
     AttemptRecord Record;
   };
+  /// Appends \p R, whose pieces are in \p Text, to \p To, and its text
+  /// to \p ToArena (the arena of \p To's records).
+  static void appendRecord(std::vector<QueuedEvent> &To, std::string &ToArena,
+                           AttemptRecord R, llvm::StringRef Text);
 
   /// Waits for room for an event of \p Bytes, then, still locked, lets
   /// \p Push queue it; wakes the writer if it should. \p Wakes: a
@@ -168,11 +188,16 @@ class EventLog {
   std::condition_variable Wake;     ///< The writer: work, a flush or stop.
   std::condition_variable Drained;  ///< Producers: room in the queue, or written.
   std::vector<QueuedEvent> Queue;
-  std::string Arena;      ///< The text of Queue's records.
-  size_t QueueBytes = 0;  ///< approxBytes() of what Queue holds.
-  uint64_t Queued = 0;    ///< Events ever queued.
-  uint64_t Written = 0;   ///< Events ever handed to fwrite and flushed.
-  uint64_t FlushTo = 0;   ///< flush(): wake until Written reaches this.
+  std::string Arena;  ///< The text of Queue's records.
+  /// The run's thread's held-back records (queueAttempt) and their text:
+  /// touched by that thread alone (Owner), moved into Queue under M.
+  std::vector<QueuedEvent> Pending;
+  std::string PendingArena;
+  std::atomic<std::thread::id> Owner{};  ///< The run's thread, once it queued.
+  size_t QueueBytes = 0;                 ///< approxBytes() of what Queue holds.
+  uint64_t Queued = 0;                   ///< Events ever queued.
+  uint64_t Written = 0;                  ///< Events ever handed to fwrite and flushed.
+  uint64_t FlushTo = 0;                  ///< flush(): wake until Written reaches this.
   bool WriterIdle = false;
   bool Urgent = false;  ///< An event was queued that wakes the writer at once.
   bool Stop = false;
@@ -245,8 +270,19 @@ class AttemptEvents : public runtime::RunObserver {
   EventLog &Log;
   uint32_t WaitedStep = UINT32_MAX;  ///< The step Waited is of (UINT32_MAX: none).
   std::pair<std::chrono::microseconds, std::chrono::microseconds> Waited;
-  /// Each step's id and the start of its attempt, by step number.
-  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> Started;
+  /// A step's running attempt: its id, its start and whether it calls a
+  /// model (counted in ModelsRunning until it ends).
+  struct StartedAttempt {
+    std::string Id;
+    std::chrono::steady_clock::time_point At;
+    bool Model = false;
+  };
+  /// By step number.
+  std::vector<StartedAttempt> Started;
+  /// Attempts of model steps running: while there is one, every record is
+  /// queued at once (EventLog::queueAttempt), since the Ledger's
+  /// `model_call` comes from another thread and must follow its start.
+  unsigned ModelsRunning = 0;
   std::string Scratch;  ///< A record's text, reused.
 };
 

@@ -139,8 +139,10 @@ TEST(EventLogSecrets, RedactedValuesAreScrubbedFromLaterEvents) {
     Res.Ok = true;
     Res.Fields["output"] = "token is ghp_EchoedToken42";
     A.attemptEnded(0, 1, Res);
-    // Written and flushed by the writer thread by itself (no flush(), the
-    // log still open): the lines are on disk before the log closes.
+    // Queued as the run's loop does before it sleeps, then written and
+    // flushed by the writer thread by itself (no flush(), the log still
+    // open): the lines are on disk before the log closes.
+    (*Log)->publishPending();
     std::string Mid = waitForText(Path, "attempt_end");
     EXPECT_NE(Mid.find("attempt_end"), std::string::npos);
     EXPECT_EQ(Mid.back(), '\n');

@@ -337,4 +337,133 @@ TEST(AttemptEvents, LinesKeepEveryMemberInOrder) {
   for (size_t I = 0; I < Want.size(); ++I) EXPECT_EQ(Lines[I], Want[I]) << I;
 }
 
+/// A request for step \p Id, a model step when \p Model is not empty.
+orch::runtime::ActionRequest request(const char *Id, const char *Model = "") {
+  orch::runtime::ActionRequest R;
+  R.StepId = Id;
+  R.Action = *Model ? "llm.generate" : "echo";
+  R.Model = Model;
+  R.Params = json{{"message", Id}};
+  return R;
+}
+
+/// The `event` and `step` of each line of \p Path, as "event:step".
+std::vector<std::string> eventsOf(llvm::SmallString<128> &Path) {
+  std::vector<std::string> Out;
+  std::istringstream Lines(readAll(Path));
+  for (std::string Line; std::getline(Lines, Line);) {
+    json E = json::parse(Line);
+    Out.push_back(E["event"].get<std::string>() + ":" + E.value("step", ""));
+  }
+  return Out;
+}
+
+// The run's thread holds its attempt records back (one lock a batch):
+// none reaches the writer, however long it waits, until that thread
+// publishes them, emits, flushes or fills a batch.
+TEST(AttemptBatch, HeldBackUntilTheRunsThreadPublishes) {
+  llvm::SmallString<128> Path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  {
+    auto Log = EventLog::open(Path.str().str(), {});
+    ASSERT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    A.attemptStarted(0, request("a"), "");
+    A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));
+    // The writer wakes every WriterPeriod: five of them find nothing.
+    std::this_thread::sleep_for(5 * EventLog::WriterPeriod);
+    EXPECT_EQ(readAll(Path), "");
+    // Another thread cannot publish the run's thread's batch.
+    std::thread([&] { (*Log)->publishPending(); }).join();
+    std::this_thread::sleep_for(3 * EventLog::WriterPeriod);
+    EXPECT_EQ(readAll(Path), "");
+    (*Log)->publishPending();
+    std::string Text;
+    for (int I = 0; I < 12000 && std::count(Text.begin(), Text.end(), '\n') < 2; ++I) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      Text = readAll(Path);
+    }
+    EXPECT_EQ(std::count(Text.begin(), Text.end(), '\n'), 2) << Text;
+  }
+  EXPECT_EQ(eventsOf(Path),
+            (std::vector<std::string>{"attempt_start:a", "attempt_end:a"}));
+  llvm::sys::fs::remove(Path);
+}
+
+TEST(AttemptBatch, AFullBatchIsQueuedByItself) {
+  llvm::SmallString<128> Path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  {
+    auto Log = EventLog::open(Path.str().str(), {});
+    ASSERT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    // One record short of a batch, then the one that fills it.
+    for (uint32_t I = 0; I + 1 < EventLog::PendingBatch; ++I)
+      A.attemptStarted(I, request("s"), "");
+    std::this_thread::sleep_for(3 * EventLog::WriterPeriod);
+    EXPECT_EQ(readAll(Path), "");
+    A.attemptStarted(EventLog::PendingBatch, request("last"), "");
+    std::string Text;
+    for (int I = 0;
+         I < 12000 && (Text.find("last") == std::string::npos || Text.back() != '\n');
+         ++I) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      Text = readAll(Path);
+    }
+    EXPECT_EQ(size_t(std::count(Text.begin(), Text.end(), '\n')), EventLog::PendingBatch);
+  }
+  llvm::sys::fs::remove(Path);
+}
+
+// Every other event of the run's thread comes after the records it holds
+// back; a model step's records go out at once, so the `model_call` the
+// client's thread emits lands between its start and its end.
+TEST(AttemptBatch, OrderIsKeptAcrossThreads) {
+  llvm::SmallString<128> Path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  {
+    auto Log = EventLog::open(Path.str().str(), {});
+    ASSERT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    A.attemptStarted(0, request("plain"), "");       // held back
+    A.attemptStarted(1, request("ask", "m-1"), "");  // both queued now
+    std::thread([&] {
+      (*Log)->emit(json{{"event", "model_call"}, {"step", "ask"}});
+    }).join();
+    A.attemptEnded(1, 1, orch::runtime::ActionResult::success(json::object()));
+    A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));  // held
+    (*Log)->emit(json{{"event", "run_end"}});  // after the held end
+    // No model step runs: held back again until the log closes.
+    A.attemptStarted(2, request("tail"), "");
+  }
+  EXPECT_EQ(eventsOf(Path), (std::vector<std::string>{
+                                "attempt_start:plain", "attempt_start:ask",
+                                "model_call:ask", "attempt_end:ask", "attempt_end:plain",
+                                "run_end:", "attempt_start:tail"}));
+  llvm::sys::fs::remove(Path);
+}
+
+TEST(AttemptBatch, OtherThreadsQueueAtOnce) {
+  llvm::SmallString<128> Path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  {
+    auto Log = EventLog::open(Path.str().str(), {});
+    ASSERT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    A.attemptStarted(0, request("owner"), "");  // this thread owns the batch
+    std::thread([&] { A.attemptStarted(1, request("other"), ""); }).join();
+    std::string Text;
+    for (int I = 0;
+         I < 12000 && (Text.find("other") == std::string::npos || Text.back() != '\n');
+         ++I) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      Text = readAll(Path);
+    }
+    EXPECT_EQ(eventsOf(Path), (std::vector<std::string>{"attempt_start:other"}));
+  }
+  EXPECT_EQ(eventsOf(Path),
+            (std::vector<std::string>{"attempt_start:other", "attempt_start:owner"}));
+  llvm::sys::fs::remove(Path);
+}
+
 }  // namespace

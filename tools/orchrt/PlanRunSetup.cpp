@@ -320,7 +320,11 @@ std::optional<int> PlanRun::openRecord() {
 std::optional<int> PlanRun::buildScheduler() {
   // With nothing to show, no observer: not even its calls cost anything.
   if (Mode != ProgressMode::None) Observers.add(&*Display);
-  if (Events) Observers.add(&AttemptLog.emplace(*Events));
+  if (Events) {
+    Observers.add(&AttemptLog.emplace(*Events));
+    // The records the run's thread holds back go out before it sleeps.
+    Loop->setBeforeSleep([this] { Events->publishPending(); });
+  }
   if (Meters) Observers.add(&MetricsFeed.emplace(*Meters, *Plan));
   if (Spans) {
     Trace = std::make_unique<observe::Tracer>(*Spans, TraceParent, Cmd.PlanPath,
