@@ -27,7 +27,7 @@ const llvm::StringRef StepKeys[] = {
     // while/until loops (docs/control-flow.md §2); `type: loop` is ContextLab's
     "while", "until", "loop_condition", "max_iterations", "expected_items", "type",
     // routing (docs/language.md §6.4)
-    "on_success", "on_false", "next"};
+    "on_success", "on_false", "next", "goto"};
 // clang-format on
 const llvm::StringRef ContextKeys[] = {"timeout",  "max_retries", "checkpoint_strategy",
                                        "budget",   "fusion",      "fusion_max_steps",
@@ -55,7 +55,6 @@ const ForeignKey ForeignKeys[] = {
     {"create_parallel_queue", true, "`create_parallel_queue` (parallel queues)", ""},
     {"else", true, "routing with `else`", ""},
     {"error_handlers", true, "error handler steps (`error_handlers`)", ""},
-    {"goto", true, "routing with `goto`", ""},
     {"loop", true, "a `loop` step", ""},
     {"on-error", true, "", "`on_failure:` (`fail`, `continue`, `retry`, `skip`)"},
     {"on_true", true, "routing with `on_true`", ""},

@@ -1,6 +1,7 @@
 //===- LoweringRoutes.cpp - on_success, on_false, on_failure, next -------===//
 //
-// A step's routes (docs/language.md §6.4): `on_success: T`, `on_false: T`,
+// A step's routes (docs/language.md §6.4): `on_success: T` (or ContextLab's
+// step key `goto: T`, taken when the step completed), `on_false: T`,
 // `on_failure: {goto: T}` (a plain `on_failure: T` that is not a policy is
 // told apart by resolve-routes, which knows every step id) and `next:`, a
 // list of `{when: C, goto: T}` ending with an optional default `{goto: T}`.
@@ -19,7 +20,7 @@ const llvm::StringRef GotoKeys[] = {"goto"};
 }  // namespace
 
 bool isRouteKey(llvm::StringRef K) {
-  return K == "on_success" || K == "on_false" || K == "next";
+  return K == "on_success" || K == "goto" || K == "on_false" || K == "next";
 }
 
 std::optional<ir::LocString> Lowerer::routeTarget(const Node *V, llvm::StringRef What) {
@@ -36,7 +37,8 @@ std::optional<ir::LocString> Lowerer::routeTarget(const Node *V, llvm::StringRef
 }
 
 void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Prefix) {
-  const KeyValue *Success = nullptr, *Next = nullptr;
+  // The keys that choose where a completed step goes: one at most.
+  const KeyValue *Success = nullptr, *Next = nullptr, *Goto = nullptr;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     bool GotoMap = K == "on_failure" && llvm::isa<MapNode>(KV.Value);
@@ -50,12 +52,13 @@ void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Pref
     }
     if (K == "on_success") Success = &KV;
     if (K == "next") Next = &KV;
+    if (K == "goto") Goto = &KV;
     if (K != "next") {
-      ir::RouteKind Kind = K == "on_success" ? ir::RouteKind::Success
-                           : K == "on_false" ? ir::RouteKind::False
-                                             : ir::RouteKind::Failure;
+      ir::RouteKind Kind = K == "on_success" || K == "goto" ? ir::RouteKind::Success
+                           : K == "on_false"                ? ir::RouteKind::False
+                                                            : ir::RouteKind::Failure;
       if (auto T = routeTarget(KV.Value, fmt::format("`{}`", K.str()))) {
-        S.Routes.push_back({Kind, *T, nullptr, -1});
+        S.Routes.push_back({Kind, *T, nullptr, -1, K == "goto"});
         if (GotoMap) S.OnFailure = ir::FailurePolicy::Continue;  // the route handles it
       }
       continue;
@@ -85,7 +88,7 @@ void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Pref
                      "an entry after the default");
         continue;
       }
-      ir::Route R{ir::RouteKind::Default, *T, nullptr, -1};
+      ir::Route R{ir::RouteKind::Default, *T, nullptr, -1, false};
       if (const KeyValue *W = EM->find("when")) {
         R.Kind = ir::RouteKind::When;
         R.When = lowerCondition(W->Value, Prefix + ".next.when");
@@ -96,9 +99,19 @@ void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Pref
       S.Routes.push_back(R);
     }
   }
-  if (Success && Next)
-    Diags.report(DiagKind::DuplicateAlias, Next->Key->loc(), Next->Key->length(),
-                 "on_success", "next");
+  // One of them, at most (ContextLab takes `on_success` and ignores `goto`
+  // when both are given: here that is an error, never a route dropped):
+  // each after the first, in the order written, is reported.
+  const KeyValue *First = nullptr;
+  for (const KeyValue &KV : M->entries()) {
+    if (&KV != Success && &KV != Next && &KV != Goto) continue;
+    if (!First) {
+      First = &KV;
+      continue;
+    }
+    Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                 First->Key->value().str(), KV.Key->value().str());
+  }
 }
 
 }  // namespace orch::frontend::lowering

@@ -451,7 +451,7 @@ void Lowerer::renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
         continue;
       }
       Diags.report(DiagKind::UnknownRouteTarget, R->Target.Loc, R->Target.Length,
-                   ir::routeKindName(R->Kind).str(), X.Id.Str.str(), R->Target.Str.str(),
+                   ir::routeKeyName(*R).str(), X.Id.Str.str(), R->Target.Str.str(),
                    didYouMean(R->Target.Str, Ids) + In);
       R = X.Routes.erase(R);
     }

@@ -46,6 +46,10 @@ llvm::StringRef routeKindName(RouteKind K) {
   return "next";
 }
 
+llvm::StringRef routeKeyName(const Route &R) {
+  return R.Goto ? "goto" : routeKindName(R.Kind);
+}
+
 std::string scalarText(const Value *V) {
   auto *S = llvm::dyn_cast_or_null<ScalarValue>(V);
   if (!S) return "";

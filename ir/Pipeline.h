@@ -75,7 +75,11 @@ struct Route {
   LocString Target;       ///< The step id as written.
   Value *When = nullptr;  ///< RouteKind::When: the condition.
   int32_t To = -1;        ///< Resolved by resolve-routes: the target step.
+  bool Goto = false;      ///< Written as ContextLab's step key `goto` (a Success route).
 };
+
+/// The key \p R was written with, for messages: `goto`, or routeKindName().
+llvm::StringRef routeKeyName(const Route &R);
 
 /// What a use site tells about the shape of the field it reads; it types
 /// the structured output asked of LLM steps.

@@ -42,7 +42,7 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
   auto It = Ids.find(R.Target.Str);
   if (It == Ids.end()) {
     D.report(DiagKind::UnknownRouteTarget, R.Target.Loc, R.Target.Length,
-             routeKindName(R.Kind).str(), S.Id.Str.str(), R.Target.Str.str(),
+             routeKeyName(R).str(), S.Id.Str.str(), R.Target.Str.str(),
              didYouMean(R.Target.Str, Names));
     return;
   }
@@ -212,7 +212,7 @@ bool ResolveRoutesPass::run(Pipeline &P, PassContext &Ctx) {
                  "`on_failure` routing inside a loop body", "routes join top-level steps",
                  "route to or from the loop step instead");
       } else {
-        S.Routes.push_back({RouteKind::Failure, F, nullptr, -1});
+        S.Routes.push_back({RouteKind::Failure, F, nullptr, -1, false});
         S.OnFailure = ir::FailurePolicy::Continue;  // the route handles it
         S.OnFailureText = {};
       }

@@ -185,7 +185,7 @@ class Checker {
     for (const ir::Route &R : S.Routes)  // docs/language.md §6.4
       Diags.report(DiagKind::ExportUnsupported, R.Target.Loc, R.Target.Length,
                    fmt::format("a route (`{}` -> `{}`; docs/language.md §6.4)",
-                               ir::routeKindName(R.Kind).str(), R.Target.Str.str()),
+                               ir::routeKeyName(R).str(), R.Target.Str.str()),
                    Id);
     const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
     if (A && A->RunsProcess && S.Action.Str != "shell")
