@@ -123,18 +123,26 @@ void EventLoop::runUntil(const std::function<bool()> &Done) {
     while (!Heap.empty() && !Timers.count(Heap.top().Id)) Heap.pop();
     // Sleep exactly until the next timer: epoll_pwait2 takes nanoseconds
     // (milliseconds, rounded up, would make every timer up to 1 ms late).
-    bool Forever = Heap.empty();
+    bool Forever = false;
     std::chrono::nanoseconds Left{0};
-    if (!Forever)
-      Left = std::max(std::chrono::nanoseconds(0), Heap.top().When - Clock::now());
-    {
+    auto Wait = [&] {
+      Forever = Heap.empty();
+      Left = std::chrono::nanoseconds(0);
+      if (!Forever)
+        Left = std::max(std::chrono::nanoseconds(0), Heap.top().When - Clock::now());
       std::lock_guard<std::mutex> L(PostM);
       if (!Posted.empty()) {
         Forever = false;
         Left = std::chrono::nanoseconds(0);
       }
+    };
+    Wait();
+    if (BeforeSleep && (Forever || Left.count() > 0)) {
+      // The hook may block (the event log's queue full): the wait is
+      // measured again after it, so no timer fires late by that time.
+      BeforeSleep();
+      Wait();
     }
-    if (BeforeSleep && (Forever || Left.count() > 0)) BeforeSleep();
     int N;
     if (HavePwait2) {
       timespec TS{static_cast<time_t>(Left.count() / 1000000000),

@@ -15,6 +15,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "ir/Actions.h"
 #include "ir/ModelRegistry.h"
 #include "ir/Secrets.h"
 #include "llvm/ADT/SmallVector.h"
@@ -159,9 +160,14 @@ void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text,
             [&] { appendRecord(Queue, Arena, R, Text); });
     return;
   }
-  // Held back in the run's thread's own batch.
+  // Held back in the run's thread's own batch: queued when it is full (by
+  // records or by bytes), when its oldest record has waited WriterPeriod
+  // (a loop that is busy for long without sleeping), or when asked.
+  if (Pending.empty()) PendingSince = Now;
   appendRecord(Pending, PendingArena, R, Text);
-  if (Publish || Pending.size() >= PendingBatch) publishPending();
+  if (Publish || Pending.size() >= PendingBatch ||
+      PendingArena.size() >= PendingBatchBytes || Now - PendingSince >= WriterPeriod)
+    publishPending();
 }
 
 void EventLog::publishPending() {
@@ -590,7 +596,7 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
   S.Id = R.StepId;  // reuses the string's room
   const auto Now = std::chrono::steady_clock::now();
   S.At = Now;
-  if (!R.Model.empty() && !S.Model) {
+  if (!S.Model && callsModel(Step, R)) {
     S.Model = true;
     ++ModelsRunning;
   }
@@ -642,9 +648,22 @@ llvm::StringRef AttemptEvents::groupOf(uint32_t Step) const {
 void AttemptEvents::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan) {
   Sched = &S;
   Groups.clear();
+  ModelAction.clear();
   const auto *Steps = Plan.plan().steps();
-  for (uint32_t I = 0; Steps && I < Steps->size(); ++I)
+  for (uint32_t I = 0; Steps && I < Steps->size(); ++I) {
     Groups.push_back(runtime::stepGroupName(Plan.plan(), I));
+    const auto *A = Steps->Get(I)->action();
+    ModelAction.push_back(A && ir::isModelAction(A->string_view()));
+  }
+}
+
+bool AttemptEvents::callsModel(uint32_t Step, const runtime::ActionRequest &R) const {
+  if (!R.Model.empty()) return true;
+  if (Sched && Step < Sched->nodes()) {
+    uint32_t J = Sched->planStepOf(Step);
+    if (J < ModelAction.size()) return ModelAction[J];
+  }
+  return ir::isModelAction(R.Action);  // not attached (a test): looked up
 }
 
 void AttemptEvents::startTree(uint32_t Step, const runtime::ActionRequest &R,

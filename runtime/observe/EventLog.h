@@ -72,9 +72,11 @@ class EventLog {
   static constexpr size_t QueueBytesLimit = 64u << 20;
   /// Events queued before emit() wakes an idle writer.
   static constexpr size_t WakeBatch = 256;
-  /// How often an idle writer looks at the queue by itself: an event
-  /// that does not wake it (attempt_start/_end) reaches the file within
-  /// about this long.
+  /// How often an idle writer looks at the queue by itself: a queued
+  /// event that does not wake it (attempt_start/_end) reaches the file
+  /// within about this long. The run's thread queues its held-back
+  /// attempt records (queueAttempt) before its loop sleeps, or with the
+  /// first record after the oldest has waited this long.
   static constexpr std::chrono::milliseconds WriterPeriod{20};
 
   /// Opens (truncates) \p Path; \p Secrets are scrubbed from every line.
@@ -140,10 +142,15 @@ class EventLog {
   void publishPending();
   /// Records held back on the run's thread before they are queued.
   static constexpr size_t PendingBatch = 64;
+  /// Bytes of held-back text before they are queued (a quarter of
+  /// QueueBytesLimit: the batch adds at most that to the queue's bound).
+  static constexpr size_t PendingBatchBytes = QueueBytesLimit / 4;
   /// Rebuilds the event tree of \p R, whose text is in \p Arena: what the
   /// writer serialises when appendPlainAttemptLine (EventLine.h) says no.
   static orch::ir::Json eventOf(const AttemptRecord &R, llvm::StringRef Arena);
-  /// Waits until every event emitted so far is written and flushed.
+  /// Waits until every event emitted so far is written and flushed; the
+  /// records the run's thread holds back count only when that thread
+  /// calls it (orchrt's main thread does).
   void flush();
   /// The first error writing the file, if any ("" if none), after a flush().
   std::string error();
@@ -193,6 +200,8 @@ class EventLog {
   /// touched by that thread alone (Owner), moved into Queue under M.
   std::vector<QueuedEvent> Pending;
   std::string PendingArena;
+  /// When the oldest held-back record was queued (queueAttempt's Now).
+  std::chrono::steady_clock::time_point PendingSince;
   std::atomic<std::thread::id> Owner{};  ///< The run's thread, once it queued.
   size_t QueueBytes = 0;                 ///< approxBytes() of what Queue holds.
   uint64_t Queued = 0;                   ///< Events ever queued.
@@ -261,8 +270,12 @@ class AttemptEvents : public runtime::RunObserver {
   /// The resource group of node \p Step's plan step, or "" (none, or not
   /// attached).
   llvm::StringRef groupOf(uint32_t Step) const;
+  /// Whether node \p Step's attempt \p R calls a model: it names one, or
+  /// its action is a model action (the model from `--model`).
+  bool callsModel(uint32_t Step, const runtime::ActionRequest &R) const;
   const runtime::Scheduler *Sched = nullptr;
   std::vector<llvm::StringRef> Groups;  ///< By plan step (the plan's own text).
+  std::vector<char> ModelAction;        ///< By plan step: a model action.
   [[gnu::cold, gnu::noinline]] void endTree(uint32_t Step, unsigned Attempt,
                                             const runtime::ActionResult &R,
                                             const orch::ir::Json *Output);

@@ -341,7 +341,7 @@ TEST(AttemptEvents, LinesKeepEveryMemberInOrder) {
 orch::runtime::ActionRequest request(const char *Id, const char *Model = "") {
   orch::runtime::ActionRequest R;
   R.StepId = Id;
-  R.Action = *Model ? "llm.generate" : "echo";
+  R.Action = *Model ? "generate" : "echo";
   R.Model = Model;
   R.Params = json{{"message", Id}};
   return R;
@@ -440,6 +440,54 @@ TEST(AttemptBatch, OrderIsKeptAcrossThreads) {
                                 "attempt_start:plain", "attempt_start:ask",
                                 "model_call:ask", "attempt_end:ask", "attempt_end:plain",
                                 "run_end:", "attempt_start:tail"}));
+  llvm::sys::fs::remove(Path);
+}
+
+// A model action without a model (it comes from `--model`) is a model
+// step as well: its `model_call` must follow its start.
+TEST(AttemptBatch, AModelActionWithoutAModelIsAModelStep) {
+  llvm::SmallString<128> Path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  {
+    auto Log = EventLog::open(Path.str().str(), {});
+    ASSERT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    orch::runtime::ActionRequest Ask = request("ask");
+    Ask.Action = "analyze";  // ContextLab's model action; no model named
+    A.attemptStarted(0, Ask, "");
+    std::thread([&] {
+      (*Log)->emit(json{{"event", "model_call"}, {"step", "ask"}});
+    }).join();
+    A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));
+  }
+  EXPECT_EQ(eventsOf(Path),
+            (std::vector<std::string>{"attempt_start:ask", "model_call:ask",
+                                      "attempt_end:ask"}));
+  llvm::sys::fs::remove(Path);
+}
+
+// A record held longer than WriterPeriod goes with the next one, even
+// while the loop never sleeps.
+TEST(AttemptBatch, AnOldBatchIsQueuedWithTheNextRecord) {
+  llvm::SmallString<128> Path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  {
+    auto Log = EventLog::open(Path.str().str(), {});
+    ASSERT_TRUE(bool(Log));
+    AttemptEvents A(**Log);
+    A.attemptStarted(0, request("first"), "");
+    std::this_thread::sleep_for(2 * EventLog::WriterPeriod);
+    A.attemptStarted(1, request("second"), "");
+    std::string Text;
+    for (int I = 0;
+         I < 12000 && (Text.find("second") == std::string::npos || Text.back() != '\n');
+         ++I) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      Text = readAll(Path);
+    }
+    EXPECT_EQ(eventsOf(Path),
+              (std::vector<std::string>{"attempt_start:first", "attempt_start:second"}));
+  }
   llvm::sys::fs::remove(Path);
 }
 

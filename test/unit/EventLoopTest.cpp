@@ -26,7 +26,8 @@ TEST(EventLoopBeforeSleep, CalledOnlyWhenTheLoopWaits) {
     Loop.post([&, I] { Seen.push_back("post" + std::to_string(I)); });
   // A timer already due runs without a wait; one in the future needs one.
   Loop.addTimer(Loop.now(), [&] { Seen.push_back("due"); });
-  Loop.addTimer(EventLoop::Clock::now() + std::chrono::milliseconds(20), [&] {
+  // Far enough that a stalled test thread still finds it in the future.
+  Loop.addTimer(EventLoop::Clock::now() + std::chrono::milliseconds(300), [&] {
     Seen.push_back("timer");
     Fired = true;
   });
