@@ -358,6 +358,20 @@ std::vector<std::string> eventsOf(llvm::SmallString<128> &Path) {
   return Out;
 }
 
+/// The text of \p Path once it holds \p Needle and ends a line: the writer
+/// writes by itself within WriterPeriod. Gives up after a minute (the
+/// caller's expectation then fails).
+std::string waitForText(llvm::SmallString<128> &Path, const std::string &Needle) {
+  std::string Text;
+  for (int I = 0;
+       I < 12000 && (Text.find(Needle) == std::string::npos || Text.back() != '\n');
+       ++I) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    Text = readAll(Path);
+  }
+  return Text;
+}
+
 // The run's thread holds its attempt records back (one lock a batch):
 // none reaches the writer, however long it waits, until that thread
 // publishes them, emits, flushes or fills a batch.
@@ -378,11 +392,7 @@ TEST(AttemptBatch, HeldBackUntilTheRunsThreadPublishes) {
     std::this_thread::sleep_for(3 * EventLog::WriterPeriod);
     EXPECT_EQ(readAll(Path), "");
     (*Log)->publishPending();
-    std::string Text;
-    for (int I = 0; I < 12000 && std::count(Text.begin(), Text.end(), '\n') < 2; ++I) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      Text = readAll(Path);
-    }
+    std::string Text = waitForText(Path, "attempt_end");
     EXPECT_EQ(std::count(Text.begin(), Text.end(), '\n'), 2) << Text;
   }
   EXPECT_EQ(eventsOf(Path),
@@ -403,13 +413,7 @@ TEST(AttemptBatch, AFullBatchIsQueuedByItself) {
     std::this_thread::sleep_for(3 * EventLog::WriterPeriod);
     EXPECT_EQ(readAll(Path), "");
     A.attemptStarted(EventLog::PendingBatch, request("last"), "");
-    std::string Text;
-    for (int I = 0;
-         I < 12000 && (Text.find("last") == std::string::npos || Text.back() != '\n');
-         ++I) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      Text = readAll(Path);
-    }
+    std::string Text = waitForText(Path, "last");
     EXPECT_EQ(size_t(std::count(Text.begin(), Text.end(), '\n')), EventLog::PendingBatch);
   }
   llvm::sys::fs::remove(Path);
@@ -478,13 +482,7 @@ TEST(AttemptBatch, AnOldBatchIsQueuedWithTheNextRecord) {
     A.attemptStarted(0, request("first"), "");
     std::this_thread::sleep_for(2 * EventLog::WriterPeriod);
     A.attemptStarted(1, request("second"), "");
-    std::string Text;
-    for (int I = 0;
-         I < 12000 && (Text.find("second") == std::string::npos || Text.back() != '\n');
-         ++I) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      Text = readAll(Path);
-    }
+    std::string Text = waitForText(Path, "second");
     EXPECT_EQ(eventsOf(Path),
               (std::vector<std::string>{"attempt_start:first", "attempt_start:second"}));
   }
@@ -500,13 +498,7 @@ TEST(AttemptBatch, OtherThreadsQueueAtOnce) {
     AttemptEvents A(**Log);
     A.attemptStarted(0, request("owner"), "");  // this thread owns the batch
     std::thread([&] { A.attemptStarted(1, request("other"), ""); }).join();
-    std::string Text;
-    for (int I = 0;
-         I < 12000 && (Text.find("other") == std::string::npos || Text.back() != '\n');
-         ++I) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      Text = readAll(Path);
-    }
+    std::string Text = waitForText(Path, "other");
     EXPECT_EQ(eventsOf(Path), (std::vector<std::string>{"attempt_start:other"}));
   }
   EXPECT_EQ(eventsOf(Path),
