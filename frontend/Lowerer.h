@@ -25,7 +25,7 @@ namespace orch::frontend::lowering {
 
 /// `while`, `until` or `loop_condition` (ContextLab's spelling of `while`).
 bool isLoopConditionKey(llvm::StringRef K);
-/// `on_success`, `on_false` or `next` (LoweringRoutes.cpp).
+/// `on_success`, `goto`, `on_false` or `next` (LoweringRoutes.cpp).
 bool isRouteKey(llvm::StringRef K);
 
 using ast::KeyValue;

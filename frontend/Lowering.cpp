@@ -482,7 +482,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
   S.Parent = Parent;
   bool IsLoop = lowerLoopKeys(M, S, Prefix);
   bool IsCall = lowerCallKeys(M);
-  // A loop or a routing step (not supported yet) may have no action.
+  // A loop may have no action.
   if (checkKeys(M, StepKeys, Where, true) && !IsLoop && !M->find("action") &&
       !M->find("tool"))
     Diags.report(DiagKind::MissingKey, M->loc(), 1, "action", Where);

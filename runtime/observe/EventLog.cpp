@@ -166,7 +166,7 @@ void EventLog::queueAttempt(AttemptRecord R, llvm::StringRef Text,
   if (Pending.empty()) PendingSince = Now;
   appendRecord(Pending, PendingArena, R, Text);
   if (Publish || Pending.size() >= PendingBatch ||
-      PendingArena.size() >= PendingBatchBytes || Now - PendingSince >= WriterPeriod)
+      PendingArena.size() >= PendingBatchBytes || Now - PendingSince >= PendingAge)
     publishPending();
 }
 

@@ -142,8 +142,13 @@ class EventLog {
   void publishPending();
   /// Records held back on the run's thread before they are queued.
   static constexpr size_t PendingBatch = 64;
-  /// Bytes of held-back text before they are queued (a quarter of
-  /// QueueBytesLimit: the batch adds at most that to the queue's bound).
+  /// How long the oldest held-back record may wait before the next one
+  /// queues the batch (WriterPeriod; tests that must see records held
+  /// set a longer one).
+  void setPendingAge(std::chrono::milliseconds Age) { PendingAge = Age; }
+  /// Bytes of held-back text at which they are queued (a quarter of
+  /// QueueBytesLimit: the batch adds about that, plus its last record, to
+  /// the queue's bound).
   static constexpr size_t PendingBatchBytes = QueueBytesLimit / 4;
   /// Rebuilds the event tree of \p R, whose text is in \p Arena: what the
   /// writer serialises when appendPlainAttemptLine (EventLine.h) says no.
@@ -202,6 +207,7 @@ class EventLog {
   std::string PendingArena;
   /// When the oldest held-back record was queued (queueAttempt's Now).
   std::chrono::steady_clock::time_point PendingSince;
+  std::chrono::milliseconds PendingAge = WriterPeriod;
   std::atomic<std::thread::id> Owner{};  ///< The run's thread, once it queued.
   size_t QueueBytes = 0;                 ///< approxBytes() of what Queue holds.
   uint64_t Queued = 0;                   ///< Events ever queued.

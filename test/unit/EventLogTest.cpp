@@ -373,14 +373,17 @@ std::string waitForText(llvm::SmallString<128> &Path, const std::string &Needle)
 }
 
 // The run's thread holds its attempt records back (one lock a batch):
-// none reaches the writer, however long it waits, until that thread
-// publishes them, emits, flushes or fills a batch.
+// none reaches the writer, however long the writer waits, until that
+// thread publishes them, emits, flushes, fills a batch or queues a record
+// after the oldest has waited its age (an hour here).
 TEST(AttemptBatch, HeldBackUntilTheRunsThreadPublishes) {
   llvm::SmallString<128> Path;
   ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
   {
     auto Log = EventLog::open(Path.str().str(), {});
     ASSERT_TRUE(bool(Log));
+    // No age limit: a paused test thread must not publish the batch.
+    (*Log)->setPendingAge(std::chrono::hours(1));
     AttemptEvents A(**Log);
     A.attemptStarted(0, request("a"), "");
     A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));
@@ -406,6 +409,7 @@ TEST(AttemptBatch, AFullBatchIsQueuedByItself) {
   {
     auto Log = EventLog::open(Path.str().str(), {});
     ASSERT_TRUE(bool(Log));
+    (*Log)->setPendingAge(std::chrono::hours(1));
     AttemptEvents A(**Log);
     // One record short of a batch, then the one that fills it.
     for (uint32_t I = 0; I + 1 < EventLog::PendingBatch; ++I)
