@@ -11,6 +11,7 @@
 #include "frontend/ExprParser.h"
 #include "frontend/Lowerer.h"
 #include "ir/ToolMap.h"
+#include "ir/Unicode.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace orch::frontend::lowering {
@@ -278,37 +279,42 @@ void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
 }
 
 void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
-  // `on_error: continue` is a failure policy; a handler (an action, a step
-  // or a list of them) runs other work.
+  // ContextLab's step schema takes a string alone; its engine stores the
+  // handler and never runs it (docs/language.md §13). `on_error: continue`
+  // is read as the policy here; any other string changes nothing, as
+  // there, and says so.
   auto *Sc = llvm::dyn_cast<ScalarNode>(KV.Value);
+  if (!Sc) {
+    Diags.report(DiagKind::TypeMismatch, KV.Value->loc(), KV.Value->length(),
+                 "`on_error` (ContextLab's step schema)",
+                 "a string (a list or mapping of handlers is refused by ContextLab "
+                 "before a run)",
+                 KV.Value->describe().str());
+    return;
+  }
   std::optional<ir::FailurePolicy> Pol;
-  if (Sc && !Sc->isTemplated()) Pol = ir::parseFailurePolicy(Sc->value());
-  if (!Pol) {
-    Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
-                 "an `on_error` handler", "ContextLab syntax",
-                 "handlers come with control flow, issue #17; a failure policy is "
-                 "written `on_failure:`");
+  if (!Sc->isTemplated()) Pol = ir::parseFailurePolicy(Sc->value());
+  const KeyValue *F = M->find("on_failure");
+  if (Pol == ir::FailurePolicy::Continue) {
+    if (F) {
+      Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                   F->Key->value().str(), "on_error");
+      return;
+    }
+    S.OnFailure = *Pol;
+    S.OnFailureText = {Sc->value(), Sc->loc(), Sc->length()};
     return;
   }
-  if (const KeyValue *F = M->find("on_failure")) {
-    Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
-                 F->Key->value().str(), "on_error");
-    return;
-  }
-  if (*Pol != ir::FailurePolicy::Continue) {
-    // ContextLab runs a string `on_error` as a handler action and goes on:
-    // only `continue` means what the policy means here.
-    Diags.report(
-        DiagKind::NotSupportedYet, Sc->loc(), Sc->length(),
-        fmt::format("`on_error: {}`", Sc->value().str()), "ContextLab syntax",
-        fmt::format("ContextLab runs a string `on_error` as a handler action and "
-                    "goes on, which is not the policy; write `on_failure: {}` "
-                    "for the policy, or `on_error: continue`",
-                    Sc->value().trim().str()));
-    return;
-  }
-  S.OnFailure = *Pol;
-  S.OnFailureText = {Sc->value(), Sc->loc(), Sc->length()};
+  std::string Policy = F ? "as written" : "`fail` by default";
+  std::string Hint = Pol ? fmt::format("; for the policy write `on_failure: {}`",
+                                       Sc->value().trim().str())
+                         : "";
+  // Its first line, cut at 80 bytes (never inside a character), names it.
+  llvm::StringRef Text = Sc->value().trim();
+  llvm::StringRef Line = Text.split('\n').first.rtrim();
+  std::string Name = ir::utf8Prefix(Line, 80).str();
+  if (Name.size() < Text.size()) Name += "...";
+  Diags.report(DiagKind::OnErrorNeverRuns, Sc->loc(), Sc->length(), Name, Policy, Hint);
 }
 
 ir::Value *Lowerer::lowerCondition(const Node *V, const std::string &Path) {
