@@ -279,21 +279,28 @@ void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
 }
 
 void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
-  // ContextLab's step schema takes a string alone; its engine stores the
-  // handler and never runs it (docs/language.md §13). `on_error: continue`
-  // is read as the policy here; any other string changes nothing, as
-  // there, and says so.
+  // ContextLab's step schema takes a string alone (on an action step; its
+  // loop steps and loop bodies are not held to it), and its engine stores
+  // the handler and never runs it (docs/language.md §13). `on_error:
+  // continue` is read as the policy here; any other handler changes
+  // nothing, as there, and says so.
+  const bool Checked = S.Parent < 0 && !S.ForEach && !S.LoopCond;
   auto *Sc = llvm::dyn_cast<ScalarNode>(KV.Value);
-  if (!Sc) {
-    Diags.report(DiagKind::TypeMismatch, KV.Value->loc(), KV.Value->length(),
-                 "`on_error` (ContextLab's step schema)",
-                 "a string (a list or mapping of handlers is refused by ContextLab "
-                 "before a run)",
-                 KV.Value->describe().str());
+  const bool Typed = Sc && Sc->isPlain() && !Sc->isTemplated() &&
+                     Sc->typedValue().Ty != ir::Type::String;
+  if (Checked && (!Sc || Typed)) {
+    // A null, a number, a boolean, a list or a mapping of handlers.
+    const bool Null = llvm::isa<ast::NullNode>(KV.Value);
+    const ast::Node *At = Null ? static_cast<const ast::Node *>(KV.Key) : KV.Value;
+    Diags.report(
+        DiagKind::TypeMismatch, At->loc(), At->length(),
+        "`on_error` (ContextLab's step schema refuses anything else before a run)",
+        "a string", KV.Value->describe().str());
     return;
   }
+  if (Sc && !fixed(Sc, "`on_error`", true)) return;  // an AUTO tag
   std::optional<ir::FailurePolicy> Pol;
-  if (!Sc->isTemplated()) Pol = ir::parseFailurePolicy(Sc->value());
+  if (Sc && !Sc->isTemplated()) Pol = ir::parseFailurePolicy(Sc->value());
   const KeyValue *F = M->find("on_failure");
   if (Pol == ir::FailurePolicy::Continue) {
     if (F) {
@@ -305,16 +312,29 @@ void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
     S.OnFailureText = {Sc->value(), Sc->loc(), Sc->length()};
     return;
   }
-  std::string Policy = F ? "as written" : "`fail` by default";
-  std::string Hint = Pol ? fmt::format("; for the policy write `on_failure: {}`",
-                                       Sc->value().trim().str())
-                         : "";
-  // Its first line, cut at 80 bytes (never inside a character), names it.
-  llvm::StringRef Text = Sc->value().trim();
-  llvm::StringRef Line = Text.split('\n').first.rtrim();
-  std::string Name = ir::utf8Prefix(Line, 80).str();
-  if (Name.size() < Text.size()) Name += "...";
-  Diags.report(DiagKind::OnErrorNeverRuns, Sc->loc(), Sc->length(), Name, Policy, Hint);
+  // What the warning calls the handler: its first line, cut at 80 bytes
+  // (never inside a character).
+  std::string Name;
+  if (!Sc) {
+    Name = fmt::format("({})", KV.Value->describe().str());
+  } else {
+    llvm::StringRef Text = Sc->value().trim();
+    llvm::StringRef Line = Text.split('\n').first.rtrim();
+    Name = Text.empty() ? "(empty)" : "`" + ir::utf8Prefix(Line, 80).str() + "`";
+    if (!Text.empty() && Name.size() - 2 < Text.size())
+      Name.insert(Name.size() - 1, "...");
+  }
+  std::string Policy = "`fail` by default";
+  if (F) {
+    auto *FS = llvm::dyn_cast<ScalarNode>(F->Value);
+    Policy = FS ? fmt::format("`{}`", FS->value().trim().str()) : "as written";
+  }
+  std::string Hint;
+  if (Pol && !F && *Pol != ir::FailurePolicy::Fail)
+    Hint =
+        fmt::format("; for the policy write `on_failure: {}`", Sc->value().trim().str());
+  Diags.report(DiagKind::OnErrorNeverRuns, KV.Value->loc(), KV.Value->length(), Name,
+               Policy, Hint);
 }
 
 ir::Value *Lowerer::lowerCondition(const Node *V, const std::string &Path) {
