@@ -37,8 +37,11 @@ std::optional<ir::LocString> Lowerer::routeTarget(const Node *V, llvm::StringRef
 }
 
 void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Prefix) {
-  // The keys that choose where a completed step goes: one at most.
-  const KeyValue *Success = nullptr, *Next = nullptr, *Goto = nullptr;
+  // The first of the keys that choose where a completed step goes
+  // (`on_success`, `goto`, `next`): each later one is DuplicateAlias
+  // (ContextLab takes `on_success` and ignores `goto` when both are given:
+  // here that is an error, never a route dropped).
+  const KeyValue *Completion = nullptr;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     bool GotoMap = K == "on_failure" && llvm::isa<MapNode>(KV.Value);
@@ -50,9 +53,13 @@ void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Pref
                    "route to or from the loop step instead");
       continue;
     }
-    if (K == "on_success") Success = &KV;
-    if (K == "next") Next = &KV;
-    if (K == "goto") Goto = &KV;
+    if (K == "on_success" || K == "goto" || K == "next") {
+      if (Completion)
+        Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                     Completion->Key->value().str(), K.str());
+      else
+        Completion = &KV;
+    }
     if (K != "next") {
       ir::RouteKind Kind = K == "on_success" || K == "goto" ? ir::RouteKind::Success
                            : K == "on_false"                ? ir::RouteKind::False
@@ -98,19 +105,6 @@ void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Pref
       }
       S.Routes.push_back(R);
     }
-  }
-  // One of them, at most (ContextLab takes `on_success` and ignores `goto`
-  // when both are given: here that is an error, never a route dropped):
-  // each after the first, in the order written, is reported.
-  const KeyValue *First = nullptr;
-  for (const KeyValue &KV : M->entries()) {
-    if (&KV != Success && &KV != Next && &KV != Goto) continue;
-    if (!First) {
-      First = &KV;
-      continue;
-    }
-    Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
-                 First->Key->value().str(), KV.Key->value().str());
   }
 }
 

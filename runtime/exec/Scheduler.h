@@ -297,6 +297,8 @@ class Scheduler : public ir::EvalScope {
   size_t nodes() const { return States.size(); }
   /// The plan step node \p I instantiates (itself for a plan step).
   uint32_t planStepOf(uint32_t I) const { return PlanOf[I]; }
+  /// Whether node \p I's action asks a model (ir::isModelAction).
+  bool callsModel(uint32_t I) const { return IsModel[PlanOf[I]] != 0; }
   /// `each[3].say` for a loop item's step, the id for a plan step: the
   /// name observers show (and the idempotency key holds).
   std::string stepName(uint32_t I) const { return nodePath(I); }

@@ -93,15 +93,15 @@ EventLog::~EventLog() {
 }
 
 template <class PushFn>
-void EventLog::enqueue(size_t Bytes, bool Wakes, PushFn Push) {
+void EventLog::enqueue(size_t Bytes, bool Wakes, PushFn Push, size_t Events) {
   std::unique_lock<std::mutex> L(M);
-  Drained.wait(L, [this, Bytes] {
+  Drained.wait(L, [this, Bytes, Events] {
     return Queue.empty() ||
-           (Queue.size() < QueueLimit && QueueBytes + Bytes <= QueueBytesLimit);
+           (Queue.size() + Events <= QueueLimit && QueueBytes + Bytes <= QueueBytesLimit);
   });
   Push();
   QueueBytes += Bytes;
-  ++Queued;
+  Queued += Events;
   if (Wakes) Urgent = true;
   // Only an idle writer needs waking: a busy one takes the queue next.
   bool Notify = WriterIdle &&
@@ -176,27 +176,19 @@ void EventLog::publishPending() {
       Pending.empty())
     return;
   size_t Bytes = Pending.size() * sizeof(QueuedEvent) + PendingArena.size();
-  size_t N = Pending.size();
-  std::unique_lock<std::mutex> L(M);
-  Drained.wait(L, [this, Bytes, N] {
-    return Queue.empty() ||
-           (Queue.size() + N <= QueueLimit && QueueBytes + Bytes <= QueueBytesLimit);
-  });
-  uint32_t Base = uint32_t(Arena.size());
-  for (QueuedEvent &Q : Pending) {
-    shiftText(Q.Record, Base);
-    Queue.push_back(std::move(Q));
-  }
-  Arena += PendingArena;
-  QueueBytes += Bytes;
-  Queued += N;
-  bool Notify =
-      WriterIdle && (Queue.size() >= WakeBatch || QueueBytes >= QueueBytesLimit / 4);
-  if (Notify) WriterIdle = false;
-  L.unlock();
+  enqueue(
+      Bytes, /*Wakes=*/false,
+      [&] {
+        uint32_t Base = uint32_t(Arena.size());
+        for (QueuedEvent &Q : Pending) {
+          shiftText(Q.Record, Base);
+          Queue.push_back(std::move(Q));
+        }
+        Arena += PendingArena;
+      },
+      Pending.size());
   Pending.clear();
   PendingArena.clear();
-  if (Notify) Wake.notify_one();
 }
 
 void EventLog::flush() {
@@ -648,21 +640,14 @@ llvm::StringRef AttemptEvents::groupOf(uint32_t Step) const {
 void AttemptEvents::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan) {
   Sched = &S;
   Groups.clear();
-  ModelAction.clear();
   const auto *Steps = Plan.plan().steps();
-  for (uint32_t I = 0; Steps && I < Steps->size(); ++I) {
+  for (uint32_t I = 0; Steps && I < Steps->size(); ++I)
     Groups.push_back(runtime::stepGroupName(Plan.plan(), I));
-    const auto *A = Steps->Get(I)->action();
-    ModelAction.push_back(A && ir::isModelAction(A->string_view()));
-  }
 }
 
 bool AttemptEvents::callsModel(uint32_t Step, const runtime::ActionRequest &R) const {
   if (!R.Model.empty()) return true;
-  if (Sched && Step < Sched->nodes()) {
-    uint32_t J = Sched->planStepOf(Step);
-    if (J < ModelAction.size()) return ModelAction[J];
-  }
+  if (Sched && Step < Sched->nodes()) return Sched->callsModel(Step);
   return ir::isModelAction(R.Action);  // not attached (a test): looked up
 }
 

@@ -180,11 +180,11 @@ class EventLog {
   static void appendRecord(std::vector<QueuedEvent> &To, std::string &ToArena,
                            AttemptRecord R, llvm::StringRef Text);
 
-  /// Waits for room for an event of \p Bytes, then, still locked, lets
-  /// \p Push queue it; wakes the writer if it should. \p Wakes: a
-  /// `model_call` or `run_end`.
+  /// Waits for room for \p Events events (one, or a held-back batch) of
+  /// \p Bytes in all, then, still locked, lets \p Push queue them; wakes
+  /// the writer if it should. \p Wakes: a `model_call` or `run_end`.
   template <class PushFn>
-  void enqueue(size_t Bytes, bool Wakes, PushFn Push);
+  void enqueue(size_t Bytes, bool Wakes, PushFn Push, size_t Events = 1);
   /// Scrubs \p Batch (its records' text in \p Arena) of the secrets and
   /// appends its lines to \p Out.
   void format(std::vector<QueuedEvent> &Batch, llvm::StringRef Arena, std::string &Out);
@@ -281,7 +281,6 @@ class AttemptEvents : public runtime::RunObserver {
   bool callsModel(uint32_t Step, const runtime::ActionRequest &R) const;
   const runtime::Scheduler *Sched = nullptr;
   std::vector<llvm::StringRef> Groups;  ///< By plan step (the plan's own text).
-  std::vector<char> ModelAction;        ///< By plan step: a model action.
   [[gnu::cold, gnu::noinline]] void endTree(uint32_t Step, unsigned Attempt,
                                             const runtime::ActionResult &R,
                                             const orch::ir::Json *Output);

@@ -372,45 +372,56 @@ std::string waitForText(llvm::SmallString<128> &Path, const std::string &Needle)
   return Text;
 }
 
+/// A temporary event log file for each AttemptBatch test, removed after.
+class AttemptBatch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+  }
+  void TearDown() override { llvm::sys::fs::remove(Path); }
+  /// The log at Path (null, after a failed expectation, if it cannot open).
+  std::unique_ptr<EventLog> open() {
+    auto Log = EventLog::open(Path.str().str(), {});
+    EXPECT_TRUE(bool(Log)) << llvm::toString(Log.takeError());
+    return Log ? std::move(*Log) : nullptr;
+  }
+  llvm::SmallString<128> Path;
+};
+
 // The run's thread holds its attempt records back (one lock a batch):
 // none reaches the writer, however long the writer waits, until that
 // thread publishes them, emits, flushes, fills a batch or queues a record
 // after the oldest has waited its age (an hour here).
-TEST(AttemptBatch, HeldBackUntilTheRunsThreadPublishes) {
-  llvm::SmallString<128> Path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+TEST_F(AttemptBatch, HeldBackUntilTheRunsThreadPublishes) {
   {
-    auto Log = EventLog::open(Path.str().str(), {});
-    ASSERT_TRUE(bool(Log));
+    auto Log = open();
+    ASSERT_TRUE(Log);
     // No age limit: a paused test thread must not publish the batch.
-    (*Log)->setPendingAge(std::chrono::hours(1));
-    AttemptEvents A(**Log);
+    Log->setPendingAge(std::chrono::hours(1));
+    AttemptEvents A(*Log);
     A.attemptStarted(0, request("a"), "");
     A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));
     // The writer wakes every WriterPeriod: five of them find nothing.
     std::this_thread::sleep_for(5 * EventLog::WriterPeriod);
     EXPECT_EQ(readAll(Path), "");
     // Another thread cannot publish the run's thread's batch.
-    std::thread([&] { (*Log)->publishPending(); }).join();
+    std::thread([&] { Log->publishPending(); }).join();
     std::this_thread::sleep_for(3 * EventLog::WriterPeriod);
     EXPECT_EQ(readAll(Path), "");
-    (*Log)->publishPending();
+    Log->publishPending();
     std::string Text = waitForText(Path, "attempt_end");
     EXPECT_EQ(std::count(Text.begin(), Text.end(), '\n'), 2) << Text;
   }
   EXPECT_EQ(eventsOf(Path),
             (std::vector<std::string>{"attempt_start:a", "attempt_end:a"}));
-  llvm::sys::fs::remove(Path);
 }
 
-TEST(AttemptBatch, AFullBatchIsQueuedByItself) {
-  llvm::SmallString<128> Path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+TEST_F(AttemptBatch, AFullBatchIsQueuedByItself) {
   {
-    auto Log = EventLog::open(Path.str().str(), {});
-    ASSERT_TRUE(bool(Log));
-    (*Log)->setPendingAge(std::chrono::hours(1));
-    AttemptEvents A(**Log);
+    auto Log = open();
+    ASSERT_TRUE(Log);
+    Log->setPendingAge(std::chrono::hours(1));
+    AttemptEvents A(*Log);
     // One record short of a batch, then the one that fills it.
     for (uint32_t I = 0; I + 1 < EventLog::PendingBatch; ++I)
       A.attemptStarted(I, request("s"), "");
@@ -420,27 +431,24 @@ TEST(AttemptBatch, AFullBatchIsQueuedByItself) {
     std::string Text = waitForText(Path, "last");
     EXPECT_EQ(size_t(std::count(Text.begin(), Text.end(), '\n')), EventLog::PendingBatch);
   }
-  llvm::sys::fs::remove(Path);
 }
 
 // Every other event of the run's thread comes after the records it holds
 // back; a model step's records go out at once, so the `model_call` the
 // client's thread emits lands between its start and its end.
-TEST(AttemptBatch, OrderIsKeptAcrossThreads) {
-  llvm::SmallString<128> Path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+TEST_F(AttemptBatch, OrderIsKeptAcrossThreads) {
   {
-    auto Log = EventLog::open(Path.str().str(), {});
-    ASSERT_TRUE(bool(Log));
-    AttemptEvents A(**Log);
+    auto Log = open();
+    ASSERT_TRUE(Log);
+    AttemptEvents A(*Log);
     A.attemptStarted(0, request("plain"), "");       // held back
     A.attemptStarted(1, request("ask", "m-1"), "");  // both queued now
     std::thread([&] {
-      (*Log)->emit(json{{"event", "model_call"}, {"step", "ask"}});
+      Log->emit(json{{"event", "model_call"}, {"step", "ask"}});
     }).join();
     A.attemptEnded(1, 1, orch::runtime::ActionResult::success(json::object()));
     A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));  // held
-    (*Log)->emit(json{{"event", "run_end"}});  // after the held end
+    Log->emit(json{{"event", "run_end"}});  // after the held end
     // No model step runs: held back again until the log closes.
     A.attemptStarted(2, request("tail"), "");
   }
@@ -448,41 +456,35 @@ TEST(AttemptBatch, OrderIsKeptAcrossThreads) {
                                 "attempt_start:plain", "attempt_start:ask",
                                 "model_call:ask", "attempt_end:ask", "attempt_end:plain",
                                 "run_end:", "attempt_start:tail"}));
-  llvm::sys::fs::remove(Path);
 }
 
 // A model action without a model (it comes from `--model`) is a model
 // step as well: its `model_call` must follow its start.
-TEST(AttemptBatch, AModelActionWithoutAModelIsAModelStep) {
-  llvm::SmallString<128> Path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+TEST_F(AttemptBatch, AModelActionWithoutAModelIsAModelStep) {
   {
-    auto Log = EventLog::open(Path.str().str(), {});
-    ASSERT_TRUE(bool(Log));
-    AttemptEvents A(**Log);
+    auto Log = open();
+    ASSERT_TRUE(Log);
+    AttemptEvents A(*Log);
     orch::runtime::ActionRequest Ask = request("ask");
     Ask.Action = "analyze";  // ContextLab's model action; no model named
     A.attemptStarted(0, Ask, "");
     std::thread([&] {
-      (*Log)->emit(json{{"event", "model_call"}, {"step", "ask"}});
+      Log->emit(json{{"event", "model_call"}, {"step", "ask"}});
     }).join();
     A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));
   }
   EXPECT_EQ(eventsOf(Path),
             (std::vector<std::string>{"attempt_start:ask", "model_call:ask",
                                       "attempt_end:ask"}));
-  llvm::sys::fs::remove(Path);
 }
 
 // A record held longer than WriterPeriod goes with the next one, even
 // while the loop never sleeps.
-TEST(AttemptBatch, AnOldBatchIsQueuedWithTheNextRecord) {
-  llvm::SmallString<128> Path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+TEST_F(AttemptBatch, AnOldBatchIsQueuedWithTheNextRecord) {
   {
-    auto Log = EventLog::open(Path.str().str(), {});
-    ASSERT_TRUE(bool(Log));
-    AttemptEvents A(**Log);
+    auto Log = open();
+    ASSERT_TRUE(Log);
+    AttemptEvents A(*Log);
     A.attemptStarted(0, request("first"), "");
     std::this_thread::sleep_for(2 * EventLog::WriterPeriod);
     A.attemptStarted(1, request("second"), "");
@@ -490,16 +492,13 @@ TEST(AttemptBatch, AnOldBatchIsQueuedWithTheNextRecord) {
     EXPECT_EQ(eventsOf(Path),
               (std::vector<std::string>{"attempt_start:first", "attempt_start:second"}));
   }
-  llvm::sys::fs::remove(Path);
 }
 
-TEST(AttemptBatch, OtherThreadsQueueAtOnce) {
-  llvm::SmallString<128> Path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("events", "jsonl", Path));
+TEST_F(AttemptBatch, OtherThreadsQueueAtOnce) {
   {
-    auto Log = EventLog::open(Path.str().str(), {});
-    ASSERT_TRUE(bool(Log));
-    AttemptEvents A(**Log);
+    auto Log = open();
+    ASSERT_TRUE(Log);
+    AttemptEvents A(*Log);
     A.attemptStarted(0, request("owner"), "");  // this thread owns the batch
     std::thread([&] { A.attemptStarted(1, request("other"), ""); }).join();
     std::string Text = waitForText(Path, "other");
@@ -507,7 +506,6 @@ TEST(AttemptBatch, OtherThreadsQueueAtOnce) {
   }
   EXPECT_EQ(eventsOf(Path),
             (std::vector<std::string>{"attempt_start:other", "attempt_start:owner"}));
-  llvm::sys::fs::remove(Path);
 }
 
 }  // namespace
