@@ -223,6 +223,25 @@ class Lowerer {
   /// A route's target: a step id, or `{goto: STEP}`.
   std::optional<ir::LocString> routeTarget(const Node *V, llvm::StringRef What);
 
+  //===- Routing cycles (LoweringCycles.cpp) --------------------------------===//
+  /// Steps Head..Tail of a `steps:` list, repeated while Tail takes its
+  /// backward route to \p Target (docs/control-flow.md §5).
+  struct CycleSpan {
+    size_t Head, Tail;
+    const ScalarNode *Target;  ///< The backward route's target, as written.
+  };
+  /// The routing cycles of the top-level list \p Seq, in order; reports
+  /// those it cannot lower (overlapping, from a loop, no `max_iterations`).
+  std::vector<CycleSpan> findCycles(const ast::SeqNode *Seq);
+  /// Lowers the top-level steps \p Seq, each cycle as a loop step.
+  void lowerSteps(const ast::SeqNode *Seq);
+  /// Lowers cycle \p C of \p Seq: its loop step `cycle:<tail>`, then its steps.
+  void lowerCycle(const ast::SeqNode *Seq, const CycleSpan &C);
+  /// While a cycle's steps are lowered: the step that routes back, and
+  /// the cycle's loop step.
+  const MapNode *CycleTail = nullptr;
+  int32_t CycleLoop = -1;
+
   //===- Sub-pipelines (SubPipeline.cpp) -----------------------------------===//
   /// True if \p M is a call (`action: pipeline`); reports call keys on
   /// other steps and step keys a call cannot take.

@@ -678,7 +678,7 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
       }
       if (Seq->items().empty()) Diags.report(DiagKind::NoSteps, V->loc(), 1);
       P->Steps.reserve(Seq->items().size());
-      for (size_t I = 0; I < Seq->items().size(); ++I) lowerStep(Seq->items()[I], I);
+      lowerSteps(Seq);
     }
   }
   checkCallOutputs();

@@ -62,7 +62,8 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
     if (const KeyValue *Width = M->find("max_parallel"))
       Diags.report(DiagKind::MissingKey, Width->Key->loc(), Width->Key->length(),
                    "for_each", "a step with `max_parallel`");
-    if (const KeyValue *Max = M->find("max_iterations"))
+    const KeyValue *Max = M->find("max_iterations");
+    if (Max && M != CycleTail)  // a routing cycle's bound (LoweringCycles.cpp)
       Diags.report(DiagKind::MissingKey, Max->Key->loc(), Max->Key->length(), "while",
                    "a step with `max_iterations`");
     if (const KeyValue *Expected = M->find("expected_items"))

@@ -417,8 +417,8 @@ void Lowerer::renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
   // have is reported here, with the callee's names: resolve-routes would
   // find it among the caller's (review 6 finding 1).
   std::vector<llvm::StringRef> Ids;
-  for (const ir::Step &X : Callee.Steps)
-    if (X.Parent < 0) Ids.push_back(X.Id.Str);
+  for (const ir::Step &X : Callee.Steps)  // a routing cycle's steps too
+    if (X.Parent < 0 || Callee.Steps[X.Parent].isCycle()) Ids.push_back(X.Id.Str);
   std::string In = fmt::format(" (sub-pipeline `{}`)", Shown.str());
   llvm::DenseSet<uint32_t> Reported;
   auto Rename = [&](ir::LocString &T) { T.Str = A.save(Call.str() + "." + T.Str.str()); };
@@ -722,6 +722,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
     }
     X.Parent = Root ? S.Parent : X.Parent + Offset;
     for (uint32_t &B : X.Body) B += Offset;
+    if (X.CycleTail >= 0) X.CycleTail += static_cast<int32_t>(Offset);
     if (Root) S.DepNames.push_back({X.Id.Str, Path->Loc, Path->Length});
     P->Steps.push_back(std::move(X));
   }

@@ -76,6 +76,9 @@ struct Route {
   Value *When = nullptr;  ///< RouteKind::When: the condition.
   int32_t To = -1;        ///< Resolved by resolve-routes: the target step.
   bool Goto = false;      ///< Written as ContextLab's step key `goto` (a Success route).
+  /// A backward route (to its step or an earlier one): the source is the
+  /// last body step of a routing cycle's loop (Step::CycleTail).
+  bool Back = false;
 };
 
 /// The key \p R was written with, for messages: `goto`, or routeKindName().
@@ -103,6 +106,9 @@ struct StepUse {
   uint32_t FieldLength = 0;
   SourceLoc SubLoc{};  ///< Where Sub is written, for carets.
   uint32_t SubLength = 0;
+  /// Reads a step at or after the reader in their routing cycle
+  /// (docs/control-flow.md §5): its previous iteration, so no edge.
+  bool Previous = false;
 };
 
 /// One step of the pipeline.
@@ -211,8 +217,15 @@ struct Step {
   /// `expected_items:` of a loop: how many items (or iterations) the
   /// passes assume when they estimate its cost (docs/control-flow.md §3).
   std::optional<LocInt> ExpectedItems;
+  /// A routing cycle's loop (docs/control-flow.md §5): the body step whose
+  /// backward route repeats the body (its last), or -1 for other steps.
+  /// The loop is an `until: false` whose iterations go on while that step
+  /// takes its backward route.
+  int32_t CycleTail = -1;
   /// A `for_each` or a `while`/`until` loop: a step with a Body.
   bool isLoop() const { return ForEach || LoopCond; }
+  /// A routing cycle's loop (CycleTail).
+  bool isCycle() const { return CycleTail >= 0; }
 };
 
 /// The loops that hold step \p I, innermost first.

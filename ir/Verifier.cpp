@@ -53,10 +53,17 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
       SeenInferred |= D.Inferred;
     }
     if (DepsResolved)
-      for (const StepUse &U : S.Uses)
+      for (const StepUse &U : S.Uses) {
+        // A routing cycle's step: its previous iteration needs no edge;
+        // from after the cycle, the edge is to the cycle's loop.
+        int32_t L = P.Steps[U.Target].Parent;
+        if (U.Previous || (L >= 0 && P.Steps[L].isCycle() &&
+                           Has(static_cast<uint32_t>(L), S.Deps.size())))
+          continue;
         if (U.Target != SI && !Has(U.Target, S.Deps.size()))
           return fail(fmt::format("step `{}` uses `{}` without an edge", S.Id.Str.str(),
                                   P.Steps[U.Target].Id.Str.str()));
+      }
     // A body step follows its loop, which lists it; only loops have bodies.
     if (S.Parent >= 0 &&
         (static_cast<uint32_t>(S.Parent) >= SI || !P.Steps[S.Parent].isLoop() ||

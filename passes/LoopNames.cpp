@@ -17,4 +17,24 @@ bool readsOwnWhileLoop(const std::vector<ir::Step> &Steps, int32_t From,
   return false;
 }
 
+CycleRead cycleRead(const std::vector<ir::Step> &Steps, int32_t From, uint32_t Target) {
+  int32_t L = Steps[Target].Parent;
+  if (L < 0 || !Steps[L].isCycle()) return CycleRead::None;
+  // The step of the cycle's body that holds From (or From itself).
+  int32_t A = From;
+  while (A >= 0 && Steps[A].Parent != L) A = Steps[A].Parent;
+  if (A < 0) {
+    // Outside: the loop must be visible from From as a step would be.
+    return ir::reach(Steps, From, static_cast<uint32_t>(L)) == ir::Reach::Visible
+               ? CycleRead::Last
+               : CycleRead::None;
+  }
+  // Inside: a later step of the body reads this iteration's (as in any
+  // loop body); an earlier one the previous iteration's. The step itself
+  // is SelfReference, or (From in its body) LoopReadsItself.
+  return static_cast<uint32_t>(A) < Target ? CycleRead::Previous : CycleRead::None;
+}
+
+std::string previousName(llvm::StringRef Id) { return Id.str() + "@previous"; }
+
 }  // namespace orch::passes

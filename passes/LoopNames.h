@@ -23,4 +23,17 @@ bool conditionReadsBody(const std::vector<ir::Step> &Steps, uint32_t Loop,
 /// it: its `iteration` and the `results` of the iterations done so far.
 bool readsOwnWhileLoop(const std::vector<ir::Step> &Steps, int32_t From, uint32_t Target);
 
+/// How step \p From (-1: the pipeline's outputs) reads \p Target, a step of
+/// a routing cycle (docs/control-flow.md §5).
+enum class CycleRead : uint8_t {
+  None,      ///< Not a cycle's step, or read as any body step is.
+  Previous,  ///< From is in the cycle, at or before Target: the previous iteration.
+  Last,      ///< From is outside the cycle: its last iteration (an edge to the loop).
+};
+CycleRead cycleRead(const std::vector<ir::Step> &Steps, int32_t From, uint32_t Target);
+
+/// The name a cycle's previous-iteration read of step \p Id is rewritten
+/// to (`review@previous`): orchrt reads it from the loop's last iteration.
+std::string previousName(llvm::StringRef Id);
+
 }  // namespace orch::passes

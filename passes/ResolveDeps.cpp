@@ -1,5 +1,6 @@
 //===- ResolveDeps.cpp - Dependency lists and uses to edges ---------------===//
 #include "llvm/ADT/SmallVector.h"
+#include "passes/LoopNames.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -29,6 +30,7 @@ class ResolveDepsPass : public Pass {
                    Name.Str.str(), didYouMean(Name.Str, Ids));
           continue;
         }
+        T = cycleTarget(P, SI, *T);
         if (*T == SI) {
           D.report(DiagKind::SelfDependency, Name.Loc, Name.Length, S.Id.Str.str());
           continue;
@@ -43,9 +45,11 @@ class ResolveDepsPass : public Pass {
         S.Deps.push_back({*T, Name.Loc, Name.Length, false});
       }
       for (const ir::StepUse &U : S.Uses) {
-        if (U.Target == SI || Mark[U.Target] == SI) continue;
-        Mark[U.Target] = SI;
-        S.Deps.push_back({U.Target, U.Loc, U.Length, true});
+        if (U.Previous) continue;  // a cycle's previous iteration: no edge
+        uint32_t T = cycleTarget(P, SI, U.Target);
+        if (T == SI || Mark[T] == SI) continue;
+        Mark[T] = SI;
+        S.Deps.push_back({T, U.Loc, U.Length, true});
         D.report(DiagKind::ImplicitDependency, U.Loc, U.Length, S.Id.Str.str(),
                  P.Steps[U.Target].Id.Str.str());
       }
@@ -77,6 +81,14 @@ class ResolveDepsPass : public Pass {
       }
     }
     return false;
+  }
+
+  /// What step \p From waits for when it names \p T: a routing cycle's
+  /// step named from after the cycle is its last iteration, known once
+  /// the cycle's loop ends (docs/control-flow.md §5).
+  static uint32_t cycleTarget(const ir::Pipeline &P, uint32_t From, uint32_t T) {
+    if (cycleRead(P.Steps, static_cast<int32_t>(From), T) != CycleRead::Last) return T;
+    return static_cast<uint32_t>(P.Steps[T].Parent);
   }
 
   /// A body step's edge to a step outside its loop also holds the loop

@@ -44,7 +44,9 @@ class ResolveNamesPass : public Pass {
  private:
   void walk(Expr *E, const Owner &O, UseShape Hint = UseShape::Text);
   void chain(Expr *Top, const Owner &O, UseShape Hint);
-  void useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest, const Owner &O,
+  /// Records \p Top's read of step \p Target; true if it reads a routing
+  /// cycle's previous iteration (the caller renames the step).
+  bool useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest, const Owner &O,
                UseShape Hint);
   void useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc, uint32_t Len,
                 size_t RestSize);
@@ -409,7 +411,15 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
       return;
     }
     if (auto T = P->findStep(*Id)) {
-      useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O, Hint);
+      if (useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O, Hint)) {
+        if (auto *A = llvm::dyn_cast<AttrExpr>(Links[0]))
+          A->setAttr(P->arena().save(previousName(*Id)));
+        else  // `steps['x']`: a literal key
+          D->report(DiagKind::NotSupportedYet, linkLoc(Links[0]), linkLen(Links[0]),
+                    "`steps[...]` reading a later step of a routing cycle",
+                    "the previous iteration is read by name",
+                    fmt::format("write `{}`", Id->str()));
+      }
     } else {
       D->report(DiagKind::UnknownStep, linkLoc(Links[0]), linkLen(Links[0]), Id->str(),
                 didYouMean(*Id, StepIds));
@@ -442,7 +452,8 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
       D->report(DiagKind::TemplateNotAllowed, Top->loc(), Top->length(), O.What.str());
       return;
     }
-    useStep(Top, *St, Links, O, Hint);
+    if (useStep(Top, *St, Links, O, Hint))
+      N->setName(P->arena().save(previousName(Name)));
     return;
   }
   if (P->DeclaresInputs) {
@@ -453,20 +464,24 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
   useInput(Top, Name, N->loc(), N->length(), Links.size());
 }
 
-void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest,
+bool ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest,
                                const Owner &O, UseShape Hint) {
-  // What a `while`/`until` loop's iterations change: read as they run, no edge.
-  if ((O.LoopCond && conditionReadsBody(P->Steps, O.Step, Target)) ||
-      (!O.LoopCond && readsOwnWhileLoop(P->Steps, O.Step, Target))) {
+  // A routing cycle's step (docs/control-flow.md §5): read before it runs
+  // in an iteration, it is the previous iteration's (no edge); from after
+  // the cycle, the last iteration's (an edge to the cycle's loop).
+  CycleRead Cycle = O.LoopCond ? CycleRead::None : cycleRead(P->Steps, O.Step, Target);
+  if (Cycle == CycleRead::None &&
+      ((O.LoopCond && conditionReadsBody(P->Steps, O.Step, Target)) ||
+       (!O.LoopCond && readsOwnWhileLoop(P->Steps, O.Step, Target)))) {
     if (O.LoopCond) CondReadsBody = true;
     Top->setType(Type::Any);
     for (Expr *L : Rest) L->setType(Type::Any);
-    return;
+    return false;
   }
   if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target && !O.RouteWhen) {
     D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
               P->Steps[Target].Id.Str.str());
-    return;
+    return false;
   }
   // A loop's own `for_each` or bound reading its body: it renders before
   // the body runs.
@@ -476,9 +491,9 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
       D->report(DiagKind::LoopReadsItself, Top->loc(), Top->length(),
                 P->Steps[Target].Id.Str.str(), W.Kind.str(), P->Steps[L].Id.Str.str(),
                 W.Whole.str());
-      return;
+      return false;
     }
-  switch (reach(P->Steps, O.Step, Target)) {
+  switch (Cycle != CycleRead::None ? Reach::Visible : reach(P->Steps, O.Step, Target)) {
     case Reach::Visible:
       break;
     case Reach::OwnLoop: {
@@ -486,7 +501,7 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
       D->report(DiagKind::LoopReadsItself, Top->loc(), Top->length(),
                 P->Steps[O.Step].Id.Str.str(), W.Kind.str(),
                 P->Steps[Target].Id.Str.str(), W.Whole.str());
-      return;
+      return false;
     }
     case Reach::InsideLoop: {
       const Step &L = P->Steps[P->Steps[Target].Parent];
@@ -494,7 +509,7 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
       D->report(DiagKind::LoopBodyReference, Top->loc(), Top->length(),
                 P->Steps[Target].Id.Str.str(), W.Kind.str(), L.Id.Str.str(), W.Unit.str(),
                 L.Id.Str.str());
-      return;
+      return false;
     }
   }
   llvm::StringRef Field;
@@ -502,6 +517,7 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
     if (auto K = linkKey(Rest[0])) Field = *K;
   StepUse U{Target, Field, Top->loc(), Top->length()};
   U.Shape = Hint;
+  U.Previous = Cycle == CycleRead::Previous;
   if (!Rest.empty()) {
     U.FieldLoc = linkLoc(Rest[0]);
     U.FieldLength = linkLen(Rest[0]);
@@ -520,6 +536,7 @@ void ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
   (O.Step >= 0 ? P->Steps[O.Step].Uses : P->OutputUses).push_back(U);
   // `steps.x.output` is the step's text; other fields are known at run time.
   Top->setType(Rest.size() == 1 && Field == "output" ? Type::String : Type::Any);
+  return U.Previous;
 }
 
 void ResolveNamesPass::useInput(Expr *Top, llvm::StringRef Name, SourceLoc Loc,

@@ -24,6 +24,17 @@ using ir::Route;
 using ir::RouteKind;
 using ir::Step;
 
+/// Is \p T the first step of routing cycle \p Loop as written (the steps
+/// before it in the body, if any, are those its call inlined)?
+bool cycleHead(const Pipeline &P, const Step &Loop, uint32_t T) {
+  std::string Inlined = P.Steps[T].Id.Str.str() + ".";
+  for (uint32_t B : Loop.Body) {
+    if (B == T) return true;
+    if (!P.Steps[B].Id.Str.starts_with(Inlined)) return false;
+  }
+  return false;
+}
+
 class ResolveRoutesPass : public Pass {
  public:
   llvm::StringRef name() const override { return "resolve-routes"; }
@@ -47,11 +58,34 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
     return;
   }
   uint32_t T = It->second;
-  if (P.Steps[T].Parent >= 0) {
-    D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-             "a route into a loop body", "routes join top-level steps",
-             "route to the loop step");
-    return;
+  if (int32_t L = P.Steps[T].Parent; L >= 0) {
+    // A routing cycle (docs/control-flow.md §5): its last step's route back
+    // repeats the loop; a route from outside to its first step enters the
+    // loop.
+    const Step &Loop = P.Steps[L];
+    if (Loop.isCycle() && Loop.Parent >= 0) {
+      // A callee with a cycle, called from a loop body.
+      D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+               "a routing cycle inside a loop body", "routes join top-level steps",
+               "call the sub-pipeline outside the loop");
+      return;
+    }
+    if (Loop.CycleTail == static_cast<int32_t>(I)) {
+      R.Back = true;
+      R.To = static_cast<int32_t>(T);
+      return;
+    }
+    if (Loop.isCycle() && S.Parent != L && cycleHead(P, Loop, T)) {
+      T = static_cast<uint32_t>(L);
+    } else {
+      D.report(
+          DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+          Loop.isCycle() ? "a route into the middle of a routing cycle"
+                         : "a route into a loop body",
+          "routes join top-level steps",
+          Loop.isCycle() ? "route to the cycle's first step" : "route to the loop step");
+      return;
+    }
   }
   // A call step (action `pipeline`) or a step it inlined (`<call>.<id>`:
   // written ids have no dot). A route inside a callee joins the callee's
@@ -92,20 +126,25 @@ void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
     int32_t Far = -1;  // the farthest target: every step up to it waits
     const Route *FarR = nullptr;
     for (const Route &R : P.Steps[I].Routes)
-      if (R.To > Far) {
+      if (!R.Back && R.To > Far) {
         Far = R.To;
         FarR = &R;
       }
-    for (int32_t X = I + 1; X <= Far; ++X) {
+    // A routing cycle's forward routes are taken as its loop ends: the
+    // steps they jump over wait for the loop.
+    uint32_t Src = I;
+    if (int32_t L = P.Steps[I].Parent; L >= 0 && P.Steps[L].isCycle())
+      Src = static_cast<uint32_t>(L);
+    for (int32_t X = Src + 1; X <= Far; ++X) {
       Step &T = P.Steps[X];
       if (T.Parent >= 0) continue;
       bool Has = false;
-      for (const ir::DepEdge &E : T.Deps) Has |= E.Target == I;
+      for (const ir::DepEdge &E : T.Deps) Has |= E.Target == Src;
       if (Has) continue;
       // Explicit edges come before inferred ones (the IR verifier): an
       // order edge is not inferred from a template.
       auto At = llvm::find_if(T.Deps, [](const ir::DepEdge &E) { return E.Inferred; });
-      T.Deps.insert(At, {I, FarR->Target.Loc, FarR->Target.Length, false, true});
+      T.Deps.insert(At, {Src, FarR->Target.Loc, FarR->Target.Length, false, true});
     }
   }
   // A route inside a callee (docs/language.md §6.4): the call step `<call>`,
@@ -207,7 +246,7 @@ bool ResolveRoutesPass::run(Pipeline &P, PassContext &Ctx) {
       D.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), Same.str(),
                Same.str());
     } else if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str) && Ids.count(F.Str)) {
-      if (S.Parent >= 0) {
+      if (S.Parent >= 0 && P.Steps[S.Parent].CycleTail != static_cast<int32_t>(I)) {
         D.report(DiagKind::NotSupportedYet, F.Loc, F.Length,
                  "`on_failure` routing inside a loop body", "routes join top-level steps",
                  "route to or from the loop step instead");

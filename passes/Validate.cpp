@@ -158,7 +158,9 @@ class ValidatePass : public Pass {
     for (uint32_t I = 0; I < P.Steps.size(); ++I) {
       const ir::Step &S = P.Steps[I];
       if (S.Id.Loc.isValid()) {
-        if (!isInlinedId(P, I)) checkName(S.Id, "step id", ir::isStepId, IdPattern, D);
+        // A routing cycle's loop (`cycle:<step>`) is named by lowering.
+        if (!S.isCycle() && !isInlinedId(P, I))
+          checkName(S.Id, "step id", ir::isStepId, IdPattern, D);
         auto [It, New] = Seen.try_emplace(S.Id.Str, &S);
         if (!New) {
           Diagnostic &Dg =

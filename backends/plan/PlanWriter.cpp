@@ -190,7 +190,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
   std::vector<char> Targeted(P.Steps.size(), 0);
   for (const ir::Step &S : P.Steps)
     for (const ir::Route &R : S.Routes)
-      if (R.To >= 0) Targeted[R.To] = 1;
+      if (R.To >= 0 && !R.Back) Targeted[R.To] = 1;
   for (const ir::Step &S : P.Steps) {
     std::vector<fb::Offset<fb::String>> Keys;
     std::vector<fb::Offset<pf::Value>> Params;
@@ -250,7 +250,9 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         // routing (format 7)
         RoutesV, OrderV, IsTarget,
         // format 9
-        MaxIterationsValue));
+        MaxIterationsValue,
+        // format 10
+        S.CycleTail));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)

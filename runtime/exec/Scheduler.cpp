@@ -382,7 +382,7 @@ const json *Scheduler::step(llvm::StringRef Id) const {
   if (const json *L = liveLoop(Id)) return L;
   uint32_t I;
   const StepState *S = settledState(Id, I);
-  if (!S) return nullptr;
+  if (!S) return cycleStep(Id);
   if (S->Spilled.empty()) return &S->Result;
   // The whole result (`steps.x` as a value): every field read back, for
   // this rendering only.
@@ -401,7 +401,13 @@ const json *Scheduler::stepField(llvm::StringRef Id, llvm::StringRef Field) cons
   }
   uint32_t I;
   const StepState *S = settledState(Id, I);
-  if (!S || !S->Result.is_object()) return nullptr;
+  if (!S) {
+    const json *C = cycleStep(Id);
+    if (!C || !C->is_object()) return nullptr;
+    auto F = C->find(Field.str());
+    return F == C->end() ? nullptr : &*F;
+  }
+  if (!S->Result.is_object()) return nullptr;
   auto It = S->Result.find(Field.str());
   if (It != S->Result.end()) return &*It;
   for (const SpilledField &F : S->Spilled) {
@@ -568,7 +574,7 @@ void Scheduler::beginNode(uint32_t I) {
         return;
       }
       if (!ir::truthy(*C)) {
-        if (top(I)) CondFalse[I] = 1;  // its `on_false` route, if any, is taken
+        St.CondFalse = true;  // its `on_false` route, if any, is taken
         St.Error = "condition is false";
         setStatus(I, StepStatus::Skipped);
         settle(I);

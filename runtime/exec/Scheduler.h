@@ -157,6 +157,7 @@ struct StepState {
   unsigned Attempts = 0;  ///< Attempts started.
   bool HasStarted = false;
   bool ConditionHeld = false;  ///< Its condition was true (asked once).
+  bool CondFalse = false;      ///< Skipped by its false condition (`on_false`).
   Executor::TimePoint Started{}, Finished{};
   /// What templates see as `steps.<id>`: `output`, the other fields and
   /// `status: completed`; for a failed step whose policy is `continue`,
@@ -335,7 +336,10 @@ class Scheduler : public ir::EvalScope {
   /// `is_first`, `is_last`, `iteration`), or null.
   const orch::ir::Json *loopVariable(llvm::StringRef Name) const override;
   /// Any step of the plan, loop bodies included.
-  bool stepNamed(llvm::StringRef Id) const override { return Index.count(Id) != 0; }
+  bool stepNamed(llvm::StringRef Id) const override {
+    return Index.count(Id) != 0 ||
+           (Id.consume_back("@previous") && Index.count(Id) != 0);  // a routing cycle's
+  }
   const orch::ir::Json *step(llvm::StringRef Id) const override;
   /// Reads back only \p Field when it was spilled.
   const orch::ir::Json *stepField(llvm::StringRef Id,
@@ -417,6 +421,17 @@ class Scheduler : public ir::EvalScope {
   /// An iteration of `while`/`until` loop \p L (instance \p K, not yet
   /// freed) gave \p Result: collected; the condition says if one more starts.
   void afterIteration(uint32_t L, uint32_t K, orch::ir::Json Result);
+  /// Whether routing cycle iteration \p K goes on: its last step (plan
+  /// step \p Tail) took its route back. A forward route is kept in
+  /// \p Result's `@next`; a `when` that does not render: nothing, and why
+  /// in \p Why.
+  std::optional<bool> cycleGoesOn(uint32_t K, uint32_t Tail, orch::ir::Json &Result,
+                                  std::string &Why);
+  /// A routing cycle's step \p Id read from the instance rendering now
+  /// (Ctx): its previous iteration when \p Id is `<id>@previous`, else
+  /// (from after the cycle) its last (docs/control-flow.md §5); null if
+  /// there is none.
+  const orch::ir::Json *cycleStep(llvm::StringRef Id) const;
   /// Moves a `while` loop's collected iterations into \p R.Results.
   static void takeIterations(LoopRun &R);
   /// Parameter \p K of plan step \p J rendered now; an integer parameter's
@@ -513,7 +528,11 @@ class Scheduler : public ir::EvalScope {
   /// Step \p I settled: takes the route its end chooses (skipping the
   /// steps it jumps over), then wakes the steps that waited for it.
   void routeSettled(uint32_t I);
-  /// Takes the route of settled top-level step \p I, if its end has one.
+  /// The route settled node \p N's end takes (an index into its plan
+  /// step's routes), or -1; a `when` that does not render sets \p Error.
+  int32_t chooseRoute(uint32_t N, std::string &Error);
+  /// Takes the route of settled top-level step \p I, if its end has one
+  /// (a routing cycle's loop: the one its last step chose).
   void takeRoute(uint32_t I);
   /// Resume: the routes of the steps taken over are taken again.
   void replayRoutes();
@@ -525,7 +544,7 @@ class Scheduler : public ir::EvalScope {
     return I < NPlan && !RouteTarget.empty() && RouteTarget[I];
   }
   std::vector<std::vector<uint32_t>> OrderDependents;  ///< By plan step.
-  std::vector<char> RouteTarget, RoutedTo, CondFalse;  ///< By plan step.
+  std::vector<char> RouteTarget, RoutedTo;             ///< By plan step.
   std::vector<std::string> DepSkipped;  ///< A route target's skipped dependency.
   // --- end routing ---
   /// The run is failing: steps waiting to retry fail now, saying \p Why.

@@ -355,6 +355,12 @@ void Scheduler::finishLoop(uint32_t L) {
     Fields["iteration"] = Count;
     Fields["max_reached"] = R.MaxReached;
   }
+  if (planStep(L)->cycle_tail() >= 0) {
+    // A routing cycle: the step its last step routed forward to, if any
+    // (cycleGoesOn() kept it in the iteration's `@next`; takeRoute()).
+    const json &Last = Fields["results"].empty() ? json() : Fields["results"].back();
+    Fields["next"] = Last.is_object() ? Last.value("@next", json()) : json();
+  }
   complete(L, std::move(Fields));
 }
 

@@ -24,7 +24,6 @@ void Scheduler::initRoutes() {
   OrderDependents.assign(NPlan, {});
   RouteTarget.assign(NPlan, 0);
   RoutedTo.assign(NPlan, 0);
-  CondFalse.assign(NPlan, 0);
   DepSkipped.assign(NPlan, {});
   for (uint32_t I = 0; I < NPlan; ++I) {
     const pf::Step *S = P.steps()->Get(I);
@@ -59,41 +58,65 @@ void Scheduler::routeSettled(uint32_t I) {
   for (uint32_t D : OrderDependents[I]) wake(D);
 }
 
-void Scheduler::takeRoute(uint32_t I) {
-  const pf::Step *S = P.steps()->Get(I);
-  if (!S->routes() || S->routes()->size() == 0) return;
-  StepState &St = States[I];
-  int64_t To = -1;
-  for (uint32_t R = 0; R < S->routes()->size() && To < 0; ++R) {
-    const pf::Route *Rt = S->routes()->Get(R);
-    switch (Rt->kind()) {
+int32_t Scheduler::chooseRoute(uint32_t N, std::string &Error) {
+  const pf::Step *S = planStep(N);
+  if (!S->routes()) return -1;
+  const StepState &St = States[N];
+  for (uint32_t R = 0; R < S->routes()->size(); ++R) {
+    switch (S->routes()->Get(R)->kind()) {
       case pf::RouteKind::Success:
       case pf::RouteKind::Default:
-        if (St.Status == StepStatus::Completed) To = Rt->target();
+        if (St.Status == StepStatus::Completed) return static_cast<int32_t>(R);
         break;
       case pf::RouteKind::Failure:
-        if (St.Status == StepStatus::Failed) To = Rt->target();
+        if (St.Status == StepStatus::Failed) return static_cast<int32_t>(R);
         break;
       case pf::RouteKind::False:
-        if (St.Status == StepStatus::Skipped && CondFalse[I]) To = Rt->target();
+        if (St.Status == StepStatus::Skipped && St.CondFalse)
+          return static_cast<int32_t>(R);
         break;
       case pf::RouteKind::When: {
         if (St.Status != StepStatus::Completed) break;
         uint32_t Saved = Ctx;
-        Ctx = NoInst;
-        llvm::Expected<json> C = ir::evaluateValue(Prog.routeWhen(I, R), *this);
+        Ctx = InstOf[N];  // a routing cycle's step reads its iteration
+        llvm::Expected<json> C = ir::evaluateValue(Prog.routeWhen(PlanOf[N], R), *this);
         Ctx = Saved;
         std::string Why = renderingDone(C ? "" : llvm::toString(C.takeError()));
         if (!C) {
-          stop(fmt::format("step `{}`: next: when: {}", stepId(I).str(), Why), false);
-          return;
+          Error = fmt::format("step `{}`: next: when: {}", stepId(N).str(), Why);
+          return -1;
         }
-        if (ir::truthy(*C)) To = Rt->target();
+        if (ir::truthy(*C)) return static_cast<int32_t>(R);
         break;
       }
     }
   }
-  if (To < 0) return;
+  return -1;
+}
+
+void Scheduler::takeRoute(uint32_t I) {
+  const pf::Step *S = P.steps()->Get(I);
+  int64_t To = -1;
+  if (S->cycle_tail() >= 0) {
+    // A routing cycle's loop takes the forward route its last step chose
+    // in the last iteration (SchedulerWhile.cpp), kept in its `next`.
+    const json &Next =
+        States[I].Result.is_object() ? States[I].Result.value("next", json()) : json();
+    if (States[I].Status != StepStatus::Completed || !Next.is_string()) return;
+    auto It = Index.find(Next.get_ref<const std::string &>());
+    if (It == Index.end() || It->second <= I) return;
+    To = It->second;
+  } else {
+    if (!S->routes() || S->routes()->size() == 0) return;
+    std::string Error;
+    int32_t R = chooseRoute(I, Error);
+    if (!Error.empty()) {
+      stop(Error, false);
+      return;
+    }
+    if (R < 0) return;
+    To = S->routes()->Get(static_cast<uint32_t>(R))->target();
+  }
   RoutedTo[To] = 1;
   std::string Why = fmt::format("jumped over by the route `{}` -> `{}`", stepId(I).str(),
                                 stepId(static_cast<uint32_t>(To)).str());

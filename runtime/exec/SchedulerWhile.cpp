@@ -121,8 +121,32 @@ std::optional<bool> Scheduler::loopGoesOn(uint32_t L, uint32_t K, uint32_t Done)
   return R.Until ? !ir::truthy(*V) : ir::truthy(*V);
 }
 
+std::optional<bool> Scheduler::cycleGoesOn(uint32_t K, uint32_t Tail, json &Result,
+                                           std::string &Why) {
+  uint32_t N = Insts[K].Nodes[BodyPos[Tail]];
+  std::string Error;
+  int32_t R = chooseRoute(N, Error);
+  if (!Error.empty()) {
+    Why = std::move(Error);
+    return std::nullopt;
+  }
+  if (R < 0) return false;  // no route: the run goes on after the cycle
+  uint32_t To = planStep(N)->routes()->Get(static_cast<uint32_t>(R))->target();
+  if (To <= Tail) return true;  // the route back
+  // A forward route: the loop ends and takes it (takeRoute()). Kept in
+  // the iteration's record, so that a resume that takes the iteration
+  // over takes the route too.
+  Result["@next"] = stepId(To).str();
+  return false;
+}
+
 void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
   LoopRun &R = Loops.find(L)->second;
+  // A routing cycle (docs/control-flow.md §5): its last step's route decides.
+  const int32_t Tail = planStep(L)->cycle_tail();
+  std::optional<bool> More;
+  if (Tail >= 0 && !R.Failing)
+    More = cycleGoesOn(K, static_cast<uint32_t>(Tail), Result, R.Error);
   chainIteration(R, Result);
   json &Results = R.Live["results"];
   Results.push_back(std::move(Result));
@@ -134,11 +158,12 @@ void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
   // iteration ended the loop. If it did not, R.Allowed > Done and
   // startItems, which starts nothing more, fails the loop ("stopped after
   // N iterations") instead of completing it short.
-  std::optional<bool> More = loopGoesOn(L, K, Done);
+  if (Tail < 0) More = loopGoesOn(L, K, Done);
   if (!More) {
     R.Failing = true;
-    R.Error = fmt::format("iteration {}: {}: {}", Done - 1, R.Until ? "until" : "while",
-                          R.Error);
+    R.Error = Tail >= 0 ? fmt::format("iteration {}: {}", Done - 1, R.Error)
+                        : fmt::format("iteration {}: {}: {}", Done - 1,
+                                      R.Until ? "until" : "while", R.Error);
     return;
   }
   recordItem(K, R.Live["results"].back(), *More);
@@ -192,6 +217,36 @@ const json *Scheduler::loopVariable(llvm::StringRef Name) const {
     return L == Loops.end() ? nullptr : &L->second.Items[X.Item];
   }
   return nullptr;
+}
+
+const json *Scheduler::cycleStep(llvm::StringRef Id) const {
+  bool Previous = Id.consume_back("@previous");
+  auto It = Index.find(Id);
+  if (It == Index.end()) return nullptr;
+  uint32_t J = It->second;
+  int32_t L = ParentOf[J];
+  if (L < 0 || P.steps()->Get(static_cast<uint32_t>(L))->cycle_tail() < 0) return nullptr;
+  const json *Results = nullptr;
+  if (Previous) {
+    // The iterations before the one rendering now: the last of them.
+    for (uint32_t K = Ctx; K != NoInst && !Results; K = Insts[K].Outer)
+      if (PlanOf[Insts[K].Loop] == static_cast<uint32_t>(L)) {
+        auto R = Loops.find(Insts[K].Loop);
+        if (R == Loops.end()) return nullptr;
+        auto F = R->second.Live.find("results");
+        if (F != R->second.Live.end()) Results = &*F;
+      }
+  } else {
+    // After the cycle: its loop's results, the last iteration.
+    uint32_t N = nodeFor(static_cast<uint32_t>(L), Ctx);
+    if (N == NoInst) return nullptr;
+    Results = stepField(stepId(N), "results");
+  }
+  if (!Results || !Results->is_array() || Results->empty()) return nullptr;
+  const json &Last = Results->back();
+  if (!Last.is_object()) return nullptr;
+  auto F = Last.find(ResultKey[J]);
+  return F == Last.end() || F->is_null() ? nullptr : &*F;
 }
 
 }  // namespace orch::runtime

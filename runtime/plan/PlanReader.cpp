@@ -195,10 +195,20 @@ class Checker {
           Out[D].push_back(I);
           ++InDeg[I];
         }
+      // A routing cycle's last step (format 10) routes back into its
+      // loop's body, and forward past the loop, which is top-level.
+      int32_t Cycle = -1;
+      if (S->parent() >= 0 && static_cast<uint32_t>(S->parent()) < I &&
+          P.steps()->Get(S->parent())->cycle_tail() == static_cast<int32_t>(I))
+        Cycle = S->parent();
       if (S->routes())
         for (const pf::Route *R : *S->routes()) {
-          if (R->target() <= I || R->target() >= NSteps || S->parent() != -1 ||
-              P.steps()->Get(R->target())->parent() != -1 ||
+          bool Back = Cycle >= 0 && R->target() <= I;
+          int32_t Home = Back ? Cycle : -1;
+          if ((!Back && R->target() <= I) || R->target() >= NSteps ||
+              (S->parent() != -1 && Cycle < 0) ||
+              P.steps()->Get(R->target())->parent() != Home ||
+              (Cycle >= 0 && P.steps()->Get(Cycle)->parent() != -1) ||
               (R->kind() == pf::RouteKind::When) != (R->when() != nullptr))
             return fail(fmt::format("step `{}` has a bad route to step #{}",
                                     S->id()->str(), R->target()));
@@ -280,14 +290,22 @@ class Checker {
   static bool isLoop(const pf::Step *S) { return S->for_each() || S->loop_cond(); }
 
   /// A `while`/`until` loop is action `while` with a condition and
-  /// 1 to ir::MaxLoopIterations iterations; no other step has those.
-  llvm::Error whileLoop(const pf::Step *S) {
+  /// 1 to ir::MaxLoopIterations iterations; no other step has those. A
+  /// routing cycle's (step \p Index) is an `until` loop whose tail is in
+  /// its body.
+  llvm::Error whileLoop(const pf::Step *S, uint32_t Index) {
     bool Loop = S->action()->string_view() == "while";
     if (Loop != (S->loop_cond() != nullptr) || (S->loop_cond() && S->for_each()) ||
         (!Loop && (S->max_iterations() || S->loop_until() || S->max_iterations_value())))
       return fail(
           fmt::format("step `{}`: a `while` loop needs action `while` and a condition",
                       S->id()->str()));
+    if (S->cycle_tail() != -1 &&
+        (!Loop || !S->loop_until() || S->cycle_tail() < 0 ||
+         static_cast<uint32_t>(S->cycle_tail()) >= P.steps()->size() ||
+         P.steps()->Get(S->cycle_tail())->parent() != static_cast<int32_t>(Index)))
+      return fail(fmt::format("step `{}`: a routing cycle's loop names step #{}",
+                              S->id()->str(), S->cycle_tail()));
     if (Loop && (S->max_iterations() < 1 || S->max_iterations() > ir::MaxLoopIterations))
       return fail(fmt::format("loop `{}`: max_iterations {} is not between 1 and {}",
                               S->id()->str(), S->max_iterations(),
@@ -304,7 +322,7 @@ class Checker {
       if (Loop != (S->for_each() != nullptr))
         return fail(fmt::format("step `{}`: a loop needs action `for_each` and items",
                                 S->id()->str()));
-      if (llvm::Error E = whileLoop(S)) return E;
+      if (llvm::Error E = whileLoop(S, I)) return E;
       Loop = Loop || S->loop_cond();
       if (Loop && (S->timeout_ms() != 0 || S->max_retries() >= 0 ||
                    S->on_failure() == pf::FailurePolicy::Retry))
