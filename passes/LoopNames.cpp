@@ -30,9 +30,11 @@ CycleRead cycleRead(const std::vector<ir::Step> &Steps, int32_t From, uint32_t T
                : CycleRead::None;
   }
   // Inside: a later step of the body reads this iteration's (as in any
-  // loop body); an earlier one the previous iteration's. The step itself
-  // is SelfReference, or (From in its body) LoopReadsItself.
-  return static_cast<uint32_t>(A) < Target ? CycleRead::Previous : CycleRead::None;
+  // loop body); an earlier one, and the step itself, the previous
+  // iteration's. A step in Target's own body: LoopReadsItself.
+  if (static_cast<uint32_t>(A) < Target || From == static_cast<int32_t>(Target))
+    return CycleRead::Previous;
+  return CycleRead::None;
 }
 
 std::string previousName(llvm::StringRef Id) { return Id.str() + "@previous"; }

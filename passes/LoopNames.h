@@ -27,7 +27,7 @@ bool readsOwnWhileLoop(const std::vector<ir::Step> &Steps, int32_t From, uint32_
 /// a routing cycle (docs/control-flow.md §5).
 enum class CycleRead : uint8_t {
   None,      ///< Not a cycle's step, or read as any body step is.
-  Previous,  ///< From is in the cycle, at or before Target: the previous iteration.
+  Previous,  ///< From is Target, or in the cycle before it: the previous iteration.
   Last,      ///< From is outside the cycle: its last iteration (an edge to the loop).
 };
 CycleRead cycleRead(const std::vector<ir::Step> &Steps, int32_t From, uint32_t Target);

@@ -469,7 +469,9 @@ bool ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
   // A routing cycle's step (docs/control-flow.md §5): read before it runs
   // in an iteration, it is the previous iteration's (no edge); from after
   // the cycle, the last iteration's (an edge to the cycle's loop).
-  CycleRead Cycle = O.LoopCond ? CycleRead::None : cycleRead(P->Steps, O.Step, Target);
+  // A route's `when` reads its step's result of this iteration.
+  CycleRead Cycle =
+      O.LoopCond || O.RouteWhen ? CycleRead::None : cycleRead(P->Steps, O.Step, Target);
   if (Cycle == CycleRead::None &&
       ((O.LoopCond && conditionReadsBody(P->Steps, O.Step, Target)) ||
        (!O.LoopCond && readsOwnWhileLoop(P->Steps, O.Step, Target)))) {
@@ -478,7 +480,8 @@ bool ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
     for (Expr *L : Rest) L->setType(Type::Any);
     return false;
   }
-  if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target && !O.RouteWhen) {
+  if (O.Step >= 0 && static_cast<uint32_t>(O.Step) == Target && !O.RouteWhen &&
+      Cycle != CycleRead::Previous) {
     D->report(DiagKind::SelfReference, Top->loc(), Top->length(),
               P->Steps[Target].Id.Str.str());
     return false;
