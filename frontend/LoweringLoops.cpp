@@ -66,7 +66,8 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
     if (Max && M != CycleTail)  // a routing cycle's bound (LoweringCycles.cpp)
       Diags.report(DiagKind::MissingKey, Max->Key->loc(), Max->Key->length(), "while",
                    "a step with `max_iterations`");
-    if (const KeyValue *Expected = M->find("expected_items"))
+    const KeyValue *Expected = M->find("expected_items");
+    if (Expected && M != CycleTail)
       Diags.report(DiagKind::MissingKey, Expected->Key->loc(), Expected->Key->length(),
                    "for_each", "a step with `expected_items`");
     return false;

@@ -14,6 +14,7 @@
 #include "ir/Regex.h"
 #include "ir/StableSort.h"
 #include "ir/Tests.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -44,6 +45,24 @@ class ResolveNamesPass : public Pass {
  private:
   void walk(Expr *E, const Owner &O, UseShape Hint = UseShape::Text);
   void chain(Expr *Top, const Owner &O, UseShape Hint);
+  /// Whether the read \p Node (a step's name) means one iteration each
+  /// time it is reached: a YAML alias shares it between steps. \p Previous:
+  /// this reach reads a routing cycle's previous iteration; \p Renamed: an
+  /// earlier run of the pass renamed it so.
+  bool sameIteration(const Expr *Node, bool Previous, bool Renamed) {
+    if (Renamed && !Previous) return false;
+    return ReadsPrevious.try_emplace(Node, Previous).first->second == Previous;
+  }
+  llvm::DenseMap<const Expr *, bool> ReadsPrevious;
+  /// A template shared by a YAML alias reads step \p Id of a routing
+  /// cycle both as its previous iteration and as another: refused.
+  void previousConflict(Expr *Top, llvm::StringRef Id) {
+    D->report(DiagKind::NotSupportedYet, Top->loc(), Top->length(),
+              fmt::format("a template shared by a YAML alias that reads `{}` of a "
+                          "routing cycle where two steps see different iterations",
+                          Id.str()),
+              "each read is resolved once", "write the template again instead of `*`");
+  }
   /// Records \p Top's read of step \p Target; true if it reads a routing
   /// cycle's previous iteration (the caller renames the step).
   bool useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *> Rest, const Owner &O,
@@ -367,6 +386,10 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
     return;
   }
   llvm::StringRef Name = N->name();
+  // A routing cycle's previous-iteration read renamed already (`b@previous`):
+  // a YAML alias reached again, or a second run of this pass.
+  bool Renamed = Name.ends_with("@previous") && P->findStep(Name.drop_back(9));
+  if (Renamed) Name = Name.drop_back(9);
   if (O.Step >= 0)
     if (std::optional<Type> Ty = ir::loopVariableType(
             P->Steps, O.LoopCond ? O.Step : P->Steps[O.Step].Parent, Name)) {
@@ -410,16 +433,22 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
       D->report(DiagKind::TemplateNotAllowed, Top->loc(), Top->length(), O.What.str());
       return;
     }
+    // Renamed already: a YAML alias reached again, or a second run.
+    bool RenamedKey = Id->ends_with("@previous") && P->findStep(Id->drop_back(9));
+    if (RenamedKey) Id = Id->drop_back(9);
     if (auto T = P->findStep(*Id)) {
-      if (useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O, Hint)) {
-        if (auto *A = llvm::dyn_cast<AttrExpr>(Links[0]))
-          A->setAttr(P->arena().save(previousName(*Id)));
-        else  // `steps['x']`: a literal key
-          D->report(DiagKind::NotSupportedYet, linkLoc(Links[0]), linkLen(Links[0]),
-                    "`steps[...]` reading a later step of a routing cycle",
-                    "the previous iteration is read by name",
-                    fmt::format("write `{}`", Id->str()));
-      }
+      bool Previous =
+          useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O, Hint);
+      if (!sameIteration(Links[0], Previous, RenamedKey))
+        previousConflict(Top, *Id);
+      else if (Previous && !RenamedKey && llvm::isa<AttrExpr>(Links[0]))
+        llvm::cast<AttrExpr>(Links[0])->setAttr(P->arena().save(previousName(*Id)));
+      else if (Previous && !RenamedKey)  // `steps['x']`: a literal key
+        D->report(DiagKind::NotSupportedYet, linkLoc(Links[0]), linkLen(Links[0]),
+                  "`steps[...]` reading a routing cycle's previous iteration",
+                  "the previous iteration is read by name",
+                  Id->contains('-') ? std::string("give the step an id without `-`")
+                                    : fmt::format("write `steps.{}`", Id->str()));
     } else {
       D->report(DiagKind::UnknownStep, linkLoc(Links[0]), linkLen(Links[0]), Id->str(),
                 didYouMean(*Id, StepIds));
@@ -452,7 +481,10 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
       D->report(DiagKind::TemplateNotAllowed, Top->loc(), Top->length(), O.What.str());
       return;
     }
-    if (useStep(Top, *St, Links, O, Hint))
+    bool Previous = useStep(Top, *St, Links, O, Hint);
+    if (!sameIteration(N, Previous, Renamed))
+      previousConflict(Top, Name);
+    else if (Previous && !Renamed)
       N->setName(P->arena().save(previousName(Name)));
     return;
   }
@@ -469,9 +501,9 @@ bool ResolveNamesPass::useStep(Expr *Top, uint32_t Target, llvm::ArrayRef<Expr *
   // A routing cycle's step (docs/control-flow.md §5): read before it runs
   // in an iteration, it is the previous iteration's (no edge); from after
   // the cycle, the last iteration's (an edge to the cycle's loop).
-  // A route's `when` reads its step's result of this iteration.
-  CycleRead Cycle =
-      O.LoopCond || O.RouteWhen ? CycleRead::None : cycleRead(P->Steps, O.Step, Target);
+  // A route's `when` reads its own step's result of this iteration.
+  CycleRead Cycle = cycleRead(P->Steps, O.Step, Target);
+  if (O.RouteWhen && O.Step == static_cast<int>(Target)) Cycle = CycleRead::None;
   if (Cycle == CycleRead::None &&
       ((O.LoopCond && conditionReadsBody(P->Steps, O.Step, Target)) ||
        (!O.LoopCond && readsOwnWhileLoop(P->Steps, O.Step, Target)))) {
