@@ -215,6 +215,8 @@ class Lowerer {
   /// `max_iterations` of the `while`/`until` loop \p S whose condition is
   /// \p Cond: required, 1 to ir::MaxLoopIterations.
   void lowerIterationBound(const MapNode *M, ir::Step &S, const KeyValue *Cond);
+  /// `expected_items` of loop \p S (or of a routing cycle's step \p M).
+  void lowerExpectedItems(const MapNode *M, ir::Step &S);
   /// Lowers the nested `steps` of loop \p L, after it is in the pipeline.
   void lowerBody(const MapNode *M, uint32_t L);
   void lowerDeps(const Node *N, ir::Step &S, llvm::StringRef What);

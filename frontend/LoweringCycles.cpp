@@ -148,15 +148,7 @@ void Lowerer::lowerCycle(const ast::SeqNode *Seq, const CycleSpan &C) {
       A.create<ir::ScalarValue>(T->loc(), T->length(), ir::Scalar::boolean(false));
   const KeyValue *Max = Tail->find("max_iterations");
   lowerIterationBound(Tail, L, Max);
-  if (const KeyValue *Expected = Tail->find("expected_items")) {  // as a loop's
-    L.ExpectedItems = getInt(Expected->Value, "`expected_items`");
-    if (L.ExpectedItems && L.ExpectedItems->Val < 0) {
-      Diags.report(DiagKind::OutOfRange, L.ExpectedItems->Loc, L.ExpectedItems->Length,
-                   "`expected_items`", "at least 0",
-                   std::to_string(L.ExpectedItems->Val));
-      L.ExpectedItems.reset();
-    }
-  }
+  lowerExpectedItems(Tail, L);  // as a loop's
   P->Steps.push_back(std::move(L));
   const auto Loop = static_cast<uint32_t>(P->Steps.size() - 1);
   CycleTail = Tail;

@@ -88,15 +88,7 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
       Diags.report(DiagKind::LoopAndAction, Sc->loc(), Sc->length(), ir::aLoop(Kind),
                    "on_failure: retry");
   S.Action = {Items ? "for_each" : "while", Head->Key->loc(), Head->Key->length()};
-  if (const KeyValue *Expected = M->find("expected_items")) {
-    S.ExpectedItems = getInt(Expected->Value, "`expected_items`");
-    if (S.ExpectedItems && S.ExpectedItems->Val < 0) {
-      Diags.report(DiagKind::OutOfRange, S.ExpectedItems->Loc, S.ExpectedItems->Length,
-                   "`expected_items`", "at least 0",
-                   std::to_string(S.ExpectedItems->Val));
-      S.ExpectedItems.reset();
-    }
-  }
+  lowerExpectedItems(M, S);
   if (Cond) {
     lowerIterationBound(M, S, Cond);
     if (const KeyValue *Width = M->find("max_parallel"))  // iterations run in order
@@ -118,6 +110,17 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
     }
   }
   return true;
+}
+
+void Lowerer::lowerExpectedItems(const MapNode *M, ir::Step &S) {
+  const KeyValue *Expected = M->find("expected_items");
+  if (!Expected) return;
+  S.ExpectedItems = getInt(Expected->Value, "`expected_items`");
+  if (S.ExpectedItems && S.ExpectedItems->Val < 0) {
+    Diags.report(DiagKind::OutOfRange, S.ExpectedItems->Loc, S.ExpectedItems->Length,
+                 "`expected_items`", "at least 0", std::to_string(S.ExpectedItems->Val));
+    S.ExpectedItems.reset();
+  }
 }
 
 void Lowerer::lowerIterationBound(const MapNode *M, ir::Step &S, const KeyValue *Cond) {

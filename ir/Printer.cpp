@@ -264,6 +264,9 @@ class PipelinePrinter {
       } else if (S.MaxIterations) {
         OS << " max_iterations " << S.MaxIterations->Val;
       }
+      // A routing cycle (docs/control-flow.md §5): the step whose route
+      // back repeats it.
+      if (S.isCycle()) OS << " cycle %" << P.Steps[S.CycleTail].Id.Str;
     }
     if (S.isLoop()) {
       OS << "\n    body(";
@@ -307,6 +310,7 @@ class PipelinePrinter {
         OS << '%' << P.Steps[R.To].Id.Str;
       else
         OS << '"' << R.Target.Str << "\" unresolved";
+      if (R.Back) OS << " back";
       OS << '\n';
     }
     if (!S.Uses.empty()) {

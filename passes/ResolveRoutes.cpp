@@ -64,10 +64,14 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
     // loop.
     const Step &Loop = P.Steps[L];
     if (Loop.isCycle() && Loop.Parent >= 0) {
-      // A callee with a cycle, called from a loop body.
+      // A callee with a cycle, called from a loop body (or another cycle).
+      bool InCycle = P.Steps[Loop.Parent].isCycle();
       D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-               "a routing cycle inside a loop body", "routes join top-level steps",
-               "call the sub-pipeline outside the loop");
+               InCycle ? "a routing cycle inside another routing cycle"
+                       : "a routing cycle inside a loop body",
+               "routes join top-level steps",
+               InCycle ? "call the sub-pipeline outside the cycle"
+                       : "call the sub-pipeline outside the loop");
       return;
     }
     if (Loop.CycleTail == static_cast<int32_t>(I)) {
@@ -77,6 +81,14 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
     }
     if (Loop.isCycle() && S.Parent != L && cycleHead(P, Loop, T)) {
       T = static_cast<uint32_t>(L);
+    } else if (Loop.isCycle() && S.Parent == L) {
+      // A callee's own route, its call inside the cycle.
+      D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+               fmt::format("the route `{}` -> `{}` between steps of a routing cycle",
+                           S.Id.Str.str(), R.Target.Str.str()),
+               "only the cycle's last step routes",
+               "call the sub-pipeline outside the cycle");
+      return;
     } else {
       D.report(
           DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,

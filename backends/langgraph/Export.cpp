@@ -178,15 +178,19 @@ class Checker {
     if (S.ForEach)
       Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
                    "a `for_each` loop (docs/control-flow.md)", Id);
+    if (S.isCycle())  // its route back is reported at the route
+      return;
     if (S.LoopCond)
       Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
                    ir::aLoop(S.LoopUntil ? "until" : "while") + " (docs/control-flow.md)",
                    Id);
     for (const ir::Route &R : S.Routes)  // docs/language.md §6.4
-      Diags.report(DiagKind::ExportUnsupported, R.Target.Loc, R.Target.Length,
-                   fmt::format("a route (`{}` -> `{}`; docs/language.md §6.4)",
-                               ir::routeKeyName(R).str(), R.Target.Str.str()),
-                   Id);
+      Diags.report(
+          DiagKind::ExportUnsupported, R.Target.Loc, R.Target.Length,
+          fmt::format("{} (`{}` -> `{}`; {})", R.Back ? "a routing cycle" : "a route",
+                      ir::routeKeyName(R).str(), R.Target.Str.str(),
+                      R.Back ? "docs/control-flow.md §5" : "docs/language.md §6.4"),
+          Id);
     const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
     if (A && A->RunsProcess && S.Action.Str != "shell")
       Diags.report(

@@ -321,6 +321,12 @@ class Dumper {
             value(S->max_iterations_value());
           else
             OS << S->max_iterations();
+          if (S->cycle_tail() >= 0)  // a routing cycle (format 10)
+            OS << " cycle %"
+               << P.steps()
+                      ->Get(static_cast<uint32_t>(S->cycle_tail()))
+                      ->id()
+                      ->string_view();
           OS << '\n';
         }
         if (S->parent() >= 0)
@@ -344,7 +350,11 @@ class Dumper {
               OS << ' ';
               value(R->when());
             }
-            OS << " -> %" << P.steps()->Get(R->target())->id()->string_view() << '\n';
+            OS << " -> %" << P.steps()->Get(R->target())->id()->string_view();
+            // A routing cycle's route back: into its own loop's body.
+            if (S->parent() >= 0 && P.steps()->Get(R->target())->parent() == S->parent())
+              OS << " back";
+            OS << '\n';
           }
         if (S->route_target()) OS << "    route target\n";
         // --- end routing ---
