@@ -24,6 +24,16 @@ using ir::Route;
 using ir::RouteKind;
 using ir::Step;
 
+/// Reports route \p R of step \p S as `NotSupportedYet`: "the route
+/// `S` -> `T` <What>", \p Why and \p Hint.
+void notSupported(DiagnosticEngine &D, const Step &S, const Route &R,
+                  llvm::StringRef What, llvm::StringRef Why, llvm::StringRef Hint) {
+  D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
+           fmt::format("the route `{}` -> `{}` {}", S.Id.Str.str(), R.Target.Str.str(),
+                       What.str()),
+           Why.str(), Hint.str());
+}
+
 /// Is \p T the first step of routing cycle \p Loop as written (the steps
 /// before it in the body, if any, are those its call inlined)?
 bool cycleHead(const Pipeline &P, const Step &Loop, uint32_t T) {
@@ -83,11 +93,9 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
       T = static_cast<uint32_t>(L);
     } else if (Loop.isCycle() && S.Parent == L) {
       // A callee's own route, its call inside the cycle.
-      D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-               fmt::format("the route `{}` -> `{}` between steps of a routing cycle",
-                           S.Id.Str.str(), R.Target.Str.str()),
-               "only the cycle's last step routes",
-               "call the sub-pipeline outside the cycle");
+      notSupported(D, S, R, "between steps of a routing cycle",
+                   "only the cycle's last step routes",
+                   "call the sub-pipeline outside the cycle");
       return;
     } else {
       D.report(
@@ -108,10 +116,8 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
   if (Prefix(R.Target.Str) != Prefix(S.Id.Str)) {
     // Into a call's steps (`c.work`): only the call decides where its
     // steps start.
-    D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-             fmt::format("the route `{}` -> `{}` into a sub-pipeline call's steps",
-                         S.Id.Str.str(), R.Target.Str.str()),
-             "issue #17", "route to the call step itself");
+    notSupported(D, S, R, "into a sub-pipeline call's steps", "issue #17",
+                 "route to the call step itself");
     return;
   }
   if (P.Steps[T].Action.Str == "pipeline") {
@@ -123,11 +129,9 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
     if (In != Ids.end() && In->second < T) T = In->second;
   }
   if (T <= I) {
-    D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-             fmt::format("the backward route `{}` -> `{}` (a routing cycle)",
-                         S.Id.Str.str(), R.Target.Str.str()),
-             "routes jump forward only",
-             "loop with `while`/`until` and `max_iterations` instead");
+    // Lowering made every route back in one step list a routing cycle.
+    notSupported(D, S, R, "back across step lists", "routes jump forward only",
+                 "route to a later step");
     return;
   }
   R.To = static_cast<int32_t>(T);
