@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "LoopRun.h"
+#include "SplitMix.h"
 
 using json = orch::ir::Json;
 using namespace orch;
@@ -23,16 +24,7 @@ using namespace orch::runtime;
 
 namespace {
 
-struct CycleRng {
-  uint64_t S;
-  uint64_t next() {
-    uint64_t Z = (S += 0x9e3779b97f4a7c15ULL);
-    Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
-    return Z ^ (Z >> 31);
-  }
-  unsigned below(unsigned N) { return static_cast<unsigned>(next() % N); }
-};
+using CycleRng = orch::testing::SplitMix;
 
 /// A generated pipeline: `pre`, the cycle `c0`..`c<N-1>` (c<N-1> routes
 /// back to c0 while `iteration < K`), then `post`.

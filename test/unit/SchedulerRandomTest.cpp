@@ -28,6 +28,7 @@
 
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
+#include "SplitMix.h"
 #include "runtime/exec/Scheduler.h"
 
 using json = orch::ir::Json;
@@ -39,22 +40,7 @@ namespace pf = orch::plan;
 
 namespace {
 
-/// splitmix64: the same numbers on every platform.
-struct Rng {
-  uint64_t S;
-  uint64_t next() {
-    uint64_t Z = (S += 0x9e3779b97f4a7c15ULL);
-    Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
-    return Z ^ (Z >> 31);
-  }
-  unsigned below(unsigned N) { return static_cast<unsigned>(next() % N); }
-  bool chance(unsigned Percent) { return below(100) < Percent; }
-  template <typename T>
-  const T &pick(std::initializer_list<T> L) {
-    return L.begin()[below(static_cast<unsigned>(L.size()))];
-  }
-};
+using Rng = orch::testing::SplitMix;
 
 /// One random run: the plan and how it is run.
 struct Case {

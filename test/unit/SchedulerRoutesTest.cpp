@@ -19,6 +19,7 @@
 
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
+#include "SplitMix.h"
 #include "runtime/exec/Scheduler.h"
 
 using json = orch::ir::Json;
@@ -30,17 +31,7 @@ namespace pf = orch::plan;
 
 namespace {
 
-struct Rng {
-  uint64_t S;
-  uint64_t next() {
-    uint64_t Z = (S += 0x9e3779b97f4a7c15ULL);
-    Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
-    return Z ^ (Z >> 31);
-  }
-  unsigned below(unsigned N) { return static_cast<unsigned>(next() % N); }
-  bool chance(unsigned Percent) { return below(100) < Percent; }
-};
+using Rng = orch::testing::SplitMix;
 
 /// A generated step, as the model reads it.
 struct Gen {
