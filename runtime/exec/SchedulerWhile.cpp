@@ -166,20 +166,23 @@ void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
                                       R.Until ? "until" : "while", R.Error);
     return;
   }
-  recordItem(K, R.Live["results"].back(), *More);
-  if (!*More) return;
-  if (Done < R.Max) {
-    R.Allowed = Done + 1;
-  } else if (Tail >= 0 &&
-             States[Insts[K].Nodes[BodyPos[Tail]]].Status == StepStatus::Failed) {
+  if (*More && Done >= R.Max && Tail >= 0 &&
+      States[Insts[K].Nodes[BodyPos[Tail]]].Status == StepStatus::Failed) {
     // A routing cycle whose last step failed and routes back on failure:
     // out of rounds, the failure stands (its route made it `continue`).
+    // Not recorded: a resume runs the round again.
     R.Failing = true;
     R.Error = fmt::format(
         "iteration {}: step `{}` failed and its route back reached "
         "max_iterations ({}): {}",
         Done - 1, stepId(static_cast<uint32_t>(Tail)).str(), R.Max,
         States[Insts[K].Nodes[BodyPos[Tail]]].Error);
+    return;
+  }
+  recordItem(K, R.Live["results"].back(), *More);
+  if (!*More) return;
+  if (Done < R.Max) {
+    R.Allowed = Done + 1;
   } else {
     R.MaxReached = true;  // the loop completes, saying so in `max_reached`
   }
