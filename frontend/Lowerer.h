@@ -19,6 +19,7 @@
 #include "ir/Diagnostics.h"
 #include "ir/Pipeline.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace orch::frontend::lowering {
@@ -239,10 +240,13 @@ class Lowerer {
   void lowerSteps(const ast::SeqNode *Seq);
   /// Lowers cycle \p C of \p Seq: its loop step `cycle:<tail>`, then its steps.
   void lowerCycle(const ast::SeqNode *Seq, const CycleSpan &C);
-  /// While a cycle's steps are lowered: the step that routes back, and
-  /// the cycle's loop step.
+  /// Reports each route back in the loop body \p Seq (NotSupportedYet).
+  void refuseBodyCycles(const ast::SeqNode *Seq);
+  /// While a cycle's steps are lowered: the step that routes back.
   const MapNode *CycleTail = nullptr;
-  int32_t CycleLoop = -1;
+  /// Steps whose route back was refused (in a loop body, overlapping):
+  /// their `max_iterations` is the refused cycle's, no second error.
+  llvm::SmallPtrSet<const MapNode *, 4> RefusedTails;
 
   //===- Sub-pipelines (SubPipeline.cpp) -----------------------------------===//
   /// True if \p M is a call (`action: pipeline`); reports call keys on

@@ -60,10 +60,18 @@ llvm::StringRef writtenId(const Node *N) {
   return Sc && !Sc->isTemplated() ? Sc->value() : llvm::StringRef();
 }
 
-}  // namespace
+/// A route of step \p Step (its mapping \p M, its id \p Id) back to step
+/// \p Head of the same list, written \p Target.
+struct BackRoute {
+  size_t Step, Head;
+  const MapNode *M;
+  llvm::StringRef Id;
+  const ScalarNode *Target;
+};
 
-std::vector<Lowerer::CycleSpan> Lowerer::findCycles(const ast::SeqNode *Seq) {
-  std::vector<CycleSpan> Out;
+/// The routes back in the list \p Seq, in source order.
+std::vector<BackRoute> backRoutes(const ast::SeqNode *Seq) {
+  std::vector<BackRoute> Out;
   llvm::StringMap<size_t> Seen;  // id -> its first step
   const auto &Items = Seq->items();
   for (size_t I = 0; I < Items.size(); ++I) {
@@ -71,11 +79,40 @@ std::vector<Lowerer::CycleSpan> Lowerer::findCycles(const ast::SeqNode *Seq) {
     if (!Id.empty()) Seen.try_emplace(Id, I);
     const auto *M = llvm::dyn_cast<MapNode>(Items[I]);
     if (!M || Id.empty()) continue;
+    for (const ScalarNode *T : routeTargets(M))
+      if (auto It = Seen.find(T->value()); It != Seen.end())  // else forward or unknown
+        Out.push_back({I, It->second, M, Id, T});
+  }
+  return Out;
+}
+
+}  // namespace
+
+void Lowerer::refuseBodyCycles(const ast::SeqNode *Seq) {
+  for (const BackRoute &B : backRoutes(Seq)) {
+    if (!RefusedTails.insert(B.M).second) continue;  // once a step
+    // Its `max_iterations` is the cycle's: no second error for it.
+    Diags.report(DiagKind::NotSupportedYet, B.Target->loc(), B.Target->length(),
+                 fmt::format("the routing cycle `{}` -> `{}` inside a loop body",
+                             B.Id.str(), B.Target->value().str()),
+                 "a routing cycle is a top-level loop",
+                 "make it a `while`/`until` loop in the body");
+  }
+}
+
+std::vector<Lowerer::CycleSpan> Lowerer::findCycles(const ast::SeqNode *Seq) {
+  std::vector<CycleSpan> Out;
+  const auto &Items = Seq->items();
+  std::vector<BackRoute> Back = backRoutes(Seq);
+  for (size_t R = 0; R < Back.size();) {
+    // The routes back of one step: one cycle, to one head.
+    const size_t I = Back[R].Step;
+    const MapNode *M = Back[R].M;
+    llvm::StringRef Id = Back[R].Id;
     std::optional<CycleSpan> C;
-    for (const ScalarNode *T : routeTargets(M)) {
-      auto It = Seen.find(T->value());
-      if (It == Seen.end()) continue;  // forward, or unknown (resolve-routes)
-      if (C && It->second != C->Head) {
+    for (; R < Back.size() && Back[R].Step == I; ++R) {
+      const ScalarNode *T = Back[R].Target;
+      if (C && Back[R].Head != C->Head) {
         Diags.report(
             DiagKind::NotSupportedYet, T->loc(), T->length(),
             fmt::format("a second backward route from `{}` to another step", Id.str()),
@@ -83,7 +120,7 @@ std::vector<Lowerer::CycleSpan> Lowerer::findCycles(const ast::SeqNode *Seq) {
             fmt::format("route back to `{}`", writtenId(Items[C->Head]).str()));
         continue;
       }
-      if (!C) C = CycleSpan{It->second, I, T};
+      if (!C) C = CycleSpan{Back[R].Head, I, T};
     }
     if (!C) continue;
     const ScalarNode *T = C->Target;
@@ -95,6 +132,7 @@ std::vector<Lowerer::CycleSpan> Lowerer::findCycles(const ast::SeqNode *Seq) {
                                writtenId(Items[Out.back().Tail]).str()),
                    "routing cycles follow one another",
                    "make one cycle a `while`/`until` loop around the other");
+      RefusedTails.insert(M);  // its `max_iterations` is the cycle's
       continue;
     }
     // A loop step's own `max_iterations` bounds its own iterations.
@@ -152,7 +190,6 @@ void Lowerer::lowerCycle(const ast::SeqNode *Seq, const CycleSpan &C) {
   P->Steps.push_back(std::move(L));
   const auto Loop = static_cast<uint32_t>(P->Steps.size() - 1);
   CycleTail = Tail;
-  CycleLoop = static_cast<int32_t>(Loop);
   for (size_t I = C.Head; I <= C.Tail; ++I) {
     // As lowerBody: a sub-pipeline call brings its inlined steps along.
     size_t Before = P->Steps.size();
@@ -162,7 +199,6 @@ void Lowerer::lowerCycle(const ast::SeqNode *Seq, const CycleSpan &C) {
         P->Steps[Loop].Body.push_back(static_cast<uint32_t>(J));
   }
   CycleTail = nullptr;
-  CycleLoop = -1;
   if (!P->Steps[Loop].Body.empty())  // the tail comes last (a call after its steps)
     P->Steps[Loop].CycleTail = static_cast<int32_t>(P->Steps[Loop].Body.back());
 }

@@ -63,7 +63,8 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
       Diags.report(DiagKind::MissingKey, Width->Key->loc(), Width->Key->length(),
                    "for_each", "a step with `max_parallel`");
     const KeyValue *Max = M->find("max_iterations");
-    if (Max && M != CycleTail)  // a routing cycle's bound (LoweringCycles.cpp)
+    // A routing cycle's bound (LoweringCycles.cpp).
+    if (Max && M != CycleTail && !RefusedTails.count(M))
       Diags.report(DiagKind::MissingKey, Max->Key->loc(), Max->Key->length(), "while",
                    "a step with `max_iterations`");
     const KeyValue *Expected = M->find("expected_items");
@@ -174,6 +175,7 @@ void Lowerer::lowerBody(const MapNode *M, uint32_t L) {
   if (Seq->items().empty())
     Diags.report(DiagKind::OutOfRange, Body->Value->loc(), Body->Value->length(),
                  "the nested `steps` of a loop", "at least one step", "none");
+  refuseBodyCycles(Seq);
   for (size_t I = 0; I < Seq->items().size(); ++I) {
     // One step, or a sub-pipeline call: `<call>.inputs`, the callee's
     // top-level steps and `<call>` join the body (SubPipeline.cpp).

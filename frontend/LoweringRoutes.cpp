@@ -46,19 +46,6 @@ void Lowerer::lowerRoutes(const MapNode *M, ir::Step &S, const std::string &Pref
     llvm::StringRef K = KV.Key->value();
     bool GotoMap = K == "on_failure" && llvm::isa<MapNode>(KV.Value);
     if (!isRouteKey(K) && !GotoMap) continue;
-    if (S.Parent >= 0 && M != CycleTail) {
-      if (S.Parent == CycleLoop)
-        Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
-                     fmt::format("`{}` inside a routing cycle", K.str()),
-                     "only the step that routes back routes in a cycle",
-                     "move the route to that step");
-      else
-        Diags.report(DiagKind::NotSupportedYet, KV.Key->loc(), KV.Key->length(),
-                     fmt::format("`{}` inside a loop body", K.str()),
-                     "routes join top-level steps",
-                     "route to or from the loop step instead");
-      continue;
-    }
     if (K == "on_success" || K == "goto" || K == "next") {
       if (Completion)
         Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),

@@ -434,7 +434,9 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
       return;
     }
     // Renamed already: a YAML alias reached again, or a second run.
-    bool RenamedKey = Id->ends_with("@previous") && P->findStep(Id->drop_back(9));
+    // (Only `steps.x` is renamed: a written `steps['x@previous']` is no step.)
+    bool RenamedKey = llvm::isa<AttrExpr>(Links[0]) && Id->ends_with("@previous") &&
+                      P->findStep(Id->drop_back(9));
     if (RenamedKey) Id = Id->drop_back(9);
     if (auto T = P->findStep(*Id)) {
       bool Previous =

@@ -1,12 +1,13 @@
 //===- ResolveRoutes.cpp - Route targets, order edges, unreachable steps --===//
 //
-// Resolves each route's target (docs/language.md §6.4): a later top-level
-// step. A plain `on_failure: X` naming a step (and no policy) becomes a
-// failure route; naming both is `RouteAmbiguous`. Each step a route may
-// jump over, and its target, gets an order edge from the route's source
-// (DepEdge::Order): it waits for the source's decision, so levels, the
-// critical path and cycle-check see routes as edges. Then a step that
-// every way its route source ends jumps over is `UnreachableStep`.
+// Resolves each route's target (docs/language.md §6.4): a later step of
+// the same list (the top level or one loop body), or for a routing
+// cycle's last step, the cycle's steps (docs/control-flow.md §5). A plain `on_failure: X`
+// naming a step (and no policy) becomes a failure route; naming both is `RouteAmbiguous`.
+// Each step a route may jump over, and its target, gets an order edge from the route's
+// source (DepEdge::Order): it waits for the source's decision, so levels, the critical
+// path and cycle-check see routes as edges. Then a step that every way its route source
+// ends jumps over is `UnreachableStep`.
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
@@ -68,42 +69,51 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
     return;
   }
   uint32_t T = It->second;
-  if (int32_t L = P.Steps[T].Parent; L >= 0) {
-    // A routing cycle (docs/control-flow.md §5): its last step's route back
-    // repeats the loop; a route from outside to its first step enters the
-    // loop.
-    const Step &Loop = P.Steps[L];
-    if (Loop.isCycle() && Loop.Parent >= 0) {
+  // Routes join the steps of one list (docs/language.md §6.4): the top
+  // level, or one loop body. A routing cycle (docs/control-flow.md §5) is
+  // a loop whose last step routes back into it, and out of it past the
+  // loop; a route from beside the cycle to its first step enters it.
+  const int32_t From = S.Parent;
+  const bool Tail = From >= 0 && P.Steps[From].CycleTail == static_cast<int32_t>(I);
+  if (int32_t L = P.Steps[T].Parent; L != From || Tail) {
+    const Step *Loop = L >= 0 ? &P.Steps[L] : nullptr;
+    if (Loop && Loop->isCycle() && Loop->Parent >= 0) {
       // A callee with a cycle, called from a loop body (or another cycle).
-      bool InCycle = P.Steps[Loop.Parent].isCycle();
+      bool InCycle = P.Steps[Loop->Parent].isCycle();
       D.report(DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
                InCycle ? "a routing cycle inside another routing cycle"
                        : "a routing cycle inside a loop body",
-               "routes join top-level steps",
+               "a routing cycle is a top-level loop",
                InCycle ? "call the sub-pipeline outside the cycle"
                        : "call the sub-pipeline outside the loop");
       return;
     }
-    if (Loop.CycleTail == static_cast<int32_t>(I)) {
+    if (Tail && L == From) {
       R.Back = true;
       R.To = static_cast<int32_t>(T);
       return;
     }
-    if (Loop.isCycle() && S.Parent != L && cycleHead(P, Loop, T)) {
+    if (Tail && L == P.Steps[From].Parent) {
+      // Out of the cycle, past its loop: checked below as a forward route.
+    } else if (Loop && Loop->isCycle() && Loop->Parent == From &&
+               cycleHead(P, *Loop, T)) {
       T = static_cast<uint32_t>(L);
-    } else if (Loop.isCycle() && S.Parent == L) {
-      // A callee's own route, its call inside the cycle.
-      notSupported(D, S, R, "between steps of a routing cycle",
-                   "only the cycle's last step routes",
-                   "call the sub-pipeline outside the cycle");
-      return;
-    } else {
+    } else if (Loop && Loop->Parent == From) {
       D.report(
           DiagKind::NotSupportedYet, R.Target.Loc, R.Target.Length,
-          Loop.isCycle() ? "a route into the middle of a routing cycle"
-                         : "a route into a loop body",
-          "routes join top-level steps",
-          Loop.isCycle() ? "route to the cycle's first step" : "route to the loop step");
+          Loop->isCycle() ? "a route into the middle of a routing cycle"
+                          : "a route into a loop body",
+          "routes join the steps of one list",
+          Loop->isCycle() ? "route to the cycle's first step" : "route to the loop step");
+      return;
+    } else {
+      bool InCycle = From >= 0 && P.Steps[From].isCycle();
+      notSupported(D, S, R,
+                   InCycle ? "out of a routing cycle from a step before its last"
+                           : "out of its loop body",
+                   "routes join the steps of one list",
+                   InCycle ? "route from the cycle's last step"
+                           : "route to a step of the same list");
       return;
     }
   }
@@ -153,7 +163,7 @@ void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
       Src = static_cast<uint32_t>(L);
     for (int32_t X = Src + 1; X <= Far; ++X) {
       Step &T = P.Steps[X];
-      if (T.Parent >= 0) continue;
+      if (T.Parent != P.Steps[Src].Parent) continue;  // Src's siblings
       bool Has = false;
       for (const ir::DepEdge &E : T.Deps) Has |= E.Target == Src;
       if (Has) continue;
@@ -262,15 +272,9 @@ bool ResolveRoutesPass::run(Pipeline &P, PassContext &Ctx) {
       D.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), Same.str(),
                Same.str());
     } else if (F.Loc.isValid() && !ir::parseFailurePolicy(F.Str) && Ids.count(F.Str)) {
-      if (S.Parent >= 0 && P.Steps[S.Parent].CycleTail != static_cast<int32_t>(I)) {
-        D.report(DiagKind::NotSupportedYet, F.Loc, F.Length,
-                 "`on_failure` routing inside a loop body", "routes join top-level steps",
-                 "route to or from the loop step instead");
-      } else {
-        S.Routes.push_back({RouteKind::Failure, F, nullptr, -1, false});
-        S.OnFailure = ir::FailurePolicy::Continue;  // the route handles it
-        S.OnFailureText = {};
-      }
+      S.Routes.push_back({RouteKind::Failure, F, nullptr, -1, false});
+      S.OnFailure = ir::FailurePolicy::Continue;  // the route handles it
+      S.OnFailureText = {};
     }
     for (Route &R : S.Routes) {
       Any = true;

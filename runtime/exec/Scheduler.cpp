@@ -489,7 +489,7 @@ void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string S
   }
   ++Settled;
   for (uint32_t D : Dependents[I]) --States[D].Waiting;
-  for (uint32_t D : OrderDependents[I]) --States[D].Waiting;
+  for (uint32_t D : OrderDependents[I]) --States[D].Waiting;  // top level: I is
 }
 
 void Scheduler::start() {
@@ -1018,7 +1018,7 @@ void Scheduler::skipDependents(uint32_t I, const std::string &Why) {
     if (T.Status != StepStatus::Pending) continue;
     if (routeTarget(D)) {
       // A route may still lead here: decided once it waits for nothing.
-      if (DepSkipped[D].empty()) DepSkipped[D] = std::move(Reason);
+      if (T.DepSkipped.empty()) T.DepSkipped = std::move(Reason);
       wake(D);
       continue;
     }
@@ -1046,7 +1046,7 @@ void Scheduler::spill(uint32_t I) {
 void Scheduler::settle(uint32_t I) {
   ++Settled;
   if (Obs && top(I)) Obs->stepSettled(I);
-  if (top(I)) routeSettled(I);
+  routeSettled(I);  // a body step's routes join its instance's steps
   if (uint32_t K = InstOf[I]; K != NoInst && --Insts[K].Unsettled == 0)
     FinishedInsts.push_back(K);  // collected by dispatch(), after this step's release
 }

@@ -158,6 +158,11 @@ struct StepState {
   bool HasStarted = false;
   bool ConditionHeld = false;  ///< Its condition was true (asked once).
   bool CondFalse = false;      ///< Skipped by its false condition (`on_false`).
+  /// A route target (docs/language.md §6.4): some route led here, so it
+  /// runs even past a skipped dependency.
+  bool RoutedTo = false;
+  /// A route target's skipped dependency, until a route decides.
+  std::string DepSkipped;
   Executor::TimePoint Started{}, Finished{};
   /// What templates see as `steps.<id>`: `output`, the other fields and
   /// `status: completed`; for a failed step whose policy is `continue`,
@@ -541,11 +546,21 @@ class Scheduler : public ir::EvalScope {
   /// skipped.
   void wake(uint32_t D);
   bool routeTarget(uint32_t I) const {
-    return I < NPlan && !RouteTarget.empty() && RouteTarget[I];
+    return !RouteTarget.empty() && RouteTarget[PlanOf[I]];
   }
+  /// Calls \p F with each node that waits for node \p I's route decision
+  /// (a sibling in its body instance, or a top-level step).
+  template <typename F>
+  void forOrderDependents(uint32_t I, F &&Fn) {
+    uint32_t K = InstOf[I];
+    for (uint32_t D : OrderDependents[PlanOf[I]])
+      Fn(K == NoInst ? D : Insts[K].Nodes[BodyPos[D]]);
+  }
+  /// Whether node \p I is a routing cycle's last step, whose routes its
+  /// loop takes (SchedulerWhile.cpp), not itself.
+  bool cycleTail(uint32_t I) const;
   std::vector<std::vector<uint32_t>> OrderDependents;  ///< By plan step.
-  std::vector<char> RouteTarget, RoutedTo;             ///< By plan step.
-  std::vector<std::string> DepSkipped;  ///< A route target's skipped dependency.
+  std::vector<char> RouteTarget;                       ///< By plan step.
   // --- end routing ---
   /// The run is failing: steps waiting to retry fail now, saying \p Why.
   void abandonRetries(const std::string &Why);

@@ -147,6 +147,8 @@ void Scheduler::startInstance(uint32_t L, LoopRun &R) {
     if (const auto *Deps = planStep(N)->deps())
       for (uint32_t D : *Deps)
         if (ParentOf[D] == ParentOf[Body[B]]) ++States[N].Waiting;
+    if (const auto *Order = planStep(N)->order_deps())  // a sibling's route decision
+      States[N].Waiting += Order->size();
   }
   for (uint32_t N : Insts[K].Nodes)
     if (States[N].Waiting == 0) pushReady(N);

@@ -23,26 +23,31 @@ using json = orch::ir::Json;
 void Scheduler::initRoutes() {
   OrderDependents.assign(NPlan, {});
   RouteTarget.assign(NPlan, 0);
-  RoutedTo.assign(NPlan, 0);
-  DepSkipped.assign(NPlan, {});
   for (uint32_t I = 0; I < NPlan; ++I) {
     const pf::Step *S = P.steps()->Get(I);
     RouteTarget[I] = S->route_target();
     if (!S->order_deps()) continue;
     for (uint32_t D : *S->order_deps()) {
       OrderDependents[D].push_back(I);
-      ++States[I].Waiting;
+      // A body step's instances count theirs as they start (startInstance).
+      if (ParentOf[I] < 0) ++States[I].Waiting;
     }
   }
+}
+
+bool Scheduler::cycleTail(uint32_t I) const {
+  int32_t L = ParentOf[PlanOf[I]];
+  return L >= 0 && P.steps()->Get(static_cast<uint32_t>(L))->cycle_tail() ==
+                       static_cast<int32_t>(PlanOf[I]);
 }
 
 void Scheduler::wake(uint32_t D) {
   StepState &T = States[D];
   if (--T.Waiting != 0 || T.Status != StepStatus::Pending) return;
   if (!Started) return;  // resume: start() decides once every route is replayed
-  if (routeTarget(D) && !RoutedTo[D] && !DepSkipped[D].empty()) {
+  if (routeTarget(D) && !T.RoutedTo && !T.DepSkipped.empty()) {
     // No route led here, and a dependency was skipped: as any step.
-    T.Error = std::move(DepSkipped[D]);
+    T.Error = std::move(T.DepSkipped);
     setStatus(D, StepStatus::Skipped);
     settle(D);
     skipDependents(D, fmt::format("dependency `{}` was skipped", stepId(D).str()));
@@ -52,10 +57,11 @@ void Scheduler::wake(uint32_t D) {
 }
 
 void Scheduler::routeSettled(uint32_t I) {
-  if (Stopping || Done) return;  // nothing starts any more
+  if (Stopping || Done) return;                                 // nothing starts any more
+  if (ParentOf[PlanOf[I]] >= 0 && InstOf[I] == NoInst) return;  // a body's template
   takeRoute(I);
   if (Stopping) return;
-  for (uint32_t D : OrderDependents[I]) wake(D);
+  forOrderDependents(I, [&](uint32_t D) { wake(D); });
 }
 
 int32_t Scheduler::chooseRoute(uint32_t N, std::string &Error) {
@@ -95,7 +101,7 @@ int32_t Scheduler::chooseRoute(uint32_t N, std::string &Error) {
 }
 
 void Scheduler::takeRoute(uint32_t I) {
-  const pf::Step *S = P.steps()->Get(I);
+  const pf::Step *S = planStep(I);
   int64_t To = -1;
   if (S->cycle_tail() >= 0) {
     // A routing cycle's loop takes the forward route its last step chose
@@ -107,7 +113,7 @@ void Scheduler::takeRoute(uint32_t I) {
     if (It == Index.end() || It->second <= I) return;
     To = It->second;
   } else {
-    if (!S->routes() || S->routes()->size() == 0) return;
+    if (!S->routes() || S->routes()->size() == 0 || cycleTail(I)) return;
     std::string Error;
     int32_t R = chooseRoute(I, Error);
     if (!Error.empty()) {
@@ -117,16 +123,22 @@ void Scheduler::takeRoute(uint32_t I) {
     if (R < 0) return;
     To = S->routes()->Get(static_cast<uint32_t>(R))->target();
   }
-  RoutedTo[To] = 1;
+  // The target and the steps jumped over are I's siblings: top-level
+  // steps, or the steps of I's body instance (docs/language.md §6.4).
+  const uint32_t K = InstOf[I], J = PlanOf[I];
+  const int32_t Home = ParentOf[J];
+  if (uint32_t N = nodeFor(static_cast<uint32_t>(To), K); N != NoInst)
+    States[N].RoutedTo = true;
   std::string Why = fmt::format("jumped over by the route `{}` -> `{}`", stepId(I).str(),
                                 stepId(static_cast<uint32_t>(To)).str());
-  for (uint32_t X = I + 1; X < static_cast<uint32_t>(To); ++X) {
-    StepState &T = States[X];
-    if (ParentOf[X] >= 0 || T.Status != StepStatus::Pending) continue;
-    T.Error = Why;
-    setStatus(X, StepStatus::Skipped);
-    settle(X);
-    skipDependents(X, fmt::format("dependency `{}` was skipped", stepId(X).str()));
+  for (uint32_t X = J + 1; X < static_cast<uint32_t>(To); ++X) {
+    if (ParentOf[X] != Home) continue;
+    uint32_t N = nodeFor(X, K);
+    if (N == NoInst || States[N].Status != StepStatus::Pending) continue;
+    States[N].Error = Why;
+    setStatus(N, StepStatus::Skipped);
+    settle(N);
+    skipDependents(N, fmt::format("dependency `{}` was skipped", stepId(N).str()));
   }
 }
 

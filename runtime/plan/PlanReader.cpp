@@ -189,24 +189,28 @@ class Checker {
       // --- routing (format 7): order edges point back, routes forward ---
       if (S->order_deps())
         for (uint32_t D : *S->order_deps()) {
-          if (D >= I)
+          // A sibling (SchedulerRoutes.cpp maps it into a body's instances).
+          if (D >= I || P.steps()->Get(D)->parent() != S->parent())
             return fail(fmt::format("step `{}` waits for the route of step #{}",
                                     S->id()->str(), D));
           Out[D].push_back(I);
           ++InDeg[I];
         }
       // A routing cycle's last step (format 10) routes back into its
-      // loop's body, and forward past the loop, which is top-level.
+      // loop's body, and forward past the loop, which is top-level; other
+      // steps route to later siblings (a body's steps since format 10).
       int32_t Cycle = -1;
       if (S->parent() >= 0 && static_cast<uint32_t>(S->parent()) < I &&
           P.steps()->Get(S->parent())->cycle_tail() == static_cast<int32_t>(I))
         Cycle = S->parent();
       if (S->routes())
         for (const pf::Route *R : *S->routes()) {
+          // A sibling after it; for a cycle's last step, back into its
+          // loop's body or forward past the loop.
           bool Back = Cycle >= 0 && R->target() <= I;
-          int32_t Home = Back ? Cycle : -1;
+          int32_t Home = Back ? Cycle : S->parent();
+          if (Cycle >= 0 && !Back) Home = P.steps()->Get(Cycle)->parent();
           if ((!Back && R->target() <= I) || R->target() >= NSteps ||
-              (S->parent() != -1 && Cycle < 0) ||
               P.steps()->Get(R->target())->parent() != Home ||
               (Cycle >= 0 && P.steps()->Get(Cycle)->parent() != -1) ||
               (R->kind() == pf::RouteKind::When) != (R->when() != nullptr))
