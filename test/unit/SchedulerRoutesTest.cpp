@@ -19,6 +19,7 @@
 
 #include "CompilePlan.h"
 #include "FakeExecutor.h"
+#include "LoopRun.h"
 #include "SplitMix.h"
 #include "runtime/exec/Scheduler.h"
 
@@ -247,6 +248,57 @@ TEST(SchedulerRoutes, RandomPlansFollowTheModel) {
       Routed += G.OnSuccess >= 0 || G.OnFailure >= 0 || G.OnFalse >= 0 || !G.Next.empty();
   }
   EXPECT_GT(Routed, To - From);  // the generator does route
+}
+
+/// Seed \p Seed's plan as the body of a `for_each` over 3 items (2 at
+/// once): each item takes its own routes, as the model says of the plan.
+std::string runSeedInBody(uint64_t Seed, unsigned Jobs) {
+  std::vector<Gen> G = generate(Seed);
+  std::string Flat = yamlOf(G);
+  size_t At = Flat.find("steps:\n") + 7;
+  std::string Yaml = Flat.substr(0, At) +
+                     "  - id: each\n    for_each: [0, 1, 2]\n    max_parallel: 2\n"
+                     "    steps:\n";
+  // The generated steps, four columns deeper; FakeRunner fails `fail: 1`.
+  for (size_t L = At; L < Flat.size();) {
+    size_t E = Flat.find('\n', L);
+    Yaml += "    " + Flat.substr(L, E - L + 1);
+    L = E + 1;
+  }
+  for (size_t F; (F = Yaml.find("fail: true")) != std::string::npos;)
+    Yaml.replace(F, 10, "fail: 1");
+  orch::testing::LoopRun R(Yaml, Jobs, json{{"t", true}, {"f", false}});
+  std::string Out;
+  if (!R.C.Plan) return "does not compile: " + R.C.Errors + "\n" + Yaml;
+  if (R.S->status() != RunStatus::Completed) Out += "the run did not complete\n";
+  std::vector<StepStatus> Want = model(G);
+  const json &Items = R.state("each").Result["results"];
+  for (unsigned K = 0; K < 3 && Out.empty(); ++K)
+    for (uint32_t I = 0; I < G.size(); ++I) {
+      std::string Id = "s" + std::to_string(I);
+      const json &Got = Items[K][Id];
+      if (Got.value("status", "") != stepStatusName(Want[I]))
+        Out += "item " + std::to_string(K) + " " + Id + ": " + Got.dump() +
+               ", the model says " + stepStatusName(Want[I]) + "\n";
+      std::string Name = "each[" + std::to_string(K) + "]." + Id;
+      if (std::count(R.R.Starts.begin(), R.R.Starts.end(), Name) > 1)
+        Out += Name + " started twice\n";
+    }
+  if (!Out.empty()) Out += "-j " + std::to_string(Jobs) + ", plan:\n" + Yaml;
+  return Out;
+}
+
+TEST(SchedulerRoutes, RandomPlansInALoopBodyFollowTheModel) {
+  uint64_t From = 0, To = 200;
+  if (const char *One = std::getenv("ORCH_ROUTE_SEED")) {
+    From = std::strtoull(One, nullptr, 10);
+    To = From + 1;
+  }
+  for (uint64_t Seed = From; Seed < To; ++Seed)
+    for (unsigned Jobs : {1u, 2u, 4u}) {
+      std::string Why = runSeedInBody(Seed, Jobs);
+      ASSERT_EQ(Why, "") << "seed " << Seed;
+    }
 }
 
 /// ContextLab's 04_conditions shape: the condition decides which branch
