@@ -159,7 +159,8 @@ void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
     // A routing cycle's forward routes are taken as its loop ends: the
     // steps they jump over wait for the loop.
     uint32_t Src = I;
-    if (int32_t L = P.Steps[I].Parent; L >= 0 && P.Steps[L].isCycle())
+    if (int32_t L = P.Steps[I].Parent;
+        L >= 0 && P.Steps[L].CycleTail == static_cast<int32_t>(I))
       Src = static_cast<uint32_t>(L);
     for (int32_t X = Src + 1; X <= Far; ++X) {
       Step &T = P.Steps[X];
@@ -204,7 +205,7 @@ void ResolveRoutesPass::warnUnreachable(Pipeline &P, DiagnosticEngine &D) {
   std::vector<char> MaySkip(N, 0);
   for (uint32_t I = 0; I < N; ++I) {
     const Step &S = P.Steps[I];
-    MaySkip[I] |= S.Parent >= 0 || S.Condition || S.OnFailure == ir::FailurePolicy::Skip;
+    MaySkip[I] |= S.Condition || S.OnFailure == ir::FailurePolicy::Skip;
     for (const Route &R : S.Routes)
       for (int32_t X = I + 1; X < R.To; ++X) MaySkip[X] = 1;
   }
@@ -240,7 +241,7 @@ void ResolveRoutesPass::warnUnreachable(Pipeline &P, DiagnosticEngine &D) {
     if (!FailEnds) Reach = std::min(Reach, OnFail);
     for (int64_t X = I + 1; X < Reach; ++X) {
       const Step &T = P.Steps[X];
-      if (T.Parent >= 0 || Warned[X]) continue;
+      if (T.Parent != S.Parent || Warned[X]) continue;  // S's siblings, in one item
       Warned[X] = 1;
       if (T.Id.Loc.isValid() && !WarnedAt.insert(T.Id.Loc.Offset).second) continue;
       D.report(

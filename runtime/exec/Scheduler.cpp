@@ -489,7 +489,7 @@ void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string S
   }
   ++Settled;
   for (uint32_t D : Dependents[I]) --States[D].Waiting;
-  for (uint32_t D : OrderDependents[I]) --States[D].Waiting;  // top level: I is
+  for (uint32_t D : OrderDependents[I]) --States[D].Waiting;  // I is top-level
 }
 
 void Scheduler::start() {

@@ -89,7 +89,7 @@ int32_t Scheduler::chooseRoute(uint32_t N, std::string &Error) {
         Ctx = Saved;
         std::string Why = renderingDone(C ? "" : llvm::toString(C.takeError()));
         if (!C) {
-          Error = fmt::format("step `{}`: next: when: {}", stepId(N).str(), Why);
+          Error = fmt::format("step `{}`: next: when: {}", nodePath(N), Why);
           return -1;
         }
         if (ir::truthy(*C)) return static_cast<int32_t>(R);

@@ -232,12 +232,17 @@ std::string runSeed(uint64_t Seed, unsigned Jobs) {
   return Out;
 }
 
-TEST(SchedulerRoutes, RandomPlansFollowTheModel) {
-  uint64_t From = 0, To = 400;
+/// Seeds 0 to \p Count, or the one ORCH_ROUTE_SEED names.
+std::pair<uint64_t, uint64_t> seeds(uint64_t Count) {
   if (const char *One = std::getenv("ORCH_ROUTE_SEED")) {
-    From = std::strtoull(One, nullptr, 10);
-    To = From + 1;
+    uint64_t From = std::strtoull(One, nullptr, 10);
+    return {From, From + 1};
   }
+  return {0, Count};
+}
+
+TEST(SchedulerRoutes, RandomPlansFollowTheModel) {
+  auto [From, To] = seeds(400);
   unsigned Routed = 0;
   for (uint64_t Seed = From; Seed < To; ++Seed) {
     for (unsigned Jobs : {1u, 2u, 4u}) {
@@ -289,11 +294,7 @@ std::string runSeedInBody(uint64_t Seed, unsigned Jobs) {
 }
 
 TEST(SchedulerRoutes, RandomPlansInALoopBodyFollowTheModel) {
-  uint64_t From = 0, To = 200;
-  if (const char *One = std::getenv("ORCH_ROUTE_SEED")) {
-    From = std::strtoull(One, nullptr, 10);
-    To = From + 1;
-  }
+  auto [From, To] = seeds(200);
   for (uint64_t Seed = From; Seed < To; ++Seed)
     for (unsigned Jobs : {1u, 2u, 4u}) {
       std::string Why = runSeedInBody(Seed, Jobs);
