@@ -242,6 +242,11 @@ class Lowerer {
   void lowerCycle(const ast::SeqNode *Seq, const CycleSpan &C);
   /// Reports each route back in the loop body \p Seq (NotSupportedYet).
   void refuseBodyCycles(const ast::SeqNode *Seq);
+  /// Reports an unknown route target of a step of \p Seq that has
+  /// `max_iterations` but is no loop and no cycle's last step.
+  void checkStrayBounds(const ast::SeqNode *Seq);
+  /// The steps whose route back makes a routing cycle (findCycles()).
+  llvm::SmallPtrSet<const MapNode *, 4> CycleTails;
   /// While a cycle's steps are lowered: the step that routes back.
   const MapNode *CycleTail = nullptr;
   /// Steps whose route back was refused (in a loop body, overlapping):

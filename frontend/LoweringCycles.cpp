@@ -26,9 +26,15 @@ const ScalarNode *targetNode(const Node *V) {
   return llvm::dyn_cast<ScalarNode>(V);
 }
 
+/// A route target as written, and the key that names it.
+struct WrittenRoute {
+  llvm::StringRef Key;
+  const ScalarNode *Target;
+};
+
 /// The route targets step \p M names, as written, in source order.
-std::vector<const ScalarNode *> routeTargets(const MapNode *M) {
-  std::vector<const ScalarNode *> Out;
+std::vector<WrittenRoute> writtenRoutes(const MapNode *M) {
+  std::vector<WrittenRoute> Out;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
     if (K == "next") {
@@ -37,7 +43,7 @@ std::vector<const ScalarNode *> routeTargets(const MapNode *M) {
           if (const auto *EM = llvm::dyn_cast<MapNode>(E))
             if (const KeyValue *G = EM->find("goto"))
               if (const auto *Sc = llvm::dyn_cast<ScalarNode>(G->Value))
-                Out.push_back(Sc);
+                Out.push_back({K, Sc});
       continue;
     }
     // A plain `on_failure: X` is a route when X is no policy word.
@@ -47,7 +53,7 @@ std::vector<const ScalarNode *> routeTargets(const MapNode *M) {
     if (!T) continue;
     if (Failure && llvm::isa<ScalarNode>(KV.Value) && ir::parseFailurePolicy(T->value()))
       continue;
-    Out.push_back(T);
+    Out.push_back({K, T});
   }
   return Out;
 }
@@ -79,14 +85,37 @@ std::vector<BackRoute> backRoutes(const ast::SeqNode *Seq) {
     if (!Id.empty()) Seen.try_emplace(Id, I);
     const auto *M = llvm::dyn_cast<MapNode>(Items[I]);
     if (!M || Id.empty()) continue;
-    for (const ScalarNode *T : routeTargets(M))
-      if (auto It = Seen.find(T->value()); It != Seen.end())  // else forward or unknown
-        Out.push_back({I, It->second, M, Id, T});
+    for (const WrittenRoute &W : writtenRoutes(M))
+      if (auto It = Seen.find(W.Target->value());
+          It != Seen.end())  // else forward or unknown
+        Out.push_back({I, It->second, M, Id, W.Target});
   }
   return Out;
 }
 
 }  // namespace
+
+void Lowerer::checkStrayBounds(const ast::SeqNode *Seq) {
+  // A step with `max_iterations` that is no loop and no cycle's last step:
+  // a route back whose target is misspelt is the likely cause, reported
+  // here (resolve-routes would, but lowering stops first), not the
+  // `while` the bound seems to lack.
+  std::vector<llvm::StringRef> Ids;
+  for (const Node *N : Seq->items())
+    if (llvm::StringRef Id = writtenId(N); !Id.empty()) Ids.push_back(Id);
+  for (const Node *N : Seq->items()) {
+    const auto *M = llvm::dyn_cast<MapNode>(N);
+    if (!M || !M->find("max_iterations") || RefusedTails.count(M) || CycleTails.count(M))
+      continue;
+    for (const WrittenRoute &W : writtenRoutes(M))
+      if (!llvm::is_contained(Ids, W.Target->value())) {
+        Diags.report(DiagKind::UnknownRouteTarget, W.Target->loc(), W.Target->length(),
+                     W.Key.str(), writtenId(M).str(), W.Target->value().str(),
+                     didYouMean(W.Target->value(), Ids));
+        RefusedTails.insert(M);  // no second error for its bound
+      }
+  }
+}
 
 void Lowerer::refuseBodyCycles(const ast::SeqNode *Seq) {
   for (const BackRoute &B : backRoutes(Seq)) {
@@ -154,7 +183,9 @@ std::vector<Lowerer::CycleSpan> Lowerer::findCycles(const ast::SeqNode *Seq) {
       continue;
     }
     Out.push_back(*C);
+    CycleTails.insert(M);
   }
+  checkStrayBounds(Seq);
   return Out;
 }
 

@@ -176,6 +176,7 @@ void Lowerer::lowerBody(const MapNode *M, uint32_t L) {
     Diags.report(DiagKind::OutOfRange, Body->Value->loc(), Body->Value->length(),
                  "the nested `steps` of a loop", "at least one step", "none");
   refuseBodyCycles(Seq);
+  checkStrayBounds(Seq);
   for (size_t I = 0; I < Seq->items().size(); ++I) {
     // One step, or a sub-pipeline call: `<call>.inputs`, the callee's
     // top-level steps and `<call>` join the body (SubPipeline.cpp).

@@ -12,7 +12,9 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "passes/Pass.h"
 
@@ -56,7 +58,19 @@ class ResolveRoutesPass : public Pass {
   void addOrderEdges(Pipeline &P);
   void warnUnreachable(Pipeline &P, DiagnosticEngine &D);
   llvm::StringMap<uint32_t> Ids;
-  std::vector<llvm::StringRef> Names;  ///< Top-level ids, in source order.
+  /// The ids a route of step \p I may name, for guesses: those of its
+  /// lists (listsOf()).
+  std::vector<llvm::StringRef> targetsOf(const Pipeline &P, uint32_t I) const;
+  /// The lists a route of step \p I joins (a Parent; -1: the top level):
+  /// its own, and for a routing cycle's last step the list past the cycle.
+  static llvm::SmallVector<int32_t, 2> listsOf(const Pipeline &P, uint32_t I);
+  /// Per list, its steps' ids in source order (a routing cycle's steps in
+  /// the cycle's and in the list that holds it; its loop step in none: it
+  /// is not written).
+  llvm::DenseMap<int32_t, std::vector<llvm::StringRef>> Lists;
+  /// Per list, its ids that are also a policy word in any capitals
+  /// (`Skip`), by the word in lower case.
+  llvm::DenseMap<int32_t, llvm::StringMap<llvm::StringRef>> PolicyIds;
 };
 
 void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEngine &D) {
@@ -65,7 +79,7 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
   if (It == Ids.end()) {
     D.report(DiagKind::UnknownRouteTarget, R.Target.Loc, R.Target.Length,
              routeKeyName(R).str(), S.Id.Str.str(), R.Target.Str.str(),
-             didYouMean(R.Target.Str, Names));
+             didYouMean(R.Target.Str, targetsOf(P, I)));
     return;
   }
   uint32_t T = It->second;
@@ -145,6 +159,22 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
     return;
   }
   R.To = static_cast<int32_t>(T);
+}
+
+std::vector<llvm::StringRef> ResolveRoutesPass::targetsOf(const Pipeline &P,
+                                                          uint32_t I) const {
+  std::vector<llvm::StringRef> Out;
+  for (int32_t L : listsOf(P, I))
+    if (auto It = Lists.find(L); It != Lists.end())
+      Out.insert(Out.end(), It->second.begin(), It->second.end());
+  return Out;
+}
+
+llvm::SmallVector<int32_t, 2> ResolveRoutesPass::listsOf(const Pipeline &P, uint32_t I) {
+  const int32_t Home = P.Steps[I].Parent;
+  if (Home >= 0 && P.Steps[Home].CycleTail == static_cast<int32_t>(I))
+    return {Home, P.Steps[Home].Parent};  // a cycle's last step leaves it too
+  return {Home};
 }
 
 void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
@@ -257,7 +287,14 @@ bool ResolveRoutesPass::run(Pipeline &P, PassContext &Ctx) {
   for (uint32_t I = 0; I < P.Steps.size(); ++I) {
     const Step &S = P.Steps[I];
     Ids.try_emplace(S.Id.Str, I);
-    if (S.Parent < 0) Names.push_back(S.Id.Str);
+    if (S.isCycle()) continue;
+    // A routing cycle's steps are also its list's: routes beside it enter
+    // it at its first step.
+    for (int32_t L = S.Parent;; L = P.Steps[L].Parent) {
+      Lists[L].push_back(S.Id.Str);
+      if (ir::parseFailurePolicy(S.Id.Str)) PolicyIds[L][S.Id.Str.lower()] = S.Id.Str;
+      if (L < 0 || !P.Steps[L].isCycle()) break;
+    }
   }
   bool Any = false;
   for (uint32_t I = 0; I < P.Steps.size(); ++I) {
@@ -267,8 +304,10 @@ bool ResolveRoutesPass::run(Pipeline &P, PassContext &Ctx) {
     // step id, in any capitals, is ambiguous (review 6 finding 4).
     llvm::StringRef Same;
     if (F.Loc.isValid() && !S.Id.Str.contains('.') && ir::parseFailurePolicy(F.Str))
-      for (llvm::StringRef N : Names)
-        if (N.equals_insensitive(F.Str.trim())) Same = N;
+      for (int32_t L : listsOf(P, I))
+        if (auto It = PolicyIds.find(L); It != PolicyIds.end())
+          if (auto W = It->second.find(F.Str.trim().lower()); W != It->second.end())
+            Same = W->second;
     if (!Same.empty()) {
       D.report(DiagKind::RouteAmbiguous, F.Loc, F.Length, F.Str.str(), Same.str(),
                Same.str());

@@ -251,7 +251,9 @@ const json *Scheduler::cycleStep(llvm::StringRef Id) const {
         if (F != R->second.Live.end()) Results = &*F;
       }
   } else {
-    // After the cycle: its loop's results, the last iteration.
+    // After the cycle: its loop's results, the last iteration. (Inside an
+    // iteration, a step not settled in it is not read from another.)
+    if (nodeFor(J, Ctx) != NoInst) return nullptr;
     uint32_t N = nodeFor(static_cast<uint32_t>(L), Ctx);
     if (N == NoInst) return nullptr;
     Results = stepField(stepId(N), "results");
@@ -260,7 +262,10 @@ const json *Scheduler::cycleStep(llvm::StringRef Id) const {
   const json &Last = Results->back();
   if (!Last.is_object()) return nullptr;
   auto F = Last.find(ResultKey[J]);
-  return F == Last.end() || F->is_null() ? nullptr : &*F;
+  if (F == Last.end() || !F->is_object()) return nullptr;
+  // Skipped in that iteration: undefined, as a skipped step is.
+  auto St = F->find("status");
+  return St != F->end() && *St == "skipped" ? nullptr : &*F;
 }
 
 }  // namespace orch::runtime
