@@ -75,6 +75,17 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
       if (B >= P.Steps.size() || P.Steps[B].Parent != static_cast<int32_t>(SI))
         return fail(
             fmt::format("loop `{}` lists a step of another body", S.Id.Str.str()));
+    // A routing cycle (docs/control-flow.md §5) is an `until` loop whose
+    // last body step routes back; only that step's routes go back.
+    if (S.isCycle() && (!S.LoopCond || !S.LoopUntil || S.Body.empty() ||
+                        S.Body.back() != static_cast<uint32_t>(S.CycleTail)))
+      return fail(fmt::format("routing cycle `{}` does not end at its last step",
+                              S.Id.Str.str()));
+    for (const Route &R : S.Routes)
+      if (R.Back &&
+          (S.Parent < 0 || P.Steps[S.Parent].CycleTail != static_cast<int32_t>(SI)))
+        return fail(fmt::format("step `{}` routes back but ends no routing cycle",
+                                S.Id.Str.str()));
     if (S.Params)
       for (const MapEntry &E : S.Params->entries())
         if (!E.V)

@@ -104,4 +104,26 @@ TEST(Loops, VerifierChecksBodies) {
   EXPECT_TRUE(llvm::errorToBool(ir::verifyPipeline(*P, true)));
 }
 
+TEST(Loops, VerifierChecksRoutingCycles) {
+  unsigned Errors = 0;
+  auto P = compile(
+      "name: c\nsteps:\n  - id: a\n    action: echo\n    parameters: {message: a}\n"
+      "  - id: b\n    action: echo\n    parameters: {message: b}\n    goto: a\n"
+      "    max_iterations: 2\n",
+      Errors);
+  ASSERT_TRUE(P);
+  EXPECT_FALSE(llvm::errorToBool(ir::verifyPipeline(*P, true)));
+  ir::Step &Loop = P->Steps[stepIndex(*P, "cycle:b")];
+  ir::Step &Tail = P->Steps[stepIndex(*P, "b")];
+  ASSERT_EQ(Tail.Routes.size(), 1u);
+  ASSERT_TRUE(Tail.Routes[0].Back);
+  int32_t CycleTail = Loop.CycleTail;
+  Loop.CycleTail = static_cast<int32_t>(stepIndex(*P, "a"));  // not its last step
+  EXPECT_TRUE(llvm::errorToBool(ir::verifyPipeline(*P, true)));
+  Loop.CycleTail = -1;  // a route back from a step that ends no cycle
+  EXPECT_TRUE(llvm::errorToBool(ir::verifyPipeline(*P, true)));
+  Loop.CycleTail = CycleTail;
+  EXPECT_FALSE(llvm::errorToBool(ir::verifyPipeline(*P, true)));
+}
+
 }  // namespace
