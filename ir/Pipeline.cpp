@@ -90,6 +90,13 @@ void Pipeline::addInput(Input In) {
   Inputs.push_back(std::move(In));
 }
 
+uint32_t routeSource(const std::vector<Step> &Steps, uint32_t I) {
+  int32_t L = Steps[I].Parent;
+  return L >= 0 && Steps[L].CycleTail == static_cast<int32_t>(I)
+             ? static_cast<uint32_t>(L)
+             : I;
+}
+
 std::vector<uint32_t> enclosingLoops(const std::vector<Step> &Steps, uint32_t I) {
   std::vector<uint32_t> Loops;
   for (int32_t L = Steps[I].Parent; L >= 0; L = Steps[L].Parent)

@@ -228,6 +228,17 @@ struct Step {
   bool isCycle() const { return CycleTail >= 0; }
 };
 
+/// The step a route of step \p I leaves from: \p I itself, or for a routing
+/// cycle's last step the cycle's loop, which takes its forward routes as
+/// it ends (docs/control-flow.md §5). Its siblings are the steps a forward
+/// route jumps over.
+uint32_t routeSource(const std::vector<Step> &Steps, uint32_t I);
+
+/// What name resolution appends to a read of a routing cycle's step that
+/// means its previous iteration (`review@previous`); orchrt reads such a
+/// name from the cycle's last finished iteration.
+inline constexpr llvm::StringLiteral PreviousSuffix = "@previous";
+
 /// The loops that hold step \p I, innermost first.
 std::vector<uint32_t> enclosingLoops(const std::vector<Step> &Steps, uint32_t I);
 

@@ -82,8 +82,7 @@ llvm::Error verifyPipeline(const Pipeline &P, bool DepsResolved) {
       return fail(fmt::format("routing cycle `{}` does not end at its last step",
                               S.Id.Str.str()));
     for (const Route &R : S.Routes)
-      if (R.Back &&
-          (S.Parent < 0 || P.Steps[S.Parent].CycleTail != static_cast<int32_t>(SI)))
+      if (R.Back && routeSource(P.Steps, SI) == SI)
         return fail(fmt::format("step `{}` routes back but ends no routing cycle",
                                 S.Id.Str.str()));
     if (S.Params)

@@ -37,6 +37,6 @@ CycleRead cycleRead(const std::vector<ir::Step> &Steps, int32_t From, uint32_t T
   return CycleRead::None;
 }
 
-std::string previousName(llvm::StringRef Id) { return Id.str() + "@previous"; }
+std::string previousName(llvm::StringRef Id) { return (Id + ir::PreviousSuffix).str(); }
 
 }  // namespace orch::passes

@@ -54,6 +54,14 @@ class ResolveNamesPass : public Pass {
     return ReadsPrevious.try_emplace(Node, Previous).first->second == Previous;
   }
   llvm::DenseMap<const Expr *, bool> ReadsPrevious;
+  /// Whether \p Name is a step's name renamed to its previous iteration
+  /// (`b@previous`); if so, strips the suffix.
+  bool renamedPrevious(llvm::StringRef &Name) const {
+    llvm::StringRef Id = Name;
+    if (!Id.consume_back(ir::PreviousSuffix) || !P->findStep(Id)) return false;
+    Name = Id;
+    return true;
+  }
   /// A template shared by a YAML alias reads step \p Id of a routing
   /// cycle both as its previous iteration and as another: refused.
   void previousConflict(Expr *Top, llvm::StringRef Id) {
@@ -388,8 +396,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
   llvm::StringRef Name = N->name();
   // A routing cycle's previous-iteration read renamed already (`b@previous`):
   // a YAML alias reached again, or a second run of this pass.
-  bool Renamed = Name.ends_with("@previous") && P->findStep(Name.drop_back(9));
-  if (Renamed) Name = Name.drop_back(9);
+  bool Renamed = renamedPrevious(Name);
   if (O.Step >= 0)
     if (std::optional<Type> Ty = ir::loopVariableType(
             P->Steps, O.LoopCond ? O.Step : P->Steps[O.Step].Parent, Name)) {
@@ -435,9 +442,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
     }
     // Renamed already: a YAML alias reached again, or a second run.
     // (Only `steps.x` is renamed: a written `steps['x@previous']` is no step.)
-    bool RenamedKey = llvm::isa<AttrExpr>(Links[0]) && Id->ends_with("@previous") &&
-                      P->findStep(Id->drop_back(9));
-    if (RenamedKey) Id = Id->drop_back(9);
+    bool RenamedKey = llvm::isa<AttrExpr>(Links[0]) && renamedPrevious(*Id);
     if (auto T = P->findStep(*Id)) {
       bool Previous =
           useStep(Top, *T, llvm::ArrayRef<Expr *>(Links).drop_front(), O, Hint);

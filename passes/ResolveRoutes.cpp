@@ -88,7 +88,7 @@ void ResolveRoutesPass::resolve(Pipeline &P, uint32_t I, Route &R, DiagnosticEng
   // a loop whose last step routes back into it, and out of it past the
   // loop; a route from beside the cycle to its first step enters it.
   const int32_t From = S.Parent;
-  const bool Tail = From >= 0 && P.Steps[From].CycleTail == static_cast<int32_t>(I);
+  const bool Tail = ir::routeSource(P.Steps, I) != I;
   if (int32_t L = P.Steps[T].Parent; L != From || Tail) {
     const Step *Loop = L >= 0 ? &P.Steps[L] : nullptr;
     if (Loop && Loop->isCycle() && Loop->Parent >= 0) {
@@ -172,8 +172,8 @@ std::vector<llvm::StringRef> ResolveRoutesPass::targetsOf(const Pipeline &P,
 
 llvm::SmallVector<int32_t, 2> ResolveRoutesPass::listsOf(const Pipeline &P, uint32_t I) {
   const int32_t Home = P.Steps[I].Parent;
-  if (Home >= 0 && P.Steps[Home].CycleTail == static_cast<int32_t>(I))
-    return {Home, P.Steps[Home].Parent};  // a cycle's last step leaves it too
+  if (uint32_t Src = ir::routeSource(P.Steps, I); Src != I)
+    return {Home, P.Steps[Src].Parent};  // a cycle's last step leaves it too
   return {Home};
 }
 
@@ -188,10 +188,7 @@ void ResolveRoutesPass::addOrderEdges(Pipeline &P) {
       }
     // A routing cycle's forward routes are taken as its loop ends: the
     // steps they jump over wait for the loop.
-    uint32_t Src = I;
-    if (int32_t L = P.Steps[I].Parent;
-        L >= 0 && P.Steps[L].CycleTail == static_cast<int32_t>(I))
-      Src = static_cast<uint32_t>(L);
+    const uint32_t Src = ir::routeSource(P.Steps, I);
     for (int32_t X = Src + 1; X <= Far; ++X) {
       Step &T = P.Steps[X];
       if (T.Parent != P.Steps[Src].Parent) continue;  // Src's siblings

@@ -57,9 +57,7 @@ void writeRoutes(llvm::raw_ostream &OS, const ir::Pipeline &P) {
          << routeLabel(R) << ")";
       const char *Sep = ", skips ";
       // The steps of its list (a routing cycle's last step leaves its loop).
-      int32_t Home = P.Steps[I].Parent;
-      if (Home >= 0 && P.Steps[Home].CycleTail == static_cast<int32_t>(I))
-        Home = P.Steps[Home].Parent;
+      const int32_t Home = P.Steps[ir::routeSource(P.Steps, I)].Parent;
       for (int32_t X = I + 1; X < R.To; ++X) {
         if (P.Steps[X].Parent != Home) continue;
         OS << Sep << P.Steps[X].Id.Str;

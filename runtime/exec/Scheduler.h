@@ -343,7 +343,7 @@ class Scheduler : public ir::EvalScope {
   /// Any step of the plan, loop bodies included.
   bool stepNamed(llvm::StringRef Id) const override {
     return Index.count(Id) != 0 ||
-           (Id.consume_back("@previous") && Index.count(Id) != 0);  // a routing cycle's
+           (Id.consume_back(ir::PreviousSuffix) && Index.count(Id) != 0);  // a cycle's
   }
   const orch::ir::Json *step(llvm::StringRef Id) const override;
   /// Reads back only \p Field when it was spilled.

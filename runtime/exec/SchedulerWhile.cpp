@@ -166,17 +166,16 @@ void Scheduler::afterIteration(uint32_t L, uint32_t K, json Result) {
                                       R.Until ? "until" : "while", R.Error);
     return;
   }
-  if (*More && Done >= R.Max && Tail >= 0 &&
-      States[Insts[K].Nodes[BodyPos[Tail]]].Status == StepStatus::Failed) {
-    // A routing cycle whose last step failed and routes back on failure:
-    // out of rounds, the failure stands (its route made it `continue`).
-    // Not recorded: a resume runs the round again.
+  // A routing cycle whose last step failed and routes back on failure:
+  // out of rounds, the failure stands (its route made it `continue`).
+  // Not recorded: a resume runs the round again.
+  if (const StepState *T = Tail >= 0 ? &States[Insts[K].Nodes[BodyPos[Tail]]] : nullptr;
+      T && *More && Done >= R.Max && T->Status == StepStatus::Failed) {
     R.Failing = true;
     R.Error = fmt::format(
         "iteration {}: step `{}` failed and its route back reached "
         "max_iterations ({}): {}",
-        Done - 1, stepId(static_cast<uint32_t>(Tail)).str(), R.Max,
-        States[Insts[K].Nodes[BodyPos[Tail]]].Error);
+        Done - 1, stepId(static_cast<uint32_t>(Tail)).str(), R.Max, T->Error);
     return;
   }
   recordItem(K, R.Live["results"].back(), *More);
@@ -234,7 +233,7 @@ const json *Scheduler::loopVariable(llvm::StringRef Name) const {
 }
 
 const json *Scheduler::cycleStep(llvm::StringRef Id) const {
-  bool Previous = Id.consume_back("@previous");
+  bool Previous = Id.consume_back(ir::PreviousSuffix);
   auto It = Index.find(Id);
   if (It == Index.end()) return nullptr;
   uint32_t J = It->second;
