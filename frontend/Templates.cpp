@@ -3,6 +3,7 @@
 
 #include "frontend/Escapes.h"
 #include "frontend/ExprParser.h"
+#include "frontend/Includes.h"
 #include "frontend/TemplateStatements.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -191,11 +192,10 @@ bool matchPiece(llvm::StringRef Piece, llvm::StringRef R, size_t J, Style St,
   return true;
 }
 
-/// ContextLab's placeholders that are not expressions: file inclusion
-/// (`{{ file:notes.md }}`) and loop variables (`{{ $item }}`). Returns what
-/// \p Inner is, for the message, or nothing.
+/// ContextLab's loop variables (`{{ $item }}`), which are not expressions.
+/// Returns what \p Inner holds that is not supported, for the message, or
+/// nothing (with \p Rewritten the expression without `$`, if it had one).
 std::optional<std::string> contextLabOnly(llvm::StringRef Inner, std::string &Rewritten) {
-  if (Inner.starts_with("file:")) return std::string("file inclusion (`{{ file:... }}`)");
   // `$name` outside string literals: ContextLab's loop variables are the
   // names without `$` (docs/control-flow.md); `$` becomes a space, so
   // every column stays where it was.
@@ -234,6 +234,10 @@ class Segmenter {
   void run(ast::ScalarNode *N) {
     llvm::StringRef V = N->value();
     bool HasExpr = V.contains("{{") || V.contains("{%") || V.contains("{#");
+    // ContextLab's `<< path >>` file inclusion.
+    size_t InclEnd = 0;
+    bool HasInclude =
+        V.contains("<<") && findBracketInclude(V, 0, InclEnd) != llvm::StringRef::npos;
     bool HasAuto = !Scan.Tags.empty() &&
                    (V.contains("__AUTO") ||
                     (Scan.ShortMarker && V.contains(llvm::StringRef(ShortHead, 2))));
@@ -242,8 +246,9 @@ class Segmenter {
     Current = N;
     Statements.clear();
     TrimNext = false;
+    MergeNext = false;
     LastTextKept = false;
-    if (!HasExpr && !HasAuto) {
+    if (!HasExpr && !HasAuto && !HasInclude) {
       if (V.contains("}}")) warnStrayClose(V);
       return;
     }
@@ -255,6 +260,17 @@ class Segmenter {
       std::optional<uint32_t> Tag;
       if (HasAuto)
         Tag = findPlaceholder(V, Pos, Scan.Marker, PBegin, PEnd, Scan.ShortMarker);
+      size_t Incl =
+          HasInclude ? findBracketInclude(V, Pos, InclEnd) : llvm::StringRef::npos;
+      if (Incl < Open && (!Tag || Incl < PBegin)) {
+        addText(Segs, V.slice(Pos, Incl));
+        llvm::StringRef Whole = V.slice(Incl, InclEnd);
+        uint32_t Len = static_cast<uint32_t>(Whole.size());
+        include(Segs, Whole.drop_front(2).drop_back(2).trim(),
+                rawLoc(Whole, N).value_or(N->loc()), Len);
+        Pos = InclEnd;
+        continue;
+      }
       if (Open == llvm::StringRef::npos && !Tag) break;
       if (Tag && (Open == llvm::StringRef::npos || PBegin < Open)) {
         addText(Segs, V.slice(Pos, PBegin));
@@ -313,12 +329,13 @@ class Segmenter {
         Diags.report(DiagKind::AutoNotAllowed, WholeLoc, WholeLen,
                      "template expressions");
         Failed = true;
+      } else if (Inner.starts_with("file:")) {
+        // ContextLab's `{{ file:path }}`: the file's text.
+        include(Segs, Inner.drop_front(5).trim(), WholeLoc, WholeLen);
       } else if (std::optional<std::string> What = contextLabOnly(Inner, Rewritten)) {
         // ContextLab's own placeholder forms, named rather than misparsed.
         Diags.report(DiagKind::NotSupportedYet, WholeLoc, WholeLen, *What,
-                     "ContextLab syntax",
-                     What->starts_with("file") ? "read the file with a `file.read` step"
-                                               : "it comes with control flow, issue #17");
+                     "ContextLab syntax", "it comes with control flow, issue #17");
         Failed = true;
       } else if (ir::Expr *E = parseExpression(
                      Rewritten.empty() ? Inner : (Inner = A.save(Rewritten)), InnerMap,
@@ -539,13 +556,51 @@ class Segmenter {
     if (Segs.back().Text.empty()) Segs.pop_back();
   }
 
+  /// A file inclusion (`{{ file:path }}`, `<< path >>`) at \p Loc: the
+  /// file's text, as text. Template syntax in that text is refused: it
+  /// would be rendered where the text is included, which is not built.
+  void include(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef Path,
+               SourceLoc Loc, uint32_t Len) {
+    std::string Text, Why;
+    if (!readInclude(File.name(), Path, Text, Why)) {
+      Diags.report(DiagKind::IoError, Loc, Len, Path.str(), Why);
+      Failed = true;
+      return;
+    }
+    if (llvm::StringRef Syntax = templateSyntaxIn(Text); !Syntax.empty()) {
+      Diags.report(
+          DiagKind::NotSupportedYet, Loc, Len,
+          fmt::format("template syntax (`{}`) in an included file", Syntax.str()),
+          "its text is included as it is",
+          "render it with a step, or include a file without templates");
+      Failed = true;
+      return;
+    }
+    llvm::StringRef T = Text;
+    if (TrimNext) T = ltrimPySpace(T);
+    TrimNext = false;
+    LastTextKept = !T.empty();
+    if (!T.empty()) pushText(Segs, saveText(T), /*Merge=*/true);
+    MergeNext = true;
+  }
+
+  /// Appends text \p T, joined to the text before it when \p Merge (an
+  /// included file's text and what is around it are one segment).
+  void pushText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T, bool Merge) {
+    if (Merge && !Segs.empty() && Segs.back().K == ir::Segment::Kind::Text)
+      Segs.back().Text = A.save(Segs.back().Text.str() + T.str());
+    else
+      Segs.push_back({ir::Segment::Kind::Text, T, nullptr, nullptr});
+  }
+
   void addText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T) {
     if (TrimNext) T = ltrimPySpace(T);
     TrimNext = false;
     LastTextKept = !T.empty();
     if (T.empty()) return;
     if (T.contains("}}")) warnStrayClose(T);
-    Segs.push_back({ir::Segment::Kind::Text, saveText(T), nullptr, nullptr});
+    pushText(Segs, saveText(T), MergeNext);
+    MergeNext = false;
   }
 
   /// Saves text of the template, each line break (`\r\n`, `\r`, `\n`) a
@@ -645,6 +700,8 @@ class Segmenter {
   char ShortHead[2];
   /// The last tag ended in `-`: the next text loses its leading white space.
   bool TrimNext = false;
+  /// The last segment is an included file's text: the next text joins it.
+  bool MergeNext = false;
   /// The text since the last tag became a segment (what `{{-` may trim).
   bool LastTextKept = false;
   /// The statement tags of the current scalar, in order.

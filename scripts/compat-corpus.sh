@@ -22,15 +22,11 @@ trap 'rm -rf "$work"' EXIT
 
 # A pipeline: a .yaml/.yml file with a top-level `steps:` key.
 if [ ! -e "$src/.git" ] && git --git-dir="$src" rev-parse --verify -q HEAD >/dev/null 2>&1; then
-  git --git-dir="$src" ls-tree -r --name-only HEAD | grep -E '\.ya?ml$' | while read -r f; do
-    mkdir -p "$work/$(dirname "$f")"
-    git --git-dir="$src" show "HEAD:$f" > "$work/$f"
-  done
+  # The whole tree: pipelines include files beside them (`{{ file:... }}`)
+  # and call sub-pipelines.
+  git --git-dir="$src" archive HEAD | tar -x -C "$work"
 else
-  (cd "$src" && find . -name '*.yaml' -o -name '*.yml') | while read -r f; do
-    mkdir -p "$work/$(dirname "$f")"
-    cp "$src/$f" "$work/$f"
-  done
+  cp -r "$src/." "$work/"
 fi
 
 python3 - "$work" "$orchc" "$table" <<'PY'
