@@ -145,16 +145,39 @@ class Rewriter {
       Id = P.findStep(Name);
     }
     if (!Id) return Top;
-    if (!readsAsContextLab(P.Steps[*Id])) {
+    const Step &S = P.Steps[*Id];
+    if (S.isLoop()) {
+      if (Rest.empty()) return Top;
+      // ContextLab's names for a `while` loop's fields: the list of
+      // iterations' results, and how many ran.
+      llvm::StringRef K = keyOf(Rest[0]);
+      if (S.LoopCond && K == "iterations") renameKey(Rest[0], K = "results");
+      if (S.LoopCond && K == "iteration_count") renameKey(Rest[0], "count");
+      // `loop.results[i].step...` reads a body step's result as a
+      // top-level read of that step would.
+      if (K == "results" && Rest.size() >= 3 && llvm::isa<IndexExpr>(Rest[1]) &&
+          keyOf(Rest[1]).empty())
+        if (std::optional<uint32_t> B = P.findStep(keyOf(Rest[2]));
+            B && llvm::is_contained(S.Body, *B))
+          return stepRead(Top, *B, Rest.drop_front(3));
+      return Top;
+    }
+    return stepRead(Top, *Id, Rest);
+  }
+
+  /// Rewrites a read of step \p Id's result: \p Rest are the links after
+  /// the one that names the step, and \p Top the whole chain.
+  Expr *stepRead(Expr *Top, uint32_t Id, llvm::ArrayRef<Expr *> Rest) {
+    if (!readsAsContextLab(P.Steps[Id])) {
       // ContextLab's `generate` answers text, its `result`: so `.result`
       // is `output` for every `generate` step, as for `generate_text`.
-      const Step &S = P.Steps[*Id];
+      const Step &S = P.Steps[Id];
       if (S.ToolMap && S.ToolMap->Target == "generate" && !Rest.empty() &&
           keyOf(Rest[0]) == "result")
         renameKey(Rest[0], "output");
       return Top;
     }
-    const ToolRow &Row = *P.Steps[*Id].ToolMap;
+    const ToolRow &Row = *P.Steps[Id].ToolMap;
     if (Rest.empty()) {
       // `{{ step }}` is the step's output.
       return P.arena().create<AttrExpr>(Top->loc(), Top->length(), Top, "output",
