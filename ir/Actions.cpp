@@ -145,6 +145,24 @@ constexpr ActionField WhileFields[] = {
      "true if it stopped at `max_iterations` with its condition still asking for more"},
     {"output", Type::String, "the results as JSON text"}};
 
+constexpr ActionParam ChartParams[] = {
+    {"data", Type::Any, true, "rows: a list of objects, an object, or JSON or CSV text"},
+    {"chart_types", Type::Any, false,
+     "bar, pie, line, scatter, histogram or auto (default), or a list of them"},
+    {"output_dir", Type::String, false,
+     "a directory in the run directory (default charts)"},
+    {"title", Type::String, false, "the charts' title"},
+    {"width", Type::Int, false, "pixels, 100 to 10000 (default 800)"},
+    {"height", Type::Int, false, "pixels, 100 to 10000 (default 600)"},
+    {"format", Type::String, false, "svg (the only format drawn)"}};
+constexpr ActionField ChartFields[] = {
+    {"charts", Type::List, "the files written, `<type>_chart.svg` in output_dir"},
+    {"files", Type::List, "the same list (ContextLab's other name)"},
+    {"count", Type::Int, "the number of charts"},
+    {"output_dir", Type::String, "the directory written to"},
+    {"chart_types", Type::List, "the types drawn (`auto` replaced by its choice)"},
+    {"output", Type::String, "`charts` as JSON text"}};
+
 constexpr ActionParam PipelineParams[] = {
     {"inputs", Type::Map, false, "a sub-pipeline call's bound inputs"},
     {"outputs", Type::Map, false, "a sub-pipeline's outputs"}};
@@ -154,6 +172,8 @@ constexpr ActionField PipelineFields[] = {
     {"output", Type::String, "the outputs as JSON text"}};
 
 constexpr ActionInfo Table[] = {
+    {"chart", "draws charts of rows as SVG files in the run directory", ChartParams,
+     ChartFields, false, true},
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
      true},

@@ -49,6 +49,13 @@ constexpr llvm::StringLiteral Validate =
     "`action: validate` checks `data` against a JSON Schema (draft 7) and answers "
     "`valid`, `errors` and `warnings`, as ContextLab's";
 
+constexpr llvm::StringLiteral Charts =
+    "`action: chart` draws the charts as SVG files in the run directory "
+    "(docs/actions.md §13); `charts` lists them, as ContextLab's";
+constexpr llvm::StringLiteral NoDashboard =
+    "only `create_charts` maps (to `action: chart`); ContextLab's dashboards and "
+    "figure exports are not built in";
+
 constexpr ToolRow Rows[] = {
     {"data-processing",
      "transform",
@@ -112,6 +119,8 @@ constexpr ToolRow Rows[] = {
      "runs in the sandbox; every `{{ }}` in `command` is quoted as one word",
      CaptureOutput},
     {"validation", "validate", "validate", {}, {}, false, Validate},
+    {"visualization", "create_charts", "chart", {}, {}, false, Charts},
+    {"visualization", "*", "", {}, {}, false, NoDashboard},
     {"validation",
      "*",
      "",

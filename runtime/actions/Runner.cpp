@@ -8,6 +8,7 @@
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
+#include "runtime/actions/Chart.h"
 #include "runtime/actions/HttpTask.h"
 #include "runtime/actions/LocalActions.h"
 #include "runtime/actions/Validate.h"
@@ -131,6 +132,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
   using Task = std::unique_ptr<ActionTask>;
   // Local actions finish inside the call; the others start and report.
   static constexpr Starter Starters[] = {
+      {"chart",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runChart(B.Config.RunDir, R.Params)), nullptr;
+       }},
       {"echo",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runEcho(R.Params)), nullptr;

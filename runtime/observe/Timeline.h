@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/XmlEscape.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -34,10 +35,8 @@ enum class TimelineLanes {
 llvm::Error timelineSvg(llvm::StringRef Log, llvm::raw_ostream &OS,
                         TimelineLanes Lanes = TimelineLanes::Step);
 
-/// \p Text (UTF-8) escaped for XML text and attribute values: controls
-/// other than tab and newline are dropped; what else XML 1.0 cannot hold
-/// (U+FFFE, U+FFFF, surrogates, bytes that are not UTF-8) becomes U+FFFD.
-std::string xmlEscape(llvm::StringRef Text);
+/// XML text escaping (ir/XmlEscape.h), which the timeline's SVG uses.
+using ir::xmlEscape;
 
 /// \p Text if it has at most \p MaxBytes bytes, else its first bytes (cut on
 /// a code point's boundary, under \p MaxBytes) and an ellipsis.

@@ -1,0 +1,252 @@
+//===- Chart.cpp - Reading a table and running the chart action -----------===//
+#include "runtime/actions/Chart.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+
+#include "ir/Eval.h"
+#include "ir/JsonLimits.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "runtime/actions/LocalActions.h"
+#include "runtime/actions/Validate.h"
+
+namespace orch::runtime {
+
+using json = orch::ir::Json;
+
+namespace {
+
+/// More rows than a chart can show readably, and more than a step should
+/// hold in memory as SVG.
+constexpr size_t MaxRows = 100'000;
+
+ActionResult bad(std::string Why) { return ActionResult::failure(std::move(Why), false); }
+
+std::optional<double> cellNumber(const json &C) { return chartNumber(C); }
+
+/// Adds \p Row (an object) to \p T, with \p Index first when given.
+void addRow(ChartTable &T, const json &Row, const std::string *Index) {
+  std::vector<json> Cells(T.Columns.size());
+  auto Put = [&](const std::string &Col, const json &V) {
+    auto It = llvm::find(T.Columns, Col);
+    size_t I = static_cast<size_t>(It - T.Columns.begin());
+    if (It == T.Columns.end()) {
+      T.Columns.push_back(Col);
+      for (std::vector<json> &R : T.Rows) R.emplace_back(nullptr);
+      Cells.emplace_back(nullptr);
+    }
+    Cells[I] = V;
+  };
+  if (Index) Put("index", *Index);
+  for (auto It = Row.begin(); It != Row.end(); ++It) Put(It.key(), It.value());
+  T.Rows.push_back(std::move(Cells));
+}
+
+llvm::Expected<ChartTable> tableOf(const json &Data, int Depth) {
+  ChartTable T;
+  if (Data.is_string()) {
+    llvm::StringRef Text = Data.get_ref<const std::string &>();
+    json Parsed = ir::parseJsonBounded(Text);
+    if (!Parsed.is_discarded() && (Parsed.is_array() || Parsed.is_object()) && Depth == 0)
+      return tableOf(Parsed, Depth + 1);
+    if (!Text.contains(',') && !Text.contains('\n'))
+      return llvm::createStringError(
+          "`data` is text that is neither JSON nor CSV (a file's text is read with "
+          "`file.read`)");
+    llvm::Expected<json> Rows = parseCsvRecords(Text);
+    if (!Rows)
+      return llvm::createStringError("`data` is neither JSON nor CSV: " +
+                                     llvm::toString(Rows.takeError()));
+    return tableOf(*Rows, Depth + 1);
+  }
+  if (Data.is_array()) {
+    if (Data.size() > MaxRows)
+      return llvm::createStringError(fmt::format(
+          "`data` has {} rows; a chart takes at most {}", Data.size(), MaxRows));
+    bool Objects = llvm::all_of(Data, [](const json &R) { return R.is_object(); });
+    bool Scalars =
+        llvm::none_of(Data, [](const json &R) { return R.is_object() || R.is_array(); });
+    if (!Objects && !Scalars)
+      return llvm::createStringError(
+          "`data` must be a list of rows (objects) or of values, not a mix");
+    for (const json &R : Data) addRow(T, Objects ? R : json{{"value", R}}, nullptr);
+  } else if (Data.is_object()) {
+    bool Nested = !Data.empty() && llvm::all_of(Data.items(), [](const auto &KV) {
+      return KV.value().is_object();
+    });
+    if (Nested) {
+      if (Data.size() > MaxRows)
+        return llvm::createStringError(fmt::format(
+            "`data` has {} rows; a chart takes at most {}", Data.size(), MaxRows));
+      for (auto It = Data.begin(); It != Data.end(); ++It)
+        addRow(T, It.value(), &It.key());
+    } else {
+      addRow(T, Data, nullptr);
+    }
+  } else {
+    return llvm::createStringError(
+        "`data` must be a list of rows, an object, or JSON or CSV text");
+  }
+  if (T.Rows.empty() || T.Columns.empty())
+    return llvm::createStringError("`data` has no rows to draw");
+  T.Numeric.assign(T.Columns.size(), false);
+  for (size_t C = 0; C < T.Columns.size(); ++C) {
+    bool Any = false, All = true;
+    for (const std::vector<json> &R : T.Rows) {
+      const json &V = R[C];
+      if (V.is_null() || (V.is_string() && V.get_ref<const std::string &>().empty()))
+        continue;
+      if (V.is_boolean() || !cellNumber(V)) {
+        All = false;
+        break;
+      }
+      Any = true;
+    }
+    T.Numeric[C] = Any && All;
+  }
+  return T;
+}
+
+/// The names of \p Params' `chart_types`: a list of names, or one name.
+llvm::Expected<std::vector<std::string>> typesParam(const json &Params) {
+  auto It = Params.find("chart_types");
+  if (It == Params.end() || It->is_null()) return std::vector<std::string>{"auto"};
+  std::vector<std::string> Types;
+  if (It->is_string()) {
+    Types.push_back(It->get<std::string>());
+  } else if (It->is_array()) {
+    for (const json &V : *It) {
+      if (!V.is_string())
+        return llvm::createStringError("the items of `chart_types` must be names");
+      Types.push_back(V.get<std::string>());
+    }
+  } else {
+    return llvm::createStringError("parameter `chart_types` must be a list of names");
+  }
+  return Types;
+}
+
+/// An integer parameter in [Lo, Hi], or \p Default.
+llvm::Expected<int> sizeParam(const json &Params, const char *Name, int Default) {
+  auto It = Params.find(Name);
+  if (It == Params.end() || It->is_null()) return Default;
+  std::optional<double> D = cellNumber(*It);
+  if (!D || *D != static_cast<int>(*D) || *D < 100 || *D > 10000)
+    return llvm::createStringError(fmt::format(
+        "parameter `{}` must be a whole number of pixels from 100 to 10000", Name));
+  return static_cast<int>(*D);
+}
+
+/// A string parameter, or \p Default.
+llvm::Expected<std::string> textParam(const json &Params, const char *Name,
+                                      std::string Default) {
+  auto It = Params.find(Name);
+  if (It == Params.end() || It->is_null()) return Default;
+  if (It->is_array() || It->is_object())
+    return llvm::createStringError(fmt::format("parameter `{}` must be text", Name));
+  return ir::displayString(*It);
+}
+
+}  // namespace
+
+std::optional<double> chartNumber(const json &C) {
+  double D;
+  if (C.is_number()) {
+    D = C.get<double>();
+  } else if (C.is_string()) {
+    llvm::StringRef S = llvm::StringRef(C.get_ref<const std::string &>()).trim();
+    if (S.empty() || S.getAsDouble(D)) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  // Not infinities or NaN, and small enough that a range of two is finite.
+  if (!std::isfinite(D) || std::abs(D) > 1e300) return std::nullopt;
+  return D;
+}
+
+llvm::Expected<ChartTable> chartTable(const json &Data) { return tableOf(Data, 0); }
+
+std::vector<std::string> autoChartTypes(const ChartTable &T) {
+  size_t Numbers = llvm::count(T.Numeric, true);
+  std::optional<size_t> Category;
+  for (size_t C = 0; C < T.Columns.size() && !Category; ++C) {
+    std::string Lower = llvm::StringRef(T.Columns[C]).lower();
+    if (!T.Numeric[C] && !llvm::StringRef(Lower).contains("date") &&
+        !llvm::StringRef(Lower).contains("time"))
+      Category = C;
+  }
+  std::vector<std::string> Types;
+  if (Category && Numbers) Types.push_back("bar");
+  if (Numbers >= 2) Types.push_back("scatter");
+  if (Numbers >= 1) Types.push_back("histogram");
+  if (Category) {
+    std::set<std::string> Values;
+    for (const std::vector<json> &R : T.Rows)
+      Values.insert(ir::displayString(R[*Category]));
+    if (Values.size() <= 10) Types.push_back("pie");
+  }
+  if (Types.empty()) Types.push_back("bar");
+  return Types;
+}
+
+ActionResult runChart(const std::string &RunDir, const json &Params) {
+  auto DataIt = Params.find("data");
+  if (DataIt == Params.end() || DataIt->is_null())
+    return bad("parameter `data` is missing");
+  llvm::Expected<ChartTable> Table = chartTable(*DataIt);
+  if (!Table) return bad(llvm::toString(Table.takeError()));
+  llvm::Expected<std::vector<std::string>> Asked = typesParam(Params);
+  if (!Asked) return bad(llvm::toString(Asked.takeError()));
+  llvm::Expected<int> Width = sizeParam(Params, "width", 800);
+  if (!Width) return bad(llvm::toString(Width.takeError()));
+  llvm::Expected<int> Height = sizeParam(Params, "height", 600);
+  if (!Height) return bad(llvm::toString(Height.takeError()));
+  llvm::Expected<std::string> Dir = textParam(Params, "output_dir", "charts");
+  if (!Dir) return bad(llvm::toString(Dir.takeError()));
+  llvm::Expected<std::string> Title = textParam(Params, "title", "");
+  if (!Title) return bad(llvm::toString(Title.takeError()));
+  llvm::Expected<std::string> Format = textParam(Params, "format", "svg");
+  if (!Format) return bad(llvm::toString(Format.takeError()));
+  if (*Format != "svg")
+    return bad(
+        fmt::format("`format: {}` is not drawn here: charts are SVG files "
+                    "(`format: svg`)",
+                    *Format));
+  // Each type once, in the order asked; `auto` is the types the data suits.
+  std::vector<std::string> Types;
+  for (const std::string &T : *Asked) {
+    std::vector<std::string> These =
+        T == "auto" ? autoChartTypes(*Table) : std::vector<std::string>{T};
+    for (const std::string &X : These) {
+      if (!llvm::is_contained(chartTypes(), X))
+        return bad(fmt::format("unknown chart type `{}`; expected auto, {}", X,
+                               llvm::join(chartTypes(), ", ")));
+      if (!llvm::is_contained(Types, X)) Types.push_back(X);
+    }
+  }
+  std::string Base = llvm::StringRef(*Dir).rtrim('/').str();
+  json Files = json::array();
+  for (const std::string &T : Types) {
+    std::string Path = (Base.empty() ? "" : Base + "/") + T + "_chart.svg";
+    ActionResult W = runFileWrite(
+        RunDir,
+        json{{"path", Path}, {"content", chartSvg(*Table, T, *Title, *Width, *Height)}});
+    if (!W.Ok) return W;
+    Files.push_back(Path);
+  }
+  json TypesJson = json::array();
+  for (const std::string &T : Types) TypesJson.push_back(T);
+  return ActionResult::success(json{{"output", ir::toJsonText(Files)},
+                                    {"charts", Files},
+                                    {"files", Files},
+                                    {"count", Files.size()},
+                                    {"output_dir", Base.empty() ? "." : Base},
+                                    {"chart_types", std::move(TypesJson)}});
+}
+
+}  // namespace orch::runtime

@@ -1,0 +1,81 @@
+//===- ChartTest.cpp - The chart action's table reader and drawing --------===//
+#include <gtest/gtest.h>
+
+#include "runtime/actions/Chart.h"
+
+namespace {
+using json = orch::ir::Json;
+using orch::runtime::autoChartTypes;
+using orch::runtime::chartSvg;
+using orch::runtime::chartTable;
+using orch::runtime::chartTypes;
+
+TEST(ChartTest, TablesFromRowsCsvJsonTextAndObjects) {
+  // Columns in order of first appearance; a row without one is null there.
+  auto T = chartTable(json::parse(R"([{"a": 1, "b": "x"}, {"c": 2.5, "a": 3}])"));
+  ASSERT_TRUE(static_cast<bool>(T)) << llvm::toString(T.takeError());
+  EXPECT_EQ(T->Columns, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(T->Rows[1][1], json(nullptr));
+  EXPECT_EQ(T->Numeric, (std::vector<bool>{true, false, true}));
+  // CSV cells that read as numbers make a number column; an empty one is a gap.
+  auto Csv = chartTable(json("n,name\n1,a\n,b\n2.5e1,c\n"));
+  ASSERT_TRUE(static_cast<bool>(Csv));
+  EXPECT_EQ(Csv->Numeric, (std::vector<bool>{true, false}));
+  // JSON text, an object of objects (keys as `index`), values (`value`).
+  auto Nested = chartTable(json(R"({"q1": {"sales": 3}, "q2": {"sales": 4}})"));
+  ASSERT_TRUE(static_cast<bool>(Nested));
+  EXPECT_EQ(Nested->Columns, (std::vector<std::string>{"index", "sales"}));
+  auto Values = chartTable(json::parse("[3, 1, 2]"));
+  ASSERT_TRUE(static_cast<bool>(Values));
+  EXPECT_EQ(Values->Columns, (std::vector<std::string>{"value"}));
+}
+
+TEST(ChartTest, WhatIsNotATableIsAnError) {
+  for (const char *Bad : {R"([1, {"a": 1}])", "[]", "[{}]", "true"}) {
+    auto T = chartTable(json::parse(Bad));
+    EXPECT_FALSE(static_cast<bool>(T)) << Bad;
+    if (!T) llvm::consumeError(T.takeError());
+  }
+  auto Text = chartTable(json("report.csv"));
+  ASSERT_FALSE(static_cast<bool>(Text));
+  EXPECT_NE(llvm::toString(Text.takeError()).find("neither JSON nor CSV"),
+            std::string::npos);
+}
+
+TEST(ChartTest, NonFiniteAndBooleanCellsAreNotNumbers) {
+  auto T =
+      chartTable(json::parse(R"([{"a": "nan", "b": true, "c": "1e999", "d": "7"}])"));
+  ASSERT_TRUE(static_cast<bool>(T));
+  EXPECT_EQ(T->Numeric, (std::vector<bool>{false, false, false, true}));
+}
+
+TEST(ChartTest, AutoPicksWhatTheColumnsSuit) {
+  auto T = chartTable(json::parse(
+      R"([{"region": "n", "sales": 1, "units": 2}, {"region": "s", "sales": 3, "units": 4}])"));
+  ASSERT_TRUE(static_cast<bool>(T));
+  EXPECT_EQ(autoChartTypes(*T),
+            (std::vector<std::string>{"bar", "scatter", "histogram", "pie"}));
+  // A date column is no category; text only draws a bar chart of counts.
+  auto Dates = chartTable(json::parse(R"([{"date": "2026-01-01", "v": 1}])"));
+  ASSERT_TRUE(static_cast<bool>(Dates));
+  EXPECT_EQ(autoChartTypes(*Dates), (std::vector<std::string>{"histogram"}));
+  auto Words = chartTable(json::parse(R"([{"w": "a"}, {"w": "b"}])"));
+  ASSERT_TRUE(static_cast<bool>(Words));
+  EXPECT_EQ(autoChartTypes(*Words), (std::vector<std::string>{"pie"}));
+}
+
+TEST(ChartTest, EveryTypeDrawsEscapedWellFormedText) {
+  auto T = chartTable(json::parse(
+      R"([{"k": "<a&b>", "v": 1e15}, {"k": "\u0001x", "v": 1e15}, {"k": "z", "v": -2}])"));
+  ASSERT_TRUE(static_cast<bool>(T));
+  for (llvm::StringRef Type : chartTypes()) {
+    std::string S = chartSvg(*T, Type, "T \"1\"", 400, 300);
+    EXPECT_EQ(S.rfind("<svg ", 0), 0u) << Type.str();
+    EXPECT_NE(S.find("</svg>\n"), std::string::npos) << Type.str();
+    EXPECT_EQ(S.find("<a&b>"), std::string::npos) << Type.str();
+    EXPECT_EQ(S.find('\x01'), std::string::npos) << Type.str();
+    EXPECT_NE(S.find("T &quot;1&quot;"), std::string::npos) << Type.str();
+  }
+}
+
+}  // namespace
