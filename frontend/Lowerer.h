@@ -204,6 +204,9 @@ class Lowerer {
   void lowerParams(const Node *N, ir::Step &S, bool ModelKey);
   void lowerModel(const Node *V, ir::Step &S);
   void lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);
+  /// ContextLab's `action: echo TEXT` (or print, display, show, output):
+  /// `echo` with `message` TEXT as written, quotes and all.
+  void lowerEchoProse(const KeyValue &Act, ir::Step &S);
   ir::Value *lowerCondition(const Node *V, const std::string &Path);
   void lowerOutputs(const Node *N);
   /// Lowers step \p N (number \p Index of its list) into the body of loop

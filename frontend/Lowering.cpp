@@ -598,6 +598,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
       S.RequiresModel = value(V, Prefix + ".requires_model");
     }
   }
+  if (S.ToolMap && S.ToolMap->Action == "echo ..." && S.Tool.Str.empty())
+    lowerEchoProse(*M->find("action"), S);
   lowerRoutes(M, S, Prefix);
   if (IsCall) inlineCall(M, S);
   P->Steps.push_back(std::move(S));

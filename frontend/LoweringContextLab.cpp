@@ -245,6 +245,31 @@ void Lowerer::lowerMcpTool(const MapNode *M, ir::Step &S, llvm::StringRef Action
   S.Params = A.create<ir::MapValue>(M->loc(), 1, A.copyArray<ir::MapEntry>(Entries));
 }
 
+void Lowerer::lowerEchoProse(const KeyValue &Act, ir::Step &S) {
+  // ContextLab's pattern: the first word, white space, then the message
+  // (the rest, trimmed as Python's strip() does).
+  llvm::StringRef Text = llvm::cast<ScalarNode>(Act.Value)->value().trim();
+  llvm::StringRef Message =
+      Text.drop_until([](char C) { return llvm::isSpace(C); }).trim(" \t\n\r\f\v");
+  llvm::SmallVector<ir::MapEntry, 2> Entries;
+  if (S.Params) {
+    for (const ir::MapEntry &E : S.Params->entries()) {
+      if (E.Key == "message") {
+        Diags.report(DiagKind::DuplicateAlias, E.KeyLoc, 7, "action: echo ...",
+                     "parameters: {message: ...}");
+        return;
+      }
+      Entries.push_back(E);
+    }
+  }
+  Entries.push_back({"message", Act.Value->loc(),
+                     A.create<ir::ScalarValue>(Act.Value->loc(), Act.Value->length(),
+                                               ir::Scalar::string(A.save(Message)))});
+  SourceLoc L = S.Params ? S.Params->loc() : Act.Value->loc();
+  uint32_t Len = S.Params ? S.Params->length() : Act.Value->length();
+  S.Params = A.create<ir::MapValue>(L, Len, A.copyArray<ir::MapEntry>(Entries));
+}
+
 void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
   if (llvm::isa<ast::NullNode>(N)) return;
   const MapNode *PM = expectMap(N, "`parameters`");

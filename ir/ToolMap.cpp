@@ -174,12 +174,12 @@ constexpr ToolRow ShellRow = {"",
                               "`action: shell` with `parameters: {command: ...}`"};
 constexpr ToolRow EchoRow = {"",
                              "echo ...",
-                             "",
+                             "echo",
                              {},
                              {},
                              false,
-                             "ContextLab prints the text: write `action: echo` with "
-                             "`parameters: {message: ...}`"};
+                             "the text after the first word, as written (quotes "
+                             "included), is the `message`: ContextLab's echo answers it"};
 constexpr ToolRow FileProseRow = {"",
                                   "write ... to file",
                                   "",
