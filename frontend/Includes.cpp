@@ -1,10 +1,19 @@
 //===- Includes.cpp -------------------------------------------------------===//
 #include "frontend/Includes.h"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "fmt/format.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 namespace orch::frontend {
@@ -19,6 +28,40 @@ constexpr llvm::StringLiteral SearchDirs[] = {"", "prompts", "templates", "inclu
 bool inside(llvm::StringRef Real, llvm::StringRef Root) {
   return Real.size() > Root.size() + 1 && Real.starts_with(Root) &&
          Real[Root.size()] == '/';
+}
+
+/// A character of a `<< path >>` path.
+bool pathChar(char C) {
+  return llvm::isAlnum(C) || C == '_' || C == '.' || C == '/' || C == '-';
+}
+
+/// The first component of \p Rel (a path below the pipeline's directory)
+/// that names a hidden file or directory, or a password file: what
+/// ContextLab refuses too (`.env`, `.git`, `passwd`, `shadow`).
+llvm::StringRef secretComponent(llvm::StringRef Rel) {
+  for (auto It = llvm::sys::path::begin(Rel), E = llvm::sys::path::end(Rel); It != E;
+       ++It) {
+    llvm::StringRef C = *It;
+    if ((C.starts_with(".") && C != ".") || C.contains_insensitive("passwd") ||
+        C.contains_insensitive("shadow"))
+      return C;
+  }
+  return {};
+}
+
+/// Opens \p Rel below the directory \p RootFd without leaving it, even if a
+/// component changes after the checks (openat2's RESOLVE_BENEATH; an old
+/// kernel without it refuses a symbolic link as the last component).
+int openBeneath(int RootFd, llvm::StringRef Rel) {
+  std::string Path = Rel.str();
+  open_how How{};
+  How.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+  How.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  long Fd = syscall(SYS_openat2, RootFd, Path.c_str(), &How, sizeof How);
+  if (Fd < 0 && errno == ENOSYS)
+    Fd = openat(RootFd, Path.c_str(),
+                O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+  return static_cast<int>(Fd);
 }
 
 }  // namespace
@@ -52,9 +95,12 @@ bool readInclude(llvm::StringRef From, llvm::StringRef Path, std::string &Text,
   }
   if (Real.empty()) {
     Why = fmt::format(
-        "no such file in `{}` or its prompts, templates, includes or content "
-        "directory",
+        "no such file in `{}` or its prompts, templates, includes or content directory",
         Root.str().str());
+    return false;
+  }
+  if (Real == Root) {
+    Why = "it is the pipeline's directory, not a file";
     return false;
   }
   if (!inside(Real, Root)) {
@@ -62,33 +108,55 @@ bool readInclude(llvm::StringRef From, llvm::StringRef Path, std::string &Text,
                       Real.str().str(), Root.str().str());
     return false;
   }
-  // Only a regular file: a FIFO or a device could block the compiler.
-  llvm::sys::fs::file_status St;
-  if (std::error_code EC = llvm::sys::fs::status(Real, St)) {
-    Why = EC.message();
+  llvm::StringRef Rel = llvm::StringRef(Real).drop_front(Root.size() + 1);
+  if (llvm::StringRef Secret = secretComponent(Rel); !Secret.empty()) {
+    Why = fmt::format(
+        "`{}` is a hidden or password file; inclusion does not read those (nor does "
+        "ContextLab's)",
+        Secret.str());
     return false;
   }
-  if (!llvm::sys::fs::is_regular_file(St)) {
+  int RootFd = open(Root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (RootFd < 0) {
+    Why = std::strerror(errno);
+    return false;
+  }
+  int Fd = openBeneath(RootFd, Rel);
+  int OpenErr = errno;
+  close(RootFd);
+  if (Fd < 0) {
+    Why = std::strerror(OpenErr);
+    return false;
+  }
+  // Only a regular file, checked on what was opened: a FIFO or a device
+  // could block the compiler.
+  struct stat St;
+  if (fstat(Fd, &St) != 0 || !S_ISREG(St.st_mode)) {
+    close(Fd);
     Why = "it is not a regular file";
     return false;
   }
-  if (St.getSize() > MaxIncludeBytes) {
-    Why =
-        fmt::format("the file has {} bytes, more than {}", St.getSize(), MaxIncludeBytes);
+  if (static_cast<uint64_t>(St.st_size) > MaxIncludeBytes) {
+    close(Fd);
+    Why = fmt::format("the file has {} bytes, more than {}", St.st_size, MaxIncludeBytes);
     return false;
   }
-  auto Buf = llvm::MemoryBuffer::getFile(Real, /*IsText=*/false,
-                                         /*RequiresNullTerminator=*/false);
-  if (!Buf) {
-    Why = Buf.getError().message();
+  std::string B;
+  char Buf[65536];
+  ssize_t N = 0;
+  while (B.size() <= MaxIncludeBytes && (N = read(Fd, Buf, sizeof Buf)) > 0)
+    B.append(Buf, static_cast<size_t>(N));
+  int ReadErr = errno;
+  close(Fd);
+  if (N < 0) {
+    Why = std::strerror(ReadErr);
     return false;
   }
-  llvm::StringRef B = (*Buf)->getBuffer();
-  if (B.size() > MaxIncludeBytes) {  // it grew since status()
+  if (B.size() > MaxIncludeBytes) {  // it grew since fstat()
     Why = fmt::format("the file has more than {} bytes", MaxIncludeBytes);
     return false;
   }
-  if (B.contains('\0')) {
+  if (llvm::StringRef(B).contains('\0')) {
     Why = "it contains a NUL byte; is it a binary file?";
     return false;
   }
@@ -96,22 +164,26 @@ bool readInclude(llvm::StringRef From, llvm::StringRef Path, std::string &Text,
     Why = "it is not UTF-8 text";
     return false;
   }
-  Text = B.str();
+  Text = std::move(B);
   return true;
 }
 
 size_t findBracketInclude(llvm::StringRef S, size_t From, size_t &End) {
   for (size_t I = S.find("<<", From); I != llvm::StringRef::npos;
-       I = S.find("<<", I + 1)) {
-    size_t Stop = S.find_first_of(">\n\r", I + 2);
-    if (Stop == llvm::StringRef::npos) return llvm::StringRef::npos;
-    if (S[Stop] != '>' || Stop + 1 >= S.size() || S[Stop + 1] != '>') continue;
-    // A file name: one word with a `.` or a `/` (`<<EOF >> log` is shell).
-    llvm::StringRef Path = S.slice(I + 2, Stop).trim();
-    if (Path.empty() || Path.find_first_of(" \t") != llvm::StringRef::npos ||
-        Path.find_first_of("./") == llvm::StringRef::npos)
+       I = S.find("<<", I + 2)) {
+    // Not part of a longer run of `<` (a here-string, `<<<`).
+    if ((I > 0 && S[I - 1] == '<') || (I + 2 < S.size() && S[I + 2] == '<')) continue;
+    size_t J = I + 2;
+    while (J < S.size() && (S[J] == ' ' || S[J] == '\t')) ++J;
+    size_t PathBegin = J;
+    bool Marked = false;  // a `.` or a `/`: a file name, not a word
+    while (J < S.size() && pathChar(S[J])) Marked |= S[J] == '.' || S[J] == '/', ++J;
+    size_t PathEnd = J;
+    while (J < S.size() && (S[J] == ' ' || S[J] == '\t')) ++J;
+    if (PathEnd == PathBegin || !Marked || !S.substr(J).starts_with(">>") ||
+        (J + 2 < S.size() && S[J + 2] == '>'))
       continue;
-    End = Stop + 2;
+    End = J + 2;
     return I;
   }
   return llvm::StringRef::npos;
@@ -122,7 +194,15 @@ llvm::StringRef templateSyntaxIn(llvm::StringRef Text) {
     if (Text.contains(Open)) return Open;
   size_t End;
   if (findBracketInclude(Text, 0, End) != llvm::StringRef::npos) return "<<";
-  if (Text.contains_insensitive("<AUTO")) return "<AUTO>";
+  // As the AUTO lexer reads a tag: `<AUTO` then `>` or white space.
+  for (size_t At = Text.find("<AUTO"); At != llvm::StringRef::npos;
+       At = Text.find("<AUTO", At + 1)) {
+    size_t After = At + 5;
+    if (After < Text.size() &&
+        (Text[After] == '>' || Text[After] == ' ' || Text[After] == '\t' ||
+         Text[After] == '\n' || Text[After] == '\r'))
+      return "<AUTO>";
+  }
   return {};
 }
 

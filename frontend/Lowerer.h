@@ -117,6 +117,12 @@ class Lowerer {
         return false;
       }
     }
+    // Text alone that is not the scalar as written: a file inclusion, a
+    // comment, `{% raw %}`; a fixed field takes the scalar as written.
+    if (S->isTemplated() && !TemplateTextOk) {
+      Diags.report(DiagKind::TemplateNotAllowed, S->loc(), S->length(), What.str());
+      return false;
+    }
     return true;
   }
 

@@ -5,6 +5,7 @@
 #include "frontend/ExprParser.h"
 #include "frontend/Includes.h"
 #include "frontend/TemplateStatements.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -236,8 +237,9 @@ class Segmenter {
     bool HasExpr = V.contains("{{") || V.contains("{%") || V.contains("{#");
     // ContextLab's `<< path >>` file inclusion.
     size_t InclEnd = 0;
-    bool HasInclude =
-        V.contains("<<") && findBracketInclude(V, 0, InclEnd) != llvm::StringRef::npos;
+    size_t NextIncl =
+        V.contains("<<") ? findBracketInclude(V, 0, InclEnd) : llvm::StringRef::npos;
+    bool HasInclude = NextIncl != llvm::StringRef::npos;
     bool HasAuto = !Scan.Tags.empty() &&
                    (V.contains("__AUTO") ||
                     (Scan.ShortMarker && V.contains(llvm::StringRef(ShortHead, 2))));
@@ -246,8 +248,8 @@ class Segmenter {
     Current = N;
     Statements.clear();
     TrimNext = false;
-    MergeNext = false;
     LastTextKept = false;
+    Included.clear();
     if (!HasExpr && !HasAuto && !HasInclude) {
       if (V.contains("}}")) warnStrayClose(V);
       return;
@@ -260,14 +262,25 @@ class Segmenter {
       std::optional<uint32_t> Tag;
       if (HasAuto)
         Tag = findPlaceholder(V, Pos, Scan.Marker, PBegin, PEnd, Scan.ShortMarker);
-      size_t Incl =
-          HasInclude ? findBracketInclude(V, Pos, InclEnd) : llvm::StringRef::npos;
+      // The next `<< path >>`, found again only once the text passed it.
+      if (NextIncl != llvm::StringRef::npos && NextIncl < Pos)
+        NextIncl = findBracketInclude(V, Pos, InclEnd);
+      size_t Incl = NextIncl;
       if (Incl < Open && (!Tag || Incl < PBegin)) {
+        // A `-}}` before reaches the included text across blank text.
+        bool Lead = TrimNext && ltrimPySpace(V.slice(Pos, Incl)).empty();
         addText(Segs, V.slice(Pos, Incl));
         llvm::StringRef Whole = V.slice(Incl, InclEnd);
         uint32_t Len = static_cast<uint32_t>(Whole.size());
-        include(Segs, Whole.drop_front(2).drop_back(2).trim(),
-                rawLoc(Whole, N).value_or(N->loc()), Len);
+        SourceLoc Loc = rawLoc(Whole, N).value_or(N->loc());
+        llvm::StringRef Path = Whole.drop_front(2).drop_back(2).trim(" \t");
+        size_t PB, PE;
+        if (findPlaceholder(Path, 0, Scan.Marker, PB, PE, Scan.ShortMarker)) {
+          Diags.report(DiagKind::AutoNotAllowed, Loc, Len, "file inclusions");
+          Failed = true;
+        } else {
+          include(Segs, Path, Loc, Len, Lead);
+        }
         Pos = InclEnd;
         continue;
       }
@@ -279,6 +292,9 @@ class Segmenter {
         Pos = PEnd;
         continue;
       }
+      // `{{- ... -}}` trims around; a `-}}` before reaches an inclusion's
+      // text across blank text.
+      bool LeadTrim = TrimNext && ltrimPySpace(V.slice(Pos, Open)).empty();
       addText(Segs, V.slice(Pos, Open));
       char Kind = V[Open + 1];
       if (Kind != '{') {
@@ -331,7 +347,7 @@ class Segmenter {
         Failed = true;
       } else if (Inner.starts_with("file:")) {
         // ContextLab's `{{ file:path }}`: the file's text.
-        include(Segs, Inner.drop_front(5).trim(), WholeLoc, WholeLen);
+        include(Segs, Inner.drop_front(5).trim(), WholeLoc, WholeLen, LeadTrim);
       } else if (std::optional<std::string> What = contextLabOnly(Inner, Rewritten)) {
         // ContextLab's own placeholder forms, named rather than misparsed.
         Diags.report(DiagKind::NotSupportedYet, WholeLoc, WholeLen, *What,
@@ -347,6 +363,7 @@ class Segmenter {
       Pos = Close + 2;
     }
     addText(Segs, V.substr(Pos));
+    if (!Included.empty()) joinIncluded(Segs);
     // Only comments and white space: still a template (of "").
     if (!Statements.empty()) {
       std::optional<llvm::SmallVector<ir::Segment, 4>> Nested =
@@ -559,11 +576,20 @@ class Segmenter {
   /// A file inclusion (`{{ file:path }}`, `<< path >>`) at \p Loc: the
   /// file's text, as text. Template syntax in that text is refused: it
   /// would be rendered where the text is included, which is not built.
+  /// \p Lead: a `-}}` before trims its leading white space.
   void include(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef Path,
-               SourceLoc Loc, uint32_t Len) {
+               SourceLoc Loc, uint32_t Len, bool Lead) {
     std::string Text, Why;
     if (!readInclude(File.name(), Path, Text, Why)) {
       Diags.report(DiagKind::IoError, Loc, Len, Path.str(), Why);
+      Failed = true;
+      return;
+    }
+    IncludedBytes += Text.size();
+    if (IncludedBytes > MaxIncludedBytes) {
+      Diags.report(DiagKind::IoError, Loc, Len, Path.str(),
+                   fmt::format("the file's inclusions add more than {} bytes in all",
+                               MaxIncludedBytes));
       Failed = true;
       return;
     }
@@ -577,20 +603,36 @@ class Segmenter {
       return;
     }
     llvm::StringRef T = Text;
-    if (TrimNext) T = ltrimPySpace(T);
-    TrimNext = false;
-    LastTextKept = !T.empty();
-    if (!T.empty()) pushText(Segs, saveText(T), /*Merge=*/true);
-    MergeNext = true;
+    if (Lead) T = ltrimPySpace(T);
+    LastTextKept = LastTextKept || !T.empty();
+    if (T.empty()) return;
+    T = saveText(T);
+    Included.insert(T.data());
+    Segs.push_back({ir::Segment::Kind::Text, T, nullptr, nullptr});
   }
 
-  /// Appends text \p T, joined to the text before it when \p Merge (an
-  /// included file's text and what is around it are one segment).
-  void pushText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T, bool Merge) {
-    if (Merge && !Segs.empty() && Segs.back().K == ir::Segment::Kind::Text)
-      Segs.back().Text = A.save(Segs.back().Text.str() + T.str());
-    else
-      Segs.push_back({ir::Segment::Kind::Text, T, nullptr, nullptr});
+  /// Joins each run of text segments that holds an included file's text
+  /// into one segment (saved once: linear in the text).
+  void joinIncluded(llvm::SmallVectorImpl<ir::Segment> &Segs) {
+    llvm::SmallVector<ir::Segment, 4> Out;
+    auto IsText = [](const ir::Segment &S) { return S.K == ir::Segment::Kind::Text; };
+    for (size_t I = 0; I < Segs.size();) {
+      size_t J = I;
+      bool Any = false;
+      while (J < Segs.size() && IsText(Segs[J]))
+        Any |= Included.count(Segs[J++].Text.data());
+      if (J - I < 2 || !Any) {  // not text, or nothing to join
+        J = std::max(J, I + 1);
+        Out.append(Segs.begin() + I, Segs.begin() + J);
+        I = J;
+        continue;
+      }
+      std::string Joined;
+      for (size_t K = I; K < J; ++K) Joined += Segs[K].Text.str();
+      Out.push_back({ir::Segment::Kind::Text, A.save(Joined), nullptr, nullptr});
+      I = J;
+    }
+    Segs.assign(Out.begin(), Out.end());
   }
 
   void addText(llvm::SmallVectorImpl<ir::Segment> &Segs, llvm::StringRef T) {
@@ -599,8 +641,7 @@ class Segmenter {
     LastTextKept = !T.empty();
     if (T.empty()) return;
     if (T.contains("}}")) warnStrayClose(T);
-    pushText(Segs, saveText(T), MergeNext);
-    MergeNext = false;
+    Segs.push_back({ir::Segment::Kind::Text, saveText(T), nullptr, nullptr});
   }
 
   /// Saves text of the template, each line break (`\r\n`, `\r`, `\n`) a
@@ -700,8 +741,11 @@ class Segmenter {
   char ShortHead[2];
   /// The last tag ended in `-`: the next text loses its leading white space.
   bool TrimNext = false;
-  /// The last segment is an included file's text: the next text joins it.
-  bool MergeNext = false;
+  /// Where the included files' texts of the current scalar start, to join
+  /// them to the text around them.
+  llvm::SmallPtrSet<const char *, 4> Included;
+  /// The bytes inclusions added to this file.
+  uint64_t IncludedBytes = 0;
   /// The text since the last tag became a segment (what `{{-` may trim).
   bool LastTextKept = false;
   /// The statement tags of the current scalar, in order.

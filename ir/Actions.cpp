@@ -154,13 +154,16 @@ constexpr ActionParam ChartParams[] = {
     {"title", Type::String, false, "the charts' title"},
     {"width", Type::Int, false, "pixels, 100 to 10000 (default 800)"},
     {"height", Type::Int, false, "pixels, 100 to 10000 (default 600)"},
-    {"format", Type::String, false, "svg (the only format drawn)"}};
+    {"format", Type::String, false, "svg (the only format drawn)"},
+    {"theme", Type::String, false, "default, seaborn (the same light look) or dark"}};
 constexpr ActionField ChartFields[] = {
     {"charts", Type::List, "the files written, `<type>_chart.svg` in output_dir"},
     {"files", Type::List, "the same list (ContextLab's other name)"},
     {"count", Type::Int, "the number of charts"},
     {"output_dir", Type::String, "the directory written to"},
     {"chart_types", Type::List, "the types drawn (`auto` replaced by its choice)"},
+    {"success", Type::Bool,
+     "true: every chart asked for was drawn (else the step fails)"},
     {"output", Type::String, "`charts` as JSON text"}};
 
 constexpr ActionParam PipelineParams[] = {
@@ -258,6 +261,17 @@ llvm::ArrayRef<llvm::StringRef> responseFormats() {
 
 llvm::ArrayRef<llvm::StringRef> validationModes() {
   static constexpr llvm::StringRef Names[] = {"strict", "lenient", "report_only"};
+  return Names;
+}
+
+llvm::ArrayRef<llvm::StringRef> chartTypeNames() {
+  static constexpr llvm::StringRef Names[] = {"bar", "pie", "line", "scatter",
+                                              "histogram"};
+  return Names;
+}
+
+llvm::ArrayRef<llvm::StringRef> chartThemes() {
+  static constexpr llvm::StringRef Names[] = {"default", "seaborn", "dark"};
   return Names;
 }
 

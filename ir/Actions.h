@@ -82,6 +82,16 @@ llvm::ArrayRef<llvm::StringRef> responseFormats();
 /// `report_only`, as ContextLab's validation tool names them.
 llvm::ArrayRef<llvm::StringRef> validationModes();
 
+/// The chart types `chart` draws (`chart_types` also takes `auto`).
+llvm::ArrayRef<llvm::StringRef> chartTypeNames();
+
+/// The values of `chart`'s `theme`: `default` and `seaborn` (one light
+/// look here) and `dark`.
+llvm::ArrayRef<llvm::StringRef> chartThemes();
+
+/// The smallest and largest `width` and `height` of a chart, in pixels.
+constexpr int64_t MinChartPixels = 100, MaxChartPixels = 10000;
+
 /// The search services `web.search` asks, in the order a step without
 /// `backend:` tries them (the first one configured answers).
 llvm::ArrayRef<llvm::StringRef> searchBackends();

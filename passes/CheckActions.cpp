@@ -61,6 +61,38 @@ std::optional<std::string> enumText(const Value *V) {
   }
 }
 
+/// `chart`'s constant `chart_types`, `format`, `theme`, `width` and
+/// `height`: what the step would fail on when it runs.
+void checkChartParam(llvm::StringRef Name, const Value *V, DiagnosticEngine &D) {
+  auto Enum = [&](const Value *X, llvm::StringRef What,
+                  llvm::ArrayRef<llvm::StringRef> Ok, llvm::StringRef Extra) {
+    std::optional<std::string> T = enumText(X);
+    if (!T || llvm::is_contained(Ok, llvm::StringRef(*T)) || *T == Extra) return;
+    std::vector<llvm::StringRef> All(Ok.begin(), Ok.end());
+    if (!Extra.empty()) All.insert(All.begin(), Extra);
+    D.report(DiagKind::InvalidEnum, X->loc(), X->length(), What.str(), *T,
+             llvm::join(All, ", "), didYouMean(*T, All));
+  };
+  if (Name == "chart_types") {
+    if (auto *L = llvm::dyn_cast<ListValue>(V))
+      for (const Value *I : L->items()) Enum(I, "chart type", chartTypeNames(), "auto");
+    else
+      Enum(V, "chart type", chartTypeNames(), "auto");
+  } else if (Name == "format") {
+    static constexpr llvm::StringRef Svg[] = {"svg"};
+    Enum(V, "chart format (charts are SVG files)", Svg, "");
+  } else if (Name == "theme") {
+    Enum(V, "chart theme", chartThemes(), "");
+  } else if (Name == "width" || Name == "height") {
+    if (auto *S = llvm::dyn_cast<ScalarValue>(V))
+      if (S->scalar().Ty == Type::Int &&
+          (S->scalar().I < MinChartPixels || S->scalar().I > MaxChartPixels))
+        D.report(DiagKind::ActionParamRange, V->loc(), V->length(), Name.str(), "chart",
+                 fmt::format("between {} and {}", MinChartPixels, MaxChartPixels),
+                 S->scalar().I);
+  }
+}
+
 class CheckActionsPass : public Pass {
  public:
   llvm::StringRef name() const override { return "check-actions"; }
@@ -215,6 +247,7 @@ class CheckActionsPass : public Pass {
                     llvm::join(validationModes(), ", "),
                     didYouMean(*M, validationModes()));
     if (A.Name == "validate" && Prm.Name == "schema") checkSchemaParam(V, *D);
+    if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);
     if (A.Name == "web.search" && Prm.Name == "backend")
       if (std::optional<std::string> B = enumText(V))
         if (!llvm::is_contained(searchBackends(), llvm::StringRef(*B)))

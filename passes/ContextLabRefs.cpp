@@ -66,8 +66,74 @@ class Rewriter {
     if (auto *B = llvm::dyn_cast<BinaryExpr>(E); B && B->op() == BinaryOp::Sub)
       if (hyphenated(B))  // reported: its names are not inputs
         return P.arena().create<LiteralExpr>(E->loc(), E->length(), Scalar::null());
+    if (auto *C = llvm::dyn_cast<CompoundExpr>(E)) {
+      if (C->op() == CompoundOp::For) return forStatement(C);
+      if (C->op() == CompoundOp::Let) return letStatement(C);
+    }
     forEachOperandRef(*E, [&](Expr *&C) { C = expr(C); });
     return E;
+  }
+
+  /// The name a string-literal part of a statement binds, or "".
+  static llvm::StringRef boundName(const Expr *Part) {
+    auto *L = llvm::dyn_cast_or_null<LiteralExpr>(Part);
+    return L && L->value().Ty == Type::String ? L->value().S : llvm::StringRef();
+  }
+
+  /// `{% for it in loop.results %}`: in its body, `it.step.result` reads
+  /// the body step of that loop as `loop.results[i].step.result` does.
+  /// Any other `for` hides its targets' names from outer bindings.
+  Expr *forStatement(CompoundExpr *C) {
+    llvm::MutableArrayRef<Expr *> Parts = C->mutableParts();
+    Expr *Saved = IterableTop;
+    IterableTop = Parts[0];
+    Parts[0] = expr(Parts[0]);
+    IterableTop = Saved;
+    int32_t Loop = -1;
+    if (Parts.size() == ForFirstName + 1) Loop = resultsOf(Parts[0]);
+    size_t Mark = Bound.size();
+    for (size_t I = ForFirstName; I < Parts.size(); ++I)
+      Bound.push_back({boundName(Parts[I]), I == ForFirstName ? Loop : -1});
+    for (size_t I = 1; I < ForFirstName; ++I)
+      if (Parts[I]) Parts[I] = expr(Parts[I]);
+    Bound.resize(Mark);
+    return C;
+  }
+
+  /// `{% set x = v %}rest`: `x` in rest is no loop's item.
+  Expr *letStatement(CompoundExpr *C) {
+    llvm::MutableArrayRef<Expr *> Parts = C->mutableParts();
+    Parts[0] = expr(Parts[0]);
+    size_t Mark = Bound.size();
+    Bound.push_back({boundName(Parts[2]), -1});
+    if (Parts[1]) Parts[1] = expr(Parts[1]);
+    Bound.resize(Mark);
+    return C;
+  }
+
+  /// The loop step whose `results` \p E reads (`steps.loop.results`,
+  /// `loop.results`), or -1.
+  int32_t resultsOf(Expr *E) {
+    auto *A = llvm::dyn_cast<AttrExpr>(E);
+    if (!A || A->attr() != "results") return -1;
+    Expr *Base = A->base();
+    std::optional<uint32_t> Id;
+    if (auto *N = llvm::dyn_cast<NameExpr>(Base)) {
+      if (!isInput(N->name()) && !isLoopVariable(N->name()) && !bound(N->name()))
+        Id = P.findStep(N->name());
+    } else if (auto *S = llvm::dyn_cast<AttrExpr>(Base)) {
+      if (auto *Root = llvm::dyn_cast<NameExpr>(S->base());
+          Root && Root->name() == "steps")
+        Id = P.findStep(S->attr());
+    }
+    return Id && P.Steps[*Id].isLoop() ? static_cast<int32_t>(*Id) : -1;
+  }
+
+  /// The innermost binding of \p Name by a template statement, if any.
+  const std::pair<llvm::StringRef, int32_t> *bound(llvm::StringRef Name) const {
+    for (auto It = Bound.rbegin(); It != Bound.rend(); ++It)
+      if (It->first == Name) return &*It;
+    return nullptr;
   }
 
   /// Is \p N one of the pipeline's inputs (declared, or a `context` variable)?
@@ -132,6 +198,15 @@ class Rewriter {
       return Top;
     }
     llvm::StringRef Name = N->name();
+    if (const auto *B = bound(Name)) {
+      // A statement's variable: an iteration of a loop's results, or
+      // nothing of ours.
+      if (B->second >= 0 && !Links.empty())
+        if (std::optional<uint32_t> Step = P.findStep(keyOf(Links.front()));
+            Step && llvm::is_contained(P.Steps[size_t(B->second)].Body, *Step))
+          return stepRead(Top, *Step, llvm::ArrayRef<Expr *>(Links).drop_front());
+      return Top;
+    }
     if (Name == "parameters" && !P.findStep(Name) && !isInput(Name)) {
       N->setName("inputs");  // ContextLab's name for the pipeline's inputs
       return Top;
@@ -151,7 +226,11 @@ class Rewriter {
       // ContextLab's names for a `while` loop's fields: the list of
       // iterations' results, and how many ran.
       llvm::StringRef K = keyOf(Rest[0]);
-      if (S.LoopCond && K == "iterations") renameKey(Rest[0], K = "results");
+      // ContextLab's scheduler gives `iterations` as the count, its
+      // examples index it and loop over it: the list there, else the count.
+      bool AsList = Rest.size() > 1 || Rest[0] == IterableTop;
+      if (S.LoopCond && K == "iterations")
+        renameKey(Rest[0], K = AsList ? "results" : "count");
       if (S.LoopCond && K == "iteration_count") renameKey(Rest[0], "count");
       // `loop.results[i].step...` reads a body step's result as a
       // top-level read of that step would.
@@ -208,6 +287,12 @@ class Rewriter {
   Pipeline &P;
   DiagnosticEngine &D;
   int32_t Scope = -1;
+  /// The iterable of the `for` statement being read, or null.
+  Expr *IterableTop = nullptr;
+  /// Names bound by the template statements around the expression read
+  /// now, innermost last: a `for` over a loop's results binds its target
+  /// to that loop step; any other binding to -1.
+  std::vector<std::pair<llvm::StringRef, int32_t>> Bound;
 };
 
 bool readsNames(Expr *E) {

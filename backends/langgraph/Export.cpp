@@ -199,6 +199,7 @@ class Checker {
           Id);
     // Built-in actions the emitted runtime does not implement.
     static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> NotEmitted[] = {
+        {"chart", "the `chart` action (SVG charts)"},
         {"mcp", "the `mcp` action (MCP tools)"},
         {"validate", "the `validate` action (JSON Schema checks)"},
         {"web.search", "the `web.search` action (a web search service)"}};

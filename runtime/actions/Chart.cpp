@@ -8,10 +8,12 @@
 #include <optional>
 #include <set>
 
+#include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "runtime/actions/LocalActions.h"
 #include "runtime/actions/Validate.h"
 
@@ -29,26 +31,47 @@ ActionResult bad(std::string Why) { return ActionResult::failure(std::move(Why),
 
 std::optional<double> cellNumber(const json &C) { return chartNumber(C); }
 
-/// Adds \p Row (an object) to \p T, with \p Index first when given.
-void addRow(ChartTable &T, const json &Row, const std::string *Index) {
-  std::vector<json> Cells(T.Columns.size());
-  auto Put = [&](const std::string &Col, const json &V) {
-    auto It = llvm::find(T.Columns, Col);
-    size_t I = static_cast<size_t>(It - T.Columns.begin());
-    if (It == T.Columns.end()) {
-      T.Columns.push_back(Col);
-      for (std::vector<json> &R : T.Rows) R.emplace_back(nullptr);
-      Cells.emplace_back(nullptr);
-    }
-    Cells[I] = V;
-  };
-  if (Index) Put("index", *Index);
-  for (auto It = Row.begin(); It != Row.end(); ++It) Put(It.key(), It.value());
-  T.Rows.push_back(std::move(Cells));
-}
-
-llvm::Expected<ChartTable> tableOf(const json &Data, int Depth) {
+/// Rows read one at a time, their columns named as they first appear.
+struct TableBuilder {
   ChartTable T;
+  llvm::StringMap<size_t> Index;                             ///< column name -> position
+  std::vector<std::vector<std::pair<size_t, json>>> Sparse;  ///< per row
+
+  /// Adds \p Row (an object).
+  llvm::Error add(const json &Row) {
+    std::vector<std::pair<size_t, json>> Cells;
+    for (auto It = Row.begin(); It != Row.end(); ++It) {
+      auto [Slot, New] = Index.try_emplace(It.key(), T.Columns.size());
+      if (New) {
+        if (T.Columns.size() == MaxChartColumns)
+          return llvm::createStringError(
+              fmt::format("`data` has more than {} columns; a chart takes at most {}",
+                          MaxChartColumns, MaxChartColumns));
+        T.Columns.push_back(It.key());
+      }
+      Cells.push_back({Slot->second, It.value()});
+    }
+    Sparse.push_back(std::move(Cells));
+    return llvm::Error::success();
+  }
+
+  /// The table, each row one cell a column.
+  llvm::Expected<ChartTable> finish() {
+    if (Sparse.size() * T.Columns.size() > MaxChartCells)
+      return llvm::createStringError(
+          fmt::format("`data` has {} rows of {} columns; a chart takes at most {} cells",
+                      Sparse.size(), T.Columns.size(), MaxChartCells));
+    for (auto &Cells : Sparse) {
+      std::vector<json> Row(T.Columns.size());
+      for (auto &[I, V] : Cells) Row[I] = std::move(V);
+      T.Rows.push_back(std::move(Row));
+    }
+    return std::move(T);
+  }
+};
+
+llvm::Expected<ChartTable> tableOf(const json &Data, int Depth, bool Csv = false) {
+  TableBuilder B;
   if (Data.is_string()) {
     llvm::StringRef Text = Data.get_ref<const std::string &>();
     json Parsed = ir::parseJsonBounded(Text);
@@ -62,7 +85,7 @@ llvm::Expected<ChartTable> tableOf(const json &Data, int Depth) {
     if (!Rows)
       return llvm::createStringError("`data` is neither JSON nor CSV: " +
                                      llvm::toString(Rows.takeError()));
-    return tableOf(*Rows, Depth + 1);
+    return tableOf(*Rows, Depth + 1, /*Csv=*/true);
   }
   if (Data.is_array()) {
     if (Data.size() > MaxRows)
@@ -74,7 +97,8 @@ llvm::Expected<ChartTable> tableOf(const json &Data, int Depth) {
     if (!Objects && !Scalars)
       return llvm::createStringError(
           "`data` must be a list of rows (objects) or of values, not a mix");
-    for (const json &R : Data) addRow(T, Objects ? R : json{{"value", R}}, nullptr);
+    for (const json &R : Data)
+      if (llvm::Error E = B.add(Objects ? R : json{{"value", R}})) return E;
   } else if (Data.is_object()) {
     bool Nested = !Data.empty() && llvm::all_of(Data.items(), [](const auto &KV) {
       return KV.value().is_object();
@@ -83,15 +107,20 @@ llvm::Expected<ChartTable> tableOf(const json &Data, int Depth) {
       if (Data.size() > MaxRows)
         return llvm::createStringError(fmt::format(
             "`data` has {} rows; a chart takes at most {}", Data.size(), MaxRows));
-      for (auto It = Data.begin(); It != Data.end(); ++It)
-        addRow(T, It.value(), &It.key());
-    } else {
-      addRow(T, Data, nullptr);
+      for (auto It = Data.begin(); It != Data.end(); ++It) {
+        if (llvm::Error E = B.add(It.value())) return E;
+        B.T.RowLabels.push_back(It.key());
+      }
+    } else if (llvm::Error E = B.add(Data)) {
+      return E;
     }
   } else {
     return llvm::createStringError(
         "`data` must be a list of rows, an object, or JSON or CSV text");
   }
+  llvm::Expected<ChartTable> Built = B.finish();
+  if (!Built) return Built.takeError();
+  ChartTable &T = *Built;
   if (T.Rows.empty() || T.Columns.empty())
     return llvm::createStringError("`data` has no rows to draw");
   T.Numeric.assign(T.Columns.size(), false);
@@ -101,7 +130,7 @@ llvm::Expected<ChartTable> tableOf(const json &Data, int Depth) {
       const json &V = R[C];
       if (V.is_null() || (V.is_string() && V.get_ref<const std::string &>().empty()))
         continue;
-      if (V.is_boolean() || !cellNumber(V)) {
+      if (!chartNumber(V, Csv)) {
         All = false;
         break;
       }
@@ -109,7 +138,7 @@ llvm::Expected<ChartTable> tableOf(const json &Data, int Depth) {
     }
     T.Numeric[C] = Any && All;
   }
-  return T;
+  return std::move(T);
 }
 
 /// The names of \p Params' `chart_types`: a list of names, or one name.
@@ -136,9 +165,11 @@ llvm::Expected<int> sizeParam(const json &Params, const char *Name, int Default)
   auto It = Params.find(Name);
   if (It == Params.end() || It->is_null()) return Default;
   std::optional<double> D = cellNumber(*It);
-  if (!D || *D != static_cast<int>(*D) || *D < 100 || *D > 10000)
-    return llvm::createStringError(fmt::format(
-        "parameter `{}` must be a whole number of pixels from 100 to 10000", Name));
+  // The range first: a cast of a double out of int's range is undefined.
+  if (!D || *D < ir::MinChartPixels || *D > ir::MaxChartPixels || *D != std::floor(*D))
+    return llvm::createStringError(
+        fmt::format("parameter `{}` must be a whole number of pixels from {} to {}", Name,
+                    ir::MinChartPixels, ir::MaxChartPixels));
   return static_cast<int>(*D);
 }
 
@@ -154,11 +185,11 @@ llvm::Expected<std::string> textParam(const json &Params, const char *Name,
 
 }  // namespace
 
-std::optional<double> chartNumber(const json &C) {
+std::optional<double> chartNumber(const json &C, bool Text) {
   double D;
   if (C.is_number()) {
     D = C.get<double>();
-  } else if (C.is_string()) {
+  } else if (C.is_string() && Text) {
     llvm::StringRef S = llvm::StringRef(C.get_ref<const std::string &>()).trim();
     if (S.empty() || S.getAsDouble(D)) return std::nullopt;
   } else {
@@ -217,6 +248,11 @@ ActionResult runChart(const std::string &RunDir, const json &Params) {
         fmt::format("`format: {}` is not drawn here: charts are SVG files "
                     "(`format: svg`)",
                     *Format));
+  llvm::Expected<std::string> Theme = textParam(Params, "theme", "default");
+  if (!Theme) return bad(llvm::toString(Theme.takeError()));
+  if (!llvm::is_contained(ir::chartThemes(), llvm::StringRef(*Theme)))
+    return bad(fmt::format("unknown chart theme `{}`; expected {}", *Theme,
+                           llvm::join(ir::chartThemes(), ", ")));
   // Each type once, in the order asked; `auto` is the types the data suits.
   std::vector<std::string> Types;
   for (const std::string &T : *Asked) {
@@ -229,13 +265,17 @@ ActionResult runChart(const std::string &RunDir, const json &Params) {
       if (!llvm::is_contained(Types, X)) Types.push_back(X);
     }
   }
-  std::string Base = llvm::StringRef(*Dir).rtrim('/').str();
+  // Trailing slashes go, not a leading one: `/` stays absolute (refused).
+  std::string Base = *Dir;
+  while (Base.size() > 1 && Base.back() == '/') Base.pop_back();
   json Files = json::array();
   for (const std::string &T : Types) {
-    std::string Path = (Base.empty() ? "" : Base + "/") + T + "_chart.svg";
+    std::string Path =
+        Base + (Base.empty() || Base.back() == '/' ? "" : "/") + T + "_chart.svg";
     ActionResult W = runFileWrite(
-        RunDir,
-        json{{"path", Path}, {"content", chartSvg(*Table, T, *Title, *Width, *Height)}});
+        RunDir, json{{"path", Path},
+                     {"content",
+                      chartSvg(*Table, T, *Title, *Width, *Height, *Theme == "dark")}});
     if (!W.Ok) return W;
     Files.push_back(Path);
   }
@@ -246,7 +286,8 @@ ActionResult runChart(const std::string &RunDir, const json &Params) {
                                     {"files", Files},
                                     {"count", Files.size()},
                                     {"output_dir", Base.empty() ? "." : Base},
-                                    {"chart_types", std::move(TypesJson)}});
+                                    {"chart_types", std::move(TypesJson)},
+                                    {"success", true}});
 }
 
 }  // namespace orch::runtime

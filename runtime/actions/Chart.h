@@ -23,18 +23,24 @@ namespace orch::runtime {
 struct ChartTable {
   std::vector<std::string> Columns;
   std::vector<std::vector<orch::ir::Json>> Rows;
-  /// Per column: every cell that is not null is a number (or text that
-  /// reads as one), and one is.
+  /// Per row, its name where the data gave one (the keys of an object of
+  /// objects, pandas' index); empty: rows are numbered from 0.
+  std::vector<std::string> RowLabels;
+  /// Per column: every cell that is not null or empty is a number (from CSV
+  /// text, also text that reads as one), and one is.
   std::vector<bool> Numeric;
 };
 
-/// The number a cell holds: a JSON number, or text that is one finite
-/// number (booleans are not numbers).
-std::optional<double> chartNumber(const orch::ir::Json &Cell);
+/// The most columns, and cells (rows times columns), a chart's data may have.
+constexpr size_t MaxChartColumns = 1000, MaxChartCells = 2'000'000;
+
+/// The number a cell holds: a finite JSON number, or (\p Text) text that
+/// is one finite number. Booleans are not numbers.
+std::optional<double> chartNumber(const orch::ir::Json &Cell, bool Text = true);
 
 /// Reads `data`: a list of objects (rows) or of scalars (one column
-/// `value`), an object of objects (one row per key, its key as column
-/// `index`), one object (one row), or text holding JSON or CSV.
+/// `value`), an object of objects (one row per key, the key its label),
+/// one object (one row), or text holding JSON or CSV.
 llvm::Expected<ChartTable> chartTable(const orch::ir::Json &Data);
 
 /// The chart types `auto` stands for, for \p T (ContextLab's choice):
@@ -44,13 +50,13 @@ llvm::Expected<ChartTable> chartTable(const orch::ir::Json &Data);
 std::vector<std::string> autoChartTypes(const ChartTable &T);
 
 /// One chart of \p T as an SVG document, \p Width by \p Height pixels,
-/// under \p Title (or a title that says what is drawn). \p Type is one of
-/// chartTypes().
+/// under \p Title (or a title that says what is drawn), on a dark
+/// background when \p Dark. \p Type is one of chartTypes().
 std::string chartSvg(const ChartTable &T, llvm::StringRef Type, llvm::StringRef Title,
-                     int Width, int Height);
+                     int Width, int Height, bool Dark = false);
 
-/// The chart types chartSvg draws.
-llvm::ArrayRef<llvm::StringLiteral> chartTypes();
+/// The chart types chartSvg draws (its table's rows, in order).
+llvm::SmallVector<llvm::StringRef, 8> chartTypes();
 
 /// `chart`: draws `chart_types` (default `auto`) of `data` into
 /// `output_dir` (default `charts`) of \p RunDir, one `<type>_chart.svg`

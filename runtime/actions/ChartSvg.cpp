@@ -73,9 +73,16 @@ std::optional<size_t> firstColumn(const ChartTable &T, bool Numeric) {
   return std::nullopt;
 }
 
-/// Five round tick values covering [Lo, Hi].
+/// Five round tick values covering [Lo, Hi] (widened to them). A range of
+/// one value, or too narrow to divide, is padded around it first.
 std::vector<double> ticks(double &Lo, double &Hi) {
-  if (Hi <= Lo) Hi = Lo + 1;
+  double Span = Hi - Lo;
+  double Scale = std::max({1.0, std::abs(Lo), std::abs(Hi)});
+  if (!(Span > Scale * 1e-9)) {  // one value, or floating-point noise
+    double Pad = std::max(1.0, std::abs(Lo) * 0.05);
+    Lo -= Pad;
+    Hi += Pad;
+  }
   double Raw = (Hi - Lo) / 5;
   double Mag = std::pow(10, std::floor(std::log10(Raw)));
   double Step = Mag;
@@ -87,7 +94,7 @@ std::vector<double> ticks(double &Lo, double &Hi) {
   Lo = std::floor(Lo / Step) * Step;
   Hi = std::ceil(Hi / Step) * Step;
   // By count, not by adding Step: far from zero, V + Step can equal V.
-  int N = std::clamp(static_cast<int>(std::lround((Hi - Lo) / Step)), 1, 20);
+  int N = static_cast<int>(std::clamp(std::round((Hi - Lo) / Step), 1.0, 20.0));
   std::vector<double> Out;
   for (int I = 0; I <= N; ++I) {
     double V = Lo + Step * I;
@@ -99,14 +106,18 @@ std::vector<double> ticks(double &Lo, double &Hi) {
 /// An SVG document under construction, with a plot area inside margins.
 class Svg {
  public:
-  Svg(int W, int H, llvm::StringRef Title) : W(W), H(H) {
+  /// \p Dark: light text and lines on a dark background (`theme: dark`).
+  Svg(int W, int H, bool Dark, llvm::StringRef Title)
+      : W(W), H(H), Ink(Dark ? "#eeeeee" : "black"), Grid(Dark ? "#444444" : "#dddddd") {
+    // Text inherits the root's fill.
     Out = fmt::format(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
-        "viewBox=\"0 0 {} {}\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        "<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        "viewBox=\"0 0 {} {}\" font-family=\"sans-serif\" font-size=\"12\" "
+        "fill=\"{}\">\n"
+        "<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>\n"
         "<text x=\"{}\" y=\"28\" text-anchor=\"middle\" font-size=\"16\" "
         "font-weight=\"bold\">{}</text>\n",
-        W, H, W, H, escape(Title), W / 2, escape(Title));
+        W, H, W, H, Ink, escape(Title), Dark ? "#222222" : "white", W / 2, escape(Title));
   }
   double left() const { return 70; }
   double right() const { return W - 20.0; }
@@ -119,14 +130,14 @@ class Svg {
     for (double T : Ts) {
       double Y = y(T, Lo, Hi);
       Out += fmt::format(
-          "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#dddddd\"/>\n"
+          "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\"/>\n"
           "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
-          px(left()), px(Y), px(right()), px(Y), px(left() - 6), px(Y + 4), num(T));
+          px(left()), px(Y), px(right()), px(Y), Grid, px(left() - 6), px(Y + 4), num(T));
     }
     Out += fmt::format(
-        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"black\"/>\n"
-        "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"black\"/>\n",
-        px(left()), px(top()), px(bottom()), px(right()));
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{4}\"/>\n"
+        "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"{4}\"/>\n",
+        px(left()), px(top()), px(bottom()), px(right()), Ink);
     Out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
                        px((left() + right()) / 2), H - 12, escape(XLabel));
     Out += fmt::format(
@@ -149,6 +160,7 @@ class Svg {
   std::string finish() { return Out + "</svg>\n"; }
 
   int W, H;
+  const char *Ink, *Grid;  ///< text and axes; grid lines
 
  private:
   std::string Out;
@@ -191,7 +203,7 @@ Grouped group(const ChartTable &T) {
   std::optional<size_t> Cat = firstColumn(T, false), Num = firstColumn(T, true);
   if (!Cat && Num) {
     for (size_t R = 0; R < T.Rows.size(); ++R) {
-      G.Labels.push_back(std::to_string(R));
+      G.Labels.push_back(T.RowLabels.empty() ? std::to_string(R) : T.RowLabels[R]);
       G.Values.push_back(number(T.Rows[R][*Num]).value_or(0));
     }
     G.What = pretty(T.Columns[*Num]);
@@ -216,16 +228,18 @@ std::string heading(llvm::StringRef Title, const std::string &Derived) {
   return Title.empty() ? Derived : Title.str() + ": " + Derived;
 }
 
-std::string barChart(const ChartTable &T, llvm::StringRef Title, int W, int H) {
+std::string barChart(const ChartTable &T, llvm::StringRef Title, int W, int H,
+                     bool Dark) {
   Grouped G = group(T);
-  Svg S(W, H, heading(Title, G.What + " by " + G.By));
+  Svg S(W, H, Dark, heading(Title, G.What + " by " + G.By));
   bars(S, G.Labels, G.Values, G.By, G.What);
   return S.finish();
 }
 
-std::string pieChart(const ChartTable &T, llvm::StringRef Title, int W, int H) {
+std::string pieChart(const ChartTable &T, llvm::StringRef Title, int W, int H,
+                     bool Dark) {
   Grouped G = group(T);
-  Svg S(W, H, heading(Title, G.What + " by " + G.By));
+  Svg S(W, H, Dark, heading(Title, G.What + " by " + G.By));
   double Total = 0;
   for (double V : G.Values) Total += std::max(0.0, V);
   double Cx = W * 0.38, Cy = (S.top() + H - 20.0) / 2;
@@ -259,11 +273,12 @@ std::string pieChart(const ChartTable &T, llvm::StringRef Title, int W, int H) {
   return S.finish();
 }
 
-std::string lineChart(const ChartTable &T, llvm::StringRef Title, int W, int H) {
+std::string lineChart(const ChartTable &T, llvm::StringRef Title, int W, int H,
+                      bool Dark) {
   std::vector<size_t> Series;
   for (size_t C = 0; C < T.Columns.size() && Series.size() < MaxSeries; ++C)
     if (T.Numeric[C]) Series.push_back(C);
-  if (Series.empty()) return barChart(T, Title, W, H);  // nothing to draw as lines
+  if (Series.empty()) return barChart(T, Title, W, H, Dark);  // nothing to draw as lines
   double Lo = 0, Hi = 0;
   bool First = true;
   for (size_t C : Series)
@@ -275,7 +290,7 @@ std::string lineChart(const ChartTable &T, llvm::StringRef Title, int W, int H) 
       }
   std::vector<std::string> Names;
   for (size_t C : Series) Names.push_back(pretty(T.Columns[C]));
-  Svg S(W, H, heading(Title, llvm::join(Names, ", ") + " by Row"));
+  Svg S(W, H, Dark, heading(Title, llvm::join(Names, ", ") + " by Row"));
   S.axes(Lo, Hi, "Row", Names.size() == 1 ? Names[0] : "Value");
   double N = static_cast<double>(std::max<size_t>(1, T.Rows.size() - 1));
   for (size_t I = 0; I < Series.size(); ++I) {
@@ -294,11 +309,12 @@ std::string lineChart(const ChartTable &T, llvm::StringRef Title, int W, int H) 
   return S.finish();
 }
 
-std::string scatterChart(const ChartTable &T, llvm::StringRef Title, int W, int H) {
+std::string scatterChart(const ChartTable &T, llvm::StringRef Title, int W, int H,
+                         bool Dark) {
   std::vector<size_t> Nums;
   for (size_t C = 0; C < T.Columns.size() && Nums.size() < 2; ++C)
     if (T.Numeric[C]) Nums.push_back(C);
-  if (Nums.empty()) return barChart(T, Title, W, H);
+  if (Nums.empty()) return barChart(T, Title, W, H, Dark);
   // Two number columns: one against the other; one: against the row.
   bool ByRow = Nums.size() == 1;
   std::string XName = ByRow ? "Row" : pretty(T.Columns[Nums[0]]);
@@ -310,7 +326,7 @@ std::string scatterChart(const ChartTable &T, llvm::StringRef Title, int W, int 
     std::optional<double> Yv = number(T.Rows[R][Nums.back()]);
     if (Xv && Yv) Pts.push_back({*Xv, *Yv});
   }
-  Svg S(W, H, heading(Title, YName + " vs " + XName));
+  Svg S(W, H, Dark, heading(Title, YName + " vs " + XName));
   if (Pts.empty()) return S.finish();
   auto [XMin, XMax] = std::minmax_element(
       Pts.begin(), Pts.end(), [](auto &A, auto &B) { return A.first < B.first; });
@@ -327,9 +343,10 @@ std::string scatterChart(const ChartTable &T, llvm::StringRef Title, int W, int 
   return S.finish();
 }
 
-std::string histogram(const ChartTable &T, llvm::StringRef Title, int W, int H) {
+std::string histogram(const ChartTable &T, llvm::StringRef Title, int W, int H,
+                      bool Dark) {
   std::optional<size_t> Num = firstColumn(T, true);
-  if (!Num) return barChart(T, Title, W, H);  // counts per category
+  if (!Num) return barChart(T, Title, W, H, Dark);  // counts per category
   std::vector<double> Vs;
   for (const std::vector<json> &R : T.Rows)
     if (std::optional<double> V = number(R[*Num])) Vs.push_back(*V);
@@ -339,16 +356,23 @@ std::string histogram(const ChartTable &T, llvm::StringRef Title, int W, int H) 
   double Lo = *std::min_element(Vs.begin(), Vs.end());
   double Hi = *std::max_element(Vs.begin(), Vs.end());
   if (Hi == Lo) Bins = 1;
-  double Width = Hi > Lo ? (Hi - Lo) / static_cast<double>(Bins) : 1;
+  double Width = (Hi - Lo) / static_cast<double>(Bins);
+  if (!(Width > 0) || !std::isfinite(Width)) {  // one value, or too close to divide
+    Bins = 1;
+    Width = 1;
+  }
   std::vector<double> Counts(Bins, 0);
-  for (double V : Vs)
-    Counts[std::min(Bins - 1, static_cast<size_t>((V - Lo) / Width))] += 1;
+  for (double V : Vs) {
+    double B =
+        std::clamp(std::floor((V - Lo) / Width), 0.0, static_cast<double>(Bins - 1));
+    Counts[static_cast<size_t>(B)] += 1;
+  }
   std::vector<std::string> Labels;
   for (size_t B = 0; B < Bins; ++B)
     Labels.push_back(num(Lo + Width * static_cast<double>(B)) + "–" +
                      num(Bins == 1 ? Hi : Lo + Width * static_cast<double>(B + 1)));
   std::string Name = pretty(T.Columns[*Num]);
-  Svg S(W, H, heading(Title, "Distribution of " + Name));
+  Svg S(W, H, Dark, heading(Title, "Distribution of " + Name));
   bars(S, Labels, Counts, Name, "Count");
   return S.finish();
 }
@@ -356,25 +380,26 @@ std::string histogram(const ChartTable &T, llvm::StringRef Title, int W, int H) 
 /// One row a chart type: its name and how it is drawn.
 struct ChartKind {
   llvm::StringLiteral Name;
-  std::string (*Draw)(const ChartTable &, llvm::StringRef, int, int);
+  std::string (*Draw)(const ChartTable &, llvm::StringRef, int, int, bool);
 };
 constexpr ChartKind Kinds[] = {{"bar", barChart},
                                {"pie", pieChart},
                                {"line", lineChart},
                                {"scatter", scatterChart},
                                {"histogram", histogram}};
-constexpr llvm::StringLiteral Names[] = {"bar", "pie", "line", "scatter", "histogram"};
-static_assert(std::size(Names) == std::size(Kinds));
-
 }  // namespace
 
-llvm::ArrayRef<llvm::StringLiteral> chartTypes() { return Names; }
+llvm::SmallVector<llvm::StringRef, 8> chartTypes() {
+  llvm::SmallVector<llvm::StringRef, 8> Out;
+  for (const ChartKind &K : Kinds) Out.push_back(K.Name);
+  return Out;
+}
 
 std::string chartSvg(const ChartTable &T, llvm::StringRef Type, llvm::StringRef Title,
-                     int Width, int Height) {
+                     int Width, int Height, bool Dark) {
   for (const ChartKind &K : Kinds)
-    if (K.Name == Type) return K.Draw(T, Title, Width, Height);
-  return barChart(T, Title, Width, Height);
+    if (K.Name == Type) return K.Draw(T, Title, Width, Height, Dark);
+  return barChart(T, Title, Width, Height, Dark);
 }
 
 }  // namespace orch::runtime

@@ -1,6 +1,7 @@
 //===- ChartTest.cpp - The chart action's table reader and drawing --------===//
 #include <gtest/gtest.h>
 
+#include "ir/Actions.h"
 #include "runtime/actions/Chart.h"
 
 namespace {
@@ -21,10 +22,14 @@ TEST(ChartTest, TablesFromRowsCsvJsonTextAndObjects) {
   auto Csv = chartTable(json("n,name\n1,a\n,b\n2.5e1,c\n"));
   ASSERT_TRUE(static_cast<bool>(Csv));
   EXPECT_EQ(Csv->Numeric, (std::vector<bool>{true, false}));
-  // JSON text, an object of objects (keys as `index`), values (`value`).
+  // JSON text; an object of objects (its keys label the rows, as pandas'
+  // index, and are no column); values (`value`).
   auto Nested = chartTable(json(R"({"q1": {"sales": 3}, "q2": {"sales": 4}})"));
   ASSERT_TRUE(static_cast<bool>(Nested));
-  EXPECT_EQ(Nested->Columns, (std::vector<std::string>{"index", "sales"}));
+  EXPECT_EQ(Nested->Columns, (std::vector<std::string>{"sales"}));
+  EXPECT_EQ(Nested->RowLabels, (std::vector<std::string>{"q1", "q2"}));
+  EXPECT_NE(chartSvg(*Nested, "bar", "", 400, 300).find("<title>q2: 4</title>"),
+            std::string::npos);
   auto Values = chartTable(json::parse("[3, 1, 2]"));
   ASSERT_TRUE(static_cast<bool>(Values));
   EXPECT_EQ(Values->Columns, (std::vector<std::string>{"value"}));
@@ -42,11 +47,54 @@ TEST(ChartTest, WhatIsNotATableIsAnError) {
             std::string::npos);
 }
 
-TEST(ChartTest, NonFiniteAndBooleanCellsAreNotNumbers) {
-  auto T =
-      chartTable(json::parse(R"([{"a": "nan", "b": true, "c": "1e999", "d": "7"}])"));
+TEST(ChartTest, NumbersAreJsonNumbersOrCsvTextThatReadsAsOne) {
+  // As pandas: a JSON string is text, even "7"; a CSV cell is a number if
+  // it reads as one. Booleans, NaN and infinities are no numbers.
+  auto T = chartTable(json::parse(R"([{"a": "nan", "b": true, "c": 1e300, "d": "7"}])"));
   ASSERT_TRUE(static_cast<bool>(T));
-  EXPECT_EQ(T->Numeric, (std::vector<bool>{false, false, false, true}));
+  EXPECT_EQ(T->Numeric, (std::vector<bool>{false, false, true, false}));
+  auto Csv = chartTable(json("a,b,c,d\nnan,true,7,1e999\n"));
+  ASSERT_TRUE(static_cast<bool>(Csv));
+  EXPECT_EQ(Csv->Numeric, (std::vector<bool>{false, false, true, false}));
+}
+
+TEST(ChartTest, ManyColumnsAreRefusedNotSlow) {
+  // Each row a new column: a table of rows x columns cells, bounded.
+  json Rows = json::array();
+  for (int I = 0; I < 1001; ++I) Rows.push_back(json{{"k" + std::to_string(I), I}});
+  auto T = chartTable(Rows);
+  ASSERT_FALSE(static_cast<bool>(T));
+  EXPECT_NE(llvm::toString(T.takeError()).find("more than 1000 columns"),
+            std::string::npos);
+  Rows.erase(Rows.size() - 1);
+  for (int I = 0; I < 3000; ++I) Rows.push_back(json{{"k0", I}});
+  auto Cells = chartTable(Rows);  // 4000 rows of 1000 columns
+  ASSERT_FALSE(static_cast<bool>(Cells));
+  EXPECT_NE(llvm::toString(Cells.takeError()).find("at most 2000000 cells"),
+            std::string::npos);
+}
+
+TEST(ChartTest, DegenerateRangesDrawFiniteNumbers) {
+  // One huge value, values closer than a double can divide, a range of one
+  // value: the axes are padded, never NaN.
+  for (const char *Data :
+       {R"([{"ts": 1733530000000000000}])", R"([{"v": 0}, {"v": 5e-324}])",
+        R"([{"v": 3}, {"v": 3}])", R"([{"v": -1e300}, {"v": 1e300}])"}) {
+    auto T = chartTable(json::parse(Data));
+    ASSERT_TRUE(static_cast<bool>(T)) << Data;
+    for (llvm::StringRef Type : chartTypes()) {
+      std::string S = chartSvg(*T, Type, "", 400, 300);
+      EXPECT_EQ(S.find("nan"), std::string::npos) << Data << " " << Type.str();
+      EXPECT_EQ(S.find("inf"), std::string::npos) << Data << " " << Type.str();
+    }
+  }
+}
+
+TEST(ChartTest, TheChartTypesAreTheCompilersList) {
+  auto Ir = orch::ir::chartTypeNames();
+  auto Rt = chartTypes();
+  EXPECT_EQ(std::vector<llvm::StringRef>(Ir.begin(), Ir.end()),
+            std::vector<llvm::StringRef>(Rt.begin(), Rt.end()));
 }
 
 TEST(ChartTest, AutoPicksWhatTheColumnsSuit) {
