@@ -555,6 +555,57 @@ Result shellQuote(const json &V, Args) {
   return text(Out + "'");
 }
 
+namespace {
+/// Whether \p V holds a float Python has no literal for (nan, inf).
+bool hasNonFinite(const json &V) {
+  if (V.is_number_float()) return !std::isfinite(V.get<double>());
+  if (V.is_array() || V.is_object())
+    for (const json &X : V)
+      if (hasNonFinite(X)) return true;
+  return false;
+}
+}  // namespace
+
+Result pyLiteral(const json &V, Args) {
+  if (V.is_string())
+    return makeError(
+        "a `{{ }}` in Python code outside a string literal must be a number, a "
+        "boolean, none, a list or a mapping, not text (ContextLab would run the text "
+        "as code): put the placeholder inside quotes");
+  if (hasNonFinite(V))
+    return makeError("a float that is nan or infinite has no Python literal");
+  std::string Out;
+  if (TextStatus St = appendPyRepr(Out, V); St != TextStatus::Ok)
+    return makeError(describe(St));
+  return text(std::move(Out));
+}
+
+Result pyQuote(const json &V, Args A) {
+  llvm::Expected<std::string> S = pyStr(V);
+  if (!S) return S.takeError();
+  char Quote =
+      !A.empty() && A[0].is_string() && A[0].get_ref<const std::string &>() == "\""
+          ? '"'
+          : '\'';
+  std::string Out;
+  for (char C : *S) {
+    unsigned char U = static_cast<unsigned char>(C);
+    if (C == '\\' || C == Quote) {
+      Out += '\\';
+      Out += C;
+    } else if (C == '\n') {
+      Out += "\\n";
+    } else if (C == '\r') {
+      Out += "\\r";
+    } else if (U < 0x20 || U == 0x7F) {
+      Out += fmt::format("\\x{:02x}", U);
+    } else {
+      Out += C;
+    }
+  }
+  return text(std::move(Out));
+}
+
 Result string(const json &V, Args) {
   llvm::Expected<std::string> S = pyStr(V);
   if (!S) return S.takeError();

@@ -54,6 +54,8 @@ Result replace(const orch::ir::Json &V, Args A);
 Result round(const orch::ir::Json &V, Args A);
 /// The value's text as one POSIX shell word, in single quotes.
 Result shellQuote(const orch::ir::Json &V, Args A);
+Result pyLiteral(const orch::ir::Json &V, Args A);
+Result pyQuote(const orch::ir::Json &V, Args A);
 /// Lower case, every run of characters other than ASCII letters and digits
 /// one `-`, no `-` at either end (an extension, ContextLab's).
 Result slugify(const orch::ir::Json &V, Args A);

@@ -37,6 +37,7 @@ constexpr P MapParams[] = {{"filter", "null", /*PositionalOnly=*/true},
                            {"arg", "null", /*PositionalOnly=*/true}};
 constexpr P SelectParams[] = {{"attribute", ""}, {"test", "null"}, {"value", "null"}};
 constexpr P RegexParams[] = {{"pattern", ""}};
+constexpr P PyQuoteParams[] = {{"quote", ""}};
 constexpr P RegexReplaceParams[] = {{"pattern", ""}, {"replacement", "\"\""}};
 constexpr llvm::ArrayRef<P> NoKeywords{};
 
@@ -89,6 +90,13 @@ constexpr FilterInfo Table[] = {
      "greatest item (strings without case unless case_sensitive)", f::max, false},
     {"min", 0, 2, ExtremeParams, Type::Any,
      "least item (strings without case unless case_sensitive)", f::min, false},
+    {"py_literal", 0, 0, NoKeywords, Type::String,
+     "the value as a Python literal, never text (done for a `{{ }}` in Python code)",
+     f::pyLiteral, false},
+    {"py_quote", 1, 1, PyQuoteParams, Type::String,
+     "the text escaped inside a Python string literal of that quote (done for a `{{ "
+     "}}` there)",
+     f::pyQuote, false},
     {"raw", 0, 0, NoKeywords, Type::Any,
      "the value as it is: in a shell `command`, not quoted (warned about)", f::raw, true},
     {"regex_findall", 1, 1, RegexParams, Type::List,

@@ -16,6 +16,7 @@
 #include "passes/McpSchemaCheck.h"
 #include "passes/McpSteps.h"
 #include "passes/Pass.h"
+#include "passes/PythonContext.h"
 #include "passes/SchemaParamCheck.h"
 
 namespace orch::passes {
@@ -187,19 +188,33 @@ class CheckActionsPass : public Pass {
     }
   }
 
-  /// Data templated into code would become code: `code` must be constant.
+  /// Data templated into code would become code. In `python` code a
+  /// value where Python reads it back unchanged (secure-steps writes it as
+  /// a literal, or escaped in a string literal: PythonContext.h) is data;
+  /// anywhere else, and in `node` code, it is refused.
   void checkCodeIsConstant(const ActionInfo &A, const MapEntry &Code) {
     auto *T = llvm::dyn_cast<TemplateValue>(Code.V);
     if (!T) return;
+    std::vector<PythonSpot> Spots;
+    if (A.Name == "python") Spots = pythonSpots(T->segments());
+    size_t I = 0;
     for (const Segment &Seg : T->segments()) {
       if (Seg.K == Segment::Kind::Text) continue;
-      SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : T->loc();
-      uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : T->length();
-      D->report(DiagKind::TemplateInCode, L, Len, A.Name.str(),
-                A.Name == "python" ? "json.load(sys.stdin)` or `sys.argv[1:]"
-                                   : "JSON.parse(require('fs').readFileSync(0))` or "
-                                     "`process.argv.slice(1)");
-      return;
+      SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
+      uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
+      if (A.Name != "python") {
+        D->report(DiagKind::TemplateInCode, L, Len, A.Name.str(),
+                  "JSON.parse(require('fs').readFileSync(0))` or `process.argv.slice(1)");
+        return;
+      }
+      const PythonSpot &Spot = Spots[I++];
+      if (Spot.K == PythonSpot::Refused) {
+        D->report(DiagKind::TemplateInPythonCode, L, Len, Spot.Why);
+      } else if (Spot.K == PythonSpot::Code && Seg.K == Segment::Kind::Expr &&
+                 Seg.E->type() == Type::String) {
+        D->report(DiagKind::TemplateInPythonCode, L, Len,
+                  "text in code, which ContextLab would run");
+      }
     }
   }
 

@@ -25,6 +25,7 @@
 #include "llvm/Support/Regex.h"
 #include "passes/ModelCatalog.h"
 #include "passes/Pass.h"
+#include "passes/PythonContext.h"
 #include "passes/ShellContext.h"
 
 namespace orch::passes {
@@ -133,6 +134,7 @@ class SecureStepsPass : public Pass {
         if (E.Key == "command") quote(E.V, P, Ctx);
         if (E.Key == "env") warnSecrets(S, E.V, Ctx);
         if (E.Key == "limits") checkLimits(S, E.V, Ceiling, Ctx);
+        if (E.Key == "code" && A->Name == "python") quotePython(E.V, P);
         if (E.Key == "code" && A->Name == "python" && Ctx.Config)
           checkImports(P, S, E.V, *Ctx.Config, Ctx);
       }
@@ -179,6 +181,47 @@ class SecureStepsPass : public Pass {
                          Ctx.Config ? llvm::sys::path::filename(Ctx.Config->Path).str()
                                     : std::string("config.yaml"));
     }
+  }
+
+  /// Each value of `python` code as Python reads it back unchanged
+  /// (PythonContext.h): escaped in a string literal (`py_quote`), a literal
+  /// in code (`py_literal`). check-actions refused the other places.
+  void quotePython(Value *&V, Pipeline &P) {
+    auto *T = llvm::dyn_cast<TemplateValue>(V);
+    if (!T) return;
+    std::vector<Segment> Segs(T->segments().begin(), T->segments().end());
+    std::vector<PythonSpot> Spots = pythonSpots(Segs);
+    size_t I = 0;
+    bool Changed = false;
+    for (Segment &Seg : Segs) {
+      if (Seg.K == Segment::Kind::Text) continue;
+      const PythonSpot &Spot = Spots[I++];
+      if (Spot.K == PythonSpot::Refused) continue;
+      if (Seg.K == Segment::Kind::Auto && Seg.Tag->Resolved)
+        if (auto *Sc = llvm::dyn_cast<ScalarValue>(Seg.Tag->Resolved)) {
+          Seg.K = Segment::Kind::Expr;
+          Seg.E =
+              P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
+        }
+      if (Seg.K != Segment::Kind::Expr) continue;
+      if (auto *F = llvm::dyn_cast<FilterExpr>(Seg.E);
+          F && (F->name() == "py_quote" || F->name() == "py_literal"))
+        continue;
+      llvm::SmallVector<Expr *, 1> Args;
+      if (Spot.K == PythonSpot::String)
+        Args.push_back(P.arena().create<LiteralExpr>(
+            Seg.E->loc(), Seg.E->length(),
+            Scalar::string(Spot.Quote == '"' ? "\"" : "'")));
+      Seg.E = P.arena().create<FilterExpr>(
+          Seg.E->loc(), Seg.E->length(), Seg.E,
+          Spot.K == PythonSpot::String ? "py_quote" : "py_literal", Seg.E->loc(),
+          P.arena().copyArray<Expr *>(Args));
+      Seg.E->setType(Type::String);
+      Changed = true;
+    }
+    if (!Changed) return;
+    V = P.arena().create<TemplateValue>(T->loc(), T->length(),
+                                        P.arena().copyArray<Segment>(Segs));
   }
 
   void quote(Value *&V, Pipeline &P, PassContext &Ctx) {

@@ -15,15 +15,15 @@ const std::pair<llvm::StringRef, llvm::StringRef> Modules[] = {
 
 /// The keys of FILTERS in orch_filters.mjs (LangGraphTest checks both agree).
 constexpr llvm::StringRef Filters[] = {
-    "abs",          "basename",   "batch",    "capitalize",    "center",
-    "date",         "default",    "dictsort", "dirname",       "first",
-    "float",        "from_json",  "indent",   "int",           "join",
-    "last",         "length",     "list",     "lower",         "map",
-    "max",          "min",        "raw",      "regex_findall", "regex_replace",
-    "regex_search", "rejectattr", "replace",  "round",         "selectattr",
-    "shell_quote",  "slugify",    "strftime", "string",        "sum",
-    "title",        "to_json",    "tojson",   "trim",          "truncate",
-    "unique",       "upper",      "wordcount"};
+    "abs",           "basename",      "batch",        "capitalize", "center",
+    "date",          "default",       "dictsort",     "dirname",    "first",
+    "float",         "from_json",     "indent",       "int",        "join",
+    "last",          "length",        "list",         "lower",      "map",
+    "max",           "min",           "py_literal",   "py_quote",   "raw",
+    "regex_findall", "regex_replace", "regex_search", "rejectattr", "replace",
+    "round",         "selectattr",    "shell_quote",  "slugify",    "strftime",
+    "string",        "sum",           "title",        "to_json",    "tojson",
+    "trim",          "truncate",      "unique",       "upper",      "wordcount"};
 
 /// The keys of TESTS in orch_tests.mjs (LangGraphTest checks both agree).
 constexpr llvm::StringRef Tests[] = {

@@ -6,7 +6,8 @@
 // ---------------------------------------------------------------------------
 import {
   MAX_VALUE_BYTES, TOO_LARGE, TOO_LARGE_INT, TemplateError, asInt, chars, isFloat, isHugeInt,
-  isList, isMap, isSpace, isStr, keys, parsePyFloat, parsePyInt, pyJson, pyLower, pyStr, pyUpper, pyTypeName, truthy,
+  isList, isMap, isSpace, isStr, keys, parsePyFloat, parsePyInt, pyJson, pyLower, pyRepr, pyStr, pyUpper, pyTypeName,
+  truthy,
 } from "./orch_values.mjs";
 import { center, extreme, fromJson, list, pathPart, slugify, sum, unique } from "./orch_itemfilters.mjs";
 import { batch, dictsort, indent, map, selectOrReject } from "./orch_collections.mjs";
@@ -23,6 +24,37 @@ const text = (s) => {
   return s;
 };
 const INT64_MAX = 9223372036854775807n, INT64_MIN = -9223372036854775808n;
+
+// A value in Python code (passes/PythonContext.h): a literal, never text.
+function hasNonFinite(v) {
+  if (isFloat(v)) return !Number.isFinite(v);
+  if (isList(v)) return v.some(hasNonFinite);
+  if (isMap(v)) return Object.values(v).some(hasNonFinite);
+  return false;
+}
+function pyLiteral(v) {
+  if (isStr(v))
+    fail(
+      "a `{{ }}` in Python code outside a string literal must be a number, a boolean, none, a list or a " +
+        "mapping, not text (ContextLab would run the text as code): put the placeholder inside quotes",
+    );
+  if (hasNonFinite(v)) fail("a float that is nan or infinite has no Python literal");
+  return text(pyRepr(v));
+}
+// The text escaped inside a Python string literal of quote a[0].
+function pyQuote(v, a) {
+  const quote = a[0] === '"' ? '"' : "'";
+  let out = "";
+  for (const c of pyStr(v)) {
+    const u = c.codePointAt(0);
+    if (c === "\\" || c === quote) out += "\\" + c;
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (u < 0x20 || u === 0x7f) out += "\\x" + u.toString(16).padStart(2, "0");
+    else out += c;
+  }
+  return text(out);
+}
 
 function intArg(v, what) {
   const i = asInt(v);
@@ -323,6 +355,8 @@ export const FILTERS = {
   map: [0, 4, false, (v, a) => map(v, a, FILTERS, NONE)],
   max: [0, 2, false, (v, a) => extreme(v, a, true, NONE)],
   min: [0, 2, false, (v, a) => extreme(v, a, false, NONE)],
+  py_literal: [0, 0, false, pyLiteral],
+  py_quote: [1, 1, false, pyQuote],
   raw: [0, 0, true, (v) => v],
   regex_findall: [1, 1, false, regexFindall],
   regex_replace: [1, 2, false, regexReplace],
