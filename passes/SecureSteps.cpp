@@ -183,6 +183,17 @@ class SecureStepsPass : public Pass {
     }
   }
 
+  /// An <AUTO> answer is data from a model or a lock file someone can
+  /// edit: a resolved scalar answer becomes a literal, quoted like any
+  /// value (fold-constants then folds it).
+  static void autoAsLiteral(Segment &Seg, Pipeline &P) {
+    if (Seg.K != Segment::Kind::Auto || !Seg.Tag->Resolved) return;
+    if (auto *Sc = llvm::dyn_cast<ScalarValue>(Seg.Tag->Resolved)) {
+      Seg.K = Segment::Kind::Expr;
+      Seg.E = P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
+    }
+  }
+
   /// Each value of `python` code as Python reads it back unchanged
   /// (PythonContext.h): escaped in a string literal (`py_quote`), a literal
   /// in code (`py_literal`). check-actions refused the other places.
@@ -197,12 +208,7 @@ class SecureStepsPass : public Pass {
       if (Seg.K == Segment::Kind::Text) continue;
       const PythonSpot &Spot = Spots[I++];
       if (Spot.K == PythonSpot::Refused) continue;
-      if (Seg.K == Segment::Kind::Auto && Seg.Tag->Resolved)
-        if (auto *Sc = llvm::dyn_cast<ScalarValue>(Seg.Tag->Resolved)) {
-          Seg.K = Segment::Kind::Expr;
-          Seg.E =
-              P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
-        }
+      autoAsLiteral(Seg, P);
       if (Seg.K != Segment::Kind::Expr) continue;
       if (auto *F = llvm::dyn_cast<FilterExpr>(Seg.E);
           F && (F->name() == "py_quote" || F->name() == "py_literal"))
@@ -272,14 +278,7 @@ class SecureStepsPass : public Pass {
         }
         continue;
       }
-      // An <AUTO> answer is data from a model or a lock file someone can
-      // edit: quoted like any value (fold-constants then folds it).
-      if (Seg.K == Segment::Kind::Auto && Seg.Tag->Resolved)
-        if (auto *Sc = llvm::dyn_cast<ScalarValue>(Seg.Tag->Resolved)) {
-          Seg.K = Segment::Kind::Expr;
-          Seg.E =
-              P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
-        }
+      autoAsLiteral(Seg, P);
       if (Seg.K != Segment::Kind::Expr) continue;
       if (auto *F = llvm::dyn_cast<FilterExpr>(Seg.E)) {
         if (F->name() == "shell_quote") continue;
