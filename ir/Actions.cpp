@@ -72,7 +72,8 @@ constexpr ActionField ShellFields[] = {
 
 constexpr ActionParam CodeParams[] = {
     {"code", Type::String, false,
-     "the program's text; no {{ }} (data goes in input or args)"},
+     "the program's text; data goes in input or args (python: a {{ }} where it stays "
+     "data, docs/actions.md)"},
     {"file", Type::String, false, "a script in the run directory (bound read-only)"},
     {"args", Type::List, false, "arguments (sys.argv[1:], process.argv.slice(1))"},
     {"input", Type::Any, false, "a value written as JSON to standard input"},

@@ -52,7 +52,7 @@ class Rewriter {
     if (!V) return;
     if (auto *T = llvm::dyn_cast<TemplateValue>(V)) {
       for (Segment &S : T->mutableSegments())
-        if (S.K == Segment::Kind::Expr) S.E = expr(S.E);
+        if (S.K == Segment::Kind::Expr) S.E = expr(S.E, /*Shown=*/true);
     } else if (auto *L = llvm::dyn_cast<ListValue>(V)) {
       for (Value *I : L->items()) value(I);
     } else if (auto *M = llvm::dyn_cast<MapValue>(V)) {
@@ -61,14 +61,38 @@ class Rewriter {
   }
 
  private:
-  Expr *expr(Expr *E) {
-    if (llvm::isa<NameExpr, AttrExpr, IndexExpr>(E)) return chain(E);
+  /// \p Shown: \p E's value is printed or tested as a whole (a template's
+  /// expression, a condition, a `default` of one), where ContextLab's
+  /// `iterations` is its scheduler's count; anywhere else (indexed,
+  /// sliced, filtered, looped over) it is the list its examples read.
+  Expr *expr(Expr *E, bool Shown = false) {
+    if (llvm::isa<NameExpr, AttrExpr, IndexExpr>(E)) return chain(E, Shown);
     if (auto *B = llvm::dyn_cast<BinaryExpr>(E); B && B->op() == BinaryOp::Sub)
       if (hyphenated(B))  // reported: its names are not inputs
         return P.arena().create<LiteralExpr>(E->loc(), E->length(), Scalar::null());
     if (auto *C = llvm::dyn_cast<CompoundExpr>(E)) {
       if (C->op() == CompoundOp::For) return forStatement(C);
       if (C->op() == CompoundOp::Let) return letStatement(C);
+      if (C->op() == CompoundOp::Block) {
+        for (Expr *&Part : C->mutableParts())
+          if (Part) Part = expr(Part, true);
+        return E;
+      }
+      if (C->op() == CompoundOp::Cond) {  // {a, c, b}: c is tested
+        llvm::MutableArrayRef<Expr *> Parts = C->mutableParts();
+        for (size_t I = 0; I < Parts.size(); ++I)
+          if (Parts[I]) Parts[I] = expr(Parts[I], I == 1 ? true : Shown);
+        return E;
+      }
+    }
+    if (auto *F = llvm::dyn_cast<FilterExpr>(E);
+        F && F->name() == "default" && !F->isTest()) {
+      bool First = true;
+      forEachOperandRef(*E, [&](Expr *&C) {
+        C = expr(C, First && Shown);  // the base first, then the arguments
+        First = false;
+      });
+      return E;
     }
     forEachOperandRef(*E, [&](Expr *&C) { C = expr(C); });
     return E;
@@ -85,17 +109,14 @@ class Rewriter {
   /// Any other `for` hides its targets' names from outer bindings.
   Expr *forStatement(CompoundExpr *C) {
     llvm::MutableArrayRef<Expr *> Parts = C->mutableParts();
-    Expr *Saved = IterableTop;
-    IterableTop = Parts[0];
-    Parts[0] = expr(Parts[0]);
-    IterableTop = Saved;
+    Parts[0] = expr(Parts[0]);  // looped over: a list
     int32_t Loop = -1;
     if (Parts.size() == ForFirstName + 1) Loop = resultsOf(Parts[0]);
     size_t Mark = Bound.size();
     for (size_t I = ForFirstName; I < Parts.size(); ++I)
       Bound.push_back({boundName(Parts[I]), I == ForFirstName ? Loop : -1});
-    for (size_t I = 1; I < ForFirstName; ++I)
-      if (Parts[I]) Parts[I] = expr(Parts[I]);
+    for (size_t I = 1; I < ForFirstName; ++I)  // body, else, loop filter
+      if (Parts[I]) Parts[I] = expr(Parts[I], true);
     Bound.resize(Mark);
     return C;
   }
@@ -106,7 +127,7 @@ class Rewriter {
     Parts[0] = expr(Parts[0]);
     size_t Mark = Bound.size();
     Bound.push_back({boundName(Parts[2]), -1});
-    if (Parts[1]) Parts[1] = expr(Parts[1]);
+    if (Parts[1]) Parts[1] = expr(Parts[1], true);
     Bound.resize(Mark);
     return C;
   }
@@ -114,17 +135,23 @@ class Rewriter {
   /// The loop step whose `results` \p E reads (`steps.loop.results`,
   /// `loop.results`), or -1.
   int32_t resultsOf(Expr *E) {
-    auto *A = llvm::dyn_cast<AttrExpr>(E);
-    if (!A || A->attr() != "results") return -1;
-    Expr *Base = A->base();
+    // Some of the results, in some order, are still results.
+    if (auto *C = llvm::dyn_cast<CompoundExpr>(E); C && C->op() == CompoundOp::Slice)
+      return resultsOf(C->part(0));
+    if (auto *F = llvm::dyn_cast<FilterExpr>(E);
+        F && !F->isTest() && !F->isMethod() && !F->isCall() &&
+        (F->name() == "list" || F->name() == "reverse"))
+      return resultsOf(F->base());
+    if (!llvm::isa<AttrExpr, IndexExpr>(E) || keyOf(E) != "results") return -1;
+    Expr *Base = linkBase(E);
     std::optional<uint32_t> Id;
     if (auto *N = llvm::dyn_cast<NameExpr>(Base)) {
       if (!isInput(N->name()) && !isLoopVariable(N->name()) && !bound(N->name()))
         Id = P.findStep(N->name());
-    } else if (auto *S = llvm::dyn_cast<AttrExpr>(Base)) {
-      if (auto *Root = llvm::dyn_cast<NameExpr>(S->base());
+    } else if (llvm::isa<AttrExpr, IndexExpr>(Base)) {
+      if (auto *Root = llvm::dyn_cast<NameExpr>(linkBase(Base));
           Root && Root->name() == "steps")
-        Id = P.findStep(S->attr());
+        Id = P.findStep(keyOf(Base));
     }
     return Id && P.Steps[*Id].isLoop() ? static_cast<int32_t>(*Id) : -1;
   }
@@ -182,7 +209,7 @@ class Rewriter {
     return true;
   }
 
-  Expr *chain(Expr *Top) {
+  Expr *chain(Expr *Top, bool Shown) {
     llvm::SmallVector<Expr *, 4> Links;  // top first
     Expr *Root = Top;
     while (llvm::isa<AttrExpr, IndexExpr>(Root)) {
@@ -228,7 +255,7 @@ class Rewriter {
       llvm::StringRef K = keyOf(Rest[0]);
       // ContextLab's scheduler gives `iterations` as the count, its
       // examples index it and loop over it: the list there, else the count.
-      bool AsList = Rest.size() > 1 || Rest[0] == IterableTop;
+      bool AsList = Rest.size() > 1 || !Shown;
       if (S.LoopCond && K == "iterations")
         renameKey(Rest[0], K = AsList ? "results" : "count");
       if (S.LoopCond && K == "iteration_count") renameKey(Rest[0], "count");
@@ -287,8 +314,6 @@ class Rewriter {
   Pipeline &P;
   DiagnosticEngine &D;
   int32_t Scope = -1;
-  /// The iterable of the `for` statement being read, or null.
-  Expr *IterableTop = nullptr;
   /// Names bound by the template statements around the expression read
   /// now, innermost last: a `for` over a loop's results binds its target
   /// to that loop step; any other binding to -1.

@@ -9,10 +9,21 @@ namespace orch::passes {
 namespace {
 
 /// A character that joins what is next to it into one token: a value
-/// beside it would become part of a name, a number or an attribute.
+/// beside it would become part of a name, a number or an attribute, or
+/// follow a line continuation.
 bool glues(char C) {
-  return llvm::isAlnum(C) || C == '_' || C == '.' || C == '\'' || C == '"' ||
+  return llvm::isAlnum(C) || C == '_' || C == '.' || C == '\'' || C == '"' || C == '\\' ||
          static_cast<unsigned char>(C) >= 0x80;
+}
+
+/// A string prefix whose literal this lexer reads exactly: none, `u`, and
+/// the raw and bytes ones (values in those are refused, but their end is
+/// found as Python finds it). Any other word before a quote (`f`, `t` and
+/// their raw forms, whose `{...}` since Python 3.12 can hold quotes,
+/// comments and line breaks, or a prefix Python may add) makes the whole
+/// code unreadable here.
+bool knownPrefix(llvm::StringRef P) {
+  return P.empty() || P == "u" || P == "r" || P == "b" || P == "br" || P == "rb";
 }
 
 }  // namespace
@@ -24,6 +35,15 @@ void PythonContext::text(llvm::StringRef T) {
     Spots.back().Why = "glued to the code after it";
   }
   OpenCodeValue = false;
+  // Values in a triple-quoted string with its quote before them: a quote
+  // right after too, and an empty value would join the two into the end.
+  for (size_t I : QuoteBefore)
+    if (T.front() == Quote && S == State::String && Spots[I].K != PythonSpot::Refused) {
+      Spots[I].K = PythonSpot::Refused;
+      Spots[I].Why =
+          "between quotes that an empty value would join into the string's end";
+    }
+  QuoteBefore.clear();
   for (size_t I = 0; I < T.size(); ++I) {
     char C = T[I];
     switch (S) {
@@ -33,8 +53,10 @@ void PythonContext::text(llvm::StringRef T) {
       case State::String:
         if (Escaped) {
           Escaped = false;
+          QuoteRun = 0;
         } else if (C == '\\') {
           Escaped = true;  // in a raw string too: it keeps a quote in
+          QuoteRun = 0;
         } else if (C == '\n' && !Triple) {
           S = State::Code;  // an unterminated literal: Python refuses it
         } else if (C == Quote) {
@@ -43,7 +65,11 @@ void PythonContext::text(llvm::StringRef T) {
           } else if (I + 2 < T.size() && T[I + 1] == Quote && T[I + 2] == Quote) {
             S = State::Code;
             I += 2;
+          } else {
+            ++QuoteRun;
           }
+        } else {
+          QuoteRun = 0;
         }
         break;
       case State::Code:
@@ -51,16 +77,21 @@ void PythonContext::text(llvm::StringRef T) {
           S = State::Comment;
         } else if (C == '\'' || C == '"') {
           std::string P = llvm::StringRef(Word).lower();
-          // A prefix is r, b, u, f and their pairs; a longer word before a
-          // quote is not valid Python.
+          if (!knownPrefix(P) && !Unreadable) {
+            Unreadable = true;
+            Why =
+                "in code with an f-string, t-string or string prefix this compiler does "
+                "not read (`" +
+                Word + "`)";
+          }
           Raw = P.find('r') != std::string::npos;
           Bytes = P.find('b') != std::string::npos;
-          Format = P.find('f') != std::string::npos;
           Quote = C;
           Triple = I + 2 < T.size() && T[I + 1] == C && T[I + 2] == C;
           if (Triple) I += 2;
           S = State::String;
           Escaped = false;
+          QuoteRun = 0;
         }
         break;
     }
@@ -77,15 +108,15 @@ void PythonContext::value() {
       Spot.Why = "in a comment";
       break;
     case State::String:
-      if (Format || Raw || Bytes || Escaped) {
+      if (Raw || Bytes || Escaped) {
         Spot.K = PythonSpot::Refused;
-        Spot.Why = Format  ? "in an f-string"
-                   : Bytes ? "in a bytes literal"
-                   : Raw   ? "in a raw string"
-                           : "right after a backslash";
+        Spot.Why = Bytes ? "in a bytes literal"
+                   : Raw ? "in a raw string"
+                         : "right after a backslash";
       } else {
         Spot.K = PythonSpot::String;
         Spot.Quote = Quote;
+        if (Triple && QuoteRun > 0) QuoteBefore.push_back(Spots.size());
       }
       break;
     case State::Code:
@@ -104,15 +135,28 @@ void PythonContext::value() {
   Spots.push_back(std::move(Spot));
 }
 
-const std::vector<PythonSpot> &PythonContext::finish() { return Spots; }
+const std::vector<PythonSpot> &PythonContext::finish() {
+  if (Unreadable)
+    for (PythonSpot &Spot : Spots) {
+      Spot.K = PythonSpot::Refused;
+      Spot.Why = Why;
+    }
+  return Spots;
+}
 
 std::vector<PythonSpot> pythonSpots(llvm::ArrayRef<ir::Segment> Segs) {
   PythonContext Py;
-  for (const ir::Segment &Seg : Segs)
-    if (Seg.K == ir::Segment::Kind::Text)
-      Py.text(Seg.Text);
-    else
-      Py.value();
+  std::string Text;  // adjacent text segments, read as one
+  for (const ir::Segment &Seg : Segs) {
+    if (Seg.K == ir::Segment::Kind::Text) {
+      Text += Seg.Text.str();
+      continue;
+    }
+    Py.text(Text);
+    Text.clear();
+    Py.value();
+  }
+  Py.text(Text);
   std::vector<PythonSpot> Out = Py.finish();
   // A statement (`{% if %}`) renders text: in code that text would run.
   size_t I = 0;
@@ -126,6 +170,30 @@ std::vector<PythonSpot> pythonSpots(llvm::ArrayRef<ir::Segment> Segs) {
     }
   }
   return Out;
+}
+
+std::string pythonSkeleton(llvm::ArrayRef<ir::Segment> Segs) {
+  std::vector<PythonSpot> Spots = pythonSpots(Segs);
+  std::string Out;
+  size_t I = 0;
+  for (const ir::Segment &Seg : Segs) {
+    if (Seg.K == ir::Segment::Kind::Text)
+      Out += Seg.Text.str();
+    else if (Spots[I++].K == PythonSpot::Code)
+      Out += "None";
+  }
+  return Out;
+}
+
+bool isPythonQuoted(const ir::Expr *E, const PythonSpot &Spot) {
+  auto *F = llvm::dyn_cast<ir::FilterExpr>(E);
+  if (!F || F->isMethod() || F->isCall() || F->isTest()) return false;
+  if (Spot.K == PythonSpot::Code) return F->name() == "py_literal" && F->args().empty();
+  if (Spot.K != PythonSpot::String || F->name() != "py_quote" || F->args().size() != 1)
+    return false;
+  auto *Q = llvm::dyn_cast<ir::LiteralExpr>(F->args()[0]);
+  return Q && Q->value().Ty == ir::Type::String && Q->value().S.size() == 1 &&
+         Q->value().S[0] == Spot.Quote;
 }
 
 }  // namespace orch::passes

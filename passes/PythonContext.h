@@ -8,8 +8,11 @@
 // the value (`py_literal`: numbers, booleans, None, lists and mappings;
 // text there is an error, since ContextLab would run it). PythonContext
 // follows the code's literal text and says where each value lands; a place
-// where neither keeps the value data (a raw, bytes or f-string literal, a
-// comment, a value glued to a name or a number) is refused with the reason.
+// where neither keeps the value data (a raw or bytes literal, a comment, a
+// value glued to a name or a number, between quotes an empty value would
+// join) is refused with the reason, and code with an f-string or t-string
+// (whose `{...}` can hold quotes, comments and line breaks since Python
+// 3.12) takes no value at all.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -50,8 +53,16 @@ class PythonContext {
  private:
   enum class State { Code, Comment, String } S = State::Code;
   char Quote = 0;
-  bool Triple = false, Raw = false, Bytes = false, Format = false;
+  bool Triple = false, Raw = false, Bytes = false;
   bool Escaped = false;  ///< after a backslash in a string
+  /// The string's quote characters right before here (a triple-quoted
+  /// string's body), values not counted.
+  unsigned QuoteRun = 0;
+  /// Values after such quotes, refused if a quote follows them.
+  std::vector<size_t> QuoteBefore;
+  /// An f-string, a t-string or an unknown prefix: no value is placed.
+  bool Unreadable = false;
+  std::string Why;
   /// The character right before here, or 0 (a value counts as `0`).
   char Prev = 0;
   /// The identifier characters right before here (a string's prefix).
@@ -62,6 +73,15 @@ class PythonContext {
 };
 
 /// Where each value of the template \p Segs (Python code) lands, in order.
+/// Adjacent text segments are read as one text.
 std::vector<PythonSpot> pythonSpots(llvm::ArrayRef<ir::Segment> Segs);
+
+/// The code of \p Segs with every value left out (`None` in code, nothing in
+/// a string), for checks of its statements (imports).
+std::string pythonSkeleton(llvm::ArrayRef<ir::Segment> Segs);
+
+/// Whether \p E is exactly what secure-steps writes for a value at \p Spot:
+/// `py_quote` with that literal's quote in a string, `py_literal` in code.
+bool isPythonQuoted(const ir::Expr *E, const PythonSpot &Spot);
 
 }  // namespace orch::passes

@@ -134,7 +134,7 @@ class SecureStepsPass : public Pass {
         if (E.Key == "command") quote(E.V, P, Ctx);
         if (E.Key == "env") warnSecrets(S, E.V, Ctx);
         if (E.Key == "limits") checkLimits(S, E.V, Ceiling, Ctx);
-        if (E.Key == "code" && A->Name == "python") quotePython(E.V, P);
+        if (E.Key == "code" && A->Name == "python") quotePython(E.V, P, Ctx);
         if (E.Key == "code" && A->Name == "python" && Ctx.Config)
           checkImports(P, S, E.V, *Ctx.Config, Ctx);
       }
@@ -197,7 +197,7 @@ class SecureStepsPass : public Pass {
   /// Each value of `python` code as Python reads it back unchanged
   /// (PythonContext.h): escaped in a string literal (`py_quote`), a literal
   /// in code (`py_literal`). check-actions refused the other places.
-  void quotePython(Value *&V, Pipeline &P) {
+  void quotePython(Value *&V, Pipeline &P, PassContext &Ctx) {
     auto *T = llvm::dyn_cast<TemplateValue>(V);
     if (!T) return;
     std::vector<Segment> Segs(T->segments().begin(), T->segments().end());
@@ -207,12 +207,19 @@ class SecureStepsPass : public Pass {
     for (Segment &Seg : Segs) {
       if (Seg.K == Segment::Kind::Text) continue;
       const PythonSpot &Spot = Spots[I++];
-      if (Spot.K == PythonSpot::Refused) continue;
-      autoAsLiteral(Seg, P);
-      if (Seg.K != Segment::Kind::Expr) continue;
-      if (auto *F = llvm::dyn_cast<FilterExpr>(Seg.E);
-          F && (F->name() == "py_quote" || F->name() == "py_literal"))
+      if (Spot.K == PythonSpot::Refused) {
+        // check-actions said so too, unless it did not run.
+        SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
+        uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
+        Ctx.Diags.report(DiagKind::TemplateInPythonCode, L, Len, Spot.Why);
         continue;
+      }
+      autoAsLiteral(Seg, P);
+      if (Seg.K != Segment::Kind::Expr) {
+        // An unresolved AUTO tag: no plan is written with one.
+        continue;
+      }
+      if (isPythonQuoted(Seg.E, Spot)) continue;  // exactly what would be written
       llvm::SmallVector<Expr *, 1> Args;
       if (Spot.K == PythonSpot::String)
         Args.push_back(P.arena().create<LiteralExpr>(
@@ -307,8 +314,16 @@ class SecureStepsPass : public Pass {
   /// covers (`posix` for `os`, ir/PythonModules.h).
   void checkImports(const Pipeline &P, const Step &S, const Value *V,
                     const RunConfig &Config, PassContext &Ctx) {
-    auto *Sc = llvm::dyn_cast<ScalarValue>(V);
-    if (!Sc || Sc->scalar().Ty != Type::String || Config.ForbiddenModules.empty()) return;
+    if (Config.ForbiddenModules.empty()) return;
+    // Templated code is checked as the statements it has with every value
+    // left out (each one stays data: PythonContext.h).
+    std::string Code;
+    if (auto *Sc = llvm::dyn_cast<ScalarValue>(V); Sc && Sc->scalar().Ty == Type::String)
+      Code = Sc->scalar().S.str();
+    else if (auto *T = llvm::dyn_cast<TemplateValue>(V))
+      Code = pythonSkeleton(T->segments());
+    else
+      return;
     static const llvm::Regex From("^from[ \t]+([A-Za-z_][A-Za-z0-9_.]*)[ \t]+import");
     static const llvm::Regex Dynamic(
         "(__import__|import_module)[ \t]*\\([ \t]*['\"]([A-Za-z_][A-Za-z0-9_.]*)");
@@ -319,7 +334,7 @@ class SecureStepsPass : public Pass {
     uint32_t Begin = V->loc().isValid() ? V->loc().Offset : 0;
     // A block scalar's location is its `|`; its text follows, indented.
     llvm::StringRef Range =
-        Src.substr(Begin, std::max<size_t>(V->length(), 2 * Sc->scalar().S.size() + 256));
+        Src.substr(Begin, std::max<size_t>(V->length(), 2 * Code.size() + 256));
     size_t Cursor = 0;        // Statements are found in order.
     llvm::StringRef CurHead;  // The first line of the statement scanned.
     auto Report = [&](llvm::StringRef Mod, llvm::StringRef Stmt) {
@@ -336,7 +351,7 @@ class SecureStepsPass : public Pass {
       Ctx.Diags.report(DiagKind::ForbiddenModule, L, Len, S.Id.Str.str(), Mod.str(),
                        Alias, llvm::sys::path::filename(Config.Path).str());
     };
-    for (const PyStatement &PS : pythonStatements(Sc->scalar().S)) {
+    for (const PyStatement &PS : pythonStatements(Code)) {
       llvm::StringRef Stmt = PS.Text;
       CurHead = PS.Head;
       llvm::SmallVector<llvm::StringRef, 6> M;

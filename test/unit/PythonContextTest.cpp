@@ -34,8 +34,13 @@ TEST(PythonContext, StringLiteralsAndTheirQuotes) {
 }
 
 TEST(PythonContext, PrefixesThatKeepNoEscape) {
-  EXPECT_EQ(pySpot("x = f'").Why, "in an f-string");
-  EXPECT_EQ(pySpot("x = rf'").Why, "in an f-string");
+  // f- and t-strings (PEP 701, 750) make the whole code unreadable here:
+  // every value in it is refused, one before them too.
+  const char *Unread =
+      "in code with an f-string, t-string or string prefix this compiler does not read";
+  EXPECT_EQ(pySpot("x = f'").Why, std::string(Unread) + " (`f`)");
+  EXPECT_EQ(pySpot("x = rf'").Why, std::string(Unread) + " (`rf`)");
+  EXPECT_EQ(pySpot("x = '", "'; y = t'a'").Why, std::string(Unread) + " (`t`)");
   EXPECT_EQ(pySpot("x = R\"").Why, "in a raw string");
   EXPECT_EQ(pySpot("x = Rb'''").Why, "in a bytes literal");
   EXPECT_EQ(pySpot("x = b'").Why, "in a bytes literal");
@@ -55,6 +60,9 @@ TEST(PythonContext, CommentsAndGluedValues) {
   EXPECT_EQ(pySpot("x = (", ") * 2").K, PythonSpot::Code);
   EXPECT_EQ(pySpot("f(", ", 1)").K, PythonSpot::Code);
   EXPECT_EQ(pySpot("x = '\\").Why, "right after a backslash");
+  // An empty value between a triple string's quotes would close it.
+  EXPECT_EQ(pySpot("x = '''a''", "' + 1").K, PythonSpot::Refused);
+  EXPECT_EQ(pySpot("x = '''", "'''").K, PythonSpot::String);
   // Two values side by side: the second is glued to the first.
   PythonContext C;
   C.text("x = ");
