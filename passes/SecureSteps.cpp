@@ -186,12 +186,48 @@ class SecureStepsPass : public Pass {
   /// An <AUTO> answer is data from a model or a lock file someone can
   /// edit: a resolved scalar answer becomes a literal, quoted like any
   /// value (fold-constants then folds it).
-  static void autoAsLiteral(Segment &Seg, Pipeline &P) {
-    if (Seg.K != Segment::Kind::Auto || !Seg.Tag->Resolved) return;
-    if (auto *Sc = llvm::dyn_cast<ScalarValue>(Seg.Tag->Resolved)) {
-      Seg.K = Segment::Kind::Expr;
-      Seg.E = P.arena().create<LiteralExpr>(Seg.Tag->Loc, Seg.Tag->Length, Sc->scalar());
+  /// Every resolved answer (a scalar, a list, a mapping: `type="list"`)
+  /// becomes an expression of its value, so the filters that keep values
+  /// data apply to it. False if it is something else (never left raw).
+  static bool autoAsLiteral(Segment &Seg, Pipeline &P) {
+    if (Seg.K != Segment::Kind::Auto || !Seg.Tag->Resolved) return true;
+    Expr *E = valueExpr(Seg.Tag->Resolved, Seg.Tag->Loc, Seg.Tag->Length, P);
+    if (!E) return false;
+    Seg.K = Segment::Kind::Expr;
+    Seg.E = E;
+    return true;
+  }
+
+  /// \p V (a constant value) as an expression at \p L, or null.
+  static Expr *valueExpr(const Value *V, SourceLoc L, uint32_t Len, Pipeline &P) {
+    if (auto *Sc = llvm::dyn_cast<ScalarValue>(V))
+      return P.arena().create<LiteralExpr>(L, Len, Sc->scalar());
+    if (auto *Li = llvm::dyn_cast<ListValue>(V)) {
+      llvm::SmallVector<Expr *, 8> Items;
+      for (const Value *I : Li->items()) {
+        Expr *E = valueExpr(I, L, Len, P);
+        if (!E) return nullptr;
+        Items.push_back(E);
+      }
+      Expr *E = P.arena().create<ListExpr>(L, Len, P.arena().copyArray<Expr *>(Items));
+      E->setType(Type::List);
+      return E;
     }
+    if (auto *M = llvm::dyn_cast<MapValue>(V)) {
+      llvm::SmallVector<Expr *, 8> Parts;
+      for (const MapEntry &En : M->entries()) {
+        Expr *Val = valueExpr(En.V, L, Len, P);
+        if (!Val) return nullptr;
+        Parts.push_back(P.arena().create<LiteralExpr>(
+            L, Len, Scalar::string(P.arena().save(En.Key))));
+        Parts.push_back(Val);
+      }
+      Expr *E = P.arena().create<CompoundExpr>(L, Len, CompoundOp::Dict,
+                                               P.arena().copyArray<Expr *>(Parts));
+      E->setType(Type::Map);
+      return E;
+    }
+    return nullptr;
   }
 
   /// Each value of `python` code as Python reads it back unchanged
@@ -214,12 +250,13 @@ class SecureStepsPass : public Pass {
         Ctx.Diags.report(DiagKind::TemplateInPythonCode, L, Len, Spot.Why);
         continue;
       }
-      autoAsLiteral(Seg, P);
-      if (Seg.K != Segment::Kind::Expr) {
-        // An unresolved AUTO tag: no plan is written with one.
+      if (!autoAsLiteral(Seg, P)) {
+        Ctx.Diags.report(DiagKind::TemplateInPythonCode, Seg.Tag->Loc, Seg.Tag->Length,
+                         "an AUTO answer that is no value");
         continue;
       }
-      if (isPythonQuoted(Seg.E, Spot)) continue;  // exactly what would be written
+      if (Seg.K != Segment::Kind::Expr) continue;  // unresolved: no plan has one
+      if (isPythonQuoted(Seg.E, Spot)) continue;   // exactly what would be written
       llvm::SmallVector<Expr *, 1> Args;
       if (Spot.K == PythonSpot::String)
         Args.push_back(P.arena().create<LiteralExpr>(
@@ -285,8 +322,12 @@ class SecureStepsPass : public Pass {
         }
         continue;
       }
-      autoAsLiteral(Seg, P);
-      if (Seg.K != Segment::Kind::Expr) continue;
+      if (!autoAsLiteral(Seg, P)) {
+        Ctx.Diags.report(DiagKind::ShellUnsureValue, Seg.Tag->Loc, Seg.Tag->Length,
+                         "as an AUTO answer that is no value");
+        continue;
+      }
+      if (Seg.K != Segment::Kind::Expr) continue;  // unresolved: no plan has one
       if (auto *F = llvm::dyn_cast<FilterExpr>(Seg.E)) {
         if (F->name() == "shell_quote") continue;
         if (F->name() == "raw") {
