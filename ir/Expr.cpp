@@ -9,6 +9,10 @@
 
 namespace orch::ir {
 
+SourceLoc Segment::loc() const { return K == Kind::Expr ? E->loc() : Tag->Loc; }
+
+uint32_t Segment::length() const { return K == Kind::Expr ? E->length() : Tag->Length; }
+
 llvm::StringRef binaryOpSpelling(BinaryOp Op) {
   switch (Op) {
     case BinaryOp::Or:

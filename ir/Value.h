@@ -59,6 +59,10 @@ struct Segment {
   llvm::StringRef Text;
   Expr *E = nullptr;       ///< Kind::Expr: the parsed expression.
   AutoTag *Tag = nullptr;  ///< Kind::Auto.
+  /// Where an Expr or Auto segment sits in the source (ir/Expr.cpp).
+  SourceLoc loc() const;
+  /// The length of that place.
+  uint32_t length() const;
 };
 
 /// A key of a map value.

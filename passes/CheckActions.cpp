@@ -200,8 +200,8 @@ class CheckActionsPass : public Pass {
     size_t I = 0;
     for (const Segment &Seg : T->segments()) {
       if (Seg.K == Segment::Kind::Text) continue;
-      SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
-      uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
+      SourceLoc L = Seg.loc();
+      uint32_t Len = Seg.length();
       if (A.Name != "python") {
         D->report(DiagKind::TemplateInCode, L, Len, A.Name.str(),
                   "JSON.parse(require('fs').readFileSync(0))` or `process.argv.slice(1)");

@@ -245,8 +245,8 @@ class SecureStepsPass : public Pass {
       const PythonSpot &Spot = Spots[I++];
       if (Spot.K == PythonSpot::Refused) {
         // check-actions said so too, unless it did not run.
-        SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
-        uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
+        SourceLoc L = Seg.loc();
+        uint32_t Len = Seg.length();
         Ctx.Diags.report(DiagKind::TemplateInPythonCode, L, Len, Spot.Why);
         continue;
       }
@@ -293,8 +293,8 @@ class SecureStepsPass : public Pass {
                  llvm::cast<FilterExpr>(Seg.E)->name() == "raw";
       const ShellSpot &Spot = Spots[NextSpot++];
       if (Spot.K != ShellSpot::Word && !Raw) {
-        SourceLoc L = Seg.K == Segment::Kind::Expr ? Seg.E->loc() : Seg.Tag->Loc;
-        uint32_t Len = Seg.K == Segment::Kind::Expr ? Seg.E->length() : Seg.Tag->Length;
+        SourceLoc L = Seg.loc();
+        uint32_t Len = Seg.length();
         switch (Spot.K) {
           case ShellSpot::SingleQuoted:
           case ShellSpot::DoubleQuoted:

@@ -29,8 +29,6 @@ constexpr size_t MaxRows = 100'000;
 
 ActionResult bad(std::string Why) { return ActionResult::failure(std::move(Why), false); }
 
-std::optional<double> cellNumber(const json &C) { return chartNumber(C); }
-
 /// Rows read one at a time, their columns named as they first appear.
 struct TableBuilder {
   ChartTable T;
@@ -70,6 +68,13 @@ struct TableBuilder {
   }
 };
 
+/// An error if \p N rows are more than a chart takes.
+llvm::Error rowCount(size_t N) {
+  if (N <= MaxRows) return llvm::Error::success();
+  return llvm::createStringError(
+      fmt::format("`data` has {} rows; a chart takes at most {}", N, MaxRows));
+}
+
 llvm::Expected<ChartTable> tableOf(const json &Data, int Depth, bool Csv = false) {
   TableBuilder B;
   if (Data.is_string()) {
@@ -88,9 +93,7 @@ llvm::Expected<ChartTable> tableOf(const json &Data, int Depth, bool Csv = false
     return tableOf(*Rows, Depth + 1, /*Csv=*/true);
   }
   if (Data.is_array()) {
-    if (Data.size() > MaxRows)
-      return llvm::createStringError(fmt::format(
-          "`data` has {} rows; a chart takes at most {}", Data.size(), MaxRows));
+    if (llvm::Error E = rowCount(Data.size())) return E;
     bool Objects = llvm::all_of(Data, [](const json &R) { return R.is_object(); });
     bool Scalars =
         llvm::none_of(Data, [](const json &R) { return R.is_object() || R.is_array(); });
@@ -104,9 +107,7 @@ llvm::Expected<ChartTable> tableOf(const json &Data, int Depth, bool Csv = false
       return KV.value().is_object();
     });
     if (Nested) {
-      if (Data.size() > MaxRows)
-        return llvm::createStringError(fmt::format(
-            "`data` has {} rows; a chart takes at most {}", Data.size(), MaxRows));
+      if (llvm::Error E = rowCount(Data.size())) return E;
       for (auto It = Data.begin(); It != Data.end(); ++It) {
         if (llvm::Error E = B.add(It.value())) return E;
         B.T.RowLabels.push_back(It.key());
@@ -164,7 +165,7 @@ llvm::Expected<std::vector<std::string>> typesParam(const json &Params) {
 llvm::Expected<int> sizeParam(const json &Params, const char *Name, int Default) {
   auto It = Params.find(Name);
   if (It == Params.end() || It->is_null()) return Default;
-  std::optional<double> D = cellNumber(*It);
+  std::optional<double> D = chartNumber(*It);
   // The range first: a cast of a double out of int's range is undefined.
   if (!D || *D < ir::MinChartPixels || *D > ir::MaxChartPixels || *D != std::floor(*D))
     return llvm::createStringError(

@@ -64,8 +64,6 @@ std::string pretty(llvm::StringRef Name) {
   return Out;
 }
 
-std::optional<double> number(const json &C) { return chartNumber(C); }
-
 /// The first column that is (or is not) numeric.
 std::optional<size_t> firstColumn(const ChartTable &T, bool Numeric) {
   for (size_t C = 0; C < T.Columns.size(); ++C)
@@ -204,7 +202,7 @@ Grouped group(const ChartTable &T) {
   if (!Cat && Num) {
     for (size_t R = 0; R < T.Rows.size(); ++R) {
       G.Labels.push_back(T.RowLabels.empty() ? std::to_string(R) : T.RowLabels[R]);
-      G.Values.push_back(number(T.Rows[R][*Num]).value_or(0));
+      G.Values.push_back(chartNumber(T.Rows[R][*Num]).value_or(0));
     }
     G.What = pretty(T.Columns[*Num]);
     G.By = "Row";
@@ -213,7 +211,7 @@ Grouped group(const ChartTable &T) {
   std::map<std::string, double> Sums;
   for (const std::vector<json> &R : T.Rows) {
     double &V = Sums[ir::displayString(R[*Cat])];
-    V += Num ? number(R[*Num]).value_or(0) : 1;
+    V += Num ? chartNumber(R[*Num]).value_or(0) : 1;
   }
   for (const auto &[K, V] : Sums) {
     G.Labels.push_back(K);
@@ -283,7 +281,7 @@ std::string lineChart(const ChartTable &T, llvm::StringRef Title, int W, int H,
   bool First = true;
   for (size_t C : Series)
     for (const std::vector<json> &R : T.Rows)
-      if (std::optional<double> V = number(R[C])) {
+      if (std::optional<double> V = chartNumber(R[C])) {
         Lo = First ? *V : std::min(Lo, *V);
         Hi = First ? *V : std::max(Hi, *V);
         First = false;
@@ -296,7 +294,7 @@ std::string lineChart(const ChartTable &T, llvm::StringRef Title, int W, int H,
   for (size_t I = 0; I < Series.size(); ++I) {
     std::string Points;
     for (size_t R = 0; R < T.Rows.size(); ++R)
-      if (std::optional<double> V = number(T.Rows[R][Series[I]]))
+      if (std::optional<double> V = chartNumber(T.Rows[R][Series[I]]))
         Points += fmt::format("{},{} ", px(S.x(static_cast<double>(R), 0, N)),
                               px(S.y(*V, Lo, Hi)));
     S.raw(fmt::format(
@@ -322,8 +320,8 @@ std::string scatterChart(const ChartTable &T, llvm::StringRef Title, int W, int 
   std::vector<std::pair<double, double>> Pts;
   for (size_t R = 0; R < T.Rows.size(); ++R) {
     std::optional<double> Xv = ByRow ? std::optional<double>(static_cast<double>(R))
-                                     : number(T.Rows[R][Nums[0]]);
-    std::optional<double> Yv = number(T.Rows[R][Nums.back()]);
+                                     : chartNumber(T.Rows[R][Nums[0]]);
+    std::optional<double> Yv = chartNumber(T.Rows[R][Nums.back()]);
     if (Xv && Yv) Pts.push_back({*Xv, *Yv});
   }
   Svg S(W, H, Dark, heading(Title, YName + " vs " + XName));
@@ -349,7 +347,7 @@ std::string histogram(const ChartTable &T, llvm::StringRef Title, int W, int H,
   if (!Num) return barChart(T, Title, W, H, Dark);  // counts per category
   std::vector<double> Vs;
   for (const std::vector<json> &R : T.Rows)
-    if (std::optional<double> V = number(R[*Num])) Vs.push_back(*V);
+    if (std::optional<double> V = chartNumber(R[*Num])) Vs.push_back(*V);
   // Sturges' rule: ceil(log2 n) + 1 bins of equal width.
   size_t Bins =
       static_cast<size_t>(std::ceil(std::log2(static_cast<double>(Vs.size())))) + 1;
