@@ -65,6 +65,10 @@ struct RunVariableRead {
   uint32_t Length;
 };
 
+/// Whether \p A and \p B start and reach the same MCP server (locations
+/// aside).
+bool sameServer(const ir::McpServer &A, const ir::McpServer &B);
+
 class Lowerer {
  public:
   Lowerer(const ast::Document &D, DiagnosticEngine &Diags, CallContext *Calls = nullptr)
@@ -188,6 +192,20 @@ class Lowerer {
   void nameFromText(const ir::LocString &X);
   void lowerContext(const MapNode *M);
   void lowerMcpServers(const Node *N);
+  /// One MCP server's entry \p N, named \p Name (`Where` names it in
+  /// diagnostics); nullopt when it is not a mapping.
+  std::optional<ir::McpServer> lowerMcpServer(ir::LocString Name, const Node *N,
+                                              const std::string &Where);
+  /// ContextLab's `mcp-server` `connect` step: its `server_config` declares
+  /// server `server_name` (merged by mergeConnectServers).
+  void lowerMcpConnect(const MapNode *Params);
+  /// Adds the servers `connect` steps declare (McpConnectConflict for a
+  /// name declared with another configuration).
+  void mergeConnectServers();
+  /// ContextLab's dispatch row \p Row (`mcp-memory` `execute`): the row of
+  /// the action its parameter names, or null after a diagnostic.
+  const ir::ToolRow *subActionRow(const MapNode *M, const ir::ToolRow &Row,
+                                  const ir::LocString &Tool);
   /// `context.budget: {max_cost_usd, max_tokens, on_budget}`, or with \p S
   /// a step's `budget: {max_cost_usd, max_tokens}` (the run's `on_budget`
   /// applies to it).
@@ -303,6 +321,8 @@ class Lowerer {
   std::vector<RunVariableRead> CalleeRunVariables;
   /// The MCP servers of the sub-pipelines called, with the path shown.
   std::vector<std::pair<ir::McpServer, std::string>> CalleeServers;
+  /// The MCP servers ContextLab's `connect` steps declare, in step order.
+  std::vector<ir::McpServer> ConnectServers;
   /// Where each name of `inputs`/`parameters` was read first.
   struct InputSeen {
     size_t Index;

@@ -531,7 +531,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
         }
       }
     } else if (K == "parameters") {
-      if (S.Action.Str == "mcp" && !S.Tool.Str.empty()) continue;  // lowerMcpTool
+      if (S.Action.Str == "mcp" && !S.Tool.Str.empty() && !S.ToolMap)
+        continue;  // lowerMcpTool
       lowerParams(V, S, M->find("model") != nullptr);
     } else if (K == "on_error") {
       lowerOnError(KV, M, S);
@@ -685,6 +686,7 @@ std::unique_ptr<ir::Pipeline> Lowerer::run() {
   }
   checkCallOutputs();
   checkCalleeRunVariables();
+  mergeConnectServers();
   mergeCalleeServers();
   // AUTO tags in places that take no AUTO (metadata, descriptions) were
   // reported above; keep the pipeline's tag list to those the IR holds.

@@ -210,6 +210,22 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
                  List(Actions), didYouMean(Action, Actions));
     return;
   }
+  const MapNode *Params = nullptr;
+  if (const KeyValue *PK = M->find("parameters"))
+    Params = llvm::dyn_cast<MapNode>(PK->Value);
+  if (!Row->ActionParam.empty()) {
+    Row = subActionRow(M, *Row, *Tool);
+    if (!Row) return;
+    Loc = Params->find("action")->Value->loc();
+    Len = Params->find("action")->Value->length();
+  } else if (llvm::is_contained(Row->Ignored, "action") && Params &&
+             Params->find("action")) {
+    // `action: store` and `parameters: {action: ...}` both name it.
+    const KeyValue *Twice = Params->find("action");
+    Diags.report(DiagKind::DuplicateAlias, Twice->Key->loc(), Twice->Key->length(),
+                 "action: " + Action.str(), "parameters: {action: ...}");
+    return;
+  }
   if (Row->Target.empty()) {
     std::string What = fmt::format("tool `{}`", Tool->Str.str());
     if (!Action.empty()) What += fmt::format(" action `{}`", Action.str());
@@ -218,6 +234,42 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
   }
   S.ToolMap = Row;
   S.Action = {Row->Target, Loc, Len};
+  if (Row->Target == "mcp.connect") lowerMcpConnect(Params);
+}
+
+const ir::ToolRow *Lowerer::subActionRow(const MapNode *M, const ir::ToolRow &Row,
+                                         const ir::LocString &Tool) {
+  // ContextLab's `tool: mcp-memory` + `action: execute`: the action is the
+  // parameter's value (`parameters: {action: store}`).
+  const KeyValue *PK = M->find("parameters");
+  const auto *Params = PK ? llvm::dyn_cast<MapNode>(PK->Value) : nullptr;
+  const KeyValue *Named = Params ? Params->find(Row.ActionParam) : nullptr;
+  if (!Named) {
+    Diags.report(DiagKind::MissingKey, Params ? Params->loc() : M->loc(), 1,
+                 Row.ActionParam.str(),
+                 fmt::format("the parameters of tool `{}` action `{}` (it names the "
+                             "action to run)",
+                             Tool.Str.str(), Row.Action.str()));
+    return nullptr;
+  }
+  std::optional<ir::LocString> Sub =
+      getString(Named->Value, "`" + Row.ActionParam.str() + "`");
+  if (!Sub) return nullptr;
+  const ir::ToolRow *R = ir::findToolRow(Tool.Str, Sub->Str);
+  if (!R || !R->ActionParam.empty() || R->Action == "*") {
+    llvm::SmallVector<llvm::StringRef, 8> Actions;
+    for (llvm::StringRef A : ir::toolActions(Tool.Str))
+      if (const ir::ToolRow *X = ir::findToolRow(Tool.Str, A);
+          X && X->ActionParam.empty())
+        Actions.push_back(A);
+    std::string Names;
+    for (llvm::StringRef N : Actions)
+      Names += (Names.empty() ? "`" : ", `") + N.str() + "`";
+    Diags.report(DiagKind::ToolAction, Sub->Loc, Sub->Length, Tool.Str.str(),
+                 Sub->Str.str(), Names, didYouMean(Sub->Str, Actions));
+    return nullptr;
+  }
+  return R;
 }
 
 bool Lowerer::declaresMcpServer(llvm::StringRef Name) const {

@@ -467,26 +467,6 @@ std::string autoPathInCall(llvm::StringRef Path, llvm::StringRef Call) {
   return "steps." + Call.str() + "." + Path.str();
 }
 
-bool sameText(const ir::LocString &A, const ir::LocString &B) { return A.Str == B.Str; }
-/// Whether two maps (`env`, `headers`) hold the same entries, in any order.
-bool samePairs(const std::vector<ir::LocPair> &A, const std::vector<ir::LocPair> &B) {
-  auto Sorted = [](const std::vector<ir::LocPair> &V) {
-    std::vector<std::pair<llvm::StringRef, llvm::StringRef>> Out;
-    for (const ir::LocPair &X : V) Out.emplace_back(X.Key.Str, X.Val.Str);
-    llvm::sort(Out);
-    return Out;
-  };
-  return Sorted(A) == Sorted(B);
-}
-/// Whether \p A and \p B start and reach the same server (locations aside).
-bool sameServer(const ir::McpServer &A, const ir::McpServer &B) {
-  auto Concurrent = [](const ir::McpServer &S) {
-    return S.MaxConcurrent ? S.MaxConcurrent->Val : int64_t(0);
-  };
-  return sameText(A.Command, B.Command) && llvm::equal(A.Args, B.Args, sameText) &&
-         samePairs(A.Env, B.Env) && sameText(A.Url, B.Url) &&
-         samePairs(A.Headers, B.Headers) && Concurrent(A) == Concurrent(B);
-}
 }  // namespace
 
 void Lowerer::mergeCalleeServers() {

@@ -105,7 +105,62 @@ constexpr ActionParam McpParams[] = {
     {"arguments", Type::Map, false, "the tool's arguments (templates allowed)"}};
 constexpr ActionField McpFields[] = {
     {"output", Type::String, "the result's text content, one block a line"},
-    {"structured", Type::Any, "the result's structuredContent, or null"}};
+    {"structured", Type::Any, "the result's structuredContent, or null"},
+    {"result", Type::Any, "the result as the server sent it (content, ...)"}};
+constexpr ActionParam McpServerOnly[] = {
+    {"server", Type::String, true, "a server of `mcp_servers:`"}};
+constexpr ActionField McpConnectFields[] = {
+    {"connected", Type::Bool, "true: the server answered `initialize`"},
+    {"server_name", Type::String, "the server"},
+    {"capabilities", Type::Map, "the capabilities the server announced"},
+    {"server_info", Type::Map, "the server's name and version, as it sent them"},
+    {"protocol_version", Type::String, "the protocol revision agreed"},
+    {"output", Type::String, "the other fields as JSON text"}};
+constexpr ActionField McpListFields[] = {
+    {"tools", Type::List, "per tool: name, description, input_schema"},
+    {"count", Type::Int, "the number of tools"},
+    {"server_name", Type::String, "the server"},
+    {"output", Type::String, "the tools' names, one a line"}};
+constexpr ActionField McpDisconnectFields[] = {
+    {"disconnected", Type::Bool, "true"},
+    {"server_name", Type::String, "the server"},
+    {"message", Type::String, "what was done"},
+    {"output", Type::String, "the message"}};
+
+constexpr ActionParam MemoryStoreParams[] = {
+    {"namespace", Type::String, false, "the namespace (default `default`)"},
+    {"key", Type::String, true, "the key"},
+    {"value", Type::Any, false, "the value (default null)"},
+    {"ttl", Type::Int, false, "seconds the key lives (default 0: until the run ends)"}};
+constexpr ActionParam MemoryKeyParams[] = {
+    {"namespace", Type::String, false, "the namespace (default `default`)"},
+    {"key", Type::String, true, "the key"}};
+constexpr ActionParam MemoryNamespaceParams[] = {
+    {"namespace", Type::String, false, "the namespace (default `default`)"}};
+constexpr ActionField MemoryStoreFields[] = {
+    {"namespace", Type::String, "the namespace"},
+    {"key", Type::String, "the key"},
+    {"stored", Type::Bool, "true"},
+    {"ttl", Type::Int, "the ttl given (0: none)"},
+    {"output", Type::String, "the other fields as JSON text"}};
+constexpr ActionField MemoryRetrieveFields[] = {
+    {"namespace", Type::String, "the namespace"},
+    {"key", Type::String, "the key"},
+    {"value", Type::Any, "the value stored, or null"},
+    {"found", Type::Bool, "whether the key holds a value"},
+    {"expired", Type::Bool, "true: its ttl ran out (it is removed)"},
+    {"metadata", Type::Map, "stored_at (Unix seconds), ttl and type of the value"},
+    {"output", Type::String, "the value as text (JSON unless text), or empty"}};
+constexpr ActionField MemoryListFields[] = {
+    {"namespace", Type::String, "the namespace"},
+    {"keys", Type::List, "the live keys, in the order first stored"},
+    {"count", Type::Int, "the number of keys"},
+    {"output", Type::String, "the keys, one a line"}};
+constexpr ActionField MemoryClearFields[] = {
+    {"namespace", Type::String, "the namespace"},
+    {"cleared", Type::Bool, "true"},
+    {"count", Type::Int, "the number of keys removed"},
+    {"output", Type::String, "the other fields as JSON text"}};
 constexpr ActionParam SearchParams[] = {
     {"query", Type::String, true, "what to search for"},
     {"max_results", Type::Int, false, "at most this many results (1 to 100, default 10)"},
@@ -191,6 +246,19 @@ constexpr ActionInfo Table[] = {
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
     {"mcp", "calls a tool of an MCP server", McpParams, McpFields, false, false, false,
      true},
+    {"mcp.connect", "starts an MCP server and says what it announced", McpServerOnly,
+     McpConnectFields},
+    {"mcp.disconnect", "ends the connection to an MCP server", McpServerOnly,
+     McpDisconnectFields},
+    {"mcp.list", "lists the tools of an MCP server", McpServerOnly, McpListFields},
+    {"memory.clear", "removes every key of a namespace of the run's memory",
+     MemoryNamespaceParams, MemoryClearFields, false, true, false, false, true},
+    {"memory.list", "lists the keys of a namespace of the run's memory",
+     MemoryNamespaceParams, MemoryListFields, false, true, false, false, true},
+    {"memory.retrieve", "reads a key of the run's memory", MemoryKeyParams,
+     MemoryRetrieveFields, false, true, false, false, true},
+    {"memory.store", "stores a value under a key of the run's memory", MemoryStoreParams,
+     MemoryStoreFields, false, true, false, false, true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
      true},
     {"pipeline",

@@ -51,6 +51,10 @@ struct ActionInfo {
   /// Its result has fields the compiler cannot list (`mcp`: the keys of a
   /// tool's structured result): templates may read any field.
   bool OpenFields = false;
+  /// Keeps state in orchrt's process (the run's memory): a resumed run
+  /// runs it again, and so the steps after it, instead of taking over its
+  /// recorded result.
+  bool ProcessState = false;
 };
 
 /// The largest `max_tokens` a step, a `generate` parameter or a registry

@@ -16,6 +16,11 @@ constexpr NameMapping TransformParams[] = {
     {"data", "input"}, {"input_data", "input"}, {"operation", "op"}};
 constexpr llvm::StringRef CaptureOutput[] = {"capture_output"};
 constexpr NameMapping GenerateParams[] = {{"max_completion_tokens", "max_tokens"}};
+constexpr NameMapping McpServerParams[] = {
+    {"server_name", "server"}, {"tool_name", "tool"}, {"tool_params", "arguments"}};
+constexpr NameMapping McpResult[] = {{"result", "result"}};
+constexpr llvm::StringRef ActionKey[] = {"action"};
+constexpr llvm::StringRef ConnectKeys[] = {"action", "server_config"};
 
 constexpr llvm::StringLiteral Search =
     "`action: web.search` asks the search service orchrt is configured with "
@@ -55,6 +60,12 @@ constexpr llvm::StringLiteral Charts =
 constexpr llvm::StringLiteral NoDashboard =
     "only `create_charts` maps (to `action: chart`); ContextLab's dashboards and "
     "figure exports are not built in";
+
+constexpr llvm::StringLiteral Memory =
+    "a key-value memory of the run, in namespaces; a `ttl` (seconds, 0: none) "
+    "expires a key (docs/actions.md §14)";
+constexpr llvm::StringLiteral McpDispatch =
+    "`parameters: {action: ...}` names the action: the rows below";
 
 constexpr ToolRow Rows[] = {
     {"data-processing",
@@ -103,6 +114,43 @@ constexpr ToolRow Rows[] = {
      "a GET request",
      {},
      GetOnly},
+    {"mcp-memory", "execute", "", {}, {}, false, McpDispatch, {}, {}, "action"},
+    {"mcp-memory", "store", "memory.store", {}, {}, false, Memory, ActionKey},
+    {"mcp-memory", "retrieve", "memory.retrieve", {}, {}, false, Memory, ActionKey},
+    {"mcp-memory", "list", "memory.list", {}, {}, false, Memory, ActionKey},
+    {"mcp-memory", "clear", "memory.clear", {}, {}, false, Memory, ActionKey},
+    {"mcp-server", "execute", "", {}, {}, false, McpDispatch, {}, {}, "action"},
+    {"mcp-server",
+     "connect",
+     "mcp.connect",
+     McpServerParams,
+     {},
+     false,
+     "`server_config` (`command`, `args`, `env`, or `url`, `headers`: fixed "
+     "text) declares MCP server `server_name`, as `mcp_servers:` does; the step "
+     "starts it",
+     ConnectKeys},
+    {"mcp-server",
+     "list_tools",
+     "mcp.list",
+     McpServerParams,
+     {},
+     false,
+     "asks the server for its tools (`tools/list`)",
+     ActionKey},
+    {"mcp-server", "execute_tool", "mcp", McpServerParams, McpResult, false,
+     "calls tool `tool_name` with `tool_params`; `result` is the server's answer "
+     "as sent",
+     ActionKey},
+    {"mcp-server",
+     "disconnect",
+     "mcp.disconnect",
+     McpServerParams,
+     {},
+     false,
+     "ends the connection once its calls in flight are answered; a later call "
+     "starts the server again",
+     ActionKey},
     {"python-executor",
      "*",
      "python",
@@ -244,9 +292,9 @@ llvm::SmallVector<llvm::StringRef, 16> knownTools() {
 }
 
 llvm::StringRef mapResultField(const ToolRow &Row, llvm::StringRef Field) {
-  if (Field == "result") return "output";
   for (const NameMapping &M : Row.Fields)
     if (M.From == Field) return M.To;
+  if (Field == "result") return "output";
   return Field;
 }
 

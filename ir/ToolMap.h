@@ -43,6 +43,10 @@ struct ToolRow {
   /// Parameters the target takes but this row fixes (`method` of a GET):
   /// `UnknownActionParam`.
   llvm::ArrayRef<llvm::StringRef> Forbidden = {};
+  /// Set on a dispatch row (`mcp-memory`'s `execute`): the parameter whose
+  /// constant value names the tool's action (`parameters: {action:
+  /// store}`); the row for that action says what runs.
+  llvm::StringRef ActionParam = {};
 };
 
 /// Every row, tools in alphabetical order, tool-less actions last.
@@ -65,7 +69,8 @@ llvm::SmallVector<llvm::StringRef, 8> toolActions(llvm::StringRef Tool);
 llvm::SmallVector<llvm::StringRef, 16> knownTools();
 
 /// The field a ContextLab result field \p Field is here, by \p Row (and
-/// `result` -> `output` for every row); \p Field itself when not renamed.
+/// `result` -> `output` for a row that does not rename it); \p Field itself
+/// when not renamed.
 llvm::StringRef mapResultField(const ToolRow &Row, llvm::StringRef Field);
 
 }  // namespace orch::ir

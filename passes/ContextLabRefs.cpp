@@ -290,14 +290,32 @@ class Rewriter {
                                         Top->loc());
     }
     llvm::StringRef K = keyOf(Rest[0]);
-    if ((K == "result" || K == "outputs") && Rest.size() > 1) {
+    bool Wrapped = mapResultField(Row, "result") != "output";  // `result` is a field
+    if ((K == "outputs" || (K == "result" && !Wrapped)) && Rest.size() > 1) {
       // `step.result.content`: the result is the step's fields.
       linkBase(Rest[1]) = linkBase(Rest[0]);
       Rest = Rest.drop_front();
       K = keyOf(Rest[0]);
     }
     if (llvm::StringRef To = mapResultField(Row, K); To != K) renameKey(Rest[0], To);
+    if (K == "success" && Rest.size() == 1 && !hasField(Row.Target, K)) {
+      // Every ContextLab tool answers `success`: here a step that failed
+      // has status `failed` (read with `on_failure: continue`).
+      renameKey(Rest[0], "status");
+      Arena &Ar = P.arena();
+      auto *Done =
+          Ar.create<LiteralExpr>(Top->loc(), Top->length(), Scalar::string("completed"));
+      return Ar.create<BinaryExpr>(Top->loc(), Top->length(), BinaryOp::Eq, Top, Done);
+    }
     return Top;
+  }
+
+  /// Does built-in action \p Action list field \p Field? (The fields of
+  /// an `mcp` tool's own result sit in ContextLab's `result`.)
+  static bool hasField(llvm::StringRef Action, llvm::StringRef Field) {
+    const ActionInfo *A = findBuiltinAction(Action);
+    return A &&
+           llvm::any_of(A->Fields, [&](const ActionField &F) { return F.Name == Field; });
   }
 
   /// Renames the constant key of \p Link (`.content`, `['content']`) to \p To.

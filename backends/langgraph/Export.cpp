@@ -201,6 +201,13 @@ class Checker {
     static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> NotEmitted[] = {
         {"chart", "the `chart` action (SVG charts)"},
         {"mcp", "the `mcp` action (MCP tools)"},
+        {"mcp.connect", "the `mcp.connect` action (MCP servers)"},
+        {"mcp.disconnect", "the `mcp.disconnect` action (MCP servers)"},
+        {"mcp.list", "the `mcp.list` action (MCP servers)"},
+        {"memory.clear", "the `memory.clear` action (the run's memory)"},
+        {"memory.list", "the `memory.list` action (the run's memory)"},
+        {"memory.retrieve", "the `memory.retrieve` action (the run's memory)"},
+        {"memory.store", "the `memory.store` action (the run's memory)"},
         {"validate", "the `validate` action (JSON Schema checks)"},
         {"web.search", "the `web.search` action (a web search service)"}};
     for (const auto &[Name, What] : NotEmitted)

@@ -76,6 +76,7 @@ ActionResult mcpToolResult(const json &Result) {
       if (K != "status" && K != "error") Fields[K] = V;
   Fields["output"] = std::move(Text);
   Fields["structured"] = std::move(Structured);
+  Fields["result"] = Result;
   return ActionResult::success(std::move(Fields));
 }
 
@@ -117,9 +118,6 @@ std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone D
     return It != R.Params.end() && It->is_string() ? It->get<std::string>() : "";
   };
   std::string Server = param("server"), Tool = param("tool");
-  if (Tool.empty())
-    return Done(ActionResult::failure("parameter `tool` must be a tool's name", false)),
-           nullptr;
   const McpServerSpec *Spec = nullptr;
   for (const McpServerSpec &S : Servers)
     if (S.Name == Server) Spec = &S;
@@ -127,6 +125,29 @@ std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone D
     return Done(ActionResult::failure(
                fmt::format("no MCP server `{}` in the pipeline's `mcp_servers:`", Server),
                false)),
+           nullptr;
+  if (R.Action == "mcp.list") return list(*Spec, std::move(Done));
+  if (R.Action == "mcp.disconnect") return disconnect(*Spec, std::move(Done)), nullptr;
+  std::shared_ptr<mcp::Client> C = client(*Spec);
+  if (R.Action == "mcp.connect") {
+    uint64_t Id = C->request("", nullptr, [Done, Server](mcp::CallOutcome O) {
+      if (O.K != mcp::CallOutcome::Result) return Done(ActionResult::failure(O.Error));
+      auto obj = [&](const char *K) {
+        auto It = O.Value.find(K);
+        return It != O.Value.end() && It->is_object() ? *It : json::object();
+      };
+      json Fields = {{"connected", true},
+                     {"server_name", Server},
+                     {"capabilities", obj("capabilities")},
+                     {"server_info", obj("serverInfo")},
+                     {"protocol_version", O.Value.value("protocolVersion", "")}};
+      Fields["output"] = ir::toJsonText(Fields);
+      Done(ActionResult::success(std::move(Fields)));
+    });
+    return std::make_unique<McpTask>(C, Id);
+  }
+  if (Tool.empty())
+    return Done(ActionResult::failure("parameter `tool` must be a tool's name", false)),
            nullptr;
   json Args = json::object();
   if (auto A = R.Params.find("arguments"); A != R.Params.end() && !A->is_null()) {
@@ -136,7 +157,6 @@ std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone D
              nullptr;
     Args = *A;
   }
-  std::shared_ptr<mcp::Client> C = client(*Spec);
   uint64_t Id = C->callTool(Tool, std::move(Args), [Done](mcp::CallOutcome O) {
     switch (O.K) {
       case mcp::CallOutcome::Result:
@@ -148,6 +168,93 @@ std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone D
     }
   });
   return std::make_unique<McpTask>(C, Id);
+}
+
+namespace {
+
+/// A listing in progress: its pages so far, and the call in flight.
+struct Listing : ActionTask {
+  std::weak_ptr<mcp::Client> C;
+  uint64_t Id = 0;
+  void cancel() override {
+    if (auto Live = C.lock()) Live->cancel(Id);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ActionTask> McpSteps::list(const McpServerSpec &S, ActionDone Done) {
+  // `tools/list`, page after page (`nextCursor`), at most MaxListPages.
+  std::shared_ptr<mcp::Client> C = client(S);
+  auto T = std::make_unique<Listing>();
+  T->C = C;
+  struct State {
+    json Tools = json::array();
+    unsigned Pages = 0;
+    std::function<void(mcp::CallOutcome)> Next;
+  };
+  auto St = std::make_shared<State>();
+  Listing *Task = T.get();
+  std::weak_ptr<mcp::Client> Weak = C;
+  std::string Name = S.Name;
+  // The callback holds the state; the state's Next is cleared when done,
+  // which breaks the cycle.
+  St->Next = [St, Task, Weak, Done, Name](mcp::CallOutcome O) {
+    auto Finish = [&](ActionResult R) {
+      auto Keep = St;  // Next is destroyed below; keep the state alive
+      Keep->Next = nullptr;
+      Done(std::move(R));
+    };
+    if (O.K != mcp::CallOutcome::Result)
+      return Finish(ActionResult::failure(O.Error, O.K == mcp::CallOutcome::Lost));
+    if (auto L = O.Value.find("tools"); L != O.Value.end() && L->is_array())
+      for (const json &Tool : *L) {
+        if (!Tool.is_object() || !Tool.value("name", json()).is_string()) continue;
+        St->Tools.push_back(
+            {{"name", Tool["name"]},
+             {"description", Tool.value("description", json(""))},
+             {"input_schema", Tool.value("inputSchema", json::object())}});
+      }
+    auto Cursor = O.Value.find("nextCursor");
+    bool More = Cursor != O.Value.end() && Cursor->is_string() && !Cursor->empty();
+    if (More && ++St->Pages >= MaxListPages)
+      return Finish(ActionResult::failure(
+          fmt::format("MCP server `{}` sent more than {} pages of tools", Name,
+                      MaxListPages),
+          false));
+    auto Live = Weak.lock();
+    if (More && Live) {
+      json Params = {{"cursor", *Cursor}};
+      auto Again = St->Next;
+      Task->Id = Live->request("tools/list", std::move(Params), Again);
+      return;
+    }
+    if (More) return Finish(ActionResult::failure("the MCP server is gone"));
+    std::string Text;
+    for (const json &Tool : St->Tools) Text += Tool["name"].get<std::string>() + "\n";
+    if (!Text.empty()) Text.pop_back();
+    json Fields = {{"tools", St->Tools},
+                   {"count", St->Tools.size()},
+                   {"server_name", Name},
+                   {"output", std::move(Text)}};
+    Finish(ActionResult::success(std::move(Fields)));
+  };
+  auto First = St->Next;
+  T->Id = C->request("tools/list", json::object(), First);
+  return T;
+}
+
+void McpSteps::disconnect(const McpServerSpec &S, ActionDone Done) {
+  std::shared_ptr<mcp::Client> &C = Clients[static_cast<size_t>(&S - Servers.data())];
+  if (C) {
+    C->closeWhenIdle();
+    Retired.push_back(std::move(C));
+  }
+  std::string Message = fmt::format("Disconnected from server '{}'", S.Name);
+  Done(ActionResult::success(json{{"disconnected", true},
+                                  {"server_name", S.Name},
+                                  {"message", Message},
+                                  {"output", Message}}));
 }
 
 }  // namespace orch::runtime

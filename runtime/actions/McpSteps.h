@@ -1,10 +1,13 @@
-//===- McpSteps.h - The `mcp` action ---------------------------*- C++ -*-===//
+//===- McpSteps.h - The `mcp` actions --------------------------*- C++ -*-===//
 //
-// Calls a tool of one of the pipeline's MCP servers (docs/actions.md,
-// docs/backends/mcp.md). Each server starts on its first call and serves
-// every later call of the run; a server that died is started again by the
-// next call. All of them stop when this object goes (the end of the run,
-// failed, cancelled or interrupted).
+// `mcp` calls a tool of one of the pipeline's MCP servers (docs/actions.md,
+// docs/backends/mcp.md); `mcp.connect` starts a server and answers its
+// `initialize` result, `mcp.list` its tools, and `mcp.disconnect` ends the
+// connection once its calls in flight are answered. Each server starts on
+// its first call and serves every later call of the run; a server that
+// died, or was disconnected, is started again by the next call. All of them
+// stop when this object goes (the end of the run, failed, cancelled or
+// interrupted).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -39,8 +42,9 @@ using McpTransportFactory =
     std::function<std::unique_ptr<mcp::ClientTransport>(const McpServerSpec &)>;
 
 /// The fields of an `mcp` step from a `tools/call` result: `output` (the
-/// text blocks, one a line), `structured` (structuredContent or null) and
-/// each key of an object structuredContent; isError fails the step.
+/// text blocks, one a line), `structured` (structuredContent or null),
+/// `result` (the result as sent) and each other key of an object
+/// structuredContent; isError fails the step.
 ActionResult mcpToolResult(const orch::ir::Json &Result);
 
 /// The `mcp` action of one run.
@@ -51,11 +55,17 @@ class McpSteps {
            std::function<mcp::HttpSender &()> Http,
            McpTransportFactory Factory = nullptr);
   ~McpSteps();
-  /// Starts a call; parameters `server`, `tool`, `arguments`.
+  /// Starts action R.Action (`mcp`: parameters `server`, `tool`,
+  /// `arguments`; the others: `server`).
   std::unique_ptr<ActionTask> start(const ActionRequest &R, ActionDone Done);
+
+  /// The most `tools/list` pages `mcp.list` reads.
+  static constexpr unsigned MaxListPages = 100;
 
  private:
   std::shared_ptr<mcp::Client> client(const McpServerSpec &S);
+  std::unique_ptr<ActionTask> list(const McpServerSpec &S, ActionDone Done);
+  void disconnect(const McpServerSpec &S, ActionDone Done);
 
   Executor &Exec;
   std::vector<McpServerSpec> Servers;

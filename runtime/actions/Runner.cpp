@@ -151,8 +151,14 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"generate", &BuiltinRunner::startModel},
       {"http.request", [](BuiltinRunner &B, const ActionRequest &R,
                           ActionDone &D) { return B.startHttp(R, D); }},
-      {"mcp", [](BuiltinRunner &B, const ActionRequest &R,
-                 ActionDone &D) { return B.mcp().start(R, std::move(D)); }},
+      {"mcp", &BuiltinRunner::startMcp},
+      {"mcp.connect", &BuiltinRunner::startMcp},
+      {"mcp.disconnect", &BuiltinRunner::startMcp},
+      {"mcp.list", &BuiltinRunner::startMcp},
+      {"memory.clear", &BuiltinRunner::startMemory},
+      {"memory.list", &BuiltinRunner::startMemory},
+      {"memory.retrieve", &BuiltinRunner::startMemory},
+      {"memory.store", &BuiltinRunner::startMemory},
       {"node", &BuiltinRunner::startProcess},
       {"pipeline",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
@@ -194,6 +200,20 @@ std::unique_ptr<ActionTask> BuiltinRunner::startModel(BuiltinRunner &B,
                                                       const ActionRequest &R,
                                                       ActionDone &Done) {
   return B.llm().start(R, std::move(Done));
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startMemory(BuiltinRunner &B,
+                                                       const ActionRequest &R,
+                                                       ActionDone &Done) {
+  using namespace std::chrono;
+  double Unix = duration<double>(system_clock::now().time_since_epoch()).count();
+  return Done(B.Memory.run(R.Action, R.Params, B.Exec.now(), Unix)), nullptr;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startMcp(BuiltinRunner &B,
+                                                    const ActionRequest &R,
+                                                    ActionDone &Done) {
+  return B.mcp().start(R, std::move(Done));
 }
 
 std::unique_ptr<ActionTask> BuiltinRunner::startProcess(BuiltinRunner &B,

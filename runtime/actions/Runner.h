@@ -8,6 +8,7 @@
 #include "runtime/actions/Action.h"
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/actions/McpSteps.h"
+#include "runtime/actions/Memory.h"
 #include "runtime/actions/Shell.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/CurlTransport.h"
@@ -56,6 +57,12 @@ class BuiltinRunner : public ActionRunner {
                                                   const ActionRequest &R,
                                                   ActionDone &Done);
   std::unique_ptr<ActionTask> startHttp(const ActionRequest &R, ActionDone &Done);
+  /// `memory.*`: the run's memory.
+  static std::unique_ptr<ActionTask> startMemory(BuiltinRunner &B, const ActionRequest &R,
+                                                 ActionDone &Done);
+  /// `mcp`, `mcp.connect`, `mcp.list`, `mcp.disconnect`.
+  static std::unique_ptr<ActionTask> startMcp(BuiltinRunner &B, const ActionRequest &R,
+                                              ActionDone &Done);
 
   llm::CurlMulti &http();
   LlmSteps &llm();
@@ -69,6 +76,7 @@ class BuiltinRunner : public ActionRunner {
   /// The HTTP of `url:` MCP servers (over Http); outlives Mcp.
   std::unique_ptr<mcp::CurlSender> McpHttp;
   std::unique_ptr<McpSteps> Mcp;
+  MemoryStore Memory;
 };
 
 }  // namespace orch::runtime

@@ -4,6 +4,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "ir/Actions.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
@@ -177,6 +178,11 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     AsFailed[I] = Entry && Text(*It, "status") == "failed" && !It->contains("cut_off") &&
                   PSteps->Get(I)->on_failure() == plan::FailurePolicy::Continue;
     Take[I] = Entry && (Text(*It, "status") == "completed" || AsFailed[I]);
+    // The run's memory lived in the process that stopped: its steps run
+    // again, rebuilding it, and so do the steps after them.
+    const ir::ActionInfo *A =
+        ir::findBuiltinAction(PSteps->Get(I)->action()->string_view());
+    if (A && A->ProcessState) Take[I] = 0;
     if (Take[I] && It->contains("spilled")) {
       // Its large fields live in files; a step whose files are gone runs again.
       llvm::Expected<std::vector<SpilledField>> Parsed =

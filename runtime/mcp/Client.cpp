@@ -18,45 +18,88 @@ Client::~Client() {
 }
 
 uint64_t Client::callTool(const std::string &Tool, json Args, CallDone Done) {
+  json Params = {{"name", Tool}};
+  Params["arguments"] = Args.is_object() ? std::move(Args) : json::object();
+  return request("tools/call", std::move(Params), std::move(Done));
+}
+
+uint64_t Client::request(std::string Method, json Params, CallDone Done) {
   uint64_t Id = NextId++;
-  if (Dead) {
+  if (Dead || Closing) {
     Done({CallOutcome::Lost, nullptr, fmt::format("MCP server `{}` is gone", Name)});
     return Id;
   }
   Pending &P = Calls[Id];
-  P.Tool = Tool;
-  P.Args = std::move(Args);
+  P.Method = std::move(Method);
+  P.Params = std::move(Params);
   P.Done = std::move(Done);
   if (!Started) {
-    Started = true;
-    std::weak_ptr<bool> Live = Alive;
-    std::string Why = T->start(
-        [this, Live](llvm::StringRef Bytes) {
-          if (auto L = Live.lock(); L && *L) onBytes(Bytes);
-        },
-        [this, Live](std::string Why) {
-          if (auto L = Live.lock(); L && *L) {
-            // A last line without a newline may still answer a call.
-            Lines.finish([this](llvm::StringRef Line) { onLine(Line); });
-            fail(fmt::format("MCP server `{}` {}", Name, Why));
-          }
-        });
-    if (!Why.empty()) {
-      fail(fmt::format("MCP server `{}` could not start: {}", Name, Why));
-      return Id;
-    }
-    InitId = NextId++;
-    send(json{{"jsonrpc", "2.0"},
-              {"id", InitId},
-              {"method", "initialize"},
-              {"params",
-               {{"protocolVersion", Revision},
-                {"capabilities", json::object()},
-                {"clientInfo", {{"name", "orchrt"}, {"version", "1"}}}}}});
+    start();
     return Id;
   }
-  if (Ready) sendCall(Id, P);
+  if (Ready) {
+    if (P.Method.empty())
+      answerReady();
+    else
+      sendCall(Id, P);
+  }
   return Id;
+}
+
+bool Client::start() {
+  Started = true;
+  std::weak_ptr<bool> Live = Alive;
+  std::string Why = T->start(
+      [this, Live](llvm::StringRef Bytes) {
+        if (auto L = Live.lock(); L && *L) onBytes(Bytes);
+      },
+      [this, Live](std::string Why) {
+        if (auto L = Live.lock(); L && *L) {
+          // A last line without a newline may still answer a call.
+          Lines.finish([this](llvm::StringRef Line) { onLine(Line); });
+          fail(fmt::format("MCP server `{}` {}", Name, Why));
+        }
+      });
+  if (!Why.empty()) {
+    fail(fmt::format("MCP server `{}` could not start: {}", Name, Why));
+    return false;
+  }
+  InitId = NextId++;
+  send(json{{"jsonrpc", "2.0"},
+            {"id", InitId},
+            {"method", "initialize"},
+            {"params",
+             {{"protocolVersion", Revision},
+              {"capabilities", json::object()},
+              {"clientInfo", {{"name", "orchrt"}, {"version", "1"}}}}}});
+  return true;
+}
+
+void Client::answerReady() {
+  // Done may end the run (and this client): take the calls out first.
+  std::vector<CallDone> Waiting;
+  for (auto It = Calls.begin(); It != Calls.end();)
+    if (It->second.Method.empty()) {
+      Waiting.push_back(std::move(It->second.Done));
+      It = Calls.erase(It);
+    } else {
+      ++It;
+    }
+  std::weak_ptr<bool> Live = Alive;
+  for (CallDone &D : Waiting) {
+    D({CallOutcome::Result, InitResult, ""});
+    if (Live.expired()) return;
+  }
+  closeIfIdle();
+}
+
+void Client::closeWhenIdle() {
+  Closing = true;
+  closeIfIdle();
+}
+
+void Client::closeIfIdle() {
+  if (Closing && Calls.empty() && !Dead) shutdown();
 }
 
 bool Client::speaks(llvm::StringRef V) {
@@ -65,10 +108,10 @@ bool Client::speaks(llvm::StringRef V) {
 
 void Client::sendCall(uint64_t Id, Pending &P) {
   P.Sent = true;
-  json Params = {{"name", P.Tool}};
-  Params["arguments"] = P.Args.is_object() ? std::move(P.Args) : json::object();
-  send(
-      json{{"jsonrpc", "2.0"}, {"id", Id}, {"method", "tools/call"}, {"params", Params}});
+  send(json{{"jsonrpc", "2.0"},
+            {"id", Id},
+            {"method", P.Method},
+            {"params", std::move(P.Params)}});
 }
 
 void Client::send(const json &Msg) {
@@ -84,6 +127,7 @@ void Client::cancel(uint64_t Id) {
     send(
         notificationMessage("notifications/cancelled",
                             json{{"requestId", Id}, {"reason", "the step was stopped"}}));
+  closeIfIdle();
 }
 
 void Client::shutdown() {
@@ -165,23 +209,29 @@ void Client::onAnswer(const json &Msg) {
       return;
     }
     Ready = true;
+    InitResult = Res;
     send(notificationMessage("notifications/initialized", json::object()));
     for (auto &[CId, P] : Calls)
-      if (!P.Sent) sendCall(CId, P);
+      if (!P.Sent && !P.Method.empty()) sendCall(CId, P);
+    answerReady();
     return;
   }
   auto It = Calls.find(N);
   if (It == Calls.end() || !It->second.Sent) return;  // cancelled, or not ours
   CallDone Done = std::move(It->second.Done);
   Calls.erase(It);
-  if (auto R = Msg.find("result"); R != Msg.end() && R->is_object())
-    return Done({CallOutcome::Result, *R, ""});
-  std::string Why = "no result";
-  if (auto E = Msg.find("error"); E != Msg.end() && E->is_object())
-    Why = fmt::format("{} (JSON-RPC error {})",
-                      E->value("message", std::string("no message")),
-                      E->value("code", json(0)).dump());
-  Done({CallOutcome::RpcError, nullptr, Why});
+  CallOutcome O{CallOutcome::RpcError, nullptr, "no result"};
+  if (auto R = Msg.find("result"); R != Msg.end() && R->is_object()) {
+    O = {CallOutcome::Result, *R, ""};
+  } else if (auto E = Msg.find("error"); E != Msg.end() && E->is_object()) {
+    O.Error = fmt::format("{} (JSON-RPC error {})",
+                          E->value("message", std::string("no message")),
+                          E->value("code", json(0)).dump());
+  }
+  // Done may end the run (and this client).
+  std::weak_ptr<bool> Live = Alive;
+  Done(std::move(O));
+  if (!Live.expired()) closeIfIdle();
 }
 
 }  // namespace orch::runtime::mcp

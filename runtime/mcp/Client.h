@@ -68,6 +68,13 @@ class Client {
   /// thread (possibly before callTool returns, when the transport cannot
   /// start). Returns the call's id for cancel().
   uint64_t callTool(const std::string &Tool, orch::ir::Json Args, CallDone Done);
+  /// Sends request \p Method (`tools/list`) with \p Params, as callTool
+  /// does; an empty \p Method sends nothing and answers the server's
+  /// `initialize` result once the connection is ready.
+  uint64_t request(std::string Method, orch::ir::Json Params, CallDone Done);
+  /// Ends the connection once no call is in flight (now, if none is); new
+  /// calls are refused as if the server were gone.
+  void closeWhenIdle();
   /// Forgets call \p Id (its Done is not called) and tells the server
   /// (`notifications/cancelled`).
   void cancel(uint64_t Id);
@@ -84,11 +91,17 @@ class Client {
 
  private:
   struct Pending {
-    std::string Tool;
-    orch::ir::Json Args;
+    std::string Method;  ///< Empty: waits for `initialize`'s answer.
+    orch::ir::Json Params;
     CallDone Done;
     bool Sent = false;
   };
+  /// Starts the transport and sends `initialize`; false after fail().
+  bool start();
+  /// Answers the calls waiting for `initialize` (Method empty).
+  void answerReady();
+  /// Shuts the connection when closeWhenIdle() asked and nothing is in flight.
+  void closeIfIdle();
   void onBytes(llvm::StringRef Bytes);
   void onLine(llvm::StringRef Line);
   void onAnswer(const orch::ir::Json &Msg);
@@ -99,7 +112,9 @@ class Client {
   std::string Name;
   std::unique_ptr<ClientTransport> T;
   LineReader Lines{MaxLine};
-  bool Started = false, Ready = false, Dead = false;
+  bool Started = false, Ready = false, Dead = false, Closing = false;
+  /// The server's answer to `initialize`.
+  orch::ir::Json InitResult;
   uint64_t NextId = 1;
   uint64_t InitId = 0;
   std::map<uint64_t, Pending> Calls;

@@ -218,5 +218,74 @@ TEST(McpToolResult, Fields) {
   EXPECT_EQ(E.Error, "the tool reported an error");
 }
 
+TEST_F(McpClientTest, ReadyWaitAnswersInitialize) {
+  // An empty method sends nothing: it waits for `initialize`'s answer.
+  C.request("", nullptr, record());
+  EXPECT_TRUE(Outcomes.empty());
+  feed(json{{"jsonrpc", "2.0"},
+            {"id", W.Sent.at(0)["id"]},
+            {"result",
+             {{"protocolVersion", "2025-06-18"},
+              {"capabilities", {{"tools", json::object()}}}}}});
+  ASSERT_EQ(Outcomes.size(), 1u);
+  EXPECT_EQ(Outcomes[0].K, CallOutcome::Result);
+  EXPECT_EQ(Outcomes[0].Value["capabilities"], json({{"tools", json::object()}}));
+  ASSERT_EQ(W.Sent.size(), 2u);  // initialize, initialized: nothing else
+  // Once ready, it answers at once.
+  C.request("", nullptr, record());
+  ASSERT_EQ(Outcomes.size(), 2u);
+  EXPECT_EQ(Outcomes[1].Value["protocolVersion"], "2025-06-18");
+}
+
+TEST_F(McpClientTest, RequestSendsMethod) {
+  callReady();
+  C.request("tools/list", json{{"cursor", "p2"}}, record());
+  ASSERT_EQ(W.Sent.size(), 4u);
+  EXPECT_EQ(W.Sent[3]["method"], "tools/list");
+  EXPECT_EQ(W.Sent[3]["params"]["cursor"], "p2");
+  feed(answer(W.Sent[3]["id"].get<uint64_t>(), json{{"tools", json::array()}}));
+  ASSERT_EQ(Outcomes.size(), 1u);
+  EXPECT_EQ(Outcomes[0].Value["tools"], json::array());
+}
+
+TEST_F(McpClientTest, CloseWhenIdleWaitsForCallsInFlight) {
+  callReady();
+  C.closeWhenIdle();
+  EXPECT_EQ(W.Closes, 0);  // the call in flight is answered first
+  EXPECT_FALSE(C.dead());
+  // A new call is refused at once, never left waiting.
+  std::optional<CallOutcome> Late;
+  C.callTool("echo", json::object(), [&](CallOutcome O) { Late = std::move(O); });
+  ASSERT_TRUE(Late);
+  EXPECT_EQ(Late->K, CallOutcome::Lost);
+  feed(answer(W.Sent.at(2)["id"].get<uint64_t>(), json{{"content", json::array()}}));
+  ASSERT_EQ(Outcomes.size(), 1u);
+  EXPECT_EQ(Outcomes[0].K, CallOutcome::Result);
+  EXPECT_EQ(W.Closes, 1);
+  EXPECT_TRUE(C.dead());
+}
+
+TEST_F(McpClientTest, CloseWhenIdleAfterCancel) {
+  uint64_t Id = callReady();
+  C.closeWhenIdle();
+  C.cancel(Id);
+  EXPECT_EQ(W.Closes, 1);
+  EXPECT_TRUE(Outcomes.empty());
+}
+
+TEST(McpToolResult, RawResult) {
+  json Raw = json::parse(
+      R"({"content":[{"type":"text","text":"a"}],"structuredContent":{"result":1}})");
+  ActionResult R = mcpToolResult(Raw);
+  ASSERT_TRUE(R.Ok);
+  EXPECT_EQ(R.Fields["result"], Raw);  // as sent; a `result` key stays in `structured`
+  EXPECT_EQ(R.Fields["structured"]["result"], 1);
+  // A server that answers no MCP content (ContextLab's own servers): only
+  // `result` holds its answer.
+  ActionResult Odd = mcpToolResult(json::parse(R"({"results":[1,2],"total":2})"));
+  EXPECT_EQ(Odd.Fields["output"], "");
+  EXPECT_EQ(Odd.Fields["result"]["total"], 2);
+}
+
 }  // namespace
 }  // namespace orch::runtime::mcp

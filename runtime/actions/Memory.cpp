@@ -1,0 +1,163 @@
+//===- Memory.cpp - The run's key-value memory ----------------------------===//
+#include "runtime/actions/Memory.h"
+
+#include <fmt/format.h>
+
+#include "ir/Eval.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace orch::runtime {
+
+using json = orch::ir::Json;
+
+namespace {
+
+/// The name Python gives the type of \p V, as ContextLab's metadata does.
+const char *pythonType(const json &V) {
+  switch (V.type()) {
+    case json::value_t::object:
+      return "dict";
+    case json::value_t::array:
+      return "list";
+    case json::value_t::string:
+      return "str";
+    case json::value_t::boolean:
+      return "bool";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "int";
+    case json::value_t::number_float:
+      return "float";
+    default:
+      return "NoneType";
+  }
+}
+
+ActionResult memoryError(const std::string &Why) {
+  return ActionResult::failure(Why, false);
+}
+
+/// Parameter \p Name of \p P as text: absent or null is \p Default; any
+/// other value but text is an error (nullopt, with \p Why set).
+std::optional<std::string> textParam(const json &P, const char *Name, const char *Default,
+                                     std::string &Why) {
+  auto It = P.find(Name);
+  if (It == P.end() || It->is_null()) return std::string(Default);
+  if (!It->is_string()) {
+    Why = fmt::format("parameter `{}` must be text, found {}", Name, ir::toJsonText(*It));
+    return std::nullopt;
+  }
+  return It->get<std::string>();
+}
+
+}  // namespace
+
+ActionResult MemoryStore::run(const std::string &Action, const json &Params,
+                              TimePoint Now, double UnixSeconds) {
+  std::string Why;
+  std::optional<std::string> Ns = textParam(Params, "namespace", "default", Why);
+  if (!Ns) return memoryError(Why);
+  if (Action == "memory.list") return list(*Ns, Now);
+  if (Action == "memory.clear") return clear(*Ns);
+  std::optional<std::string> Key = textParam(Params, "key", "", Why);
+  if (!Key) return memoryError(Why);
+  if (Key->empty()) return memoryError("parameter `key` must be a non-empty text");
+  if (Action == "memory.store") return store(*Ns, Params, Now, UnixSeconds);
+  if (Action == "memory.retrieve") return retrieve(*Ns, *Key, Now);
+  return memoryError(fmt::format("unknown memory action `{}`", Action));
+}
+
+bool MemoryStore::expire(Space &S, TimePoint Now, const std::string &Key) {
+  bool Hit = false;
+  llvm::erase_if(S, [&](const Entry &E) {
+    if (E.Ttl == 0 || Now <= E.Expires) return false;
+    Hit = Hit || E.Key == Key;
+    Bytes -= E.Bytes;
+    return true;
+  });
+  return Hit;
+}
+
+ActionResult MemoryStore::store(const std::string &Ns, const json &Params, TimePoint Now,
+                                double UnixSeconds) {
+  std::string Key = Params["key"].get<std::string>();
+  int64_t Ttl = 0;
+  if (auto T = Params.find("ttl"); T != Params.end() && !T->is_null()) {
+    if (!T->is_number_integer() || T->get<int64_t>() < 0 ||
+        T->get<int64_t>() > 100LL * 365 * 86400)
+      return memoryError(fmt::format(
+          "parameter `ttl` must be whole seconds from 0 (no expiry) to 100 years, "
+          "found {}",
+          ir::toJsonText(*T)));
+    Ttl = T->get<int64_t>();
+  }
+  json Value = Params.value("value", json());
+  size_t Size = ir::toJsonText(Value).size();
+  Space &S = Spaces[Ns];
+  expire(S, Now);
+  auto Old = llvm::find_if(S, [&](const Entry &E) { return E.Key == Key; });
+  size_t Freed = Old == S.end() ? 0 : Old->Bytes;
+  if (Bytes - Freed + Size > Limit)
+    return memoryError(fmt::format(
+        "the run's memory would hold more than {} bytes of values (as JSON)", Limit));
+  Entry E{Key, std::move(Value), Ttl, Now + std::chrono::seconds(Ttl), UnixSeconds, Size};
+  Bytes = Bytes - Freed + Size;
+  if (Old == S.end())
+    S.push_back(std::move(E));
+  else
+    *Old = std::move(E);  // a key stored again keeps its place, as a dict's
+  json Fields = {{"namespace", Ns}, {"key", Key}, {"stored", true}, {"ttl", Ttl}};
+  Fields["output"] = ir::toJsonText(Fields);
+  return ActionResult::success(std::move(Fields));
+}
+
+ActionResult MemoryStore::retrieve(const std::string &Ns, const std::string &Key,
+                                   TimePoint Now) {
+  Space None;
+  auto SIt = Spaces.find(Ns);
+  Space &S = SIt == Spaces.end() ? None : SIt->second;
+  bool Expired = expire(S, Now, Key);
+  json Fields = {{"namespace", Ns}, {"key", Key},         {"value", nullptr},
+                 {"found", false},  {"expired", Expired}, {"metadata", json::object()}};
+  auto It = llvm::find_if(S, [&](const Entry &E) { return E.Key == Key; });
+  if (It != S.end()) {
+    Fields["value"] = It->Value;
+    Fields["found"] = true;
+    Fields["metadata"] = {
+        {"stored_at", It->StoredAt}, {"ttl", It->Ttl}, {"type", pythonType(It->Value)}};
+  }
+  Fields["output"] = It == S.end() ? std::string() : ir::displayString(It->Value);
+  return ActionResult::success(std::move(Fields));
+}
+
+ActionResult MemoryStore::list(const std::string &Ns, TimePoint Now) {
+  Space None;
+  auto SIt = Spaces.find(Ns);
+  Space &S = SIt == Spaces.end() ? None : SIt->second;
+  expire(S, Now);
+  json Keys = json::array();
+  std::string Text;
+  for (const Entry &E : S) {
+    Keys.push_back(E.Key);
+    Text += E.Key + "\n";
+  }
+  if (!Text.empty()) Text.pop_back();
+  return ActionResult::success(json{{"namespace", Ns},
+                                    {"keys", std::move(Keys)},
+                                    {"count", S.size()},
+                                    {"output", std::move(Text)}});
+}
+
+ActionResult MemoryStore::clear(const std::string &Ns) {
+  size_t N = 0;
+  if (auto It = Spaces.find(Ns); It != Spaces.end()) {
+    N = It->second.size();
+    for (const Entry &E : It->second) Bytes -= E.Bytes;
+    Spaces.erase(It);
+  }
+  json Fields = {{"namespace", Ns}, {"cleared", true}, {"count", N}};
+  Fields["output"] = ir::toJsonText(Fields);
+  return ActionResult::success(std::move(Fields));
+}
+
+}  // namespace orch::runtime
