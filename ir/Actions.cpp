@@ -127,6 +127,21 @@ constexpr ActionField McpDisconnectFields[] = {
     {"message", Type::String, "what was done"},
     {"output", Type::String, "the message"}};
 
+constexpr ActionParam DataFilterParams[] = {
+    {"input", Type::Any, true, "rows: a list of objects, an object, or JSON or CSV text"},
+    {"criteria", Type::Map, false, "field -> the value a row keeps (Python's ==)"},
+    {"operation", Type::Map, false, "ContextLab's form: `{criteria: ...}`"},
+    {"format", Type::String, false,
+     "json (default; text that looks like CSV is read as CSV) or csv (CSV in, CSV "
+     "out)"}};
+constexpr ActionField DataFilterFields[] = {
+    {"data", Type::Any, "the rows kept (CSV text when `format` is csv)"},
+    {"original_count", Type::Int, "the rows read"},
+    {"filtered_count", Type::Int, "the rows kept"},
+    {"value", Type::Map,
+     "ContextLab's result: action, criteria, data, original_count, filtered_count"},
+    {"output", Type::String, "`data` as text"}};
+
 constexpr ActionParam MemoryStoreParams[] = {
     {"namespace", Type::String, false, "the namespace (default `default`)"},
     {"key", Type::String, true, "the key"},
@@ -233,6 +248,8 @@ constexpr ActionField PipelineFields[] = {
 constexpr ActionInfo Table[] = {
     {"chart", "draws charts of rows as SVG files in the run directory", ChartParams,
      ChartFields, false, true},
+    {"data.filter", "keeps the rows whose fields equal `criteria`", DataFilterParams,
+     DataFilterFields, false, true},
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
      true},

@@ -14,6 +14,10 @@ constexpr NameMapping HttpFields[] = {
     {"content", "output"}, {"text", "output"}, {"status", "status_code"}};
 constexpr NameMapping TransformParams[] = {
     {"data", "input"}, {"input_data", "input"}, {"operation", "op"}};
+constexpr NameMapping FilterParams[] = {
+    {"data", "input"}, {"input_data", "input"}, {"input_format", "format"}};
+/// ContextLab wraps a data-processing result: `processed_data`.
+constexpr NameMapping ProcessedData[] = {{"processed_data", "value"}};
 constexpr llvm::StringRef CaptureOutput[] = {"capture_output"};
 constexpr NameMapping GenerateParams[] = {{"max_completion_tokens", "max_tokens"}};
 constexpr NameMapping McpServerParams[] = {
@@ -68,12 +72,10 @@ constexpr llvm::StringLiteral McpDispatch =
     "`parameters: {action: ...}` names the action: the rows below";
 
 constexpr ToolRow Rows[] = {
-    {"data-processing",
-     "transform",
-     "transform",
-     TransformParams,
-     {},
-     false,
+    {"data-processing", "filter", "data.filter", FilterParams, ProcessedData, false,
+     "`operation: {criteria: {field: value}}` keeps the rows whose fields equal "
+     "those values; `processed_data` is ContextLab's result object"},
+    {"data-processing", "transform", "transform", TransformParams, ProcessedData, false,
      "`data` is `input`, `operation` is `op`: a filter name or a transform operation"},
     {"data-processing",
      "*",
@@ -81,8 +83,8 @@ constexpr ToolRow Rows[] = {
      {},
      {},
      false,
-     "only `transform` maps (to `action: transform`); reshape data with `transform` "
-     "or `python`"},
+     "only `filter` and `transform` map (to `action: data.filter`, `transform`); "
+     "reshape data with `transform` or `python`"},
     {"filesystem",
      "read",
      "file.read",

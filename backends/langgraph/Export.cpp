@@ -200,6 +200,7 @@ class Checker {
     // Built-in actions the emitted runtime does not implement.
     static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> NotEmitted[] = {
         {"chart", "the `chart` action (SVG charts)"},
+        {"data.filter", "the `data.filter` action (rows by criteria)"},
         {"mcp", "the `mcp` action (MCP tools)"},
         {"mcp.connect", "the `mcp.connect` action (MCP servers)"},
         {"mcp.disconnect", "the `mcp.disconnect` action (MCP servers)"},

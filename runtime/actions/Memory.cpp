@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ir/Eval.h"
+#include "ir/PyOps.h"
 #include "llvm/ADT/STLExtras.h"
 
 namespace orch::runtime {
@@ -11,27 +12,6 @@ namespace orch::runtime {
 using json = orch::ir::Json;
 
 namespace {
-
-/// The name Python gives the type of \p V, as ContextLab's metadata does.
-const char *pythonType(const json &V) {
-  switch (V.type()) {
-    case json::value_t::object:
-      return "dict";
-    case json::value_t::array:
-      return "list";
-    case json::value_t::string:
-      return "str";
-    case json::value_t::boolean:
-      return "bool";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "int";
-    case json::value_t::number_float:
-      return "float";
-    default:
-      return "NoneType";
-  }
-}
 
 ActionResult memoryError(const std::string &Why) {
   return ActionResult::failure(Why, false);
@@ -123,8 +103,9 @@ ActionResult MemoryStore::retrieve(const std::string &Ns, const std::string &Key
   if (It != S.end()) {
     Fields["value"] = It->Value;
     Fields["found"] = true;
-    Fields["metadata"] = {
-        {"stored_at", It->StoredAt}, {"ttl", It->Ttl}, {"type", pythonType(It->Value)}};
+    Fields["metadata"] = {{"stored_at", It->StoredAt},
+                          {"ttl", It->Ttl},
+                          {"type", ir::pyTypeName(It->Value)}};
   }
   Fields["output"] = It == S.end() ? std::string() : ir::displayString(It->Value);
   return ActionResult::success(std::move(Fields));

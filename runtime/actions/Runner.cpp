@@ -9,6 +9,7 @@
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "runtime/actions/Chart.h"
+#include "runtime/actions/DataFilter.h"
 #include "runtime/actions/HttpTask.h"
 #include "runtime/actions/LocalActions.h"
 #include "runtime/actions/Validate.h"
@@ -135,6 +136,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"chart",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runChart(B.Config.RunDir, R.Params)), nullptr;
+       }},
+      {"data.filter",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataFilter(R.Params)), nullptr;
        }},
       {"echo",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {

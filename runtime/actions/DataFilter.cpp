@@ -1,0 +1,153 @@
+//===- DataFilter.cpp - The data.filter action ----------------------------===//
+#include "runtime/actions/DataFilter.h"
+
+#include <fmt/format.h>
+
+#include "ir/Eval.h"
+#include "ir/JsonLimits.h"
+#include "ir/PyOps.h"
+#include "ir/PyText.h"
+#include "runtime/actions/Validate.h"
+
+namespace orch::runtime {
+
+using json = orch::ir::Json;
+
+namespace {
+
+ActionResult filterError(const std::string &Why) {
+  return ActionResult::failure(Why, false);
+}
+
+/// ContextLab's guess that JSON-format text is CSV: a comma in the first
+/// line, about as many in the next two, and no `{` or `[` first.
+bool looksLikeCsv(llvm::StringRef Text) {
+  Text = Text.trim();
+  if (Text.empty() || Text.starts_with("{") || Text.starts_with("[")) return false;
+  llvm::SmallVector<llvm::StringRef, 4> Lines;
+  Text.split(Lines, '\n', 3);
+  size_t Commas = Lines[0].count(',');
+  if (!Commas) return false;
+  for (size_t I = 1; I < Lines.size() && I < 3; ++I) {
+    llvm::StringRef L = Lines[I].split('\n').first;
+    size_t N = L.count(',');
+    if (!L.trim().empty() && (N > Commas + 1 || Commas > N + 1)) return false;
+  }
+  return true;
+}
+
+/// Does \p Item have every field of \p Criteria, equal to its value?
+/// Anything but an object matches, as in ContextLab.
+llvm::Expected<bool> matches(const json &Item, const json &Criteria) {
+  if (!Item.is_object()) return true;
+  for (auto &[Field, Want] : Criteria.items()) {
+    auto It = Item.find(Field);
+    if (It == Item.end()) return false;
+    llvm::Expected<bool> Eq = ir::pyEquals(*It, Want);
+    if (!Eq || !*Eq) return Eq;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string writeCsvRows(const json &Rows) {
+  std::string Out;
+  auto Field = [&](const json &V) {
+    std::string T;
+    if (V.is_string())
+      T = V.get<std::string>();
+    else if (!V.is_null())
+      ir::appendPyStr(T, V);
+    bool Quote = T.find_first_of(",\"\r\n") != std::string::npos;
+    if (!Quote) return Out += T, void();
+    Out += '"';
+    for (char C : T) Out += C == '"' ? std::string("\"\"") : std::string(1, C);
+    Out += '"';
+  };
+  if (!Rows.is_array() || Rows.empty() || !Rows[0].is_object()) return Out;
+  std::vector<std::string> Header;
+  for (auto &[K, V] : Rows[0].items()) Header.push_back(K);
+  for (size_t I = 0; I < Header.size(); ++I) {
+    if (I) Out += ',';
+    Field(json(Header[I]));
+  }
+  Out += "\r\n";
+  for (const json &Row : Rows) {
+    for (size_t I = 0; I < Header.size(); ++I) {
+      if (I) Out += ',';
+      auto It = Row.is_object() ? Row.find(Header[I]) : Row.end();
+      Field(Row.is_object() && It != Row.end() ? *It : json(""));
+    }
+    Out += "\r\n";
+  }
+  return Out;
+}
+
+ActionResult runDataFilter(const json &Params) {
+  std::string Format = "json";
+  if (auto F = Params.find("format"); F != Params.end() && !F->is_null()) {
+    if (!F->is_string() || (*F != "json" && *F != "csv"))
+      return filterError(fmt::format("parameter `format` must be json or csv, found {}",
+                                     ir::toJsonText(*F)));
+    Format = F->get<std::string>();
+  }
+  json Criteria = Params.value("criteria", json());
+  if (Criteria.is_null())
+    if (auto Op = Params.find("operation"); Op != Params.end() && Op->is_object())
+      Criteria = Op->value("criteria", json());
+  if (!Criteria.is_object())
+    return filterError(
+        "parameter `criteria` (or `operation: {criteria: ...}`) must be a mapping of "
+        "field names to the values rows keep");
+  json Data = Params.value("input", json());
+  if (Data.is_string()) {
+    const std::string &Text = Data.get_ref<const std::string &>();
+    if (Format == "csv" || looksLikeCsv(Text)) {
+      llvm::Expected<json> Rows = parseCsvRecords(Text);
+      if (!Rows)
+        return filterError("cannot read `input` as CSV: " +
+                           llvm::toString(Rows.takeError()));
+      Data = std::move(*Rows);
+    } else {
+      std::string Deep;
+      json Parsed = ir::parseJsonBounded(Text, &Deep);
+      if (!Deep.empty() || Parsed.is_discarded())
+        return filterError("cannot read `input` as JSON or CSV" +
+                           (Deep.empty() ? std::string() : ": " + Deep));
+      Data = std::move(Parsed);
+    }
+  }
+  json Kept = json::array();
+  size_t Total = 1;
+  if (Data.is_array()) {
+    Total = Data.size();
+    for (const json &Item : Data) {
+      llvm::Expected<bool> M = matches(Item, Criteria);
+      if (!M) return filterError(llvm::toString(M.takeError()));
+      if (*M) Kept.push_back(Item);
+    }
+  } else {
+    llvm::Expected<bool> M = matches(Data, Criteria);
+    if (!M) return filterError(llvm::toString(M.takeError()));
+    Kept = *M ? Data : json();
+  }
+  size_t Count = Kept.is_array() ? Kept.size() : !Kept.is_null();
+  // CSV in, CSV out, as ContextLab writes it back (an empty list stays one).
+  json Out = Format == "csv" && Kept.is_array() && !Kept.empty()
+                 ? json(writeCsvRows(Kept))
+                 : Kept;
+  json Value = {{"action", "filter"},
+                {"criteria", Criteria},
+                {"data", Out},
+                {"original_count", Total},
+                {"filtered_count", Count}};
+  json Fields = {{"data", Out},
+                 {"original_count", Total},
+                 {"filtered_count", Count},
+                 {"value", Value}};
+  Fields["output"] = Out.is_string() ? Out.get<std::string>() : ir::toJsonText(Out);
+  return ActionResult::success(std::move(Fields));
+}
+
+}  // namespace orch::runtime
