@@ -196,9 +196,10 @@ class Lowerer {
   /// diagnostics); nullopt when it is not a mapping.
   std::optional<ir::McpServer> lowerMcpServer(ir::LocString Name, const Node *N,
                                               const std::string &Where);
-  /// ContextLab's `mcp-server` `connect` step: its `server_config` declares
-  /// server `server_name` (merged by mergeConnectServers).
-  void lowerMcpConnect(const MapNode *Params);
+  /// ContextLab's `mcp-server` `connect` step \p Step, with its
+  /// \p Params (null: none): `server_config` declares server
+  /// `server_name` (merged by mergeConnectServers).
+  void lowerMcpConnect(const MapNode *Step, const MapNode *Params);
   /// Adds the servers `connect` steps declare (McpConnectConflict for a
   /// name declared with another configuration).
   void mergeConnectServers();

@@ -234,7 +234,7 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
   }
   S.ToolMap = Row;
   S.Action = {Row->Target, Loc, Len};
-  if (Row->Target == "mcp.connect") lowerMcpConnect(Params);
+  if (Row->Target == "mcp.connect") lowerMcpConnect(M, Params);
 }
 
 const ir::ToolRow *Lowerer::subActionRow(const MapNode *M, const ir::ToolRow &Row,

@@ -117,13 +117,13 @@ std::optional<ir::McpServer> Lowerer::lowerMcpServer(ir::LocString Name, const N
   return Srv;
 }
 
-void Lowerer::lowerMcpConnect(const MapNode *Params) {
+void Lowerer::lowerMcpConnect(const MapNode *Step, const MapNode *Params) {
   // ContextLab's `connect`: `server_name` and `server_config`, fixed text,
   // as an entry of `mcp_servers:`.
   const KeyValue *NameKV = Params ? Params->find("server_name") : nullptr;
   const KeyValue *Config = Params ? Params->find("server_config") : nullptr;
   if (!NameKV || !Config) {
-    Diags.report(DiagKind::MissingKey, Params ? Params->loc() : SourceLoc(), 1,
+    Diags.report(DiagKind::MissingKey, Params ? Params->loc() : Step->loc(), 1,
                  NameKV ? "server_config" : "server_name",
                  "the parameters of an `mcp-server` `connect` step");
     return;

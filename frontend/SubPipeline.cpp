@@ -30,6 +30,7 @@
 
 #include "frontend/Frontend.h"
 #include "frontend/Lowerer.h"
+#include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/Expr.h"
 #include "ir/JsonLimits.h"
@@ -516,7 +517,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
     // included), never a server of its caller or of another callee: the
     // callee never reads a name of its caller.
     for (const ir::Step &X : Callee->Steps) {
-      const auto *Pm = X.Action.Str == "mcp" ? X.Params : nullptr;
+      const auto *Pm = ir::isMcpAction(X.Action.Str) ? X.Params : nullptr;
       const ir::MapEntry *E = nullptr;
       if (Pm)
         for (const ir::MapEntry &M : Pm->entries())

@@ -105,8 +105,11 @@ constexpr ActionParam McpParams[] = {
     {"arguments", Type::Map, false, "the tool's arguments (templates allowed)"}};
 constexpr ActionField McpFields[] = {
     {"output", Type::String, "the result's text content, one block a line"},
-    {"structured", Type::Any, "the result's structuredContent, or null"},
-    {"result", Type::Any, "the result as the server sent it (content, ...)"}};
+    {"structured", Type::Any, "the result's structuredContent, or null"}};
+constexpr ActionField McpCallFields[] = {
+    {"result", Type::Any,
+     "the tools/call result as the server sent it (content, structuredContent, ...)"},
+    {"output", Type::String, "the result's text content, one block a line"}};
 constexpr ActionParam McpServerOnly[] = {
     {"server", Type::String, true, "a server of `mcp_servers:`"}};
 constexpr ActionField McpConnectFields[] = {
@@ -263,19 +266,21 @@ constexpr ActionInfo Table[] = {
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
     {"mcp", "calls a tool of an MCP server", McpParams, McpFields, false, false, false,
      true},
+    {"mcp.call", "calls a tool of an MCP server and answers its result as sent",
+     McpParams, McpCallFields},
     {"mcp.connect", "starts an MCP server and says what it announced", McpServerOnly,
-     McpConnectFields},
+     McpConnectFields, false, false, false, false, false, true},
     {"mcp.disconnect", "ends the connection to an MCP server", McpServerOnly,
-     McpDisconnectFields},
+     McpDisconnectFields, false, false, false, false, false, true},
     {"mcp.list", "lists the tools of an MCP server", McpServerOnly, McpListFields},
     {"memory.clear", "removes every key of a namespace of the run's memory",
-     MemoryNamespaceParams, MemoryClearFields, false, true, false, false, true},
+     MemoryNamespaceParams, MemoryClearFields, false, true, false, false, true, true},
     {"memory.list", "lists the keys of a namespace of the run's memory",
-     MemoryNamespaceParams, MemoryListFields, false, true, false, false, true},
+     MemoryNamespaceParams, MemoryListFields, false, true, false, false, true, true},
     {"memory.retrieve", "reads a key of the run's memory", MemoryKeyParams,
-     MemoryRetrieveFields, false, true, false, false, true},
+     MemoryRetrieveFields, false, true, false, false, true, true},
     {"memory.store", "stores a value under a key of the run's memory", MemoryStoreParams,
-     MemoryStoreFields, false, true, false, false, true},
+     MemoryStoreFields, false, true, false, false, true, true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
      true},
     {"pipeline",
@@ -324,6 +329,10 @@ bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param) {
 bool isModelAction(llvm::StringRef Name) {
   const ActionInfo *A = findBuiltinAction(Name);
   return !A || A->UsesModel;
+}
+
+bool isMcpAction(llvm::StringRef Name) {
+  return Name == "mcp" || Name.starts_with("mcp.");
 }
 
 llvm::ArrayRef<llvm::StringRef> transformOps() { return ExtraOps; }

@@ -55,6 +55,10 @@ struct ActionInfo {
   /// runs it again, and so the steps after it, instead of taking over its
   /// recorded result.
   bool ProcessState = false;
+  /// Acts on the run (its memory, a server connection), so a stored
+  /// result must never stand in for it: never taken from the step cache,
+  /// and `cache:` on such a step is CacheNotAllowed.
+  bool NotCached = false;
 };
 
 /// The largest `max_tokens` a step, a `generate` parameter or a registry
@@ -74,6 +78,9 @@ const ActionInfo *findBuiltinAction(llvm::StringRef Name);
 bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param);
 /// Does a step with action \p Name call a model (`generate` or an LLM task)?
 bool isModelAction(llvm::StringRef Name);
+/// Does action \p Name talk to an MCP server of the pipeline (`mcp`,
+/// `mcp.call`, `mcp.connect`, ...)? Its `server` parameter names one.
+bool isMcpAction(llvm::StringRef Name);
 
 /// The methods `http.request` sends, in upper case.
 llvm::ArrayRef<llvm::StringRef> httpMethods();

@@ -140,7 +140,7 @@ constexpr ToolRow Rows[] = {
      false,
      "asks the server for its tools (`tools/list`)",
      ActionKey},
-    {"mcp-server", "execute_tool", "mcp", McpServerParams, McpResult, false,
+    {"mcp-server", "execute_tool", "mcp.call", McpServerParams, McpResult, false,
      "calls tool `tool_name` with `tool_params`; `result` is the server's answer "
      "as sent",
      ActionKey},

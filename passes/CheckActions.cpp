@@ -104,8 +104,12 @@ class CheckActionsPass : public Pass {
     Mcp = Ctx.Mcp;
     for (uint32_t I = 0; I < P.Steps.size(); ++I)
       if (const ActionInfo *A = builtinOf(P.Steps[I])) {
-        checkParams(P.Steps[I], *A);
-        if (A->Name == "mcp") checkMcpStep(P, P.Steps[I], I, *D, Mcp);
+        const Step &S = P.Steps[I];
+        checkParams(S, *A);
+        if (isMcpAction(A->Name)) checkMcpStep(P, S, I, *D, Mcp);
+        if (A->NotCached && S.CacheTtl && S.CacheTtl->Val >= 0)
+          D->report(DiagKind::CacheNotAllowed, S.CacheTtl->Loc, S.CacheTtl->Length,
+                    S.Id.Str.str(), A->Name.str());
       }
     // `validate` checks `max_tokens` where the action was written; an AUTO
     // action is known only now.

@@ -71,7 +71,7 @@ class GroupResourcesPass : public Pass {
         Key = "provider:" + Provider;
       } else if (A == "shell") {
         Key = "subprocess";
-      } else if (A == "mcp") {
+      } else if (isMcpAction(A)) {
         // One group a server: its `max_concurrent` bounds calls in flight.
         const McpServer *Srv = mcpServerOf(P, S);
         if (!Srv) continue;

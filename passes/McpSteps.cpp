@@ -126,6 +126,7 @@ void checkMcpStep(const Pipeline &P, const Step &S, uint32_t Index, DiagnosticEn
   const McpLockTool *T = schemaOf(*Srv, *Tool, D, *M);
   if (!T) return;
   checkMcpArguments(S, Tool->scalar().S, T->Input, D);
+  if (S.Action.Str != "mcp") return;  // `mcp.call` answers the result as sent
   M->Outputs[Index] = T->Output;
   // The result's fields: `output`, `structured`, and the properties of
   // the output schema when there is one.

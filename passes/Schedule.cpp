@@ -38,7 +38,7 @@ uint64_t estimate(const Step &S, const ModelCatalog *Cat) {
         if (auto *Sc = llvm::dyn_cast<ScalarValue>(E.V))
           if (E.Key == "ms" && Sc->scalar().Ty == Type::Int && Sc->scalar().I > 0)
             Ms = static_cast<uint64_t>(Sc->scalar().I);
-  } else if (A == "http.request" || A == "mcp" || A == "web.search") {
+  } else if (A == "http.request" || isMcpAction(A) || A == "web.search") {
     Ms = HttpMs;
   } else if (A == "shell") {
     Ms = ShellMs;

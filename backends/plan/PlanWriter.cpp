@@ -1,6 +1,7 @@
 //===- PlanWriter.cpp -----------------------------------------------------===//
 #include "backends/plan/PlanWriter.h"
 
+#include "ir/Actions.h"
 #include "ir/plan/PlanFile.h"
 #include "ir/plan/Plan_generated.h"
 #include "llvm/ADT/DenseMap.h"
@@ -9,6 +10,14 @@
 namespace orch::backends {
 
 namespace {
+
+/// Step \p S's cache TTL in seconds: its own `cache:`, else the
+/// pipeline's; -1 (off) for an action that acts on the run.
+int64_t cacheTtl(const ir::Pipeline &P, const ir::Step &S) {
+  const ir::ActionInfo *A = ir::findBuiltinAction(S.Action.Str);
+  if (A && A->NotCached) return -1;
+  return S.CacheTtl ? S.CacheTtl->Val : P.CacheTtl ? P.CacheTtl->Val : -1;
+}
 
 namespace fb = flatbuffers;
 namespace pf = orch::plan;
@@ -237,9 +246,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         S.MaxRetries ? static_cast<int32_t>(S.MaxRetries->Val) : -1, Model, LC.Line,
         LC.Col, Schema, S.Level, S.EstMs, S.PathMs, S.Group, S.ModelSelected, FallbacksV,
         Why, S.UcbExploration, S.MaxTokens ? static_cast<uint32_t>(S.MaxTokens->Val) : 0,
-        S.CacheTtl   ? S.CacheTtl->Val
-        : P.CacheTtl ? P.CacheTtl->Val
-                     : -1,
+        cacheTtl(P, S),
         // loops (format 5)
         S.Parent, Items, S.MaxParallel ? static_cast<uint32_t>(S.MaxParallel->Val) : 0,
         // while/until loops

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ir/Eval.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 
@@ -76,7 +77,6 @@ ActionResult mcpToolResult(const json &Result) {
       if (K != "status" && K != "error") Fields[K] = V;
   Fields["output"] = std::move(Text);
   Fields["structured"] = std::move(Structured);
-  Fields["result"] = Result;
   return ActionResult::success(std::move(Fields));
 }
 
@@ -107,12 +107,26 @@ McpSteps::~McpSteps() = default;
 
 std::shared_ptr<mcp::Client> McpSteps::client(const McpServerSpec &S) {
   std::shared_ptr<mcp::Client> &C = Clients[static_cast<size_t>(&S - Servers.data())];
-  if (C && C->dead()) Retired.push_back(std::move(C));
+  if (C && C->dead()) {
+    Retired.push_back(std::move(C));
+    pruneLater();
+  }
   if (!C) C = std::make_shared<mcp::Client>(S.Name, Factory(S));
   return C;
 }
 
+void McpSteps::pruneLater() {
+  std::weak_ptr<bool> Live = Alive;
+  Exec.post([this, Live] {
+    if (Live.expired()) return;
+    llvm::erase_if(Retired, [](const std::shared_ptr<mcp::Client> &C) {
+      return C->dead() && C.use_count() == 1;
+    });
+  });
+}
+
 std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone Done) {
+  if (!Retired.empty()) pruneLater();  // a closing client may be gone by now
   auto param = [&](const char *Name) -> std::string {
     auto It = R.Params.find(Name);
     return It != R.Params.end() && It->is_string() ? It->get<std::string>() : "";
@@ -157,10 +171,17 @@ std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone D
              nullptr;
     Args = *A;
   }
-  uint64_t Id = C->callTool(Tool, std::move(Args), [Done](mcp::CallOutcome O) {
+  bool Raw = R.Action == "mcp.call";
+  uint64_t Id = C->callTool(Tool, std::move(Args), [Done, Raw](mcp::CallOutcome O) {
     switch (O.K) {
-      case mcp::CallOutcome::Result:
-        return Done(mcpToolResult(O.Value));
+      case mcp::CallOutcome::Result: {
+        ActionResult Res = mcpToolResult(O.Value);
+        if (Raw) {  // the answer as sent, and its text
+          json Output = Res.Fields["output"];
+          Res.Fields = json{{"result", O.Value}, {"output", std::move(Output)}};
+        }
+        return Done(std::move(Res));
+      }
       case mcp::CallOutcome::RpcError:  // an unknown tool, bad arguments
         return Done(ActionResult::failure(O.Error, false));
       case mcp::CallOutcome::Lost:
@@ -172,75 +193,86 @@ std::unique_ptr<ActionTask> McpSteps::start(const ActionRequest &R, ActionDone D
 
 namespace {
 
-/// A listing in progress: its pages so far, and the call in flight.
+/// A listing in progress: the tools so far, and the page in flight. The
+/// callback holds the state weakly: the task owns it, so a listing that
+/// is cancelled, or whose client goes without answering, frees it.
 struct Listing : ActionTask {
+  struct State {
+    json Tools = json::array();
+    size_t Bytes = 0;
+    unsigned Pages = 0;
+    uint64_t Id = 0;
+  };
   std::weak_ptr<mcp::Client> C;
-  uint64_t Id = 0;
+  std::shared_ptr<State> St = std::make_shared<State>();
   void cancel() override {
-    if (auto Live = C.lock()) Live->cancel(Id);
+    if (auto Live = C.lock()) Live->cancel(St->Id);
   }
 };
+
+/// Asks for the page after \p Cursor (none: the first) and goes on until
+/// the last, then calls \p Done.
+void listPage(std::weak_ptr<mcp::Client> Weak, std::weak_ptr<Listing::State> WeakSt,
+              std::string Name, ActionDone Done, json Cursor) {
+  auto C = Weak.lock();
+  auto St = WeakSt.lock();
+  if (!St) return;  // the step was stopped
+  if (!C) return Done(ActionResult::failure("the MCP server is gone"));
+  json Params = json::object();
+  bool FollowUp = !Cursor.is_null();
+  if (FollowUp) Params["cursor"] = std::move(Cursor);
+  St->Id = C->request(
+      "tools/list", std::move(Params),
+      [Weak, WeakSt, Name, Done](mcp::CallOutcome O) {
+        auto St = WeakSt.lock();
+        if (!St) return;
+        if (O.K != mcp::CallOutcome::Result)
+          return Done(ActionResult::failure(O.Error, O.K == mcp::CallOutcome::Lost));
+        if (auto L = O.Value.find("tools"); L != O.Value.end() && L->is_array())
+          for (const json &Tool : *L) {
+            if (!Tool.is_object() || !Tool.value("name", json()).is_string()) continue;
+            json Entry = {{"name", Tool["name"]},
+                          {"description", Tool.value("description", json(""))},
+                          {"input_schema", Tool.value("inputSchema", json::object())}};
+            St->Bytes += ir::toJsonText(Entry).size();
+            St->Tools.push_back(std::move(Entry));
+            if (St->Tools.size() > McpSteps::MaxListTools ||
+                St->Bytes > McpSteps::MaxListBytes)
+              return Done(ActionResult::failure(
+                  fmt::format(
+                      "MCP server `{}` lists more than {} tools or {} MiB of them", Name,
+                      McpSteps::MaxListTools, McpSteps::MaxListBytes >> 20),
+                  false));
+          }
+        auto Cursor = O.Value.find("nextCursor");
+        if (Cursor != O.Value.end() && Cursor->is_string() && !Cursor->empty()) {
+          if (++St->Pages >= McpSteps::MaxListPages)
+            return Done(ActionResult::failure(
+                fmt::format("MCP server `{}` sent more than {} pages of tools", Name,
+                            McpSteps::MaxListPages),
+                false));
+          return listPage(Weak, WeakSt, Name, Done, *Cursor);
+        }
+        std::string Text;
+        for (const json &Tool : St->Tools) Text += Tool["name"].get<std::string>() + "\n";
+        if (!Text.empty()) Text.pop_back();
+        size_t N = St->Tools.size();
+        Done(ActionResult::success(json{{"tools", std::move(St->Tools)},
+                                        {"count", N},
+                                        {"server_name", Name},
+                                        {"output", std::move(Text)}}));
+      },
+      FollowUp);
+}
 
 }  // namespace
 
 std::unique_ptr<ActionTask> McpSteps::list(const McpServerSpec &S, ActionDone Done) {
-  // `tools/list`, page after page (`nextCursor`), at most MaxListPages.
+  // `tools/list`, page after page (`nextCursor`), within the limits above.
   std::shared_ptr<mcp::Client> C = client(S);
   auto T = std::make_unique<Listing>();
   T->C = C;
-  struct State {
-    json Tools = json::array();
-    unsigned Pages = 0;
-    std::function<void(mcp::CallOutcome)> Next;
-  };
-  auto St = std::make_shared<State>();
-  Listing *Task = T.get();
-  std::weak_ptr<mcp::Client> Weak = C;
-  std::string Name = S.Name;
-  // The callback holds the state; the state's Next is cleared when done,
-  // which breaks the cycle.
-  St->Next = [St, Task, Weak, Done, Name](mcp::CallOutcome O) {
-    auto Finish = [&](ActionResult R) {
-      auto Keep = St;  // Next is destroyed below; keep the state alive
-      Keep->Next = nullptr;
-      Done(std::move(R));
-    };
-    if (O.K != mcp::CallOutcome::Result)
-      return Finish(ActionResult::failure(O.Error, O.K == mcp::CallOutcome::Lost));
-    if (auto L = O.Value.find("tools"); L != O.Value.end() && L->is_array())
-      for (const json &Tool : *L) {
-        if (!Tool.is_object() || !Tool.value("name", json()).is_string()) continue;
-        St->Tools.push_back(
-            {{"name", Tool["name"]},
-             {"description", Tool.value("description", json(""))},
-             {"input_schema", Tool.value("inputSchema", json::object())}});
-      }
-    auto Cursor = O.Value.find("nextCursor");
-    bool More = Cursor != O.Value.end() && Cursor->is_string() && !Cursor->empty();
-    if (More && ++St->Pages >= MaxListPages)
-      return Finish(ActionResult::failure(
-          fmt::format("MCP server `{}` sent more than {} pages of tools", Name,
-                      MaxListPages),
-          false));
-    auto Live = Weak.lock();
-    if (More && Live) {
-      json Params = {{"cursor", *Cursor}};
-      auto Again = St->Next;
-      Task->Id = Live->request("tools/list", std::move(Params), Again);
-      return;
-    }
-    if (More) return Finish(ActionResult::failure("the MCP server is gone"));
-    std::string Text;
-    for (const json &Tool : St->Tools) Text += Tool["name"].get<std::string>() + "\n";
-    if (!Text.empty()) Text.pop_back();
-    json Fields = {{"tools", St->Tools},
-                   {"count", St->Tools.size()},
-                   {"server_name", Name},
-                   {"output", std::move(Text)}};
-    Finish(ActionResult::success(std::move(Fields)));
-  };
-  auto First = St->Next;
-  T->Id = C->request("tools/list", json::object(), First);
+  listPage(C, T->St, S.Name, std::move(Done), nullptr);
   return T;
 }
 
@@ -249,6 +281,7 @@ void McpSteps::disconnect(const McpServerSpec &S, ActionDone Done) {
   if (C) {
     C->closeWhenIdle();
     Retired.push_back(std::move(C));
+    pruneLater();
   }
   std::string Message = fmt::format("Disconnected from server '{}'", S.Name);
   Done(ActionResult::success(json{{"disconnected", true},

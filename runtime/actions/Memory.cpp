@@ -72,14 +72,18 @@ ActionResult MemoryStore::store(const std::string &Ns, const json &Params, TimeP
     Ttl = T->get<int64_t>();
   }
   json Value = Params.value("value", json());
-  size_t Size = ir::toJsonText(Value).size();
+  // Keys and namespace names count, as the values do.
+  size_t Size = ir::toJsonText(Value).size() + Key.size() + Ns.size();
+  if (Bytes + Size > Limit)  // expired keys anywhere make room first
+    for (auto &[Name, Other] : Spaces) expire(Other, Now);
   Space &S = Spaces[Ns];
   expire(S, Now);
   auto Old = llvm::find_if(S, [&](const Entry &E) { return E.Key == Key; });
   size_t Freed = Old == S.end() ? 0 : Old->Bytes;
   if (Bytes - Freed + Size > Limit)
     return memoryError(fmt::format(
-        "the run's memory would hold more than {} bytes of values (as JSON)", Limit));
+        "the run's memory would hold more than {} bytes of keys and values (as JSON)",
+        Limit));
   Entry E{Key, std::move(Value), Ttl, Now + std::chrono::seconds(Ttl), UnixSeconds, Size};
   Bytes = Bytes - Freed + Size;
   if (Old == S.end())

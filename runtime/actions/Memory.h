@@ -25,7 +25,8 @@ namespace orch::runtime {
 class MemoryStore {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
-  /// The most bytes of values (as JSON text) the memory holds at once.
+  /// The most bytes of values (as JSON text), keys and namespace names
+  /// the memory holds at once.
   static constexpr size_t MaxBytes = 256u << 20;
 
   /// A memory of at most \p Limit bytes of values (tests make it small).

@@ -157,6 +157,7 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"http.request", [](BuiltinRunner &B, const ActionRequest &R,
                           ActionDone &D) { return B.startHttp(R, D); }},
       {"mcp", &BuiltinRunner::startMcp},
+      {"mcp.call", &BuiltinRunner::startMcp},
       {"mcp.connect", &BuiltinRunner::startMcp},
       {"mcp.disconnect", &BuiltinRunner::startMcp},
       {"mcp.list", &BuiltinRunner::startMcp},

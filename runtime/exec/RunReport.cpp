@@ -111,6 +111,13 @@ uint32_t topOf(const flatbuffers::Vector<flatbuffers::Offset<plan::Step>> &PStep
   return I;
 }
 
+/// Does plan step \p I keep state in orchrt's process (`memory.*`)?
+bool keepsProcessState(const flatbuffers::Vector<flatbuffers::Offset<plan::Step>> &PSteps,
+                       uint32_t I) {
+  const ir::ActionInfo *A = ir::findBuiltinAction(PSteps.Get(I)->action()->string_view());
+  return A && A->ProcessState;
+}
+
 /// The items of unfinished loops recorded one by one (`each[3]`, an inner
 /// loop's `each[3].inner[1]`, a `while` iteration's `refine[2]`:
 /// StepCommitter::itemDone) go to the scheduler, whose loops take over
@@ -125,6 +132,7 @@ void presetItems(Scheduler &S, const LoadedPlan &Plan, const json &Steps,
   std::vector<char> Stale(S.size(), 0);
   for (uint32_t J = 0; J < S.size(); ++J) {
     uint32_t L = topOf(PSteps, J);
+    if (keepsProcessState(PSteps, J)) Stale[L] = 1;  // its items run again
     if (const auto *Deps = PSteps.Get(J)->deps())
       for (uint32_t D : *Deps)
         if (D < S.size() && topOf(PSteps, D) != L && !Take[D]) Stale[L] = 1;
@@ -178,11 +186,7 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     AsFailed[I] = Entry && Text(*It, "status") == "failed" && !It->contains("cut_off") &&
                   PSteps->Get(I)->on_failure() == plan::FailurePolicy::Continue;
     Take[I] = Entry && (Text(*It, "status") == "completed" || AsFailed[I]);
-    // The run's memory lived in the process that stopped: its steps run
-    // again, rebuilding it, and so do the steps after them.
-    const ir::ActionInfo *A =
-        ir::findBuiltinAction(PSteps->Get(I)->action()->string_view());
-    if (A && A->ProcessState) Take[I] = 0;
+
     if (Take[I] && It->contains("spilled")) {
       // Its large fields live in files; a step whose files are gone runs again.
       llvm::Expected<std::vector<SpilledField>> Parsed =
@@ -191,6 +195,11 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
       if (!Parsed) llvm::consumeError(Parsed.takeError());
     }
   }
+  // The run's memory lived in the process that stopped: its steps run
+  // again, rebuilding it (a loop holding one, all of it), and so do the
+  // steps after them.
+  for (uint32_t I = 0; I < S.size(); ++I)
+    if (keepsProcessState(*PSteps, I)) Take[I] = Take[topOf(*PSteps, I)] = 0;
   for (bool Changed = true; Changed;) {
     Changed = false;
     for (uint32_t I = 0; I < S.size(); ++I) {

@@ -23,9 +23,9 @@ uint64_t Client::callTool(const std::string &Tool, json Args, CallDone Done) {
   return request("tools/call", std::move(Params), std::move(Done));
 }
 
-uint64_t Client::request(std::string Method, json Params, CallDone Done) {
+uint64_t Client::request(std::string Method, json Params, CallDone Done, bool FollowUp) {
   uint64_t Id = NextId++;
-  if (Dead || Closing) {
+  if (Dead || (Closing && !FollowUp)) {
     Done({CallOutcome::Lost, nullptr, fmt::format("MCP server `{}` is gone", Name)});
     return Id;
   }

@@ -70,8 +70,10 @@ class Client {
   uint64_t callTool(const std::string &Tool, orch::ir::Json Args, CallDone Done);
   /// Sends request \p Method (`tools/list`) with \p Params, as callTool
   /// does; an empty \p Method sends nothing and answers the server's
-  /// `initialize` result once the connection is ready.
-  uint64_t request(std::string Method, orch::ir::Json Params, CallDone Done);
+  /// `initialize` result once the connection is ready. A \p FollowUp (the
+  /// next page of a listing) is sent even after closeWhenIdle().
+  uint64_t request(std::string Method, orch::ir::Json Params, CallDone Done,
+                   bool FollowUp = false);
   /// Ends the connection once no call is in flight (now, if none is); new
   /// calls are refused as if the server were gone.
   void closeWhenIdle();

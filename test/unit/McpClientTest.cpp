@@ -265,26 +265,24 @@ TEST_F(McpClientTest, CloseWhenIdleWaitsForCallsInFlight) {
   EXPECT_TRUE(C.dead());
 }
 
+TEST_F(McpClientTest, FollowUpWhileClosing) {
+  // A listing's next page still goes out after closeWhenIdle().
+  callReady();
+  C.closeWhenIdle();
+  C.request("tools/list", json{{"cursor", "p2"}}, record(), /*FollowUp=*/true);
+  ASSERT_EQ(W.Sent.size(), 4u);
+  EXPECT_EQ(W.Sent[3]["method"], "tools/list");
+  C.request("tools/list", json::object(), record());  // a new request is not
+  ASSERT_EQ(Outcomes.size(), 1u);
+  EXPECT_EQ(Outcomes[0].K, CallOutcome::Lost);
+}
+
 TEST_F(McpClientTest, CloseWhenIdleAfterCancel) {
   uint64_t Id = callReady();
   C.closeWhenIdle();
   C.cancel(Id);
   EXPECT_EQ(W.Closes, 1);
   EXPECT_TRUE(Outcomes.empty());
-}
-
-TEST(McpToolResult, RawResult) {
-  json Raw = json::parse(
-      R"({"content":[{"type":"text","text":"a"}],"structuredContent":{"result":1}})");
-  ActionResult R = mcpToolResult(Raw);
-  ASSERT_TRUE(R.Ok);
-  EXPECT_EQ(R.Fields["result"], Raw);  // as sent; a `result` key stays in `structured`
-  EXPECT_EQ(R.Fields["structured"]["result"], 1);
-  // A server that answers no MCP content (ContextLab's own servers): only
-  // `result` holds its answer.
-  ActionResult Odd = mcpToolResult(json::parse(R"({"results":[1,2],"total":2})"));
-  EXPECT_EQ(Odd.Fields["output"], "");
-  EXPECT_EQ(Odd.Fields["result"]["total"], 2);
 }
 
 }  // namespace

@@ -90,10 +90,27 @@ TEST(MemoryLimit, HoldsAtMostItsLimit) {
   ActionResult Over = run("memory.store", {{"key", "b"}, {"value", Big}});
   EXPECT_FALSE(Over.Ok);
   EXPECT_NE(Over.Error.find("more than 1000 bytes"), std::string::npos);
+  // Keys count too: no value, a long key.
+  EXPECT_FALSE(run("memory.store", {{"key", std::string(600, 'k')}}).Ok);
   // Replacing a value frees the old one first; clearing frees it all.
   EXPECT_TRUE(run("memory.store", {{"key", "a"}, {"value", Big}}).Ok);
   run("memory.clear", json::object());
   EXPECT_TRUE(run("memory.store", {{"key", "b"}, {"value", Big}}).Ok);
+}
+
+TEST(MemoryLimit, ExpiredKeysElsewhereMakeRoom) {
+  MemoryStore M(1000);
+  std::string Big(600, 'x');
+  MemoryStore::TimePoint T0{};
+  ASSERT_TRUE(M.run("memory.store",
+                    {{"namespace", "a"}, {"key", "k"}, {"value", Big}, {"ttl", 1}}, T0, 0)
+                  .Ok);
+  EXPECT_FALSE(
+      M.run("memory.store", {{"namespace", "b"}, {"key", "k"}, {"value", Big}}, T0, 0)
+          .Ok);
+  EXPECT_TRUE(M.run("memory.store", {{"namespace", "b"}, {"key", "k"}, {"value", Big}},
+                    T0 + std::chrono::seconds(2), 0)
+                  .Ok);
 }
 
 }  // namespace
