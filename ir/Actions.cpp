@@ -99,6 +99,17 @@ constexpr ActionParam GenerateParams[] = {
      "text (default) or json_object: the answer is one JSON object"}};
 constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
 
+constexpr ActionParam ExtractParams[] = {
+    {"text", Type::String, true, "the text to read the fields from"},
+    {"schema", Type::Any, true, "a JSON Schema (draft 7) object: the fields to extract"}};
+constexpr ActionField ExtractFields[] = {
+    {"data", Type::Any, "the fields the model found (with lenient coercions)"},
+    {"valid", Type::Bool, "whether they conform to the schema"},
+    {"errors", Type::List, "per problem: message, path, schema_path, validator"},
+    {"warnings", Type::List, "coercions made"},
+    {"model_used", Type::String, "the model that answered"},
+    {"output", Type::String, "`data` as JSON text"}};
+
 constexpr ActionParam McpParams[] = {
     {"server", Type::String, true, "a server of `mcp_servers:`"},
     {"tool", Type::String, true, "the tool's name"},
@@ -258,6 +269,8 @@ constexpr ActionInfo Table[] = {
      true},
     {"file.write", "writes a file in the run directory", WriteParams, WriteFields, false,
      true},
+    {"extract", "asks a model for the fields a JSON Schema describes in a text",
+     ExtractParams, ExtractFields, true},
     {"for_each",
      "runs its nested `steps` once per item (docs/control-flow.md)",
      {},

@@ -169,6 +169,15 @@ constexpr ToolRow Rows[] = {
      "runs in the sandbox; every `{{ }}` in `command` is quoted as one word",
      CaptureOutput},
     {"validation", "validate", "validate", {}, {}, false, Validate},
+    {"validation",
+     "extract_structured",
+     "extract",
+     {},
+     {},
+     true,
+     "a model reads the fields of `schema` in `text` (as structured output) and the "
+     "answer is checked against it: `valid`, `data`, `errors`, `warnings`, "
+     "`model_used`, ContextLab's names"},
     {"visualization", "create_charts", "chart", {}, {}, false, Charts},
     {"visualization", "*", "", {}, {}, false, NoDashboard},
     {"validation",
@@ -177,9 +186,9 @@ constexpr ToolRow Rows[] = {
      {},
      {},
      false,
-     "only `validate` maps (to `action: validate`, a JSON Schema check); to extract "
-     "fields from text, write `action: generate` with `response_format: "
-     "json_object` and check its answer with `validate`"},
+     "only `validate` and `extract_structured` map (to `action: validate`, "
+     "`extract`); ContextLab's schema inference and quality checks are not built "
+     "in"},
     {"web-search", "*", "web.search", {}, {}, false, Search},
     // Tool-less actions of ContextLab's model tools.
     {"", "analyze", "analyze", {}, {}, true, "an LLM task"},

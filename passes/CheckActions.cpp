@@ -265,7 +265,8 @@ class CheckActionsPass : public Pass {
           D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "validation mode", *M,
                     llvm::join(validationModes(), ", "),
                     didYouMean(*M, validationModes()));
-    if (A.Name == "validate" && Prm.Name == "schema") checkSchemaParam(V, *D);
+    if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
+      checkSchemaParam(V, *D);
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);
     if (A.Name == "web.search" && Prm.Name == "backend")
       if (std::optional<std::string> B = enumText(V))

@@ -97,7 +97,8 @@ class InferOutputsPass : public Pass {
       Step &S = P.Steps[I];
       S.OutputSchema = {};
       if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
-      if (!isModelAction(S.Action.Str)) continue;
+      // `extract` asks for the fields of its own `schema` parameter.
+      if (!isModelAction(S.Action.Str) || S.Action.Str == "extract") continue;
       auto &List = Fields[I];
       bool Structured =
           llvm::any_of(List, [](const auto &E) { return E.first != "output"; });

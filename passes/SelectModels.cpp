@@ -104,7 +104,7 @@ class SelectModelsPass : public Pass {
                     S.RequiresModel->length(), S.Id.Str.str());
         continue;  // no registry: the run's model (--model, ORCH_MODEL) answers
       }
-      R.Structured |= !S.OutputSchema.empty();
+      R.Structured |= !S.OutputSchema.empty() || S.Action.Str == "extract";
       choose(P, S, R, R.Policy.empty() ? PolicyName : R.Policy, Ctx.MachineMemoryGb);
     }
     return D->errorCount() == Before;

@@ -201,6 +201,7 @@ class Checker {
     static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> NotEmitted[] = {
         {"chart", "the `chart` action (SVG charts)"},
         {"data.filter", "the `data.filter` action (rows by criteria)"},
+        {"extract", "the `extract` action (structured extraction)"},
         {"mcp", "the `mcp` action (MCP tools)"},
         {"mcp.connect", "the `mcp.connect` action (MCP servers)"},
         {"mcp.disconnect", "the `mcp.disconnect` action (MCP servers)"},

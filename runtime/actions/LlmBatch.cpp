@@ -27,7 +27,8 @@ std::string LlmSteps::firstModel(const ActionRequest &R) const {
 
 bool LlmSteps::batched(const ActionRequest &R) const {
   // The scheduler decides (a first attempt, not `ucb`) and parks the step.
-  return R.Batched && !firstModel(R).empty();
+  // `extract` checks its answer against its schema: it asks alone.
+  return R.Batched && R.Action != "extract" && !firstModel(R).empty();
 }
 
 void LlmSteps::flushBatch(const std::string &Model) {

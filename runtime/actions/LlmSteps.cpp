@@ -7,8 +7,10 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelStats.h"
+#include "runtime/actions/Validate.h"
 #include "runtime/llm/FusedRequest.h"
 
 namespace orch::runtime {
@@ -16,6 +18,11 @@ namespace orch::runtime {
 using json = orch::ir::Json;
 
 namespace {
+
+constexpr const char *ExtractSystem =
+    "You read data out of text for an automated pipeline. Answer with the fields "
+    "the schema asks for, taken from the text; do not invent values the text does "
+    "not give.";
 
 constexpr const char *TaskSystem =
     "You carry out one step of an automated pipeline. The user message names the "
@@ -62,6 +69,16 @@ class LlmTask : public ActionTask {
 }  // namespace
 
 std::pair<std::string, std::string> buildStepPrompt(const ActionRequest &R) {
+  if (R.Action == "extract") {
+    std::string Text =
+        R.Params.contains("text") ? ir::displayString(R.Params["text"]) : std::string();
+    return {ExtractSystem,
+            "Extract structured data from the following text according to the "
+            "provided schema.\n\nText:\n" +
+                Text +
+                "\n\nReturn the extracted data as a JSON object that matches the "
+                "schema."};
+  }
   if (R.Action == "generate") {
     std::string System = R.Params.contains("system")
                              ? ir::displayString(R.Params["system"])
@@ -124,7 +141,36 @@ std::optional<ActionResult> chatRequestFor(const ActionRequest &R,
     Req.Schema = json::parse(R.OutputSchema, nullptr, false);
     Req.SchemaName = schemaName(R.StepId);
   }
+  if (R.Action == "extract") {
+    // The answer's schema is the step's own.
+    auto Schema = R.Params.find("schema");
+    if (Schema == R.Params.end() || !Schema->is_object())
+      return ActionResult::failure(
+          "parameter `schema` must be a JSON Schema: an object of the fields to extract",
+          false);
+    if (!R.Params.contains("text") || !R.Params["text"].is_string())
+      return ActionResult::failure("parameter `text` must be text", false);
+    Req.Schema = *Schema;
+    Req.SchemaName = schemaName(R.StepId);
+  }
   return std::nullopt;
+}
+
+ActionResult extractResult(const json &Answer, const json &Schema,
+                           const std::string &Model) {
+  // Checked as `validate` checks, leniently: a number the model wrote as
+  // text is taken as the schema's number, with a warning.
+  ActionResult V =
+      runValidate(json{{"data", Answer}, {"schema", Schema}, {"mode", "lenient"}});
+  if (!V.Ok) return V;
+  json Data = V.Fields.value("data", Answer);
+  json Fields = {{"data", Data},
+                 {"valid", V.Fields.value("valid", false)},
+                 {"errors", V.Fields.value("errors", json::array())},
+                 {"warnings", V.Fields.value("warnings", json::array())},
+                 {"model_used", Model}};
+  Fields["output"] = ir::toJsonText(Data);
+  return ActionResult::success(std::move(Fields));
 }
 
 LlmSteps::LlmSteps(Executor &Exec, llm::HttpTransport &Transport, llm::Clock &Clk,
@@ -222,6 +268,15 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
         Resp.errorIsA<llm::CallRefused>() || Resp.errorIsA<llm::TokenLimitExceeded>();
     bool Final = Resp.errorIsA<llm::RefusalError>() || Refused;
     return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
+  }
+  if (R.Action == "extract") {
+    json Answer = Resp->Structured ? *Resp->Structured
+                                   : ir::parseJsonBounded(Resp->Text);  // a service
+    // without structured output: its text must be the JSON object
+    if (Answer.is_discarded() || !Answer.is_object())
+      return ActionResult::failure(
+          fmt::format("model `{}` did not answer a JSON object of the fields", Model));
+    return extractResult(Answer, R.Params["schema"], Model);
   }
   if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});
   return structuredResult(*Resp->Structured);

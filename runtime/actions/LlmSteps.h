@@ -72,6 +72,12 @@ std::optional<ActionResult> chatRequestFor(const ActionRequest &R,
 /// as `value`) and `output`, the answer's JSON text unless it has one.
 ActionResult structuredResult(const orch::ir::Json &Answer);
 
+/// An `extract` step's result from the model's \p Answer (an object):
+/// checked leniently against \p Schema (`validate`'s checker) as `data`,
+/// `valid`, `errors`, `warnings`, and `model_used` \p Model.
+ActionResult extractResult(const orch::ir::Json &Answer, const orch::ir::Json &Schema,
+                           const std::string &Model);
+
 /// Runs model steps.
 class LlmSteps {
  public:

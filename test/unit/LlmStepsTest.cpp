@@ -238,6 +238,42 @@ TEST(LlmSteps, PromptNamesTheTaskAndParametersInSourceOrder) {
 
 namespace {
 
+TEST(LlmSteps, ExtractAsksForItsSchemaAndChecksTheAnswer) {
+  ActionRequest R;
+  R.Action = "extract";
+  R.StepId = "info";
+  R.Params = json{
+      {"text", "Ann, 41"},
+      {"schema",
+       {{"type", "object"},
+        {"properties", {{"name", {{"type", "string"}}}, {"age", {{"type", "integer"}}}}},
+        {"required", {"name"}}}}};
+  auto [System, Prompt] = buildStepPrompt(R);
+  EXPECT_NE(Prompt.find("Text:\nAnn, 41"), std::string::npos);
+  llm::ChatRequest Req;
+  EXPECT_FALSE(chatRequestFor(R, "m", llm::ModelSettings{}, Req));
+  ASSERT_TRUE(Req.Schema);
+  EXPECT_EQ((*Req.Schema)["required"], json({"name"}));
+  EXPECT_EQ(Req.SchemaName, "step_info");
+  // An answer with a number as text: taken as the number, with a warning.
+  ActionResult Res =
+      extractResult(json{{"name", "Ann"}, {"age", "41"}}, R.Params["schema"], "m");
+  ASSERT_TRUE(Res.Ok) << Res.Error;
+  EXPECT_EQ(Res.Fields["data"]["age"], 41);
+  EXPECT_EQ(Res.Fields["valid"], true);
+  EXPECT_EQ(Res.Fields["warnings"].size(), 1u);
+  EXPECT_EQ(Res.Fields["model_used"], "m");
+  // A missing required field: not valid, and the error says where.
+  Res = extractResult(json{{"age", 3}}, R.Params["schema"], "m");
+  EXPECT_EQ(Res.Fields["valid"], false);
+  EXPECT_EQ(Res.Fields["errors"][0]["validator"], "required");
+  // A schema that is no object fails the step before any call.
+  R.Params["schema"] = "name";
+  std::optional<ActionResult> Bad = chatRequestFor(R, "m", llm::ModelSettings{}, Req);
+  ASSERT_TRUE(Bad);
+  EXPECT_FALSE(Bad->Retryable);
+}
+
 TEST(ModelStats, UntriedFirstThenUpperConfidenceBound) {
   ModelStats S;
   EXPECT_EQ(S.rank({"a", "b"}, 2.0), (std::vector<std::string>{"a", "b"}));
