@@ -47,14 +47,26 @@ ActionResult MemoryStore::run(const std::string &Action, const json &Params,
   return memoryError(fmt::format("unknown memory action `{}`", Action));
 }
 
+MemoryStore::Entry *MemoryStore::Space::find(llvm::StringRef Key) {
+  auto It = Index.find(Key);
+  return It == Index.end() ? nullptr : &Entries[It->second];
+}
+
 bool MemoryStore::expire(Space &S, TimePoint Now, const std::string &Key) {
+  if (Now <= S.NextExpiry) return false;  // nothing has expired yet
   bool Hit = false;
-  llvm::erase_if(S, [&](const Entry &E) {
+  llvm::erase_if(S.Entries, [&](const Entry &E) {
     if (E.Ttl == 0 || Now <= E.Expires) return false;
     Hit = Hit || E.Key == Key;
     Bytes -= E.Bytes;
     return true;
   });
+  S.Index.clear();
+  S.NextExpiry = TimePoint::max();
+  for (size_t I = 0; I < S.Entries.size(); ++I) {
+    S.Index[S.Entries[I].Key] = I;
+    if (S.Entries[I].Ttl) S.NextExpiry = std::min(S.NextExpiry, S.Entries[I].Expires);
+  }
   return Hit;
 }
 
@@ -78,18 +90,21 @@ ActionResult MemoryStore::store(const std::string &Ns, const json &Params, TimeP
     for (auto &[Name, Other] : Spaces) expire(Other, Now);
   Space &S = Spaces[Ns];
   expire(S, Now);
-  auto Old = llvm::find_if(S, [&](const Entry &E) { return E.Key == Key; });
-  size_t Freed = Old == S.end() ? 0 : Old->Bytes;
+  Entry *Old = S.find(Key);
+  size_t Freed = Old ? Old->Bytes : 0;
   if (Bytes - Freed + Size > Limit)
     return memoryError(fmt::format(
         "the run's memory would hold more than {} bytes of keys and values (as JSON)",
         Limit));
   Entry E{Key, std::move(Value), Ttl, Now + std::chrono::seconds(Ttl), UnixSeconds, Size};
+  if (Ttl) S.NextExpiry = std::min(S.NextExpiry, E.Expires);
   Bytes = Bytes - Freed + Size;
-  if (Old == S.end())
-    S.push_back(std::move(E));
-  else
+  if (!Old) {
+    S.Index[Key] = S.Entries.size();
+    S.Entries.push_back(std::move(E));
+  } else {
     *Old = std::move(E);  // a key stored again keeps its place, as a dict's
+  }
   json Fields = {{"namespace", Ns}, {"key", Key}, {"stored", true}, {"ttl", Ttl}};
   Fields["output"] = ir::toJsonText(Fields);
   return ActionResult::success(std::move(Fields));
@@ -103,15 +118,14 @@ ActionResult MemoryStore::retrieve(const std::string &Ns, const std::string &Key
   bool Expired = expire(S, Now, Key);
   json Fields = {{"namespace", Ns}, {"key", Key},         {"value", nullptr},
                  {"found", false},  {"expired", Expired}, {"metadata", json::object()}};
-  auto It = llvm::find_if(S, [&](const Entry &E) { return E.Key == Key; });
-  if (It != S.end()) {
-    Fields["value"] = It->Value;
+  const Entry *E = S.find(Key);
+  if (E) {
+    Fields["value"] = E->Value;
     Fields["found"] = true;
-    Fields["metadata"] = {{"stored_at", It->StoredAt},
-                          {"ttl", It->Ttl},
-                          {"type", ir::pyTypeName(It->Value)}};
+    Fields["metadata"] = {
+        {"stored_at", E->StoredAt}, {"ttl", E->Ttl}, {"type", ir::pyTypeName(E->Value)}};
   }
-  Fields["output"] = It == S.end() ? std::string() : ir::displayString(It->Value);
+  Fields["output"] = E ? ir::displayString(E->Value) : std::string();
   return ActionResult::success(std::move(Fields));
 }
 
@@ -122,22 +136,22 @@ ActionResult MemoryStore::list(const std::string &Ns, TimePoint Now) {
   expire(S, Now);
   json Keys = json::array();
   std::string Text;
-  for (const Entry &E : S) {
+  for (const Entry &E : S.Entries) {
     Keys.push_back(E.Key);
     Text += E.Key + "\n";
   }
   if (!Text.empty()) Text.pop_back();
   return ActionResult::success(json{{"namespace", Ns},
                                     {"keys", std::move(Keys)},
-                                    {"count", S.size()},
+                                    {"count", S.Entries.size()},
                                     {"output", std::move(Text)}});
 }
 
 ActionResult MemoryStore::clear(const std::string &Ns) {
   size_t N = 0;
   if (auto It = Spaces.find(Ns); It != Spaces.end()) {
-    N = It->second.size();
-    for (const Entry &E : It->second) Bytes -= E.Bytes;
+    N = It->second.Entries.size();
+    for (const Entry &E : It->second.Entries) Bytes -= E.Bytes;
     Spaces.erase(It);
   }
   json Fields = {{"namespace", Ns}, {"cleared", true}, {"count", N}};

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ir/Json.h"
+#include "llvm/ADT/StringMap.h"
 #include "runtime/actions/Action.h"
 
 namespace orch::runtime {
@@ -46,7 +47,15 @@ class MemoryStore {
     double StoredAt = 0;
     size_t Bytes = 0;
   };
-  using Space = std::vector<Entry>;  // in the order first stored
+  /// One namespace: its entries in the order first stored, an index by
+  /// key, and the earliest time one of them expires (a scan before it
+  /// finds nothing).
+  struct Space {
+    std::vector<Entry> Entries;
+    llvm::StringMap<size_t> Index;
+    TimePoint NextExpiry = TimePoint::max();
+    Entry *find(llvm::StringRef Key);
+  };
 
   ActionResult store(const std::string &Ns, const orch::ir::Json &Params, TimePoint Now,
                      double UnixSeconds);
