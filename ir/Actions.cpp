@@ -110,6 +110,50 @@ constexpr ActionField ExtractFields[] = {
     {"model_used", Type::String, "the model that answered"},
     {"output", Type::String, "`data` as JSON text"}};
 
+constexpr ActionParam HumanInputParams[] = {
+    {"prompt", Type::String, true, "the question"},
+    {"input_type", Type::String, false, "text (default), number, boolean or choice"},
+    {"choices", Type::Any, false, "a choice's options: a list, or JSON text of one"},
+    {"default", Type::Any, false, "the value when the answers file has none"},
+    {"validation_pattern", Type::String, false,
+     "a regex the value must match at its start"},
+    {"context", Type::String, false, "cli (the only one built)"}};
+constexpr ActionField HumanInputFields[] = {
+    {"value", Type::Any, "the answer, converted to `input_type`"},
+    {"used_default", Type::Bool, "true: the answers file had none for the step"},
+    {"input_type", Type::String, "the type asked for"},
+    {"output", Type::String, "the value as text"}};
+constexpr ActionParam HumanApprovalParams[] = {
+    {"title", Type::String, false, "what is to be approved"},
+    {"content", Type::Any, true, "the content shown"},
+    {"format", Type::String, false, "text, markdown, json (how the content reads)"},
+    {"allow_modifications", Type::Bool, false,
+     "an answer may change the content (default true)"},
+    {"require_reason", Type::Bool, false, "a rejection needs a reason (default true)"},
+    {"context", Type::String, false, "cli (the only one built)"}};
+constexpr ActionField HumanApprovalFields[] = {
+    {"approved", Type::Bool, "the answer"},
+    {"action", Type::String, "approved, modified or rejected"},
+    {"modified_content", Type::String, "the changed content (only when changed)"},
+    {"rejection_reason", Type::String, "why it was rejected (only when rejected)"},
+    {"reason", Type::String, "a reason given with an approval (only then)"},
+    {"output", Type::String, "approved or rejected"}};
+constexpr ActionParam HumanFeedbackParams[] = {
+    {"title", Type::String, false, "the form's title"},
+    {"questions", Type::Any, true,
+     "per question: id, text, type (rating, boolean, choice, text), scale, choices"},
+    {"required_questions", Type::List, false, "ids that must be answered"},
+    {"anonymous", Type::Bool, false, "recorded as given (no identity is kept anyway)"},
+    {"save_to_file", Type::String, false, "a file in the run directory for the answers"},
+    {"context", Type::String, false, "cli (the only one built)"}};
+constexpr ActionField HumanFeedbackFields[] = {
+    {"responses", Type::Map, "question id -> the answer"},
+    {"response_count", Type::Int, "the questions answered"},
+    {"completion_rate", Type::Float, "answered / asked, in percent"},
+    {"summary", Type::Map, "rating_average, boolean_summary, choice_summary"},
+    {"saved_to_file", Type::Bool, "whether `save_to_file` was written"},
+    {"output", Type::String, "`responses` as JSON text"}};
+
 constexpr ActionParam McpParams[] = {
     {"server", Type::String, true, "a server of `mcp_servers:`"},
     {"tool", Type::String, true, "the tool's name"},
@@ -270,13 +314,19 @@ constexpr ActionInfo Table[] = {
     {"file.write", "writes a file in the run directory", WriteParams, WriteFields, false,
      true},
     {"extract", "asks a model for the fields a JSON Schema describes in a text",
-     ExtractParams, ExtractFields, true},
+     ExtractParams, ExtractFields, true, false, false, false, false, false, true},
     {"for_each",
      "runs its nested `steps` once per item (docs/control-flow.md)",
      {},
      LoopFields},
     {"generate", "asks a model (chat)", GenerateParams, GenerateFields, true},
     {"http.request", "sends an HTTP request", HttpParams, HttpFields},
+    {"human.approval", "takes a person's approval from the run's answers file",
+     HumanApprovalParams, HumanApprovalFields, false, true, false, false, false, true},
+    {"human.feedback", "takes a person's answers to a form from the run's answers file",
+     HumanFeedbackParams, HumanFeedbackFields, false, true, false, false, false, true},
+    {"human.input", "takes a person's answer from the run's answers file",
+     HumanInputParams, HumanInputFields, false, true, false, false, false, true},
     {"mcp", "calls a tool of an MCP server", McpParams, McpFields, false, false, false,
      true},
     {"mcp.call", "calls a tool of an MCP server and answers its result as sent",
@@ -342,6 +392,11 @@ bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param) {
 bool isModelAction(llvm::StringRef Name) {
   const ActionInfo *A = findBuiltinAction(Name);
   return !A || A->UsesModel;
+}
+
+bool batchable(llvm::StringRef Name) {
+  const ActionInfo *A = findBuiltinAction(Name);
+  return isModelAction(Name) && !(A && A->Alone);
 }
 
 bool isMcpAction(llvm::StringRef Name) {

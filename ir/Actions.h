@@ -59,6 +59,9 @@ struct ActionInfo {
   /// result must never stand in for it: never taken from the step cache,
   /// and `cache:` on such a step is CacheNotAllowed.
   bool NotCached = false;
+  /// A model action that asks alone (never fused, never batched) and
+  /// answers only the fields listed (`extract`).
+  bool Alone = false;
 };
 
 /// The largest `max_tokens` a step, a `generate` parameter or a registry
@@ -78,6 +81,9 @@ const ActionInfo *findBuiltinAction(llvm::StringRef Name);
 bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param);
 /// Does a step with action \p Name call a model (`generate` or an LLM task)?
 bool isModelAction(llvm::StringRef Name);
+/// May a step with action \p Name go out in a provider's batch (a model
+/// action that does not ask alone)?
+bool batchable(llvm::StringRef Name);
 /// Does action \p Name talk to an MCP server of the pipeline (`mcp`,
 /// `mcp.call`, `mcp.connect`, ...)? Its `server` parameter names one.
 bool isMcpAction(llvm::StringRef Name);

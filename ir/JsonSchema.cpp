@@ -1,6 +1,7 @@
 //===- Schema.cpp ---------------------------------------------------------===//
 #include "ir/JsonSchema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -33,6 +34,15 @@ json strictCopy(const json &S) {
   for (const char *K : {"anyOf", "oneOf", "allOf"})
     if (Out.contains(K) && Out[K].is_array())
       for (json &X : Out[K]) X = strictCopy(X);
+  return Out;
+}
+
+/// The names \p S requires.
+std::vector<std::string> requiredOf(const json &S) {
+  std::vector<std::string> Out;
+  if (auto R = S.find("required"); R != S.end() && R->is_array())
+    for (const json &N : *R)
+      if (N.is_string()) Out.push_back(N.get<std::string>());
   return Out;
 }
 
@@ -136,6 +146,41 @@ std::string validateAt(const json &V, const json &S, const std::string &Path) {
   return "";
 }
 }  // namespace
+
+json withNullableOptionals(const json &S) {
+  if (!S.is_object()) return S;
+  json Out = S;
+  if (auto P = Out.find("properties"); P != Out.end() && P->is_object()) {
+    std::vector<std::string> Req = requiredOf(S);
+    for (auto &[K, V] : P->items()) {
+      V = withNullableOptionals(V);
+      if (std::find(Req.begin(), Req.end(), K) == Req.end())
+        V = json{{"anyOf", json::array({V, json{{"type", "null"}}})}};
+    }
+  }
+  if (auto I = Out.find("items"); I != Out.end()) *I = withNullableOptionals(*I);
+  return Out;
+}
+
+void dropNullOptionals(json &Answer, const json &S) {
+  if (!S.is_object()) return;
+  if (Answer.is_object()) {
+    auto P = S.find("properties");
+    if (P == S.end() || !P->is_object()) return;
+    std::vector<std::string> Req = requiredOf(S);
+    for (auto &[K, Sub] : P->items()) {
+      auto It = Answer.find(K);
+      if (It == Answer.end()) continue;
+      if (It->is_null() && std::find(Req.begin(), Req.end(), K) == Req.end())
+        Answer.erase(It);
+      else
+        dropNullOptionals(*It, Sub);
+    }
+  } else if (Answer.is_array()) {
+    if (auto I = S.find("items"); I != S.end())
+      for (json &X : Answer) dropNullOptionals(X, *I);
+  }
+}
 
 StrictSchema makeStrict(const json &Schema) {
   StrictSchema Out;

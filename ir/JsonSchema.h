@@ -20,6 +20,15 @@ struct StrictSchema {
 /// Makes \p Schema strict (see StrictSchema). The input is not modified.
 StrictSchema makeStrict(const orch::ir::Json &Schema);
 
+/// \p Schema with each property an object does not require allowed to be
+/// null (`anyOf` with `{type: null}`), nested objects and items too: made
+/// strict, such a property must be given, and null says "not there".
+orch::ir::Json withNullableOptionals(const orch::ir::Json &Schema);
+
+/// Removes from \p Answer each null property \p Schema does not require
+/// (the other half of withNullableOptionals).
+void dropNullOptionals(orch::ir::Json &Answer, const orch::ir::Json &Schema);
+
 /// True if \p Name is a valid OpenAI schema name: `^[a-zA-Z0-9_-]{1,64}$`.
 bool isValidSchemaName(llvm::StringRef Name);
 

@@ -68,14 +68,23 @@ constexpr llvm::StringLiteral NoDashboard =
 constexpr llvm::StringLiteral Memory =
     "a key-value memory of the run, in namespaces; a `ttl` (seconds, 0: none) "
     "expires a key (docs/actions.md §14)";
+constexpr llvm::StringLiteral Human =
+    "a person's answer, from orchrt's --answers file (step id -> answer); orchrt "
+    "asks nothing on a terminal (docs/actions.md §17)";
 constexpr llvm::StringLiteral McpDispatch =
     "`parameters: {action: ...}` names the action: the rows below";
 
 constexpr ToolRow Rows[] = {
+    {"approval-gate", "*", "human.approval", {}, {}, false, Human},
     {"data-processing", "filter", "data.filter", FilterParams, ProcessedData, false,
      "`operation: {criteria: {field: value}}` keeps the rows whose fields equal "
      "those values; `processed_data` is ContextLab's result object"},
-    {"data-processing", "transform", "transform", TransformParams, ProcessedData, false,
+    {"data-processing",
+     "transform",
+     "transform",
+     TransformParams,
+     {},
+     false,
      "`data` is `input`, `operation` is `op`: a filter name or a transform operation"},
     {"data-processing",
      "*",
@@ -85,6 +94,7 @@ constexpr ToolRow Rows[] = {
      false,
      "only `filter` and `transform` map (to `action: data.filter`, `transform`); "
      "reshape data with `transform` or `python`"},
+    {"feedback-collection", "*", "human.feedback", {}, {}, false, Human},
     {"filesystem",
      "read",
      "file.read",
@@ -168,6 +178,7 @@ constexpr ToolRow Rows[] = {
      false,
      "runs in the sandbox; every `{{ }}` in `command` is quoted as one word",
      CaptureOutput},
+    {"user-prompt", "*", "human.input", {}, {}, false, Human},
     {"validation", "validate", "validate", {}, {}, false, Validate},
     {"validation",
      "extract_structured",

@@ -266,7 +266,7 @@ class CheckActionsPass : public Pass {
                     llvm::join(validationModes(), ", "),
                     didYouMean(*M, validationModes()));
     if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
-      checkSchemaParam(V, *D);
+      checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract");
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);
     if (A.Name == "web.search" && Prm.Name == "backend")
       if (std::optional<std::string> B = enumText(V))
@@ -332,7 +332,8 @@ class CheckActionsPass : public Pass {
       const ActionInfo *A = builtinOf(T);
       // Models answer any field asked for; a tool's structured result has
       // the fields it has.
-      if (!A || A->UsesModel) continue;
+      // (`extract` answers its own fields only.)
+      if (!A || (A->UsesModel && !A->Alone)) continue;
       std::vector<llvm::StringRef> Fields;
       for (const ActionField &F : A->Fields) Fields.push_back(F.Name);
       if (A->OpenFields) {  // known only from the tool's output schema

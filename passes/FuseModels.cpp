@@ -78,8 +78,8 @@ bool optedIn(const Pipeline &P, const Step &S) {
 /// May step \p S share a request at all?
 bool fusible(const Pipeline &P, const Step &S) {
   if (!optedIn(P, S) || (S.ActionAuto && !S.ActionAuto->Resolved)) return false;
-  if (!isModelAction(S.Action.Str) || S.Model.Str.empty() || S.UcbExploration != 0)
-    return false;
+  if (!batchable(S.Action.Str) || S.Model.Str.empty() || S.UcbExploration != 0)
+    return false;  // (`extract` asks alone)
   // A condition, a loop body or a loop decides per run whether and how
   // often the step asks: it keeps its own request.
   if (S.Condition || S.isLoop() || S.Parent >= 0) return false;

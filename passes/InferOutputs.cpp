@@ -98,7 +98,8 @@ class InferOutputsPass : public Pass {
       S.OutputSchema = {};
       if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
       // `extract` asks for the fields of its own `schema` parameter.
-      if (!isModelAction(S.Action.Str) || S.Action.Str == "extract") continue;
+      const ActionInfo *A = findBuiltinAction(S.Action.Str);
+      if (!isModelAction(S.Action.Str) || (A && A->Alone)) continue;
       auto &List = Fields[I];
       bool Structured =
           llvm::any_of(List, [](const auto &E) { return E.first != "output"; });

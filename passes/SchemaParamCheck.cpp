@@ -69,7 +69,7 @@ Place locate(const Value *Root, llvm::StringRef Ptr) {
 }
 }  // namespace
 
-void checkSchemaParam(const Value *Schema, DiagnosticEngine &D) {
+void checkSchemaParam(const Value *Schema, DiagnosticEngine &D, bool ObjectOnly) {
   std::optional<Json> J = constantJson(Schema);
   if (!J) return;
   bool Text = J->is_string();  // JSON text: problems point at the whole string
@@ -78,6 +78,14 @@ void checkSchemaParam(const Value *Schema, DiagnosticEngine &D) {
     if (!Parsed.is_discarded()) J = std::move(Parsed);
   }
   SchemaProblems Problems = checkSchema(*J);
+  bool Object = J->is_object() && (J->value("type", Json("object")) == "object" ||
+                                   (!J->contains("type") && J->contains("properties")));
+  if (ObjectOnly && !Object && Problems.Errors.empty()) {
+    Place At = Text || !J->is_object() || !J->contains("type") ? Place{Schema}
+                                                               : locate(Schema, "/type");
+    D.report(DiagKind::InvalidSchema, At.V->loc(), At.V->length(), "schema",
+             "/type: `extract` reads an object of fields (`type: object`)");
+  }
   for (const SchemaProblem &E : Problems.Errors) {
     Place At = Text ? Place{Schema} : locate(Schema, E.Pointer);
     if (E.AtKey && At.Key)

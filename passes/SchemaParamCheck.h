@@ -16,6 +16,9 @@
 namespace orch::passes {
 
 /// Checks \p Schema, the `schema` parameter of a `validate` step.
-void checkSchemaParam(const ir::Value *Schema, DiagnosticEngine &D);
+/// With \p ObjectOnly, a schema that describes no object (`extract`'s
+/// fields) is InvalidSchema too.
+void checkSchemaParam(const ir::Value *Schema, DiagnosticEngine &D,
+                      bool ObjectOnly = false);
 
 }  // namespace orch::passes

@@ -145,7 +145,8 @@ void writeCostEstimate(llvm::raw_ostream &OS, const ir::Pipeline &P,
       ++Unpriced;
       continue;
     }
-    bool Batched = P.Context.BatchExecution && S.UcbExploration == 0;
+    bool Batched =
+        P.Context.BatchExecution && S.UcbExploration == 0 && ir::batchable(S.Action.Str);
     double Share = Batched ? MP->BatchPriceShare : 1.0;
     double C = ND *
                (double(In) * MP->InputUsdPerToken + double(Out) * MP->OutputUsdPerToken) *

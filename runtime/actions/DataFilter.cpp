@@ -7,6 +7,7 @@
 #include "ir/JsonLimits.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
+#include "llvm/ADT/STLExtras.h"
 #include "runtime/actions/Validate.h"
 
 namespace orch::runtime {
@@ -51,33 +52,47 @@ llvm::Expected<bool> matches(const json &Item, const json &Criteria) {
 
 }  // namespace
 
-std::string writeCsvRows(const json &Rows) {
+llvm::Expected<std::string> writeCsvRows(const json &Rows) {
   std::string Out;
+  if (!Rows.is_array() || Rows.empty()) return Out;
+  if (!Rows[0].is_object())
+    return llvm::createStringError("the rows kept are not objects: CSV cannot hold them");
+  std::vector<std::string> Header;
+  for (auto &[K, V] : Rows[0].items()) Header.push_back(K);
   auto Field = [&](const json &V) {
     std::string T;
     if (V.is_string())
       T = V.get<std::string>();
     else if (!V.is_null())
       ir::appendPyStr(T, V);
-    bool Quote = T.find_first_of(",\"\r\n") != std::string::npos;
+    // Python quotes a field with a comma, a quote or a line break, and a
+    // record that is one empty field (else it would read as a blank line).
+    bool Quote = T.find_first_of(",\"\r\n") != std::string::npos ||
+                 (T.empty() && Header.size() == 1);
     if (!Quote) return Out += T, void();
     Out += '"';
     for (char C : T) Out += C == '"' ? std::string("\"\"") : std::string(1, C);
     Out += '"';
   };
-  if (!Rows.is_array() || Rows.empty() || !Rows[0].is_object()) return Out;
-  std::vector<std::string> Header;
-  for (auto &[K, V] : Rows[0].items()) Header.push_back(K);
   for (size_t I = 0; I < Header.size(); ++I) {
     if (I) Out += ',';
     Field(json(Header[I]));
   }
   Out += "\r\n";
-  for (const json &Row : Rows) {
+  for (size_t R = 0; R < Rows.size(); ++R) {
+    const json &Row = Rows[R];
+    if (!Row.is_object())
+      return llvm::createStringError(
+          fmt::format("row {} is not an object: CSV cannot hold it", R + 1));
+    for (auto &[K, V] : Row.items())
+      if (!llvm::is_contained(Header, K))
+        return llvm::createStringError(fmt::format(
+            "row {} has field `{}`, which the header (the first row's fields) lacks",
+            R + 1, K));
     for (size_t I = 0; I < Header.size(); ++I) {
       if (I) Out += ',';
-      auto It = Row.is_object() ? Row.find(Header[I]) : Row.end();
-      Field(Row.is_object() && It != Row.end() ? *It : json(""));
+      auto It = Row.find(Header[I]);
+      Field(It != Row.end() ? *It : json(""));
     }
     Out += "\r\n";
   }
@@ -101,6 +116,9 @@ ActionResult runDataFilter(const json &Params) {
         "parameter `criteria` (or `operation: {criteria: ...}`) must be a mapping of "
         "field names to the values rows keep");
   json Data = Params.value("input", json());
+  // ContextLab's `data or input_data or {}`: a value Python reads as false
+  // is an empty object.
+  if (!ir::truthy(Data)) Data = json::object();
   if (Data.is_string()) {
     const std::string &Text = Data.get_ref<const std::string &>();
     if (Format == "csv" || looksLikeCsv(Text)) {
@@ -132,11 +150,17 @@ ActionResult runDataFilter(const json &Params) {
     if (!M) return filterError(llvm::toString(M.takeError()));
     Kept = *M ? Data : json();
   }
-  size_t Count = Kept.is_array() ? Kept.size() : !Kept.is_null();
+  // Python's `len(kept)`, or `1 if kept else 0`.
+  size_t Count = Kept.is_array() ? Kept.size() : ir::truthy(Kept);
   // CSV in, CSV out, as ContextLab writes it back (an empty list stays one).
-  json Out = Format == "csv" && Kept.is_array() && !Kept.empty()
-                 ? json(writeCsvRows(Kept))
-                 : Kept;
+  json Out = Kept;
+  if (Format == "csv" && Kept.is_array() && !Kept.empty()) {
+    llvm::Expected<std::string> Csv = writeCsvRows(Kept);
+    if (!Csv)
+      return filterError("cannot write the rows as CSV: " +
+                         llvm::toString(Csv.takeError()));
+    Out = std::move(*Csv);
+  }
   json Value = {{"action", "filter"},
                 {"criteria", Criteria},
                 {"data", Out},

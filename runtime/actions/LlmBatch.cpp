@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
 
+#include "ir/Actions.h"
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/llm/Batch.h"
 #include "runtime/llm/FusedRequest.h"
@@ -28,7 +29,7 @@ std::string LlmSteps::firstModel(const ActionRequest &R) const {
 bool LlmSteps::batched(const ActionRequest &R) const {
   // The scheduler decides (a first attempt, not `ucb`) and parks the step.
   // `extract` checks its answer against its schema: it asks alone.
-  return R.Batched && R.Action != "extract" && !firstModel(R).empty();
+  return R.Batched && ir::batchable(R.Action) && !firstModel(R).empty();
 }
 
 void LlmSteps::flushBatch(const std::string &Model) {

@@ -8,6 +8,8 @@
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
+#include "ir/JsonSchema.h"
+#include "ir/SchemaValidate.h"
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/actions/Validate.h"
@@ -142,24 +144,42 @@ std::optional<ActionResult> chatRequestFor(const ActionRequest &R,
     Req.SchemaName = schemaName(R.StepId);
   }
   if (R.Action == "extract") {
-    // The answer's schema is the step's own.
-    auto Schema = R.Params.find("schema");
-    if (Schema == R.Params.end() || !Schema->is_object())
-      return ActionResult::failure(
-          "parameter `schema` must be a JSON Schema: an object of the fields to extract",
-          false);
-    if (!R.Params.contains("text") || !R.Params["text"].is_string())
+    // The answer's schema is the step's own; a field it does not require
+    // may be null (strict schemas require them all), then dropped.
+    llvm::Expected<json> Schema = extractSchema(R.Params);
+    if (!Schema) return ActionResult::failure(llvm::toString(Schema.takeError()), false);
+    auto Text = R.Params.find("text");
+    if (Text == R.Params.end() || !Text->is_string())
       return ActionResult::failure("parameter `text` must be text", false);
-    Req.Schema = *Schema;
+    Req.Schema = ir::withNullableOptionals(*Schema);
     Req.SchemaName = schemaName(R.StepId);
   }
   return std::nullopt;
 }
 
-ActionResult extractResult(const json &Answer, const json &Schema,
-                           const std::string &Model) {
+llvm::Expected<json> extractSchema(const json &Params) {
+  auto It = Params.find("schema");
+  json Schema = It == Params.end() ? json() : *It;
+  if (Schema.is_string())  // JSON text, as `validate` takes it
+    Schema = ir::parseJsonBounded(Schema.get<std::string>());
+  bool Object =
+      Schema.is_object() && (Schema.value("type", json("object")) == "object" ||
+                             (!Schema.contains("type") && Schema.contains("properties")));
+  if (Schema.is_discarded() || !Object)
+    return llvm::createStringError(
+        "parameter `schema` must be a JSON Schema of an object (`type: object`): the "
+        "fields to extract");
+  ir::SchemaProblems Bad = ir::checkSchema(Schema);
+  if (!Bad.Errors.empty())
+    return llvm::createStringError("the schema is not usable: " + Bad.Errors[0].text());
+  return Schema;
+}
+
+ActionResult extractResult(json Answer, const json &Schema, const std::string &Model) {
   // Checked as `validate` checks, leniently: a number the model wrote as
-  // text is taken as the schema's number, with a warning.
+  // text is taken as the schema's number, with a warning. Null optional
+  // fields are fields the text did not give.
+  ir::dropNullOptionals(Answer, Schema);
   ActionResult V =
       runValidate(json{{"data", Answer}, {"schema", Schema}, {"mode", "lenient"}});
   if (!V.Ok) return V;
@@ -276,7 +296,9 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
     if (Answer.is_discarded() || !Answer.is_object())
       return ActionResult::failure(
           fmt::format("model `{}` did not answer a JSON object of the fields", Model));
-    return extractResult(Answer, R.Params["schema"], Model);
+    llvm::Expected<json> Schema = extractSchema(R.Params);  // checked above
+    if (!Schema) return ActionResult::failure(llvm::toString(Schema.takeError()), false);
+    return extractResult(std::move(Answer), *Schema, Model);
   }
   if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});
   return structuredResult(*Resp->Structured);

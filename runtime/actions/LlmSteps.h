@@ -75,8 +75,12 @@ ActionResult structuredResult(const orch::ir::Json &Answer);
 /// An `extract` step's result from the model's \p Answer (an object):
 /// checked leniently against \p Schema (`validate`'s checker) as `data`,
 /// `valid`, `errors`, `warnings`, and `model_used` \p Model.
-ActionResult extractResult(const orch::ir::Json &Answer, const orch::ir::Json &Schema,
+ActionResult extractResult(orch::ir::Json Answer, const orch::ir::Json &Schema,
                            const std::string &Model);
+
+/// An `extract` step's schema from its parameters (an object, or JSON
+/// text of one), checked: it must describe an object and be usable.
+llvm::Expected<orch::ir::Json> extractSchema(const orch::ir::Json &Params);
 
 /// Runs model steps.
 class LlmSteps {

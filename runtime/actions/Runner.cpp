@@ -11,6 +11,7 @@
 #include "runtime/actions/Chart.h"
 #include "runtime/actions/DataFilter.h"
 #include "runtime/actions/HttpTask.h"
+#include "runtime/actions/Human.h"
 #include "runtime/actions/LocalActions.h"
 #include "runtime/actions/Validate.h"
 #include "runtime/actions/WebSearch.h"
@@ -156,6 +157,9 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"generate", &BuiltinRunner::startModel},
       {"http.request", [](BuiltinRunner &B, const ActionRequest &R,
                           ActionDone &D) { return B.startHttp(R, D); }},
+      {"human.approval", &BuiltinRunner::startHuman},
+      {"human.feedback", &BuiltinRunner::startHuman},
+      {"human.input", &BuiltinRunner::startHuman},
       {"mcp", &BuiltinRunner::startMcp},
       {"mcp.call", &BuiltinRunner::startMcp},
       {"mcp.connect", &BuiltinRunner::startMcp},
@@ -214,6 +218,12 @@ std::unique_ptr<ActionTask> BuiltinRunner::startMemory(BuiltinRunner &B,
   using namespace std::chrono;
   double Unix = duration<double>(system_clock::now().time_since_epoch()).count();
   return Done(B.Memory.run(R.Action, R.Params, B.Exec.now(), Unix)), nullptr;
+}
+
+std::unique_ptr<ActionTask> BuiltinRunner::startHuman(BuiltinRunner &B,
+                                                      const ActionRequest &R,
+                                                      ActionDone &Done) {
+  return Done(runHuman(R, B.Config.Answers, B.Config.RunDir)), nullptr;
 }
 
 std::unique_ptr<ActionTask> BuiltinRunner::startMcp(BuiltinRunner &B,

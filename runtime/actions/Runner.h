@@ -23,6 +23,8 @@ struct RunnerConfig {
   LlmSettings Llm;
   /// The plan's `mcp_servers:` (the `mcp` action).
   std::vector<McpServerSpec> McpServers;
+  /// A person's answers (`--answers`): step id -> answer; null: none.
+  orch::ir::Json Answers;
   /// Tracing (runtime/observe): the W3C `traceparent` value for a request
   /// of the step with this id, passed on by `http.request`; empty: none.
   std::function<std::string(llvm::StringRef StepId)> TraceParent;
@@ -60,6 +62,9 @@ class BuiltinRunner : public ActionRunner {
   /// `memory.*`: the run's memory.
   static std::unique_ptr<ActionTask> startMemory(BuiltinRunner &B, const ActionRequest &R,
                                                  ActionDone &Done);
+  /// `human.*`: a person's answers.
+  static std::unique_ptr<ActionTask> startHuman(BuiltinRunner &B, const ActionRequest &R,
+                                                ActionDone &Done);
   /// `mcp`, `mcp.connect`, `mcp.list`, `mcp.disconnect`.
   static std::unique_ptr<ActionTask> startMcp(BuiltinRunner &B, const ActionRequest &R,
                                               ActionDone &Done);

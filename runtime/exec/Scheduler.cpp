@@ -557,6 +557,7 @@ void Scheduler::begin(uint32_t I) {
 
 bool Scheduler::batchedAttempt(uint32_t I) const {
   return Opts.Batch && IsModel[PlanOf[I]] && States[I].Attempts == 0 &&
+         ir::batchable(planStep(I)->action()->string_view()) &&
          planStep(I)->ucb_exploration() <= 0;
 }
 

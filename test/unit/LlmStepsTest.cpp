@@ -254,6 +254,10 @@ TEST(LlmSteps, ExtractAsksForItsSchemaAndChecksTheAnswer) {
   EXPECT_FALSE(chatRequestFor(R, "m", llm::ModelSettings{}, Req));
   ASSERT_TRUE(Req.Schema);
   EXPECT_EQ((*Req.Schema)["required"], json({"name"}));
+  // An optional field may be null (a strict schema requires every field).
+  EXPECT_EQ((*Req.Schema)["properties"]["age"],
+            json::parse(R"({"anyOf": [{"type": "integer"}, {"type": "null"}]})"));
+  EXPECT_EQ((*Req.Schema)["properties"]["name"], json({{"type", "string"}}));
   EXPECT_EQ(Req.SchemaName, "step_info");
   // An answer with a number as text: taken as the number, with a warning.
   ActionResult Res =
@@ -263,11 +267,20 @@ TEST(LlmSteps, ExtractAsksForItsSchemaAndChecksTheAnswer) {
   EXPECT_EQ(Res.Fields["valid"], true);
   EXPECT_EQ(Res.Fields["warnings"].size(), 1u);
   EXPECT_EQ(Res.Fields["model_used"], "m");
+  // A null optional field is a field the text did not give.
+  Res = extractResult(json{{"name", "Ann"}, {"age", nullptr}}, R.Params["schema"], "m");
+  EXPECT_EQ(Res.Fields["data"], json({{"name", "Ann"}}));
+  EXPECT_EQ(Res.Fields["valid"], true);
   // A missing required field: not valid, and the error says where.
   Res = extractResult(json{{"age", 3}}, R.Params["schema"], "m");
   EXPECT_EQ(Res.Fields["valid"], false);
   EXPECT_EQ(Res.Fields["errors"][0]["validator"], "required");
-  // A schema that is no object fails the step before any call.
+  // The schema may be JSON text, as `validate` takes it.
+  R.Params["schema"] = R"({"type": "object", "properties": {"a": {"type": "string"}}})";
+  EXPECT_FALSE(chatRequestFor(R, "m", llm::ModelSettings{}, Req));
+  // A schema of no object fails the step before any call.
+  R.Params["schema"] = json{{"type", "array"}};
+  EXPECT_TRUE(chatRequestFor(R, "m", llm::ModelSettings{}, Req));
   R.Params["schema"] = "name";
   std::optional<ActionResult> Bad = chatRequestFor(R, "m", llm::ModelSettings{}, Req);
   ASSERT_TRUE(Bad);

@@ -77,6 +77,17 @@ std::optional<int> PlanRun::load() {
     if (InputsFile.is_discarded())
       return usage(fmt::format("--inputs `{}` is not valid JSON", Cmd.InputsFile));
   }
+  if (!Cmd.AnswersFile.empty()) {
+    llvm::Expected<std::string> Text = readAll(Cmd.AnswersFile);
+    if (!Text) return usage(llvm::toString(Text.takeError()));
+    std::string Deep;
+    RC.Answers = ir::parseJsonBounded(*Text, &Deep);
+    if (!Deep.empty())
+      return usage(fmt::format("--answers `{}`: {}", Cmd.AnswersFile, Deep));
+    if (!RC.Answers.is_object())
+      return usage(fmt::format("--answers `{}` must be a JSON object: step id -> answer",
+                               Cmd.AnswersFile));
+  }
   llvm::Expected<json> In = resolveRunInputs(*Plan, *Prog, InputsFile, Cmd.Inputs);
   if (!In) {
     std::string Msg = llvm::toString(In.takeError());

@@ -19,7 +19,8 @@ struct RunCommand {
   std::string PlanPath;
   std::vector<std::string> Inputs;  ///< name=value
   std::string InputsFile;
-  unsigned Jobs = 0;  ///< 0: the plan's max_concurrent_tasks, else 32.
+  std::string AnswersFile;  ///< `--answers`: a person's answers, by step id.
+  unsigned Jobs = 0;        ///< 0: the plan's max_concurrent_tasks, else 32.
   std::string OutPath;
   std::string ResumePath;
   std::string RunDir = ".";

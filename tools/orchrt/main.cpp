@@ -20,6 +20,11 @@ cl::list<std::string> Inputs("input", cl::desc("An input value"),
                              cl::value_desc("name=value"), cl::cat(Cat));
 cl::opt<std::string> InputsFile("inputs", cl::desc("Input values from a JSON object"),
                                 cl::value_desc("file.json"), cl::cat(Cat));
+cl::opt<std::string> AnswersFile(
+    "answers",
+    cl::desc("A person's answers for human.* steps (ContextLab's user prompts, "
+             "approval gates, feedback forms): a JSON object, step id -> answer"),
+    cl::value_desc("answers.json"), cl::cat(Cat));
 cl::opt<unsigned> Jobs("j",
                        cl::desc("Steps running at once (default: the plan's "
                                 "max_concurrent_tasks, else 32)"),
@@ -146,6 +151,7 @@ int main(int Argc, char **Argv) {
   C.PlanPath = PlanPath;
   C.Inputs = Inputs;
   C.InputsFile = InputsFile;
+  C.AnswersFile = AnswersFile;
   C.Jobs = Jobs.getNumOccurrences() ? Jobs.getValue() : 0;
   if (Jobs.getNumOccurrences() && Jobs == 0) {
     orch::DiagnosticEngine D(nullptr);
