@@ -154,16 +154,23 @@ json withNullableOptionals(const json &S) {
     std::vector<std::string> Req = requiredOf(S);
     for (auto &[K, V] : P->items()) {
       V = withNullableOptionals(V);
-      if (std::find(Req.begin(), Req.end(), K) == Req.end())
+      bool Optional = std::find(Req.begin(), Req.end(), K) == Req.end();
+      if (Optional && validateJson(json(), V) != "")  // null not allowed yet
         V = json{{"anyOf", json::array({V, json{{"type", "null"}}})}};
     }
   }
   if (auto I = Out.find("items"); I != Out.end()) *I = withNullableOptionals(*I);
+  for (const char *K : {"anyOf", "oneOf", "allOf"})
+    if (auto B = Out.find(K); B != Out.end() && B->is_array())
+      for (json &X : *B) X = withNullableOptionals(X);
   return Out;
 }
 
 void dropNullOptionals(json &Answer, const json &S) {
   if (!S.is_object()) return;
+  for (const char *K : {"anyOf", "oneOf", "allOf"})
+    if (auto B = S.find(K); B != S.end() && B->is_array())
+      for (const json &X : *B) dropNullOptionals(Answer, X);
   if (Answer.is_object()) {
     auto P = S.find("properties");
     if (P == S.end() || !P->is_object()) return;
@@ -171,7 +178,10 @@ void dropNullOptionals(json &Answer, const json &S) {
     for (auto &[K, Sub] : P->items()) {
       auto It = Answer.find(K);
       if (It == Answer.end()) continue;
-      if (It->is_null() && std::find(Req.begin(), Req.end(), K) == Req.end())
+      // A null the field's own schema allows is an answer; another null on
+      // a field the object does not require stands for "not there".
+      if (It->is_null() && std::find(Req.begin(), Req.end(), K) == Req.end() &&
+          validateJson(json(), Sub) != "")
         Answer.erase(It);
       else
         dropNullOptionals(*It, Sub);

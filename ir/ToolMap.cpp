@@ -24,6 +24,10 @@ constexpr NameMapping McpServerParams[] = {
     {"server_name", "server"}, {"tool_name", "tool"}, {"tool_params", "arguments"}};
 constexpr NameMapping McpResult[] = {{"result", "result"}};
 constexpr llvm::StringRef ActionKey[] = {"action"};
+/// Re-asking and waiting: an answers file is read once.
+constexpr llvm::StringRef PromptKeys[] = {"timeout", "retry_on_invalid", "max_retries"};
+/// A run never approves on its own; metadata is ContextLab's history's.
+constexpr llvm::StringRef ApprovalKeys[] = {"auto_approve_hash", "metadata"};
 constexpr llvm::StringRef ConnectKeys[] = {"action", "server_config"};
 
 constexpr llvm::StringLiteral Search =
@@ -75,7 +79,7 @@ constexpr llvm::StringLiteral McpDispatch =
     "`parameters: {action: ...}` names the action: the rows below";
 
 constexpr ToolRow Rows[] = {
-    {"approval-gate", "*", "human.approval", {}, {}, false, Human},
+    {"approval-gate", "*", "human.approval", {}, {}, false, Human, ApprovalKeys},
     {"data-processing", "filter", "data.filter", FilterParams, ProcessedData, false,
      "`operation: {criteria: {field: value}}` keeps the rows whose fields equal "
      "those values; `processed_data` is ContextLab's result object"},
@@ -178,7 +182,7 @@ constexpr ToolRow Rows[] = {
      false,
      "runs in the sandbox; every `{{ }}` in `command` is quoted as one word",
      CaptureOutput},
-    {"user-prompt", "*", "human.input", {}, {}, false, Human},
+    {"user-prompt", "*", "human.input", {}, {}, false, Human, PromptKeys},
     {"validation", "validate", "validate", {}, {}, false, Validate},
     {"validation",
      "extract_structured",

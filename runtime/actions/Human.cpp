@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "ir/PyText.h"
@@ -32,11 +34,25 @@ bool flag(const json &P, const char *Name, bool Default) {
   return It == P.end() || It->is_null() ? Default : ir::truthy(*It);
 }
 
-/// The answer for step \p Id, or null.
-const json *answerFor(const json &Answers, const std::string &Id) {
+/// The answer for step \p Id (in a loop `each[2].ask`: that item's, else
+/// step `ask`'s, the same in every item), or null. An empty text is none,
+/// as ContextLab reads an empty line.
+const json *answerFor(const json &Answers, llvm::StringRef Id) {
   if (!Answers.is_object()) return nullptr;
-  auto It = Answers.find(Id);
-  return It == Answers.end() ? nullptr : &*It;
+  auto It = Answers.find(Id.str());
+  if (It == Answers.end()) {
+    size_t Cut = Id.rfind("].");
+    if (Cut == llvm::StringRef::npos) return nullptr;
+    It = Answers.find(Id.drop_front(Cut + 2).str());
+    if (It == Answers.end()) return nullptr;
+  }
+  if (It->is_null() || (It->is_string() && It->get_ref<const std::string &>().empty()))
+    return nullptr;
+  return &*It;
+}
+
+bool emptyAnswer(const json &A) {
+  return A.is_null() || (A.is_string() && A.get_ref<const std::string &>().empty());
 }
 
 /// Python's `bool` of the words ContextLab's prompt reads as yes or no.
@@ -75,23 +91,27 @@ llvm::Expected<json> convert(const json &Answer, llvm::StringRef Type,
   std::string Text = ir::displayString(Answer);
   if (Type == "number") {
     if (Answer.is_number() && !Answer.is_boolean()) return Answer;
+    // ContextLab: `float(v) if "." in v else int(v)`, and a number.
     llvm::StringRef T = llvm::StringRef(Text).trim();
     int64_t I = 0;
-    if (!T.contains('.') && ir::parsePyInt(T, I) == ir::IntParse::Ok) return json(I);
-    if (std::optional<double> D = ir::parsePyFloat(T)) return json(*D);
-    return llvm::createStringError(fmt::format("`{}` is not a number", Text));
+    if (!T.contains('.')) {
+      if (ir::parsePyInt(T, I) == ir::IntParse::Ok) return json(I);
+    } else if (std::optional<double> D = ir::parsePyFloat(T); D && std::isfinite(*D)) {
+      return json(*D);
+    }
+    return llvm::createStringError("the answer is not a number");
   }
   if (Type == "boolean") {
     if (std::optional<bool> B = yesNo(Answer)) return json(*B);
     return llvm::createStringError(
-        fmt::format("`{}` is not yes or no (true, yes, y, 1, false, no, n, 0)", Text));
+        "the answer is not yes or no (true, yes, y, 1, false, no, n, 0)");
   }
   if (Type == "choice") {
     std::string Want = llvm::StringRef(Text).trim().str();
     for (const json &C : Choices)
       if (ir::displayString(C) == Want) return json(Want);
     return llvm::createStringError(
-        fmt::format("`{}` is not one of the choices {}", Want, ir::toJsonText(Choices)));
+        fmt::format("the answer is not one of the choices {}", ir::toJsonText(Choices)));
   }
   return json(Text);
 }
@@ -113,7 +133,7 @@ ActionResult input(const ActionRequest &R, const json &Answers) {
     Choices = *L;
   }
   const json *Given = answerFor(Answers, R.StepId);
-  bool UsedDefault = !Given || Given->is_null();
+  bool UsedDefault = !Given;
   if (UsedDefault) {
     auto D = P.find("default");
     if (D == P.end() || D->is_null())
@@ -151,7 +171,7 @@ ActionResult approval(const ActionRequest &R, const json &Answers) {
   const json &P = R.Params;
   if (std::string Why = contextProblem(P); !Why.empty()) return humanError(Why);
   const json *Given = answerFor(Answers, R.StepId);
-  if (!Given || Given->is_null())
+  if (!Given)
     return humanError(fmt::format(
         "step `{}` needs an approval of \"{}\": give `{{\"{}\": true}}` (or false, or "
         "{{\"approved\": false, \"reason\": ...}}) in the --answers file",
@@ -159,15 +179,24 @@ ActionResult approval(const ActionRequest &R, const json &Answers) {
   std::optional<bool> Approved;
   std::string Reason, Modified;
   bool HasModified = false;
+  // ContextLab's own words too: approve, reject (and modify, with a text).
+  auto verdict = [](const json &V) -> std::optional<bool> {
+    if (V.is_string()) {
+      std::string W = llvm::StringRef(V.get<std::string>()).trim().lower();
+      if (W == "approve" || W == "approved" || W == "modify") return true;
+      if (W == "reject" || W == "rejected") return false;
+    }
+    return yesNo(V);
+  };
   if (Given->is_object()) {
-    Approved = yesNo(Given->value("approved", json()));
+    Approved = verdict(Given->value("approved", json()));
     Reason = text(*Given, "reason");
     if (auto M = Given->find("modified_content"); M != Given->end() && !M->is_null()) {
       Modified = ir::displayString(*M);
       HasModified = true;
     }
   } else {
-    Approved = yesNo(*Given);
+    Approved = verdict(*Given);
   }
   if (!Approved)
     return humanError(fmt::format(
@@ -186,7 +215,8 @@ ActionResult approval(const ActionRequest &R, const json &Answers) {
         "step `{}` requires a reason to reject: give {{\"approved\": false, \"reason\": "
         "...}}",
         R.StepId));
-  const char *Action = !*Approved ? "rejected" : HasModified ? "modified" : "approved";
+  // ContextLab's choice words.
+  const char *Action = !*Approved ? "reject" : HasModified ? "modify" : "approve";
   json Fields = {{"approved", *Approved}, {"action", Action}};
   // As ContextLab's: the fields are there only when they were given.
   if (HasModified) Fields["modified_content"] = Modified;
@@ -223,7 +253,7 @@ ActionResult feedback(const ActionRequest &R, const json &Answers,
                            : std::string("text");
     auto A = Given->find(Id);
     bool Needed = llvm::any_of(Required, [&](const json &X) { return X == Id; });
-    if (A == Given->end() || A->is_null()) {
+    if (A == Given->end() || emptyAnswer(*A)) {
       if (Needed)
         return humanError(
             fmt::format("step `{}`: question `{}` must be answered", R.StepId, Id));
@@ -278,8 +308,10 @@ ActionResult feedback(const ActionRequest &R, const json &Answers,
                  {"summary", Summary},
                  {"saved_to_file", false}};
   if (std::string Path = text(P, "save_to_file"); !Path.empty()) {
-    json Saved = {
-        {"title", text(P, "title")}, {"responses", Responses}, {"summary", Summary}};
+    json Saved = {{"title", text(P, "title")},
+                  {"anonymous", flag(P, "anonymous", false)},
+                  {"responses", Responses},
+                  {"summary", Summary}};
     ActionResult W = runFileWrite(RunDir, json{{"path", Path}, {"content", Saved}});
     if (!W.Ok) return W;
     Fields["saved_to_file"] = true;

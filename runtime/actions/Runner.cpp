@@ -146,6 +146,7 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runEcho(R.Params)), nullptr;
        }},
+      {"extract", &BuiltinRunner::startModel},
       {"file.read",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runFileRead(B.Config.RunDir, R.Params)), nullptr;

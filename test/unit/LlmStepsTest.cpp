@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ir/JsonSchema.h"
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/exec/EventLoop.h"
 
@@ -258,6 +259,19 @@ TEST(LlmSteps, ExtractAsksForItsSchemaAndChecksTheAnswer) {
   EXPECT_EQ((*Req.Schema)["properties"]["age"],
             json::parse(R"({"anyOf": [{"type": "integer"}, {"type": "null"}]})"));
   EXPECT_EQ((*Req.Schema)["properties"]["name"], json({{"type", "string"}}));
+  // A field whose schema allows null already is sent as it is, and a null
+  // answer to it is kept: the text said "none".
+  json Nullable = json::parse(
+      R"({"type": "object", "properties": {"nick": {"type": ["string", "null"]}}})");
+  EXPECT_EQ(ir::withNullableOptionals(Nullable), Nullable);
+  json NullNick = {{"nick", nullptr}};
+  ir::dropNullOptionals(NullNick, Nullable);
+  EXPECT_EQ(NullNick, json({{"nick", nullptr}}));
+  // Branches of anyOf are made nullable too.
+  json Alt = json::parse(
+      R"({"anyOf": [{"type": "object", "properties": {"a": {"type": "string"}}}]})");
+  EXPECT_EQ(ir::withNullableOptionals(Alt)["anyOf"][0]["properties"]["a"]["anyOf"][1],
+            json({{"type", "null"}}));
   EXPECT_EQ(Req.SchemaName, "step_info");
   // An answer with a number as text: taken as the number, with a warning.
   ActionResult Res =
