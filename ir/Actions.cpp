@@ -133,7 +133,7 @@ constexpr ActionParam HumanApprovalParams[] = {
     {"context", Type::String, false, "cli (the only one built)"}};
 constexpr ActionField HumanApprovalFields[] = {
     {"approved", Type::Bool, "the answer"},
-    {"action", Type::String, "approved, modified or rejected"},
+    {"action", Type::String, "ContextLab's approve, modify or reject"},
     {"modified_content", Type::String, "the changed content (only when changed)"},
     {"rejection_reason", Type::String, "why it was rejected (only when rejected)"},
     {"reason", Type::String, "a reason given with an approval (only then)"},
