@@ -34,6 +34,11 @@ bool flag(const json &P, const char *Name, bool Default) {
   return It == P.end() || It->is_null() ? Default : ir::truthy(*It);
 }
 
+/// Null or empty text: no answer, as ContextLab reads an empty line.
+bool emptyAnswer(const json &A) {
+  return A.is_null() || (A.is_string() && A.get_ref<const std::string &>().empty());
+}
+
 /// The answer for step \p Id (in a loop `each[2].ask`: that item's, else
 /// step `ask`'s, the same in every item), or null. An empty text is none,
 /// as ContextLab reads an empty line.
@@ -46,13 +51,7 @@ const json *answerFor(const json &Answers, llvm::StringRef Id) {
     It = Answers.find(Id.drop_front(Cut + 2).str());
     if (It == Answers.end()) return nullptr;
   }
-  if (It->is_null() || (It->is_string() && It->get_ref<const std::string &>().empty()))
-    return nullptr;
-  return &*It;
-}
-
-bool emptyAnswer(const json &A) {
-  return A.is_null() || (A.is_string() && A.get_ref<const std::string &>().empty());
+  return emptyAnswer(*It) ? nullptr : &*It;
 }
 
 /// Python's `bool` of the words ContextLab's prompt reads as yes or no.
