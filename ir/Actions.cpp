@@ -68,7 +68,10 @@ constexpr ActionField ShellFields[] = {
     {"output", Type::String, "standard output without its final newline"},
     {"stdout", Type::String, "standard output as written"},
     {"stderr", Type::String, "standard error"},
-    {"exit_code", Type::Int, "the exit status (0: success)"}};
+    {"exit_code", Type::Int, "the exit status (0: success)"},
+    {"command", Type::String,
+     "the command as run: `command` rendered, or `argv` quoted for a shell"},
+    {"duration_ms", Type::Int, "milliseconds from start to exit"}};
 
 constexpr ActionParam CodeParams[] = {
     {"code", Type::String, false,
@@ -87,7 +90,8 @@ constexpr ActionField CodeFields[] = {
     {"json", Type::Any, "standard output parsed as JSON, or null"},
     {"stdout", Type::String, "standard output as written"},
     {"stderr", Type::String, "standard error"},
-    {"exit_code", Type::Int, "the exit status (0: success)"}};
+    {"exit_code", Type::Int, "the exit status (0: success)"},
+    {"duration_ms", Type::Int, "milliseconds from start to exit"}};
 
 constexpr ActionParam GenerateParams[] = {
     {"prompt", Type::String, true, "the user message"},

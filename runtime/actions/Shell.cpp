@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <vector>
 
 #include "ir/Actions.h"
@@ -35,8 +36,15 @@ constexpr size_t MaxCapture = 64u << 20;
 
 class ShellTask : public ActionTask {
  public:
-  ShellTask(Executor &Exec, ActionDone Done, bool ParseJson)
-      : Exec(Exec), Done(std::move(Done)), ParseJson(ParseJson) {}
+  /// \p Command: a `shell` step's command as run (its `command`, or `argv`
+  /// quoted for a shell), answered as `command`; null for code steps.
+  ShellTask(Executor &Exec, ActionDone Done, bool ParseJson,
+            std::optional<std::string> Command)
+      : Exec(Exec),
+        Done(std::move(Done)),
+        ParseJson(ParseJson),
+        Command(std::move(Command)),
+        Start(Exec.now()) {}
   ~ShellTask() override { cleanup(true); }
 
   /// Spawns the command; on failure returns the reason.
@@ -56,6 +64,8 @@ class ShellTask : public ActionTask {
   Executor &Exec;
   ActionDone Done;
   bool ParseJson;  ///< Code steps: stdout that is JSON is also `json`.
+  std::optional<std::string> Command;
+  Executor::TimePoint Start;  ///< When the step started: `duration_ms`.
   pid_t Pid = -1;
   int PidFd = -1, Out = -1, Err = -1;
   std::string OutText, ErrText;
@@ -203,6 +213,11 @@ void ShellTask::onExit() {
         {"stdout", OutText},
         {"stderr", ErrText},
         {"exit_code", WIFEXITED(Status) ? WEXITSTATUS(Status) : 128 + WTERMSIG(Status)}};
+  }
+  if (R >= 0) {
+    Res.Fields["duration_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Exec.now() - Start).count();
+    if (Command) Res.Fields["command"] = *Command;
   }
   ActionDone D = std::move(Done);
   D(std::move(Res));
@@ -540,6 +555,18 @@ llvm::Expected<std::vector<std::string>> codeArgv(
   return Argv;
 }
 
+/// \p Word as one word of a POSIX shell: itself when it holds only
+/// characters no shell treats specially, else single-quoted.
+std::string shellWord(llvm::StringRef Word) {
+  auto Plain = [](char C) {
+    return llvm::isAlnum(C) || llvm::StringRef("_@%+=:,./-").contains(C);
+  };
+  if (!Word.empty() && llvm::all_of(Word, Plain)) return Word.str();
+  std::string Out = "'";
+  for (char C : Word) Out += C == '\'' ? std::string("'\\''") : std::string(1, C);
+  return Out + "'";
+}
+
 /// The program of a `shell` step: `argv` as given, or `command` through
 /// /bin/sh -c. Errors are the step's (bad parameters).
 llvm::Expected<std::vector<std::string>> programArgv(const json &Params) {
@@ -631,7 +658,19 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
   Prog.RunDir = Dir.str().str();
   const sandbox::HostLayout &Host = Config.Host ? *Config.Host : sandbox::hostLayout();
   sandbox::Launch L = sandbox::buildLaunch(Pol, Prog, Host);
-  auto T = std::make_unique<ShellTask>(Exec, Done, IsCode);
+  std::optional<std::string> Command;
+  if (!IsCode) {
+    // `/bin/sh -c TEXT` answers TEXT; argv its words as a shell reads them.
+    auto A = Params.find("argv");
+    if (A == Params.end() || A->is_null()) {
+      Command = Prog.Argv[2];
+    } else {
+      std::vector<std::string> Words;
+      for (const std::string &W : Prog.Argv) Words.push_back(shellWord(W));
+      Command = llvm::join(Words, " ");
+    }
+  }
+  auto T = std::make_unique<ShellTask>(Exec, Done, IsCode, std::move(Command));
   // A cgroup only where a limit needs one (pids.max: RLIMIT_NPROC does not
   // bound processes in bwrap's user namespace, see docs/sandbox.md; the
   // step's memory as a whole; a CPU share) or no pid namespace ends the

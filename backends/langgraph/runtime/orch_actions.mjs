@@ -309,7 +309,7 @@ function shell(p, signal, ctx) {
       // A NUL byte in the command or the environment, for one.
       return resolve(failure(`cannot start the command: ${e.message}`, false));
     }
-    const out = [], err = [];
+    const out = [], err = [], start = process.hrtime.bigint();
     child.stdout.on("data", (d) => out.push(d));
     child.stderr.on("data", (d) => err.push(d));
     child.stdin.end(stdin);
@@ -325,16 +325,19 @@ function shell(p, signal, ctx) {
       signal.removeEventListener("abort", kill);
       kill(); // whatever it left running ends with it
       const stdout = Buffer.concat(out).toString("utf8"), stderr = Buffer.concat(err).toString("utf8");
+      // As orchrt: whole milliseconds, and the command as it reached /bin/sh.
+      const duration_ms = (process.hrtime.bigint() - start) / 1000000n;
       if (code === 0) {
         return resolve(ok(fields({ output: stdout.endsWith("\n") ? stdout.slice(0, -1) : stdout,
-          stdout, stderr, exit_code: 0n })));
+          stdout, stderr, exit_code: 0n, duration_ms, command })));
       }
       const trimmed = stderr.replace(/[ \t\n\v\f\r]+$/, "");
       const tail = trimmed.slice(trimmed.lastIndexOf("\n") + 1);
       const signo = sig ? ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGSEGV: 11, SIGABRT: 6 }[sig] ?? 0) : 0;
       let why = code !== null ? `command exited with status ${code}` : `command was killed by signal ${signo}`;
       if (tail) why += ": " + tail;
-      resolve(failure(why, true, fields({ stdout, stderr, exit_code: BigInt(code ?? 128 + signo) })));
+      resolve(failure(why, true, fields({ stdout, stderr, exit_code: BigInt(code ?? 128 + signo),
+        duration_ms, command })));
     });
   });
 }
