@@ -232,6 +232,12 @@ class Lowerer {
   /// ContextLab's `action: echo TEXT` (or print, display, show, output):
   /// `echo` with `message` TEXT as written, quotes and all.
   void lowerEchoProse(const KeyValue &Act, ir::Step &S);
+  /// The echo prose row when templated \p Action begins with an echo word
+  /// and white space before its first template (`echo {{ x }}`), else null.
+  const ir::ToolRow *echoProseRow(const ScalarNode *Action);
+  /// The `message` of echo prose \p Action: the text after its first word,
+  /// stripped; a template keeps its values (auto tags at \p Path).
+  ir::Value *echoMessage(const ScalarNode *Action, const std::string &Path);
   ir::Value *lowerCondition(const Node *V, const std::string &Path);
   void lowerOutputs(const Node *N);
   /// Lowers step \p N (number \p Index of its list) into the body of loop

@@ -488,8 +488,13 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
     Diags.report(DiagKind::MissingKey, M->loc(), 1, "action", Where);
   lowerTool(M, S);
   if (const KeyValue *Act = M->find("action"); Act && S.Tool.Str.empty())
-    if (auto *Sc = llvm::dyn_cast<ScalarNode>(Act->Value); Sc && !Sc->isTemplated())
-      S.ToolMap = ir::findToolLessRow(Sc->value());
+    if (auto *Sc = llvm::dyn_cast<ScalarNode>(Act->Value)) {
+      if (!Sc->isTemplated()) {
+        S.ToolMap = ir::findToolLessRow(Sc->value());
+      } else if (const ir::ToolRow *R = echoProseRow(Sc)) {
+        S.ToolMap = R;  // `echo {{ x }}`: ContextLab renders, then echoes
+      }
+    }
   const KeyValue *DepsKV = nullptr;
   const KeyValue *CondKV = nullptr;
   for (const KeyValue &KV : M->entries()) {
@@ -518,6 +523,9 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
         T->Path = A.save(Prefix + ".action");
         S.ActionAuto = T;
         S.Action = {"", V->loc(), V->length()};
+      } else if (S.ToolMap && llvm::isa<ScalarNode>(V) &&
+                 llvm::cast<ScalarNode>(V)->isTemplated()) {
+        S.Action = {S.ToolMap->Target, V->loc(), V->length()};  // echo prose
       } else if (auto X = getString(V, "`action`")) {
         S.Action = *X;
         if (S.ToolMap && S.ToolMap->Target.empty()) {

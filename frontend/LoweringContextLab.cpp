@@ -297,12 +297,43 @@ void Lowerer::lowerMcpTool(const MapNode *M, ir::Step &S, llvm::StringRef Action
   S.Params = A.create<ir::MapValue>(M->loc(), 1, A.copyArray<ir::MapEntry>(Entries));
 }
 
+const ir::ToolRow *Lowerer::echoProseRow(const ScalarNode *Action) {
+  llvm::ArrayRef<ir::Segment> Segs = Action->segments();
+  if (Segs.empty() || Segs[0].K != ir::Segment::Kind::Text) return nullptr;
+  // The echo word and the white space after it are text, not a template.
+  return ir::findEchoProseRow(Segs[0].Text);
+}
+
+ir::Value *Lowerer::echoMessage(const ScalarNode *Action, const std::string &Path) {
+  constexpr llvm::StringLiteral Space = " \t\n\r\f\v";
+  auto FirstWordDropped = [&](llvm::StringRef Text) {
+    Text = Text.ltrim(Space);
+    return Text.drop_until([](char C) { return llvm::isSpace(C); }).ltrim(Space);
+  };
+  if (!Action->isTemplated())
+    return A.create<ir::ScalarValue>(
+        Action->loc(), Action->length(),
+        ir::Scalar::string(A.save(FirstWordDropped(Action->value()).rtrim(Space))));
+  // ContextLab renders the action, then echoes what follows its first word,
+  // stripped: here the first text segment loses the word, the last its
+  // trailing white space (a value's own is kept).
+  llvm::SmallVector<ir::Segment, 8> Segs(Action->segments().begin(),
+                                         Action->segments().end());
+  Segs.front().Text = FirstWordDropped(Segs.front().Text);
+  if (Segs.back().K == ir::Segment::Kind::Text)
+    Segs.back().Text = Segs.back().Text.rtrim(Space);
+  llvm::erase_if(Segs, [](const ir::Segment &G) {
+    return G.K == ir::Segment::Kind::Text && G.Text.empty();
+  });
+  for (ir::Segment &G : Segs)
+    if (G.K == ir::Segment::Kind::Auto && G.Tag->Path.empty()) G.Tag->Path = A.save(Path);
+  return A.create<ir::TemplateValue>(Action->loc(), Action->length(),
+                                     A.copyArray<ir::Segment>(Segs));
+}
+
 void Lowerer::lowerEchoProse(const KeyValue &Act, ir::Step &S) {
   // ContextLab's pattern: the first word, white space, then the message
   // (the rest, trimmed as Python's strip() does).
-  llvm::StringRef Text = llvm::cast<ScalarNode>(Act.Value)->value().trim();
-  llvm::StringRef Message =
-      Text.drop_until([](char C) { return llvm::isSpace(C); }).trim(" \t\n\r\f\v");
   llvm::SmallVector<ir::MapEntry, 2> Entries;
   if (S.Params) {
     for (const ir::MapEntry &E : S.Params->entries()) {
@@ -315,8 +346,8 @@ void Lowerer::lowerEchoProse(const KeyValue &Act, ir::Step &S) {
     }
   }
   Entries.push_back({"message", Act.Value->loc(),
-                     A.create<ir::ScalarValue>(Act.Value->loc(), Act.Value->length(),
-                                               ir::Scalar::string(A.save(Message)))});
+                     echoMessage(llvm::cast<ScalarNode>(Act.Value),
+                                 "steps." + S.Id.Str.str() + ".parameters.message")});
   SourceLoc L = S.Params ? S.Params->loc() : Act.Value->loc();
   uint32_t Len = S.Params ? S.Params->length() : Act.Value->length();
   S.Params = A.create<ir::MapValue>(L, Len, A.copyArray<ir::MapEntry>(Entries));

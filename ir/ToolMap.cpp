@@ -288,16 +288,20 @@ const ToolRow *findToolRow(llvm::StringRef Tool, llvm::StringRef Action) {
   return Any;
 }
 
+const ToolRow *findEchoProseRow(llvm::StringRef Start) {
+  static const llvm::Regex Echo("^(echo|print|display|show|output)[[:space:]]");
+  return Echo.match(Start.ltrim().lower()) ? &EchoRow : nullptr;
+}
+
 const ToolRow *findToolLessRow(llvm::StringRef Action) {
   // ContextLab lower-cases and trims an action before it dispatches on it.
   std::string Name = Action.trim().lower();
   if (Name.empty()) return nullptr;
   if (const ToolRow *R = findToolRow("", Name)) return R;
   if (Name.front() == '!') return &ShellRow;
-  static const llvm::Regex Echo("^(echo|print|display|show|output)[[:space:]]");
   // ContextLab's pattern is DOTALL, as an ERE's `.` is: it spans lines.
   static const llvm::Regex File(FileProse);
-  if (Echo.match(Name)) return &EchoRow;
+  if (findEchoProseRow(Name)) return &EchoRow;
   if (File.match(Name)) return &FileProseRow;
   return nullptr;
 }

@@ -59,6 +59,11 @@ const ToolRow *findToolRow(llvm::StringRef Tool, llvm::StringRef Action);
 /// The row of a tool-less ContextLab action (`generate_text`), or null.
 const ToolRow *findToolLessRow(llvm::StringRef Action);
 
+/// The row of ContextLab's echo prose (`echo TEXT`) when \p Start, the
+/// text of an action up to its first template, begins with its word (echo,
+/// print, display, show, output, in any case) and white space; else null.
+const ToolRow *findEchoProseRow(llvm::StringRef Start);
+
 /// Does the table know \p Tool at all?
 bool isKnownTool(llvm::StringRef Tool);
 
