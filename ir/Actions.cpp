@@ -204,6 +204,33 @@ constexpr ActionField DataFilterFields[] = {
      "ContextLab's result: action, criteria, data, original_count, filtered_count"},
     {"output", Type::String, "`data` as text"}};
 
+constexpr ActionParam ModelSelectParams[] = {
+    {"task", Type::String, true, "what the model is to do"},
+    {"requirements", Type::Map, false,
+     "task_type, complexity (simple, moderate, complex), capabilities, max_tokens, "
+     "domain: what the task needs, over what its text says"},
+    {"cost_weight", Type::Float, false, "how much a low price counts (default 0.3)"},
+    {"quality_weight", Type::Float, false,
+     "how much accuracy and a listed task count (default 0.7)"},
+    {"latency_weight", Type::Float, false, "how much a low latency counts (default 0)"},
+    {"models", Type::List, false,
+     "the candidates (default: the registry's models but quantized variants)"}};
+constexpr ActionField ModelSelectFields[] = {
+    {"selected_model", Type::String, "the best model's name"},
+    {"score", Type::Float, "its score, 0 to 1"},
+    {"reasons", Type::List, "what counted for it"},
+    {"estimated_cost", Type::Float,
+     "USD for 1,000 tokens in and 1,000 out (0: unpriced)"},
+    {"estimated_latency", Type::Float, "its median latency in seconds (0: unknown)"},
+    {"task_analysis", Type::Map,
+     "task_type, complexity, required_capabilities, max_tokens, domain"},
+    {"fallback_models", Type::List, "the next three, best first"},
+    {"all_scores", Type::List,
+     "every candidate that can take the task: model, score, "
+     "reasons, best first"},
+    {"excluded", Type::List, "the candidates that cannot: model, reasons"},
+    {"output", Type::String, "the best model's name"}};
+
 constexpr ActionParam MemoryStoreParams[] = {
     {"namespace", Type::String, false, "the namespace (default `default`)"},
     {"key", Type::String, true, "the key"},
@@ -348,6 +375,8 @@ constexpr ActionInfo Table[] = {
      MemoryRetrieveFields, false, true, false, false, true, true},
     {"memory.store", "stores a value under a key of the run's memory", MemoryStoreParams,
      MemoryStoreFields, false, true, false, false, true, true},
+    {"model.select", "chooses the registry's model that suits a task best, at run time",
+     ModelSelectParams, ModelSelectFields, false, true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
      true},
     {"pipeline",

@@ -49,6 +49,83 @@ std::string readPrices(const YAML::Node &N, RegistryModel &M) {
   return "";
 }
 
+/// Reads what choosing a model reads (RegistryModel::BaseModel ..
+/// Accuracy) from entry \p N into \p M; a value of the wrong type is
+/// M.ProfileProblem (the first one). \p Base: the entry M.BaseModel names,
+/// if it came before, whose capabilities M has unless it gives its own.
+void readProfile(const YAML::Node &N, const RegistryModel *Base, RegistryModel &M) {
+  std::string At = "models." + M.Name + ".";
+  auto Problem = [&](const std::string &Field, const char *Want) {
+    if (M.ProfileProblem.empty())
+      M.ProfileProblem = fmt::format("`{}{}` must be {}", At, Field, Want);
+  };
+  auto Text = [&](const YAML::Node &Map, const char *Key, std::string &Out,
+                  const std::string &Field) {
+    if (!Map || !Map.IsMap() || !Map[Key]) return;
+    if (Map[Key].IsScalar())
+      Out = Map[Key].Scalar();
+    else
+      Problem(Field, "a string");
+  };
+  auto Number = [&](const YAML::Node &Map, const char *Key, double &Out,
+                    const std::string &Field) {
+    if (!Map || !Map.IsMap() || !Map[Key]) return;
+    // as<double>, not convert<double>::decode (readPrice).
+    try {
+      if (Map[Key].IsScalar()) {
+        Out = Map[Key].as<double>();
+        return;
+      }
+    } catch (const YAML::Exception &) {
+    }
+    Problem(Field, "a number");
+  };
+  auto Flag = [&](const YAML::Node &Map, const char *Key, bool &Out,
+                  const std::string &Field) {
+    if (!Map || !Map.IsMap() || !Map[Key]) return;
+    if (!Map[Key].IsScalar() || !YAML::convert<bool>::decode(Map[Key], Out))
+      Problem(Field, "true or false");
+  };
+  auto Words = [](const YAML::Node &Map, const char *Key) {
+    std::vector<std::string> Out;
+    if (Map && Map.IsMap() && Map[Key] && Map[Key].IsSequence())
+      for (const YAML::Node &I : Map[Key])
+        if (I.IsScalar()) Out.push_back(I.Scalar());
+    return Out;
+  };
+  Text(N, "base_model", M.BaseModel, "base_model");
+  Text(N, "quantization", M.Quantization, "quantization");
+  if (Base && Base->Name == M.BaseModel) {
+    M.Tasks = Base->Tasks;
+    M.Languages = Base->Languages;
+    M.ContextWindow = Base->ContextWindow;
+    M.FunctionCalling = Base->FunctionCalling;
+    M.StructuredOutput = Base->StructuredOutput;
+  }
+  if (YAML::Node Caps = N["capabilities"]) {
+    M.Tasks = Words(Caps, "tasks");
+    M.Languages = Words(Caps, "languages");
+    if (Caps.IsMap() && Caps["context_window"]) {
+      int64_t V = 0;
+      if (Caps["context_window"].IsScalar() &&
+          YAML::convert<int64_t>::decode(Caps["context_window"], V))
+        M.ContextWindow = V;
+      else
+        Problem("capabilities.context_window", "an integer");
+    }
+    Flag(Caps, "supports_function_calling", M.FunctionCalling,
+         "capabilities.supports_function_calling");
+    Flag(Caps, "supports_structured_output", M.StructuredOutput,
+         "capabilities.supports_structured_output");
+  }
+  Number(N["requirements"], "memory_gb", M.MemoryGb, "requirements.memory_gb");
+  YAML::Node Met = N["metrics"];
+  Number(Met, "latency_p50", M.LatencyP50, "metrics.latency_p50");
+  Number(Met, "latency_p95", M.LatencyP95, "metrics.latency_p95");
+  Number(Met, "throughput", M.Throughput, "metrics.throughput");
+  Number(Met, "accuracy", M.Accuracy, "metrics.accuracy");
+}
+
 RegistryModel readModel(const std::string &Name, const YAML::Node &N) {
   RegistryModel M;
   M.Name = Name;
@@ -140,8 +217,16 @@ ModelRegistry readModelRegistry(const YAML::Node &Root, const std::string &Path)
       for (const auto &KV : Ms)
         // A key that is not a name names no model a step can ask for: the
         // other entries still serve (orchc refuses the file, ModelCatalog).
-        if (KV.first.IsScalar())
-          R.Models.push_back(readModel(KV.first.Scalar(), KV.second));
+        if (KV.first.IsScalar()) {
+          RegistryModel M = readModel(KV.first.Scalar(), KV.second);
+          if (M.IsMap) {
+            std::string BaseName;
+            if (YAML::Node B = KV.second["base_model"]; B && B.IsScalar())
+              BaseName = B.Scalar();
+            readProfile(KV.second, BaseName.empty() ? nullptr : R.model(BaseName), M);
+          }
+          R.Models.push_back(std::move(M));
+        }
   }
   if (YAML::Node Ps = Root["providers"]; Ps && Ps.IsMap())
     for (const auto &KV : Ps)

@@ -33,9 +33,24 @@ struct RegistryModel {
   /// `output_usd_per_mtok`, per million), else `metrics.cost_per_token`
   /// for both; 0: unpriced.
   double InputUsdPerToken = 0, OutputUsdPerToken = 0;
+  /// What choosing a model reads (orchc's select-models, orchrt's
+  /// `model.select`): `base_model`, `quantization`, `capabilities`
+  /// (`tasks`, `languages`, `context_window`, `supports_function_calling`,
+  /// `supports_structured_output`), `requirements.memory_gb` and `metrics`
+  /// (`latency_p50`, `latency_p95` in seconds, `throughput`, `accuracy`).
+  /// A quantized variant without `capabilities` has its base's, when the
+  /// base comes before it.
+  std::string BaseModel, Quantization;
+  std::vector<std::string> Tasks, Languages;
+  int64_t ContextWindow = 0;
+  bool FunctionCalling = false, StructuredOutput = false;
+  double MemoryGb = 0, LatencyP50 = 0, LatencyP95 = 0, Throughput = 0, Accuracy = 0;
   /// Why orchrt refuses the entry, per field (e.g. "`models.m.max_tokens`
   /// must be an integer from 1 to 1000000"); "" when the field is fine.
   std::string MaxTokensProblem, ReasoningProblem, PriceProblem;
+  /// The first field above (base_model .. metrics) of the wrong type; only
+  /// choosing a model reads them, so problem() leaves this out.
+  std::string ProfileProblem;
 
   /// The first problem in orchrt's order (max_tokens, reasoning, prices).
   const std::string &problem() const;

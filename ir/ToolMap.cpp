@@ -23,6 +23,8 @@ constexpr NameMapping FilterParams[] = {
 /// ContextLab wraps a data-processing result: `processed_data`.
 constexpr NameMapping ProcessedData[] = {{"processed_data", "value"}};
 constexpr llvm::StringRef CaptureOutput[] = {"capture_output"};
+/// Fallbacks are always listed.
+constexpr llvm::StringRef FallbackEnabled[] = {"fallback_enabled"};
 constexpr NameMapping GenerateParams[] = {{"max_completion_tokens", "max_tokens"}};
 constexpr NameMapping McpServerParams[] = {
     {"server_name", "server"}, {"tool_name", "tool"}, {"tool_params", "arguments"}};
@@ -178,6 +180,15 @@ constexpr ToolRow Rows[] = {
      ProcessFields,
      false,
      "runs in the sandbox; the code takes no `{{ }}` (pass data in `input`)"},
+    {"task-delegation",
+     "*",
+     "model.select",
+     {},
+     {},
+     false,
+     "chooses among the run's registry (`orchrt --models`) with this compiler's own "
+     "reading of the task and ranking; the fields are ContextLab's",
+     FallbackEnabled},
     {"terminal",
      "*",
      "shell",

@@ -22,14 +22,6 @@ T get(const YAML::Node &N, const char *Key, T Default) {
   return N[Key].as<T>();
 }
 
-std::vector<std::string> list(const YAML::Node &N, const char *Key) {
-  std::vector<std::string> Out;
-  if (N && N.IsMap() && N[Key] && N[Key].IsSequence())
-    for (const YAML::Node &I : N[Key])
-      if (I.IsScalar()) Out.push_back(I.as<std::string>());
-  return Out;
-}
-
 llvm::Error fail(const std::string &Path, const std::string &Why) {
   return llvm::createStringError(fmt::format("`{}`: {}", Path, Why));
 }
@@ -211,38 +203,28 @@ llvm::Expected<ModelCatalog> loadModelCatalog(const std::string &Path) {
                                         "provider's; set `providers.<name>."
                                         "tokens_per_minute` instead",
                                         R.Name));
+        if (!R.ProfileProblem.empty()) return fail(Path, R.ProfileProblem);
         ModelInfo M;
         M.Name = R.Name;
         M.Provider = R.Provider.value_or("");
-        M.BaseModel = get<std::string>(N, "base_model", "");
-        M.Quantization = get<std::string>(N, "quantization", "");
-        YAML::Node Caps = N["capabilities"];
-        // A quantized variant inherits what it does not say from its base.
-        if (const ModelInfo *Base = C.find(M.BaseModel)) {
-          M.Tasks = Base->Tasks;
-          M.Languages = Base->Languages;
-          M.ContextWindow = Base->ContextWindow;
-          M.FunctionCalling = Base->FunctionCalling;
-          M.StructuredOutput = Base->StructuredOutput;
-          if (M.Provider.empty()) M.Provider = Base->Provider;
-        }
-        if (Caps) {
-          M.Tasks = list(Caps, "tasks");
-          M.Languages = list(Caps, "languages");
-          M.ContextWindow = get<int64_t>(Caps, "context_window", M.ContextWindow);
-          M.FunctionCalling =
-              get<bool>(Caps, "supports_function_calling", M.FunctionCalling);
-          M.StructuredOutput =
-              get<bool>(Caps, "supports_structured_output", M.StructuredOutput);
-        }
+        M.BaseModel = R.BaseModel;
+        M.Quantization = R.Quantization;
+        // A quantized variant inherits what it does not say from its base
+        // (the shared reader did so for its capabilities).
+        if (const ModelInfo *Base = C.find(M.BaseModel); Base && M.Provider.empty())
+          M.Provider = Base->Provider;
+        M.Tasks = R.Tasks;
+        M.Languages = R.Languages;
+        M.ContextWindow = R.ContextWindow;
+        M.FunctionCalling = R.FunctionCalling;
+        M.StructuredOutput = R.StructuredOutput;
         M.MaxTokens = R.MaxTokens;
         M.Reasoning = R.Reasoning.value_or(false);
-        M.MemoryGb = get<double>(N["requirements"], "memory_gb", 0);
-        YAML::Node Met = N["metrics"];
-        M.LatencyP50 = get<double>(Met, "latency_p50", 0);
-        M.LatencyP95 = get<double>(Met, "latency_p95", 0);
-        M.Throughput = get<double>(Met, "throughput", 0);
-        M.Accuracy = get<double>(Met, "accuracy", 0);
+        M.MemoryGb = R.MemoryGb;
+        M.LatencyP50 = R.LatencyP50;
+        M.LatencyP95 = R.LatencyP95;
+        M.Throughput = R.Throughput;
+        M.Accuracy = R.Accuracy;
         // orchrt's prices (`pricing`, else `metrics.cost_per_token`); the
         // selection weighs their mean.
         M.CostPerToken = (R.InputUsdPerToken + R.OutputUsdPerToken) / 2;

@@ -13,6 +13,7 @@
 #include "runtime/actions/HttpTask.h"
 #include "runtime/actions/Human.h"
 #include "runtime/actions/LocalActions.h"
+#include "runtime/actions/ModelSelect.h"
 #include "runtime/actions/Validate.h"
 #include "runtime/actions/WebSearch.h"
 
@@ -170,6 +171,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"memory.list", &BuiltinRunner::startMemory},
       {"memory.retrieve", &BuiltinRunner::startMemory},
       {"memory.store", &BuiltinRunner::startMemory},
+      {"model.select",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runModelSelect(R.Params, B.Config.Llm.Registry)), nullptr;
+       }},
       {"node", &BuiltinRunner::startProcess},
       {"pipeline",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {

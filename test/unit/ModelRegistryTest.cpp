@@ -58,6 +58,55 @@ TEST(ModelRegistry, ReadsEntriesInFileOrder) {
   EXPECT_FALSE(Reg->provider("none")->Given);
 }
 
+TEST(ModelRegistry, ReadsWhatChoosingAModelReads) {
+  TempRegistry R(
+      "models:\n  base:\n    capabilities:\n      tasks: [analysis, 3]\n"
+      "      languages: [en]\n      context_window: 8000\n"
+      "      supports_function_calling: yes\n      supports_structured_output: false\n"
+      "    requirements: {memory_gb: 12.5}\n"
+      "    metrics: {latency_p50: 0.5, latency_p95: 1.5, throughput: 9, accuracy: 0.9}\n"
+      "  small:\n    base_model: base\n    quantization: int4\n"
+      "  own:\n    base_model: base\n    capabilities: {tasks: [code]}\n"
+      "  early:\n    base_model: later\n  later:\n    capabilities: {tasks: [x]}\n"
+      "  odd:\n    metrics: {accuracy: high}\n    capabilities: {context_window: "
+      "lots}\n");
+  llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
+  ASSERT_TRUE(bool(Reg)) << llvm::toString(Reg.takeError());
+  const orch::ir::RegistryModel &B = *Reg->model("base");
+  EXPECT_EQ(B.Tasks, (std::vector<std::string>{"analysis", "3"}));
+  EXPECT_EQ(B.Languages, (std::vector<std::string>{"en"}));
+  EXPECT_EQ(B.ContextWindow, 8000);
+  EXPECT_TRUE(B.FunctionCalling);
+  EXPECT_FALSE(B.StructuredOutput);
+  EXPECT_DOUBLE_EQ(B.MemoryGb, 12.5);
+  EXPECT_DOUBLE_EQ(B.LatencyP50, 0.5);
+  EXPECT_DOUBLE_EQ(B.LatencyP95, 1.5);
+  EXPECT_DOUBLE_EQ(B.Throughput, 9);
+  EXPECT_DOUBLE_EQ(B.Accuracy, 0.9);
+  EXPECT_EQ(B.ProfileProblem, "");
+  // A variant without capabilities has its base's; with some, its own.
+  const orch::ir::RegistryModel &S = *Reg->model("small");
+  EXPECT_EQ(S.BaseModel, "base");
+  EXPECT_EQ(S.Quantization, "int4");
+  EXPECT_EQ(S.Tasks, B.Tasks);
+  EXPECT_EQ(S.ContextWindow, 8000);
+  EXPECT_TRUE(S.FunctionCalling);
+  EXPECT_EQ(Reg->model("own")->Tasks, (std::vector<std::string>{"code"}));
+  EXPECT_EQ(Reg->model("own")->ContextWindow, 8000);
+  // A base named before it is written inherits nothing.
+  EXPECT_TRUE(Reg->model("early")->Tasks.empty());
+  // The first wrong field is the problem; problem() leaves it to choosing.
+  EXPECT_EQ(Reg->model("odd")->ProfileProblem,
+            "`models.odd.capabilities.context_window` must be an integer");
+  EXPECT_EQ(Reg->model("odd")->problem(), "");
+  // orchc refuses the file for it.
+  llvm::Expected<orch::passes::ModelCatalog> C = orch::passes::loadModelCatalog(R.Path);
+  ASSERT_FALSE(bool(C));
+  EXPECT_NE(llvm::toString(C.takeError())
+                .find("`models.odd.capabilities.context_window` must be an integer"),
+            std::string::npos);
+}
+
 TEST(ModelRegistry, AProblemStaysWithItsEntry) {
   TempRegistry R(
       "models:\n  big:\n    max_tokens: " +

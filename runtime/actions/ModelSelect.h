@@ -1,0 +1,33 @@
+//===- ModelSelect.h - The model.select action -----------------*- C++ -*-===//
+//
+// `model.select` chooses, when the step runs, the model of the run's
+// registry (`orchrt --models`) that suits a task best: it reads the task's
+// kind and size from its text (or from `requirements`), keeps the models
+// that offer what it needs, and ranks them by accuracy and fit, price and
+// latency, as the step weighs them. ContextLab's `task-delegation` tool
+// runs it and reads its result fields (docs/actions.md §18).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <string>
+
+#include "ir/Json.h"
+#include "ir/ModelRegistry.h"
+#include "runtime/actions/Action.h"
+
+namespace orch::runtime {
+
+/// `model.select` over the registry \p Registry: `task` (text), optional
+/// `requirements` (`task_type`, `complexity`, `capabilities`, `max_tokens`,
+/// `domain`), `cost_weight`, `quality_weight`, `latency_weight` and
+/// `models` (the candidates; default: the registry's models that are not
+/// quantized variants).
+ActionResult selectModel(const orch::ir::Json &Params, const ir::ModelRegistry &Registry);
+
+/// `model.select` over the registry file \p RegistryPath ("" when the run
+/// has none: the step fails and says how to give one).
+ActionResult runModelSelect(const orch::ir::Json &Params,
+                            const std::string &RegistryPath);
+
+}  // namespace orch::runtime

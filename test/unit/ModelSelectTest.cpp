@@ -1,0 +1,149 @@
+//===- ModelSelectTest.cpp - model.select over a registry -----------------===//
+#include <gtest/gtest.h>
+
+#include "ir/ModelRegistryYaml.h"
+#include "runtime/actions/ModelSelect.h"
+
+namespace {
+
+using json = orch::ir::Json;
+using orch::runtime::selectModel;
+
+/// Three models: a cheap fast coder, an accurate dear analyst, and a
+/// quantized variant of the analyst (never a default candidate).
+orch::ir::ModelRegistry registry() {
+  return orch::ir::readModelRegistry(YAML::Load(R"(
+models:
+  cheap:
+    capabilities: {tasks: [code_generation, general], supports_structured_output: true}
+    metrics: {accuracy: 0.8, latency_p50: 0.5}
+    pricing: {input_usd_per_mtok: 1, output_usd_per_mtok: 3}
+  dear:
+    capabilities: {tasks: [analysis, reasoning], supports_function_calling: true}
+    metrics: {accuracy: 0.95, latency_p50: 3}
+    pricing: {input_usd_per_mtok: 10, output_usd_per_mtok: 30}
+  dear-q4:
+    base_model: dear
+    quantization: int4
+)"),
+                                     "models.yaml");
+}
+
+json run(const json &Params) {
+  orch::runtime::ActionResult R = selectModel(Params, registry());
+  EXPECT_TRUE(R.Ok) << R.Error;
+  return R.Fields;
+}
+
+std::string failure(const json &Params) {
+  orch::runtime::ActionResult R = selectModel(Params, registry());
+  EXPECT_FALSE(R.Ok);
+  EXPECT_FALSE(R.Retryable);
+  return R.Error;
+}
+
+TEST(ModelSelect, ReadsTheTaskKindAndSizeFromItsText) {
+  json F = run({{"task", "Write a Python function that parses dates"}});
+  EXPECT_EQ(F["task_analysis"]["task_type"], "code_generation");
+  EXPECT_EQ(F["task_analysis"]["complexity"], "simple");
+  EXPECT_EQ(F["selected_model"], "cheap");
+  EXPECT_EQ(F["output"], "cheap");
+  EXPECT_EQ(F["fallback_models"], json::array({"dear"}));
+  // The variant stands in for nothing unless named.
+  EXPECT_EQ(F["all_scores"].size(), 2u);
+  EXPECT_DOUBLE_EQ(F["estimated_cost"].get<double>(), 0.004);
+  EXPECT_DOUBLE_EQ(F["estimated_latency"].get<double>(), 0.5);
+
+  json A = run({{"task", "Give a comprehensive analysis of sales trends"}});
+  EXPECT_EQ(A["task_analysis"]["task_type"], "analysis");
+  EXPECT_EQ(A["task_analysis"]["complexity"], "moderate");  // one size up
+  EXPECT_EQ(run({{"task", "Translate this"}})["task_analysis"]["task_type"],
+            "translation");
+  EXPECT_EQ(run({{"task", "hello"}})["task_analysis"]["task_type"], "general");
+  // Short words match themselves and their plural only: "planet" is no plan.
+  EXPECT_EQ(run({{"task", "Name a planet"}})["task_analysis"]["task_type"], "general");
+  EXPECT_EQ(run({{"task", "Make plans"}})["task_analysis"]["task_type"], "reasoning");
+}
+
+TEST(ModelSelect, WeightsDecide) {
+  // A simple task doubles the price's weight: the cheap generalist wins.
+  json Params = {{"task", "Analyze the quarterly figures"}};
+  EXPECT_EQ(run(Params)["selected_model"], "cheap");
+  // At moderate size, quality (0.7: accuracy and the listed task) wins.
+  Params["requirements"] = {{"complexity", "moderate"}};
+  EXPECT_EQ(run(Params)["selected_model"], "dear");
+  Params["cost_weight"] = 1;
+  Params["quality_weight"] = 0;
+  json F = run(Params);
+  EXPECT_EQ(F["selected_model"], "cheap");
+  EXPECT_DOUBLE_EQ(F["score"].get<double>(), 1.0);
+  Params["cost_weight"] = 0;
+  Params["latency_weight"] = 2;
+  EXPECT_EQ(run(Params)["selected_model"], "cheap");
+  Params["latency_weight"] = 0;
+  EXPECT_NE(failure(Params).find("all 0"), std::string::npos);
+  Params["latency_weight"] = -1;
+  EXPECT_EQ(failure(Params), "parameter `latency_weight` must be a number of at least 0");
+}
+
+TEST(ModelSelect, RequirementsOverTheText) {
+  json F = run({{"task", "Write code"},
+                {"requirements",
+                 {{"task_type", "Analysis"},
+                  {"complexity", "complex"},
+                  {"domain", "finance"},
+                  {"max_tokens", 100}}}});
+  EXPECT_EQ(F["task_analysis"], json({{"task_type", "analysis"},
+                                      {"complexity", "complex"},
+                                      {"required_capabilities", json::array()},
+                                      {"max_tokens", 100},
+                                      {"domain", "finance"}}));
+  EXPECT_EQ(F["selected_model"], "dear");
+  EXPECT_EQ(
+      failure({{"task", "x"}, {"requirements", {{"complexity", "huge"}}}}),
+      "`requirements.complexity` must be simple, moderate or complex, found `huge`");
+  EXPECT_NE(
+      failure({{"task", "x"}, {"requirements", {{"budget", 1}}}}).find("no key `budget`"),
+      std::string::npos);
+}
+
+TEST(ModelSelect, CapabilitiesExcludeModels) {
+  // JSON in the text asks for structured output: only `cheap` has it.
+  json F = run({{"task", "Analyze this and answer in JSON"}});
+  EXPECT_EQ(F["selected_model"], "cheap");
+  EXPECT_EQ(F["task_analysis"]["required_capabilities"],
+            json::array({"structured_output"}));
+  EXPECT_EQ(F["excluded"],
+            json::array({{{"model", "dear"}, {"reasons", {"no structured output"}}}}));
+  // A task some candidate lists is required; a name no model lists is not.
+  json G = run({{"task", "x"},
+                {"requirements", {{"capabilities", {"reasoning", "data-analysis"}}}}});
+  EXPECT_EQ(G["selected_model"], "dear");
+  EXPECT_EQ(G["excluded"][0]["reasons"], json::array({"no task reasoning"}));
+  EXPECT_EQ(
+      failure(
+          {{"task", "x"}, {"requirements", {{"capabilities", {"tools", "json_mode"}}}}}),
+      "no model of the registry `models.yaml` can take the task: cheap (no function "
+      "calling); dear (no structured output)");
+}
+
+TEST(ModelSelect, CandidatesAreNamed) {
+  json F = run({{"task", "Analyze"}, {"models", {"dear-q4", "cheap", "cheap"}}});
+  EXPECT_EQ(F["all_scores"].size(), 2u);
+  EXPECT_EQ(failure({{"task", "x"}, {"models", {"nope"}}}),
+            "model `nope` is not in the model registry `models.yaml`");
+  EXPECT_EQ(failure({{"task", "x"}, {"models", json::array()}}),
+            "parameter `models` must be a non-empty list of model names");
+  EXPECT_EQ(failure({{"task", ""}}), "parameter `task` must be a non-empty string");
+}
+
+TEST(ModelSelect, NoRegistrySaysHowToGiveOne) {
+  orch::runtime::ActionResult R = orch::runtime::runModelSelect({{"task", "x"}}, "");
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(R.Error.find("--models"), std::string::npos);
+  R = orch::runtime::runModelSelect({{"task", "x"}}, "/nonexistent/models.yaml");
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(R.Error.find("model registry `/nonexistent/models.yaml`"), std::string::npos);
+}
+
+}  // namespace
