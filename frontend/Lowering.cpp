@@ -622,6 +622,12 @@ void Lowerer::lowerModel(const Node *V, ir::Step &S) {
                    "`model` takes a string");
     T->Path = A.save("steps." + S.Id.Str.str() + ".model");
     S.ModelAuto = T;
+  } else if (auto *Sc = llvm::dyn_cast<ScalarNode>(V); Sc && Sc->isTemplated()) {
+    // Chosen when the step starts (docs/actions.md §9.3): the text a
+    // template renders names the model, as a written name would. An AUTO
+    // tag among other text is AutoNotAllowed.
+    if (fixed(Sc, "`model`", true))
+      S.ModelValue = value(V, "steps." + S.Id.Str.str() + ".model");
   } else if (auto X = getString(V, "`model`")) {
     S.Model = *X;
   }

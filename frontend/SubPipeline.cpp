@@ -85,6 +85,7 @@ void forEachStepTemplate(ir::Step &S, llvm::function_ref<void(ir::Expr *&)> F) {
   forEachTemplate(S.Location, F);
   forEachTemplate(S.RequiresModel, F);
   forEachTemplate(S.MaxIterationsValue, F);  // rendered where the loop starts
+  forEachTemplate(S.ModelValue, F);          // rendered where the step starts
   for (ir::Route &R : S.Routes) forEachTemplate(R.When, F);
 }
 

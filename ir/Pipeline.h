@@ -162,6 +162,9 @@ struct Step {
   AutoTag *MaxRetriesAuto = nullptr;
   LocString Model;               ///< `model:` pins the step's model.
   AutoTag *ModelAuto = nullptr;  ///< `model: <AUTO>..</AUTO>`
+  /// `model:` with a template (`{{ pick.selected_model }}`): rendered when
+  /// the step starts, it names the model then; Model stays empty.
+  Value *ModelValue = nullptr;
   /// For model steps whose fields other steps read: the JSON schema of the
   /// structured answer (set by infer-outputs), else empty.
   llvm::StringRef OutputSchema;

@@ -243,6 +243,10 @@ class PipelinePrinter {
       OS << "    model ";
       printAuto(OS, *S.ModelAuto);
       OS << '\n';
+    } else if (S.ModelValue) {
+      OS << "    model ";
+      printValue(OS, S.ModelValue);
+      OS << " when it starts\n";
     } else if (!S.Model.Str.empty() && !S.ModelSelected) {
       OS << "    model " << S.Model.Str << '\n';
     }
@@ -322,7 +326,8 @@ class PipelinePrinter {
       OS << ")\n";
     }
     if (!S.OutputSchema.empty()) OS << "    answers " << S.OutputSchema << "\n";
-    if (!S.ModelWhy.empty() && (S.ModelSelected || S.Model.Str.empty())) {
+    if (!S.ModelWhy.empty() && !S.ModelValue &&
+        (S.ModelSelected || S.Model.Str.empty())) {
       OS << "    selected model ";
       if (!S.Model.Str.empty())
         printScalar(OS, Scalar::string(S.Model.Str));

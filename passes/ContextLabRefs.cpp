@@ -357,6 +357,7 @@ void rewriteContextLabRefs(Pipeline &P, DiagnosticEngine &Diags) {
     R.value(S.Condition);
     R.value(S.ForEach);
     R.value(S.MaxIterationsValue);  // an enclosing loop's variables, as the condition's
+    R.value(S.ModelValue);
     R.setLoopScope(static_cast<int32_t>(I));  // a `while` condition's own loop
     R.value(S.LoopCond);
   }

@@ -834,6 +834,17 @@ bool ResolveNamesPass::run(Pipeline &Pl, PassContext &Ctx) {
                   S.MaxIterationsValue->length(), "`max_iterations`", "an integer",
                   typeName(Ty).str());
     }
+    if (S.ModelValue) {
+      // Rendered when the step starts, as its parameters are: the same
+      // edges. Its text names the model.
+      auto *T = llvm::dyn_cast<TemplateValue>(S.ModelValue);
+      const Expr *Sole = T ? T->soleExpr() : nullptr;
+      forEachExpr(S.ModelValue, [&](Expr *E) { walk(E, O, UseShape::Text); });
+      Type Ty = Sole ? Sole->type() : Type::String;
+      if (Ty != Type::Any && Ty != Type::String)
+        D->report(DiagKind::TypeMismatch, S.ModelValue->loc(), S.ModelValue->length(),
+                  "`model`", "a model's name (a string)", typeName(Ty).str());
+    }
     forEachExpr(S.Condition, [&](Expr *E) {
       auto *T = llvm::dyn_cast<TemplateValue>(S.Condition);
       walk(E, O, T && T->soleExpr() == E ? UseShape::Bool : UseShape::Text);

@@ -86,6 +86,10 @@ class SelectModelsPass : public Pass {
       }
       if (S.ActionAuto && !S.ActionAuto->Resolved) continue;
       if (!isModelAction(S.Action.Str)) continue;
+      if (S.ModelValue) {
+        S.ModelWhy = P.arena().save("named by `model:` when the step starts");
+        continue;
+      }
       if (!S.Model.Str.empty()) {
         S.ModelWhy = P.arena().save("pinned by `model:`");
         if (Cat && !Cat->find(S.Model.Str)) {

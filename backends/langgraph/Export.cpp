@@ -217,6 +217,10 @@ class Checker {
         {"memory.store", "the `memory.store` action (the run's memory)"},
         {"validate", "the `validate` action (JSON Schema checks)"},
         {"web.search", "the `web.search` action (a web search service)"}};
+    if (S.ModelValue)
+      Diags.report(DiagKind::ExportUnsupported, S.ModelValue->loc(),
+                   S.ModelValue->length(),
+                   "a `model` a template names when the step starts", Id);
     for (const auto &[Name, What] : NotEmitted)
       if (S.Action.Str == Name)
         Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,

@@ -229,6 +229,7 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
     auto Items = S.ForEach ? value(S.ForEach) : 0;  // loops (format 5)
     auto LoopCond = S.LoopCond ? value(S.LoopCond) : 0;
     auto MaxIterationsValue = S.MaxIterationsValue ? value(S.MaxIterationsValue) : 0;
+    auto ModelValue = S.ModelValue ? value(S.ModelValue) : 0;  // format 11
     // --- routing (format 7) ---
     std::vector<fb::Offset<pf::Route>> Routes;
     for (const ir::Route &R : S.Routes)
@@ -259,7 +260,9 @@ std::string Writer::run(llvm::StringRef CompilerVersion) {
         // format 9
         MaxIterationsValue,
         // format 10
-        S.CycleTail));
+        S.CycleTail,
+        // format 11
+        ModelValue));
   }
   std::vector<fb::Offset<pf::Group>> Groups;
   for (const ir::ResourceGroup &G : P.Groups)

@@ -134,6 +134,11 @@ void writeCostEstimate(llvm::raw_ostream &OS, const ir::Pipeline &P,
     OS << fmt::format("  {}: {} call{}{} x (~{} in + {} out tokens)", S.Id.Str.str(),
                       count(N), N == 1 ? "" : "s",
                       Loops.empty() ? "" : " (" + Loops + ")", In, Out);
+    if (S.ModelValue) {
+      OS << " on a model named when the step starts: unpriced\n";
+      ++Unpriced;
+      continue;
+    }
     if (S.Model.Str.empty()) {
       OS << " on the run's model: unpriced\n";
       ++Unpriced;

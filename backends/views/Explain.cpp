@@ -143,6 +143,10 @@ void writeExplanation(llvm::raw_ostream &OS, const ir::Pipeline &P,
     if (!AnyModel) OS << "\nmodels:\n";
     AnyModel = true;
     OS << "  " << S.Id.Str << " (" << S.Action.Str << "): ";
+    if (S.ModelValue) {
+      OS << "named by `model:` when the step starts\n";
+      continue;
+    }
     if (S.Model.Str.empty()) {
       OS << "the run's model (--model or ORCH_MODEL); no registry was found\n";
       continue;

@@ -26,7 +26,7 @@
 namespace orch::plan {
 
 /// The version this build writes and reads.
-constexpr uint32_t FormatVersion = 10;
+constexpr uint32_t FormatVersion = 11;
 /// Bytes before the payload.
 constexpr size_t HeaderSize = 56;
 

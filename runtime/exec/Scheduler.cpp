@@ -442,11 +442,28 @@ llvm::Expected<json> Scheduler::renderParam(uint32_t J, size_t K) const {
   return V;
 }
 
+llvm::Expected<std::string> Scheduler::renderModel(uint32_t J) const {
+  llvm::Expected<json> V = ir::evaluateValue(Prog.modelValue(J), *this);
+  if (!V) return llvm::createStringError("model: " + llvm::toString(V.takeError()));
+  std::string Name =
+      V->is_string() ? llvm::StringRef(V->get<std::string>()).trim().str() : "";
+  if (Name.empty())
+    return llvm::createStringError(
+        fmt::format("model: the template rendered {}, not a model's name",
+                    V->is_string() ? "no text" : "`" + ir::toJsonText(*V) + "`"));
+  return Name;
+}
+
 llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
   const pf::Step *S = P.steps()->Get(I);
   ActionRequest R;
   R.Action = S->action()->str();
   if (S->model()) R.Model = S->model()->str();
+  if (Prog.modelValue(I)) {
+    llvm::Expected<std::string> M = renderModel(I);
+    if (!M) return llvm::createStringError(renderingDone(llvm::toString(M.takeError())));
+    R.Model = std::move(*M);
+  }
   for (size_t K = 0; K < Prog.params(I).size(); ++K) {
     const ir::MapEntry &E = Prog.params(I)[K];
     llvm::Expected<json> V = renderParam(I, K);
@@ -556,7 +573,10 @@ void Scheduler::begin(uint32_t I) {
 }
 
 bool Scheduler::batchedAttempt(uint32_t I) const {
+  // A model named when the step starts: its provider's batch is not known
+  // when the step is admitted.
   return Opts.Batch && IsModel[PlanOf[I]] && States[I].Attempts == 0 &&
+         !Prog.modelValue(PlanOf[I]) &&
          ir::batchable(planStep(I)->action()->string_view()) &&
          planStep(I)->ucb_exploration() <= 0;
 }
@@ -611,21 +631,28 @@ void Scheduler::beginNode(uint32_t I) {
   if (S->fallback_models())
     for (const auto *F : *S->fallback_models()) R.Fallbacks.push_back(F->str());
   if (S->output_schema()) R.OutputSchema = S->output_schema()->str();
+  auto RenderFailed = [&](std::string What) {
+    releaseGroup(I, /*Unused=*/true);  // nothing started: the token returns too
+    if (!St.HasStarted) St.Started = Exec.now();
+    St.HasStarted = true;
+    ++St.Attempts;
+    St.Finished = Exec.now();
+    finalFail(I, std::move(What));
+  };
   for (size_t K = 0; K < Prog.params(PlanOf[I]).size(); ++K) {
     const ir::MapEntry &E = Prog.params(PlanOf[I])[K];
     llvm::Expected<json> V = renderParam(PlanOf[I], K);
     if (!V) {
       std::string Why = renderingDone(llvm::toString(V.takeError()));
-      releaseGroup(I, /*Unused=*/true);  // nothing started: the token returns too
-      if (!St.HasStarted) St.Started = Exec.now();
-      St.HasStarted = true;
-      ++St.Attempts;
-      St.Finished = Exec.now();
-      finalFail(I, fmt::format("parameter `{}`: {}", E.Key.str(), Why));
-      return;
+      return RenderFailed(fmt::format("parameter `{}`: {}", E.Key.str(), Why));
     }
     R.Params[E.Key.str()] = std::move(*V);
     if (IsModel[PlanOf[I]]) R.ParamOrder.push_back(E.Key.str());  // for the prompt
+  }
+  if (Prog.modelValue(PlanOf[I])) {
+    llvm::Expected<std::string> M = renderModel(PlanOf[I]);
+    if (!M) return RenderFailed(renderingDone(llvm::toString(M.takeError())));
+    R.Model = std::move(*M);
   }
   renderingDone("");
   ++St.Attempts;

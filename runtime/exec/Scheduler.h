@@ -442,6 +442,9 @@ class Scheduler : public ir::EvalScope {
   /// Parameter \p K of plan step \p J rendered now; an integer parameter's
   /// whole number is the integer (PlanProgram::integerParam).
   llvm::Expected<orch::ir::Json> renderParam(uint32_t J, size_t K) const;
+  /// Plan step \p J's templated `model` rendered: the model's name (text,
+  /// trimmed, not empty).
+  llvm::Expected<std::string> renderModel(uint32_t J) const;
   /// The running `while`/`until` loop \p Id as its body and condition see
   /// it (R.Live), or null.
   const orch::ir::Json *liveLoop(llvm::StringRef Id) const;

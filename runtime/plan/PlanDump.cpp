@@ -371,6 +371,11 @@ class Dumper {
           if (S->model_why()) OS << " (" << S->model_why()->string_view() << ')';
           OS << '\n';
         }
+        if (S->model_value()) {  // format 11
+          OS << "    model ";
+          value(S->model_value());
+          OS << " when it starts\n";
+        }
         OS << "    schedule { level = " << S->level() << ", est_ms = " << S->est_ms()
            << ", path_ms = " << S->path_ms();
         if (S->group() >= 0)

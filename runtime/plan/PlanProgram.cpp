@@ -101,6 +101,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
   Items.resize(NSteps);
   LoopConds.resize(NSteps);
   LoopBounds.resize(NSteps);
+  ModelValues.resize(NSteps);
   RouteWhens.resize(NSteps);
   for (uint32_t I = 0; I < NSteps; ++I) {
     const pf::Step *S = P.steps()->Get(I);
@@ -119,6 +120,7 @@ PlanProgram::PlanProgram(const LoadedPlan &LP) : P(LP.plan()) {
     Items[I] = value(S->for_each());
     LoopConds[I] = value(S->loop_cond());
     LoopBounds[I] = value(S->max_iterations_value());
+    ModelValues[I] = value(S->model_value());
     if (S->routes())
       for (const pf::Route *R : *S->routes()) RouteWhens[I].push_back(value(R->when()));
   }

@@ -39,6 +39,9 @@ class PlanProgram {
   /// `while`/`until` loop step \p Step's templated `max_iterations`
   /// (rendered as the loop starts), or null: the plan's number is the bound.
   const ir::Value *loopBound(size_t Step) const { return LoopBounds[Step]; }
+  /// Step \p Step's templated `model`, rendered when it starts, or null:
+  /// the plan's `model` (or the run's) is the model.
+  const ir::Value *modelValue(size_t Step) const { return ModelValues[Step]; }
   /// A loop step (`for_each` or `while`/`until`): it has a body.
   bool isLoop(size_t Step) const { return Items[Step] || LoopConds[Step]; }
   /// Step \p Step's route \p R's `when` condition (docs/language.md
@@ -64,6 +67,7 @@ class PlanProgram {
   std::vector<const ir::Value *> Items;
   std::vector<const ir::Value *> LoopConds;
   std::vector<const ir::Value *> LoopBounds;
+  std::vector<const ir::Value *> ModelValues;
   std::vector<std::vector<const ir::Value *>> RouteWhens;
   std::vector<const ir::Value *> InputValues;
   std::vector<ir::MapEntry> Outputs;

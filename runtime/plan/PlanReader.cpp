@@ -179,6 +179,7 @@ class Checker {
       if (llvm::Error E = value(S->for_each())) return E;
       if (llvm::Error E = value(S->loop_cond())) return E;
       if (llvm::Error E = value(S->max_iterations_value())) return E;
+      if (llvm::Error E = value(S->model_value())) return E;
       if (S->deps())
         for (uint32_t D : *S->deps()) {
           if (D >= NSteps || D == I)
