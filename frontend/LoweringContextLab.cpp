@@ -345,9 +345,17 @@ void Lowerer::lowerEchoProse(const KeyValue &Act, ir::Step &S) {
       Entries.push_back(E);
     }
   }
-  Entries.push_back({"message", Act.Value->loc(),
-                     echoMessage(llvm::cast<ScalarNode>(Act.Value),
-                                 "steps." + S.Id.Str.str() + ".parameters.message")});
+  auto *Text = llvm::cast<ScalarNode>(Act.Value);
+  Entries.push_back(
+      {"message", Act.Value->loc(),
+       echoMessage(Text, "steps." + S.Id.Str.str() + ".parameters.message")});
+  // ContextLab strips the message after it renders the action: a value's
+  // own white space at either end goes too.
+  if (Text->isTemplated() &&
+      llvm::none_of(Entries, [](const ir::MapEntry &E) { return E.Key == "strip"; }))
+    Entries.push_back({"strip", Act.Value->loc(),
+                       A.create<ir::ScalarValue>(Act.Value->loc(), Act.Value->length(),
+                                                 ir::Scalar::boolean(true))});
   SourceLoc L = S.Params ? S.Params->loc() : Act.Value->loc();
   uint32_t Len = S.Params ? S.Params->length() : Act.Value->length();
   S.Params = A.create<ir::MapValue>(L, Len, A.copyArray<ir::MapEntry>(Entries));

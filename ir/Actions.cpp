@@ -14,7 +14,9 @@ namespace {
 constexpr ActionField TextOnly[] = {{"output", Type::String, "the message"}};
 
 constexpr ActionParam EchoParams[] = {
-    {"message", Type::Any, true, "the text (other values print as JSON)"}};
+    {"message", Type::Any, true, "the text (other values print as JSON)"},
+    {"strip", Type::Bool, false,
+     "drop the white space around the text, as Python's str.strip() (default false)"}};
 
 constexpr ActionParam SleepParams[] = {
     {"ms", Type::Int, true, "milliseconds to wait (0 to 86400000)"}};
@@ -70,8 +72,7 @@ constexpr ActionField ShellFields[] = {
     {"stderr", Type::String, "standard error"},
     {"exit_code", Type::Int, "the exit status (0: success)"},
     {"command", Type::String,
-     "the command as run: `command` rendered, or `argv` quoted for a shell"},
-    {"duration_ms", Type::Int, "milliseconds from start to exit"}};
+     "the command as run: `command` rendered, or `argv` quoted for a shell"}};
 
 constexpr ActionParam CodeParams[] = {
     {"code", Type::String, false,
@@ -90,8 +91,7 @@ constexpr ActionField CodeFields[] = {
     {"json", Type::Any, "standard output parsed as JSON, or null"},
     {"stdout", Type::String, "standard output as written"},
     {"stderr", Type::String, "standard error"},
-    {"exit_code", Type::Int, "the exit status (0: success)"},
-    {"duration_ms", Type::Int, "milliseconds from start to exit"}};
+    {"exit_code", Type::Int, "the exit status (0: success)"}};
 
 constexpr ActionParam GenerateParams[] = {
     {"prompt", Type::String, true, "the user message"},
@@ -223,7 +223,8 @@ constexpr ActionField ModelSelectFields[] = {
      "USD for 1,000 tokens in and 1,000 out (0: unpriced)"},
     {"estimated_latency", Type::Float, "its median latency in seconds (0: unknown)"},
     {"task_analysis", Type::Map,
-     "task_type, complexity, required_capabilities, max_tokens, domain"},
+     "task_type, complexity, required_capabilities, max_tokens, domain, response_format, "
+     "other_requirements"},
     {"fallback_models", Type::List, "the next three, best first"},
     {"all_scores", Type::List,
      "every candidate that can take the task: model, score, "
@@ -375,8 +376,9 @@ constexpr ActionInfo Table[] = {
      MemoryRetrieveFields, false, true, false, false, true, true},
     {"memory.store", "stores a value under a key of the run's memory", MemoryStoreParams,
      MemoryStoreFields, false, true, false, false, true, true},
+    // Never cached: the registry it reads is no part of a cache key.
     {"model.select", "chooses the registry's model that suits a task best, at run time",
-     ModelSelectParams, ModelSelectFields, false, true},
+     ModelSelectParams, ModelSelectFields, false, true, false, false, false, true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
      true},
     {"pipeline",

@@ -30,6 +30,7 @@ std::string readPrices(const YAML::Node &N, RegistryModel &M) {
   std::string At = "models." + M.Name + ".";
   if (YAML::Node P = N["pricing"]) {
     if (!P.IsMap()) return fmt::format("`{}pricing` must be a mapping", At);
+    M.PriceGiven = P["input_usd_per_mtok"] || P["output_usd_per_mtok"];
     for (auto [Key, Slot] : {std::pair{"input_usd_per_mtok", &M.InputUsdPerToken},
                              std::pair{"output_usd_per_mtok", &M.OutputUsdPerToken}})
       if (YAML::Node V = P[Key]) {
@@ -41,6 +42,7 @@ std::string readPrices(const YAML::Node &N, RegistryModel &M) {
   }
   if (YAML::Node Met = N["metrics"]; Met && Met.IsMap())
     if (YAML::Node C = Met["cost_per_token"]) {
+      M.PriceGiven = true;
       if (std::string E = readPrice(C, At + "metrics.cost_per_token", M.InputUsdPerToken);
           !E.empty())
         return E;
@@ -59,9 +61,13 @@ void readProfile(const YAML::Node &N, const RegistryModel *Base, RegistryModel &
     if (M.ProfileProblem.empty())
       M.ProfileProblem = fmt::format("`{}{}` must be {}", At, Field, Want);
   };
+  // A key that is absent or null says nothing.
+  auto Given = [](const YAML::Node &Map, const char *Key) {
+    return Map && Map.IsMap() && Map[Key] && !Map[Key].IsNull();
+  };
   auto Text = [&](const YAML::Node &Map, const char *Key, std::string &Out,
                   const std::string &Field) {
-    if (!Map || !Map.IsMap() || !Map[Key]) return;
+    if (!Given(Map, Key)) return;
     if (Map[Key].IsScalar())
       Out = Map[Key].Scalar();
     else
@@ -69,28 +75,35 @@ void readProfile(const YAML::Node &N, const RegistryModel *Base, RegistryModel &
   };
   auto Number = [&](const YAML::Node &Map, const char *Key, double &Out,
                     const std::string &Field) {
-    if (!Map || !Map.IsMap() || !Map[Key]) return;
+    if (!Given(Map, Key)) return;
     // as<double>, not convert<double>::decode (readPrice).
     try {
       if (Map[Key].IsScalar()) {
-        Out = Map[Key].as<double>();
-        return;
+        double D = Map[Key].as<double>();
+        if (D >= 0 && D < 1e12) {  // not NaN, not infinite
+          Out = D;
+          return;
+        }
       }
     } catch (const YAML::Exception &) {
     }
-    Problem(Field, "a number");
+    Problem(Field, "a number of at least 0");
   };
   auto Flag = [&](const YAML::Node &Map, const char *Key, bool &Out,
                   const std::string &Field) {
-    if (!Map || !Map.IsMap() || !Map[Key]) return;
+    if (!Given(Map, Key)) return;
     if (!Map[Key].IsScalar() || !YAML::convert<bool>::decode(Map[Key], Out))
       Problem(Field, "true or false");
   };
-  auto Words = [](const YAML::Node &Map, const char *Key) {
+  auto Words = [&](const YAML::Node &Map, const char *Key, const std::string &Field) {
     std::vector<std::string> Out;
-    if (Map && Map.IsMap() && Map[Key] && Map[Key].IsSequence())
-      for (const YAML::Node &I : Map[Key])
-        if (I.IsScalar()) Out.push_back(I.Scalar());
+    if (!Given(Map, Key)) return Out;
+    if (!Map[Key].IsSequence()) {
+      Problem(Field, "a list of names");
+      return Out;
+    }
+    for (const YAML::Node &I : Map[Key])
+      if (I.IsScalar()) Out.push_back(I.Scalar());
     return Out;
   };
   Text(N, "base_model", M.BaseModel, "base_model");
@@ -102,10 +115,10 @@ void readProfile(const YAML::Node &N, const RegistryModel *Base, RegistryModel &
     M.FunctionCalling = Base->FunctionCalling;
     M.StructuredOutput = Base->StructuredOutput;
   }
-  if (YAML::Node Caps = N["capabilities"]) {
-    M.Tasks = Words(Caps, "tasks");
-    M.Languages = Words(Caps, "languages");
-    if (Caps.IsMap() && Caps["context_window"]) {
+  if (YAML::Node Caps = N["capabilities"]; Caps && !Caps.IsNull()) {
+    M.Tasks = Words(Caps, "tasks", "capabilities.tasks");
+    M.Languages = Words(Caps, "languages", "capabilities.languages");
+    if (Given(Caps, "context_window")) {
       int64_t V = 0;
       if (Caps["context_window"].IsScalar() &&
           YAML::convert<int64_t>::decode(Caps["context_window"], V))

@@ -33,6 +33,8 @@ struct RegistryModel {
   /// `output_usd_per_mtok`, per million), else `metrics.cost_per_token`
   /// for both; 0: unpriced.
   double InputUsdPerToken = 0, OutputUsdPerToken = 0;
+  /// A price is written (0 then means free, not unknown).
+  bool PriceGiven = false;
   /// What choosing a model reads (orchc's select-models, orchrt's
   /// `model.select`): `base_model`, `quantization`, `capabilities`
   /// (`tasks`, `languages`, `context_window`, `supports_function_calling`,

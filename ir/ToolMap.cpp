@@ -10,10 +10,6 @@ namespace {
 constexpr NameMapping ReadFields[] = {{"content", "output"}, {"size", "bytes"}};
 constexpr NameMapping WriteFields[] = {{"path", "output"}, {"size", "bytes"}};
 constexpr NameMapping ProcessFields[] = {{"return_code", "exit_code"}};
-/// ContextLab's terminal answers its timeout as `execution_time`; here it is
-/// the time the command took.
-constexpr NameMapping TerminalFields[] = {{"return_code", "exit_code"},
-                                          {"execution_time", "duration_ms"}};
 constexpr NameMapping HttpFields[] = {
     {"content", "output"}, {"text", "output"}, {"status", "status_code"}};
 constexpr NameMapping TransformParams[] = {
@@ -193,7 +189,7 @@ constexpr ToolRow Rows[] = {
      "*",
      "shell",
      {},
-     TerminalFields,
+     ProcessFields,
      false,
      "runs in the sandbox; every `{{ }}` in `command` is quoted as one word",
      CaptureOutput},

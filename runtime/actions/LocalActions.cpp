@@ -12,6 +12,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/FilterImpls.h"
 #include "ir/JsonLimits.h"
 #include "ir/StableSort.h"
 #include "llvm/ADT/SmallString.h"
@@ -73,7 +74,18 @@ ActionResult runEcho(const json &Params) {
   auto It = Params.find("message");
   if (It == Params.end())
     return ActionResult::failure("parameter `message` is missing", false);
-  return ActionResult::success(json{{"output", ir::displayString(*It)}});
+  std::string Text = ir::displayString(*It);
+  if (auto S = Params.find("strip"); S != Params.end() && !S->is_null()) {
+    if (!S->is_boolean())
+      return ActionResult::failure("parameter `strip` must be true or false", false);
+    if (S->get<bool>()) {
+      // Python's str.strip(): Unicode white space (the `trim` filter's).
+      ir::filter::Result R = ir::filter::trim(json(std::move(Text)), {});
+      if (!R) return ActionResult::failure(llvm::toString(R.takeError()), false);
+      Text = (*R)->get<std::string>();
+    }
+  }
+  return ActionResult::success(json{{"output", std::move(Text)}});
 }
 
 ActionResult runPipelineValues(const json &Params) {

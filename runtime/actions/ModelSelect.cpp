@@ -23,26 +23,26 @@ ActionResult paramError(const std::string &Why) {
 }
 
 /// A kind of task, as registries name it in `capabilities.tasks`, and the
-/// words that mark it. A word of five letters or more matches the words it
-/// begins (`translat`: translate, translation); a shorter one matches
-/// itself and its plural.
+/// words that mark it. A word ending in `*` matches every word it begins
+/// (`translat*`: translate, translation); another matches itself and its
+/// plural (`function` is not `functionality`).
 struct TaskKind {
   llvm::StringLiteral Name;
   llvm::ArrayRef<llvm::StringLiteral> Words;
 };
 constexpr llvm::StringLiteral CodeWords[] = {
-    "code",       "coding", "function", "program", "script", "implement",
-    "refactor",   "debug",  "bug",      "compile", "python", "javascript",
-    "typescript", "sql",    "regex",    "class"};
-constexpr llvm::StringLiteral TranslationWords[] = {"translat"};
-constexpr llvm::StringLiteral SummaryWords[] = {"summar", "condens", "tldr", "recap"};
+    "code",   "coding",     "function",   "program", "programming",
+    "script", "implement",  "refactor*",  "debug*",  "bug",
+    "python", "javascript", "typescript", "sql",     "regex"};
+constexpr llvm::StringLiteral TranslationWords[] = {"translat*"};
+constexpr llvm::StringLiteral SummaryWords[] = {"summar*", "condens*", "tldr", "recap"};
 constexpr llvm::StringLiteral AnalysisWords[] = {
-    "analy",      "evaluat",  "assess", "compar",  "review", "examin",
-    "investigat", "identify", "trend",  "insight", "classif"};
+    "analy*",      "evaluat*", "assess*", "compar*", "review",  "examin*",
+    "investigat*", "identify", "trend",   "insight", "classif*"};
 constexpr llvm::StringLiteral CreativeWords[] = {
     "story", "stories", "poem", "poetry", "creative", "fiction", "slogan", "lyric"};
-constexpr llvm::StringLiteral ReasoningWords[] = {"prove", "proof", "reason", "solve",
-                                                  "deduc", "logic", "math",   "plan"};
+constexpr llvm::StringLiteral ReasoningWords[] = {"prove",  "proof", "reason*", "solve",
+                                                  "deduc*", "logic", "math",    "plan"};
 /// In this order: the first kind with a word in the task is its kind.
 constexpr TaskKind Kinds[] = {
     {"code_generation", CodeWords},      {"translation", TranslationWords},
@@ -55,7 +55,7 @@ constexpr llvm::StringLiteral DepthWords[] = {"comprehensive", "detailed", "thor
 constexpr llvm::StringLiteral Sizes[] = {"simple", "moderate", "complex"};
 
 bool wordMatches(llvm::StringRef Word, llvm::StringRef Key) {
-  if (Key.size() >= 5) return Word.starts_with(Key);
+  if (Key.consume_back("*")) return Word.starts_with(Key);
   return Word == Key ||
          (Word.size() == Key.size() + 1 && Word.starts_with(Key) && Word.back() == 's');
 }
@@ -102,6 +102,8 @@ struct Analysis {
   std::vector<std::string> Capabilities;
   std::optional<int64_t> MaxTokens;
   json Domain = nullptr;
+  /// `requirements` keys this action does not read, as given.
+  json Other = json::object();
 };
 
 /// Reads the task and `requirements` into \p A; returns a problem or "".
@@ -120,16 +122,24 @@ std::string analyse(llvm::StringRef Task, const json &Req, Analysis &A) {
   if (Req.is_null()) return "";
   if (!Req.is_object()) return "parameter `requirements` must be a mapping";
   for (auto &[K, V] : Req.items()) {
-    if (K == "task_type" || K == "complexity") {
-      if (!V.is_string() || V.get_ref<const std::string &>().empty())
-        return fmt::format("`requirements.{}` must be a non-empty string", K);
-      std::string S = llvm::StringRef(V.get<std::string>()).trim().lower();
-      if (K == "complexity" && !llvm::is_contained(Sizes, S))
+    if (K == "task_type") {
+      if (!V.is_string() || llvm::StringRef(V.get<std::string>()).trim().empty())
+        return "`requirements.task_type` must be a non-empty string";
+      A.TaskType = llvm::StringRef(V.get<std::string>()).trim().lower();
+    } else if (K == "complexity") {
+      // One of the three words, alone or in a sentence ("Complex.", a
+      // model's answer): the one the text names.
+      std::vector<std::string> Said =
+          V.is_string() ? words(V.get<std::string>()) : std::vector<std::string>();
+      std::vector<llvm::StringRef> Found;
+      for (llvm::StringRef Size : Sizes)
+        if (llvm::is_contained(Said, Size)) Found.push_back(Size);
+      if (Found.size() != 1)
         return fmt::format(
-            "`requirements.complexity` must be simple, moderate or complex, "
-            "found `{}`",
-            S);
-      (K == "task_type" ? A.TaskType : A.Complexity) = S;
+            "`requirements.complexity` must name one of simple, moderate or complex, "
+            "found {}",
+            ir::toJsonText(V));
+      A.Complexity = Found[0].str();
     } else if (K == "capabilities") {
       if (!V.is_array()) return "`requirements.capabilities` must be a list of strings";
       for (const json &C : V) {
@@ -146,10 +156,7 @@ std::string analyse(llvm::StringRef Task, const json &Req, Analysis &A) {
     } else if (K == "domain") {
       A.Domain = V;
     } else {
-      return fmt::format(
-          "`requirements` has no key `{}`; it takes task_type, complexity, "
-          "capabilities, max_tokens and domain",
-          K);
+      A.Other[K] = V;  // kept, as ContextLab keeps what it does not read
     }
   }
   return "";
@@ -194,18 +201,22 @@ double requestCost(const ir::RegistryModel &M) {
 }
 
 /// \p Get over \p Ms scaled to 0..1, 1 the best (the highest, or the
-/// lowest when \p Low); all equal: 1.
-template <typename F>
+/// lowest when \p Low) among the models \p Known says give it; all of them
+/// equal: 1. A model that does not give it: 0, the worst.
+template <typename F, typename K>
 std::vector<double> scaled(const std::vector<const ir::RegistryModel *> &Ms, F Get,
-                           bool Low) {
+                           bool Low, K Known) {
   double Min = INFINITY, Max = -INFINITY;
-  for (const ir::RegistryModel *M : Ms) {
-    Min = std::min(Min, Get(*M));
-    Max = std::max(Max, Get(*M));
-  }
+  for (const ir::RegistryModel *M : Ms)
+    if (Known(*M)) {
+      Min = std::min(Min, Get(*M));
+      Max = std::max(Max, Get(*M));
+    }
   std::vector<double> Out;
   for (const ir::RegistryModel *M : Ms)
-    Out.push_back(Max > Min ? (Low ? Max - Get(*M) : Get(*M) - Min) / (Max - Min) : 1.0);
+    Out.push_back(!Known(*M)  ? 0.0
+                  : Max > Min ? (Low ? Max - Get(*M) : Get(*M) - Min) / (Max - Min)
+                              : 1.0);
   return Out;
 }
 
@@ -283,11 +294,17 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
                                    Registry.Path, llvm::join(Each, "; ")));
   }
 
+  // What a model does not give (no accuracy, no price, latency 0) ranks
+  // last on that count.
   std::vector<double> Acc = scaled(
-      Eligible, [](const ir::RegistryModel &M) { return M.Accuracy; }, false);
-  std::vector<double> Price = scaled(Eligible, requestCost, true);
+      Eligible, [](const ir::RegistryModel &M) { return M.Accuracy; }, false,
+      [](const ir::RegistryModel &M) { return M.Accuracy > 0; });
+  std::vector<double> Price =
+      scaled(Eligible, requestCost, true,
+             [](const ir::RegistryModel &M) { return M.PriceGiven; });
   std::vector<double> Speed = scaled(
-      Eligible, [](const ir::RegistryModel &M) { return M.LatencyP50; }, true);
+      Eligible, [](const ir::RegistryModel &M) { return M.LatencyP50; }, true,
+      [](const ir::RegistryModel &M) { return M.LatencyP50 > 0; });
   struct Ranked {
     const ir::RegistryModel *M;
     double Score;
@@ -312,9 +329,9 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
           llvm::is_contained(TaskCaps, C))
         Reasons.push_back("has " + C);
     if (M.Accuracy > 0) Reasons.push_back(fmt::format("accuracy {:g}", M.Accuracy));
-    if (requestCost(M) > 0)
-      Reasons.push_back(
-          fmt::format("${:.4f} for 1k tokens in and 1k out", requestCost(M)));
+    Reasons.push_back(
+        M.PriceGiven ? fmt::format("${:.4f} for 1k tokens in and 1k out", requestCost(M))
+                     : "no price in the registry");
     if (M.LatencyP50 > 0)
       Reasons.push_back(fmt::format("p50 latency {:g} s", M.LatencyP50));
     double Score = (Quality * (Acc[I] + Fit) / 2 + Cost * Price[I] + Latency * Speed[I]) /
@@ -333,11 +350,14 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
                    {"score", Rank[I].Score},
                    {"reasons", Rank[I].Reasons}});
   }
+  bool Json = llvm::is_contained(A.Capabilities, "structured_output");
   json Asked = {{"task_type", A.TaskType},
                 {"complexity", A.Complexity},
                 {"required_capabilities", A.Capabilities},
                 {"max_tokens", A.MaxTokens ? json(*A.MaxTokens) : json(nullptr)},
-                {"domain", A.Domain}};
+                {"domain", A.Domain},
+                {"response_format", Json ? json("json") : json(nullptr)},
+                {"other_requirements", std::move(A.Other)}};
   return ActionResult::success(
       {{"output", Best.M->Name},
        {"selected_model", Best.M->Name},

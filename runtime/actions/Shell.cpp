@@ -43,8 +43,7 @@ class ShellTask : public ActionTask {
       : Exec(Exec),
         Done(std::move(Done)),
         ParseJson(ParseJson),
-        Command(std::move(Command)),
-        Start(Exec.now()) {}
+        Command(std::move(Command)) {}
   ~ShellTask() override { cleanup(true); }
 
   /// Spawns the command; on failure returns the reason.
@@ -65,7 +64,6 @@ class ShellTask : public ActionTask {
   ActionDone Done;
   bool ParseJson;  ///< Code steps: stdout that is JSON is also `json`.
   std::optional<std::string> Command;
-  Executor::TimePoint Start;  ///< When the step started: `duration_ms`.
   pid_t Pid = -1;
   int PidFd = -1, Out = -1, Err = -1;
   std::string OutText, ErrText;
@@ -214,11 +212,8 @@ void ShellTask::onExit() {
         {"stderr", ErrText},
         {"exit_code", WIFEXITED(Status) ? WEXITSTATUS(Status) : 128 + WTERMSIG(Status)}};
   }
-  if (R >= 0) {
-    Res.Fields["duration_ms"] =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Exec.now() - Start).count();
-    if (Command) Res.Fields["command"] = *Command;
-  }
+  // The command, not how long it took: a result is the same each run.
+  if (R >= 0 && Command) Res.Fields["command"] = *Command;
   ActionDone D = std::move(Done);
   D(std::move(Res));
 }
@@ -556,12 +551,21 @@ llvm::Expected<std::vector<std::string>> codeArgv(
 }
 
 /// \p Word as one word of a POSIX shell: itself when it holds only
-/// characters no shell treats specially, else single-quoted.
-std::string shellWord(llvm::StringRef Word) {
-  auto Plain = [](char C) {
-    return llvm::isAlnum(C) || llvm::StringRef("_@%+=:,./-").contains(C);
+/// characters no shell treats specially, else single-quoted. \p First: the
+/// command's name, where `A=b` would be an assignment and `if` a reserved
+/// word, so those are quoted too.
+std::string shellWord(llvm::StringRef Word, bool First) {
+  static constexpr llvm::StringLiteral Reserved[] = {
+      "!",      "{",    "}",    "case",  "do",       "done", "elif",
+      "else",   "esac", "fi",   "for",   "function", "if",   "in",
+      "select", "then", "time", "until", "while",    "[[",   "]]"};
+  auto Plain = [&](char C) {
+    return llvm::isAlnum(C) ||
+           llvm::StringRef(First ? "_@%+:,./-" : "_@%+=:,./-").contains(C);
   };
-  if (!Word.empty() && llvm::all_of(Word, Plain)) return Word.str();
+  if (!Word.empty() && llvm::all_of(Word, Plain) &&
+      !(First && llvm::is_contained(Reserved, Word)))
+    return Word.str();
   std::string Out = "'";
   for (char C : Word) Out += C == '\'' ? std::string("'\\''") : std::string(1, C);
   return Out + "'";
@@ -666,7 +670,7 @@ std::unique_ptr<ActionTask> startProcessStep(Executor &Exec, const ProcessConfig
       Command = Prog.Argv[2];
     } else {
       std::vector<std::string> Words;
-      for (const std::string &W : Prog.Argv) Words.push_back(shellWord(W));
+      for (const std::string &W : Prog.Argv) Words.push_back(shellWord(W, Words.empty()));
       Command = llvm::join(Words, " ");
     }
   }

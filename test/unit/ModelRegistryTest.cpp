@@ -69,7 +69,12 @@ TEST(ModelRegistry, ReadsWhatChoosingAModelReads) {
       "  own:\n    base_model: base\n    capabilities: {tasks: [code]}\n"
       "  early:\n    base_model: later\n  later:\n    capabilities: {tasks: [x]}\n"
       "  odd:\n    metrics: {accuracy: high}\n    capabilities: {context_window: "
-      "lots}\n");
+      "lots}\n"
+      "  nulls:\n    base_model: ~\n    quantization:\n    capabilities: "
+      "{context_window: "
+      "~, tasks: ~}\n    metrics: {accuracy: ~}\n"
+      "  nan:\n    metrics: {accuracy: .nan}\n  negative:\n    metrics: {latency_p50: "
+      "-1}\n  scalar:\n    capabilities: {tasks: code}\n");
   llvm::Expected<orch::ir::ModelRegistry> Reg = orch::ir::readModelRegistry(R.Path);
   ASSERT_TRUE(bool(Reg)) << llvm::toString(Reg.takeError());
   const orch::ir::RegistryModel &B = *Reg->model("base");
@@ -99,6 +104,14 @@ TEST(ModelRegistry, ReadsWhatChoosingAModelReads) {
   EXPECT_EQ(Reg->model("odd")->ProfileProblem,
             "`models.odd.capabilities.context_window` must be an integer");
   EXPECT_EQ(Reg->model("odd")->problem(), "");
+  // Null says nothing; NaN, a negative number and a name for a list are wrong.
+  EXPECT_EQ(Reg->model("nulls")->ProfileProblem, "");
+  EXPECT_EQ(Reg->model("nan")->ProfileProblem,
+            "`models.nan.metrics.accuracy` must be a number of at least 0");
+  EXPECT_EQ(Reg->model("negative")->ProfileProblem,
+            "`models.negative.metrics.latency_p50` must be a number of at least 0");
+  EXPECT_EQ(Reg->model("scalar")->ProfileProblem,
+            "`models.scalar.capabilities.tasks` must be a list of names");
   // orchc refuses the file for it.
   llvm::Expected<orch::passes::ModelCatalog> C = orch::passes::loadModelCatalog(R.Path);
   ASSERT_FALSE(bool(C));

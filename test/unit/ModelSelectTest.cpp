@@ -90,21 +90,70 @@ TEST(ModelSelect, RequirementsOverTheText) {
   json F = run({{"task", "Write code"},
                 {"requirements",
                  {{"task_type", "Analysis"},
-                  {"complexity", "complex"},
+                  {"complexity", "Complex."},  // a sentence naming the size
                   {"domain", "finance"},
-                  {"max_tokens", 100}}}});
+                  {"max_tokens", 100},
+                  {"budget", 1}}}});
   EXPECT_EQ(F["task_analysis"], json({{"task_type", "analysis"},
                                       {"complexity", "complex"},
                                       {"required_capabilities", json::array()},
                                       {"max_tokens", 100},
-                                      {"domain", "finance"}}));
+                                      {"domain", "finance"},
+                                      {"response_format", nullptr},
+                                      {"other_requirements", {{"budget", 1}}}}));
   EXPECT_EQ(F["selected_model"], "dear");
   EXPECT_EQ(
       failure({{"task", "x"}, {"requirements", {{"complexity", "huge"}}}}),
-      "`requirements.complexity` must be simple, moderate or complex, found `huge`");
+      "`requirements.complexity` must name one of simple, moderate or complex, found "
+      "\"huge\"");
   EXPECT_NE(
-      failure({{"task", "x"}, {"requirements", {{"budget", 1}}}}).find("no key `budget`"),
+      failure({{"task", "x"}, {"requirements", {{"complexity", "simple or complex"}}}})
+          .find("must name one of"),
       std::string::npos);
+}
+
+TEST(ModelSelect, CodeWordsDoNotMatchLongerWords) {
+  // `class`, `compile`, `function`, `implement` are whole words; stems
+  // (`classif*`) match longer ones.
+  EXPECT_EQ(run({{"task",
+                  "Classify these reviews by sentiment"}})["task_analysis"]["task_type"],
+            "analysis");
+  EXPECT_EQ(
+      run({{"task", "Compile a list of restaurants"}})["task_analysis"]["task_type"],
+      "general");
+  EXPECT_EQ(run({{"task", "Describe the functionality"}})["task_analysis"]["task_type"],
+            "general");
+  EXPECT_EQ(run({{"task", "Refactoring the parser"}})["task_analysis"]["task_type"],
+            "code_generation");
+}
+
+TEST(ModelSelect, WhatAModelDoesNotGiveRanksLast) {
+  orch::ir::ModelRegistry R = orch::ir::readModelRegistry(YAML::Load(R"(
+models:
+  unmeasured: {capabilities: {tasks: [general]}}
+  measured:
+    capabilities: {tasks: [general]}
+    metrics: {latency_p50: 0.3, accuracy: 0.5}
+    pricing: {input_usd_per_mtok: 1, output_usd_per_mtok: 1}
+  free:
+    capabilities: {tasks: [general]}
+    pricing: {input_usd_per_mtok: 0, output_usd_per_mtok: 0}
+)"),
+                                                          "models.yaml");
+  auto Pick = [&](json Params) {
+    orch::runtime::ActionResult A = selectModel(Params, R);
+    EXPECT_TRUE(A.Ok) << A.Error;
+    return A.Fields["selected_model"];
+  };
+  json Only = {{"task", "hello"}, {"cost_weight", 0}, {"quality_weight", 0}};
+  Only["latency_weight"] = 1;
+  EXPECT_EQ(Pick(Only), "measured");
+  Only["latency_weight"] = 0;
+  Only["cost_weight"] = 1;
+  EXPECT_EQ(Pick(Only), "free");  // a written 0 is free, not unknown
+  Only["cost_weight"] = 0;
+  Only["quality_weight"] = 1;
+  EXPECT_EQ(Pick(Only), "measured");
 }
 
 TEST(ModelSelect, CapabilitiesExcludeModels) {

@@ -32,7 +32,11 @@ const fields = (o) => Object.assign(newMap(), o);
 
 function echo(p) {
   if (!("message" in p)) return failure("parameter `message` is missing", false);
-  return ok(fields({ output: displayString(p.message) }));
+  const strip = p.strip === undefined || p.strip === null ? false : p.strip;
+  if (typeof strip !== "boolean") return failure("parameter `strip` must be true or false", false);
+  // As orchrt: Python's str.strip(), the `trim` filter's.
+  const text = displayString(p.message);
+  return ok(fields({ output: strip ? applyFilter("trim", text, []) : text }));
 }
 
 /** A sub-pipeline call's inputs and outputs (ir/Actions.cpp `pipeline`). */
@@ -309,7 +313,7 @@ function shell(p, signal, ctx) {
       // A NUL byte in the command or the environment, for one.
       return resolve(failure(`cannot start the command: ${e.message}`, false));
     }
-    const out = [], err = [], start = process.hrtime.bigint();
+    const out = [], err = [];
     child.stdout.on("data", (d) => out.push(d));
     child.stderr.on("data", (d) => err.push(d));
     child.stdin.end(stdin);
@@ -325,11 +329,10 @@ function shell(p, signal, ctx) {
       signal.removeEventListener("abort", kill);
       kill(); // whatever it left running ends with it
       const stdout = Buffer.concat(out).toString("utf8"), stderr = Buffer.concat(err).toString("utf8");
-      // As orchrt: whole milliseconds, and the command as it reached /bin/sh.
-      const duration_ms = (process.hrtime.bigint() - start) / 1000000n;
+      // As orchrt: the command as it reached /bin/sh.
       if (code === 0) {
         return resolve(ok(fields({ output: stdout.endsWith("\n") ? stdout.slice(0, -1) : stdout,
-          stdout, stderr, exit_code: 0n, duration_ms, command })));
+          stdout, stderr, exit_code: 0n, command })));
       }
       const trimmed = stderr.replace(/[ \t\n\v\f\r]+$/, "");
       const tail = trimmed.slice(trimmed.lastIndexOf("\n") + 1);
@@ -337,7 +340,7 @@ function shell(p, signal, ctx) {
       let why = code !== null ? `command exited with status ${code}` : `command was killed by signal ${signo}`;
       if (tail) why += ": " + tail;
       resolve(failure(why, true, fields({ stdout, stderr, exit_code: BigInt(code ?? 128 + signo),
-        duration_ms, command })));
+        command })));
     });
   });
 }
