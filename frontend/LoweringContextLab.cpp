@@ -454,7 +454,15 @@ void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
 }
 
 ir::Value *Lowerer::lowerCondition(const Node *V, const std::string &Path) {
-  if (!fixedTree(V, "`condition`", true)) return nullptr;
+  // AUTO values are settled when the pipeline compiles; a condition is
+  // decided when its step runs (ContextLab asks a model then).
+  if (!fixedTree(V,
+                 "`condition`: they are settled when the pipeline compiles, and a "
+                 "condition when its step runs; to let a model decide, ask it in a step "
+                 "before this one (answering true or false) and test its answer "
+                 "(`condition: \"{{ ask.output == 'true' }}\"`)",
+                 true))
+    return nullptr;
   auto *Sc = llvm::dyn_cast<ScalarNode>(V);
   if (!Sc) return value(V, Path);
   std::string Text;
