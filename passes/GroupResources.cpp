@@ -2,7 +2,9 @@
 //
 // Groups steps by what they use: model steps by provider, whose limits
 // all its models share (`provider:openai`, `provider:default` when the run
-// decides the model), `shell`
+// decides the model; a templated `model:` takes its rendered model's
+// provider group when it starts, so each provider with limits gets one),
+// `shell`
 // steps share `subprocess`, `http.request` steps with a constant URL share
 // their host, `mcp` steps their server (`mcp:NAME`). Limits, which orchrt enforces per
 // group:
@@ -17,6 +19,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
+
+#include <set>
 
 #include "ir/Actions.h"
 #include "llvm/Support/Path.h"
@@ -90,6 +94,21 @@ class GroupResourcesPass : public Pass {
         continue;  // local work: only -j bounds it
       }
       S.Group = groupFor(P, Ctx, Key, Provider);
+    }
+    // A model named when its step starts (a templated `model:`) takes its
+    // provider's group then (orchrt): every provider with limits has one.
+    if (llvm::any_of(P.Steps, [](const Step &S) { return S.ModelValue; })) {
+      auto HasLimits = [](const ProviderLimits &L) {
+        return L.MaxConcurrent || L.RequestsPerMinute || L.TokensPerMinute;
+      };
+      std::set<std::string> Limited;  // by name: the plan's order is stable
+      if (Ctx.Models)
+        for (const auto &[Name, L] : Ctx.Models->Providers)
+          if (HasLimits(L)) Limited.insert(Name);
+      if (Ctx.Config)
+        for (const auto &[Name, L] : Ctx.Config->Providers)
+          if (HasLimits(L)) Limited.insert(Name);
+      for (const std::string &Name : Limited) groupFor(P, Ctx, "provider:" + Name, Name);
     }
     return true;
   }

@@ -48,6 +48,11 @@ struct ActionRequest {
   /// batch with the others that start in the same loop turn; the
   /// scheduler parks it (it holds no -j slot while the batch waits).
   bool Batched = false;
+  /// What the attempt reads from outside the plan besides its parameters,
+  /// as a digest (RunOptions::OutsideInputs: `model.select`'s registry),
+  /// or "". It goes into the attempt's input hash: a resume with other
+  /// such inputs runs the step again.
+  std::string OutsideDigest;
 };
 
 /// How an attempt ended.

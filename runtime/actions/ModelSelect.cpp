@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "ir/Eval.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
 
 namespace orch::runtime {
 
@@ -104,6 +107,10 @@ struct Analysis {
   json Domain = nullptr;
   /// `requirements` keys this action does not read, as given.
   json Other = json::object();
+  /// The text says `json`: structured output, required when some
+  /// candidate declares it (a registry that says nothing of it still
+  /// serves the task).
+  bool JsonInText = false;
 };
 
 /// Reads the task and `requirements` into \p A; returns a problem or "".
@@ -118,7 +125,7 @@ std::string analyse(llvm::StringRef Task, const json &Req, Analysis &A) {
   size_t Size = W.size() <= 40 ? 0 : W.size() <= 200 ? 1 : 2;
   if (Size < 2 && mentions(W, DepthWords)) ++Size;
   A.Complexity = Sizes[Size].str();
-  if (llvm::is_contained(W, "json")) A.Capabilities.push_back("structured_output");
+  A.JsonInText = llvm::is_contained(W, "json");
   if (Req.is_null()) return "";
   if (!Req.is_object()) return "parameter `requirements` must be a mapping";
   for (auto &[K, V] : Req.items()) {
@@ -202,21 +209,30 @@ double requestCost(const ir::RegistryModel &M) {
 
 /// \p Get over \p Ms scaled to 0..1, 1 the best (the highest, or the
 /// lowest when \p Low) among the models \p Known says give it; all of them
-/// equal: 1. A model that does not give it: 0, the worst.
+/// equal: 1. A model that does not give it: 0, below every model that
+/// does (the worst of those is then 0.1, not 0).
 template <typename F, typename K>
 std::vector<double> scaled(const std::vector<const ir::RegistryModel *> &Ms, F Get,
                            bool Low, K Known) {
   double Min = INFINITY, Max = -INFINITY;
+  bool SomeUnknown = false;
   for (const ir::RegistryModel *M : Ms)
     if (Known(*M)) {
       Min = std::min(Min, Get(*M));
       Max = std::max(Max, Get(*M));
+    } else {
+      SomeUnknown = true;
     }
+  double Floor = SomeUnknown ? 0.1 : 0.0;
   std::vector<double> Out;
-  for (const ir::RegistryModel *M : Ms)
-    Out.push_back(!Known(*M)  ? 0.0
-                  : Max > Min ? (Low ? Max - Get(*M) : Get(*M) - Min) / (Max - Min)
-                              : 1.0);
+  for (const ir::RegistryModel *M : Ms) {
+    if (!Known(*M)) {
+      Out.push_back(0.0);
+      continue;
+    }
+    double Unit = Max > Min ? (Low ? Max - Get(*M) : Get(*M) - Min) / (Max - Min) : 1.0;
+    Out.push_back(Floor + (1 - Floor) * Unit);
+  }
   return Out;
 }
 
@@ -239,14 +255,17 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
   std::optional<double> Wq = weight(Params, "quality_weight", 0.7, Problem);
   std::optional<double> Wl = weight(Params, "latency_weight", 0, Problem);
   if (!Problem.empty()) return paramError(Problem);
-  if (*Wc + *Wq + *Wl <= 0)
+  double Top = std::max({*Wc, *Wq, *Wl});
+  if (Top <= 0)
     return paramError(
         "`cost_weight`, `quality_weight` and `latency_weight` are all 0: "
         "nothing ranks the models");
-  // A simple task leans to the price, a complex one to quality.
-  double Cost = *Wc * (A.Complexity == "simple" ? 2 : 1);
-  double Quality = *Wq * (A.Complexity == "complex" ? 2 : 1);
-  double Latency = *Wl;
+  // Only the weights' ratios count: scaled to at most 1, no sum or product
+  // below overflows (1e308 is a weight too). A simple task leans to the
+  // price, a complex one to quality.
+  double Cost = *Wc / Top * (A.Complexity == "simple" ? 2 : 1);
+  double Quality = *Wq / Top * (A.Complexity == "complex" ? 2 : 1);
+  double Latency = *Wl / Top;
 
   std::vector<const ir::RegistryModel *> Pool;
   if (auto Ms = Params.find("models"); Ms != Params.end() && !Ms->is_null()) {
@@ -266,6 +285,9 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
           Registry.model(M.Name) == &M)  // the first of a name, as lookups find
         Pool.push_back(&M);
   }
+  if (A.JsonInText && !llvm::is_contained(A.Capabilities, "structured_output") &&
+      llvm::any_of(Pool, [](const ir::RegistryModel *M) { return M->StructuredOutput; }))
+    A.Capabilities.push_back("structured_output");
   std::vector<std::string> TaskCaps;
   for (const std::string &C : A.Capabilities)
     if (llvm::any_of(Pool, [&](const ir::RegistryModel *M) {
@@ -350,7 +372,7 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
                    {"score", Rank[I].Score},
                    {"reasons", Rank[I].Reasons}});
   }
-  bool Json = llvm::is_contained(A.Capabilities, "structured_output");
+  bool Json = A.JsonInText || llvm::is_contained(A.Capabilities, "structured_output");
   json Asked = {{"task_type", A.TaskType},
                 {"complexity", A.Complexity},
                 {"required_capabilities", A.Capabilities},
@@ -381,6 +403,27 @@ ActionResult runModelSelect(const json &Params, const std::string &RegistryPath)
     return paramError(fmt::format("model registry `{}`: {}", RegistryPath,
                                   llvm::toString(R.takeError())));
   return selectModel(Params, *R);
+}
+
+std::function<std::string(const ActionRequest &)> modelSelectInputs(
+    const std::string &RegistryPath) {
+  std::string Digest = "registry none";
+  if (!RegistryPath.empty()) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Text =
+        llvm::MemoryBuffer::getFile(RegistryPath, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    if (!Text) {
+      Digest = "registry unreadable";
+    } else {
+      std::array<uint8_t, 32> H = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+          reinterpret_cast<const uint8_t *>((*Text)->getBufferStart()),
+          (*Text)->getBufferSize()));
+      Digest = "registry sha256 " + llvm::toHex(H, /*LowerCase=*/true);
+    }
+  }
+  return [Digest](const ActionRequest &R) {
+    return R.Action == "model.select" ? Digest : std::string();
+  };
 }
 
 }  // namespace orch::runtime

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "ir/Json.h"
@@ -29,5 +30,12 @@ ActionResult selectModel(const orch::ir::Json &Params, const ir::ModelRegistry &
 /// has none: the step fails and says how to give one).
 ActionResult runModelSelect(const orch::ir::Json &Params,
                             const std::string &RegistryPath);
+
+/// What `model.select` attempts read besides their parameters, for
+/// RunOptions::OutsideInputs: the registry at \p RegistryPath, as the
+/// SHA-256 of its text (read now, once; `none` without one, `unreadable`
+/// when it cannot be read). Other actions read nothing ("").
+std::function<std::string(const ActionRequest &)> modelSelectInputs(
+    const std::string &RegistryPath);
 
 }  // namespace orch::runtime

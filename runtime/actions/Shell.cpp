@@ -555,10 +555,11 @@ llvm::Expected<std::vector<std::string>> codeArgv(
 /// command's name, where `A=b` would be an assignment and `if` a reserved
 /// word, so those are quoted too.
 std::string shellWord(llvm::StringRef Word, bool First) {
+  // POSIX's reserved words and bash's and zsh's (`!`, `{`, `[[` and the
+  // like are quoted anyway: they are not plain characters).
   static constexpr llvm::StringLiteral Reserved[] = {
-      "!",      "{",    "}",    "case",  "do",       "done", "elif",
-      "else",   "esac", "fi",   "for",   "function", "if",   "in",
-      "select", "then", "time", "until", "while",    "[[",   "]]"};
+      "case",     "coproc", "do", "done",   "elif", "else", "esac",  "fi",   "for",
+      "function", "if",     "in", "select", "then", "time", "until", "while"};
   auto Plain = [&](char C) {
     return llvm::isAlnum(C) ||
            llvm::StringRef(First ? "_@%+:,./-" : "_@%+=:,./-").contains(C);

@@ -260,8 +260,9 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
                       llvm::toString(Now.takeError())));
     if (*Now != Recorded)
       return llvm::createStringError(fmt::format(
-          "step `{}` completed with other inputs: its action, model or rendered "
-          "parameters differ from the recorded ones (input hash {}, now {})",
+          "step `{}` completed with other inputs: its action, model, rendered "
+          "parameters or outside inputs (a `model.select` step's registry) differ "
+          "from the recorded ones (input hash {}, now {})",
           S.stepId(I).str(), Recorded.substr(0, 12), Now->substr(0, 12)));
   }
   return N;

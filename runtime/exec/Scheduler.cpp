@@ -64,6 +64,10 @@ std::string inputHash(const ActionRequest &R) {
   Text += R.Model;
   Text += '\0';
   Text += R.Params.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!R.OutsideDigest.empty()) {
+    Text += '\0';
+    Text += R.OutsideDigest;
+  }
   llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(Text.data()), Text.size()));
   return fmt::format("{:016x}{:016x}", H.high64, H.low64);
@@ -218,8 +222,29 @@ uint32_t Scheduler::popReady() {
   return I;
 }
 
+int32_t Scheduler::groupOf(uint32_t I) {
+  StepState &St = States[I];
+  if (St.Group != kGroupUndecided) return St.Group;
+  St.Group = planStep(I)->group();
+  if (!Opts.ProviderOf || !Prog.modelValue(PlanOf[I]) || !P.groups()) return St.Group;
+  llvm::Expected<std::string> M = renderModel(PlanOf[I]);
+  renderingDone("");
+  if (!M) {
+    // beginNode renders it again and fails the step with the reason.
+    llvm::consumeError(M.takeError());
+    return St.Group;
+  }
+  std::string Key = "provider:" + Opts.ProviderOf(*M);
+  for (uint32_t G = 0; G < P.groups()->size(); ++G)
+    if (P.groups()->Get(G)->name()->string_view() == Key) {
+      St.Group = static_cast<int32_t>(G);
+      break;
+    }
+  return St.Group;
+}
+
 bool Scheduler::admit(uint32_t I, bool Batched) {
-  int32_t G = planStep(I)->group();
+  int32_t G = groupOf(I);
   if (G < 0 || static_cast<size_t>(G) >= Groups.size()) return true;
   int32_t F = fusionOf(I);
   StepState &St = States[I];
@@ -271,7 +296,7 @@ bool Scheduler::admit(uint32_t I, bool Batched) {
 
 bool Scheduler::leaseLive(uint32_t I, const ActionRequest &R) const {
   uint64_t L = States[I].Lease;
-  int32_t G = planStep(I)->group();
+  int32_t G = States[I].Group;
   if (R.Batched)
     return G >= 0 && static_cast<size_t>(G) < BatchLease.size() && BatchLease[G] == L;
   return R.Fusion >= 0 && FusionLease[R.Fusion] == L;
@@ -289,7 +314,7 @@ bool Scheduler::admitLate(uint32_t I, ActionRequest &R) {
     return false;  // back through groupHasRoom() when the group has room
   }
   St.LateAdmission = false;
-  int32_t G = planStep(I)->group();
+  int32_t G = groupOf(I);
   R.FusionRider = R.Fusion >= 0 && G >= 0 && static_cast<size_t>(G) < Groups.size() &&
                   St.HeldGroup < 0;
   return true;
@@ -482,6 +507,7 @@ llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
     R.Params["items"] = std::move(*V);
   }
   renderingDone("");
+  if (Opts.OutsideInputs) R.OutsideDigest = Opts.OutsideInputs(R);
   return inputHash(R);
 }
 
@@ -624,7 +650,7 @@ void Scheduler::beginNode(uint32_t I) {
   R.Fusion = fusionOf(I);
   R.Batched = batchedAttempt(I);
   {
-    int32_t G = S->group();
+    int32_t G = groupOf(I);
     R.FusionRider = R.Fusion >= 0 && G >= 0 && static_cast<size_t>(G) < Groups.size() &&
                     St.HeldGroup < 0;
   }
@@ -659,6 +685,7 @@ void Scheduler::beginNode(uint32_t I) {
   R.Attempt = St.Attempts;
   if (!Opts.RunId.empty())
     R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, keyAttempt(I));
+  if (Opts.OutsideInputs) R.OutsideDigest = Opts.OutsideInputs(R);
   if ((Opts.Commit && top(I)) || (observed(I) && Obs->needsInputHash()))
     St.InputHash = inputHash(R);  // computed once for both
   if (!St.HasStarted) {

@@ -47,7 +47,8 @@ enum class RunStatus : uint8_t { Running, Completed, Failed, Interrupted };
 /// `running`, `completed`, `failed`, `interrupted`.
 const char *runStatusName(RunStatus S);
 
-/// The hex xxh3-128 of an attempt's action, model and rendered parameters
+/// The hex xxh3-128 of an attempt's action, model, rendered parameters and
+/// outside inputs (ActionRequest::OutsideDigest)
 /// (StepState::InputHash, what the state store records).
 std::string inputHash(const ActionRequest &R);
 
@@ -135,6 +136,16 @@ struct RunOptions {
   /// When the run started, for `execution.timestamp` and `execution.date`
   /// (the epoch: the system clock when the scheduler is made).
   std::chrono::system_clock::time_point StartedAt{};
+  /// The provider of a model (`openai`, `anthropic`, the registry's
+  /// `provider`). A step whose `model:` is a template takes the resource
+  /// group `provider:<it>` of the model it renders, when the plan has that
+  /// group, so that the provider's limits hold for it too; null, or no
+  /// such group: the plan's group (`provider:default`).
+  std::function<std::string(const std::string &Model)> ProviderOf;
+  /// What an attempt reads from outside the plan besides its parameters,
+  /// as a digest for its input hash (ActionRequest::OutsideDigest): for
+  /// `model.select`, the run's registry. Null: nothing.
+  std::function<std::string(const ActionRequest &)> OutsideInputs;
 };
 
 /// The `execution` variable of templates: `timestamp` (ISO 8601, UTC,
@@ -149,6 +160,9 @@ inline unsigned jobsFor(const plan::Plan &P, unsigned Requested) {
   if (Requested) return Requested;
   return P.max_concurrent_tasks() ? P.max_concurrent_tasks() : 32;
 }
+
+/// StepState::Group before the step is first admitted.
+inline constexpr int32_t kGroupUndecided = -2;
 
 /// One step's state and, once settled, its record.
 struct StepState {
@@ -179,6 +193,9 @@ struct StepState {
   /// Batch mode: the attempt waits on its batch, parked (no -j slot).
   bool Parked = false;
   int32_t HeldGroup = -1;  ///< The resource group whose slot it holds.
+  /// Its resource group (Scheduler::groupOf), decided when it is first
+  /// admitted; kGroupUndecided before.
+  int32_t Group = kGroupUndecided;
   /// A fused request's or a batch's lease (Scheduler::admit) the attempt
   /// paid for or joined, or 0.
   uint64_t Lease = 0;
@@ -582,6 +599,10 @@ class Scheduler : public ir::EvalScope {
   /// Heap order: does \p A start after \p B? (shorter path, later in file)
   bool later(uint32_t A, uint32_t B) const;
   uint32_t popReady();
+  /// \p I's resource group: the plan's, or for a step whose model is a
+  /// template, its rendered model's provider group (RunOptions::ProviderOf).
+  /// Decided at its first admission, in its instance's context, and kept.
+  int32_t groupOf(uint32_t I);
   /// Takes a slot of \p I's group, or parks \p I until one frees or a
   /// token is due (then a timer wakes the group).
   bool admit(uint32_t I, bool Batched);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <memory>
 #include <tuple>
 
 #include "ir/MakeError.h"
@@ -40,6 +41,19 @@ std::string providerNameFor(const std::string &Model, const std::string &Registr
     return providerNameIn(Model, nullptr);
   }
   return providerNameIn(Model, &*R);
+}
+
+std::function<std::string(const std::string &Model)> providerNamesIn(
+    const std::string &Registry) {
+  std::shared_ptr<ir::ModelRegistry> R;
+  if (!Registry.empty()) {
+    llvm::Expected<ir::ModelRegistry> Read = ir::readModelRegistry(Registry);
+    if (Read)
+      R = std::make_shared<ir::ModelRegistry>(std::move(*Read));
+    else
+      llvm::consumeError(Read.takeError());  // resolveProvider reports it
+  }
+  return [R](const std::string &Model) { return providerNameIn(Model, R.get()); };
 }
 
 llvm::Expected<ModelSettings> modelSettings(const std::string &Model,

@@ -1,6 +1,7 @@
 //===- Providers.h - Which endpoint serves a model -------------*- C++ -*-===//
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,12 @@ namespace orch::llm {
 /// The provider name \p Model maps to (registry, else its name); needs no
 /// key, so it also serves cache keys when no model may be asked.
 std::string providerNameFor(const std::string &Model, const std::string &Registry);
+
+/// providerNameFor with \p Registry read once, now: for a run that asks
+/// for many models' providers (an unreadable registry names by the model's
+/// name, as providerNameFor does).
+std::function<std::string(const std::string &Model)> providerNamesIn(
+    const std::string &Registry);
 
 /// What the registry says about how to call one model.
 struct ModelSettings {

@@ -8,10 +8,12 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "runtime/actions/ModelSelect.h"
 #include "runtime/actions/ModelStats.h"
 #include "runtime/actions/Runner.h"
 #include "runtime/exec/EventLoop.h"
 #include "runtime/exec/RunInputs.h"
+#include "runtime/llm/Providers.h"
 #include "runtime/mcp/JsonRpc.h"
 
 namespace orch::runtime::mcp {
@@ -170,6 +172,8 @@ RunOutcome runOn(EventLoop &Loop, const LoadedPlan &Plan, const PlanProgram &Pro
   RunOptions Opts;
   Opts.Jobs = jobsFor(P, S.Jobs);
   Opts.RetryBase = std::chrono::milliseconds(S.RetryBaseMs);
+  Opts.ProviderOf = llm::providerNamesIn(S.ModelsFile);
+  Opts.OutsideInputs = modelSelectInputs(S.ModelsFile);
   Scheduler Sched(Plan, Prog, std::move(Inputs), Loop, Runner, Opts, Observer);
   if (OnStart) OnStart(Sched, Loop);
   Loop.updateTime();

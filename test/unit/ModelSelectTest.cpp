@@ -127,7 +127,7 @@ TEST(ModelSelect, CodeWordsDoNotMatchLongerWords) {
             "code_generation");
 }
 
-TEST(ModelSelect, WhatAModelDoesNotGiveRanksLast) {
+TEST(ModelSelect, WhatAModelDoesNotGiveRanksBelowEveryModelThatDoes) {
   orch::ir::ModelRegistry R = orch::ir::readModelRegistry(YAML::Load(R"(
 models:
   unmeasured: {capabilities: {tasks: [general]}}
@@ -154,6 +154,56 @@ models:
   Only["cost_weight"] = 0;
   Only["quality_weight"] = 1;
   EXPECT_EQ(Pick(Only), "measured");
+  // Below the worst that gives it, not tied with it: the unpriced model,
+  // listed first, ranks under the dearest priced one.
+  orch::runtime::ActionResult A =
+      selectModel({{"task", "hello"},
+                   {"cost_weight", 1},
+                   {"quality_weight", 0},
+                   {"models", {"unmeasured", "measured", "free"}}},
+                  R);
+  ASSERT_TRUE(A.Ok) << A.Error;
+  std::vector<std::string> Order;
+  for (const json &S : A.Fields["all_scores"]) Order.push_back(S["model"]);
+  EXPECT_EQ(Order, (std::vector<std::string>{"free", "measured", "unmeasured"}));
+}
+
+TEST(ModelSelect, WeightsCountByTheirRatios) {
+  // 1e308 is a weight like 1: no sum overflows, scores stay numbers, and
+  // the price decides, as its weight says.
+  orch::ir::ModelRegistry R = registry();
+  for (double Big : {1.0, 1e308}) {
+    orch::runtime::ActionResult A =
+        selectModel({{"task", "Write a function"},
+                     {"cost_weight", Big},
+                     {"quality_weight", Big / 1e6},
+                     {"requirements", {{"complexity", "simple"}}}},
+                    R);
+    ASSERT_TRUE(A.Ok) << A.Error;
+    EXPECT_EQ(A.Fields["selected_model"], "cheap");
+    for (const json &S : A.Fields["all_scores"]) EXPECT_TRUE(S["score"].is_number()) << S;
+  }
+}
+
+TEST(ModelSelect, JsonInTheTextNeedsADeclaredStructuredOutput) {
+  // No candidate says it has structured output: the word `json` excludes
+  // none of them (an explicit requirement still does).
+  orch::ir::ModelRegistry R = orch::ir::readModelRegistry(YAML::Load(R"(
+models:
+  one: {capabilities: {tasks: [summarization]}}
+  two: {capabilities: {tasks: [general]}}
+)"),
+                                                          "models.yaml");
+  orch::runtime::ActionResult A =
+      selectModel({{"task", "Summarize the attached JSON log"}}, R);
+  ASSERT_TRUE(A.Ok) << A.Error;
+  EXPECT_EQ(A.Fields["selected_model"], "one");
+  EXPECT_EQ(A.Fields["task_analysis"]["response_format"], "json");
+  EXPECT_EQ(A.Fields["task_analysis"]["required_capabilities"], json::array());
+  EXPECT_FALSE(selectModel({{"task", "Summarize the log"},
+                            {"requirements", {{"capabilities", {"json"}}}}},
+                           R)
+                   .Ok);
 }
 
 TEST(ModelSelect, CapabilitiesExcludeModels) {

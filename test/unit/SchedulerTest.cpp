@@ -327,6 +327,39 @@ TEST_P(AtJobs, TheLongestRemainingPathStartsFirst) {
   }
 }
 
+TEST(TemplatedModel, TakesTheGroupOfTheProviderItRenders) {
+  // Four steps whose `model:` renders `claude-x`: with the run's provider
+  // lookup they queue in `provider:anthropic` (one at a time); without it
+  // they stay in `provider:default`, which has no limit.
+  passes::RunConfig Config;
+  Config.Providers["anthropic"].MaxConcurrent = 1;
+  std::string Y = "name: fan\ninputs:\n  m: {type: string}\nsteps:\n";
+  for (int I = 0; I < 4; ++I)
+    Y += "  - id: s" + std::to_string(I) +
+         "\n    action: work\n    model: \"{{ m }}\"\n    parameters: {ms: 100}\n";
+  for (bool Routed : {false, true}) {
+    SCOPED_TRACE(Routed ? "with ProviderOf" : "without");
+    FakeExecutor E;
+    FakeRunner R{E};
+    Compiled C = compile(Y, &Config);
+    ASSERT_TRUE(C.Plan);
+    RunOptions O;
+    O.Jobs = 4;
+    if (Routed)
+      O.ProviderOf = [](const std::string &M) {
+        return llvm::StringRef(M).starts_with("claude") ? "anthropic" : "openai";
+      };
+    Scheduler S(*C.Plan, *C.Prog, json{{"m", "claude-x"}}, E, R, O);
+    S.start();
+    E.runUntil([&] { return S.finished(); });
+    EXPECT_EQ(S.status(), RunStatus::Completed) << S.runError();
+    EXPECT_EQ(R.MaxRunning, Routed ? 1 : 4);
+    EXPECT_EQ(E.elapsed().count(), Routed ? 400 : 100);
+    EXPECT_EQ(S.groups().unheldReleases(), 0u);
+    EXPECT_EQ(S.groups().held(), 0u);
+  }
+}
+
 TEST_P(AtJobs, AGroupNeverRunsMoreThanItsLimit) {
   passes::RunConfig Config;
   Config.ModelRequests.MaxConcurrent = 3;

@@ -14,6 +14,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "runtime/actions/FileInputs.h"
+#include "runtime/actions/ModelSelect.h"
 #include "runtime/actions/ProcessPolicy.h"
 #include "runtime/exec/RunInputs.h"
 #include "runtime/llm/Providers.h"
@@ -254,6 +255,11 @@ std::optional<int> PlanRun::configureRunner() {
   Opts.Jobs = jobsFor(Plan->plan(), Cmd.Jobs);
   Opts.Batch = Cmd.Batch || Plan->plan().batch_execution();
   Opts.RetryBase = std::chrono::milliseconds(Cmd.RetryBaseMs);
+  // A templated `model:` counts against the limits of the provider of the
+  // model it renders.
+  Opts.ProviderOf = llm::providerNamesIn(Registry);
+  // A resume with another registry chooses again (model.select).
+  Opts.OutsideInputs = modelSelectInputs(Registry);
   // Templates read the run directory as `output_path`.
   Opts.OutputPath = absoluteDir(Cmd.RunDir).str().str();
   // Spill files live under <run dir>/.orch-spill; --resume takes over only
