@@ -69,7 +69,10 @@ for f in files:
             flow_only[group] += 1
         counts = collections.Counter(kinds)
         print(f'fail    {f}: ' + ', '.join(f'{k} x{n}' for k, n in counts.most_common()))
-        message = errors[0][0][:110].replace('|', '\\|') if errors else ''
+        # The checkout's temporary directory is `<tree>`: the table is the
+        # same each run.
+        message = (errors[0][0].replace(work, '<tree>')[:110].replace('|', '\\|')
+                   if errors else '')
         rows.append(f'| `{f}` | `{head}` | {message} |')
 print()
 for g in ('known-good', 'other'):
