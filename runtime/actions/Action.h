@@ -51,7 +51,8 @@ struct ActionRequest {
   /// What the attempt reads from outside the plan besides its parameters,
   /// as a digest (RunOptions::OutsideInputs: `model.select`'s registry),
   /// or "". It goes into the attempt's input hash: a resume with other
-  /// such inputs runs the step again.
+  /// such inputs is refused for a step that completed (ResumeMismatch), and
+  /// a loop item whose body reads them runs again.
   std::string OutsideDigest;
 };
 

@@ -226,7 +226,9 @@ int32_t Scheduler::groupOf(uint32_t I) {
   StepState &St = States[I];
   if (St.Group != kGroupUndecided) return St.Group;
   St.Group = planStep(I)->group();
-  if (!Opts.ProviderOf || !Prog.modelValue(PlanOf[I]) || !P.groups()) return St.Group;
+  if (!Opts.ProviderOf || !IsModel[PlanOf[I]] || !Prog.modelValue(PlanOf[I]) ||
+      !P.groups())
+    return St.Group;
   llvm::Expected<std::string> M = renderModel(PlanOf[I]);
   renderingDone("");
   if (!M) {
@@ -507,8 +509,24 @@ llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
     R.Params["items"] = std::move(*V);
   }
   renderingDone("");
-  if (Opts.OutsideInputs) R.OutsideDigest = Opts.OutsideInputs(R);
+  R.OutsideDigest = outsideDigest(I, R);
   return inputHash(R);
+}
+
+std::string Scheduler::outsideDigest(uint32_t J, const ActionRequest &R) const {
+  if (!Opts.OutsideInputs) return "";
+  if (!Prog.isLoop(J)) return Opts.OutsideInputs(R);
+  // A loop: what the steps of its body read (nested bodies too).
+  std::string Out;
+  for (uint32_t B = 0; B < ParentOf.size(); ++B)
+    for (int32_t A = ParentOf[B]; A >= 0; A = ParentOf[static_cast<uint32_t>(A)])
+      if (static_cast<uint32_t>(A) == J) {
+        ActionRequest Body;
+        Body.Action = P.steps()->Get(B)->action()->str();
+        Out += Opts.OutsideInputs(Body);
+        break;
+      }
+  return Out;
 }
 
 void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string StartedAt,
@@ -635,6 +653,7 @@ void Scheduler::beginNode(uint32_t I) {
     if (Opts.Commit && top(I)) {
       ActionRequest R;  // what renderedInputHash() gives a loop on a resume
       R.Action = S->action()->str();
+      R.OutsideDigest = outsideDigest(PlanOf[I], R);
       St.InputHash = inputHash(R);  // a `for_each` adds its items (beginLoop)
     }
     return beginLoop(I);
@@ -685,7 +704,7 @@ void Scheduler::beginNode(uint32_t I) {
   R.Attempt = St.Attempts;
   if (!Opts.RunId.empty())
     R.IdempotencyKey = fmt::format("{}:{}:{}", Opts.RunId, R.StepId, keyAttempt(I));
-  if (Opts.OutsideInputs) R.OutsideDigest = Opts.OutsideInputs(R);
+  R.OutsideDigest = outsideDigest(PlanOf[I], R);
   if ((Opts.Commit && top(I)) || (observed(I) && Obs->needsInputHash()))
     St.InputHash = inputHash(R);  // computed once for both
   if (!St.HasStarted) {

@@ -320,6 +320,15 @@ class Scheduler : public ir::EvalScope {
   size_t nodes() const { return States.size(); }
   /// The plan step node \p I instantiates (itself for a plan step).
   uint32_t planStepOf(uint32_t I) const { return PlanOf[I]; }
+  /// The plan this scheduler runs.
+  const plan::Plan &plan() const { return P; }
+  /// The resource group node \p I waits in and holds (-1: none): the one
+  /// it took when first admitted (a templated model's provider's), else the
+  /// plan's.
+  int32_t groupIndexOf(uint32_t I) const {
+    return States[I].Group != kGroupUndecided ? States[I].Group
+                                              : P.steps()->Get(PlanOf[I])->group();
+  }
   /// Whether node \p I's action asks a model (ir::isModelAction).
   bool callsModel(uint32_t I) const { return IsModel[PlanOf[I]] != 0; }
   /// `each[3].say` for a loop item's step, the id for a plan step: the
@@ -599,6 +608,10 @@ class Scheduler : public ir::EvalScope {
   /// Heap order: does \p A start after \p B? (shorter path, later in file)
   bool later(uint32_t A, uint32_t B) const;
   uint32_t popReady();
+  /// What attempt \p R of plan step \p J reads from outside the plan
+  /// (RunOptions::OutsideInputs); for a loop, what the steps of its body
+  /// read.
+  std::string outsideDigest(uint32_t J, const ActionRequest &R) const;
   /// \p I's resource group: the plan's, or for a step whose model is a
   /// template, its rendered model's provider group (RunOptions::ProviderOf).
   /// Decided at its first admission, in its instance's context, and kept.

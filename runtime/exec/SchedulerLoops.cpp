@@ -100,6 +100,7 @@ void Scheduler::beginLoop(uint32_t I) {
     ActionRequest Req;
     Req.Action = planStep(I)->action()->str();
     Req.Params["items"] = R.Items;
+    Req.OutsideDigest = outsideDigest(PlanOf[I], Req);
     St.InputHash = inputHash(Req);
   }
   if (tracksItems()) R.Context = loopContext(I);
@@ -164,6 +165,9 @@ std::string Scheduler::itemHash(uint32_t L, const LoopRun &R, uint32_t Item) con
     Req.Params["item"] = R.Items[Item];
   }
   if (!top(L)) Req.Params["context"] = R.Context;
+  // Its body's outside inputs (a `model.select`'s registry): with others,
+  // the item runs again.
+  Req.OutsideDigest = outsideDigest(PlanOf[L], Req);
   return inputHash(Req);
 }
 

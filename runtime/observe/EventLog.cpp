@@ -633,17 +633,15 @@ void AttemptEvents::attemptStarted(uint32_t Step, const runtime::ActionRequest &
 
 llvm::StringRef AttemptEvents::groupOf(uint32_t Step) const {
   if (!Sched || Step >= Sched->nodes()) return "";
-  uint32_t J = Sched->planStepOf(Step);
-  return J < Groups.size() ? Groups[J] : "";
+  // The group it took (a templated model's provider's), not the plan's.
+  int32_t G = Sched->groupIndexOf(Step);
+  const auto *PlanGroups = Sched->plan().groups();
+  if (G < 0 || !PlanGroups || static_cast<uint32_t>(G) >= PlanGroups->size()) return "";
+  const auto *Name = PlanGroups->Get(static_cast<uint32_t>(G))->name();
+  return Name ? llvm::StringRef(Name->c_str(), Name->size()) : "";
 }
 
-void AttemptEvents::attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan) {
-  Sched = &S;
-  Groups.clear();
-  const auto *Steps = Plan.plan().steps();
-  for (uint32_t I = 0; Steps && I < Steps->size(); ++I)
-    Groups.push_back(runtime::stepGroupName(Plan.plan(), I));
-}
+void AttemptEvents::attach(const runtime::Scheduler &S) { Sched = &S; }
 
 bool AttemptEvents::callsModel(uint32_t Step, const runtime::ActionRequest &R) const {
   if (!R.Model.empty()) return true;

@@ -246,9 +246,10 @@ std::vector<std::string> secretsFromRegistry(const std::string &RegistryPath);
 class AttemptEvents : public runtime::RunObserver {
  public:
   explicit AttemptEvents(EventLog &Log) : Log(Log) {}
-  /// The scheduler whose nodes' plan steps, and \p Plan whose resource
-  /// groups, name an attempt_start's `group` (without: no `group`).
-  void attach(const runtime::Scheduler &S, const runtime::LoadedPlan &Plan);
+  /// The scheduler whose nodes' resource groups (the plan's, or the one a
+  /// templated model's step took) name an attempt_start's `group`
+  /// (without: no `group`).
+  void attach(const runtime::Scheduler &S);
   /// Kept for the attempt_start that follows (`queue_wait_ms`,
   /// `group_wait_ms`): the scheduler reports it just before the start.
   void attemptWaited(uint32_t Step, std::chrono::microseconds Queue,
@@ -280,7 +281,6 @@ class AttemptEvents : public runtime::RunObserver {
   /// its action is a model action (the model from `--model`).
   bool callsModel(uint32_t Step, const runtime::ActionRequest &R) const;
   const runtime::Scheduler *Sched = nullptr;
-  std::vector<llvm::StringRef> Groups;  ///< By plan step (the plan's own text).
   [[gnu::cold, gnu::noinline]] void endTree(uint32_t Step, unsigned Attempt,
                                             const runtime::ActionResult &R,
                                             const orch::ir::Json *Output);

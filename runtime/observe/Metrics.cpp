@@ -256,7 +256,6 @@ MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
   const auto *PlanGroups = Plan.plan().groups();  // sized for GroupWaits
   size_t N = Steps ? Steps->size() : 0;
   Actions.resize(N);
-  Groups.resize(N);
   Started.resize(N);
   ActionOf.resize(N);
   GroupOf.assign(N, -1);
@@ -265,9 +264,12 @@ MetricsObserver::MetricsObserver(Metrics &Into, const runtime::LoadedPlan &Plan)
     const auto *S = Steps->Get(I);
     if (S->action()) Actions[I] = S->action()->str();
     ActionOf[I] = Seen.try_emplace(Actions[I], uint32_t(Seen.size())).first->second;
-    Groups[I] = runtime::stepGroupName(Plan.plan(), uint32_t(I)).str();
-    if (!Groups[I].empty())
+    if (!runtime::stepGroupName(Plan.plan(), uint32_t(I)).empty())
       GroupOf[I] = S->group();  // as Metrics::waited: no group, no sample
+  }
+  for (uint32_t G = 0; PlanGroups && G < PlanGroups->size(); ++G) {
+    const auto *Name = PlanGroups->Get(G)->name();
+    GroupNames.push_back(Name ? Name->str() : std::string());
   }
   Samples.resize(Seen.size());
   GroupWaits.assign(PlanGroups ? PlanGroups->size() : 0, nullptr);
@@ -308,10 +310,12 @@ void MetricsObserver::attemptWaited(uint32_t Step, std::chrono::microseconds Que
       Samples[ActionOf[J]].QueueWait,
       [&]() -> auto & { return Into.queueWaitSample(Actions[J]); })
       .observe(Queue.count() / 1e6);
-  if (int32_t G = GroupOf[J]; G >= 0)
+  // The group it waited in (a templated model's provider's), not the plan's.
+  int32_t G = Sched && Step < Sched->nodes() ? Sched->groupIndexOf(Step) : GroupOf[J];
+  if (G >= 0 && size_t(G) < GroupWaits.size() && !GroupNames[size_t(G)].empty())
     once(
         GroupWaits[size_t(G)],
-        [&]() -> auto & { return Into.groupWaitSample(Groups[J]); })
+        [&]() -> auto & { return Into.groupWaitSample(GroupNames[size_t(G)]); })
         .observe(Group.count() / 1e6);
 }
 

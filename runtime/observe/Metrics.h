@@ -187,9 +187,9 @@ class MetricsObserver : public runtime::RunObserver {
   };
   Metrics &Into;
   const runtime::Scheduler *Sched = nullptr;
-  std::vector<std::string> Actions;  ///< By step.
-  std::vector<std::string> Groups;   ///< By step ("" if none).
-  std::vector<uint32_t> ActionOf;    ///< By step: its action's ActionSamples.
+  std::vector<std::string> Actions;     ///< By step.
+  std::vector<std::string> GroupNames;  ///< By plan group.
+  std::vector<uint32_t> ActionOf;       ///< By step: its action's ActionSamples.
   std::vector<ActionSamples> Samples;
   std::vector<int32_t> GroupOf;  ///< By step: its plan group, -1 if none.
   /// By plan group: its wait sample, once found.

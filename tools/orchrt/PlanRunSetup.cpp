@@ -359,7 +359,7 @@ std::optional<int> PlanRun::buildScheduler() {
   Sched.emplace(*Plan, *Prog, std::move(*Inputs), *Loop, *Runner, Opts, Observers.get());
   Display->attach(*Sched);
   if (MetricsFeed) MetricsFeed->attach(*Sched);
-  if (AttemptLog) AttemptLog->attach(*Sched, *Plan);
+  if (AttemptLog) AttemptLog->attach(*Sched);
   Running = &*Sched;
   if (Events)
     Events->emit(json{{"event", "run_start"},
