@@ -129,6 +129,11 @@ std::string analyse(llvm::StringRef Task, const json &Req, Analysis &A) {
   if (Req.is_null()) return "";
   if (!Req.is_object()) return "parameter `requirements` must be a mapping";
   for (auto &[K, V] : Req.items()) {
+    // A known key whose value is null is not given (a template that
+    // rendered nothing), as in the registry.
+    bool Known = K == "task_type" || K == "complexity" || K == "capabilities" ||
+                 K == "max_tokens" || K == "domain";
+    if (Known && V.is_null()) continue;
     if (K == "task_type") {
       if (!V.is_string() || llvm::StringRef(V.get<std::string>()).trim().empty())
         return "`requirements.task_type` must be a non-empty string";

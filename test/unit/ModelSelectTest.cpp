@@ -168,6 +168,17 @@ models:
   EXPECT_EQ(Order, (std::vector<std::string>{"free", "measured", "unmeasured"}));
 }
 
+TEST(ModelSelect, ANullRequirementIsNotGiven) {
+  // A template that rendered nothing: the text decides, as without it.
+  json F =
+      run({{"task", "Write a function"},
+           {"requirements",
+            {{"complexity", nullptr}, {"task_type", nullptr}, {"audience", nullptr}}}});
+  EXPECT_EQ(F["task_analysis"]["complexity"], "simple");
+  EXPECT_EQ(F["task_analysis"]["task_type"], "code_generation");
+  EXPECT_EQ(F["task_analysis"]["other_requirements"], json({{"audience", nullptr}}));
+}
+
 TEST(ModelSelect, WeightsCountByTheirRatios) {
   // 1e308 is a weight like 1: no sum overflows, scores stay numbers, and
   // the price decides, as its weight says.
