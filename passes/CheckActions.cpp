@@ -15,6 +15,7 @@
 #include "llvm/Support/YAMLParser.h"
 #include "passes/McpSchemaCheck.h"
 #include "passes/McpSteps.h"
+#include "passes/ModelKeys.h"
 #include "passes/Pass.h"
 #include "passes/PythonContext.h"
 #include "passes/SchemaParamCheck.h"
@@ -119,14 +120,7 @@ class CheckActionsPass : public Pass {
         D->report(DiagKind::ModelKeyOnLocalStep, S.MaxTokens->Loc, S.MaxTokens->Length,
                   "max_tokens", S.Action.Str.str());
     for (const Step &S : P.Steps)
-      if (S.ActionAuto && S.ActionAuto->Resolved && !isModelAction(S.Action.Str)) {
-        if (S.ModelValue)
-          D->report(DiagKind::ModelKeyOnLocalStep, S.ModelValue->loc(),
-                    S.ModelValue->length(), "model", S.Action.Str.str());
-        else if (S.Model.Loc.isValid() && !S.Model.Str.empty())
-          D->report(DiagKind::ModelKeyOnLocalStep, S.Model.Loc, S.Model.Length, "model",
-                    S.Action.Str.str());
-      }
+      if (S.ActionAuto && S.ActionAuto->Resolved) checkModelOnLocalStep(S, *D);
     for (const Step &S : P.Steps)
       if (S.ActionAuto && S.ActionAuto->Resolved && S.BudgetLoc.isValid() &&
           !isModelAction(S.Action.Str))

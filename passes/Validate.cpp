@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/raw_ostream.h"
+#include "passes/ModelKeys.h"
 #include "passes/Pass.h"
 
 namespace orch::passes {
@@ -187,16 +188,7 @@ class ValidatePass : public Pass {
           D.report(DiagKind::ModelKeyOnLocalStep, M->Loc, M->Length, "max_tokens",
                    S.Action.Str.str());
       }
-      if (!S.ActionAuto && !ir::isModelAction(S.Action.Str)) {
-        // A model on a step that asks none would be dropped (a templated
-        // one even rendered, and its failure fail the step).
-        if (S.ModelValue)
-          D.report(DiagKind::ModelKeyOnLocalStep, S.ModelValue->loc(),
-                   S.ModelValue->length(), "model", S.Action.Str.str());
-        else if (S.Model.Loc.isValid() && !S.Model.Str.empty())
-          D.report(DiagKind::ModelKeyOnLocalStep, S.Model.Loc, S.Model.Length, "model",
-                   S.Action.Str.str());
-      }
+      if (!S.ActionAuto) checkModelOnLocalStep(S, D);
       if (S.Fuse && *S.Fuse && !S.ActionAuto && !ir::isModelAction(S.Action.Str))
         D.report(DiagKind::ModelKeyOnLocalStep, S.FuseLoc, S.FuseLength, "fuse",
                  S.Action.Str.str());

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -410,24 +411,29 @@ ActionResult runModelSelect(const json &Params, const std::string &RegistryPath)
   return selectModel(Params, *R);
 }
 
+namespace {
+/// The digest of the registry at \p RegistryPath (see modelSelectInputs).
+std::string registryDigest(const std::string &RegistryPath) {
+  if (RegistryPath.empty()) return "registry none";
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Text = llvm::MemoryBuffer::getFile(
+      RegistryPath, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!Text) return "registry unreadable";
+  std::array<uint8_t, 32> H = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>((*Text)->getBufferStart()),
+      (*Text)->getBufferSize()));
+  return "registry sha256 " + llvm::toHex(H, /*LowerCase=*/true);
+}
+}  // namespace
+
 std::function<std::string(const ActionRequest &)> modelSelectInputs(
     const std::string &RegistryPath) {
-  std::string Digest = "registry none";
-  if (!RegistryPath.empty()) {
-    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Text =
-        llvm::MemoryBuffer::getFile(RegistryPath, /*IsText=*/false,
-                                    /*RequiresNullTerminator=*/false);
-    if (!Text) {
-      Digest = "registry unreadable";
-    } else {
-      std::array<uint8_t, 32> H = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
-          reinterpret_cast<const uint8_t *>((*Text)->getBufferStart()),
-          (*Text)->getBufferSize()));
-      Digest = "registry sha256 " + llvm::toHex(H, /*LowerCase=*/true);
-    }
-  }
-  return [Digest](const ActionRequest &R) {
-    return R.Action == "model.select" ? Digest : std::string();
+  // Read at the first `model.select` attempt: a run without one reads
+  // nothing.
+  auto Digest = std::make_shared<std::optional<std::string>>();
+  return [Digest, RegistryPath](const ActionRequest &R) {
+    if (R.Action != "model.select") return std::string();
+    if (!*Digest) *Digest = registryDigest(RegistryPath);
+    return **Digest;
   };
 }
 

@@ -33,8 +33,9 @@ ActionResult runModelSelect(const orch::ir::Json &Params,
 
 /// What `model.select` attempts read besides their parameters, for
 /// RunOptions::OutsideInputs: the registry at \p RegistryPath, as the
-/// SHA-256 of its text (read now, once; `none` without one, `unreadable`
-/// when it cannot be read). Other actions read nothing ("").
+/// SHA-256 of its text (read once, at the first `model.select` attempt;
+/// `none` without one, `unreadable` when it cannot be read). Other
+/// actions read nothing ("").
 std::function<std::string(const ActionRequest &)> modelSelectInputs(
     const std::string &RegistryPath);
 

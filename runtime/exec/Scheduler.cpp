@@ -516,17 +516,21 @@ llvm::Expected<std::string> Scheduler::renderedInputHash(uint32_t I) const {
 std::string Scheduler::outsideDigest(uint32_t J, const ActionRequest &R) const {
   if (!Opts.OutsideInputs) return "";
   if (!Prog.isLoop(J)) return Opts.OutsideInputs(R);
-  // A loop: what the steps of its body read (nested bodies too).
-  std::string Out;
+  // A loop: what the steps of its body read (nested bodies too), found
+  // once (every item's hash asks).
+  if (BodyOutside.empty()) BodyOutside.resize(ParentOf.size());
+  std::optional<std::string> &Out = BodyOutside[J];
+  if (Out) return *Out;
+  Out.emplace();
   for (uint32_t B = 0; B < ParentOf.size(); ++B)
     for (int32_t A = ParentOf[B]; A >= 0; A = ParentOf[static_cast<uint32_t>(A)])
       if (static_cast<uint32_t>(A) == J) {
         ActionRequest Body;
         Body.Action = P.steps()->Get(B)->action()->str();
-        Out += Opts.OutsideInputs(Body);
+        *Out += Opts.OutsideInputs(Body);
         break;
       }
-  return Out;
+  return *Out;
 }
 
 void Scheduler::preset(uint32_t I, json Result, unsigned Attempts, std::string StartedAt,

@@ -663,6 +663,9 @@ class Scheduler : public ir::EvalScope {
   /// Per plan step: its loop (-1: top level), its position in that body,
   /// and for loops their direct body steps.
   std::vector<int32_t> ParentOf;
+  /// By plan loop: what its body reads from outside the plan
+  /// (outsideDigest), once asked.
+  mutable std::vector<std::optional<std::string>> BodyOutside;
   std::vector<uint32_t> BodyPos;
   std::vector<std::vector<uint32_t>> BodyOf;
   /// Per body step: its key in its loop's `results` ("": not shown).

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <tuple>
 
 #include "ir/MakeError.h"
@@ -45,15 +46,24 @@ std::string providerNameFor(const std::string &Model, const std::string &Registr
 
 std::function<std::string(const std::string &Model)> providerNamesIn(
     const std::string &Registry) {
-  std::shared_ptr<ir::ModelRegistry> R;
-  if (!Registry.empty()) {
-    llvm::Expected<ir::ModelRegistry> Read = ir::readModelRegistry(Registry);
-    if (Read)
-      R = std::make_shared<ir::ModelRegistry>(std::move(*Read));
-    else
-      llvm::consumeError(Read.takeError());  // resolveProvider reports it
-  }
-  return [R](const std::string &Model) { return providerNameIn(Model, R.get()); };
+  // Read at the first question: a run without a templated model reads
+  // nothing.
+  struct Lazy {
+    bool Read = false;
+    std::optional<ir::ModelRegistry> R;
+  };
+  auto State = std::make_shared<Lazy>();
+  return [State, Registry](const std::string &Model) {
+    if (!State->Read && !Registry.empty()) {
+      llvm::Expected<ir::ModelRegistry> Read = ir::readModelRegistry(Registry);
+      if (Read)
+        State->R.emplace(std::move(*Read));
+      else
+        llvm::consumeError(Read.takeError());  // resolveProvider reports it
+    }
+    State->Read = true;
+    return providerNameIn(Model, State->R ? &*State->R : nullptr);
+  };
 }
 
 llvm::Expected<ModelSettings> modelSettings(const std::string &Model,

@@ -14,7 +14,7 @@ namespace orch::llm {
 /// key, so it also serves cache keys when no model may be asked.
 std::string providerNameFor(const std::string &Model, const std::string &Registry);
 
-/// providerNameFor with \p Registry read once, now: for a run that asks
+/// providerNameFor with \p Registry read once, at the first question: for a run that asks
 /// for many models' providers (an unreadable registry names by the model's
 /// name, as providerNameFor does).
 std::function<std::string(const std::string &Model)> providerNamesIn(
