@@ -216,8 +216,10 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
   if (!Row->ActionParam.empty()) {
     Row = subActionRow(M, *Row, *Tool);
     if (!Row) return;
-    Loc = Params->find("action")->Value->loc();
-    Len = Params->find("action")->Value->length();
+    if (const KeyValue *Named = Params ? Params->find("action") : nullptr) {
+      Loc = Named->Value->loc();
+      Len = Named->Value->length();
+    }
   } else if (llvm::is_contained(Row->Ignored, "action") && Params &&
              Params->find("action")) {
     // `action: store` and `parameters: {action: ...}` both name it.
@@ -228,7 +230,9 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
   }
   if (Row->Target.empty()) {
     std::string What = fmt::format("tool `{}`", Tool->Str.str());
-    if (!Action.empty()) What += fmt::format(" action `{}`", Action.str());
+    // A dispatch row's action is the parameter's (`optimize_batch`).
+    llvm::StringRef Named = Row->Action == "*" ? Action : Row->Action;
+    if (!Named.empty()) What += fmt::format(" action `{}`", Named.str());
     Diags.report(DiagKind::ToolUnsupported, Loc, Len, What, Row->Why.str());
     return;
   }
@@ -244,6 +248,8 @@ const ir::ToolRow *Lowerer::subActionRow(const MapNode *M, const ir::ToolRow &Ro
   const KeyValue *PK = M->find("parameters");
   const auto *Params = PK ? llvm::dyn_cast<MapNode>(PK->Value) : nullptr;
   const KeyValue *Named = Params ? Params->find(Row.ActionParam) : nullptr;
+  if (!Named && !Row.DefaultAction.empty())
+    return ir::findToolRow(Tool.Str, Row.DefaultAction);
   if (!Named) {
     Diags.report(DiagKind::MissingKey, Params ? Params->loc() : M->loc(), 1,
                  Row.ActionParam.str(),

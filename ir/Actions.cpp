@@ -232,6 +232,43 @@ constexpr ActionField ModelSelectFields[] = {
     {"excluded", Type::List, "the candidates that cannot: model, reasons"},
     {"output", Type::String, "the best model's name"}};
 
+constexpr ActionParam ModelRouteParams[] = {
+    {"request", Type::String, false, "one request to route (or `tasks`)"},
+    {"strategy", Type::String, false,
+     "for `request`: capability_based (default), cost_optimized, round_robin, "
+     "least_loaded"},
+    {"max_concurrent", Type::Int, false,
+     "for `request`: requests this run may route to one model (default 5)"},
+    {"tasks", Type::List, false,
+     "tasks to route, each text or a mapping with `task` and `context`"},
+    {"routing_strategy", Type::String, false,
+     "for `tasks`: balanced (default), cost, cost_optimized, quality, "
+     "quality_optimized, capability_based, speed"},
+    {"constraints", Type::Map, false,
+     "for `tasks`: total_budget, max_cost_per_task (USD), max_latency (seconds)"},
+    {"models", Type::Any, false,
+     "the candidates, by name (default: the registry's models but quantized "
+     "variants)"},
+    {"timeout", Type::Float, false, "accepted; routing waits for nothing"}};
+constexpr ActionField ModelRouteFields[] = {
+    {"selected_model", Type::String, "`request`: the model chosen"},
+    {"routing_reason", Type::String, "`request`: why"},
+    {"strategy", Type::String, "`request`: the strategy used"},
+    {"current_load", Type::Int,
+     "`request`: requests this run has routed to the model, this one included"},
+    {"average_latency", Type::Float,
+     "`request`: the model's median latency in seconds (0: unknown)"},
+    {"all_loads", Type::Map, "`request`: requests routed to each candidate"},
+    {"recommendations", Type::List,
+     "`tasks`: for each, task_index, model (null: none fits), score, "
+     "estimated_cost, estimated_latency, reasons"},
+    {"total_estimated_cost", Type::Float, "`tasks`: USD, the recommendations' sum"},
+    {"models_selected", Type::List, "`tasks`: the models recommended, first use first"},
+    {"routing_strategy", Type::String, "`tasks`: the strategy used"},
+    {"tasks_count", Type::Int, "`tasks`: how many"},
+    {"output", Type::Any,
+     "the model chosen (`request`), or the model of each task (`tasks`)"}};
+
 constexpr ActionParam MemoryStoreParams[] = {
     {"namespace", Type::String, false, "the namespace (default `default`)"},
     {"key", Type::String, true, "the key"},
@@ -376,7 +413,12 @@ constexpr ActionInfo Table[] = {
      MemoryRetrieveFields, false, true, false, false, true, true},
     {"memory.store", "stores a value under a key of the run's memory", MemoryStoreParams,
      MemoryStoreFields, false, true, false, false, true, true},
-    // Never cached: the registry it reads is no part of a cache key.
+    // Never cached: the registry it reads is no part of a cache key (and
+    // `request` routing counts the run's routes).
+    {"model.route",
+     "routes a request, or each of a list of tasks, to a model of the registry, at "
+     "run time",
+     ModelRouteParams, ModelRouteFields, false, true, false, false, false, true},
     {"model.select", "chooses the registry's model that suits a task best, at run time",
      ModelSelectParams, ModelSelectFields, false, true, false, false, false, true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
@@ -454,6 +496,19 @@ llvm::ArrayRef<llvm::StringRef> httpMethods() {
 
 llvm::ArrayRef<llvm::StringRef> responseFormats() {
   static constexpr llvm::StringRef Names[] = {"text", "json_object"};
+  return Names;
+}
+
+llvm::ArrayRef<llvm::StringRef> requestRouteStrategies() {
+  static constexpr llvm::StringRef Names[] = {"capability_based", "cost_optimized",
+                                              "round_robin", "least_loaded"};
+  return Names;
+}
+
+llvm::ArrayRef<llvm::StringRef> taskRouteStrategies() {
+  static constexpr llvm::StringRef Names[] = {
+      "balanced",         "cost", "cost_optimized", "quality", "quality_optimized",
+      "capability_based", "speed"};
   return Names;
 }
 

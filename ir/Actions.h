@@ -99,6 +99,16 @@ llvm::ArrayRef<llvm::StringRef> responseFormats();
 /// `report_only`, as ContextLab's validation tool names them.
 llvm::ArrayRef<llvm::StringRef> validationModes();
 
+/// The values of `model.route`'s `strategy` (one `request`), the default
+/// first: `capability_based`, `cost_optimized`, `round_robin`,
+/// `least_loaded`.
+llvm::ArrayRef<llvm::StringRef> requestRouteStrategies();
+
+/// The values of `model.route`'s `routing_strategy` (a list of `tasks`),
+/// the default first: `balanced`, `cost`, `cost_optimized`, `quality`,
+/// `quality_optimized`, `capability_based`, `speed`.
+llvm::ArrayRef<llvm::StringRef> taskRouteStrategies();
+
 /// The chart types `chart` draws (`chart_types` also takes `auto`).
 llvm::ArrayRef<llvm::StringRef> chartTypeNames();
 

@@ -80,6 +80,25 @@ constexpr llvm::StringLiteral Human =
 constexpr llvm::StringLiteral McpDispatch =
     "`parameters: {action: ...}` names the action: the rows below";
 
+/// multi-model-routing: `parameters: {action: ...}` picks the mode; the
+/// parameters of the other mode are not taken.
+constexpr llvm::StringRef TaskKeys[] = {"tasks", "routing_strategy", "constraints"};
+constexpr llvm::StringRef RequestKeys[] = {"request", "strategy", "max_concurrent"};
+constexpr llvm::StringLiteral RouteDispatch =
+    "`parameters: {action: route}` routes `tasks`; without `action`, one `request` "
+    "is routed: the rows below";
+constexpr llvm::StringLiteral RouteRequest =
+    "one `request` by `strategy` over the run's registry (docs/actions.md §19); "
+    "`current_load` counts this run's routes";
+constexpr llvm::StringLiteral RouteTasks =
+    "each of `tasks` by model.select's ranking under `constraints` "
+    "(docs/actions.md §19); a task no model fits has `model: null`";
+constexpr llvm::StringLiteral NoBatch =
+    "ContextLab's `optimize_batch` answers `[Optimized: ...]` placeholders (and "
+    "hard-coded demo translations) instead of running the tasks: route them with "
+    "`action: route` and run each with a model step whose `model:` reads "
+    "`recommendations[i].model`";
+
 constexpr ToolRow Rows[] = {
     {"approval-gate", "*", "human.approval", {}, {}, false, Human, ApprovalKeys},
     {"data-processing", "filter", "data.filter", FilterParams, ProcessedData, false,
@@ -169,6 +188,36 @@ constexpr ToolRow Rows[] = {
      "ends the connection once its calls in flight are answered; a later call "
      "starts the server again",
      ActionKey},
+    {"multi-model-routing",
+     "execute",
+     "",
+     {},
+     {},
+     false,
+     RouteDispatch,
+     {},
+     {},
+     "action",
+     "request"},
+    {"multi-model-routing", "optimize_batch", "", {}, {}, false, NoBatch},
+    {"multi-model-routing",
+     "request",
+     "model.route",
+     {},
+     {},
+     false,
+     RouteRequest,
+     ActionKey,
+     TaskKeys},
+    {"multi-model-routing",
+     "route",
+     "model.route",
+     {},
+     {},
+     false,
+     RouteTasks,
+     ActionKey,
+     RequestKeys},
     {"python-executor",
      "*",
      "python",

@@ -47,6 +47,9 @@ struct ToolRow {
   /// constant value names the tool's action (`parameters: {action:
   /// store}`); the row for that action says what runs.
   llvm::StringRef ActionParam = {};
+  /// A dispatch row whose ActionParam may be absent: the action it then
+  /// names (`multi-model-routing` routes one `request`); empty: required.
+  llvm::StringRef DefaultAction = {};
 };
 
 /// Every row, tools in alphabetical order, tool-less actions last.

@@ -63,6 +63,20 @@ std::optional<std::string> enumText(const Value *V) {
   }
 }
 
+/// A parameter whose constant value must be one of a list.
+struct EnumParam {
+  llvm::StringLiteral Action, Param;
+  llvm::StringLiteral What;  ///< What the value is, in messages.
+  llvm::ArrayRef<llvm::StringRef> (*Values)();
+};
+constexpr EnumParam EnumParams[] = {
+    {"generate", "response_format", "response format", responseFormats},
+    {"http.request", "method", "HTTP method", httpMethods},
+    {"model.route", "routing_strategy", "routing strategy", taskRouteStrategies},
+    {"model.route", "strategy", "routing strategy", requestRouteStrategies},
+    {"validate", "mode", "validation mode", validationModes},
+    {"web.search", "backend", "search backend", searchBackends}};
+
 /// `chart`'s constant `chart_types`, `format`, `theme`, `width` and
 /// `height`: what the step would fail on when it runs.
 void checkChartParam(llvm::StringRef Name, const Value *V, DiagnosticEngine &D) {
@@ -256,26 +270,15 @@ class CheckActionsPass : public Pass {
           D->report(DiagKind::ActionParamRange, V->loc(), V->length(), "max_results",
                     "web.search", fmt::format("between 1 and {}", MaxSearchResults),
                     S->scalar().I);
-    if (A.Name == "generate" && Prm.Name == "response_format")
-      if (std::optional<std::string> F = enumText(V))
-        if (!llvm::is_contained(responseFormats(), llvm::StringRef(*F)))
-          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "response format", *F,
-                    llvm::join(responseFormats(), ", "),
-                    didYouMean(*F, responseFormats()));
-    if (A.Name == "validate" && Prm.Name == "mode")
-      if (std::optional<std::string> M = enumText(V))
-        if (!llvm::is_contained(validationModes(), llvm::StringRef(*M)))
-          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "validation mode", *M,
-                    llvm::join(validationModes(), ", "),
-                    didYouMean(*M, validationModes()));
+    for (const EnumParam &E : EnumParams)
+      if (A.Name == E.Action && Prm.Name == E.Param)
+        if (std::optional<std::string> X = enumText(V))
+          if (!llvm::is_contained(E.Values(), llvm::StringRef(*X)))
+            D->report(DiagKind::InvalidEnum, V->loc(), V->length(), E.What.str(), *X,
+                      llvm::join(E.Values(), ", "), didYouMean(*X, E.Values()));
     if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
       checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract");
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);
-    if (A.Name == "web.search" && Prm.Name == "backend")
-      if (std::optional<std::string> B = enumText(V))
-        if (!llvm::is_contained(searchBackends(), llvm::StringRef(*B)))
-          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "search backend", *B,
-                    llvm::join(searchBackends(), ", "), didYouMean(*B, searchBackends()));
     if (A.Name == "transform" && Prm.Name == "op")
       if (std::optional<std::string> Op = enumText(V)) {
         std::vector<llvm::StringRef> Ops;
@@ -306,11 +309,6 @@ class CheckActionsPass : public Pass {
           D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "run_dir", *M,
                     "none, read or write", didYouMean(*M, Modes));
       }
-    if (A.Name == "http.request" && Prm.Name == "method")
-      if (std::optional<std::string> M = enumText(V))
-        if (!llvm::is_contained(httpMethods(), llvm::StringRef(*M)))
-          D->report(DiagKind::InvalidEnum, V->loc(), V->length(), "HTTP method", *M,
-                    llvm::join(httpMethods(), ", "), didYouMean(*M, httpMethods()));
   }
 
   /// The constant text of \p V (a template's literal parts too) must not

@@ -210,6 +210,7 @@ class Checker {
         {"mcp.connect", "the `mcp.connect` action (MCP servers)"},
         {"mcp.disconnect", "the `mcp.disconnect` action (MCP servers)"},
         {"mcp.list", "the `mcp.list` action (MCP servers)"},
+        {"model.route", "the `model.route` action (models routed at run time)"},
         {"model.select", "the `model.select` action (a model chosen at run time)"},
         {"memory.clear", "the `memory.clear` action (the run's memory)"},
         {"memory.list", "the `memory.list` action (the run's memory)"},

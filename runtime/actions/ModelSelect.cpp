@@ -208,11 +208,6 @@ std::vector<std::string> shortfalls(const ir::RegistryModel &M, const Analysis &
   return Why;
 }
 
-/// The price of 1,000 tokens in and 1,000 out, in USD.
-double requestCost(const ir::RegistryModel &M) {
-  return (M.InputUsdPerToken + M.OutputUsdPerToken) * 1000;
-}
-
 /// \p Get over \p Ms scaled to 0..1, 1 the best (the highest, or the
 /// lowest when \p Low) among the models \p Known says give it; all of them
 /// equal: 1. A model that does not give it: 0, below every model that
@@ -245,6 +240,10 @@ std::vector<double> scaled(const std::vector<const ir::RegistryModel *> &Ms, F G
 double rounded(double D) { return std::round(D * 10000) / 10000; }
 
 }  // namespace
+
+double requestCost(const ir::RegistryModel &M) {
+  return (M.InputUsdPerToken + M.OutputUsdPerToken) * 1000;
+}
 
 ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) {
   auto T = Params.find("task");
@@ -399,15 +398,27 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
        {"excluded", std::move(Excluded)}});
 }
 
-ActionResult runModelSelect(const json &Params, const std::string &RegistryPath) {
+bool readsRegistry(llvm::StringRef Action) {
+  return Action == "model.select" || Action == "model.route";
+}
+
+llvm::Expected<ir::ModelRegistry> runRegistry(llvm::StringRef Action,
+                                              const std::string &RegistryPath) {
   if (RegistryPath.empty())
-    return paramError(
-        "`model.select` chooses among the models of the run's registry, and this run has "
-        "none: give orchrt --models FILE or set ORCH_MODELS");
+    return llvm::createStringError(
+        fmt::format("`{}` chooses among the models of the run's registry, and this run "
+                    "has none: give orchrt --models FILE or set ORCH_MODELS",
+                    Action.str()));
   llvm::Expected<ir::ModelRegistry> R = ir::readModelRegistry(RegistryPath);
   if (!R)
-    return paramError(fmt::format("model registry `{}`: {}", RegistryPath,
-                                  llvm::toString(R.takeError())));
+    return llvm::createStringError(fmt::format("model registry `{}`: {}", RegistryPath,
+                                               llvm::toString(R.takeError())));
+  return R;
+}
+
+ActionResult runModelSelect(const json &Params, const std::string &RegistryPath) {
+  llvm::Expected<ir::ModelRegistry> R = runRegistry("model.select", RegistryPath);
+  if (!R) return paramError(llvm::toString(R.takeError()));
   return selectModel(Params, *R);
 }
 
@@ -427,11 +438,11 @@ std::string registryDigest(const std::string &RegistryPath) {
 
 std::function<std::string(const ActionRequest &)> modelSelectInputs(
     const std::string &RegistryPath) {
-  // Read at the first `model.select` attempt: a run without one reads
-  // nothing.
+  // Read at the first attempt that reads the registry: a run without one
+  // reads nothing.
   auto Digest = std::make_shared<std::optional<std::string>>();
   return [Digest, RegistryPath](const ActionRequest &R) {
-    if (R.Action != "model.select") return std::string();
+    if (!readsRegistry(R.Action)) return std::string();
     if (!*Digest) *Digest = registryDigest(RegistryPath);
     return **Digest;
   };

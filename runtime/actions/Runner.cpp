@@ -171,6 +171,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"memory.list", &BuiltinRunner::startMemory},
       {"memory.retrieve", &BuiltinRunner::startMemory},
       {"memory.store", &BuiltinRunner::startMemory},
+      {"model.route",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runModelRoute(R.Params, B.Config.Llm.Registry, B.Routes)), nullptr;
+       }},
       {"model.select",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runModelSelect(R.Params, B.Config.Llm.Registry)), nullptr;

@@ -9,6 +9,7 @@
 #include "runtime/actions/LlmSteps.h"
 #include "runtime/actions/McpSteps.h"
 #include "runtime/actions/Memory.h"
+#include "runtime/actions/ModelRoute.h"
 #include "runtime/actions/Shell.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/llm/CurlTransport.h"
@@ -82,6 +83,8 @@ class BuiltinRunner : public ActionRunner {
   std::unique_ptr<mcp::CurlSender> McpHttp;
   std::unique_ptr<McpSteps> Mcp;
   MemoryStore Memory;
+  /// What this run's `model.route` steps have routed.
+  RouteCounts Routes;
 };
 
 }  // namespace orch::runtime
