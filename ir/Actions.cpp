@@ -269,6 +269,26 @@ constexpr ActionField ModelRouteFields[] = {
     {"output", Type::Any,
      "the model chosen (`request`), or the model of each task (`tasks`)"}};
 
+constexpr ActionParam PromptOptimizeParams[] = {
+    {"prompt", Type::String, true, "the prompt"},
+    {"model", Type::String, false, "the model it is for (its family's rules apply)"},
+    {"optimization_goals", Type::Any, false,
+     "clarity, brevity, specificity, model_specific (default clarity and "
+     "model_specific)"},
+    {"max_tokens", Type::Int, false,
+     "cut the prompt to this many tokens (a token for four characters)"},
+    {"preserve_intent", Type::Bool, false,
+     "cut the middle, keeping both ends (default true), else the end"}};
+constexpr ActionField PromptOptimizeFields[] = {
+    {"optimized_prompt", Type::String, "the rewritten prompt"},
+    {"original_prompt", Type::String, "the prompt as given"},
+    {"model", Type::Any, "the model it is for, or null"},
+    {"applied_optimizations", Type::List, "the goals that changed it, and truncation"},
+    {"metrics", Type::Map,
+     "original_tokens, optimized_tokens, token_reduction, reduction_percentage"},
+    {"recommendations", Type::List, "what else would help"},
+    {"output", Type::String, "the rewritten prompt"}};
+
 constexpr ActionParam MemoryStoreParams[] = {
     {"namespace", Type::String, false, "the namespace (default `default`)"},
     {"key", Type::String, true, "the key"},
@@ -427,6 +447,8 @@ constexpr ActionInfo Table[] = {
      "a sub-pipeline call's inputs and outputs (the front end writes these; "
      "docs/control-flow.md)",
      PipelineParams, PipelineFields, false, true},
+    {"prompt.optimize", "rewrites a prompt by fixed rules, without a model",
+     PromptOptimizeParams, PromptOptimizeFields, false, true},
     {"python", "runs Python in the sandbox", CodeParams, CodeFields, false, false, true},
     {"shell", "runs a shell command", ShellParams, ShellFields, false, false, true},
     {"sleep", "waits", SleepParams, SleepFields},
@@ -509,6 +531,12 @@ llvm::ArrayRef<llvm::StringRef> taskRouteStrategies() {
   static constexpr llvm::StringRef Names[] = {
       "balanced",         "cost", "cost_optimized", "quality", "quality_optimized",
       "capability_based", "speed"};
+  return Names;
+}
+
+llvm::ArrayRef<llvm::StringRef> promptGoals() {
+  static constexpr llvm::StringRef Names[] = {"clarity", "brevity", "specificity",
+                                              "model_specific"};
   return Names;
 }
 

@@ -109,6 +109,10 @@ llvm::ArrayRef<llvm::StringRef> requestRouteStrategies();
 /// `quality_optimized`, `capability_based`, `speed`.
 llvm::ArrayRef<llvm::StringRef> taskRouteStrategies();
 
+/// The values of `prompt.optimize`'s `optimization_goals`, in the order
+/// they apply: `clarity`, `brevity`, `specificity`, `model_specific`.
+llvm::ArrayRef<llvm::StringRef> promptGoals();
+
 /// The chart types `chart` draws (`chart_types` also takes `auto`).
 llvm::ArrayRef<llvm::StringRef> chartTypeNames();
 

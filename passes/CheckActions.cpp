@@ -74,6 +74,7 @@ constexpr EnumParam EnumParams[] = {
     {"http.request", "method", "HTTP method", httpMethods},
     {"model.route", "routing_strategy", "routing strategy", taskRouteStrategies},
     {"model.route", "strategy", "routing strategy", requestRouteStrategies},
+    {"prompt.optimize", "optimization_goals", "optimization goal", promptGoals},
     {"validate", "mode", "validation mode", validationModes},
     {"web.search", "backend", "search backend", searchBackends}};
 
@@ -271,11 +272,17 @@ class CheckActionsPass : public Pass {
                     "web.search", fmt::format("between 1 and {}", MaxSearchResults),
                     S->scalar().I);
     for (const EnumParam &E : EnumParams)
-      if (A.Name == E.Action && Prm.Name == E.Param)
-        if (std::optional<std::string> X = enumText(V))
-          if (!llvm::is_contained(E.Values(), llvm::StringRef(*X)))
-            D->report(DiagKind::InvalidEnum, V->loc(), V->length(), E.What.str(), *X,
-                      llvm::join(E.Values(), ", "), didYouMean(*X, E.Values()));
+      if (A.Name == E.Action && Prm.Name == E.Param) {
+        // A constant value, or each constant item of a list.
+        llvm::SmallVector<const Value *, 4> Items{V};
+        if (auto *L = llvm::dyn_cast<ListValue>(V))
+          Items.assign(L->items().begin(), L->items().end());
+        for (const Value *I : Items)
+          if (std::optional<std::string> X = enumText(I))
+            if (!llvm::is_contained(E.Values(), llvm::StringRef(*X)))
+              D->report(DiagKind::InvalidEnum, I->loc(), I->length(), E.What.str(), *X,
+                        llvm::join(E.Values(), ", "), didYouMean(*X, E.Values()));
+      }
     if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
       checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract");
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);

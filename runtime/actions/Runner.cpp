@@ -14,6 +14,7 @@
 #include "runtime/actions/Human.h"
 #include "runtime/actions/LocalActions.h"
 #include "runtime/actions/ModelSelect.h"
+#include "runtime/actions/PromptOptimize.h"
 #include "runtime/actions/Validate.h"
 #include "runtime/actions/WebSearch.h"
 
@@ -183,6 +184,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"pipeline",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runPipelineValues(R.Params)), nullptr;
+       }},
+      {"prompt.optimize",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runPromptOptimize(R.Params)), nullptr;
        }},
       {"python", &BuiltinRunner::startProcess},
       {"shell", &BuiltinRunner::startProcess},
