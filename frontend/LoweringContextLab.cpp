@@ -261,6 +261,10 @@ const ir::ToolRow *Lowerer::subActionRow(const MapNode *M, const ir::ToolRow &Ro
   std::optional<ir::LocString> Sub =
       getString(Named->Value, "`" + Row.ActionParam.str() + "`");
   if (!Sub) return nullptr;
+  // `parameters: {action: execute}` on an `execute` dispatch row: what its
+  // absence would name (ContextLab's own default value).
+  if (Sub->Str == Row.Action && !Row.DefaultAction.empty())
+    return ir::findToolRow(Tool.Str, Row.DefaultAction);
   const ir::ToolRow *R = ir::findToolRow(Tool.Str, Sub->Str);
   if (!R || !R->ActionParam.empty() || R->Action == "*") {
     llvm::SmallVector<llvm::StringRef, 8> Actions;

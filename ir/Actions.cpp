@@ -232,6 +232,29 @@ constexpr ActionField ModelSelectFields[] = {
     {"excluded", Type::List, "the candidates that cannot: model, reasons"},
     {"output", Type::String, "the best model's name"}};
 
+constexpr ActionParam ModelBatchParams[] = {
+    {"tasks", Type::List, true,
+     "the prompts, each text or a mapping with `task` and `context`"},
+    {"optimization_goal", Type::String, false,
+     "minimize_cost (default), balanced, maximize_quality: how each task's model is "
+     "routed"},
+    {"constraints", Type::Map, false,
+     "max_budget_per_task, total_budget (USD), max_latency (seconds)"},
+    {"models", Type::Any, false, "the candidates, by name (default: the registry's)"},
+    {"max_tokens", Type::Int, false, "the longest answer to each task"},
+    {"temperature", Type::Float, false, "sampling temperature"}};
+constexpr ActionField ModelBatchFields[] = {
+    {"results", Type::List, "each task's answer, in order"},
+    {"models_used", Type::List, "the models asked, first use first"},
+    {"total_cost", Type::Float, "USD: the answers' tokens at the registry's prices"},
+    {"average_cost", Type::Float, "USD a task"},
+    {"strategy", Type::String, "the optimization goal"},
+    {"optimization_goal", Type::String, "the optimization goal"},
+    {"task_count", Type::Int, "how many tasks"},
+    {"tasks", Type::List,
+     "for each: task_index, model, input_tokens, output_tokens, cost"},
+    {"output", Type::String, "the results as JSON text"}};
+
 constexpr ActionParam ModelRouteParams[] = {
     {"request", Type::String, false, "one request to route (or `tasks`)"},
     {"strategy", Type::String, false,
@@ -433,12 +456,16 @@ constexpr ActionInfo Table[] = {
      MemoryRetrieveFields, false, true, false, false, true, true},
     {"memory.store", "stores a value under a key of the run's memory", MemoryStoreParams,
      MemoryStoreFields, false, true, false, false, true, true},
-    // Never cached: the registry it reads is no part of a cache key (and
-    // `request` routing counts the run's routes).
+    // Never cached: the registry it reads is no part of a cache key. Its
+    // routes are counted in the process (`round_robin`, `least_loaded`): a
+    // resumed run routes again.
+    {"model.batch",
+     "asks each of a list of tasks of the model routing recommends for it, at run time",
+     ModelBatchParams, ModelBatchFields, false, false, false, false, false, true},
     {"model.route",
      "routes a request, or each of a list of tasks, to a model of the registry, at "
      "run time",
-     ModelRouteParams, ModelRouteFields, false, true, false, false, false, true},
+     ModelRouteParams, ModelRouteFields, false, true, false, false, true, true},
     {"model.select", "chooses the registry's model that suits a task best, at run time",
      ModelSelectParams, ModelSelectFields, false, true, false, false, false, true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
@@ -531,6 +558,12 @@ llvm::ArrayRef<llvm::StringRef> taskRouteStrategies() {
   static constexpr llvm::StringRef Names[] = {
       "balanced",         "cost", "cost_optimized", "quality", "quality_optimized",
       "capability_based", "speed"};
+  return Names;
+}
+
+llvm::ArrayRef<llvm::StringRef> batchGoals() {
+  static constexpr llvm::StringRef Names[] = {"minimize_cost", "balanced",
+                                              "maximize_quality"};
   return Names;
 }
 

@@ -109,6 +109,10 @@ llvm::ArrayRef<llvm::StringRef> requestRouteStrategies();
 /// `quality_optimized`, `capability_based`, `speed`.
 llvm::ArrayRef<llvm::StringRef> taskRouteStrategies();
 
+/// The values of `model.batch`'s `optimization_goal`, the default first:
+/// `minimize_cost`, `balanced`, `maximize_quality`.
+llvm::ArrayRef<llvm::StringRef> batchGoals();
+
 /// The values of `prompt.optimize`'s `optimization_goals`, in the order
 /// they apply: `clarity`, `brevity`, `specificity`, `model_specific`.
 llvm::ArrayRef<llvm::StringRef> promptGoals();

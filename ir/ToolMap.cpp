@@ -88,16 +88,17 @@ constexpr llvm::StringLiteral RouteDispatch =
     "`parameters: {action: route}` routes `tasks`; without `action`, one `request` "
     "is routed: the rows below";
 constexpr llvm::StringLiteral RouteRequest =
-    "one `request` by `strategy` over the run's registry (docs/actions.md §19); "
-    "`current_load` counts this run's routes";
+    "one `request` routed by `strategy` over the run's registry (docs/actions.md "
+    "§19); `current_load` counts this run's routes";
 constexpr llvm::StringLiteral RouteTasks =
-    "each of `tasks` by model.select's ranking under `constraints` "
+    "each of `tasks` routed by model.select's ranking under `constraints` "
     "(docs/actions.md §19); a task no model fits has `model: null`";
-constexpr llvm::StringLiteral NoBatch =
-    "ContextLab's `optimize_batch` answers `[Optimized: ...]` placeholders (and "
-    "hard-coded demo translations) instead of running the tasks: route them with "
-    "`action: route` and run each with a model step whose `model:` reads "
-    "`recommendations[i].model`";
+constexpr llvm::StringLiteral RouteBatch =
+    "each of `tasks` routed as `action: route` routes it (by `optimization_goal`, "
+    "within `constraints`) and asked of its model (docs/actions.md §21), where "
+    "ContextLab answers placeholders or hard-coded demo translations";
+constexpr llvm::StringRef BatchForbidden[] = {"request", "strategy", "max_concurrent",
+                                              "routing_strategy"};
 
 constexpr ToolRow Rows[] = {
     {"approval-gate", "*", "human.approval", {}, {}, false, Human, ApprovalKeys},
@@ -199,7 +200,15 @@ constexpr ToolRow Rows[] = {
      {},
      "action",
      "request"},
-    {"multi-model-routing", "optimize_batch", "", {}, {}, false, NoBatch},
+    {"multi-model-routing",
+     "optimize_batch",
+     "model.batch",
+     {},
+     {},
+     false,
+     RouteBatch,
+     ActionKey,
+     BatchForbidden},
     {"multi-model-routing",
      "request",
      "model.route",

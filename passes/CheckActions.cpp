@@ -11,6 +11,8 @@
 
 #include "ir/Actions.h"
 #include "ir/Filters.h"
+#include "ir/Json.h"
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/YAMLParser.h"
 #include "passes/McpSchemaCheck.h"
@@ -68,15 +70,57 @@ struct EnumParam {
   llvm::StringLiteral Action, Param;
   llvm::StringLiteral What;  ///< What the value is, in messages.
   llvm::ArrayRef<llvm::StringRef> (*Values)();
+  /// Also text holding a JSON list of values (a rendered template's form).
+  bool ListText = false;
 };
 constexpr EnumParam EnumParams[] = {
     {"generate", "response_format", "response format", responseFormats},
     {"http.request", "method", "HTTP method", httpMethods},
+    {"model.batch", "optimization_goal", "optimization goal", batchGoals},
     {"model.route", "routing_strategy", "routing strategy", taskRouteStrategies},
     {"model.route", "strategy", "routing strategy", requestRouteStrategies},
-    {"prompt.optimize", "optimization_goals", "optimization goal", promptGoals},
+    {"prompt.optimize", "optimization_goals", "optimization goal", promptGoals, true},
     {"validate", "mode", "validation mode", validationModes},
     {"web.search", "backend", "search backend", searchBackends}};
+
+/// Two parameters of which a step gives exactly one: what it runs, or which
+/// mode it is in.
+struct OneOfParams {
+  llvm::StringLiteral Action, First, Second;
+  llvm::StringLiteral Needed;  ///< What is missing, when neither is given.
+};
+constexpr OneOfParams OneOf[] = {
+    {"model.route", "request", "tasks",
+     "one request to route, or `tasks`: a list to route each of"},
+    {"node", "code", "file",
+     "the program's text, or `file`: a script in the run directory"},
+    {"python", "code", "file",
+     "the program's text, or `file`: a script in the run directory"},
+    {"shell", "command", "argv",
+     "a command line, or `argv`: a program and its arguments"}};
+
+/// The parameters that belong to another mode than the one parameter
+/// Mode selects.
+struct ModeParams {
+  llvm::StringLiteral Action, Mode;
+  llvm::ArrayRef<llvm::StringLiteral> Others;
+};
+constexpr llvm::StringLiteral TaskModeOnly[] = {"routing_strategy", "constraints"};
+constexpr llvm::StringLiteral RequestModeOnly[] = {"strategy", "max_concurrent"};
+constexpr ModeParams Modes[] = {{"model.route", "request", TaskModeOnly},
+                                {"model.route", "tasks", RequestModeOnly}};
+
+/// The keys a constant mapping parameter may have.
+struct MapKeys {
+  llvm::StringLiteral Action, Param;
+  llvm::ArrayRef<llvm::StringLiteral> Keys;
+};
+constexpr llvm::StringLiteral RouteLimits[] = {"total_budget", "max_cost_per_task",
+                                               "max_latency"};
+constexpr llvm::StringLiteral BatchLimits[] = {"max_budget_per_task", "total_budget",
+                                               "max_latency"};
+constexpr MapKeys KeyedParams[] = {{"model.batch", "constraints", BatchLimits},
+                                   {"model.route", "constraints", RouteLimits}};
 
 /// `chart`'s constant `chart_types`, `format`, `theme`, `width` and
 /// `height`: what the step would fail on when it runs.
@@ -172,27 +216,31 @@ class CheckActionsPass : public Pass {
       }
       checkValue(A, *Prm, E.V, E.Key);
     }
-    if (A.RunsProcess) {
-      // What the step runs: exactly one of two parameters.
-      bool Shell = A.Name == "shell";
-      llvm::StringRef First = Shell ? "command" : "code",
-                      Second = Shell ? "argv" : "file";
-      const MapEntry *One = nullptr, *Two = nullptr;
-      for (const MapEntry &E : Entries) {
-        if (E.Key == First) One = &E;
-        if (E.Key == Second) Two = &E;
-      }
+    auto Find = [&](llvm::StringRef Name) -> const MapEntry * {
+      for (const MapEntry &E : Entries)
+        if (E.Key == Name) return &E;
+      return nullptr;
+    };
+    for (const OneOfParams &O : OneOf) {
+      if (A.Name != O.Action) continue;
+      // What the step does: exactly one of two parameters.
+      const MapEntry *One = Find(O.First), *Two = Find(O.Second);
       if (One && Two)
         D->report(DiagKind::ActionParamConflict, Two->KeyLoc, Two->Key.size(),
-                  A.Name.str(), First.str(), Second.str());
+                  A.Name.str(), O.First.str(), O.Second.str());
       if (!One && !Two) {
         const LocString &At = S.Action.Loc.isValid() ? S.Action : S.Id;
         D->report(DiagKind::MissingActionParam, At.Loc, At.Length, A.Name.str(),
-                  First.str(),
-                  Shell ? "a command line, or `argv`: a program and its arguments"
-                        : "the program's text, or `file`: a script in the run directory");
+                  O.First.str(), O.Needed.str());
       }
-      if (One && !Shell) checkCodeIsConstant(A, *One);
+      if (One && A.RunsProcess && A.Name != "shell") checkCodeIsConstant(A, *One);
+    }
+    for (const ModeParams &M : Modes) {
+      if (A.Name != M.Action || !Find(M.Mode)) continue;
+      for (llvm::StringRef Other : M.Others)
+        if (const MapEntry *E = Find(Other))
+          D->report(DiagKind::ActionParamConflict, E->KeyLoc, E->Key.size(), A.Name.str(),
+                    M.Mode.str(), Other.str());
     }
     for (const ActionParam &Prm : A.Params) {
       if (!Prm.Required) continue;
@@ -277,12 +325,32 @@ class CheckActionsPass : public Pass {
         llvm::SmallVector<const Value *, 4> Items{V};
         if (auto *L = llvm::dyn_cast<ListValue>(V))
           Items.assign(L->items().begin(), L->items().end());
-        for (const Value *I : Items)
-          if (std::optional<std::string> X = enumText(I))
-            if (!llvm::is_contained(E.Values(), llvm::StringRef(*X)))
-              D->report(DiagKind::InvalidEnum, I->loc(), I->length(), E.What.str(), *X,
-                        llvm::join(E.Values(), ", "), didYouMean(*X, E.Values()));
+        for (const Value *I : Items) {
+          std::optional<std::string> X = enumText(I);
+          if (!X) continue;
+          std::vector<std::string> Each{*X};
+          if (Json L = E.ListText ? parseJsonBounded(*X) : Json(); L.is_array()) {
+            Each.clear();
+            for (const Json &J : L)
+              Each.push_back(J.is_string() ? J.get<std::string>() : toJsonText(J));
+          }
+          for (const std::string &W : Each)
+            if (!llvm::is_contained(E.Values(), llvm::StringRef(W)))
+              D->report(DiagKind::InvalidEnum, I->loc(), I->length(), E.What.str(), W,
+                        llvm::join(E.Values(), ", "), didYouMean(W, E.Values()));
+        }
       }
+    for (const MapKeys &K : KeyedParams)
+      if (A.Name == K.Action && Prm.Name == K.Param)
+        if (auto *M = llvm::dyn_cast<MapValue>(V))
+          for (const MapEntry &E : M->entries())
+            if (!llvm::is_contained(K.Keys, E.Key)) {
+              std::vector<llvm::StringRef> Ok(K.Keys.begin(), K.Keys.end());
+              D->report(DiagKind::UnknownKey, E.KeyLoc, E.Key.size(), E.Key.str(),
+                        fmt::format("`{}` of action `{}` (it takes {})", K.Param.str(),
+                                    A.Name.str(), llvm::join(Ok, ", ")),
+                        didYouMean(E.Key, Ok));
+            }
     if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
       checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract");
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);

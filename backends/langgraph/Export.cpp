@@ -210,6 +210,7 @@ class Checker {
         {"mcp.connect", "the `mcp.connect` action (MCP servers)"},
         {"mcp.disconnect", "the `mcp.disconnect` action (MCP servers)"},
         {"mcp.list", "the `mcp.list` action (MCP servers)"},
+        {"model.batch", "the `model.batch` action (tasks routed and asked at run time)"},
         {"model.route", "the `model.route` action (models routed at run time)"},
         {"model.select", "the `model.select` action (a model chosen at run time)"},
         {"memory.clear", "the `memory.clear` action (the run's memory)"},
@@ -222,10 +223,25 @@ class Checker {
       Diags.report(DiagKind::ExportUnsupported, S.ModelValue->loc(),
                    S.ModelValue->length(),
                    "a `model` a template names when the step starts", Id);
+    bool Described = false;
     for (const auto &[Name, What] : NotEmitted)
-      if (S.Action.Str == Name)
+      if (S.Action.Str == Name) {
         Diags.report(DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
                      What.str(), Id);
+        Described = true;
+      }
+    // The built-in actions the emitted runtime has (ACTIONS in
+    // runtime/orch_actions.mjs); model actions go to its model node. Any
+    // other is refused, so that a new action is never exported to fail
+    // when the graph runs.
+    static constexpr llvm::StringLiteral Emitted[] = {
+        "echo",     "file.read", "file.write", "http.request",
+        "pipeline", "shell",     "sleep",      "transform"};
+    if (A && !A->UsesModel && !A->RunsProcess && !S.ForEach && !S.LoopCond &&
+        !Described && !llvm::is_contained(Emitted, S.Action.Str))
+      Diags.report(
+          DiagKind::ExportUnsupported, S.Action.Loc, S.Action.Length,
+          fmt::format("the `{}` action ({})", S.Action.Str.str(), A->Summary.str()), Id);
     // The emitted runtime has no token window: said once a group, at its
     // first step.
     if (S.Group >= 0 && P.Groups[size_t(S.Group)].TokensPerMinute &&

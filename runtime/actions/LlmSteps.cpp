@@ -235,6 +235,7 @@ llvm::Expected<llm::Client *> LlmSteps::clientFor(const std::string &Model,
 }
 
 ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Cancel) {
+  if (R.Action == "model.batch") return runTaskBatch(R, Cancel);
   // A written `model:` wins; then the run's --model / ORCH_MODEL; then the
   // compiler's choice and its fallbacks.
   std::vector<std::string> Models;
@@ -272,7 +273,8 @@ ActionResult LlmSteps::run(const ActionRequest &R, const std::atomic<bool> *Canc
 }
 
 ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
-                           const std::atomic<bool> *Cancel, bool &Refused) {
+                           const std::atomic<bool> *Cancel, bool &Refused,
+                           llm::Usage *Used) {
   llm::ModelSettings MS;
   llvm::Expected<llm::Client *> C = clientFor(Model, MS);
   if (!C) return ActionResult::failure(llvm::toString(C.takeError()), false);
@@ -289,6 +291,7 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
     bool Final = Resp.errorIsA<llm::RefusalError>() || Refused;
     return ActionResult::failure(llvm::toString(Resp.takeError()), !Final);
   }
+  if (Used) *Used = Resp->Tokens;
   if (R.Action == "extract") {
     json Answer = Resp->Structured ? *Resp->Structured
                                    : ir::parseJsonBounded(Resp->Text);  // a service

@@ -94,9 +94,14 @@ class LlmSteps {
  private:
   ActionResult run(const ActionRequest &R, const std::atomic<bool> *Cancel);
   /// One model's attempt (the client retries inside); \p Refused is set
-  /// when the budget refused the call (none was made).
+  /// when the budget refused the call (none was made); \p Used, if given,
+  /// gets the tokens the answer reported.
   ActionResult ask(const ActionRequest &R, const std::string &Model,
-                   const std::atomic<bool> *Cancel, bool &Refused);
+                   const std::atomic<bool> *Cancel, bool &Refused,
+                   llm::Usage *Used = nullptr);
+  /// `model.batch` (ModelBatch.cpp): each task routed over the run's
+  /// registry (model.route's task mode), then asked of its model in turn.
+  ActionResult runTaskBatch(const ActionRequest &R, const std::atomic<bool> *Cancel);
   /// The client for \p Model and, in \p Settings, its registry entry's.
   llvm::Expected<llm::Client *> clientFor(const std::string &Model,
                                           llm::ModelSettings &Settings);

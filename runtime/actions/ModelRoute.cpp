@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "runtime/actions/ModelSelect.h"
@@ -34,8 +35,8 @@ std::vector<const ir::RegistryModel *> candidates(const json &Params,
   json Names = Params.contains("models") ? Params["models"] : json(nullptr);
   if (Names.is_string()) {
     std::string Text = llvm::StringRef(Names.get<std::string>()).trim().str();
-    json Parsed = json::parse(Text, nullptr, /*allow_exceptions=*/false);
-    Names = Parsed.is_array() ? Parsed
+    json Parsed = ir::parseJsonBounded(Text);
+    Names = Parsed.is_array() ? std::move(Parsed)
             : Text.empty()    ? json::array()
                               : json::array({Text});
   }
@@ -185,8 +186,19 @@ constexpr RequestStrategy RequestStrategies[] = {{"capability_based", byRanking}
                                                  {"round_robin", byTurn},
                                                  {"least_loaded", byLoad}};
 
+/// A parameter of the other mode given (not null): its name, else "".
+std::string otherMode(const json &Params, llvm::ArrayRef<llvm::StringLiteral> Names) {
+  for (llvm::StringRef N : Names)
+    if (auto It = Params.find(N.str()); It != Params.end() && !It->is_null())
+      return N.str();
+  return "";
+}
+
 ActionResult routeRequest(const json &Params, const ir::ModelRegistry &Registry,
                           RouteCounts &Counts) {
+  static constexpr llvm::StringLiteral TaskOnly[] = {"routing_strategy", "constraints"};
+  if (std::string N = otherMode(Params, TaskOnly); !N.empty())
+    return routeError(fmt::format("parameter `{}` routes `tasks`, not a `request`", N));
   auto Rq = Params.find("request");
   if (Rq == Params.end() || !Rq->is_string() ||
       llvm::StringRef(Rq->get_ref<const std::string &>()).trim().empty())
@@ -246,9 +258,9 @@ constexpr TaskStrategy TaskStrategies[] = {{"balanced", 0.5, 0.5, 0},
 constexpr llvm::StringLiteral ConstraintKeys[] = {"total_budget", "max_cost_per_task",
                                                   "max_latency"};
 
-/// The text of task \p T: a string, or a mapping with `task` and an
-/// optional `context`. "" when it is neither.
-std::string taskText(const json &T) {
+}  // namespace
+
+std::string routeTaskText(const json &T) {
   if (T.is_string()) return T.get<std::string>();
   if (!T.is_object() || !T.contains("task") || !T["task"].is_string()) return "";
   std::string Text = T["task"].get<std::string>();
@@ -259,12 +271,17 @@ std::string taskText(const json &T) {
   return Text;
 }
 
+namespace {
+
 ActionResult routeTasks(const json &Params, const ir::ModelRegistry &Registry) {
   const json &Tasks = Params["tasks"];
   if (!Tasks.is_array() || Tasks.empty())
     return routeError("parameter `tasks` must be a non-empty list");
   if (Params.contains("request") && !Params["request"].is_null())
     return routeError("give `request` (one request) or `tasks` (a list), not both");
+  static constexpr llvm::StringLiteral RequestOnly[] = {"strategy", "max_concurrent"};
+  if (std::string N = otherMode(Params, RequestOnly); !N.empty())
+    return routeError(fmt::format("parameter `{}` routes a `request`, not `tasks`", N));
   std::string Problem;
   const TaskStrategy *S = strategy(Params, "routing_strategy", TaskStrategies, Problem);
   if (!S) return routeError(Problem);
@@ -291,7 +308,7 @@ ActionResult routeTasks(const json &Params, const ir::ModelRegistry &Registry) {
   json Recs = json::array(), Chosen = json::array(), Out = json::array();
   double Total = 0;
   for (size_t I = 0; I < Tasks.size(); ++I) {
-    std::string Text = taskText(Tasks[I]);
+    std::string Text = routeTaskText(Tasks[I]);
     if (llvm::StringRef(Text).trim().empty())
       return routeError(fmt::format(
           "task {} must be text or a mapping with `task` (text) and `context`", I));
@@ -321,20 +338,28 @@ ActionResult routeTasks(const json &Params, const ir::ModelRegistry &Registry) {
     // The best-ranked candidate whose price fits what is left.
     const json *Pick = nullptr;
     const ir::RegistryModel *M = nullptr;
+    // A model without a price cannot be held to a budget: with one, it is
+    // no candidate.
+    bool Priced = false, PerTaskFits = false;
     for (const json &E : R.Fields["all_scores"]) {
       const ir::RegistryModel *X = Registry.model(E["model"].get<std::string>());
       double Cost = requestCost(*X);
-      if ((Budget && Total + Cost > *Budget + 1e-12) ||
-          (PerTask && Cost > *PerTask + 1e-12))
-        continue;
+      if ((Budget || PerTask) && !X->PriceGiven) continue;
+      Priced = true;
+      if (PerTask && Cost > *PerTask + 1e-12) continue;
+      PerTaskFits = true;
+      if (Budget && Total + Cost > *Budget + 1e-12) continue;
       Pick = &E;
       M = X;
       break;
     }
     if (!Pick) {
-      Unrouted(Budget ? fmt::format("no candidate fits the budget left (${:g} of ${:g})",
-                                    rounded6(*Budget - Total), *Budget)
-                      : fmt::format("no candidate costs at most ${:g} a task", *PerTask));
+      Unrouted(!Priced ? std::string("no candidate has a price in the registry, and a "
+                                     "budget is set")
+               : !PerTaskFits
+                   ? fmt::format("no candidate costs at most ${:g} a task", *PerTask)
+                   : fmt::format("no candidate fits the budget left (${:g} of ${:g})",
+                                 rounded6(*Budget - Total), *Budget));
       continue;
     }
     json Reasons = (*Pick)["reasons"];

@@ -34,6 +34,10 @@ struct RouteCounts {
 ActionResult routeModels(const orch::ir::Json &Params, const ir::ModelRegistry &Registry,
                          RouteCounts &Counts);
 
+/// The text a task of `tasks` stands for: a string, or a mapping's `task`
+/// with its `context` added (`Context: ...`); "" when it is neither.
+std::string routeTaskText(const orch::ir::Json &Task);
+
 /// `model.route` over the registry file \p RegistryPath ("" when the run
 /// has none: the step fails and says how to give one).
 ActionResult runModelRoute(const orch::ir::Json &Params, const std::string &RegistryPath,

@@ -399,7 +399,7 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
 }
 
 bool readsRegistry(llvm::StringRef Action) {
-  return Action == "model.select" || Action == "model.route";
+  return Action == "model.select" || Action == "model.route" || Action == "model.batch";
 }
 
 llvm::Expected<ir::ModelRegistry> runRegistry(llvm::StringRef Action,

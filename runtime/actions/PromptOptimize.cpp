@@ -9,6 +9,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "ir/Unicode.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -26,6 +27,9 @@ ActionResult promptError(const std::string &Why) {
 /// A phrase and what replaces it.
 struct Rewrite {
   llvm::StringLiteral From, To;
+  /// Only where the phrase ends a clause (the text's end, a line's, or
+  /// punctuation follows): `analyze this.`, not `analyze this essay`.
+  bool ClauseEnd = false;
 };
 
 /// Wordy phrases and their short forms (brevity).
@@ -38,12 +42,11 @@ constexpr Rewrite Wordy[] = {
     {"with regard to", "about"},
     {"with respect to", "about"},
     {"a large number of", "many"},
-    {"a majority of", "most"},
+    {"a majority of the", "most of the"},
     {"is able to", "can"},
     {"are able to", "can"},
     {"has the ability to", "can"},
     {"in spite of the fact that", "although"},
-    {"as well as", "and"},
     {"please could you", "please"},
     {"could you please", "please"},
     {"can you please", "please"},
@@ -53,19 +56,20 @@ constexpr Rewrite Wordy[] = {
 
 /// Vague requests and what they ask for (specificity).
 constexpr Rewrite Vague[] = {
-    {"analyze this", "analyze the following text"},
-    {"fix this", "find and fix the errors in the following"},
-    {"explain this", "explain the following step by step"},
-    {"make it better", "improve it and say what you changed"},
-    {"improve this", "improve the following and say what you changed"},
-    {"summarize this", "summarize the following"},
+    {"analyze this", "analyze the following text", true},
+    {"fix this", "find and fix the errors in the following", true},
+    {"explain this", "explain the following step by step", true},
+    {"make it better", "improve it and say what you changed", true},
+    {"improve this", "improve the following and say what you changed", true},
+    {"summarize this", "summarize the following", true},
 };
 
 /// Sentences OpenAI's reasoning guide says not to give its reasoning
-/// models (they reason on their own).
-constexpr llvm::StringLiteral StepByStep[] = {
-    "let's think step by step.", "think step by step.", "let's think step by step",
-    "think step by step"};
+/// models (they reason on their own): dropped, as whole words.
+constexpr Rewrite StepByStep[] = {{"let's think step by step.", ""},
+                                  {"let's think step by step", ""},
+                                  {"think step by step.", ""},
+                                  {"think step by step", ""}};
 
 /// Words that start an instruction (clarity labels it `Task:`).
 constexpr llvm::StringLiteral Imperatives[] = {
@@ -96,6 +100,9 @@ std::string rewrite(llvm::StringRef Text, llvm::ArrayRef<Rewrite> Table) {
         size_t N = R.From.size();
         if (llvm::StringRef(Lower).substr(I, N) != R.From ||
             (I + N < Text.size() && isWordByte(Text[I + N])))
+          continue;
+        if (R.ClauseEnd && I + N < Text.size() &&
+            !llvm::StringRef(".,;:!?\n").contains(Text[I + N]))
           continue;
         std::string To = R.To.str();
         if (!To.empty() && llvm::isUpper(Text[I])) To[0] = llvm::toUpper(To[0]);
@@ -212,16 +219,13 @@ std::string xmlTagged(llvm::StringRef Prompt) {
 }
 
 std::string noStepByStep(llvm::StringRef Prompt) {
-  std::string Out = Prompt.str();
-  for (llvm::StringRef S : StepByStep) {
-    std::string Lower = llvm::StringRef(Out).lower();
-    for (size_t At = Lower.find(S.str()); At != std::string::npos;
-         At = Lower.find(S.str())) {
-      Out.erase(At, S.size());
-      Lower.erase(At, S.size());
-    }
-  }
-  return tidy(llvm::StringRef(Out).trim());
+  std::string Out = rewrite(Prompt, StepByStep);
+  if (Out == Prompt) return Out;
+  // Where a sentence went: no space left doubled, none at either end.
+  std::string Joined;
+  for (char C : llvm::StringRef(Out).trim())
+    if (!(C == ' ' && !Joined.empty() && Joined.back() == ' ')) Joined += C;
+  return Joined;
 }
 
 /// The first family the model's name is, or starts with followed by `-`,
@@ -295,8 +299,8 @@ ActionResult runPromptOptimize(const json &Params) {
   if (auto G = Params.find("optimization_goals"); G != Params.end() && !G->is_null()) {
     GoalList = *G;
     if (GoalList.is_string()) {
-      json Parsed = json::parse(GoalList.get<std::string>(), nullptr, false);
-      GoalList = Parsed.is_array() ? Parsed : json::array({GoalList});
+      json Parsed = ir::parseJsonBounded(GoalList.get<std::string>());
+      GoalList = Parsed.is_array() ? std::move(Parsed) : json::array({GoalList});
     }
   }
   if (!GoalList.is_array())

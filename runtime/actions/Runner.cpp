@@ -172,6 +172,7 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"memory.list", &BuiltinRunner::startMemory},
       {"memory.retrieve", &BuiltinRunner::startMemory},
       {"memory.store", &BuiltinRunner::startMemory},
+      {"model.batch", &BuiltinRunner::startModel},
       {"model.route",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runModelRoute(R.Params, B.Config.Llm.Registry, B.Routes)), nullptr;

@@ -261,7 +261,7 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
     if (*Now != Recorded)
       return llvm::createStringError(fmt::format(
           "step `{}` completed with other inputs: its action, model, rendered "
-          "parameters or outside inputs (a `model.select` step's registry) differ "
+          "parameters or outside inputs (the registry a `model.*` step reads) differ "
           "from the recorded ones (input hash {}, now {})",
           S.stepId(I).str(), Recorded.substr(0, 12), Now->substr(0, 12)));
   }

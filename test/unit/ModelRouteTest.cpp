@@ -144,6 +144,35 @@ TEST(ModelRoute, TasksGetARecommendationEachWithinTheBudget) {
             "no candidate has a median latency of at most 1 s");
 }
 
+TEST(ModelRoute, ABudgetHoldsOnlyPricedModels) {
+  RouteCounts C;
+  json Local = json::array({"local"});
+  json F = run({{"tasks", json::array({"x"})},
+                {"models", Local},
+                {"constraints", {{"total_budget", 0}}}},
+               C);
+  EXPECT_EQ(F["recommendations"][0]["reasons"][0],
+            "no candidate has a price in the registry, and a budget is set");
+  // Without a budget it is a candidate like any other.
+  EXPECT_EQ(run({{"tasks", json::array({"x"})}, {"models", Local}}, C)["output"][0],
+            "local");
+  // The per-task limit, not the total, is what no model meets.
+  json P = run({{"tasks", json::array({"x"})},
+                {"constraints", {{"total_budget", 100}, {"max_cost_per_task", 0.001}}}},
+               C);
+  EXPECT_EQ(P["recommendations"][0]["reasons"][0],
+            "no candidate costs at most $0.001 a task");
+}
+
+TEST(ModelRoute, DeeplyNestedModelTextIsRefusedNotRecursedInto) {
+  std::string Deep(200000, '[');
+  Deep += std::string(200000, ']');
+  RouteCounts C;
+  orch::runtime::ActionResult R =
+      routeModels({{"request", "x"}, {"models", Deep}}, registry(), C);
+  EXPECT_FALSE(R.Ok);
+}
+
 TEST(ModelRoute, BadParametersFailWithoutRetry) {
   EXPECT_EQ(failure({{"strategy", "cost_optimized"}}),
             "parameter `request` must be a non-empty string (or give `tasks`)");
@@ -167,6 +196,11 @@ TEST(ModelRoute, BadParametersFailWithoutRetry) {
             "model `nope` is not in the model registry `models.yaml`");
   EXPECT_EQ(failure({{"tasks", json::array({"x"})}, {"request", "y"}}),
             "give `request` (one request) or `tasks` (a list), not both");
+  // A parameter of the other mode is never silently ignored.
+  EXPECT_EQ(failure({{"request", "x"}, {"constraints", {{"total_budget", 0}}}}),
+            "parameter `constraints` routes `tasks`, not a `request`");
+  EXPECT_EQ(failure({{"tasks", json::array({"x"})}, {"strategy", "round_robin"}}),
+            "parameter `strategy` routes a `request`, not `tasks`");
 }
 
 TEST(ModelRoute, EveryStrategyTheCompilerAcceptsRuns) {

@@ -59,6 +59,34 @@ TEST(PromptOptimize, SpecificityAndModelFamilies) {
   EXPECT_EQ(optimized("Sum 2 and 3", {"model_specific"}), "Sum 2 and 3");
 }
 
+TEST(PromptOptimize, RulesLeaveWhatTheyDoNotMeanAlone) {
+  // A vague phrase only where it ends a clause; phrases whose short form
+  // would change the sentence are not in the tables.
+  EXPECT_EQ(optimized("Improve this essay", {"specificity"}), "Improve this essay");
+  EXPECT_EQ(optimized("Explain this.", {"specificity"}),
+            "Explain the following step by step.");
+  EXPECT_EQ(optimized("Do it as well as possible", {"brevity"}),
+            "Do it as well as possible");
+  EXPECT_EQ(optimized("A majority of the votes", {"brevity"}), "Most of the votes");
+  // Whole words only, and nothing else changes when nothing matched.
+  EXPECT_EQ(
+      optimized("Don't overthink step by step, just answer.", {"model_specific"}, "o3"),
+      "Don't overthink step by step, just answer.");
+  json F = run({{"prompt", "Solve x.\n\n\n\nThanks   "},
+                {"optimization_goals", {"model_specific"}},
+                {"model", "o3"}});
+  EXPECT_EQ(F["optimized_prompt"], "Solve x.\n\n\n\nThanks   ");
+  EXPECT_TRUE(F["applied_optimizations"].empty());
+}
+
+TEST(PromptOptimize, DeeplyNestedGoalTextIsRefusedNotRecursedInto) {
+  std::string Deep(200000, '[');
+  Deep += std::string(200000, ']');
+  orch::runtime::ActionResult R =
+      runPromptOptimize({{"prompt", "x"}, {"optimization_goals", Deep}});
+  EXPECT_FALSE(R.Ok);  // read as one goal, which it is not
+}
+
 TEST(PromptOptimize, GoalsApplyInTableOrderAndReportWhatChanged) {
   json F = run({{"prompt", "Could you please summarize this"},
                 {"optimization_goals", "[\"specificity\", \"brevity\", \"clarity\"]"},
