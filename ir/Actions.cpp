@@ -456,12 +456,14 @@ constexpr ActionInfo Table[] = {
      MemoryRetrieveFields, false, true, false, false, true, true},
     {"memory.store", "stores a value under a key of the run's memory", MemoryStoreParams,
      MemoryStoreFields, false, true, false, false, true, true},
-    // Never cached: the registry it reads is no part of a cache key. Its
-    // routes are counted in the process (`round_robin`, `least_loaded`): a
-    // resumed run routes again.
+    // Never cached: the registry it reads is no part of a cache key.
     {"model.batch",
      "asks each of a list of tasks of the model routing recommends for it, at run time",
-     ModelBatchParams, ModelBatchFields, false, false, false, false, false, true},
+     ModelBatchParams, ModelBatchFields, false, false, false, false, false, true, false,
+     true},
+    // Never cached, as model.batch. Its routes are counted in the process
+    // (`round_robin`, `least_loaded`, `max_concurrent`): a resumed run
+    // routes a `request` again (RunReport takes a routed task list over).
     {"model.route",
      "routes a request, or each of a list of tasks, to a model of the registry, at "
      "run time",
@@ -518,6 +520,11 @@ bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param) {
 bool isModelAction(llvm::StringRef Name) {
   const ActionInfo *A = findBuiltinAction(Name);
   return !A || A->UsesModel;
+}
+
+bool asksModels(llvm::StringRef Name) {
+  const ActionInfo *A = findBuiltinAction(Name);
+  return isModelAction(Name) || (A && A->AsksModels);
 }
 
 bool batchable(llvm::StringRef Name) {

@@ -62,6 +62,10 @@ struct ActionInfo {
   /// A model action that asks alone (never fused, never batched) and
   /// answers only the fields listed (`extract`).
   bool Alone = false;
+  /// Not a model step (no `model:`, no answer schema) that still asks
+  /// models when it runs (`model.batch`): events and accounting treat its
+  /// attempts as model calls.
+  bool AsksModels = false;
 };
 
 /// The largest `max_tokens` a step, a `generate` parameter or a registry
@@ -81,6 +85,9 @@ const ActionInfo *findBuiltinAction(llvm::StringRef Name);
 bool isIntegerParam(const ActionInfo &A, llvm::StringRef Param);
 /// Does a step with action \p Name call a model (`generate` or an LLM task)?
 bool isModelAction(llvm::StringRef Name);
+/// Does a step with action \p Name send model requests when it runs: a
+/// model action, or one that asks models itself (ActionInfo::AsksModels)?
+bool asksModels(llvm::StringRef Name);
 /// May a step with action \p Name go out in a provider's batch (a model
 /// action that does not ask alone)?
 bool batchable(llvm::StringRef Name);

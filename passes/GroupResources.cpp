@@ -97,7 +97,11 @@ class GroupResourcesPass : public Pass {
     }
     // A model named when its step starts (a templated `model:`) takes its
     // provider's group then (orchrt): every provider with limits has one.
-    if (llvm::any_of(P.Steps, [](const Step &S) { return S.ModelValue; })) {
+    // So does each model a `model.batch` routes a task to: its requests
+    // share their provider's token window (tokens_per_minute).
+    if (llvm::any_of(P.Steps, [](const Step &S) {
+          return S.ModelValue || S.Action.Str == "model.batch";
+        })) {
       auto HasLimits = [](const ProviderLimits &L) {
         return L.MaxConcurrent || L.RequestsPerMinute || L.TokensPerMinute;
       };

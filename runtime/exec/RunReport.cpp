@@ -197,9 +197,17 @@ llvm::Expected<size_t> resumeFrom(Scheduler &S, const LoadedPlan &Plan, const js
   }
   // The run's memory lived in the process that stopped: its steps run
   // again, rebuilding it (a loop holding one, all of it), and so do the
-  // steps after them.
-  for (uint32_t I = 0; I < S.size(); ++I)
-    if (keepsProcessState(*PSteps, I)) Take[I] = Take[topOf(*PSteps, I)] = 0;
+  // steps after them. A `model.route` that routed `tasks` counted nothing
+  // (its result has `recommendations`): it is taken over.
+  for (uint32_t I = 0; I < S.size(); ++I) {
+    if (!keepsProcessState(*PSteps, I)) continue;
+    auto It = Steps.find(S.stepId(I).str());
+    const bool RoutedTasks = PSteps->Get(I)->action()->string_view() == "model.route" &&
+                             It != Steps.end() && It->is_object() &&
+                             It->contains("fields") && (*It)["fields"].is_object() &&
+                             (*It)["fields"].contains("recommendations");
+    if (!RoutedTasks) Take[I] = Take[topOf(*PSteps, I)] = 0;
+  }
   for (bool Changed = true; Changed;) {
     Changed = false;
     for (uint32_t I = 0; I < S.size(); ++I) {

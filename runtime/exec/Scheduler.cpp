@@ -131,6 +131,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
   Counts[static_cast<size_t>(StepStatus::Pending)] = N;
   PathMs.resize(N);
   IsModel.resize(N);
+  AsksModels.resize(N);
   PlanOf.resize(N);
   InstOf.assign(N, NoInst);
   ParentOf.assign(N, -1);
@@ -144,6 +145,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
     Index[S->id()->string_view()] = I;
     PathMs[I] = S->path_ms();
     IsModel[I] = ir::isModelAction(S->action()->string_view());
+    AsksModels[I] = ir::asksModels(S->action()->string_view());
     ParentOf[I] = S->parent();
     if (S->parent() >= 0) {
       BodyPos[I] = static_cast<uint32_t>(BodyOf[S->parent()].size());

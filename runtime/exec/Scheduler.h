@@ -330,7 +330,7 @@ class Scheduler : public ir::EvalScope {
                                               : P.steps()->Get(PlanOf[I])->group();
   }
   /// Whether node \p I's action asks a model (ir::isModelAction).
-  bool callsModel(uint32_t I) const { return IsModel[PlanOf[I]] != 0; }
+  bool callsModel(uint32_t I) const { return AsksModels[PlanOf[I]] != 0; }
   /// `each[3].say` for a loop item's step, the id for a plan step: the
   /// name observers show (and the idempotency key holds).
   std::string stepName(uint32_t I) const { return nodePath(I); }
@@ -690,6 +690,7 @@ class Scheduler : public ir::EvalScope {
   std::vector<std::vector<uint32_t>> Dependents;
   std::vector<uint64_t> PathMs;  ///< Priorities, read from the plan once.
   std::vector<char> IsModel;     ///< Steps that call a model (need ParamOrder).
+  std::vector<char> AsksModels;  ///< IsModel, and steps asking models themselves.
   llvm::StringMap<uint32_t> Index;
   std::vector<uint32_t> Ready;  ///< A heap (pushReady/popReady).
   /// Started attempts their group now has room for (groupHasRoom()): relaunched

@@ -646,7 +646,7 @@ void AttemptEvents::attach(const runtime::Scheduler &S) { Sched = &S; }
 bool AttemptEvents::callsModel(uint32_t Step, const runtime::ActionRequest &R) const {
   if (!R.Model.empty()) return true;
   if (Sched && Step < Sched->nodes()) return Sched->callsModel(Step);
-  return ir::isModelAction(R.Action);  // not attached (a test): looked up
+  return ir::asksModels(R.Action);  // not attached (a test): looked up
 }
 
 void AttemptEvents::startTree(uint32_t Step, const runtime::ActionRequest &R,

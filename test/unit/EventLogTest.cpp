@@ -433,6 +433,27 @@ TEST_F(AttemptBatch, AFullBatchIsQueuedByItself) {
   }
 }
 
+// A step that asks models itself (`model.batch`: no model of its own) is
+// a model step here: its start goes out before the `model_call` its
+// requests emit from the client's thread.
+TEST_F(AttemptBatch, AStepThatAsksModelsItselfGoesOutAtOnce) {
+  {
+    auto Log = open();
+    ASSERT_TRUE(Log);
+    AttemptEvents A(*Log);
+    orch::runtime::ActionRequest R = request("batch");
+    R.Action = "model.batch";
+    A.attemptStarted(0, R, "");
+    std::thread([&] {
+      Log->emit(json{{"event", "model_call"}, {"step", "batch"}});
+    }).join();
+    A.attemptEnded(0, 1, orch::runtime::ActionResult::success(json::object()));
+  }
+  EXPECT_EQ(eventsOf(Path),
+            (std::vector<std::string>{"attempt_start:batch", "model_call:batch",
+                                      "attempt_end:batch"}));
+}
+
 // Every other event of the run's thread comes after the records it holds
 // back; a model step's records go out at once, so the `model_call` the
 // client's thread emits lands between its start and its end.
