@@ -82,6 +82,10 @@ struct ActionResult {
     R.Fields = std::move(Fields);
     return R;
   }
+  /// A failure no retry can mend: a bad parameter, a missing registry.
+  static ActionResult badParam(std::string Error) {
+    return failure(std::move(Error), false);
+  }
   static ActionResult failure(std::string Error, bool Retryable = true) {
     ActionResult R;
     R.Error = std::move(Error);

@@ -25,10 +25,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult batchError(const std::string &Why) {
-  return ActionResult::failure(Why, false);
-}
-
 /// `optimization_goal` and the routing strategy it asks for.
 struct BatchGoal {
   llvm::StringLiteral Name, Strategy;
@@ -50,20 +46,21 @@ ActionResult LlmSteps::runTaskBatch(const ActionRequest &R,
     for (const BatchGoal &X : BatchGoals)
       if (G->is_string() && X.Name == G->get_ref<const std::string &>()) Goal = &X;
     if (!Goal)
-      return batchError(fmt::format("optimization goal {} is not one of {}",
-                                    ir::toJsonText(*G),
-                                    llvm::join(ir::batchGoals(), ", ")));
+      return ActionResult::badParam(fmt::format("optimization goal {} is not one of {}",
+                                                ir::toJsonText(*G),
+                                                llvm::join(ir::batchGoals(), ", ")));
   }
   json Limits = json::object();
   if (auto C = R.Params.find("constraints"); C != R.Params.end() && !C->is_null()) {
-    if (!C->is_object()) return batchError("parameter `constraints` must be a mapping");
+    if (!C->is_object())
+      return ActionResult::badParam("parameter `constraints` must be a mapping");
     for (auto &[K, V] : C->items()) {
       if (K == "max_budget_per_task")
         Limits["max_cost_per_task"] = V;
       else if (K == "total_budget" || K == "max_latency")
         Limits[K] = V;
       else
-        return batchError(
+        return ActionResult::badParam(
             fmt::format("constraint `{}` is not one of max_budget_per_task, "
                         "total_budget, max_latency",
                         K));
@@ -74,16 +71,16 @@ ActionResult LlmSteps::runTaskBatch(const ActionRequest &R,
                 {"constraints", std::move(Limits)}};
   if (auto M = R.Params.find("models"); M != R.Params.end()) Route["models"] = *M;
   llvm::Expected<ir::ModelRegistry> Reg = runRegistry("model.batch", S.Registry);
-  if (!Reg) return batchError(llvm::toString(Reg.takeError()));
+  if (!Reg) return ActionResult::badParam(llvm::toString(Reg.takeError()));
   RouteCounts Unused;
   ActionResult Routed = routeModels(Route, *Reg, Unused);
   if (!Routed.Ok) return Routed;
   const json &Recs = Routed.Fields["recommendations"];
   for (const json &Rec : Recs)
     if (Rec["model"].is_null())
-      return batchError(fmt::format("task {} has no model: {}",
-                                    Rec["task_index"].get<size_t>(),
-                                    Rec["reasons"][0].get<std::string>()));
+      return ActionResult::badParam(fmt::format("task {} has no model: {}",
+                                                Rec["task_index"].get<size_t>(),
+                                                Rec["reasons"][0].get<std::string>()));
 
   // The asking: each task in turn, as a `generate` step of its own.
   const json &Tasks = R.Params["tasks"];
@@ -107,11 +104,10 @@ ActionResult LlmSteps::runTaskBatch(const ActionRequest &R,
       Res.Error = fmt::format("task {} (model `{}`): {}", I, Model, Res.Error);
       return Res;
     }
-    llm::ModelSettings MS;
-    if (llvm::Expected<llm::Client *> C = clientFor(Model, MS); !C)
-      llvm::consumeError(C.takeError());  // asked above: it exists
-    double Cost = Tokens.InputTokens * MS.InputUsdPerToken +
-                  Tokens.OutputTokens * MS.OutputUsdPerToken;
+    // Priced as routed: the registry read above holds the model.
+    const ir::RegistryModel &Priced = *Reg->model(Model);
+    double Cost = Tokens.InputTokens * Priced.InputUsdPerToken +
+                  Tokens.OutputTokens * Priced.OutputUsdPerToken;
     Total += Cost;
     Results.push_back(Res.Fields.value("output", json("")));
     Each.push_back({{"task_index", I},

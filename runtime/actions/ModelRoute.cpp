@@ -19,10 +19,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult routeError(const std::string &Why) {
-  return ActionResult::failure(Why, false);
-}
-
 double rounded6(double D) { return std::round(D * 1e6) / 1e6; }
 
 /// The candidates: `models` (a list of names, or text holding a JSON list
@@ -198,34 +194,36 @@ ActionResult routeRequest(const json &Params, const ir::ModelRegistry &Registry,
                           RouteCounts &Counts) {
   static constexpr llvm::StringLiteral TaskOnly[] = {"routing_strategy", "constraints"};
   if (std::string N = otherMode(Params, TaskOnly); !N.empty())
-    return routeError(fmt::format("parameter `{}` routes `tasks`, not a `request`", N));
+    return ActionResult::badParam(
+        fmt::format("parameter `{}` routes `tasks`, not a `request`", N));
   auto Rq = Params.find("request");
   if (Rq == Params.end() || !Rq->is_string() ||
       llvm::StringRef(Rq->get_ref<const std::string &>()).trim().empty())
-    return routeError("parameter `request` must be a non-empty string (or give `tasks`)");
+    return ActionResult::badParam(
+        "parameter `request` must be a non-empty string (or give `tasks`)");
   std::string Problem;
   const RequestStrategy *S = strategy(Params, "strategy", RequestStrategies, Problem);
-  if (!S) return routeError(Problem);
+  if (!S) return ActionResult::badParam(Problem);
   std::string Name = S->Name.str();
   int64_t Max = 5;
   if (auto It = Params.find("max_concurrent"); It != Params.end() && !It->is_null()) {
     if (!It->is_number_integer() || It->get<int64_t>() < 1)
-      return routeError(
+      return ActionResult::badParam(
           "parameter `max_concurrent` must be a whole number of at least 1");
     Max = It->get<int64_t>();
   }
   std::vector<const ir::RegistryModel *> Pool = candidates(Params, Registry, Problem);
-  if (!Problem.empty()) return routeError(Problem);
+  if (!Problem.empty()) return ActionResult::badParam(Problem);
   std::vector<const ir::RegistryModel *> Open;
   for (const ir::RegistryModel *M : Pool)
     if (Counts.Routed[M->Name] < static_cast<uint64_t>(Max)) Open.push_back(M);
   if (Open.empty())
-    return routeError(fmt::format(
+    return ActionResult::badParam(fmt::format(
         "every candidate has had `max_concurrent` ({}) requests routed to it in this run",
         Max));
   std::optional<Choice> C =
       S->Rule(Rq->get<std::string>(), Open, Registry, Counts, Problem);
-  if (!C) return routeError(Problem);
+  if (!C) return ActionResult::badParam(Problem);
   uint64_t Load = ++Counts.Routed[C->M->Name];
   json Loads = json::object();
   for (const ir::RegistryModel *M : Pool) Loads[M->Name] = Counts.Routed[M->Name];
@@ -276,30 +274,34 @@ namespace {
 ActionResult routeTasks(const json &Params, const ir::ModelRegistry &Registry) {
   const json &Tasks = Params["tasks"];
   if (!Tasks.is_array() || Tasks.empty())
-    return routeError("parameter `tasks` must be a non-empty list");
+    return ActionResult::badParam("parameter `tasks` must be a non-empty list");
   if (Params.contains("request") && !Params["request"].is_null())
-    return routeError("give `request` (one request) or `tasks` (a list), not both");
+    return ActionResult::badParam(
+        "give `request` (one request) or `tasks` (a list), not both");
   static constexpr llvm::StringLiteral RequestOnly[] = {"strategy", "max_concurrent"};
   if (std::string N = otherMode(Params, RequestOnly); !N.empty())
-    return routeError(fmt::format("parameter `{}` routes a `request`, not `tasks`", N));
+    return ActionResult::badParam(
+        fmt::format("parameter `{}` routes a `request`, not `tasks`", N));
   std::string Problem;
   const TaskStrategy *S = strategy(Params, "routing_strategy", TaskStrategies, Problem);
-  if (!S) return routeError(Problem);
+  if (!S) return ActionResult::badParam(Problem);
   std::string Name = S->Name.str();
   json Limits = Params.value("constraints", json(nullptr));
   if (Limits.is_null()) Limits = json::object();
-  if (!Limits.is_object()) return routeError("parameter `constraints` must be a mapping");
+  if (!Limits.is_object())
+    return ActionResult::badParam("parameter `constraints` must be a mapping");
   for (auto &[K, V] : Limits.items())
     if (!llvm::is_contained(ConstraintKeys, K))
-      return routeError(fmt::format("constraint `{}` is not one of {}", K,
-                                    llvm::join(llvm::ArrayRef(ConstraintKeys), ", ")));
+      return ActionResult::badParam(
+          fmt::format("constraint `{}` is not one of {}", K,
+                      llvm::join(llvm::ArrayRef(ConstraintKeys), ", ")));
   std::optional<double> Budget = number(Limits, "total_budget", "constraint", Problem);
   std::optional<double> PerTask =
       number(Limits, "max_cost_per_task", "constraint", Problem);
   std::optional<double> MaxLatency = number(Limits, "max_latency", "constraint", Problem);
-  if (!Problem.empty()) return routeError(Problem);
+  if (!Problem.empty()) return ActionResult::badParam(Problem);
   std::vector<const ir::RegistryModel *> Pool = candidates(Params, Registry, Problem);
-  if (!Problem.empty()) return routeError(Problem);
+  if (!Problem.empty()) return ActionResult::badParam(Problem);
   // A latency limit excludes the models known to be slower.
   std::vector<const ir::RegistryModel *> Fast;
   for (const ir::RegistryModel *M : Pool)
@@ -310,7 +312,7 @@ ActionResult routeTasks(const json &Params, const ir::ModelRegistry &Registry) {
   for (size_t I = 0; I < Tasks.size(); ++I) {
     std::string Text = routeTaskText(Tasks[I]);
     if (llvm::StringRef(Text).trim().empty())
-      return routeError(fmt::format(
+      return ActionResult::badParam(fmt::format(
           "task {} must be text or a mapping with `task` (text) and `context`", I));
     auto Unrouted = [&](std::string Why) {
       Recs.push_back({{"task_index", I},
@@ -397,7 +399,7 @@ ActionResult routeModels(const json &Params, const ir::ModelRegistry &Registry,
 ActionResult runModelRoute(const json &Params, const std::string &RegistryPath,
                            RouteCounts &Counts) {
   llvm::Expected<ir::ModelRegistry> R = runRegistry("model.route", RegistryPath);
-  if (!R) return routeError(llvm::toString(R.takeError()));
+  if (!R) return ActionResult::badParam(llvm::toString(R.takeError()));
   return routeModels(Params, *R, Counts);
 }
 

@@ -22,10 +22,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult paramError(const std::string &Why) {
-  return ActionResult::failure(Why, false);
-}
-
 /// A kind of task, as registries name it in `capabilities.tasks`, and the
 /// words that mark it. A word ending in `*` matches every word it begins
 /// (`translat*`: translate, translation); another matches itself and its
@@ -248,21 +244,21 @@ double requestCost(const ir::RegistryModel &M) {
 ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) {
   auto T = Params.find("task");
   if (T == Params.end() || !T->is_string() || T->get_ref<const std::string &>().empty())
-    return paramError("parameter `task` must be a non-empty string");
+    return ActionResult::badParam("parameter `task` must be a non-empty string");
   Analysis A;
   auto R = Params.find("requirements");
   if (std::string Why =
           analyse(T->get<std::string>(), R == Params.end() ? json(nullptr) : *R, A);
       !Why.empty())
-    return paramError(Why);
+    return ActionResult::badParam(Why);
   std::string Problem;
   std::optional<double> Wc = weight(Params, "cost_weight", 0.3, Problem);
   std::optional<double> Wq = weight(Params, "quality_weight", 0.7, Problem);
   std::optional<double> Wl = weight(Params, "latency_weight", 0, Problem);
-  if (!Problem.empty()) return paramError(Problem);
+  if (!Problem.empty()) return ActionResult::badParam(Problem);
   double Top = std::max({*Wc, *Wq, *Wl});
   if (Top <= 0)
-    return paramError(
+    return ActionResult::badParam(
         "`cost_weight`, `quality_weight` and `latency_weight` are all 0: "
         "nothing ranks the models");
   // Only the weights' ratios count: scaled to at most 1, no sum or product
@@ -275,13 +271,16 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
   std::vector<const ir::RegistryModel *> Pool;
   if (auto Ms = Params.find("models"); Ms != Params.end() && !Ms->is_null()) {
     if (!Ms->is_array() || Ms->empty())
-      return paramError("parameter `models` must be a non-empty list of model names");
+      return ActionResult::badParam(
+          "parameter `models` must be a non-empty list of model names");
     for (const json &N : *Ms) {
-      if (!N.is_string()) return paramError("parameter `models` must list model names");
+      if (!N.is_string())
+        return ActionResult::badParam("parameter `models` must list model names");
       const ir::RegistryModel *M = Registry.model(N.get<std::string>());
       if (!M || !M->IsMap)
-        return paramError(fmt::format("model `{}` is not in the model registry `{}`",
-                                      N.get<std::string>(), Registry.Path));
+        return ActionResult::badParam(
+            fmt::format("model `{}` is not in the model registry `{}`",
+                        N.get<std::string>(), Registry.Path));
       if (!llvm::is_contained(Pool, M)) Pool.push_back(M);
     }
   } else {
@@ -315,7 +314,7 @@ ActionResult selectModel(const json &Params, const ir::ModelRegistry &Registry) 
       Each.push_back(
           fmt::format("{} ({})", E["model"].get<std::string>(),
                       llvm::join(E["reasons"].get<std::vector<std::string>>(), ", ")));
-    return paramError(
+    return ActionResult::badParam(
         Pool.empty() ? fmt::format("the model registry `{}` has no models", Registry.Path)
                      : fmt::format("no model of the registry `{}` can take the task: {}",
                                    Registry.Path, llvm::join(Each, "; ")));
@@ -418,7 +417,7 @@ llvm::Expected<ir::ModelRegistry> runRegistry(llvm::StringRef Action,
 
 ActionResult runModelSelect(const json &Params, const std::string &RegistryPath) {
   llvm::Expected<ir::ModelRegistry> R = runRegistry("model.select", RegistryPath);
-  if (!R) return paramError(llvm::toString(R.takeError()));
+  if (!R) return ActionResult::badParam(llvm::toString(R.takeError()));
   return selectModel(Params, *R);
 }
 

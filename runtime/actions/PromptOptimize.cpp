@@ -20,10 +20,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult promptError(const std::string &Why) {
-  return ActionResult::failure(Why, false);
-}
-
 /// A phrase and what replaces it.
 struct Rewrite {
   llvm::StringLiteral From, To;
@@ -282,17 +278,16 @@ std::vector<std::string> advice(llvm::StringRef Original) {
 
 }  // namespace
 
-llvm::ArrayRef<llvm::StringRef> promptGoalNames() { return ir::promptGoals(); }
-
 ActionResult runPromptOptimize(const json &Params) {
   auto P = Params.find("prompt");
   if (P == Params.end() || !P->is_string() ||
       llvm::StringRef(P->get_ref<const std::string &>()).trim().empty())
-    return promptError("parameter `prompt` must be a non-empty string");
+    return ActionResult::badParam("parameter `prompt` must be a non-empty string");
   const std::string &Prompt = P->get_ref<const std::string &>();
   std::string Model;
   if (auto M = Params.find("model"); M != Params.end() && !M->is_null()) {
-    if (!M->is_string()) return promptError("parameter `model` must be a string");
+    if (!M->is_string())
+      return ActionResult::badParam("parameter `model` must be a string");
     Model = M->get<std::string>();
   }
   json GoalList = json::array({"clarity", "model_specific"});
@@ -304,7 +299,8 @@ ActionResult runPromptOptimize(const json &Params) {
     }
   }
   if (!GoalList.is_array())
-    return promptError("parameter `optimization_goals` must be a list of goals");
+    return ActionResult::badParam(
+        "parameter `optimization_goals` must be a list of goals");
   std::vector<const Goal *> Chosen;
   for (const json &G : GoalList) {
     const Goal *Found = nullptr;
@@ -312,21 +308,22 @@ ActionResult runPromptOptimize(const json &Params) {
       for (const Goal &X : Goals)
         if (X.Name == G.get_ref<const std::string &>()) Found = &X;
     if (!Found)
-      return promptError(fmt::format("optimization goal {} is not one of {}",
-                                     ir::toJsonText(G),
-                                     llvm::join(promptGoalNames(), ", ")));
+      return ActionResult::badParam(fmt::format("optimization goal {} is not one of {}",
+                                                ir::toJsonText(G),
+                                                llvm::join(ir::promptGoals(), ", ")));
     if (!llvm::is_contained(Chosen, Found)) Chosen.push_back(Found);
   }
   std::optional<int64_t> MaxTokens;
   if (auto M = Params.find("max_tokens"); M != Params.end() && !M->is_null()) {
     if (!M->is_number_integer() || M->get<int64_t>() < 1)
-      return promptError("parameter `max_tokens` must be a whole number of at least 1");
+      return ActionResult::badParam(
+          "parameter `max_tokens` must be a whole number of at least 1");
     MaxTokens = M->get<int64_t>();
   }
   bool Preserve = true;
   if (auto K = Params.find("preserve_intent"); K != Params.end() && !K->is_null()) {
     if (!K->is_boolean())
-      return promptError("parameter `preserve_intent` must be true or false");
+      return ActionResult::badParam("parameter `preserve_intent` must be true or false");
     Preserve = K->get<bool>();
   }
 

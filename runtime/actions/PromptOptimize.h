@@ -22,7 +22,4 @@ namespace orch::runtime {
 /// `preserve_intent` (cut the middle, not the end; default true).
 ActionResult runPromptOptimize(const orch::ir::Json &Params);
 
-/// The goals, in the order the table applies them.
-llvm::ArrayRef<llvm::StringRef> promptGoalNames();
-
 }  // namespace orch::runtime
