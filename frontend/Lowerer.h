@@ -229,6 +229,8 @@ class Lowerer {
   void lowerParams(const Node *N, ir::Step &S, bool ModelKey);
   void lowerModel(const Node *V, ir::Step &S);
   void lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);
+  /// ContextLab's `continue_on_error: true`: `on_failure: continue`.
+  void lowerContinueOnError(const KeyValue &KV, const MapNode *M, ir::Step &S);
   /// ContextLab's `action: echo TEXT` (or print, display, show, output):
   /// `echo` with `message` TEXT as written, quotes and all.
   void lowerEchoProse(const KeyValue &Act, ir::Step &S);

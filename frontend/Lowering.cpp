@@ -23,7 +23,7 @@ const llvm::StringRef StepKeys[] = {
     "condition",    "model",      "requires_model", "max_tokens",   "tool",
     "if",           "on_error",   "metadata",       "produces",     "location",
     "cache",        "for_each",   "foreach",        "max_parallel", "steps",
-    "fuse",         "pipeline",   "inputs",         "budget",
+    "fuse",         "pipeline",   "inputs",         "budget",  "continue_on_error",
     // while/until loops (docs/control-flow.md §2); `type: loop` is ContextLab's
     "while", "until", "loop_condition", "max_iterations", "expected_items", "type",
     // routing (docs/language.md §6.4)
@@ -51,7 +51,6 @@ constexpr llvm::StringLiteral Later = "it comes with control flow, issue #17";
 const ForeignKey ForeignKeys[] = {
     {"action_loop", true, "an `action_loop` step", ""},
     {"add_completion_task", true, "`add_completion_task` (parallel queues)", ""},
-    {"continue_on_error", true, "", "`on_failure: continue`"},
     {"create_parallel_queue", true, "`create_parallel_queue` (parallel queues)", ""},
     {"else", true, "routing with `else`", ""},
     {"error_handlers", true, "error handler steps (`error_handlers`)", ""},
@@ -544,6 +543,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
       lowerParams(V, S, M->find("model") != nullptr);
     } else if (K == "on_error") {
       lowerOnError(KV, M, S);
+    } else if (K == "continue_on_error") {
+      lowerContinueOnError(KV, M, S);
     } else if (K == "metadata") {
       if (fixedTree(V, "`metadata`", true)) S.Metadata = value(V, Prefix + ".metadata");
     } else if (K == "produces") {

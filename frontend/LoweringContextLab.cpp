@@ -404,6 +404,29 @@ void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
       A.create<ir::MapValue>(N->loc(), N->length(), A.copyArray<ir::MapEntry>(Entries));
 }
 
+void Lowerer::lowerContinueOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
+  // ContextLab copies the flag into the step's metadata and its engine
+  // never reads it there; what it asks for is read here, as `on_error:
+  // continue` is: `true` is `on_failure: continue`, `false` the default.
+  std::optional<bool> B = getBool(KV.Value, "`continue_on_error`");
+  if (!B) return;
+  for (llvm::StringRef Other : {"on_failure", "on_error"})
+    if (const KeyValue *F = M->find(Other)) {
+      auto *Sc = llvm::dyn_cast<ScalarNode>(F->Value);
+      bool Continues = Sc && !Sc->isTemplated() &&
+                       ir::parseFailurePolicy(Sc->value()) == ir::FailurePolicy::Continue;
+      // `on_error: <handler>` is kept and never run: it does not compete.
+      if (Other == "on_failure" || Continues) {
+        Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                     Other.str(), "continue_on_error");
+        return;
+      }
+    }
+  if (!*B) return;
+  S.OnFailure = ir::FailurePolicy::Continue;
+  S.OnFailureText = {"continue", KV.Value->loc(), KV.Value->length()};
+}
+
 void Lowerer::lowerOnError(const KeyValue &KV, const MapNode *M, ir::Step &S) {
   // ContextLab's step schema takes a string alone (on an action step; its
   // loop steps and loop bodies are not held to it), and its engine stores
