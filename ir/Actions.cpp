@@ -350,13 +350,36 @@ constexpr ActionParam SearchParams[] = {
     {"query", Type::String, true, "what to search for"},
     {"max_results", Type::Int, false, "at most this many results (1 to 100, default 10)"},
     {"backend", Type::String, false,
-     "searxng, brave or google (default: the first one configured)"}};
+     "searxng, brave, google (default: the first one configured) or duckduckgo "
+     "(only when named)"}};
 constexpr ActionField SearchFields[] = {
     {"results", Type::List, "per result: title, url, snippet and rank (1 first)"},
     {"total_results", Type::Int, "the number of results"},
     {"query", Type::String, "the query sent"},
     {"backend", Type::String, "the search service that answered"},
     {"output", Type::String, "the results as JSON text"}};
+constexpr ActionParam ScrapeParams[] = {
+    {"url", Type::String, true, "the page: an http:// or https:// URL"},
+    {"max_content_length", Type::Int, false,
+     "read at most this many bytes of it (1024 to 64 MiB, default 1 MiB)"}};
+constexpr ActionField ScrapeFields[] = {
+    {"text", Type::String,
+     "the page's text: script and style left out, white space "
+     "collapsed"},
+    {"word_count", Type::Int, "the number of words in `text`"},
+    {"title", Type::String, "the text of its `<title>`, or \"\""},
+    {"description", Type::String,
+     "its `description` (or `og:description`) meta tag, or \"\""},
+    {"meta_tags", Type::Map, "its `<meta>` tags: name (or property) -> content"},
+    {"links", Type::List, "per `<a href>`: url (resolved), text, title"},
+    {"images", Type::List, "per `<img src>`: url (resolved), alt, title"},
+    {"url", Type::String, "the URL asked for"},
+    {"final_url", Type::String, "the URL that answered, after redirects"},
+    {"status_code", Type::Int, "the HTTP status"},
+    {"content_type", Type::String, "the answer's Content-Type"},
+    {"content_length", Type::Int, "the bytes read"},
+    {"truncated", Type::Bool, "true: the page was cut at `max_content_length`"},
+    {"output", Type::String, "`text` again"}};
 constexpr ActionParam ValidateParams[] = {
     {"data", Type::Any, true, "the value to check (text is read as JSON, else as CSV)"},
     {"schema", Type::Any, true, "a JSON Schema (draft 7) object"},
@@ -485,6 +508,8 @@ constexpr ActionInfo Table[] = {
      TransformFields, false, true},
     {"validate", "checks data against a JSON Schema (docs/actions.md)", ValidateParams,
      ValidateFields, false, true},
+    {"web.scrape", "fetches a web page and answers its text, title, links and images",
+     ScrapeParams, ScrapeFields},
     {"web.search", "asks a web search service (docs/actions.md)", SearchParams,
      SearchFields},
     {"while",
@@ -597,7 +622,7 @@ llvm::ArrayRef<llvm::StringRef> chartThemes() {
 }
 
 llvm::ArrayRef<llvm::StringRef> searchBackends() {
-  static constexpr llvm::StringRef Names[] = {"searxng", "brave", "google"};
+  static constexpr llvm::StringRef Names[] = {"searxng", "brave", "google", "duckduckgo"};
   return Names;
 }
 

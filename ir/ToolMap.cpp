@@ -44,8 +44,11 @@ constexpr llvm::StringLiteral NotLocal =
     "with `run_dir: write`";
 
 constexpr llvm::StringLiteral Scrape =
-    "ContextLab's scrape answers the page's extracted text; `action: http.request` "
-    "answers the raw body (HTML): call it and extract the text with a step of yours";
+    "`action: web.scrape` fetches the page and answers its text, title, meta tags, "
+    "links and images, as ContextLab's (docs/actions.md §22)";
+constexpr llvm::StringLiteral ScrapeJs =
+    "ContextLab's scrape_js runs the page's scripts in a browser, which is not built "
+    "in: `action: web.scrape` reads the page as served";
 constexpr llvm::StringRef GetOnly[] = {"method", "body"};
 constexpr llvm::StringLiteral ControlFlow =
     "ContextLab's control-flow markers come with control flow (issue #17)";
@@ -139,8 +142,8 @@ constexpr ToolRow Rows[] = {
     {"filesystem", "delete", "", {}, {}, false, NotLocal},
     {"filesystem", "list", "", {}, {}, false, NotLocal},
     {"filesystem", "move", "", {}, {}, false, NotLocal},
-    {"headless-browser", "scrape", "", {}, {}, false, Scrape},
-    {"headless-browser", "scrape_js", "", {}, {}, false, Scrape},
+    {"headless-browser", "scrape", "web.scrape", {}, {}, false, Scrape},
+    {"headless-browser", "scrape_js", "", {}, {}, false, ScrapeJs},
     {"headless-browser", "search", "web.search", {}, {}, false, Search},
     {"headless-browser", "verify", "", {}, {}, false, Verify},
     {"http-client",
@@ -306,7 +309,7 @@ constexpr ToolRow Rows[] = {
     {"", "generate_structured", "", {}, {}, false, Structured},
     {"", "loop_complete", "", {}, {}, false, ControlFlow},
     {"", "process", "", {}, {}, false, Process},
-    {"", "scrape_page", "", {}, {}, false, Scrape},
+    {"", "scrape_page", "web.scrape", {}, {}, false, Scrape},
     {"", "search_web", "web.search", {}, {}, false, Search},
     {"", "validate", "validate", {}, {}, false, Validate},
     {"", "validate_report", "", {}, {}, false, Report},

@@ -16,6 +16,7 @@
 #include "runtime/actions/ModelSelect.h"
 #include "runtime/actions/PromptOptimize.h"
 #include "runtime/actions/Validate.h"
+#include "runtime/actions/WebScrape.h"
 #include "runtime/actions/WebSearch.h"
 
 namespace orch::runtime {
@@ -201,6 +202,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"validate",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runValidate(R.Params)), nullptr;
+       }},
+      {"web.scrape",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) {
+         return startWebScrape(B.Exec, B.http(), R.Params, std::move(D));
        }},
       {"web.search",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) {

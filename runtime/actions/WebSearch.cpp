@@ -11,6 +11,7 @@
 #include "ir/Unicode.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "runtime/actions/HtmlPage.h"
 #include "runtime/actions/HttpTask.h"
 
 namespace orch::runtime {
@@ -136,8 +137,15 @@ struct Backend {
                                             std::vector<std::string> &Secrets);
   /// The answer's results as [{title, url, snippet}], or a discarded value
   /// when the answer does not have the service's shape.
-  json (*Parse)(const json &Answer);
+  json (*Parse)(llvm::StringRef Body);
 };
+
+/// Parse for a service that answers JSON, read by \p F.
+template <json (*F)(const json &)>
+json fromJson(llvm::StringRef Body) {
+  json Answer = ir::parseJsonBounded(Body);
+  return Answer.is_discarded() ? Answer : F(Answer);
+}
 
 llvm::Expected<llm::HttpRequest> searxngRequest(llvm::StringRef Query, int64_t,
                                                 const llm::EnvLookup &Env,
@@ -207,17 +215,124 @@ json googleResults(const json &A) {
   return collect(*Items, "title", "link", "snippet");
 }
 
+llvm::Expected<llm::HttpRequest> duckduckgoRequest(llvm::StringRef Query, int64_t,
+                                                   const llm::EnvLookup &Env,
+                                                   std::vector<std::string> &) {
+  llm::HttpRequest R;
+  R.Method = "GET";
+  R.Url = fmt::format(
+      "{}/html/?q={}",
+      baseUrl(
+          setting(Env, "DUCKDUCKGO_BASE_URL").value_or("https://html.duckduckgo.com")),
+      queryEscape(Query));
+  R.Headers.push_back({"Accept", "text/html"});
+  return R;
+}
+
+/// \p S with its %XX escapes decoded (and `+` a space: a query's value).
+std::string queryUnescape(llvm::StringRef S) {
+  std::string Out;
+  for (size_t I = 0; I < S.size(); ++I) {
+    unsigned V = 0;
+    if (S[I] == '%' && I + 2 < S.size() && llvm::isHexDigit(S[I + 1]) &&
+        llvm::isHexDigit(S[I + 2]) && !S.substr(I + 1, 2).getAsInteger(16, V)) {
+      Out += static_cast<char>(V);
+      I += 2;
+    } else {
+      Out += S[I] == '+' ? ' ' : S[I];
+    }
+  }
+  return Out;
+}
+
+/// A DuckDuckGo result link's target: its redirect's `uddg` parameter, or
+/// the link itself; "" for an ad (a link back to DuckDuckGo).
+std::string duckduckgoTarget(llvm::StringRef Href) {
+  std::string Url = Href.str();
+  if (Href.contains("duckduckgo.com/l/?")) {
+    for (llvm::StringRef Part : llvm::split(Href.split('?').second, '&'))
+      if (Part.consume_front("uddg=")) Url = queryUnescape(Part);
+  }
+  if (llvm::StringRef(Url).starts_with("//")) Url = "https:" + Url;
+  llvm::StringRef U = Url;
+  bool Web = U.starts_with("http://") || U.starts_with("https://");
+  if (!Web || U.contains("duckduckgo.com/y.js") ||
+      U.split("://").second.split('/').first.ends_with("duckduckgo.com"))
+    return "";
+  return Url;
+}
+
+/// DuckDuckGo's HTML results page: each result's `a.result__a` (title and
+/// link) and the `.result__snippet` after it. A page with no results
+/// element at all is not a results page (a refusal, a challenge).
+json duckduckgoResults(llvm::StringRef Body) {
+  std::string Page = pageText(Body);
+  json Out = json::array();
+  auto HasClass = [](const HtmlTag &T, llvm::StringRef C) {
+    const std::string *Cls = T.attr("class");
+    if (!Cls) return false;
+    for (llvm::StringRef W : llvm::split(*Cls, ' '))
+      if (W == C) return true;
+    return false;
+  };
+  std::string *Into = nullptr;  // the title or snippet being read
+  std::string Closes;           // the tag that ends it
+  unsigned Depth = 0;
+  bool Keep = false;  // the current result is not an ad
+  bool Results = false;
+  walkHtml(
+      Page,
+      [&](const HtmlTag &T) {
+        if (Into) {
+          if (T.Name == Closes) Depth += T.End ? -1 : 1;
+          if (Depth == 0) Into = nullptr;
+          return;
+        }
+        if (T.End) return;
+        if (HasClass(T, "results") || HasClass(T, "result") || HasClass(T, "no-results"))
+          Results = true;
+        if (T.Name == "a" && HasClass(T, "result__a")) {
+          const std::string *Href = T.attr("href");
+          std::string Url = Href ? duckduckgoTarget(*Href) : "";
+          Keep = !Url.empty();
+          if (!Keep) return;
+          Out.push_back({{"title", ""}, {"url", Url}, {"snippet", ""}});
+          Into = Out.back()["title"].get_ptr<std::string *>();
+        } else if (Keep && HasClass(T, "result__snippet")) {
+          Into = Out.back()["snippet"].get_ptr<std::string *>();
+        } else {
+          return;
+        }
+        Closes = T.Name;
+        Depth = 1;
+      },
+      [&](llvm::StringRef Text) {
+        if (Into) *Into += Text;
+      });
+  if (!Results) return json::value_t::discarded;
+  for (json &R : Out)
+    for (const char *K : {"title", "snippet"}) {
+      std::string &V = *R[K].get_ptr<std::string *>();
+      V = readPlainPage(V)["text"].get<std::string>();
+    }
+  return Out;
+}
+
 /// The services, in the order a step without `backend:` tries them (the
 /// order of ir::searchBackends(), which the compiler checks names against).
+/// One configured by no variable (DuckDuckGo, which has no API: its HTML
+/// page is read) runs only when a step names it.
 constexpr Backend Backends[] = {
     {"searxng", "SEARXNG_URL",
      "SEARXNG_URL (an instance's base URL, JSON output enabled)", 100, searxngRequest,
-     searxngResults},
+     fromJson<searxngResults>},
     {"brave", "BRAVE_SEARCH_API_KEY", "BRAVE_SEARCH_API_KEY (a Brave Search API key)", 20,
-     braveRequest, braveResults},
+     braveRequest, fromJson<braveResults>},
     {"google", "GOOGLE_CSE_ID",
      "GOOGLE_CSE_ID and GOOGLE_API_KEY (a Programmable Search engine and its key)", 10,
-     googleRequest, googleResults},
+     googleRequest, fromJson<googleResults>},
+    {"duckduckgo", "", "nothing (DUCKDUCKGO_BASE_URL replaces its address)", 30,
+     duckduckgoRequest, duckduckgoResults},
 };
 
 const Backend *findBackend(llvm::StringRef Name) {
@@ -277,19 +392,20 @@ llvm::Expected<SearchCall> searchRequest(const json &Params, const llm::EnvLooku
     if (!B)
       return ir::makeError(fmt::format("unknown search backend `{}`; expected one of {}",
                                        Name, llvm::join(ir::searchBackends(), ", ")));
-    if (!setting(Env, B->ConfiguredBy.str()))
+    if (!B->ConfiguredBy.empty() && !setting(Env, B->ConfiguredBy.str()))
       return ir::makeError(fmt::format(
           "the step asks search backend `{}`, which is not configured: set {}",
           B->Name.str(), B->Setup.str()));
   } else {
     for (const Backend &Row : Backends)
-      if (setting(Env, Row.ConfiguredBy.str())) {
+      if (!Row.ConfiguredBy.empty() && setting(Env, Row.ConfiguredBy.str())) {
         B = &Row;
         break;
       }
     if (!B) {
       std::vector<std::string> Setups;
-      for (const Backend &Row : Backends) Setups.push_back(Row.Setup.str());
+      for (const Backend &Row : Backends)
+        if (!Row.ConfiguredBy.empty()) Setups.push_back(Row.Setup.str());
       return ir::makeError(
           fmt::format("no web search service is configured: set {} (docs/actions.md §11)",
                       llvm::join(Setups, "; or ")));
@@ -322,10 +438,8 @@ ActionResult searchResult(const SearchCall &C, llvm::Expected<llm::HttpResponse>
                                        C.Secrets),
                                  Retry);
   }
-  json Answer = ir::parseJsonBounded(R->Body);
   const Backend *B = findBackend(C.Backend);
-  json Results =
-      Answer.is_discarded() || !B ? json(json::value_t::discarded) : B->Parse(Answer);
+  json Results = B ? B->Parse(R->Body) : json(json::value_t::discarded);
   if (Results.is_discarded())
     return ActionResult::failure(
         scrub(fmt::format("{}: the answer is not a {} search result (starts {})", Who,

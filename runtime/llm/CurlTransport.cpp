@@ -31,7 +31,15 @@ struct BodyTarget {
 size_t onBody(char *Data, size_t Size, size_t N, void *User) {
   auto *T = static_cast<BodyTarget *>(User);
   if (!T->Req->OnBody) {
-    T->Resp->Body.append(Data, Size * N);
+    size_t Keep = Size * N;
+    if (size_t Max = T->Req->MaxBodyBytes) {
+      size_t Room = Max - std::min(Max, T->Resp->Body.size());
+      if (Keep > Room) {
+        Keep = Room;
+        T->Resp->Truncated = true;
+      }
+    }
+    T->Resp->Body.append(Data, Keep);
     return Size * N;
   }
   // Anything but Size * N makes curl abort the transfer.
@@ -40,6 +48,9 @@ size_t onBody(char *Data, size_t Size, size_t N, void *User) {
 
 size_t onHeader(char *Data, size_t Size, size_t N, void *User) {
   llvm::StringRef Line(Data, Size * N);
+  // A status line starts an answer: after a redirect, the last one's
+  // headers are the response's.
+  if (Line.starts_with("HTTP/")) static_cast<std::vector<Header> *>(User)->clear();
   auto [Name, Value] = Line.split(':');
   if (!Value.empty() || Line.contains(':'))
     static_cast<std::vector<Header> *>(User)->push_back(
@@ -87,6 +98,11 @@ curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R, HttpRespo
   L.easy_setopt(C, CURLOPT_NOSIGNAL, 1L);
   L.easy_setopt(C, CURLOPT_SOCKOPTFUNCTION, onSocket);
   L.easy_setopt(C, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (R.FollowRedirects) {
+    L.easy_setopt(C, CURLOPT_FOLLOWLOCATION, 1L);
+    L.easy_setopt(C, CURLOPT_MAXREDIRS, 10L);
+    L.easy_setopt(C, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
   L.easy_setopt(C, CURLOPT_WRITEFUNCTION, onBody);
   L.easy_setopt(C, CURLOPT_WRITEDATA, &Body);
   L.easy_setopt(C, CURLOPT_HEADERFUNCTION, onHeader);
@@ -96,6 +112,13 @@ curl_slist *configure(const CurlLib &L, CURL *C, const HttpRequest &R, HttpRespo
   // (an ASan use-after-free). post() polls the flag and cancel() removes
   // the handle instead.
   return List;
+}
+
+/// The URL \p C answered from, after redirects.
+std::string effectiveUrl(const CurlLib &L, CURL *C) {
+  char *Url = nullptr;
+  L.easy_getinfo(C, CURLINFO_EFFECTIVE_URL, &Url);
+  return Url ? std::string(Url) : std::string();
 }
 
 llvm::Error transportError(const CurlLib &L, CURLcode Rc, const HttpRequest &R) {
@@ -132,6 +155,7 @@ llvm::Expected<HttpResponse> CurlTransport::post(const HttpRequest &R) {
   CURLcode Rc = L.easy_perform(C.get());
   if (Rc != CURLE_OK) return transportError(L, Rc, R);
   L.easy_getinfo(C.get(), CURLINFO_RESPONSE_CODE, &Resp.Status);
+  Resp.EffectiveUrl = effectiveUrl(L, C.get());
   return Resp;
 }
 
@@ -281,6 +305,7 @@ void CurlMulti::loop() {
         C->Done(transportError(L, Result, C->Req));
       } else {
         L.easy_getinfo(C->Easy, CURLINFO_RESPONSE_CODE, &C->Resp.Status);
+        C->Resp.EffectiveUrl = effectiveUrl(L, C->Easy);
         C->Done(std::move(C->Resp));
       }
     }

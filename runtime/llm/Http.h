@@ -41,13 +41,26 @@ struct HttpRequest {
   std::function<bool(const std::vector<std::pair<std::string, std::string>> &Headers,
                      llvm::StringRef Piece)>
       OnBody;
+  /// Follow up to 10 redirects (to http and https URLs only); the headers
+  /// and status are the last answer's.
+  bool FollowRedirects = false;
+  /// > 0: keep at most this many bytes of the body (the rest is read and
+  /// dropped; HttpResponse::Truncated says so). Not with OnBody.
+  size_t MaxBodyBytes = 0;
 };
 
 /// What the server answered (any status).
 struct HttpResponse {
+  HttpResponse() = default;
+  HttpResponse(long Status, std::vector<Header> Headers, std::string Body)
+      : Status(Status), Headers(std::move(Headers)), Body(std::move(Body)) {}
   long Status = 0;
   std::vector<Header> Headers;  ///< Names lower-cased.
   std::string Body;
+  /// The URL answered, after redirects (set by the curl transports).
+  std::string EffectiveUrl;
+  /// The body was cut at HttpRequest::MaxBodyBytes.
+  bool Truncated = false;
   /// The value of header \p Name (lower case), or "".
   llvm::StringRef header(llvm::StringRef Name) const;
 };

@@ -186,7 +186,9 @@ TEST(LlmServerRules, RejectsWhatTheRealServicesReject) {
                    std::chrono::milliseconds(5000),
                    nullptr,
                    /*FreshConnection=*/false,
-                   {}});
+                   {},
+                   /*FollowRedirects=*/false,
+                   /*MaxBodyBytes=*/0});
   };
   json Msgs = json::array({{{"role", "user"}, {"content", "hi"}}});
   std::vector<Header> Auth = {{"Authorization", std::string("Bearer ") + OpenAIKey}};

@@ -96,9 +96,9 @@ TEST(WebSearch, BadParametersAndMissingSettingsSayWhatToDo) {
             "parameter `max_results` must be an integer from 1 to 100");
   EXPECT_EQ(failure(Json{{"query", "x"}, {"max_results", "3"}}, AllThree),
             "parameter `max_results` must be an integer from 1 to 100");
-  EXPECT_EQ(
-      failure(Json{{"query", "x"}, {"backend", "duckduckgo"}}, AllThree),
-      "unknown search backend `duckduckgo`; expected one of searxng, brave, google");
+  EXPECT_EQ(failure(Json{{"query", "x"}, {"backend", "bing"}}, AllThree),
+            "unknown search backend `bing`; expected one of searxng, brave, google, "
+            "duckduckgo");
   EXPECT_EQ(
       failure(Json{{"query", "x"}, {"backend", "brave"}}, {{"SEARXNG_URL", "http://s"}}),
       "the step asks search backend `brave`, which is not configured: set "
@@ -216,6 +216,44 @@ TEST(WebSearch, TheRunnerHasARowForEveryBuiltinActionButTheLoops) {
     bool Loop = A.Name == "for_each" || A.Name == "while";
     EXPECT_EQ(BuiltinRunner::runsAction(A.Name), !Loop) << A.Name.str();
   }
+}
+
+TEST(WebSearch, DuckDuckGoIsReadFromItsResultsPageWhenNamed) {
+  // Named, it needs no setting; unnamed, it is never chosen.
+  SearchCall C = call(Json{{"query", "a&b"}, {"backend", "duckduckgo"}}, {});
+  EXPECT_EQ(C.Request.Url, "https://html.duckduckgo.com/html/?q=a%26b");
+  EXPECT_NE(failure(Json{{"query", "x"}}, {}).find("no web search"), std::string::npos);
+  EXPECT_EQ(call(Json{{"query", "x"}, {"backend", "duckduckgo"}},
+                 {{"DUCKDUCKGO_BASE_URL", "http://127.0.0.1:9/"}})
+                .Request.Url,
+            "http://127.0.0.1:9/html/?q=x");
+  C.Max = 5;
+  const char *Page =
+      "<div class=\"results\"><div class=\"result result--ad\">"
+      "<a class=\"result__a\" href=\"https://duckduckgo.com/y.js?ad=1\">Ad</a>"
+      "<a class=\"result__snippet\">Buy</a></div>"
+      "<div class=\"result\"><h2><a rel=nofollow class=\"result__a\" "
+      "href=\"//duckduckgo.com/l/"
+      "?uddg=https%3A%2F%2Fe.test%2Fp%3Fa%3D1%26b%3D2&amp;rut=x\">"
+      "One &amp; <b>two</b></a></h2><a class=\"result__snippet\" href=#>S <b>b</b> "
+      "<i>i</i></a></div>"
+      "<div class=\"result\"><a class=\"result__a\" href=\"https://direct.test/\">D</a>"
+      "</div></div>";
+  ActionResult R = searchResult(C, llm::HttpResponse(200, {}, Page));
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(
+      R.Fields["results"],
+      Json::parse(R"([{"rank":1,"title":"One & two","url":"https://e.test/p?a=1&b=2",
+                             "snippet":"S b i"},
+                            {"rank":2,"title":"D","url":"https://direct.test/","snippet":""}])"));
+  ActionResult Refused =
+      searchResult(C, llm::HttpResponse(202, {}, "<html><body>Are you human?</body>"));
+  EXPECT_FALSE(Refused.Ok);
+  EXPECT_FALSE(Refused.Retryable);
+  ActionResult None = searchResult(
+      C, llm::HttpResponse(200, {}, "<div class=\"no-results\">No results.</div>"));
+  ASSERT_TRUE(None.Ok) << None.Error;
+  EXPECT_EQ(None.Fields["total_results"], 0);
 }
 
 }  // namespace
