@@ -358,6 +358,21 @@ constexpr ActionField SearchFields[] = {
     {"query", Type::String, "the query sent"},
     {"backend", Type::String, "the search service that answered"},
     {"output", Type::String, "the results as JSON text"}};
+constexpr ActionParam PdfParams[] = {
+    {"markdown_content", Type::String, true, "the document, in Markdown"},
+    {"output_path", Type::String, false,
+     "the `.pdf` file, in the run directory (default report.pdf)"},
+    {"title", Type::String, false, "a title above the text, and the file's title"},
+    {"author", Type::String, false, "shown under the title, and the file's author"}};
+constexpr ActionField PdfFields[] = {
+    {"output_path", Type::String, "the file written"},
+    {"file_size", Type::Int, "its bytes"},
+    {"pages", Type::Int, "its pages"},
+    {"replaced_characters", Type::Int,
+     "characters the PDF's standard fonts cannot show, written as `?`"},
+    {"message", Type::String, "what was written"},
+    {"success", Type::Bool, "true (a file that cannot be written fails the step)"},
+    {"output", Type::String, "`output_path` again"}};
 constexpr ActionParam ScrapeParams[] = {
     {"url", Type::String, true, "the page: an http:// or https:// URL"},
     {"max_content_length", Type::Int, false,
@@ -495,6 +510,8 @@ constexpr ActionInfo Table[] = {
      ModelSelectParams, ModelSelectFields, false, true, false, false, false, true},
     {"node", "runs JavaScript in the sandbox", CodeParams, CodeFields, false, false,
      true},
+    {"pdf.compile", "lays Markdown out on PDF pages in the run directory", PdfParams,
+     PdfFields, false, true},
     {"pipeline",
      "a sub-pipeline call's inputs and outputs (the front end writes these; "
      "docs/control-flow.md)",

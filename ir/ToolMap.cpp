@@ -52,6 +52,11 @@ constexpr llvm::StringLiteral ScrapeJs =
 constexpr llvm::StringRef GetOnly[] = {"method", "body"};
 constexpr llvm::StringLiteral ControlFlow =
     "ContextLab's control-flow markers come with control flow (issue #17)";
+constexpr llvm::StringLiteral Pdf =
+    "`action: pdf.compile` lays the Markdown out on PDF pages in the run directory, "
+    "without pandoc (docs/actions.md §23)";
+/// Nothing is installed: the PDF writer is built in.
+constexpr llvm::StringRef PdfIgnored[] = {"install_if_missing"};
 constexpr llvm::StringLiteral Report =
     "ContextLab's report helpers are not built in: write the report with a model "
     "step and `file.write`, and convert it with `action: shell`";
@@ -230,6 +235,7 @@ constexpr ToolRow Rows[] = {
      RouteTasks,
      ActionKey,
      RequestKeys},
+    {"pdf-compiler", "compile", "pdf.compile", {}, {}, false, Pdf, PdfIgnored},
     {"prompt-optimization",
      "*",
      "prompt.optimize",
@@ -298,7 +304,7 @@ constexpr ToolRow Rows[] = {
     {"", "action_loop", "", {}, {}, false, ControlFlow},
     {"", "capture_result", "", {}, {}, false, ControlFlow},
     {"", "compile_markdown", "", {}, {}, false, Report},
-    {"", "compile_pdf", "", {}, {}, false, Report},
+    {"", "compile_pdf", "pdf.compile", {}, {}, false, Pdf, PdfIgnored},
     {"", "control_flow", "", {}, {}, false, ControlFlow},
     {"", "create_parallel_queue", "", {}, {}, false, ControlFlow},
     {"", "evaluate_condition", "", {}, {}, false, ControlFlow},

@@ -218,4 +218,23 @@ int decimalValue(char32_t C) {
   return R ? R->Value + static_cast<int>(C - R->First) : -1;
 }
 
+namespace {
+constexpr char16_t Cp1252High[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+}  // namespace
+
+char32_t fromWindows1252(uint8_t B) {
+  return B >= 0x80 && B <= 0x9F ? Cp1252High[B - 0x80] : char32_t(B);
+}
+
+int toWindows1252(char32_t C) {
+  if (C < 0x80 || (C >= 0xA0 && C <= 0xFF)) return static_cast<int>(C);
+  for (int I = 0; I < 32; ++I)
+    if (Cp1252High[I] == C) return 0x80 + I;
+  return -1;
+}
+
 }  // namespace orch::ir

@@ -51,4 +51,10 @@ bool isPrintable(char32_t C);
 /// The value of a decimal digit (any script), or -1.
 int decimalValue(char32_t C);
 
+/// The code point of windows-1252 byte \p B (Latin-1's, but for 0x80-0x9F;
+/// the five bytes it leaves undefined stay the C1 controls of their value).
+char32_t fromWindows1252(uint8_t B);
+/// The windows-1252 byte of \p C, or -1 when it has none.
+int toWindows1252(char32_t C);
+
 }  // namespace orch::ir

@@ -25,6 +25,8 @@ PACKAGES=(
   # durable runs (runtime/state): SQLite, libpq, and a PostgreSQL server
   # that the test suite starts on loopback (scripts/pg-test-server.sh)
   libsqlite3-dev libpq-dev postgresql
+  # a PDF reader (pdftotext, pdfinfo) that checks what pdf.compile writes
+  poppler-utils
 )
 # Metrics (orchrt --metrics): promtool checks the exposition and a real
 # Prometheus server scrapes a run on loopback (test/run/metrics_*).

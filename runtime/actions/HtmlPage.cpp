@@ -15,14 +15,6 @@ using json = ir::Json;
 
 namespace {
 
-/// windows-1252's bytes 0x80-0x9F (the others are Latin-1's code points;
-/// the five it leaves undefined stay the C1 controls of their value).
-constexpr char16_t Cp1252High[32] = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
 /// Named character references read (HTML's table has 2231; these are the
 /// ones pages use most). Others stay as written.
 constexpr std::pair<llvm::StringLiteral, char32_t> Entities[] = {
@@ -62,7 +54,7 @@ char32_t numericReference(llvm::StringRef Digits, unsigned Radix) {
     if (V > 0x10FFFF) return 0xFFFD;
   }
   if (V == 0 || (V >= 0xD800 && V <= 0xDFFF)) return 0xFFFD;
-  if (V >= 0x80 && V <= 0x9F) return Cp1252High[V - 0x80];
+  if (V >= 0x80 && V <= 0x9F) return ir::fromWindows1252(static_cast<uint8_t>(V));
   return static_cast<char32_t>(V);
 }
 
@@ -418,8 +410,7 @@ std::string pageText(llvm::StringRef Bytes) {
     return Bytes.str();
   std::string Out;
   Out.reserve(Bytes.size() + Bytes.size() / 4);
-  for (unsigned char C : Bytes)
-    ir::appendUtf8(Out, C >= 0x80 && C <= 0x9F ? Cp1252High[C - 0x80] : char32_t(C));
+  for (unsigned char C : Bytes) ir::appendUtf8(Out, ir::fromWindows1252(C));
   return Out;
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/actions/Human.h"
 #include "runtime/actions/LocalActions.h"
 #include "runtime/actions/ModelSelect.h"
+#include "runtime/actions/PdfCompile.h"
 #include "runtime/actions/PromptOptimize.h"
 #include "runtime/actions/Validate.h"
 #include "runtime/actions/WebScrape.h"
@@ -183,6 +184,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
          return D(runModelSelect(R.Params, B.Config.Llm.Registry)), nullptr;
        }},
       {"node", &BuiltinRunner::startProcess},
+      {"pdf.compile",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runPdfCompile(B.Config.RunDir, R.Params)), nullptr;
+       }},
       {"pipeline",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runPipelineValues(R.Params)), nullptr;
