@@ -290,21 +290,47 @@ class Lowerer {
   llvm::SmallPtrSet<const MapNode *, 4> RefusedTails;
 
   //===- Sub-pipelines (SubPipeline.cpp) -----------------------------------===//
-  /// True if \p M is a call (`action: pipeline`); reports call keys on
-  /// other steps and step keys a call cannot take.
-  bool lowerCallKeys(const MapNode *M);
-  /// Reads, lowers and inlines the callee of call \p S: appends the
-  /// `<id>.inputs` step and the callee's steps, and makes \p S the step
-  /// that returns the callee's outputs.
-  void inlineCall(const MapNode *M, ir::Step &S);
+  /// If \p M is a call (`action: pipeline`, or ContextLab's `tool:
+  /// pipeline-executor`), the map that holds its `pipeline` and `inputs`
+  /// (the step, or the executor's `parameters`); else null. Reports call
+  /// keys on other steps and step keys a call cannot take.
+  const MapNode *lowerCallKeys(const MapNode *M);
+  /// The `parameters` of ContextLab's `pipeline-executor` step \p M,
+  /// checked, with its settings kept in Executor for inlineCall; or null.
+  const MapNode *lowerExecutorCall(const MapNode *M);
+  /// Reads, lowers and inlines the callee named in \p Keys (lowerCallKeys)
+  /// of call \p S: appends the `<id>.inputs` step and the callee's steps,
+  /// and makes \p S the step that returns the callee's outputs.
+  void inlineCall(const MapNode *Keys, ir::Step &S);
+  /// The callee text of a ContextLab call whose `pipeline:` is the
+  /// pipeline itself (\p V, inline YAML), included in the sources, or null.
+  std::shared_ptr<const SourceFile> inlineCallee(const ScalarNode *V,
+                                                 llvm::StringRef Call);
+  /// Includes callee text \p Text (shown as \p Shown, keyed by \p Key)
+  /// in the compilation's sources, padded so its offsets are its own.
+  std::shared_ptr<const SourceFile> includeCallee(const std::string &Shown,
+                                                  std::string Text,
+                                                  const ir::LocString &At);
   /// Renames the route targets of a callee's steps into call \p Call
   /// (`<call>.<id>`); a target the callee lacks is an error naming \p Shown.
   void renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
                           llvm::StringRef Shown);
-  /// The callee file of \p Path (relative to this file), read and
-  /// included in the sources, or null after a diagnostic.
+  /// The callee file of \p Path (relative to this file; for a \p
+  /// ContextLab executor also ContextLab's places under orchc's directory),
+  /// read and included in the sources, or null after a diagnostic.
   std::shared_ptr<const SourceFile> readCallee(const ir::LocString &Path,
-                                               std::string &RealPath);
+                                               std::string &RealPath,
+                                               bool ContextLab = false);
+
+  /// A ContextLab `pipeline-executor` call's settings (lowerExecutorCall),
+  /// for the inlineCall of the same step.
+  struct ExecutorCall {
+    const MapNode *OutputMapping = nullptr;
+    std::optional<ir::LocInt> RetryCount;   ///< Attempts of each callee step.
+    std::optional<ir::LocInt> Timeout;      ///< Seconds, each callee step.
+    std::optional<ir::LocString> Continue;  ///< `error_handling: continue`.
+  };
+  std::optional<ExecutorCall> Executor;
   /// Reports reads of `<call>.outputs.<name>` that name no output.
   void checkCallOutputs();
   void checkCalleeRunVariables();

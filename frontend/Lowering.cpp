@@ -480,7 +480,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
   std::string Prefix = "steps." + S.Id.Str.str();
   S.Parent = Parent;
   bool IsLoop = lowerLoopKeys(M, S, Prefix);
-  bool IsCall = lowerCallKeys(M);
+  const MapNode *CallKeys = lowerCallKeys(M);
+  bool IsCall = CallKeys != nullptr;
   // A loop may have no action.
   if (checkKeys(M, StepKeys, Where, true) && !IsLoop && !M->find("action") &&
       !M->find("tool"))
@@ -538,6 +539,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
         }
       }
     } else if (K == "parameters") {
+      if (IsCall) continue;  // a pipeline-executor's: lowerExecutorCall
       if (S.Action.Str == "mcp" && !S.Tool.Str.empty() && !S.ToolMap)
         continue;  // lowerMcpTool
       lowerParams(V, S, M->find("model") != nullptr);
@@ -611,7 +613,7 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
   if (S.ToolMap && S.ToolMap->Action == "echo ..." && S.Tool.Str.empty())
     lowerEchoProse(*M->find("action"), S);
   lowerRoutes(M, S, Prefix);
-  if (IsCall) inlineCall(M, S);
+  if (IsCall) inlineCall(CallKeys, S);
   P->Steps.push_back(std::move(S));
   if (IsLoop) lowerBody(M, static_cast<uint32_t>(P->Steps.size() - 1));
 }

@@ -59,9 +59,15 @@ constexpr uint64_t MaxPaddedBytes = 64u << 20;
 
 /// Step keys a call takes besides `pipeline` and `inputs`.
 const llvm::StringRef CallStepKeys[] = {
-    "id",       "name",         "description", "action",    "pipeline",
-    "inputs",   "dependencies", "depends_on",  "condition", "if",
-    "metadata", "on_failure",   "on_error"};
+    "id",       "name",         "description", "action",           "pipeline",
+    "inputs",   "dependencies", "depends_on",  "condition",        "if",
+    "metadata", "on_failure",   "on_error",    "continue_on_error"};
+/// And a ContextLab `pipeline-executor` call besides those.
+const llvm::StringRef ExecutorStepKeys[] = {"tool", "parameters"};
+/// The parameters of ContextLab's `pipeline-executor` (its tool's).
+const llvm::StringRef ExecutorParams[] = {
+    "pipeline", "inputs",      "output_mapping", "inherit_context", "wait_for_completion",
+    "timeout",  "retry_count", "retry_delay",    "error_handling"};
 
 /// Calls \p F on every expression slot of the templates in \p V.
 void forEachTemplate(ir::Value *V, llvm::function_ref<void(ir::Expr *&)> F) {
@@ -297,21 +303,29 @@ void findOutputReads(ir::Expr *E,
 
 }  // namespace
 
-bool Lowerer::lowerCallKeys(const MapNode *M) {
+const MapNode *Lowerer::lowerCallKeys(const MapNode *M) {
+  Executor.reset();
   const KeyValue *Act = M->find("action");
   auto *Sc = Act ? llvm::dyn_cast<ScalarNode>(Act->Value) : nullptr;
-  bool IsCall = Sc && !Sc->isTemplated() && Sc->value() == "pipeline" && !M->find("tool");
-  if (!IsCall) {
+  const KeyValue *ToolKV = M->find("tool");
+  auto *Tool = ToolKV ? llvm::dyn_cast<ScalarNode>(ToolKV->Value) : nullptr;
+  bool IsExecutor = Tool && !Tool->isTemplated() &&
+                    Tool->value() == "pipeline-executor" &&
+                    !declaresMcpServer(Tool->value());
+  bool IsCall = Sc && !Sc->isTemplated() && Sc->value() == "pipeline" && !ToolKV;
+  if (!IsCall && !IsExecutor) {
     for (llvm::StringRef K : {"pipeline", "inputs"})
       if (const KeyValue *KV = M->find(K))
         Diags.report(DiagKind::UnknownKey, KV->Key->loc(), KV->Key->length(), K.str(),
                      "a step",
                      "; it belongs to a sub-pipeline call (`action: pipeline`)");
-    return false;
+    return nullptr;
   }
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
-    if (!llvm::is_contained(CallStepKeys, K) && llvm::is_contained(stepKeys(), K))
+    bool Allowed = llvm::is_contained(CallStepKeys, K) ||
+                   (IsExecutor && llvm::is_contained(ExecutorStepKeys, K));
+    if (!Allowed && llvm::is_contained(stepKeys(), K))
       Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(),
                    "a sub-pipeline call",
                    "; give it to the steps of the sub-pipeline instead");
@@ -338,14 +352,81 @@ bool Lowerer::lowerCallKeys(const MapNode *M) {
                    "give the call one of `continue`, `fail`, `retry`, `skip`, or route "
                    "from the steps of the sub-pipeline");
   }
+  if (IsExecutor) return lowerExecutorCall(M);
   if (!M->find("pipeline"))
     Diags.report(DiagKind::MissingKey, Act->Key->loc(), Act->Key->length(), "pipeline",
                  "a step with `action: pipeline`");
-  return true;
+  return M;
+}
+
+const MapNode *Lowerer::lowerExecutorCall(const MapNode *M) {
+  const KeyValue *PK = M->find("parameters");
+  if (!PK) {
+    Diags.report(DiagKind::MissingKey, M->loc(), 1, "parameters",
+                 "a `pipeline-executor` step (its `pipeline:` names the sub-pipeline)");
+    return nullptr;
+  }
+  const MapNode *Params = expectMap(PK->Value, "`parameters`");
+  if (!Params) return nullptr;
+  ExecutorCall E;
+  const char *Where = "the parameters of a `pipeline-executor` call";
+  for (const KeyValue &KV : Params->entries()) {
+    llvm::StringRef K = KV.Key->value();
+    const Node *V = KV.Value;
+    if (!llvm::is_contained(ExecutorParams, K)) {
+      Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(), K.str(), Where,
+                   didYouMean(K, ExecutorParams));
+    } else if (K == "inherit_context" || K == "wait_for_completion") {
+      // ContextLab always waits; a callee reads only its declared inputs
+      // (any other name is an error where it is written), so there is
+      // nothing to inherit unseen.
+      getBool(V, quoted(K));
+    } else if (K == "timeout" || K == "retry_count" || K == "retry_delay") {
+      std::optional<ir::LocInt> N = getInt(V, quoted(K));
+      if (!N) continue;
+      int64_t Min = K == "retry_count" ? 1 : 0;
+      if (N->Val < Min || N->Val > 86400) {
+        Diags.report(DiagKind::OutOfRange, N->Loc, N->Length, quoted(K),
+                     fmt::format("from {} to 86400", Min), std::to_string(N->Val));
+        continue;
+      }
+      if (K == "timeout" && N->Val > 0) E.Timeout = N;
+      if (K == "retry_count") E.RetryCount = N;
+    } else if (K == "error_handling") {
+      std::optional<ir::LocString> W = getString(V, "`error_handling`");
+      if (!W) continue;
+      if (W->Str == "continue") {
+        for (llvm::StringRef Other : {"on_failure", "on_error", "continue_on_error"})
+          if (M->find(Other))
+            Diags.report(DiagKind::DuplicateAlias, KV.Key->loc(), KV.Key->length(),
+                         Other.str(), "error_handling: continue");
+        E.Continue = W;
+      } else if (W->Str != "fail" && W->Str != "retry") {
+        Diags.report(DiagKind::InvalidEnum, W->Loc, W->Length, "`error_handling`",
+                     W->Str.str(), "`fail`, `continue`, `retry`", "");
+      }
+    } else if (K == "output_mapping") {
+      const MapNode *Map = expectMap(V, "`output_mapping`");
+      if (!Map) continue;
+      for (const KeyValue &O : Map->entries())
+        getString(O.Value, "an `output_mapping` name");
+      E.OutputMapping = Map;
+    }
+  }
+  if (!Params->find("pipeline")) {
+    Diags.report(DiagKind::MissingKey, PK->Key->loc(), PK->Key->length(), "pipeline",
+                 "the parameters of a `pipeline-executor` step");
+    return nullptr;
+  }
+  // ContextLab's default: 3 attempts.
+  if (!E.RetryCount) E.RetryCount = ir::LocInt{3, PK->Key->loc(), PK->Key->length()};
+  Executor = E;
+  return Params;
 }
 
 std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
-                                                      std::string &RealPath) {
+                                                      std::string &RealPath,
+                                                      bool ContextLab) {
   auto Fail = [&](const std::string &Why) {
     Diags.report(DiagKind::IoError, Path.Loc, Path.Length, Path.Str.str(), Why);
     return nullptr;
@@ -358,18 +439,48 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   llvm::sys::path::append(Shown, Path.Str);
   llvm::sys::path::remove_dots(Shown, /*remove_dot_dot=*/true);
   llvm::SmallString<256> Real;
-  if (std::error_code EC = llvm::sys::fs::real_path(Shown, Real))
-    return Fail(EC.message());
+  std::error_code Missing = llvm::sys::fs::real_path(Shown, Real);
   llvm::StringRef Root = Calls->RootDir;
-  if (!llvm::StringRef(Real).starts_with(Root.str() + "/"))
+  std::string Under = Root.str();
+  if (Missing && ContextLab) {
+    // ContextLab's executor reads a path relative to the directory it runs
+    // in, then under its `examples/` and `pipelines/`; a name without
+    // `.yaml` is a pipeline id there. Here that directory is orchc's.
+    llvm::SmallString<256> Cwd;
+    llvm::StringRef Spec = Path.Str;
+    std::vector<std::string> Tries;
+    if (Spec.ends_with(".yaml") || Spec.ends_with(".yml")) {
+      for (const char *Dir : {"", "examples/", "pipelines/"})
+        Tries.push_back(Dir + Spec.str());
+    } else {
+      for (const char *Dir : {"examples/", "pipelines/", ""})
+        for (const char *Ext : {".yaml", ".yml"}) Tries.push_back(Dir + Spec.str() + Ext);
+    }
+    if (!llvm::sys::fs::real_path(".", Cwd))
+      for (const std::string &T : Tries) {
+        llvm::SmallString<256> Candidate(T);
+        llvm::sys::path::remove_dots(Candidate, /*remove_dot_dot=*/true);
+        if (!llvm::sys::fs::real_path(Candidate, Real)) {
+          Missing = {};
+          Shown = Candidate;
+          Under = Cwd.str().str();
+          break;
+        }
+      }
+  }
+  if (Missing) return Fail(Missing.message());
+  if (!llvm::StringRef(Real).starts_with(Under + "/"))
     return Fail(fmt::format("it is `{}`, outside the pipeline's directory `{}`",
-                            Real.str().str(), Root.str()));
+                            Real.str().str(), Under));
   RealPath = Real.str().str();
   if (llvm::is_contained(Calls->Stack, RealPath)) {
     std::vector<std::string> Chain;
-    for (const std::string &F : Calls->Stack)
-      Chain.push_back(llvm::StringRef(F).drop_front(Root.size() + 1).str());
-    Chain.push_back(llvm::StringRef(RealPath).drop_front(Root.size() + 1).str());
+    auto Short = [&](llvm::StringRef F) {
+      F.consume_front(Root.str() + "/");
+      return F.str();
+    };
+    for (const std::string &F : Calls->Stack) Chain.push_back(Short(F));
+    Chain.push_back(Short(RealPath));
     Diags.report(DiagKind::DependencyCycle, Path.Loc, Path.Length,
                  "the sub-pipeline calls " + llvm::join(Chain, " -> "));
     return nullptr;
@@ -392,24 +503,99 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   if ((*Buf)->getBufferSize() > MaxCalleeBytes)
     return Fail(fmt::format("the file has {} bytes, more than {}",
                             (*Buf)->getBufferSize(), MaxCalleeBytes));
+  std::shared_ptr<const SourceFile> Parsed =
+      includeCallee(Shown.str().str(), (*Buf)->getBuffer().str(), Path);
+  if (Parsed) Calls->Read[RealPath] = Parsed;
+  return Parsed;
+}
+
+std::shared_ptr<const SourceFile> Lowerer::includeCallee(const std::string &Shown,
+                                                         std::string Text,
+                                                         const ir::LocString &At) {
   // The front end reads the text after a comment as long as everything
   // compiled so far, so the callee's locations follow them.
   uint32_t Base = includeBase(*Calls->Root);
   bool Over = Calls->PaddedBytes > MaxPaddedBytes;
-  Calls->PaddedBytes += uint64_t(Base) + (*Buf)->getBufferSize();
+  Calls->PaddedBytes += uint64_t(Base) + Text.size();
   if (Over) return nullptr;  // reported once
-  if (Calls->PaddedBytes > MaxPaddedBytes)
-    return Fail(
-        fmt::format("the sub-pipeline files read take more than {} bytes with "
-                    "their offsets in the compilation",
-                    MaxPaddedBytes));
+  if (Calls->PaddedBytes > MaxPaddedBytes) {
+    Diags.report(DiagKind::IoError, At.Loc, At.Length, At.Str.str(),
+                 fmt::format("the sub-pipeline files read take more than {} bytes with "
+                             "their offsets in the compilation",
+                             MaxPaddedBytes));
+    return nullptr;
+  }
   std::string Padded = "#" + std::string(Base - 2, ' ') + "\n";
-  Padded += (*Buf)->getBuffer();
-  auto File = std::make_shared<SourceFile>(Shown.str().str(), (*Buf)->getBuffer().str());
-  auto Parsed = std::make_shared<SourceFile>(Shown.str().str(), std::move(Padded));
+  Padded += Text;
+  auto File = std::make_shared<SourceFile>(Shown, std::move(Text));
+  auto Parsed = std::make_shared<SourceFile>(Shown, std::move(Padded));
   includeFile(*Calls->Root, File, Parsed);
-  Calls->Read[RealPath] = Parsed;
   return Parsed;
+}
+
+std::shared_ptr<const SourceFile> Lowerer::inlineCallee(const ScalarNode *V,
+                                                        llvm::StringRef Call) {
+  if (!Calls || !Calls->Root || Calls->Stack.empty()) {
+    Diags.report(DiagKind::IoError, V->loc(), V->length(), "the inline pipeline",
+                 "a sub-pipeline is lowered beside its caller, which is not a file here");
+    return nullptr;
+  }
+  if (++Calls->CallCount > MaxCalls) {
+    if (Calls->CallCount == MaxCalls + 1)
+      Diags.report(
+          DiagKind::NotSupportedYet, V->loc(), V->length(),
+          fmt::format("more than {} sub-pipeline calls in one pipeline", MaxCalls),
+          "a limit", "call fewer sub-pipelines");
+    return nullptr;
+  }
+  // A `|` block in the file: the callee is the file with everything but
+  // the block's lines blanked, so its diagnostics point at the lines and
+  // columns as written. Any other form (quoted, folded, escapes) is read
+  // as its value alone.
+  auto [File, Local] = locateSource(*Calls->Root, V->loc());
+  llvm::StringRef Src = File->text();
+  llvm::StringRef Value = V->value();
+  size_t LineEnd = Src.find('\n', Local.Offset);
+  std::string Text;
+  if (LineEnd != llvm::StringRef::npos && Src.substr(Local.Offset).starts_with("|")) {
+    size_t Start = LineEnd + 1, At = Start;
+    size_t Indent = llvm::StringRef::npos;
+    bool Same = true;
+    llvm::SmallVector<llvm::StringRef, 32> Lines;
+    Value.split(Lines, '\n');
+    if (!Lines.empty() && Lines.back().empty()) Lines.pop_back();  // the last newline
+    for (llvm::StringRef L : Lines) {
+      size_t End = Src.find('\n', At);
+      llvm::StringRef SrcLine = Src.slice(At, End);
+      if (L.empty()) {
+        Same &= SrcLine.trim(' ').empty();
+      } else {
+        if (Indent == llvm::StringRef::npos)
+          Indent = SrcLine.size() - SrcLine.ltrim(' ').size();
+        Same &= SrcLine.size() >= Indent && SrcLine.substr(Indent) == L &&
+                SrcLine.take_front(Indent).trim(' ').empty();
+      }
+      if (!Same || End == llvm::StringRef::npos) {
+        At = End == llvm::StringRef::npos ? Src.size() : End;
+        break;
+      }
+      At = End + 1;
+    }
+    if (Same) {
+      Text.assign(Src.size(), ' ');
+      for (size_t I = 0; I < Src.size(); ++I)
+        if (Src[I] == '\n' || (I >= Start && I < At)) Text[I] = Src[I];
+    }
+  }
+  std::string Shown = File->name().str();
+  if (Text.empty()) {
+    Text = Value.str();
+    Shown = fmt::format("{} (the inline pipeline of step `{}`)", File->name().str(),
+                        Call.str());
+  }
+  ir::LocString At{A.save(fmt::format("the inline pipeline of step `{}`", Call.str())),
+                   V->loc(), V->length()};
+  return includeCallee(Shown, std::move(Text), At);
 }
 
 void Lowerer::renameCalleeRoutes(ir::Pipeline &Callee, llvm::StringRef Call,
@@ -494,13 +680,37 @@ void Lowerer::mergeCalleeServers() {
 }
 
 void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
+  std::optional<ExecutorCall> Exec = std::move(Executor);
+  Executor.reset();
   const KeyValue *PathKV = M->find("pipeline");
   if (!PathKV) return;
-  std::optional<ir::LocString> Path = getString(PathKV->Value, "`pipeline`");
+  // ContextLab's inline YAML is the pipeline itself: its templates are the
+  // callee's, read when it is lowered.
+  auto *PathSc = llvm::dyn_cast<ScalarNode>(PathKV->Value);
+  bool Inline =
+      Exec && PathSc &&
+      (PathSc->value().contains('\n') || PathSc->value().ltrim().starts_with("id:"));
+  std::optional<ir::LocString> Path;
+  if (Inline)
+    Path = ir::LocString{
+        A.save(fmt::format("(the inline pipeline of step `{}`)", S.Id.Str.str())),
+        PathSc->loc(), PathSc->length()};
+  else
+    Path = getString(PathKV->Value, "`pipeline`");
   if (!Path) return;
   std::string Real;
-  std::shared_ptr<const SourceFile> Parsed = readCallee(*Path, Real);
+  std::shared_ptr<const SourceFile> Parsed;
+  if (Inline) {
+    Parsed = inlineCallee(PathSc, S.Id.Str);
+    Real = fmt::format("{}#{}", Doc.File->name().str(), Path->Loc.Offset);
+  } else {
+    Parsed = readCallee(*Path, Real, Exec.has_value());
+  }
   if (!Parsed) return;
+  if (Exec && Exec->Continue && !S.OnFailureText.Loc.isValid()) {
+    S.OnFailure = ir::FailurePolicy::Continue;
+    S.OnFailureText = {"continue", Exec->Continue->Loc, Exec->Continue->Length};
+  }
   std::unique_ptr<ir::Pipeline> Callee;
   size_t Before = 0;
   if (checkSourceBytes(*Parsed, Diags)) {
@@ -694,6 +904,18 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   if (const std::optional<ir::LocInt> &Retries = Callee->Context.MaxRetries)
     for (ir::Step &X : Callee->Steps)
       if (!X.MaxRetries && !X.isLoop() && !FailureRouted(X)) X.MaxRetries = Retries;
+  // A ContextLab executor's `retry_count` (attempts, default 3 there) and
+  // `timeout` (seconds) go to each callee step that sets none: ContextLab
+  // runs the whole callee again and bounds it as a whole; here a failed
+  // step is tried again alone (docs/language.md §13.2).
+  if (Exec && Exec->RetryCount)
+    for (ir::Step &X : Callee->Steps)
+      if (!X.MaxRetries && !X.isLoop() && !FailureRouted(X))
+        X.MaxRetries = ir::LocInt{Exec->RetryCount->Val - 1, Exec->RetryCount->Loc,
+                                  Exec->RetryCount->Length};
+  if (Exec && Exec->Timeout)
+    for (ir::Step &X : Callee->Steps)
+      if (!X.Timeout && !X.isLoop()) X.Timeout = Exec->Timeout;
   for (ir::Step &X : Callee->Steps) {
     bool Root = X.Parent < 0;  // at the callee's top level
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());
@@ -716,6 +938,29 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
     forEachTemplate(O.V, [&](ir::Expr *&E) { R.visit(E); });
     Outs.push_back({O.Name.Str, O.Name.Loc, O.V});
     Made.Outputs.push_back(O.Name.Str);
+  }
+  if (Exec && Exec->OutputMapping && !Exec->OutputMapping->entries().empty()) {
+    // ContextLab's `output_mapping`: the call's outputs are the mapped
+    // ones, under their new names (only those).
+    llvm::SmallVector<ir::MapEntry, 8> Mapped;
+    std::vector<llvm::StringRef> Names;
+    for (const KeyValue &KV : Exec->OutputMapping->entries()) {
+      auto *To = llvm::dyn_cast<ScalarNode>(KV.Value);
+      if (!To) continue;  // lowerExecutorCall reported it
+      auto From = llvm::find_if(
+          Outs, [&](const ir::MapEntry &E) { return E.Key == KV.Key->value(); });
+      if (From == Outs.end()) {
+        Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(),
+                     KV.Key->value().str(), "`output_mapping`",
+                     fmt::format("; sub-pipeline `{}` has no such output{}", Shown,
+                                 didYouMean(KV.Key->value(), Made.Outputs)));
+        continue;
+      }
+      Mapped.push_back({To->value(), To->loc(), From->V});
+      Names.push_back(To->value());
+    }
+    Outs = std::move(Mapped);
+    Made.Outputs = std::move(Names);
   }
   auto *OutMap =
       A.create<ir::MapValue>(Path->Loc, Path->Length, A.copyArray<ir::MapEntry>(Outs));

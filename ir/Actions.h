@@ -137,6 +137,9 @@ constexpr int64_t MinChartPixels = 100, MaxChartPixels = 10000;
 /// The search services `web.search` asks, in the order a step without
 /// `backend:` tries them (the first one configured answers).
 llvm::ArrayRef<llvm::StringRef> searchBackends();
+/// The bounds of web.scrape's `max_content_length`, in bytes.
+constexpr int64_t MinScrapeBytes = 1024;
+constexpr int64_t MaxScrapeBytes = int64_t(64) << 20;
 
 /// The most results a `web.search` step may ask for.
 constexpr int64_t MaxSearchResults = 100;

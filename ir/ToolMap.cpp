@@ -57,6 +57,9 @@ constexpr llvm::StringLiteral Pdf =
     "without pandoc (docs/actions.md §23)";
 /// Nothing is installed: the PDF writer is built in.
 constexpr llvm::StringRef PdfIgnored[] = {"install_if_missing"};
+constexpr llvm::StringLiteral Executor =
+    "a sub-pipeline call (`action: pipeline`, docs/control-flow.md §4): the callee "
+    "is inlined when the pipeline compiles";
 constexpr llvm::StringLiteral Report =
     "ContextLab's report helpers are not built in: write the report with a model "
     "step and `file.write`, and convert it with `action: shell`";
@@ -236,6 +239,7 @@ constexpr ToolRow Rows[] = {
      ActionKey,
      RequestKeys},
     {"pdf-compiler", "compile", "pdf.compile", {}, {}, false, Pdf, PdfIgnored},
+    {"pipeline-executor", "*", "pipeline", {}, {}, false, Executor},
     {"prompt-optimization",
      "*",
      "prompt.optimize",

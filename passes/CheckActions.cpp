@@ -319,6 +319,14 @@ class CheckActionsPass : public Pass {
           D->report(DiagKind::ActionParamRange, V->loc(), V->length(), "max_results",
                     "web.search", fmt::format("between 1 and {}", MaxSearchResults),
                     S->scalar().I);
+    if (A.Name == "web.scrape" && Prm.Name == "max_content_length")
+      if (auto *S = llvm::dyn_cast<ScalarValue>(V))
+        if (S->scalar().Ty == Type::Int &&
+            (S->scalar().I < MinScrapeBytes || S->scalar().I > MaxScrapeBytes))
+          D->report(DiagKind::ActionParamRange, V->loc(), V->length(),
+                    "max_content_length", "web.scrape",
+                    fmt::format("between {} and {}", MinScrapeBytes, MaxScrapeBytes),
+                    S->scalar().I);
     for (const EnumParam &E : EnumParams)
       if (A.Name == E.Action && Prm.Name == E.Param) {
         // A constant value, or each constant item of a list.
@@ -364,7 +372,7 @@ class CheckActionsPass : public Pass {
                     *Op, "a template filter or " + llvm::join(transformOps(), ", "),
                     didYouMean(*Op, Ops));
       }
-    if (A.Name == "http.request" && Prm.Name == "url")
+    if ((A.Name == "http.request" || A.Name == "web.scrape") && Prm.Name == "url")
       checkHttpText(V, HttpPart::Url, "`url`");
     if (A.Name == "http.request" && Prm.Name == "headers")
       if (auto *M = llvm::dyn_cast<MapValue>(V))

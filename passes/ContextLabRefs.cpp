@@ -291,7 +291,10 @@ class Rewriter {
     }
     llvm::StringRef K = keyOf(Rest[0]);
     bool Wrapped = mapResultField(Row, "result") != "output";  // `result` is a field
-    if ((K == "outputs" || (K == "result" && !Wrapped)) && Rest.size() > 1) {
+    // A sub-pipeline call's `outputs` is a field of its own (pipeline-executor).
+    bool OutputsField = hasField(Row.Target, "outputs");
+    if (((K == "outputs" && !OutputsField) || (K == "result" && !Wrapped)) &&
+        Rest.size() > 1) {
       // `step.result.content`: the result is the step's fields.
       linkBase(Rest[1]) = linkBase(Rest[0]);
       Rest = Rest.drop_front();

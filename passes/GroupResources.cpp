@@ -87,7 +87,7 @@ class GroupResourcesPass : public Pass {
               P.arena().save(fmt::format("mcp_servers.{}.max_concurrent", Srv->Name.Str));
         }
         continue;
-      } else if (A == "http.request") {
+      } else if (A == "http.request" || A == "web.scrape") {
         std::string Host = hostOf(S);
         Key = Host.empty() ? "http" : "http:" + Host;
       } else {

@@ -8,7 +8,7 @@
 //
 // Estimates: `sleep` its constant `ms`; model steps the registry's
 // latency_p50 of their model (2 s when unknown); `http.request`, `mcp` and
-// `web.search` 500 ms;
+// `web.search` and `web.scrape` 500 ms;
 // `shell` 100 ms; local actions 0. A step's timeout caps its estimate.
 // A loop: its body's longest path times its waves (ir/LoopCost.h); paths
 // stay within a body, so a body step's path ends where its body does.
@@ -38,7 +38,8 @@ uint64_t estimate(const Step &S, const ModelCatalog *Cat) {
         if (auto *Sc = llvm::dyn_cast<ScalarValue>(E.V))
           if (E.Key == "ms" && Sc->scalar().Ty == Type::Int && Sc->scalar().I > 0)
             Ms = static_cast<uint64_t>(Sc->scalar().I);
-  } else if (A == "http.request" || isMcpAction(A) || A == "web.search") {
+  } else if (A == "http.request" || isMcpAction(A) || A == "web.search" ||
+             A == "web.scrape") {
     Ms = HttpMs;
   } else if (A == "shell") {
     Ms = ShellMs;

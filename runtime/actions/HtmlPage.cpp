@@ -109,6 +109,9 @@ std::string collapseSpace(llvm::StringRef S) {
   return ir::encodeUtf8(Out);
 }
 
+/// The most attributes kept of one tag.
+constexpr size_t MaxAttrs = 64;
+
 bool isTagSpace(char C) {
   return C == ' ' || C == '\t' || C == '\n' || C == '\r' || C == '\f';
 }
@@ -149,7 +152,9 @@ HtmlTag readTag(llvm::StringRef &S) {
       }
       A.second = decodeEntities(V);
     }
-    if (!T.End && !A.first.empty() && !T.attr(A.first))  // the first one counts
+    // The first of a name counts; past MaxAttrs a tag's attributes are
+    // read and dropped (the check for a repeat stays linear).
+    if (!T.End && !A.first.empty() && T.Attrs.size() < MaxAttrs && !T.attr(A.first))
       T.Attrs.push_back(std::move(A));
   }
   return T;
@@ -307,8 +312,10 @@ struct PageReader {
           if (T.Name == "title" && !Title) {
             if (!T.End)
               TitleText.emplace();
-            else if (TitleText)
+            else if (TitleText) {
               Title = collapseSpace(*TitleText);
+              TitleText.reset();
+            }
           }
           if (T.End) {
             if (T.Name == "a") closeLink();

@@ -13,6 +13,8 @@ namespace orch::runtime {
 using json = ir::Json;
 
 namespace {
+/// The longest link text and URL read as a link.
+constexpr size_t MaxLinkText = 1000, MaxLinkUrl = 2000;
 /// Heading sizes, by level.
 constexpr double HeadingSize[6] = {16, 14, 12, 11, 10, 10};
 constexpr double BodySize = 10, CodeSize = 9, Indent = 14;
@@ -32,10 +34,15 @@ std::string plainInline(llvm::StringRef S) {
     }
     bool Image = S.starts_with("![");
     if (Image || S.front() == '[') {
+      // The text ends at the first `]`, which `(` must follow; both are
+      // looked for in a bounded span, so a run of `[` stays linear.
       llvm::StringRef Rest = S.drop_front(Image ? 2 : 1);
-      size_t Close = Rest.find("](");
-      size_t End = Close == llvm::StringRef::npos ? Close : Rest.find(')', Close + 2);
-      if (End != llvm::StringRef::npos && !Rest.take_front(Close).contains('\n')) {
+      size_t Close = Rest.take_front(MaxLinkText).find(']');
+      bool Link =
+          Close != llvm::StringRef::npos && Rest.substr(Close + 1).starts_with("(");
+      size_t End = Link ? Rest.substr(0, Close + 2 + MaxLinkUrl).find(')', Close + 2)
+                        : llvm::StringRef::npos;
+      if (End != llvm::StringRef::npos) {
         llvm::StringRef Text = Rest.take_front(Close);
         llvm::StringRef Url = Rest.slice(Close + 2, End);
         Out += Image ? fmt::format("[image: {}]", plainInline(Text))
@@ -182,7 +189,10 @@ std::vector<PdfLine> layoutMarkdown(llvm::StringRef Markdown, llvm::StringRef Ti
     }
     if (unsigned Level = headingLevel(T)) {
       Flush();
-      llvm::StringRef Text = T.drop_front(Level).trim().rtrim('#').rtrim();
+      // A closing run of `#` goes when a space comes before it (CommonMark).
+      llvm::StringRef Text = T.drop_front(Level).trim();
+      llvm::StringRef Bare = Text.rtrim('#');
+      if (Bare.empty() || Bare.ends_with(" ")) Text = Bare.rtrim();
       Out.paragraph(Text, PdfFace::Bold, HeadingSize[Level - 1], 0, Level <= 2 ? 12 : 8);
       continue;
     }

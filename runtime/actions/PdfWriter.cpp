@@ -37,7 +37,11 @@ std::string pdfString(llvm::StringRef Text, unsigned &Replaced) {
   std::string Out = "(";
   for (char32_t C : ir::decodeUtf8(Text)) {
     int B = ir::toWindows1252(C);
-    if (B < 0 || (B < 0x20 && B != '\t')) {
+    // Controls, and the five bytes windows-1252 leaves undefined, have no
+    // glyph.
+    bool NoGlyph = B < 0 || (B < 0x20 && B != '\t') || B == 0x7F || B == 0x81 ||
+                   B == 0x8D || B == 0x8F || B == 0x90 || B == 0x9D;
+    if (NoGlyph) {
       ++Replaced;
       B = '?';
     }
@@ -50,6 +54,21 @@ std::string pdfString(llvm::StringRef Text, unsigned &Replaced) {
       Out += fmt::format("\\{:03o}", B);
   }
   return Out + ")";
+}
+
+/// \p Text as a PDF text string for the document information: UTF-16BE
+/// with its byte order mark, in hex (PDFDocEncoding is not WinAnsi).
+std::string pdfTextString(llvm::StringRef Text) {
+  std::string Out = "<FEFF";
+  for (char32_t C : ir::decodeUtf8(Text)) {
+    if (C > 0xFFFF) {
+      C -= 0x10000;
+      Out += fmt::format("{:04X}{:04X}", 0xD800 + (C >> 10), 0xDC00 + (C & 0x3FF));
+    } else {
+      Out += fmt::format("{:04X}", static_cast<uint32_t>(C));
+    }
+  }
+  return Out + ">";
 }
 
 /// A content stream's operators for one page.
@@ -82,15 +101,16 @@ std::vector<std::string> wrapPdfText(llvm::StringRef Text, size_t Width) {
     }
     size_t End = I;
     while (End < All.size() && !ir::isSpace(All[End])) ++End;
-    ir::CodePoints Word = All.substr(I, End - I);
-    I = End;
-    if (!Line.empty() && Line.size() + Word.size() > Width) Flush();
-    while (Word.size() > Width) {  // longer than a line: split it
-      Line = Word.substr(0, Width);
+    size_t Len = End - I;
+    if (!Line.empty() && Line.size() + Len > Width) Flush();
+    while (Len > Width) {  // longer than a line: split it
+      Line.assign(All, I, Width);
       Flush();
-      Word = Word.substr(Width);
+      I += Width;
+      Len -= Width;
     }
-    Line += Word;
+    Line.append(All, I, Len);
+    I = End;
   }
   if (!Line.empty() || Lines.empty()) Flush();
   return Lines;
@@ -147,10 +167,9 @@ PdfDocument writePdf(llvm::ArrayRef<PdfLine> Lines, llvm::StringRef Title,
     Objects.push_back(fmt::format(
         "<< /Type /Font /Subtype /Type1 /BaseFont /{} /Encoding /WinAnsiEncoding >>",
         Font));
-  unsigned Ignored = 0;
   std::string Info = "<< /Producer (orchrt pdf.compile)";
-  if (!Title.empty()) Info += " /Title " + pdfString(Title, Ignored);
-  if (!Author.empty()) Info += " /Author " + pdfString(Author, Ignored);
+  if (!Title.empty()) Info += " /Title " + pdfTextString(Title);
+  if (!Author.empty()) Info += " /Author " + pdfTextString(Author);
   Objects.push_back(Info + " >>");
   for (size_t I = 0; I < Pages.size(); ++I) {
     Objects.push_back(fmt::format(

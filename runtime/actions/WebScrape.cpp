@@ -16,8 +16,20 @@ namespace orch::runtime {
 using json = ir::Json;
 
 namespace {
-/// The largest `max_content_length` a step may ask for.
-constexpr int64_t MaxScrapeBytes = int64_t(64) << 20;
+/// \p S without a UTF-8 sequence its end cuts short.
+llvm::StringRef dropCutCharacter(llvm::StringRef S) {
+  size_t N = S.size();
+  for (size_t Back = 1; Back <= 4 && Back <= N; ++Back) {
+    unsigned char C = static_cast<unsigned char>(S[N - Back]);
+    if ((C & 0xC0) == 0x80) continue;  // a continuation byte
+    size_t Need = (C & 0xE0) == 0xC0   ? 2
+                  : (C & 0xF0) == 0xE0 ? 3
+                  : (C & 0xF8) == 0xF0 ? 4
+                                       : 1;
+    return Need > Back ? S.drop_back(Back) : S;
+  }
+  return S;
+}
 
 /// What kind of text a Content-Type names.
 enum class PageKind { Html, Plain, Other };
@@ -40,26 +52,26 @@ llvm::Expected<llm::HttpRequest> scrapeRequest(const json &Params) {
   Url = llvm::StringRef(Url).trim().str();
   llvm::StringRef S = Url;
   if (!S.starts_with_insensitive("http://") && !S.starts_with_insensitive("https://"))
-    return ir::makeError(
-        fmt::format("parameter `url` must be an http:// or https:// URL, found {}",
-                    ir::toJsonText(ir::utf8Prefix(S, 200))));
+    return ir::makeError(fmt::format(
+        "parameter `url` must be an http:// or https:// URL, found {}",
+        ir::toJsonText(pageText(ir::utf8Prefix(ir::redactUrlCredentials(Url), 200)))));
   if (std::string Why = ir::httpTextProblem(ir::HttpPart::Url, Url); !Why.empty())
     return ir::makeError(
         fmt::format("parameter `url` contains {}; an HTTP request cannot carry it", Why));
   int64_t Max = DefaultScrapeBytes;
   if (auto M = Params.find("max_content_length"); M != Params.end() && !M->is_null()) {
-    if (!M->is_number_integer() || M->get<int64_t>() < 1024 ||
-        M->get<int64_t>() > MaxScrapeBytes)
+    if (!M->is_number_integer() || M->get<int64_t>() < ir::MinScrapeBytes ||
+        M->get<int64_t>() > ir::MaxScrapeBytes)
       return ir::makeError(fmt::format(
-          "parameter `max_content_length` must be a whole number of bytes from 1024 "
-          "to {}",
-          MaxScrapeBytes));
+          "parameter `max_content_length` must be a whole number of bytes from {} to {}",
+          ir::MinScrapeBytes, ir::MaxScrapeBytes));
     Max = M->get<int64_t>();
   }
   llm::HttpRequest R;
   R.Method = "GET";
   R.Url = std::move(Url);
   R.Headers.push_back({"Accept", "text/html,application/xhtml+xml,text/plain;q=0.9"});
+  R.Headers.push_back({"User-Agent", "Mozilla/5.0 (compatible; orchrt web.scrape)"});
   R.FollowRedirects = true;
   R.MaxBodyBytes = static_cast<size_t>(Max);
   R.Timeout = std::chrono::milliseconds(24 * 3600 * 1000);  // the step's timeout rules
@@ -75,12 +87,15 @@ ActionResult scrapeResult(const std::string &Url, llvm::Expected<llm::HttpRespon
     return ActionResult::failure(
         fmt::format("web.scrape: HTTP {} from {}", R->Status, Shown),
         R->Status == 429 || R->Status >= 500);
-  std::string Type = R->header("content-type").str();
+  std::string Type = pageText(R->header("content-type").take_front(200));
   PageKind Kind = pageKind(Type);
   if (Kind == PageKind::Other)
     return ActionResult::badParam(
         fmt::format("web.scrape: {} answered `{}`, not a web page", Shown, Type));
-  std::string Text = pageText(R->Body);
+  // A cut inside a character drops its first bytes, not the page's UTF-8.
+  llvm::StringRef Body = R->Body;
+  if (R->Truncated) Body = dropCutCharacter(Body);
+  std::string Text = pageText(Body);
   std::string Base = R->EffectiveUrl.empty() ? Url : R->EffectiveUrl;
   json Out = Kind == PageKind::Html ? readHtmlPage(Text, Base) : readPlainPage(Text);
   Out["url"] = Url;

@@ -251,7 +251,11 @@ std::string duckduckgoTarget(llvm::StringRef Href) {
   std::string Url = Href.str();
   if (Href.contains("duckduckgo.com/l/?")) {
     for (llvm::StringRef Part : llvm::split(Href.split('?').second, '&'))
-      if (Part.consume_front("uddg=")) Url = queryUnescape(Part);
+      if (Part.consume_front("uddg=")) {
+        std::string Target = queryUnescape(Part);
+        // Not UTF-8 once decoded: the link as written.
+        if (pageText(Target) == Target) Url = std::move(Target);
+      }
   }
   if (llvm::StringRef(Url).starts_with("//")) Url = "https:" + Url;
   llvm::StringRef U = Url;

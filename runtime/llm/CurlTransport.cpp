@@ -35,8 +35,11 @@ size_t onBody(char *Data, size_t Size, size_t N, void *User) {
     if (size_t Max = T->Req->MaxBodyBytes) {
       size_t Room = Max - std::min(Max, T->Resp->Body.size());
       if (Keep > Room) {
-        Keep = Room;
+        // The rest is not read: curl ends the transfer (CURLE_WRITE_ERROR,
+        // which the callers take as a complete, truncated answer).
+        T->Resp->Body.append(Data, Room);
         T->Resp->Truncated = true;
+        return 0;
       }
     }
     T->Resp->Body.append(Data, Keep);
@@ -153,7 +156,8 @@ llvm::Expected<HttpResponse> CurlTransport::post(const HttpRequest &R) {
   std::unique_ptr<curl_slist, void (*)(curl_slist *)> Headers(
       configure(L, C.get(), R, Resp, Body), L.slist_free_all);
   CURLcode Rc = L.easy_perform(C.get());
-  if (Rc != CURLE_OK) return transportError(L, Rc, R);
+  if (Rc != CURLE_OK && !(Rc == CURLE_WRITE_ERROR && Resp.Truncated))
+    return transportError(L, Rc, R);
   L.easy_getinfo(C.get(), CURLINFO_RESPONSE_CODE, &Resp.Status);
   Resp.EffectiveUrl = effectiveUrl(L, C.get());
   return Resp;
@@ -301,7 +305,7 @@ void CurlMulti::loop() {
       std::unique_ptr<Call> C = std::move(It->second);
       Active.erase(It);
       L.multi_remove_handle(Mh, C->Easy);
-      if (Result != CURLE_OK) {
+      if (Result != CURLE_OK && !(Result == CURLE_WRITE_ERROR && C->Resp.Truncated)) {
         C->Done(transportError(L, Result, C->Req));
       } else {
         L.easy_getinfo(C->Easy, CURLINFO_RESPONSE_CODE, &C->Resp.Status);

@@ -44,8 +44,8 @@ struct HttpRequest {
   /// Follow up to 10 redirects (to http and https URLs only); the headers
   /// and status are the last answer's.
   bool FollowRedirects = false;
-  /// > 0: keep at most this many bytes of the body (the rest is read and
-  /// dropped; HttpResponse::Truncated says so). Not with OnBody.
+  /// > 0: keep at most this many bytes of the body; the transfer ends
+  /// there (HttpResponse::Truncated says so). Not with OnBody.
   size_t MaxBodyBytes = 0;
 };
 

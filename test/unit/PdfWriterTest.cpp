@@ -32,7 +32,8 @@ TEST(PdfWriter, CrossReferencePointsAtEachObject) {
   EXPECT_TRUE(B.ends_with("%%EOF\n"));
   EXPECT_NE(B.find("(a \\(paren\\) and a \\\\ backslash) Tj"), llvm::StringRef::npos);
   EXPECT_NE(B.find("(caf\\351 \\200 ?) Tj"), llvm::StringRef::npos);
-  EXPECT_NE(B.find("/Title (T \\(1\\))"), llvm::StringRef::npos);
+  // Document information is UTF-16BE (PDFDocEncoding is not WinAnsi).
+  EXPECT_NE(B.find("/Title <FEFF00540020002800310029>"), llvm::StringRef::npos);
   EXPECT_EQ(B.find("/Author"), llvm::StringRef::npos);
   for (unsigned char C : B) EXPECT_LT(C, 0x80);
   // startxref names the table; each entry the offset of its object.
@@ -67,6 +68,24 @@ TEST(PdfWriter, MarkdownBlocks) {
   EXPECT_EQ(L[2].Size, 16);
   EXPECT_EQ(L[6].Face, PdfFace::Italic);
   EXPECT_EQ(L[7].Size, 9);
+  // A closing `#` run goes only after a space; `[` runs stay text.
+  auto First = [](llvm::StringRef Md) { return layoutMarkdown(Md, "", "")[0].Text; };
+  EXPECT_EQ(First("# Learn C#"), "Learn C#");
+  EXPECT_EQ(First("## Title ##"), "Title");
+  EXPECT_EQ(First("[[a] [b](c) ![i](j)"), "[[a] b (c) [image: i]");
+  EXPECT_EQ(First(std::string(100000, '[')).size(), 80u);
+}
+
+TEST(PdfWriter, CharactersWithoutAGlyphAreCounted) {
+  std::vector<PdfLine> Lines(1);
+  Lines[0].Text =
+      "a\x7f\xc2\x81"
+      "b\xf0\x9f\x98\x80";  // DEL, U+0081, an emoji
+  PdfDocument D = writePdf(Lines, "\xf0\x9f\x98\x80", "");
+  EXPECT_EQ(D.Replaced, 3u);
+  EXPECT_NE(llvm::StringRef(D.Bytes).find("(a??b?) Tj"), llvm::StringRef::npos);
+  EXPECT_NE(llvm::StringRef(D.Bytes).find("/Title <FEFFD83DDE00>"),
+            llvm::StringRef::npos);
 }
 
 }  // namespace pdf_writer_test
