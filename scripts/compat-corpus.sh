@@ -53,8 +53,10 @@ def control_flow(message, kind):
     return kind == 'NotSupportedYet' and 'issue #17' in message
 flow_only = collections.Counter()
 for f in files:
+    # From the checkout's root, where ContextLab runs its examples (its
+    # pipeline-executor reads paths relative to it).
     r = subprocess.run([orchc, 'check', '--no-auto', os.path.join(work, f)],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, cwd=work)
     errors = re.findall(r': error: (.*) \[(\w+)\]$', r.stderr, re.M)
     kinds = [k for _, k in errors]
     group = 'known-good' if f.startswith(good) else 'other'
