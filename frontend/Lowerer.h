@@ -47,6 +47,10 @@ struct CallContext {
   std::string RootDir;
   /// The real paths of the files being lowered, outermost first.
   std::vector<std::string> Stack;
+  /// ContextLab's places (`examples/`, `pipelines/` under orchc's
+  /// directory, real paths) a `pipeline-executor` callee was found in:
+  /// files under them are callable too.
+  std::vector<std::string> PlaceDirs;
   /// Each callee file read so far, by real path: read and included once.
   llvm::StringMap<std::shared_ptr<const SourceFile>> Read;
   /// Calls and callee steps inlined so far, against the limits.

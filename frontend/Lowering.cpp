@@ -539,7 +539,8 @@ void Lowerer::lowerStep(const Node *N, size_t Index, int32_t Parent) {
         }
       }
     } else if (K == "parameters") {
-      if (IsCall) continue;  // a pipeline-executor's: lowerExecutorCall
+      // A pipeline-executor's: lowerExecutorCall (which reported a bad one).
+      if (IsCall || (S.ToolMap && S.ToolMap->Target == "pipeline")) continue;
       if (S.Action.Str == "mcp" && !S.Tool.Str.empty() && !S.ToolMap)
         continue;  // lowerMcpTool
       lowerParams(V, S, M->find("model") != nullptr);

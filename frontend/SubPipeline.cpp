@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "frontend/Frontend.h"
@@ -352,7 +353,13 @@ const MapNode *Lowerer::lowerCallKeys(const MapNode *M) {
                    "give the call one of `continue`, `fail`, `retry`, `skip`, or route "
                    "from the steps of the sub-pipeline");
   }
-  if (IsExecutor) return lowerExecutorCall(M);
+  if (IsExecutor) {
+    for (llvm::StringRef K : {"pipeline", "inputs"})
+      if (const KeyValue *KV = M->find(K))
+        Diags.report(DiagKind::UnknownKey, KV->Key->loc(), KV->Key->length(), K.str(),
+                     "a `pipeline-executor` step", "; give it in its `parameters`");
+    return lowerExecutorCall(M);
+  }
   if (!M->find("pipeline"))
     Diags.report(DiagKind::MissingKey, Act->Key->loc(), Act->Key->length(), "pipeline",
                  "a step with `action: pipeline`");
@@ -382,7 +389,18 @@ const MapNode *Lowerer::lowerExecutorCall(const MapNode *M) {
       // nothing to inherit unseen.
       getBool(V, quoted(K));
     } else if (K == "timeout" || K == "retry_count" || K == "retry_delay") {
-      std::optional<ir::LocInt> N = getInt(V, quoted(K));
+      // ContextLab's `timeout` and `retry_delay` are numbers (seconds): a
+      // timeout is rounded up to whole seconds.
+      std::optional<ir::LocInt> N;
+      auto *Sc = llvm::dyn_cast<ScalarNode>(V);
+      if (K != "retry_count" && Sc && !Sc->isTemplated() && Sc->isPlain() &&
+          Sc->typedValue().Ty == ir::Type::Float) {
+        double D = Sc->typedValue().F;
+        double Up = std::isfinite(D) ? std::ceil(std::clamp(D, -1.0, 1e6)) : 1e6;
+        N = ir::LocInt{static_cast<int64_t>(Up), Sc->loc(), Sc->length()};
+      } else {
+        N = getInt(V, quoted(K));
+      }
       if (!N) continue;
       int64_t Min = K == "retry_count" ? 1 : 0;
       if (N->Val < Min || N->Val > 86400) {
@@ -408,8 +426,16 @@ const MapNode *Lowerer::lowerExecutorCall(const MapNode *M) {
     } else if (K == "output_mapping") {
       const MapNode *Map = expectMap(V, "`output_mapping`");
       if (!Map) continue;
-      for (const KeyValue &O : Map->entries())
-        getString(O.Value, "an `output_mapping` name");
+      llvm::StringSet<> Targets;
+      for (const KeyValue &O : Map->entries()) {
+        std::optional<ir::LocString> To = getString(O.Value, "an `output_mapping` name");
+        if (!To) continue;
+        if (!ir::isStepId(To->Str))
+          Diags.report(DiagKind::InvalidIdentifier, To->Loc, To->Length, "output name",
+                       To->Str.str(), "^[a-zA-Z][a-zA-Z0-9_-]*$");
+        else if (!Targets.insert(To->Str).second)
+          Diags.report(DiagKind::YamlDuplicateKey, To->Loc, To->Length, To->Str.str());
+      }
       E.OutputMapping = Map;
     }
   }
@@ -441,37 +467,52 @@ std::shared_ptr<const SourceFile> Lowerer::readCallee(const ir::LocString &Path,
   llvm::SmallString<256> Real;
   std::error_code Missing = llvm::sys::fs::real_path(Shown, Real);
   llvm::StringRef Root = Calls->RootDir;
-  std::string Under = Root.str();
+  // A file lies under the pipeline's directory, or under a ContextLab
+  // place a callee was found in (its siblings are callable from it).
+  auto Allowed = [&](llvm::StringRef F) {
+    if (F.starts_with(Root.str() + "/")) return true;
+    return llvm::any_of(Calls->PlaceDirs,
+                        [&](const std::string &D) { return F.starts_with(D + "/"); });
+  };
   if (Missing && ContextLab) {
     // ContextLab's executor reads a path relative to the directory it runs
     // in, then under its `examples/` and `pipelines/`; a name without
-    // `.yaml` is a pipeline id there. Here that directory is orchc's.
-    llvm::SmallString<256> Cwd;
+    // `.yaml` is a pipeline id there. Here that directory is orchc's, and
+    // only its `examples/` and `pipelines/` are read from.
     llvm::StringRef Spec = Path.Str;
     std::vector<std::string> Tries;
     if (Spec.ends_with(".yaml") || Spec.ends_with(".yml")) {
       for (const char *Dir : {"", "examples/", "pipelines/"})
         Tries.push_back(Dir + Spec.str());
     } else {
-      for (const char *Dir : {"examples/", "pipelines/", ""})
+      for (const char *Dir : {"examples/", "pipelines/"})
         for (const char *Ext : {".yaml", ".yml"}) Tries.push_back(Dir + Spec.str() + Ext);
     }
-    if (!llvm::sys::fs::real_path(".", Cwd))
-      for (const std::string &T : Tries) {
-        llvm::SmallString<256> Candidate(T);
-        llvm::sys::path::remove_dots(Candidate, /*remove_dot_dot=*/true);
-        if (!llvm::sys::fs::real_path(Candidate, Real)) {
-          Missing = {};
-          Shown = Candidate;
-          Under = Cwd.str().str();
-          break;
-        }
-      }
+    std::vector<std::string> Places;
+    for (const char *Dir : {"examples", "pipelines"}) {
+      llvm::SmallString<256> P;
+      if (!llvm::sys::fs::real_path(Dir, P)) Places.push_back(P.str().str());
+    }
+    for (const std::string &T : Tries) {
+      llvm::SmallString<256> Candidate(T), Found;
+      llvm::sys::path::remove_dots(Candidate, /*remove_dot_dot=*/true);
+      if (llvm::sys::fs::real_path(Candidate, Found)) continue;
+      auto Place = llvm::find_if(Places, [&](const std::string &D) {
+        return llvm::StringRef(Found).starts_with(D + "/");
+      });
+      if (Place == Places.end()) continue;  // not where ContextLab looks
+      Missing = {};
+      Shown = Candidate;
+      Real = Found;
+      if (!llvm::is_contained(Calls->PlaceDirs, *Place))
+        Calls->PlaceDirs.push_back(*Place);
+      break;
+    }
   }
   if (Missing) return Fail(Missing.message());
-  if (!llvm::StringRef(Real).starts_with(Under + "/"))
+  if (!Allowed(Real))
     return Fail(fmt::format("it is `{}`, outside the pipeline's directory `{}`",
-                            Real.str().str(), Under));
+                            Real.str().str(), Root.str()));
   RealPath = Real.str().str();
   if (llvm::is_contained(Calls->Stack, RealPath)) {
     std::vector<std::string> Chain;
@@ -552,6 +593,12 @@ std::shared_ptr<const SourceFile> Lowerer::inlineCallee(const ScalarNode *V,
   // the block's lines blanked, so its diagnostics point at the lines and
   // columns as written. Any other form (quoted, folded, escapes) is read
   // as its value alone.
+  if (V->value().trim().empty()) {
+    Diags.report(DiagKind::IoError, V->loc(), V->length(),
+                 fmt::format("the inline pipeline of step {}", Call.str()),
+                 "it is empty");
+    return nullptr;
+  }
   auto [File, Local] = locateSource(*Calls->Root, V->loc());
   llvm::StringRef Src = File->text();
   llvm::StringRef Value = V->value();
@@ -564,9 +611,13 @@ std::shared_ptr<const SourceFile> Lowerer::inlineCallee(const ScalarNode *V,
     llvm::SmallVector<llvm::StringRef, 32> Lines;
     Value.split(Lines, '\n');
     if (!Lines.empty() && Lines.back().empty()) Lines.pop_back();  // the last newline
+    size_t Matched = 0;
     for (llvm::StringRef L : Lines) {
       size_t End = Src.find('\n', At);
-      llvm::StringRef SrcLine = Src.slice(At, End);
+      llvm::StringRef SrcLine = Src.slice(At, End).rtrim('\r');
+      // Shifted right, a document marker or directive would be text.
+      if (L.starts_with("---") || L.starts_with("...") || L.starts_with("%"))
+        Same = false;
       if (L.empty()) {
         Same &= SrcLine.trim(' ').empty();
       } else {
@@ -575,13 +626,14 @@ std::shared_ptr<const SourceFile> Lowerer::inlineCallee(const ScalarNode *V,
         Same &= SrcLine.size() >= Indent && SrcLine.substr(Indent) == L &&
                 SrcLine.take_front(Indent).trim(' ').empty();
       }
+      if (Same) ++Matched;
       if (!Same || End == llvm::StringRef::npos) {
         At = End == llvm::StringRef::npos ? Src.size() : End;
         break;
       }
       At = End + 1;
     }
-    if (Same) {
+    if (Same && Matched == Lines.size() && !Lines.empty()) {
       Text.assign(Src.size(), ' ');
       for (size_t I = 0; I < Src.size(); ++I)
         if (Src[I] == '\n' || (I >= Start && I < At)) Text[I] = Src[I];
@@ -593,7 +645,7 @@ std::shared_ptr<const SourceFile> Lowerer::inlineCallee(const ScalarNode *V,
     Shown = fmt::format("{} (the inline pipeline of step `{}`)", File->name().str(),
                         Call.str());
   }
-  ir::LocString At{A.save(fmt::format("the inline pipeline of step `{}`", Call.str())),
+  ir::LocString At{A.save(fmt::format("the inline pipeline of step {}", Call.str())),
                    V->loc(), V->length()};
   return includeCallee(Shown, std::move(Text), At);
 }
@@ -908,14 +960,15 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   // `timeout` (seconds) go to each callee step that sets none: ContextLab
   // runs the whole callee again and bounds it as a whole; here a failed
   // step is tried again alone (docs/language.md §13.2).
+  auto Synthetic = [](const ir::Step &X) { return X.Action.Str == "pipeline"; };
   if (Exec && Exec->RetryCount)
     for (ir::Step &X : Callee->Steps)
-      if (!X.MaxRetries && !X.isLoop() && !FailureRouted(X))
+      if (!X.MaxRetries && !X.isLoop() && !FailureRouted(X) && !Synthetic(X))
         X.MaxRetries = ir::LocInt{Exec->RetryCount->Val - 1, Exec->RetryCount->Loc,
                                   Exec->RetryCount->Length};
   if (Exec && Exec->Timeout)
     for (ir::Step &X : Callee->Steps)
-      if (!X.Timeout && !X.isLoop()) X.Timeout = Exec->Timeout;
+      if (!X.Timeout && !X.isLoop() && !Synthetic(X)) X.Timeout = Exec->Timeout;
   for (ir::Step &X : Callee->Steps) {
     bool Root = X.Parent < 0;  // at the callee's top level
     X.Id.Str = A.save(Call.str() + "." + X.Id.Str.str());

@@ -308,7 +308,27 @@ class Rewriter {
       Arena &Ar = P.arena();
       auto *Done =
           Ar.create<LiteralExpr>(Top->loc(), Top->length(), Scalar::string("completed"));
-      return Ar.create<BinaryExpr>(Top->loc(), Top->length(), BinaryOp::Eq, Top, Done);
+      Expr *Ok =
+          Ar.create<BinaryExpr>(Top->loc(), Top->length(), BinaryOp::Eq, Top, Done);
+      // A sub-pipeline call (pipeline-executor) succeeded when no step of
+      // its callee failed too: with `error_handling: continue` the call
+      // completes whenever its outputs render (ContextLab answers false).
+      if (Row.Target == "pipeline") {
+        std::string Prefix = P.Steps[Id].Id.Str.str() + ".";
+        auto *Failed =
+            Ar.create<LiteralExpr>(Top->loc(), Top->length(), Scalar::string("failed"));
+        for (const Step &X : P.Steps) {
+          if (!X.Id.Str.starts_with(Prefix) || X.Action.Str == "pipeline") continue;
+          auto *Name = Ar.create<NameExpr>(Top->loc(), Top->length(), X.Id.Str);
+          auto *Status =
+              Ar.create<AttrExpr>(Top->loc(), Top->length(), Name, "status", Top->loc());
+          auto *NotFailed = Ar.create<BinaryExpr>(Top->loc(), Top->length(), BinaryOp::Ne,
+                                                  Status, Failed);
+          Ok = Ar.create<BinaryExpr>(Top->loc(), Top->length(), BinaryOp::And, Ok,
+                                     NotFailed);
+        }
+      }
+      return Ok;
     }
     return Top;
   }

@@ -50,8 +50,18 @@ class ResolveDepsPass : public Pass {
         if (T == SI || Mark[T] == SI) continue;
         Mark[T] = SI;
         S.Deps.push_back({T, U.Loc, U.Length, true});
-        D.report(DiagKind::ImplicitDependency, U.Loc, U.Length, S.Id.Str.str(),
-                 P.Steps[U.Target].Id.Str.str());
+        // A step of a sub-pipeline whose call the step lists is done when
+        // the call is (`{{ call.success }}` reads them): no note.
+        llvm::StringRef TId = P.Steps[T].Id.Str;
+        bool InListedCall = false;
+        for (size_t Dot = TId.find('.'); Dot != llvm::StringRef::npos;
+             Dot = TId.find('.', Dot + 1))
+          if (std::optional<uint32_t> C = P.findStep(TId.take_front(Dot));
+              C && Mark[*C] == SI && P.Steps[*C].Action.Str == "pipeline")
+            InListedCall = true;
+        if (!InListedCall)
+          D.report(DiagKind::ImplicitDependency, U.Loc, U.Length, S.Id.Str.str(),
+                   P.Steps[U.Target].Id.Str.str());
       }
     }
     if (D.errorCount() == Before) hoistLoopEdges(P);

@@ -192,7 +192,8 @@ std::vector<PdfLine> layoutMarkdown(llvm::StringRef Markdown, llvm::StringRef Ti
       // A closing run of `#` goes when a space comes before it (CommonMark).
       llvm::StringRef Text = T.drop_front(Level).trim();
       llvm::StringRef Bare = Text.rtrim('#');
-      if (Bare.empty() || Bare.ends_with(" ")) Text = Bare.rtrim();
+      if (Bare.empty() || Bare.ends_with(" ") || Bare.ends_with("\t"))
+        Text = Bare.rtrim();
       Out.paragraph(Text, PdfFace::Bold, HeadingSize[Level - 1], 0, Level <= 2 ? 12 : 8);
       continue;
     }
