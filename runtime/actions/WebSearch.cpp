@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ir/Actions.h"
+#include "ir/ConnUrl.h"
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "ir/MakeError.h"
@@ -229,22 +232,6 @@ llvm::Expected<llm::HttpRequest> duckduckgoRequest(llvm::StringRef Query, int64_
   return R;
 }
 
-/// \p S with its %XX escapes decoded (and `+` a space: a query's value).
-std::string queryUnescape(llvm::StringRef S) {
-  std::string Out;
-  for (size_t I = 0; I < S.size(); ++I) {
-    unsigned V = 0;
-    if (S[I] == '%' && I + 2 < S.size() && llvm::isHexDigit(S[I + 1]) &&
-        llvm::isHexDigit(S[I + 2]) && !S.substr(I + 1, 2).getAsInteger(16, V)) {
-      Out += static_cast<char>(V);
-      I += 2;
-    } else {
-      Out += S[I] == '+' ? ' ' : S[I];
-    }
-  }
-  return Out;
-}
-
 /// A DuckDuckGo result link's target: its redirect's `uddg` parameter, or
 /// the link itself; "" for an ad (a link back to DuckDuckGo).
 std::string duckduckgoTarget(llvm::StringRef Href) {
@@ -252,7 +239,10 @@ std::string duckduckgoTarget(llvm::StringRef Href) {
   if (Href.contains("duckduckgo.com/l/?")) {
     for (llvm::StringRef Part : llvm::split(Href.split('?').second, '&'))
       if (Part.consume_front("uddg=")) {
-        std::string Target = queryUnescape(Part);
+        // A query value: `+` is a space, then %XX escapes.
+        std::string Target = Part.str();
+        std::replace(Target.begin(), Target.end(), '+', ' ');
+        Target = ir::percentDecode(Target);
         // Not UTF-8 once decoded: the link as written.
         if (pageText(Target) == Target) Url = std::move(Target);
       }
