@@ -349,6 +349,9 @@ class Lowerer {
     llvm::StringRef Id;
     std::string Path;
     std::vector<llvm::StringRef> Outputs;
+    /// `output_mapping` targets whose source output the callee lacks: never
+    /// defined (ContextLab maps nothing for them and logs a warning).
+    std::vector<llvm::StringRef> Undefined;
   };
 
   const ast::Document &Doc;

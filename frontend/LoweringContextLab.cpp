@@ -384,6 +384,11 @@ void Lowerer::lowerParams(const Node *N, ir::Step &S, bool ModelKey) {
       continue;
     }
     if (S.ToolMap && llvm::is_contained(S.ToolMap->Ignored, K)) continue;
+    if (S.ToolMap && llvm::is_contained(S.ToolMap->Unread, K)) {
+      Diags.report(DiagKind::ToolParamUnread, KV.Key->loc(), KV.Key->length(),
+                   S.Tool.Str.str(), K.str(), S.ToolMap->UnreadWhy.str());
+      continue;
+    }
     if (S.ToolMap && llvm::is_contained(S.ToolMap->Forbidden, K)) {
       Diags.report(DiagKind::UnknownActionParam, KV.Key->loc(), KV.Key->length(),
                    S.ToolMap->Action.str(), K.str(),

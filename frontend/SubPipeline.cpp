@@ -291,14 +291,27 @@ std::optional<llvm::StringRef> stepRead(ir::Expr *E) {
 }
 
 /// Finds reads of a step's `outputs.<name>`, in any attribute or literal
-/// subscript form: \p F gets the step and the read.
+/// subscript form: \p F gets the step, the read, and whether the read is
+/// guarded (the base of `| default(...)` or of a `defined` test).
 void findOutputReads(ir::Expr *E,
-                     llvm::function_ref<void(llvm::StringRef, const KeyRead &)> F) {
+                     llvm::function_ref<void(llvm::StringRef, const KeyRead &, bool)> F,
+                     bool Guarded = false) {
   if (!E) return;
   if (std::optional<KeyRead> Out = keyRead(E))
     if (std::optional<KeyRead> Field = keyRead(Out->Base);
         Field && Field->Key == "outputs")
-      if (std::optional<llvm::StringRef> Id = stepRead(Field->Base)) F(*Id, *Out);
+      if (std::optional<llvm::StringRef> Id = stepRead(Field->Base))
+        F(*Id, *Out, Guarded);
+  if (auto *Fl = llvm::dyn_cast<ir::FilterExpr>(E)) {
+    bool Guard = (Fl->form() == ir::FilterExpr::Form::Filter &&
+                  (Fl->name() == "default" || Fl->name() == "d")) ||
+                 (Fl->isTest() && (Fl->name() == "defined" || Fl->name() == "undefined"));
+    if (Guard) {
+      findOutputReads(Fl->base(), F, true);
+      for (ir::Expr *Arg : Fl->args()) findOutputReads(Arg, F);
+      return;
+    }
+  }
   ir::forEachOperandRef(*E, [&](ir::Expr *&C) { findOutputReads(C, F); });
 }
 
@@ -985,7 +998,7 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
   }
 
   // The call step returns the callee's outputs.
-  CallMade Made{Call, Shown, {}};
+  CallMade Made{Call, Shown, {}, {}};
   llvm::SmallVector<ir::MapEntry, 8> Outs;
   for (ir::Output &O : Callee->Outputs) {
     forEachTemplate(O.V, [&](ir::Expr *&E) { R.visit(E); });
@@ -1003,10 +1016,12 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
       auto From = llvm::find_if(
           Outs, [&](const ir::MapEntry &E) { return E.Key == KV.Key->value(); });
       if (From == Outs.end()) {
-        Diags.report(DiagKind::UnknownKey, KV.Key->loc(), KV.Key->length(),
-                     KV.Key->value().str(), "`output_mapping`",
-                     fmt::format("; sub-pipeline `{}` has no such output{}", Shown,
-                                 didYouMean(KV.Key->value(), Made.Outputs)));
+        // ContextLab maps nothing for it (a warning in its log): the target
+        // is never defined, which a read must allow for.
+        Diags.report(DiagKind::MappedOutputMissing, KV.Key->loc(), KV.Key->length(),
+                     KV.Key->value().str(), Shown, To->value().str(),
+                     didYouMean(KV.Key->value(), Made.Outputs));
+        Made.Undefined.push_back(To->value());
         continue;
       }
       Mapped.push_back({To->value(), To->loc(), From->V});
@@ -1027,12 +1042,18 @@ void Lowerer::inlineCall(const MapNode *M, ir::Step &S) {
 void Lowerer::checkCallOutputs() {
   if (CallsMade.empty()) return;
   auto Check = [&](ir::Expr *&E) {
-    findOutputReads(E, [&](llvm::StringRef Id, const KeyRead &Read) {
-      for (const CallMade &C : CallsMade)
-        if (C.Id == Id && !llvm::is_contained(C.Outputs, Read.Key))
-          Diags.report(DiagKind::UnknownStepField, Read.Loc, Read.Length, Id.str(),
-                       C.Path, "outputs." + Read.Key.str(),
-                       didYouMean(Read.Key, C.Outputs));
+    findOutputReads(E, [&](llvm::StringRef Id, const KeyRead &Read, bool Guarded) {
+      for (const CallMade &C : CallsMade) {
+        if (C.Id != Id || llvm::is_contained(C.Outputs, Read.Key)) continue;
+        if (llvm::is_contained(C.Undefined, Read.Key)) {
+          if (!Guarded)
+            Diags.report(DiagKind::UndefinedCallOutput, Read.Loc, Read.Length,
+                         Read.Key.str(), Id.str(), C.Path);
+          continue;
+        }
+        Diags.report(DiagKind::UnknownStepField, Read.Loc, Read.Length, Id.str(), C.Path,
+                     "outputs." + Read.Key.str(), didYouMean(Read.Key, C.Outputs));
+      }
     });
   };
   for (ir::Step &S : P->Steps) forEachStepTemplate(S, Check);

@@ -453,11 +453,21 @@ constexpr ActionField PipelineFields[] = {
     {"outputs", Type::Map, "the sub-pipeline's outputs"},
     {"output", Type::String, "the outputs as JSON text"}};
 
+#include "ir/ActionsData.inc"
+
 constexpr ActionInfo Table[] = {
     {"chart", "draws charts of rows as SVG files in the run directory", ChartParams,
      ChartFields, false, true},
+    {"chart.dashboard", "writes an HTML page showing chart files", DashboardParams,
+     DashboardFields, false, true},
+    {"data.clean", "drops duplicate rows, fills or drops missing cells and outliers",
+     DataCleanParams, DataShapeFields, false, true},
     {"data.filter", "keeps the rows whose fields equal `criteria`", DataFilterParams,
      DataFilterFields, false, true},
+    {"data.merge", "stacks or joins tables", DataMergeParams, DataMergeFields, false,
+     true},
+    {"data.transform", "applies a list of transformations to rows", DataTransformParams,
+     DataTransformFields, false, true},
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
      true},
@@ -579,6 +589,17 @@ bool isMcpAction(llvm::StringRef Name) {
 }
 
 llvm::ArrayRef<llvm::StringRef> transformOps() { return ExtraOps; }
+
+llvm::ArrayRef<llvm::StringRef> dataTransformTypes() { return TransformTypes; }
+
+llvm::ArrayRef<ParamChoices> paramChoices() { return Choices; }
+
+llvm::ArrayRef<llvm::StringRef> paramChoices(llvm::StringRef Action,
+                                             llvm::StringRef Param) {
+  for (const ParamChoices &C : Choices)
+    if (C.Action == Action && C.Param == Param) return C.Values;
+  return {};
+}
 
 llvm::StringRef canonicalTransformOp(llvm::StringRef Name) {
   for (const auto &[Seed, Op] : SeedOps)

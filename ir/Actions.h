@@ -157,6 +157,24 @@ std::string httpTextProblem(HttpPart Part, llvm::StringRef Text);
 /// the seed's names (`uppercase`) included.
 llvm::ArrayRef<llvm::StringRef> transformOps();
 
+/// The transformation types of `data.transform` (ContextLab's and
+/// `normalize`), in order.
+llvm::ArrayRef<llvm::StringRef> dataTransformTypes();
+
+/// The values one text parameter of a built-in action takes.
+struct ParamChoices {
+  llvm::StringRef Action;
+  llvm::StringRef Param;
+  llvm::ArrayRef<llvm::StringRef> Values;
+};
+
+/// Every parameter with a fixed set of values (a table).
+llvm::ArrayRef<ParamChoices> paramChoices();
+
+/// The values parameter \p Param of \p Action takes, or none (any text).
+llvm::ArrayRef<llvm::StringRef> paramChoices(llvm::StringRef Action,
+                                             llvm::StringRef Param);
+
 /// The operation a `transform` name runs: the filter a seed name stands for
 /// (`uppercase` -> `upper`), else \p Name itself.
 llvm::StringRef canonicalTransformOp(llvm::StringRef Name);

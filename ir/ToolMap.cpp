@@ -71,6 +71,8 @@ constexpr llvm::StringLiteral Structured =
     "its answer schema";
 constexpr llvm::StringLiteral Process =
     "write `action: transform` (ContextLab's `tool: data-processing`)";
+/// Read by none of ContextLab's validation code.
+constexpr llvm::StringRef ValidateUnread[] = {"validation_level"};
 constexpr llvm::StringLiteral Validate =
     "`action: validate` checks `data` against a JSON Schema (draft 7) and answers "
     "`valid`, `errors` and `warnings`, as ContextLab's";
@@ -79,8 +81,11 @@ constexpr llvm::StringLiteral Charts =
     "`action: chart` draws the charts as SVG files in the run directory "
     "(docs/actions.md §13); `charts` lists them, as ContextLab's";
 constexpr llvm::StringLiteral NoDashboard =
-    "only `create_charts` maps (to `action: chart`); ContextLab's dashboards and "
-    "figure exports are not built in";
+    "only `create_charts` and `create_dashboard` map (to `action: chart`, "
+    "`chart.dashboard`); ContextLab's figure exports are not built in";
+constexpr llvm::StringLiteral Dashboard =
+    "`action: chart.dashboard` writes `dashboard.html` showing the SVG charts "
+    "(docs/actions.md §25); `url` is its path, as ContextLab's";
 
 constexpr llvm::StringLiteral Memory =
     "a key-value memory of the run, in namespaces; a `ttl` (seconds, 0: none) "
@@ -113,24 +118,31 @@ constexpr llvm::StringRef BatchForbidden[] = {"request", "strategy", "max_concur
 
 constexpr ToolRow Rows[] = {
     {"approval-gate", "*", "human.approval", {}, {}, false, Human, ApprovalKeys},
+    {"data-processing", "clean", "data.clean", FilterParams, ProcessedData, false,
+     "duplicate rows dropped, missing cells dropped or filled (`handle_missing`), "
+     "outliers dropped, as ContextLab's pandas steps do (docs/actions.md §24)"},
     {"data-processing", "filter", "data.filter", FilterParams, ProcessedData, false,
      "`operation: {criteria: {field: value}}` keeps the rows whose fields equal "
      "those values; `processed_data` is ContextLab's result object"},
     {"data-processing",
-     "transform",
-     "transform",
-     TransformParams,
+     "merge",
+     "data.merge",
      {},
+     ProcessedData,
      false,
-     "`data` is `input`, `operation` is `op`: a filter name or a transform operation"},
+     "`datasets` stacked (`combine` adds `_source`, `concat`) or joined on `join_on` "
+     "(docs/actions.md §24)"},
+    {"data-processing", "transform", "data.transform", FilterParams, ProcessedData, false,
+     "ContextLab's list of transformations, and `normalize` (docs/actions.md §24)"},
     {"data-processing",
      "*",
      "",
      {},
      {},
      false,
-     "only `filter` and `transform` map (to `action: data.filter`, `transform`); "
-     "reshape data with `transform` or `python`"},
+     "only `clean`, `filter`, `merge` and `transform` map (to `action: data.clean`, "
+     "`data.filter`, `data.merge`, `data.transform`); ContextLab's aggregate, pivot, "
+     "profile and convert are not built in: reshape data with `python`"},
     {"feedback-collection", "*", "human.feedback", {}, {}, false, Human},
     {"filesystem",
      "read",
@@ -273,7 +285,19 @@ constexpr ToolRow Rows[] = {
      "runs in the sandbox; every `{{ }}` in `command` is quoted as one word",
      CaptureOutput},
     {"user-prompt", "*", "human.input", {}, {}, false, Human, PromptKeys},
-    {"validation", "validate", "validate", {}, {}, false, Validate},
+    {"validation",
+     "validate",
+     "validate",
+     {},
+     {},
+     false,
+     Validate,
+     {},
+     {},
+     {},
+     {},
+     ValidateUnread,
+     "; strictness is `mode` (strict, lenient or report_only)"},
     {"validation",
      "extract_structured",
      "extract",
@@ -284,6 +308,7 @@ constexpr ToolRow Rows[] = {
      "answer is checked against it: `valid`, `data`, `errors`, `warnings`, "
      "`model_used`, ContextLab's names"},
     {"visualization", "create_charts", "chart", {}, {}, false, Charts},
+    {"visualization", "create_dashboard", "chart.dashboard", {}, {}, false, Dashboard},
     {"visualization", "*", "", {}, {}, false, NoDashboard},
     {"validation",
      "*",

@@ -50,6 +50,11 @@ struct ToolRow {
   /// A dispatch row whose ActionParam may be absent: the action it then
   /// names (`multi-model-routing` routes one `request`); empty: required.
   llvm::StringRef DefaultAction = {};
+  /// Parameters ContextLab's tool never reads (`validation_level`): dropped
+  /// with the warning ToolParamUnread.
+  llvm::ArrayRef<llvm::StringRef> Unread = {};
+  /// What to write instead of an Unread parameter ("" for nothing).
+  llvm::StringRef UnreadWhy = {};
 };
 
 /// Every row, tools in alphabetical order, tool-less actions last.

@@ -81,7 +81,19 @@ constexpr EnumParam EnumParams[] = {
     {"model.route", "strategy", "routing strategy", requestRouteStrategies},
     {"prompt.optimize", "optimization_goals", "optimization goal", promptGoals, true},
     {"validate", "mode", "validation mode", validationModes},
-    {"web.search", "backend", "search backend", searchBackends}};
+    {"web.search", "backend", "search backend", searchBackends},
+    // The data actions' choices are ir::paramChoices(), which the runtime
+    // checks too.
+    {"chart.dashboard", "layout", "dashboard layout",
+     [] { return paramChoices("chart.dashboard", "layout"); }},
+    {"data.clean", "format", "data format",
+     [] { return paramChoices("data.clean", "format"); }},
+    {"data.clean", "handle_missing", "missing-value strategy",
+     [] { return paramChoices("data.clean", "handle_missing"); }},
+    {"data.merge", "join_type", "join type",
+     [] { return paramChoices("data.merge", "join_type"); }},
+    {"data.merge", "merge_strategy", "merge strategy",
+     [] { return paramChoices("data.merge", "merge_strategy"); }}};
 
 /// Two parameters of which a step gives exactly one: what it runs, or which
 /// mode it is in.
@@ -151,6 +163,39 @@ void checkChartParam(llvm::StringRef Name, const Value *V, DiagnosticEngine &D) 
         D.report(DiagKind::ActionParamRange, V->loc(), V->length(), Name.str(), "chart",
                  fmt::format("between {} and {}", MinChartPixels, MaxChartPixels),
                  S->scalar().I);
+  }
+}
+
+/// data.transform's `operation` (one transformation, or `transformations`
+/// or `operations` lists) and `operations`: each constant `type` is one
+/// the action applies.
+void checkTransformations(const Value *V, DiagnosticEngine &D) {
+  auto One = [&](const Value *T) {
+    auto *M = llvm::dyn_cast<MapValue>(T);
+    if (!M) return;
+    for (const MapEntry &E : M->entries()) {
+      if (E.Key != "type") continue;
+      std::optional<std::string> X = enumText(E.V);
+      if (X && !llvm::is_contained(dataTransformTypes(), llvm::StringRef(*X)))
+        D.report(DiagKind::InvalidEnum, E.V->loc(), E.V->length(), "transformation type",
+                 *X, llvm::join(dataTransformTypes(), ", "),
+                 didYouMean(*X, dataTransformTypes()));
+    }
+  };
+  auto List = [&](const Value *L) {
+    if (auto *Items = llvm::dyn_cast<ListValue>(L))
+      for (const Value *I : Items->items()) One(I);
+  };
+  if (auto *M = llvm::dyn_cast<MapValue>(V)) {
+    bool Nested = false;
+    for (const MapEntry &E : M->entries())
+      if (E.Key == "transformations" || E.Key == "operations") {
+        List(E.V);
+        Nested = true;
+      }
+    if (!Nested) One(V);
+  } else {
+    List(V);
   }
 }
 
@@ -362,6 +407,9 @@ class CheckActionsPass : public Pass {
     if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
       checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract");
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);
+    if (A.Name == "data.transform" &&
+        (Prm.Name == "operation" || Prm.Name == "operations"))
+      checkTransformations(V, *D);
     if (A.Name == "transform" && Prm.Name == "op")
       if (std::optional<std::string> Op = enumText(V)) {
         std::vector<llvm::StringRef> Ops;

@@ -22,6 +22,9 @@ PACKAGES=(
   python3-jinja2
   # the JSON Schema oracle of the `validate` differential test
   python3-jsonschema
+  # the oracle of the data.clean/data.merge differential test: pandas, which
+  # ContextLab's data-processing tool runs
+  python3-pandas
   # durable runs (runtime/state): SQLite, libpq, and a PostgreSQL server
   # that the test suite starts on loopback (scripts/pg-test-server.sh)
   libsqlite3-dev libpq-dev postgresql

@@ -55,6 +55,11 @@ std::vector<std::string> autoChartTypes(const ChartTable &T);
 std::string chartSvg(const ChartTable &T, llvm::StringRef Type, llvm::StringRef Title,
                      int Width, int Height, bool Dark = false);
 
+/// `chart.dashboard`: an HTML page, `dashboard.html` in `output_dir` of
+/// \p RunDir, showing the SVG files `charts` (`title`, `layout`):
+/// ContextLab's `create_dashboard`, whose fields it answers.
+ActionResult runChartDashboard(const std::string &RunDir, const orch::ir::Json &Params);
+
 /// The chart types chartSvg draws (its table's rows, in order).
 llvm::SmallVector<llvm::StringRef, 8> chartTypes();
 

@@ -8,6 +8,7 @@
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "llvm/ADT/STLExtras.h"
+#include "runtime/actions/DataFrame.h"
 #include "runtime/actions/Validate.h"
 
 namespace orch::runtime {
@@ -18,23 +19,6 @@ namespace {
 
 ActionResult filterError(const std::string &Why) {
   return ActionResult::failure(Why, false);
-}
-
-/// ContextLab's guess that JSON-format text is CSV: a comma in the first
-/// line, about as many in the next two, and no `{` or `[` first.
-bool looksLikeCsv(llvm::StringRef Text) {
-  Text = Text.trim();
-  if (Text.empty() || Text.starts_with("{") || Text.starts_with("[")) return false;
-  llvm::SmallVector<llvm::StringRef, 4> Lines;
-  Text.split(Lines, '\n', 3);
-  size_t Commas = Lines[0].count(',');
-  if (!Commas) return false;
-  for (size_t I = 1; I < Lines.size() && I < 3; ++I) {
-    llvm::StringRef L = Lines[I].split('\n').first;
-    size_t N = L.count(',');
-    if (!L.trim().empty() && (N > Commas + 1 || Commas > N + 1)) return false;
-  }
-  return true;
 }
 
 /// Does \p Item have every field of \p Criteria, equal to its value?

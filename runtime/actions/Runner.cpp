@@ -9,6 +9,7 @@
 #include "ir/Eval.h"
 #include "ir/JsonLimits.h"
 #include "runtime/actions/Chart.h"
+#include "runtime/actions/DataActions.h"
 #include "runtime/actions/DataFilter.h"
 #include "runtime/actions/HttpTask.h"
 #include "runtime/actions/Human.h"
@@ -142,9 +143,25 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runChart(B.Config.RunDir, R.Params)), nullptr;
        }},
+      {"chart.dashboard",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runChartDashboard(B.Config.RunDir, R.Params)), nullptr;
+       }},
+      {"data.clean",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataClean(R.Params)), nullptr;
+       }},
       {"data.filter",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runDataFilter(R.Params)), nullptr;
+       }},
+      {"data.merge",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataMerge(R.Params)), nullptr;
+       }},
+      {"data.transform",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataTransform(R.Params)), nullptr;
        }},
       {"echo",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {

@@ -1,0 +1,30 @@
+//===- DataActions.h - ContextLab's data-processing actions ----*- C++ -*-===//
+//
+// The data.* actions do what ContextLab's `data-processing` tool does with
+// pandas, on DataFrame (runtime/actions/DataFrame.h), and answer its result
+// objects (docs/actions.md §24). Each is local: it finishes in the call.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/Json.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "runtime/actions/Action.h"
+
+namespace orch::runtime {
+
+/// `data.clean`: drops duplicate rows, fills or drops missing cells
+/// (`handle_missing`), and drops outliers of number columns (1.5 IQR).
+ActionResult runDataClean(const orch::ir::Json &Params);
+
+/// `data.merge`: stacks `datasets` (`combine` adds a `_source` column,
+/// `concat` does not) or joins them on `join_on` (`join`).
+ActionResult runDataMerge(const orch::ir::Json &Params);
+
+/// `data.transform`: applies ContextLab's list of transformations (filter,
+/// aggregate, rename_fields, add_field, deduplicate, cast, fill_missing,
+/// calculate) and `normalize` to rows.
+ActionResult runDataTransform(const orch::ir::Json &Params);
+
+}  // namespace orch::runtime

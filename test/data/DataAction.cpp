@@ -1,0 +1,35 @@
+//===- DataAction.cpp - Runs data actions for the pandas differential test -===//
+//
+// Reads JSON lines `{"action": "data.clean", "params": {...}}` on stdin and
+// writes one JSON line per case: `{"ok": true, "value": ...}` (the action's
+// ContextLab result object) or `{"ok": false, "error": "..."}`.
+//
+//===----------------------------------------------------------------------===//
+#include <iostream>
+#include <string>
+
+#include "ir/JsonLimits.h"
+#include "runtime/actions/DataActions.h"
+
+int main() {
+  using json = orch::ir::Json;
+  using namespace orch::runtime;
+  std::string Line;
+  while (std::getline(std::cin, Line)) {
+    json Case = orch::ir::parseJsonBounded(Line);
+    json Out = json::object();
+    if (Case.is_discarded() || !Case.is_object()) {
+      Out = {{"ok", false}, {"error", "bad case line"}};
+    } else {
+      std::string Action = Case.value("action", "");
+      const json &Params = Case["params"];
+      ActionResult R = Action == "data.clean"   ? runDataClean(Params)
+                       : Action == "data.merge" ? runDataMerge(Params)
+                                                : runDataTransform(Params);
+      Out = R.Ok ? json{{"ok", true}, {"value", R.Fields["value"]}}
+                 : json{{"ok", false}, {"error", R.Error}};
+    }
+    std::cout << Out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+  }
+  return 0;
+}
