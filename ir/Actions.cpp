@@ -44,6 +44,15 @@ constexpr ActionParam WriteParams[] = {
 constexpr ActionField WriteFields[] = {{"output", Type::String, "the path written"},
                                        {"bytes", Type::Int, "bytes written"}};
 
+constexpr ActionParam CopyParams[] = {
+    {"path", Type::String, true, "the file to copy, inside the run directory"},
+    {"destination", Type::String, true, "where to, inside the run directory"}};
+constexpr ActionField CopyFields[] = {{"source", Type::String, "the file copied"},
+                                      {"destination", Type::String, "the copy"},
+                                      {"bytes", Type::Int, "its size"},
+                                      {"success", Type::Bool, "true"},
+                                      {"output", Type::String, "the copy's path"}};
+
 constexpr ActionParam HttpParams[] = {
     {"url", Type::String, true, "an http:// or https:// URL"},
     {"method", Type::String, false, "GET (default), POST, PUT, PATCH, DELETE or HEAD"},
@@ -469,6 +478,8 @@ constexpr ActionInfo Table[] = {
     {"data.transform", "applies a list of transformations to rows", DataTransformParams,
      DataTransformFields, false, true},
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
+    {"file.copy", "copies a file within the run directory", CopyParams, CopyFields, false,
+     true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
      true},
     {"file.write", "writes a file in the run directory", WriteParams, WriteFields, false,

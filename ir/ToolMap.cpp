@@ -40,8 +40,8 @@ constexpr llvm::StringLiteral Verify =
     "ContextLab's URL check is not built in: `action: http.request` with "
     "`method: HEAD` and `fail_on_status: false` answers the status";
 constexpr llvm::StringLiteral NotLocal =
-    "only `read` and `write` of the run directory are built in; use `action: shell` "
-    "with `run_dir: write`";
+    "only `read`, `write` and `copy` of the run directory are built in; use `action: "
+    "shell` with `run_dir: write`";
 
 constexpr llvm::StringLiteral Scrape =
     "`action: web.scrape` fetches the page and answers its text, title, meta tags, "
@@ -118,9 +118,14 @@ constexpr llvm::StringRef BatchForbidden[] = {"request", "strategy", "max_concur
 
 constexpr ToolRow Rows[] = {
     {"approval-gate", "*", "human.approval", {}, {}, false, Human, ApprovalKeys},
+    {"data-processing", "aggregate", "data.aggregate", FilterParams, ProcessedData, false,
+     "`aggregations` over the table or per `group_by`, as ContextLab's Python computes "
+     "them (docs/actions.md §24)"},
     {"data-processing", "clean", "data.clean", FilterParams, ProcessedData, false,
      "duplicate rows dropped, missing cells dropped or filled (`handle_missing`), "
      "outliers dropped, as ContextLab's pandas steps do (docs/actions.md §24)"},
+    {"data-processing", "convert", "data.convert", FilterParams, ProcessedData, false,
+     "the data as JSON or CSV text (docs/actions.md §24)"},
     {"data-processing", "filter", "data.filter", FilterParams, ProcessedData, false,
      "`operation: {criteria: {field: value}}` keeps the rows whose fields equal "
      "those values; `processed_data` is ContextLab's result object"},
@@ -132,17 +137,13 @@ constexpr ToolRow Rows[] = {
      false,
      "`datasets` stacked (`combine` adds `_source`, `concat`) or joined on `join_on` "
      "(docs/actions.md §24)"},
+    {"data-processing", "pivot", "data.pivot", FilterParams, ProcessedData, false,
+     "a pivot table of `values` by `index` and `columns` (docs/actions.md §24)"},
+    {"data-processing", "profile", "data.profile", FilterParams, ProcessedData, false,
+     "per column: missing cells, kind, statistics, outliers; duplicate rows "
+     "(docs/actions.md §24)"},
     {"data-processing", "transform", "data.transform", FilterParams, ProcessedData, false,
      "ContextLab's list of transformations, and `normalize` (docs/actions.md §24)"},
-    {"data-processing",
-     "*",
-     "",
-     {},
-     {},
-     false,
-     "only `clean`, `filter`, `merge` and `transform` map (to `action: data.clean`, "
-     "`data.filter`, `data.merge`, `data.transform`); ContextLab's aggregate, pivot, "
-     "profile and convert are not built in: reshape data with `python`"},
     {"feedback-collection", "*", "human.feedback", {}, {}, false, Human},
     {"filesystem",
      "read",
@@ -158,7 +159,14 @@ constexpr ToolRow Rows[] = {
      WriteFields,
      false,
      "`path` is the path written"},
-    {"filesystem", "copy", "", {}, {}, false, NotLocal},
+    {"filesystem",
+     "copy",
+     "file.copy",
+     {},
+     {},
+     false,
+     "a file copied within the run directory (`path` to `destination`); `source`, "
+     "`destination`, `success` are ContextLab's fields"},
     {"filesystem", "delete", "", {}, {}, false, NotLocal},
     {"filesystem", "list", "", {}, {}, false, NotLocal},
     {"filesystem", "move", "", {}, {}, false, NotLocal},

@@ -93,7 +93,9 @@ constexpr EnumParam EnumParams[] = {
     {"data.merge", "join_type", "join type",
      [] { return paramChoices("data.merge", "join_type"); }},
     {"data.merge", "merge_strategy", "merge strategy",
-     [] { return paramChoices("data.merge", "merge_strategy"); }}};
+     [] { return paramChoices("data.merge", "merge_strategy"); }},
+    {"data.pivot", "aggfunc", "pivot function",
+     [] { return paramChoices("data.pivot", "aggfunc"); }}};
 
 /// Two parameters of which a step gives exactly one: what it runs, or which
 /// mode it is in.

@@ -14,6 +14,7 @@
 #include "runtime/actions/DataActions.h"
 #include "runtime/actions/DataFilter.h"
 #include "runtime/actions/DataFrame.h"
+#include "runtime/actions/Validate.h"
 
 namespace orch::runtime {
 
@@ -274,7 +275,8 @@ llvm::Error fillMissing(json &Result, const json &T) {
   for (json &Row : Result)
     for (auto &[Col, Fill] : (*Strategy)->items()) {
       auto It = Row.find(Col);
-      if (It == Row.end() || It->is_null() || (It->is_string() && It->empty()))
+      if (It == Row.end() || It->is_null() ||
+          (It->is_string() && It->get_ref<const std::string &>().empty()))
         Row[Col] = Fill;
     }
   return llvm::Error::success();
@@ -359,7 +361,8 @@ llvm::Error normalize(json &Result, const json &T) {
       bool Any = false, All = true;
       for (const json &Row : *Rows) {
         auto It = Row.find(C);
-        if (It == Row.end() || It->is_null() || (It->is_string() && It->empty()))
+        if (It == Row.end() || It->is_null() ||
+            (It->is_string() && It->get_ref<const std::string &>().empty()))
           continue;
         bool Num = !It->is_boolean() && parseNumeric(*It).has_value();
         Any |= Num;
@@ -478,6 +481,60 @@ ActionResult runDataTransform(const json &Params) {
   }
   json Value = {{"action", "transform"}, {"transformations", *List}, {"data", Out}};
   if (Result.is_array()) Value["row_count"] = Result.size();
+  return ActionResult::success(dataFields(Value));
+}
+
+ActionResult runDataConvert(const json &Params) {
+  // ContextLab's target: `output_format`, else `format`, else JSON.
+  llvm::Expected<std::string> Format = dataChoice(Params, "format", "json");
+  if (!Format) return transformError(llvm::toString(Format.takeError()));
+  llvm::Expected<std::string> Target = dataChoice(Params, "output_format", *Format);
+  if (!Target) return transformError(llvm::toString(Target.takeError()));
+  json Data = Params.value("input", json());
+  if (!ir::truthy(Data)) Data = json::object();
+  // Text that is CSV (by ContextLab's test) or JSON is read; other text
+  // stays text.
+  if (Data.is_string()) {
+    const std::string &Text = Data.get_ref<const std::string &>();
+    llvm::Expected<json> Rows =
+        looksLikeCsv(Text) ? parseCsvRecords(Text) : llvm::Expected<json>(json());
+    if (Rows && !Rows->is_null() && !Rows->empty()) {
+      Data = std::move(*Rows);
+    } else {
+      if (!Rows) llvm::consumeError(Rows.takeError());
+      std::string Deep;
+      json Parsed = ir::parseJsonBounded(Text, &Deep);
+      if (!Deep.empty()) return transformError("the data is too deep: " + Deep);
+      if (!Parsed.is_discarded()) Data = std::move(Parsed);
+    }
+  }
+  std::string Type = Data.is_array()            ? "list"
+                     : Data.is_object()         ? "dict"
+                     : Data.is_string()         ? "str"
+                     : Data.is_boolean()        ? "bool"
+                     : Data.is_number_integer() ? "int"
+                     : Data.is_number()         ? "float"
+                                                : "NoneType";
+  std::string Out;
+  if (*Target == "json" && Data.is_string()) {
+    Out = Data.get<std::string>();
+  } else if (*Target == "json") {
+    Out = ir::toJsonText(Data, 2);
+  } else if (*Target == "csv" && Data.is_array() && !Data.empty()) {
+    llvm::Expected<std::string> Csv = writeCsvRows(Data);
+    if (!Csv)
+      return transformError("cannot write the rows as CSV: " +
+                            llvm::toString(Csv.takeError()));
+    Out = std::move(*Csv);
+  } else if (Data.is_string()) {
+    Out = Data.get<std::string>();
+  } else {
+    ir::appendPyStr(Out, Data);  // Python's str(), as ContextLab writes it
+  }
+  json Value = {{"action", "convert"},
+                {"target_format", *Target},
+                {"data", Out},
+                {"original_type", Type}};
   return ActionResult::success(dataFields(Value));
 }
 

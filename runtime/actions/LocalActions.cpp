@@ -315,4 +315,19 @@ ActionResult runFileWrite(const std::string &RunDir, const json &Params) {
   return ActionResult::success(json{{"output", *Path}, {"bytes", Text.size()}});
 }
 
+ActionResult runFileCopy(const std::string &RunDir, const json &Params) {
+  llvm::Expected<std::string> To = stringParam(Params, "destination");
+  if (!To) return bad(To.takeError());
+  ActionResult Read = runFileRead(RunDir, json{{"path", Params.value("path", json())}});
+  if (!Read.Ok) return Read;
+  ActionResult Wrote = runFileWrite(
+      RunDir, json{{"path", *To}, {"content", std::move(Read.Fields["output"])}});
+  if (!Wrote.Ok) return Wrote;
+  return ActionResult::success(json{{"source", Params["path"]},
+                                    {"destination", *To},
+                                    {"bytes", Read.Fields["bytes"]},
+                                    {"success", true},
+                                    {"output", *To}});
+}
+
 }  // namespace orch::runtime

@@ -27,6 +27,8 @@ ActionResult runTransform(const orch::ir::Json &Params);
 ActionResult runFileRead(const std::string &RunDir, const orch::ir::Json &Params);
 /// `file.write`: `content` to `path` inside \p RunDir (`append`).
 ActionResult runFileWrite(const std::string &RunDir, const orch::ir::Json &Params);
+/// `file.copy`: the file `path` to `destination`, both inside \p RunDir.
+ActionResult runFileCopy(const std::string &RunDir, const orch::ir::Json &Params);
 
 /// Resolves \p Path against \p RunDir and checks that it stays inside it,
 /// also through symbolic links. On success returns the absolute path.

@@ -147,9 +147,17 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runChartDashboard(B.Config.RunDir, R.Params)), nullptr;
        }},
+      {"data.aggregate",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataAggregate(R.Params)), nullptr;
+       }},
       {"data.clean",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runDataClean(R.Params)), nullptr;
+       }},
+      {"data.convert",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataConvert(R.Params)), nullptr;
        }},
       {"data.filter",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
@@ -158,6 +166,14 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"data.merge",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runDataMerge(R.Params)), nullptr;
+       }},
+      {"data.pivot",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataPivot(R.Params)), nullptr;
+       }},
+      {"data.profile",
+       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runDataProfile(R.Params)), nullptr;
        }},
       {"data.transform",
        [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
@@ -168,6 +184,10 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
          return D(runEcho(R.Params)), nullptr;
        }},
       {"extract", &BuiltinRunner::startModel},
+      {"file.copy",
+       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
+         return D(runFileCopy(B.Config.RunDir, R.Params)), nullptr;
+       }},
       {"file.read",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
          return D(runFileRead(B.Config.RunDir, R.Params)), nullptr;
