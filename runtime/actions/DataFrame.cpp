@@ -11,6 +11,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "runtime/actions/DataFilter.h"
 #include "runtime/actions/Validate.h"
 
 namespace orch::runtime {
@@ -400,6 +401,30 @@ llvm::Expected<std::string> dataChoice(const json &Params, llvm::StringRef Name,
         Allowed.empty() ? std::string("text") : "one of " + llvm::join(Allowed, ", "),
         ir::toJsonText(*It)));
   return It->get<std::string>();
+}
+
+llvm::Expected<std::vector<std::string>> dataColumns(const json &Params,
+                                                     llvm::StringRef Key) {
+  std::vector<std::string> Out;
+  auto It = Params.find(Key);
+  if (It == Params.end() || It->is_null()) return Out;
+  if (It->is_string()) return std::vector<std::string>{It->get<std::string>()};
+  if (It->is_array() && llvm::all_of(*It, [](const json &N) { return N.is_string(); })) {
+    for (const json &N : *It) Out.push_back(N.get<std::string>());
+    return Out;
+  }
+  return llvm::createStringError(
+      fmt::format("parameter `{}` must be a column name or a list of them, found {}",
+                  Key.str(), ir::toJsonText(*It)));
+}
+
+llvm::Expected<json> rowsOut(json Rows, llvm::StringRef Format) {
+  if (Format != "csv" || !Rows.is_array() || Rows.empty()) return Rows;
+  llvm::Expected<std::string> Csv = writeCsvRows(Rows);
+  if (!Csv)
+    return llvm::createStringError("cannot write the rows as CSV: " +
+                                   llvm::toString(Csv.takeError()));
+  return json(std::move(*Csv));
 }
 
 }  // namespace orch::runtime

@@ -127,4 +127,13 @@ llvm::Expected<std::string> dataChoice(const orch::ir::Json &Params, llvm::Strin
                                        llvm::StringRef Default,
                                        llvm::ArrayRef<llvm::StringRef> Allowed = {});
 
+/// Parameter \p Key of \p Params as column names: one name, or a list of
+/// them; none when absent or null.
+llvm::Expected<std::vector<std::string>> dataColumns(const orch::ir::Json &Params,
+                                                     llvm::StringRef Key);
+
+/// ContextLab's output of rows: CSV text (as `csv.DictWriter` writes it)
+/// when \p Format is csv and there are rows, else the rows as they are.
+llvm::Expected<orch::ir::Json> rowsOut(orch::ir::Json Rows, llvm::StringRef Format);
+
 }  // namespace orch::runtime

@@ -219,20 +219,6 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
   return Out;
 }
 
-llvm::Expected<std::vector<std::string>> joinKeys(const json &Params) {
-  std::vector<std::string> Keys;
-  auto It = Params.find("join_on");
-  if (It == Params.end() || It->is_null()) return Keys;
-  if (It->is_string()) return std::vector<std::string>{It->get<std::string>()};
-  if (It->is_array() && llvm::all_of(*It, [](const json &K) { return K.is_string(); })) {
-    for (const json &K : *It) Keys.push_back(K.get<std::string>());
-    return Keys;
-  }
-  return llvm::createStringError(
-      fmt::format("parameter `join_on` must be a column name or a list of them, found {}",
-                  ir::toJsonText(*It)));
-}
-
 }  // namespace
 
 ActionResult runDataMerge(const json &Params) {
@@ -250,7 +236,7 @@ ActionResult runDataMerge(const json &Params) {
   llvm::Expected<std::string> How = dataChoice(
       Params, "join_type", "inner", ir::paramChoices("data.merge", "join_type"));
   if (!How) return mergeError(llvm::toString(How.takeError()));
-  llvm::Expected<std::vector<std::string>> Keys = joinKeys(Params);
+  llvm::Expected<std::vector<std::string>> Keys = dataColumns(Params, "join_on");
   if (!Keys) return mergeError(llvm::toString(Keys.takeError()));
   std::vector<DataFrame> Frames;
   for (size_t I = 0; I < Datasets.size(); ++I) {

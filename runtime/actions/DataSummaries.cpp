@@ -75,21 +75,6 @@ double stdev(const std::vector<double> &V) {
   return std::sqrt(Sum / double(V.size() - 1));
 }
 
-/// A list parameter that may be given as one name.
-llvm::Expected<std::vector<std::string>> names(const json &Params, llvm::StringRef Key) {
-  std::vector<std::string> Out;
-  auto It = Params.find(Key);
-  if (It == Params.end() || It->is_null()) return Out;
-  if (It->is_string()) return std::vector<std::string>{It->get<std::string>()};
-  if (It->is_array() && llvm::all_of(*It, [](const json &N) { return N.is_string(); })) {
-    for (const json &N : *It) Out.push_back(N.get<std::string>());
-    return Out;
-  }
-  return llvm::createStringError(
-      fmt::format("parameter `{}` must be a column name or a list of them, found {}",
-                  Key.str(), ir::toJsonText(*It)));
-}
-
 /// One aggregation of \p Items' \p Column, or null when ContextLab sets
 /// none (a number function with no numbers).
 llvm::Expected<json> aggregateOne(llvm::StringRef Fn, const json &Items,
@@ -135,7 +120,8 @@ ActionResult runDataProfile(const json &Params) {
   if (!Format) return summaryError(llvm::toString(Format.takeError()));
   llvm::Expected<json> Rows = rowsParam(Params, *Format, "profile");
   if (!Rows) return summaryError(llvm::toString(Rows.takeError()));
-  llvm::Expected<std::vector<std::string>> Asked = names(Params, "profiling_options");
+  llvm::Expected<std::vector<std::string>> Asked =
+      dataColumns(Params, "profiling_options");
   if (!Asked) return summaryError(llvm::toString(Asked.takeError()));
   std::vector<std::string> Options = *Asked;
   if (Options.empty())
@@ -239,7 +225,7 @@ ActionResult runDataAggregate(const json &Params) {
   if (!OutFormat) return summaryError(llvm::toString(OutFormat.takeError()));
   llvm::Expected<json> Rows = rowsParam(Params, *Format, "aggregate");
   if (!Rows) return summaryError(llvm::toString(Rows.takeError()));
-  llvm::Expected<std::vector<std::string>> GroupBy = names(Params, "group_by");
+  llvm::Expected<std::vector<std::string>> GroupBy = dataColumns(Params, "group_by");
   if (!GroupBy) return summaryError(llvm::toString(GroupBy.takeError()));
   json Aggs = Params.value("aggregations", json::object());
   if (!Aggs.is_object())
@@ -307,16 +293,10 @@ ActionResult runDataAggregate(const json &Params) {
     }
     Result.push_back(std::move(Row));
   }
-  json Out = Result;
-  if (*OutFormat == "csv" && !Result.empty()) {
-    llvm::Expected<std::string> Csv = writeCsvRows(Result);
-    if (!Csv)
-      return summaryError("cannot write the groups as CSV: " +
-                          llvm::toString(Csv.takeError()));
-    Out = std::move(*Csv);
-  }
+  llvm::Expected<json> Out = rowsOut(Result, *OutFormat);
+  if (!Out) return summaryError(llvm::toString(Out.takeError()));
   Value = {
-      {"action", "aggregate"}, {"data", std::move(Out)}, {"row_count", Result.size()}};
+      {"action", "aggregate"}, {"data", std::move(*Out)}, {"row_count", Result.size()}};
   return ActionResult::success(dataFields(Value));
 }
 
@@ -330,9 +310,9 @@ ActionResult runDataPivot(const json &Params) {
   if (!Fn) return summaryError(llvm::toString(Fn.takeError()));
   llvm::Expected<json> Rows = rowsParam(Params, *Format, "pivot");
   if (!Rows) return summaryError(llvm::toString(Rows.takeError()));
-  llvm::Expected<std::vector<std::string>> Index = names(Params, "index");
-  llvm::Expected<std::vector<std::string>> Cols = names(Params, "columns");
-  llvm::Expected<std::vector<std::string>> Vals = names(Params, "values");
+  llvm::Expected<std::vector<std::string>> Index = dataColumns(Params, "index");
+  llvm::Expected<std::vector<std::string>> Cols = dataColumns(Params, "columns");
+  llvm::Expected<std::vector<std::string>> Vals = dataColumns(Params, "values");
   for (auto *E : {&Index, &Cols, &Vals})
     if (!*E) return summaryError(llvm::toString(E->takeError()));
   if (Index->empty() || Vals->empty())
@@ -402,16 +382,10 @@ ActionResult runDataPivot(const json &Params) {
       }
     Result.push_back(std::move(Row));
   }
-  json Out = Result;
-  if (*OutFormat == "csv" && !Result.empty()) {
-    llvm::Expected<std::string> Csv = writeCsvRows(Result);
-    if (!Csv)
-      return summaryError("cannot write the table as CSV: " +
-                          llvm::toString(Csv.takeError()));
-    Out = std::move(*Csv);
-  }
+  llvm::Expected<json> Out = rowsOut(Result, *OutFormat);
+  if (!Out) return summaryError(llvm::toString(Out.takeError()));
   json Value = {
-      {"action", "pivot"}, {"data", std::move(Out)}, {"row_count", Result.size()}};
+      {"action", "pivot"}, {"data", std::move(*Out)}, {"row_count", Result.size()}};
   return ActionResult::success(dataFields(Value));
 }
 

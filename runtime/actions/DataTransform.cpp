@@ -469,16 +469,10 @@ ActionResult runDataTransform(const json &Params) {
       return transformError(fmt::format("transformation {} ({}): {}", I + 1, Type,
                                         llvm::toString(std::move(E))));
   }
-  json Out = Result;
-  if (*OutFormat == "csv" && Result.is_array() && !Result.empty()) {
-    llvm::Expected<std::string> Csv = writeCsvRows(Result);
-    if (!Csv)
-      return transformError("cannot write the rows as CSV: " +
-                            llvm::toString(Csv.takeError()));
-    Out = std::move(*Csv);
-  } else if (*OutFormat == "json" && !Result.is_string()) {
-    Out = ir::toJsonText(Result, 2);
-  }
+  llvm::Expected<json> Written = rowsOut(Result, *OutFormat);
+  if (!Written) return transformError(llvm::toString(Written.takeError()));
+  json Out = std::move(*Written);
+  if (*OutFormat == "json" && !Result.is_string()) Out = ir::toJsonText(Result, 2);
   json Value = {{"action", "transform"}, {"transformations", *List}, {"data", Out}};
   if (Result.is_array()) Value["row_count"] = Result.size();
   return ActionResult::success(dataFields(Value));
@@ -521,11 +515,9 @@ ActionResult runDataConvert(const json &Params) {
   } else if (*Target == "json") {
     Out = ir::toJsonText(Data, 2);
   } else if (*Target == "csv" && Data.is_array() && !Data.empty()) {
-    llvm::Expected<std::string> Csv = writeCsvRows(Data);
-    if (!Csv)
-      return transformError("cannot write the rows as CSV: " +
-                            llvm::toString(Csv.takeError()));
-    Out = std::move(*Csv);
+    llvm::Expected<json> Csv = rowsOut(Data, "csv");
+    if (!Csv) return transformError(llvm::toString(Csv.takeError()));
+    Out = Csv->get<std::string>();
   } else if (Data.is_string()) {
     Out = Data.get<std::string>();
   } else {
