@@ -1301,7 +1301,8 @@ bool truthy(const json &V) {
 }
 
 bool isRunVariable(llvm::StringRef Name) {
-  return Name == "execution" || Name == "output_path" || Name == "timestamp";
+  return Name == "execution" || Name == "output_path" || Name == "timestamp" ||
+         Name == "pipeline_id";
 }
 
 llvm::ArrayRef<llvm::StringLiteral> executionFields() {

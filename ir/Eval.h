@@ -61,7 +61,7 @@ class EvalScope {
 };
 
 /// True if \p Name is a run-time variable (`execution`, `output_path`,
-/// `timestamp`).
+/// `timestamp`, `pipeline_id`).
 bool isRunVariable(llvm::StringRef Name);
 
 /// The fields of `execution`.

@@ -411,7 +411,7 @@ void ResolveNamesPass::chain(Expr *Top, const Owner &O, UseShape Hint) {
     return;
   }
   if (isRunVariable(Name) && !P->findInput(Name) && !P->findStep(Name)) {
-    // `execution.timestamp`, `output_path`, `timestamp`: given by the
+    // `execution.timestamp`, `output_path`, `timestamp`, `pipeline_id`: given by the
     // runtime, per run.
     if (Name == "execution" && !Links.empty()) {
       std::optional<llvm::StringRef> F = linkKey(Links[0]);

@@ -124,6 +124,7 @@ Scheduler::Scheduler(const LoadedPlan &Plan, const PlanProgram &Program, json In
                                     : Opts.StartedAt,
                                 Opts.RunId);
   OutputPath = Opts.OutputPath;
+  PipelineId = P.name() ? P.name()->str() : std::string();
   size_t N = P.steps() ? P.steps()->size() : 0;
   NPlan = Total = N;
   States.resize(N);
@@ -388,6 +389,8 @@ const json *Scheduler::runVariable(llvm::StringRef Name) const {
     if (auto It = Execution.find("timestamp"); It != Execution.end()) return &*It;
   if (Name == "output_path" && !OutputPath.get_ref<const std::string &>().empty())
     return &OutputPath;
+  // ContextLab's `pipeline_id`: the running pipeline's `id`.
+  if (Name == "pipeline_id") return &PipelineId;
   return nullptr;
 }
 

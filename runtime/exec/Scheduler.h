@@ -643,7 +643,7 @@ class Scheduler : public ir::EvalScope {
   const PlanProgram &Prog;
   orch::ir::Json Inputs;
   /// The run-time variables of templates (runVariable).
-  orch::ir::Json Execution, OutputPath;
+  orch::ir::Json Execution, OutputPath, PipelineId;
   Executor &Exec;
   ActionRunner &Runner;
   RunOptions Opts;
