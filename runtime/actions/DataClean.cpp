@@ -35,12 +35,22 @@ llvm::Expected<DataFrame> cleanInput(const json &Data) {
 /// A row as drop_duplicates compares it. pandas 1.5 tells None from NaN
 /// when the frame has one column (Series.duplicated), not when it has
 /// more (the columns are factorized, every missing value alike).
+/// A number as Python hashes it: `1`, `1.0` and `True` are one key.
+std::string numberKey(const json &V) {
+  double D = V.is_boolean() ? double(V.get<bool>()) : V.get<double>();
+  if (V.is_number_integer()) return std::to_string(V.get<int64_t>());
+  if (V.is_number_unsigned()) return std::to_string(V.get<uint64_t>());
+  if (std::trunc(D) == D && std::fabs(D) < 9.2e18) return std::to_string(int64_t(D));
+  return ir::toJsonText(V);
+}
+
 std::string rowKey(const std::vector<json> &Row) {
   std::string K;
   for (const json &V : Row) {
-    K += V.is_discarded()                ? std::string("NaN")
-         : V.is_null() && Row.size() > 1 ? std::string("NaN")
-                                         : ir::toJsonText(V);
+    K += V.is_discarded()                  ? std::string("NaN")
+         : V.is_null() && Row.size() > 1   ? std::string("NaN")
+         : V.is_number() || V.is_boolean() ? numberKey(V)
+                                           : ir::toJsonText(V);
     K += '\x1f';
   }
   return K;
@@ -75,6 +85,34 @@ void fillAlong(DataFrame &F, bool Forward) {
         Last = V;
       }
     }
+  }
+}
+
+/// What pandas 1.5 does to an object column after a forward or backward
+/// fill (Block._maybe_downcast: a soft conversion): one of numbers alone
+/// becomes integers (none missing) or floats, one of booleans alone (none
+/// missing) booleans.
+void softConvert(DataFrame &F) {
+  for (size_t C = 0; C < F.Columns.size(); ++C) {
+    if (F.Kinds[C] != ColumnKind::Object) continue;
+    bool Ints = true, Numbers = true, Bools = true, Missing = false, Any = false;
+    for (const auto &Row : F.Rows) {
+      const json &V = Row[C];
+      if (missingCell(V)) {
+        Missing = true;
+        continue;
+      }
+      Any = true;
+      Ints &= V.is_number_integer() || V.is_number_unsigned();
+      Numbers &= V.is_number();
+      Bools &= V.is_boolean();
+    }
+    if (!Any) continue;
+    if (Numbers)
+      F.Kinds[C] = Ints && !Missing ? ColumnKind::Int : ColumnKind::Float;
+    else if (Bools && !Missing)
+      F.Kinds[C] = ColumnKind::Bool;
+    castColumn(F, C);
   }
 }
 
@@ -180,9 +218,10 @@ ActionResult runDataClean(const json &Params) {
   if (*Dups) dropDuplicates(*F);
   if (*Missing == "drop")
     dropMissing(*F);
-  else if (*Missing == "forward_fill" || *Missing == "backward_fill")
+  else if (*Missing == "forward_fill" || *Missing == "backward_fill") {
     fillAlong(*F, *Missing == "forward_fill");
-  else if (*Missing == "interpolate")
+    softConvert(*F);
+  } else if (*Missing == "interpolate")
     interpolate(*F);
   else if (*Missing == "mean")
     fillMean(*F);

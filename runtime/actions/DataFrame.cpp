@@ -136,6 +136,11 @@ json csvCell(llvm::StringRef S, ColumnKind K) {
   return S.str();
 }
 
+json csvBoolCell(llvm::StringRef S) {
+  if (csvMissing(S)) return nanCell();
+  return S == "True" || S == "TRUE" || S == "true";
+}
+
 bool csvBool(llvm::StringRef S) {
   static constexpr llvm::StringLiteral Words[] = {"True",  "TRUE",  "true",
                                                   "False", "FALSE", "false"};
@@ -152,9 +157,11 @@ void appendCsvField(std::string &Out, llvm::StringRef T) {
 }  // namespace
 
 std::optional<size_t> DataFrame::column(llvm::StringRef Name) const {
-  for (size_t I = 0; I < Columns.size(); ++I)
-    if (Columns[I] == Name) return I;
-  return std::nullopt;
+  for (; Indexed < Columns.size(); ++Indexed)
+    Index.try_emplace(Columns[Indexed], Indexed);
+  auto It = Index.find(Name);
+  if (It == Index.end()) return std::nullopt;
+  return It->second;
 }
 
 size_t DataFrame::addColumn(llvm::StringRef Name) {
@@ -242,6 +249,7 @@ bool looksLikeCsv(llvm::StringRef Text) {
 }
 
 std::optional<double> parseNumeric(const json &V) {
+  if (V.is_boolean()) return V.get<bool>() ? 1.0 : 0.0;  // a Python bool is an int
   if (V.is_number()) return V.get<double>();
   if (!V.is_string()) return std::nullopt;
   std::string T;
@@ -316,15 +324,19 @@ llvm::Expected<DataFrame> frameOfCsv(llvm::StringRef Text) {
   for (size_t C = 0; C < F.Columns.size(); ++C) {
     bool Ints = true, Numbers = true, Bools = true, Any = false, Missing = false;
     for (const auto &Row : F.Rows) {
-      llvm::StringRef S = Row[C].is_string() ? Row[C].get_ref<const std::string &>() : "";
+      llvm::StringRef S = Row[C].is_string()
+                              ? llvm::StringRef(Row[C].get_ref<const std::string &>())
+                              : llvm::StringRef();
       if (csvMissing(S)) {
         Missing = true;
         continue;
       }
       Any = true;
       int64_t N = 0;
-      Ints &= ir::parsePyInt(S.trim(), N) == ir::IntParse::Ok;
-      Numbers &= ir::parsePyFloat(S.trim()).has_value();
+      // Python reads `1_000`; pandas' reader does not.
+      bool Plain = !S.contains('_');
+      Ints &= Plain && ir::parsePyInt(S.trim(), N) == ir::IntParse::Ok;
+      Numbers &= Plain && ir::parsePyFloat(S.trim()).has_value();
       Bools &= csvBool(S);
     }
     ColumnKind K = ColumnKind::Object;
@@ -335,9 +347,13 @@ llvm::Expected<DataFrame> frameOfCsv(llvm::StringRef Text) {
     else if (Bools && !Missing)
       K = ColumnKind::Bool;
     F.Kinds[C] = K;
+    // True/False beside a missing cell: an object column of booleans.
+    bool BoolWords = Bools && Any && K == ColumnKind::Object;
     for (auto &Row : F.Rows) {
-      llvm::StringRef S = Row[C].is_string() ? Row[C].get_ref<const std::string &>() : "";
-      Row[C] = csvCell(S, K);
+      llvm::StringRef S = Row[C].is_string()
+                              ? llvm::StringRef(Row[C].get_ref<const std::string &>())
+                              : llvm::StringRef();
+      Row[C] = BoolWords ? csvBoolCell(S) : csvCell(S, K);
     }
   }
   return F;
@@ -373,7 +389,12 @@ std::string frameCsv(const DataFrame &F) {
         ir::appendFloatRepr(T, V.get<double>());
       else if (!missingCell(V))
         ir::appendPyStr(T, V);
-      appendCsvField(Out, T);
+      // One empty field alone would read back as a blank line: pandas
+      // quotes it.
+      if (T.empty() && F.Columns.size() == 1)
+        Out += "\"\"";
+      else
+        appendCsvField(Out, T);
     }
     Out += '\n';
   }

@@ -18,6 +18,7 @@
 
 #include "ir/Json.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -53,13 +54,18 @@ struct DataFrame {
   bool numeric(size_t C) const {
     return Kinds[C] == ColumnKind::Int || Kinds[C] == ColumnKind::Float;
   }
-  /// The position of column \p Name, if there is one.
+  /// The position of column \p Name (its first), if there is one.
   std::optional<size_t> column(llvm::StringRef Name) const;
   /// Appends column \p Name (null in every row) unless it exists; its position.
   size_t addColumn(llvm::StringRef Name);
   /// Sets each column's kind from its cells, as pandas does when it builds
   /// a frame: a number column with a missing cell holds floats.
   void inferKinds();
+
+ private:
+  /// Columns' positions, indexed up to Indexed (columns are only appended).
+  mutable llvm::StringMap<size_t> Index;
+  mutable size_t Indexed = 0;
 };
 
 /// The kind pandas 1.5 gives a column that joins columns of kinds \p A and
@@ -78,7 +84,7 @@ void castColumn(DataFrame &F, size_t C);
 
 /// The most rows, columns and cells a data action takes.
 constexpr size_t MaxDataRows = 1'000'000, MaxDataColumns = 10'000,
-                 MaxDataCells = 10'000'000;
+                 MaxDataCells = 2'000'000;
 
 /// ContextLab's guess that text in JSON format is CSV: a comma in the first
 /// line, about as many in the next two, and no `{` or `[` first.

@@ -2,12 +2,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/PyText.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Sequence.h"
+#include "llvm/ADT/StringMap.h"
 #include "runtime/actions/DataActions.h"
 #include "runtime/actions/DataFrame.h"
 
@@ -32,11 +36,25 @@ llvm::Expected<DataFrame> concat(std::vector<DataFrame> &Frames) {
   }
   if (Rows > MaxDataRows || Rows * std::max<size_t>(Columns, 1) > MaxDataCells)
     return llvm::createStringError(
-        fmt::format("the datasets have {} rows in all; a data action takes at most {}",
-                    Rows, MaxDataRows));
+        fmt::format("the datasets have {} rows in all, of {} columns: more than a data "
+                    "action takes ({} rows, {} cells)",
+                    Rows, Columns, MaxDataRows, MaxDataCells));
+  llvm::StringMap<size_t> Where;  // Out's columns
   for (DataFrame &F : Frames) {
     std::vector<size_t> Slot;
-    for (const std::string &C : F.Columns) Slot.push_back(Out.addColumn(C));
+    for (const std::string &C : F.Columns) {
+      auto [It, New] = Where.try_emplace(C, Out.Columns.size());
+      if (New) {
+        if (Out.Columns.size() == MaxDataColumns)
+          return llvm::createStringError(
+              fmt::format("the datasets have more than {} columns in all; a data action "
+                          "takes at most {}",
+                          MaxDataColumns, MaxDataColumns));
+        Out.Columns.push_back(C);
+        Out.Kinds.push_back(ColumnKind::Object);
+      }
+      Slot.push_back(It->second);
+    }
     for (auto &Row : F.Rows) {
       std::vector<json> R(Out.Columns.size(), nanCell());
       for (size_t I = 0; I < Row.size(); ++I) R[Slot[I]] = Row[I];
@@ -47,10 +65,17 @@ llvm::Expected<DataFrame> concat(std::vector<DataFrame> &Frames) {
   // pandas 1.5: the kinds of the frames that have values in the column
   // join (a frame without it, or with only missing cells, counts as
   // missing cells).
+  std::vector<llvm::StringMap<size_t>> Index(Frames.size());
+  for (size_t I = 0; I < Frames.size(); ++I)
+    for (size_t C = 0; C < Frames[I].Columns.size(); ++C)
+      Index[I].try_emplace(Frames[I].Columns[C], C);
   for (size_t C = 0; C < Out.Columns.size(); ++C) {
     std::optional<ColumnKind> K;
-    for (const DataFrame &F : Frames) {
-      std::optional<size_t> I = F.column(Out.Columns[C]);
+    for (size_t FI = 0; FI < Frames.size(); ++FI) {
+      const DataFrame &F = Frames[FI];
+      auto Found = Index[FI].find(Out.Columns[C]);
+      std::optional<size_t> I;
+      if (Found != Index[FI].end()) I = Found->second;
       if (!I ||
           llvm::all_of(F.Rows, [&](const auto &Row) { return missingCell(Row[*I]); }))
         continue;
@@ -60,8 +85,8 @@ llvm::Expected<DataFrame> concat(std::vector<DataFrame> &Frames) {
     // columns), makes room for missing cells.
     bool Missing =
         llvm::any_of(Out.Rows, [&](const auto &Row) { return missingCell(Row[C]); }) ||
-        llvm::any_of(Frames, [&](const DataFrame &F) {
-          return !F.Columns.empty() && !F.column(Out.Columns[C]);
+        llvm::any_of(llvm::seq<size_t>(0, Frames.size()), [&](size_t FI) {
+          return !Frames[FI].Columns.empty() && !Index[FI].count(Out.Columns[C]);
         });
     ColumnKind Kind = K.value_or(ColumnKind::Object);
     Out.Kinds[C] = Missing ? withMissing(Kind) : Kind;
@@ -70,11 +95,18 @@ llvm::Expected<DataFrame> concat(std::vector<DataFrame> &Frames) {
   return Out;
 }
 
-/// A key cell as pandas compares it: numbers by value (1 == 1.0).
+/// A key cell as pandas compares it: numbers by value (1 == 1.0, and an
+/// integer exactly: 2^53 + 1 is not the float 2^53), every missing value
+/// alike.
 std::string keyText(const json &V) {
-  if (V.is_number()) {
+  if (missingCell(V)) return "NA";
+  if (V.is_number_integer()) return std::to_string(V.get<int64_t>());
+  if (V.is_number_unsigned()) return std::to_string(V.get<uint64_t>());
+  if (V.is_number_float()) {
+    double D = V.get<double>();
+    if (std::trunc(D) == D && std::fabs(D) < 9.2e18) return std::to_string(int64_t(D));
     std::string T;
-    ir::appendFloatRepr(T, V.get<double>());
+    ir::appendFloatRepr(T, D);
     return T;
   }
   return ir::toJsonText(V);
@@ -102,16 +134,37 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
     std::optional<size_t> I = Other.column(C);
     return I && !llvm::is_contained(OtherKeys, *I);
   };
+  // A name made twice (a left `u_x` beside a suffixed `u`) fails: pandas
+  // would make two columns of one name, which rows cannot hold.
+  auto Add = [&](const std::string &Name) -> std::optional<size_t> {
+    if (Out.column(Name)) return std::nullopt;
+    return Out.addColumn(Name);
+  };
+  auto Twice = [](const std::string &Name) {
+    return llvm::createStringError(fmt::format(
+        "the join would make two columns named `{}` (a column of that name and a "
+        "suffixed one); rename one first",
+        Name));
+  };
   for (size_t C = 0; C < L.Columns.size(); ++C) {
     bool Key = llvm::is_contained(LK, C);
-    LeftSlot[C] = Out.addColumn(!Key && Shared(L.Columns[C], R, RK) ? L.Columns[C] + "_x"
-                                                                    : L.Columns[C]);
+    std::string Name =
+        !Key && Shared(L.Columns[C], R, RK) ? L.Columns[C] + "_x" : L.Columns[C];
+    std::optional<size_t> Slot = Add(Name);
+    if (!Slot) return Twice(Name);
+    LeftSlot[C] = *Slot;
   }
   for (size_t C = 0; C < R.Columns.size(); ++C) {
     if (llvm::is_contained(RK, C)) continue;
-    RightSlot[C] =
-        Out.addColumn(Shared(R.Columns[C], L, LK) ? R.Columns[C] + "_y" : R.Columns[C]);
+    std::string Name = Shared(R.Columns[C], L, LK) ? R.Columns[C] + "_y" : R.Columns[C];
+    std::optional<size_t> Slot = Add(Name);
+    if (!Slot) return Twice(Name);
+    RightSlot[C] = *Slot;
   }
+  if (Out.Columns.size() > MaxDataColumns)
+    return llvm::createStringError(
+        fmt::format("the join has {} columns; a data action takes at most {}",
+                    Out.Columns.size(), MaxDataColumns));
   auto KeyOf = [&](const std::vector<json> &Row, const std::vector<size_t> &Cols,
                    size_t Pos) {
     if (Cols.empty()) return std::to_string(Pos);
@@ -125,6 +178,7 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
   std::vector<bool> RightUsed(R.Rows.size());
   std::vector<std::vector<json>> Rows;
   bool Over = false;
+  size_t KeysFromLeft = 0, KeysFromRight = 0;  // rows whose keys each side gave
   auto Emit = [&](const std::vector<json> *A, const std::vector<json> *B,
                   const std::string &) {
     if (Over || Rows.size() >= MaxDataRows ||
@@ -139,6 +193,7 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
       if (!A)
         for (size_t I = 0; I < RK.size(); ++I) Row[LeftSlot[LK[I]]] = (*B)[RK[I]];
     }
+    ++(A ? KeysFromLeft : KeysFromRight);
     Rows.push_back(std::move(Row));
   };
   bool KeepLeft = How == "left" || How == "outer",
@@ -148,11 +203,11 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
     std::multimap<std::string, size_t> LeftRows;
     for (size_t I = 0; I < L.Rows.size(); ++I)
       LeftRows.insert({KeyOf(L.Rows[I], LK, I), I});
-    for (size_t J = 0; J < R.Rows.size(); ++J) {
+    for (size_t J = 0; J < R.Rows.size() && !Over; ++J) {
       std::string K = KeyOf(R.Rows[J], RK, J);
       auto [B, E] = LeftRows.equal_range(K);
       if (B == E) Emit(nullptr, &R.Rows[J], K);
-      for (auto It = B; It != E; ++It) Emit(&L.Rows[It->second], &R.Rows[J], K);
+      for (auto It = B; It != E && !Over; ++It) Emit(&L.Rows[It->second], &R.Rows[J], K);
     }
   } else if (How == "outer" || How == "inner") {
     // pandas groups inner and outer joins by key, keys in the order the
@@ -165,11 +220,12 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
       LeftRows.insert({K, I});
     }
     for (const std::string &K : Order) {
+      if (Over) break;
       auto [LB, LE] = LeftRows.equal_range(K);
       auto [RB, RE] = RightRows.equal_range(K);
-      for (auto A = LB; A != LE; ++A) {
+      for (auto A = LB; A != LE && !Over; ++A) {
         if (RB == RE && KeepLeft) Emit(&L.Rows[A->second], nullptr, K);
-        for (auto B = RB; B != RE; ++B) {
+        for (auto B = RB; B != RE && !Over; ++B) {
           RightUsed[B->second] = true;
           Emit(&L.Rows[A->second], &R.Rows[B->second], K);
         }
@@ -177,26 +233,28 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
     }
     // Then the right's other keys, grouped the same way.
     std::vector<std::string> RightOrder;
+    std::set<std::string> Listed;
     for (size_t J = 0; J < R.Rows.size() && KeepRight; ++J) {
       std::string K = KeyOf(R.Rows[J], RK, J);
-      if (!RightUsed[J] && !llvm::is_contained(RightOrder, K)) RightOrder.push_back(K);
+      if (!RightUsed[J] && Listed.insert(K).second) RightOrder.push_back(K);
     }
     for (const std::string &K : RightOrder) {
+      if (Over) break;
       auto [B, E] = RightRows.equal_range(K);
-      for (auto It = B; It != E; ++It) Emit(nullptr, &R.Rows[It->second], K);
+      for (auto It = B; It != E && !Over; ++It) Emit(nullptr, &R.Rows[It->second], K);
     }
   } else {
-    for (size_t I = 0; I < L.Rows.size(); ++I) {
+    for (size_t I = 0; I < L.Rows.size() && !Over; ++I) {
       std::string K = KeyOf(L.Rows[I], LK, I);
       auto [B, E] = RightRows.equal_range(K);
       if (B == E && KeepLeft) Emit(&L.Rows[I], nullptr, K);
-      for (auto It = B; It != E; ++It) {
+      for (auto It = B; It != E && !Over; ++It) {
         RightUsed[It->second] = true;
         Emit(&L.Rows[I], &R.Rows[It->second], K);
       }
     }
     if (KeepRight)
-      for (size_t J = 0; J < R.Rows.size(); ++J)
+      for (size_t J = 0; J < R.Rows.size() && !Over; ++J)
         if (!RightUsed[J]) Emit(nullptr, &R.Rows[J], KeyOf(R.Rows[J], RK, J));
   }
   if (Over)
@@ -208,8 +266,13 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
   for (size_t C = 0; C < L.Columns.size(); ++C) Out.Kinds[LeftSlot[C]] = L.Kinds[C];
   for (size_t C = 0; C < R.Columns.size(); ++C)
     if (RightSlot[C] != SIZE_MAX) Out.Kinds[RightSlot[C]] = R.Kinds[C];
+  // A key column has the kind of the side its values came from, both
+  // joined when each gave some.
   for (size_t I = 0; I < LK.size(); ++I)
-    Out.Kinds[LeftSlot[LK[I]]] = commonKind(L.Kinds[LK[I]], R.Kinds[RK[I]]);
+    Out.Kinds[LeftSlot[LK[I]]] = !KeysFromRight ? L.Kinds[LK[I]]
+                                 : !KeysFromLeft
+                                     ? R.Kinds[RK[I]]
+                                     : commonKind(L.Kinds[LK[I]], R.Kinds[RK[I]]);
   for (size_t C = 0; C < Out.Columns.size(); ++C) {
     bool Gap =
         llvm::any_of(Out.Rows, [&](const auto &Row) { return Row[C].is_discarded(); });

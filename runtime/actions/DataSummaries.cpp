@@ -225,9 +225,18 @@ ActionResult runDataAggregate(const json &Params) {
   if (!OutFormat) return summaryError(llvm::toString(OutFormat.takeError()));
   llvm::Expected<json> Rows = rowsParam(Params, *Format, "aggregate");
   if (!Rows) return summaryError(llvm::toString(Rows.takeError()));
-  llvm::Expected<std::vector<std::string>> GroupBy = dataColumns(Params, "group_by");
+  // ContextLab's `operation: {group_by, aggregations}` form; the step's
+  // own parameters come first.
+  json Op = Params.value("operation", json::object());
+  if (!Op.is_object())
+    return summaryError(fmt::format("parameter `operation` must be a mapping, found {}",
+                                    ir::toJsonText(Op)));
+  json Spec = Op;
+  for (const char *K : {"group_by", "aggregations"})
+    if (auto It = Params.find(K); It != Params.end()) Spec[K] = *It;
+  llvm::Expected<std::vector<std::string>> GroupBy = dataColumns(Spec, "group_by");
   if (!GroupBy) return summaryError(llvm::toString(GroupBy.takeError()));
-  json Aggs = Params.value("aggregations", json::object());
+  json Aggs = Spec.value("aggregations", json::object());
   if (!Aggs.is_object())
     return summaryError(fmt::format(
         "parameter `aggregations` must be a mapping of names to functions, found {}",
@@ -313,8 +322,14 @@ ActionResult runDataPivot(const json &Params) {
   llvm::Expected<std::vector<std::string>> Index = dataColumns(Params, "index");
   llvm::Expected<std::vector<std::string>> Cols = dataColumns(Params, "columns");
   llvm::Expected<std::vector<std::string>> Vals = dataColumns(Params, "values");
+  // Each checked, so that none is left unchecked when one failed.
+  std::string Bad;
   for (auto *E : {&Index, &Cols, &Vals})
-    if (!*E) return summaryError(llvm::toString(E->takeError()));
+    if (!*E) {
+      std::string Why = llvm::toString(E->takeError());
+      if (Bad.empty()) Bad = Why;
+    }
+  if (!Bad.empty()) return summaryError(Bad);
   if (Index->empty() || Vals->empty())
     return summaryError("Index and values parameters are required");
   json Fill = Params.value("fill_value", json(0));
@@ -351,6 +366,13 @@ ActionResult runDataPivot(const json &Params) {
       }
     }
   }
+  size_t Width = Index->size() + ColumnKeys.size() * Vals->size();
+  if (Width > MaxDataColumns || Table.size() * Width > MaxDataCells)
+    return summaryError(
+        fmt::format("the pivot table would have {} rows of {} columns; a data action "
+                    "makes at most {} "
+                    "columns and {} cells",
+                    Table.size(), Width, MaxDataColumns, MaxDataCells));
   json Result = json::array();
   for (auto &[IK, Cells] : Table) {
     json Row = json::object();

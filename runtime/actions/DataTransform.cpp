@@ -10,6 +10,7 @@
 #include "ir/PyText.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Regex.h"
 #include "runtime/actions/DataActions.h"
 #include "runtime/actions/DataFilter.h"
@@ -100,8 +101,10 @@ llvm::Error aggregate(json &Result, const json &T) {
   json Total = 0;
   std::vector<json> Numbers;
   for (const json &Row : *Rows)
-    if (auto It = Row.find(Field);
-        It != Row.end() && It->is_number() && !It->is_boolean())
+    // Python's isinstance(v, (int, float)): a bool is an int.
+    if (auto It = Row.find(Field); It != Row.end() && It->is_boolean())
+      Numbers.push_back(int(It->get<bool>()));
+    else if (It != Row.end() && It->is_number())
       Numbers.push_back(*It);
   if (Op == "sum" || Op == "mean") {
     for (const json &N : Numbers) {
@@ -321,9 +324,16 @@ llvm::Error calculate(json &Result, const json &T) {
       double Product = 1;
       bool Ok = true;
       for (llvm::StringRef Name : {L.trim(), R.trim()}) {
+        // Python's float(): `1,000` and `$2` are not numbers there.
         auto It = Row.find(Name.str());
         std::optional<double> D =
-            It == Row.end() ? std::optional<double>(0) : parseNumeric(*It);
+            It == Row.end()    ? std::optional<double>(0)
+            : It->is_boolean() ? std::optional<double>(It->get<bool>())
+            : It->is_number()  ? std::optional<double>(It->get<double>())
+            : It->is_string()
+                ? ir::parsePyFloat(
+                      llvm::StringRef(It->get_ref<const std::string &>()).trim())
+                : std::nullopt;
         if (!D)
           Ok = false;
         else
@@ -345,6 +355,27 @@ llvm::Error normalize(json &Result, const json &T) {
       Method != "zscore")
     return fail(fmt::format("`normalize` method `{}` is not min-max or z-score", Method));
   bool MinMax = Method == "min-max" || Method == "minmax";
+  // One pass over the cells: each column's numbers, and whether all its
+  // cells (but empty ones) are numbers. Booleans are not scaled.
+  struct Column {
+    std::vector<double> Values;
+    bool Other = false;  ///< a cell that is not a number
+  };
+  llvm::StringMap<Column> Stats;
+  std::vector<std::string> Seen;
+  for (const json &Row : *Rows)
+    for (auto &[K, V] : Row.items()) {
+      auto [It, New] = Stats.try_emplace(K);
+      if (New) Seen.push_back(K);
+      if (V.is_null() || (V.is_string() && V.get_ref<const std::string &>().empty()))
+        continue;
+      std::optional<double> D =
+          V.is_boolean() ? std::optional<double>() : parseNumeric(V);
+      if (D)
+        It->second.Values.push_back(*D);
+      else
+        It->second.Other = true;
+    }
   std::vector<std::string> Cols;
   if (auto It = T.find("columns"); It != T.end() && !It->is_null()) {
     if (!It->is_array() ||
@@ -353,30 +384,15 @@ llvm::Error normalize(json &Result, const json &T) {
     for (const json &C : *It) Cols.push_back(C.get<std::string>());
   } else {
     // Every column whose cells (but empty ones) all read as numbers.
-    std::vector<std::string> Seen;
-    for (const json &Row : *Rows)
-      for (auto &[K, V] : Row.items())
-        if (!llvm::is_contained(Seen, K)) Seen.push_back(K);
-    for (const std::string &C : Seen) {
-      bool Any = false, All = true;
-      for (const json &Row : *Rows) {
-        auto It = Row.find(C);
-        if (It == Row.end() || It->is_null() ||
-            (It->is_string() && It->get_ref<const std::string &>().empty()))
-          continue;
-        bool Num = !It->is_boolean() && parseNumeric(*It).has_value();
-        Any |= Num;
-        All &= Num;
-      }
-      if (Any && All) Cols.push_back(C);
-    }
+    for (const std::string &C : Seen)
+      if (!Stats[C].Values.empty() && !Stats[C].Other) Cols.push_back(C);
   }
+  // Per column scaled: its offset and span (a span of 0 scales to 0).
+  llvm::StringMap<std::pair<double, double>> Scale;
   for (const std::string &C : Cols) {
-    std::vector<double> V;
-    for (const json &Row : *Rows)
-      if (auto It = Row.find(C); It != Row.end() && !It->is_boolean())
-        if (std::optional<double> D = parseNumeric(*It)) V.push_back(*D);
-    if (V.empty()) continue;
+    auto Found = Stats.find(C);
+    if (Found == Stats.end() || Found->second.Values.empty()) continue;
+    const std::vector<double> &V = Found->second.Values;
     double Lo = *std::min_element(V.begin(), V.end());
     double Hi = *std::max_element(V.begin(), V.end());
     double Mean = 0, Sd = 0;
@@ -384,15 +400,17 @@ llvm::Error normalize(json &Result, const json &T) {
     Mean /= double(V.size());
     for (double X : V) Sd += (X - Mean) * (X - Mean);
     Sd = V.size() > 1 ? std::sqrt(Sd / double(V.size() - 1)) : 0;
-    for (json &Row : *Rows) {
-      auto It = Row.find(C);
-      if (It == Row.end() || It->is_boolean()) continue;
+    Scale[C] = MinMax ? std::make_pair(Lo, Hi - Lo) : std::make_pair(Mean, Sd);
+  }
+  for (json &Row : *Rows)
+    for (auto It = Row.begin(); It != Row.end(); ++It) {
+      auto S = Scale.find(It.key());
+      if (S == Scale.end() || It->is_boolean()) continue;
       std::optional<double> D = parseNumeric(*It);
       if (!D) continue;
-      double Span = MinMax ? Hi - Lo : Sd;
-      *It = Span > 0 ? (MinMax ? (*D - Lo) : (*D - Mean)) / Span : 0.0;
+      auto [Offset, Span] = S->second;
+      *It = Span > 0 ? (*D - Offset) / Span : 0.0;
     }
-  }
   return llvm::Error::success();
 }
 

@@ -258,6 +258,12 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
   return Starters;
 }
 
+std::vector<llvm::StringRef> BuiltinRunner::actionNames() {
+  std::vector<llvm::StringRef> Names;
+  for (const Starter &S : starters()) Names.push_back(S.Name);
+  return Names;
+}
+
 bool BuiltinRunner::runsAction(llvm::StringRef Name) {
   return llvm::any_of(starters(), [&](const Starter &S) { return S.Name == Name; });
 }

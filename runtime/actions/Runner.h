@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/actions/Action.h"
 #include "runtime/actions/LlmSteps.h"
@@ -44,6 +45,8 @@ class BuiltinRunner : public ActionRunner {
   /// Does the runner have a row for action \p Name? (Every built-in action
   /// but the loops, which the scheduler runs; other names are LLM tasks.)
   static bool runsAction(llvm::StringRef Name);
+  /// The actions the runner has a row for, in its table's order.
+  static std::vector<llvm::StringRef> actionNames();
   /// The run started at \p UnixNs, before this process (`--resume`): the
   /// import hook's cut-off for modules written during the run.
   void runStartedAt(int64_t UnixNs) { Config.Process.RunStartNs = UnixNs; }

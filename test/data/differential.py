@@ -12,6 +12,8 @@ and floats floats.
 Usage: differential.py DATA_ACTION [--seed N] [--cases N]
 """
 
+import csv
+import io
 import json
 import math
 import random
@@ -34,9 +36,9 @@ def table(rng, bools=True):
     pools = {
         "int": [1, 2, 3, 5, 40, -7],
         "float": [0.5, 1.25, 2.0, -3.5, 100.0],
-        "text": ["x", "y", "z", "long text"],
+        "text": ["x", "y", "z", "long text", "a cell longer than sixteen characters"],
         "bool": [True, False],
-        "mixed": [1, "x", 2.5],
+        "mixed": [1, "x", 2.5, 1.0] + ([True] if bools else []),
         "none": [None],
     }
     rows = []
@@ -69,11 +71,28 @@ def records(df):
     return [{k: plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
+def csv_text(rows):
+    """Rows as CSV text: a missing or None cell empty."""
+    names = []
+    for r in rows:
+        names += [k for k in r if k not in names]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(names)
+    for r in rows:
+        w.writerow(["" if r.get(n) is None else r[n] for n in names])
+    return out.getvalue()
+
+
 def pandas_clean(params):
     # ContextLab's `data or input_data or {}`, then a list is rows and an
-    # object without lists or objects one row.
+    # object without lists or objects one row; text (not JSON) is read by
+    # pandas' read_csv.
     data = params["input"] or {}
-    df = pd.DataFrame(data) if isinstance(data, list) else pd.DataFrame([data])
+    if isinstance(data, str):
+        df = pd.read_csv(io.StringIO(data))
+    else:
+        df = pd.DataFrame(data) if isinstance(data, list) else pd.DataFrame([data])
     shape = df.shape
     if params.get("remove_duplicates", True):
         df = df.drop_duplicates()
@@ -145,18 +164,27 @@ def merge_table(rng):
 def keyed_table(rng, key, others):
     """Rows with an integer key (sometimes repeated) and other columns."""
     rows = []
+    keys = [1, 2, 3, 4] + ([None, 9007199254740992, 9007199254740993]
+                          if rng.random() < 0.2 else [])
     for _ in range(rng.randint(0, 6)):
-        row = {key: rng.choice([1, 2, 3, 4])}
+        row = {key: rng.choice(keys)}
         for n in others:
             row[n] = rng.choice([None, 1, 2.5, "t"]) if rng.random() < 0.3 else rng.randint(0, 9)
         rows.append(row)
+    # A key column of None alone is an object column, which pandas refuses
+    # to join with a number one (here they join by value).
+    if rows and all(r[key] is None for r in rows):
+        rows[0][key] = 1
     return rows
 
 
 def make_case(rng):
     if rng.random() < 0.55:
+        rows = table(rng)
+        # CSV text needs a header, so rows with a column.
+        text = rng.random() < 0.3 and any(rows)
         params = {
-            "input": table(rng),
+            "input": csv_text(rows) if text else rows,
             "remove_duplicates": rng.random() < 0.7,
             "handle_missing": rng.choice(
                 ["drop", "forward_fill", "backward_fill", "interpolate", "mean", "keep"]),

@@ -102,6 +102,73 @@ TEST(DataFrame, ReadCsvTypes) {
   EXPECT_FALSE(parseNumeric(json("nan")).has_value());
 }
 
+TEST(DataFrame, ReadCsvEdges) {
+  // Cells of 16 characters and more (past the short-string buffer).
+  llvm::Expected<DataFrame> F = frameOfCsv(
+      "name,city,flag,n\nAlexander Hamilton Jr,New York City NY,True,1_000\n"
+      "Bob,Paris,,2\n");
+  ASSERT_TRUE(bool(F)) << llvm::toString(F.takeError());
+  json R = frameRecords(*F);
+  EXPECT_EQ(R[0]["name"], "Alexander Hamilton Jr");
+  EXPECT_EQ(R[0]["city"], "New York City NY");
+  EXPECT_EQ(R[0]["flag"], true);  // True beside a missing cell: a boolean
+  EXPECT_EQ(R[1]["flag"], nullptr);
+  EXPECT_EQ(R[0]["n"], "1_000");  // pandas reads no underscores in numbers
+  llvm::Expected<DataFrame> One = frameOfCsv("a\nx\n\"\"\n");
+  ASSERT_TRUE(bool(One)) << llvm::toString(One.takeError());
+  EXPECT_EQ(frameCsv(*One), "a\nx\n\"\"\n");  // an empty cell alone is quoted
+}
+
+TEST(DataSummaries, ContextLabNumbersAndLimits) {
+  // ContextLab's _parse_numeric reads True as 1.0 (a Python bool is an int).
+  json Rows = json::parse(R"([{"a": true}, {"a": 2}, {"a": false}])");
+  ActionResult R = runDataAggregate({{"input", Rows}, {"aggregations", {{"a", "sum"}}}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["data"]["aggregations"]["a_sum"], 3.0);
+  // ContextLab's `operation: {group_by, aggregations}` form.
+  R = runDataAggregate(
+      {{"input", Rows},
+       {"operation", {{"group_by", "a"}, {"aggregations", {{"n", "count"}}}}}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["row_count"], 3);
+  // A pivot table past the cell limit fails instead of filling memory.
+  json Wide = json::array();
+  for (int I = 0; I < 1500; ++I) Wide.push_back({{"i", I}, {"c", I}, {"v", 1}});
+  R = runDataPivot({{"input", Wide}, {"index", "i"}, {"columns", "c"}, {"values", "v"}});
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(R.Error.find("the pivot table would have 1500 rows"), std::string::npos);
+}
+
+TEST(DataMerge, KeysAndLimits) {
+  // Integer keys compare exactly (2^53 + 1 is not 2^53) when both key
+  // columns hold integers; missing keys join one another, as in pandas.
+  auto Join = [](const char *A, const char *B) {
+    return runDataMerge({{"datasets",
+                          {{{"name", "a"}, {"data", json::parse(A)}},
+                           {{"name", "b"}, {"data", json::parse(B)}}}},
+                         {"merge_strategy", "join"},
+                         {"join_on", "k"}});
+  };
+  ActionResult R = Join(R"([{"k": 9007199254740993, "x": 1}, {"k": 1, "x": 2}])",
+                        R"([{"k": 9007199254740992, "y": 1}, {"k": 1, "y": 2}])");
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["total_rows"], 1);
+  EXPECT_EQ(R.Fields["data"][0]["y"], 2);
+  R = Join(R"([{"k": "p", "x": 1}, {"k": null, "x": 2}])",
+           R"([{"k": null, "y": 4}, {"y": 5}])");
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["total_rows"], 2);  // None and NaN keys alike
+  // A join of one key on both sides stops at the row limit at once.
+  json Same = json::array();
+  for (int I = 0; I < 2000; ++I) Same.push_back({{"k", 1}, {"v", I}});
+  R = runDataMerge(
+      {{"datasets", {{{"name", "a"}, {"data", Same}}, {{"name", "b"}, {"data", Same}}}},
+       {"merge_strategy", "join"},
+       {"join_on", "k"}});
+  EXPECT_FALSE(R.Ok);
+  EXPECT_NE(R.Error.find("more than a data action takes"), std::string::npos);
+}
+
 TEST(ChartDashboard, EmbedsSvgChartsOnly) {
   std::string Dir = testing::TempDir() + "dash_test";
   std::filesystem::remove_all(Dir);

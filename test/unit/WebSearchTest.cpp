@@ -216,6 +216,10 @@ TEST(WebSearch, TheRunnerHasARowForEveryBuiltinActionButTheLoops) {
     bool Loop = A.Name == "for_each" || A.Name == "while";
     EXPECT_EQ(BuiltinRunner::runsAction(A.Name), !Loop) << A.Name.str();
   }
+  // And the other way: a row the compiler does not know would compile as
+  // an LLM task (no parameter checks, a model step's schedule and schema).
+  for (llvm::StringRef Name : BuiltinRunner::actionNames())
+    EXPECT_NE(ir::findBuiltinAction(Name), nullptr) << Name.str();
 }
 
 TEST(WebSearch, DuckDuckGoIsReadFromItsResultsPageWhenNamed) {
