@@ -17,10 +17,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult dashboardError(std::string Why) {
-  return ActionResult::failure(std::move(Why), false);
-}
-
 /// `charts`: a list of paths, JSON text of one, or one path.
 llvm::Expected<std::vector<std::string>> chartPaths(const json &Charts) {
   json List = Charts;
@@ -70,20 +66,20 @@ std::string pageHead(llvm::StringRef Title, llvm::StringRef Layout) {
 ActionResult runChartDashboard(const std::string &RunDir, const json &Params) {
   auto ChartsIt = Params.find("charts");
   if (ChartsIt == Params.end() || ChartsIt->is_null())
-    return dashboardError("No charts provided");
+    return ActionResult::badParam("No charts provided");
   llvm::Expected<std::vector<std::string>> Paths = chartPaths(*ChartsIt);
-  if (!Paths) return dashboardError(llvm::toString(Paths.takeError()));
+  if (!Paths) return ActionResult::badParam(llvm::toString(Paths.takeError()));
   llvm::Expected<std::string> Title = dataChoice(Params, "title", "Analysis Dashboard");
-  if (!Title) return dashboardError(llvm::toString(Title.takeError()));
+  if (!Title) return ActionResult::badParam(llvm::toString(Title.takeError()));
   llvm::Expected<std::string> Layout =
       dataChoice(Params, "layout", "grid", ir::paramChoices("chart.dashboard", "layout"));
-  if (!Layout) return dashboardError(llvm::toString(Layout.takeError()));
+  if (!Layout) return ActionResult::badParam(llvm::toString(Layout.takeError()));
   llvm::Expected<std::string> Dir = dataChoice(Params, "output_dir", ".");
-  if (!Dir) return dashboardError(llvm::toString(Dir.takeError()));
+  if (!Dir) return ActionResult::badParam(llvm::toString(Dir.takeError()));
   std::string Page = pageHead(*Title, *Layout);
   for (const std::string &P : *Paths) {
     if (!llvm::StringRef(P).ends_with_insensitive(".svg"))
-      return dashboardError(
+      return ActionResult::badParam(
           fmt::format("chart `{}` is not an SVG file: the dashboard shows the SVG charts "
                       "`chart` draws",
                       P));

@@ -17,10 +17,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult cleanError(std::string Why) {
-  return ActionResult::failure(std::move(Why), false);
-}
-
 /// clean reads text as JSON first, else as CSV (pandas' read_csv).
 llvm::Expected<DataFrame> cleanInput(const json &Data) {
   if (!Data.is_string()) return frameOf(Data);
@@ -35,15 +31,6 @@ llvm::Expected<DataFrame> cleanInput(const json &Data) {
 /// A row as drop_duplicates compares it. pandas 1.5 tells None from NaN
 /// when the frame has one column (Series.duplicated), not when it has
 /// more (the columns are factorized, every missing value alike).
-/// A number as Python hashes it: `1`, `1.0` and `True` are one key.
-std::string numberKey(const json &V) {
-  double D = V.is_boolean() ? double(V.get<bool>()) : V.get<double>();
-  if (V.is_number_integer()) return std::to_string(V.get<int64_t>());
-  if (V.is_number_unsigned()) return std::to_string(V.get<uint64_t>());
-  if (std::trunc(D) == D && std::fabs(D) < 9.2e18) return std::to_string(int64_t(D));
-  return ir::toJsonText(V);
-}
-
 std::string rowKey(const std::vector<json> &Row) {
   std::string K;
   for (const json &V : Row) {
@@ -200,20 +187,18 @@ json shape(const DataFrame &F) {
 ActionResult runDataClean(const json &Params) {
   llvm::Expected<std::string> Format =
       dataChoice(Params, "format", "json", ir::paramChoices("data.clean", "format"));
-  if (!Format) return cleanError(llvm::toString(Format.takeError()));
+  if (!Format) return ActionResult::badParam(llvm::toString(Format.takeError()));
   llvm::Expected<std::string> Missing = dataChoice(
       Params, "handle_missing", "drop", ir::paramChoices("data.clean", "handle_missing"));
-  if (!Missing) return cleanError(llvm::toString(Missing.takeError()));
+  if (!Missing) return ActionResult::badParam(llvm::toString(Missing.takeError()));
   llvm::Expected<bool> Dups = flag(Params, "remove_duplicates", true);
-  if (!Dups) return cleanError(llvm::toString(Dups.takeError()));
+  if (!Dups) return ActionResult::badParam(llvm::toString(Dups.takeError()));
   llvm::Expected<bool> Outliers = flag(Params, "remove_outliers", false);
-  if (!Outliers) return cleanError(llvm::toString(Outliers.takeError()));
-  json Data = Params.value("input", json());
-  // ContextLab's `data or input_data or {}`.
-  if (!ir::truthy(Data)) Data = json::object();
-  llvm::Expected<DataFrame> F = cleanInput(Data);
+  if (!Outliers) return ActionResult::badParam(llvm::toString(Outliers.takeError()));
+  llvm::Expected<DataFrame> F = cleanInput(dataInput(Params));
   if (!F)
-    return cleanError("cannot read `input` as rows: " + llvm::toString(F.takeError()));
+    return ActionResult::badParam("cannot read `input` as rows: " +
+                                  llvm::toString(F.takeError()));
   json Original = shape(*F);
   if (*Dups) dropDuplicates(*F);
   if (*Missing == "drop")

@@ -401,6 +401,36 @@ std::string frameCsv(const DataFrame &F) {
   return Out;
 }
 
+json dataInput(const json &Params) {
+  json Data = Params.value("input", json());
+  return ir::truthy(Data) ? Data : json::object();
+}
+
+std::string pyText(const json &V) {
+  std::string S;
+  ir::appendPyStr(S, V);
+  return S;
+}
+
+std::string numberKey(const json &V) {
+  if (V.is_boolean()) return V.get<bool>() ? "1" : "0";
+  if (V.is_number_integer()) return std::to_string(V.get<int64_t>());
+  if (V.is_number_unsigned()) return std::to_string(V.get<uint64_t>());
+  double D = V.get<double>();
+  if (std::trunc(D) == D && std::fabs(D) < 9.2e18) return std::to_string(int64_t(D));
+  std::string T;
+  ir::appendFloatRepr(T, D);
+  return T;
+}
+
+llvm::Expected<DataFormats> dataFormats(const json &Params) {
+  llvm::Expected<std::string> In = dataChoice(Params, "format", "json");
+  if (!In) return In.takeError();
+  llvm::Expected<std::string> Out = dataChoice(Params, "output_format", *In);
+  if (!Out) return Out.takeError();
+  return DataFormats{*In, *Out};
+}
+
 json dataFields(const json &Value) {
   json Fields = Value;
   Fields["value"] = Value;

@@ -121,6 +121,25 @@ orch::ir::Json frameRecords(const DataFrame &F);
 /// a field with a comma, a quote or a line break is quoted.
 std::string frameCsv(const DataFrame &F);
 
+/// ContextLab's `data or input_data or {}`: the `input` parameter, or an
+/// empty object for a value Python reads as false.
+orch::ir::Json dataInput(const orch::ir::Json &Params);
+
+/// Python's str() of \p V (text as it is), as ContextLab keys and writes
+/// values.
+std::string pyText(const orch::ir::Json &V);
+
+/// A number as Python hashes it: `1`, `1.0` and `True` are one key; an
+/// integer exactly (2^53 + 1 is not the float 2^53).
+std::string numberKey(const orch::ir::Json &V);
+
+/// How an action reads text (`format`, default json) and writes rows
+/// (`output_format`, default the same).
+struct DataFormats {
+  std::string In, Out;
+};
+llvm::Expected<DataFormats> dataFormats(const orch::ir::Json &Params);
+
 /// A data action's fields from ContextLab's result object \p Value: its
 /// keys, `value` (the object; ContextLab's `processed_data`) and `output`
 /// (its `data` as text: JSON unless it is text already).

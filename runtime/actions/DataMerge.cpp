@@ -10,7 +10,6 @@
 #include "ir/Eval.h"
 #include "ir/PyText.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/StringMap.h"
 #include "runtime/actions/DataActions.h"
 #include "runtime/actions/DataFrame.h"
@@ -20,10 +19,6 @@ namespace orch::runtime {
 using json = orch::ir::Json;
 
 namespace {
-
-ActionResult mergeError(std::string Why) {
-  return ActionResult::failure(std::move(Why), false);
-}
 
 /// pd.concat(ignore_index=True, sort=False): the rows of each frame in
 /// turn, the columns as they first appear.
@@ -65,17 +60,10 @@ llvm::Expected<DataFrame> concat(std::vector<DataFrame> &Frames) {
   // pandas 1.5: the kinds of the frames that have values in the column
   // join (a frame without it, or with only missing cells, counts as
   // missing cells).
-  std::vector<llvm::StringMap<size_t>> Index(Frames.size());
-  for (size_t I = 0; I < Frames.size(); ++I)
-    for (size_t C = 0; C < Frames[I].Columns.size(); ++C)
-      Index[I].try_emplace(Frames[I].Columns[C], C);
   for (size_t C = 0; C < Out.Columns.size(); ++C) {
     std::optional<ColumnKind> K;
-    for (size_t FI = 0; FI < Frames.size(); ++FI) {
-      const DataFrame &F = Frames[FI];
-      auto Found = Index[FI].find(Out.Columns[C]);
-      std::optional<size_t> I;
-      if (Found != Index[FI].end()) I = Found->second;
+    for (const DataFrame &F : Frames) {
+      std::optional<size_t> I = F.column(Out.Columns[C]);
       if (!I ||
           llvm::all_of(F.Rows, [&](const auto &Row) { return missingCell(Row[*I]); }))
         continue;
@@ -85,8 +73,8 @@ llvm::Expected<DataFrame> concat(std::vector<DataFrame> &Frames) {
     // columns), makes room for missing cells.
     bool Missing =
         llvm::any_of(Out.Rows, [&](const auto &Row) { return missingCell(Row[C]); }) ||
-        llvm::any_of(llvm::seq<size_t>(0, Frames.size()), [&](size_t FI) {
-          return !Frames[FI].Columns.empty() && !Index[FI].count(Out.Columns[C]);
+        llvm::any_of(Frames, [&](const DataFrame &F) {
+          return !F.Columns.empty() && !F.column(Out.Columns[C]);
         });
     ColumnKind Kind = K.value_or(ColumnKind::Object);
     Out.Kinds[C] = Missing ? withMissing(Kind) : Kind;
@@ -100,16 +88,7 @@ llvm::Expected<DataFrame> concat(std::vector<DataFrame> &Frames) {
 /// alike.
 std::string keyText(const json &V) {
   if (missingCell(V)) return "NA";
-  if (V.is_number_integer()) return std::to_string(V.get<int64_t>());
-  if (V.is_number_unsigned()) return std::to_string(V.get<uint64_t>());
-  if (V.is_number_float()) {
-    double D = V.get<double>();
-    if (std::trunc(D) == D && std::fabs(D) < 9.2e18) return std::to_string(int64_t(D));
-    std::string T;
-    ir::appendFloatRepr(T, D);
-    return T;
-  }
-  return ir::toJsonText(V);
+  return V.is_number() ? numberKey(V) : ir::toJsonText(V);
 }
 
 /// pd.merge(L, R, on=Keys, how=How), or by row position when Keys is
@@ -287,48 +266,42 @@ llvm::Expected<DataFrame> join(const DataFrame &L, const DataFrame &R,
 ActionResult runDataMerge(const json &Params) {
   json Datasets = Params.value("datasets", json());
   if (Datasets.is_null() || (Datasets.is_array() && Datasets.empty()))
-    return mergeError("No datasets provided to merge");
+    return ActionResult::badParam("No datasets provided to merge");
   if (!Datasets.is_array())
-    return mergeError(
+    return ActionResult::badParam(
         fmt::format("parameter `datasets` must be a list of {{name, data}}, found {}",
                     ir::toJsonText(Datasets)));
   llvm::Expected<std::string> Strategy =
       dataChoice(Params, "merge_strategy", "combine",
                  ir::paramChoices("data.merge", "merge_strategy"));
-  if (!Strategy) return mergeError(llvm::toString(Strategy.takeError()));
+  if (!Strategy) return ActionResult::badParam(llvm::toString(Strategy.takeError()));
   llvm::Expected<std::string> How = dataChoice(
       Params, "join_type", "inner", ir::paramChoices("data.merge", "join_type"));
-  if (!How) return mergeError(llvm::toString(How.takeError()));
+  if (!How) return ActionResult::badParam(llvm::toString(How.takeError()));
   llvm::Expected<std::vector<std::string>> Keys = dataColumns(Params, "join_on");
-  if (!Keys) return mergeError(llvm::toString(Keys.takeError()));
+  if (!Keys) return ActionResult::badParam(llvm::toString(Keys.takeError()));
   std::vector<DataFrame> Frames;
   for (size_t I = 0; I < Datasets.size(); ++I) {
     const json &D = Datasets[I];
     if (!D.is_object())
-      return mergeError(
+      return ActionResult::badParam(
           fmt::format("dataset {} is not a mapping of `name` and `data`", I + 1));
     std::string Name = fmt::format("dataset_{}", Frames.size());
-    if (auto N = D.find("name"); N != D.end() && !N->is_null()) {
-      Name.clear();
-      if (N->is_string())
-        Name = N->get<std::string>();
-      else
-        ir::appendPyStr(Name, *N);
-    }
+    if (auto N = D.find("name"); N != D.end() && !N->is_null()) Name = pyText(*N);
     json Data = D.value("data", json::object());
     // Text is read as JSON or CSV rows; a value that is no table (null, a
     // number) is skipped, as ContextLab skips it.
     if (Data.is_string()) {
       llvm::Expected<json> Read = readData(Data, "json");
       if (!Read)
-        return mergeError(
+        return ActionResult::badParam(
             fmt::format("dataset `{}`: {}", Name, llvm::toString(Read.takeError())));
       Data = std::move(*Read);
     }
     if (!Data.is_array() && !Data.is_object()) continue;
     llvm::Expected<DataFrame> F = frameOf(Data);
     if (!F)
-      return mergeError(
+      return ActionResult::badParam(
           fmt::format("dataset `{}`: {}", Name, llvm::toString(F.takeError())));
     if (*Strategy == "combine") {
       size_t C = F->addColumn("_source");
@@ -336,18 +309,18 @@ ActionResult runDataMerge(const json &Params) {
     }
     Frames.push_back(std::move(*F));
   }
-  if (Frames.empty()) return mergeError("No valid datasets to merge");
+  if (Frames.empty()) return ActionResult::badParam("No valid datasets to merge");
   size_t Merged = Frames.size();
   DataFrame Out;
   if (*Strategy != "join") {
     llvm::Expected<DataFrame> C = concat(Frames);
-    if (!C) return mergeError(llvm::toString(C.takeError()));
+    if (!C) return ActionResult::badParam(llvm::toString(C.takeError()));
     Out = std::move(*C);
   } else {
     Out = std::move(Frames[0]);
     for (size_t I = 1; I < Frames.size(); ++I) {
       llvm::Expected<DataFrame> J = join(Out, Frames[I], *Keys, *How);
-      if (!J) return mergeError(llvm::toString(J.takeError()));
+      if (!J) return ActionResult::badParam(llvm::toString(J.takeError()));
       Out = std::move(*J);
     }
   }

@@ -27,23 +27,10 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult summaryError(std::string Why) {
-  return ActionResult::failure(std::move(Why), false);
-}
-
-std::string pyStr(const json &V) {
-  if (V.is_string()) return V.get<std::string>();
-  std::string S;
-  ir::appendPyStr(S, V);
-  return S;
-}
-
 /// The rows of `input`: a list of objects.
 llvm::Expected<json> rowsParam(const json &Params, llvm::StringRef Format,
                                llvm::StringRef What) {
-  json Data = Params.value("input", json());
-  if (!ir::truthy(Data)) Data = json::object();
-  llvm::Expected<json> Read = readData(Data, Format);
+  llvm::Expected<json> Read = readData(dataInput(Params), Format);
   if (!Read)
     return llvm::createStringError("Could not parse input data: " +
                                    llvm::toString(Read.takeError()));
@@ -90,9 +77,9 @@ llvm::Expected<json> aggregateOne(llvm::StringRef Fn, const json &Items,
     // ContextLab's groups count str() of each present value; its whole-
     // table form counts the distinct numbers read.
     if (GroupCount)
-      Distinct.insert(pyStr(*It));
+      Distinct.insert(pyText(*It));
     else if (std::optional<double> D = parseNumeric(*It))
-      Distinct.insert(pyStr(json(*D)));
+      Distinct.insert(pyText(json(*D)));
   }
   if (Fn == "count") return json(GroupCount ? Items.size() : Present);
   if (Fn == "count_distinct") return json(Distinct.size());
@@ -117,12 +104,12 @@ llvm::Expected<json> aggregateOne(llvm::StringRef Fn, const json &Items,
 
 ActionResult runDataProfile(const json &Params) {
   llvm::Expected<std::string> Format = dataChoice(Params, "format", "json");
-  if (!Format) return summaryError(llvm::toString(Format.takeError()));
+  if (!Format) return ActionResult::badParam(llvm::toString(Format.takeError()));
   llvm::Expected<json> Rows = rowsParam(Params, *Format, "profile");
-  if (!Rows) return summaryError(llvm::toString(Rows.takeError()));
+  if (!Rows) return ActionResult::badParam(llvm::toString(Rows.takeError()));
   llvm::Expected<std::vector<std::string>> Asked =
       dataColumns(Params, "profiling_options");
-  if (!Asked) return summaryError(llvm::toString(Asked.takeError()));
+  if (!Asked) return ActionResult::badParam(llvm::toString(Asked.takeError()));
   std::vector<std::string> Options = *Asked;
   if (Options.empty())
     Options = {"missing_values", "data_types", "statistical_summary", "outlier_detection",
@@ -192,7 +179,7 @@ ActionResult runDataProfile(const json &Params) {
       }
       std::set<std::string> Unique;
       for (const json &V : Values)
-        if (!Blank(V)) Unique.insert(pyStr(V));
+        if (!Blank(V)) Unique.insert(pyText(V));
       Col["unique_count"] = Unique.size();
       Col["unique_percentage"] = double(Unique.size()) / N * 100;
       Profile["columns"][Column] = std::move(Col);
@@ -206,7 +193,7 @@ ActionResult runDataProfile(const json &Params) {
         std::sort(Keys.begin(), Keys.end());
         std::string Line;
         for (size_t I = 0; I < Keys.size(); ++I)
-          Line += (I ? "|" : "") + pyStr(Row[Keys[I]]);
+          Line += (I ? "|" : "") + pyText(Row[Keys[I]]);
         Seen.insert(Line);
       }
       size_t Dups = Rows->size() - Seen.size();
@@ -219,26 +206,24 @@ ActionResult runDataProfile(const json &Params) {
 }
 
 ActionResult runDataAggregate(const json &Params) {
-  llvm::Expected<std::string> Format = dataChoice(Params, "format", "json");
-  if (!Format) return summaryError(llvm::toString(Format.takeError()));
-  llvm::Expected<std::string> OutFormat = dataChoice(Params, "output_format", *Format);
-  if (!OutFormat) return summaryError(llvm::toString(OutFormat.takeError()));
-  llvm::Expected<json> Rows = rowsParam(Params, *Format, "aggregate");
-  if (!Rows) return summaryError(llvm::toString(Rows.takeError()));
+  llvm::Expected<DataFormats> Formats = dataFormats(Params);
+  if (!Formats) return ActionResult::badParam(llvm::toString(Formats.takeError()));
+  llvm::Expected<json> Rows = rowsParam(Params, Formats->In, "aggregate");
+  if (!Rows) return ActionResult::badParam(llvm::toString(Rows.takeError()));
   // ContextLab's `operation: {group_by, aggregations}` form; the step's
   // own parameters come first.
   json Op = Params.value("operation", json::object());
   if (!Op.is_object())
-    return summaryError(fmt::format("parameter `operation` must be a mapping, found {}",
-                                    ir::toJsonText(Op)));
+    return ActionResult::badParam(fmt::format(
+        "parameter `operation` must be a mapping, found {}", ir::toJsonText(Op)));
   json Spec = Op;
   for (const char *K : {"group_by", "aggregations"})
     if (auto It = Params.find(K); It != Params.end()) Spec[K] = *It;
   llvm::Expected<std::vector<std::string>> GroupBy = dataColumns(Spec, "group_by");
-  if (!GroupBy) return summaryError(llvm::toString(GroupBy.takeError()));
+  if (!GroupBy) return ActionResult::badParam(llvm::toString(GroupBy.takeError()));
   json Aggs = Spec.value("aggregations", json::object());
   if (!Aggs.is_object())
-    return summaryError(fmt::format(
+    return ActionResult::badParam(fmt::format(
         "parameter `aggregations` must be a mapping of names to functions, found {}",
         ir::toJsonText(Aggs)));
   // Each aggregation: its function and column (`name: sum`, or `name:
@@ -255,11 +240,11 @@ ActionResult runDataAggregate(const json &Params) {
       json Fn = Spec.value("function", json("sum")),
            Col = Spec.value("column", json(Name));
       if (!Fn.is_string() || !Col.is_string())
-        return summaryError(
+        return ActionResult::badParam(
             fmt::format("aggregation `{}`: `function` and `column` must be text", Name));
       List.push_back({Name, Fn.get<std::string>(), Col.get<std::string>(), true});
     } else {
-      return summaryError(fmt::format(
+      return ActionResult::badParam(fmt::format(
           "aggregation `{}` must be a function name or `{{function, column}}`", Name));
     }
   }
@@ -268,7 +253,7 @@ ActionResult runDataAggregate(const json &Params) {
     json Out = {{"count", Rows->size()}, {"aggregations", json::object()}};
     for (const Agg &A : List) {
       llvm::Expected<json> R = aggregateOne(A.Fn, *Rows, A.Column, false);
-      if (!R) return summaryError(llvm::toString(R.takeError()));
+      if (!R) return ActionResult::badParam(llvm::toString(R.takeError()));
       if (!R->is_null()) Out["aggregations"][A.Spec ? A.Name : A.Name + "_" + A.Fn] = *R;
     }
     Value = {{"action", "aggregate"}, {"data", std::move(Out)}};
@@ -282,7 +267,7 @@ ActionResult runDataAggregate(const json &Params) {
     std::vector<std::string> K;
     for (const std::string &F : *GroupBy) {
       auto It = Row.find(F);
-      K.push_back(It == Row.end() ? "" : pyStr(*It));
+      K.push_back(It == Row.end() ? "" : pyText(*It));
     }
     auto [Slot, New] = Index.try_emplace(K, Groups.size());
     if (New) {
@@ -297,28 +282,26 @@ ActionResult runDataAggregate(const json &Params) {
     for (size_t I = 0; I < GroupBy->size(); ++I) Row[(*GroupBy)[I]] = Keys[G][I];
     for (const Agg &A : List) {
       llvm::Expected<json> R = aggregateOne(A.Fn, Groups[G], A.Column, true);
-      if (!R) return summaryError(llvm::toString(R.takeError()));
+      if (!R) return ActionResult::badParam(llvm::toString(R.takeError()));
       if (!R->is_null()) Row[A.Name] = *R;
     }
     Result.push_back(std::move(Row));
   }
-  llvm::Expected<json> Out = rowsOut(Result, *OutFormat);
-  if (!Out) return summaryError(llvm::toString(Out.takeError()));
+  llvm::Expected<json> Out = rowsOut(Result, Formats->Out);
+  if (!Out) return ActionResult::badParam(llvm::toString(Out.takeError()));
   Value = {
       {"action", "aggregate"}, {"data", std::move(*Out)}, {"row_count", Result.size()}};
   return ActionResult::success(dataFields(Value));
 }
 
 ActionResult runDataPivot(const json &Params) {
-  llvm::Expected<std::string> Format = dataChoice(Params, "format", "json");
-  if (!Format) return summaryError(llvm::toString(Format.takeError()));
-  llvm::Expected<std::string> OutFormat = dataChoice(Params, "output_format", *Format);
-  if (!OutFormat) return summaryError(llvm::toString(OutFormat.takeError()));
+  llvm::Expected<DataFormats> Formats = dataFormats(Params);
+  if (!Formats) return ActionResult::badParam(llvm::toString(Formats.takeError()));
   llvm::Expected<std::string> Fn =
       dataChoice(Params, "aggfunc", "sum", ir::paramChoices("data.pivot", "aggfunc"));
-  if (!Fn) return summaryError(llvm::toString(Fn.takeError()));
-  llvm::Expected<json> Rows = rowsParam(Params, *Format, "pivot");
-  if (!Rows) return summaryError(llvm::toString(Rows.takeError()));
+  if (!Fn) return ActionResult::badParam(llvm::toString(Fn.takeError()));
+  llvm::Expected<json> Rows = rowsParam(Params, Formats->In, "pivot");
+  if (!Rows) return ActionResult::badParam(llvm::toString(Rows.takeError()));
   llvm::Expected<std::vector<std::string>> Index = dataColumns(Params, "index");
   llvm::Expected<std::vector<std::string>> Cols = dataColumns(Params, "columns");
   llvm::Expected<std::vector<std::string>> Vals = dataColumns(Params, "values");
@@ -329,15 +312,15 @@ ActionResult runDataPivot(const json &Params) {
       std::string Why = llvm::toString(E->takeError());
       if (Bad.empty()) Bad = Why;
     }
-  if (!Bad.empty()) return summaryError(Bad);
+  if (!Bad.empty()) return ActionResult::badParam(Bad);
   if (Index->empty() || Vals->empty())
-    return summaryError("Index and values parameters are required");
+    return ActionResult::badParam("Index and values parameters are required");
   json Fill = Params.value("fill_value", json(0));
   auto KeyOf = [&](const json &Row, const std::vector<std::string> &Fields) {
     std::string K;
     for (size_t I = 0; I < Fields.size(); ++I) {
       auto It = Row.find(Fields[I]);
-      K += (I ? "_" : "") + (It == Row.end() ? std::string() : pyStr(*It));
+      K += (I ? "_" : "") + (It == Row.end() ? std::string() : pyText(*It));
     }
     return K;
   };
@@ -351,7 +334,7 @@ ActionResult runDataPivot(const json &Params) {
     std::vector<std::string> IK;
     for (const std::string &F : *Index) {
       auto It = Row.find(F);
-      IK.push_back(It == Row.end() ? "" : pyStr(*It));
+      IK.push_back(It == Row.end() ? "" : pyText(*It));
     }
     std::string CK = Cols->empty() ? "value" : KeyOf(Row, *Cols);
     // A row with no number to add makes no entry, as in ContextLab.
@@ -368,7 +351,7 @@ ActionResult runDataPivot(const json &Params) {
   }
   size_t Width = Index->size() + ColumnKeys.size() * Vals->size();
   if (Width > MaxDataColumns || Table.size() * Width > MaxDataCells)
-    return summaryError(
+    return ActionResult::badParam(
         fmt::format("the pivot table would have {} rows of {} columns; a data action "
                     "makes at most {} "
                     "columns and {} cells",
@@ -404,8 +387,8 @@ ActionResult runDataPivot(const json &Params) {
       }
     Result.push_back(std::move(Row));
   }
-  llvm::Expected<json> Out = rowsOut(Result, *OutFormat);
-  if (!Out) return summaryError(llvm::toString(Out.takeError()));
+  llvm::Expected<json> Out = rowsOut(Result, Formats->Out);
+  if (!Out) return ActionResult::badParam(llvm::toString(Out.takeError()));
   json Value = {
       {"action", "pivot"}, {"data", std::move(*Out)}, {"row_count", Result.size()}};
   return ActionResult::success(dataFields(Value));

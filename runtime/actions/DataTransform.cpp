@@ -23,10 +23,6 @@ using json = orch::ir::Json;
 
 namespace {
 
-ActionResult transformError(std::string Why) {
-  return ActionResult::failure(std::move(Why), false);
-}
-
 llvm::Error fail(std::string Why) { return llvm::createStringError(std::move(Why)); }
 
 /// The rows a transformation works on: the value, or its `records`.
@@ -48,11 +44,7 @@ llvm::Error needRows(const json *Rows, llvm::StringRef Type) {
 
 std::string textOf(const json &T, llvm::StringRef Key) {
   auto It = T.find(Key);
-  if (It == T.end() || It->is_null()) return "";
-  if (It->is_string()) return It->get<std::string>();
-  std::string S;
-  ir::appendPyStr(S, *It);
-  return S;
+  return It == T.end() || It->is_null() ? "" : pyText(*It);
 }
 
 /// ContextLab's `filter`: rows whose `field` equals `value` (Python's ==),
@@ -233,12 +225,7 @@ llvm::Error cast(json &Result, const json &T) {
       if (It == Row.end()) continue;
       const std::string &Ty = Type.get_ref<const std::string &>();
       if (Ty == "datetime" || Ty == "string") {
-        std::string S;
-        if (It->is_string())
-          S = It->get<std::string>();
-        else
-          ir::appendPyStr(S, *It);
-        *It = S;
+        *It = pyText(*It);
         continue;
       }
       bool Empty = !ir::truthy(*It);
@@ -310,11 +297,7 @@ llvm::Error calculate(json &Result, const json &T) {
       if (Date.match(S, &M)) {
         auto It = Row.find(M[1].str());
         if (It == Row.end()) continue;
-        std::string D;
-        if (It->is_string())
-          D = It->get<std::string>();
-        else
-          ir::appendPyStr(D, *It);
+        std::string D = pyText(*It);
         llvm::SmallVector<llvm::StringRef, 3> Parts;
         llvm::StringRef(D).split(Parts, '-');
         if (Parts.size() >= 2) Row[Col] = (Parts[0] + "-" + Parts[1]).str();
@@ -458,39 +441,35 @@ llvm::Expected<json> transformationsOf(const json &Params) {
 }  // namespace
 
 ActionResult runDataTransform(const json &Params) {
-  llvm::Expected<std::string> Format = dataChoice(Params, "format", "json");
-  if (!Format) return transformError(llvm::toString(Format.takeError()));
-  llvm::Expected<std::string> OutFormat = dataChoice(Params, "output_format", *Format);
-  if (!OutFormat) return transformError(llvm::toString(OutFormat.takeError()));
+  llvm::Expected<DataFormats> Formats = dataFormats(Params);
+  if (!Formats) return ActionResult::badParam(llvm::toString(Formats.takeError()));
   llvm::Expected<json> List = transformationsOf(Params);
-  if (!List) return transformError(llvm::toString(List.takeError()));
-  json Data = Params.value("input", json());
-  if (!ir::truthy(Data)) Data = json::object();
-  llvm::Expected<json> Read = readData(Data, *Format);
+  if (!List) return ActionResult::badParam(llvm::toString(List.takeError()));
+  llvm::Expected<json> Read = readData(dataInput(Params), Formats->In);
   if (!Read)
-    return transformError("Could not parse input data: " +
-                          llvm::toString(Read.takeError()));
+    return ActionResult::badParam("Could not parse input data: " +
+                                  llvm::toString(Read.takeError()));
   json Result = std::move(*Read);
   for (size_t I = 0; I < List->size(); ++I) {
     const json &T = (*List)[I];
     if (!T.is_object())
-      return transformError(
+      return ActionResult::badParam(
           fmt::format("transformation {} is not a mapping with a `type`", I + 1));
     std::string Type = textOf(T, "type");
     const TransformType *Found =
         llvm::find_if(Types, [&](const TransformType &X) { return X.Name == Type; });
     if (Found == std::end(Types))
-      return transformError(
+      return ActionResult::badParam(
           fmt::format("transformation {}: unknown type `{}`; expected {}", I + 1, Type,
                       llvm::join(ir::dataTransformTypes(), ", ")));
     if (llvm::Error E = Found->Apply(Result, T))
-      return transformError(fmt::format("transformation {} ({}): {}", I + 1, Type,
-                                        llvm::toString(std::move(E))));
+      return ActionResult::badParam(fmt::format("transformation {} ({}): {}", I + 1, Type,
+                                                llvm::toString(std::move(E))));
   }
-  llvm::Expected<json> Written = rowsOut(Result, *OutFormat);
-  if (!Written) return transformError(llvm::toString(Written.takeError()));
+  llvm::Expected<json> Written = rowsOut(Result, Formats->Out);
+  if (!Written) return ActionResult::badParam(llvm::toString(Written.takeError()));
   json Out = std::move(*Written);
-  if (*OutFormat == "json" && !Result.is_string()) Out = ir::toJsonText(Result, 2);
+  if (Formats->Out == "json" && !Result.is_string()) Out = ir::toJsonText(Result, 2);
   json Value = {{"action", "transform"}, {"transformations", *List}, {"data", Out}};
   if (Result.is_array()) Value["row_count"] = Result.size();
   return ActionResult::success(dataFields(Value));
@@ -498,12 +477,10 @@ ActionResult runDataTransform(const json &Params) {
 
 ActionResult runDataConvert(const json &Params) {
   // ContextLab's target: `output_format`, else `format`, else JSON.
-  llvm::Expected<std::string> Format = dataChoice(Params, "format", "json");
-  if (!Format) return transformError(llvm::toString(Format.takeError()));
-  llvm::Expected<std::string> Target = dataChoice(Params, "output_format", *Format);
-  if (!Target) return transformError(llvm::toString(Target.takeError()));
-  json Data = Params.value("input", json());
-  if (!ir::truthy(Data)) Data = json::object();
+  llvm::Expected<DataFormats> Formats = dataFormats(Params);
+  if (!Formats) return ActionResult::badParam(llvm::toString(Formats.takeError()));
+  const std::string &Target = Formats->Out;
+  json Data = dataInput(Params);
   // Text that is CSV (by ContextLab's test) or JSON is read; other text
   // stays text.
   if (Data.is_string()) {
@@ -516,7 +493,7 @@ ActionResult runDataConvert(const json &Params) {
       if (!Rows) llvm::consumeError(Rows.takeError());
       std::string Deep;
       json Parsed = ir::parseJsonBounded(Text, &Deep);
-      if (!Deep.empty()) return transformError("the data is too deep: " + Deep);
+      if (!Deep.empty()) return ActionResult::badParam("the data is too deep: " + Deep);
       if (!Parsed.is_discarded()) Data = std::move(Parsed);
     }
   }
@@ -528,13 +505,13 @@ ActionResult runDataConvert(const json &Params) {
                      : Data.is_number()         ? "float"
                                                 : "NoneType";
   std::string Out;
-  if (*Target == "json" && Data.is_string()) {
+  if (Target == "json" && Data.is_string()) {
     Out = Data.get<std::string>();
-  } else if (*Target == "json") {
+  } else if (Target == "json") {
     Out = ir::toJsonText(Data, 2);
-  } else if (*Target == "csv" && Data.is_array() && !Data.empty()) {
+  } else if (Target == "csv" && Data.is_array() && !Data.empty()) {
     llvm::Expected<json> Csv = rowsOut(Data, "csv");
-    if (!Csv) return transformError(llvm::toString(Csv.takeError()));
+    if (!Csv) return ActionResult::badParam(llvm::toString(Csv.takeError()));
     Out = Csv->get<std::string>();
   } else if (Data.is_string()) {
     Out = Data.get<std::string>();
@@ -542,7 +519,7 @@ ActionResult runDataConvert(const json &Params) {
     ir::appendPyStr(Out, Data);  // Python's str(), as ContextLab writes it
   }
   json Value = {{"action", "convert"},
-                {"target_format", *Target},
+                {"target_format", Target},
                 {"data", Out},
                 {"original_type", Type}};
   return ActionResult::success(dataFields(Value));

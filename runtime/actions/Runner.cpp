@@ -139,63 +139,21 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
   using Task = std::unique_ptr<ActionTask>;
   // Local actions finish inside the call; the others start and report.
   static constexpr Starter Starters[] = {
-      {"chart",
-       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runChart(B.Config.RunDir, R.Params)), nullptr;
-       }},
-      {"chart.dashboard",
-       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runChartDashboard(B.Config.RunDir, R.Params)), nullptr;
-       }},
-      {"data.aggregate",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataAggregate(R.Params)), nullptr;
-       }},
-      {"data.clean",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataClean(R.Params)), nullptr;
-       }},
-      {"data.convert",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataConvert(R.Params)), nullptr;
-       }},
-      {"data.filter",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataFilter(R.Params)), nullptr;
-       }},
-      {"data.merge",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataMerge(R.Params)), nullptr;
-       }},
-      {"data.pivot",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataPivot(R.Params)), nullptr;
-       }},
-      {"data.profile",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataProfile(R.Params)), nullptr;
-       }},
-      {"data.transform",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runDataTransform(R.Params)), nullptr;
-       }},
-      {"echo",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runEcho(R.Params)), nullptr;
-       }},
+      {"chart", &BuiltinRunner::startInRunDir<runChart>},
+      {"chart.dashboard", &BuiltinRunner::startInRunDir<runChartDashboard>},
+      {"data.aggregate", &BuiltinRunner::startLocal<runDataAggregate>},
+      {"data.clean", &BuiltinRunner::startLocal<runDataClean>},
+      {"data.convert", &BuiltinRunner::startLocal<runDataConvert>},
+      {"data.filter", &BuiltinRunner::startLocal<runDataFilter>},
+      {"data.merge", &BuiltinRunner::startLocal<runDataMerge>},
+      {"data.pivot", &BuiltinRunner::startLocal<runDataPivot>},
+      {"data.profile", &BuiltinRunner::startLocal<runDataProfile>},
+      {"data.transform", &BuiltinRunner::startLocal<runDataTransform>},
+      {"echo", &BuiltinRunner::startLocal<runEcho>},
       {"extract", &BuiltinRunner::startModel},
-      {"file.copy",
-       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runFileCopy(B.Config.RunDir, R.Params)), nullptr;
-       }},
-      {"file.read",
-       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runFileRead(B.Config.RunDir, R.Params)), nullptr;
-       }},
-      {"file.write",
-       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runFileWrite(B.Config.RunDir, R.Params)), nullptr;
-       }},
+      {"file.copy", &BuiltinRunner::startInRunDir<runFileCopy>},
+      {"file.read", &BuiltinRunner::startInRunDir<runFileRead>},
+      {"file.write", &BuiltinRunner::startInRunDir<runFileWrite>},
       {"generate", &BuiltinRunner::startModel},
       {"http.request", [](BuiltinRunner &B, const ActionRequest &R,
                           ActionDone &D) { return B.startHttp(R, D); }},
@@ -221,30 +179,15 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
          return D(runModelSelect(R.Params, B.Config.Llm.Registry)), nullptr;
        }},
       {"node", &BuiltinRunner::startProcess},
-      {"pdf.compile",
-       [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runPdfCompile(B.Config.RunDir, R.Params)), nullptr;
-       }},
-      {"pipeline",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runPipelineValues(R.Params)), nullptr;
-       }},
-      {"prompt.optimize",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runPromptOptimize(R.Params)), nullptr;
-       }},
+      {"pdf.compile", &BuiltinRunner::startInRunDir<runPdfCompile>},
+      {"pipeline", &BuiltinRunner::startLocal<runPipelineValues>},
+      {"prompt.optimize", &BuiltinRunner::startLocal<runPromptOptimize>},
       {"python", &BuiltinRunner::startProcess},
       {"shell", &BuiltinRunner::startProcess},
       {"sleep", [](BuiltinRunner &B, const ActionRequest &R,
                    ActionDone &D) { return startSleep(B.Exec, R.Params, std::move(D)); }},
-      {"transform",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runTransform(R.Params)), nullptr;
-       }},
-      {"validate",
-       [](BuiltinRunner &, const ActionRequest &R, ActionDone &D) -> Task {
-         return D(runValidate(R.Params)), nullptr;
-       }},
+      {"transform", &BuiltinRunner::startLocal<runTransform>},
+      {"validate", &BuiltinRunner::startLocal<runValidate>},
       {"web.scrape",
        [](BuiltinRunner &B, const ActionRequest &R, ActionDone &D) {
          return startWebScrape(B.Exec, B.http(), R.Params, std::move(D));

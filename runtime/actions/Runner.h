@@ -55,6 +55,19 @@ class BuiltinRunner : public ActionRunner {
   /// A row of the action table: an action's name and how it starts.
   struct Starter;
   static llvm::ArrayRef<Starter> starters();
+  /// An action that reads only its parameters and finishes in the call.
+  template <ActionResult (*Run)(const orch::ir::Json &)>
+  static std::unique_ptr<ActionTask> startLocal(BuiltinRunner &, const ActionRequest &R,
+                                                ActionDone &Done) {
+    return Done(Run(R.Params)), nullptr;
+  }
+  /// An action on the run directory's files that finishes in the call.
+  template <ActionResult (*Run)(const std::string &, const orch::ir::Json &)>
+  static std::unique_ptr<ActionTask> startInRunDir(BuiltinRunner &B,
+                                                   const ActionRequest &R,
+                                                   ActionDone &Done) {
+    return Done(Run(B.Config.RunDir, R.Params)), nullptr;
+  }
   /// LLM tasks and `generate`.
   static std::unique_ptr<ActionTask> startModel(BuiltinRunner &B, const ActionRequest &R,
                                                 ActionDone &Done);
