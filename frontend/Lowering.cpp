@@ -26,6 +26,7 @@ const llvm::StringRef StepKeys[] = {
     "fuse",         "pipeline",   "inputs",         "budget",  "continue_on_error",
     // while/until loops (docs/control-flow.md §2); `type: loop` is ContextLab's
     "while", "until", "loop_condition", "max_iterations", "expected_items", "type",
+    "add_completion_task",  // ContextLab's: a `for_each` loop step is that task
     // routing (docs/language.md §6.4)
     "on_success", "on_false", "next", "goto"};
 // clang-format on
@@ -50,7 +51,6 @@ constexpr llvm::StringLiteral Later = "it comes with control flow, issue #17";
 
 const ForeignKey ForeignKeys[] = {
     {"action_loop", true, "an `action_loop` step", ""},
-    {"add_completion_task", true, "`add_completion_task` (parallel queues)", ""},
     {"create_parallel_queue", true, "`create_parallel_queue` (parallel queues)", ""},
     {"else", true, "routing with `else`", ""},
     {"error_handlers", true, "error handler steps (`error_handlers`)", ""},

@@ -21,9 +21,24 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
   const KeyValue *Items = nullptr, *Cond = nullptr;
   for (const KeyValue &KV : M->entries()) {
     llvm::StringRef K = KV.Key->value();
-    if ((K == "for_each" || K == "foreach") && firstOf(Items, KV) &&
-        fixedTree(KV.Value, "`for_each`", true))
-      S.ForEach = value(KV.Value, Prefix + ".for_each");
+    if ((K == "for_each" || K == "foreach") && firstOf(Items, KV)) {
+      if (ir::AutoTag *T = soleAuto(KV.Value)) {
+        // Which list to iterate, among those the loop's dependencies
+        // answer: decided when the pipeline compiles (passes/AutoSpec.cpp).
+        const char *Attr = T->DeclaredType       ? "`type`"
+                           : !T->Choices.empty() ? "`choices`"
+                           : T->Min              ? "`min`"
+                           : T->Max              ? "`max`"
+                                                 : nullptr;
+        if (Attr)
+          Diags.report(DiagKind::AutoBadAttr, T->Loc, T->Length, Attr,
+                       "`for_each` takes a list one of its dependencies answers");
+        else
+          S.ForEach = value(KV.Value, Prefix + ".for_each");
+      } else if (fixedTree(KV.Value, "`for_each`", true)) {
+        S.ForEach = value(KV.Value, Prefix + ".for_each");
+      }
+    }
     // A constant that is not a list can never be the items (orchrt would
     // fail the loop with "the items are not a list").
     if (S.ForEach && Items == &KV &&
@@ -71,6 +86,9 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
     if (Expected && M != CycleTail)
       Diags.report(DiagKind::MissingKey, Expected->Key->loc(), Expected->Key->length(),
                    "for_each", "a step with `expected_items`");
+    if (const KeyValue *Done = M->find("add_completion_task"))
+      Diags.report(DiagKind::MissingKey, Done->Key->loc(), Done->Key->length(),
+                   "for_each", "a step with `add_completion_task`");
     return false;
   }
   std::string Kind = Items ? "for_each" : Cond->Key->value().str();
@@ -90,6 +108,21 @@ bool Lowerer::lowerLoopKeys(const MapNode *M, ir::Step &S, const std::string &Pr
                    "on_failure: retry");
   S.Action = {Items ? "for_each" : "while", Head->Key->loc(), Head->Key->length()};
   lowerExpectedItems(M, S);
+  // ContextLab adds a task named after a `for_each` loop that waits for
+  // every iteration: here the loop step is that task. Without it,
+  // ContextLab's later steps would not wait for the iterations.
+  if (const KeyValue *Done = M->find("add_completion_task")) {
+    std::optional<bool> B =
+        Cond ? std::nullopt : getBool(Done->Value, "`add_completion_task`");
+    if (Cond)
+      Diags.report(DiagKind::LoopAndAction, Done->Key->loc(), Done->Key->length(),
+                   ir::aLoop(Kind), "add_completion_task");
+    else if (B && !*B)
+      Diags.report(DiagKind::NotSupportedYet, Done->Value->loc(), Done->Value->length(),
+                   "`add_completion_task: false`",
+                   "a loop whose later steps do not wait for its iterations",
+                   "a `for_each` loop step ends when every item is done");
+  }
   if (Cond) {
     lowerIterationBound(M, S, Cond);
     if (const KeyValue *Width = M->find("max_parallel"))  // iterations run in order

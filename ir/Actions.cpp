@@ -109,7 +109,10 @@ constexpr ActionParam GenerateParams[] = {
      "answer length limit (default: the step's `max_tokens`, else the model's)"},
     {"temperature", Type::Float, false, "sampling temperature (default 0)"},
     {"response_format", Type::String, false,
-     "text (default) or json_object: the answer is one JSON object"}};
+     "text (default) or json_object: the answer is one JSON object"},
+    {"schema", Type::Any, false,
+     "a JSON Schema (draft 7) of an object, written in the pipeline: the answer's "
+     "fields (structured output), checked against it"}};
 constexpr ActionField GenerateFields[] = {{"output", Type::String, "the model's answer"}};
 
 constexpr ActionParam ExtractParams[] = {

@@ -67,8 +67,7 @@ constexpr llvm::StringLiteral FileTool =
     "write `tool: filesystem` with `action: read` or `write` (or `action: file.read`, "
     "`file.write`)";
 constexpr llvm::StringLiteral Structured =
-    "write `action: generate` and read the fields you need: later steps' reads make "
-    "its answer schema";
+    "a chat request whose answer is the object `schema` describes, checked against it";
 constexpr llvm::StringLiteral Process =
     "write `action: transform` (ContextLab's `tool: data-processing`)";
 /// Read by none of ContextLab's validation code.
@@ -334,6 +333,8 @@ constexpr ToolRow Rows[] = {
     {"", "generate", "generate", GenerateParams, {}, true, "a chat request"},
     {"", "generate-text", "generate", GenerateParams, {}, true, "a chat request"},
     {"", "generate_text", "generate", GenerateParams, {}, true, "a chat request"},
+    {"", "generate-structured", "generate", GenerateParams, {}, true, Structured},
+    {"", "generate_structured", "generate", GenerateParams, {}, true, Structured},
     {"", "llm_call", "generate", GenerateParams, {}, true, "a chat request"},
     {"", "llm_generate", "generate", GenerateParams, {}, true, "a chat request"},
     // Tool-less names ContextLab runs with a tool or a fixed handler: never
@@ -348,8 +349,6 @@ constexpr ToolRow Rows[] = {
     {"", "file", "", {}, {}, false, FileTool},
     {"", "filesystem", "", {}, {}, false, FileTool},
     {"", "finalize_report", "", {}, {}, false, Report},
-    {"", "generate-structured", "", {}, {}, false, Structured},
-    {"", "generate_structured", "", {}, {}, false, Structured},
     {"", "loop_complete", "", {}, {}, false, ControlFlow},
     {"", "process", "", {}, {}, false, Process},
     {"", "scrape_page", "web.scrape", {}, {}, false, Scrape},

@@ -78,6 +78,28 @@ void collect(ir::Value *V, int Step, std::vector<Site> &Out) {
   }
 }
 
+/// The items of loop \p Loop once its `for_each` tag \p T chose \p Path
+/// (`step.field`, one of loopListChoices): the template `{{ step.field }}`
+/// at the tag, read by the loop as a list.
+ir::Value *chosenList(ir::Pipeline &P, ir::Step &Loop, const ir::AutoTag &T,
+                      const std::string &Path) {
+  ir::Arena &A = P.arena();
+  auto [Id, Field] = llvm::StringRef(Path).split('.');
+  Id = A.save(Id);
+  Field = A.save(Field);
+  auto *Name = A.create<ir::NameExpr>(T.Loc, T.Length, Id);
+  auto *Read = A.create<ir::AttrExpr>(T.Loc, T.Length, Name, Field, T.Loc);
+  ir::Segment Seg{ir::Segment::Kind::Expr, A.save(Path), Read, nullptr};
+  if (std::optional<uint32_t> Target = P.findStep(Id)) {
+    ir::StepUse U{*Target, Field, T.Loc, T.Length};
+    U.Shape = ir::UseShape::List;
+    U.FieldLoc = T.Loc;
+    U.FieldLength = T.Length;
+    Loop.Uses.push_back(U);
+  }
+  return A.create<ir::TemplateValue>(T.Loc, T.Length, A.copyArray<ir::Segment>({Seg}));
+}
+
 class ResolveAutoPass : public Pass {
  public:
   llvm::StringRef name() const override { return "resolve-auto"; }
@@ -158,6 +180,8 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
     if (St.MaxRetriesAuto)
       Sites.push_back({St.MaxRetriesAuto, Step, "max_retries", {}, {}, {}});
     if (St.ModelAuto) Sites.push_back({St.ModelAuto, Step, "model", {}, {}, {}});
+    if (auto *Items = llvm::dyn_cast_or_null<ir::AutoValue>(St.ForEach))
+      Sites.push_back({Items->tag(), Step, "for_each", {}, {}, {}});
   }
   if (Sites.empty()) {
     // No tags: a build's lock has nothing to record.
@@ -167,6 +191,13 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
   }
   orch::stableSort(Sites.begin(), Sites.end(),
                    [](const Site &A, const Site &B) { return A.Tag->Id < B.Tag->Id; });
+  // A loop's list is one its dependencies answer: with none, there is
+  // nothing to ask (and `--no-auto` is told too).
+  for (const Site &S : Sites)
+    if (S.Field == "for_each" && loopListChoices(P, S.Step).empty())
+      Ctx.Diags.report(DiagKind::AutoNoList, S.Tag->Loc, S.Tag->Length,
+                       P.Steps[S.Step].Id.Str.str());
+  if (Ctx.Diags.hasErrors()) return false;
   if (!Ctx.Auto) return true;  // `--no-auto`: tags stay unresolved
   AutoOptions &Opts = *Ctx.Auto;
   {
@@ -264,6 +295,8 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
       for (const json &Dep : *S.Value)
         if (Dep.is_string())
           St->DepNames.push_back({A.save(Dep.get<std::string>()), T.Loc, T.Length});
+    if (St && S.Field == "for_each" && S.Value->is_string())
+      St->ForEach = chosenList(P, *St, T, S.Value->get<std::string>());
     if (St && (S.Field == "timeout" || S.Field == "max_retries") &&
         S.Value->is_number_integer())
       (S.Field == "timeout" ? St->Timeout : St->MaxRetries) =

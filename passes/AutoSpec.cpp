@@ -10,6 +10,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
+#include "passes/SchemaParamCheck.h"
 
 namespace orch::passes {
 
@@ -137,6 +138,30 @@ static bool actionFits(const ir::Step &St, llvm::StringRef Action) {
   return true;
 }
 
+std::vector<std::string> loopListChoices(const ir::Pipeline &P, int Step) {
+  std::vector<std::string> Out;
+  if (Step < 0) return Out;
+  for (const ir::LocString &Dep : P.Steps[Step].DepNames) {
+    std::optional<uint32_t> J = P.findStep(Dep.Str);
+    if (!J) continue;  // resolve-deps reports it
+    const ir::Step &D = P.Steps[*J];
+    auto Add = [&](llvm::StringRef Field) {
+      std::string C = fmt::format("{}.{}", D.Id.Str.str(), Field.str());
+      if (!llvm::is_contained(Out, C)) Out.push_back(std::move(C));
+    };
+    if (std::optional<json> Schema = generateSchema(D)) {
+      if (Schema->contains("properties") && (*Schema)["properties"].is_object())
+        for (const auto &[K, V] : (*Schema)["properties"].items())
+          if (V.is_object() && V.value("type", json()) == "array") Add(K);
+      continue;
+    }
+    if (const ir::ActionInfo *A = ir::findBuiltinAction(D.Action.Str))
+      for (const ir::ActionField &F : A->Fields)
+        if (F.Ty == ir::Type::List) Add(F.Name);
+  }
+  return Out;
+}
+
 AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
                        llvm::StringRef Field, const AutoDomain &D) {
   AutoSpec S;
@@ -159,6 +184,10 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
       if (static_cast<int>(I) != Step) Ids.push_back(P.Steps[I].Id.Str.str());
     S.Schema = json{{"type", "array"}, {"items", {{"type", "string"}, {"enum", Ids}}}};
     S.Why = "field `dependencies`: existing step ids";
+  } else if (Field == "for_each") {
+    S.Choices = loopListChoices(P, Step);
+    S.Ty = ir::Type::String;
+    S.Why = "field `for_each`: a list the loop's dependencies answer";
   } else if (Field == "timeout" || Field == "max_retries") {
     S.Ty = ir::Type::Int;
     S.Why = fmt::format("field `{}`: a whole number", Field.str());
@@ -200,7 +229,8 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
     }
   // 4. The text, where the rules above leave the type open or compatible:
   // choices for a string (narrowing any known set), a range for a number.
-  if (S.Why.empty() || (T.Choices.empty() && S.Ty == ir::Type::String)) {
+  if (Field != "for_each" &&
+      (S.Why.empty() || (T.Choices.empty() && S.Ty == ir::Type::String))) {
     std::vector<std::string> C = choicesInText(T.Text);
     if (!C.empty() && (S.Choices.empty() || llvm::all_of(C, [&](const std::string &X) {
                          return llvm::is_contained(S.Choices, X);
@@ -300,6 +330,10 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
   for (const ir::Input &In : P.Inputs)
     if (In.Bound) Bound += fmt::format("  {} = {}\n", In.Name.Str.str(), show(In.Bound));
   if (!Bound.empty()) Pr += "Compile-time inputs:\n" + Bound;
+  if (Field == "for_each" && Step >= 0)
+    Pr += fmt::format(
+        "The loop runs its steps once per item of a list that a step it depends on "
+        "answers (`step.field`); choose that list.\n");
   Pr += fmt::format("Field: {}\n", T.Path.str());
   Pr += fmt::format("Decide: {}\n", T.Text.str());
   // ContextLab's descriptive attributes (a self-closing tag's Text is

@@ -32,9 +32,16 @@ struct AutoDomain {
 
 /// Builds the spec of tag \p T of pipeline \p P. \p Step is the step the
 /// tag belongs to, or -1; \p Field names what the tag fills: "action",
-/// "dependencies", "timeout", "max_retries", "model" or "parameter".
+/// "dependencies", "for_each", "timeout", "max_retries", "model" or
+/// "parameter".
 AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
                        llvm::StringRef Field, const AutoDomain &D);
+
+/// The lists a `for_each: <AUTO>` of loop \p Step may iterate, as
+/// `step.field`: each list field a step of its `dependencies` answers (a
+/// built-in action's list fields, the array properties of a `generate`
+/// step's `schema`), in the order written.
+std::vector<std::string> loopListChoices(const ir::Pipeline &P, int Step);
 
 /// A schema for the schema asked for in the first of the two steps.
 orch::ir::Json formatSpecSchema();

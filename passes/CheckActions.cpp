@@ -303,6 +303,14 @@ class CheckActionsPass : public Pass {
                   Prm.Name.str(), Prm.Summary.str());
       }
     }
+    // ContextLab's `generate_structured` is `generate` with a `schema`,
+    // which it requires.
+    if (S.ToolMap && S.ToolMap->Tool.empty() && !Find("schema") &&
+        (S.ToolMap->Action == "generate_structured" ||
+         S.ToolMap->Action == "generate-structured"))
+      D->report(DiagKind::MissingActionParam, S.Action.Loc, S.Action.Length,
+                S.ToolMap->Action.str(), "schema",
+                "a JSON Schema (draft 7) of an object: the answer's fields");
   }
 
   /// Data templated into code would become code. In `python` code a
@@ -407,7 +415,16 @@ class CheckActionsPass : public Pass {
                         didYouMean(E.Key, Ok));
             }
     if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
-      checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract");
+      checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract" ? A.Name : "");
+    if (A.Name == "generate" && Prm.Name == "schema") {
+      // The answer's schema is sent with the request and types the reads
+      // of its fields: it is known when the pipeline compiles.
+      if (constantJson(V))
+        checkSchemaParam(V, *D, A.Name);
+      else
+        D->report(DiagKind::TemplateNotAllowed, V->loc(), V->length(),
+                  "the `schema` of a `generate` step");
+    }
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);
     if (A.Name == "data.transform" &&
         (Prm.Name == "operation" || Prm.Name == "operations"))
@@ -465,10 +482,15 @@ class CheckActionsPass : public Pass {
       const Step &T = P.Steps[U.Target];
       const ActionInfo *A = builtinOf(T);
       // Models answer any field asked for; a tool's structured result has
-      // the fields it has.
-      // (`extract` answers its own fields only.)
-      if (!A || (A->UsesModel && !A->Alone)) continue;
+      // the fields it has. (`extract` answers its own fields only, and so
+      // does a `generate` step with a `schema`.)
+      std::optional<Json> Answer = generateSchema(T);
+      if (!A || (A->UsesModel && !A->Alone && !Answer)) continue;
       std::vector<llvm::StringRef> Fields;
+      std::vector<std::string> Props;  // `output` (the answer as JSON text) and these
+      if (Answer && Answer->contains("properties") && (*Answer)["properties"].is_object())
+        for (const auto &[K, _] : (*Answer)["properties"].items()) Props.push_back(K);
+      for (const std::string &K : Props) Fields.push_back(K);
       for (const ActionField &F : A->Fields) Fields.push_back(F.Name);
       if (A->OpenFields) {  // known only from the tool's output schema
         if (!Mcp) continue;

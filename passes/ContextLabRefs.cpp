@@ -8,6 +8,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
+#include "passes/SchemaParamCheck.h"
 
 namespace orch::passes {
 
@@ -279,8 +280,14 @@ class Rewriter {
       // is `output` for every `generate` step, as for `generate_text`.
       const Step &S = P.Steps[Id];
       if (S.ToolMap && S.ToolMap->Target == "generate" && !Rest.empty() &&
-          keyOf(Rest[0]) == "result")
-        renameKey(Rest[0], "output");
+          keyOf(Rest[0]) == "result") {
+        // With a `schema` (generate_structured), `result` is the answer's
+        // object: `step.result.claims` is the field `claims`.
+        if (Rest.size() > 1 && generateSchema(S))
+          linkBase(Rest[1]) = linkBase(Rest[0]);
+        else
+          renameKey(Rest[0], "output");
+      }
       return Top;
     }
     const ToolRow &Row = *P.Steps[Id].ToolMap;

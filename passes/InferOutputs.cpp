@@ -4,14 +4,17 @@
 // template reads (`steps.web_search.results`) makes the step ask its model
 // for structured output with exactly those fields: this pass derives that
 // JSON schema from the references, typed by what each use site tells
-// (UseShape), and stores it on the step for the plan.
+// (UseShape), and stores it on the step for the plan. A `generate` step
+// with a `schema` parameter asks for that schema instead.
 //
 //===----------------------------------------------------------------------===//
 #include <map>
 
 #include "ir/Actions.h"
 #include "ir/Json.h"
+#include "ir/JsonSchema.h"
 #include "passes/Pass.h"
+#include "passes/SchemaParamCheck.h"
 
 namespace orch::passes {
 
@@ -100,6 +103,13 @@ class InferOutputsPass : public Pass {
       // `extract` asks for the fields of its own `schema` parameter.
       const ActionInfo *A = findBuiltinAction(S.Action.Str);
       if (!isModelAction(S.Action.Str) || (A && A->Alone)) continue;
+      // A `generate` step's own `schema` is its answer's (each field the
+      // schema does not require may be null, then dropped: strict schemas
+      // require them all); check-actions checked the reads against it.
+      if (std::optional<Json> Own = generateSchema(S)) {
+        S.OutputSchema = P.arena().save(withNullableOptionals(*Own).dump());
+        continue;
+      }
       auto &List = Fields[I];
       bool Structured =
           llvm::any_of(List, [](const auto &E) { return E.first != "output"; });

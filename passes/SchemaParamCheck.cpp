@@ -1,6 +1,8 @@
 //===- SchemaParamCheck.cpp -----------------------------------------------===//
 #include "passes/SchemaParamCheck.h"
 
+#include <fmt/format.h>
+
 #include <optional>
 
 #include "ir/Eval.h"
@@ -10,10 +12,8 @@
 
 namespace orch::passes {
 
-namespace {
 using namespace ir;
 
-/// \p V as JSON, if it holds no template and no AUTO tag.
 std::optional<Json> constantJson(const Value *V) {
   switch (V->kind()) {
     case Value::Kind::Scalar:
@@ -40,6 +40,8 @@ std::optional<Json> constantJson(const Value *V) {
       return std::nullopt;
   }
 }
+
+namespace {
 
 /// Where a problem at JSON pointer \p Ptr of the schema was written: the
 /// value there, and the key that names it (for a map entry).
@@ -69,7 +71,8 @@ Place locate(const Value *Root, llvm::StringRef Ptr) {
 }
 }  // namespace
 
-void checkSchemaParam(const Value *Schema, DiagnosticEngine &D, bool ObjectOnly) {
+void checkSchemaParam(const Value *Schema, DiagnosticEngine &D,
+                      llvm::StringRef ObjectOnly) {
   std::optional<Json> J = constantJson(Schema);
   if (!J) return;
   bool Text = J->is_string();  // JSON text: problems point at the whole string
@@ -80,11 +83,12 @@ void checkSchemaParam(const Value *Schema, DiagnosticEngine &D, bool ObjectOnly)
   SchemaProblems Problems = checkSchema(*J);
   bool Object = J->is_object() && (J->value("type", Json("object")) == "object" ||
                                    (!J->contains("type") && J->contains("properties")));
-  if (ObjectOnly && !Object && Problems.Errors.empty()) {
+  if (!ObjectOnly.empty() && !Object && Problems.Errors.empty()) {
     Place At = Text || !J->is_object() || !J->contains("type") ? Place{Schema}
                                                                : locate(Schema, "/type");
     D.report(DiagKind::InvalidSchema, At.V->loc(), At.V->length(), "schema",
-             "/type: `extract` reads an object of fields (`type: object`)");
+             fmt::format("/type: `{}` reads an object of fields (`type: object`)",
+                         ObjectOnly.str()));
   }
   for (const SchemaProblem &E : Problems.Errors) {
     Place At = Text ? Place{Schema} : locate(Schema, E.Pointer);
@@ -107,6 +111,21 @@ void checkSchemaParam(const Value *Schema, DiagnosticEngine &D, bool ObjectOnly)
       D.report(DiagKind::SchemaKeywordIgnored, At.V->loc(), At.V->length(), Name,
                Parent.empty() ? "/" : Parent, didYouMean(Name, schemaKeywords()));
   }
+}
+
+std::optional<Json> generateSchema(const Step &S) {
+  if (S.Action.Str != "generate" || !S.Params) return std::nullopt;
+  for (const MapEntry &E : S.Params->entries()) {
+    if (E.Key != "schema") continue;
+    std::optional<Json> J = constantJson(E.V);
+    if (J && J->is_string()) J = parseJsonBounded(J->get<std::string>());
+    bool Object = J && J->is_object() &&
+                  (J->value("type", Json("object")) == "object" ||
+                   (!J->contains("type") && J->contains("properties")));
+    if (!Object || !checkSchema(*J).Errors.empty()) return std::nullopt;
+    return J;
+  }
+  return std::nullopt;
 }
 
 }  // namespace orch::passes

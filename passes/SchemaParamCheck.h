@@ -10,15 +10,26 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <optional>
+
 #include "ir/Diagnostics.h"
+#include "ir/Json.h"
+#include "ir/Pipeline.h"
 #include "ir/Value.h"
 
 namespace orch::passes {
 
 /// Checks \p Schema, the `schema` parameter of a `validate` step.
-/// With \p ObjectOnly, a schema that describes no object (`extract`'s
-/// fields) is InvalidSchema too.
+/// With \p ObjectOnly set to the action's name, a schema that describes
+/// no object (`extract`'s fields, `generate`'s answer) is InvalidSchema too.
 void checkSchemaParam(const ir::Value *Schema, DiagnosticEngine &D,
-                      bool ObjectOnly = false);
+                      llvm::StringRef ObjectOnly = {});
+
+/// \p V as JSON, if it holds no template and no AUTO tag, at any depth.
+std::optional<ir::Json> constantJson(const ir::Value *V);
+
+/// The schema of a `generate` step's answer: its `schema` parameter when
+/// that is a constant object schema (JSON text or a mapping), else none.
+std::optional<ir::Json> generateSchema(const ir::Step &S);
 
 }  // namespace orch::passes

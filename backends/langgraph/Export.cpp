@@ -255,13 +255,18 @@ class Checker {
     if (S.Action.Str == "shell" && !AllowShell)
       Diags.report(DiagKind::ExportUnsandboxedShell, S.Action.Loc, S.Action.Length, Id);
     if (S.Action.Str == "generate" && S.Params)
-      for (const ir::MapEntry &E : S.Params->entries())
-        if (E.Key == "response_format")
-          if (auto *V = llvm::dyn_cast<ir::ScalarValue>(E.V);
-              !V || V->scalar().Ty != ir::Type::String || V->scalar().S != "text")
-            Diags.report(DiagKind::ExportUnsupported, E.KeyLoc,
-                         static_cast<uint32_t>(E.Key.size()),
-                         "JSON mode (`response_format` other than `text`)", Id);
+      for (const ir::MapEntry &E : S.Params->entries()) {
+        auto *V = llvm::dyn_cast<ir::ScalarValue>(E.V);
+        if (E.Key == "response_format" &&
+            (!V || V->scalar().Ty != ir::Type::String || V->scalar().S != "text"))
+          Diags.report(DiagKind::ExportUnsupported, E.KeyLoc,
+                       static_cast<uint32_t>(E.Key.size()),
+                       "JSON mode (`response_format` other than `text`)", Id);
+        if (E.Key == "schema")  // the answer's check against it is orchrt's
+          Diags.report(DiagKind::ExportUnsupported, E.KeyLoc,
+                       static_cast<uint32_t>(E.Key.size()),
+                       "an answer checked against a `schema` (generate_structured)", Id);
+      }
     if (S.Action.Str == "shell" && S.Params)
       for (const ir::MapEntry &E : S.Params->entries())
         if (E.Key == "argv" || E.Key == "limits")

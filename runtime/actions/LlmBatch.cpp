@@ -87,9 +87,7 @@ std::vector<ActionResult> LlmSteps::runBatch(const std::string &Model,
     size_t K = Of[J];
     llm::BatchItemResult &R = B->Items[J];
     if (R.Status == llm::BatchItemStatus::Succeeded && R.Response) {
-      Out[K] = R.Response->Structured
-                   ? structuredResult(*R.Response->Structured)
-                   : ActionResult::success(json{{"output", R.Response->Text}});
+      Out[K] = answerResult(M[K].R, R.Response->Structured, R.Response->Text);
     } else {
       // A budget's refusal and a request the provider rejected (4xx) are
       // final; an expired, cancelled or failed item may succeed as a

@@ -187,7 +187,7 @@ std::vector<ActionResult> LlmSteps::runFused(const std::vector<FusedMember> &M,
       Out[K] = alone(M[K], true, Ids + " (asked again alone: " + Why + ")");
       continue;
     }
-    Out[K] = Parts[J].Schema ? structuredResult(*A.Value)
+    Out[K] = Parts[J].Schema ? answerResult(M[K].R, *A.Value, "")
                              : ActionResult::success(json{{"output", *A.Value}});
     Out[K].SharedRequest = Ids;
   }

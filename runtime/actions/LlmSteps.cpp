@@ -303,8 +303,32 @@ ActionResult LlmSteps::ask(const ActionRequest &R, const std::string &Model,
     if (!Schema) return ActionResult::failure(llvm::toString(Schema.takeError()), false);
     return extractResult(std::move(Answer), *Schema, Model);
   }
-  if (!Resp->Structured) return ActionResult::success(json{{"output", Resp->Text}});
-  return structuredResult(*Resp->Structured);
+  return answerResult(R, Resp->Structured, Resp->Text);
+}
+
+ActionResult answerResult(const ActionRequest &R, const std::optional<json> &Structured,
+                          const std::string &Text) {
+  if (R.Action != "generate" || !R.Params.contains("schema")) {
+    if (!Structured) return ActionResult::success(json{{"output", Text}});
+    return structuredResult(*Structured);
+  }
+  llvm::Expected<json> Schema = extractSchema(R.Params);
+  if (!Schema) return ActionResult::failure(llvm::toString(Schema.takeError()), false);
+  // A service without structured output answers the object as its text.
+  json Answer = Structured ? *Structured : ir::parseJsonBounded(Text);
+  if (Answer.is_discarded() || !Answer.is_object())
+    return ActionResult::failure("the model did not answer a JSON object for `schema`");
+  ir::dropNullOptionals(Answer, *Schema);
+  ActionResult V = runValidate(json{{"data", Answer}, {"schema", *Schema}});
+  if (!V.Ok) return V;
+  if (!V.Fields.value("valid", false)) {
+    const json &Errors = V.Fields["errors"];
+    std::string Why = Errors.empty() ? std::string("invalid")
+                                     : Errors[0].value("message", std::string("invalid"));
+    return ActionResult::failure(
+        fmt::format("the model's answer does not match `schema`: {}", Why));
+  }
+  return structuredResult(Answer);
 }
 
 std::map<std::string, uint64_t> tokenLimitsOf(const orch::plan::Plan &P) {

@@ -72,6 +72,14 @@ std::optional<ActionResult> chatRequestFor(const ActionRequest &R,
 /// as `value`) and `output`, the answer's JSON text unless it has one.
 ActionResult structuredResult(const orch::ir::Json &Answer);
 
+/// A model's answer as step \p R's result: its \p Text as `output`, or
+/// its \p Structured fields (structuredResult). A `generate` step with a
+/// `schema` must answer an object (structured, or as JSON text) that
+/// conforms to it; an answer that does not is a failure to retry.
+ActionResult answerResult(const ActionRequest &R,
+                          const std::optional<orch::ir::Json> &Structured,
+                          const std::string &Text);
+
 /// An `extract` step's result from the model's \p Answer (an object):
 /// checked leniently against \p Schema (`validate`'s checker) as `data`,
 /// `valid`, `errors`, `warnings`, and `model_used` \p Model.

@@ -301,6 +301,39 @@ TEST(LlmSteps, ExtractAsksForItsSchemaAndChecksTheAnswer) {
   EXPECT_FALSE(Bad->Retryable);
 }
 
+TEST(LlmSteps, GenerateWithASchemaChecksTheAnswer) {
+  ActionRequest R;
+  R.Action = "generate";
+  R.StepId = "claims";
+  R.Params = json::parse(R"({"prompt": "List the claims", "schema": {"type": "object",
+      "properties": {"claims": {"type": "array", "items": {"type": "string"}},
+                     "note": {"type": "string"}}, "required": ["claims"]}})");
+  // Conforming, structured or as JSON text: the fields and `output`.
+  ActionResult Res =
+      answerResult(R, json::parse(R"({"claims": ["a"], "note": null})"), "");
+  ASSERT_TRUE(Res.Ok) << Res.Error;
+  EXPECT_EQ(Res.Fields["claims"], json({"a"}));
+  EXPECT_FALSE(Res.Fields.contains("note"));  // null optional: not given
+  EXPECT_EQ(Res.Fields["output"], R"({"claims":["a"]})");
+  Res = answerResult(R, std::nullopt, R"({"claims": []})");
+  ASSERT_TRUE(Res.Ok) << Res.Error;
+  EXPECT_EQ(Res.Fields["claims"], json::array());
+  // Not conforming, or no object: a failure the step's retries may mend.
+  Res = answerResult(R, json::parse(R"({"claims": "a"})"), "");
+  ASSERT_FALSE(Res.Ok);
+  EXPECT_TRUE(Res.Retryable);
+  EXPECT_NE(Res.Error.find("does not match `schema`"), std::string::npos) << Res.Error;
+  Res = answerResult(R, std::nullopt, "Sure! The claims are: a");
+  ASSERT_FALSE(Res.Ok);
+  EXPECT_TRUE(Res.Retryable);
+  // Without a schema, text is `output` and a structured answer its fields.
+  R.Params.erase("schema");
+  Res = answerResult(R, std::nullopt, "plain");
+  EXPECT_EQ(Res.Fields, json({{"output", "plain"}}));
+  Res = answerResult(R, json{{"claims", "a"}}, "");
+  EXPECT_EQ(Res.Fields["claims"], "a");
+}
+
 TEST(ModelStats, UntriedFirstThenUpperConfidenceBound) {
   ModelStats S;
   EXPECT_EQ(S.rank({"a", "b"}, 2.0), (std::vector<std::string>{"a", "b"}));
