@@ -222,11 +222,16 @@ void Lowerer::lowerTool(const MapNode *M, ir::Step &S) {
     }
   } else if (llvm::is_contained(Row->Ignored, "action") && Params &&
              Params->find("action")) {
-    // `action: store` and `parameters: {action: ...}` both name it.
+    // `action: store` and `parameters: {action: ...}` both name it: the
+    // same action twice is that action (ContextLab's filesystem tool reads
+    // the parameter's).
     const KeyValue *Twice = Params->find("action");
-    Diags.report(DiagKind::DuplicateAlias, Twice->Key->loc(), Twice->Key->length(),
-                 "action: " + Action.str(), "parameters: {action: ...}");
-    return;
+    auto *Same = llvm::dyn_cast<ScalarNode>(Twice->Value);
+    if (!Same || Same->isTemplated() || Same->value() != Action) {
+      Diags.report(DiagKind::DuplicateAlias, Twice->Key->loc(), Twice->Key->length(),
+                   "action: " + Action.str(), "parameters: {action: ...}");
+      return;
+    }
   }
   if (Row->Target.empty()) {
     std::string What = fmt::format("tool `{}`", Tool->Str.str());

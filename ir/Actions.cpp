@@ -53,6 +53,18 @@ constexpr ActionField CopyFields[] = {{"source", Type::String, "the file copied"
                                       {"success", Type::Bool, "true"},
                                       {"output", Type::String, "the copy's path"}};
 
+constexpr ActionParam ListParams[] = {
+    {"path", Type::String, true,
+     "a directory inside the run directory (`.` is the run directory)"}};
+constexpr ActionField ListFields[] = {
+    {"items", Type::List,
+     "per entry, by name: `name`, `path`, `type` (file, directory, symlink, other), "
+     "`size` (a file's bytes, else null)"},
+    {"count", Type::Int, "how many entries"},
+    {"path", Type::String, "the directory, as given"},
+    {"success", Type::Bool, "true"},
+    {"output", Type::String, "the names, one a line"}};
+
 constexpr ActionParam HttpParams[] = {
     {"url", Type::String, true, "an http:// or https:// URL"},
     {"method", Type::String, false, "GET (default), POST, PUT, PATCH, DELETE or HEAD"},
@@ -490,6 +502,8 @@ constexpr ActionInfo Table[] = {
      DataTransformFields, false, true},
     {"echo", "returns its message", EchoParams, TextOnly, false, true},
     {"file.copy", "copies a file within the run directory", CopyParams, CopyFields, false,
+     true},
+    {"file.list", "lists a directory in the run directory", ListParams, ListFields, false,
      true},
     {"file.read", "reads a file in the run directory", ReadParams, ReadFields, false,
      true},

@@ -40,8 +40,8 @@ constexpr llvm::StringLiteral Verify =
     "ContextLab's URL check is not built in: `action: http.request` with "
     "`method: HEAD` and `fail_on_status: false` answers the status";
 constexpr llvm::StringLiteral NotLocal =
-    "only `read`, `write` and `copy` of the run directory are built in; use `action: "
-    "shell` with `run_dir: write`";
+    "only `read`, `write`, `copy` and `list` of the run directory are built in; use "
+    "`action: shell` with `run_dir: write`";
 
 constexpr llvm::StringLiteral Scrape =
     "`action: web.scrape` fetches the page and answers its text, title, meta tags, "
@@ -68,6 +68,11 @@ constexpr llvm::StringLiteral FileTool =
     "`file.write`)";
 constexpr llvm::StringLiteral Structured =
     "a chat request whose answer is the object `schema` describes, checked against it";
+constexpr llvm::StringLiteral FileDispatch =
+    "`action: execute` runs the filesystem action that `parameters: {action: ...}` "
+    "names, as ContextLab's filesystem tool does";
+/// ContextLab's `list` reads only `path`.
+constexpr llvm::StringRef ListUnread[] = {"pattern", "recursive"};
 constexpr llvm::StringLiteral Process =
     "write `action: transform` (ContextLab's `tool: data-processing`)";
 /// Read by none of ContextLab's validation code.
@@ -150,14 +155,16 @@ constexpr ToolRow Rows[] = {
      {},
      ReadFields,
      false,
-     "`content` is the file's text, `size` its length"},
+     "`content` is the file's text, `size` its length",
+     ActionKey},
     {"filesystem",
      "write",
      "file.write",
      {},
      WriteFields,
      false,
-     "`path` is the path written"},
+     "`path` is the path written",
+     ActionKey},
     {"filesystem",
      "copy",
      "file.copy",
@@ -165,9 +172,24 @@ constexpr ToolRow Rows[] = {
      {},
      false,
      "a file copied within the run directory (`path` to `destination`); `source`, "
-     "`destination`, `success` are ContextLab's fields"},
+     "`destination`, `success` are ContextLab's fields",
+     ActionKey},
+    {"filesystem", "execute", "", {}, {}, false, FileDispatch, {}, {}, "action"},
     {"filesystem", "delete", "", {}, {}, false, NotLocal},
-    {"filesystem", "list", "", {}, {}, false, NotLocal},
+    {"filesystem",
+     "list",
+     "file.list",
+     {},
+     {},
+     false,
+     "a directory within the run directory, by name; `items` (`name`, `path`, `type`, "
+     "`size`), `count`, `path`, `success` are ContextLab's fields",
+     ActionKey,
+     {},
+     {},
+     {},
+     ListUnread,
+     "; pick entries from `items` in a template (`selectattr`)"},
     {"filesystem", "move", "", {}, {}, false, NotLocal},
     {"headless-browser", "scrape", "web.scrape", {}, {}, false, Scrape},
     {"headless-browser", "scrape_js", "", {}, {}, false, ScrapeJs},

@@ -6,6 +6,7 @@
 
 #include "ir/Actions.h"
 #include "ir/Eval.h"
+#include "ir/JsonLimits.h"
 #include "ir/PyOps.h"
 #include "ir/PyText.h"
 #include "llvm/ADT/STLExtras.h"

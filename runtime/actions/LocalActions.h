@@ -29,6 +29,9 @@ ActionResult runFileRead(const std::string &RunDir, const orch::ir::Json &Params
 ActionResult runFileWrite(const std::string &RunDir, const orch::ir::Json &Params);
 /// `file.copy`: the file `path` to `destination`, both inside \p RunDir.
 ActionResult runFileCopy(const std::string &RunDir, const orch::ir::Json &Params);
+/// `file.list`: the entries of the directory `path` inside \p RunDir, by
+/// name → items (name, path, type, size), count, path (FileList.cpp).
+ActionResult runFileList(const std::string &RunDir, const orch::ir::Json &Params);
 
 /// Resolves \p Path against \p RunDir and checks that it stays inside it,
 /// also through symbolic links. On success returns the absolute path.

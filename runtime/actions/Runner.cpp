@@ -152,6 +152,7 @@ llvm::ArrayRef<BuiltinRunner::Starter> BuiltinRunner::starters() {
       {"echo", &BuiltinRunner::startLocal<runEcho>},
       {"extract", &BuiltinRunner::startModel},
       {"file.copy", &BuiltinRunner::startInRunDir<runFileCopy>},
+      {"file.list", &BuiltinRunner::startInRunDir<runFileList>},
       {"file.read", &BuiltinRunner::startInRunDir<runFileRead>},
       {"file.write", &BuiltinRunner::startInRunDir<runFileWrite>},
       {"generate", &BuiltinRunner::startModel},

@@ -112,4 +112,28 @@ TEST_F(OpenBeneath, FileActionsGoThroughIt) {
   EXPECT_EQ(R.Fields["bytes"], 4);
 }
 
+// file.list: a link is listed as one, never followed, and a directory
+// swapped for a link to outside cannot be listed.
+TEST_F(OpenBeneath, FileListListsLinksAndStaysInside) {
+  std::ofstream(Root + "/d/b.txt") << "bb";
+  fs::create_directory(Root + "/d/c");
+  fs::create_directory_symlink(Outside, Root + "/d/out");
+  ActionResult R = runFileList(Root, orch::ir::Json{{"path", "d"}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["count"], 3);
+  EXPECT_EQ(R.Fields["output"], "b.txt\nc\nout");
+  EXPECT_EQ(R.Fields["items"][0]["size"], 2);
+  EXPECT_EQ(R.Fields["items"][1]["type"], "directory");
+  EXPECT_EQ(R.Fields["items"][2]["type"], "symlink");
+  EXPECT_TRUE(R.Fields["items"][2]["size"].is_null());
+  R = runFileList(Root, orch::ir::Json{{"path", "d/out"}});
+  EXPECT_FALSE(R.Ok);
+  R = runFileList(Root, orch::ir::Json{{"path", "."}});
+  ASSERT_TRUE(R.Ok) << R.Error;
+  EXPECT_EQ(R.Fields["items"][0]["path"], "d");
+  swapForLink("d", Outside);
+  R = runFileList(Root, orch::ir::Json{{"path", "d"}});
+  EXPECT_FALSE(R.Ok);
+}
+
 }  // namespace
