@@ -78,25 +78,27 @@ void collect(ir::Value *V, int Step, std::vector<Site> &Out) {
   }
 }
 
-/// The items of loop \p Loop once its `for_each` tag \p T chose \p Path
-/// (`step.field`, one of loopListChoices): the template `{{ step.field }}`
-/// at the tag, read by the loop as a list.
-ir::Value *chosenList(ir::Pipeline &P, ir::Step &Loop, const ir::AutoTag &T,
-                      const std::string &Path) {
+/// The items of loop \p Loop once its `for_each` tag \p T chose \p Text
+/// (one of loopListChoices): the template `{{ steps.<id>.<field> }}` at
+/// the tag (through `steps`, so that no input, loop variable or run
+/// variable of the same name hides the step), read by the loop as a list.
+ir::Value *chosenList(ir::Pipeline &P, int Loop, const ir::AutoTag &T,
+                      const std::string &Text) {
+  std::vector<LoopList> Lists = loopListChoices(P, Loop);
+  auto It = llvm::find_if(Lists, [&](const LoopList &L) { return L.Text == Text; });
+  if (It == Lists.end()) return nullptr;  // valueProblem checked the enum
   ir::Arena &A = P.arena();
-  auto [Id, Field] = llvm::StringRef(Path).split('.');
-  Id = A.save(Id);
-  Field = A.save(Field);
-  auto *Name = A.create<ir::NameExpr>(T.Loc, T.Length, Id);
-  auto *Read = A.create<ir::AttrExpr>(T.Loc, T.Length, Name, Field, T.Loc);
-  ir::Segment Seg{ir::Segment::Kind::Expr, A.save(Path), Read, nullptr};
-  if (std::optional<uint32_t> Target = P.findStep(Id)) {
-    ir::StepUse U{*Target, Field, T.Loc, T.Length};
-    U.Shape = ir::UseShape::List;
-    U.FieldLoc = T.Loc;
-    U.FieldLength = T.Length;
-    Loop.Uses.push_back(U);
-  }
+  ir::Expr *E = A.create<ir::NameExpr>(T.Loc, T.Length, "steps");
+  E = A.create<ir::AttrExpr>(T.Loc, T.Length, E, P.Steps[It->Step].Id.Str, T.Loc);
+  for (const std::string &F : It->Fields)
+    E = A.create<ir::AttrExpr>(T.Loc, T.Length, E, A.save(F), T.Loc);
+  ir::Segment Seg{ir::Segment::Kind::Expr, A.save("steps." + Text), E, nullptr};
+  ir::StepUse U{It->Step, A.save(It->Fields[0]), T.Loc, T.Length};
+  U.Shape = It->Fields.size() > 1 ? ir::UseShape::Object : ir::UseShape::List;
+  if (It->Fields.size() > 1) U.Sub = A.save(It->Fields[1]);
+  U.FieldLoc = U.SubLoc = T.Loc;
+  U.FieldLength = U.SubLength = T.Length;
+  P.Steps[Loop].Uses.push_back(U);
   return A.create<ir::TemplateValue>(T.Loc, T.Length, A.copyArray<ir::Segment>({Seg}));
 }
 
@@ -193,10 +195,16 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
                    [](const Site &A, const Site &B) { return A.Tag->Id < B.Tag->Id; });
   // A loop's list is one its dependencies answer: with none, there is
   // nothing to ask (and `--no-auto` is told too).
-  for (const Site &S : Sites)
-    if (S.Field == "for_each" && loopListChoices(P, S.Step).empty())
+  for (const Site &S : Sites) {
+    if (S.Field != "for_each") continue;
+    if (P.Steps[S.Step].DepsAuto)  // its dependencies are not known yet
+      Ctx.Diags.report(DiagKind::AutoNotAllowed, S.Tag->Loc, S.Tag->Length,
+                       "`for_each` when `dependencies` is an AUTO tag too (the list is "
+                       "chosen among the written dependencies' lists)");
+    else if (loopListChoices(P, S.Step).empty())
       Ctx.Diags.report(DiagKind::AutoNoList, S.Tag->Loc, S.Tag->Length,
                        P.Steps[S.Step].Id.Str.str());
+  }
   if (Ctx.Diags.hasErrors()) return false;
   if (!Ctx.Auto) return true;  // `--no-auto`: tags stay unresolved
   AutoOptions &Opts = *Ctx.Auto;
@@ -296,7 +304,8 @@ bool ResolveAutoPass::run(ir::Pipeline &P, PassContext &Ctx) {
         if (Dep.is_string())
           St->DepNames.push_back({A.save(Dep.get<std::string>()), T.Loc, T.Length});
     if (St && S.Field == "for_each" && S.Value->is_string())
-      St->ForEach = chosenList(P, *St, T, S.Value->get<std::string>());
+      if (ir::Value *Items = chosenList(P, S.Step, T, S.Value->get<std::string>()))
+        St->ForEach = Items;
     if (St && (S.Field == "timeout" || S.Field == "max_retries") &&
         S.Value->is_number_integer())
       (S.Field == "timeout" ? St->Timeout : St->MaxRetries) =

@@ -138,26 +138,61 @@ static bool actionFits(const ir::Step &St, llvm::StringRef Action) {
   return true;
 }
 
-std::vector<std::string> loopListChoices(const ir::Pipeline &P, int Step) {
+namespace {
+
+/// The array properties \p Schema (an object schema) requires, in order.
+std::vector<std::string> requiredArrays(const json &Schema) {
   std::vector<std::string> Out;
+  if (!Schema.contains("properties") || !Schema["properties"].is_object() ||
+      !Schema.contains("required") || !Schema["required"].is_array())
+    return Out;
+  for (const auto &[K, V] : Schema["properties"].items())
+    if (V.is_object() && V.value("type", json()) == "array" &&
+        std::find(Schema["required"].begin(), Schema["required"].end(), json(K)) !=
+            Schema["required"].end())
+      Out.push_back(K);
+  return Out;
+}
+
+}  // namespace
+
+std::vector<LoopList> loopListChoices(const ir::Pipeline &P, int Step) {
+  std::vector<LoopList> Out;
   if (Step < 0) return Out;
+  auto InBody = [&](uint32_t J) {
+    for (int32_t L = P.Steps[J].Parent; L >= 0; L = P.Steps[L].Parent)
+      if (L == Step) return true;
+    return false;
+  };
   for (const ir::LocString &Dep : P.Steps[Step].DepNames) {
     std::optional<uint32_t> J = P.findStep(Dep.Str);
-    if (!J) continue;  // resolve-deps reports it
+    if (!J || InBody(*J)) continue;  // resolve-names and resolve-deps report these
     const ir::Step &D = P.Steps[*J];
-    auto Add = [&](llvm::StringRef Field) {
-      std::string C = fmt::format("{}.{}", D.Id.Str.str(), Field.str());
-      if (!llvm::is_contained(Out, C)) Out.push_back(std::move(C));
+    auto Add = [&](std::vector<std::string> Fields) {
+      std::string Text = D.Id.Str.str();
+      for (const std::string &F : Fields) Text += "." + F;
+      if (llvm::none_of(Out, [&](const LoopList &L) { return L.Text == Text; }))
+        Out.push_back({*J, std::move(Fields), std::move(Text)});
     };
     if (std::optional<json> Schema = generateSchema(D)) {
-      if (Schema->contains("properties") && (*Schema)["properties"].is_object())
-        for (const auto &[K, V] : (*Schema)["properties"].items())
-          if (V.is_object() && V.value("type", json()) == "array") Add(K);
+      for (const std::string &K : requiredArrays(*Schema)) Add({K});
       continue;
     }
-    if (const ir::ActionInfo *A = ir::findBuiltinAction(D.Action.Str))
-      for (const ir::ActionField &F : A->Fields)
-        if (F.Ty == ir::Type::List) Add(F.Name);
+    const ir::ActionInfo *A = ir::findBuiltinAction(D.Action.Str);
+    if (!A) continue;
+    if (A->Name == "extract") {  // its answer's fields sit under `data`
+      for (const ir::MapEntry &E :
+           D.Params ? D.Params->entries() : llvm::ArrayRef<ir::MapEntry>())
+        if (E.Key == "schema")
+          if (std::optional<json> Schema = constantJson(E.V);
+              Schema && Schema->is_object())
+            for (const std::string &K : requiredArrays(*Schema)) Add({"data", K});
+      continue;
+    }
+    // A checker's problems are not data to iterate.
+    for (const ir::ActionField &F : A->Fields)
+      if (F.Ty == ir::Type::List && F.Name != "errors" && F.Name != "warnings")
+        Add({F.Name.str()});
   }
   return Out;
 }
@@ -185,7 +220,7 @@ AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
     S.Schema = json{{"type", "array"}, {"items", {{"type", "string"}, {"enum", Ids}}}};
     S.Why = "field `dependencies`: existing step ids";
   } else if (Field == "for_each") {
-    S.Choices = loopListChoices(P, Step);
+    for (const LoopList &L : loopListChoices(P, Step)) S.Choices.push_back(L.Text);
     S.Ty = ir::Type::String;
     S.Why = "field `for_each`: a list the loop's dependencies answer";
   } else if (Field == "timeout" || Field == "max_retries") {

@@ -37,11 +37,20 @@ struct AutoDomain {
 AutoSpec buildAutoSpec(const ir::Pipeline &P, const ir::AutoTag &T, int Step,
                        llvm::StringRef Field, const AutoDomain &D);
 
-/// The lists a `for_each: <AUTO>` of loop \p Step may iterate, as
-/// `step.field`: each list field a step of its `dependencies` answers (a
-/// built-in action's list fields, the array properties of a `generate`
-/// step's `schema`), in the order written.
-std::vector<std::string> loopListChoices(const ir::Pipeline &P, int Step);
+/// A list a `for_each: <AUTO>` may choose: a field path of a step.
+struct LoopList {
+  uint32_t Step;                    ///< The step that answers it.
+  std::vector<std::string> Fields;  ///< `items`; `data`, `claims` (extract).
+  std::string Text;                 ///< As the model sees it: `step.field`.
+};
+
+/// The lists a `for_each: <AUTO>` of loop \p Step may iterate: each list
+/// a step of its `dependencies` always answers (a built-in action's list
+/// fields other than `errors` and `warnings`, the required array
+/// properties of a `generate` step's `schema`, and of an `extract` step's
+/// under `data`), in the order written. Steps of the loop's own body are
+/// not visible to it and are skipped.
+std::vector<LoopList> loopListChoices(const ir::Pipeline &P, int Step);
 
 /// A schema for the schema asked for in the first of the two steps.
 orch::ir::Json formatSpecSchema();

@@ -417,13 +417,15 @@ class CheckActionsPass : public Pass {
     if ((A.Name == "validate" || A.Name == "extract") && Prm.Name == "schema")
       checkSchemaParam(V, *D, /*ObjectOnly=*/A.Name == "extract" ? A.Name : "");
     if (A.Name == "generate" && Prm.Name == "schema") {
-      // The answer's schema is sent with the request and types the reads
-      // of its fields: it is known when the pipeline compiles.
-      if (constantJson(V))
+      // The answer's schema is sent with the request and names the fields
+      // later steps may read: it is known when the pipeline compiles.
+      if (constantJson(V)) {
         checkSchemaParam(V, *D, A.Name);
-      else
+        checkAnswerSchema(V, *D);
+      } else {
         D->report(DiagKind::TemplateNotAllowed, V->loc(), V->length(),
                   "the `schema` of a `generate` step");
+      }
     }
     if (A.Name == "chart") checkChartParam(Prm.Name, V, *D);
     if (A.Name == "data.transform" &&

@@ -113,6 +113,38 @@ void checkSchemaParam(const Value *Schema, DiagnosticEngine &D,
   }
 }
 
+void checkAnswerSchema(const Value *Schema, DiagnosticEngine &D) {
+  std::optional<Json> J = constantJson(Schema);
+  bool Text = J && J->is_string();  // JSON text: problems point at the whole string
+  if (Text) J = parseJsonBounded(J->get<std::string>());
+  if (!J || !J->is_object() || !checkSchema(*J).Errors.empty()) return;
+  if (J->value("type", Json("object")) != "object" &&
+      !(!J->contains("type") && J->contains("properties")))
+    return;  // checkSchemaParam says it describes no object
+  auto Report = [&](const std::string &Ptr, const std::string &Why) {
+    Place At = Text ? Place{Schema} : locate(Schema, Ptr);
+    if (At.Key && !Ptr.empty())
+      D.report(DiagKind::InvalidSchema, At.Key->KeyLoc,
+               static_cast<uint32_t>(At.Key->Key.size()), "schema", Why);
+    else
+      D.report(DiagKind::InvalidSchema, At.V->loc(), At.V->length(), "schema", Why);
+  };
+  if (!J->contains("properties") || !(*J)["properties"].is_object() ||
+      (*J)["properties"].empty()) {
+    Report("", "`generate` answers the fields `properties` lists: give at least one");
+    return;
+  }
+  for (const auto &[K, _] : (*J)["properties"].items())
+    if (K == "status" || K == "error" || K == "output")
+      Report("/properties/" + K,
+             fmt::format("/properties/{}: every step's result has `{}` ({}): give the "
+                         "field another name",
+                         K, K,
+                         K == "status"  ? "its run status"
+                         : K == "error" ? "why it failed"
+                                        : "the answer as JSON text"));
+}
+
 std::optional<Json> generateSchema(const Step &S) {
   if (S.Action.Str != "generate" || !S.Params) return std::nullopt;
   for (const MapEntry &E : S.Params->entries()) {

@@ -25,6 +25,11 @@ namespace orch::passes {
 void checkSchemaParam(const ir::Value *Schema, DiagnosticEngine &D,
                       llvm::StringRef ObjectOnly = {});
 
+/// Checks \p Schema, the constant `schema` of a `generate` step, as the
+/// fields of a step's result: it must list `properties`, none of them a
+/// name every result has (`status`, `error`, `output`). InvalidSchema.
+void checkAnswerSchema(const ir::Value *Schema, DiagnosticEngine &D);
+
 /// \p V as JSON, if it holds no template and no AUTO tag, at any depth.
 std::optional<ir::Json> constantJson(const ir::Value *V);
 

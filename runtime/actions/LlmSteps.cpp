@@ -323,8 +323,12 @@ ActionResult answerResult(const ActionRequest &R, const std::optional<json> &Str
   if (!V.Ok) return V;
   if (!V.Fields.value("valid", false)) {
     const json &Errors = V.Fields["errors"];
-    std::string Why = Errors.empty() ? std::string("invalid")
-                                     : Errors[0].value("message", std::string("invalid"));
+    std::string Why = "invalid";
+    if (!Errors.empty()) {
+      std::string Where = Errors[0].value("path", std::string());
+      Why = (Where.empty() ? "" : Where + ": ") +
+            Errors[0].value("message", std::string("invalid"));
+    }
     return ActionResult::failure(
         fmt::format("the model's answer does not match `schema`: {}", Why));
   }
