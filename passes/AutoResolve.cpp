@@ -79,8 +79,8 @@ void collect(ir::Value *V, int Step, std::vector<Site> &Out) {
 }
 
 /// The items of loop \p Loop once its `for_each` tag \p T chose \p Text
-/// (one of loopListChoices): the template `{{ steps.<id>.<field> }}` at
-/// the tag (through `steps`, so that no input, loop variable or run
+/// (one of loopListChoices): the template `{{ steps["<id>"]["<field>"] }}`
+/// at the tag (through `steps`, so that no input, loop variable or run
 /// variable of the same name hides the step), read by the loop as a list.
 ir::Value *chosenList(ir::Pipeline &P, int Loop, const ir::AutoTag &T,
                       const std::string &Text) {
@@ -88,11 +88,18 @@ ir::Value *chosenList(ir::Pipeline &P, int Loop, const ir::AutoTag &T,
   auto It = llvm::find_if(Lists, [&](const LoopList &L) { return L.Text == Text; });
   if (It == Lists.end()) return nullptr;  // valueProblem checked the enum
   ir::Arena &A = P.arena();
+  // Subscripts, not attributes: `.items` or `.keys` of a mapping would be
+  // its method in Jinja.
+  auto Key = [&](llvm::StringRef K) {
+    return A.create<ir::LiteralExpr>(T.Loc, T.Length, ir::Scalar::string(A.save(K)));
+  };
   ir::Expr *E = A.create<ir::NameExpr>(T.Loc, T.Length, "steps");
-  E = A.create<ir::AttrExpr>(T.Loc, T.Length, E, P.Steps[It->Step].Id.Str, T.Loc);
+  E = A.create<ir::IndexExpr>(T.Loc, T.Length, E, Key(P.Steps[It->Step].Id.Str));
   for (const std::string &F : It->Fields)
-    E = A.create<ir::AttrExpr>(T.Loc, T.Length, E, A.save(F), T.Loc);
-  ir::Segment Seg{ir::Segment::Kind::Expr, A.save("steps." + Text), E, nullptr};
+    E = A.create<ir::IndexExpr>(T.Loc, T.Length, E, Key(F));
+  std::string Written = "steps[\"" + P.Steps[It->Step].Id.Str.str() + "\"]";
+  for (const std::string &F : It->Fields) Written += "[\"" + F + "\"]";
+  ir::Segment Seg{ir::Segment::Kind::Expr, A.save(Written), E, nullptr};
   ir::StepUse U{It->Step, A.save(It->Fields[0]), T.Loc, T.Length};
   U.Shape = It->Fields.size() > 1 ? ir::UseShape::Object : ir::UseShape::List;
   if (It->Fields.size() > 1) U.Sub = A.save(It->Fields[1]);

@@ -6,6 +6,7 @@
 #include "ir/Actions.h"
 #include "ir/Eval.h"
 #include "ir/Filters.h"
+#include "ir/JsonLimits.h"
 #include "ir/Printer.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -184,9 +185,12 @@ std::vector<LoopList> loopListChoices(const ir::Pipeline &P, int Step) {
       for (const ir::MapEntry &E :
            D.Params ? D.Params->entries() : llvm::ArrayRef<ir::MapEntry>())
         if (E.Key == "schema")
-          if (std::optional<json> Schema = constantJson(E.V);
-              Schema && Schema->is_object())
-            for (const std::string &K : requiredArrays(*Schema)) Add({"data", K});
+          if (std::optional<json> Schema = constantJson(E.V)) {
+            if (Schema->is_string())  // JSON text, as `extract` takes it
+              Schema = ir::parseJsonBounded(Schema->get<std::string>());
+            if (Schema->is_object())
+              for (const std::string &K : requiredArrays(*Schema)) Add({"data", K});
+          }
       continue;
     }
     // A checker's problems are not data to iterate.

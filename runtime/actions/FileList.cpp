@@ -76,8 +76,14 @@ ActionResult runFileList(const std::string &RunDir, const json &Params) {
     json Size;
   };
   std::vector<Entry> Entries;
-  errno = 0;
-  while (dirent *E = readdir(D)) {
+  int ReadErr = 0;
+  while (true) {
+    errno = 0;  // readdir's end and its failure differ only in errno
+    dirent *E = readdir(D);
+    if (!E) {
+      ReadErr = errno;
+      break;
+    }
     llvm::StringRef Name(E->d_name);
     if (Name == "." || Name == "..") continue;
     if (Entries.size() == MaxListEntries) {
@@ -92,7 +98,6 @@ ActionResult runFileList(const std::string &RunDir, const json &Params) {
         {Name.str(), entryType(St.st_mode),
          S_ISREG(St.st_mode) ? json(static_cast<uint64_t>(St.st_size)) : json(nullptr)});
   }
-  int ReadErr = errno;
   closedir(D);
   if (ReadErr != 0)
     return ActionResult::failure(
