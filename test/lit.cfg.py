@@ -13,8 +13,21 @@ config.excludes = ["Inputs", "unit", "fuzz", "fixtures", "CMakeLists.txt", "lit.
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.orch_obj_root, "test")
 
+# `python3` in RUN lines and in the pipelines' own commands (an MCP
+# server's `command: python3`) is the interpreter the tests were
+# configured with (test/CMakeLists.txt), not a version manager's shim,
+# which would also add its variables to a server's environment.
+_python_bin = os.path.join(config.test_exec_root, "python-bin")
+os.makedirs(_python_bin, exist_ok=True)
+_python_link = os.path.join(_python_bin, "python3")
+if not os.path.islink(_python_link) or os.readlink(_python_link) != config.python_executable:
+    _tmp = "%s.%d" % (_python_link, os.getpid())  # shards configure at once
+    os.symlink(config.python_executable, _tmp)
+    os.replace(_tmp, _python_link)
+
 config.environment["PATH"] = os.pathsep.join(
-    [config.orch_tools_dir, config.orchrt_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+    [config.orch_tools_dir, config.orchrt_dir, config.llvm_tools_dir, _python_bin,
+     config.environment.get("PATH", os.environ.get("PATH", ""))])
 # Runs are recorded (runtime/state): into the build tree, never the user's
 # ~/.local/state. Tests that look at the store pass their own --state-dir.
 config.environment["ORCH_STATE_DIR"] = os.path.join(config.orch_obj_root, "test", "orch-state")
