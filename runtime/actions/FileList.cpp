@@ -42,33 +42,33 @@ const char *entryType(mode_t M) {
 ActionResult runFileList(const std::string &RunDir, const json &Params) {
   auto P = Params.find("path");
   if (P == Params.end() || !P->is_string())
-    return ActionResult::failure("parameter `path` must be a string", false);
+    return ActionResult::badParam("parameter `path` must be a string");
   std::string Path = P->get<std::string>();
   llvm::Expected<std::string> Full = confinePath(RunDir, Path);
-  if (!Full) return ActionResult::failure(llvm::toString(Full.takeError()), false);
+  if (!Full) return ActionResult::badParam(llvm::toString(Full.takeError()));
   auto Parts = splitRoot(RunDir, *Full);
-  if (!Parts) return ActionResult::failure(llvm::toString(Parts.takeError()), false);
+  if (!Parts) return ActionResult::badParam(llvm::toString(Parts.takeError()));
   const int Flags = O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC;
   int Fd = -1;
   if (llvm::StringRef(Parts->second).trim('/').empty()) {  // the run directory
     Fd = open(Parts->first.c_str(), Flags);
     if (Fd < 0)
-      return ActionResult::failure(
-          fmt::format("cannot list `{}`: {}", Path, std::strerror(errno)), false);
+      return ActionResult::badParam(
+          fmt::format("cannot list `{}`: {}", Path, std::strerror(errno)));
   } else {
     llvm::Expected<int> Opened =
         openBeneath(Parts->first, Parts->second, Flags, false, Path);
     if (!Opened)
-      return ActionResult::failure(
-          fmt::format("cannot list {}", llvm::toString(Opened.takeError())), false);
+      return ActionResult::badParam(
+          fmt::format("cannot list {}", llvm::toString(Opened.takeError())));
     Fd = *Opened;
   }
   DIR *D = fdopendir(Fd);
   if (!D) {
     int E = errno;
     close(Fd);
-    return ActionResult::failure(
-        fmt::format("cannot list `{}`: {}", Path, std::strerror(E)), false);
+    return ActionResult::badParam(
+        fmt::format("cannot list `{}`: {}", Path, std::strerror(E)));
   }
   struct Entry {
     std::string Name;
@@ -88,8 +88,8 @@ ActionResult runFileList(const std::string &RunDir, const json &Params) {
     if (Name == "." || Name == "..") continue;
     if (Entries.size() == MaxListEntries) {
       closedir(D);
-      return ActionResult::failure(
-          fmt::format("`{}` has more than {} entries", Path, MaxListEntries), false);
+      return ActionResult::badParam(
+          fmt::format("`{}` has more than {} entries", Path, MaxListEntries));
     }
     struct stat St;
     if (fstatat(dirfd(D), E->d_name, &St, AT_SYMLINK_NOFOLLOW) != 0)
@@ -100,8 +100,8 @@ ActionResult runFileList(const std::string &RunDir, const json &Params) {
   }
   closedir(D);
   if (ReadErr != 0)
-    return ActionResult::failure(
-        fmt::format("cannot list `{}`: {}", Path, std::strerror(ReadErr)), false);
+    return ActionResult::badParam(
+        fmt::format("cannot list `{}`: {}", Path, std::strerror(ReadErr)));
   // The directory's order is the file system's: by name, so a result is
   // the same wherever it runs.
   std::sort(Entries.begin(), Entries.end(),

@@ -313,7 +313,7 @@ ActionResult answerResult(const ActionRequest &R, const std::optional<json> &Str
     return structuredResult(*Structured);
   }
   llvm::Expected<json> Schema = extractSchema(R.Params);
-  if (!Schema) return ActionResult::failure(llvm::toString(Schema.takeError()), false);
+  if (!Schema) return ActionResult::badParam(llvm::toString(Schema.takeError()));
   // A service without structured output answers the object as its text.
   json Answer = Structured ? *Structured : ir::parseJsonBounded(Text);
   if (Answer.is_discarded() || !Answer.is_object())
